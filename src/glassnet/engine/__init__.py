@@ -1,0 +1,1 @@
+"""The engine: layers, losses, optimizers and the training loop, in NumPy alone."""

@@ -1,0 +1,58 @@
+"""The progress display of ``fit(verbose=1)``: a tqdm bar inside the epoch, a Keras line after."""
+
+import sys
+import time
+
+from tqdm.auto import tqdm
+
+from glassnet.engine.callbacks.base import Callback
+
+
+def format_logs(logs):
+    """``{"loss": 0.3, "accuracy": 0.91}`` -> ``"loss: 0.3000 - accuracy: 0.9100"``."""
+    return " - ".join(f"{k}: {v:.4g}" if k == "lr" else f"{k}: {v:.4f}" for k, v in logs.items())
+
+
+class ProgressBar(Callback):
+    """Keras-style output.
+
+    verbose=1::
+
+        Epoch 1/10
+        1500/1500 [==============================] - 1s - loss: 0.3120 - accuracy: 0.9080 - ...
+
+    verbose=2 prints only the line at the end of each epoch.
+    """
+
+    def __init__(self, verbose=1, stream=None):
+        super().__init__()
+        self.verbose = verbose
+        self.stream = stream or sys.stdout
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self.start = time.perf_counter()
+        self.seen = 0
+        self.bar = None
+        if self.verbose == 1:
+            print(f"Epoch {epoch + 1}/{self.params['epochs']}", file=self.stream)
+            self.bar = tqdm(total=self.params["steps"], file=self.stream, leave=False,
+                            bar_format="{n_fmt}/{total_fmt} [{bar:30}] - {elapsed} {postfix}",
+                            ascii=".=", mininterval=0.25, dynamic_ncols=True)
+
+    def on_batch_end(self, batch, logs=None):
+        if self.bar is not None:
+            self.bar.update(1)
+            # Refresh the running loss only when the bar redraws, not on every batch.
+            if self.bar.n == self.bar.last_print_n and logs:
+                self.bar.set_postfix_str(format_logs(logs), refresh=False)
+
+    def on_epoch_end(self, epoch, logs=None):
+        seconds = time.perf_counter() - self.start
+        if self.bar is not None:
+            self.bar.close()
+        if self.verbose == 2:
+            print(f"Epoch {epoch + 1}/{self.params['epochs']}", file=self.stream)
+        if self.verbose:
+            steps = self.params["steps"]
+            bar = f"{steps}/{steps} [{'=' * 30}] - " if self.verbose == 1 else ""
+            print(f"{bar}{seconds:.1f}s - {format_logs(logs or {})}", file=self.stream, flush=True)
