@@ -1,0 +1,28 @@
+"""Datasets: MNIST, Fashion-MNIST, Kaggle's digit CSVs, and an offline sample.
+
+Keras-style loaders return plain uint8 NumPy arrays::
+
+    from glassnet.datasets import mnist
+    (x_train, y_train), (x_test, y_test) = mnist.load_data()
+
+The command line uses :func:`load_dataset`, which also says where the data came from.
+Importing this package loads NumPy and the standard library only; nothing is read
+or downloaded until a loader is called.
+"""
+
+from glassnet.datasets import fashion_mnist, mnist
+from glassnet.datasets.idx import read_idx, write_idx
+from glassnet.datasets.kaggle_csv import load_kaggle_csv
+from glassnet.datasets.loading import Dataset, load_dataset
+from glassnet.datasets.sample import load_sample
+
+__all__ = [
+    "Dataset",
+    "fashion_mnist",
+    "load_dataset",
+    "load_kaggle_csv",
+    "load_sample",
+    "mnist",
+    "read_idx",
+    "write_idx",
+]
