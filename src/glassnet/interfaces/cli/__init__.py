@@ -1,0 +1,49 @@
+"""The ``glassnet`` command: ``glassnet train``, ``glassnet evaluate MODEL``, ...
+
+Each subcommand lives in its own module of this package, which defines
+``add_parser(subparsers)``; that function registers the arguments and sets ``run``, the
+function called with the parsed arguments. Modules import heavy libraries (matplotlib, the
+web server) inside ``run``, so ``glassnet train`` starts quickly.
+
+A user's mistake (a bad file, a wrong shape, a NaN loss) is reported as one line on stderr
+with exit status 2, never as a traceback.
+"""
+
+import argparse
+import importlib
+import sys
+
+from glassnet.errors import GlassnetError
+
+# The subcommands, in the order ``glassnet --help`` lists them.
+COMMANDS = ["train", "evaluate"]
+
+
+def build_parser():
+    parser = argparse.ArgumentParser(
+        prog="glassnet",
+        description="Train, inspect and use digit classifiers written from scratch in NumPy.")
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    for name in COMMANDS:
+        importlib.import_module(f"glassnet.interfaces.cli.{name}").add_parser(subparsers)
+    return parser
+
+
+def main(argv=None):
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return args.run(args) or 0
+    except GlassnetError as error:
+        message = str(error)
+    except OSError as error:  # a missing file, a folder we can't write to
+        message = str(error)
+    except KeyboardInterrupt:
+        print("\ninterrupted", file=sys.stderr)
+        return 130
+    print(f"glassnet {args.command}: error: {message}", file=sys.stderr)
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())
