@@ -15,6 +15,7 @@ from glassnet.engine import callbacks, initializers, losses, optimizers, regular
 from glassnet.engine import layers
 from glassnet.engine.model import Sequential
 from glassnet.engine.saving import load_model
+from glassnet.workbench import metrics
 
 __version__ = "0.1.0"
 
@@ -23,8 +24,8 @@ __version__ = "0.1.0"
 # modules under the short names too.
 import sys as _sys
 
-for _module in (layers, losses, optimizers, callbacks, initializers, regularizers):
+for _module in (layers, losses, optimizers, callbacks, initializers, regularizers, metrics):
     _sys.modules[f"glassnet.{_module.__name__.rsplit('.', 1)[-1]}"] = _module
 
 __all__ = ["Sequential", "load_model", "layers", "losses", "optimizers", "callbacks",
-           "initializers", "regularizers", "__version__"]
+           "initializers", "regularizers", "metrics", "__version__"]
