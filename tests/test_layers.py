@@ -1,0 +1,130 @@
+"""The foundation layers: gradients (float64 finite differences), shapes, and the contract."""
+
+import numpy as np
+import pytest
+
+from glassnet.errors import ShapeError
+from glassnet.gradcheck import check_layer
+from glassnet.layers import (Activation, Dense, Dropout, Flatten, LeakyReLU, ReLU, Reshape,
+                             Sigmoid, Softmax, Tanh)
+from glassnet.regularizers import l1_l2, l2
+
+GRADIENT_CASES = [
+    (Dense(5), (7,)),
+    (Dense(5, activation="relu", kernel_initializer="he_normal"), (7,)),
+    (Dense(4, activation="sigmoid", use_bias=False), (3,)),
+    (Dense(4, activation="tanh", kernel_regularizer=l2(0.1)), (6,)),
+    (Dense(3, activation="softmax", kernel_regularizer=l1_l2(0.01, 0.02)), (5,)),
+    (Dense(6, activation="leaky_relu"), (4,)),
+    (ReLU(), (9,)),
+    (LeakyReLU(negative_slope=0.1), (9,)),
+    (Sigmoid(), (9,)),
+    (Tanh(), (9,)),
+    (Softmax(), (6,)),
+    (Activation("tanh"), (3, 4)),
+    (Dropout(0.5), (10,)),
+    (Flatten(), (3, 4, 2)),
+    (Reshape((4, -1)), (12,)),
+]
+
+
+@pytest.mark.parametrize("layer, input_shape", GRADIENT_CASES,
+                         ids=[f"{type(l).__name__}-{i}" for i, (l, _) in enumerate(GRADIENT_CASES)])
+def test_gradients_shapes_dtypes_and_config(layer, input_shape):
+    report = check_layer(layer, input_shape, batch_size=5)
+    assert report.passed, report
+    assert report.max_error <= 1e-6
+
+
+def test_dense_forward_is_x_at_w_plus_b():
+    layer = Dense(2)
+    layer.build((3,), np.random.default_rng(0))
+    layer.params["kernel"][...] = [[1, 2], [3, 4], [5, 6]]
+    layer.params["bias"][...] = [0.5, -1]
+    y = layer.forward(np.array([[1, 0, 1]], np.float32))
+    np.testing.assert_allclose(y, [[6.5, 7.0]])
+    assert y.dtype == np.float32
+
+
+def test_backward_leaves_the_upstream_gradient_alone():
+    rng = np.random.default_rng(1)
+    for layer in (Dense(4, activation="relu"), ReLU(), Dropout(0.3), Softmax(), Tanh()):
+        layer.build((4,), rng)
+        layer.forward(rng.standard_normal((3, 4)).astype(np.float32), training=True)
+        dy = rng.standard_normal((3, 4)).astype(np.float32)
+        before = dy.copy()
+        layer.backward(dy)
+        np.testing.assert_array_equal(dy, before)
+
+
+def test_params_and_grads_share_keys_and_shapes():
+    layer = Dense(3)
+    layer.build((2,), np.random.default_rng(0))
+    assert layer.params.keys() == layer.grads.keys() == {"kernel", "bias"}
+    for key in layer.params:
+        assert layer.params[key].shape == layer.grads[key].shape
+        assert layer.params[key].dtype == np.float32
+
+
+def test_dropout_is_inverted_and_off_at_inference():
+    layer = Dropout(0.25)
+    layer.build((10_000,), np.random.default_rng(0))
+    x = np.ones((2, 10_000), np.float32)
+    np.testing.assert_array_equal(layer.forward(x, training=False), x)
+    y = layer.forward(x, training=True)
+    kept = y != 0
+    assert abs(kept.mean() - 0.75) < 0.02            # about 1 - rate survive
+    np.testing.assert_allclose(y[kept], 1 / 0.75)    # scaled so the mean is unchanged
+    np.testing.assert_array_equal(layer.backward(x), y)
+
+
+def test_softmax_survives_extreme_logits():
+    p = Softmax().forward(np.array([[1000.0, 0.0, -1000.0], [-1e4, -1e4, -1e4]], np.float32))
+    assert np.isfinite(p).all()
+    np.testing.assert_allclose(p.sum(axis=1), 1, rtol=1e-6)
+    np.testing.assert_allclose(p[0], [1, 0, 0])
+
+
+def test_sigmoid_does_not_overflow():
+    with np.errstate(all="raise"):
+        y = Sigmoid().forward(np.array([-1000.0, 0.0, 1000.0], np.float32))
+    np.testing.assert_allclose(y, [0, 0.5, 1])
+
+
+def test_flatten_and_reshape_shapes():
+    assert Flatten().output_shape((28, 28)) == (784,)
+    assert Reshape((28, 28, 1)).output_shape((784,)) == (28, 28, 1)
+    assert Reshape((-1, 4)).output_shape((2, 6)) == (3, 4)
+    with pytest.raises(ShapeError, match="can't reshape"):
+        Reshape((5, 5)).output_shape((784,))
+
+
+def test_dense_on_unflattened_input_names_the_layer():
+    layer = Dense(3, name="hidden")
+    with pytest.raises(ShapeError, match="hidden.*Flatten"):
+        layer.build((28, 28))
+
+
+def test_constructors_reject_bad_arguments():
+    with pytest.raises(ValueError, match="units must be a positive integer, got 0"):
+        Dense(0)
+    with pytest.raises(ValueError, match=r"rate must be in \[0, 1\), got 1.5"):
+        Dropout(1.5)
+    with pytest.raises(ValueError, match="unknown activation 'relu6'; known:"):
+        Dense(3, activation="relu6")
+    with pytest.raises(ValueError, match="unknown initializer"):
+        Dense(3, kernel_initializer="magic").build((2,))
+
+
+def test_initializers_have_the_promised_spread():
+    from glassnet import initializers
+    rng = np.random.default_rng(0)
+    he = initializers.he_normal((1000, 500), rng)
+    assert abs(he.std() - np.sqrt(2 / 1000)) < 1e-3
+    glorot = initializers.glorot_uniform((300, 100), rng)
+    limit = np.sqrt(6 / 400)
+    assert glorot.min() >= -limit and glorot.max() <= limit
+    assert abs(glorot.std() - limit / np.sqrt(3)) < 2e-3
+    conv_fans = initializers.fans((3, 3, 8, 16))
+    assert conv_fans == (72, 144)
+    assert abs(initializers.small_random((1000, 100), rng).std() - 0.01) < 1e-3

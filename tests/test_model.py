@@ -1,0 +1,203 @@
+"""Sequential: the Keras workflow, determinism, and clear errors."""
+
+import numpy as np
+import pytest
+
+from glassnet import Sequential
+from glassnet.callbacks import Callback
+from glassnet.errors import DataError, ShapeError, TrainingError
+from glassnet.layers import Dense, Dropout, Flatten, Softmax
+from glassnet.optimizers import SGD
+
+
+def toy_digits(n=240, seed=0):
+    """Tiny 'images' whose class is decided by which quadrant is brightest: learnable fast."""
+    rng = np.random.default_rng(seed)
+    x = rng.random((n, 8, 8)) * 0.3
+    y = rng.integers(0, 4, n)
+    for k in range(4):
+        r, c = divmod(k, 2)
+        x[y == k, 4 * r:4 * r + 4, 4 * c:4 * c + 4] += 0.7
+    return x, y
+
+
+def classic(seed=0, input_shape=(8, 8)):
+    return Sequential([
+        Flatten(input_shape=input_shape),
+        Dense(16, activation="relu"), Dropout(0.2),
+        Dense(8, activation="relu"), Dropout(0.2),
+        Dense(4, activation="softmax"),
+    ], seed=seed)
+
+
+def test_the_keras_tutorial_code_runs_unchanged():
+    """The issue's Keras example, with only the import changed (on MNIST-shaped noise)."""
+    from glassnet import Sequential
+    from glassnet.layers import Dense, Dropout, Flatten
+    rng = np.random.default_rng(0)
+    x_train, y_train = rng.random((100, 28, 28)), rng.integers(0, 10, 100)
+    x_test, y_test = rng.random((20, 28, 28)), rng.integers(0, 10, 20)
+    model = Sequential([
+        Flatten(input_shape=(28, 28)),
+        Dense(128, activation="relu"), Dropout(0.2),
+        Dense(64, activation="relu"), Dropout(0.2),
+        Dense(10, activation="softmax"),
+    ])
+    model.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    history = model.fit(x_train, y_train, epochs=2, batch_size=32, validation_split=0.2, verbose=0)
+    test_loss, test_acc = model.evaluate(x_test, y_test, verbose=0)
+    assert set(history.history) >= {"loss", "accuracy", "val_loss", "val_accuracy"}
+    assert len(history.history["loss"]) == 2
+    assert np.isfinite(test_loss) and 0 <= test_acc <= 1
+    assert model.count_params() == 109_386
+
+
+def test_summary_lists_shapes_and_the_classic_parameter_count():
+    model = Sequential([Flatten(input_shape=(28, 28)), Dense(128, activation="relu"), Dropout(0.2),
+                        Dense(64, activation="relu"), Dropout(0.2), Dense(10, activation="softmax")])
+    text = model.summary(print_fn=None)
+    assert "dense_1 (Dense)" in text and "(None, 784)" in text and "(None, 64)" in text
+    assert "Total params: 109,386" in text and "Non-trainable params: 0" in text
+
+
+def test_it_learns():
+    x, y = toy_digits()
+    model = classic()
+    model.compile("adam", "sparse_categorical_crossentropy", ["accuracy"])
+    history = model.fit(x, y, epochs=15, batch_size=16, verbose=0)
+    assert history.history["loss"][-1] < history.history["loss"][0] / 3
+    assert model.evaluate(x, y, verbose=0)[1] > 0.95
+    probabilities = model.predict(x[:5])
+    assert probabilities.shape == (5, 4) and probabilities.dtype == np.float32
+    np.testing.assert_allclose(probabilities.sum(axis=1), 1, rtol=1e-5)
+
+
+def test_same_seed_same_weights_and_history_bit_for_bit():
+    x, y = toy_digits()
+    runs = []
+    for _ in range(2):
+        model = classic(seed=7)
+        model.compile("adam", "sparse_categorical_crossentropy", ["accuracy"])
+        history = model.fit(x, y, epochs=3, batch_size=16, validation_split=0.25, verbose=0)
+        runs.append((model.weights[0].copy(), history.history))
+    np.testing.assert_array_equal(runs[0][0], runs[1][0])
+    assert {k: v for k, v in runs[0][1].items() if k != "seconds"} == \
+           {k: v for k, v in runs[1][1].items() if k != "seconds"}
+    other = classic(seed=8)
+    other.build()
+    assert not np.array_equal(other.weights[0], classic(seed=7).build() or runs[0][0])
+
+
+def test_a_new_order_every_epoch():
+    seen = []
+
+    class Spy(Callback):
+        def on_batch_begin(self, batch, logs=None):
+            pass
+
+    x = np.arange(8, dtype=np.float32).reshape(8, 1)
+    y = np.zeros(8, int)
+    model = Sequential([Dense(2, activation="softmax", input_shape=(1,))], seed=0)
+    model.compile(SGD(0.01), "sparse_categorical_crossentropy")
+    original = model.train_step
+    model.train_step = lambda xb, yb: (seen.append(xb[:, 0].tolist()), original(xb, yb))[1]
+    model.fit(x, y, epochs=2, batch_size=8, verbose=0, callbacks=[Spy()])
+    assert sorted(seen[0]) == sorted(seen[1]) == list(range(8))
+    assert seen[0] != seen[1]
+
+
+def test_fused_softmax_loss_matches_the_plain_chain():
+    """compile() fuses a final softmax with cross-entropy; the numbers must not change."""
+    x, y = toy_digits(64)
+    fused = classic(seed=3)
+    fused.compile(SGD(0.1), "sparse_categorical_crossentropy", ["accuracy"])
+    assert fused._softmax is fused.layers[-1].activation
+    plain = classic(seed=3)
+    plain.compile(SGD(0.1), "mse")  # any loss that is not cross-entropy: no fusion
+    assert plain._softmax is None
+    p = fused.predict(x)
+    loss = fused.evaluate(x, y, verbose=0)[0]
+    expected = -np.mean(np.log(p[np.arange(len(y)), y]))
+    assert loss == pytest.approx(expected, rel=1e-4)
+
+
+def test_validation_data_and_history():
+    x, y = toy_digits()
+    model = classic()
+    model.compile("adam", "sparse_categorical_crossentropy", ["accuracy"])
+    history = model.fit(x[:200], y[:200], epochs=2, validation_data=(x[200:], y[200:]), verbose=0)
+    assert len(history.history["val_accuracy"]) == 2 and history.epoch == [0, 1]
+    assert model.history is history
+
+
+def test_verbose_output_is_keras_like(capsys):
+    x, y = toy_digits(64)
+    model = classic()
+    model.compile("adam", "sparse_categorical_crossentropy", ["accuracy"])
+    model.fit(x, y, epochs=2, batch_size=16, validation_split=0.25, verbose=1)
+    out = capsys.readouterr().out
+    assert "Epoch 1/2" in out and "Epoch 2/2" in out
+    assert "3/3 [" in out and "- loss: " in out and "- val_accuracy: " in out
+
+
+def test_wrong_input_shape_names_model_layer_and_shapes():
+    model = classic()
+    model.compile("adam", "sparse_categorical_crossentropy", ["accuracy"])
+    with pytest.raises(ShapeError, match=r"first layer 'flatten'.*\('batch', 8, 8\) but got \(10, 64\)"):
+        model.fit(np.zeros((10, 64)), np.zeros(10), verbose=0)
+    with pytest.raises(ShapeError, match=r"expects input of shape"):
+        model.predict(np.zeros((3, 9, 9)))
+
+
+def test_nan_in_data_is_refused():
+    x, y = toy_digits(32)
+    x[3, 2, 2] = np.nan
+    model = classic()
+    model.compile("adam", "sparse_categorical_crossentropy")
+    with pytest.raises(DataError, match="NaN"):
+        model.fit(x, y, verbose=0)
+
+
+def test_label_count_mismatch():
+    x, y = toy_digits(32)
+    model = classic()
+    model.compile("adam", "sparse_categorical_crossentropy")
+    with pytest.raises(ShapeError, match="32 samples but y has 31 labels"):
+        model.fit(x, y[:31], verbose=0)
+
+
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")
+def test_a_nan_loss_stops_with_a_message_and_keeps_the_last_good_weights():
+    x, y = toy_digits(64)
+    model = Sequential([Flatten(input_shape=(8, 8)), Dense(8, activation="relu"), Dense(4)], seed=0)
+    model.compile(SGD(1e6), "mse")
+    with pytest.raises(TrainingError, match=r"loss became (nan|inf) at epoch 1, batch \d+ .*lower learning rate"):
+        model.fit(x * 1e3, y, epochs=3, batch_size=8, verbose=0)
+    assert np.isfinite(model.weights[0]).all()
+
+
+def test_predict_in_batches_gives_the_same_answer():
+    x, y = toy_digits(50)
+    model = classic()
+    model.build()
+    np.testing.assert_allclose(model.predict(x, batch_size=7), model.predict(x), rtol=1e-6)
+
+
+def test_standalone_softmax_layer_is_fused_too():
+    model = Sequential([Flatten(input_shape=(8, 8)), Dense(4), Softmax()], seed=0)
+    model.compile("sgd", "categorical_crossentropy", ["accuracy"])
+    x, y = toy_digits(32)
+    model.fit(x, np.eye(4)[y], epochs=1, verbose=0)
+    assert model._softmax is model.layers[-1]
+
+
+def test_mistakes_in_the_workflow():
+    model = classic()
+    with pytest.raises(RuntimeError, match="compile"):
+        model.fit(*toy_digits(8), verbose=0)
+    with pytest.raises(ValueError, match="unknown metric 'f1'"):
+        model.compile("adam", "mse", metrics=["f1"])
+    with pytest.raises(TypeError, match="expects a Layer"):
+        model.add("dense")
+    with pytest.raises(ShapeError, match="input_shape"):
+        Sequential([Dense(3)]).build()

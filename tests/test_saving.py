@@ -1,0 +1,147 @@
+"""Saving and loading: identical predictions, atomic writes, and clear errors for bad files."""
+
+import json
+import os
+import zipfile
+
+import numpy as np
+import pytest
+
+import glassnet
+from glassnet import Sequential, load_model
+from glassnet.errors import ModelFileError
+from glassnet.layers import Dense, Dropout, Flatten, LeakyReLU
+from glassnet.regularizers import l2
+
+
+def trained_model(seed=0):
+    rng = np.random.default_rng(seed)
+    x, y = rng.random((64, 6, 6)).astype(np.float32), rng.integers(0, 3, 64)
+    model = Sequential([Flatten(input_shape=(6, 6)),
+                        Dense(8, activation="tanh", kernel_regularizer=l2(1e-3)), Dropout(0.1),
+                        Dense(5, activation=LeakyReLU(0.1)),
+                        Dense(3, activation="softmax")], name="tiny", seed=seed)
+    model.compile("adam", "sparse_categorical_crossentropy", ["accuracy"])
+    model.fit(x, y, epochs=2, batch_size=16, validation_split=0.25, verbose=0)
+    model.settings["note"] = "hello"
+    return model, x, y
+
+
+def test_round_trip_gives_identical_predictions(tmp_path):
+    model, x, y = trained_model()
+    path = tmp_path / "model.npz"
+    model.save(path)
+    loaded = glassnet.load_model(path)
+    np.testing.assert_array_equal(loaded.predict(x), model.predict(x))
+    assert loaded.evaluate(x, y, verbose=0) == model.evaluate(x, y, verbose=0)
+    assert [type(l) for l in loaded.layers] == [type(l) for l in model.layers]
+    assert loaded.layers[3].activation.negative_slope == pytest.approx(0.1)
+    assert loaded.history.history == model.history.history
+    assert loaded.settings["note"] == "hello" and loaded.epoch == 2 and loaded.name == "tiny"
+    assert loaded.optimizer.iterations == model.optimizer.iterations
+    np.testing.assert_array_equal(loaded.optimizer.slots["m"][0], model.optimizer.slots["m"][0])
+
+
+def test_the_file_is_plain_npz_without_pickle(tmp_path):
+    model, _, _ = trained_model()
+    path = tmp_path / "model.npz"
+    model.save(path)
+    with np.load(path, allow_pickle=False) as archive:
+        assert "param/dense/kernel" in archive.files
+        config = json.loads(archive["config"].tobytes())
+    assert config["format"] == "glassnet-model"
+    assert config["layers"][1]["config"]["units"] == 8
+
+
+def test_save_is_atomic_and_leaves_no_temporary_files(tmp_path, monkeypatch):
+    model, x, _ = trained_model()
+    path = tmp_path / "model.npz"
+    model.save(path)
+    before = path.read_bytes()
+
+    def crash(*args, **kwargs):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(np, "savez", crash)
+    with pytest.raises(OSError, match="disk full"):
+        model.save(path)
+    assert path.read_bytes() == before          # the old file survived
+    assert os.listdir(tmp_path) == ["model.npz"]  # and no temporary file is left
+
+
+def test_save_into_a_missing_folder(tmp_path):
+    model, _, _ = trained_model()
+    with pytest.raises(ModelFileError, match="does not exist"):
+        model.save(tmp_path / "nope" / "model.npz")
+
+
+def test_truncated_file(tmp_path):
+    model, _, _ = trained_model()
+    path = tmp_path / "model.npz"
+    model.save(path)
+    data = path.read_bytes()
+    path.write_bytes(data[: len(data) // 2])
+    with pytest.raises(ModelFileError, match=r"model.npz: not a glassnet model file, or truncated"):
+        load_model(path)
+
+
+@pytest.mark.parametrize("content, message", [
+    (b"<html>not a model</html>", "not a glassnet model file"),
+    (b"", "not a glassnet model file"),
+])
+def test_files_that_are_not_models(tmp_path, content, message):
+    path = tmp_path / "model.npz"
+    path.write_bytes(content)
+    with pytest.raises(ModelFileError, match=message):
+        load_model(path)
+
+
+def test_someone_elses_npz(tmp_path):
+    path = tmp_path / "weights.npz"
+    np.savez(path, w=np.zeros(3))
+    with pytest.raises(ModelFileError, match="not a glassnet model"):
+        load_model(path)
+
+
+def test_a_pickled_object_is_never_loaded(tmp_path):
+    path = tmp_path / "evil.npz"
+    np.savez(path, config=np.array([{"format": "glassnet-model"}], dtype=object))
+    with pytest.raises(ModelFileError):
+        load_model(path)
+
+
+def test_missing_weights_and_unknown_layers(tmp_path):
+    model, _, _ = trained_model()
+    path = tmp_path / "model.npz"
+    model.save(path)
+    with zipfile.ZipFile(path) as archive:
+        members = {name: archive.read(name) for name in archive.namelist()}
+    broken = tmp_path / "broken.npz"
+    with zipfile.ZipFile(broken, "w") as archive:
+        for name, data in members.items():
+            if name != "param/dense_1/kernel.npy":
+                archive.writestr(name, data)
+    with pytest.raises(ModelFileError, match="dense_1/kernel is missing"):
+        load_model(broken)
+
+    config = json.loads(np.load(path)["config"].tobytes())
+    config["layers"][1]["class_name"] = "Mystery"
+    arrays = dict(np.load(path))
+    arrays["config"] = np.frombuffer(json.dumps(config).encode(), np.uint8)
+    np.savez(broken, **arrays)
+    with pytest.raises(ModelFileError, match="unknown layer class 'Mystery'; pass it in custom_objects="):
+        load_model(broken)
+
+
+def test_missing_file():
+    with pytest.raises(ModelFileError, match="no such model file"):
+        load_model("/nonexistent/model.npz")
+
+
+def test_an_unbuilt_model_builds_from_its_input_shape(tmp_path):
+    model = Sequential([Flatten(input_shape=(4, 4)), Dense(2)], seed=1)
+    model.save(tmp_path / "m.npz")
+    loaded = load_model(tmp_path / "m.npz")
+    x = np.ones((1, 4, 4), np.float32)
+    np.testing.assert_array_equal(loaded.predict(x), model.predict(x))
+    assert loaded.optimizer is None
