@@ -145,7 +145,10 @@ def check_layer(layer, input_shape, batch_size=4, training=True, seed=0, eps=1e-
         return float(np.sum(output() * dy)) + layer.regularization_loss()
 
     output()
-    dx = layer.backward(dy.copy())
+    dy_given = dy.copy()
+    dx = layer.backward(dy_given)
+    if not np.array_equal(dy_given, dy):
+        report.problems.append("backward changed the caller's dy in place")
     analytic = {"dx": dx, **{f"d{k}": g.copy() for k, g in layer.grads.items()}}
     targets = {"dx": x, **{f"d{k}": p for k, p in layer.params.items()}}
     for name, array in targets.items():
@@ -170,3 +173,256 @@ def check_loss(loss, y_pred, y_true, eps=1e-6, tolerance=TOLERANCE):
     report = Report(f"{type(loss).__name__}", tolerance=tolerance)
     report.errors["dy_pred"] = relative_error(analytic, numeric)
     return report
+
+
+class _NoUpdate:
+    """An optimizer that leaves the weights alone: ``train_step`` then only fills the grads."""
+
+    def step(self, params, grads):
+        pass
+
+
+def check_model(model, x, y, eps=1e-5, tolerance=TOLERANCE, max_checks=100, seed=0):
+    """Check a whole compiled model: the gradient of its loss for every weight.
+
+    This is the check that the model's shortcuts are exact. With a final softmax and a
+    cross-entropy loss, training computes the loss from the logits and hands
+    ``(p - y) / N`` straight to the last layer. Here the analytic gradients come from
+    :meth:`Sequential.train_step` (fused, exactly as in training, minus the update) and
+    the numerical ones from the loss *as the user wrote it*, on the probabilities.
+
+    Args:
+        model: a compiled, unbuilt model (a copy is built here in float64).
+        x, y: a small batch and its labels.
+        eps: the finite-difference step. Larger than for one layer: a whole model's loss
+            has many tiny gradient entries, which rounding noise swamps at 1e-6, while
+            the truncation error of central differences (about eps**2) stays negligible.
+    """
+    model = copy.deepcopy(model)
+    if model.built or model.loss is None:
+        raise ValueError("check_model needs a compiled model that has not been built yet")
+    for layer in model.layers:
+        layer.dtype = np.dtype(np.float64)
+    x = np.asarray(x, np.float64)
+    model.build(x.shape[1:])
+    model.optimizer, model._batch = _NoUpdate(), 0
+    rng_state = model.rng.bit_generator.state  # the same dropout masks on every call
+
+    def f():
+        model.rng.bit_generator.state = rng_state
+        return model.loss.forward(y, model.forward(x, training=True)) + model.regularization_loss()
+
+    model.rng.bit_generator.state = rng_state
+    model.train_step(x, y)
+    report = Report(f"{type(model).__name__}", tolerance=tolerance)
+    rng = np.random.default_rng(seed)
+    for layer in model.layers:
+        for key, array in layer.params.items():
+            analytic = layer.grads[key].copy()
+            indices = _sample(array.size, max_checks, rng)
+            numeric = numerical_gradient(f, array, eps, indices)
+            if indices is not None:
+                analytic, numeric = analytic.reshape(-1)[indices], numeric.reshape(-1)[indices]
+            report.errors[f"{layer.name}/d{key}"] = relative_error(analytic, numeric)
+    return report
+
+
+# -- the catalogue: every built-in component, in the configurations that matter ----------
+#
+# ``glassnet gradcheck`` and tests/test_gradcheck.py both run :func:`run_all`. Layers are
+# found in the layer registry, so a new built-in layer with no entry below shows up in
+# the table as a failure instead of going unchecked.
+
+@dataclass
+class Check:
+    """One line of the table: what is checked, how it is set up, and the check itself."""
+
+    component: str
+    configuration: str
+    run: object  # () -> Report
+
+
+@dataclass
+class Row:
+    """One result: the largest relative error over ``dx`` and every parameter."""
+
+    component: str
+    configuration: str
+    max_error: float
+    passed: bool
+    detail: str = ""
+
+
+def _away_from_zero(shape, seed=1):
+    """Random numbers with ``|x| >= 0.1``: ReLU has no derivative at its kink, so avoid it."""
+    x = np.random.default_rng(seed).standard_normal(shape)
+    return np.sign(x) * (0.1 + np.abs(x))
+
+
+def _distinct(shape, seed=1):
+    """All values different (a shuffled ramp): max pooling's winner is then unambiguous."""
+    size = int(np.prod(shape))
+    return np.random.default_rng(seed).permutation(size).reshape(shape) / size - 0.5
+
+
+def registered_layers():
+    """Every built-in layer class by name, after importing every module of the layers package."""
+    import importlib
+    import pkgutil
+
+    from glassnet.engine import layers
+    from glassnet.engine.layers.base import LAYERS
+
+    for module in pkgutil.iter_modules(layers.__path__):
+        importlib.import_module(f"{layers.__name__}.{module.name}")
+    return {name: cls for name, cls in LAYERS.items()
+            if cls.__module__.startswith("glassnet.") and not name.startswith("_")}
+
+
+def _layer_checks():
+    from glassnet.engine.layers.activations import ACTIVATIONS
+    from glassnet.engine.regularizers import l1, l1_l2, l2
+
+    known = registered_layers()
+    checks = []
+
+    def add(name, input_shape, label=None, batch_size=4, x=None, training=True, **kwargs):
+        if name not in known:  # e.g. a layer of a later release: nothing to check yet
+            return
+        label = label or ", ".join(f"{k}={v!r}" for k, v in kwargs.items()) or "defaults"
+        label += f", input {tuple(input_shape)}" + ("" if training else ", inference")
+        data = None if x is None else x((batch_size,) + tuple(input_shape))
+        checks.append(Check(name, label, lambda: check_layer(
+            known[name](**kwargs), input_shape, batch_size=batch_size, x=data, training=training)))
+
+    add("Dense", (4,), units=3)
+    add("Dense", (4,), units=3, use_bias=False)
+    for activation in ACTIVATIONS:
+        add("Dense", (4,), units=3, activation=activation)
+    for text, regularizer in (("l2(0.1)", l2(0.1)), ("l1(0.1)", l1(0.1)), ("l1_l2()", l1_l2())):
+        add("Dense", (4,), f"units=3, activation='relu', kernel_regularizer={text}",
+            units=3, activation="relu", kernel_regularizer=regularizer)
+    for name in ACTIVATIONS:
+        add("Activation", (5,), x=_away_from_zero, activation=name)
+    for cls in ACTIVATIONS.values():
+        add(cls.__name__, (5,), x=_away_from_zero)
+    add("LeakyReLU", (5,), x=_away_from_zero, negative_slope=0.1)
+    add("Flatten", (2, 3, 2))
+    add("Reshape", (12,), target_shape=(3, 4))
+    add("Reshape", (2, 3, 2), target_shape=(-1, 2))
+    add("Dropout", (6,), "rate=0.5, fixed mask", batch_size=5, rate=0.5)
+    add("Dropout", (6,), training=False, rate=0.5)
+
+    # Convolutions: stride 1 and 2, valid and same, odd sizes, several channels.
+    add("Conv2D", (5, 5, 1), filters=2, kernel_size=3)
+    add("Conv2D", (5, 6, 2), filters=3, kernel_size=3, padding="same")
+    add("Conv2D", (7, 7, 2), filters=2, kernel_size=3, strides=2)
+    add("Conv2D", (6, 7, 3), filters=2, kernel_size=(3, 2), strides=2, padding="same")
+    add("Conv2D", (5, 5, 2), filters=2, kernel_size=3, activation="relu", use_bias=False)
+    add("Conv2D", (5, 5, 2), "filters=2, kernel_size=3, kernel_regularizer=l2(0.1)",
+        filters=2, kernel_size=3, kernel_regularizer=l2(0.1))
+    # Pooling, on inputs without ties.
+    add("MaxPooling2D", (4, 4, 2), x=_distinct, pool_size=2)
+    add("MaxPooling2D", (5, 5, 2), x=_distinct, pool_size=2)
+    add("MaxPooling2D", (7, 7, 1), x=_distinct, pool_size=3, strides=2)
+    add("AveragePooling2D", (4, 4, 2), pool_size=2)
+    add("AveragePooling2D", (7, 7, 1), pool_size=3, strides=2)
+    add("GlobalAveragePooling2D", (3, 4, 2))
+    # Batch norm: batch statistics in training (a batch of at least 4), running ones after.
+    add("BatchNormalization", (5,), batch_size=6)
+    add("BatchNormalization", (3, 3, 2), batch_size=4)
+    add("BatchNormalization", (5,), batch_size=4, training=False)
+    return checks
+
+
+def _loss_checks():
+    from glassnet.engine import losses
+
+    rng = np.random.default_rng(2)
+    logits = 2 * rng.standard_normal((5, 4))                       # (N, K) scores
+    probs = np.exp(losses.log_softmax(logits))                     # rows sum to 1, all > 1e-7
+    labels = np.array([0, 3, 1, 1, 2])                             # (N,) integers
+    onehot = losses.one_hot(labels, 4, np.float64)                 # (N, K)
+    smooth = 0.9 * onehot + 0.1 / 4                                # label smoothing
+    targets = rng.standard_normal((5, 4))                          # regression targets
+    known = {name: cls for name, cls in losses.LOSSES_BY_CLASS.items()
+             if cls.__module__.startswith("glassnet.")}
+    cases = [
+        ("CategoricalCrossentropy", {"from_logits": True}, logits, labels, "fused: logits, integer labels"),
+        ("CategoricalCrossentropy", {"from_logits": True}, logits, onehot, "fused: logits, one-hot labels"),
+        ("CategoricalCrossentropy", {"from_logits": True}, logits, smooth, "fused: logits, smoothed labels"),
+        ("CategoricalCrossentropy", {}, probs, labels, "not fused: probabilities, integer labels"),
+        ("CategoricalCrossentropy", {}, probs, onehot, "not fused: probabilities, one-hot labels"),
+        ("SparseCategoricalCrossentropy", {"from_logits": True}, logits, labels, "fused: logits"),
+        ("SparseCategoricalCrossentropy", {}, probs, labels, "not fused: probabilities"),
+        ("MeanSquaredError", {}, logits, onehot, "one-hot targets"),
+        ("MeanSquaredError", {}, logits, labels, "integer labels"),
+        ("MeanSquaredError", {}, logits, targets, "real targets"),
+    ]
+    return [Check(name, label, lambda name=name, kw=kw, p=p, t=t: check_loss(known[name](**kw), p, t))
+            for name, kw, p, t, label in cases if name in known]
+
+
+def _model_checks():
+    from glassnet.engine.layers import Dense, Dropout, Flatten
+    from glassnet.engine.model import Sequential
+    from glassnet.engine.regularizers import l2
+
+    rng = np.random.default_rng(3)
+    x, y = rng.standard_normal((6, 3, 4)), np.array([0, 1, 2, 3, 4, 0])
+
+    def run(loss, *layers):
+        model = Sequential([Flatten(input_shape=(3, 4)), *layers], seed=0)
+        model.compile("sgd", loss)
+        return check_model(model, x, y)
+
+    return [
+        Check("Sequential", "Dense(softmax) + categorical_crossentropy, fused in training",
+              lambda: run("categorical_crossentropy", Dense(5, activation="softmax"))),
+        Check("Sequential", "Dense(relu, l2) > Dropout(0.5) > Dense(softmax) + sparse CE, fused",
+              lambda: run("sparse_categorical_crossentropy", Dense(6, activation="relu",
+                          kernel_regularizer=l2(0.01)), Dropout(0.5), Dense(5, activation="softmax"))),
+        Check("Sequential", "Dense(tanh) > Dense(sigmoid) + mse, not fused",
+              lambda: run("mse", Dense(6, activation="tanh"), Dense(5, activation="sigmoid"))),
+    ]
+
+
+def catalogue():
+    """Every check :func:`run_all` runs: layers, losses (fused and not) and whole models."""
+    return _layer_checks() + _loss_checks() + _model_checks()
+
+
+def uncatalogued(checks=None):
+    """Built-in layer and loss classes that no check covers (each is a failure in the table)."""
+    from glassnet.engine.losses import LOSSES_BY_CLASS
+
+    covered = {check.component for check in (catalogue() if checks is None else checks)}
+    builtin = set(registered_layers()) | {name for name, cls in LOSSES_BY_CLASS.items()
+                                          if cls.__module__.startswith("glassnet.")}
+    return sorted(builtin - covered)
+
+
+def run_all(only=None):
+    """Run the catalogue and return one :class:`Row` per check.
+
+    Args:
+        only: keep the components whose name contains this text (case-insensitive).
+            Without it, every uncatalogued built-in class adds a failing row.
+    """
+    checks = catalogue()
+    rows = []
+    for check in checks:
+        if only and only.lower() not in check.component.lower():
+            continue
+        try:
+            report = check.run()
+        except Exception as error:  # noqa: BLE001 - a crash is a failed check, shown in the table
+            rows.append(Row(check.component, check.configuration, float("nan"), False,
+                            f"raised {type(error).__name__}: {error}"))
+            continue
+        rows.append(Row(check.component, check.configuration, report.max_error, report.passed,
+                        "; ".join(report.problems)))
+    if not only:
+        rows += [Row(name, "-", float("nan"), False, "no entry in the glassnet.gradcheck catalogue")
+                 for name in uncatalogued(checks)]
+    return rows
