@@ -1,0 +1,130 @@
+"""The documented path for your own layer (docs/custom_layers.md), followed step by step:
+subclass Layer, implement forward/backward/output_shape, check it, train with it, save and
+load it, through the registry and through ``custom_objects=``.
+"""
+
+import numpy as np
+import pytest
+
+from glassnet import Sequential, load_model
+from glassnet.engine.layers import Dense, Flatten, Layer
+from glassnet.engine.layers.base import LAYERS
+from glassnet.errors import ModelFileError
+from glassnet.gradcheck import check_layer
+
+
+class LowRankDense(Layer):
+    """A Dense layer with fewer weights: ``y = (x @ U) @ V + b``, with ``U, V`` of rank ``r``.
+
+    Forward::
+
+        h = x @ U          # (N, D) @ (D, r) -> (N, r)
+        y = h @ V + b      # (N, r) @ (r, units) + (units,) -> (N, units)
+
+    Backward, the chain rule twice::
+
+        dV = h.T @ dy      # (r, units)
+        db = dy.sum(0)     # (units,)
+        dh = dy @ V.T      # (N, r)
+        dU = x.T @ dh      # (D, r)
+        dx = dh @ U.T      # (N, D)
+    """
+
+    def __init__(self, units, rank, **kwargs):
+        super().__init__(**kwargs)
+        self.units, self.rank = int(units), int(rank)
+
+    def build(self, input_shape, rng=None):
+        super().build(input_shape, rng)
+        d = self.input_shape[0]
+        self.add_param("U", self.rng.normal(0, np.sqrt(1 / d), (d, self.rank)))
+        self.add_param("V", self.rng.normal(0, np.sqrt(1 / self.rank), (self.rank, self.units)))
+        self.add_param("b", np.zeros(self.units))
+
+    def output_shape(self, input_shape):
+        return (self.units,)
+
+    def forward(self, x, training=False):
+        self.x = x
+        self.h = x @ self.params["U"]
+        return self.h @ self.params["V"] + self.params["b"]
+
+    def backward(self, dy):
+        U, V = self.params["U"], self.params["V"]
+        np.matmul(self.h.T, dy, out=self.grads["V"])   # in place: the grads are views
+        np.sum(dy, axis=0, out=self.grads["b"])
+        dh = dy @ V.T
+        np.matmul(self.x.T, dh, out=self.grads["U"])
+        return dh @ U.T if self.needs_input_grad else None
+
+    def get_config(self):
+        return {**super().get_config(), "units": self.units, "rank": self.rank}
+
+
+def _data(n=240, seed=0):
+    """Three classes of 4x4 'images', told apart by which quarter is bright."""
+    rng = np.random.default_rng(seed)
+    y = rng.integers(0, 3, n)
+    x = rng.normal(0, 0.3, (n, 4, 4)).astype(np.float32)
+    for k, (rows, cols) in enumerate([(slice(0, 2), slice(0, 2)), (slice(0, 2), slice(2, 4)),
+                                      (slice(2, 4), slice(0, 4))]):
+        x[y == k, rows, cols] += 1.0
+    return x, y
+
+
+def _model(seed=0):
+    return Sequential([
+        Flatten(input_shape=(4, 4)),
+        LowRankDense(8, rank=3),
+        Dense(3, activation="softmax"),
+    ], seed=seed)
+
+
+def test_gradient_check_passes():
+    report = check_layer(LowRankDense(5, rank=2), input_shape=(6,))
+    assert report.passed, report
+    assert set(report.errors) == {"dx", "dU", "dV", "db"}
+
+
+def test_it_trains_in_a_sequential_model():
+    x, y = _data()
+    model = _model()
+    model.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    assert "LowRankDense" in model.summary(print_fn=None)
+    assert model.count_params() == (16 * 3 + 3 * 8 + 8) + (8 * 3 + 3)
+    history = model.fit(x, y, epochs=15, batch_size=16, verbose=0)
+    assert history.history["loss"][-1] < 0.5 * history.history["loss"][0]
+    assert history.history["accuracy"][-1] > 0.9
+    assert model.predict(x[:5]).dtype == np.float32
+
+
+@pytest.fixture
+def saved(tmp_path):
+    x, y = _data()
+    model = _model()
+    model.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    model.fit(x, y, epochs=2, batch_size=16, verbose=0)
+    path = tmp_path / "custom.npz"
+    model.save(path)
+    return path, x[:20], model.predict(x[:20])
+
+
+def test_save_and_load_through_the_registry(saved):
+    path, x, expected = saved
+    # Defining the class registered it (Layer.__init_subclass__), so nothing else is needed.
+    assert LAYERS["LowRankDense"] is LowRankDense
+    loaded = load_model(path)
+    assert isinstance(loaded.layers[1], LowRankDense) and loaded.layers[1].rank == 3
+    np.testing.assert_array_equal(loaded.predict(x), expected)
+
+
+def test_save_and_load_through_custom_objects(saved, monkeypatch):
+    path, x, expected = saved
+    # As in a fresh Python session that never defined the class: the registry lacks it.
+    monkeypatch.delitem(LAYERS, "LowRankDense")
+    with pytest.raises(ModelFileError, match="LowRankDense.*custom_objects"):
+        load_model(path)
+    loaded = load_model(path, custom_objects={"LowRankDense": LowRankDense})
+    np.testing.assert_array_equal(loaded.predict(x), expected)
+    # The training state came back too: training can continue.
+    loaded.fit(*_data(32, seed=1), epochs=1, verbose=0)
