@@ -4,8 +4,9 @@ Setup (the issue's, identical for every framework): 784-128-64-10 with ReLU and 
 softmax + cross-entropy, Adam(1e-3), batch 32, 10 epochs, the first 48,000 training images
 to train and the last 12,000 to validate after every epoch, then the 10,000 test images.
 
-It prints the fit time, seconds per epoch, test accuracy and peak memory for glassnet, then
-the same for PyTorch and Keras where they are installed, and the ratios. Run it alone: on
+It prints the fit time, seconds per epoch, test accuracy and peak memory for glassnet, for a
+bare NumPy loop doing the same arithmetic (glassnet's time minus its time is what the
+abstractions cost), and for PyTorch and Keras where they are installed, and the ratios. Run it alone: on
 2 cores anything else running at the same time distorts the figures.
 
     python benchmarks/mlp_mnist.py [--epochs 10] [--data-dir ../shared/data/mnist] [--threads N]
@@ -60,6 +61,62 @@ def run_glassnet(data, epochs):
     return seconds, model.evaluate(x_test, y_test, verbose=0)[1]
 
 
+def run_lean(data, epochs):
+    """The same network as a bare NumPy loop, no classes: the floor for glassnet's machinery.
+
+    glassnet's time minus this one is what the layer, loss and optimizer abstractions cost.
+    """
+    (x, y), (x_val, y_val), (x_test, y_test) = data
+    x, x_val, x_test = (a.reshape(len(a), -1) for a in (x, x_val, x_test))
+    rng = np.random.default_rng(0)
+    sizes = [784, 128, 64, 10]
+    params = []
+    for fan_in, fan_out in zip(sizes[:-1], sizes[1:]):
+        limit = np.sqrt(6 / (fan_in + fan_out))
+        params += [rng.uniform(-limit, limit, (fan_in, fan_out)).astype(np.float32),
+                   np.zeros(fan_out, np.float32)]
+    m = [np.zeros_like(p) for p in params]
+    v = [np.zeros_like(p) for p in params]
+
+    start = time.perf_counter()
+    t = 0
+    for _ in range(epochs):
+        order = rng.permutation(len(x))
+        for i in range(0, len(x), 32):
+            index = order[i:i + 32]
+            xb, yb = x[index], y[index]
+            # forward, keeping each layer's input
+            a0 = xb
+            z1 = a0 @ params[0] + params[1]; r1 = z1 > 0
+            m1 = (rng.random(z1.shape, dtype=np.float32) < 0.8) * np.float32(1.25)
+            a1 = np.maximum(z1, 0) * m1
+            z2 = a1 @ params[2] + params[3]; r2 = z2 > 0
+            m2 = (rng.random(z2.shape, dtype=np.float32) < 0.8) * np.float32(1.25)
+            a2 = np.maximum(z2, 0) * m2
+            z3 = a2 @ params[4] + params[5]
+            p = np.exp(z3 - z3.max(1, keepdims=True)); p /= p.sum(1, keepdims=True)
+            # backward: (p - y) / N, then the chain rule
+            d3 = p; d3[np.arange(len(yb)), yb] -= 1; d3 /= len(yb)
+            grads = [None] * 6
+            grads[4], grads[5] = a2.T @ d3, d3.sum(0)
+            d2 = (d3 @ params[4].T) * m2 * r2
+            grads[2], grads[3] = a1.T @ d2, d2.sum(0)
+            d1 = (d2 @ params[2].T) * m1 * r1
+            grads[0], grads[1] = a0.T @ d1, d1.sum(0)
+            # Adam
+            t += 1
+            lr_t = 1e-3 * np.sqrt(1 - 0.999 ** t) / (1 - 0.9 ** t)
+            for p_, g, m_, v_ in zip(params, grads, m, v):
+                m_ += 0.1 * (g - m_)
+                v_ += 0.001 * (g * g - v_)
+                p_ -= np.float32(lr_t) * m_ / (np.sqrt(v_) + np.float32(1e-7))
+        z_val = np.maximum(np.maximum(x_val @ params[0] + params[1], 0) @ params[2] + params[3], 0) @ params[4]
+    seconds = time.perf_counter() - start
+    h = np.maximum(np.maximum(x_test @ params[0] + params[1], 0) @ params[2] + params[3], 0)
+    accuracy = float(np.mean((h @ params[4] + params[5]).argmax(1) == y_test))
+    return seconds, accuracy
+
+
 def run_torch(data, epochs):
     import torch
     from torch import nn
@@ -112,11 +169,11 @@ def main():
     parser.add_argument("--epochs", type=int, default=10)
     parser.add_argument("--data-dir", default=os.environ.get("GLASSNET_DATA", DEFAULT_DATA))
     parser.add_argument("--threads", type=int, default=None, help="BLAS threads (default: as found)")
-    parser.add_argument("--only", choices=("glassnet", "torch", "keras"), action="append")
+    parser.add_argument("--only", choices=("glassnet", "lean-numpy", "torch", "keras"), action="append")
     args = parser.parse_args()
 
     data = load(args.data_dir)
-    runners = {"glassnet": run_glassnet, "torch": run_torch, "keras": run_keras}
+    runners = {"glassnet": run_glassnet, "lean-numpy": run_lean, "torch": run_torch, "keras": run_keras}
     results = {}
     with threadpool_limits(args.threads):
         if args.threads:
@@ -135,10 +192,10 @@ def main():
                 print(f"{name:9s} not installed ({error.name}); skipped")
                 continue
             results[name] = seconds
-            print(f"{name:9s} fit {seconds:6.2f} s  ({seconds / args.epochs:.2f} s/epoch)  "
+            print(f"{name:10s} fit {seconds:6.2f} s  ({seconds / args.epochs:.2f} s/epoch)  "
                   f"test accuracy {accuracy:.2%}  peak RSS so far {peak_rss_mb():.0f} MB", flush=True)
     if "glassnet" in results:
-        for name in ("torch", "keras"):
+        for name in ("lean-numpy", "torch", "keras"):
             if name in results:
                 print(f"glassnet / {name} fit time: {results['glassnet'] / results[name]:.2f}x")
     return 0
