@@ -9,8 +9,12 @@ from glassnet.engine.callbacks.base import Callback
 
 
 def format_logs(logs):
-    """``{"loss": 0.3, "accuracy": 0.91}`` -> ``"loss: 0.3000 - accuracy: 0.9100"``."""
-    return " - ".join(f"{k}: {v:.4g}" if k == "lr" else f"{k}: {v:.4f}" for k, v in logs.items())
+    """``{"loss": 0.3, "accuracy": 0.91}`` -> ``"loss: 0.3000 - accuracy: 0.9100"``.
+
+    The epoch's duration (``seconds``) is shown separately, at the start of the line.
+    """
+    return " - ".join(f"{k}: {v:.4g}" if k == "lr" else f"{k}: {v:.4f}"
+                      for k, v in logs.items() if k != "seconds")
 
 
 class ProgressBar(Callback):
