@@ -178,7 +178,7 @@ def check_loss(loss, y_pred, y_true, eps=1e-6, tolerance=TOLERANCE):
 class _NoUpdate:
     """An optimizer that leaves the weights alone: ``train_step`` then only fills the grads."""
 
-    def step(self, params, grads):
+    def step(self, params, grads, *parts):
         pass
 
 
@@ -266,17 +266,21 @@ def _distinct(shape, seed=1):
 
 
 def registered_layers():
-    """Every built-in layer class by name, after importing every module of the layers package."""
+    """Every built-in layer class by name, after importing every module of the layers package.
+
+    Abstract bases (classes without their own ``forward``, such as ``Pooling2D``) are left
+    out: there is nothing to run.
+    """
     import importlib
     import pkgutil
 
     from glassnet.engine import layers
-    from glassnet.engine.layers.base import LAYERS
+    from glassnet.engine.layers.base import LAYERS, Layer
 
     for module in pkgutil.iter_modules(layers.__path__):
         importlib.import_module(f"{layers.__name__}.{module.name}")
     return {name: cls for name, cls in LAYERS.items()
-            if cls.__module__.startswith("glassnet.") and not name.startswith("_")}
+            if cls.__module__.startswith("glassnet.") and cls.forward is not Layer.forward}
 
 
 def _layer_checks():
@@ -325,13 +329,17 @@ def _layer_checks():
     add("MaxPooling2D", (4, 4, 2), x=_distinct, pool_size=2)
     add("MaxPooling2D", (5, 5, 2), x=_distinct, pool_size=2)
     add("MaxPooling2D", (7, 7, 1), x=_distinct, pool_size=3, strides=2)
+    add("MaxPooling2D", (5, 5, 2), x=_distinct, pool_size=2, padding="same")
     add("AveragePooling2D", (4, 4, 2), pool_size=2)
     add("AveragePooling2D", (7, 7, 1), pool_size=3, strides=2)
+    add("AveragePooling2D", (5, 5, 2), pool_size=2, padding="same")
     add("GlobalAveragePooling2D", (3, 4, 2))
     # Batch norm: batch statistics in training (a batch of at least 4), running ones after.
     add("BatchNormalization", (5,), batch_size=6)
     add("BatchNormalization", (3, 3, 2), batch_size=4)
+    add("BatchNormalization", (5,), batch_size=4, center=False, scale=False)
     add("BatchNormalization", (5,), batch_size=4, training=False)
+    add("BatchNormalization", (3, 3, 2), batch_size=4, training=False)
     return checks
 
 
@@ -376,7 +384,16 @@ def _model_checks():
         model.compile("sgd", loss)
         return check_model(model, x, y)
 
-    return [
+    checks, known = [], registered_layers()
+    if {"Conv2D", "MaxPooling2D", "BatchNormalization"} <= set(known):
+        images = rng.standard_normal((4, 6, 6, 1))
+        model = Sequential([known["Conv2D"](2, 3, activation="relu", input_shape=(6, 6, 1)),
+                            known["MaxPooling2D"](2), known["BatchNormalization"](), Flatten(),
+                            Dense(3, activation="softmax")], seed=0)
+        model.compile("sgd", "sparse_categorical_crossentropy")
+        checks.append(Check("Sequential", "Conv2D(relu) > MaxPooling2D > BatchNormalization > Dense(softmax)",
+                            lambda: check_model(model, images, y[:4] % 3)))
+    return checks + [
         Check("Sequential", "Dense(softmax) + categorical_crossentropy, fused in training",
               lambda: run("categorical_crossentropy", Dense(5, activation="softmax"))),
         Check("Sequential", "Dense(relu, l2) > Dropout(0.5) > Dense(softmax) + sparse CE, fused",
