@@ -20,7 +20,7 @@ import numpy as np
 
 from glassnet.engine import losses as losses_module
 from glassnet.engine import optimizers as optimizers_module
-from glassnet.engine.callbacks import CallbackList, History, ProgressBar
+from glassnet.engine.callbacks import CallbackList, History, ProgressBar, TerminateOnNaN
 from glassnet.engine.layers.activations import Softmax
 from glassnet.engine.layers.base import Layer, snake_case
 from glassnet.errors import DataError, ShapeError, TrainingError
@@ -69,6 +69,7 @@ class Sequential:
         self.epoch = 0             # epochs trained so far: fit() continues from here
         self.settings = {}         # what the model was trained with (for reports)
         self._softmax = None       # the final softmax, when compile() fused it with the loss
+        self._check_gradients = False  # only while a TerminateOnNaN callback is in use
         for layer in layers or []:
             self.add(layer)
 
@@ -123,7 +124,7 @@ class Sequential:
         dtypes = {layer.params[key].dtype for layer, key in pairs}
         if len(dtypes) != 1:  # mixed dtypes can't share one buffer; keep them apart
             self.weights = [layer.params[key] for layer, key in pairs]
-            self.gradients = [layer.grads[key] for layer, key in pairs]
+            self.gradients = self.gradient_parts = [layer.grads[key] for layer, key in pairs]
             return
         dtype = dtypes.pop()
         total = sum(layer.params[key].size for layer, key in pairs)
@@ -136,6 +137,8 @@ class Sequential:
             layer.grads[key] = flat_grads[offset:offset + size].reshape(shape)
             offset += size
         self.weights, self.gradients = [flat_params], [flat_grads]
+        # Each weight array's gradient on its own (views into flat_grads), for clipnorm.
+        self.gradient_parts = [layer.grads[key] for layer, key in pairs]
 
     def output_shape(self, input_shape=None):
         shape = input_shape or self.input_shape
@@ -227,7 +230,12 @@ class Sequential:
         if not math.isfinite(loss):
             raise TrainingError(self._explain_nonfinite(x, loss))
         self.backward(self._train_loss.backward())
-        self.optimizer.step(self.weights, self.gradients)
+        # A finite loss can still give inf/NaN gradients. Checked only for TerminateOnNaN, so
+        # that a bad step never reaches the weights. A sum is finite exactly when every
+        # entry is (short of overflowing float32, i.e. an exploded gradient anyway).
+        if self._check_gradients and not all(math.isfinite(g.sum()) for g in self.gradients):
+            raise TrainingError(self._explain_nonfinite_gradient(loss))
+        self.optimizer.step(self.weights, self.gradients, self.gradient_parts)
         return loss, y_pred
 
     def _explain_nonfinite(self, x, loss):
@@ -241,6 +249,15 @@ class Sequential:
         return (f"loss became {loss} at epoch {self.epoch + 1}, batch {self._batch + 1} ({where}); "
                 f"the weights of the last good step are kept. Try a lower learning rate.")
 
+    def _explain_nonfinite_gradient(self, loss):
+        """Name the first layer, in backward order, whose weight gradient is not finite."""
+        where = next((f"{layer.name}/{key}" for layer in reversed(self.layers)
+                      for key, g in layer.grads.items() if not np.isfinite(g).all()), "?")
+        return (f"a gradient became non-finite at epoch {self.epoch + 1}, batch {self._batch + 1} "
+                f"(first in the gradient of layer '{where.split('/')[0]}', weight {where}; "
+                f"the loss was {loss:.4g}); the weights of the last good step are kept. "
+                f"Try a lower learning rate or clipnorm.")
+
     # -- fit ----------------------------------------------------------------------------
     def fit(self, x, y, epochs=1, batch_size=32, validation_split=0.0, validation_data=None,
             shuffle=True, callbacks=None, verbose=1, augment=None):
@@ -251,7 +268,7 @@ class Sequential:
             epochs: number of epochs to train (a second ``fit`` continues the count).
             batch_size: samples per gradient step.
             validation_split: fraction of ``x`` held out to validate after every epoch
-                (the last samples, before shuffling, as in Keras).
+                (the last samples of each class, before shuffling; see split_validation).
             validation_data: ``(x_val, y_val)``; overrides validation_split.
             shuffle: draw a new order of the training samples every epoch.
             callbacks: list of :class:`Callback`.
@@ -284,6 +301,8 @@ class Sequential:
             callback_list.append(ProgressBar(verbose))
         callbacks = CallbackList(callback_list, self, {"epochs": self.epoch + epochs, "steps": steps,
                                                        "batch_size": batch_size, "samples": n})
+        nan_guard = next((c for c in callback_list if isinstance(c, TerminateOnNaN)), None)
+        self._check_gradients = nan_guard is not None
         self.settings.update(batch_size=batch_size, optimizer=type(self.optimizer).__name__,
                              loss=self.loss.name, validation_split=validation_split)
         self.stop_training = False
@@ -300,7 +319,14 @@ class Sequential:
                     xb = augment(xb, self.rng)
                 if callbacks.has_batch_hooks:
                     callbacks.on_batch_begin(self._batch)
-                loss, y_pred = self.train_step(xb, yb)
+                try:
+                    loss, y_pred = self.train_step(xb, yb)
+                except TrainingError as error:  # a non-finite loss or gradient
+                    if nan_guard is None:
+                        raise
+                    nan_guard.terminate(str(error))  # restores, reports, sets stop_training
+                    loss_sum = math.nan              # Keras reports the epoch's loss as nan
+                    break
                 loss_sum += loss * len(index)
                 if self.metrics:
                     correct += accuracy(yb, y_pred) * len(index)
@@ -328,14 +354,47 @@ class Sequential:
             if self.stop_training:
                 break
         callbacks.on_train_end()
+        self._check_gradients = False
         return history
 
     def split_validation(self, x, y, fraction):
-        """Hold out the last ``fraction`` of the samples, as Keras does."""
+        """Hold out ``fraction`` of the samples for validation, keeping the class proportions.
+
+        Keras holds out the last samples, whatever their classes. Here each class gives its
+        own last ``fraction`` (rounded so the total is ``round(len(x) * fraction)``), so each
+        class's share of the validation set is its share of the data, to within one sample,
+        however the data happen to be ordered. No randomness is involved: the
+        same data always gives the same split, and the model's random stream is untouched.
+        Labels that are not classes (regression targets) get Keras' split.
+        """
         n_val = int(round(len(x) * fraction))
         if n_val < 1 or n_val >= len(x):
             raise ValueError(f"validation_split={fraction} leaves no samples for training or validation")
-        return x[:-n_val], y[:-n_val], x[-n_val:], y[-n_val:]
+        labels = self._class_labels(y)
+        if labels is None:
+            return x[:-n_val], y[:-n_val], x[-n_val:], y[-n_val:]
+        classes, counts = np.unique(labels, return_counts=True)
+        quota = counts * (n_val / len(x))
+        take = np.floor(quota).astype(int)
+        # Largest remainders get the samples left over by rounding down (ties: lower class).
+        take[np.argsort(-(quota - take), kind="stable")[:n_val - take.sum()]] += 1
+        held = np.zeros(len(x), dtype=bool)
+        for label, k in zip(classes, take):
+            members = np.flatnonzero(labels == label)
+            held[members[len(members) - k:]] = True
+        return x[~held], y[~held], x[held], y[held]
+
+    @staticmethod
+    def _class_labels(y):
+        """Integer class labels from ``y`` (integers or one-hot), or None for other targets."""
+        y = np.asarray(y)
+        if y.ndim == 2 and y.shape[1] > 1:
+            one_hot = np.all((y == 0) | (y == 1)) and np.all(y.sum(axis=1) == 1)
+            return y.argmax(axis=1) if one_hot else None
+        y = y.reshape(len(y), -1)
+        if y.shape[1] != 1 or y.dtype.kind not in "biuf" or not np.all(y == np.round(y)):
+            return None
+        return y[:, 0].astype(np.int64)
 
     # -- inference ----------------------------------------------------------------------
     def predict(self, x, batch_size=None, verbose=0):

@@ -1,0 +1,230 @@
+"""The training callbacks: early stopping, checkpoints, CSV logs, NaN guard, learning-rate control."""
+
+import csv
+
+import numpy as np
+import pytest
+
+from glassnet import Sequential
+from glassnet.engine.callbacks import (Callback, CSVLogger, EarlyStopping, LearningRateScheduler,
+                                       ModelCheckpoint, ReduceLROnPlateau, TerminateOnNaN)
+from glassnet.engine.layers import Dense, Layer
+from glassnet.engine.optimizers import SGD, Adam
+from glassnet.engine.saving import load_model
+from glassnet.engine.schedules import StepDecay
+from glassnet.errors import TrainingError
+
+RNG = np.random.default_rng(0)
+X = RNG.normal(size=(64, 4)).astype(np.float32)
+Y = (X[:, 0] > 0).astype(int)
+
+
+def small_model(optimizer="adam", seed=0):
+    model = Sequential([Dense(8, activation="relu", input_shape=(4,)), Dense(2, activation="softmax")],
+                       seed=seed)
+    model.compile(optimizer, "sparse_categorical_crossentropy", metrics=["accuracy"])
+    model.build()
+    return model
+
+
+def drive(callback, model, values, monitor="val_loss"):
+    """Call the epoch hooks with ``monitor`` taking ``values``; return the epochs that ran."""
+    callback.set_model(model)
+    callback.on_train_begin()
+    ran = []
+    for epoch, value in enumerate(values):
+        model.weights[0][:] = epoch          # mark the weights with the epoch that made them
+        ran.append(epoch)
+        callback.on_epoch_end(epoch, {monitor: value})
+        if model.stop_training:
+            break
+    return ran
+
+
+# -- EarlyStopping ------------------------------------------------------------------------
+def test_early_stopping_waits_patience_epochs_then_restores_the_best():
+    model = small_model()
+    stopper = EarlyStopping(patience=2, restore_best_weights=True)
+    assert drive(stopper, model, [1.0, 0.9, 0.95, 0.96, 0.97, 0.5]) == [0, 1, 2, 3]
+    assert stopper.stopped_epoch == 3 and stopper.best_epoch == 1
+    assert np.all(model.weights[0] == 1)            # the weights of epoch 1, the best
+
+
+def test_early_stopping_min_delta_mode_and_baseline():
+    model = small_model()
+    # Gains of 0.001 don't count with min_delta=0.01: stops after patience 1.
+    assert drive(EarlyStopping("val_accuracy", min_delta=0.01, patience=1), model,
+                 [0.90, 0.901, 0.902, 0.95], "val_accuracy") == [0, 1]
+    model.stop_training = False
+    # mode="max" is picked automatically for accuracies; a steady climb never stops.
+    assert drive(EarlyStopping("val_accuracy", patience=0), model, [0.1, 0.2, 0.3], "val_accuracy") == [0, 1, 2]
+    model.stop_training = False
+    # Epochs that don't beat the baseline count towards patience, even the first (Keras).
+    model.stop_training = False
+    assert drive(EarlyStopping(patience=2), model, [0.9, 0.95, 0.96, 0.97]) == [0, 1, 2]
+    model.stop_training = False
+    assert drive(EarlyStopping(patience=2, baseline=0.5), model, [0.9, 0.95, 0.96, 0.97]) == [0, 1]
+
+
+def test_early_stopping_in_fit_keeps_the_history():
+    model = small_model()
+    history = model.fit(X, Y, epochs=10, batch_size=16, validation_split=0.25, verbose=0,
+                        callbacks=[EarlyStopping(monitor="val_loss", min_delta=10.0, patience=0)])
+    assert history.epoch == [0, 1] and model.epoch == 2
+
+
+def test_unknown_monitor_lists_the_known_ones_and_missing_validation_is_explained():
+    with pytest.raises(ValueError, match="EarlyStopping: unknown monitor 'val_acc'; known: loss, "
+                                         "accuracy, val_loss, val_accuracy"):
+        EarlyStopping(monitor="val_acc")
+    with pytest.raises(ValueError, match="ModelCheckpoint: unknown monitor 'score'"):
+        ModelCheckpoint("x.npz", monitor="score")
+    model = small_model()
+    with pytest.raises(TrainingError, match="monitor 'val_loss' is not in the logs.*validation_split"):
+        model.fit(X, Y, epochs=2, verbose=0, callbacks=[EarlyStopping()])
+
+
+@pytest.mark.parametrize("make, message", [
+    (lambda: EarlyStopping(patience=-1), "EarlyStopping: patience must be a whole number >= 0, got -1"),
+    (lambda: EarlyStopping(min_delta=-0.1), "EarlyStopping: min_delta must be >= 0, got -0.1"),
+    (lambda: EarlyStopping(mode="up"), "mode must be 'auto', 'min' or 'max', got 'up'"),
+    (lambda: ReduceLROnPlateau(patience=-2), "ReduceLROnPlateau: patience must be a whole number >= 0"),
+    (lambda: ReduceLROnPlateau(factor=1.5), r"ReduceLROnPlateau: factor must be in \(0, 1\), got 1.5"),
+    (lambda: ReduceLROnPlateau(min_lr=-1e-3), "ReduceLROnPlateau: min_lr must be >= 0, got -0.001"),
+    (lambda: LearningRateScheduler(0.1), "LearningRateScheduler: schedule must be a function"),
+])
+def test_bad_arguments(make, message):
+    with pytest.raises(ValueError, match=message):
+        make()
+
+
+# -- ModelCheckpoint ------------------------------------------------------------------------
+def test_checkpoint_saves_only_improvements_with_formatted_names(tmp_path):
+    model = small_model()
+    checkpoint = ModelCheckpoint(tmp_path / "best.npz", monitor="val_accuracy", save_best_only=True)
+    drive(checkpoint, model, [0.5, 0.7, 0.6], "val_accuracy")
+    saved = load_model(tmp_path / "best.npz")
+    assert np.all(saved.weights[0] == 1)              # epoch 1 had the best accuracy
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["best.npz"]   # no temporary files left
+
+
+def test_checkpoint_every_epoch_in_fit_is_resumable(tmp_path):
+    model = small_model()
+    model.fit(X, Y, epochs=2, batch_size=16, verbose=0,
+              callbacks=[ModelCheckpoint(str(tmp_path / "ckpt-{epoch:02d}-{loss:.3f}.npz"))])
+    names = sorted(p.name for p in tmp_path.iterdir())
+    assert len(names) == 2 and names[0].startswith("ckpt-01-") and names[1].startswith("ckpt-02-")
+    resumed = load_model(tmp_path / names[1])
+    assert resumed.epoch == 2 and resumed.optimizer.iterations == 8
+    np.testing.assert_array_equal(resumed.weights[0], model.weights[0])
+
+
+# -- CSVLogger --------------------------------------------------------------------------
+def test_csv_logger_writes_one_row_per_epoch_and_appends(tmp_path):
+    path = tmp_path / "log.csv"
+    model = small_model()
+    model.fit(X, Y, epochs=2, batch_size=16, validation_split=0.25, verbose=0, callbacks=[CSVLogger(path)])
+    model.fit(X, Y, epochs=1, batch_size=16, validation_split=0.25, verbose=0,
+              callbacks=[CSVLogger(path, append=True)])
+    rows = list(csv.DictReader(path.open()))
+    assert [row["epoch"] for row in rows] == ["0", "1", "2"]
+    assert {"loss", "accuracy", "val_loss", "val_accuracy", "lr"} <= set(rows[0])
+    assert float(rows[-1]["loss"]) == pytest.approx(model.history.history["loss"][-1])
+
+
+# -- TerminateOnNaN ---------------------------------------------------------------------
+class Poison(Layer):
+    """Identity with one weight, a state counter, and a NaN gradient from batch ``bad`` on."""
+
+    def __init__(self, bad, **kwargs):
+        super().__init__(**kwargs)
+        self.bad, self.calls = bad, 0
+
+    def build(self, input_shape, rng=None):
+        super().build(input_shape, rng)
+        self.add_param("scale", np.ones(1))
+        self.state["batches_seen"] = np.zeros(1, dtype=self.dtype)
+
+    def forward(self, x, training=False):
+        if training:
+            self.state["batches_seen"] += 1
+        return x * self.params["scale"]
+
+    def backward(self, dy):
+        self.calls += 1
+        self.grads["scale"][...] = np.nan if self.calls > self.bad else 0.0
+        return dy * self.params["scale"]
+
+
+class WeightRecorder(Callback):
+    def on_batch_begin(self, batch, logs=None):
+        self.last = self.model.weights[0].copy()
+
+
+def test_terminate_on_nan_stops_at_a_bad_gradient_with_the_last_good_weights(capsys):
+    model = Sequential([Dense(4, input_shape=(4,)), Poison(bad=5, name="poison"),
+                        Dense(2, activation="softmax")], seed=0)
+    model.compile("adam", "sparse_categorical_crossentropy", metrics=["accuracy"])
+    guard, recorder = TerminateOnNaN(), WeightRecorder()
+    history = model.fit(X, Y, epochs=3, batch_size=16, verbose=0, callbacks=[recorder, guard])
+    # Batches 1-5 were good; the 6th (epoch 2, batch 2) gave a NaN gradient.
+    assert "epoch 2, batch 2" in guard.message and "layer 'poison'" in guard.message
+    assert "TerminateOnNaN: a gradient became non-finite at epoch 2, batch 2" in capsys.readouterr().out
+    np.testing.assert_array_equal(model.weights[0], recorder.last)     # untouched by the bad step
+    assert np.isfinite(model.weights[0]).all()
+    assert model.layers[1].state["batches_seen"][0] == 5               # the bad batch's update undone
+    assert history.epoch == [0, 1] and np.isnan(history.history["loss"][-1])
+    assert model.optimizer.iterations == 5 and model._check_gradients is False
+
+
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")
+def test_terminate_on_nan_stops_at_a_nan_loss_naming_the_layer():
+    model = Sequential([Dense(8, activation="relu", input_shape=(4,), name="big"),
+                        Dense(2, name="out")], seed=0)
+    model.compile(SGD(1e6), "mse")
+    guard = TerminateOnNaN()
+    model.fit(X * 1e10, np.ones((64, 2), np.float32), epochs=5, batch_size=16, verbose=0,
+              callbacks=[guard])
+    # Batch 1's huge step makes batch 2's outputs overflow: the first non-finite output is 'out'.
+    assert guard.message.startswith("loss became inf at epoch 1, batch 2 (first in the output of layer 'out')")
+    assert all(np.isfinite(w).all() for w in model.weights)
+
+
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")
+def test_without_the_callback_a_nan_loss_raises_and_nothing_is_checked_per_batch():
+    model = Sequential([Dense(2, input_shape=(4,))], seed=0)
+    model.compile(SGD(1e6), "mse")
+    with pytest.raises(TrainingError, match="loss became .* at epoch 1, batch"):
+        model.fit(X * 1e10, np.ones((64, 2), np.float32), epochs=5, batch_size=16, verbose=0)
+    assert model._check_gradients is False
+
+
+# -- learning-rate callbacks --------------------------------------------------------------
+def test_learning_rate_scheduler_sets_and_logs_the_rate_per_epoch():
+    model = small_model(Adam(0.01))
+    history = model.fit(X, Y, epochs=3, batch_size=32, verbose=0,
+                        callbacks=[LearningRateScheduler(lambda epoch, lr: 0.01 * 0.5 ** epoch)])
+    assert history.history["lr"] == pytest.approx([0.01, 0.005, 0.0025])
+    model = small_model(Adam(0.01))
+    model.fit(X, Y, epochs=2, verbose=0, callbacks=[LearningRateScheduler(lambda epoch: 0.1 / (epoch + 1))])
+    assert model.optimizer.learning_rate == pytest.approx(0.05)
+
+
+def test_learning_rate_scheduler_rejects_bad_rates_and_schedule_objects():
+    with pytest.raises(ValueError, match="the schedule returned -1.0 for epoch 0"):
+        small_model().fit(X, Y, verbose=0, callbacks=[LearningRateScheduler(lambda e, lr: -1.0)])
+    with pytest.raises(ValueError, match="learning_rate is a schedule"):
+        small_model(Adam(StepDecay(0.1, 10))).fit(X, Y, verbose=0, callbacks=[ReduceLROnPlateau()])
+
+
+def test_reduce_lr_on_plateau_cuts_after_patience_with_cooldown_and_floor():
+    model = small_model(Adam(1.0))
+    callback = ReduceLROnPlateau(factor=0.5, patience=1, cooldown=2, min_lr=0.2)
+    callback.set_model(model)
+    callback.on_train_begin()
+    rates = []
+    for value in [1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 0.5]:
+        callback.on_epoch_end(len(rates), {"val_loss": value})
+        rates.append(model.optimizer.learning_rate)
+    # Cut at epoch 1, two cooldown epochs (Keras counts the cut epoch), cut at 3, then the floor.
+    assert rates == pytest.approx([1.0, 0.5, 0.5, 0.25, 0.25, 0.2, 0.2, 0.2])
