@@ -1,0 +1,60 @@
+"""The reliability diagram: when the model says "90% sure", is it right 90% of the time?
+
+Predictions are grouped by their confidence (the top probability). For each group the bar
+shows how often the model was right. A calibrated model's bars touch the diagonal; bars
+below it mean overconfidence, a common trait of networks trained to a very low loss.
+"""
+
+from glassnet.workbench import metrics
+from glassnet.workbench.plots import style
+
+
+@style.picture
+def plot_reliability_diagram(y_true, probs, n_bins=10, title="Reliability diagram"):
+    """Accuracy against confidence per confidence bin, and how many samples fall in each.
+
+    Args:
+        y_true: labels ``(N,)``; probs: probabilities ``(N, K)``.
+        n_bins: equal-width confidence bins between 0 and 1.
+        path: also save the picture as a PNG there.
+
+    Returns:
+        a 6.5 x 6.5 inch Figure (650 x 650 pixels): the diagram above, the counts below.
+    """
+    bins = metrics.calibration_bins(y_true, probs, n_bins)
+    centers = (bins.edges[:-1] + bins.edges[1:]) / 2
+    width = bins.edges[1] - bins.edges[0]
+    full = bins.counts > 0
+    fig = style.new_figure(6.5, 6.5)
+    top, bottom = fig.subplots(2, 1, sharex=True, gridspec_kw={"height_ratios": [3, 1]})
+
+    top.bar(centers[full], bins.accuracy[full], width=width * 0.92, color=style.TRAIN,
+            label="accuracy in the bin", zorder=2)
+    # The gap between what the model claims and what it achieves, per bin.
+    top.bar(centers[full], bins.confidence[full] - bins.accuracy[full], bottom=bins.accuracy[full],
+            width=width * 0.92, color=style.WRONG, alpha=0.35, label="gap to the mean confidence", zorder=2)
+    top.plot([0, 1], [0, 1], color=style.MUTED, ls="--", lw=1.2, label="perfect calibration", zorder=3)
+    top.set_xlim(0, 1)
+    top.set_ylim(0, 1)
+    top.set_ylabel("accuracy")
+    top.yaxis.set_major_formatter(lambda v, _: f"{v:.0%}")
+    top.grid(True)
+    top.set_axisbelow(True)
+    top.legend(loc="upper left")
+    top.set_title(f"{title}: expected calibration error {bins.ece:.2%}")
+
+    bars = bottom.bar(centers, bins.counts, width=width * 0.92, color=style.MUTED, zorder=2)
+    bottom.bar_label(bars, [f"{c:,}" if c else "" for c in bins.counts], fontsize=7.5, padding=1)
+    # Most samples of a good model sit in the top bin: a log scale keeps the others visible.
+    log = bins.counts.max() >= 100
+    if log:
+        bottom.set_yscale("log")
+        bottom.set_ylim(0.8, bins.counts.max() * 6)
+    else:
+        bottom.set_ylim(0, bins.counts.max() * 1.3)
+    bottom.set_ylabel("samples (log)" if log else "samples")
+    bottom.set_xlabel("confidence (the top probability)")
+    bottom.xaxis.set_major_formatter(lambda v, _: f"{v:.0%}")
+    bottom.grid(True, axis="y")
+    bottom.set_axisbelow(True)
+    return fig

@@ -1,0 +1,67 @@
+"""The gallery of mistakes: the images the model got wrong, the most confident first.
+
+Looking at these is the fastest way to learn what a network has and hasn't understood.
+Some are the model's fault (a clear 4 read as a 9); some are the data's (a "7" that any
+person would call a 1); a confident mistake is the most instructive of all.
+"""
+
+import numpy as np
+
+from glassnet.errors import ShapeError
+from glassnet.workbench import metrics
+from glassnet.workbench.plots import style
+
+
+def worst_mistakes(y_true, probs):
+    """Indices of the misclassified samples, most confident (worst) mistake first."""
+    y_true = metrics.as_labels(y_true)
+    probs = metrics.as_probs(probs, len(y_true))
+    predicted, confidence = probs.argmax(axis=1), probs.max(axis=1)
+    wrong = np.flatnonzero(predicted != y_true)
+    return wrong[np.argsort(-confidence[wrong], kind="stable")]
+
+
+@style.picture
+def plot_mistakes(images, y_true, probs, class_names=None, count=30, columns=10,
+                  title="Mistakes, most confident first"):
+    """A grid of misclassified images, each labeled ``true → predicted (confidence)``.
+
+    Args:
+        images: ``(N, 28, 28)`` (or flat, or with a channel axis), any scale.
+        y_true: the labels, ``(N,)``.
+        probs: the model's probabilities, ``(N, K)``.
+        class_names: names of the classes (default their numbers).
+        count: show at most this many mistakes.
+        columns: images per row.
+        path: also save the picture as a PNG there.
+
+    Returns:
+        a Figure ``1.25 * columns`` inches wide and ``1.45`` inches per row (plus 0.6 for the
+        title); one row saying so when there are no mistakes.
+    """
+    images = style.as_images(images)
+    y_true = metrics.as_labels(y_true)
+    probs = metrics.as_probs(probs, len(y_true))
+    if len(images) != len(y_true):
+        raise ShapeError(f"images has {len(images)} samples but y_true has {len(y_true)}")
+    names = style.class_names_for(class_names, probs.shape[1])
+    order = worst_mistakes(y_true, probs)
+    shown = order[:count]
+    rows = max(1, -(-len(shown) // columns))
+    fig = style.new_figure(1.25 * columns, 1.45 * rows + 0.6)
+    if len(shown) == 0:
+        style.message(fig.subplots(), "No mistakes: every image was classified right.")
+        fig.suptitle(title)
+        return fig
+    long_names = max(map(len, names)) > 3
+    for slot, ax in enumerate(fig.subplots(rows, columns, squeeze=False).ravel()):
+        if slot >= len(shown):
+            ax.set_axis_off()
+            continue
+        i = shown[slot]
+        predicted = int(probs[i].argmax())
+        label = f"{names[y_true[i]]} → {names[predicted]}\n({probs[i, predicted]:.0%})"
+        style.show_image(ax, images[i], label, color=style.WRONG, fontsize=7.5 if long_names else 9)
+    fig.suptitle(f"{title}: {len(shown)} of {len(order):,} mistakes, labeled true → predicted (confidence)",
+                 fontsize=11)
+    return fig

