@@ -1,0 +1,246 @@
+"""``to_mnist``: turn anyone's digit into the picture an MNIST model was trained on.
+
+A model that scores 98% on MNIST often gets a user's own digit wrong. The model is not
+the problem; the picture is. Every MNIST digit was prepared the same way: white ink on
+black, the digit scaled to fit a 20x20 box with its aspect ratio kept, and that box placed
+in a 28x28 frame so that the digit's center of mass sits at the middle. A phone photo is
+dark ink on light paper, somewhere in a big frame, under uneven light. :func:`to_mnist`
+repeats MNIST's preparation on it, step by step::
+
+    gray  = load_gray(image)          # any file -> (H, W) in 0..1, white = 1
+    ink   = ink_image(gray)           # polarity, paper removed: ink = 1, paper = 0
+    mask  = ink_mask(ink)             # which pixels are strokes (specks dropped)
+    digit = fit_and_center(ink, mask) # 20x20 box, center of mass at the middle of 28x28
+
+Each step is a small public function, so the multi-digit reader can run the first three
+on a whole number and :func:`fit_and_center` on each digit it finds.
+"""
+
+import numpy as np
+from scipy import ndimage
+
+from glassnet.errors import ImageError
+from glassnet.workbench.images import describe, load_gray
+
+SIZE = 28          # MNIST's frame ...
+BOX = 20           # ... and the box the digit is scaled to fit, aspect ratio kept
+CENTER = 14.0      # where MNIST puts the center of mass (measured: 13.99, 14.00 on average)
+WORK_SIDE = 1024   # bigger photos are shrunk to this first: plenty for one digit, and fast
+GRID = 8           # the paper's lighting is estimated on a GRID x GRID coarse grid
+MIN_CONTRAST = 0.12  # ink must stand out from the paper by this much (0..1), else "blank"
+MIN_EXTENT = 0.02    # ... and span this fraction of the image, else it is a speck, "blank"
+THIN, TARGET = 0.08, 0.11  # stroke width / digit height: MNIST's median is ~0.13
+
+
+class BlankImageError(ImageError):
+    """The image holds no ink (or only specks): there is nothing to guess."""
+
+
+def to_mnist(image, name=None):
+    """Any picture of one digit -> the float32 ``(28, 28)`` image an MNIST model expects.
+
+    Args:
+        image: a file path, the file's bytes, a ``PIL.Image`` or a NumPy array; see
+            :func:`glassnet.workbench.images.load_gray`.
+        name: what to call it in error messages (default: the path).
+
+    Returns:
+        float32 array ``(28, 28)`` in 0..1, light ink on black, like ``x_test / 255``.
+
+    Raises:
+        BlankImageError: the image is blank or near-blank (no guess should be made).
+        ImageError: the file can't be read (empty, truncated, not an image, too big...).
+    """
+    label = describe(image, name)
+    gray = shrink(load_gray(image, name), WORK_SIDE)
+    ink = ink_image(gray, label)
+    mask = ink_mask(ink)
+    return fit_and_center(ink, mask, label)
+
+
+def shrink(gray, max_side):
+    """Scale ``gray`` down (area averaging) so that its longer side is at most ``max_side``."""
+    height, width = gray.shape
+    if max(height, width) <= max_side:
+        return gray
+    scale = max_side / max(height, width)
+    return resize(gray, (max(1, round(width * scale)), max(1, round(height * scale))), "box")
+
+
+def dark_ink(gray):
+    """True for dark ink on light paper (a photo), False for light ink on dark (MNIST).
+
+    The paper is the majority of the pixels, so the median is a paper pixel, and the ink
+    lies on the far side of it: if the median is nearer the brightest pixels than the
+    darkest, the paper is light and the ink is dark. This works for a dim photo too,
+    where the "white" paper is only mid-gray. The extremes are taken as the 0.05% and
+    99.95% percentiles, so that a small digit on a big page still counts.
+    """
+    step = max(1, int(np.sqrt(gray.size / 250_000)))   # a subsample is plenty for percentiles
+    low, middle, high = np.percentile(gray[::step, ::step], [0.05, 50, 99.95])
+    return bool(middle - low > high - middle)
+
+
+def paper_level(ink):
+    """How much "ink" the bare paper shows at each pixel: a smooth surface under the strokes.
+
+    A phone photo is brighter on one side than the other. Cut the image into a coarse
+    grid; in each cell the median is paper, because strokes cover a minority of it. A cell
+    filled with ink borrows the lowest of its neighbours (a minimum filter). The grid is
+    then stretched back to full size, bilinearly, and subtracted.
+
+    Input: ``(H, W)`` ink-positive (paper low). Output: ``(H, W)``, or a scalar when the
+    image is small or evenly lit.
+    """
+    height, width = ink.shape
+    if min(height, width) < 4 * GRID:   # too small to model lighting: one level for all
+        return np.float32(np.median(ink))
+    cell_h, cell_w = height // GRID, width // GRID
+    cells = ink[:cell_h * GRID, :cell_w * GRID].reshape(GRID, cell_h, GRID, cell_w)
+    coarse = np.median(cells.transpose(0, 2, 1, 3).reshape(GRID, GRID, -1), axis=-1)  # (GRID, GRID)
+    coarse = ndimage.minimum_filter(coarse, size=3, mode="nearest")
+    if np.ptp(coarse) < MIN_CONTRAST / 2:   # evenly lit: a single level is more exact
+        return np.float32(np.median(ink))
+    return resize(coarse, (width, height), "bilinear")
+
+
+def ink_image(gray, name="image"):
+    """Grayscale picture -> ink intensity: 1 where the pen pressed, 0 on bare paper.
+
+    Steps: invert dark ink on light paper (:func:`dark_ink`); subtract the paper's uneven
+    brightness (:func:`paper_level`); divide by the typical stroke brightness so that
+    strokes reach 1, as in MNIST. The decisions (is there ink? how dark is a stroke?) are
+    taken on a denoised copy (:func:`denoise`), so that sensor noise can't make them.
+
+    Input: ``(H, W)`` in 0..1, white = 1. Output: float32 ``(H, W)`` in 0..1.
+
+    Raises:
+        BlankImageError: nothing stands out from the paper by :data:`MIN_CONTRAST`.
+    """
+    ink = 1.0 - gray if dark_ink(gray) else gray.copy()
+    ink = np.clip(ink - paper_level(ink), 0, None).astype(np.float32)
+    smooth = denoise(ink)
+    peak = float(smooth.max())
+    if peak < MIN_CONTRAST:
+        raise BlankImageError(f"{name}: blank: no ink stands out from the background, no guess")
+    level = float(np.median(smooth[smooth > peak / 2]))   # a typical stroke pixel
+    return np.clip(ink / level, 0, 1)
+
+
+def denoise(ink):
+    """A slightly blurred copy of a big image (Gaussian, sigma 1 pixel): noise averages out.
+
+    Only for images of 100 pixels a side or more, where a pixel is far thinner than a
+    stroke; a 28x28 digit would lose its shape.
+    """
+    return ndimage.gaussian_filter(ink, sigma=1.0) if min(ink.shape) >= 100 else ink
+
+
+def ink_mask(ink, threshold=0.5, min_part=0.05):
+    """Which pixels are strokes: ``ink > threshold`` (after :func:`denoise`), without specks.
+
+    Connected pieces (8-neighbours) smaller than ``min_part`` of the largest piece are
+    dust or noise and are dropped; a digit's own pieces (the bar of a 5) are bigger.
+
+    Input: ``(H, W)`` ink in 0..1. Output: bool ``(H, W)``.
+    """
+    mask = denoise(ink) > threshold
+    labels, count = ndimage.label(mask, structure=np.ones((3, 3)))
+    if count <= 1:
+        return mask
+    sizes = np.bincount(labels.ravel())
+    sizes[0] = 0                                  # label 0 is the background
+    keep = sizes >= min_part * sizes.max()
+    keep[0] = False
+    return keep[labels]
+
+
+def fit_and_center(ink, mask, name="image"):
+    """Crop to the strokes, scale to fit 20x20 (aspect kept), center by mass in 28x28.
+
+    When the digit is at least twice too big (a photo), the strokes are redrawn as MNIST's
+    were: a black-and-white mask, thickened if the pen was thin, then area-averaged down,
+    which gives the soft gray edges MNIST has. A small digit keeps its own gray levels and
+    is scaled bilinearly.
+
+    Input: ink ``(H, W)`` in 0..1 and the stroke mask ``(H, W)`` (pass a mask holding
+    one digit's pieces to read one digit of a number).
+    Output: float32 ``(28, 28)`` in 0..1.
+
+    Raises:
+        BlankImageError: the mask is empty, or spans only a speck of the image.
+    """
+    rows, cols = np.nonzero(mask)
+    if len(rows) == 0 or max(np.ptp(rows), np.ptp(cols)) + 1 < max(3, MIN_EXTENT * max(ink.shape)):
+        raise BlankImageError(f"{name}: blank: only specks, no digit to guess")
+    top, bottom, left, right = rows.min(), rows.max() + 1, cols.min(), cols.max() + 1
+    scale = BOX / max(bottom - top, right - left)
+    if scale <= 0.5:
+        strokes = thicken(mask[top:bottom, left:right])
+        scale = BOX / max(strokes.shape)
+        small = resize(strokes.astype(np.float32), fit_size(strokes.shape, scale), "box")
+    else:
+        # Keep the gray, anti-aliased rim around the strokes (one pixel wide), not specks.
+        near = ndimage.binary_dilation(mask) & (ink > 0.05)
+        rows, cols = np.nonzero(near)
+        top, bottom, left, right = rows.min(), rows.max() + 1, cols.min(), cols.max() + 1
+        crop = (ink * near)[top:bottom, left:right]
+        small = resize(crop, fit_size(crop.shape, BOX / max(crop.shape)), "bilinear")
+    return center_by_mass(np.clip(small, 0, 1))
+
+
+def fit_size(shape, scale):
+    """(width, height) of ``shape`` scaled by ``scale``, at least one pixel each."""
+    return max(1, round(shape[1] * scale)), max(1, round(shape[0] * scale))
+
+
+def thicken(strokes):
+    """Widen pen-thin strokes to MNIST's proportions; bold strokes are left alone.
+
+    Stroke width is estimated as ``2 * area / outline`` (a stroke of length ``L`` and
+    width ``w`` has area ``L*w`` and an outline of about ``2*L`` pixels). MNIST's strokes
+    are about 0.13 of the digit's height; below :data:`THIN` they are grown to
+    :data:`TARGET` by a distance transform (a round pen, in one pass).
+
+    Input: bool ``(h, w)``. Output: bool, padded by the growth on every side.
+    """
+    side = max(strokes.shape)
+    outline = np.count_nonzero(strokes & ~ndimage.binary_erosion(strokes))
+    width = 2 * np.count_nonzero(strokes) / max(outline, 1)
+    if width >= THIN * side:
+        return strokes
+    radius = int(np.ceil((TARGET * side - width) / 2))
+    padded = np.pad(strokes, radius)
+    return ndimage.distance_transform_edt(~padded) <= radius
+
+
+def center_by_mass(small):
+    """Put a digit of at most 20x20 into 28x28 with its center of mass at (14, 14).
+
+    The shift is rounded to whole pixels, as MNIST's was, and never pushes ink out of
+    the frame.
+    """
+    height, width = small.shape
+    total = float(small.sum())
+    if total > 0:
+        cy, cx = ndimage.center_of_mass(small)
+    else:
+        cy, cx = (height - 1) / 2, (width - 1) / 2
+    top = int(np.clip(round(CENTER - cy), 0, SIZE - height))
+    left = int(np.clip(round(CENTER - cx), 0, SIZE - width))
+    out = np.zeros((SIZE, SIZE), dtype=np.float32)
+    out[top:top + height, left:left + width] = small
+    return out
+
+
+def resize(array, size, method):
+    """Resize a float image to ``size = (width, height)`` with Pillow ("box" or "bilinear").
+
+    Pillow filters properly when shrinking (each output pixel averages the input pixels
+    it covers), which plain NumPy slicing would not.
+    """
+    from PIL import Image
+
+    filters = {"box": Image.Resampling.BOX, "bilinear": Image.Resampling.BILINEAR}
+    image = Image.fromarray(np.ascontiguousarray(array, dtype=np.float32))
+    return np.asarray(image.resize(tuple(size), filters[method]), dtype=np.float32)

@@ -1,0 +1,194 @@
+"""to_mnist on synthetic pictures: every kind of user image comes out as an MNIST digit."""
+
+import io
+
+import numpy as np
+import pytest
+from PIL import Image, ImageDraw
+from scipy import ndimage
+
+from glassnet.errors import ImageError
+from glassnet.workbench.preprocess import (BlankImageError, fit_and_center, ink_image, ink_mask,
+                                           thicken, to_mnist)
+
+# Strokes of three digits on a 100x100 grid: a seven, a one and a zero.
+SHAPES = {
+    "7": [[(25, 20), (75, 20), (42, 85)]],
+    "1": [[(50, 15), (50, 85)]],
+    "0": [[(50, 15), (70, 28), (74, 55), (64, 80), (50, 86), (35, 80), (27, 55), (31, 28), (50, 15)]],
+}
+
+
+def draw(digit="7", size=280, scale=None, offset=(0, 0), width=None, ink=0, paper=255, mode="L"):
+    """A page of ``size`` pixels with ``digit`` drawn ``scale`` pixels tall (default: the page)."""
+    scale = scale or size
+    width = width or max(1, round(scale * 0.09))
+    page = Image.new("L", (size, size), paper)
+    pen = ImageDraw.Draw(page)
+    for line in SHAPES[digit]:
+        points = [(offset[0] + x * scale / 100, offset[1] + y * scale / 100) for x, y in line]
+        pen.line(points, fill=ink, width=width, joint="curve")
+    return page.convert(mode)
+
+
+def png(image, **options):
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG", **options)
+    return buffer.getvalue()
+
+
+def similarity(a, b):
+    """Correlation of two 28x28 images: 1 for the same picture."""
+    return float(np.corrcoef(a.ravel(), b.ravel())[0, 1])
+
+
+@pytest.fixture(scope="module")
+def seven():
+    return to_mnist(draw("7"))
+
+
+@pytest.mark.parametrize("digit", ["7", "0"])
+def test_output_is_an_mnist_digit(digit):
+    image = to_mnist(draw(digit))
+    assert image.shape == (28, 28) and image.dtype == np.float32
+    assert image.min() == 0 and image.max() == 1
+    rows, cols = np.nonzero(image > 0)
+    assert max(np.ptp(rows), np.ptp(cols)) + 1 in (19, 20, 21)      # fits the 20x20 box
+    cy, cx = ndimage.center_of_mass(image)
+    assert abs(cy - 14) <= 0.6 and abs(cx - 14) <= 0.6              # centered by mass
+    if digit == "0":                                                 # a round digit keeps
+        assert image[:3].max() == 0 and image[-3:].max() == 0        # MNIST's black frame
+
+
+def test_a_one_stays_thin():
+    one = to_mnist(draw("1"))
+    rows, cols = np.nonzero(one > 0.1)
+    assert np.ptp(rows) + 1 >= 19 and np.ptp(cols) + 1 <= 7
+
+
+def test_inverted_is_the_same(seven):
+    np.testing.assert_allclose(to_mnist(draw("7", ink=255, paper=0)), seven, atol=1e-5)
+
+
+def test_off_center_small_on_a_big_page(seven):
+    corner = draw("7", size=600, scale=200, offset=(20, 380))
+    assert similarity(to_mnist(corner), seven) > 0.95
+
+
+def test_tiny_digit():
+    tiny = to_mnist(draw("7", size=200, scale=14, offset=(150, 30), width=2))
+    assert similarity(tiny, to_mnist(draw("7"))) > 0.8
+
+
+def test_huge_image(seven):
+    huge = draw("7", size=3000)
+    assert similarity(to_mnist(png(huge)), seven) > 0.95
+
+
+def test_thin_pen_is_thickened(seven):
+    thin = to_mnist(draw("7", width=4))                 # a fine pen, 1/70 of the height
+    assert similarity(thin, seven) > 0.9
+    assert (thin > 0.5).sum() > 0.6 * (seven > 0.5).sum()
+
+
+def test_rgba_on_transparency(seven):
+    rgba = Image.new("RGBA", (280, 280), (0, 0, 0, 0))
+    rgba.putalpha(Image.eval(draw("7"), lambda v: 255 - v))   # black ink where the 7 is
+    np.testing.assert_allclose(to_mnist(png(rgba)), seven, atol=0.02)
+
+
+def test_exif_rotated_photo(seven):
+    exif = Image.Exif()
+    exif[0x0112] = 8                                   # "rotate 90 counter-clockwise to view"
+    stored = draw("7").transpose(Image.Transpose.ROTATE_270)
+    buffer = io.BytesIO()
+    stored.save(buffer, format="JPEG", exif=exif, quality=95)
+    assert similarity(to_mnist(buffer.getvalue()), seven) > 0.97
+
+
+def test_photo_with_lighting_gradient_and_noise(seven):
+    rng = np.random.default_rng(0)
+    page = np.asarray(draw("7", size=400, scale=220, offset=(120, 60), width=18), np.float32) / 255
+    page = 0.2 + 0.65 * page                           # gray ink on gray paper
+    page *= np.linspace(1.0, 0.6, 400)[None, :]        # light falling off to the right
+    page += rng.normal(0, 0.04, page.shape)
+    photo = Image.fromarray(np.clip(page * 255, 0, 255).astype(np.uint8))
+    assert similarity(to_mnist(png(photo)), seven) > 0.93
+
+
+def test_sixteen_bit_and_cmyk(seven):
+    sixteen = Image.fromarray((np.asarray(draw("7"), np.uint16) * 257))
+    assert similarity(to_mnist(png(sixteen)), seven) > 0.99
+    cmyk = io.BytesIO()
+    draw("7", mode="CMYK").save(cmyk, format="TIFF")
+    assert similarity(to_mnist(cmyk.getvalue()), seven) > 0.99
+
+
+def test_specks_are_ignored(seven):
+    page = draw("7", size=400, scale=280, offset=(60, 60))
+    pen = ImageDraw.Draw(page)
+    for x, y in [(10, 10), (380, 20), (15, 390)]:
+        pen.ellipse((x, y, x + 3, y + 3), fill=0)      # dust on the scanner
+    assert similarity(to_mnist(page), seven) > 0.97
+
+
+def test_mnist_digit_is_left_as_it_is(seven):
+    again = to_mnist(seven)                            # an MNIST-ready digit: nothing to do
+    assert np.abs(again - seven).mean() < 0.005 and np.abs(again - seven).max() < 0.1
+
+
+@pytest.mark.parametrize("picture", [
+    Image.new("L", (200, 200), 255),                              # white paper
+    Image.new("L", (200, 200), 30),                               # black paper
+    Image.new("RGBA", (200, 200), (0, 0, 0, 0)),                  # fully transparent
+    Image.fromarray(np.clip(np.random.default_rng(1).normal(200, 6, (300, 300)), 0, 255).astype(np.uint8)),
+    Image.fromarray(np.tile(np.linspace(120, 250, 400), (300, 1)).astype(np.uint8)),  # light, no ink
+], ids=["white", "black", "transparent", "noise", "gradient"])
+def test_blank_pictures_get_no_guess(picture):
+    with pytest.raises(BlankImageError, match="blank"):
+        to_mnist(png(picture), name="drawing.png")
+
+
+def test_a_single_speck_is_blank():
+    page = Image.new("L", (800, 800), 255)
+    ImageDraw.Draw(page).ellipse((400, 400, 403, 403), fill=0)
+    with pytest.raises(BlankImageError, match="blank"):
+        to_mnist(page)
+
+
+@pytest.mark.parametrize("data, problem", [
+    (b"", "empty"),
+    (b"GIF89a-but-not-really", "not an image"),
+    (png(draw("7"))[:300], "truncated|corrupt|can't read"),
+    (png(Image.new("L", (1, 1))), "too small"),
+])
+def test_unreadable_files_are_image_errors_not_blank(data, problem):
+    with pytest.raises(ImageError, match=problem) as caught:
+        to_mnist(data, name="upload.png")
+    assert not isinstance(caught.value, BlankImageError)
+    assert str(caught.value).startswith("upload.png: ")
+
+
+def test_pieces_read_one_digit_of_a_number():
+    # "71": the reader finds the strokes once, then fits each digit's part on its own.
+    page = Image.new("L", (560, 280), 255)
+    page.paste(draw("7"), (0, 0))
+    page.paste(draw("1"), (280, 0))
+    gray = np.asarray(page, np.float32) / 255
+    ink = ink_image(gray)
+    mask = ink_mask(ink)
+    left = mask.copy()
+    left[:, 280:] = False
+    assert similarity(fit_and_center(ink, left), to_mnist(draw("7"))) > 0.99
+
+
+def test_ink_mask_drops_specks_and_thicken_widens_thin_strokes():
+    ink = np.zeros((100, 100), np.float32)
+    ink[10:90, 48:52] = 1                               # a 4-pixel-wide one, 80 tall
+    ink[5, 5] = 1                                       # a speck
+    mask = ink_mask(ink)
+    assert not mask[5, 5] and mask[50, 50]
+    wide = thicken(mask[10:90, 48:52])
+    assert wide.sum(axis=1).max() >= 8                  # grown to ~0.11 of the height
+    bold = np.ones((80, 12), bool)
+    assert thicken(bold) is bold                         # bold strokes are left alone
