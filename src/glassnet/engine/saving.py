@@ -22,7 +22,7 @@ import numpy as np
 
 from glassnet.engine import losses, optimizers
 from glassnet.engine.layers.base import LAYERS
-from glassnet.errors import ModelFileError
+from glassnet.errors import ModelFileError, TrainingError
 
 FORMAT = "glassnet-model"
 VERSION = 1
@@ -169,4 +169,54 @@ def load_model(path, custom_objects=None, compile=True):
     model.settings = config.get("settings") or {}
     if config.get("rng_state"):
         model.rng.bit_generator.state = config["rng_state"]
+    return model
+
+
+def architecture(model):
+    """The layers as ``(class name, config without the name)``: what must match to resume."""
+    if not model.built:
+        model.build()
+    return [(type(layer).__name__, {k: v for k, v in layer.get_config().items() if k != "name"})
+            for layer in model.layers]
+
+
+def load_for_resume(path, expected=None):
+    """Load a model file to continue its training where it stopped.
+
+    Everything that decides the next step is in the file: the weights, the optimizer with
+    its state and step count (and so its place in a schedule), the epoch, the history and
+    the random generator's state. Training 5 epochs, saving, loading with this and
+    training 5 more gives the same weights as 10 epochs in one go, bit for bit.
+
+    Args:
+        path: a file written by ``model.save`` or ``ModelCheckpoint``.
+        expected: optionally, a model of the architecture the caller means to train; a
+            file holding a different one is refused rather than trained.
+
+    Raises:
+        ModelFileError: the file is missing, corrupt or not a glassnet model.
+        TrainingError: the file can't be resumed: no optimizer state, or a different
+            architecture from ``expected``.
+    """
+    model = load_model(path)
+    optimizer = model.optimizer
+    if optimizer is None:
+        raise TrainingError(f"{path}: can't resume: the file has no optimizer state "
+                            f"(the model was saved without being compiled)")
+    if optimizer.iterations > 0:
+        missing = [name for name in optimizer.slot_names
+                   if len(optimizer.slots.get(name, [])) < len(model.weights)
+                   or any(value is None for value in optimizer.slots[name])]
+        if missing:
+            raise TrainingError(f"{path}: can't resume: the optimizer state ({', '.join(missing)}) "
+                                f"of {type(optimizer).__name__} is missing from the file")
+    if expected is not None:
+        ours, theirs = architecture(model), architecture(expected)
+        if ours != theirs:
+            where = next((i for i, (a, b) in enumerate(zip(ours, theirs)) if a != b),
+                         min(len(ours), len(theirs)))
+            saved = f"{ours[where][0]} {ours[where][1]}" if where < len(ours) else "nothing"
+            asked = f"{theirs[where][0]} {theirs[where][1]}" if where < len(theirs) else "nothing"
+            raise TrainingError(f"{path}: can't resume: the file holds a different architecture "
+                                f"(layer {where + 1}: saved {saved}, asked for {asked})")
     return model
