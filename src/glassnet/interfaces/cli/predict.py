@@ -1,0 +1,122 @@
+"""``glassnet predict MODEL IMAGE...``: read digits from your own photos, scans and drawings.
+
+Each image goes through :func:`glassnet.workbench.preprocess.to_mnist` (the MNIST
+preparation: light on dark, 20x20 box, centered by mass in 28x28) and then the model::
+
+    $ glassnet predict mnist-mlp.npz seven.jpg scan.png empty.png
+    seven.jpg: 7 (98.1%)    top 3: 7 98.1%, 1 1.2%, 9 0.3%
+    scan.png: unsure, maybe 4 (47.5%)    top 3: 4 47.5%, 9 40.2%, 7 8.1%
+    empty.png: blank, no guess
+"""
+
+import json
+import sys
+
+from glassnet.interfaces.cli.options import fraction, positive_int
+
+
+def add_parser(subparsers):
+    parser = subparsers.add_parser(
+        "predict", help="read the digit in your own images (photos, scans, drawings)",
+        description="Prepare each image like an MNIST digit and print the model's guess, its "
+                    "confidence and the top 3.")
+    parser.add_argument("model", help="a model file saved by glassnet train or model.save()")
+    parser.add_argument("images", nargs="+", metavar="IMAGE",
+                        help="PNG, JPEG, BMP, GIF, WebP or TIFF files, one digit each")
+    parser.add_argument("--threshold", type=fraction, default=0.6,
+                        help="below this confidence the guess is reported as unsure (default: 0.6)")
+    parser.add_argument("--top", type=positive_int, default=3, help="how many guesses to list (default: 3)")
+    parser.add_argument("--show", metavar="OUT.png",
+                        help="write a picture of each image beside the 28x28 the network saw")
+    parser.add_argument("--json", action="store_true", help="print machine-readable JSON instead")
+    parser.set_defaults(run=run)
+
+
+def predict_one(model, names, path, args):
+    """One image -> a JSON-friendly result dict (status ok, unsure, blank or error)."""
+    from glassnet.errors import GlassnetError
+    from glassnet.workbench.preprocess import BlankImageError, to_mnist
+    from glassnet.workbench.recognize import classify, top_k
+
+    result = {"file": path, "status": None, "label": None, "confidence": None, "top": [],
+              "error": None, "image28": None}
+    try:
+        digit = to_mnist(path)
+    except BlankImageError:
+        result["status"] = "blank"
+        return result
+    except (GlassnetError, OSError) as error:
+        result.update(status="error", error=str(error))
+        return result
+    probabilities = classify(model, digit[None])[0]
+    top = top_k(probabilities, names, args.top)
+    result.update(label=top[0][1], confidence=round(top[0][2], 4), image28=digit,
+                  status="ok" if top[0][2] >= args.threshold else "unsure",
+                  top=[{"label": name, "probability": round(p, 4)} for _, name, p in top])
+    return result
+
+
+def line(result):
+    """The human-readable line for one result."""
+    top = ", ".join(f"{t['label']} {t['probability']:.1%}" for t in result["top"])
+    if result["status"] == "ok":
+        return f"{result['file']}: {result['label']} ({result['confidence']:.1%})    top {len(result['top'])}: {top}"
+    if result["status"] == "unsure":
+        return (f"{result['file']}: unsure, maybe {result['label']} ({result['confidence']:.1%})    "
+                f"top {len(result['top'])}: {top}")
+    return f"{result['file']}: blank, no guess"
+
+
+def run(args):
+    from glassnet.engine.saving import load_model
+    from glassnet.workbench.recognize import check_digit_model, class_names
+
+    model = load_model(args.model, compile=False)
+    check_digit_model(model, args.model)
+    names = class_names(model)
+    results = [predict_one(model, names, path, args) for path in args.images]
+    failed = [r for r in results if r["status"] == "error"]
+    if args.json:
+        clean = [{k: v for k, v in r.items() if k != "image28"} for r in results]
+        print(json.dumps(clean, indent=2))
+    else:
+        for result in results:
+            if result["status"] == "error":
+                print(f"glassnet predict: error: {result['error']}", file=sys.stderr)
+            else:
+                print(line(result))
+    if args.show:
+        shown = [r for r in results if r["status"] != "error"]
+        if shown:
+            save_side_by_side(shown, args.show)
+            if not args.json:
+                print(f"wrote {args.show}: each image beside the 28x28 the network saw")
+    return 2 if failed else 0
+
+
+def save_side_by_side(results, out):
+    """Write ``out``: one row per image, the original (as read) beside the 28x28 input."""
+    import os
+
+    import numpy as np
+    from matplotlib.figure import Figure
+
+    from glassnet.workbench.images import load_gray
+
+    figure = Figure(figsize=(4.4, 2.2 * len(results)), layout="constrained")
+    axes = figure.subplots(len(results), 2, squeeze=False)
+    for (left, right), result in zip(axes, results):
+        left.imshow(load_gray(result["file"]), cmap="gray", vmin=0, vmax=1)
+        left.set_title(os.path.basename(str(result["file"]))[-32:], fontsize=8)
+        seen = result["image28"] if result["image28"] is not None else np.zeros((28, 28))
+        right.imshow(seen, cmap="gray", vmin=0, vmax=1, interpolation="nearest")
+        if result["status"] == "blank":
+            title = "blank: no guess"
+        else:
+            unsure = "unsure: " if result["status"] == "unsure" else ""
+            title = f"{unsure}{result['label']} ({result['confidence']:.0%})"
+        right.set_title(f"network sees: {title}", fontsize=8)
+        for ax in (left, right):
+            ax.set_xticks([])
+            ax.set_yticks([])
+    figure.savefig(out, dpi=100)

@@ -1,0 +1,100 @@
+"""``glassnet serve [MODEL]``: the drawing page, at http://127.0.0.1:8000 by default.
+
+Draw a digit with a mouse, pen or finger and watch the model's probabilities change as
+you draw; see the 28x28 image it actually reads, and look inside its layers. The page
+and everything it loads come from glassnet itself, so it works with no internet.
+"""
+
+import ipaddress
+import socket
+import sys
+
+from glassnet.errors import GlassnetError, ModelFileError
+
+DEFAULT_MODEL = "mnist-mlp.npz"   # what ``glassnet train`` saves by default
+LOOPBACK_NAMES = ["127.0.0.1", "localhost", "::1", "[::1]"]
+
+
+def add_parser(subparsers):
+    parser = subparsers.add_parser(
+        "serve", help="open a web page to draw digits and watch the network read them",
+        description="Serve the drawing page for a saved model (localhost only unless --host says otherwise).")
+    parser.add_argument("model", nargs="?", default=None,
+                        help=f"a model file (default: {DEFAULT_MODEL} in this folder, as saved by glassnet train)")
+    parser.add_argument("--host", default="127.0.0.1",
+                        help="address to listen on (default: 127.0.0.1, this computer only; "
+                             "0.0.0.0 lets other devices on your network in)")
+    parser.add_argument("--port", type=port_number, default=8000, help="port (default: 8000)")
+    parser.set_defaults(run=run)
+
+
+def port_number(text):
+    import argparse
+    if not text.isdigit() or not 0 <= int(text) <= 65535:
+        raise argparse.ArgumentTypeError(f"expected a port number 0-65535, got {text!r}")
+    return int(text)
+
+
+def is_loopback(host):
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def load_digit_model(path):
+    """Load and check the model once, before the server starts; a clear error if it can't."""
+    import os
+
+    from glassnet.engine.saving import load_model
+    from glassnet.workbench.recognize import check_digit_model
+
+    if path is None:
+        if not os.path.exists(DEFAULT_MODEL):
+            raise ModelFileError(
+                f"no model given and no {DEFAULT_MODEL} in {os.getcwd()}: train one with "
+                f"'glassnet train' (it saves {DEFAULT_MODEL}), or run 'glassnet serve MODEL.npz'")
+        path = DEFAULT_MODEL
+    model = load_model(path, compile=False)
+    check_digit_model(model, path)
+    return model, path
+
+
+def open_socket(host, port):
+    """Bind the listening socket ourselves, so a busy port is one clear line, not a log dump."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host.strip("[]"), port))
+    except OSError as error:
+        sock.close()
+        hint = f"; try --port {port + 1}" if error.errno == 98 else ""
+        raise GlassnetError(f"can't listen on {host}:{port} ({error.strerror}){hint}") from None
+    sock.listen(128)
+    sock.set_inheritable(True)
+    return sock
+
+
+def run(args):
+    import uvicorn
+
+    from glassnet.interfaces.web.app import create_app
+
+    model, path = load_digit_model(args.model)
+    local = is_loopback(args.host)
+    app = create_app(model, model_file=path, allowed_hosts=LOOPBACK_NAMES if local else None)
+    sock = open_socket(args.host, args.port)
+    port = sock.getsockname()[1]
+    shown = f"[{args.host}]" if ":" in args.host else args.host
+    accuracy = (model.settings or {}).get("test_accuracy")
+    note = f", test accuracy {accuracy:.2%}" if isinstance(accuracy, float) else ""
+    print(f"serving {path} ({model.name}{note})")
+    print(f"open http://{shown if local else 'localhost'}:{port} in a browser; Ctrl+C stops")
+    if not local:
+        print(f"warning: listening on {args.host}: other devices on your network can reach this page",
+              file=sys.stderr)
+    config = uvicorn.Config(app, log_level="warning", access_log=False)
+    uvicorn.Server(config).run(sockets=[sock])

@@ -1,0 +1,71 @@
+"""Asking a saved model about 28x28 digits: probabilities, the top guesses, and the
+activations of every layer on the way ("look inside").
+
+Shared by ``glassnet predict``, the drawing page and the number reader, so that they all
+agree on what a model's answer is.
+"""
+
+import numpy as np
+
+from glassnet.errors import ShapeError
+
+DIGITS = [str(d) for d in range(10)]
+
+
+def check_digit_model(model, name="model"):
+    """Raise a clear ShapeError unless ``model`` reads one 28x28 image (any layout of 784)."""
+    shape = model.input_shape
+    if shape is None or int(np.prod(shape)) != 28 * 28:
+        raise ShapeError(f"{name}: expects input of shape {shape}, but digit images are 28x28; "
+                         f"use a model trained on MNIST-sized images")
+    out = model.output_shape()
+    if len(out) != 1 or out[0] < 2:
+        raise ShapeError(f"{name}: its output has shape {out}, not one score per class")
+
+
+def class_names(model):
+    """The model's class names (saved by ``glassnet train``), or the digits 0-9."""
+    names = (model.settings or {}).get("class_names")
+    count = model.output_shape()[0]
+    if isinstance(names, list) and len(names) == count:
+        return [str(n) for n in names]
+    return DIGITS[:count] if count <= 10 else [str(i) for i in range(count)]
+
+
+def classify(model, images):
+    """Class probabilities for a batch of 28x28 images: ``(N, 28, 28)`` -> ``(N, classes)``.
+
+    A model that ends without a softmax gives scores (logits), not probabilities; they
+    are turned into probabilities here, so callers can always show percentages.
+    """
+    images = np.asarray(images, dtype=np.float32).reshape((-1,) + tuple(model.input_shape))
+    scores = model.predict(images)
+    is_probability = (scores >= 0).all() and np.allclose(scores.sum(axis=1), 1, atol=1e-3)
+    if not is_probability:
+        scores = np.exp(scores - scores.max(axis=1, keepdims=True))
+        scores /= scores.sum(axis=1, keepdims=True)
+    return scores
+
+
+def top_k(probabilities, names, k=3):
+    """The ``k`` likeliest classes of one sample: ``[(index, name, probability), ...]``."""
+    order = np.argsort(probabilities)[::-1][:k]
+    return [(int(i), names[i], float(probabilities[i])) for i in order]
+
+
+def layer_outputs(model, image):
+    """Run one 28x28 image through the model one layer at a time; yield each layer's output.
+
+    This is what "look inside" shows: a Dense layer's activations (a vector), a
+    convolution's feature maps ``(H, W, channels)``. Layers that only reshape or pass
+    their input through at inference (Flatten, Dropout) are skipped: their output is a
+    view of their input and shows nothing new.
+
+    Yields ``(layer, output)`` with the batch axis removed.
+    """
+    x = np.asarray(image, dtype=np.float32).reshape((1,) + tuple(model.input_shape))
+    for layer in model.layers:
+        y = layer.forward(x, training=False)
+        if not (y.size == x.size and np.shares_memory(x, y)):
+            yield layer, y[0]
+        x = y

@@ -1,0 +1,108 @@
+"""``glassnet predict MODEL IMAGE...`` on drawings the tests make, with a tiny trained MLP."""
+
+import json
+
+import numpy as np
+import pytest
+from PIL import Image, ImageDraw
+
+from glassnet.interfaces.cli import main
+
+STROKES = {"7": [(80, 60), (200, 60), (120, 230)], "1": [(140, 50), (140, 230)]}
+
+
+@pytest.fixture(scope="module")
+def images(tmp_path_factory):
+    """A photo-like 7 (gray paper, dark ink), a drawn 1, a blank page and a text file."""
+    folder = tmp_path_factory.mktemp("images")
+    paths = {}
+    for digit, line in STROKES.items():
+        page = Image.new("RGB", (280, 280), (235, 230, 220))
+        ImageDraw.Draw(page).line(line, fill=(30, 30, 40), width=22, joint="curve")
+        paths[digit] = folder / f"digit{digit}.jpg"
+        page.save(paths[digit], quality=90)
+    paths["blank"] = folder / "blank.png"
+    Image.new("L", (200, 200), 250).save(paths["blank"])
+    paths["text"] = folder / "notes.png"
+    paths["text"].write_text("not an image")
+    return {k: str(v) for k, v in paths.items()}
+
+
+def test_prints_digit_confidence_and_top3(tiny_digit_model, images, capsys):
+    assert main(["predict", str(tiny_digit_model), images["7"], images["1"]]) == 0
+    lines = capsys.readouterr().out.strip().splitlines()
+    assert lines[0].startswith(f"{images['7']}: 7 (") and "top 3: 7 " in lines[0]
+    assert lines[1].startswith(f"{images['1']}: 1 (")
+    assert lines[0].count("%") == 4                     # the confidence and three guesses
+
+
+def test_unsure_below_threshold(tiny_digit_model, images, capsys):
+    main(["predict", str(tiny_digit_model), images["7"], "--threshold", "0.9999"])
+    assert ": unsure, maybe 7 (" in capsys.readouterr().out
+
+
+def test_blank_gets_no_guess(tiny_digit_model, images, capsys):
+    assert main(["predict", str(tiny_digit_model), images["blank"]]) == 0
+    assert capsys.readouterr().out.strip() == f"{images['blank']}: blank, no guess"
+
+
+def test_bad_image_is_one_line_and_the_rest_still_run(tiny_digit_model, images, capsys):
+    assert main(["predict", str(tiny_digit_model), images["text"], images["7"]]) == 2
+    captured = capsys.readouterr()
+    assert captured.err.strip().splitlines() == [
+        f"glassnet predict: error: {images['text']}: not an image glassnet can read "
+        "(expected PNG, JPEG, BMP, GIF, WEBP or TIFF)"]
+    assert "Traceback" not in captured.err
+    assert captured.out.startswith(f"{images['7']}: 7")
+
+
+def test_json_output(tiny_digit_model, images, capsys):
+    code = main(["predict", str(tiny_digit_model), images["7"], images["blank"], images["text"],
+                 "--json", "--top", "5"])
+    assert code == 2
+    results = json.loads(capsys.readouterr().out)
+    seven, blank, text = results
+    assert seven["status"] == "ok" and seven["label"] == "7" and seven["file"] == images["7"]
+    probabilities = [t["probability"] for t in seven["top"]]
+    assert len(probabilities) == 5 and probabilities == sorted(probabilities, reverse=True)
+    assert seven["confidence"] == probabilities[0]
+    assert blank["status"] == "blank" and blank["label"] is None
+    assert text["status"] == "error" and "not an image" in text["error"]
+
+
+def test_show_writes_each_image_beside_what_the_network_saw(tiny_digit_model, images, tmp_path, capsys):
+    out = tmp_path / "seen.png"
+    main(["predict", str(tiny_digit_model), images["7"], images["blank"], "--show", str(out)])
+    assert f"wrote {out}" in capsys.readouterr().out
+    with Image.open(out) as picture:
+        assert picture.format == "PNG" and picture.height >= picture.width  # one row per image
+
+
+def test_bad_model_file(images, tmp_path, capsys):
+    model = tmp_path / "model.npz"
+    model.write_bytes(b"PK\x03\x04 truncated")
+    assert main(["predict", str(model), images["7"]]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"glassnet predict: error: {model}: ") and len(err.strip().splitlines()) == 1
+
+
+def test_model_that_does_not_read_digits(images, tmp_path, capsys):
+    from glassnet import Sequential
+    from glassnet.layers import Dense
+    model = Sequential([Dense(3, input_shape=(10,))], seed=0)
+    model.build()
+    path = tmp_path / "other.npz"
+    model.save(path)
+    assert main(["predict", str(path), images["7"]]) == 2
+    assert "28x28" in capsys.readouterr().err
+
+
+def test_cli_output_matches_the_library(tiny_digit_model, images, capsys):
+    from glassnet import load_model
+    from glassnet.workbench.preprocess import to_mnist
+    model = load_model(tiny_digit_model)
+    expected = model.predict(to_mnist(images["1"])[None])[0]
+    main(["predict", str(tiny_digit_model), images["1"], "--json", "--top", "10"])
+    top = json.loads(capsys.readouterr().out)[0]["top"]
+    got = {int(t["label"]): t["probability"] for t in top}
+    np.testing.assert_allclose([got[d] for d in range(10)], expected, atol=1e-4)
