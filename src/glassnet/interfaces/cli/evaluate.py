@@ -1,25 +1,100 @@
-"""``glassnet evaluate MODEL``: the test loss and accuracy of a saved model."""
+"""``glassnet evaluate MODEL``: how good a saved model is on its test set, digit by digit.
 
-from glassnet.interfaces.cli.options import add_data_arguments
+The first line gives the test loss and accuracy; then a table per class (accuracy,
+precision, recall, F1, support, AUC), the most frequent mistakes and the AUC::
+
+    mnist-mlp.npz: test loss 0.0751, test accuracy 97.86% on 10,000 mnist images
+    ...
+"""
+
+import math
+
+from glassnet.interfaces.cli.options import add_data_arguments, positive_int
 
 
 def add_parser(subparsers):
-    parser = subparsers.add_parser("evaluate", help="test a saved model on its dataset's test set",
-                                   description="Print the test loss and accuracy of a saved model.")
+    parser = subparsers.add_parser(
+        "evaluate", help="test a saved model on its dataset's test set",
+        description="Print the test loss and accuracy of a saved model, a per-class table "
+                    "(accuracy, precision, recall, F1, support), the top confusions and the AUC.")
     parser.add_argument("model", help="a model file saved by glassnet train or model.save()")
     add_data_arguments(parser)
+    parser.add_argument("--top", type=positive_int, default=5, metavar="N",
+                        help="how many of the most frequent confusions to list (default: 5)")
     parser.set_defaults(run=run)
 
 
-def run(args):
+def load_for_evaluation(args):
+    """The model, its test data, and the evaluation: shared with ``glassnet report``."""
     from glassnet.datasets import load_dataset
     from glassnet.engine.saving import load_model
+    from glassnet.workbench.evaluation import evaluate_model
 
     model = load_model(args.model)
     dataset = args.dataset if args.dataset != "mnist" else model.settings.get("dataset", "mnist")
     data = load_dataset(dataset, data_dir=args.data_dir)
     if model.loss is None:
         model.compile(loss="sparse_categorical_crossentropy", metrics=["accuracy"])
-    loss, accuracy = model.evaluate(data.x_test / 255.0, data.y_test, verbose=0)
-    print(f"{args.model}: test loss {loss:.4f}, test accuracy {accuracy:.2%} on {len(data.y_test):,} "
-          f"{data.name} images")
+    result = evaluate_model(model, data.x_test / 255.0, data.y_test, class_names=data.class_names)
+    return model, data, result
+
+
+def percent(value):
+    return "     -" if math.isnan(value) else f"{value:6.2%}"
+
+
+def format_table(result):
+    """The per-class table, then the macro and weighted averages, as aligned text."""
+    names = result.class_names
+    width = max(5, *map(len, names), len("weighted avg"))
+    kind = "digit" if all(name.isdigit() for name in names) else "class"
+    header = (f"{kind:<{width}}  {'accuracy':>8}  {'precision':>9}  {'recall':>7}  "
+              f"{'F1':>7}  {'support':>7}  {'AUC':>6}")
+    lines = [header, "-" * len(header)]
+    t = result.table
+    for k, name in enumerate(names):
+        auc = "     -" if math.isnan(t["auc"][k]) else f"{t['auc'][k]:.4f}"
+        lines.append(f"{name:<{width}}  {percent(t['accuracy'][k]):>8}  {percent(t['precision'][k]):>9}  "
+                     f"{percent(t['recall'][k]):>7}  {percent(t['f1'][k]):>7}  {t['support'][k]:>7,}  {auc:>6}")
+    lines.append("-" * len(header))
+    total = int(t["support"].sum())
+    for average, (precision, recall, f1) in result.averages.items():
+        lines.append(f"{average + ' avg':<{width}}  {'':>8}  {percent(precision):>9}  {percent(recall):>7}  "
+                     f"{percent(f1):>7}  {total:>7,}")
+    return "\n".join(lines)
+
+
+def format_report(result, top=5):
+    """Everything after the first line of ``glassnet evaluate``, as text."""
+    lines = ["", format_table(result),
+             "(a class's accuracy is its recall: the share of its images recognised; "
+             "- where undefined)", ""]
+    confusions = result.top_confusions(top)
+    if confusions:
+        lines.append("Top confusions (true → predicted):")
+        width = max(len(f"{t} → {p}") for t, p, _ in confusions)
+        lines += [f"  {f'{t} → {p}':<{width}}  {n:>5,} {'time' if n == 1 else 'times'}"
+                  for t, p, n in confusions]
+    else:
+        lines.append("No confusions: every test image was classified right.")
+    lines.append("")
+    aucs = result.table["auc"]
+    if math.isnan(result.auc_macro):
+        lines.append("AUC: undefined (the test set has fewer than two classes)")
+    else:
+        worst = min((a, name) for a, name in zip(aucs, result.class_names) if not math.isnan(a))
+        missing = [name for a, name in zip(aucs, result.class_names) if math.isnan(a)]
+        note = f" (over the classes present; none of {', '.join(missing)})" if missing else ""
+        kind = "digit " if all(name.isdigit() for name in result.class_names) else ""
+        lines.append(f"AUC (one-vs-rest, macro): {result.auc_macro:.4f}{note}; lowest: "
+                     f"{kind}{worst[1]} ({worst[0]:.4f})")
+    lines.append(f"Top-2 accuracy: {result.top_k_accuracy(2):.2%}; expected calibration error: "
+                 f"{result.calibration.ece:.2%}")
+    return "\n".join(lines)
+
+
+def run(args):
+    model, data, result = load_for_evaluation(args)
+    print(f"{args.model}: test loss {result.loss:.4f}, test accuracy {result.accuracy:.2%} on "
+          f"{len(data.y_test):,} {data.name} images")
+    print(format_report(result, top=args.top))

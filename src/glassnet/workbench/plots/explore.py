@@ -31,18 +31,18 @@ def plot_samples_per_class(x, y, class_names=None, per_class=12, seed=0, title="
     """
     images, labels, names = _checked(x, y, class_names)
     rng = np.random.default_rng(seed)
-    fig = style.new_figure(0.75 * per_class + 1.4, 0.75 * len(names) + 0.6)
-    axes = fig.subplots(len(names), per_class, squeeze=False)
-    for k, row in enumerate(axes):
+    h, w = images.shape[1:]
+    grid = np.full((len(names), per_class, h, w), np.nan)   # a class per row, NaN: no sample
+    for k in range(len(names)):
         members = np.flatnonzero(labels == k)
         chosen = rng.choice(members, min(per_class, len(members)), replace=False)
-        for slot, ax in enumerate(row):
-            if slot < len(chosen):
-                style.show_image(ax, images[chosen[slot]])
-            else:
-                ax.set_axis_off()
-        row[0].set_axis_on()
-        row[0].set_ylabel(names[k], rotation=0, ha="right", va="center", fontsize=10, labelpad=6)
+        grid[k, :len(chosen)] = images[chosen]
+    fig = style.new_figure(0.75 * per_class + 1.4, 0.75 * len(names) + 0.6)
+    ax = fig.subplots()
+    gap = 4
+    style.show_mosaic(ax, style.mosaic(grid.reshape(-1, h, w), per_class, gap), vmin=0)
+    ax.set_yticks(np.arange(len(names)) * (h + gap) + h / 2, names, fontsize=10)
+    ax.tick_params(length=0)
     fig.suptitle(title)
     return fig
 

@@ -35,19 +35,25 @@ def _grid(count, columns):
     return max(1, math.ceil(count / columns)), min(count, columns)
 
 
-def _tiles(fig, images, columns, cmap, symmetric, labels=None, fontsize=7):
-    """Draw ``images`` (M, H, W) in a grid; signed images get a colour scale centred on 0."""
-    rows, columns = _grid(len(images), columns)
-    for slot, ax in enumerate(fig.subplots(rows, columns, squeeze=False).ravel()):
-        ax.set_axis_off()
-        if slot >= len(images):
-            continue
-        image = images[slot]
-        limit = np.abs(image).max() or 1.0
-        ax.imshow(image, cmap=cmap, interpolation="nearest",
-                  vmin=-limit if symmetric else None, vmax=limit if symmetric else None)
-        if labels is not None:
-            ax.set_title(labels[slot], fontsize=fontsize, fontweight="normal", pad=2)
+def _tiles(fig, images, columns, cmap, symmetric, labels=None):
+    """Draw ``images`` (M, H, W) as one mosaic, each scaled to its own range.
+
+    Signed images (weights) are divided by their largest magnitude, so 0 is white and each
+    tile uses the whole red-blue range; others (activations) are divided by their maximum.
+    """
+    images = np.asarray(images, dtype=np.float64)
+    scale = np.abs(images).max(axis=(1, 2), keepdims=True) if symmetric else images.max(axis=(1, 2), keepdims=True)
+    images = images / np.where(scale > 0, scale, 1)
+    columns = min(columns, len(images))
+    ax = fig.subplots()
+    h, w = images.shape[1:]
+    gap = max(1, h // 7)
+    style.show_mosaic(ax, style.mosaic(images, columns, gap), cmap, vmin=-1 if symmetric else 0, vmax=1)
+    for i, label in enumerate(labels or []):
+        row, column = divmod(i, columns)
+        ax.text(column * (w + gap) + w / 2, row * (h + gap) - 0.5, label, ha="center", va="bottom",
+                fontsize=7)
+    return ax
 
 
 @style.picture

@@ -147,6 +147,36 @@ def class_names_for(class_names, num_classes):
     return names
 
 
+def mosaic(images, columns, gap=2):
+    """Tile images ``(M, H, W)`` into one 2-D array, ``columns`` per row, ``gap`` pixels apart.
+
+    The gaps (and the empty slots of the last row) are NaN, which the colour maps here draw
+    white. One ``imshow`` of a mosaic draws in a fraction of the time of one axes per image.
+    """
+    m, h, w = images.shape
+    rows = -(-m // columns)
+    padded = np.full((rows * columns, h + gap, w + gap), np.nan)
+    padded[:m, :h, :w] = images
+    # (rows, columns, H+gap, W+gap) -> (rows, H+gap, columns, W+gap): each tile row of pixels
+    # continues into the same row of the tile to its right.
+    canvas = padded.reshape(rows, columns, h + gap, w + gap).transpose(0, 2, 1, 3)
+    return canvas.reshape(rows * (h + gap), columns * (w + gap))[:-gap or None, :-gap or None]
+
+
+def colormap(name):
+    """A colour map that draws NaN (the gaps of a mosaic) white."""
+    return matplotlib.colormaps[name].with_extremes(bad="white")
+
+
+def show_mosaic(ax, canvas, cmap=IMAGE_CMAP, vmin=None, vmax=None):
+    """Draw a mosaic on ``ax`` with no ticks or frame."""
+    ax.imshow(canvas, cmap=colormap(cmap), vmin=vmin, vmax=vmax, interpolation="nearest")
+    ax.set_xticks([])
+    ax.set_yticks([])
+    for spine in ax.spines.values():
+        spine.set_visible(False)
+
+
 def show_image(ax, image, title=None, color=INK, fontsize=9):
     """One image on an axes with no ticks, dark ink on white."""
     ax.imshow(image, cmap=IMAGE_CMAP, interpolation="nearest")
