@@ -63,6 +63,7 @@ def test_every_section_and_picture_is_inside_the_file(report_file, mlp):
     assert len(images) == 12 and all(image.format == "PNG" for image in images)
     assert "Total params: 109,386" in text                          # the model summary
     assert "learning_rate" in text and "batch_size" in text         # the settings
+    assert '<table class="text">' in text
     assert text.count('<tr class="best">') == 1                    # the history table
     for digit in range(10):                                        # the per-class table
         assert re.search(rf"<tr><td>{digit}</td><td>\d+</td>", text)

@@ -179,7 +179,8 @@ def precision_recall_fscore_support(y_true, y_pred, labels=None, num_classes=Non
     tp = _counts(y_true[y_true == y_pred], classes)
     predicted, support = _counts(y_pred, classes), _counts(y_true, classes)
     if average == "micro":
-        tp, predicted, support = tp.sum(keepdims=True), predicted.sum(keepdims=True), support.sum(keepdims=True)
+        # pool the counts of every class first, as if there were one class
+        tp, predicted, support = (a.sum(keepdims=True) for a in (tp, predicted, support))
     precision = _divide(tp, predicted, zero_division, "Precision")
     recall = _divide(tp, support, zero_division, "Recall")
     f1 = _divide(2 * tp, support + predicted, zero_division, "F-score")

@@ -51,10 +51,10 @@ def table(header, rows, row_classes=None, css=None):
     head = "".join(f"<th>{html.escape(str(h))}</th>" for h in header)
     body = []
     for i, row in enumerate(rows):
-        css = f' class="{row_classes[i]}"' if row_classes and row_classes[i] else ""
-        body.append(f"<tr{css}>" + "".join(f"<td>{html.escape(str(c))}</td>" for c in row) + "</tr>")
-    css = f' class="{css}"' if css else ""
-    return f"<table{css}><tr>{head}</tr>{''.join(body)}</table>"
+        marked = f' class="{row_classes[i]}"' if row_classes and row_classes[i] else ""
+        body.append(f"<tr{marked}>" + "".join(f"<td>{html.escape(str(c))}</td>" for c in row) + "</tr>")
+    table_class = f' class="{css}"' if css else ""
+    return f"<table{table_class}><tr>{head}</tr>{''.join(body)}</table>"
 
 
 def note(text):
@@ -64,7 +64,9 @@ def note(text):
 def fmt(value):
     """A setting, readable: 0.000999 -> 0.000999, 0.97865 -> 0.9787, lists joined."""
     if isinstance(value, float):
-        return "-" if math.isnan(value) else f"{value:.4g}" if abs(value) < 1e-2 else f"{value:.4f}".rstrip("0").rstrip(".")
+        if math.isnan(value):
+            return "-"
+        return f"{value:.4g}" if abs(value) < 1e-2 else f"{value:.4f}".rstrip("0").rstrip(".")
     if isinstance(value, (list, tuple)):
         return ", ".join(map(str, value))
     return str(value)
@@ -72,7 +74,9 @@ def fmt(value):
 
 def num(value, digits=4):
     """A number in a table column: always ``digits`` decimals, so the column lines up."""
-    return "-" if value is None or math.isnan(value) else f"{value:.{digits}f}"
+    if value is None or math.isnan(float(value)):
+        return "-"
+    return f"{float(value):.{digits}f}"
 
 
 def pct(value):
@@ -107,7 +111,7 @@ def history_section(model):
     best, _ = best_epoch(history)
     keys = [k for k in ("loss", "accuracy", "val_loss", "val_accuracy", "lr", "seconds") if k in history]
     digits = {"lr": 6, "seconds": 2}
-    rows = [[i + 1] + [num(float(history[k][i]), digits.get(k, 4)) for k in keys]
+    rows = [[i + 1] + [num(history[k][i], digits.get(k, 4)) for k in keys]
             for i in range(len(history["loss"]))]
     classes = ["best" if i == best else "" for i in range(len(rows))]
     return "history", "Training history", (
@@ -119,7 +123,8 @@ def history_section(model):
 def per_class_section(result):
     t, names = result.table, result.class_names
     rows = [[name, f"{t['support'][k]:,}", pct(t["accuracy"][k]), pct(t["precision"][k]),
-             pct(t["recall"][k]), pct(t["f1"][k]), num(float(t["auc"][k]))] for k, name in enumerate(names)]
+             pct(t["recall"][k]), pct(t["f1"][k]), num(t["auc"][k])]
+            for k, name in enumerate(names)]
     total = f"{int(t['support'].sum()):,}"
     for average, (p, r, f) in result.averages.items():
         rows.append([f"{average} average", total, "", pct(p), pct(r), pct(f),

@@ -54,8 +54,9 @@ def format_table(result):
     t = result.table
     for k, name in enumerate(names):
         auc = "     -" if math.isnan(t["auc"][k]) else f"{t['auc'][k]:.4f}"
-        lines.append(f"{name:<{width}}  {percent(t['accuracy'][k]):>8}  {percent(t['precision'][k]):>9}  "
-                     f"{percent(t['recall'][k]):>7}  {percent(t['f1'][k]):>7}  {t['support'][k]:>7,}  {auc:>6}")
+        lines.append(f"{name:<{width}}  {percent(t['accuracy'][k]):>8}  "
+                     f"{percent(t['precision'][k]):>9}  {percent(t['recall'][k]):>7}  "
+                     f"{percent(t['f1'][k]):>7}  {t['support'][k]:>7,}  {auc:>6}")
     lines.append("-" * len(header))
     total = int(t["support"].sum())
     for average, (precision, recall, f1) in result.averages.items():

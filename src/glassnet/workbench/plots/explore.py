@@ -63,7 +63,8 @@ def plot_class_counts(y, class_names=None, title="Images per class"):
     ax.bar_label(bars, [f"{c:,}" for c in counts], fontsize=8.5, padding=2)
     ax.axhline(counts.mean(), color=style.MUTED, ls="--", lw=1.2, label=f"mean {counts.mean():,.0f}")
     long_names = max(map(len, names)) > 2
-    ax.set_xticks(range(len(names)), names, rotation=30 if long_names else 0, ha="right" if long_names else "center")
+    ax.set_xticks(range(len(names)), names, rotation=30 if long_names else 0,
+                  ha="right" if long_names else "center")
     ax.set_ylabel("images")
     ax.set_ylim(0, counts.max() * 1.25)
     ax.grid(True, axis="y")

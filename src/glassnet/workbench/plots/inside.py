@@ -42,7 +42,7 @@ def _tiles(fig, images, columns, cmap, symmetric, labels=None):
     tile uses the whole red-blue range; others (activations) are divided by their maximum.
     """
     images = np.asarray(images, dtype=np.float64)
-    scale = np.abs(images).max(axis=(1, 2), keepdims=True) if symmetric else images.max(axis=(1, 2), keepdims=True)
+    scale = (np.abs(images) if symmetric else images).max(axis=(1, 2), keepdims=True)
     images = images / np.where(scale > 0, scale, 1)
     columns = min(columns, len(images))
     ax = fig.subplots()

@@ -14,7 +14,8 @@ from glassnet.workbench.plots import style
 
 
 @style.picture
-def plot_roc_curves(y_true, probs, class_names=None, zoom=0.1, title="ROC curves, one class against the rest"):
+def plot_roc_curves(y_true, probs, class_names=None, zoom=0.1,
+                    title="ROC curves, one class against the rest"):
     """One-vs-rest ROC curves with each class's AUC, and a zoom on the top-left corner.
 
     Args:
