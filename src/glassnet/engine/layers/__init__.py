@@ -3,9 +3,14 @@
 from glassnet.engine.layers.activations import (Activation, LeakyReLU, ReLU, Sigmoid,
                                                 Softmax, Tanh)
 from glassnet.engine.layers.base import LAYERS, Layer
+from glassnet.engine.layers.batchnorm import BatchNormalization
+from glassnet.engine.layers.conv import Conv2D
 from glassnet.engine.layers.dense import Dense
 from glassnet.engine.layers.dropout import Dropout
+from glassnet.engine.layers.pooling import (AveragePooling2D, GlobalAveragePooling2D,
+                                            MaxPooling2D)
 from glassnet.engine.layers.reshape import Flatten, Reshape
 
-__all__ = ["Activation", "Dense", "Dropout", "Flatten", "LAYERS", "Layer", "LeakyReLU", "ReLU",
-           "Reshape", "Sigmoid", "Softmax", "Tanh"]
+__all__ = ["Activation", "AveragePooling2D", "BatchNormalization", "Conv2D", "Dense", "Dropout",
+           "Flatten", "GlobalAveragePooling2D", "LAYERS", "Layer", "LeakyReLU", "MaxPooling2D",
+           "ReLU", "Reshape", "Sigmoid", "Softmax", "Tanh"]

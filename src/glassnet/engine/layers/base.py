@@ -35,7 +35,7 @@ LAYERS = {}
 
 def snake_case(name):
     """``MaxPooling2D`` -> ``max_pooling2d``: the default name of a layer."""
-    return re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", name).lower()
+    return re.sub(r"(?<=[a-z])(?=[A-Z])", "_", name).lower()
 
 
 class Layer:

@@ -1,0 +1,106 @@
+"""BatchNormalization: gradients, statistics, training vs inference, saving with the model."""
+
+import numpy as np
+import pytest
+
+from glassnet import load_model
+from glassnet.engine.layers import (AveragePooling2D, BatchNormalization, Conv2D, Dense, Dropout,
+                                    Flatten, GlobalAveragePooling2D, MaxPooling2D)
+from glassnet.engine.model import Sequential
+from glassnet.gradcheck import check_layer
+
+
+@pytest.mark.parametrize("shape, batch_size", [((5,), 6), ((4, 3, 2), 4), ((3, 5, 3), 5)])
+@pytest.mark.parametrize("training", [True, False])
+def test_gradients(shape, batch_size, training):
+    report = check_layer(BatchNormalization(), shape, batch_size=batch_size, training=training)
+    assert report.passed, report
+    assert set(report.errors) == {"dx", "dgamma", "dbeta"}
+
+
+@pytest.mark.parametrize("kwargs", [dict(center=False), dict(scale=False), dict(epsilon=0.5)])
+def test_gradients_without_gamma_or_beta(kwargs):
+    report = check_layer(BatchNormalization(**kwargs), (4, 3), batch_size=5)
+    assert report.passed, report
+
+
+def test_training_normalises_each_channel_over_batch_and_pixels():
+    x = np.random.default_rng(0).normal(3.0, 5.0, (8, 4, 4, 3)).astype(np.float32)
+    x[..., 2] *= 10
+    layer = BatchNormalization()
+    y = layer(x, training=True)
+    assert y.dtype == np.float32 and y.shape == x.shape
+    np.testing.assert_allclose(y.mean(axis=(0, 1, 2)), 0, atol=1e-5)
+    np.testing.assert_allclose(y.var(axis=(0, 1, 2)), 1, atol=1e-3)   # epsilon shrinks it a bit
+
+
+def test_running_statistics_follow_keras_and_drive_inference():
+    rng = np.random.default_rng(1)
+    x = rng.normal(2.0, 3.0, (16, 5)).astype(np.float32)
+    layer = BatchNormalization(momentum=0.9)
+    layer.build((5,))
+    layer.forward(x, training=True)
+    np.testing.assert_allclose(layer.state["moving_mean"], 0.1 * x.mean(axis=0), rtol=1e-5)
+    np.testing.assert_allclose(layer.state["moving_variance"], 0.9 + 0.1 * x.var(axis=0), rtol=1e-5)
+    # Inference uses the running statistics, so one sample's output ignores its batch mates.
+    alone = layer.forward(x[:1], training=False)
+    together = layer.forward(x, training=False)[:1]
+    np.testing.assert_allclose(alone, together)
+    expected = (x[:1] - layer.state["moving_mean"]) / np.sqrt(layer.state["moving_variance"] + 1e-3)
+    np.testing.assert_allclose(alone, expected, rtol=1e-5)
+
+
+def test_statistics_are_state_not_trainable_weights():
+    model = Sequential([Dense(4, input_shape=(3,)), BatchNormalization()])
+    model.build()
+    bn = model.layers[1]
+    assert set(bn.params) == {"gamma", "beta"}
+    assert set(bn.state) == {"moving_mean", "moving_variance"}
+    assert model.count_params() == 3 * 4 + 4 + 4 + 4
+    assert "Non-trainable params: 8" in model.summary(print_fn=None)
+
+
+def test_arguments():
+    layer = BatchNormalization(momentum=0.9, epsilon=1e-5, center=False)
+    assert BatchNormalization.from_config(layer.get_config()).get_config() == layer.get_config()
+    with pytest.raises(ValueError, match="momentum must be in \\[0, 1\\), got 1.5"):
+        BatchNormalization(momentum=1.5)
+    with pytest.raises(ValueError, match="epsilon must be > 0, got 0"):
+        BatchNormalization(epsilon=0)
+    with pytest.raises(ValueError, match="only the last axis"):
+        BatchNormalization(axis=1).build((4, 4, 3))
+    BatchNormalization(axis=3).build((4, 4, 3))   # Keras counts the batch axis: 3 is the last
+
+
+def test_a_model_with_every_new_layer_trains_saves_and_loads(tmp_path):
+    """Conv2D, both poolings, global pooling and batch norm: identical predictions after
+    save/load, and the batch-norm statistics come back too."""
+    model = Sequential([
+        Conv2D(4, 3, padding="same", activation="relu", input_shape=(10, 10, 1)),
+        BatchNormalization(),
+        MaxPooling2D(2),                                  # 5x5
+        Conv2D(6, 2, strides=1, activation="relu"),       # 4x4
+        AveragePooling2D(2),                              # 2x2
+        BatchNormalization(),
+        Conv2D(8, 1),
+        GlobalAveragePooling2D(),
+        Dense(8, activation="relu"), BatchNormalization(), Dropout(0.2),
+        Dense(3, activation="softmax"),
+    ], seed=3)
+    model.compile("adam", "sparse_categorical_crossentropy", ["accuracy"])
+    rng = np.random.default_rng(4)
+    x, y = rng.random((24, 10, 10)).astype(np.float32), rng.integers(0, 3, 24)
+    model.fit(x, y, epochs=2, batch_size=8, verbose=0)
+    before = model.predict(x)
+    assert np.isfinite(before).all()
+    bn = model.layers[1]
+    assert not np.allclose(bn.state["moving_mean"], 0)   # training moved the statistics
+
+    model.save(tmp_path / "every_layer.npz")
+    loaded = load_model(tmp_path / "every_layer.npz")
+    np.testing.assert_array_equal(loaded.predict(x), before)
+    for old, new in zip(model.layers, loaded.layers):
+        assert type(new) is type(old) and new.get_config() == old.get_config()
+        for key, value in old.state.items():
+            np.testing.assert_array_equal(new.state[key], value)
+    loaded.fit(x, y, epochs=1, batch_size=8, verbose=0)   # and it can go on training

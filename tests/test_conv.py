@@ -1,0 +1,141 @@
+"""Conv2D: gradients, the fast path against the plain loops, shapes, errors, saving."""
+
+import numpy as np
+import pytest
+
+from glassnet import load_model
+from glassnet.engine.layers import Conv2D, Dense, Flatten
+from glassnet.engine.layers.conv import col2im, conv2d_reference, im2col, same_padding
+from glassnet.engine.model import Sequential
+from glassnet.engine.regularizers import l2
+from glassnet.errors import ShapeError
+from glassnet.gradcheck import check_layer
+
+CASES = [  # (constructor arguments, input shape): strides 1 and 2, valid and same, odd sizes
+    (dict(filters=3, kernel_size=3), (7, 5, 2)),
+    (dict(filters=2, kernel_size=3, strides=2), (7, 5, 3)),
+    (dict(filters=4, kernel_size=(3, 2), padding="same"), (5, 7, 1)),
+    (dict(filters=2, kernel_size=3, strides=2, padding="same"), (7, 6, 3)),
+    (dict(filters=3, kernel_size=(2, 3), strides=(2, 1), padding="same"), (6, 5, 2)),
+    (dict(filters=2, kernel_size=2, strides=3), (7, 7, 2)),          # patches don't overlap
+    (dict(filters=2, kernel_size=1), (3, 4, 5)),                      # a 1x1 convolution
+    (dict(filters=3, kernel_size=3, activation="tanh", use_bias=False), (5, 5, 2)),
+    (dict(filters=2, kernel_size=3, kernel_regularizer=l2(0.1)), (5, 6, 2)),
+]
+
+
+@pytest.mark.parametrize("kwargs, shape", CASES)
+def test_gradients_match_finite_differences(kwargs, shape):
+    report = check_layer(Conv2D(**kwargs), shape, batch_size=2)
+    assert report.passed, report
+
+
+@pytest.mark.parametrize("kwargs, shape", CASES)
+def test_fast_path_matches_the_reference_loops(kwargs, shape):
+    layer = Conv2D(**{**kwargs, "activation": None}, dtype="float64")
+    x = np.random.default_rng(1).standard_normal((3,) + shape)
+    y = layer(x)
+    bias = layer.params.get("bias")
+    expected = conv2d_reference(x, layer.params["kernel"], bias, layer.strides, layer.padding)
+    assert y.shape == expected.shape == (3,) + layer.output_shape(shape)
+    np.testing.assert_allclose(y, expected, rtol=1e-12, atol=1e-12)
+
+
+def test_im2col_and_col2im_are_adjoint():
+    """<im2col(x), p> == <x, col2im(p)>: col2im sends each patch value back where it came from."""
+    rng = np.random.default_rng(2)
+    x = rng.standard_normal((2, 7, 6, 3))
+    for strides in [(1, 1), (2, 2), (2, 3)]:
+        cols = im2col(x, (3, 2), strides)                        # (N, OH, OW, KH, KW, C)
+        pages = rng.standard_normal(cols.shape[3:5] + cols.shape[:3] + cols.shape[5:])
+        back = col2im(pages, x.shape[1:], strides)               # (N, H, W, C)
+        np.testing.assert_allclose(np.sum(cols * pages.transpose(2, 3, 4, 0, 1, 5)),
+                                   np.sum(x * back))
+
+
+def test_same_padding_keeps_the_size_and_matches_keras():
+    assert same_padding(28, 3, 1) == (1, 1)
+    assert same_padding(28, 4, 1) == (1, 2)      # the odd one goes after, as in TensorFlow
+    assert same_padding(7, 3, 2) == (1, 1)
+    layer = Conv2D(4, 5, padding="same")
+    assert layer.output_shape((28, 28, 1)) == (28, 28, 4)
+    assert Conv2D(4, 3, strides=2, padding="same").output_shape((7, 7, 1)) == (4, 4, 4)
+
+
+def test_float32_in_float32_out_and_keras_weight_shapes():
+    layer = Conv2D(8, 3, activation="relu", input_shape=(6, 6, 2))
+    y = layer(np.ones((4, 6, 6, 2), np.float32))
+    assert y.dtype == np.float32 and y.shape == (4, 4, 4, 8)
+    assert layer.params["kernel"].shape == (3, 3, 2, 8) and layer.params["bias"].shape == (8,)
+    assert layer.count_params() == 3 * 3 * 2 * 8 + 8
+
+
+def test_backward_leaves_dy_alone_and_first_layer_skips_dx():
+    layer = Conv2D(2, 3, activation="relu")
+    x = np.random.default_rng(3).standard_normal((2, 5, 5, 1)).astype(np.float32)
+    dy = np.random.default_rng(4).standard_normal((2, 3, 3, 2)).astype(np.float32)
+    layer(x)
+    kept = dy.copy()
+    assert layer.backward(dy).shape == x.shape
+    np.testing.assert_array_equal(dy, kept)
+    layer.needs_input_grad = False
+    assert layer.backward(dy) is None
+
+
+def test_batches_of_different_sizes_reuse_nothing_stale():
+    """Work arrays are kept between batches; a smaller last batch must not see old data."""
+    layer = Conv2D(3, 3, padding="same")
+    rng = np.random.default_rng(5)
+    big, small = rng.standard_normal((5, 6, 6, 2)), rng.standard_normal((2, 6, 6, 2))
+    layer.dtype = np.dtype("float64")
+    layer(big)
+    y_small = layer(small)
+    expected = conv2d_reference(small, layer.params["kernel"], layer.params["bias"], 1, "same")
+    np.testing.assert_allclose(y_small, expected, atol=1e-12)
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    (dict(filters=0, kernel_size=3), "filters must be a positive integer, got 0"),
+    (dict(filters=2, kernel_size=(3,)), "kernel_size must be"),
+    (dict(filters=2, kernel_size=3, strides=0), "strides must be"),
+    (dict(filters=2, kernel_size=3, padding="full"), "padding must be 'valid' or 'same', got 'full'"),
+    (dict(filters=2, kernel_size=3, activation="swish"), "unknown activation 'swish'"),
+])
+def test_bad_arguments_say_what_they_got(kwargs, message):
+    with pytest.raises(ValueError, match=message.replace("(", r"\(").replace(")", r"\)")):
+        Conv2D(**kwargs)
+
+
+def test_shape_errors_name_the_layer_and_both_shapes():
+    with pytest.raises(ShapeError, match=r"'conv'.*\('batch', 28, 28\).*input_shape=\(28, 28, 1\)"):
+        Conv2D(2, 3, name="conv").build((28, 28))
+    with pytest.raises(ShapeError, match="doesn't fit"):
+        Conv2D(2, 5, name="conv").build((3, 3, 1))
+    layer = Conv2D(2, 3, name="conv")
+    layer.build((8, 8, 1))
+    with pytest.raises(ShapeError, match=r"'conv' expects input of shape \('batch', 8, 8, 1\) "
+                                         r"but got \(2, 8, 8, 3\)"):
+        layer.forward(np.zeros((2, 8, 8, 3), np.float32))
+
+
+def test_model_takes_digits_without_a_channel_axis_and_rejects_other_shapes():
+    model = Sequential([Conv2D(2, 3, input_shape=(8, 8, 1)), Flatten(), Dense(3, activation="softmax")],
+                       seed=0)
+    x = np.random.default_rng(6).random((4, 8, 8)).astype(np.float32)
+    np.testing.assert_array_equal(model.predict(x), model.predict(x[..., np.newaxis]))
+    with pytest.raises(ShapeError, match=r"\('batch', 8, 8, 1\) but got \(4, 8, 8, 3\)"):
+        model.predict(np.zeros((4, 8, 8, 3)))
+
+
+def test_config_round_trip_and_save_load(tmp_path):
+    layer = Conv2D(4, (3, 2), strides=2, padding="same", activation="relu", use_bias=False,
+                   kernel_initializer="he_normal", kernel_regularizer=l2(1e-4))
+    clone = Conv2D.from_config(layer.get_config())
+    assert clone.get_config() == layer.get_config()
+    model = Sequential([Conv2D(3, 3, activation="relu", input_shape=(9, 9, 1)), layer,
+                        Flatten(), Dense(2, activation="softmax")], seed=1)
+    model.compile("adam", "sparse_categorical_crossentropy", ["accuracy"])
+    x = np.random.default_rng(7).random((6, 9, 9, 1)).astype(np.float32)
+    model.fit(x, np.arange(6) % 2, epochs=1, batch_size=3, verbose=0)
+    model.save(tmp_path / "conv.npz")
+    np.testing.assert_array_equal(load_model(tmp_path / "conv.npz").predict(x), model.predict(x))
