@@ -192,3 +192,22 @@ def test_state_survives_save_and_load(tmp_path, optimizer):
     model.fit(x, y, epochs=1, batch_size=8, verbose=0)
     loaded.fit(x, y, epochs=1, batch_size=8, verbose=0)
     np.testing.assert_array_equal(loaded.weights[0], model.weights[0])
+
+
+def test_l2_and_l1_penalties_are_in_the_reported_loss_as_in_keras():
+    from glassnet.engine.regularizers import l1, l2
+    rng = np.random.default_rng(0)
+    x, y = rng.normal(size=(16, 4)).astype(np.float32), rng.integers(0, 3, 16)
+    model = Sequential([Dense(5, activation="relu", input_shape=(4,), kernel_regularizer=l2(0.01)),
+                        Dense(3, activation="softmax", kernel_regularizer=l1(0.001))], seed=0)
+    model.compile("sgd", "sparse_categorical_crossentropy")
+    model.build()
+    k1, k2 = model.layers[0].params["kernel"], model.layers[1].params["kernel"]
+    p = model.predict(x).astype(np.float64)
+    cross_entropy = -np.mean(np.log(p[np.arange(16), y]))
+    penalty = 0.01 * np.sum(k1.astype(np.float64) ** 2) + 0.001 * np.sum(np.abs(k2))
+    assert model.evaluate(x, y, verbose=0) == pytest.approx(cross_entropy + penalty, rel=1e-5)
+    # fit reports the same kind of figure: the batch losses include the penalty too.
+    before = model.evaluate(x, y, verbose=0)
+    history = model.fit(x, y, epochs=1, batch_size=16, shuffle=False, verbose=0)
+    assert history.history["loss"][0] == pytest.approx(before, rel=1e-5)
