@@ -19,6 +19,16 @@ from glassnet.workbench import metrics
 
 __version__ = "0.1.0"
 
+
+def read_number(model, image, name=None):
+    """Read a whole handwritten number: see :func:`glassnet.workbench.reader.read_number`.
+
+    The reader is imported on first use, so ``import glassnet`` doesn't load SciPy.
+    """
+    from glassnet.workbench.reader import read_number as read
+    return read(model, image, name)
+
+
 # Keras users write ``from keras.layers import Dense``; make ``from glassnet.layers import
 # Dense`` (and the same for the other engine modules) work by registering the engine's
 # modules under the short names too.
@@ -28,4 +38,4 @@ for _module in (layers, losses, optimizers, callbacks, initializers, regularizer
     _sys.modules[f"glassnet.{_module.__name__.rsplit('.', 1)[-1]}"] = _module
 
 __all__ = ["Sequential", "load_model", "layers", "losses", "optimizers", "callbacks",
-           "initializers", "regularizers", "metrics", "__version__"]
+           "initializers", "regularizers", "metrics", "read_number", "__version__"]

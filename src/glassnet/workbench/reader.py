@@ -1,0 +1,242 @@
+"""Reading a whole handwritten number: ``read_number(model, image) -> Reading``.
+
+A digit classifier reads one digit, centred in a 28x28 frame. A number is several digits
+in one picture, and cutting it into digits is the hard part: digits touch, and one digit
+can be in several pieces. Deciding from the shapes alone fails often, so the classifier
+takes part in the decision ("segmentation by recognition"):
+
+1. the picture becomes an ink map, ink bright on black, as :func:`to_mnist` does;
+2. :func:`~glassnet.workbench.segment.segment` cuts it into *atoms*: connected components,
+   and slices of components wide enough to be two touching digits, left to right;
+3. every plausible run of neighbouring atoms is a *candidate* digit. Each is converted to
+   MNIST style, aspect ratio kept, and the classifier scores all of them in ONE batch;
+4. dynamic programming picks the row of candidates that covers every atom with the
+   highest total score, ``sum(log p(digit)) + priors``: the *product* of the digit
+   probabilities, times a few plain-spoken doubts about shapes (too wide for one digit,
+   too short to be a digit alone, two tall strokes side by side joined into one).
+
+Joining the detached bar of a 5 to its body wins because the whole 5 is read far more
+confidently than a bar and a hook apart. Cutting two touching digits wins because two
+confident digits beat one squashed pair, which is also too wide to be one digit.
+"""
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from glassnet.errors import ImageError
+from glassnet.workbench.images import describe, load_gray
+from glassnet.workbench.preprocess import fit_and_center, ink_image, ink_mask, resize
+from glassnet.workbench.recognize import check_digit_model, classify
+from glassnet.workbench.segment import MAX_WIDTH, segment
+
+MAX_DIGIT_WIDTH = 1.6   # x the digit height: no run wider than this is even considered
+WIDE = 1.1              # wider than this x the digit height is a doubt ...
+WIDE_COST = 10.0        # ... costing this much log-probability per unit of excess width
+JOIN_GAP = 0.15         # atoms further apart than this x the height are never one digit
+SHORT = 0.5             # a digit shorter than this x the typical height ...
+SHORT_COST = 3.0        # ... is probably a fragment of one
+TALL = 0.6              # two components at least this tall ...
+OVERLAP = 0.5           # ... overlapping in x by less than half the narrower one's width
+JOIN_COST = 3.0         # ... are probably two digits, not one
+CUT_COST = 0.5          # every cut through ink is a small doubt too ...
+CROSS_COST = 0.0        # ... and more so for each extra stroke it goes through,
+UNCLEAN_COST = 0.5      # ... or when it is not clean: one stroke, with both sides at least
+CLEAN_SIDES = 0.7       # ... this tall (x the digit height)
+DIGIT_BONUS = 0.0       # added per digit read
+MARK = 0.5              # a component smaller than this x the digit height both ways ...
+SKIP_COST = 2.0         # ... may be left out as a stray mark, at this cost
+SLIVER_COST = 20.0      # a run only a pixel or two across is no digit
+MAX_RUN = 12            # atoms in one candidate digit, at most
+MAX_HEIGHT = 512        # taller pictures are scaled down to this many rows first
+
+
+@dataclass
+class Reading:
+    """What :func:`read_number` read.
+
+    Attributes:
+        text: the digits, left to right, e.g. ``"4071"``.
+        digits: the same as integers.
+        confidences: each digit's probability according to the classifier.
+        confidence: the whole number's: the product of the digits' confidences.
+        boxes: each digit's ink box in the image, ``(x0, y0, x1, y1)``, ends exclusive.
+        probabilities: float ``(n, 10)``, the classifier's output for each digit.
+        images: float32 ``(n, 28, 28)``, each digit as the network saw it.
+    """
+
+    text: str
+    digits: list
+    confidences: list
+    confidence: float
+    boxes: list
+    probabilities: np.ndarray = field(repr=False)
+    images: np.ndarray = field(repr=False)
+
+    def to_dict(self):
+        """A JSON-friendly summary (for ``--json`` and the web page)."""
+        return {"text": self.text, "confidence": round(float(self.confidence), 4),
+                "digits": [{"digit": d, "confidence": round(float(c), 4), "box": [int(v) for v in b]}
+                           for d, c, b in zip(self.digits, self.confidences, self.boxes)]}
+
+
+def read_number(model, image, name=None):
+    """Read the handwritten number in ``image`` with the digit classifier ``model``.
+
+    Args:
+        model: a model (or the path of a saved one) whose input is a 28x28 digit in 0..1.
+        image: a file path, the file's bytes, a PIL image, or a NumPy array (gray or
+            color; dark ink on light paper or light on dark).
+        name: what to call the image in error messages.
+
+    Returns:
+        a :class:`Reading`.
+
+    Raises:
+        ImageError: the image can't be read, is blank, is wider than 20,000 pixels, or has
+            more than 50 separate marks.
+    """
+    if isinstance(model, str) or hasattr(model, "__fspath__"):
+        from glassnet.engine.saving import load_model
+        model = load_model(model, compile=False)
+    check_digit_model(model)
+    label = describe(image, name)
+    gray = load_gray(image, name)
+    if gray.shape[1] > MAX_WIDTH:
+        raise ImageError(f"{label}: {gray.shape[1]:,} pixels wide; a number wider than "
+                         f"{MAX_WIDTH:,} pixels would take too long to read; scale it down")
+    scale = 1.0
+    if gray.shape[0] > MAX_HEIGHT:   # a big photo: a few hundred rows are plenty for digits
+        scale = MAX_HEIGHT / gray.shape[0]
+        gray = resize(gray, (max(1, round(gray.shape[1] * scale)), MAX_HEIGHT), "box")
+    ink = ink_image(gray, label)
+    found = segment(ink, ink_mask(ink, min_part=0), label)
+    runs = candidate_runs(found)
+    pieces = [render(found, found.atoms[i:j]) for i, j in runs]
+    slivers = np.array([piece is None for piece in pieces])
+    pieces = np.stack([np.zeros((28, 28), np.float32) if piece is None else piece for piece in pieces])
+    probabilities = classify(model, pieces)   # one batch: every candidate at once
+    chosen = choose(found, runs, probabilities, slivers)
+
+    probabilities, images = probabilities[chosen], pieces[chosen]
+    digits = [int(d) for d in probabilities.argmax(axis=1)]
+    confidences = [float(p) for p in probabilities.max(axis=1)]
+    boxes = [tuple(int(round(v / scale)) for v in union_box(found.atoms[runs[k][0]:runs[k][1]]))
+             for k in chosen]                                   # in the original image's pixels
+    return Reading("".join(map(str, digits)), digits, confidences, float(np.prod(confidences)),
+                   boxes, probabilities, images)
+
+
+def choose(found, runs, probabilities, slivers):
+    """The best reading: which candidate runs (indices into ``runs``) are the digits.
+
+    Each run scores ``log p(its likeliest digit) + prior(run)``; :func:`best_path` finds
+    the row of runs, covering every atom once, with the highest total.
+    """
+    scores = np.log(np.maximum(probabilities.max(axis=1), 1e-12)) - SLIVER_COST * slivers
+    scores += np.array([prior(found, i, j) for i, j in runs])
+    # A small mark on its own (a stray stroke, a dot) may also be left out, at a price.
+    marks = [i for i, atom in enumerate(found.atoms) if is_mark(atom, found.height)]
+    chosen = best_path(len(found.atoms), runs + [(i, i + 1) for i in marks],
+                       np.concatenate([scores, np.full(len(marks), -SKIP_COST)]))
+    return [k for k in chosen if k < len(runs)]
+
+
+def union_box(atoms):
+    return (min(a.x0 for a in atoms), min(a.y0 for a in atoms),
+            max(a.x1 for a in atoms), max(a.y1 for a in atoms))
+
+
+def is_mark(atom, height):
+    """A whole component less than :data:`MARK` digit heights across either way."""
+    return atom.component == atom.label and max(atom.x1 - atom.x0, atom.y1 - atom.y0) < MARK * height
+
+
+def candidate_runs(found):
+    """Every run ``(i, j)`` of atoms ``i..j-1`` that could be one digit: not wider than
+    :data:`MAX_DIGIT_WIDTH` digit heights, and without a gap wider than :data:`JOIN_GAP`.
+    Single atoms are always candidates, so there is always a way to read the number."""
+    atoms, height = found.atoms, found.height
+    runs = []
+    for i in range(len(atoms)):
+        reach = atoms[i].x1
+        for j in range(i + 1, min(len(atoms), i + MAX_RUN) + 1):
+            if j > i + 1:
+                atom = atoms[j - 1]
+                x0, _, x1, _ = union_box(atoms[i:j])
+                if atom.x0 - reach > JOIN_GAP * height or x1 - x0 > MAX_DIGIT_WIDTH * height:
+                    break
+                reach = max(reach, atom.x1)
+            runs.append((i, j))
+    return runs
+
+
+def prior(found, i, j):
+    """Log-probability doubts about the shape of run ``i..j-1`` as one digit (0 = none)."""
+    atoms, height = found.atoms[i:j], found.height
+    x0, y0, x1, y1 = union_box(atoms)
+    score = 0.0
+    if x1 - x0 > WIDE * height:
+        score -= WIDE_COST * ((x1 - x0) / height - WIDE)
+    if y1 - y0 < SHORT * height:
+        score -= SHORT_COST
+    # Different components side by side, both tall, barely overlapping: two digits.
+    parts = {}
+    for atom in atoms:
+        box = parts.get(atom.component, (atom.x0, atom.y0, atom.x1, atom.y1))
+        parts[atom.component] = (min(box[0], atom.x0), min(box[1], atom.y0),
+                                 max(box[2], atom.x1), max(box[3], atom.y1))
+    boxes = sorted(parts.values())
+    for a, b in zip(boxes[:-1], boxes[1:]):
+        tall = min(a[3] - a[1], b[3] - b[1]) >= TALL * height
+        overlap = (min(a[2], b[2]) - max(a[0], b[0])) / min(a[2] - a[0], b[2] - b[0])
+        if tall and overlap < OVERLAP:
+            score -= JOIN_COST
+    # A cut at the run's left edge (this atom is a slice, and the one before it is
+    # another slice of the same component). A clean cut goes through one stroke with a
+    # tall part of the component on either side: two touching digits look like that.
+    first = found.atoms[i]
+    if first.crossings and i > 0 and found.atoms[i - 1].component == first.component:
+        clean = first.crossings == 1 and first.sides >= CLEAN_SIDES
+        score -= CUT_COST + (0 if clean else UNCLEAN_COST) + CROSS_COST * (first.crossings - 1)
+    return score + DIGIT_BONUS
+
+
+def best_path(count, runs, scores):
+    """Dynamic programming: the runs covering atoms ``0..count-1`` exactly once, in order,
+    whose scores add up to the most. Returns their indices into ``runs``."""
+    best = np.full(count + 1, -np.inf)
+    best[0] = 0.0
+    came_from = np.zeros(count + 1, dtype=int)
+    by_end = sorted(range(len(runs)), key=lambda k: runs[k][1])
+    for k in by_end:
+        i, j = runs[k]
+        if best[i] + scores[k] > best[j]:
+            best[j] = best[i] + scores[k]
+            came_from[j] = k
+    chosen, j = [], count
+    while j > 0:
+        chosen.append(came_from[j])
+        j = runs[came_from[j]][0]
+    return chosen[::-1]
+
+
+def render(found, atoms):
+    """The ink of a run of atoms as the 28x28 digit an MNIST model expects.
+
+    Only the run's own pixels are kept (a neighbour reaching into its box is masked out),
+    then :func:`~glassnet.workbench.preprocess.fit_and_center` does what MNIST did: 20x20
+    box, aspect ratio kept, centre of mass in the middle of 28x28.
+    """
+    x0, y0, x1, y1 = union_box(atoms)
+    # One pixel of margin, for the anti-aliased rim fit_and_center keeps around strokes.
+    x0, y0, x1, y1 = max(x0 - 1, 0), max(y0 - 1, 0), x1 + 1, y1 + 1
+    mask = np.isin(found.labels[y0:y1, x0:x1], [atom.label for atom in atoms])
+    rows, cols = np.nonzero(mask)
+    if max(np.ptp(rows), np.ptp(cols)) + 1 < 3:   # a sliver: nothing a classifier could read
+        return None
+    # Each digit at its own stroke strength, so a faint digit beside a bold one looks as
+    # strong as any MNIST digit does.
+    ink = found.ink[y0:y1, x0:x1]
+    level = float(np.median(ink[mask]))
+    return fit_and_center(np.minimum(ink / max(level, 1e-3), 1), mask)

@@ -1,0 +1,231 @@
+"""glassnet.read_number: cutting a picture of a number into digits and reading them.
+
+The pictures are drawn here, stroke by stroke, so the right answer is known by
+construction. The classifier is a nearest-template stand-in: it knows the glyphs drawn
+below (rendered the way the reader renders digits) and is unsure about anything else,
+as a good classifier should be. That keeps these tests about segmentation, and fast.
+"""
+
+import numpy as np
+import pytest
+
+import glassnet
+from glassnet.errors import ImageError
+from glassnet.workbench import reader, segment
+from glassnet.workbench.preprocess import BlankImageError, fit_and_center
+
+HEIGHT, STROKE = 36, 4
+
+
+def ring(height, width, thickness=STROKE):
+    """An upright ellipse outline, ``thickness`` pixels wide."""
+    y, x = np.indices((height, width)) + 0.5
+    cy, cx, ry, rx = height / 2, width / 2, height / 2, width / 2
+    outer = ((y - cy) / ry) ** 2 + ((x - cx) / rx) ** 2 <= 1
+    inner = ((y - cy) / (ry - thickness)) ** 2 + ((x - cx) / (rx - thickness)) ** 2 <= 1
+    return outer & ~inner
+
+
+def line(mask, y0, x0, y1, x1, thickness=STROKE):
+    """Draw a thick straight stroke from (y0, x0) to (y1, x1) into ``mask``."""
+    y, x = np.indices(mask.shape) + 0.5
+    dy, dx = y1 - y0, x1 - x0
+    t = np.clip(((y - y0) * dy + (x - x0) * dx) / (dy * dy + dx * dx), 0, 1)
+    mask |= (y - y0 - t * dy) ** 2 + (x - x0 - t * dx) ** 2 <= (thickness / 2) ** 2
+    return mask
+
+
+def glyph(digit):
+    """A bool ``(HEIGHT, width)`` drawing of ``digit`` ("1", "0", "7" or "5")."""
+    if digit == "1":
+        return np.ones((HEIGHT, STROKE), bool)
+    if digit == "0":
+        return ring(HEIGHT, 24)
+    mask = np.zeros((HEIGHT, 24), bool)
+    if digit == "7":
+        line(mask, 2, 1, 2, 23)
+        return line(mask, 2, 22, 35, 9)
+    if digit == "5":   # the top bar floats 4 pixels above the rest: a separate component
+        line(mask, 2, 7, 2, 22)
+        line(mask, 8, 3, 18, 3)                               # the stem ...
+        line(mask, 18, 3, 16, 12)                             # ... leads into the bowl
+        bowl = ring(21, 22)
+        bowl &= (np.arange(22)[None, :] >= 10) | (np.arange(21)[:, None] >= 13)   # open on the left
+        mask[15:36, 1:23] |= bowl
+        return mask
+    raise ValueError(digit)
+
+
+def write(text, gaps=None, height=64, specks=()):
+    """Dark ink on white paper: ``text`` drawn with these gaps (pixels) between glyphs."""
+    glyphs = [glyph(d) for d in text]
+    gaps = [10] * (len(text) - 1) if gaps is None else gaps
+    width = 16 + sum(g.shape[1] for g in glyphs) + sum(gaps)
+    ink = np.zeros((height, width), bool)
+    x = 8
+    for i, g in enumerate(glyphs):
+        ink[14:14 + HEIGHT, x:x + g.shape[1]] |= g
+        x += g.shape[1] + (gaps[i] if i < len(gaps) else 0)
+    for y, x in specks:
+        ink[y:y + 2, x:x + 2] = True
+    return np.where(ink, 20, 235).astype(np.uint8)
+
+
+class Templates:
+    """A stand-in classifier: nearest template, unsure about what matches none.
+
+    Each class's score is ``exp(-d / T)`` for the mean squared distance ``d`` to its
+    template; a "none of these" score ``exp(-D / T)`` is spread evenly over all classes.
+    """
+
+    input_shape = (28, 28)
+    settings = {}
+
+    def __init__(self, digits="0157", temperature=0.01, reject=0.05):
+        self.templates = {int(d): fit_and_center(glyph(d).astype(np.float32), glyph(d)) for d in digits}
+        self.temperature, self.reject = temperature, reject
+        self.calls = 0
+
+    def output_shape(self, input_shape=None):
+        return (10,)
+
+    def predict(self, x):
+        self.calls += 1
+        x = np.asarray(x).reshape(len(x), 28, 28)
+        scores = np.zeros((len(x), 10))
+        for digit, template in self.templates.items():
+            scores[:, digit] = np.exp(-((x - template) ** 2).mean(axis=(1, 2)) / self.temperature)
+        scores += np.exp(-self.reject / self.temperature) / 10
+        return scores / scores.sum(axis=1, keepdims=True)
+
+
+@pytest.fixture(scope="module")
+def model():
+    return Templates()
+
+
+def test_clean_gaps_read_exactly(model):
+    reading = glassnet.read_number(model, write("1075"))
+    assert reading.text == "1075"
+    assert reading.digits == [1, 0, 7, 5]
+    assert len(reading.boxes) == len(reading.confidences) == 4
+    assert all(p > 0.9 for p in reading.confidences)
+    assert reading.confidence == pytest.approx(np.prod(reading.confidences))
+    assert reading.images.shape == (4, 28, 28) and reading.probabilities.shape == (4, 10)
+    # Boxes: ordered left to right, each around its glyph (drawn from row 14, 36 tall).
+    x0s = [box[0] for box in reading.boxes]
+    assert x0s == sorted(x0s) and x0s[0] == 8
+    assert all(box[1] == 14 and box[3] == 50 for box in reading.boxes if box != reading.boxes[3])
+
+
+def test_all_candidates_are_classified_in_one_batch():
+    model = Templates()
+    glassnet.read_number(model, write("1075"))
+    assert model.calls == 1
+
+
+def test_a_detached_top_bar_joins_its_five():
+    image = write("51")
+    # Two components for the 5 (bar and body) and one for the 1: three pieces of ink.
+    found = segment.segment(*_ink(image))
+    assert len({atom.component for atom in found.atoms}) == 3
+    reading = glassnet.read_number(Templates(), image)
+    assert reading.text == "51"
+    x0, y0, x1, y1 = reading.boxes[0]
+    assert (y0, y1) == (14, 50)          # the 5's box reaches up to its bar
+
+
+def test_two_touching_digits_are_split():
+    image = write("107", gaps=[-1, 10])  # the 1 touches the 0
+    found = segment.segment(*_ink(image))
+    assert len({atom.component for atom in found.atoms}) == 2
+    reading = glassnet.read_number(Templates(), image)
+    assert reading.text == "107"
+
+
+def test_noise_specks_are_ignored(model):
+    specks = [(3, 5), (58, 30), (5, 70), (60, 90)]
+    clean, noisy = write("1075"), write("1075", specks=specks)
+    assert glassnet.read_number(model, noisy).text == "1075"
+    assert glassnet.read_number(model, noisy).boxes == glassnet.read_number(model, clean).boxes
+
+
+def test_light_ink_on_dark_reads_the_same(model):
+    assert glassnet.read_number(model, 255 - write("701")).text == "701"
+
+
+def test_a_blank_image_says_so(model):
+    with pytest.raises(BlankImageError, match="blank"):
+        glassnet.read_number(model, np.full((60, 200), 240, np.uint8))
+
+
+def test_more_than_50_marks_is_refused_quickly(model):
+    image = np.full((64, 60 * 20), 235, np.uint8)
+    for i in range(60):                       # 60 separate "1"s
+        image[14:50, 10 + 20 * i:14 + 20 * i] = 20
+    with pytest.raises(ImageError, match="more than 50"):
+        glassnet.read_number(model, image)
+
+
+def test_wider_than_20000_pixels_is_refused(model):
+    image = np.full((10, 20_001), 235, np.uint8)
+    with pytest.raises(ImageError, match="20,000"):
+        glassnet.read_number(model, image)
+
+
+def test_image_errors_name_the_file(model, tmp_path):
+    bad = tmp_path / "not-an-image.png"
+    bad.write_bytes(b"hello")
+    with pytest.raises(ImageError, match="not-an-image.png"):
+        glassnet.read_number(model, bad)
+
+
+def test_a_model_that_does_not_read_digits_is_refused():
+    from glassnet.errors import ShapeError
+    from glassnet.engine.layers import Dense, Flatten
+    from glassnet.engine.model import Sequential
+
+    wrong = Sequential([Flatten(input_shape=(8, 8)), Dense(10, activation="softmax")], seed=0)
+    wrong.build()
+    with pytest.raises(ShapeError, match="28x28"):
+        glassnet.read_number(wrong, write("10"))
+
+
+def test_to_dict_is_json_friendly(model):
+    import json
+
+    data = glassnet.read_number(model, write("70")).to_dict()
+    assert json.loads(json.dumps(data))["text"] == "70"
+    assert [d["digit"] for d in data["digits"]] == [7, 0]
+
+
+def test_best_path_covers_every_atom_once():
+    runs = [(0, 1), (1, 2), (0, 2), (2, 3)]
+    assert reader.best_path(3, runs, np.array([-1.0, -1.0, -0.5, -0.1])) == [2, 3]
+    assert reader.best_path(3, runs, np.array([-0.1, -0.1, -0.5, -0.1])) == [0, 1, 3]
+
+
+def test_projection_minima_are_clear_dips_away_from_the_ends():
+    profile = np.array([0, 9, 9, 2, 9, 9, 9, 9, 1, 9, 9, 0], float)
+    assert segment.projection_minima(profile, margin=2) == [3, 8]
+    assert segment.projection_minima(profile, margin=4) == []               # too near the ends
+    close = np.array([0, 9, 9, 2, 9, 1, 9, 9, 9, 9, 9, 0], float)
+    assert segment.projection_minima(close, margin=3) == [5]                # the deeper of two
+    assert segment.projection_minima(np.full(12, 5.0), margin=2) == []     # a bar: no dip
+    assert segment.projection_minima(profile[:4], margin=2) == []           # too narrow
+
+
+def test_a_cut_path_follows_the_gap_between_strokes():
+    weight = np.ones((5, 7))
+    gap = [3, 3, 2, 2, 3]                  # a winding gap with no ink
+    weight[np.arange(5), gap] = 0
+    path = segment.cut_path(weight, start=3, lo=1, hi=6)
+    assert path.tolist() == gap
+
+
+def _ink(image):
+    from glassnet.workbench.images import load_gray
+    from glassnet.workbench.preprocess import ink_image, ink_mask
+
+    ink = ink_image(load_gray(image))
+    return ink, ink_mask(ink, min_part=0)
