@@ -1,0 +1,113 @@
+"""``glassnet read MODEL IMAGE...``: read whole handwritten numbers, not just one digit.
+
+Each image is cut into digits and every digit is read by the model (see
+:mod:`glassnet.workbench.reader`)::
+
+    $ glassnet read mnist-cnn.npz cheque.jpg blank.png
+    cheque.jpg: 4071    (whole number 96.2%; digits 4 99.1%, 0 98.9%, 7 99.0%, 1 99.2%)
+    blank.png: blank, no number
+"""
+
+import json
+import sys
+
+
+def add_parser(subparsers):
+    parser = subparsers.add_parser(
+        "read", help="read whole handwritten numbers (several digits) in your images",
+        description="Cut each image into digits (joining the pieces of a broken digit, "
+                    "splitting digits that touch), read each with the model, and print the number.")
+    parser.add_argument("model", help="a model file saved by glassnet train or model.save()")
+    parser.add_argument("images", nargs="+", metavar="IMAGE",
+                        help="PNG, JPEG, BMP, GIF, WebP or TIFF files, one number each")
+    parser.add_argument("--show", metavar="OUT.png",
+                        help="write a picture of each image with the digits' boxes and what was read")
+    parser.add_argument("--json", action="store_true", help="print machine-readable JSON instead")
+    parser.set_defaults(run=run)
+
+
+def read_one(model, path):
+    """One image -> ``(result dict, Reading or None)``; status ok, blank or error."""
+    from glassnet.errors import GlassnetError
+    from glassnet.workbench.preprocess import BlankImageError
+    from glassnet.workbench.reader import read_number
+
+    result = {"file": path, "status": "ok", "text": None, "confidence": None, "digits": [],
+              "error": None}
+    try:
+        reading = read_number(model, path)
+    except BlankImageError:
+        result["status"] = "blank"
+        return result, None
+    except (GlassnetError, OSError) as error:
+        result.update(status="error", error=str(error))
+        return result, None
+    result.update(reading.to_dict())
+    return result, reading
+
+
+def line(result):
+    """The human-readable line for one result."""
+    if result["status"] == "blank":
+        return f"{result['file']}: blank, no number"
+    digits = ", ".join(f"{d['digit']} {d['confidence']:.1%}" for d in result["digits"])
+    return f"{result['file']}: {result['text']}    (whole number {result['confidence']:.1%}; digits {digits})"
+
+
+def run(args):
+    from glassnet.engine.saving import load_model
+    from glassnet.workbench.recognize import check_digit_model
+
+    model = load_model(args.model, compile=False)
+    check_digit_model(model, args.model)
+    results, readings = zip(*(read_one(model, path) for path in args.images))
+    failed = [r for r in results if r["status"] == "error"]
+    if args.json:
+        print(json.dumps(list(results), indent=2))
+    else:
+        for result in results:
+            if result["status"] == "error":
+                print(f"glassnet read: error: {result['error']}", file=sys.stderr)
+            else:
+                print(line(result))
+    shown = [(r["file"], reading) for r, reading in zip(results, readings) if r["status"] != "error"]
+    if args.show and shown:
+        save_readings(shown, args.show)
+        if not args.json:
+            print(f"wrote {args.show}: each image with its digits' boxes, and the 28x28 digits the network saw")
+    return 2 if failed else 0
+
+
+def save_readings(shown, out):
+    """Write ``out``: per image, the image with a box and the digit read over each digit,
+    and under it the digits as the network saw them."""
+    import os
+
+    import numpy as np
+    from matplotlib.figure import Figure
+    from matplotlib.patches import Rectangle
+
+    from glassnet.workbench.images import load_gray
+
+    figure = Figure(figsize=(8, 3.2 * len(shown)), layout="constrained")
+    axes = figure.subplots(2 * len(shown), 1, squeeze=False, height_ratios=[3, 1] * len(shown))[:, 0]
+    for (path, reading), top, bottom in zip(shown, axes[0::2], axes[1::2]):
+        gray = load_gray(path)
+        top.imshow(gray, cmap="gray", vmin=0, vmax=1)
+        name = os.path.basename(str(path))[-40:]
+        if reading is None:
+            top.set_title(f"{name}: blank, no number", fontsize=9)
+            bottom.set_visible(False)
+        else:
+            top.set_title(f"{name}: {reading.text} ({reading.confidence:.0%})", fontsize=9)
+            for (x0, y0, x1, y1), digit, p in zip(reading.boxes, reading.digits, reading.confidences):
+                top.add_patch(Rectangle((x0 - 0.5, y0 - 0.5), x1 - x0, y1 - y0, fill=False,
+                                        edgecolor="tab:red", linewidth=1.2))
+                top.text(x0, y0 - 2, f"{digit} {p:.0%}", color="tab:red", fontsize=8, va="bottom")
+            strip = np.concatenate([np.pad(image, 1, constant_values=0.35) for image in reading.images], axis=1)
+            bottom.imshow(strip, cmap="gray", vmin=0, vmax=1, interpolation="nearest")
+            bottom.set_title("the network sees", fontsize=8)
+        for ax in (top, bottom):
+            ax.set_xticks([])
+            ax.set_yticks([])
+    figure.savefig(out, dpi=100)

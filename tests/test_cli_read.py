@@ -1,0 +1,97 @@
+"""``glassnet read MODEL IMAGE...``: output lines, --json, --show, and its errors."""
+
+import json
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from glassnet.interfaces.cli import main
+from test_reader import Templates, write
+
+
+@pytest.fixture(scope="module")
+def model_file(tmp_path_factory):
+    """A real saved model that is a nearest-template classifier for the drawn glyphs.
+
+    ``-|x - t|^2 / T = (2 x.t - |t|^2) / T - |x|^2 / T``, and softmax ignores the last
+    term (the same for every class), so one Dense layer with kernel ``2 t / T`` and bias
+    ``-|t|^2 / T`` picks the nearest template.
+    """
+    from glassnet.engine.layers import Dense, Flatten
+    from glassnet.engine.model import Sequential
+
+    model = Sequential([Flatten(input_shape=(28, 28)), Dense(10, activation="softmax")], seed=0)
+    model.build()
+    dense = model.layers[1]
+    dense.params["kernel"][...] = 0
+    dense.params["bias"][...] = -1e3                          # classes with no template
+    temperature = 2.0
+    for digit, template in Templates().templates.items():
+        dense.params["kernel"][:, digit] = 2 * template.ravel() / temperature
+        dense.params["bias"][digit] = -(template ** 2).sum() / temperature
+    path = tmp_path_factory.mktemp("model") / "templates.npz"
+    model.save(path)
+    return str(path)
+
+
+@pytest.fixture
+def images(tmp_path):
+    paths = {}
+    for name, array in [("number", write("1075")), ("blank", np.full((60, 120), 240, np.uint8))]:
+        paths[name] = tmp_path / f"{name}.png"
+        Image.fromarray(array).save(paths[name])
+    return {k: str(v) for k, v in paths.items()}
+
+
+def test_prints_the_number_and_its_confidences(model_file, images, capsys):
+    assert main(["read", model_file, images["number"], images["blank"]]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out[0].startswith(f"{images['number']}: 1075    (whole number ")
+    assert "digits 1 " in out[0] and out[0].count("%") == 5
+    assert out[1] == f"{images['blank']}: blank, no number"
+
+
+def test_json(model_file, images, capsys):
+    assert main(["read", model_file, images["number"], images["blank"], "--json"]) == 0
+    results = json.loads(capsys.readouterr().out)
+    assert [r["status"] for r in results] == ["ok", "blank"]
+    assert results[0]["text"] == "1075" and 0 < results[0]["confidence"] <= 1
+    assert [d["digit"] for d in results[0]["digits"]] == [1, 0, 7, 5]
+    assert all(len(d["box"]) == 4 for d in results[0]["digits"])
+
+
+def test_show_writes_a_picture(model_file, images, tmp_path, capsys):
+    out = tmp_path / "boxes.png"
+    assert main(["read", model_file, images["number"], images["blank"], "--show", str(out)]) == 0
+    assert f"wrote {out}" in capsys.readouterr().out
+    with Image.open(out) as picture:
+        assert picture.format == "PNG" and picture.size[0] > 300
+
+
+def test_a_bad_image_is_one_line_on_stderr_and_exit_2(model_file, images, tmp_path, capsys):
+    bad = tmp_path / "broken.png"
+    bad.write_bytes(b"\x89PNG\r\n\x1a\n not really")
+    assert main(["read", model_file, str(bad), images["number"]]) == 2
+    captured = capsys.readouterr()
+    assert captured.err.strip().startswith("glassnet read: error: ")
+    assert "broken.png" in captured.err and len(captured.err.strip().splitlines()) == 1
+    assert "1075" in captured.out                              # the good image is still read
+
+
+def test_a_model_for_other_images_is_refused(tmp_path, images, capsys):
+    from glassnet.engine.layers import Dense, Flatten
+    from glassnet.engine.model import Sequential
+
+    wrong = Sequential([Flatten(input_shape=(32, 32)), Dense(10, activation="softmax")], seed=0)
+    wrong.build()
+    path = tmp_path / "wrong.npz"
+    wrong.save(path)
+    assert main(["read", str(path), images["number"]]) == 2
+    assert "28x28" in capsys.readouterr().err
+
+
+def test_read_is_listed_in_help(capsys):
+    with pytest.raises(SystemExit):
+        main(["--help"])
+    assert "read" in capsys.readouterr().out
