@@ -139,3 +139,26 @@ def test_config_round_trip_and_save_load(tmp_path):
     model.fit(x, np.arange(6) % 2, epochs=1, batch_size=3, verbose=0)
     model.save(tmp_path / "conv.npz")
     np.testing.assert_array_equal(load_model(tmp_path / "conv.npz").predict(x), model.predict(x))
+
+
+def test_agrees_with_pytorch_where_it_is_installed():
+    """Forward and every gradient against torch's conv2d (channels-first, so transposed)."""
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(8)
+    for strides, padding in [(1, "same"), (2, "valid"), ((2, 1), "valid")]:
+        layer = Conv2D(4, 3, strides=strides, padding=padding, dtype="float64")
+        x = rng.standard_normal((2, 7, 6, 3))
+        y = layer(x)
+        dy = rng.standard_normal(y.shape)
+        dx = layer.backward(dy)
+        tx = torch.tensor(x.transpose(0, 3, 1, 2), requires_grad=True)          # NCHW
+        tk = torch.tensor(layer.params["kernel"].transpose(3, 2, 0, 1), requires_grad=True)
+        tb = torch.tensor(layer.params["bias"], requires_grad=True)
+        ty = torch.nn.functional.conv2d(tx, tk, tb, stride=layer.strides,
+                                        padding="same" if padding == "same" else 0)
+        ty.backward(torch.tensor(dy.transpose(0, 3, 1, 2)))
+        np.testing.assert_allclose(y, ty.detach().numpy().transpose(0, 2, 3, 1), atol=1e-12)
+        np.testing.assert_allclose(dx, tx.grad.numpy().transpose(0, 2, 3, 1), atol=1e-12)
+        np.testing.assert_allclose(layer.grads["kernel"], tk.grad.numpy().transpose(2, 3, 1, 0),
+                                   atol=1e-12)
+        np.testing.assert_allclose(layer.grads["bias"], tb.grad.numpy(), atol=1e-12)

@@ -118,3 +118,21 @@ def test_shape_errors_name_the_layer(cls):
 def test_a_window_larger_than_the_image_is_a_shape_error():
     with pytest.raises(ShapeError, match="doesn't fit"):
         MaxPooling2D(4, name="pool").build((3, 3, 1))
+
+
+def test_agrees_with_pytorch_even_with_ties():
+    """Max pooling's output and gradient against torch's (channels-first, so transposed);
+    small integers make many ties, which both must send to the first maximum."""
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(5)
+    for pool, strides in [(2, 2), (3, 2), (2, 1)]:
+        layer = MaxPooling2D(pool, strides=strides)
+        x = rng.integers(0, 3, (2, 7, 6, 3)).astype(np.float64)
+        y = layer(x)
+        dy = rng.standard_normal(y.shape)
+        dx = layer.backward(dy)
+        tx = torch.tensor(x.transpose(0, 3, 1, 2), requires_grad=True)
+        ty = torch.nn.functional.max_pool2d(tx, pool, strides)
+        ty.backward(torch.tensor(dy.transpose(0, 3, 1, 2)))
+        np.testing.assert_array_equal(y, ty.detach().numpy().transpose(0, 2, 3, 1))
+        np.testing.assert_allclose(dx, tx.grad.numpy().transpose(0, 2, 3, 1), atol=1e-12)

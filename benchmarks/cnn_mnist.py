@@ -1,0 +1,178 @@
+"""Benchmark: the default CNN on full MNIST, glassnet against PyTorch (same network, same data).
+
+The network is ``glassnet train --arch cnn``'s: conv 32 3x3 relu, max pool 2, conv 64 3x3
+relu, max pool 2, flatten, dense 128 relu, dropout 0.5, dense 10 softmax; Glorot-uniform
+weights and zero biases; Adam(1e-3, epsilon 1e-7); batch 128 over all 60,000 training images,
+reshuffled every epoch (no validation split, so an epoch times training alone).
+
+For each framework it prints the seconds per epoch, the test accuracy after the epochs (3 by
+default), the inference speed (images per second, batch 1000, best of 3 passes over the
+10,000 test images) and the peak memory. Each framework runs in a child process of its own,
+so that its peak memory is its own. PyTorch runs where ``import torch`` works
+(``pip install torch==2.13.0``); the ratios follow. ``--split`` also times every glassnet
+layer's forward and backward on one batch. Run it alone, on 2 cores anything else running
+distorts the figures::
+
+    flock /tmp/glassnet-heavy.lock python benchmarks/cnn_mnist.py [--epochs 3] [--threads N]
+"""
+
+import argparse
+import importlib.util
+import json
+import os
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _common import blas_info, load_mnist_float, peak_memory_mb, run_child  # noqa: E402
+
+BATCH = 128
+
+
+def best_of(repeats, f):
+    """The shortest of ``repeats`` wall-clock timings of ``f()``, in seconds."""
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        f()
+        times.append(time.perf_counter() - start)
+    return min(times)
+
+
+def run_glassnet(args):
+    from glassnet.engine.optimizers import Adam
+    from glassnet.workbench import zoo
+    (x, y), (x_test, y_test) = load_mnist_float(args.data_dir)
+    loaded_mb = peak_memory_mb()
+    model = zoo.get("cnn").build(input_shape=(28, 28, 1), num_classes=10, seed=0)
+    model.compile(optimizer=Adam(1e-3), loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    model.fit(x, y, epochs=args.epochs, batch_size=BATCH, verbose=0)
+    epoch_seconds = model.history.history["seconds"]
+    accuracy = model.evaluate(x_test, y_test, verbose=0)[1]
+    infer = best_of(3, lambda: model.predict(x_test, batch_size=1000))
+    result = {"threads": blas_info(), "epoch_seconds": epoch_seconds, "accuracy": accuracy,
+              "images_per_second": len(x_test) / infer, "peak_mb": peak_memory_mb(),
+              "data_mb": loaded_mb}
+    if args.split:
+        result["split"] = layer_split(model, x[:BATCH], y[:BATCH])
+    return result
+
+
+def layer_split(model, x, y, repeats=10):
+    """Milliseconds per batch in each layer's forward and backward (best of ``repeats``)."""
+    x = x[..., np.newaxis]
+    inputs = [x]
+    for layer in model.layers:
+        inputs.append(layer.forward(inputs[-1], training=True))
+    rows = []
+    for layer, x_in, out in zip(model.layers, inputs, inputs[1:]):
+        dy = np.random.default_rng(0).standard_normal(out.shape).astype(out.dtype)
+        forward = best_of(repeats, lambda: layer.forward(x_in, training=True))
+        backward = best_of(repeats, lambda: layer.backward(dy))
+        rows.append([layer.name, forward * 1e3, backward * 1e3])
+    step = best_of(repeats, lambda: model.train_step(x, y))
+    rows.append(["whole train_step", step * 1e3, 0.0])
+    return rows
+
+
+def run_torch(args):
+    import torch
+    from torch import nn
+    torch.set_num_threads(args.threads)
+    torch.manual_seed(0)
+    (x, y), (x_test, y_test) = load_mnist_float(args.data_dir)
+    x, x_test = torch.from_numpy(x[:, None]), torch.from_numpy(x_test[:, None])   # NCHW
+    y, y_test = torch.from_numpy(y), torch.from_numpy(y_test)
+    loaded_mb = peak_memory_mb()
+    model = nn.Sequential(
+        nn.Conv2d(1, 32, 3), nn.ReLU(), nn.MaxPool2d(2),
+        nn.Conv2d(32, 64, 3), nn.ReLU(), nn.MaxPool2d(2),
+        nn.Flatten(), nn.Linear(1600, 128), nn.ReLU(), nn.Dropout(0.5), nn.Linear(128, 10))
+    for module in model:
+        if isinstance(module, (nn.Conv2d, nn.Linear)):   # Keras' (and glassnet's) defaults
+            nn.init.xavier_uniform_(module.weight)
+            nn.init.zeros_(module.bias)
+    optimizer = torch.optim.Adam(model.parameters(), lr=1e-3, eps=1e-7)
+    loss_fn = nn.CrossEntropyLoss()
+    epoch_seconds = []
+    for _ in range(args.epochs):
+        start = time.perf_counter()
+        model.train()
+        order = torch.randperm(len(x))
+        for i in range(0, len(x), BATCH):
+            index = order[i:i + BATCH]
+            optimizer.zero_grad()
+            loss_fn(model(x[index]), y[index]).backward()
+            optimizer.step()
+        epoch_seconds.append(time.perf_counter() - start)
+    model.eval()
+
+    def predict():
+        with torch.no_grad():
+            return torch.cat([model(x_test[i:i + 1000]) for i in range(0, len(x_test), 1000)])
+
+    accuracy = (predict().argmax(1) == y_test).float().mean().item()
+    infer = best_of(3, predict)
+    return {"threads": f"torch {torch.__version__}: {torch.get_num_threads()} threads",
+            "epoch_seconds": epoch_seconds, "accuracy": accuracy,
+            "images_per_second": len(x_test) / infer, "peak_mb": peak_memory_mb(),
+            "data_mb": loaded_mb}
+
+
+RUNNERS = {"glassnet": run_glassnet, "torch": run_torch}
+
+
+def report(name, r):
+    seconds = r["epoch_seconds"]
+    print(f"{name:8s} {np.mean(seconds):6.2f} s/epoch ({', '.join(f'{s:.2f}' for s in seconds)})  "
+          f"test accuracy {r['accuracy']:.2%}  inference {r['images_per_second']:,.0f} images/s  "
+          f"peak memory {r['peak_mb']:,.0f} MB ({r['data_mb']:,.0f} MB after loading the data)  "
+          f"[{r['threads']}]", flush=True)
+    for layer, forward, backward in r.get("split", []):
+        print(f"    {layer:18s} forward {forward:6.2f} ms   backward {backward:6.2f} ms")
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--epochs", type=int, default=3)
+    parser.add_argument("--threads", type=int, default=os.cpu_count(),
+                        help="BLAS / intra-op threads (default: every core)")
+    parser.add_argument("--data-dir", default=None, help="MNIST folder (default: ../shared/data/mnist)")
+    parser.add_argument("--only", choices=sorted(RUNNERS), action="append")
+    parser.add_argument("--split", action="store_true", help="also time each glassnet layer")
+    parser.add_argument("--child", choices=sorted(RUNNERS), help=argparse.SUPPRESS)
+    args = parser.parse_args()
+
+    if args.child:   # inside the child process: run one framework, answer in JSON
+        from threadpoolctl import threadpool_limits
+        with threadpool_limits(args.threads):
+            print(json.dumps(RUNNERS[args.child](args)))
+        return 0
+
+    print(f"CNN on MNIST: batch {BATCH}, {args.epochs} epochs, {args.threads} threads, "
+          f"{os.cpu_count()} cores", flush=True)
+    results = {}
+    for name in args.only or list(RUNNERS):
+        if name == "torch" and importlib.util.find_spec("torch") is None:
+            print("torch    not installed (pip install torch==2.13.0); skipped")
+            continue
+        options = ["--child", name, "--epochs", args.epochs, "--threads", args.threads]
+        options += ["--data-dir", args.data_dir] if args.data_dir else []
+        options += ["--split"] if args.split else []
+        env_threads = str(args.threads)
+        os.environ.update(OMP_NUM_THREADS=env_threads, OPENBLAS_NUM_THREADS=env_threads)
+        results[name] = run_child(__file__, *options)
+        report(name, results[name])
+    if {"glassnet", "torch"} <= results.keys():
+        g, t = results["glassnet"], results["torch"]
+        print(f"glassnet / torch: epoch time {np.mean(g['epoch_seconds']) / np.mean(t['epoch_seconds']):.2f}x, "
+              f"inference speed {g['images_per_second'] / t['images_per_second']:.2f}x, "
+              f"peak memory {g['peak_mb'] / t['peak_mb']:.2f}x")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
