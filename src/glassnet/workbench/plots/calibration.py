@@ -31,9 +31,12 @@ def plot_reliability_diagram(y_true, probs, n_bins=10, title="Reliability diagra
     top.bar(centers[full], bins.accuracy[full], width=width * 0.92, color=style.TRAIN,
             label="accuracy in the bin", zorder=2)
     # The gap between what the model claims and what it achieves, per bin.
+    # Hatched, not filled: where the model is underconfident the gap lies on top of the
+    # accuracy bar, and hatching stays readable there too.
     top.bar(centers[full], bins.confidence[full] - bins.accuracy[full], bottom=bins.accuracy[full],
-            width=width * 0.92, color=style.WRONG, alpha=0.35, label="gap to the mean confidence", zorder=2)
-    top.plot([0, 1], [0, 1], color=style.MUTED, ls="--", lw=1.2, label="perfect calibration", zorder=3)
+            width=width * 0.92, fill=False, hatch="////", edgecolor=style.WRONG, linewidth=0,
+            label="gap to the mean confidence", zorder=3)
+    top.plot([0, 1], [0, 1], color=style.MUTED, ls="--", lw=1.2, label="perfect calibration", zorder=4)
     top.set_xlim(0, 1)
     top.set_ylim(0, 1)
     top.set_ylabel("accuracy")

@@ -60,7 +60,7 @@ def plot_mistakes(images, y_true, probs, class_names=None, count=30, columns=10,
             continue
         i = shown[slot]
         predicted = int(probs[i].argmax())
-        label = f"{names[y_true[i]]} → {names[predicted]}\n({probs[i, predicted]:.0%})"
+        label = f"{names[y_true[i]]} → {names[predicted]}\n({style.percent(probs[i, predicted])})"
         style.show_image(ax, images[i], label, color=style.WRONG, fontsize=7.5 if long_names else 9)
     fig.suptitle(f"{title}: {len(shown)} of {len(order):,} mistakes, labeled true → predicted (confidence)",
                  fontsize=11)

@@ -60,7 +60,7 @@ def plot_predictions(images, y_true, probs, class_names=None, count=8, indices=N
         predicted = int(probs[i].argmax())
         right = predicted == y_true[i]
         style.show_image(axes[0, column], images[i],
-                         f"true {names[y_true[i]]}\nsaid {names[predicted]} ({probs[i, predicted]:.0%})",
+                         f"true {names[y_true[i]]}\nsaid {names[predicted]} ({style.percent(probs[i, predicted])})",
                          color=style.RIGHT if right else style.WRONG)
         ax = axes[1, column]
         colors = [style.MUTED] * k

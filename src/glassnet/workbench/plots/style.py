@@ -177,6 +177,13 @@ def show_mosaic(ax, canvas, cmap=IMAGE_CMAP, vmin=None, vmax=None):
         spine.set_visible(False)
 
 
+def percent(p):
+    """A probability as a percentage that never rounds up to a false "100%": 0.9996 -> 99.9%."""
+    if p < 0.995 or p >= 1:
+        return f"{p:.0%}"
+    return f"{np.floor(p * 1000) / 10:.1f}%"
+
+
 def show_image(ax, image, title=None, color=INK, fontsize=9):
     """One image on an axes with no ticks, dark ink on white."""
     ax.imshow(image, cmap=IMAGE_CMAP, interpolation="nearest")
