@@ -14,6 +14,8 @@ import datetime
 import html
 import math
 
+import numpy as np
+
 from glassnet.errors import GlassnetError
 from glassnet.workbench.plots import style
 
@@ -159,8 +161,14 @@ def inside_section(model, result):
     kinds = {type(layer).__name__ for layer in model.layers}
     parts = []
     if "Conv2D" in kinds:
+        # Feature maps of a rich example: of the first 50 images read right, the one with most ink.
+        right = np.flatnonzero(result.y_pred == result.y_true)[:50]
+        ink = result.images[right].reshape(len(right), -1).sum(axis=1)
+        pick = int(right[np.argmax(ink)]) if len(right) else 0
         parts.append(image(plot_conv_filters(model), "first convolution's filters"))
-        parts.append(image(plot_feature_maps(model, result.images[0]), "feature maps for one test image"))
+        parts.append(f"<p>The feature maps below are for test image #{pick}, a "
+                     f"{html.escape(result.class_names[result.y_true[pick]])}.</p>")
+        parts.append(image(plot_feature_maps(model, result.images[pick]), "feature maps for one test image"))
     else:
         try:
             parts.append(image(plot_dense_weights(model), "first dense layer's weights"))
