@@ -21,6 +21,7 @@ def test_shapes_labels_and_dark_ink_on_light_paper():
     assert data.images.dtype == np.uint8 and data.images.ndim == 3 and len(data) == 5
     assert all(len(text) == 4 and text.isdigit() for text in data.labels)
     assert data.boxes.shape == (5, 4, 4) and data.touching.shape == (5, 3)
+    assert [''.join(str(labels[i]) for i in row) for row in data.sources] == data.labels
     # Paper is light: the median pixel; ink is dark: the darkest pixels are far below it.
     assert np.median(data.images) > 180
     assert np.percentile(data.images, 1) < 120
@@ -40,10 +41,10 @@ def test_boxes_hold_the_ink_left_to_right_with_the_right_widths():
 
 def test_touching_gaps_overlap_or_meet():
     digits, labels = bars()
-    data = numbers.compose(digits, labels, count=30, length=5, seed=2, touching=1.0)
+    data = numbers.compose(digits, labels, count=30, length=5, seed=2, touching=1.0, overlap=0.1)
     assert data.touching.all()
     gaps = data.boxes[:, 1:, 0] - data.boxes[:, :-1, 2]
-    assert (gaps <= 1).all()
+    assert (gaps <= 1).all() and (gaps >= -0.1 * 28 * 2 - 1).all() and (gaps < 0).any()
 
 
 def test_same_seed_same_images_other_seed_other_images():
@@ -66,7 +67,7 @@ def test_scale_digits_keeps_a_centred_square_centred():
 
 @pytest.mark.parametrize("kwargs, message", [
     (dict(count=0), "count"), (dict(count=2, length=0), "length"),
-    (dict(count=2, touching=1.5), "touching"),
+    (dict(count=2, touching=1.5), "touching"), (dict(count=2, overlap=-0.1), "overlap"),
 ])
 def test_bad_arguments_say_what_they_got(kwargs, message):
     digits, labels = bars()

@@ -16,7 +16,8 @@ training set has never seen any of them. How a number is written:
 * each digit is scaled (the whole number by 1.0-1.8x, each digit by another 0.9-1.1x) and
   moved up or down a little from the common baseline;
 * the gap between the ink of two neighbours is uneven, and about one gap in ten
-  (``touching=0.1``) is zero or negative, so those digits touch or overlap slightly;
+  (``touching=0.1``) is zero or negative, so those digits touch or overlap slightly
+  (their ink boxes by up to ``overlap=0.06`` of the 28-pixel MNIST frame);
 * the ink is dark on light paper, with an uneven paper tone, a faint lighting gradient
   and a little sensor noise.
 
@@ -34,7 +35,6 @@ NUMBER_SCALE = (1.0, 1.8)   # the size of a whole number, times MNIST's
 DIGIT_SCALE = (0.9, 1.1)    # and of each digit within it
 BASELINE_JITTER = 0.1       # up or down, as a fraction of the 28-pixel MNIST frame
 GAP = (0.1, 0.5)            # a normal gap between two digits' ink, in MNIST frames (28 px)
-TOUCH_GAP = (-0.12, 0.0)    # a touching gap: ink boxes meet or overlap a little
 MARGIN = 8                  # blank paper around the number, in pixels
 
 
@@ -48,18 +48,21 @@ class Numbers:
         boxes: int ``(count, length, 4)``, each digit's ink box ``(x0, y0, x1, y1)``.
         touching: bool ``(count, length - 1)``, True where the gap after a digit was drawn
             as touching or overlapping.
+        sources: int ``(count, length)``, which of the given digits each one is (for MNIST:
+            its index in the test set).
     """
 
     images: np.ndarray = field(repr=False)
     labels: list = field(repr=False)
     boxes: np.ndarray = field(repr=False)
     touching: np.ndarray = field(repr=False)
+    sources: np.ndarray = field(repr=False)
 
     def __len__(self):
         return len(self.labels)
 
 
-def make_numbers(count=1000, length=7, seed=0, path=None, touching=0.1):
+def make_numbers(count=1000, length=7, seed=0, path=None, touching=0.1, overlap=0.06):
     """``count`` numbers of ``length`` digits each, from the MNIST test digits.
 
     Args:
@@ -68,6 +71,7 @@ def make_numbers(count=1000, length=7, seed=0, path=None, touching=0.1):
         seed: the same seed gives the same images.
         path: folder with the MNIST files (see :func:`glassnet.datasets.mnist.load_data`).
         touching: the chance that a gap is drawn as touching or overlapping.
+        overlap: how far touching ink boxes may overlap, as a fraction of MNIST's frame.
 
     Returns:
         :class:`Numbers`.
@@ -75,16 +79,16 @@ def make_numbers(count=1000, length=7, seed=0, path=None, touching=0.1):
     from glassnet.datasets import mnist
 
     (_, _), (x_test, y_test) = mnist.load_data(path)
-    return compose(x_test, y_test, count, length=length, seed=seed, touching=touching)
+    return compose(x_test, y_test, count, length=length, seed=seed, touching=touching, overlap=overlap)
 
 
-def compose(digits, labels, count, length=7, seed=0, touching=0.1):
+def compose(digits, labels, count, length=7, seed=0, touching=0.1, overlap=0.06):
     """Write ``count`` numbers with digits drawn (with replacement) from ``digits``.
 
     Args:
         digits: uint8 ``(N, 28, 28)`` MNIST-style digits, light ink on black.
         labels: ``(N,)`` their labels, 0-9.
-        count, length, seed, touching: as in :func:`make_numbers`.
+        count, length, seed, touching, overlap: as in :func:`make_numbers`.
     """
     digits, labels = np.asarray(digits), np.asarray(labels)
     if digits.ndim != 3 or digits.shape[1:] != (28, 28) or len(digits) != len(labels) or not len(digits):
@@ -95,6 +99,8 @@ def compose(digits, labels, count, length=7, seed=0, touching=0.1):
             raise ValueError(f"compose: {name} must be a positive whole number, got {value!r}")
     if not 0 <= touching <= 1:
         raise ValueError(f"compose: touching must be in [0, 1], got {touching!r}")
+    if not 0 <= overlap <= 0.5:
+        raise ValueError(f"compose: overlap must be in [0, 0.5], got {overlap!r}")
     count, length = int(count), int(length)
     rng = np.random.default_rng(seed)
 
@@ -113,7 +119,7 @@ def compose(digits, labels, count, length=7, seed=0, touching=0.1):
     # 3. Lay the digits out left to right: uneven gaps, a few touching, a jittered baseline.
     frame = 28 * scale
     gap = np.where(rng.random((count, length)) < touching,
-                   rng.uniform(*TOUCH_GAP, size=(count, length)),
+                   rng.uniform(-overlap, 0, size=(count, length)),
                    rng.uniform(*GAP, size=(count, length))) * frame
     jitter = np.rint(rng.uniform(-1, 1, size=(count, length)) * BASELINE_JITTER * frame).astype(int)
     max_jitter = int(np.ceil(BASELINE_JITTER * 28 * NUMBER_SCALE[1] * DIGIT_SCALE[1]))
@@ -139,7 +145,7 @@ def compose(digits, labels, count, length=7, seed=0, touching=0.1):
     images = _on_paper(ink, rng)
     boxes = np.stack([x + left, y + top, x + right, y + bottom], axis=-1)
     text = [''.join(map(str, row)) for row in labels[pick].astype(int)]
-    return Numbers(images, text, boxes, gap[:, :-1] <= 0)
+    return Numbers(images, text, boxes, gap[:, :-1] <= 0, pick)
 
 
 def scale_digits(images, scales, size):
