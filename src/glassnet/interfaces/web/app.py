@@ -7,6 +7,8 @@ Routes (see :data:`API_ROUTES`)::
     POST /api/predict     {"image": "data:image/png;base64,..."} or {"pixels": 28x28 in 0..1},
                           optional "inside": true -> probabilities, the 28x28 the network
                           saw, and (with inside) every layer's output
+    POST /api/read        {"image": "data:image/png;base64,..."} of a whole number -> its
+                          digits, their confidences and boxes, and each 28x28 the network saw
 
 Bad requests get a 4xx status and ``{"error": "one line"}``: a body over
 :data:`MAX_BODY_BYTES` (413), a body that isn't JSON (400), the wrong content type (415),
@@ -179,6 +181,27 @@ async def predict(request):
     return JSONResponse(result)
 
 
+async def read(request):
+    """The number mode: read every digit of a number drawn across a wide canvas."""
+    from glassnet.workbench.reader import read_number
+
+    start = time.perf_counter()
+    data = await read_json(request)
+    check_fields(data, {"image"})
+    if "image" not in data:
+        raise HTTPException(422, "send 'image': a PNG data URL of the number")
+    try:
+        reading = read_number(request.app.state.model, image_bytes(data), name="image")
+    except BlankImageError:
+        return JSONResponse({"blank": True, "text": None})
+    except GlassnetError as error:
+        raise HTTPException(422, str(error)) from None
+    result = {"blank": False, **reading.to_dict(),
+              "images28": [np.round(image, 3).tolist() for image in reading.images]}
+    result["ms"] = round(1000 * (time.perf_counter() - start), 2)
+    return JSONResponse(result)
+
+
 async def error_response(request, error):
     """Every error as JSON: ``{"error": "one line"}`` with the right status."""
     return JSONResponse({"error": error.detail}, status_code=error.status_code,
@@ -191,11 +214,12 @@ async def server_error(request, error):
 
 # The page's modes: name -> endpoint. /api/info lists them; the page shows a switch when
 # there is more than one. A new mode adds its route below and its name here.
-MODES = {"digit": "/api/predict"}
+MODES = {"digit": "/api/predict", "number": "/api/read"}
 
 API_ROUTES = [
     Route("/api/info", info, methods=["GET"]),
     Route("/api/predict", predict, methods=["POST"]),
+    Route("/api/read", read, methods=["POST"]),
 ]
 
 
