@@ -1,0 +1,79 @@
+"""The tutorial notebook runs top to bottom, in quick mode, as CI runs it.
+
+``GLASSNET_QUICK=1`` makes it train on a subset for fewer epochs. It reads real MNIST from
+``../shared/data`` when that folder exists, and otherwise the 5,000-digit offline sample
+(it never downloads in quick mode), so it runs everywhere.
+"""
+
+import importlib.util
+import json
+import os
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+NOTEBOOKS = ROOT / "notebooks"
+NOTEBOOK = NOTEBOOKS / "first_network.ipynb"
+TIME_LIMIT = 180  # seconds, on CI's 2 cores
+
+missing = [name for name in ("nbclient", "nbformat", "ipykernel") if importlib.util.find_spec(name) is None]
+needs_jupyter = pytest.mark.skipif(
+    bool(missing), reason=f"{', '.join(missing)} not installed (pip install -e '.[test]')")
+
+
+def test_committed_notebook_has_no_outputs():
+    notebook = json.loads(NOTEBOOK.read_text())
+    for cell in notebook["cells"]:
+        if cell["cell_type"] == "code":
+            assert cell["outputs"] == [] and cell["execution_count"] is None, \
+                "strip the outputs: python notebooks/build_first_network.py"
+
+
+@needs_jupyter
+def test_notebook_is_what_the_builder_writes():
+    import nbformat
+
+    sys.path.insert(0, str(NOTEBOOKS))
+    try:
+        import build_first_network
+    finally:
+        sys.path.remove(str(NOTEBOOKS))
+    built = build_first_network.build()
+    committed = nbformat.read(NOTEBOOK, as_version=4)
+    assert [c.source for c in committed.cells] == [c.source for c in built.cells], \
+        "first_network.ipynb is out of date: run python notebooks/build_first_network.py"
+
+
+@needs_jupyter
+def test_notebook_runs_in_quick_mode(monkeypatch):
+    import nbformat
+    from nbclient import NotebookClient
+
+    shared = ROOT.parent / "shared" / "data"
+    monkeypatch.setenv("GLASSNET_QUICK", "1")
+    monkeypatch.setenv("OPENBLAS_NUM_THREADS", "1")
+    monkeypatch.setenv("MPLBACKEND", "Agg")
+    if shared.is_dir():
+        monkeypatch.setenv("GLASSNET_DATA", str(shared))
+    else:
+        monkeypatch.delenv("GLASSNET_DATA", raising=False)
+    notebook = nbformat.read(NOTEBOOK, as_version=4)
+    client = NotebookClient(notebook, timeout=TIME_LIMIT, kernel_name="python3",
+                            resources={"metadata": {"path": str(NOTEBOOKS)}})
+    start = time.perf_counter()
+    client.execute()  # raises CellExecutionError, with the cell and its traceback, on failure
+    seconds = time.perf_counter() - start
+    assert seconds < TIME_LIMIT
+
+    text = "\n".join(output.get("text", "") for cell in notebook.cells if cell.cell_type == "code"
+                     for output in cell.outputs)
+    assert "pixel range now: 0.0 to 1.0" in text
+    assert "by hand == dense.forward: True" in text
+    assert "BuggySquare: FAIL" in text and "Square: pass" in text
+    assert "test accuracy: CNN" in text
+    images = sum(1 for cell in notebook.cells if cell.cell_type == "code" for output in cell.outputs
+                 if "image/png" in output.get("data", {}))
+    assert images >= 10
