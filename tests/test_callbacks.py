@@ -117,6 +117,8 @@ def test_checkpoint_every_epoch_in_fit_is_resumable(tmp_path):
     resumed = load_model(tmp_path / names[1])
     assert resumed.epoch == 2 and resumed.optimizer.iterations == 8
     np.testing.assert_array_equal(resumed.weights[0], model.weights[0])
+    with pytest.raises(TrainingError, match="names 'val_loss', which is not in the logs"):
+        model.fit(X, Y, epochs=1, verbose=0, callbacks=[ModelCheckpoint(str(tmp_path / "{val_loss}.npz"))])
 
 
 # -- CSVLogger --------------------------------------------------------------------------

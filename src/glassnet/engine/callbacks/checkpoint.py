@@ -4,6 +4,7 @@ import os
 
 from glassnet.engine.callbacks.base import Callback
 from glassnet.engine.callbacks.monitor import Monitor
+from glassnet.errors import TrainingError
 
 
 class ModelCheckpoint(Callback):
@@ -31,7 +32,11 @@ class ModelCheckpoint(Callback):
 
     def on_epoch_end(self, epoch, logs=None):
         logs = logs or {}
-        path = self.filepath.format(epoch=epoch + 1, **logs)
+        try:
+            path = self.filepath.format(epoch=epoch + 1, **logs)
+        except KeyError as missing:
+            raise TrainingError(f"ModelCheckpoint: the file name {self.filepath!r} names {missing}, which "
+                                f"is not in the logs ({', '.join(['epoch', *logs])})") from None
         if self.save_best_only:
             current = self.monitor.value(logs)
             if not self.monitor.better(current, self.best):
