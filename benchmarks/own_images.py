@@ -100,7 +100,10 @@ def main(argv=None):
         start = time.perf_counter()
         model = train_classic_mlp(x_train / np.float32(255), y_train, args.epochs)
         print(f"trained the classic MLP for {args.epochs} epochs in {time.perf_counter() - start:.1f}s")
-        if args.save_model:
+        if args.save_model:   # with what glassnet serve shows: name, dataset, test accuracy
+            _, accuracy = model.evaluate(x_test / np.float32(255), y_test, verbose=0)
+            model.settings.update(arch="mlp", dataset="mnist", test_accuracy=accuracy,
+                                  class_names=[str(d) for d in range(10)])
             model.save(args.save_model)
 
     rng = np.random.default_rng(args.seed)

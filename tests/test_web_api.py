@@ -187,3 +187,32 @@ def test_only_named_hosts_when_asked(tiny_digit_model):
         assert local.get("/api/info").status_code == 200
     with TestClient(app, base_url="http://evil.example") as rebound:
         assert rebound.get("/api/info").status_code == 400
+
+
+# -- glassnet serve: what goes wrong before the server starts ------------------------------
+def test_serve_without_a_model_says_what_to_do(tmp_path, monkeypatch, capsys):
+    from glassnet.interfaces.cli import main
+    monkeypatch.chdir(tmp_path)
+    assert main(["serve"]) == 2
+    err = capsys.readouterr().err
+    assert "no mnist-mlp.npz" in err and "glassnet train" in err and len(err.strip().splitlines()) == 1
+
+
+def test_serve_with_a_broken_model_file(tmp_path, capsys):
+    from glassnet.interfaces.cli import main
+    broken = tmp_path / "broken.npz"
+    broken.write_bytes(b"\x00" * 100)
+    assert main(["serve", str(broken)]) == 2
+    assert capsys.readouterr().err.startswith(f"glassnet serve: error: {broken}: ")
+
+
+def test_serve_on_a_busy_port(tiny_digit_model, capsys):
+    import socket
+
+    from glassnet.interfaces.cli import main
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen(1)
+        port = taken.getsockname()[1]
+        assert main(["serve", str(tiny_digit_model), "--port", str(port)]) == 2
+    assert f"can't listen on 127.0.0.1:{port}" in capsys.readouterr().err

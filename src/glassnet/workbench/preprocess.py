@@ -128,12 +128,13 @@ def ink_image(gray, name="image"):
 
 
 def denoise(ink):
-    """A slightly blurred copy of a big image (Gaussian, sigma 1 pixel): noise averages out.
+    """A slightly blurred copy of a big image (Gaussian, sigma 1 pixel, cut at 2 sigma):
+    pixel noise averages out.
 
     Only for images of 100 pixels a side or more, where a pixel is far thinner than a
     stroke; a 28x28 digit would lose its shape.
     """
-    return ndimage.gaussian_filter(ink, sigma=1.0) if min(ink.shape) >= 100 else ink
+    return ndimage.gaussian_filter(ink, sigma=1.0, truncate=2.0) if min(ink.shape) >= 100 else ink
 
 
 def ink_mask(ink, threshold=0.5, min_part=0.05):

@@ -235,7 +235,7 @@
     result.probabilities.forEach((p, i) => {
       const item = items[i];
       if (!item) return;
-      item.classList.toggle("top", i === result.index);
+      item.classList.toggle("best", i === result.index);
       item.querySelector(".fill").style.width = `${(100 * p).toFixed(1)}%`;
       item.querySelector(".pct").textContent = percent(p);
     });
@@ -248,7 +248,7 @@
     $("digit").className = "digit idle";
     $("confidence").textContent = typeof message === "string" ? message : "Draw to start";
     for (const item of $("bars").children) {
-      item.classList.remove("top");
+      item.classList.remove("best");
       item.querySelector(".fill").style.width = "0";
       item.querySelector(".pct").textContent = "";
     }
@@ -303,8 +303,10 @@
       }
       const top = Math.max(1e-6, ...layer.values.map(Math.abs));
       layer.values.forEach((v, i) => {
-        cells[i].style.opacity = (0.06 + 0.94 * Math.abs(v) / top).toFixed(3);
-        cells[i].title = `neuron ${i}: ${v}`;
+        const strength = Math.abs(v) / top;
+        cells[i].style.backgroundColor = `rgba(37, 99, 235, ${(0.05 + 0.95 * strength).toFixed(3)})`;
+        cells[i].classList.toggle("lit", strength > 0.5);
+        cells[i].title = `${layer.name} #${i}: ${v}`;
       });
     });
   }
@@ -320,13 +322,21 @@
       const info = await response.json();
       state.classes = info.classes;
       buildBars(info.classes);
+      // Built from text nodes: the names come from the model file, never parsed as HTML.
+      const part = (tag, text, className) => {
+        const node = document.createElement(tag);
+        node.textContent = text;
+        if (className) node.className = className;
+        return node;
+      };
       const box = $("model-info");
-      const accuracy = typeof info.test_accuracy === "number"
-        ? `test accuracy <span class="acc">${(100 * info.test_accuracy).toFixed(2)}%</span>`
-        : "test accuracy not recorded";
-      const dataset = info.dataset ? ` · ${info.dataset}` : "";
-      box.innerHTML = `<strong></strong>${dataset} · ${accuracy} · ${info.params.toLocaleString("en")} weights`;
-      box.querySelector("strong").textContent = info.arch || info.model;
+      box.replaceChildren(part("strong", info.arch || info.model), info.dataset ? ` · ${info.dataset}` : "");
+      if (typeof info.test_accuracy === "number") {
+        box.append(" · test accuracy ", part("span", `${(100 * info.test_accuracy).toFixed(2)}%`, "acc"));
+      } else {
+        box.append(" · test accuracy not recorded");
+      }
+      box.append(part("span", ` · ${info.params.toLocaleString("en")} weights`, "weights"));
       box.title = `model file: ${info.file}`;
       setUpModes(info.modes || []);
     } catch (error) {
