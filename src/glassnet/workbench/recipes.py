@@ -7,7 +7,7 @@ best-cnn`` and ``benchmarks/best_mnist.py`` use these.
 
 * ``best-mlp``: 784-800-800-10 with dropout (the network of Hinton et al.'s dropout
   paper), augmented digits and a one-cycle schedule: about 99% on MNIST.
-* ``best-cnn``: two convolution blocks with batch normalization, augmented digits and a
+* ``best-cnn``: three convolution blocks with batch normalization, augmented digits and a
   one-cycle schedule: at least 99.5% on MNIST, in under 20 minutes on two CPU cores.
 
 The test set plays no part in choosing anything while training: the recipes train on the
@@ -37,13 +37,14 @@ def best_mlp(input_shape=(28, 28), num_classes=10, seed=None):
 
 
 def best_cnn(input_shape=(28, 28, 1), num_classes=10, seed=None):
-    """Two blocks of 3x3 convolution + 2x2 max pooling + batch norm, then a dense head.
+    """Three blocks of 3x3 convolution + 2x2 max pooling + batch norm, then a dense head.
 
-    28x28x1 -> 28x28x32 -> 14x14x32 -> 14x14x64 -> 7x7x64 -> 128 -> 10. Batch norm keeps every
-    layer's inputs on the same scale while the weights move, which lets the one-cycle
-    schedule use large learning rates; the max pooling halves the image and makes small
+    28x28x1 -> 28x28x32 -> 14x14x32 -> 14x14x64 -> 7x7x64 -> 7x7x128 -> 3x3x128 -> 128 -> 10.
+    Each block doubles the filters as it halves the image, so every block costs about the
+    same. Batch norm keeps every layer's inputs on the same scale while the weights move,
+    which lets the one-cycle schedule use large learning rates; the max pooling makes small
     shifts matter less. Normalizing *after* pooling does the same job on a quarter of the
-    numbers: at 28x28x32, batch norm would cost as much time as the second convolution.
+    numbers: at 28x28x32, batch norm would cost as much time as a convolution.
     """
     if len(input_shape) == 2:
         input_shape = tuple(input_shape) + (1,)
@@ -53,8 +54,10 @@ def best_cnn(input_shape=(28, 28, 1), num_classes=10, seed=None):
         MaxPooling2D(2), BatchNormalization(),
         Conv2D(64, 3, padding="same", activation="relu", kernel_initializer="he_uniform"),
         MaxPooling2D(2), BatchNormalization(),
+        Conv2D(128, 3, padding="same", activation="relu", kernel_initializer="he_uniform"),
+        MaxPooling2D(2), BatchNormalization(),
         Flatten(),
-        Dense(128, activation="relu", kernel_initializer="he_uniform"), Dropout(0.4),
+        Dense(128, activation="relu", kernel_initializer="he_uniform"), Dropout(0.3),
         Dense(num_classes, activation="softmax"),
     ], name="best_cnn", seed=seed)
 
@@ -104,10 +107,10 @@ RECIPES = {
                                        height_shift_range=0.08, zoom_range=0.08),
         description="784-800-800-10 + dropout, augmentation, one-cycle Adam: ~99% on MNIST"),
     "best-cnn": Recipe(
-        best_cnn, epochs=15, batch_size=128, max_learning_rate=4e-3,
+        best_cnn, epochs=16, batch_size=128, max_learning_rate=4e-3,
         augmentation=DigitAugmentation(rotation_range=10, width_shift_range=0.1,
                                        height_shift_range=0.1, zoom_range=0.1),
-        description="2 conv blocks + batch norm, augmentation, one-cycle Adam: >=99.5% on MNIST"),
+        description="3 conv blocks + batch norm, augmentation, one-cycle Adam: >=99.5% on MNIST"),
 }
 
 

@@ -28,7 +28,7 @@ def add_parser(subparsers):
     parser.add_argument("--arch", help="architecture (default: mlp, the Keras tutorial's 784-128-64-10)")
     parser.add_argument("--recipe", choices=RECIPE_NAMES,
                         help="a tuned recipe: best-mlp (784-800-800-10, ~99%% on MNIST) or best-cnn "
-                             "(2 conv blocks + batch norm, >=99.5%%); both augment and use a one-cycle schedule")
+                             "(3 conv blocks + batch norm, >=99.5%%); both augment and use a one-cycle schedule")
     parser.add_argument("--resume", metavar="MODEL",
                         help="continue training a saved model (its optimizer, schedule and history)")
     parser.add_argument("--augment", action="store_true",
