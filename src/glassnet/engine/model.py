@@ -23,6 +23,8 @@ from glassnet.engine import optimizers as optimizers_module
 from glassnet.engine.callbacks import CallbackList, History, ProgressBar, TerminateOnNaN
 from glassnet.engine.layers.activations import Softmax
 from glassnet.engine.layers.base import Layer, snake_case
+from glassnet.engine.splits import stratified_split
+from glassnet.engine.summary import summary_table
 from glassnet.errors import DataError, ShapeError, TrainingError
 
 METRICS = ("accuracy", "acc")
@@ -358,43 +360,8 @@ class Sequential:
         return history
 
     def split_validation(self, x, y, fraction):
-        """Hold out ``fraction`` of the samples for validation, keeping the class proportions.
-
-        Keras holds out the last samples, whatever their classes. Here each class gives its
-        own last ``fraction`` (rounded so the total is ``round(len(x) * fraction)``), so each
-        class's share of the validation set is its share of the data, to within one sample,
-        however the data happen to be ordered. No randomness is involved: the
-        same data always gives the same split, and the model's random stream is untouched.
-        Labels that are not classes (regression targets) get Keras' split.
-        """
-        n_val = int(round(len(x) * fraction))
-        if n_val < 1 or n_val >= len(x):
-            raise ValueError(f"validation_split={fraction} leaves no samples for training or validation")
-        labels = self._class_labels(y)
-        if labels is None:
-            return x[:-n_val], y[:-n_val], x[-n_val:], y[-n_val:]
-        classes, counts = np.unique(labels, return_counts=True)
-        quota = counts * (n_val / len(x))
-        take = np.floor(quota).astype(int)
-        # Largest remainders get the samples left over by rounding down (ties: lower class).
-        take[np.argsort(-(quota - take), kind="stable")[:n_val - take.sum()]] += 1
-        held = np.zeros(len(x), dtype=bool)
-        for label, k in zip(classes, take):
-            members = np.flatnonzero(labels == label)
-            held[members[len(members) - k:]] = True
-        return x[~held], y[~held], x[held], y[held]
-
-    @staticmethod
-    def _class_labels(y):
-        """Integer class labels from ``y`` (integers or one-hot), or None for other targets."""
-        y = np.asarray(y)
-        if y.ndim == 2 and y.shape[1] > 1:
-            one_hot = np.all((y == 0) | (y == 1)) and np.all(y.sum(axis=1) == 1)
-            return y.argmax(axis=1) if one_hot else None
-        y = y.reshape(len(y), -1)
-        if y.shape[1] != 1 or y.dtype.kind not in "biuf" or not np.all(y == np.round(y)):
-            return None
-        return y[:, 0].astype(np.int64)
+        """``(x_train, y_train, x_val, y_val)``: see :func:`glassnet.engine.splits.stratified_split`."""
+        return stratified_split(x, y, fraction)
 
     # -- inference ----------------------------------------------------------------------
     def predict(self, x, batch_size=None, verbose=0):
@@ -445,24 +412,7 @@ class Sequential:
 
     def summary(self, print_fn=print):
         """Print each layer's output shape and parameter count, as Keras does."""
-        if not self.built and self.input_shape is not None:
-            self.build()
-        rows, shape = [], self.input_shape
-        for layer in self.layers:
-            shape = layer.output_shape(shape) if shape is not None else None
-            out = "?" if shape is None else str((None,) + tuple(shape))
-            rows.append((f"{layer.name} ({type(layer).__name__})", out, f"{layer.count_params():,}"))
-        width = 65
-        lines = [f'Model: "{self.name}"', "_" * width,
-                 f"{'Layer (type)':<29}{'Output Shape':<24}{'Param #':>12}", "=" * width]
-        for i, (name, out, count) in enumerate(rows):
-            lines.append(f"{name:<29}{out:<24}{count:>12}")
-            lines.append("=" * width if i == len(rows) - 1 else "_" * width)
-        trainable = self.count_params()
-        frozen = sum(a.size for layer in self.layers for a in layer.state.values())
-        lines += [f"Total params: {trainable + frozen:,}", f"Trainable params: {trainable:,}",
-                  f"Non-trainable params: {frozen:,}", "_" * width]
-        text = "\n".join(lines)
+        text = summary_table(self)
         if print_fn is not None:
             print_fn(text)
         return text
