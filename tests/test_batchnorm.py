@@ -5,7 +5,7 @@ import pytest
 
 from glassnet import load_model
 from glassnet.engine.layers import (AveragePooling2D, BatchNormalization, Conv2D, Dense, Dropout,
-                                    Flatten, GlobalAveragePooling2D, MaxPooling2D)
+                                    GlobalAveragePooling2D, MaxPooling2D)
 from glassnet.engine.model import Sequential
 from glassnet.gradcheck import check_layer
 

@@ -69,9 +69,11 @@ ARCHITECTURES = {
     "mlp": Architecture(classic_mlp, epochs=10, batch_size=32, learning_rate=1e-3,
                         description="784-128-64-10 perceptron with dropout (the Keras tutorial's)"),
     "cnn": Architecture(small_cnn, epochs=5, batch_size=128, learning_rate=1e-3,
-                        description="conv 32 3x3, max pool, conv 64 3x3, max pool, dense 128, dropout 0.5"),
+                        description="conv 32 3x3, max pool, conv 64 3x3, max pool, dense 128, "
+                                    "dropout 0.5"),
     "lenet5": Architecture(lenet5, epochs=10, batch_size=128, learning_rate=1e-3,
-                           description="LeNet-5: conv 6 5x5, avg pool, conv 16 5x5, avg pool, 120-84-10, tanh"),
+                           description="LeNet-5: conv 6 5x5, avg pool, conv 16 5x5, avg pool, "
+                                       "120-84-10, tanh"),
 }
 
 

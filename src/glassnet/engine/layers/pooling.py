@@ -158,7 +158,8 @@ class MaxPooling2D(Pooling2D):
             np.greater(page, taken, out=page)        # page and not taken
             taken |= page
         dstack = self.workspace.get("dstack", self.stack.shape, dy.dtype)
-        np.multiply(winner, dy, out=dstack)
+        np.copyto(dstack, winner)                    # 1.0 where an input won, else 0.0
+        dstack *= dy                                 # (faster than multiplying by booleans)
         return self._unstack(dstack)
 
 
