@@ -79,3 +79,36 @@ def test_too_many_marks_is_a_422_not_a_long_search(client):
         image[14:50, 10 + 20 * i:14 + 20 * i] = 0
     response = post(client, {"image": data_url(image)})
     assert response.status_code == 422 and "more than 50" in response.json()["error"]
+
+
+# -- the page, in a real browser (skips without playwright and Debian's chromium) ---------
+def test_number_mode_in_the_browser(tiny_digit_model, tmp_path):
+    """Switch the page to "Whole number", write 1 7 1 across the wide pad, read it back."""
+    e2e = pytest.importorskip("test_web_e2e", reason="the browser test helpers")
+    sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
+    if not e2e.CHROMIUM.exists():
+        pytest.skip(f"{e2e.CHROMIUM} not found: install Debian's chromium (apt-get install chromium)")
+    server = e2e.server.__wrapped__(tiny_digit_model)   # the same uvicorn-in-a-thread server
+    url = next(server)
+    try:
+        with sync_api.sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path=str(e2e.CHROMIUM), headless=True,
+                                                 args=e2e.ARGS)
+            page = browser.new_page(viewport={"width": 1200, "height": 900})
+            page.goto(url)
+            sync_api.expect(page.locator("#modes button")).to_have_count(2)
+            page.get_by_role("button", name="Whole number").click()
+            pad = page.locator("#pad").bounding_box()
+            assert pad["width"] > 2.8 * pad["height"]                 # a wide pad
+            # Three strokes in pad coordinates (x, y in 0..1): a 1, a 7, a 1.
+            e2e.draw(page, [[(0.2, 0.15), (0.2, 0.85)],
+                            [(0.4, 0.2), (0.58, 0.2), (0.46, 0.85)],
+                            [(0.78, 0.15), (0.78, 0.85)]])
+            sync_api.expect(page.locator("#digit")).to_have_text("171", timeout=10_000)
+            assert "whole number" in page.locator("#confidence").text_content()
+            assert page.evaluate("document.getElementById('seen').width") == 3 * 28
+            assert not page.locator("#inside").is_visible()             # one digit only
+            page.screenshot(path=tmp_path / "number-mode.png", full_page=True)
+            browser.close()
+    finally:
+        next(server, None)

@@ -16,7 +16,10 @@
   // The server lists the modes it offers in /api/info; with more than one, a switch
   // appears. A new mode (reading a whole number, say) adds an entry here.
   const MODES = {
-    digit: { title: "One digit", hint: "Draw a digit 0–9 here", render: renderDigit, clear: clearDigit },
+    digit: { title: "One digit", hint: "Draw a digit 0–9 here", render: renderDigit, clear: clearDigit, aspect: 1 },
+    // A whole number on a pad three times as wide; the server cuts it into digits.
+    number: { title: "Whole number", hint: "Write a number across the pad", render: renderNumber,
+              clear: clearDigit, aspect: 3 },
   };
 
   const $ = (id) => document.getElementById(id);
@@ -36,40 +39,41 @@
   };
 
   // -- drawing ------------------------------------------------------------------------
-  function paint(context, size) {
+  function paint(context, size, height = size) {
+    // Strokes are stored in 0..1 of the pad's width and height; pen widths are in pixels
+    // of a pad EXPORT_SIZE tall, so they scale with the height.
     context.fillStyle = PAPER;
-    context.fillRect(0, 0, size, size);
+    context.fillRect(0, 0, size, height);
     context.strokeStyle = INK;
     context.fillStyle = INK;
     context.lineCap = "round";
     context.lineJoin = "round";
     for (const stroke of state.strokes) {
       const points = stroke.points;
-      const width = stroke.width * size / EXPORT_SIZE;
+      const width = stroke.width * height / EXPORT_SIZE;
       if (points.length === 1) {               // a tap is a dot
         context.beginPath();
-        context.arc(points[0][0] * size, points[0][1] * size, width / 2, 0, 2 * Math.PI);
+        context.arc(points[0][0] * size, points[0][1] * height, width / 2, 0, 2 * Math.PI);
         context.fill();
         continue;
       }
       context.lineWidth = width;
       context.beginPath();
-      context.moveTo(points[0][0] * size, points[0][1] * size);
+      context.moveTo(points[0][0] * size, points[0][1] * height);
       // Curves through the midpoints between samples: smooth strokes from jerky input.
       for (let i = 1; i < points.length - 1; i++) {
         const mx = (points[i][0] + points[i + 1][0]) / 2, my = (points[i][1] + points[i + 1][1]) / 2;
-        context.quadraticCurveTo(points[i][0] * size, points[i][1] * size, mx * size, my * size);
+        context.quadraticCurveTo(points[i][0] * size, points[i][1] * height, mx * size, my * height);
       }
       const last = points[points.length - 1];
-      context.lineTo(last[0] * size, last[1] * size);
+      context.lineTo(last[0] * size, last[1] * height);
       context.stroke();
     }
   }
 
   function redraw() {
-    const size = pad.width;
     padContext.setTransform(1, 0, 0, 1, 0, 0);
-    paint(padContext, size);
+    paint(padContext, pad.width, pad.height);
     $("pad-hint").hidden = state.strokes.length > 0;
     $("undo").disabled = state.strokes.length === 0;
     $("clear").disabled = state.strokes.length === 0;
@@ -78,8 +82,10 @@
   function fitCanvas() {
     // Match the canvas's pixels to its size on screen (times the pixel ratio: crisp on phones).
     const side = Math.round(pad.getBoundingClientRect().width * (window.devicePixelRatio || 1));
-    if (side > 0 && pad.width !== side) {
-      pad.width = pad.height = side;
+    const height = Math.round(side / MODES[state.mode].aspect);
+    if (side > 0 && (pad.width !== side || pad.height !== height)) {
+      pad.width = side;
+      pad.height = height;
       redraw();
     }
   }
@@ -146,8 +152,9 @@
   // -- asking the server --------------------------------------------------------------
   function exportPNG() {
     const canvas = document.createElement("canvas");
-    canvas.width = canvas.height = EXPORT_SIZE;
-    paint(canvas.getContext("2d"), EXPORT_SIZE);
+    canvas.width = EXPORT_SIZE * MODES[state.mode].aspect;
+    canvas.height = EXPORT_SIZE;
+    paint(canvas.getContext("2d"), canvas.width, canvas.height);
     return canvas.toDataURL("image/png");
   }
 
@@ -174,7 +181,7 @@
     state.lastSent = performance.now();
     const mode = state.mode;
     const body = { image: exportPNG() };
-    if ($("inside").open) body.inside = true;
+    if ($("inside").open && mode === "digit") body.inside = true;
     try {
       const response = await fetch(state.endpoints[mode], {
         method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body),
@@ -206,17 +213,24 @@
   }
 
   function showSeen(image28) {
+    // One 28x28 image, or (number mode) a list of them shown side by side.
+    const images = Array.isArray(image28) && Array.isArray(image28[0] && image28[0][0]) ? image28 : [image28];
     const canvas = $("seen");
+    canvas.width = 28 * images.length;
+    canvas.style.width = images.length > 1 ? `${56 * images.length}px` : "";
+    canvas.style.height = images.length > 1 ? "56px" : "";
     const context = canvas.getContext("2d");
-    const pixels = context.createImageData(28, 28);
-    for (let y = 0; y < 28; y++) {
-      for (let x = 0; x < 28; x++) {
-        const v = image28 ? Math.round(255 * image28[y][x]) : 0;
-        const i = 4 * (28 * y + x);
-        pixels.data[i] = pixels.data[i + 1] = pixels.data[i + 2] = v;
-        pixels.data[i + 3] = 255;
+    const pixels = context.createImageData(canvas.width, 28);
+    images.forEach((image, n) => {
+      for (let y = 0; y < 28; y++) {
+        for (let x = 0; x < 28; x++) {
+          const v = image ? Math.round(255 * image[y][x]) : 0;
+          const i = 4 * (canvas.width * y + 28 * n + x);
+          pixels.data[i] = pixels.data[i + 1] = pixels.data[i + 2] = v;
+          pixels.data[i + 3] = 255;
+        }
       }
-    }
+    });
     context.putImageData(pixels, 0, 0);
   }
 
@@ -241,6 +255,19 @@
     });
     showSeen(result.image28);
     if (result.inside) renderInside(result.inside);
+  }
+
+  // -- showing the answer (number mode) -----------------------------------------------
+  function renderNumber(result) {
+    if (result.blank) return clearDigit("Nothing to read yet: write a bit more");
+    const digit = $("digit");
+    const unsure = result.confidence < UNSURE_BELOW;
+    digit.textContent = result.text;
+    digit.className = "digit" + (unsure ? " unsure" : "");
+    const each = result.digits.map((d) => `${d.digit} ${Math.round(100 * d.confidence)}%`).join(", ");
+    $("confidence").textContent = `${unsure ? "Unsure: " : ""}${Math.round(100 * result.confidence)}% sure ` +
+      `of the whole number (${each})`;
+    showSeen(result.images28);
   }
 
   function clearDigit(message) {
@@ -357,9 +384,18 @@
       button.setAttribute("aria-pressed", String(m.name === state.mode));
       button.addEventListener("click", () => {
         MODES[state.mode].clear();
+        const reshape = MODES[m.name].aspect !== MODES[state.mode].aspect;
         state.mode = m.name;
         for (const b of nav.children) b.setAttribute("aria-pressed", String(b === button));
         $("pad-hint").textContent = MODES[m.name].hint;
+        document.body.classList.toggle("wide-pad", MODES[m.name].aspect > 1);
+        $("bars").hidden = m.name !== "digit";
+        $("inside").parentElement.hidden = m.name !== "digit";   // look inside: one digit only
+        if (reshape) {                        // a drawing doesn't fit a pad of another shape
+          state.strokes = [];
+          fitCanvas();
+          redraw();
+        }
         changed();
       });
       nav.append(button);
