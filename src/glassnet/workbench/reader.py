@@ -30,21 +30,20 @@ from glassnet.workbench.preprocess import fit_and_center, ink_image, ink_mask, r
 from glassnet.workbench.recognize import check_digit_model, classify
 from glassnet.workbench.segment import MAX_WIDTH, segment
 
-MAX_DIGIT_WIDTH = 1.6   # x the digit height: no run wider than this is even considered
-WIDE = 1.1              # wider than this x the digit height is a doubt ...
+MAX_DIGIT_WIDTH = 1.6   # x the digit size: no run wider than this is even considered
+WIDE = 1.1              # wider than this x the digit size is a doubt ...
 WIDE_COST = 10.0        # ... costing this much log-probability per unit of excess width
-JOIN_GAP = 0.15         # atoms further apart than this x the height are never one digit
-SHORT = 0.5             # a digit shorter than this x the typical height ...
+JOIN_GAP = 0.15         # atoms further apart than this x the digit size are never one digit
+SHORT = 0.5             # a digit shorter than this x the typical digit size ...
 SHORT_COST = 3.0        # ... is probably a fragment of one
-TALL = 0.6              # two components at least this tall ...
-OVERLAP = 0.5           # ... overlapping in x by less than half the narrower one's width
-JOIN_COST = 3.0         # ... are probably two digits, not one
-CUT_COST = 0.5          # every cut through ink is a small doubt too ...
-CROSS_COST = 0.0        # ... and more so for each extra stroke it goes through,
-UNCLEAN_COST = 0.5      # ... or when it is not clean: one stroke, with both sides at least
-CLEAN_SIDES = 0.7       # ... this tall (x the digit height)
-DIGIT_BONUS = 0.0       # added per digit read
-MARK = 0.5              # a component smaller than this x the digit height both ways ...
+TALL = 0.7              # two components at least this tall ...
+OVERLAP = 0.3           # ... overlapping in x by less than this share of the narrower one
+JOIN_COST = 5.0         # ... are probably two digits, not one
+CUT_COST = 0.0          # a clean cut (one stroke, a tall part on either side) is free ...
+CLEAN_SIDES = 0.7       # ... (tall: at least this x the digit size); any other cut costs
+UNCLEAN_COST = 0.5      # ... this much, plus this for every stroke it goes through after
+CROSS_COST = 0.5        # ... the first
+MARK = 0.5              # a component smaller than this x the digit size both ways ...
 SKIP_COST = 2.0         # ... may be left out as a stray mark, at this cost
 SLIVER_COST = 20.0      # a run only a pixel or two across is no digit
 MAX_RUN = 12            # atoms in one candidate digit, at most
@@ -136,7 +135,7 @@ def choose(found, runs, probabilities, slivers):
     scores = np.log(np.maximum(probabilities.max(axis=1), 1e-12)) - SLIVER_COST * slivers
     scores += np.array([prior(found, i, j) for i, j in runs])
     # A small mark on its own (a stray stroke, a dot) may also be left out, at a price.
-    marks = [i for i, atom in enumerate(found.atoms) if is_mark(atom, found.height)]
+    marks = [i for i, atom in enumerate(found.atoms) if is_mark(atom, found.size)]
     chosen = best_path(len(found.atoms), runs + [(i, i + 1) for i in marks],
                        np.concatenate([scores, np.full(len(marks), -SKIP_COST)]))
     return [k for k in chosen if k < len(runs)]
@@ -147,16 +146,16 @@ def union_box(atoms):
             max(a.x1 for a in atoms), max(a.y1 for a in atoms))
 
 
-def is_mark(atom, height):
-    """A whole component less than :data:`MARK` digit heights across either way."""
-    return atom.component == atom.label and max(atom.x1 - atom.x0, atom.y1 - atom.y0) < MARK * height
+def is_mark(atom, size):
+    """A whole component less than :data:`MARK` digit sizes across either way."""
+    return atom.component == atom.label and max(atom.x1 - atom.x0, atom.y1 - atom.y0) < MARK * size
 
 
 def candidate_runs(found):
     """Every run ``(i, j)`` of atoms ``i..j-1`` that could be one digit: not wider than
-    :data:`MAX_DIGIT_WIDTH` digit heights, and without a gap wider than :data:`JOIN_GAP`.
+    :data:`MAX_DIGIT_WIDTH` digit sizes, and without a gap wider than :data:`JOIN_GAP`.
     Single atoms are always candidates, so there is always a way to read the number."""
-    atoms, height = found.atoms, found.height
+    atoms, size = found.atoms, found.size
     runs = []
     for i in range(len(atoms)):
         reach = atoms[i].x1
@@ -164,7 +163,7 @@ def candidate_runs(found):
             if j > i + 1:
                 atom = atoms[j - 1]
                 x0, _, x1, _ = union_box(atoms[i:j])
-                if atom.x0 - reach > JOIN_GAP * height or x1 - x0 > MAX_DIGIT_WIDTH * height:
+                if atom.x0 - reach > JOIN_GAP * size or x1 - x0 > MAX_DIGIT_WIDTH * size:
                     break
                 reach = max(reach, atom.x1)
             runs.append((i, j))
@@ -173,12 +172,12 @@ def candidate_runs(found):
 
 def prior(found, i, j):
     """Log-probability doubts about the shape of run ``i..j-1`` as one digit (0 = none)."""
-    atoms, height = found.atoms[i:j], found.height
+    atoms, size = found.atoms[i:j], found.size
     x0, y0, x1, y1 = union_box(atoms)
     score = 0.0
-    if x1 - x0 > WIDE * height:
-        score -= WIDE_COST * ((x1 - x0) / height - WIDE)
-    if y1 - y0 < SHORT * height:
+    if x1 - x0 > WIDE * size:
+        score -= WIDE_COST * ((x1 - x0) / size - WIDE)
+    if y1 - y0 < SHORT * size:
         score -= SHORT_COST
     # Different components side by side, both tall, barely overlapping: two digits.
     parts = {}
@@ -188,7 +187,7 @@ def prior(found, i, j):
                                  max(box[2], atom.x1), max(box[3], atom.y1))
     boxes = sorted(parts.values())
     for a, b in zip(boxes[:-1], boxes[1:]):
-        tall = min(a[3] - a[1], b[3] - b[1]) >= TALL * height
+        tall = min(a[3] - a[1], b[3] - b[1]) >= TALL * size
         overlap = (min(a[2], b[2]) - max(a[0], b[0])) / min(a[2] - a[0], b[2] - b[0])
         if tall and overlap < OVERLAP:
             score -= JOIN_COST
@@ -199,7 +198,7 @@ def prior(found, i, j):
     if first.crossings and i > 0 and found.atoms[i - 1].component == first.component:
         clean = first.crossings == 1 and first.sides >= CLEAN_SIDES
         score -= CUT_COST + (0 if clean else UNCLEAN_COST) + CROSS_COST * (first.crossings - 1)
-    return score + DIGIT_BONUS
+    return score
 
 
 def best_path(count, runs, scores):

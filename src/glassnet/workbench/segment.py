@@ -28,9 +28,9 @@ from glassnet.errors import ImageError
 
 MAX_COMPONENTS = 50       # more pieces than this is not a number we can read quickly
 MAX_WIDTH = 20_000        # pixels; wider would make the search slow for no good reason
-SPECK = 0.2               # a component smaller than this x the digit height both ways is noise
-CUT_FROM = 0.5            # components wider and taller than this x the digit height get cuts
-MIN_SLICE = 0.1           # no slice narrower than this x the digit height
+SPECK = 0.2               # a component smaller than this x the digit size both ways is noise
+CUT_FROM = 0.5            # components wider and taller than this x the digit size get cuts
+MIN_SLICE = 0.1           # no slice narrower than this x the digit size
 MAX_CUTS = 6              # candidate cuts per component, the deepest projection minima ...
 DEPTH = 0.7               # ... each at most this x the highest column on either side
 
@@ -42,7 +42,7 @@ class Atom:
     Its pixels are those with ``Segments.labels == label``; ``x0, y0, x1, y1`` is their
     box (ends exclusive). A slice after a cut describes the cut at its left edge:
     ``crossings``, the strokes the cut goes through, and ``sides``, the height of the
-    shorter of the component's two sides (in digit heights). Whole components have 0, 0.
+    shorter of the component's two sides (in digit sizes). Whole components have 0, 0.
     """
 
     label: int
@@ -67,13 +67,14 @@ class Segments:
         ink: float32 ``(H, W)``, 0 = paper .. 1 = ink (the image, ink made bright).
         labels: int32 ``(H, W)``, the atom each inked pixel belongs to (0 = none).
         atoms: the atoms, ordered left to right by their centres.
-        height: the typical height of one digit in pixels, the ruler for every threshold.
+        size: the typical size of one digit in pixels (see :func:`digit_size`), the ruler
+            for every threshold.
     """
 
     ink: np.ndarray
     labels: np.ndarray
     atoms: list
-    height: float
+    size: float
 
 
 def segment(ink, mask, name="image"):
@@ -96,8 +97,8 @@ def segment(ink, mask, name="image"):
                       for s in ndimage.find_objects(labels)])          # (count, 4): x0 y0 x1 y1
     widths, heights = boxes[:, 2] - boxes[:, 0], boxes[:, 3] - boxes[:, 1]
 
-    height = digit_height(heights)
-    specks = np.maximum(widths, heights) < SPECK * height
+    size = digit_size(widths, heights, np.bincount(labels.ravel(), minlength=count + 1)[1:])
+    specks = np.maximum(widths, heights) < SPECK * size
     keep = np.flatnonzero(~specks) + 1                                 # labels start at 1
     if len(keep) > MAX_COMPONENTS:
         raise ImageError(f"{name}: {len(keep)} separate marks; more than {MAX_COMPONENTS} is not "
@@ -108,8 +109,8 @@ def segment(ink, mask, name="image"):
     # Wide components are cut into slices, each with a label of its own after the others.
     cuts, fresh = {}, count + 1
     for component in keep:
-        if widths[component - 1] > CUT_FROM * height and heights[component - 1] > CUT_FROM * height:
-            made = cut(labels, ink, component, boxes[component - 1], height, fresh)
+        if min(widths[component - 1], heights[component - 1]) > CUT_FROM * size:
+            made = cut(labels, ink, component, boxes[component - 1], size, fresh)
             cuts.update(made)
             fresh += len(made)
     atoms = []
@@ -121,21 +122,28 @@ def segment(ink, mask, name="image"):
         atoms.append(Atom(label, component, cols.start, rows.start, cols.stop, rows.stop,
                           crossings, sides))
     atoms.sort(key=lambda atom: atom.centre)
-    return Segments(ink, labels, atoms, height)
+    return Segments(ink, labels, atoms, size)
 
 
 EIGHT = np.ones((3, 3), bool)
 
 
-def digit_height(heights):
-    """The typical digit height: the median of the components at least 40% as tall as the
-    tallest. Specks and detached bars are shorter and don't count; one tall blot can't
-    move a median."""
-    tall = heights[heights >= 0.4 * heights.max()]
-    return float(np.median(tall))
+def digit_size(widths, heights, areas):
+    """The typical size of one digit: the median of ``max(width, height)`` over the
+    components, each counted as often as it has inked pixels.
+
+    Why the larger side: MNIST scaled every digit to fit a 20x20 box, so a narrow 1 is
+    20 tall and a wide, flat 2 is 20 wide; their larger side is the same. Why weighted by
+    ink: specks and detached bars have little of it, so they barely count, even when a
+    number has only one or two digits.
+    """
+    sides = np.maximum(widths, heights)
+    order = np.argsort(sides)
+    cumulative = np.cumsum(areas[order])
+    return float(sides[order][np.searchsorted(cumulative, cumulative[-1] / 2)])
 
 
-def cut(labels, ink, component, box, height, fresh):
+def cut(labels, ink, component, box, size, fresh):
     """Cut a wide component near its projection minima, relabelling its pixels in place.
 
     Each cut is a path from top to bottom (:func:`cut_path`) that starts near a minimum
@@ -150,7 +158,7 @@ def cut(labels, ink, component, box, height, fresh):
     region = labels[y0:y1, x0:x1]                                   # a view: edits go to labels
     own = region == component
     weight = np.where(own, ink[y0:y1, x0:x1], 0)
-    margin = max(2, int(MIN_SLICE * height))
+    margin = max(2, int(MIN_SLICE * size))
     at = projection_minima(weight.sum(axis=0), margin)
     if not at:
         return {}
@@ -180,7 +188,7 @@ def cut(labels, ink, component, box, height, fresh):
         left = np.flatnonzero((own & (by_side < index)).any(axis=1))
         right = np.flatnonzero((own & (by_side >= index)).any(axis=1))
         sides = min(len(left) and left[-1] - left[0] + 1, len(right) and right[-1] - right[0] + 1)
-        made[fresh + index] = (crossings(on_path), float(sides / height), int(component))
+        made[fresh + index] = (crossings(on_path), float(sides / size), int(component))
     return made
 
 
