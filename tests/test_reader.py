@@ -229,3 +229,20 @@ def _ink(image):
 
     ink = ink_image(load_gray(image))
     return ink, ink_mask(ink, min_part=0)
+
+
+@pytest.mark.slow
+def test_real_numbers_with_a_quickly_trained_mlp(shared_data):
+    """End to end on real digits: composed 7-digit numbers, a classic MLP trained 3 epochs."""
+    from glassnet.datasets import mnist, numbers
+    from glassnet.workbench.zoo import classic_mlp
+
+    (x_train, y_train), (x_test, y_test) = mnist.load_data(shared_data / "mnist")
+    model = classic_mlp(seed=0)
+    model.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    model.fit(x_train / 255.0, y_train, epochs=3, batch_size=64, verbose=0)
+    data = numbers.compose(x_test, y_test, 100, length=7, seed=5)
+    texts = [glassnet.read_number(model, image).text for image in data.images]
+    whole = np.mean([t == label for t, label in zip(texts, data.labels)])
+    wrong_count = np.mean([len(t) != 7 for t in texts])
+    assert whole >= 0.6 and wrong_count <= 0.08, (whole, wrong_count)
