@@ -147,7 +147,9 @@ def test_the_cli_knows_every_recipe():
 def test_cli_recipe_trains_with_its_schedule_and_augmentation_then_resumes(tiny_mnist, tmp_path, recipe):
     out = tmp_path / "r.npz"
     common = ["--data-dir", str(tiny_mnist), "--verbose", "0"]
-    assert main(["train", *common, "--recipe", recipe, "--epochs", "1", "--out", str(out)]) == 0
+    assert main(["train", *common, "--recipe", recipe, "--epochs", "1", "--out", str(out),
+                 "--augmentation-grid", str(tmp_path / "grid.png")]) == 0
+    assert (tmp_path / "grid.png").read_bytes().startswith(b"\x89PNG")
     model = load_model(out)
     assert model.settings["recipe"] == recipe and model.settings["augmentation"]["rotation_range"] > 0
     assert type(model.optimizer.learning_rate).__name__ == "OneCycle"

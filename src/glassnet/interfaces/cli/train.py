@@ -33,6 +33,8 @@ def add_parser(subparsers):
                         help="continue training a saved model (its optimizer, schedule and history)")
     parser.add_argument("--augment", action="store_true",
                         help="shift, rotate and zoom every training batch a little (recipes always do)")
+    parser.add_argument("--augmentation-grid", metavar="PNG",
+                        help="also save a picture of 8 training digits and augmented copies of them")
     add_data_arguments(parser)
     parser.add_argument("--epochs", type=positive_int, help="epochs (default: the architecture's)")
     parser.add_argument("--batch-size", type=positive_int, help="samples per step (default: the architecture's)")
@@ -135,6 +137,10 @@ def run(args):
     model, plan = (_resumed_model if args.resume else _new_model)(args, data, x_train)
     if args.verbose and not args.resume:
         model.summary()
+    if args.augmentation_grid:
+        from glassnet.datasets.augment import augment, save_augmentation_grid
+        save_augmentation_grid(data.x_train[:8], args.augmentation_grid, plan["augmentation"] or augment)
+        print(f"saved examples of augmented digits to {args.augmentation_grid}")
 
     start = time.perf_counter()
     model.fit(x_train, data.y_train, epochs=plan["epochs"], batch_size=plan["batch_size"],
