@@ -10,7 +10,8 @@ baseline jitter and scale changes. Each image goes through ``read_number`` exact
 * whole numbers right, and numbers read with the wrong count of digits;
 * milliseconds per number (reading only: cutting, rendering, one batched classify);
 * what went wrong, by kind: a digit that touches a neighbour, a digit that MNIST itself
-  has in several pieces (a broken stroke), or a digit cut out right and still misread.
+  has in several pieces (a broken stroke), a digit cut out right and still misread, or
+  an extra digit read from a stray mark.
 
 Targets with the default CNN (``glassnet train --arch cnn``): whole numbers >= 90%,
 digits >= 98.5%, wrong digit count <= 3%, <= 50 ms per number.
@@ -81,7 +82,7 @@ def failure_kinds(truth, boxes, touching, broken, reading):
             continue
         near_touch = (i > 0 and touching[i - 1]) or (i < len(touching) and touching[i])
         kinds.add("touching pair" if near_touch else "broken stroke" if broken[i] else "misread digit")
-    return kinds or {"other"}
+    return kinds or {"extra digit"}   # every digit read right, plus one more (a stray mark)
 
 
 def main():
