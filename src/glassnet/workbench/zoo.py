@@ -1,7 +1,8 @@
 """Ready-made architectures for 28x28 digits, by name: ``glassnet train --arch NAME``.
 
 Each entry builds an uncompiled :class:`Sequential` and says how it likes to be trained
-(epochs, batch size, learning rate), so the command line has sensible defaults per model.
+(epochs, batch size, learning rate, and whether that rate decays), so the command line has
+sensible defaults per model: ``arch.optimizer(learning_rate, steps)`` gives the Adam to use.
 """
 
 from dataclasses import dataclass
@@ -10,6 +11,8 @@ from typing import Callable
 from glassnet.engine.layers import (AveragePooling2D, Conv2D, Dense, Dropout, Flatten,
                                     MaxPooling2D)
 from glassnet.engine.model import Sequential
+from glassnet.engine.optimizers import Adam
+from glassnet.engine.schedules import CosineDecay
 
 
 def classic_mlp(input_shape=(28, 28), num_classes=10, seed=None):
@@ -63,14 +66,32 @@ class Architecture:
     batch_size: int
     learning_rate: float
     description: str
+    cosine_decay: bool = False   # lower the rate along half a cosine over the whole run
+
+    def optimizer(self, learning_rate=None, steps=None):
+        """Adam at ``learning_rate`` (default: the architecture's own).
+
+        With ``cosine_decay`` the rate falls along half a cosine over ``steps`` updates
+        (batches per epoch times epochs), to a tenth of its start: large steps while the
+        weights are far from good ones, small steps to settle into a minimum at the end.
+        """
+        rate = learning_rate or self.learning_rate
+        if self.cosine_decay and steps:
+            return Adam(CosineDecay(rate, decay_steps=steps, alpha=COSINE_FLOOR))
+        return Adam(rate)
+
+
+COSINE_FLOOR = 0.1   # where cosine decay ends, as a fraction of the starting rate
 
 
 ARCHITECTURES = {
     "mlp": Architecture(classic_mlp, epochs=10, batch_size=32, learning_rate=1e-3,
                         description="784-128-64-10 perceptron with dropout (the Keras tutorial's)"),
-    "cnn": Architecture(small_cnn, epochs=5, batch_size=128, learning_rate=1e-3,
+    # A constant 1e-3 stops near 99.1% after 5 epochs (PyTorch too); a decaying rate that
+    # starts higher passes 99.2%.
+    "cnn": Architecture(small_cnn, epochs=5, batch_size=128, learning_rate=3e-3, cosine_decay=True,
                         description="conv 32 3x3, max pool, conv 64 3x3, max pool, dense 128, "
-                                    "dropout 0.5"),
+                                    "dropout 0.5; Adam 3e-3 with cosine decay"),
     "lenet5": Architecture(lenet5, epochs=10, batch_size=128, learning_rate=1e-3,
                            description="LeNet-5: conv 6 5x5, avg pool, conv 16 5x5, avg pool, "
                                        "120-84-10, tanh"),

@@ -54,7 +54,6 @@ def _new_model(args, data, x_train):
     from dataclasses import replace
 
     from glassnet.datasets.augment import augment
-    from glassnet.engine.optimizers import Adam
     from glassnet.workbench import recipes, zoo
 
     classes = len(data.class_names)
@@ -68,12 +67,16 @@ def _new_model(args, data, x_train):
         model = recipe.compiled_model(x_train.shape[1:], classes, train_samples, epochs, seed=args.seed)
         plan = dict(name=args.recipe, recipe=args.recipe, epochs=epochs, lr=recipe.max_learning_rate,
                     batch_size=args.batch_size or recipe.batch_size, validation_split=split,
-                    augmentation=recipe.augmentation)
+                    augmentation=recipe.augmentation_for(data.name))
     else:
         arch = zoo.get(args.arch or "mlp")
         lr = args.lr or arch.learning_rate
         model = arch.build(input_shape=x_train.shape[1:], num_classes=classes, seed=args.seed)
-        model.compile(optimizer=Adam(lr), loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+        # The architecture's Adam: for the CNN, a rate that decays over the planned batches.
+        split = 0.2 if args.validation_split is None else args.validation_split
+        batches = -(-(len(x_train) - int(round(len(x_train) * split))) // (args.batch_size or arch.batch_size))
+        model.compile(optimizer=arch.optimizer(lr, batches * (args.epochs or arch.epochs)),
+                      loss="sparse_categorical_crossentropy", metrics=["accuracy"])
         plan = dict(name=args.arch or "mlp", arch=args.arch or "mlp", epochs=args.epochs or arch.epochs,
                     lr=lr, batch_size=args.batch_size or arch.batch_size,
                     validation_split=0.2 if args.validation_split is None else args.validation_split,
