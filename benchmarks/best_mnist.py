@@ -59,7 +59,7 @@ def run(name, data_dir, epochs=None, limit=None, seed=0, verbose=2):
           f"{epochs} epochs, batch {recipe.batch_size}, {model.count_params():,} weights", flush=True)
     start = time.perf_counter()
     model.fit(x_train, y_train, epochs=epochs, batch_size=recipe.batch_size,
-              augment=recipe.augmentation, verbose=verbose)
+              augment=recipe.augmentation_for(dataset), verbose=verbose)
     seconds = time.perf_counter() - start
     loss, accuracy = model.evaluate(x_test, y_test, verbose=0)
     met = accuracy >= target and (time_limit is None or seconds <= time_limit)

@@ -155,3 +155,11 @@ def test_cli_recipe_trains_with_its_schedule_and_augmentation_then_resumes(tiny_
     assert type(model.optimizer.learning_rate).__name__ == "OneCycle"
     assert main(["train", *common, "--resume", str(out), "--recipe", recipe, "--epochs", "1"]) == 0
     assert load_model(out).epoch == 2
+
+
+def test_clothes_get_a_gentle_shift_only_digits_the_full_augmentation():
+    from glassnet.workbench.recipes import get
+    recipe = get("best-cnn")
+    clothes, digits = recipe.augmentation_for("fashion-mnist"), recipe.augmentation_for("mnist")
+    assert clothes.rotation_range == clothes.zoom_range == 0 < clothes.width_shift_range
+    assert digits.rotation_range > 0 and recipe.augmentation_for("csv:train.csv") is digits
