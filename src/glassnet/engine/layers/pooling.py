@@ -138,27 +138,37 @@ class MaxPooling2D(Pooling2D):
     Forward: stack the windows (see :class:`Pooling2D`), ``y = stack.max(axis=0)``.
 
     Backward: the gradient of each output goes to the one input that won its window,
-    ``dstack = (stack == y) * dy``. If several inputs tie for the max, the first one
-    (row by row) gets it all, as in PyTorch: splitting it or giving it to each would be wrong.
+    ``dstack = winner * dy`` with ``winner = (stack == y)``. If several inputs tie for the
+    max, the first one (row by row) gets it all, as in PyTorch: splitting it or giving it
+    to each would be wrong.
     """
 
     def forward(self, x, training=False):
         self.check_input(x)
         self.stack = self._stack(x, fill=-np.inf)    # padding never wins
         self.y = self.stack.max(axis=0)              # (N, OH, OW, C)
+        self.winner = None                           # worked out by the first backward
         return self.y
 
-    def backward(self, dy):
-        if not self.needs_input_grad:
-            return None
+    def _winners(self):
+        """``winner[k]`` is True where page k holds its window's (first) maximum."""
         winner = self.workspace.get("winner", self.stack.shape, np.bool_)
         np.equal(self.stack, self.y, out=winner)     # True at the max of each window...
         taken = winner[0].copy()
         for page in winner[1:]:                      # ...but only at the first one
             np.greater(page, taken, out=page)        # page and not taken
             taken |= page
-        dstack = self.workspace.get("dstack", self.stack.shape, dy.dtype)
-        np.copyto(dstack, winner)                    # 1.0 where an input won, else 0.0
+        return winner
+
+    def backward(self, dy):
+        if not self.needs_input_grad:
+            return None
+        if self.winner is None:
+            self.winner = self._winners()
+        # The windows' values aren't needed any more: their pages take the gradient
+        # instead, which keeps the arrays in play (and the cache misses) fewer.
+        dstack = self.stack
+        np.copyto(dstack, self.winner)               # 1.0 where an input won, else 0.0
         dstack *= dy                                 # (faster than multiplying by booleans)
         return self._unstack(dstack)
 
