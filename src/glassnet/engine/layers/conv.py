@@ -109,9 +109,9 @@ def col2im(pages, image_shape, strides):
 class Workspace:
     """Work arrays a layer keeps from batch to batch, by name.
 
-    Allocating (and the kernel zeroing) tens of megabytes for every batch costs about as
-    much as a pass of arithmetic over them, so the big intermediate arrays are made once
-    and reused while the batch shape stays the same. New arrays are filled with ``fill``.
+    A fresh array of tens of megabytes costs about as much as a pass of arithmetic over it
+    (the operating system hands over new zeroed pages), so the big intermediate arrays are
+    made once and reused while the batch shape stays the same. New ones are full of ``fill``.
     """
 
     def __init__(self):
