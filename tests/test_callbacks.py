@@ -230,3 +230,23 @@ def test_reduce_lr_on_plateau_cuts_after_patience_with_cooldown_and_floor():
         rates.append(model.optimizer.learning_rate)
     # Cut at epoch 1, two cooldown epochs (Keras counts the cut epoch), cut at 3, then the floor.
     assert rates == pytest.approx([1.0, 0.5, 0.5, 0.25, 0.25, 0.2, 0.2, 0.2])
+
+
+def test_progress_bar_reads_like_keras_inside_and_after_the_epoch():
+    import io
+
+    from glassnet.engine.callbacks import ProgressBar
+
+    stream = io.StringIO()
+    bar = ProgressBar(verbose=1, stream=stream)
+    bar.params = {"epochs": 3, "steps": 4}
+    bar.on_epoch_begin(0)
+    bar.bar.mininterval, bar.bar.miniters = 0, 1      # redraw on every batch
+    for batch in range(3):
+        bar.on_batch_end(batch, {"loss": 0.5, "accuracy": 0.25})
+    bar.on_epoch_end(0, {"loss": 0.5, "accuracy": 0.25, "seconds": 1.0})
+    out = stream.getvalue()
+    assert "Epoch 1/3" in out
+    assert "3/4 [" in out and "] - ETA " in out and " - loss: 0.5000 - accuracy: 0.2500" in out
+    assert ", loss" not in out                          # no tqdm postfix comma
+    assert "4/4 [==============================] - " in out.splitlines()[-1]

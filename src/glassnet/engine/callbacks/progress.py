@@ -23,7 +23,8 @@ class ProgressBar(Callback):
     verbose=1::
 
         Epoch 1/10
-        1500/1500 [==============================] - 1s - loss: 0.3120 - accuracy: 0.9080 - ...
+         700/1500 [==============................] - ETA 00:01 - loss: 0.3571 - accuracy: 0.8930
+        1500/1500 [==============================] - 1.3s - loss: 0.3120 - accuracy: 0.9080 - ...
 
     verbose=2 prints only the line at the end of each epoch.
     """
@@ -40,7 +41,9 @@ class ProgressBar(Callback):
         if self.verbose == 1:
             print(f"Epoch {epoch + 1}/{self.params['epochs']}", file=self.stream)
             self.bar = tqdm(total=self.params["steps"], file=self.stream, leave=False,
-                            bar_format="{n_fmt}/{total_fmt} [{bar:30}] - {elapsed} {postfix}",
+                            # The running figures go in tqdm's description, not its postfix,
+                            # which tqdm would open with a comma.
+                            bar_format="{n_fmt}/{total_fmt} [{bar:30}] - ETA {remaining}{desc}",
                             ascii=".=", mininterval=0.25, dynamic_ncols=True)
 
     def on_batch_end(self, batch, logs=None):
@@ -48,7 +51,7 @@ class ProgressBar(Callback):
             self.bar.update(1)
             # Refresh the running loss only when the bar redraws, not on every batch.
             if self.bar.n == self.bar.last_print_n and logs:
-                self.bar.set_postfix_str(format_logs(logs), refresh=False)
+                self.bar.set_description_str(f" - {format_logs(logs)}", refresh=False)
 
     def on_epoch_end(self, epoch, logs=None):
         seconds = time.perf_counter() - self.start
