@@ -10,7 +10,8 @@ For each framework it prints the seconds per epoch, the test accuracy after the 
 default), the inference speed (images per second, batch 1000, best of 3 passes over the
 10,000 test images) and the peak memory. Each framework runs in a child process of its own,
 so that its peak memory is its own. PyTorch runs where ``import torch`` works
-(``pip install torch==2.13.0``); the ratios follow. ``--split`` also times every glassnet
+(``pip install torch==2.13.0``), and Keras where ``import keras`` works (``pip install
+tensorflow-cpu``); the ratios follow. ``--split`` also times every glassnet
 layer's forward and backward on one batch. Run it alone, on 2 cores anything else running
 distorts the figures::
 
@@ -132,7 +133,47 @@ def run_torch(args):
             "data_mb": loaded_mb}
 
 
-RUNNERS = {"glassnet": run_glassnet, "torch": run_torch}
+def run_keras(args):
+    import keras
+    import tensorflow as tf
+
+    from glassnet.workbench import zoo
+    tf.config.threading.set_intra_op_parallelism_threads(args.threads)
+    keras.utils.set_random_seed(0)
+    (x, y), (x_test, y_test) = load_mnist_float(args.data_dir)
+    x, x_test = x[..., None], x_test[..., None]                                  # NHWC, as glassnet
+    loaded_mb = peak_memory_mb()
+    model = keras.Sequential([   # Keras' defaults are glassnet's: Glorot-uniform, zero biases
+        keras.Input((28, 28, 1)),
+        keras.layers.Conv2D(32, 3, activation="relu"), keras.layers.MaxPooling2D(2),
+        keras.layers.Conv2D(64, 3, activation="relu"), keras.layers.MaxPooling2D(2),
+        keras.layers.Flatten(), keras.layers.Dense(128, activation="relu"),
+        keras.layers.Dropout(0.5), keras.layers.Dense(10, activation="softmax")])
+    arch = zoo.get("cnn")   # the same rate and the same cosine decay as glassnet's
+    steps = math.ceil(len(x) / BATCH) * args.epochs
+    schedule = keras.optimizers.schedules.CosineDecay(arch.learning_rate, steps, alpha=zoo.COSINE_FLOOR)
+    model.compile(optimizer=keras.optimizers.Adam(schedule), loss="sparse_categorical_crossentropy",
+                  metrics=["accuracy"])
+
+    class EpochTimes(keras.callbacks.Callback):
+        def on_epoch_begin(self, epoch, logs=None):
+            self.start = time.perf_counter()
+
+        def on_epoch_end(self, epoch, logs=None):
+            epoch_seconds.append(time.perf_counter() - self.start)
+
+    epoch_seconds = []
+    model.fit(x, y, epochs=args.epochs, batch_size=BATCH, verbose=0, callbacks=[EpochTimes()])
+    accuracy = model.evaluate(x_test, y_test, batch_size=1000, verbose=0)[1]
+    infer = best_of(3, lambda: model.predict(x_test, batch_size=1000, verbose=0))
+    return {"threads": f"keras {keras.__version__} (TF {tf.__version__}): {args.threads} intra-op threads",
+            "epoch_seconds": epoch_seconds, "accuracy": accuracy,
+            "images_per_second": len(x_test) / infer, "peak_mb": peak_memory_mb(),
+            "data_mb": loaded_mb}
+
+
+RUNNERS = {"glassnet": run_glassnet, "torch": run_torch, "keras": run_keras}
+FRAMEWORKS = {"torch": "torch (pip install torch==2.13.0)", "keras": "keras (pip install tensorflow-cpu)"}
 
 
 def report(name, r):
@@ -169,8 +210,8 @@ def main():
           f"{os.cpu_count()} cores", flush=True)
     results = {}
     for name in args.only or list(RUNNERS):
-        if name == "torch" and importlib.util.find_spec("torch") is None:
-            print("torch    not installed (pip install torch==2.13.0); skipped")
+        if name in FRAMEWORKS and importlib.util.find_spec(name) is None:
+            print(f"{name:8s} not installed: {FRAMEWORKS[name]}; skipped")
             continue
         options = ["--child", name, "--epochs", args.epochs, "--threads", args.threads]
         options += ["--data-dir", args.data_dir] if args.data_dir else []
@@ -179,13 +220,14 @@ def main():
         os.environ.update(OMP_NUM_THREADS=env_threads, OPENBLAS_NUM_THREADS=env_threads)
         results[name] = run_child(__file__, *options)
         report(name, results[name])
-    if {"glassnet", "torch"} <= results.keys():
-        g, t = results["glassnet"], results["torch"]
-        epoch_ratio = np.mean(g["epoch_seconds"]) / np.mean(t["epoch_seconds"])
-        best_ratio = min(g["epoch_seconds"]) / min(t["epoch_seconds"])
-        print(f"glassnet / torch: epoch time {epoch_ratio:.2f}x (fastest epochs {best_ratio:.2f}x), "
-              f"inference speed {g['images_per_second'] / t['images_per_second']:.2f}x, "
-              f"peak memory {g['peak_mb'] / t['peak_mb']:.2f}x")
+    for other in ("torch", "keras"):
+        if {"glassnet", other} <= results.keys():
+            g, t = results["glassnet"], results[other]
+            epoch_ratio = np.mean(g["epoch_seconds"]) / np.mean(t["epoch_seconds"])
+            best_ratio = min(g["epoch_seconds"]) / min(t["epoch_seconds"])
+            print(f"glassnet / {other}: epoch time {epoch_ratio:.2f}x (fastest epochs {best_ratio:.2f}x), "
+                  f"inference speed {g['images_per_second'] / t['images_per_second']:.2f}x, "
+                  f"peak memory {g['peak_mb'] / t['peak_mb']:.2f}x")
     return 0
 
 

@@ -6,41 +6,32 @@ to train and the last 12,000 to validate after every epoch, then the 10,000 test
 
 It prints the fit time, seconds per epoch, test accuracy and peak memory for glassnet, for a
 bare NumPy loop doing the same arithmetic (glassnet's time minus its time is what the
-abstractions cost), and for PyTorch and Keras where they are installed, and the ratios. Run it alone: on
-2 cores anything else running at the same time distorts the figures.
+abstractions cost), and for PyTorch and Keras where they are installed, and the ratios. Each
+runs in a child process of its own, so its peak memory is its own and no framework's thread
+pool slows another's. Run it alone: on 2 cores anything else running distorts the figures.
 
     python benchmarks/mlp_mnist.py [--epochs 10] [--data-dir ../shared/data/mnist] [--threads N]
 """
 
 import argparse
+import importlib.util
+import json
 import os
-import resource
 import sys
 import time
 from pathlib import Path
 
 import numpy as np
-from threadpoolctl import threadpool_info, threadpool_limits
 
-ROOT = Path(__file__).resolve().parents[1]
-DEFAULT_DATA = ROOT.parent / "shared" / "data" / "mnist"
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _common import blas_info, load_mnist_float, peak_memory_mb, run_child  # noqa: E402
 
-
-def blas_threads():
-    return ", ".join(f"{i['internal_api']} {i['num_threads']} threads" for i in threadpool_info()) or "no BLAS found"
-
-
-def peak_rss_mb():
-    """Peak resident memory of this process so far (Linux reports kilobytes)."""
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+FRAMEWORKS = {"torch": "torch", "keras": "keras"}   # runner -> the module it needs
 
 
 def load(data_dir):
-    from glassnet.datasets import mnist
-    (x_train, y_train), (x_test, y_test) = mnist.load_data(data_dir)
-    scale = np.float32(1 / 255)
-    x_train = x_train.astype(np.float32) * scale
-    x_test = x_test.astype(np.float32) * scale
+    """The issue's split: the first 48,000 training images to train, the last 12,000 to validate."""
+    (x_train, y_train), (x_test, y_test) = load_mnist_float(data_dir)
     return (x_train[:48000], y_train[:48000]), (x_train[48000:], y_train[48000:]), (x_test, y_test)
 
 
@@ -164,40 +155,64 @@ def run_keras(data, epochs):
     return seconds, model.evaluate(x_test, y_test, verbose=0)[1]
 
 
+RUNNERS = {"glassnet": run_glassnet, "lean-numpy": run_lean, "torch": run_torch, "keras": run_keras}
+
+
+def threads_of(name):
+    """What the runner computes with: the BLAS NumPy uses, or the framework's own pool."""
+    if name == "torch":
+        import torch
+        return f"torch {torch.__version__}: {torch.get_num_threads()} threads"
+    if name == "keras":
+        import tensorflow as tf
+        return (f"keras {sys.modules['keras'].__version__} (TF {tf.__version__}): "
+                f"{tf.config.threading.get_intra_op_parallelism_threads() or 'default'} intra-op threads")
+    return blas_info()
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--epochs", type=int, default=10)
-    parser.add_argument("--data-dir", default=os.environ.get("GLASSNET_DATA", DEFAULT_DATA))
-    parser.add_argument("--threads", type=int, default=None, help="BLAS threads (default: as found)")
-    parser.add_argument("--only", choices=("glassnet", "lean-numpy", "torch", "keras"), action="append")
+    parser.add_argument("--data-dir", default=None, help="MNIST folder (default: $GLASSNET_DATA, "
+                                                         "then ../shared/data/mnist)")
+    parser.add_argument("--threads", type=int, default=None, help="BLAS / intra-op threads (default: as found)")
+    parser.add_argument("--only", choices=sorted(RUNNERS), action="append")
+    parser.add_argument("--child", choices=sorted(RUNNERS), help=argparse.SUPPRESS)
     args = parser.parse_args()
 
-    data = load(args.data_dir)
-    runners = {"glassnet": run_glassnet, "lean-numpy": run_lean, "torch": run_torch, "keras": run_keras}
+    if args.child:   # inside the child process: one runner, answered in JSON on the last line
+        from threadpoolctl import threadpool_limits
+        if args.child == "torch" and args.threads:
+            import torch
+            torch.set_num_threads(args.threads)
+        with threadpool_limits(args.threads):
+            data = load(args.data_dir)
+            seconds, accuracy = RUNNERS[args.child](data, args.epochs)
+            print(json.dumps({"seconds": seconds, "accuracy": accuracy, "peak_mb": peak_memory_mb(),
+                              "threads": threads_of(args.child)}))
+        return 0
+
+    if args.threads:
+        os.environ.update(OMP_NUM_THREADS=str(args.threads), OPENBLAS_NUM_THREADS=str(args.threads))
+    print(f"classic MLP on MNIST: batch 32, {args.epochs} epochs, 48k/12k split; "
+          f"{os.cpu_count()} CPU cores; BLAS here: {blas_info()}", flush=True)
     results = {}
-    with threadpool_limits(args.threads):
-        if args.threads:
-            os.environ["OMP_NUM_THREADS"] = str(args.threads)
-        print(f"BLAS: {blas_threads()}; CPU cores: {os.cpu_count()}; epochs: {args.epochs}", flush=True)
-        for name in args.only or runners:
-            try:
-                if name == "torch":
-                    import torch
-                    torch.set_num_threads(args.threads or torch.get_num_threads())
-            except ImportError:
-                pass
-            try:
-                seconds, accuracy = runners[name](data, args.epochs)
-            except ImportError as error:
-                print(f"{name:9s} not installed ({error.name}); skipped")
-                continue
-            results[name] = seconds
-            print(f"{name:10s} fit {seconds:6.2f} s  ({seconds / args.epochs:.2f} s/epoch)  "
-                  f"test accuracy {accuracy:.2%}  peak RSS so far {peak_rss_mb():.0f} MB", flush=True)
+    for name in args.only or RUNNERS:
+        module = FRAMEWORKS.get(name)
+        if module and importlib.util.find_spec(module) is None:
+            print(f"{name:10s} not installed; skipped")
+            continue
+        options = ["--child", name, "--epochs", args.epochs]
+        options += ["--data-dir", args.data_dir] if args.data_dir else []
+        options += ["--threads", args.threads] if args.threads else []
+        r = results[name] = run_child(__file__, *options)
+        print(f"{name:10s} fit {r['seconds']:6.2f} s  ({r['seconds'] / args.epochs:.2f} s/epoch)  "
+              f"test accuracy {r['accuracy']:.2%}  peak memory {r['peak_mb']:,.0f} MB  [{r['threads']}]",
+              flush=True)
     if "glassnet" in results:
         for name in ("lean-numpy", "torch", "keras"):
             if name in results:
-                print(f"glassnet / {name} fit time: {results['glassnet'] / results[name]:.2f}x")
+                print(f"glassnet / {name} fit time: {results['glassnet']['seconds'] / results[name]['seconds']:.2f}x")
     return 0
 
 

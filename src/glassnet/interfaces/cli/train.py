@@ -162,6 +162,6 @@ def run(args):
         model.settings.update(seed=args.seed, **{k: plan[k] for k in ("arch", "recipe") if k in plan})
     out = args.out or args.resume or f"{data.name}-{plan['name']}.npz"
     model.save(out)
-    print(f"test accuracy: {test_accuracy:.2%} (loss {test_loss:.4f}) after {model.epoch} epochs "
-          f"in {seconds:.1f}s")
+    epochs = f"{model.epoch} epoch" + ("" if model.epoch == 1 else "s")
+    print(f"test accuracy: {test_accuracy:.2%} (loss {test_loss:.4f}) after {epochs} in {seconds:.1f}s")
     print(f"saved the model to {out}")
