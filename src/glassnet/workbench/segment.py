@@ -32,7 +32,7 @@ SPECK = 0.2               # a component smaller than this x the digit size both 
 CUT_FROM = 0.5            # components wider and taller than this x the digit size get cuts
 MIN_SLICE = 0.1           # no slice narrower than this x the digit size
 MAX_CUTS = 6              # candidate cuts per component, the deepest projection minima ...
-DEPTH = 0.7               # ... each at most this x the highest column on either side
+DEPTH = 0.85              # ... each at most this x the highest column on either side
 
 
 @dataclass
