@@ -62,4 +62,5 @@ class ProgressBar(Callback):
         if self.verbose:
             steps = self.params["steps"]
             bar = f"{steps}/{steps} [{'=' * 30}] - " if self.verbose == 1 else ""
-            print(f"{bar}{seconds:.1f}s - {format_logs(logs or {})}", file=self.stream, flush=True)
+            took = f"{seconds:.1f}s" if seconds >= 1 else f"{seconds * 1000:.0f}ms"
+            print(f"{bar}{took} - {format_logs(logs or {})}", file=self.stream, flush=True)
