@@ -107,3 +107,21 @@ def test_a_class_missing_from_the_test_set_is_shown_as_undefined(data):
     row = next(line for line in text.splitlines() if line.startswith("7 "))
     assert row.split()[1] == "-" and row.split()[5] == "0"
     assert "none of 7" in text
+
+
+def test_data_other_than_the_training_set_is_noted_but_evaluated(data, tmp_path, capsys):
+    """A digit model on Fashion-MNIST: the shapes fit, so it runs, but it says so."""
+    from glassnet.datasets.idx import write_idx
+
+    folder = tmp_path / "fashion-mnist"   # stand-in files in Fashion-MNIST's layout
+    folder.mkdir()
+    for split in ("train", "t10k"):
+        write_idx(folder / f"{split}-images-idx3-ubyte.gz", data["x_test"])
+        write_idx(folder / f"{split}-labels-idx1-ubyte.gz", data["y_test"])
+    path = data["model_path"]   # trained on "mnist", as its settings say
+    status, out, err = run(capsys, path, "--dataset", "fashion-mnist", "--data-dir", folder)
+    assert status == 0 and out.startswith(f"{path}: test loss")
+    assert err == f"note: {path} was trained on mnist; evaluating it on fashion-mnist\n"
+    # A CSV may hold digits or clothes: no note.
+    status, _, err = run(capsys, path, "--dataset", f"csv:{data['csv']}")
+    assert status == 0 and err == ""

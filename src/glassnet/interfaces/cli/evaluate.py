@@ -8,6 +8,7 @@ precision, recall, F1, support, AUC), the most frequent mistakes and the AUC::
 """
 
 import math
+import sys
 
 from glassnet.interfaces.cli.options import add_data_arguments, positive_int
 
@@ -33,6 +34,11 @@ def load_for_evaluation(args):
     model = load_model(args.model)
     dataset = args.dataset if args.dataset != "mnist" else model.settings.get("dataset", "mnist")
     data = load_dataset(dataset, data_dir=args.data_dir)
+    trained_on = model.settings.get("dataset")
+    named = {"mnist", "fashion-mnist"}   # a CSV may hold either, so it is never "other" data
+    if {trained_on, data.name} <= named and trained_on != data.name:   # allowed, rarely meant
+        print(f"note: {args.model} was trained on {trained_on}; evaluating it on {data.name}",
+              file=sys.stderr)
     if model.loss is None:
         model.compile(loss="sparse_categorical_crossentropy", metrics=["accuracy"])
     result = evaluate_model(model, data.x_test / 255.0, data.y_test, class_names=data.class_names)
