@@ -84,7 +84,10 @@ def main(argv=None):
     args = parser.parse_args(argv)
     count = max(100, min(args.requests, 20000))
 
-    import httpx
+    try:   # the maintained fork, which starlette's own test client now uses
+        import httpx2 as httpx
+    except ImportError:
+        import httpx
 
     rng = np.random.default_rng(0)
     with tempfile.TemporaryDirectory() as folder:
