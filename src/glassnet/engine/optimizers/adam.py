@@ -1,0 +1,102 @@
+"""Adam and AdamW: momentum plus a step size of its own for every weight."""
+
+import math
+
+import numpy as np
+
+from glassnet.engine.optimizers.base import Optimizer
+
+
+class Adam(Optimizer):
+    """Adam (Kingma and Ba, 2015): momentum plus a per-weight step size.
+
+    ``m`` is a running mean of the gradient and ``v`` of its square::
+
+        m = beta_1 * m + (1 - beta_1) * g
+        v = beta_2 * v + (1 - beta_2) * g**2
+        w -= lr_t * m / (sqrt(v) + epsilon)
+
+    Weights whose gradients are large or noisy get smaller steps. Both averages start at
+    zero, which biases them towards zero in the first steps; the bias correction
+    ``lr_t = lr * sqrt(1 - beta_2**t) / (1 - beta_1**t)`` (``t`` = step count) undoes that.
+    The epsilon is 1e-7, as in Keras, a size that still matters in float32.
+    """
+
+    name = "adam"
+    slot_names = ("m", "v")
+
+    def __init__(self, learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7, **kwargs):
+        super().__init__(learning_rate, **kwargs)
+        for label, beta in (("beta_1", beta_1), ("beta_2", beta_2)):
+            if not 0 <= beta < 1:
+                raise ValueError(f"{type(self).__name__}: {label} must be in [0, 1), got {beta!r}")
+        if not epsilon > 0:
+            raise ValueError(f"{type(self).__name__}: epsilon must be > 0, got {epsilon!r}")
+        self.beta_1, self.beta_2, self.epsilon = float(beta_1), float(beta_2), float(epsilon)
+
+    def prepare(self, lr):
+        t = self.iterations
+        # A Python float, not a NumPy float64: that keeps float32 weights float32.
+        self.lr_t = lr * math.sqrt(1 - self.beta_2 ** t) / (1 - self.beta_1 ** t)
+
+    def update(self, index, p, g, lr):
+        m = self.slot("m", index, p)
+        v = self.slot("v", index, p)
+        tmp = self.scratch(index, p)
+        # The three lines of the algorithm, written with one scratch array and ``out=``
+        # so that no temporary arrays are allocated: this runs once per batch.
+        np.subtract(g, m, out=tmp)                  # m = b1*m + (1-b1)*g
+        tmp *= 1 - self.beta_1                      #   = m + (1-b1)*(g - m)
+        m += tmp
+        np.multiply(g, g, out=tmp)                  # v = b2*v + (1-b2)*g**2
+        tmp -= v
+        tmp *= 1 - self.beta_2
+        v += tmp
+        np.sqrt(v, out=tmp)                         # w -= lr_t * m / (sqrt(v) + eps)
+        tmp += self.epsilon
+        np.divide(m, tmp, out=tmp)
+        tmp *= self.lr_t
+        p -= tmp
+
+    def get_config(self):
+        return {**super().get_config(), "beta_1": self.beta_1, "beta_2": self.beta_2,
+                "epsilon": self.epsilon}
+
+
+class AdamW(Adam):
+    """Adam with decoupled weight decay (Loshchilov and Hutter, 2019).
+
+    Before each Adam step every weight shrinks by a fixed fraction of itself::
+
+        w -= lr * weight_decay * w          # then the Adam update above
+
+    An L2 penalty in the loss would do something similar through the gradient, but Adam
+    divides every gradient by ``sqrt(v)``, so weights with large gradients would barely be
+    decayed. Decoupling the decay from the gradient shrinks every weight at the same rate,
+    which regularises better. Like Keras and PyTorch, it decays every weight, biases too.
+
+    Args:
+        weight_decay: the fraction per unit of learning rate (Keras default 0.004), ``>= 0``.
+        the rest as :class:`Adam`.
+    """
+
+    name = "adamw"
+
+    def __init__(self, learning_rate=0.001, weight_decay=0.004, beta_1=0.9, beta_2=0.999,
+                 epsilon=1e-7, **kwargs):
+        super().__init__(learning_rate, beta_1, beta_2, epsilon, **kwargs)
+        if not weight_decay >= 0:
+            raise ValueError(f"AdamW: weight_decay must be >= 0, got {weight_decay!r}")
+        self.weight_decay = float(weight_decay)
+
+    def prepare(self, lr):
+        super().prepare(lr)
+        self.keep = 1.0 - lr * self.weight_decay
+
+    def update(self, index, p, g, lr):
+        if self.weight_decay:
+            p *= self.keep                          # w -= lr * wd * w, in place
+        super().update(index, p, g, lr)
+
+    def get_config(self):
+        return {**super().get_config(), "weight_decay": self.weight_decay}
