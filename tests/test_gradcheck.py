@@ -65,7 +65,7 @@ def test_command_prints_the_table(capsys):
 
 def test_command_exits_nonzero_on_a_failure(capsys, monkeypatch):
     broken = Check("Broken", "units=2", lambda: check_layer(WrongTranspose(3), (3,)))
-    monkeypatch.setattr(gradcheck, "catalogue", lambda: [broken])
+    monkeypatch.setattr(gradcheck.components, "catalogue", lambda: [broken])
     assert main(["gradcheck", "--only", "broken"]) == 1
     out = capsys.readouterr().out
     assert "FAIL" in out and "0 of 1 checks passed" in out
@@ -75,7 +75,7 @@ def test_command_reports_a_crashing_check(capsys, monkeypatch):
     def crash():
         raise RuntimeError("boom")
 
-    monkeypatch.setattr(gradcheck, "catalogue", lambda: [Check("Crashy", "-", crash)])
+    monkeypatch.setattr(gradcheck.components, "catalogue", lambda: [Check("Crashy", "-", crash)])
     assert main(["gradcheck", "--only", "crashy"]) == 1
     assert "raised RuntimeError: boom" in capsys.readouterr().out
 
