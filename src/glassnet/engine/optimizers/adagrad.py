@@ -32,8 +32,7 @@ class Adagrad(Optimizer):
         if not initial_accumulator_value >= 0:
             raise ValueError(f"Adagrad: initial_accumulator_value must be >= 0, "
                              f"got {initial_accumulator_value!r}")
-        if not epsilon > 0:
-            raise ValueError(f"Adagrad: epsilon must be > 0, got {epsilon!r}")
+        self.check_hyperparameters(positives=[("epsilon", epsilon)])
         self.initial_accumulator_value = float(initial_accumulator_value)
         self.epsilon = float(epsilon)
 

@@ -27,11 +27,8 @@ class Adam(Optimizer):
 
     def __init__(self, learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7, **kwargs):
         super().__init__(learning_rate, **kwargs)
-        for label, beta in (("beta_1", beta_1), ("beta_2", beta_2)):
-            if not 0 <= beta < 1:
-                raise ValueError(f"{type(self).__name__}: {label} must be in [0, 1), got {beta!r}")
-        if not epsilon > 0:
-            raise ValueError(f"{type(self).__name__}: epsilon must be > 0, got {epsilon!r}")
+        self.check_hyperparameters(fractions=[("beta_1", beta_1), ("beta_2", beta_2)],
+                                   positives=[("epsilon", epsilon)])
         self.beta_1, self.beta_2, self.epsilon = float(beta_1), float(beta_2), float(epsilon)
 
     def prepare(self, lr):

@@ -54,6 +54,17 @@ class Optimizer:
         self.iterations = 0
         self.slots = {}  # slot name -> list with one array per parameter
 
+    def check_hyperparameters(self, fractions=(), positives=()):
+        """Raise a clear ValueError unless every ``(label, value)`` in ``fractions`` lies in
+        ``[0, 1)`` (decay rates, momentum) and every one in ``positives`` is > 0 (epsilon)."""
+        name = type(self).__name__
+        for label, value in fractions:
+            if not 0 <= value < 1:
+                raise ValueError(f"{name}: {label} must be in [0, 1), got {value!r}")
+        for label, value in positives:
+            if not value > 0:
+                raise ValueError(f"{name}: {label} must be > 0, got {value!r}")
+
     @property
     def lr(self):
         """The learning rate of the next step (a schedule is evaluated at ``iterations``)."""

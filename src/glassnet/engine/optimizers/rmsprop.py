@@ -32,11 +32,8 @@ class RMSprop(Optimizer):
     def __init__(self, learning_rate=0.001, rho=0.9, momentum=0.0, epsilon=1e-7, centered=False,
                  **kwargs):
         super().__init__(learning_rate, **kwargs)
-        for label, value in (("rho", rho), ("momentum", momentum)):
-            if not 0 <= value < 1:
-                raise ValueError(f"RMSprop: {label} must be in [0, 1), got {value!r}")
-        if not epsilon > 0:
-            raise ValueError(f"RMSprop: epsilon must be > 0, got {epsilon!r}")
+        self.check_hyperparameters(fractions=[("rho", rho), ("momentum", momentum)],
+                                   positives=[("epsilon", epsilon)])
         self.rho, self.momentum, self.epsilon = float(rho), float(momentum), float(epsilon)
         self.centered = bool(centered)
         self.slot_names = (("velocity",) + (("average_gradient",) if self.centered else ())

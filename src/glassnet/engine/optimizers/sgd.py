@@ -24,8 +24,7 @@ class SGD(Optimizer):
 
     def __init__(self, learning_rate=0.01, momentum=0.0, nesterov=False, **kwargs):
         super().__init__(learning_rate, **kwargs)
-        if not 0 <= momentum < 1:
-            raise ValueError(f"SGD: momentum must be in [0, 1), got {momentum!r}")
+        self.check_hyperparameters(fractions=[("momentum", momentum)])
         self.momentum, self.nesterov = float(momentum), bool(nesterov)
         self.slot_names = ("velocity",) if self.momentum else ()
 
