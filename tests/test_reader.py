@@ -215,6 +215,17 @@ def test_projection_minima_are_clear_dips_away_from_the_ends():
     assert segment.projection_minima(profile[:4], margin=2) == []           # too narrow
 
 
+def test_digit_size_is_not_set_by_touching_pairs():
+    # Three lone digits 20 tall (one a wide 2, 22 across), and two touching pairs 40
+    # wide that hold most of the ink: the ruler is a digit's size, not a pair's.
+    widths, heights = np.array([12, 22, 10, 40, 40]), np.array([20, 20, 20, 20, 21])
+    areas = np.array([100, 200, 90, 400, 400])
+    assert segment.digit_size(widths, heights, areas) == pytest.approx(23)     # 1.15 x 20
+    assert segment.digit_size(widths[:3], heights[:3], areas[:3]) == 22        # the 2's width counts
+    # A lone wide digit's own height, never less: a 1 is 20 tall, 4 wide.
+    assert segment.digit_size(np.array([4]), np.array([20]), np.array([60])) == 20
+
+
 def test_a_cut_path_follows_the_gap_between_strokes():
     weight = np.ones((5, 7))
     gap = [3, 3, 2, 2, 3]                  # a winding gap with no ink

@@ -33,6 +33,7 @@ CUT_FROM = 0.5            # components wider and taller than this x the digit si
 MIN_SLICE = 0.1           # no slice narrower than this x the digit size
 MAX_CUTS = 6              # candidate cuts per component, the deepest projection minima ...
 DEPTH = 0.85              # ... each at most this x the highest column on either side
+WIDEST = 1.15             # no one digit is wider than this x its height (see digit_size)
 
 
 @dataclass
@@ -136,8 +137,13 @@ def digit_size(widths, heights, areas):
     20 tall and a wide, flat 2 is 20 wide; their larger side is the same. Why weighted by
     ink: specks and detached bars have little of it, so they barely count, even when a
     number has only one or two digits.
+
+    A component more than :data:`WIDEST` times as wide as it is tall is no one digit but
+    touching digits, so it counts as only that wide. Otherwise two touching pairs, which
+    hold much of a number's ink, would set the ruler at the width of a pair, and a pair
+    would then look narrow enough to be read as one digit.
     """
-    sides = np.maximum(widths, heights)
+    sides = np.maximum(heights, np.minimum(widths, WIDEST * heights))
     order = np.argsort(sides)
     cumulative = np.cumsum(areas[order])
     return float(sides[order][np.searchsorted(cumulative, cumulative[-1] / 2)])
