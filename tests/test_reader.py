@@ -226,6 +226,16 @@ def test_digit_size_is_not_set_by_touching_pairs():
     assert segment.digit_size(np.array([4]), np.array([20]), np.array([60])) == 20
 
 
+def test_a_piece_shorter_than_the_number_s_digits_is_doubted_in_proportion():
+    def doubt(height):   # one whole component, 8 wide, ``height`` tall; digits are 20
+        atom = segment.Atom(1, 1, 0, 0, 8, height)
+        return -reader.prior(segment.Segments(None, None, [atom], 20.0), 0, 1)
+
+    assert doubt(20) == doubt(16) == 0                                # 0.8 x 20 and up: none
+    assert doubt(12) == pytest.approx(reader.FULL_COST * (0.8 - 0.6))  # in proportion ...
+    assert doubt(8) == pytest.approx(reader.FULL_COST * 0.4 + reader.SHORT_COST)  # ... and a fragment
+
+
 def test_a_cut_path_follows_the_gap_between_strokes():
     weight = np.ones((5, 7))
     gap = [3, 3, 2, 2, 3]                  # a winding gap with no ink

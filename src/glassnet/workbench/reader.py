@@ -34,8 +34,10 @@ MAX_DIGIT_WIDTH = 1.6   # x the digit size: no run wider than this is even consi
 WIDE = 1.1              # wider than this x the digit size is a doubt ...
 WIDE_COST = 10.0        # ... costing this much log-probability per unit of excess width
 JOIN_GAP = 0.15         # atoms further apart than this x the digit size are never one digit
-SHORT = 0.5             # a digit shorter than this x the typical digit size ...
-SHORT_COST = 3.0        # ... is probably a fragment of one
+FULL = 0.8              # a digit shorter than this x the typical digit size ...
+FULL_COST = 1.0         # ... costs this much per unit of the shortfall (a doubt) ...
+SHORT = 0.5             # ... and one shorter than this x the digit size ...
+SHORT_COST = 3.0        # ... this much more: it is probably a fragment of one
 TALL = 0.7              # two components at least this tall ...
 OVERLAP = 0.3           # ... overlapping in x by less than this share of the narrower one
 JOIN_COST = 5.0         # ... are probably two digits, not one
@@ -177,6 +179,8 @@ def prior(found, i, j):
     score = 0.0
     if x1 - x0 > WIDE * size:
         score -= WIDE_COST * ((x1 - x0) / size - WIDE)
+    # Digits of one number are about equally tall; a short piece is often a fragment.
+    score -= FULL_COST * max(0.0, FULL - (y1 - y0) / size)
     if y1 - y0 < SHORT * size:
         score -= SHORT_COST
     # Different components side by side, both tall, barely overlapping: two digits.
