@@ -137,6 +137,20 @@ def test_mnist_digit_is_left_as_it_is(seven):
     assert np.abs(again - seven).mean() < 0.005 and np.abs(again - seven).max() < 0.1
 
 
+def test_the_strokes_not_their_soft_rim_fill_the_20_pixel_box():
+    # A seven on a 40-pixel page, strokes at full ink with a faint one-pixel rim, as a digit
+    # scaled up from MNIST has: the strokes are scaled to 20 pixels, the rim spills past.
+    strokes = np.asarray(draw("7", size=40)) < 128
+    ink = np.where(strokes, 1.0, np.where(ndimage.binary_dilation(strokes), 0.2, 0.0))
+    digit = fit_and_center(ink.astype(np.float32), strokes)
+
+    def box(image, above):
+        rows, cols = np.nonzero(image > above)
+        return max(np.ptp(rows), np.ptp(cols)) + 1
+
+    assert box(digit, 0.25) == 20 and box(digit, 0.05) > 20
+
+
 @pytest.mark.parametrize("picture", [
     Image.new("L", (200, 200), 255),                              # white paper
     Image.new("L", (200, 200), 30),                               # black paper

@@ -26,7 +26,7 @@ import numpy as np
 
 from glassnet.errors import ImageError
 from glassnet.workbench.images import describe, load_gray
-from glassnet.workbench.preprocess import fit_and_center, ink_image, ink_mask, resize
+from glassnet.workbench.preprocess import RIM, fit_and_center, ink_image, ink_mask, resize
 from glassnet.workbench.recognize import check_digit_model, classify
 from glassnet.workbench.segment import MAX_WIDTH, segment
 
@@ -232,8 +232,8 @@ def render(found, atoms):
     box, aspect ratio kept, centre of mass in the middle of 28x28.
     """
     x0, y0, x1, y1 = union_box(atoms)
-    # One pixel of margin, for the anti-aliased rim fit_and_center keeps around strokes.
-    x0, y0, x1, y1 = max(x0 - 1, 0), max(y0 - 1, 0), x1 + 1, y1 + 1
+    # A margin for the anti-aliased rim fit_and_center keeps around strokes.
+    x0, y0, x1, y1 = max(x0 - RIM, 0), max(y0 - RIM, 0), x1 + RIM, y1 + RIM
     mask = np.isin(found.labels[y0:y1, x0:x1], [atom.label for atom in atoms])
     rows, cols = np.nonzero(mask)
     if max(np.ptp(rows), np.ptp(cols)) + 1 < 3:   # a sliver: nothing a classifier could read
