@@ -246,7 +246,7 @@ def center_by_mass(small):
 
 
 def resize(array, size, method):
-    """Resize a float image to ``size = (width, height)`` with Pillow ("box" or "bilinear").
+    """Resize a float image to ``size = (width, height)`` with Pillow ("box", "bilinear" or "lanczos").
 
     Pillow filters properly when shrinking (each output pixel averages the input pixels
     it covers), which plain NumPy slicing would not.
