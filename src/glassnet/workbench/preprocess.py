@@ -192,7 +192,7 @@ def fit_and_center(ink, mask, name="image"):
         # Scale the strokes' box (ink above STROKE) to 20 pixels, not the rim's: in MNIST
         # that box is 20 pixels for 99.8% of digits, and the rim is what spills past it.
         # Lanczos, sharper than bilinear, keeps strokes as crisp as MNIST's; together
-        # they bring a digit scaled up and back (as in a photo of a number) closer to how
+        # they bring a digit scaled up and back (as in a picture of a number) closer to how
         # the network saw it (measured on 12,000 held-out digits: 1.07% -> 1.00% misread).
         rows, cols = np.nonzero(near & (ink > STROKE))
         side = max(np.ptp(rows), np.ptp(cols)) + 1 if len(rows) else max(crop.shape)

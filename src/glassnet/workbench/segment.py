@@ -33,7 +33,7 @@ CUT_FROM = 0.5            # components wider and taller than this x the digit si
 MIN_SLICE = 0.1           # no slice narrower than this x the digit size
 MAX_CUTS = 6              # candidate cuts per component, the deepest projection minima ...
 DEPTH = 0.85              # ... each at most this x the highest column on either side
-WIDEST = 1.15             # no one digit is wider than this x its height (see digit_size)
+WIDEST = 1.15             # the ruler counts no component wider than this x its height
 
 
 @dataclass
