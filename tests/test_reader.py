@@ -236,6 +236,30 @@ def test_a_piece_shorter_than_the_number_s_digits_is_doubted_in_proportion():
     assert doubt(8) == pytest.approx(reader.FULL_COST * 0.4 + reader.SHORT_COST)  # ... and a fragment
 
 
+def test_each_digit_keeps_the_faint_ink_at_the_ends_of_its_strokes():
+    # Two bars 20 tall, 6 apart. The left one runs on faintly (ink 0.4, under the mask's
+    # 0.5 but above MNIST's 0.25) for 3 rows below, and faint ink (0.3) bridges the gap.
+    # Digits are 20 tall, so an atom reaches ceil(0.15 x 20) = 3 pixels.
+    ink = np.zeros((40, 30), np.float32)
+    ink[10:30, 5:9] = ink[10:30, 15:19] = 1.0
+    ink[30:33, 5:9] = 0.4
+    ink[20:22, 9:15] = 0.3
+    ink[2, 25] = 0.4                                  # faint and alone: nobody's
+    found = segment.segment(ink, ink > 0.5)
+    left, right = (atom.label for atom in found.atoms)
+    assert (found.atoms[0].y0, found.atoms[0].y1) == (10, 30)      # boxes are the strokes'
+    assert found.reach == 3
+    assert (found.labels[30:33, 5:9] == left).all()               # the tail goes with its bar
+    assert (found.labels[20:22, 9:12] == left).all() and (found.labels[20:22, 12:15] == right).all()
+    assert found.labels[2, 25] == 0
+    # The picture the classifier sees has the tail: the bar and its tail (23 rows) are
+    # what is scaled to 20 rows, so the tail's 3 rows of faint ink are at the bottom.
+    piece = reader.render(found, found.atoms[:1])
+    rows = np.flatnonzero((piece > 0.25).any(axis=1))
+    assert rows[-1] - rows[0] + 1 == 20
+    assert piece[rows[-1]].max() < 0.6 < piece[rows[0] + 10].max()
+
+
 def test_a_cut_path_follows_the_gap_between_strokes():
     weight = np.ones((5, 7))
     gap = [3, 3, 2, 2, 3]                  # a winding gap with no ink

@@ -232,8 +232,9 @@ def render(found, atoms):
     box, aspect ratio kept, centre of mass in the middle of 28x28.
     """
     x0, y0, x1, y1 = union_box(atoms)
-    # A margin for the anti-aliased rim fit_and_center keeps around strokes.
-    x0, y0, x1, y1 = max(x0 - RIM, 0), max(y0 - RIM, 0), x1 + RIM, y1 + RIM
+    # A margin for the atoms' faint ink, and for the anti-aliased rim fit_and_center keeps.
+    margin = found.reach + RIM
+    x0, y0, x1, y1 = max(x0 - margin, 0), max(y0 - margin, 0), x1 + margin, y1 + margin
     mask = np.isin(found.labels[y0:y1, x0:x1], [atom.label for atom in atoms])
     rows, cols = np.nonzero(mask)
     if max(np.ptp(rows), np.ptp(cols)) + 1 < 3:   # a sliver: nothing a classifier could read
