@@ -50,9 +50,10 @@ class Atom:
 
     Its pixels are those with ``Segments.labels == label``: its strokes and the faint ink
     around them. ``x0, y0, x1, y1`` is the box of its strokes (ends exclusive); the faint
-    ink may reach up to ``Segments.reach`` pixels beyond it. A slice after a cut describes the cut at its left edge:
-    ``crossings``, the strokes the cut goes through, and ``sides``, the height of the
-    shorter of the component's two sides (in digit sizes). Whole components have 0, 0.
+    ink may reach up to ``Segments.reach`` pixels beyond it. A slice after a cut
+    describes the cut at its left edge: ``crossings``, the strokes the cut goes through,
+    and ``sides``, the height of the shorter of the component's two sides (in digit
+    sizes). Whole components have 0, 0.
     """
 
     label: int
