@@ -29,9 +29,10 @@ the faint ink next to its strokes, up to :data:`REACH` digit sizes away.
 from dataclasses import dataclass
 
 import numpy as np
+from scipy import ndimage
 
 from glassnet.errors import ImageError
-from glassnet.workbench.preprocess import STROKE
+from glassnet.workbench.preprocess import STROKE, BlankImageError
 
 MAX_COMPONENTS = 50       # more pieces than this is not a number we can read quickly
 MAX_WIDTH = 20_000        # pixels; wider would make the search slow for no good reason
@@ -96,15 +97,12 @@ def segment(ink, mask, name="image"):
     Raises:
         ImageError: no ink, too wide, or too many components to search quickly.
     """
-    from scipy import ndimage
-
     if ink.shape[1] > MAX_WIDTH:
         raise ImageError(f"{name}: {ink.shape[1]:,} pixels wide; a number wider than "
                          f"{MAX_WIDTH:,} pixels would take too long to read; scale it down")
     # 8-connectivity: diagonal neighbours belong together, as a pen stroke at 45 degrees does.
     labels, count = ndimage.label(mask, structure=EIGHT)
     if count == 0:
-        from glassnet.workbench.preprocess import BlankImageError
         raise BlankImageError(f"{name}: blank: no ink found, no number to read")
     boxes = np.array([(s[1].start, s[0].start, s[1].stop, s[0].stop)
                       for s in ndimage.find_objects(labels)])          # (count, 4): x0 y0 x1 y1
@@ -149,8 +147,6 @@ def claim_faint_ink(labels, faint, steps):
     Input: int ``labels`` ``(H, W)`` (0 = none) and bool ``faint`` ``(H, W)``.
     Output: a new int ``(H, W)`` labels array.
     """
-    from scipy import ndimage
-
     for _ in range(steps):
         neighbour = ndimage.grey_dilation(labels, size=(3, 3))
         new = (labels == 0) & faint & (neighbour > 0)
@@ -192,8 +188,6 @@ def cut(labels, ink, component, box, size, fresh):
     ``{label: (crossings, sides, component)}`` for every slice (the first has no cut on
     its left: 0 crossings), or ``{}`` when there is no good place to cut.
     """
-    from scipy import ndimage
-
     x0, y0, x1, y1 = box
     region = labels[y0:y1, x0:x1]                                   # a view: edits go to labels
     own = region == component
