@@ -56,7 +56,10 @@ def test_statistics_are_state_not_trainable_weights():
     bn = model.layers[1]
     assert set(bn.params) == {"gamma", "beta"}
     assert set(bn.state) == {"moving_mean", "moving_variance"}
-    assert model.count_params() == 3 * 4 + 4 + 4 + 4
+    # Keras counts every weight, learned or not: 16 + 8 learned, 8 statistics.
+    assert model.count_params() == 3 * 4 + 4 + 4 + 4 + 8
+    assert [w.shape for w in bn.trainable_weights] == [(4,), (4,)]
+    assert [w.shape for w in bn.non_trainable_weights] == [(4,), (4,)]
     assert "Non-trainable params: 8" in model.summary(print_fn=None)
 
 

@@ -128,3 +128,37 @@ def test_initializers_have_the_promised_spread():
     conv_fans = initializers.fans((3, 3, 8, 16))
     assert conv_fans == (72, 144)
     assert abs(initializers.small_random((1000, 100), rng).std() - 0.01) < 1e-3
+
+
+def test_layer_weights_in_keras_order_and_set_weights_checks_shapes():
+    import pytest
+
+    from glassnet.engine.layers import BatchNormalization, Dense
+
+    dense = Dense(3)
+    dense.build((2,), np.random.default_rng(0))
+    assert [w.shape for w in dense.get_weights()] == [(2, 3), (3,)]
+    dense.set_weights([np.ones((2, 3)), np.arange(3)])
+    np.testing.assert_array_equal(dense.params["bias"], [0, 1, 2])
+    with pytest.raises(ValueError, match=r"array 0 has shape \(3, 2\), expected \(2, 3\)"):
+        dense.set_weights([np.ones((3, 2)), np.zeros(3)])
+    with pytest.raises(ValueError, match="got 1 arrays but the weights are 2"):
+        dense.set_weights([np.ones((2, 3))])
+    bn = BatchNormalization()
+    bn.build((4,), np.random.default_rng(0))
+    assert [w is a for w, a in zip(bn.weights, [bn.params["gamma"], bn.params["beta"],
+                                                bn.state["moving_mean"], bn.state["moving_variance"]])] == [True] * 4
+    bn.trainable = False
+    assert bn.trainable_weights == [] and len(bn.non_trainable_weights) == 4
+
+
+def test_keras2_input_dim_warns_and_unknown_arguments_are_named():
+    import pytest
+
+    from glassnet.engine.layers import Dense
+
+    with pytest.warns(DeprecationWarning, match="input_dim=784 is Keras 2's spelling"):
+        layer = Dense(512, input_dim=784)
+    assert layer.input_shape == (784,)
+    with pytest.raises(TypeError, match="Dense: unknown argument"):
+        Dense(3, kernel_size=2)

@@ -16,8 +16,8 @@ def summary_table(model):
     for i, (name, out, count) in enumerate(rows):
         lines.append(f"{name:<29}{out:<24}{count:>12}")
         lines.append("=" * width if i == len(rows) - 1 else "_" * width)
-    trainable = model.count_params()
-    frozen = sum(a.size for layer in model.layers for a in layer.state.values())
+    trainable = sum(a.size for layer in model.layers for a in layer.trainable_weights)
+    frozen = sum(layer.count_params() for layer in model.layers) - trainable
     lines += [f"Total params: {trainable + frozen:,}", f"Trainable params: {trainable:,}",
               f"Non-trainable params: {frozen:,}", "_" * width]
     return "\n".join(lines)

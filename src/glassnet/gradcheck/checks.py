@@ -105,18 +105,21 @@ def check_layer(layer, input_shape, batch_size=4, training=True, seed=0, eps=1e-
     layer = fresh
     layer.dtype = np.dtype(np.float64)
     layer.build(input_shape, np.random.default_rng(seed))
-    for key in layer.state:
-        layer.state[key] = layer.state[key].astype(np.float64)
+    parts = list(layer.walk())   # the layer and any layers inside it (a wrapper's)
+    for part in parts:
+        for key in part.state:
+            part.state[key] = part.state[key].astype(np.float64)
     layer.needs_input_grad = True
     x = rng.standard_normal((batch_size,) + input_shape) if x is None else np.array(x, np.float64)
-    state = copy.deepcopy(layer.state)
+    states = [copy.deepcopy(part.state) for part in parts]
     rng_state = layer.rng.bit_generator.state
 
     def output():
         # Same random draws (dropout mask) and same starting statistics on every call.
         layer.rng.bit_generator.state = rng_state
-        for key, value in state.items():
-            layer.state[key][...] = value
+        for part, state in zip(parts, states):
+            for key, value in state.items():
+                part.state[key][...] = value
         return layer.forward(x, training=training)
 
     dy = rng.standard_normal(output().shape)
@@ -130,8 +133,13 @@ def check_layer(layer, input_shape, batch_size=4, training=True, seed=0, eps=1e-
     dx = layer.backward(dy_given)
     if not np.array_equal(dy_given, dy):
         report.problems.append("backward changed the caller's dy in place")
-    analytic = {"dx": dx, **{f"d{k}": g.copy() for k, g in layer.grads.items()}}
-    targets = {"dx": x, **{f"d{k}": p for k, p in layer.params.items()}}
+    # Weights of an inner layer are named "inner_name/key" (e.g. "forward_lstm/kernel").
+    def label(part, key):
+        return key if part is layer else f"{part.name}/{key}"
+
+    analytic = {"dx": dx, **{f"d{label(part, k)}": g.copy() for part in parts
+                             for k, g in part.grads.items()}}
+    targets = {"dx": x, **{f"d{label(part, k)}": p for part in parts for k, p in part.params.items()}}
     for name, array in targets.items():
         indices = _sample(array.size, max_checks, rng)
         numeric = numerical_gradient(f, array, eps, indices)
