@@ -47,6 +47,7 @@ def load(folder):
 
 
 def run(name, data_dir, epochs=None, limit=None, seed=0, verbose=2):
+    from glassnet.engine.data import steps_per_epoch
     from glassnet.workbench import recipes
     recipe_name, dataset, target, time_limit = RUNS[name]
     recipe = recipes.get(recipe_name)
@@ -54,7 +55,8 @@ def run(name, data_dir, epochs=None, limit=None, seed=0, verbose=2):
     if limit:
         x_train, y_train = x_train[:limit], y_train[:limit]
     epochs = epochs or recipe.epochs
-    model = recipe.compiled_model(x_train.shape[1:], 10, len(x_train), epochs, seed=seed)
+    steps = steps_per_epoch(len(x_train), recipe.batch_size) * epochs
+    model = recipe.compiled_model(x_train.shape[1:], 10, steps, seed=seed)
     print(f"\n== {name}: recipe {recipe_name} on {dataset}, {len(x_train):,} training images, "
           f"{epochs} epochs, batch {recipe.batch_size}, {model.count_params():,} weights", flush=True)
     start = time.perf_counter()

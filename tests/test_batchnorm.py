@@ -90,7 +90,7 @@ def test_a_model_with_every_new_layer_trains_saves_and_loads(tmp_path):
         Dense(8, activation="relu"), BatchNormalization(), Dropout(0.2),
         Dense(3, activation="softmax"),
     ], seed=3)
-    model.compile("adam", "sparse_categorical_crossentropy", ["accuracy"])
+    model.compile("adam", "sparse_categorical_crossentropy", metrics=["accuracy"])
     rng = np.random.default_rng(4)
     x, y = rng.random((24, 10, 10)).astype(np.float32), rng.integers(0, 3, 24)
     model.fit(x, y, epochs=2, batch_size=8, verbose=0)

@@ -13,9 +13,9 @@ def test_architectures_build_for_digits_with_or_without_a_channel_axis(name, par
     for input_shape in [(28, 28), (28, 28, 1)]:
         model = zoo.get(name).build(input_shape=input_shape, num_classes=10, seed=0)
         model.build()
-        assert model.input_shape == (28, 28, 1)
+        assert model.input_shape == (None, 28, 28, 1)   # Keras's, with the batch axis
         assert model.count_params() == params          # as Keras counts them
-        assert model.output_shape() == output
+        assert model.output_shape == (None,) + output
 
 
 def test_cnn_defaults_and_the_mlp_stays_the_default_architecture():
@@ -41,7 +41,7 @@ def test_convnets_learn_real_digits_quickly(name, target):
     order = np.random.default_rng(0).permutation(len(x))
     x, y = x[order].astype(np.float32) / 255, y[order]
     model = zoo.get(name).build(input_shape=(28, 28), num_classes=10, seed=0)
-    model.compile(Adam(1e-3), "sparse_categorical_crossentropy", ["accuracy"])
+    model.compile(Adam(1e-3), "sparse_categorical_crossentropy", metrics=["accuracy"])
     model.fit(x[:4000], y[:4000], epochs=2, batch_size=64, verbose=0)
     assert model.evaluate(x[4000:], y[4000:], verbose=0)[1] >= target
 
@@ -60,7 +60,7 @@ def test_cnn_reaches_99_2_percent_on_mnist(shared_data):
     arch = zoo.get("cnn")
     model = arch.build(input_shape=(28, 28), num_classes=10, seed=0)
     steps = -(-len(x_train) // arch.batch_size) * arch.epochs
-    model.compile(arch.optimizer(steps=steps), "sparse_categorical_crossentropy", ["accuracy"])
+    model.compile(arch.optimizer(steps=steps), "sparse_categorical_crossentropy", metrics=["accuracy"])
     model.fit(x_train, y_train, epochs=arch.epochs, batch_size=arch.batch_size, verbose=0)
     accuracy = model.evaluate(x_test, y_test, verbose=0)[1]
     assert accuracy >= 0.992, f"test accuracy {accuracy:.2%} after {model.epoch} epochs"

@@ -123,7 +123,7 @@ def test_model_takes_digits_without_a_channel_axis_and_rejects_other_shapes():
                        seed=0)
     x = np.random.default_rng(6).random((4, 8, 8)).astype(np.float32)
     np.testing.assert_array_equal(model.predict(x), model.predict(x[..., np.newaxis]))
-    with pytest.raises(ShapeError, match=r"\('batch', 8, 8, 1\) but got \(4, 8, 8, 3\)"):
+    with pytest.raises(ShapeError, match=r"\(None, 8, 8, 1\) but got \(4, 8, 8, 3\)"):
         model.predict(np.zeros((4, 8, 8, 3)))
 
 
@@ -134,7 +134,7 @@ def test_config_round_trip_and_save_load(tmp_path):
     assert clone.get_config() == layer.get_config()
     model = Sequential([Conv2D(3, 3, activation="relu", input_shape=(9, 9, 1)), layer,
                         Flatten(), Dense(2, activation="softmax")], seed=1)
-    model.compile("adam", "sparse_categorical_crossentropy", ["accuracy"])
+    model.compile("adam", "sparse_categorical_crossentropy", metrics=["accuracy"])
     x = np.random.default_rng(7).random((6, 9, 9, 1)).astype(np.float32)
     model.fit(x, np.arange(6) % 2, epochs=1, batch_size=3, verbose=0)
     model.save(tmp_path / "conv.npz")

@@ -303,11 +303,15 @@ def test_check_model_catches_a_softmax_that_ignores_the_fusion():
     assert not check_model(_small_model(SoftmaxIgnoringFusion()), x, y).passed
 
 
-def test_check_model_wants_an_unbuilt_compiled_model():
+def test_check_model_wants_a_loss_and_leaves_the_model_alone():
     model = _small_model(Softmax())
     model.build()
-    with pytest.raises(ValueError, match="not been built"):
-        check_model(model, np.zeros((2, 3)), [0, 1])
+    before = [w.copy() for w in model.get_weights()]
+    assert check_model(model, np.random.default_rng(0).standard_normal((2, 3)), [0, 1]).passed
+    assert all(np.array_equal(a, b) and b.dtype == np.float32 for a, b in zip(before, model.get_weights()))
+    uncompiled = Sequential([Dense(2, input_shape=(3,))])
+    with pytest.raises(ValueError, match="model compiled with a loss"):
+        check_model(uncompiled, np.zeros((2, 3)), [0, 1])
 
 
 def test_report_passes_only_without_problems():

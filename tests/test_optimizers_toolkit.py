@@ -92,8 +92,10 @@ def test_the_model_hands_clipnorm_one_view_per_weight_array():
     model = Sequential([Dense(3, input_shape=(2,)), Dense(2)], seed=0)
     model.compile(SGD(1.0, clipnorm=1e-3), loss="mse")
     model.build()
-    assert [p.shape for p in model.gradient_parts] == [(2, 3), (3,), (3, 2), (2,)]
-    assert all(np.shares_memory(p, model.gradients[0]) for p in model.gradient_parts)
+    model._prepare_training()
+    packed = model._parameters
+    assert [p.shape for p in packed.parts] == [(2, 3), (3,), (3, 2), (2,)]
+    assert all(np.shares_memory(p, packed.gradients[0]) for p in packed.parts)
     before = [layer.params[k].copy() for layer in model.layers for k in layer.params]
     model._batch = 0
     model.train_step(np.ones((4, 2), np.float32), np.full((4, 2), 10.0, np.float32))

@@ -78,7 +78,10 @@ class Templates:
     template; a "none of these" score ``exp(-D / T)`` is spread evenly over all classes.
     """
 
-    input_shape = (28, 28)
+    input_shape = (None, 28, 28)
+    output_shape = (None, 10)
+    inputs = outputs = [None]
+    built = True
     settings = {}
 
     def __init__(self, digits="0157", temperature=0.01, reject=0.05):
@@ -86,10 +89,11 @@ class Templates:
         self.temperature, self.reject = temperature, reject
         self.calls = 0
 
-    def output_shape(self, input_shape=None):
-        return (10,)
+    def final_activation(self):
+        from glassnet.engine.layers import Softmax
+        return Softmax()
 
-    def predict(self, x):
+    def predict(self, x, verbose=0):
         self.calls += 1
         x = np.asarray(x).reshape(len(x), 28, 28)
         scores = np.zeros((len(x), 10))

@@ -21,7 +21,7 @@ def trained_model(seed=0):
                         Dense(8, activation="tanh", kernel_regularizer=l2(1e-3)), Dropout(0.1),
                         Dense(5, activation=LeakyReLU(0.1)),
                         Dense(3, activation="softmax")], name="tiny", seed=seed)
-    model.compile("adam", "sparse_categorical_crossentropy", ["accuracy"])
+    model.compile("adam", "sparse_categorical_crossentropy", metrics=["accuracy"])
     model.fit(x, y, epochs=2, batch_size=16, validation_split=0.25, verbose=0)
     model.settings["note"] = "hello"
     return model, x, y
@@ -36,7 +36,8 @@ def test_round_trip_gives_identical_predictions(tmp_path):
     assert loaded.evaluate(x, y, verbose=0) == model.evaluate(x, y, verbose=0)
     assert [type(l) for l in loaded.layers] == [type(l) for l in model.layers]
     assert loaded.layers[3].activation.negative_slope == pytest.approx(0.1)
-    assert loaded.history.history == model.history.history
+    assert loaded.training_log.history == model.training_log.history
+    assert loaded.training_log.seconds == model.training_log.seconds
     assert loaded.settings["note"] == "hello" and loaded.epoch == 2 and loaded.name == "tiny"
     assert loaded.optimizer.iterations == model.optimizer.iterations
     np.testing.assert_array_equal(loaded.optimizer.slots["m"][0], model.optimizer.slots["m"][0])
@@ -47,10 +48,10 @@ def test_the_file_is_plain_npz_without_pickle(tmp_path):
     path = tmp_path / "model.npz"
     model.save(path)
     with np.load(path, allow_pickle=False) as archive:
-        assert "param/dense/kernel" in archive.files
+        assert "weights/dense/kernel" in archive.files and "optimizer/m/dense/kernel" in archive.files
         config = json.loads(archive["config"].tobytes())
     assert config["format"] == "glassnet-model"
-    assert config["layers"][1]["config"]["units"] == 8
+    assert config["model"]["config"]["layers"][1]["config"]["units"] == 8
 
 
 def test_save_is_atomic_and_leaves_no_temporary_files(tmp_path, monkeypatch):
@@ -119,13 +120,13 @@ def test_missing_weights_and_unknown_layers(tmp_path):
     broken = tmp_path / "broken.npz"
     with zipfile.ZipFile(broken, "w") as archive:
         for name, data in members.items():
-            if name != "param/dense_1/kernel.npy":
+            if name != "weights/dense_1/kernel.npy":
                 archive.writestr(name, data)
     with pytest.raises(ModelFileError, match="dense_1/kernel is missing"):
         load_model(broken)
 
     config = json.loads(np.load(path)["config"].tobytes())
-    config["layers"][1]["class_name"] = "Mystery"
+    config["model"]["config"]["layers"][1]["class_name"] = "Mystery"
     arrays = dict(np.load(path))
     arrays["config"] = np.frombuffer(json.dumps(config).encode(), np.uint8)
     np.savez(broken, **arrays)

@@ -94,7 +94,8 @@ def test_a_saved_model_reloads_its_schedule_and_step(tmp_path):
     assert isinstance(loaded.optimizer.learning_rate, CosineDecay)
     assert loaded.optimizer.learning_rate.get_config() == schedule.get_config()
     assert loaded.optimizer.iterations == 8 and loaded.optimizer.lr == model.optimizer.lr
-    assert model.history.history["lr"][-1] == pytest.approx(schedule(8))   # logged every epoch
+    assert model.training_log.learning_rate[-1] == pytest.approx(schedule(8))   # logged every epoch
+    assert loaded.training_log.learning_rate == model.training_log.learning_rate
 
 
 def test_serialize_round_trip_and_plain_functions():

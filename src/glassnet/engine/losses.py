@@ -62,7 +62,7 @@ class Loss:
     def __call__(self, y_true, y_pred):
         return self.forward(y_true, y_pred)
 
-    def forward(self, y_true, y_pred):
+    def forward(self, y_true, y_pred, sample_weight=None):
         raise NotImplementedError
 
     def backward(self):
@@ -70,6 +70,10 @@ class Loss:
 
     def get_config(self):
         return {}
+
+    def logits_version(self, activation):
+        """A loss computed from the logits, when the model ends in ``activation``; None: no fusion."""
+        return None
 
 
 class CategoricalCrossentropy(Loss):
@@ -92,7 +96,7 @@ class CategoricalCrossentropy(Loss):
     def __init__(self, from_logits=False):
         self.from_logits = bool(from_logits)
 
-    def forward(self, y_true, y_pred):
+    def forward(self, y_true, y_pred, sample_weight=None):
         y = _check_labels(y_true, y_pred)
         n = len(y_pred)
         if self.from_logits:
@@ -102,9 +106,14 @@ class CategoricalCrossentropy(Loss):
             self.p = np.clip(y_pred, 1e-7, 1.0)
             log_p = np.log(self.p)
         self.y, self.n = y, n
+        self.w = None if sample_weight is None else np.asarray(sample_weight, y_pred.dtype).reshape(n, 1)
         if y.ndim == 1:
-            return float(-log_p[np.arange(n), y].sum() / n)
-        return float(-(y * log_p).sum() / n)
+            per_sample = -log_p[np.arange(n), y]
+        else:
+            per_sample = -(y * log_p).sum(axis=1)
+        if self.w is not None:
+            per_sample = per_sample * self.w[:, 0]
+        return float(per_sample.sum() / n)
 
     def backward(self):
         y, n, p = self.y, self.n, self.p
@@ -114,12 +123,21 @@ class CategoricalCrossentropy(Loss):
                 grad[np.arange(n), y] -= 1
             else:                             # also right for label-smoothed rows
                 grad = p * y.sum(axis=1, keepdims=True) - y
-            return grad / n
-        if y.ndim == 1:                       # dL/dp = -y / p / N
+        elif y.ndim == 1:                     # dL/dp = -y / p / N
             grad = np.zeros_like(p)
             grad[np.arange(n), y] = -1.0 / p[np.arange(n), y]
-            return grad / n
-        return -y / p / n
+        else:
+            grad = -y / p
+        if self.w is not None:
+            grad *= self.w
+        return grad / n
+
+    def logits_version(self, activation):
+        """The loss to use on the logits when the model ends in ``activation`` (a softmax)."""
+        from glassnet.engine.layers.activations import Softmax
+        if isinstance(activation, Softmax) and not self.from_logits:
+            return type(self)(from_logits=True)
+        return None
 
     def get_config(self):
         return {"from_logits": self.from_logits}
@@ -139,17 +157,22 @@ class MeanSquaredError(Loss):
 
     name = "mean_squared_error"
 
-    def forward(self, y_true, y_pred):
+    def forward(self, y_true, y_pred, sample_weight=None):
         y = _check_labels(y_true, y_pred) if y_pred.ndim == 2 else np.asarray(y_true)
         if y.ndim == 1 and y_pred.ndim == 2:
             y = one_hot(y, y_pred.shape[1], y_pred.dtype)
         if y.shape != y_pred.shape:
             raise ShapeError(f"targets of shape {y.shape} don't match predictions {y_pred.shape}")
         self.diff = y_pred - y
+        self.w = None
+        if sample_weight is not None:
+            self.w = np.asarray(sample_weight, y_pred.dtype).reshape((len(y_pred),) + (1,) * (y_pred.ndim - 1))
+            return float(np.mean(self.diff ** 2 * self.w))
         return float(np.mean(self.diff ** 2))
 
     def backward(self):
-        return 2 * self.diff / self.diff.size
+        grad = 2 * self.diff / self.diff.size
+        return grad if self.w is None else grad * self.w
 
 
 LOSSES = {

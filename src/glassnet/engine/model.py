@@ -1,418 +1,478 @@
-"""Sequential: a stack of layers with the Keras workflow, ``compile`` -> ``fit`` -> ``evaluate``.
+"""Model: a network of layers, as a graph, with Keras's API.
 
-Training is four steps repeated for every mini-batch::
+Keras's Functional API describes the network by calling layers on placeholders (see
+:mod:`glassnet.engine.symbolic`)::
 
-    y_pred = forward(x)                 # each layer in turn
-    loss   = loss_fn(y, y_pred)         # how wrong, one number
-    dy     = dL/dy_pred                 # where the blame starts
-    for layer in reversed(layers):      # backpropagation: the chain rule, layer by layer
-        dy = layer.backward(dy)
-    optimizer.step(weights, gradients)  # move every weight a little downhill
+    inputs = Input(shape=(784,))
+    hidden = Dense(64, activation="relu")(inputs)
+    outputs = Dense(10, activation="softmax")(Add()([hidden, Dense(64)(inputs)]))
+    model = Model(inputs, outputs)
 
-Everything random (initial weights, dropout masks, the shuffling of each epoch) comes from
-one ``np.random.default_rng(seed)``, so the same seed gives the same model bit for bit.
+The model follows the calls back from ``outputs`` to ``inputs`` and puts them in an order
+where every layer comes after the layers that feed it (a *topological* order). Then:
+
+* **forward**: run the calls in that order, each on the outputs of the calls before it;
+* **backward**: run them in reverse. Every layer's ``backward`` turns the gradient of its
+  output into the gradient of its input(s). Where a tensor feeds several layers (a branch),
+  the gradients coming back from each are **added**: that is the chain rule for a
+  variable used twice. A layer called twice (shared) gets the sum of both calls' gradients.
+
+:class:`~glassnet.engine.sequential.Sequential` is a Model whose graph is a chain, and a
+Model is a Layer, so a model can be used inside another. Training (``compile``, ``fit``,
+``evaluate``, ``predict``) lives in :class:`~glassnet.engine.training.Trainer`; saving in
+:mod:`glassnet.engine.saving`.
 """
-
-import math
-import time
 
 import numpy as np
 
-from glassnet.engine import losses as losses_module
-from glassnet.engine import optimizers as optimizers_module
-from glassnet.engine.callbacks import CallbackList, History, ProgressBar, TerminateOnNaN
-from glassnet.engine.layers.activations import Softmax
-from glassnet.engine.layers.base import Layer, snake_case
-from glassnet.engine.splits import stratified_split
-from glassnet.engine.summary import summary_table
-from glassnet.errors import DataError, ShapeError, TrainingError
-
-METRICS = ("accuracy", "acc")
+from glassnet.engine.layers.base import LAYERS, Layer, set_arrays, snake_case
+from glassnet.engine.layers.input_layer import InputLayer
+from glassnet.engine.random import new_seed
+from glassnet.engine.symbolic import SymbolicTensor
+from glassnet.engine.training import Trainer
+from glassnet.errors import ShapeError
 
 
-def accuracy(y_true, y_pred):
-    """Fraction of rows whose largest output is the true class (labels: integers or one-hot)."""
-    y_true = np.asarray(y_true)
-    labels = y_true.argmax(axis=-1) if y_true.ndim == 2 and y_true.shape[1] > 1 else y_true.reshape(-1)
-    return float(np.mean(y_pred.argmax(axis=-1) == labels))
+class Step:
+    """One layer call of the graph, ready to run: which slots it reads and writes."""
+
+    __slots__ = ("layer", "node", "inputs", "output", "takes_list", "learns", "runs_backward")
+
+    def __init__(self, layer, node, inputs, output):
+        self.layer, self.node, self.inputs, self.output = layer, node, inputs, output
+        self.takes_list = layer.takes_list
+        self.learns = self.runs_backward = True
 
 
-class Sequential:
-    """A model made of layers applied one after the other.
+class Model(Trainer, Layer):
+    """A network of layers: the Functional API's ``Model(inputs, outputs)``.
 
     Args:
-        layers: list of layers; more can be added with :meth:`add`.
-        name: shown by :meth:`summary`.
-        seed: seeds the model's random generator (weights, dropout, shuffling). None draws
-            a fresh seed from the operating system, as Keras does.
+        inputs: the placeholder(s) made by ``Input(...)``: one, or a list.
+        outputs: the placeholder(s) the layers produced from them: one, or a list.
+        name: shown by :meth:`summary` (default ``"functional"``).
+        seed: seeds the model's random generator (initial weights of layers not built yet,
+            dropout masks, shuffling). None takes one from ``glassnet.utils.set_random_seed``
+            if it was called, else from the operating system, as Keras does.
 
-    Example::
-
-        model = Sequential([
-            Flatten(input_shape=(28, 28)),
-            Dense(128, activation="relu"), Dropout(0.2),
-            Dense(10, activation="softmax"),
-        ], seed=0)
-        model.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
-        history = model.fit(x_train, y_train, epochs=5, validation_split=0.2)
+    A subclass of Model with its own ``call()`` (Keras's "subclassing" style) is not
+    supported: glassnet has no automatic differentiation to follow arbitrary Python code.
+    Use the Functional API, or write the computation as a custom Layer with ``forward``
+    and ``backward`` (see docs/custom_layers.md).
     """
 
-    def __init__(self, layers=None, name="sequential", seed=None):
-        self.name = name
+    def __init__(self, inputs=None, outputs=None, name=None, seed=None, trainable=True, **kwargs):
+        if inputs is None or outputs is None:
+            call = "call" in vars(type(self))
+            raise TypeError(
+                f"{type(self).__name__}: "
+                + ("glassnet can't train a Model subclass with its own call(): it has no automatic "
+                   "differentiation to follow arbitrary code. " if call else
+                   "Model needs inputs and outputs: Model(inputs, outputs). ")
+                + "Build the network with the Functional API (Model(inputs, outputs)) or "
+                  "Sequential, or write the computation as a custom Layer with forward and "
+                  "backward (docs/custom_layers.md).")
+        Layer.__init__(self, name=name or "functional", trainable=trainable, **kwargs)
+        self.needs_input_grad = False   # set by an enclosing model that needs it
         self.seed = seed
-        self.rng = np.random.default_rng(seed)
-        self.layers = []
-        self.built = False
-        self.optimizer = None
-        self.loss = None
-        self.metrics = []
-        self.stop_training = False
-        self.history = History()   # grows over every fit(), and is saved with the model
-        self.epoch = 0             # epochs trained so far: fit() continues from here
-        self.settings = {}         # what the model was trained with (for reports)
-        self._softmax = None       # the final softmax, when compile() fused it with the loss
-        self._check_gradients = False  # only while a TerminateOnNaN callback is in use
-        for layer in layers or []:
-            self.add(layer)
+        self.rng = np.random.default_rng(seed if seed is not None else new_seed())
+        Trainer.__init__(self)
+        self._init_graph(inputs, outputs)
 
-    # -- building -----------------------------------------------------------------------
-    def add(self, layer):
-        if not isinstance(layer, Layer):
-            raise TypeError(f"Sequential.add expects a Layer, got {type(layer).__name__}")
-        if self.built:
-            raise RuntimeError("can't add layers to a model that has already been built")
-        if layer.name is None:
-            base = snake_case(type(layer).__name__)
-            taken = {l.name for l in self.layers}
-            layer.name = base if base not in taken else next(
-                f"{base}_{i}" for i in range(1, len(taken) + 2) if f"{base}_{i}" not in taken)
-        self.layers.append(layer)
-
-    @property
-    def input_shape(self):
-        return self.layers[0].input_shape if self.layers else None
-
-    def build(self, input_shape=None):
-        """Create every layer's weights, passing each layer's output shape to the next."""
-        if not self.layers:
-            raise ValueError("the model has no layers")
-        shape = tuple(input_shape) if input_shape is not None else self.layers[0].input_shape
-        if shape is None:
-            raise ShapeError("the model doesn't know its input shape: pass input_shape= to the first layer")
-        for layer in self.layers:
-            if not layer.built:
-                layer.build(shape, self.rng)
-            else:
-                layer.rng = self.rng
-            shape = layer.output_shape(shape)
-        # No gradient needs to flow below the first layer that has weights: the pixels
-        # are not learned. Skipping it saves the largest matrix multiply of the backward pass.
-        for layer in self.layers:
-            layer.needs_input_grad = False
-            if layer.params:
-                break
-        self._pack_weights()
+    # -- the graph ---------------------------------------------------------------------
+    def _init_graph(self, inputs, outputs):
+        """Find the graph between ``inputs`` and ``outputs``, order it, build its layers."""
+        self._inputs_struct = inputs
+        self.inputs = _tensor_list(inputs, "inputs", self.name)
+        self.outputs = _tensor_list(outputs, "outputs", self.name)
+        for tensor in self.inputs:
+            if not isinstance(tensor.node.layer, InputLayer):
+                raise ValueError(f"model '{self.name}': every input must come from Input(...), but "
+                                 f"one comes from layer '{tensor.name}'")
+        nodes = _topological_order(self.outputs, self.inputs, self.name)
+        # Every layer once, in order; names made unique where the user gave none.
+        layers = []
+        for node in nodes:
+            if node.layer not in layers:
+                layers.append(node.layer)
+        _name_layers(layers)
+        self._nodes = nodes
+        self._graph_layers = layers          # InputLayers included, as Keras lists them
+        self.sublayers = [layer for layer in layers if not isinstance(layer, InputLayer)]
+        self._build_layers()
         self.built = True
 
-    def _pack_weights(self):
-        """Move every weight into one flat array, and every gradient into another.
+    def _build_layers(self):
+        """Draw the weights of provisionally built layers from the model's own seed, hand
+        every layer the model's generator, and make the twins of shared layers."""
+        for node in self._nodes:
+            layer = node.layer
+            if layer.provisional and not isinstance(layer, InputLayer):
+                shapes = [t.sample_shape for t in node.inputs]
+                layer.build(shapes if layer.takes_list else shapes[0], self.rng)
+                layer.provisional = False
+        for layer in self.walk():
+            if layer is not self:
+                layer.rng = self.rng
+        slots = {}
+        for node in self._nodes:
+            for tensor in node.outputs:
+                slots[id(tensor)] = len(slots)
+        self._input_slots = [slots[id(t)] for t in self.inputs]
+        self._output_slots = [slots[id(t)] for t in self.outputs]
+        self._slot_count = len(slots)
+        steps, calls = [], {}
+        for node in self._nodes:
+            if isinstance(node.layer, InputLayer):
+                continue
+            # The first call of a layer runs on the layer; each later one on a twin.
+            seen = calls.setdefault(id(node.layer), [])
+            layer = node.layer if not seen else node.layer.copy_for_another_call()
+            seen.append(layer)
+            steps.append(Step(layer, node, [slots[id(t)] for t in node.inputs], slots[id(node.outputs[0])]))
+        self._steps = steps
+        self._twins = [(calls[id(step.node.layer)][0], step.layer) for step in steps
+                       if step.layer is not step.node.layer]
+        self._plan_key = None
 
-        Each layer keeps ``params["kernel"]`` etc. as *views* into these arrays, so nothing
-        changes for the layers, but the optimizer can update the whole network with a few
-        vectorised operations instead of a few per weight array. At this model size that
-        per-call overhead is a large share of the training time.
-        """
-        pairs = [(layer, key) for layer in self.layers for key in layer.params]
-        dtypes = {layer.params[key].dtype for layer, key in pairs}
-        if len(dtypes) != 1:  # mixed dtypes can't share one buffer; keep them apart
-            self.weights = [layer.params[key] for layer, key in pairs]
-            self.gradients = self.gradient_parts = [layer.grads[key] for layer, key in pairs]
-            return
-        dtype = dtypes.pop()
-        total = sum(layer.params[key].size for layer, key in pairs)
-        flat_params, flat_grads = np.empty(total, dtype), np.zeros(total, dtype)
-        offset = 0
-        for layer, key in pairs:
-            size, shape = layer.params[key].size, layer.params[key].shape
-            flat_params[offset:offset + size] = layer.params[key].ravel()
-            layer.params[key] = flat_params[offset:offset + size].reshape(shape)
-            layer.grads[key] = flat_grads[offset:offset + size].reshape(shape)
-            offset += size
-        self.weights, self.gradients = [flat_params], [flat_grads]
-        # Each weight array's gradient on its own (views into flat_grads), for clipnorm.
-        self.gradient_parts = [layer.grads[key] for layer, key in pairs]
+    @property
+    def layers(self):
+        """The model's layers in the order they run (with their InputLayers, as Keras lists them)."""
+        return list(self._graph_layers)
 
-    def output_shape(self, input_shape=None):
-        shape = input_shape or self.input_shape
+    def get_layer(self, name=None, index=None):
+        """The layer called ``name`` (or at position ``index`` of :attr:`layers`)."""
+        if index is not None:
+            if not -len(self.layers) <= index < len(self.layers):
+                raise ValueError(f"model '{self.name}' has {len(self.layers)} layers, no index {index}")
+            return self.layers[index]
         for layer in self.layers:
-            shape = layer.output_shape(shape)
-        return shape
+            if layer.name == name:
+                return layer
+        raise ValueError(f"model '{self.name}' has no layer named {name!r}; it has "
+                         f"{', '.join(repr(l.name) for l in self.layers)}")
 
-    def count_params(self):
-        return sum(layer.count_params() for layer in self.layers)
+    # -- shapes (Keras's, with None for the batch axis) ------------------------------------
+    @property
+    def input_shape(self):
+        shapes = [t.shape for t in self.inputs] if self.built else [None]
+        return shapes[0] if len(shapes) == 1 else shapes
 
-    # -- compile ------------------------------------------------------------------------
-    def compile(self, optimizer="adam", loss="sparse_categorical_crossentropy", metrics=None):
-        """Choose the optimizer, the loss and the metrics, by name or as objects."""
-        self.optimizer = optimizers_module.get(optimizer)
-        self.loss = losses_module.get(loss)
-        metrics = list(metrics or [])
-        for metric in metrics:
-            if metric not in METRICS:
-                raise ValueError(f"unknown metric {metric!r}; known: accuracy")
-        self.metrics = ["accuracy" for _ in metrics[:1]]
-        self._setup_fused_softmax()
+    @input_shape.setter
+    def input_shape(self, value):   # Layer.__init__ sets it; a model's comes from its inputs
+        pass
 
-    def _final_softmax(self):
-        last = self.layers[-1] if self.layers else None
-        if isinstance(last, Softmax):
-            return last
-        fn = getattr(last, "activation", None) or getattr(last, "fn", None)
-        return fn if isinstance(fn, Softmax) else None
+    @property
+    def output_shape(self):
+        shapes = [t.shape for t in self.outputs]
+        return shapes[0] if len(shapes) == 1 else shapes
 
-    def _setup_fused_softmax(self):
-        """Softmax followed by cross-entropy: compute the loss from the logits instead.
+    @property
+    def input(self):
+        return self.inputs[0] if len(self.inputs) == 1 else self.inputs
 
-        The loss then gives ``dL/dlogits = (p - y) / N`` directly and the softmax passes it
-        through. Extreme logits can no longer produce ``log(0)``.
-        """
-        softmax = self._final_softmax()
-        fuse = (softmax is not None and isinstance(self.loss, losses_module.CategoricalCrossentropy)
-                and not self.loss.from_logits)
-        self._softmax = softmax if fuse else None
-        if softmax is not None:
-            softmax.fused_with_loss = fuse
-        self._train_loss = type(self.loss)(from_logits=True) if fuse else self.loss
+    @property
+    def output(self):
+        return self.outputs[0] if len(self.outputs) == 1 else self.outputs
 
-    # -- the passes ---------------------------------------------------------------------
-    def _prepare_x(self, x, what="x"):
-        """float32 (the model's dtype), the right shape, finite; else one clear error."""
-        try:
-            x = np.asarray(x)
-        except Exception as error:  # ragged lists and the like
-            raise DataError(f"{what}: can't be turned into an array ({error})") from None
-        if x.dtype.kind not in "biuf":
-            raise DataError(f"{what}: expected numbers, got an array of dtype {x.dtype}")
-        if not self.built:
-            self.build(self.input_shape or x.shape[1:])
-        expected = self.input_shape
-        if x.shape[1:] + (1,) == expected:   # (N, 28, 28) for a model that wants (28, 28, 1)
-            x = x[..., np.newaxis]
-        if x.shape[1:] != expected:
-            raise ShapeError(
-                f"{what}: model '{self.name}' (first layer '{self.layers[0].name}') expects input "
-                f"of shape {('batch',) + expected} but got {x.shape}"
-            )
-        dtype = self.weights[0].dtype if self.weights else np.dtype("float32")
-        x = x.astype(dtype, copy=False)
-        if x.dtype.kind == "f" and not np.isfinite(x).all():
-            raise DataError(f"{what}: contains NaN or infinite values")
-        return x
+    @property
+    def sample_shapes(self):
+        """One sample's shape for each input (no batch axis): what ``fit`` checks ``x`` against."""
+        return [t.sample_shape for t in self.inputs]
 
-    def forward(self, x, training=False):
-        for layer in self.layers:
-            x = layer.forward(x, training=training)
-        return x
+    # -- a model used as a layer -----------------------------------------------------------
+    @property
+    def takes_list(self):
+        return self.built and len(self.inputs) > 1
+
+    def build(self, input_shape=None, rng=None):
+        """A Functional model is built when made; this only checks ``input_shape`` agrees."""
+        if input_shape is not None and not self.accepts(_drop_batch(input_shape)):
+            raise ShapeError(f"model '{self.name}' takes inputs of shape {self.input_shape}, "
+                             f"not {input_shape}")
+        if rng is not None and rng is not self.rng:   # inside another model: share its generator
+            self.rng = rng
+            for layer in self.walk():
+                layer.rng = rng
+
+    def accepts(self, input_shape):
+        shapes = input_shape if self.takes_list else [input_shape]
+        return [tuple(s) for s in shapes] == self.sample_shapes
+
+    def shape_after(self, input_shape):
+        if not self.accepts(input_shape):
+            raise ShapeError(f"model '{self.name}' takes inputs of shape {self.input_shape}, not "
+                             f"{input_shape}")
+        if len(self.outputs) != 1:
+            raise ShapeError(f"model '{self.name}' has {len(self.outputs)} outputs; a model used as "
+                             f"a layer must have one")
+        return self.outputs[0].sample_shape
+
+    # -- the two passes -----------------------------------------------------------------
+    def forward(self, inputs, training=False):
+        """Run every layer call in order on ``inputs`` (an array, or a list for several inputs)."""
+        values = [None] * self._slot_count
+        inputs = inputs if len(self._input_slots) > 1 else [inputs]
+        for slot, value in zip(self._input_slots, inputs):
+            values[slot] = value
+        for step in self._steps:
+            if step.takes_list:
+                values[step.output] = step.layer.forward([values[i] for i in step.inputs], training)
+            else:
+                values[step.output] = step.layer.forward(values[step.inputs[0]], training)
+        outputs = [values[slot] for slot in self._output_slots]
+        return outputs[0] if len(outputs) == 1 else outputs
 
     def backward(self, dy):
-        for layer in reversed(self.layers):
-            dy = layer.backward(dy)
-            if dy is None:  # nothing below this layer needs a gradient
-                break
-        return dy
+        """Backpropagate ``dy = dL/d(output)`` through the graph, in reverse order.
 
-    def regularization_loss(self):
-        return sum(layer.regularization_loss() for layer in self.layers)
-
-    def train_step(self, x, y):
-        """One mini-batch: forward, loss, backward, update. Returns (loss, predictions)."""
-        y_pred = self.forward(x, training=True)
-        scores = y_pred if self._softmax is None else self._softmax.logits
-        loss = self._train_loss.forward(y, scores) + self.regularization_loss()
-        if not math.isfinite(loss):
-            raise TrainingError(self._explain_nonfinite(x, loss))
-        self.backward(self._train_loss.backward())
-        # A finite loss can still give inf/NaN gradients. Checked only for TerminateOnNaN, so
-        # that a bad step never reaches the weights. A sum is finite exactly when every
-        # entry is (short of overflowing float32, i.e. an exploded gradient anyway).
-        if self._check_gradients and not all(math.isfinite(g.sum()) for g in self.gradients):
-            raise TrainingError(self._explain_nonfinite_gradient(loss))
-        self.optimizer.step(self.weights, self.gradients, self.gradient_parts)
-        return loss, y_pred
-
-    def _explain_nonfinite(self, x, loss):
-        """Find the first layer whose output is no longer finite, for the error message."""
-        where = "in the loss"
-        for layer in self.layers:
-            x = layer.forward(x, training=False)
-            if not np.isfinite(x).all():
-                where = f"first in the output of layer '{layer.name}'"
-                break
-        return (f"loss became {loss} at epoch {self.epoch + 1}, batch {self._batch + 1} ({where}); "
-                f"the weights of the last good step are kept. Try a lower learning rate.")
-
-    def _explain_nonfinite_gradient(self, loss):
-        """Name the first layer, in backward order, whose weight gradient is not finite."""
-        where = next((f"{layer.name}/{key}" for layer in reversed(self.layers)
-                      for key, g in layer.grads.items() if not np.isfinite(g).all()), "?")
-        return (f"a gradient became non-finite at epoch {self.epoch + 1}, batch {self._batch + 1} "
-                f"(first in the gradient of layer '{where.split('/')[0]}', weight {where}; "
-                f"the loss was {loss:.4g}); the weights of the last good step are kept. "
-                f"Try a lower learning rate or clipnorm.")
-
-    # -- fit ----------------------------------------------------------------------------
-    def fit(self, x, y, epochs=1, batch_size=32, validation_split=0.0, validation_data=None,
-            shuffle=True, callbacks=None, verbose=1, augment=None):
-        """Train for ``epochs`` more epochs; returns the :class:`History`.
-
-        Args:
-            x, y: training inputs and labels (integers or one-hot).
-            epochs: number of epochs to train (a second ``fit`` continues the count).
-            batch_size: samples per gradient step.
-            validation_split: fraction of ``x`` held out to validate after every epoch
-                (the last samples of each class, before shuffling; see split_validation).
-            validation_data: ``(x_val, y_val)``; overrides validation_split.
-            shuffle: draw a new order of the training samples every epoch.
-            callbacks: list of :class:`Callback`.
-            verbose: 0 silent, 1 progress bar, 2 one line per epoch.
-            augment: optional ``f(x_batch, rng) -> x_batch`` applied to every training batch.
+        Fills every layer's ``grads``; returns the gradient for the input(s) when the
+        model itself is asked for one (``needs_input_grad``), else None.
         """
-        if self.optimizer is None:
-            raise RuntimeError("call model.compile(...) before fit")
-        if int(batch_size) != batch_size or batch_size < 1:
-            raise ValueError(f"batch_size must be a positive integer, got {batch_size!r}")
-        if not 0 <= validation_split < 1:
-            raise ValueError(f"validation_split must be in [0, 1), got {validation_split!r}")
-        x = self._prepare_x(x, "x")
-        y = np.asarray(y)
-        if len(y) != len(x):
-            raise ShapeError(f"x has {len(x)} samples but y has {len(y)} labels")
-        if validation_data is not None:
-            x_val, y_val = validation_data[0], validation_data[1]
-            x_val = self._prepare_x(x_val, "validation_data")
-        elif validation_split:
-            x, y, x_val, y_val = self.split_validation(x, y, validation_split)
-        else:
-            x_val = y_val = None
+        self._plan_backward()
+        grads = [None] * self._slot_count
+        for slot, g in zip(self._output_slots, dy if len(self._output_slots) > 1 else [dy]):
+            grads[slot] = g
+        for step in reversed(self._steps):
+            g = grads[step.output]
+            grads[step.output] = None
+            if not step.runs_backward:
+                continue
+            if g is None:   # this call's output reaches no output of the model
+                for layer in step.layer.walk():
+                    for grad in layer.grads.values():
+                        grad[...] = 0
+                continue
+            dx = step.layer.backward(g)
+            if dx is None:
+                continue
+            for slot, d in zip(step.inputs, dx if step.takes_list else [dx]):
+                if d is not None and self._wants[slot]:
+                    # A tensor that feeds several layers gets the sum of their gradients.
+                    grads[slot] = d if grads[slot] is None else grads[slot] + d
+        for layer, twin in self._twins:   # a shared layer: both calls' gradients, added
+            for key, grad in layer.grads.items():
+                grad += twin.grads[key]
+        if not self.needs_input_grad:
+            return None
+        dx = [grads[slot] for slot in self._input_slots]
+        return dx if len(dx) > 1 else dx[0]
 
-        n, batch_size = len(x), int(batch_size)
-        steps = math.ceil(n / batch_size)
-        history = self.history
-        callback_list = [history] + list(callbacks or [])
-        if verbose:
-            callback_list.append(ProgressBar(verbose))
-        callbacks = CallbackList(callback_list, self, {"epochs": self.epoch + epochs, "steps": steps,
-                                                       "batch_size": batch_size, "samples": n})
-        nan_guard = next((c for c in callback_list if isinstance(c, TerminateOnNaN)), None)
-        self._check_gradients = nan_guard is not None
-        self.settings.update(batch_size=batch_size, optimizer=type(self.optimizer).__name__,
-                             loss=self.loss.name, validation_split=validation_split)
-        self.stop_training = False
-        callbacks.on_train_begin()
-        for epoch in range(self.epoch, self.epoch + epochs):
-            callbacks.on_epoch_begin(epoch)
-            start = time.perf_counter()
-            order = self.rng.permutation(n) if shuffle else np.arange(n)
-            loss_sum = correct = 0.0
-            for self._batch in range(steps):
-                index = order[self._batch * batch_size:(self._batch + 1) * batch_size]
-                xb, yb = x[index], y[index]
-                if augment is not None:
-                    xb = augment(xb, self.rng)
-                if callbacks.has_batch_hooks:
-                    callbacks.on_batch_begin(self._batch)
-                try:
-                    loss, y_pred = self.train_step(xb, yb)
-                except TrainingError as error:  # a non-finite loss or gradient
-                    if nan_guard is None:
-                        raise
-                    nan_guard.terminate(str(error))  # restores, reports, sets stop_training
-                    loss_sum = math.nan              # Keras reports the epoch's loss as nan
-                    break
-                loss_sum += loss * len(index)
-                if self.metrics:
-                    correct += accuracy(yb, y_pred) * len(index)
-                if callbacks.has_batch_hooks:
-                    seen = min(n, (self._batch + 1) * batch_size)
-                    logs = {"loss": loss_sum / seen}
-                    if self.metrics:
-                        logs["accuracy"] = correct / seen
-                    callbacks.on_batch_end(self._batch, logs)
-                if self.stop_training:
-                    break
-            seen = min(n, (self._batch + 1) * batch_size)
-            logs = {"loss": loss_sum / seen}
-            if self.metrics:
-                logs["accuracy"] = correct / seen
-            if x_val is not None:
-                val = self.evaluate(x_val, y_val, verbose=0)
-                logs["val_loss"] = val[0]
-                if self.metrics:
-                    logs["val_accuracy"] = val[1]
-            logs["lr"] = self.optimizer.lr
-            logs["seconds"] = time.perf_counter() - start
-            self.epoch = epoch + 1
-            callbacks.on_epoch_end(epoch, logs)
-            if self.stop_training:
-                break
-        callbacks.on_train_end()
-        self._check_gradients = False
-        return history
+    def _plan_backward(self):
+        """Decide which calls need a backward pass and which tensors need a gradient.
 
-    def split_validation(self, x, y, fraction):
-        """``(x_train, y_train, x_val, y_val)``: see :func:`glassnet.engine.splits.stratified_split`."""
-        return stratified_split(x, y, fraction)
-
-    # -- inference ----------------------------------------------------------------------
-    def predict(self, x, batch_size=None, verbose=0):
-        """Outputs for ``x`` (class probabilities when the model ends in softmax), in batches.
-
-        ``batch_size`` only changes speed and memory, never the result; the default, 1000,
-        is fast for the models here.
+        A tensor needs its gradient only if some learned weight lies upstream of it (or it
+        is an input and the model is asked for the input's gradient): there is no point
+        computing ``dL/d(pixels)``. Frozen layers with nothing learned below them are
+        skipped altogether, which makes fine-tuning the top of a frozen network cheap.
         """
-        return self._predict(x, batch_size)[0]
+        key = (self.needs_input_grad, tuple(layer.trainable for layer in self.walk()))
+        if key == self._plan_key:
+            return
+        wants = [False] * self._slot_count
+        for slot in self._input_slots:
+            wants[slot] = self.needs_input_grad
+        for step in self._steps:
+            step.learns = any(layer.trainable and layer.params for layer in step.layer.walk())
+            upstream = any(wants[slot] for slot in step.inputs)
+            step.layer.needs_input_grad = upstream
+            step.runs_backward = step.learns or upstream
+            wants[step.output] = step.learns or upstream
+        self._wants, self._plan_key = wants, key
 
-    def _predict(self, x, batch_size=None):
-        """(outputs, logits) in one pass; logits is None unless the softmax is fused."""
-        x = self._prepare_x(x, "x")
-        batch_size = int(batch_size or 1000)
-        outputs, logits = [], []
-        for i in range(0, len(x), batch_size):
-            outputs.append(self.forward(x[i:i + batch_size]))
-            if self._softmax is not None:
-                logits.append(self._softmax.logits)
-        if not outputs:
-            return np.zeros((0,) + tuple(self.output_shape()), dtype=x.dtype), None
-        return np.concatenate(outputs), (np.concatenate(logits) if logits else None)
+    # -- looking inside -------------------------------------------------------------------
+    def layer_outputs(self, inputs):
+        """Every call's output for ``inputs`` (inference): ``[(layer, output), ...]`` in order.
 
-    def evaluate(self, x, y, batch_size=None, verbose=1):
-        """``[loss, accuracy]`` on ``(x, y)`` (just ``loss`` when no metrics were compiled)."""
-        if self.loss is None:
-            raise RuntimeError("call model.compile(...) before evaluate")
-        y_pred, logits = self._predict(x, batch_size)
-        y = np.asarray(y)
-        if len(y) != len(y_pred):
-            raise ShapeError(f"x has {len(y_pred)} samples but y has {len(y)} labels")
-        if logits is not None:  # the loss from the logits: exact even where p is ~0
-            loss = self._train_loss.forward(y, logits)
-        else:
-            loss = self.loss.forward(y, y_pred)
-        loss += self.regularization_loss()
-        results = [loss] + [accuracy(y, y_pred) for _ in self.metrics]
-        if verbose:
-            print(" - ".join(f"{name}: {value:.4f}" for name, value in
-                             zip(["loss"] + self.metrics, results)))
-        return results if self.metrics else results[0]
+        What the workbench's "look inside" pictures show; nested models are run as a whole.
+        """
+        values = [None] * self._slot_count
+        inputs = inputs if len(self._input_slots) > 1 else [inputs]
+        for slot, value in zip(self._input_slots, inputs):
+            values[slot] = value
+        result = []
+        for step in self._steps:
+            args = [values[i] for i in step.inputs] if step.takes_list else values[step.inputs[0]]
+            values[step.output] = step.layer.forward(args, False)
+            result.append((step.node.layer, values[step.output]))
+        return result
 
-    # -- saving -------------------------------------------------------------------------
-    def save(self, path):
-        """Write the model to one ``.npz`` file (weights, config, optimizer, history), atomically."""
-        from glassnet.engine.saving import save_model
-        save_model(self, path)
+    def final_activation(self):
+        """The activation the (single) output ends in: a Softmax or Sigmoid layer or a
+        layer's ``activation``, or None. The loss is fused with it when possible."""
+        if len(self.outputs) != 1:
+            return None
+        return _final_activation(self.outputs[0].node.layer)
 
-    def summary(self, print_fn=print):
-        """Print each layer's output shape and parameter count, as Keras does."""
-        text = summary_table(self)
-        if print_fn is not None:
-            print_fn(text)
-        return text
+    # -- weights ------------------------------------------------------------------------
+    def set_weights(self, weights):
+        set_arrays(self.weights, weights, f"model '{self.name}'")
+
+    # -- configuration ---------------------------------------------------------------------
+    def get_config(self):
+        """The architecture as plain JSON-friendly data (no weights): Keras's Functional
+        layout, each layer with the calls that feed it."""
+        index = {}
+        for node in self._nodes:
+            index[id(node)] = len([n for n in self._nodes[:self._nodes.index(node)]
+                                   if n.layer is node.layer])
+        layers = []
+        for layer in self._graph_layers:
+            inbound = [[[t.node.layer.name, index[id(t.node)], 0] for t in node.inputs]
+                       for node in self._nodes if node.layer is layer and node.inputs]
+            layers.append({"class_name": layer_class_name(layer), "name": layer.name,
+                           "config": layer.get_config(), "inbound_nodes": inbound})
+        ends = lambda tensors: [[t.node.layer.name, index[id(t.node)], 0] for t in tensors]
+        return {"name": self.name, "trainable": self.trainable, "seed": self.seed,
+                "layers": layers, "input_layers": ends(self.inputs), "output_layers": ends(self.outputs)}
+
+    @classmethod
+    def from_config(cls, config, custom_objects=None):
+        """Rebuild the model :meth:`get_config` describes (fresh weights)."""
+        created, made = {}, {}
+
+        def tensor(name, node_index):
+            return made[(name, node_index)]
+
+        specs = list(config["layers"])
+        for spec in specs:
+            created[spec["name"]] = deserialize_layer(spec, custom_objects)
+        # Replay the calls in the saved order until every one has been made.
+        pending = [(spec, i, args) for spec in specs for i, args in enumerate(spec["inbound_nodes"])]
+        for spec in specs:
+            if isinstance(created[spec["name"]], InputLayer):
+                made[(spec["name"], 0)] = created[spec["name"]].output
+        while pending:
+            progress = False
+            for item in list(pending):
+                spec, i, args = item
+                if all((name, node) in made for name, node, _ in args):
+                    inputs = [tensor(name, node) for name, node, _ in args]
+                    layer = created[spec["name"]]
+                    made[(spec["name"], i)] = layer(inputs if layer.takes_list else inputs[0])
+                    pending.remove(item)
+                    progress = True
+            if not progress:
+                raise ValueError(f"model config: the calls of layer(s) "
+                                 f"{', '.join(sorted({s['name'] for s, _, _ in pending}))} can't be "
+                                 f"connected (a missing or circular input)")
+        inputs = [tensor(name, node) for name, node, _ in config["input_layers"]]
+        outputs = [tensor(name, node) for name, node, _ in config["output_layers"]]
+        return cls(inputs if len(inputs) > 1 else inputs[0], outputs if len(outputs) > 1 else outputs[0],
+                   name=config.get("name"), seed=config.get("seed"), trainable=config.get("trainable", True))
+
+    def __repr__(self):
+        return f"<{type(self).__name__} '{self.name}': {len(self.sublayers)} layers>"
+
+
+# -- helpers ----------------------------------------------------------------------------
+def _tensor_list(value, what, name):
+    if isinstance(value, dict):
+        value = list(value.values())
+    tensors = list(value) if isinstance(value, (list, tuple)) else [value]
+    if not tensors:
+        raise ValueError(f"model '{name}': {what} is empty")
+    for tensor in tensors:
+        if not isinstance(tensor, SymbolicTensor):
+            raise TypeError(f"model '{name}': {what} must be placeholders made by Input(...) and "
+                            f"layer calls, got {type(tensor).__name__}")
+    return tensors
+
+
+def _topological_order(outputs, inputs, name):
+    """The nodes between ``inputs`` and ``outputs``, each after every node that feeds it.
+
+    A depth-first walk back from the outputs: a node is listed once all the nodes it
+    reads from are listed. Reaching an Input that is not among ``inputs`` means the
+    outputs depend on data the model would never be given: Keras calls that a
+    disconnected graph.
+    """
+    given = {id(t.node) for t in inputs}
+    order, done, active = [], set(), set()
+
+    def visit(node):
+        if id(node) in done:
+            return
+        if id(node) in active:
+            raise ValueError(f"model '{name}': the graph has a cycle through layer '{node.layer.name}'")
+        if isinstance(node.layer, InputLayer) and id(node) not in given:
+            raise ValueError(f"model '{name}': graph disconnected: an output depends on the input "
+                             f"'{node.layer.name or 'input'}' {node.outputs[0].shape}, which is not "
+                             f"among the model's inputs")
+        active.add(id(node))
+        for tensor in node.inputs:
+            visit(tensor.node)
+        active.discard(id(node))
+        done.add(id(node))
+        order.append(node)
+
+    for tensor in inputs:
+        visit(tensor.node)
+    for tensor in outputs:
+        visit(tensor.node)
+    return order
+
+
+def _name_layers(layers):
+    """Give every unnamed layer a name unique in this model: ``dense``, ``dense_1``, ..."""
+    taken = {layer.name for layer in layers if layer.name}
+    for layer in layers:
+        if layer.name:
+            continue
+        base = "input_layer" if isinstance(layer, InputLayer) else snake_case(type(layer).__name__)
+        name, i = base, 0
+        while name in taken:
+            i += 1
+            name = f"{base}_{i}"
+        layer.name = name
+        taken.add(name)
+    names = [layer.name for layer in layers]
+    duplicates = sorted({n for n in names if names.count(n) > 1})
+    if duplicates:
+        raise ValueError(f"two different layers in one model are both named {duplicates[0]!r}; "
+                         f"layer names must be unique")
+
+
+def _drop_batch(shape):
+    """Keras's batch-inclusive ``(None, 784)`` -> ``(784,)``; ``(784,)`` stays."""
+    if isinstance(shape, list) and shape and isinstance(shape[0], (tuple, list)):
+        return [_drop_batch(s) for s in shape]
+    shape = tuple(shape)
+    return shape[1:] if shape and shape[0] is None else shape
+
+
+def _final_activation(layer):
+    from glassnet.engine.layers.activations import Activation, Sigmoid, Softmax
+
+    if isinstance(layer, Model):
+        return layer.final_activation()
+    if isinstance(layer, (Softmax, Sigmoid)):
+        return layer
+    if isinstance(layer, Activation):
+        return layer.fn if isinstance(layer.fn, (Softmax, Sigmoid)) else None
+    fn = getattr(layer, "activation", None)
+    return fn if isinstance(fn, (Softmax, Sigmoid)) else None
+
+
+def layer_class_name(layer):
+    """The class name a config uses: ``"Functional"`` for a plain Model, as Keras writes it."""
+    return "Functional" if type(layer) is Model else type(layer).__name__
+
+
+def deserialize_layer(spec, custom_objects=None):
+    """A layer (or a model) from ``{"class_name": ..., "config": ...}``."""
+    from glassnet.engine.sequential import Sequential
+
+    known = {**LAYERS, "Functional": Model, "Model": Model, "Sequential": Sequential,
+             **(custom_objects or {})}
+    cls = known.get(spec.get("class_name"))
+    if cls is None:
+        raise ValueError(f"unknown layer class {spec.get('class_name')!r}; pass it in custom_objects=")
+    config = dict(spec.get("config") or {})
+    if issubclass(cls, Model):
+        return cls.from_config(config, custom_objects)
+    return cls.from_config(config)
+
+
+# Sequential is a Model whose graph is a chain (engine/sequential.py); importable from here too.
+from glassnet.engine.sequential import Sequential  # noqa: E402  (after Model: it subclasses it)

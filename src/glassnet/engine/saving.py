@@ -1,33 +1,47 @@
-"""Saving and loading a model: one ``.npz`` file, no pickle.
+"""Saving and loading a model: one ``.npz`` file, no pickle, every field checked on the way in.
 
 The file is an ordinary NumPy ``.npz`` archive (a zip of ``.npy`` arrays):
 
-* ``config``: a JSON document stored as bytes: the layers and their arguments, how the
-  model was compiled, the optimizer's step count, the epoch, the training history and the
-  settings, and the random generator's state (so a resumed run continues bit for bit);
-* ``param/<layer>/<name>``: each weight; ``state/<layer>/<name>``: non-trainable arrays
-  such as batch-norm statistics; ``optimizer/<slot>/<i>``: the optimizer's state.
+* ``config``: a JSON document stored as bytes: the model's architecture (its own
+  ``get_config()``), how it was compiled, the training log, the settings the report
+  reads, the epoch count and the random generator's state (so a resumed run continues
+  bit for bit);
+* ``weights/<path>``: every weight, e.g. ``weights/dense/kernel``, and batch-norm
+  statistics, in Keras's order;
+* ``optimizer/<slot>/<path>``: the optimizer's state for each weight (Adam's ``m``, ``v``).
 
-It is read with ``allow_pickle=False``, so opening a model file can never run code. It is
-written to a temporary file first and then renamed over the target, so a crash while
-saving leaves the previous file intact.
+Reading it never runs code (``allow_pickle=False``), and a hostile or damaged file gets one
+line naming the file and the problem, never a traceback: every field of the config is
+checked for its type, the arrays' sizes are read from their headers *before* anything is
+allocated, weights must be finite, and the optimizer's state must fit the weights.
+
+Writing goes to a temporary file beside the target, which is then renamed over it, so a
+crash (even ``kill -9``) while saving leaves the previous file intact; temporary files that
+a killed save left behind are removed by the next save.
 """
 
 import json
+import math
 import os
 import tempfile
 import zipfile
 
 import numpy as np
 
-from glassnet.engine import losses, optimizers
-from glassnet.engine.layers.base import LAYERS
-from glassnet.errors import ModelFileError, TrainingError
+from glassnet.engine import losses, metrics, optimizers
+from glassnet.engine.layers.base import weight_budget
+from glassnet.engine.parameters import weight_paths
+from glassnet.engine.training_log import TrainingLog
+from glassnet.errors import GlassnetError, ModelFileError, ShapeError, TrainingError
 
 FORMAT = "glassnet-model"
-VERSION = 1
+VERSION = 2
+MAX_CONFIG_BYTES = 64 << 20   # a model's JSON config is kilobytes; refuse absurd ones
+MAX_RATIO = 64                # uncompressed / compressed size of one member, at most
+TEMP_PREFIX = ".glassnet-save-"
 
 
+# -- writing ----------------------------------------------------------------------------
 def _json_default(value):
     if isinstance(value, np.generic):
         return value.item()
@@ -37,145 +51,527 @@ def _json_default(value):
 
 
 def atomic_write(path, write):
-    """Call ``write(file)`` on a temporary file beside ``path``, then rename it to ``path``."""
+    """Call ``write(file)`` on a temporary file beside ``path``, then rename it to ``path``.
+
+    The new file gets the permissions a plain ``open()`` would give (the umask decides),
+    and leftovers of saves that were killed half-way are removed first.
+    """
     path = os.fspath(path)
     folder = os.path.dirname(os.path.abspath(path))
     if not os.path.isdir(folder):
         raise ModelFileError(f"{path}: folder {folder} does not exist")
-    fd, tmp = tempfile.mkstemp(dir=folder, prefix=".tmp-", suffix=".npz")
+    _remove_stale_temporaries(folder)
+    fd, tmp = tempfile.mkstemp(dir=folder, prefix=f"{TEMP_PREFIX}{os.getpid()}-", suffix=".tmp")
     try:
         with os.fdopen(fd, "wb") as f:
             write(f)
             f.flush()
             os.fsync(f.fileno())
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)
         os.replace(tmp, path)
+        _fsync_folder(folder)
     except BaseException:
         if os.path.exists(tmp):
             os.unlink(tmp)
         raise
 
 
-def model_config(model):
-    """Everything except the arrays, as a JSON-friendly dict."""
+def _remove_stale_temporaries(folder):
+    """Delete temporary files of saves whose process is gone (killed while saving)."""
+    try:
+        names = os.listdir(folder)
+    except OSError:
+        return
+    for name in names:
+        if not name.startswith(TEMP_PREFIX):
+            continue
+        pid = name[len(TEMP_PREFIX):].split("-", 1)[0]
+        if pid.isdigit() and not _alive(int(pid)):
+            try:
+                os.unlink(os.path.join(folder, name))
+            except OSError:
+                pass
+
+
+def _alive(pid):
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:
+        return True
+    return True
+
+
+def _fsync_folder(folder):
+    """Make the rename itself durable (a power cut right after still finds the new file)."""
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+def model_class_name(model):
+    from glassnet.engine.model import layer_class_name
+    return layer_class_name(model)
+
+
+def compile_config(model):
+    """How the model was compiled, as JSON-friendly data (None if it wasn't)."""
+    if model.optimizer is None:
+        return None
     opt = model.optimizer
+    return {
+        "optimizer": {"class_name": type(opt).__name__, "config": opt.get_config()},
+        "loss": None if model.loss is None else
+        {"class_name": type(model.loss).__name__, "config": model.loss.get_config()},
+        "metrics": [_metric_config(m) for m in model.compiled_metrics],
+        "weighted_metrics": [_metric_config(m) for m in model.weighted_metrics],
+    }
+
+
+def _metric_config(metric):
+    return {"class_name": type(metric).__name__, "config": metric.get_config()}
+
+
+def file_config(model):
+    """Everything except the arrays, as a JSON-friendly dict."""
     return {
         "format": FORMAT,
         "version": VERSION,
-        "name": model.name,
-        "seed": model.seed,
-        "input_shape": list(model.input_shape) if model.input_shape else None,
-        "layers": [{"class_name": type(l).__name__, "config": l.get_config()} for l in model.layers],
-        "compile": None if opt is None else {
-            "optimizer": {"class_name": type(opt).__name__, "config": opt.get_config(),
-                          "iterations": opt.iterations},
-            "loss": {"class_name": type(model.loss).__name__, "config": model.loss.get_config()},
-            "metrics": list(model.metrics),
-        },
+        "model": {"class_name": model_class_name(model), "config": model.get_config()},
+        "compile": compile_config(model),
+        "iterations": None if model.optimizer is None else int(model.optimizer.iterations),
         "epoch": model.epoch,
-        "history": {"history": model.history.history, "epoch": model.history.epoch},
+        "training_log": model.training_log.get_config(),
         "settings": model.settings,
         "rng_state": model.rng.bit_generator.state,
     }
 
 
-def save_model(model, path):
-    if not model.built:
-        model.build()
+def model_arrays(model):
+    """``{"weights/<path>": array}`` in Keras's order, plus the optimizer's state."""
     arrays = {}
-    for layer in model.layers:
-        for key, value in layer.params.items():
-            arrays[f"param/{layer.name}/{key}"] = value
-        for key, value in layer.state.items():
-            arrays[f"state/{layer.name}/{key}"] = value
-    if model.optimizer is not None:
-        for slot, values in model.optimizer.slots.items():
-            for i, value in enumerate(values):
-                if value is not None:
-                    arrays[f"optimizer/{slot}/{i}"] = value
-    text = json.dumps(model_config(model), default=_json_default)
+    for layer_path, layer in _layer_paths(model):
+        for key, value in (*layer.params.items(), *layer.state.items()):
+            arrays[f"weights/{layer_path}/{key}"] = value
+    if model.optimizer is not None and model._parameters is not None:
+        for slot, by_path in model.optimizer.get_state(model._parameters.layout).items():
+            for path, value in by_path.items():
+                arrays[f"optimizer/{slot}/{path}"] = value
+    return arrays
+
+
+def _layer_paths(model):
+    """``[(path, layer), ...]`` for the model's layers and the layers inside them."""
+    found, seen = [], set()
+
+    def visit(layer, prefix):
+        if id(layer) in seen:
+            return
+        seen.add(id(layer))
+        path = f"{prefix}{layer.name}"
+        found.append((path, layer))
+        for inner in layer.sublayers:
+            visit(inner, f"{path}/")
+
+    for layer in model.sublayers:
+        visit(layer, "")
+    return found
+
+
+def save_model(model, path, overwrite=True, **kwargs):
+    """Write ``model`` to ``path``: glassnet's ``.npz`` (see the module docstring)."""
+    if kwargs:
+        raise TypeError(f"save: unknown argument(s) {', '.join(kwargs)}")
+    path = os.fspath(path)
+    if not overwrite and os.path.exists(path):
+        raise ModelFileError(f"{path}: exists, and overwrite=False")
+    if not model.built:
+        raise ModelFileError(f"{path}: model '{model.name}' isn't built yet (give it an input shape "
+                             f"or train it), so there are no weights to save")
+    arrays = model_arrays(model)
+    text = json.dumps(file_config(model), default=_json_default, allow_nan=True)
     arrays["config"] = np.frombuffer(text.encode("utf-8"), dtype=np.uint8)
     atomic_write(path, lambda f: np.savez(f, **arrays))
 
 
-def _read(path):
-    """The config dict and the arrays of a model file, or a one-line ModelFileError."""
+def save_weights(model, path, overwrite=True):
+    """The weights alone, in the same layout (a model file without config or optimizer)."""
     path = os.fspath(path)
-    if not os.path.exists(path):
-        raise ModelFileError(f"{path}: no such model file")
-    try:
-        with np.load(path, allow_pickle=False) as archive:
-            arrays = {key: archive[key] for key in archive.files}
-    except (zipfile.BadZipFile, OSError, EOFError, ValueError, KeyError) as error:
-        raise ModelFileError(f"{path}: not a glassnet model file, or truncated ({error})") from None
-    if "config" not in arrays:
-        raise ModelFileError(f"{path}: an .npz file, but not a glassnet model (no config)")
-    try:
-        config = json.loads(arrays.pop("config").tobytes().decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as error:
-        raise ModelFileError(f"{path}: the model config is corrupt ({error})") from None
-    if config.get("format") != FORMAT:
-        raise ModelFileError(f"{path}: not a glassnet model file")
-    if config.get("version", 0) > VERSION:
-        raise ModelFileError(f"{path}: made by a newer glassnet (format {config['version']})")
-    return config, arrays
+    if not overwrite and os.path.exists(path):
+        raise ModelFileError(f"{path}: exists, and overwrite=False")
+    arrays = {k: v for k, v in model_arrays(model).items() if k.startswith("weights/")}
+    arrays["config"] = np.frombuffer(json.dumps({"format": FORMAT, "version": VERSION,
+                                                 "weights_only": True}).encode(), dtype=np.uint8)
+    atomic_write(path, lambda f: np.savez(f, **arrays))
 
 
-def load_model(path, custom_objects=None, compile=True):
-    """Rebuild a model saved with ``model.save(path)``: same layers, weights and history.
+# -- reading ----------------------------------------------------------------------------
+class _Archive:
+    """A model file opened for checking: its members' declared shapes, before any data."""
+
+    def __init__(self, path):
+        self.path = path
+        if not os.path.exists(path):
+            raise ModelFileError(f"{path}: no such model file")
+        if os.path.isdir(path):
+            raise ModelFileError(f"{path}: is a folder, not a model file")
+        try:
+            self.zip = zipfile.ZipFile(path)
+            infos = self.zip.infolist()
+        except (zipfile.BadZipFile, OSError, EOFError, ValueError, NotImplementedError) as error:
+            raise ModelFileError(f"{path}: not a glassnet model file, or truncated ({error})") from None
+        self.members = {}
+        for info in infos:
+            name = info.filename
+            if not name.endswith(".npy"):
+                raise ModelFileError(f"{path}: holds {name!r}, which is not a NumPy array (.npy)")
+            if info.file_size > MAX_RATIO * max(info.compress_size, 1) + (1 << 20):
+                raise ModelFileError(f"{path}: member {name!r} declares {info.file_size:,} bytes packed "
+                                     f"into {info.compress_size:,}: refused (a zip bomb, or damage)")
+            self.members[name[:-4]] = info
+        self.headers = {}
+
+    def header(self, key):
+        """``(shape, dtype)`` from the member's .npy header, reading nothing else."""
+        if key not in self.headers:
+            try:
+                with self.zip.open(self.members[key]) as f:
+                    version = np.lib.format.read_magic(f)
+                    read_header = (np.lib.format.read_array_header_1_0 if version == (1, 0)
+                                   else np.lib.format.read_array_header_2_0)
+                    shape, fortran, dtype = read_header(f, max_header_size=10000)
+                    header_size = f.tell()
+            except Exception as error:  # noqa: BLE001 - any damage is one message
+                raise ModelFileError(f"{self.path}: array {key!r} is damaged ({error})") from None
+            if dtype.hasobject or dtype.kind not in "biuf":
+                raise ModelFileError(f"{self.path}: array {key!r} holds {dtype}, not numbers")
+            expected = math.prod(shape) * dtype.itemsize + header_size
+            if expected != self.members[key].file_size:
+                raise ModelFileError(f"{self.path}: array {key!r} declares shape {shape} but holds "
+                                     f"{self.members[key].file_size - header_size:,} bytes of data")
+            self.headers[key] = (tuple(shape), dtype)
+        return self.headers[key]
+
+    def read(self, key, shape=None):
+        """The array ``key``, after checking its declared shape is ``shape`` (if given)."""
+        declared, _ = self.header(key)
+        if shape is not None and declared != tuple(shape):
+            raise ModelFileError(f"{self.path}: {key} has shape {declared}, the model needs {tuple(shape)}")
+        try:
+            with self.zip.open(self.members[key]) as f:
+                return np.lib.format.read_array(f, allow_pickle=False)
+        except Exception as error:  # noqa: BLE001
+            raise ModelFileError(f"{self.path}: array {key!r} is damaged ({error})") from None
+
+    def config(self):
+        if "config" not in self.members:
+            raise ModelFileError(f"{self.path}: an .npz file, but not a glassnet model (no config)")
+        shape, dtype = self.header("config")
+        if len(shape) != 1 or dtype != np.uint8 or shape[0] > MAX_CONFIG_BYTES:
+            raise ModelFileError(f"{self.path}: the model config is not a JSON text")
+        try:
+            config = json.loads(self.read("config").tobytes().decode("utf-8"))
+        except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as error:
+            raise ModelFileError(f"{self.path}: the model config is corrupt ({error})") from None
+        if not isinstance(config, dict) or config.get("format") != FORMAT:
+            raise ModelFileError(f"{self.path}: not a glassnet model file")
+        version = config.get("version")
+        if not isinstance(version, int) or isinstance(version, bool) or version < 1:
+            raise ModelFileError(f"{self.path}: the file's format version {version!r} is not a number")
+        if version > VERSION:
+            raise ModelFileError(f"{self.path}: made by a newer glassnet (format {version}); upgrade glassnet")
+        return config
+
+    def declared_numbers(self, prefix):
+        """How many numbers the arrays whose names start with ``prefix`` declare, in all."""
+        return sum(math.prod(self.header(key)[0]) for key in self.members if key.startswith(prefix))
+
+    def close(self):
+        self.zip.close()
+
+
+def _expect(path, value, kind, field):
+    """``value`` if it is of ``kind``, else a ModelFileError naming ``field``."""
+    kinds = kind if isinstance(kind, tuple) else (kind,)
+    if isinstance(value, bool) and bool not in kinds:
+        ok = False
+    else:
+        ok = isinstance(value, kinds)
+    if not ok:
+        names = " or ".join(k.__name__ for k in kinds)
+        raise ModelFileError(f"{path}: {field} must be {names}, got {type(value).__name__}")
+    return value
+
+
+def load_model(path, custom_objects=None, compile=True, safe_mode=True):
+    """Rebuild a model saved with ``model.save(path)``: same layers, weights, optimizer, log.
 
     Args:
         path: the ``.npz`` file.
         custom_objects: ``{"MyLayer": MyLayer}`` for your own layer classes (classes that
             subclass ``Layer`` are also found automatically once they are defined).
-        compile: also restore the optimizer (with its state) and the loss.
-    """
-    from glassnet.engine.callbacks import History
-    from glassnet.engine.model import Sequential
+        compile: also restore the optimizer (with its state), the loss and the metrics.
+        safe_mode: accepted for Keras programs; a glassnet file never holds code.
 
-    config, arrays = _read(path)
-    known = {**LAYERS, **(custom_objects or {})}
-    model = Sequential(name=config["name"], seed=config.get("seed"))
-    for spec in config["layers"]:
-        cls = known.get(spec["class_name"])
-        if cls is None:
-            raise ModelFileError(
-                f"{path}: unknown layer class {spec['class_name']!r}; pass it in custom_objects=")
-        try:
-            model.add(cls.from_config(spec["config"]))
-        except (TypeError, ValueError) as error:
-            raise ModelFileError(f"{path}: can't rebuild layer {spec['class_name']}: {error}") from None
-    model.build(config["input_shape"])
-    for layer in model.layers:
-        for prefix, store in (("param", layer.params), ("state", layer.state)):
-            for key, value in store.items():
-                saved = arrays.get(f"{prefix}/{layer.name}/{key}")
-                if saved is None or saved.shape != value.shape:
-                    raise ModelFileError(f"{path}: weight {layer.name}/{key} is missing or has the wrong shape")
-                value[...] = saved  # in place: the weights are views into the model's flat buffer
+    Raises:
+        ModelFileError: the file is missing, damaged, hostile or not a glassnet model.
+    """
+    path = os.fspath(path)
+    archive = _Archive(path)
+    try:
+        config = archive.config()
+        if config.get("weights_only"):
+            raise ModelFileError(f"{path}: holds weights only (save_weights); build the model and "
+                                 f"call model.load_weights({path!r})")
+        if config["version"] == 1:
+            config = _upgrade_v1(path, config, archive)
+        return _rebuild(path, config, archive, custom_objects, compile)
+    finally:
+        archive.close()
+
+
+def _rebuild(path, config, archive, custom_objects, compile):
+    from glassnet.engine.model import deserialize_layer
+
+    spec = _expect(path, config.get("model"), dict, "the model description")
+    _expect(path, spec.get("class_name"), str, "the model's class name")
+    _expect(path, spec.get("config"), dict, "the model's config")
+    budget = archive.declared_numbers("weights/")
+    try:
+        with weight_budget(budget, path):
+            model = deserialize_layer(spec, custom_objects)
+    except GlassnetError as error:
+        raise ModelFileError(f"{path}: {error}" if path not in str(error) else str(error)) from None
+    except (TypeError, ValueError, KeyError, AttributeError, IndexError, OverflowError,
+            RecursionError) as error:
+        raise ModelFileError(f"{path}: the architecture can't be rebuilt: {_describe(error)}") from None
+    if not model.built:
+        raise ModelFileError(f"{path}: the model has no input shape, so its weights can't be placed")
+    _load_weights_into(model, archive, path)
     compiled = config.get("compile")
-    if compile and compiled:
-        opt_spec, loss_spec = compiled["optimizer"], compiled["loss"]
-        optimizer = optimizers.OPTIMIZERS_BY_CLASS[opt_spec["class_name"]].from_config(opt_spec["config"])
-        loss = losses.LOSSES_BY_CLASS[loss_spec["class_name"]](**loss_spec["config"])
-        model.compile(optimizer, loss, compiled["metrics"])
-        optimizer.iterations = opt_spec["iterations"]
-        for key, value in arrays.items():
-            if key.startswith("optimizer/"):
-                _, slot, index = key.split("/")
-                optimizer.slot(slot, int(index), value)[...] = value
-    model.epoch = config.get("epoch", 0)
-    saved_history = config.get("history") or {}
-    model.history = History(saved_history.get("history"), saved_history.get("epoch"))
-    model.settings = config.get("settings") or {}
-    if config.get("rng_state"):
-        model.rng.bit_generator.state = config["rng_state"]
+    if compile and compiled is not None:
+        _restore_compile(model, _expect(path, compiled, dict, "the compile settings"),
+                         config.get("iterations"), archive, path)
+    _restore_training(model, config, path)
     return model
 
 
+def _describe(error):
+    text = str(error).strip() or type(error).__name__
+    return text if not isinstance(error, KeyError) else f"missing field {text}"
+
+
+def _load_weights_into(model, archive, path, skip_mismatch=False):
+    for layer_path, layer in _layer_paths(model):
+        for store in (layer.params, layer.state):
+            for key, value in store.items():
+                name = f"weights/{layer_path}/{key}"
+                if name not in archive.members:
+                    if skip_mismatch:
+                        continue
+                    raise ModelFileError(f"{path}: weight {layer_path}/{key} is missing")
+                if skip_mismatch and archive.header(name)[0] != value.shape:
+                    continue
+                saved = archive.read(name, value.shape)
+                if saved.dtype.kind == "f" and not np.isfinite(saved).all():
+                    raise ModelFileError(f"{path}: weight {layer_path}/{key} holds NaN or infinite "
+                                         f"values (the model diverged before it was saved)")
+                value[...] = saved  # in place: the weights may be views into a flat buffer
+
+
+def _restore_compile(model, compiled, iterations, archive, path):
+    opt_spec = _expect(path, compiled.get("optimizer"), dict, "the optimizer")
+    loss_spec = compiled.get("loss")
+    try:
+        opt_class = optimizers.OPTIMIZERS_BY_CLASS.get(opt_spec.get("class_name"))
+        if opt_class is None:
+            raise ValueError(f"unknown optimizer {opt_spec.get('class_name')!r}")
+        optimizer = opt_class.from_config(_expect(path, opt_spec.get("config"), dict, "the optimizer's config"))
+        loss = None
+        if loss_spec is not None:
+            _expect(path, loss_spec, dict, "the loss")
+            loss_class = losses.LOSSES_BY_CLASS.get(loss_spec.get("class_name"))
+            if loss_class is None:
+                raise ValueError(f"unknown loss {loss_spec.get('class_name')!r}")
+            loss = loss_class(**_expect(path, loss_spec.get("config", {}), dict, "the loss's config"))
+        found = {}
+        for group in ("metrics", "weighted_metrics"):
+            found[group] = [_metric_from_config(path, m)
+                            for m in _expect(path, compiled.get(group, []), list, group)]
+        model.compile(optimizer, loss, metrics=found["metrics"], weighted_metrics=found["weighted_metrics"])
+    except GlassnetError:
+        raise
+    except (TypeError, ValueError, KeyError, AttributeError, RecursionError) as error:
+        raise ModelFileError(f"{path}: the compile settings can't be restored: {_describe(error)}") from None
+    if iterations is not None:
+        _expect(path, iterations, int, "the optimizer's step count")
+        if iterations < 0:
+            raise ModelFileError(f"{path}: the optimizer's step count is negative ({iterations})")
+        optimizer.iterations = iterations
+    if loss is not None:
+        model._prepare_training()       # packs the weights: the layout the state is cut by
+    if getattr(archive, "v1_optimizer", None):
+        _restore_v1_optimizer(model, archive, path)
+        return
+    state = {}
+    for key in archive.members:
+        if key.startswith("optimizer/"):
+            parts = key.split("/", 2)
+            if len(parts) != 3:
+                raise ModelFileError(f"{path}: optimizer array {key!r} is not named optimizer/<slot>/<weight>")
+            state.setdefault(parts[1], {})[parts[2]] = key
+    if state and model._parameters is None:
+        raise ModelFileError(f"{path}: holds optimizer state but no loss to train with")
+    if state:
+        shapes = dict(model._parameters.layout)
+        loaded = {}
+        for slot, by_path in state.items():
+            unknown = sorted(set(by_path) - set(shapes))
+            if unknown:
+                raise ModelFileError(f"{path}: optimizer state for {unknown[0]!r}, which is no weight of "
+                                     f"the model")
+            loaded[slot] = {p: archive.read(key, shapes[p]) for p, key in by_path.items()}
+        model.optimizer.set_state(loaded, model._parameters.layout, model._parameters.weights)
+
+
+def _restore_v1_optimizer(model, archive, path):
+    """v1 kept each slot by position in the packed weights: index 0 was the one flat array
+    of every weight in layer order, which is also the order of the weight paths now."""
+    layout = model._parameters.layout
+    total = sum(math.prod(shape) for _, shape in layout)
+    state = {}
+    for key, info in archive.v1_optimizer.items():
+        _, slot, index = key.split("/")
+        archive.members[key] = info
+        if index == "0" and archive.header(key)[0] == (total,) and len(model._parameters.weights) == 1:
+            flat, offset = archive.read(key, (total,)), 0
+            for weight_path, shape in layout:
+                size = math.prod(shape)
+                state.setdefault(slot, {})[weight_path] = flat[offset:offset + size].reshape(shape)
+                offset += size
+        elif index.isdigit() and int(index) < len(layout):
+            weight_path, shape = layout[int(index)]
+            state.setdefault(slot, {})[weight_path] = archive.read(key, shape)
+        else:
+            raise ModelFileError(f"{path}: optimizer array {key!r} fits none of the model's weights")
+    model.optimizer.set_state(state, layout, model._parameters.weights)
+
+
+def _metric_from_config(path, spec):
+    if isinstance(spec, str):
+        return metrics.get(spec)
+    _expect(path, spec, dict, "a metric")
+    cls = getattr(metrics, str(spec.get("class_name")), None)
+    if not (isinstance(cls, type) and issubclass(cls, metrics.Metric)):
+        raise ModelFileError(f"{path}: unknown metric {spec.get('class_name')!r}")
+    return cls(**_expect(path, spec.get("config", {}), dict, "a metric's config"))
+
+
+def _restore_training(model, config, path):
+    epoch = config.get("epoch", 0)
+    _expect(path, epoch, int, "the epoch count")
+    if epoch < 0:
+        raise ModelFileError(f"{path}: the epoch count is negative ({epoch})")
+    model.epoch = epoch
+    log = _expect(path, config.get("training_log") or {}, dict, "the training log")
+    try:
+        history = _expect(path, log.get("history", {}), dict, "the training history")
+        for key, values in history.items():
+            _expect(path, values, list, f"the history of {key!r}")
+            for value in values:
+                _expect(path, value, (int, float), f"a value in the history of {key!r}")
+        for field in ("epochs", "seconds", "learning_rate"):
+            for value in _expect(path, log.get(field, []), list, f"the training log's {field}"):
+                _expect(path, value, (int, float), f"a value of the training log's {field}")
+        for points in _expect(path, log.get("batch_loss", []), list, "the training log's batch losses"):
+            for value in _expect(path, points, list, "the training log's batch losses"):
+                _expect(path, value, (int, float), "a batch loss")
+        model.training_log = TrainingLog.from_config(log)
+    except TypeError as error:
+        raise ModelFileError(f"{path}: the training log can't be read: {error}") from None
+    model.settings = _expect(path, config.get("settings") or {}, dict, "the settings")
+    state = config.get("rng_state")
+    if state is not None:
+        _expect(path, state, dict, "the random generator's state")
+        try:
+            model.rng.bit_generator.state = state
+        except (TypeError, ValueError, KeyError, OverflowError) as error:
+            raise ModelFileError(f"{path}: the random generator's state is damaged ({_describe(error)})") from None
+
+
+def _upgrade_v1(path, config, archive):
+    """A file of glassnet's first format (a list of layers, ``param/<layer>/<key>``) in the
+    terms of the current one, so models saved by earlier releases still open."""
+    layers = _expect(path, config.get("layers"), list, "the layers")
+    if not layers:
+        raise ModelFileError(f"{path}: the model has no layers")
+    renamed = {}
+    for key in list(archive.members):
+        for old in ("param/", "state/"):
+            if key.startswith(old):
+                renamed["weights/" + key[len(old):]] = archive.members.pop(key)
+    archive.members.update(renamed)
+    archive.headers.clear()
+    compiled = config.get("compile")
+    iterations = None
+    if isinstance(compiled, dict) and isinstance(compiled.get("optimizer"), dict):
+        iterations = compiled["optimizer"].get("iterations")
+        compiled = {"optimizer": {k: v for k, v in compiled["optimizer"].items() if k != "iterations"},
+                    "loss": compiled.get("loss"), "metrics": list(compiled.get("metrics") or []),
+                    "weighted_metrics": []}
+        # v1 kept the optimizer state by position in the packed weights: index 0 is the flat
+        # array of every weight, in layer order, which is how weight paths are ordered now.
+        flat = {}
+        for key in list(archive.members):
+            if key.startswith("optimizer/") and key.count("/") == 2:
+                flat[key] = archive.members.pop(key)
+        archive.v1_optimizer = flat
+    history = config.get("history") or {}
+    log = {"history": history.get("history", {}) if isinstance(history, dict) else history,
+           "epochs": history.get("epoch", []) if isinstance(history, dict) else []}
+    if isinstance(log["history"], dict):
+        extra = {k: log["history"].pop(k) for k in ("lr", "seconds") if k in log["history"]}
+        log["learning_rate"] = extra.get("lr", [])
+        log["seconds"] = extra.get("seconds", [])
+    return {"format": FORMAT, "version": VERSION,
+            "model": {"class_name": "Sequential",
+                      "config": {"name": config.get("name", "sequential"), "seed": config.get("seed"),
+                                 "layers": layers, "input_shape": config.get("input_shape")}},
+            "compile": compiled, "iterations": iterations, "epoch": config.get("epoch", 0),
+            "training_log": log, "settings": config.get("settings"), "rng_state": config.get("rng_state")}
+
+
+def load_weights(model, path, skip_mismatch=False):
+    """Read the weights of a file written by ``save_weights`` or ``save`` into ``model``."""
+    path = os.fspath(path)
+    archive = _Archive(path)
+    try:
+        config = archive.config()
+        if config["version"] == 1:
+            _upgrade_v1(path, config, archive)
+        if not model.built:
+            raise ModelFileError(f"{path}: build model '{model.name}' (give it an input shape) before "
+                                 f"loading weights into it")
+        _load_weights_into(model, archive, path, skip_mismatch)
+    finally:
+        archive.close()
+
+
+# -- resuming -----------------------------------------------------------------------------
 def architecture(model):
     """The layers as ``(class name, config without the name)``: what must match to resume."""
-    if not model.built:
-        model.build()
     return [(type(layer).__name__, {k: v for k, v in layer.get_config().items() if k != "name"})
             for layer in model.layers]
 
@@ -184,8 +580,8 @@ def load_for_resume(path, expected=None):
     """Load a model file to continue its training where it stopped.
 
     Everything that decides the next step is in the file: the weights, the optimizer with
-    its state and step count (and so its place in a schedule), the epoch, the history and
-    the random generator's state. Training 5 epochs, saving, loading with this and
+    its state and step count (and so its place in a schedule), the epoch, the training log
+    and the random generator's state. Training 5 epochs, saving, loading with this and
     training 5 more gives the same weights as 10 epochs in one go, bit for bit.
 
     Args:
@@ -200,17 +596,19 @@ def load_for_resume(path, expected=None):
     """
     model = load_model(path)
     optimizer = model.optimizer
-    if optimizer is None:
+    if optimizer is None or model.loss is None:
         raise TrainingError(f"{path}: can't resume: the file has no optimizer state "
                             f"(the model was saved without being compiled)")
     if optimizer.iterations > 0:
-        missing = [name for name in optimizer.slot_names
-                   if len(optimizer.slots.get(name, [])) < len(model.weights)
-                   or any(value is None for value in optimizer.slots[name])]
+        layout = model._parameters.layout
+        state = optimizer.get_state(layout)
+        missing = [name for name in optimizer.slot_names if name not in state]
         if missing:
             raise TrainingError(f"{path}: can't resume: the optimizer state ({', '.join(missing)}) "
                                 f"of {type(optimizer).__name__} is missing from the file")
     if expected is not None:
+        if not expected.built:
+            expected.build()
         ours, theirs = architecture(model), architecture(expected)
         if ours != theirs:
             where = next((i for i, (a, b) in enumerate(zip(ours, theirs)) if a != b),

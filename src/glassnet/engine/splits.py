@@ -3,6 +3,12 @@
 import numpy as np
 
 
+def split_sizes(samples, fraction):
+    """``(train, validation)`` sample counts of a split that holds out ``fraction``."""
+    held = int(round(samples * fraction)) if fraction else 0
+    return samples - held, held
+
+
 def stratified_split(x, y, fraction):
     """Hold out ``fraction`` of the samples for validation, keeping the class proportions.
 
@@ -13,7 +19,7 @@ def stratified_split(x, y, fraction):
     same data always gives the same split, and the model's random stream is untouched.
     Labels that are not classes (regression targets) get Keras' split.
     """
-    n_val = int(round(len(x) * fraction))
+    n_val = split_sizes(len(x), fraction)[1]
     if n_val < 1 or n_val >= len(x):
         raise ValueError(f"validation_split={fraction} leaves no samples for training or validation")
     labels = class_labels(y)

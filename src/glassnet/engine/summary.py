@@ -1,23 +1,67 @@
-"""``model.summary()``: the Keras-style table of layers, output shapes and parameter counts."""
+"""``model.summary()``: the Keras-style table of layers, output shapes and parameter counts.
+
+A Sequential gets three columns; a Functional model a fourth, "Connected to", naming the
+layers that feed each call, as Keras prints it. The columns are as wide as their longest
+entry, so long names never run into the next column.
+"""
 
 
-def summary_table(model):
-    """The text of ``model.summary()``: each layer's output shape and parameter count."""
-    if not model.built and model.input_shape is not None:
-        model.build()
-    rows, shape = [], model.input_shape
-    for layer in model.layers:
-        shape = layer.output_shape(shape) if shape is not None else None
-        out = "?" if shape is None else str((None,) + tuple(shape))
-        rows.append((f"{layer.name} ({type(layer).__name__})", out, f"{layer.count_params():,}"))
-    width = 65
-    lines = [f'Model: "{model.name}"', "_" * width,
-             f"{'Layer (type)':<29}{'Output Shape':<24}{'Param #':>12}", "=" * width]
-    for i, (name, out, count) in enumerate(rows):
-        lines.append(f"{name:<29}{out:<24}{count:>12}")
+def summary_table(model, expand_nested=False, show_trainable=False):
+    """The text of ``model.summary()``."""
+    from glassnet.engine.layers.input_layer import InputLayer
+    from glassnet.engine.sequential import Sequential
+
+    if not model.built:
+        return (f'Model: "{model.name}" (not built yet: {len(model.layers)} layers; its shapes and '
+                f'parameters are known once it has an input shape or has seen data)')
+    functional = not isinstance(model, Sequential)
+    rows = []
+    for step_layer, node in _calls(model):
+        layer = step_layer
+        if not functional and isinstance(layer, InputLayer):
+            continue
+        name = f"{layer.name} ({type(layer).__name__})"
+        out = str(node.outputs[0].shape)
+        # A shared layer's weights are counted at its first call only.
+        count = f"{layer.count_params():,}" if _first_call(model, node) else "0 (shared)"
+        row = [name, out, count]
+        if functional:
+            row.append(", ".join(f"{t.node.layer.name}[{_call_index(model, t.node)}][0]"
+                                 for t in node.inputs) or "-")
+        if show_trainable:
+            row.append("Y" if layer.trainable else "N")
+        rows.append(row)
+    headers = ["Layer (type)", "Output Shape", "Param #"] + (["Connected to"] if functional else []) \
+        + (["Trainable"] if show_trainable else [])
+    widths = [max(len(h), *(len(r[i]) for r in rows)) + 2 for i, h in enumerate(headers)]
+    width = sum(widths)
+
+    def line(cells):
+        parts = []
+        for i, (cell, w) in enumerate(zip(cells, widths)):
+            parts.append(cell.rjust(w - 2) + "  " if i == 2 else cell.ljust(w))
+        return "".join(parts).rstrip()
+
+    lines = [f'Model: "{model.name}"', "_" * width, line(headers), "=" * width]
+    for i, row in enumerate(rows):
+        lines.append(line(row))
         lines.append("=" * width if i == len(rows) - 1 else "_" * width)
-    trainable = sum(a.size for layer in model.layers for a in layer.trainable_weights)
-    frozen = sum(layer.count_params() for layer in model.layers) - trainable
-    lines += [f"Total params: {trainable + frozen:,}", f"Trainable params: {trainable:,}",
-              f"Non-trainable params: {frozen:,}", "_" * width]
+    trainable = sum(w.size for w in model.trainable_weights)
+    total = model.count_params()
+    lines += [f"Total params: {total:,}", f"Trainable params: {trainable:,}",
+              f"Non-trainable params: {total - trainable:,}", "_" * width]
     return "\n".join(lines)
+
+
+def _calls(model):
+    """``(layer, node)`` for every call of the model's graph, in order."""
+    return [(node.layer, node) for node in model._nodes]
+
+
+def _first_call(model, node):
+    return next(n for n in model._nodes if n.layer is node.layer) is node
+
+
+def _call_index(model, node):
+    """Which call of its layer ``node`` is, in Keras's ``name[i][0]`` notation."""
+    return [n for n in model._nodes if n.layer is node.layer].index(node)

@@ -5,6 +5,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from glassnet.engine.parameters import weight_paths
+
 TOLERANCE = 1e-6
 
 
@@ -69,27 +71,35 @@ def check_layer(layer, input_shape, batch_size=4, training=True, seed=0, eps=1e-
 
     Args:
         layer: an unbuilt layer instance (it is built here, in float64).
-        input_shape: shape of one sample, without the batch axis.
+        input_shape: shape of one sample, without the batch axis; for a layer that takes
+            several inputs (Add, Concatenate), a list of such shapes.
         batch_size: samples in the test batch.
         training: run the layer in training mode (dropout active, batch statistics).
         x: a specific input to use instead of random normal numbers (e.g. no ties for
-            max pooling).
+            max pooling); a list of arrays for several inputs.
         max_checks: at most this many entries of each array are checked numerically.
 
     Returns:
         A :class:`Report`; ``report.passed`` says whether everything agreed.
     """
     rng = np.random.default_rng(seed)
-    input_shape = tuple(input_shape)
+    several = layer.takes_list
+    shapes = [tuple(s) for s in input_shape] if several else [tuple(input_shape)]
+    shape = shapes if several else shapes[0]
     report = Report(f"{type(layer).__name__}", tolerance=tolerance)
     fresh = copy.deepcopy(layer)
 
+    def batch(dtype, values=None):
+        arrays = [rng.standard_normal((batch_size,) + s) for s in shapes] if values is None \
+            else [np.array(v, np.float64) for v in (values if several else [values])]
+        arrays = [a.astype(dtype) for a in arrays]
+        return arrays if several else arrays[0]
+
     # 1. float32 in, float32 out, of the shape output_shape() promises.
     probe = copy.deepcopy(layer)
-    probe.build(input_shape, np.random.default_rng(seed))
-    x32 = rng.standard_normal((batch_size,) + input_shape).astype(np.float32)
-    y32 = probe.forward(x32, training=training)
-    expected = (batch_size,) + tuple(probe.output_shape(input_shape))
+    probe.build(shape, np.random.default_rng(seed))
+    y32 = probe.forward(batch(np.float32), training=training)
+    expected = (batch_size,) + tuple(probe.output_shape(shape))
     if y32.shape != expected:
         report.problems.append(f"output shape {y32.shape} != output_shape() {expected}")
     if y32.dtype != np.float32:
@@ -104,13 +114,14 @@ def check_layer(layer, input_shape, batch_size=4, training=True, seed=0, eps=1e-
     # 3. Gradients, in float64.
     layer = fresh
     layer.dtype = np.dtype(np.float64)
-    layer.build(input_shape, np.random.default_rng(seed))
+    layer.build(shape, np.random.default_rng(seed))
     parts = list(layer.walk())   # the layer and any layers inside it (a wrapper's)
     for part in parts:
         for key in part.state:
             part.state[key] = part.state[key].astype(np.float64)
     layer.needs_input_grad = True
-    x = rng.standard_normal((batch_size,) + input_shape) if x is None else np.array(x, np.float64)
+    x = batch(np.float64, x)
+    xs = x if several else [x]
     states = [copy.deepcopy(part.state) for part in parts]
     rng_state = layer.rng.bit_generator.state
 
@@ -133,22 +144,27 @@ def check_layer(layer, input_shape, batch_size=4, training=True, seed=0, eps=1e-
     dx = layer.backward(dy_given)
     if not np.array_equal(dy_given, dy):
         report.problems.append("backward changed the caller's dy in place")
+    dxs = list(dx) if several and dx is not None else [dx]
+
     # Weights of an inner layer are named "inner_name/key" (e.g. "forward_lstm/kernel").
     def label(part, key):
         return key if part is layer else f"{part.name}/{key}"
 
-    analytic = {"dx": dx, **{f"d{label(part, k)}": g.copy() for part in parts
-                             for k, g in part.grads.items()}}
-    targets = {"dx": x, **{f"d{label(part, k)}": p for part in parts for k, p in part.params.items()}}
+    inputs = [f"dx{i}" if several else "dx" for i in range(len(xs))]
+    analytic = {**dict(zip(inputs, dxs)), **{f"d{label(part, k)}": g.copy() for part in parts
+                                             for k, g in part.grads.items()}}
+    targets = {**dict(zip(inputs, xs)), **{f"d{label(part, k)}": p for part in parts
+                                           for k, p in part.params.items()}}
     for name, array in targets.items():
         indices = _sample(array.size, max_checks, rng)
         numeric = numerical_gradient(f, array, eps, indices)
-        a = analytic[name]
-        if a is None or a.shape != array.shape:
-            report.problems.append(f"{name} has shape {None if a is None else a.shape}, expected {array.shape}")
+        a = analytic.get(name)
+        if a is None or np.shape(a) != array.shape:
+            report.problems.append(f"{name} has shape {None if a is None else np.shape(a)}, "
+                                   f"expected {array.shape}")
             continue
         if indices is not None:
-            a, numeric = a.reshape(-1)[indices], numeric.reshape(-1)[indices]
+            a, numeric = np.asarray(a).reshape(-1)[indices], numeric.reshape(-1)[indices]
         report.errors[name] = relative_error(a, numeric)
     return report
 
@@ -167,8 +183,28 @@ def check_loss(loss, y_pred, y_true, eps=1e-6, tolerance=TOLERANCE):
 class _NoUpdate:
     """An optimizer that leaves the weights alone: ``train_step`` then only fills the grads."""
 
+    lr = 0.0
+    iterations = 0
+
     def step(self, params, grads, *parts):
         pass
+
+
+def as_float64(model):
+    """A float64 copy of ``model`` (weights, statistics, gradients), for gradient checks."""
+    from glassnet.engine.model import Model
+
+    model = copy.deepcopy(model)
+    for layer in model.walk():
+        layer.dtype = np.dtype(np.float64)
+        for store in (layer.params, layer.grads, layer.state):
+            for key in store:
+                store[key] = store[key].astype(np.float64)
+    for layer in model.walk():
+        if isinstance(layer, Model):
+            layer._build_layers()   # fresh twins for shared layers, with float64 gradients
+    model._parameters = None
+    return model
 
 
 def check_model(model, x, y, eps=1e-5, tolerance=TOLERANCE, max_checks=100, seed=0):
@@ -176,25 +212,26 @@ def check_model(model, x, y, eps=1e-5, tolerance=TOLERANCE, max_checks=100, seed
 
     This is the check that the model's shortcuts are exact. With a final softmax and a
     cross-entropy loss, training computes the loss from the logits and hands
-    ``(p - y) / N`` straight to the last layer. Here the analytic gradients come from
-    :meth:`Sequential.train_step` (fused, exactly as in training, minus the update) and
-    the numerical ones from the loss *as the user wrote it*, on the probabilities.
+    ``(p - y) / N`` straight to the last layer; branches add their gradients; a shared
+    layer sums both calls'. Here the analytic gradients come from
+    :meth:`Model.train_step` (exactly as in training, minus the update) and the numerical
+    ones from the loss *as the user wrote it*, on the probabilities.
 
     Args:
-        model: a compiled, unbuilt model (a copy is built here in float64).
-        x, y: a small batch and its labels.
+        model: a compiled model (a float64 copy is checked; the model is not changed).
+        x, y: a small batch and its labels (``x`` a list for a model with several inputs).
         eps: the finite-difference step. Larger than for one layer: a whole model's loss
             has many tiny gradient entries, which rounding noise swamps at 1e-6, while
             the truncation error of central differences (about eps**2) stays negligible.
     """
-    model = copy.deepcopy(model)
-    if model.built or model.loss is None:
-        raise ValueError("check_model needs a compiled model that has not been built yet")
-    for layer in model.layers:
-        layer.dtype = np.dtype(np.float64)
-    x = np.asarray(x, np.float64)
-    model.build(x.shape[1:])
+    if model.loss is None:
+        raise ValueError("check_model needs a model compiled with a loss")
+    if not model.built:
+        model.build(np.asarray(x).shape[1:])
+    model = as_float64(model)
+    x = [np.asarray(v, np.float64) for v in x] if isinstance(x, list) else np.asarray(x, np.float64)
     model.optimizer, model._batch = _NoUpdate(), 0
+    model._prepare_training()
     rng_state = model.rng.bit_generator.state  # the same dropout masks on every call
 
     def f():
@@ -205,12 +242,13 @@ def check_model(model, x, y, eps=1e-5, tolerance=TOLERANCE, max_checks=100, seed
     model.train_step(x, y)
     report = Report(f"{type(model).__name__}", tolerance=tolerance)
     rng = np.random.default_rng(seed)
-    for layer in model.layers:
-        for key, array in layer.params.items():
-            analytic = layer.grads[key].copy()
-            indices = _sample(array.size, max_checks, rng)
-            numeric = numerical_gradient(f, array, eps, indices)
-            if indices is not None:
-                analytic, numeric = analytic.reshape(-1)[indices], numeric.reshape(-1)[indices]
-            report.errors[f"{layer.name}/d{key}"] = relative_error(analytic, numeric)
+    for path, layer, key in weight_paths(model.sublayers):
+        array = layer.params[key]
+        analytic = layer.grads[key].copy()
+        indices = _sample(array.size, max_checks, rng)
+        numeric = numerical_gradient(f, array, eps, indices)
+        if indices is not None:
+            analytic, numeric = analytic.reshape(-1)[indices], numeric.reshape(-1)[indices]
+        where, _, name = path.rpartition("/")
+        report.errors[f"{where}/d{name}"] = relative_error(analytic, numeric)
     return report

@@ -47,18 +47,20 @@ def registered_layers():
     """Every built-in layer class by name, after importing every module of the layers package.
 
     Abstract bases (classes without their own ``forward``, such as ``Pooling2D``) are left
-    out: there is nothing to run.
+    out: there is nothing to run; so are models, which are checked whole (below).
     """
     import importlib
     import pkgutil
 
     from glassnet.engine import layers
     from glassnet.engine.layers.base import LAYERS, Layer
+    from glassnet.engine.model import Model
 
     for module in pkgutil.iter_modules(layers.__path__):
         importlib.import_module(f"{layers.__name__}.{module.name}")
     return {name: cls for name, cls in LAYERS.items()
-            if cls.__module__.startswith("glassnet.") and cls.forward is not Layer.forward}
+            if cls.__module__.startswith("glassnet.") and cls.forward is not Layer.forward
+            and not issubclass(cls, Model)}
 
 
 def _layer_checks():
@@ -72,8 +74,11 @@ def _layer_checks():
         if name not in known:  # e.g. a layer of a later release: nothing to check yet
             return
         label = label or ", ".join(f"{k}={v!r}" for k, v in kwargs.items()) or "defaults"
-        label += f", input {tuple(input_shape)}" + ("" if training else ", inference")
-        data = None if x is None else x((batch_size,) + tuple(input_shape))
+        several = bool(input_shape) and isinstance(input_shape[0], tuple)
+        shown = [tuple(s) for s in input_shape] if several else tuple(input_shape)
+        label += f", input {shown}" + ("" if training else ", inference")
+        batched = [(batch_size,) + s for s in shown] if several else (batch_size,) + shown
+        data = None if x is None else x(batched)
         checks.append(Check(name, label, lambda: check_layer(
             known[name](**kwargs), input_shape, batch_size=batch_size, x=data, training=training)))
 
@@ -118,6 +123,20 @@ def _layer_checks():
     add("BatchNormalization", (5,), batch_size=4, center=False, scale=False)
     add("BatchNormalization", (5,), batch_size=4, training=False)
     add("BatchNormalization", (3, 3, 2), batch_size=4, training=False)
+    add("InputLayer", (3, 2), shape=(3, 2))
+    # Merges: several inputs, one gradient each (Maximum/Minimum on inputs without ties).
+    for name in ("Add", "Subtract", "Multiply", "Average"):
+        add(name, [(3, 2), (3, 2)])
+    add("Add", [(4,), (4,), (4,)], "three inputs")
+    add("Multiply", [(4,), (4,), (4,)], "three inputs")
+    def apart(shapes):   # two inputs that differ by at least 0.03 everywhere: no ties
+        a = _distinct(shapes[0], 1)
+        return [a, a + 0.3 * _away_from_zero(shapes[0], 2)]
+
+    add("Maximum", [(5,), (5,)], x=apart)
+    add("Minimum", [(5,), (5,)], x=apart)
+    add("Concatenate", [(2, 3), (2, 1)])
+    add("Concatenate", [(2, 3), (4, 3)], axis=1)
     return checks
 
 
@@ -171,7 +190,7 @@ def _model_checks():
         model.compile("sgd", "sparse_categorical_crossentropy")
         checks.append(Check("Sequential", "Conv2D(relu) > MaxPooling2D > BatchNormalization > Dense(softmax)",
                             lambda: check_model(model, images, y[:4] % 3)))
-    return checks + [
+    return checks + _functional_checks() + [
         Check("Sequential", "Dense(softmax) + categorical_crossentropy, fused in training",
               lambda: run("categorical_crossentropy", Dense(5, activation="softmax"))),
         Check("Sequential", "Dense(relu, l2) > Dropout(0.5) > Dense(softmax) + sparse CE, fused",
@@ -180,6 +199,47 @@ def _model_checks():
         Check("Sequential", "Dense(tanh) > Dense(sigmoid) + mse, not fused",
               lambda: run("mse", Dense(6, activation="tanh"), Dense(5, activation="sigmoid"))),
     ]
+
+
+def _functional_checks():
+    """Graphs that are not chains: a residual block, a shared layer, Concatenate, two inputs."""
+    from glassnet.engine.layers import Add, Concatenate, Dense, Input
+    from glassnet.engine.model import Model
+
+    rng = np.random.default_rng(4)
+    x, x2, y = rng.standard_normal((6, 4)), rng.standard_normal((6, 3)), np.array([0, 1, 2, 0, 1, 2])
+
+    def compiled(inputs, outputs):
+        model = Model(inputs, outputs, seed=0)
+        model.compile("sgd", "sparse_categorical_crossentropy")
+        return model
+
+    def residual():
+        inputs = Input(shape=(4,))
+        h = Dense(4, activation="relu")(inputs)
+        h = Add()([inputs, Dense(4)(h)])                       # x + f(x)
+        return check_model(compiled(inputs, Dense(3, activation="softmax")(h)), x, y)
+
+    def shared():
+        inputs = Input(shape=(4,))
+        layer = Dense(4, activation="tanh")
+        h = layer(layer(inputs))                               # one Dense, called twice
+        return check_model(compiled(inputs, Dense(3, activation="softmax")(h)), x, y)
+
+    def concatenated():
+        inputs = Input(shape=(4,))
+        h = Concatenate()([Dense(3, activation="relu")(inputs), Dense(2, activation="tanh")(inputs)])
+        return check_model(compiled(inputs, Dense(3, activation="softmax")(h)), x, y)
+
+    def two_inputs():
+        a, b = Input(shape=(4,)), Input(shape=(3,))
+        h = Concatenate()([Dense(3, activation="tanh")(a), b])
+        return check_model(compiled([a, b], Dense(3, activation="softmax")(h)), [x, x2], y)
+
+    return [Check("Model", "residual block: x + Dense(Dense(x)), fused softmax", residual),
+            Check("Model", "one Dense layer shared by two calls: gradients summed", shared),
+            Check("Model", "two branches joined by Concatenate", concatenated),
+            Check("Model", "two inputs, Concatenate", two_inputs)]
 
 
 def catalogue():

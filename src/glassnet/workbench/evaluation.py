@@ -21,14 +21,14 @@ def num_outputs(model):
     """How many classes the model predicts: the size of its last output axis."""
     if not model.built:
         model.build()
-    return int(model.output_shape()[-1])
+    return int(model.output_shape[-1])
 
 
 def check_compatible(model, x, y, class_names=None):
     """One clear error when ``(x, y)`` is not data this model can be evaluated on."""
     k = num_outputs(model)
     x = np.asarray(x)
-    expected = tuple(model.input_shape)
+    expected = tuple(model.input_shape[1:])
     if x.shape[1:] != expected and x.shape[1:] + (1,) != expected:
         raise ShapeError(f"the images have shape {x.shape[1:]} but model '{model.name}' was built "
                          f"for {expected}: evaluate it on data like the data it was trained on")
@@ -142,7 +142,7 @@ def evaluate_model(model, x, y, class_names=None, batch_size=None):
             the model predicts.
     """
     labels = check_compatible(model, x, y, class_names)
-    probs = as_probabilities(model.predict(x, batch_size=batch_size))
+    probs = as_probabilities(model.predict(x, batch_size=batch_size, verbose=0))
     loss = None
     if model.loss is not None:
         result = model.evaluate(x, labels, batch_size=batch_size, verbose=0)

@@ -16,7 +16,6 @@ that the recipes themselves were settled after a handful of full runs whose test
 were seen, a mild form of selection: a fresh seed may land a tenth of a percent either way.
 """
 
-import math
 from dataclasses import dataclass, field
 from typing import Callable, Optional
 
@@ -97,19 +96,17 @@ class Recipe:
         """
         return self.clothing_augmentation if dataset == "fashion-mnist" else self.augmentation
 
-    def optimizer(self, train_samples, epochs=None):
-        """Adam with a one-cycle schedule stretched over the whole run.
-
-        The schedule counts batches, so it needs the training-set size and the epochs.
-        """
-        steps = math.ceil(train_samples / self.batch_size) * (epochs or self.epochs)
+    def optimizer(self, steps):
+        """Adam with a one-cycle schedule stretched over the whole run of ``steps`` batches
+        (see :func:`glassnet.interfaces.cli.train.planned_steps`)."""
         return Adam(OneCycle(self.max_learning_rate, total_steps=steps, pct_start=0.25))
 
-    def compiled_model(self, input_shape, num_classes, train_samples, epochs=None, seed=None):
-        """The recipe's model, compiled with its optimizer and the usual loss and metric."""
+    def compiled_model(self, input_shape, num_classes, steps, seed=None):
+        """The recipe's model, compiled with its optimizer over ``steps`` batches, and the
+        usual loss and metric."""
         model = self.build(input_shape=input_shape, num_classes=num_classes, seed=seed)
         model.build()
-        model.compile(self.optimizer(train_samples, epochs), loss="sparse_categorical_crossentropy",
+        model.compile(self.optimizer(steps), loss="sparse_categorical_crossentropy",
                       metrics=["accuracy"])
         return model
 

@@ -14,11 +14,14 @@ DIGITS = [str(d) for d in range(10)]
 
 def check_digit_model(model, name="model"):
     """Raise a clear ShapeError unless ``model`` reads one 28x28 image (any layout of 784)."""
-    shape = model.input_shape
-    if shape is None or int(np.prod(shape)) != 28 * 28:
+    if not model.built or len(model.inputs) != 1:
+        raise ShapeError(f"{name}: expects {len(model.inputs) if model.built else 'unknown'} inputs, "
+                         f"not one 28x28 image")
+    shape = model.input_shape[1:]
+    if int(np.prod(shape)) != 28 * 28:
         raise ShapeError(f"{name}: expects input of shape {shape}, but digit images are 28x28; "
                          f"use a model trained on MNIST-sized images")
-    out = model.output_shape()
+    out = model.output_shape[1:] if len(model.outputs) == 1 else ()
     if len(out) != 1 or out[0] < 2:
         raise ShapeError(f"{name}: its output has shape {out}, not one score per class")
 
@@ -26,7 +29,7 @@ def check_digit_model(model, name="model"):
 def class_names(model):
     """The model's class names (saved by ``glassnet train``), or the digits 0-9."""
     names = (model.settings or {}).get("class_names")
-    count = model.output_shape()[0]
+    count = model.output_shape[-1]
     if isinstance(names, list) and len(names) == count:
         return [str(n) for n in names]
     return DIGITS[:count] if count <= 10 else [str(i) for i in range(count)]
@@ -38,10 +41,11 @@ def classify(model, images):
     A model that ends without a softmax gives scores (logits), not probabilities; they
     are turned into probabilities here, so callers can always show percentages.
     """
-    images = np.asarray(images, dtype=np.float32).reshape((-1,) + tuple(model.input_shape))
-    scores = model.predict(images)
-    is_probability = (scores >= 0).all() and np.allclose(scores.sum(axis=1), 1, atol=1e-3)
-    if not is_probability:
+    from glassnet.engine.layers.activations import Softmax
+
+    images = np.asarray(images, dtype=np.float32).reshape((-1,) + tuple(model.input_shape[1:]))
+    scores = model.predict(images, verbose=0)
+    if not isinstance(model.final_activation(), Softmax):   # logits: softmax them here
         scores = np.exp(scores - scores.max(axis=1, keepdims=True))
         scores /= scores.sum(axis=1, keepdims=True)
     return scores
@@ -63,9 +67,9 @@ def layer_outputs(model, image):
 
     Yields ``(layer, output)`` with the batch axis removed.
     """
-    x = np.asarray(image, dtype=np.float32).reshape((1,) + tuple(model.input_shape))
-    for layer in model.layers:
-        y = layer.forward(x, training=False)
-        if not (y.size == x.size and np.shares_memory(x, y)):
+    x = np.asarray(image, dtype=np.float32).reshape((1,) + tuple(model.input_shape[1:]))
+    seen = [x]
+    for layer, y in model.layer_outputs(x):
+        if not any(y.size == s.size and np.shares_memory(y, s) for s in seen):
             yield layer, y[0]
-        x = y
+        seen.append(y)

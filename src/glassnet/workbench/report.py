@@ -105,14 +105,15 @@ def settings_section(model):
 
 def history_section(model):
     from glassnet.workbench.plots.training import best_epoch, plot_training_curves
-    history = model.history.history
+    history = model.training_log.as_dict()
     if not history.get("loss"):
         return "history", "Training history", note(
             "No training history: this model file has none (the model was never fitted, or was "
             "saved before fit), so there are no training curves to show.")
     best, _ = best_epoch(history)
-    keys = [k for k in ("loss", "accuracy", "val_loss", "val_accuracy", "lr", "seconds") if k in history]
-    digits = {"lr": 6, "seconds": 2}
+    keys = [k for k in ("loss", "accuracy", "val_loss", "val_accuracy", "learning_rate", "seconds")
+            if k in history]
+    digits = {"learning_rate": 6, "seconds": 2}
     rows = [[i + 1] + [num(history[k][i], digits.get(k, 4)) for k in keys]
             for i in range(len(history["loss"]))]
     classes = ["best" if i == best else "" for i in range(len(rows))]

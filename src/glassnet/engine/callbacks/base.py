@@ -44,6 +44,37 @@ class Callback:
     def on_batch_end(self, batch, logs=None):
         pass
 
+    # Keras 3's names; the Keras 2 names above are still called, from these.
+    def on_train_batch_begin(self, batch, logs=None):
+        self.on_batch_begin(batch, logs)
+
+    def on_train_batch_end(self, batch, logs=None):
+        self.on_batch_end(batch, logs)
+
+    def on_test_begin(self, logs=None):
+        pass
+
+    def on_test_end(self, logs=None):
+        pass
+
+    def on_test_batch_begin(self, batch, logs=None):
+        pass
+
+    def on_test_batch_end(self, batch, logs=None):
+        pass
+
+    def on_predict_begin(self, logs=None):
+        pass
+
+    def on_predict_end(self, logs=None):
+        pass
+
+    def on_predict_batch_begin(self, batch, logs=None):
+        pass
+
+    def on_predict_batch_end(self, batch, logs=None):
+        pass
+
 
 class CallbackList:
     """Calls one hook on every callback, in order."""
@@ -54,11 +85,31 @@ class CallbackList:
             callback.set_model(model)
             callback.set_params(params)
         # Per-batch hooks are the hot path; skip the loop when nobody overrides them.
-        self.has_batch_hooks = any(
-            type(c).on_batch_begin is not Callback.on_batch_begin
-            or type(c).on_batch_end is not Callback.on_batch_end
-            for c in self.callbacks
-        )
+        def overrides(*hooks):
+            return [c for c in self.callbacks
+                    if any(getattr(type(c), h, None) is not getattr(Callback, h) for h in hooks)]
+
+        self._train_batch = overrides("on_batch_begin", "on_batch_end", "on_train_batch_begin",
+                                      "on_train_batch_end")
+        self._test_batch = overrides("on_test_batch_begin", "on_test_batch_end")
+        self.has_batch_hooks = bool(self._train_batch)
+        self.has_test_batch_hooks = bool(self._test_batch)
+
+    def on_train_batch_begin(self, batch, logs=None):
+        for callback in self._train_batch:
+            callback.on_train_batch_begin(batch, logs)
+
+    def on_train_batch_end(self, batch, logs=None):
+        for callback in self._train_batch:
+            callback.on_train_batch_end(batch, logs)
+
+    def on_test_batch_begin(self, batch, logs=None):
+        for callback in self._test_batch:
+            callback.on_test_batch_begin(batch, logs)
+
+    def on_test_batch_end(self, batch, logs=None):
+        for callback in self._test_batch:
+            callback.on_test_batch_end(batch, logs)
 
     def __getattr__(self, hook):
         def call(*args, **kwargs):
@@ -68,16 +119,16 @@ class CallbackList:
 
 
 class History(Callback):
-    """Records every epoch's logs: ``history.history["val_accuracy"][-1]``.
+    """Records the logs of every epoch of one ``fit``: ``history.history["val_accuracy"][-1]``.
 
-    ``fit`` always adds one and returns it. A resumed training run starts from the history
-    saved in the model file, so the curves continue where they stopped.
+    ``fit`` always adds one and returns it, as Keras does. (The model also keeps every
+    epoch it ever trained, across fits and saves, in ``model.training_log``.)
     """
 
-    def __init__(self, history=None, epoch=None):
+    def __init__(self):
         super().__init__()
-        self.history = {k: list(v) for k, v in (history or {}).items()}
-        self.epoch = list(epoch or [])
+        self.history = {}
+        self.epoch = []
 
     def on_epoch_end(self, epoch, logs=None):
         self.epoch.append(epoch)

@@ -57,6 +57,10 @@ class LearningRateScheduler(Callback):
         if self.verbose:
             print(f"Epoch {epoch + 1}: LearningRateScheduler setting learning rate to {new:.4g}.")
 
+    def on_epoch_end(self, epoch, logs=None):
+        if logs is not None:   # Keras 3 logs the rate of every epoch
+            logs["learning_rate"] = float(self.model.optimizer.learning_rate)
+
 
 class ReduceLROnPlateau(Callback):
     """Multiply the rate by ``factor`` when ``monitor`` has not improved for ``patience`` epochs.

@@ -1,6 +1,6 @@
 """TerminateOnNaN: stop cleanly when the loss or a gradient stops being a number."""
 
-import numpy as np
+import math
 
 from glassnet.engine.callbacks.base import Callback
 
@@ -8,18 +8,13 @@ from glassnet.engine.callbacks.base import Callback
 class TerminateOnNaN(Callback):
     """Stop training, with the last good weights, as soon as anything goes non-finite.
 
-    Without it a NaN loss raises a ``TrainingError`` and ``fit`` ends with an exception.
-    With it ``fit`` returns normally, ``history`` keeps the epochs trained so far and
-    :attr:`message` (also printed) says where it happened: the epoch, the batch and the
-    first layer whose output or gradient went non-finite.
-
-    How the model cooperates (see ``Sequential.train_step``): the loss is checked before the
-    backward pass and, only while this callback is in use, every gradient is checked before
-    the optimizer step. A bad batch is therefore caught before it touches the weights, so
-    the weights left in place are those of the last good step. The forward pass of the bad
-    batch may already have updated batch-norm statistics, so this callback keeps a copy of
-    them from the start of each batch and puts it back. Without this callback none of the
-    checks or copies run.
+    The model never applies a step whose loss is not a finite number: it leaves the
+    weights (and batch-norm statistics) as the last good step left them, says why in
+    ``model.nonfinite_reason`` and reports the batch's loss as NaN. Without this callback
+    ``fit`` then ends with a TrainingError carrying that reason. With it, ``fit`` returns
+    normally, the history keeps the epochs trained so far and :attr:`message` (also
+    printed) says where it happened. While it is in use the model also checks every
+    gradient before applying it (``model.check_gradients``), which costs a sum per step.
     """
 
     def __init__(self):
@@ -28,17 +23,14 @@ class TerminateOnNaN(Callback):
 
     def on_train_begin(self, logs=None):
         self.message = None
-        self.states = [a for layer in self.model.layers for a in layer.state.values()]
-        self.saved = [a.copy() for a in self.states]
+        self.model.check_gradients = True
 
-    def on_batch_begin(self, batch, logs=None):
-        for copy, live in zip(self.saved, self.states):
-            np.copyto(copy, live)
+    def on_train_batch_end(self, batch, logs=None):
+        loss = (logs or {}).get("loss")
+        if loss is not None and not math.isfinite(loss):
+            self.message = self.model.nonfinite_reason or f"loss became {loss} at batch {batch + 1}"
+            print(f"TerminateOnNaN: {self.message}")
+            self.model.stop_training = True
 
-    def terminate(self, message):
-        """Called by ``fit`` instead of raising: restore, report, stop."""
-        for copy, live in zip(self.saved, self.states):
-            np.copyto(live, copy)
-        self.message = message
-        self.model.stop_training = True
-        print(f"TerminateOnNaN: {message}")
+    def on_train_end(self, logs=None):
+        self.model.check_gradients = False

@@ -29,12 +29,15 @@ inner layers' weights into its own ``params``.
 and saved) but the model's optimizer no longer moves them, as in Keras.
 """
 
+import contextlib
+import copy
+import math
 import re
 import warnings
 
 import numpy as np
 
-from glassnet.errors import ShapeError
+from glassnet.errors import ModelFileError, ShapeError
 
 # Every Layer subclass, by class name, so a saved model can be rebuilt from its config.
 # Subclasses register themselves when Python creates the class (see __init_subclass__),
@@ -56,6 +59,10 @@ class Layer:
         name: a name for ``summary()``; the model gives one if you don't.
         dtype: dtype of the weights. float32 by default; gradient checks use float64.
     """
+
+    # A merge layer (Add, Concatenate) takes a *list* of inputs: forward gets a list of
+    # arrays, backward returns a list of gradients, and shapes come as lists too.
+    takes_list = False
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
@@ -83,6 +90,8 @@ class Layer:
         # The first layer of a model needs no gradient for its input (the pixels are not
         # learned), so the model switches this off there and saves a matrix multiply.
         self.needs_input_grad = True
+        self.nodes = []           # its calls in Functional graphs (see engine/symbolic.py)
+        self.provisional = False  # weights made by a symbolic call, redrawn by the model
 
     # -- properties that a wrapper passes on to the layers inside it --------------------
     @property
@@ -120,13 +129,36 @@ class Layer:
         self.built = True
 
     def add_param(self, name, value):
-        """Register a trainable weight and a zero gradient of the same shape."""
+        """Register a learned weight and a zero gradient of the same shape."""
         self.params[name] = np.asarray(value, dtype=self.dtype)
         self.grads[name] = np.zeros_like(self.params[name])
+
+    def add_weight(self, name, shape, initializer="zeros", trainable=True):
+        """Keras's way to make a weight: ``add_weight("kernel", (D, U), "glorot_uniform")``.
+
+        Learned weights (``trainable=True``) go to ``params`` with a gradient; others to
+        ``state``. The size is checked *before* anything is allocated, so a model file that
+        asks for a billion weights is refused instead of filling the memory.
+        """
+        from glassnet.engine import initializers
+
+        shape = tuple(int(d) for d in shape)
+        _charge(math.prod(shape), f"layer '{self.name}' weight {name!r} of shape {shape}")
+        value = initializers.get(initializer)(shape, self.rng)
+        if trainable:
+            self.add_param(name, value)
+        else:
+            self.state[name] = np.asarray(value, dtype=self.dtype)
+        return self.params[name] if trainable else self.state[name]
 
     def output_shape(self, input_shape):
         """Shape of one output sample for one input sample of ``input_shape``."""
         return tuple(input_shape)
+
+    def shape_after(self, input_shape):
+        """What the framework asks: :meth:`output_shape` (a model, whose ``output_shape`` is
+        Keras's property, answers from its graph)."""
+        return self.output_shape(input_shape)
 
     def check_input(self, x):
         """Raise a clear ShapeError if ``x`` does not fit the shape this layer was built for."""
@@ -136,6 +168,12 @@ class Layer:
                 f"but got {tuple(x.shape)}"
             )
 
+    def accepts(self, input_shape):
+        """Whether this built layer can run on inputs of ``input_shape`` (one sample's)."""
+        if self.takes_list:
+            return [tuple(s) for s in input_shape] == [tuple(s) for s in self.input_shape]
+        return tuple(input_shape) == self.input_shape
+
     # -- the two passes -----------------------------------------------------------------
     def forward(self, x, training=False):
         raise NotImplementedError
@@ -143,12 +181,47 @@ class Layer:
     def backward(self, dy):
         raise NotImplementedError
 
-    def __call__(self, x, training=False):
-        """Run ``forward``, building the weights first if this is the first call."""
-        x = np.asarray(x)
+    def __call__(self, inputs, training=None):
+        """``layer(x)``: run the layer on a batch, as Keras does.
+
+        On arrays it builds the weights if needed and returns ``forward(x)`` (inference
+        unless ``training=True``). On the placeholders of the Functional API
+        (``Input(...)``) it computes nothing: it records the call and returns a placeholder
+        for the output (see :mod:`glassnet.engine.symbolic`).
+        """
+        from glassnet.engine import symbolic
+
+        if symbolic.is_symbolic(inputs):
+            return symbolic.call_symbolically(self, inputs)
+        if self.takes_list:
+            x = [np.asarray(v) for v in inputs]
+            shape = [v.shape[1:] for v in x]
+        else:
+            x = np.asarray(inputs)
+            shape = x.shape[1:]
         if not self.built:
-            self.build(x.shape[1:], self.rng)
-        return self.forward(x, training=training)
+            from glassnet.engine.random import new_seed
+            self.build(shape, self.rng or np.random.default_rng(new_seed()))
+        return self.forward(x, training=bool(training))
+
+    def copy_for_another_call(self):
+        """A twin of this layer for its second call in one graph (a *shared* layer).
+
+        A layer remembers only its last forward pass (its input, its masks) for the
+        backward pass, so each extra call of a shared layer runs on a twin: a shallow copy
+        that shares the weights (the same ``params`` dict) but keeps its own caches and its
+        own gradients. The model adds the twin's gradients into the layer's after the
+        backward pass: a weight used twice gets the sum of both contributions.
+        """
+        twin = copy.copy(self)
+        twin.grads = {key: np.zeros_like(g) for key, g in self.grads.items()}
+        for attribute, value in vars(self).items():
+            if isinstance(value, Layer):          # e.g. Dense's activation keeps a mask
+                setattr(twin, attribute, value.copy_for_another_call())
+            elif isinstance(value, Workspace):    # work arrays must not be shared either
+                setattr(twin, attribute, Workspace())
+        twin.sublayers = [layer.copy_for_another_call() for layer in self.sublayers]
+        return twin
 
     # -- bookkeeping --------------------------------------------------------------------
     def regularization_loss(self):
@@ -215,3 +288,45 @@ def set_arrays(targets, values, owner):
             raise ValueError(f"{owner}: set_weights array {i} has shape {value.shape}, "
                              f"expected {target.shape}")
         target[...] = value
+
+
+class Workspace:
+    """Work arrays a layer keeps from batch to batch, by name.
+
+    A fresh array of tens of megabytes costs about as much as a pass of arithmetic over it
+    (the operating system hands over new zeroed pages), so the big intermediate arrays are
+    made once and reused while the batch shape stays the same. New ones are full of ``fill``.
+    """
+
+    def __init__(self):
+        self.arrays = {}
+
+    def get(self, name, shape, dtype, fill=0):
+        array = self.arrays.get(name)
+        if array is None or array.shape != tuple(shape) or array.dtype != dtype:
+            array = self.arrays[name] = np.full(shape, fill, dtype)
+        return array
+
+
+# -- a limit on the weights a model file may make (see add_weight and saving.load_model) --
+_budget = None   # numbers that may still be allocated, or None: no limit
+
+
+@contextlib.contextmanager
+def weight_budget(limit, source):
+    """Within this block, layers may create at most ``limit`` weight numbers in all;
+    beyond it :meth:`Layer.add_weight` raises a ModelFileError naming ``source``."""
+    global _budget
+    saved, _budget = _budget, [int(limit), source]
+    try:
+        yield
+    finally:
+        _budget = saved
+
+
+def _charge(count, what):
+    if _budget is None:
+        return
+    _budget[0] -= count
+    if _budget[0] < 0:
+        raise ModelFileError(f"{_budget[1]}: asks for {what}, more weights than the file holds")

@@ -19,7 +19,7 @@ from numpy.lib.stride_tricks import sliding_window_view
 
 from glassnet.engine import initializers, regularizers
 from glassnet.engine.layers import activations
-from glassnet.engine.layers.base import Layer
+from glassnet.engine.layers.base import Layer, Workspace
 from glassnet.errors import ShapeError
 
 PADDINGS = ("valid", "same")
@@ -104,24 +104,6 @@ def col2im(pages, image_shape, strides):
             else:   # each pixel gets one value at most: a copy, faster than an addition
                 target[...] = pages[di, dj]
     return dx
-
-
-class Workspace:
-    """Work arrays a layer keeps from batch to batch, by name.
-
-    A fresh array of tens of megabytes costs about as much as a pass of arithmetic over it
-    (the operating system hands over new zeroed pages), so the big intermediate arrays are
-    made once and reused while the batch shape stays the same. New ones are full of ``fill``.
-    """
-
-    def __init__(self):
-        self.arrays = {}
-
-    def get(self, name, shape, dtype, fill=0):
-        array = self.arrays.get(name)
-        if array is None or array.shape != tuple(shape) or array.dtype != dtype:
-            array = self.arrays[name] = np.full(shape, fill, dtype)
-        return array
 
 
 def conv2d_reference(x, kernel, bias=None, strides=1, padding="valid"):

@@ -19,9 +19,9 @@ NumPy operations; the backward pass builds the gradient pages and puts them back
 
 import numpy as np
 
-from glassnet.engine.layers.base import Layer
-from glassnet.engine.layers.conv import (Workspace, as_padding, as_pair, col2im, im2col,
-                                         output_length, same_padding)
+from glassnet.engine.layers.base import Layer, Workspace
+from glassnet.engine.layers.conv import (as_padding, as_pair, col2im, im2col, output_length,
+                                         same_padding)
 from glassnet.errors import ShapeError
 
 

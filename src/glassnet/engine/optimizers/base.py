@@ -139,3 +139,47 @@ class Optimizer:
     def from_config(cls, config):
         """Rebuild from :meth:`get_config` (a saved schedule is rebuilt by ``__init__``)."""
         return cls(**config)
+
+    # -- state by weight path (saving, and packing again after trainable changes) ----------
+    def slot_fill(self, name):
+        """The value a new slot array starts at (0 for momentum and running averages)."""
+        return 0.0
+
+    def get_state(self, layout):
+        """The optimizer's state, each slot cut per weight: ``{slot: {path: array}}``.
+
+        ``layout`` is the model's ``[(path, shape), ...]`` of the packed weights, in the
+        order of the arrays handed to :meth:`step` (one flat array, or one per weight).
+        """
+        state = {}
+        for name, arrays in self.slots.items():
+            if any(array is None for array in arrays) or not arrays:
+                continue
+            state[name] = dict(zip((path for path, _ in layout), _cut(arrays, layout)))
+        return state
+
+    def set_state(self, state, layout, weights):
+        """Load ``{slot: {path: array}}`` for weights packed as ``weights`` with ``layout``.
+
+        A weight the state doesn't know (a layer just unfrozen) starts at :meth:`slot_fill`.
+        """
+        self.slots = {}
+        for name, by_path in state.items():
+            arrays = [np.full_like(w, self.slot_fill(name)) for w in weights]
+            for (path, shape), part in zip(layout, _cut(arrays, layout)):
+                saved = by_path.get(path)
+                if saved is not None:
+                    part[...] = np.asarray(saved).reshape(shape)
+            self.slots[name] = arrays
+
+
+def _cut(arrays, layout):
+    """Views of ``arrays`` (one flat array, or one per weight) cut per weight of ``layout``."""
+    if len(arrays) == len(layout) and (len(arrays) != 1 or arrays[0].shape == tuple(layout[0][1])):
+        return [array.reshape(shape) for array, (_, shape) in zip(arrays, layout)]
+    parts, offset = [], 0
+    for _, shape in layout:
+        size = int(np.prod(shape))
+        parts.append(arrays[0][offset:offset + size].reshape(shape))
+        offset += size
+    return parts

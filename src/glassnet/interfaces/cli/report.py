@@ -32,7 +32,7 @@ def run(args):
 
     check_output_path(args.out)  # a bad --out fails now, not after a minute of work
     model, data, result = load_for_evaluation(args)
-    if not model.history.history.get("loss"):
+    if not model.training_log.history.get("loss"):
         print(f"note: {args.model} has no training history; the report says so instead of "
               "showing training curves")
     explore = (data.x_train, data.y_train) if args.explore else None

@@ -2,12 +2,14 @@
 
 Three ways to start:
 
-* ``glassnet train --arch mlp`` (the default): an architecture from the zoo, Adam at a
-  constant rate, optionally ``--augment``-ed;
+* ``glassnet train --arch mlp`` (the default): an architecture from the zoo, Adam at its
+  own rate (the CNN's decays over the run), optionally ``--augment``-ed;
 * ``glassnet train --recipe best-cnn``: a tuned recipe (architecture, one-cycle schedule,
   augmentation, epochs) from :mod:`glassnet.workbench.recipes`;
 * ``glassnet train --resume model.npz --epochs 5``: five more epochs of a saved model,
-  continuing its optimizer, schedule, random stream and history exactly where they stopped.
+  continuing its optimizer, schedule, random stream and training log exactly where they
+  stopped. A schedule that has run out is not continued in silence: ``--lr`` gives the
+  extra epochs a new rate.
 """
 
 import time
@@ -19,6 +21,7 @@ from glassnet.interfaces.cli.options import (add_data_arguments, fraction, posit
 # The names of glassnet.workbench.recipes.RECIPES, spelled out so that building the parser
 # (``glassnet --help``) doesn't import the engine and scipy; a test keeps the two in step.
 RECIPE_NAMES = ("best-mlp", "best-cnn")
+NEGLIGIBLE_RATE = 0.01   # a schedule ended below this share of its peak has stopped learning
 
 
 def add_parser(subparsers):
@@ -30,7 +33,7 @@ def add_parser(subparsers):
                         help="a tuned recipe: best-mlp (784-800-800-10, ~99%% on MNIST) or best-cnn "
                              "(3 conv blocks + batch norm, >=99.5%%); both augment and use a one-cycle schedule")
     parser.add_argument("--resume", metavar="MODEL",
-                        help="continue training a saved model (its optimizer, schedule and history)")
+                        help="continue training a saved model (its optimizer, schedule and training log)")
     parser.add_argument("--augment", action="store_true",
                         help="shift, rotate and zoom every training batch a little (recipes always do)")
     parser.add_argument("--augmentation-grid", metavar="PNG",
@@ -39,7 +42,8 @@ def add_parser(subparsers):
     parser.add_argument("--epochs", type=positive_int, help="epochs (default: the architecture's)")
     parser.add_argument("--batch-size", type=positive_int, help="samples per step (default: the architecture's)")
     parser.add_argument("--lr", type=positive_float,
-                        help="Adam learning rate; with --recipe the peak of its schedule (default: the architecture's)")
+                        help="Adam learning rate; with --recipe the peak of its schedule; with --resume "
+                             "a new constant rate for the extra epochs (default: the architecture's)")
     parser.add_argument("--validation-split", type=fraction,
                         help="fraction of the training set held out for validation "
                              "(default: 0.2; a recipe's own; a resumed model's)")
@@ -47,6 +51,18 @@ def add_parser(subparsers):
     parser.add_argument("--out", help="where to save the model (default: DATASET-ARCH.npz; with --resume the same file)")
     parser.add_argument("--verbose", type=int, choices=(0, 1, 2), default=1, help="0 quiet, 1 progress bars, 2 one line per epoch")
     parser.set_defaults(run=run)
+
+
+def planned_steps(samples, validation_split, batch_size, epochs):
+    """The gradient steps of a whole run: what a schedule stretched over the run counts.
+
+    The one place this is worked out, so a schedule always ends where training does,
+    whatever ``--batch-size`` and ``--validation-split`` say.
+    """
+    from glassnet.engine.data import steps_per_epoch
+    from glassnet.engine.splits import split_sizes
+
+    return steps_per_epoch(split_sizes(samples, validation_split)[0], batch_size) * epochs
 
 
 def _new_model(args, data, x_train):
@@ -61,26 +77,23 @@ def _new_model(args, data, x_train):
         recipe = recipes.get(args.recipe)
         if args.lr:
             recipe = replace(recipe, max_learning_rate=args.lr)
-        split = recipe.validation_split if args.validation_split is None else args.validation_split
-        epochs = args.epochs or recipe.epochs
-        train_samples = len(x_train) - int(round(len(x_train) * split))
-        model = recipe.compiled_model(x_train.shape[1:], classes, train_samples, epochs, seed=args.seed)
-        plan = dict(name=args.recipe, recipe=args.recipe, epochs=epochs, lr=recipe.max_learning_rate,
-                    batch_size=args.batch_size or recipe.batch_size, validation_split=split,
-                    augmentation=recipe.augmentation_for(data.name))
+        plan = dict(name=args.recipe, recipe=args.recipe, epochs=args.epochs or recipe.epochs,
+                    lr=recipe.max_learning_rate, batch_size=args.batch_size or recipe.batch_size,
+                    validation_split=recipe.validation_split if args.validation_split is None
+                    else args.validation_split, augmentation=recipe.augmentation_for(data.name))
+        steps = planned_steps(len(x_train), plan["validation_split"], plan["batch_size"], plan["epochs"])
+        model = recipe.compiled_model(x_train.shape[1:], classes, steps, seed=args.seed)
     else:
         arch = zoo.get(args.arch or "mlp")
-        lr = args.lr or arch.learning_rate
-        model = arch.build(input_shape=x_train.shape[1:], num_classes=classes, seed=args.seed)
-        # The architecture's Adam: for the CNN, a rate that decays over the planned batches.
-        split = 0.2 if args.validation_split is None else args.validation_split
-        batches = -(-(len(x_train) - int(round(len(x_train) * split))) // (args.batch_size or arch.batch_size))
-        model.compile(optimizer=arch.optimizer(lr, batches * (args.epochs or arch.epochs)),
-                      loss="sparse_categorical_crossentropy", metrics=["accuracy"])
         plan = dict(name=args.arch or "mlp", arch=args.arch or "mlp", epochs=args.epochs or arch.epochs,
-                    lr=lr, batch_size=args.batch_size or arch.batch_size,
+                    lr=args.lr or arch.learning_rate, batch_size=args.batch_size or arch.batch_size,
                     validation_split=0.2 if args.validation_split is None else args.validation_split,
                     augmentation=augment if args.augment else None)
+        steps = planned_steps(len(x_train), plan["validation_split"], plan["batch_size"], plan["epochs"])
+        model = arch.build(input_shape=x_train.shape[1:], num_classes=classes, seed=args.seed)
+        # The architecture's Adam: for the CNN, a rate that decays over the planned steps.
+        model.compile(optimizer=arch.optimizer(plan["lr"], steps),
+                      loss="sparse_categorical_crossentropy", metrics=["accuracy"])
     if args.augment and plan["augmentation"] is None:
         plan["augmentation"] = augment
     return model, plan
@@ -90,12 +103,8 @@ def _resumed_model(args, data, x_train):
     """The model saved in --resume, checked against --arch/--recipe if given; and its plan."""
     from glassnet.datasets.augment import DigitAugmentation, augment
     from glassnet.engine.saving import load_for_resume
-    from glassnet.errors import TrainingError
     from glassnet.workbench import recipes, zoo
 
-    if args.lr:
-        raise TrainingError("--lr can't be combined with --resume: the optimizer and its schedule "
-                            "continue from the file")
     expected = None
     if args.recipe or args.arch:
         build = recipes.get(args.recipe).build if args.recipe else zoo.get(args.arch).build
@@ -109,19 +118,58 @@ def _resumed_model(args, data, x_train):
                       zoo.get(name).epochs if name in zoo.ARCHITECTURES else 10)
     plan = dict(name=name, epochs=args.epochs or default_epochs,
                 lr=settings.get("learning_rate"),
-                batch_size=args.batch_size or settings.get("batch_size", 32),
+                batch_size=args.batch_size or settings.get("batch_size") or 32,
                 validation_split=(settings.get("validation_split", 0.2) if args.validation_split is None
                                   else args.validation_split),
                 augmentation=augmentation or (augment if args.augment else None))
+    _continue_rate(args, model, plan)
     print(f"resuming {args.resume}: {model.epoch} epochs and {model.optimizer.iterations} steps done, "
           f"{plan['epochs']} more")
     return model, plan
 
 
+def _continue_rate(args, model, plan):
+    """Decide the learning rate of the extra epochs, and say so when it isn't the saved one.
+
+    A schedule stretched over the first run (one-cycle, cosine decay) has ended at its
+    floor. Training on at a negligible rate changes nothing, so that is refused unless
+    ``--lr`` gives a new rate; a floor that still learns (cosine to a tenth) is continued,
+    with a note.
+    """
+    from glassnet.errors import TrainingError
+
+    optimizer = model.optimizer
+    schedule = optimizer.learning_rate
+    if args.lr:
+        optimizer.learning_rate = args.lr
+        plan["lr"] = args.lr
+        replaced = f" (replacing its {type(schedule).__name__} schedule)" if callable(schedule) else ""
+        print(f"the extra epochs use a constant learning rate of {args.lr:g}{replaced}")
+        return
+    if not callable(schedule):
+        return
+    step = optimizer.iterations
+    now, later = float(schedule(step)), float(schedule(step + 10**9))
+    if now != later:
+        return   # still moving: continue the schedule where it stopped
+    peak = max(float(schedule(int(t))) for t in range(0, step + 1, max(1, step // 200)))
+    if now < NEGLIGIBLE_RATE * peak:
+        raise TrainingError(
+            f"{args.resume}: its {type(schedule).__name__} schedule ended at step {step:,} with a learning "
+            f"rate of {now:.3g} ({now / peak:.2%} of its peak {peak:.3g}), so more epochs would not change "
+            f"the model; give them a new rate: glassnet train --resume {args.resume} --epochs "
+            f"{plan['epochs']} --lr {peak / 10:.1g}")
+    print(f"note: the {type(schedule).__name__} schedule has ended; the extra epochs continue at its "
+          f"final rate, {now:.3g}")
+
+
 def run(args):
+    import warnings
+
     import numpy as np
 
     from glassnet.datasets import load_dataset
+    from glassnet.engine.callbacks.learning_check import LearningWarning
     from glassnet.errors import TrainingError
 
     if args.recipe and args.arch:
@@ -146,9 +194,11 @@ def run(args):
         print(f"saved examples of augmented digits to {args.augmentation_grid}")
 
     start = time.perf_counter()
-    model.fit(x_train, data.y_train, epochs=plan["epochs"], batch_size=plan["batch_size"],
-              validation_split=plan["validation_split"], augment=plan["augmentation"],
-              verbose=args.verbose)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", LearningWarning)
+        model.fit(x_train, data.y_train, epochs=model.epoch + plan["epochs"], initial_epoch=model.epoch,
+                  batch_size=plan["batch_size"], validation_split=plan["validation_split"],
+                  augment=plan["augmentation"], verbose=args.verbose)
     seconds = time.perf_counter() - start
     test_loss, test_accuracy = model.evaluate(x_test, data.y_test, verbose=0)
     augmentation = plan["augmentation"]
@@ -163,5 +213,14 @@ def run(args):
     out = args.out or args.resume or f"{data.name}-{plan['name']}.npz"
     model.save(out)
     epochs = f"{model.epoch} epoch" + ("" if model.epoch == 1 else "s")
-    print(f"test accuracy: {test_accuracy:.2%} (loss {test_loss:.4f}) after {epochs} in {seconds:.1f}s")
+    test_size = f"{len(x_test):,} test images"
+    print(f"test accuracy: {test_accuracy:.2%} (loss {test_loss:.4f}) on {test_size} after {epochs} "
+          f"in {seconds:.1f}s")
     print(f"saved the model to {out}")
+    problems = [str(w.message) for w in caught if issubclass(w.category, LearningWarning)]
+    for problem in problems:
+        print(f"warning: {problem}")
+    for other in caught:
+        if not issubclass(other.category, LearningWarning):
+            warnings.warn_explicit(other.message, other.category, other.filename, other.lineno)
+    return 1 if problems else 0

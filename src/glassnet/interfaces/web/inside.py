@@ -28,12 +28,14 @@ def activation_name(layer):
 
 def describe_layers(model):
     """``[{"name", "kind", "output_shape", "params"}, ...]`` for every layer."""
-    rows, shape = [], model.input_shape
-    for layer in model.layers:
-        shape = layer.output_shape(shape)
+    rows = []
+    for node in model._nodes:
+        layer = node.layer
+        if not node.inputs:   # an InputLayer: the drawing itself
+            continue
         rows.append({"name": layer.name, "kind": type(layer).__name__,
-                     "output_shape": list(shape), "params": int(layer.count_params()),
-                     "activation": activation_name(layer)})
+                     "output_shape": list(node.outputs[0].sample_shape),
+                     "params": int(layer.count_params()), "activation": activation_name(layer)})
     return rows
 
 

@@ -78,7 +78,7 @@ def plot_dense_weights(model, count=64, columns=16, layer=None):
     if any(type(l).__name__ not in PASS_THROUGH + ("Dropout",) for l in before):
         raise ValueError(f"layer '{dense.name}' sees the outputs of other layers, not pixels; "
                          "its weights are not pictures (use plot_conv_filters for a CNN)")
-    shape = tuple(d for d in model.input_shape if d != 1)  # (28, 28, 1) -> (28, 28)
+    shape = tuple(d for d in model.input_shape[1:] if d != 1)  # (28, 28, 1) -> (28, 28)
     kernel = dense.params["kernel"]                          # (pixels, units)
     if len(shape) != 2 or kernel.shape[0] != shape[0] * shape[1]:
         raise ShapeError(f"layer '{dense.name}': inputs of shape {model.input_shape} are not a 2-D image")
@@ -117,17 +117,13 @@ def plot_conv_filters(model, layer=None, columns=16):
 
 
 def layer_outputs(model, image):
-    """Every layer's output for one ``image`` (shaped like one sample), in order."""
-    x = np.asarray(image, dtype=model.layers[0].dtype)
-    if x.size != math.prod(model.input_shape):
+    """``{layer: output}`` of every layer for one ``image`` (shaped like one sample)."""
+    shape = model.input_shape[1:]
+    x = np.asarray(image, dtype=model.dtype)
+    if x.size != math.prod(shape):
         raise ShapeError(f"image: model '{model.name}' expects one input of shape "
-                         f"{model.input_shape}, got {x.shape}")
-    x = x.reshape((1,) + tuple(model.input_shape))
-    outputs = []
-    for layer in model.layers:
-        x = layer.forward(x, training=False)
-        outputs.append(x[0])
-    return outputs
+                         f"{shape}, got {x.shape}")
+    return {layer: output[0] for layer, output in model.layer_outputs(x.reshape((1,) + tuple(shape)))}
 
 
 @style.picture
@@ -149,14 +145,14 @@ def plot_feature_maps(model, image, layer=None, count=32, columns=8):
     if type(target).__name__ not in SPATIAL:
         raise ValueError(f"layer '{target.name}' ({type(target).__name__}) has no feature maps; "
                          f"choose one of: {', '.join(SPATIAL)}")
-    maps = layer_outputs(model, image)[model.layers.index(target)]  # (H, W, C)
+    maps = layer_outputs(model, image)[target]                    # (H, W, C)
     maps = maps.transpose(2, 0, 1)[:count]                        # (C, H, W)
     rows, cols = _grid(len(maps), columns)
     height = 1.1 * rows + 1.1
     side = min(2.4, height - 0.6)   # the input, about as tall as the grid of maps
     fig = style.new_figure(1.1 * cols + side + 0.2, height)
     left, right = fig.subfigures(1, 2, width_ratios=[side, 1.1 * cols], wspace=0.02)
-    style.show_image(left.subplots(), np.asarray(image).reshape(model.input_shape[:2]), "input", fontsize=10)
+    style.show_image(left.subplots(), np.asarray(image).reshape(model.input_shape[1:3]), "input", fontsize=10)
     _tiles(right, maps, columns, style.HEAT_CMAP, symmetric=False,
            labels=[f"map {c}" for c in range(len(maps))])
     fig.suptitle(f"Feature maps of '{target.name}' ({type(target).__name__})\n"

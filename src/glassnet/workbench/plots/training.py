@@ -12,9 +12,9 @@ from glassnet.workbench.plots import style
 
 
 def history_dict(history):
-    """The ``{"loss": [...], ...}`` dict of a History, a model, or the dict itself."""
+    """The ``{"loss": [...], ...}`` dict of a History, a TrainingLog, a model, or the dict itself."""
     if not isinstance(history, dict):
-        history = getattr(history, "history", history)  # a model -> its History
+        history = getattr(history, "training_log", history)  # a model -> every epoch it trained
     if not isinstance(history, dict):
         history = getattr(history, "history", None)     # a History -> its dict
     history = {key: list(values) for key, values in (history or {}).items()}

@@ -1,0 +1,169 @@
+"""Feeding ``fit``: the batches of one epoch, from arrays or from a generator.
+
+``fit`` is a short loop over epochs and batches; everything about *where the batches
+come from* lives here (Keras keeps it in an "epoch iterator"):
+
+* arrays (``x``, ``y``, optional per-sample weights): a new random order every epoch,
+  then consecutive slices of ``batch_size``;
+* a ``glassnet.utils.Sequence`` / ``PyDataset`` (anything with ``len()`` and ``[i]``
+  giving ``(x, y)`` or ``(x, y, sample_weight)``): its batches, in a new order every epoch
+  when ``shuffle=True``, and its ``on_epoch_end()`` after each epoch;
+* a Python generator: ``steps_per_epoch`` batches per epoch, drawn as it yields them.
+
+``class_weight`` turns into per-sample weights here, so the loop sees one kind of weight.
+"""
+
+import math
+import numbers
+
+import numpy as np
+
+from glassnet.errors import DataError, ShapeError
+
+
+def as_array(value, what):
+    """``value`` as a NumPy array of numbers, or one clear DataError."""
+    if hasattr(value, "to_numpy"):          # pandas DataFrame / Series
+        value = value.to_numpy()
+    try:
+        array = np.asarray(value)
+    except Exception as error:              # ragged lists and the like
+        raise DataError(f"{what}: can't be turned into an array ({error})") from None
+    if array.dtype.kind not in "biuf":
+        raise DataError(f"{what}: expected numbers, got an array of dtype {array.dtype}")
+    if array.ndim == 0:
+        raise DataError(f"{what}: expected a batch of samples (an array with a first axis), got "
+                        f"the single number {array.item()!r}")
+    return array
+
+
+def is_batch_source(x):
+    """A generator / iterator or a Sequence: something that hands out whole batches."""
+    if x is None or isinstance(x, (np.ndarray, list, tuple, dict)) or hasattr(x, "to_numpy"):
+        return False
+    if hasattr(x, "__getitem__") and hasattr(x, "__len__"):
+        return True
+    return hasattr(x, "__next__") or (hasattr(x, "__iter__") and not hasattr(x, "shape"))
+
+
+def _split_batch(batch, where):
+    """``(x, y)``, ``(x, y, w)`` or ``x`` alone from a generator -> ``(x, y, w)``."""
+    if isinstance(batch, tuple) and 1 <= len(batch) <= 3:
+        return tuple(batch) + (None,) * (3 - len(batch))
+    if isinstance(batch, tuple):
+        raise DataError(f"{where}: a batch must be (x, y) or (x, y, sample_weight), got a tuple of "
+                        f"{len(batch)}")
+    return batch, None, None
+
+
+def class_weights(y, class_weight):
+    """Per-sample weights from ``{class: weight}`` and the labels (integers or one-hot)."""
+    if not isinstance(class_weight, dict):
+        raise ValueError(f"class_weight must be a dict {{class: weight}}, got {type(class_weight).__name__}")
+    y = np.asarray(y)
+    labels = y.argmax(axis=-1) if y.ndim == 2 and y.shape[1] > 1 else y.reshape(len(y))
+    table = np.ones(int(max(labels.max(initial=0), max(class_weight, default=0))) + 1, np.float32)
+    for label, weight in class_weight.items():
+        if not isinstance(label, numbers.Integral) or label < 0:
+            raise ValueError(f"class_weight: keys must be class indices (0, 1, ...), got {label!r}")
+        if not (isinstance(weight, numbers.Real) and math.isfinite(weight) and weight >= 0):
+            raise ValueError(f"class_weight: weight for class {label} must be a number >= 0, got {weight!r}")
+        table[label] = weight
+    return table[labels.astype(np.intp)]
+
+
+class ArrayBatches:
+    """Mini-batches of arrays: ``x`` (one array, or a list for a model with several inputs)."""
+
+    def __init__(self, x, y, sample_weight, batch_size, shuffle, steps=None):
+        self.x = x if isinstance(x, list) else [x]
+        self.y, self.sample_weight = y, sample_weight
+        self.size = len(self.x[0])
+        self.batch_size, self.shuffle = batch_size, shuffle
+        self.steps = steps_per_epoch(self.size, batch_size)
+        if steps is not None:
+            self.steps = min(self.steps, steps)
+
+    def epoch(self, rng):
+        """Yield ``(x, y, w)`` for every batch of one epoch (a new order when shuffling)."""
+        order = rng.permutation(self.size) if self.shuffle else None
+        for step in range(self.steps):
+            part = slice(step * self.batch_size, (step + 1) * self.batch_size)
+            index = order[part] if order is not None else part
+            xs = [x[index] for x in self.x]
+            yield (xs if len(xs) > 1 else xs[0],
+                   None if self.y is None else self.y[index],
+                   None if self.sample_weight is None else self.sample_weight[index])
+
+    def on_epoch_end(self):
+        pass
+
+
+class SourceBatches:
+    """Batches from a Sequence (indexable) or a generator (``steps`` per epoch)."""
+
+    def __init__(self, source, steps, shuffle, what, class_weight=None):
+        self.source, self.what, self.class_weight = source, what, class_weight
+        self.indexable = hasattr(source, "__getitem__") and hasattr(source, "__len__")
+        self.shuffle = shuffle and self.indexable
+        if self.indexable:
+            length = len(source)
+            self.steps = length if steps is None else min(int(steps), length)
+        else:
+            if steps is None:
+                raise ValueError(f"{what}: a generator has no length; pass steps_per_epoch "
+                                 f"(validation_steps for validation data) to say how many batches "
+                                 f"make an epoch")
+            self.steps = int(steps)
+            self.iterator = iter(source)
+        if self.steps < 1:
+            raise DataError(f"{what}: yields no batches")
+        self.size = None
+
+    def epoch(self, rng):
+        if self.indexable:
+            order = rng.permutation(len(self.source)) if self.shuffle else range(len(self.source))
+            batches = (self.source[int(i)] for i in list(order)[:self.steps])
+        else:
+            batches = (next(self.iterator, None) for _ in range(self.steps))
+        for step, batch in enumerate(batches):
+            if batch is None:
+                raise DataError(f"{self.what}: the generator ran out after {step} batches of the "
+                                f"{self.steps} per epoch")
+            x, y, w = _split_batch(batch, self.what)
+            x = [as_array(v, f"{self.what} x") for v in x] if isinstance(x, (list, tuple)) \
+                else as_array(x, f"{self.what} x")
+            y = None if y is None else as_array(y, f"{self.what} y")
+            if self.class_weight is not None and y is not None:
+                cw = class_weights(y, self.class_weight)
+                w = cw if w is None else np.asarray(w) * cw
+            yield x, y, w
+
+    def on_epoch_end(self):
+        if hasattr(self.source, "on_epoch_end"):
+            self.source.on_epoch_end()
+
+
+def steps_per_epoch(samples, batch_size):
+    """Batches in one epoch of ``samples``: the last one may be smaller."""
+    return math.ceil(samples / batch_size)
+
+
+def check_batch_size(batch_size, what="batch_size"):
+    if isinstance(batch_size, bool) or not isinstance(batch_size, numbers.Integral) or batch_size < 1:
+        raise ValueError(f"{what} must be a positive whole number, got {batch_size!r}")
+    return int(batch_size)
+
+
+def check_lengths(xs, y, sample_weight, where):
+    n = len(xs[0])
+    for i, x in enumerate(xs[1:], 1):
+        if len(x) != n:
+            raise ShapeError(f"{where}: input 0 has {n} samples but input {i} has {len(x)}")
+    if y is not None and len(y) != n:
+        raise ShapeError(f"{where}: x has {n} samples but y has {len(y)} labels")
+    if sample_weight is not None and (sample_weight.ndim != 1 or len(sample_weight) != n):
+        raise ShapeError(f"{where}: sample_weight must be one weight per sample, shape ({n},), got "
+                         f"{sample_weight.shape}")
+    if n == 0:
+        raise DataError(f"{where}: x has no samples")

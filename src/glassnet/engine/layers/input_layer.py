@@ -1,0 +1,85 @@
+"""Input and InputLayer: where the data enters a model.
+
+``Input(shape=(28, 28))`` is the first line of every Functional model: it makes an
+:class:`InputLayer` and returns the placeholder for the batches that will be fed there.
+In a ``Sequential`` model, ``Input`` (or ``InputLayer``) as the first entry states the
+input shape, like ``input_shape=`` on the first layer does.
+"""
+
+from glassnet.engine.layers.base import Layer
+from glassnet.engine.symbolic import Node, SymbolicTensor
+
+
+def _sample_shape(owner, shape, batch_shape):
+    if shape is None and batch_shape is not None:
+        shape = tuple(batch_shape)[1:]
+    if shape is None:
+        raise ValueError(f"{owner}: give the shape of one sample, e.g. shape=(28, 28)")
+    if isinstance(shape, int):
+        shape = (shape,)
+    try:
+        shape = tuple(shape)
+    except TypeError:
+        raise ValueError(f"{owner}: shape must be a tuple of sizes, got {shape!r}") from None
+    if None in shape:
+        raise ValueError(f"{owner}: glassnet needs every size of the shape known in advance, "
+                         f"got {shape} (None allowed only for the batch axis, which is left out)")
+    if not all(isinstance(d, int) and not isinstance(d, bool) and d > 0 for d in shape):
+        raise ValueError(f"{owner}: shape must hold positive whole numbers, got {shape!r}")
+    return shape
+
+
+class InputLayer(Layer):
+    """The entry point of a model: passes its input on unchanged.
+
+    Args:
+        shape: one sample's shape, without the batch axis (Keras 3's name;
+            ``input_shape=`` and ``batch_shape=(None, ...)`` work too).
+        batch_size: accepted for Keras programs; glassnet models take any batch size.
+        name: the layer's name (default ``input_layer``).
+
+    Input and output shape: ``(N, *shape)``.
+    """
+
+    def __init__(self, shape=None, batch_size=None, dtype="float32", batch_shape=None,
+                 input_shape=None, name=None, sparse=None, **kwargs):
+        if sparse:
+            raise ValueError("InputLayer: sparse inputs are not supported by glassnet")
+        super().__init__(input_shape=_sample_shape("InputLayer", shape or input_shape, batch_shape),
+                         name=name, dtype=dtype, **kwargs)
+        self.batch_size = batch_size
+        self.built = True
+        node = Node(self, [])
+        node.outputs = [SymbolicTensor(self.input_shape, node, self.dtype)]
+        self.nodes.append(node)
+
+    @property
+    def output(self):
+        """The placeholder this layer feeds into the model."""
+        return self.nodes[0].outputs[0]
+
+    def build(self, input_shape, rng=None):
+        super().build(self.input_shape, rng)
+
+    def forward(self, x, training=False):
+        return x
+
+    def backward(self, dy):
+        return dy
+
+    def get_config(self):
+        return {"name": self.name, "shape": list(self.input_shape)}
+
+
+def Input(shape=None, batch_size=None, dtype=None, name=None, batch_shape=None, sparse=None,
+          tensor=None):
+    """A placeholder for the batches a Functional model will be fed (Keras's ``keras.Input``).
+
+    ``Input(shape=(28, 28, 1))`` stands for a batch of 28x28 one-channel images;
+    ``shape`` leaves out the batch axis.
+    """
+    if tensor is not None:
+        raise ValueError("Input: tensor= (wrapping an existing backend tensor) has no meaning in glassnet")
+    layer = InputLayer(shape=shape, batch_size=batch_size, dtype=dtype or "float32",
+                       batch_shape=batch_shape, name=name, sparse=sparse)
+    return layer.output

@@ -1,0 +1,224 @@
+"""Merge layers: where the branches of a Functional model meet.
+
+Each takes a *list* of inputs, ``Add()([a, b])``, and gives one output. Their backward
+passes are the chain rule for the operation, one gradient per input:
+
+* ``Add``: ``y = a + b``; each input gets ``dy`` unchanged (a sum spreads blame equally).
+  This is the skip connection of a residual network, ``y = x + f(x)``: the gradient
+  reaches ``x`` directly, however small ``f``'s share is.
+* ``Subtract``: ``y = a - b``; ``da = dy``, ``db = -dy``.
+* ``Multiply``: ``y = a * b``; ``da = dy * b``, ``db = dy * a`` (each gets the others' product).
+* ``Average``: ``y = (a + b) / n``; each input gets ``dy / n``.
+* ``Maximum`` / ``Minimum``: the gradient goes to the input that won, element by element.
+* ``Concatenate``: the inputs side by side along an axis; the gradient is cut back into
+  the same pieces.
+
+Apart from Concatenate, the inputs must have the same shape.
+"""
+
+import numpy as np
+
+from glassnet.engine.layers.base import Layer
+from glassnet.errors import ShapeError
+
+
+class Merge(Layer):
+    """What the merge layers share: a list of inputs, their shapes checked when built."""
+
+    takes_list = True
+
+    def build(self, input_shape, rng=None):
+        self.input_shape = [tuple(int(d) for d in shape) for shape in input_shape]
+        self.rng = rng if rng is not None else np.random.default_rng()
+        self.check_shapes(self.input_shape)
+        self.built = True
+
+    def check_shapes(self, shapes):
+        if len(shapes) < 2:
+            raise ShapeError(f"layer '{self.name}' ({type(self).__name__}) needs two or more inputs")
+        if any(shape != shapes[0] for shape in shapes):
+            raise ShapeError(f"layer '{self.name}' ({type(self).__name__}) needs inputs of one shape, got "
+                             f"{', '.join(str((None,) + s) for s in shapes)}")
+
+    def output_shape(self, input_shape):
+        return tuple(input_shape[0])
+
+    def get_config(self):
+        config = super().get_config()
+        config.pop("input_shape", None)   # a merge layer's inputs come from the graph
+        return config
+
+    def check_input(self, xs):
+        shapes = [tuple(x.shape[1:]) for x in xs]
+        if self.built and shapes != self.input_shape:
+            raise ShapeError(f"layer '{self.name}' expects inputs of shapes "
+                             f"{[(None,) + s for s in self.input_shape]} but got {[x.shape for x in xs]}")
+
+
+class Add(Merge):
+    """``y = x1 + x2 + ...``; every input gets ``dy``."""
+
+    def forward(self, xs, training=False):
+        self.check_input(xs)
+        y = xs[0] + xs[1]
+        for x in xs[2:]:
+            y += x
+        return y
+
+    def backward(self, dy):
+        return [dy] * len(self.input_shape)
+
+
+class Subtract(Merge):
+    """``y = x1 - x2`` (exactly two inputs); ``dx1 = dy``, ``dx2 = -dy``."""
+
+    def check_shapes(self, shapes):
+        if len(shapes) != 2:
+            raise ShapeError(f"layer '{self.name}' (Subtract) needs exactly two inputs, got {len(shapes)}")
+        super().check_shapes(shapes)
+
+    def forward(self, xs, training=False):
+        self.check_input(xs)
+        return xs[0] - xs[1]
+
+    def backward(self, dy):
+        return [dy, -dy]
+
+
+class Multiply(Merge):
+    """``y = x1 * x2 * ...`` element by element; ``dx_i = dy * (product of the others)``."""
+
+    def forward(self, xs, training=False):
+        self.check_input(xs)
+        self.xs = xs
+        y = xs[0] * xs[1]
+        for x in xs[2:]:
+            y = y * x
+        return y
+
+    def backward(self, dy):
+        grads = []
+        for i in range(len(self.xs)):
+            g = dy
+            for j, x in enumerate(self.xs):
+                if j != i:
+                    g = g * x
+            grads.append(g)
+        return grads
+
+
+class Average(Merge):
+    """``y = (x1 + ... + xn) / n``; every input gets ``dy / n``."""
+
+    def forward(self, xs, training=False):
+        self.check_input(xs)
+        y = xs[0] + xs[1]
+        for x in xs[2:]:
+            y += x
+        y /= len(xs)
+        return y
+
+    def backward(self, dy):
+        share = dy / len(self.input_shape)
+        return [share] * len(self.input_shape)
+
+
+class Maximum(Merge):
+    """The largest input, element by element; the gradient goes to the (first) winner."""
+
+    pick = staticmethod(np.argmax)
+
+    def forward(self, xs, training=False):
+        self.check_input(xs)
+        stacked = np.stack(xs)                        # (n, N, ...)
+        self.winner = self.pick(stacked, axis=0)      # (N, ...): which input won
+        return np.take_along_axis(stacked, self.winner[np.newaxis], axis=0)[0]
+
+    def backward(self, dy):
+        return [np.where(self.winner == i, dy, 0).astype(dy.dtype, copy=False)
+                for i in range(len(self.input_shape))]
+
+
+class Minimum(Maximum):
+    """The smallest input, element by element; the gradient goes to the (first) winner."""
+
+    pick = staticmethod(np.argmin)
+
+
+class Concatenate(Merge):
+    """The inputs side by side along ``axis``; the gradient is cut back into the pieces.
+
+    Args:
+        axis: Keras counts the batch axis, so ``-1`` (the default) is the last axis
+            (channels of an image, features of a vector) and ``1`` the first axis of a sample.
+    """
+
+    def __init__(self, axis=-1, **kwargs):
+        super().__init__(**kwargs)
+        if int(axis) != axis or axis == 0:
+            raise ValueError(f"Concatenate: axis must be a whole number other than 0 (the batch), got {axis!r}")
+        self.axis = int(axis)
+
+    def _sample_axis(self, ndim):
+        """The axis within one sample (no batch axis) that Keras's ``axis`` names."""
+        axis = self.axis - 1 if self.axis > 0 else ndim + self.axis
+        if not 0 <= axis < ndim:
+            raise ShapeError(f"layer '{self.name}' (Concatenate): axis {self.axis} doesn't exist for "
+                             f"inputs of {ndim + 1} axes")
+        return axis
+
+    def check_shapes(self, shapes):
+        if len(shapes) < 2:
+            raise ShapeError(f"layer '{self.name}' (Concatenate) needs two or more inputs")
+        axis = self._sample_axis(len(shapes[0]))
+        trimmed = [s[:axis] + s[axis + 1:] for s in shapes]
+        if any(len(s) != len(shapes[0]) for s in shapes) or any(t != trimmed[0] for t in trimmed):
+            raise ShapeError(f"layer '{self.name}' (Concatenate): inputs must match except along axis "
+                             f"{self.axis}, got {', '.join(str((None,) + s) for s in shapes)}")
+
+    def output_shape(self, input_shape):
+        axis = self._sample_axis(len(input_shape[0]))
+        shape = list(input_shape[0])
+        shape[axis] = sum(s[axis] for s in input_shape)
+        return tuple(shape)
+
+    def forward(self, xs, training=False):
+        self.check_input(xs)
+        return np.concatenate(xs, axis=self._sample_axis(xs[0].ndim - 1) + 1)
+
+    def backward(self, dy):
+        axis = self._sample_axis(dy.ndim - 1)
+        cuts = np.cumsum([shape[axis] for shape in self.input_shape])[:-1]
+        return np.split(dy, cuts, axis=axis + 1)
+
+    def get_config(self):
+        return {**super().get_config(), "axis": self.axis}
+
+
+# Keras's functional forms: ``add([a, b])`` is ``Add()([a, b])``.
+def add(inputs, **kwargs):
+    return Add(**kwargs)(inputs)
+
+
+def subtract(inputs, **kwargs):
+    return Subtract(**kwargs)(inputs)
+
+
+def multiply(inputs, **kwargs):
+    return Multiply(**kwargs)(inputs)
+
+
+def average(inputs, **kwargs):
+    return Average(**kwargs)(inputs)
+
+
+def maximum(inputs, **kwargs):
+    return Maximum(**kwargs)(inputs)
+
+
+def minimum(inputs, **kwargs):
+    return Minimum(**kwargs)(inputs)
+
+
+def concatenate(inputs, axis=-1, **kwargs):
+    return Concatenate(axis=axis, **kwargs)(inputs)

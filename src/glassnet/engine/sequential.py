@@ -1,0 +1,184 @@
+"""Sequential: a stack of layers, each feeding the next. The model of every first network.
+
+A Sequential is a :class:`~glassnet.engine.model.Model` whose graph is a chain::
+
+    Sequential([Flatten(input_shape=(28, 28)), Dense(128, activation="relu"), Dense(10)])
+
+is the same network as::
+
+    inputs = Input(shape=(28, 28))
+    outputs = Dense(10)(Dense(128, activation="relu")(Flatten()(inputs)))
+    Model(inputs, outputs)
+
+so forward is "each layer in turn" and backward "each layer in reverse". The input shape
+can be given by ``Input(shape)`` as the first entry, by ``input_shape=`` on the first
+layer, or left out: the model is then built on the first data it sees.
+"""
+
+import numpy as np
+
+from glassnet.engine.layers.base import Layer
+from glassnet.engine.layers.input_layer import InputLayer
+from glassnet.engine.model import Model, _drop_batch, _name_layers, deserialize_layer, layer_class_name
+from glassnet.engine.random import new_seed
+from glassnet.engine.symbolic import SymbolicTensor
+from glassnet.engine.training import Trainer
+from glassnet.errors import ShapeError
+
+
+class Sequential(Model):
+    """A model made of layers applied one after the other.
+
+    Args:
+        layers: list of layers (an ``Input(...)`` first is allowed); more with :meth:`add`.
+        name: shown by :meth:`summary`.
+        seed: seeds the model's random generator (weights, dropout, shuffling). None takes
+            one from ``glassnet.utils.set_random_seed`` if it was called, else from the
+            operating system, as Keras does.
+
+    Example::
+
+        model = Sequential([
+            Input(shape=(28, 28)),
+            Flatten(),
+            Dense(128, activation="relu"), Dropout(0.2),
+            Dense(10, activation="softmax"),
+        ], seed=0)
+        model.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+        history = model.fit(x_train, y_train, epochs=5, validation_split=0.2)
+    """
+
+    def __init__(self, layers=None, name=None, seed=None, trainable=True, **kwargs):
+        Layer.__init__(self, name=name or "sequential", trainable=trainable, **kwargs)
+        self.needs_input_grad = False
+        self.seed = seed
+        self.rng = np.random.default_rng(seed if seed is not None else new_seed())
+        Trainer.__init__(self)
+        self._layers = []          # the stack, without the InputLayer
+        self._input_layer = None
+        self.built = False
+        for layer in layers or []:
+            self.add(layer, rebuild=False)
+        self._maybe_build()
+
+    # -- building -----------------------------------------------------------------------
+    def add(self, layer, rebuild=True):
+        """Put ``layer`` on top of the stack (an ``Input(...)`` only as the first entry)."""
+        if isinstance(layer, SymbolicTensor) and isinstance(layer.node.layer, InputLayer):
+            layer = layer.node.layer
+        if not isinstance(layer, Layer):
+            raise TypeError(f"Sequential.add expects a layer, got {type(layer).__name__}")
+        if isinstance(layer, InputLayer):
+            if self._layers or self._input_layer is not None:
+                raise ValueError("Sequential: an Input can only be the first entry")
+            self._input_layer = layer
+            return
+        if any(layer is other for other in self._layers):
+            raise ValueError(f"Sequential: layer '{layer.name}' is already in the model; a layer can "
+                             f"appear once in a Sequential (use the Functional API to share one)")
+        self._layers.append(layer)
+        _name_layers(self._layers)
+        self.sublayers = list(self._layers)
+        if rebuild:
+            self._maybe_build()
+
+    def pop(self):
+        """Remove the top layer."""
+        if not self._layers:
+            raise TypeError("Sequential.pop: there are no layers to remove")
+        layer = self._layers.pop()
+        self.sublayers = list(self._layers)
+        self.built = False
+        self._maybe_build()
+        return layer
+
+    def _known_input_shape(self):
+        if self._input_layer is not None:
+            return self._input_layer.input_shape
+        first = self._layers[0] if self._layers else None
+        return getattr(first, "input_shape", None) if first is not None and not isinstance(first, Model) \
+            else (first.sample_shapes[0] if isinstance(first, Model) and first.built else None)
+
+    def _maybe_build(self):
+        self.built = False
+        if self._layers and self._known_input_shape() is not None:
+            self.build()
+
+    def build(self, input_shape=None, rng=None):
+        """Build every layer for inputs of ``input_shape``: Keras's ``(None, 784)`` or
+        glassnet's ``(784,)`` (no batch axis). Without it, the shape the first layer was
+        given (``input_shape=`` or an Input)."""
+        if rng is not None:
+            self.rng = rng
+        shape = _drop_batch(input_shape) if input_shape is not None else self._known_input_shape()
+        if not self._layers:
+            raise ValueError(f"model '{self.name}' has no layers")
+        if shape is None:
+            raise ShapeError(f"model '{self.name}' doesn't know its input shape: start it with "
+                             f"Input(shape=...) or pass input_shape= to the first layer")
+        if self.built and tuple(shape) == self.sample_shapes[0]:
+            return
+        old_nodes = list(getattr(self, "_nodes", []))
+        if self._input_layer is None or self._input_layer.input_shape != tuple(shape):
+            self._input_layer = InputLayer(shape=tuple(shape), name=f"{self.name}_input")
+        x = self._input_layer.output
+        for layer in self._layers:
+            # Each layer's weights come from the model's generator, in order, so the
+            # same seed gives the same model bit for bit.
+            if not layer.built or layer.provisional:
+                layer.build(x.sample_shape, self.rng)
+                layer.provisional = False
+            x = layer(x)
+        for node in old_nodes:        # forget the calls of an earlier build
+            if node in node.layer.nodes:
+                node.layer.nodes.remove(node)
+        self._init_graph(self._input_layer.output, x)
+
+    @property
+    def layers(self):
+        """The stack, without the InputLayer (as Keras's Sequential lists them)."""
+        return list(self._layers)
+
+    @property
+    def input_shape(self):
+        if self.built:
+            return self.inputs[0].shape
+        shape = self._known_input_shape()
+        return None if shape is None else (None,) + tuple(shape)
+
+    @input_shape.setter
+    def input_shape(self, value):
+        pass
+
+    @property
+    def output_shape(self):
+        if not self.built:
+            raise ValueError(f"model '{self.name}' isn't built yet, so its output shape is unknown")
+        return self.outputs[0].shape
+
+    def accepts(self, input_shape):
+        return not self.built or tuple(input_shape) == self.sample_shapes[0]
+
+    def shape_after(self, input_shape):
+        if not self.built:
+            self.build(input_shape)
+        return super().shape_after(input_shape)
+
+    # -- configuration ---------------------------------------------------------------------
+    def get_config(self):
+        config = {"name": self.name, "trainable": self.trainable, "seed": self.seed,
+                  "layers": [{"class_name": layer_class_name(layer), "config": layer.get_config()}
+                             for layer in self._layers]}
+        shape = self._known_input_shape()
+        config["input_shape"] = None if shape is None else list(shape)
+        return config
+
+    @classmethod
+    def from_config(cls, config, custom_objects=None):
+        layers = [deserialize_layer(spec, custom_objects) for spec in config["layers"]]
+        model = cls(name=config.get("name"), seed=config.get("seed"), trainable=config.get("trainable", True))
+        for layer in layers:
+            model.add(layer, rebuild=False)
+        if config.get("input_shape") is not None:
+            model.build(tuple(config["input_shape"]))
+        return model

@@ -1,0 +1,143 @@
+"""Symbolic tensors: how the Functional API draws a network before any data flows.
+
+Keras's Functional API describes a network by calling layers on placeholders::
+
+    inputs = Input(shape=(28, 28))          # a placeholder: "a batch of 28x28 images"
+    x = Flatten()(inputs)                   # a placeholder: "their 784 pixels"
+    outputs = Dense(10)(x)
+    model = Model(inputs, outputs)
+
+No numbers are computed on these lines. Each placeholder is a :class:`SymbolicTensor`: it
+knows its shape and which call of which layer made it. Each call is a :class:`Node`:
+the layer, the tensors that went in and the one that came out. Following the nodes back
+from ``outputs`` to ``inputs`` gives the model its graph, which it then runs on real
+arrays in an order where every layer comes after the layers that feed it.
+
+A layer called twice (a *shared* layer) has two nodes and one set of weights.
+"""
+
+import numpy as np
+
+from glassnet.errors import ShapeError
+
+
+class Node:
+    """One call of ``layer`` in a graph: the tensors that went in and the tensor that came out."""
+
+    def __init__(self, layer, inputs):
+        self.layer = layer
+        self.inputs = list(inputs)   # SymbolicTensors (none for an InputLayer)
+        self.outputs = []
+
+    def __repr__(self):
+        return f"Node({self.layer!r}, {len(self.inputs)} input(s))"
+
+
+class SymbolicTensor:
+    """A batch of data that will flow through this point of a network: a shape, no values.
+
+    ``shape`` has Keras's ``None`` for the batch axis; ``sample_shape`` is one sample's.
+    ``node`` is the layer call that produces it.
+    """
+
+    def __init__(self, sample_shape, node, dtype="float32"):
+        self.sample_shape = tuple(int(d) for d in sample_shape)
+        self.node = node
+        self.dtype = np.dtype(dtype)
+
+    @property
+    def shape(self):
+        return (None,) + self.sample_shape
+
+    @property
+    def ndim(self):
+        return len(self.shape)
+
+    @property
+    def name(self):
+        layer = self.node.layer
+        return layer.name or type(layer).__name__
+
+    def __repr__(self):
+        return f"<SymbolicTensor shape={self.shape}, from layer '{self.name}'>"
+
+    # ``x + y`` between two placeholders is an Add layer, as in Keras.
+    def __add__(self, other):
+        return _merge("Add", self, other)
+
+    def __sub__(self, other):
+        return _merge("Subtract", self, other)
+
+    def __mul__(self, other):
+        return _merge("Multiply", self, other)
+
+    def __array__(self, *args, **kwargs):
+        raise TypeError(
+            f"{self!r} is a placeholder in a Functional model and has no values yet; use "
+            f"layers on it, then run the model on data: model(x) or model.predict(x)")
+
+    def __bool__(self):
+        raise TypeError(f"{self!r} has no value yet, so it can't be True or False (a Python "
+                        f"'if' on data can't be part of a Functional model)")
+
+
+def _merge(kind, a, b):
+    if not isinstance(b, SymbolicTensor):
+        raise TypeError(f"a symbolic tensor can only be combined with another one here, got "
+                        f"{type(b).__name__}; for scaling use layers.Rescaling")
+    from glassnet.engine.layers import merge
+    return getattr(merge, kind)()([a, b])
+
+
+def is_symbolic(inputs):
+    """True when ``inputs`` is a SymbolicTensor or a list/tuple of them."""
+    if isinstance(inputs, SymbolicTensor):
+        return True
+    return isinstance(inputs, (list, tuple)) and any(isinstance(t, SymbolicTensor) for t in inputs)
+
+
+def call_symbolically(layer, inputs):
+    """``layer(inputs)`` on placeholders: check the shapes, record a Node, return its output.
+
+    A layer that has no weights yet builds them now, which also checks that the shapes fit
+    (``Dense`` on an image says "put a Flatten() layer before it" here, at the line that
+    made the mistake). Those first weights are provisional: the model that the layer ends
+    up in draws them again from its own seed, so ``Model(..., seed=0)`` is repeatable.
+    """
+    from glassnet.engine.random import new_seed
+
+    owner = f"layer '{layer.name or type(layer).__name__}'"
+    if layer.takes_list:
+        if not isinstance(inputs, (list, tuple)) or len(inputs) < 2:
+            raise ShapeError(f"{owner} ({type(layer).__name__}) combines tensors: call it on a list "
+                             f"of two or more, e.g. {type(layer).__name__}()([a, b])")
+        tensors = list(inputs)
+    else:
+        if isinstance(inputs, (list, tuple)):
+            if len(inputs) != 1:
+                raise ShapeError(f"{owner} takes one input, got a list of {len(inputs)}")
+            inputs = inputs[0]
+        tensors = [inputs]
+    for tensor in tensors:
+        if not isinstance(tensor, SymbolicTensor):
+            raise TypeError(f"{owner}: can't mix placeholders and arrays in one call; got "
+                            f"{type(tensor).__name__}")
+    shapes = [t.sample_shape for t in tensors]
+    shape = shapes if layer.takes_list else shapes[0]
+    if not layer.built:
+        layer.build(shape, np.random.default_rng(new_seed()))
+        layer.provisional = True
+    elif not layer.accepts(shape):
+        raise ShapeError(f"{owner} was built for inputs of shape {_batch(layer.input_shape)} but is "
+                         f"called on {_batch(shape)}")
+    node = Node(layer, tensors)
+    node.outputs = [SymbolicTensor(layer.shape_after(shape), node)]
+    layer.nodes.append(node)
+    return node.outputs[0]
+
+
+def _batch(shape):
+    """``(28, 28)`` -> ``(None, 28, 28)``; a list of shapes element by element."""
+    if shape and isinstance(shape[0], (tuple, list)):
+        return [(None,) + tuple(s) for s in shape]
+    return (None,) + tuple(shape or ())

@@ -1,0 +1,637 @@
+"""Training: ``compile``, ``fit``, ``evaluate``, ``predict``, the Keras way.
+
+Training is four steps repeated for every mini-batch (:meth:`Trainer.train_step`)::
+
+    y_pred = model.forward(x)           # every layer in turn
+    loss   = loss_fn(y, y_pred)         # how wrong, one number
+    dy     = dL/dy_pred                 # where the blame starts
+    model.backward(dy)                  # backpropagation: every layer's gradients
+    optimizer.step(weights, gradients)  # move every weight a little downhill
+
+``fit`` is a short loop around it: for each epoch, for each batch (the batches come from
+:mod:`glassnet.engine.data`), one step, with the callbacks told at each point. Everything
+random (initial weights, dropout masks, the shuffling of each epoch) comes from the model's
+one ``np.random.default_rng(seed)``, so the same seed gives the same model bit for bit.
+"""
+
+import math
+import numbers
+import time
+import warnings
+
+import numpy as np
+
+from glassnet.engine import data as data_module
+from glassnet.engine import losses as losses_module
+from glassnet.engine import metrics as metrics_module
+from glassnet.engine import optimizers as optimizers_module
+from glassnet.engine.callbacks import CallbackList, History, ProgressBar
+from glassnet.engine.callbacks.learning_check import LearningCheck
+from glassnet.engine.parameters import FlatParameters
+from glassnet.engine.splits import stratified_split
+from glassnet.engine.training_log import TrainingLog
+from glassnet.errors import DataError, ShapeError, TrainingError
+
+DEFAULT_BATCH_SIZE = 32      # fit and evaluate, as in Keras
+PREDICT_BATCH_SIZE = 256     # predict: a batch size changes only speed and memory there
+
+
+class Trainer:
+    """What a :class:`~glassnet.engine.model.Model` can do with data (a mixin)."""
+
+    def __init__(self):
+        self.optimizer = None
+        self.loss = None
+        self.compiled_metrics = []
+        self.stop_training = False
+        self.history = None               # the History of the last fit(), as in Keras
+        self.training_log = TrainingLog()  # every epoch ever trained (saved with the model)
+        self.epoch = 0                    # epochs trained so far
+        self.settings = {}                # how the model was trained (for reports)
+        self.check_gradients = False      # refuse a step whose gradient isn't finite
+        self.nonfinite_reason = None      # why the last refused step was refused
+        self.learning_problem = None      # what LearningCheck last warned about
+        self._fused = None                # the final softmax/sigmoid fused with the loss
+        self._train_loss = None
+        self._parameters = None           # FlatParameters, made at the first step
+
+    # -- compile ------------------------------------------------------------------------
+    def compile(self, optimizer="rmsprop", loss=None, loss_weights=None, metrics=None,
+                weighted_metrics=None, run_eagerly=False, steps_per_execution=1, jit_compile="auto",
+                auto_scale_loss=True):
+        """Choose the optimizer, the loss and the metrics, by name or as objects (Keras's).
+
+        ``run_eagerly``, ``steps_per_execution``, ``jit_compile`` and ``auto_scale_loss``
+        are accepted for Keras programs; they change only how Keras schedules work, never
+        a result, and glassnet always runs eagerly.
+        """
+        if len(self.outputs) > 1:
+            raise ValueError(f"model '{self.name}' has {len(self.outputs)} outputs; glassnet trains "
+                             f"models with one output (predict works with several)")
+        if isinstance(loss, (list, tuple, dict)):
+            if len(loss) != 1:
+                raise ValueError(f"compile: one loss for the one output, got {len(loss)}")
+            loss = list(loss.values())[0] if isinstance(loss, dict) else loss[0]
+        if loss_weights not in (None, 1, 1.0, [1], [1.0]):
+            hint = (" (the third argument of compile is loss_weights, as in Keras: pass "
+                    f"metrics={loss_weights!r} by name)" if isinstance(loss_weights, (list, tuple)) and
+                    any(isinstance(m, str) for m in loss_weights) else "")
+            raise ValueError("compile: loss_weights only make sense with several outputs, which "
+                             "glassnet does not train" + hint)
+        self.optimizer = optimizers_module.get(optimizer)
+        self.loss = None if loss is None else losses_module.get(loss)
+        self.compiled_metrics = [metrics_module.get(m) for m in _flat_metrics(metrics, "metrics")]
+        self.weighted_metrics = [metrics_module.get(m) for m in _flat_metrics(weighted_metrics,
+                                                                                 "weighted_metrics")]
+        names = ["loss"] + [m.name for m in self.compiled_metrics + self.weighted_metrics]
+        duplicates = sorted({n for n in names if names.count(n) > 1})
+        if duplicates:
+            raise ValueError(f"compile: two metrics would both be logged as {duplicates[0]!r}")
+        self._loss_tracker = metrics_module.Mean(name="loss")
+        self._parameters = None
+        self._fuse_output_activation()
+
+    def _fuse_output_activation(self):
+        """Softmax followed by cross-entropy: compute the loss from the logits instead.
+
+        The loss then gives ``dL/dlogits = (p - y) / N`` directly and the softmax passes it
+        through: cheaper, and extreme logits can no longer produce ``log(0)``. The same for
+        a final sigmoid and binary cross-entropy.
+        """
+        for layer in self.walk():   # forget any earlier fusion (e.g. of a model now nested)
+            for fn in (layer, getattr(layer, "activation", None), getattr(layer, "fn", None)):
+                if hasattr(fn, "fused_with_loss"):
+                    fn.fused_with_loss = False
+        final = self.final_activation()
+        fused = None
+        if final is not None and self.loss is not None and hasattr(self.loss, "logits_version"):
+            fused = self.loss.logits_version(final)
+        self._fused = final if fused is not None else None
+        if self._fused is not None:
+            self._fused.fused_with_loss = True
+        self._train_loss = fused if fused is not None else self.loss
+
+    @property
+    def metrics(self):
+        """The metric objects: the loss's running mean first, then the compiled ones."""
+        if self.optimizer is None:
+            return []
+        return [self._loss_tracker] + self.compiled_metrics + self.weighted_metrics
+
+    @property
+    def metrics_names(self):
+        return [m.name for m in self.metrics]
+
+    def output_classes(self):
+        """How many classes the output scores (its last size), for checks and reports."""
+        shape = self.outputs[0].sample_shape if self.built else ()
+        return shape[-1] if len(shape) == 1 else None
+
+    # -- inputs ---------------------------------------------------------------------------
+    def _prepare_inputs(self, x, what="x"):
+        """``x`` as the model's dtype and shapes (one array, or a list for several inputs).
+
+        Accepted: one array; a list of arrays or a dict ``{input name: array}`` for several
+        inputs; pandas frames. ``(N, 28, 28)`` for a model that wants ``(28, 28, 1)`` gets
+        its channel axis, as Keras does. Anything else is one clear error.
+        """
+        if not self.built:   # a Sequential without an input shape: built on its first data
+            self.build(data_module.as_array(x, what).shape[1:])
+        count = len(self.inputs)
+        if isinstance(x, dict):
+            names = [t.node.layer.name for t in self.inputs]
+            missing = [n for n in names if n not in x]
+            if missing:
+                raise DataError(f"{what}: a dict of inputs needs the keys {names}; missing {missing}")
+            x = [x[n] for n in names]
+        elif count > 1:
+            if not isinstance(x, (list, tuple)) or len(x) != count:
+                raise DataError(f"{what}: model '{self.name}' has {count} inputs; pass a list of "
+                                f"{count} arrays (or a dict by input name)")
+        elif isinstance(x, (list, tuple)) and len(x) == 1 and np.ndim(x[0]) > 0 and \
+                not np.isscalar(x[0]) and isinstance(x[0], np.ndarray):
+            x = x[0]
+        xs = list(x) if count > 1 else [x]
+        dtype = self.dtype
+        prepared = []
+        for i, (value, expected) in enumerate(zip(xs, self.sample_shapes)):
+            label = what if count == 1 else f"{what}[{i}]"
+            array = data_module.as_array(value, label)
+            if array.shape[1:] + (1,) == expected:     # (N, 28, 28) for a (28, 28, 1) model
+                array = array[..., np.newaxis]
+            if array.shape[1:] != expected:
+                raise ShapeError(_shape_message(self, label, array.shape, expected))
+            array = array.astype(dtype, copy=False)
+            if not np.isfinite(array).all():
+                raise DataError(f"{label}: contains NaN or infinite values")
+            prepared.append(array)
+        return prepared if count > 1 else prepared[0]
+
+    def __call__(self, inputs, training=None):
+        """``model(x)``: the outputs for ``x`` in one pass, as an array (Keras returns a tensor).
+
+        On placeholders (``Input(...)``) it records a call instead, so a model can be used as
+        a layer of another.
+        """
+        from glassnet.engine import symbolic
+
+        if symbolic.is_symbolic(inputs):
+            return symbolic.call_symbolically(self, inputs)
+        return self.forward(self._prepare_inputs(inputs), training=bool(training))
+
+    # -- one step -------------------------------------------------------------------------
+    def _prepare_training(self):
+        """Pack the trainable weights (again, if ``trainable`` changed) before training."""
+        if self.optimizer is None:
+            raise RuntimeError(f"model '{self.name}': call model.compile(...) before training it")
+        if self.loss is None:
+            raise ValueError(f"model '{self.name}': compile() was given no loss, so there is nothing "
+                             f"to train on; e.g. compile(optimizer='adam', loss='sparse_categorical_crossentropy')")
+        if self._parameters is None or not self._parameters.is_current(self.sublayers):
+            old = self._parameters
+            state = self.optimizer.get_state(old.layout) if old is not None else None
+            self._parameters = FlatParameters(self.sublayers)
+            if state:
+                self.optimizer.set_state(state, self._parameters.layout, self._parameters.weights)
+        self._state_arrays = [a for layer in self.walk() for a in layer.state.values()]
+
+    def regularization_loss(self):
+        return sum(layer.regularization_loss() for layer in self.walk() if layer is not self)
+
+    def train_step(self, x, y, sample_weight=None):
+        """One mini-batch: forward, loss, backward, update. Returns the batch's loss.
+
+        A step whose loss (or, with ``check_gradients``, whose gradient) is not a finite
+        number is *not applied*: the weights and batch-norm statistics stay those of the
+        last good step, ``nonfinite_reason`` says where it went wrong, and the loss
+        returned is NaN (``fit`` then stops with a TrainingError, unless a TerminateOnNaN
+        callback stops it quietly).
+        """
+        saved = [a.copy() for a in self._state_arrays] if self._state_arrays else None
+        y_pred = self.forward(x, training=True)
+        scores = y_pred if self._fused is None else self._fused.logits
+        loss = self._train_loss.forward(y, scores, sample_weight) + self.regularization_loss()
+        if not math.isfinite(loss):
+            return self._refuse(saved, self._explain_nonfinite(x, loss))
+        self.backward(self._train_loss.backward())
+        if self.check_gradients and not self._parameters.all_finite():
+            return self._refuse(saved, self._explain_nonfinite_gradient(loss))
+        self.optimizer.step(self._parameters.weights, self._parameters.gradients, self._parameters.parts)
+        self._update_metrics(y, y_pred, sample_weight, loss)
+        return loss
+
+    def _refuse(self, saved, reason):
+        if saved is not None:
+            for live, copy in zip(self._state_arrays, saved):
+                np.copyto(live, copy)
+        self.nonfinite_reason = reason
+        return math.nan
+
+    def _update_metrics(self, y, y_pred, sample_weight, loss):
+        n = len(y_pred) if not isinstance(y_pred, list) else len(y_pred[0])
+        self._loss_tracker.update_state(loss, sample_weight=n)
+        for metric in self.compiled_metrics:
+            metric.update_state(y, y_pred)
+        for metric in self.weighted_metrics:
+            metric.update_state(y, y_pred, sample_weight=sample_weight)
+
+    def _metric_logs(self, prefix=""):
+        """The metrics' current values, sorted by name as Keras logs them."""
+        logs = {prefix + m.name: float(m.result()) for m in self.metrics}
+        return dict(sorted(logs.items()))
+
+    def _reset_metrics(self):
+        for metric in self.metrics:
+            metric.reset_state()
+
+    def _explain_nonfinite(self, x, loss):
+        """Find the first layer whose output is no longer finite, for the error message."""
+        where = "in the loss"
+        for layer, output in self.layer_outputs(x):
+            if not all(np.isfinite(o).all() for o in (output if isinstance(output, list) else [output])):
+                where = f"first in the output of layer '{layer.name}'"
+                break
+        return (f"loss became {loss} at epoch {self.epoch + 1}, batch {self._batch + 1} ({where}); "
+                f"that step was not applied. Try a lower learning rate.")
+
+    def _explain_nonfinite_gradient(self, loss):
+        path = self._parameters.first_nonfinite() or "?/?"
+        layer, _, weight = path.rpartition("/")
+        return (f"a gradient became non-finite at epoch {self.epoch + 1}, batch {self._batch + 1} "
+                f"(first in the gradient of layer '{layer}', weight {weight!r}; the loss was "
+                f"{loss:.4g}); that step was not applied. Try a lower learning rate or clipnorm.")
+
+    # -- fit ----------------------------------------------------------------------------
+    def fit(self, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callbacks=None,
+            validation_split=0.0, validation_data=None, shuffle=True, class_weight=None,
+            sample_weight=None, initial_epoch=0, steps_per_epoch=None, validation_steps=None,
+            validation_batch_size=None, validation_freq=1, augment=None, **legacy):
+        """Train from epoch ``initial_epoch`` up to ``epochs``; returns a :class:`History`.
+
+        As in Keras, ``epochs`` is the index of the last epoch, so a second
+        ``fit(epochs=5)`` trains five more and counts them 1 to 5 again; pass
+        ``initial_epoch=model.epoch, epochs=model.epoch + 5`` to continue the count.
+
+        Args:
+            x, y: inputs and labels (integers or one-hot), as arrays; or ``x`` alone as a
+                generator / ``glassnet.utils.Sequence`` yielding ``(x, y)`` batches.
+            batch_size: samples per gradient step (default 32; not with a generator).
+            validation_split: fraction of ``x`` held out to validate after every epoch
+                (the last samples of each class, before shuffling; see
+                :func:`glassnet.engine.splits.stratified_split`).
+            validation_data: ``(x_val, y_val)`` (or a generator); overrides validation_split.
+            class_weight: ``{class: weight}``: a rare class's mistakes count more.
+            sample_weight: one weight per sample of ``x``.
+            steps_per_epoch: batches per epoch (needed for a plain generator).
+            validation_freq: validate every this many epochs.
+            verbose: 0 silent, 1 progress bar, 2 one line per epoch ("auto" is 1).
+            augment: glassnet's own: ``f(x_batch, rng) -> x_batch`` applied to every
+                training batch (see :mod:`glassnet.datasets.augment`).
+        """
+        epochs = _legacy_epochs(epochs, legacy)
+        self._prepare_training()
+        for label, value, low in (("epochs", epochs, 0), ("initial_epoch", initial_epoch, 0),
+                                  ("validation_freq", validation_freq, 1)):
+            if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < low:
+                raise ValueError(f"fit: {label} must be a whole number >= {low}, got {value!r}")
+        if not (isinstance(validation_split, numbers.Real) and 0 <= validation_split < 1):
+            raise ValueError(f"fit: validation_split must be in [0, 1), got {validation_split!r}")
+        if initial_epoch >= epochs and epochs > 0:
+            warnings.warn(f"fit: initial_epoch={initial_epoch} >= epochs={epochs}: nothing to train "
+                          f"(epochs is the index of the last epoch, as in Keras)", UserWarning, stacklevel=2)
+        train, validation = self._training_data(x, y, batch_size, shuffle, class_weight, sample_weight,
+                                                steps_per_epoch, validation_split, validation_data,
+                                                validation_steps, validation_batch_size)
+        verbose = 1 if verbose == "auto" else int(verbose)
+        self.history = History()
+        # The History after the user's callbacks, so it records what they add to the logs
+        # (a scheduler's learning_rate), and the progress line last of all, as Keras does.
+        callback_list = [*list(callbacks or []), LearningCheck(), self.history]
+        if verbose:
+            callback_list.append(ProgressBar(verbose))
+        callbacks = CallbackList(callback_list, self, {"epochs": epochs, "steps": train.steps,
+                                                       "verbose": verbose, "samples": train.size,
+                                                       "batch_size": getattr(train, "batch_size", None)})
+        self.settings.update(batch_size=getattr(train, "batch_size", None),
+                             optimizer=type(self.optimizer).__name__, loss=getattr(self.loss, "name", None),
+                             validation_split=validation_split)
+        self.stop_training = False
+        self.nonfinite_reason = None
+        # NumPy's own overflow warnings are noise here: every loss is checked, and a
+        # non-finite one stops training with a message that says where it happened.
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
+            self._train_epochs(train, validation, callbacks, initial_epoch, epochs, validation_freq,
+                               augment)
+        return self.history
+
+    def _train_epochs(self, train, validation, callbacks, initial_epoch, epochs, validation_freq,
+                      augment):
+        """The loop of :meth:`fit`: epochs of batches, the callbacks told at every point."""
+        callbacks.on_train_begin()
+        logs = {}
+        for epoch in range(initial_epoch, epochs):
+            self._prepare_training()           # a callback may have frozen or unfrozen layers
+            callbacks.on_epoch_begin(epoch)
+            self._reset_metrics()
+            start, batch_losses = time.perf_counter(), []
+            for self._batch, (xb, yb, wb) in enumerate(train.epoch(self.rng)):
+                if augment is not None:
+                    xb = augment(xb, self.rng)
+                callbacks.on_train_batch_begin(self._batch)
+                loss = self.train_step(xb, yb, wb)
+                batch_losses.append(loss)
+                batch_logs = self._metric_logs() if math.isfinite(loss) else {"loss": math.nan}
+                callbacks.on_train_batch_end(self._batch, batch_logs)
+                if not math.isfinite(loss):
+                    if not self.stop_training:
+                        raise TrainingError(self.nonfinite_reason)
+                    break
+                if self.stop_training:
+                    break
+            train.on_epoch_end()
+            logs = self._metric_logs() if not self.nonfinite_reason else {"loss": math.nan}
+            if validation is not None and (epoch + 1) % validation_freq == 0 and not self.nonfinite_reason:
+                logs.update(self._evaluate(validation, callbacks, prefix="val_"))
+                logs = dict(sorted(logs.items()))
+            seconds = time.perf_counter() - start
+            self.training_log.record(epoch, logs, seconds, self.optimizer.lr, batch_losses)
+            self.epoch = epoch + 1
+            callbacks.on_epoch_end(epoch, logs)
+            if self.stop_training:
+                break
+        callbacks.on_train_end(logs)
+
+    def _training_data(self, x, y, batch_size, shuffle, class_weight, sample_weight, steps_per_epoch,
+                       validation_split, validation_data, validation_steps, validation_batch_size):
+        """The training batches and the validation batches (or None), checked."""
+        if steps_per_epoch is not None:
+            data_module.check_batch_size(steps_per_epoch, "steps_per_epoch")
+        if data_module.is_batch_source(x):
+            if y is not None or sample_weight is not None:
+                raise ValueError("fit: with a generator or Sequence, x yields (x, y) batches; don't "
+                                 "pass y or sample_weight separately")
+            if validation_split:
+                raise ValueError("fit: validation_split needs arrays; with a generator pass "
+                                 "validation_data instead")
+            if batch_size is not None:
+                raise ValueError("fit: a generator or Sequence makes its own batches; don't pass batch_size")
+            train = data_module.SourceBatches(x, steps_per_epoch, shuffle, "fit x", class_weight)
+        else:
+            if x is None:
+                raise DataError("fit: no training data (x is None)")
+            if y is None:
+                raise DataError("fit: y is missing: pass the labels, fit(x, y)")
+            batch_size = data_module.check_batch_size(batch_size or DEFAULT_BATCH_SIZE)
+            x = self._prepare_inputs(x, "x")
+            xs = x if isinstance(x, list) else [x]
+            y = data_module.as_array(y, "y")
+            weights = None if sample_weight is None else data_module.as_array(sample_weight, "sample_weight")
+            data_module.check_lengths(xs, y, weights, "fit")
+            if class_weight is not None:
+                cw = data_module.class_weights(y, class_weight)
+                weights = cw if weights is None else weights * cw
+            if validation_split and validation_data is None:
+                xs, y, weights, validation_data = _split(xs, y, weights, validation_split)
+            train = data_module.ArrayBatches(xs if len(xs) > 1 else xs[0], y, weights, batch_size,
+                                             shuffle, steps_per_epoch)
+        validation = None
+        if validation_data is not None:
+            validation = self._evaluation_data(validation_data, None, validation_batch_size or batch_size,
+                                               None, validation_steps, "validation_data")
+        return train, validation
+
+    def _evaluation_data(self, x, y, batch_size, sample_weight, steps, what):
+        """Batches for evaluate / validation: arrays, an ``(x, y[, w])`` tuple, or a generator."""
+        if isinstance(x, tuple) and y is None and not data_module.is_batch_source(x):
+            if len(x) not in (2, 3):
+                raise DataError(f"{what}: expected (x, y) or (x, y, sample_weight), got a tuple of {len(x)}")
+            x, y, sample_weight = x[0], x[1], x[2] if len(x) == 3 else None
+        if data_module.is_batch_source(x):
+            return data_module.SourceBatches(x, steps, False, what)
+        if y is None:
+            raise DataError(f"{what}: labels are missing: pass (x, y)")
+        x = self._prepare_inputs(x, f"{what} x")
+        xs = x if isinstance(x, list) else [x]
+        y = data_module.as_array(y, f"{what} y")
+        weights = None if sample_weight is None else data_module.as_array(sample_weight, f"{what} sample_weight")
+        data_module.check_lengths(xs, y, weights, what)
+        size = data_module.check_batch_size(batch_size or DEFAULT_BATCH_SIZE)
+        return data_module.ArrayBatches(xs if len(xs) > 1 else xs[0], y, weights, size, False, steps)
+
+    def split_validation(self, x, y, fraction):
+        """``(x_train, y_train, x_val, y_val)`` as ``fit(validation_split=...)`` splits them:
+        see :func:`glassnet.engine.splits.stratified_split`."""
+        return stratified_split(x, y, fraction)
+
+    # -- evaluate -------------------------------------------------------------------------
+    def test_step(self, x, y, sample_weight=None):
+        """Loss and metrics for one batch, in inference mode (dropout off, running statistics)."""
+        y_pred = self.forward(x, training=False)
+        if self._fused is not None:       # from the logits: exact even where p is ~0
+            loss = self._train_loss.forward(y, self._fused.logits, sample_weight)
+        else:
+            loss = self.loss.forward(y, y_pred, sample_weight)
+        loss += self.regularization_loss()
+        self._update_metrics(y, y_pred, sample_weight, loss)
+        return loss
+
+    def _evaluate(self, batches, callbacks, prefix=""):
+        self._reset_metrics()
+        callbacks.on_test_begin()
+        for step, (xb, yb, wb) in enumerate(batches.epoch(self.rng)):
+            callbacks.on_test_batch_begin(step)
+            self.test_step(xb, yb, wb)
+            callbacks.on_test_batch_end(step, self._metric_logs() if callbacks.has_test_batch_hooks else None)
+        logs = self._metric_logs()
+        callbacks.on_test_end(logs)
+        return {prefix + key: value for key, value in logs.items()}
+
+    def evaluate(self, x=None, y=None, batch_size=None, verbose="auto", sample_weight=None, steps=None,
+                 callbacks=None, return_dict=False):
+        """The loss and metrics on ``(x, y)``: ``loss``, or ``[loss, metric, ...]`` when metrics
+        were compiled (in :attr:`metrics_names` order), or a dict with ``return_dict=True``."""
+        if self.optimizer is None or self.loss is None:
+            raise RuntimeError(f"model '{self.name}': call model.compile(..., loss=...) before evaluate")
+        if batch_size is not None:
+            data_module.check_batch_size(batch_size)
+        batches = self._evaluation_data(x, y, batch_size, sample_weight, steps, "evaluate")
+        verbose = 1 if verbose == "auto" else int(verbose)
+        callback_list = list(callbacks or []) + ([ProgressBar(verbose)] if verbose else [])
+        callbacks = CallbackList(callback_list, self, {"steps": batches.steps, "verbose": verbose})
+        logs = self._evaluate(batches, callbacks)
+        if return_dict:
+            return logs
+        results = [logs[name] for name in self.metrics_names]
+        return results if len(results) > 1 else results[0]
+
+    # -- predict --------------------------------------------------------------------------
+    def predict(self, x, batch_size=None, verbose="auto", steps=None, callbacks=None):
+        """The outputs for ``x``, in batches (class probabilities when the model ends in softmax).
+
+        ``batch_size`` only changes speed and memory, never the result.
+        """
+        batch_size = data_module.check_batch_size(batch_size or PREDICT_BATCH_SIZE)
+        verbose = 1 if verbose == "auto" else int(verbose)
+        if data_module.is_batch_source(x):
+            source = data_module.SourceBatches(x, steps, False, "predict")
+            batches = (xb for xb, _, _ in source.epoch(self.rng))
+            total = source.steps
+        else:
+            x = self._prepare_inputs(x, "x")
+            xs = x if isinstance(x, list) else [x]
+            n = len(xs[0])
+            total = math.ceil(n / batch_size)
+            if steps is not None:
+                total = min(total, int(steps))
+            batches = ([v[i * batch_size:(i + 1) * batch_size] for v in xs] for i in range(total))
+            batches = (b if len(b) > 1 else b[0] for b in batches)
+        callback_list = list(callbacks or []) + ([ProgressBar(verbose)] if verbose else [])
+        callbacks = CallbackList(callback_list, self, {"steps": total, "verbose": verbose})
+        callbacks.on_predict_begin()
+        outputs = []
+        for step, xb in enumerate(batches):
+            callbacks.on_predict_batch_begin(step)
+            result = self.forward(xb if not isinstance(xb, list) else xb, training=False)
+            outputs.append(result if isinstance(result, list) else [result])
+            callbacks.on_predict_batch_end(step, None)
+        callbacks.on_predict_end()
+        if not outputs:
+            empty = [np.zeros((0,) + t.sample_shape, self.dtype) for t in self.outputs]
+            return empty if len(empty) > 1 else empty[0]
+        joined = [np.concatenate(parts) for parts in zip(*outputs)]
+        return joined if len(joined) > 1 else joined[0]
+
+    # -- one batch at a time (Keras's *_on_batch) ----------------------------------------------
+    def train_on_batch(self, x, y=None, sample_weight=None, class_weight=None, return_dict=False):
+        """One gradient step on this batch; returns the loss (and metrics) of the batch."""
+        self._prepare_training()
+        x = self._prepare_inputs(x)
+        y = data_module.as_array(y, "y")
+        w = None if sample_weight is None else data_module.as_array(sample_weight, "sample_weight")
+        if class_weight is not None:
+            cw = data_module.class_weights(y, class_weight)
+            w = cw if w is None else w * cw
+        self._reset_metrics()
+        self._batch = 0
+        if not math.isfinite(self.train_step(x, y, w)):
+            raise TrainingError(self.nonfinite_reason)
+        return self._batch_result(return_dict)
+
+    def test_on_batch(self, x, y=None, sample_weight=None, return_dict=False):
+        if self.loss is None:
+            raise RuntimeError(f"model '{self.name}': call model.compile(..., loss=...) first")
+        self._reset_metrics()
+        w = None if sample_weight is None else data_module.as_array(sample_weight, "sample_weight")
+        self.test_step(self._prepare_inputs(x), data_module.as_array(y, "y"), w)
+        return self._batch_result(return_dict)
+
+    def predict_on_batch(self, x):
+        return self.forward(self._prepare_inputs(x), training=False)
+
+    def _batch_result(self, return_dict):
+        logs = self._metric_logs()
+        if return_dict:
+            return logs
+        results = [logs[name] for name in self.metrics_names]
+        return results if len(results) > 1 else results[0]
+
+    # -- gradients for the workbench -------------------------------------------------------
+    def input_gradient(self, x, output_gradient, of_logits=True):
+        """``dL/dx`` for one or more inputs, given ``output_gradient = dL/d(output)``.
+
+        What "which pixels mattered" draws: with a one-hot ``output_gradient`` it is the
+        gradient of one class's score with respect to every pixel. With ``of_logits=True``
+        (the default) and a model ending in softmax, the gradient is taken for the scores
+        *before* the softmax (the logits), as saliency maps usually are.
+        """
+        x = self._prepare_inputs(x)
+        final = self.final_activation()
+        saved_fusion = getattr(final, "fused_with_loss", None)
+        saved_need = self.needs_input_grad
+        try:
+            if final is not None:
+                final.fused_with_loss = bool(of_logits)   # pass dy straight through to the logits
+            self.needs_input_grad = True
+            self.forward(x, training=False)
+            return self.backward(np.asarray(output_gradient, dtype=self.dtype))
+        finally:
+            self.needs_input_grad = saved_need
+            if final is not None:
+                final.fused_with_loss = saved_fusion
+
+    # -- saving ----------------------------------------------------------------------------
+    def save(self, filepath, overwrite=True, **kwargs):
+        """Write the whole model (architecture, weights, optimizer state, training log) to one
+        file, atomically; see :mod:`glassnet.engine.saving` for the formats."""
+        from glassnet.engine.saving import save_model
+        save_model(self, filepath, overwrite=overwrite, **kwargs)
+
+    def save_weights(self, filepath, overwrite=True):
+        """Write the weights alone (``.weights.h5`` as Keras names it, or ``.npz``)."""
+        from glassnet.engine.saving import save_weights
+        save_weights(self, filepath, overwrite=overwrite)
+
+    def load_weights(self, filepath, skip_mismatch=False):
+        """Read weights written by :meth:`save_weights` (or a whole saved model) into this model."""
+        from glassnet.engine.saving import load_weights
+        load_weights(self, filepath, skip_mismatch=skip_mismatch)
+
+    def summary(self, line_length=None, positions=None, print_fn=None, expand_nested=False,
+                show_trainable=False, layer_range=None):
+        """Print each layer's output shape and parameter count, as Keras does (returns the text)."""
+        from glassnet.engine.summary import summary_table
+        text = summary_table(self, expand_nested=expand_nested, show_trainable=show_trainable)
+        (print_fn or print)(text)
+        return text
+
+    def count_params(self):
+        if not self.built:
+            raise ValueError(f"model '{self.name}' isn't built yet: give it an input shape or some data")
+        return super().count_params()
+
+
+# -- helpers ----------------------------------------------------------------------------
+def _flat_metrics(metrics, what):
+    if metrics is None:
+        return []
+    if isinstance(metrics, dict):
+        if len(metrics) != 1:
+            raise ValueError(f"compile: {what} by output name needs one output")
+        metrics = list(metrics.values())[0]
+    if isinstance(metrics, (str,)) or not isinstance(metrics, (list, tuple)):
+        metrics = [metrics]
+    flat = []
+    for m in metrics:
+        flat.extend(m if isinstance(m, (list, tuple)) else [m])
+    return flat
+
+
+def _legacy_epochs(epochs, legacy):
+    if "nb_epoch" in legacy:
+        warnings.warn("fit: nb_epoch is Keras 1's spelling; use epochs", DeprecationWarning, stacklevel=3)
+        epochs = legacy.pop("nb_epoch")
+    if legacy:
+        raise TypeError(f"fit: unknown argument(s) {', '.join(legacy)}")
+    return epochs
+
+
+def _split(xs, y, weights, fraction):
+    """Hold out ``fraction`` for validation, class by class (see stratified_split)."""
+    index = np.arange(len(y))
+    train_index, _, val_index, _ = stratified_split(index, y, fraction)
+    validation = ([x[val_index] for x in xs] if len(xs) > 1 else xs[0][val_index], y[val_index],
+                  None if weights is None else weights[val_index])
+    xs = [x[train_index] for x in xs]
+    return xs, y[train_index], None if weights is None else weights[train_index], validation
+
+
+def _shape_message(model, label, got, expected):
+    """The one-line error for input of the wrong shape, with the likely fix."""
+    message = (f"{label}: model '{model.name}' expects input of shape {(None,) + tuple(expected)} "
+               f"but got {tuple(got)}")
+    features = int(np.prod(expected))
+    if len(got) == 2 and got[0] == features and got[1] != features:
+        message += f": one column per image? pass x.T (shape ({got[1]}, {got[0]}))"
+    elif int(np.prod(got[1:])) == features:
+        message += f"; each sample holds the right {features} numbers: reshape x to {(-1,) + tuple(expected)}"
+    return message
