@@ -91,17 +91,22 @@ def write_idx(path, array):
         path: where to write.
         array: integers in 0-255, 1-D (labels) or 3-D (images, ``(N, rows, cols)``).
     """
-    array = np.asarray(array)
-    if array.ndim not in (1, 3):
-        raise DataError(f"{path}: IDX arrays here are 1-D labels or 3-D images, got shape {array.shape}")
-    if array.size and (array.min() < 0 or array.max() > 255):
-        raise DataError(f"{path}: values must lie in 0-255 to fit in unsigned bytes")
-    header = struct.pack(">BBBB", 0, 0, 0x08, array.ndim)  # the magic number
-    header += struct.pack(f">{array.ndim}I", *array.shape)  # big-endian sizes
-    payload = header + array.astype(np.uint8).tobytes()
+    payload = idx_bytes(array, name=path)
     opener = gzip.open if Path(path).suffix == ".gz" else open
     with opener(path, "wb") as f:
         f.write(payload)
+
+
+def idx_bytes(array, name="array"):
+    """The IDX encoding of a uint8-range array: the header, then the values row by row."""
+    array = np.asarray(array)
+    if array.ndim not in (1, 3):
+        raise DataError(f"{name}: IDX arrays here are 1-D labels or 3-D images, got shape {array.shape}")
+    if array.size and (array.min() < 0 or array.max() > 255):
+        raise DataError(f"{name}: values must lie in 0-255 to fit in unsigned bytes")
+    header = struct.pack(">BBBB", 0, 0, 0x08, array.ndim)  # the magic number
+    header += struct.pack(f">{array.ndim}I", *array.shape)  # big-endian sizes
+    return header + array.astype(np.uint8).tobytes()
 
 
 def _kind_of(dims):

@@ -3,8 +3,12 @@
 The first line gives the test loss and accuracy; then a table per class (accuracy,
 precision, recall, F1, support, AUC), the most frequent mistakes and the AUC::
 
-    mnist-mlp.npz: test loss 0.0751, test accuracy 97.86% on 10,000 mnist images
+    mnist-mlp.npz: test loss 0.0751, test accuracy 97.86% on 10,000 mnist test images
+    data: MNIST from ~/.cache/glassnet/mnist
     ...
+
+The first line names the test images; offline, they are the 1,000 MNIST test digits of
+glassnet's offline sample, and the line says so.
 """
 
 import math
@@ -103,5 +107,6 @@ def format_report(result, top=5):
 def run(args):
     model, data, result = load_for_evaluation(args)
     print(f"{args.model}: test loss {result.loss:.4f}, test accuracy {result.accuracy:.2%} on "
-          f"{len(data.y_test):,} {data.name} images")
+          f"{data.test_set}")
+    print(f"data: {data.source}")
     print(format_report(result, top=args.top))
