@@ -543,3 +543,37 @@ def test_real_mnist(shared_data):
     labels_file = raw_idx(0x801, [10000]) + y_test.tobytes()
     assert hashlib.md5(labels_file).hexdigest() == "27ae3e4e09519cfbb04c329615203637"
     assert list(y_train[:5]) == [5, 0, 4, 1, 9]
+
+
+# --- progress while downloading -------------------------------------------------------
+
+
+def test_download_without_a_terminal_prints_one_plain_line_per_file(tmp_path, monkeypatch, capsys):
+    blobs, dataset = served_dataset(tmp_path)
+    monkeypatch.setattr(urllib.request, "urlopen", fake_urlopen(lambda url: blobs[url.rsplit("/", 1)[1]], []))
+    load_arrays(dataset)
+    err = capsys.readouterr().err
+    assert "\r" not in err   # no half-drawn bars in a log
+    assert err.count("glassnet: downloaded ") == 4
+    assert f"glassnet: downloaded {FILES[0]} (0.0 MB) from https://down.example/mnist/{FILES[0]}" in err
+
+
+class FakeTerminal(io.StringIO):
+    def isatty(self):
+        return True
+
+    def fileno(self):
+        return 99
+
+
+@pytest.mark.parametrize("columns, drawn", [(120, True), (0, False), (20, False)])
+def test_a_progress_bar_only_where_the_terminal_has_room(monkeypatch, columns, drawn):
+    import os
+    from glassnet.datasets.progress import progress_bar
+    monkeypatch.setattr(os, "get_terminal_size", lambda fd: os.terminal_size((columns, 24)))
+    bar = progress_bar(1000, "train.csv", stream=FakeTerminal())
+    assert (bar is not None) == drawn
+    if bar is not None:
+        bar.update(500)
+        bar.close()
+    assert progress_bar(1000, "train.csv", stream=io.StringIO()) is None   # a pipe or a log

@@ -29,6 +29,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from glassnet.datasets.idx import read_idx
+from glassnet.datasets.progress import progress_bar
 from glassnet.errors import DataError
 
 FILES = (  # the same four names for MNIST and Fashion-MNIST
@@ -152,26 +153,6 @@ def _save_checked(response, md5, target, url=""):
         print(f"glassnet: downloaded {target.name} ({size / 1e6:.1f} MB){' from ' + url if url else ''}",
               file=sys.stderr)
     return target
-
-
-def progress_bar(total, name, stream=None):
-    """A tqdm bar for one download on a terminal; None where a bar can't be drawn.
-
-    A log file or a pipe would fill with half-drawn bars, and a terminal that reports no
-    width (some IDE consoles, ``docker run`` without ``-t``) can't size one: in those cases
-    the caller prints one plain line when the file is complete instead.
-    """
-    stream = stream or sys.stderr
-    try:
-        columns = os.get_terminal_size(stream.fileno()).columns if stream.isatty() else 0
-    except (AttributeError, OSError, ValueError):
-        columns = 0
-    if columns < 40:   # 0 when unknown; below 40 a bar has no room to say anything
-        return None
-    from tqdm import tqdm
-
-    return tqdm(total=total, desc=name, unit="B", unit_scale=True, unit_divisor=1024,
-                file=stream, ncols=min(columns, 100), leave=False, mininterval=0.2)
 
 
 def _reason(error):

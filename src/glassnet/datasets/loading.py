@@ -100,9 +100,7 @@ def _sample(unavailable):
 
 def _from_csv(name, path):
     """A Kaggle train.csv, its last rows held out as the test set."""
-    x, y = load_kaggle_csv(path)
-    if y is None:
-        raise DataError(f"{path}: has no label column, so it can't be trained on (use Kaggle's train.csv)")
+    x, y = load_kaggle_csv(path, require_labels=True, progress=True)
     n_test = min(CSV_TEST, len(x) // 6)
     if n_test < 1:
         raise DataError(f"{path}: only {len(x)} rows; at least 6 are needed to hold out a test set")

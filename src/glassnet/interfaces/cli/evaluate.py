@@ -32,12 +32,20 @@ def add_parser(subparsers):
 def load_for_evaluation(args):
     """The model, its test data, and the evaluation: shared with ``glassnet report``."""
     from glassnet.datasets import load_dataset
+    from glassnet.datasets.kaggle_csv import UnlabeledCSV
     from glassnet.engine.saving import load_model
     from glassnet.workbench.evaluation import evaluate_model
 
     model = load_model(args.model)
     dataset = args.dataset if args.dataset != "mnist" else model.settings.get("dataset", "mnist")
-    data = load_dataset(dataset, data_dir=args.data_dir)
+    try:
+        data = load_dataset(dataset, data_dir=args.data_dir)
+    except UnlabeledCSV:
+        path = dataset.strip()[len("csv:"):]
+        raise UnlabeledCSV(
+            f"{path}: has no label column (Kaggle's test.csv?), so there is nothing to check the "
+            f"model's answers against; to write a submission run: glassnet predict {args.model} "
+            f"--csv {path} --out submission.csv") from None
     trained_on = model.settings.get("dataset")
     named = {"mnist", "fashion-mnist"}   # a CSV may hold either, so it is never "other" data
     if {trained_on, data.name} <= named and trained_on != data.name:   # allowed, rarely meant
