@@ -1,8 +1,24 @@
-"""Shared pytest fixtures."""
+"""Shared pytest fixtures, and the Hypothesis profiles of the fuzz tests."""
 
+import os
 from pathlib import Path
 
 import pytest
+
+try:
+    from hypothesis import HealthCheck, settings
+except ImportError:   # the fuzz tests skip themselves without it
+    settings = None
+
+if settings is not None:
+    # "ci" (the default): the same examples on every run, so a failure is reproducible and
+    # the suite's time is fixed. "explore": new random examples each run, and more of them,
+    # for hunting bugs (HYPOTHESIS_PROFILE=explore python -m pytest tests/test_fuzz_*.py).
+    settings.register_profile("ci", derandomize=True, max_examples=80, deadline=None, database=None,
+                              suppress_health_check=[HealthCheck.too_slow])
+    settings.register_profile("explore", max_examples=1000, deadline=None,
+                              suppress_health_check=[HealthCheck.too_slow])
+    settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 # The real MNIST / Fashion-MNIST files live beside the project, in ../shared/data.
 SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"

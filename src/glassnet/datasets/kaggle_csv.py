@@ -125,16 +125,16 @@ def _lines(path, raw):
     raw.seek(0)
     binary = gzip.GzipFile(fileobj=raw, mode="rb") if compressed else raw
     # utf-8-sig drops Excel's byte-order mark; newline=None turns \r\n into \n.
-    text = io.TextIOWrapper(binary, encoding="utf-8-sig", errors="replace", newline=None)
     number = 0
     try:
-        while line := text.readline(MAX_LINE + 1):
-            number += 1
-            if len(line) > MAX_LINE and not line.endswith("\n"):
-                raise DataError(f"{path}: line {number} is longer than {MAX_LINE:,} characters: "
-                                "not a row of 785 numbers")
-            if line.strip():
-                yield number, line.replace('"', "").rstrip("\n")
+        with io.TextIOWrapper(binary, encoding="utf-8-sig", errors="replace", newline=None) as text:
+            while line := text.readline(MAX_LINE + 1):
+                number += 1
+                if len(line) > MAX_LINE and not line.endswith("\n"):
+                    raise DataError(f"{path}: line {number} is longer than {MAX_LINE:,} characters: "
+                                    "not a row of 785 numbers")
+                if line.strip():
+                    yield number, line.replace('"', "").rstrip("\n")
     except (OSError, EOFError, zlib.error) as e:   # gzip.BadGzipFile is an OSError
         raise DataError(f"{path}: cannot read the file ({getattr(e, 'strerror', None) or e})") from None
 

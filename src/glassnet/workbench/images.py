@@ -16,6 +16,7 @@ a picture too big to decode safely (a "decompression bomb": a few kilobytes of P
 claim 20000x20000 pixels, 400 MB once decoded), or one too small to hold a digit.
 """
 
+import contextlib
 import io
 import os
 import warnings
@@ -72,10 +73,7 @@ def open_image(source, name=None, max_pixels=MAX_PIXELS):
         if os.path.getsize(source) == 0:
             raise ImageError(f"{label}: empty file (0 bytes)")
     try:
-        with warnings.catch_warnings():
-            # Pillow warns about big images and raises only at twice its own limit; we have
-            # our own, lower limit below, so its warning would only be noise.
-            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+        with quiet_pillow():
             image = Image.open(source, formats=FORMATS)
     except UnidentifiedImageError:
         raise ImageError(f"{label}: not an image glassnet can read "
@@ -91,6 +89,7 @@ def open_image(source, name=None, max_pixels=MAX_PIXELS):
         raise ImageError(f"{label}: {width}x{height} is too large to decode safely "
                          f"(limit {max_pixels:,} pixels); resize it first")
     if min(width, height) < MIN_SIDE:
+        image.close()
         raise ImageError(f"{label}: {width}x{height} pixels is too small to hold a digit "
                          f"(need at least {MIN_SIDE}x{MIN_SIDE})")
     return image
@@ -118,19 +117,24 @@ def load_gray(source, name=None, max_pixels=MAX_PIXELS, max_side=None):
         return array_to_gray(source, label)
     from PIL import Image, ImageOps
 
-    image = source if isinstance(source, Image.Image) else open_image(source, name, max_pixels)
+    opened = None if isinstance(source, Image.Image) else open_image(source, name, max_pixels)
+    image = source if opened is None else opened
     try:
-        if max_side is not None:
-            image = decode_small(image, max_side)
-        image.load()                          # decode now, so truncation shows up here
-        image = ImageOps.exif_transpose(image)  # the camera's "this way up"
-        return pil_to_gray(image)
+        with quiet_pillow():
+            if max_side is not None:
+                image = decode_small(image, max_side)
+            image.load()                          # decode now, so truncation shows up here
+            image = ImageOps.exif_transpose(image)  # the camera's "this way up"
+        return pil_to_gray(image, label)
     except ImageError:
         raise
     except Image.DecompressionBombError:
         raise ImageError(f"{label}: too many pixels to decode safely") from None
     except Exception as error:  # Pillow's decoders raise many kinds (OSError, SyntaxError, struct.error, ...)
         raise ImageError(f"{label}: truncated or corrupt image ({_short(error)})") from None
+    finally:
+        if opened is not None:
+            opened.close()   # the file, now rather than whenever the garbage collector runs
 
 
 def decode_small(image, max_side):
@@ -141,13 +145,13 @@ def decode_small(image, max_side):
     whole ``k x k`` blocks (``reduce``), which keeps every pixel's contribution.
     """
     width, height = image.size
-    factor = max(width, height) // max_side   # reduce by at most this
+    factor = reduction(image.size, max_side)
     if factor < 2:
         return image
     if image.format == "JPEG":
-        image.draft(image.mode, (max(1, width // factor), max(1, height // factor)))
+        image.draft(image.mode, (width // factor, height // factor))
     image.load()
-    factor = max(image.size) // max_side
+    factor = reduction(image.size, max_side)
     if factor < 2:
         return image
     if image.mode.startswith("I;16"):
@@ -158,13 +162,32 @@ def decode_small(image, max_side):
     return image.reduce(factor)
 
 
+def reduction(size, max_side):
+    """The whole factor to shrink ``size`` by: towards ``max_side`` on the longer side, never
+    below :data:`MIN_SIDE` on the shorter."""
+    return max(1, min(max(size) // max_side, min(size) // MIN_SIDE))
+
+
+@contextlib.contextmanager
+def quiet_pillow():
+    """Silence Pillow's warnings while it reads a user's file: its decompression-bomb warning
+    (we have our own, lower limit, checked before decoding) and its notes on damaged files
+    ("Tag data larger than file"), which either still decode or end in an ImageError."""
+    from PIL import Image
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+        warnings.simplefilter("ignore", UserWarning)
+        yield
+
+
 def _short(error):
     """An exception as a short phrase (Pillow's messages can quote whole headers)."""
     text = str(error).splitlines()[0] if str(error) else type(error).__name__
     return text if len(text) <= 120 else text[:117] + "..."
 
 
-def pil_to_gray(image):
+def pil_to_gray(image, label="image"):
     """A decoded PIL image in any mode -> float32 ``(H, W)`` in 0..1, white = 1."""
     mode = image.mode
     if mode.startswith("I;16") or mode == "I":
@@ -182,7 +205,7 @@ def pil_to_gray(image):
         image = image.convert("RGBA" if "transparency" in image.info else "RGB")
     elif mode not in ("L", "LA", "RGB", "RGBA"):
         image = image.convert("RGBA" if "A" in mode else "RGB")  # 1, CMYK, YCbCr, LAB, ...
-    return array_to_gray(np.asarray(image), "image")
+    return array_to_gray(np.asarray(image), label)
 
 
 def array_to_gray(array, label="image"):
