@@ -6,6 +6,7 @@ ends, numbers in quotes).
 """
 
 import gzip
+import os
 
 import numpy as np
 import pytest
@@ -130,6 +131,9 @@ def test_write_submission_format(tmp_path):
     assert write_submission(np.array([7, 2, 1]), path) == 3
     assert path.read_bytes() == b"ImageId,Label\n1,7\n2,2\n3,1\n"
     assert [p.name for p in tmp_path.iterdir()] == ["submission.csv"]   # no temporary file left
+    umask = os.umask(0o022)
+    os.umask(umask)
+    assert path.stat().st_mode & 0o777 == 0o666 & ~umask   # an ordinary file, not a private one
 
 
 def test_predict_csv_writes_the_models_predictions(kaggle, capsys):

@@ -23,7 +23,7 @@ import gzip
 import io
 import os
 import re
-import tempfile
+import secrets
 import zlib
 from pathlib import Path
 
@@ -100,7 +100,10 @@ def write_submission(labels, path):
     text = io.StringIO()
     text.write("ImageId,Label\n")
     np.savetxt(text, table, fmt="%d", delimiter=",")
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name + ".", suffix=".part")
+    # Not tempfile.mkstemp: its files are private (mode 0600) whatever the umask, and a
+    # submission is an ordinary file, 0644 under the usual umask.
+    tmp = path.with_name(f"{path.name}.{os.getpid()}-{secrets.token_hex(4)}.part")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
     try:
         with os.fdopen(fd, "w", newline="\n") as f:
             f.write(text.getvalue())
