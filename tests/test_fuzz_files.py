@@ -18,6 +18,7 @@ import pytest
 hypothesis = pytest.importorskip("hypothesis", reason="hypothesis is not installed (pip install '.[test]')")
 from hypothesis import HealthCheck, example, given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
+from PIL import Image  # noqa: E402
 
 from glassnet.datasets import load_kaggle_csv, read_idx, write_idx  # noqa: E402
 from glassnet.errors import GlassnetError  # noqa: E402
@@ -155,8 +156,6 @@ def encoded(fmt, mode="RGB", size=(40, 30)):
     image.save(buffer, format=fmt)
     return buffer.getvalue()
 
-
-from PIL import Image  # noqa: E402
 
 IMAGES = [encoded("PNG"), encoded("JPEG"), encoded("GIF", "P"), encoded("BMP"), encoded("TIFF"),
           encoded("WEBP"), encoded("PNG", "1"), encoded("PPM")]
