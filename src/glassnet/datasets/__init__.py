@@ -12,7 +12,7 @@ or downloaded until a loader is called.
 
 from glassnet.datasets import fashion_mnist, mnist
 from glassnet.datasets.idx import read_idx, write_idx
-from glassnet.datasets.kaggle_csv import load_kaggle_csv
+from glassnet.datasets.kaggle_csv import load_kaggle_csv, read_kaggle_csv_chunks, write_submission
 from glassnet.datasets.loading import Dataset, load_dataset
 from glassnet.datasets.sample import load_sample
 
@@ -24,5 +24,7 @@ __all__ = [
     "load_sample",
     "mnist",
     "read_idx",
+    "read_kaggle_csv_chunks",
     "write_idx",
+    "write_submission",
 ]

@@ -13,7 +13,8 @@ Where the files are looked for, in order:
 4. the web: each file is fetched from the first mirror that works, its md5 is
    compared with the published one (so a proxy's error page or a cut-off
    download is never kept), and it is written to a temporary name first and
-   renamed into the cache only when complete.
+   renamed into the cache only when complete. A tqdm bar shows the download on a
+   terminal; elsewhere (a log, a terminal with no width) one plain line per file.
 
 Local folders are trusted by checking the IDX headers and shapes rather than
 checksums: people recompress or decompress these files, which changes the .gz
@@ -28,6 +29,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from glassnet.datasets.idx import read_idx
+from glassnet.datasets.progress import progress_bar
 from glassnet.errors import DataError
 
 FILES = (  # the same four names for MNIST and Fashion-MNIST
@@ -77,6 +79,10 @@ def load_arrays(dataset, path=None, allow_download=True):
     files, downloaded = _locate(dataset, path, allow_download)
     train = _read_pair(files[FILES[0]], files[FILES[1]])
     test = _read_pair(files[FILES[2]], files[FILES[3]])
+    for (images, _), name in ((train, FILES[0]), (test, FILES[2])):
+        if len(images) == 0:   # a figure "on 0 images" would read nan%: refuse instead
+            raise DataError(f"{files[name]}: holds 0 images; {dataset.title} needs both training "
+                            "and test images")
     folder = _pretty(files[FILES[0]].parent)
     verb = "downloaded to" if downloaded else "from"
     return (train, test), f"{dataset.title} {verb} {folder}"
@@ -110,24 +116,28 @@ def fetch(filename, md5, mirrors, folder, timeout=TIMEOUT_S):
         request = urllib.request.Request(url, headers={"User-Agent": "glassnet (python urllib)"})
         try:
             with urllib.request.urlopen(request, timeout=timeout) as response:
-                return _save_checked(response, md5, folder / filename)
+                return _save_checked(response, md5, folder / filename, url)
         except Exception as e:  # noqa: BLE001 - any failure means "try the next mirror"
             failures.append(f"{url} ({_reason(e)})")
     raise DataUnavailable(f"{filename}: download failed from every mirror: {'; '.join(failures)}")
 
 
-def _save_checked(response, md5, target):
+def _save_checked(response, md5, target, url=""):
     """Stream ``response`` into a temporary file, check its md5, then rename it into place."""
     digest, size = hashlib.md5(), 0
+    length = response.headers.get("Content-Length", "") if hasattr(response, "headers") else ""
+    bar = progress_bar(int(length) if length.isdigit() else None, target.name)
     fd, tmp_name = tempfile.mkstemp(dir=target.parent, prefix=target.name + ".", suffix=".part")
     try:
         with os.fdopen(fd, "wb") as tmp:
-            while chunk := response.read(1 << 20):
+            while chunk := response.read(1 << 16):
                 size += len(chunk)
                 if size > _MAX_DOWNLOAD:
                     raise ValueError("response too large")
                 digest.update(chunk)
                 tmp.write(chunk)
+                if bar is not None:
+                    bar.update(len(chunk))
             tmp.flush()
             os.fsync(tmp.fileno())
         if digest.hexdigest() != md5:
@@ -136,6 +146,12 @@ def _save_checked(response, md5, target):
     except BaseException:
         os.unlink(tmp_name)
         raise
+    finally:
+        if bar is not None:
+            bar.close()
+    if bar is None:
+        print(f"glassnet: downloaded {target.name} ({size / 1e6:.1f} MB){' from ' + url if url else ''}",
+              file=sys.stderr)
     return target
 
 

@@ -35,6 +35,8 @@ LABELS_MAGIC = 0x00000801  # unsigned bytes, 1 dimension (count)
 _KINDS = {IMAGES_MAGIC: "images", LABELS_MAGIC: "labels"}
 _GZIP_START = b"\x1f\x8b"  # every gzip stream starts with these two bytes
 _CHUNK = 1 << 22  # decompress 4 MiB at a time, so memory follows the real data
+MAX_SIDE = 1 << 16   # the widest image a header may claim
+MAX_BYTES = 1 << 30  # the most values read from one gzip file (MNIST's biggest holds 47 MB; EMNIST's 550 MB)
 
 
 def read_idx(path, kind=None):
@@ -91,17 +93,22 @@ def write_idx(path, array):
         path: where to write.
         array: integers in 0-255, 1-D (labels) or 3-D (images, ``(N, rows, cols)``).
     """
-    array = np.asarray(array)
-    if array.ndim not in (1, 3):
-        raise DataError(f"{path}: IDX arrays here are 1-D labels or 3-D images, got shape {array.shape}")
-    if array.size and (array.min() < 0 or array.max() > 255):
-        raise DataError(f"{path}: values must lie in 0-255 to fit in unsigned bytes")
-    header = struct.pack(">BBBB", 0, 0, 0x08, array.ndim)  # the magic number
-    header += struct.pack(f">{array.ndim}I", *array.shape)  # big-endian sizes
-    payload = header + array.astype(np.uint8).tobytes()
+    payload = idx_bytes(array, name=path)
     opener = gzip.open if Path(path).suffix == ".gz" else open
     with opener(path, "wb") as f:
         f.write(payload)
+
+
+def idx_bytes(array, name="array"):
+    """The IDX encoding of a uint8-range array: the header, then the values row by row."""
+    array = np.asarray(array)
+    if array.ndim not in (1, 3):
+        raise DataError(f"{name}: IDX arrays here are 1-D labels or 3-D images, got shape {array.shape}")
+    if array.size and (array.min() < 0 or array.max() > 255):
+        raise DataError(f"{name}: values must lie in 0-255 to fit in unsigned bytes")
+    header = struct.pack(">BBBB", 0, 0, 0x08, array.ndim)  # the magic number
+    header += struct.pack(f">{array.ndim}I", *array.shape)  # big-endian sizes
+    return header + array.astype(np.uint8).tobytes()
 
 
 def _kind_of(dims):
@@ -124,7 +131,11 @@ def _parse_header(path, read):
     if len(size_bytes) < 4 * ndim:
         raise DataError(f"{path}: too short to hold an IDX header")
     dims = struct.unpack(f">{ndim}I", size_bytes)
-    return dims, int(np.prod(dims, dtype=object))
+    n_values = int(np.prod(dims, dtype=object))
+    if len(dims) == 3 and max(dims[1:]) > MAX_SIDE:   # (0, 4e9, 4e9) holds no values, yet no array has that shape
+        raise DataError(f"{path}: the header claims images of {dims[1]}x{dims[2]} pixels, "
+                        f"more than {MAX_SIDE:,} on a side")
+    return dims, n_values
 
 
 def _size_error(path, dims, n_found, exact=True):
@@ -157,6 +168,9 @@ def _read_gzip(path):
     try:
         with gzip.open(path, "rb") as f:
             dims, n_values = _parse_header(path, f.read)
+            if n_values > MAX_BYTES:   # refused before a byte is kept: a gzip bomb stops here
+                raise DataError(f"{path}: the header claims {' x '.join(map(str, dims))} = {n_values:,} "
+                                f"values, more than glassnet reads from one gzip file ({MAX_BYTES:,})")
             payload = bytearray()
             while len(payload) <= n_values:
                 chunk = f.read(min(_CHUNK, n_values + 1 - len(payload)))

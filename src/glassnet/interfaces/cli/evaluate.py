@@ -3,8 +3,12 @@
 The first line gives the test loss and accuracy; then a table per class (accuracy,
 precision, recall, F1, support, AUC), the most frequent mistakes and the AUC::
 
-    mnist-mlp.npz: test loss 0.0751, test accuracy 97.86% on 10,000 mnist images
+    mnist-mlp.npz: test loss 0.0751, test accuracy 97.86% on 10,000 mnist test images
+    data: MNIST from ~/.cache/glassnet/mnist
     ...
+
+The first line names the test images; offline, they are the 1,000 MNIST test digits of
+glassnet's offline sample, and the line says so.
 """
 
 import math
@@ -28,12 +32,20 @@ def add_parser(subparsers):
 def load_for_evaluation(args):
     """The model, its test data, and the evaluation: shared with ``glassnet report``."""
     from glassnet.datasets import load_dataset
+    from glassnet.datasets.kaggle_csv import UnlabeledCSV
     from glassnet.engine.saving import load_model
     from glassnet.workbench.evaluation import evaluate_model
 
     model = load_model(args.model)
     dataset = args.dataset if args.dataset != "mnist" else model.settings.get("dataset", "mnist")
-    data = load_dataset(dataset, data_dir=args.data_dir)
+    try:
+        data = load_dataset(dataset, data_dir=args.data_dir)
+    except UnlabeledCSV:
+        path = dataset.strip()[len("csv:"):]
+        raise UnlabeledCSV(
+            f"{path}: has no label column (Kaggle's test.csv?), so there is nothing to check the "
+            f"model's answers against; to write a submission run: glassnet predict {args.model} "
+            f"--csv {path} --out submission.csv") from None
     trained_on = model.settings.get("dataset")
     named = {"mnist", "fashion-mnist"}   # a CSV may hold either, so it is never "other" data
     if {trained_on, data.name} <= named and trained_on != data.name:   # allowed, rarely meant
@@ -103,5 +115,6 @@ def format_report(result, top=5):
 def run(args):
     model, data, result = load_for_evaluation(args)
     print(f"{args.model}: test loss {result.loss:.4f}, test accuracy {result.accuracy:.2%} on "
-          f"{len(data.y_test):,} {data.name} images")
+          f"{data.test_set}")
+    print(f"data: {data.source}")
     print(format_report(result, top=args.top))

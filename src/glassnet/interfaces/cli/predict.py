@@ -7,6 +7,12 @@ preparation: light on dark, 20x20 box, centered by mass in 28x28) and then the m
     seven.jpg: 7 (98.1%)    top 3: 7 98.1%, 1 1.2%, 9 0.3%
     scan.png: unsure, maybe 4 (47.5%)    top 3: 4 47.5%, 9 40.2%, 7 8.1%
     empty.png: blank, no guess
+
+With ``--csv``, it classifies every row of Kaggle's digit-recognizer ``test.csv`` and
+writes the submission file (``ImageId,Label``, ImageId from 1)::
+
+    $ glassnet predict digits.npz --csv test.csv --out submission.csv
+    wrote 28,000 rows to submission.csv (ImageId,Label) from test.csv
 """
 
 import json
@@ -21,8 +27,13 @@ def add_parser(subparsers):
         description="Prepare each image like an MNIST digit and print the model's guess, its "
                     "confidence and the top 3.")
     parser.add_argument("model", help="a model file saved by glassnet train or model.save()")
-    parser.add_argument("images", nargs="+", metavar="IMAGE",
+    parser.add_argument("images", nargs="*", metavar="IMAGE",
                         help="PNG, JPEG, BMP, GIF, WebP or TIFF files, one digit each")
+    parser.add_argument("--csv", metavar="TEST.csv",
+                        help="instead of images: every row of a Kaggle digit-recognizer test.csv "
+                             "(784 pixel columns), written to --out as ImageId,Label")
+    parser.add_argument("--out", metavar="SUBMISSION.csv",
+                        help="with --csv: the submission file to write (default: submission.csv)")
     parser.add_argument("--threshold", type=fraction, default=0.6,
                         help="below this confidence the guess is reported as unsure (default: 0.6)")
     parser.add_argument("--top", type=positive_int, default=3, help="how many guesses to list (default: 3)")
@@ -67,12 +78,37 @@ def line(result):
     return f"{result['file']}: blank, no guess"
 
 
+def check_arguments(args):
+    """Images or --csv, not both and not neither; --out only with --csv."""
+    from glassnet.errors import GlassnetError
+
+    if args.csv and args.images:
+        raise GlassnetError("give either images or --csv, not both")
+    if not args.csv and not args.images:
+        raise GlassnetError("give one or more images, or --csv TEST.csv")
+    if args.out and not args.csv:
+        raise GlassnetError("--out is for --csv (the submission file to write)")
+
+
+def run_csv(model, args):
+    """``--csv``: the whole test.csv through the model, into a Kaggle submission file."""
+    from glassnet.workbench.kaggle import predict_csv
+
+    out = args.out or "submission.csv"
+    rows = predict_csv(model, args.csv, out, progress=True)
+    print(f"wrote {rows:,} rows to {out} (ImageId,Label) from {args.csv}")
+    return 0
+
+
 def run(args):
     from glassnet.engine.saving import load_model
     from glassnet.workbench.recognize import check_digit_model, class_names
 
+    check_arguments(args)
     model = load_model(args.model, compile=False)
     check_digit_model(model, args.model)
+    if args.csv:
+        return run_csv(model, args)
     names = class_names(model)
     results = [predict_one(model, names, path, args) for path in args.images]
     failed = [r for r in results if r["status"] == "error"]

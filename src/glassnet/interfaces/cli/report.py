@@ -38,5 +38,6 @@ def run(args):
     explore = (data.x_train, data.y_train) if args.explore else None
     write_report(model, result, args.out, dataset=data.name, source=data.source, explore=explore)
     size = os.path.getsize(args.out) / 1024
+    print(f"data: {data.source}")
     print(f"wrote {args.out} ({size:,.0f} KB; test accuracy {result.accuracy:.2%} on "
-          f"{len(result.y_true):,} {data.name} images): open it in a web browser")
+          f"{data.test_set}): open it in a web browser")

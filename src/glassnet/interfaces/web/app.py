@@ -11,40 +11,57 @@ Routes (see :data:`API_ROUTES`)::
                           digits, their confidences and boxes, and each 28x28 the network saw
 
 Bad requests get a 4xx status and ``{"error": "one line"}``: a body over
-:data:`MAX_BODY_BYTES` (413), a body that isn't JSON (400), the wrong content type (415),
-or fields that aren't what the API expects (422).
+:data:`MAX_BODY_BYTES` (413), a body that isn't JSON, is nested too deep or holds a
+number too big for a float (400), the wrong content type (415), fields that aren't what
+the API expects (422: pixels that are strings or booleans, an image that isn't one or
+declares more than :data:`MAX_IMAGE_PIXELS` pixels), a Host the server doesn't answer
+(400). No response ever holds NaN or infinity.
 
-The model's layers keep their last input for a backward pass, so two requests must not
-run the model at the same time. The handlers are ``async`` and do their few milliseconds
-of NumPy work directly on the event loop, which runs one at a time: no locks needed.
+The work one request causes is bounded: the body's size, the picture's declared pixel
+count (checked before decoding), the size it is decoded at (:data:`WORK_SIDE`). Images
+are decoded and prepared in :data:`WORKERS` worker threads, off the event loop, so a big
+photo never stalls the other requests; at most :data:`MAX_QUEUED` requests wait for a
+worker (more get 503, "busy"). The model's layers keep their last input for a backward
+pass, so two threads must not run it at once: model calls hold ``state.model_lock``.
 
 Adding a mode (the number reader, say) takes a handler, one line in :data:`API_ROUTES`
 and one in :data:`MODES`; the page builds its mode switch from ``/api/info``.
 """
 
+import asyncio
 import base64
 import binascii
+import contextlib
 import json
+import math
 import re
+import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
+from starlette.datastructures import Headers
 from starlette.middleware import Middleware
-from starlette.middleware.trustedhost import TrustedHostMiddleware
+from starlette.requests import ClientDisconnect
 from starlette.responses import FileResponse, JSONResponse
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from glassnet.errors import GlassnetError
+from glassnet.errors import GlassnetError, ModelFileError
 from glassnet.interfaces.web.inside import describe_layers, look_inside
+from glassnet.workbench.images import load_gray, open_image
 from glassnet.workbench.preprocess import MIN_CONTRAST, BlankImageError, to_mnist
 from glassnet.workbench.recognize import class_names, classify
 
 STATIC = Path(__file__).resolve().parent / "static"
 MAX_BODY_BYTES = 2_000_000   # a 280x280 drawing is ~10 kB; a phone photo as a data URL fits too
+MAX_IMAGE_PIXELS = 16_000_000  # a 16-megapixel phone photo (4608x3456); checked before decoding
+WORK_SIDE = 2048      # bigger pictures are decoded at 1/2, 1/4, ... until their longer side is at most ~2x this
+WORKERS = 2           # threads decoding images and running the model
+MAX_QUEUED = 64       # requests waiting for a worker; beyond this, 503
 DATA_URL = re.compile(r"data:image/[a-z0-9.+-]+;base64,", re.IGNORECASE)
 PREDICT_FIELDS = {"image", "pixels", "inside"}
 
@@ -67,14 +84,19 @@ async def read_json(request, limit=MAX_BODY_BYTES):
     if declared is not None and (not declared.isdigit() or int(declared) > limit):
         raise HTTPException(413, f"request body too large: {declared} bytes (limit {limit:,})")
     body = bytearray()
-    async for chunk in request.stream():   # a body sent in chunks has no declared length
-        body += chunk
-        if len(body) > limit:
-            raise HTTPException(413, f"request body too large: over {limit:,} bytes")
     try:
-        data = json.loads(body, parse_constant=reject_constant)
-    except (ValueError, UnicodeDecodeError) as error:
-        raise HTTPException(400, f"body is not valid JSON ({error})") from None
+        async for chunk in request.stream():   # a body sent in chunks has no declared length
+            body += chunk
+            if len(body) > limit:
+                raise HTTPException(413, f"request body too large: over {limit:,} bytes")
+    except ClientDisconnect:   # nobody to answer; handled here so that nothing is logged
+        raise HTTPException(400, "the client disconnected before sending the whole body") from None
+    try:
+        data = json.loads(body, parse_constant=reject_constant, parse_float=finite_float)
+    except RecursionError:
+        raise HTTPException(400, "body is not valid JSON (nested too deep)") from None
+    except (ValueError, UnicodeDecodeError) as error:   # also ints of over 4,300 digits
+        raise HTTPException(400, f"body is not valid JSON ({str(error)[:200]})") from None
     if not isinstance(data, dict):
         raise HTTPException(422, f"expected a JSON object, got {type(data).__name__}")
     return data
@@ -83,6 +105,14 @@ async def read_json(request, limit=MAX_BODY_BYTES):
 def reject_constant(name):
     """json.loads accepts NaN and Infinity, which JSON itself does not; refuse them."""
     raise ValueError(f"{name} is not allowed")
+
+
+def finite_float(text):
+    """A JSON number with a fraction or exponent; 1e400 would become infinity: refuse it."""
+    value = float(text)
+    if not math.isfinite(value):
+        raise ValueError(f"number {text[:20]} is too large")
+    return value
 
 
 def check_fields(data, allowed):
@@ -103,31 +133,114 @@ def image_bytes(data):
 
 
 def pixel_array(data):
-    """``data["pixels"]`` as a float32 (28, 28) array in 0..1 (light ink on dark, like MNIST)."""
+    """``data["pixels"]`` as a float32 (28, 28) array in 0..1 (light ink on dark, like MNIST).
+
+    Checked as JSON first: 28 lists of 28 numbers, where a string ("0.5") or a boolean
+    (true) is not a number, though NumPy would happily convert both."""
+    rows = data["pixels"]
+    if not (isinstance(rows, list) and len(rows) == 28
+            and all(isinstance(row, list) and len(row) == 28 for row in rows)):
+        raise HTTPException(422, f"pixels must be 28 rows of 28 numbers{shape_of(rows)}")
+    if not all(type(value) in (int, float) for row in rows for value in row):   # bool is not int here
+        raise HTTPException(422, "pixels must be 28 rows of 28 numbers, not strings, booleans or null")
     try:
-        pixels = np.array(data["pixels"], dtype=np.float64)
-    except (ValueError, TypeError):
-        raise HTTPException(422, "pixels must be 28 rows of 28 numbers") from None
-    if pixels.shape != (28, 28):
-        raise HTTPException(422, f"pixels must be 28 rows of 28 numbers, got shape {pixels.shape}")
+        pixels = np.array(rows, dtype=np.float64)
+    except OverflowError:   # an integer beyond a float's range, e.g. 10**400
+        raise HTTPException(422, "pixels must be in 0..1 (MNIST / 255), got a number too large") from None
     if not (pixels.min() >= 0 and pixels.max() <= 1):
         raise HTTPException(422, f"pixels must be in 0..1 (MNIST / 255), got {pixels.min():g}..{pixels.max():g}")
     return pixels.astype(np.float32)
 
 
-def digit_from(data):
-    """The 28x28 digit a predict request describes, or None when it is blank."""
-    if ("image" in data) == ("pixels" in data):
-        raise HTTPException(422, "send exactly one of 'image' (a PNG data URL) or 'pixels' (28x28)")
-    if "pixels" in data:
-        pixels = pixel_array(data)
-        return None if pixels.max() < MIN_CONTRAST else pixels
+def shape_of(rows):
+    """``", got shape (2, 2)"`` for a rectangular list of lists, else ``""``."""
+    if isinstance(rows, list) and rows and all(isinstance(row, list) for row in rows):
+        if len({len(row) for row in rows}) == 1:
+            return f", got shape ({len(rows)}, {len(rows[0])})"
+    return ""
+
+
+def decode(raw):
+    """An image's bytes -> float32 gray ``(H, W)``, and how many original pixels one of its
+    pixels spans (1.0 unless a big photo was decoded at a fraction of its size).
+
+    Refuses a picture declaring more than :data:`MAX_IMAGE_PIXELS` before decoding it,
+    and decodes one larger than :data:`WORK_SIDE` at 1/2, 1/4, ... of its size."""
+    image = open_image(raw, name="image", max_pixels=MAX_IMAGE_PIXELS)
+    side = max(image.size)
+    gray = load_gray(image, name="image", max_side=WORK_SIDE)
+    return gray, side / max(gray.shape)
+
+
+# -- the work, done in a worker thread ------------------------------------------------------
+def answer_digit(state, pixels, raw, inside):
+    """The predict response for 28x28 ``pixels`` or an image's ``raw`` bytes."""
     try:
-        return to_mnist(image_bytes(data), name="image")
+        digit = to_mnist(decode(raw)[0], name="image") if raw is not None else pixels
     except BlankImageError:
-        return None
+        digit = None
     except GlassnetError as error:
         raise HTTPException(422, str(error)) from None
+    if digit is None or digit.max() < MIN_CONTRAST:
+        return {"blank": True, "label": None}
+    with state.model_lock:
+        probabilities = classify(state.model, digit[None])[0]
+        layers = look_inside(state.model, digit) if inside else None
+    check_finite(probabilities)
+    best = int(probabilities.argmax())
+    result = {
+        "blank": False,
+        "label": state.classes[best],
+        "index": best,
+        "confidence": round(float(probabilities[best]), 5),
+        "probabilities": [round(float(p), 5) for p in probabilities],
+        "classes": state.classes,
+        "image28": np.round(digit, 3).tolist(),
+    }
+    if inside:
+        result["inside"] = layers
+    return result
+
+
+def answer_number(state, raw):
+    """The read response for an image of a whole number."""
+    from glassnet.workbench.reader import read_number
+
+    try:
+        gray, scale = decode(raw)
+        with state.model_lock:
+            reading = read_number(state.model, gray, name="image")
+    except BlankImageError:
+        return {"blank": True, "text": None}
+    except GlassnetError as error:
+        raise HTTPException(422, str(error)) from None
+    check_finite(reading.probabilities)
+    result = {"blank": False, **reading.to_dict(),
+              "images28": [np.round(image, 3).tolist() for image in reading.images]}
+    if scale != 1:   # boxes in the pixels of the picture sent, not of the smaller one read
+        for digit in result["digits"]:
+            digit["box"] = [int(round(v * scale)) for v in digit["box"]]
+    return result
+
+
+def check_finite(probabilities):
+    """A model whose output is NaN can't answer; say so instead of writing NaN into JSON."""
+    if not np.isfinite(probabilities).all():
+        raise HTTPException(500, "the model's output is not a number (NaN or infinity): "
+                                 "its weights are broken; retrain it")
+
+
+async def in_worker(request, work, *args):
+    """Run ``work(*args)`` in a worker thread, so the event loop keeps answering; 503 when
+    :data:`MAX_QUEUED` requests are already waiting."""
+    state = request.app.state
+    if state.queued >= MAX_QUEUED:
+        raise HTTPException(503, f"busy: {state.queued} requests are waiting; try again in a moment")
+    state.queued += 1
+    try:
+        return await asyncio.get_running_loop().run_in_executor(state.workers, work, *args)
+    finally:
+        state.queued -= 1
 
 
 # -- the handlers -------------------------------------------------------------------------
@@ -137,20 +250,32 @@ async def index(request):
 
 async def info(request):
     state = request.app.state
-    settings = state.model.settings or {}
+    settings = state.model.settings if isinstance(state.model.settings, dict) else {}
     return JSONResponse({
         "model": state.model.name,
         "file": state.model_file,
-        "arch": settings.get("arch"),
-        "dataset": settings.get("dataset"),
-        "test_accuracy": settings.get("test_accuracy"),
-        "epochs": settings.get("epochs"),
+        "arch": text_or_none(settings.get("arch")),
+        "dataset": text_or_none(settings.get("dataset")),
+        "test_accuracy": number_or_none(settings.get("test_accuracy")),
+        "epochs": number_or_none(settings.get("epochs")),
         "params": int(state.model.count_params()),
         "classes": state.classes,
         "layers": describe_layers(state.model),
         "modes": [{"name": name, "endpoint": endpoint} for name, endpoint in MODES.items()],
         "max_body_bytes": MAX_BODY_BYTES,
     })
+
+
+def number_or_none(value):
+    """A setting as a finite number, or None (JSON null): a model trained with an empty
+    test set has a test accuracy of NaN, which JSON can't hold and which means "unknown"."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return None
+    return value if math.isfinite(value) else None
+
+
+def text_or_none(value):
+    return value if isinstance(value, str) else None
 
 
 async def predict(request):
@@ -160,45 +285,26 @@ async def predict(request):
     inside = data.get("inside", False)
     if not isinstance(inside, bool):
         raise HTTPException(422, "inside must be true or false")
-    digit = digit_from(data)
-    if digit is None:
-        return JSONResponse({"blank": True, "label": None})
-    model, classes = request.app.state.model, request.app.state.classes
-    probabilities = classify(model, digit[None])[0]
-    best = int(probabilities.argmax())
-    result = {
-        "blank": False,
-        "label": classes[best],
-        "index": best,
-        "confidence": round(float(probabilities[best]), 5),
-        "probabilities": [round(float(p), 5) for p in probabilities],
-        "classes": classes,
-        "image28": np.round(digit, 3).tolist(),
-    }
-    if inside:
-        result["inside"] = look_inside(model, digit)
-    result["ms"] = round(1000 * (time.perf_counter() - start), 2)
+    if ("image" in data) == ("pixels" in data):
+        raise HTTPException(422, "send exactly one of 'image' (a PNG data URL) or 'pixels' (28x28)")
+    pixels = pixel_array(data) if "pixels" in data else None
+    raw = image_bytes(data) if "image" in data else None
+    result = await in_worker(request, answer_digit, request.app.state, pixels, raw, inside)
+    if not result["blank"]:
+        result["ms"] = round(1000 * (time.perf_counter() - start), 2)
     return JSONResponse(result)
 
 
 async def read(request):
     """The number mode: read every digit of a number drawn across a wide canvas."""
-    from glassnet.workbench.reader import read_number
-
     start = time.perf_counter()
     data = await read_json(request)
     check_fields(data, {"image"})
     if "image" not in data:
         raise HTTPException(422, "send 'image': a PNG data URL of the number")
-    try:
-        reading = read_number(request.app.state.model, image_bytes(data), name="image")
-    except BlankImageError:
-        return JSONResponse({"blank": True, "text": None})
-    except GlassnetError as error:
-        raise HTTPException(422, str(error)) from None
-    result = {"blank": False, **reading.to_dict(),
-              "images28": [np.round(image, 3).tolist() for image in reading.images]}
-    result["ms"] = round(1000 * (time.perf_counter() - start), 2)
+    result = await in_worker(request, answer_number, request.app.state, image_bytes(data))
+    if not result["blank"]:
+        result["ms"] = round(1000 * (time.perf_counter() - start), 2)
     return JSONResponse(result)
 
 
@@ -239,6 +345,43 @@ class SecurityHeaders:
         await self.app(scope, receive, send_with_headers if scope["type"] == "http" else send)
 
 
+class AllowedHosts:
+    """ASGI middleware answering only requests whose Host header names an allowed host.
+
+    This stops another web site reaching a localhost server through DNS rebinding. Any
+    other Host gets a 400 with a JSON error, like every other refusal."""
+
+    def __init__(self, app, hosts):
+        self.app = app
+        self.hosts = {host.lower() for host in hosts}
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] in ("http", "websocket"):
+            host = host_name(Headers(scope=scope).get("host", ""))
+            if host not in self.hosts:
+                message = f"invalid host header {host[:100]!r}: this server answers {', '.join(sorted(self.hosts))}"
+                await JSONResponse({"error": message}, status_code=400)(scope, receive, send)
+                return
+        await self.app(scope, receive, send)
+
+
+def host_name(header):
+    """``"localhost:8000"`` -> ``"localhost"``; ``"[::1]:8000"`` -> ``"[::1]"``."""
+    header = header.strip().lower()
+    if header.startswith("["):
+        return header[:header.find("]") + 1] if "]" in header else header
+    return header.rsplit(":", 1)[0] if header.count(":") == 1 else header
+
+
+def check_weights(model, model_file):
+    """Refuse a model whose weights hold NaN or infinity: every answer would be NaN."""
+    weights = (w for layer in model.layers for w in layer.get_weights())   # inner layers' too
+    for weight in weights:
+        if not np.isfinite(weight).all():
+            raise ModelFileError(f"{model_file}: its weights hold NaN or infinite values, so it "
+                                 "can't answer anything; retrain it (or train with a lower --lr)")
+
+
 def create_app(model, model_file="model", allowed_hosts=None, extra_routes=()):
     """The Starlette app serving the page for ``model`` (already loaded and checked).
 
@@ -249,15 +392,28 @@ def create_app(model, model_file="model", allowed_hosts=None, extra_routes=()):
             stops other web sites reaching a localhost server through DNS rebinding.
             None answers every host.
         extra_routes: more routes, placed before the static files.
+
+    Raises:
+        ModelFileError: the model's weights hold NaN or infinity.
     """
+    check_weights(model, model_file)
     routes = [Route("/", index, methods=["GET"]), *API_ROUTES, *extra_routes,
               Mount("/static", StaticFiles(directory=STATIC), name="static")]
     middleware = [Middleware(SecurityHeaders)]
     if allowed_hosts:
-        middleware.append(Middleware(TrustedHostMiddleware, allowed_hosts=list(allowed_hosts)))
-    app = Starlette(routes=routes, middleware=middleware,
+        middleware.append(Middleware(AllowedHosts, hosts=list(allowed_hosts)))
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app):
+        yield
+        app.state.workers.shutdown(wait=False, cancel_futures=True)
+
+    app = Starlette(routes=routes, middleware=middleware, lifespan=lifespan,
                     exception_handlers={HTTPException: error_response, Exception: server_error})
     app.state.model = model
     app.state.model_file = str(model_file)
     app.state.classes = class_names(model)
+    app.state.model_lock = threading.Lock()
+    app.state.workers = ThreadPoolExecutor(WORKERS, thread_name_prefix="glassnet-web")
+    app.state.queued = 0
     return app
