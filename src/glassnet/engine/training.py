@@ -30,7 +30,7 @@ from glassnet.engine.callbacks.learning_check import LearningCheck
 from glassnet.engine.parameters import FlatParameters
 from glassnet.engine.splits import stratified_split
 from glassnet.engine.training_log import TrainingLog
-from glassnet.errors import DataError, ShapeError, TrainingError
+from glassnet.errors import DataError, ShapeError, TrainingError, transposed_hint
 
 DEFAULT_BATCH_SIZE = 32      # fit and evaluate, as in Keras
 PREDICT_BATCH_SIZE = 256     # predict: a batch size changes only speed and memory there
@@ -630,8 +630,9 @@ def _shape_message(model, label, got, expected):
     message = (f"{label}: model '{model.name}' expects input of shape {(None,) + tuple(expected)} "
                f"but got {tuple(got)}")
     features = int(np.prod(expected))
-    if len(got) == 2 and got[0] == features and got[1] != features:
-        message += f": one column per image? pass x.T (shape ({got[1]}, {got[0]}))"
+    transposed = transposed_hint(got, expected)
+    if transposed:
+        message += f"; {transposed}"
     elif int(np.prod(got[1:])) == features:
         message += f"; each sample holds the right {features} numbers: reshape x to {(-1,) + tuple(expected)}"
     return message

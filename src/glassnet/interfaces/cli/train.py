@@ -14,8 +14,8 @@ Three ways to start:
 
 import time
 
-from glassnet.interfaces.cli.options import (add_data_arguments, fraction, positive_float,
-                                             positive_int)
+from glassnet.interfaces.cli.options import (add_arch_argument, add_data_arguments, fraction,
+                                             positive_float, positive_int)
 
 
 # The names of glassnet.workbench.recipes.RECIPES, spelled out so that building the parser
@@ -28,7 +28,7 @@ def add_parser(subparsers):
     parser = subparsers.add_parser(
         "train", help="train a model on MNIST (or Fashion-MNIST, or a CSV) and save it",
         description="Train a model, print progress and the test accuracy, and save it to one .npz file.")
-    parser.add_argument("--arch", help="architecture (default: mlp, the Keras tutorial's 784-128-64-10)")
+    add_arch_argument(parser)
     parser.add_argument("--recipe", choices=RECIPE_NAMES,
                         help="a tuned recipe: best-mlp (784-800-800-10, ~99%% on MNIST) or best-cnn "
                              "(3 conv blocks + batch norm, >=99.5%%); both augment and use a one-cycle schedule")
@@ -213,8 +213,7 @@ def run(args):
     out = args.out or args.resume or f"{data.name}-{plan['name']}.npz"
     model.save(out)
     epochs = f"{model.epoch} epoch" + ("" if model.epoch == 1 else "s")
-    test_size = f"{len(x_test):,} test images"
-    print(f"test accuracy: {test_accuracy:.2%} (loss {test_loss:.4f}) on {test_size} after {epochs} "
+    print(f"test accuracy: {test_accuracy:.2%} (loss {test_loss:.4f}) on {data.test_set} after {epochs} "
           f"in {seconds:.1f}s")
     print(f"saved the model to {out}")
     problems = [str(w.message) for w in caught if issubclass(w.category, LearningWarning)]

@@ -375,8 +375,7 @@ def host_name(header):
 
 def check_weights(model, model_file):
     """Refuse a model whose weights hold NaN or infinity: every answer would be NaN."""
-    weights = (w for layer in model.layers for w in layer.get_weights())   # inner layers' too
-    for weight in weights:
+    for weight in model.weights:   # every layer's, inner layers' too
         if not np.isfinite(weight).all():
             raise ModelFileError(f"{model_file}: its weights hold NaN or infinite values, so it "
                                  "can't answer anything; retrain it (or train with a lower --lr)")
