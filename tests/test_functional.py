@@ -1,0 +1,232 @@
+"""The Functional API and the Model core: graphs, shared layers, nested models, Keras semantics."""
+
+import numpy as np
+import pytest
+
+import glassnet as keras
+from glassnet import layers
+from glassnet.engine.layers.input_layer import InputLayer
+from glassnet.errors import DataError, ShapeError
+from glassnet.models import Model, Sequential, clone_model, load_model
+
+RNG = np.random.default_rng(0)
+X = RNG.standard_normal((48, 6)).astype(np.float32)
+Y = (X[:, 0] + X[:, 1] > 0).astype(int) + (X[:, 2] > 1).astype(int)
+
+
+def residual(seed=0):
+    inputs = keras.Input(shape=(6,), name="pixels")
+    h = layers.Dense(6, activation="relu")(inputs)
+    h = layers.Add()([inputs, layers.Dense(6)(h)])
+    outputs = layers.Dense(3, activation="softmax")(h)
+    return Model(inputs, outputs, name="residual", seed=seed)
+
+
+def test_a_residual_model_trains_and_its_graph_is_in_order():
+    model = residual()
+    assert [type(l).__name__ for l in model.layers] == ["InputLayer", "Dense", "Dense", "Add", "Dense"]
+    assert model.input_shape == (None, 6) and model.output_shape == (None, 3)
+    model.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    history = model.fit(X, Y, epochs=3, batch_size=16, verbose=0)
+    assert sorted(history.history) == ["accuracy", "loss"] and history.epoch == [0, 1, 2]
+    assert history.history["loss"][-1] < history.history["loss"][0]
+    text = model.summary(print_fn=lambda s: None)
+    assert "Connected to" in text and "pixels[0][0], dense_1[0][0]" in text
+
+
+def test_model_call_returns_an_array_and_a_model_is_a_layer():
+    model = residual()
+    out = model(X[:4])
+    assert isinstance(out, np.ndarray) and out.shape == (4, 3)
+    np.testing.assert_allclose(out, model.predict(X[:4], verbose=0), rtol=1e-6)
+    # The TensorFlow quickstart: a probability model wrapped around a model that gives logits.
+    logits = Sequential([layers.Input((6,)), layers.Dense(3)], seed=0)
+    probability = Sequential([logits, layers.Softmax()])
+    p = probability(X[:4])
+    np.testing.assert_allclose(p.sum(axis=1), 1, rtol=1e-6)
+    # ...and a model used inside a Functional graph, trained through.
+    inputs = keras.Input((6,))
+    outer = Model(inputs, layers.Dense(3, activation="softmax")(residual()(inputs)), seed=1)
+    outer.compile("sgd", "sparse_categorical_crossentropy")
+    before = outer.get_weights()
+    outer.fit(X, Y, epochs=1, verbose=0)
+    assert all(not np.array_equal(a, b) for a, b in zip(before, outer.get_weights()))
+
+
+def test_a_layer_called_on_two_inputs_shares_its_weights():
+    inputs = keras.Input((6,))
+    shared = layers.Dense(6, activation="tanh", name="shared")
+    outputs = layers.Dense(3, activation="softmax")(shared(shared(inputs)))
+    model = Model(inputs, outputs)
+    assert len([l for l in model.layers if l is shared]) == 1
+    assert model.count_params() == 42 + 21
+    text = model.summary(print_fn=lambda s: None)
+    assert "shared[1][0]" in text and "0 (shared)" in text
+
+
+def test_two_inputs_fed_as_a_list_or_a_dict():
+    a, b = keras.Input((6,), name="a"), keras.Input((2,), name="b")
+    h = layers.Concatenate()([layers.Dense(4)(a), b])
+    model = Model([a, b], layers.Dense(3, activation="softmax")(h), seed=0)
+    model.compile("adam", "sparse_categorical_crossentropy", metrics=["accuracy"])
+    extra = RNG.standard_normal((48, 2)).astype(np.float32)
+    model.fit([X, extra], Y, epochs=1, verbose=0)
+    np.testing.assert_array_equal(model.predict([X, extra], verbose=0),
+                                  model.predict({"a": X, "b": extra}, verbose=0))
+    with pytest.raises(DataError, match="has 2 inputs; pass a list of 2 arrays"):
+        model.predict(X, verbose=0)
+
+
+def test_the_config_rebuilds_the_graph_and_a_saved_model_predicts_the_same(tmp_path):
+    model = residual()
+    model.compile("adam", "sparse_categorical_crossentropy", metrics=["accuracy"])
+    model.fit(X, Y, epochs=2, verbose=0)
+    rebuilt = Model.from_config(model.get_config())
+    assert [l.name for l in rebuilt.layers] == [l.name for l in model.layers]
+    model.save(tmp_path / "residual.npz")
+    loaded = load_model(tmp_path / "residual.npz")
+    np.testing.assert_array_equal(loaded.predict(X, verbose=0), model.predict(X, verbose=0))
+    assert loaded.optimizer.iterations == model.optimizer.iterations
+    assert loaded.evaluate(X, Y, verbose=0) == model.evaluate(X, Y, verbose=0)
+
+
+def test_clone_model_has_the_architecture_and_new_weights():
+    model = residual(seed=3)
+    clone = clone_model(model)
+    assert [type(l) for l in clone.layers] == [type(l) for l in model.layers]
+    assert not np.array_equal(clone.get_weights()[0], model.get_weights()[0])
+    clone.set_weights(model.get_weights())
+    np.testing.assert_array_equal(clone.predict(X, verbose=0), model.predict(X, verbose=0))
+
+
+def test_frozen_layers_never_move_and_count_as_non_trainable():
+    model = Sequential([layers.Input((6,)), layers.Dense(5, activation="relu", name="base"),
+                        layers.BatchNormalization(), layers.Dense(3, activation="softmax")], seed=0)
+    model.compile("adam", "sparse_categorical_crossentropy")
+    model.fit(X, Y, epochs=1, verbose=0)
+    model.get_layer("base").trainable = False
+    frozen = model.get_layer("base").get_weights()
+    head = model.layers[-1].get_weights()
+    model.fit(X, Y, epochs=2, verbose=0)
+    for a, b in zip(frozen, model.get_layer("base").get_weights()):
+        np.testing.assert_array_equal(a, b)
+    assert not np.array_equal(head[0], model.layers[-1].get_weights()[0])   # the rest still learns
+    text = model.summary(print_fn=lambda s: None)
+    assert f"Non-trainable params: {35 + 10}" in text      # base 6*5+5 and batch norm's statistics
+    model.trainable = False
+    assert model.trainable_weights == []
+
+
+def test_get_weights_is_in_keras_order_and_set_weights_checks():
+    model = Sequential([layers.Input((6,)), layers.Dense(4), layers.BatchNormalization(),
+                        layers.Dense(2)])
+    assert [w.shape for w in model.get_weights()] == [(6, 4), (4,), (4,), (4,), (4,), (4,), (4, 2), (2,)]
+    with pytest.raises(ValueError, match="set_weights got 2 arrays but the weights are 8"):
+        model.set_weights(model.get_weights()[:2])
+    bad = model.get_weights()
+    bad[0] = np.zeros((4, 6))
+    with pytest.raises(ValueError, match=r"array 0 has shape \(4, 6\), expected \(6, 4\)"):
+        model.set_weights(bad)
+
+
+def test_graph_mistakes_get_clear_errors():
+    a, b = keras.Input((6,)), keras.Input((6,))
+    with pytest.raises(ValueError, match="graph disconnected: .* not among the model's inputs"):
+        Model(a, layers.Add()([a, b]))
+    with pytest.raises(ShapeError, match="Dense.* needs flat input .* put a Flatten"):
+        layers.Dense(3)(keras.Input((4, 4)))
+    with pytest.raises(ShapeError, match="needs inputs of one shape"):
+        layers.Add()([a, keras.Input((5,))])
+    dense = layers.Dense(3)
+    dense(a)
+    with pytest.raises(ShapeError, match=r"was built for inputs of shape \(None, 6\) but is called on \(None, 5\)"):
+        dense(keras.Input((5,)))
+    with pytest.raises(TypeError, match="placeholder in a Functional model and has no values"):
+        np.asarray(a)
+    with pytest.raises(TypeError, match="no automatic differentiation"):
+        class Subclassed(Model):
+            def call(self, x):
+                return x
+        Subclassed()
+
+
+def test_input_layer_first_in_a_sequential_and_layers_without_it():
+    model = Sequential([keras.Input(shape=(6,)), layers.Dense(3)])
+    assert model.built and model.input_shape == (None, 6)
+    assert not any(isinstance(l, InputLayer) for l in model.layers)
+    later = Sequential([layers.Dense(3)])
+    assert not later.built
+    later.predict(X, verbose=0)          # built on its first data, as in Keras
+    assert later.input_shape == (None, 6)
+
+
+def test_fit_takes_weights_generators_sequences_and_steps():
+    model = Sequential([layers.Input((6,)), layers.Dense(3, activation="softmax")], seed=0)
+    model.compile("sgd", "sparse_categorical_crossentropy", metrics=["accuracy"])
+    model.fit(X, Y, class_weight={0: 1.0, 1: 2.0, 2: 5.0}, sample_weight=np.ones(48), epochs=1, verbose=0)
+
+    def batches():
+        while True:
+            for i in range(0, 48, 16):
+                yield X[i:i + 16], Y[i:i + 16]
+
+    history = model.fit(batches(), steps_per_epoch=3, epochs=2, verbose=0,
+                        validation_data=batches(), validation_steps=2)
+    assert len(history.history["val_loss"]) == 2
+    with pytest.raises(ValueError, match="steps_per_epoch"):
+        model.fit(batches(), epochs=1, verbose=0)
+
+    class Data(keras.utils.Sequence if hasattr(keras, "utils") else object):
+        def __len__(self):
+            return 3
+
+        def __getitem__(self, i):
+            return X[i * 16:(i + 1) * 16], Y[i * 16:(i + 1) * 16]
+
+    history = model.fit(Data(), epochs=1, verbose=0)
+    assert model.evaluate(Data(), verbose=0, return_dict=True).keys() == {"loss", "accuracy"}
+
+
+def test_keras_epoch_semantics_and_evaluate_forms():
+    model = Sequential([layers.Input((6,)), layers.Dense(3, activation="softmax")], seed=0)
+    model.compile("sgd", "sparse_categorical_crossentropy", metrics=["acc"])
+    first = model.fit(X, Y, epochs=2, verbose=0)
+    second = model.fit(X, Y, epochs=2, verbose=0)       # two more, counted 0, 1 again
+    assert first.epoch == second.epoch == [0, 1] and model.epoch == 2
+    assert len(model.training_log) == 4 and sorted(second.history) == ["acc", "loss"]
+    third = model.fit(X, Y, initial_epoch=2, epochs=3, verbose=0)
+    assert third.epoch == [2]
+    assert isinstance(model.evaluate(X, Y, verbose=0), list)
+    assert set(model.evaluate(X, Y, verbose=0, return_dict=True)) == {"loss", "acc"}
+    model.compile("sgd", "sparse_categorical_crossentropy")
+    assert isinstance(model.evaluate(X, Y, verbose=0), float)
+    with pytest.raises(ValueError, match="epochs must be a whole number"):
+        model.fit(X, Y, epochs=2.5, verbose=0)
+    with pytest.raises(DataError, match="single number 3"):
+        model.fit(X, y=3, verbose=0)
+    with pytest.raises(DataError, match="no samples"):
+        model.fit(X[:0], Y[:0], verbose=0)
+    with pytest.raises(ValueError, match="batch_size must be a positive whole number, got -1"):
+        model.predict(X, batch_size=-1)
+
+
+def test_train_on_batch_and_input_gradient():
+    model = residual()
+    model.compile("sgd", "sparse_categorical_crossentropy", metrics=["accuracy"])
+    loss, accuracy = model.train_on_batch(X[:8], Y[:8])
+    assert np.isfinite(loss) and 0 <= accuracy <= 1
+    onehot = np.eye(3, dtype=np.float32)[Y[:4]]
+    grad = model.input_gradient(X[:4], onehot)
+    assert grad.shape == (4, 6)
+    # Finite differences of the chosen class's logit, for one input number.
+    eps, i, j = 1e-2, 1, 2
+
+    def logit(x):
+        outputs = dict((l.name, o) for l, o in model.layer_outputs(x))
+        last = model.layers[-1]
+        return x.dtype.type(0) + (outputs["add"] @ last.params["kernel"] + last.params["bias"])[i, Y[i]]
+
+    plus, minus = X[:4].copy(), X[:4].copy()
+    plus[i, j] += eps
+    minus[i, j] -= eps
+    assert grad[i, j] == pytest.approx((logit(plus) - logit(minus)) / (2 * eps), rel=2e-2, abs=1e-4)
