@@ -73,9 +73,24 @@ INITIALIZERS = {
 
 
 def get(name):
-    """Look an initializer up by name; a function ``f(shape, rng)`` is returned as it is."""
+    """Look an initializer up by name; a function ``f(shape, rng)`` is used as it is.
+
+    The returned function first counts the weights it is about to make against the limit
+    a model file sets while it is being loaded (see ``layers.base.weight_budget``), so a
+    file that asks for a billion weights is refused before anything is allocated.
+    """
+    from glassnet.engine.layers.base import charge_weights
+
     if callable(name):
-        return name
-    if name not in INITIALIZERS:
+        fn = name
+    elif name not in INITIALIZERS:
         raise ValueError(f"unknown initializer {name!r}; known: {', '.join(sorted(INITIALIZERS))}")
-    return INITIALIZERS[name]
+    else:
+        fn = INITIALIZERS[name]
+
+    def initialize(shape, rng=None):
+        charge_weights(shape)
+        return fn(shape, rng)
+
+    initialize.__name__ = getattr(fn, "__name__", "initializer")
+    return initialize

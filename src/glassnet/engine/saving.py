@@ -348,14 +348,16 @@ def _rebuild(path, config, archive, custom_objects, compile):
     spec = _expect(path, config.get("model"), dict, "the model description")
     _expect(path, spec.get("class_name"), str, "the model's class name")
     _expect(path, spec.get("config"), dict, "the model's config")
-    budget = archive.declared_numbers("weights/")
+    # The weights the file holds, and a million numbers to spare (so that a missing weight
+    # is reported as missing, not as too many weights).
+    budget = archive.declared_numbers("weights/") + (1 << 20)
     try:
         with weight_budget(budget, path):
             model = deserialize_layer(spec, custom_objects)
     except GlassnetError as error:
         raise ModelFileError(f"{path}: {error}" if path not in str(error) else str(error)) from None
     except (TypeError, ValueError, KeyError, AttributeError, IndexError, OverflowError,
-            RecursionError) as error:
+            RecursionError, MemoryError) as error:
         raise ModelFileError(f"{path}: the architecture can't be rebuilt: {_describe(error)}") from None
     if not model.built:
         raise ModelFileError(f"{path}: the model has no input shape, so its weights can't be placed")

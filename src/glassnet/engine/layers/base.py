@@ -143,8 +143,7 @@ class Layer:
         from glassnet.engine import initializers
 
         shape = tuple(int(d) for d in shape)
-        _charge(math.prod(shape), f"layer '{self.name}' weight {name!r} of shape {shape}")
-        value = initializers.get(initializer)(shape, self.rng)
+        value = initializers.get(initializer)(shape, self.rng)   # counted against the budget there
         if trainable:
             self.add_param(name, value)
         else:
@@ -324,9 +323,12 @@ def weight_budget(limit, source):
         _budget = saved
 
 
-def _charge(count, what):
+def charge_weights(shape):
+    """Count ``shape``'s numbers against the budget, before they are allocated."""
     if _budget is None:
         return
+    count = math.prod(int(d) for d in shape)
     _budget[0] -= count
     if _budget[0] < 0:
-        raise ModelFileError(f"{_budget[1]}: asks for {what}, more weights than the file holds")
+        raise ModelFileError(f"{_budget[1]}: asks for weights of shape {tuple(shape)}, more than "
+                             f"the file holds")
