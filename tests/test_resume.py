@@ -152,7 +152,7 @@ def test_cli_recipe_trains_with_its_schedule_and_augmentation_then_resumes(tiny_
     assert (tmp_path / "grid.png").read_bytes().startswith(b"\x89PNG")
     model = load_model(out)
     assert model.settings["recipe"] == recipe and model.settings["augmentation"]["rotation_range"] > 0
-    assert type(model.optimizer.learning_rate).__name__ == "OneCycle"
+    assert type(model.optimizer.schedule).__name__ == "OneCycle"
     assert main(["train", *common, "--resume", str(out), "--recipe", recipe, "--epochs", "1"]) == 0
     assert load_model(out).epoch == 2
 
