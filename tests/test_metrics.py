@@ -1,15 +1,18 @@
-"""glassnet.metrics against scikit-learn, on random inputs and on the awkward cases."""
+"""glassnet.workbench.metrics against scikit-learn, on random inputs and on the awkward cases.
+
+(Keras's streaming metrics, ``glassnet.metrics``, are tested in test_keras_metrics.)
+"""
 
 import warnings
 
 import numpy as np
 import pytest
 
-sk = pytest.importorskip("sklearn.metrics", reason="scikit-learn is the oracle for glassnet.metrics")
+sk = pytest.importorskip("sklearn.metrics", reason="scikit-learn is the oracle for the workbench metrics")
 from sklearn.calibration import calibration_curve  # noqa: E402
 
 import glassnet  # noqa: E402
-from glassnet import metrics  # noqa: E402
+from glassnet.workbench import metrics  # noqa: E402
 from glassnet.errors import DataError, ShapeError  # noqa: E402
 
 K = 10
@@ -43,10 +46,10 @@ def quiet():
         yield
 
 
-def test_importable_as_glassnet_metrics():
-    import glassnet.metrics as by_import
-    assert by_import is metrics is glassnet.metrics
-    assert glassnet.metrics.confusion_matrix([0, 1], [1, 1]).tolist() == [[0, 1], [0, 1]]
+def test_importable_as_glassnet_workbench_metrics():
+    import glassnet.workbench.metrics as by_import
+    assert by_import is metrics is glassnet.workbench.metrics
+    assert metrics.confusion_matrix([0, 1], [1, 1]).tolist() == [[0, 1], [0, 1]]
 
 
 @pytest.mark.parametrize("seed", range(3))
