@@ -1,6 +1,7 @@
 """The training callbacks: early stopping, checkpoints, CSV logs, NaN guard, learning-rate control."""
 
 import csv
+import re
 
 import numpy as np
 import pytest
@@ -38,6 +39,7 @@ def drive(callback, model, values, monitor="val_loss"):
         callback.on_epoch_end(epoch, {monitor: value})
         if model.stop_training:
             break
+    callback.on_train_end()
     return ran
 
 
@@ -73,15 +75,37 @@ def test_early_stopping_in_fit_keeps_the_history():
     assert history.epoch == [0, 1] and model.epoch == 2
 
 
-def test_unknown_monitor_lists_the_known_ones_and_missing_validation_is_explained():
-    with pytest.raises(ValueError, match="EarlyStopping: unknown monitor 'val_acc'; known: loss, "
-                                         "accuracy, val_loss, val_accuracy"):
-        EarlyStopping(monitor="val_acc")
-    with pytest.raises(ValueError, match="ModelCheckpoint: unknown monitor 'score'"):
-        ModelCheckpoint("x.npz", monitor="score")
+def test_any_figure_can_be_watched_and_a_missing_one_is_a_warning():
+    EarlyStopping(monitor="val_acc")                          # any name the logs may hold
+    ModelCheckpoint("x.npz", monitor="val_AUC")
     model = small_model()
-    with pytest.raises(TrainingError, match="monitor 'val_loss' is not in the logs.*validation_split"):
-        model.fit(X, Y, epochs=2, verbose=0, callbacks=[EarlyStopping()])
+    with pytest.warns(RuntimeWarning, match="'val_loss', which is not in the logs.*validation_split"):
+        history = model.fit(X, Y, epochs=2, verbose=0, callbacks=[EarlyStopping()])
+    assert history.epoch == [0, 1]                             # nothing stopped it
+
+
+class FakeMetric:
+    def __init__(self, name, direction):
+        self.name, self.direction = name, direction
+
+
+@pytest.mark.parametrize("monitor, metrics, mode", [
+    ("val_loss", [], "min"), ("loss", [], "min"),
+    ("val_acc", [], "max"), ("val_AUC", [], "max"), ("recall", [], "max"),
+    ("val_mean_absolute_error", [], "min"),
+    ("val_score", [FakeMetric("score", "up")], "max"),        # the metric's own direction
+    ("val_mse", [FakeMetric("mse", "down")], "min"),
+])
+def test_auto_mode_takes_the_direction_from_the_metric_or_its_name(monitor, metrics, mode):
+    model = type("M", (), {"metrics": metrics})()
+    from glassnet.engine.callbacks.monitor import Monitor
+    assert Monitor("EarlyStopping", monitor).resolve(model) == mode
+
+
+def test_auto_mode_that_cant_tell_asks_for_a_mode():
+    model = small_model()
+    with pytest.raises(ValueError, match="can't tell whether 'val_score' should go up or down; pass mode="):
+        model.fit(X, Y, epochs=1, verbose=0, callbacks=[EarlyStopping(monitor="val_score")])
 
 
 @pytest.mark.parametrize("make, message", [
@@ -171,7 +195,7 @@ def test_terminate_on_nan_stops_at_a_bad_gradient_with_the_last_good_weights(cap
     history = model.fit(X, Y, epochs=3, batch_size=16, verbose=0, callbacks=[recorder, guard])
     # Batches 1-5 were good; the 6th (epoch 2, batch 2) gave a NaN gradient.
     assert "epoch 2, batch 2" in guard.message and "layer 'poison'" in guard.message
-    assert "TerminateOnNaN: a gradient became non-finite at epoch 2, batch 2" in capsys.readouterr().out
+    assert "Invalid loss, terminating training (a gradient became non-finite at epoch 2, batch 2" in capsys.readouterr().out
     np.testing.assert_array_equal(model.weights[0], recorder.last)     # untouched by the bad step
     assert np.isfinite(model.weights[0]).all()
     assert model.layers[1].state["batches_seen"][0] == 5               # the bad batch's update undone
@@ -215,7 +239,7 @@ def test_learning_rate_scheduler_sets_and_logs_the_rate_per_epoch():
 def test_learning_rate_scheduler_rejects_bad_rates_and_schedule_objects():
     with pytest.raises(ValueError, match="the schedule returned -1.0 for epoch 0"):
         small_model().fit(X, Y, verbose=0, callbacks=[LearningRateScheduler(lambda e, lr: -1.0)])
-    with pytest.raises(ValueError, match="learning_rate is a schedule"):
+    with pytest.raises(TypeError, match="learning_rate is a schedule"):
         small_model(Adam(StepDecay(0.1, 10))).fit(X, Y, verbose=0, callbacks=[ReduceLROnPlateau()])
 
 
@@ -238,15 +262,18 @@ def test_progress_bar_reads_like_keras_inside_and_after_the_epoch():
     from glassnet.engine.callbacks import ProgressBar
 
     stream = io.StringIO()
-    bar = ProgressBar(verbose=1, stream=stream)
+    bar = ProgressBar(verbose=1, stream=stream, live=True)
     bar.params = {"epochs": 3, "steps": 4}
+    bar.on_train_begin()
     bar.on_epoch_begin(0)
     bar.bar.mininterval, bar.bar.miniters = 0, 1      # redraw on every batch
     for batch in range(3):
-        bar.on_batch_end(batch, {"loss": 0.5, "accuracy": 0.25})
-    bar.on_epoch_end(0, {"loss": 0.5, "accuracy": 0.25, "seconds": 1.0})
+        bar.on_train_batch_end(batch, {"accuracy": 0.25, "loss": 0.5})
+    bar.on_epoch_end(0, {"accuracy": 0.25, "loss": 0.5, "seconds": 1.0})
     out = stream.getvalue()
     assert "Epoch 1/3" in out
-    assert "3/4 [" in out and "] - ETA " in out and " - loss: 0.5000 - accuracy: 0.2500" in out
+    assert "3/4 [" in out and "] - ETA " in out and " - accuracy: 0.2500 - loss: 0.5000" in out
     assert ", loss" not in out                          # no tqdm postfix comma
-    assert "4/4 [==============================] - " in out.splitlines()[-1]
+    last = out.splitlines()[-1]
+    assert last.startswith("4/4 [==============================] - 0s ") and re.search(r" 0s \d+(us|ms)/step - accuracy", last)
+    assert "seconds" not in last

@@ -101,7 +101,7 @@ def test_cli_output_matches_the_library(tiny_digit_model, images, capsys):
     from glassnet import load_model
     from glassnet.workbench.preprocess import to_mnist
     model = load_model(tiny_digit_model)
-    expected = model.predict(to_mnist(images["1"])[None])[0]
+    expected = model.predict(to_mnist(images["1"])[None], verbose=0)[0]
     main(["predict", str(tiny_digit_model), images["1"], "--json", "--top", "10"])
     top = json.loads(capsys.readouterr().out)[0]["top"]
     got = {int(t["label"]): t["probability"] for t in top}

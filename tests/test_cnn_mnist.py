@@ -23,7 +23,7 @@ def test_cnn_defaults_and_the_mlp_stays_the_default_architecture():
     assert (cnn.epochs, cnn.batch_size) == (5, 128)
     assert list(zoo.ARCHITECTURES)[0] == "mlp"
     # Adam with the rate falling along half a cosine, to a tenth of its start at the end.
-    schedule = cnn.optimizer(steps=100).learning_rate
+    schedule = cnn.optimizer(steps=100).schedule
     assert schedule(0) == cnn.learning_rate
     assert schedule(100) == pytest.approx(cnn.learning_rate * zoo.COSINE_FLOOR)
     assert zoo.get("mlp").optimizer(steps=100).learning_rate == 1e-3   # constant

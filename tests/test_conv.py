@@ -99,7 +99,7 @@ def test_batches_of_different_sizes_reuse_nothing_stale():
     (dict(filters=2, kernel_size=(3,)), "kernel_size must be"),
     (dict(filters=2, kernel_size=3, strides=0), "strides must be"),
     (dict(filters=2, kernel_size=3, padding="full"), "padding must be 'valid' or 'same', got 'full'"),
-    (dict(filters=2, kernel_size=3, activation="swish"), "unknown activation 'swish'"),
+    (dict(filters=2, kernel_size=3, activation="swoosh"), "unknown activation 'swoosh'"),
 ])
 def test_bad_arguments_say_what_they_got(kwargs, message):
     with pytest.raises(ValueError, match=message.replace("(", r"\(").replace(")", r"\)")):

@@ -110,8 +110,8 @@ def test_constructors_reject_bad_arguments():
         Dense(0)
     with pytest.raises(ValueError, match=r"rate must be in \[0, 1\), got 1.5"):
         Dropout(1.5)
-    with pytest.raises(ValueError, match="unknown activation 'relu6'; known:"):
-        Dense(3, activation="relu6")
+    with pytest.raises(ValueError, match="unknown activation 'relu7'; known:"):
+        Dense(3, activation="relu7")
     with pytest.raises(ValueError, match="unknown initializer"):
         Dense(3, kernel_initializer="magic").build((2,))
 

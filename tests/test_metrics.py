@@ -1,11 +1,14 @@
-"""glassnet.metrics against scikit-learn, on random inputs and on the awkward cases."""
+"""glassnet.workbench.metrics against scikit-learn, on random inputs and on the awkward cases.
+
+(Keras's streaming metrics, ``glassnet.metrics``, are tested in test_keras_metrics.)
+"""
 
 import warnings
 
 import numpy as np
 import pytest
 
-sk = pytest.importorskip("sklearn.metrics", reason="scikit-learn is the oracle for glassnet.metrics")
+sk = pytest.importorskip("sklearn.metrics", reason="scikit-learn is the oracle for the workbench metrics")
 from sklearn.calibration import calibration_curve  # noqa: E402
 
 import glassnet  # noqa: E402
@@ -43,9 +46,9 @@ def quiet():
         yield
 
 
-def test_workbench_metrics_live_apart_from_keras_streaming_metrics():
-    import glassnet.metrics as keras_metrics
-    assert keras_metrics is glassnet.metrics and hasattr(keras_metrics, "Accuracy")
+def test_importable_as_glassnet_workbench_metrics():
+    import glassnet.workbench.metrics as by_import
+    assert by_import is metrics is glassnet.workbench.metrics
     assert metrics.confusion_matrix([0, 1], [1, 1]).tolist() == [[0, 1], [0, 1]]
 
 

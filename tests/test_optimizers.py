@@ -63,8 +63,8 @@ def test_schedules_are_called_with_the_step():
 
 def test_aliases_and_errors():
     assert isinstance(get("adam"), Adam) and isinstance(get("SGD"), SGD)
-    with pytest.raises(ValueError, match="unknown optimizer 'adamax'"):
-        get("adamax")
+    with pytest.raises(ValueError, match="unknown optimizer 'adamaxx'"):
+        get("adamaxx")
     with pytest.raises(ValueError, match="learning_rate must be > 0, got -1"):
         Adam(-1)
     with pytest.raises(ValueError, match=r"momentum must be in \[0, 1\), got 1.2"):

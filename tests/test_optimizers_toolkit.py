@@ -175,7 +175,7 @@ def test_aliases_and_config_round_trip():
     original = AdamW(ExponentialDecay(0.01, 100, 0.5), weight_decay=0.02, clipnorm=2.0)
     rebuilt = AdamW.from_config(original.get_config())
     assert rebuilt.get_config() == original.get_config()
-    assert rebuilt.clipnorm == 2.0 and rebuilt.learning_rate(100) == pytest.approx(0.005)
+    assert rebuilt.clipnorm == 2.0 and rebuilt.schedule(100) == pytest.approx(0.005)
 
 
 @pytest.mark.parametrize("optimizer", [RMSprop(0.01, momentum=0.5, centered=True), Adagrad(0.05),

@@ -158,7 +158,7 @@ def test_cli_recipe_trains_with_its_schedule_and_augmentation_then_resumes(tiny_
     assert (tmp_path / "grid.png").read_bytes().startswith(b"\x89PNG")
     model = load_model(out)
     assert model.settings["recipe"] == recipe and model.settings["augmentation"]["rotation_range"] > 0
-    assert type(model.optimizer.learning_rate).__name__ == "OneCycle"
+    assert type(model.optimizer.schedule).__name__ == "OneCycle"
     # The one-cycle schedule ran its course with the first run: more epochs at its final
     # rate (a 250,000th of the peak) would change nothing, so resuming says how to go on.
     assert main(["train", *common, "--resume", str(out), "--recipe", recipe, "--epochs", "1"]) == 2

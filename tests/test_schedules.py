@@ -91,8 +91,8 @@ def test_a_saved_model_reloads_its_schedule_and_step(tmp_path):
     model.fit(x, y, epochs=2, batch_size=5, verbose=0)
     model.save(tmp_path / "m.npz")
     loaded = load_model(tmp_path / "m.npz")
-    assert isinstance(loaded.optimizer.learning_rate, CosineDecay)
-    assert loaded.optimizer.learning_rate.get_config() == schedule.get_config()
+    assert isinstance(loaded.optimizer.schedule, CosineDecay)
+    assert loaded.optimizer.schedule.get_config() == schedule.get_config()
     assert loaded.optimizer.iterations == 8 and loaded.optimizer.lr == model.optimizer.lr
     assert model.training_log.learning_rate[-1] == pytest.approx(schedule(8))   # logged every epoch
     assert loaded.training_log.learning_rate == model.training_log.learning_rate

@@ -21,9 +21,9 @@ and, for Keras programs, the modules under Keras's names: ``glassnet.layers``,
 
 import sys as _sys
 
-from glassnet import datasets
-from glassnet.engine import (callbacks, initializers, layers, losses, metrics, optimizers,
-                             regularizers, schedules)
+from glassnet import datasets, utils
+from glassnet.engine import (activations_api as activations, callbacks, initializers, layers, losses,
+                             metrics, optimizers, regularizers, schedules)
 from glassnet.engine.layers import Input
 from glassnet.engine.model import Model
 from glassnet.engine.saving import load_model
@@ -31,6 +31,13 @@ from glassnet.engine.sequential import Sequential
 from glassnet import models
 
 __version__ = "0.2.0"
+
+
+def diagnose(model, x, y, **options):
+    """Check a network the way an experienced practitioner would before training it for
+    hours: see :func:`glassnet.workbench.doctor.diagnose`."""
+    from glassnet.workbench.doctor import diagnose as run
+    return run(model, x, y, **options)
 
 
 def read_number(model, image, name=None):
@@ -45,11 +52,14 @@ def read_number(model, image, name=None):
 # Keras users write ``from keras.layers import Dense``; make ``from glassnet.layers import
 # Dense`` (and the same for the other engine modules) work by registering the engine's
 # modules under the short names too.
-for _module in (layers, losses, optimizers, callbacks, initializers, regularizers, metrics):
-    _sys.modules[f"glassnet.{_module.__name__.rsplit('.', 1)[-1]}"] = _module
+for _name, _module in (("layers", layers), ("losses", losses), ("optimizers", optimizers),
+                      ("callbacks", callbacks), ("initializers", initializers),
+                      ("regularizers", regularizers), ("metrics", metrics),
+                      ("activations", activations)):
+    _sys.modules[f"glassnet.{_name}"] = _module
 optimizers.schedules = schedules
 _sys.modules["glassnet.optimizers.schedules"] = schedules
 
-__all__ = ["Input", "Model", "Sequential", "callbacks", "datasets", "initializers", "layers",
-           "load_model", "losses", "metrics", "models", "optimizers", "read_number",
-           "regularizers", "__version__"]
+__all__ = ["Input", "Model", "Sequential", "activations", "callbacks", "datasets", "diagnose",
+           "initializers", "layers", "load_model", "losses", "metrics", "models", "optimizers",
+           "read_number", "regularizers", "utils", "__version__"]

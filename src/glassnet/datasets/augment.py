@@ -32,9 +32,12 @@ Use::
 import math
 
 import numpy as np
-from scipy import ndimage
 
 from glassnet.errors import ShapeError
+
+# SciPy is imported where DigitAugmentation uses it, not here: the preprocessing layers of the
+# engine (RandomRotation...) use the NumPy resampler at the end of this module, and the engine
+# is NumPy only.
 
 
 def _check_range(label, value, low, high, high_inclusive=True):
@@ -115,6 +118,8 @@ class DigitAugmentation:
         if self.elastic_alpha:
             # Simard's distortion: uniform noise in [-1, 1], smoothed over each image only
             # (sigma 0 along the batch axis), then scaled to alpha pixels.
+            from scipy import ndimage
+
             noise = rng.uniform(-1, 1, (2, n, height, width))
             points[1:] += self.elastic_alpha * ndimage.gaussian_filter(
                 noise, sigma=(0, 0, self.elastic_sigma, self.elastic_sigma), mode="constant")
@@ -125,6 +130,8 @@ class DigitAugmentation:
         images = _as_images(x)
         n, height, width = images.shape
         work = images if images.dtype.kind == "f" else images.astype(np.float32)
+        from scipy import ndimage
+
         # Points outside the image read black (cval=0), the background of MNIST digits.
         out = ndimage.map_coordinates(work, self.coordinates(n, height, width, rng), order=1,
                                       mode="constant", cval=0.0, output=work.dtype)
@@ -194,3 +201,112 @@ def save_augmentation_grid(x, path, augmentation=None, copies=7, seed=0, scale=2
     picture = picture.resize((picture.width * scale, picture.height * scale), Image.NEAREST)
     picture.save(path, format="PNG")
     return path
+
+
+# -- a resampler in NumPy, with its transpose: what the preprocessing layers build on -------
+
+FILL_MODES = ("reflect", "wrap", "constant", "nearest")
+INTERPOLATIONS = ("bilinear", "nearest")
+
+
+def affine_points(matrices, offsets, height, width):
+    """Where each output pixel reads, for one affine map per image, in (row, col) pixels::
+
+        (row_in, col_in) = matrices[n] @ (row, col) + offsets[n]
+
+    Args:
+        matrices: ``(N, 2, 2)``; offsets: ``(N, 2)``.
+
+    Returns:
+        ``rows, cols``, each ``(N, height, width)``.
+    """
+    down = np.arange(height, dtype=np.float64)[:, np.newaxis]           # (H, 1)
+    across = np.arange(width, dtype=np.float64)                         # (W,)
+    a = matrices[:, :, :, np.newaxis, np.newaxis]                       # (N, 2, 2, 1, 1)
+    b = offsets[:, :, np.newaxis, np.newaxis]                           # (N, 2, 1, 1)
+    rows = a[:, 0, 0] * down + a[:, 0, 1] * across + b[:, 0]
+    cols = a[:, 1, 0] * down + a[:, 1, 1] * across + b[:, 1]
+    return rows, cols
+
+
+def _fix_index(i, n, fill_mode):
+    """Integer positions mapped into ``0..n-1`` as ``fill_mode`` extends the image, and a mask
+    of the positions that fall inside (only ``"constant"`` has positions outside)::
+
+        reflect   d c b a | a b c d | d c b a
+        wrap      a b c d | a b c d | a b c d
+        nearest   a a a a | a b c d | d d d d
+        constant  k k k k | a b c d | k k k k
+    """
+    if fill_mode == "reflect":
+        i = np.mod(i, 2 * n)
+        return np.where(i >= n, 2 * n - 1 - i, i), None
+    if fill_mode == "wrap":
+        return np.mod(i, n), None
+    inside = (i >= 0) & (i < n)
+    i = np.clip(i, 0, n - 1)
+    return i, (None if fill_mode == "nearest" else inside)
+
+
+class Resampler:
+    """Read a batch of images ``(N, H, W, C)`` at fractional points, and send gradients back.
+
+    Bilinear interpolation reads each point from its four neighbouring pixels, weighted by
+    closeness; ``"nearest"`` reads the one nearest pixel. Every output pixel is therefore a
+    fixed weighted sum of input pixels, ``y = S x``, with ``S`` set by the points alone. So
+    the gradient is the transpose, ``dx = S.T dy``: each output pixel's gradient is handed
+    back to the pixels it was read from, with the same weights (:meth:`transpose`).
+
+    Args:
+        rows, cols: ``(N, H, W)``: where each output pixel reads (see :func:`affine_points`).
+        fill_mode: how the image is extended beyond its edges (see :data:`FILL_MODES`).
+        interpolation: ``"bilinear"`` or ``"nearest"``.
+    """
+
+    def __init__(self, rows, cols, height, width, fill_mode="reflect", interpolation="bilinear"):
+        if fill_mode not in FILL_MODES:
+            raise ValueError(f"fill_mode must be one of {', '.join(FILL_MODES)}, got {fill_mode!r}")
+        if interpolation not in INTERPOLATIONS:
+            raise ValueError(f"interpolation must be 'bilinear' or 'nearest', got {interpolation!r}")
+        n = rows.shape[0]
+        self.shape = (n, height, width)
+        image = np.arange(n)[:, np.newaxis, np.newaxis] * (height * width)      # (N, 1, 1)
+        if interpolation == "nearest":
+            corners = [(np.floor(rows + 0.5), np.floor(cols + 0.5), 1.0)]
+        else:
+            r0, c0 = np.floor(rows), np.floor(cols)
+            fr, fc = rows - r0, cols - c0
+            corners = [(r0, c0, (1 - fr) * (1 - fc)), (r0, c0 + 1, (1 - fr) * fc),
+                       (r0 + 1, c0, fr * (1 - fc)), (r0 + 1, c0 + 1, fr * fc)]
+        self.reads = []                 # (flat pixel index, weight) per neighbour
+        self.outside = 0.0              # the weight that falls outside ("constant" only)
+        for r, c, weight in corners:
+            r, r_in = _fix_index(r.astype(np.intp), height, fill_mode)
+            c, c_in = _fix_index(c.astype(np.intp), width, fill_mode)
+            if fill_mode == "constant":
+                inside = r_in & c_in
+                self.outside = self.outside + weight * ~inside
+                weight = weight * inside
+            self.reads.append((image + r * width + c, np.broadcast_to(weight, rows.shape)))
+
+    def __call__(self, images, fill_value=0.0):
+        """``(N, H, W, C)`` -> the same shape, read at the points; dtype kept."""
+        n, height, width, channels = images.shape
+        flat = images.reshape(n * height * width, channels)
+        out = np.zeros(images.shape, dtype=np.result_type(images.dtype, np.float32))
+        for index, weight in self.reads:
+            out += flat[index] * weight[..., np.newaxis]
+        if fill_value and np.ndim(self.outside):
+            out += fill_value * self.outside[..., np.newaxis]
+        return out.astype(images.dtype, copy=False)
+
+    def transpose(self, dy):
+        """The gradient with respect to the images, given ``dy`` for the output."""
+        n, height, width, channels = dy.shape
+        size = n * height * width
+        dx = np.zeros((size, channels), dtype=np.float64)
+        for index, weight in self.reads:
+            w = (weight[..., np.newaxis] * dy).reshape(size, channels)
+            for ch in range(channels):   # a handful of channels: one bincount each
+                dx[:, ch] += np.bincount(index.ravel(), weights=w[:, ch], minlength=size)
+        return dx.reshape(dy.shape).astype(dy.dtype, copy=False)

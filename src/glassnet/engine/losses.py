@@ -1,16 +1,32 @@
 """Losses: one number that says how wrong the predictions are, and its gradient.
 
-A loss follows the layer protocol: ``forward(y_true, y_pred)`` returns the mean loss over
-the batch and remembers what it needs; ``backward()`` returns ``dL/d(y_pred)``, which is
-where backpropagation starts. The ``1/N`` of the mean lives here, so layers simply sum
-their gradients over the batch.
+A loss works in two steps, as in Keras:
 
-Labels may be integers ``(N,)`` or one-hot rows ``(N, K)`` for every loss.
+1. ``call(y_true, y_pred)`` gives the loss of every sample, ``l_i`` (an array ``(N,)``);
+2. ``forward(y_true, y_pred, sample_weight=None)`` reduces them to one number, Keras's
+   "sum over batch size"::
+
+       L = sum_i w_i * l_i / N          (w_i = 1 without sample weights)
+
+``backward()`` then returns ``dL/d(y_pred)``, where backpropagation starts. By the chain rule
+it is ``dL/dl_i * dl_i/d(y_pred)`` with ``dL/dl_i = w_i / N``: each loss only has to know
+the derivative of its own per-sample formula (:meth:`Loss.gradient`). The ``1/N`` of the mean
+lives here, so layers simply sum their gradients over the batch.
+
+Labels for the cross-entropies may be integers ``(N,)`` or one-hot rows ``(N, K)``; the
+regression losses take targets shaped like the predictions (``(N,)`` for a ``(N, 1)`` output
+is fine, as in Keras).
+
+The same formulas as functions that return the per-sample losses, as Keras has them::
+
+    glassnet.losses.sparse_categorical_crossentropy(y_true, y_pred)     # -> (N,)
 """
 
 import numpy as np
 
 from glassnet.errors import ShapeError
+
+EPSILON = 1e-7   # Keras's backend.epsilon(): probabilities are clipped to [EPSILON, 1 - EPSILON]
 
 
 def one_hot(labels, num_classes, dtype=np.float32):
@@ -25,7 +41,7 @@ def _check_labels(y_true, y_pred):
     y_true = np.asarray(y_true)
     if len(y_true) != len(y_pred):
         raise ShapeError(f"{len(y_true)} labels for {len(y_pred)} predictions")
-    if y_true.ndim == 2 and y_true.shape[1] == 1:
+    if y_true.ndim == 2 and y_true.shape[1] == 1 and y_pred.shape[-1] != 1:
         y_true = y_true[:, 0]
     if y_true.ndim == 1:
         if y_true.dtype.kind == "f" and not np.all(y_true == np.round(y_true)):
@@ -42,42 +58,143 @@ def _check_labels(y_true, y_pred):
     return y_true
 
 
+def _targets(y_true, y_pred, owner, integer_labels=True):
+    """Targets shaped exactly like ``y_pred``, as float.
+
+    ``(N,)`` targets for a ``(N, 1)`` output get their axis back (Keras does the same); with
+    ``integer_labels`` a column of class numbers for a ``(N, K)`` output becomes one-hot rows,
+    so that MSE works on a classifier too.
+    """
+    y = np.asarray(y_true)
+    if len(y) != len(y_pred):
+        raise ShapeError(f"{owner}: {len(y)} targets for {len(y_pred)} predictions")
+    if y.shape != y_pred.shape:
+        if y.ndim == y_pred.ndim - 1 and y_pred.shape[-1] == 1:
+            y = y[..., np.newaxis]
+        elif y.ndim == y_pred.ndim and y.shape[-1] == 1 and y_pred.shape[-1] != 1 and integer_labels:
+            y = y[..., 0]
+        if (integer_labels and y.ndim == 1 and y_pred.ndim == 2 and y_pred.shape[1] > 1):
+            y = one_hot(_check_labels(y, y_pred), y_pred.shape[1], y_pred.dtype)
+    if y.shape != y_pred.shape:
+        raise ShapeError(f"{owner}: targets of shape {y.shape} don't match predictions {y_pred.shape}")
+    return y.astype(y_pred.dtype if y_pred.dtype.kind == "f" else np.float64, copy=False)
+
+
 def log_softmax(z):
     """``log(softmax(z))`` by log-sum-exp: ``z - max - log(sum(exp(z - max)))``, never log(0)."""
     shifted = z - z.max(axis=-1, keepdims=True)
     return shifted - np.log(np.exp(shifted).sum(axis=-1, keepdims=True))
 
 
+def _sigmoid(z):
+    return 0.5 * (1 + np.tanh(0.5 * z))
+
+
 # Every Loss subclass by class name, so a saved model can rebuild its loss.
 LOSSES_BY_CLASS = {}
 
+REDUCTIONS = ("sum_over_batch_size", "sum", "mean_with_sample_weight")
+
 
 class Loss:
+    """Base class: the reduction and sample weights; subclasses give ``call`` and ``gradient``.
+
+    Args:
+        reduction: ``"sum_over_batch_size"`` (Keras's default: ``sum(w * l) / N``), ``"sum"``
+            (``sum(w * l)``) or ``"mean_with_sample_weight"`` (``sum(w * l) / sum(w)``).
+        name: the loss's name (Keras's default for each class).
+
+    A loss of your own either subclasses this with ``call(y_true, y_pred) -> (N,)`` and
+    ``gradient(dvalues) -> dL/dy_pred`` (``dvalues`` is ``dL/dl``), or overrides ``forward``
+    and ``backward`` directly.
+    """
+
     name = "loss"
+    reduction = "sum_over_batch_size"
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
         LOSSES_BY_CLASS[cls.__name__] = cls
 
-    def __call__(self, y_true, y_pred):
-        return self.forward(y_true, y_pred)
+    def __init__(self, reduction="sum_over_batch_size", name=None):
+        if reduction not in REDUCTIONS:
+            hint = ("; for per-sample losses use the functions, e.g. "
+                    "glassnet.losses.mean_squared_error(y_true, y_pred)" if reduction in ("none", None) else "")
+            raise ValueError(f"{type(self).__name__}: reduction must be one of "
+                             f"{', '.join(REDUCTIONS)}, got {reduction!r}{hint}")
+        self.reduction = reduction
+        if name is not None:
+            self.name = name
+
+    def __call__(self, y_true, y_pred, sample_weight=None):
+        return self.forward(y_true, y_pred, sample_weight)
 
     def forward(self, y_true, y_pred, sample_weight=None):
-        raise NotImplementedError
+        """``sum_i w_i l_i / N`` (see the module docstring); remembers ``dL/dl_i`` for backward."""
+        y_pred = np.asarray(y_pred)
+        values = self.call(y_true, y_pred)                       # (N,): one loss per sample
+        if sample_weight is None:
+            divisor = values.size if self.reduction != "sum" else 1
+            self.dvalues = 1.0 / max(divisor, 1)                 # the same for every sample
+            return float(values.sum() * self.dvalues)
+        weights = self._weights(sample_weight, values)
+        if self.reduction == "sum":
+            divisor = 1
+        elif self.reduction == "mean_with_sample_weight":
+            divisor = float(np.broadcast_to(weights, values.shape).sum()) or 1.0
+        else:
+            divisor = max(values.size, 1)
+        self.dvalues = np.broadcast_to(weights, values.shape) / divisor   # dL/dl_i = w_i / N
+        return float((values * self.dvalues).sum())
+
+    def _weights(self, sample_weight, values):
+        w = np.asarray(sample_weight, dtype=values.dtype if values.dtype.kind == "f" else np.float64)
+        if w.ndim == 2 and w.shape[1] == 1 and values.ndim == 1:
+            w = w[:, 0]
+        if w.shape == values.shape:
+            return w
+        if w.ndim == 1 and len(w) == len(values):
+            return w.reshape((-1,) + (1,) * (values.ndim - 1))
+        raise ShapeError(f"{type(self).__name__}: sample_weight of shape {w.shape} doesn't fit "
+                         f"{len(values)} samples (expected shape ({len(values)},))")
 
     def backward(self):
+        """``dL/d(y_pred)`` for the last :meth:`forward`."""
+        return self.gradient(self.dvalues)
+
+    def per_row(self, grad, dvalues):
+        """``grad * dL/dl_i``, row by row: ``dvalues`` is a number or one value per sample."""
+        if np.ndim(dvalues) == 0:
+            grad *= dvalues
+        else:
+            grad *= dvalues[..., np.newaxis]
+        return grad
+
+    def call(self, y_true, y_pred):
         raise NotImplementedError
 
-    def get_config(self):
-        return {}
+    def gradient(self, dvalues):
+        raise NotImplementedError
 
     def logits_version(self, activation):
-        """A loss computed from the logits, when the model ends in ``activation``; None: no fusion."""
+        """The loss to compute from the logits when the model's last activation is
+        ``activation`` (cross-entropy after Softmax, binary cross-entropy after Sigmoid), or
+        None when the two don't fuse. The model calls this in ``compile``."""
         return None
+
+    def get_config(self):
+        return {"name": self.name, "reduction": self.reduction}
+
+    @classmethod
+    def from_config(cls, config):
+        return cls(**config)
+
+    def __repr__(self):
+        return f"{type(self).__name__}({', '.join(f'{k}={v!r}' for k, v in self.get_config().items())})"
 
 
 class CategoricalCrossentropy(Loss):
-    """Cross-entropy ``L = -mean_n sum_k y_nk log p_nk`` between labels and class probabilities.
+    """Cross-entropy ``l = -sum_k y_k log p_k`` between labels and class probabilities.
 
     With ``from_logits=True`` the predictions are raw scores ``z`` and
     ``log p = log_softmax(z)`` is computed with log-sum-exp. The gradient with respect to
@@ -85,108 +202,366 @@ class CategoricalCrossentropy(Loss):
     ``1/p`` cancel, leaving "predicted minus true". The model uses this form whenever the
     last layer is a softmax (it feeds the logits here and skips the softmax's backward).
 
-    With ``from_logits=False`` (Keras' default) the predictions are probabilities; they are
-    clipped to ``[1e-7, 1]`` so that ``log`` stays finite, as Keras does.
+    With ``from_logits=False`` (Keras's default) the predictions are probabilities; as in
+    Keras each row is divided by its sum and clipped to ``[1e-7, 1 - 1e-7]`` so that ``log``
+    stays finite. Then, with ``q = p / sum(p)`` and ``g = -y / q`` (0 where clipped)::
+
+        dl/dp_j = (g_j - sum_i g_i q_i) / sum(p)
+
+    Args:
+        from_logits: the predictions are logits, not probabilities.
+        label_smoothing: in ``[0, 1]``: the labels become ``y (1 - s) + s / K``, which keeps
+            the network from becoming over-confident.
 
     Labels: integers ``(N,)`` or one-hot ``(N, K)``; both classes accept both.
     """
 
     name = "categorical_crossentropy"
 
-    def __init__(self, from_logits=False):
+    def __init__(self, from_logits=False, label_smoothing=0.0, axis=-1, **kwargs):
+        super().__init__(**kwargs)
+        if axis != -1:
+            raise ValueError(f"{type(self).__name__}: only axis=-1 (the last) is supported, got {axis!r}")
+        if not 0 <= label_smoothing <= 1:
+            raise ValueError(f"{type(self).__name__}: label_smoothing must be in [0, 1], "
+                             f"got {label_smoothing!r}")
         self.from_logits = bool(from_logits)
+        self.label_smoothing = float(label_smoothing)
 
-    def forward(self, y_true, y_pred, sample_weight=None):
+    def call(self, y_true, y_pred):
         y = _check_labels(y_true, y_pred)
-        n = len(y_pred)
+        n, k = len(y_pred), y_pred.shape[-1]
+        if self.label_smoothing:
+            if y.ndim == 1:
+                y = one_hot(y, k, y_pred.dtype)
+            y = y * (1 - self.label_smoothing) + self.label_smoothing / k
+        self.y = y
         if self.from_logits:
             log_p = log_softmax(y_pred)
             self.p = np.exp(log_p)
         else:
-            self.p = np.clip(y_pred, 1e-7, 1.0)
-            log_p = np.log(self.p)
-        self.y, self.n = y, n
-        self.w = None if sample_weight is None else np.asarray(sample_weight, y_pred.dtype).reshape(n, 1)
+            self.total = y_pred.sum(axis=-1, keepdims=True)
+            q = y_pred / self.total
+            self.inside = (q >= EPSILON) & (q <= 1 - EPSILON)   # where the clip passes gradient
+            self.q = np.clip(q, EPSILON, 1 - EPSILON)
+            log_p = np.log(self.q)
         if y.ndim == 1:
-            per_sample = -log_p[np.arange(n), y]
-        else:
-            per_sample = -(y * log_p).sum(axis=1)
-        if self.w is not None:
-            per_sample = per_sample * self.w[:, 0]
-        return float(per_sample.sum() / n)
+            return -log_p[np.arange(n), y]
+        return -(y * log_p).sum(axis=-1)
 
-    def backward(self):
-        y, n, p = self.y, self.n, self.p
-        if self.from_logits:                  # dL/dz = (p - y) / N
+    def gradient(self, dvalues):
+        y = self.y
+        rows = np.arange(len(y))
+        if self.from_logits:                  # dl/dz = p * sum(y) - y  (= p - y for one-hot)
             if y.ndim == 1:
-                grad = p.copy()
-                grad[np.arange(n), y] -= 1
-            else:                             # also right for label-smoothed rows
-                grad = p * y.sum(axis=1, keepdims=True) - y
-        elif y.ndim == 1:                     # dL/dp = -y / p / N
-            grad = np.zeros_like(p)
-            grad[np.arange(n), y] = -1.0 / p[np.arange(n), y]
+                grad = self.p.copy()
+                grad[rows, y] -= 1
+            else:
+                grad = self.p * y.sum(axis=-1, keepdims=True) - y
+            return self.per_row(grad, dvalues)
+        q = self.q
+        if y.ndim == 1:                       # g is -1/q at the true class, 0 elsewhere
+            g_true = -1.0 / q[rows, y] * self.inside[rows, y]
+            grad = np.broadcast_to((-g_true * q[rows, y])[:, np.newaxis], q.shape).copy()
+            grad[rows, y] += g_true
         else:
-            grad = -y / p
-        if self.w is not None:
-            grad *= self.w
-        return grad / n
+            g = -y / q * self.inside
+            grad = g - (g * q).sum(axis=-1, keepdims=True)
+        grad /= self.total
+        return self.per_row(grad, dvalues)
 
     def logits_version(self, activation):
-        """The loss to use on the logits when the model ends in ``activation`` (a softmax)."""
         from glassnet.engine.layers.activations import Softmax
         if isinstance(activation, Softmax) and not self.from_logits:
-            return type(self)(from_logits=True)
+            return type(self).from_config({**self.get_config(), "from_logits": True})
         return None
 
     def get_config(self):
-        return {"from_logits": self.from_logits}
+        return {**super().get_config(), "from_logits": self.from_logits,
+                "label_smoothing": self.label_smoothing}
 
 
 class SparseCategoricalCrossentropy(CategoricalCrossentropy):
-    """The same cross-entropy; the Keras name for integer labels (one-hot works as well)."""
+    """The same cross-entropy; Keras's name for integer labels (one-hot works as well).
+
+    Keras gives this class no ``label_smoothing`` (nor does glassnet); ``ignore_class`` is
+    not supported.
+    """
 
     name = "sparse_categorical_crossentropy"
 
+    def __init__(self, from_logits=False, ignore_class=None, axis=-1, **kwargs):
+        if ignore_class is not None:
+            raise ValueError("SparseCategoricalCrossentropy: ignore_class is not supported by glassnet")
+        super().__init__(from_logits=from_logits, axis=axis, **kwargs)
+
+    def get_config(self):
+        config = super().get_config()
+        del config["label_smoothing"]
+        return config
+
+
+class BinaryCrossentropy(Loss):
+    """Binary cross-entropy, for one or more independent yes/no outputs (sigmoid outputs).
+
+    Per output: ``-(y log p + (1 - y) log(1 - p))``; a sample's loss is the mean over its
+    outputs (``K`` of them, often 1).
+
+    With ``from_logits=True`` it is computed from the score ``z`` without ever forming ``p``::
+
+        l = max(z, 0) - z y + log(1 + exp(-|z|)),      dl/dz = (sigmoid(z) - y) / K
+
+    the same "predicted minus true" as softmax with cross-entropy. From probabilities, ``p``
+    is clipped to ``[1e-7, 1 - 1e-7]`` as Keras does, and ``dl/dp = (p - y) / (p (1 - p)) / K``.
+
+    Args:
+        from_logits: the predictions are logits, not probabilities.
+        label_smoothing: in ``[0, 1]``: the labels become ``y (1 - s) + s / 2``.
+
+    Labels: 0/1 (or probabilities) shaped like the predictions; ``(N,)`` for ``(N, 1)`` works.
+    """
+
+    name = "binary_crossentropy"
+
+    def __init__(self, from_logits=False, label_smoothing=0.0, axis=-1, **kwargs):
+        super().__init__(**kwargs)
+        if axis != -1:
+            raise ValueError(f"BinaryCrossentropy: only axis=-1 (the last) is supported, got {axis!r}")
+        if not 0 <= label_smoothing <= 1:
+            raise ValueError(f"BinaryCrossentropy: label_smoothing must be in [0, 1], got {label_smoothing!r}")
+        self.from_logits = bool(from_logits)
+        self.label_smoothing = float(label_smoothing)
+
+    def call(self, y_true, y_pred):
+        y = _targets(y_true, y_pred, "BinaryCrossentropy", integer_labels=False)
+        if self.label_smoothing:
+            y = y * (1 - self.label_smoothing) + 0.5 * self.label_smoothing
+        self.y = y
+        if self.from_logits:
+            z = y_pred
+            self.p = _sigmoid(z)
+            per_output = np.maximum(z, 0) - z * y + np.log1p(np.exp(-np.abs(z)))
+        else:
+            self.inside = (y_pred >= EPSILON) & (y_pred <= 1 - EPSILON)
+            p = self.p = np.clip(y_pred, EPSILON, 1 - EPSILON)
+            per_output = -(y * np.log(p) + (1 - y) * np.log(1 - p))
+        return per_output.mean(axis=-1)
+
+    def gradient(self, dvalues):
+        p, y = self.p, self.y
+        if self.from_logits:
+            grad = p - y
+        else:
+            grad = (p - y) / (p * (1 - p)) * self.inside
+        grad /= p.shape[-1]
+        return self.per_row(grad, dvalues)
+
+    def logits_version(self, activation):
+        from glassnet.engine.layers.activations import Sigmoid
+        if isinstance(activation, Sigmoid) and not self.from_logits:
+            return type(self).from_config({**self.get_config(), "from_logits": True})
+        return None
+
+    def get_config(self):
+        return {**super().get_config(), "from_logits": self.from_logits,
+                "label_smoothing": self.label_smoothing}
+
 
 class MeanSquaredError(Loss):
-    """``L = mean((y_pred - y)**2)`` over every element; ``dL/dy_pred = 2 (y_pred - y) / size``.
+    """``l = mean_k (p_k - y_k)**2`` per sample; ``dl/dp = 2 (p - y) / K``.
 
     Integer labels are turned into one-hot rows first, so MSE works on a classifier too.
     """
 
     name = "mean_squared_error"
 
-    def forward(self, y_true, y_pred, sample_weight=None):
-        y = _check_labels(y_true, y_pred) if y_pred.ndim == 2 else np.asarray(y_true)
-        if y.ndim == 1 and y_pred.ndim == 2:
-            y = one_hot(y, y_pred.shape[1], y_pred.dtype)
-        if y.shape != y_pred.shape:
-            raise ShapeError(f"targets of shape {y.shape} don't match predictions {y_pred.shape}")
-        self.diff = y_pred - y
-        self.w = None
-        if sample_weight is not None:
-            self.w = np.asarray(sample_weight, y_pred.dtype).reshape((len(y_pred),) + (1,) * (y_pred.ndim - 1))
-            return float(np.mean(self.diff ** 2 * self.w))
-        return float(np.mean(self.diff ** 2))
+    def call(self, y_true, y_pred):
+        self.diff = y_pred - _targets(y_true, y_pred, "MeanSquaredError")
+        return np.mean(self.diff ** 2, axis=-1)
 
-    def backward(self):
-        grad = 2 * self.diff / self.diff.size
-        return grad if self.w is None else grad * self.w
+    def gradient(self, dvalues):
+        return self.per_row(self.diff * (2 / self.diff.shape[-1]), dvalues)
 
 
+class MeanAbsoluteError(Loss):
+    """``l = mean_k |p_k - y_k|`` per sample; ``dl/dp = sign(p - y) / K``.
+
+    Less swayed by outliers than MSE: a large error counts in proportion, not squared.
+    """
+
+    name = "mean_absolute_error"
+
+    def call(self, y_true, y_pred):
+        self.diff = y_pred - _targets(y_true, y_pred, "MeanAbsoluteError")
+        return np.mean(np.abs(self.diff), axis=-1)
+
+    def gradient(self, dvalues):
+        return self.per_row(np.sign(self.diff) / self.diff.shape[-1], dvalues)
+
+
+class Huber(Loss):
+    """Huber loss: squared for small errors, linear for large ones (``e = p - y``)::
+
+        l_k = e**2 / 2                    if |e| <= delta
+        l_k = delta * (|e| - delta / 2)   otherwise
+
+    ``dl/dp = clip(e, -delta, delta) / K``: MSE's gradient near the target, MAE's far away.
+
+    Args:
+        delta: where the quadratic part ends, > 0 (Keras: 1.0).
+    """
+
+    name = "huber_loss"
+
+    def __init__(self, delta=1.0, **kwargs):
+        super().__init__(**kwargs)
+        if not delta > 0:
+            raise ValueError(f"Huber: delta must be > 0, got {delta!r}")
+        self.delta = float(delta)
+
+    def call(self, y_true, y_pred):
+        e = self.diff = y_pred - _targets(y_true, y_pred, "Huber")
+        a, d = np.abs(e), self.delta
+        return np.mean(np.where(a <= d, 0.5 * e * e, d * a - 0.5 * d * d), axis=-1)
+
+    def gradient(self, dvalues):
+        return self.per_row(np.clip(self.diff, -self.delta, self.delta) / self.diff.shape[-1], dvalues)
+
+    def get_config(self):
+        return {**super().get_config(), "delta": self.delta}
+
+
+class KLDivergence(Loss):
+    """Kullback-Leibler divergence ``l = sum_k y_k log(y_k / p_k)`` from ``y`` to ``p``.
+
+    Both are clipped to ``[1e-7, 1]`` as in Keras. ``dl/dp = -y / p`` (0 where ``p`` is clipped).
+    It differs from cross-entropy by ``sum y log y``, which does not depend on ``p``.
+    """
+
+    name = "kl_divergence"
+
+    def call(self, y_true, y_pred):
+        y = np.clip(_targets(y_true, y_pred, "KLDivergence"), EPSILON, 1)
+        self.inside = (y_pred >= EPSILON) & (y_pred <= 1)
+        p = np.clip(y_pred, EPSILON, 1)
+        self.y, self.p = y, p
+        return (y * np.log(y / p)).sum(axis=-1)
+
+    def gradient(self, dvalues):
+        return self.per_row(-self.y / self.p * self.inside, dvalues)
+
+
+# -- Keras's functions: the loss of every sample ---------------------------------------------
+
+def _per_sample(loss, y_true, y_pred):
+    y_pred = np.asarray(y_pred)
+    if y_pred.dtype.kind != "f":
+        y_pred = y_pred.astype(np.float32)
+    return loss.call(y_true, y_pred)
+
+
+def categorical_crossentropy(y_true, y_pred, from_logits=False, label_smoothing=0.0, axis=-1):
+    """Per-sample cross-entropy ``(N,)``; see :class:`CategoricalCrossentropy`."""
+    return _per_sample(CategoricalCrossentropy(from_logits, label_smoothing, axis), y_true, y_pred)
+
+
+def sparse_categorical_crossentropy(y_true, y_pred, from_logits=False, ignore_class=None, axis=-1):
+    """Per-sample cross-entropy ``(N,)`` for integer labels; see :class:`SparseCategoricalCrossentropy`."""
+    return _per_sample(SparseCategoricalCrossentropy(from_logits, ignore_class, axis), y_true, y_pred)
+
+
+def binary_crossentropy(y_true, y_pred, from_logits=False, label_smoothing=0.0, axis=-1):
+    """Per-sample binary cross-entropy ``(N,)``; see :class:`BinaryCrossentropy`."""
+    return _per_sample(BinaryCrossentropy(from_logits, label_smoothing, axis), y_true, y_pred)
+
+
+def mean_squared_error(y_true, y_pred):
+    """Per-sample ``mean((y_pred - y_true)**2)`` over the last axis."""
+    return _per_sample(MeanSquaredError(), y_true, y_pred)
+
+
+def mean_absolute_error(y_true, y_pred):
+    """Per-sample ``mean(|y_pred - y_true|)`` over the last axis."""
+    return _per_sample(MeanAbsoluteError(), y_true, y_pred)
+
+
+def huber(y_true, y_pred, delta=1.0):
+    """Per-sample Huber loss; see :class:`Huber`."""
+    return _per_sample(Huber(delta), y_true, y_pred)
+
+
+def kl_divergence(y_true, y_pred):
+    """Per-sample KL divergence; see :class:`KLDivergence`."""
+    return _per_sample(KLDivergence(), y_true, y_pred)
+
+
+mse = MSE = mean_squared_error
+mae = MAE = mean_absolute_error
+kld = KLD = kullback_leibler_divergence = kl_divergence
+bce = BCE = binary_crossentropy
+
+# The class each function stands for, so compile(loss=losses.huber) gets a Huber().
+_CLASS_OF_FUNCTION = {
+    categorical_crossentropy: CategoricalCrossentropy,
+    sparse_categorical_crossentropy: SparseCategoricalCrossentropy,
+    binary_crossentropy: BinaryCrossentropy,
+    mean_squared_error: MeanSquaredError,
+    mean_absolute_error: MeanAbsoluteError,
+    huber: Huber,
+    kl_divergence: KLDivergence,
+}
+
+# Keras's names and aliases (and Keras 2's kullback_leibler_divergence).
 LOSSES = {
     "categorical_crossentropy": CategoricalCrossentropy,
     "sparse_categorical_crossentropy": SparseCategoricalCrossentropy,
-    "mse": MeanSquaredError,
+    "binary_crossentropy": BinaryCrossentropy,
+    "bce": BinaryCrossentropy,
+    "BCE": BinaryCrossentropy,
     "mean_squared_error": MeanSquaredError,
+    "mse": MeanSquaredError,
+    "MSE": MeanSquaredError,
+    "mean_absolute_error": MeanAbsoluteError,
+    "mae": MeanAbsoluteError,
+    "MAE": MeanAbsoluteError,
+    "huber": Huber,
+    "huber_loss": Huber,
+    "kl_divergence": KLDivergence,
+    "kld": KLDivergence,
+    "KLD": KLDivergence,
+    "kullback_leibler_divergence": KLDivergence,
 }
 
 
 def get(loss):
-    """A loss object from a Keras name (``"sparse_categorical_crossentropy"``) or an instance."""
+    """A loss object from a Keras name (``"sparse_categorical_crossentropy"``, ``"mse"``), a
+    class name (``"Huber"``), a config dict (``{"class_name": "Huber", "config": {"delta": 2}}``),
+    one of this module's functions, or an instance (returned as it is)."""
     if isinstance(loss, Loss):
         return loss
-    if loss in LOSSES:
-        return LOSSES[loss]()
+    if isinstance(loss, dict):
+        cls = LOSSES_BY_CLASS.get(loss.get("class_name"))
+        if cls is None:
+            raise ValueError(f"unknown loss {loss.get('class_name')!r}; known: "
+                             f"{', '.join(sorted(LOSSES_BY_CLASS))}")
+        return cls.from_config(loss.get("config") or {})
+    if isinstance(loss, str):
+        cls = LOSSES.get(loss) or LOSSES_BY_CLASS.get(loss)
+        if cls is not None:
+            return cls()
+    if callable(loss) and loss in _CLASS_OF_FUNCTION:
+        return _CLASS_OF_FUNCTION[loss]()
+    if isinstance(loss, type) and issubclass(loss, Loss):
+        return loss()
+    if callable(loss):
+        raise ValueError(f"loss {loss!r} is a plain function: glassnet needs its gradient too; "
+                         f"subclass glassnet.losses.Loss with call() and gradient()")
     raise ValueError(f"unknown loss {loss!r}; known: {', '.join(sorted(LOSSES))}")
+
+
+def serialize(loss):
+    return {"class_name": type(loss).__name__, "config": loss.get_config()}
+
+
+def deserialize(config):
+    return get(config)

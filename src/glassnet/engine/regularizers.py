@@ -6,17 +6,57 @@ gradient, ``2 * lambda * W``, pulls every weight a little towards zero at each s
 L1, ``lambda * sum(|W|)``, with gradient ``lambda * sign(W)``, pushes weights to exactly
 zero instead. As in Keras, the penalty is added to the reported training loss.
 
-Use them as ``Dense(128, kernel_regularizer=l2(1e-4))``.
+Use them as ``Dense(128, kernel_regularizer=l2(1e-4))`` or ``L2(1e-4)`` (Keras 3 spells the
+classes ``L1``, ``L2``, ``L1L2`` and keeps the lower-case names as aliases).
 """
 
 import numpy as np
 
+# Every Regularizer subclass by class name, so a saved layer can rebuild its regularizer.
+REGULARIZERS_BY_CLASS = {}
+
 
 class Regularizer:
-    """``penalty = l1 * sum(|W|) + l2 * sum(W**2)``."""
+    """Base class: ``penalty(W)`` (also ``regularizer(W)``), its ``gradient(W)``, and the config.
+
+    A penalty of your own needs both: glassnet has no automatic differentiation, so the
+    gradient that joins the weight's gradient is written out by hand.
+    """
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        REGULARIZERS_BY_CLASS[cls.__name__] = cls
+
+    def __call__(self, w):
+        return self.penalty(w)
+
+    def penalty(self, w):
+        raise NotImplementedError
+
+    def gradient(self, w):
+        raise NotImplementedError(f"{type(self).__name__} has no gradient(w); glassnet needs the "
+                                  f"derivative of the penalty with respect to the weight")
+
+    def get_config(self):
+        return {}
+
+    @classmethod
+    def from_config(cls, config):
+        return cls(**config)
+
+    def __repr__(self):
+        args = ", ".join(f"{k}={v!r}" for k, v in self.get_config().items())
+        return f"{type(self).__name__}({args})"
+
+
+class L1L2(Regularizer):
+    """``penalty = l1 * sum(|W|) + l2 * sum(W**2)``; ``gradient = l1 * sign(W) + 2 l2 W``.
+
+    Keras 3's defaults are 0 for both factors.
+    """
 
     def __init__(self, l1=0.0, l2=0.0):
-        if l1 < 0 or l2 < 0:
+        if not (l1 >= 0 and l2 >= 0):
             raise ValueError(f"regularization factors must be >= 0, got l1={l1}, l2={l2}")
         self.l1, self.l2 = float(l1), float(l2)
 
@@ -40,28 +80,57 @@ class Regularizer:
         return {"l1": self.l1, "l2": self.l2}
 
 
-def l1(factor=0.01):
-    return Regularizer(l1=factor)
+class L1(L1L2):
+    """``penalty = l1 * sum(|W|)`` (Keras default factor 0.01)."""
+
+    def __init__(self, l1=0.01):
+        super().__init__(l1=l1)
+
+    def get_config(self):
+        return {"l1": self.l1}
 
 
-def l2(factor=0.01):
-    return Regularizer(l2=factor)
+class L2(L1L2):
+    """``penalty = l2 * sum(W**2)`` (Keras default factor 0.01)."""
+
+    def __init__(self, l2=0.01):
+        super().__init__(l2=l2)
+
+    def get_config(self):
+        return {"l2": self.l2}
 
 
-def l1_l2(l1=0.01, l2=0.01):
-    return Regularizer(l1=l1, l2=l2)
+# Keras's lower-case aliases: l2(1e-4) is L2(1e-4).
+l1, l2, l1_l2 = L1, L2, L1L2
+
+REGULARIZERS = {"l1": L1, "l2": L2, "l1_l2": L1L2, "L1": L1, "L2": L2, "L1L2": L1L2}
 
 
 def get(value):
-    """None, a Regularizer, ``"l2"``/``"l1"`` (Keras' default factor 0.01), or a saved config dict."""
+    """None, a Regularizer, a name (``"l2"``: Keras's default factor 0.01), Keras's
+    ``{"class_name": "L2", "config": {"l2": 1e-4}}``, or the ``{"l1": .., "l2": ..}`` dict that
+    older glassnet model files hold."""
     if value is None or isinstance(value, Regularizer):
         return value
     if isinstance(value, dict):
-        return Regularizer(**value)
-    if value in ("l1", "l2", "l1_l2"):
-        return {"l1": l1, "l2": l2, "l1_l2": l1_l2}[value]()
+        if "class_name" in value:
+            cls = REGULARIZERS_BY_CLASS.get(value["class_name"]) or REGULARIZERS.get(value["class_name"])
+            if cls is None:
+                raise ValueError(f"unknown regularizer {value['class_name']!r}; known: "
+                                 f"{', '.join(sorted(REGULARIZERS_BY_CLASS))}")
+            return cls.from_config(value.get("config") or {})
+        return L1L2(**value)
+    if isinstance(value, str) and value in REGULARIZERS:
+        return REGULARIZERS[value]()
     raise ValueError(f"unknown regularizer {value!r}; use l1(...), l2(...) or l1_l2(...)")
 
 
 def serialize(regularizer):
-    return None if regularizer is None else regularizer.get_config()
+    """``{"class_name": "L2", "config": {"l2": 0.0001}}``, or None."""
+    if regularizer is None:
+        return None
+    return {"class_name": type(regularizer).__name__, "config": regularizer.get_config()}
+
+
+def deserialize(config):
+    return get(config)

@@ -18,6 +18,10 @@ import numbers
 # Every schedule class by name, so a saved optimizer can rebuild its schedule.
 SCHEDULES = {}
 
+__all__ = ["CosineDecay", "CosineDecayRestarts", "ExponentialDecay", "InverseTimeDecay",
+           "LearningRateSchedule", "OneCycle", "PiecewiseConstantDecay", "PolynomialDecay",
+           "StepDecay", "deserialize", "serialize"]
+
 
 def _check(owner, **values):
     """Reject negative or zero rates and step counts with a message that says what we got."""
@@ -166,6 +170,119 @@ class CosineDecay(LearningRateSchedule):
         return {"initial_learning_rate": self.initial_learning_rate, "decay_steps": self.decay_steps,
                 "alpha": self.alpha, "warmup_target": self.warmup_target,
                 "warmup_steps": self.warmup_steps}
+
+
+class PolynomialDecay(LearningRateSchedule):
+    """From ``initial_learning_rate`` down to ``end_learning_rate`` along a power curve (Keras)::
+
+        t = min(step, decay_steps) / decay_steps
+        lr = (initial_learning_rate - end_learning_rate) * (1 - t) ** power + end_learning_rate
+
+    ``power=1`` is a straight line. With ``cycle=True`` the decay restarts, each time over
+    a multiple of ``decay_steps`` long enough to contain ``step``:
+    ``decay_steps * ceil(step / decay_steps)``, and ``t = step / that``.
+    """
+
+    def __init__(self, initial_learning_rate, decay_steps, end_learning_rate=0.0001, power=1.0,
+                 cycle=False, name="PolynomialDecay"):
+        _check("PolynomialDecay", initial_learning_rate=initial_learning_rate, decay_steps=decay_steps)
+        if not end_learning_rate >= 0:
+            raise ValueError(f"PolynomialDecay: end_learning_rate must be >= 0, got {end_learning_rate!r}")
+        self.initial_learning_rate, self.decay_steps = float(initial_learning_rate), int(decay_steps)
+        self.end_learning_rate, self.power = float(end_learning_rate), float(power)
+        self.cycle, self.name = bool(cycle), name
+
+    def __call__(self, step):
+        decay_steps = self.decay_steps
+        if self.cycle:
+            decay_steps *= max(1, math.ceil(step / self.decay_steps))
+        else:
+            step = min(step, decay_steps)
+        fraction = step / decay_steps
+        return ((self.initial_learning_rate - self.end_learning_rate) * (1 - fraction) ** self.power
+                + self.end_learning_rate)
+
+    def get_config(self):
+        return {"initial_learning_rate": self.initial_learning_rate, "decay_steps": self.decay_steps,
+                "end_learning_rate": self.end_learning_rate, "power": self.power,
+                "cycle": self.cycle, "name": self.name}
+
+
+class InverseTimeDecay(LearningRateSchedule):
+    """The rate falls as one over time (Keras; also Keras 2's ``decay=`` argument)::
+
+        lr = initial_learning_rate / (1 + decay_rate * step / decay_steps)
+
+    With ``staircase=True`` the ratio ``step / decay_steps`` is rounded down. Keras 2's
+    ``SGD(lr, decay=d)`` is ``InverseTimeDecay(lr, decay_steps=1, decay_rate=d)``.
+    """
+
+    def __init__(self, initial_learning_rate, decay_steps, decay_rate, staircase=False,
+                 name="InverseTimeDecay"):
+        _check("InverseTimeDecay", initial_learning_rate=initial_learning_rate, decay_steps=decay_steps)
+        if not decay_rate >= 0:
+            raise ValueError(f"InverseTimeDecay: decay_rate must be >= 0, got {decay_rate!r}")
+        self.initial_learning_rate, self.decay_steps = float(initial_learning_rate), int(decay_steps)
+        self.decay_rate, self.staircase, self.name = float(decay_rate), bool(staircase), name
+
+    def __call__(self, step):
+        fraction = step / self.decay_steps
+        if self.staircase:
+            fraction = math.floor(fraction)
+        return self.initial_learning_rate / (1 + self.decay_rate * fraction)
+
+    def get_config(self):
+        return {"initial_learning_rate": self.initial_learning_rate, "decay_steps": self.decay_steps,
+                "decay_rate": self.decay_rate, "staircase": self.staircase, "name": self.name}
+
+
+class CosineDecayRestarts(LearningRateSchedule):
+    """Cosine decay with warm restarts, SGDR (Loshchilov and Hutter, 2017), as Keras has it.
+
+    The rate follows half a cosine down over ``first_decay_steps``, jumps back up, and
+    repeats; each period is ``t_mul`` times longer than the last and starts ``m_mul`` times
+    lower. In period ``i`` (from 0), at fraction ``t`` of it::
+
+        lr = initial_learning_rate * ((1 - alpha) * m_mul**i * (1 + cos(pi t)) / 2 + alpha)
+
+    Args:
+        initial_learning_rate: the first top rate.
+        first_decay_steps: the length of the first period, in steps.
+        t_mul: how much longer each period is than the last (2: 100, 200, 400... steps).
+        m_mul: how much lower each restart starts (1: always from the top).
+        alpha: the floor, as a fraction of ``initial_learning_rate``.
+    """
+
+    def __init__(self, initial_learning_rate, first_decay_steps, t_mul=2.0, m_mul=1.0, alpha=0.0,
+                 name="SGDRDecay"):
+        _check("CosineDecayRestarts", initial_learning_rate=initial_learning_rate,
+               first_decay_steps=first_decay_steps, t_mul=t_mul, m_mul=m_mul)
+        if not 0 <= alpha <= 1:
+            raise ValueError(f"CosineDecayRestarts: alpha must be in [0, 1], got {alpha!r}")
+        self.initial_learning_rate = float(initial_learning_rate)
+        self.first_decay_steps = int(first_decay_steps)
+        self.t_mul, self.m_mul, self.alpha, self.name = float(t_mul), float(m_mul), float(alpha), name
+
+    def period(self, step):
+        """``(i, t)``: the period ``step`` falls in, and the fraction of it already done."""
+        done = step / self.first_decay_steps            # in units of the first period
+        if self.t_mul == 1.0:
+            i = math.floor(done)
+            return i, done - i
+        # Periods 0..i-1 last (1 + t_mul + ... + t_mul**(i-1)) = (1 - t_mul**i) / (1 - t_mul).
+        i = math.floor(math.log(1 - done * (1 - self.t_mul)) / math.log(self.t_mul))
+        before = (1 - self.t_mul ** i) / (1 - self.t_mul)
+        return i, (done - before) / self.t_mul ** i
+
+    def __call__(self, step):
+        i, t = self.period(step)
+        cosine = 0.5 * self.m_mul ** i * (1 + math.cos(math.pi * t))
+        return self.initial_learning_rate * ((1 - self.alpha) * cosine + self.alpha)
+
+    def get_config(self):
+        return {"initial_learning_rate": self.initial_learning_rate,
+                "first_decay_steps": self.first_decay_steps, "t_mul": self.t_mul,
+                "m_mul": self.m_mul, "alpha": self.alpha, "name": self.name}
 
 
 class OneCycle(LearningRateSchedule):

@@ -37,6 +37,17 @@ def _away_from_zero(shape, seed=1):
     return np.sign(x) * (0.1 + np.abs(x))
 
 
+def _avoiding(*kinks, gap=0.05):
+    """Random normal numbers kept ``gap`` away from each kink (where there is no derivative)."""
+    def make(shape, seed=1):
+        x = np.random.default_rng(seed).standard_normal(shape)
+        for kink in kinks:
+            near = np.abs(x - kink) < gap
+            x[near] = kink + np.where(x[near] >= kink, gap, -gap)
+        return x
+    return make
+
+
 def _distinct(shape, seed=1):
     """All values different (a shuffled ramp): max pooling's winner is then unambiguous."""
     size = int(np.prod(shape))
@@ -46,8 +57,9 @@ def _distinct(shape, seed=1):
 def registered_layers():
     """Every built-in layer class by name, after importing every module of the layers package.
 
-    Abstract bases (classes without their own ``forward``, such as ``Pooling2D``) are left
-    out: there is nothing to run; so are models, which are checked whole (below).
+    Abstract bases (classes without their own ``forward``, such as ``Pooling2D``, or that say
+    ``abstract = True`` in their own body, such as ``RandomAffine``) are left out: there is
+    nothing to run; so are models, which are checked whole (below).
     """
     import importlib
     import pkgutil
@@ -60,11 +72,11 @@ def registered_layers():
         importlib.import_module(f"{layers.__name__}.{module.name}")
     return {name: cls for name, cls in LAYERS.items()
             if cls.__module__.startswith("glassnet.") and cls.forward is not Layer.forward
-            and not issubclass(cls, Model)}
+            and not cls.__dict__.get("abstract", False) and not issubclass(cls, Model)}
 
 
 def _layer_checks():
-    from glassnet.engine.layers.activations import ACTIVATIONS
+    from glassnet.engine.layers.activations import ACTIVATIONS, _class_of
     from glassnet.engine.regularizers import l1, l1_l2, l2
 
     known = registered_layers()
@@ -86,14 +98,39 @@ def _layer_checks():
     add("Dense", (4,), units=3, use_bias=False)
     for activation in ACTIVATIONS:
         add("Dense", (4,), units=3, activation=activation)
-    for text, regularizer in (("l2(0.1)", l2(0.1)), ("l1(0.1)", l1(0.1)), ("l1_l2()", l1_l2())):
+    for text, regularizer in (("l2(0.1)", l2(0.1)), ("l1(0.1)", l1(0.1)), ("l1_l2(0.01, 0.01)", l1_l2(0.01, 0.01))):
         add("Dense", (4,), f"units=3, activation='relu', kernel_regularizer={text}",
             units=3, activation="relu", kernel_regularizer=regularizer)
+    add("Dense", (4,), "units=3, bias_initializer='random_normal', bias_regularizer=l1_l2(0.1, 0.1)",
+        units=3, bias_initializer="random_normal", bias_regularizer=l1_l2(0.1, 0.1))
     for name in ACTIVATIONS:
         add("Activation", (5,), x=_away_from_zero, activation=name)
-    for cls in ACTIVATIONS.values():
+    for cls in dict.fromkeys(_class_of(name) for name in ACTIVATIONS):
         add(cls.__name__, (5,), x=_away_from_zero)
     add("LeakyReLU", (5,), x=_away_from_zero, negative_slope=0.1)
+    # The new activations' options, and the learned slope of PReLU.
+    add("ReLU", (6,), x=_avoiding(0.2, 1.0), max_value=1.0, negative_slope=0.1, threshold=0.2)
+    add("ReLU", (6,), x=_avoiding(0.0, 0.5), max_value=0.5)
+    add("ELU", (5,), x=_away_from_zero, alpha=0.5)
+    add("GELU", (5,), approximate=True)
+    add("PReLU", (5,), x=_away_from_zero, alpha_initializer="random_uniform")
+    add("PReLU", (3, 3, 2), x=_away_from_zero, alpha_initializer="random_uniform", shared_axes=[1, 2])
+    add("PReLU", (5,), "alpha_initializer='random_uniform', alpha_regularizer=l2(0.1)", x=_away_from_zero,
+        alpha_initializer="random_uniform", alpha_regularizer=l2(0.1))
+    # Preprocessing: the identity in inference, a resampling (linear in x) in training.
+    add("Rescaling", (3, 3, 2), scale=0.5, offset=-0.25)
+    add("Rescaling", (2, 2, 2), scale=[2.0, 0.5])
+    add("Normalization", (5,), mean=[0.1, 0.2, 0.3, 0.4, 0.5], variance=[1.0, 2.0, 3.0, 4.0, 0.5])
+    add("Normalization", (3, 3, 2), mean=[0.5, -1.0], variance=[2.0, 0.25], invert=True)
+    for fill_mode in ("reflect", "constant", "wrap", "nearest"):
+        add("RandomRotation", (6, 7, 2), factor=0.2, fill_mode=fill_mode, fill_value=0.5)
+    add("RandomRotation", (5, 5), factor=0.2, interpolation="nearest")
+    add("RandomRotation", (5, 5, 1), training=False, factor=0.2)
+    add("RandomTranslation", (6, 5, 1), height_factor=0.3, width_factor=(0.1, 0.4))
+    add("RandomTranslation", (6, 5, 1), training=False, height_factor=0.3, width_factor=0.3)
+    add("RandomZoom", (6, 6, 2), height_factor=0.3)
+    add("RandomZoom", (6, 5, 1), height_factor=(-0.3, -0.1), width_factor=0.2, fill_mode="constant")
+    add("RandomZoom", (6, 5, 1), training=False, height_factor=0.2)
     add("Flatten", (2, 3, 2))
     add("Reshape", (12,), target_shape=(3, 4))
     add("Reshape", (2, 3, 2), target_shape=(-1, 2))
@@ -150,6 +187,8 @@ def _loss_checks():
     onehot = losses.one_hot(labels, 4, np.float64)                 # (N, K)
     smooth = 0.9 * onehot + 0.1 / 4                                # label smoothing
     targets = rng.standard_normal((5, 4))                          # regression targets
+    binary = (rng.uniform(size=(5, 4)) > 0.5).astype(np.float64)   # yes/no labels
+    sigmoid = 1 / (1 + np.exp(-logits))                            # probabilities, not clipped
     known = {name: cls for name, cls in losses.LOSSES_BY_CLASS.items()
              if cls.__module__.startswith("glassnet.")}
     cases = [
@@ -160,12 +199,50 @@ def _loss_checks():
         ("CategoricalCrossentropy", {}, probs, onehot, "not fused: probabilities, one-hot labels"),
         ("SparseCategoricalCrossentropy", {"from_logits": True}, logits, labels, "fused: logits"),
         ("SparseCategoricalCrossentropy", {}, probs, labels, "not fused: probabilities"),
+        ("CategoricalCrossentropy", {"label_smoothing": 0.2}, probs, labels, "not fused: label_smoothing=0.2"),
+        ("CategoricalCrossentropy", {}, 1.7 * probs, onehot, "not fused: rows not summing to 1"),
         ("MeanSquaredError", {}, logits, onehot, "one-hot targets"),
         ("MeanSquaredError", {}, logits, labels, "integer labels"),
         ("MeanSquaredError", {}, logits, targets, "real targets"),
+        ("BinaryCrossentropy", {"from_logits": True}, logits, binary, "fused: logits, 0/1 labels"),
+        ("BinaryCrossentropy", {"from_logits": True, "label_smoothing": 0.1}, logits, binary,
+         "fused: logits, label_smoothing=0.1"),
+        ("BinaryCrossentropy", {}, sigmoid, binary, "not fused: probabilities"),
+        ("BinaryCrossentropy", {}, sigmoid[:, :1], binary[:, 0], "not fused: one output, (N,) labels"),
+        ("MeanAbsoluteError", {}, logits, targets, "real targets"),
+        ("Huber", {}, logits, targets, "delta=1"),
+        ("Huber", {"delta": 0.3}, logits, targets, "delta=0.3"),
+        ("KLDivergence", {}, probs, smooth, "probability rows"),
     ]
-    return [Check(name, label, lambda name=name, kw=kw, p=p, t=t: check_loss(known[name](**kw), p, t))
-            for name, kw, p, t, label in cases if name in known]
+    checks = [Check(name, label, lambda name=name, kw=kw, p=p, t=t: check_loss(known[name](**kw), p, t))
+              for name, kw, p, t, label in cases if name in known]
+    # Sample weights: L = sum(w_i * l_i) / N, and the gradient scaled the same way.
+    weights = rng.uniform(0.2, 2.0, 5)
+    weighted = [
+        ("SparseCategoricalCrossentropy", {"from_logits": True}, logits, labels),
+        ("CategoricalCrossentropy", {}, probs, onehot),
+        ("BinaryCrossentropy", {"from_logits": True}, logits, binary),
+        ("MeanSquaredError", {}, logits, targets),
+        ("Huber", {"reduction": "mean_with_sample_weight"}, logits, targets),
+        ("KLDivergence", {"reduction": "sum"}, probs, smooth),
+    ]
+    checks += [Check(name, f"sample_weight, {kw.get('reduction', 'sum_over_batch_size')}",
+                     lambda name=name, kw=kw, p=p, t=t: check_loss(_Weighted(known[name](**kw), weights), p, t))
+               for name, kw, p, t in weighted if name in known]
+    return checks
+
+
+class _Weighted:
+    """A loss with fixed sample weights, in the shape ``check_loss`` calls."""
+
+    def __init__(self, loss, weights):
+        self.loss, self.weights = loss, weights
+
+    def forward(self, y_true, y_pred):
+        return self.loss.forward(y_true, y_pred, sample_weight=self.weights)
+
+    def backward(self):
+        return self.loss.backward()
 
 
 def _model_checks():
@@ -176,10 +253,13 @@ def _model_checks():
     rng = np.random.default_rng(3)
     x, y = rng.standard_normal((6, 3, 4)), np.array([0, 1, 2, 3, 4, 0])
 
-    def run(loss, *layers):
+    def _compiled(loss, *layers):
         model = Sequential([Flatten(input_shape=(3, 4)), *layers], seed=0)
         model.compile("sgd", loss)
-        return check_model(model, x, y)
+        return model
+
+    def run(loss, *layers):
+        return check_model(_compiled(loss, *layers), x, y)
 
     checks, known = [], registered_layers()
     if {"Conv2D", "MaxPooling2D", "BatchNormalization"} <= set(known):
@@ -198,6 +278,9 @@ def _model_checks():
                           kernel_regularizer=l2(0.01)), Dropout(0.5), Dense(5, activation="softmax"))),
         Check("Sequential", "Dense(tanh) > Dense(sigmoid) + mse, not fused",
               lambda: run("mse", Dense(6, activation="tanh"), Dense(5, activation="sigmoid"))),
+        Check("Sequential", "Dense(gelu) > Dense(1, sigmoid) + binary_crossentropy",
+              lambda: check_model(_compiled("binary_crossentropy", Dense(6, activation="gelu"),
+                                            Dense(1, activation="sigmoid")), x, y % 2)),
     ]
 
 

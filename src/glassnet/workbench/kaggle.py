@@ -23,7 +23,7 @@ def predict_labels(model, x):
     The pixels are scaled as ``glassnet train`` scales them (``x / 255``) and reshaped to
     whatever one sample looks like to the model (``(28, 28)``, ``(28, 28, 1)``, ``(784,)``).
     """
-    scores = model.predict((x / np.float32(255)).reshape((-1,) + sample_shape(model)))
+    scores = model.predict((x / np.float32(255)).reshape((-1,) + sample_shape(model)), verbose=0)
     return scores.argmax(axis=1)
 
 

@@ -8,45 +8,88 @@ from glassnet.errors import TrainingError
 
 
 class ModelCheckpoint(Callback):
-    """Save the whole model (weights, optimizer state, history) at the end of epochs.
+    """Save the model (or only its weights) at the end of epochs, as Keras 3's does.
 
-    The file is written atomically (a temporary file, then a rename), so a crash or a
+    The model writes its files atomically (a temporary file, then a rename), so a crash or a
     Ctrl-C while saving never leaves a half-written checkpoint: the previous one survives.
-    A checkpoint carries everything ``glassnet train --resume`` needs to continue.
 
     Args:
         filepath: where to save; may name figures of the epoch, as in Keras:
-            ``"ckpt-{epoch:02d}-{val_accuracy:.4f}.npz"`` (``epoch`` counts from 1).
+            ``"ckpt-{epoch:02d}-{val_accuracy:.4f}.keras"`` (``epoch`` counts from 1).
         monitor: the figure that decides what "best" means (default ``"val_loss"``).
         verbose: 1 prints a line for every save.
         save_best_only: save only when ``monitor`` improves on the best so far.
+        save_weights_only: ``model.save_weights(path)`` instead of ``model.save(path)``.
         mode: ``"auto"``, ``"min"`` or ``"max"``.
+        save_freq: ``"epoch"``, or a number of batches between saves.
+        initial_value_threshold: the "best" to beat at the start (with save_best_only).
     """
 
-    def __init__(self, filepath, monitor="val_loss", verbose=0, save_best_only=False, mode="auto"):
+    def __init__(self, filepath, monitor="val_loss", verbose=0, save_best_only=False,
+                 save_weights_only=False, mode="auto", save_freq="epoch",
+                 initial_value_threshold=None):
         super().__init__()
         self.filepath = os.fspath(filepath)
         self.monitor = Monitor("ModelCheckpoint", monitor, mode)
         self.verbose, self.save_best_only = verbose, bool(save_best_only)
-        self.best = self.monitor.worst
+        self.save_weights_only = bool(save_weights_only)
+        if save_freq != "epoch" and (isinstance(save_freq, bool) or not isinstance(save_freq, int)
+                                     or save_freq < 1):
+            raise ValueError(f"ModelCheckpoint: save_freq must be 'epoch' or a whole number of "
+                             f"batches >= 1, got {save_freq!r}")
+        self.save_freq = save_freq
+        self.initial_value_threshold = initial_value_threshold
+        if save_freq != "epoch":   # only then is there a per-batch hook to call
+            self.on_train_batch_end = self._on_batch
+        self.best = initial_value_threshold
+        self.epoch = 0
+
+    def on_train_begin(self, logs=None):
+        self.monitor.resolve(self.model)
+        self.batches_since_save = 0
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self.epoch = epoch
 
     def on_epoch_end(self, epoch, logs=None):
-        logs = logs or {}
+        if self.save_freq == "epoch":
+            self.save(epoch, None, logs)
+
+    def _on_batch(self, batch, logs=None):
+        self.batches_since_save += 1
+        if self.batches_since_save >= self.save_freq:
+            self.batches_since_save = 0
+            self.save(self.epoch, batch, logs)
+
+    def path(self, epoch, batch, logs):
+        """The file name for this save, with the figures filled in."""
+        fields = {**(logs or {}), "epoch": epoch + 1}
+        if batch is not None:
+            fields["batch"] = batch + 1
         try:
-            path = self.filepath.format(epoch=epoch + 1, **logs)
+            return self.filepath.format(**fields)
         except KeyError as missing:
             raise TrainingError(f"ModelCheckpoint: the file name {self.filepath!r} names {missing}, which "
-                                f"is not in the logs ({', '.join(['epoch', *logs])})") from None
+                                f"is not in the logs ({', '.join(['epoch', *(logs or {})])})") from None
+
+    def save(self, epoch, batch, logs):
+        path = self.path(epoch, batch, logs)
         if self.save_best_only:
             current = self.monitor.value(logs)
+            if current is None:
+                return
             if not self.monitor.better(current, self.best):
                 if self.verbose:
                     print(f"Epoch {epoch + 1}: {self.monitor.name} did not improve from {self.best:.5f}")
                 return
             if self.verbose:
-                print(f"Epoch {epoch + 1}: {self.monitor.name} improved from {self.best:.5f} to "
+                before = "inf" if self.best is None else f"{self.best:.5f}"
+                print(f"Epoch {epoch + 1}: {self.monitor.name} improved from {before} to "
                       f"{current:.5f}, saving model to {path}")
             self.best = current
         elif self.verbose:
             print(f"Epoch {epoch + 1}: saving model to {path}")
-        self.model.save(path)
+        if self.save_weights_only:
+            self.model.save_weights(path)
+        else:
+            self.model.save(path)

@@ -2,7 +2,9 @@
 
 These change ``optimizer.learning_rate`` between epochs, so the optimizer must have been
 given a number. A schedule object (see :mod:`glassnet.engine.schedules`) already sets the
-rate at every step and can't be overridden; mixing the two is an error.
+rate at every step and can't be overridden; mixing the two is an error (Keras's too).
+Both write the rate of the epoch into the logs as ``learning_rate``, as Keras 3 does, so it
+ends up in ``history.history["learning_rate"]``.
 """
 
 import inspect
@@ -14,11 +16,12 @@ from glassnet.engine.callbacks.monitor import Monitor
 
 def _settable_rate(owner, model):
     """The optimizer's rate as a float, or a clear error if a schedule owns it."""
-    rate = model.optimizer.learning_rate
-    if callable(rate):
-        raise ValueError(f"{owner}: the optimizer's learning_rate is a schedule ({rate!r}); "
-                         f"use a plain number with {owner}")
-    return float(rate)
+    optimizer = model.optimizer
+    schedule = getattr(optimizer, "schedule", None)
+    if schedule is not None:
+        raise TypeError(f"{owner}: the optimizer's learning_rate is a schedule ({schedule!r}); "
+                        f"use a plain number with {owner}")
+    return float(optimizer.learning_rate)
 
 
 class LearningRateScheduler(Callback):
@@ -43,6 +46,9 @@ class LearningRateScheduler(Callback):
         except (TypeError, ValueError):  # builtins without a signature
             self.takes_lr = True
 
+    def on_train_begin(self, logs=None):
+        _settable_rate("LearningRateScheduler", self.model)
+
     def on_epoch_begin(self, epoch, logs=None):
         lr = _settable_rate("LearningRateScheduler", self.model)
         new = self.schedule(epoch, lr) if self.takes_lr else self.schedule(epoch)
@@ -55,7 +61,11 @@ class LearningRateScheduler(Callback):
                              f"a learning rate must be a number > 0")
         self.model.optimizer.learning_rate = new
         if self.verbose:
-            print(f"Epoch {epoch + 1}: LearningRateScheduler setting learning rate to {new:.4g}.")
+            print(f"\nEpoch {epoch + 1}: LearningRateScheduler setting learning rate to {new}.")
+
+    def on_epoch_end(self, epoch, logs=None):
+        if logs is not None:
+            logs["learning_rate"] = float(self.model.optimizer.learning_rate)
 
     def on_epoch_end(self, epoch, logs=None):
         if logs is not None:   # Keras 3 logs the rate of every epoch
@@ -66,10 +76,11 @@ class ReduceLROnPlateau(Callback):
     """Multiply the rate by ``factor`` when ``monitor`` has not improved for ``patience`` epochs.
 
     When the validation loss stalls, the steps are often too large to get further down
-    the valley; a smaller rate lets training continue. The arguments are Keras'.
+    the valley; a smaller rate lets training continue. The arguments and the counting
+    (cooldown included) are Keras 3's.
 
     Args:
-        monitor: the figure to watch (default ``"val_loss"``).
+        monitor: the figure to watch (default ``"val_loss"``); any name in the logs.
         factor: new rate = rate * factor, in ``(0, 1)``.
         patience: epochs without improvement before cutting (``>= 0``).
         verbose: 1 prints a line at every cut.
@@ -95,24 +106,30 @@ class ReduceLROnPlateau(Callback):
 
     def on_train_begin(self, logs=None):
         _settable_rate("ReduceLROnPlateau", self.model)
-        self.best, self.wait, self.cooldown_counter = self.monitor.worst, 0, 0
+        self.monitor.resolve(self.model)
+        self.best, self.wait, self.cooldown_counter = None, 0, 0
+
+    def in_cooldown(self):
+        return self.cooldown_counter > 0
 
     def on_epoch_end(self, epoch, logs=None):
+        logs = logs if logs is not None else {}
+        logs["learning_rate"] = _settable_rate("ReduceLROnPlateau", self.model)
         current = self.monitor.value(logs)
-        if self.cooldown_counter > 0:
+        if current is None:
+            return
+        if self.in_cooldown():
             self.cooldown_counter -= 1
             self.wait = 0
         if self.monitor.better(current, self.best):
             self.best, self.wait = current, 0
-            return
-        if self.cooldown_counter > 0:
-            return
-        self.wait += 1
-        if self.wait >= self.patience:
-            old = _settable_rate("ReduceLROnPlateau", self.model)
-            if old > self.min_lr:
-                new = max(old * self.factor, self.min_lr)
-                self.model.optimizer.learning_rate = new
-                if self.verbose:
-                    print(f"Epoch {epoch + 1}: ReduceLROnPlateau reducing learning rate to {new:.4g}.")
-                self.cooldown_counter, self.wait = self.cooldown, 0
+        elif not self.in_cooldown():
+            self.wait += 1
+            if self.wait >= self.patience:
+                old = _settable_rate("ReduceLROnPlateau", self.model)
+                if old > self.min_lr:
+                    new = max(old * self.factor, self.min_lr)
+                    self.model.optimizer.learning_rate = new
+                    if self.verbose:
+                        print(f"\nEpoch {epoch + 1}: ReduceLROnPlateau reducing learning rate to {new}.")
+                    self.cooldown_counter, self.wait = self.cooldown, 0

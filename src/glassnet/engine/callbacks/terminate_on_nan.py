@@ -1,4 +1,4 @@
-"""TerminateOnNaN: stop cleanly when the loss or a gradient stops being a number."""
+"""TerminateOnNaN: stop cleanly when the loss stops being a number."""
 
 import math
 
@@ -6,15 +6,17 @@ from glassnet.engine.callbacks.base import Callback
 
 
 class TerminateOnNaN(Callback):
-    """Stop training, with the last good weights, as soon as anything goes non-finite.
+    """Stop training as soon as a batch's loss is NaN or infinite, as Keras's does.
 
-    The model never applies a step whose loss is not a finite number: it leaves the
-    weights (and batch-norm statistics) as the last good step left them, says why in
-    ``model.nonfinite_reason`` and reports the batch's loss as NaN. Without this callback
-    ``fit`` then ends with a TrainingError carrying that reason. With it, ``fit`` returns
-    normally, the history keeps the epochs trained so far and :attr:`message` (also
-    printed) says where it happened. While it is in use the model also checks every
-    gradient before applying it (``model.check_gradients``), which costs a sum per step.
+    The model itself refuses a non-finite step: the weights stay those of the last good
+    step, ``model.nonfinite_reason`` says where it went wrong (the epoch, the batch, the
+    first layer whose output or gradient stopped being finite), and the batch ends with
+    ``logs["loss"] = nan``. This callback then prints that reason and sets
+    ``model.stop_training``, so ``fit`` returns normally with the history so far. Without
+    it (nobody stops training), the model raises a ``TrainingError`` instead.
+
+    Attributes:
+        message: the reason, once it has stopped training.
     """
 
     def __init__(self):
@@ -23,14 +25,18 @@ class TerminateOnNaN(Callback):
 
     def on_train_begin(self, logs=None):
         self.message = None
+        # While this callback watches, the model also checks every gradient before
+        # applying it (a sum per step), so a bad step never reaches the weights.
         self.model.check_gradients = True
 
     def on_train_batch_end(self, batch, logs=None):
         loss = (logs or {}).get("loss")
-        if loss is not None and not math.isfinite(loss):
-            self.message = self.model.nonfinite_reason or f"loss became {loss} at batch {batch + 1}"
-            print(f"TerminateOnNaN: {self.message}")
-            self.model.stop_training = True
+        if loss is None or math.isfinite(float(loss)):
+            return
+        reason = getattr(self.model, "nonfinite_reason", None)
+        self.message = reason or f"Batch {batch}: Invalid loss, terminating training"
+        print(f"Batch {batch}: Invalid loss, terminating training" + (f" ({reason})" if reason else ""))
+        self.model.stop_training = True
 
     def on_train_end(self, logs=None):
         self.model.check_gradients = False

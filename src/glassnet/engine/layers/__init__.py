@@ -1,7 +1,9 @@
 """Layers: one small class each, with ``forward`` and ``backward``."""
 
-from glassnet.engine.layers.activations import (Activation, LeakyReLU, ReLU, Sigmoid,
-                                                Softmax, Tanh)
+from glassnet.engine.layers.activations import (ELU, GELU, SELU, Activation, Exponential,
+                                                HardSigmoid, HardSilu, LeakyReLU, LogSoftmax, Mish,
+                                                PReLU, ReLU, ReLU6, Sigmoid, SiLU, Softmax, Softplus,
+                                                Softsign, Tanh)
 from glassnet.engine.layers.base import LAYERS, Layer
 from glassnet.engine.layers.batchnorm import BatchNormalization
 from glassnet.engine.layers.conv import Conv2D
@@ -13,10 +15,21 @@ from glassnet.engine.layers.merge import (Add, Average, Concatenate, Maximum, Mi
                                           multiply, subtract)
 from glassnet.engine.layers.pooling import (AveragePooling2D, GlobalAveragePooling2D,
                                             MaxPooling2D)
+from glassnet.engine.layers.preprocessing import (Normalization, RandomRotation, RandomTranslation,
+                                                  RandomZoom, Rescaling)
 from glassnet.engine.layers.reshape import Flatten, Reshape
 
-__all__ = ["Activation", "Add", "Average", "AveragePooling2D", "BatchNormalization", "Concatenate",
-           "Conv2D", "Dense", "Dropout", "Flatten", "GlobalAveragePooling2D", "Input", "InputLayer",
-           "LAYERS", "Layer", "LeakyReLU", "MaxPooling2D", "Maximum", "Minimum", "Multiply", "ReLU",
-           "Reshape", "Sigmoid", "Softmax", "Subtract", "Tanh", "add", "average", "concatenate",
-           "maximum", "minimum", "multiply", "subtract"]
+# Keras's aliases.
+Convolution2D = Conv2D
+MaxPool2D = MaxPooling2D
+AvgPool2D = AveragePooling2D
+GlobalAvgPool2D = GlobalAveragePooling2D
+
+__all__ = ["ELU", "GELU", "SELU", "Activation", "Add", "Average", "AveragePooling2D", "AvgPool2D",
+           "BatchNormalization", "Concatenate", "Conv2D", "Convolution2D", "Dense", "Dropout",
+           "Exponential", "Flatten", "GlobalAveragePooling2D", "GlobalAvgPool2D", "HardSigmoid",
+           "HardSilu", "Input", "InputLayer", "LAYERS", "Layer", "LeakyReLU", "LogSoftmax",
+           "MaxPool2D", "MaxPooling2D", "Maximum", "Minimum", "Mish", "Multiply", "Normalization",
+           "PReLU", "RandomRotation", "RandomTranslation", "RandomZoom", "ReLU", "ReLU6", "Rescaling",
+           "Reshape", "SELU", "SiLU", "Sigmoid", "Softmax", "Softplus", "Softsign", "Subtract", "Tanh",
+           "add", "average", "concatenate", "maximum", "minimum", "multiply", "subtract"]

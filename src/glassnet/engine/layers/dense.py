@@ -29,24 +29,39 @@ class Dense(Layer):
     Args:
         units: number of outputs ``U``.
         activation: ``"relu"``, ``"softmax"``, ... or None for a linear layer.
-        kernel_initializer: how ``W`` starts (default ``"glorot_uniform"``, as in Keras).
         use_bias: add ``b``.
-        kernel_regularizer: e.g. ``l2(1e-4)``; its penalty joins the loss.
+        kernel_initializer: how ``W`` starts (default ``"glorot_uniform"``, as in Keras).
+        bias_initializer: how ``b`` starts (default ``"zeros"``).
+        kernel_regularizer, bias_regularizer: e.g. ``l2(1e-4)``; the penalty joins the loss
+            and its gradient joins ``dW`` (``db``).
+        activity_regularizer, kernel_constraint, bias_constraint: Keras's, not supported:
+            passing one is an error rather than a setting silently ignored.
 
     Input shape: ``(N, D)``. Output shape: ``(N, U)``.
     """
 
-    def __init__(self, units, activation=None, kernel_initializer="glorot_uniform",
-                 use_bias=True, kernel_regularizer=None, **kwargs):
+    def __init__(self, units, activation=None, use_bias=True, kernel_initializer="glorot_uniform",
+                 bias_initializer="zeros", kernel_regularizer=None, bias_regularizer=None,
+                 activity_regularizer=None, kernel_constraint=None, bias_constraint=None, **kwargs):
         super().__init__(**kwargs)
-        if int(units) != units or units < 1:
+        if isinstance(units, bool) or int(units) != units or units < 1:
             raise ValueError(f"Dense: units must be a positive integer, got {units!r}")
+        refused = {"activity_regularizer": activity_regularizer,
+                   "kernel_constraint": kernel_constraint, "bias_constraint": bias_constraint}
+        for label, value in refused.items():
+            if value is not None:
+                raise ValueError(f"Dense: {label}={value!r} is not supported by glassnet "
+                                 f"(remove it, or write a custom layer)")
         self.units = int(units)
         self.activation = activations.get(activation)
-        self.kernel_initializer = kernel_initializer
-        self.init = initializers.get(kernel_initializer)
         self.use_bias = bool(use_bias)
+        self.kernel_initializer = initializers.get(kernel_initializer)
+        self.bias_initializer = initializers.get(bias_initializer)
+        # What the user wrote, so get_config can give it back ("he_uniform" stays a name).
+        self._initializer_names = {"kernel_initializer": kernel_initializer,
+                                   "bias_initializer": bias_initializer}
         self.kernel_regularizer = regularizers.get(kernel_regularizer)
+        self.bias_regularizer = regularizers.get(bias_regularizer)
 
     def build(self, input_shape, rng=None):
         super().build(input_shape, rng)
@@ -56,9 +71,9 @@ class Dense(Layer):
                 f"{('batch',) + self.input_shape}; put a Flatten() layer before it"
             )
         fan_in = self.input_shape[0]
-        self.add_param("kernel", self.init((fan_in, self.units), self.rng))
+        self.add_param("kernel", self.kernel_initializer((fan_in, self.units), self.rng))
         if self.use_bias:
-            self.add_param("bias", np.zeros(self.units))
+            self.add_param("bias", self.bias_initializer((self.units,), self.rng))
 
     def output_shape(self, input_shape):
         return (self.units,)
@@ -79,19 +94,30 @@ class Dense(Layer):
             self.grads["kernel"] += self.kernel_regularizer.gradient(W)
         if self.use_bias:
             np.sum(dz, axis=0, out=self.grads["bias"])
+            if self.bias_regularizer is not None:
+                self.grads["bias"] += self.bias_regularizer.gradient(self.params["bias"])
         return dz @ W.T if self.needs_input_grad else None
 
     def regularization_loss(self):
-        reg = self.kernel_regularizer
-        return 0.0 if reg is None else reg.penalty(self.params["kernel"])
+        total = 0.0
+        if self.kernel_regularizer is not None:
+            total += self.kernel_regularizer.penalty(self.params["kernel"])
+        if self.bias_regularizer is not None and self.use_bias:
+            total += self.bias_regularizer.penalty(self.params["bias"])
+        return total
 
     def get_config(self):
+        def initializer(label):
+            given = self._initializer_names[label]
+            return given if isinstance(given, (str, dict)) else initializers.serialize(getattr(self, label))
+
         return {
             **super().get_config(),
             "units": self.units,
             "activation": activations.serialize(self.activation),
-            "kernel_initializer": self.kernel_initializer
-            if isinstance(self.kernel_initializer, str) else "glorot_uniform",
             "use_bias": self.use_bias,
+            "kernel_initializer": initializer("kernel_initializer"),
+            "bias_initializer": initializer("bias_initializer"),
             "kernel_regularizer": regularizers.serialize(self.kernel_regularizer),
+            "bias_regularizer": regularizers.serialize(self.bias_regularizer),
         }

@@ -16,23 +16,38 @@ Clipping (``clipnorm``, ``clipvalue``, ``global_clipnorm``) works on any optimiz
 them all, the model also passes ``parts``, the per-array views, to ``step``.
 """
 
+from glassnet.engine.optimizers import schedules
 from glassnet.engine.optimizers.adagrad import Adagrad
 from glassnet.engine.optimizers.adam import Adam, AdamW
+from glassnet.engine.optimizers.adamax import Adamax
 from glassnet.engine.optimizers.base import OPTIMIZERS_BY_CLASS, Optimizer
+from glassnet.engine.optimizers.nadam import Nadam
 from glassnet.engine.optimizers.rmsprop import RMSprop
 from glassnet.engine.optimizers.sgd import SGD
 
-OPTIMIZERS = {"sgd": SGD, "adam": Adam, "adamw": AdamW, "rmsprop": RMSprop, "adagrad": Adagrad}
+OPTIMIZERS = {"sgd": SGD, "adam": Adam, "adamw": AdamW, "rmsprop": RMSprop, "adagrad": Adagrad,
+              "nadam": Nadam, "adamax": Adamax}
 
 
 def get(optimizer):
-    """An optimizer from a Keras alias (``"adam"``, ``"sgd"``, ``"rmsprop"``...) or an instance."""
+    """An optimizer from a Keras alias (``"adam"``, ``"sgd"``, ``"Nadam"``...), a config dict
+    (``{"class_name": "Adam", "config": {"learning_rate": 0.01}}``) or an instance."""
     if isinstance(optimizer, Optimizer):
         return optimizer
+    if isinstance(optimizer, dict) and optimizer.get("class_name") in OPTIMIZERS_BY_CLASS:
+        return OPTIMIZERS_BY_CLASS[optimizer["class_name"]].from_config(optimizer.get("config") or {})
     if isinstance(optimizer, str) and optimizer.lower() in OPTIMIZERS:
         return OPTIMIZERS[optimizer.lower()]()
     raise ValueError(f"unknown optimizer {optimizer!r}; known: {', '.join(sorted(OPTIMIZERS))}")
 
 
-__all__ = ["OPTIMIZERS", "OPTIMIZERS_BY_CLASS", "Adagrad", "Adam", "AdamW", "Optimizer", "RMSprop",
-           "SGD", "get"]
+def serialize(optimizer):
+    return {"class_name": type(optimizer).__name__, "config": optimizer.get_config()}
+
+
+def deserialize(config):
+    return get(config)
+
+
+__all__ = ["OPTIMIZERS", "OPTIMIZERS_BY_CLASS", "Adagrad", "Adam", "AdamW", "Adamax", "Nadam",
+           "Optimizer", "RMSprop", "SGD", "deserialize", "get", "schedules", "serialize"]

@@ -72,6 +72,9 @@ class AdamW(Adam):
     decayed. Decoupling the decay from the gradient shrinks every weight at the same rate,
     which regularises better. Like Keras and PyTorch, it decays every weight, biases too.
 
+    In Keras 3 (and here) every optimizer takes ``weight_decay``, and the base class applies
+    it; AdamW is Adam with the decay switched on by default.
+
     Args:
         weight_decay: the fraction per unit of learning rate (Keras default 0.004), ``>= 0``.
         the rest as :class:`Adam`.
@@ -81,19 +84,6 @@ class AdamW(Adam):
 
     def __init__(self, learning_rate=0.001, weight_decay=0.004, beta_1=0.9, beta_2=0.999,
                  epsilon=1e-7, **kwargs):
-        super().__init__(learning_rate, beta_1, beta_2, epsilon, **kwargs)
-        if not weight_decay >= 0:
-            raise ValueError(f"AdamW: weight_decay must be >= 0, got {weight_decay!r}")
-        self.weight_decay = float(weight_decay)
-
-    def prepare(self, lr):
-        super().prepare(lr)
-        self.keep = 1.0 - lr * self.weight_decay
-
-    def update(self, index, p, g, lr):
-        if self.weight_decay:
-            p *= self.keep                          # w -= lr * wd * w, in place
-        super().update(index, p, g, lr)
-
-    def get_config(self):
-        return {**super().get_config(), "weight_decay": self.weight_decay}
+        if weight_decay is None:
+            raise ValueError("AdamW: weight_decay can't be None (use Adam for no decay)")
+        super().__init__(learning_rate, beta_1, beta_2, epsilon, weight_decay=weight_decay, **kwargs)

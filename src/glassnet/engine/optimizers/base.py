@@ -1,6 +1,7 @@
 """The Optimizer base class: the learning rate, gradient clipping, the step counter and the state."""
 
 import math
+import warnings
 
 import numpy as np
 
@@ -11,19 +12,27 @@ OPTIMIZERS_BY_CLASS = {}
 
 
 class Optimizer:
-    """Base class: the learning rate, gradient clipping, the step counter and the state slots.
+    """Base class: the learning rate, gradient clipping, weight decay, the step counter and the
+    state slots.
 
     Args:
         learning_rate: a float, or a schedule (see :mod:`glassnet.engine.schedules`):
             any callable ``step -> learning rate``.
+        weight_decay: decoupled weight decay (Keras 3, any optimizer): before each update
+            every weight shrinks by ``learning_rate * weight_decay`` of itself. None: off.
         clipnorm: rescale each weight array's gradient so that its L2 norm is at most this
             (Keras: per variable).
         clipvalue: clip every gradient entry to ``[-clipvalue, clipvalue]``.
         global_clipnorm: rescale all gradients together so that the norm of the whole
             gradient vector is at most this; its direction is kept.
+        name: a name for the optimizer (Keras's default: the class name in snake case).
 
     Clipping keeps one unlucky batch (a huge loss, an exploding gradient) from throwing
     the weights far away. As in Keras, at most one of the three can be set.
+
+    Keras 2 spellings: ``lr=`` is accepted for ``learning_rate`` with a DeprecationWarning;
+    ``decay=`` (Keras 2's time decay) is an error that points to the schedules, because
+    Keras 3 ignores it and a setting that silently does nothing is worse than none.
     """
 
     name = "optimizer"
@@ -33,26 +42,56 @@ class Optimizer:
         super().__init_subclass__(**kwargs)
         OPTIMIZERS_BY_CLASS[cls.__name__] = cls
 
-    def __init__(self, learning_rate=0.01, clipnorm=None, clipvalue=None, global_clipnorm=None):
-        name = type(self).__name__
-        if isinstance(learning_rate, dict):  # a saved schedule, from a model file
-            learning_rate = schedules.deserialize(learning_rate)
-        if not callable(learning_rate) and not learning_rate > 0:
-            raise ValueError(f"{name}: learning_rate must be > 0, got {learning_rate!r}")
+    def __init__(self, learning_rate=0.01, weight_decay=None, clipnorm=None, clipvalue=None,
+                 global_clipnorm=None, name=None, **keras_options):
+        owner = type(self).__name__
+        learning_rate = self._keras2_options(owner, learning_rate, keras_options)
         clips = {"clipnorm": clipnorm, "clipvalue": clipvalue, "global_clipnorm": global_clipnorm}
         for label, value in clips.items():
             if value is not None and not value > 0:
-                raise ValueError(f"{name}: {label} must be > 0, got {value!r}")
+                raise ValueError(f"{owner}: {label} must be > 0, got {value!r}")
         chosen = [label for label, value in clips.items() if value is not None]
         if len(chosen) > 1:
-            raise ValueError(f"{name}: set at most one of clipnorm, clipvalue and global_clipnorm, "
+            raise ValueError(f"{owner}: set at most one of clipnorm, clipvalue and global_clipnorm, "
                              f"got {' and '.join(chosen)}")
+        if weight_decay is not None and not weight_decay >= 0:
+            raise ValueError(f"{owner}: weight_decay must be >= 0, got {weight_decay!r}")
         self.learning_rate = learning_rate
+        self.weight_decay = None if weight_decay is None else float(weight_decay)
         self.clipnorm = None if clipnorm is None else float(clipnorm)
         self.clipvalue = None if clipvalue is None else float(clipvalue)
         self.global_clipnorm = None if global_clipnorm is None else float(global_clipnorm)
+        if name is not None:
+            self.name = str(name)
         self.iterations = 0
         self.slots = {}  # slot name -> list with one array per parameter
+
+    @staticmethod
+    def _keras2_options(owner, learning_rate, options):
+        """Take Keras 2's ``lr=`` (with a warning), refuse ``decay=``, and refuse Keras 3
+        options glassnet can't honour (EMA, loss scaling, gradient accumulation)."""
+        if "lr" in options:
+            warnings.warn(f"{owner}: lr= is Keras 2's name; use learning_rate=",
+                          DeprecationWarning, stacklevel=4)
+            learning_rate = options.pop("lr")
+        if options.pop("decay", None):
+            raise ValueError(f"{owner}: decay= (Keras 2's time-based decay) is gone from Keras 3; "
+                             f"use a schedule, e.g. learning_rate=InverseTimeDecay(lr, decay_steps=1, "
+                             f"decay_rate=decay) from glassnet.optimizers.schedules")
+        defaults = {"use_ema": False, "ema_momentum": 0.99, "ema_overwrite_frequency": None,
+                    "loss_scale_factor": None, "gradient_accumulation_steps": None}
+        for label, default in defaults.items():
+            value = options.pop(label, default)
+            if value != default and label != "ema_momentum":
+                raise ValueError(f"{owner}: {label}={value!r} is not supported by glassnet")
+        if options:
+            raise TypeError(f"{owner}: unknown argument(s) "
+                            f"{', '.join(f'{k}={v!r}' for k, v in options.items())}")
+        if isinstance(learning_rate, dict):  # a saved schedule, from a model file
+            learning_rate = schedules.deserialize(learning_rate)
+        if not callable(learning_rate) and not learning_rate > 0:
+            raise ValueError(f"{owner}: learning_rate must be > 0, got {learning_rate!r}")
+        return learning_rate
 
     def check_hyperparameters(self, fractions=(), positives=()):
         """Raise a clear ValueError unless every ``(label, value)`` in ``fractions`` lies in
@@ -65,12 +104,53 @@ class Optimizer:
             if not value > 0:
                 raise ValueError(f"{name}: {label} must be > 0, got {value!r}")
 
+    # -- the learning rate, the Keras 3 way ------------------------------------------------
+    @property
+    def learning_rate(self):
+        """The learning rate of the next step, a float (a schedule is evaluated at
+        ``iterations``), as Keras 3 reports it. The schedule itself is :attr:`schedule`.
+
+        Assignable: ``optimizer.learning_rate = 1e-4`` (what LearningRateScheduler and
+        ReduceLROnPlateau do), or a new schedule. A number can't replace a schedule (Keras
+        refuses it too): the schedule would silently stop applying.
+        """
+        if callable(self._learning_rate):
+            return float(self._learning_rate(self.iterations))
+        return float(self._learning_rate)
+
+    @learning_rate.setter
+    def learning_rate(self, value):
+        owner = type(self).__name__
+        if isinstance(value, dict):
+            value = schedules.deserialize(value)
+        if not callable(value):
+            if callable(getattr(self, "_learning_rate", None)):
+                raise TypeError(f"{owner}: the learning rate is a schedule "
+                                f"({self._learning_rate!r}), so it can't be set to a number")
+            if not value > 0:
+                raise ValueError(f"{owner}: learning_rate must be > 0, got {value!r}")
+            value = float(value)
+        self._learning_rate = value
+
+    def replace_learning_rate(self, learning_rate):
+        """Give the steps to come a new rate, a number or a schedule, replacing a schedule too
+        (``learning_rate = ...`` refuses that): what ``glassnet train --resume --lr`` does."""
+        self._learning_rate = None
+        self.learning_rate = learning_rate
+
+    @property
+    def schedule(self):
+        """The learning-rate schedule, or None when the rate is a plain number."""
+        return self._learning_rate if callable(self._learning_rate) else None
+
     @property
     def lr(self):
-        """The learning rate of the next step (a schedule is evaluated at ``iterations``)."""
-        if callable(self.learning_rate):
-            return float(self.learning_rate(self.iterations))
-        return float(self.learning_rate)
+        """Keras 2's name for :attr:`learning_rate`."""
+        return self.learning_rate
+
+    @lr.setter
+    def lr(self, value):
+        self.learning_rate = value
 
     def slot(self, name, index, like, fill=0.0):
         """The state array ``name`` for parameter ``index``, filled with ``fill`` the first time."""
@@ -100,7 +180,11 @@ class Optimizer:
         """
         if self.clipnorm is not None or self.clipvalue is not None or self.global_clipnorm is not None:
             self.clip_gradients(grads if parts is None else parts)
-        lr = self.lr
+        lr = self.learning_rate
+        if self.weight_decay:
+            keep = 1.0 - lr * self.weight_decay       # w -= lr * wd * w, before the update
+            for p in params:
+                p *= keep
         self.iterations += 1
         self.prepare(lr)
         for index, (p, g) in enumerate(zip(params, grads)):
@@ -129,8 +213,8 @@ class Optimizer:
         raise NotImplementedError
 
     def get_config(self):
-        config = {"learning_rate": schedules.serialize(self.learning_rate)}
-        for label in ("clipnorm", "clipvalue", "global_clipnorm"):
+        config = {"name": self.name, "learning_rate": schedules.serialize(self._learning_rate)}
+        for label in ("weight_decay", "clipnorm", "clipvalue", "global_clipnorm"):
             if getattr(self, label) is not None:
                 config[label] = getattr(self, label)
         return config

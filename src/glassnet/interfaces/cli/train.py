@@ -139,14 +139,14 @@ def _continue_rate(args, model, plan):
     from glassnet.errors import TrainingError
 
     optimizer = model.optimizer
-    schedule = optimizer.learning_rate
+    schedule = optimizer.schedule
     if args.lr:
-        optimizer.learning_rate = args.lr
+        optimizer.replace_learning_rate(args.lr)
         plan["lr"] = args.lr
-        replaced = f" (replacing its {type(schedule).__name__} schedule)" if callable(schedule) else ""
+        replaced = f" (replacing its {type(schedule).__name__} schedule)" if schedule else ""
         print(f"the extra epochs use a constant learning rate of {args.lr:g}{replaced}")
         return
-    if not callable(schedule):
+    if schedule is None:
         return
     step = optimizer.iterations
     now, later = float(schedule(step)), float(schedule(step + 10**9))

@@ -1,0 +1,317 @@
+"""Preprocessing layers: rescale and normalise inputs, and augment images inside the model.
+
+``Rescaling(1 / 255)`` and ``Normalization`` change every input the same way, in training and
+in inference. ``RandomRotation``, ``RandomTranslation`` and ``RandomZoom`` make new training
+images on the fly, as :mod:`glassnet.datasets.augment` does for ``fit(augment=...)``, but as
+layers, the Keras 3 way::
+
+    model = Sequential([Input((28, 28, 1)), RandomRotation(0.05), RandomZoom(0.1), ...])
+
+They act only when ``training=True`` (inside ``fit``) and pass images through untouched in
+``predict`` and ``evaluate``. Each image gets its own random change, and every output pixel
+reads its input at a point found by an affine map (see
+:class:`glassnet.datasets.augment.Resampler`); a map's arguments follow Keras 3 exactly.
+
+Backward: the resampling is linear in the image, so the gradient goes back through its
+transpose. These layers usually come before any weights, where no gradient is needed at all.
+
+Input: images ``(N, H, W, C)`` (channels last), or ``(N, H, W)`` for grey images.
+"""
+
+import numpy as np
+
+from glassnet.datasets.augment import FILL_MODES, INTERPOLATIONS, Resampler, affine_points
+from glassnet.engine.layers.base import Layer
+from glassnet.errors import ShapeError
+
+
+class Rescaling(Layer):
+    """``y = x * scale + offset``; ``dx = dy * scale``.
+
+    ``Rescaling(1 / 255)`` turns 0-255 pixels into 0-1; ``Rescaling(1 / 127.5, offset=-1)``
+    into -1..1. ``scale`` and ``offset`` may be one number or one per channel.
+    """
+
+    def __init__(self, scale, offset=0.0, **kwargs):
+        super().__init__(**kwargs)
+        self.scale, self.offset = _number_or_list(scale), _number_or_list(offset)
+
+    def forward(self, x, training=False):
+        y = x * np.asarray(self.scale, dtype=x.dtype) + np.asarray(self.offset, dtype=x.dtype)
+        return y.astype(x.dtype, copy=False)
+
+    def backward(self, dy):
+        if not self.needs_input_grad:
+            return None
+        return dy * np.asarray(self.scale, dtype=dy.dtype)
+
+    def get_config(self):
+        return {**super().get_config(), "scale": self.scale, "offset": self.offset}
+
+
+def _number_or_list(value):
+    value = np.asarray(value, dtype=np.float64)
+    return float(value) if value.ndim == 0 else value.tolist()
+
+
+class Normalization(Layer):
+    """Shift and scale each feature to mean 0 and variance 1: ``y = (x - mean) / sqrt(var)``.
+
+    The statistics come from the data, once, with :meth:`adapt` (``Normalization().adapt(x)``),
+    or are given (``mean=``, ``variance=``). They are saved with the model but not learned.
+    ``dx = dy / sqrt(var)``. ``invert=True`` does the opposite, ``y = x * sqrt(var) + mean``.
+
+    Args:
+        axis: the axis that keeps its own statistics (default -1: one mean per channel or per
+            feature); None: one mean and variance for everything.
+        mean, variance: the statistics, instead of :meth:`adapt`.
+        invert: undo a normalisation instead.
+    """
+
+    EPSILON = 1e-7   # Keras: sqrt(variance) is at least this, so a constant feature stays finite
+
+    def __init__(self, axis=-1, mean=None, variance=None, invert=False, **kwargs):
+        super().__init__(**kwargs)
+        if (mean is None) != (variance is None):
+            raise ValueError("Normalization: give both mean and variance, or neither (and call adapt)")
+        if isinstance(axis, (list, tuple)):
+            if len(axis) != 1:
+                raise ValueError(f"Normalization: glassnet supports one axis or None, got {axis!r}")
+            axis = axis[0]
+        self.axis = None if axis is None else int(axis)
+        self.given = None if mean is None else (np.asarray(mean, np.float64), np.asarray(variance, np.float64))
+        self.invert = bool(invert)
+
+    def adapt(self, data):
+        """Work out the mean and variance of ``data`` (a batch of samples) along ``axis``."""
+        data = np.asarray(data, dtype=np.float64)
+        if data.ndim < 2:
+            data = data.reshape(-1, 1)
+        keep = None if self.axis is None else self.axis % data.ndim
+        if keep == 0:
+            raise ValueError("Normalization: axis can't be the batch axis")
+        axes = tuple(a for a in range(data.ndim) if a != keep)
+        mean, variance = data.mean(axis=axes, keepdims=True)[0], data.var(axis=axes, keepdims=True)[0]
+        self.given = (mean, variance)
+        if self.built:
+            self._store(*self.given)
+
+    def build(self, input_shape, rng=None):
+        super().build(input_shape, rng)
+        if self.given is None:
+            raise ValueError(f"layer '{self.name}' (Normalization) has no statistics: call "
+                             f"adapt(x_train) before training, or pass mean= and variance=")
+        self._store(*self.given)
+
+    def _store(self, mean, variance):
+        """Keep the statistics in a shape that broadcasts over one sample."""
+        shape = [1] * len(self.input_shape)
+        if self.axis is not None:
+            axis = self.axis if self.axis < 0 else self.axis - 1       # no batch axis here
+            shape[axis] = self.input_shape[axis]
+        for key, value in (("mean", mean), ("variance", variance)):
+            value = np.asarray(value, dtype=np.float64)
+            if value.size not in (1, int(np.prod(shape))):
+                raise ShapeError(f"layer '{self.name}' (Normalization): {key} has {value.size} "
+                                 f"values but inputs {('batch',) + self.input_shape} need "
+                                 f"{int(np.prod(shape))} (axis={self.axis})")
+            self.state[key] = np.broadcast_to(value.reshape(-1) if value.size > 1 else value.reshape(()),
+                                              (int(np.prod(shape)),)).reshape(shape).astype(self.dtype)
+
+    def forward(self, x, training=False):
+        self.check_input(x)
+        std = np.maximum(np.sqrt(self.state["variance"]), self.EPSILON).astype(x.dtype)
+        self.std = std
+        mean = self.state["mean"].astype(x.dtype)
+        return x * std + mean if self.invert else (x - mean) / std
+
+    def backward(self, dy):
+        if not self.needs_input_grad:
+            return None
+        return dy * self.std if self.invert else dy / self.std
+
+    def get_config(self):
+        config = {**super().get_config(), "axis": self.axis, "invert": self.invert}
+        if self.given is not None:
+            config["mean"], config["variance"] = (np.asarray(v).tolist() for v in self.given)
+        return config
+
+
+def _factor_range(owner, label, factor, bounds=(-1.0, 1.0)):
+    """Keras's factor argument: ``f`` means ``(-f, f)``; ``(lower, upper)`` is taken as it is."""
+    if isinstance(factor, (list, tuple)):
+        if len(factor) != 2:
+            raise ValueError(f"{owner}: {label} must be a number or (lower, upper), got {factor!r}")
+        lower, upper = float(factor[0]), float(factor[1])
+    else:
+        if not factor >= 0:
+            raise ValueError(f"{owner}: {label} as one number must be >= 0, got {factor!r}")
+        lower, upper = -float(factor), float(factor)
+    if not (bounds[0] <= lower <= upper <= bounds[1]):
+        raise ValueError(f"{owner}: {label} must lie in [{bounds[0]:g}, {bounds[1]:g}] with "
+                         f"lower <= upper, got {factor!r}")
+    return lower, upper
+
+
+class RandomAffine(Layer):
+    """The shared machinery of the random image layers: draw one affine map per image (in
+    training only), resample, and pass gradients back through the resampling.
+
+    Subclasses give :meth:`random_maps`. Keras writes each map as the 8 numbers
+    ``[a0, a1, a2, b0, b1, b2, 0, 0]``, in (x, y) = (column, row) pixels: the output pixel
+    (x, y) reads the input at ``(a0 x + a1 y + a2, b0 x + b1 y + b2)``.
+
+    Args:
+        fill_mode: how the image is extended where a point falls outside it: ``"reflect"``
+            (Keras's default), ``"wrap"``, ``"constant"`` or ``"nearest"``.
+        interpolation: ``"bilinear"`` or ``"nearest"``.
+        seed: a generator of the layer's own; by default the model's, so the model's seed
+            makes the augmentation repeatable.
+        fill_value: the value read outside the image with ``fill_mode="constant"``.
+        data_format: ``"channels_last"`` (or None); channels first is not supported.
+    """
+
+    abstract = True   # a base class: the gradient-check catalogue checks its subclasses
+
+    def __init__(self, fill_mode="reflect", interpolation="bilinear", seed=None, fill_value=0.0,
+                 data_format=None, **kwargs):
+        super().__init__(**kwargs)
+        owner = type(self).__name__
+        if fill_mode not in FILL_MODES:
+            raise ValueError(f"{owner}: fill_mode must be one of {', '.join(FILL_MODES)}, got {fill_mode!r}")
+        if interpolation not in INTERPOLATIONS:
+            raise ValueError(f"{owner}: interpolation must be 'bilinear' or 'nearest', got {interpolation!r}")
+        if data_format not in (None, "channels_last"):
+            raise ValueError(f"{owner}: only data_format='channels_last' is supported, got {data_format!r}")
+        self.fill_mode, self.interpolation = fill_mode, interpolation
+        self.seed, self.fill_value = seed, float(fill_value)
+        self.generator = None if seed is None else np.random.default_rng(seed)
+        self.resampler = None
+
+    def build(self, input_shape, rng=None):
+        super().build(input_shape, rng)
+        if len(self.input_shape) not in (2, 3):
+            raise ShapeError(f"layer '{self.name}' ({type(self).__name__}) needs images (batch, height, "
+                             f"width[, channels]) but got {('batch',) + self.input_shape}")
+
+    def random_maps(self, n, height, width, rng):
+        """``(N, 8)`` Keras transforms, one per image."""
+        raise NotImplementedError
+
+    def forward(self, x, training=False):
+        self.check_input(x)
+        if not training:
+            self.resampler = None
+            return x
+        images = x.reshape(x.shape[:3] + (-1,))                     # (N, H, W, C)
+        n, height, width = images.shape[:3]
+        t = self.random_maps(n, height, width, self.generator or self.rng)
+        # Keras's (x, y) transform as a (row, col) one: row_in = b1 row + b0 col + b2, ...
+        matrices = np.stack([np.stack([t[:, 4], t[:, 3]], -1), np.stack([t[:, 1], t[:, 0]], -1)], -2)
+        offsets = np.stack([t[:, 5], t[:, 2]], -1)
+        rows, cols = affine_points(matrices, offsets, height, width)
+        self.resampler = Resampler(rows, cols, height, width, self.fill_mode, self.interpolation)
+        return self.resampler(images, self.fill_value).reshape(x.shape)
+
+    def backward(self, dy):
+        if not self.needs_input_grad:
+            return None
+        if self.resampler is None:                                  # inference: the identity
+            return dy
+        return self.resampler.transpose(dy.reshape(dy.shape[:3] + (-1,))).reshape(dy.shape)
+
+    def get_config(self):
+        return {**super().get_config(), "fill_mode": self.fill_mode,
+                "interpolation": self.interpolation, "seed": self.seed, "fill_value": self.fill_value}
+
+
+class RandomRotation(RandomAffine):
+    """Turn each training image by a random angle about its centre (Keras 3).
+
+    Args:
+        factor: a fraction of a full turn: ``0.1`` turns by up to 0.1 * 360 = 36 degrees
+            either way; ``(lower, upper)`` picks from that range. Positive turns
+            counter-clockwise.
+        the rest: see :class:`RandomAffine` (``fill_mode="reflect"`` by default).
+    """
+
+    def __init__(self, factor, fill_mode="reflect", interpolation="bilinear", seed=None,
+                 fill_value=0.0, data_format=None, **kwargs):
+        super().__init__(fill_mode, interpolation, seed, fill_value, data_format, **kwargs)
+        self.factor = factor
+        self.lower, self.upper = _factor_range("RandomRotation", "factor", factor)
+
+    def random_maps(self, n, height, width, rng):
+        angle = np.deg2rad(rng.uniform(self.lower * 360, self.upper * 360, n))
+        cos, sin = np.cos(angle), np.sin(angle)
+        cx, cy = (width - 1) / 2, (height - 1) / 2                  # the fixed point
+        zero = np.zeros(n)
+        return np.stack([cos, -sin, cx - cx * cos + cy * sin,
+                         sin, cos, cy - cx * sin - cy * cos, zero, zero], axis=1)
+
+    def get_config(self):
+        return {**super().get_config(), "factor": self.factor}
+
+
+class RandomTranslation(RandomAffine):
+    """Shift each training image by a random fraction of its height and width (Keras 3).
+
+    Args:
+        height_factor: ``0.1`` shifts by up to 10% of the height up or down; ``(lower, upper)``
+            picks from that range; positive moves the image down.
+        width_factor: the same for the width; positive moves the image right.
+        the rest: see :class:`RandomAffine`.
+    """
+
+    def __init__(self, height_factor, width_factor, fill_mode="reflect", interpolation="bilinear",
+                 seed=None, fill_value=0.0, data_format=None, **kwargs):
+        super().__init__(fill_mode, interpolation, seed, fill_value, data_format, **kwargs)
+        self.height_factor, self.width_factor = height_factor, width_factor
+        self.height_range = _factor_range("RandomTranslation", "height_factor", height_factor)
+        self.width_range = _factor_range("RandomTranslation", "width_factor", width_factor)
+
+    def random_maps(self, n, height, width, rng):
+        dy = rng.uniform(*self.height_range, n) * height
+        dx = rng.uniform(*self.width_range, n) * width
+        one, zero = np.ones(n), np.zeros(n)
+        return np.stack([one, zero, -dx, zero, one, -dy, zero, zero], axis=1)
+
+    def get_config(self):
+        return {**super().get_config(), "height_factor": self.height_factor,
+                "width_factor": self.width_factor}
+
+
+class RandomZoom(RandomAffine):
+    """Zoom each training image in or out by a random amount, about its centre (Keras 3).
+
+    Args:
+        height_factor: ``0.1`` zooms by a factor in [0.9, 1.1] of the height; ``(lower,
+            upper)`` picks from ``[1 + lower, 1 + upper]``. Positive zooms out (the digit
+            gets smaller), negative zooms in.
+        width_factor: the same for the width; None (default) uses the height's zoom, which
+            keeps the aspect ratio.
+        the rest: see :class:`RandomAffine`.
+    """
+
+    def __init__(self, height_factor, width_factor=None, fill_mode="reflect",
+                 interpolation="bilinear", seed=None, fill_value=0.0, data_format=None, **kwargs):
+        super().__init__(fill_mode, interpolation, seed, fill_value, data_format, **kwargs)
+        self.height_factor, self.width_factor = height_factor, width_factor
+        self.height_range = _factor_range("RandomZoom", "height_factor", height_factor)
+        self.width_range = (None if width_factor is None
+                            else _factor_range("RandomZoom", "width_factor", width_factor))
+
+    def random_maps(self, n, height, width, rng):
+        zy = 1 + rng.uniform(*self.height_range, n)
+        zx = zy if self.width_range is None else 1 + rng.uniform(*self.width_range, n)
+        zero = np.zeros(n)
+        return np.stack([zx, zero, (width - 1) / 2 * (1 - zx),
+                         zero, zy, (height - 1) / 2 * (1 - zy), zero, zero], axis=1)
+
+    def get_config(self):
+        return {**super().get_config(), "height_factor": self.height_factor,
+                "width_factor": self.width_factor}
+
+
+__all__ = ["Normalization", "RandomAffine", "RandomRotation", "RandomTranslation", "RandomZoom",
+           "Rescaling"]

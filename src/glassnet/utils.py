@@ -1,0 +1,120 @@
+"""``glassnet.utils``: Keras's small helpers, for programs that write ``keras.utils.X``.
+
+* :func:`to_categorical`: class numbers to one-hot rows;
+* :func:`normalize`: scale vectors to length 1;
+* :func:`set_random_seed`: make a whole program repeatable;
+* :class:`PyDataset` (also called :class:`Sequence`): a dataset that hands ``fit`` one batch
+  at a time, for data that doesn't fit in memory or is made on the fly.
+"""
+
+import warnings
+
+import numpy as np
+
+from glassnet.engine.random import set_random_seed
+from glassnet.errors import DataError
+
+
+def to_categorical(x, num_classes=None):
+    """One-hot rows from class numbers: ``to_categorical([2, 0], 3)`` ->
+    ``[[0, 0, 1], [1, 0, 0]]``.
+
+    Args:
+        x: class numbers, any shape (a trailing axis of size 1 is dropped, as Keras does).
+        num_classes: the number of classes; default: the largest class number + 1.
+
+    Returns:
+        float32 array of shape ``x.shape + (num_classes,)`` (Keras 3 returns float64; glassnet
+        keeps float32 from the data boundary on).
+    """
+    x = np.asarray(x)
+    if x.dtype.kind not in "biuf" or (x.dtype.kind == "f" and not np.all(x == np.round(x))):
+        raise DataError(f"to_categorical: expected whole class numbers, got {x.dtype} values")
+    shape = x.shape
+    if len(shape) > 1 and shape[-1] == 1:
+        shape = shape[:-1]
+    labels = x.reshape(-1).astype(np.int64)
+    if labels.size and labels.min() < 0:
+        raise DataError(f"to_categorical: class numbers must be >= 0, got {labels.min()}")
+    if num_classes is None:
+        num_classes = int(labels.max()) + 1 if labels.size else 0
+    elif labels.size and labels.max() >= num_classes:
+        raise DataError(f"to_categorical: class number {labels.max()} doesn't fit "
+                        f"num_classes={num_classes} (0..{num_classes - 1})")
+    out = np.zeros((labels.size, int(num_classes)), dtype=np.float32)
+    out[np.arange(labels.size), labels] = 1
+    return out.reshape(shape + (int(num_classes),))
+
+
+def normalize(x, axis=-1, order=2):
+    """``x`` divided by its norm along ``axis`` (the L2 norm by default); zero vectors stay zero."""
+    x = np.asarray(x)
+    norm = np.atleast_1d(np.linalg.norm(x, order, axis))
+    norm[norm == 0] = 1
+    return x / np.expand_dims(norm, axis if axis is not None else -1)
+
+
+class PyDataset:
+    """A dataset that ``fit`` reads one batch at a time (Keras 3's ``PyDataset``).
+
+    Subclass it with two methods::
+
+        class Digits(PyDataset):
+            def __init__(self, x, y, batch_size):
+                super().__init__()
+                self.x, self.y, self.batch_size = x, y, batch_size
+
+            def __len__(self):                        # batches per epoch
+                return math.ceil(len(self.x) / self.batch_size)
+
+            def __getitem__(self, index):             # batch number ``index``
+                part = slice(index * self.batch_size, (index + 1) * self.batch_size)
+                return self.x[part], self.y[part]     # or (x, y, sample_weight)
+
+        model.fit(Digits(x_train, y_train, 64), epochs=5)
+
+    ``on_epoch_begin`` and ``on_epoch_end`` run around every epoch (shuffle there).
+
+    Args:
+        workers, use_multiprocessing, max_queue_size: Keras reads batches ahead in other
+            threads or processes; glassnet reads them in the training loop, one at a time.
+            Asking for more than one worker gives a warning saying so.
+    """
+
+    workers = 1
+    use_multiprocessing = False
+    max_queue_size = 10
+
+    def __init__(self, workers=1, use_multiprocessing=False, max_queue_size=10):
+        if workers != 1 or use_multiprocessing:
+            warnings.warn(f"{type(self).__name__}: glassnet reads batches in the training loop, "
+                          f"one at a time; workers={workers}, use_multiprocessing={use_multiprocessing} "
+                          f"change nothing", RuntimeWarning, stacklevel=2)
+        self.workers, self.use_multiprocessing = workers, use_multiprocessing
+        self.max_queue_size = max_queue_size
+
+    def __getitem__(self, index):
+        raise NotImplementedError(f"{type(self).__name__} must define __getitem__(index) -> one batch")
+
+    def __len__(self):
+        raise NotImplementedError(f"{type(self).__name__} must define __len__() -> batches per epoch")
+
+    @property
+    def num_batches(self):
+        """Batches per epoch (``len(self)``), or None when the dataset has no length."""
+        try:
+            return len(self)
+        except NotImplementedError:
+            return None
+
+    def on_epoch_begin(self):
+        """Called before each epoch."""
+
+    def on_epoch_end(self):
+        """Called after each epoch: the place to shuffle."""
+
+
+# Keras 2's name, kept by Keras 3 as an alias.
+Sequence = PyDataset
+
+__all__ = ["PyDataset", "Sequence", "normalize", "set_random_seed", "to_categorical"]

@@ -1,0 +1,100 @@
+"""Keras 3's initializer and regularizer classes, and Dense's bias arguments."""
+
+import numpy as np
+import pytest
+
+from glassnet.engine import initializers, regularizers
+from glassnet.engine.layers import Dense
+from glassnet.engine.regularizers import L1, L1L2, L2, l1_l2, l2
+
+RNG = np.random.default_rng
+
+
+@pytest.mark.parametrize("name, std", [
+    ("glorot_uniform", np.sqrt(2 / 700)), ("glorot_normal", np.sqrt(2 / 700)),
+    ("he_uniform", np.sqrt(2 / 400)), ("he_normal", np.sqrt(2 / 400)),
+    ("lecun_uniform", np.sqrt(1 / 400)), ("lecun_normal", np.sqrt(1 / 400)),
+    ("random_normal", 0.05), ("truncated_normal", 0.05 * 0.8796), ("random_uniform", 0.1 / np.sqrt(12)),
+])
+def test_each_initializer_has_the_spread_keras_gives_it(name, std):
+    w = initializers.get(name)((400, 300), RNG(0))
+    assert w.shape == (400, 300)
+    assert w.std() == pytest.approx(std, rel=0.02)
+    if "normal" in name and name != "random_normal":      # cut at two standard deviations
+        spread = std / 0.8796                             # of the normal before the cut
+        assert np.abs(w).max() <= 2 * spread * (1 + 1e-9)
+
+
+def test_constant_zeros_ones_identity_orthogonal():
+    assert np.all(initializers.Constant(0.5)((2, 3)) == 0.5)
+    assert np.all(initializers.get("ones")((3,)) == 1) and np.all(initializers.get("Zeros")((3,)) == 0)
+    np.testing.assert_array_equal(initializers.Identity(2.0)((3, 3)), 2 * np.eye(3))
+    q = initializers.Orthogonal()((6, 4), RNG(0))
+    np.testing.assert_allclose(q.T @ q, np.eye(4), atol=1e-12)
+    wide = initializers.Orthogonal(gain=3.0)((3, 5), RNG(1))
+    np.testing.assert_allclose(wide @ wide.T, 9 * np.eye(3), atol=1e-12)
+
+
+def test_a_seeded_initializer_repeats_itself_and_otherwise_uses_the_models_generator():
+    seeded = initializers.GlorotUniform(seed=3)
+    np.testing.assert_array_equal(seeded((4, 4)), seeded((4, 4), RNG(99)))
+    plain = initializers.HeNormal()
+    np.testing.assert_array_equal(plain((4, 4), RNG(5)), plain((4, 4), RNG(5)))
+    assert plain((2, 2), "float32").dtype == np.float32            # Keras's init(shape, dtype)
+
+
+def test_names_classes_configs_and_functions():
+    for name in ("GlorotUniform", "glorot_uniform", "xavier_uniform"):
+        assert type(initializers.get(name)) is initializers.GlorotUniform
+    init = initializers.get({"class_name": "RandomNormal", "config": {"mean": 1.0, "stddev": 0.1}})
+    assert init.mean == 1.0 and init.stddev == 0.1
+    assert initializers.get(initializers.serialize(init)).get_config() == init.get_config()
+    assert initializers.get(initializers.VarianceScaling).get_config()["mode"] == "fan_in"
+
+    def custom(shape, rng):
+        return np.full(shape, 7.0)
+    assert initializers.get(custom) is custom
+    # The plain functions of earlier versions still work, ``f(shape, rng)``.
+    assert initializers.he_uniform((10, 10), RNG(0)).shape == (10, 10)
+    with pytest.raises(ValueError, match="unknown initializer 'magic'"):
+        initializers.get("magic")
+    with pytest.raises(ValueError, match="VarianceScaling: mode must be"):
+        initializers.VarianceScaling(mode="fan_max")
+
+
+def test_regularizer_classes_and_aliases():
+    w = np.array([[1.0, -2.0], [0.5, 0.0]])
+    assert L2(0.1)(w) == pytest.approx(0.1 * 5.25) and L1(0.1).penalty(w) == pytest.approx(0.35)
+    np.testing.assert_allclose(L1L2(0.1, 0.2).gradient(w), 0.1 * np.sign(w) + 0.4 * w)
+    assert l2 is L2 and l1_l2 is L1L2 and isinstance(l2(1e-4), regularizers.Regularizer)
+    assert L1L2().get_config() == {"l1": 0.0, "l2": 0.0}           # Keras 3's defaults
+    assert regularizers.get("l2").l2 == 0.01 and type(regularizers.get("L1")) is L1
+    old = regularizers.get({"l1": 0.0, "l2": 0.001})                 # an older glassnet model file
+    assert type(old) is L1L2 and old.l2 == 0.001
+    config = regularizers.serialize(L2(0.003))
+    assert config == {"class_name": "L2", "config": {"l2": 0.003}} and regularizers.get(config).l2 == 0.003
+
+
+def test_dense_bias_initializer_and_regularizer():
+    layer = Dense(3, bias_initializer="ones", bias_regularizer=L2(0.5))
+    layer.build((2,), RNG(0))
+    np.testing.assert_array_equal(layer.params["bias"], [1, 1, 1])
+    assert layer.regularization_loss() == pytest.approx(0.5 * 3)
+    layer.forward(np.zeros((1, 2)))
+    layer.backward(np.zeros((1, 3)))
+    np.testing.assert_allclose(layer.grads["bias"], [1.0, 1.0, 1.0])   # 2 * 0.5 * b
+    rebuilt = Dense.from_config(layer.get_config())
+    assert rebuilt.bias_regularizer.l2 == 0.5 and type(rebuilt.bias_initializer) is initializers.Ones
+    assert layer.get_config()["kernel_initializer"] == "glorot_uniform"
+    objects = Dense(3, kernel_initializer=initializers.HeNormal(seed=1)).get_config()
+    assert objects["kernel_initializer"] == {"class_name": "HeNormal", "config": {"seed": 1}}
+
+
+@pytest.mark.parametrize("argument", ["activity_regularizer", "kernel_constraint", "bias_constraint"])
+def test_dense_refuses_what_it_cant_honour(argument):
+    with pytest.raises(ValueError, match=f"Dense: {argument}=.* is not supported by glassnet"):
+        Dense(3, **{argument: "l2" if "regularizer" in argument else "non_neg"})
+
+
+def test_dense_keras_argument_order_puts_use_bias_third():
+    assert Dense(4, "relu", False).use_bias is False

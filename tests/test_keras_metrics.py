@@ -1,0 +1,127 @@
+"""glassnet.metrics, Keras 3's streaming metrics: hand-worked values, streaming equals all at
+once, the names a program logs under, and what "accuracy" means for each shape. The numbers
+against Keras are in ``test_keras_reference``; the workbench's evaluation functions are tested
+in ``test_metrics``."""
+
+import numpy as np
+import pytest
+
+from glassnet.engine import metrics
+from glassnet.errors import ShapeError
+
+PROBS = np.array([[0.1, 0.6, 0.3], [0.5, 0.2, 0.3], [0.2, 0.3, 0.5], [0.4, 0.4, 0.2]])
+LABELS = np.array([1, 2, 2, 1])                     # right, wrong, right, tie (first wins: 0)
+
+
+def test_accuracies_by_hand():
+    assert metrics.SparseCategoricalAccuracy()(LABELS, PROBS) == pytest.approx(0.5)
+    assert metrics.CategoricalAccuracy()(np.eye(3)[LABELS], PROBS) == pytest.approx(0.5)
+    # top 2: sample 1's class 2 scores 0.3 (2nd); sample 3's class 1 ties for first.
+    assert metrics.SparseTopKCategoricalAccuracy(k=2)(LABELS, PROBS) == pytest.approx(1.0)
+    assert metrics.TopKCategoricalAccuracy(k=1)(np.eye(3)[LABELS], PROBS) == pytest.approx(0.75)
+    assert metrics.BinaryAccuracy()(np.array([1, 0, 1]), np.array([[0.7], [0.6], [0.2]])) == pytest.approx(1 / 3)
+    assert metrics.BinaryAccuracy(threshold=0.1)(np.array([1, 0, 1]), np.array([[0.7], [0.6], [0.2]])) \
+        == pytest.approx(2 / 3)
+
+
+@pytest.mark.parametrize("y_true, y_pred, kind", [
+    (LABELS, PROBS, "sparse"), (LABELS[:, None], PROBS, "sparse"),
+    (np.eye(3)[LABELS], PROBS, "categorical"),
+    (np.array([1, 0, 1, 1]), PROBS[:, :1], "binary"), (np.array([[1], [0]]), np.array([[0.9], [0.2]]), "binary"),
+])
+def test_accuracy_picks_its_kind_from_the_shapes_as_keras_3(y_true, y_pred, kind):
+    assert metrics.accuracy_kind(y_true, y_pred) == kind
+    expected = {"sparse": metrics.sparse_categorical_accuracy, "categorical": metrics.categorical_accuracy,
+                "binary": metrics.binary_accuracy}[kind](y_true, y_pred).mean()
+    assert metrics.Accuracy()(y_true, y_pred) == pytest.approx(expected)
+
+
+def test_accuracy_of_1d_predictions_is_equality():
+    assert metrics.Accuracy()(np.array([1, 2, 3, 4]), np.array([1, 2, 0, 4])) == pytest.approx(0.75)
+
+
+def test_streaming_over_batches_equals_all_at_once_with_sample_weights():
+    rng = np.random.default_rng(0)
+    y, p, w = rng.integers(0, 5, 100), rng.dirichlet(np.ones(5), 100), rng.uniform(0, 2, 100)
+    for make in (metrics.SparseCategoricalAccuracy, lambda: metrics.SparseTopKCategoricalAccuracy(2),
+                 metrics.AUC, metrics.Precision, metrics.Recall, metrics.MeanSquaredError):
+        whole, parts = make(), make()
+        whole.update_state(y, p, sample_weight=w)
+        for i in range(0, 100, 32):
+            parts.update_state(y[i:i + 32], p[i:i + 32], sample_weight=w[i:i + 32])
+        assert parts.result() == pytest.approx(whole.result(), rel=1e-12)
+        parts.reset_state()
+        assert parts.result() == 0.0
+
+
+def test_weighted_mean_and_mean_metric_wrapper():
+    mean = metrics.Mean()
+    mean.update_state([1.0, 3.0], sample_weight=[1.0, 3.0])
+    mean.update_state([10.0])
+    assert mean.result() == pytest.approx((1 + 9 + 10) / 5)
+    cube = metrics.MeanMetricWrapper(lambda y, p: (np.asarray(p) - y) ** 3, name="cube")
+    assert cube([0, 0], [1, 2]) == pytest.approx(4.5) and cube.name == "cube"
+
+
+def test_precision_recall_by_hand_with_class_id_and_top_k():
+    y = np.array([[1, 0], [0, 1], [1, 1], [0, 0]])
+    p = np.array([[0.9, 0.2], [0.6, 0.7], [0.3, 0.8], [0.1, 0.4]])
+    # predicted positive (> 0.5): (0,0) TP, (1,0) FP, (1,1) TP, (2,1) TP; (2,0) FN
+    assert metrics.Precision()(y, p) == pytest.approx(3 / 4)
+    assert metrics.Recall()(y, p) == pytest.approx(3 / 4)
+    assert metrics.Precision(class_id=0)(y, p) == pytest.approx(1 / 2)
+    assert metrics.Recall(class_id=0)(y, p) == pytest.approx(1 / 2)
+    assert metrics.Precision(thresholds=0.65)(y, p) == pytest.approx(1.0)
+    # top_k=1: each row's largest counts as positive, whatever its value.
+    assert metrics.Precision(top_k=1)(y, p) == pytest.approx(3 / 4)
+    # class numbers for a (N, K) output become one-hot rows (glassnet's convenience)
+    assert metrics.Recall(top_k=1)(np.array([0, 1]), p[:2]) == pytest.approx(1.0)
+
+
+def test_auc_of_a_perfect_a_useless_and_a_hand_worked_ranking():
+    y = np.array([0, 0, 1, 1])
+    assert metrics.AUC()(y, np.array([[0.1], [0.2], [0.8], [0.9]])) == pytest.approx(1.0)
+    assert metrics.AUC()(y, np.full((4, 1), 0.5)) == pytest.approx(0.5)
+    # One of the four (negative, positive) pairs is in the wrong order: AUC = 3/4.
+    assert metrics.AUC(num_thresholds=1001)(y, np.array([[0.1], [0.6], [0.4], [0.9]])) \
+        == pytest.approx(0.75, abs=1e-9)
+    assert metrics.AUC(curve="PR")(y, np.array([[0.1], [0.2], [0.8], [0.9]])) == pytest.approx(1.0)
+    assert len(metrics.AUC(num_thresholds=5).thresholds) == 5
+    with pytest.raises(ValueError, match="multi_label, num_labels and label_weights are not supported"):
+        metrics.AUC(multi_label=True)
+
+
+@pytest.mark.parametrize("identifier, cls, name", [
+    ("acc", metrics.Accuracy, "acc"), ("accuracy", metrics.Accuracy, "accuracy"),
+    ("AUC", metrics.AUC, "AUC"), ("auc", metrics.AUC, "auc"), ("precision", metrics.Precision, "precision"),
+    ("sparse_categorical_accuracy", metrics.SparseCategoricalAccuracy, "sparse_categorical_accuracy"),
+    ("SparseTopKCategoricalAccuracy", metrics.SparseTopKCategoricalAccuracy, "SparseTopKCategoricalAccuracy"),
+    ("mse", metrics.MeanSquaredError, "mse"), ("mae", metrics.MeanAbsoluteError, "mae"),
+])
+def test_a_name_logs_under_exactly_that_name_as_keras_3(identifier, cls, name):
+    metric = metrics.get(identifier)
+    assert type(metric) is cls and metric.name == name
+
+
+def test_objects_keep_their_names_and_functions_are_wrapped():
+    metric = metrics.SparseTopKCategoricalAccuracy(k=2)
+    assert metrics.get(metric) is metric and metric.name == "sparse_top_k_categorical_accuracy"
+    assert metrics.get(metrics.AUC).name == "auc"
+    wrapped = metrics.get(metrics.sparse_categorical_accuracy)
+    assert wrapped.name == "sparse_categorical_accuracy" and wrapped(LABELS, PROBS) == pytest.approx(0.5)
+    rebuilt = metrics.get(metrics.serialize(metrics.SparseTopKCategoricalAccuracy(k=3, name="top3")))
+    assert rebuilt.name == "top3" and rebuilt.fn_kwargs == {"k": 3}
+    with pytest.raises(ValueError, match="unknown metric 'f1'"):
+        metrics.get("f1")
+
+
+def test_directions_for_monitoring():
+    assert metrics.AUC().direction == "up" and metrics.Accuracy().direction == "up"
+    assert metrics.MeanSquaredError().direction == "down" and metrics.Mean().direction is None
+
+
+def test_labels_that_dont_fit_are_clear_errors():
+    with pytest.raises(ShapeError, match=r"labels of shape \(3,\) don't fit predictions \(4, 3\)"):
+        metrics.SparseCategoricalAccuracy().update_state(LABELS[:3], PROBS)
+    with pytest.raises(ShapeError, match="one-hot labels of shape"):
+        metrics.CategoricalAccuracy().update_state(np.eye(4)[LABELS], PROBS)

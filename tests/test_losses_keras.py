@@ -1,0 +1,147 @@
+"""Keras 3's losses: the new ones by hand, sample weights and reductions, names, configs, the
+function forms, and ``logits_version`` (the fusion the model asks for).
+
+Gradients of every loss (weighted too) are checked by the gradcheck catalogue; the numbers
+against Keras are in ``test_keras_reference``.
+"""
+
+import math
+
+import numpy as np
+import pytest
+
+from glassnet.engine import losses
+from glassnet.engine.layers.activations import Sigmoid, Softmax, Tanh
+from glassnet.engine.losses import (BinaryCrossentropy, CategoricalCrossentropy, Huber, KLDivergence,
+                                    MeanAbsoluteError, MeanSquaredError, SparseCategoricalCrossentropy)
+from glassnet.errors import ShapeError
+
+
+def test_binary_crossentropy_by_hand_from_probabilities_and_from_logits():
+    y = np.array([[1.0], [0.0]])
+    p = np.array([[0.8], [0.4]])
+    expected = -(math.log(0.8) + math.log(0.6)) / 2
+    assert BinaryCrossentropy()(y, p) == pytest.approx(expected)
+    z = np.log(p / (1 - p))                                  # the logits of those probabilities
+    assert BinaryCrossentropy(from_logits=True)(y, z) == pytest.approx(expected)
+    assert BinaryCrossentropy()(np.array([1, 0]), p) == pytest.approx(expected)     # (N,) labels
+    loss = BinaryCrossentropy(from_logits=True)
+    loss(y, z)
+    np.testing.assert_allclose(loss.backward(), (p - y) / 2)  # (sigmoid(z) - y) / N
+
+
+def test_binary_crossentropy_label_smoothing_and_extreme_logits():
+    smoothed = BinaryCrossentropy(label_smoothing=0.2)(np.array([[1.0]]), np.array([[0.9]]))
+    assert smoothed == pytest.approx(-(0.9 * math.log(0.9) + 0.1 * math.log(0.1)))
+    z = np.array([[1e4], [-1e4]], np.float32)
+    loss = BinaryCrossentropy(from_logits=True)
+    assert loss(np.array([0.0, 1.0]), z) == pytest.approx(1e4)
+    assert np.isfinite(loss.backward()).all()
+
+
+def test_mean_absolute_error_huber_and_kl_divergence_by_hand():
+    y, p = np.array([[0.0, 1.0]]), np.array([[0.5, -1.0]])
+    assert MeanAbsoluteError()(y, p) == pytest.approx((0.5 + 2.0) / 2)
+    # |e| = 0.5 <= 1: e**2 / 2 = 0.125; |e| = 2 > 1: 1 * (2 - 0.5) = 1.5
+    assert Huber()(y, p) == pytest.approx((0.125 + 1.5) / 2)
+    assert Huber(delta=3.0)(y, p) == pytest.approx((0.125 + 2.0) / 2)
+    t, q = np.array([[0.25, 0.75]]), np.array([[0.5, 0.5]])
+    assert KLDivergence()(t, q) == pytest.approx(0.25 * math.log(0.5) + 0.75 * math.log(1.5))
+    assert KLDivergence()(t, t) == pytest.approx(0.0, abs=1e-12)
+
+
+def test_sample_weights_scale_each_sample_and_the_reductions_divide_as_keras():
+    y, p = np.array([[0.0], [0.0], [0.0]]), np.array([[1.0], [2.0], [3.0]])   # MSE per sample 1, 4, 9
+    w = np.array([1.0, 0.5, 0.0])
+    assert MeanSquaredError()(y, p) == pytest.approx(14 / 3)
+    assert MeanSquaredError()(y, p, sample_weight=w) == pytest.approx((1 + 2 + 0) / 3)
+    assert MeanSquaredError(reduction="sum")(y, p, w) == pytest.approx(3.0)
+    assert MeanSquaredError(reduction="mean_with_sample_weight")(y, p, w) == pytest.approx(3 / 1.5)
+    loss = MeanSquaredError()
+    loss(y, p, w)
+    np.testing.assert_allclose(loss.backward(), 2 * (p - y) * w[:, None] / 3)
+    with pytest.raises(ShapeError, match=r"sample_weight of shape \(2,\) doesn't fit 3 samples"):
+        loss(y, p, w[:2])
+    with pytest.raises(ValueError, match="reduction must be one of .*got 'none'; for per-sample"):
+        MeanSquaredError(reduction="none")
+
+
+def test_probabilities_are_normalised_then_clipped_as_keras_does():
+    labels = np.array([0, 1])
+    rows = np.array([[0.2, 0.6], [0.5, 0.5]])                # the first row sums to 0.8
+    expected = -(math.log(0.25) + math.log(0.5)) / 2
+    assert CategoricalCrossentropy()(labels, rows) == pytest.approx(expected)
+    assert SparseCategoricalCrossentropy()(labels, rows) == pytest.approx(expected)
+
+
+def test_categorical_label_smoothing_integer_and_one_hot_agree():
+    p = np.array([[0.7, 0.2, 0.1]])
+    for labels in (np.array([0]), np.array([[1.0, 0.0, 0.0]])):
+        value = CategoricalCrossentropy(label_smoothing=0.3)(labels, p)
+        target = np.array([0.8, 0.1, 0.1])
+        assert value == pytest.approx(-(target * np.log(p)).sum())
+
+
+def test_function_forms_return_one_loss_per_sample():
+    y, z = np.array([0, 2]), np.array([[2.0, 0.0, 0.0], [0.0, 0.0, 3.0]])
+    per_sample = losses.sparse_categorical_crossentropy(y, z, from_logits=True)
+    assert per_sample.shape == (2,)
+    np.testing.assert_allclose(per_sample, -np.log(np.exp([2.0, 3.0]) / (np.exp([2.0, 3.0]) + 2)))
+    assert losses.mean_squared_error(np.zeros((4, 3)), np.ones((4, 3))).shape == (4,)
+    assert losses.mse is losses.mean_squared_error and losses.kld is losses.kl_divergence
+    assert losses.binary_crossentropy([[1.0]], [[0.5]]) == pytest.approx([math.log(2)])
+    with pytest.raises(ValueError, match="ignore_class is not supported"):
+        losses.sparse_categorical_crossentropy(y, z, ignore_class=0)
+
+
+@pytest.mark.parametrize("name, cls", [
+    ("binary_crossentropy", BinaryCrossentropy), ("bce", BinaryCrossentropy),
+    ("mae", MeanAbsoluteError), ("mean_absolute_error", MeanAbsoluteError), ("MAE", MeanAbsoluteError),
+    ("huber", Huber), ("huber_loss", Huber), ("Huber", Huber),
+    ("kld", KLDivergence), ("kl_divergence", KLDivergence), ("kullback_leibler_divergence", KLDivergence),
+    ("mse", MeanSquaredError), ("sparse_categorical_crossentropy", SparseCategoricalCrossentropy),
+])
+def test_keras_names_and_aliases(name, cls):
+    assert type(losses.get(name)) is cls
+
+
+def test_get_takes_functions_config_dicts_and_instances_and_configs_round_trip():
+    assert type(losses.get(losses.huber)) is Huber
+    assert losses.get({"class_name": "Huber", "config": {"delta": 2.0}}).delta == 2.0
+    loss = BinaryCrossentropy(from_logits=True, label_smoothing=0.1, name="bce_loss")
+    assert losses.get(loss) is loss
+    rebuilt = losses.get(losses.serialize(loss))
+    assert rebuilt.get_config() == loss.get_config() and rebuilt.name == "bce_loss"
+    assert CategoricalCrossentropy().name == "categorical_crossentropy" and Huber().name == "huber_loss"
+    with pytest.raises(ValueError, match="is a plain function: glassnet needs its gradient too"):
+        losses.get(lambda y, p: (y - p) ** 2)
+
+
+def test_logits_version_pairs_cross_entropy_with_softmax_and_bce_with_sigmoid():
+    fused = CategoricalCrossentropy(label_smoothing=0.1).logits_version(Softmax())
+    assert isinstance(fused, CategoricalCrossentropy) and fused.from_logits and fused.label_smoothing == 0.1
+    assert SparseCategoricalCrossentropy().logits_version(Softmax()).from_logits
+    assert BinaryCrossentropy().logits_version(Sigmoid()).from_logits
+    assert BinaryCrossentropy().logits_version(Softmax()) is None
+    assert CategoricalCrossentropy(from_logits=True).logits_version(Softmax()) is None
+    assert MeanSquaredError().logits_version(Sigmoid()) is None
+    assert CategoricalCrossentropy().logits_version(Tanh()) is None
+
+
+def test_fused_bce_equals_sigmoid_then_bce():
+    rng = np.random.default_rng(0)
+    z, y = rng.normal(size=(6, 3)), (rng.uniform(size=(6, 3)) > 0.5).astype(float)
+    sigmoid, plain = Sigmoid(), BinaryCrossentropy()
+    value = plain(y, sigmoid.forward(z))
+    chained = sigmoid.backward(plain.backward())
+    fused = plain.logits_version(sigmoid)
+    assert fused(y, z) == pytest.approx(value, rel=1e-12)
+    np.testing.assert_allclose(fused.backward(), chained, rtol=1e-9)
+
+
+def test_regression_targets_of_the_wrong_shape_are_clear_errors():
+    with pytest.raises(ShapeError, match=r"MeanAbsoluteError: targets of shape \(3, 2\) don't match "
+                                         r"predictions \(3, 4\)"):
+        MeanAbsoluteError()(np.zeros((3, 2)), np.zeros((3, 4)))
+    with pytest.raises(ShapeError, match="BinaryCrossentropy: 2 targets for 3 predictions"):
+        BinaryCrossentropy()(np.zeros(2), np.zeros((3, 1)))

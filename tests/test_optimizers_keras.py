@@ -1,0 +1,156 @@
+"""Keras 3's optimizer surface: Nadam and Adamax by hand, weight_decay on every optimizer,
+Keras 2's lr= and decay=, the learning_rate property, names and configs, and the three new
+schedules. The step-by-step comparisons with Keras are in ``test_keras_reference``."""
+
+import math
+
+import numpy as np
+import pytest
+
+from glassnet.engine import optimizers, schedules
+from glassnet.engine.optimizers import SGD, Adam, Adamax, AdamW, Nadam, RMSprop
+
+
+def steps(optimizer, w0, grads):
+    w = np.array(w0, dtype=np.float64)
+    for g in grads:
+        optimizer.step([w], [np.array(g, dtype=np.float64)])
+    return w
+
+
+def test_nadam_first_two_steps_by_hand():
+    lr, b1, b2, eps, g1, g2 = 0.1, 0.9, 0.999, 1e-7, 2.0, -1.0
+    u = [b1 * (1 - 0.5 * 0.96 ** t) for t in (1, 2, 3)]                     # u_1, u_2, u_3
+    w, m, v, product = 1.0, 0.0, 0.0, 1.0
+    for t, g in ((1, g1), (2, g2)):
+        product *= u[t - 1]
+        m = b1 * m + (1 - b1) * g
+        v = b2 * v + (1 - b2) * g * g
+        m_hat = u[t] * m / (1 - product * u[t]) + (1 - u[t - 1]) * g / (1 - product)
+        w -= lr * m_hat / (math.sqrt(v / (1 - b2 ** t)) + eps)
+    assert steps(Nadam(lr), [1.0], [[g1], [g2]])[0] == pytest.approx(w, rel=1e-12)
+
+
+def test_nadam_after_a_reload_continues_the_momentum_product():
+    grads = np.random.default_rng(0).normal(size=(6, 4))
+    whole = steps(Nadam(0.01), np.ones(4), grads)
+    first = Nadam(0.01)
+    w = steps(first, np.ones(4), grads[:3])
+    second = Nadam(0.01)                        # a fresh optimizer with the saved state
+    second.iterations, second.slots = first.iterations, first.slots
+    np.testing.assert_allclose(steps(second, w, grads[3:]), whole, rtol=1e-12)
+
+
+def test_adamax_first_two_steps_by_hand():
+    lr, b1, b2, eps = 0.1, 0.9, 0.999, 1e-7
+    w, m, u = 1.0, 0.0, 0.0
+    for t, g in ((1, 2.0), (2, -3.0)):
+        m = b1 * m + (1 - b1) * g
+        u = max(b2 * u, abs(g))
+        w -= lr * m / ((1 - b1 ** t) * (u + eps))
+    assert steps(Adamax(lr), [1.0], [[2.0], [-3.0]])[0] == pytest.approx(w, rel=1e-12)
+
+
+@pytest.mark.parametrize("make", [lambda: SGD(0.1, weight_decay=0.5), lambda: RMSprop(0.1, weight_decay=0.5),
+                                  lambda: Nadam(0.1, weight_decay=0.5), lambda: Adamax(0.1, weight_decay=0.5)])
+def test_weight_decay_shrinks_every_weight_before_the_update(make):
+    # With a zero gradient only the decay moves the weights: w *= 1 - lr * wd, each step.
+    w = steps(make(), [2.0, -4.0], [[0.0, 0.0]] * 3)
+    np.testing.assert_allclose(w, np.array([2.0, -4.0]) * 0.95 ** 3, rtol=1e-6)
+
+
+def test_adamw_is_adam_with_weight_decay_switched_on():
+    grads = np.random.default_rng(1).normal(size=(4, 5))
+    np.testing.assert_allclose(steps(AdamW(0.01, weight_decay=0.1), np.ones(5), grads),
+                               steps(Adam(0.01, weight_decay=0.1), np.ones(5), grads), rtol=1e-15)
+    with pytest.raises(ValueError, match="AdamW: weight_decay can't be None"):
+        AdamW(weight_decay=None)
+
+
+def test_keras_2_lr_works_with_a_warning_and_decay_points_to_schedules():
+    with pytest.warns(DeprecationWarning, match="Adam: lr= is Keras 2's name; use learning_rate="):
+        adam = Adam(lr=0.05)
+    assert adam.learning_rate == 0.05
+    with pytest.raises(ValueError, match="SGD: decay= .* is gone from Keras 3; use a schedule, e.g. "
+                                         "learning_rate=InverseTimeDecay"):
+        SGD(0.1, decay=1e-4)
+    with pytest.raises(ValueError, match="use_ema=True is not supported"):
+        Adam(use_ema=True)
+    with pytest.raises(TypeError, match="Adam: unknown argument"):
+        Adam(betas=(0.9, 0.99))
+
+
+def test_learning_rate_is_a_float_assignable_and_a_schedule_stays_one():
+    sgd = SGD(0.1)
+    sgd.learning_rate = 1e-4
+    assert sgd.learning_rate == 1e-4 and sgd.lr == 1e-4 and sgd.schedule is None
+    with pytest.raises(ValueError, match="learning_rate must be > 0, got -1"):
+        sgd.learning_rate = -1
+    scheduled = SGD(schedules.InverseTimeDecay(0.1, 1, 1.0))
+    assert scheduled.learning_rate == pytest.approx(0.1)          # evaluated at iterations = 0
+    steps(scheduled, [0.0], [[1.0]])
+    assert scheduled.learning_rate == pytest.approx(0.05)          # Keras 3 reports the value
+    with pytest.raises(TypeError, match="the learning rate is a schedule"):
+        scheduled.learning_rate = 0.01
+    scheduled.learning_rate = schedules.StepDecay(0.5, 10)         # a new schedule is fine
+    assert scheduled.learning_rate == 0.5
+
+
+def test_names_configs_and_get():
+    assert Nadam().name == "nadam" and Adam(name="my_adam").name == "my_adam"
+    for alias, cls in (("nadam", Nadam), ("Adamax", Adamax), ("adamax", Adamax)):
+        assert type(optimizers.get(alias)) is cls
+    original = Nadam(schedules.PolynomialDecay(0.1, 100), beta_1=0.8, weight_decay=0.01, name="n")
+    rebuilt = optimizers.get(optimizers.serialize(original))
+    assert type(rebuilt) is Nadam and rebuilt.get_config() == original.get_config()
+    assert Adam().get_config()["name"] == "adam"
+
+
+def test_new_optimizers_allocate_no_network_sized_temporaries():
+    import tracemalloc
+    for optimizer in (Nadam(0.01), Adamax(0.01), SGD(0.01, weight_decay=0.1)):
+        w, g = np.ones(250_000, np.float32), np.full(250_000, 0.1, np.float32)
+        optimizer.step([w], [g])
+        tracemalloc.start()
+        optimizer.step([w], [g])
+        peak = tracemalloc.get_traced_memory()[1]
+        tracemalloc.stop()
+        assert peak < w.nbytes / 10 and w.dtype == np.float32
+
+
+# -- schedules -----------------------------------------------------------------------------
+
+def test_polynomial_decay_by_hand():
+    s = schedules.PolynomialDecay(1.0, 10, end_learning_rate=0.1, power=2.0)
+    assert s(0) == 1.0 and s(5) == pytest.approx(0.9 * 0.25 + 0.1) and s(10) == s(50) == pytest.approx(0.1)
+    cyclic = schedules.PolynomialDecay(1.0, 10, end_learning_rate=0.0, cycle=True)
+    assert cyclic(15) == pytest.approx(1 - 15 / 20)                 # the second cycle is 20 long
+
+
+def test_inverse_time_decay_by_hand():
+    s = schedules.InverseTimeDecay(0.1, decay_steps=10, decay_rate=0.5)
+    assert s(0) == 0.1 and s(20) == pytest.approx(0.1 / 2) and s(15) == pytest.approx(0.1 / 1.75)
+    assert schedules.InverseTimeDecay(0.1, 10, 0.5, staircase=True)(15) == pytest.approx(0.1 / 1.5)
+
+
+def test_cosine_decay_restarts_by_hand():
+    s = schedules.CosineDecayRestarts(1.0, first_decay_steps=10, t_mul=2.0, m_mul=0.5, alpha=0.1)
+    assert s(0) == pytest.approx(1.0) and s(5) == pytest.approx(0.9 * 0.5 + 0.1)
+    assert s(10) == pytest.approx(0.9 * 0.5 + 0.1)                  # restart: half as high
+    assert s(20) == pytest.approx(0.9 * 0.5 * 0.5 + 0.1)            # halfway through 20 steps
+    assert schedules.CosineDecayRestarts(1.0, 10, t_mul=1.0)(15) == pytest.approx(0.5)
+
+
+@pytest.mark.parametrize("schedule", [schedules.PolynomialDecay(0.1, 100, 0.001, 0.5, True),
+                                      schedules.InverseTimeDecay(0.1, 10, 0.5, True),
+                                      schedules.CosineDecayRestarts(0.1, 20, 1.5, 0.9, 0.05)])
+def test_new_schedules_round_trip_through_their_config(schedule):
+    rebuilt = schedules.deserialize(schedules.serialize(schedule))
+    assert [rebuilt(s) for s in (0, 7, 33, 250)] == [schedule(s) for s in (0, 7, 33, 250)]
+
+
+def test_schedules_are_where_keras_keeps_them():
+    from glassnet.engine.optimizers import schedules as keras_place
+    assert keras_place.CosineDecayRestarts is schedules.CosineDecayRestarts
+    with pytest.raises(ValueError, match="PolynomialDecay: decay_steps must be > 0, got 0"):
+        schedules.PolynomialDecay(0.1, 0)
