@@ -230,6 +230,9 @@ def check_gradients(model, gradients):
         return Finding("gradients", PROBLEM, measured, "some gradients are not finite: training will give NaN",
                        "lower the learning rate, scale the inputs, clip the gradients (clipnorm=1)", values)
     largest = sizes.max()
+    if largest == 0:
+        return Finding("gradients", PROBLEM, measured, "every weight gradient is exactly 0: nothing can learn",
+                       "read the units finding: dead ReLUs pass no gradient back", values)
     faded = [name for name, v in rows if v < VANISHING * largest]
     if faded:
         return Finding("gradients", PROBLEM, measured,
