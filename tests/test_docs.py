@@ -104,6 +104,54 @@ def test_the_custom_layer_page_runs():
         LAYERS.update(registered)
 
 
+# -- the pages with experiments: their figures, their scripts, their code ---------------------------
+FIGURE = re.compile(r"!\[[^\]]*\]\(figures/([\w.-]+\.png)\)")
+SCRIPT = re.compile(r"\]\(experiments/(\w+)\.py\)")
+
+
+def experiment_pages():
+    return sorted(page.name for page in DOCS.glob("*.md") if FIGURE.search(page.read_text()))
+
+
+def test_every_figure_is_in_the_repo_and_made_by_a_script():
+    assert experiment_pages(), "no page shows a figure"
+    for name in experiment_pages():
+        text = (DOCS / name).read_text()
+        for figure in FIGURE.findall(text):
+            path = DOCS / "figures" / figure
+            assert path.exists(), f"docs/{name} shows figures/{figure}, which is missing"
+            assert path.stat().st_size < 200_000, f"figures/{figure} is over 200 kB: keep PNGs small"
+        assert SCRIPT.search(text), f"docs/{name} shows a figure but links no experiments/*.py script"
+
+
+@pytest.mark.parametrize("name", experiment_pages())
+def test_the_page_experiment_runs_and_draws_its_figures(name, tmp_path, monkeypatch):
+    """The page's script, in quick mode, writes every figure the page shows (into tmp_path,
+    leaving the committed ones alone)."""
+    import importlib.util
+
+    monkeypatch.setenv("OPENBLAS_NUM_THREADS", "1")
+    text = (DOCS / name).read_text()
+    made = set()
+    for script in SCRIPT.findall(text):
+        path = DOCS / "experiments" / f"{script}.py"
+        spec = importlib.util.spec_from_file_location(f"docs_experiment_{script}", path)
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        module.run(quick=True, out=tmp_path)
+        made |= {p.name for p in tmp_path.glob("*.png")}
+    missing = set(FIGURE.findall(text)) - made
+    assert not missing, f"docs/{name}: the quick run did not draw {sorted(missing)}"
+
+
+@pytest.mark.parametrize("name", experiment_pages())
+def test_the_page_code_runs(name):
+    """The page's python blocks, run in order, must work as printed."""
+    page = DOCS / name
+    code = "\n".join(re.findall(r"```python\n(.*?)```", page.read_text(), re.S))
+    exec(compile(code, str(page), "exec"), {"__name__": f"docs_{page.stem}"})  # noqa: S102
+
+
 # -- claims in the pages that running code can check ------------------------------------------------
 def test_softmax_cross_entropy_page_float32_log_of_a_tiny_probability_is_finite():
     """log(1e-45) is finite; the gradient -1/p is what overflows; log hits -inf only at p == 0."""

