@@ -1,16 +1,20 @@
 """Backpropagation as a computational graph: add distributes, max routes, multiply swaps.
 
-One picture for docs/backprop_graph.md, ``backprop_graph.png``: the graph of
-``f = 2 * (x*y + max(z, w))`` at ``x=3, y=-4, z=2, w=-1`` (CS231n's example), with every
-forward value (green, above each wire) and every gradient ``df/d(wire)`` (red, below).
-The gradients are computed gate by gate, as backprop does, and checked against central
-differences.
+Two pictures:
+
+* ``backprop_graph.png`` (docs/backprop_graph.md): the graph of ``f = 2 * (x*y + max(z, w))``
+  at ``x=3, y=-4, z=2, w=-1`` (CS231n's example), with every forward value (green, above
+  each wire) and every gradient ``df/d(wire)`` (red, below). The gradients are computed
+  gate by gate, as backprop does, and checked against central differences.
+* ``two_layer_backprop.png`` (the notebook): the graph of a two-layer network,
+  Dense -> ReLU -> Dense -> softmax-CE, with the shapes going forward and the gradients
+  coming back, each labelled with the one of Nielsen's four equations it is.
 """
 
 import sys
 from pathlib import Path
 
-from matplotlib.patches import Circle
+from matplotlib.patches import Circle, FancyBboxPatch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import common  # noqa: E402
@@ -90,7 +94,46 @@ def run(quick=False, out=common.FIGURES):
         fig.suptitle("f = 2 · (x·y + max(z, w)): forward left to right, backward right to left")
         return fig
     common.save(common.styled(draw), out, "backprop_graph.png")
+    common.save(common.styled(draw_two_layers), out, "two_layer_backprop.png")
     return values, grads
+
+
+def draw_two_layers():
+    """x -> Dense(W1, b1) -> ReLU -> Dense(W2, b2) -> softmax + cross-entropy -> L."""
+    fig = common.figure(11, 3.6)
+    ax = fig.subplots()
+    ax.set_xlim(-0.6, 14.2), ax.set_ylim(-1.8, 1.0), ax.set_axis_off()
+    boxes = [(1.6, "z1 = x @ W1 + b1"), (4.9, "h = relu(z1)"), (8.2, "z2 = h @ W2 + b2"),
+             (11.5, "L = CE(softmax(z2), y)")]
+    width = 2.5
+    for x, text in boxes:
+        ax.add_patch(FancyBboxPatch((x - width / 2, -0.35), width, 0.7, boxstyle="round,pad=0.05",
+                                    facecolor="#f4f6f9", edgecolor=style.INK, lw=1.4))
+        ax.text(x, 0, text, ha="center", va="center", fontsize=10, fontweight="bold")
+    ax.text(-0.45, 0, "x", ha="center", va="center", fontsize=13, fontweight="bold")
+    ax.text(13.95, 0, "L", ha="center", va="center", fontsize=13, fontweight="bold")
+    stops = [-0.25] + [x for x, _ in boxes] + [13.8]
+    forward = ["(N, 784)", "(N, 32)", "(N, 32)", "(N, 10)", "one number"]
+    backward = ["", "dz1 = dh * (z1 > 0)   BP2", "dh = dz2 @ W2.T   BP2", "dz2 = (p - y) / N   BP1", "1"]
+    for i in range(5):
+        start = stops[i] + (0.2 if i == 0 else width / 2 + 0.05)
+        end = stops[i + 1] - (0.25 if i == 4 else width / 2 + 0.05)
+        ax.annotate("", xy=(end, 0), xytext=(start, 0), arrowprops=dict(arrowstyle="-|>", color=style.MUTED, lw=1.4))
+        middle = (start + end) / 2
+        ax.text(middle, 0.12, forward[i], color=style.RIGHT, ha="center", fontsize=8.5)
+        if backward[i]:
+            ax.text(middle, -0.12 if i == 4 else -0.5, backward[i], color=style.WRONG, ha="center", va="top",
+                    fontsize=9)
+    for x, lines in ((1.6, "dW1 = x.T @ dz1   BP4\ndb1 = dz1.sum(0)   BP3"),
+                     (8.2, "dW2 = h.T @ dz2   BP4\ndb2 = dz2.sum(0)   BP3")):
+        ax.text(x, -1.3, lines, color=style.WRONG, ha="center", va="center", fontsize=9,
+                bbox=dict(boxstyle="round,pad=0.3", facecolor="white", edgecolor=style.WRONG, lw=0.8))
+        ax.annotate("", xy=(x, -1.0), xytext=(x, -0.42), arrowprops=dict(arrowstyle="-|>", color=style.WRONG, lw=1))
+    ax.text(-0.6, 0.8, "forward: shapes, left to right", color=style.RIGHT, fontsize=10, fontweight="bold")
+    ax.text(5.5, 0.8, "backward: gradients, right to left, with Nielsen's equation",
+            color=style.WRONG, fontsize=10, fontweight="bold")
+    fig.suptitle("A two-layer network as a graph: softmax-CE -> Dense -> ReLU -> Dense, backwards")
+    return fig
 
 
 if __name__ == "__main__":
