@@ -170,6 +170,16 @@ def test_a_finding_reads_as_text_and_as_json():
     text = str(finding)
     assert text.startswith("PROBLEM  input scale: inputs from 0 to 255") and "try: divide by 255" in text
     assert json.loads(json.dumps(finding.to_dict()))["values"] == {"max": 255.0}
+    odd = Finding("x", "ok", "", "", values={"nan": float("nan"), "n": np.int64(3), "f": np.float32(0.5)})
+    assert json.dumps(odd.to_dict(), allow_nan=False) and odd.to_dict()["values"] == {"nan": None, "n": 3, "f": 0.5}
+
+
+def test_squared_error_is_a_warning_and_has_no_chance_level(digits):
+    model = zoo.classic_mlp(seed=0)
+    model.compile(optimizer="adam", loss="mse")
+    checks = by_check(diagnose(model, *digits))
+    assert checks["loss"].status == "warning" and "cross-entropy" in checks["loss"].meaning
+    assert checks["loss at the start"].status == "ok" and "no ln(classes)" in checks["loss at the start"].meaning
 
 
 def test_copy_model_of_a_built_model_trains_on_its_own(digits):

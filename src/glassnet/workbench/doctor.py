@@ -21,7 +21,6 @@ Each :class:`Finding` says what was measured, what it means and what to try::
 ``glassnet doctor`` runs the same checks from the command line.
 """
 
-import copy
 import math
 from dataclasses import asdict, dataclass, field
 
@@ -61,7 +60,20 @@ class Finding:
         return "\n".join(lines)
 
     def to_dict(self):
-        return asdict(self)
+        """A JSON-friendly dict: numbers as floats, NaN and infinity as None (strict JSON)."""
+        return _plain(asdict(self))
+
+
+def _plain(value):
+    if isinstance(value, dict):
+        return {key: _plain(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(item) for item in value]
+    if isinstance(value, (float, np.floating)):
+        return float(value) if math.isfinite(value) else None
+    if isinstance(value, np.integer):
+        return int(value)
+    return value
 
 
 def healthy(findings):
@@ -192,10 +204,14 @@ def check_labels(y, classes):
 
 
 # -- 2. the model as it starts -----------------------------------------------------------------
-def check_initial_loss(loss, classes, trained, logits_std):
+def check_initial_loss(loss, classes, trained, logits_std, cross_entropy=True):
     """The loss before training against ``ln(classes)``, the loss of a uniform guess."""
     chance = math.log(classes)
     values = dict(loss=loss, chance=chance, logits_std=logits_std)
+    if not cross_entropy:
+        return Finding("loss at the start", OK, f"loss {loss:.4g} before training",
+                       "not a cross-entropy, so there is no ln(classes) to compare it with",
+                       values=values)
     if trained:
         return Finding("loss at the start", OK, f"loss {loss:.4g} with the model's current (trained) weights",
                        f"a uniform guess over {classes} classes scores ln({classes}) = {chance:.3f}; "
@@ -386,7 +402,7 @@ def diagnose(model, x, y, batch_size=32, return_finder=False):
     Returns:
         a list of :class:`Finding` (and the finder, or None when the checks stopped early).
     """
-    work = copy.deepcopy(model)
+    work = copy_model(model)
     if work.optimizer is None:
         work.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
     x, y = np.asarray(x), np.asarray(y)
@@ -408,7 +424,8 @@ def diagnose(model, x, y, batch_size=32, return_finder=False):
     loss, outputs, gradients = forward_backward(work, x[:512], y[:512], training=False)
     scores = getattr(_activation_of(work.layers[-1]), "logits", outputs[-1])
     trained = getattr(work, "epoch", 0) > 0 or getattr(work.optimizer, "iterations", 0) > 0
-    findings.append(check_initial_loss(loss, classes, trained, float(np.std(scores))))
+    cross_entropy = isinstance(work.loss, losses_module.CategoricalCrossentropy)
+    findings.append(check_initial_loss(loss, classes, trained, float(np.std(scores)), cross_entropy))
     findings.append(check_units(work, outputs))
     gradients = forward_backward(work, x[:256], y[:256], training=True)[2]
     findings.append(check_gradients(work, gradients))

@@ -83,7 +83,7 @@ def run(args):
         plot_lr_range(finder, data=source, path=args.plot)
     if args.json:
         print(json.dumps({"model": what, "data": source, "healthy": healthy(findings),
-                          "findings": [f.to_dict() for f in findings]}, indent=2, default=float))
+                          "findings": [f.to_dict() for f in findings]}, indent=2, allow_nan=False))
     else:
         print(f"glassnet doctor: {what}\non {source}\n")
         print(report(findings))
