@@ -34,10 +34,12 @@ written in NumPy with the Keras API, so every step can be read in a few lines of
 2. Normalize and flatten, and why
 3. Build the classic network and train it
 4. Evaluate: where does it go wrong?
-5. Open the box: one forward pass and one gradient by hand
+5. Open the box: one forward pass and one gradient by hand, and backpropagation through a
+   hidden layer
 6. Overfit on purpose, then fix it
 7. A convolutional network, and why it wins
 8. Your own digit
+9. My network doesn't learn: the doctor
 
 **Quick mode.** With the environment variable `GLASSNET_QUICK=1` (the test suite sets it)
 the notebook trains on a subset for fewer epochs and runs in well under a minute. The
@@ -173,8 +175,11 @@ show(plots.plot_training_curves(history))
 """)
 
 md("""
-The training accuracy is measured with dropout switched on, so it is often a little *lower*
-than the validation accuracy. That is not a bug (see [dropout](../docs/dropout.md)).
+The training accuracy is often a little *lower* than the validation accuracy. That is not a
+bug, and there are two reasons: it is measured with dropout switched on, and it is the
+average over the epoch, batch by batch, while the weights were still improving, whereas the
+validation accuracy is measured once, with the epoch's final weights (see
+[dropout](../docs/dropout.md)).
 
 Now the test set, which the network has never seen:
 """)
@@ -320,6 +325,88 @@ print(f"glassnet gradcheck --only Dense: {sum(r.passed for r in rows)} of {len(r
       f"largest relative error {max(r.max_error for r in rows):.1e}")
 """)
 
+# ---- issue 19: backpropagation through a hidden layer, by hand (begin) ------------------------
+md("""
+### Backpropagation through a hidden layer, by hand
+
+The output layer's gradient is only half of the story. The point of backpropagation is
+what happens *below* it: how the blame reaches a hidden layer, whose units have no target
+of their own. Here is the whole backward pass of a two-layer network,
+softmax-CE -> Dense -> ReLU -> Dense, as a graph
+([backprop as a computational graph](../docs/backprop_graph.md)): shapes going forward,
+gradients coming back.
+""")
+
+code("""
+display(Image(filename="../docs/figures/two_layer_backprop.png"))
+""")
+
+md("""
+Nielsen's chapter 2 sums up backpropagation in four equations. Written for one sample as a
+column vector, with `delta = dC/dz` (the "error" of a layer's pre-activations):
+
+| | Nielsen | here: a batch of rows, `W` of shape (inputs, units) |
+| --- | --- | --- |
+| BP1 | `delta_L = grad_a C * f'(z_L)` | softmax + cross-entropy: `dz2 = (p - y) / N` |
+| BP2 | `delta_l = (W_{l+1}^T delta_{l+1}) * f'(z_l)` | `dh = dz2 @ W2.T`, then `dz1 = dh * (z1 > 0)` |
+| BP3 | `dC/db_l = delta_l` | `db = dz.sum(axis=0)` (summed over the batch) |
+| BP4 | `dC/dW_l = a_{l-1} delta_l^T` | `dW = a_in.T @ dz` |
+
+BP2 is the new one: the hidden layer's error is the layer above's error sent back through
+its weights (`@ W2.T`), then masked by the ReLU's slope: 1 where the unit was on, 0 where
+it was off. Here it is in NumPy, line by line, against glassnet's own backward pass:
+""")
+
+code("""
+hidden = Dense(32, activation="relu", dtype="float64")
+output = Dense(10, dtype="float64")                        # the logits; the softmax is in the loss
+rng = np.random.default_rng(0)
+hidden.build((784,), rng)
+output.build((32,), rng)
+xb, yb = x_train[:16].reshape(16, -1).astype("float64"), y_train[:16]
+N = len(xb)
+
+# glassnet: forward, loss, backward through both layers
+loss = loss_fn.forward(yb, output.forward(hidden.forward(xb)))
+hidden.backward(output.backward(loss_fn.backward()))
+
+# by hand, forward
+W1, b1 = hidden.params["kernel"], hidden.params["bias"]
+W2, b2 = output.params["kernel"], output.params["bias"]
+z1 = xb @ W1 + b1                          # (16, 784) @ (784, 32) -> (16, 32)
+h = np.maximum(z1, 0)                      # ReLU
+z2 = h @ W2 + b2                           # (16, 32) @ (32, 10) -> (16, 10): the logits
+p = np.exp(z2 - z2.max(axis=1, keepdims=True))
+p /= p.sum(axis=1, keepdims=True)          # softmax
+
+# by hand, backward
+dz2 = p.copy()
+dz2[np.arange(N), yb] -= 1
+dz2 /= N                                   # BP1: (p - y) / N
+dW2 = h.T @ dz2                            # BP4: (32, 16) @ (16, 10) -> (32, 10)
+db2 = dz2.sum(axis=0)                      # BP3
+dh = dz2 @ W2.T                            # BP2, first half: back through the weights -> (16, 32)
+dz1 = dh * (z1 > 0)                        # BP2, second half: the ReLU's slope, a 0/1 mask
+dW1 = xb.T @ dz1                           # BP4: (784, 16) @ (16, 32) -> (784, 32)
+db1 = dz1.sum(axis=0)                      # BP3
+
+for name, mine, layer, key in (("dW2", dW2, output, "kernel"), ("db2", db2, output, "bias"),
+                               ("dW1", dW1, hidden, "kernel"), ("db1", db1, hidden, "bias")):
+    print(f"{name}: largest |by hand - glassnet| = {np.abs(mine - layer.grads[key]).max():.1e}")
+print(f"hidden units switched off for the first image: {int((z1[0] <= 0).sum())} of 32 "
+      f"(their entries of dz1 are 0: no blame reaches a unit that was off)")
+""")
+
+md("""
+Every difference is at the level of float64 rounding: the four equations *are* the
+backward pass. Two things to notice. The gradient of `W1` needed `W2` (BP2): a layer's
+learning depends on the weights above it, which is why the scale of every layer's weights
+matters ([initialization](../docs/initialization.md)). And a unit that is off for every
+image gets `dz1 = 0` for all of them, forever: the "dying ReLU"
+([activations](../docs/activations.md)).
+""")
+# ---- issue 19: backpropagation through a hidden layer, by hand (end) --------------------------
+
 md("""
 ## 6. Overfit on purpose, then fix it
 
@@ -394,9 +481,11 @@ regularizer of all, which is why the real training uses all 48,000.
 ## 7. A convolutional network, and why it wins
 
 A convolution slides small filters (3x3 here) over the image and uses the same weights at
-every position, so a stroke detector works wherever the stroke is. Pooling keeps the
-strongest response in each 2x2 window, which makes the result care less about exact
-positions. Inside, each convolution is one big matrix multiply
+every position, so a stroke detector works wherever the stroke is: move the digit and its
+feature maps move with it (convolution is *equivariant* to shifts, not invariant). Pooling
+keeps the strongest response in each 2x2 window, which makes the result a little less
+sensitive to a shift of a pixel within a window, no more. Inside, each convolution is one
+big matrix multiply
 ([convolution as a matrix multiply](../docs/im2col.md)).
 """)
 
@@ -430,8 +519,10 @@ print(f"test accuracy: CNN {cnn_accuracy:.2%}, MLP {test_accuracy:.2%}")
 
 md("""
 The full run: about **98.7%** for the CNN after 3 epochs (about 22 s each on 2 cores)
-against 97.7% for the MLP after 10, so the CNN makes about half as many mistakes. Why? Move every test digit 3 pixels to the
-right. For the MLP, every pixel now lands on different weights. The CNN's filters slide:
+against 97.7% for the MLP after 10, so the CNN makes about half as many mistakes. Does it
+also cope better with a digit that is not centred? Move every test digit 3 pixels to the
+right. For the MLP, every pixel now lands on different weights. The CNN's filters slide
+with the digit, but its Dense layers, after `Flatten`, still see the shifted maps:
 """)
 
 code("""
@@ -444,8 +535,11 @@ for name, net in (("MLP", model), ("CNN", cnn)):
 """)
 
 md("""
-In the full run the MLP falls to about 62% while the CNN keeps about 86%. What did the
-first convolution learn? Its 32 filters, and what they make of one digit:
+In the full run the MLP falls to about 62% and the CNN to about 86%: both lose, the CNN
+much less. Its convolutions and poolings carry a feature to a shifted place in the maps,
+and the two 2x2 poolings absorb part of the move; the Dense layers on top were trained on
+centred digits and do the rest of the damage. That is why MNIST digits are centred, and
+why your own digit must be too (section 8). What did the first convolution learn? Its 32 filters, and what they make of one digit:
 """)
 
 code("""
@@ -524,13 +618,116 @@ network saw:
 
 and `glassnet serve model.npz` opens a page where you can draw digits and watch the
 network's probabilities change as you draw.
+""")
 
+# ---- issue 19: my network doesn't learn (begin) ------------------------------------------------
+md("""
+## 9. My network doesn't learn
+
+Sooner or later a network will train to 11% and stay there, or print `nan`. Karpathy's
+"recipe for training neural networks" says what to check before touching anything else:
+the data, the loss at the start, whether the network can learn a handful of samples by
+heart, the gradients, and the learning rate. `glassnet.workbench.doctor.diagnose` (and the
+command `glassnet doctor`) makes those checks in a second or two, and says for each one
+what it measured, what that means and what to try.
+
+Here is a network with three classic mistakes in it. Let the doctor find them, one fix at
+a time.
+""")
+
+code("""
+from glassnet.layers import Dense, Flatten
+from glassnet.optimizers import Adam
+from glassnet.workbench.doctor import diagnose, healthy, report
+
+raw_pixels = data.x_train[:4096]                      # 0..255: forgot to divide by 255
+labels = data.y_train[:4096]
+
+
+def build(activation="sigmoid", initializer="small_random", rate=10.0):
+    net = Sequential([Flatten(input_shape=(28, 28))]
+                     + [Dense(64, activation=activation, kernel_initializer=initializer) for _ in range(6)]
+                     + [Dense(10, activation="softmax")], seed=0)
+    net.compile(optimizer=Adam(rate), loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    return net
+
+
+def doctor(net, x):
+    \"\"\"Run the checks; print the problems (and warnings) in full, the rest as one line.\"\"\"
+    findings = diagnose(net, x, labels)
+    for finding in findings:
+        if finding.status != "ok":
+            print(finding, end="\\n\\n")
+    print("fine:", ", ".join(f.check for f in findings if f.status == "ok"))
+    print("verdict:", report(findings).splitlines()[-1])
+    return findings
+
+
+findings = doctor(build(), raw_pixels)
+""")
+
+md("""
+A list of problems. Don't fix them all at once: some are consequences of others, and
+every measurement depends on the data. So start where the data enters: the inputs are 85
+times larger than the initial weights expect (**input scale**), which is also why most of
+the first layer's sigmoids sit on their flat ends (**units**). Divide by 255:
+""")
+
+code("""
+pixels = raw_pixels.astype("float32") / 255.0
+findings = doctor(build(), pixels)
+""")
+
+md("""
+The input findings are gone, and the doctor points at the network itself: **vanishing
+gradients**. Six sigmoid layers with tiny initial weights pass back almost nothing: each
+layer multiplies the gradient by at most 1/4 and by its small weights, so the first layer
+gets less than a billionth of the last layer's gradient and can't learn. Its advice: ReLU with
+He initialisation. (The learning-rate findings are still there; they come last, because
+the range test measured this broken network.)
+""")
+
+code("""
+findings = doctor(build(activation="relu", initializer="he_normal"), pixels)
+""")
+
+md("""
+The gradients flow, and what is left is the **learning rate**: at 10, every step
+overshoots, the loss blows up and most ReLUs die after a few dozen steps. The range test
+(see [batch size and learning rate](../docs/batch_size_and_learning_rate.md)) measured the
+useful range; take its suggestion:
+""")
+
+code("""
+suggested = next(f for f in findings if f.check == "learning-rate range").values["suggestion"]
+print(f"the range test suggests {suggested:.2g}")
+fixed = build(activation="relu", initializer="he_normal", rate=suggested)
+findings = doctor(fixed, pixels)
+fixed.fit(pixels, labels, epochs=2, batch_size=32, verbose=0)
+print(f"after 2 epochs on {len(pixels)} images: test accuracy "
+      f"{fixed.evaluate(x_test, y_test, verbose=0)[1]:.1%}")
+""")
+
+md("""
+Healthy, and it learns. Each fix came from one finding, in the order that matters: data,
+then architecture, then optimiser. From the command line, `glassnet doctor` runs the same
+checks on a saved model or a zoo architecture (`glassnet doctor --raw-pixels`,
+`glassnet doctor --lr 10`, `glassnet doctor my_model.npz --json`), and
+`glassnet train --find-lr` draws the range test.
+""")
+# ---- issue 19: my network doesn't learn (end) --------------------------------------------------
+
+md("""
 ## Where next
 
 * The [docs](../docs/README.md): one short page per idea, each linked to the code.
 * `glassnet train --arch cnn` trains the CNN on all of MNIST; `glassnet report` makes a page
   with every picture of this notebook for a saved model.
 * [Write your own layer](../docs/custom_layers.md), check it with `check_layer`, and train it.
+* The "why" pages: [activations](../docs/activations.md),
+  [cross-entropy or squared error](../docs/cross_entropy_vs_mse.md),
+  [batch size and learning rate](../docs/batch_size_and_learning_rate.md),
+  [underfitting and overfitting](../docs/bias_variance.md).
 """)
 
 

@@ -8,6 +8,7 @@
 import importlib.util
 import json
 import os
+import re
 import sys
 import time
 from pathlib import Path
@@ -74,6 +75,12 @@ def test_notebook_runs_in_quick_mode(monkeypatch):
     assert "by hand == dense.forward: True" in text
     assert "BuggySquare: FAIL" in text and "Square: pass" in text
     assert "test accuracy: CNN" in text
+    # issue 19: the hidden layer's gradients by hand, and the doctor's fixes, step by step
+    differences = re.findall(r"largest \|by hand - glassnet\| = (\S+)", text)
+    assert len(differences) == 4 and all(float(d) < 1e-12 for d in differences)
+    verdicts = re.findall(r"verdict: (.*)", text)
+    assert len(verdicts) == 4 and "problem" in verdicts[0] and verdicts[-1].startswith("healthy")
+    assert "PROBLEM  input scale" in text and "vanishing gradients" in text
     images = sum(1 for cell in notebook.cells if cell.cell_type == "code" for output in cell.outputs
                  if "image/png" in output.get("data", {}))
     assert images >= 10

@@ -252,7 +252,8 @@ class Trainer:
                 where = f"first in the output of layer '{layer.name}'"
                 break
         return (f"loss became {loss} at epoch {self.epoch + 1}, batch {self._batch + 1} ({where}); "
-                f"that step was not applied. Try a lower learning rate.")
+                f"that step was not applied, but the weights left are those that gave this loss, so "
+                f"don't save them. Try a lower learning rate.")
 
     def _explain_nonfinite_gradient(self, loss):
         path = self._parameters.first_nonfinite() or "?/?"

@@ -6,6 +6,8 @@ from glassnet.engine.callbacks.checkpoint import ModelCheckpoint
 from glassnet.engine.callbacks.csv_logger import CSVLogger
 from glassnet.engine.callbacks.early_stopping import EarlyStopping
 from glassnet.engine.callbacks.lambda_callback import LambdaCallback
+from glassnet.engine.callbacks.learning_check import LearningCheck, LearningWarning
+from glassnet.engine.callbacks.lr_finder import BatchLosses, LearningRateFinder, find_learning_rate
 from glassnet.engine.callbacks.lr_scheduler import LearningRateScheduler, ReduceLROnPlateau
 from glassnet.engine.callbacks.progress import ProgressBar
 from glassnet.engine.callbacks.terminate_on_nan import TerminateOnNaN
@@ -13,6 +15,7 @@ from glassnet.engine.callbacks.terminate_on_nan import TerminateOnNaN
 # Keras's name for the progress display.
 ProgbarLogger = ProgressBar
 
-__all__ = ["CSVLogger", "Callback", "CallbackList", "EarlyStopping", "History", "LambdaCallback",
-           "LearningRateScheduler", "ModelCheckpoint", "ProgbarLogger", "ProgressBar",
-           "ReduceLROnPlateau", "TerminateOnNaN"]
+__all__ = ["BatchLosses", "CSVLogger", "Callback", "CallbackList", "EarlyStopping", "History",
+           "LambdaCallback", "LearningCheck", "LearningRateFinder", "LearningRateScheduler",
+           "LearningWarning", "ModelCheckpoint", "ProgbarLogger", "ProgressBar", "ReduceLROnPlateau",
+           "TerminateOnNaN", "find_learning_rate"]

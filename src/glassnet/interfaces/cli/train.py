@@ -14,8 +14,8 @@ Three ways to start:
 
 import time
 
-from glassnet.interfaces.cli.options import (add_arch_argument, add_data_arguments, fraction,
-                                             positive_float, positive_int)
+from glassnet.interfaces.cli import find_lr  # --find-lr and --lr auto (issue 19)
+from glassnet.interfaces.cli.options import add_arch_argument, add_data_arguments, fraction, positive_int
 
 
 # The names of glassnet.workbench.recipes.RECIPES, spelled out so that building the parser
@@ -41,9 +41,11 @@ def add_parser(subparsers):
     add_data_arguments(parser)
     parser.add_argument("--epochs", type=positive_int, help="epochs (default: the architecture's)")
     parser.add_argument("--batch-size", type=positive_int, help="samples per step (default: the architecture's)")
-    parser.add_argument("--lr", type=positive_float,
+    parser.add_argument("--lr", type=find_lr.rate_or_auto,
                         help="Adam learning rate; with --recipe the peak of its schedule; with --resume "
-                             "a new constant rate for the extra epochs (default: the architecture's)")
+                             "a new constant rate for the extra epochs; 'auto': the range test's "
+                             "suggestion (default: the architecture's)")
+    find_lr.add_arguments(parser)
     parser.add_argument("--validation-split", type=fraction,
                         help="fraction of the training set held out for validation "
                              "(default: 0.2; a recipe's own; a resumed model's)")
@@ -185,6 +187,10 @@ def run(args):
     # the initial weights work and Adam's steps have the right size.
     scale = np.float32(1 / 255)
     x_train, x_test = data.x_train.astype(np.float32) * scale, data.x_test.astype(np.float32) * scale
+    if args.find_lr or args.lr == find_lr.AUTO:  # the learning-rate range test (find_lr.py)
+        args.lr = find_lr.choose_rate(args, lambda: _new_model(args, data, x_train), x_train, data.y_train)
+        if args.lr is None:
+            return
     model, plan = (_resumed_model if args.resume else _new_model)(args, data, x_train)
     if args.verbose and not args.resume:
         model.summary()
