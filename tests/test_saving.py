@@ -3,6 +3,7 @@
 import json
 import os
 import zipfile
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -146,3 +147,52 @@ def test_an_unbuilt_model_builds_from_its_input_shape(tmp_path):
     x = np.ones((1, 4, 4), np.float32)
     np.testing.assert_array_equal(loaded.predict(x), model.predict(x))
     assert loaded.optimizer is None
+
+
+def test_kill_9_at_any_moment_of_a_save_leaves_a_whole_file_and_no_litter(tmp_path):
+    """A process saving in a loop is killed (SIGKILL) at random moments; every time, the file
+    is the old model or the new one, and the next save clears the killed save's temporary."""
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    path = tmp_path / "model.npz"
+    script = f"""
+import sys
+sys.path.insert(0, {str(Path(glassnet.__file__).parents[1])!r})
+import numpy as np
+from glassnet import Sequential
+from glassnet.layers import Dense, Flatten
+model = Sequential([Flatten(input_shape=(28, 28)), Dense(512), Dense(512), Dense(10)], seed=0)
+i = 0
+print("ready", flush=True)
+while True:
+    model.layers[-1].params["bias"][0] = i   # each save differs, and says which one it was
+    model.save({str(path)!r})
+    i += 1
+"""
+    rng = np.random.default_rng(0)
+    litter = 0
+    for attempt in range(6):
+        child = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE)
+        child.stdout.readline()
+        time.sleep(0.05 + rng.random() * 0.3)
+        child.send_signal(signal.SIGKILL)
+        child.wait()
+        if path.exists():
+            loaded = load_model(path)           # never half a file
+            assert loaded.layers[-1].params["bias"][0] >= 0
+        litter += len([p for p in os.listdir(tmp_path) if p != "model.npz"])
+    assert litter, "no kill landed in the middle of a save: the test proved nothing"
+    leftovers = [p for p in os.listdir(tmp_path) if p != "model.npz"]
+    model, _, _ = trained_model()
+    model.save(path)                            # clears the killed saves' temporaries
+    assert os.listdir(tmp_path) == ["model.npz"], leftovers
+    assert (path.stat().st_mode & 0o777) == 0o666 & ~_umask()
+
+
+def _umask():
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask

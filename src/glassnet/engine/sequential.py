@@ -130,7 +130,7 @@ class Sequential(Model):
                 layer.provisional = False
             x = layer(x)
         for node in old_nodes:        # forget the calls of an earlier build
-            if node in node.layer.nodes:
+            if node.inputs and node in node.layer.nodes:
                 node.layer.nodes.remove(node)
         self._init_graph(self._input_layer.output, x)
 

@@ -1,0 +1,34 @@
+"""What each program must show after it ran (on 4,000 training and 1,000 test images).
+
+The same checks hold for glassnet and for Keras 3 (scripts/run_keras_compat.py).
+"""
+
+import math
+
+import numpy as np
+
+
+def _close(value, low, high):
+    return low <= float(value) <= high
+
+
+EXPECTATIONS = {
+    "mlp_integer_labels": lambda ns: ns["test_acc"] > 0.85 and len(ns["history"].history["val_loss"]) == 3,
+    "mlp_one_hot": lambda ns: ns["test_acc"] > 0.80,
+    "simple_convnet": lambda ns: ns["score"][1] > 0.80,
+    "quickstart_logits": lambda ns: _close(ns["initial_loss"], 1.3, 3.5) and
+    np.allclose(ns["probabilities"].sum(axis=1), 1, atol=1e-5),
+    "functional_residual": lambda ns: ns["results"]["sparse_categorical_accuracy"] > 0.85 and
+    "val_sparse_categorical_accuracy" in ns["history"].history,
+    "callbacks_save_freeze": lambda ns: bool(ns["same"]) and ns["frozen_before"].shape == (784, 64) and
+    np.array_equal(ns["frozen_before"], ns["frozen_after"]) and
+    len(ns["student"].trainable_weights) == 2 and len(ns["student"].non_trainable_weights) == 2,
+    "cnn_batchnorm_schedule": lambda ns: ns["history"].history["val_accuracy"][-1] > 0.75 and
+    sum(int(np.prod(w.shape)) for w in ns["model"].non_trainable_weights) == 2 * (16 + 32),
+    "methods_checklist": lambda ns: len(ns["history"].history["learning_rate"]) == 4 and
+    ns["history"].history["learning_rate"][-1] < 0.05 and (ns["y_pred"] == ns["y_test"]).mean() > 0.85,
+    "generator_fit": lambda ns: ns["accuracy"] > 0.85,
+    "two_inputs": lambda ns: ns["accuracy"] > 0.85,
+    "metrics_and_lambda": lambda ns: sorted(ns["history"].history) == ["acc", "auc", "loss", "precision", "top2"]
+    and len(ns["seen"]) == 2 and all(math.isfinite(v) for v in ns["seen"]),
+}
