@@ -230,3 +230,19 @@ def test_train_on_batch_and_input_gradient():
     plus[i, j] += eps
     minus[i, j] -= eps
     assert grad[i, j] == pytest.approx((logit(plus) - logit(minus)) / (2 * eps), rel=2e-2, abs=1e-4)
+
+
+def test_a_frozen_batch_norm_runs_in_inference_mode_and_its_statistics_stay():
+    model = Sequential([layers.Input((6,)), layers.Dense(4), layers.BatchNormalization(name="bn"),
+                        layers.Dense(3, activation="softmax")], seed=0)
+    model.compile("adam", "sparse_categorical_crossentropy")
+    model.fit(X, Y, epochs=1, verbose=0)
+    bn = model.get_layer("bn")
+    bn.trainable = False
+    before = [w.copy() for w in bn.get_weights()]
+    model.fit(X, Y, epochs=2, verbose=0)
+    for a, b in zip(before, bn.get_weights()):    # gamma, beta and the moving statistics
+        np.testing.assert_array_equal(a, b)
+    x = X[:5]
+    np.testing.assert_allclose(bn.forward(model.layers[0].forward(x), training=True),
+                               bn.forward(model.layers[0].forward(x), training=False))

@@ -77,6 +77,8 @@ class BatchNormalization(Layer):
 
     def forward(self, x, training=False):
         self.check_input(x)
+        # A frozen batch norm runs in inference mode, as in Keras: its statistics stay put.
+        training = training and self.trainable
         rows, pixels = x.reshape(len(x), -1), x[0].size // x.shape[-1]
         m = len(x) * pixels                                       # values per feature
         if training:
