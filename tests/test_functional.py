@@ -246,3 +246,11 @@ def test_a_frozen_batch_norm_runs_in_inference_mode_and_its_statistics_stay():
     x = X[:5]
     np.testing.assert_allclose(bn.forward(model.layers[0].forward(x), training=True),
                                bn.forward(model.layers[0].forward(x), training=False))
+
+
+def test_a_nested_models_weight_penalty_counts_once():
+    from glassnet.regularizers import l2
+    inner = Sequential([layers.Input((6,)), layers.Dense(4, kernel_regularizer=l2(0.1))], seed=0)
+    outer = Sequential([inner, layers.Dense(3)])
+    kernel = inner.layers[0].params["kernel"]
+    assert outer.regularization_loss() == pytest.approx(0.1 * float((kernel ** 2).sum()), rel=1e-6)

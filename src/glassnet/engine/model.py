@@ -111,9 +111,12 @@ class Model(Trainer, Layer):
                 shapes = [t.sample_shape for t in node.inputs]
                 layer.build(shapes if layer.takes_list else shapes[0], self.rng)
                 layer.provisional = False
-        for layer in self.walk():
-            if layer is not self:
-                layer.rng = self.rng
+        # Every layer inside, once (the per-step checks below read this list, not the tree).
+        self._inner = [layer for layer in self.walk() if layer is not self]
+        self._regularized = [layer for layer in self._inner if not isinstance(layer, Model)
+                             and type(layer).regularization_loss is not Layer.regularization_loss]
+        for layer in self._inner:
+            layer.rng = self.rng
         slots = {}
         for node in self._nodes:
             for tensor in node.outputs:
@@ -266,7 +269,7 @@ class Model(Trainer, Layer):
         computing ``dL/d(pixels)``. Frozen layers with nothing learned below them are
         skipped altogether, which makes fine-tuning the top of a frozen network cheap.
         """
-        key = (self.needs_input_grad, tuple(layer.trainable for layer in self.walk()))
+        key = (self.needs_input_grad, self.trainable, tuple([layer._trainable for layer in self._inner]))
         if key == self._plan_key:
             return
         wants = [False] * self._slot_count

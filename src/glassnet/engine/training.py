@@ -196,7 +196,8 @@ class Trainer:
         self._state_arrays = [a for layer in self.walk() for a in layer.state.values()]
 
     def regularization_loss(self):
-        return sum(layer.regularization_loss() for layer in self.walk() if layer is not self)
+        """The weight penalties of every layer (kernel_regularizer=...), added to the loss."""
+        return sum(layer.regularization_loss() for layer in self._regularized)
 
     def train_step(self, x, y, sample_weight=None):
         """One mini-batch: forward, loss, backward, update. Returns the batch's loss.
