@@ -31,7 +31,6 @@ import numpy as np
 from glassnet.engine import losses, metrics, optimizers
 from glassnet.engine.layers.base import weight_budget
 from glassnet.engine.parameters import weight_paths
-from glassnet.engine.training_log import TrainingLog
 from glassnet.errors import GlassnetError, ModelFileError, ShapeError, TrainingError
 
 FORMAT = "glassnet-model"
@@ -128,34 +127,18 @@ def model_class_name(model):
 
 def compile_config(model):
     """How the model was compiled, as JSON-friendly data (None if it wasn't)."""
-    if model.optimizer is None:
-        return None
-    opt = model.optimizer
-    return {
-        "optimizer": {"class_name": type(opt).__name__, "config": opt.get_config()},
-        "loss": None if model.loss is None else
-        {"class_name": type(model.loss).__name__, "config": model.loss.get_config()},
-        "metrics": [_metric_config(m) for m in model.compiled_metrics],
-        "weighted_metrics": [_metric_config(m) for m in model.weighted_metrics],
-    }
-
-
-def _metric_config(metric):
-    return {"class_name": type(metric).__name__, "config": metric.get_config()}
+    return model.get_compile_config()
 
 
 def file_config(model):
-    """Everything except the arrays, as a JSON-friendly dict."""
+    """Everything except the arrays, as a JSON-friendly dict: what the model says of itself."""
     return {
         "format": FORMAT,
         "version": VERSION,
         "model": {"class_name": model_class_name(model), "config": model.get_config()},
-        "compile": compile_config(model),
+        "compile": model.get_compile_config(),
         "iterations": None if model.optimizer is None else int(model.optimizer.iterations),
-        "epoch": model.epoch,
-        "training_log": model.training_log.get_config(),
-        "settings": model.settings,
-        "rng_state": model.rng.bit_generator.state,
+        **model.get_training_state(),
     }
 
 
@@ -165,10 +148,9 @@ def model_arrays(model):
     for layer_path, layer in _layer_paths(model):
         for key, value in (*layer.params.items(), *layer.state.items()):
             arrays[f"weights/{layer_path}/{key}"] = value
-    if model.optimizer is not None and model._parameters is not None:
-        for slot, by_path in model.optimizer.get_state(model._parameters.layout).items():
-            for path, value in by_path.items():
-                arrays[f"optimizer/{slot}/{path}"] = value
+    for slot, by_path in model.get_optimizer_state().items():
+        for path, value in by_path.items():
+            arrays[f"optimizer/{slot}/{path}"] = value
     return arrays
 
 
@@ -434,10 +416,10 @@ def _restore_compile(model, compiled, iterations, archive, path):
             if len(parts) != 3:
                 raise ModelFileError(f"{path}: optimizer array {key!r} is not named optimizer/<slot>/<weight>")
             state.setdefault(parts[1], {})[parts[2]] = key
-    if state and model._parameters is None:
+    if state and model.loss is None:
         raise ModelFileError(f"{path}: holds optimizer state but no loss to train with")
     if state:
-        shapes = dict(model._parameters.layout)
+        shapes = dict(model.weight_layout())
         loaded = {}
         for slot, by_path in state.items():
             unknown = sorted(set(by_path) - set(shapes))
@@ -445,19 +427,19 @@ def _restore_compile(model, compiled, iterations, archive, path):
                 raise ModelFileError(f"{path}: optimizer state for {unknown[0]!r}, which is no weight of "
                                      f"the model")
             loaded[slot] = {p: archive.read(key, shapes[p]) for p, key in by_path.items()}
-        model.optimizer.set_state(loaded, model._parameters.layout, model._parameters.weights)
+        model.set_optimizer_state(loaded)
 
 
 def _restore_v1_optimizer(model, archive, path):
     """v1 kept each slot by position in the packed weights: index 0 was the one flat array
     of every weight in layer order, which is also the order of the weight paths now."""
-    layout = model._parameters.layout
+    layout = model.weight_layout()
     total = sum(math.prod(shape) for _, shape in layout)
     state = {}
     for key, info in archive.v1_optimizer.items():
         _, slot, index = key.split("/")
         archive.members[key] = info
-        if index == "0" and archive.header(key)[0] == (total,) and len(model._parameters.weights) == 1:
+        if index == "0" and archive.header(key)[0] == (total,) and len(layout) > 1:
             flat, offset = archive.read(key, (total,)), 0
             for weight_path, shape in layout:
                 size = math.prod(shape)
@@ -468,7 +450,7 @@ def _restore_v1_optimizer(model, archive, path):
             state.setdefault(slot, {})[weight_path] = archive.read(key, shape)
         else:
             raise ModelFileError(f"{path}: optimizer array {key!r} fits none of the model's weights")
-    model.optimizer.set_state(state, layout, model._parameters.weights)
+    model.set_optimizer_state(state)
 
 
 def _metric_from_config(path, spec):
@@ -482,35 +464,35 @@ def _metric_from_config(path, spec):
 
 
 def _restore_training(model, config, path):
+    """Check the training state's fields, then hand them to the model."""
     epoch = config.get("epoch", 0)
     _expect(path, epoch, int, "the epoch count")
     if epoch < 0:
         raise ModelFileError(f"{path}: the epoch count is negative ({epoch})")
-    model.epoch = epoch
     log = _expect(path, config.get("training_log") or {}, dict, "the training log")
-    try:
-        history = _expect(path, log.get("history", {}), dict, "the training history")
-        for key, values in history.items():
-            _expect(path, values, list, f"the history of {key!r}")
-            for value in values:
-                _expect(path, value, (int, float), f"a value in the history of {key!r}")
-        for field in ("epochs", "seconds", "learning_rate"):
-            for value in _expect(path, log.get(field, []), list, f"the training log's {field}"):
-                _expect(path, value, (int, float), f"a value of the training log's {field}")
-        for points in _expect(path, log.get("batch_loss", []), list, "the training log's batch losses"):
-            for value in _expect(path, points, list, "the training log's batch losses"):
-                _expect(path, value, (int, float), "a batch loss")
-        model.training_log = TrainingLog.from_config(log)
-    except TypeError as error:
-        raise ModelFileError(f"{path}: the training log can't be read: {error}") from None
-    model.settings = _expect(path, config.get("settings") or {}, dict, "the settings")
+    history = _expect(path, log.get("history", {}), dict, "the training history")
+    for key, values in history.items():
+        _expect(path, values, list, f"the history of {key!r}")
+        for value in values:
+            _expect(path, value, (int, float), f"a value in the history of {key!r}")
+    for field in ("epochs", "seconds", "learning_rate"):
+        for value in _expect(path, log.get(field, []), list, f"the training log's {field}"):
+            _expect(path, value, (int, float), f"a value of the training log's {field}")
+    for points in _expect(path, log.get("batch_loss", []), list, "the training log's batch losses"):
+        for value in _expect(path, points, list, "the training log's batch losses"):
+            _expect(path, value, (int, float), "a batch loss")
+    unknown = sorted(set(log) - {"history", "epochs", "seconds", "learning_rate", "batch_loss"})
+    if unknown:
+        raise ModelFileError(f"{path}: the training log has an unknown field {unknown[0]!r}")
+    settings = _expect(path, config.get("settings") or {}, dict, "the settings")
     state = config.get("rng_state")
     if state is not None:
         _expect(path, state, dict, "the random generator's state")
-        try:
-            model.rng.bit_generator.state = state
-        except (TypeError, ValueError, KeyError, OverflowError) as error:
-            raise ModelFileError(f"{path}: the random generator's state is damaged ({_describe(error)})") from None
+    try:
+        model.set_training_state({"epoch": epoch, "training_log": log, "settings": settings,
+                                  "rng_state": state})
+    except (TypeError, ValueError, KeyError, OverflowError) as error:
+        raise ModelFileError(f"{path}: the random generator's state is damaged ({_describe(error)})") from None
 
 
 def _upgrade_v1(path, config, archive):
@@ -602,8 +584,7 @@ def load_for_resume(path, expected=None):
         raise TrainingError(f"{path}: can't resume: the file has no optimizer state "
                             f"(the model was saved without being compiled)")
     if optimizer.iterations > 0:
-        layout = model._parameters.layout
-        state = optimizer.get_state(layout)
+        state = model.get_optimizer_state()
         missing = [name for name in optimizer.slot_names if name not in state]
         if missing:
             raise TrainingError(f"{path}: can't resume: the optimizer state ({', '.join(missing)}) "

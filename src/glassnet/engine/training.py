@@ -561,6 +561,54 @@ class Trainer:
             if final is not None:
                 final.fused_with_loss = saved_fusion
 
+    # -- the model's account of its own state (what a saved file holds) ------------------------
+    def get_compile_config(self):
+        """How the model was compiled, as JSON-friendly data (None if it wasn't), as Keras 3's
+        ``get_compile_config``; :meth:`compile_from_config` reverses it."""
+        if self.optimizer is None:
+            return None
+
+        def describe(obj):
+            return {"class_name": type(obj).__name__, "config": obj.get_config()}
+
+        return {"optimizer": describe(self.optimizer),
+                "loss": None if self.loss is None else describe(self.loss),
+                "metrics": [describe(m) for m in self.compiled_metrics],
+                "weighted_metrics": [describe(m) for m in self.weighted_metrics]}
+
+    def weight_layout(self):
+        """``[(path, shape), ...]`` of the weights the optimizer moves, in the order its state
+        follows (packing them first if needed)."""
+        if self._parameters is None or not self._parameters.is_current(self.sublayers):
+            self._prepare_training()
+        return list(self._parameters.layout)
+
+    def get_optimizer_state(self):
+        """The optimizer's state, each slot cut per weight: ``{slot: {path: array}}``."""
+        if self.optimizer is None or self._parameters is None:
+            return {}
+        return self.optimizer.get_state(self._parameters.layout)
+
+    def set_optimizer_state(self, state):
+        """Load ``{slot: {path: array}}`` (shapes already checked against :meth:`weight_layout`)."""
+        layout = self.weight_layout()
+        self.optimizer.set_state(state, layout, self._parameters.weights)
+
+    def get_training_state(self):
+        """Where training stands, beyond the weights: the epoch count, the training log, the
+        settings the report reads and the random generator's state (so a resumed run
+        continues bit for bit)."""
+        return {"epoch": self.epoch, "training_log": self.training_log.get_config(),
+                "settings": self.settings, "rng_state": self.rng.bit_generator.state}
+
+    def set_training_state(self, state):
+        """Restore :meth:`get_training_state`'s dict (its fields already checked)."""
+        self.epoch = state["epoch"]
+        self.training_log = TrainingLog.from_config(state["training_log"])
+        self.settings = state["settings"]
+        if state.get("rng_state") is not None:
+            self.rng.bit_generator.state = state["rng_state"]
+
     # -- saving ----------------------------------------------------------------------------
     def save(self, filepath, overwrite=True, **kwargs):
         """Write the whole model (architecture, weights, optimizer state, training log) to one
