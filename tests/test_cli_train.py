@@ -90,3 +90,26 @@ def test_offline_fallback_says_so(tmp_path, monkeypatch, capsys):
     assert code == 0
     assert "MNIST could not be loaded (" in out and "network is unreachable" in out
     assert "glassnet's offline sample" in out and "1,000 MNIST test digits" in out
+
+
+@pytest.mark.parametrize("recipe, batch_size", [("best-mlp", 16), ("best-mlp", 64)])
+def test_a_recipes_schedule_is_sized_by_the_batch_size_it_trains_with(tiny_mnist, tmp_path, recipe, batch_size):
+    """The one-cycle schedule must end exactly where training ends, whatever --batch-size says."""
+    out = tmp_path / "r.npz"
+    assert main(["train", "--data-dir", str(tiny_mnist), "--recipe", recipe, "--epochs", "2", "--batch-size",
+                 str(batch_size), "--verbose", "0", "--out", str(out)]) == 0
+    model = load_model(out)
+    expected = -(-300 // batch_size) * 2                  # no validation split in the recipes
+    assert model.optimizer.schedule.total_steps == expected == model.optimizer.iterations
+
+
+def test_a_diverging_run_is_not_saved_in_silence(tiny_mnist, tmp_path, capsys):
+    out = tmp_path / "m.npz"
+    code = main(["train", "--data-dir", str(tiny_mnist), "--epochs", "2", "--lr", "1e6", "--verbose", "0",
+                 "--out", str(out)])
+    captured = capsys.readouterr()
+    assert code != 0
+    said = captured.out + captured.err
+    assert "warning: the loss rose from" in said or "loss became" in said
+    with pytest.raises(SystemExit):
+        main(["train", "--lr", "inf"])
