@@ -7,9 +7,10 @@
 MODEL is any model glassnet loads (its own ``.npz`` or a ``.keras`` file)::
 
     $ glassnet export mnist-cnn.npz mnist-cnn.onnx
-    wrote mnist-cnn.onnx (882 KB, ONNX opset 17): input 'cnn_input' (batch, 28, 28, 1) float32
-      -> output 'dense_1_output' (batch, 10)
-    checked with ONNX Runtime 1.32.0 on 64 random inputs: largest difference from glassnet 6.0e-08
+    wrote mnist-cnn.onnx (881 KB, ONNX opset 17): input (batch, 28, 28, 1) float32, channels-last
+    as in glassnet -> output (batch, 10)
+    checked with ONNX Runtime 1.32.0 on 64 random inputs (uniform in [0, 1)): largest difference
+    from glassnet 3.7e-08
 
 The check runs when onnxruntime is installed; the file is written either way.
 """
