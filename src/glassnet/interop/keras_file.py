@@ -22,6 +22,7 @@ shape), never a traceback; sizes are read from the headers before anything is al
 files, external and virtual datasets are refused; weights must be finite.
 """
 
+import contextlib
 import datetime
 import io
 import json
@@ -33,11 +34,10 @@ import zipfile
 import numpy as np
 
 from glassnet.errors import ExportError, GlassnetError, ModelFileError
-from glassnet.interop.keras_config import (Unsupported, _Reading, compile_from_keras, compile_to_keras,
-                                           keras_class_name, keras_has_learning_rate_variable,
-                                           keras_layers,
-                                           keras_snake_case, model_from_keras, model_to_keras,
-                                           optimizer_slot_groups)
+from glassnet.interop.keras_compile import (compile_from_keras, compile_to_keras,
+                                            keras_has_learning_rate_variable, optimizer_slot_groups)
+from glassnet.interop.keras_config import (Unsupported, _Reading, keras_class_name, keras_layers,
+                                           keras_snake_case, model_from_keras, model_to_keras)
 
 KERAS_VERSION = "3.15.1"       # the Keras release whose layout these files follow
 CONFIG, METADATA, WEIGHTS = "config.json", "metadata.json", "model.weights.h5"
@@ -328,14 +328,14 @@ class WeightsFile:
                 if isinstance(link, (self.h5py.SoftLink, self.h5py.ExternalLink)):
                     raise ModelFileError(f"{self.path}: {full} is a link ({type(link).__name__}); refused")
                 item = group[name]
+                if isinstance(item, self.h5py.Dataset):
+                    self.datasets[full] = self._check(item, full)
             except GlassnetError:
                 raise
-            except Exception as error:  # noqa: BLE001
+            except Exception as error:  # noqa: BLE001 - damaged headers raise anything
                 raise ModelFileError(f"{self.path}: {full} is damaged ({_first_line(error)})") from None
             if isinstance(item, self.h5py.Group):
                 self._walk(item, full + "/", depth + 1)
-            elif isinstance(item, self.h5py.Dataset):
-                self.datasets[full] = self._check(item, full)
 
     def _check(self, dataset, name):
         if dataset.external or dataset.is_virtual:
@@ -593,6 +593,17 @@ def load_weights(model, path, skip_mismatch=False):
 # One HDF5 file: the config as JSON in the attribute ``model_config``, the compile settings in
 # ``training_config``, and the weights under ``model_weights/<layer name>/``, each layer's
 # listed in its ``weight_names`` attribute (learned weights first, then the others).
+@contextlib.contextmanager
+def _damaged_hdf5(path):
+    """Whatever h5py raises while reading a damaged file's attributes becomes one line."""
+    try:
+        yield
+    except GlassnetError:
+        raise
+    except Exception as error:  # noqa: BLE001 - h5py raises OSError, KeyError, ValueError...
+        raise ModelFileError(f"{path}: the HDF5 data is damaged ({_first_line(error)})") from None
+
+
 def _attribute(group, name):
     """A string-list attribute, also in the chunks (``name0``, ``name1``...) Keras splits big ones into."""
     values = list(group.attrs[name]) if name in group.attrs else []
@@ -628,6 +639,11 @@ def legacy_arrays(layer):
 def read_legacy_weights_into(model, weights, root, path):
     """Keras's "topological" loading: the i-th layer with weights in the file goes to the
     i-th layer with weights in the model, whatever the names."""
+    with _damaged_hdf5(path):
+        _read_legacy_weights(model, weights, root, path)
+
+
+def _read_legacy_weights(model, weights, root, path):
     group = weights.h5[root] if root else weights.h5
     prefix = f"{root}/" if root else ""
     saved = []
@@ -663,33 +679,38 @@ def read_legacy_weights_into(model, weights, root, path):
 def _load_legacy_h5(path, custom_objects, compile):
     weights = WeightsFile(path, path)
     try:
-        h5 = weights.h5
-        config = _json_attribute(h5, "model_config", path)
-        if config is None:
-            raise ModelFileError(f"{path}: holds weights only (save_weights); build the model and call "
-                                 f"model.load_weights({path!r})")
-        if "model_weights" not in h5:
-            raise ModelFileError(f"{path}: a Keras .h5 model without its weights (no model_weights)")
-        extra = _json_attribute(h5, "glassnet", path)
-        notes = []
-        reading = _Reading(notes)
-        spec = _translate(config, reading, path)
-        model = _build(spec, extra, weights.numbers("model_weights/"), custom_objects, path)
-        read_legacy_weights_into(model, weights, "model_weights", path)
-        if compile:
-            training = _json_attribute(h5, "training_config", path)
-            compiled = extra.get("compile") if extra is not None else None
-            if compiled is None and training is not None:
-                compiled = compile_from_keras({**training, "optimizer": training.get("optimizer_config")},
-                                              reading)
-            if compiled:
-                _compile(model, compiled, path)
-                if "optimizer_weights" in h5:
-                    notes.append("the optimizer's state in a legacy .h5 file is not restored (training "
-                                 "would restart its running averages); the .keras format keeps it")
-        return _finish(model, extra, notes, path, stacklevel=6)
+        with _damaged_hdf5(path):
+            return _read_legacy_model(weights, path, custom_objects, compile)
     finally:
         weights.close()
+
+
+def _read_legacy_model(weights, path, custom_objects, compile):
+    h5 = weights.h5
+    config = _json_attribute(h5, "model_config", path)
+    if config is None:
+        raise ModelFileError(f"{path}: holds weights only (save_weights); build the model and call "
+                             f"model.load_weights({path!r})")
+    if "model_weights" not in h5:
+        raise ModelFileError(f"{path}: a Keras .h5 model without its weights (no model_weights)")
+    extra = _json_attribute(h5, "glassnet", path)
+    notes = []
+    reading = _Reading(notes)
+    spec = _translate(config, reading, path)
+    model = _build(spec, extra, weights.numbers("model_weights/"), custom_objects, path)
+    read_legacy_weights_into(model, weights, "model_weights", path)
+    if compile:
+        training = _json_attribute(h5, "training_config", path)
+        compiled = extra.get("compile") if extra is not None else None
+        if compiled is None and training is not None:
+            compiled = compile_from_keras({**training, "optimizer": training.get("optimizer_config")},
+                                          reading)
+        if compiled:
+            _compile(model, compiled, path)
+            if "optimizer_weights" in h5:
+                notes.append("the optimizer's state in a legacy .h5 file is not restored (training "
+                             "would restart its running averages); the .keras format keeps it")
+    return _finish(model, extra, notes, path, stacklevel=7)
 
 
 def save_legacy_h5(model, path, overwrite=True):
