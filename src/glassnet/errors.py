@@ -23,6 +23,10 @@ class ModelFileError(GlassnetError, ValueError):
     """A saved model file is truncated, corrupt, or not a glassnet model."""
 
 
+class ExportError(GlassnetError, ValueError):
+    """A model can't be written in the format asked for (Keras or ONNX has no such layer)."""
+
+
 class ImageError(GlassnetError, ValueError):
     """An image can't be read, or holds nothing to recognise."""
 

@@ -25,7 +25,7 @@ Model is a Layer, so a model can be used inside another. Training (``compile``, 
 
 import numpy as np
 
-from glassnet.engine.layers.base import LAYERS, Layer, set_arrays, snake_case
+from glassnet.engine.layers.base import LAYERS, Layer, refund_weights, set_arrays, snake_case
 from glassnet.engine.layers.input_layer import InputLayer
 from glassnet.engine.random import new_seed
 from glassnet.engine.symbolic import SymbolicTensor
@@ -108,6 +108,7 @@ class Model(Trainer, Layer):
         for node in self._nodes:
             layer = node.layer
             if layer.provisional and not isinstance(layer, InputLayer):
+                refund_weights(layer)     # the provisional weights are replaced, not added to
                 shapes = [t.sample_shape for t in node.inputs]
                 layer.build(shapes if layer.takes_list else shapes[0], self.rng)
                 layer.provisional = False

@@ -177,6 +177,12 @@ def save_model(model, path, overwrite=True, **kwargs):
     if kwargs:
         raise TypeError(f"save: unknown argument(s) {', '.join(kwargs)}")
     path = os.fspath(path)
+    if path.endswith(".keras"):     # Keras 3's own format (glassnet/interop/keras_file.py)
+        from glassnet.interop import keras_file
+        return keras_file.save_model(model, path, overwrite)
+    if path.endswith((".h5", ".hdf5")):     # Keras's legacy HDF5 format
+        from glassnet.interop import keras_file
+        return keras_file.save_legacy_h5(model, path, overwrite)
     if not overwrite and os.path.exists(path):
         raise ModelFileError(f"{path}: exists, and overwrite=False")
     if not model.built:
@@ -191,6 +197,9 @@ def save_model(model, path, overwrite=True, **kwargs):
 def save_weights(model, path, overwrite=True):
     """The weights alone, in the same layout (a model file without config or optimizer)."""
     path = os.fspath(path)
+    if path.endswith(".weights.h5"):    # Keras 3's layout (glassnet/interop/keras_file.py)
+        from glassnet.interop import keras_file
+        return keras_file.save_weights(model, path, overwrite)
     if not overwrite and os.path.exists(path):
         raise ModelFileError(f"{path}: exists, and overwrite=False")
     arrays = {k: v for k, v in model_arrays(model).items() if k.startswith("weights/")}
@@ -311,6 +320,9 @@ def load_model(path, custom_objects=None, compile=True, safe_mode=True):
         ModelFileError: the file is missing, damaged, hostile or not a glassnet model.
     """
     path = os.fspath(path)
+    if _keras_kind(path):   # a Keras 3 archive, or an HDF5 file (legacy Keras .h5)
+        from glassnet.interop import keras_file
+        return keras_file.load_model(path, custom_objects, compile)
     archive = _Archive(path)
     try:
         config = archive.config()
@@ -540,6 +552,9 @@ def _upgrade_v1(path, config, archive):
 def load_weights(model, path, skip_mismatch=False):
     """Read the weights of a file written by ``save_weights`` or ``save`` into ``model``."""
     path = os.fspath(path)
+    if _keras_kind(path):
+        from glassnet.interop import keras_file
+        return keras_file.load_weights(model, path, skip_mismatch)
     archive = _Archive(path)
     try:
         config = archive.config()
@@ -551,6 +566,17 @@ def load_weights(model, path, skip_mismatch=False):
         _load_weights_into(model, archive, path, skip_mismatch)
     finally:
         archive.close()
+
+
+def _keras_kind(path):
+    """"keras" for a Keras 3 archive, "hdf5" for an HDF5 file, None for glassnet's own format.
+    The content decides (glassnet before 0.3 wrote its own format under any name, .keras too);
+    an unreadable file goes by its name, so that the message fits the format it claims."""
+    from glassnet.interop import keras_file
+    kind = keras_file.file_kind(path)
+    if kind is None and os.path.isfile(path) and path.endswith((".keras", ".h5", ".hdf5")):
+        kind = "keras" if path.endswith(".keras") else "hdf5"
+    return kind if kind in ("keras", "hdf5") else None
 
 
 # -- resuming -----------------------------------------------------------------------------

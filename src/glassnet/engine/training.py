@@ -626,6 +626,13 @@ class Trainer:
         from glassnet.engine.saving import load_weights
         load_weights(self, filepath, skip_mismatch=skip_mismatch)
 
+    def export(self, filepath, format=None, verbose=None, input_signature=None, **kwargs):
+        """Write the model for serving elsewhere: ``format="onnx"`` (Keras 3's spelling), a
+        graph ONNX Runtime runs on a server or in a browser (glassnet/interop/onnx_export.py)."""
+        from glassnet.interop.onnx_export import export
+        return export(self, filepath, format=format, verbose=verbose, input_signature=input_signature,
+                      **kwargs)
+
     def summary(self, line_length=None, positions=None, print_fn=None, expand_nested=False,
                 show_trainable=False, layer_range=None):
         """Print each layer's output shape and parameter count, as Keras does (returns the text)."""

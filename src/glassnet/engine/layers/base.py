@@ -323,6 +323,14 @@ def weight_budget(limit, source):
         _budget = saved
 
 
+def refund_weights(layer):
+    """Give back to the budget the weights ``layer`` holds now (it is about to make them
+    again: a provisional build being redone with the model's own seed)."""
+    if _budget is not None:
+        _budget[0] += sum(a.size for inner in layer.walk()
+                          for a in (*inner.params.values(), *inner.state.values()))
+
+
 def charge_weights(shape):
     """Count ``shape``'s numbers against the budget, before they are allocated."""
     if _budget is None:

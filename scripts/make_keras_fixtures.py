@@ -1,0 +1,121 @@
+"""Write the Keras-made ``.keras`` fixtures that glassnet's tests load (needs real Keras 3).
+
+    KERAS_BACKEND=torch python scripts/make_keras_fixtures.py     # any backend will do
+
+For each small model (every layer, activation, optimizer and loss glassnet reads from Keras,
+Sequential, Functional and nested) this trains one epoch on random data in Keras, saves
+``tests/fixtures/keras/NAME.keras`` with ``model.save``, and stores the inputs and Keras's
+predictions for them in ``NAME.npz``; ``tests/test_keras_file.py`` checks that glassnet
+predicts the same. ``unsupported.keras`` holds a LayerNormalization, which glassnet lacks:
+the test checks the one-line error that names it. The images are 8x8, and the archive is
+packed again with deflate (Keras stores its members uncompressed; their bytes are left as
+Keras wrote them), so each file stays a few kilobytes.
+"""
+
+import zipfile
+
+import os
+from pathlib import Path
+
+import numpy as np
+
+import keras
+from keras import layers
+
+OUT = Path(__file__).resolve().parents[1] / "tests" / "fixtures" / "keras"
+
+
+def mlp():
+    model = keras.Sequential([
+        keras.Input((8, 8)), layers.Flatten(), layers.Dense(16, activation="relu"),
+        layers.Dropout(0.2), layers.Dense(10, activation="softmax"),
+    ], name="mlp")
+    model.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    return model
+
+
+def cnn():
+    model = keras.Sequential([
+        keras.Input((8, 8, 1)),
+        layers.Conv2D(4, 3, padding="same", activation="relu", kernel_initializer="he_uniform"),
+        layers.MaxPooling2D(2), layers.BatchNormalization(),
+        layers.Conv2D(6, 3, activation="tanh", kernel_regularizer=keras.regularizers.L2(1e-4)),
+        layers.AveragePooling2D(2), layers.Flatten(), layers.Dense(10), layers.Activation("softmax"),
+    ], name="cnn")
+    model.compile(optimizer=keras.optimizers.SGD(0.05, momentum=0.9),
+                  loss=keras.losses.SparseCategoricalCrossentropy(), metrics=["accuracy"])
+    return model
+
+
+def residual():
+    inputs = keras.Input((8, 8, 1), name="image")
+    a = layers.Conv2D(4, 3, padding="same", activation="relu")(inputs)
+    b = layers.BatchNormalization()(layers.Conv2D(4, 3, padding="same")(a))
+    c = layers.GlobalAveragePooling2D()(layers.ReLU()(layers.Add()([a, b])))
+    d = layers.Concatenate()([layers.Dense(4, activation="leaky_relu")(c),
+                              layers.Dense(4, activation="sigmoid")(c)])
+    e = layers.LeakyReLU(negative_slope=0.1)(layers.Flatten()(layers.Reshape((2, 4))(d)))
+    outputs = layers.Softmax()(layers.Dense(10)(layers.Subtract()([e, layers.Dense(8, activation="tanh")(e)])))
+    model = keras.Model(inputs, outputs, name="residual")
+    model.compile(optimizer=keras.optimizers.RMSprop(1e-3, momentum=0.5),
+                  loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    return model
+
+
+def nested():
+    inner = keras.Sequential([keras.Input((8,)), layers.Dense(8, activation="relu")], name="inner")
+    inputs = keras.Input((8,))
+    outputs = layers.Dense(3, activation="softmax")(layers.Maximum()([inner(inputs), inputs]))
+    model = keras.Model(inputs, outputs, name="nested")
+    model.compile(optimizer=keras.optimizers.Adam(keras.optimizers.schedules.ExponentialDecay(1e-3, 100, 0.9)),
+                  loss="sparse_categorical_crossentropy")
+    return model
+
+
+def branches():
+    """Branches of different lengths: Keras lists (and numbers) the layers by depth, not in
+    the order they run, so dense_1 here is the *second* layer of the long branch."""
+    inputs = keras.Input((6,))
+    short = layers.Dense(6, activation="tanh")(inputs)
+    long = layers.Dense(6)(layers.Dense(6, activation="relu")(inputs))
+    outputs = layers.Dense(3, activation="softmax")(layers.Add()([short, long, layers.Dense(6)(inputs)]))
+    model = keras.Model(inputs, outputs, name="branches")
+    model.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
+    return model
+
+
+def unsupported():
+    return keras.Sequential([keras.Input((8,)), layers.Dense(4), layers.LayerNormalization()],
+                            name="unsupported")
+
+
+def _deflate(path):
+    """Pack the archive's members with deflate: the same bytes, a tenth of the size."""
+    with zipfile.ZipFile(path) as archive:
+        members = [(info, archive.read(info)) for info in archive.infolist()]
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as archive:
+        for info, data in members:
+            archive.writestr(info.filename, data)
+
+
+def main():
+    keras.utils.set_random_seed(0)
+    rng = np.random.default_rng(0)
+    OUT.mkdir(parents=True, exist_ok=True)
+    for build in (mlp, cnn, residual, nested, branches, unsupported):
+        model = build()
+        shape = tuple(model.inputs[0].shape[1:])
+        x = rng.random((32,) + shape).astype("float32")
+        classes = model.outputs[0].shape[-1]
+        if model.compiled:
+            model.fit(x, rng.integers(0, classes, 32), epochs=1, batch_size=8, verbose=0)
+        path = OUT / f"{build.__name__}.keras"
+        model.save(path)
+        _deflate(path)
+        np.savez(OUT / f"{build.__name__}.npz", x=x[:4], y=model.predict(x[:4], verbose=0))
+        print(f"wrote {path.relative_to(OUT.parents[2])} ({os.path.getsize(path):,} bytes), Keras "
+              f"{keras.__version__}, backend {keras.backend.backend()}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,205 @@
+"""Keras 3's compile settings in glassnet's words, and back: optimizer, loss, metrics.
+
+A ``.keras`` file keeps them in ``config.json`` under ``compile_config`` (a legacy ``.h5``
+in its ``training_config`` attribute), and the optimizer's state in the weights file, in an
+order of Keras's own (:func:`optimizer_slot_groups`). An optimizer, schedule or loss
+glassnet doesn't have is not an error: the model is loaded uncompiled, with a note, as
+Keras itself does when it can't compile a loaded model.
+"""
+
+from glassnet.errors import ExportError
+from glassnet.interop.keras_config import Unsupported, _name_of, _object
+
+OPTIMIZER_OPTIONS = {   # glassnet's arguments besides learning_rate and clipping
+    "SGD": ("momentum", "nesterov"),
+    "Adam": ("beta_1", "beta_2", "epsilon"),
+    "AdamW": ("weight_decay", "beta_1", "beta_2", "epsilon"),
+    "RMSprop": ("rho", "momentum", "epsilon", "centered"),
+    "Adagrad": ("initial_accumulator_value", "epsilon"),
+}
+OPTIMIZER_NAMES = {name.lower(): name for name in OPTIMIZER_OPTIONS}
+SCHEDULE_OPTIONS = {   # schedules both libraries have, with the arguments they share
+    "CosineDecay": ("initial_learning_rate", "decay_steps", "alpha", "warmup_target", "warmup_steps"),
+    "ExponentialDecay": ("initial_learning_rate", "decay_steps", "decay_rate", "staircase"),
+    "PiecewiseConstantDecay": ("boundaries", "values"),
+}
+CLIPPING = ("clipnorm", "clipvalue", "global_clipnorm")
+LOSSES = {"SparseCategoricalCrossentropy": "sparse_categorical_crossentropy",
+          "CategoricalCrossentropy": "categorical_crossentropy",
+          "MeanSquaredError": "mean_squared_error"}
+LOSS_NAMES = {**{v: k for k, v in LOSSES.items()}, "mse": "MeanSquaredError"}
+ACCURACIES = ("accuracy", "acc", "sparse_categorical_accuracy", "categorical_accuracy")
+
+
+def compile_from_keras(compiled, reading):
+    """Keras's ``compile_config`` -> glassnet's compile settings (as ``saving.compile_config``
+    writes them), or None with a note when glassnet has no such optimizer or loss."""
+    if not compiled:
+        return None
+    try:
+        optimizer = _optimizer_from_keras(compiled.get("optimizer"))
+        loss = _loss_from_keras(compiled.get("loss"))
+        if compiled.get("loss_weights") not in (None, 1, 1.0, [1], [1.0]):
+            raise Unsupported(f"loss_weights={compiled['loss_weights']!r}")
+    except (Unsupported, TypeError, ValueError, AttributeError, KeyError) as error:
+        reading.notes.append(f"the model was compiled with settings glassnet lacks ({error}); it is "
+                             f"loaded uncompiled: call compile() before training it")
+        return None
+    found = {}
+    for group in ("metrics", "weighted_metrics"):
+        found[group] = []
+        for metric in _flat(compiled.get(group)):
+            name = metric if isinstance(metric, str) else \
+                ((metric.get("config") or {}).get("name") if isinstance(metric, dict) else None)
+            kind = _name_of(metric)
+            if kind == "MeanMetricWrapper":                           # Keras 2's wrapped functions
+                kind = (metric.get("config") or {}).get("fn")
+            if kind in ACCURACIES or kind in ("SparseCategoricalAccuracy", "CategoricalAccuracy"):
+                found[group].append({"class_name": "Accuracy", "config": {"name": name or "accuracy"}})
+            else:
+                reading.notes.append(f"metric {kind!r} is not in glassnet (left out)")
+    return {"optimizer": optimizer, "loss": loss, **found}
+
+
+def _flat(metrics):
+    if metrics is None:
+        return []
+    if isinstance(metrics, dict):
+        metrics = list(metrics.values())
+    out = []
+    for m in metrics if isinstance(metrics, list) else [metrics]:
+        out.extend(_flat(m) if isinstance(m, list) else [m])
+    return out
+
+
+def _optimizer_from_keras(spec):
+    if isinstance(spec, str):
+        spec = {"class_name": spec, "config": {}}
+    if not isinstance(spec, dict):
+        raise Unsupported(f"optimizer {spec!r}")
+    kind = str(spec.get("class_name")).removeprefix("Custom>")     # tf.keras 2.11+ wrote "Custom>Adam"
+    class_name = OPTIMIZER_NAMES.get(kind.lower())
+    if class_name is None:
+        raise Unsupported(f"optimizer {kind!r}")
+    config = dict(spec.get("config") or {})
+    if "lr" in config and "learning_rate" not in config:            # Keras 2's early spelling
+        config["learning_rate"] = config.pop("lr")
+    if config.get("decay"):
+        raise Unsupported(f"{class_name} with Keras 2's decay={config['decay']!r}")
+    for key in ("use_ema", "amsgrad", "loss_scale_factor", "gradient_accumulation_steps"):
+        if config.get(key):
+            raise Unsupported(f"{class_name} with {key}={config[key]!r}")
+    if class_name != "AdamW" and config.get("weight_decay"):
+        raise Unsupported(f"{class_name} with weight_decay={config['weight_decay']!r}")
+    out = {key: config[key] for key in (*CLIPPING, *OPTIMIZER_OPTIONS[class_name])
+           if config.get(key) is not None}
+    if "learning_rate" in config:
+        out["learning_rate"] = _schedule_from_keras(config["learning_rate"])
+    return {"class_name": class_name, "config": out}
+
+
+def _schedule_from_keras(value):
+    if not isinstance(value, dict):
+        return float(value)
+    name = value.get("class_name")
+    if name not in SCHEDULE_OPTIONS:
+        raise Unsupported(f"learning-rate schedule {name!r}")
+    config = value.get("config") or {}
+    return {"class_name": name, "config": {k: config[k] for k in SCHEDULE_OPTIONS[name] if k in config}}
+
+
+def _loss_from_keras(spec):
+    if spec is None:
+        return None
+    if isinstance(spec, list) and len(spec) == 1:
+        spec = spec[0]
+    name = _name_of(spec)
+    class_name = LOSS_NAMES.get(name, name if name in LOSSES else None)
+    if class_name is None:
+        raise Unsupported(f"loss {name!r}")
+    config = (spec.get("config") or {}) if isinstance(spec, dict) and isinstance(spec.get("config"), dict) else {}
+    if config.get("reduction") not in (None, "sum_over_batch_size", "auto"):
+        raise Unsupported(f"loss reduction {config['reduction']!r}")
+    if config.get("label_smoothing") or config.get("ignore_class") is not None or config.get("axis", -1) != -1:
+        raise Unsupported(f"{class_name} with label_smoothing, ignore_class or axis")
+    own = {"from_logits": bool(config.get("from_logits", False))} if "Crossentropy" in class_name else {}
+    return {"class_name": class_name, "config": own}
+
+
+def compile_to_keras(model, notes):
+    """glassnet's compile settings -> Keras's ``compile_config`` (None if not compiled)."""
+    from glassnet.engine import schedules
+
+    optimizer = model.optimizer
+    if optimizer is None:
+        return None
+    kind = type(optimizer).__name__
+    if kind not in OPTIMIZER_OPTIONS:
+        raise ExportError(f"optimizer {kind} has no Keras equivalent that glassnet knows")
+    config = optimizer.get_config()
+    rate = optimizer.schedule or optimizer.learning_rate
+    if isinstance(rate, schedules.LearningRateSchedule):
+        name = type(rate).__name__
+        if name in SCHEDULE_OPTIONS:
+            own = rate.get_config()
+            rate = _object("keras.optimizers.schedules", name,
+                           {**{k: own[k] for k in SCHEDULE_OPTIONS[name] if k in own}, "name": name})
+        else:
+            notes.append(f"Keras has no {name} schedule: the .keras file's optimizer keeps the current "
+                         f"learning rate {optimizer.lr:.3g} for Keras (glassnet keeps the schedule)")
+            rate = float(optimizer.lr)
+    keras_config = {"name": kind.lower(), "learning_rate": rate,
+                    **{k: config.get(k) for k in CLIPPING},
+                    **{k: config[k] for k in OPTIMIZER_OPTIONS[kind] if k in config}}
+    if kind != "AdamW":
+        keras_config["weight_decay"] = None
+    loss = None
+    if model.loss is not None:
+        loss_kind = type(model.loss).__name__
+        if loss_kind in LOSSES:
+            loss = _object("keras.losses", loss_kind,
+                           {"name": LOSSES[loss_kind], "reduction": "sum_over_batch_size",
+                            **model.loss.get_config()})
+        else:
+            notes.append(f"Keras has no {loss_kind} loss; the .keras file is compiled without one")
+    metrics = {}
+    for group, found in (("metrics", model.compiled_metrics), ("weighted_metrics", model.weighted_metrics)):
+        names = []
+        for metric in found:
+            if type(metric).__name__ == "Accuracy":
+                names.append(metric.name if metric.name in ACCURACIES else "accuracy")
+            else:
+                notes.append(f"Keras has no {type(metric).__name__} metric; left out of the .keras file")
+        metrics[group] = names or None
+    return {"optimizer": _object("keras.optimizers", kind, keras_config), "loss": loss,
+            "loss_weights": None, **metrics, "run_eagerly": False, "steps_per_execution": 1,
+            "jit_compile": False}
+
+
+def keras_has_learning_rate_variable(keras_compiled):
+    """Whether Keras keeps the learning rate as a variable (it does unless it is a schedule)."""
+    optimizer = (keras_compiled or {}).get("optimizer")
+    if isinstance(optimizer, dict):
+        return not isinstance((optimizer.get("config") or {}).get("learning_rate"), dict)
+    return True
+
+
+def optimizer_slot_groups(optimizer):
+    """The order Keras keeps an optimizer's state in, after ``iterations`` (and the learning
+    rate): groups of glassnet slot names, each group interleaved weight by weight.
+
+    Keras's Adam makes ``momentum, velocity`` for each weight in turn; RMSprop makes every
+    velocity, then every momentum, then every average gradient. The quantities are the
+    same as glassnet's (the update rules match line for line), only the names differ.
+    """
+    kind = type(optimizer).__name__
+    if kind in ("Adam", "AdamW"):
+        return [("m", "v")]
+    if kind == "SGD":
+        return [("velocity",)] if optimizer.momentum else []
+    if kind == "RMSprop":
+        return [("velocity",)] + ([("momentum",)] if optimizer.momentum else []) + \
+            ([("average_gradient",)] if optimizer.centered else [])
+    if kind == "Adagrad":
+        return [("accumulator",)]
+    return None

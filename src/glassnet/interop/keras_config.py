@@ -1,0 +1,670 @@
+"""Keras 3's model configs in glassnet's words, and glassnet's in Keras's.
+
+A ``.keras`` file describes its model in ``config.json``, in Keras's words: every layer is
+``{"module": "keras.layers", "class_name": "Dense", "config": {...}}`` with all of Keras's
+constructor arguments, and a Functional model lists each layer's calls as ``inbound_nodes``
+of ``__keras_tensor__`` references. glassnet's own configs (``model.get_config()``) say the
+same things more briefly. This module translates both ways, one small function per layer
+class:
+
+* :func:`model_from_keras`: a Keras model config -> glassnet's ``{"class_name", "config"}``,
+  which ``deserialize_layer`` builds;
+* :func:`model_to_keras`: a glassnet model -> the Keras config that ``keras.models.load_model``
+  rebuilds.
+
+(:mod:`glassnet.interop.keras_compile` does the same for the optimizer, loss and metrics.)
+
+Anything glassnet can't run *exactly* as Keras would (a layer it doesn't have, channels-first
+images, a dilated convolution, an activation it lacks) is refused with one line naming the
+layer. Settings that matter only while training in Keras (constraints, a bias regularizer,
+dropout's noise shape) can't change a prediction: they are collected in ``notes`` and the
+loader warns about them once.
+"""
+
+import math
+import re
+
+from glassnet.errors import ExportError
+
+
+class Unsupported(ValueError):
+    """Something in a Keras file that glassnet can't run the way Keras does."""
+
+
+# -- small shared pieces --------------------------------------------------------------
+def keras_snake_case(name):
+    """Keras's own ``to_snake_case``: ``MaxPooling2D`` -> ``max_pooling2d``,
+    ``LeakyReLU`` -> ``leaky_re_lu``. It names the groups of the weights file."""
+    name = re.sub(r"\W+", "", name)
+    name = re.sub("(.)([A-Z][a-z]+)", r"\1_\2", name)
+    return re.sub("([a-z])([A-Z])", r"\1_\2", name).lower()
+
+
+def _object(module, class_name, config, registered_name=None):
+    """How Keras 3 writes any object: module, class, its config."""
+    return {"module": module, "class_name": class_name, "config": config,
+            "registered_name": registered_name}
+
+
+def _policy(dtype):
+    return _object("keras", "DTypePolicy", {"name": str(dtype)})
+
+
+def _same(value, default):
+    """Keras writes tuples as lists and pairs as one number; compare the spellings as equal."""
+    if isinstance(default, (list, tuple)) and isinstance(value, (int, float)):
+        value = [value] * len(default)
+    if isinstance(value, (list, tuple)) and isinstance(default, (list, tuple)):
+        return [_same_scalar(v) for v in value] == [_same_scalar(v) for v in default]
+    return _same_scalar(value) == _same_scalar(default)
+
+
+def _same_scalar(value):
+    return value.lower() if isinstance(value, str) else value
+
+
+class _Reading:
+    """What translating one Keras config needs: where notes go, how to name a layer."""
+
+    def __init__(self, notes):
+        self.notes = notes
+
+    def require(self, config, owner, **defaults):
+        """Refuse values that change what the layer computes, unless they are Keras's default."""
+        for key, default in defaults.items():
+            if key in config and config[key] is not None and not _same(config[key], default):
+                raise Unsupported(f"{owner} has {key}={config[key]!r}; glassnet runs only "
+                                  f"{key}={default!r}")
+
+    def training_only(self, config, owner, *keys):
+        """Note settings that only Keras's training would use (glassnet can't honour them)."""
+        for key in keys:
+            value = config.get(key)
+            if value not in (None, False, 0, 0.0, [], {}):
+                self.notes.append(f"{owner}: {key} is not supported by glassnet (ignored; it only "
+                                  f"matters when training)")
+
+
+def _name_of(value):
+    """A Keras reference to a function or object: ``"relu"``, or ``{"class_name": ...}``."""
+    if isinstance(value, dict):
+        if value.get("class_name") == "function" and isinstance(value.get("config"), str):
+            return value["config"]
+        return value.get("class_name")
+    return value
+
+
+# -- activations ------------------------------------------------------------------------
+KERAS_LEAKY_SLOPE = 0.2   # keras.activations.leaky_relu's default negative_slope
+
+ACTIVATIONS_FROM_KERAS = {"relu": "relu", "sigmoid": "sigmoid", "tanh": "tanh",
+                          "softmax": "softmax", "linear": None,
+                          "leaky_relu": {"name": "leaky_relu", "negative_slope": KERAS_LEAKY_SLOPE}}
+
+
+def activation_from_keras(value, owner):
+    name = _name_of(value)
+    if name is None:
+        return None
+    if name not in ACTIVATIONS_FROM_KERAS:
+        raise Unsupported(f"{owner} uses the activation {name!r}, which glassnet doesn't have "
+                          f"(it has {', '.join(sorted(ACTIVATIONS_FROM_KERAS))})")
+    return ACTIVATIONS_FROM_KERAS[name]
+
+
+def activation_to_keras(value, owner):
+    """glassnet's serialized activation -> Keras's name for the same function."""
+    if value is None:
+        return "linear"
+    if isinstance(value, str) and value in ("relu", "sigmoid", "tanh", "softmax"):
+        return value
+    if isinstance(value, dict) and value.get("name") == "leaky_relu" \
+            and math.isclose(value.get("negative_slope", -1), KERAS_LEAKY_SLOPE):
+        return "leaky_relu"
+    raise ExportError(f"{owner}: activation {value!r} has no Keras spelling (Keras's 'leaky_relu' "
+                      f"has slope {KERAS_LEAKY_SLOPE}); use a separate LeakyReLU layer instead")
+
+
+# -- initializers and regularizers -------------------------------------------------------------
+INITIALIZERS_TO_KERAS = {"glorot_uniform": "GlorotUniform", "xavier_uniform": "GlorotUniform",
+                         "glorot_normal": "GlorotNormal", "xavier_normal": "GlorotNormal",
+                         "he_uniform": "HeUniform", "he_normal": "HeNormal",
+                         "zeros": "Zeros", "ones": "Ones"}
+INITIALIZERS_FROM_KERAS = {"GlorotUniform": "glorot_uniform", "GlorotNormal": "glorot_normal",
+                           "HeUniform": "he_uniform", "HeNormal": "he_normal",
+                           "Zeros": "zeros", "Ones": "ones"}
+
+
+def initializer_to_keras(name):
+    if name == "small_random":   # glassnet's N(0, 0.01**2)
+        return _object("keras.initializers", "RandomNormal", {"mean": 0.0, "stddev": 0.01, "seed": None})
+    keras_name = INITIALIZERS_TO_KERAS.get(name, "GlorotUniform")
+    config = {} if keras_name in ("Zeros", "Ones") else {"seed": None}
+    return _object("keras.initializers", keras_name, config)
+
+
+def initializer_from_keras(value, owner, reading):
+    """A Keras initializer -> glassnet's name (it only shapes *fresh* weights; a loaded
+    model's come from the file, so an unknown one is a note, not an error)."""
+    name = _name_of(value)
+    if name is None:
+        return "glorot_uniform"
+    if isinstance(name, str) and name in INITIALIZERS_TO_KERAS:
+        return name
+    if name in INITIALIZERS_FROM_KERAS:
+        return INITIALIZERS_FROM_KERAS[name]
+    if name == "RandomNormal" and isinstance(value, dict) and \
+            (value.get("config") or {}).get("stddev") == 0.01 and not (value.get("config") or {}).get("mean"):
+        return "small_random"
+    reading.notes.append(f"{owner}: initializer {name!r} is not in glassnet; fresh weights would "
+                         f"start glorot_uniform (the file's weights are loaded as they are)")
+    return "glorot_uniform"
+
+
+def regularizer_to_keras(config):
+    if config is None:
+        return None
+    l1, l2 = float(config.get("l1", 0)), float(config.get("l2", 0))
+    if not l1:
+        return _object("keras.regularizers", "L2", {"l2": l2})
+    if not l2:
+        return _object("keras.regularizers", "L1", {"l1": l1})
+    return _object("keras.regularizers", "L1L2", {"l1": l1, "l2": l2})
+
+
+def regularizer_from_keras(value, owner, reading):
+    name = _name_of(value)
+    if name is None:
+        return None
+    config = (value.get("config") or {}) if isinstance(value, dict) else {}
+    if name in ("l1", "l2", "l1_l2"):   # the string forms, at Keras's default factor 0.01
+        return {"l1": 0.01 if name != "l2" else 0.0, "l2": 0.01 if name != "l1" else 0.0}
+    if name in ("L1", "L2", "L1L2"):
+        return {"l1": float(config.get("l1", 0.0) if name != "L2" else 0.0),
+                "l2": float(config.get("l2", 0.0) if name != "L1" else 0.0)}
+    reading.notes.append(f"{owner}: regularizer {name!r} is not in glassnet (ignored; it only "
+                         f"matters when training)")
+    return None
+
+
+# -- layers: Keras -> glassnet ------------------------------------------------------------------
+def _common_from_keras(config, reading, owner):
+    """name, trainable, dtype: what every layer config holds."""
+    out = {"name": config.get("name")}
+    if config.get("trainable") is False:
+        out["trainable"] = False
+    dtype = config.get("dtype")                      # "float32", or a DTypePolicy
+    if isinstance(dtype, dict):
+        dtype = (dtype.get("config") or {}).get("name")
+    if dtype == "float64":
+        out["dtype"] = "float64"
+    elif dtype not in (None, "float32"):
+        reading.notes.append(f"{owner}: dtype policy {dtype!r} runs in float32 in glassnet")
+    return out
+
+
+def _dense_in(config, reading, owner):
+    reading.require(config, owner, lora_rank=None, quantization_config=None)
+    reading.training_only(config, owner, "bias_regularizer", "activity_regularizer",
+                          "kernel_constraint", "bias_constraint")
+    return "Dense", {"units": config["units"],
+                     "activation": activation_from_keras(config.get("activation"), owner),
+                     "use_bias": config.get("use_bias", True),
+                     "kernel_initializer": initializer_from_keras(config.get("kernel_initializer"), owner, reading),
+                     "kernel_regularizer": regularizer_from_keras(config.get("kernel_regularizer"), owner, reading)}
+
+
+def _conv2d_in(config, reading, owner):
+    reading.require(config, owner, data_format="channels_last", dilation_rate=[1, 1], groups=1,
+                    lora_rank=None)
+    reading.training_only(config, owner, "bias_regularizer", "activity_regularizer",
+                          "kernel_constraint", "bias_constraint")
+    return "Conv2D", {"filters": config["filters"], "kernel_size": config["kernel_size"],
+                      "strides": config.get("strides", [1, 1]), "padding": config.get("padding", "valid"),
+                      "activation": activation_from_keras(config.get("activation"), owner),
+                      "use_bias": config.get("use_bias", True),
+                      "kernel_initializer": initializer_from_keras(config.get("kernel_initializer"), owner, reading),
+                      "kernel_regularizer": regularizer_from_keras(config.get("kernel_regularizer"), owner, reading)}
+
+
+def _pooling_in(class_name):
+    def read(config, reading, owner):
+        reading.require(config, owner, data_format="channels_last")
+        return class_name, {"pool_size": config.get("pool_size", [2, 2]), "strides": config.get("strides"),
+                            "padding": config.get("padding", "valid")}
+    return read
+
+
+def _global_pooling_in(config, reading, owner):
+    reading.require(config, owner, data_format="channels_last", keepdims=False)
+    return "GlobalAveragePooling2D", {}
+
+
+def _batchnorm_in(config, reading, owner):
+    reading.require(config, owner, renorm=False)
+    reading.training_only(config, owner, "beta_regularizer", "gamma_regularizer", "beta_constraint",
+                          "gamma_constraint", "synchronized")
+    axis = config.get("axis", -1)
+    if isinstance(axis, list) and len(axis) == 1:
+        axis = axis[0]
+    return "BatchNormalization", {"axis": axis, "momentum": config.get("momentum", 0.99),
+                                  "epsilon": config.get("epsilon", 1e-3),
+                                  "center": config.get("center", True), "scale": config.get("scale", True)}
+
+
+def _dropout_in(config, reading, owner):
+    reading.training_only(config, owner, "noise_shape")
+    return "Dropout", {"rate": config["rate"]}
+
+
+def _flatten_in(config, reading, owner):
+    reading.require(config, owner, data_format="channels_last")
+    return "Flatten", {}
+
+
+def _reshape_in(config, reading, owner):
+    return "Reshape", {"target_shape": config["target_shape"]}
+
+
+def _activation_in(config, reading, owner):
+    activation = activation_from_keras(config.get("activation"), owner)
+    if activation is None:
+        raise Unsupported(f"{owner} is a linear Activation, which glassnet doesn't have as a layer")
+    return "Activation", {"activation": activation}
+
+
+def _relu_in(config, reading, owner):
+    reading.require(config, owner, max_value=None, threshold=0.0)
+    slope = float(config.get("negative_slope") or 0.0)
+    if slope:
+        return "LeakyReLU", {"negative_slope": slope}
+    return "ReLU", {}
+
+
+def _leaky_relu_in(config, reading, owner):
+    return "LeakyReLU", {"negative_slope": config.get("negative_slope", 0.3)}
+
+
+def _softmax_in(config, reading, owner):
+    reading.require(config, owner, axis=-1)
+    return "Softmax", {}
+
+
+def _merge_in(class_name):
+    def read(config, reading, owner):
+        return class_name, {}
+    return read
+
+
+def _concatenate_in(config, reading, owner):
+    return "Concatenate", {"axis": config.get("axis", -1)}
+
+
+KERAS_ALIASES = ("MaxPool2D", "AvgPool2D", "GlobalAvgPool2D")
+LAYERS_FROM_KERAS = {
+    "Dense": _dense_in, "Conv2D": _conv2d_in,
+    "MaxPooling2D": _pooling_in("MaxPooling2D"), "AveragePooling2D": _pooling_in("AveragePooling2D"),
+    "MaxPool2D": _pooling_in("MaxPooling2D"), "AvgPool2D": _pooling_in("AveragePooling2D"),
+    "GlobalAveragePooling2D": _global_pooling_in, "GlobalAvgPool2D": _global_pooling_in,
+    "BatchNormalization": _batchnorm_in, "Dropout": _dropout_in, "Flatten": _flatten_in,
+    "Reshape": _reshape_in, "Activation": _activation_in, "ReLU": _relu_in,
+    "LeakyReLU": _leaky_relu_in, "Softmax": _softmax_in, "Concatenate": _concatenate_in,
+    **{name: _merge_in(name) for name in ("Add", "Subtract", "Multiply", "Average", "Maximum", "Minimum")},
+}
+
+
+def layer_from_keras(spec, reading):
+    """One Keras layer spec -> glassnet's ``{"class_name", "config"}`` (models recursively)."""
+    if not isinstance(spec, dict):
+        raise Unsupported(f"a layer entry is {type(spec).__name__}, not a layer description")
+    class_name, config = spec.get("class_name"), spec.get("config")
+    if not isinstance(config, dict):
+        raise Unsupported(f"layer {class_name!r} has no config")
+    name = config.get("name") or spec.get("name")
+    owner = f"layer {name!r} ({class_name})"
+    if class_name in ("Sequential", "Functional", "Model"):
+        return model_from_keras(spec, reading)
+    if class_name == "InputLayer":
+        return {"class_name": "InputLayer", "config": _input_from_keras(config, owner)}
+    if class_name not in LAYERS_FROM_KERAS:
+        known = sorted(name for name in LAYERS_FROM_KERAS if name not in KERAS_ALIASES)
+        raise Unsupported(f"{owner}: glassnet has no {class_name} layer (it reads {', '.join(known)})")
+    glassnet_class, own = LAYERS_FROM_KERAS[class_name](config, reading, owner)
+    return {"class_name": glassnet_class, "config": {**_common_from_keras(config, reading, owner), **own}}
+
+
+def _input_from_keras(config, owner):
+    shape = config.get("batch_shape") or config.get("batch_input_shape")
+    if shape is not None:
+        shape = list(shape)[1:]
+    else:
+        shape = config.get("shape")
+    if not isinstance(shape, list) or any(not isinstance(d, int) or isinstance(d, bool) for d in shape):
+        raise Unsupported(f"{owner}: glassnet needs every size of the input known, got {shape!r}")
+    if config.get("sparse") or config.get("ragged"):
+        raise Unsupported(f"{owner}: sparse or ragged inputs are not supported by glassnet")
+    return {"name": config.get("name"), "shape": shape}
+
+
+# -- models: Keras -> glassnet ------------------------------------------------------------------
+def model_from_keras(spec, reading):
+    """A Keras model spec (Sequential or Functional) -> glassnet's model spec."""
+    class_name, config = spec.get("class_name"), spec.get("config")
+    if not isinstance(config, dict) or not isinstance(config.get("layers"), list):
+        raise Unsupported(f"the {class_name} model's config has no list of layers")
+    if class_name == "Sequential":
+        return {"class_name": "Sequential", "config": _sequential_from_keras(config, reading)}
+    if class_name in ("Functional", "Model"):
+        return {"class_name": "Functional", "config": _functional_from_keras(config, reading)}
+    raise Unsupported(f"the model is a {class_name!r}; glassnet reads Sequential and Functional "
+                      f"models (a subclassed Keras model has no config to rebuild from)")
+
+
+def _sequential_from_keras(config, reading):
+    layers, input_shape = [], None
+    for spec in config["layers"]:
+        if isinstance(spec, dict) and spec.get("class_name") == "InputLayer":
+            input_shape = _input_from_keras(spec.get("config") or {}, "the InputLayer")["shape"]
+            continue
+        inner = spec.get("config") if isinstance(spec, dict) else None
+        if input_shape is None and not layers and isinstance(inner, dict) and inner.get("batch_input_shape"):
+            input_shape = list(inner["batch_input_shape"])[1:]     # Keras 2's spelling
+        layers.append(layer_from_keras(spec, reading))
+    built = config.get("build_input_shape")
+    if input_shape is None and isinstance(built, list) and built:
+        input_shape = list(built)[1:]
+    return {"name": config.get("name"), "trainable": config.get("trainable", True),
+            "layers": layers, "input_shape": input_shape}
+
+
+def _history(value):
+    """A reference to a layer call's output: ``[layer_name, node_index, tensor_index]``."""
+    if isinstance(value, dict) and value.get("class_name") == "__keras_tensor__":
+        history = (value.get("config") or {}).get("keras_history")
+    else:
+        history = value
+    if not (isinstance(history, list) and len(history) >= 3 and isinstance(history[0], str)
+            and all(isinstance(i, int) and not isinstance(i, bool) for i in history[1:3])):
+        raise Unsupported(f"a layer's input {value!r} is not a reference to another layer's output")
+    if history[2] != 0:
+        raise Unsupported(f"layer {history[0]!r} has several outputs; glassnet layers have one")
+    return [history[0], history[1], 0]
+
+
+def _inbound_from_keras(nodes, owner):
+    """Keras 3's ``[{"args": [...], "kwargs": {}}]`` (or Keras 2's nested lists) -> glassnet's
+    ``[[[name, node, 0], ...], ...]``: for each call, the outputs it reads."""
+    calls = []
+    for node in nodes or []:
+        if isinstance(node, dict):                       # Keras 3
+            args, kwargs = node.get("args") or [], node.get("kwargs") or {}
+            kwargs = {k: v for k, v in kwargs.items() if v is not None}   # Keras writes mask=None
+            if kwargs:
+                raise Unsupported(f"{owner} is called with {', '.join(sorted(kwargs))}=..., which "
+                                  f"glassnet can't pass to a layer")
+            if len(args) != 1:
+                raise Unsupported(f"{owner} is called with {len(args)} arguments; glassnet passes one")
+            tensors = args[0] if isinstance(args[0], list) and args[0] and not isinstance(args[0][0], str) \
+                else [args[0]]
+        elif isinstance(node, list):                      # Keras 2: [[name, node, tensor, kwargs], ...]
+            tensors = node
+            if any(isinstance(t, list) and len(t) > 3 and t[3] for t in tensors):
+                raise Unsupported(f"{owner} is called with arguments glassnet can't pass to a layer")
+        else:
+            raise Unsupported(f"{owner}: a call is described by {type(node).__name__}")
+        calls.append([_history(t) for t in tensors])
+    return calls
+
+
+def _ends(value):
+    """``input_layers``/``output_layers``: one ``[name, 0, 0]``, a list or a dict of them."""
+    if isinstance(value, dict):
+        value = list(value.values())
+    if isinstance(value, list) and value and isinstance(value[0], str):
+        return [_history(value)]
+    if not isinstance(value, list) or not value:
+        raise Unsupported("the model's inputs or outputs are not listed")
+    return [_history(v) for v in value]
+
+
+def _functional_from_keras(config, reading):
+    layers = []
+    for spec in config["layers"]:
+        if not isinstance(spec, dict):
+            raise Unsupported("a layer entry is not a layer description")
+        name = spec.get("name") or (spec.get("config") or {}).get("name")
+        owner = f"layer {name!r} ({spec.get('class_name')})"
+        own = layer_from_keras(spec, reading)
+        layers.append({**own, "name": name, "inbound_nodes": _inbound_from_keras(spec.get("inbound_nodes"), owner)})
+        layers[-1]["config"]["name"] = name
+    inputs, outputs = config.get("input_layers"), config.get("output_layers")
+    return {"name": config.get("name"), "trainable": config.get("trainable", True), "layers": layers,
+            "input_layers": _ends(inputs), "output_layers": _ends(outputs)}
+
+
+# -- layers and models: glassnet -> Keras ----------------------------------------------------
+def keras_class_name(layer):
+    """The Keras class a glassnet layer is written as (it also names its weights' group)."""
+    from glassnet.engine.model import Model
+    from glassnet.engine.sequential import Sequential
+
+    kind = type(layer).__name__
+    if isinstance(layer, Sequential):
+        return "Sequential"
+    if isinstance(layer, Model):
+        return "Functional"
+    if kind in ("Sigmoid", "Tanh"):
+        return "Activation"
+    if kind == "Activation":
+        fn = layer.get_config().get("activation")
+        if isinstance(fn, dict) and fn.get("name") == "leaky_relu" \
+                and not math.isclose(fn.get("negative_slope", -1), KERAS_LEAKY_SLOPE):
+            return "LeakyReLU"
+    return kind
+
+
+def keras_layer_order(model):
+    """A Functional model's layers in the order Keras lists them (``model.layers``), which is
+    also the order its weights file counts them in (``dense``, ``dense_1``, ...).
+
+    Keras's order is not the order the layers run in: it groups them by *depth*, the number
+    of calls between a layer and the output, deepest first, and breaks ties by the order a
+    depth-first walk back from the outputs first meets them. (Keras's ``map_graph``, in
+    ``keras/src/ops/function.py``, does exactly this.) Two branches of different lengths
+    come out interleaved, so a file read in glassnet's order would swap their weights.
+    """
+    nodes, first_seen, done = [], {}, set()
+
+    def visit(node):                     # post-order: a node after every node it reads
+        if id(node) in done:
+            return
+        first_seen.setdefault(id(node.layer), len(first_seen))
+        for tensor in node.inputs:
+            visit(tensor.node)
+        done.add(id(node))
+        nodes.append(node)
+
+    for tensor in model.outputs:
+        visit(tensor.node)
+    node_depth, layer_depth, layers = {}, {}, {}
+    for node in reversed(nodes):         # from the outputs back: depth = 1 + the deepest reader
+        depth = max(node_depth.setdefault(id(node), 0), layer_depth.get(id(node.layer), 0))
+        layer_depth[id(node.layer)] = node_depth[id(node)] = depth
+        layers[id(node.layer)] = node.layer
+        for tensor in node.inputs:
+            parent = id(tensor.node)
+            node_depth[parent] = max(depth + 1, node_depth.get(parent, 0))
+    for tensor in model.inputs:          # an input no output depends on
+        layer = tensor.node.layer
+        if id(layer) not in layers:
+            layers[id(layer)], layer_depth[id(layer)], first_seen[id(layer)] = layer, 0, -1
+    return sorted(layers.values(), key=lambda layer: (-layer_depth[id(layer)], first_seen[id(layer)]))
+
+
+def keras_layers(model):
+    """``model.layers`` as Keras lists them: a Sequential's stack, a Functional model's layers
+    in :func:`keras_layer_order`."""
+    from glassnet.engine.sequential import Sequential
+    return model.layers if isinstance(model, Sequential) else keras_layer_order(model)
+
+
+def _common_to_keras(layer):
+    return {"name": layer.name, "trainable": bool(layer.trainable), "dtype": _policy(layer.dtype)}
+
+
+def _dense_out(config, owner):
+    return {"units": config["units"], "activation": activation_to_keras(config.get("activation"), owner),
+            "use_bias": config.get("use_bias", True),
+            "kernel_initializer": initializer_to_keras(config.get("kernel_initializer")),
+            "bias_initializer": initializer_to_keras("zeros"),
+            "kernel_regularizer": regularizer_to_keras(config.get("kernel_regularizer")),
+            "bias_regularizer": None, "kernel_constraint": None, "bias_constraint": None}
+
+
+def _conv2d_out(config, owner):
+    return {"filters": config["filters"], "kernel_size": list(config["kernel_size"]),
+            "strides": list(config["strides"]), "padding": config["padding"],
+            "data_format": "channels_last", "dilation_rate": [1, 1], "groups": 1,
+            "activation": activation_to_keras(config.get("activation"), owner),
+            "use_bias": config.get("use_bias", True),
+            "kernel_initializer": initializer_to_keras(config.get("kernel_initializer")),
+            "bias_initializer": initializer_to_keras("zeros"),
+            "kernel_regularizer": regularizer_to_keras(config.get("kernel_regularizer")),
+            "bias_regularizer": None, "activity_regularizer": None,
+            "kernel_constraint": None, "bias_constraint": None}
+
+
+def _pooling_out(config, owner):
+    return {"pool_size": list(config["pool_size"]), "padding": config["padding"],
+            "strides": list(config["strides"]), "data_format": "channels_last"}
+
+
+def _batchnorm_out(config, owner):
+    return {"axis": config["axis"], "momentum": config["momentum"], "epsilon": config["epsilon"],
+            "center": config["center"], "scale": config["scale"],
+            "beta_initializer": initializer_to_keras("zeros"), "gamma_initializer": initializer_to_keras("ones"),
+            "moving_mean_initializer": initializer_to_keras("zeros"),
+            "moving_variance_initializer": initializer_to_keras("ones"),
+            "beta_regularizer": None, "gamma_regularizer": None, "beta_constraint": None,
+            "gamma_constraint": None, "synchronized": False}
+
+
+def _activation_layer_out(config, owner):
+    fn = config.get("activation")
+    if isinstance(fn, dict) and fn.get("name") == "leaky_relu" \
+            and not math.isclose(fn.get("negative_slope", -1), KERAS_LEAKY_SLOPE):
+        return {"negative_slope": fn["negative_slope"]}          # written as a LeakyReLU layer
+    return {"activation": activation_to_keras(fn, owner)}
+
+
+LAYERS_TO_KERAS = {
+    "Dense": _dense_out, "Conv2D": _conv2d_out,
+    "MaxPooling2D": _pooling_out, "AveragePooling2D": _pooling_out,
+    "GlobalAveragePooling2D": lambda c, o: {"data_format": "channels_last", "keepdims": False},
+    "BatchNormalization": _batchnorm_out,
+    "Dropout": lambda c, o: {"rate": c["rate"], "seed": None, "noise_shape": None},
+    "Flatten": lambda c, o: {"data_format": "channels_last"},
+    "Reshape": lambda c, o: {"target_shape": list(c["target_shape"])},
+    "Activation": _activation_layer_out,
+    "Sigmoid": lambda c, o: {"activation": "sigmoid"},
+    "Tanh": lambda c, o: {"activation": "tanh"},
+    "ReLU": lambda c, o: {"max_value": None, "negative_slope": 0.0, "threshold": 0.0},
+    "LeakyReLU": lambda c, o: {"negative_slope": c["negative_slope"]},
+    "Softmax": lambda c, o: {"axis": -1},
+    "Concatenate": lambda c, o: {"axis": c["axis"]},
+    **{name: (lambda c, o: {}) for name in ("Add", "Subtract", "Multiply", "Average", "Maximum", "Minimum")},
+}
+
+
+def layer_to_keras(layer, input_shape):
+    """A glassnet layer -> Keras's spec (``input_shape`` is Keras's, with None for the batch)."""
+    from glassnet.engine.model import Model
+
+    if isinstance(layer, Model):
+        return model_to_keras(layer)
+    kind = type(layer).__name__
+    owner = f"layer '{layer.name}' ({kind})"
+    if kind not in LAYERS_TO_KERAS or type(layer).__module__.split(".")[0] != "glassnet":
+        raise ExportError(f"{owner} has no Keras equivalent that glassnet knows; save the model "
+                          f"as .npz instead")
+    config = layer.get_config()
+    return {**_object("keras.layers", keras_class_name(layer),
+                      {**_common_to_keras(layer), **LAYERS_TO_KERAS[kind](config, owner)}),
+            "build_config": {"input_shape": input_shape}}
+
+
+def _batch(shape):
+    return [None, *shape]
+
+
+def _input_to_keras(name, shape, dtype):
+    return _object("keras.layers", "InputLayer",
+                   {"batch_shape": _batch(shape), "dtype": str(dtype), "sparse": False, "ragged": False,
+                    "name": name, "optional": False})
+
+
+def model_to_keras(model):
+    """A glassnet model -> the spec Keras's ``deserialize_keras_object`` rebuilds."""
+    from glassnet.engine.sequential import Sequential
+
+    if not model.built:
+        raise ExportError(f"model '{model.name}' isn't built yet, so it has no weights to write")
+    if isinstance(model, Sequential):
+        shape = list(model.sample_shapes[0])
+        layers = [_input_to_keras(model.inputs[0].node.layer.name, shape, model.dtype)]
+        for layer, layer_input in zip(model.layers, _sequential_inputs(model)):
+            layers.append(layer_to_keras(layer, _batch(layer_input)))
+        return {**_object("keras", "Sequential",
+                          {"name": model.name, "trainable": bool(model.trainable),
+                           "dtype": _policy(model.dtype), "layers": layers,
+                           "build_input_shape": _batch(shape)}),
+                "build_config": {"input_shape": _batch(shape)}}
+    return {**_object("keras.src.models.functional", "Functional", _functional_to_keras(model),
+                      registered_name="Functional"),
+            "build_config": {"input_shape": None}}
+
+
+def _sequential_inputs(model):
+    """Each layer's input shape (per sample) in a built Sequential."""
+    return [node.inputs[0].sample_shape for node in _calls(model)]
+
+
+def _calls(model):
+    """The model's layer calls in order, InputLayers left out (a model internal, kept here)."""
+    from glassnet.engine.layers.input_layer import InputLayer
+    return [node for node in model._nodes if not isinstance(node.layer, InputLayer)]
+
+
+def _functional_to_keras(model):
+    config = model.get_config()                          # names, inbound nodes, ends
+    shapes = {}
+    counts = {}
+    for node in model._nodes:                            # (layer name, call index) -> output
+        index = counts.get(id(node.layer), 0)
+        counts[id(node.layer)] = index + 1
+        shapes[(node.layer.name, index)] = (node.outputs[0].sample_shape, node.outputs[0].dtype)
+
+    def tensor(name, index):
+        shape, dtype = shapes[(name, index)]
+        return {"class_name": "__keras_tensor__",
+                "config": {"shape": _batch(shape), "dtype": str(dtype), "keras_history": [name, index, 0]}}
+
+    specs = {spec["name"]: spec for spec in config["layers"]}
+    layers = []
+    for layer in keras_layer_order(model):
+        calls = [[tensor(name, index) for name, index, _ in call] for call in specs[layer.name]["inbound_nodes"]]
+        if not calls:                                    # an InputLayer
+            keras_spec = _input_to_keras(layer.name, list(layer.input_shape), layer.dtype)
+        else:
+            shapes_in = [t["config"]["shape"] for t in calls[0]]
+            keras_spec = layer_to_keras(layer, shapes_in if layer.takes_list else shapes_in[0])
+        keras_spec["name"] = layer.name
+        # Keras 3 writes each call's arguments: one tensor, or a list for a merge layer.
+        keras_spec["inbound_nodes"] = [{"args": [call if layer.takes_list else call[0]], "kwargs": {}}
+                                       for call in calls]
+        layers.append(keras_spec)
+    ends = [[name, index, 0] for name, index, _ in config["input_layers"]]
+    outs = [[name, index, 0] for name, index, _ in config["output_layers"]]
+    return {"name": model.name, "trainable": bool(model.trainable), "layers": layers,
+            "input_layers": ends[0] if len(ends) == 1 else ends,
+            "output_layers": outs[0] if len(outs) == 1 else outs}

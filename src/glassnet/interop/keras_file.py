@@ -1,0 +1,773 @@
+"""The real Keras 3 files: ``.keras`` archives and ``.weights.h5`` weights, written and read.
+
+A ``.keras`` file is a zip archive of three members, laid out as Keras 3 lays them out:
+
+* ``config.json``: the architecture and the compile settings, in Keras's words (see
+  :mod:`glassnet.interop.keras_config`, which translates them);
+* ``metadata.json``: ``{"keras_version", "date_saved"}``, and here also ``"glassnet"``: what
+  only glassnet keeps (the training log, the settings the report reads, the epoch, the
+  random generator's state, the exact optimizer and schedule). Keras never reads that key;
+* ``model.weights.h5``: an HDF5 file (written with h5py). Its groups follow Keras's walk
+  over the model: ``layers/dense/vars/0`` is the first Dense layer's kernel and
+  ``layers/dense_1/vars/1`` the second one's bias. Groups are named after the layer's
+  *class* and counted in the order of ``model.layers``, never after the layer's own name.
+  ``optimizer/vars`` holds the step count, the learning rate and the optimizer's state.
+
+A ``.weights.h5`` file (``save_weights``) is that HDF5 file on its own.
+
+Reading takes the care glassnet's own format takes: a damaged or hostile file gets one line
+naming it (a truncated zip, a config naming a layer glassnet lacks, weights of the wrong
+shape), never a traceback; sizes are read from the headers before anything is allocated
+(the zip members, each HDF5 dataset, the weights the architecture asks for); links to other
+files, external and virtual datasets are refused; weights must be finite.
+"""
+
+import contextlib
+import datetime
+import io
+import json
+import math
+import os
+import warnings
+import zipfile
+
+import numpy as np
+
+from glassnet.errors import ExportError, GlassnetError, ModelFileError
+from glassnet.interop.keras_compile import (compile_from_keras, compile_to_keras,
+                                            keras_has_learning_rate_variable, optimizer_slot_groups)
+from glassnet.interop.keras_config import (Unsupported, _Reading, keras_class_name, keras_layers,
+                                           keras_snake_case, model_from_keras, model_to_keras)
+
+KERAS_VERSION = "3.15.1"       # the Keras release whose layout these files follow
+CONFIG, METADATA, WEIGHTS = "config.json", "metadata.json", "model.weights.h5"
+HDF5_SIGNATURE = b"\x89HDF\r\n\x1a\n"
+MAX_JSON_BYTES = 64 << 20      # a config is kilobytes; refuse absurd ones
+MAX_RATIO = 64                 # uncompressed / stored size of a zip member or HDF5 dataset
+MAX_GROUPS = 100_000           # HDF5 groups and datasets walked, at most
+
+
+# -- what a file is -------------------------------------------------------------------------
+def is_hdf5(path):
+    """Whether ``path`` starts with the HDF5 signature (a ``.weights.h5`` or legacy ``.h5``)."""
+    try:
+        with open(path, "rb") as f:
+            return f.read(8) == HDF5_SIGNATURE
+    except OSError:
+        return False
+
+
+def is_keras_archive(path):
+    """Whether ``path`` is a zip holding ``config.json``: Keras 3's ``.keras`` (glassnet's own
+    ``.npz`` holds ``config.npy`` instead; older glassnet wrote that under any name)."""
+    return file_kind(path) == "keras"
+
+
+def file_kind(path):
+    """What ``path`` holds, by its content: ``"hdf5"``, ``"keras"`` (a zip with
+    ``config.json``), ``"zip"`` (another zip: glassnet's ``.npz``), or None (neither,
+    damaged, or missing). A truncated ``.keras`` file is None: its end, where a zip lists
+    its members, is gone; then the file's name decides who reports the damage."""
+    if is_hdf5(path):
+        return "hdf5"
+    try:
+        with zipfile.ZipFile(path) as archive:
+            return "keras" if CONFIG in archive.namelist() else "zip"
+    except (zipfile.BadZipFile, OSError, EOFError, ValueError, NotImplementedError):
+        return None
+
+
+# -- weights: Keras's walk over the model ------------------------------------------------------
+def weight_groups(model, prefix=""):
+    """``[(group, layer), ...]``: the HDF5 group of the model and of every layer in it.
+
+    Keras names the groups after the class (``dense``, ``dense_1``, ``conv2d``...) in the
+    order of its ``model.layers`` (a Functional model lists its InputLayers too, and in
+    Keras's own order: see ``keras_layer_order``), and walks into a model used as a layer:
+    ``layers/sequential/layers/dense``.
+    """
+    from glassnet.engine.model import Model
+
+    groups, used = [(prefix.rstrip("/"), model)], {}
+    for layer in keras_layers(model):
+        base = keras_snake_case(keras_class_name(layer))
+        used[base] = used.get(base, -1) + 1
+        path = f"{prefix}layers/{base}" + (f"_{used[base]}" if used[base] else "")
+        if isinstance(layer, Model):
+            groups += weight_groups(layer, path + "/")
+        else:
+            groups.append((path, layer))
+    return groups
+
+
+def layer_arrays(layer):
+    """A layer's own weights in Keras's order: the learned ones, then the others."""
+    return [*layer.params.values(), *layer.state.values()]
+
+
+def _vars(group):
+    return f"{group}/vars" if group else "vars"
+
+
+def _trainable_layout(model, prefix=""):
+    """``[(path, shape), ...]`` of the weights the optimizer moves, in the order Keras keeps
+    its state in (its ``model.trainable_variables``: the layers in Keras's order). The paths
+    are glassnet's (``dense_1/kernel``, ``inner/dense/bias``), which its optimizer state uses."""
+    from glassnet.engine.model import Model
+
+    layout = []
+    for layer in keras_layers(model):
+        if isinstance(layer, Model):
+            layout += _trainable_layout(layer, f"{prefix}{layer.name}/")
+        elif layer.trainable:
+            layout += [(f"{prefix}{layer.name}/{key}", value.shape) for key, value in layer.params.items()]
+    return layout
+
+
+def _optimizer_arrays(model, keras_compiled):
+    """The optimizer's variables as Keras keeps them: iterations, learning rate, state."""
+    optimizer = model.optimizer
+    groups = optimizer_slot_groups(optimizer) if optimizer is not None else None
+    if groups is None:
+        return None
+    state = optimizer.get_state(model._parameters.layout) if model._parameters is not None else {}
+    dtype = model.dtype
+    arrays = [np.array(optimizer.iterations, np.int64)]
+    if keras_has_learning_rate_variable(keras_compiled):
+        arrays.append(np.array(optimizer.lr, np.float32))
+    layout = _trainable_layout(model)
+    for group in groups:
+        for path, shape in layout:
+            for slot in group:
+                value = state.get(slot, {}).get(path)
+                arrays.append(np.full(shape, optimizer.slot_fill(slot), dtype) if value is None else value)
+    return arrays
+
+
+def _write_h5(file, model, keras_compiled=None):
+    import h5py
+
+    from glassnet.engine.model import Model
+
+    with h5py.File(file, "w") as h5:
+        for group, layer in weight_groups(model):
+            vars_group = h5.create_group(_vars(group))
+            vars_group.attrs["name"] = layer.name
+            if not isinstance(layer, Model):
+                for i, array in enumerate(layer_arrays(layer)):
+                    vars_group.create_dataset(str(i), data=array)
+        arrays = _optimizer_arrays(model, keras_compiled) if keras_compiled else None
+        if arrays is not None:
+            vars_group = h5.create_group("optimizer/vars")
+            vars_group.attrs["name"] = type(model.optimizer).__name__.lower()
+            for i, array in enumerate(arrays):
+                vars_group.create_dataset(str(i), data=array)
+
+
+# -- writing ------------------------------------------------------------------------------------
+def _json_default(value):
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, np.ndarray):
+        return value.tolist()
+    raise TypeError(f"can't write {type(value).__name__} in a .keras file's JSON")
+
+
+def _glassnet_extra(model):
+    """What only glassnet keeps, for ``metadata.json`` (the architecture is in config.json)."""
+    from glassnet.engine.saving import file_config
+    import glassnet
+
+    extra = {k: v for k, v in file_config(model).items() if k != "model"}
+    extra["seed"] = model.seed
+    extra["glassnet_version"] = glassnet.__version__
+    return extra
+
+
+def save_model(model, path, overwrite=True):
+    """Write ``model`` as a Keras 3 ``.keras`` archive (see the module docstring).
+
+    Raises:
+        ExportError: a layer, activation or optimizer has no Keras equivalent.
+        ModelFileError: the model isn't built, or the file exists and ``overwrite=False``.
+    """
+    from glassnet.engine.saving import atomic_write
+
+    path = os.fspath(path)
+    if not overwrite and os.path.exists(path):
+        raise ModelFileError(f"{path}: exists, and overwrite=False")
+    if not model.built:
+        raise ModelFileError(f"{path}: model '{model.name}' isn't built yet (give it an input shape "
+                             f"or train it), so there are no weights to save")
+    notes = []
+    try:
+        config = model_to_keras(model)
+        compiled = compile_to_keras(model, notes)
+    except ExportError as error:
+        raise ExportError(f"{path}: {error}") from None
+    if compiled is not None:
+        config["compile_config"] = compiled
+    metadata = {"keras_version": KERAS_VERSION,
+                "date_saved": datetime.datetime.now().strftime("%Y-%m-%d@%H:%M:%S"),
+                "glassnet": _glassnet_extra(model)}
+    weights = io.BytesIO()
+    _write_h5(weights, model, compiled)
+
+    def write(file):
+        with zipfile.ZipFile(file, "w") as archive:      # stored, not deflated: as Keras does
+            archive.writestr(METADATA, json.dumps(metadata, default=_json_default))
+            archive.writestr(CONFIG, json.dumps(config, default=_json_default))
+            archive.writestr(WEIGHTS, weights.getvalue())
+
+    atomic_write(path, write)
+    for note in notes:
+        warnings.warn(f"{path}: {note}", stacklevel=3)
+
+
+def save_weights(model, path, overwrite=True):
+    """Write the weights (and the optimizer's state) as Keras 3's ``.weights.h5``."""
+    from glassnet.engine.saving import atomic_write
+
+    path = os.fspath(path)
+    if not overwrite and os.path.exists(path):
+        raise ModelFileError(f"{path}: exists, and overwrite=False")
+    if not model.built:
+        raise ModelFileError(f"{path}: model '{model.name}' isn't built yet, so it has no weights")
+    try:
+        compiled = compile_to_keras(model, [])
+    except ExportError:
+        compiled = None
+    weights = io.BytesIO()
+    _write_h5(weights, model, compiled)
+    atomic_write(path, lambda f: f.write(weights.getvalue()))
+
+
+# -- reading: the archive and the HDF5 file, checked --------------------------------------------
+class _Archive:
+    """A ``.keras`` zip opened for checking: members' declared sizes before any data."""
+
+    def __init__(self, path):
+        self.path = path
+        if not os.path.exists(path):
+            raise ModelFileError(f"{path}: no such model file")
+        if os.path.isdir(path):
+            raise ModelFileError(f"{path}: is a folder, not a model file")
+        try:
+            self.zip = zipfile.ZipFile(path)
+            infos = self.zip.infolist()
+        except (zipfile.BadZipFile, OSError, EOFError, ValueError, NotImplementedError) as error:
+            raise ModelFileError(f"{path}: not a .keras file, or truncated ({error})") from None
+        self.members = {}
+        for info in infos:
+            if info.file_size > MAX_RATIO * max(info.compress_size, 1) + (1 << 20):
+                raise ModelFileError(f"{path}: member {info.filename!r} declares {info.file_size:,} bytes "
+                                     f"packed into {info.compress_size:,}: refused (a zip bomb, or damage)")
+            self.members[info.filename] = info
+
+    def read(self, name, limit=None):
+        info = self.members[name]
+        if limit is not None and info.file_size > limit:
+            raise ModelFileError(f"{self.path}: {name} is {info.file_size:,} bytes, too large to be one")
+        try:
+            return self.zip.read(info)
+        except (zipfile.BadZipFile, OSError, EOFError, ValueError, NotImplementedError) as error:
+            raise ModelFileError(f"{self.path}: {name} is damaged ({error})") from None
+
+    def json(self, name, required=True):
+        if name not in self.members:
+            if required:
+                raise ModelFileError(f"{self.path}: a zip file, but not a .keras model (no {name})")
+            return {}
+        try:
+            value = json.loads(self.read(name, MAX_JSON_BYTES).decode("utf-8"))
+        except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as error:
+            raise ModelFileError(f"{self.path}: {name} is corrupt ({error})") from None
+        if not isinstance(value, dict):
+            raise ModelFileError(f"{self.path}: {name} is not a JSON object")
+        return value
+
+    def weights(self):
+        if WEIGHTS not in self.members:
+            found = " (its weights are in .npz form, which glassnet doesn't read: save it again " \
+                    "from Keras with the default weights format)" if "model.weights.npz" in self.members else ""
+            raise ModelFileError(f"{self.path}: the archive holds no {WEIGHTS}{found}")
+        return WeightsFile(io.BytesIO(self.read(WEIGHTS)), self.path)
+
+    def close(self):
+        self.zip.close()
+
+
+class WeightsFile:
+    """An HDF5 weights file opened for checking (Keras's layout)."""
+
+    def __init__(self, source, path):
+        import h5py
+
+        self.h5py, self.path = h5py, path
+        try:
+            self.h5 = h5py.File(source, "r")
+        except Exception as error:  # noqa: BLE001 - h5py raises OSError, ValueError, ...
+            raise ModelFileError(f"{path}: the HDF5 data is damaged or truncated "
+                                 f"({_first_line(error)})") from None
+        self.datasets = {}      # "group/vars/0" -> (shape, dtype), every one checked
+        self._walk(self.h5, "", depth=0)
+
+    def _walk(self, group, prefix, depth):
+        if depth > 64:
+            raise ModelFileError(f"{self.path}: the weights file nests groups too deeply")
+        try:
+            names = list(group.keys())
+        except Exception as error:  # noqa: BLE001
+            raise ModelFileError(f"{self.path}: the weights file is damaged ({_first_line(error)})") from None
+        for name in names:
+            if len(self.datasets) > MAX_GROUPS:
+                raise ModelFileError(f"{self.path}: the weights file holds too many entries")
+            full = f"{prefix}{name}"
+            try:
+                link = group.get(name, getlink=True)
+                if isinstance(link, (self.h5py.SoftLink, self.h5py.ExternalLink)):
+                    raise ModelFileError(f"{self.path}: {full} is a link ({type(link).__name__}); refused")
+                item = group[name]
+                if isinstance(item, self.h5py.Dataset):
+                    self.datasets[full] = self._check(item, full)
+            except GlassnetError:
+                raise
+            except Exception as error:  # noqa: BLE001 - damaged headers raise anything
+                raise ModelFileError(f"{self.path}: {full} is damaged ({_first_line(error)})") from None
+            if isinstance(item, self.h5py.Group):
+                self._walk(item, full + "/", depth + 1)
+
+    def _check(self, dataset, name):
+        if dataset.external or dataset.is_virtual:
+            raise ModelFileError(f"{self.path}: {name} keeps its data outside the file; refused")
+        dtype = dataset.dtype
+        if dtype.kind not in "biuf":
+            raise ModelFileError(f"{self.path}: {name} holds {dtype}, not numbers")
+        declared = math.prod(dataset.shape or ()) * dtype.itemsize
+        stored = dataset.id.get_storage_size()
+        if declared > MAX_RATIO * stored + (1 << 20):
+            raise ModelFileError(f"{self.path}: {name} declares {declared:,} bytes but stores {stored:,}: "
+                                 f"refused (a decompression bomb, or damage)")
+        return tuple(dataset.shape or ()), dtype
+
+    def numbers(self, prefix="layers/"):
+        """How many numbers the datasets under ``prefix`` declare, in all."""
+        return sum(math.prod(shape) for name, (shape, _) in self.datasets.items() if name.startswith(prefix))
+
+    def group(self, group):
+        """``[(key, shape), ...]`` of the datasets in ``group/vars``, in Keras's order (0, 1, ...)."""
+        prefix = _vars(group) + "/"
+        found = {name[len(prefix):]: shape for name, (shape, _) in self.datasets.items()
+                 if name.startswith(prefix) and "/" not in name[len(prefix):]}
+        keys = sorted(found, key=lambda k: (not k.isdigit(), int(k) if k.isdigit() else 0, k))
+        return [(key, found[key]) for key in keys]
+
+    def read(self, group, key):
+        return self.read_dataset(f"{_vars(group)}/{key}")
+
+    def read_dataset(self, name):
+        try:
+            return np.asarray(self.h5[name][()])
+        except Exception as error:  # noqa: BLE001
+            raise ModelFileError(f"{self.path}: {name} is damaged ({_first_line(error)})") from None
+
+    def close(self):
+        self.h5.close()
+
+
+def _first_line(error):
+    return (str(error).strip().splitlines() or [type(error).__name__])[0]
+
+
+def read_weights_into(model, weights, path, skip_mismatch=False):
+    """Copy every layer's weights from ``weights`` (a :class:`WeightsFile`) into ``model``."""
+    from glassnet.engine.model import Model
+
+    for group, layer in weight_groups(model):
+        if isinstance(layer, Model):
+            continue
+        targets, stored = layer_arrays(layer), weights.group(group)
+        where = f"layer '{layer.name}' ({_vars(group)})"
+        if len(stored) != len(targets):
+            if skip_mismatch:
+                continue
+            raise ModelFileError(f"{path}: {where} needs {len(targets)} weight arrays, the file holds "
+                                 f"{len(stored)}")
+        shapes_fit = all(shape == target.shape for (_, shape), target in zip(stored, targets))
+        if not shapes_fit:
+            if skip_mismatch:
+                continue
+            bad = next(i for i, ((_, s), t) in enumerate(zip(stored, targets)) if s != t.shape)
+            raise ModelFileError(f"{path}: {where} weight {bad} has shape {stored[bad][1]} in the file, "
+                                 f"the model needs {targets[bad].shape}")
+        for (key, _), target in zip(stored, targets):
+            value = weights.read(group, key)
+            if value.dtype.kind == "f" and not np.isfinite(value).all():
+                raise ModelFileError(f"{path}: {where} holds NaN or infinite weights")
+            target[...] = value
+
+
+def _read_optimizer(model, weights, keras_compiled, path, notes):
+    """Put the optimizer's state (Keras's layout) back; returns whether it was restored."""
+    optimizer = model.optimizer
+    stored = weights.group("optimizer")
+    groups = optimizer_slot_groups(optimizer)
+    if not stored or groups is None or model._parameters is None:
+        return False
+    layout = _trainable_layout(model)
+    lr = 1 if keras_has_learning_rate_variable(keras_compiled) else 0
+    expected = 1 + lr + sum(len(group) for group in groups) * len(layout)
+    if len(stored) != expected:
+        notes.append(f"the optimizer's state has {len(stored)} arrays, {type(optimizer).__name__} here "
+                     f"needs {expected}; training would restart its running averages")
+        return False
+    shapes = [()] * (1 + lr) + [shape for group in groups for shape in
+                                ([s for _, s in layout for _ in group])]
+    if any(tuple(s) != tuple(want) for (_, s), want in zip(stored, shapes)):
+        notes.append("the optimizer's state doesn't fit the model's weights; training would restart "
+                     "its running averages")
+        return False
+    values = [weights.read("optimizer", key) for key, _ in stored]
+    iterations = values[0]
+    if iterations.dtype.kind not in "iu" and not float(iterations).is_integer() or float(iterations) < 0:
+        raise ModelFileError(f"{path}: the optimizer's step count {iterations!r} is not a count")
+    state, position = {}, 1 + lr
+    for group in groups:
+        for weight_path, _ in layout:
+            for slot in group:
+                state.setdefault(slot, {})[weight_path] = values[position]
+                position += 1
+    optimizer.set_state(state, model._parameters.layout, model._parameters.weights)
+    optimizer.iterations = int(iterations)
+    return True
+
+
+# -- reading: the model -------------------------------------------------------------------------
+def load_model(path, custom_objects=None, compile=True):
+    """Rebuild the model in a ``.keras`` file written by Keras 3 or by glassnet.
+
+    Raises:
+        ModelFileError: the file is missing, damaged, hostile, or describes a layer (or a
+            setting of one) that glassnet doesn't have.
+    """
+    path = os.fspath(path)
+    if is_hdf5(path):
+        return _load_legacy_h5(path, custom_objects, compile)
+    archive = _Archive(path)
+    weights = None
+    try:
+        config = archive.json(CONFIG)
+        metadata = archive.json(METADATA, required=False)
+        extra = metadata.get("glassnet") if isinstance(metadata.get("glassnet"), dict) else None
+        notes = []
+        reading = _Reading(notes)
+        spec = _translate(config, reading, path)
+        weights = archive.weights()
+        model = _build(spec, extra, weights.numbers(), custom_objects, path)
+        read_weights_into(model, weights, path)
+        keras_compiled = config.get("compile_config") if isinstance(config.get("compile_config"), dict) else None
+        if compile:
+            compiled = extra.get("compile") if extra is not None else compile_from_keras(keras_compiled, reading)
+            if compiled:
+                _compile(model, compiled, path)
+                restored = _read_optimizer(model, weights, keras_compiled, path, notes)
+                if not restored and extra is not None and isinstance(extra.get("iterations"), int) \
+                        and extra["iterations"] >= 0:
+                    model.optimizer.iterations = extra["iterations"]
+        return _finish(model, extra, notes, path)
+    finally:
+        if weights is not None:
+            weights.close()
+        archive.close()
+
+
+def _build(spec, extra, budget, custom_objects, path):
+    """The glassnet model ``spec`` describes, making at most ``budget`` weight numbers."""
+    from glassnet.engine.layers.base import weight_budget
+    from glassnet.engine.model import deserialize_layer
+
+    if extra is not None and isinstance(extra.get("seed"), int):
+        spec["config"]["seed"] = extra["seed"]
+    try:
+        # The weights the file holds, and a million numbers to spare, so that a missing or
+        # misshapen weight is reported as such rather than as too many weights.
+        with weight_budget(budget + (1 << 20), path):
+            model = deserialize_layer(spec, custom_objects)
+    except GlassnetError as error:
+        raise ModelFileError(str(error) if path in str(error) else f"{path}: {error}") from None
+    except (TypeError, ValueError, KeyError, AttributeError, IndexError, OverflowError,
+            RecursionError) as error:
+        raise ModelFileError(f"{path}: the architecture can't be rebuilt ({_describe(error)})") from None
+    if not model.built:
+        raise ModelFileError(f"{path}: the model has no input shape, so its weights can't be placed")
+    return model
+
+
+def _finish(model, extra, notes, path, stacklevel=5):
+    """glassnet's own records back from the metadata; one warning per note."""
+    if extra is not None:
+        from glassnet.engine.saving import _restore_training
+        _restore_training(model, extra, path)
+    for note in notes:
+        warnings.warn(f"{path}: {note}", stacklevel=stacklevel)   # at the caller of load_model
+    return model
+
+
+def _translate(config, reading, path):
+    try:
+        return model_from_keras(config, reading)
+    except Unsupported as error:
+        raise ModelFileError(f"{path}: {error}") from None
+    except (TypeError, ValueError, KeyError, AttributeError, IndexError, RecursionError) as error:
+        raise ModelFileError(f"{path}: the model's config can't be read ({_describe(error)})") from None
+
+
+def _describe(error):
+    text = str(error).strip() or type(error).__name__
+    return f"missing field {text}" if isinstance(error, KeyError) else text
+
+
+def _compile(model, compiled, path):
+    """``model.compile(...)`` from glassnet's compile settings (checked: they come from a file)."""
+    from glassnet.engine import losses, metrics, optimizers
+
+    try:
+        if not isinstance(compiled, dict) or not isinstance(compiled.get("optimizer"), dict):
+            raise ValueError("the optimizer is not described")
+        spec = compiled["optimizer"]
+        cls = optimizers.OPTIMIZERS_BY_CLASS.get(spec.get("class_name"))
+        if cls is None:
+            raise ValueError(f"unknown optimizer {spec.get('class_name')!r}")
+        optimizer = cls.from_config(dict(spec.get("config") or {}))
+        loss = compiled.get("loss")
+        if loss is not None:
+            loss_cls = losses.LOSSES_BY_CLASS.get(loss.get("class_name"))
+            if loss_cls is None:
+                raise ValueError(f"unknown loss {loss.get('class_name')!r}")
+            loss = loss_cls(**dict(loss.get("config") or {}))
+        found = {}
+        for group in ("metrics", "weighted_metrics"):
+            found[group] = []
+            for metric in compiled.get(group) or []:
+                if isinstance(metric, str):
+                    found[group].append(metrics.get(metric))
+                    continue
+                metric_cls = getattr(metrics, str(metric.get("class_name")), None)
+                if not (isinstance(metric_cls, type) and issubclass(metric_cls, metrics.Metric)):
+                    raise ValueError(f"unknown metric {metric.get('class_name')!r}")
+                found[group].append(metric_cls(**dict(metric.get("config") or {})))
+        model.compile(optimizer, loss, metrics=found["metrics"], weighted_metrics=found["weighted_metrics"])
+        if loss is not None:
+            model._prepare_training()    # packs the weights: the layout the state is cut by
+    except GlassnetError:
+        raise
+    except (TypeError, ValueError, KeyError, AttributeError, RecursionError) as error:
+        raise ModelFileError(f"{path}: the compile settings can't be restored ({_describe(error)})") from None
+
+
+def load_weights(model, path, skip_mismatch=False):
+    """Read the weights of a ``.weights.h5`` file, or of a ``.keras`` archive, into ``model``."""
+    path = os.fspath(path)
+    if not model.built:
+        raise ModelFileError(f"{path}: build model '{model.name}' (give it an input shape) before "
+                             f"loading weights into it")
+    archive = None
+    if is_hdf5(path):
+        weights = WeightsFile(path, path)
+        if "model_weights" in weights.h5 or "layer_names" in weights.h5.attrs:    # legacy .h5
+            try:
+                root = "model_weights" if "model_weights" in weights.h5 else ""
+                return read_legacy_weights_into(model, weights, root, path)
+            finally:
+                weights.close()
+    else:
+        archive = _Archive(path)
+        weights = archive.weights()
+    try:
+        read_weights_into(model, weights, path, skip_mismatch)
+    finally:
+        weights.close()
+        if archive is not None:
+            archive.close()
+
+
+# -- the legacy HDF5 format (Keras 2's model.save("m.h5"), still read and written by Keras 3) --------
+# One HDF5 file: the config as JSON in the attribute ``model_config``, the compile settings in
+# ``training_config``, and the weights under ``model_weights/<layer name>/``, each layer's
+# listed in its ``weight_names`` attribute (learned weights first, then the others).
+@contextlib.contextmanager
+def _damaged_hdf5(path):
+    """Whatever h5py raises while reading a damaged file's attributes becomes one line."""
+    try:
+        yield
+    except GlassnetError:
+        raise
+    except Exception as error:  # noqa: BLE001 - h5py raises OSError, KeyError, ValueError...
+        raise ModelFileError(f"{path}: the HDF5 data is damaged ({_first_line(error)})") from None
+
+
+def _attribute(group, name):
+    """A string-list attribute, also in the chunks (``name0``, ``name1``...) Keras splits big ones into."""
+    values = list(group.attrs[name]) if name in group.attrs else []
+    chunk = 0
+    while f"{name}{chunk}" in group.attrs:
+        values.extend(group.attrs[f"{name}{chunk}"])
+        chunk += 1
+    return [v.decode("utf-8") if isinstance(v, bytes) else str(v) for v in values]
+
+
+def _json_attribute(h5, name, path):
+    value = h5.attrs.get(name)
+    if value is None:
+        return None
+    if isinstance(value, bytes):
+        value = value.decode("utf-8", errors="replace")
+    if not isinstance(value, str) or len(value) > MAX_JSON_BYTES:
+        raise ModelFileError(f"{path}: the {name} attribute is not a JSON text")
+    try:
+        parsed = json.loads(value)
+    except (json.JSONDecodeError, RecursionError) as error:
+        raise ModelFileError(f"{path}: the {name} attribute is corrupt ({error})") from None
+    if not isinstance(parsed, dict):
+        raise ModelFileError(f"{path}: the {name} attribute is not a JSON object")
+    return parsed
+
+
+def legacy_arrays(layer):
+    """A layer's weights in the legacy order: every learned one, then every other one."""
+    return [*layer.trainable_weights, *layer.non_trainable_weights]
+
+
+def read_legacy_weights_into(model, weights, root, path):
+    """Keras's "topological" loading: the i-th layer with weights in the file goes to the
+    i-th layer with weights in the model, whatever the names."""
+    with _damaged_hdf5(path):
+        _read_legacy_weights(model, weights, root, path)
+
+
+def _read_legacy_weights(model, weights, root, path):
+    group = weights.h5[root] if root else weights.h5
+    prefix = f"{root}/" if root else ""
+    saved = []
+    for name in _attribute(group, "layer_names"):
+        if name not in group:
+            raise ModelFileError(f"{path}: the file lists layer {name!r} but holds no weights for it")
+        names = _attribute(group[name], "weight_names")
+        if names:
+            saved.append((name, names))
+    layers = [layer for layer in keras_layers(model) if legacy_arrays(layer)]
+    if len(saved) != len(layers):
+        raise ModelFileError(f"{path}: the file holds weights for {len(saved)} layers, model "
+                             f"'{model.name}' has {len(layers)} layers with weights")
+    for (name, names), layer in zip(saved, layers):
+        targets = legacy_arrays(layer)
+        if len(names) != len(targets):
+            raise ModelFileError(f"{path}: layer {name!r} has {len(names)} weight arrays in the file, "
+                                 f"layer '{layer.name}' needs {len(targets)}")
+        for weight, target in zip(names, targets):
+            key = f"{prefix}{name}/{weight}"
+            if key not in weights.datasets:
+                raise ModelFileError(f"{path}: weight {key!r} is missing")
+            shape, _ = weights.datasets[key]
+            if shape != target.shape:
+                raise ModelFileError(f"{path}: weight {key!r} has shape {shape} in the file, layer "
+                                     f"'{layer.name}' needs {target.shape}")
+            value = weights.read_dataset(key)
+            if value.dtype.kind == "f" and not np.isfinite(value).all():
+                raise ModelFileError(f"{path}: weight {key!r} holds NaN or infinite values")
+            target[...] = value
+
+
+def _load_legacy_h5(path, custom_objects, compile):
+    weights = WeightsFile(path, path)
+    try:
+        with _damaged_hdf5(path):
+            return _read_legacy_model(weights, path, custom_objects, compile)
+    finally:
+        weights.close()
+
+
+def _read_legacy_model(weights, path, custom_objects, compile):
+    h5 = weights.h5
+    config = _json_attribute(h5, "model_config", path)
+    if config is None:
+        raise ModelFileError(f"{path}: holds weights only (save_weights); build the model and call "
+                             f"model.load_weights({path!r})")
+    if "model_weights" not in h5:
+        raise ModelFileError(f"{path}: a Keras .h5 model without its weights (no model_weights)")
+    extra = _json_attribute(h5, "glassnet", path)
+    notes = []
+    reading = _Reading(notes)
+    spec = _translate(config, reading, path)
+    model = _build(spec, extra, weights.numbers("model_weights/"), custom_objects, path)
+    read_legacy_weights_into(model, weights, "model_weights", path)
+    if compile:
+        training = _json_attribute(h5, "training_config", path)
+        compiled = extra.get("compile") if extra is not None else None
+        if compiled is None and training is not None:
+            compiled = compile_from_keras({**training, "optimizer": training.get("optimizer_config")},
+                                          reading)
+        if compiled:
+            _compile(model, compiled, path)
+            if "optimizer_weights" in h5:
+                notes.append("the optimizer's state in a legacy .h5 file is not restored (training "
+                             "would restart its running averages); the .keras format keeps it")
+    return _finish(model, extra, notes, path, stacklevel=7)
+
+
+def save_legacy_h5(model, path, overwrite=True):
+    """Write ``model`` in the legacy HDF5 format that Keras 3's ``load_model("m.h5")`` reads.
+
+    The optimizer's state is not written (the ``.keras`` format keeps it); glassnet's own
+    records go in the ``glassnet`` attribute, which Keras doesn't read.
+    """
+    import h5py
+
+    from glassnet.engine.saving import atomic_write
+
+    path = os.fspath(path)
+    if not overwrite and os.path.exists(path):
+        raise ModelFileError(f"{path}: exists, and overwrite=False")
+    if not model.built:
+        raise ModelFileError(f"{path}: model '{model.name}' isn't built yet, so it has no weights")
+    notes = []
+    try:
+        config = model_to_keras(model)
+        compiled = compile_to_keras(model, notes)
+    except ExportError as error:
+        raise ExportError(f"{path}: {error}") from None
+    config.pop("build_config", None)
+    buffer = io.BytesIO()
+    with h5py.File(buffer, "w") as h5:
+        h5.attrs["backend"] = "tensorflow"
+        h5.attrs["keras_version"] = KERAS_VERSION
+        h5.attrs["model_config"] = json.dumps(config, default=_json_default)
+        if compiled is not None:
+            training = {k: v for k, v in compiled.items() if k != "optimizer"}
+            optimizer = compiled["optimizer"]
+            training["optimizer_config"] = {"class_name": optimizer["class_name"], "config": optimizer["config"]}
+            h5.attrs["training_config"] = json.dumps(training, default=_json_default)
+        h5.attrs["glassnet"] = json.dumps(_glassnet_extra(model), default=_json_default)
+        group = h5.create_group("model_weights")
+        group.attrs["layer_names"] = [layer.name for layer in keras_layers(model)]
+        group.attrs["backend"], group.attrs["keras_version"] = "tensorflow", KERAS_VERSION
+        for layer in sorted(model.layers, key=lambda layer: layer.name):
+            layer_group = group.create_group(layer.name)
+            names = _legacy_names(model, layer)
+            layer_group.attrs["weight_names"] = names
+            for name, array in zip(names, legacy_arrays(layer)):
+                layer_group.create_dataset(name, data=array)
+        group.create_group("top_level_model_weights").attrs["weight_names"] = np.array([], dtype="S1")
+    atomic_write(path, lambda f: f.write(buffer.getvalue()))
+    for note in notes:
+        warnings.warn(f"{path}: {note}", stacklevel=3)
+
+
+def _legacy_names(model, layer):
+    """Names for a layer's weights in legacy order: ``model/layer/kernel``, inner layers too."""
+    names = {}
+    for inner in layer.walk():
+        for key, array in (*inner.params.items(), *inner.state.items()):
+            inside = f"{inner.name}/" if inner is not layer else ""
+            names[id(array)] = f"{model.name}/{layer.name}/{inside}{key}"
+    return [names[id(array)] for array in legacy_arrays(layer)]

@@ -1,0 +1,310 @@
+"""ONNX export: ``model.export("m.onnx", format="onnx")``, a graph ONNX Runtime runs anywhere.
+
+ONNX describes a network as a graph of standard operators (``Gemm``, ``Conv``, ``Relu``,
+``Softmax``...) with the weights stored inside the file as constant tensors. ONNX Runtime
+runs such a file on a server (Python, C#, Java, C++), on a phone, or in a web page
+(onnxruntime-web), without glassnet or Python. Each glassnet layer becomes a few operators:
+
+==========================  ===============================================================
+glassnet                    ONNX
+==========================  ===============================================================
+Dense                       ``Gemm(x, kernel, bias)``: ``x @ W + b`` in one operator
+Conv2D                      ``Transpose``, ``Conv`` (kernel as ``(F, C, KH, KW)``), ``Transpose``
+MaxPooling2D, Average...    ``Transpose``, ``MaxPool`` / ``AveragePool``, ``Transpose``
+GlobalAveragePooling2D      ``ReduceMean`` over height and width
+BatchNormalization          ``Mul``, ``Add``: inference folds it into ``x * scale + shift``
+Flatten, Reshape            ``Flatten``, ``Reshape``
+Dropout                     nothing (it only acts while training)
+activations                 ``Relu``, ``LeakyRelu``, ``Sigmoid``, ``Tanh``, ``Softmax``
+Add, Concatenate, ...       ``Sum``, ``Concat``, ``Sub``, ``Mul``, ``Mean``, ``Max``, ``Min``
+==========================  ===============================================================
+
+glassnet's images are channels-last, ``(N, H, W, C)`` as in Keras, but ONNX's ``Conv`` and
+pooling operators are channels-first, ``(N, C, H, W)``. So every convolution and pooling is
+written between two ``Transpose`` operators; ONNX Runtime's graph optimizer removes the pairs
+that cancel, and the exported model takes exactly the arrays glassnet's ``predict`` takes.
+The batch size is left free (``"batch"``), and the file is float32.
+"""
+
+import os
+import warnings
+
+import numpy as np
+
+from glassnet.errors import ExportError
+
+OPSET = 17          # ONNX Runtime (server and web) runs it; ReduceMean still takes axes= here
+IR_VERSION = 8      # the file format version that goes with opset 17
+NHWC_TO_NCHW, NCHW_TO_NHWC = [0, 3, 1, 2], [0, 2, 3, 1]
+
+
+def _onnx():
+    try:
+        import onnx
+    except ImportError:
+        raise ExportError("ONNX export needs the onnx package: pip install 'glassnet[onnx]'") from None
+    return onnx
+
+
+class _Graph:
+    """The operators, constants, inputs and outputs of the ONNX graph being written."""
+
+    def __init__(self, onnx):
+        self.onnx, self.helper = onnx, onnx.helper
+        self.nodes, self.constants, self.taken = [], [], set()
+
+    def name(self, base):
+        """A name no other value of the graph has: ``dense``, ``dense_1``, ..."""
+        name, i = base, 0
+        while name in self.taken:
+            i += 1
+            name = f"{base}_{i}"
+        self.taken.add(name)
+        return name
+
+    def constant(self, base, array, dtype=np.float32):
+        name = self.name(base)
+        self.constants.append(self.onnx.numpy_helper.from_array(np.asarray(array, dtype), name))
+        return name
+
+    def op(self, op_type, inputs, base, **attributes):
+        """Add one operator; returns the name of its output."""
+        output = self.name(base)
+        self.nodes.append(self.helper.make_node(op_type, list(inputs), [output], name=output, **attributes))
+        return output
+
+
+# -- one function per layer: (graph, layer, input names) -> output name ---------------------
+def _activation(graph, fn, x, base):
+    if fn is None:
+        return x
+    kind = type(fn).__name__
+    if kind == "ReLU":
+        return graph.op("Relu", [x], f"{base}/relu")
+    if kind == "LeakyReLU":
+        return graph.op("LeakyRelu", [x], f"{base}/leaky_relu", alpha=float(fn.negative_slope))
+    if kind == "Sigmoid":
+        return graph.op("Sigmoid", [x], f"{base}/sigmoid")
+    if kind == "Tanh":
+        return graph.op("Tanh", [x], f"{base}/tanh")
+    if kind == "Softmax":
+        return graph.op("Softmax", [x], f"{base}/softmax", axis=-1)
+    raise ExportError(f"layer '{base}': ONNX export doesn't know the activation {kind}")
+
+
+def _dense(graph, layer, xs):
+    kernel = graph.constant(f"{layer.name}/kernel", layer.params["kernel"])
+    inputs = [xs[0], kernel] + ([graph.constant(f"{layer.name}/bias", layer.params["bias"])]
+                                if layer.use_bias else [])
+    z = graph.op("Gemm", inputs, f"{layer.name}/gemm")          # (N, D) @ (D, U) + (U,)
+    return _activation(graph, layer.activation, z, layer.name)
+
+
+def _pads(layer):
+    """ONNX's ``[top, left, bottom, right]`` from the layer's padding ("same" pads the odd
+    row or column after, as Keras does)."""
+    if layer.padding != "same":
+        return [0, 0, 0, 0]
+    from glassnet.engine.layers.conv import same_padding
+    (kh, kw), (sh, sw) = getattr(layer, "kernel_size", None) or layer.pool_size, layer.strides
+    h, w = layer.input_shape[:2]
+    (top, bottom), (left, right) = same_padding(h, kh, sh), same_padding(w, kw, sw)
+    return [top, left, bottom, right]
+
+
+def _channels_first(graph, layer, x, op_type, inputs=(), **attributes):
+    """``op_type`` (channels-first) on NHWC ``x``: transpose, the operator, transpose back."""
+    nchw = graph.op("Transpose", [x], f"{layer.name}/to_nchw", perm=NHWC_TO_NCHW)
+    y = graph.op(op_type, [nchw, *inputs], f"{layer.name}/{op_type.lower()}", **attributes)
+    return graph.op("Transpose", [y], f"{layer.name}/to_nhwc", perm=NCHW_TO_NHWC)
+
+
+def _conv2d(graph, layer, xs):
+    kernel = layer.params["kernel"].transpose(3, 2, 0, 1)        # (KH, KW, C, F) -> (F, C, KH, KW)
+    inputs = [graph.constant(f"{layer.name}/kernel", kernel)]
+    if layer.use_bias:
+        inputs.append(graph.constant(f"{layer.name}/bias", layer.params["bias"]))
+    y = _channels_first(graph, layer, xs[0], "Conv", inputs, kernel_shape=list(layer.kernel_size),
+                        strides=list(layer.strides), pads=_pads(layer))
+    return _activation(graph, layer.activation, y, layer.name)
+
+
+def _pooling(op_type, **extra):
+    def emit(graph, layer, xs):
+        return _channels_first(graph, layer, xs[0], op_type, kernel_shape=list(layer.pool_size),
+                               strides=list(layer.strides), pads=_pads(layer), **extra)
+    return emit
+
+
+def _global_average(graph, layer, xs):
+    return graph.op("ReduceMean", [xs[0]], layer.name, axes=[1, 2], keepdims=0)
+
+
+def _batchnorm(graph, layer, xs):
+    """Inference: ``y = (x - mean) / sqrt(var + eps) * gamma + beta = x * scale + shift``."""
+    variance = layer.state["moving_variance"].astype(np.float64)
+    scale = 1 / np.sqrt(variance + layer.epsilon)
+    if layer.scale:
+        scale = scale * layer.params["gamma"]
+    shift = -layer.state["moving_mean"] * scale
+    if layer.center:
+        shift = shift + layer.params["beta"]
+    y = graph.op("Mul", [xs[0], graph.constant(f"{layer.name}/scale", scale)], f"{layer.name}/mul")
+    return graph.op("Add", [y, graph.constant(f"{layer.name}/shift", shift)], layer.name)
+
+
+def _reshape(graph, layer, xs):
+    shape = graph.constant(f"{layer.name}/shape", [0, *layer.out_shape], np.int64)   # 0: keep the batch
+    return graph.op("Reshape", [xs[0], shape], layer.name)
+
+
+def _variadic(op_type):
+    def emit(graph, layer, xs):
+        return graph.op(op_type, xs, layer.name)
+    return emit
+
+
+def _chained(op_type):
+    def emit(graph, layer, xs):
+        y = xs[0]
+        for x in xs[1:]:
+            y = graph.op(op_type, [y, x], f"{layer.name}/{op_type.lower()}")
+        return y
+    return emit
+
+
+EMITTERS = {
+    "Dense": _dense,
+    "Conv2D": _conv2d,
+    "MaxPooling2D": _pooling("MaxPool"),
+    "AveragePooling2D": _pooling("AveragePool", count_include_pad=0),   # "same": real pixels only
+    "GlobalAveragePooling2D": _global_average,
+    "BatchNormalization": _batchnorm,
+    "Dropout": lambda graph, layer, xs: xs[0],
+    "Flatten": lambda graph, layer, xs: graph.op("Flatten", xs, layer.name, axis=1),
+    "Reshape": _reshape,
+    "Activation": lambda graph, layer, xs: _activation(graph, layer.fn, xs[0], layer.name),
+    **{kind: (lambda graph, layer, xs: _activation(graph, layer, xs[0], layer.name))
+       for kind in ("ReLU", "LeakyReLU", "Sigmoid", "Tanh", "Softmax")},
+    "Add": _variadic("Sum"), "Average": _variadic("Mean"),
+    "Maximum": _variadic("Max"), "Minimum": _variadic("Min"),
+    "Subtract": _chained("Sub"), "Multiply": _chained("Mul"),
+    "Concatenate": lambda graph, layer, xs: graph.op("Concat", xs, layer.name, axis=layer.axis),
+}
+
+
+def _emit_model(graph, model, inputs):
+    """Write every layer call of ``model`` (inputs: ONNX names of its inputs); returns the
+    names of its outputs. A model used as a layer is written inline, call by call."""
+    from glassnet.engine.layers.input_layer import InputLayer
+    from glassnet.engine.model import Model
+
+    values = {id(tensor): name for tensor, name in zip(model.inputs, inputs)}
+    for node in model._nodes:               # the calls in topological order (a model internal)
+        layer = node.layer
+        if isinstance(layer, InputLayer):
+            continue
+        xs = [values[id(tensor)] for tensor in node.inputs]
+        if isinstance(layer, Model):
+            out = _emit_model(graph, layer, xs)[0]
+        else:
+            kind = type(layer).__name__
+            if kind not in EMITTERS or type(layer).__module__.split(".")[0] != "glassnet":
+                raise ExportError(f"layer '{layer.name}' ({kind}) has no ONNX translation in glassnet")
+            out = EMITTERS[kind](graph, layer, xs)
+        values[id(node.outputs[0])] = out
+    return [values[id(tensor)] for tensor in model.outputs]
+
+
+def to_onnx(model, opset=OPSET):
+    """The ONNX ``ModelProto`` of ``model`` (not yet written anywhere)."""
+    import glassnet
+
+    onnx = _onnx()
+    if not model.built:
+        raise ExportError(f"model '{model.name}' isn't built yet, so it has no weights to export")
+    if np.dtype(model.dtype) != np.float32:
+        warnings.warn(f"model '{model.name}' computes in {np.dtype(model.dtype)}; the ONNX file is float32",
+                      stacklevel=3)
+    graph = _Graph(onnx)
+    float32 = onnx.TensorProto.FLOAT
+    inputs = []
+    for tensor in model.inputs:
+        name = graph.name(tensor.node.layer.name)
+        inputs.append(onnx.helper.make_tensor_value_info(name, float32, ["batch", *tensor.sample_shape]))
+    outputs = _emit_model(graph, model, [i.name for i in inputs])
+    # Name each output after its layer: an Identity keeps the graph's own names apart.
+    results = []
+    for tensor, value in zip(model.outputs, outputs):
+        name = graph.name(f"{tensor.node.layer.name}_output")
+        graph.nodes.append(onnx.helper.make_node("Identity", [value], [name], name=name))
+        results.append(onnx.helper.make_tensor_value_info(name, float32, ["batch", *tensor.sample_shape]))
+    proto = onnx.helper.make_model(
+        onnx.helper.make_graph(graph.nodes, model.name, inputs, results, graph.constants),
+        opset_imports=[onnx.helper.make_opsetid("", opset)], producer_name="glassnet",
+        producer_version=glassnet.__version__,
+        doc_string=f"glassnet model '{model.name}': inputs {[i.name for i in inputs]} channels-last "
+                   f"(as in glassnet and Keras), float32, any batch size")
+    proto.ir_version = IR_VERSION
+    try:
+        onnx.checker.check_model(proto)
+    except onnx.checker.ValidationError as error:     # a bug of this module, not of the model
+        raise ExportError(f"model '{model.name}': the ONNX graph is invalid ({error})") from None
+    return proto
+
+
+def export(model, path, format=None, verbose=None, input_signature=None, **kwargs):
+    """Write ``model`` as an ONNX file (Keras 3's ``model.export(path, format="onnx")``).
+
+    Args:
+        path: where to write, e.g. ``"mnist.onnx"``.
+        format: ``"onnx"`` (or None with a ``.onnx`` path). Keras's other formats
+            (``"tf_saved_model"``, ``"litert"``, ``"openvino"``) need Keras itself: save the
+            model as ``.keras`` and export it there.
+        verbose: print where the file went (default: yes, as Keras does).
+        input_signature: not supported: the file takes the model's own input shape,
+            with any batch size.
+
+    Raises:
+        ExportError: a layer glassnet can't translate, an unknown format, onnx missing.
+    """
+    from glassnet.engine.saving import atomic_write
+
+    path = os.fspath(path)
+    if format is None and path.endswith(".onnx"):
+        format = "onnx"
+    if format != "onnx":
+        raise ExportError(f"{path}: glassnet exports format='onnx' only, got format={format!r}; for "
+                          f"Keras's other formats save the model as .keras and export it in Keras")
+    if input_signature is not None:
+        raise ExportError(f"{path}: input_signature is not supported: the ONNX file takes the model's "
+                          f"input shape {model.input_shape}, with any batch size")
+    opset = kwargs.pop("opset_version", OPSET)
+    if kwargs:
+        raise TypeError(f"export: unknown argument(s) {', '.join(kwargs)}")
+    try:
+        proto = to_onnx(model, opset)
+    except ExportError as error:
+        raise ExportError(f"{path}: {error}") from None
+    atomic_write(path, lambda f: f.write(proto.SerializeToString()))
+    if verbose or verbose is None:
+        print(f"Saved artifact at '{path}': ONNX opset {opset}, input "
+              f"{', '.join(i.name for i in proto.graph.input)}, output "
+              f"{', '.join(o.name for o in proto.graph.output)}")
+    return path
+
+
+def largest_difference(model, path, x):
+    """The largest ``|ONNX Runtime - glassnet|`` over ``x``: the check that the file is right.
+
+    Needs onnxruntime (``pip install onnxruntime``); ``x`` as ``model.predict`` takes it.
+    """
+    import onnxruntime
+
+    session = onnxruntime.InferenceSession(os.fspath(path), providers=["CPUExecutionProvider"])
+    xs = x if isinstance(x, (list, tuple)) else [x]
+    feed = {i.name: np.asarray(v, np.float32) for i, v in zip(session.get_inputs(), xs)}
+    theirs = session.run(None, feed)
+    ours = model.predict(x, verbose=0)
+    ours = ours if isinstance(ours, list) else [ours]
+    return max(float(np.abs(a - b).max()) for a, b in zip(theirs, ours))

@@ -1,0 +1,504 @@
+"""Keras 3's own files, both ways: ``.keras`` archives and ``.weights.h5`` weights.
+
+The fixtures in tests/fixtures/keras/ were written by real Keras 3
+(scripts/make_keras_fixtures.py) with the inputs and Keras's predictions beside them, so
+these tests check glassnet against Keras without importing it. One test runs real Keras
+(skipped where it isn't installed): a glassnet-written file opens there and predicts the same.
+"""
+
+import io
+import json
+import os
+import subprocess
+import sys
+import warnings
+import zipfile
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import glassnet
+from glassnet.engine.layers import (Activation, Add, BatchNormalization, Concatenate, Conv2D, Dense,
+                                    Flatten, Input, Layer, LeakyReLU)
+from glassnet.engine.model import Model, Sequential
+from glassnet.errors import ExportError, ModelFileError
+from glassnet.workbench import zoo
+
+h5py = pytest.importorskip("h5py")
+
+FIXTURES = Path(__file__).resolve().parent / "fixtures" / "keras"
+KERAS_MODELS = ["mlp", "cnn", "residual", "nested", "branches"]
+
+
+def residual_model(seed=0):
+    """A small Functional model with a skip connection, batch norm and a concatenation."""
+    inputs = Input((8, 8, 1), name="image")
+    a = Conv2D(4, 3, padding="same", activation="relu")(inputs)
+    b = BatchNormalization()(Conv2D(4, 3, padding="same")(a))
+    c = Dense(6, activation="relu")(Flatten()(Activation("relu")(Add()([a, b]))))
+    # Branches of different lengths, all (6, 6) kernels: Keras numbers them by depth, and a
+    # mix-up would go unnoticed but for the predictions.
+    branches = [Dense(6, activation="tanh")(c), Dense(6)(Dense(6, activation="relu")(c))]
+    outputs = Dense(10, activation="softmax")(Concatenate()(branches))
+    return Model(inputs, outputs, name="residual", seed=seed)
+
+
+def trained(model, steps=2, seed=0):
+    rng = np.random.default_rng(seed)
+    x = rng.random((16 * steps,) + model.sample_shapes[0]).astype(np.float32)
+    y = rng.integers(0, 10, len(x))
+    model.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    model.fit(x, y, epochs=1, batch_size=16, verbose=0)
+    model.settings.update(dataset="mnist", note="kept in metadata.json")
+    return model, x, y
+
+
+def fixture_bytes(name):
+    return (FIXTURES / f"{name}.keras").read_bytes()
+
+
+def rewrite(source, target, change):
+    """Copy a .keras archive, passing each member's bytes through ``change(name, data)``."""
+    with zipfile.ZipFile(source) as archive:
+        members = [(info.filename, archive.read(info)) for info in archive.infolist()]
+    with zipfile.ZipFile(target, "w") as archive:
+        for name, data in members:
+            data = change(name, data)
+            if data is not None:
+                archive.writestr(name, data)
+    return target
+
+
+# -- glassnet -> .keras -> glassnet ------------------------------------------------------------
+@pytest.mark.parametrize("build", [lambda: zoo.classic_mlp(seed=0), residual_model], ids=["mlp", "residual"])
+def test_round_trip_keeps_predictions_optimizer_and_training_log(build, tmp_path):
+    model, x, y = trained(build())
+    path = tmp_path / "model.keras"
+    model.save(path)
+    loaded = glassnet.load_model(path)
+    np.testing.assert_array_equal(loaded.predict(x, verbose=0), model.predict(x, verbose=0))
+    assert [l.name for l in loaded.layers] == [l.name for l in model.layers]
+    assert loaded.optimizer.iterations == model.optimizer.iterations == 2
+    assert loaded.training_log.history == model.training_log.history
+    assert loaded.settings == model.settings and loaded.epoch == model.epoch == 1
+    # Resuming from the file continues exactly where the model was: Adam's state came back.
+    for m in (model, loaded):
+        m.fit(x, y, epochs=1, batch_size=16, verbose=0, shuffle=False)
+    for a, b in zip(model.get_weights(), loaded.get_weights()):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_archive_is_laid_out_as_keras_lays_it_out(tmp_path):
+    model, x, _ = trained(residual_model())
+    model.save(tmp_path / "m.keras")
+    with zipfile.ZipFile(tmp_path / "m.keras") as archive:
+        assert archive.namelist() == ["metadata.json", "config.json", "model.weights.h5"]
+        config = json.loads(archive.read("config.json"))
+        metadata = json.loads(archive.read("metadata.json"))
+        h5 = h5py.File(io.BytesIO(archive.read("model.weights.h5")))
+    assert config["class_name"] == "Functional" and config["module"] == "keras.src.models.functional"
+    layers = {spec["name"]: spec for spec in config["config"]["layers"]}
+    assert layers["image"]["config"]["batch_shape"] == [None, 8, 8, 1]
+    add = layers["add"]["inbound_nodes"][0]["args"][0]
+    assert [t["config"]["keras_history"] for t in add] == [["conv2d", 0, 0], ["batch_normalization", 0, 0]]
+    assert config["compile_config"]["optimizer"]["class_name"] == "Adam"
+    assert metadata["keras_version"].startswith("3.") and metadata["glassnet"]["settings"]["dataset"] == "mnist"
+    # Groups named after the class, counted in layer order; weights in Keras's order.
+    np.testing.assert_array_equal(h5["layers/conv2d_1/vars/0"][()], model.get_layer("conv2d_1").params["kernel"])
+    # Keras lists the deeper dense_2 (first of the long branch) before dense_1: group dense_1.
+    np.testing.assert_array_equal(h5["layers/dense_1/vars/0"][()], model.get_layer("dense_2").params["kernel"])
+    np.testing.assert_array_equal(h5["layers/dense_2/vars/1"][()], model.get_layer("dense_1").params["bias"])
+    assert list(h5["layers/batch_normalization/vars"]) == ["0", "1", "2", "3"]
+    assert h5["layers/input_layer/vars"].attrs["name"] == "image"
+    assert h5["optimizer/vars/0"][()] == 2                     # iterations, learning rate, m, v, ...
+    assert len(h5["optimizer/vars"]) == 2 + 2 * len(model.trainable_weights)
+
+
+def test_older_glassnet_files_named_keras_still_open(tmp_path):
+    """glassnet 0.2 wrote its own .npz under any name: the content decides, not the name."""
+    model = zoo.classic_mlp(seed=0)
+    model.save(tmp_path / "old.npz")
+    os.replace(tmp_path / "old.npz", tmp_path / "old.keras")
+    x = np.random.default_rng(0).random((3, 28, 28))
+    np.testing.assert_array_equal(glassnet.load_model(tmp_path / "old.keras").predict(x, verbose=0),
+                                  model.predict(x, verbose=0))
+
+
+# -- Keras -> glassnet: files Keras 3 wrote --------------------------------------------------
+@pytest.mark.parametrize("name", KERAS_MODELS)
+def test_keras_written_files_load_and_predict_the_same(name):
+    expected = np.load(FIXTURES / f"{name}.npz")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")          # nothing was left out
+        model = glassnet.load_model(FIXTURES / f"{name}.keras")
+    np.testing.assert_allclose(model.predict(expected["x"], verbose=0), expected["y"], atol=1e-5, rtol=0)
+    assert model.optimizer.iterations == 4      # Keras trained 4 steps; its state came along
+    assert model.loss is not None
+
+
+def test_keras_compile_settings_and_layers_are_translated():
+    cnn = glassnet.load_model(FIXTURES / "cnn.keras")
+    assert type(cnn.optimizer).__name__ == "SGD" and cnn.optimizer.momentum == pytest.approx(0.9)
+    assert [type(l).__name__ for l in cnn.layers] == ["Conv2D", "MaxPooling2D", "BatchNormalization", "Conv2D",
+                                                       "AveragePooling2D", "Flatten", "Dense", "Activation"]
+    assert cnn.layers[3].kernel_regularizer.l2 == pytest.approx(1e-4)
+    assert cnn.metrics_names == ["loss", "accuracy"]
+    residual = glassnet.load_model(FIXTURES / "residual.keras")
+    assert type(residual.optimizer).__name__ == "RMSprop"
+    leaky = residual.get_layer("dense_3").activation     # Dense(4, activation="leaky_relu")
+    assert type(leaky).__name__ == "LeakyReLU" and leaky.negative_slope == pytest.approx(0.2)  # Keras's
+    nested = glassnet.load_model(FIXTURES / "nested.keras")
+    assert type(nested.get_layer("inner")).__name__ == "Sequential"
+    assert type(nested.optimizer.schedule).__name__ == "ExponentialDecay"
+
+
+def test_keras_file_with_a_layer_glassnet_lacks_is_one_line_naming_it():
+    with pytest.raises(ModelFileError) as error:
+        glassnet.load_model(FIXTURES / "unsupported.keras")
+    message = str(error.value)
+    assert "\n" not in message and "unsupported.keras" in message
+    assert "'layer_normalization' (LayerNormalization)" in message and "glassnet has no" in message
+
+
+def test_load_model_compile_false_skips_the_optimizer():
+    model = glassnet.load_model(FIXTURES / "mlp.keras", compile=False)
+    assert model.optimizer is None
+
+
+# -- bad files: one line naming the file --------------------------------------------------
+def one_line_error(path, match):
+    with pytest.raises(ModelFileError, match=match or None) as error:
+        glassnet.load_model(path)
+    assert "\n" not in str(error.value) and str(path) in str(error.value)
+
+
+def test_truncated_archive(tmp_path):
+    data = fixture_bytes("cnn")
+    for size in (len(data) // 2, len(data) - 10, 100):
+        path = tmp_path / f"cut{size}.keras"
+        path.write_bytes(data[:size])
+        one_line_error(path, "not a .keras file, or truncated")
+    model = zoo.classic_mlp(seed=0)
+    model.save(tmp_path / "whole.h5")
+    (tmp_path / "cut.h5").write_bytes((tmp_path / "whole.h5").read_bytes()[:3000])
+    one_line_error(tmp_path / "cut.h5", "HDF5 data is damaged or truncated")
+
+
+def test_config_naming_an_unknown_layer(tmp_path):
+    path = rewrite(FIXTURES / "cnn.keras", tmp_path / "bogus.keras",
+                   lambda name, data: data.replace(b'"class_name": "Dense"', b'"class_name": "Bogus"')
+                   if name == "config.json" else data)
+    one_line_error(path, "glassnet has no Bogus layer")
+
+
+def test_weights_of_the_wrong_shape(tmp_path):
+    path = rewrite(FIXTURES / "mlp.keras", tmp_path / "wide.keras",
+                   lambda name, data: data.replace(b'"units": 16', b'"units": 17') if name == "config.json" else data)
+    one_line_error(path, r"has shape \(64, 16\) in the file, the model needs \(64, 17\)")
+
+
+def test_missing_or_extra_weights(tmp_path):
+    def drop_bias(name, data):
+        if name != "model.weights.h5":
+            return data
+        buffer = io.BytesIO(data)
+        with h5py.File(buffer, "a") as h5:
+            del h5["layers/dense/vars/1"]
+        return buffer.getvalue()
+    one_line_error(rewrite(FIXTURES / "mlp.keras", tmp_path / "nobias.keras", drop_bias),
+                   "needs 2 weight arrays, the file holds 1")
+
+
+DAMAGE = {"garbage weights": "HDF5 data is damaged", "no weights": "holds no model.weights.h5",
+          "bad json": "config.json is corrupt", "json list": "config.json is not a JSON object",
+          "no config": ""}
+
+
+@pytest.mark.parametrize("damage", DAMAGE)
+def test_damaged_members(tmp_path, damage):
+    def change(name, data):
+        if damage == "garbage weights" and name == "model.weights.h5":
+            return b"\x89HDF\r\n\x1a\n" + b"\x00" * 200
+        if damage == "no weights" and name == "model.weights.h5":
+            return None
+        if damage == "bad json" and name == "config.json":
+            return data[:-5]
+        if damage == "json list" and name == "config.json":
+            return b"[1, 2]"
+        if damage == "no config" and name == "config.json":
+            return None
+        return data
+    path = rewrite(FIXTURES / "cnn.keras", tmp_path / "damaged.keras", change)
+    if damage == "no config":     # a zip without config.json isn't a .keras archive at all
+        with pytest.raises(ModelFileError):
+            glassnet.load_model(path)
+        return
+    one_line_error(path, DAMAGE[damage])
+
+
+def test_hostile_weights_are_refused_before_anything_is_read(tmp_path):
+    def change(name, data):
+        if name != "model.weights.h5":
+            return data
+        buffer = io.BytesIO(data)
+        with h5py.File(buffer, "a") as h5:
+            del h5["layers/dense/vars/0"]
+            # 4 GB of zeros declared, a few bytes stored: a decompression bomb.
+            h5["layers/dense/vars"].create_dataset("0", shape=(1 << 15, 1 << 15), dtype="float32",
+                                                   chunks=(1024, 1024), compression="gzip")
+            h5["layers/dense_1/vars/2"] = h5py.ExternalLink("/etc/passwd", "/")
+        return buffer.getvalue()
+    one_line_error(rewrite(FIXTURES / "mlp.keras", tmp_path / "bomb.keras", change), "refused")
+
+
+def test_nan_weights_are_refused(tmp_path):
+    def change(name, data):
+        if name != "model.weights.h5":
+            return data
+        buffer = io.BytesIO(data)
+        with h5py.File(buffer, "a") as h5:
+            h5["layers/dense/vars/1"][0] = np.nan
+        return buffer.getvalue()
+    one_line_error(rewrite(FIXTURES / "mlp.keras", tmp_path / "nan.keras", change), "NaN")
+
+
+def test_zip_bomb_member_is_refused(tmp_path):
+    path = tmp_path / "bomb.keras"
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("config.json", b"{}")
+        archive.writestr("model.weights.h5", b"\x00" * (200 << 20))
+    one_line_error(path, "zip bomb")
+
+
+# -- settings glassnet can't write in Keras's words ---------------------------------------------
+def test_a_layer_without_keras_equivalent_is_an_export_error(tmp_path):
+    class Doubler(Layer):
+        def forward(self, x, training=False):
+            return 2 * x
+
+        def backward(self, dy):
+            return 2 * dy
+
+    model = Sequential([Input((4,)), Doubler(), Dense(2)])
+    with pytest.raises(ExportError, match=r"layer 'doubler' \(Doubler\) has no Keras equivalent"):
+        model.save(tmp_path / "m.keras")
+    assert not (tmp_path / "m.keras").exists()
+
+
+def test_leaky_relu_slopes(tmp_path):
+    """Keras's 'leaky_relu' activation has slope 0.2: other slopes need the LeakyReLU layer."""
+    ok = Sequential([Input((4,)), Dense(3, activation=LeakyReLU(0.2)), Activation(LeakyReLU(0.1))])
+    ok.save(tmp_path / "ok.keras")
+    config = json.loads(zipfile.ZipFile(tmp_path / "ok.keras").read("config.json"))
+    assert config["config"]["layers"][1]["config"]["activation"] == "leaky_relu"
+    assert config["config"]["layers"][2]["class_name"] == "LeakyReLU"
+    x = np.random.default_rng(0).normal(size=(5, 4))
+    np.testing.assert_allclose(glassnet.load_model(tmp_path / "ok.keras").predict(x, verbose=0),
+                               ok.predict(x, verbose=0), rtol=1e-6)
+    with pytest.raises(ExportError, match="slope"):
+        Sequential([Input((4,)), Dense(3, activation=LeakyReLU(0.1))]).save(tmp_path / "no.keras")
+
+
+# -- .weights.h5 ---------------------------------------------------------------------------------
+def test_weights_h5_round_trip_and_mismatch(tmp_path):
+    model, x, _ = trained(residual_model(seed=0))
+    model.save_weights(tmp_path / "m.weights.h5")
+    with open(tmp_path / "m.weights.h5", "rb") as f:
+        assert f.read(8) == b"\x89HDF\r\n\x1a\n"
+    other = residual_model(seed=1)
+    other.load_weights(tmp_path / "m.weights.h5")
+    np.testing.assert_array_equal(other.predict(x, verbose=0), model.predict(x, verbose=0))
+    with pytest.raises(ModelFileError, match="holds weights only|weights only"):
+        glassnet.load_model(tmp_path / "m.weights.h5")
+    wrong = zoo.classic_mlp(seed=0)
+    with pytest.raises(ModelFileError, match="m.weights.h5"):
+        wrong.load_weights(tmp_path / "m.weights.h5")
+
+
+def test_load_weights_from_a_keras_archive():
+    expected = np.load(FIXTURES / "cnn.npz")
+    model = glassnet.load_model(FIXTURES / "cnn.keras")
+    fresh = Sequential.from_config(model.get_config())
+    fresh.load_weights(FIXTURES / "cnn.keras")
+    np.testing.assert_allclose(fresh.predict(expected["x"], verbose=0), expected["y"], atol=1e-5, rtol=0)
+
+
+# -- the workbench commands take Keras files ----------------------------------------------------
+def test_commands_load_keras_files(tiny_digit_model, tmp_path, capsys):
+    from PIL import Image, ImageDraw
+
+    from glassnet.interfaces.cli import main
+    from glassnet.interfaces.cli.serve import load_digit_model
+
+    path = tmp_path / "tiny.keras"
+    glassnet.load_model(tiny_digit_model).save(path)
+    page = Image.new("L", (280, 280), 255)
+    ImageDraw.Draw(page).line([(140, 50), (140, 230)], fill=0, width=22)
+    page.save(tmp_path / "one.png")
+    assert main(["predict", str(path), str(tmp_path / "one.png")]) == 0
+    assert capsys.readouterr().out.startswith(f"{tmp_path / 'one.png'}: 1 (")
+    assert main(["read", str(path), str(tmp_path / "one.png")]) == 0
+    model, _ = load_digit_model(str(path))
+    assert model.settings["arch"] == "mlp"             # the settings the report reads came along
+
+
+# -- real Keras --------------------------------------------------------------------------------
+KERAS_CHECK = """
+import sys, numpy as np, keras
+x, y = np.load(sys.argv[1]), np.load(sys.argv[2])
+for path in sys.argv[3:]:
+    print(float(np.abs(keras.models.load_model(path).predict(x, verbose=0) - y).max()))
+"""
+
+
+def test_real_keras_opens_glassnet_files(tmp_path):
+    """glassnet's .keras and .h5 open in Keras 3 and predict the same (Keras runs in a child
+    process, on the PyTorch backend where it is installed: faster to start than TensorFlow).
+    Importing Keras takes most of this test's 10-20 s; scripts/check_keras_interop.py checks
+    more models, and a training step."""
+    pytest.importorskip("keras")
+    model, x, _ = trained(residual_model())
+    model.save(tmp_path / "m.keras")
+    model.save(tmp_path / "m.h5")
+    np.save(tmp_path / "x.npy", x[:8])
+    np.save(tmp_path / "y.npy", model.predict(x[:8], verbose=0))
+    env = dict(os.environ)
+    try:
+        import torch  # noqa: F401
+        env.setdefault("KERAS_BACKEND", "torch")
+    except ImportError:
+        pass
+    result = subprocess.run([sys.executable, "-c", KERAS_CHECK, str(tmp_path / "x.npy"), str(tmp_path / "y.npy"),
+                             str(tmp_path / "m.keras"), str(tmp_path / "m.h5")],
+                            capture_output=True, text=True, env=env, timeout=300)
+    assert result.returncode == 0, result.stderr[-2000:]
+    differences = [float(line) for line in result.stdout.strip().splitlines()[-2:]]
+    assert len(differences) == 2 and max(differences) < 1e-5
+
+
+# -- legacy HDF5 (.h5): Keras 2's model.save, still read and written by Keras 3 ---------------
+KERAS2_CONFIG = {   # what tf.keras 2.15 wrote for the MNIST tutorial's first network
+    "class_name": "Sequential", "config": {"name": "sequential", "layers": [
+        {"class_name": "InputLayer", "config": {"batch_input_shape": [None, 28, 28], "dtype": "float32",
+                                                "sparse": False, "ragged": False, "name": "flatten_input"}},
+        {"class_name": "Flatten", "config": {"name": "flatten", "trainable": True, "dtype": "float32",
+                                             "batch_input_shape": [None, 28, 28], "data_format": "channels_last"}},
+        {"class_name": "Dense", "config": {"name": "dense", "trainable": True, "dtype": "float32", "units": 16,
+                                           "activation": "relu", "use_bias": True,
+                                           "kernel_initializer": {"class_name": "GlorotUniform", "config": {"seed": None}},
+                                           "bias_initializer": {"class_name": "Zeros", "config": {}},
+                                           "kernel_regularizer": None, "bias_regularizer": None,
+                                           "activity_regularizer": None, "kernel_constraint": None,
+                                           "bias_constraint": None}},
+        {"class_name": "Dropout", "config": {"name": "dropout", "trainable": True, "dtype": "float32", "rate": 0.2,
+                                             "noise_shape": None, "seed": None}},
+        {"class_name": "Dense", "config": {"name": "dense_1", "trainable": True, "dtype": "float32", "units": 10,
+                                           "activation": "softmax", "use_bias": True}}]},
+    "keras_version": "2.15.0", "backend": "tensorflow"}
+KERAS2_TRAINING = {
+    "loss": "sparse_categorical_crossentropy", "loss_weights": None, "weighted_metrics": None,
+    "metrics": [[{"class_name": "MeanMetricWrapper", "config": {"name": "accuracy", "dtype": "float32",
+                                                                "fn": "sparse_categorical_accuracy"}}]],
+    "optimizer_config": {"class_name": "Custom>Adam", "config": {
+        "name": "Adam", "weight_decay": None, "clipnorm": None, "global_clipnorm": None, "clipvalue": None,
+        "use_ema": False, "ema_momentum": 0.99, "ema_overwrite_frequency": None, "jit_compile": True,
+        "is_legacy_optimizer": False, "learning_rate": 0.0010000000474974513, "beta_1": 0.9,
+        "beta_2": 0.999, "epsilon": 1e-07, "amsgrad": False}}}
+
+
+def write_keras2_file(path, weights):
+    with h5py.File(path, "w") as h5:
+        h5.attrs["keras_version"], h5.attrs["backend"] = b"2.15.0", b"tensorflow"
+        h5.attrs["model_config"] = json.dumps(KERAS2_CONFIG).encode()
+        h5.attrs["training_config"] = json.dumps(KERAS2_TRAINING).encode()
+        group = h5.create_group("model_weights")
+        group.attrs["layer_names"] = [b"flatten", b"dense", b"dropout", b"dense_1"]
+        for name in ("flatten", "dropout"):
+            group.create_group(name).attrs["weight_names"] = np.array([], dtype="S1")
+        for name, (kernel, bias) in zip(("dense", "dense_1"), (weights[:2], weights[2:])):
+            layer = group.create_group(name)
+            layer.attrs["weight_names"] = [f"{name}/kernel:0".encode(), f"{name}/bias:0".encode()]
+            layer[f"{name}/kernel:0"], layer[f"{name}/bias:0"] = kernel, bias
+
+
+def test_keras2_h5_file_opens(tmp_path):
+    rng = np.random.default_rng(0)
+    weights = [rng.normal(size=(784, 16)).astype("f4") * 0.05, rng.normal(size=16).astype("f4"),
+               rng.normal(size=(16, 10)).astype("f4"), rng.normal(size=10).astype("f4")]
+    write_keras2_file(tmp_path / "tutorial.h5", weights)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        model = glassnet.load_model(tmp_path / "tutorial.h5")
+    x = rng.random((4, 28, 28)).astype("f4")
+    hidden = np.maximum(x.reshape(4, -1) @ weights[0] + weights[1], 0)
+    logits = hidden @ weights[2] + weights[3]
+    expected = np.exp(logits - logits.max(1, keepdims=True))
+    np.testing.assert_allclose(model.predict(x, verbose=0), expected / expected.sum(1, keepdims=True),
+                               rtol=1e-5, atol=1e-7)
+    assert type(model.optimizer).__name__ == "Adam" and model.metrics_names == ["loss", "accuracy"]
+
+
+def test_legacy_h5_round_trip_and_errors(tmp_path):
+    model, x, _ = trained(residual_model())
+    model.save(tmp_path / "m.h5")
+    with open(tmp_path / "m.h5", "rb") as f:
+        assert f.read(8) == b"\x89HDF\r\n\x1a\n"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")          # the optimizer's state isn't in a .h5
+        loaded = glassnet.load_model(tmp_path / "m.h5")
+    np.testing.assert_array_equal(loaded.predict(x, verbose=0), model.predict(x, verbose=0))
+    assert loaded.training_log.history == model.training_log.history
+    fresh = residual_model(seed=3)
+    fresh.load_weights(tmp_path / "m.h5")
+    np.testing.assert_array_equal(fresh.predict(x, verbose=0), model.predict(x, verbose=0))
+    with pytest.raises(ModelFileError, match="holds weights for 8 layers, model 'classic_mlp' has 3"):
+        zoo.classic_mlp(seed=0).load_weights(tmp_path / "m.h5")
+
+
+@pytest.mark.parametrize("member", ["model.weights.h5", "config.json", "legacy .h5"])
+def test_flipped_bytes_give_a_result_or_one_line(member, tmp_path):
+    """Damage anywhere: the model loads (the damage hit nothing used) or one ModelFileError."""
+    rng = np.random.default_rng(0)
+    legacy = tmp_path / "whole.h5"
+    residual_model().save(legacy)
+    for trial in range(25):
+        path = tmp_path / f"damaged{trial}.{'h5' if member == 'legacy .h5' else 'keras'}"
+        if member == "legacy .h5":
+            data = bytearray(legacy.read_bytes())
+            for _ in range(rng.integers(1, 30)):
+                data[rng.integers(8, len(data))] = rng.integers(256)
+            path.write_bytes(bytes(data))
+        else:
+            def flip(name, data):
+                if name != member:
+                    return data
+                data = bytearray(data)
+                for _ in range(rng.integers(1, 20)):
+                    data[rng.integers(len(data))] = rng.integers(256)
+                return bytes(data)
+            rewrite(FIXTURES / "residual.keras", path, flip)
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                glassnet.load_model(path)
+        except ModelFileError as error:
+            assert "\n" not in str(error) and str(path) in str(error)
+
+
+def test_an_optimizer_glassnet_lacks_loads_uncompiled_with_a_warning(tmp_path):
+    path = rewrite(FIXTURES / "mlp.keras", tmp_path / "nadam.keras",
+                   lambda name, data: data.replace(b'"class_name": "Adam"', b'"class_name": "Nadam"')
+                   if name == "config.json" else data)
+    with pytest.warns(UserWarning, match="optimizer 'Nadam'.*loaded uncompiled"):
+        model = glassnet.load_model(path)
+    assert model.optimizer is None
+    expected = np.load(FIXTURES / "mlp.npz")
+    np.testing.assert_allclose(model.predict(expected["x"], verbose=0), expected["y"], atol=1e-5, rtol=0)
+
+
+def test_settings_that_change_predictions_are_refused(tmp_path):
+    path = rewrite(FIXTURES / "cnn.keras", tmp_path / "dilated.keras",
+                   lambda name, data: data.replace(b'"dilation_rate": [1, 1]', b'"dilation_rate": [2, 2]', 1)
+                   if name == "config.json" else data)
+    one_line_error(path, r"'conv2d' \(Conv2D\) has dilation_rate=\[2, 2\]; glassnet runs only dilation_rate=\[1, 1\]")

@@ -1,0 +1,110 @@
+"""``model.export("m.onnx", format="onnx")``: every exported model runs in ONNX Runtime and
+predicts what glassnet predicts, within 1e-5, on the same channels-last arrays."""
+
+import numpy as np
+import pytest
+
+from glassnet.engine.layers import (Activation, Add, Average, AveragePooling2D, BatchNormalization,
+                                    Concatenate, Conv2D, Dense, Dropout, Flatten, GlobalAveragePooling2D,
+                                    Input, Layer, LeakyReLU, MaxPooling2D, Maximum, Minimum, Multiply,
+                                    ReLU, Reshape, Sigmoid, Softmax, Subtract, Tanh)
+from glassnet.engine.model import Model, Sequential
+from glassnet.errors import ExportError
+from glassnet.interfaces.cli import main
+from glassnet.interop.onnx_export import largest_difference
+from glassnet.workbench import recipes, zoo
+
+pytest.importorskip("onnx", reason="the ONNX export needs onnx (pip install 'glassnet[onnx]')")
+onnxruntime = pytest.importorskip("onnxruntime", reason="ONNX Runtime runs the exported files")
+
+
+def residual_model():
+    """Functional: a skip connection, batch norm, "same" pooling, every merge, a nested model."""
+    inputs = Input((12, 12, 1), name="image")
+    a = Conv2D(6, 3, padding="same", activation="relu")(inputs)
+    b = BatchNormalization()(Conv2D(6, 3, padding="same")(a))
+    c = ReLU()(Add()([a, b]))
+    c = MaxPooling2D(2, strides=1, padding="same")(c)
+    c = AveragePooling2D(3, strides=2, padding="same")(c)                     # 6x6x6
+    pooled = GlobalAveragePooling2D()(c)
+    flat = Flatten()(Conv2D(4, 3, strides=2, activation=LeakyReLU(0.1))(c))   # 2x2x4 -> 16
+    head = Sequential([Input((16,)), Dense(6, activation="tanh")], name="head")
+    d, e = head(flat), Dense(6, activation="sigmoid")(pooled)
+    merged = Concatenate()([Subtract()([d, e]), Multiply()([d, e]), Average()([d, e]),
+                            Maximum()([d, e]), Minimum()([d, e])])
+    shaped = Flatten()(Tanh()(Reshape((5, 6))(merged)))
+    outputs = Softmax()(Dense(10)(Dropout(0.5)(Sigmoid()(Activation("relu")(shaped)))))
+    return Model(inputs, outputs, name="residual", seed=0)
+
+
+MODELS = {
+    "mlp": lambda: zoo.classic_mlp(seed=0),
+    "cnn": lambda: zoo.small_cnn(seed=0),
+    "lenet5": lambda: zoo.lenet5(seed=0),
+    "best-cnn": lambda: recipes.best_cnn(seed=0),
+    "residual": residual_model,
+}
+
+
+def randomize_statistics(model, rng):
+    """Give batch norm statistics that aren't the identity (fresh ones are 0 and 1)."""
+    for layer in model.walk():
+        if isinstance(layer, BatchNormalization):
+            layer.state["moving_mean"][...] = rng.normal(0, 0.5, layer.state["moving_mean"].shape)
+            layer.state["moving_variance"][...] = rng.uniform(0.5, 2, layer.state["moving_variance"].shape)
+            layer.params["gamma"][...] = rng.uniform(0.5, 1.5, layer.params["gamma"].shape)
+            layer.params["beta"][...] = rng.normal(0, 0.2, layer.params["beta"].shape)
+
+
+@pytest.mark.parametrize("name", MODELS)
+def test_exported_model_predicts_what_glassnet_predicts(name, tmp_path):
+    rng = np.random.default_rng(0)
+    model = MODELS[name]()
+    randomize_statistics(model, rng)
+    path = tmp_path / f"{name}.onnx"
+    model.export(path, format="onnx", verbose=False)
+    x = rng.random((16,) + model.sample_shapes[0], dtype=np.float32)
+    assert largest_difference(model, path, x) < 1e-5
+    session = onnxruntime.InferenceSession(str(path), providers=["CPUExecutionProvider"])
+    (given,), (output,) = session.get_inputs(), session.get_outputs()
+    assert given.shape == ["batch", *model.sample_shapes[0]]           # channels-last, any batch
+    assert output.shape == ["batch", 10]
+    one = session.run(None, {given.name: x[:1]})[0]                      # a batch of one works too
+    np.testing.assert_allclose(one, model.predict(x[:1], verbose=0), atol=1e-5, rtol=0)
+
+
+def test_file_name_decides_the_format_and_other_formats_are_refused(tmp_path, capsys):
+    model = zoo.classic_mlp(seed=0)
+    model.export(tmp_path / "m.onnx")                                   # format from the name
+    assert "Saved artifact at" in capsys.readouterr().out
+    with pytest.raises(ExportError, match="format='onnx' only"):
+        model.export(tmp_path / "saved_model", format="tf_saved_model")
+    with pytest.raises(ExportError, match="input_signature"):
+        model.export(tmp_path / "m.onnx", input_signature=[(None, 28, 28)])
+
+
+def test_a_layer_without_onnx_translation_is_one_line(tmp_path):
+    class Doubler(Layer):
+        def forward(self, x, training=False):
+            return 2 * x
+
+        def backward(self, dy):
+            return 2 * dy
+
+    model = Sequential([Input((4,)), Doubler(), Dense(2)])
+    with pytest.raises(ExportError, match=r"m.onnx: layer 'doubler' \(Doubler\) has no ONNX translation"):
+        model.export(tmp_path / "m.onnx")
+    assert not (tmp_path / "m.onnx").exists()
+
+
+def test_cli_export_writes_and_checks(tiny_digit_model, tmp_path, capsys):
+    out = tmp_path / "tiny.onnx"
+    assert main(["export", str(tiny_digit_model), str(out)]) == 0
+    lines = capsys.readouterr().out.strip().splitlines()
+    assert lines[0].startswith(f"wrote {out} (") and "input (batch, 28, 28) float32" in lines[0]
+    assert lines[1].startswith("checked with ONNX Runtime") and "largest difference from glassnet" in lines[1]
+    assert float(lines[1].rsplit(" ", 1)[1]) < 1e-5
+    assert main(["export", str(tiny_digit_model), str(tmp_path / "tiny.keras")]) == 0
+    assert "Keras 3 format" in capsys.readouterr().out
+    assert main(["export", str(tiny_digit_model), str(tmp_path / "tiny.pb")]) == 2
+    assert "name the file NAME.onnx" in capsys.readouterr().err
