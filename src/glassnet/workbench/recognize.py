@@ -23,6 +23,16 @@ def check_digit_model(model, name="model"):
         raise ShapeError(f"{name}: its output has shape {out}, not one score per class")
 
 
+def final_softmax(model):
+    """The softmax the model ends with (a Softmax layer, or the last layer's activation),
+    or None. It keeps the logits of its last forward pass in ``.logits``."""
+    from glassnet.engine.layers.activations import Softmax
+    last = model.layers[-1]
+    fn = last if isinstance(last, Softmax) else (getattr(last, "activation", None)
+                                                 or getattr(last, "fn", None))
+    return fn if isinstance(fn, Softmax) else None
+
+
 def class_names(model):
     """The model's class names (saved by ``glassnet train``), or the digits 0-9."""
     names = (model.settings or {}).get("class_names")

@@ -19,6 +19,7 @@ from glassnet.workbench.plots.inside import plot_conv_filters, plot_dense_weight
 from glassnet.workbench.plots.mistakes import plot_mistakes
 from glassnet.workbench.plots.predictions import plot_predictions
 from glassnet.workbench.plots.roc import plot_roc_curves
+from glassnet.workbench.plots.saliency import plot_saliency, plot_saliency_check
 from glassnet.workbench.plots.style import png_bytes, save
 from glassnet.workbench.plots.training import plot_training_curves
 
@@ -26,5 +27,5 @@ __all__ = [
     "explorer_figures", "plot_class_counts", "plot_confusion_matrix", "plot_conv_filters",
     "plot_dense_weights", "plot_feature_maps", "plot_mean_images", "plot_mistakes",
     "plot_pixel_histogram", "plot_predictions", "plot_reliability_diagram", "plot_roc_curves",
-    "plot_samples_per_class", "plot_training_curves", "png_bytes", "save", "save_explorer",
+    "plot_saliency", "plot_saliency_check", "plot_samples_per_class", "plot_training_curves", "png_bytes", "save", "save_explorer",
 ]
