@@ -125,8 +125,9 @@ def plot_curves(curves, path):
             at_digits = np.mean(scores[key] > scores["threshold"])
             at_nondigits = np.mean(scores["nondigits"] > scores["threshold"])
             ax.plot([100 * at_digits], [100 * at_nondigits], "o", color=color)
-    ax.set_xscale("symlog", linthresh=1)
+    ax.set_xscale("symlog", linthresh=1, linscale=1.5)   # linear up to 1%, then logarithmic
     ax.set_xlim(0, 100)
+    ax.set_xticks([0, 0.25, 0.5, 0.75, 1, 3, 10, 30, 100], ["0", ".25", ".5", ".75", "1", "3", "10", "30", "100"])
     ax.set_ylim(0, 101)
     ax.set_xlabel("real digits refused (%)")
     ax.set_ylabel("non-digits refused (%)")
