@@ -97,7 +97,7 @@ def test_network_features_of_an_mlp_and_a_cnn(digits, mlp):
 def detector(digits, mlp):
     x_train, y_train, x_test, y_test = digits
     return novelty.fit_detector(mlp, x_train[:600] / 255.0, y_train[:600], x_train[600:] / 255.0,
-                                y_train[600:], nondigits=140, photos=40, seed=0)
+                                y_train[600:], nondigits=140, photos=40, seed=0, cache=False)
 
 
 def test_fit_detector_sets_its_operating_point(detector):
@@ -155,3 +155,14 @@ def test_tradeoff_curve_runs_from_strict_to_lax():
     assert thresholds.shape == refused_digits.shape == refused_others.shape == (50,)
     assert (np.diff(refused_digits) <= 0).all() and (np.diff(refused_others) <= 0).all()
     assert refused_others[25] > refused_digits[25]
+
+
+def test_calibration_nondigits_are_cached_between_processes(tmp_path, monkeypatch):
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    monkeypatch.setattr(novelty, "_CALIBRATION", {})
+    first = novelty.calibration_nondigits(9, seed=4)
+    files = list((tmp_path / "glassnet" / "nondigits").glob("nondigits-9-4-*.npy"))
+    assert len(files) == 1 and first.shape[1:] == (28, 28) and first.dtype == np.float32
+    monkeypatch.setattr(novelty, "_CALIBRATION", {})               # a new process ...
+    monkeypatch.setattr(novelty, "make_calibration_nondigits", lambda *a: pytest.fail("made again"))
+    assert np.array_equal(novelty.calibration_nondigits(9, seed=4), first)   # ... reads the file

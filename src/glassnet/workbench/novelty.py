@@ -40,6 +40,9 @@ Usage::
     probabilities, status = judge(model, images)   # status: "ok", "unsure" or "not_a_digit"
 """
 
+import hashlib
+import os
+
 import numpy as np
 from scipy import ndimage
 
@@ -238,10 +241,16 @@ class NoveltyDetector:
         return self.scores(model, images) <= self.threshold
 
     def to_settings(self):
-        """A JSON-friendly dict, for ``model.settings["novelty"]``."""
-        return {"means": self.means, "bases": self.bases, "spreads": self.spreads, "center": self.center,
-                "scale": self.scale, "probe": self.probe, "threshold": self.threshold,
-                "info": self.info}
+        """A JSON-friendly dict, for ``model.settings["novelty"]``.
+
+        The arrays are rounded to 6 decimals, which halves their size as JSON text and
+        moves no score by more than about 1e-4.
+        """
+        rounded = lambda a: np.round(np.asarray(a, np.float64), 6)
+        return {"means": rounded(self.means), "bases": rounded(self.bases),
+                "spreads": rounded(self.spreads), "center": rounded(self.center),
+                "scale": rounded(self.scale), "probe": [rounded(w) for w in self.probe],
+                "threshold": self.threshold, "info": self.info}
 
     @classmethod
     def from_settings(cls, settings):
@@ -254,9 +263,10 @@ def detector_for(model):
     if not settings:
         raise NoDetectorError(f"model '{model.name}' was saved without a not-a-digit detector; "
                               f"train it again with this version of glassnet")
-    if not isinstance(getattr(model, "_novelty", None), NoveltyDetector):
-        model._novelty = NoveltyDetector.from_settings(settings)   # parse the lists once
-    return model._novelty
+    parsed = getattr(model, "_novelty", None)   # (the settings it was parsed from, the detector)
+    if parsed is None or parsed[0] is not settings:
+        model._novelty = parsed = (settings, NoveltyDetector.from_settings(settings))
+    return parsed[1]
 
 
 def judge(model, images, detector=None, unsure_below=UNSURE_BELOW):
@@ -284,7 +294,7 @@ def judge(model, images, detector=None, unsure_below=UNSURE_BELOW):
 
 # -- calibration ------------------------------------------------------------------------------
 def fit_detector(model, x_train, y_train, x_val, y_val, nondigits=4000, photos=3000, seed=0,
-                 reject_digits=REJECT_DIGITS, fonts="calibration", verbose=False):
+                 reject_digits=REJECT_DIGITS, fonts="calibration", cache=True, verbose=False):
     """Build a :class:`NoveltyDetector` for ``model``, calibrated on data made here.
 
     Args:
@@ -297,6 +307,7 @@ def fit_detector(model, x_train, y_train, x_val, y_val, nondigits=4000, photos=3
         seed: the seed of every picture made here; a benchmark must score others.
         reject_digits: the share of held-out digits the threshold refuses.
         fonts: the fonts of the generated text (see :func:`make_nondigits`).
+        cache: keep the generated non-digits in the user's cache folder for next time.
         verbose: print each step and the rates measured.
 
     Returns:
@@ -315,7 +326,7 @@ def fit_detector(model, x_train, y_train, x_val, y_val, nondigits=4000, photos=3
     detector = NoveltyDetector(*eigen_digits(x_train[keep], y_train[keep], EIGEN), 0, 1, [], 0.0)
 
     say(f"making {nondigits:,} non-digits and {photos:,} photos of held-out digits ...")
-    fake = calibration_nondigits(nondigits, seed, fonts)
+    fake = calibration_nondigits(nondigits, seed, fonts, cache)
     order = rng.permutation(len(x_val))
     shots = photographed_digits(x_val[order[:photos]], rng)
     rest = order[photos:]
@@ -358,33 +369,63 @@ def fit_detector(model, x_train, y_train, x_val, y_val, nondigits=4000, photos=3
     return detector
 
 
-_CALIBRATION = {}
+_CALIBRATION = {}     # made in this process, by (count, seed, fonts)
+GENERATOR_VERSION = 1  # change when the generators change, so that old caches are not reused
 
 
-def calibration_nondigits(count, seed, fonts="calibration"):
+def calibration_nondigits(count, seed, fonts="calibration", cache=True):
     """``count`` generated non-digits as ``to_mnist`` sees them: ``(count, 28, 28)`` float32.
 
     Two in three are photographed (:func:`glassnet.datasets.photos.photograph`), the rest
-    go straight to ``to_mnist`` as a drawing would. They don't depend on the model, so
-    they are made once per process.
+    go straight to ``to_mnist`` as a drawing would. Making them takes a minute or two; they
+    don't depend on the model, so they are kept for the rest of the process and, with
+    ``cache``, in the user's cache folder (``~/.cache/glassnet/nondigits``) for the next.
     """
-    key = (count, seed, fonts if isinstance(fonts, str) else tuple(fonts))
-    if key not in _CALIBRATION:
-        from glassnet.datasets.nondigits import make_nondigits
-        from glassnet.datasets.photos import photographed_mnist
-        from glassnet.workbench.preprocess import BlankImageError, to_mnist
-        made = make_nondigits(count, seed=seed, fonts=fonts)
-        rng = np.random.default_rng(seed)
-        photographed = rng.random(count) < 2 / 3
-        images, readable = photographed_mnist(made.images[photographed], rng)
-        drawn = []
-        for picture in made.images[~photographed]:
+    from glassnet.datasets.nondigits import font_files
+    files = font_files(fonts) if isinstance(fonts, str) else list(fonts)
+    key = (count, seed, tuple(files))
+    if key in _CALIBRATION:
+        return _CALIBRATION[key]
+    path = None
+    if cache:
+        from glassnet.datasets.download import cache_dir
+        tag = hashlib.sha1(repr((GENERATOR_VERSION, [os.path.basename(f) for f in files])).encode())
+        path = cache_dir("nondigits") / f"nondigits-{count}-{seed}-{tag.hexdigest()[:10]}.npy"
+        if path.is_file():
             try:
-                drawn.append(to_mnist(picture))
-            except BlankImageError:
-                pass
-        _CALIBRATION[key] = np.concatenate([images[readable], np.reshape(drawn, (-1, 28, 28))])
-    return _CALIBRATION[key]
+                _CALIBRATION[key] = np.load(path)
+                return _CALIBRATION[key]
+            except (OSError, ValueError):
+                pass   # a damaged cache file is made again
+    images = make_calibration_nondigits(count, seed, files)
+    _CALIBRATION[key] = images
+    if path is not None:
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            temporary = path.with_suffix(".part.npy")
+            np.save(temporary, images)
+            os.replace(temporary, path)
+        except OSError:
+            pass   # no cache this time: the pictures are still right
+    return images
+
+
+def make_calibration_nondigits(count, seed, fonts):
+    """What :func:`calibration_nondigits` keeps: made anew."""
+    from glassnet.datasets.nondigits import make_nondigits
+    from glassnet.datasets.photos import photographed_mnist
+    from glassnet.workbench.preprocess import BlankImageError, to_mnist
+    made = make_nondigits(count, seed=seed, fonts=fonts)
+    rng = np.random.default_rng(seed)
+    photographed = rng.random(count) < 2 / 3
+    images, readable = photographed_mnist(made.images[photographed], rng)
+    drawn = []
+    for picture in made.images[~photographed]:
+        try:
+            drawn.append(to_mnist(picture))
+        except BlankImageError:
+            pass
+    return np.concatenate([images[readable], np.reshape(drawn, (-1, 28, 28))]).astype(np.float32)
 
 
 def photographed_digits(digits, rng):
