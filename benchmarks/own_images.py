@@ -1,6 +1,7 @@
 """Benchmark: does ``to_mnist`` make photos and scans of digits as readable as MNIST itself?
 
-Each MNIST test digit is turned into a "photo" of the kind a user takes: dark ink on
+Each MNIST test digit is turned into a "photo" of the kind a user takes
+(:func:`glassnet.datasets.photos.photograph`, shared with ``not_a_digit.py``): dark ink on
 light (not white) paper, 2-5 times the size, off-center on a bigger page, turned a few
 degrees, under a lighting gradient, with a little blur and sensor noise, saved as JPEG
 (or PNG, as a scanner would). The photo goes through the same path as ``glassnet
@@ -15,15 +16,14 @@ the Keras tutorial; run it under the heavy-work lock).
 """
 
 import argparse
-import io
 import os
 import sys
 import time
 from pathlib import Path
 
 import numpy as np
-from PIL import Image
-from scipy import ndimage
+
+from glassnet.datasets.photos import photograph
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_DATA = ROOT.parent / "shared" / "data" / "mnist"
@@ -36,43 +36,6 @@ def train_classic_mlp(x_train, y_train, epochs):
     model.compile(optimizer=Adam(1e-3), loss="sparse_categorical_crossentropy", metrics=["accuracy"])
     model.fit(x_train, y_train, epochs=epochs, batch_size=32, validation_split=0.2, verbose=0)
     return model
-
-
-def photograph(digit, rng):
-    """One MNIST digit (28x28 uint8, light on dark) -> the bytes of a photo or scan of it."""
-    scale = rng.uniform(2, 5)
-    size = round(28 * scale)
-    ink = Image.fromarray(digit).resize((size, size), Image.Resampling.BILINEAR)
-    ink = ink.rotate(rng.uniform(-8, 8), resample=Image.Resampling.BILINEAR, expand=True)
-    ink = np.asarray(ink, dtype=np.float32) / 255                      # (s, s), 1 = ink
-
-    # A page 1.5-3x the digit, the digit anywhere on it.
-    page_h, page_w = (round(ink.shape[0] * rng.uniform(1.5, 3)) for _ in range(2))
-    page = np.zeros((page_h, page_w), np.float32)
-    top = rng.integers(0, page_h - ink.shape[0] + 1)
-    left = rng.integers(0, page_w - ink.shape[1] + 1)
-    page[top:top + ink.shape[0], left:left + ink.shape[1]] = ink
-    if rng.random() < 0.5:   # the camera is never quite in focus
-        page = ndimage.gaussian_filter(page, rng.uniform(0.3, 0.6) * scale)
-
-    paper, pen = rng.uniform(0.65, 0.95), rng.uniform(0.05, 0.3)
-    gray = paper - (paper - pen) * page                                # dark ink, light paper
-    # Light falling off across the page in a random direction, by up to 35%.
-    angle = rng.uniform(0, 2 * np.pi)
-    yy, xx = np.mgrid[0:page_h, 0:page_w]
-    ramp = (np.cos(angle) * xx / page_w + np.sin(angle) * yy / page_h)
-    ramp = (ramp - ramp.min()) / max(np.ptp(ramp), 1e-6)
-    gray *= 1 - rng.uniform(0.0, 0.35) * ramp
-    gray += rng.normal(0, rng.uniform(0.01, 0.05), gray.shape)
-    image = Image.fromarray(np.clip(gray * 255, 0, 255).astype(np.uint8))
-    if rng.random() < 0.5:
-        image = image.convert("RGB")
-    buffer = io.BytesIO()
-    if rng.random() < 0.7:
-        image.save(buffer, format="JPEG", quality=int(rng.integers(70, 95)))
-    else:
-        image.save(buffer, format="PNG")
-    return buffer.getvalue()
 
 
 def main(argv=None):

@@ -173,3 +173,80 @@ def test_bad_output_paths(tmp_path, predicted, monkeypatch):
     monkeypatch.setattr(style.os, "access", lambda path, mode: False)
     with pytest.raises(PermissionError, match="is not writable"):
         plots.plot_roc_curves(y, probs, path=tmp_path / "roc.png")
+
+
+# -- the second pass: saliency, confusions with examples, conv layers, short runs ---------------
+def test_training_curves_of_a_short_run_batch_by_batch(tmp_path):
+    batches = {"epoch": list(np.linspace(0.02, 2, 100)), "loss": list(np.linspace(2.3, 0.3, 100)),
+               "accuracy": list(np.linspace(0.1, 0.9, 100))}
+    history = {"loss": [1.2, 0.4], "accuracy": [0.5, 0.85], "val_loss": [0.6, 0.5],
+               "val_accuracy": [0.8, 0.86]}
+    path = tmp_path / "short.png"
+    fig = plots.plot_training_curves(history, batches=batches, path=path)
+    check_png(fig, path, (1000, 400))
+    labels = [text.get_text() for ax in fig.axes for text in ax.get_legend().get_texts()]
+    assert "training, each batch" in labels and "training, mean over the epoch" in labels
+    assert "batch by batch" in fig.axes[0].get_xlabel()
+    long = {k: v * 3 for k, v in history.items()}                 # 6 epochs: per epoch again
+    fig = plots.plot_training_curves(long, batches=batches)
+    assert "training" in [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
+
+
+def test_reliability_diagram_dims_bins_with_few_samples(predicted):
+    from glassnet.workbench.plots.calibration import FEW
+    _, y, probs = predicted
+    fig = plots.plot_reliability_diagram(y, probs)
+    top = fig.axes[0]
+    alphas = {bar.get_alpha() for bar in top.patches if bar.get_height() > 0}
+    assert 0.3 in alphas   # a tiny test set leaves some bins nearly empty
+    assert any(f"under {FEW} samples" in t.get_text() for t in top.get_legend().get_texts())
+
+
+def test_confusion_examples(tmp_path, predicted):
+    x, y, probs = predicted
+    path = tmp_path / "examples.png"
+    fig = plots.plot_confusion_examples(x, y, probs.argmax(1), top=4, per_pair=6, path=path)
+    check_png(fig, path, (760, 510))
+    texts = [t.get_text() for ax in fig.axes for t in ax.texts]
+    (true, predicted_class, count), = plots.confusion.metrics.most_confused(y, probs.argmax(1), top=1)
+    assert texts[0].startswith(f"{true} read as {predicted_class}\n{count} time")
+    fig = plots.plot_confusion_examples(x, y, y)
+    assert "No mistakes" in fig.axes[0].texts[0].get_text()
+
+
+def test_mistakes_beside_their_saliency(tmp_path, predicted, mlp):
+    from glassnet.workbench.saliency import saliency
+    x, y, probs = predicted
+    maps = saliency(mlp, x, classes=probs.argmax(1))
+    path = tmp_path / "mistakes.png"
+    fig = plots.plot_mistakes(x, y, probs, count=10, columns=10, maps=maps, path=path)
+    check_png(fig, path, (1250, 380))
+    titles = [ax.get_title() for ax in fig.axes if ax.get_title()]
+    first = plots.mistakes.worst_mistakes(y, probs)[0]
+    assert titles[1] == f"why {probs[first].argmax()}"
+
+
+def test_saliency_pictures(tmp_path, digits, mlp):
+    from glassnet.workbench.saliency import occlusion, saliency
+    images = digits[2][:6]                                      # 0..255 works as well
+    maps = saliency(mlp, images / 255.0)
+    path = tmp_path / "saliency.png"
+    check_png(plots.plot_saliency(images, maps, titles=list("abcdef"), columns=3, path=path), path,
+              (375, 370))
+    path = tmp_path / "check.png"
+    fig = plots.plot_saliency_check(images[0] / 255.0, maps[0], occlusion(mlp, images[:1] / 255.0)[0],
+                                    label="7", path=path)
+    check_png(fig, path, (750, 300))
+    with pytest.raises(ShapeError, match="does not match"):
+        plots.plot_saliency(images, maps[:3])
+    rgb = plots.saliency.overlay(np.zeros((2, 2)), np.array([[0, 1], [0, 0]]))
+    assert np.allclose(rgb[0, 0], 1) and rgb[0, 1, 0] > rgb[0, 1, 2]   # white paper; orange heat
+
+
+def test_every_conv_layer_beside_its_maps(tmp_path, cnn, digits):
+    path = tmp_path / "conv.png"
+    fig = plots.plot_conv_layer(cnn, digits[2][0] / 255.0, path=path)
+    check_png(fig, path, (1710, 200))
+    assert "each filter (left) beside" in fig.get_suptitle()
+    with pytest.raises(ValueError, match="is not a convolution"):
+        plots.plot_conv_layer(cnn, digits[2][0] / 255.0, layer="max_pooling2d")

@@ -59,8 +59,12 @@ def test_every_section_and_picture_is_inside_the_file(report_file, mlp):
     text = report_file.read_text(encoding="utf-8")
     assert sections_of(text) == SECTIONS + ["dataset"]
     images = inline_images(text)
-    # curves, 2 confusion matrices, mistakes, predictions, ROC, reliability, weights, 4 explorer
-    assert len(images) == 12 and all(image.format == "PNG" for image in images)
+    # curves, 2 confusion matrices and the confusions' examples, mistakes, predictions, ROC,
+    # reliability, weights, 4 explorer
+    assert len(images) == 13 and all(image.format == "PNG" for image in images)
+    assert 'alt="examples of the top confusions"' in text
+    assert 'alt="misclassified images, each beside its saliency map"' in text
+    assert "28x28 picture: red where ink excites the unit" in text       # inside, explained
     assert "Total params: 109,386" in text                          # the model summary
     assert "learning_rate" in text and "batch_size" in text         # the settings
     assert '<table class="text">' in text
@@ -80,8 +84,43 @@ def test_a_cnn_report_shows_filters_and_feature_maps(digits):
     result = evaluate_model(model, digits[2][..., None] / 255.0, digits[3])
     anchor, _, inside = inside_section(model, result)
     assert anchor == "inside"
-    assert 'alt="first convolution' in inside and 'alt="feature maps' in inside
-    assert inside.count("<img") == 2
+    convs = [layer.name for layer in model.layers if type(layer).__name__ == "Conv2D"]
+    assert inside.count("<img") == len(convs)          # every convolution, filters beside maps
+    for name in convs:
+        assert f'alt="filters and feature maps of {name}"' in inside
+    assert "A convolution slides small filters" in inside
+
+
+def test_the_cards_say_it_in_plain_words(mlp, digits):
+    from glassnet.workbench.report import summary_cards
+    result = evaluate_model(mlp, digits[2] / 255.0, digits[3])
+    cards = dict((what, value) for value, what in summary_cards(result))
+    wrong = int((result.y_pred != result.y_true).sum())
+    assert cards["read wrong"] == f"{wrong:,} of {len(result.y_true):,}"
+    assert any(what.startswith("its most frequent mistake") for what in cards)
+    assert not any("AUC" in what or "calibration error" in what for what in cards)
+
+
+def test_a_short_run_is_drawn_batch_by_batch(digits):
+    from glassnet.workbench.record import batch_losses
+    from glassnet.workbench.report import history_section
+    model = zoo.classic_mlp(seed=0)
+    model.compile("adam", "sparse_categorical_crossentropy", metrics=["accuracy"])
+    plain = history_section(model)   # never fitted
+    assert "No training history" in plain[2]
+    model.fit(digits[0] / 255.0, digits[1], epochs=1, batch_size=32, verbose=0)
+    assert "drawn batch by batch" in history_section(model)[2]
+    record = batch_losses(model)     # the model keeps every batch's loss (thinned)
+    assert 0 < len(record["loss"]) <= 100 and record["epoch"][-1] == 1.0
+
+
+def test_evaluate_makes_one_pass_and_gets_the_loss_right(mlp, digits, monkeypatch):
+    x, y = digits[2] / 255.0, digits[3]
+    expected_loss, _ = mlp.evaluate(x, y, verbose=0)
+    monkeypatch.setattr(type(mlp), "evaluate", lambda *a, **k: pytest.fail("a second pass"))
+    result = evaluate_model(mlp, x, y, batch_size=64)
+    assert result.loss == pytest.approx(expected_loss, rel=1e-5)
+    assert np.allclose(result.probs, mlp.predict(x), atol=1e-6)
 
 
 def test_evaluating_on_data_that_does_not_fit_the_model(mlp, digits):
@@ -164,5 +203,5 @@ def test_report_loads_in_headless_chromium_without_errors_or_network(report_file
     assert problems == []
     outside = [url for url in requests if not url.startswith(("data:", report_file.as_uri()))]
     assert outside == [], f"the report asked the network for {outside}"
-    assert len(loaded) == 12 and all(loaded)
+    assert len(loaded) == 13 and all(loaded)
     assert "Training history" in headings and "Per-class results" in headings

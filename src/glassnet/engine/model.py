@@ -184,6 +184,19 @@ class Model(Trainer, Layer):
         """One sample's shape for each input (no batch axis): what ``fit`` checks ``x`` against."""
         return [t.sample_shape for t in self.inputs]
 
+    @property
+    def dtype(self):
+        """The dtype of the model's weights (float32 unless its layers were made otherwise):
+        inputs are cast to it."""
+        for layer in getattr(self, "_inner", ()):
+            for array in layer.params.values():
+                return array.dtype
+        return self._dtype
+
+    @dtype.setter
+    def dtype(self, value):
+        Layer.dtype.fset(self, value)
+
     # -- a model used as a layer -----------------------------------------------------------
     @property
     def takes_list(self):

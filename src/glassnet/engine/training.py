@@ -560,6 +560,7 @@ class Trainer:
             self.needs_input_grad = saved_need
             if final is not None:
                 final.fused_with_loss = saved_fusion
+            self._plan_backward()   # the layers' own switches, as training wants them
 
     # -- the model's account of its own state (what a saved file holds) ------------------------
     def get_compile_config(self):

@@ -128,25 +128,71 @@ class Evaluation:
         return metrics.calibration_bins(self.y_true, self.probs, n_bins=10)
 
 
-def evaluate_model(model, x, y, class_names=None, batch_size=None):
+def predict_in_batches(model, x, batch_size=None, progress=None, desc="evaluating"):
+    """The model's outputs and, when it ends in a softmax, its logits: one pass over ``x``
+    in batches, with a progress bar.
+
+    Args:
+        progress: True shows a bar, False never; None (default) shows it when the output is
+            a terminal.
+
+    Returns:
+        ``(outputs (N, K), logits (N, K) or None)``.
+    """
+    from tqdm import tqdm
+
+    from glassnet.engine.layers.activations import Softmax
+
+    batch_size = int(batch_size or 1000)
+    final = model.final_activation()
+    softmax = final if isinstance(final, Softmax) else None
+    outputs, logits = [], []
+    with tqdm(total=len(x), desc=desc, unit=" images", disable=None if progress is None else not progress,
+              leave=False, mininterval=0.5) as bar:
+        for start in range(0, len(x), batch_size):
+            batch = x[start:start + batch_size]
+            outputs.append(model.predict(batch, batch_size=len(batch), verbose=0))
+            if softmax is not None:   # the softmax keeps the scores it was given
+                logits.append(np.array(softmax.logits))
+            bar.update(len(batch))
+    if not outputs:
+        raise ShapeError("no images to evaluate")
+    return np.concatenate(outputs), (np.concatenate(logits) if logits else None)
+
+
+def test_loss(model, labels, outputs, logits):
+    """The model's loss on the test set, from the logits when it can (exact even where a
+    probability rounds to 0), plus any weight penalty, as ``model.evaluate`` computes it."""
+    loss = model.loss
+    on_logits = loss.logits_version(model.final_activation()) if logits is not None else None
+    if on_logits is not None:
+        value = on_logits.forward(labels, logits)
+    else:
+        value = loss.forward(labels, outputs)
+    return float(value + model.regularization_loss())
+
+
+def evaluate_model(model, x, y, class_names=None, batch_size=None, progress=None):
     """Predict ``x`` with ``model`` and gather the metrics, after checking the data fits.
+
+    One pass over the data (in batches, with a progress bar when ``progress`` is True, or
+    None and the output is a terminal) gives both the probabilities and the loss.
 
     Args:
         model: a built (ideally compiled) model.
         x: inputs, preprocessed as for training (e.g. pixels / 255).
         y: integer labels.
         class_names: one name per class the model predicts (default ``"0".."K-1"``).
+        progress: show a progress bar (see :func:`predict_in_batches`).
 
     Raises:
         ShapeError: images of another shape, or labels / class names for more classes than
             the model predicts.
     """
     labels = check_compatible(model, x, y, class_names)
-    probs = as_probabilities(model.predict(x, batch_size=batch_size, verbose=0))
-    loss = None
-    if model.loss is not None:
-        result = model.evaluate(x, labels, batch_size=batch_size, verbose=0)
-        loss = float(result[0] if isinstance(result, list) else result)
+    outputs, logits = predict_in_batches(model, np.asarray(x), batch_size, progress)
+    probs = as_probabilities(outputs)
+    loss = None if model.loss is None else test_loss(model, labels, outputs, logits)
     k = probs.shape[1]
     names = [str(c) for c in (class_names if class_names is not None else range(k))]
     return Evaluation(np.asarray(x), labels, probs, names, loss)

@@ -26,6 +26,14 @@ def check_digit_model(model, name="model"):
         raise ShapeError(f"{name}: its output has shape {out}, not one score per class")
 
 
+def final_softmax(model):
+    """The softmax the model ends with, as the model says (``final_activation``), or None.
+    It keeps the logits of its last forward pass in ``.logits``."""
+    from glassnet.engine.layers.activations import Softmax
+    final = model.final_activation()
+    return final if isinstance(final, Softmax) else None
+
+
 def class_names(model):
     """The model's class names (saved by ``glassnet train``), or the digits 0-9."""
     names = (model.settings or {}).get("class_names")

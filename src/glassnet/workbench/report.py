@@ -28,7 +28,7 @@ h1 { font-size: 26px; margin: 8px 0 4px; } h2 { font-size: 20px; margin: 36px 0 
 .sub { color: #6b717b; margin: 0 0 16px; }
 nav { font-size: 14px; margin: 12px 0 8px; } nav a { margin-right: 14px; color: #3b6ea8; }
 .cards { display: flex; flex-wrap: wrap; gap: 12px; margin: 16px 0; }
-.card { background: #f2f5f9; border-radius: 8px; padding: 10px 16px; min-width: 120px; }
+.card { background: #f2f5f9; border-radius: 8px; padding: 10px 16px; min-width: 120px; max-width: 220px; }
 .card b { display: block; font-size: 24px; color: #3b6ea8; } .card span { font-size: 13px; color: #6b717b; }
 img { max-width: 100%; height: auto; display: block; margin: 10px 0; }
 .pair { display: flex; flex-wrap: wrap; gap: 12px; }
@@ -104,7 +104,8 @@ def settings_section(model):
 
 
 def history_section(model):
-    from glassnet.workbench.plots.training import best_epoch, plot_training_curves
+    from glassnet.workbench.plots.training import SHORT_RUN, best_epoch, plot_training_curves
+    from glassnet.workbench.record import batch_losses
     history = model.training_log.as_dict()
     if not history.get("loss"):
         return "history", "Training history", note(
@@ -117,8 +118,14 @@ def history_section(model):
     rows = [[i + 1] + [num(history[k][i], digits.get(k, 4)) for k in keys]
             for i in range(len(history["loss"]))]
     classes = ["best" if i == best else "" for i in range(len(rows))]
+    batches = batch_losses(model)
+    short = len(rows) <= SHORT_RUN
+    text = ("<p>A run this short is drawn batch by batch: the pale line is the loss of each "
+            "mini-batch, the dark one its moving average.</p>" if short and batches else
+            "<p>Only the end of each epoch was recorded, so a run this short shows a few dots, "
+            "not a curve.</p>" if short else "")
     return "history", "Training history", (
-        image(plot_training_curves(history), "training curves") +
+        image(plot_training_curves(history, batches=batches), "training curves") + text +
         f"<p>The highlighted row is epoch {best + 1}, the best one.</p>" +
         table(["epoch"] + keys, rows, classes))
 
@@ -140,39 +147,78 @@ def per_class_section(result):
 
 
 def confusion_section(result):
-    from glassnet.workbench.plots import plot_confusion_matrix
+    from glassnet.workbench.plots import plot_confusion_examples, plot_confusion_matrix
     args = (result.y_true, result.y_pred, result.class_names)
     pictures = (image(plot_confusion_matrix(*args), "confusion matrix, counts") +
                 image(plot_confusion_matrix(*args, normalize=True), "confusion matrix, row shares"))
     confusions = [(f"{t} → {p}", n) for t, p, n in result.top_confusions(10)]
     listing = (table(["true → predicted", "times"], confusions) if confusions
                else "<p>No confusions: every image was classified right.</p>")
+    examples = (image(plot_confusion_examples(result.images, result.y_true, result.y_pred,
+                                              result.class_names), "examples of the top confusions")
+                if confusions else "")
     return "confusion", "Confusion matrix", (
         "<p>Row i, column j: how many images of class i the model called j. The diagonal holds "
         f'the right answers.</p><div class="pair">{pictures}</div>'
-        f"<h3>The most frequent mistakes</h3>{listing}")
+        f"<h3>The most frequent mistakes</h3>{listing}{examples}")
+
+
+def mistakes_section(model, result, count=30):
+    """The worst mistakes, each beside its saliency map for the (wrong) answer given."""
+    from glassnet.workbench import plots
+    from glassnet.workbench.plots.mistakes import worst_mistakes
+    from glassnet.workbench.saliency import saliency
+    images, y, probs, names = result.images, result.y_true, result.probs, result.class_names
+    shown = worst_mistakes(y, probs)[:count]
+    maps = None
+    if len(shown):
+        maps = np.zeros(np.shape(style.as_images(images)), np.float32)
+        maps[shown] = saliency(model, images[shown], classes=result.y_pred[shown])
+    fig = plots.plot_mistakes(images, y, probs, names, count=count, columns=10, maps=maps)
+    return "mistakes", "Mistakes", (
+        "<p>The images the model got wrong, labeled true → predicted (confidence), the most "
+        "confident mistakes first. Beside each, in orange: the pixels that raised the score of "
+        "the wrong answer most (the gradient of that score with respect to each pixel). Orange "
+        "on blank paper matters too: ink there would have changed the answer.</p>"
+        + image(fig, "misclassified images, each beside its saliency map"))
 
 
 def picture_section(anchor, title, text, fig, alt):
     return anchor, title, f"<p>{html.escape(text)}</p>{image(fig, alt)}"
 
 
+INSIDE_CONV = (
+    "<p>A convolution slides small filters over its input. Each filter is a little pattern of "
+    "weights (red positive, blue negative) and produces one feature map: bright where the input "
+    "matches the pattern. The first convolution finds edges and stroke pieces in the pixels; a "
+    "deeper one combines those maps into larger parts (curves, corners, loops). Below, every "
+    "convolution's filters are drawn beside the maps they make of one test digit.</p>")
+INSIDE_DENSE = (
+    "<p>Each unit of the first dense layer has one weight per pixel, so its weights form a "
+    "28x28 picture: red where ink excites the unit, blue where ink inhibits it. Many look like "
+    "blurry pieces of digits, or like one digit minus another: the unit votes for one against "
+    "the other.</p>")
+
+
 def inside_section(model, result):
-    from glassnet.workbench.plots import plot_conv_filters, plot_dense_weights, plot_feature_maps
-    kinds = {type(layer).__name__ for layer in model.layers}
+    from glassnet.workbench.plots import plot_conv_layer, plot_dense_weights
+    convs = [layer for layer in model.layers if type(layer).__name__ == "Conv2D"]
     parts = []
-    if "Conv2D" in kinds:
-        # Feature maps of a rich example: of the first 50 images read right, the one with most ink.
+    if convs:
+        # A rich example: of the first 50 images read right, the one with most ink.
         right = np.flatnonzero(result.y_pred == result.y_true)[:50]
         ink = result.images[right].reshape(len(right), -1).sum(axis=1)
         pick = int(right[np.argmax(ink)]) if len(right) else 0
-        parts.append(image(plot_conv_filters(model), "first convolution's filters"))
-        parts.append(f"<p>The feature maps below are for test image #{pick}, a "
+        parts.append(INSIDE_CONV)
+        parts.append(f"<p>The feature maps are for test image #{pick}, a "
                      f"{html.escape(result.class_names[result.y_true[pick]])}.</p>")
-        parts.append(image(plot_feature_maps(model, result.images[pick]), "feature maps for one test image"))
+        for conv in convs:
+            parts.append(image(plot_conv_layer(model, result.images[pick], layer=conv.name),
+                               f"filters and feature maps of {conv.name}"))
     else:
         try:
-            parts.append(image(plot_dense_weights(model), "first dense layer's weights"))
+            fig = plot_dense_weights(model)
+            parts.append(INSIDE_DENSE + image(fig, "first dense layer's weights"))
         except (ValueError, GlassnetError) as why:
             parts.append(note(f"No picture of the weights: {why}"))
     return "inside", "Inside the network", "".join(parts)
@@ -186,7 +232,27 @@ def explore_section(x, y, class_names):
         "".join(image(fig, name.replace("_", " ")) for name, fig in figs.items()))
 
 
-def build_report(model, result, dataset=None, source=None, explore=None, title=None):
+def summary_cards(result):
+    """The headline figures, in plain words: ``[(value, what it means), ...]``."""
+    n = len(result.y_true)
+    wrong = int(np.sum(result.y_pred != result.y_true))
+    confidence = result.probs.max(axis=1)
+    sure = confidence >= 0.99
+    cards = [(pct(result.accuracy), f"of the {n:,} test images read right"),
+             (f"{wrong:,} of {n:,}", "read wrong")]
+    if sure.any():
+        right_when_sure = np.mean(result.y_pred[sure] == result.y_true[sure])
+        cards.append((pct(right_when_sure), f"right when at least 99% sure ({sure.mean():.0%} of "
+                                            f"the images)"))
+    cards.append((pct(result.top_k_accuracy(2)), "right answer among its first two guesses"))
+    top = result.top_confusions(1)
+    if top:
+        true, predicted, count = top[0]
+        cards.append((f"{true} → {predicted}", f"its most frequent mistake ({count:,} times)"))
+    return cards
+
+
+def build_report(model, result, dataset=None, source=None, explore=None, title=None, progress=None):
     """The report as one HTML string.
 
     Args:
@@ -194,36 +260,44 @@ def build_report(model, result, dataset=None, source=None, explore=None, title=N
         result: an :class:`~glassnet.workbench.evaluation.Evaluation` of it on a test set.
         dataset: the dataset's name, for the headline; source: where it came from.
         explore: optional ``(x_train, y_train)`` to add the dataset explorer pictures.
+        progress: show a progress bar while the sections are drawn (None: when the output
+            is a terminal).
     """
+    from tqdm import tqdm
+
     from glassnet.workbench import plots
     images, y, probs, names = result.images, result.y_true, result.probs, result.class_names
-    sections = [
-        history_section(model),
-        per_class_section(result),
-        confusion_section(result),
-        picture_section("mistakes", "Mistakes", "The images the model got wrong, labeled "
-                        "true → predicted (confidence), the most confident mistakes first.",
-                        plots.plot_mistakes(images, y, probs, names), "misclassified images"),
-        picture_section("predictions", "Sample predictions", "Some test images and the probability "
-                        "the model gave each class.", plots.plot_predictions(images, y, probs, names),
-                        "sample predictions"),
-        picture_section("roc", "ROC curves and AUC", "One curve per class: how well its probability "
-                        "separates that class from the others. AUC 1 is perfect, 0.5 is chance.",
-                        plots.plot_roc_curves(y, probs, names), "ROC curves"),
-        picture_section("calibration", "Calibration", "When the model is 90% sure, is it right 90% of "
-                        "the time? Bars below the diagonal mean overconfidence.",
-                        plots.plot_reliability_diagram(y, probs), "reliability diagram"),
-        inside_section(model, result),
-        model_section(model),
-        settings_section(model),
+    makers = [
+        ("training history", lambda: history_section(model)),
+        ("per-class table", lambda: per_class_section(result)),
+        ("confusion matrix", lambda: confusion_section(result)),
+        ("mistakes", lambda: mistakes_section(model, result)),
+        ("predictions", lambda: picture_section(
+            "predictions", "Sample predictions", "Some test images and the probability the model "
+            "gave each class.", plots.plot_predictions(images, y, probs, names), "sample predictions")),
+        ("ROC curves", lambda: picture_section(
+            "roc", "ROC curves and AUC", "One curve per class: how well its probability separates "
+            "that class from the others. AUC 1 is perfect, 0.5 is chance.",
+            plots.plot_roc_curves(y, probs, names), "ROC curves")),
+        ("calibration", lambda: picture_section(
+            "calibration", "Calibration", "When the model is 90% sure, is it right 90% of the time? "
+            "Bars below the diagonal mean overconfidence. Pale bars hold too few images to judge.",
+            plots.plot_reliability_diagram(y, probs), "reliability diagram")),
+        ("inside the network", lambda: inside_section(model, result)),
+        ("model", lambda: model_section(model)),
+        ("settings", lambda: settings_section(model)),
     ]
     if explore is not None:
-        sections.append(explore_section(explore[0], explore[1], names))
+        makers.append(("training data", lambda: explore_section(explore[0], explore[1], names)))
+    sections = []
+    with tqdm(makers, desc="report", unit=" sections", leave=False,
+              disable=None if progress is None else not progress) as steps:
+        for what, make in steps:
+            steps.set_postfix_str(what)
+            sections.append(make())
     title = title or f"glassnet report: {model.name}"
-    loss = "-" if result.loss is None else f"{result.loss:.4f}"
-    cards = [(pct(result.accuracy), "test accuracy"), (loss, "test loss"),
-             (num(result.auc_macro), "macro AUC"), (pct(result.top_k_accuracy(2)), "top-2 accuracy"),
-             (pct(result.calibration.ece), "calibration error"), (f"{len(y):,}", "test images")]
+    cards = summary_cards(result)
+    loss = "" if result.loss is None else f"; test loss {result.loss:.4f}"
     when = datetime.datetime.now().strftime("%Y-%m-%d %H:%M")
     about = f"{model.name} on {dataset or 'the test set'}" + (f" ({source})" if source else "")
     parts = [
@@ -231,7 +305,7 @@ def build_report(model, result, dataset=None, source=None, explore=None, title=N
         '<meta name="viewport" content="width=device-width, initial-scale=1">',
         '<link rel="icon" href="data:,">',  # no favicon request: the page asks for nothing
         f"<title>{html.escape(title)}</title><style>{CSS}</style></head><body><main>",
-        f'<h1>{html.escape(title)}</h1><p class="sub">{html.escape(about)}, made {when}</p>',
+        f'<h1>{html.escape(title)}</h1><p class="sub">{html.escape(about)}, made {when}{loss}</p>',
         '<div class="cards">' + "".join(f"<div class=card><b>{html.escape(v)}</b><span>{html.escape(k)}"
                                         "</span></div>" for v, k in cards) + "</div>",
         "<nav>" + "".join(f'<a href="#{a}">{html.escape(t)}</a>' for a, t, _ in sections) + "</nav>",

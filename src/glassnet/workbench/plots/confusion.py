@@ -72,3 +72,48 @@ def plot_confusion_matrix(y_true, y_pred, class_names=None, normalize=False, tit
     ax.set_title(f"{title or default}\n{right:,} of {counts.sum():,} right ({right / counts.sum():.2%})",
                  fontsize=11)
     return fig
+
+
+@style.picture
+def plot_confusion_examples(images, y_true, y_pred, class_names=None, top=5, per_pair=8,
+                            title="The most frequent mistakes, with examples"):
+    """For each of the ``top`` most frequent confusions, a row of the images behind it.
+
+    A count in the confusion matrix ("4 read as 9: 23 times") says how often; the images say
+    why: some are sloppy 4s, some are 4s with a closed top that any reader could take for a 9.
+
+    Args:
+        images: ``(N, 28, 28)``, drawn dark on white.
+        y_true, y_pred: labels and predictions ``(N,)``.
+        class_names: one name per class (default their numbers).
+        top: how many confusions (rows).
+        per_pair: images per row, at most.
+        path: also save the picture as a PNG there.
+
+    Returns:
+        a Figure ``1.0 * per_pair + 1.6`` inches wide and 1.1 inches per row (plus 0.7).
+    """
+    images = style.as_images(images)
+    y_true, y_pred = metrics.as_labels(y_true), metrics.as_labels(y_pred, "y_pred")
+    names = style.class_names_for(class_names, int(max(y_true.max(), y_pred.max())) + 1)
+    pairs = metrics.most_confused(y_true, y_pred, top=top)
+    rows = max(1, len(pairs))
+    fig = style.new_figure(1.0 * per_pair + 1.6, 1.1 * rows + 0.7)
+    if not pairs:
+        style.message(fig.subplots(), "No mistakes: every image was classified right.")
+        fig.suptitle(title)
+        return fig
+    axes = fig.subplots(rows, per_pair + 1, squeeze=False,
+                        gridspec_kw={"width_ratios": [1.6] + [1] * per_pair})
+    for row, (true, predicted, count) in zip(axes, pairs):
+        row[0].set_axis_off()
+        row[0].text(1, 0.5, f"{names[true]} read as {names[predicted]}\n{count:,} time{'s' * (count != 1)}",
+                    ha="right", va="center", fontsize=10, color=style.WRONG, transform=row[0].transAxes)
+        shown = np.flatnonzero((y_true == true) & (y_pred == predicted))[:per_pair]
+        for ax, i in zip(row[1:], list(shown) + [None] * per_pair):
+            if i is None:
+                ax.set_axis_off()
+            else:
+                style.show_image(ax, images[i])
+    fig.suptitle(f"{title} (digits drawn dark on white)", fontsize=12)
+    return fig

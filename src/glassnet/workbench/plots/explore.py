@@ -108,7 +108,7 @@ def plot_pixel_histogram(x, bins=64, title="Pixel intensities"):
     ax.hist(values, bins=bins, range=(0, top), color=style.TRAIN, zorder=2)
     ax.set_yscale("log")
     ax.set_xlim(0, top)
-    ax.set_xlabel(f"pixel value (0 = background, {top} = full ink)")
+    ax.set_xlabel(f"pixel value (0 = background, {top} = full ink; the pictures draw ink dark on white)")
     ax.set_ylabel("pixels (log scale)")
     ax.grid(True, axis="y")
     zero, full = np.mean(values == 0), np.mean(values >= top * 0.99)
@@ -117,22 +117,34 @@ def plot_pixel_histogram(x, bins=64, title="Pixel intensities"):
     return fig
 
 
-def explorer_figures(x, y, class_names=None):
-    """All four explorer pictures, as ``{name: Figure}``."""
+def explorer_figures(x, y, class_names=None, progress=None):
+    """All four explorer pictures, as ``{name: Figure}``.
+
+    ``progress``: show a progress bar (None: when the output is a terminal); on all of
+    MNIST the pictures take a few seconds.
+    """
+    from tqdm import tqdm
     _checked(x, y, class_names)
-    return {
-        "samples": plot_samples_per_class(x, y, class_names),
-        "class_counts": plot_class_counts(y, class_names),
-        "mean_images": plot_mean_images(x, y, class_names),
-        "pixel_histogram": plot_pixel_histogram(x),
+    makers = {
+        "samples": lambda: plot_samples_per_class(x, y, class_names),
+        "class_counts": lambda: plot_class_counts(y, class_names),
+        "mean_images": lambda: plot_mean_images(x, y, class_names),
+        "pixel_histogram": lambda: plot_pixel_histogram(x),
     }
+    figures = {}
+    with tqdm(makers.items(), desc="explore", unit=" pictures", leave=False,
+              disable=None if progress is None else not progress) as steps:
+        for name, make in steps:
+            steps.set_postfix_str(name.replace("_", " "))
+            figures[name] = make()
+    return figures
 
 
-def save_explorer(x, y, folder, class_names=None, prefix=""):
+def save_explorer(x, y, folder, class_names=None, prefix="", progress=None):
     """Write the explorer pictures as ``folder/<prefix><name>.png``; returns the paths."""
     folder = style.check_output_folder(folder)
     paths = {}
-    for name, fig in explorer_figures(x, y, class_names).items():
+    for name, fig in explorer_figures(x, y, class_names, progress).items():
         paths[name] = os.path.join(folder, f"{prefix}{name}.png")
         style.save(fig, paths[name])
     return paths

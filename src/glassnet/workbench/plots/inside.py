@@ -158,3 +158,44 @@ def plot_feature_maps(model, image, layer=None, count=32, columns=8):
     fig.suptitle(f"Feature maps of '{target.name}' ({type(target).__name__})\n"
                  "where each filter responds to this input (dark: strong)", fontsize=11)
     return fig
+
+
+@style.picture
+def plot_conv_layer(model, image, layer=None, count=64, columns=8):
+    """One convolution's filters, and beside them the feature maps they make of ``image``.
+
+    Filter ``k`` (left) and map ``k`` (right) sit at the same place in their grids, so each
+    filter can be read next to what it found: a filter that is red along a slanted line
+    lights up the map where the digit has strokes at that slant. A filter of a deeper
+    convolution looks at all the maps of the layer below; it is drawn as the sum over them.
+
+    Args:
+        model: a built model with Conv2D layers.
+        image: one input, shaped like a sample, scaled as in training.
+        layer: a Conv2D layer's name or index (default: the first).
+        count: show at most this many filters.
+        columns: filters (and maps) per row.
+        path: also save the picture as a PNG there.
+
+    Returns:
+        a Figure 2.1 inches per column wide and 1.0 inch per row high (plus 1.0).
+    """
+    conv = _find(model, ("Conv2D",), layer)
+    if type(conv).__name__ != "Conv2D":
+        raise ValueError(f"layer '{conv.name}' ({type(conv).__name__}) is not a convolution")
+    kernel = conv.params["kernel"]                             # (KH, KW, C_in, F)
+    filters = kernel.sum(axis=2).transpose(2, 0, 1)[:count]    # (F, KH, KW)
+    maps = layer_outputs(model, image)[conv]
+    maps = maps.transpose(2, 0, 1)[:count]                     # (F, H, W)
+    rows, cols = _grid(len(filters), columns)
+    fig = style.new_figure(2.1 * cols + 0.3, 1.0 * rows + 1.0)
+    left, right = fig.subfigures(1, 2, wspace=0.03)
+    _tiles(left, filters, columns, style.WEIGHT_CMAP, symmetric=True)
+    left.suptitle(f"{len(filters)} filters, {filters.shape[1]}x{filters.shape[2]}\n"
+                  "red: positive weight, blue: negative", fontsize=10, fontweight="normal")
+    _tiles(right, maps, columns, style.HEAT_CMAP, symmetric=False)
+    right.suptitle(f"their feature maps, {maps.shape[1]}x{maps.shape[2]}\n"
+                   "dark: the filter responds strongly there", fontsize=10, fontweight="normal")
+    fig.suptitle(f"'{conv.name}': each filter (left) beside what it finds in the digit (right, "
+                 "same place)", fontsize=11)
+    return fig

@@ -23,8 +23,12 @@ def worst_mistakes(y_true, probs):
 
 @style.picture
 def plot_mistakes(images, y_true, probs, class_names=None, count=30, columns=10,
-                  title="Mistakes, most confident first"):
+                  title="Mistakes, most confident first", maps=None):
     """A grid of misclassified images, each labeled ``true → predicted (confidence)``.
+
+    With ``maps`` (a saliency map per image, see :mod:`glassnet.workbench.saliency`), each
+    mistake is followed by its map laid over it: the pixels that made the model say what
+    it said.
 
     Args:
         images: ``(N, 28, 28)`` (or flat, or with a channel axis), any scale.
@@ -32,7 +36,8 @@ def plot_mistakes(images, y_true, probs, class_names=None, count=30, columns=10,
         probs: the model's probabilities, ``(N, K)``.
         class_names: names of the classes (default their numbers).
         count: show at most this many mistakes.
-        columns: images per row.
+        columns: images per row (with ``maps``, a mistake and its map take two).
+        maps: optional ``(N, 28, 28)`` saliency maps, 0..1, for the predicted class.
         path: also save the picture as a PNG there.
 
     Returns:
@@ -47,21 +52,31 @@ def plot_mistakes(images, y_true, probs, class_names=None, count=30, columns=10,
     names = style.class_names_for(class_names, probs.shape[1])
     order = worst_mistakes(y_true, probs)
     shown = order[:count]
-    rows = max(1, -(-len(shown) // columns))
-    fig = style.new_figure(1.25 * columns, 1.45 * rows + 0.6)
+    per_row = columns // 2 if maps is not None else columns
+    rows = max(1, -(-len(shown) // per_row))
+    fig = style.new_figure(1.25 * columns, 1.45 * rows + (0.9 if maps is not None else 0.6))
     if len(shown) == 0:
         style.message(fig.subplots(), "No mistakes: every image was classified right.")
         fig.suptitle(title)
         return fig
     long_names = max(map(len, names)) > 3
-    for slot, ax in enumerate(fig.subplots(rows, columns, squeeze=False).ravel()):
-        if slot >= len(shown):
-            ax.set_axis_off()
-            continue
-        i = shown[slot]
+    axes = fig.subplots(rows, columns, squeeze=False).ravel()
+    step = 2 if maps is not None else 1
+    for ax in axes[len(shown) * step:]:
+        ax.set_axis_off()
+    for slot, i in enumerate(shown):
+        ax = axes[slot * step]
         predicted = int(probs[i].argmax())
         label = f"{names[y_true[i]]} → {names[predicted]}\n({style.percent(probs[i, predicted])})"
         style.show_image(ax, images[i], label, color=style.WRONG, fontsize=7.5 if long_names else 9)
-    fig.suptitle(f"{title}: {len(shown)} of {len(order):,} mistakes, labeled true → predicted (confidence)",
+        if maps is not None:
+            from glassnet.workbench.plots.saliency import overlay
+            scaled = images[i] / 255 if images.max() > 1 else images[i]
+            axes[slot * step + 1].imshow(overlay(scaled, maps[i]), interpolation="nearest")
+            axes[slot * step + 1].set_axis_off()
+            axes[slot * step + 1].set_title(f"why {names[predicted]}", fontsize=7.5 if long_names else 9,
+                                            color=style.MUTED, fontweight="normal", pad=3)
+    why = "\nbeside each, in orange: the pixels that most raised the wrong answer" if maps is not None else ""
+    fig.suptitle(f"{title}: {len(shown)} of {len(order):,} mistakes, labeled true → predicted (confidence){why}",
                  fontsize=11)
     return fig

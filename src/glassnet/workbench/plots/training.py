@@ -1,5 +1,9 @@
 """Training curves: loss and accuracy per epoch, training against validation.
 
+A short run (up to :data:`SHORT_RUN` epochs) has too few epochs to draw a curve; given the
+loss of every mini-batch (:mod:`glassnet.workbench.record`), its training curves are drawn
+batch by batch instead, the epochs' figures as dots on them.
+
 The two curves tell a story. Both falling: the network is still learning. Training still
 falling while validation turns up: it has started to memorise the training images
 (overfitting), and the best model was the one at the marked epoch.
@@ -9,6 +13,8 @@ import numpy as np
 
 from glassnet.errors import DataError
 from glassnet.workbench.plots import style
+
+SHORT_RUN = 3   # epochs: a run this short is drawn batch by batch, when the batches were recorded
 
 
 def history_dict(history):
@@ -33,13 +39,24 @@ def best_epoch(history):
     raise DataError("no training history to pick the best epoch from")
 
 
+def smooth(values, window):
+    """A moving average over ``window`` values (shorter at the ends), to see the trend."""
+    values = np.asarray(values, dtype=float)
+    window = max(1, min(int(window), len(values)))
+    kernel = np.ones(window)
+    return np.convolve(values, kernel, "same") / np.convolve(np.ones(len(values)), kernel, "same")
+
+
 @style.picture
-def plot_training_curves(history, title="Training curves"):
+def plot_training_curves(history, title="Training curves", batches=None):
     """Loss and accuracy per epoch, training (solid) and validation (dashed), best epoch marked.
 
     Args:
         history: a :class:`History`, its ``.history`` dict, or a fitted model.
         title: the figure's title.
+        batches: the per-batch record (``{"epoch": [...], "loss": [...], "accuracy": [...]}``,
+            see :func:`glassnet.workbench.record.batch_losses`); used for runs of at most
+            :data:`SHORT_RUN` epochs.
         path: also save the picture as a PNG there.
 
     Returns:
@@ -53,10 +70,19 @@ def plot_training_curves(history, title="Training curves"):
     if history.get("accuracy"):
         panels.append(("accuracy", "Accuracy", "higher is better"))
     axes = fig.subplots(1, len(panels), squeeze=False)[0]
+    by_batch = batches if batches and len(epochs) <= SHORT_RUN else None
     for ax, (key, label, hint) in zip(axes, panels):
         ax.grid(True)
-        ax.plot(epochs, history[key], color=style.TRAIN, marker="o", markersize=3.5, lw=2,
-                label="training")
+        if by_batch and by_batch.get(key):
+            where, values = np.asarray(by_batch["epoch"]), np.asarray(by_batch[key])
+            ax.plot(where, values, color=style.TRAIN, lw=0.6, alpha=0.35, label="training, each batch")
+            ax.plot(where, smooth(values, len(values) / 25), color=style.TRAIN, lw=2,
+                    label="training, smoothed")
+            ax.hlines(history[key], epochs - 1, epochs, color=style.TRAIN, lw=1.2, ls=":",
+                      label="training, mean over the epoch")
+        else:
+            ax.plot(epochs, history[key], color=style.TRAIN, marker="o", markersize=3.5, lw=2,
+                    label="training")
         val = history.get(f"val_{key}")
         if val:
             ax.plot(epochs, val, color=style.VALIDATION, marker="o", markersize=3.5, lw=2,
@@ -69,8 +95,11 @@ def plot_training_curves(history, title="Training curves"):
         if key == "accuracy":
             ax.yaxis.set_major_formatter(lambda v, _: f"{v:.0%}" if v >= 0.1 else f"{v:.1%}")
         ax.set_title(f"{label} ({hint})")
-        ax.set_xlabel("epoch")
+        ax.set_xlabel("epoch" if not by_batch else "epoch (batch by batch in between)")
         ax.set_xticks(epochs if len(epochs) <= 20 else np.linspace(1, epochs[-1], 11).round())
+        if by_batch:
+            ax.set_xticks(np.arange(len(epochs) + 1))
+            ax.set_xlim(0, len(epochs) * 1.02)
         ax.legend(loc="upper right" if key == "loss" else "lower right")
     why = {"val_loss": "lowest validation loss", "val_accuracy": "highest validation accuracy",
            "loss": "lowest training loss"}[best_key]
