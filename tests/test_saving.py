@@ -196,3 +196,16 @@ def _umask():
     mask = os.umask(0)
     os.umask(mask)
     return mask
+
+
+def test_arrays_in_the_settings_are_stored_as_arrays(tmp_path):
+    model, x, _ = trained_model()
+    stats = np.arange(12, dtype=np.float32).reshape(3, 4)
+    model.settings["detector"] = {"means": stats, "probe": [np.ones(2), 3.0], "threshold": 0.5}
+    model.save(tmp_path / "m.npz")
+    with np.load(tmp_path / "m.npz") as archive:
+        assert "settings/0" in archive.files and len(archive["config"]) < 20_000
+    loaded = load_model(tmp_path / "m.npz").settings["detector"]
+    np.testing.assert_array_equal(loaded["means"], stats)
+    assert loaded["means"].dtype == np.float32 and loaded["probe"][1] == 3.0
+    np.testing.assert_array_equal(loaded["probe"][0], np.ones(2))

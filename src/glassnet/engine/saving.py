@@ -189,9 +189,43 @@ def save_model(model, path, overwrite=True, **kwargs):
         raise ModelFileError(f"{path}: model '{model.name}' isn't built yet (give it an input shape "
                              f"or train it), so there are no weights to save")
     arrays = model_arrays(model)
-    text = json.dumps(file_config(model), default=_json_default, allow_nan=True)
+    config = file_config(model)
+    # Arrays kept in the settings (the not-a-digit detector's statistics) go into the
+    # archive as arrays, not as JSON lists ten times their size.
+    config["settings"] = _arrays_out(config["settings"], arrays)
+    text = json.dumps(config, default=_json_default, allow_nan=True)
     arrays["config"] = np.frombuffer(text.encode("utf-8"), dtype=np.uint8)
     atomic_write(path, lambda f: np.savez(f, **arrays))
+
+
+def _arrays_out(value, arrays):
+    """``value`` with each NumPy array replaced by ``{"__array__": "settings/<n>"}``, the
+    array itself put in ``arrays`` under that name."""
+    if isinstance(value, np.ndarray):
+        key = f"settings/{sum(k.startswith('settings/') for k in arrays)}"
+        arrays[key] = value
+        return {"__array__": key}
+    if isinstance(value, dict):
+        return {k: _arrays_out(v, arrays) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_arrays_out(v, arrays) for v in value]
+    return value
+
+
+def _arrays_in(value, archive, path, depth=0):
+    """The reverse of :func:`_arrays_out`: each ``{"__array__": name}`` read from the archive."""
+    if depth > 50:
+        raise ModelFileError(f"{path}: the settings are nested too deep")
+    if isinstance(value, dict):
+        if set(value) == {"__array__"}:
+            key = value["__array__"]
+            if not isinstance(key, str) or not key.startswith("settings/") or key not in archive.members:
+                raise ModelFileError(f"{path}: the settings name an array {key!r} the file doesn't hold")
+            return archive.read(key)
+        return {k: _arrays_in(v, archive, path, depth + 1) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_arrays_in(v, archive, path, depth + 1) for v in value]
+    return value
 
 
 def save_weights(model, path, overwrite=True):
@@ -360,7 +394,7 @@ def _rebuild(path, config, archive, custom_objects, compile):
     if compile and compiled is not None:
         _restore_compile(model, _expect(path, compiled, dict, "the compile settings"),
                          config.get("iterations"), archive, path)
-    _restore_training(model, config, path)
+    _restore_training(model, config, path, archive)
     return model
 
 
@@ -475,7 +509,7 @@ def _metric_from_config(path, spec):
     return cls(**_expect(path, spec.get("config", {}), dict, "a metric's config"))
 
 
-def _restore_training(model, config, path):
+def _restore_training(model, config, path, archive=None):
     """Check the training state's fields, then hand them to the model."""
     epoch = config.get("epoch", 0)
     _expect(path, epoch, int, "the epoch count")
@@ -497,6 +531,8 @@ def _restore_training(model, config, path):
     if unknown:
         raise ModelFileError(f"{path}: the training log has an unknown field {unknown[0]!r}")
     settings = _expect(path, config.get("settings") or {}, dict, "the settings")
+    if archive is not None:
+        settings = _arrays_in(settings, archive, path)
     state = config.get("rng_state")
     if state is not None:
         _expect(path, state, dict, "the random generator's state")
