@@ -44,10 +44,11 @@ def check_compatible(model, x, y, class_names=None):
     return labels
 
 
-def as_probabilities(outputs):
-    """The model's outputs as probabilities: unchanged after a softmax, else softmaxed."""
+def as_probabilities(outputs, ends_in_softmax):
+    """The model's outputs as probabilities: unchanged after a softmax (the model says
+    whether it ends in one), else softmaxed (they are logits)."""
     outputs = np.asarray(outputs, dtype=np.float64)
-    if np.all(outputs >= 0) and np.allclose(outputs.sum(axis=1), 1, atol=1e-3):
+    if ends_in_softmax:
         return outputs
     shifted = np.exp(outputs - outputs.max(axis=1, keepdims=True))
     return shifted / shifted.sum(axis=1, keepdims=True)
@@ -191,7 +192,8 @@ def evaluate_model(model, x, y, class_names=None, batch_size=None, progress=None
     """
     labels = check_compatible(model, x, y, class_names)
     outputs, logits = predict_in_batches(model, np.asarray(x), batch_size, progress)
-    probs = as_probabilities(outputs)
+    from glassnet.workbench.recognize import final_softmax
+    probs = as_probabilities(outputs, final_softmax(model) is not None)
     loss = None if model.loss is None else test_loss(model, labels, outputs, logits)
     k = probs.shape[1]
     names = [str(c) for c in (class_names if class_names is not None else range(k))]
