@@ -254,3 +254,10 @@ def test_a_nested_models_weight_penalty_counts_once():
     outer = Sequential([inner, layers.Dense(3)])
     kernel = inner.layers[0].params["kernel"]
     assert outer.regularization_loss() == pytest.approx(0.1 * float((kernel ** 2).sum()), rel=1e-6)
+
+
+def test_no_metrics_with_validation_data_logs_the_two_losses():
+    model = Sequential([layers.Input((6,)), layers.Dense(3, activation="softmax")], seed=0)
+    model.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
+    history = model.fit(X, Y, validation_data=(X[:10], Y[:10]), epochs=2, verbose=0)
+    assert sorted(history.history) == ["loss", "val_loss"]
