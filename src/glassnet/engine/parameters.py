@@ -14,9 +14,9 @@ weight by its *path*, ``"dense_1/kernel"``, not by its place in the array.
 import numpy as np
 
 
-def weight_paths(layers):
-    """``[(path, layer, key), ...]`` for every learned weight of ``layers`` and the layers
-    inside them, in Keras's order; a layer reached twice is listed once."""
+def layer_paths(layers):
+    """``[(path, layer), ...]`` for ``layers`` and the layers inside them, depth first: a
+    layer inside another is named ``"outer/inner"``; a layer reached twice is listed once."""
     found, seen = [], set()
 
     def visit(layer, prefix):
@@ -24,14 +24,19 @@ def weight_paths(layers):
             return
         seen.add(id(layer))
         path = f"{prefix}{layer.name}"
-        for key in layer.params:
-            found.append((f"{path}/{key}", layer, key))
+        found.append((path, layer))
         for inner in layer.sublayers:
             visit(inner, f"{path}/")
 
     for layer in layers:
         visit(layer, "")
     return found
+
+
+def weight_paths(layers):
+    """``[(path, layer, key), ...]`` for every learned weight of ``layers`` and the layers
+    inside them, in Keras's order: ``("dense_1/kernel", layer, "kernel")``."""
+    return [(f"{path}/{key}", layer, key) for path, layer in layer_paths(layers) for key in layer.params]
 
 
 class FlatParameters:

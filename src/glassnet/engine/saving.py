@@ -30,7 +30,7 @@ import numpy as np
 
 from glassnet.engine import losses, metrics, optimizers
 from glassnet.engine.layers.base import weight_budget
-from glassnet.engine.parameters import weight_paths
+from glassnet.engine.parameters import layer_paths
 from glassnet.errors import GlassnetError, ModelFileError, ShapeError, TrainingError
 
 FORMAT = "glassnet-model"
@@ -145,31 +145,13 @@ def file_config(model):
 def model_arrays(model):
     """``{"weights/<path>": array}`` in Keras's order, plus the optimizer's state."""
     arrays = {}
-    for layer_path, layer in _layer_paths(model):
+    for layer_path, layer in layer_paths(model.sublayers):
         for key, value in (*layer.params.items(), *layer.state.items()):
             arrays[f"weights/{layer_path}/{key}"] = value
     for slot, by_path in model.get_optimizer_state().items():
         for path, value in by_path.items():
             arrays[f"optimizer/{slot}/{path}"] = value
     return arrays
-
-
-def _layer_paths(model):
-    """``[(path, layer), ...]`` for the model's layers and the layers inside them."""
-    found, seen = [], set()
-
-    def visit(layer, prefix):
-        if id(layer) in seen:
-            return
-        seen.add(id(layer))
-        path = f"{prefix}{layer.name}"
-        found.append((path, layer))
-        for inner in layer.sublayers:
-            visit(inner, f"{path}/")
-
-    for layer in model.sublayers:
-        visit(layer, "")
-    return found
 
 
 def save_model(model, path, overwrite=True, **kwargs):
@@ -243,28 +225,37 @@ def save_weights(model, path, overwrite=True):
 
 
 # -- reading ----------------------------------------------------------------------------
+def open_zip(path, what):
+    """``(zipfile, {name: ZipInfo})`` for the zip at ``path``, or one ModelFileError: a
+    missing file, a folder, damage, or a member that claims to unpack to far more than it
+    holds (a zip bomb) are all refused before anything is read."""
+    if not os.path.exists(path):
+        raise ModelFileError(f"{path}: no such model file")
+    if os.path.isdir(path):
+        raise ModelFileError(f"{path}: is a folder, not a model file")
+    try:
+        archive = zipfile.ZipFile(path)
+        infos = archive.infolist()
+    except (zipfile.BadZipFile, OSError, EOFError, ValueError, NotImplementedError) as error:
+        raise ModelFileError(f"{path}: not {what}, or truncated ({error})") from None
+    for info in infos:
+        if info.file_size > MAX_RATIO * max(info.compress_size, 1) + (1 << 20):
+            archive.close()
+            raise ModelFileError(f"{path}: member {info.filename!r} declares {info.file_size:,} bytes packed "
+                                 f"into {info.compress_size:,}: refused (a zip bomb, or damage)")
+    return archive, {info.filename: info for info in infos}
+
+
 class _Archive:
     """A model file opened for checking: its members' declared shapes, before any data."""
 
     def __init__(self, path):
         self.path = path
-        if not os.path.exists(path):
-            raise ModelFileError(f"{path}: no such model file")
-        if os.path.isdir(path):
-            raise ModelFileError(f"{path}: is a folder, not a model file")
-        try:
-            self.zip = zipfile.ZipFile(path)
-            infos = self.zip.infolist()
-        except (zipfile.BadZipFile, OSError, EOFError, ValueError, NotImplementedError) as error:
-            raise ModelFileError(f"{path}: not a glassnet model file, or truncated ({error})") from None
+        self.zip, members = open_zip(path, "a glassnet model file")
         self.members = {}
-        for info in infos:
-            name = info.filename
+        for name, info in members.items():
             if not name.endswith(".npy"):
                 raise ModelFileError(f"{path}: holds {name!r}, which is not a NumPy array (.npy)")
-            if info.file_size > MAX_RATIO * max(info.compress_size, 1) + (1 << 20):
-                raise ModelFileError(f"{path}: member {name!r} declares {info.file_size:,} bytes packed "
-                                     f"into {info.compress_size:,}: refused (a zip bomb, or damage)")
             self.members[name[:-4]] = info
         self.headers = {}
 
@@ -404,7 +395,7 @@ def _describe(error):
 
 
 def _load_weights_into(model, archive, path, skip_mismatch=False):
-    for layer_path, layer in _layer_paths(model):
+    for layer_path, layer in layer_paths(model.sublayers):
         for store in (layer.params, layer.state):
             for key, value in store.items():
                 name = f"weights/{layer_path}/{key}"

@@ -247,22 +247,10 @@ class _Archive:
     """A ``.keras`` zip opened for checking: members' declared sizes before any data."""
 
     def __init__(self, path):
+        from glassnet.engine.saving import open_zip
+
         self.path = path
-        if not os.path.exists(path):
-            raise ModelFileError(f"{path}: no such model file")
-        if os.path.isdir(path):
-            raise ModelFileError(f"{path}: is a folder, not a model file")
-        try:
-            self.zip = zipfile.ZipFile(path)
-            infos = self.zip.infolist()
-        except (zipfile.BadZipFile, OSError, EOFError, ValueError, NotImplementedError) as error:
-            raise ModelFileError(f"{path}: not a .keras file, or truncated ({error})") from None
-        self.members = {}
-        for info in infos:
-            if info.file_size > MAX_RATIO * max(info.compress_size, 1) + (1 << 20):
-                raise ModelFileError(f"{path}: member {info.filename!r} declares {info.file_size:,} bytes "
-                                     f"packed into {info.compress_size:,}: refused (a zip bomb, or damage)")
-            self.members[info.filename] = info
+        self.zip, self.members = open_zip(path, "a .keras file")
 
     def read(self, name, limit=None):
         info = self.members[name]
