@@ -3,8 +3,10 @@
 import numpy as np
 import pytest
 
+from threadpoolctl import threadpool_limits
+
 from glassnet import load_model
-from glassnet.engine.layers import Conv2D, Dense, Flatten
+from glassnet.engine.layers import Conv2D, Dense, Flatten, conv, winograd
 from glassnet.engine.layers.conv import col2im, conv2d_reference, im2col, same_padding
 from glassnet.engine.model import Sequential
 from glassnet.engine.regularizers import l2
@@ -22,6 +24,116 @@ CASES = [  # (constructor arguments, input shape): strides 1 and 2, valid and sa
     (dict(filters=3, kernel_size=3, activation="tanh", use_bias=False), (5, 5, 2)),
     (dict(filters=2, kernel_size=3, kernel_regularizer=l2(0.1)), (5, 6, 2)),
 ]
+
+
+# 3x3, stride 1, at least WINOGRAD_MIN_CHANNELS input channels: the Winograd path.
+WINOGRAD_CASES = [
+    (dict(filters=5, kernel_size=3), (7, 6, 8)),                   # odd sizes: tiles stick out
+    (dict(filters=3, kernel_size=3, padding="same"), (5, 9, 9)),
+    (dict(filters=4, kernel_size=3, activation="relu"), (13, 13, 8)),   # the default CNN's shape
+    (dict(filters=2, kernel_size=3, activation="tanh", use_bias=False), (6, 6, 8)),
+    (dict(filters=3, kernel_size=3, padding="same", activation="sigmoid"), (4, 3, 10)),
+    (dict(filters=2, kernel_size=3, kernel_regularizer=l2(0.1)), (5, 5, 8)),
+]
+
+
+def test_the_winograd_cases_take_the_winograd_path_and_the_others_do_not():
+    for kwargs, shape in WINOGRAD_CASES:
+        layer = Conv2D(**kwargs)
+        layer.build(shape)
+        assert layer.winograd is winograd.F4
+    for kwargs, shape in CASES:
+        layer = Conv2D(**kwargs)
+        layer.build(shape)
+        assert layer.winograd is None
+
+
+@pytest.mark.parametrize("kwargs, shape", WINOGRAD_CASES)
+def test_winograd_gradients_match_finite_differences(kwargs, shape):
+    # F(4x4, 3x3) rounds a little more than the direct sum (its transforms multiply by up to
+    # 8), even in float64: central differences with the default step 1e-6 then carry about
+    # 1e-6 of rounding noise; a step of 1e-5 keeps both that and the truncation below 1e-7.
+    report = check_layer(Conv2D(**kwargs), shape, batch_size=2, eps=1e-5)
+    assert report.passed, report
+
+
+@pytest.mark.parametrize("kwargs, shape", WINOGRAD_CASES)
+def test_winograd_matches_the_reference_in_float64_and_float32(kwargs, shape):
+    kwargs = {**kwargs, "activation": None}
+    x = np.random.default_rng(1).standard_normal((3,) + shape)
+    layer = Conv2D(**kwargs, dtype="float64")
+    y = layer(x)
+    bias = layer.params.get("bias")
+    expected = conv2d_reference(x, layer.params["kernel"], bias, layer.strides, layer.padding)
+    np.testing.assert_allclose(y, expected, rtol=1e-10, atol=1e-12)
+    single = Conv2D(**kwargs)
+    single.build(shape)
+    single.set_weights(layer.get_weights())
+    y32 = single(x.astype(np.float32))
+    assert y32.dtype == np.float32
+    assert np.abs(y32 - expected).max() <= 1e-5 * np.abs(expected).max()
+
+
+def test_winograd_tiles_compute_a_3x3_convolution():
+    """Both tile sizes, on one channel: ``A^T [(G g G^T) * (B^T d B)] A`` is the direct sum."""
+    rng = np.random.default_rng(11)
+    for wg in (winograd.F2, winograd.F4):
+        d = rng.standard_normal((wg.size, wg.size))                 # one input tile
+        g = rng.standard_normal((3, 3))
+        u = winograd.sandwich(wg.G, g)                               # G g G^T
+        v = winograd.sandwich(wg.BT, d)                              # B^T d B
+        y = winograd.sandwich(wg.AT, u * v)                          # A^T (U * V) A
+        direct = [[np.sum(d[i:i + 3, j:j + 3] * g) for j in range(wg.m)] for i in range(wg.m)]
+        np.testing.assert_allclose(y, direct, atol=1e-12)
+
+
+@pytest.mark.parametrize("kwargs, shape", [WINOGRAD_CASES[2], CASES[3], CASES[0]])
+def test_chunks_and_threads_change_nothing(kwargs, shape, monkeypatch):
+    """Chunks of 1 image or of the whole batch, on one thread or two: the same numbers."""
+    rng = np.random.default_rng(12)
+    x = rng.standard_normal((7,) + shape).astype(np.float32)
+    results = []
+    for chunk_bytes, threads in [(1, 1), (1 << 30, 1), (1, 2)]:
+        monkeypatch.setattr(conv, "CHUNK_BYTES", chunk_bytes)
+        layer = Conv2D(**kwargs)
+        layer.build(shape, np.random.default_rng(0))
+        layer.needs_input_grad = True
+        with threadpool_limits(threads):
+            y = layer.forward(x, training=True)
+            dx = layer.backward(np.cos(y))
+        results.append([y, dx] + [layer.grads[k].copy() for k in sorted(layer.grads)])
+    for other in results[1:]:
+        for a, b in zip(results[0], other):   # float32 sums in another order: rounding only
+            assert np.abs(a - b).max() <= 1e-5 * np.abs(b).max()
+
+
+@pytest.mark.parametrize("kwargs, shape", [WINOGRAD_CASES[0], CASES[1]])
+def test_backward_after_an_inference_forward_makes_what_it_needs(kwargs, shape):
+    """Inference keeps no patches; a backward pass after it (a saliency map, say) makes them
+    again and gets the same gradients as after a training forward."""
+    rng = np.random.default_rng(13)
+    x = rng.standard_normal((3,) + shape)
+    grads = []
+    for training in (True, False):
+        layer = Conv2D(**kwargs, dtype="float64")
+        layer.build(shape, np.random.default_rng(0))
+        layer.needs_input_grad = True
+        y = layer.forward(x, training=training)
+        dx = layer.backward(np.sin(y))
+        grads.append([dx] + [layer.grads[k].copy() for k in sorted(layer.grads)])
+    for a, b in zip(*grads):
+        np.testing.assert_allclose(a, b, atol=1e-12)
+
+
+def test_each_forward_returns_a_new_array():
+    """The output is never a reused buffer: a caller may keep it (predict keeps every batch's)."""
+    for shape in [(6, 6, 1), (6, 6, 8)]:                             # im2col, Winograd
+        layer = Conv2D(2, 3, activation="relu")
+        x = np.random.default_rng(14).standard_normal((2,) + shape).astype(np.float32)
+        first = layer(x)
+        kept = first.copy()
+        layer(-x)
+        np.testing.assert_array_equal(first, kept)
 
 
 @pytest.mark.parametrize("kwargs, shape", CASES)

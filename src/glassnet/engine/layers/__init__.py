@@ -8,9 +8,9 @@ from glassnet.engine.layers.conv import Conv2D
 from glassnet.engine.layers.dense import Dense
 from glassnet.engine.layers.dropout import Dropout
 from glassnet.engine.layers.pooling import (AveragePooling2D, GlobalAveragePooling2D,
-                                            MaxPooling2D)
+                                            GlobalMaxPooling2D, MaxPooling2D)
 from glassnet.engine.layers.reshape import Flatten, Reshape
 
 __all__ = ["Activation", "AveragePooling2D", "BatchNormalization", "Conv2D", "Dense", "Dropout",
-           "Flatten", "GlobalAveragePooling2D", "LAYERS", "Layer", "LeakyReLU", "MaxPooling2D",
-           "ReLU", "Reshape", "Sigmoid", "Softmax", "Tanh"]
+           "Flatten", "GlobalAveragePooling2D", "GlobalMaxPooling2D", "LAYERS", "Layer",
+           "LeakyReLU", "MaxPooling2D", "ReLU", "Reshape", "Sigmoid", "Softmax", "Tanh"]

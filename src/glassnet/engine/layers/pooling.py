@@ -2,27 +2,39 @@
 
 After a convolution finds "there is an edge here", pooling keeps "there is an edge
 somewhere around here": the map gets 2x smaller per side (4x fewer numbers for the next
-layer to process), and the network stops caring about a shift of a pixel or two.
+layer to process), and a feature that moves within its window gives the same output.
 
 * ``MaxPooling2D`` keeps each window's largest value. Its gradient goes to that one input
   (the argmax), the only one that influenced the output.
 * ``AveragePooling2D`` keeps the mean, and shares the gradient equally.
-* ``GlobalAveragePooling2D`` averages each channel over the whole image: ``(N, H, W, C)``
-  to ``(N, C)``.
+* ``GlobalAveragePooling2D`` and ``GlobalMaxPooling2D`` summarise each channel over the
+  whole image: ``(N, H, W, C)`` to ``(N, C)``.
 
-Pooling is im2col followed by a reduction. The fast path copies the windows into a stack
-of pages, one page per window offset (4 pages of shape ``(N, OH, OW, C)`` for a 2x2
-window), so that the max or the mean is taken over contiguous pages in a few whole-batch
-NumPy operations; the backward pass builds the gradient pages and puts them back with
-``col2im``. ``pool2d_reference`` is the plain-loop definition the tests compare against.
+Pooling is im2col followed by a reduction. When the windows tile the image (the usual 2x2
+windows with stride 2, no padding), window offset ``(di, dj)`` of every window is the
+strided view ``x[:, di::2, dj::2]``, so the max is three ``np.maximum`` calls over views
+and nothing is copied first: rows first (``x[:, 0::2]`` against ``x[:, 1::2]``, long runs
+of memory), then columns. Overlapping windows and "same" padding take the general path,
+which copies the windows into a stack of pages, one per window offset, reduces over the
+pages, and puts the gradient pages back with ``col2im``. ``pool2d_reference`` is the
+plain-loop definition the tests compare against.
+
+Convolution is *equivariant*: shift the image and its feature maps shift with it. Pooling
+adds a little *invariance*: a feature that moves within its window gives the same output.
+A shift of a pixel or two changes the pooled maps much less than the image; a shift of
+three pixels still costs the default CNN a good deal of accuracy.
 """
 
 import numpy as np
 
+from glassnet.engine.layers import chunks
 from glassnet.engine.layers.base import Layer
 from glassnet.engine.layers.conv import (Workspace, as_padding, as_pair, col2im, im2col,
                                          output_length, same_padding)
 from glassnet.errors import ShapeError
+
+# Input bytes per chunk of the batch on the tiled path (see glassnet.engine.layers.chunks).
+CHUNK_BYTES = 1 << 20
 
 
 def pool2d_reference(x, pool_size=(2, 2), strides=None, padding="valid", mode="max"):
@@ -89,6 +101,9 @@ class Pooling2D(Layer):
         rows = self._coverage(h, ph, sh, self.pads[0][0], oh)
         cols = self._coverage(w, pw, sw, self.pads[1][0], ow)
         self.count = np.outer(rows, cols)[:, :, np.newaxis]            # (OH, OW, 1)
+        # The windows tile the image (with perhaps a last row or column left over): the
+        # fast path, on strided views of x.
+        self.tiled = (sh, sw) == (ph, pw) and self.pads == ((0, 0), (0, 0))
 
     @staticmethod
     def _coverage(size, window, stride, before, n_out):
@@ -119,6 +134,34 @@ class Pooling2D(Layer):
         im2col(x, self.pool_size, self.strides, out=pages)      # pages: (N, OH, OW, PH, PW, C)
         return stack                                            # (PH*PW, N, OH, OW, C)
 
+    def _offsets(self, x):
+        """Offset ``(di, dj)`` of every window, as views ``(N, OH, OW, C)`` of ``x``, row by row."""
+        (ph, pw), (oh, ow, _) = self.pool_size, self.output_shape(self.input_shape)
+        return [x[:, di:ph * oh:ph, dj:pw * ow:pw] for di in range(ph) for dj in range(pw)]
+
+    def _reduce_tiles(self, x, y, reduce):
+        """``y = reduce`` over each window of ``x``, windows that tile the image: along the
+        rows (long runs of memory), then along the columns. ``reduce`` is ``np.maximum`` or
+        ``np.add``."""
+        (ph, pw), (oh, ow, _) = self.pool_size, self.output_shape(self.input_shape)
+        x = x[:, :ph * oh, :pw * ow]
+        rows = x[:, 0::ph]                                          # (n, OH, PW*OW, C)
+        if ph > 1:
+            rows = reduce(rows, x[:, 1::ph])
+        for di in range(2, ph):
+            reduce(rows, x[:, di::ph], out=rows)
+        if pw > 1:
+            reduce(rows[:, :, 0::pw], rows[:, :, 1::pw], out=y)     # (n, OH, OW, C)
+        else:
+            np.copyto(y, rows)
+        for dj in range(2, pw):
+            reduce(y, rows[:, :, dj::pw], out=y)
+
+    def _chunks(self, n, work):
+        """Run ``work(lo, hi)`` over chunks of the batch (see :mod:`chunks`)."""
+        per_image = int(np.prod(self.input_shape)) * 4
+        chunks.run(n, max(1, CHUNK_BYTES // per_image), lambda worker, lo, hi: work(lo, hi))
+
     def _unstack(self, dstack):
         """The gradient pages back onto the input: ``col2im``, then drop the padding."""
         (ph, pw), ((top, bottom), (left, right)) = self.pool_size, self.pads
@@ -135,20 +178,64 @@ class Pooling2D(Layer):
 class MaxPooling2D(Pooling2D):
     """Keep the largest value of each window: ``y = max over the window of x``.
 
-    Forward: stack the windows (see :class:`Pooling2D`), ``y = stack.max(axis=0)``.
+    Backward: the gradient of each output goes to the one input that won its window. If
+    several inputs tie for the max, the first one (row by row) gets it all, as in PyTorch:
+    splitting it or giving it to each would be wrong.
 
-    Backward: the gradient of each output goes to the one input that won its window,
-    ``dstack = winner * dy`` with ``winner = (stack == y)``. If several inputs tie for the
-    max, the first one (row by row) gets it all, as in PyTorch: splitting it or giving it
-    to each would be wrong.
+    Windows that tile the image: ``y`` is the ``np.maximum`` of the window offsets' views;
+    backward walks the offsets in order, each taking ``dy`` where it equals ``y`` and no
+    earlier offset did. Otherwise the windows are stacked as pages (see :class:`Pooling2D`),
+    ``y = stack.max(axis=0)`` and ``dstack = winner * dy`` with ``winner = (stack == y)``,
+    first pages first.
     """
 
     def forward(self, x, training=False):
         self.check_input(x)
+        self.x = x
+        if self.tiled:
+            self.y = np.empty((len(x),) + self.output_shape(self.input_shape), x.dtype)
+            self._chunks(len(x), lambda lo, hi: self._reduce_tiles(x[lo:hi], self.y[lo:hi],
+                                                                    np.maximum))
+            return self.y
         self.stack = self._stack(x, fill=-np.inf)    # padding never wins
         self.y = self.stack.max(axis=0)              # (N, OH, OW, C)
         self.winner = None                           # worked out by the first backward
         return self.y
+
+    def backward(self, dy):
+        if not self.needs_input_grad:
+            return None
+        if self.tiled:
+            dx = np.empty(self.x.shape, dy.dtype)
+            self._chunks(len(dy), lambda lo, hi: self._route(self.x[lo:hi], self.y[lo:hi],
+                                                             dy[lo:hi], dx[lo:hi]))
+            return dx
+        if self.winner is None:
+            self.winner = self._winners()
+        # The windows' values aren't needed any more: their pages take the gradient
+        # instead, which keeps the arrays in play (and the cache misses) fewer.
+        dstack = self.stack
+        np.copyto(dstack, self.winner)               # 1.0 where an input won, else 0.0
+        dstack *= dy                                 # (faster than multiplying by booleans)
+        return self._unstack(dstack)
+
+    def _route(self, x, y, dy, dx):
+        """Each ``dy`` to its window's first maximum, into ``dx`` (windows tile the image)."""
+        (ph, pw), (oh, ow, _) = self.pool_size, self.output_shape(self.input_shape)
+        dx[:, ph * oh:] = 0                          # rows and columns no window covers
+        dx[:, :, pw * ow:] = 0
+        offsets = list(zip(self._offsets(x), self._offsets(dx)))
+        taken = None                                 # outputs already sent to an earlier offset
+        for k, (x_k, dx_k) in enumerate(offsets):
+            if taken is None:
+                wins = taken = np.equal(x_k, y)
+            elif k < len(offsets) - 1:
+                wins = np.equal(x_k, y)
+                np.greater(wins, taken, out=wins)    # wins and not taken
+                taken |= wins
+            else:                                    # the last offset gets what is left
+                wins = np.logical_not(taken, out=taken)
+            np.multiply(dy, wins, out=dx_k)
 
     def _winners(self):
         """``winner[k]`` is True where page k holds its window's (first) maximum."""
@@ -160,18 +247,6 @@ class MaxPooling2D(Pooling2D):
             taken |= page
         return winner
 
-    def backward(self, dy):
-        if not self.needs_input_grad:
-            return None
-        if self.winner is None:
-            self.winner = self._winners()
-        # The windows' values aren't needed any more: their pages take the gradient
-        # instead, which keeps the arrays in play (and the cache misses) fewer.
-        dstack = self.stack
-        np.copyto(dstack, self.winner)               # 1.0 where an input won, else 0.0
-        dstack *= dy                                 # (faster than multiplying by booleans)
-        return self._unstack(dstack)
-
 
 class AveragePooling2D(Pooling2D):
     """Keep the mean of each window: ``y = sum over the window of x / count``.
@@ -182,6 +257,16 @@ class AveragePooling2D(Pooling2D):
 
     def forward(self, x, training=False):
         self.check_input(x)
+        if self.tiled:
+            y = np.empty((len(x),) + self.output_shape(self.input_shape), x.dtype)
+            scale = x.dtype.type(1 / (self.pool_size[0] * self.pool_size[1]))
+
+            def work(lo, hi):
+                self._reduce_tiles(x[lo:hi], y[lo:hi], np.add)
+                y[lo:hi] *= scale
+
+            self._chunks(len(x), work)
+            return y
         y = self._stack(x, fill=0).sum(axis=0)       # (N, OH, OW, C)
         y /= self.count.astype(x.dtype)
         return y
@@ -189,6 +274,20 @@ class AveragePooling2D(Pooling2D):
     def backward(self, dy):
         if not self.needs_input_grad:
             return None
+        if self.tiled:
+            (ph, pw), (oh, ow, _) = self.pool_size, self.output_shape(self.input_shape)
+            dx = np.empty((len(dy),) + self.input_shape, dy.dtype)
+            scale = dy.dtype.type(1 / (ph * pw))
+
+            def work(lo, hi):
+                share = dy[lo:hi] * scale
+                dx[lo:hi, ph * oh:] = 0              # rows and columns no window covers
+                dx[lo:hi, :, pw * ow:] = 0
+                for dx_k in self._offsets(dx[lo:hi]):
+                    np.copyto(dx_k, share)
+
+            self._chunks(len(dy), work)
+            return dx
         share = dy / self.count.astype(dy.dtype)
         pages = self.pool_size[0] * self.pool_size[1]
         return self._unstack(np.broadcast_to(share, (pages,) + share.shape))
@@ -224,3 +323,38 @@ class GlobalAveragePooling2D(Layer):
         dx = np.empty((len(dy), h, w, c), dy.dtype)
         dx[...] = (dy / (h * w))[:, np.newaxis, np.newaxis, :]
         return dx
+
+
+class GlobalMaxPooling2D(Layer):
+    """The largest value of each channel over the whole image: ``y[n, c] = max over (h, w) of x``.
+
+    Backward sends ``dy[n, c]`` to the pixel that held the max (the first one, row by row,
+    if several tie), as Keras and PyTorch do.
+
+    Input shape: ``(N, H, W, C)``. Output shape: ``(N, C)``.
+    """
+
+    def build(self, input_shape, rng=None):
+        super().build(input_shape, rng)
+        if len(self.input_shape) != 3:
+            raise ShapeError(
+                f"layer '{self.name}' (GlobalMaxPooling2D) needs images (batch, height, "
+                f"width, channels) but got {('batch',) + self.input_shape}")
+
+    def output_shape(self, input_shape):
+        return (input_shape[-1],)
+
+    def forward(self, x, training=False):
+        self.check_input(x)
+        self.x = x
+        return x.max(axis=(1, 2))
+
+    def backward(self, dy):
+        if not self.needs_input_grad:
+            return None
+        n, c = dy.shape
+        pixels = self.x.reshape(n, -1, c)                         # (N, H*W, C)
+        first = pixels.argmax(axis=1)[:, np.newaxis, :]           # argmax picks the first max
+        dx = np.zeros(pixels.shape, dy.dtype)
+        np.put_along_axis(dx, first, dy[:, np.newaxis, :], axis=1)
+        return dx.reshape(self.x.shape)

@@ -1,0 +1,79 @@
+"""Work through a batch in small chunks, on every core that BLAS may use.
+
+Two things make the image layers fast beyond their matrix multiplies:
+
+* **Chunks that fit in the cache.** A convolution goes through several steps (copy the
+  patches, multiply, add the bias, ReLU). Done on the whole batch, every step reads and
+  writes tens of megabytes from main memory. Done on 8 or 16 images at a time, each step
+  finds its input still in the processor's cache, where it is several times faster.
+* **Both cores for the NumPy work.** BLAS spreads a matrix multiply over all cores, but
+  ``np.maximum`` and friends run on one. NumPy lets go of Python's global lock while it
+  works, so two Python threads can each take half the batch; BLAS is kept to one thread
+  inside them, so the two don't fight over the cores.
+
+The layers ask :func:`run` to call ``work(worker, lo, hi)`` for consecutive chunks
+``[lo, hi)`` of the batch. ``worker`` (0, 1, ...) tells each thread which scratch arrays
+are its own. As many threads are used as BLAS itself may use (``OPENBLAS_NUM_THREADS``,
+``threadpoolctl.threadpool_limits``), so limiting BLAS to one thread makes everything run
+in the calling thread, in chunk order.
+"""
+
+from concurrent.futures import ThreadPoolExecutor
+
+_pool, _pool_size = None, 0   # the helper threads, made on first use
+_controller = None            # threadpoolctl's handle on the BLAS library, made on first use
+
+
+def _blas():
+    """threadpoolctl's controller for the BLAS that NumPy uses (None if it can't be found)."""
+    global _controller
+    if _controller is None:
+        try:
+            from threadpoolctl import ThreadpoolController
+            _controller = ThreadpoolController().select(user_api="blas")
+        except Exception:   # no threadpoolctl, or it failed: work in one thread
+            _controller = False
+    return _controller or None
+
+
+def threads():
+    """How many threads BLAS may use right now: the layers use as many."""
+    blas = _blas()
+    if blas is None or not blas.lib_controllers:
+        return 1
+    return max(1, max(lib.num_threads for lib in blas.lib_controllers))
+
+
+def run(n, chunk, work):
+    """Call ``work(worker, lo, hi)`` for the chunks ``[0, chunk), [chunk, 2*chunk), ...`` of
+    ``range(n)`` (the last one may be shorter).
+
+    The chunks are the same however many threads run them, so a backward pass finds the
+    chunks its forward pass made: chunk ``lo // chunk``. With several threads each takes
+    a run of consecutive chunks; the calling thread takes the first. Returns how many
+    workers ran, so that the caller can add up per-worker partial sums.
+    """
+    count = -(-n // chunk)
+    workers = min(threads(), count)
+    if workers <= 1:
+        _walk(work, 0, 0, count, chunk, n)
+        return 1
+    global _pool, _pool_size
+    if _pool_size < workers - 1:
+        _pool = ThreadPoolExecutor(max_workers=workers - 1, thread_name_prefix="glassnet")
+        _pool_size = workers - 1
+    shares = [count * k // workers for k in range(workers + 1)]
+    with _blas().limit(limits=1):
+        futures = [_pool.submit(_walk, work, k, shares[k], shares[k + 1], chunk, n)
+                   for k in range(1, workers)]
+        try:
+            _walk(work, 0, shares[0], shares[1], chunk, n)
+        finally:
+            for future in futures:
+                future.result()    # waits, and raises here what a worker raised
+    return workers
+
+
+def _walk(work, worker, first, last, chunk, n):
+    for k in range(first, last):
+        work(worker, k * chunk, min((k + 1) * chunk, n))
