@@ -87,7 +87,7 @@ def im2col(x, kernel_size, strides, out=None):
     return cols
 
 
-def col2im(pages, image_shape, strides):
+def col2im(pages, image_shape, strides, out=None):
     """The way back from :func:`im2col`: add every patch's gradient onto its pixels.
 
     ``pages[di, dj]`` holds, for every output position ``(n, i, j)``, the gradient of the
@@ -96,14 +96,16 @@ def col2im(pages, image_shape, strides):
     get zero, and so does any part of ``image_shape`` past the last patch.
 
     Shapes: ``pages`` is ``(KH, KW, N, OH, OW, C)``, offset first, so that each of the
-    KH*KW additions below reads one contiguous page; the result is ``(N, H, W, C)``.
+    KH*KW additions below reads one contiguous page; the result (written into ``out`` if
+    given) is ``(N, H, W, C)``.
     """
     kh, kw, n, oh, ow, c = pages.shape
     sh, sw = strides
     overlap = sh < kh or sw < kw
     tiled = (sh, sw) == (kh, kw) and (oh * kh, ow * kw) == tuple(image_shape[:2])
-    # Zeros, unless the patches tile the image exactly and every pixel gets a value below.
-    dx = (np.empty if tiled else np.zeros)((n,) + tuple(image_shape), pages.dtype)
+    dx = np.empty((n,) + tuple(image_shape), pages.dtype) if out is None else out
+    if not tiled:     # every pixel gets a value below only when the patches tile the image
+        dx[...] = 0
     for di in range(kh):
         for dj in range(kw):
             target = dx[:, di:di + sh * oh:sh, dj:dj + sw * ow:sw, :]
@@ -115,20 +117,27 @@ def col2im(pages, image_shape, strides):
 
 
 class Workspace:
-    """Work arrays a layer keeps from batch to batch, by name.
+    """Work arrays a layer keeps from batch to batch, by name (and by worker thread).
 
-    A fresh array of tens of megabytes costs about as much as a pass of arithmetic over it
-    (the operating system hands over new zeroed pages), so the big intermediate arrays are
-    made once and reused while the batch shape stays the same. New ones are full of ``fill``.
+    A fresh array of a megabyte or more costs about as much as a pass of arithmetic over
+    it: the allocator hands freed memory back to the operating system, which then hands
+    over new zeroed pages. So every large intermediate array is made once and reused while
+    the shapes stay the same. Each name keeps its two latest shapes (a full chunk of the
+    batch and the batch's last, shorter chunk); new arrays are full of ``fill``.
     """
 
     def __init__(self):
-        self.arrays = {}
+        self.arrays = {}   # worker -> {(name, shape, dtype): array}; one dict per thread
 
-    def get(self, name, shape, dtype, fill=0):
-        array = self.arrays.get(name)
-        if array is None or array.shape != tuple(shape) or array.dtype != dtype:
-            array = self.arrays[name] = np.full(shape, fill, dtype)
+    def get(self, name, shape, dtype, fill=0, worker=0):
+        arrays = self.arrays.setdefault(worker, {})
+        key = (name, tuple(shape), np.dtype(dtype))
+        array = arrays.get(key)
+        if array is None:
+            older = [k for k in arrays if k[0] == name]
+            for k in older[:-1]:
+                del arrays[k]
+            array = arrays[key] = np.full(shape, fill, dtype)
         return array
 
 
@@ -258,53 +267,54 @@ class Conv2D(Layer):
         self.kept = {} if training else None
         if self.winograd is None:
             self.kernel_matrix = self._kernel_matrix()
-            chunks.run(len(x), self._chunk_size(), lambda worker, lo, hi:
-                       self._im2col_forward(x, y, lo, hi, worker))
+            work = self._im2col_forward
         else:
             self.u = self.winograd.kernel(self.params["kernel"].astype(x.dtype, copy=False))
-            chunks.run(len(x), self._chunk_size(), lambda worker, lo, hi:
-                       self._winograd_forward(x, y, lo, hi, worker))
+            work = self._winograd_forward
+        chunks.run(len(x), self._chunk_size(), lambda worker, lo, hi: work(x, y, lo, hi, worker))
         if self.activation is not None and not self._fused():
             y = self.activation.forward(y, training)
         return y
 
     def backward(self, dy):
-        f = self.filters
         # A fused activation's derivative is applied chunk by chunk; any other first.
         dz = dy if self.activation is None or self._fused() else self.activation.backward(dy)
         dx = np.empty(self.x.shape, dy.dtype) if self.needs_input_grad else None
         if self.winograd is None:
-            grad_shape = self.kernel_matrix.shape                # (KH*KW*C [+1], F)
-            work = self._im2col_backward
+            shape, work = self.kernel_matrix.shape, self._im2col_backward   # [dK; db]
         else:
-            grad_shape = (self.winograd.size ** 2, self.x.shape[-1], f)   # dU: (a*a, C, F)
-            work = self._winograd_backward
-        partial = [np.zeros(grad_shape, dy.dtype)]               # one sum per worker
-        bias_partial = [np.zeros(f, dy.dtype)]
-        chunk = self._chunk_size()
+            shape, work = self.u.shape, self._winograd_backward             # dU: (a*a, C, F)
+        sums = {}   # worker -> its share of the weight gradient (and, for Winograd, of db)
 
         def run(worker, lo, hi):
-            while len(partial) <= worker:   # (only the worker itself appends its own)
-                partial.append(np.zeros(grad_shape, dy.dtype))
-                bias_partial.append(np.zeros(f, dy.dtype))
-            work(dz, dx, lo, hi, worker, chunk, partial[worker], bias_partial[worker])
+            if worker not in sums:
+                sums[worker] = (self._buffer("grad_sum", worker, shape, dy.dtype, zero=True),
+                                self._buffer("bias_sum", worker, (self.filters,), dy.dtype, zero=True))
+            work(dz, dx, lo, hi, worker, *sums[worker])
 
-        chunks.run(len(dy), chunk, run)
-        total = sum(partial[1:], partial[0])
+        chunks.run(len(dy), self._chunk_size(), run)
+        total, bias_total = (sum(parts) for parts in zip(*sums.values()))
         if self.winograd is None:
-            kernel_size = self.params["kernel"].size
-            self.grads["kernel"][...] = total[:kernel_size // f].reshape(self.grads["kernel"].shape)
+            rows = self.params["kernel"].size // self.filters
+            self.grads["kernel"][...] = total[:rows].reshape(self.grads["kernel"].shape)
             if self.use_bias:
-                self.grads["bias"][...] = total[-1]     # the row of the ones column
+                self.grads["bias"][...] = total[rows]          # the row of the ones column
         else:
             self.grads["kernel"][...] = self.winograd.kernel_gradient(total)
             if self.use_bias:
-                self.grads["bias"][...] = sum(bias_partial[1:], bias_partial[0])
+                self.grads["bias"][...] = bias_total
         if self.kernel_regularizer is not None:
             self.grads["kernel"] += self.kernel_regularizer.gradient(self.params["kernel"])
         return dx
 
     # -- helpers shared by both paths ----------------------------------------------------
+    def _buffer(self, name, worker, shape, dtype, zero=False):
+        """A work array of this worker, kept from batch to batch (see :class:`Workspace`)."""
+        array = self.workspace.get(name, shape, dtype, worker=worker)
+        if zero:
+            array[...] = 0
+        return array
+
     def _fused(self):
         """True when the activation is applied in place here (ReLU, tanh)."""
         return isinstance(self.activation, (activations.ReLU, activations.Tanh))
@@ -319,12 +329,14 @@ class Conv2D(Layer):
         elif out is not z:
             np.copyto(out, z)
 
-    def _derivative(self, y):
-        """``f'(z)`` of the fused activation, from its output ``y`` (None: no fused activation)."""
+    def _derivative(self, y, worker):
+        """``f'(z)`` of the fused activation for a chunk, from its output ``y`` (None: no
+        fused activation)."""
         if isinstance(self.activation, activations.ReLU):
-            return y > 0                        # z > 0 exactly where y = max(z, 0) > 0
+            # z > 0 exactly where y = max(z, 0) > 0
+            return np.greater(y, 0, out=self._buffer("derivative", worker, y.shape, np.bool_))
         if isinstance(self.activation, activations.Tanh):
-            derivative = y * y
+            derivative = np.multiply(y, y, out=self._buffer("derivative", worker, y.shape, y.dtype))
             return np.subtract(1, derivative, out=derivative)   # tanh'(z) = 1 - tanh(z)**2
         return None
 
@@ -348,10 +360,8 @@ class Conv2D(Layer):
         if not (top or bottom or left or right):
             return x[lo:hi]
         n, h, w, c = hi - lo, *x.shape[1:]
-        chunk = self._chunk_size()
-        # A buffer per worker; only its inside is ever written, so the border stays zero.
-        padded = self.workspace.get(("padded", worker), (chunk, top + h + bottom, left + w + right, c),
-                                    x.dtype)[:n]
+        # Only the inside of this buffer is ever written: its border stays zero.
+        padded = self._buffer("padded", worker, (n, top + h + bottom, left + w + right, c), x.dtype)
         padded[:, top:top + h, left:left + w] = x[lo:hi]
         return padded
 
@@ -370,87 +380,101 @@ class Conv2D(Layer):
         return np.concatenate([kernel, self.params["bias"].reshape(1, f)])
 
     # -- im2col: any kernel, any stride --------------------------------------------------
-    def _cols(self, x, lo, hi, worker):
-        """``[cols, 1]`` for images ``lo:hi``: ``(n*OH*OW, KH*KW*C + 1)``."""
+    def _cols(self, x, lo, hi, worker, keep):
+        """``[cols, 1]`` for images ``lo:hi``: ``(n*OH*OW, KH*KW*C + 1)``, kept for the
+        backward pass (training) or in a work array reused by the next chunk (inference)."""
         xp = self._padded(x, lo, hi, worker)
         (oh, ow, _), (kh, kw), c = self.output_shape(self.input_shape), self.kernel_size, x.shape[-1]
         n, k = hi - lo, kh * kw * c
-        cols = np.empty((n * oh * ow, len(self.kernel_matrix)), x.dtype)
-        if self.use_bias:
-            cols[:, k] = 1
+        # The ones column is filled once, when the array is made; im2col writes the rest.
+        cols = self.workspace.get(("cols", lo) if keep else "cols", (n * oh * ow, len(self.kernel_matrix)),
+                                  x.dtype, fill=1, worker=worker)
         im2col(xp, self.kernel_size, self.strides, out=cols[:, :k].reshape(n, oh, ow, kh, kw, c))
+        if keep:
+            self.kept[lo] = cols
         return cols
 
     def _im2col_forward(self, x, y, lo, hi, worker):
-        cols = self._cols(x, lo, hi, worker)
+        cols = self._cols(x, lo, hi, worker, keep=self.kept is not None)
         z = y[lo:hi].reshape(len(cols), -1)                      # (n*OH*OW, F)
         np.matmul(cols, self.kernel_matrix, out=z)               # z = cols @ K + b
         self._activate(z)
-        if self.kept is not None:
-            self.kept[lo] = cols
 
-    def _im2col_backward(self, dz, dx, lo, hi, worker, chunk, partial, bias_partial):
+    def _im2col_backward(self, dz, dx, lo, hi, worker, grad_sum, bias_sum):
         f, n = self.filters, hi - lo
-        if self.kept is not None and lo in self.kept:
-            cols = self.kept[lo]
-        else:                                                    # forward ran for inference
-            cols = self._cols(self.x, lo, hi, worker)
-        derivative = self._derivative(self.y[lo:hi])
-        dz = (dz[lo:hi] if derivative is None else dz[lo:hi] * derivative).reshape(-1, f)
-        partial += cols.T @ dz                                   # [dK; db] of this chunk
+        cols = self.kept.get(lo) if self.kept else None
+        if cols is None:                                         # forward ran for inference
+            cols = self._cols(self.x, lo, hi, worker, keep=False)
+        derivative = self._derivative(self.y[lo:hi], worker)
+        if derivative is not None:
+            dz = np.multiply(dz[lo:hi], derivative, out=self._buffer("dz", worker, derivative.shape,
+                                                                     dz.dtype))
+        else:
+            dz = dz[lo:hi]
+        dz = dz.reshape(-1, f)                                   # (n*OH*OW, F)
+        grad_sum += np.matmul(cols.T, dz, out=self._buffer("grad", worker, grad_sum.shape, dz.dtype))
         if dx is None:
             return
         (h, w, c), (kh, kw) = self.input_shape, self.kernel_size
         (top, bottom), (left, right) = self.pads
         oh, ow = self.output_shape(self.input_shape)[:2]
         # Each patch's gradient, one page per kernel offset: dz (n*OH*OW, F) @ K[di, dj].T
-        pages = np.matmul(dz, self.params["kernel"].transpose(0, 1, 3, 2))   # (KH, KW, n*OH*OW, C)
-        dx_padded = col2im(pages.reshape(kh, kw, n, oh, ow, c),
-                           (top + h + bottom, left + w + right, c), self.strides)
+        pages = np.matmul(dz, self.params["kernel"].transpose(0, 1, 3, 2),
+                          out=self._buffer("pages", worker, (kh, kw, n * oh * ow, c), dz.dtype))
+        padded = (n, top + h + bottom, left + w + right, c)
+        dx_padded = col2im(pages.reshape(kh, kw, n, oh, ow, c), padded[1:], self.strides,
+                           out=self._buffer("dx_padded", worker, padded, dz.dtype))
         self._unpad(dx_padded, dx, lo, hi)
 
     # -- Winograd: 3x3, stride 1 ---------------------------------------------------------
-    def _tiles(self, x, lo, hi, worker):
-        """``V = B^T d B`` for every tile of images ``lo:hi``: ``(a*a, n*T*S, C)``."""
-        wg, (oh, ow, _) = self.winograd, self.output_shape(self.input_shape)
-        a, m, c, n = wg.size, wg.m, x.shape[-1], hi - lo
-        t, s = wg.tiles(oh), wg.tiles(ow)
-        h, w = self.input_shape[:2]
-        (top, bottom), (left, right) = self.pads
+    def _tile_counts(self):
+        """``(T, S)``: output tiles down and across."""
+        oh, ow = self.output_shape(self.input_shape)[:2]
+        return self.winograd.tiles(oh), self.winograd.tiles(ow)
+
+    def _tiles(self, x, lo, hi, worker, keep):
+        """``V = B^T d B`` for every tile of images ``lo:hi``: ``(a*a, n*T*S, C)``, kept for
+        the backward pass (training) or in a work array (inference)."""
+        wg, (t, s), c, n = self.winograd, self._tile_counts(), x.shape[-1], hi - lo
+        a, m = wg.size, wg.m
+        (h, w), ((top, bottom), (left, right)) = self.input_shape[:2], self.pads
         xp = self._padded(x, lo, hi, worker, extra=(m * t + 2 - (top + h + bottom),
                                                     m * s + 2 - (left + w + right)))
-        d = np.empty((a, a, n, t, s, c), x.dtype)       # page (u, v): pixel (u, v) of every tile
-        im2col(xp, (a, a), (m, m), out=d.transpose(2, 3, 4, 0, 1, 5))
-        return winograd.sandwich(wg.BT.astype(x.dtype), d).reshape(a * a, n * t * s, c)
+        d = self._buffer("d", worker, (a, a, n, t, s, c), x.dtype)   # page (u, v): pixel (u, v)
+        im2col(xp, (a, a), (m, m), out=d.transpose(2, 3, 4, 0, 1, 5))   # of every tile
+        v = self.workspace.get(("v", lo) if keep else "v", (a * a, n * t * s, c), x.dtype,
+                               worker=worker)
+        winograd.sandwich(wg.BT.astype(x.dtype), d, out=v,
+                          half=self._buffer("half", worker, (a, a * n * t * s * c), x.dtype))
+        if keep:
+            self.kept[lo] = v
+        return v
 
     def _winograd_forward(self, x, y, lo, hi, worker):
-        wg, (oh, ow, f) = self.winograd, self.output_shape(self.input_shape)
-        a, m, n = wg.size, wg.m, hi - lo
-        t, s = wg.tiles(oh), wg.tiles(ow)
-        v = self._tiles(x, lo, hi, worker)                       # (a*a, n*T*S, C)
-        tiles_out = np.matmul(v, self.u)                         # M: (a*a, n*T*S, F)
+        wg, (t, s), f, n = self.winograd, self._tile_counts(), self.filters, hi - lo
+        a, m = wg.size, wg.m
+        v = self._tiles(x, lo, hi, worker, keep=self.kept is not None)   # (a*a, n*T*S, C)
+        tiles_out = np.matmul(v, self.u, out=self._buffer("m", worker, (a * a, n * t * s, f), x.dtype))
         if self.use_bias:
             tiles_out[BIAS_PAGE * a + BIAS_PAGE] += self.params["bias"]   # see winograd.BIAS_POINT
-        out = winograd.sandwich(wg.AT.astype(x.dtype), tiles_out.reshape(a, a, n, t, s, f))
+        out = winograd.sandwich(wg.AT.astype(x.dtype), tiles_out.reshape(a, a, n, t, s, f),
+                                out=self._buffer("out", worker, (m, m, n, t, s, f), x.dtype),
+                                half=self._buffer("half_out", worker, (m, a * n * t * s * f), x.dtype))
         for r in range(m):            # out[r, c] is pixel (r, c) of every output tile:
             for c in range(m):        # image pixels (r, c), (r, c + m), ... (the last tile
                 target = y[lo:hi, r::m, c::m]    # may stick out of the image: cut off)
                 self._activate(out[r, c, :, :target.shape[1], :target.shape[2]], out=target)
-        if self.kept is not None:
-            self.kept[lo] = v
 
-    def _winograd_backward(self, dz, dx, lo, hi, worker, chunk, partial, bias_partial):
-        wg, (oh, ow, f) = self.winograd, self.output_shape(self.input_shape)
-        a, m, n = wg.size, wg.m, hi - lo
-        t, s = wg.tiles(oh), wg.tiles(ow)
-        if self.kept is not None and lo in self.kept:
-            v = self.kept[lo]
-        else:
-            v = self._tiles(self.x, lo, hi, worker)
+    def _winograd_backward(self, dz, dx, lo, hi, worker, grad_sum, bias_sum):
+        wg, (t, s), f, n = self.winograd, self._tile_counts(), self.filters, hi - lo
+        a, m = wg.size, wg.m
+        v = self.kept.get(lo) if self.kept else None
+        if v is None:                                            # forward ran for inference
+            v = self._tiles(self.x, lo, hi, worker, keep=False)
         # dz gathered into output tiles, the way forward scattered them; the outputs past
         # the image's edge get zero (only the inside is ever written: the edge stays zero).
-        dtiles = self.workspace.get(("dtiles", worker), (m, m, chunk, t, s, f), dz.dtype)[:, :, :n]
-        derivative = self._derivative(self.y[lo:hi])
+        dtiles = self._buffer("dtiles", worker, (m, m, n, t, s, f), dz.dtype)
+        derivative = self._derivative(self.y[lo:hi], worker)
         for r in range(m):
             for c in range(m):
                 source = dz[lo:hi, r::m, c::m]
@@ -459,17 +483,27 @@ class Conv2D(Layer):
                     np.copyto(target, source)
                 else:
                     np.multiply(source, derivative[:, r::m, c::m], out=target)
-        dm = winograd.sandwich(wg.AT.T.astype(dz.dtype), dtiles).reshape(a * a, -1, f)
-        partial += np.matmul(v.transpose(0, 2, 1), dm)          # dU[p] = V[p].T @ dM[p]
+        dm = winograd.sandwich(wg.AT.T.astype(dz.dtype), dtiles,
+                               out=self._buffer("dm", worker, (a, a, n, t, s, f), dz.dtype),
+                               half=self._buffer("half_dm", worker, (a, m * n * t * s * f), dz.dtype))
+        dm = dm.reshape(a * a, -1, f)
+        # dU[p] = V[p].T @ dM[p]
+        grad_sum += np.matmul(v.transpose(0, 2, 1), dm,
+                              out=self._buffer("grad", worker, grad_sum.shape, dz.dtype))
         # The bias went in through M's page (1, 1), so its gradient comes out of dM's page
         # (1, 1): the sum of dz over each tile, added up over the tiles.
-        bias_partial += dm[BIAS_PAGE * a + BIAS_PAGE].sum(axis=0)
+        bias_sum += dm[BIAS_PAGE * a + BIAS_PAGE].sum(axis=0)
         if dx is None:
             return
         c = v.shape[-1]
-        dv = np.matmul(dm, self.u.transpose(0, 2, 1))            # dV[p] = dM[p] @ U[p].T
-        dd = winograd.sandwich(wg.BT.T.astype(dz.dtype), dv.reshape(a, a, n, t, s, c))
-        dx_padded = col2im(dd, (m * t + 2, m * s + 2, c), (m, m))   # overlapping tiles add up
+        dv = np.matmul(dm, self.u.transpose(0, 2, 1),             # dV[p] = dM[p] @ U[p].T
+                       out=self._buffer("dv", worker, (a * a, n * t * s, c), dz.dtype))
+        dd = winograd.sandwich(wg.BT.T.astype(dz.dtype), dv.reshape(a, a, n, t, s, c),
+                               out=self._buffer("dd", worker, (a, a, n, t, s, c), dz.dtype),
+                               half=self._buffer("half_dd", worker, (a, a * n * t * s * c), dz.dtype))
+        padded = (n, m * t + 2, m * s + 2, c)
+        dx_padded = col2im(dd, padded[1:], (m, m),               # overlapping tiles add up
+                           out=self._buffer("dx_padded", worker, padded, dz.dtype))
         self._unpad(dx_padded, dx, lo, hi)
 
     def regularization_loss(self):

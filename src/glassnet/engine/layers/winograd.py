@@ -71,16 +71,19 @@ class Winograd:
         return sandwich(self.G.T.astype(du.dtype), du.reshape(self.size, self.size, *du.shape[1:]))
 
 
-def sandwich(L, tiles):
+def sandwich(L, tiles, out=None, half=None):
     """``L @ X @ L.T`` for every 2-D tile ``X``, tiles stored with their two axes first.
 
     ``tiles`` is ``(q, q, ...)``; the result is ``(p, p, ...)`` for ``L`` of shape ``(p, q)``.
-    Two matrix multiplies, one per axis, each over every tile at once.
+    Two matrix multiplies, one per axis, each over every tile at once. ``out`` (the result)
+    and ``half`` (``(p, q * ...)``, the halfway point) may be given as work arrays.
     """
     p, q = L.shape
     rest = tiles.shape[2:]
-    half = L @ tiles.reshape(q, -1)                   # along the first axis: (p, q * rest)
-    return (L @ half.reshape(p, q, -1)).reshape((p, p) + rest)   # along the second
+    half = np.matmul(L, tiles.reshape(q, -1), out=half)         # along the first axis
+    if out is not None:
+        out = out.reshape(p, p, -1)   # a view: out is contiguous
+    return np.matmul(L, half.reshape(p, q, -1), out=out).reshape((p, p) + rest)
 
 
 F2 = Winograd(   # F(2x2, 3x3): additions only
