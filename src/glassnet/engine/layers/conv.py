@@ -269,7 +269,10 @@ class Conv2D(Layer):
             self.kernel_matrix = self._kernel_matrix()
             work = self._im2col_forward
         else:
-            self.u = self.winograd.kernel(self.params["kernel"].astype(x.dtype, copy=False))
+            kernel, a = self.params["kernel"].astype(x.dtype, copy=False), self.winograd.size
+            self.u = self.winograd.kernel(
+                kernel, out=self.workspace.get("u", (a, a) + kernel.shape[2:], x.dtype),
+                half=self.workspace.get("half_u", (a, kernel[0].size), x.dtype))
             work = self._winograd_forward
         chunks.run(len(x), self._chunk_size(), lambda worker, lo, hi: work(x, y, lo, hi, worker))
         if self.activation is not None and not self._fused():

@@ -139,7 +139,7 @@ class Pooling2D(Layer):
         (ph, pw), (oh, ow, _) = self.pool_size, self.output_shape(self.input_shape)
         return [x[:, di:ph * oh:ph, dj:pw * ow:pw] for di in range(ph) for dj in range(pw)]
 
-    def _reduce_tiles(self, x, y, reduce):
+    def _reduce_tiles(self, x, y, reduce, worker):
         """``y = reduce`` over each window of ``x``, windows that tile the image: along the
         rows (long runs of memory), then along the columns. ``reduce`` is ``np.maximum`` or
         ``np.add``."""
@@ -147,7 +147,8 @@ class Pooling2D(Layer):
         x = x[:, :ph * oh, :pw * ow]
         rows = x[:, 0::ph]                                          # (n, OH, PW*OW, C)
         if ph > 1:
-            rows = reduce(rows, x[:, 1::ph])
+            rows = reduce(rows, x[:, 1::ph], out=self.workspace.get("rows", rows.shape, x.dtype,
+                                                                     worker=worker))
         for di in range(2, ph):
             reduce(rows, x[:, di::ph], out=rows)
         if pw > 1:
@@ -158,9 +159,9 @@ class Pooling2D(Layer):
             reduce(y, rows[:, :, dj::pw], out=y)
 
     def _chunks(self, n, work):
-        """Run ``work(lo, hi)`` over chunks of the batch (see :mod:`chunks`)."""
+        """Run ``work(worker, lo, hi)`` over chunks of the batch (see :mod:`chunks`)."""
         per_image = int(np.prod(self.input_shape)) * 4
-        chunks.run(n, max(1, CHUNK_BYTES // per_image), lambda worker, lo, hi: work(lo, hi))
+        chunks.run(n, max(1, CHUNK_BYTES // per_image), work)
 
     def _unstack(self, dstack):
         """The gradient pages back onto the input: ``col2im``, then drop the padding."""
@@ -194,8 +195,8 @@ class MaxPooling2D(Pooling2D):
         self.x = x
         if self.tiled:
             self.y = np.empty((len(x),) + self.output_shape(self.input_shape), x.dtype)
-            self._chunks(len(x), lambda lo, hi: self._reduce_tiles(x[lo:hi], self.y[lo:hi],
-                                                                    np.maximum))
+            self._chunks(len(x), lambda worker, lo, hi: self._reduce_tiles(
+                x[lo:hi], self.y[lo:hi], np.maximum, worker))
             return self.y
         self.stack = self._stack(x, fill=-np.inf)    # padding never wins
         self.y = self.stack.max(axis=0)              # (N, OH, OW, C)
@@ -207,8 +208,8 @@ class MaxPooling2D(Pooling2D):
             return None
         if self.tiled:
             dx = np.empty(self.x.shape, dy.dtype)
-            self._chunks(len(dy), lambda lo, hi: self._route(self.x[lo:hi], self.y[lo:hi],
-                                                             dy[lo:hi], dx[lo:hi]))
+            self._chunks(len(dy), lambda worker, lo, hi: self._route(
+                self.x[lo:hi], self.y[lo:hi], dy[lo:hi], dx[lo:hi], worker))
             return dx
         if self.winner is None:
             self.winner = self._winners()
@@ -219,23 +220,25 @@ class MaxPooling2D(Pooling2D):
         dstack *= dy                                 # (faster than multiplying by booleans)
         return self._unstack(dstack)
 
-    def _route(self, x, y, dy, dx):
+    def _route(self, x, y, dy, dx, worker):
         """Each ``dy`` to its window's first maximum, into ``dx`` (windows tile the image)."""
         (ph, pw), (oh, ow, _) = self.pool_size, self.output_shape(self.input_shape)
         dx[:, ph * oh:] = 0                          # rows and columns no window covers
         dx[:, :, pw * ow:] = 0
         offsets = list(zip(self._offsets(x), self._offsets(dx)))
-        taken = None                                 # outputs already sent to an earlier offset
-        for k, (x_k, dx_k) in enumerate(offsets):
-            if taken is None:
-                wins = taken = np.equal(x_k, y)
+        taken = self.workspace.get("taken", y.shape, np.bool_, worker=worker)
+        wins = self.workspace.get("wins", y.shape, np.bool_, worker=worker)
+        for k, (x_k, dx_k) in enumerate(offsets):   # taken: outputs sent to an earlier offset
+            if k == 0:
+                np.equal(x_k, y, out=taken)
+                np.multiply(dy, taken, out=dx_k)
             elif k < len(offsets) - 1:
-                wins = np.equal(x_k, y)
+                np.equal(x_k, y, out=wins)
                 np.greater(wins, taken, out=wins)    # wins and not taken
                 taken |= wins
+                np.multiply(dy, wins, out=dx_k)
             else:                                    # the last offset gets what is left
-                wins = np.logical_not(taken, out=taken)
-            np.multiply(dy, wins, out=dx_k)
+                np.multiply(dy, np.logical_not(taken, out=taken), out=dx_k)
 
     def _winners(self):
         """``winner[k]`` is True where page k holds its window's (first) maximum."""
@@ -261,8 +264,8 @@ class AveragePooling2D(Pooling2D):
             y = np.empty((len(x),) + self.output_shape(self.input_shape), x.dtype)
             scale = x.dtype.type(1 / (self.pool_size[0] * self.pool_size[1]))
 
-            def work(lo, hi):
-                self._reduce_tiles(x[lo:hi], y[lo:hi], np.add)
+            def work(worker, lo, hi):
+                self._reduce_tiles(x[lo:hi], y[lo:hi], np.add, worker)
                 y[lo:hi] *= scale
 
             self._chunks(len(x), work)
@@ -279,8 +282,10 @@ class AveragePooling2D(Pooling2D):
             dx = np.empty((len(dy),) + self.input_shape, dy.dtype)
             scale = dy.dtype.type(1 / (ph * pw))
 
-            def work(lo, hi):
-                share = dy[lo:hi] * scale
+            def work(worker, lo, hi):
+                share = np.multiply(dy[lo:hi], scale,
+                                    out=self.workspace.get("share", dy[lo:hi].shape, dy.dtype,
+                                                           worker=worker))
                 dx[lo:hi, ph * oh:] = 0              # rows and columns no window covers
                 dx[lo:hi, :, pw * ow:] = 0
                 for dx_k in self._offsets(dx[lo:hi]):

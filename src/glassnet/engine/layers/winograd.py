@@ -61,9 +61,9 @@ class Winograd:
         """How many tiles cover ``outputs`` output pixels along one axis."""
         return -(-outputs // self.m)
 
-    def kernel(self, kernel):
+    def kernel(self, kernel, out=None, half=None):
         """``U = G g G^T`` for every (channel, filter) pair: ``(3, 3, C, F) -> (a*a, C, F)``."""
-        u = sandwich(self.G.astype(kernel.dtype), kernel)
+        u = sandwich(self.G.astype(kernel.dtype), kernel, out, half)
         return u.reshape(self.size ** 2, *kernel.shape[2:])
 
     def kernel_gradient(self, du):
