@@ -115,24 +115,22 @@ class Pooling2D(Layer):
         (ph, pw), (sh, sw) = self.pool_size, self.strides
         return output_length(h, ph, sh, self.padding), output_length(w, pw, sw, self.padding), c
 
-    def _stack(self, x, fill):
-        """The windows as pages: ``stack[di*PW + dj, n, i, j, c] = x[n, i*SH + di, j*SW + dj, c]``.
+    def _stack(self, x, pages, fill, worker=0):
+        """The windows of ``x`` as pages: ``pages[di*PW + dj, n, i, j, c] = x[n, i*SH + di, j*SW + dj, c]``.
 
-        "same" padding surrounds ``x`` with ``fill``; with "valid", rows and columns past
-        the last whole window are simply never read.
+        ``pages`` is ``(PH*PW, n, OH, OW, C)``. "same" padding surrounds ``x`` with
+        ``fill``; with "valid", rows and columns past the last whole window are never read.
         """
         (top, bottom), (left, right) = self.pads
         n, h, w, c = x.shape
         if top or bottom or left or right:
             padded = self.workspace.get("padded", (n, h + top + bottom, w + left + right, c),
-                                        x.dtype, fill=fill)
+                                        x.dtype, fill=fill, worker=worker)
             padded[:, top:top + h, left:left + w] = x   # the border keeps ``fill``
             x = padded
         (ph, pw), (oh, ow, _) = self.pool_size, self.output_shape(self.input_shape)
-        stack = self.workspace.get("stack", (ph * pw, n, oh, ow, c), x.dtype)
-        pages = stack.reshape(ph, pw, n, oh, ow, c).transpose(2, 3, 4, 0, 1, 5)
-        im2col(x, self.pool_size, self.strides, out=pages)      # pages: (N, OH, OW, PH, PW, C)
-        return stack                                            # (PH*PW, N, OH, OW, C)
+        windows = pages.reshape(ph, pw, n, oh, ow, c).transpose(2, 3, 4, 0, 1, 5)
+        im2col(x, self.pool_size, self.strides, out=windows)   # (n, OH, OW, PH, PW, C)
 
     def _offsets(self, x):
         """Offset ``(di, dj)`` of every window, as views ``(N, OH, OW, C)`` of ``x``, row by row."""
@@ -163,13 +161,17 @@ class Pooling2D(Layer):
         per_image = int(np.prod(self.input_shape)) * 4
         chunks.run(n, max(1, CHUNK_BYTES // per_image), work)
 
-    def _unstack(self, dstack):
-        """The gradient pages back onto the input: ``col2im``, then drop the padding."""
+    def _unstack(self, dpages, dx, worker=0):
+        """The gradient pages back onto the input, into ``dx``: ``col2im``, then drop the padding."""
         (ph, pw), ((top, bottom), (left, right)) = self.pool_size, self.pads
-        h, w = self.input_shape[:2]
-        padded = (h + top + bottom, w + left + right, dstack.shape[-1])
-        dx = col2im(dstack.reshape((ph, pw) + dstack.shape[1:]), padded, self.strides)
-        return dx[:, top:top + h, left:left + w]
+        n, (h, w, c) = dpages.shape[1], self.input_shape
+        padded = (n, h + top + bottom, w + left + right, c)
+        if padded == dx.shape:
+            col2im(dpages.reshape((ph, pw) + dpages.shape[1:]), padded[1:], self.strides, out=dx)
+            return
+        dx_padded = col2im(dpages.reshape((ph, pw) + dpages.shape[1:]), padded[1:], self.strides,
+                           out=self.workspace.get("dx_padded", padded, dx.dtype, worker=worker))
+        dx[...] = dx_padded[:, top:top + h, left:left + w]
 
     def get_config(self):
         return {**super().get_config(), "pool_size": list(self.pool_size),
@@ -183,72 +185,60 @@ class MaxPooling2D(Pooling2D):
     several inputs tie for the max, the first one (row by row) gets it all, as in PyTorch:
     splitting it or giving it to each would be wrong.
 
-    Windows that tile the image: ``y`` is the ``np.maximum`` of the window offsets' views;
-    backward walks the offsets in order, each taking ``dy`` where it equals ``y`` and no
-    earlier offset did. Otherwise the windows are stacked as pages (see :class:`Pooling2D`),
-    ``y = stack.max(axis=0)`` and ``dstack = winner * dy`` with ``winner = (stack == y)``,
-    first pages first.
+    Training stacks the windows as pages (see :class:`Pooling2D`): ``y = stack.max(axis=0)``,
+    and backward ``dstack = winner * dy`` with ``winner = (stack == y)``, first pages first,
+    all on contiguous pages. Inference on windows that tile the image stacks nothing: ``y``
+    is the ``np.maximum`` of strided views of ``x`` (a backward pass after it stacks the
+    windows then).
     """
 
     def forward(self, x, training=False):
         self.check_input(x)
         self.x = x
-        if self.tiled:
-            self.y = np.empty((len(x),) + self.output_shape(self.input_shape), x.dtype)
+        self.y = np.empty((len(x),) + self.output_shape(self.input_shape), x.dtype)
+        if self.tiled and not training:
+            self.stack = None
             self._chunks(len(x), lambda worker, lo, hi: self._reduce_tiles(
                 x[lo:hi], self.y[lo:hi], np.maximum, worker))
-            return self.y
-        self.stack = self._stack(x, fill=-np.inf)    # padding never wins
-        self.y = self.stack.max(axis=0)              # (N, OH, OW, C)
-        self.winner = None                           # worked out by the first backward
+        else:
+            self.stack = self._stack_all(x)
         return self.y
+
+    def _stack_all(self, x):
+        """Every window of ``x`` stacked (``(PH*PW, N, OH, OW, C)``), and ``self.y`` from them."""
+        (ph, pw), (oh, ow, c) = self.pool_size, self.output_shape(self.input_shape)
+        stack = self.workspace.get("stack", (ph * pw, len(x), oh, ow, c), x.dtype)
+
+        def work(worker, lo, hi):
+            self._stack(x[lo:hi], stack[:, lo:hi], -np.inf, worker)   # padding never wins
+            np.max(stack[:, lo:hi], axis=0, out=self.y[lo:hi])
+
+        self._chunks(len(x), work)
+        return stack
 
     def backward(self, dy):
         if not self.needs_input_grad:
             return None
-        if self.tiled:
-            dx = np.empty(self.x.shape, dy.dtype)
-            self._chunks(len(dy), lambda worker, lo, hi: self._route(
-                self.x[lo:hi], self.y[lo:hi], dy[lo:hi], dx[lo:hi], worker))
-            return dx
-        if self.winner is None:
-            self.winner = self._winners()
-        # The windows' values aren't needed any more: their pages take the gradient
-        # instead, which keeps the arrays in play (and the cache misses) fewer.
-        dstack = self.stack
-        np.copyto(dstack, self.winner)               # 1.0 where an input won, else 0.0
-        dstack *= dy                                 # (faster than multiplying by booleans)
-        return self._unstack(dstack)
+        if self.stack is None:                        # forward ran for inference
+            self.stack = self._stack_all(self.x)
+        dx = np.empty(self.x.shape, dy.dtype)
 
-    def _route(self, x, y, dy, dx, worker):
-        """Each ``dy`` to its window's first maximum, into ``dx`` (windows tile the image)."""
-        (ph, pw), (oh, ow, _) = self.pool_size, self.output_shape(self.input_shape)
-        dx[:, ph * oh:] = 0                          # rows and columns no window covers
-        dx[:, :, pw * ow:] = 0
-        offsets = list(zip(self._offsets(x), self._offsets(dx)))
-        taken = self.workspace.get("taken", y.shape, np.bool_, worker=worker)
-        wins = self.workspace.get("wins", y.shape, np.bool_, worker=worker)
-        for k, (x_k, dx_k) in enumerate(offsets):   # taken: outputs sent to an earlier offset
-            if k == 0:
-                np.equal(x_k, y, out=taken)
-                np.multiply(dy, taken, out=dx_k)
-            elif k < len(offsets) - 1:
-                np.equal(x_k, y, out=wins)
-                np.greater(wins, taken, out=wins)    # wins and not taken
-                taken |= wins
-                np.multiply(dy, wins, out=dx_k)
-            else:                                    # the last offset gets what is left
-                np.multiply(dy, np.logical_not(taken, out=taken), out=dx_k)
+        def work(worker, lo, hi):
+            pages = self.stack[:, lo:hi]              # (PH*PW, n, OH, OW, C)
+            winner = self.workspace.get("winner", pages.shape, np.bool_, worker=worker)
+            np.equal(pages, self.y[lo:hi], out=winner)  # True at the max of each window...
+            taken = self.workspace.get("taken", pages.shape[1:], np.bool_, worker=worker)
+            np.copyto(taken, winner[0])
+            for page in winner[1:]:                   # ...but only at the first one
+                np.greater(page, taken, out=page)     # page and not taken
+                taken |= page
+            dpages = self.workspace.get("dpages", pages.shape, dy.dtype, worker=worker)
+            np.copyto(dpages, winner)                 # 1.0 where an input won, else 0.0
+            dpages *= dy[lo:hi]                       # (faster than multiplying by booleans)
+            self._unstack(dpages, dx[lo:hi], worker)
 
-    def _winners(self):
-        """``winner[k]`` is True where page k holds its window's (first) maximum."""
-        winner = self.workspace.get("winner", self.stack.shape, np.bool_)
-        np.equal(self.stack, self.y, out=winner)     # True at the max of each window...
-        taken = winner[0].copy()
-        for page in winner[1:]:                      # ...but only at the first one
-            np.greater(page, taken, out=page)        # page and not taken
-            taken |= page
-        return winner
+        self._chunks(len(dy), work)
+        return dx
 
 
 class AveragePooling2D(Pooling2D):
@@ -256,46 +246,53 @@ class AveragePooling2D(Pooling2D):
 
     ``count`` is the window's area, except at a "same"-padded border, where only the real
     pixels are counted (as Keras does). Backward shares ``dy / count`` among the window.
+    Windows that tile the image: sums of strided views of ``x``, and backward copies the
+    share into each window offset's view of ``dx``.
     """
 
     def forward(self, x, training=False):
         self.check_input(x)
+        (ph, pw), (oh, ow, c) = self.pool_size, self.output_shape(self.input_shape)
+        y = np.empty((len(x), oh, ow, c), x.dtype)
         if self.tiled:
-            y = np.empty((len(x),) + self.output_shape(self.input_shape), x.dtype)
-            scale = x.dtype.type(1 / (self.pool_size[0] * self.pool_size[1]))
+            scale = x.dtype.type(1 / (ph * pw))
 
             def work(worker, lo, hi):
                 self._reduce_tiles(x[lo:hi], y[lo:hi], np.add, worker)
                 y[lo:hi] *= scale
+        else:
+            count = self.count.astype(x.dtype)
 
-            self._chunks(len(x), work)
-            return y
-        y = self._stack(x, fill=0).sum(axis=0)       # (N, OH, OW, C)
-        y /= self.count.astype(x.dtype)
+            def work(worker, lo, hi):
+                pages = self.workspace.get("pages", (ph * pw, hi - lo, oh, ow, c), x.dtype,
+                                           worker=worker)
+                self._stack(x[lo:hi], pages, 0, worker)
+                np.sum(pages, axis=0, out=y[lo:hi])
+                y[lo:hi] /= count
+
+        self._chunks(len(x), work)
         return y
 
     def backward(self, dy):
         if not self.needs_input_grad:
             return None
-        if self.tiled:
-            (ph, pw), (oh, ow, _) = self.pool_size, self.output_shape(self.input_shape)
-            dx = np.empty((len(dy),) + self.input_shape, dy.dtype)
-            scale = dy.dtype.type(1 / (ph * pw))
+        (ph, pw), (oh, ow, _) = self.pool_size, self.output_shape(self.input_shape)
+        dx = np.empty((len(dy),) + self.input_shape, dy.dtype)
+        count = self.count.astype(dy.dtype)
 
-            def work(worker, lo, hi):
-                share = np.multiply(dy[lo:hi], scale,
-                                    out=self.workspace.get("share", dy[lo:hi].shape, dy.dtype,
-                                                           worker=worker))
+        def work(worker, lo, hi):
+            share = np.divide(dy[lo:hi], count, out=self.workspace.get(
+                "share", dy[lo:hi].shape, dy.dtype, worker=worker))
+            if self.tiled:
                 dx[lo:hi, ph * oh:] = 0              # rows and columns no window covers
                 dx[lo:hi, :, pw * ow:] = 0
                 for dx_k in self._offsets(dx[lo:hi]):
                     np.copyto(dx_k, share)
+            else:
+                self._unstack(np.broadcast_to(share, (ph * pw,) + share.shape), dx[lo:hi], worker)
 
-            self._chunks(len(dy), work)
-            return dx
-        share = dy / self.count.astype(dy.dtype)
-        pages = self.pool_size[0] * self.pool_size[1]
-        return self._unstack(np.broadcast_to(share, (pages,) + share.shape))
+        self._chunks(len(dy), work)
+        return dx
 
 
 class GlobalAveragePooling2D(Layer):
