@@ -274,3 +274,25 @@ def test_agrees_with_pytorch_where_it_is_installed():
         np.testing.assert_allclose(layer.grads["kernel"], tk.grad.numpy().transpose(2, 3, 1, 0),
                                    atol=1e-12)
         np.testing.assert_allclose(layer.grads["bias"], tb.grad.numpy(), atol=1e-12)
+
+
+def test_chunks_cover_the_batch_the_same_way_on_any_number_of_threads():
+    from glassnet.engine.layers import chunks
+    for threads in (1, 2, 3):
+        seen = []
+        with threadpool_limits(threads):
+            workers = chunks.run(10, 3, lambda worker, lo, hi: seen.append((lo, hi, worker)))
+        assert sorted((lo, hi) for lo, hi, _ in seen) == [(0, 3), (3, 6), (6, 9), (9, 10)]
+        assert 1 <= workers <= threads
+        assert {worker for _, _, worker in seen} == set(range(workers))   # each ran some
+
+
+def test_an_error_in_a_worker_thread_reaches_the_caller():
+    from glassnet.engine.layers import chunks
+
+    def work(worker, lo, hi):
+        if lo == 3:
+            raise ValueError("chunk 3 failed")
+
+    with threadpool_limits(2), pytest.raises(ValueError, match="chunk 3 failed"):
+        chunks.run(6, 3, work)
