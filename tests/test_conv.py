@@ -296,3 +296,20 @@ def test_an_error_in_a_worker_thread_reaches_the_caller():
 
     with threadpool_limits(2), pytest.raises(ValueError, match="chunk 3 failed"):
         chunks.run(6, 3, work)
+
+
+def test_hold_blas_keeps_blas_at_one_thread_and_the_layers_on_all():
+    from threadpoolctl import threadpool_info
+
+    from glassnet.engine.layers import chunks
+
+    def blas_threads():
+        return max(p["num_threads"] for p in threadpool_info() if p["user_api"] == "blas")
+
+    with threadpool_limits(2):
+        with chunks.hold_blas():
+            assert blas_threads() == 1 and chunks.threads() == 2
+            seen = []
+            chunks.run(4, 1, lambda worker, lo, hi: seen.append(worker))
+            assert blas_threads() == 1 and set(seen) == {0, 1}
+        assert blas_threads() == 2 and chunks.threads() == 2

@@ -16,12 +16,20 @@ The layers ask :func:`run` to call ``work(worker, lo, hi)`` for consecutive chun
 are its own. As many threads are used as BLAS itself may use (``OPENBLAS_NUM_THREADS``,
 ``threadpoolctl.threadpool_limits``), so limiting BLAS to one thread makes everything run
 in the calling thread, in chunk order.
+
+After a matrix multiply on several threads, OpenBLAS keeps its helper threads spinning
+for a while, waiting for the next one; they then compete with the chunks' threads for the
+cores. A caller that runs many layers in a row (a training step) can avoid that with
+:func:`hold_blas`: BLAS stays at one thread throughout, and the layers still use as many
+threads as BLAS had before.
 """
 
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 
 _pool, _pool_size = None, 0   # the helper threads, made on first use
 _controller = None            # threadpoolctl's handle on the BLAS library, made on first use
+_held = None                  # inside hold_blas(): the threads BLAS had before
 
 
 def _blas():
@@ -37,11 +45,31 @@ def _blas():
 
 
 def threads():
-    """How many threads BLAS may use right now: the layers use as many."""
+    """How many threads BLAS may use right now (or had, inside :func:`hold_blas`): the
+    layers use as many."""
+    if _held is not None:
+        return _held
     blas = _blas()
     if blas is None or not blas.lib_controllers:
         return 1
     return max(1, max(lib.num_threads for lib in blas.lib_controllers))
+
+
+@contextmanager
+def hold_blas():
+    """Hold BLAS at one thread inside the ``with`` block; :func:`run` keeps splitting batches
+    over the threads BLAS had before."""
+    global _held
+    count, blas = threads(), _blas()
+    if blas is None or _held is not None:
+        yield
+        return
+    with blas.limit(limits=1):
+        _held = count
+        try:
+            yield
+        finally:
+            _held = None
 
 
 def run(n, chunk, work):
@@ -63,7 +91,7 @@ def run(n, chunk, work):
         _pool = ThreadPoolExecutor(max_workers=workers - 1, thread_name_prefix="glassnet")
         _pool_size = workers - 1
     shares = [count * k // workers for k in range(workers + 1)]
-    with _blas().limit(limits=1):
+    with hold_blas():
         futures = [_pool.submit(_walk, work, k, shares[k], shares[k + 1], chunk, n)
                    for k in range(1, workers)]
         try:
