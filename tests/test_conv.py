@@ -89,7 +89,8 @@ def test_winograd_tiles_compute_a_3x3_convolution():
 
 @pytest.mark.parametrize("kwargs, shape", [WINOGRAD_CASES[2], CASES[3], CASES[0]])
 def test_chunks_and_threads_change_nothing(kwargs, shape, monkeypatch):
-    """Chunks of 1 image or of the whole batch, on one thread or two: the same numbers."""
+    """Chunks of 1 image or of the whole batch, on one thread or two: the same numbers,
+    and with the same chunks, the same bits on one thread as on two."""
     rng = np.random.default_rng(12)
     x = rng.standard_normal((7,) + shape).astype(np.float32)
     results = []
@@ -102,9 +103,10 @@ def test_chunks_and_threads_change_nothing(kwargs, shape, monkeypatch):
             y = layer.forward(x, training=True)
             dx = layer.backward(np.cos(y))
         results.append([y, dx] + [layer.grads[k].copy() for k in sorted(layer.grads)])
-    for other in results[1:]:
-        for a, b in zip(results[0], other):   # float32 sums in another order: rounding only
-            assert np.abs(a - b).max() <= 1e-5 * np.abs(b).max()
+    for a, b in zip(results[0], results[1]):  # float32 sums in another order: rounding only
+        assert np.abs(a - b).max() <= 1e-5 * np.abs(b).max()
+    for a, b in zip(results[0], results[2]):  # chunks of one image on one thread and on two
+        np.testing.assert_array_equal(a, b)
 
 
 @pytest.mark.parametrize("kwargs, shape", [WINOGRAD_CASES[0], CASES[1]])
@@ -284,7 +286,7 @@ def test_chunks_cover_the_batch_the_same_way_on_any_number_of_threads():
             workers = chunks.run(10, 3, lambda worker, lo, hi: seen.append((lo, hi, worker)))
         assert sorted((lo, hi) for lo, hi, _ in seen) == [(0, 3), (3, 6), (6, 9), (9, 10)]
         assert 1 <= workers <= threads
-        assert {worker for _, _, worker in seen} == set(range(workers))   # each ran some
+        assert {worker for _, _, worker in seen} <= set(range(workers))
 
 
 def test_an_error_in_a_worker_thread_reaches_the_caller():
@@ -310,6 +312,6 @@ def test_hold_blas_keeps_blas_at_one_thread_and_the_layers_on_all():
         with chunks.hold_blas():
             assert blas_threads() == 1 and chunks.threads() == 2
             seen = []
-            chunks.run(4, 1, lambda worker, lo, hi: seen.append(worker))
-            assert blas_threads() == 1 and set(seen) == {0, 1}
+            assert chunks.run(4, 1, lambda worker, lo, hi: seen.append(worker)) == 2
+            assert blas_threads() == 1 and set(seen) <= {0, 1}
         assert blas_threads() == 2 and chunks.threads() == 2

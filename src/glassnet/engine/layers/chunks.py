@@ -13,7 +13,9 @@ Two things make the image layers fast beyond their matrix multiplies:
 
 The layers ask :func:`run` to call ``work(worker, lo, hi)`` for consecutive chunks
 ``[lo, hi)`` of the batch. ``worker`` (0, 1, ...) tells each thread which scratch arrays
-are its own. As many threads are used as BLAS itself may use (``OPENBLAS_NUM_THREADS``,
+are its own. Which thread gets which chunk varies, so sums over the batch (a weight's
+gradient) are kept per chunk and added up in chunk order: the result is the same, to the
+last bit, on any number of threads. As many threads are used as BLAS itself may use (``OPENBLAS_NUM_THREADS``,
 ``threadpoolctl.threadpool_limits``), so limiting BLAS to one thread makes everything run
 in the calling thread, in chunk order.
 
@@ -77,31 +79,31 @@ def run(n, chunk, work):
     ``range(n)`` (the last one may be shorter).
 
     The chunks are the same however many threads run them, so a backward pass finds the
-    chunks its forward pass made: chunk ``lo // chunk``. With several threads each takes
-    a run of consecutive chunks; the calling thread takes the first. Returns how many
-    workers ran, so that the caller can add up per-worker partial sums.
+    chunks its forward pass made (by ``lo``). With several threads, each takes the next
+    chunk nobody has taken yet, so a thread slowed down by another program on its core
+    simply does fewer chunks. The calling thread is worker 0. Returns how many workers ran.
     """
     count = -(-n // chunk)
     workers = min(threads(), count)
     if workers <= 1:
-        _walk(work, 0, 0, count, chunk, n)
+        for k in range(count):
+            work(0, k * chunk, min((k + 1) * chunk, n))
         return 1
     global _pool, _pool_size
     if _pool_size < workers - 1:
         _pool = ThreadPoolExecutor(max_workers=workers - 1, thread_name_prefix="glassnet")
         _pool_size = workers - 1
-    shares = [count * k // workers for k in range(workers + 1)]
+    queue = iter(range(count))     # next() on it is atomic: each chunk goes to one worker
+
+    def take_chunks(worker):
+        for k in queue:
+            work(worker, k * chunk, min((k + 1) * chunk, n))
+
     with hold_blas():
-        futures = [_pool.submit(_walk, work, k, shares[k], shares[k + 1], chunk, n)
-                   for k in range(1, workers)]
+        futures = [_pool.submit(take_chunks, worker) for worker in range(1, workers)]
         try:
-            _walk(work, 0, shares[0], shares[1], chunk, n)
+            take_chunks(0)
         finally:
             for future in futures:
                 future.result()    # waits, and raises here what a worker raised
     return workers
-
-
-def _walk(work, worker, first, last, chunk, n):
-    for k in range(first, last):
-        work(worker, k * chunk, min((k + 1) * chunk, n))

@@ -287,16 +287,14 @@ class Conv2D(Layer):
             shape, work = self.kernel_matrix.shape, self._im2col_backward   # [dK; db]
         else:
             shape, work = self.u.shape, self._winograd_backward             # dU: (a*a, C, F)
-        sums = {}   # worker -> its share of the weight gradient (and, for Winograd, of db)
+        parts = {}   # lo -> this chunk's share of the weight gradient (and, for Winograd, of db)
 
         def run(worker, lo, hi):
-            if worker not in sums:
-                sums[worker] = (self._buffer("grad_sum", worker, shape, dy.dtype, zero=True),
-                                self._buffer("bias_sum", worker, (self.filters,), dy.dtype, zero=True))
-            work(dz, dx, lo, hi, worker, *sums[worker])
+            parts[lo] = work(dz, dx, lo, hi, worker)
 
         chunks.run(len(dy), self._chunk_size(), run)
-        total, bias_total = (sum(parts) for parts in zip(*sums.values()))
+        ordered = [parts[lo] for lo in sorted(parts)]   # in chunk order: the same sum on any
+        total = sum(part[0] for part in ordered)        # number of threads
         if self.winograd is None:
             rows = self.params["kernel"].size // self.filters
             self.grads["kernel"][...] = total[:rows].reshape(self.grads["kernel"].shape)
@@ -305,7 +303,7 @@ class Conv2D(Layer):
         else:
             self.grads["kernel"][...] = self.winograd.kernel_gradient(total)
             if self.use_bias:
-                self.grads["bias"][...] = bias_total
+                self.grads["bias"][...] = sum(part[1] for part in ordered)
         if self.kernel_regularizer is not None:
             self.grads["kernel"] += self.kernel_regularizer.gradient(self.params["kernel"])
         return dx
@@ -403,7 +401,8 @@ class Conv2D(Layer):
         np.matmul(cols, self.kernel_matrix, out=z)               # z = cols @ K + b
         self._activate(z)
 
-    def _im2col_backward(self, dz, dx, lo, hi, worker, grad_sum, bias_sum):
+    def _im2col_backward(self, dz, dx, lo, hi, worker):
+        """This chunk's ``dx`` into ``dx``; returns its ``([dK; db], None)``."""
         f, n = self.filters, hi - lo
         cols = self.kept.get(lo) if self.kept else None
         if cols is None:                                         # forward ran for inference
@@ -415,9 +414,15 @@ class Conv2D(Layer):
         else:
             dz = dz[lo:hi]
         dz = dz.reshape(-1, f)                                   # (n*OH*OW, F)
-        grad_sum += np.matmul(cols.T, dz, out=self._buffer("grad", worker, grad_sum.shape, dz.dtype))
-        if dx is None:
-            return
+        part = np.matmul(cols.T, dz, out=self.workspace.get(("grad", lo), self.kernel_matrix.shape,
+                                                            dz.dtype, worker=worker))
+        if dx is not None:
+            self._im2col_input_gradient(dz, dx, lo, hi, worker)
+        return part, None
+
+    def _im2col_input_gradient(self, dz, dx, lo, hi, worker):
+        """``dx = col2im(dz @ K.T)`` for images ``lo:hi``; ``dz`` is ``(n*OH*OW, F)``."""
+        n = hi - lo
         (h, w, c), (kh, kw) = self.input_shape, self.kernel_size
         (top, bottom), (left, right) = self.pads
         oh, ow = self.output_shape(self.input_shape)[:2]
@@ -468,7 +473,8 @@ class Conv2D(Layer):
                 target = y[lo:hi, r::m, c::m]    # may stick out of the image: cut off)
                 self._activate(out[r, c, :, :target.shape[1], :target.shape[2]], out=target)
 
-    def _winograd_backward(self, dz, dx, lo, hi, worker, grad_sum, bias_sum):
+    def _winograd_backward(self, dz, dx, lo, hi, worker):
+        """This chunk's ``dx`` into ``dx``; returns its ``(dU, db)``."""
         wg, (t, s), f, n = self.winograd, self._tile_counts(), self.filters, hi - lo
         a, m = wg.size, wg.m
         v = self.kept.get(lo) if self.kept else None
@@ -491,22 +497,27 @@ class Conv2D(Layer):
                                half=self._buffer("half_dm", worker, (a, m * n * t * s * f), dz.dtype))
         dm = dm.reshape(a * a, -1, f)
         # dU[p] = V[p].T @ dM[p]
-        grad_sum += np.matmul(v.transpose(0, 2, 1), dm,
-                              out=self._buffer("grad", worker, grad_sum.shape, dz.dtype))
+        part = np.matmul(v.transpose(0, 2, 1), dm,
+                         out=self.workspace.get(("grad", lo), self.u.shape, dz.dtype, worker=worker))
         # The bias went in through M's page (1, 1), so its gradient comes out of dM's page
         # (1, 1): the sum of dz over each tile, added up over the tiles.
-        bias_sum += dm[BIAS_PAGE * a + BIAS_PAGE].sum(axis=0)
-        if dx is None:
-            return
-        c = v.shape[-1]
-        dv = np.matmul(dm, self.u.transpose(0, 2, 1),             # dV[p] = dM[p] @ U[p].T
-                       out=self._buffer("dv", worker, (a * a, n * t * s, c), dz.dtype))
-        dd = winograd.sandwich(wg.BT.T.astype(dz.dtype), dv.reshape(a, a, n, t, s, c),
-                               out=self._buffer("dd", worker, (a, a, n, t, s, c), dz.dtype),
-                               half=self._buffer("half_dd", worker, (a, a * n * t * s * c), dz.dtype))
+        bias_part = dm[BIAS_PAGE * a + BIAS_PAGE].sum(axis=0)
+        if dx is not None:
+            self._winograd_input_gradient(dm, dx, lo, hi, worker)
+        return part, bias_part
+
+    def _winograd_input_gradient(self, dm, dx, lo, hi, worker):
+        """``dx`` for images ``lo:hi`` from ``dM`` ``(a*a, n*T*S, F)``."""
+        wg, (t, s), n, c = self.winograd, self._tile_counts(), hi - lo, self.input_shape[-1]
+        a, m, dtype = wg.size, wg.m, dm.dtype
+        dv = np.matmul(dm, self.u.transpose(0, 2, 1),            # dV[p] = dM[p] @ U[p].T
+                       out=self._buffer("dv", worker, (a * a, n * t * s, c), dtype))
+        dd = winograd.sandwich(wg.BT.T.astype(dtype), dv.reshape(a, a, n, t, s, c),
+                               out=self._buffer("dd", worker, (a, a, n, t, s, c), dtype),
+                               half=self._buffer("half_dd", worker, (a, a * n * t * s * c), dtype))
         padded = (n, m * t + 2, m * s + 2, c)
         dx_padded = col2im(dd, padded[1:], (m, m),               # overlapping tiles add up
-                           out=self._buffer("dx_padded", worker, padded, dz.dtype))
+                           out=self._buffer("dx_padded", worker, padded, dtype))
         self._unpad(dx_padded, dx, lo, hi)
 
     def regularization_loss(self):
