@@ -1,6 +1,6 @@
 """What the benchmarks share: the data, the thread counts, peak memory, child processes.
 
-    from _common import blas_info, load_mnist_float, peak_memory_mb, run_child
+    from _common import blas_gflops, blas_info, load_mnist_float, peak_memory_mb, run_child
 
 Each framework is best timed in a process of its own (``run_child``): its peak memory is
 then its own, and one framework's thread pool can't slow the other down.
@@ -25,6 +25,21 @@ def blas_info():
     pools = [f"{p['internal_api']} {p.get('version') or ''} ({p.get('architecture') or '?'}): "
              f"{p['num_threads']} threads" for p in threadpool_info() if p["user_api"] == "blas"]
     return "; ".join(pools) or "no BLAS found"
+
+
+def blas_gflops(repeats=5):
+    """The rate BLAS reaches on a large float32 matrix multiply (GFLOP/s, best of ``repeats``)
+    with the threads it has now: the yardstick for "the arithmetic floor"."""
+    import time
+    rng = np.random.default_rng(0)
+    a = rng.random((4096, 512), dtype=np.float32)
+    b = rng.random((512, 256), dtype=np.float32)
+    best = float("inf")
+    for _ in range(repeats):
+        start = time.perf_counter()
+        a @ b
+        best = min(best, time.perf_counter() - start)
+    return 2 * a.shape[0] * a.shape[1] * b.shape[1] / best / 1e9
 
 
 def peak_memory_mb():

@@ -1,10 +1,11 @@
-"""Benchmark: the default CNN on full MNIST, glassnet against PyTorch (same network, same data).
+"""Benchmark: the zoo's CNNs on full MNIST, glassnet against PyTorch and Keras (same network, same data).
 
-The network is ``glassnet train --arch cnn``'s: conv 32 3x3 relu, max pool 2, conv 64 3x3
-relu, max pool 2, flatten, dense 128 relu, dropout 0.5, dense 10 softmax; Glorot-uniform
+The default network is ``glassnet train --arch cnn``'s: conv 32 3x3 relu, max pool 2, conv 64
+3x3 relu, max pool 2, flatten, dense 128 relu, dropout 0.5, dense 10 softmax; Glorot-uniform
 weights and zero biases; Adam (epsilon 1e-7) at the zoo's rate with its cosine decay over the
 run; batch 128 over all 60,000 training images, reshuffled every epoch (no validation split,
-so an epoch times training alone).
+so an epoch times training alone). ``--arch lenet5`` runs LeNet-5 instead (tanh, average
+pooling, 5x5 kernels; constant rate).
 
 For each framework it prints the seconds per epoch, the test accuracy after the epochs (3 by
 default), the inference speed (images per second, batch 1000, best of 3 passes over the
@@ -12,10 +13,13 @@ default), the inference speed (images per second, batch 1000, best of 3 passes o
 so that its peak memory is its own. PyTorch runs where ``import torch`` works
 (``pip install torch==2.13.0``), and Keras where ``import keras`` works (``pip install
 tensorflow-cpu``); the ratios follow. ``--split`` also times every glassnet
-layer's forward and backward on one batch. Run it alone, on 2 cores anything else running
-distorts the figures::
+layer's forward and backward on one batch, next to its *arithmetic floor*: the time BLAS
+would need for the layer's multiply-adds counted the direct way (im2col's), at the rate
+it reaches here on a large matrix multiply (measured in the same run). A layer under its
+floor does less arithmetic than the direct way (Winograd); the distance above it is memory
+traffic and Python. Run it alone, on 2 cores anything else running distorts the figures::
 
-    flock /tmp/glassnet-heavy.lock python benchmarks/cnn_mnist.py [--epochs 3] [--threads N]
+    flock /tmp/glassnet-heavy.lock python benchmarks/cnn_mnist.py [--epochs 3] [--threads N] [--split]
 """
 
 import argparse
@@ -30,9 +34,9 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import blas_info, load_mnist_float, peak_memory_mb, run_child  # noqa: E402
+from _common import blas_gflops, blas_info, load_mnist_float, peak_memory_mb, run_child  # noqa: E402
 
-BATCH = 128
+BATCH = 128   # both zoo CNNs train with batch 128
 
 
 def best_of(repeats, f):
@@ -49,7 +53,7 @@ def run_glassnet(args):
     from glassnet.workbench import zoo
     (x, y), (x_test, y_test) = load_mnist_float(args.data_dir)
     loaded_mb = peak_memory_mb()
-    arch = zoo.get("cnn")
+    arch = zoo.get(args.arch)
     model = arch.build(input_shape=(28, 28, 1), num_classes=10, seed=0)
     optimizer = arch.optimizer(steps=math.ceil(len(x) / BATCH) * args.epochs)
     model.compile(optimizer=optimizer, loss="sparse_categorical_crossentropy", metrics=["accuracy"])
@@ -66,8 +70,10 @@ def run_glassnet(args):
 
 
 def layer_split(model, x, y, repeats=10):
-    """Milliseconds per batch in each layer's forward and backward (best of ``repeats``)."""
+    """Per layer: milliseconds per batch in forward and backward (best of ``repeats``) and
+    the arithmetic floor of both; then the whole training step."""
     x = x[..., np.newaxis]
+    rate = blas_gflops() * 1e9                      # multiply-adds count 2 floating-point ops
     inputs = [x]
     for layer in model.layers:
         inputs.append(layer.forward(inputs[-1], training=True))
@@ -75,11 +81,30 @@ def layer_split(model, x, y, repeats=10):
     for layer, x_in, out in zip(model.layers, inputs, inputs[1:]):
         dy = np.random.default_rng(0).standard_normal(out.shape).astype(out.dtype)
         forward = best_of(repeats, lambda: layer.forward(x_in, training=True))
+        layer.forward(x_in, training=True)
         backward = best_of(repeats, lambda: layer.backward(dy))
-        rows.append([layer.name, forward * 1e3, backward * 1e3])
+        macs = multiply_adds(layer, len(x))
+        floor = (2 * macs[0] / rate, 2 * macs[1] / rate)
+        rows.append([layer.name, forward * 1e3, backward * 1e3, floor[0] * 1e3, floor[1] * 1e3])
     step = best_of(repeats, lambda: model.train_step(x, y))
-    rows.append(["whole train_step", step * 1e3, None])   # forward, loss, backward and update
-    return rows
+    rows.append(["whole train_step", step * 1e3, None, sum(r[3] + r[4] for r in rows), None])
+    return {"rows": rows, "gflops": rate / 1e9}
+
+
+def multiply_adds(layer, n):
+    """``(forward, backward)`` multiply-adds of a layer on ``n`` samples, counted the direct
+    way: a convolution as im2col's matrix multiply, backward as one multiply for the
+    weights' gradient and one for the input's (none for the first layer)."""
+    kind = type(layer).__name__
+    if kind == "Conv2D":
+        oh, ow, f = layer.output_shape(layer.input_shape)
+        kh, kw = layer.kernel_size
+        forward = n * oh * ow * kh * kw * layer.input_shape[-1] * f
+    elif kind == "Dense":
+        forward = n * int(np.prod(layer.input_shape)) * layer.units
+    else:
+        return 0, 0
+    return forward, forward * (2 if layer.needs_input_grad else 1)
 
 
 def run_torch(args):
@@ -93,19 +118,27 @@ def run_torch(args):
     x, x_test = torch.from_numpy(x[:, None]), torch.from_numpy(x_test[:, None])   # NCHW
     y, y_test = torch.from_numpy(y), torch.from_numpy(y_test)
     loaded_mb = peak_memory_mb()
-    model = nn.Sequential(
-        nn.Conv2d(1, 32, 3), nn.ReLU(), nn.MaxPool2d(2),
-        nn.Conv2d(32, 64, 3), nn.ReLU(), nn.MaxPool2d(2),
-        nn.Flatten(), nn.Linear(1600, 128), nn.ReLU(), nn.Dropout(0.5), nn.Linear(128, 10))
+    if args.arch == "cnn":
+        model = nn.Sequential(
+            nn.Conv2d(1, 32, 3), nn.ReLU(), nn.MaxPool2d(2),
+            nn.Conv2d(32, 64, 3), nn.ReLU(), nn.MaxPool2d(2),
+            nn.Flatten(), nn.Linear(1600, 128), nn.ReLU(), nn.Dropout(0.5), nn.Linear(128, 10))
+    else:   # lenet5
+        model = nn.Sequential(
+            nn.Conv2d(1, 6, 5, padding=2), nn.Tanh(), nn.AvgPool2d(2),
+            nn.Conv2d(6, 16, 5), nn.Tanh(), nn.AvgPool2d(2),
+            nn.Flatten(), nn.Linear(400, 120), nn.Tanh(), nn.Linear(120, 84), nn.Tanh(),
+            nn.Linear(84, 10))
     for module in model:
         if isinstance(module, (nn.Conv2d, nn.Linear)):   # Keras' (and glassnet's) defaults
             nn.init.xavier_uniform_(module.weight)
             nn.init.zeros_(module.bias)
-    arch = zoo.get("cnn")   # the same rate and the same cosine decay as glassnet's
+    arch = zoo.get(args.arch)   # the same rate and the same schedule as glassnet's
     optimizer = torch.optim.Adam(model.parameters(), lr=arch.learning_rate, eps=1e-7)
     steps = math.ceil(len(x) / BATCH) * args.epochs
+    floor = zoo.COSINE_FLOOR if arch.cosine_decay else 1.0
     schedule = torch.optim.lr_scheduler.CosineAnnealingLR(
-        optimizer, T_max=steps, eta_min=arch.learning_rate * zoo.COSINE_FLOOR)
+        optimizer, T_max=steps, eta_min=arch.learning_rate * floor)
     loss_fn = nn.CrossEntropyLoss()
     epoch_seconds = []
     for _ in range(args.epochs):
@@ -143,17 +176,24 @@ def run_keras(args):
     (x, y), (x_test, y_test) = load_mnist_float(args.data_dir)
     x, x_test = x[..., None], x_test[..., None]                                  # NHWC, as glassnet
     loaded_mb = peak_memory_mb()
-    model = keras.Sequential([   # Keras' defaults are glassnet's: Glorot-uniform, zero biases
-        keras.Input((28, 28, 1)),
-        keras.layers.Conv2D(32, 3, activation="relu"), keras.layers.MaxPooling2D(2),
-        keras.layers.Conv2D(64, 3, activation="relu"), keras.layers.MaxPooling2D(2),
-        keras.layers.Flatten(), keras.layers.Dense(128, activation="relu"),
-        keras.layers.Dropout(0.5), keras.layers.Dense(10, activation="softmax")])
-    arch = zoo.get("cnn")   # the same rate and the same cosine decay as glassnet's
+    layers = keras.layers   # Keras' defaults are glassnet's: Glorot-uniform, zero biases
+    if args.arch == "cnn":
+        body = [layers.Conv2D(32, 3, activation="relu"), layers.MaxPooling2D(2),
+                layers.Conv2D(64, 3, activation="relu"), layers.MaxPooling2D(2),
+                layers.Flatten(), layers.Dense(128, activation="relu"),
+                layers.Dropout(0.5), layers.Dense(10, activation="softmax")]
+    else:   # lenet5
+        body = [layers.Conv2D(6, 5, padding="same", activation="tanh"), layers.AveragePooling2D(2),
+                layers.Conv2D(16, 5, activation="tanh"), layers.AveragePooling2D(2),
+                layers.Flatten(), layers.Dense(120, activation="tanh"),
+                layers.Dense(84, activation="tanh"), layers.Dense(10, activation="softmax")]
+    model = keras.Sequential([keras.Input((28, 28, 1))] + body)
+    arch = zoo.get(args.arch)   # the same rate and the same schedule as glassnet's
     steps = math.ceil(len(x) / BATCH) * args.epochs
-    schedule = keras.optimizers.schedules.CosineDecay(arch.learning_rate, steps, alpha=zoo.COSINE_FLOOR)
-    model.compile(optimizer=keras.optimizers.Adam(schedule), loss="sparse_categorical_crossentropy",
-                  metrics=["accuracy"])
+    rate = (keras.optimizers.schedules.CosineDecay(arch.learning_rate, steps, alpha=zoo.COSINE_FLOOR)
+            if arch.cosine_decay else arch.learning_rate)
+    model.compile(optimizer=keras.optimizers.Adam(rate, epsilon=1e-7),
+                  loss="sparse_categorical_crossentropy", metrics=["accuracy"])
 
     class EpochTimes(keras.callbacks.Callback):
         def on_epoch_begin(self, epoch, logs=None):
@@ -182,15 +222,21 @@ def report(name, r):
           f"test accuracy {r['accuracy']:.2%}  inference {r['images_per_second']:,.0f} images/s  "
           f"peak memory {r['peak_mb']:,.0f} MB ({r['data_mb']:,.0f} MB after loading the data)  "
           f"[{r['threads']}]", flush=True)
-    for layer, forward, backward in r.get("split", []):
+    if "split" in r:
+        print(f"    one batch of {BATCH}, ms (best of 10); floor: the direct multiply-adds at "
+              f"{r['split']['gflops']:.0f} GFLOP/s (this run's large matrix multiply)")
+        print(f"    {'layer':18s} {'forward':>8s} {'backward':>8s} {'floor fwd':>10s} {'floor bwd':>10s}")
+    for layer, forward, backward, floor_f, floor_b in r.get("split", {}).get("rows", []):
         if backward is None:
-            print(f"    {layer:18s} {forward:6.2f} ms in all")
+            print(f"    {layer:18s} {forward:8.2f}          {'':10s} {floor_f:10.2f} (all layers)")
         else:
-            print(f"    {layer:18s} forward {forward:6.2f} ms   backward {backward:6.2f} ms")
+            print(f"    {layer:18s} {forward:8.2f} {backward:8.2f} {floor_f:10.2f} {floor_b:10.2f}")
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--arch", choices=["cnn", "lenet5"], default="cnn",
+                        help="the zoo network to train (default: cnn)")
     parser.add_argument("--epochs", type=int, default=3)
     parser.add_argument("--threads", type=int, default=os.cpu_count(),
                         help="BLAS / intra-op threads (default: every core)")
@@ -206,14 +252,14 @@ def main():
             print(json.dumps(RUNNERS[args.child](args)))
         return 0
 
-    print(f"CNN on MNIST: batch {BATCH}, {args.epochs} epochs, {args.threads} threads, "
+    print(f"{args.arch} on MNIST: batch {BATCH}, {args.epochs} epochs, {args.threads} threads, "
           f"{os.cpu_count()} cores", flush=True)
     results = {}
     for name in args.only or list(RUNNERS):
         if name in FRAMEWORKS and importlib.util.find_spec(name) is None:
             print(f"{name:8s} not installed: {FRAMEWORKS[name]}; skipped")
             continue
-        options = ["--child", name, "--epochs", args.epochs, "--threads", args.threads]
+        options = ["--child", name, "--arch", args.arch, "--epochs", args.epochs, "--threads", args.threads]
         options += ["--data-dir", args.data_dir] if args.data_dir else []
         options += ["--split"] if args.split else []
         env_threads = str(args.threads)

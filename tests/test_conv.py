@@ -3,8 +3,10 @@
 import numpy as np
 import pytest
 
+from threadpoolctl import threadpool_limits
+
 from glassnet import load_model
-from glassnet.engine.layers import Conv2D, Dense, Flatten
+from glassnet.engine.layers import Conv2D, Dense, Flatten, conv, winograd
 from glassnet.engine.layers.conv import col2im, conv2d_reference, im2col, same_padding
 from glassnet.engine.model import Sequential
 from glassnet.engine.regularizers import l2
@@ -22,6 +24,118 @@ CASES = [  # (constructor arguments, input shape): strides 1 and 2, valid and sa
     (dict(filters=3, kernel_size=3, activation="tanh", use_bias=False), (5, 5, 2)),
     (dict(filters=2, kernel_size=3, kernel_regularizer=l2(0.1)), (5, 6, 2)),
 ]
+
+
+# 3x3, stride 1, at least WINOGRAD_MIN_CHANNELS input channels: the Winograd path.
+WINOGRAD_CASES = [
+    (dict(filters=5, kernel_size=3), (7, 6, 8)),                   # odd sizes: tiles stick out
+    (dict(filters=3, kernel_size=3, padding="same"), (5, 9, 9)),
+    (dict(filters=4, kernel_size=3, activation="relu"), (13, 13, 8)),   # the default CNN's shape
+    (dict(filters=2, kernel_size=3, activation="tanh", use_bias=False), (6, 6, 8)),
+    (dict(filters=3, kernel_size=3, padding="same", activation="sigmoid"), (4, 3, 10)),
+    (dict(filters=2, kernel_size=3, kernel_regularizer=l2(0.1)), (5, 5, 8)),
+]
+
+
+def test_the_winograd_cases_take_the_winograd_path_and_the_others_do_not():
+    for kwargs, shape in WINOGRAD_CASES:
+        layer = Conv2D(**kwargs)
+        layer.build(shape)
+        assert layer.winograd is winograd.F4
+    for kwargs, shape in CASES:
+        layer = Conv2D(**kwargs)
+        layer.build(shape)
+        assert layer.winograd is None
+
+
+@pytest.mark.parametrize("kwargs, shape", WINOGRAD_CASES)
+def test_winograd_gradients_match_finite_differences(kwargs, shape):
+    # F(4x4, 3x3) rounds a little more than the direct sum (its transforms multiply by up to
+    # 8), even in float64: central differences with the default step 1e-6 then carry about
+    # 1e-6 of rounding noise; a step of 1e-5 keeps both that and the truncation below 1e-7.
+    report = check_layer(Conv2D(**kwargs), shape, batch_size=2, eps=1e-5)
+    assert report.passed, report
+
+
+@pytest.mark.parametrize("kwargs, shape", WINOGRAD_CASES)
+def test_winograd_matches_the_reference_in_float64_and_float32(kwargs, shape):
+    kwargs = {**kwargs, "activation": None}
+    x = np.random.default_rng(1).standard_normal((3,) + shape)
+    layer = Conv2D(**kwargs, dtype="float64")
+    y = layer(x)
+    bias = layer.params.get("bias")
+    expected = conv2d_reference(x, layer.params["kernel"], bias, layer.strides, layer.padding)
+    np.testing.assert_allclose(y, expected, rtol=1e-10, atol=1e-12)
+    single = Conv2D(**kwargs)
+    single.build(shape)
+    single.set_weights(layer.get_weights())
+    y32 = single(x.astype(np.float32))
+    assert y32.dtype == np.float32
+    assert np.abs(y32 - expected).max() <= 1e-5 * np.abs(expected).max()
+
+
+def test_winograd_tiles_compute_a_3x3_convolution():
+    """Both tile sizes, on one channel: ``A^T [(G g G^T) * (B^T d B)] A`` is the direct sum."""
+    rng = np.random.default_rng(11)
+    for wg in (winograd.F2, winograd.F4):
+        d = rng.standard_normal((wg.size, wg.size))                 # one input tile
+        g = rng.standard_normal((3, 3))
+        u = winograd.sandwich(wg.G, g)                               # G g G^T
+        v = winograd.sandwich(wg.BT, d)                              # B^T d B
+        y = winograd.sandwich(wg.AT, u * v)                          # A^T (U * V) A
+        direct = [[np.sum(d[i:i + 3, j:j + 3] * g) for j in range(wg.m)] for i in range(wg.m)]
+        np.testing.assert_allclose(y, direct, atol=1e-12)
+
+
+@pytest.mark.parametrize("kwargs, shape", [WINOGRAD_CASES[2], CASES[3], CASES[0]])
+def test_chunks_and_threads_change_nothing(kwargs, shape, monkeypatch):
+    """Chunks of 1 image or of the whole batch, on one thread or two: the same numbers,
+    and with the same chunks, the same bits on one thread as on two."""
+    rng = np.random.default_rng(12)
+    x = rng.standard_normal((7,) + shape).astype(np.float32)
+    results = []
+    for chunk_bytes, threads in [(1, 1), (1 << 30, 1), (1, 2)]:
+        monkeypatch.setattr(conv, "CHUNK_BYTES", chunk_bytes)
+        layer = Conv2D(**kwargs)
+        layer.build(shape, np.random.default_rng(0))
+        layer.needs_input_grad = True
+        with threadpool_limits(threads):
+            y = layer.forward(x, training=True)
+            dx = layer.backward(np.cos(y))
+        results.append([y, dx] + [layer.grads[k].copy() for k in sorted(layer.grads)])
+    for a, b in zip(results[0], results[1]):  # float32 sums in another order: rounding only
+        assert np.abs(a - b).max() <= 1e-5 * np.abs(b).max()
+    for a, b in zip(results[0], results[2]):  # chunks of one image on one thread and on two
+        np.testing.assert_array_equal(a, b)
+
+
+@pytest.mark.parametrize("kwargs, shape", [WINOGRAD_CASES[0], CASES[1]])
+def test_backward_after_an_inference_forward_makes_what_it_needs(kwargs, shape):
+    """Inference keeps no patches; a backward pass after it (a saliency map, say) makes them
+    again and gets the same gradients as after a training forward."""
+    rng = np.random.default_rng(13)
+    x = rng.standard_normal((3,) + shape)
+    grads = []
+    for training in (True, False):
+        layer = Conv2D(**kwargs, dtype="float64")
+        layer.build(shape, np.random.default_rng(0))
+        layer.needs_input_grad = True
+        y = layer.forward(x, training=training)
+        dx = layer.backward(np.sin(y))
+        grads.append([dx] + [layer.grads[k].copy() for k in sorted(layer.grads)])
+    for a, b in zip(*grads):
+        np.testing.assert_allclose(a, b, atol=1e-12)
+
+
+def test_each_forward_returns_a_new_array():
+    """The output is never a reused buffer: a caller may keep it (predict keeps every batch's)."""
+    for shape in [(6, 6, 1), (6, 6, 8)]:                             # im2col, Winograd
+        layer = Conv2D(2, 3, activation="relu")
+        x = np.random.default_rng(14).standard_normal((2,) + shape).astype(np.float32)
+        first = layer(x)
+        kept = first.copy()
+        layer(-x)
+        np.testing.assert_array_equal(first, kept)
 
 
 @pytest.mark.parametrize("kwargs, shape", CASES)
@@ -162,3 +276,42 @@ def test_agrees_with_pytorch_where_it_is_installed():
         np.testing.assert_allclose(layer.grads["kernel"], tk.grad.numpy().transpose(2, 3, 1, 0),
                                    atol=1e-12)
         np.testing.assert_allclose(layer.grads["bias"], tb.grad.numpy(), atol=1e-12)
+
+
+def test_chunks_cover_the_batch_the_same_way_on_any_number_of_threads():
+    from glassnet.engine.layers import chunks
+    for threads in (1, 2, 3):
+        seen = []
+        with threadpool_limits(threads):
+            workers = chunks.run(10, 3, lambda worker, lo, hi: seen.append((lo, hi, worker)))
+        assert sorted((lo, hi) for lo, hi, _ in seen) == [(0, 3), (3, 6), (6, 9), (9, 10)]
+        assert 1 <= workers <= threads
+        assert {worker for _, _, worker in seen} <= set(range(workers))
+
+
+def test_an_error_in_a_worker_thread_reaches_the_caller():
+    from glassnet.engine.layers import chunks
+
+    def work(worker, lo, hi):
+        if lo == 3:
+            raise ValueError("chunk 3 failed")
+
+    with threadpool_limits(2), pytest.raises(ValueError, match="chunk 3 failed"):
+        chunks.run(6, 3, work)
+
+
+def test_hold_blas_keeps_blas_at_one_thread_and_the_layers_on_all():
+    from threadpoolctl import threadpool_info
+
+    from glassnet.engine.layers import chunks
+
+    def blas_threads():
+        return max(p["num_threads"] for p in threadpool_info() if p["user_api"] == "blas")
+
+    with threadpool_limits(2):
+        with chunks.hold_blas():
+            assert blas_threads() == 1 and chunks.threads() == 2
+            seen = []
+            assert chunks.run(4, 1, lambda worker, lo, hi: seen.append(worker)) == 2
+            assert blas_threads() == 1 and set(seen) <= {0, 1}
+        assert blas_threads() == 2 and chunks.threads() == 2

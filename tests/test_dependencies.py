@@ -69,4 +69,4 @@ def test_optional_packages_are_imported_only_inside_the_functions_that_need_them
 
 
 def test_no_framework_inside_the_engine():
-    assert not imported() & {"torch", "tensorflow", "keras", "jax", "numba", "threadpoolctl", "mlxtend"}
+    assert not imported() & {"torch", "tensorflow", "keras", "jax", "numba", "mlxtend", "autograd"}

@@ -3,7 +3,8 @@
 import numpy as np
 import pytest
 
-from glassnet.engine.layers import (AveragePooling2D, GlobalAveragePooling2D, MaxPooling2D)
+from glassnet.engine.layers import (AveragePooling2D, GlobalAveragePooling2D, GlobalMaxPooling2D,
+                                    MaxPooling2D, pooling)
 from glassnet.engine.layers.pooling import pool2d_reference
 from glassnet.errors import ShapeError
 from glassnet.gradcheck import check_layer
@@ -35,6 +36,62 @@ def test_max_pooling_gradients(kwargs, shape):
 def test_average_pooling_gradients(kwargs, shape):
     report = check_layer(AveragePooling2D(**kwargs), shape, batch_size=2)
     assert report.passed, report
+
+
+@pytest.mark.parametrize("cls", [MaxPooling2D, AveragePooling2D])
+def test_which_windows_take_the_tiled_path(cls):
+    """Windows that tile the image (stride = window, no padding) use strided views."""
+    for kwargs, tiled in [(dict(), True), (dict(pool_size=(2, 3)), True), (dict(pool_size=3), True),
+                          (dict(pool_size=3, strides=2), False), (dict(pool_size=2, padding="same"), False),
+                          (dict(pool_size=2, strides=3), False)]:
+        layer = cls(**kwargs)
+        layer.build((7, 7, 2))
+        assert layer.tiled is tiled, kwargs
+
+
+@pytest.mark.parametrize("kwargs, shape", [(dict(), (6, 6, 2)), (dict(), (7, 5, 3)),
+                                           (dict(pool_size=(2, 3)), (6, 7, 1)),
+                                           (dict(pool_size=3), (7, 9, 2))])
+@pytest.mark.parametrize("cls", [MaxPooling2D, AveragePooling2D])
+def test_tiled_path_equals_the_stacked_path_with_ties(cls, kwargs, shape, monkeypatch):
+    """Small integers make ties in most windows; in chunks of one image, on two threads."""
+    from threadpoolctl import threadpool_limits
+    rng = np.random.default_rng(6)
+    x = rng.integers(0, 3, (5,) + shape).astype(np.float32)
+    dy = rng.standard_normal((5,) + cls(**kwargs).output_shape(shape)).astype(np.float32)
+    results = []
+    for tiled, chunk_bytes, threads in [(False, 1 << 20, 1), (True, 1 << 20, 1), (True, 1, 2)]:
+        monkeypatch.setattr(pooling, "CHUNK_BYTES", chunk_bytes)
+        layer = cls(**kwargs)
+        layer.build(shape)
+        layer.tiled = tiled
+        with threadpool_limits(threads):
+            results.append((layer.forward(x, training=True), layer.backward(dy)))
+    for y, dx in results[1:]:
+        np.testing.assert_allclose(y, results[0][0], rtol=1e-6)
+        np.testing.assert_allclose(dx, results[0][1], rtol=1e-6)
+
+
+def test_global_max_pooling_gradients_ties_and_shape():
+    report = check_layer(GlobalMaxPooling2D(), (3, 4, 2), batch_size=3, x=without_ties((3, 4, 2), 3))
+    assert report.passed, report
+    x = np.zeros((1, 2, 3, 2), np.float32)
+    x[0, 1, 0, 0] = x[0, 1, 2, 0] = 5                      # two maxima in channel 0
+    layer = GlobalMaxPooling2D()
+    y = layer(x)
+    assert y.shape == (1, 2) and y.dtype == np.float32
+    np.testing.assert_array_equal(y, [[5, 0]])
+    dx = layer.backward(np.array([[2.0, 3.0]], np.float32))
+    expected = np.zeros_like(x)
+    expected[0, 1, 0, 0] = 2                                 # the first maximum, row by row
+    expected[0, 0, 0, 1] = 3                                 # channel 1: all zeros tie
+    np.testing.assert_array_equal(dx, expected)
+
+
+def test_global_max_pooling_config_round_trip_and_output_shape():
+    layer = GlobalMaxPooling2D(name="gmp")
+    assert GlobalMaxPooling2D.from_config(layer.get_config()).get_config() == layer.get_config()
+    assert layer.output_shape((5, 4, 7)) == (7,)
 
 
 def test_global_average_pooling_gradients_and_shape():
@@ -104,7 +161,8 @@ def test_arguments_and_config(cls):
         cls(2, padding="causal")
 
 
-@pytest.mark.parametrize("cls", [MaxPooling2D, AveragePooling2D, GlobalAveragePooling2D])
+@pytest.mark.parametrize("cls", [MaxPooling2D, AveragePooling2D, GlobalAveragePooling2D,
+                                 GlobalMaxPooling2D])
 def test_shape_errors_name_the_layer(cls):
     with pytest.raises(ShapeError, match=r"'pool'.*\('batch', 28, 28\)"):
         cls(name="pool").build((28, 28))
@@ -118,6 +176,23 @@ def test_shape_errors_name_the_layer(cls):
 def test_a_window_larger_than_the_image_is_a_shape_error():
     with pytest.raises(ShapeError, match="doesn't fit"):
         MaxPooling2D(4, name="pool").build((3, 3, 1))
+
+
+def test_global_max_pooling_agrees_with_pytorch_even_with_ties():
+    torch = pytest.importorskip("torch")
+    x = np.random.default_rng(7).integers(0, 3, (2, 4, 5, 3)).astype(np.float64)
+    layer = GlobalMaxPooling2D()
+    y = layer(x)
+    dy = np.random.default_rng(8).standard_normal(y.shape)
+    dx = layer.backward(dy)
+    tx = torch.tensor(x.transpose(0, 3, 1, 2), requires_grad=True)
+    ty = torch.amax(tx, dim=(2, 3))
+    ty.backward(torch.tensor(dy))
+    np.testing.assert_array_equal(y, ty.detach().numpy())
+    # amax splits a tie evenly; max_pool2d over the whole image gives it to the first:
+    tx.grad = None
+    torch.nn.functional.max_pool2d(tx, (4, 5)).flatten(1).backward(torch.tensor(dy))
+    np.testing.assert_allclose(dx, tx.grad.numpy().transpose(0, 2, 3, 1), atol=1e-12)
 
 
 def test_agrees_with_pytorch_even_with_ties():

@@ -154,6 +154,7 @@ def _layer_checks():
     add("AveragePooling2D", (7, 7, 1), pool_size=3, strides=2)
     add("AveragePooling2D", (5, 5, 2), pool_size=2, padding="same")
     add("GlobalAveragePooling2D", (3, 4, 2))
+    add("GlobalMaxPooling2D", (3, 4, 2), x=_distinct)
     # Batch norm: batch statistics in training (a batch of at least 4), running ones after.
     add("BatchNormalization", (5,), batch_size=6)
     add("BatchNormalization", (3, 3, 2), batch_size=4)

@@ -14,7 +14,7 @@ from glassnet.engine.layers.merge import (Add, Average, Concatenate, Maximum, Mi
                                           Subtract, add, average, concatenate, maximum, minimum,
                                           multiply, subtract)
 from glassnet.engine.layers.pooling import (AveragePooling2D, GlobalAveragePooling2D,
-                                            MaxPooling2D)
+                                            GlobalMaxPooling2D, MaxPooling2D)
 from glassnet.engine.layers.preprocessing import (Normalization, RandomRotation, RandomTranslation,
                                                   RandomZoom, Rescaling)
 from glassnet.engine.layers.reshape import Flatten, Reshape
@@ -24,10 +24,12 @@ Convolution2D = Conv2D
 MaxPool2D = MaxPooling2D
 AvgPool2D = AveragePooling2D
 GlobalAvgPool2D = GlobalAveragePooling2D
+GlobalMaxPool2D = GlobalMaxPooling2D
 
 __all__ = ["ELU", "GELU", "SELU", "Activation", "Add", "Average", "AveragePooling2D", "AvgPool2D",
            "BatchNormalization", "Concatenate", "Conv2D", "Convolution2D", "Dense", "Dropout",
-           "Exponential", "Flatten", "GlobalAveragePooling2D", "GlobalAvgPool2D", "HardSigmoid",
+           "Exponential", "Flatten", "GlobalAveragePooling2D", "GlobalAvgPool2D", "GlobalMaxPool2D",
+           "GlobalMaxPooling2D", "HardSigmoid",
            "HardSilu", "Input", "InputLayer", "LAYERS", "Layer", "LeakyReLU", "LogSoftmax",
            "MaxPool2D", "MaxPooling2D", "Maximum", "Minimum", "Mish", "Multiply", "Normalization",
            "PReLU", "RandomRotation", "RandomTranslation", "RandomZoom", "ReLU", "ReLU6", "Rescaling",

@@ -290,20 +290,27 @@ def set_arrays(targets, values, owner):
 
 
 class Workspace:
-    """Work arrays a layer keeps from batch to batch, by name.
+    """Work arrays a layer keeps from batch to batch, by name (and by worker thread).
 
-    A fresh array of tens of megabytes costs about as much as a pass of arithmetic over it
-    (the operating system hands over new zeroed pages), so the big intermediate arrays are
-    made once and reused while the batch shape stays the same. New ones are full of ``fill``.
+    A fresh array of a megabyte or more costs about as much as a pass of arithmetic over
+    it: the allocator hands freed memory back to the operating system, which then hands
+    over new zeroed pages. So every large intermediate array is made once and reused while
+    the shapes stay the same. Each name keeps its two latest shapes (a full chunk of the
+    batch and the batch's last, shorter chunk); new arrays are full of ``fill``.
     """
 
     def __init__(self):
-        self.arrays = {}
+        self.arrays = {}   # worker -> {(name, shape, dtype): array}; one dict per thread
 
-    def get(self, name, shape, dtype, fill=0):
-        array = self.arrays.get(name)
-        if array is None or array.shape != tuple(shape) or array.dtype != dtype:
-            array = self.arrays[name] = np.full(shape, fill, dtype)
+    def get(self, name, shape, dtype, fill=0, worker=0):
+        arrays = self.arrays.setdefault(worker, {})
+        key = (name, tuple(shape), np.dtype(dtype))
+        array = arrays.get(key)
+        if array is None:
+            older = [k for k in arrays if k[0] == name]
+            for k in older[:-1]:
+                del arrays[k]
+            array = arrays[key] = np.full(shape, fill, dtype)
         return array
 
 

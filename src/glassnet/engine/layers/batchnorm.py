@@ -1,10 +1,12 @@
 """BatchNormalization: keep every feature centred and scaled while the network learns.
 
-As the weights of early layers change, the numbers reaching later layers drift in scale,
-and each layer keeps chasing a moving target. Batch normalisation (Ioffe and Szegedy,
-2015) rescales every feature to mean 0 and variance 1 over the batch, then lets the
-network choose the scale and offset it actually wants (``gamma`` and ``beta``). Networks
-with it train faster and tolerate larger learning rates.
+Batch normalisation (Ioffe and Szegedy, 2015) rescales every feature to mean 0 and
+variance 1 over the batch, then lets the network choose the scale and offset it actually
+wants (``gamma`` and ``beta``). Networks with it train faster and tolerate larger learning
+rates. Why it works is still debated: the paper's explanation, that it stops the
+distribution of each layer's inputs from drifting while earlier layers learn ("internal
+covariate shift"), has been questioned (Santurkar et al., 2018, find that it mainly makes
+the loss surface smoother, so larger steps are safe).
 
 A prediction must not depend on which other images share its batch, so in inference the
 layer uses running averages of the statistics, collected during training. They are not
@@ -14,7 +16,7 @@ model.
 
 import numpy as np
 
-from glassnet.engine.layers.base import Layer
+from glassnet.engine.layers.base import Layer, Workspace
 
 
 class BatchNormalization(Layer):
@@ -46,8 +48,14 @@ class BatchNormalization(Layer):
 
     Input shape: anything, features last. Output shape: the same.
 
-    (The code works on one row per sample, ``(N, P*C)`` for P pixels, with the per-feature
-    vectors repeated P times: NumPy is much faster on such long rows than on ``(N*P, C)``.)
+    The code works on one row per sample, ``(N, P*C)`` for P pixels, with the per-feature
+    vectors repeated P times: NumPy is much faster on such long rows than on ``(N*P, C)``.
+    The forward pass keeps ``x - mean`` for the backward one, which is then, with
+    ``s = gamma / sqrt(var + epsilon)`` and ``c = x - mean``::
+
+        dx = s * dy - (s * dgamma / sqrt(var + epsilon) / M) * c - s * dbeta / M
+
+    (the formula above, multiplied out so that each term is one pass over the batch).
     """
 
     def __init__(self, axis=-1, momentum=0.99, epsilon=1e-3, center=True, scale=True, **kwargs):
@@ -60,6 +68,7 @@ class BatchNormalization(Layer):
             raise ValueError(f"BatchNormalization: axis must be an integer, got {axis!r}")
         self.axis, self.momentum, self.epsilon = int(axis), float(momentum), float(epsilon)
         self.center, self.scale = bool(center), bool(scale)
+        self.workspace = Workspace()
 
     def build(self, input_shape, rng=None):
         super().build(input_shape, rng)
@@ -81,50 +90,59 @@ class BatchNormalization(Layer):
         training = training and self.trainable
         rows, pixels = x.reshape(len(x), -1), x[0].size // x.shape[-1]
         m = len(x) * pixels                                       # values per feature
+        centred = self.workspace.get("centred", rows.shape, x.dtype)    # kept for backward
         if training:
             mean = self._sums(rows, pixels) / m
-            centred = rows - np.tile(mean, pixels)
-            var = self._sums(centred * centred, pixels) / m
+            np.subtract(rows, np.tile(mean, pixels), out=centred)
+            var = self._sums(centred, pixels, centred) / m        # sum of (x - mean)**2
             momentum = self.momentum
             self.state["moving_mean"] *= momentum
             self.state["moving_mean"] += (1 - momentum) * mean
             self.state["moving_variance"] *= momentum
             self.state["moving_variance"] += (1 - momentum) * var
         else:
-            centred = rows - np.tile(self.state["moving_mean"].astype(x.dtype), pixels)
+            np.subtract(rows, np.tile(self.state["moving_mean"].astype(x.dtype), pixels), out=centred)
             var = self.state["moving_variance"].astype(x.dtype)
         self.inv_std = 1 / np.sqrt(var + x.dtype.type(self.epsilon))     # (C,)
-        self.x_hat = centred * np.tile(self.inv_std, pixels)            # (N, P*C)
-        self.training, self.pixels = training, pixels
-        y = self.x_hat * np.tile(self.params["gamma"], pixels) if self.scale else self.x_hat.copy()
+        self.centred, self.training, self.pixels = centred, training, pixels
+        gamma = self.params["gamma"] if self.scale else 1
+        y = centred * np.tile(gamma * self.inv_std, pixels)              # gamma * x_hat
         if self.center:
             y += np.tile(self.params["beta"], pixels)
         return y.reshape(x.shape)
 
     @staticmethod
-    def _sums(rows, pixels):
-        """Per-feature sums over the batch and the pixels: ``(N, P*C) -> (C,)``.
+    def _sums(rows, pixels, other=None):
+        """Per-feature sums over the batch and the pixels, ``(N, P*C) -> (C,)``, of ``rows``
+        or (given ``other``) of ``rows * other``.
 
-        ``ones @ rows`` adds up the rows in BLAS, which is faster and more accurate than
-        ``np.sum(axis=0)``; then the P pixels of each feature are added.
+        ``ones @ rows`` adds up the rows in BLAS, faster and more accurate than
+        ``np.sum(axis=0)``; ``einsum`` adds up the products without making them first.
         """
-        return (np.ones(len(rows), rows.dtype) @ rows).reshape(pixels, -1).sum(axis=0)
+        if other is None:
+            columns = np.ones(len(rows), rows.dtype) @ rows
+        else:
+            columns = np.einsum("ij,ij->j", rows, other)
+        return columns.reshape(pixels, -1).sum(axis=0)
 
     def backward(self, dy):
-        rows, pixels = dy.reshape(len(dy), -1), self.pixels        # (N, P*C)
+        rows, pixels, centred = dy.reshape(len(dy), -1), self.pixels, self.centred   # (N, P*C)
         dbeta = self._sums(rows, pixels)
-        dgamma = self._sums(rows * self.x_hat, pixels)
+        dgamma = self._sums(rows, pixels, centred) * self.inv_std   # sum(dy * x_hat)
         if self.scale:
             self.grads["gamma"][...] = dgamma
         if self.center:
             self.grads["beta"][...] = dbeta
         if not self.needs_input_grad:
             return None
-        scale = np.tile((self.params["gamma"] if self.scale else 1) * self.inv_std, pixels)
-        if not self.training:   # fixed statistics: just a per-feature scale
-            return (rows * scale).reshape(dy.shape)
-        m = len(dy) * pixels
-        dx = (rows - np.tile(dbeta / m, pixels) - self.x_hat * np.tile(dgamma / m, pixels)) * scale
+        scale = (self.params["gamma"] if self.scale else 1) * self.inv_std   # s, (C,)
+        dx = rows * np.tile(scale, pixels)
+        if self.training:   # the batch's statistics moved with x too: two more terms
+            m = len(dy) * pixels
+            term = self.workspace.get("term", rows.shape, dy.dtype)
+            np.multiply(centred, np.tile(scale * self.inv_std * dgamma / m, pixels), out=term)
+            dx -= term
+            dx -= np.tile(scale * dbeta / m, pixels)
         return dx.reshape(dy.shape)
 
     def get_config(self):

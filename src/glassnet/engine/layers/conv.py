@@ -18,11 +18,19 @@ import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
 from glassnet.engine import initializers, regularizers
-from glassnet.engine.layers import activations
+from glassnet.engine.layers import activations, chunks, winograd
 from glassnet.engine.layers.base import Layer, Workspace
 from glassnet.errors import ShapeError
 
 PADDINGS = ("valid", "same")
+
+# Below this many input channels (a grey image has 1) Winograd's transforms cost more than
+# the multiplications they save, and im2col is faster.
+WINOGRAD_MIN_CHANNELS = 8
+BIAS_PAGE = winograd.BIAS_POINT
+# About how many bytes of work arrays one chunk of the batch may use: small enough to stay
+# in the processor's cache, large enough that NumPy's per-call cost doesn't matter.
+CHUNK_BYTES = 1 << 22
 
 
 def as_pair(value, what, owner):
@@ -79,7 +87,7 @@ def im2col(x, kernel_size, strides, out=None):
     return cols
 
 
-def col2im(pages, image_shape, strides):
+def col2im(pages, image_shape, strides, out=None):
     """The way back from :func:`im2col`: add every patch's gradient onto its pixels.
 
     ``pages[di, dj]`` holds, for every output position ``(n, i, j)``, the gradient of the
@@ -88,14 +96,16 @@ def col2im(pages, image_shape, strides):
     get zero, and so does any part of ``image_shape`` past the last patch.
 
     Shapes: ``pages`` is ``(KH, KW, N, OH, OW, C)``, offset first, so that each of the
-    KH*KW additions below reads one contiguous page; the result is ``(N, H, W, C)``.
+    KH*KW additions below reads one contiguous page; the result (written into ``out`` if
+    given) is ``(N, H, W, C)``.
     """
     kh, kw, n, oh, ow, c = pages.shape
     sh, sw = strides
     overlap = sh < kh or sw < kw
     tiled = (sh, sw) == (kh, kw) and (oh * kh, ow * kw) == tuple(image_shape[:2])
-    # Zeros, unless the patches tile the image exactly and every pixel gets a value below.
-    dx = (np.empty if tiled else np.zeros)((n,) + tuple(image_shape), pages.dtype)
+    dx = np.empty((n,) + tuple(image_shape), pages.dtype) if out is None else out
+    if not tiled:     # every pixel gets a value below only when the patches tile the image
+        dx[...] = 0
     for di in range(kh):
         for dj in range(kw):
             target = dx[:, di:di + sh * oh:sh, dj:dj + sw * ow:sw, :]
@@ -140,9 +150,23 @@ class Conv2D(Layer):
 
     Backward, given ``dy`` (N, OH, OW, F), exactly as for Dense with ``cols`` as the input::
 
+        dz = dy * f'(z)
         dK = cols.T @ dz       # (KH*KW*C, F): each weight's share, summed over every position
         db = dz.sum(axis=0)    # (F,)
         dx = col2im(dz @ K.T)  # each patch's gradient, added back onto its pixels
+
+    How it is made fast (docs/im2col.md has the measurements):
+
+    * the batch is worked through in chunks that fit in the cache, on every core BLAS may
+      use (:mod:`glassnet.engine.layers.chunks`);
+    * the bias rides in the matrix multiply: ``cols`` gets a column of ones and ``K`` a
+      last row ``b``, so ``[cols, 1] @ [K; b] = cols @ K + b`` and ``db`` comes out of
+      ``dK``'s multiply as its last row;
+    * ReLU and tanh are applied in place on the chunk just multiplied, and their gradient
+      taken from the output (``z > 0`` exactly where ``y > 0``; ``tanh' = 1 - y**2``);
+    * 3x3 kernels with stride 1 and at least ``WINOGRAD_MIN_CHANNELS`` input channels use
+      Winograd's F(4x4, 3x3) (:mod:`glassnet.engine.layers.winograd`) instead of im2col:
+      2.25 multiply-adds per output and channel pair instead of 9.
 
     Args:
         filters: number of filters ``F`` (output channels).
@@ -186,6 +210,8 @@ class Conv2D(Layer):
         self.add_param("kernel", self.init((kh, kw, channels, self.filters), self.rng))
         if self.use_bias:
             self.add_param("bias", np.zeros(self.filters))
+        square3 = (kh, kw, sh, sw) == (3, 3, 1, 1)
+        self.winograd = winograd.F4 if square3 and channels >= WINOGRAD_MIN_CHANNELS else None
 
     def _check_image_shape(self, shape):
         if len(shape) != 3:
@@ -205,52 +231,269 @@ class Conv2D(Layer):
         return (output_length(h, kh, sh, self.padding), output_length(w, kw, sw, self.padding),
                 self.filters)
 
+    # -- the two passes ----------------------------------------------------------------
     def forward(self, x, training=False):
         self.check_input(x)
-        (top, bottom), (left, right) = self.pads
-        n, h, w, c = x.shape
-        if top or bottom or left or right:
-            padded = self.workspace.get("padded", (n, h + top + bottom, w + left + right, c), x.dtype)
-            padded[:, top:top + h, left:left + w, :] = x   # the border stays zero
-            x = padded
         oh, ow, f = self.output_shape(self.input_shape)
-        kh, kw = self.kernel_size
-        cols = im2col(x, self.kernel_size, self.strides,
-                      out=self.workspace.get("cols", (n, oh, ow, kh, kw, c), x.dtype))
-        self.cols = cols.reshape(n * oh * ow, kh * kw * c)            # (N*OH*OW, KH*KW*C)
-        z = self.cols @ self.params["kernel"].reshape(-1, f)          # (N*OH*OW, F)
-        if self.use_bias:
-            # z += bias, a whole output row (OW pixels x F filters) at a time: NumPy is
-            # fastest on long runs, and ``z += bias`` would run in pieces F numbers long.
-            rows = z.reshape(n * oh, ow * f)
-            rows += np.tile(self.params["bias"], ow)
-        z = z.reshape(n, oh, ow, f)
-        return z if self.activation is None else self.activation.forward(z, training)
+        y = np.empty((len(x), oh, ow, f), x.dtype)
+        self.x, self.y = x, y
+        # Training keeps each chunk's patches (or Winograd tiles) for the backward pass;
+        # inference keeps nothing, and a backward pass after it makes them again.
+        self.kept = {} if training else None
+        if self.winograd is None:
+            self.kernel_matrix = self._kernel_matrix()
+            work = self._im2col_forward
+        else:
+            kernel, a = self.params["kernel"].astype(x.dtype, copy=False), self.winograd.size
+            self.u = self.winograd.kernel(
+                kernel, out=self.workspace.get("u", (a, a) + kernel.shape[2:], x.dtype),
+                half=self.workspace.get("half_u", (a, kernel[0].size), x.dtype))
+            work = self._winograd_forward
+        chunks.run(len(x), self._chunk_size(), lambda worker, lo, hi: work(x, y, lo, hi, worker))
+        if self.activation is not None and not self._fused():
+            y = self.activation.forward(y, training)
+        return y
 
     def backward(self, dy):
-        dz = dy if self.activation is None else self.activation.backward(dy)
-        f = self.filters
-        dz = dz.reshape(-1, f)                                        # (N*OH*OW, F)
-        np.matmul(self.cols.T, dz, out=self.grads["kernel"].reshape(-1, f))
+        # A fused activation's derivative is applied chunk by chunk; any other first.
+        dz = dy if self.activation is None or self._fused() else self.activation.backward(dy)
+        dx = np.empty(self.x.shape, dy.dtype) if self.needs_input_grad else None
+        if self.winograd is None:
+            shape, work = self.kernel_matrix.shape, self._im2col_backward   # [dK; db]
+        else:
+            shape, work = self.u.shape, self._winograd_backward             # dU: (a*a, C, F)
+        parts = {}   # lo -> this chunk's share of the weight gradient (and, for Winograd, of db)
+
+        def run(worker, lo, hi):
+            parts[lo] = work(dz, dx, lo, hi, worker)
+
+        chunks.run(len(dy), self._chunk_size(), run)
+        ordered = [parts[lo] for lo in sorted(parts)]   # in chunk order: the same sum on any
+        total = sum(part[0] for part in ordered)        # number of threads
+        if self.winograd is None:
+            rows = self.params["kernel"].size // self.filters
+            self.grads["kernel"][...] = total[:rows].reshape(self.grads["kernel"].shape)
+            if self.use_bias:
+                self.grads["bias"][...] = total[rows]          # the row of the ones column
+        else:
+            self.grads["kernel"][...] = self.winograd.kernel_gradient(total)
+            if self.use_bias:
+                self.grads["bias"][...] = sum(part[1] for part in ordered)
         if self.kernel_regularizer is not None:
             self.grads["kernel"] += self.kernel_regularizer.gradient(self.params["kernel"])
-        if self.use_bias:
-            # A sum over rows is a product with a row of ones; BLAS does it ~10x faster
-            # (and more accurately) than np.sum(dz, axis=0).
-            ones = self.workspace.get("ones", (len(dz),), dz.dtype, fill=1)
-            np.matmul(ones, dz, out=self.grads["bias"])
-        if not self.needs_input_grad:
-            return None
-        n, oh, ow = dy.shape[:3]
-        (h, w, c), (kh, kw) = self.input_shape, self.kernel_size
-        # The gradient of every patch, one page per kernel offset: one batched matrix
-        # multiply, dz (N*OH*OW, F) @ K[di, dj].T (F, C) for every (di, dj).
-        pages = self.workspace.get("pages", (kh, kw, n * oh * ow, c), dz.dtype)
-        np.matmul(dz, self.params["kernel"].transpose(0, 1, 3, 2), out=pages)
+        return dx
+
+    # -- helpers shared by both paths ----------------------------------------------------
+    def _buffer(self, name, worker, shape, dtype, zero=False):
+        """A work array of this worker, kept from batch to batch (see :class:`Workspace`)."""
+        array = self.workspace.get(name, shape, dtype, worker=worker)
+        if zero:
+            array[...] = 0
+        return array
+
+    def _fused(self):
+        """True when the activation is applied in place here (ReLU, tanh)."""
+        return isinstance(self.activation, (activations.ReLU, activations.Tanh))
+
+    def _activate(self, z, out=None):
+        """The fused activation of a chunk of outputs ``z``, into ``out`` (default: in place)."""
+        out = z if out is None else out
+        if isinstance(self.activation, activations.ReLU):
+            np.maximum(z, 0, out=out)
+        elif isinstance(self.activation, activations.Tanh):
+            np.tanh(z, out=out)
+        elif out is not z:
+            np.copyto(out, z)
+
+    def _derivative(self, y, worker):
+        """``f'(z)`` of the fused activation for a chunk, from its output ``y`` (None: no
+        fused activation)."""
+        if isinstance(self.activation, activations.ReLU):
+            # z > 0 exactly where y = max(z, 0) > 0
+            return np.greater(y, 0, out=self._buffer("derivative", worker, y.shape, np.bool_))
+        if isinstance(self.activation, activations.Tanh):
+            derivative = np.multiply(y, y, out=self._buffer("derivative", worker, y.shape, y.dtype))
+            return np.subtract(1, derivative, out=derivative)   # tanh'(z) = 1 - tanh(z)**2
+        return None
+
+    def _chunk_size(self):
+        """Images per chunk: about ``CHUNK_BYTES`` of work arrays (at least one image)."""
+        (h, w, c), (oh, ow, f) = self.input_shape, self.output_shape(self.input_shape)
+        if self.winograd is None:
+            kh, kw = self.kernel_size
+            per_image = oh * ow * (kh * kw * c + 1 + f)
+        else:
+            wg = self.winograd
+            tiles = wg.tiles(oh) * wg.tiles(ow)
+            per_image = tiles * (wg.size ** 2 * (2 * c + f) + wg.m ** 2 * f)
+        return max(1, CHUNK_BYTES // (per_image * self.params["kernel"].itemsize))
+
+    def _padded(self, x, lo, hi, worker, extra=(0, 0)):
+        """Images ``lo:hi`` of ``x`` with their "same" padding, plus ``extra`` zero rows and
+        columns at the bottom and right (Winograd's last tile may stick out)."""
         (top, bottom), (left, right) = self.pads
-        dx = col2im(pages.reshape(kh, kw, n, oh, ow, c),
-                    (h + top + bottom, w + left + right, c), self.strides)
-        return dx[:, top:top + h, left:left + w, :]
+        bottom, right = bottom + extra[0], right + extra[1]
+        if not (top or bottom or left or right):
+            return x[lo:hi]
+        n, h, w, c = hi - lo, *x.shape[1:]
+        # Only the inside of this buffer is ever written: its border stays zero.
+        padded = self._buffer("padded", worker, (n, top + h + bottom, left + w + right, c), x.dtype)
+        padded[:, top:top + h, left:left + w] = x[lo:hi]
+        return padded
+
+    def _unpad(self, dx_padded, dx, lo, hi):
+        """The gradient of images ``lo:hi`` without their padding, into ``dx``."""
+        (top, _), (left, _) = self.pads
+        h, w = self.input_shape[:2]
+        dx[lo:hi] = dx_padded[:, top:top + h, left:left + w]
+
+    def _kernel_matrix(self):
+        """``[K; b]``: ``(KH*KW*C + 1, F)`` with the bias as last row (no row without a bias)."""
+        f = self.filters
+        kernel = self.params["kernel"].reshape(-1, f)
+        if not self.use_bias:
+            return kernel
+        return np.concatenate([kernel, self.params["bias"].reshape(1, f)])
+
+    # -- im2col: any kernel, any stride --------------------------------------------------
+    def _cols(self, x, lo, hi, worker, keep):
+        """``[cols, 1]`` for images ``lo:hi``: ``(n*OH*OW, KH*KW*C + 1)``, kept for the
+        backward pass (training) or in a work array reused by the next chunk (inference)."""
+        xp = self._padded(x, lo, hi, worker)
+        (oh, ow, _), (kh, kw), c = self.output_shape(self.input_shape), self.kernel_size, x.shape[-1]
+        n, k = hi - lo, kh * kw * c
+        # The ones column is filled once, when the array is made; im2col writes the rest.
+        cols = self.workspace.get(("cols", lo) if keep else "cols", (n * oh * ow, len(self.kernel_matrix)),
+                                  x.dtype, fill=1, worker=worker)
+        im2col(xp, self.kernel_size, self.strides, out=cols[:, :k].reshape(n, oh, ow, kh, kw, c))
+        if keep:
+            self.kept[lo] = cols
+        return cols
+
+    def _im2col_forward(self, x, y, lo, hi, worker):
+        cols = self._cols(x, lo, hi, worker, keep=self.kept is not None)
+        z = y[lo:hi].reshape(len(cols), -1)                      # (n*OH*OW, F)
+        np.matmul(cols, self.kernel_matrix, out=z)               # z = cols @ K + b
+        self._activate(z)
+
+    def _im2col_backward(self, dz, dx, lo, hi, worker):
+        """This chunk's ``dx`` into ``dx``; returns its ``([dK; db], None)``."""
+        f, n = self.filters, hi - lo
+        cols = self.kept.get(lo) if self.kept else None
+        if cols is None:                                         # forward ran for inference
+            cols = self._cols(self.x, lo, hi, worker, keep=False)
+        derivative = self._derivative(self.y[lo:hi], worker)
+        if derivative is not None:
+            dz = np.multiply(dz[lo:hi], derivative, out=self._buffer("dz", worker, derivative.shape,
+                                                                     dz.dtype))
+        else:
+            dz = dz[lo:hi]
+        dz = dz.reshape(-1, f)                                   # (n*OH*OW, F)
+        part = np.matmul(cols.T, dz, out=self.workspace.get(("grad", lo), self.kernel_matrix.shape,
+                                                            dz.dtype, worker=worker))
+        if dx is not None:
+            self._im2col_input_gradient(dz, dx, lo, hi, worker)
+        return part, None
+
+    def _im2col_input_gradient(self, dz, dx, lo, hi, worker):
+        """``dx = col2im(dz @ K.T)`` for images ``lo:hi``; ``dz`` is ``(n*OH*OW, F)``."""
+        n = hi - lo
+        (h, w, c), (kh, kw) = self.input_shape, self.kernel_size
+        (top, bottom), (left, right) = self.pads
+        oh, ow = self.output_shape(self.input_shape)[:2]
+        # Each patch's gradient, one page per kernel offset: dz (n*OH*OW, F) @ K[di, dj].T
+        pages = np.matmul(dz, self.params["kernel"].transpose(0, 1, 3, 2),
+                          out=self._buffer("pages", worker, (kh, kw, n * oh * ow, c), dz.dtype))
+        padded = (n, top + h + bottom, left + w + right, c)
+        dx_padded = col2im(pages.reshape(kh, kw, n, oh, ow, c), padded[1:], self.strides,
+                           out=self._buffer("dx_padded", worker, padded, dz.dtype))
+        self._unpad(dx_padded, dx, lo, hi)
+
+    # -- Winograd: 3x3, stride 1 ---------------------------------------------------------
+    def _tile_counts(self):
+        """``(T, S)``: output tiles down and across."""
+        oh, ow = self.output_shape(self.input_shape)[:2]
+        return self.winograd.tiles(oh), self.winograd.tiles(ow)
+
+    def _tiles(self, x, lo, hi, worker, keep):
+        """``V = B^T d B`` for every tile of images ``lo:hi``: ``(a*a, n*T*S, C)``, kept for
+        the backward pass (training) or in a work array (inference)."""
+        wg, (t, s), c, n = self.winograd, self._tile_counts(), x.shape[-1], hi - lo
+        a, m = wg.size, wg.m
+        (h, w), ((top, bottom), (left, right)) = self.input_shape[:2], self.pads
+        xp = self._padded(x, lo, hi, worker, extra=(m * t + 2 - (top + h + bottom),
+                                                    m * s + 2 - (left + w + right)))
+        d = self._buffer("d", worker, (a, a, n, t, s, c), x.dtype)   # page (u, v): pixel (u, v)
+        im2col(xp, (a, a), (m, m), out=d.transpose(2, 3, 4, 0, 1, 5))   # of every tile
+        v = self.workspace.get(("v", lo) if keep else "v", (a * a, n * t * s, c), x.dtype,
+                               worker=worker)
+        winograd.sandwich(wg.BT.astype(x.dtype), d, out=v,
+                          half=self._buffer("half", worker, (a, a * n * t * s * c), x.dtype))
+        if keep:
+            self.kept[lo] = v
+        return v
+
+    def _winograd_forward(self, x, y, lo, hi, worker):
+        wg, (t, s), f, n = self.winograd, self._tile_counts(), self.filters, hi - lo
+        a, m = wg.size, wg.m
+        v = self._tiles(x, lo, hi, worker, keep=self.kept is not None)   # (a*a, n*T*S, C)
+        tiles_out = np.matmul(v, self.u, out=self._buffer("m", worker, (a * a, n * t * s, f), x.dtype))
+        if self.use_bias:
+            tiles_out[BIAS_PAGE * a + BIAS_PAGE] += self.params["bias"]   # see winograd.BIAS_POINT
+        out = winograd.sandwich(wg.AT.astype(x.dtype), tiles_out.reshape(a, a, n, t, s, f),
+                                out=self._buffer("out", worker, (m, m, n, t, s, f), x.dtype),
+                                half=self._buffer("half_out", worker, (m, a * n * t * s * f), x.dtype))
+        for r in range(m):            # out[r, c] is pixel (r, c) of every output tile:
+            for c in range(m):        # image pixels (r, c), (r, c + m), ... (the last tile
+                target = y[lo:hi, r::m, c::m]    # may stick out of the image: cut off)
+                self._activate(out[r, c, :, :target.shape[1], :target.shape[2]], out=target)
+
+    def _winograd_backward(self, dz, dx, lo, hi, worker):
+        """This chunk's ``dx`` into ``dx``; returns its ``(dU, db)``."""
+        wg, (t, s), f, n = self.winograd, self._tile_counts(), self.filters, hi - lo
+        a, m = wg.size, wg.m
+        v = self.kept.get(lo) if self.kept else None
+        if v is None:                                            # forward ran for inference
+            v = self._tiles(self.x, lo, hi, worker, keep=False)
+        # dz gathered into output tiles, the way forward scattered them; the outputs past
+        # the image's edge get zero (only the inside is ever written: the edge stays zero).
+        dtiles = self._buffer("dtiles", worker, (m, m, n, t, s, f), dz.dtype)
+        derivative = self._derivative(self.y[lo:hi], worker)
+        for r in range(m):
+            for c in range(m):
+                source = dz[lo:hi, r::m, c::m]
+                target = dtiles[r, c, :, :source.shape[1], :source.shape[2]]
+                if derivative is None:
+                    np.copyto(target, source)
+                else:
+                    np.multiply(source, derivative[:, r::m, c::m], out=target)
+        dm = winograd.sandwich(wg.AT.T.astype(dz.dtype), dtiles,
+                               out=self._buffer("dm", worker, (a, a, n, t, s, f), dz.dtype),
+                               half=self._buffer("half_dm", worker, (a, m * n * t * s * f), dz.dtype))
+        dm = dm.reshape(a * a, -1, f)
+        # dU[p] = V[p].T @ dM[p]
+        part = np.matmul(v.transpose(0, 2, 1), dm,
+                         out=self.workspace.get(("grad", lo), self.u.shape, dz.dtype, worker=worker))
+        # The bias went in through M's page (1, 1), so its gradient comes out of dM's page
+        # (1, 1): the sum of dz over each tile, added up over the tiles.
+        bias_part = dm[BIAS_PAGE * a + BIAS_PAGE].sum(axis=0)
+        if dx is not None:
+            self._winograd_input_gradient(dm, dx, lo, hi, worker)
+        return part, bias_part
+
+    def _winograd_input_gradient(self, dm, dx, lo, hi, worker):
+        """``dx`` for images ``lo:hi`` from ``dM`` ``(a*a, n*T*S, F)``."""
+        wg, (t, s), n, c = self.winograd, self._tile_counts(), hi - lo, self.input_shape[-1]
+        a, m, dtype = wg.size, wg.m, dm.dtype
+        dv = np.matmul(dm, self.u.transpose(0, 2, 1),            # dV[p] = dM[p] @ U[p].T
+                       out=self._buffer("dv", worker, (a * a, n * t * s, c), dtype))
+        dd = winograd.sandwich(wg.BT.T.astype(dtype), dv.reshape(a, a, n, t, s, c),
+                               out=self._buffer("dd", worker, (a, a, n, t, s, c), dtype),
+                               half=self._buffer("half_dd", worker, (a, a * n * t * s * c), dtype))
+        padded = (n, m * t + 2, m * s + 2, c)
+        dx_padded = col2im(dd, padded[1:], (m, m),               # overlapping tiles add up
+                           out=self._buffer("dx_padded", worker, padded, dtype))
+        self._unpad(dx_padded, dx, lo, hi)
 
     def regularization_loss(self):
         reg = self.kernel_regularizer

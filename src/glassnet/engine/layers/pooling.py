@@ -2,27 +2,39 @@
 
 After a convolution finds "there is an edge here", pooling keeps "there is an edge
 somewhere around here": the map gets 2x smaller per side (4x fewer numbers for the next
-layer to process), and the network stops caring about a shift of a pixel or two.
+layer to process), and a feature that moves within its window gives the same output.
 
 * ``MaxPooling2D`` keeps each window's largest value. Its gradient goes to that one input
   (the argmax), the only one that influenced the output.
 * ``AveragePooling2D`` keeps the mean, and shares the gradient equally.
-* ``GlobalAveragePooling2D`` averages each channel over the whole image: ``(N, H, W, C)``
-  to ``(N, C)``.
+* ``GlobalAveragePooling2D`` and ``GlobalMaxPooling2D`` summarise each channel over the
+  whole image: ``(N, H, W, C)`` to ``(N, C)``.
 
-Pooling is im2col followed by a reduction. The fast path copies the windows into a stack
-of pages, one page per window offset (4 pages of shape ``(N, OH, OW, C)`` for a 2x2
-window), so that the max or the mean is taken over contiguous pages in a few whole-batch
-NumPy operations; the backward pass builds the gradient pages and puts them back with
-``col2im``. ``pool2d_reference`` is the plain-loop definition the tests compare against.
+Pooling is im2col followed by a reduction. When the windows tile the image (the usual 2x2
+windows with stride 2, no padding), window offset ``(di, dj)`` of every window is the
+strided view ``x[:, di::2, dj::2]``, so the max is three ``np.maximum`` calls over views
+and nothing is copied first: rows first (``x[:, 0::2]`` against ``x[:, 1::2]``, long runs
+of memory), then columns. Overlapping windows and "same" padding take the general path,
+which copies the windows into a stack of pages, one per window offset, reduces over the
+pages, and puts the gradient pages back with ``col2im``. ``pool2d_reference`` is the
+plain-loop definition the tests compare against.
+
+Convolution is *equivariant*: shift the image and its feature maps shift with it. Pooling
+adds a little *invariance*: a feature that moves within its window gives the same output.
+A shift of a pixel or two changes the pooled maps much less than the image; a shift of
+three pixels still costs the default CNN a good deal of accuracy.
 """
 
 import numpy as np
 
+from glassnet.engine.layers import chunks
 from glassnet.engine.layers.base import Layer, Workspace
 from glassnet.engine.layers.conv import (as_padding, as_pair, col2im, im2col, output_length,
                                          same_padding)
 from glassnet.errors import ShapeError
+
+# Input bytes per chunk of the batch on the tiled path (see glassnet.engine.layers.chunks).
+CHUNK_BYTES = 1 << 20
 
 
 def pool2d_reference(x, pool_size=(2, 2), strides=None, padding="valid", mode="max"):
@@ -89,6 +101,9 @@ class Pooling2D(Layer):
         rows = self._coverage(h, ph, sh, self.pads[0][0], oh)
         cols = self._coverage(w, pw, sw, self.pads[1][0], ow)
         self.count = np.outer(rows, cols)[:, :, np.newaxis]            # (OH, OW, 1)
+        # The windows tile the image (with perhaps a last row or column left over): the
+        # fast path, on strided views of x.
+        self.tiled = (sh, sw) == (ph, pw) and self.pads == ((0, 0), (0, 0))
 
     @staticmethod
     def _coverage(size, window, stride, before, n_out):
@@ -100,32 +115,63 @@ class Pooling2D(Layer):
         (ph, pw), (sh, sw) = self.pool_size, self.strides
         return output_length(h, ph, sh, self.padding), output_length(w, pw, sw, self.padding), c
 
-    def _stack(self, x, fill):
-        """The windows as pages: ``stack[di*PW + dj, n, i, j, c] = x[n, i*SH + di, j*SW + dj, c]``.
+    def _stack(self, x, pages, fill, worker=0):
+        """The windows of ``x`` as pages: ``pages[di*PW + dj, n, i, j, c] = x[n, i*SH + di, j*SW + dj, c]``.
 
-        "same" padding surrounds ``x`` with ``fill``; with "valid", rows and columns past
-        the last whole window are simply never read.
+        ``pages`` is ``(PH*PW, n, OH, OW, C)``. "same" padding surrounds ``x`` with
+        ``fill``; with "valid", rows and columns past the last whole window are never read.
         """
         (top, bottom), (left, right) = self.pads
         n, h, w, c = x.shape
         if top or bottom or left or right:
             padded = self.workspace.get("padded", (n, h + top + bottom, w + left + right, c),
-                                        x.dtype, fill=fill)
+                                        x.dtype, fill=fill, worker=worker)
             padded[:, top:top + h, left:left + w] = x   # the border keeps ``fill``
             x = padded
         (ph, pw), (oh, ow, _) = self.pool_size, self.output_shape(self.input_shape)
-        stack = self.workspace.get("stack", (ph * pw, n, oh, ow, c), x.dtype)
-        pages = stack.reshape(ph, pw, n, oh, ow, c).transpose(2, 3, 4, 0, 1, 5)
-        im2col(x, self.pool_size, self.strides, out=pages)      # pages: (N, OH, OW, PH, PW, C)
-        return stack                                            # (PH*PW, N, OH, OW, C)
+        windows = pages.reshape(ph, pw, n, oh, ow, c).transpose(2, 3, 4, 0, 1, 5)
+        im2col(x, self.pool_size, self.strides, out=windows)   # (n, OH, OW, PH, PW, C)
 
-    def _unstack(self, dstack):
-        """The gradient pages back onto the input: ``col2im``, then drop the padding."""
+    def _offsets(self, x):
+        """Offset ``(di, dj)`` of every window, as views ``(N, OH, OW, C)`` of ``x``, row by row."""
+        (ph, pw), (oh, ow, _) = self.pool_size, self.output_shape(self.input_shape)
+        return [x[:, di:ph * oh:ph, dj:pw * ow:pw] for di in range(ph) for dj in range(pw)]
+
+    def _reduce_tiles(self, x, y, reduce, worker):
+        """``y = reduce`` over each window of ``x``, windows that tile the image: along the
+        rows (long runs of memory), then along the columns. ``reduce`` is ``np.maximum`` or
+        ``np.add``."""
+        (ph, pw), (oh, ow, _) = self.pool_size, self.output_shape(self.input_shape)
+        x = x[:, :ph * oh, :pw * ow]
+        rows = x[:, 0::ph]                                          # (n, OH, PW*OW, C)
+        if ph > 1:
+            rows = reduce(rows, x[:, 1::ph], out=self.workspace.get("rows", rows.shape, x.dtype,
+                                                                     worker=worker))
+        for di in range(2, ph):
+            reduce(rows, x[:, di::ph], out=rows)
+        if pw > 1:
+            reduce(rows[:, :, 0::pw], rows[:, :, 1::pw], out=y)     # (n, OH, OW, C)
+        else:
+            np.copyto(y, rows)
+        for dj in range(2, pw):
+            reduce(y, rows[:, :, dj::pw], out=y)
+
+    def _chunks(self, n, work):
+        """Run ``work(worker, lo, hi)`` over chunks of the batch (see :mod:`chunks`)."""
+        per_image = int(np.prod(self.input_shape)) * 4
+        chunks.run(n, max(1, CHUNK_BYTES // per_image), work)
+
+    def _unstack(self, dpages, dx, worker=0):
+        """The gradient pages back onto the input, into ``dx``: ``col2im``, then drop the padding."""
         (ph, pw), ((top, bottom), (left, right)) = self.pool_size, self.pads
-        h, w = self.input_shape[:2]
-        padded = (h + top + bottom, w + left + right, dstack.shape[-1])
-        dx = col2im(dstack.reshape((ph, pw) + dstack.shape[1:]), padded, self.strides)
-        return dx[:, top:top + h, left:left + w]
+        n, (h, w, c) = dpages.shape[1], self.input_shape
+        padded = (n, h + top + bottom, w + left + right, c)
+        if padded == dx.shape:
+            col2im(dpages.reshape((ph, pw) + dpages.shape[1:]), padded[1:], self.strides, out=dx)
+            return
+        dx_padded = col2im(dpages.reshape((ph, pw) + dpages.shape[1:]), padded[1:], self.strides,
+                           out=self.workspace.get("dx_padded", padded, dx.dtype, worker=worker))
+        dx[...] = dx_padded[:, top:top + h, left:left + w]
 
     def get_config(self):
         return {**super().get_config(), "pool_size": list(self.pool_size),
@@ -135,42 +181,64 @@ class Pooling2D(Layer):
 class MaxPooling2D(Pooling2D):
     """Keep the largest value of each window: ``y = max over the window of x``.
 
-    Forward: stack the windows (see :class:`Pooling2D`), ``y = stack.max(axis=0)``.
+    Backward: the gradient of each output goes to the one input that won its window. If
+    several inputs tie for the max, the first one (row by row) gets it all, as in PyTorch:
+    splitting it or giving it to each would be wrong.
 
-    Backward: the gradient of each output goes to the one input that won its window,
-    ``dstack = winner * dy`` with ``winner = (stack == y)``. If several inputs tie for the
-    max, the first one (row by row) gets it all, as in PyTorch: splitting it or giving it
-    to each would be wrong.
+    Training stacks the windows as pages (see :class:`Pooling2D`): ``y = stack.max(axis=0)``,
+    and backward ``dstack = winner * dy`` with ``winner = (stack == y)``, first pages first,
+    all on contiguous pages. Inference on windows that tile the image stacks nothing: ``y``
+    is the ``np.maximum`` of strided views of ``x`` (a backward pass after it stacks the
+    windows then).
     """
 
     def forward(self, x, training=False):
         self.check_input(x)
-        self.stack = self._stack(x, fill=-np.inf)    # padding never wins
-        self.y = self.stack.max(axis=0)              # (N, OH, OW, C)
-        self.winner = None                           # worked out by the first backward
+        self.x = x
+        self.y = np.empty((len(x),) + self.output_shape(self.input_shape), x.dtype)
+        if self.tiled and not training:
+            self.stack = None
+            self._chunks(len(x), lambda worker, lo, hi: self._reduce_tiles(
+                x[lo:hi], self.y[lo:hi], np.maximum, worker))
+        else:
+            self.stack = self._stack_all(x)
         return self.y
 
-    def _winners(self):
-        """``winner[k]`` is True where page k holds its window's (first) maximum."""
-        winner = self.workspace.get("winner", self.stack.shape, np.bool_)
-        np.equal(self.stack, self.y, out=winner)     # True at the max of each window...
-        taken = winner[0].copy()
-        for page in winner[1:]:                      # ...but only at the first one
-            np.greater(page, taken, out=page)        # page and not taken
-            taken |= page
-        return winner
+    def _stack_all(self, x):
+        """Every window of ``x`` stacked (``(PH*PW, N, OH, OW, C)``), and ``self.y`` from them."""
+        (ph, pw), (oh, ow, c) = self.pool_size, self.output_shape(self.input_shape)
+        stack = self.workspace.get("stack", (ph * pw, len(x), oh, ow, c), x.dtype)
+
+        def work(worker, lo, hi):
+            self._stack(x[lo:hi], stack[:, lo:hi], -np.inf, worker)   # padding never wins
+            np.max(stack[:, lo:hi], axis=0, out=self.y[lo:hi])
+
+        self._chunks(len(x), work)
+        return stack
 
     def backward(self, dy):
         if not self.needs_input_grad:
             return None
-        if self.winner is None:
-            self.winner = self._winners()
-        # The windows' values aren't needed any more: their pages take the gradient
-        # instead, which keeps the arrays in play (and the cache misses) fewer.
-        dstack = self.stack
-        np.copyto(dstack, self.winner)               # 1.0 where an input won, else 0.0
-        dstack *= dy                                 # (faster than multiplying by booleans)
-        return self._unstack(dstack)
+        if self.stack is None:                        # forward ran for inference
+            self.stack = self._stack_all(self.x)
+        dx = np.empty(self.x.shape, dy.dtype)
+
+        def work(worker, lo, hi):
+            pages = self.stack[:, lo:hi]              # (PH*PW, n, OH, OW, C)
+            winner = self.workspace.get("winner", pages.shape, np.bool_, worker=worker)
+            np.equal(pages, self.y[lo:hi], out=winner)  # True at the max of each window...
+            taken = self.workspace.get("taken", pages.shape[1:], np.bool_, worker=worker)
+            np.copyto(taken, winner[0])
+            for page in winner[1:]:                   # ...but only at the first one
+                np.greater(page, taken, out=page)     # page and not taken
+                taken |= page
+            dpages = self.workspace.get("dpages", pages.shape, dy.dtype, worker=worker)
+            np.copyto(dpages, winner)                 # 1.0 where an input won, else 0.0
+            dpages *= dy[lo:hi]                       # (faster than multiplying by booleans)
+            self._unstack(dpages, dx[lo:hi], worker)
+
+        self._chunks(len(dy), work)
+        return dx
 
 
 class AveragePooling2D(Pooling2D):
@@ -178,20 +246,53 @@ class AveragePooling2D(Pooling2D):
 
     ``count`` is the window's area, except at a "same"-padded border, where only the real
     pixels are counted (as Keras does). Backward shares ``dy / count`` among the window.
+    Windows that tile the image: sums of strided views of ``x``, and backward copies the
+    share into each window offset's view of ``dx``.
     """
 
     def forward(self, x, training=False):
         self.check_input(x)
-        y = self._stack(x, fill=0).sum(axis=0)       # (N, OH, OW, C)
-        y /= self.count.astype(x.dtype)
+        (ph, pw), (oh, ow, c) = self.pool_size, self.output_shape(self.input_shape)
+        y = np.empty((len(x), oh, ow, c), x.dtype)
+        if self.tiled:
+            scale = x.dtype.type(1 / (ph * pw))
+
+            def work(worker, lo, hi):
+                self._reduce_tiles(x[lo:hi], y[lo:hi], np.add, worker)
+                y[lo:hi] *= scale
+        else:
+            count = self.count.astype(x.dtype)
+
+            def work(worker, lo, hi):
+                pages = self.workspace.get("pages", (ph * pw, hi - lo, oh, ow, c), x.dtype,
+                                           worker=worker)
+                self._stack(x[lo:hi], pages, 0, worker)
+                np.sum(pages, axis=0, out=y[lo:hi])
+                y[lo:hi] /= count
+
+        self._chunks(len(x), work)
         return y
 
     def backward(self, dy):
         if not self.needs_input_grad:
             return None
-        share = dy / self.count.astype(dy.dtype)
-        pages = self.pool_size[0] * self.pool_size[1]
-        return self._unstack(np.broadcast_to(share, (pages,) + share.shape))
+        (ph, pw), (oh, ow, _) = self.pool_size, self.output_shape(self.input_shape)
+        dx = np.empty((len(dy),) + self.input_shape, dy.dtype)
+        count = self.count.astype(dy.dtype)
+
+        def work(worker, lo, hi):
+            share = np.divide(dy[lo:hi], count, out=self.workspace.get(
+                "share", dy[lo:hi].shape, dy.dtype, worker=worker))
+            if self.tiled:
+                dx[lo:hi, ph * oh:] = 0              # rows and columns no window covers
+                dx[lo:hi, :, pw * ow:] = 0
+                for dx_k in self._offsets(dx[lo:hi]):
+                    np.copyto(dx_k, share)
+            else:
+                self._unstack(np.broadcast_to(share, (ph * pw,) + share.shape), dx[lo:hi], worker)
+
+        self._chunks(len(dy), work)
+        return dx
 
 
 class GlobalAveragePooling2D(Layer):
@@ -224,3 +325,38 @@ class GlobalAveragePooling2D(Layer):
         dx = np.empty((len(dy), h, w, c), dy.dtype)
         dx[...] = (dy / (h * w))[:, np.newaxis, np.newaxis, :]
         return dx
+
+
+class GlobalMaxPooling2D(Layer):
+    """The largest value of each channel over the whole image: ``y[n, c] = max over (h, w) of x``.
+
+    Backward sends ``dy[n, c]`` to the pixel that held the max (the first one, row by row,
+    if several tie), as Keras and PyTorch do.
+
+    Input shape: ``(N, H, W, C)``. Output shape: ``(N, C)``.
+    """
+
+    def build(self, input_shape, rng=None):
+        super().build(input_shape, rng)
+        if len(self.input_shape) != 3:
+            raise ShapeError(
+                f"layer '{self.name}' (GlobalMaxPooling2D) needs images (batch, height, "
+                f"width, channels) but got {('batch',) + self.input_shape}")
+
+    def output_shape(self, input_shape):
+        return (input_shape[-1],)
+
+    def forward(self, x, training=False):
+        self.check_input(x)
+        self.x = x
+        return x.max(axis=(1, 2))
+
+    def backward(self, dy):
+        if not self.needs_input_grad:
+            return None
+        n, c = dy.shape
+        pixels = self.x.reshape(n, -1, c)                         # (N, H*W, C)
+        first = pixels.argmax(axis=1)[:, np.newaxis, :]           # argmax picks the first max
+        dx = np.zeros(pixels.shape, dy.dtype)
+        np.put_along_axis(dx, first, dy[:, np.newaxis, :], axis=1)
+        return dx.reshape(self.x.shape)

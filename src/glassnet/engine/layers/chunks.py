@@ -1,0 +1,109 @@
+"""Work through a batch in small chunks, on every core that BLAS may use.
+
+Two things make the image layers fast beyond their matrix multiplies:
+
+* **Chunks that fit in the cache.** A convolution goes through several steps (copy the
+  patches, multiply, add the bias, ReLU). Done on the whole batch, every step reads and
+  writes tens of megabytes from main memory. Done on 8 or 16 images at a time, each step
+  finds its input still in the processor's cache, where it is several times faster.
+* **Both cores for the NumPy work.** BLAS spreads a matrix multiply over all cores, but
+  ``np.maximum`` and friends run on one. NumPy lets go of Python's global lock while it
+  works, so two Python threads can each take half the batch; BLAS is kept to one thread
+  inside them, so the two don't fight over the cores.
+
+The layers ask :func:`run` to call ``work(worker, lo, hi)`` for consecutive chunks
+``[lo, hi)`` of the batch. ``worker`` (0, 1, ...) tells each thread which scratch arrays
+are its own. Which thread gets which chunk varies, so sums over the batch (a weight's
+gradient) are kept per chunk and added up in chunk order: the result is the same, to the
+last bit, on any number of threads. As many threads are used as BLAS itself may use (``OPENBLAS_NUM_THREADS``,
+``threadpoolctl.threadpool_limits``), so limiting BLAS to one thread makes everything run
+in the calling thread, in chunk order.
+
+After a matrix multiply on several threads, OpenBLAS keeps its helper threads spinning
+for a while, waiting for the next one; they then compete with the chunks' threads for the
+cores. A caller that runs many layers in a row (a training step) can avoid that with
+:func:`hold_blas`: BLAS stays at one thread throughout, and the layers still use as many
+threads as BLAS had before.
+"""
+
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+
+_pool, _pool_size = None, 0   # the helper threads, made on first use
+_controller = None            # threadpoolctl's handle on the BLAS library, made on first use
+_held = None                  # inside hold_blas(): the threads BLAS had before
+
+
+def _blas():
+    """threadpoolctl's controller for the BLAS that NumPy uses (None if it can't be found)."""
+    global _controller
+    if _controller is None:
+        try:
+            from threadpoolctl import ThreadpoolController
+            _controller = ThreadpoolController().select(user_api="blas")
+        except Exception:   # no threadpoolctl, or it failed: work in one thread
+            _controller = False
+    return _controller or None
+
+
+def threads():
+    """How many threads BLAS may use right now (or had, inside :func:`hold_blas`): the
+    layers use as many."""
+    if _held is not None:
+        return _held
+    blas = _blas()
+    if blas is None or not blas.lib_controllers:
+        return 1
+    return max(1, max(lib.num_threads for lib in blas.lib_controllers))
+
+
+@contextmanager
+def hold_blas():
+    """Hold BLAS at one thread inside the ``with`` block; :func:`run` keeps splitting batches
+    over the threads BLAS had before."""
+    global _held
+    count, blas = threads(), _blas()
+    if blas is None or _held is not None:
+        yield
+        return
+    with blas.limit(limits=1):
+        _held = count
+        try:
+            yield
+        finally:
+            _held = None
+
+
+def run(n, chunk, work):
+    """Call ``work(worker, lo, hi)`` for the chunks ``[0, chunk), [chunk, 2*chunk), ...`` of
+    ``range(n)`` (the last one may be shorter).
+
+    The chunks are the same however many threads run them, so a backward pass finds the
+    chunks its forward pass made (by ``lo``). With several threads, each takes the next
+    chunk nobody has taken yet, so a thread slowed down by another program on its core
+    simply does fewer chunks. The calling thread is worker 0. Returns how many workers ran.
+    """
+    count = -(-n // chunk)
+    workers = min(threads(), count)
+    if workers <= 1:
+        for k in range(count):
+            work(0, k * chunk, min((k + 1) * chunk, n))
+        return 1
+    global _pool, _pool_size
+    if _pool_size < workers - 1:
+        _pool = ThreadPoolExecutor(max_workers=workers - 1, thread_name_prefix="glassnet")
+        _pool_size = workers - 1
+    queue = iter(range(count))     # next() on it is atomic: each chunk goes to one worker
+
+    def take_chunks(worker):
+        for k in queue:
+            work(worker, k * chunk, min((k + 1) * chunk, n))
+
+    with hold_blas():
+        futures = [_pool.submit(take_chunks, worker) for worker in range(1, workers)]
+        try:
+            take_chunks(0)
+        finally:
+            for future in futures:
+                future.result()    # waits, and raises here what a worker raised
+    return workers
