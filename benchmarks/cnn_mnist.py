@@ -58,9 +58,9 @@ def run_glassnet(args):
     optimizer = arch.optimizer(steps=math.ceil(len(x) / BATCH) * args.epochs)
     model.compile(optimizer=optimizer, loss="sparse_categorical_crossentropy", metrics=["accuracy"])
     model.fit(x, y, epochs=args.epochs, batch_size=BATCH, verbose=0)
-    epoch_seconds = model.history.history["seconds"]
+    epoch_seconds = model.training_log.seconds
     accuracy = model.evaluate(x_test, y_test, verbose=0)[1]
-    infer = best_of(3, lambda: model.predict(x_test, batch_size=1000))
+    infer = best_of(3, lambda: model.predict(x_test, batch_size=1000, verbose=0))
     result = {"threads": blas_info(), "epoch_seconds": epoch_seconds, "accuracy": accuracy,
               "images_per_second": len(x_test) / infer, "peak_mb": peak_memory_mb(),
               "data_mb": loaded_mb}

@@ -72,7 +72,7 @@ def main(argv=None):
     rng = np.random.default_rng(args.seed)
     pick = rng.choice(len(x_test), size=min(args.count, len(x_test)), replace=False)
     digits, labels = x_test[pick], y_test[pick]
-    raw = model.predict(digits / np.float32(255)).argmax(axis=1)
+    raw = model.predict(digits / np.float32(255), verbose=0).argmax(axis=1)
 
     start = time.perf_counter()
     photos = [photograph(d, rng) for d in digits]
@@ -87,7 +87,7 @@ def main(argv=None):
             print(f"  {error}")
             seen.append(np.zeros((28, 28), np.float32))
     prepared = time.perf_counter() - start
-    guess = model.predict(np.stack(seen)).argmax(axis=1)
+    guess = model.predict(np.stack(seen), verbose=0).argmax(axis=1)
 
     if args.save_examples:
         folder = Path(args.save_examples)

@@ -27,6 +27,7 @@ from glassnet.engine import metrics as metrics_module
 from glassnet.engine import optimizers as optimizers_module
 from glassnet.engine.callbacks import CallbackList, History, ProgressBar
 from glassnet.engine.callbacks.learning_check import LearningCheck
+from glassnet.engine.layers import chunks
 from glassnet.engine.parameters import FlatParameters
 from glassnet.engine.splits import stratified_split
 from glassnet.engine.training_log import TrainingLog
@@ -320,8 +321,12 @@ class Trainer:
         self.stop_training = False
         self.nonfinite_reason = None
         # NumPy's own overflow warnings are noise here: every loss is checked, and a
-        # non-finite one stops training with a message that says where it happened.
-        with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
+        # non-finite one stops training with a message that says where it happened. BLAS
+        # stays at one thread throughout: the layers split their batches over the cores
+        # themselves (layers/chunks.py), and a BLAS whose idle threads spin between the many
+        # small multiplies of a step would fight them (and anything else) for the cores.
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"), \
+                chunks.hold_blas():
             self._train_epochs(train, validation, callbacks, initial_epoch, epochs, validation_freq,
                                augment)
         return self.history
@@ -491,11 +496,12 @@ class Trainer:
         callbacks = CallbackList(callback_list, self, {"steps": total, "verbose": verbose})
         callbacks.on_predict_begin()
         outputs = []
-        for step, xb in enumerate(batches):
-            callbacks.on_predict_batch_begin(step)
-            result = self.forward(xb if not isinstance(xb, list) else xb, training=False)
-            outputs.append(result if isinstance(result, list) else [result])
-            callbacks.on_predict_batch_end(step, None)
+        with chunks.hold_blas():    # as in fit: the layers split batches over the cores themselves
+            for step, xb in enumerate(batches):
+                callbacks.on_predict_batch_begin(step)
+                result = self.forward(xb, training=False)
+                outputs.append(result if isinstance(result, list) else [result])
+                callbacks.on_predict_batch_end(step, None)
         callbacks.on_predict_end()
         if not outputs:
             empty = [np.zeros((0,) + t.sample_shape, self.dtype) for t in self.outputs]
