@@ -29,7 +29,7 @@ from not_a_digit import train  # noqa: E402
 
 
 def accuracy(model, x, y):
-    return float(np.mean(model.predict(x).argmax(axis=1) == y))
+    return float(np.mean(model.predict(x, verbose=0).argmax(axis=1) == y))
 
 
 def alone(model, user_x, user_y, seed=0):

@@ -82,7 +82,7 @@ def score_model(name, model, data, sets, args):
     share = {"digits": refused["digits"].mean(), "photos": refused["photos"].mean(),
              # a blank photo is refused too, by to_mnist, before the detector
              "nondigits": (refused["nondigits"].sum() + blank) / (len(refused["nondigits"]) + blank)}
-    accuracy = model.predict(x_test).argmax(axis=1) == y_test
+    accuracy = model.predict(x_test, verbose=0).argmax(axis=1) == y_test
     print(f"\n{name}: calibrated in {calibrated:.0f}s (threshold {detector.threshold:.2f}; "
           f"{detector.info['nondigits']:,} non-digits, DejaVu fonts, seed 0), "
           f"{1000 * per_image:.2f} ms per image to judge")
