@@ -286,7 +286,10 @@
   // -- showing the answer (digit mode) ------------------------------------------------
   function renderDigit(card, result) {
     card.result = result;
-    if (result.blank) return clearCard(card, "Nothing to read yet: draw a bit more");
+    if (result.blank) {
+      $("correct").hidden = true;              // nothing to correct
+      return clearCard(card, "Nothing to read yet: draw a bit more");
+    }
     const refused = result.status === "not_a_digit";
     const unsure = result.status ? result.status === "unsure" : result.confidence < UNSURE_BELOW;
     card.digit.textContent = refused ? "✗" : result.label;
