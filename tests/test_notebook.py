@@ -25,18 +25,24 @@ needs_jupyter = pytest.mark.skipif(
     bool(missing), reason=f"{', '.join(missing)} not installed (pip install -e '.[test]')")
 
 
+def text_of(output):
+    """An output's text (a notebook file keeps it as a list of lines)."""
+    text = output.get("text", "")
+    return "".join(text) if isinstance(text, list) else text
+
+
 def outputs_text(cells):
     """Everything the code cells printed, as one string."""
-    return "\n".join(output.get("text", "") for cell in cells if cell["cell_type"] == "code"
+    return "\n".join(text_of(output) for cell in cells if cell["cell_type"] == "code"
                      for output in cell["outputs"])
 
 
 def problems(cells):
     """Outputs a reader should never see: warnings, errors, anything on stderr."""
-    return [f"cell {i}: {(output.get('text') or output.get('ename', ''))[:200]}"
+    return [f"cell {i}: {(text_of(output) or output.get('ename', ''))[:200]}"
             for i, cell in enumerate(cells) if cell["cell_type"] == "code" for output in cell["outputs"]
             if output.get("name") == "stderr" or output["output_type"] == "error"
-            or "Warning" in output.get("text", "")]
+            or "Warning" in text_of(output)]
 
 
 def test_committed_notebook_has_the_outputs_of_a_full_run():
