@@ -54,3 +54,25 @@ def tiny_digit_model(tmp_path_factory):
     path = tmp_path_factory.mktemp("models") / "tiny-mlp.npz"
     model.save(path)
     return path
+
+
+@pytest.fixture(scope="session")
+def tiny_digit_model_with_detector(tiny_digit_model, tmp_path_factory):
+    """Path of :func:`tiny_digit_model` saved with a small not-a-digit detector.
+
+    Calibrated on 2,000 training digits of the offline sample the model did not train on
+    and 240 generated non-digits (not the user's cache: made here, in a few seconds): enough to
+    refuse static, scribbles and shapes, not a benchmark.
+    """
+    from glassnet import load_model
+    from glassnet.datasets import load_sample
+    from glassnet.workbench.novelty import fit_detector
+
+    (x_train, y_train), _ = load_sample()
+    model = load_model(tiny_digit_model)
+    detector = fit_detector(model, x_train[:1000] / 255.0, y_train[:1000], x_train[1000:3000] / 255.0,
+                            y_train[1000:3000], nondigits=240, photos=150, seed=0, cache=False)
+    model.settings["novelty"] = detector.to_settings()
+    path = tmp_path_factory.mktemp("models") / "tiny-mlp-detector.npz"
+    model.save(path)
+    return path

@@ -49,7 +49,7 @@ def test_blank_gets_no_guess(tiny_digit_model, images, capsys):
 def test_bad_image_is_one_line_and_the_rest_still_run(tiny_digit_model, images, capsys):
     assert main(["predict", str(tiny_digit_model), images["text"], images["7"]]) == 2
     captured = capsys.readouterr()
-    assert captured.err.strip().splitlines() == [
+    assert [line for line in captured.err.strip().splitlines() if not line.startswith("note:")] == [
         f"glassnet predict: error: {images['text']}: not an image glassnet can read "
         "(expected PNG, JPEG, BMP, GIF, WEBP or TIFF)"]
     assert "Traceback" not in captured.err
@@ -75,7 +75,7 @@ def test_show_writes_each_image_beside_what_the_network_saw(tiny_digit_model, im
     main(["predict", str(tiny_digit_model), images["7"], images["blank"], "--show", str(out)])
     assert f"wrote {out}" in capsys.readouterr().out
     with Image.open(out) as picture:
-        assert picture.format == "PNG" and picture.height >= picture.width  # one row per image
+        assert picture.format == "PNG" and picture.height >= 2 * 220  # one row per image
 
 
 def test_bad_model_file(images, tmp_path, capsys):
@@ -106,3 +106,50 @@ def test_cli_output_matches_the_library(tiny_digit_model, images, capsys):
     top = json.loads(capsys.readouterr().out)[0]["top"]
     got = {int(t["label"]): t["probability"] for t in top}
     np.testing.assert_allclose([got[d] for d in range(10)], expected, atol=1e-4)
+
+
+# -- not a digit (issue 15) ---------------------------------------------------------------
+@pytest.fixture(scope="module")
+def static(tmp_path_factory):
+    """Generated static, dark on light as if photographed: no digit at all."""
+    from glassnet.datasets.nondigits import make_nondigits
+    picture = make_nondigits(1, seed=5, kinds=("noise",)).images[0]
+    path = tmp_path_factory.mktemp("static") / "static.png"
+    Image.fromarray(255 - picture).save(path)
+    return str(path)
+
+
+def test_a_picture_that_is_not_a_digit_is_refused(tiny_digit_model_with_detector, images, static, capsys):
+    model = str(tiny_digit_model_with_detector)
+    assert main(["predict", model, images["7"], static, "--json"]) == 0
+    captured = capsys.readouterr()
+    results = json.loads(captured.out)
+    assert [r["status"] for r in results] == ["ok", "not_a_digit"]
+    assert results[0]["label"] == "7"
+    assert results[1]["label"] in list("0123456789") and 0 < results[1]["confidence"] <= 1   # the nearest
+    assert captured.err == ""                    # a model with a detector has nothing to note
+    assert main(["predict", model, static]) == 0
+    assert capsys.readouterr().out.startswith(f"{static}: that doesn't look like a digit (the nearest is ")
+
+
+def test_a_model_without_a_detector_says_so_once(tiny_digit_model, images, capsys):
+    assert main(["predict", str(tiny_digit_model), images["7"], images["1"], "--json"]) == 0
+    captured = capsys.readouterr()
+    assert len(json.loads(captured.out)) == 2           # stdout is still JSON
+    assert captured.err.count("no not-a-digit detector") == 1
+    assert f"glassnet calibrate {tiny_digit_model}" in captured.err
+
+
+def test_show_draws_which_pixels_mattered(tiny_digit_model, images, tmp_path, monkeypatch, capsys):
+    from glassnet.workbench import saliency
+    asked = []
+    real = saliency.saliency
+    monkeypatch.setattr(saliency, "saliency", lambda model, x, **kw: asked.append(x.shape) or real(model, x, **kw))
+    out = tmp_path / "why.png"
+    assert main(["predict", str(tiny_digit_model), images["7"], images["1"], "--show", str(out)]) == 0
+    assert "which pixels mattered" in capsys.readouterr().out
+    assert asked == [(1, 28, 28), (1, 28, 28)]          # one saliency map per image
+    with Image.open(out) as picture:
+        rgb = np.asarray(picture.convert("RGB"), np.int16)
+    orange = (rgb[..., 0] - rgb[..., 2] > 80).sum()      # the overlay's orange is on the picture
+    assert orange > 100

@@ -25,8 +25,9 @@ module_client = settings(suppress_health_check=[HealthCheck.function_scoped_fixt
 
 
 @pytest.fixture(scope="module")
-def client(tiny_digit_model):
-    app = create_app(load_model(tiny_digit_model), allowed_hosts=["testserver"])
+def client(tiny_digit_model, tmp_path_factory):
+    app = create_app(load_model(tiny_digit_model), allowed_hosts=["testserver"],
+                     collect=tmp_path_factory.mktemp("collect"))
     with TestClient(app, raise_server_exceptions=False) as client:
         yield client
 
@@ -74,24 +75,27 @@ BODIES = st.one_of(
     st.fixed_dictionaries({"pixels": pixel_grids()}, optional={"inside": JSON}).map(json.dumps),
     st.fixed_dictionaries({"image": st.one_of(JSON, st.binary(max_size=300).map(image_url),
                                               st.sampled_from([(1, 1), (8, 300), (3000, 8), (300, 300)])
-                                              .map(png).map(image_url))}).map(json.dumps),
+                                              .map(png).map(image_url))},
+                          optional={"label": st.one_of(JSON, st.sampled_from(["7", "x", "../7"])),
+                                    "model": JSON, "saliency": JSON}).map(json.dumps),
     st.binary(max_size=300),
 )
 
 
 @module_client
-@given(body=BODIES, path=st.sampled_from(["/api/predict", "/api/read"]))
+@given(body=BODIES, path=st.sampled_from(["/api/predict", "/api/read", "/api/collect"]))
 def test_the_api_answers_every_body_with_json(client, body, path):
     response = client.post(path, content=body, headers={"Content-Type": "application/json"})
     body = check(response)
     if response.status_code == 200:
-        assert "blank" in body
+        assert "blank" in body or "saved" in body
 
 
 @module_client
 @given(content_type=st.one_of(st.text(max_size=40), st.sampled_from(["application/json; charset=utf-8", ""])),
        method=st.sampled_from(["GET", "POST", "PUT", "DELETE"]),
-       path=st.sampled_from(["/api/predict", "/api/read", "/api/info", "/api/x", "/static/../app.py"]))
+       path=st.sampled_from(["/api/predict", "/api/read", "/api/collect", "/api/info", "/api/x",
+                             "/static/../app.py"]))
 def test_any_method_path_and_content_type(client, content_type, method, path):
     headers = {"Content-Type": content_type.encode("ascii", "ignore").decode().replace("\n", "")}
     response = client.request(method, path, content=b"{}", headers=headers)

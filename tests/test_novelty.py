@@ -166,3 +166,47 @@ def test_calibration_nondigits_are_cached_between_processes(tmp_path, monkeypatc
     monkeypatch.setattr(novelty, "_CALIBRATION", {})               # a new process ...
     monkeypatch.setattr(novelty, "make_calibration_nondigits", lambda *a: pytest.fail("made again"))
     assert np.array_equal(novelty.calibration_nondigits(9, seed=4), first)   # ... reads the file
+
+
+def test_the_saved_detector_is_float32_arrays(detector):
+    settings = detector.to_settings()
+    arrays = [settings[k] for k in ("means", "bases", "spreads", "center", "scale")] + settings["probe"]
+    assert all(isinstance(a, np.ndarray) and a.dtype == np.float32 for a in arrays)
+    assert isinstance(settings["threshold"], float) and settings["info"]["held_out"]
+
+
+def test_photographed_digits_are_cached_by_digits_and_stream(tmp_path, monkeypatch, digits):
+    from glassnet.datasets import photos
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    x = digits[2][:4] / np.float32(255)
+    first = novelty.photographed_digits(x, np.random.default_rng([0, 1]), cache=True)
+    assert len(list((tmp_path / "glassnet" / "nondigits").glob("photos-4-*.npy"))) == 1
+    monkeypatch.setattr(photos, "photographed_mnist", lambda *a, **k: pytest.fail("photographed again"))
+    assert np.array_equal(novelty.photographed_digits(x, np.random.default_rng([0, 1]), cache=True), first)
+    with pytest.raises(pytest.fail.Exception):       # other digits (or another stream) are made anew
+        novelty.photographed_digits(x[:3], np.random.default_rng([0, 1]), cache=True)
+
+
+def test_leave_out_nondigits_takes_marks_out_of_a_reading(detector, digits, mlp):
+    from glassnet.datasets.nondigits import make_nondigits
+    from glassnet.workbench.preprocess import to_mnist
+    from glassnet.workbench.reader import Reading
+    static = to_mnist(make_nondigits(1, seed=5, kinds=("noise",)).images[0])
+    images = np.stack([digits[2][0] / np.float32(255), static, digits[2][1] / np.float32(255)])
+    probabilities = mlp.predict(images, verbose=0)
+    reading = Reading("".join(str(d) for d in probabilities.argmax(axis=1)), list(probabilities.argmax(axis=1)),
+                      [0.9, 0.5, 0.8], 0.36, [(0, 0, 10, 10), (20, 0, 30, 10), (40, 0, 50, 10)],
+                      probabilities, images)
+    kept, left_out = novelty.leave_out_nondigits(mlp, reading, detector)
+    assert left_out == [{"box": [20, 0, 30, 10], "guess": int(reading.digits[1]), "confidence": 0.5}]
+    assert kept.text == reading.text[0] + reading.text[2] and kept.boxes == [(0, 0, 10, 10), (40, 0, 50, 10)]
+    assert kept.confidence == pytest.approx(0.72) and kept.images.shape == (2, 28, 28)
+    same, none = novelty.leave_out_nondigits(mlp, replace_images(reading, images[[0, 2]]), detector)
+    assert none == [] and same.text == reading.text[0] + reading.text[2]
+
+
+def replace_images(reading, images):
+    from dataclasses import replace
+    return replace(reading, text=reading.text[0] + reading.text[2], digits=[reading.digits[0], reading.digits[2]],
+                   confidences=[0.9, 0.8], boxes=[reading.boxes[0], reading.boxes[2]],
+                   probabilities=reading.probabilities[[0, 2]], images=images)

@@ -1,7 +1,8 @@
 """Teach a model your handwriting: a folder of your digits, and fine-tuning on them.
 
 When the model reads one of your digits wrong, the drawing page can keep it with the right
-label ("Wrong? It was a ..."). Those digits go into a folder, one subfolder per label::
+label ("Wrong? It was a ..."). Those digits go into a folder (:func:`default_folder`, or
+``glassnet serve --collect DIR``), one subfolder per label::
 
     DIR/
       7/0001.png  7/0002.png ...     # any picture of one digit: a drawing, a photo, a scan
@@ -39,6 +40,14 @@ LEARNING_RATE = 3e-4   # a third of Adam's usual 1e-3
 EPOCHS = 3
 MNIST_PER_EPOCH = 12_000   # MNIST digits per fine-tuning epoch
 PATTERNS = ("*.png", "*.jpg", "*.jpeg", "*.bmp", "*.gif", "*.webp")
+
+
+def default_folder():
+    """Where the drawing page keeps your corrections unless told otherwise:
+    ``$XDG_DATA_HOME/glassnet/digits``, or ``~/.local/share/glassnet/digits``."""
+    root = os.environ.get("XDG_DATA_HOME", "")
+    base = Path(root) if os.path.isabs(root) else Path.home() / ".local" / "share"
+    return base / "glassnet" / "digits"
 
 
 def save_user_digit(folder, image, label):
@@ -170,10 +179,14 @@ def finetune(model, user_x, user_y, x, y, epochs=EPOCHS, learning_rate=LEARNING_
     x, y = np.asarray(x, np.float32).reshape(-1, 28, 28), np.asarray(y).reshape(-1)
     rng = np.random.default_rng(seed)
     wobble = DigitAugmentation(rotation_range=8, zoom_range=0.08, elastic_alpha=8) if augment else None
+    split = model.settings.get("validation_split")   # what the model was validated on, kept
     for _ in range(epochs):
         xs, ys, _ = mixed_epoch(user_x, user_y, x, y, rng, user_share, mnist_per_epoch)
-        model.fit(xs, ys, epochs=1, batch_size=batch_size, shuffle=True, augment=wobble,
-                  verbose=verbose)
+        # One more epoch in the model's count (and its training log), not epoch 1 again.
+        model.fit(xs, ys, initial_epoch=model.epoch, epochs=model.epoch + 1, batch_size=batch_size,
+                  shuffle=True, augment=wobble, verbose=verbose)
     model.settings.update(finetuned_on=int(len(user_x)), finetune_epochs=epochs,
                           finetune_learning_rate=learning_rate)
+    if split is not None:
+        model.settings["validation_split"] = split
     return model

@@ -38,6 +38,9 @@ Usage::
     detector = fit_detector(model, x_train, y_train, x_val, y_val)   # at training time
     model.settings["novelty"] = detector.to_settings()               # saved with the model
     probabilities, status = judge(model, images)   # status: "ok", "unsure" or "not_a_digit"
+
+``glassnet train`` does the first two lines for a digit model (on its validation split),
+and ``glassnet calibrate MODEL`` for a model saved without a detector.
 """
 
 import hashlib
@@ -58,6 +61,17 @@ INK = 0.3               # a pixel above this is ink, for counting pieces and hol
 
 class NoDetectorError(GlassnetError):
     """The model was saved without a not-a-digit detector."""
+
+
+def has_detector(model):
+    """Whether ``model`` was saved with a not-a-digit detector."""
+    return bool((getattr(model, "settings", None) or {}).get("novelty"))
+
+
+def no_detector_note(model_file):
+    """The one line said when a model can't refuse non-digits, and how to fix that."""
+    return (f"note: {model_file} has no not-a-digit detector, so it reads anything as a digit; "
+            f"add one with: glassnet calibrate {model_file}")
 
 
 # -- what the network tells ---------------------------------------------------------------
@@ -241,15 +255,15 @@ class NoveltyDetector:
         return self.scores(model, images) <= self.threshold
 
     def to_settings(self):
-        """A JSON-friendly dict, for ``model.settings["novelty"]``.
+        """A dict for ``model.settings["novelty"]``: float32 arrays, a threshold and the info.
 
-        The arrays are rounded to 6 decimals, which halves their size as JSON text and
-        moves no score by more than about 1e-4.
+        ``model.save`` stores the arrays as arrays in the model file (about 0.7 MB for an
+        MLP's detector), not as JSON text.
         """
-        rounded = lambda a: np.round(np.asarray(a, np.float64), 6)
-        return {"means": rounded(self.means), "bases": rounded(self.bases),
-                "spreads": rounded(self.spreads), "center": rounded(self.center),
-                "scale": rounded(self.scale), "probe": [rounded(w) for w in self.probe],
+        as32 = lambda a: np.asarray(a, np.float32)   # noqa: E731
+        return {"means": as32(self.means), "bases": as32(self.bases),
+                "spreads": as32(self.spreads), "center": as32(self.center),
+                "scale": as32(self.scale), "probe": [as32(w) for w in self.probe],
                 "threshold": self.threshold, "info": self.info}
 
     @classmethod
@@ -292,9 +306,40 @@ def judge(model, images, detector=None, unsure_below=UNSURE_BELOW):
     return probabilities, status.tolist()
 
 
+def leave_out_nondigits(model, reading, detector=None):
+    """A number's reading without the marks that are not digits.
+
+    Each digit of ``reading`` (a :class:`~glassnet.workbench.reader.Reading`), as the
+    network saw it, is judged by the detector; those it refuses are taken out of the text,
+    the digits, the boxes and the whole number's confidence.
+
+    Returns:
+        ``(reading, left_out)``: the reading of the digits kept (``reading`` itself when
+        none was refused), and one dict per mark left out, ``{"box": [x0, y0, x1, y1],
+        "guess": digit, "confidence": p}`` (what the network would have read).
+    """
+    from dataclasses import replace
+    detector = detector or detector_for(model)
+    if not reading.digits:
+        return reading, []
+    digit = detector.scores(model, reading.images) <= detector.threshold
+    if digit.all():
+        return reading, []
+    left_out = [{"box": [int(v) for v in reading.boxes[i]], "guess": reading.digits[i],
+                 "confidence": round(float(reading.confidences[i]), 4)} for i in np.flatnonzero(~digit)]
+    keep = np.flatnonzero(digit)
+    kept = lambda values: [values[i] for i in keep]   # noqa: E731
+    confidences = kept(reading.confidences)
+    return replace(reading, text="".join(str(d) for d in kept(reading.digits)), digits=kept(reading.digits),
+                   confidences=confidences, confidence=float(np.prod(confidences)),
+                   boxes=kept(reading.boxes), probabilities=reading.probabilities[keep],
+                   images=reading.images[keep]), left_out
+
+
 # -- calibration ------------------------------------------------------------------------------
 def fit_detector(model, x_train, y_train, x_val, y_val, nondigits=4000, photos=3000, seed=0,
-                 reject_digits=REJECT_DIGITS, fonts="calibration", cache=True, verbose=False):
+                 reject_digits=REJECT_DIGITS, fonts="calibration", cache=True, verbose=False,
+                 held_out=None, note=None):
     """Build a :class:`NoveltyDetector` for ``model``, calibrated on data made here.
 
     Args:
@@ -303,12 +348,17 @@ def fit_detector(model, x_train, y_train, x_val, y_val, nondigits=4000, photos=3
         x_val, y_val: digits it was *not* trained on (its validation split): half of them
             teach the probe what a digit looks like, the other half set the threshold.
         nondigits: generated non-digits to teach the probe (2/3 of them photographed).
-        photos: held-out digits photographed as a user would (half for each job).
+        photos: held-out digits photographed as a user would (half for each job); at
+            most a third of ``x_val``, so that two thirds are left as they are.
         seed: the seed of every picture made here; a benchmark must score others.
         reject_digits: the share of held-out digits the threshold refuses.
         fonts: the fonts of the generated text (see :func:`make_nondigits`).
-        cache: keep the generated non-digits in the user's cache folder for next time.
+        cache: keep the generated non-digits and the photographed digits in the user's
+            cache folder for next time (see :func:`calibration_nondigits`).
         verbose: print each step and the rates measured.
+        held_out: what ``x_val`` is, in words, for ``info`` (e.g. "the validation split").
+        note: told (e.g. ``print``) when the non-digits must be made, which takes a while
+            the first time; ``verbose`` tells it too.
 
     Returns:
         :class:`NoveltyDetector`, its ``info`` holding what was measured.
@@ -325,10 +375,12 @@ def fit_detector(model, x_train, y_train, x_val, y_val, nondigits=4000, photos=3
                            for c in np.unique(y_train)])
     detector = NoveltyDetector(*eigen_digits(x_train[keep], y_train[keep], EIGEN), 0, 1, [], 0.0)
 
+    photos = min(photos, len(x_val) // 3)
     say(f"making {nondigits:,} non-digits and {photos:,} photos of held-out digits ...")
-    fake = calibration_nondigits(nondigits, seed, fonts, cache)
+    note = note or (say if verbose else None)
+    fake = calibration_nondigits(nondigits, seed, fonts, cache, say=note)
     order = rng.permutation(len(x_val))
-    shots = photographed_digits(x_val[order[:photos]], rng)
+    shots = photographed_digits(x_val[order[:photos]], np.random.default_rng([seed, 1]), cache, say=note)
     rest = order[photos:]
     raw_fit, raw_set = x_val[rest[:len(rest) // 2]], x_val[rest[len(rest) // 2:]]
     shots_fit, shots_set = shots[:photos // 2], shots[photos // 2:]
@@ -358,7 +410,8 @@ def fit_detector(model, x_train, y_train, x_val, y_val, nondigits=4000, photos=3
     detector.threshold = float(max(np.quantile(raw_scores, 1 - reject_digits),
                                    np.quantile(shot_scores, 1 - 2 * reject_digits)))
     fake_scores = detector.scores(features=negatives)
-    detector.info = {"reject_digits": reject_digits, "seed": seed, "fonts": fonts,
+    detector.info = {"held_out": held_out or f"{len(x_val):,} digits the model did not train on",
+                     "reject_digits": reject_digits, "seed": seed, "fonts": fonts,
                      "nondigits": int(len(fake)), "digits_fit": int(len(digits_fit)),
                      "digits_threshold": int(len(raw_set) + len(shots_set)), "photos": int(photos),
                      "refused_digits": float(np.mean(raw_scores > detector.threshold)),
@@ -373,41 +426,52 @@ _CALIBRATION = {}     # made in this process, by (count, seed, fonts)
 GENERATOR_VERSION = 1  # change when the generators change, so that old caches are not reused
 
 
-def calibration_nondigits(count, seed, fonts="calibration", cache=True):
+def calibration_nondigits(count, seed, fonts="calibration", cache=True, say=None):
     """``count`` generated non-digits as ``to_mnist`` sees them: ``(count, 28, 28)`` float32.
 
     Two in three are photographed (:func:`glassnet.datasets.photos.photograph`), the rest
-    go straight to ``to_mnist`` as a drawing would. Making them takes a minute or two; they
-    don't depend on the model, so they are kept for the rest of the process and, with
-    ``cache``, in the user's cache folder (``~/.cache/glassnet/nondigits``) for the next.
+    go straight to ``to_mnist`` as a drawing would. Making them takes half a minute or
+    more; they don't depend on the model, so they are kept for the rest of the process and,
+    with ``cache``, in the user's cache folder (``~/.cache/glassnet/nondigits``) for the
+    next. ``say`` (e.g. ``print``) is told when they must be made.
     """
     from glassnet.datasets.nondigits import font_files
     files = font_files(fonts) if isinstance(fonts, str) else list(fonts)
     key = (count, seed, tuple(files))
-    if key in _CALIBRATION:
-        return _CALIBRATION[key]
+    if key not in _CALIBRATION:
+        tag = hashlib.sha1(repr((GENERATOR_VERSION, [os.path.basename(f) for f in files])).encode())
+        name = f"nondigits-{count}-{seed}-{tag.hexdigest()[:10]}.npy"
+        _CALIBRATION[key] = _kept(name, lambda: make_calibration_nondigits(count, seed, files), cache,
+                                  say, f"making {count:,} pictures that are not digits")
+    return _CALIBRATION[key]
+
+
+def _kept(name, make, cache, say=None, making=None):
+    """``make()``'s array, read from ``~/.cache/glassnet/nondigits/<name>`` when it was kept
+    there before; made (and, with ``cache``, kept) otherwise. A cache that can't be read
+    or written is no error: the array is made, as right as ever."""
     path = None
     if cache:
         from glassnet.datasets.download import cache_dir
-        tag = hashlib.sha1(repr((GENERATOR_VERSION, [os.path.basename(f) for f in files])).encode())
-        path = cache_dir("nondigits") / f"nondigits-{count}-{seed}-{tag.hexdigest()[:10]}.npy"
+        path = cache_dir("nondigits") / name
         if path.is_file():
             try:
-                _CALIBRATION[key] = np.load(path)
-                return _CALIBRATION[key]
+                return np.load(path)
             except (OSError, ValueError):
                 pass   # a damaged cache file is made again
-    images = make_calibration_nondigits(count, seed, files)
-    _CALIBRATION[key] = images
+    if say and making:
+        where = f"; kept in {path.parent} for next time" if path is not None else ""
+        say(f"{making} (once{where}) ...")
+    array = make()
     if path is not None:
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             temporary = path.with_suffix(".part.npy")
-            np.save(temporary, images)
+            np.save(temporary, array)
             os.replace(temporary, path)
         except OSError:
-            pass   # no cache this time: the pictures are still right
-    return images
+            pass
+    return array
 
 
 def make_calibration_nondigits(count, seed, fonts):
@@ -428,15 +492,27 @@ def make_calibration_nondigits(count, seed, fonts):
     return np.concatenate([images[readable], np.reshape(drawn, (-1, 28, 28))]).astype(np.float32)
 
 
-def photographed_digits(digits, rng):
+def photographed_digits(digits, rng, cache=False, say=None):
     """Digits (float 0..1, light on dark) photographed and read back by ``to_mnist``.
 
-    A photo ``to_mnist`` finds blank is replaced by the digit as it is."""
+    A photo ``to_mnist`` finds blank is replaced by the digit as it is. With ``cache``, the
+    photos are kept in the user's cache folder, named by the digits and the random
+    stream's state (they take about 8 ms each to make, and every model trained on the same
+    MNIST split photographs the same held-out digits). ``say`` is told when they are made.
+    """
     from glassnet.datasets.photos import photographed_mnist
     digits = np.asarray(digits, np.float32).reshape(-1, 28, 28)
-    images, readable = photographed_mnist(digits, rng)
-    images[~readable] = digits[~readable]
-    return images
+
+    def make():
+        images, readable = photographed_mnist(digits, rng)
+        images[~readable] = digits[~readable]
+        return images
+
+    if not cache:
+        return make()
+    tag = hashlib.sha1(digits.tobytes() + repr((GENERATOR_VERSION, rng.bit_generator.state)).encode())
+    return _kept(f"photos-{len(digits)}-{tag.hexdigest()[:16]}.npy", make, cache, say,
+                 f"photographing {len(digits):,} held-out digits")
 
 
 def tradeoff(digit_scores, nondigit_scores, points=200):

@@ -16,7 +16,7 @@ import sys
 from glassnet.errors import GlassnetError
 
 # The subcommands, in the order ``glassnet --help`` lists them.
-COMMANDS = ["train", "evaluate", "report", "explore", "gradcheck", "doctor", "predict", "read", "serve",
+COMMANDS = ["train", "calibrate", "evaluate", "report", "explore", "gradcheck", "doctor", "predict", "read", "serve",
             "export"]
 
 

@@ -3,10 +3,16 @@
 Each image goes through :func:`glassnet.workbench.preprocess.to_mnist` (the MNIST
 preparation: light on dark, 20x20 box, centered by mass in 28x28) and then the model::
 
-    $ glassnet predict mnist-mlp.npz seven.jpg scan.png empty.png
+    $ glassnet predict mnist-mlp.npz seven.jpg scan.png letter-a.png empty.png
     seven.jpg: 7 (98.1%)    top 3: 7 98.1%, 1 1.2%, 9 0.3%
     scan.png: unsure, maybe 4 (47.5%)    top 3: 4 47.5%, 9 40.2%, 7 8.1%
+    letter-a.png: that doesn't look like a digit (the nearest is 4, 69.9%)
     empty.png: blank, no guess
+
+A picture is "not a digit" when the not-a-digit detector saved with the model (by
+``glassnet train``; see :mod:`glassnet.workbench.novelty`) refuses it; ``--json`` says
+``"status": "not_a_digit"`` and still gives the nearest digit. A model saved without a
+detector reads anything as a digit, and says so once.
 
 With ``--csv``, it classifies every row of Kaggle's digit-recognizer ``test.csv`` and
 writes the submission file (``ImageId,Label``, ImageId from 1)::
@@ -38,14 +44,16 @@ def add_parser(subparsers):
                         help="below this confidence the guess is reported as unsure (default: 0.6)")
     parser.add_argument("--top", type=positive_int, default=3, help="how many guesses to list (default: 3)")
     parser.add_argument("--show", metavar="OUT.png",
-                        help="write a picture of each image beside the 28x28 the network saw")
+                        help="write a picture of each image beside the 28x28 the network saw and "
+                             "which of its pixels mattered (saliency)")
     parser.add_argument("--json", action="store_true", help="print machine-readable JSON instead")
     parser.set_defaults(run=run)
 
 
 def predict_one(model, names, path, args):
-    """One image -> a JSON-friendly result dict (status ok, unsure, blank or error)."""
+    """One image -> a JSON-friendly result dict (status ok, unsure, not_a_digit, blank or error)."""
     from glassnet.errors import GlassnetError
+    from glassnet.workbench.novelty import has_detector, judge
     from glassnet.workbench.preprocess import BlankImageError, to_mnist
     from glassnet.workbench.recognize import classify, top_k
 
@@ -59,10 +67,14 @@ def predict_one(model, names, path, args):
     except (GlassnetError, OSError) as error:
         result.update(status="error", error=str(error))
         return result
-    probabilities = classify(model, digit[None])[0]
+    if has_detector(model):
+        probabilities, status = judge(model, digit[None], unsure_below=args.threshold)
+        probabilities, status = probabilities[0], status[0]
+    else:
+        probabilities = classify(model, digit[None])[0]
+        status = "ok" if probabilities.max() >= args.threshold else "unsure"
     top = top_k(probabilities, names, args.top)
-    result.update(label=top[0][1], confidence=round(top[0][2], 4), image28=digit,
-                  status="ok" if top[0][2] >= args.threshold else "unsure",
+    result.update(label=top[0][1], confidence=round(top[0][2], 4), image28=digit, status=status,
                   top=[{"label": name, "probability": round(p, 4)} for _, name, p in top])
     return result
 
@@ -75,6 +87,9 @@ def line(result):
     if result["status"] == "unsure":
         return (f"{result['file']}: unsure, maybe {result['label']} ({result['confidence']:.1%})    "
                 f"top {len(result['top'])}: {top}")
+    if result["status"] == "not_a_digit":
+        return (f"{result['file']}: that doesn't look like a digit (the nearest is {result['label']}, "
+                f"{result['confidence']:.1%})")
     return f"{result['file']}: blank, no guess"
 
 
@@ -102,6 +117,7 @@ def run_csv(model, args):
 
 def run(args):
     from glassnet.engine.saving import load_model
+    from glassnet.workbench.novelty import has_detector, no_detector_note
     from glassnet.workbench.recognize import check_digit_model, class_names
 
     check_arguments(args)
@@ -109,6 +125,8 @@ def run(args):
     check_digit_model(model, args.model)
     if args.csv:
         return run_csv(model, args)
+    if not has_detector(model):   # once, on stderr, so that --json stays JSON
+        print(no_detector_note(args.model), file=sys.stderr)
     names = class_names(model)
     results = [predict_one(model, names, path, args) for path in args.images]
     failed = [r for r in results if r["status"] == "error"]
@@ -124,35 +142,43 @@ def run(args):
     if args.show:
         shown = [r for r in results if r["status"] != "error"]
         if shown:
-            save_side_by_side(shown, args.show)
+            save_side_by_side(shown, args.show, model)
             if not args.json:
-                print(f"wrote {args.show}: each image beside the 28x28 the network saw")
+                print(f"wrote {args.show}: each image, the 28x28 the network saw, and which pixels mattered")
     return 2 if failed else 0
 
 
-def save_side_by_side(results, out):
-    """Write ``out``: one row per image, the original (as read) beside the 28x28 input."""
+def save_side_by_side(results, out, model):
+    """Write ``out``: one row per image, the original (as read), the 28x28 input, and the
+    input with its saliency map over it (which pixels moved the answer's score most)."""
     import os
 
     import numpy as np
     from matplotlib.figure import Figure
 
     from glassnet.workbench.images import load_gray
+    from glassnet.workbench.plots.saliency import overlay
+    from glassnet.workbench.saliency import saliency
 
-    figure = Figure(figsize=(4.4, 2.2 * len(results)), layout="constrained")
-    axes = figure.subplots(len(results), 2, squeeze=False)
-    for (left, right), result in zip(axes, results):
+    figure = Figure(figsize=(6.6, 2.3 * len(results) + 0.3), layout="constrained")
+    axes = figure.subplots(len(results), 3, squeeze=False)
+    for (left, middle, right), result in zip(axes, results):
         left.imshow(load_gray(result["file"]), cmap="gray", vmin=0, vmax=1)
         left.set_title(os.path.basename(str(result["file"]))[-32:], fontsize=8)
-        seen = result["image28"] if result["image28"] is not None else np.zeros((28, 28))
-        right.imshow(seen, cmap="gray", vmin=0, vmax=1, interpolation="nearest")
         if result["status"] == "blank":
-            title = "blank: no guess"
+            middle.imshow(np.zeros((28, 28)), cmap="gray", vmin=0, vmax=1)
+            middle.set_title("blank: no guess", fontsize=8)
+            right.set_visible(False)
         else:
-            unsure = "unsure: " if result["status"] == "unsure" else ""
-            title = f"{unsure}{result['label']} ({result['confidence']:.0%})"
-        right.set_title(f"network sees: {title}", fontsize=8)
-        for ax in (left, right):
+            seen = result["image28"]
+            middle.imshow(seen, cmap="gray", vmin=0, vmax=1, interpolation="nearest")
+            title = {"unsure": "unsure: ", "not_a_digit": "not a digit; nearest "}.get(result["status"], "")
+            middle.set_title(f"network sees: {title}{result['label']} ({result['confidence']:.0%})", fontsize=8)
+            right.imshow(overlay(seen, saliency(model, seen[None])[0]), interpolation="nearest")
+            right.set_title(f"which pixels mattered to '{result['label']}'", fontsize=8)
+        for ax in (left, middle, right):
             ax.set_xticks([])
             ax.set_yticks([])
+    figure.suptitle("the network sees light ink on black (as MNIST); the saliency is drawn dark on "
+                    "white, orange where a pixel moves the score most", fontsize=7)
     figure.savefig(out, dpi=100)

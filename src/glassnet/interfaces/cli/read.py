@@ -6,6 +6,10 @@ Each image is cut into digits and every digit is read by the model (see
     $ glassnet read mnist-cnn.npz cheque.jpg blank.png
     cheque.jpg: 4071    (whole number 96.2%; digits 4 99.1%, 0 98.9%, 7 99.0%, 1 99.2%)
     blank.png: blank, no number
+
+Marks that are not digits (a tick, a currency sign, a smudge) are left out of the number,
+and the line says so, when the model has a not-a-digit detector
+(:func:`glassnet.workbench.novelty.leave_out_nondigits`).
 """
 
 import json
@@ -29,11 +33,12 @@ def add_parser(subparsers):
 def read_one(model, path):
     """One image -> ``(result dict, Reading or None)``; status ok, blank or error."""
     from glassnet.errors import GlassnetError
+    from glassnet.workbench.novelty import has_detector, leave_out_nondigits
     from glassnet.workbench.preprocess import BlankImageError
     from glassnet.workbench.reader import read_number
 
     result = {"file": path, "status": "ok", "text": None, "confidence": None, "digits": [],
-              "error": None}
+              "left_out": [], "error": None}
     try:
         reading = read_number(model, path)
     except BlankImageError:
@@ -42,6 +47,10 @@ def read_one(model, path):
     except (GlassnetError, OSError) as error:
         result.update(status="error", error=str(error))
         return result, None
+    if has_detector(model):   # marks that are not digits are left out (issue 15)
+        reading, result["left_out"] = leave_out_nondigits(model, reading)
+        if not reading.digits:
+            result["status"] = "not_a_digit"
     result.update(reading.to_dict())
     return result, reading
 
@@ -50,8 +59,13 @@ def line(result):
     """The human-readable line for one result."""
     if result["status"] == "blank":
         return f"{result['file']}: blank, no number"
+    left_out = len(result["left_out"])
+    marks = f"{left_out} mark{'s' if left_out > 1 else ''} that {'are' if left_out > 1 else 'is'} not a digit"
+    if result["status"] == "not_a_digit":
+        return f"{result['file']}: no digits, only {marks}"
     digits = ", ".join(f"{d['digit']} {d['confidence']:.1%}" for d in result["digits"])
-    return f"{result['file']}: {result['text']}    (whole number {result['confidence']:.1%}; digits {digits})"
+    note = f"; left out {marks}" if left_out else ""
+    return f"{result['file']}: {result['text']}    (whole number {result['confidence']:.1%}; digits {digits}{note})"
 
 
 def run(args):
@@ -60,6 +74,9 @@ def run(args):
 
     model = load_model(args.model, compile=False)
     check_digit_model(model, args.model)
+    from glassnet.workbench.novelty import has_detector, no_detector_note
+    if not has_detector(model):   # once, on stderr, so that --json stays JSON
+        print(no_detector_note(args.model), file=sys.stderr)
     results, readings = zip(*(read_one(model, path) for path in args.images))
     failed = [r for r in results if r["status"] == "error"]
     if args.json:
@@ -70,7 +87,8 @@ def run(args):
                 print(f"glassnet read: error: {result['error']}", file=sys.stderr)
             else:
                 print(line(result))
-    shown = [(r["file"], reading) for r, reading in zip(results, readings) if r["status"] != "error"]
+    shown = [(r["file"], reading, r["left_out"]) for r, reading in zip(results, readings)
+             if r["status"] != "error"]
     if args.show and shown:
         save_readings(shown, args.show)
         if not args.json:
@@ -79,8 +97,9 @@ def run(args):
 
 
 def save_readings(shown, out):
-    """Write ``out``: per image, the image with a box and the digit read over each digit,
-    and under it the digits as the network saw them."""
+    """Write ``out``: per image, the image with a box and the digit read over each digit
+    (a dashed box round each mark left out as not a digit), and under it the digits as the
+    network saw them."""
     import os
 
     import numpy as np
@@ -91,7 +110,7 @@ def save_readings(shown, out):
 
     figure = Figure(figsize=(8, 3.2 * len(shown)), layout="constrained")
     axes = figure.subplots(2 * len(shown), 1, squeeze=False, height_ratios=[3, 1] * len(shown))[:, 0]
-    for (path, reading), top, bottom in zip(shown, axes[0::2], axes[1::2]):
+    for (path, reading, left_out), top, bottom in zip(shown, axes[0::2], axes[1::2]):
         gray = load_gray(path)
         top.imshow(gray, cmap="gray", vmin=0, vmax=1)
         name = os.path.basename(str(path))[-40:]
@@ -104,9 +123,17 @@ def save_readings(shown, out):
                 top.add_patch(Rectangle((x0 - 0.5, y0 - 0.5), x1 - x0, y1 - y0, fill=False,
                                         edgecolor="tab:red", linewidth=1.2))
                 top.text(x0, y0 - 2, f"{digit} {p:.0%}", color="tab:red", fontsize=8, va="bottom")
-            strip = np.concatenate([np.pad(image, 1, constant_values=0.35) for image in reading.images], axis=1)
-            bottom.imshow(strip, cmap="gray", vmin=0, vmax=1, interpolation="nearest")
-            bottom.set_title("the network sees", fontsize=8)
+            for x0, y0, x1, y1 in (mark["box"] for mark in left_out):   # not digits, left out
+                top.add_patch(Rectangle((x0 - 0.5, y0 - 0.5), x1 - x0, y1 - y0, fill=False,
+                                        edgecolor="tab:gray", linewidth=1, linestyle="--"))
+                top.text(x0, y1 + 2, "not a digit", color="tab:gray", fontsize=7, va="top")
+            if len(reading.images):
+                strip = np.concatenate([np.pad(image, 1, constant_values=0.35) for image in reading.images],
+                                       axis=1)
+                bottom.imshow(strip, cmap="gray", vmin=0, vmax=1, interpolation="nearest")
+                bottom.set_title("the network sees", fontsize=8)
+            else:   # every mark was left out as not a digit
+                bottom.set_visible(False)
         for ax in (top, bottom):
             ax.set_xticks([])
             ax.set_yticks([])

@@ -1,13 +1,19 @@
-"""``glassnet serve [MODEL]``: the drawing page, at http://127.0.0.1:8000 by default.
+"""``glassnet serve [MODEL [MODEL2]]``: the drawing page, at http://127.0.0.1:8000 by default.
 
 Draw a digit with a mouse, pen or finger and watch the model's probabilities change as
-you draw; see the 28x28 image it actually reads, and look inside its layers. The page
-and everything it loads come from glassnet itself, so it works with no internet.
+you draw; see the 28x28 image it actually reads, which of its pixels mattered, and look
+inside its layers. Two models (``glassnet serve mnist-mlp.npz mnist-cnn.npz``) answer the
+same drawing side by side. When the model reads a digit wrong, "Wrong? It was a ..."
+keeps the drawing and its right label in a folder (``--collect DIR``; by default
+``~/.local/share/glassnet/digits``), ready for ``glassnet train --resume MODEL
+--extra-data DIR``. The page and everything it loads come from glassnet itself, so it
+works with no internet.
 """
 
 import ipaddress
 import socket
 import sys
+from pathlib import Path
 
 from glassnet.errors import GlassnetError, ModelFileError
 
@@ -19,12 +25,17 @@ def add_parser(subparsers):
     parser = subparsers.add_parser(
         "serve", help="open a web page to draw digits and watch the network read them",
         description="Serve the drawing page for a saved model (localhost only unless --host says otherwise).")
-    parser.add_argument("model", nargs="?", default=None,
-                        help=f"a model file (default: {DEFAULT_MODEL} in this folder, as saved by glassnet train)")
+    parser.add_argument("model", nargs="*", metavar="MODEL",
+                        help=f"a model file (default: {DEFAULT_MODEL} in this folder, as saved by glassnet "
+                             f"train); a second one is shown beside it, answering the same drawing")
     parser.add_argument("--host", default="127.0.0.1",
                         help="address to listen on (default: 127.0.0.1, this computer only; "
                              "0.0.0.0 lets other devices on your network in)")
     parser.add_argument("--port", type=port_number, default=8000, help="port (default: 8000)")
+    parser.add_argument("--collect", metavar="DIR",
+                        help="where 'Wrong? It was a ...' keeps your drawings, DIR/<label>/<n>.png "
+                             "(default: $XDG_DATA_HOME/glassnet/digits or ~/.local/share/glassnet/digits)")
+    parser.add_argument("--no-collect", action="store_true", help="keep no drawings (hides 'Wrong? It was a ...')")
     parser.set_defaults(run=run)
 
 
@@ -84,17 +95,32 @@ def open_socket(host, port):
 def run(args):
     import uvicorn
 
-    from glassnet.interfaces.web.app import create_app
+    from glassnet.interfaces.web.app import MAX_MODELS, create_app
+    from glassnet.workbench.handwriting import default_folder
+    from glassnet.workbench.novelty import has_detector, no_detector_note
 
-    model, path = load_digit_model(args.model)
+    if len(args.model) > MAX_MODELS:
+        raise GlassnetError(f"give at most {MAX_MODELS} models to compare side by side, got {len(args.model)}")
+    if args.collect and args.no_collect:
+        raise GlassnetError("--collect DIR and --no-collect contradict each other; give one")
+    loaded = [load_digit_model(path) for path in (args.model or [None])]
+    collect = None if args.no_collect else Path(args.collect or default_folder()).expanduser()
     local = is_loopback(args.host)
-    app = create_app(model, model_file=path, allowed_hosts=LOOPBACK_NAMES if local else None)
+    (model, path), compare = loaded[0], loaded[1:]
+    app = create_app(model, model_file=path, allowed_hosts=LOOPBACK_NAMES if local else None,
+                     compare=compare, collect=collect)
     sock = open_socket(args.host, args.port)
     port = sock.getsockname()[1]
     shown = f"[{args.host}]" if ":" in args.host else args.host
-    accuracy = (model.settings or {}).get("test_accuracy")
-    note = f", test accuracy {accuracy:.2%}" if isinstance(accuracy, float) else ""
-    print(f"serving {path} ({model.name}{note})")
+    for one, name in loaded:
+        accuracy = (one.settings or {}).get("test_accuracy")
+        note = f", test accuracy {accuracy:.2%}" if isinstance(accuracy, float) else ""
+        print(f"serving {name} ({one.name}{note})")
+        if not has_detector(one):
+            print(no_detector_note(name))
+    if collect is not None:
+        print(f"'Wrong? It was a ...' keeps your drawings in {collect}; teach the model with them: "
+              f"glassnet train --resume {path} --extra-data {collect}")
     print(f"open http://{shown if local else 'localhost'}:{port} in a browser; Ctrl+C stops")
     if not local:
         print(f"warning: listening on {args.host}: other devices on your network can reach this page",

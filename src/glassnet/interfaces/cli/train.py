@@ -15,6 +15,7 @@ Three ways to start:
 import time
 
 from glassnet.interfaces.cli import find_lr  # --find-lr and --lr auto (issue 19)
+from glassnet.interfaces.cli import calibrate, teach  # not-a-digit detector, --extra-data (issue 15)
 from glassnet.interfaces.cli.options import add_arch_argument, add_data_arguments, fraction, positive_int
 
 
@@ -46,6 +47,7 @@ def add_parser(subparsers):
                              "a new constant rate for the extra epochs; 'auto': the range test's "
                              "suggestion (default: the architecture's)")
     find_lr.add_arguments(parser)
+    teach.add_arguments(parser)
     parser.add_argument("--validation-split", type=fraction,
                         help="fraction of the training set held out for validation "
                              "(default: 0.2; a recipe's own; a resumed model's)")
@@ -187,6 +189,8 @@ def run(args):
     # the initial weights work and Adam's steps have the right size.
     scale = np.float32(1 / 255)
     x_train, x_test = data.x_train.astype(np.float32) * scale, data.x_test.astype(np.float32) * scale
+    if args.extra_data:   # fine-tune on your own digits instead (teach.py)
+        return teach.run(args, data, x_train, x_test)
     if args.find_lr or args.lr == find_lr.AUTO:  # the learning-rate range test (find_lr.py)
         args.lr = find_lr.choose_rate(args, lambda: _new_model(args, data, x_train), x_train, data.y_train)
         if args.lr is None:
@@ -216,6 +220,8 @@ def run(args):
     )
     if not args.resume:
         model.settings.update(seed=args.seed, **{k: plan[k] for k in ("arch", "recipe") if k in plan})
+    calibrate.attach_detector(model, data.name, x_train, data.y_train, x_test, data.y_test,
+                              plan["validation_split"])   # for a digit model (calibrate.py)
     out = args.out or args.resume or f"{data.name}-{plan['name']}.npz"
     model.save(out)
     epochs = f"{model.epoch} epoch" + ("" if model.epoch == 1 else "s")

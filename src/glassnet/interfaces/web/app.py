@@ -1,14 +1,22 @@
-"""The drawing page's server: a small Starlette app around one model, loaded once.
+"""The drawing page's server: a small Starlette app around one model (or two, side by
+side), loaded once.
 
 Routes (see :data:`API_ROUTES`)::
 
     GET  /                the page (static/index.html; its CSS and JS under /static)
-    GET  /api/info        the model: name, dataset, test accuracy, layers, the page's modes
+    GET  /api/info        the models: name, dataset, test accuracy, layers, whether each can
+                          refuse non-digits; the page's modes; the collection folder
     POST /api/predict     {"image": "data:image/png;base64,..."} or {"pixels": 28x28 in 0..1},
-                          optional "inside": true -> probabilities, the 28x28 the network
-                          saw, and (with inside) every layer's output
-    POST /api/read        {"image": "data:image/png;base64,..."} of a whole number -> its
-                          digits, their confidences and boxes, and each 28x28 the network saw
+                          optional "inside": true, "saliency": true, "model": 1 -> the status
+                          (ok, unsure or not_a_digit), probabilities, the 28x28 the network
+                          saw, (with saliency) which of its pixels mattered, and (with inside)
+                          every layer's output
+    POST /api/read        {"image": "data:image/png;base64,..."} of a whole number, optional
+                          "model" -> its digits, their confidences, probabilities and boxes,
+                          each 28x28 the network saw, and the marks left out as not digits
+    POST /api/collect     {"image": ..., "label": "7"}: "Wrong? It was a 7": keep the drawing
+                          in the collection folder (``glassnet serve --collect DIR``), for
+                          ``glassnet train --resume MODEL --extra-data DIR``
 
 Bad requests get a 4xx status and ``{"error": "one line"}``: a body over
 :data:`MAX_BODY_BYTES` (413), a body that isn't JSON, is nested too deep or holds a
@@ -26,6 +34,11 @@ pass, so two threads must not run it at once: model calls hold ``state.model_loc
 
 Adding a mode (the number reader, say) takes a handler, one line in :data:`API_ROUTES`
 and one in :data:`MODES`; the page builds its mode switch from ``/api/info``.
+
+A model saved with a not-a-digit detector (:mod:`glassnet.workbench.novelty`) answers
+``"status": "not_a_digit"`` for a drawing that is no digit; one without says
+``"can_refuse": false`` in ``/api/info``, and the page says once that it reads anything
+as a digit.
 """
 
 import asyncio
@@ -53,6 +66,7 @@ from starlette.staticfiles import StaticFiles
 from glassnet.errors import GlassnetError, ModelFileError
 from glassnet.interfaces.web.inside import describe_layers, look_inside
 from glassnet.workbench.images import load_gray, open_image
+from glassnet.workbench.novelty import UNSURE_BELOW, has_detector, judge, leave_out_nondigits
 from glassnet.workbench.preprocess import MIN_CONTRAST, BlankImageError, to_mnist
 from glassnet.workbench.recognize import class_names, classify
 
@@ -62,8 +76,10 @@ MAX_IMAGE_PIXELS = 16_000_000  # a 16-megapixel phone photo (4608x3456); checked
 WORK_SIDE = 2048      # bigger pictures are decoded at 1/2, 1/4, ... until their longer side is at most ~2x this
 WORKERS = 2           # threads decoding images and running the model
 MAX_QUEUED = 64       # requests waiting for a worker; beyond this, 503
+MAX_MODELS = 2         # served side by side
+MAX_COLLECTED = 10_000  # pictures in the collection folder; beyond this, corrections are refused
 DATA_URL = re.compile(r"data:image/[a-z0-9.+-]+;base64,", re.IGNORECASE)
-PREDICT_FIELDS = {"image", "pixels", "inside"}
+PREDICT_FIELDS = {"image", "pixels", "inside", "saliency", "model"}
 
 # Locks the page out of everything that isn't glassnet's own: no CDN, no inline script.
 SECURITY_HEADERS = [
@@ -172,9 +188,34 @@ def decode(raw):
     return gray, side / max(gray.shape)
 
 
+# -- the models -----------------------------------------------------------------------------
+class Served:
+    """One model the page asks, with what the server keeps beside it.
+
+    Its layers keep their last input for a backward pass, so two threads must not run
+    it at once: every call holds ``lock``."""
+
+    def __init__(self, model, model_file):
+        self.model = model
+        self.file = str(model_file)
+        self.classes = class_names(model)
+        self.can_refuse = has_detector(model)
+        self.lock = threading.Lock()
+
+
+def model_index(state, data):
+    """Which model a request asks, ``"model": index`` (default 0), checked."""
+    index = data.get("model", 0)
+    if type(index) is not int or not 0 <= index < len(state.models):   # bool is not int here
+        raise HTTPException(422, f"model must be an index from 0 to {len(state.models) - 1}")
+    return index
+
+
 # -- the work, done in a worker thread ------------------------------------------------------
-def answer_digit(state, pixels, raw, inside):
+def answer_digit(state, pixels, raw, inside, saliency=False, index=0):
     """The predict response for 28x28 ``pixels`` or an image's ``raw`` bytes."""
+    from glassnet.workbench.saliency import saliency as saliency_map
+
     try:
         digit = to_mnist(decode(raw)[0], name="image") if raw is not None else pixels
     except BlankImageError:
@@ -183,44 +224,86 @@ def answer_digit(state, pixels, raw, inside):
         raise HTTPException(422, str(error)) from None
     if digit is None or digit.max() < MIN_CONTRAST:
         return {"blank": True, "label": None}
-    with state.model_lock:
-        probabilities = classify(state.model, digit[None])[0]
-        layers = look_inside(state.model, digit) if inside else None
+    one = state.models[index]
+    with one.lock:
+        if one.can_refuse:
+            probabilities, status = judge(one.model, digit[None])
+            probabilities, status = probabilities[0], status[0]
+        else:
+            probabilities = classify(one.model, digit[None])[0]
+            status = "ok" if probabilities.max() >= UNSURE_BELOW else "unsure"
+        heat = saliency_map(one.model, digit[None])[0] if saliency else None
+        layers = look_inside(one.model, digit) if inside else None
     check_finite(probabilities)
     best = int(probabilities.argmax())
     result = {
         "blank": False,
-        "label": state.classes[best],
+        "status": status,
+        "can_refuse": one.can_refuse,
+        "label": one.classes[best],
         "index": best,
         "confidence": round(float(probabilities[best]), 5),
         "probabilities": [round(float(p), 5) for p in probabilities],
-        "classes": state.classes,
+        "classes": one.classes,
         "image28": np.round(digit, 3).tolist(),
     }
+    if saliency:
+        result["saliency"] = np.round(np.nan_to_num(heat), 3).tolist()
     if inside:
         result["inside"] = layers
     return result
 
 
-def answer_number(state, raw):
+def answer_number(state, raw, index=0):
     """The read response for an image of a whole number."""
     from glassnet.workbench.reader import read_number
 
+    one = state.models[index]
+    left_out = []
     try:
         gray, scale = decode(raw)
-        with state.model_lock:
-            reading = read_number(state.model, gray, name="image")
+        with one.lock:
+            reading = read_number(one.model, gray, name="image")
+            if one.can_refuse:   # marks that are not digits are left out
+                reading, left_out = leave_out_nondigits(one.model, reading)
     except BlankImageError:
         return {"blank": True, "text": None}
     except GlassnetError as error:
         raise HTTPException(422, str(error)) from None
     check_finite(reading.probabilities)
-    result = {"blank": False, **reading.to_dict(),
+    result = {"blank": False, "can_refuse": one.can_refuse, **reading.to_dict(), "left_out": left_out,
               "images28": [np.round(image, 3).tolist() for image in reading.images]}
+    for digit, probabilities in zip(result["digits"], reading.probabilities):
+        digit["probabilities"] = [round(float(p), 4) for p in probabilities]
     if scale != 1:   # boxes in the pixels of the picture sent, not of the smaller one read
-        for digit in result["digits"]:
-            digit["box"] = [int(round(v * scale)) for v in digit["box"]]
+        for mark in result["digits"] + left_out:
+            mark["box"] = [int(round(v * scale)) for v in mark["box"]]
     return result
+
+
+def keep_correction(state, raw, label):
+    """Save a drawing the model read wrong, with its right ``label``, in the collection folder."""
+    from glassnet.workbench.handwriting import save_user_digit
+
+    folder = state.collect
+    try:
+        gray = decode(raw)[0]
+        to_mnist(gray, name="image")   # checked: a picture of something, not a blank page
+    except BlankImageError:
+        raise HTTPException(422, "the drawing is blank: nothing to keep") from None
+    except GlassnetError as error:
+        raise HTTPException(422, str(error)) from None
+    with state.collect_lock:
+        kept = sum(1 for _ in folder.glob("*/*.png")) if folder.is_dir() else 0
+        if kept >= MAX_COLLECTED:
+            raise HTTPException(409, f"the collection folder holds {kept:,} pictures already "
+                                     f"(at most {MAX_COLLECTED:,}); teach the model with them first")
+        try:
+            path = save_user_digit(folder, np.round(gray * 255).astype(np.uint8), label)
+        except OSError as error:
+            raise HTTPException(500, f"can't write to the collection folder ({error.strerror})") from None
+    return {"saved": f"{label}/{path.name}", "folder": str(folder), "label": label,
+            "count": sum(1 for _ in path.parent.glob("*.png")), "total": kept + 1}
 
 
 def check_finite(probabilities):
@@ -250,20 +333,31 @@ async def index(request):
 
 async def info(request):
     state = request.app.state
-    settings = state.model.settings if isinstance(state.model.settings, dict) else {}
+    models = [describe_model(one) for one in state.models]
     return JSONResponse({
-        "model": state.model.name,
-        "file": state.model_file,
+        **models[0],            # the first model's fields at the top, as with one model
+        "models": models,
+        "modes": [{"name": name, "endpoint": endpoint} for name, endpoint in MODES.items()],
+        "collect": None if state.collect is None else str(state.collect),
+        "max_body_bytes": MAX_BODY_BYTES,
+    })
+
+
+def describe_model(one):
+    """What the page shows about one model."""
+    settings = one.model.settings if isinstance(one.model.settings, dict) else {}
+    return {
+        "model": one.model.name,
+        "file": one.file,
         "arch": text_or_none(settings.get("arch")),
         "dataset": text_or_none(settings.get("dataset")),
         "test_accuracy": number_or_none(settings.get("test_accuracy")),
         "epochs": number_or_none(settings.get("epochs")),
-        "params": int(state.model.count_params()),
-        "classes": state.classes,
-        "layers": describe_layers(state.model),
-        "modes": [{"name": name, "endpoint": endpoint} for name, endpoint in MODES.items()],
-        "max_body_bytes": MAX_BODY_BYTES,
-    })
+        "params": int(one.model.count_params()),
+        "classes": one.classes,
+        "can_refuse": one.can_refuse,
+        "layers": describe_layers(one.model),
+    }
 
 
 def number_or_none(value):
@@ -282,14 +376,18 @@ async def predict(request):
     start = time.perf_counter()
     data = await read_json(request)
     check_fields(data, PREDICT_FIELDS)
-    inside = data.get("inside", False)
-    if not isinstance(inside, bool):
-        raise HTTPException(422, "inside must be true or false")
+    flags = {name: data.get(name, False) for name in ("inside", "saliency")}
+    for name, value in flags.items():
+        if not isinstance(value, bool):
+            raise HTTPException(422, f"{name} must be true or false")
     if ("image" in data) == ("pixels" in data):
         raise HTTPException(422, "send exactly one of 'image' (a PNG data URL) or 'pixels' (28x28)")
+    state = request.app.state
+    index = model_index(state, data)
     pixels = pixel_array(data) if "pixels" in data else None
     raw = image_bytes(data) if "image" in data else None
-    result = await in_worker(request, answer_digit, request.app.state, pixels, raw, inside)
+    result = await in_worker(request, answer_digit, state, pixels, raw, flags["inside"],
+                             flags["saliency"], index)
     if not result["blank"]:
         result["ms"] = round(1000 * (time.perf_counter() - start), 2)
     return JSONResponse(result)
@@ -299,13 +397,30 @@ async def read(request):
     """The number mode: read every digit of a number drawn across a wide canvas."""
     start = time.perf_counter()
     data = await read_json(request)
-    check_fields(data, {"image"})
+    check_fields(data, {"image", "model"})
     if "image" not in data:
         raise HTTPException(422, "send 'image': a PNG data URL of the number")
-    result = await in_worker(request, answer_number, request.app.state, image_bytes(data))
+    state = request.app.state
+    index = model_index(state, data)
+    result = await in_worker(request, answer_number, state, image_bytes(data), index)
     if not result["blank"]:
         result["ms"] = round(1000 * (time.perf_counter() - start), 2)
     return JSONResponse(result)
+
+
+async def collect(request):
+    """"Wrong? It was a ...": keep the drawing and its right label for fine-tuning."""
+    data = await read_json(request)
+    check_fields(data, {"image", "label"})
+    state = request.app.state
+    if state.collect is None:
+        raise HTTPException(404, "this server keeps no corrections (started with --no-collect)")
+    if "image" not in data or "label" not in data:
+        raise HTTPException(422, "send 'image' (a PNG data URL of the drawing) and 'label' (e.g. \"7\")")
+    label = data["label"]
+    if not isinstance(label, str) or label not in state.models[0].classes:
+        raise HTTPException(422, f"label must be one of the model's classes: {', '.join(state.models[0].classes)}")
+    return JSONResponse(await in_worker(request, keep_correction, state, image_bytes(data), label))
 
 
 async def error_response(request, error):
@@ -326,6 +441,7 @@ API_ROUTES = [
     Route("/api/info", info, methods=["GET"]),
     Route("/api/predict", predict, methods=["POST"]),
     Route("/api/read", read, methods=["POST"]),
+    Route("/api/collect", collect, methods=["POST"]),
 ]
 
 
@@ -381,21 +497,34 @@ def check_weights(model, model_file):
                                  "can't answer anything; retrain it (or train with a lower --lr)")
 
 
-def create_app(model, model_file="model", allowed_hosts=None, extra_routes=()):
+def create_app(model, model_file="model", allowed_hosts=None, extra_routes=(), compare=(), collect=None):
     """The Starlette app serving the page for ``model`` (already loaded and checked).
 
     Args:
-        model: a Sequential that reads 28x28 digits.
+        model: a model that reads 28x28 digits.
         model_file: the file it came from, shown on the page.
         allowed_hosts: Host headers to answer (e.g. ``["127.0.0.1", "localhost"]``), which
             stops other web sites reaching a localhost server through DNS rebinding.
             None answers every host.
         extra_routes: more routes, placed before the static files.
+        compare: ``(model, model_file)`` pairs shown beside the first, at most
+            :data:`MAX_MODELS` in all (``glassnet serve MLP.npz CNN.npz``).
+        collect: the folder "Wrong? It was a ..." saves drawings in (``DIR/<label>/<n>.png``),
+            or None to keep none.
 
     Raises:
-        ModelFileError: the model's weights hold NaN or infinity.
+        ModelFileError: a model's weights hold NaN or infinity.
+        GlassnetError: more than :data:`MAX_MODELS` models, or models with different classes.
     """
-    check_weights(model, model_file)
+    pairs = [(model, model_file), *compare]
+    if len(pairs) > MAX_MODELS:
+        raise GlassnetError(f"the page shows at most {MAX_MODELS} models side by side, got {len(pairs)}")
+    for one, name in pairs:
+        check_weights(one, name)
+    models = [Served(one, name) for one, name in pairs]
+    if any(one.classes != models[0].classes for one in models):
+        raise GlassnetError(f"{models[1].file}: its classes ({', '.join(models[1].classes)}) are not "
+                            f"{models[0].file}'s ({', '.join(models[0].classes)}); compare models of one dataset")
     routes = [Route("/", index, methods=["GET"]), *API_ROUTES, *extra_routes,
               Mount("/static", StaticFiles(directory=STATIC), name="static")]
     middleware = [Middleware(SecurityHeaders)]
@@ -409,10 +538,13 @@ def create_app(model, model_file="model", allowed_hosts=None, extra_routes=()):
 
     app = Starlette(routes=routes, middleware=middleware, lifespan=lifespan,
                     exception_handlers={HTTPException: error_response, Exception: server_error})
-    app.state.model = model
+    app.state.models = models
+    app.state.model = model                  # the first model, as with one
     app.state.model_file = str(model_file)
-    app.state.classes = class_names(model)
-    app.state.model_lock = threading.Lock()
+    app.state.classes = models[0].classes
+    app.state.model_lock = models[0].lock
+    app.state.collect = None if collect is None else Path(collect).expanduser()
+    app.state.collect_lock = threading.Lock()
     app.state.workers = ThreadPoolExecutor(WORKERS, thread_name_prefix="glassnet-web")
     app.state.queued = 0
     return app

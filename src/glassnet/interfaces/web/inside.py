@@ -4,9 +4,10 @@ Works for any Sequential, layer by layer (see
 :func:`glassnet.workbench.recognize.layer_outputs`):
 
 * a vector (Dense, an activation after Flatten) is sent as its numbers; the page draws
-  one cell per unit, brighter for more active;
+  one cell per unit, a deeper blue for a larger output (white for zero);
 * feature maps ``(H, W, channels)`` (Conv2D, pooling) are sent as one small grayscale PNG
-  per channel (data URLs), each scaled to its own range, at most :data:`MAX_MAPS`.
+  per channel (data URLs), each scaled to its own range (light: high), at most
+  :data:`MAX_MAPS`.
 """
 
 import base64
