@@ -9,7 +9,7 @@ from scipy import ndimage
 
 from glassnet.errors import ImageError
 from glassnet.workbench.preprocess import (BlankImageError, fit_and_center, ink_image, ink_mask,
-                                           thicken, to_mnist)
+                                           mnist_stroke_width, to_mnist)
 
 # Strokes of three digits on a 100x100 grid: a seven, a one and a zero.
 SHAPES = {
@@ -196,13 +196,30 @@ def test_pieces_read_one_digit_of_a_number():
     assert similarity(fit_and_center(ink, left), to_mnist(draw("7"))) > 0.99
 
 
-def test_ink_mask_drops_specks_and_thicken_widens_thin_strokes():
+def test_ink_mask_drops_specks_and_stroke_widths_are_brought_to_mnists():
     ink = np.zeros((100, 100), np.float32)
     ink[10:90, 48:52] = 1                               # a 4-pixel-wide one, 80 tall
     ink[5, 5] = 1                                       # a speck
     mask = ink_mask(ink)
     assert not mask[5, 5] and mask[50, 50]
-    wide = thicken(mask[10:90, 48:52])
+    wide = mnist_stroke_width(mask[10:90, 48:52])
     assert wide.sum(axis=1).max() >= 8                  # grown to ~0.11 of the height
-    bold = np.ones((80, 12), bool)
-    assert thicken(bold) is bold                         # bold strokes are left alone
+    ordinary = np.ones((80, 12), bool)
+    assert mnist_stroke_width(ordinary) is ordinary     # MNIST-like strokes are left alone
+
+
+def test_a_small_digit_drawn_with_a_wide_pen_keeps_its_loops_open():
+    """A 7 barely taller than the default pen (20 of 280 pixels): scaled to 20 pixels as it
+    is, its strokes fill the frame and it reads as an 8 (issue 15). Thinned, it has about
+    the ink of an MNIST 7 (median 90 pixels above 0.5)."""
+    def seven(size, pen=20):
+        page = Image.new("L", (280, 280), 255)
+        points = [(15, 15), (15 + 0.8 * size, 15), (15 + 0.35 * size, 15 + size)]
+        ImageDraw.Draw(page).line(points, fill=0, width=pen, joint="curve")
+        for x, y in points:
+            ImageDraw.Draw(page).ellipse([x - pen / 2, y - pen / 2, x + pen / 2, y + pen / 2], fill=0)
+        return to_mnist(png(page))
+
+    for size in (25, 30):                                  # strokes over 0.35 of the height
+        ink = int((seven(size) > 0.5).sum())
+        assert 40 <= ink <= 140, (size, ink)               # as drawn, a blob of 229

@@ -33,6 +33,7 @@ RIM = 1             # a small digit keeps this many pixels of soft gray rim arou
 FAINT = 0.05        # ... where the ink is above this (paper noise is not)
 STROKE = 0.25       # ink above this is stroke: its box is what is scaled to 20x20
 THIN, TARGET = 0.08, 0.11  # stroke width / digit height: MNIST's median is ~0.13
+BOLD = 0.35  # ... above this (MNIST: at most 0.28) the strokes are thinned to TARGET
 
 
 class BlankImageError(ImageError):
@@ -180,7 +181,7 @@ def fit_and_center(ink, mask, name="image"):
     top, bottom, left, right = rows.min(), rows.max() + 1, cols.min(), cols.max() + 1
     scale = BOX / max(bottom - top, right - left)
     if scale <= 0.5:
-        strokes = thicken(mask[top:bottom, left:right])
+        strokes = mnist_stroke_width(mask[top:bottom, left:right])
         scale = BOX / max(strokes.shape)
         small = resize(strokes.astype(np.float32), fit_size(strokes.shape, scale), "box")
     else:
@@ -206,24 +207,32 @@ def fit_size(shape, scale):
     return max(1, round(shape[1] * scale)), max(1, round(shape[0] * scale))
 
 
-def thicken(strokes):
-    """Widen pen-thin strokes to MNIST's proportions; bold strokes are left alone.
+def mnist_stroke_width(strokes):
+    """Bring strokes to MNIST's proportions: widen pen-thin ones, thin very bold ones.
 
     Stroke width is estimated as ``2 * area / outline`` (a stroke of length ``L`` and
     width ``w`` has area ``L*w`` and an outline of about ``2*L`` pixels). MNIST's strokes
-    are about 0.13 of the digit's height; below :data:`THIN` they are grown to
-    :data:`TARGET` by a distance transform (a round pen, in one pass).
+    are about 0.13 of the digit's height. Below :data:`THIN` they are grown to
+    :data:`TARGET` by a distance transform (a round pen, in one pass). Above :data:`BOLD`
+    (a small digit drawn with a wide pen: scaled to 20 pixels, its strokes would fill its
+    loops, and a 7 starts to look like an 8) they are eroded the same way: peeling ``r``
+    pixels off every side leaves strokes ``w - 2r`` wide in a digit ``side - 2r`` tall.
 
-    Input: bool ``(h, w)``. Output: bool, padded by the growth on every side.
+    Input: bool ``(h, w)``. Output: bool (padded by the growth when widened).
     """
     side = max(strokes.shape)
     outline = np.count_nonzero(strokes & ~ndimage.binary_erosion(strokes))
     width = 2 * np.count_nonzero(strokes) / max(outline, 1)
-    if width >= THIN * side:
-        return strokes
-    radius = int(np.ceil((TARGET * side - width) / 2))
-    padded = np.pad(strokes, radius)
-    return ndimage.distance_transform_edt(~padded) <= radius
+    if width < THIN * side:
+        radius = int(np.ceil((TARGET * side - width) / 2))
+        padded = np.pad(strokes, radius)
+        return ndimage.distance_transform_edt(~padded) <= radius
+    if width > BOLD * side:
+        radius = (width - TARGET * side) / (2 * (1 - TARGET))
+        thinner = ndimage.distance_transform_edt(np.pad(strokes, 1)) > radius
+        if thinner.any():
+            return thinner[1:-1, 1:-1]
+    return strokes
 
 
 def center_by_mass(small):
