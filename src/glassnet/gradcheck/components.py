@@ -118,6 +118,26 @@ def _layer_checks():
     add("BatchNormalization", (5,), batch_size=4, center=False, scale=False)
     add("BatchNormalization", (5,), batch_size=4, training=False)
     add("BatchNormalization", (3, 3, 2), batch_size=4, training=False)
+    # Recurrent layers: the last state or every state, forwards and backwards.
+    add("SimpleRNN", (5, 3), units=4)
+    add("SimpleRNN", (5, 3), units=4, activation="relu", return_sequences=True, go_backwards=True,
+        x=_away_from_zero)
+    add("LSTM", (5, 3), units=4)
+    add("LSTM", (5, 3), units=4, return_sequences=True, go_backwards=True)
+    add("LSTM", (5, 3), units=4, return_sequences=True, use_bias=False, unit_forget_bias=False)
+    add("GRU", (5, 3), units=4)
+    add("GRU", (5, 3), units=4, return_sequences=True, go_backwards=True)
+    add("GRU", (5, 3), units=4, return_sequences=True, reset_after=False)
+    # Wrappers: their inner layers' weights are checked too.
+    if "LSTM" in known and "GRU" in known:
+        from glassnet.engine.layers.recurrent import GRU, LSTM
+        for mode in ("concat", "sum", "mul", "ave"):
+            add("Bidirectional", (5, 3), f"LSTM(3, return_sequences=True), merge_mode={mode!r}",
+                layer=LSTM(3, return_sequences=True), merge_mode=mode)
+        add("Bidirectional", (5, 3), "GRU(3) (last states)", layer=GRU(3))
+        add("TimeDistributed", (5, 4), "Dense(3, activation='tanh')",
+            layer=known["Dense"](3, activation="tanh"))
+        add("TimeDistributed", (3, 5, 5, 1), "Conv2D(2, 3)", layer=known["Conv2D"](2, 3))
     return checks
 
 
@@ -145,8 +165,37 @@ def _loss_checks():
         ("MeanSquaredError", {}, logits, labels, "integer labels"),
         ("MeanSquaredError", {}, logits, targets, "real targets"),
     ]
-    return [Check(name, label, lambda name=name, kw=kw, p=p, t=t: check_loss(known[name](**kw), p, t))
-            for name, kw, p, t, label in cases if name in known]
+    checks = [Check(name, label, lambda name=name, kw=kw, p=p, t=t: check_loss(known[name](**kw), p, t))
+              for name, kw, p, t, label in cases if name in known]
+    # CTC: logits (N, T, C), labels padded with -1, repeats (which need a blank between),
+    # an empty label, a label as long as it can be; and shorter inputs (input_lengths).
+    from glassnet.engine.ctc import CTCLoss
+
+    sequences = rng.standard_normal((4, 8, 5))
+    padded = np.array([[1, 2, 2, 3], [4, -1, -1, -1], [-1, -1, -1, -1], [3, 3, 3, 3]])
+    steps = np.array([8, 5, 2, 7])
+    checks += [
+        Check("CTCLoss", "blank=0, labels padded with -1, repeats, an empty label",
+              lambda: check_loss(CTCLoss(), sequences, padded, eps=1e-5)),
+        Check("CTCLoss", "blank=4 (the last class)",
+              lambda: check_loss(CTCLoss(blank=4), sequences, np.where(padded == 4, 0, padded), eps=1e-5)),
+        Check("CTCLoss", "input_lengths 8, 5, 2, 7 (padded time steps)",
+              lambda: check_loss(_WithLengths(CTCLoss(), steps), sequences, padded, eps=1e-5)),
+    ]
+    return checks
+
+
+class _WithLengths:
+    """A loss with fixed ``input_lengths`` given to every ``forward`` (for check_loss)."""
+
+    def __init__(self, loss, input_lengths):
+        self.loss, self.input_lengths = loss, input_lengths
+
+    def forward(self, y_true, y_pred):
+        return self.loss.forward(y_true, y_pred, input_lengths=self.input_lengths)
+
+    def backward(self):
+        return self.loss.backward()
 
 
 def _model_checks():

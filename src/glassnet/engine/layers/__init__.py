@@ -9,8 +9,11 @@ from glassnet.engine.layers.dense import Dense
 from glassnet.engine.layers.dropout import Dropout
 from glassnet.engine.layers.pooling import (AveragePooling2D, GlobalAveragePooling2D,
                                             MaxPooling2D)
+from glassnet.engine.layers.recurrent import GRU, LSTM, SimpleRNN
 from glassnet.engine.layers.reshape import Flatten, Reshape
+from glassnet.engine.layers.wrappers import Bidirectional, TimeDistributed
 
-__all__ = ["Activation", "AveragePooling2D", "BatchNormalization", "Conv2D", "Dense", "Dropout",
-           "Flatten", "GlobalAveragePooling2D", "LAYERS", "Layer", "LeakyReLU", "MaxPooling2D",
-           "ReLU", "Reshape", "Sigmoid", "Softmax", "Tanh"]
+__all__ = ["Activation", "AveragePooling2D", "BatchNormalization", "Bidirectional", "Conv2D", "Dense",
+           "Dropout", "Flatten", "GRU", "GlobalAveragePooling2D", "LAYERS", "LSTM", "Layer", "LeakyReLU",
+           "MaxPooling2D", "ReLU", "Reshape", "Sigmoid", "SimpleRNN", "Softmax", "Tanh",
+           "TimeDistributed"]
