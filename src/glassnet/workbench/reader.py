@@ -82,10 +82,13 @@ class Reading:
 
 
 def read_number(model, image, name=None):
-    """Read the handwritten number in ``image`` with the digit classifier ``model``.
+    """Read the handwritten number in ``image`` with ``model``.
 
     Args:
-        model: a model (or the path of a saved one) whose input is a 28x28 digit in 0..1.
+        model: a model (or the path of a saved one): a digit classifier (its input is a
+            28x28 digit in 0..1), read by cutting the number into digits as described
+            above; or a line reader (``glassnet train --task numbers``), which reads the
+            whole strip at once (:mod:`glassnet.workbench.line_reader`).
         image: a file path, the file's bytes, a PIL image, or a NumPy array (gray or
             color; dark ink on light paper or light on dark).
         name: what to call the image in error messages.
@@ -100,6 +103,9 @@ def read_number(model, image, name=None):
     if isinstance(model, str) or hasattr(model, "__fspath__"):
         from glassnet.engine.saving import load_model
         model = load_model(model, compile=False)
+    from glassnet.workbench import line_reader
+    if line_reader.is_line_model(model):
+        return line_reader.read_line(model, image, name)
     check_digit_model(model)
     label = describe(image, name)
     gray = load_gray(image, name)

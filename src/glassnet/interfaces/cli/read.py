@@ -1,7 +1,8 @@
 """``glassnet read MODEL IMAGE...``: read whole handwritten numbers, not just one digit.
 
-Each image is cut into digits and every digit is read by the model (see
-:mod:`glassnet.workbench.reader`)::
+With a digit classifier, each image is cut into digits and every digit is read by the
+model (see :mod:`glassnet.workbench.reader`); with a line reader (``glassnet train --task
+numbers``) the whole number is read at once (:mod:`glassnet.workbench.line_reader`)::
 
     $ glassnet read mnist-cnn.npz cheque.jpg blank.png
     cheque.jpg: 4071    (whole number 96.2%; digits 4 99.1%, 0 98.9%, 7 99.0%, 1 99.2%)
@@ -17,7 +18,8 @@ def add_parser(subparsers):
         "read", help="read whole handwritten numbers (several digits) in your images",
         description="Cut each image into digits (joining the pieces of a broken digit, "
                     "splitting digits that touch), read each with the model, and print the number.")
-    parser.add_argument("model", help="a model file saved by glassnet train or model.save()")
+    parser.add_argument("model", help="a model file saved by glassnet train or model.save(): a digit "
+                                      "classifier, or a line reader (glassnet train --task numbers)")
     parser.add_argument("images", nargs="+", metavar="IMAGE",
                         help="PNG, JPEG, BMP, GIF, WebP or TIFF files, one number each")
     parser.add_argument("--show", metavar="OUT.png",
@@ -56,10 +58,12 @@ def line(result):
 
 def run(args):
     from glassnet.engine.saving import load_model
+    from glassnet.workbench.line_reader import is_line_model
     from glassnet.workbench.recognize import check_digit_model
 
     model = load_model(args.model, compile=False)
-    check_digit_model(model, args.model)
+    if not is_line_model(model):
+        check_digit_model(model, args.model)
     results, readings = zip(*(read_one(model, path) for path in args.images))
     failed = [r for r in results if r["status"] == "error"]
     if args.json:
