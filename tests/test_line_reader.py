@@ -87,6 +87,32 @@ def test_decode_reads_the_text_and_where_each_digit_is():
     np.testing.assert_allclose(probs.sum(axis=1), 1)
 
 
+def test_a_second_opinion_decides_between_close_candidates():
+    b = lr.BLANK
+    logits = path_logits([b, 3, b, 8, b], confidence=3.0)
+    logits[3, 9] = 2.9                     # the second digit: 8, or very nearly 9
+    assert lr.decode(logits)[0] == [3, 8]
+
+    class Segmenter:                       # a Reading's probabilities: sure it is 39
+        probabilities = np.array([[0.0] * 3 + [1.0] + [0.0] * 6, [0.0] * 9 + [1.0]])
+        digits = [3, 9]
+
+    opinion = lr.segmenter_opinion(Segmenter())
+    assert opinion([3, 9]) > opinion([3, 8]) and opinion([3, 9]) > opinion([3, 9, 1])
+    assert lr.decode(logits, opinion=opinion, extra=[Segmenter.digits])[0] == [3, 9]
+    # A strong line reader is not overruled by a small doubt.
+    logits[3, 9] = -5.0
+    assert lr.decode(logits, opinion=opinion, extra=[Segmenter.digits])[0] == [3, 8]
+
+
+def test_text_log_likelihoods_are_ctc_and_impossible_texts_score_minus_infinity():
+    log_p = lr.log_softmax(np.random.default_rng(0).standard_normal((4, lr.CLASSES)))
+    scores = lr.text_log_likelihoods(log_p, [[1], [1, 1], [1, 1, 1], []])
+    expected = -lr.CTCLoss(blank=lr.BLANK).per_sample(np.array([[1, -1], [1, 1]]), np.repeat(log_p[None], 2, 0))
+    np.testing.assert_allclose(scores[:2], expected)
+    assert scores[2] == -np.inf and scores[3] == -np.inf   # needs 5 steps; empty is no number
+
+
 def test_all_blank_reads_nothing():
     digits, score, _, steps = lr.decode(path_logits([lr.BLANK] * 6))
     assert digits == [] and steps == [] and score == pytest.approx(6 * np.log(1 / (1 + 10 * np.exp(-8))))

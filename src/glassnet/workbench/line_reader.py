@@ -24,7 +24,8 @@ import math
 
 import numpy as np
 
-from glassnet.engine.ctc import CTCLoss, ctc_beam_decode, ctc_greedy_decode  # noqa: F401 (registers the loss)
+from glassnet.engine.ctc import (CTCLoss, ctc_beam_decode, ctc_forward_backward,  # noqa: F401
+                                 ctc_greedy_decode)
 from glassnet.engine.losses import log_softmax
 from glassnet.errors import ImageError
 
@@ -213,17 +214,70 @@ def steps_to_columns(step):
     return STRIDE * step + STRIDE + STRIDE // 2
 
 
-def decode(logits, beam_width=8):
+def decode(logits, beam_width=8, opinion=None, extra=()):
     """One strip's logits ``(T, 11)`` -> ``(digits, log p(text), per-step probabilities,
     the steps each digit was read at)``.
 
-    Prefix beam search finds the likeliest text (summed over all its paths); each digit's
-    steps are then those of the best path that reads exactly that text.
+    Prefix beam search finds the likeliest texts (each summed over all its paths); each
+    digit's steps are then those of the best path that reads exactly the text chosen.
+
+    Args:
+        opinion: optional ``f(text) -> log-score`` from a second reader (the segmenter,
+            see :func:`segmenter_opinion`): the text with the highest
+            ``log p_ctc(text) + f(text)`` among the beam's and ``extra`` is chosen.
+        extra: more candidate texts (lists of digits) to weigh, e.g. the segmenter's reading.
     """
     log_p = log_softmax(logits.astype(np.float64))
-    text, score = ctc_beam_decode(log_p[None], blank=BLANK, beam_width=beam_width)[0][0]
+    beams = ctc_beam_decode(log_p[None], blank=BLANK, beam_width=beam_width)[0]
+    text, score = beams[0]
+    if opinion is not None:
+        texts = [list(t) for t, _ in beams]
+        texts += [list(t) for t in extra if list(t) not in texts]
+        exact = text_log_likelihoods(log_p, texts)
+        total = [s + opinion(t) for s, t in zip(exact, texts)]
+        best = int(np.argmax(total))
+        text, score = texts[best], exact[best]
     steps = best_alignment(log_p, text)
     return text, score, np.exp(log_p), steps
+
+
+def text_log_likelihoods(log_p, texts):
+    """``log p(text)`` under CTC for each of ``texts``, from one strip's ``(T, 11)``
+    log-probabilities (``-inf`` for a text too long for the strip)."""
+    steps = len(log_p)
+    fits = [len(t) + sum(a == b for a, b in zip(t, t[1:])) <= steps and len(t) > 0 for t in texts]
+    out = np.full(len(texts), -np.inf)
+    chosen = [t for t, ok in zip(texts, fits) if ok]
+    if chosen:
+        labels = np.full((len(chosen), max(map(len, chosen))), -1)
+        for i, t in enumerate(chosen):
+            labels[i, :len(t)] = t
+        losses = ctc_forward_backward(np.repeat(log_p[None], len(chosen), axis=0), labels, blank=BLANK)[0]
+        out[np.flatnonzero(fits)] = -losses
+    return out
+
+
+COUNT_DOUBT = 0.05      # the segmenter's doubt that it counted the digits right
+OPINION_WEIGHT = 0.5    # how much the segmenter's digit probabilities count against CTC's
+OPINION_FLOOR = 1e-4    # no digit probability below this: a classifier's "never" is not certain
+
+
+def segmenter_opinion(reading):
+    """``f(text) -> log-score`` from a segmenter's :class:`~glassnet.workbench.reader.Reading`.
+
+    A text as long as the segmenter's reading scores the (floored, weighted) log of the
+    classifier's probability of each of its digits at that place; a text of another
+    length scores what the segmenter's own best text does, less ``log(1 / COUNT_DOUBT)``.
+    """
+    log_probs = OPINION_WEIGHT * np.log(np.maximum(reading.probabilities, OPINION_FLOOR))   # (n, 10)
+    own = float(log_probs.max(axis=1).sum())
+    n = len(log_probs)
+
+    def score(text):
+        if len(text) != n:
+            return own + OPINION_WEIGHT * math.log(COUNT_DOUBT)
+        return float(log_probs[np.arange(n), list(text)].sum())
+    return score
 
 
 def best_alignment(log_p, text):
@@ -256,25 +310,34 @@ def best_alignment(log_p, text):
     return [w[::-1] for w in where]
 
 
-def read_line(model, image, name=None, beam_width=8):
+def read_line(model, image, name=None, beam_width=8, digit_model=None):
     """Read the number in ``image`` with the line reader ``model``.
+
+    Args:
+        digit_model: optionally a digit classifier: the segmenter then reads the number
+            too, and its reading and digit probabilities rescore the line reader's best
+            candidates (:func:`segmenter_opinion`): two readers that fail differently.
 
     Returns a :class:`~glassnet.workbench.reader.Reading`: each digit's confidence is its
     probability at the step where it was read most surely (among the digits, blank left
     out); the whole number's confidence is CTC's probability of the whole text (summed
     over every way of placing it); each box spans the columns where it was read.
     """
-    from glassnet.workbench.reader import Reading
+    from glassnet.workbench.reader import Reading, read_number
 
     strip, box, scale = picture_strip(image, name)
     logits = line_logits(model, [strip])[0]
-    reading = reading_from_logits(logits, strip, box, scale, beam_width)
+    opinion, extra = None, ()
+    if digit_model is not None:
+        segmented = read_number(digit_model, image, name)
+        opinion, extra = segmenter_opinion(segmented), [segmented.digits]
+    reading = reading_from_logits(logits, strip, box, scale, beam_width, opinion, extra)
     return Reading(*reading)
 
 
-def reading_from_logits(logits, strip, box, scale, beam_width=8):
+def reading_from_logits(logits, strip, box, scale, beam_width=8, opinion=None, extra=()):
     """The fields of a Reading from one strip's logits (see :func:`read_line`)."""
-    digits, score, probs, steps = decode(logits, beam_width)
+    digits, score, probs, steps = decode(logits, beam_width, opinion, extra)
     x0, y0, x1, y1 = box
     left = x0 - (HEIGHT - BAND) / 2 / scale          # the picture column of strip column 0
     boxes, confidences, rows, images = [], [], [], []

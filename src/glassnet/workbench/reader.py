@@ -81,7 +81,7 @@ class Reading:
                            for d, c, b in zip(self.digits, self.confidences, self.boxes)]}
 
 
-def read_number(model, image, name=None):
+def read_number(model, image, name=None, digit_model=None):
     """Read the handwritten number in ``image`` with ``model``.
 
     Args:
@@ -92,6 +92,9 @@ def read_number(model, image, name=None):
         image: a file path, the file's bytes, a PIL image, or a NumPy array (gray or
             color; dark ink on light paper or light on dark).
         name: what to call the image in error messages.
+        digit_model: with a line reader, optionally a digit classifier too: the segmenter
+            reads the number as well and its reading rescores the line reader's candidates
+            (:func:`glassnet.workbench.line_reader.read_line`).
 
     Returns:
         a :class:`Reading`.
@@ -105,7 +108,15 @@ def read_number(model, image, name=None):
         model = load_model(model, compile=False)
     from glassnet.workbench import line_reader
     if line_reader.is_line_model(model):
-        return line_reader.read_line(model, image, name)
+        if isinstance(digit_model, str) or hasattr(digit_model, "__fspath__"):
+            from glassnet.engine.saving import load_model
+            digit_model = load_model(digit_model, compile=False)
+        if digit_model is not None:
+            check_digit_model(digit_model)
+        return line_reader.read_line(model, image, name, digit_model=digit_model)
+    if digit_model is not None:
+        raise ValueError("read_number: digit_model= goes with a line reader; the model given is "
+                         "a digit classifier already")
     check_digit_model(model)
     label = describe(image, name)
     gray = load_gray(image, name)

@@ -22,13 +22,16 @@ def add_parser(subparsers):
                                       "classifier, or a line reader (glassnet train --task numbers)")
     parser.add_argument("images", nargs="+", metavar="IMAGE",
                         help="PNG, JPEG, BMP, GIF, WebP or TIFF files, one number each")
+    parser.add_argument("--digits", metavar="DIGIT_MODEL",
+                        help="with a line reader: also cut the number into digits and read them with "
+                             "this digit classifier, and let its reading rescore the line reader's")
     parser.add_argument("--show", metavar="OUT.png",
                         help="write a picture of each image with the digits' boxes and what was read")
     parser.add_argument("--json", action="store_true", help="print machine-readable JSON instead")
     parser.set_defaults(run=run)
 
 
-def read_one(model, path):
+def read_one(model, path, digit_model=None):
     """One image -> ``(result dict, Reading or None)``; status ok, blank or error."""
     from glassnet.errors import GlassnetError
     from glassnet.workbench.preprocess import BlankImageError
@@ -37,7 +40,7 @@ def read_one(model, path):
     result = {"file": path, "status": "ok", "text": None, "confidence": None, "digits": [],
               "error": None}
     try:
-        reading = read_number(model, path)
+        reading = read_number(model, path, digit_model=digit_model)
     except BlankImageError:
         result["status"] = "blank"
         return result, None
@@ -62,9 +65,17 @@ def run(args):
     from glassnet.workbench.recognize import check_digit_model
 
     model = load_model(args.model, compile=False)
+    digit_model = None
     if not is_line_model(model):
         check_digit_model(model, args.model)
-    results, readings = zip(*(read_one(model, path) for path in args.images))
+        if args.digits:
+            from glassnet.errors import ModelFileError
+            raise ModelFileError(f"--digits goes with a line reader (glassnet train --task numbers); "
+                                 f"{args.model} is a digit classifier already")
+    elif args.digits:
+        digit_model = load_model(args.digits, compile=False)
+        check_digit_model(digit_model, args.digits)
+    results, readings = zip(*(read_one(model, path, digit_model) for path in args.images))
     failed = [r for r in results if r["status"] == "error"]
     if args.json:
         print(json.dumps(list(results), indent=2))
