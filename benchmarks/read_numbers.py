@@ -46,15 +46,6 @@ DEFAULT_DATA = ROOT.parent / "shared" / "data" / "mnist"
 VARIANTS = {"standard": dict(touching=0.1, overlap=0.06), "harder": None}   # harder: numbers.HARDER
 
 
-def common_digits(a, b):
-    """Length of the longest common subsequence of two strings: digits read right, in order."""
-    table = np.zeros((len(a) + 1, len(b) + 1), dtype=int)
-    for i, x in enumerate(a, 1):
-        for j, y in enumerate(b, 1):
-            table[i, j] = table[i - 1, j - 1] + 1 if x == y else max(table[i - 1, j], table[i, j - 1])
-    return int(table[-1, -1])
-
-
 def broken_digits(digits):
     """True for each MNIST digit whose ink (as the reader thresholds it) is in several
     sizeable pieces: a broken stroke or a detached bar."""
@@ -121,7 +112,6 @@ def describe_model(path, model):
     from glassnet.workbench.line_reader import is_line_model
 
     if is_line_model(model):
-        test = model.settings.get("test_numbers", {})
         trained = model.settings.get("train_seconds")
         return (f"{path}: line reader (CNN + CTC"
                 + (f", trained {trained / 60:.1f} min" if trained else "") + ")")

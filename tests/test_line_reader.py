@@ -49,12 +49,18 @@ def test_picture_strip_finds_the_number_on_paper():
 
 @pytest.mark.parametrize("picture, error, words", [
     (np.full((60, 120), 240, np.uint8), BlankImageError, "blank"),
-    (np.full((40, 20_001), 240, np.uint8), ImageError, "20,001 pixels wide"),
+    (np.full((40, 20_000), 240, np.uint8), ImageError, "20,000 pixels wide"),
     (np.zeros((0, 0), np.uint8), ImageError, "image"),
-], ids=["empty picture", "20,001 pixels wide", "no pixels"])
+], ids=["empty picture", "20,000 pixels wide", "no pixels"])
 def test_bad_pictures_get_one_clear_error(model, picture, error, words):
     with pytest.raises(error, match=words):
         glassnet.read_number(model, picture)
+
+
+def test_a_big_photo_is_shrunk_first_and_the_box_is_in_its_own_pixels():
+    strip, box, scale = lr.picture_strip(paper_with_bar(2000, 3000, (500, 400, 1700, 1000)))
+    assert box == pytest.approx((500, 400, 1700, 1000), abs=5)
+    assert scale == pytest.approx(lr.BAND / 600, rel=0.02) and strip.shape[0] == lr.HEIGHT
 
 
 def test_a_line_of_ink_too_long_for_a_number_is_refused():

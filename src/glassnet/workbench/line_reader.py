@@ -35,7 +35,8 @@ WIDTH = 256         # columns of the strip the model is built for (a wider numbe
 STRIDE = 4          # strip columns per output step (two 2x2 poolings)
 BLANK = 10          # class 10 is CTC's blank; classes 0-9 are the digits themselves
 CLASSES = 11
-MAX_WIDTH = 20_000  # pixels: a wider picture is refused (see read_line)
+MAX_WIDTH = 20_000  # pixels: a picture this wide or wider is refused (see picture_strip)
+MAX_HEIGHT = 512    # taller pictures are scaled down to this many rows first (as the segmenter does)
 MAX_DIGITS = 60     # a strip wider than this many digits' worth is not a number we read
 
 
@@ -151,23 +152,28 @@ def picture_strip(image, name=None):
     in the picture's pixels, and strip pixels per picture pixel.
 
     Raises:
-        ImageError: unreadable, blank, or wider than :data:`MAX_WIDTH` pixels.
+        ImageError: unreadable, blank, :data:`MAX_WIDTH` pixels wide or more, or not one line.
     """
     from glassnet.workbench.images import describe, load_gray
-    from glassnet.workbench.preprocess import ink_image, ink_mask
+    from glassnet.workbench.preprocess import ink_image, ink_mask, resize
 
     label = describe(image, name)
     gray = load_gray(image, name)
-    if gray.shape[1] > MAX_WIDTH:
-        raise ImageError(f"{label}: {gray.shape[1]:,} pixels wide; a number wider than "
-                         f"{MAX_WIDTH:,} pixels would take too long to read; scale it down")
+    if gray.shape[1] >= MAX_WIDTH:
+        raise ImageError(f"{label}: {gray.shape[1]:,} pixels wide; a number {MAX_WIDTH:,} pixels "
+                         f"wide or more would take too long to read; scale it down")
+    shrink = 1.0
+    if gray.shape[0] > MAX_HEIGHT:   # a big photo: a few hundred rows are plenty for a strip of 32
+        shrink = MAX_HEIGHT / gray.shape[0]
+        gray = resize(gray, (max(1, round(gray.shape[1] * shrink)), MAX_HEIGHT), "box")
     ink = ink_image(gray, label)
     box = ink_band(ink_mask(ink), label)
     strip, scale = to_strip(ink, box)
     if strip.shape[1] > MAX_DIGITS * BAND:
         raise ImageError(f"{label}: the ink is {strip.shape[1] // BAND} times as wide as it is high; "
                          f"that is not one line of at most {MAX_DIGITS} digits")
-    return strip, box, scale
+    # The box and the scale in the picture's own pixels.
+    return strip, tuple(int(round(v / shrink)) for v in box), scale * shrink
 
 
 # -- reading --------------------------------------------------------------------------------
@@ -481,7 +487,7 @@ def training_strips(count, seed=0, path=None, width=WIDTH, digits=None, lengths=
         (images, labels), _ = mnist.load_data(path)
     else:
         images, labels = digits
-    from glassnet.workbench.preprocess import ink_image, ink_mask
+    from glassnet.workbench.preprocess import BlankImageError, ink_image, ink_mask
 
     rng = np.random.default_rng(seed)
     papers = int(round(count * on_paper))
@@ -494,13 +500,17 @@ def training_strips(count, seed=0, path=None, width=WIDTH, digits=None, lengths=
     bands = rng.uniform(0.85, 1.08, size=count) * BAND
     offsets = rng.uniform(-2, 2, size=count)
     for k in range(count):
-        if k < count - papers:
-            ink = inks.images[k]
-            mask = ink > 0.5
-        else:    # on paper: exactly the steps of picture_strip
-            ink = ink_image(pages.images[k - (count - papers)] / np.float32(255))
-            mask = ink_mask(ink)
-        strip, _ = to_strip(ink, ink_band(mask), bands[k], offsets[k])
+        try:
+            if k < count - papers:
+                ink = inks.images[k]
+                mask = ink > 0.5 * ink.max()      # a thin pen can leave a faint number
+            else:    # on paper: exactly the steps of picture_strip
+                ink = ink_image(pages.images[k - (count - papers)] / np.float32(255))
+                mask = ink_mask(ink)
+            strip, _ = to_strip(ink, ink_band(mask), bands[k], offsets[k])
+        except BlankImageError:   # (rare) nothing visible: an empty strip, read as nothing
+            y[k] = -1
+            continue
         if strip.shape[1] > width:
             strip = resize(strip, (width, HEIGHT), "bilinear")
         x[k, :, :strip.shape[1], 0] = strip

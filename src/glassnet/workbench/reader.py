@@ -100,7 +100,7 @@ def read_number(model, image, name=None, digit_model=None):
         a :class:`Reading`.
 
     Raises:
-        ImageError: the image can't be read, is blank, is wider than 20,000 pixels, or has
+        ImageError: the image can't be read, is blank, is 20,000 pixels wide or more, or has
             more than 50 separate marks.
     """
     if isinstance(model, str) or hasattr(model, "__fspath__"):
@@ -120,9 +120,9 @@ def read_number(model, image, name=None, digit_model=None):
     check_digit_model(model)
     label = describe(image, name)
     gray = load_gray(image, name)
-    if gray.shape[1] > MAX_WIDTH:
-        raise ImageError(f"{label}: {gray.shape[1]:,} pixels wide; a number wider than "
-                         f"{MAX_WIDTH:,} pixels would take too long to read; scale it down")
+    if gray.shape[1] >= MAX_WIDTH:
+        raise ImageError(f"{label}: {gray.shape[1]:,} pixels wide; a number {MAX_WIDTH:,} pixels "
+                         f"wide or more would take too long to read; scale it down")
     scale = 1.0
     if gray.shape[0] > MAX_HEIGHT:   # a big photo: a few hundred rows are plenty for digits
         scale = MAX_HEIGHT / gray.shape[0]
