@@ -29,8 +29,11 @@ reads about 91% whole.
     glassnet train --task numbers --out numbers-line.npz
     glassnet train --arch cnn --out mnist-cnn.npz
     OPENBLAS_NUM_THREADS=2 flock /tmp/glassnet-heavy.lock python benchmarks/read_numbers.py \\
-        numbers-line.npz mnist-cnn.npz [--variants standard harder] [--count 1000] [--length 7]
-        [--seed 0] [--data-dir ../shared/data/mnist]
+        numbers-line.npz mnist-cnn.npz [--digits mnist-cnn.npz] [--variants standard harder]
+        [--count 1000] [--length 7] [--seed 0] [--data-dir ../shared/data/mnist]
+
+With ``--digits``, each line reader is also run with the segmenter's second opinion
+(``glassnet read LINE.npz --digits CNN.npz``), as one more row.
 """
 
 import argparse
@@ -88,15 +91,15 @@ def failure_kinds(truth, boxes, touching, broken, reading):
     return kinds or {"extra digit"}   # every digit read right, plus one more (a stray mark)
 
 
-def read_all(model, data, broken, show_failures=0):
+def read_all(model, data, broken, show_failures=0, digit_model=None):
     """Read every number of ``data`` one at a time; ``(texts, seconds, kinds of mistakes)``."""
     from glassnet.workbench.reader import read_number
 
-    read_number(model, data.images[0])                  # warm up (imports, first predict)
+    read_number(model, data.images[0], digit_model=digit_model)   # warm up (imports, first predict)
     texts, kinds, seconds, shown = [], Counter(), 0.0, 0
     for k in range(len(data)):
         start = time.perf_counter()
-        reading = read_number(model, data.images[k])
+        reading = read_number(model, data.images[k], digit_model=digit_model)
         seconds += time.perf_counter() - start
         texts.append(reading.text)
         if reading.text != data.labels[k]:
@@ -128,6 +131,9 @@ def main():
     parser.add_argument("--length", type=int, default=7)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--data-dir", default=os.environ.get("GLASSNET_DATA", str(DEFAULT_DATA)))
+    parser.add_argument("--digits", metavar="DIGIT_MODEL",
+                        help="also read with each line reader rescored by the segmenter with this digit "
+                             "classifier (glassnet read --digits)")
     parser.add_argument("--show-failures", type=int, default=0, metavar="N",
                         help="print the first N misread numbers of each model and variant")
     args = parser.parse_args()
@@ -138,12 +144,19 @@ def main():
 
     (_, _), (x_test, y_test) = mnist.load_data(args.data_dir)
     broken_by_digit = broken_digits(x_test)
-    models = [(path, load_model(path, compile=False)) for path in args.models]
+    from glassnet.workbench.line_reader import is_line_model
+
+    models = [(path, load_model(path, compile=False), None) for path in args.models]
+    if args.digits:
+        digit_model = load_model(args.digits, compile=False)
+        models += [(f"{path} + {args.digits}", model, digit_model)
+                   for path, model, _ in models if is_line_model(model)]
     threads = os.environ.get("OPENBLAS_NUM_THREADS", "unset")
     print(f"{args.count} numbers of {args.length} digits from MNIST test digits, seed {args.seed}; "
           f"OPENBLAS_NUM_THREADS={threads}")
-    for path, model in models:
-        print("  " + describe_model(path, model))
+    for path, model, digit_model in models:
+        print("  " + (describe_model(path, model) if digit_model is None else
+                      f"{path}: the line reader, rescored by the segmenter with {args.digits}"))
     rows = []
     for variant in args.variants:
         style = VARIANTS[variant] or numbers.HARDER
@@ -152,16 +165,17 @@ def main():
         print(f"{variant}: touching {style['touching']:.0%} of gaps (overlap up to {style['overlap']:.0%} of "
               f"28 px); {int(data.touching.sum())} gaps drawn touching, "
               f"{int(broken.any(axis=1).sum())} numbers with a digit MNIST has in pieces")
-        for path, model in models:
-            texts, seconds, kinds = read_all(model, data, broken, args.show_failures)
+        for path, model, digit_model in models:
+            texts, seconds, kinds = read_all(model, data, broken, args.show_failures, digit_model)
             whole, right, wrong_count = score_texts(texts, data.labels)
-            rows.append((variant, os.path.basename(path), whole, right, wrong_count, 1000 * seconds / len(data)))
-            print(f"  {os.path.basename(path)}: mistakes by kind (a number can have several): " +
+            name = " + ".join(os.path.basename(p) for p in path.split(" + "))
+            rows.append((variant, name, whole, right, wrong_count, 1000 * seconds / len(data)))
+            print(f"  {name}: mistakes by kind (a number can have several): " +
                   (", ".join(f"{kind} {count}" for kind, count in kinds.most_common()) or "none"))
     print()
-    print(f"{'variant':9}  {'model':28}  {'whole':>7}  {'digits':>7}  {'wrong count':>11}  {'ms/number':>9}")
+    print(f"{'variant':9}  {'model':40}  {'whole':>7}  {'digits':>7}  {'wrong count':>11}  {'ms/number':>9}")
     for variant, name, whole, right, wrong_count, ms in rows:
-        print(f"{variant:9}  {name[:28]:28}  {whole:7.1%}  {right:7.2%}  {wrong_count:11.1%}  {ms:9.1f}")
+        print(f"{variant:9}  {name[:40]:40}  {whole:7.1%}  {right:7.2%}  {wrong_count:11.1%}  {ms:9.1f}")
     print("targets for the line reader: whole >= 97%, digits >= 99.5%, wrong count <= 0.5%, "
           "<= 50 ms per number on 2 cores")
 

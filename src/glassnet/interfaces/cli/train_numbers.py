@@ -13,12 +13,12 @@ benchmark's 1,000 seven-digit numbers made from MNIST test digits, and is saved:
 
 import time
 
-EPOCHS = 12             # ... of fresh numbers each
+EPOCHS = 20             # ... of fresh numbers each
 NUMBERS_PER_EPOCH = 12_000
 BATCH_SIZE = 32
 LEARNING_RATE = 3e-3    # the peak of the one-cycle schedule
 HELD_OUT = 5_000        # the last training digits: they write the validation numbers only
-VALIDATION = 500        # validation numbers (7 digits, the benchmark's style)
+VALIDATION = 300        # validation numbers (7 digits, the benchmark's style)
 
 
 def check_arguments(args):
