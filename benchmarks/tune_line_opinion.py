@@ -42,18 +42,15 @@ def main():
     digit = load_model(args.digit_model, compile=False)
     (x_train, y_train), _ = mnist.load_data(args.data_dir)
     held = (x_train[-HELD_OUT:], y_train[-HELD_OUT:])
-    cases = []     # per number: truth, candidate texts, their CTC log-likelihoods, the segmenter's reading
+    cases = []     # per number: truth, candidate texts, their mean CTC log-likelihoods, the segmenter's reading
     start = time.perf_counter()
     for seed, style in ((11, dict(touching=0.1, overlap=0.06)), (12, numbers.HARDER)):
         data = numbers.compose(*held, args.count, length=7, seed=seed, **style)
         for image, truth in zip(data.images, data.labels):
-            strip, _, _ = lr.picture_strip(image)
-            log_p = lr.log_softmax(lr.line_logits(line, [strip])[0].astype(np.float64))
-            texts = [t for t, _ in lr.ctc_beam_decode(log_p[None], blank=lr.BLANK, beam_width=8)[0]]
+            strips, _, _ = lr.picture_strips(image, views=lr.VIEWS)      # exactly as read_line does
             segmented = read_number(digit, image)
-            if segmented.digits not in texts:
-                texts.append(segmented.digits)
-            cases.append((truth, texts, lr.text_log_likelihoods(log_p, texts), segmented))
+            texts, scores, _ = lr.candidates(lr.line_logits(line, strips), extra=[segmented.digits])
+            cases.append((truth, texts, scores, segmented))
     print(f"read {len(cases)} numbers (7 digits, held-out training digits, standard and harder) "
           f"in {time.perf_counter() - start:.0f} s")
 
@@ -67,11 +64,11 @@ def main():
             right += "".join(map(str, texts[int(np.argmax(scores))])) == truth
         return right / len(cases)
 
-    line_alone = sum("".join(map(str, t[0])) == truth for truth, t, _, _ in cases) / len(cases)
+    line_alone = sum("".join(map(str, t[int(np.argmax(c))])) == truth for truth, t, c, _ in cases) / len(cases)
     segmenter_alone = sum(s.text == truth for truth, _, _, s in cases) / len(cases)
     print(f"whole numbers: line reader alone {line_alone:.2%}, segmenter alone {segmenter_alone:.2%}")
     results = []
-    for weight, doubt, floor in itertools.product((0.25, 0.5, 0.75, 1.0), (0.01, 0.05, 0.2), (1e-6, 1e-4, 1e-2)):
+    for weight, doubt, floor in itertools.product((0.25, 0.5, 0.75, 1.0), (0.01, 0.05, 0.2), (1e-4, 1e-2, 0.05)):
         results.append((accuracy(weight, doubt, floor), weight, doubt, floor))
     for acc, weight, doubt, floor in sorted(results, reverse=True)[:8]:
         print(f"  weight {weight:4}  count doubt {doubt:5}  floor {floor:6}:  {acc:.2%} whole")

@@ -111,12 +111,22 @@ def test_a_second_opinion_decides_between_close_candidates():
     assert lr.decode(logits, opinion=opinion, extra=[Segmenter.digits])[0] == [3, 8]
 
 
+def test_views_vote_by_their_average_log_probability():
+    b = lr.BLANK
+    sure = path_logits([b, 3, b, 8, b], confidence=3.0)
+    unsure = sure.copy()
+    unsure[3, 9] = 3.5                    # this view would read 39 ...
+    assert lr.decode(unsure)[0] == [3, 9]
+    assert lr.decode([sure, unsure, sure])[0] == [3, 8]    # ... the other two outvote it
+
+
 def test_text_log_likelihoods_are_ctc_and_impossible_texts_score_minus_infinity():
     log_p = lr.log_softmax(np.random.default_rng(0).standard_normal((4, lr.CLASSES)))
     scores = lr.text_log_likelihoods(log_p, [[1], [1, 1], [1, 1, 1], []])
     expected = -lr.CTCLoss(blank=lr.BLANK).per_sample(np.array([[1, -1], [1, 1]]), np.repeat(log_p[None], 2, 0))
     np.testing.assert_allclose(scores[:2], expected)
-    assert scores[2] == -np.inf and scores[3] == -np.inf   # needs 5 steps; empty is no number
+    assert scores[2] == -np.inf                             # 1 1 1 needs 5 steps, there are 4
+    assert scores[3] == pytest.approx(log_p[:, lr.BLANK].sum())   # nothing: blank all along
 
 
 def test_all_blank_reads_nothing():
