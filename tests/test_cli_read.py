@@ -116,3 +116,41 @@ def test_marks_that_are_not_digits_are_left_out(tiny_digit_model_with_detector, 
     assert len(result["left_out"]) == 1 and result["left_out"][0]["box"][0] >= 370
     assert main(["read", model, str(path), "--show", str(tmp_path / "boxes.png")]) == 0
     assert "; left out 1 mark that is not a digit)" in capsys.readouterr().out
+
+
+# -- with a line reader (glassnet train --task numbers) --------------------------------------
+
+
+@pytest.fixture(scope="module")
+def line_file(tmp_path_factory):
+    """An untrained line reader, saved: its readings are arbitrary, their form is not."""
+    from glassnet.workbench.line_reader import line_model
+
+    model = line_model(width=64, seed=0)
+    model.build()
+    model.settings["task"] = "numbers"
+    path = tmp_path_factory.mktemp("line") / "line.npz"
+    model.save(path)
+    return str(path)
+
+
+def test_a_line_reader_reads_and_says_so(line_file, images, capsys):
+    assert main(["read", line_file, images["number"], images["blank"], "--json"]) == 0
+    results = json.loads(capsys.readouterr().out)
+    assert [r["status"] for r in results] == ["ok", "blank"]
+    assert results[0]["text"] == "".join(str(d["digit"]) for d in results[0]["digits"])
+
+
+def test_a_line_reader_with_the_segmenters_opinion(line_file, model_file, images, capsys):
+    assert main(["read", line_file, images["number"], "--digits", model_file]) == 0
+    assert capsys.readouterr().out.startswith(f"{images['number']}: ")
+
+
+def test_digits_goes_with_a_line_reader_only(model_file, images, capsys):
+    assert main(["read", model_file, images["number"], "--digits", model_file]) == 2
+    assert "--digits goes with a line reader" in capsys.readouterr().err
+
+
+def test_train_numbers_refuses_options_it_cant_honour(capsys):
+    assert main(["train", "--task", "numbers", "--arch", "cnn"]) == 2
+    assert "--arch can't be used with --task numbers" in capsys.readouterr().err

@@ -261,3 +261,21 @@ def test_no_metrics_with_validation_data_logs_the_two_losses():
     model.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
     history = model.fit(X, Y, validation_data=(X[:10], Y[:10]), epochs=2, verbose=0)
     assert sorted(history.history) == ["loss", "val_loss"]
+
+
+def test_wrapped_recurrent_layers_train_and_save(tmp_path):
+    """Bidirectional and TimeDistributed keep their weights in their inner layers: the model
+    finds them there to train, save and load them."""
+    seqs = RNG.standard_normal((16, 5, 3)).astype(np.float32)
+    labels = (seqs.sum(axis=(1, 2)) > 0).astype(int)
+    model = Sequential([layers.Input((5, 3)), layers.Bidirectional(layers.LSTM(4, return_sequences=True)),
+                        layers.TimeDistributed(layers.Dense(2)), layers.Flatten(),
+                        layers.Dense(2, activation="softmax")], seed=0)
+    model.compile("adam", "sparse_categorical_crossentropy")
+    before = model.get_weights()
+    assert len(before) == 3 + 3 + 2 + 2                # two LSTMs, the wrapped Dense, the head
+    model.fit(seqs, labels, epochs=2, batch_size=8, verbose=0)
+    assert all(not np.array_equal(a, b) for a, b in zip(before, model.get_weights()))
+    model.save(tmp_path / "rnn.npz")
+    loaded = load_model(tmp_path / "rnn.npz")
+    np.testing.assert_array_equal(loaded.predict(seqs, verbose=0), model.predict(seqs, verbose=0))

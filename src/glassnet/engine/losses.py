@@ -565,3 +565,10 @@ def serialize(loss):
 
 def deserialize(config):
     return get(config)
+
+
+# CTC (engine/ctc.py) is a loss too: importing it here registers it, so a saved line reader
+# finds its loss by name, and ``glassnet.losses.CTCLoss`` works as ``keras.losses.CTC`` does.
+from glassnet.engine.ctc import CTCLoss  # noqa: E402  (after Loss: it subclasses it)
+
+CTC = CTCLoss

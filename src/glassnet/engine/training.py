@@ -361,9 +361,11 @@ class Trainer:
                 logs.update(self._evaluate(validation, callbacks, prefix="val_"))
                 logs = dict(sorted(logs.items()))
             seconds = time.perf_counter() - start
-            self.training_log.record(epoch, logs, seconds, self.optimizer.lr, batch_losses)
+            rate = self.optimizer.lr          # the rate this epoch ended at, before a callback moves it
             self.epoch = epoch + 1
             callbacks.on_epoch_end(epoch, logs)
+            # After the callbacks: the log keeps what they add (a scheduler's learning_rate).
+            self.training_log.record(epoch, logs, seconds, rate, batch_losses)
             if self.stop_training:
                 break
         callbacks.on_train_end(logs)

@@ -175,6 +175,26 @@ def _layer_checks():
     add("Minimum", [(5,), (5,)], x=apart)
     add("Concatenate", [(2, 3), (2, 1)])
     add("Concatenate", [(2, 3), (4, 3)], axis=1)
+    # Recurrent layers: the last state or every state, forwards and backwards.
+    add("SimpleRNN", (5, 3), units=4)
+    add("SimpleRNN", (5, 3), units=4, activation="relu", return_sequences=True, go_backwards=True,
+        x=_away_from_zero)
+    add("LSTM", (5, 3), units=4)
+    add("LSTM", (5, 3), units=4, return_sequences=True, go_backwards=True)
+    add("LSTM", (5, 3), units=4, return_sequences=True, use_bias=False, unit_forget_bias=False)
+    add("GRU", (5, 3), units=4)
+    add("GRU", (5, 3), units=4, return_sequences=True, go_backwards=True)
+    add("GRU", (5, 3), units=4, return_sequences=True, reset_after=False)
+    # Wrappers: their inner layers' weights are checked too.
+    if "LSTM" in known and "GRU" in known:
+        from glassnet.engine.layers.recurrent import GRU, LSTM
+        for mode in ("concat", "sum", "mul", "ave"):
+            add("Bidirectional", (5, 3), f"LSTM(3, return_sequences=True), merge_mode={mode!r}",
+                layer=LSTM(3, return_sequences=True), merge_mode=mode)
+        add("Bidirectional", (5, 3), "GRU(3) (last states)", layer=GRU(3))
+        add("TimeDistributed", (5, 4), "Dense(3, activation='tanh')",
+            layer=known["Dense"](3, activation="tanh"))
+        add("TimeDistributed", (3, 5, 5, 1), "Conv2D(2, 3)", layer=known["Conv2D"](2, 3))
     return checks
 
 
@@ -228,19 +248,35 @@ def _loss_checks():
         ("KLDivergence", {"reduction": "sum"}, probs, smooth),
     ]
     checks += [Check(name, f"sample_weight, {kw.get('reduction', 'sum_over_batch_size')}",
-                     lambda name=name, kw=kw, p=p, t=t: check_loss(_Weighted(known[name](**kw), weights), p, t))
+                     lambda name=name, kw=kw, p=p, t=t: check_loss(_With(known[name](**kw), sample_weight=weights), p, t))
                for name, kw, p, t in weighted if name in known]
+    # CTC: logits (N, T, C), labels padded with -1, repeats (which need a blank between),
+    # an empty label, a label as long as it can be; and shorter inputs (input_lengths).
+    from glassnet.engine.ctc import CTCLoss
+
+    sequences = rng.standard_normal((4, 8, 5))
+    padded = np.array([[1, 2, 2, 3], [4, -1, -1, -1], [-1, -1, -1, -1], [3, 3, 3, 3]])
+    steps = np.array([8, 5, 2, 7])
+    checks += [
+        Check("CTCLoss", "blank=0, labels padded with -1, repeats, an empty label",
+              lambda: check_loss(CTCLoss(), sequences, padded, eps=1e-5)),
+        Check("CTCLoss", "blank=4 (the last class)",
+              lambda: check_loss(CTCLoss(blank=4), sequences, np.where(padded == 4, 0, padded), eps=1e-5)),
+        Check("CTCLoss", "input_lengths 8, 5, 2, 7 (padded time steps)",
+              lambda: check_loss(_With(CTCLoss(), input_lengths=steps), sequences, padded, eps=1e-5)),
+    ]
     return checks
 
 
-class _Weighted:
-    """A loss with fixed sample weights, in the shape ``check_loss`` calls."""
+class _With:
+    """A loss given fixed extra arguments on every ``forward`` (sample weights, input
+    lengths), in the shape ``check_loss`` calls."""
 
-    def __init__(self, loss, weights):
-        self.loss, self.weights = loss, weights
+    def __init__(self, loss, **arguments):
+        self.loss, self.arguments = loss, arguments
 
     def forward(self, y_true, y_pred):
-        return self.loss.forward(y_true, y_pred, sample_weight=self.weights)
+        return self.loss.forward(y_true, y_pred, **self.arguments)
 
     def backward(self):
         return self.loss.backward()

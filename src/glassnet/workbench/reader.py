@@ -81,31 +81,48 @@ class Reading:
                            for d, c, b in zip(self.digits, self.confidences, self.boxes)]}
 
 
-def read_number(model, image, name=None):
-    """Read the handwritten number in ``image`` with the digit classifier ``model``.
+def read_number(model, image, name=None, digit_model=None):
+    """Read the handwritten number in ``image`` with ``model``.
 
     Args:
-        model: a model (or the path of a saved one) whose input is a 28x28 digit in 0..1.
+        model: a model (or the path of a saved one): a digit classifier (its input is a
+            28x28 digit in 0..1), read by cutting the number into digits as described
+            above; or a line reader (``glassnet train --task numbers``), which reads the
+            whole strip at once (:mod:`glassnet.workbench.line_reader`).
         image: a file path, the file's bytes, a PIL image, or a NumPy array (gray or
             color; dark ink on light paper or light on dark).
         name: what to call the image in error messages.
+        digit_model: with a line reader, optionally a digit classifier too: the segmenter
+            reads the number as well and its reading rescores the line reader's candidates
+            (:func:`glassnet.workbench.line_reader.read_line`).
 
     Returns:
         a :class:`Reading`.
 
     Raises:
-        ImageError: the image can't be read, is blank, is wider than 20,000 pixels, or has
+        ImageError: the image can't be read, is blank, is 20,000 pixels wide or more, or has
             more than 50 separate marks.
     """
     if isinstance(model, str) or hasattr(model, "__fspath__"):
         from glassnet.engine.saving import load_model
         model = load_model(model, compile=False)
+    from glassnet.workbench import line_reader
+    if line_reader.is_line_model(model):
+        if isinstance(digit_model, str) or hasattr(digit_model, "__fspath__"):
+            from glassnet.engine.saving import load_model
+            digit_model = load_model(digit_model, compile=False)
+        if digit_model is not None:
+            check_digit_model(digit_model)
+        return line_reader.read_line(model, image, name, digit_model=digit_model)
+    if digit_model is not None:
+        raise ValueError("read_number: digit_model= goes with a line reader; the model given is "
+                         "a digit classifier already")
     check_digit_model(model)
     label = describe(image, name)
     gray = load_gray(image, name)
-    if gray.shape[1] > MAX_WIDTH:
-        raise ImageError(f"{label}: {gray.shape[1]:,} pixels wide; a number wider than "
-                         f"{MAX_WIDTH:,} pixels would take too long to read; scale it down")
+    if gray.shape[1] >= MAX_WIDTH:
+        raise ImageError(f"{label}: {gray.shape[1]:,} pixels wide; a number {MAX_WIDTH:,} pixels "
+                         f"wide or more would take too long to read; scale it down")
     scale = 1.0
     if gray.shape[0] > MAX_HEIGHT:   # a big photo: a few hundred rows are plenty for digits
         scale = MAX_HEIGHT / gray.shape[0]

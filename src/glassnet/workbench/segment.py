@@ -35,7 +35,7 @@ from glassnet.errors import ImageError
 from glassnet.workbench.preprocess import STROKE, BlankImageError
 
 MAX_COMPONENTS = 50       # more pieces than this is not a number we can read quickly
-MAX_WIDTH = 20_000        # pixels; wider would make the search slow for no good reason
+MAX_WIDTH = 20_000        # pixels; this wide or wider would make the search slow for no good reason
 SPECK = 0.2               # a component smaller than this x the digit size both ways is noise
 CUT_FROM = 0.5            # components wider and taller than this x the digit size get cuts
 MIN_SLICE = 0.1           # no slice narrower than this x the digit size

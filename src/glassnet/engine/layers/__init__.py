@@ -17,7 +17,9 @@ from glassnet.engine.layers.pooling import (AveragePooling2D, GlobalAveragePooli
                                             GlobalMaxPooling2D, MaxPooling2D)
 from glassnet.engine.layers.preprocessing import (Normalization, RandomRotation, RandomTranslation,
                                                   RandomZoom, Rescaling)
+from glassnet.engine.layers.recurrent import GRU, LSTM, SimpleRNN
 from glassnet.engine.layers.reshape import Flatten, Reshape
+from glassnet.engine.layers.wrappers import Bidirectional, TimeDistributed
 
 # Keras's aliases.
 Convolution2D = Conv2D
@@ -26,12 +28,13 @@ AvgPool2D = AveragePooling2D
 GlobalAvgPool2D = GlobalAveragePooling2D
 GlobalMaxPool2D = GlobalMaxPooling2D
 
-__all__ = ["ELU", "GELU", "SELU", "Activation", "Add", "Average", "AveragePooling2D", "AvgPool2D",
-           "BatchNormalization", "Concatenate", "Conv2D", "Convolution2D", "Dense", "Dropout",
+__all__ = ["ELU", "GELU", "GRU", "LSTM", "SELU", "Activation", "Add", "Average", "AveragePooling2D",
+           "AvgPool2D", "BatchNormalization", "Bidirectional", "Concatenate", "Conv2D", "Convolution2D", "Dense", "Dropout",
            "Exponential", "Flatten", "GlobalAveragePooling2D", "GlobalAvgPool2D", "GlobalMaxPool2D",
            "GlobalMaxPooling2D", "HardSigmoid",
            "HardSilu", "Input", "InputLayer", "LAYERS", "Layer", "LeakyReLU", "LogSoftmax",
            "MaxPool2D", "MaxPooling2D", "Maximum", "Minimum", "Mish", "Multiply", "Normalization",
            "PReLU", "RandomRotation", "RandomTranslation", "RandomZoom", "ReLU", "ReLU6", "Rescaling",
-           "Reshape", "SELU", "SiLU", "Sigmoid", "Softmax", "Softplus", "Softsign", "Subtract", "Tanh",
+           "Reshape", "SiLU", "Sigmoid", "SimpleRNN", "Softmax", "Softplus", "Softsign", "Subtract", "Tanh",
+           "TimeDistributed",
            "add", "average", "concatenate", "maximum", "minimum", "multiply", "subtract"]

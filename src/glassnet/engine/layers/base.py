@@ -130,7 +130,7 @@ class Layer:
 
     def add_param(self, name, value):
         """Register a learned weight and a zero gradient of the same shape."""
-        self.params[name] = np.asarray(value, dtype=self.dtype)
+        self.params[name] = np.ascontiguousarray(value, dtype=self.dtype)
         self.grads[name] = np.zeros_like(self.params[name])
 
     def add_weight(self, name, shape, initializer="zeros", trainable=True):

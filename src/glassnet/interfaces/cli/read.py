@@ -1,7 +1,8 @@
 """``glassnet read MODEL IMAGE...``: read whole handwritten numbers, not just one digit.
 
-Each image is cut into digits and every digit is read by the model (see
-:mod:`glassnet.workbench.reader`)::
+With a digit classifier, each image is cut into digits and every digit is read by the
+model (see :mod:`glassnet.workbench.reader`); with a line reader (``glassnet train --task
+numbers``) the whole number is read at once (:mod:`glassnet.workbench.line_reader`)::
 
     $ glassnet read mnist-cnn.npz cheque.jpg blank.png
     cheque.jpg: 4071    (whole number 96.2%; digits 4 99.1%, 0 98.9%, 7 99.0%, 1 99.2%)
@@ -21,16 +22,20 @@ def add_parser(subparsers):
         "read", help="read whole handwritten numbers (several digits) in your images",
         description="Cut each image into digits (joining the pieces of a broken digit, "
                     "splitting digits that touch), read each with the model, and print the number.")
-    parser.add_argument("model", help="a model file saved by glassnet train or model.save()")
+    parser.add_argument("model", help="a model file saved by glassnet train or model.save(): a digit "
+                                      "classifier, or a line reader (glassnet train --task numbers)")
     parser.add_argument("images", nargs="+", metavar="IMAGE",
                         help="PNG, JPEG, BMP, GIF, WebP or TIFF files, one number each")
+    parser.add_argument("--digits", metavar="DIGIT_MODEL",
+                        help="with a line reader: also cut the number into digits and read them with "
+                             "this digit classifier, and let its reading rescore the line reader's")
     parser.add_argument("--show", metavar="OUT.png",
                         help="write a picture of each image with the digits' boxes and what was read")
     parser.add_argument("--json", action="store_true", help="print machine-readable JSON instead")
     parser.set_defaults(run=run)
 
 
-def read_one(model, path):
+def read_one(model, path, digit_model=None):
     """One image -> ``(result dict, Reading or None)``; status ok, blank or error."""
     from glassnet.errors import GlassnetError
     from glassnet.workbench.novelty import has_detector, leave_out_nondigits
@@ -40,7 +45,7 @@ def read_one(model, path):
     result = {"file": path, "status": "ok", "text": None, "confidence": None, "digits": [],
               "left_out": [], "error": None}
     try:
-        reading = read_number(model, path)
+        reading = read_number(model, path, digit_model=digit_model)
     except BlankImageError:
         result["status"] = "blank"
         return result, None
@@ -70,14 +75,24 @@ def line(result):
 
 def run(args):
     from glassnet.engine.saving import load_model
+    from glassnet.workbench.line_reader import is_line_model
     from glassnet.workbench.recognize import check_digit_model
 
     model = load_model(args.model, compile=False)
-    check_digit_model(model, args.model)
-    from glassnet.workbench.novelty import has_detector, no_detector_note
-    if not has_detector(model):   # once, on stderr, so that --json stays JSON
-        print(no_detector_note(args.model), file=sys.stderr)
-    results, readings = zip(*(read_one(model, path) for path in args.images))
+    digit_model = None
+    if not is_line_model(model):
+        check_digit_model(model, args.model)
+        if args.digits:
+            from glassnet.errors import ModelFileError
+            raise ModelFileError(f"--digits goes with a line reader (glassnet train --task numbers); "
+                                 f"{args.model} is a digit classifier already")
+        from glassnet.workbench.novelty import has_detector, no_detector_note
+        if not has_detector(model):   # once, on stderr, so that --json stays JSON
+            print(no_detector_note(args.model), file=sys.stderr)
+    elif args.digits:
+        digit_model = load_model(args.digits, compile=False)
+        check_digit_model(digit_model, args.digits)
+    results, readings = zip(*(read_one(model, path, digit_model) for path in args.images))
     failed = [r for r in results if r["status"] == "error"]
     if args.json:
         print(json.dumps(list(results), indent=2))

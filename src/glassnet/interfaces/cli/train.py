@@ -29,6 +29,9 @@ def add_parser(subparsers):
     parser = subparsers.add_parser(
         "train", help="train a model on MNIST (or Fashion-MNIST, or a CSV) and save it",
         description="Train a model, print progress and the test accuracy, and save it to one .npz file.")
+    parser.add_argument("--task", choices=("digits", "numbers"), default="digits",
+                        help="digits: a digit classifier (default); numbers: the line reader that reads "
+                             "whole numbers with CTC (see glassnet.interfaces.cli.train_numbers)")
     add_arch_argument(parser)
     parser.add_argument("--recipe", choices=RECIPE_NAMES,
                         help="a tuned recipe: best-mlp (784-800-800-10, ~99%% on MNIST) or best-cnn "
@@ -176,6 +179,9 @@ def run(args):
     from glassnet.engine.callbacks.learning_check import LearningWarning
     from glassnet.errors import TrainingError
 
+    if args.task == "numbers":
+        from glassnet.interfaces.cli import train_numbers
+        return train_numbers.run(args)
     if args.recipe and args.arch:
         raise TrainingError("choose either --arch or --recipe, not both")
     dataset = args.dataset

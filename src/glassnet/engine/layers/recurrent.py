@@ -1,0 +1,452 @@
+"""Recurrent layers: SimpleRNN, LSTM and GRU, read a sequence one step at a time.
+
+A recurrent layer carries a *state* ``h`` (a vector of ``U`` numbers) along the sequence.
+At every time step it mixes the new input ``x_t`` with the state so far, so the output at
+step ``t`` can depend on everything before it::
+
+    h_t = f(x_t @ W + h_{t-1} @ U + b)          # SimpleRNN; LSTM and GRU add gates
+
+**Training: backpropagation through time.** Unrolled over ``T`` steps, the layer is a deep
+network whose ``T`` layers share one set of weights. The backward pass walks the steps in
+reverse, carrying ``dL/dh`` from step ``t`` back to step ``t - 1``, and each weight's
+gradient is the sum of its gradients at every step.
+
+**Speed.** Only the part that depends on the previous state must run step by step. The
+input part ``x_t @ W + b`` is computed for all steps at once, one ``(N*T, F) @ (F, G)``
+matrix multiply; in the backward pass ``dW``, ``dU`` and ``dx`` are likewise single matrix
+multiplies over all the steps, and only ``dh`` is passed back step by step.
+
+The weights have Keras's names, shapes and gate order (so ``set_weights`` takes Keras's
+``get_weights``): ``kernel`` ``(F, G*U)``, ``recurrent_kernel`` ``(U, G*U)`` and ``bias``,
+with ``G`` = 1 (SimpleRNN), 4 (LSTM: gates i, f, c, o) or 3 (GRU: gates z, r, h).
+
+Input shape: ``(N, T, F)``. Output shape: ``(N, T, U)`` with ``return_sequences=True``,
+else ``(N, U)``, the last state.
+"""
+
+import numpy as np
+
+from glassnet.engine import initializers
+from glassnet.engine.layers.base import Layer
+from glassnet.errors import ShapeError
+
+
+def orthogonal(shape, rng, gain=1.0):
+    """A random orthogonal matrix (Saxe et al., 2014), Keras's start for ``recurrent_kernel``.
+
+    Multiplying the state by an orthogonal matrix keeps its length, so at the start of
+    training the signal neither grows nor fades as it is passed along many steps.
+    """
+    rows, cols = int(np.prod(shape[:-1])), shape[-1]
+    a = rng.normal(0.0, 1.0, size=(max(rows, cols), min(rows, cols)))
+    q, r = np.linalg.qr(a)
+    q *= np.sign(np.diag(r))          # makes the result uniformly distributed
+    if rows < cols:
+        q = q.T
+    return np.ascontiguousarray(gain * q.reshape(shape))
+
+
+def _initializer(name):
+    return orthogonal if name == "orthogonal" else initializers.get(name)
+
+
+# Activations as (f, f' written in terms of the output y = f(z)): the backward pass then
+# needs only the outputs, which the forward pass keeps anyway.
+ACTIVATIONS = {
+    "tanh": (np.tanh, lambda y: 1 - y * y),
+    "sigmoid": (lambda z: 0.5 * (1 + np.tanh(0.5 * z)), lambda y: y * (1 - y)),  # no overflow
+    "relu": (lambda z: np.maximum(z, 0), lambda y: (y > 0).astype(y.dtype)),
+    "linear": (lambda z: z, lambda y: np.ones_like(y)),
+}
+
+
+def _activation(name, layer, argument):
+    name = "linear" if name is None else name
+    if name not in ACTIVATIONS:
+        raise ValueError(f"{layer}: {argument} must be one of {', '.join(ACTIVATIONS)}, got {name!r}")
+    return name
+
+
+class Recurrent(Layer):
+    """What SimpleRNN, LSTM and GRU share: the sequence bookkeeping, the weights, the config.
+
+    Args:
+        units: size ``U`` of the state (and of the output).
+        activation: for the state candidate (default ``"tanh"``).
+        use_bias: add the biases.
+        kernel_initializer, recurrent_initializer, bias_initializer: how the weights start
+            (Keras's defaults: ``"glorot_uniform"``, ``"orthogonal"``, ``"zeros"``).
+        return_sequences: return the state after every step ``(N, T, U)``, not only the
+            last one ``(N, U)``.
+        go_backwards: read the sequence from its end. As in Keras, the output sequence is
+            then in reading order (reversed); :class:`Bidirectional` turns it round.
+    """
+
+    gates = 1
+
+    def __init__(self, units, activation="tanh", use_bias=True, kernel_initializer="glorot_uniform",
+                 recurrent_initializer="orthogonal", bias_initializer="zeros",
+                 return_sequences=False, go_backwards=False, **kwargs):
+        super().__init__(**kwargs)
+        kind = type(self).__name__
+        if int(units) != units or units < 1:
+            raise ValueError(f"{kind}: units must be a positive integer, got {units!r}")
+        self.units = int(units)
+        self.activation = _activation(activation, kind, "activation")
+        self.use_bias = bool(use_bias)
+        self.kernel_initializer = kernel_initializer
+        self.recurrent_initializer = recurrent_initializer
+        self.bias_initializer = bias_initializer
+        for name in (kernel_initializer, recurrent_initializer, bias_initializer):
+            _initializer(name)   # an unknown name fails here, not at build time
+        self.return_sequences = bool(return_sequences)
+        self.go_backwards = bool(go_backwards)
+
+    def build(self, input_shape, rng=None):
+        super().build(input_shape, rng)
+        if len(self.input_shape) != 2:
+            raise ShapeError(
+                f"layer '{self.name}' ({type(self).__name__}) needs sequences (batch, time steps, "
+                f"features) but got {('batch',) + self.input_shape}")
+        features, size = self.input_shape[1], self.gates * self.units
+        self.add_param("kernel", _initializer(self.kernel_initializer)((features, size), self.rng))
+        self.add_param("recurrent_kernel",
+                       _initializer(self.recurrent_initializer)((self.units, size), self.rng))
+        if self.use_bias:
+            self.add_param("bias", self._initial_bias())
+
+    def _initial_bias(self):
+        return _initializer(self.bias_initializer)((self.gates * self.units,), self.rng)
+
+    def output_shape(self, input_shape):
+        steps = input_shape[0]
+        return (steps, self.units) if self.return_sequences else (self.units,)
+
+    # Each layer's forward/backward call these two (a base class with a forward of its own
+    # would count as a layer of its own in the gradient-check catalogue).
+    def _read_sequence(self, x):
+        self.check_input(x)
+        if self.go_backwards:
+            x = x[:, ::-1]
+        self.x = x
+        states = self._steps(x)                                  # (N, T, U)
+        return states if self.return_sequences else states[:, -1]
+
+    def _backprop_sequence(self, dy):
+        n, steps, _ = self.x.shape
+        if self.return_sequences:
+            d_states = dy
+        else:                              # only the last state was used
+            d_states = np.zeros((n, steps, self.units), dy.dtype)
+            d_states[:, -1] = dy
+        # dz: the gradient of every step's pre-activations (input part), (N, T, G*U).
+        dz = self._steps_backward(d_states)
+        x2d = self.x.reshape(n * steps, -1)                                  # (N*T, F)
+        dz2d = dz.reshape(n * steps, -1)                                     # (N*T, G*U)
+        np.matmul(x2d.T, dz2d, out=self.grads["kernel"])                     # dW = X.T @ dZ
+        if not self.needs_input_grad:
+            return None
+        dx = (dz2d @ self.params["kernel"].T).reshape(self.x.shape)
+        return dx[:, ::-1] if self.go_backwards else dx
+
+    def _input_part(self, x):
+        """``x_t @ W (+ b)`` for every step at once: ``(N*T, F) @ (F, G*U)``, as (N, T, G*U)."""
+        n, steps, features = x.shape
+        z = x.reshape(n * steps, features) @ self.params["kernel"]
+        return z.reshape(n, steps, -1)
+
+    def get_config(self):
+        return {**super().get_config(), "units": self.units,
+                "activation": None if self.activation == "linear" else self.activation,
+                "use_bias": self.use_bias, "kernel_initializer": self.kernel_initializer,
+                "recurrent_initializer": self.recurrent_initializer,
+                "bias_initializer": self.bias_initializer,
+                "return_sequences": self.return_sequences, "go_backwards": self.go_backwards}
+
+
+class SimpleRNN(Recurrent):
+    """The plain recurrent layer (Elman, 1990).
+
+    Forward, for every step ``t`` (``h_0 = 0``)::
+
+        h_t = f(x_t @ W + h_{t-1} @ U + b)     # (N, F) @ (F, U) + (N, U) @ (U, U) + (U,)
+
+    Backward, with ``dh_t`` = the gradient from the output plus the one from step ``t + 1``::
+
+        dz_t = dh_t * f'(z_t)
+        dh_{t-1} += dz_t @ U.T                 # passed back in time
+        dW = sum_t x_t.T @ dz_t,  dU = sum_t h_{t-1}.T @ dz_t,  db = sum_t dz_t
+
+    The gradient passed back is multiplied by ``U.T`` and ``f'`` once per step, so over many
+    steps it tends to vanish (or explode): the problem LSTM and GRU were made to solve.
+
+    Weights: ``kernel`` (F, U), ``recurrent_kernel`` (U, U), ``bias`` (U,).
+    """
+
+    def forward(self, x, training=False):
+        return self._read_sequence(x)
+
+    def backward(self, dy):
+        return self._backprop_sequence(dy)
+
+    def _steps(self, x):
+        f = ACTIVATIONS[self.activation][0]
+        n, steps, _ = x.shape
+        z = self._input_part(x)
+        if self.use_bias:
+            z += self.params["bias"]
+        U = self.params["recurrent_kernel"]
+        states = np.empty((n, steps, self.units), x.dtype)
+        h = np.zeros((n, self.units), x.dtype)
+        for t in range(steps):
+            h = states[:, t] = f(z[:, t] + h @ U)
+        self.states = states
+        return states
+
+    def _steps_backward(self, d_states):
+        df = ACTIVATIONS[self.activation][1]
+        n, steps, units = self.states.shape
+        U = self.params["recurrent_kernel"]
+        dz = np.empty_like(self.states)
+        dh = np.zeros((n, units), self.states.dtype)
+        for t in range(steps - 1, -1, -1):
+            dz[:, t] = (d_states[:, t] + dh) * df(self.states[:, t])
+            dh = dz[:, t] @ U.T
+        previous = np.concatenate([np.zeros_like(self.states[:, :1]), self.states[:, :-1]], axis=1)
+        np.matmul(previous.reshape(-1, units).T, dz.reshape(-1, units), out=self.grads["recurrent_kernel"])
+        if self.use_bias:
+            np.sum(dz, axis=(0, 1), out=self.grads["bias"])
+        return dz
+
+
+class LSTM(Recurrent):
+    """Long short-term memory (Hochreiter and Schmidhuber, 1997), as Keras computes it.
+
+    Besides the output state ``h`` it carries a *cell* ``c``, changed only by gated
+    additions, so gradients can flow back over many steps without vanishing::
+
+        [z_i, z_f, z_c, z_o] = x_t @ W + h_{t-1} @ U + b     # (N, 4U), split in four
+        i = sigmoid(z_i)    f = sigmoid(z_f)    o = sigmoid(z_o)    # input, forget, output gates
+        g = tanh(z_c)                                             # the candidate
+        c_t = f * c_{t-1} + i * g
+        h_t = o * tanh(c_t)
+
+    Backward, step by step from the end, with ``dh`` and ``dc`` coming back from ``t + 1``::
+
+        do = dh * tanh(c_t)
+        dc = dc_next + dh * o * (1 - tanh(c_t)**2)
+        di = dc * g,  df = dc * c_{t-1},  dg = dc * i,  dc_next = dc * f
+        dz = [di * i(1-i), df * f(1-f), dg * (1-g**2), do * o(1-o)]
+        dh_next = dz @ U.T
+
+    Args (besides :class:`Recurrent`'s):
+        recurrent_activation: for the gates (default ``"sigmoid"``).
+        unit_forget_bias: start the forget gate's bias at 1, so that the cell remembers at
+            the start of training (Jozefowicz et al., 2015); Keras's default.
+
+    Weights: ``kernel`` (F, 4U), ``recurrent_kernel`` (U, 4U), ``bias`` (4U,), gates in the
+    order i, f, c, o (PyTorch's LSTM has the same order; its ``weight_ih`` is ``kernel.T``).
+    """
+
+    gates = 4
+
+    def __init__(self, units, recurrent_activation="sigmoid", unit_forget_bias=True, **kwargs):
+        super().__init__(units, **kwargs)
+        self.recurrent_activation = _activation(recurrent_activation, "LSTM", "recurrent_activation")
+        self.unit_forget_bias = bool(unit_forget_bias)
+
+    def _initial_bias(self):
+        bias = super()._initial_bias()
+        if self.unit_forget_bias:
+            bias[self.units:2 * self.units] = 1.0
+        return bias
+
+    def forward(self, x, training=False):
+        return self._read_sequence(x)
+
+    def backward(self, dy):
+        return self._backprop_sequence(dy)
+
+    def _steps(self, x):
+        act, gate = ACTIVATIONS[self.activation][0], ACTIVATIONS[self.recurrent_activation][0]
+        n, steps, _ = x.shape
+        u = self.units
+        z = self._input_part(x)
+        if self.use_bias:
+            z += self.params["bias"]
+        U = self.params["recurrent_kernel"]
+        # Kept for the backward pass: the gates (N, T, 4U), the cells and tanh(cells) (N, T, U).
+        self.gate_values = np.empty_like(z)
+        self.cells = np.empty((n, steps, u), x.dtype)
+        self.cell_out = np.empty((n, steps, u), x.dtype)
+        states = np.empty((n, steps, u), x.dtype)
+        h = np.zeros((n, u), x.dtype)
+        c = np.zeros((n, u), x.dtype)
+        for t in range(steps):
+            zt = z[:, t] + h @ U
+            g = self.gate_values[:, t]
+            g[:, :2 * u] = gate(zt[:, :2 * u])          # i, f
+            g[:, 2 * u:3 * u] = act(zt[:, 2 * u:3 * u])  # the candidate
+            g[:, 3 * u:] = gate(zt[:, 3 * u:])          # o
+            i, f, cand, o = g[:, :u], g[:, u:2 * u], g[:, 2 * u:3 * u], g[:, 3 * u:]
+            c = self.cells[:, t] = f * c + i * cand
+            tc = self.cell_out[:, t] = act(c)
+            h = states[:, t] = o * tc
+        self.states = states
+        return states
+
+    def _steps_backward(self, d_states):
+        d_act, d_gate = ACTIVATIONS[self.activation][1], ACTIVATIONS[self.recurrent_activation][1]
+        n, steps, u = self.states.shape
+        U = self.params["recurrent_kernel"]
+        dz = np.empty_like(self.gate_values)                          # (N, T, 4U)
+        dh = np.zeros((n, u), self.states.dtype)
+        dc_next = np.zeros((n, u), self.states.dtype)
+        zero = np.zeros((n, u), self.states.dtype)
+        for t in range(steps - 1, -1, -1):
+            g = self.gate_values[:, t]
+            i, f, cand, o = g[:, :u], g[:, u:2 * u], g[:, 2 * u:3 * u], g[:, 3 * u:]
+            tc = self.cell_out[:, t]
+            c_prev = self.cells[:, t - 1] if t else zero
+            dh = d_states[:, t] + dh
+            dc = dc_next + dh * o * d_act(tc)
+            dzt = dz[:, t]
+            dzt[:, :u] = dc * cand * d_gate(i)
+            dzt[:, u:2 * u] = dc * c_prev * d_gate(f)
+            dzt[:, 2 * u:3 * u] = dc * i * d_act(cand)
+            dzt[:, 3 * u:] = dh * tc * d_gate(o)
+            dc_next = dc * f
+            dh = dzt @ U.T
+        previous = np.concatenate([np.zeros_like(self.states[:, :1]), self.states[:, :-1]], axis=1)
+        np.matmul(previous.reshape(-1, u).T, dz.reshape(-1, 4 * u), out=self.grads["recurrent_kernel"])
+        if self.use_bias:
+            np.sum(dz, axis=(0, 1), out=self.grads["bias"])
+        return dz
+
+    def get_config(self):
+        return {**super().get_config(), "recurrent_activation": self.recurrent_activation,
+                "unit_forget_bias": self.unit_forget_bias}
+
+
+class GRU(Recurrent):
+    """Gated recurrent unit (Cho et al., 2014), as Keras 3 computes it.
+
+    Two gates and no separate cell: the update gate ``z`` chooses between keeping the old
+    state and taking the candidate ``n``; the reset gate ``r`` chooses how much of the old
+    state the candidate sees. With ``reset_after=True`` (Keras 3's default, and PyTorch's
+    formula), the reset is applied after the recurrent matrix multiply::
+
+        [a_z, a_r, a_h] = x_t @ W + b_in                 # (N, 3U), for all steps at once
+        [q_z, q_r, q_h] = h_{t-1} @ U + b_rec            # (N, 3U)
+        z = sigmoid(a_z + q_z)    r = sigmoid(a_r + q_r)
+        n = tanh(a_h + r * q_h)
+        h_t = z * h_{t-1} + (1 - z) * n
+
+    With ``reset_after=False`` (the original paper; Keras 2's default) the candidate is
+    ``n = tanh(a_h + (r * h_{t-1}) @ U_h)`` and there is one bias ``(3U,)``.
+
+    Backward, with ``dh`` the gradient of ``h_t``::
+
+        dn = dh * (1 - z),   dz = dh * (h_{t-1} - n),   dh_{t-1} = dh * z + ...
+        da_h = dn * (1 - n**2),   dr = da_h * q_h,   dq_h = da_h * r      (reset_after)
+        [da_z, da_r] = [dz * z(1-z), dr * r(1-r)],   dh_{t-1} += [da_z, da_r, dq_h] @ U.T
+
+    Args (besides :class:`Recurrent`'s):
+        recurrent_activation: for the gates (default ``"sigmoid"``).
+        reset_after: see above (default True).
+
+    Weights: ``kernel`` (F, 3U), ``recurrent_kernel`` (U, 3U), ``bias`` (2, 3U) with
+    ``reset_after`` (row 0 the input bias, row 1 the recurrent bias) else (3U,); gates in
+    the order z, r, h (PyTorch's GRU orders them r, z, n).
+    """
+
+    gates = 3
+
+    def __init__(self, units, recurrent_activation="sigmoid", reset_after=True, **kwargs):
+        super().__init__(units, **kwargs)
+        self.recurrent_activation = _activation(recurrent_activation, "GRU", "recurrent_activation")
+        self.reset_after = bool(reset_after)
+
+    def _initial_bias(self):
+        shape = (2, 3 * self.units) if self.reset_after else (3 * self.units,)
+        return _initializer(self.bias_initializer)(shape, self.rng)
+
+    def forward(self, x, training=False):
+        return self._read_sequence(x)
+
+    def backward(self, dy):
+        return self._backprop_sequence(dy)
+
+    def _steps(self, x):
+        act, gate = ACTIVATIONS[self.activation][0], ACTIVATIONS[self.recurrent_activation][0]
+        n, steps, _ = x.shape
+        u = self.units
+        a = self._input_part(x)                                           # (N, T, 3U)
+        if self.use_bias:
+            a += self.params["bias"][0] if self.reset_after else self.params["bias"]
+        U = self.params["recurrent_kernel"]
+        self.gate_values = np.empty_like(a)      # z, r, n for every step
+        self.recurrent_part = np.empty((n, steps, u), x.dtype)   # q_h (reset_after) or r * h
+        states = np.empty((n, steps, u), x.dtype)
+        h = np.zeros((n, u), x.dtype)
+        for t in range(steps):
+            g = self.gate_values[:, t]
+            if self.reset_after:
+                q = h @ U
+                if self.use_bias:
+                    q += self.params["bias"][1]
+                g[:, :2 * u] = gate(a[:, t, :2 * u] + q[:, :2 * u])
+                self.recurrent_part[:, t] = q[:, 2 * u:]
+                g[:, 2 * u:] = act(a[:, t, 2 * u:] + g[:, u:2 * u] * q[:, 2 * u:])
+            else:
+                g[:, :2 * u] = gate(a[:, t, :2 * u] + h @ U[:, :2 * u])
+                reset_state = self.recurrent_part[:, t] = g[:, u:2 * u] * h
+                g[:, 2 * u:] = act(a[:, t, 2 * u:] + reset_state @ U[:, 2 * u:])
+            z, cand = g[:, :u], g[:, 2 * u:]
+            h = states[:, t] = z * h + (1 - z) * cand
+        self.states = states
+        return states
+
+    def _steps_backward(self, d_states):
+        d_act, d_gate = ACTIVATIONS[self.activation][1], ACTIVATIONS[self.recurrent_activation][1]
+        n, steps, u = self.states.shape
+        U = self.params["recurrent_kernel"]
+        da = np.empty_like(self.gate_values)              # input-part pre-activations (N, T, 3U)
+        dq = np.empty_like(self.gate_values)              # recurrent-part ones (reset_after)
+        dh = np.zeros((n, u), self.states.dtype)
+        zero = np.zeros((n, u), self.states.dtype)
+        for t in range(steps - 1, -1, -1):
+            g = self.gate_values[:, t]
+            z, r, cand = g[:, :u], g[:, u:2 * u], g[:, 2 * u:]
+            h_prev = self.states[:, t - 1] if t else zero
+            dh = d_states[:, t] + dh
+            dat = da[:, t]
+            dat[:, :u] = dh * (h_prev - cand) * d_gate(z)
+            dat[:, 2 * u:] = dh * (1 - z) * d_act(cand)
+            if self.reset_after:
+                dat[:, u:2 * u] = dat[:, 2 * u:] * self.recurrent_part[:, t] * d_gate(r)
+                dqt = dq[:, t]
+                dqt[:, :2 * u] = dat[:, :2 * u]
+                dqt[:, 2 * u:] = dat[:, 2 * u:] * r
+                dh = dh * z + dqt @ U.T
+            else:
+                d_reset_state = dat[:, 2 * u:] @ U[:, 2 * u:].T
+                dat[:, u:2 * u] = d_reset_state * h_prev * d_gate(r)
+                dh = dh * z + dat[:, :2 * u] @ U[:, :2 * u].T + d_reset_state * r
+        previous = np.concatenate([np.zeros_like(self.states[:, :1]), self.states[:, :-1]], axis=1)
+        grad_u = self.grads["recurrent_kernel"]
+        if self.reset_after:
+            np.matmul(previous.reshape(-1, u).T, dq.reshape(-1, 3 * u), out=grad_u)
+            if self.use_bias:
+                np.sum(da, axis=(0, 1), out=self.grads["bias"][0])
+                np.sum(dq, axis=(0, 1), out=self.grads["bias"][1])
+        else:
+            grad_u[:, :2 * u] = previous.reshape(-1, u).T @ da[..., :2 * u].reshape(-1, 2 * u)
+            grad_u[:, 2 * u:] = self.recurrent_part.reshape(-1, u).T @ da[..., 2 * u:].reshape(-1, u)
+            if self.use_bias:
+                np.sum(da, axis=(0, 1), out=self.grads["bias"])
+        return da
+
+    def get_config(self):
+        return {**super().get_config(), "recurrent_activation": self.recurrent_activation,
+                "reset_after": self.reset_after}

@@ -1,0 +1,186 @@
+"""Wrappers: layers that run other layers. ``Bidirectional`` and ``TimeDistributed``.
+
+A wrapper holds its inner layers in ``self.sublayers``, builds them in its own ``build``
+with the model's random generator, and keeps no weights of its own: the model finds the
+inner layers' weights by walking the tree (see :mod:`glassnet.engine.layers.base`).
+"""
+
+import numpy as np
+
+from glassnet.engine.layers.base import LAYERS, Layer, snake_case
+from glassnet.errors import ShapeError
+
+MERGE_MODES = ("concat", "sum", "mul", "ave")
+
+
+def _layer_from_spec(spec, owner):
+    """A layer from ``{"class_name": ..., "config": ...}`` (what ``get_config`` saves)."""
+    if isinstance(spec, Layer):
+        return spec
+    try:
+        cls = LAYERS[spec["class_name"]]
+    except (KeyError, TypeError):
+        raise ValueError(f"{owner}: expected a layer or a saved layer config, got {spec!r}") from None
+    return cls.from_config(spec["config"])
+
+
+def _spec(layer):
+    config = layer.get_config()
+    config.pop("input_shape", None)     # the wrapper's input shape is the one that counts
+    return {"class_name": type(layer).__name__, "config": config}
+
+
+class Bidirectional(Layer):
+    """Read the sequence both ways and put the two readings side by side.
+
+    A recurrent layer's output at step ``t`` knows only the steps before ``t``. Reading a
+    line of digits, the columns to the *right* matter just as much. ``Bidirectional`` runs
+    a copy of the layer forwards and another backwards (``go_backwards=True``), turns the
+    backward one's outputs round so that step ``t`` faces step ``t``, and merges them::
+
+        y_fwd = forward_layer(x)                     # (N, T, U), step t knows x_0..x_t
+        y_bwd = reverse(backward_layer(x))           # (N, T, U), step t knows x_t..x_{T-1}
+        y = concat([y_fwd, y_bwd], axis=-1)          # (N, T, 2U); or sum, mul, ave
+
+    Backward splits ``dy`` the same way, sends each part through its layer, and adds the
+    two ``dx``.
+
+    Args:
+        layer: a recurrent layer (e.g. ``LSTM(64, return_sequences=True)``). It is copied
+            twice, as ``forward_<name>`` and ``backward_<name>``, as in Keras.
+        merge_mode: ``"concat"`` (default), ``"sum"``, ``"mul"`` or ``"ave"``.
+        backward_layer: a different layer to read backwards (default: a copy of ``layer``
+            with ``go_backwards`` flipped).
+
+    Input shape: ``(N, T, F)``. Output shape: ``(N, T, 2U)`` with concat, else ``(N, T, U)``
+    (without the time axis when the layer does not return sequences).
+    """
+
+    def __init__(self, layer, merge_mode="concat", backward_layer=None, **kwargs):
+        super().__init__(**kwargs)
+        layer = _layer_from_spec(layer, "Bidirectional")
+        if not hasattr(layer, "go_backwards") or not hasattr(layer, "return_sequences"):
+            raise ValueError(f"Bidirectional: needs a recurrent layer (SimpleRNN, LSTM, GRU), "
+                             f"got {type(layer).__name__}")
+        if merge_mode not in MERGE_MODES:
+            raise ValueError(f"Bidirectional: merge_mode must be one of {', '.join(MERGE_MODES)}, "
+                             f"got {merge_mode!r} (None, two outputs, needs a Functional model)")
+        self.merge_mode = merge_mode
+        base = layer.name or type(layer).__name__.lower()
+        config = layer.get_config()
+        config.pop("input_shape", None)
+        self.forward_layer = type(layer).from_config({**config, "name": f"forward_{base}"})
+        if backward_layer is None:
+            backward_config = {**config, "name": f"backward_{base}", "go_backwards": not layer.go_backwards}
+            self.backward_layer = type(layer).from_config(backward_config)
+        else:
+            self.backward_layer = _layer_from_spec(backward_layer, "Bidirectional")
+            if self.backward_layer.return_sequences != layer.return_sequences:
+                raise ValueError("Bidirectional: the forward and backward layers must agree on "
+                                 "return_sequences")
+        self.base_name = base
+        self.sublayers = [self.forward_layer, self.backward_layer]
+        self.dtype, self.trainable = self.dtype, self.trainable   # pass both on to the inner layers
+
+    def build(self, input_shape, rng=None):
+        super().build(input_shape, rng)
+        for layer in self.sublayers:
+            layer.dtype = self.dtype
+            layer.build(self.input_shape, self.rng)
+
+    def output_shape(self, input_shape):
+        shape = self.forward_layer.output_shape(input_shape)
+        if self.merge_mode == "concat":
+            shape = shape[:-1] + (shape[-1] + self.backward_layer.output_shape(input_shape)[-1],)
+        return shape
+
+    def _turn(self, y, layer):
+        """A backwards reader's sequence, in the input's order."""
+        return y[:, ::-1] if layer.return_sequences and layer.go_backwards else y
+
+    def forward(self, x, training=False):
+        self.check_input(x)
+        forward, backward = self.forward_layer, self.backward_layer
+        self.a = self._turn(forward.forward(x, training), forward)
+        self.b = self._turn(backward.forward(x, training), backward)
+        if self.merge_mode == "concat":
+            return np.concatenate([self.a, self.b], axis=-1)
+        if self.merge_mode == "sum":
+            return self.a + self.b
+        if self.merge_mode == "mul":
+            return self.a * self.b
+        return (self.a + self.b) / 2
+
+    def backward(self, dy):
+        if self.merge_mode == "concat":
+            units = self.a.shape[-1]
+            da, db = dy[..., :units], dy[..., units:]
+        elif self.merge_mode == "sum":
+            da = db = dy
+        elif self.merge_mode == "mul":
+            da, db = dy * self.b, dy * self.a
+        else:
+            da = db = dy / 2
+        for layer in self.sublayers:
+            layer.needs_input_grad = self.needs_input_grad
+        dx_a = self.forward_layer.backward(self._turn(da, self.forward_layer))
+        dx_b = self.backward_layer.backward(self._turn(db, self.backward_layer))
+        return None if dx_a is None else dx_a + dx_b
+
+    def get_config(self):
+        layer = _spec(self.forward_layer)
+        layer["config"]["name"] = self.base_name
+        return {**super().get_config(), "layer": layer,
+                "merge_mode": self.merge_mode, "backward_layer": _spec(self.backward_layer)}
+
+
+class TimeDistributed(Layer):
+    """Apply one layer to every time step, with the same weights.
+
+    The time axis is folded into the batch, the layer runs once on all the steps of all the
+    samples, and the result is unfolded::
+
+        (N, T, *in) -> (N*T, *in) -> layer -> (N*T, *out) -> (N, T, *out)
+
+    ``TimeDistributed(Dense(11))`` on ``(N, T, F)`` is a Dense layer applied to each of the
+    ``T`` feature vectors: per-column class scores for CTC.
+
+    Args:
+        layer: the layer to apply (built here for one step's shape, ``input_shape[1:]``).
+
+    Input shape: ``(N, T, *in)``. Output shape: ``(N, T, *out)``.
+    """
+
+    def __init__(self, layer, **kwargs):
+        super().__init__(**kwargs)
+        self.layer = _layer_from_spec(layer, "TimeDistributed")
+        if self.layer.name is None:
+            self.layer.name = snake_case(type(self.layer).__name__)
+        self.sublayers = [self.layer]
+        self.dtype, self.trainable = self.dtype, self.trainable   # pass both on to the inner layer
+
+    def build(self, input_shape, rng=None):
+        super().build(input_shape, rng)
+        if len(self.input_shape) < 2:
+            raise ShapeError(f"layer '{self.name}' (TimeDistributed) needs (batch, time steps, ...) "
+                             f"input but got {('batch',) + self.input_shape}")
+        self.layer.dtype = self.dtype
+        self.layer.build(self.input_shape[1:], self.rng)
+
+    def output_shape(self, input_shape):
+        return (input_shape[0],) + tuple(self.layer.output_shape(tuple(input_shape[1:])))
+
+    def forward(self, x, training=False):
+        self.check_input(x)
+        n, steps = x.shape[:2]
+        y = self.layer.forward(x.reshape((n * steps,) + x.shape[2:]), training)
+        return y.reshape((n, steps) + y.shape[1:])
+
+    def backward(self, dy):
+        n, steps = dy.shape[:2]
+        self.layer.needs_input_grad = self.needs_input_grad
+        dx = self.layer.backward(dy.reshape((n * steps,) + dy.shape[2:]))
+        return None if dx is None else dx.reshape((n,) + self.input_shape)
+
+    def get_config(self):
+        return {**super().get_config(), "layer": _spec(self.layer)}

@@ -1,0 +1,543 @@
+"""Reading a whole number the way sequence models do: one network over the whole strip, and CTC.
+
+The segmenter (:mod:`glassnet.workbench.reader`) first cuts the number into digits and
+then reads each one. When two digits touch, the cut can go wrong, and no classifier can
+repair a digit that was cut in half. A *line reader* never cuts:
+
+1. the picture becomes a **strip** (:func:`to_strip`): the ink, scaled so that the number's
+   height is :data:`BAND` pixels in a :data:`HEIGHT`-row strip, left-aligned;
+2. a small convolutional network slides over the strip and gives, for every
+   :data:`STRIDE` columns, scores for 11 classes: the digits 0-9 and *blank* (class 10);
+3. **CTC** (:mod:`glassnet.engine.ctc`) turns those per-column scores into a text: merge
+   repeated classes, drop blanks. Training needs only the text of each number, never where
+   its digits are: the CTC loss sums over every way of placing the text on the columns.
+
+The network (:func:`line_model`) is an ordinary :class:`~glassnet.engine.model.Sequential`
+of Conv2D, MaxPooling2D and BatchNormalization layers, trained with ``model.fit`` and
+:class:`~glassnet.engine.ctc.CTCLoss`, so ``glassnet.load_model`` loads it like any other.
+Its layers are all convolutions, so the same weights read strips of any width; a number
+wider than the strip the model was trained on is read by a copy built for its width
+(:func:`at_width`).
+"""
+
+import math
+
+import numpy as np
+
+from glassnet.engine.ctc import (CTCLoss, ctc_beam_decode, ctc_forward_backward,  # noqa: F401
+                                 ctc_greedy_decode)
+from glassnet.engine.losses import log_softmax
+from glassnet.errors import ImageError
+
+HEIGHT = 32         # rows of the strip the network reads ...
+BAND = 24           # ... of which the number's ink fills this many (4 rows of margin above and below)
+WIDTH = 256         # columns of the strip the model is built for (a wider number gets a wider copy)
+STRIDE = 4          # strip columns per output step (two 2x2 poolings)
+# Reading looks at each number three times, its ink 21, 24 and 27 rows high, and keeps the
+# text likeliest on average (2,000 numbers from held-out training digits, standard and
+# harder: 93.8% -> 94.6% read whole; five views, adding 0.85x and 1.15x widths: 94.75%).
+VIEWS = ((BAND, 1.0), (BAND - 3, 1.0), (BAND + 3, 1.0))
+CANDIDATES = 4      # texts kept from each view's beam
+BLANK = 10          # class 10 is CTC's blank; classes 0-9 are the digits themselves
+CLASSES = 11
+MAX_WIDTH = 20_000  # pixels: a picture this wide or wider is refused (see picture_strip)
+MAX_HEIGHT = 512    # taller pictures are scaled down to this many rows first (as the segmenter does)
+MAX_DIGITS = 60     # a strip wider than this many digits' worth is not a number we read
+
+
+def line_model(width=WIDTH, seed=None):
+    """The line reader's network: a strip ``(HEIGHT, width, 1)`` -> logits ``(T, 11)``.
+
+    Three 3x3 convolution blocks (16, 32, 64 filters), each followed by max pooling and
+    batch norm, as in the best MNIST CNN. The poolings halve the height three times
+    (32 -> 4) but the width only twice, so every output step covers :data:`STRIDE`
+    columns. A convolution over the remaining 4 rows and 3 steps gives 128 features per
+    step (it sees about 26 strip columns, one digit); another over 5 neighbouring steps
+    lets each step see its neighbours (about 42 columns: is this stroke a digit of its
+    own, or the end of the digit beside it?); a 1x1 convolution gives the 11 scores::
+
+        (32, W, 1) -> (16, W/2, 16) -> (8, W/4, 32) -> (4, W/4, 64)
+                   -> (1, T, 128) -> (1, T, 128) -> (1, T, 11) -> (T, 11),   T = W/4 - 2
+
+    The output is logits (no softmax): :class:`CTCLoss` takes the log-softmax itself.
+    """
+    from glassnet.engine.layers import BatchNormalization, Conv2D, MaxPooling2D, Reshape
+    from glassnet.engine.model import Sequential
+
+    if width % STRIDE or width < 4 * STRIDE:
+        raise ValueError(f"line_model: width must be a multiple of {STRIDE}, at least {4 * STRIDE}; got {width}")
+    he = dict(activation="relu", kernel_initializer="he_uniform")
+    return Sequential([
+        Conv2D(16, 3, padding="same", input_shape=(HEIGHT, width, 1), **he),   # (32, W, 16)
+        MaxPooling2D(2), BatchNormalization(),                                 # (16, W/2, 16)
+        Conv2D(32, 3, padding="same", **he),
+        MaxPooling2D(2), BatchNormalization(),                                 # (8, W/4, 32)
+        Conv2D(64, 3, padding="same", **he),
+        MaxPooling2D((2, 1)), BatchNormalization(),                            # (4, W/4, 64)
+        Conv2D(128, (4, 3), **he), BatchNormalization(),                       # (1, T, 128)
+        Conv2D(128, (1, 5), padding="same", **he),                             # (1, T, 128)
+        Conv2D(CLASSES, 1),                                                    # (1, T, 11)
+        Reshape((-1, CLASSES)),                                                # (T, 11)
+    ], name="line_reader", seed=seed)
+
+
+def is_line_model(model):
+    """True for a model that reads strips into per-step digit/blank scores (not a digit classifier)."""
+    if model.settings.get("task") == "numbers":
+        return True
+    if not model.built or len(model.inputs) != 1 or len(model.outputs) != 1:
+        return False
+    shape, out = model.input_shape[1:], model.output_shape[1:]
+    return len(shape) == 3 and shape[0] == HEIGHT and len(out) == 2 and out[-1] == CLASSES
+
+
+# -- from a picture to a strip --------------------------------------------------------------
+
+
+def ink_band(mask, name="image"):
+    """The box ``(x0, y0, x1, y1)`` (ends exclusive) around the stroke pixels of ``mask``."""
+    rows, cols = np.flatnonzero(mask.any(axis=1)), np.flatnonzero(mask.any(axis=0))
+    if not len(rows):
+        from glassnet.workbench.preprocess import BlankImageError
+        raise BlankImageError(f"{name}: blank: no ink stands out from the background, no guess")
+    return int(cols[0]), int(rows[0]), int(cols[-1]) + 1, int(rows[-1]) + 1
+
+
+def to_strip(ink, box, band=BAND, offset=0.0, stretch=1.0):
+    """Cut the number out of ``ink`` and scale it into a strip :data:`HEIGHT` rows high.
+
+    The ink box's height becomes ``band`` rows, centred (plus ``offset`` rows), and the
+    width follows at the same scale, so digits keep their shape.
+
+    Args:
+        ink: float ``(H, W)`` ink amounts in 0..1, light on black.
+        box: ``(x0, y0, x1, y1)``, the number's ink (:func:`ink_band`).
+        band, offset: the ink's height in the strip and a vertical shift (training varies both).
+        stretch: the width's scale relative to the height's (1: shapes kept).
+
+    Returns:
+        ``(strip, scale)``: float32 ``(HEIGHT, w)`` with ``w`` about ``(x1 - x0) * scale``
+        plus a margin, and ``scale``, strip pixels per picture pixel.
+    """
+    from glassnet.workbench.preprocess import resize
+
+    x0, y0, x1, y1 = box
+    scale = band / max(y1 - y0, 1)
+    # The picture window that becomes the strip: the box, plus the margin rows (and as
+    # many margin columns) the strip needs, cut from the picture padded with black.
+    margin = (HEIGHT - band) / 2 / scale
+    top = y0 - margin - offset / scale
+    height = HEIGHT / scale
+    left = x0 - margin
+    width = x1 - x0 + 2 * margin
+    columns = max(1, int(round(width * scale * stretch)))
+    t, l = int(math.floor(top)), int(math.floor(left))
+    b, r = int(math.ceil(top + height)), int(math.ceil(left + width))
+    window = np.zeros((b - t, r - l), np.float32)
+    src = ink[max(t, 0):min(b, ink.shape[0]), max(l, 0):min(r, ink.shape[1])]
+    window[max(t, 0) - t:max(t, 0) - t + src.shape[0], max(l, 0) - l:max(l, 0) - l + src.shape[1]] = src
+    # The whole pixels cut above cover a little more than the exact window: resize the
+    # window with its size rounded, the fraction is less than one strip pixel.
+    return np.clip(resize(window, (columns, HEIGHT), "bilinear"), 0, 1), scale
+
+
+def fit_width(strip, width):
+    """``strip`` left-aligned in a black strip ``width`` columns wide."""
+    out = np.zeros((HEIGHT, width), np.float32)
+    out[:, :min(width, strip.shape[1])] = strip[:, :width]
+    return out
+
+
+def picture_strips(image, name=None, views=None):
+    """A picture (path, bytes, PIL image or array; any ink on any paper) -> its strips.
+
+    Args:
+        views: ``(band, stretch)`` pairs, one strip each (see :func:`to_strip`); default
+            one strip, the ink :data:`BAND` rows high, shapes kept.
+
+    Returns ``(strips, box, scale)``: the strips, the number's ink box in the picture's
+    pixels, and strip pixels per picture pixel of the first view.
+
+    Raises:
+        ImageError: unreadable, blank, :data:`MAX_WIDTH` pixels wide or more, or not one line.
+    """
+    from glassnet.workbench.images import describe, load_gray
+    from glassnet.workbench.preprocess import ink_image, ink_mask, resize
+
+    label = describe(image, name)
+    gray = load_gray(image, name)
+    if gray.shape[1] >= MAX_WIDTH:
+        raise ImageError(f"{label}: {gray.shape[1]:,} pixels wide; a number {MAX_WIDTH:,} pixels "
+                         f"wide or more would take too long to read; scale it down")
+    shrink = 1.0
+    if gray.shape[0] > MAX_HEIGHT:   # a big photo: a few hundred rows are plenty for a strip of 32
+        shrink = MAX_HEIGHT / gray.shape[0]
+        gray = resize(gray, (max(1, round(gray.shape[1] * shrink)), MAX_HEIGHT), "box")
+    ink = ink_image(gray, label)
+    box = ink_band(ink_mask(ink), label)
+    strips, scales = zip(*(to_strip(ink, box, band, stretch=stretch) for band, stretch in views or [(BAND, 1.0)]))
+    if strips[0].shape[1] > MAX_DIGITS * BAND:
+        raise ImageError(f"{label}: the ink is {strips[0].shape[1] // BAND} times as wide as it is high; "
+                         f"that is not one line of at most {MAX_DIGITS} digits")
+    # The box and the scale in the picture's own pixels.
+    return list(strips), tuple(int(round(v / shrink)) for v in box), scales[0] * shrink
+
+
+def picture_strip(image, name=None):
+    """A picture -> ``(strip, box, scale)``: :func:`picture_strips` with one plain view."""
+    strips, box, scale = picture_strips(image, name)
+    return strips[0], box, scale
+
+
+# -- reading --------------------------------------------------------------------------------
+
+
+def at_width(model, width):
+    """The model with the same weights, built for strips ``width`` columns wide.
+
+    Every layer of :func:`line_model` is a convolution, pooling, batch norm or reshape, so
+    its weights don't depend on the width. (This rebuilds the layers from their configs:
+    the one place that reaches into the model, see the report for the model core.)
+    """
+    from glassnet.engine.sequential import Sequential
+
+    if model.input_shape[2] == width:
+        return model
+    cache = model.__dict__.setdefault("_copies_by_width", {})
+    if width not in cache:
+        config = model.get_config()          # the architecture, then built for the new width
+        for spec in config["layers"]:
+            spec["config"].pop("input_shape", None)
+        config.update(input_shape=[HEIGHT, width, 1], seed=0)
+        copy = Sequential.from_config(config)
+        copy.set_weights(model.get_weights())
+        cache[width] = copy
+    return cache[width]
+
+
+def line_logits(model, strips):
+    """Per-step logits ``(N, T, 11)`` for strips ``(N, HEIGHT, w)`` of any width ``w``
+    (each is padded to the model's width, or a wider copy of the model reads them)."""
+    widest = max(strip.shape[1] for strip in strips)
+    width = max(model.input_shape[2], -(-widest // 64) * 64)
+    batch = np.stack([fit_width(strip, width) for strip in strips])[..., None]
+    return at_width(model, width).predict(batch, verbose=0)
+
+
+def steps_to_columns(step):
+    """The strip column at the centre of output step ``step``'s window."""
+    return STRIDE * step + STRIDE + STRIDE // 2
+
+
+def decode(logits, beam_width=8, opinion=None, extra=()):
+    """One strip's logits ``(T, 11)``, or a list of them for several views of the same
+    number -> ``(digits, log p(text), per-step probabilities, the steps each digit was
+    read at)`` (the last three of the first view).
+
+    Prefix beam search finds each view's likeliest texts (each summed over all its
+    paths). The text chosen is the one whose CTC log-probability, averaged over the views,
+    is highest: an ensemble of views, each read by the same network. Each digit's steps
+    are those of the best path that reads exactly that text.
+
+    Args:
+        opinion: optional ``f(text) -> log-score`` from a second reader (the segmenter,
+            see :func:`segmenter_opinion`), added to the average.
+        extra: more candidate texts (lists of digits) to weigh, e.g. the segmenter's reading.
+    """
+    texts, scores, log_ps = candidates(logits, beam_width, extra)
+    total = scores + (0 if opinion is None else np.array([opinion(t) for t in texts]))
+    best = int(np.argmax(total))
+    text = texts[best]
+    return text, float(scores[best]), np.exp(log_ps[0]), best_alignment(log_ps[0], text)
+
+
+def candidates(logits, beam_width=8, extra=()):
+    """The texts worth weighing and their scores: ``(texts, mean log p(text) over the
+    views, each view's log-probabilities)``, for one view's logits ``(T, 11)`` or a list."""
+    views = [logits] if np.ndim(logits) == 2 else list(logits)
+    log_ps = [log_softmax(np.asarray(view, np.float64)) for view in views]
+    texts = []
+    for log_p in log_ps:
+        for text, _ in ctc_beam_decode(log_p[None], blank=BLANK, beam_width=beam_width)[0][:CANDIDATES]:
+            if text not in texts:
+                texts.append(text)
+    texts += [list(t) for t in extra if list(t) not in texts]
+    return texts, np.mean([text_log_likelihoods(log_p, texts) for log_p in log_ps], axis=0), log_ps
+
+
+def text_log_likelihoods(log_p, texts):
+    """``log p(text)`` under CTC for each of ``texts``, from one strip's ``(T, 11)``
+    log-probabilities (``-inf`` for a text too long for the strip)."""
+    steps = len(log_p)
+    fits = [len(t) + sum(a == b for a, b in zip(t, t[1:])) <= steps for t in texts]
+    out = np.full(len(texts), -np.inf)
+    chosen = [t for t, ok in zip(texts, fits) if ok]
+    if chosen:
+        labels = np.full((len(chosen), max(map(len, chosen))), -1)
+        for i, t in enumerate(chosen):
+            labels[i, :len(t)] = t
+        losses = ctc_forward_backward(np.repeat(log_p[None], len(chosen), axis=0), labels, blank=BLANK)[0]
+        out[np.flatnonzero(fits)] = -losses
+    return out
+
+
+COUNT_DOUBT = 0.05      # the segmenter's doubt that it counted the digits right (these three: tuned by
+                        # benchmarks/tune_line_opinion.py on held-out training digits)
+OPINION_WEIGHT = 0.5    # how much the segmenter's digit probabilities count against CTC's
+OPINION_FLOOR = 0.01    # no digit probability below this: a classifier's "never" is not certain
+
+
+def segmenter_opinion(reading):
+    """``f(text) -> log-score`` from a segmenter's :class:`~glassnet.workbench.reader.Reading`.
+
+    A text as long as the segmenter's reading scores the (floored, weighted) log of the
+    classifier's probability of each of its digits at that place; a text of another
+    length scores what the segmenter's own best text does, less ``log(1 / COUNT_DOUBT)``.
+    """
+    log_probs = OPINION_WEIGHT * np.log(np.maximum(reading.probabilities, OPINION_FLOOR))   # (n, 10)
+    own = float(log_probs.max(axis=1).sum())
+    n = len(log_probs)
+
+    def score(text):
+        if len(text) != n:
+            return own + OPINION_WEIGHT * math.log(COUNT_DOUBT)
+        return float(log_probs[np.arange(n), list(text)].sum())
+    return score
+
+
+def best_alignment(log_p, text):
+    """The likeliest single path that reads ``text`` (Viterbi: CTC's forward pass with
+    ``max`` in place of the sum), as a list of each digit's steps: where it was read."""
+    if not len(text):
+        return []
+    z = np.full(2 * len(text) + 1, BLANK)
+    z[1::2] = text
+    skip = np.zeros(len(z), bool)
+    skip[3::2] = np.asarray(text[1:]) != np.asarray(text[:-1])
+    steps, size = len(log_p), len(z)
+    best = np.full(size, -np.inf)
+    best[:2] = log_p[0, z[:2]]
+    came = np.zeros((steps, size), dtype=int)
+    for t in range(1, steps):
+        options = np.full((3, size), -np.inf)
+        options[0] = best                               # stay
+        options[1, 1:] = best[:-1]                      # from the one before
+        options[2, 2:] = np.where(skip[2:], best[:-2], -np.inf)   # over a blank
+        choice = options.argmax(axis=0)
+        came[t] = np.arange(size) - choice
+        best = options[choice, np.arange(size)] + log_p[t, z]
+    s = size - 1 if best[-1] >= best[-2] else size - 2
+    where = [[] for _ in text]
+    for t in range(steps - 1, -1, -1):
+        if s % 2:
+            where[s // 2].append(t)
+        s = came[t, s]
+    return [w[::-1] for w in where]
+
+
+def read_line(model, image, name=None, beam_width=8, digit_model=None):
+    """Read the number in ``image`` with the line reader ``model``.
+
+    Args:
+        digit_model: optionally a digit classifier: the segmenter then reads the number
+            too, and its reading and digit probabilities rescore the line reader's best
+            candidates (:func:`segmenter_opinion`): two readers that fail differently.
+
+    Returns a :class:`~glassnet.workbench.reader.Reading`: each digit's confidence is its
+    probability at the step where it was read most surely (among the digits, blank left
+    out); the whole number's confidence is CTC's probability of the whole text (summed
+    over every way of placing it); each box spans the columns where it was read.
+    """
+    from glassnet.workbench.reader import Reading, read_number
+
+    strips, box, scale = picture_strips(image, name, VIEWS)
+    logits = line_logits(model, strips)                  # one batch: every view at once
+    opinion, extra = None, ()
+    if digit_model is not None:
+        segmented = read_number(digit_model, image, name)
+        opinion, extra = segmenter_opinion(segmented), [segmented.digits]
+    reading = reading_from_logits(list(logits), strips[0], box, scale, beam_width, opinion, extra)
+    return Reading(*reading)
+
+
+def reading_from_logits(logits, strip, box, scale, beam_width=8, opinion=None, extra=()):
+    """The fields of a Reading from one strip's logits, or several views' with the first
+    view's strip and scale (see :func:`read_line` and :func:`decode`)."""
+    digits, score, probs, steps = decode(logits, beam_width, opinion, extra)
+    x0, y0, x1, y1 = box
+    left = x0 - (HEIGHT - BAND) / 2 / scale          # the picture column of strip column 0
+    boxes, confidences, rows, images = [], [], [], []
+    for digit, where in zip(digits, steps):
+        peak = max(where, key=lambda t: probs[t, digit])
+        row = probs[peak, :BLANK] / probs[peak, :BLANK].sum()
+        rows.append(row)
+        confidences.append(float(row[digit]))
+        c0 = steps_to_columns(where[0]) - STRIDE
+        c1 = steps_to_columns(where[-1]) + STRIDE
+        boxes.append((int(round(left + c0 / scale)), y0, int(round(left + c1 / scale)), y1))
+        images.append(_digit_picture(strip, c0 - 6, c1 + 6))
+    text = "".join(map(str, digits))
+    return (text, list(digits), confidences, float(math.exp(score)), boxes,
+            np.array(rows).reshape(-1, 10), np.array(images, np.float32).reshape(-1, 28, 28))
+
+
+def _digit_picture(strip, c0, c1):
+    """The strip's columns ``c0..c1`` as a 28x28 picture (for showing what was read where)."""
+    from glassnet.workbench.preprocess import resize
+
+    piece = strip[:, max(c0, 0):max(c1, c0 + 1)]
+    if not piece.size:
+        return np.zeros((28, 28), np.float32)
+    h, w = piece.shape
+    side = max(h, w)
+    square = np.zeros((side, side), np.float32)
+    square[(side - h) // 2:(side - h) // 2 + h, (side - w) // 2:(side - w) // 2 + w] = piece
+    return np.clip(resize(square, (28, 28), "bilinear"), 0, 1)
+
+
+def common_digits(a, b):
+    """Length of the longest common subsequence of two strings: digits read right, in order."""
+    table = np.zeros((len(a) + 1, len(b) + 1), dtype=int)
+    for i, x in enumerate(a, 1):
+        for j, y in enumerate(b, 1):
+            table[i, j] = table[i - 1, j - 1] + 1 if x == y else max(table[i - 1, j], table[i, j - 1])
+    return int(table[-1, -1])
+
+
+def score_texts(texts, truths):
+    """``(whole, digits, wrong_count)``: the share of numbers read exactly, of digits read
+    right (a number read with the wrong count scores its longest common subsequence with
+    the truth), and of numbers read with the wrong count of digits."""
+    n, total = len(truths), sum(len(t) for t in truths)
+    whole = sum(t == l for t, l in zip(texts, truths)) / n
+    wrong_count = sum(len(t) != len(l) for t, l in zip(texts, truths)) / n
+    right = sum(sum(a == b for a, b in zip(t, l)) if len(t) == len(l) else common_digits(t, l)
+                for t, l in zip(texts, truths)) / total
+    return whole, right, wrong_count
+
+
+def encode_labels(texts, length=None, name="labels"):
+    """Digit strings -> the padded label array CTC trains on: ``["407", "12"]`` ->
+    ``[[4, 0, 7], [1, 2, -1]]``.
+
+    Raises:
+        DataError: a label that is empty or holds anything but the digits 0-9, named.
+    """
+    from glassnet.errors import DataError
+
+    texts = [str(text) for text in texts]
+    for i, text in enumerate(texts):
+        bad = next((c for c in text if c not in "0123456789"), None)
+        if bad is not None or not text:
+            raise DataError(f"{name}: label {i} ({text!r}) " + (f"has {bad!r}, not a digit 0-9"
+                            if bad is not None else "is empty; a number has at least one digit"))
+    length = max((len(t) for t in texts), default=0) if length is None else length
+    if any(len(t) > length for t in texts):
+        raise DataError(f"{name}: a label is longer than {length} digits")
+    out = np.full((len(texts), length), -1, dtype=np.int64)
+    for i, text in enumerate(texts):
+        out[i, :len(text)] = [int(c) for c in text]
+    return out
+
+
+def plot_columns(strip, probs, digits=None, title=None):
+    """A Figure: the strip, and under it the probability of every class at every output
+    step (darker = likelier), the likeliest digit of each step marked in red.
+
+    Args:
+        strip: float ``(HEIGHT, w)``; probs: ``(T, 11)`` softmax of the logits;
+        digits: the text read (for the title).
+    """
+    from matplotlib.figure import Figure
+
+    shown = min(len(probs), int(np.searchsorted([steps_to_columns(t) for t in range(len(probs))],
+                                                strip.shape[1] + STRIDE)) + 1)
+    columns = steps_to_columns(shown - 1) + STRIDE
+    figure = Figure(figsize=(9, 3.8), layout="constrained")
+    top, bottom = figure.subplots(2, 1, height_ratios=[1, 2.6], sharex=True)
+    top.imshow(fit_width(strip, columns), cmap="gray", vmin=0, vmax=1, aspect="auto",
+               extent=(-0.5, columns - 0.5, HEIGHT - 0.5, -0.5))
+    top.set_title(title or f"the strip the network reads ({HEIGHT} rows; one output step per "
+                           f"{STRIDE} columns)", fontsize=9)
+    top.set_yticks([])
+    centres = [steps_to_columns(t) for t in range(shown)]
+    bottom.imshow(probs[:shown].T, cmap="Greys", vmin=0, vmax=1, aspect="auto",
+                  extent=(centres[0] - STRIDE / 2, centres[-1] + STRIDE / 2, 10.5, -0.5))
+    for t, k in enumerate(probs[:shown].argmax(axis=1)):
+        if k != BLANK:
+            bottom.text(centres[t], k, str(k), color="tab:red", ha="center", va="center", fontsize=8)
+    bottom.set_yticks(range(CLASSES), [str(d) for d in range(10)] + ["blank"], fontsize=7)
+    bottom.set_xlabel("strip column", fontsize=8)
+    read = "" if digits is None else f"; merge repeats, drop blanks: {''.join(map(str, digits))}"
+    bottom.set_title(f"probability of each class at each output step{read}", fontsize=9)
+    return figure
+
+
+# -- training data ------------------------------------------------------------------------
+
+
+def training_strips(count, seed=0, path=None, width=WIDTH, digits=None, lengths=(1, 10), on_paper=0.25):
+    """``count`` numbers composed from MNIST **training** digits, as strips and labels.
+
+    Each number is written in the training style of :mod:`glassnet.datasets.numbers`
+    (1 to 10 digits, a third of them touching, slanted, thin to bold pens), then turned
+    into a strip exactly as :func:`picture_strip` does with a picture, with a little
+    variation: the ink's height in the strip (20-26 rows), a row or two up or down, a
+    fainter or bolder stroke level, and faint background noise, like what
+    :func:`~glassnet.workbench.preprocess.ink_image` leaves of a photographed page.
+
+    Args:
+        count: how many numbers.
+        seed: the same seed gives the same strips.
+        path: the MNIST folder; digits: ``(images, labels)`` to use instead (e.g. a subset).
+        width: the strips' width; a rare wider number is squeezed to fit.
+        lengths: ``(fewest, most)`` digits per number.
+        on_paper: the share of numbers written on simulated paper and read back with
+            :func:`picture_strip`'s own steps (slower, and exactly what reading sees); the
+            others go from ink straight to the strip.
+
+    Returns:
+        ``(x, y)``: float32 ``(count, HEIGHT, width, 1)`` and int ``(count, lengths[1])``
+        digit labels padded with -1, ready for ``model.fit`` with ``CTCLoss(blank=10)``.
+    """
+    from glassnet.datasets import mnist, numbers
+    from glassnet.workbench.preprocess import resize
+
+    if digits is None:
+        (images, labels), _ = mnist.load_data(path)
+    else:
+        images, labels = digits
+    from glassnet.workbench.preprocess import BlankImageError, ink_image, ink_mask
+
+    rng = np.random.default_rng(seed)
+    papers = int(round(count * on_paper))
+    inks = numbers.compose(images, labels, count - papers, length=lengths, seed=rng.integers(2**31),
+                           scale=(0.8, 1.2), paper=False, **numbers.TRAINING)
+    pages = numbers.compose(images, labels, max(papers, 1), length=lengths, seed=rng.integers(2**31),
+                            scale=(0.8, 1.2), **numbers.TRAINING)
+    x = np.zeros((count, HEIGHT, width, 1), np.float32)
+    y = encode_labels(inks.labels + pages.labels[:papers], lengths[1])
+    bands = rng.uniform(0.85, 1.08, size=count) * BAND
+    offsets = rng.uniform(-2, 2, size=count)
+    for k in range(count):
+        try:
+            if k < count - papers:
+                ink = inks.images[k]
+                mask = ink > 0.5 * ink.max()      # a thin pen can leave a faint number
+            else:    # on paper: exactly the steps of picture_strip
+                ink = ink_image(pages.images[k - (count - papers)] / np.float32(255))
+                mask = ink_mask(ink)
+            strip, _ = to_strip(ink, ink_band(mask), bands[k], offsets[k])
+        except BlankImageError:   # (rare) nothing visible: an empty strip, read as nothing
+            y[k] = -1
+            continue
+        if strip.shape[1] > width:
+            strip = resize(strip, (width, HEIGHT), "bilinear")
+        x[k, :, :strip.shape[1], 0] = strip
+    # The straight-from-ink strips get the stroke level and faint noise a page leaves.
+    plain = x[:count - papers]
+    plain *= rng.uniform(1.0, 1.6, size=(len(plain), 1, 1, 1)).astype(np.float32)
+    plain += np.abs(rng.standard_normal(plain.shape, dtype=np.float32)) \
+        * rng.uniform(0, 0.04, size=(len(plain), 1, 1, 1)).astype(np.float32)
+    np.clip(x, 0, 1, out=x)
+    return x, y

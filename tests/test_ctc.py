@@ -1,0 +1,133 @@
+"""CTC: hand-worked values, gradients, PyTorch's ctc_loss, the decoders, bad labels."""
+
+import math
+
+import numpy as np
+import pytest
+
+from glassnet.engine.ctc import CTCLoss, ctc_beam_decode, ctc_greedy_decode
+from glassnet.engine.losses import log_softmax
+from glassnet.errors import ShapeError
+from glassnet.gradcheck import check_loss
+
+rng = np.random.default_rng(0)
+LOGITS = rng.standard_normal((5, 12, 6))
+LABELS = np.array([[1, 2, 2, 3], [4, -1, -1, -1], [-1, -1, -1, -1], [5, 5, 5, -1], [1, 2, 3, 4]])
+
+
+def all_paths_probability(probs, label, blank=0):
+    """p(label) by brute force: every path of T columns, collapsed and compared."""
+    total = 0.0
+    steps, classes = probs.shape
+    for path in np.ndindex(*(classes,) * steps):
+        keep = [k for i, k in enumerate(path) if k != blank and (i == 0 or k != path[i - 1])]
+        if keep == list(label):
+            total += np.prod(probs[np.arange(steps), path])
+    return total
+
+
+@pytest.mark.parametrize("label", [[1], [1, 2], [2, 2], [], [1, 1, 2]])
+def test_loss_is_minus_log_of_the_sum_over_all_paths(label):
+    logits = rng.standard_normal((1, 5, 3))
+    probs = np.exp(log_softmax(logits))[0]
+    padded = np.array([label + [-1] * (3 - len(label))])
+    expected = -math.log(all_paths_probability(probs, label))
+    assert CTCLoss().forward(padded, logits) == pytest.approx(expected, rel=1e-10)
+
+
+def test_hand_worked_two_columns():
+    # Two columns, label "1": paths 1-, -1, 11. With p(blank) = 0.5 and p(1) = 0.5 in both
+    # columns, p = 3 * 0.25, loss = -log 0.75.
+    logits = np.zeros((1, 2, 2))
+    assert CTCLoss().forward(np.array([[1]]), logits) == pytest.approx(-math.log(0.75))
+
+
+def test_gradient_matches_finite_differences():
+    assert check_loss(CTCLoss(), LOGITS, LABELS, eps=1e-5).passed
+    assert check_loss(CTCLoss(blank=5), LOGITS, np.where(LABELS == 5, 0, LABELS), eps=1e-5).passed
+
+
+def test_gradient_of_each_column_sums_to_zero_and_padding_gets_none():
+    loss = CTCLoss()
+    loss.forward(LABELS, LOGITS, input_lengths=[12, 9, 3, 10, 8])
+    grad = loss.backward()
+    np.testing.assert_allclose(grad.sum(axis=2), 0, atol=1e-12)   # softmax minus a distribution
+    assert not grad[1, 9:].any() and not grad[4, 8:].any()
+
+
+def test_sample_weight_and_explicit_lengths():
+    loss = CTCLoss()
+    each = loss.per_sample(LABELS, LOGITS)
+    weights = np.array([1.0, 0.0, 2.0, 1.0, 0.5])
+    assert loss.forward(LABELS, LOGITS, sample_weight=weights) == pytest.approx((weights * each).sum() / 5)
+    lengths = (LABELS >= 0).sum(axis=1)
+    filled = np.where(LABELS < 0, 7, LABELS) % 6
+    filled[filled == 0] = 1
+    np.testing.assert_allclose(loss.per_sample(filled, LOGITS, label_lengths=lengths), each)
+
+
+def test_agrees_with_pytorch():
+    torch = pytest.importorskip("torch")
+    lengths = np.array([12, 9, 3, 10, 8])
+    for blank, labels in ((0, LABELS), (5, np.where(LABELS == 5, 0, LABELS))):
+        logits = torch.tensor(LOGITS, requires_grad=True)
+        targets = torch.tensor(np.where(labels < 0, 0, labels))
+        expected = torch.nn.functional.ctc_loss(
+            torch.log_softmax(logits, 2).transpose(0, 1), targets, torch.tensor(lengths),
+            torch.tensor((labels >= 0).sum(axis=1)), blank=blank, reduction="none").mean()
+        expected.backward()
+        loss = CTCLoss(blank=blank)
+        assert loss.forward(labels, LOGITS, input_lengths=lengths) == pytest.approx(expected.item(), rel=1e-10)
+        np.testing.assert_allclose(loss.backward(), logits.grad.numpy(), atol=1e-12)
+
+
+def test_float32_logits_give_float32_gradient():
+    loss = CTCLoss()
+    loss.forward(LABELS, LOGITS.astype(np.float32))
+    assert loss.backward().dtype == np.float32
+
+
+@pytest.mark.parametrize("labels, words", [
+    (np.array([[1, 2.5]]), "whole"),
+    (np.array([[1, -1, 2]]), "padding"),
+    (np.array([[9]]), "class indices in 0..5"),
+    (np.array([[0, 1]]), "blank"),
+    (np.array([1, 2]), "(batch, max_length)"),
+])
+def test_bad_labels_get_a_clear_error(labels, words):
+    with pytest.raises(ShapeError, match=words.replace("(", r"\(").replace(")", r"\)")):
+        CTCLoss().forward(labels, LOGITS[:1])
+
+
+def test_label_longer_than_the_input_is_an_error():
+    with pytest.raises(ShapeError, match="needs at least 7 time steps"):
+        CTCLoss().forward(np.array([[1, 1, 1, 1]]), rng.standard_normal((1, 6, 3)))
+    with pytest.raises(ShapeError, match=r"\(batch, time steps, classes\)"):
+        CTCLoss().forward(np.array([[1]]), rng.standard_normal((4, 3)))
+
+
+def test_greedy_decode_collapses_repeats_and_drops_blanks():
+    path = np.array([0, 2, 2, 0, 0, 4, 0, 4, 4, 0, 1, 0])
+    logits = np.eye(5)[path][None] * 5.0
+    assert ctc_greedy_decode(logits) == [[2, 4, 4, 1]]
+    assert ctc_greedy_decode(logits, input_lengths=[7]) == [[2, 4]]
+    assert ctc_greedy_decode(logits[..., [1, 2, 3, 4, 0]], blank=4) == [[1, 3, 3, 0]]
+
+
+def test_beam_finds_the_likeliest_text_where_best_path_does_not():
+    # Column probabilities (blank, "1"): the best path is "--" (0.36) but the text "1" has
+    # 0.24 + 0.24 + 0.16 = 0.64.
+    probs = np.array([[[0.6, 0.4], [0.6, 0.4]]])
+    assert ctc_greedy_decode(probs) == [[]]
+    best = ctc_beam_decode(np.log(probs), beam_width=4)[0]
+    assert best[0][0] == [1] and best[0][1] == pytest.approx(math.log(0.64))
+    assert best[1][0] == [] and best[1][1] == pytest.approx(math.log(0.36))
+
+
+def test_beam_scores_equal_the_ctc_loss():
+    # With a beam wide enough to keep every prefix (1,093 of them), the search is exact.
+    log_probs = log_softmax(LOGITS[:2, :6, :4])
+    for sample, beams in zip(log_probs, ctc_beam_decode(log_probs, beam_width=2000, prune=-np.inf)):
+        for label, score in beams[:5]:
+            padded = np.array([label + [-1]]) if label else np.full((1, 1), -1)
+            assert -CTCLoss().per_sample(padded, sample[None])[0] == pytest.approx(score, rel=1e-9)

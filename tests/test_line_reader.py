@@ -1,0 +1,221 @@
+"""The line reader: strips, labels, CTC decoding and alignment, reading, saving, bad input.
+
+These tests use an untrained (or hand-set) network: they are about the plumbing, which
+must be right whatever the weights. ``test_a_short_training_learns_to_read`` (slow)
+trains one for real.
+"""
+
+import numpy as np
+import pytest
+
+import glassnet
+from glassnet.errors import DataError, ImageError
+from glassnet.workbench import line_reader as lr
+from glassnet.workbench.preprocess import BlankImageError
+
+
+@pytest.fixture(scope="module")
+def model():
+    model = lr.line_model(width=64, seed=0)
+    model.build()
+    return model
+
+
+def paper_with_bar(height=200, width=300, box=(50, 40, 170, 100)):
+    """White paper with one black rectangle of ink."""
+    picture = np.full((height, width), 255, np.uint8)
+    x0, y0, x1, y1 = box
+    picture[y0:y1, x0:x1] = 0
+    return picture
+
+
+def test_strip_puts_the_ink_in_the_band_and_keeps_its_shape():
+    ink = np.zeros((200, 300), np.float32)
+    ink[40:100, 50:170] = 1                        # 60 high, 120 wide
+    strip, scale = lr.to_strip(ink, lr.ink_band(ink > 0.5))
+    assert scale == pytest.approx(lr.BAND / 60)
+    rows = np.flatnonzero(strip.max(axis=1) > 0.5)
+    cols = np.flatnonzero(strip.max(axis=0) > 0.5)
+    margin = (lr.HEIGHT - lr.BAND) // 2
+    assert strip.shape[0] == lr.HEIGHT and rows[0] == margin and rows[-1] == lr.HEIGHT - margin - 1
+    assert cols[-1] - cols[0] + 1 == pytest.approx(120 * scale, abs=1)    # aspect ratio kept
+    assert cols[0] == pytest.approx(margin, abs=1)                       # left-aligned, same margin
+
+
+def test_picture_strip_finds_the_number_on_paper():
+    strip, box, scale = lr.picture_strip(paper_with_bar())
+    assert box == (50, 40, 170, 100) and strip.max() == pytest.approx(1, abs=0.01)
+
+
+@pytest.mark.parametrize("picture, error, words", [
+    (np.full((60, 120), 240, np.uint8), BlankImageError, "blank"),
+    (np.full((40, 20_000), 240, np.uint8), ImageError, "20,000 pixels wide"),
+    (np.zeros((0, 0), np.uint8), ImageError, "image"),
+], ids=["empty picture", "20,000 pixels wide", "no pixels"])
+def test_bad_pictures_get_one_clear_error(model, picture, error, words):
+    with pytest.raises(error, match=words):
+        glassnet.read_number(model, picture)
+
+
+def test_a_big_photo_is_shrunk_first_and_the_box_is_in_its_own_pixels():
+    strip, box, scale = lr.picture_strip(paper_with_bar(2000, 3000, (500, 400, 1700, 1000)))
+    assert box == pytest.approx((500, 400, 1700, 1000), abs=5)
+    assert scale == pytest.approx(lr.BAND / 600, rel=0.02) and strip.shape[0] == lr.HEIGHT
+
+
+def test_a_line_of_ink_too_long_for_a_number_is_refused():
+    with pytest.raises(ImageError, match="not one line"):
+        lr.picture_strip(paper_with_bar(60, 8000, (10, 20, 7990, 40)))
+
+
+def test_labels_become_padded_class_indices_and_non_digits_are_refused():
+    np.testing.assert_array_equal(lr.encode_labels(["407", "12"]), [[4, 0, 7], [1, 2, -1]])
+    assert lr.encode_labels(["5"], length=3).tolist() == [[5, -1, -1]]
+    with pytest.raises(DataError, match=r"label 1 \('1a2'\) has 'a', not a digit"):
+        lr.encode_labels(["12", "1a2"])
+    with pytest.raises(DataError, match="empty"):
+        lr.encode_labels([""])
+    with pytest.raises(DataError, match="longer than 2"):
+        lr.encode_labels(["123"], length=2)
+
+
+def path_logits(path, confidence=8.0):
+    """Logits whose best path is ``path`` (a list of classes, 10 = blank)."""
+    return np.eye(lr.CLASSES)[path] * confidence
+
+
+def test_decode_reads_the_text_and_where_each_digit_is():
+    b = lr.BLANK
+    logits = path_logits([b, 2, 2, b, 4, b, b, 4, 4, b, 7, b])
+    digits, score, probs, steps = lr.decode(logits)
+    assert digits == [2, 4, 4, 7] and steps == [[1, 2], [4], [7, 8], [10]]
+    assert score < 0 and probs.shape == (12, 11)
+    np.testing.assert_allclose(probs.sum(axis=1), 1)
+
+
+def test_a_second_opinion_decides_between_close_candidates():
+    b = lr.BLANK
+    logits = path_logits([b, 3, b, 8, b], confidence=3.0)
+    logits[3, 9] = 2.9                     # the second digit: 8, or very nearly 9
+    assert lr.decode(logits)[0] == [3, 8]
+
+    class Segmenter:                       # a Reading's probabilities: sure it is 39
+        probabilities = np.array([[0.0] * 3 + [1.0] + [0.0] * 6, [0.0] * 9 + [1.0]])
+        digits = [3, 9]
+
+    opinion = lr.segmenter_opinion(Segmenter())
+    assert opinion([3, 9]) > opinion([3, 8]) and opinion([3, 9]) > opinion([3, 9, 1])
+    assert lr.decode(logits, opinion=opinion, extra=[Segmenter.digits])[0] == [3, 9]
+    # A strong line reader is not overruled by a small doubt.
+    logits[3, 9] = -5.0
+    assert lr.decode(logits, opinion=opinion, extra=[Segmenter.digits])[0] == [3, 8]
+
+
+def test_views_vote_by_their_average_log_probability():
+    b = lr.BLANK
+    sure = path_logits([b, 3, b, 8, b], confidence=3.0)
+    unsure = sure.copy()
+    unsure[3, 9] = 3.5                    # this view would read 39 ...
+    assert lr.decode(unsure)[0] == [3, 9]
+    assert lr.decode([sure, unsure, sure])[0] == [3, 8]    # ... the other two outvote it
+
+
+def test_text_log_likelihoods_are_ctc_and_impossible_texts_score_minus_infinity():
+    log_p = lr.log_softmax(np.random.default_rng(0).standard_normal((4, lr.CLASSES)))
+    scores = lr.text_log_likelihoods(log_p, [[1], [1, 1], [1, 1, 1], []])
+    expected = -lr.CTCLoss(blank=lr.BLANK).per_sample(np.array([[1, -1], [1, 1]]), np.repeat(log_p[None], 2, 0))
+    np.testing.assert_allclose(scores[:2], expected)
+    assert scores[2] == -np.inf                             # 1 1 1 needs 5 steps, there are 4
+    assert scores[3] == pytest.approx(log_p[:, lr.BLANK].sum())   # nothing: blank all along
+
+
+def test_all_blank_reads_nothing():
+    digits, score, _, steps = lr.decode(path_logits([lr.BLANK] * 6))
+    assert digits == [] and steps == [] and score == pytest.approx(6 * np.log(1 / (1 + 10 * np.exp(-8))))
+
+
+def test_best_alignment_is_the_viterbi_path_of_the_given_text():
+    b = lr.BLANK
+    logits = path_logits([b, 3, 3, 3, b, b])
+    assert lr.best_alignment(lr.log_softmax(logits), [3]) == [[1, 2, 3]]
+    # Forced to read "33", the best path must put a blank between the two 3s.
+    where = lr.best_alignment(lr.log_softmax(logits), [3, 3])
+    assert len(where) == 2 and where[0][-1] < where[1][0] - 1
+
+
+def test_a_wider_copy_of_the_model_reads_the_same_columns_the_same(model):
+    rng = np.random.default_rng(0)
+    strip = rng.random((lr.HEIGHT, 60)).astype(np.float32)
+    narrow = model.predict(lr.fit_width(strip, 64)[None, :, :, None], verbose=0)[0]
+    wide = lr.at_width(model, 128)
+    assert wide.input_shape == (None, lr.HEIGHT, 128, 1) and lr.at_width(model, 128) is wide   # cached
+    wide_logits = wide.predict(lr.fit_width(strip, 128)[None, :, :, None], verbose=0)[0]
+    np.testing.assert_allclose(wide_logits[:12], narrow[:12], rtol=1e-4, atol=1e-4)
+    # line_logits pads to the model's width, or uses a copy wide enough.
+    assert lr.line_logits(model, [strip])[0].shape == narrow.shape
+    assert lr.line_logits(model, [np.zeros((lr.HEIGHT, 100), np.float32)]).shape == (1, 30, 11)
+
+
+def test_only_line_models_are_line_models(model, tiny_digit_model):
+    from glassnet.engine.saving import load_model
+
+    assert lr.is_line_model(model)
+    assert not lr.is_line_model(load_model(tiny_digit_model, compile=False))
+
+
+def test_read_number_with_a_line_model_gives_a_consistent_reading(model):
+    reading = glassnet.read_number(model, paper_with_bar())
+    n = len(reading.digits)
+    assert reading.text == "".join(map(str, reading.digits))
+    assert len(reading.boxes) == len(reading.confidences) == n
+    assert reading.probabilities.shape == (n, 10) and reading.images.shape == (n, 28, 28)
+    assert 0 <= reading.confidence <= 1
+
+
+def test_reading_from_logits_places_boxes_where_the_digits_were_read():
+    b = lr.BLANK
+    strip = np.zeros((lr.HEIGHT, 64), np.float32)
+    logits = path_logits([b, b, 1, b, b, b, b, b, 5, 5, b, b, b, b])
+    text, digits, confidences, confidence, boxes, probs, images = lr.reading_from_logits(
+        logits, strip, box=(100, 10, 300, 70), scale=0.5)
+    assert text == "15" and confidences[0] > 0.99 and confidence > 0.9
+    (a0, _, a1, _), (b0, _, b1, _) = boxes
+    assert a0 < a1 < b0 < b1 and boxes[0][1] == 10 and boxes[0][3] == 70
+
+
+def test_training_strips_are_seeded_padded_and_in_range(shared_data):
+    from glassnet.datasets import mnist
+
+    digits = mnist.load_data(shared_data / "mnist")[0]
+    x, y = lr.training_strips(20, seed=3, digits=digits, width=128, lengths=(1, 4))
+    again, _ = lr.training_strips(20, seed=3, digits=digits, width=128, lengths=(1, 4))
+    assert x.shape == (20, lr.HEIGHT, 128, 1) and x.dtype == np.float32 and y.shape == (20, 4)
+    assert np.array_equal(x, again) and 0 <= x.min() and x.max() <= 1
+    lengths = (y >= 0).sum(axis=1)
+    assert lengths.min() >= 1 and lengths.max() <= 4 and (y[y >= 0] <= 9).all()
+
+
+def test_the_model_saves_and_loads_with_its_loss(model, tmp_path):
+    from glassnet.engine.saving import load_model
+
+    trained = lr.line_model(width=64, seed=1)
+    trained.compile("adam", lr.CTCLoss(blank=lr.BLANK))
+    x = np.random.default_rng(0).random((4, lr.HEIGHT, 64, 1)).astype(np.float32)
+    trained.fit(x, lr.encode_labels(["1", "22", "303", "4"]), epochs=1, batch_size=2, verbose=0)
+    trained.save(tmp_path / "line.npz")
+    loaded = load_model(tmp_path / "line.npz")
+    assert isinstance(loaded.loss, lr.CTCLoss) and loaded.loss.blank == lr.BLANK
+    np.testing.assert_allclose(loaded.predict(x), trained.predict(x), rtol=1e-6)
+
+
+@pytest.mark.slow
+def test_a_short_training_learns_to_read(shared_data):
+    from glassnet.interfaces.cli.train_numbers import train
+
+    logs = []
+    model = train(epochs=3, per_epoch=3000, seed=0, path=shared_data / "mnist", verbose=0,
+                  validation=200, log=logs.append)
+    history = model.training_log.history     # every epoch (each fit is one epoch of fresh numbers)
+    assert model.training_log.epochs == [0, 1, 2]
+    assert history["loss"][-1] < history["loss"][0] / 2
+    assert history["val_whole"][-1] > 0.1, logs
