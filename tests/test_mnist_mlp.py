@@ -14,5 +14,5 @@ def test_classic_mlp_reaches_97_5_percent(shared_data, tmp_path, capsys):
     model = load_model(out)
     accuracy = model.settings["test_accuracy"]
     assert accuracy >= 0.975, printed
-    assert model.epoch == 10 and len(model.history.history["val_accuracy"]) == 10
-    assert model.history.history["val_accuracy"][-1] >= 0.97
+    assert model.epoch == 10 and len(model.training_log.history["val_accuracy"]) == 10
+    assert model.training_log.history["val_accuracy"][-1] >= 0.97
