@@ -162,3 +162,18 @@ def test_keras2_input_dim_warns_and_unknown_arguments_are_named():
     assert layer.input_shape == (784,)
     with pytest.raises(TypeError, match="Dense: unknown argument"):
         Dense(3, kernel_size=2)
+
+
+def test_weights_by_their_keras_names():
+    import pytest
+
+    from glassnet.engine.layers import BatchNormalization, Dense
+
+    dense = Dense(3)
+    dense.build((2,), np.random.default_rng(0))
+    assert dense.kernel is dense.params["kernel"] and dense.bias.shape == (3,)
+    bn = BatchNormalization()
+    bn.build((4,), np.random.default_rng(0))
+    assert bn.moving_variance is bn.state["moving_variance"] and bn.gamma.shape == (4,)
+    with pytest.raises(AttributeError, match="no attribute 'kernal'"):
+        dense.kernal

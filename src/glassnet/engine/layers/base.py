@@ -228,6 +228,15 @@ class Layer:
         return 0.0
 
     # -- weights, the Keras way -----------------------------------------------------------
+    def __getattr__(self, name):
+        """Keras's names for a layer's weights: ``layer.kernel``, ``layer.bias``,
+        ``layer.moving_mean`` (only asked when no ordinary attribute has the name)."""
+        stores = self.__dict__
+        for store in ("params", "state"):
+            if name in stores.get(store, ()):
+                return stores[store][name]
+        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+
     @property
     def weights(self):
         """Every weight array, in Keras's order: each layer's learned weights, then its
