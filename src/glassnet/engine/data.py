@@ -18,7 +18,7 @@ import numbers
 
 import numpy as np
 
-from glassnet.errors import DataError, ShapeError
+from glassnet.errors import DataError, ShapeError, transposed_hint
 
 
 def as_array(value, what):
@@ -167,3 +167,55 @@ def check_lengths(xs, y, sample_weight, where):
                          f"{sample_weight.shape}")
     if n == 0:
         raise DataError(f"{where}: x has no samples")
+
+
+def prepare_inputs(model, x, what="x"):
+    """``x`` as ``model``'s dtype and shapes: one array, or a list for several inputs.
+
+    Accepted: one array; a list of arrays or a dict ``{input name: array}`` for several
+    inputs; pandas frames. ``(N, 28, 28)`` for a model that wants ``(28, 28, 1)`` gets its
+    channel axis, as Keras does. Anything else is one clear error: the wrong shape (with
+    the likely fix), NaN or infinite values, data that are not numbers.
+    """
+    if not model.built:   # a Sequential without an input shape: built on its first data
+        model.build(as_array(x, what).shape[1:])
+    count = len(model.inputs)
+    if isinstance(x, dict):
+        names = [t.node.layer.name for t in model.inputs]
+        missing = [n for n in names if n not in x]
+        if missing:
+            raise DataError(f"{what}: a dict of inputs needs the keys {names}; missing {missing}")
+        x = [x[n] for n in names]
+    elif count > 1:
+        if not isinstance(x, (list, tuple)) or len(x) != count:
+            raise DataError(f"{what}: model '{model.name}' has {count} inputs; pass a list of "
+                            f"{count} arrays (or a dict by input name)")
+    elif isinstance(x, (list, tuple)) and len(x) == 1 and isinstance(x[0], np.ndarray) and x[0].ndim > 0:
+        x = x[0]
+    xs = list(x) if count > 1 else [x]
+    prepared = []
+    for i, (value, expected) in enumerate(zip(xs, model.sample_shapes)):
+        label = what if count == 1 else f"{what}[{i}]"
+        array = as_array(value, label)
+        if array.shape[1:] + (1,) == expected:     # (N, 28, 28) for a (28, 28, 1) model
+            array = array[..., np.newaxis]
+        if array.shape[1:] != expected:
+            raise ShapeError(_shape_message(model, label, array.shape, expected))
+        array = array.astype(model.dtype, copy=False)
+        if not np.isfinite(array).all():
+            raise DataError(f"{label}: contains NaN or infinite values")
+        prepared.append(array)
+    return prepared if count > 1 else prepared[0]
+
+
+def _shape_message(model, label, got, expected):
+    """The one-line error for input of the wrong shape, with the likely fix."""
+    message = (f"{label}: model '{model.name}' expects input of shape {(None,) + tuple(expected)} "
+               f"but got {tuple(got)}")
+    features = int(np.prod(expected))
+    transposed = transposed_hint(got, expected)
+    if transposed:
+        message += f"; {transposed}"
+    elif int(np.prod(got[1:])) == features:
+        message += f"; each sample holds the right {features} numbers: reshape x to {(-1,) + tuple(expected)}"
+    return message

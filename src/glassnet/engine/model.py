@@ -25,10 +25,11 @@ Model is a Layer, so a model can be used inside another. Training (``compile``, 
 
 import numpy as np
 
-from glassnet.engine.layers.base import LAYERS, Layer, refund_weights, set_arrays, snake_case
+from glassnet.engine.layers.base import LAYERS, Layer, refund_weights, set_arrays
 from glassnet.engine.layers.input_layer import InputLayer
 from glassnet.engine.random import new_seed
-from glassnet.engine.symbolic import SymbolicTensor
+from glassnet.engine.symbolic import name_layers, tensor_list, topological_order
+from glassnet.engine.state import ModelState
 from glassnet.engine.training import Trainer
 from glassnet.errors import ShapeError
 
@@ -44,7 +45,7 @@ class Step:
         self.learns = self.runs_backward = True
 
 
-class Model(Trainer, Layer):
+class Model(Trainer, ModelState, Layer):
     """A network of layers: the Functional API's ``Model(inputs, outputs)``.
 
     Args:
@@ -83,19 +84,19 @@ class Model(Trainer, Layer):
     def _init_graph(self, inputs, outputs):
         """Find the graph between ``inputs`` and ``outputs``, order it, build its layers."""
         self._inputs_struct = inputs
-        self.inputs = _tensor_list(inputs, "inputs", self.name)
-        self.outputs = _tensor_list(outputs, "outputs", self.name)
+        self.inputs = tensor_list(inputs, "inputs", self.name)
+        self.outputs = tensor_list(outputs, "outputs", self.name)
         for tensor in self.inputs:
             if not isinstance(tensor.node.layer, InputLayer):
                 raise ValueError(f"model '{self.name}': every input must come from Input(...), but "
                                  f"one comes from layer '{tensor.name}'")
-        nodes = _topological_order(self.outputs, self.inputs, self.name)
+        nodes = topological_order(self.outputs, self.inputs, self.name)
         # Every layer once, in order; names made unique where the user gave none.
         layers = []
         for node in nodes:
             if node.layer not in layers:
                 layers.append(node.layer)
-        _name_layers(layers)
+        name_layers(layers)
         self._nodes = nodes
         self._graph_layers = layers          # InputLayers included, as Keras lists them
         self.sublayers = [layer for layer in layers if not isinstance(layer, InputLayer)]
@@ -321,6 +322,44 @@ class Model(Trainer, Layer):
             return None
         return _final_activation(self.outputs[0].node.layer)
 
+    # -- gradients for the workbench -------------------------------------------------------
+    def input_gradient(self, x, output_gradient, of_logits=True):
+        """``dL/dx`` for one or more inputs, given ``output_gradient = dL/d(output)``.
+
+        What "which pixels mattered" draws: with a one-hot ``output_gradient`` it is the
+        gradient of one class's score with respect to every pixel. With ``of_logits=True``
+        (the default) and a model ending in softmax, the gradient is taken for the scores
+        *before* the softmax (the logits), as saliency maps usually are.
+        """
+        x = self._prepare_inputs(x)
+        final = self.final_activation()
+        saved_fusion = getattr(final, "fused_with_loss", None)
+        saved_need = self.needs_input_grad
+        try:
+            if final is not None:
+                final.fused_with_loss = bool(of_logits)   # pass dy straight through to the logits
+            self.needs_input_grad = True
+            self.forward(x, training=False)
+            return self.backward(np.asarray(output_gradient, dtype=self.dtype))
+        finally:
+            self.needs_input_grad = saved_need
+            if final is not None:
+                final.fused_with_loss = saved_fusion
+            self._plan_backward()   # the layers' own switches, as training wants them
+
+    def summary(self, line_length=None, positions=None, print_fn=None, expand_nested=False,
+                show_trainable=False, layer_range=None):
+        """Print each layer's output shape and parameter count, as Keras does (returns the text)."""
+        from glassnet.engine.summary import summary_table
+        text = summary_table(self, expand_nested=expand_nested, show_trainable=show_trainable)
+        (print_fn or print)(text)
+        return text
+
+    def count_params(self):
+        if not self.built:
+            raise ValueError(f"model '{self.name}' isn't built yet: give it an input shape or some data")
+        return super().count_params()
+
     # -- weights ------------------------------------------------------------------------
     def set_weights(self, weights):
         set_arrays(self.weights, weights, f"model '{self.name}'")
@@ -383,73 +422,6 @@ class Model(Trainer, Layer):
 
 
 # -- helpers ----------------------------------------------------------------------------
-def _tensor_list(value, what, name):
-    if isinstance(value, dict):
-        value = list(value.values())
-    tensors = list(value) if isinstance(value, (list, tuple)) else [value]
-    if not tensors:
-        raise ValueError(f"model '{name}': {what} is empty")
-    for tensor in tensors:
-        if not isinstance(tensor, SymbolicTensor):
-            raise TypeError(f"model '{name}': {what} must be placeholders made by Input(...) and "
-                            f"layer calls, got {type(tensor).__name__}")
-    return tensors
-
-
-def _topological_order(outputs, inputs, name):
-    """The nodes between ``inputs`` and ``outputs``, each after every node that feeds it.
-
-    A depth-first walk back from the outputs: a node is listed once all the nodes it
-    reads from are listed. Reaching an Input that is not among ``inputs`` means the
-    outputs depend on data the model would never be given: Keras calls that a
-    disconnected graph.
-    """
-    given = {id(t.node) for t in inputs}
-    order, done, active = [], set(), set()
-
-    def visit(node):
-        if id(node) in done:
-            return
-        if id(node) in active:
-            raise ValueError(f"model '{name}': the graph has a cycle through layer '{node.layer.name}'")
-        if isinstance(node.layer, InputLayer) and id(node) not in given:
-            raise ValueError(f"model '{name}': graph disconnected: an output depends on the input "
-                             f"'{node.layer.name or 'input'}' {node.outputs[0].shape}, which is not "
-                             f"among the model's inputs")
-        active.add(id(node))
-        for tensor in node.inputs:
-            visit(tensor.node)
-        active.discard(id(node))
-        done.add(id(node))
-        order.append(node)
-
-    for tensor in inputs:
-        visit(tensor.node)
-    for tensor in outputs:
-        visit(tensor.node)
-    return order
-
-
-def _name_layers(layers):
-    """Give every unnamed layer a name unique in this model: ``dense``, ``dense_1``, ..."""
-    taken = {layer.name for layer in layers if layer.name}
-    for layer in layers:
-        if layer.name:
-            continue
-        base = "input_layer" if isinstance(layer, InputLayer) else snake_case(type(layer).__name__)
-        name, i = base, 0
-        while name in taken:
-            i += 1
-            name = f"{base}_{i}"
-        layer.name = name
-        taken.add(name)
-    names = [layer.name for layer in layers]
-    duplicates = sorted({n for n in names if names.count(n) > 1})
-    if duplicates:
-        raise ValueError(f"two different layers in one model are both named {duplicates[0]!r}; "
-                         f"layer names must be unique")
-
-
 def _drop_batch(shape):
     """Keras's batch-inclusive ``(None, 784)`` -> ``(784,)``; ``(784,)`` stays."""
     if isinstance(shape, list) and shape and isinstance(shape[0], (tuple, list)):

@@ -31,7 +31,7 @@ import numpy as np
 from glassnet.engine import losses, metrics, optimizers
 from glassnet.engine.layers.base import weight_budget
 from glassnet.engine.parameters import layer_paths
-from glassnet.errors import GlassnetError, ModelFileError, ShapeError, TrainingError
+from glassnet.errors import GlassnetError, ModelFileError, TrainingError
 
 FORMAT = "glassnet-model"
 VERSION = 2

@@ -19,7 +19,8 @@ import numpy as np
 
 from glassnet.engine.layers.base import Layer
 from glassnet.engine.layers.input_layer import InputLayer
-from glassnet.engine.model import Model, _drop_batch, _name_layers, deserialize_layer, layer_class_name
+from glassnet.engine.model import Model, _drop_batch, deserialize_layer, layer_class_name
+from glassnet.engine.symbolic import name_layers
 from glassnet.engine.random import new_seed
 from glassnet.engine.symbolic import SymbolicTensor
 from glassnet.engine.training import Trainer
@@ -77,7 +78,7 @@ class Sequential(Model):
             raise ValueError(f"Sequential: layer '{layer.name}' is already in the model; a layer can "
                              f"appear once in a Sequential (use the Functional API to share one)")
         self._layers.append(layer)
-        _name_layers(self._layers)
+        name_layers(self._layers)
         self.sublayers = list(self._layers)
         if rebuild:
             self._maybe_build()

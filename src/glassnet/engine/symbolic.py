@@ -141,3 +141,76 @@ def _batch(shape):
     if shape and isinstance(shape[0], (tuple, list)):
         return [(None,) + tuple(s) for s in shape]
     return (None,) + tuple(shape or ())
+
+
+# -- a graph from its ends ---------------------------------------------------------------
+def tensor_list(value, what, name):
+    if isinstance(value, dict):
+        value = list(value.values())
+    tensors = list(value) if isinstance(value, (list, tuple)) else [value]
+    if not tensors:
+        raise ValueError(f"model '{name}': {what} is empty")
+    for tensor in tensors:
+        if not isinstance(tensor, SymbolicTensor):
+            raise TypeError(f"model '{name}': {what} must be placeholders made by Input(...) and "
+                            f"layer calls, got {type(tensor).__name__}")
+    return tensors
+
+
+def topological_order(outputs, inputs, name):
+    """The nodes between ``inputs`` and ``outputs``, each after every node that feeds it.
+
+    A depth-first walk back from the outputs: a node is listed once all the nodes it
+    reads from are listed. Reaching an Input that is not among ``inputs`` means the
+    outputs depend on data the model would never be given: Keras calls that a
+    disconnected graph.
+    """
+    from glassnet.engine.layers.input_layer import InputLayer
+
+    given = {id(t.node) for t in inputs}
+    order, done, active = [], set(), set()
+
+    def visit(node):
+        if id(node) in done:
+            return
+        if id(node) in active:
+            raise ValueError(f"model '{name}': the graph has a cycle through layer '{node.layer.name}'")
+        if isinstance(node.layer, InputLayer) and id(node) not in given:
+            raise ValueError(f"model '{name}': graph disconnected: an output depends on the input "
+                             f"'{node.layer.name or 'input'}' {node.outputs[0].shape}, which is not "
+                             f"among the model's inputs")
+        active.add(id(node))
+        for tensor in node.inputs:
+            visit(tensor.node)
+        active.discard(id(node))
+        done.add(id(node))
+        order.append(node)
+
+    for tensor in inputs:
+        visit(tensor.node)
+    for tensor in outputs:
+        visit(tensor.node)
+    return order
+
+
+def name_layers(layers):
+    """Give every unnamed layer a name unique in this model: ``dense``, ``dense_1``, ..."""
+    from glassnet.engine.layers.base import snake_case
+    from glassnet.engine.layers.input_layer import InputLayer
+
+    taken = {layer.name for layer in layers if layer.name}
+    for layer in layers:
+        if layer.name:
+            continue
+        base = "input_layer" if isinstance(layer, InputLayer) else snake_case(type(layer).__name__)
+        name, i = base, 0
+        while name in taken:
+            i += 1
+            name = f"{base}_{i}"
+        layer.name = name
+        taken.add(name)
+    names = [layer.name for layer in layers]
+    duplicates = sorted({n for n in names if names.count(n) > 1})
+    if duplicates:
+        raise ValueError(f"two different layers in one model are both named {duplicates[0]!r}; "
+                         f"layer names must be unique")

@@ -31,7 +31,7 @@ from glassnet.engine.layers import chunks
 from glassnet.engine.parameters import FlatParameters
 from glassnet.engine.splits import stratified_split
 from glassnet.engine.training_log import TrainingLog
-from glassnet.errors import DataError, ShapeError, TrainingError, transposed_hint
+from glassnet.errors import DataError, TrainingError
 
 DEFAULT_BATCH_SIZE = 32      # fit and evaluate, as in Keras
 PREDICT_BATCH_SIZE = 256     # predict: a batch size changes only speed and memory there
@@ -130,43 +130,8 @@ class Trainer:
 
     # -- inputs ---------------------------------------------------------------------------
     def _prepare_inputs(self, x, what="x"):
-        """``x`` as the model's dtype and shapes (one array, or a list for several inputs).
-
-        Accepted: one array; a list of arrays or a dict ``{input name: array}`` for several
-        inputs; pandas frames. ``(N, 28, 28)`` for a model that wants ``(28, 28, 1)`` gets
-        its channel axis, as Keras does. Anything else is one clear error.
-        """
-        if not self.built:   # a Sequential without an input shape: built on its first data
-            self.build(data_module.as_array(x, what).shape[1:])
-        count = len(self.inputs)
-        if isinstance(x, dict):
-            names = [t.node.layer.name for t in self.inputs]
-            missing = [n for n in names if n not in x]
-            if missing:
-                raise DataError(f"{what}: a dict of inputs needs the keys {names}; missing {missing}")
-            x = [x[n] for n in names]
-        elif count > 1:
-            if not isinstance(x, (list, tuple)) or len(x) != count:
-                raise DataError(f"{what}: model '{self.name}' has {count} inputs; pass a list of "
-                                f"{count} arrays (or a dict by input name)")
-        elif isinstance(x, (list, tuple)) and len(x) == 1 and np.ndim(x[0]) > 0 and \
-                not np.isscalar(x[0]) and isinstance(x[0], np.ndarray):
-            x = x[0]
-        xs = list(x) if count > 1 else [x]
-        dtype = self.dtype
-        prepared = []
-        for i, (value, expected) in enumerate(zip(xs, self.sample_shapes)):
-            label = what if count == 1 else f"{what}[{i}]"
-            array = data_module.as_array(value, label)
-            if array.shape[1:] + (1,) == expected:     # (N, 28, 28) for a (28, 28, 1) model
-                array = array[..., np.newaxis]
-            if array.shape[1:] != expected:
-                raise ShapeError(_shape_message(self, label, array.shape, expected))
-            array = array.astype(dtype, copy=False)
-            if not np.isfinite(array).all():
-                raise DataError(f"{label}: contains NaN or infinite values")
-            prepared.append(array)
-        return prepared if count > 1 else prepared[0]
+        """``x`` as this model's dtype and shapes (see :func:`glassnet.engine.data.prepare_inputs`)."""
+        return data_module.prepare_inputs(self, x, what)
 
     def __call__(self, inputs, training=None):
         """``model(x)``: the outputs for ``x`` in one pass, as an array (Keras returns a tensor).
@@ -545,117 +510,6 @@ class Trainer:
         results = [logs[name] for name in self.metrics_names]
         return results if len(results) > 1 else results[0]
 
-    # -- gradients for the workbench -------------------------------------------------------
-    def input_gradient(self, x, output_gradient, of_logits=True):
-        """``dL/dx`` for one or more inputs, given ``output_gradient = dL/d(output)``.
-
-        What "which pixels mattered" draws: with a one-hot ``output_gradient`` it is the
-        gradient of one class's score with respect to every pixel. With ``of_logits=True``
-        (the default) and a model ending in softmax, the gradient is taken for the scores
-        *before* the softmax (the logits), as saliency maps usually are.
-        """
-        x = self._prepare_inputs(x)
-        final = self.final_activation()
-        saved_fusion = getattr(final, "fused_with_loss", None)
-        saved_need = self.needs_input_grad
-        try:
-            if final is not None:
-                final.fused_with_loss = bool(of_logits)   # pass dy straight through to the logits
-            self.needs_input_grad = True
-            self.forward(x, training=False)
-            return self.backward(np.asarray(output_gradient, dtype=self.dtype))
-        finally:
-            self.needs_input_grad = saved_need
-            if final is not None:
-                final.fused_with_loss = saved_fusion
-            self._plan_backward()   # the layers' own switches, as training wants them
-
-    # -- the model's account of its own state (what a saved file holds) ------------------------
-    def get_compile_config(self):
-        """How the model was compiled, as JSON-friendly data (None if it wasn't), as Keras 3's
-        ``get_compile_config``; :meth:`compile_from_config` reverses it."""
-        if self.optimizer is None:
-            return None
-
-        def describe(obj):
-            return {"class_name": type(obj).__name__, "config": obj.get_config()}
-
-        return {"optimizer": describe(self.optimizer),
-                "loss": None if self.loss is None else describe(self.loss),
-                "metrics": [describe(m) for m in self.compiled_metrics],
-                "weighted_metrics": [describe(m) for m in self.weighted_metrics]}
-
-    def weight_layout(self):
-        """``[(path, shape), ...]`` of the weights the optimizer moves, in the order its state
-        follows (packing them first if needed)."""
-        if self._parameters is None or not self._parameters.is_current(self.sublayers):
-            self._prepare_training()
-        return list(self._parameters.layout)
-
-    def get_optimizer_state(self):
-        """The optimizer's state, each slot cut per weight: ``{slot: {path: array}}``."""
-        if self.optimizer is None or self._parameters is None:
-            return {}
-        return self.optimizer.get_state(self._parameters.layout)
-
-    def set_optimizer_state(self, state):
-        """Load ``{slot: {path: array}}`` (shapes already checked against :meth:`weight_layout`)."""
-        layout = self.weight_layout()
-        self.optimizer.set_state(state, layout, self._parameters.weights)
-
-    def get_training_state(self):
-        """Where training stands, beyond the weights: the epoch count, the training log, the
-        settings the report reads and the random generator's state (so a resumed run
-        continues bit for bit)."""
-        return {"epoch": self.epoch, "training_log": self.training_log.get_config(),
-                "settings": self.settings, "rng_state": self.rng.bit_generator.state}
-
-    def set_training_state(self, state):
-        """Restore :meth:`get_training_state`'s dict (its fields already checked)."""
-        self.epoch = state["epoch"]
-        self.training_log = TrainingLog.from_config(state["training_log"])
-        self.settings = state["settings"]
-        if state.get("rng_state") is not None:
-            self.rng.bit_generator.state = state["rng_state"]
-
-    # -- saving ----------------------------------------------------------------------------
-    def save(self, filepath, overwrite=True, **kwargs):
-        """Write the whole model (architecture, weights, optimizer state, training log) to one
-        file, atomically; see :mod:`glassnet.engine.saving` for the formats."""
-        from glassnet.engine.saving import save_model
-        save_model(self, filepath, overwrite=overwrite, **kwargs)
-
-    def save_weights(self, filepath, overwrite=True):
-        """Write the weights alone (``.weights.h5`` as Keras names it, or ``.npz``)."""
-        from glassnet.engine.saving import save_weights
-        save_weights(self, filepath, overwrite=overwrite)
-
-    def load_weights(self, filepath, skip_mismatch=False):
-        """Read weights written by :meth:`save_weights` (or a whole saved model) into this model."""
-        from glassnet.engine.saving import load_weights
-        load_weights(self, filepath, skip_mismatch=skip_mismatch)
-
-    def export(self, filepath, format=None, verbose=None, input_signature=None, **kwargs):
-        """Write the model for serving elsewhere: ``format="onnx"`` (Keras 3's spelling), a
-        graph ONNX Runtime runs on a server or in a browser (glassnet/interop/onnx_export.py)."""
-        from glassnet.interop.onnx_export import export
-        return export(self, filepath, format=format, verbose=verbose, input_signature=input_signature,
-                      **kwargs)
-
-    def summary(self, line_length=None, positions=None, print_fn=None, expand_nested=False,
-                show_trainable=False, layer_range=None):
-        """Print each layer's output shape and parameter count, as Keras does (returns the text)."""
-        from glassnet.engine.summary import summary_table
-        text = summary_table(self, expand_nested=expand_nested, show_trainable=show_trainable)
-        (print_fn or print)(text)
-        return text
-
-    def count_params(self):
-        if not self.built:
-            raise ValueError(f"model '{self.name}' isn't built yet: give it an input shape or some data")
-        return super().count_params()
-
-
 # -- helpers ----------------------------------------------------------------------------
 def _flat_metrics(metrics, what):
     if metrics is None:
@@ -689,16 +543,3 @@ def _split(xs, y, weights, fraction):
                   None if weights is None else weights[val_index])
     xs = [x[train_index] for x in xs]
     return xs, y[train_index], None if weights is None else weights[train_index], validation
-
-
-def _shape_message(model, label, got, expected):
-    """The one-line error for input of the wrong shape, with the likely fix."""
-    message = (f"{label}: model '{model.name}' expects input of shape {(None,) + tuple(expected)} "
-               f"but got {tuple(got)}")
-    features = int(np.prod(expected))
-    transposed = transposed_hint(got, expected)
-    if transposed:
-        message += f"; {transposed}"
-    elif int(np.prod(got[1:])) == features:
-        message += f"; each sample holds the right {features} numbers: reshape x to {(-1,) + tuple(expected)}"
-    return message

@@ -67,10 +67,6 @@ class LearningRateScheduler(Callback):
         if logs is not None:
             logs["learning_rate"] = float(self.model.optimizer.learning_rate)
 
-    def on_epoch_end(self, epoch, logs=None):
-        if logs is not None:   # Keras 3 logs the rate of every epoch
-            logs["learning_rate"] = float(self.model.optimizer.learning_rate)
-
 
 class ReduceLROnPlateau(Callback):
     """Multiply the rate by ``factor`` when ``monitor`` has not improved for ``patience`` epochs.

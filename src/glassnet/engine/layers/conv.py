@@ -258,10 +258,8 @@ class Conv2D(Layer):
         # A fused activation's derivative is applied chunk by chunk; any other first.
         dz = dy if self.activation is None or self._fused() else self.activation.backward(dy)
         dx = np.empty(self.x.shape, dy.dtype) if self.needs_input_grad else None
-        if self.winograd is None:
-            shape, work = self.kernel_matrix.shape, self._im2col_backward   # [dK; db]
-        else:
-            shape, work = self.u.shape, self._winograd_backward             # dU: (a*a, C, F)
+        # The chunk's share of [dK; db] (im2col), or of dU: (a*a, C, F) (Winograd).
+        work = self._im2col_backward if self.winograd is None else self._winograd_backward
         parts = {}   # lo -> this chunk's share of the weight gradient (and, for Winograd, of db)
 
         def run(worker, lo, hi):
@@ -318,7 +316,7 @@ class Conv2D(Layer):
 
     def _chunk_size(self):
         """Images per chunk: about ``CHUNK_BYTES`` of work arrays (at least one image)."""
-        (h, w, c), (oh, ow, f) = self.input_shape, self.output_shape(self.input_shape)
+        c, (oh, ow, f) = self.input_shape[-1], self.output_shape(self.input_shape)
         if self.winograd is None:
             kh, kw = self.kernel_size
             per_image = oh * ow * (kh * kw * c + 1 + f)
@@ -378,7 +376,7 @@ class Conv2D(Layer):
 
     def _im2col_backward(self, dz, dx, lo, hi, worker):
         """This chunk's ``dx`` into ``dx``; returns its ``([dK; db], None)``."""
-        f, n = self.filters, hi - lo
+        f = self.filters
         cols = self.kept.get(lo) if self.kept else None
         if cols is None:                                         # forward ran for inference
             cols = self._cols(self.x, lo, hi, worker, keep=False)
