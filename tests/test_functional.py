@@ -279,3 +279,13 @@ def test_wrapped_recurrent_layers_train_and_save(tmp_path):
     model.save(tmp_path / "rnn.npz")
     loaded = load_model(tmp_path / "rnn.npz")
     np.testing.assert_array_equal(loaded.predict(seqs, verbose=0), model.predict(seqs, verbose=0))
+
+
+def test_summary_expands_nested_models_and_refuses_what_it_cannot_do():
+    inner = Sequential([layers.Input((6,)), layers.Dense(4, name="hidden")], name="base")
+    model = Sequential([inner, layers.Dense(2)])
+    text = model.summary(print_fn=lambda s: None, expand_nested=True)
+    assert "  hidden (Dense)" in text and "base (Sequential)" in text
+    assert "hidden" not in model.summary(print_fn=lambda s: None)
+    with pytest.raises(ValueError, match="layer_range is not supported"):
+        model.summary(layer_range=("base", "dense"))

@@ -349,8 +349,15 @@ class Model(Trainer, ModelState, Layer):
 
     def summary(self, line_length=None, positions=None, print_fn=None, expand_nested=False,
                 show_trainable=False, layer_range=None):
-        """Print each layer's output shape and parameter count, as Keras does (returns the text)."""
+        """Print each layer's output shape and parameter count, as Keras does (returns the text).
+
+        ``expand_nested`` lists the layers of a model used as a layer under it;
+        ``show_trainable`` adds a column. The columns are as wide as their contents, so
+        ``line_length`` and ``positions`` change nothing; ``layer_range`` is not supported.
+        """
         from glassnet.engine.summary import summary_table
+        if layer_range is not None:
+            raise ValueError("summary: layer_range is not supported by glassnet; the whole model is shown")
         text = summary_table(self, expand_nested=expand_nested, show_trainable=show_trainable)
         (print_fn or print)(text)
         return text

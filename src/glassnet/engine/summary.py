@@ -31,6 +31,8 @@ def summary_table(model, expand_nested=False, show_trainable=False):
         if show_trainable:
             row.append("Y" if layer.trainable else "N")
         rows.append(row)
+        if expand_nested and hasattr(layer, "_nodes") and layer.built:
+            rows += _nested_rows(layer, len(row), show_trainable)
     headers = ["Layer (type)", "Output Shape", "Param #"] + (["Connected to"] if functional else []) \
         + (["Trainable"] if show_trainable else [])
     widths = [max(len(h), *(len(r[i]) for r in rows)) + 2 for i, h in enumerate(headers)]
@@ -51,6 +53,24 @@ def summary_table(model, expand_nested=False, show_trainable=False):
     lines += [f"Total params: {total:,}", f"Trainable params: {trainable:,}",
               f"Non-trainable params: {total - trainable:,}", "_" * width]
     return "\n".join(lines)
+
+
+def _nested_rows(model, columns, show_trainable, depth=1):
+    """Rows for the layers inside a model used as a layer, indented under it."""
+    rows = []
+    for node in model._nodes:
+        layer = node.layer
+        if not node.inputs:      # its InputLayer: the outer row already shows what comes in
+            continue
+        row = [f"{'  ' * depth}{layer.name} ({type(layer).__name__})", str(node.outputs[0].shape),
+               f"{layer.count_params():,}"]
+        row += [""] * (columns - len(row) - (1 if show_trainable else 0))
+        if show_trainable:
+            row.append("Y" if layer.trainable else "N")
+        rows.append(row)
+        if hasattr(layer, "_nodes") and layer.built:
+            rows += _nested_rows(layer, columns, show_trainable, depth + 1)
+    return rows
 
 
 def _calls(model):
