@@ -177,15 +177,30 @@ class Conv2D(Layer):
         activation: ``"relu"``, ... or None.
         use_bias: add one bias per filter.
         kernel_initializer: how ``K`` starts (default ``"glorot_uniform"``, as in Keras).
-        kernel_regularizer: e.g. ``l2(1e-4)``; its penalty joins the loss.
+        kernel_regularizer, bias_regularizer: e.g. ``l2(1e-4)``; the penalty joins the loss.
+        bias_initializer: how ``b`` starts (default ``"zeros"``).
+        data_format, dilation_rate, groups, activity_regularizer, kernel_constraint,
+            bias_constraint: Keras's; only their defaults (channels-last, no dilation, one
+            group, none) are supported: anything else is an error, not a setting ignored.
 
     Input shape: ``(N, H, W, C)``. Output shape: ``(N, OH, OW, F)``.
     """
 
-    def __init__(self, filters, kernel_size, strides=(1, 1), padding="valid", activation=None,
-                 use_bias=True, kernel_initializer="glorot_uniform", kernel_regularizer=None,
-                 **kwargs):
+    def __init__(self, filters, kernel_size, strides=(1, 1), padding="valid", data_format=None,
+                 dilation_rate=(1, 1), groups=1, activation=None, use_bias=True,
+                 kernel_initializer="glorot_uniform", bias_initializer="zeros", kernel_regularizer=None,
+                 bias_regularizer=None, activity_regularizer=None, kernel_constraint=None,
+                 bias_constraint=None, **kwargs):
         super().__init__(**kwargs)
+        unsupported = {"data_format": data_format not in (None, "channels_last"),
+                       "dilation_rate": as_pair(dilation_rate, "dilation_rate", "Conv2D") != (1, 1),
+                       "groups": groups != 1, "activity_regularizer": activity_regularizer is not None,
+                       "kernel_constraint": kernel_constraint is not None,
+                       "bias_constraint": bias_constraint is not None}
+        for label, given in unsupported.items():
+            if given:
+                raise ValueError(f"Conv2D: {label}={locals()[label]!r} is not supported by glassnet "
+                                 f"(images are channels-last, undilated, one group, unconstrained)")
         if int(filters) != filters or filters < 1:
             raise ValueError(f"Conv2D: filters must be a positive integer, got {filters!r}")
         self.filters = int(filters)
@@ -196,7 +211,10 @@ class Conv2D(Layer):
         self.use_bias = bool(use_bias)
         self.kernel_initializer = kernel_initializer
         self.init = initializers.get(kernel_initializer)
+        self.bias_initializer = bias_initializer
+        self.bias_init = initializers.get(bias_initializer)
         self.kernel_regularizer = regularizers.get(kernel_regularizer)
+        self.bias_regularizer = regularizers.get(bias_regularizer)
         self.workspace = Workspace()
 
     def build(self, input_shape, rng=None):
@@ -209,7 +227,7 @@ class Conv2D(Layer):
             self.pads = ((0, 0), (0, 0))
         self.add_param("kernel", self.init((kh, kw, channels, self.filters), self.rng))
         if self.use_bias:
-            self.add_param("bias", np.zeros(self.filters))
+            self.add_param("bias", self.bias_init((self.filters,), self.rng))
         square3 = (kh, kw, sh, sw) == (3, 3, 1, 1)
         self.winograd = winograd.F4 if square3 and channels >= WINOGRAD_MIN_CHANNELS else None
 
@@ -279,6 +297,8 @@ class Conv2D(Layer):
                 self.grads["bias"][...] = sum(part[1] for part in ordered)
         if self.kernel_regularizer is not None:
             self.grads["kernel"] += self.kernel_regularizer.gradient(self.params["kernel"])
+        if self.bias_regularizer is not None and self.use_bias:
+            self.grads["bias"] += self.bias_regularizer.gradient(self.params["bias"])
         return dx
 
     # -- helpers shared by both paths ----------------------------------------------------
@@ -494,8 +514,12 @@ class Conv2D(Layer):
         self._unpad(dx_padded, dx, lo, hi)
 
     def regularization_loss(self):
-        reg = self.kernel_regularizer
-        return 0.0 if reg is None else reg.penalty(self.params["kernel"])
+        total = 0.0
+        if self.kernel_regularizer is not None:
+            total += self.kernel_regularizer.penalty(self.params["kernel"])
+        if self.bias_regularizer is not None and self.use_bias:
+            total += self.bias_regularizer.penalty(self.params["bias"])
+        return total
 
     def get_config(self):
         return {
@@ -506,7 +530,13 @@ class Conv2D(Layer):
             "padding": self.padding,
             "activation": activations.serialize(self.activation),
             "use_bias": self.use_bias,
-            "kernel_initializer": self.kernel_initializer
-            if isinstance(self.kernel_initializer, str) else "glorot_uniform",
+            "kernel_initializer": _initializer_config(self.kernel_initializer, self.init),
+            "bias_initializer": _initializer_config(self.bias_initializer, self.bias_init),
             "kernel_regularizer": regularizers.serialize(self.kernel_regularizer),
+            "bias_regularizer": regularizers.serialize(self.bias_regularizer),
         }
+
+
+def _initializer_config(given, made):
+    """What rebuilds an initializer: the name or config the user gave, else the object's config."""
+    return given if isinstance(given, (str, dict)) else initializers.serialize(made)
