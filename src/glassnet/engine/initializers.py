@@ -24,6 +24,8 @@ import re
 
 import numpy as np
 
+from glassnet.engine.configurable import Configurable
+
 
 def fans(shape):
     """``(fan_in, fan_out)`` of a weight: Dense ``(in, out)`` or Conv2D ``(kh, kw, c_in, c_out)``."""
@@ -42,7 +44,7 @@ def fans(shape):
 INITIALIZERS_BY_CLASS = {}
 
 
-class Initializer:
+class Initializer(Configurable):
     """Base class: ``__call__(shape, rng=None, dtype=None) -> array`` and ``get_config()``."""
 
     def __init_subclass__(cls, **kwargs):
@@ -69,17 +71,6 @@ class Initializer:
 
     def sample(self, shape, rng):
         raise NotImplementedError
-
-    def get_config(self):
-        return {}
-
-    @classmethod
-    def from_config(cls, config):
-        return cls(**config)
-
-    def __repr__(self):
-        args = ", ".join(f"{k}={v!r}" for k, v in self.get_config().items())
-        return f"{type(self).__name__}({args})"
 
 
 class Zeros(Initializer):

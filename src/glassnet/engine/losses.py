@@ -24,6 +24,7 @@ The same formulas as functions that return the per-sample losses, as Keras has t
 
 import numpy as np
 
+from glassnet.engine.configurable import Configurable
 from glassnet.errors import ShapeError
 
 EPSILON = 1e-7   # Keras's backend.epsilon(): probabilities are clipped to [EPSILON, 1 - EPSILON]
@@ -96,7 +97,7 @@ LOSSES_BY_CLASS = {}
 REDUCTIONS = ("sum_over_batch_size", "sum", "mean_with_sample_weight")
 
 
-class Loss:
+class Loss(Configurable):
     """Base class: the reduction and sample weights; subclasses give ``call`` and ``gradient``.
 
     Args:
@@ -184,13 +185,6 @@ class Loss:
 
     def get_config(self):
         return {"name": self.name, "reduction": self.reduction}
-
-    @classmethod
-    def from_config(cls, config):
-        return cls(**config)
-
-    def __repr__(self):
-        return f"{type(self).__name__}({', '.join(f'{k}={v!r}' for k, v in self.get_config().items())})"
 
 
 class CategoricalCrossentropy(Loss):

@@ -24,6 +24,7 @@ elsewhere, in :mod:`glassnet.workbench.metrics`.
 import numpy as np
 
 from glassnet.engine import losses
+from glassnet.engine.configurable import Configurable
 from glassnet.errors import ShapeError
 
 # Every Metric subclass by class name, for get() and saved configs.
@@ -48,7 +49,7 @@ def _weights(sample_weight, values):
                          f"samples") from None
 
 
-class Metric:
+class Metric(Configurable):
     """Base class: ``update_state``, ``result``, ``reset_state``, ``name`` and ``get_config``.
 
     Calling a metric, ``metric(y_true, y_pred)``, updates it and returns the result.
@@ -81,10 +82,6 @@ class Metric:
 
     def get_config(self):
         return {"name": self.name}
-
-    @classmethod
-    def from_config(cls, config):
-        return cls(**config)
 
     def __repr__(self):
         return f"<{type(self).__name__} name={self.name!r}>"

@@ -457,8 +457,6 @@ def layer_class_name(layer):
 
 def deserialize_layer(spec, custom_objects=None):
     """A layer (or a model) from ``{"class_name": ..., "config": ...}``."""
-    from glassnet.engine.sequential import Sequential
-
     known = {**LAYERS, "Functional": Model, "Model": Model, "Sequential": Sequential,
              **(custom_objects or {})}
     cls = known.get(spec.get("class_name"))
@@ -471,4 +469,4 @@ def deserialize_layer(spec, custom_objects=None):
 
 
 # Sequential is a Model whose graph is a chain (engine/sequential.py); importable from here too.
-from glassnet.engine.sequential import Sequential  # noqa: E402  (after Model: it subclasses it)
+from glassnet.engine.sequential import Sequential  # noqa: E402, F401  (after Model: it subclasses it)

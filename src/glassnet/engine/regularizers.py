@@ -12,11 +12,13 @@ classes ``L1``, ``L2``, ``L1L2`` and keeps the lower-case names as aliases).
 
 import numpy as np
 
+from glassnet.engine.configurable import Configurable
+
 # Every Regularizer subclass by class name, so a saved layer can rebuild its regularizer.
 REGULARIZERS_BY_CLASS = {}
 
 
-class Regularizer:
+class Regularizer(Configurable):
     """Base class: ``penalty(W)`` (also ``regularizer(W)``), its ``gradient(W)``, and the config.
 
     A penalty of your own needs both: glassnet has no automatic differentiation, so the
@@ -36,17 +38,6 @@ class Regularizer:
     def gradient(self, w):
         raise NotImplementedError(f"{type(self).__name__} has no gradient(w); glassnet needs the "
                                   f"derivative of the penalty with respect to the weight")
-
-    def get_config(self):
-        return {}
-
-    @classmethod
-    def from_config(cls, config):
-        return cls(**config)
-
-    def __repr__(self):
-        args = ", ".join(f"{k}={v!r}" for k, v in self.get_config().items())
-        return f"{type(self).__name__}({args})"
 
 
 class L1L2(Regularizer):

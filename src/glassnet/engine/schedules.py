@@ -15,6 +15,8 @@ schedule reloads with it and a resumed run continues at the right step.
 import math
 import numbers
 
+from glassnet.engine.configurable import Configurable
+
 # Every schedule class by name, so a saved optimizer can rebuild its schedule.
 SCHEDULES = {}
 
@@ -30,7 +32,7 @@ def _check(owner, **values):
             raise ValueError(f"{owner}: {label} must be > 0, got {value!r}")
 
 
-class LearningRateSchedule:
+class LearningRateSchedule(Configurable):
     """Base class: ``__call__(step) -> learning rate`` and ``get_config()``."""
 
     def __init_subclass__(cls, **kwargs):
@@ -42,14 +44,6 @@ class LearningRateSchedule:
 
     def get_config(self):
         raise NotImplementedError
-
-    @classmethod
-    def from_config(cls, config):
-        return cls(**config)
-
-    def __repr__(self):
-        args = ", ".join(f"{k}={v!r}" for k, v in self.get_config().items())
-        return f"{type(self).__name__}({args})"
 
 
 class StepDecay(LearningRateSchedule):

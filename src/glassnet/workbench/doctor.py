@@ -183,7 +183,7 @@ def check_labels(y, classes):
         return Finding("labels", PROBLEM, f"labels from {labels.min()} to {labels.max()}, "
                        f"but the model has {classes} outputs",
                        "a label outside 0..outputs-1 has no output to be learned by",
-                       f"give the last layer as many units as there are classes, or renumber the labels")
+                       "give the last layer as many units as there are classes, or renumber the labels")
     counts = np.bincount(labels, minlength=classes)
     share = counts / counts.sum()
     small, large = int(counts.argmin()), int(counts.argmax())

@@ -2,10 +2,10 @@
 
 import numpy as np
 
-from glassnet.engine.optimizers.base import Optimizer
+from glassnet.engine.optimizers.adam import Adam
 
 
-class Adamax(Optimizer):
+class Adamax(Adam):
     """Adamax (Kingma and Ba, 2015, section 7): Adam where ``v`` becomes a running maximum.
 
     ::
@@ -24,12 +24,6 @@ class Adamax(Optimizer):
     name = "adamax"
     slot_names = ("m", "u")
 
-    def __init__(self, learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7, **kwargs):
-        super().__init__(learning_rate, **kwargs)
-        self.check_hyperparameters(fractions=[("beta_1", beta_1), ("beta_2", beta_2)],
-                                   positives=[("epsilon", epsilon)])
-        self.beta_1, self.beta_2, self.epsilon = float(beta_1), float(beta_2), float(epsilon)
-
     def prepare(self, lr):
         self.lr_t = lr / (1 - self.beta_1 ** self.iterations)   # a Python float
 
@@ -47,7 +41,3 @@ class Adamax(Optimizer):
         np.divide(m, tmp, out=tmp)
         tmp *= self.lr_t
         p -= tmp
-
-    def get_config(self):
-        return {**super().get_config(), "beta_1": self.beta_1, "beta_2": self.beta_2,
-                "epsilon": self.epsilon}

@@ -4,10 +4,10 @@ import math
 
 import numpy as np
 
-from glassnet.engine.optimizers.base import Optimizer
+from glassnet.engine.optimizers.adam import Adam
 
 
-class Nadam(Optimizer):
+class Nadam(Adam):
     """Nadam (Dozat, 2016): Adam whose momentum looks one step ahead, as Nesterov's does.
 
     Keras 3's formulation. The momentum factor warms up with the step ``t``::
@@ -33,10 +33,7 @@ class Nadam(Optimizer):
     slot_names = ("m", "v")
 
     def __init__(self, learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7, **kwargs):
-        super().__init__(learning_rate, **kwargs)
-        self.check_hyperparameters(fractions=[("beta_1", beta_1), ("beta_2", beta_2)],
-                                   positives=[("epsilon", epsilon)])
-        self.beta_1, self.beta_2, self.epsilon = float(beta_1), float(beta_2), float(epsilon)
+        super().__init__(learning_rate, beta_1, beta_2, epsilon, **kwargs)
         self._product = (0, 1.0)   # (t, U_t), kept so that each step costs one multiply
 
     def momentum_factor(self, t):
@@ -84,7 +81,3 @@ class Nadam(Optimizer):
         np.divide(num, tmp, out=tmp)                # w -= lr * m_hat / (sqrt(v_hat) + eps)
         tmp *= self.lr_t
         p -= tmp
-
-    def get_config(self):
-        return {**super().get_config(), "beta_1": self.beta_1, "beta_2": self.beta_2,
-                "epsilon": self.epsilon}
