@@ -787,8 +787,8 @@ show(fig)
 """)
 
 md("""
-The line reader is an ordinary `Sequential` of convolutions, trained with `fit` and the
-CTC loss; the labels are the digits padded with -1 (class 10 is the blank). The full run
+The line reader is an ordinary `Sequential`: convolutions, then a bidirectional GRU that
+runs along the strip's steps both ways, trained with `fit` and the CTC loss; the labels are the digits padded with -1 (class 10 is the blank). The full run
 trains on 30,000 fresh numbers (a few minutes); `glassnet train --task numbers` trains the
 real one on far more.
 """)

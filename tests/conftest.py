@@ -94,3 +94,42 @@ def digit_folder(tmp_path_factory):
         write_idx(folder / f"{split}-images-idx3-ubyte.gz", images)
         write_idx(folder / f"{split}-labels-idx1-ubyte.gz", labels.astype(np.uint8))
     return folder
+
+
+@pytest.fixture(scope="module")
+def model_file(tmp_path_factory):
+    """A real saved model that is a nearest-template classifier for the drawn glyphs.
+
+    ``-|x - t|^2 / T = (2 x.t - |t|^2) / T - |x|^2 / T``, and softmax ignores the last
+    term (the same for every class), so one Dense layer with kernel ``2 t / T`` and bias
+    ``-|t|^2 / T`` picks the nearest template.
+    """
+    from glassnet.engine.layers import Dense, Flatten
+    from test_reader import Templates
+    from glassnet.engine.model import Sequential
+
+    model = Sequential([Flatten(input_shape=(28, 28)), Dense(10, activation="softmax")], seed=0)
+    model.build()
+    dense = model.layers[1]
+    dense.params["kernel"][...] = 0
+    dense.params["bias"][...] = -1e3                          # classes with no template
+    temperature = 2.0
+    for digit, template in Templates().templates.items():
+        dense.params["kernel"][:, digit] = 2 * template.ravel() / temperature
+        dense.params["bias"][digit] = -(template ** 2).sum() / temperature
+    path = tmp_path_factory.mktemp("model") / "templates.npz"
+    model.save(path)
+    return str(path)
+
+
+@pytest.fixture(scope="module")
+def line_file(tmp_path_factory):
+    """An untrained line reader, saved: its readings are arbitrary, their form is not."""
+    from glassnet.workbench.line_reader import line_model
+
+    model = line_model(width=64, seed=0)
+    model.build()
+    model.settings["task"] = "numbers"
+    path = tmp_path_factory.mktemp("line") / "line.npz"
+    model.save(path)
+    return str(path)

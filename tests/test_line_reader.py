@@ -143,7 +143,10 @@ def test_best_alignment_is_the_viterbi_path_of_the_given_text():
     assert len(where) == 2 and where[0][-1] < where[1][0] - 1
 
 
-def test_a_wider_copy_of_the_model_reads_the_same_columns_the_same(model):
+def test_a_wider_copy_of_the_model_reads_the_same_columns_the_same():
+    # All convolutions: each step sees only nearby columns, so a wider copy reads the
+    # first columns exactly as the narrow model does.
+    model = lr.line_model(width=64, seed=0, recurrent=False)
     rng = np.random.default_rng(0)
     strip = rng.random((lr.HEIGHT, 60)).astype(np.float32)
     narrow = model.predict(lr.fit_width(strip, 64)[None, :, :, None], verbose=0)[0]
@@ -154,6 +157,17 @@ def test_a_wider_copy_of_the_model_reads_the_same_columns_the_same(model):
     # line_logits pads to the model's width, or uses a copy wide enough.
     assert lr.line_logits(model, [strip])[0].shape == narrow.shape
     assert lr.line_logits(model, [np.zeros((lr.HEIGHT, 100), np.float32)]).shape == (1, 30, 11)
+
+
+def test_a_wider_copy_of_the_recurrent_model_has_the_same_weights(model):
+    # The GRU runs along the steps, so a wider strip's padding changes what it reads; but
+    # no weight depends on the width, and the wider copy carries every one of them.
+    wide = lr.at_width(model, 192)
+    assert wide.output_shape == (None, 192 // lr.STRIDE - 2, lr.CLASSES)
+    for mine, its in zip(model.get_weights(), wide.get_weights(), strict=True):
+        np.testing.assert_array_equal(mine, its)
+    strip = np.random.default_rng(1).random((lr.HEIGHT, 150)).astype(np.float32)
+    assert lr.line_logits(model, [strip]).shape == (1, 46, 11)
 
 
 def test_only_line_models_are_line_models(model, tiny_digit_model):
@@ -219,3 +233,22 @@ def test_a_short_training_learns_to_read(shared_data):
     assert model.training_log.epochs == [0, 1, 2]
     assert history["loss"][-1] < history["loss"][0] / 2
     assert history["val_whole"][-1] > 0.1, logs
+
+
+def test_the_helper_process_writes_the_numbers_this_process_would(digit_folder, monkeypatch):
+    """Training writes the next epoch's numbers in a helper process while it trains on this
+    epoch's: they must be exactly the numbers written here, and training must use them."""
+    from glassnet.interfaces.cli import train_numbers as tn
+
+    monkeypatch.setattr(tn, "HELD_OUT", 500)           # the folder has 2,000 training digits
+    with tn.number_writer() as writer:
+        x, y = writer.submit(tn.epoch_numbers, 12, (0, 1), str(digit_folder)).result()
+    here_x, here_y = tn.epoch_numbers(12, (0, 1), str(digit_folder))
+    assert x.dtype == np.uint8 and x.shape == (12, lr.HEIGHT, lr.WIDTH, 1) and x.max() > 128
+    np.testing.assert_array_equal(x, here_x)
+    np.testing.assert_array_equal(y, here_y)
+
+    model = tn.train(epochs=2, per_epoch=24, batch_size=12, path=str(digit_folder), verbose=0,
+                     validation=10, log=lambda line: None)
+    assert model.training_log.epochs == [0, 1]
+    assert len(model.training_log.history["val_whole"]) == 2

@@ -13,7 +13,6 @@ from starlette.testclient import TestClient  # noqa: E402
 
 from glassnet import load_model  # noqa: E402
 from glassnet.interfaces.web.app import MAX_BODY_BYTES, create_app  # noqa: E402
-from test_cli_read import model_file  # noqa: E402,F401  (a fixture: a saved template model)
 from test_reader import write  # noqa: E402
 
 
@@ -24,7 +23,7 @@ def data_url(array):
 
 
 @pytest.fixture(scope="module")
-def client(model_file):  # noqa: F811
+def client(model_file):
     with TestClient(create_app(load_model(model_file), model_file="templates.npz")) as client:
         yield client
 

@@ -42,32 +42,40 @@ BLANK = 10          # class 10 is CTC's blank; classes 0-9 are the digits themse
 CLASSES = 11
 MAX_WIDTH = 20_000  # pixels: a picture this wide or wider is refused (see picture_strip)
 MAX_HEIGHT = 512    # taller pictures are scaled down to this many rows first (as the segmenter does)
+LONGER = 1.0        # training numbers of n digits are drawn with probability ~ n ** LONGER
 MAX_DIGITS = 60     # a strip wider than this many digits' worth is not a number we read
 
 
-def line_model(width=WIDTH, seed=None):
+def line_model(width=WIDTH, seed=None, recurrent=True, units=64):
     """The line reader's network: a strip ``(HEIGHT, width, 1)`` -> logits ``(T, 11)``.
 
     Three 3x3 convolution blocks (16, 32, 64 filters), each followed by max pooling and
     batch norm, as in the best MNIST CNN. The poolings halve the height three times
     (32 -> 4) but the width only twice, so every output step covers :data:`STRIDE`
     columns. A convolution over the remaining 4 rows and 3 steps gives 128 features per
-    step (it sees about 26 strip columns, one digit); another over 5 neighbouring steps
-    lets each step see its neighbours (about 42 columns: is this stroke a digit of its
-    own, or the end of the digit beside it?); a 1x1 convolution gives the 11 scores::
+    step (it sees about 26 strip columns, one digit). Then each step looks at its
+    neighbours (is this stroke a digit of its own, or the end of the digit beside it?):
 
-        (32, W, 1) -> (16, W/2, 16) -> (8, W/4, 32) -> (4, W/4, 64)
-                   -> (1, T, 128) -> (1, T, 128) -> (1, T, 11) -> (T, 11),   T = W/4 - 2
+    * ``recurrent=True`` (a CRNN): a bidirectional GRU of ``units`` units each way runs
+      along the steps, so every step sees the whole line, and a Dense layer applied to
+      every step gives the 11 scores::
+
+        (32, W, 1) -> (16, W/2, 16) -> (8, W/4, 32) -> (4, W/4, 64) -> (1, T, 128)
+                   -> (T, 128) -> GRU both ways (T, 2 * units) -> (T, 11),   T = W/4 - 2
+
+    * ``recurrent=False`` (all convolutions): a convolution over 5 neighbouring steps
+      (about 42 columns) and a 1x1 convolution give the 11 scores.
 
     The output is logits (no softmax): :class:`CTCLoss` takes the log-softmax itself.
     """
-    from glassnet.engine.layers import BatchNormalization, Conv2D, MaxPooling2D, Reshape
+    from glassnet.engine.layers import (GRU, BatchNormalization, Bidirectional, Conv2D, Dense, MaxPooling2D,
+                                        Reshape, TimeDistributed)
     from glassnet.engine.model import Sequential
 
     if width % STRIDE or width < 4 * STRIDE:
         raise ValueError(f"line_model: width must be a multiple of {STRIDE}, at least {4 * STRIDE}; got {width}")
     he = dict(activation="relu", kernel_initializer="he_uniform")
-    return Sequential([
+    trunk = [
         Conv2D(16, 3, padding="same", input_shape=(HEIGHT, width, 1), **he),   # (32, W, 16)
         MaxPooling2D(2), BatchNormalization(),                                 # (16, W/2, 16)
         Conv2D(32, 3, padding="same", **he),
@@ -75,10 +83,16 @@ def line_model(width=WIDTH, seed=None):
         Conv2D(64, 3, padding="same", **he),
         MaxPooling2D((2, 1)), BatchNormalization(),                            # (4, W/4, 64)
         Conv2D(128, (4, 3), **he), BatchNormalization(),                       # (1, T, 128)
-        Conv2D(128, (1, 5), padding="same", **he),                             # (1, T, 128)
-        Conv2D(CLASSES, 1),                                                    # (1, T, 11)
-        Reshape((-1, CLASSES)),                                                # (T, 11)
-    ], name="line_reader", seed=seed)
+    ]
+    if recurrent:
+        head = [Reshape((-1, 128)),                                            # (T, 128)
+                Bidirectional(GRU(units, return_sequences=True)),              # (T, 2 * units)
+                TimeDistributed(Dense(CLASSES))]                               # (T, 11)
+    else:
+        head = [Conv2D(128, (1, 5), padding="same", **he),                     # (1, T, 128)
+                Conv2D(CLASSES, 1),                                            # (1, T, 11)
+                Reshape((-1, CLASSES))]                                        # (T, 11)
+    return Sequential(trunk + head, name="line_reader", seed=seed)
 
 
 def is_line_model(model):
@@ -195,8 +209,8 @@ def picture_strip(image, name=None):
 def at_width(model, width):
     """The model with the same weights, built for strips ``width`` columns wide.
 
-    Every layer of :func:`line_model` is a convolution, pooling, batch norm or reshape, so
-    its weights don't depend on the width. (This rebuilds the layers from their configs:
+    No weight of :func:`line_model` depends on the width: convolutions, poolings and batch
+    norms slide along it, and the GRU and the Dense layer run once per step. (This rebuilds the layers from their configs:
     the one place that reaches into the model, see the report for the model core.)
     """
     from glassnet.engine.sequential import Sequential
@@ -476,7 +490,8 @@ def plot_columns(strip, probs, digits=None, title=None):
 # -- training data ------------------------------------------------------------------------
 
 
-def training_strips(count, seed=0, path=None, width=WIDTH, digits=None, lengths=(1, 10), on_paper=0.25):
+def training_strips(count, seed=0, path=None, width=WIDTH, digits=None, lengths=(1, 10), on_paper=0.25,
+                    longer=LONGER):
     """``count`` numbers composed from MNIST **training** digits, as strips and labels.
 
     Each number is written in the training style of :mod:`glassnet.datasets.numbers`
@@ -492,6 +507,9 @@ def training_strips(count, seed=0, path=None, width=WIDTH, digits=None, lengths=
         path: the MNIST folder; digits: ``(images, labels)`` to use instead (e.g. a subset).
         width: the strips' width; a rare wider number is squeezed to fit.
         lengths: ``(fewest, most)`` digits per number.
+        longer: how much likelier long numbers are: a number has ``n`` digits with
+            probability proportional to ``n ** longer`` (0: every length equally often).
+            Long numbers fill more of the strip: more digits to learn from for the same work.
         on_paper: the share of numbers written on simulated paper and read back with
             :func:`picture_strip`'s own steps (slower, and exactly what reading sees); the
             others go from ink straight to the strip.
@@ -511,21 +529,20 @@ def training_strips(count, seed=0, path=None, width=WIDTH, digits=None, lengths=
 
     rng = np.random.default_rng(seed)
     papers = int(round(count * on_paper))
-    inks = numbers.compose(images, labels, count - papers, length=lengths, seed=rng.integers(2**31),
-                           scale=(0.8, 1.2), paper=False, **numbers.TRAINING)
-    pages = numbers.compose(images, labels, max(papers, 1), length=lengths, seed=rng.integers(2**31),
-                            scale=(0.8, 1.2), **numbers.TRAINING)
+    style = dict(scale=(0.8, 1.2), **numbers.TRAINING)
+    inks = _compose(images, labels, count - papers, lengths, longer, rng, paper=False, **style)
+    pages = _compose(images, labels, papers, lengths, longer, rng, **style)
     x = np.zeros((count, HEIGHT, width, 1), np.float32)
-    y = encode_labels(inks.labels + pages.labels[:papers], lengths[1])
+    y = encode_labels(inks[1] + pages[1], lengths[1])
     bands = rng.uniform(0.85, 1.08, size=count) * BAND
     offsets = rng.uniform(-2, 2, size=count)
     for k in range(count):
         try:
             if k < count - papers:
-                ink = inks.images[k]
+                ink = inks[0][k]
                 mask = ink > 0.5 * ink.max()      # a thin pen can leave a faint number
             else:    # on paper: exactly the steps of picture_strip
-                ink = ink_image(pages.images[k - (count - papers)] / np.float32(255))
+                ink = ink_image(pages[0][k - (count - papers)] / np.float32(255))
                 mask = ink_mask(ink)
             strip, _ = to_strip(ink, ink_band(mask), bands[k], offsets[k])
         except BlankImageError:   # (rare) nothing visible: an empty strip, read as nothing
@@ -541,3 +558,21 @@ def training_strips(count, seed=0, path=None, width=WIDTH, digits=None, lengths=
         * rng.uniform(0, 0.04, size=(len(plain), 1, 1, 1)).astype(np.float32)
     np.clip(x, 0, 1, out=x)
     return x, y
+
+
+def _compose(images, labels, count, lengths, longer, rng, **style):
+    """``count`` numbers written by :func:`glassnet.datasets.numbers.compose`, their lengths
+    drawn with probabilities proportional to ``length ** longer``: ``(pictures, labels)``,
+    the pictures of one length the same size."""
+    from glassnet.datasets import numbers
+
+    choices = np.arange(lengths[0], lengths[1] + 1)
+    chance = choices.astype(float) ** longer
+    drawn = rng.choice(choices, size=count, p=chance / chance.sum())
+    pictures, texts = [None] * count, [None] * count
+    for length in np.unique(drawn):           # one call per length: shorter numbers, smaller pictures
+        where = np.flatnonzero(drawn == length)
+        made = numbers.compose(images, labels, len(where), length=int(length), seed=rng.integers(2**31), **style)
+        for k, picture, text in zip(where, made.images, made.labels):
+            pictures[k], texts[k] = picture, text
+    return pictures, texts

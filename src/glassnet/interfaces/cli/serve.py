@@ -6,8 +6,9 @@ inside its layers. Two models (``glassnet serve mnist-mlp.npz mnist-cnn.npz``) a
 same drawing side by side. When the model reads a digit wrong, "Wrong? It was a ..."
 keeps the drawing and its right label in a folder (``--collect DIR``; by default
 ``~/.local/share/glassnet/digits``), ready for ``glassnet train --resume MODEL
---extra-data DIR``. The page and everything it loads come from glassnet itself, so it
-works with no internet.
+--extra-data DIR``. With ``--reader LINE.npz`` (``glassnet train --task numbers``), the
+whole-number mode reads with that line reader, its candidates rescored by the model. The
+page and everything it loads come from glassnet itself, so it works with no internet.
 """
 
 import ipaddress
@@ -36,6 +37,10 @@ def add_parser(subparsers):
                         help="where 'Wrong? It was a ...' keeps your drawings, DIR/<label>/<n>.png "
                              "(default: $XDG_DATA_HOME/glassnet/digits or ~/.local/share/glassnet/digits)")
     parser.add_argument("--no-collect", action="store_true", help="keep no drawings (hides 'Wrong? It was a ...')")
+    parser.add_argument("--reader", metavar="LINE_MODEL",
+                        help="a line reader (glassnet train --task numbers): the whole-number mode reads "
+                             "with it, each digit model's probabilities rescoring its candidates, instead "
+                             "of cutting the number into digits")
     parser.set_defaults(run=run)
 
 
@@ -73,6 +78,20 @@ def load_digit_model(path):
     return model, path
 
 
+def load_line_reader(path):
+    """Load the line reader for ``--reader`` once, before the server starts; a clear error
+    for a file that is not one."""
+    from glassnet.engine.saving import load_model
+    from glassnet.workbench.line_reader import is_line_model
+
+    model = load_model(path, compile=False)
+    if not is_line_model(model):
+        raise ModelFileError(f"{path}: not a line reader (it reads {model.input_shape[1:]}, not a "
+                             f"strip of a whole number); --reader takes a model made by "
+                             f"'glassnet train --task numbers'")
+    return model, path
+
+
 def open_socket(host, port):
     """Bind the listening socket ourselves, so a busy port is one clear line, not a log dump."""
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
@@ -104,11 +123,12 @@ def run(args):
     if args.collect and args.no_collect:
         raise GlassnetError("--collect DIR and --no-collect contradict each other; give one")
     loaded = [load_digit_model(path) for path in (args.model or [None])]
+    reader = load_line_reader(args.reader) if args.reader else None
     collect = None if args.no_collect else Path(args.collect or default_folder()).expanduser()
     local = is_loopback(args.host)
     (model, path), compare = loaded[0], loaded[1:]
     app = create_app(model, model_file=path, allowed_hosts=LOOPBACK_NAMES if local else None,
-                     compare=compare, collect=collect)
+                     compare=compare, collect=collect, reader=reader)
     sock = open_socket(args.host, args.port)
     port = sock.getsockname()[1]
     shown = f"[{args.host}]" if ":" in args.host else args.host
@@ -118,6 +138,8 @@ def run(args):
         print(f"serving {name} ({one.name}{note})")
         if not has_detector(one):
             print(no_detector_note(name))
+    if reader is not None:
+        print(f"whole numbers are read by the line reader {args.reader}, rescored by the digit model")
     if collect is not None:
         print(f"'Wrong? It was a ...' keeps your drawings in {collect}; teach the model with them: "
               f"glassnet train --resume {path} --extra-data {collect}")

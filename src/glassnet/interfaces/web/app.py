@@ -5,7 +5,8 @@ Routes (see :data:`API_ROUTES`)::
 
     GET  /                the page (static/index.html; its CSS and JS under /static)
     GET  /api/info        the models: name, dataset, test accuracy, layers, whether each can
-                          refuse non-digits; the page's modes; the collection folder
+                          refuse non-digits; the page's modes; the collection folder; the
+                          line reader (or null)
     POST /api/predict     {"image": "data:image/png;base64,..."} or {"pixels": 28x28 in 0..1},
                           optional "inside": true, "saliency": true, "model": 1 -> the status
                           (ok, unsure or not_a_digit), probabilities, the 28x28 the network
@@ -13,7 +14,9 @@ Routes (see :data:`API_ROUTES`)::
                           every layer's output
     POST /api/read        {"image": "data:image/png;base64,..."} of a whole number, optional
                           "model" -> its digits, their confidences, probabilities and boxes,
-                          each 28x28 the network saw, and the marks left out as not digits
+                          each 28x28 the network saw, the marks left out as not digits, and
+                          which files read it (with ``glassnet serve --reader LINE.npz``, the
+                          line reader, rescored by the model asked)
     POST /api/collect     {"image": ..., "label": "7"}: "Wrong? It was a 7": keep the drawing
                           in the collection folder (``glassnet serve --collect DIR``), for
                           ``glassnet train --resume MODEL --extra-data DIR``
@@ -256,22 +259,18 @@ def answer_digit(state, pixels, raw, inside, saliency=False, index=0):
 
 def answer_number(state, raw, index=0):
     """The read response for an image of a whole number."""
-    from glassnet.workbench.reader import read_number
-
     one = state.models[index]
     left_out = []
     try:
         gray, scale = decode(raw)
-        with one.lock:
-            reading = read_number(one.model, gray, name="image")
-            if one.can_refuse:   # marks that are not digits are left out
-                reading, left_out = leave_out_nondigits(one.model, reading)
+        reading, left_out = read_whole_number(state.reader, one, gray)
     except BlankImageError:
         return {"blank": True, "text": None}
     except GlassnetError as error:
         raise HTTPException(422, str(error)) from None
     check_finite(reading.probabilities)
     result = {"blank": False, "can_refuse": one.can_refuse, **reading.to_dict(), "left_out": left_out,
+              "reader": one.file if state.reader is None else f"{state.reader.file} + {one.file}",
               "images28": [np.round(image, 3).tolist() for image in reading.images]}
     for digit, probabilities in zip(result["digits"], reading.probabilities):
         digit["probabilities"] = [round(float(p), 4) for p in probabilities]
@@ -279,6 +278,22 @@ def answer_number(state, raw, index=0):
         for mark in result["digits"] + left_out:
             mark["box"] = [int(round(v * scale)) for v in mark["box"]]
     return result
+
+
+def read_whole_number(reader, one, gray):
+    """``(reading, marks left out)`` for a picture of a number: read by the line reader
+    ``reader`` when the server has one, rescored by the digit model ``one`` (as ``glassnet
+    read LINE.npz --digits MODEL.npz`` reads), else by cutting it into digits for ``one``."""
+    from glassnet.workbench.reader import read_number
+
+    if reader is not None:
+        with reader.lock, one.lock:        # always in this order: no two requests wait on each other
+            return read_number(reader.model, gray, name="image", digit_model=one.model), []
+    with one.lock:
+        reading = read_number(one.model, gray, name="image")
+        if one.can_refuse:   # marks that are not digits are left out
+            return leave_out_nondigits(one.model, reading)
+    return reading, []
 
 
 def keep_correction(state, raw, label):
@@ -339,6 +354,8 @@ async def info(request):
         "models": models,
         "modes": [{"name": name, "endpoint": endpoint} for name, endpoint in MODES.items()],
         "collect": None if state.collect is None else str(state.collect),
+        "reader": None if state.reader is None else {"file": state.reader.file, "model": state.reader.model.name,
+                                                     "params": int(state.reader.model.count_params())},
         "max_body_bytes": MAX_BODY_BYTES,
     })
 
@@ -497,7 +514,8 @@ def check_weights(model, model_file):
                                  "can't answer anything; retrain it (or train with a lower --lr)")
 
 
-def create_app(model, model_file="model", allowed_hosts=None, extra_routes=(), compare=(), collect=None):
+def create_app(model, model_file="model", allowed_hosts=None, extra_routes=(), compare=(), collect=None,
+               reader=None):
     """The Starlette app serving the page for ``model`` (already loaded and checked).
 
     Args:
@@ -511,6 +529,9 @@ def create_app(model, model_file="model", allowed_hosts=None, extra_routes=(), c
             :data:`MAX_MODELS` in all (``glassnet serve MLP.npz CNN.npz``).
         collect: the folder "Wrong? It was a ..." saves drawings in (``DIR/<label>/<n>.png``),
             or None to keep none.
+        reader: ``(line_model, model_file)``: a line reader (``glassnet train --task numbers``)
+            that reads whole numbers in the number mode, each model's digit probabilities
+            rescoring its candidates; None cuts numbers into digits.
 
     Raises:
         ModelFileError: a model's weights hold NaN or infinity.
@@ -519,7 +540,7 @@ def create_app(model, model_file="model", allowed_hosts=None, extra_routes=(), c
     pairs = [(model, model_file), *compare]
     if len(pairs) > MAX_MODELS:
         raise GlassnetError(f"the page shows at most {MAX_MODELS} models side by side, got {len(pairs)}")
-    for one, name in pairs:
+    for one, name in pairs + ([reader] if reader is not None else []):
         check_weights(one, name)
     models = [Served(one, name) for one, name in pairs]
     if any(one.classes != models[0].classes for one in models):
@@ -544,6 +565,7 @@ def create_app(model, model_file="model", allowed_hosts=None, extra_routes=(), c
     app.state.classes = models[0].classes
     app.state.model_lock = models[0].lock
     app.state.collect = None if collect is None else Path(collect).expanduser()
+    app.state.reader = None if reader is None else Served(*reader)
     app.state.collect_lock = threading.Lock()
     app.state.workers = ThreadPoolExecutor(WORKERS, thread_name_prefix="glassnet-web")
     app.state.queued = 0

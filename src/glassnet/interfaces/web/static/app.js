@@ -44,6 +44,7 @@
     classes: [],
     models: [],         // from /api/info: one entry per model
     collect: null,      // the folder corrections are kept in, or null
+    reader: null,       // the line reader whole numbers are read with (glassnet serve --reader), or null
     insideModel: 0,     // whose layers "Look inside" shows
     insideDigit: 0,     // whole-number mode: which digit it shows
   };
@@ -333,6 +334,8 @@
       card.confidence.textContent = `${unsure ? "Unsure: " : ""}${Math.round(100 * result.confidence)}% sure ` +
         `of the whole number${left ? `; left out ${marks}` : ""}`;
     }
+    // With a line reader (glassnet serve --reader), say which files read the number.
+    if (state.reader && result.reader) card.confidence.textContent += ` (read by ${result.reader})`;
     // One small card per digit: as the network saw it, what it read, and its ten bars.
     const box = card.perDigit;
     box.replaceChildren();
@@ -577,6 +580,7 @@
     state.classes = info.classes;
     state.models = info.models || [info];
     state.collect = info.collect || null;
+    state.reader = info.reader || null;
     while (cards.length < state.models.length) cards.push(cards.length ? copyCard(cards.length) : makeCard($("result-0")));
     const compare = state.models.length > 1;
     $("layout").classList.toggle("compare", compare);
