@@ -11,6 +11,7 @@ import os
 import resource
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import numpy as np
@@ -74,3 +75,20 @@ def run_child(script, *args):
         raise RuntimeError(f"{Path(script).name} {' '.join(map(str, args))} failed "
                            f"(exit status {result.returncode})")
     return json.loads(lines[-1])
+
+
+def mlp_and_cnn(args, train):
+    """``(arch, model, name)`` for each of the MLP and the CNN a benchmark scores: loaded
+    from ``args.mlp`` / ``args.cnn`` where given, else trained here by ``train(arch)``
+    (the name says which, and how long training took); ``args.only`` keeps one of them."""
+    from glassnet.engine.saving import load_model
+
+    for arch, path in (("mlp", args.mlp), ("cnn", args.cnn)):
+        if args.only and arch != args.only:
+            continue
+        if path:
+            yield arch, load_model(path), f"{arch.upper()} ({path})"
+        else:
+            start = time.perf_counter()
+            model = train(arch)
+            yield arch, model, f"default {arch.upper()} (trained here in {time.perf_counter() - start:.0f}s)"

@@ -24,7 +24,7 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import DEFAULT_MNIST, blas_info, load_mnist_float  # noqa: E402
+from _common import DEFAULT_MNIST, blas_info, load_mnist_float, mlp_and_cnn  # noqa: E402
 from not_a_digit import train  # noqa: E402
 
 
@@ -56,7 +56,6 @@ def main(argv=None):
     args = parser.parse_args(argv)
 
     from glassnet.datasets.writer import writer_digits
-    from glassnet.engine.saving import load_model
     from glassnet.workbench.handwriting import finetune, load_user_digits, save_user_digit
     if not os.path.isdir(args.data_dir):
         sys.exit(f"MNIST not found at {args.data_dir}; pass --data-dir")
@@ -73,15 +72,7 @@ def main(argv=None):
     print(f"the writer: {len(files)} corrected digits ({args.per_digit} per class, seed {args.seed}) "
           f"to learn from; {len(writer_x)} other digits of theirs to score (seed {args.seed + 1000})")
 
-    for arch, path in (("mlp", args.mlp), ("cnn", args.cnn)):
-        if args.only and arch != args.only:
-            continue
-        if path:
-            model, name = load_model(path), f"{arch.upper()} ({path})"
-        else:
-            start = time.perf_counter()
-            model = train(arch, x_train, y_train)
-            name = f"default {arch.upper()} (trained here in {time.perf_counter() - start:.0f}s)"
+    for arch, model, name in mlp_and_cnn(args, lambda arch: train(arch, x_train, y_train)):
         weights = [w.copy() for layer in model.layers for w in layer.get_weights()]
         rows = [("before", accuracy(model, writer_x, writer_y), accuracy(model, x_test, y_test), 0.0)]
         start = time.perf_counter()

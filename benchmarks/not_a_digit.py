@@ -28,7 +28,7 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import DEFAULT_MNIST, blas_info  # noqa: E402
+from _common import DEFAULT_MNIST, blas_info, mlp_and_cnn  # noqa: E402
 
 TARGETS = {"nondigits": 0.90, "digits": 0.01, "photos": 0.03}
 
@@ -154,7 +154,6 @@ def main(argv=None):
         parser.error("--seed 0 is the calibration's seed; score other pictures")
 
     from glassnet.datasets import mnist
-    from glassnet.engine.saving import load_model
     if not os.path.isdir(args.data_dir):
         sys.exit(f"MNIST not found at {args.data_dir}; pass --data-dir")
     (x_train, y_train), (x_test, y_test) = mnist.load_data(args.data_dir)
@@ -170,15 +169,7 @@ def main(argv=None):
           f"made in {time.perf_counter() - start:.0f}s")
 
     ok, curves = True, {}
-    for arch, path in (("mlp", args.mlp), ("cnn", args.cnn)):
-        if args.only and arch != args.only:
-            continue
-        if path:
-            model, name = load_model(path), f"{arch.upper()} ({path})"
-        else:
-            start = time.perf_counter()
-            model = train(arch, *data[0])
-            name = f"default {arch.upper()} (trained here in {time.perf_counter() - start:.0f}s)"
+    for arch, model, name in mlp_and_cnn(args, lambda arch: train(arch, *data[0])):
         passed, curves[arch.upper()] = score_model(name, model, data, sets, args)
         ok &= passed
     if args.curve:

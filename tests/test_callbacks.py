@@ -2,6 +2,7 @@
 
 import csv
 import re
+import warnings
 
 import numpy as np
 import pytest
@@ -277,3 +278,40 @@ def test_progress_bar_reads_like_keras_inside_and_after_the_epoch():
     last = out.splitlines()[-1]
     assert last.startswith("4/4 [==============================] - 0s ") and re.search(r" 0s \d+(us|ms)/step - accuracy", last)
     assert "seconds" not in last
+
+
+class _Classifier:
+    """What LearningCheck asks of a model: how many classes it scores."""
+
+    def __init__(self, classes):
+        self.classes = classes
+
+    def output_classes(self):
+        return self.classes
+
+
+def _learning_check(first_loss, epoch_loss, classes):
+    """Run LearningCheck over one epoch that began at ``first_loss`` and ended at ``epoch_loss``;
+    the warnings it gave."""
+    from glassnet.engine.callbacks.learning_check import LearningCheck
+
+    check = LearningCheck()
+    check.set_model(_Classifier(classes))
+    check.on_train_begin()
+    check.on_train_batch_end(0, {"loss": first_loss})
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        check.on_epoch_end(0, {"loss": epoch_loss})
+    return [str(w.message) for w in caught]
+
+
+def test_a_fine_tuned_classifier_whose_loss_rises_a_little_is_not_diverging():
+    # A trained model starts at 0.003 on MNIST and ends an epoch of a new writer's digits at
+    # 0.03: ten times higher, and still a model that is learning.
+    assert _learning_check(0.0033, 0.03, classes=10) == []
+    # A fine-tuning run that really blows up is still called out ...
+    assert "diverging" in _learning_check(0.0033, 5.0, classes=10)[0]
+    # ... and so is a run from scratch whose loss triples.
+    assert "diverging" in _learning_check(2.3, 7.5, classes=10)[0]
+    # Without classes (a regression), the first loss alone is the yardstick.
+    assert "diverging" in _learning_check(0.01, 0.05, classes=None)[0]

@@ -20,10 +20,11 @@ import pytest
 
 import glassnet
 from glassnet.engine.layers import (Activation, Add, BatchNormalization, Concatenate, Conv2D, Dense,
-                                    Flatten, Input, Layer, LeakyReLU)
+                                    Flatten, Input, LeakyReLU)
 from glassnet.engine.model import Model, Sequential
 from glassnet.errors import ExportError, ModelFileError
 from glassnet.workbench import zoo
+from tiny_models import Doubler
 
 h5py = pytest.importorskip("h5py")
 
@@ -273,13 +274,6 @@ def test_zip_bomb_member_is_refused(tmp_path):
 
 # -- settings glassnet can't write in Keras's words ---------------------------------------------
 def test_a_layer_without_keras_equivalent_is_an_export_error(tmp_path):
-    class Doubler(Layer):
-        def forward(self, x, training=False):
-            return 2 * x
-
-        def backward(self, dy):
-            return 2 * dy
-
     model = Sequential([Input((4,)), Doubler(), Dense(2)])
     with pytest.raises(ExportError, match=r"layer 'doubler' \(Doubler\) has no Keras equivalent"):
         model.save(tmp_path / "m.keras")

@@ -6,13 +6,14 @@ import pytest
 
 from glassnet.engine.layers import (Activation, Add, Average, AveragePooling2D, BatchNormalization,
                                     Concatenate, Conv2D, Dense, Dropout, Flatten, GlobalAveragePooling2D,
-                                    Input, Layer, LeakyReLU, MaxPooling2D, Maximum, Minimum, Multiply,
+                                    Input, LeakyReLU, MaxPooling2D, Maximum, Minimum, Multiply,
                                     ReLU, Reshape, Sigmoid, Softmax, Subtract, Tanh)
 from glassnet.engine.model import Model, Sequential
 from glassnet.errors import ExportError
 from glassnet.interfaces.cli import main
 from glassnet.interop.onnx_export import largest_difference
 from glassnet.workbench import recipes, zoo
+from tiny_models import Doubler
 
 pytest.importorskip("onnx", reason="the ONNX export needs onnx (pip install 'glassnet[onnx]')")
 onnxruntime = pytest.importorskip("onnxruntime", reason="ONNX Runtime runs the exported files")
@@ -84,13 +85,6 @@ def test_file_name_decides_the_format_and_other_formats_are_refused(tmp_path, ca
 
 
 def test_a_layer_without_onnx_translation_is_one_line(tmp_path):
-    class Doubler(Layer):
-        def forward(self, x, training=False):
-            return 2 * x
-
-        def backward(self, dy):
-            return 2 * dy
-
     model = Sequential([Input((4,)), Doubler(), Dense(2)])
     with pytest.raises(ExportError, match=r"m.onnx: layer 'doubler' \(Doubler\) has no ONNX translation"):
         model.export(tmp_path / "m.onnx")

@@ -9,6 +9,7 @@ and every picture has both right answers and mistakes to show.
 import numpy as np
 
 from glassnet.datasets import load_sample
+from glassnet.engine.layers import Layer
 from glassnet.errors import DataError
 from glassnet.workbench import zoo
 
@@ -65,3 +66,13 @@ def tiny_cnn(x_train, y_train, epochs=1, seed=0):
     model.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
     model.fit(x_train[..., None] / 255.0, y_train, epochs=epochs, batch_size=32, verbose=0)
     return model
+
+
+class Doubler(Layer):
+    """A custom layer (y = 2x) that no other format knows: exporting it must fail clearly."""
+
+    def forward(self, x, training=False):
+        return 2 * x
+
+    def backward(self, dy):
+        return 2 * dy

@@ -115,8 +115,10 @@ class Model(Trainer, ModelState, Layer):
                 layer.provisional = False
         # Every layer inside, once (the per-step checks below read this list, not the tree).
         self._inner = [layer for layer in self.walk() if layer is not self]
-        self._regularized = [layer for layer in self._inner if not isinstance(layer, Model)
-                             and type(layer).regularization_loss is not Layer.regularization_loss]
+        # The layers that may add a weight penalty: any with weights (a regularizer can be
+        # set after building), or with a regularization_loss of their own.
+        self._regularized = [layer for layer in self._inner if not isinstance(layer, Model) and (
+            layer.params or type(layer).regularization_loss is not Layer.regularization_loss)]
         for layer in self._inner:
             layer.rng = self.rng
         slots = {}

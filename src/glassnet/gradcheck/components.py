@@ -145,6 +145,8 @@ def _layer_checks():
     add("Conv2D", (5, 5, 2), filters=2, kernel_size=3, activation="relu", use_bias=False)
     add("Conv2D", (5, 5, 2), "filters=2, kernel_size=3, kernel_regularizer=l2(0.1)",
         filters=2, kernel_size=3, kernel_regularizer=l2(0.1))
+    add("Conv2D", (5, 5, 2), "filters=2, kernel_size=3, bias_initializer='random_normal', bias_regularizer=l2(0.1)",
+        filters=2, kernel_size=3, bias_initializer="random_normal", bias_regularizer=l2(0.1))
     # Pooling, on inputs without ties.
     add("MaxPooling2D", (4, 4, 2), x=_distinct, pool_size=2)
     add("MaxPooling2D", (5, 5, 2), x=_distinct, pool_size=2)

@@ -155,15 +155,10 @@ class PReLU(Layer):
     def backward(self, dy):
         negative = np.where(self.mask, 0, dy * self.x)
         self.grads["alpha"][...] = negative.sum(axis=self.sum_axes, keepdims=True)[0]
-        if self.alpha_regularizer is not None:
-            self.grads["alpha"] += self.alpha_regularizer.gradient(self.params["alpha"])
+        self.add_penalty_gradients()
         if not self.needs_input_grad:
             return None
         return np.where(self.mask, dy, self.params["alpha"] * dy)
-
-    def regularization_loss(self):
-        reg = self.alpha_regularizer
-        return 0.0 if reg is None else reg.penalty(self.params["alpha"])
 
     def get_config(self):
         return {**super().get_config(),

@@ -222,10 +222,25 @@ class Layer:
         twin.sublayers = [layer.copy_for_another_call() for layer in self.sublayers]
         return twin
 
-    # -- bookkeeping --------------------------------------------------------------------
+    # -- weight penalties (kernel_regularizer=..., bias_regularizer=...) -------------------
+    def penalties(self):
+        """``(weight name, regularizer)`` for each weight that has a penalty: a weight ``w``
+        is penalized when the layer has a ``w_regularizer`` attribute that is set (Dense's
+        ``kernel_regularizer``, PReLU's ``alpha_regularizer``, ...)."""
+        return [(name, regularizer) for name in self.params
+                if (regularizer := vars(self).get(f"{name}_regularizer")) is not None]
+
     def regularization_loss(self):
-        """The weight penalty this layer adds to the loss (0 unless it has a regularizer)."""
-        return 0.0
+        """The weight penalty this layer adds to the loss: ``sum(penalty(w))`` over its
+        penalized weights (0 when none is)."""
+        return sum((regularizer.penalty(self.params[name]) for name, regularizer in self.penalties()), 0.0)
+
+    def add_penalty_gradients(self):
+        """Add each penalty's gradient to its weight's: the last step of ``backward`` in a
+        layer that takes regularizers. (The loss is ``data loss + sum(penalty(w))``, so
+        ``dL/dw`` is the data's gradient plus the penalty's, e.g. ``2 * l2 * w``.)"""
+        for name, regularizer in self.penalties():
+            self.grads[name] += regularizer.gradient(self.params[name])
 
     # -- weights, the Keras way -----------------------------------------------------------
     def __getattr__(self, name):

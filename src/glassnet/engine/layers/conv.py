@@ -295,10 +295,7 @@ class Conv2D(Layer):
             self.grads["kernel"][...] = self.winograd.kernel_gradient(total)
             if self.use_bias:
                 self.grads["bias"][...] = sum(part[1] for part in ordered)
-        if self.kernel_regularizer is not None:
-            self.grads["kernel"] += self.kernel_regularizer.gradient(self.params["kernel"])
-        if self.bias_regularizer is not None and self.use_bias:
-            self.grads["bias"] += self.bias_regularizer.gradient(self.params["bias"])
+        self.add_penalty_gradients()
         return dx
 
     # -- helpers shared by both paths ----------------------------------------------------
@@ -512,14 +509,6 @@ class Conv2D(Layer):
         dx_padded = col2im(dd, padded[1:], (m, m),               # overlapping tiles add up
                            out=self._buffer("dx_padded", worker, padded, dtype))
         self._unpad(dx_padded, dx, lo, hi)
-
-    def regularization_loss(self):
-        total = 0.0
-        if self.kernel_regularizer is not None:
-            total += self.kernel_regularizer.penalty(self.params["kernel"])
-        if self.bias_regularizer is not None and self.use_bias:
-            total += self.bias_regularizer.penalty(self.params["bias"])
-        return total
 
     def get_config(self):
         return {

@@ -90,21 +90,10 @@ class Dense(Layer):
         dz = dy if self.activation is None else self.activation.backward(dy)
         W = self.params["kernel"]
         np.matmul(self.x.T, dz, out=self.grads["kernel"])
-        if self.kernel_regularizer is not None:
-            self.grads["kernel"] += self.kernel_regularizer.gradient(W)
         if self.use_bias:
             np.sum(dz, axis=0, out=self.grads["bias"])
-            if self.bias_regularizer is not None:
-                self.grads["bias"] += self.bias_regularizer.gradient(self.params["bias"])
+        self.add_penalty_gradients()                # kernel_regularizer=l2(...) and the like
         return dz @ W.T if self.needs_input_grad else None
-
-    def regularization_loss(self):
-        total = 0.0
-        if self.kernel_regularizer is not None:
-            total += self.kernel_regularizer.penalty(self.params["kernel"])
-        if self.bias_regularizer is not None and self.use_bias:
-            total += self.bias_regularizer.penalty(self.params["bias"])
-        return total
 
     def get_config(self):
         def initializer(label):
