@@ -4,6 +4,7 @@ A Keras program runs with its imports changed::
 
     from glassnet import layers, models        # was: from tensorflow.keras import layers, models
     import glassnet as keras                   # was: import keras
+    import glassnet as tf                      # was: import tensorflow as tf (then tf.keras...)
 
 The package is laid out the way the ideas depend on each other:
 
@@ -28,7 +29,7 @@ from glassnet.engine.layers import Input
 from glassnet.engine.model import Model
 from glassnet.engine.saving import load_model
 from glassnet.engine.sequential import Sequential
-from glassnet import models
+from glassnet import models, nn
 
 __version__ = "0.2.0"
 
@@ -60,6 +61,15 @@ for _name, _module in (("layers", layers), ("losses", losses), ("optimizers", op
 optimizers.schedules = schedules
 _sys.modules["glassnet.optimizers.schedules"] = schedules
 
+# TensorFlow programs write ``import tensorflow as tf`` and then ``tf.keras.layers.Dense``;
+# with ``import glassnet as tf``, ``tf.keras`` is glassnet itself (and ``glassnet.keras.layers``
+# is ``glassnet.layers``), while ``tf.nn.softmax`` comes from :mod:`glassnet.nn`.
+keras = _sys.modules[__name__]
+_sys.modules["glassnet.keras"] = keras
+for _name in ("layers", "losses", "optimizers", "callbacks", "initializers", "regularizers", "metrics",
+              "activations", "models", "utils", "datasets", "optimizers.schedules"):
+    _sys.modules[f"glassnet.keras.{_name}"] = _sys.modules[f"glassnet.{_name}"]
+
 __all__ = ["Input", "Model", "Sequential", "activations", "callbacks", "datasets", "diagnose",
-           "initializers", "layers", "load_model", "losses", "metrics", "models", "optimizers",
-           "read_number", "regularizers", "utils", "__version__"]
+           "initializers", "keras", "layers", "load_model", "losses", "metrics", "models", "nn",
+           "optimizers", "read_number", "regularizers", "utils", "__version__"]

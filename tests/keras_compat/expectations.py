@@ -16,6 +16,8 @@ EXPECTATIONS = {
     "mlp_integer_labels": lambda ns: ns["test_acc"] > 0.85 and len(ns["history"].history["val_loss"]) == 3,
     "mlp_one_hot": lambda ns: ns["test_acc"] > 0.80,
     "simple_convnet": lambda ns: ns["score"][1] > 0.80,
+    "tf_quickstart": lambda ns: _close(ns["initial_loss"], 1.3, 3.5) and ns["predictions"].shape == (1, 10)
+    and np.allclose(np.asarray(ns["probabilities"]).sum(axis=1), 1, atol=1e-5),
     "quickstart_logits": lambda ns: _close(ns["initial_loss"], 1.3, 3.5) and
     np.allclose(ns["probabilities"].sum(axis=1), 1, atol=1e-5),
     "functional_residual": lambda ns: ns["results"]["sparse_categorical_accuracy"] > 0.85 and

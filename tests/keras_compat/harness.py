@@ -1,8 +1,8 @@
 """Run a Keras program on glassnet (or on Keras itself) with only its import lines changed.
 
 ``rewrite_imports`` turns ``import keras``, ``from keras import layers``,
-``from tensorflow import keras`` and ``from tensorflow.keras.X import Y`` into the same
-imports from ``glassnet``; every other line stays as written. ``run`` executes a program
+``from tensorflow import keras``, ``import tensorflow as tf`` and ``from tensorflow.keras.X
+import Y`` into the same imports from ``glassnet``; every other line stays as written. ``run`` executes a program
 with ``mnist.load_data()`` answering a few thousand real MNIST images from ``../shared/data``
 instead of all 70,000 (and never the network), after seeding the framework's random numbers
 (``keras.utils.set_random_seed(0)``), and returns the program's variables.
@@ -17,6 +17,7 @@ TRAIN, TEST = 4000, 1000
 
 _RULES = [
     (re.compile(r"^(\s*)from tensorflow import keras\s*$"), r"\1import glassnet as keras"),
+    (re.compile(r"^(\s*)import tensorflow as (\w+)\s*$"), r"\1import glassnet as \2"),
     (re.compile(r"^(\s*)import tensorflow\.keras as (\w+)\s*$"), r"\1import glassnet as \2"),
     (re.compile(r"^(\s*)from tensorflow\.keras(\.[\w.]+)? import "), r"\1from glassnet\2 import "),
     (re.compile(r"^(\s*)import keras\s*$"), r"\1import glassnet as keras"),

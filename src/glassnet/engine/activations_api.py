@@ -12,13 +12,15 @@ one that has a gradient check. Passing one of these functions to a layer
 import numpy as np
 
 from glassnet.engine.layers import activations as layers
+from glassnet.engine.tensor import as_tensor
 
 
 def _apply(layer, x):
+    """The layer's forward pass on ``x``, as a Tensor (an array with ``.numpy()``, as in Keras)."""
     x = np.asarray(x)
     if x.dtype.kind not in "f":
         x = x.astype(np.float32)
-    return layer.forward(x)
+    return as_tensor(layer.forward(x))
 
 
 def relu(x, negative_slope=0.0, max_value=None, threshold=0.0):
@@ -105,7 +107,7 @@ def exponential(x):
 
 def linear(x):
     """The identity: ``x`` unchanged."""
-    return np.asarray(x)
+    return as_tensor(x)
 
 
 def _along(layer, x, axis):

@@ -25,6 +25,7 @@ The same formulas as functions that return the per-sample losses, as Keras has t
 import numpy as np
 
 from glassnet.engine.configurable import Configurable
+from glassnet.engine.tensor import as_tensor
 from glassnet.errors import ShapeError
 
 EPSILON = 1e-7   # Keras's backend.epsilon(): probabilities are clipped to [EPSILON, 1 - EPSILON]
@@ -128,7 +129,9 @@ class Loss(Configurable):
             self.name = name
 
     def __call__(self, y_true, y_pred, sample_weight=None):
-        return self.forward(y_true, y_pred, sample_weight)
+        """``loss_fn(y_true, y_pred)``: the loss as a 0-d :class:`~glassnet.engine.tensor.Tensor`
+        (``float()`` of it, or ``.numpy()`` as in TensorFlow)."""
+        return as_tensor(self.forward(y_true, y_pred, sample_weight))
 
     def forward(self, y_true, y_pred, sample_weight=None):
         """``sum_i w_i l_i / N`` (see the module docstring); remembers ``dL/dl_i`` for backward."""

@@ -134,16 +134,18 @@ class Trainer:
         return data_module.prepare_inputs(self, x, what)
 
     def __call__(self, inputs, training=None):
-        """``model(x)``: the outputs for ``x`` in one pass, as an array (Keras returns a tensor).
+        """``model(x)``: the outputs for ``x`` in one pass, as a
+        :class:`~glassnet.engine.tensor.Tensor` (an array with TensorFlow's ``.numpy()``).
 
         On placeholders (``Input(...)``) it records a call instead, so a model can be used as
         a layer of another.
         """
         from glassnet.engine import symbolic
+        from glassnet.engine.tensor import as_tensor
 
         if symbolic.is_symbolic(inputs):
             return symbolic.call_symbolically(self, inputs)
-        return self.forward(self._prepare_inputs(inputs), training=bool(training))
+        return as_tensor(self.forward(self._prepare_inputs(inputs), training=bool(training)))
 
     # -- one step -------------------------------------------------------------------------
     def _prepare_training(self):

@@ -1,0 +1,30 @@
+"""Tensor: a NumPy array that answers ``.numpy()``, as TensorFlow's tensors do.
+
+glassnet computes with NumPy arrays from end to end. Keras 3 on TensorFlow hands back
+*tensors* where a program calls a model (``model(x)``), a loss (``loss_fn(y, p)``) or
+``tf.nn.softmax``, and the tutorials turn them into arrays with ``.numpy()``::
+
+    predictions = model(x_train[:1]).numpy()     # the TensorFlow beginner quickstart
+
+So those calls return a :class:`Tensor`: an ordinary ``np.ndarray`` in every way (it prints,
+slices and computes as one), with one method more. ``predict`` returns plain arrays, as in
+Keras.
+"""
+
+import numpy as np
+
+
+class Tensor(np.ndarray):
+    """An ``np.ndarray`` with TensorFlow's ``.numpy()``; see the module docstring."""
+
+    def numpy(self):
+        """The values as a plain NumPy array (the same memory, no copy)."""
+        return self.view(np.ndarray)
+
+
+def as_tensor(value):
+    """``value`` (an array, a number, or a list of arrays for a model with several outputs)
+    as :class:`Tensor` (a view: nothing is copied)."""
+    if isinstance(value, (list, tuple)):
+        return type(value)(as_tensor(v) for v in value)
+    return np.asarray(value).view(Tensor)

@@ -1,0 +1,43 @@
+"""``import glassnet as tf``: TensorFlow's names for Keras (``tf.keras``), ``tf.nn``, and
+the ``.numpy()`` that its tutorials call on what a model or a loss returns."""
+
+import numpy as np
+import pytest
+
+import glassnet
+import glassnet as tf
+from glassnet.engine.tensor import Tensor
+
+
+def test_tf_keras_is_glassnet_and_its_modules_import_under_that_name():
+    assert tf.keras is glassnet and tf.keras.layers is glassnet.layers
+    from glassnet.keras import layers, models                     # was: from tensorflow.keras import ...
+    from glassnet.keras.layers import Dense                       # was: from tensorflow.keras.layers import ...
+    from glassnet.keras.optimizers.schedules import ExponentialDecay
+    assert layers is glassnet.layers and models is glassnet.models and Dense is glassnet.layers.Dense
+    assert ExponentialDecay is glassnet.optimizers.schedules.ExponentialDecay
+
+
+def test_a_model_call_and_a_loss_give_arrays_that_answer_numpy():
+    model = tf.keras.models.Sequential([tf.keras.layers.Input((4,)), tf.keras.layers.Dense(3)])
+    x = np.arange(8, dtype=np.float32).reshape(2, 4)
+    out = model(x)
+    assert isinstance(out, np.ndarray) and isinstance(out, Tensor)
+    values = out.numpy()
+    assert type(values) is np.ndarray and np.shares_memory(values, out)
+    np.testing.assert_array_equal(values, model.predict(x, verbose=0))
+    assert type(model.predict(x, verbose=0)) is np.ndarray       # predict: plain arrays, as in Keras
+    loss = tf.keras.losses.SparseCategoricalCrossentropy(from_logits=True)(np.array([0, 2]), values)
+    assert loss.shape == () and float(loss) == pytest.approx(float(loss.numpy())) and loss > 0
+    probabilities = tf.nn.softmax(values).numpy()
+    np.testing.assert_allclose(probabilities.sum(axis=1), 1, rtol=1e-6)
+    assert float(loss) == pytest.approx(-np.log(probabilities[[0, 1], [0, 2]]).mean(), rel=1e-5)
+
+
+def test_tf_nn_is_the_activations_and_a_tensor_computes_as_an_array():
+    x = np.array([[-1.0, 0.0, 2.0]])
+    np.testing.assert_array_equal(tf.nn.relu(x).numpy(), [[0.0, 0.0, 2.0]])
+    np.testing.assert_allclose(tf.nn.sigmoid(x).numpy(), 1 / (1 + np.exp(-x)), rtol=1e-12)
+    np.testing.assert_allclose(np.exp(tf.nn.log_softmax(x)), tf.nn.softmax(x), rtol=1e-12)
+    doubled = tf.nn.relu(x) * 2 + 1
+    assert doubled.numpy().tolist() == [[1.0, 1.0, 5.0]] and doubled.sum() == 7.0
