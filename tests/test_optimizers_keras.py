@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from glassnet.engine import optimizers, schedules
-from glassnet.engine.optimizers import SGD, Adam, Adamax, AdamW, Nadam, RMSprop
+from glassnet.engine.optimizers import SGD, Adadelta, Adam, Adamax, AdamW, Nadam, RMSprop
 
 
 def steps(optimizer, w0, grads):
@@ -49,6 +49,27 @@ def test_adamax_first_two_steps_by_hand():
         u = max(b2 * u, abs(g))
         w -= lr * m / ((1 - b1 ** t) * (u + eps))
     assert steps(Adamax(lr), [1.0], [[2.0], [-3.0]])[0] == pytest.approx(w, rel=1e-12)
+
+
+def test_adadelta_three_steps_by_hand_and_as_keras_takes_them():
+    lr, rho, eps = 1.0, 0.9, 1e-7
+    grads = [[2.0, -1.0, 0.25], [-1.0, 0.5, 0.5], [0.3, 0.3, -2.0]]
+    w, a, d = np.array([1.0, -2.0, 0.5]), np.zeros(3), np.zeros(3)
+    for g in np.array(grads):
+        a = rho * a + (1 - rho) * g * g
+        step = -np.sqrt(d + eps) / np.sqrt(a + eps) * g
+        d = rho * d + (1 - rho) * step * step
+        w = w + lr * step
+    np.testing.assert_allclose(steps(Adadelta(lr, rho=rho), [1.0, -2.0, 0.5], grads), w, rtol=1e-12)
+    # Keras 3.15 (TensorFlow backend), the same three steps in float32:
+    # keras.optimizers.Adadelta(learning_rate=1.0, rho=0.9).apply_gradients(...)
+    keras = np.array([0.99943656, -2.0000916, 0.4995402], dtype=np.float32)
+    w32 = np.array([1.0, -2.0, 0.5], dtype=np.float32)
+    optimizer = Adadelta(lr, rho=rho)
+    for g in grads:
+        optimizer.step([w32], [np.array(g, dtype=np.float32)])
+    np.testing.assert_allclose(w32, keras, rtol=1e-6)
+    assert optimizers.get("adadelta").learning_rate == 0.001 and Adadelta().rho == 0.95   # Keras 3's defaults
 
 
 @pytest.mark.parametrize("make", [lambda: SGD(0.1, weight_decay=0.5), lambda: RMSprop(0.1, weight_decay=0.5),
@@ -108,7 +129,7 @@ def test_names_configs_and_get():
 
 def test_new_optimizers_allocate_no_network_sized_temporaries():
     import tracemalloc
-    for optimizer in (Nadam(0.01), Adamax(0.01), SGD(0.01, weight_decay=0.1)):
+    for optimizer in (Nadam(0.01), Adamax(0.01), Adadelta(1.0), SGD(0.01, weight_decay=0.1)):
         w, g = np.ones(250_000, np.float32), np.full(250_000, 0.1, np.float32)
         optimizer.step([w], [g])
         tracemalloc.start()

@@ -17,12 +17,12 @@ and, for Keras programs, the modules under Keras's names: ``glassnet.layers``,
 ``glassnet.models``, ``glassnet.optimizers`` (and ``.schedules``), ``glassnet.losses``,
 ``glassnet.metrics``, ``glassnet.callbacks``, ``glassnet.activations``,
 ``glassnet.initializers``, ``glassnet.regularizers``, ``glassnet.utils``,
-``glassnet.datasets``.
+``glassnet.datasets``, ``glassnet.backend``.
 """
 
 import sys as _sys
 
-from glassnet import datasets, utils
+from glassnet import backend, datasets, utils
 from glassnet.engine import (activations_api as activations, callbacks, initializers, layers, losses,
                              metrics, optimizers, regularizers, schedules)
 from glassnet.engine.layers import Input
@@ -67,9 +67,9 @@ _sys.modules["glassnet.optimizers.schedules"] = schedules
 keras = _sys.modules[__name__]
 _sys.modules["glassnet.keras"] = keras
 for _name in ("layers", "losses", "optimizers", "callbacks", "initializers", "regularizers", "metrics",
-              "activations", "models", "utils", "datasets", "optimizers.schedules"):
+              "activations", "models", "utils", "datasets", "backend", "optimizers.schedules"):
     _sys.modules[f"glassnet.keras.{_name}"] = _sys.modules[f"glassnet.{_name}"]
 
-__all__ = ["Input", "Model", "Sequential", "activations", "callbacks", "datasets", "diagnose",
+__all__ = ["Input", "Model", "Sequential", "activations", "backend", "callbacks", "datasets", "diagnose",
            "initializers", "keras", "layers", "load_model", "losses", "metrics", "models", "nn",
            "optimizers", "read_number", "regularizers", "utils", "__version__"]

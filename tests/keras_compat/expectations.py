@@ -18,6 +18,8 @@ EXPECTATIONS = {
     "simple_convnet": lambda ns: ns["score"][1] > 0.80,
     "tf_quickstart": lambda ns: _close(ns["initial_loss"], 1.3, 3.5) and ns["predictions"].shape == (1, 10)
     and np.allclose(np.asarray(ns["probabilities"]).sum(axis=1), 1, atol=1e-5),
+    "keras2_mnist_cnn": lambda ns: len(ns["score"]) == 2 and math.isfinite(ns["score"][0]) and
+    ns["model"].count_params() == 1_199_882 and ns["model"].optimizer.iterations == 12 * 32,
     "quickstart_logits": lambda ns: _close(ns["initial_loss"], 1.3, 3.5) and
     np.allclose(ns["probabilities"].sum(axis=1), 1, atol=1e-5),
     "functional_residual": lambda ns: ns["results"]["sparse_categorical_accuracy"] > 0.85 and

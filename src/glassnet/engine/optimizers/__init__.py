@@ -17,6 +17,7 @@ them all, the model also passes ``parts``, the per-array views, to ``step``.
 """
 
 from glassnet.engine.optimizers import schedules
+from glassnet.engine.optimizers.adadelta import Adadelta
 from glassnet.engine.optimizers.adagrad import Adagrad
 from glassnet.engine.optimizers.adam import Adam, AdamW
 from glassnet.engine.optimizers.adamax import Adamax
@@ -26,7 +27,7 @@ from glassnet.engine.optimizers.rmsprop import RMSprop
 from glassnet.engine.optimizers.sgd import SGD
 
 OPTIMIZERS = {"sgd": SGD, "adam": Adam, "adamw": AdamW, "rmsprop": RMSprop, "adagrad": Adagrad,
-              "nadam": Nadam, "adamax": Adamax}
+              "nadam": Nadam, "adamax": Adamax, "adadelta": Adadelta}
 
 
 def get(optimizer):
@@ -49,5 +50,5 @@ def deserialize(config):
     return get(config)
 
 
-__all__ = ["OPTIMIZERS", "OPTIMIZERS_BY_CLASS", "Adagrad", "Adam", "AdamW", "Adamax", "Nadam",
+__all__ = ["OPTIMIZERS", "OPTIMIZERS_BY_CLASS", "Adadelta", "Adagrad", "Adam", "AdamW", "Adamax", "Nadam",
            "Optimizer", "RMSprop", "SGD", "deserialize", "get", "schedules", "serialize"]
