@@ -78,8 +78,39 @@ def main():
                     failures += step_difference >= TOLERANCE
                 failures += difference >= TOLERANCE
                 print(f"{name:10} {suffix:7} {difference:31.1e} {step:>31}")
+        failures += check_optimizers(keras, folder, rng)
     print("all within 1e-5" if not failures else f"{failures} check(s) over 1e-5")
     return 1 if failures else 0
+
+
+OPTIMIZERS = {"sgd": lambda: glassnet.optimizers.SGD(0.05, momentum=0.9),
+              "rmsprop": lambda: glassnet.optimizers.RMSprop(0.001, momentum=0.5, centered=True),
+              "adagrad": lambda: glassnet.optimizers.Adagrad(0.05),
+              "adadelta": lambda: glassnet.optimizers.Adadelta(1.0),
+              "adamw": lambda: glassnet.optimizers.AdamW(0.01)}
+
+
+def check_optimizers(keras, folder, rng):
+    """Every optimizer the two share: train the residual model a few steps with it, save
+    ``.keras``, take one more step in Keras and in glassnet from the file: the weights must
+    agree, so the optimizer's state crossed over in Keras's order. Returns the failures."""
+    failures = 0
+    for name, make in OPTIMIZERS.items():
+        model = residual(seed=0)
+        x = rng.random((64,) + model.sample_shapes[0], dtype=np.float32)
+        y = rng.integers(0, 10, 64)
+        model.compile(optimizer=make(), loss="sparse_categorical_crossentropy")
+        model.fit(x, y, epochs=1, batch_size=16, verbose=0)
+        path = str(Path(folder) / f"residual-{name}.keras")
+        model.save(path)
+        theirs, again = keras.models.load_model(path), glassnet.load_model(path)
+        again.train_on_batch(x[:16], y[:16])
+        theirs.train_on_batch(x[:16], y[:16])
+        difference = max(float(np.abs(np.asarray(a) - b).max()) for layer in theirs.layers
+                         for a, b in zip(layer.get_weights(), again.get_layer(layer.name).get_weights()))
+        failures += difference >= TOLERANCE
+        print(f"{'residual':10} {name:7} {'(optimizer state)':>31} {difference:31.1e}")
+    return failures
 
 
 if __name__ == "__main__":

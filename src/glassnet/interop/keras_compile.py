@@ -16,6 +16,7 @@ OPTIMIZER_OPTIONS = {   # glassnet's arguments besides learning_rate and clippin
     "AdamW": ("weight_decay", "beta_1", "beta_2", "epsilon"),
     "RMSprop": ("rho", "momentum", "epsilon", "centered"),
     "Adagrad": ("initial_accumulator_value", "epsilon"),
+    "Adadelta": ("rho", "epsilon"),
 }
 OPTIMIZER_NAMES = {name.lower(): name for name in OPTIMIZER_OPTIONS}
 SCHEDULE_OPTIONS = {   # schedules both libraries have, with the arguments they share
@@ -202,4 +203,6 @@ def optimizer_slot_groups(optimizer):
             ([("average_gradient",)] if optimizer.centered else [])
     if kind == "Adagrad":
         return [("accumulator",)]
+    if kind == "Adadelta":
+        return [("accumulated_grad", "accumulated_delta")]
     return None
