@@ -15,6 +15,7 @@ import contextlib
 import io
 import os
 import sys
+import tempfile
 import time
 import traceback
 from pathlib import Path
@@ -63,4 +64,6 @@ def main(names):
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))
+    with tempfile.TemporaryDirectory(prefix="keras_compat_") as folder:
+        os.chdir(folder)               # where the programs write their files (logs/, models)
+        sys.exit(main(sys.argv[1:]))

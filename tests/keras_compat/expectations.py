@@ -4,12 +4,19 @@ The same checks hold for glassnet and for Keras 3 (scripts/run_keras_compat.py).
 """
 
 import math
+import os
 
 import numpy as np
 
 
 def _close(value, low, high):
     return low <= float(value) <= high
+
+
+def _event_files(log_dir):
+    """``{run: number of event files}`` under a TensorBoard log folder."""
+    return {run: sum(name.startswith("events.out.tfevents.") for name in os.listdir(os.path.join(log_dir, run)))
+            for run in os.listdir(log_dir)}
 
 
 EXPECTATIONS = {
@@ -35,4 +42,6 @@ EXPECTATIONS = {
     "two_inputs": lambda ns: ns["accuracy"] > 0.85,
     "metrics_and_lambda": lambda ns: sorted(ns["history"].history) == ["acc", "auc", "loss", "precision", "top2"]
     and len(ns["seen"]) == 2 and all(math.isfinite(v) for v in ns["seen"]),
+    "tensorboard_get_started": lambda ns: _event_files(ns["log_dir"]) == {"train": 1, "validation": 1}
+    and len(ns["model"].history.history["val_accuracy"]) == 5 and ns["model"].history.history["val_accuracy"][-1] > 0.85,
 }

@@ -31,7 +31,8 @@ def test_only_import_lines_change(name):
 
 
 @pytest.mark.parametrize("name", NAMES)
-def test_the_program_runs_on_glassnet(name, capsys):
+def test_the_program_runs_on_glassnet(name, capsys, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)              # where a program writes its files (logs/, models)
     if not SHARED_MNIST.is_dir():
         pytest.skip(f"real MNIST not found at {SHARED_MNIST} (../shared/data from the repo root)")
     import glassnet

@@ -10,6 +10,7 @@ from glassnet.engine.callbacks.learning_check import LearningCheck, LearningWarn
 from glassnet.engine.callbacks.lr_finder import BatchLosses, LearningRateFinder, find_learning_rate
 from glassnet.engine.callbacks.lr_scheduler import LearningRateScheduler, ReduceLROnPlateau
 from glassnet.engine.callbacks.progress import ProgressBar
+from glassnet.engine.callbacks.tensorboard import TensorBoard, TensorBoardWarning
 from glassnet.engine.callbacks.terminate_on_nan import TerminateOnNaN
 
 # Keras's name for the progress display.
@@ -18,4 +19,4 @@ ProgbarLogger = ProgressBar
 __all__ = ["BatchLosses", "CSVLogger", "Callback", "CallbackList", "EarlyStopping", "History",
            "LambdaCallback", "LearningCheck", "LearningRateFinder", "LearningRateScheduler",
            "LearningWarning", "ModelCheckpoint", "ProgbarLogger", "ProgressBar", "ReduceLROnPlateau",
-           "TerminateOnNaN", "find_learning_rate"]
+           "TensorBoard", "TensorBoardWarning", "TerminateOnNaN", "find_learning_rate"]
