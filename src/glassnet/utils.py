@@ -3,6 +3,7 @@
 * :func:`to_categorical`: class numbers to one-hot rows;
 * :func:`normalize`: scale vectors to length 1;
 * :func:`set_random_seed`: make a whole program repeatable;
+* :func:`plot_model`: a picture of a model's layers, drawn with matplotlib (no Graphviz);
 * :class:`PyDataset` (also called :class:`Sequence`): a dataset that hands ``fit`` one batch
   at a time, for data that doesn't fit in memory or is made on the fly.
 """
@@ -114,7 +115,23 @@ class PyDataset:
         """Called after each epoch: the place to shuffle."""
 
 
+def plot_model(model, to_file="model.png", show_shapes=False, show_dtype=False,
+               show_layer_names=False, rankdir="TB", expand_nested=False, dpi=200,
+               show_layer_activations=False, show_trainable=False, splines="ortho", **kwargs):
+    """Draw ``model``'s layers and connections into ``to_file``, as Keras's ``plot_model``.
+
+    Keras 3's arguments and defaults, drawn with matplotlib instead of pydot and Graphviz;
+    see :func:`glassnet.workbench.plots.model_graph.plot_model` for every argument. (The
+    import happens here, on the call, so ``import glassnet`` never imports matplotlib.)
+    """
+    from glassnet.workbench.plots.model_graph import plot_model as draw
+    return draw(model, to_file, show_shapes=show_shapes, show_dtype=show_dtype,
+                show_layer_names=show_layer_names, rankdir=rankdir, expand_nested=expand_nested,
+                dpi=dpi, show_layer_activations=show_layer_activations,
+                show_trainable=show_trainable, splines=splines, **kwargs)
+
+
 # Keras 2's name, kept by Keras 3 as an alias.
 Sequence = PyDataset
 
-__all__ = ["PyDataset", "Sequence", "normalize", "set_random_seed", "to_categorical"]
+__all__ = ["PyDataset", "Sequence", "normalize", "plot_model", "set_random_seed", "to_categorical"]
