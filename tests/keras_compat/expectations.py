@@ -35,4 +35,6 @@ EXPECTATIONS = {
     "two_inputs": lambda ns: ns["accuracy"] > 0.85,
     "metrics_and_lambda": lambda ns: sorted(ns["history"].history) == ["acc", "auc", "loss", "precision", "top2"]
     and len(ns["seen"]) == 2 and all(math.isfinite(v) for v in ns["seen"]),
+    "kaggle_cnn_augmented": lambda ns: len(ns["history"].history["val_accuracy"]) == 1 and
+    ns["model"].optimizer.iterations == 3600 // 86 and ns["test_accuracy"] > 0.5,
 }
