@@ -5,7 +5,9 @@
 * :func:`set_random_seed`: make a whole program repeatable;
 * :func:`plot_model`: a picture of a model's layers, drawn with matplotlib (no Graphviz);
 * :class:`PyDataset` (also called :class:`Sequence`): a dataset that hands ``fit`` one batch
-  at a time, for data that doesn't fit in memory or is made on the fly.
+  at a time, for data that doesn't fit in memory or is made on the fly;
+* :func:`load_img`, :func:`img_to_array`, :func:`array_to_img`, :func:`save_img`: image files
+  to arrays and back (from :mod:`glassnet.preprocessing.image_utils`).
 """
 
 import warnings
@@ -134,4 +136,8 @@ def plot_model(model, to_file="model.png", show_shapes=False, show_dtype=False,
 # Keras 2's name, kept by Keras 3 as an alias.
 Sequence = PyDataset
 
-__all__ = ["PyDataset", "Sequence", "normalize", "plot_model", "set_random_seed", "to_categorical"]
+# Imported last: glassnet.preprocessing.image builds on PyDataset above.
+from glassnet.preprocessing.image_utils import array_to_img, img_to_array, load_img, save_img  # noqa: E402
+
+__all__ = ["PyDataset", "Sequence", "array_to_img", "img_to_array", "load_img", "normalize", "plot_model",
+           "save_img", "set_random_seed", "to_categorical"]

@@ -162,6 +162,39 @@ def _as_images(x):
                      f"got shape {x.shape}")
 
 
+def warp(images, matrices, offsets, fill_mode="constant", cval=0.0):
+    """Each image read at its own affine map of the output pixels (bilinear, by SciPy)::
+
+        (row_in, col_in) = matrices[n] @ (row, col) + offsets[n]
+
+    The whole batch is one ``map_coordinates`` call, as in :class:`DigitAugmentation`: every
+    channel of every image is a slice of one volume, and a point reads only its own slice.
+    :class:`glassnet.preprocessing.image.ImageDataGenerator` builds on this.
+
+    Args:
+        images: ``(N, H, W, C)`` floats.
+        matrices: ``(N, 2, 2)``; offsets: ``(N, 2)`` (see :func:`affine_points`).
+        fill_mode: what lies beyond the edges: ``"constant"`` (``cval``), ``"nearest"``,
+            ``"reflect"`` or ``"wrap"``, SciPy's modes of those names.
+        cval: the value outside the image for ``"constant"``.
+
+    Returns:
+        an array of the same shape and dtype.
+    """
+    from scipy import ndimage
+
+    n, height, width, channels = images.shape
+    rows, cols = affine_points(matrices, offsets, height, width)            # (N, H, W) each
+    volume = np.moveaxis(images, -1, 1).reshape(n * channels, height, width)
+    points = np.empty((3, n, channels, height, width))
+    points[0] = np.arange(n * channels).reshape(n, channels, 1, 1)        # its own slice
+    points[1] = rows[:, np.newaxis]
+    points[2] = cols[:, np.newaxis]
+    out = ndimage.map_coordinates(volume, points.reshape(3, n * channels, height, width), order=1,
+                                  mode=fill_mode, cval=cval, output=volume.dtype)
+    return np.moveaxis(out.reshape(n, channels, height, width), 1, -1)
+
+
 #: The default augmentation: up to 10 degrees, 10% shift, 10% zoom. ``fit(augment=augment)``.
 augment = DigitAugmentation()
 

@@ -50,12 +50,12 @@ def describe(source, name=None):
     return "image"
 
 
-def open_image(source, name=None, max_pixels=MAX_PIXELS):
+def open_image(source, name=None, max_pixels=MAX_PIXELS, min_side=MIN_SIDE):
     """Open ``source`` (a path, bytes, or a file object) with Pillow, pixels not yet decoded.
 
     Checks that it is a non-empty image in a format we read, no larger than
-    ``max_pixels`` (default :data:`MAX_PIXELS`) and no smaller than :data:`MIN_SIDE` on a
-    side. The size is the one the file's header declares: a huge picture is refused
+    ``max_pixels`` (default :data:`MAX_PIXELS`) and no smaller than ``min_side`` (default
+    :data:`MIN_SIDE`) on a side. The size is the one the file's header declares: a huge picture is refused
     before a single pixel is decoded.
     """
     from PIL import Image, UnidentifiedImageError
@@ -88,10 +88,10 @@ def open_image(source, name=None, max_pixels=MAX_PIXELS):
         image.close()
         raise ImageError(f"{label}: {width}x{height} is too large to decode safely "
                          f"(limit {max_pixels:,} pixels); resize it first")
-    if min(width, height) < MIN_SIDE:
+    if min(width, height) < min_side:
         image.close()
         raise ImageError(f"{label}: {width}x{height} pixels is too small to hold a digit "
-                         f"(need at least {MIN_SIDE}x{MIN_SIDE})")
+                         f"(need at least {min_side}x{min_side})")
     return image
 
 
