@@ -74,6 +74,32 @@ def test_winograd_matches_the_reference_in_float64_and_float32(kwargs, shape):
     assert np.abs(y32 - expected).max() <= 1e-5 * np.abs(expected).max()
 
 
+def test_winograd_is_exact_where_the_input_window_is_all_zero(monkeypatch):
+    """MNIST's background and dead ReLUs are exact zeros. Where a whole 3x3 window is zero
+    the output must be the bias exactly, as the direct sum gives it: Winograd's rounding
+    (about 1e-7 next to ink) would otherwise switch on ReLUs whose bias is still zero, and
+    send gradient into the bias that the direct convolution (and Keras) never sends."""
+    rng = np.random.default_rng(3)
+    x = np.zeros((6, 13, 13, 16), np.float32)
+    x[:, 3:8, 4:9] = rng.random((6, 5, 5, 16))                      # ink in the middle only
+    dy = rng.standard_normal((6, 13, 13, 32)).astype(np.float32)
+    layers = {}
+    for name, minimum in (("winograd", conv.WINOGRAD_MIN_CHANNELS), ("direct", 10 ** 9)):
+        monkeypatch.setattr(conv, "WINOGRAD_MIN_CHANNELS", minimum)
+        layer = Conv2D(32, 3, padding="same", activation="relu")
+        layer.build((13, 13, 16), np.random.default_rng(0))          # zero biases, as at the start
+        layer.forward(x, training=True)
+        layer.backward(dy)
+        layers[name] = layer
+    assert layers["winograd"].winograd is not None and layers["direct"].winograd is None
+    fast, direct = layers["winograd"], layers["direct"]
+    background = fast.y == 0
+    assert background[:, 0].all() and background[:, :, -1].all()    # far from the ink: 0 exactly
+    np.testing.assert_array_equal(fast.y > 0, direct.y > 0)          # the same units are active
+    np.testing.assert_allclose(fast.grads["bias"], direct.grads["bias"], rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(fast.grads["kernel"], direct.grads["kernel"], rtol=1e-4, atol=1e-4)
+
+
 def test_winograd_tiles_compute_a_3x3_convolution():
     """Both tile sizes, on one channel: ``A^T [(G g G^T) * (B^T d B)] A`` is the direct sum."""
     rng = np.random.default_rng(11)

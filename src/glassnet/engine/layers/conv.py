@@ -27,6 +27,7 @@ PADDINGS = ("valid", "same")
 # Below this many input channels (a grey image has 1) Winograd's transforms cost more than
 # the multiplications they save, and im2col is faster.
 WINOGRAD_MIN_CHANNELS = 8
+ZERO_BIAS = 1e-6     # a bias this close to zero is below Winograd's rounding (see _exact_where_silent)
 BIAS_PAGE = winograd.BIAS_POINT
 # About how many bytes of work arrays one chunk of the batch may use: small enough to stay
 # in the processor's cache, large enough that NumPy's per-call cost doesn't matter.
@@ -462,6 +463,35 @@ class Conv2D(Layer):
             for c in range(m):        # image pixels (r, c), (r, c + m), ... (the last tile
                 target = y[lo:hi, r::m, c::m]    # may stick out of the image: cut off)
                 self._activate(out[r, c, :, :target.shape[1], :target.shape[2]], out=target)
+        if self._zero_bias_matters():
+            self._exact_where_silent(x, y, lo, hi)
+
+    def _zero_bias_matters(self):
+        """Whether some output's sign may rest on a rounding error: a bias of (almost)
+        exactly zero (every bias starts at zero), or no bias and a ReLU right here."""
+        if self.use_bias:
+            return bool((np.abs(self.params["bias"]) <= ZERO_BIAS).any())
+        return isinstance(self.activation, activations.ReLU)
+
+    def _exact_where_silent(self, x, y, lo, hi):
+        """Give the outputs whose whole 3x3 input window is zero exactly the bias.
+
+        There the exact result is the bias alone, but Winograd's transforms mix a tile's
+        pixels, so a zero window next to ink comes out as the bias plus a rounding error
+        of about 1e-7. With a zero bias and a ReLU, that error decides whether the unit
+        counts as active, and the gradient then flows where the direct convolution's (and
+        Keras's) does not: at the start of training on MNIST, where the background and
+        every dead ReLU are exact zeros, the bias gradient was 24% off. Once the biases
+        have moved away from zero (one optimizer step) the error can't change a sign, and
+        this pass over the input (a third of the layer's time) is skipped.
+        """
+        (top, bottom), (left, right) = self.pads
+        ink = np.pad(x[lo:hi].any(axis=-1), ((0, 0), (top, bottom), (left, right)))   # (n, H, W)
+        silent = ~sliding_window_view(ink, (3, 3), axis=(1, 2)).any(axis=(-2, -1))   # (n, oh, ow)
+        if silent.any():
+            value = self.params["bias"].astype(y.dtype) if self.use_bias else np.zeros(self.filters, y.dtype)
+            self._activate(value)        # (a copy: astype made one, or zeros)
+            y[lo:hi][silent] = value
 
     def _winograd_backward(self, dz, dx, lo, hi, worker):
         """This chunk's ``dx`` into ``dx``; returns its ``(dU, db)``."""
