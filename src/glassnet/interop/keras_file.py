@@ -184,6 +184,22 @@ def _glassnet_extra(model):
     return extra
 
 
+def _keras_configs(model, path, overwrite):
+    """What both file formats need first: the checks (an existing file with
+    ``overwrite=False``, an unbuilt model), then ``(config, compile config, notes)`` in
+    Keras's words; a part Keras can't express is an ExportError naming the file."""
+    if not overwrite and os.path.exists(path):
+        raise ModelFileError(f"{path}: exists, and overwrite=False")
+    if not model.built:
+        raise ModelFileError(f"{path}: model '{model.name}' isn't built yet (give it an input shape "
+                             f"or train it), so there are no weights to save")
+    notes = []
+    try:
+        return model_to_keras(model), compile_to_keras(model, notes), notes
+    except ExportError as error:
+        raise ExportError(f"{path}: {error}") from None
+
+
 def save_model(model, path, overwrite=True):
     """Write ``model`` as a Keras 3 ``.keras`` archive (see the module docstring).
 
@@ -194,17 +210,7 @@ def save_model(model, path, overwrite=True):
     from glassnet.engine.saving import atomic_write
 
     path = os.fspath(path)
-    if not overwrite and os.path.exists(path):
-        raise ModelFileError(f"{path}: exists, and overwrite=False")
-    if not model.built:
-        raise ModelFileError(f"{path}: model '{model.name}' isn't built yet (give it an input shape "
-                             f"or train it), so there are no weights to save")
-    notes = []
-    try:
-        config = model_to_keras(model)
-        compiled = compile_to_keras(model, notes)
-    except ExportError as error:
-        raise ExportError(f"{path}: {error}") from None
+    config, compiled, notes = _keras_configs(model, path, overwrite)
     if compiled is not None:
         config["compile_config"] = compiled
     metadata = {"keras_version": KERAS_VERSION,
@@ -714,16 +720,7 @@ def save_legacy_h5(model, path, overwrite=True):
     from glassnet.engine.saving import atomic_write
 
     path = os.fspath(path)
-    if not overwrite and os.path.exists(path):
-        raise ModelFileError(f"{path}: exists, and overwrite=False")
-    if not model.built:
-        raise ModelFileError(f"{path}: model '{model.name}' isn't built yet, so it has no weights")
-    notes = []
-    try:
-        config = model_to_keras(model)
-        compiled = compile_to_keras(model, notes)
-    except ExportError as error:
-        raise ExportError(f"{path}: {error}") from None
+    config, compiled, notes = _keras_configs(model, path, overwrite)
     config.pop("build_config", None)
     buffer = io.BytesIO()
     with h5py.File(buffer, "w") as h5:
