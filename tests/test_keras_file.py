@@ -105,6 +105,22 @@ def test_every_optimizer_keras_shares_resumes_from_the_file_exactly(optimizer, t
         np.testing.assert_array_equal(a, b)
 
 
+def test_accuracy_metrics_by_class_travel_under_keras_names(tmp_path):
+    model = Sequential([Input((4,)), Dense(3, activation="softmax")])
+    model.compile(optimizer="rmsprop", loss="sparse_categorical_crossentropy",
+                  metrics=[glassnet.metrics.SparseCategoricalAccuracy(), "accuracy"])
+    model.fit(np.random.rand(16, 4).astype(np.float32), np.arange(16) % 3, epochs=1, verbose=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")                  # nothing is left out, so nothing to say
+        model.save(tmp_path / "m.keras")
+    with zipfile.ZipFile(tmp_path / "m.keras") as archive:
+        compiled = json.loads(archive.read("config.json"))["compile_config"]
+    assert compiled["metrics"] == ["sparse_categorical_accuracy", "accuracy"]
+    assert compiled["optimizer"]["class_name"] == "RMSprop"
+    loaded = glassnet.load_model(tmp_path / "m.keras")
+    assert [m.name for m in loaded.compiled_metrics] == ["sparse_categorical_accuracy", "accuracy"]
+
+
 def test_archive_is_laid_out_as_keras_lays_it_out(tmp_path):
     model, x, _ = trained(residual_model())
     model.save(tmp_path / "m.keras")

@@ -30,6 +30,8 @@ LOSSES = {"SparseCategoricalCrossentropy": "sparse_categorical_crossentropy",
           "MeanSquaredError": "mean_squared_error"}
 LOSS_NAMES = {**{v: k for k, v in LOSSES.items()}, "mse": "MeanSquaredError"}
 ACCURACIES = ("accuracy", "acc", "sparse_categorical_accuracy", "categorical_accuracy")
+ACCURACY_NAMES = {"Accuracy": "accuracy", "SparseCategoricalAccuracy": "sparse_categorical_accuracy",
+                  "CategoricalAccuracy": "categorical_accuracy"}
 
 
 def compile_from_keras(compiled, reading):
@@ -167,10 +169,12 @@ def compile_to_keras(model, notes):
     for group, found in (("metrics", model.compiled_metrics), ("weighted_metrics", model.weighted_metrics)):
         names = []
         for metric in found:
-            if type(metric).__name__ == "Accuracy":
-                names.append(metric.name if metric.name in ACCURACIES else "accuracy")
+            metric_kind = type(metric).__name__
+            if metric_kind in ACCURACY_NAMES:
+                names.append(metric.name if metric.name in ACCURACIES else ACCURACY_NAMES[metric_kind])
             else:
-                notes.append(f"Keras has no {type(metric).__name__} metric; left out of the .keras file")
+                notes.append(f"glassnet doesn't write the {metric_kind} metric into .keras files yet; "
+                             f"left out (compile the loaded model with it again)")
         metrics[group] = names or None
     return {"optimizer": _object("keras.optimizers", kind, keras_config), "loss": loss,
             "loss_weights": None, **metrics, "run_eagerly": False, "steps_per_execution": 1,
