@@ -41,3 +41,11 @@ def test_tf_nn_is_the_activations_and_a_tensor_computes_as_an_array():
     np.testing.assert_allclose(np.exp(tf.nn.log_softmax(x)), tf.nn.softmax(x), rtol=1e-12)
     doubled = tf.nn.relu(x) * 2 + 1
     assert doubled.numpy().tolist() == [[1.0, 1.0, 5.0]] and doubled.sum() == 7.0
+
+
+def test_a_keras_layer_glassnet_lacks_is_named_plainly():
+    with pytest.raises(AttributeError, match="glassnet has no layer 'Conv2DTranspose'.*custom_layers"):
+        tf.keras.layers.Conv2DTranspose(16, 3)
+    assert not hasattr(glassnet.layers, "UpSampling2D") and hasattr(glassnet.layers, "MaxPool2D")
+    with pytest.raises(AttributeError, match="has no attribute 'nope'"):
+        glassnet.layers.nope

@@ -38,3 +38,14 @@ __all__ = ["ELU", "GELU", "GRU", "LSTM", "SELU", "Activation", "Add", "Average",
            "Reshape", "SiLU", "Sigmoid", "SimpleRNN", "Softmax", "Softplus", "Softsign", "Subtract", "Tanh",
            "TimeDistributed",
            "add", "average", "concatenate", "maximum", "minimum", "multiply", "subtract"]
+
+
+def __getattr__(name):
+    """A Keras layer glassnet doesn't have (``layers.Conv2DTranspose``): say so in words a
+    learner can act on, rather than Python's bare "module has no attribute"."""
+    if name[:1].isupper() and not name.startswith("__"):
+        raise AttributeError(f"glassnet has no layer {name!r}: it has the layers of first networks "
+                             f"(see 'What works' in the README, or sorted(glassnet.layers.LAYERS)); for "
+                             f"another one, write it as a Layer with forward and backward "
+                             f"(docs/custom_layers.md)")
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
