@@ -31,11 +31,11 @@ def scalars(log_dir):
     from tensorboard.util import tensor_util
 
     series = {}
-    for run in sorted(os.listdir(log_dir)):
-        accumulator = EventAccumulator(os.path.join(log_dir, run))
+    for folder in sorted(os.listdir(log_dir)):          # train/, validation/: TensorBoard's "runs"
+        accumulator = EventAccumulator(os.path.join(log_dir, folder))
         accumulator.Reload()
         for tag in accumulator.PluginTagToContent("scalars"):
-            series[run, tag] = [(e.step, float(tensor_util.make_ndarray(e.tensor_proto)))
+            series[folder, tag] = [(e.step, float(tensor_util.make_ndarray(e.tensor_proto)))
                                 for e in accumulator.Tensors(tag)]
     return series
 
