@@ -267,6 +267,7 @@ class Conv2D(Layer):
             self.u = self.winograd.kernel(
                 kernel, out=self.workspace.get("u", (a, a) + kernel.shape[2:], x.dtype),
                 half=self.workspace.get("half_u", (a, kernel[0].size), x.dtype))
+            self.exact_zeros = self._zero_bias_matters()     # once per batch, for every chunk
             work = self._winograd_forward
         chunks.run(len(x), self._chunk_size(), lambda worker, lo, hi: work(x, y, lo, hi, worker))
         if self.activation is not None and not self._fused():
@@ -463,7 +464,7 @@ class Conv2D(Layer):
             for c in range(m):        # image pixels (r, c), (r, c + m), ... (the last tile
                 target = y[lo:hi, r::m, c::m]    # may stick out of the image: cut off)
                 self._activate(out[r, c, :, :target.shape[1], :target.shape[2]], out=target)
-        if self._zero_bias_matters():
+        if self.exact_zeros:
             self._exact_where_silent(x, y, lo, hi)
 
     def _zero_bias_matters(self):
