@@ -170,13 +170,9 @@ def save_img(path, x, data_format=None, file_format=None, scale=True, **kwargs):
     if not isinstance(path, (str, pathlib.Path)):
         image.save(path, format=file_format, **kwargs)       # a file object
         return
-    temporary = pathlib.Path(f"{path}.partial")
-    try:
-        with open(temporary, "wb") as file:
-            image.save(file, format=file_format, **kwargs)
-        os.replace(temporary, path)
-    finally:
-        temporary.unlink(missing_ok=True)
+    from glassnet.engine.saving import atomic_write
+
+    atomic_write(path, lambda file: image.save(file, format=file_format, **kwargs))
 
 
 __all__ = ["array_to_img", "img_to_array", "load_img", "save_img"]

@@ -21,7 +21,6 @@ It is done in three steps, each a function you can call on its own:
 
 import os
 import sys
-import tempfile
 import warnings
 from dataclasses import dataclass, field
 
@@ -33,6 +32,7 @@ from matplotlib.patches import FancyArrowPatch, Rectangle
 from matplotlib.path import Path
 from matplotlib.textpath import TextToPath
 
+from glassnet.engine.saving import atomic_write
 from glassnet.errors import ShapeError
 from glassnet.workbench.plots.style import INK, RC, RIGHT, WRONG, check_output_path
 
@@ -530,26 +530,9 @@ def plot_model(model, to_file="model.png", show_shapes=False, show_dtype=False,
                      show_layer_names=show_layer_names,
                      show_layer_activations=show_layer_activations, show_trainable=show_trainable)
     fig = draw_graph(layout(graph, rankdir), rankdir=rankdir, dpi=dpi, splines=splines)
-    _save_atomically(fig, to_file, extension, dpi)
+    with matplotlib.rc_context(RC):     # written whole or not at all, as glassnet saves models
+        atomic_write(to_file, lambda file: fig.savefig(file, format=extension, dpi=dpi, facecolor="white"))
     return _notebook_picture(to_file, extension)
-
-
-def _save_atomically(fig, path, extension, dpi):
-    """Save ``fig`` beside ``path`` under a temporary name, then rename it to ``path``."""
-    folder = os.path.dirname(os.path.abspath(path))
-    handle, temporary = tempfile.mkstemp(dir=folder, prefix=".plot_model-", suffix="." + extension)
-    os.close(handle)
-    try:
-        with matplotlib.rc_context(RC):
-            fig.savefig(temporary, format=extension, dpi=dpi, facecolor="white")
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(temporary, 0o666 & ~umask)   # mkstemp's files are private; a plain open's aren't
-        os.replace(temporary, path)
-    except BaseException:
-        if os.path.exists(temporary):
-            os.unlink(temporary)
-        raise
 
 
 def _notebook_picture(path, extension):
