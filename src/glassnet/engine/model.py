@@ -25,6 +25,7 @@ Model is a Layer, so a model can be used inside another. Training (``compile``, 
 
 import numpy as np
 
+from glassnet.engine.layers import fused
 from glassnet.engine.layers.base import LAYERS, Layer, refund_weights, set_arrays
 from glassnet.engine.layers.input_layer import InputLayer
 from glassnet.engine.random import new_seed
@@ -141,6 +142,7 @@ class Model(Trainer, ModelState, Layer):
         self._twins = [(calls[id(step.node.layer)][0], step.layer) for step in steps
                        if step.layer is not step.node.layer]
         self._plan_key = None
+        self._fusions = None
 
     @property
     def layers(self):
@@ -235,8 +237,14 @@ class Model(Trainer, ModelState, Layer):
         inputs = inputs if len(self._input_slots) > 1 else [inputs]
         for slot, value in zip(self._input_slots, inputs):
             values[slot] = value
-        for step in self._steps:
-            if step.takes_list:
+        plan = self._fusion_plan()
+        for index, step in enumerate(self._steps):
+            if index in plan.tails:        # computed with the convolution before it
+                continue
+            if index in plan.heads:        # a Conv2D and its MaxPooling2D, together
+                tail, fused_pair = plan.heads[index]
+                values[self._steps[tail].output] = fused_pair.forward(values[step.inputs[0]], training)
+            elif step.takes_list:
                 values[step.output] = step.layer.forward([values[i] for i in step.inputs], training)
             else:
                 values[step.output] = step.layer.forward(values[step.inputs[0]], training)
@@ -253,9 +261,18 @@ class Model(Trainer, ModelState, Layer):
         grads = [None] * self._slot_count
         for slot, g in zip(self._output_slots, dy if len(self._output_slots) > 1 else [dy]):
             grads[slot] = g
-        for step in reversed(self._steps):
-            g = grads[step.output]
-            grads[step.output] = None
+        plan = self._fusion_plan()
+        for index in reversed(range(len(self._steps))):
+            if index in plan.tails:        # its gradient goes back with the convolution's
+                continue
+            step = self._steps[index]
+            fused_pair = None
+            output = step.output
+            if index in plan.heads:
+                tail, fused_pair = plan.heads[index]
+                output = self._steps[tail].output
+            g = grads[output]
+            grads[output] = None
             if not step.runs_backward:
                 continue
             if g is None:   # this call's output reaches no output of the model
@@ -263,7 +280,7 @@ class Model(Trainer, ModelState, Layer):
                     for grad in layer.grads.values():
                         grad[...] = 0
                 continue
-            dx = step.layer.backward(g)
+            dx = step.layer.backward(g) if fused_pair is None else fused_pair.backward(g)
             if dx is None:
                 continue
             for slot, d in zip(step.inputs, dx if step.takes_list else [dx]):
@@ -277,6 +294,13 @@ class Model(Trainer, ModelState, Layer):
             return None
         dx = [grads[slot] for slot in self._input_slots]
         return dx if len(dx) > 1 else dx[0]
+
+    def _fusion_plan(self):
+        """Which Conv2D + MaxPooling2D pairs run as one (see :mod:`glassnet.engine.layers.fused`)."""
+        if self._fusions is None or self._fusions[0] != fused.FUSE:
+            shared = {layer for pair in self._twins for layer in pair}
+            self._fusions = (fused.FUSE, fused.plan(self._steps, self._output_slots, shared))
+        return self._fusions[1]
 
     def _plan_backward(self):
         """Decide which calls need a backward pass and which tensors need a gradient.

@@ -27,7 +27,7 @@ PADDINGS = ("valid", "same")
 # Below this many input channels (a grey image has 1) Winograd's transforms cost more than
 # the multiplications they save, and im2col is faster.
 WINOGRAD_MIN_CHANNELS = 8
-ZERO_BIAS = 1e-6     # a bias this close to zero is below Winograd's rounding (see _exact_where_silent)
+ZERO_BIAS = 1e-6     # a bias this close to zero is below Winograd's rounding (see silent_outputs)
 BIAS_PAGE = winograd.BIAS_POINT
 # About how many bytes of work arrays one chunk of the batch may use: small enough to stay
 # in the processor's cache, large enough that NumPy's per-call cost doesn't matter.
@@ -252,27 +252,33 @@ class Conv2D(Layer):
 
     # -- the two passes ----------------------------------------------------------------
     def forward(self, x, training=False):
-        self.check_input(x)
         oh, ow, f = self.output_shape(self.input_shape)
         y = np.empty((len(x), oh, ow, f), x.dtype)
-        self.x, self.y = x, y
+        work = self.prepare(x, training)
+        self.y = y
+        chunks.run(len(x), self._chunk_size(), lambda worker, lo, hi: work(x, y, lo, hi, worker))
+        if self.activation is not None and not self._fused():
+            y = self.activation.forward(y, training)
+        return y
+
+    def prepare(self, x, training):
+        """What every forward pass does before its chunks: check ``x``, keep it, and turn
+        the weights into the form the chunks multiply by. Returns the chunks' work function,
+        ``work(x, y, lo, hi, worker)``."""
+        self.check_input(x)
+        self.x = x
         # Training keeps each chunk's patches (or Winograd tiles) for the backward pass;
         # inference keeps nothing, and a backward pass after it makes them again.
         self.kept = {} if training else None
         if self.winograd is None:
             self.kernel_matrix = self._kernel_matrix()
-            work = self._im2col_forward
-        else:
-            kernel, a = self.params["kernel"].astype(x.dtype, copy=False), self.winograd.size
-            self.u = self.winograd.kernel(
-                kernel, out=self.workspace.get("u", (a, a) + kernel.shape[2:], x.dtype),
-                half=self.workspace.get("half_u", (a, kernel[0].size), x.dtype))
-            self.exact_zeros = self._zero_bias_matters()     # once per batch, for every chunk
-            work = self._winograd_forward
-        chunks.run(len(x), self._chunk_size(), lambda worker, lo, hi: work(x, y, lo, hi, worker))
-        if self.activation is not None and not self._fused():
-            y = self.activation.forward(y, training)
-        return y
+            return self._im2col_forward
+        kernel, a = self.params["kernel"].astype(x.dtype, copy=False), self.winograd.size
+        self.u = self.winograd.kernel(
+            kernel, out=self.workspace.get("u", (a, a) + kernel.shape[2:], x.dtype),
+            half=self.workspace.get("half_u", (a, kernel[0].size), x.dtype))
+        self.exact_zeros = self._zero_bias_matters()     # once per batch, for every chunk
+        return self._winograd_forward
 
     def backward(self, dy):
         # A fused activation's derivative is applied chunk by chunk; any other first.
@@ -286,8 +292,15 @@ class Conv2D(Layer):
             parts[lo] = work(dz, dx, lo, hi, worker)
 
         chunks.run(len(dy), self._chunk_size(), run)
-        ordered = [parts[lo] for lo in sorted(parts)]   # in chunk order: the same sum on any
-        total = sum(part[0] for part in ordered)        # number of threads
+        self.store_gradients(parts)
+        return dx
+
+    def store_gradients(self, parts):
+        """Add up the chunks' shares of the weight gradient into ``grads``: ``parts`` maps
+        each chunk's first image to its ``([dK; db], None)`` (im2col) or ``(dU, db)``
+        (Winograd). The sum runs in chunk order, the same on any number of threads."""
+        ordered = [parts[lo] for lo in sorted(parts)]
+        total = sum(part[0] for part in ordered)
         if self.winograd is None:
             rows = self.params["kernel"].size // self.filters
             self.grads["kernel"][...] = total[:rows].reshape(self.grads["kernel"].shape)
@@ -298,7 +311,6 @@ class Conv2D(Layer):
             if self.use_bias:
                 self.grads["bias"][...] = sum(part[1] for part in ordered)
         self.add_penalty_gradients()
-        return dx
 
     # -- helpers shared by both paths ----------------------------------------------------
     def _buffer(self, name, worker, shape, dtype, zero=False):
@@ -451,21 +463,29 @@ class Conv2D(Layer):
         return v
 
     def _winograd_forward(self, x, y, lo, hi, worker):
+        m = self.winograd.m
+        out = self.winograd_outputs(x, lo, hi, worker)
+        for r in range(m):            # out[r, c] is pixel (r, c) of every output tile:
+            for c in range(m):        # image pixels (r, c), (r, c + m), ... (the last tile
+                target = y[lo:hi, r::m, c::m]    # may stick out of the image: cut off)
+                self._activate(out[r, c, :, :target.shape[1], :target.shape[2]], out=target)
+        if self.exact_zeros:
+            silent = self.silent_outputs(x, lo, hi)
+            if silent.any():
+                y[lo:hi][silent] = self._activated_bias(y.dtype)
+
+    def winograd_outputs(self, x, lo, hi, worker):
+        """The output tiles of images ``lo:hi``, bias added, before the activation:
+        ``(m, m, n, T, S, F)``, page ``(r, c)`` holding pixel ``(r, c)`` of every tile."""
         wg, (t, s), f, n = self.winograd, self._tile_counts(), self.filters, hi - lo
         a, m = wg.size, wg.m
         v = self._tiles(x, lo, hi, worker, keep=self.kept is not None)   # (a*a, n*T*S, C)
         tiles_out = np.matmul(v, self.u, out=self._buffer("m", worker, (a * a, n * t * s, f), x.dtype))
         if self.use_bias:
             tiles_out[BIAS_PAGE * a + BIAS_PAGE] += self.params["bias"]   # see winograd.BIAS_POINT
-        out = winograd.sandwich(wg.AT.astype(x.dtype), tiles_out.reshape(a, a, n, t, s, f),
-                                out=self._buffer("out", worker, (m, m, n, t, s, f), x.dtype),
-                                half=self._buffer("half_out", worker, (m, a * n * t * s * f), x.dtype))
-        for r in range(m):            # out[r, c] is pixel (r, c) of every output tile:
-            for c in range(m):        # image pixels (r, c), (r, c + m), ... (the last tile
-                target = y[lo:hi, r::m, c::m]    # may stick out of the image: cut off)
-                self._activate(out[r, c, :, :target.shape[1], :target.shape[2]], out=target)
-        if self.exact_zeros:
-            self._exact_where_silent(x, y, lo, hi)
+        return winograd.sandwich(wg.AT.astype(x.dtype), tiles_out.reshape(a, a, n, t, s, f),
+                                 out=self._buffer("out", worker, (m, m, n, t, s, f), x.dtype),
+                                 half=self._buffer("half_out", worker, (m, a * n * t * s * f), x.dtype))
 
     def _zero_bias_matters(self):
         """Whether some output's sign may rest on a rounding error: a bias of (almost)
@@ -474,30 +494,32 @@ class Conv2D(Layer):
             return bool((np.abs(self.params["bias"]) <= ZERO_BIAS).any())
         return isinstance(self.activation, activations.ReLU)
 
-    def _exact_where_silent(self, x, y, lo, hi):
-        """Give the outputs whose whole 3x3 input window is zero exactly the bias.
+    def silent_outputs(self, x, lo, hi):
+        """Where the whole 3x3 input window is zero, for images ``lo:hi``: bool ``(n, OH, OW)``.
 
-        There the exact result is the bias alone, but Winograd's transforms mix a tile's
+        There the exact output is the bias alone, but Winograd's transforms mix a tile's
         pixels, so a zero window next to ink comes out as the bias plus a rounding error
         of about 1e-7. With a zero bias and a ReLU, that error decides whether the unit
         counts as active, and the gradient then flows where the direct convolution's (and
         Keras's) does not: at the start of training on MNIST, where the background and
-        every dead ReLU are exact zeros, the bias gradient was 24% off. Once the biases
-        have moved away from zero (one optimizer step) the error can't change a sign, and
-        this pass over the input (a third of the layer's time) is skipped.
+        every dead ReLU are exact zeros, the bias gradient was 24% off. So while a bias is
+        (almost) zero (``exact_zeros``), these outputs are set to exactly the bias. Once
+        the biases have moved away from zero (one optimizer step) the error can't change
+        a sign, and this pass over the input (a third of the layer's time) is skipped.
         """
         (top, bottom), (left, right) = self.pads
         ink = np.pad(x[lo:hi].any(axis=-1), ((0, 0), (top, bottom), (left, right)))   # (n, H, W)
-        silent = ~sliding_window_view(ink, (3, 3), axis=(1, 2)).any(axis=(-2, -1))   # (n, oh, ow)
-        if silent.any():
-            value = self.params["bias"].astype(y.dtype) if self.use_bias else np.zeros(self.filters, y.dtype)
-            self._activate(value)        # (a copy: astype made one, or zeros)
-            y[lo:hi][silent] = value
+        return ~sliding_window_view(ink, (3, 3), axis=(1, 2)).any(axis=(-2, -1))
+
+    def _activated_bias(self, dtype):
+        """``f(b)``: the output where the input window is all zero."""
+        value = self.params["bias"].astype(dtype) if self.use_bias else np.zeros(self.filters, dtype)
+        self._activate(value)        # (a copy: astype made one, or zeros)
+        return value
 
     def _winograd_backward(self, dz, dx, lo, hi, worker):
         """This chunk's ``dx`` into ``dx``; returns its ``(dU, db)``."""
-        wg, (t, s), f, n = self.winograd, self._tile_counts(), self.filters, hi - lo
-        a, m = wg.size, wg.m
+        (t, s), f, n, m = self._tile_counts(), self.filters, hi - lo, self.winograd.m
         v = self.kept.get(lo) if self.kept else None
         if v is None:                                            # forward ran for inference
             v = self._tiles(self.x, lo, hi, worker, keep=False)
@@ -513,13 +535,21 @@ class Conv2D(Layer):
                     np.copyto(target, source)
                 else:
                     np.multiply(source, derivative[:, r::m, c::m], out=target)
-        dm = winograd.sandwich(wg.AT.T.astype(dz.dtype), dtiles,
-                               out=self._buffer("dm", worker, (a, a, n, t, s, f), dz.dtype),
-                               half=self._buffer("half_dm", worker, (a, m * n * t * s * f), dz.dtype))
+        return self.winograd_backward(dtiles, v, dx, lo, hi, worker)
+
+    def winograd_backward(self, dtiles, v, dx, lo, hi, worker):
+        """The way back from the output tiles' gradient ``dtiles`` ``(m, m, n, T, S, F)``
+        (after the activation's derivative) for images ``lo:hi`` whose input tiles are
+        ``v``: their ``dx`` into ``dx`` (if not None); returns their ``(dU, db)``."""
+        wg, (t, s), f, n, dtype = self.winograd, self._tile_counts(), self.filters, hi - lo, dtiles.dtype
+        a, m = wg.size, wg.m
+        dm = winograd.sandwich(wg.AT.T.astype(dtype), dtiles,
+                               out=self._buffer("dm", worker, (a, a, n, t, s, f), dtype),
+                               half=self._buffer("half_dm", worker, (a, m * n * t * s * f), dtype))
         dm = dm.reshape(a * a, -1, f)
         # dU[p] = V[p].T @ dM[p]
         part = np.matmul(v.transpose(0, 2, 1), dm,
-                         out=self.workspace.get(("grad", lo), self.u.shape, dz.dtype, worker=worker))
+                         out=self.workspace.get(("grad", lo), self.u.shape, dtype, worker=worker))
         # The bias went in through M's page (1, 1), so its gradient comes out of dM's page
         # (1, 1): the sum of dz over each tile, added up over the tiles.
         bias_part = dm[BIAS_PAGE * a + BIAS_PAGE].sum(axis=0)

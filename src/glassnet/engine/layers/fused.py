@@ -1,0 +1,293 @@
+"""Conv2D then MaxPooling2D, computed together: the same numbers, less memory traffic.
+
+The default CNN's first convolution writes 26x26x32 numbers per image (86 KB), and the
+pooling layer right after reads them all back to keep one in four. For a batch of 128
+that is 11 MB written to main memory and read again, in the forward pass and once more
+in the backward pass: more time than the multiplications take. Run together, chunk by
+chunk, the convolution's full output never leaves the processor's cache: each chunk of
+images is convolved and pooled at once, and only the pooled maps (a quarter of the
+numbers) are written.
+
+How, for pooling windows that tile the image (``pool_size == strides``, ``"valid"``):
+
+* **Pool first, then ReLU.** ReLU never changes which of two numbers is larger, so
+  ``max(relu(z1), relu(z2)) = relu(max(z1, z2))``: the activation runs on a quarter of
+  the numbers.
+* **im2col: one matrix multiply per window offset.** The outputs at offset ``(di, dj)``
+  of every 2x2 window form a convolution with twice the stride, started ``di`` rows and
+  ``dj`` columns in. Each offset is one multiply; a running maximum over the offsets,
+  remembering which offset won (one byte per output), is the pooling.
+* **Winograd: pool inside the tiles.** An output tile is 4x4 pixels: whole 2x2 windows.
+  The max is taken over pages of the tiles' outputs, before they are scattered into the
+  image (4 strided copies of a quarter of the numbers instead of 16 of all of them).
+
+Backward: the gradient of each pooled output goes to the window offset that won (the
+first one on a tie, as :class:`MaxPooling2D` does), times ReLU's derivative, and from
+there through the convolution's usual backward pass.
+
+A model runs every Conv2D (ReLU or no activation) whose only reader is such a
+MaxPooling2D this way (:func:`plan`); ``glassnet.engine.layers.fused.FUSE = False`` runs
+every layer on its own. The tests compare the two, gradients included, and
+``benchmarks/cnn_mnist.py --split`` times both.
+"""
+
+import numpy as np
+
+from glassnet.engine.layers import activations, chunks
+from glassnet.engine.layers.conv import Conv2D, im2col
+from glassnet.engine.layers.pooling import MaxPooling2D
+
+FUSE = True   # False: every layer runs on its own (for comparing, and for tests)
+
+
+def fusable(conv, pool):
+    """True when ``pool(conv(x))`` can be computed by :class:`ConvPool`."""
+    if type(conv) is not Conv2D or type(pool) is not MaxPooling2D or not pool.tiled:
+        return False
+    if not (conv.activation is None or isinstance(conv.activation, activations.ReLU)):
+        return False
+    if conv.winograd is not None:          # pooling windows must fit whole in a tile
+        m, (ph, pw) = conv.winograd.m, pool.pool_size
+        return m % ph == 0 and m % pw == 0
+    return True
+
+
+class Plan:
+    """Which layer calls of a model run fused: ``heads`` maps the index of a Conv2D's step
+    to ``(the MaxPooling2D's step, its ConvPool)``; ``tails`` are the MaxPooling2D steps."""
+
+    def __init__(self, heads=None):
+        self.heads = heads or {}
+        self.tails = {tail for tail, _ in self.heads.values()}
+
+
+def plan(steps, output_slots, shared):
+    """The :class:`Plan` for a model's ``steps`` (in the order they run).
+
+    A Conv2D is fused with the MaxPooling2D after it when that pooling is the only reader
+    of its output, the output is not one of the model's, and neither layer is called twice
+    (``shared``: the layers that are).
+    """
+    if not FUSE:
+        return Plan()
+    readers = {}
+    for index, step in enumerate(steps):
+        for slot in step.inputs:
+            readers.setdefault(slot, []).append(index)
+    heads = {}
+    for index, step in enumerate(steps):
+        only = readers.get(step.output, [])
+        if len(only) != 1 or step.output in output_slots or step.takes_list:
+            continue
+        tail = only[0]
+        conv, pool = step.layer, steps[tail].layer
+        if conv in shared or pool in shared or not fusable(conv, pool):
+            continue
+        heads[index] = (tail, ConvPool(conv, pool))
+    return Plan(heads)
+
+
+class ConvPool:
+    """``pool(conv(x))`` in one pass over the batch; the weights and their gradients stay
+    the Conv2D's own.
+
+    Forward: ``(N, H, W, C) -> (N, PH, PW, F)``, the pooled maps. Backward: the gradient
+    of the pooled maps -> the gradient of ``x`` (None when the Conv2D needs none), and
+    the Conv2D's ``grads`` filled as its own backward pass would.
+    """
+
+    def __init__(self, conv, pool):
+        self.conv, self.pool = conv, pool
+        ph, pw = pool.pool_size
+        self.offsets = [(di, dj) for di in range(ph) for dj in range(pw)]   # row by row
+        self.winners = None
+
+    def forward(self, x, training=False):
+        conv, pool = self.conv, self.pool
+        conv.prepare(x, training)
+        conv.y = None          # the full output is never made
+        y = np.empty((len(x),) + pool.output_shape(conv.output_shape(conv.input_shape)), x.dtype)
+        self.x, self.y = x, y
+        self.winners = {} if training else None    # chunk -> the winning offsets, kept for backward
+        self.cols = {}                             # chunk -> each offset's patches (im2col, training)
+        work = self._im2col_forward if conv.winograd is None else self._winograd_forward
+        chunks.run(len(x), conv._chunk_size(), lambda worker, lo, hi: work(x, y, lo, hi, worker))
+        return y
+
+    def backward(self, dy):
+        conv = self.conv
+        if self.winners is None:       # forward ran for inference: keep what backward needs
+            self.forward(self.x, training=True)
+        dx = np.empty(self.x.shape, dy.dtype) if conv.needs_input_grad else None
+        work = self._im2col_backward if conv.winograd is None else self._winograd_backward
+        parts = {}
+
+        def run(worker, lo, hi):
+            parts[lo] = work(dy, dx, lo, hi, worker)
+
+        chunks.run(len(dy), conv._chunk_size(), run)
+        conv.store_gradients(parts)
+        return dx
+
+    # -- pooling as a running maximum ------------------------------------------------------
+    def _running_max(self, pages, best, win, worker):
+        """``best = max over the offsets of pages(offset)``, and ``win`` (if not None) the
+        first offset that holds it. ``pages(k)`` is offset ``k``'s outputs, shaped as ``best``.
+
+        Offset ``k`` takes the lead where it is strictly larger than all before it (a tie
+        stays with the earlier one), so the winner is the last offset that took the lead:
+        ``win = max over k of k * took_lead(k)``, all of it whole-array arithmetic.
+        """
+        conv = self.conv
+        for k in range(len(self.offsets)):
+            page = pages(k)
+            if k == 0:
+                if page is not best:
+                    np.copyto(best, page)
+                if win is not None:
+                    win[...] = 0
+                continue
+            if win is not None:
+                lead = np.greater(page, best, out=conv._buffer("fused_lead", worker, best.shape, np.bool_))
+                lead = lead.view(np.uint8)
+                np.multiply(lead, np.uint8(k), out=lead)
+                np.maximum(win, lead, out=win)
+            np.maximum(best, page, out=best)
+
+    def _gradient_pages(self, dy, lo, hi, worker):
+        """``dy * f'`` for images ``lo:hi``: the pooled gradient after ReLU's derivative."""
+        derivative = self.conv._derivative(self.y[lo:hi], worker)
+        if derivative is None:
+            return dy[lo:hi]
+        return np.multiply(dy[lo:hi], derivative, out=self.conv._buffer("fused_dz", worker,
+                                                                         derivative.shape, dy.dtype))
+
+    # -- im2col: a matrix multiply per window offset ---------------------------------------
+    def _offset_cols(self, xp, k, n, out_shape, keep, lo, worker):
+        """``[cols, 1]`` of window offset ``k``'s outputs for the padded images ``xp``."""
+        conv, (ph, pw) = self.conv, self.pool.pool_size
+        (kh, kw), (sh, sw), c = conv.kernel_size, conv.strides, xp.shape[-1]
+        (oh, ow), (di, dj) = out_shape, self.offsets[k]
+        name = ("fused_cols", lo, k) if keep else "fused_cols"
+        cols = conv.workspace.get(name, (n * oh * ow, len(conv.kernel_matrix)), xp.dtype, fill=1,
+                                  worker=worker)
+        top, left = di * sh, dj * sw
+        window = xp[:, top:top + (oh - 1) * ph * sh + kh, left:left + (ow - 1) * pw * sw + kw]
+        im2col(window, (kh, kw), (ph * sh, pw * sw), out=cols[:, :kh * kw * c].reshape(n, oh, ow, kh, kw, c))
+        return cols
+
+    def _im2col_forward(self, x, y, lo, hi, worker):
+        conv, n = self.conv, hi - lo
+        xp = conv._padded(x, lo, hi, worker)
+        oh, ow, f = y.shape[1:]
+        keep = self.winners is not None
+        best = y[lo:hi].reshape(n * oh * ow, f)
+        win = conv.workspace.get(("fused_win", lo), best.shape, np.uint8, worker=worker) if keep else None
+
+        kept = self.cols.setdefault(lo, []) if keep else None
+
+        def page(k):
+            cols = self._offset_cols(xp, k, n, (oh, ow), keep, lo, worker)
+            if keep:
+                kept.append(cols)
+            out = best if k == 0 else conv._buffer("fused_z", worker, best.shape, x.dtype)
+            return np.matmul(cols, conv.kernel_matrix, out=out)
+
+        self._running_max(page, best, win, worker)
+        conv._activate(best)
+        if keep:
+            self.winners[lo] = win
+
+    def _im2col_backward(self, dy, dx, lo, hi, worker):
+        conv, n = self.conv, hi - lo
+        oh, ow, f = self.y.shape[1:]
+        g = self._gradient_pages(dy, lo, hi, worker).reshape(-1, f)
+        win = self.winners[lo]
+        part = conv.workspace.get(("grad", lo), conv.kernel_matrix.shape, dy.dtype, worker=worker)
+        if dx is not None:
+            (top, bottom), (left, right) = conv.pads
+            h, w, c = conv.input_shape
+            dx_padded = conv._buffer("fused_dx", worker, (n, top + h + bottom, left + w + right, c),
+                                     dy.dtype, zero=True)
+        for k in range(len(self.offsets)):
+            chosen = np.equal(win, k, out=conv._buffer("fused_chosen", worker, win.shape, np.bool_))
+            dz = np.multiply(g, chosen, out=conv._buffer("fused_dzk", worker, g.shape, dy.dtype))
+            cols = self.cols[lo][k]
+            if k == 0:
+                np.matmul(cols.T, dz, out=part)
+            else:
+                part += np.matmul(cols.T, dz, out=conv._buffer("fused_part", worker, part.shape, dy.dtype))
+            if dx is not None:
+                self._add_input_gradient(dz, k, dx_padded, (n, oh, ow), worker)
+        if dx is not None:
+            conv._unpad(dx_padded, dx, lo, hi)
+        return part, None
+
+    def _add_input_gradient(self, dz, k, dx_padded, out_shape, worker):
+        """Add offset ``k``'s share of the input gradient onto ``dx_padded``: each patch's
+        gradient ``dz @ K.T``, onto the pixels the patch came from (col2im)."""
+        conv, (ph, pw) = self.conv, self.pool.pool_size
+        (kh, kw), (sh, sw), c = conv.kernel_size, conv.strides, dx_padded.shape[-1]
+        (n, oh, ow), (di, dj) = out_shape, self.offsets[k]
+        pages = np.matmul(dz, conv.params["kernel"].transpose(0, 1, 3, 2),
+                          out=conv._buffer("fused_pages", worker, (kh, kw, len(dz), c), dz.dtype))
+        step_h, step_w = ph * sh, pw * sw
+        for u in range(kh):
+            for v in range(kw):
+                top, left = di * sh + u, dj * sw + v
+                dx_padded[:, top:top + (oh - 1) * step_h + 1:step_h,
+                          left:left + (ow - 1) * step_w + 1:step_w] += pages[u, v].reshape(n, oh, ow, c)
+
+    # -- Winograd: pooling inside the output tiles ------------------------------------------
+    def _winograd_forward(self, x, y, lo, hi, worker):
+        conv, (ph, pw) = self.conv, self.pool.pool_size
+        m, (t, s), f, n = conv.winograd.m, conv._tile_counts(), conv.filters, hi - lo
+        rows, cols = m // ph, m // pw            # pooled outputs per tile, down and across
+        out = conv.winograd_outputs(x, lo, hi, worker)          # (m, m, n, T, S, F)
+        if conv.exact_zeros:
+            self._exact_where_silent(out, x, lo, hi)
+        pages = out.reshape(rows, ph, cols, pw, n, t, s, f)     # pixel (a*ph + di, b*pw + dj)
+        best = conv._buffer("fused_best", worker, (rows, cols, n, t, s, f), x.dtype)
+        keep = self.winners is not None
+        win = conv.workspace.get(("fused_win", lo), best.shape, np.uint8, worker=worker) if keep else None
+        self._running_max(lambda k: pages[:, self.offsets[k][0], :, self.offsets[k][1]], best, win, worker)
+        for a in range(rows):           # best[a, b] is pooled pixel (a, b) of every tile:
+            for b in range(cols):       # pooled pixels (a, b), (a, b + cols), ... (cut at the edge)
+                target = y[lo:hi, a::rows, b::cols]
+                conv._activate(best[a, b, :, :target.shape[1], :target.shape[2]], out=target)
+        if keep:
+            self.winners[lo] = win
+
+    def _exact_where_silent(self, out, x, lo, hi):
+        """The Conv2D's exactness at all-zero input windows (see ``Conv2D.silent_outputs``),
+        on the output tiles: where the window is silent, the output is exactly the bias."""
+        conv, m, (t, s) = self.conv, self.conv.winograd.m, self.conv._tile_counts()
+        silent = conv.silent_outputs(x, lo, hi)                 # (n, OH, OW)
+        if not silent.any():
+            return
+        n, oh, ow = silent.shape
+        tiled = np.zeros((n, m * t, m * s), bool)
+        tiled[:, :oh, :ow] = silent
+        tiled = tiled.reshape(n, t, m, s, m).transpose(2, 4, 0, 1, 3)      # (m, m, n, T, S)
+        out[tiled] = conv.params["bias"] if conv.use_bias else 0
+
+    def _winograd_backward(self, dy, dx, lo, hi, worker):
+        conv, (ph, pw) = self.conv, self.pool.pool_size
+        m, (t, s), f, n = conv.winograd.m, conv._tile_counts(), conv.filters, hi - lo
+        rows, cols = m // ph, m // pw
+        g = self._gradient_pages(dy, lo, hi, worker)            # (n, PH, PW, F)
+        win = self.winners[lo]
+        # Each pooled gradient goes to the pixel of its tile that won; everything else,
+        # including the pixels past the image's edge, is zero (only the inside of this
+        # array is ever written, the same parts each time: the rest stays zero).
+        dtiles = conv._buffer("fused_dtiles", worker, (m, m, n, t, s, f), dy.dtype)
+        pages = dtiles.reshape(rows, ph, cols, pw, n, t, s, f)
+        for a in range(rows):
+            for b in range(cols):
+                source = g[:, a::rows, b::cols]
+                tr, tc = source.shape[1:3]
+                chosen = conv._buffer(("fused_chosen", a, b), worker, source.shape, np.bool_)
+                for k, (di, dj) in enumerate(self.offsets):
+                    np.equal(win[a, b, :, :tr, :tc], k, out=chosen)
+                    np.multiply(source, chosen, out=pages[a, di, b, dj, :, :tr, :tc])
+        return conv.winograd_backward(dtiles, conv.kept[lo], dx, lo, hi, worker)

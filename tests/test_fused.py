@@ -1,0 +1,167 @@
+"""Conv2D + MaxPooling2D run together (glassnet.engine.layers.fused) give what the two
+layers give one after the other: outputs, weight gradients and input gradients."""
+
+import copy
+
+import numpy as np
+import pytest
+from threadpoolctl import threadpool_limits
+
+from glassnet.engine.layers import (Conv2D, Dense, Flatten, Input, MaxPooling2D, chunks, conv, fused,
+                                    winograd)
+from glassnet.engine.model import Model, Sequential
+from glassnet.gradcheck.checks import check_model
+
+CASES = [  # Conv2D arguments, MaxPooling2D arguments, input shape
+    (dict(filters=4, kernel_size=3, activation="relu"), dict(pool_size=2), (9, 8, 1)),       # im2col
+    (dict(filters=3, kernel_size=3, strides=2, padding="same"), dict(pool_size=2), (11, 9, 2)),
+    (dict(filters=3, kernel_size=(2, 3), activation="relu", use_bias=False), dict(pool_size=(3, 2)),
+     (10, 9, 3)),
+    (dict(filters=5, kernel_size=3, activation="relu"), dict(pool_size=2), (13, 13, 8)),     # Winograd
+    (dict(filters=4, kernel_size=3, padding="same", activation="relu"), dict(pool_size=(2, 1)),
+     (9, 11, 8)),
+    (dict(filters=3, kernel_size=3, use_bias=False), dict(pool_size=(1, 2)), (7, 10, 9)),
+    (dict(filters=4, kernel_size=3, padding="same", activation="relu"), dict(pool_size=4), (12, 9, 8)),
+]
+
+
+def small_model(conv_args, pool_args, shape, dtype="float32", seed=0):
+    model = Sequential([Input(shape), Conv2D(**conv_args, dtype=dtype), MaxPooling2D(**pool_args),
+                        Flatten(), Dense(3, dtype=dtype)], seed=seed)
+    return model
+
+
+def both_ways(model, x, dy=None, training=True):
+    """``[output, input gradient, weight gradients...]`` with and without fusing."""
+    results = []
+    for fuse in (False, True):
+        twin = copy.deepcopy(model)
+        fused.FUSE = fuse
+        try:
+            twin.needs_input_grad = True
+            y = twin.forward(x, training=training)
+            gradient = np.cos(3 * y) if dy is None else dy
+            dx = twin.backward(gradient)
+            assert len(twin._fusion_plan().heads) == (1 if fuse else 0)
+            results.append([y, dx] + [g.copy() for layer in twin._inner for g in layer.grads.values()])
+        finally:
+            fused.FUSE = True
+    return results
+
+
+@pytest.mark.parametrize("conv_args, pool_args, shape", CASES)
+def test_fused_pair_matches_the_two_layers(conv_args, pool_args, shape):
+    model = small_model(conv_args, pool_args, shape, dtype="float64")
+    layer = model.layers[0]
+    assert (layer.winograd is not None) == (shape[-1] >= conv.WINOGRAD_MIN_CHANNELS
+                                            and layer.kernel_size == (3, 3) and layer.strides == (1, 1))
+    x = np.random.default_rng(1).standard_normal((5,) + shape)
+    for training in (True, False):
+        plain, together = both_ways(model, x, training=training)
+        for a, b in zip(plain, together):
+            np.testing.assert_allclose(b, a, rtol=1e-9, atol=1e-12)
+
+
+@pytest.mark.parametrize("conv_args, pool_args, shape", [CASES[0], CASES[3]])
+def test_ties_go_to_the_first_input_of_the_window_as_in_max_pooling(conv_args, pool_args, shape):
+    """A zero image with a little ink: most windows are all ties (ReLU's zeros, or the
+    bias). The gradient still goes where MaxPooling2D sends it, bit for bit."""
+    model = small_model(conv_args, pool_args, shape)
+    x = np.zeros((4,) + shape, np.float32)
+    x[:, 2:5, 3:6] = np.random.default_rng(2).random((4, 3, 3, shape[-1]))
+    for layer in model._inner:
+        if "bias" in layer.params:
+            layer.params["bias"][...] = 0.25           # every silent window ties at the bias
+    plain, together = both_ways(model, x)
+    np.testing.assert_array_equal(together[0], plain[0])
+    for a, b in zip(plain[1:], together[1:]):
+        np.testing.assert_allclose(b, a, rtol=1e-5, atol=1e-6)
+
+
+def test_zero_biases_keep_winograds_exact_zeros():
+    """At the start of training (zero biases) the Winograd convolution is exact where the
+    input window is all zero; pooled inside the tiles it must still be."""
+    conv_args, pool_args, shape = CASES[3]
+    model = small_model(conv_args, pool_args, shape)
+    x = np.zeros((3,) + shape, np.float32)
+    x[:, 4:9, 4:9] = np.random.default_rng(3).random((3, 5, 5, shape[-1]))
+    plain, together = both_ways(model, x)
+    np.testing.assert_array_equal(together[0], plain[0])
+    for a, b in zip(plain[1:], together[1:]):
+        np.testing.assert_allclose(b, a, rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("conv_args, pool_args, shape", [CASES[1], CASES[4]])
+def test_gradients_of_a_fused_model_match_finite_differences(conv_args, pool_args, shape):
+    model = small_model(conv_args, pool_args, shape, seed=4)
+    model.compile(optimizer="sgd", loss="sparse_categorical_crossentropy")
+    x = np.random.default_rng(5).standard_normal((3,) + shape)
+    assert model._fusion_plan().heads
+    report = check_model(model, x, np.array([0, 2, 1]))
+    assert report.passed, report
+
+
+def test_backward_after_an_inference_forward_keeps_what_it_needs():
+    for conv_args, pool_args, shape in (CASES[0], CASES[3]):
+        model = small_model(conv_args, pool_args, shape, dtype="float64")
+        model.needs_input_grad = True
+        x = np.random.default_rng(6).standard_normal((3,) + shape)
+        grads = []
+        for training in (True, False):
+            y = model.forward(x, training=training)
+            dx = model.backward(np.sin(y))
+            grads.append([dx] + [g.copy() for layer in model._inner for g in layer.grads.values()])
+        for a, b in zip(*grads):
+            np.testing.assert_allclose(a, b, atol=1e-12)
+
+
+def test_chunks_and_threads_change_nothing(monkeypatch):
+    conv_args, pool_args, shape = CASES[3]
+    model = small_model(conv_args, pool_args, shape)
+    x = np.random.default_rng(7).standard_normal((9,) + shape).astype(np.float32)
+    results = []
+    for chunk_bytes, threads in [(1, 1), (1, 2)]:
+        monkeypatch.setattr(conv, "CHUNK_BYTES", chunk_bytes)
+        with threadpool_limits(threads):
+            results.append(both_ways(model, x)[1])
+    assert chunks.threads() >= 1
+    for a, b in zip(*results):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_only_pairs_whose_output_nothing_else_reads_are_fused():
+    shape = (10, 10, 8)
+    inputs = Input(shape)
+    features = Conv2D(4, 3, activation="relu")(inputs)
+    pooled = MaxPooling2D()(features)
+    side = Flatten()(features)                               # the convolution's output read twice
+    model = Model(inputs, [Dense(2)(Flatten()(pooled)), Dense(2)(side)])
+    assert not model._fusion_plan().heads
+    tanh = Sequential([Input(shape), Conv2D(4, 3, activation="tanh"), MaxPooling2D()])
+    assert not tanh._fusion_plan().heads                     # not ReLU: not fused
+    overlapping = Sequential([Input(shape), Conv2D(4, 3), MaxPooling2D(3, strides=2)])
+    assert not overlapping._fusion_plan().heads             # windows that don't tile
+    odd = Sequential([Input(shape), Conv2D(4, 3), MaxPooling2D(3)])
+    assert odd.layers[0].winograd is winograd.F4 and not odd._fusion_plan().heads   # 3 doesn't divide a tile
+    plain = Sequential([Input(shape), Conv2D(4, 3), MaxPooling2D()])
+    assert len(plain._fusion_plan().heads) == 1
+    fused.FUSE = False
+    try:
+        assert not plain._fusion_plan().heads
+    finally:
+        fused.FUSE = True
+
+
+def test_the_default_cnn_runs_both_pairs_fused_and_predicts_the_same():
+    from glassnet.workbench import zoo
+
+    model = zoo.get("cnn").build(input_shape=(28, 28, 1), num_classes=10, seed=0)
+    assert len(model._fusion_plan().heads) == 2
+    x = np.random.default_rng(8).random((6, 28, 28, 1), dtype=np.float32)
+    together = model.predict(x, verbose=0)
+    fused.FUSE = False
+    try:
+        plain = model.predict(x, verbose=0)
+    finally:
+        fused.FUSE = True
+    np.testing.assert_allclose(together, plain, rtol=1e-5, atol=1e-7)
