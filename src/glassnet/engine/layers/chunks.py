@@ -29,6 +29,7 @@ threads as BLAS had before.
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 
+EVEN = True   # split a batch into an even number of equal chunks (see run)
 _pool, _pool_size = None, 0   # the helper threads, made on first use
 _controller = None            # threadpoolctl's handle on the BLAS library, made on first use
 _held = None                  # inside hold_blas(): the threads BLAS had before
@@ -75,14 +76,22 @@ def hold_blas():
 
 
 def run(n, chunk, work):
-    """Call ``work(worker, lo, hi)`` for the chunks ``[0, chunk), [chunk, 2*chunk), ...`` of
-    ``range(n)`` (the last one may be shorter).
+    """Call ``work(worker, lo, hi)`` for consecutive chunks ``[lo, hi)`` of ``range(n)``, at
+    most ``chunk`` long.
+
+    The batch is split into an even number of chunks of equal size (give or take one): 128
+    images at 20 a chunk make 8 chunks of 16, not 6 of 20 and one of 8, so that two
+    threads get the same work and finish together.
 
     The chunks are the same however many threads run them, so a backward pass finds the
     chunks its forward pass made (by ``lo``). With several threads, each takes the next
     chunk nobody has taken yet, so a thread slowed down by another program on its core
     simply does fewer chunks. The calling thread is worker 0. Returns how many workers ran.
     """
+    count = -(-n // chunk)
+    if EVEN and count > 1 and count % 2:
+        count += 1                     # an even number of equal chunks: two threads finish together
+    chunk = -(-n // count)
     count = -(-n // chunk)
     workers = min(threads(), count)
     if workers <= 1:
