@@ -79,7 +79,7 @@ def run(n, chunk, work):
     """Call ``work(worker, lo, hi)`` for consecutive chunks ``[lo, hi)`` of ``range(n)``, at
     most ``chunk`` long.
 
-    The batch is split into an even number of chunks of equal size (give or take one): 128
+    The batch is split into an even number of chunks of nearly equal size: 128
     images at 20 a chunk make 8 chunks of 16, not 6 of 20 and one of 8, so that two
     threads get the same work and finish together.
 
