@@ -12,14 +12,16 @@ default), the inference speed (images per second, batch 1000, best of 3 passes o
 10,000 test images) and the peak memory. Each framework runs in a child process of its own,
 so that its peak memory is its own. PyTorch runs where ``import torch`` works
 (``pip install torch==2.13.0``), and Keras where ``import keras`` works (``pip install
-tensorflow-cpu``); the ratios follow. ``--split`` also times every glassnet
-layer's forward and backward on one batch, next to its *arithmetic floor*: the time BLAS
-would need for the layer's multiply-adds counted the direct way (im2col's), at the rate
-it reaches here on a large matrix multiply (measured in the same run). A layer under its
-floor does less arithmetic than the direct way (Winograd); the distance above it is memory
-traffic and Python. Run it alone, on 2 cores anything else running distorts the figures::
+tensorflow-cpu``); the ratios follow. ``--split`` also times every glassnet layer's
+forward and backward on one batch, next to its *arithmetic floor*: the time BLAS would need
+for the layer's multiply-adds counted the direct way (im2col's), at the rate it reaches here
+on a large matrix multiply (measured in the same run). A layer under its floor does less
+arithmetic than the direct way (Winograd); the distance above it is memory traffic and
+Python. A Conv2D and the MaxPooling2D the model runs fused with it are one row;
+``--no-fuse`` runs them one by one, as glassnet did before (the "before" figures). Run it
+alone, on 2 cores anything else running distorts the figures::
 
-    flock /tmp/glassnet-heavy.lock python benchmarks/cnn_mnist.py [--epochs 3] [--threads N] [--split]
+    flock /tmp/glassnet-heavy.lock python benchmarks/cnn_mnist.py [--epochs 3] [--threads N] [--split] [--no-fuse]
 """
 
 import argparse
@@ -50,7 +52,9 @@ def best_of(repeats, f):
 
 
 def run_glassnet(args):
+    from glassnet.engine.layers import fused
     from glassnet.workbench import zoo
+    fused.FUSE = not args.no_fuse
     (x, y), (x_test, y_test) = load_mnist_float(args.data_dir)
     loaded_mb = peak_memory_mb()
     arch = zoo.get(args.arch)
@@ -71,22 +75,36 @@ def run_glassnet(args):
 
 def layer_split(model, x, y, repeats=10):
     """Per layer: milliseconds per batch in forward and backward (best of ``repeats``) and
-    the arithmetic floor of both; then the whole training step."""
+    the arithmetic floor of both; then the whole training step. A Conv2D and the
+    MaxPooling2D that the model runs with it (glassnet.engine.layers.fused) are one row."""
+    from glassnet.engine.layers import chunks
     x = x[..., np.newaxis]
     rate = blas_gflops() * 1e9                      # multiply-adds count 2 floating-point ops
+    model.train_step(x, y)                          # sets which layers need an input gradient
+    plan = model._fusion_plan()
+    runs = []                                       # (name, object with forward/backward, layers)
+    for index, step in enumerate(model._steps):
+        if index in plan.tails:
+            continue
+        if index in plan.heads:
+            pair = plan.heads[index][1]
+            runs.append((f"{pair.conv.name}+pool", pair, [pair.conv]))
+        else:
+            runs.append((step.layer.name, step.layer, [step.layer]))
     inputs = [x]
-    for layer in model.layers:
-        inputs.append(layer.forward(inputs[-1], training=True))
+    for _, unit, _ in runs:
+        inputs.append(unit.forward(inputs[-1], training=True))
     rows = []
-    for layer, x_in, out in zip(model.layers, inputs, inputs[1:]):
+    for (name, unit, layers), x_in, out in zip(runs, inputs, inputs[1:]):
         dy = np.random.default_rng(0).standard_normal(out.shape).astype(out.dtype)
-        forward = best_of(repeats, lambda: layer.forward(x_in, training=True))
-        layer.forward(x_in, training=True)
-        backward = best_of(repeats, lambda: layer.backward(dy))
-        macs = multiply_adds(layer, len(x))
+        forward = best_of(repeats, lambda: unit.forward(x_in, training=True))
+        unit.forward(x_in, training=True)
+        backward = best_of(repeats, lambda: unit.backward(dy))
+        macs = np.sum([multiply_adds(layer, len(x)) for layer in layers], axis=0)
         floor = (2 * macs[0] / rate, 2 * macs[1] / rate)
-        rows.append([layer.name, forward * 1e3, backward * 1e3, floor[0] * 1e3, floor[1] * 1e3])
-    step = best_of(repeats, lambda: model.train_step(x, y))
+        rows.append([name, forward * 1e3, backward * 1e3, floor[0] * 1e3, floor[1] * 1e3])
+    with chunks.hold_blas():                        # as fit runs its steps
+        step = best_of(repeats, lambda: model.train_step(x, y))
     rows.append(["whole train_step", step * 1e3, None, sum(r[3] + r[4] for r in rows), None])
     return {"rows": rows, "gflops": rate / 1e9}
 
@@ -243,6 +261,8 @@ def main():
     parser.add_argument("--data-dir", default=None, help="MNIST folder (default: ../shared/data/mnist)")
     parser.add_argument("--only", choices=sorted(RUNNERS), action="append")
     parser.add_argument("--split", action="store_true", help="also time each glassnet layer")
+    parser.add_argument("--no-fuse", action="store_true",
+                        help="run glassnet's Conv2D and MaxPooling2D layers one by one, not fused")
     parser.add_argument("--child", choices=sorted(RUNNERS), help=argparse.SUPPRESS)
     args = parser.parse_args()
 
@@ -261,7 +281,7 @@ def main():
             continue
         options = ["--child", name, "--arch", args.arch, "--epochs", args.epochs, "--threads", args.threads]
         options += ["--data-dir", args.data_dir] if args.data_dir else []
-        options += ["--split"] if args.split else []
+        options += (["--split"] if args.split else []) + (["--no-fuse"] if args.no_fuse else [])
         env_threads = str(args.threads)
         os.environ.update(OMP_NUM_THREADS=env_threads, OPENBLAS_NUM_THREADS=env_threads)
         results[name] = run_child(__file__, *options)
