@@ -38,7 +38,6 @@ from glassnet.engine.layers.conv import Conv2D, im2col
 from glassnet.engine.layers.pooling import MaxPooling2D
 
 FUSE = True   # False: every layer runs on its own (for comparing, and for tests)
-FEW_CHANNELS = 8   # below this many input channels, im2col's patches are stored one kernel pixel per row
 
 
 def fusable(conv, pool):
@@ -166,31 +165,16 @@ class ConvPool:
     # -- im2col: a matrix multiply per window offset ---------------------------------------
     def _offset_cols(self, xp, k, n, out_shape, keep, lo, worker):
         """``[cols, 1]`` of window offset ``k``'s outputs for the padded images ``xp``:
-        ``(n*OH*OW, KH*KW*C + 1)``, one patch per row.
-
-        With few channels (a grey image has one) the patches are stored the other way
-        round, one kernel pixel per row, and this is a transposed view of them: each row
-        is then copied from the image in one long strided run, where one patch per row
-        would copy a single number at a time. BLAS multiplies a transposed view as fast.
-        """
+        ``(n*OH*OW, KH*KW*C + 1)``, one patch per row (kept for backward when ``keep``)."""
         conv, (ph, pw) = self.conv, self.pool.pool_size
         (kh, kw), (sh, sw), c = conv.kernel_size, conv.strides, xp.shape[-1]
         (oh, ow), (di, dj) = out_shape, self.offsets[k]
-        step_h, step_w = ph * sh, pw * sw
-        top, left = di * sh, dj * sw
         name = ("fused_cols", lo, k) if keep else "fused_cols"
-        columns = len(conv.kernel_matrix)
-        if c < FEW_CHANNELS:
-            rows = conv.workspace.get(name, (columns, n * oh * ow), xp.dtype, fill=1, worker=worker)
-            pixels = rows[:kh * kw * c].reshape(kh, kw, c, n, oh, ow)
-            for u in range(kh):
-                for v in range(kw):
-                    np.copyto(pixels[u, v], xp[:, top + u:top + u + (oh - 1) * step_h + 1:step_h,
-                                               left + v:left + v + (ow - 1) * step_w + 1:step_w].transpose(3, 0, 1, 2))
-            return rows.T
-        cols = conv.workspace.get(name, (n * oh * ow, columns), xp.dtype, fill=1, worker=worker)
-        window = xp[:, top:top + (oh - 1) * step_h + kh, left:left + (ow - 1) * step_w + kw]
-        im2col(window, (kh, kw), (step_h, step_w), out=cols[:, :kh * kw * c].reshape(n, oh, ow, kh, kw, c))
+        cols = conv.workspace.get(name, (n * oh * ow, len(conv.kernel_matrix)), xp.dtype, fill=1,
+                                  worker=worker)
+        top, left = di * sh, dj * sw
+        window = xp[:, top:top + (oh - 1) * ph * sh + kh, left:left + (ow - 1) * pw * sw + kw]
+        im2col(window, (kh, kw), (ph * sh, pw * sw), out=cols[:, :kh * kw * c].reshape(n, oh, ow, kh, kw, c))
         return cols
 
     def _im2col_forward(self, x, y, lo, hi, worker):
