@@ -31,7 +31,9 @@ ZERO_BIAS = 1e-6     # a bias this close to zero is below Winograd's rounding (s
 BIAS_PAGE = winograd.BIAS_POINT
 # About how many bytes of work arrays one chunk of the batch may use: small enough to stay
 # in the processor's cache, large enough that NumPy's per-call cost doesn't matter.
-CHUNK_BYTES = 1 << 22
+# 8 MB (two threads' chunks fit in the 32 MB shared cache) measured a little faster than 4 MB
+# once convolution and pooling ran fused: training step 18.5 against 20.0 ms, median of 6.
+CHUNK_BYTES = 1 << 23
 
 
 def as_pair(value, what, owner):
