@@ -78,17 +78,14 @@ def layer_split(model, x, y, repeats=10):
     the arithmetic floor of both; then the whole training step. A Conv2D and the
     MaxPooling2D that the model runs with it (glassnet.engine.layers.fused) are one row."""
     from glassnet.engine.layers import chunks
+    from glassnet.engine.layers.fused import ConvPool
     x = x[..., np.newaxis]
     rate = blas_gflops() * 1e9                      # multiply-adds count 2 floating-point ops
     model.train_step(x, y)                          # sets which layers need an input gradient
-    plan = model._fusion_plan()
     runs = []                                       # (name, object with forward/backward, layers)
-    for index, step in enumerate(model._steps):
-        if index in plan.tails:
-            continue
-        if index in plan.heads:
-            pair = plan.heads[index][1]
-            runs.append((f"{pair.conv.name}+pool", pair, [pair.conv]))
+    for step in model._run_steps():
+        if isinstance(step.layer, ConvPool):
+            runs.append((f"{step.layer.conv.name}+pool", step.layer, [step.layer.conv]))
         else:
             runs.append((step.layer.name, step.layer, [step.layer]))
     inputs = [x]

@@ -43,7 +43,7 @@ def both_ways(model, x, dy=None, training=True):
             y = twin.forward(x, training=training)
             gradient = np.cos(3 * y) if dy is None else dy
             dx = twin.backward(gradient)
-            assert len(twin._fusion_plan().heads) == (1 if fuse else 0)
+            assert len(fused.pairs(twin._run_steps())) == (1 if fuse else 0)
             results.append([y, dx] + [g.copy() for layer in twin._inner for g in layer.grads.values()])
         finally:
             fused.FUSE = True
@@ -97,7 +97,7 @@ def test_gradients_of_a_fused_model_match_finite_differences(conv_args, pool_arg
     model = small_model(conv_args, pool_args, shape, seed=4)
     model.compile(optimizer="sgd", loss="sparse_categorical_crossentropy")
     x = np.random.default_rng(5).standard_normal((3,) + shape)
-    assert model._fusion_plan().heads
+    assert fused.pairs(model._run_steps())
     report = check_model(model, x, np.array([0, 2, 1]))
     assert report.passed, report
 
@@ -137,18 +137,18 @@ def test_only_pairs_whose_output_nothing_else_reads_are_fused():
     pooled = MaxPooling2D()(features)
     side = Flatten()(features)                               # the convolution's output read twice
     model = Model(inputs, [Dense(2)(Flatten()(pooled)), Dense(2)(side)])
-    assert not model._fusion_plan().heads
+    assert not fused.pairs(model._run_steps())
     tanh = Sequential([Input(shape), Conv2D(4, 3, activation="tanh"), MaxPooling2D()])
-    assert not tanh._fusion_plan().heads                     # not ReLU: not fused
+    assert not fused.pairs(tanh._run_steps())                     # not ReLU: not fused
     overlapping = Sequential([Input(shape), Conv2D(4, 3), MaxPooling2D(3, strides=2)])
-    assert not overlapping._fusion_plan().heads             # windows that don't tile
+    assert not fused.pairs(overlapping._run_steps())             # windows that don't tile
     odd = Sequential([Input(shape), Conv2D(4, 3), MaxPooling2D(3)])
-    assert odd.layers[0].winograd is winograd.F4 and not odd._fusion_plan().heads   # 3 doesn't divide a tile
+    assert odd.layers[0].winograd is winograd.F4 and not fused.pairs(odd._run_steps())   # 3 doesn't divide a tile
     plain = Sequential([Input(shape), Conv2D(4, 3), MaxPooling2D()])
-    assert len(plain._fusion_plan().heads) == 1
+    assert len(fused.pairs(plain._run_steps())) == 1
     fused.FUSE = False
     try:
-        assert not plain._fusion_plan().heads
+        assert not fused.pairs(plain._run_steps())
     finally:
         fused.FUSE = True
 
@@ -157,7 +157,7 @@ def test_the_default_cnn_runs_both_pairs_fused_and_predicts_the_same():
     from glassnet.workbench import zoo
 
     model = zoo.get("cnn").build(input_shape=(28, 28, 1), num_classes=10, seed=0)
-    assert len(model._fusion_plan().heads) == 2
+    assert len(fused.pairs(model._run_steps())) == 2
     x = np.random.default_rng(8).random((6, 28, 28, 1), dtype=np.float32)
     together = model.predict(x, verbose=0)
     fused.FUSE = False

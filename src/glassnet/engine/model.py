@@ -237,14 +237,8 @@ class Model(Trainer, ModelState, Layer):
         inputs = inputs if len(self._input_slots) > 1 else [inputs]
         for slot, value in zip(self._input_slots, inputs):
             values[slot] = value
-        plan = self._fusion_plan()
-        for index, step in enumerate(self._steps):
-            if index in plan.tails:        # computed with the convolution before it
-                continue
-            if index in plan.heads:        # a Conv2D and its MaxPooling2D, together
-                tail, fused_pair = plan.heads[index]
-                values[self._steps[tail].output] = fused_pair.forward(values[step.inputs[0]], training)
-            elif step.takes_list:
+        for step in self._run_steps():
+            if step.takes_list:
                 values[step.output] = step.layer.forward([values[i] for i in step.inputs], training)
             else:
                 values[step.output] = step.layer.forward(values[step.inputs[0]], training)
@@ -261,18 +255,9 @@ class Model(Trainer, ModelState, Layer):
         grads = [None] * self._slot_count
         for slot, g in zip(self._output_slots, dy if len(self._output_slots) > 1 else [dy]):
             grads[slot] = g
-        plan = self._fusion_plan()
-        for index in reversed(range(len(self._steps))):
-            if index in plan.tails:        # its gradient goes back with the convolution's
-                continue
-            step = self._steps[index]
-            fused_pair = None
-            output = step.output
-            if index in plan.heads:
-                tail, fused_pair = plan.heads[index]
-                output = self._steps[tail].output
-            g = grads[output]
-            grads[output] = None
+        for step in reversed(self._run_steps()):
+            g = grads[step.output]
+            grads[step.output] = None
             if not step.runs_backward:
                 continue
             if g is None:   # this call's output reaches no output of the model
@@ -280,7 +265,7 @@ class Model(Trainer, ModelState, Layer):
                     for grad in layer.grads.values():
                         grad[...] = 0
                 continue
-            dx = step.layer.backward(g) if fused_pair is None else fused_pair.backward(g)
+            dx = step.layer.backward(g)
             if dx is None:
                 continue
             for slot, d in zip(step.inputs, dx if step.takes_list else [dx]):
@@ -295,11 +280,14 @@ class Model(Trainer, ModelState, Layer):
         dx = [grads[slot] for slot in self._input_slots]
         return dx if len(dx) > 1 else dx[0]
 
-    def _fusion_plan(self):
-        """Which Conv2D + MaxPooling2D pairs run as one (see :mod:`glassnet.engine.layers.fused`)."""
+    def _run_steps(self):
+        """The steps forward and backward run: the layer calls, with each Conv2D and the
+        MaxPooling2D after it as one step where they can run fused (see
+        :mod:`glassnet.engine.layers.fused`)."""
         if self._fusions is None or self._fusions[0] != fused.FUSE:
             shared = {layer for pair in self._twins for layer in pair}
-            self._fusions = (fused.FUSE, fused.plan(self._steps, self._output_slots, shared))
+            self._fusions = (fused.FUSE, fused.plan(self._steps, self._output_slots, shared, Step))
+            self._plan_key = None          # new steps: decide again which run backward
         return self._fusions[1]
 
     def _plan_backward(self):
@@ -316,7 +304,7 @@ class Model(Trainer, ModelState, Layer):
         wants = [False] * self._slot_count
         for slot in self._input_slots:
             wants[slot] = self.needs_input_grad
-        for step in self._steps:
+        for step in self._run_steps():
             step.learns = any(layer.trainable and layer.params for layer in step.layer.walk())
             upstream = any(wants[slot] for slot in step.inputs)
             step.layer.needs_input_grad = upstream

@@ -29,7 +29,6 @@ threads as BLAS had before.
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 
-EVEN = True   # split a batch into an even number of equal chunks (see run)
 _pool, _pool_size = None, 0   # the helper threads, made on first use
 _controller = None            # threadpoolctl's handle on the BLAS library, made on first use
 _held = None                  # inside hold_blas(): the threads BLAS had before
@@ -89,7 +88,7 @@ def run(n, chunk, work):
     simply does fewer chunks. The calling thread is worker 0. Returns how many workers ran.
     """
     count = -(-n // chunk)
-    if EVEN and count > 1 and count % 2:
+    if count > 1 and count % 2:
         count += 1                     # an even number of equal chunks: two threads finish together
     chunk = -(-n // count)
     count = -(-n // chunk)

@@ -52,39 +52,41 @@ def fusable(conv, pool):
     return True
 
 
-class Plan:
-    """Which layer calls of a model run fused: ``heads`` maps the index of a Conv2D's step
-    to ``(the MaxPooling2D's step, its ConvPool)``; ``tails`` are the MaxPooling2D steps."""
-
-    def __init__(self, heads=None):
-        self.heads = heads or {}
-        self.tails = {tail for tail, _ in self.heads.values()}
-
-
-def plan(steps, output_slots, shared):
-    """The :class:`Plan` for a model's ``steps`` (in the order they run).
+def plan(steps, output_slots, shared, make_step):
+    """The steps a model runs: ``steps`` (in order), with each fusable Conv2D step and the
+    MaxPooling2D step after it replaced by one step running a :class:`ConvPool`.
 
     A Conv2D is fused with the MaxPooling2D after it when that pooling is the only reader
     of its output, the output is not one of the model's, and neither layer is called twice
-    (``shared``: the layers that are).
+    (``shared``: the layers that are). ``make_step(layer, node, inputs, output)`` makes a
+    step (the model's own Step class).
     """
     if not FUSE:
-        return Plan()
+        return list(steps)
     readers = {}
     for index, step in enumerate(steps):
         for slot in step.inputs:
             readers.setdefault(slot, []).append(index)
-    heads = {}
+    fused_into = {}                          # the index of a pooling step -> its fused step
     for index, step in enumerate(steps):
         only = readers.get(step.output, [])
         if len(only) != 1 or step.output in output_slots or step.takes_list:
             continue
-        tail = only[0]
-        conv, pool = step.layer, steps[tail].layer
-        if conv in shared or pool in shared or not fusable(conv, pool):
+        pool_step = steps[only[0]]
+        if step.layer in shared or pool_step.layer in shared or not fusable(step.layer, pool_step.layer):
             continue
-        heads[index] = (tail, ConvPool(conv, pool))
-    return Plan(heads)
+        fused_into[only[0]] = make_step(ConvPool(step.layer, pool_step.layer), step.node, step.inputs,
+                                        pool_step.output)
+        fused_into[index] = None             # runs as part of the fused step
+    # The fused step takes the pooling's place: everything that reads the pooled output
+    # comes after it, and its input was ready before the convolution.
+    return [fused_into.get(index, step) for index, step in enumerate(steps)
+            if fused_into.get(index, step) is not None]
+
+
+def pairs(steps):
+    """The :class:`ConvPool` units among a model's steps."""
+    return [step.layer for step in steps if isinstance(step.layer, ConvPool)]
 
 
 class ConvPool:
@@ -96,11 +98,26 @@ class ConvPool:
     the Conv2D's ``grads`` filled as its own backward pass would.
     """
 
+    takes_list = False
+
     def __init__(self, conv, pool):
         self.conv, self.pool = conv, pool
         ph, pw = pool.pool_size
         self.offsets = [(di, dj) for di in range(ph) for dj in range(pw)]   # row by row
         self.winners = None
+
+    def walk(self):
+        """The two layers (a model looks here for weights and gradients)."""
+        yield self.conv
+        yield self.pool
+
+    @property
+    def needs_input_grad(self):
+        return self.conv.needs_input_grad
+
+    @needs_input_grad.setter
+    def needs_input_grad(self, value):
+        self.conv.needs_input_grad = self.pool.needs_input_grad = value
 
     def forward(self, x, training=False):
         conv, pool = self.conv, self.pool
