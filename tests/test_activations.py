@@ -13,7 +13,8 @@ import pytest
 from glassnet.engine import activations_api as activations
 from glassnet.engine.layers import Dense
 from glassnet.engine.layers.activations import (ACTIVATIONS, ELU, GELU, SELU, Activation, LeakyReLU,
-                                                PReLU, ReLU, Sigmoid, Softmax, erf, get, serialize)
+                                                PReLU, ReLU, Sigmoid, Softmax, erf, get, positive_part,
+                                                serialize)
 
 X = np.array([-4.0, -1.0, -0.25, 0.0, 0.5, 2.0, 7.0])
 
@@ -70,6 +71,23 @@ def test_every_activation_keeps_float32_and_the_shape(name):
     assert dx.dtype == np.float32 and dx.shape == x.shape
     if name != "exponential":                     # exp(1e4) is inf, as it should be
         assert np.isfinite(get(name).forward(np.array([[-1e4, 0.0, 1e4]], np.float32))).all()
+
+
+@pytest.mark.parametrize("shape", [(7,), (32, 128), (16, 1024), (3, 13, 13, 32), (41, 1000)])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_positive_part_is_np_maximum_with_zero_bit_for_bit(shape, dtype):
+    """The row-by-row ReLU gives np.maximum(x, 0)'s exact bits: a remainder past the last
+    full row, NaN, -0.0, in place, and a strided array (which takes the plain way)."""
+    x = np.random.default_rng(0).standard_normal(shape).astype(dtype)
+    x.flat[:3] = [-0.0, np.nan, 0.0]
+    x.flat[-2:] = [-1.5, np.nan]                     # in the remainder when there is one
+    expected = np.maximum(x, 0)
+    assert positive_part(x).tobytes() == expected.tobytes()
+    in_place = x.copy()
+    assert positive_part(in_place, out=in_place) is in_place
+    assert in_place.tobytes() == expected.tobytes()
+    strided = np.repeat(x, 2, axis=-1)[..., ::2]
+    assert positive_part(strided).tobytes() == expected.tobytes()
 
 
 def test_relu_with_keras_options():

@@ -330,7 +330,7 @@ class Conv2D(Layer):
         """The fused activation of a chunk of outputs ``z``, into ``out`` (default: in place)."""
         out = z if out is None else out
         if isinstance(self.activation, activations.ReLU):
-            np.maximum(z, 0, out=out)
+            activations.positive_part(z, out=out)
         elif isinstance(self.activation, activations.Tanh):
             np.tanh(z, out=out)
         elif out is not z:
