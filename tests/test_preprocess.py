@@ -132,6 +132,41 @@ def test_specks_are_ignored(seven):
     assert similarity(to_mnist(page), seven) > 0.97
 
 
+@pytest.mark.parametrize("gap", [0, 6], ids=["closed box", "box with a gap"])
+def test_a_box_drawn_around_the_digit_is_not_part_of_it(seven, gap):
+    """A form's cell or a hand-drawn square around the digit: the box goes, the 7 stays
+    (without the rule the box is the digit's frame and the 7 shrinks inside it: 0.2)."""
+    page = draw("7", size=400, scale=240, offset=(80, 80))
+    ImageDraw.Draw(page).line([(60 + gap, 40), (340, 40), (340, 360), (60, 360), (60, 40)], fill=60, width=4)
+    assert similarity(to_mnist(page), seven) > 0.95
+
+
+def test_the_desk_around_a_photographed_page_is_not_ink(seven):
+    """The page photographed on a dark desk that shows all round it (a desk showing on one
+    or two sides only is still read as ink: the paper's lighting takes most of it away,
+    and what is left along the page's edge neither frames the digit nor runs along the
+    picture's edge)."""
+    page = np.asarray(draw("7", size=300, scale=200, offset=(50, 50)), np.float32)
+    for pad in [((40, 40), (40, 40)), ((30, 50), (45, 35))]:
+        photo = np.pad(page * 0.9, pad, constant_values=80)      # light paper, brown desk
+        assert similarity(to_mnist(Image.fromarray(photo.astype(np.uint8))), seven) > 0.95
+
+
+def test_what_only_looks_like_a_frame_stays():
+    """A 0 with a speck of dust in its loop is still a 0, and a smiley keeps its face
+    (three pieces inside a circle are not a digit in a box): both keep their outline."""
+    zero = draw("0", size=300, scale=260, offset=(20, 20), width=20)
+    ImageDraw.Draw(zero).ellipse((146, 146, 154, 154), fill=0)
+    assert ink_mask(ink_image(np.asarray(zero, np.float32) / 255))[150, 84:97].any()
+    face = Image.new("L", (300, 300), 255)
+    pen = ImageDraw.Draw(face)
+    pen.ellipse((30, 30, 270, 270), outline=0, width=12)
+    for eye in (105, 175):
+        pen.ellipse((eye - 12, 100, eye + 12, 124), fill=0)
+    pen.arc((90, 120, 210, 220), 20, 160, fill=0, width=12)
+    assert ink_mask(ink_image(np.asarray(face, np.float32) / 255))[150, 30:42].any()
+
+
 def test_mnist_digit_is_left_as_it_is(seven):
     again = to_mnist(seven)                            # an MNIST-ready digit: nothing to do
     assert np.abs(again - seven).mean() < 0.005 and np.abs(again - seven).max() < 0.1

@@ -155,9 +155,50 @@ def ink_mask(ink, threshold=0.5, min_part=0.05):
         return mask
     sizes = np.bincount(labels.ravel())
     sizes[0] = 0                                  # label 0 is the background
+    sizes[frames(labels, sizes)] = 0              # a box around the digit, the desk around the page
     keep = sizes >= min_part * sizes.max()
     keep[0] = False
     return keep[labels]
+
+
+def frames(labels, sizes):
+    """The labels of the pieces that frame the ink rather than being strokes.
+
+    Two kinds, both common in photos: the box a digit was written in (a form's cell, a
+    square drawn around it), which encloses the rest of the ink, so that nearly all of it
+    lies in the box's hole; and the desk or table around a photographed page, darker
+    than the paper, which runs along a third of the picture's edge or more (a digit
+    cropped tight touches it far less). A piece counts as a box
+    only if what it holds is a real part of the ink (at least a fifth of its own size),
+    so a 0 with a speck of dust in its loop stays a 0, and only if it holds one or two
+    pieces (a digit), so a smiley keeps its face. A box's gaps up to a thirtieth of its
+    side are closed first.
+
+    Input: ``labels`` from ``ndimage.label`` and ``sizes``, the pixel count per label
+    (``sizes[0]`` = 0). Output: a list of labels (empty when nothing frames the ink).
+    """
+    edge = np.concatenate([labels[0], labels[-1], labels[1:-1, 0], labels[1:-1, -1]])
+    on_edge = np.bincount(edge, minlength=len(sizes))
+    total, found = sizes.sum(), []
+    for index, box in enumerate(ndimage.find_objects(labels), start=1):
+        others = total - sizes[index]
+        if box is None or others == 0:
+            continue
+        if on_edge[index] > len(edge) / 3:         # the desk around the page
+            found.append(index)
+            continue
+        piece = labels[box] == index
+        if np.count_nonzero(labels[box]) - sizes[index] < 0.9 * others or others < sizes[index] / 5:
+            continue                               # the rest of the ink is not in its box
+        # Close small gaps first (a hand-drawn box, a line broken by the camera), by up
+        # to a thirtieth of the box's side, then look for the hole.
+        gap = max(1, max(piece.shape) // 60)
+        closed = ndimage.binary_closing(np.pad(piece, gap), iterations=gap)[gap:-gap, gap:-gap]
+        hole = ndimage.binary_fill_holes(closed) & ~closed
+        held = labels[box][hole]
+        if np.count_nonzero(held) >= 0.9 * others and len(np.unique(held[held > 0])) <= 2:
+            found.append(index)                    # a box: the rest of the ink is inside it
+    return found
 
 
 def fit_and_center(ink, mask, name="image"):
