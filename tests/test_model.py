@@ -161,6 +161,17 @@ def test_nan_in_data_is_refused():
         model.fit(x, y, verbose=0)
 
 
+def test_compiled_before_its_input_shape_is_known():
+    """Chollet's book: ``Sequential([Dense(16, "relu"), Dense(1, "sigmoid")])`` compiled before
+    ``fit`` gives it the input shape. compile raised AttributeError (no 'outputs')."""
+    x, y = toy_digits(64)
+    model = Sequential([Flatten(), Dense(16, activation="relu"), Dense(1, activation="sigmoid")], seed=0)
+    model.compile("rmsprop", "binary_crossentropy", metrics=["accuracy"])
+    history = model.fit(x, (y == 0).astype(float), epochs=2, verbose=0)
+    assert model.built and sorted(history.history) == ["accuracy", "loss"]
+    assert model._fused is model.layers[-1].activation      # the loss is fused once the model is built
+
+
 def test_nan_in_targets_or_sample_weights_is_a_data_error_not_a_learning_rate_problem():
     """A NaN target used to surface as a NaN loss blamed on the learning rate (fit), or as
     ``nan`` quietly returned (evaluate, validation)."""

@@ -66,7 +66,7 @@ class Trainer:
         are accepted for Keras programs; they change only how Keras schedules work, never
         a result, and glassnet always runs eagerly.
         """
-        if len(self.outputs) > 1:
+        if self.built and len(self.outputs) > 1:   # a Sequential without an input shape isn't, yet
             raise ValueError(f"model '{self.name}' has {len(self.outputs)} outputs; glassnet trains "
                              f"models with one output (predict works with several)")
         if isinstance(loss, (list, tuple, dict)):
