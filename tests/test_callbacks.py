@@ -133,6 +133,16 @@ def test_checkpoint_saves_only_improvements_with_formatted_names(tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["best.npz"]   # no temporary files left
 
 
+def test_checkpoint_says_where_the_best_starts_for_the_direction_monitored(tmp_path, capsys):
+    model = small_model()
+    drive(ModelCheckpoint(tmp_path / "a.npz", monitor="val_accuracy", save_best_only=True, verbose=1),
+          model, [0.5], "val_accuracy")
+    drive(ModelCheckpoint(tmp_path / "b.npz", save_best_only=True, verbose=1), model, [0.5])
+    out = capsys.readouterr().out
+    assert "val_accuracy improved from -inf to 0.50000" in out       # it was "from inf": not an improvement
+    assert "val_loss improved from inf to 0.50000" in out
+
+
 def test_checkpoint_every_epoch_in_fit_is_resumable(tmp_path):
     model = small_model()
     model.fit(X, Y, epochs=2, batch_size=16, verbose=0,

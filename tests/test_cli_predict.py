@@ -78,6 +78,24 @@ def test_show_writes_each_image_beside_what_the_network_saw(tiny_digit_model, im
         assert picture.format == "PNG" and picture.height >= 2 * 220  # one row per image
 
 
+def test_show_names_that_cannot_be_written_fail_before_any_work(tiny_digit_model, images, tmp_path, capsys):
+    """--show x.txt was matplotlib's traceback after the work; --show out wrote out.png and
+    said it wrote out; --show /missing/x.png failed only at the end."""
+    for show, message in ((tmp_path / "x.txt", "can't write a picture as .txt; name it .png"),
+                          (tmp_path / "missing" / "x.png", "does not exist"),
+                          (tmp_path, "is a folder")):
+        for command in ("predict", "read"):
+            assert main([command, str(tiny_digit_model), images["7"], "--show", str(show)]) == 2
+            captured = capsys.readouterr()
+            assert captured.out == "" and f"glassnet {command}: error: {show}: " in captured.err
+            assert message in captured.err and len(captured.err.strip().splitlines()) == 1
+    out = tmp_path / "seen"
+    assert main(["predict", str(tiny_digit_model), images["7"], "--show", str(out)]) == 0
+    assert f"wrote {out}:" in capsys.readouterr().out and not (tmp_path / "seen.png").exists()
+    with Image.open(out) as picture:
+        assert picture.format == "PNG"
+
+
 def test_bad_model_file(images, tmp_path, capsys):
     model = tmp_path / "model.npz"
     model.write_bytes(b"PK\x03\x04 truncated")

@@ -70,6 +70,21 @@ def test_a_model_file_that_is_not_ours(tmp_path, capsys):
     assert "model.npz: not a glassnet model file" in capsys.readouterr().err
 
 
+def test_an_output_that_cannot_be_written_fails_before_training(tiny_mnist, tmp_path, capsys, monkeypatch):
+    def no_data(*args, **kwargs):
+        raise AssertionError("loaded the data (and trained) before checking --out")
+
+    monkeypatch.setattr("glassnet.datasets.load_dataset", no_data)
+    missing = tmp_path / "missing"
+    for option in ("--out", "--augmentation-grid", "--find-lr"):
+        assert main(["train", "--data-dir", str(tiny_mnist), option, str(missing / "x.png")]) == 2
+        assert f"{missing / 'x.png'}: folder {missing} does not exist" in capsys.readouterr().err
+    assert main(["train", "--data-dir", str(tiny_mnist), "--out", str(tmp_path)]) == 2
+    assert "is a folder; give a file name" in capsys.readouterr().err
+    assert main(["calibrate", str(tmp_path / "m.npz"), "--out", str(missing / "c.npz")]) == 2
+    assert "does not exist" in capsys.readouterr().err
+
+
 def test_bad_arguments_are_refused_by_the_parser(capsys):
     with pytest.raises(SystemExit) as exit_info:
         main(["train", "--epochs", "0"])

@@ -177,3 +177,13 @@ def test_weights_by_their_keras_names():
     assert bn.moving_variance is bn.state["moving_variance"] and bn.gamma.shape == (4,)
     with pytest.raises(AttributeError, match="no attribute 'kernal'"):
         dense.kernal
+
+
+def test_default_layer_names_follow_keras_rule():
+    """PReLU was named 'pre_lu' (Keras: 'p_re_lu'), so get_layer('p_re_lu') failed."""
+    from glassnet import Input, Sequential
+    from glassnet.layers import PReLU
+
+    model = Sequential([Input((3,)), PReLU(), PReLU()])
+    assert [layer.name for layer in model.layers] == ["p_re_lu", "p_re_lu_1"]
+    assert model.get_layer("p_re_lu") is model.layers[0]

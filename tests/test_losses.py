@@ -90,3 +90,19 @@ def test_bad_labels_are_clear_errors():
         CategoricalCrossentropy(True)(LABELS[:5], LOGITS)
     with pytest.raises(ValueError, match="unknown loss 'hinge'"):
         get("hinge")
+
+
+def test_binary_cross_entropy_refuses_labels_outside_0_1():
+    """Digit labels 0..9 with one sigmoid output gave a loss (negative, meaningless) and trained on."""
+    from glassnet import Input, Sequential
+    from glassnet.layers import Dense
+    from glassnet.losses import BinaryCrossentropy
+
+    p = np.full((4, 1), 0.5, np.float32)
+    assert float(BinaryCrossentropy()(np.array([0, 1, 0.25, 1]), p)) == pytest.approx(np.log(2), rel=1e-6)
+    with pytest.raises(ShapeError, match=r"labels must be 0/1 or probabilities in \[0, 1\], got 0..9; .*sparse_cat"):
+        BinaryCrossentropy(from_logits=True)(np.array([0, 3, 9, 1]), p)
+    model = Sequential([Input((2,)), Dense(1, activation="sigmoid")])
+    model.compile("adam", "binary_crossentropy", metrics=["accuracy"])
+    with pytest.raises(ShapeError, match=r"got -1..1"):
+        model.fit(np.ones((4, 2)), np.array([-1, 1, 1, -1]), verbose=0)

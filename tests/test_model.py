@@ -161,6 +161,61 @@ def test_nan_in_data_is_refused():
         model.fit(x, y, verbose=0)
 
 
+def test_compiled_before_its_input_shape_is_known():
+    """Chollet's book: ``Sequential([Dense(16, "relu"), Dense(1, "sigmoid")])`` compiled before
+    ``fit`` gives it the input shape. compile raised AttributeError (no 'outputs')."""
+    x, y = toy_digits(64)
+    model = Sequential([Flatten(), Dense(16, activation="relu"), Dense(1, activation="sigmoid")], seed=0)
+    model.compile("rmsprop", "binary_crossentropy", metrics=["accuracy"])
+    history = model.fit(x, (y == 0).astype(float), epochs=2, verbose=0)
+    assert model.built and sorted(history.history) == ["accuracy", "loss"]
+    assert model._fused is model.layers[-1].activation      # the loss is fused once the model is built
+
+
+def test_nan_in_targets_or_sample_weights_is_a_data_error_not_a_learning_rate_problem():
+    """A NaN target used to surface as a NaN loss blamed on the learning rate (fit), or as
+    ``nan`` quietly returned (evaluate, validation)."""
+    x, y = toy_digits(32)
+    model = Sequential([Flatten(input_shape=(8, 8)), Dense(1)], seed=0)
+    model.compile("adam", "mse")
+    bad = y.astype(float)
+    bad[5] = np.nan
+    with pytest.raises(DataError, match=r"^y: contains NaN or infinite values$"):
+        model.fit(x, bad, verbose=0)
+    with pytest.raises(DataError, match=r"^evaluate y: contains NaN"):
+        model.evaluate(x, bad, verbose=0)
+    with pytest.raises(DataError, match=r"^validation_data y: contains NaN"):
+        model.fit(x, y, validation_data=(x, bad), verbose=0)
+    with pytest.raises(DataError, match=r"^y: contains NaN"):
+        model.train_on_batch(x, np.where(np.isnan(bad), np.inf, bad))
+    weights = np.ones(32)
+    weights[0] = np.nan
+    with pytest.raises(DataError, match=r"^sample_weight: contains NaN"):
+        model.fit(x, y, sample_weight=weights, verbose=0)
+    with pytest.raises(DataError, match=r"^evaluate sample_weight: contains NaN"):
+        model.evaluate(x, y, sample_weight=weights, verbose=0)
+
+
+def test_batch_size_zero_is_refused_not_taken_for_the_default():
+    x, y = toy_digits(32)
+    model = classic()
+    model.compile("adam", "sparse_categorical_crossentropy")
+    for call in (lambda: model.fit(x, y, batch_size=0, verbose=0),
+                 lambda: model.fit(x, y, validation_data=(x, y), validation_batch_size=0, verbose=0),
+                 lambda: model.evaluate(x, y, batch_size=0, verbose=0),
+                 lambda: model.predict(x, batch_size=0, verbose=0)):
+        with pytest.raises(ValueError, match="batch_size must be a positive whole number, got 0"):
+            call()
+
+
+def test_class_weight_keys_that_are_not_class_numbers():
+    x, y = toy_digits(32)
+    model = classic()
+    model.compile("adam", "sparse_categorical_crossentropy")
+    with pytest.raises(ValueError, match=r"class_weight: keys must be class indices \(0, 1, \.\.\.\), got '0'"):
+        model.fit(x, y, class_weight={"0": 2.0}, verbose=0)
+
+
 def test_label_count_mismatch():
     x, y = toy_digits(32)
     model = classic()

@@ -37,6 +37,19 @@ def as_array(value, what):
     return array
 
 
+def as_targets(value, what):
+    """Labels, targets or sample weights: :func:`as_array`, and every value finite.
+
+    The inputs get the same check when they are fitted to the model's shapes; a NaN in the
+    targets would otherwise surface only later, as a NaN loss that ``fit`` blames on the
+    learning rate, or as ``evaluate`` quietly returning ``nan``.
+    """
+    array = as_array(value, what)
+    if array.dtype.kind == "f" and not np.isfinite(array).all():
+        raise DataError(f"{what}: contains NaN or infinite values")
+    return array
+
+
 def is_batch_source(x):
     """A generator / iterator or a Sequence: something that hands out whole batches."""
     if x is None or isinstance(x, (np.ndarray, list, tuple, dict)) or hasattr(x, "to_numpy"):
@@ -60,14 +73,15 @@ def class_weights(y, class_weight):
     """Per-sample weights from ``{class: weight}`` and the labels (integers or one-hot)."""
     if not isinstance(class_weight, dict):
         raise ValueError(f"class_weight must be a dict {{class: weight}}, got {type(class_weight).__name__}")
-    y = np.asarray(y)
-    labels = y.argmax(axis=-1) if y.ndim == 2 and y.shape[1] > 1 else y.reshape(len(y))
-    table = np.ones(int(max(labels.max(initial=0), max(class_weight, default=0))) + 1, np.float32)
-    for label, weight in class_weight.items():
+    for label, weight in class_weight.items():      # checked before a key is compared or used
         if not isinstance(label, numbers.Integral) or label < 0:
             raise ValueError(f"class_weight: keys must be class indices (0, 1, ...), got {label!r}")
         if not (isinstance(weight, numbers.Real) and math.isfinite(weight) and weight >= 0):
             raise ValueError(f"class_weight: weight for class {label} must be a number >= 0, got {weight!r}")
+    y = np.asarray(y)
+    labels = y.argmax(axis=-1) if y.ndim == 2 and y.shape[1] > 1 else y.reshape(len(y))
+    table = np.ones(int(max(labels.max(initial=0), max(class_weight, default=0))) + 1, np.float32)
+    for label, weight in class_weight.items():
         table[label] = weight
     return table[labels.astype(np.intp)]
 
@@ -133,7 +147,8 @@ class SourceBatches:
             x, y, w = _split_batch(batch, self.what)
             x = [as_array(v, f"{self.what} x") for v in x] if isinstance(x, (list, tuple)) \
                 else as_array(x, f"{self.what} x")
-            y = None if y is None else as_array(y, f"{self.what} y")
+            y = None if y is None else as_targets(y, f"{self.what} y")
+            w = None if w is None else as_targets(w, f"{self.what} sample_weight")
             if self.class_weight is not None and y is not None:
                 cw = class_weights(y, self.class_weight)
                 w = cw if w is None else np.asarray(w) * cw

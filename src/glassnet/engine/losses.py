@@ -331,6 +331,12 @@ class BinaryCrossentropy(Loss):
 
     def call(self, y_true, y_pred):
         y = _targets(y_true, y_pred, "BinaryCrossentropy", integer_labels=False)
+        if y.size and (y.min() < 0 or y.max() > 1):
+            # Class numbers 0..9 with one sigmoid output would train on a meaningless loss
+            # (it even goes negative): the usual slip of a multi-class problem set up as binary.
+            raise ShapeError(f"BinaryCrossentropy: labels must be 0/1 or probabilities in [0, 1], got "
+                             f"{y.min():g}..{y.max():g}; for class numbers use "
+                             f"sparse_categorical_crossentropy with one output per class")
         if self.label_smoothing:
             y = y * (1 - self.label_smoothing) + 0.5 * self.label_smoothing
         self.y = y

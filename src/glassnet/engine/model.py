@@ -332,7 +332,7 @@ class Model(Trainer, ModelState, Layer):
     def final_activation(self):
         """The activation the (single) output ends in: a Softmax or Sigmoid layer or a
         layer's ``activation``, or None. The loss is fused with it when possible."""
-        if len(self.outputs) != 1:
+        if not self.built or len(self.outputs) != 1:   # a Sequential not built yet has no outputs
             return None
         return _final_activation(self.outputs[0].node.layer)
 

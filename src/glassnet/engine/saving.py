@@ -603,7 +603,18 @@ def _keras_kind(path):
     kind = keras_file.file_kind(path)
     if kind is None and os.path.isfile(path) and path.endswith((".keras", ".h5", ".hdf5")):
         kind = "keras" if path.endswith(".keras") else "hdf5"
+    if kind == "zip" and path.endswith(".keras") and not _is_glassnet_zip(path):
+        kind = "keras"   # a .keras zip without config.json: the Keras reader names what is missing
     return kind if kind in ("keras", "hdf5") else None
+
+
+def _is_glassnet_zip(path):
+    """Whether the zip at ``path`` holds glassnet's ``config.npy`` (its own format)."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            return "config.npy" in archive.namelist()
+    except (zipfile.BadZipFile, OSError, EOFError, ValueError, NotImplementedError):
+        return False
 
 
 # -- resuming -----------------------------------------------------------------------------

@@ -134,6 +134,8 @@ class Sequential(Model):
             if node.inputs and node in node.layer.nodes:
                 node.layer.nodes.remove(node)
         self._init_graph(self._input_layer.output, x)
+        if self.optimizer is not None:   # compiled before its input shape was known, as Keras allows:
+            self._fuse_output_activation()   # only now is there a final activation to fuse the loss with
 
     @property
     def layers(self):

@@ -66,7 +66,7 @@ class Trainer:
         are accepted for Keras programs; they change only how Keras schedules work, never
         a result, and glassnet always runs eagerly.
         """
-        if len(self.outputs) > 1:
+        if self.built and len(self.outputs) > 1:   # a Sequential without an input shape isn't, yet
             raise ValueError(f"model '{self.name}' has {len(self.outputs)} outputs; glassnet trains "
                              f"models with one output (predict works with several)")
         if isinstance(loss, (list, tuple, dict)):
@@ -357,11 +357,11 @@ class Trainer:
                 raise DataError("fit: no training data (x is None)")
             if y is None:
                 raise DataError("fit: y is missing: pass the labels, fit(x, y)")
-            batch_size = data_module.check_batch_size(batch_size or DEFAULT_BATCH_SIZE)
+            batch_size = data_module.check_batch_size(_or_default(batch_size, DEFAULT_BATCH_SIZE))
             x = self._prepare_inputs(x, "x")
             xs = x if isinstance(x, list) else [x]
-            y = data_module.as_array(y, "y")
-            weights = None if sample_weight is None else data_module.as_array(sample_weight, "sample_weight")
+            y = data_module.as_targets(y, "y")
+            weights = None if sample_weight is None else data_module.as_targets(sample_weight, "sample_weight")
             data_module.check_lengths(xs, y, weights, "fit")
             if class_weight is not None:
                 cw = data_module.class_weights(y, class_weight)
@@ -372,8 +372,9 @@ class Trainer:
                                              shuffle, steps_per_epoch)
         validation = None
         if validation_data is not None:
-            validation = self._evaluation_data(validation_data, None, validation_batch_size or batch_size,
-                                               None, validation_steps, "validation_data")
+            size = _or_default(validation_batch_size, batch_size)
+            validation = self._evaluation_data(validation_data, None, size, None, validation_steps,
+                                               "validation_data")
         return train, validation
 
     def _evaluation_data(self, x, y, batch_size, sample_weight, steps, what):
@@ -388,10 +389,10 @@ class Trainer:
             raise DataError(f"{what}: labels are missing: pass (x, y)")
         x = self._prepare_inputs(x, f"{what} x")
         xs = x if isinstance(x, list) else [x]
-        y = data_module.as_array(y, f"{what} y")
-        weights = None if sample_weight is None else data_module.as_array(sample_weight, f"{what} sample_weight")
+        y = data_module.as_targets(y, f"{what} y")
+        weights = None if sample_weight is None else data_module.as_targets(sample_weight, f"{what} sample_weight")
         data_module.check_lengths(xs, y, weights, what)
-        size = data_module.check_batch_size(batch_size or DEFAULT_BATCH_SIZE)
+        size = data_module.check_batch_size(_or_default(batch_size, DEFAULT_BATCH_SIZE))
         return data_module.ArrayBatches(xs if len(xs) > 1 else xs[0], y, weights, size, False, steps)
 
     def split_validation(self, x, y, fraction):
@@ -446,7 +447,7 @@ class Trainer:
 
         ``batch_size`` only changes speed and memory, never the result.
         """
-        batch_size = data_module.check_batch_size(batch_size or PREDICT_BATCH_SIZE)
+        batch_size = data_module.check_batch_size(_or_default(batch_size, PREDICT_BATCH_SIZE))
         verbose = 1 if verbose == "auto" else int(verbose)
         if data_module.is_batch_source(x):
             source = data_module.SourceBatches(x, steps, False, "predict")
@@ -483,8 +484,8 @@ class Trainer:
         """One gradient step on this batch; returns the loss (and metrics) of the batch."""
         self._prepare_training()
         x = self._prepare_inputs(x)
-        y = data_module.as_array(y, "y")
-        w = None if sample_weight is None else data_module.as_array(sample_weight, "sample_weight")
+        y = data_module.as_targets(y, "y")
+        w = None if sample_weight is None else data_module.as_targets(sample_weight, "sample_weight")
         if class_weight is not None:
             cw = data_module.class_weights(y, class_weight)
             w = cw if w is None else w * cw
@@ -498,8 +499,8 @@ class Trainer:
         if self.loss is None:
             raise RuntimeError(f"model '{self.name}': call model.compile(..., loss=...) first")
         self._reset_metrics()
-        w = None if sample_weight is None else data_module.as_array(sample_weight, "sample_weight")
-        self.test_step(self._prepare_inputs(x), data_module.as_array(y, "y"), w)
+        w = None if sample_weight is None else data_module.as_targets(sample_weight, "sample_weight")
+        self.test_step(self._prepare_inputs(x), data_module.as_targets(y, "y"), w)
         return self._batch_result(return_dict)
 
     def predict_on_batch(self, x):
@@ -513,6 +514,12 @@ class Trainer:
         return results if len(results) > 1 else results[0]
 
 # -- helpers ----------------------------------------------------------------------------
+def _or_default(value, default):
+    """``value``, or ``default`` when it is None: unlike ``value or default``, a
+    ``batch_size=0`` reaches the check that refuses it instead of becoming the default."""
+    return default if value is None else value
+
+
 def _flat_metrics(metrics, what):
     if metrics is None:
         return []

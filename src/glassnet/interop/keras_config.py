@@ -22,7 +22,6 @@ loader warns about them once.
 """
 
 import math
-import re
 
 from glassnet.errors import ExportError
 
@@ -34,10 +33,10 @@ class Unsupported(ValueError):
 # -- small shared pieces --------------------------------------------------------------
 def keras_snake_case(name):
     """Keras's own ``to_snake_case``: ``MaxPooling2D`` -> ``max_pooling2d``,
-    ``LeakyReLU`` -> ``leaky_re_lu``. It names the groups of the weights file."""
-    name = re.sub(r"\W+", "", name)
-    name = re.sub("(.)([A-Z][a-z]+)", r"\1_\2", name)
-    return re.sub("([a-z])([A-Z])", r"\1_\2", name).lower()
+    ``LeakyReLU`` -> ``leaky_re_lu``. It names the groups of the weights file (and, being
+    the rule glassnet names layers by, their default names too)."""
+    from glassnet.engine.layers.base import snake_case
+    return snake_case(name)
 
 
 def _object(module, class_name, config, registered_name=None):

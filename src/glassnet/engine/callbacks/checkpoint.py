@@ -83,7 +83,7 @@ class ModelCheckpoint(Callback):
                     print(f"Epoch {epoch + 1}: {self.monitor.name} did not improve from {self.best:.5f}")
                 return
             if self.verbose:
-                before = "inf" if self.best is None else f"{self.best:.5f}"
+                before = f"{self.monitor.worst}" if self.best is None else f"{self.best:.5f}"
                 print(f"Epoch {epoch + 1}: {self.monitor.name} improved from {before} to "
                       f"{current:.5f}, saving model to {path}")
             self.best = current

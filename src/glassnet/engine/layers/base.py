@@ -46,8 +46,18 @@ LAYERS = {}
 
 
 def snake_case(name):
-    """``MaxPooling2D`` -> ``max_pooling2d``: the default name of a layer."""
-    return re.sub(r"(?<=[a-z])(?=[A-Z])", "_", name).lower()
+    """The default name of a layer, by Keras's rule (its ``to_snake_case``), so that
+    ``model.get_layer("p_re_lu")`` finds the same layer in both::
+
+        >>> [snake_case(n) for n in ("MaxPooling2D", "LeakyReLU", "PReLU", "SEBlock")]
+        ['max_pooling2d', 'leaky_re_lu', 'p_re_lu', 'se_block']
+
+    A capital that starts a word (a capital and small letters) gets an ``_`` before it,
+    then so does a capital after a small letter.
+    """
+    name = re.sub(r"\W+", "", name)
+    name = re.sub("(.)([A-Z][a-z]+)", r"\1_\2", name)
+    return re.sub("([a-z])([A-Z])", r"\1_\2", name).lower()
 
 
 class Layer:

@@ -100,6 +100,9 @@ def run(args):
     from glassnet.errors import DataError
     from glassnet.workbench.recognize import check_digit_model
 
+    if args.out:   # a folder that isn't there fails now, not after the detector is fitted
+        from glassnet.workbench.plots.style import check_output_path
+        check_output_path(args.out)
     model = load_model(args.model)
     check_digit_model(model, args.model)
     settings = model.settings or {}

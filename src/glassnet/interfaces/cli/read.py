@@ -78,6 +78,9 @@ def run(args):
     from glassnet.workbench.line_reader import is_line_model
     from glassnet.workbench.recognize import check_digit_model
 
+    if args.show:                     # a name that can't be written fails now, not after the work
+        from glassnet.workbench.plots.style import picture_format
+        picture_format(args.show)
     model = load_model(args.model, compile=False)
     digit_model = None
     if not is_line_model(model):
@@ -122,6 +125,7 @@ def save_readings(shown, out):
     from matplotlib.patches import Rectangle
 
     from glassnet.workbench.images import load_gray
+    from glassnet.workbench.plots.style import picture_format
 
     figure = Figure(figsize=(8, 3.2 * len(shown)), layout="constrained")
     axes = figure.subplots(2 * len(shown), 1, squeeze=False, height_ratios=[3, 1] * len(shown))[:, 0]
@@ -152,4 +156,4 @@ def save_readings(shown, out):
         for ax in (top, bottom):
             ax.set_xticks([])
             ax.set_yticks([])
-    figure.savefig(out, dpi=100)
+    figure.savefig(out, dpi=100, format=picture_format(out))

@@ -184,6 +184,10 @@ def run(args):
         return train_numbers.run(args)
     if args.recipe and args.arch:
         raise TrainingError("choose either --arch or --recipe, not both")
+    for path in (args.out, args.augmentation_grid, args.find_lr):
+        if path:   # a folder that isn't there fails now, not after minutes of training
+            from glassnet.workbench.plots.style import check_output_path
+            check_output_path(path)
     dataset = args.dataset
     if args.resume and dataset == "mnist":   # the resumed model's own dataset, unless told otherwise
         from glassnet.engine.saving import load_model

@@ -100,6 +100,26 @@ def check_output_path(path):
     return path
 
 
+def picture_format(path):
+    """The format a picture named ``path`` is written in, checked before any drawing.
+
+    The extension decides, as in matplotlib (``.png``, ``.jpg``, ``.pdf``, ``.svg``, ...),
+    and a name without one is a PNG. Pass the result to ``savefig(path, format=...)``:
+    given no format, matplotlib would write ``out`` as ``out.png``, a file the user never
+    named. A folder that isn't there, or an extension matplotlib can't write (``.txt``),
+    fails here, in one line.
+    """
+    from glassnet.errors import GlassnetError
+
+    path = check_output_path(path)
+    extension = os.path.splitext(path)[1][1:].lower() or "png"
+    supported = FigureCanvasAgg(Figure()).get_supported_filetypes()
+    if extension not in supported:
+        raise GlassnetError(f"{path}: can't write a picture as .{extension}; name it .png "
+                            f"(or {', '.join('.' + e for e in sorted(supported) if e != 'png')})")
+    return extension
+
+
 def save(fig, path):
     """Write ``fig`` as a PNG of exactly ``figsize * DPI`` pixels."""
     fig.savefig(check_output_path(path), dpi=DPI, format="png", facecolor="white")
