@@ -1,6 +1,6 @@
 """Write the Keras-made ``.keras`` fixtures that glassnet's tests load (needs real Keras 3).
 
-    KERAS_BACKEND=torch python scripts/make_keras_fixtures.py     # any backend will do
+    KERAS_BACKEND=torch python scripts/make_keras_fixtures.py [NAME ...]   # any backend will do
 
 For each small model (every layer, activation, optimizer and loss glassnet reads from Keras,
 Sequential, Functional and nested) this trains one epoch on random data in Keras, saves
@@ -84,6 +84,16 @@ def branches():
     return model
 
 
+def tutorial():
+    """keras.io's image tutorials start with Rescaling(1 / 255): pixels 0..255 in, 0..1 on."""
+    model = keras.Sequential([
+        keras.Input((8, 8, 1)), layers.Rescaling(1 / 255), layers.Conv2D(4, 3, activation="relu"),
+        layers.Flatten(), layers.Dense(10, activation="softmax"),
+    ], name="tutorial")
+    model.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    return model
+
+
 def unsupported():
     return keras.Sequential([keras.Input((8,)), layers.Dense(4), layers.LayerNormalization()],
                             name="unsupported")
@@ -98,14 +108,16 @@ def _deflate(path):
             archive.writestr(info.filename, data)
 
 
-def main():
+def main(only=None):
     keras.utils.set_random_seed(0)
     rng = np.random.default_rng(0)
     OUT.mkdir(parents=True, exist_ok=True)
-    for build in (mlp, cnn, residual, nested, branches, unsupported):
+    for build in (mlp, cnn, residual, nested, branches, unsupported, tutorial):
+        if only and build.__name__ not in only:
+            continue
         model = build()
         shape = tuple(model.inputs[0].shape[1:])
-        x = rng.random((32,) + shape).astype("float32")
+        x = rng.random((32,) + shape).astype("float32") * (255 if build is tutorial else 1)
         classes = model.outputs[0].shape[-1]
         if model.compiled:
             model.fit(x, rng.integers(0, classes, 32), epochs=1, batch_size=8, verbose=0)
@@ -118,4 +130,5 @@ def main():
 
 
 if __name__ == "__main__":
-    main()
+    import sys
+    main(sys.argv[1:])      # names of the fixtures to write again (default: all)

@@ -20,7 +20,7 @@ import pytest
 
 import glassnet
 from glassnet.engine.layers import (Activation, Add, BatchNormalization, Concatenate, Conv2D, Dense,
-                                    Flatten, Input, LeakyReLU)
+                                    Flatten, Input, LeakyReLU, Rescaling)
 from glassnet.engine.model import Model, Sequential
 from glassnet.errors import ExportError, ModelFileError
 from glassnet.workbench import zoo
@@ -29,7 +29,7 @@ from tiny_models import Doubler
 h5py = pytest.importorskip("h5py")
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "keras"
-KERAS_MODELS = ["mlp", "cnn", "residual", "nested", "branches"]
+KERAS_MODELS = ["mlp", "cnn", "residual", "nested", "branches", "tutorial"]
 
 
 def residual_model(seed=0):
@@ -367,8 +367,8 @@ def test_commands_load_keras_files(tiny_digit_model, tmp_path, capsys):
 # -- real Keras --------------------------------------------------------------------------------
 KERAS_CHECK = """
 import sys, numpy as np, keras
-x, y = np.load(sys.argv[1]), np.load(sys.argv[2])
-for path in sys.argv[3:]:
+for x, y, path in zip(*[iter(sys.argv[1:])] * 3):       # (inputs, predictions, model file) triples
+    x, y = np.load(x), np.load(y)
     print(float(np.abs(keras.models.load_model(path).predict(x, verbose=0) - y).max()))
 """
 
@@ -384,18 +384,25 @@ def test_real_keras_opens_glassnet_files(tmp_path):
     model.save(tmp_path / "m.h5")
     np.save(tmp_path / "x.npy", x[:8])
     np.save(tmp_path / "y.npy", model.predict(x[:8], verbose=0))
+    # keras.io's image tutorials: pixels 0..255 in, Rescaling(1 / 255) first
+    tutorial, pixels, _ = trained(Sequential([Input((8, 8, 1)), Rescaling(1 / 255), Conv2D(4, 3, activation="relu"),
+                                              Flatten(), Dense(10, activation="softmax")]))
+    tutorial.save(tmp_path / "t.keras")
+    np.save(tmp_path / "p.npy", pixels[:8] * 255)
+    np.save(tmp_path / "q.npy", tutorial.predict(pixels[:8] * 255, verbose=0))
     env = dict(os.environ)
     try:
         import torch  # noqa: F401
         env.setdefault("KERAS_BACKEND", "torch")
     except ImportError:
         pass
-    result = subprocess.run([sys.executable, "-c", KERAS_CHECK, str(tmp_path / "x.npy"), str(tmp_path / "y.npy"),
-                             str(tmp_path / "m.keras"), str(tmp_path / "m.h5")],
+    files = [(tmp_path / a, tmp_path / b, tmp_path / c)
+             for a, b, c in [("x.npy", "y.npy", "m.keras"), ("x.npy", "y.npy", "m.h5"), ("p.npy", "q.npy", "t.keras")]]
+    result = subprocess.run([sys.executable, "-c", KERAS_CHECK, *[str(path) for triple in files for path in triple]],
                             capture_output=True, text=True, env=env, timeout=300)
     assert result.returncode == 0, result.stderr[-2000:]
-    differences = [float(line) for line in result.stdout.strip().splitlines()[-2:]]
-    assert len(differences) == 2 and max(differences) < 1e-5
+    differences = [float(line) for line in result.stdout.strip().splitlines()[-3:]]
+    assert len(differences) == 3 and max(differences) < 1e-5
 
 
 # -- legacy HDF5 (.h5): Keras 2's model.save, still read and written by Keras 3 ---------------

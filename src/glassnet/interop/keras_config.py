@@ -261,6 +261,10 @@ def _flatten_in(config, reading, owner):
     return "Flatten", {}
 
 
+def _rescaling_in(config, reading, owner):
+    return "Rescaling", {"scale": config["scale"], "offset": config.get("offset", 0.0)}
+
+
 def _reshape_in(config, reading, owner):
     return "Reshape", {"target_shape": config["target_shape"]}
 
@@ -306,7 +310,7 @@ LAYERS_FROM_KERAS = {
     "MaxPool2D": _pooling_in("MaxPooling2D"), "AvgPool2D": _pooling_in("AveragePooling2D"),
     "GlobalAveragePooling2D": _global_pooling_in, "GlobalAvgPool2D": _global_pooling_in,
     "BatchNormalization": _batchnorm_in, "Dropout": _dropout_in, "Flatten": _flatten_in,
-    "Reshape": _reshape_in, "Activation": _activation_in, "ReLU": _relu_in,
+    "Reshape": _reshape_in, "Rescaling": _rescaling_in, "Activation": _activation_in, "ReLU": _relu_in,
     "LeakyReLU": _leaky_relu_in, "Softmax": _softmax_in, "Concatenate": _concatenate_in,
     **{name: _merge_in(name) for name in ("Add", "Subtract", "Multiply", "Average", "Maximum", "Minimum")},
 }
@@ -564,6 +568,7 @@ LAYERS_TO_KERAS = {
     "Dropout": lambda c, o: {"rate": c["rate"], "seed": None, "noise_shape": None},
     "Flatten": lambda c, o: {"data_format": "channels_last"},
     "Reshape": lambda c, o: {"target_shape": list(c["target_shape"])},
+    "Rescaling": lambda c, o: {"scale": c["scale"], "offset": c["offset"]},
     "Activation": _activation_layer_out,
     "Sigmoid": lambda c, o: {"activation": "sigmoid"},
     "Tanh": lambda c, o: {"activation": "tanh"},
