@@ -7,7 +7,8 @@ import pytest
 
 from glassnet import Sequential
 from glassnet.datasets.augment import Resampler, affine_points
-from glassnet.engine.layers import Dense, Flatten
+from glassnet.engine.layers import Dense, Flatten, Input
+from glassnet.engine.saving import load_model
 from glassnet.engine.layers.preprocessing import (Normalization, RandomRotation, RandomTranslation,
                                                   RandomZoom, Rescaling)
 from glassnet.errors import ShapeError
@@ -45,6 +46,43 @@ def test_normalization_adapts_to_the_data_per_feature():
         Normalization()(np.ones((2, 3)))
     with pytest.raises(ShapeError, match="mean has 2 values but inputs"):
         Normalization(mean=[0, 0], variance=[1, 1])(np.ones((2, 3)))
+
+
+def test_normalization_weights_are_keras_3s(tmp_path):
+    """Adapted: [mean, variance, count] shaped like the kept axis (count an int64 scalar), so
+    TensorFlow's regression tutorial's summary counts 2 * features + 1; given: no weights.
+    A saved adapted layer comes back with its statistics (the loader writes them after
+    building the layer from its config)."""
+    data = np.random.default_rng(0).normal(3.0, 2.0, size=(40, 9))
+    adapted = Normalization(axis=-1)
+    adapted.adapt(data)
+    model = Sequential([Input((9,)), adapted, Dense(1)])
+    assert [(w.shape, w.dtype) for w in adapted.get_weights()] == [((9,), np.float32), ((9,), np.float32),
+                                                                  ((), np.int64)]
+    assert adapted.count_params() == 19 and model.count_params() == 29
+    model.save(tmp_path / "m.npz")
+    again = load_model(tmp_path / "m.npz")
+    np.testing.assert_array_equal(again.predict(data, verbose=0), model.predict(data, verbose=0))
+    images = np.random.default_rng(1).uniform(size=(5, 4, 4, 2))
+    for axis, shape in [(-1, (2,)), (None, ())]:
+        layer = Normalization(axis=axis)
+        layer.adapt(images)
+        Sequential([Input((4, 4, 2)), layer])
+        assert [w.shape for w in layer.get_weights()] == [shape, shape, ()]
+    given = Sequential([Input((9,)), Normalization(mean=3.0, variance=4.0)])
+    assert given.count_params() == 0 and given.layers[0].get_weights() == []
+    np.testing.assert_allclose(given.predict(np.full((1, 9), 5.0), verbose=0), 1.0)
+
+
+def test_normalization_takes_a_keras_layers_weights():
+    keras = pytest.importorskip("keras")
+    data = np.random.default_rng(2).normal([1.0, -2.0, 5.0], [2.0, 0.5, 1.0], size=(50, 3)).astype(np.float32)
+    theirs = keras.layers.Normalization()
+    theirs.adapt(data)
+    ours = Normalization()
+    ours.adapt(np.zeros((2, 3)))
+    Sequential([Input((3,)), ours]).set_weights(theirs.get_weights())
+    np.testing.assert_allclose(ours(data), np.asarray(theirs(data)), atol=1e-5)
 
 
 @pytest.mark.parametrize("layer", [RandomRotation(0.2), RandomTranslation(0.2, 0.2), RandomZoom(0.3)])

@@ -58,8 +58,14 @@ class Normalization(Layer):
     """Shift and scale each feature to mean 0 and variance 1: ``y = (x - mean) / sqrt(var)``.
 
     The statistics come from the data, once, with :meth:`adapt` (``Normalization().adapt(x)``),
-    or are given (``mean=``, ``variance=``). They are saved with the model but not learned.
-    ``dx = dy / sqrt(var)``. ``invert=True`` does the opposite, ``y = x * sqrt(var) + mean``.
+    or are given (``mean=``, ``variance=``). They are not learned. ``dx = dy / sqrt(var)``.
+    ``invert=True`` does the opposite, ``y = x * sqrt(var) + mean``.
+
+    As in Keras 3, adapted statistics are the layer's weights, ``[mean, variance, count]``
+    (``mean`` and ``variance`` shaped like the kept axis, ``count`` an int64 that Keras
+    leaves at 0), so ``summary()`` counts ``2 * features + 1`` parameters and
+    ``set_weights`` takes a Keras layer's weights; given statistics are part of the
+    config and the layer has no weights.
 
     Args:
         axis: the axis that keeps its own statistics (default -1: one mean per channel or per
@@ -70,7 +76,7 @@ class Normalization(Layer):
 
     EPSILON = 1e-7   # Keras: sqrt(variance) is at least this, so a constant feature stays finite
 
-    def __init__(self, axis=-1, mean=None, variance=None, invert=False, **kwargs):
+    def __init__(self, axis=-1, mean=None, variance=None, invert=False, adapted=False, **kwargs):
         super().__init__(**kwargs)
         if (mean is None) != (variance is None):
             raise ValueError("Normalization: give both mean and variance, or neither (and call adapt)")
@@ -81,6 +87,10 @@ class Normalization(Layer):
         self.axis = None if axis is None else int(axis)
         self.given = None if mean is None else (np.asarray(mean, np.float64), np.asarray(variance, np.float64))
         self.invert = bool(invert)
+        self.adapted = None            # adapt's (mean, variance), until the layer is built
+        # True once adapt has run (kept in the config: a saved model's statistics are its
+        # weights, which the loader writes after building the layer from its config)
+        self.has_adapted = bool(adapted)
 
     def adapt(self, data):
         """Work out the mean and variance of ``data`` (a batch of samples) along ``axis``."""
@@ -91,38 +101,58 @@ class Normalization(Layer):
         if keep == 0:
             raise ValueError("Normalization: axis can't be the batch axis")
         axes = tuple(a for a in range(data.ndim) if a != keep)
-        mean, variance = data.mean(axis=axes, keepdims=True)[0], data.var(axis=axes, keepdims=True)[0]
-        self.given = (mean, variance)
+        self.adapted = data.mean(axis=axes), data.var(axis=axes)
+        self.given, self.has_adapted = None, True
         if self.built:
-            self._store(*self.given)
+            self._store_adapted()
 
     def build(self, input_shape, rng=None):
         super().build(input_shape, rng)
-        if self.given is None:
+        if self.given is not None:
+            self.state.clear()
+            self.given_stats = tuple(self._fitted(key, value) for key, value in zip(("mean", "variance"), self.given))
+        elif self.adapted is not None or self.has_adapted:
+            self._store_adapted()
+        else:
             raise ValueError(f"layer '{self.name}' (Normalization) has no statistics: call "
                              f"adapt(x_train) before training, or pass mean= and variance=")
-        self._store(*self.given)
 
-    def _store(self, mean, variance):
-        """Keep the statistics in a shape that broadcasts over one sample."""
-        shape = [1] * len(self.input_shape)
+    def _kept_shape(self):
+        """The statistics' shape, Keras's: the size of the kept axis, or () for axis=None."""
+        if self.axis is None:
+            return ()
+        return (self.input_shape[self.axis if self.axis < 0 else self.axis - 1],)   # no batch axis here
+
+    def _fitted(self, key, value):
+        """``value`` (one number or one per kept-axis entry) as a float array of the kept shape."""
+        shape = self._kept_shape()
+        value = np.asarray(value, dtype=np.float64)
+        if value.size not in (1, int(np.prod(shape))):
+            raise ShapeError(f"layer '{self.name}' (Normalization): {key} has {value.size} "
+                             f"values but inputs {('batch',) + self.input_shape} need "
+                             f"{int(np.prod(shape))} (axis={self.axis})")
+        return np.broadcast_to(value.reshape(-1) if value.size > 1 else value.reshape(()), shape).astype(self.dtype)
+
+    def _store_adapted(self):
+        """Adapted statistics become the weights (before a load: 0 and 1, which the load overwrites)."""
+        mean, variance = self.adapted if self.adapted is not None else (0.0, 1.0)
+        self.state["mean"], self.state["variance"] = self._fitted("mean", mean), self._fitted("variance", variance)
+        self.state["count"] = np.zeros((), np.int64)
+        self.adapted = None
+
+    def _broadcast(self, value, dtype):
+        """A kept-axis array reshaped to broadcast over a batch: (C,) -> (1, ..., C, ..., 1)."""
+        shape = [1] * (len(self.input_shape) + 1)
         if self.axis is not None:
-            axis = self.axis if self.axis < 0 else self.axis - 1       # no batch axis here
-            shape[axis] = self.input_shape[axis]
-        for key, value in (("mean", mean), ("variance", variance)):
-            value = np.asarray(value, dtype=np.float64)
-            if value.size not in (1, int(np.prod(shape))):
-                raise ShapeError(f"layer '{self.name}' (Normalization): {key} has {value.size} "
-                                 f"values but inputs {('batch',) + self.input_shape} need "
-                                 f"{int(np.prod(shape))} (axis={self.axis})")
-            self.state[key] = np.broadcast_to(value.reshape(-1) if value.size > 1 else value.reshape(()),
-                                              (int(np.prod(shape)),)).reshape(shape).astype(self.dtype)
+            shape[self.axis] = self.input_shape[self.axis if self.axis < 0 else self.axis - 1]
+        return value.reshape(shape).astype(dtype, copy=False)
 
     def forward(self, x, training=False):
         self.check_input(x)
-        std = np.maximum(np.sqrt(self.state["variance"]), self.EPSILON).astype(x.dtype)
+        mean, variance = self.given_stats if self.given is not None else (self.state["mean"], self.state["variance"])
+        std = self._broadcast(np.maximum(np.sqrt(variance), self.EPSILON), x.dtype)
         self.std = std
-        mean = self.state["mean"].astype(x.dtype)
+        mean = self._broadcast(mean, x.dtype)
         return x * std + mean if self.invert else (x - mean) / std
 
     def backward(self, dy):
@@ -131,9 +161,12 @@ class Normalization(Layer):
         return dy * self.std if self.invert else dy / self.std
 
     def get_config(self):
-        config = {**super().get_config(), "axis": self.axis, "invert": self.invert}
+        config = {**super().get_config(), "axis": self.axis, "invert": self.invert, "mean": None,
+                  "variance": None}
         if self.given is not None:
             config["mean"], config["variance"] = (np.asarray(v).tolist() for v in self.given)
+        elif self.has_adapted:
+            config["adapted"] = True
         return config
 
 
