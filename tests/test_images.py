@@ -2,6 +2,7 @@
 
 import io
 import struct
+import warnings
 import zlib
 
 import numpy as np
@@ -161,3 +162,17 @@ def test_one_pixel_image(tmp_path):
 def test_missing_file_and_folder(tmp_path):
     one_line_error(tmp_path / "nowhere.png", "no such file")
     one_line_error(tmp_path, "folder")
+
+
+def test_an_animation_says_only_its_first_frame_is_read():
+    frames = [Image.new("L", (40, 40), shade) for shade in (0, 255)]
+    buffer = io.BytesIO()
+    frames[0].save(buffer, format="GIF", save_all=True, append_images=frames[1:])
+    with pytest.warns(UserWarning, match="animation.gif: 2 frames .* reading the first only"):
+        gray = load_gray(buffer.getvalue(), name="animation.gif")
+    assert gray.max() == 0                          # the first frame, black
+    single = io.BytesIO()
+    frames[1].save(single, format="GIF")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")              # one frame: nothing to say
+        load_gray(single.getvalue())

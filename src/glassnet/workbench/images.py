@@ -119,6 +119,10 @@ def load_gray(source, name=None, max_pixels=MAX_PIXELS, max_side=None):
 
     opened = None if isinstance(source, Image.Image) else open_image(source, name, max_pixels)
     image = source if opened is None else opened
+    frames = getattr(image, "n_frames", 1)
+    if frames > 1 and image.format != "MPO":     # (a phone's MPO JPEG holds a preview too: not news)
+        warnings.warn(f"{label}: {frames} frames (an animation or a multi-page file); reading the first only",
+                      stacklevel=2)
     try:
         with quiet_pillow():
             if max_side is not None:
