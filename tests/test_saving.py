@@ -11,7 +11,7 @@ import pytest
 import glassnet
 from glassnet import Sequential, load_model
 from glassnet.errors import ModelFileError
-from glassnet.layers import Dense, Dropout, Flatten, LeakyReLU
+from glassnet.layers import Dense, Dropout, Flatten, Input, LeakyReLU
 from glassnet.regularizers import l2
 
 
@@ -209,3 +209,22 @@ def test_arrays_in_the_settings_are_stored_as_arrays(tmp_path):
     np.testing.assert_array_equal(loaded["means"], stats)
     assert loaded["means"].dtype == np.float32 and loaded["probe"][1] == 3.0
     np.testing.assert_array_equal(loaded["probe"][0], np.ones(2))
+
+
+def test_a_file_name_that_does_not_say_what_it_holds_is_refused_before_anything_is_written(tmp_path):
+    """As Keras refuses model.save("m.txt"): and ModelCheckpoint refuses it when made, not
+    after the first epoch's training."""
+    from glassnet.engine.callbacks import ModelCheckpoint
+    model = Sequential([Input((3,)), Dense(2)])
+    for name in ("m.txt", "m", "m.pt"):
+        with pytest.raises(ModelFileError, match=f"{name}: glassnet saves a model as .npz"):
+            model.save(tmp_path / name)
+        with pytest.raises(ModelFileError, match="saves a model as"):
+            ModelCheckpoint(str(tmp_path / name))
+    with pytest.raises(ModelFileError, match="m.h5: glassnet saves weights as .weights.h5"):
+        model.save_weights(tmp_path / "m.h5")
+    with pytest.raises(ModelFileError, match="saves weights as"):
+        ModelCheckpoint(str(tmp_path / "w.keras"), save_weights_only=True)
+    assert sorted(p.name for p in tmp_path.iterdir()) == []
+    ModelCheckpoint(str(tmp_path / "m-{epoch:02d}.keras"))        # fine: the names it will fill in
+    model.save_weights(tmp_path / "w.npz")

@@ -154,6 +154,20 @@ def model_arrays(model):
     return arrays
 
 
+def check_file_name(path, weights=False):
+    """Refuse a file name that doesn't say what the file will be, as Keras refuses
+    ``model.save("m.txt")``: an ``.npz`` named ``m.txt`` misleads whoever opens it next.
+    A model: ``.npz`` (glassnet's), ``.keras`` (Keras 3's) or ``.h5`` / ``.hdf5`` (legacy
+    Keras); weights alone: ``.weights.h5`` (Keras 3's) or ``.npz``."""
+    path = os.fspath(path)
+    if weights and not path.endswith((".weights.h5", ".npz")):
+        raise ModelFileError(f"{path}: glassnet saves weights as .weights.h5 (Keras 3's layout) or .npz; "
+                             f"end the file name with one of them")
+    if not weights and not path.endswith((".npz", ".keras", ".h5", ".hdf5")):
+        raise ModelFileError(f"{path}: glassnet saves a model as .npz (its own format), .keras (Keras 3's) "
+                             f"or .h5 (legacy Keras); end the file name with one of them")
+
+
 def save_model(model, path, overwrite=True, **kwargs):
     """Write ``model`` to ``path``: glassnet's ``.npz`` (see the module docstring)."""
     if kwargs:
@@ -165,6 +179,7 @@ def save_model(model, path, overwrite=True, **kwargs):
     if path.endswith((".h5", ".hdf5")):     # Keras's legacy HDF5 format
         from glassnet.interop import keras_file
         return keras_file.save_legacy_h5(model, path, overwrite)
+    check_file_name(path)
     if not overwrite and os.path.exists(path):
         raise ModelFileError(f"{path}: exists, and overwrite=False")
     if not model.built:
@@ -216,6 +231,7 @@ def save_weights(model, path, overwrite=True):
     if path.endswith(".weights.h5"):    # Keras 3's layout (glassnet/interop/keras_file.py)
         from glassnet.interop import keras_file
         return keras_file.save_weights(model, path, overwrite)
+    check_file_name(path, weights=True)
     if not overwrite and os.path.exists(path):
         raise ModelFileError(f"{path}: exists, and overwrite=False")
     arrays = {k: v for k, v in model_arrays(model).items() if k.startswith("weights/")}

@@ -4,6 +4,7 @@ import os
 
 from glassnet.engine.callbacks.base import Callback
 from glassnet.engine.callbacks.monitor import Monitor
+from glassnet.engine.saving import check_file_name
 from glassnet.errors import TrainingError
 
 
@@ -30,6 +31,7 @@ class ModelCheckpoint(Callback):
                  initial_value_threshold=None):
         super().__init__()
         self.filepath = os.fspath(filepath)
+        check_file_name(self.filepath, weights=save_weights_only)   # now, not after the first epoch
         self.monitor = Monitor("ModelCheckpoint", monitor, mode)
         self.verbose, self.save_best_only = verbose, bool(save_best_only)
         self.save_weights_only = bool(save_weights_only)
