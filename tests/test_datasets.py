@@ -224,9 +224,10 @@ def test_lookup_order_path_then_env_then_cache(tmp_path, monkeypatch):
     write_dataset(tmp_path / "xdg-cache" / "glassnet" / "mnist", label=3)
     monkeypatch.setenv("GLASSNET_DATA", str(tmp_path / "env"))
     assert labels_of(tmp_path / "given") == 1
-    (tmp_path / "empty-folder").mkdir()
-    assert labels_of(tmp_path / "empty-folder") == 2  # a folder without the files: keep looking
     assert labels_of() == 2
+    (tmp_path / "empty-folder").mkdir()               # the folder named holds no MNIST: say so,
+    with pytest.raises(DataError, match="empty-folder: no MNIST files in it or in .*empty-folder/mnist"):
+        labels_of(tmp_path / "empty-folder")          # don't quietly read $GLASSNET_DATA's
     monkeypatch.delenv("GLASSNET_DATA")
     assert labels_of() == 3
 

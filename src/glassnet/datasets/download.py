@@ -179,13 +179,6 @@ def _roots(path):
     return roots
 
 
-def _candidates(dataset, path):
-    """The local folders to look in, in order. The ``<name>/`` subfolder comes
-    before the folder itself, so a data folder holding both ``mnist/`` and
-    ``fashion-mnist/`` always gives the one asked for."""
-    return [folder for root in _roots(path) for folder in (root / dataset.name, root)]
-
-
 def _present(folder):
     """Map each of the four names to the file found in ``folder`` (gzip'ed or not)."""
     found = {}
@@ -200,13 +193,17 @@ def _present(folder):
 
 def _locate(dataset, path, allow_download):
     """Return ``(files, downloaded)``: the path of each of the four files."""
-    for folder in _candidates(dataset, path):
-        found = _present(folder)
-        if len(found) == len(FILES):
-            return found, False
-        if found:
-            missing = ", ".join(sorted(set(FILES) - set(found)))
-            raise DataError(f"{folder}: holds some {dataset.title} files but not {missing}")
+    for index, root in enumerate(_roots(path)):
+        for folder in (root / dataset.name, root):    # mnist/ first: a root may hold several datasets
+            found = _present(folder)
+            if len(found) == len(FILES):
+                return found, False
+            if found:
+                missing = ", ".join(sorted(set(FILES) - set(found)))
+                raise DataError(f"{folder}: holds some {dataset.title} files but not {missing}")
+        if index == 0 and path is not None:    # the folder the user named: not quietly replaced
+            raise DataError(f"{root}: no {dataset.title} files in it or in {root / dataset.name} "
+                            f"(expected {', '.join(FILES)}, gzip'ed or not)")
     cache = cache_dir(dataset.name)
     found = _present(cache)
     if len(found) == len(FILES):

@@ -36,8 +36,8 @@ def load_data(path=None):
     Shapes: ``(60000, 28, 28)``, ``(60000,)``, ``(10000, 28, 28)``, ``(10000,)``.
 
     Args:
-        path: a folder holding the four files (or a ``mnist/`` folder inside it).
-            Without it: ``$GLASSNET_DATA``, then ``~/.cache/glassnet/mnist``, then
+        path: a folder holding the four files (or a ``mnist/`` folder inside it); a
+            folder without them is an error. Without it: ``$GLASSNET_DATA``, then ``~/.cache/glassnet/mnist``, then
             a download into that cache.
 
     Raises:
