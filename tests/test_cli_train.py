@@ -83,6 +83,9 @@ def test_an_output_that_cannot_be_written_fails_before_training(tiny_mnist, tmp_
     assert "is a folder; give a file name" in capsys.readouterr().err
     assert main(["calibrate", str(tmp_path / "m.npz"), "--out", str(missing / "c.npz")]) == 2
     assert "does not exist" in capsys.readouterr().err
+    for command in (["train"], ["train", "--task", "numbers"], ["calibrate", str(tmp_path / "m.npz")]):
+        assert main([*command, "--data-dir", str(tiny_mnist), "--out", str(tmp_path / "mymodel")]) == 2
+        assert "mymodel: glassnet saves a model as .npz" in capsys.readouterr().err
 
 
 def test_bad_arguments_are_refused_by_the_parser(capsys):

@@ -100,9 +100,10 @@ def run(args):
     from glassnet.errors import DataError
     from glassnet.workbench.recognize import check_digit_model
 
-    if args.out:   # a folder that isn't there fails now, not after the detector is fitted
+    if args.out:   # a folder that isn't there, or a name that isn't a model file's, fails now,
+        from glassnet.engine.saving import check_file_name           # not after the detector is fitted
         from glassnet.workbench.plots.style import check_output_path
-        check_output_path(args.out)
+        check_file_name(check_output_path(args.out))
     model = load_model(args.model)
     check_digit_model(model, args.model)
     settings = model.settings or {}

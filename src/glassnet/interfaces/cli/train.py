@@ -188,6 +188,9 @@ def run(args):
         if path:   # a folder that isn't there fails now, not after minutes of training
             from glassnet.workbench.plots.style import check_output_path
             check_output_path(path)
+    if args.out:   # ... and so does a model file name like "mymodel" or "m.txt"
+        from glassnet.engine.saving import check_file_name
+        check_file_name(args.out)
     dataset = args.dataset
     if args.resume and dataset == "mnist":   # the resumed model's own dataset, unless told otherwise
         from glassnet.engine.saving import load_model

@@ -41,6 +41,10 @@ def check_arguments(args):
     if args.dataset != "mnist":
         raise TrainingError(f"--task numbers composes numbers from MNIST digits; --dataset {args.dataset} "
                             f"can't be used")
+    if args.out:   # a bad file name or folder fails now, not after 20 minutes of training
+        from glassnet.engine.saving import check_file_name
+        from glassnet.workbench.plots.style import check_output_path
+        check_file_name(check_output_path(args.out))
 
 
 def read_texts(model, images, batch=64):
