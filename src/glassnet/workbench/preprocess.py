@@ -166,13 +166,12 @@ def frames(labels, sizes):
 
     Two kinds, both common in photos: the box a digit was written in (a form's cell, a
     square drawn around it), which encloses the rest of the ink, so that nearly all of it
-    lies in the box's hole; and the desk or table around a photographed page, darker
-    than the paper, which runs along a third of the picture's edge or more (a digit
-    cropped tight touches it far less). A piece counts as a box
-    only if what it holds is a real part of the ink (at least a fifth of its own size),
-    so a 0 with a speck of dust in its loop stays a 0, and only if it holds one or two
-    pieces (a digit), so a smiley keeps its face. A box's gaps up to a thirtieth of its
-    side are closed first.
+    lies in the box's hole; and the desk or table around a photographed page, darker than
+    the paper, which runs along a third of the picture's edge or more (a digit cropped
+    tight touches it far less). A piece counts as a box only if what it holds is a real
+    part of the ink (at least a fifth of its own size), so a 0 with a speck of dust in its
+    loop stays a 0, and only if it holds one or two pieces (a digit), so a smiley keeps
+    its face. A box's gaps up to a thirtieth of its side are closed first.
 
     Input: ``labels`` from ``ndimage.label`` and ``sizes``, the pixel count per label
     (``sizes[0]`` = 0). Output: a list of labels (empty when nothing frames the ink).
