@@ -34,6 +34,22 @@ def test_a_model_call_and_a_loss_give_arrays_that_answer_numpy():
     assert float(loss) == pytest.approx(-np.log(probabilities[[0, 1], [0, 2]]).mean(), rel=1e-5)
 
 
+def test_a_layer_call_and_a_layers_weights_answer_numpy_too():
+    """TensorFlow's regression tutorial: normalizer.adapt(x); normalizer.mean.numpy();
+    normalizer(x[:1]).numpy(). Weights come as views, so writing into one writes the layer."""
+    features = np.random.default_rng(0).normal(5.0, 2.0, size=(50, 3)).astype(np.float32)
+    normalizer = tf.keras.layers.Normalization(axis=-1)
+    normalizer.adapt(features)                                      # builds it, as in Keras
+    np.testing.assert_allclose(normalizer.mean.numpy(), features.mean(axis=0), rtol=1e-5)
+    normalized = normalizer(features[:1]).numpy()
+    assert type(normalized) is np.ndarray and normalized.shape == (1, 3)
+    model = tf.keras.Sequential([normalizer, tf.keras.layers.Dense(1)])     # keeps the statistics
+    np.testing.assert_allclose(normalizer.mean.numpy(), features.mean(axis=0), rtol=1e-5)
+    dense = model.layers[1]
+    dense.kernel[...] = 0.0
+    assert not model.predict(features[:1], verbose=0).any() and dense.kernel.numpy().shape == (3, 1)
+
+
 def test_tf_nn_is_the_activations_and_a_tensor_computes_as_an_array():
     x = np.array([[-1.0, 0.0, 2.0]])
     np.testing.assert_array_equal(tf.nn.relu(x).numpy(), [[0.0, 0.0, 2.0]])

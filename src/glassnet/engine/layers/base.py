@@ -37,6 +37,7 @@ import warnings
 
 import numpy as np
 
+from glassnet.engine.tensor import as_tensor
 from glassnet.errors import ModelFileError, ShapeError
 
 # Every Layer subclass, by class name, so a saved model can be rebuilt from its config.
@@ -211,7 +212,7 @@ class Layer:
         if not self.built:
             from glassnet.engine.random import new_seed
             self.build(shape, self.rng or np.random.default_rng(new_seed()))
-        return self.forward(x, training=bool(training))
+        return as_tensor(self.forward(x, training=bool(training)))   # answers .numpy(), as in TensorFlow
 
     def copy_for_another_call(self):
         """A twin of this layer for its second call in one graph (a *shared* layer).
@@ -259,7 +260,7 @@ class Layer:
         stores = self.__dict__
         for store in ("params", "state"):
             if name in stores.get(store, ()):
-                return stores[store][name]
+                return as_tensor(stores[store][name])   # a view that answers .numpy(), as a Variable does
         raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
 
     @property

@@ -105,6 +105,8 @@ class Normalization(Layer):
         self.given, self.has_adapted = None, True
         if self.built:
             self._store_adapted()
+        else:               # as Keras does: normalizer.mean is there to look at after adapt
+            self.build(tuple(self.input_shape or data.shape[1:]))
 
     def build(self, input_shape, rng=None):
         super().build(input_shape, rng)
