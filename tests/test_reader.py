@@ -314,3 +314,12 @@ def test_a_stray_dot_under_a_digit_is_left_out(model):
         reading = glassnet.read_number(model, image)
         assert reading.text == text
         assert reading.boxes[digit][3] == 50          # the digit's box ends where it does
+
+
+def test_two_lines_of_writing_are_refused_not_read_as_one_number(model):
+    # Read as one row of atoms, the two numbers' digits came out interleaved.
+    two = np.vstack([write("1075"), write("5701")])
+    with pytest.raises(ImageError, match="2 lines of writing"):
+        glassnet.read_number(model, two)
+    tall = write("1075", height=120)          # one line with paper above and below: read
+    assert glassnet.read_number(model, tall).text == "1075"

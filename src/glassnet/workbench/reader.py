@@ -103,8 +103,9 @@ def read_number(model, image, name=None, digit_model=None):
         a :class:`Reading`.
 
     Raises:
-        ImageError: the image can't be read, is blank, is 20,000 pixels wide or more, or has
-            more than 50 separate marks.
+        ImageError: the image can't be read, is blank, is 20,000 pixels wide or more, has
+            more than 50 separate marks, or (read by cutting it into digits) holds two lines
+            of writing or more, one above the other.
     """
     if isinstance(model, str) or hasattr(model, "__fspath__"):
         from glassnet.engine.saving import load_model
@@ -132,6 +133,10 @@ def read_number(model, image, name=None, digit_model=None):
         gray = resize(gray, (max(1, round(gray.shape[1] * scale)), MAX_HEIGHT), "box")
     ink = ink_image(gray, label)
     found = segment(ink, ink_mask(ink, min_part=ANY_PART), label)
+    lines = len(text_lines(found))
+    if lines > 1:
+        raise ImageError(f"{label}: {lines} lines of writing, one above the other; glassnet reads one "
+                         f"number per picture: crop each line")
     runs = candidate_runs(found)
     pieces = [render(found, digit_atoms(found, i, j)) for i, j in runs]
     slivers = np.array([piece is None for piece in pieces])
@@ -199,16 +204,32 @@ def digit_atoms(found, i, j):
     digit whose pieces lie either side of it in the row of atoms); None when atoms that
     are no marks lie that far apart (one digit above another is not one digit)."""
     atoms = found.atoms[i:j]
-    groups, bottom = [], -np.inf           # atoms whose rows overlap or nearly do, top to bottom
-    for atom in sorted(atoms, key=lambda atom: atom.y0):
-        if atom.y0 - bottom > STACK_GAP * found.size:
-            groups.append([])
-        groups[-1].append(atom)
-        bottom = max(bottom, atom.y1)
+    groups = row_groups(atoms, STACK_GAP * found.size)
     main = max(groups, key=lambda group: max(a.y1 for a in group) - min(a.y0 for a in group))
     if any(not is_mark(atom, found.size) for group in groups if group is not main for atom in group):
         return None
     return [atom for atom in atoms if any(atom is kept for kept in main)]
+
+
+def row_groups(atoms, gap):
+    """The atoms in groups, top to bottom, each of atoms whose rows overlap or lie less
+    than ``gap`` pixels apart."""
+    groups, bottom = [], -np.inf
+    for atom in sorted(atoms, key=lambda atom: atom.y0):
+        if atom.y0 - bottom > gap:
+            groups.append([])
+        groups[-1].append(atom)
+        bottom = max(bottom, atom.y1)
+    return groups
+
+
+def text_lines(found):
+    """The lines of writing: groups of atoms one above the other, :data:`STACK_GAP`
+    digit sizes apart or more, each holding an atom at least :data:`SHORT` digit sizes
+    tall (a stray mark or an underline is no line of its own)."""
+    groups = row_groups([atom for atom in found.atoms if not is_mark(atom, found.size)],
+                        STACK_GAP * found.size)
+    return [group for group in groups if any(a.y1 - a.y0 >= SHORT * found.size for a in group)]
 
 
 def prior(found, i, j):
