@@ -34,6 +34,7 @@ MAX_DIGIT_WIDTH = 1.6   # x the digit size: no run wider than this is even consi
 WIDE = 1.1              # wider than this x the digit size is a doubt ...
 WIDE_COST = 10.0        # ... costing this much log-probability per unit of excess width
 JOIN_GAP = 0.15         # atoms further apart than this x the digit size are never one digit
+STACK_GAP = 0.3         # a mark this far above or below a digit's other atoms is no part of it
 FULL = 0.8              # a digit shorter than this x the typical digit size ...
 FULL_COST = 1.0         # ... costs this much per unit of the shortfall (a doubt) ...
 SHORT = 0.5             # ... and one shorter than this x the digit size ...
@@ -50,6 +51,8 @@ SKIP_COST = 2.0         # ... may be left out as a stray mark, at this cost
 SLIVER_COST = 20.0      # a run only a pixel or two across is no digit
 MAX_RUN = 12            # atoms in one candidate digit, at most
 MAX_HEIGHT = 512        # taller pictures are scaled down to this many rows first
+ANY_PART = 1e-9         # the stroke mask keeps pieces this small (all: segment drops specks by the
+                        # digit size), but not the frames ink_mask drops (0 would keep those too)
 
 
 @dataclass
@@ -100,8 +103,9 @@ def read_number(model, image, name=None, digit_model=None):
         a :class:`Reading`.
 
     Raises:
-        ImageError: the image can't be read, is blank, is 20,000 pixels wide or more, or has
-            more than 50 separate marks.
+        ImageError: the image can't be read, is blank, is 20,000 pixels wide or more, has
+            more than 50 separate marks, or (read by cutting it into digits) holds two lines
+            of writing or more, one above the other.
     """
     if isinstance(model, str) or hasattr(model, "__fspath__"):
         from glassnet.engine.saving import load_model
@@ -128,9 +132,13 @@ def read_number(model, image, name=None, digit_model=None):
         scale = MAX_HEIGHT / gray.shape[0]
         gray = resize(gray, (max(1, round(gray.shape[1] * scale)), MAX_HEIGHT), "box")
     ink = ink_image(gray, label)
-    found = segment(ink, ink_mask(ink, min_part=0), label)
+    found = segment(ink, ink_mask(ink, min_part=ANY_PART), label)
+    lines = len(text_lines(found))
+    if lines > 1:
+        raise ImageError(f"{label}: {lines} lines of writing, one above the other; glassnet reads one "
+                         f"number per picture: crop each line")
     runs = candidate_runs(found)
-    pieces = [render(found, found.atoms[i:j]) for i, j in runs]
+    pieces = [render(found, digit_atoms(found, i, j)) for i, j in runs]
     slivers = np.array([piece is None for piece in pieces])
     pieces = np.stack([np.zeros((28, 28), np.float32) if piece is None else piece for piece in pieces])
     probabilities = classify(model, pieces)   # one batch: every candidate at once
@@ -139,7 +147,7 @@ def read_number(model, image, name=None, digit_model=None):
     probabilities, images = probabilities[chosen], pieces[chosen]
     digits = [int(d) for d in probabilities.argmax(axis=1)]
     confidences = [float(p) for p in probabilities.max(axis=1)]
-    boxes = [tuple(int(round(v / scale)) for v in union_box(found.atoms[runs[k][0]:runs[k][1]]))
+    boxes = [tuple(int(round(v / scale)) for v in union_box(digit_atoms(found, *runs[k])))
              for k in chosen]                                   # in the original image's pixels
     return Reading("".join(map(str, digits)), digits, confidences, float(np.prod(confidences)),
                    boxes, probabilities, images)
@@ -185,15 +193,50 @@ def candidate_runs(found):
                 if atom.x0 - reach > JOIN_GAP * size or x1 - x0 > MAX_DIGIT_WIDTH * size:
                     break
                 reach = max(reach, atom.x1)
-            runs.append((i, j))
+            if digit_atoms(found, i, j) is not None:
+                runs.append((i, j))
     return runs
+
+
+def digit_atoms(found, i, j):
+    """The atoms of run ``i..j-1`` that draw its digit: all of them, less the marks lying
+    more than :data:`STACK_GAP` digit sizes above or below the rest (a stray dot under a
+    digit whose pieces lie either side of it in the row of atoms); None when atoms that
+    are no marks lie that far apart (one digit above another is not one digit)."""
+    atoms = found.atoms[i:j]
+    groups = row_groups(atoms, STACK_GAP * found.size)
+    main = max(groups, key=lambda group: max(a.y1 for a in group) - min(a.y0 for a in group))
+    if any(not is_mark(atom, found.size) for group in groups if group is not main for atom in group):
+        return None
+    return [atom for atom in atoms if any(atom is kept for kept in main)]
+
+
+def row_groups(atoms, gap):
+    """The atoms in groups, top to bottom, each of atoms whose rows overlap or lie less
+    than ``gap`` pixels apart."""
+    groups, bottom = [], -np.inf
+    for atom in sorted(atoms, key=lambda atom: atom.y0):
+        if atom.y0 - bottom > gap:
+            groups.append([])
+        groups[-1].append(atom)
+        bottom = max(bottom, atom.y1)
+    return groups
+
+
+def text_lines(found):
+    """The lines of writing: groups of atoms one above the other, :data:`STACK_GAP`
+    digit sizes apart or more, each holding an atom at least :data:`SHORT` digit sizes
+    tall (a stray mark or an underline is no line of its own)."""
+    groups = row_groups([atom for atom in found.atoms if not is_mark(atom, found.size)],
+                        STACK_GAP * found.size)
+    return [group for group in groups if any(a.y1 - a.y0 >= SHORT * found.size for a in group)]
 
 
 def prior(found, i, j):
     """Log-probability doubts about the shape of run ``i..j-1`` as one digit (0 = none)."""
-    atoms, size = found.atoms[i:j], found.size
+    atoms, size = digit_atoms(found, i, j), found.size
     x0, y0, x1, y1 = union_box(atoms)
-    score = 0.0
+    score = -SKIP_COST * (j - i - len(atoms))   # stray marks left out, as if each were skipped
     if x1 - x0 > WIDE * size:
         score -= WIDE_COST * ((x1 - x0) / size - WIDE)
     # Digits of one number are about equally tall; a short piece is often a fragment.
