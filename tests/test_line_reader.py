@@ -63,6 +63,26 @@ def test_a_big_photo_is_shrunk_first_and_the_box_is_in_its_own_pixels():
     assert scale == pytest.approx(lr.BAND / 600, rel=0.02) and strip.shape[0] == lr.HEIGHT
 
 
+def test_two_lines_of_writing_are_refused_and_a_box_around_the_number_is_no_ink():
+    """Read as one strip, two numbers one above the other came out as one short nonsense
+    number; a dot or an underline is no second line. A box drawn around the whole number
+    (a form's field) is left out of the strip, or its sides would be read as 1s."""
+    two = paper_with_bar(200, 300, (50, 20, 250, 80))
+    two[120:180, 50:250] = 0
+    with pytest.raises(ImageError, match="2 lines of writing"):
+        lr.picture_strip(two)
+    underlined = paper_with_bar(200, 300, (50, 40, 250, 100))
+    underlined[110:114, 50:250] = 0                              # an underline
+    underlined[150:175, 130:170] = 0                             # and a blot below it
+    assert lr.picture_strip(underlined)[1][3] == 175             # one line, the box takes them in
+    boxed = paper_with_bar(200, 300, (60, 60, 240, 120))
+    for gap in range(8, 210, 40):                                # five "digits" in a box
+        boxed[60:120, 60 + gap:60 + gap + 10] = 255
+    boxed[20:24, 20:280] = boxed[156:160, 20:280] = 40           # the box
+    boxed[20:160, 20:24] = boxed[20:160, 276:280] = 40
+    assert lr.picture_strip(boxed)[1] == pytest.approx((60, 60, 240, 120), abs=2)
+
+
 def test_a_line_of_ink_too_long_for_a_number_is_refused():
     with pytest.raises(ImageError, match="not one line"):
         lr.picture_strip(paper_with_bar(60, 8000, (10, 20, 7990, 40)))

@@ -304,6 +304,14 @@ def test_a_page_on_a_dark_desk_reads_as_the_page_alone(model):
     assert glassnet.read_number(model, page).text == "1075"
 
 
+def test_a_box_around_the_whole_number_is_no_digit(model):
+    # A form's field: the box holds four digits, more than a box around one digit may
+    # (boxed=2, so that a smiley keeps its face); reading numbers asks for any number.
+    page = np.pad(write("1075"), 12, constant_values=235)
+    page[4:7, 4:-4] = page[-7:-4, 4:-4] = page[4:-4, 4:7] = page[4:-4, -7:-4] = 60
+    assert glassnet.read_number(model, page).text == "1075"
+
+
 def test_a_stray_dot_under_a_digit_is_left_out(model):
     # A pen dot well below a digit overlaps it in x: joined to it, the digit would be
     # drawn taller, shrunk, and misread; and between the slices of the 0 (in the order of

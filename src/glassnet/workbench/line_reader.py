@@ -109,6 +109,17 @@ def is_line_model(model):
 # -- from a picture to a strip --------------------------------------------------------------
 
 
+def text_lines(mask):
+    """The lines of writing in ``mask``: bands of rows holding ink, separated by empty rows,
+    at least half as tall as the tallest (a dot or an underline is no line of its own).
+    Returns ``(top, bottom)`` pairs, top to bottom (one for a picture of one number)."""
+    rows = np.r_[0, mask.any(axis=1).astype(np.int8), 0]
+    edges = np.flatnonzero(np.diff(rows))
+    bands = list(zip(edges[::2], edges[1::2]))
+    tallest = max((bottom - top for top, bottom in bands), default=0)
+    return [(int(top), int(bottom)) for top, bottom in bands if bottom - top >= tallest / 2]
+
+
 def ink_band(mask, name="image"):
     """The box ``(x0, y0, x1, y1)`` (ends exclusive) around the stroke pixels of ``mask``."""
     rows, cols = np.flatnonzero(mask.any(axis=1)), np.flatnonzero(mask.any(axis=0))
@@ -174,7 +185,8 @@ def picture_strips(image, name=None, views=None):
     pixels, and strip pixels per picture pixel of the first view.
 
     Raises:
-        ImageError: unreadable, blank, :data:`MAX_WIDTH` pixels wide or more, or not one line.
+        ImageError: unreadable, blank, :data:`MAX_WIDTH` pixels wide or more, or not one line
+            (two lines one above the other, or ink far wider than a number).
     """
     from glassnet.workbench.images import describe, load_gray
     from glassnet.workbench.preprocess import ink_image, ink_mask, resize
@@ -189,7 +201,12 @@ def picture_strips(image, name=None, views=None):
         shrink = MAX_HEIGHT / gray.shape[0]
         gray = resize(gray, (max(1, round(gray.shape[1] * shrink)), MAX_HEIGHT), "box")
     ink = ink_image(gray, label)
-    box = ink_band(ink_mask(ink), label)
+    mask = ink_mask(ink, boxed=None)           # a box around the whole number is no digit
+    lines = len(text_lines(mask))
+    if lines > 1:   # read as one strip, the lines' digits would come out as one short nonsense number
+        raise ImageError(f"{label}: {lines} lines of writing, one above the other; glassnet reads one "
+                         f"number per picture: crop each line")
+    box = ink_band(mask, label)
     strips, scales = zip(*(to_strip(ink, box, band, stretch=stretch) for band, stretch in views or [(BAND, 1.0)]))
     if strips[0].shape[1] > MAX_DIGITS * BAND:
         raise ImageError(f"{label}: the ink is {strips[0].shape[1] // BAND} times as wide as it is high; "

@@ -141,11 +141,14 @@ def denoise(ink):
     return ndimage.gaussian_filter(ink, sigma=1.0, truncate=2.0) if min(ink.shape) >= 100 else ink
 
 
-def ink_mask(ink, threshold=0.5, min_part=0.05):
-    """Which pixels are strokes: ``ink > threshold`` (after :func:`denoise`), without specks.
+def ink_mask(ink, threshold=0.5, min_part=0.05, boxed=2):
+    """Which pixels are strokes: ``ink > threshold`` (after :func:`denoise`), without specks
+    and without frames.
 
     Connected pieces (8-neighbours) smaller than ``min_part`` of the largest piece are
-    dust or noise and are dropped; a digit's own pieces (the bar of a 5) are bigger.
+    dust or noise and are dropped; a digit's own pieces (the bar of a 5) are bigger. A box
+    drawn around the ink, or the desk around the page, is dropped too (:func:`frames`;
+    ``boxed``: the most pieces a box may hold, 2 for one digit, None for a whole number).
 
     Input: ``(H, W)`` ink in 0..1. Output: bool ``(H, W)``.
     """
@@ -155,13 +158,12 @@ def ink_mask(ink, threshold=0.5, min_part=0.05):
         return mask
     sizes = np.bincount(labels.ravel())
     sizes[0] = 0                                  # label 0 is the background
-    sizes[frames(labels, sizes)] = 0              # a box around the digit, the desk around the page
-    keep = sizes >= min_part * sizes.max()
-    keep[0] = False
+    sizes[frames(labels, sizes, boxed)] = 0       # a box around the digit, the desk around the page
+    keep = (sizes > 0) & (sizes >= min_part * sizes.max())    # (min_part=0 keeps every piece but those)
     return keep[labels]
 
 
-def frames(labels, sizes):
+def frames(labels, sizes, boxed=2):
     """The labels of the pieces that frame the ink rather than being strokes.
 
     Two kinds, both common in photos: the box a digit was written in (a form's cell, a
@@ -170,8 +172,9 @@ def frames(labels, sizes):
     the paper, which runs along a third of the picture's edge or more (a digit cropped
     tight touches it far less). A piece counts as a box only if what it holds is a real
     part of the ink (at least a fifth of its own size), so a 0 with a speck of dust in its
-    loop stays a 0, and only if it holds one or two pieces (a digit), so a smiley keeps
-    its face. A box's gaps up to a thirtieth of its side are closed first.
+    loop stays a 0, and only if it holds at most ``boxed`` pieces (2, a digit: a smiley
+    keeps its face; None: any number of them, for a box around a whole number). A box's
+    gaps up to a thirtieth of its side are closed first.
 
     Input: ``labels`` from ``ndimage.label`` and ``sizes``, the pixel count per label
     (``sizes[0]`` = 0). Output: a list of labels (empty when nothing frames the ink).
@@ -195,7 +198,7 @@ def frames(labels, sizes):
         closed = ndimage.binary_closing(np.pad(piece, gap), iterations=gap)[gap:-gap, gap:-gap]
         hole = ndimage.binary_fill_holes(closed) & ~closed
         held = labels[box][hole]
-        if np.count_nonzero(held) >= 0.9 * others and len(np.unique(held[held > 0])) <= 2:
+        if np.count_nonzero(held) >= 0.9 * others and (boxed is None or len(np.unique(held[held > 0])) <= boxed):
             found.append(index)                    # a box: the rest of the ink is inside it
     return found
 

@@ -51,8 +51,6 @@ SKIP_COST = 2.0         # ... may be left out as a stray mark, at this cost
 SLIVER_COST = 20.0      # a run only a pixel or two across is no digit
 MAX_RUN = 12            # atoms in one candidate digit, at most
 MAX_HEIGHT = 512        # taller pictures are scaled down to this many rows first
-ANY_PART = 1e-9         # the stroke mask keeps pieces this small (all: segment drops specks by the
-                        # digit size), but not the frames ink_mask drops (0 would keep those too)
 
 
 @dataclass
@@ -132,7 +130,7 @@ def read_number(model, image, name=None, digit_model=None):
         scale = MAX_HEIGHT / gray.shape[0]
         gray = resize(gray, (max(1, round(gray.shape[1] * scale)), MAX_HEIGHT), "box")
     ink = ink_image(gray, label)
-    found = segment(ink, ink_mask(ink, min_part=ANY_PART), label)
+    found = segment(ink, ink_mask(ink, min_part=0, boxed=None), label)   # segment drops specks itself
     lines = len(text_lines(found))
     if lines > 1:
         raise ImageError(f"{label}: {lines} lines of writing, one above the other; glassnet reads one "
