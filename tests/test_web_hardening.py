@@ -224,3 +224,11 @@ def test_a_real_server_logs_no_traceback(tiny_digit_model, tmp_path):
 def test_probabilities_are_finite_numbers(client):
     result = post(client, {"image": data_url(drawing()), "inside": True}).json()
     assert all(math.isfinite(p) for p in result["probabilities"])
+
+
+@pytest.mark.parametrize("declared, status", [("-1", 400), ("12abc", 400), ("+5", 400), ("99999999999", 413)])
+def test_a_content_length_that_is_no_size_is_a_bad_request_not_too_large(client, declared, status):
+    response = client.post("/api/predict", content=b"{}", headers={"Content-Type": "application/json",
+                                                                    "Content-Length": declared})
+    assert response.status_code == status and response.headers["content-type"] == "application/json"
+    assert ("whole number of bytes" if status == 400 else "too large") in response.json()["error"]

@@ -100,7 +100,9 @@ async def read_json(request, limit=MAX_BODY_BYTES):
     if content_type != "application/json":
         raise HTTPException(415, f"send JSON with Content-Type: application/json, not {content_type or 'nothing'!r}")
     declared = request.headers.get("content-length")
-    if declared is not None and (not declared.isdigit() or int(declared) > limit):
+    if declared is not None and not (declared.isascii() and declared.isdigit()):
+        raise HTTPException(400, f"Content-Length must be a whole number of bytes, not {declared[:40]!r}")
+    if declared is not None and int(declared) > limit:
         raise HTTPException(413, f"request body too large: {declared} bytes (limit {limit:,})")
     body = bytearray()
     try:
