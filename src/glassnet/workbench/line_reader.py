@@ -109,15 +109,36 @@ def is_line_model(model):
 # -- from a picture to a strip --------------------------------------------------------------
 
 
+NEAR = 0.3   # ink this many line heights above or below a line of writing still belongs to it
+
+
+def ink_bands(mask):
+    """The bands of rows holding ink, separated by empty rows: ``(top, bottom)`` pairs."""
+    edges = np.flatnonzero(np.diff(np.r_[0, mask.any(axis=1).astype(np.int8), 0]))
+    return [(int(top), int(bottom)) for top, bottom in zip(edges[::2], edges[1::2])]
+
+
 def text_lines(mask):
-    """The lines of writing in ``mask``: bands of rows holding ink, separated by empty rows,
-    at least half as tall as the tallest (a dot or an underline is no line of its own).
-    Returns ``(top, bottom)`` pairs, top to bottom (one for a picture of one number)."""
-    rows = np.r_[0, mask.any(axis=1).astype(np.int8), 0]
-    edges = np.flatnonzero(np.diff(rows))
-    bands = list(zip(edges[::2], edges[1::2]))
+    """The lines of writing in ``mask``: bands of rows holding ink at least half as tall as
+    the tallest (a dot or an underline is no line of its own), top to bottom."""
+    bands = ink_bands(mask)
     tallest = max((bottom - top for top, bottom in bands), default=0)
-    return [(int(top), int(bottom)) for top, bottom in bands if bottom - top >= tallest / 2]
+    return [(top, bottom) for top, bottom in bands if bottom - top >= tallest / 2]
+
+
+def line_rows(mask):
+    """The rows of the one line of writing: the tallest band of ink, with the bands less
+    than :data:`NEAR` of its height above or below it (the detached bar of a 5), but not
+    a dot or an underline farther off, which would shrink the number in its strip."""
+    bands = ink_bands(mask)
+    top, bottom = max(bands, key=lambda band: band[1] - band[0])
+    near, grown = NEAR * (bottom - top), True
+    while grown:                  # take in the bands close enough, until none is left
+        grown = False
+        for band_top, band_bottom in bands:
+            if 0 < band_top - bottom <= near or 0 < top - band_bottom <= near:
+                top, bottom, grown = min(top, band_top), max(bottom, band_bottom), True
+    return top, bottom
 
 
 def ink_band(mask, name="image"):
@@ -206,6 +227,8 @@ def picture_strips(image, name=None, views=None):
     if lines > 1:   # read as one strip, the lines' digits would come out as one short nonsense number
         raise ImageError(f"{label}: {lines} lines of writing, one above the other; glassnet reads one "
                          f"number per picture: crop each line")
+    top, bottom = line_rows(mask) if mask.any() else (0, 0)
+    mask[:top], mask[bottom:] = False, False   # a stray dot or an underline well off the line
     box = ink_band(mask, label)
     strips, scales = zip(*(to_strip(ink, box, band, stretch=stretch) for band, stretch in views or [(BAND, 1.0)]))
     if strips[0].shape[1] > MAX_DIGITS * BAND:
