@@ -324,6 +324,16 @@ def test_a_stray_dot_under_a_digit_is_left_out(model):
         assert reading.boxes[digit][3] == 50          # the digit's box ends where it does
 
 
+def test_an_underline_is_left_out_not_read_as_a_digit(model):
+    # A flat line wider than a digit is no digit: it came out as a 1, "10175". (A 5's bar
+    # drawn apart is flat too, but narrower than a digit: benchmarks/read_numbers.py, whose
+    # numbers hold MNIST digits in pieces, reads as before.)
+    for gap in (4, 14):
+        image = write("1075", height=96)
+        image[50 + gap:53 + gap, 6:-6] = 20
+        assert glassnet.read_number(model, image).text == "1075"
+
+
 def test_two_lines_of_writing_are_refused_not_read_as_one_number(model):
     # Read as one row of atoms, the two numbers' digits came out interleaved.
     two = np.vstack([write("1075"), write("5701")])

@@ -47,6 +47,7 @@ CLEAN_SIDES = 0.7       # ... (tall: at least this x the digit size); any other 
 UNCLEAN_COST = 0.25     # ... this much, plus this for every stroke it goes through after
 CROSS_COST = 0.25       # ... the first
 MARK = 0.5              # a component smaller than this x the digit size both ways ...
+RULE = 1.5              # ... or a flat one this many digit sizes wide (an underline, a long dash) ...
 SKIP_COST = 2.0         # ... may be left out as a stray mark, at this cost
 SLIVER_COST = 20.0      # a run only a pixel or two across is no digit
 MAX_RUN = 12            # atoms in one candidate digit, at most
@@ -172,8 +173,13 @@ def union_box(atoms):
 
 
 def is_mark(atom, size):
-    """A whole component less than :data:`MARK` digit sizes across either way."""
-    return atom.component == atom.label and max(atom.x1 - atom.x0, atom.y1 - atom.y0) < MARK * size
+    """A whole component less than :data:`MARK` digit sizes across either way, or a flat
+    line (less than :data:`MARK` high) over :data:`RULE` digit sizes wide: an underline, a
+    long dash. No digit is either, and the bar of a 5 drawn apart is less than one wide."""
+    if atom.component != atom.label:
+        return False
+    width, height = atom.x1 - atom.x0, atom.y1 - atom.y0
+    return max(width, height) < MARK * size or (height < MARK * size and width > RULE * size)
 
 
 def candidate_runs(found):
