@@ -65,8 +65,9 @@ def test_a_big_photo_is_shrunk_first_and_the_box_is_in_its_own_pixels():
 
 def test_two_lines_of_writing_are_refused_and_a_box_around_the_number_is_no_ink():
     """Read as one strip, two numbers one above the other came out as one short nonsense
-    number; a blot or an underline is no second line, and a blot well off the line is left
-    out (it made the ink box taller, the number smaller in its strip: misread). A box drawn
+    number; a blot or an underline is no second line, and both are left out of the strip
+    (they made the ink box taller, the number smaller in it, and an underline was read as
+    digits). A box drawn
     around the whole number (a form's field) is left out too: its sides were read as 1s."""
     two = paper_with_bar(200, 300, (50, 20, 250, 80))
     two[120:180, 50:250] = 0
@@ -75,7 +76,7 @@ def test_two_lines_of_writing_are_refused_and_a_box_around_the_number_is_no_ink(
     underlined = paper_with_bar(200, 300, (50, 40, 250, 100))
     underlined[110:114, 50:250] = 0                              # an underline
     underlined[150:175, 130:170] = 0                             # and a blot well below it
-    assert lr.picture_strip(underlined)[1][3] == 114             # one line; the blot is left out
+    assert lr.picture_strip(underlined)[1][3] == 100             # one line; both are left out
     five = paper_with_bar(200, 300, (50, 60, 250, 120))
     five[45:55, 60:120] = 0                                      # a detached bar close above: kept
     assert lr.picture_strip(five)[1][1] == 45

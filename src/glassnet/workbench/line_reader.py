@@ -129,14 +129,21 @@ def text_lines(mask):
 def line_rows(mask):
     """The rows of the one line of writing: the tallest band of ink, with the bands less
     than :data:`NEAR` of its height above or below it (the detached bar of a 5), but not
-    a dot or an underline farther off, which would shrink the number in its strip."""
+    a dot farther off, which would shrink the number in its strip, nor an underline (a
+    band less than half the line's height high and over 1.5 times as wide: read as a digit)."""
     bands = ink_bands(mask)
     top, bottom = max(bands, key=lambda band: band[1] - band[0])
-    near, grown = NEAR * (bottom - top), True
+    height, grown = bottom - top, True
+
+    def is_rule(band_top, band_bottom):
+        cols = np.flatnonzero(mask[band_top:band_bottom].any(axis=0))
+        return band_bottom - band_top < height / 2 and cols[-1] - cols[0] > 1.5 * height
+
     while grown:                  # take in the bands close enough, until none is left
         grown = False
         for band_top, band_bottom in bands:
-            if 0 < band_top - bottom <= near or 0 < top - band_bottom <= near:
+            near = 0 < band_top - bottom <= NEAR * height or 0 < top - band_bottom <= NEAR * height
+            if near and not is_rule(band_top, band_bottom):
                 top, bottom, grown = min(top, band_top), max(bottom, band_bottom), True
     return top, bottom
 

@@ -47,7 +47,7 @@ CLEAN_SIDES = 0.7       # ... (tall: at least this x the digit size); any other 
 UNCLEAN_COST = 0.25     # ... this much, plus this for every stroke it goes through after
 CROSS_COST = 0.25       # ... the first
 MARK = 0.5              # a component smaller than this x the digit size both ways ...
-RULE = 1.5              # ... or a flat one this many digit sizes wide (an underline, a long dash) ...
+RULE = 1.5              # ... or lower than that and this many digit sizes wide (an underline) ...
 SKIP_COST = 2.0         # ... may be left out as a stray mark, at this cost
 SLIVER_COST = 20.0      # a run only a pixel or two across is no digit
 MAX_RUN = 12            # atoms in one candidate digit, at most
@@ -173,30 +173,36 @@ def union_box(atoms):
 
 
 def is_mark(atom, size):
-    """A whole component less than :data:`MARK` digit sizes across either way, or a flat
-    line (less than :data:`MARK` high) over :data:`RULE` digit sizes wide: an underline, a
-    long dash. No digit is either, and the bar of a 5 drawn apart is less than one wide."""
-    if atom.component != atom.label:
-        return False
-    width, height = atom.x1 - atom.x0, atom.y1 - atom.y0
-    return max(width, height) < MARK * size or (height < MARK * size and width > RULE * size)
+    """A whole component less than :data:`MARK` digit sizes across either way, or a rule
+    (:func:`is_rule`): ink that may be left out of the number."""
+    return atom.component == atom.label and (max(atom.x1 - atom.x0, atom.y1 - atom.y0) < MARK * size
+                                             or is_rule(atom, size))
+
+
+def is_rule(atom, size):
+    """A flat line (less than :data:`MARK` digit sizes high) over :data:`RULE` digit sizes
+    wide: an underline, a long dash. It is never part of a digit (the bar of a 5 drawn
+    apart is less than one digit wide)."""
+    return atom.component == atom.label and atom.y1 - atom.y0 < MARK * size and atom.x1 - atom.x0 > RULE * size
 
 
 def candidate_runs(found):
     """Every run ``(i, j)`` of atoms ``i..j-1`` that could be one digit: not wider than
     :data:`MAX_DIGIT_WIDTH` digit sizes, and without a gap wider than :data:`JOIN_GAP`.
-    Single atoms are always candidates, so there is always a way to read the number."""
+    Single atoms are always candidates (but a rule, which may only be left out), so there is
+    always a way to read the number."""
     atoms, size = found.atoms, found.size
     runs = []
     for i in range(len(atoms)):
-        reach = atoms[i].x1
+        reach = None                  # the right end of the run's ink so far (a rule draws none)
         for j in range(i + 1, min(len(atoms), i + MAX_RUN) + 1):
-            if j > i + 1:
-                atom = atoms[j - 1]
-                x0, _, x1, _ = union_box(atoms[i:j])
-                if atom.x0 - reach > JOIN_GAP * size or x1 - x0 > MAX_DIGIT_WIDTH * size:
+            atom = atoms[j - 1]
+            if not is_rule(atom, size):   # an underline in the run neither widens it nor joins it
+                drawn = [a for a in atoms[i:j] if not is_rule(a, size)]
+                x0, _, x1, _ = union_box(drawn)
+                if reach is not None and (atom.x0 - reach > JOIN_GAP * size or x1 - x0 > MAX_DIGIT_WIDTH * size):
                     break
-                reach = max(reach, atom.x1)
+                reach = atom.x1 if reach is None else max(reach, atom.x1)
             if digit_atoms(found, i, j) is not None:
                 runs.append((i, j))
     return runs
@@ -206,8 +212,11 @@ def digit_atoms(found, i, j):
     """The atoms of run ``i..j-1`` that draw its digit: all of them, less the marks lying
     more than :data:`STACK_GAP` digit sizes above or below the rest (a stray dot under a
     digit whose pieces lie either side of it in the row of atoms); None when atoms that
-    are no marks lie that far apart (one digit above another is not one digit)."""
-    atoms = found.atoms[i:j]
+    are no marks lie that far apart (one digit above another is not one digit), or when
+    the run is only a rule (:func:`is_rule`, left out of any digit wherever it lies)."""
+    atoms = [atom for atom in found.atoms[i:j] if not is_rule(atom, found.size)]
+    if not atoms:
+        return None
     groups = row_groups(atoms, STACK_GAP * found.size)
     main = max(groups, key=lambda group: max(a.y1 for a in group) - min(a.y0 for a in group))
     if any(not is_mark(atom, found.size) for group in groups if group is not main for atom in group):
