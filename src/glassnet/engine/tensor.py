@@ -7,8 +7,10 @@ glassnet computes with NumPy arrays from end to end. Keras 3 on TensorFlow hands
     predictions = model(x_train[:1]).numpy()     # the TensorFlow beginner quickstart
 
 So those calls return a :class:`Tensor`: an ordinary ``np.ndarray`` in every way (it prints,
-slices and computes as one), with one method more. ``predict`` returns plain arrays, as in
-Keras.
+slices and computes as one), with one method more. So do a layer called on an array
+(``normalizer(x).numpy()``) and a layer's weights asked for by Keras's names
+(``normalizer.mean.numpy()``, ``dense.kernel``: views, so writing into one writes the layer).
+``predict`` returns plain arrays, as in Keras.
 """
 
 import numpy as np
