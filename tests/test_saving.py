@@ -228,3 +228,13 @@ def test_a_file_name_that_does_not_say_what_it_holds_is_refused_before_anything_
     assert sorted(p.name for p in tmp_path.iterdir()) == []
     ModelCheckpoint(str(tmp_path / "m-{epoch:02d}.keras"))        # fine: the names it will fill in
     model.save_weights(tmp_path / "w.npz")
+
+
+def test_a_normalization_saved_before_it_kept_keras_weights_still_loads():
+    """Until 2026-12-02 an adapted Normalization kept (1, 1, C) statistics and no count,
+    and its config held the statistics: such a file loads, as a layer with given
+    statistics, and predicts what it predicted when saved (written by the code of then)."""
+    folder = Path(__file__).parent / "fixtures" / "glassnet"
+    expected = np.load(folder / "normalization-old-layout-expected.npz")
+    model = load_model(folder / "normalization-old-layout.npz")
+    np.testing.assert_array_equal(model.predict(expected["x"], verbose=0), expected["y"])
