@@ -11,7 +11,7 @@ the share read right, beside the model's accuracy on the same digits, raw:
   light falling off by 35%);
 * ``boxed``: a box drawn around the digit (a form's cell);
 * ``desk``, ``desk_two_sides``, ``desk_one_side``: the page photographed on a dark desk that
-  shows all round it, along two sides, along one (the last known to fail);
+  shows all round it, along two sides, along one (a thin band along one side still fails);
 * ``shadow``: a hard-edged shadow across the page, half as bright (known to fail: see
   docs/preprocessing.md).
 
@@ -123,7 +123,7 @@ def desk_two_sides(digit, rng):
 
 
 def desk_one_side(digit, rng):
-    """The desk shows along one side only (known to fail: see docs/preprocessing.md)."""
+    """The desk shows along one side only (a thin band still fails: see docs/preprocessing.md)."""
     page, *_ = on_page(digit, rng.uniform(3, 5), 2.0, rng)
     rgb = colour(page, (0.92, 0.92, 0.9), (0.1, 0.1, 0.1))
     return jpeg(np.pad(rgb, ((0, 0), (int(rng.uniform(0.08, 0.2) * page.shape[1]), 0), (0, 0)), constant_values=0.3))

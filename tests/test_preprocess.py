@@ -152,6 +152,25 @@ def test_the_desk_around_a_photographed_page_is_not_ink(seven):
         assert similarity(to_mnist(Image.fromarray(photo.astype(np.uint8))), seven) > 0.95
 
 
+def test_the_desk_along_one_side_of_the_page_is_not_ink(seven):
+    """The desk shows along one side only: a band the whole height of the picture, twice
+    as thick as the strokes or more (it touches too little of the edge to be the desk
+    all round)."""
+    page = np.asarray(draw("7", size=300, scale=200, offset=(50, 50)), np.float32)
+    photo = np.pad(page * 0.9, ((0, 0), (60, 0)), constant_values=80)
+    assert similarity(to_mnist(Image.fromarray(photo.astype(np.uint8))), seven) > 0.95
+
+
+def test_a_bar_drawn_right_along_the_edge_stays_a_stroke():
+    """A 5 drawn big, its bar apart and right along the top edge: the bar runs along the
+    whole side, as a desk would, but it is no thicker than the 5's other strokes."""
+    five = Image.new("L", (300, 300), 255)
+    pen = ImageDraw.Draw(five)
+    pen.rectangle((0, 0, 299, 24), fill=0)                                # the bar, at the edge
+    pen.line([(60, 40), (60, 140), (200, 150), (230, 230), (150, 280), (60, 260)], fill=0, width=25)
+    assert ink_mask(ink_image(np.asarray(five, np.float32) / 255))[5, 100:200].all()
+
+
 def test_what_only_looks_like_a_frame_stays():
     """A 0 with a speck of dust in its loop is still a 0, and a smiley keeps its face
     (three pieces inside a circle are not a digit in a box): both keep their outline."""

@@ -167,14 +167,15 @@ def frames(labels, sizes, boxed=2):
     """The labels of the pieces that frame the ink rather than being strokes.
 
     Two kinds, both common in photos: the box a digit was written in (a form's cell, a
-    square drawn around it), which encloses the rest of the ink, so that nearly all of it
-    lies in the box's hole; and the desk or table around a photographed page, darker than
-    the paper, which runs along a third of the picture's edge or more (a digit cropped
-    tight touches it far less). A piece counts as a box only if what it holds is a real
-    part of the ink (at least a fifth of its own size), so a 0 with a speck of dust in its
-    loop stays a 0, and only if it holds at most ``boxed`` pieces (2, a digit: a smiley
-    keeps its face; None: any number of them, for a box around a whole number). A box's
-    gaps up to a thirtieth of its side are closed first.
+    square drawn around it), which encloses the rest of the ink, so that nearly all of
+    it lies in the box's hole; and the desk or table around a photographed page, darker
+    than the paper, which runs along a third of the picture's edge or more (a digit
+    cropped tight touches it far less), or along one side as a band
+    (:func:`desk_along_a_side`). A piece counts as a box only if what it holds is a real
+    part of the ink (at least a fifth of its own size), so a 0 with a speck of dust in
+    its loop stays a 0, and only if it holds at most ``boxed`` pieces (2, a digit: a
+    smiley keeps its face; None: any number of them, for a box around a whole number). A
+    box's gaps up to a thirtieth of its side are closed first.
 
     Input: ``labels`` from ``ndimage.label`` and ``sizes``, the pixel count per label
     (``sizes[0]`` = 0). Output: a list of labels (empty when nothing frames the ink).
@@ -186,7 +187,7 @@ def frames(labels, sizes, boxed=2):
         others = total - sizes[index]
         if box is None or others == 0:
             continue
-        if on_edge[index] > len(edge) / 3:         # the desk around the page
+        if on_edge[index] > len(edge) / 3 or desk_along_a_side(labels, index, box):   # the desk
             found.append(index)
             continue
         piece = labels[box] == index
@@ -201,6 +202,20 @@ def frames(labels, sizes, boxed=2):
         if np.count_nonzero(held) >= 0.9 * others and (boxed is None or len(np.unique(held[held > 0])) <= boxed):
             found.append(index)                    # a box: the rest of the ink is inside it
     return found
+
+
+def desk_along_a_side(labels, index, box):
+    """Whether piece ``index`` is the desk showing along one side of a photographed page:
+    it runs along nine tenths of a side of the picture or more, and it is a band at least
+    1.5 times as thick as the thickest stroke of the rest of the ink (so the bar of a big
+    5 drawn right to the edge stays a stroke). Thickness: the largest distance from inside
+    a piece to its outside (half the width of its widest part)."""
+    sides = (labels[0], labels[-1], labels[:, 0], labels[:, -1])
+    if not any(np.count_nonzero(side == index) >= 0.9 * len(side) for side in sides):
+        return False
+    piece = np.pad(labels[box] == index, 1)
+    rest = (labels > 0) & (labels != index)
+    return ndimage.distance_transform_edt(piece).max() >= 1.5 * ndimage.distance_transform_edt(rest).max()
 
 
 def fit_and_center(ink, mask, name="image"):
