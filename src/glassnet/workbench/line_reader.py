@@ -118,27 +118,32 @@ def ink_bands(mask):
     return [(int(top), int(bottom)) for top, bottom in zip(edges[::2], edges[1::2])]
 
 
-def text_lines(mask):
-    """The lines of writing in ``mask``: bands of rows holding ink at least half as tall as
-    the tallest (a dot or an underline is no line of its own), top to bottom."""
-    bands = ink_bands(mask)
-    tallest = max((bottom - top for top, bottom in bands), default=0)
-    return [(top, bottom) for top, bottom in bands if bottom - top >= tallest / 2]
+def line_rows(mask, name="image"):
+    """The rows ``(top, bottom)`` of the one line of writing in ``mask`` (None when it holds
+    no ink): the tallest band of ink, with the bands less than :data:`NEAR` of its height
+    above or below it (the detached bar of a 5), but not a dot farther off, which would
+    shrink the number in its strip, nor an underline (a band less than half the line's
+    height high and over 1.5 times as wide: read as digits).
 
-
-def line_rows(mask):
-    """The rows of the one line of writing: the tallest band of ink, with the bands less
-    than :data:`NEAR` of its height above or below it (the detached bar of a 5), but not
-    a dot farther off, which would shrink the number in its strip, nor an underline (a
-    band less than half the line's height high and over 1.5 times as wide: read as a digit)."""
+    Raises:
+        ImageError: two bands or more at least half as tall as the tallest: two lines of
+            writing, one above the other (a dot or an underline is no line of its own).
+    """
     bands = ink_bands(mask)
+    if not bands:
+        return None
     top, bottom = max(bands, key=lambda band: band[1] - band[0])
-    height, grown = bottom - top, True
+    height = bottom - top
+    lines = sum(band_bottom - band_top >= height / 2 for band_top, band_bottom in bands)
+    if lines > 1:
+        from glassnet.workbench.reader import lines_error
+        raise lines_error(name, lines)
 
     def is_rule(band_top, band_bottom):
         cols = np.flatnonzero(mask[band_top:band_bottom].any(axis=0))
         return band_bottom - band_top < height / 2 and cols[-1] - cols[0] > 1.5 * height
 
+    grown = True
     while grown:                  # take in the bands close enough, until none is left
         grown = False
         for band_top, band_bottom in bands:
@@ -230,12 +235,9 @@ def picture_strips(image, name=None, views=None):
         gray = resize(gray, (max(1, round(gray.shape[1] * shrink)), MAX_HEIGHT), "box")
     ink = ink_image(gray, label)
     mask = ink_mask(ink, boxed=None)           # a box around the whole number is no digit
-    lines = len(text_lines(mask))
-    if lines > 1:   # read as one strip, the lines' digits would come out as one short nonsense number
-        raise ImageError(f"{label}: {lines} lines of writing, one above the other; glassnet reads one "
-                         f"number per picture: crop each line")
-    top, bottom = line_rows(mask) if mask.any() else (0, 0)
-    mask[:top], mask[bottom:] = False, False   # a stray dot or an underline well off the line
+    rows = line_rows(mask, label)
+    if rows is not None:
+        mask[:rows[0]], mask[rows[1]:] = False, False   # a stray dot or an underline well off the line
     box = ink_band(mask, label)
     strips, scales = zip(*(to_strip(ink, box, band, stretch=stretch) for band, stretch in views or [(BAND, 1.0)]))
     if strips[0].shape[1] > MAX_DIGITS * BAND:

@@ -134,32 +134,32 @@ def read_number(model, image, name=None, digit_model=None):
     found = segment(ink, ink_mask(ink, min_part=0, boxed=None), label)   # segment drops specks itself
     lines = len(text_lines(found))
     if lines > 1:
-        raise ImageError(f"{label}: {lines} lines of writing, one above the other; glassnet reads one "
-                         f"number per picture: crop each line")
-    runs = candidate_runs(found)
-    pieces = [render(found, digit_atoms(found, i, j)) for i, j in runs]
+        raise lines_error(label, lines)
+    runs, drawn = candidate_runs(found)
+    pieces = [render(found, atoms) for atoms in drawn]
     slivers = np.array([piece is None for piece in pieces])
     pieces = np.stack([np.zeros((28, 28), np.float32) if piece is None else piece for piece in pieces])
     probabilities = classify(model, pieces)   # one batch: every candidate at once
-    chosen = choose(found, runs, probabilities, slivers)
+    chosen = choose(found, runs, drawn, probabilities, slivers)
 
     probabilities, images = probabilities[chosen], pieces[chosen]
     digits = [int(d) for d in probabilities.argmax(axis=1)]
     confidences = [float(p) for p in probabilities.max(axis=1)]
-    boxes = [tuple(int(round(v / scale)) for v in union_box(digit_atoms(found, *runs[k])))
+    boxes = [tuple(int(round(v / scale)) for v in union_box(drawn[k]))
              for k in chosen]                                   # in the original image's pixels
     return Reading("".join(map(str, digits)), digits, confidences, float(np.prod(confidences)),
                    boxes, probabilities, images)
 
 
-def choose(found, runs, probabilities, slivers):
+def choose(found, runs, drawn, probabilities, slivers):
     """The best reading: which candidate runs (indices into ``runs``) are the digits.
 
     Each run scores ``log p(its likeliest digit) + prior(run)``; :func:`best_path` finds
-    the row of runs, covering every atom once, with the highest total.
+    the row of runs, covering every atom once, with the highest total. ``drawn``: each
+    run's atoms that draw its digit (:func:`digit_atoms`).
     """
     scores = np.log(np.maximum(probabilities.max(axis=1), 1e-12)) - SLIVER_COST * slivers
-    scores += np.array([prior(found, i, j) for i, j in runs])
+    scores += np.array([prior(found, i, j, atoms) for (i, j), atoms in zip(runs, drawn)])
     # A small mark on its own (a stray stroke, a dot) may also be left out, at a price.
     marks = [i for i, atom in enumerate(found.atoms) if is_mark(atom, found.size)]
     chosen = best_path(len(found.atoms), runs + [(i, i + 1) for i in marks],
@@ -190,22 +190,25 @@ def candidate_runs(found):
     """Every run ``(i, j)`` of atoms ``i..j-1`` that could be one digit: not wider than
     :data:`MAX_DIGIT_WIDTH` digit sizes, and without a gap wider than :data:`JOIN_GAP`.
     Single atoms are always candidates (but a rule, which may only be left out), so there is
-    always a way to read the number."""
+    always a way to read the number. Returns ``(runs, drawn)``: the runs, and the atoms of
+    each that draw its digit (:func:`digit_atoms`)."""
     atoms, size = found.atoms, found.size
-    runs = []
+    rules = [is_rule(atom, size) for atom in atoms]
+    runs, drawn = [], []
     for i in range(len(atoms)):
-        reach = None                  # the right end of the run's ink so far (a rule draws none)
+        x0 = x1 = None                # the run's ink so far, left to right (a rule draws none)
         for j in range(i + 1, min(len(atoms), i + MAX_RUN) + 1):
             atom = atoms[j - 1]
-            if not is_rule(atom, size):   # an underline in the run neither widens it nor joins it
-                drawn = [a for a in atoms[i:j] if not is_rule(a, size)]
-                x0, _, x1, _ = union_box(drawn)
-                if reach is not None and (atom.x0 - reach > JOIN_GAP * size or x1 - x0 > MAX_DIGIT_WIDTH * size):
+            if not rules[j - 1]:      # an underline in the run neither widens it nor joins it
+                if x1 is not None and (atom.x0 - x1 > JOIN_GAP * size
+                                       or max(x1, atom.x1) - min(x0, atom.x0) > MAX_DIGIT_WIDTH * size):
                     break
-                reach = atom.x1 if reach is None else max(reach, atom.x1)
-            if digit_atoms(found, i, j) is not None:
+                x0, x1 = (atom.x0, atom.x1) if x1 is None else (min(x0, atom.x0), max(x1, atom.x1))
+            kept = digit_atoms(found, i, j)
+            if kept is not None:
                 runs.append((i, j))
-    return runs
+                drawn.append(kept)
+    return runs, drawn
 
 
 def digit_atoms(found, i, j):
@@ -236,6 +239,13 @@ def row_groups(atoms, gap):
     return groups
 
 
+def lines_error(name, lines):
+    """The error for a picture holding ``lines`` lines of writing (read as one, their digits
+    would come out as one nonsense number)."""
+    return ImageError(f"{name}: {lines} lines of writing, one above the other; glassnet reads one "
+                      f"number per picture: crop each line")
+
+
 def text_lines(found):
     """The lines of writing: groups of atoms one above the other, :data:`STACK_GAP`
     digit sizes apart or more, each holding an atom at least :data:`SHORT` digit sizes
@@ -245,9 +255,10 @@ def text_lines(found):
     return [group for group in groups if any(a.y1 - a.y0 >= SHORT * found.size for a in group)]
 
 
-def prior(found, i, j):
-    """Log-probability doubts about the shape of run ``i..j-1`` as one digit (0 = none)."""
-    atoms, size = digit_atoms(found, i, j), found.size
+def prior(found, i, j, atoms=None):
+    """Log-probability doubts about the shape of run ``i..j-1`` as one digit (0 = none);
+    ``atoms``: the run's :func:`digit_atoms`, when already known."""
+    atoms, size = digit_atoms(found, i, j) if atoms is None else atoms, found.size
     x0, y0, x1, y1 = union_box(atoms)
     score = -SKIP_COST * (j - i - len(atoms))   # stray marks left out, as if each were skipped
     if x1 - x0 > WIDE * size:
