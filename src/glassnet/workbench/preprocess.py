@@ -171,7 +171,7 @@ def frames(labels, sizes, boxed=2):
     it lies in the box's hole; and the desk or table around a photographed page, darker
     than the paper, which runs along a third of the picture's edge or more (a digit
     cropped tight touches it far less), or along one side as a band
-    (:func:`desk_along_a_side`). A piece counts as a box only if what it holds is a real
+    (:func:`is_band`). A piece counts as a box only if what it holds is a real
     part of the ink (at least a fifth of its own size), so a 0 with a speck of dust in
     its loop stays a 0, and only if it holds at most ``boxed`` pieces (2, a digit: a
     smiley keeps its face; None: any number of them, for a box around a whole number). A
@@ -182,13 +182,16 @@ def frames(labels, sizes, boxed=2):
     """
     edge = np.concatenate([labels[0], labels[-1], labels[1:-1, 0], labels[1:-1, -1]])
     on_edge = np.bincount(edge, minlength=len(sizes))
+    along_a_side = np.zeros(len(sizes), bool)      # runs along nine tenths of a side or more
+    for side in (labels[0], labels[-1], labels[:, 0], labels[:, -1]):
+        along_a_side |= np.bincount(side, minlength=len(sizes)) >= 0.9 * len(side)
     total, found = sizes.sum(), []
     for index, box in enumerate(ndimage.find_objects(labels), start=1):
         others = total - sizes[index]
         if box is None or others == 0:
             continue
-        if on_edge[index] > len(edge) / 3 or desk_along_a_side(labels, index, box):   # the desk
-            found.append(index)
+        if on_edge[index] > len(edge) / 3 or (along_a_side[index] and is_band(labels, index, box)):
+            found.append(index)                    # the desk
             continue
         piece = labels[box] == index
         if np.count_nonzero(labels[box]) - sizes[index] < 0.9 * others or others < sizes[index] / 5:
@@ -204,15 +207,12 @@ def frames(labels, sizes, boxed=2):
     return found
 
 
-def desk_along_a_side(labels, index, box):
-    """Whether piece ``index`` is the desk showing along one side of a photographed page:
-    it runs along nine tenths of a side of the picture or more, and it is a band at least
-    1.5 times as thick as the thickest stroke of the rest of the ink (so the bar of a big
-    5 drawn right to the edge stays a stroke). Thickness: the largest distance from inside
-    a piece to its outside (half the width of its widest part)."""
-    sides = (labels[0], labels[-1], labels[:, 0], labels[:, -1])
-    if not any(np.count_nonzero(side == index) >= 0.9 * len(side) for side in sides):
-        return False
+def is_band(labels, index, box):
+    """Whether piece ``index``, running along a side of the picture, is the desk showing
+    there rather than a stroke: a band at least 1.5 times as thick as the thickest stroke
+    of the rest of the ink (so the bar of a big 5 drawn right to the edge stays a stroke).
+    Thickness: the largest distance from inside a piece to its outside (half the width of
+    its widest part)."""
     piece = np.pad(labels[box] == index, 1)
     rest = (labels > 0) & (labels != index)
     return ndimage.distance_transform_edt(piece).max() >= 1.5 * ndimage.distance_transform_edt(rest).max()
