@@ -202,7 +202,8 @@ def frames(labels, sizes, boxed=2):
         closed = ndimage.binary_closing(np.pad(piece, gap), iterations=gap)[gap:-gap, gap:-gap]
         hole = ndimage.binary_fill_holes(closed) & ~closed
         held = labels[box][hole]
-        if np.count_nonzero(held) >= 0.9 * others and (boxed is None or len(np.unique(held[held > 0])) <= boxed):
+        pieces_held = len(np.unique(held[held > 0]))
+        if np.count_nonzero(held) >= 0.9 * others and (boxed is None or pieces_held <= boxed):
             found.append(index)                    # a box: the rest of the ink is inside it
     return found
 

@@ -183,7 +183,8 @@ def is_rule(atom, size):
     """A flat line (less than :data:`MARK` digit sizes high) over :data:`RULE` digit sizes
     wide: an underline, a long dash. It is never part of a digit (the bar of a 5 drawn
     apart is less than one digit wide)."""
-    return atom.component == atom.label and atom.y1 - atom.y0 < MARK * size and atom.x1 - atom.x0 > RULE * size
+    flat, wide = atom.y1 - atom.y0 < MARK * size, atom.x1 - atom.x0 > RULE * size
+    return atom.component == atom.label and flat and wide
 
 
 def candidate_runs(found):
