@@ -87,7 +87,6 @@ class Normalization(Layer):
         self.axis = None if axis is None else int(axis)
         self.given = None if mean is None else (np.asarray(mean, np.float64), np.asarray(variance, np.float64))
         self.invert = bool(invert)
-        self.adapted = None            # adapt's (mean, variance), until the layer is built
         # True once adapt has run (kept in the config: a saved model's statistics are its
         # weights, which the loader writes after building the layer from its config)
         self.has_adapted = bool(adapted)
@@ -101,20 +100,18 @@ class Normalization(Layer):
         if keep == 0:
             raise ValueError("Normalization: axis can't be the batch axis")
         axes = tuple(a for a in range(data.ndim) if a != keep)
-        self.adapted = data.mean(axis=axes), data.var(axis=axes)
         self.given, self.has_adapted = None, True
-        if self.built:
-            self._store_adapted()
-        else:               # as Keras does: normalizer.mean is there to look at after adapt
+        if not self.built:    # as Keras does: normalizer.mean is there to look at after adapt
             self.build(tuple(self.input_shape or data.shape[1:]))
+        self._store_adapted(data.mean(axis=axes), data.var(axis=axes))
 
     def build(self, input_shape, rng=None):
         super().build(input_shape, rng)
         if self.given is not None:
             self.state.clear()
             self.given_stats = tuple(self._fitted(key, value) for key, value in zip(("mean", "variance"), self.given))
-        elif self.adapted is not None or self.has_adapted:
-            self._store_adapted()
+        elif self.has_adapted:    # 0 and 1 until adapt's statistics, or the saved ones, are written
+            self._store_adapted(0.0, 1.0)
         else:
             raise ValueError(f"layer '{self.name}' (Normalization) has no statistics: call "
                              f"adapt(x_train) before training, or pass mean= and variance=")
@@ -135,12 +132,10 @@ class Normalization(Layer):
                              f"{int(np.prod(shape))} (axis={self.axis})")
         return np.broadcast_to(value.reshape(-1) if value.size > 1 else value.reshape(()), shape).astype(self.dtype)
 
-    def _store_adapted(self):
-        """Adapted statistics become the weights (before a load: 0 and 1, which the load overwrites)."""
-        mean, variance = self.adapted if self.adapted is not None else (0.0, 1.0)
+    def _store_adapted(self, mean, variance):
+        """Adapted statistics are the weights, as in Keras: mean, variance and a count."""
         self.state["mean"], self.state["variance"] = self._fitted("mean", mean), self._fitted("variance", variance)
         self.state["count"] = np.zeros((), np.int64)
-        self.adapted = None
 
     def _broadcast(self, value, dtype):
         """A kept-axis array reshaped to broadcast over a batch: (C,) -> (1, ..., C, ..., 1)."""
