@@ -31,14 +31,6 @@ class Unsupported(ValueError):
 
 
 # -- small shared pieces --------------------------------------------------------------
-def keras_snake_case(name):
-    """Keras's own ``to_snake_case``: ``MaxPooling2D`` -> ``max_pooling2d``,
-    ``LeakyReLU`` -> ``leaky_re_lu``. It names the groups of the weights file (and, being
-    the rule glassnet names layers by, their default names too)."""
-    from glassnet.engine.layers.base import snake_case
-    return snake_case(name)
-
-
 def _object(module, class_name, config, registered_name=None):
     """How Keras 3 writes any object: module, class, its config."""
     return {"module": module, "class_name": class_name, "config": config,

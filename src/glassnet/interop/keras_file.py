@@ -33,11 +33,12 @@ import zipfile
 
 import numpy as np
 
+from glassnet.engine.layers.base import snake_case
 from glassnet.errors import ExportError, GlassnetError, ModelFileError
 from glassnet.interop.keras_compile import (compile_from_keras, compile_to_keras,
                                             keras_has_learning_rate_variable, optimizer_slot_groups)
 from glassnet.interop.keras_config import (Unsupported, _Reading, keras_class_name, keras_layers,
-                                           keras_snake_case, model_from_keras, model_to_keras)
+                                           model_from_keras, model_to_keras)
 
 KERAS_VERSION = "3.15.1"       # the Keras release whose layout these files follow
 CONFIG, METADATA, WEIGHTS = "config.json", "metadata.json", "model.weights.h5"
@@ -90,7 +91,7 @@ def weight_groups(model, prefix=""):
 
     groups, used = [(prefix.rstrip("/"), model)], {}
     for layer in keras_layers(model):
-        base = keras_snake_case(keras_class_name(layer))
+        base = snake_case(keras_class_name(layer))   # Keras's to_snake_case: it names the weights' groups
         used[base] = used.get(base, -1) + 1
         path = f"{prefix}layers/{base}" + (f"_{used[base]}" if used[base] else "")
         if isinstance(layer, Model):
