@@ -5,7 +5,7 @@ import pytest
 from matplotlib.figure import Figure
 from PIL import Image
 
-from glassnet.errors import DataError, ShapeError
+from glassnet.errors import DataError, GlassnetError, ShapeError
 from glassnet.workbench import plots
 from glassnet.workbench.plots import style
 from tiny_models import tiny_cnn, tiny_digits, tiny_mlp
@@ -69,6 +69,19 @@ def test_confusion_matrix(tmp_path, predicted, normalize):
     path = tmp_path / "cm.png"
     fig = plots.plot_confusion_matrix(y, probs.argmax(1), normalize=normalize, path=path)
     check_png(fig, path, (520, 480))
+
+
+def test_a_picture_is_written_in_the_format_its_name_says(tmp_path, predicted):
+    """path="cm.pdf" writes a PDF and "cm.jpg" a JPEG (both were PNG bytes under those
+    names); a name matplotlib can't write is one error naming it."""
+    _, y, probs = predicted
+    plots.plot_confusion_matrix(y, probs.argmax(1), path=tmp_path / "cm.pdf")
+    assert (tmp_path / "cm.pdf").read_bytes()[:4] == b"%PDF"
+    plots.plot_confusion_matrix(y, probs.argmax(1), path=tmp_path / "cm.jpg")
+    with Image.open(tmp_path / "cm.jpg") as picture:
+        assert picture.format == "JPEG"
+    with pytest.raises(GlassnetError, match=r"cm.txt: can't write a picture as .txt"):
+        plots.plot_confusion_matrix(y, probs.argmax(1), path=tmp_path / "cm.txt")
 
 
 def test_mistakes_worst_first(tmp_path, predicted):

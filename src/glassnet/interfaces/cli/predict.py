@@ -161,7 +161,7 @@ def save_side_by_side(results, out, model):
 
     from glassnet.workbench.images import load_gray
     from glassnet.workbench.plots.saliency import overlay
-    from glassnet.workbench.plots.style import picture_format
+    from glassnet.workbench.plots import style
     from glassnet.workbench.saliency import saliency
 
     figure = Figure(figsize=(6.6, 2.3 * len(results) + 0.3), layout="constrained")
@@ -185,4 +185,4 @@ def save_side_by_side(results, out, model):
             ax.set_yticks([])
     figure.suptitle("the network sees light ink on black (as MNIST); the saliency is drawn dark on "
                     "white, orange where a pixel moves the score most", fontsize=7)
-    figure.savefig(out, dpi=100, format=picture_format(out))
+    style.save(figure, out)   # in the format out's extension names

@@ -125,7 +125,7 @@ def save_readings(shown, out):
     from matplotlib.patches import Rectangle
 
     from glassnet.workbench.images import load_gray
-    from glassnet.workbench.plots.style import picture_format
+    from glassnet.workbench.plots import style
 
     figure = Figure(figsize=(8, 3.2 * len(shown)), layout="constrained")
     axes = figure.subplots(2 * len(shown), 1, squeeze=False, height_ratios=[3, 1] * len(shown))[:, 0]
@@ -156,4 +156,4 @@ def save_readings(shown, out):
         for ax in (top, bottom):
             ax.set_xticks([])
             ax.set_yticks([])
-    figure.savefig(out, dpi=100, format=picture_format(out))
+    style.save(figure, out)   # in the format out's extension names

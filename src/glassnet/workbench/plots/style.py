@@ -121,8 +121,9 @@ def picture_format(path):
 
 
 def save(fig, path):
-    """Write ``fig`` as a PNG of exactly ``figsize * DPI`` pixels."""
-    fig.savefig(check_output_path(path), dpi=DPI, format="png", facecolor="white")
+    """Write ``fig`` to ``path`` in the format its extension names (a PNG of exactly
+    ``figsize * DPI`` pixels for ``.png`` or no extension; ``.pdf``, ``.svg``, ``.jpg``...)."""
+    fig.savefig(path, dpi=DPI, format=picture_format(path), facecolor="white")
 
 
 def png_bytes(fig):
