@@ -25,10 +25,10 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from glassnet.errors import ImageError
-from glassnet.workbench.images import describe, load_gray
-from glassnet.workbench.preprocess import RIM, fit_and_center, ink_image, ink_mask, resize
+from glassnet.workbench.preprocess import RIM, fit_and_center, ink_image, ink_mask
 from glassnet.workbench.recognize import check_digit_model, classify
-from glassnet.workbench.segment import MAX_WIDTH, segment
+from glassnet.workbench.segment import segment
+from glassnet.workbench.strips import number_picture
 
 MAX_DIGIT_WIDTH = 1.6   # x the digit size: no run wider than this is even considered
 WIDE = 1.1              # wider than this x the digit size is a doubt ...
@@ -51,7 +51,6 @@ RULE = 1.5              # ... or lower than that and this many digit sizes wide 
 SKIP_COST = 2.0         # ... may be left out as a stray mark, at this cost
 SLIVER_COST = 20.0      # a run only a pixel or two across is no digit
 MAX_RUN = 12            # atoms in one candidate digit, at most
-MAX_HEIGHT = 512        # taller pictures are scaled down to this many rows first
 
 
 @dataclass
@@ -121,15 +120,7 @@ def read_number(model, image, name=None, digit_model=None):
         raise ValueError("read_number: digit_model= goes with a line reader; the model given is "
                          "a digit classifier already")
     check_digit_model(model)
-    label = describe(image, name)
-    gray = load_gray(image, name)
-    if gray.shape[1] >= MAX_WIDTH:
-        raise ImageError(f"{label}: {gray.shape[1]:,} pixels wide; a number {MAX_WIDTH:,} pixels "
-                         f"wide or more would take too long to read; scale it down")
-    scale = 1.0
-    if gray.shape[0] > MAX_HEIGHT:   # a big photo: a few hundred rows are plenty for digits
-        scale = MAX_HEIGHT / gray.shape[0]
-        gray = resize(gray, (max(1, round(gray.shape[1] * scale)), MAX_HEIGHT), "box")
+    label, gray, scale = number_picture(image, name)
     ink = ink_image(gray, label)
     found = segment(ink, ink_mask(ink, min_part=0, boxed=None), label)   # segment drops specks itself
     lines = len(text_lines(found))

@@ -12,11 +12,11 @@ import math
 import numpy as np
 
 from glassnet.errors import ImageError
+from glassnet.workbench.segment import MAX_WIDTH   # pixels: a picture this wide or wider is refused
 
 HEIGHT = 32         # rows of the strip the network reads ...
 BAND = 24           # ... of which the number's ink fills this many (4 rows of margin above and below)
-MAX_WIDTH = 20_000  # pixels: a picture this wide or wider is refused (see picture_strip)
-MAX_HEIGHT = 512    # taller pictures are scaled down to this many rows first (as the segmenter does)
+MAX_HEIGHT = 512    # taller pictures are scaled down to this many rows first (number_picture)
 MAX_DIGITS = 60     # a strip wider than this many digits' worth is not a number we read
 NEAR = 0.3   # ink this many line heights above or below a line of writing still belongs to it
 
@@ -116,6 +116,28 @@ def fit_width(strip, width):
     return out
 
 
+def number_picture(image, name=None):
+    """A picture of a number -> ``(label, gray, scale)``, where both readers start: its name
+    for messages, the grayscale picture (:func:`~glassnet.workbench.images.load_gray`),
+    scaled down to :data:`MAX_HEIGHT` rows when taller (a few hundred rows are plenty), and
+    ``scale``, its pixels per pixel of the picture.
+
+    Raises:
+        ImageError: unreadable, or :data:`MAX_WIDTH` pixels wide or more.
+    """
+    from glassnet.workbench.images import describe, load_gray
+    from glassnet.workbench.preprocess import resize
+
+    label, gray, scale = describe(image, name), load_gray(image, name), 1.0
+    if gray.shape[1] >= MAX_WIDTH:
+        raise ImageError(f"{label}: {gray.shape[1]:,} pixels wide; a number {MAX_WIDTH:,} pixels "
+                         f"wide or more would take too long to read; scale it down")
+    if gray.shape[0] > MAX_HEIGHT:
+        scale = MAX_HEIGHT / gray.shape[0]
+        gray = resize(gray, (max(1, round(gray.shape[1] * scale)), MAX_HEIGHT), "box")
+    return label, gray, scale
+
+
 def picture_strips(image, name=None, views=None):
     """A picture (path, bytes, PIL image or array; any ink on any paper) -> its strips.
 
@@ -130,18 +152,9 @@ def picture_strips(image, name=None, views=None):
         ImageError: unreadable, blank, :data:`MAX_WIDTH` pixels wide or more, or not one line
             (two lines one above the other, or ink far wider than a number).
     """
-    from glassnet.workbench.images import describe, load_gray
-    from glassnet.workbench.preprocess import ink_image, ink_mask, resize
+    from glassnet.workbench.preprocess import ink_image, ink_mask
 
-    label = describe(image, name)
-    gray = load_gray(image, name)
-    if gray.shape[1] >= MAX_WIDTH:
-        raise ImageError(f"{label}: {gray.shape[1]:,} pixels wide; a number {MAX_WIDTH:,} pixels "
-                         f"wide or more would take too long to read; scale it down")
-    shrink = 1.0
-    if gray.shape[0] > MAX_HEIGHT:   # a big photo: a few hundred rows are plenty for a strip of 32
-        shrink = MAX_HEIGHT / gray.shape[0]
-        gray = resize(gray, (max(1, round(gray.shape[1] * shrink)), MAX_HEIGHT), "box")
+    label, gray, shrink = number_picture(image, name)
     ink = ink_image(gray, label)
     mask = ink_mask(ink, boxed=None)           # a box around the whole number is no digit
     rows = line_rows(mask, label)
