@@ -12,8 +12,8 @@ the share read right, beside the model's accuracy on the same digits, raw:
 * ``boxed``: a box drawn around the digit (a form's cell);
 * ``desk``, ``desk_two_sides``, ``desk_one_side``: the page photographed on a dark desk that
   shows all round it, along two sides, along one (a thin band along one side still fails);
-* ``shadow``: a hard-edged shadow across the page, half as bright (known to fail: see
-  docs/preprocessing.md).
+* ``shadow``: a hard-edged shadow across the page, half as bright (see "Light and shadow"
+  in docs/preprocessing.md).
 
     python benchmarks/photo_kinds.py MODEL [--count 300] [--data-dir ../shared/data/mnist]
 """

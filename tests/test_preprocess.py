@@ -116,6 +116,66 @@ def test_photo_with_lighting_gradient_and_noise(seven):
     assert similarity(to_mnist(png(photo)), seven) > 0.93
 
 
+def shadowed(page, darker=0.5, angle=0.4, through=(0.55, 0.5)):
+    """``page`` (0..255) with a hard-edged shadow, ``darker`` as bright, beyond a straight
+    edge through the point ``through`` (fractions of width, height) at ``angle``."""
+    height, width = page.shape
+    rows, cols = np.mgrid[0:height, 0:width]
+    side = (np.cos(angle) * (cols - through[0] * width) + np.sin(angle) * (rows - through[1] * height)) > 0
+    light = 1 - (1 - darker) * ndimage.gaussian_filter(side.astype(np.float32), 2)
+    return Image.fromarray(np.clip(page * light, 0, 255).astype(np.uint8))
+
+
+@pytest.mark.parametrize("through", [(0.55, 0.5), (0.15, 0.15)], ids=["across the digit", "over most of the page"])
+def test_a_hard_shadow_across_the_page_is_not_ink(seven, through):
+    """A shadow with a sharp edge (a hand, the phone) darkens the paper and the ink on it by
+    the same factor. Taken for ink, it swamped the digit (11% of the shadow photos in
+    benchmarks/photo_kinds.py read right); over most of the page, the paper in the shadow
+    was the median pixel and the page was read as light ink on dark."""
+    page = np.asarray(draw("7", size=400, scale=220, offset=(90, 90), width=20), np.float32) * 0.9
+    photo = shadowed(page, through=through)
+    assert similarity(to_mnist(png(photo)), seven) > 0.95
+    ink = ink_image(np.asarray(photo, np.float32) / 255)
+    strokes = np.asarray(draw("7", size=400, scale=220, offset=(90, 90), width=20)) < 128
+    dim = np.asarray(shadowed(np.full((400, 400), 200.0), through=through), np.float32) < 150
+    core = ndimage.binary_erosion(strokes, iterations=3)
+    for place in (core & dim, core & ~dim):         # strokes as strong in the shadow as in the light
+        assert not place.any() or np.median(ink[place]) > 0.9
+    assert (ink[~ndimage.binary_dilation(strokes, iterations=4)] < 0.2).all()   # the shadow's edge: no ink
+
+
+def test_the_corners_along_a_shadows_edge_are_not_ink():
+    """A square wider than a stroke can't reach into the corner where a slanting shadow
+    edge meets the picture's edge (it left a thin triangle of "ink" 50 pixels wide),
+    but the corner is part of the shadow all the same."""
+    page = np.asarray(draw("7", size=400, scale=160, offset=(20, 40)), np.float32) * 0.9
+    photo = np.asarray(shadowed(page, angle=0.35, through=(0.6, 0.5)), np.float32) / 255
+    assert photo[395, 200] < 0.5 < photo[395, 150]                # the edge meets the bottom near 170
+    ink = ink_image(photo)
+    assert ink[250:, 180:].max() < 0.2 and ink_mask(ink)[40:200, 20:180].any()
+
+
+def test_light_falling_off_into_the_corners_is_not_ink(seven):
+    """A lens darkens the corners of a photo (here to 40% of the middle's light). The paper
+    level's square is kept three strokes wide so that it can follow that: a square as wide
+    as the boldest strokes could be left the corners as ink."""
+    page = np.asarray(draw("7", size=400, scale=200, offset=(100, 100), width=16), np.float32) * 0.9
+    rows, cols = np.mgrid[0:400, 0:400]
+    photo = page * (1 - 1.2 * (((rows - 200) / 400) ** 2 + ((cols - 200) / 400) ** 2))
+    ink = ink_image(photo / 255)
+    assert max(ink[:40, :40].max(), ink[-40:, -40:].max()) < 0.3
+    assert similarity(to_mnist(Image.fromarray(photo.astype(np.uint8))), seven) > 0.95
+
+
+def test_a_tight_crop_of_a_bold_one_keeps_its_stroke_whole():
+    """A 1 drawn with a wide marker and cropped close: the stroke is 40% of the picture's
+    width (a sixth of its height), and the paper level must not take its middle for paper."""
+    one = Image.new("L", (120, 300), 255)
+    ImageDraw.Draw(one).line([(60, 20), (60, 280)], fill=0, width=50)
+    mask = ink_mask(ink_image(np.asarray(one, np.float32) / 255))
+    assert mask[30:270, 40:80].all()
+
+
 def test_sixteen_bit_and_cmyk(seven):
     sixteen = Image.fromarray((np.asarray(draw("7"), np.uint16) * 257))
     assert similarity(to_mnist(png(sixteen)), seven) > 0.99

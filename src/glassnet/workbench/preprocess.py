@@ -26,7 +26,10 @@ SIZE = 28          # MNIST's frame ...
 BOX = 20           # ... and the box the digit is scaled to fit, aspect ratio kept
 CENTER = 14.0      # where MNIST puts the center of mass (measured: 13.99, 14.00 on average)
 WORK_SIDE = 1024   # bigger photos are shrunk to this first: plenty for one digit, and fast
-GRID = 8           # the paper's lighting is estimated on a GRID x GRID coarse grid
+SMALL = 32         # below this many pixels a side, the paper gets one level (no lighting model)
+PAPER_WINDOW = 0.4  # the paper level's square: 40% of the picture's height, wider than strokes
+DARKEST = 1 / 64   # darker than this is black (the logarithm of the brightness needs a floor)
+ENDS = 0.2         # dark_ink counts the pixels within this share of the range of either end
 MIN_CONTRAST = 0.12  # ink must stand out from the paper by this much (0..1), else "blank"
 MIN_EXTENT = 0.02    # ... and span this fraction of the image, else it is a speck, "blank"
 RIM = 1             # a small digit keeps this many pixels of soft gray rim around its strokes ...
@@ -74,55 +77,124 @@ def shrink(gray, max_side):
 def dark_ink(gray):
     """True for dark ink on light paper (a photo), False for light ink on dark (MNIST).
 
-    The paper is the majority of the pixels, so the median is a paper pixel, and the ink
-    lies on the far side of it: if the median is nearer the brightest pixels than the
-    darkest, the paper is light and the ink is dark. This works for a dim photo too,
-    where the "white" paper is only mid-gray. The extremes are taken as the 0.05% and
-    99.95% percentiles, so that a small digit on a big page still counts.
+    Ink covers a minority of the picture and paper the majority, so of the two ends of
+    the brightness range, the ink's end holds fewer pixels: count the pixels within a
+    fifth of the range of the darkest and of the brightest. (The middle, the median,
+    would not do: a shadow over half the page puts the median in the shadow, nearer the
+    ink than the lit paper.) The ends are taken as the 0.05% and 99.95% percentiles, so
+    that a small digit on a big page still counts; a dim photo, whose "white" paper is
+    only mid-gray, still has its paper at the bright end.
     """
-    step = max(1, int(np.sqrt(gray.size / 250_000)))   # a subsample is plenty for percentiles
-    low, middle, high = np.percentile(gray[::step, ::step], [0.05, 50, 99.95])
-    return bool(middle - low > high - middle)
+    step = max(1, int(np.sqrt(gray.size / 250_000)))   # a subsample is plenty for counting
+    sample = gray[::step, ::step]
+    low, high = np.percentile(sample, [0.05, 99.95])
+    near = ENDS * (high - low)
+    return bool(np.count_nonzero(sample < low + near) < np.count_nonzero(sample > high - near))
 
 
 def paper_level(ink):
-    """How much "ink" the bare paper shows at each pixel: a smooth surface under the strokes.
+    """How much "ink" the bare paper shows at each pixel: a surface under the strokes.
 
-    A phone photo is brighter on one side than the other. Cut the image into a coarse
-    grid; in each cell the median is paper, because strokes cover a minority of it. A cell
-    filled with ink borrows the lowest of its neighbours (a minimum filter). The grid is
-    then stretched back to full size, bilinearly, and subtracted.
+    A phone photo is brighter on one side than the other or in the middle than in the
+    corners, a shadow may cross the page with a sharp edge, and the desk may show around
+    it. Strokes are thin; light and shadow come in large regions. So take away what is
+    thin and keep the rest:
+
+    * a grey *opening* (a minimum filter, then a maximum filter, over a square) removes
+      everything thinner than the square and keeps larger regions with their edges where
+      they were. The square is three times as wide as the thickest strokes
+      (:func:`stroke_width`, measured on a first pass with the widest square a stroke
+      could need, :func:`paper_window`): any wider, and it can't follow light that falls
+      off into the picture's corners;
+    * the square can't reach into a region's narrow corners (a shadow's edge meeting
+      the picture's edge at a slant), so an *opening by reconstruction*
+      (:func:`reconstructed`) fills those: a region keeps its whole shape if any part
+      of it holds the square.
 
     Input: ``(H, W)`` ink-positive (paper low). Output: ``(H, W)``, or a scalar when the
     image is small or evenly lit.
     """
     height, width = ink.shape
-    if min(height, width) < 4 * GRID:   # too small to model lighting: one level for all
+    if min(height, width) < SMALL:      # too small to model lighting: one level for all
         return np.float32(np.median(ink))
-    cell_h, cell_w = height // GRID, width // GRID
-    cells = ink[:cell_h * GRID, :cell_w * GRID].reshape(GRID, cell_h, GRID, cell_w)
-    coarse = np.median(cells.transpose(0, 2, 1, 3).reshape(GRID, GRID, -1), axis=-1)  # (GRID, GRID)
-    coarse = ndimage.minimum_filter(coarse, size=3, mode="nearest")
-    if np.ptp(coarse) < MIN_CONTRAST / 2:   # evenly lit: a single level is more exact
+    window = paper_window(ink.shape)
+    level = ndimage.grey_opening(ink, size=(window, window))
+    if np.ptp(level) < MIN_CONTRAST / 2:   # evenly lit: a single level is more exact
         return np.float32(np.median(ink))
-    return resize(coarse, (width, height), "bilinear")
+    window = min(window, max(3, int(3 * stroke_width(ink - level))))
+    level = ndimage.grey_opening(ink, size=(window, window))
+    return np.maximum(level, reconstructed(ink, window))
+
+
+def stroke_width(ink):
+    """About how wide the thickest strokes of ``ink`` (paper at 0) are, in pixels: twice
+    the 99th percentile of the distance from a stroke pixel to the paper (a stroke ``w``
+    wide has pixels up to ``w / 2`` from its edge)."""
+    smooth = denoise(ink)
+    peak = float(smooth.max())
+    if peak <= 0:
+        return float(max(ink.shape))
+    mask = smooth > 0.5 * float(np.median(smooth[smooth > peak / 2]))
+    return 2 * float(np.percentile(ndimage.distance_transform_edt(mask)[mask], 99))
+
+
+def paper_window(shape):
+    """The widest square :func:`paper_level` may need for a picture ``(H, W)``: wider than
+    any stroke. Digits stand upright, so a stroke is at most about a third as thick as the
+    picture is tall (a bold marker's, the digit filling the picture): the square is 40%
+    of the height, and no wider than the picture (a tight crop of a 1 is narrow)."""
+    height, width = shape
+    return max(3, min(int(PAPER_WINDOW * height), width))
+
+
+def reconstructed(ink, window, side=64):
+    """The opening of ``ink`` by reconstruction with a square ``window`` pixels wide, worked
+    out on a copy ``side`` pixels long and scaled back (smooth, so only a floor under the
+    exact opening).
+
+    The minimum filter leaves a seed in every region that holds the square; the seeds
+    then grow, a pixel at a time, back into all of the region they came from, but never
+    above the image itself (``min(dilate(level), image)`` until nothing changes).
+    """
+    height, width = ink.shape
+    scale = side / max(height, width)
+    small = resize(ink, fit_size(ink.shape, scale), "box")
+    window = max(3, round(window * scale))
+    level = ndimage.grey_erosion(small, size=(window, window))
+    for _ in range(2 * side):              # a seed crosses the copy in at most this many steps
+        grown = np.minimum(ndimage.grey_dilation(level, size=(3, 3)), small)
+        if np.array_equal(grown, level):
+            break
+        level = grown
+    return resize(level, (width, height), "bilinear")
 
 
 def ink_image(gray, name="image"):
     """Grayscale picture -> ink intensity: 1 where the pen pressed, 0 on bare paper.
 
-    Steps: invert dark ink on light paper (:func:`dark_ink`); subtract the paper's uneven
-    brightness (:func:`paper_level`); divide by the typical stroke brightness so that
-    strokes reach 1, as in MNIST. The decisions (is there ink? how dark is a stroke?) are
-    taken on a denoised copy (:func:`denoise`), so that sensor noise can't make them.
+    Steps: invert dark ink on light paper (:func:`dark_ink`); take away the paper's
+    uneven brightness (:func:`paper_level`); divide by the typical stroke brightness so
+    that strokes reach 1, as in MNIST. The decisions (is there ink? how dark is a
+    stroke?) are taken on a denoised copy (:func:`denoise`), so that sensor noise can't
+    make them.
+
+    Paper reflects light, so in a shadow both the paper and the ink on it get darker by
+    the same factor, and a stroke stands out from its paper by less. So a photo's ink is
+    ``1 - gray / paper``, as strong in the shadow as in the light, and the paper level
+    is found for the *logarithm* of the brightness, where the light's factor is a term
+    added to the page's own darkness. (Light ink on dark has the level subtracted.)
 
     Input: ``(H, W)`` in 0..1, white = 1. Output: float32 ``(H, W)`` in 0..1.
 
     Raises:
         BlankImageError: nothing stands out from the paper by :data:`MIN_CONTRAST`.
     """
-    ink = 1.0 - gray if dark_ink(gray) else gray.copy()
-    ink = np.clip(ink - paper_level(ink), 0, None).astype(np.float32)
+    if dark_ink(gray):
+        darkness = -np.log(np.maximum(gray, DARKEST))
+        ink = -np.expm1(-(darkness - paper_level(denoise(darkness))))   # 1 - gray / paper
+    else:
+        ink = gray - paper_level(denoise(gray))
+    ink = np.clip(ink, 0, None).astype(np.float32)
     smooth = denoise(ink)
     peak = float(smooth.max())
     if peak < MIN_CONTRAST:
