@@ -88,6 +88,16 @@ def test_two_lines_of_writing_are_refused_and_a_box_around_the_number_is_no_ink(
     assert lr.picture_strip(boxed)[1] == pytest.approx((60, 60, 240, 120), abs=2)
 
 
+def test_a_shadow_across_the_number_is_no_ink():
+    """The phone's shadow over half the page, its edge slanting through the number: the
+    strip is cut from the number's own rows (the edge was read as ink, 0% of such photos
+    read whole)."""
+    page = paper_with_bar(300, 400, (80, 120, 320, 170)).astype(np.float32) * 0.9
+    rows, cols = np.mgrid[0:300, 0:400]
+    page[cols + 0.3 * rows > 230] *= 0.5
+    assert lr.picture_strip(page.astype(np.uint8))[1] == pytest.approx((80, 120, 320, 170), abs=3)
+
+
 def test_a_line_of_ink_too_long_for_a_number_is_refused():
     with pytest.raises(ImageError, match="not one line"):
         lr.picture_strip(paper_with_bar(60, 8000, (10, 20, 7990, 40)))
