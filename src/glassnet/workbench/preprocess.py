@@ -127,15 +127,19 @@ def paper_level(ink):
 
 
 def stroke_width(ink):
-    """About how wide the thickest strokes of ``ink`` (paper at 0) are, in pixels: twice
-    the 99th percentile of the distance from a stroke pixel to the paper (a stroke ``w``
-    wide has pixels up to ``w / 2`` from its edge)."""
-    smooth = denoise(ink)
-    peak = float(smooth.max())
-    if peak <= 0:
+    """About how wide the thickest strokes of ``ink`` (denoised, paper at 0) are, in pixels:
+    twice the 99th percentile of the distance from a stroke pixel to the paper (a stroke
+    ``w`` wide has pixels up to ``w / 2`` from its edge)."""
+    if ink.max() <= 0:
         return float(max(ink.shape))
-    mask = smooth > 0.5 * float(np.median(smooth[smooth > peak / 2]))
+    mask = ink > 0.5 * stroke_level(ink)
     return 2 * float(np.percentile(ndimage.distance_transform_edt(mask)[mask], 99))
+
+
+def stroke_level(smooth):
+    """How much ink a typical stroke pixel of ``smooth`` (denoised, paper at 0) holds: the
+    median of the pixels above half the strongest."""
+    return float(np.median(smooth[smooth > smooth.max() / 2]))
 
 
 def paper_window(shape):
@@ -199,8 +203,7 @@ def ink_image(gray, name="image"):
     peak = float(smooth.max())
     if peak < MIN_CONTRAST:
         raise BlankImageError(f"{name}: blank: no ink stands out from the background, no guess")
-    level = float(np.median(smooth[smooth > peak / 2]))   # a typical stroke pixel
-    return np.clip(ink / level, 0, 1)
+    return np.clip(ink / stroke_level(smooth), 0, 1)
 
 
 def denoise(ink):
