@@ -187,3 +187,37 @@ def test_default_layer_names_follow_keras_rule():
     model = Sequential([Input((3,)), PReLU(), PReLU()])
     assert [layer.name for layer in model.layers] == ["p_re_lu", "p_re_lu_1"]
     assert model.get_layer("p_re_lu") is model.layers[0]
+
+
+@pytest.mark.parametrize("rows", [2, 37, 300])
+def test_dense_splits_its_multiplies_over_two_threads_and_gets_the_same_numbers(rows, monkeypatch):
+    """Inside fit and predict BLAS runs on one thread and Dense splits its three matrix
+    multiplies by rows between the threads (chunks.matmul): every number as in one piece."""
+    from threadpoolctl import threadpool_limits
+
+    from glassnet.engine.layers import chunks
+
+    monkeypatch.setattr(chunks, "SPLIT_WORK", 0)          # split even these small ones
+    workers = []
+    run = chunks.run
+    monkeypatch.setattr(chunks, "run", lambda *a: workers.append(run(*a)) or workers[-1])
+    rng = np.random.default_rng(rows)
+    x = rng.standard_normal((rows, 150)).astype(np.float32)
+    dy = rng.standard_normal((rows, 70)).astype(np.float32)
+    layer = Dense(70, activation="tanh")
+    layer.build((150,), rng=rng)
+    results = {}
+    for threads in (1, 2):
+        with threadpool_limits(threads), chunks.hold_blas():
+            y = layer.forward(x, training=True)
+            dx = layer.backward(dy)
+        results[threads] = (y, dx, layer.grads["kernel"].copy(), layer.grads["bias"].copy())
+    assert workers == [1, 1, 1, 2, 2, 2]     # three multiplies on one thread, then on two
+    for one, two in zip(results[1], results[2]):
+        np.testing.assert_array_equal(one, two)
+    W, b = (layer.params[k].astype(np.float64) for k in ("kernel", "bias"))
+    y64 = np.tanh(x @ W + b)
+    dz = dy * (1 - y64 ** 2)
+    np.testing.assert_allclose(results[2][0], y64, atol=1e-5)
+    np.testing.assert_allclose(results[2][1], dz @ W.T, atol=1e-4)
+    np.testing.assert_allclose(results[2][2], x.T.astype(np.float64) @ dz, atol=1e-3)

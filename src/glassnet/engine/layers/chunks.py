@@ -27,6 +27,8 @@ threads as BLAS had before.
 """
 
 from concurrent.futures import ThreadPoolExecutor
+
+import numpy as np
 from contextlib import contextmanager
 
 _pool, _pool_size = None, 0   # the helper threads, made on first use
@@ -115,3 +117,27 @@ def run(n, chunk, work):
             for future in futures:
                 future.result()    # waits, and raises here what a worker raised
     return workers
+
+
+# A matrix multiply smaller than this many multiply-adds is done in one piece: handing half
+# of it to another thread costs more (some 30 us) than it saves.
+SPLIT_WORK = 1 << 23
+
+
+def matmul(a, b, out=None):
+    """``a @ b`` for 2-D ``a`` (M, K) and ``b`` (K, N), the rows of ``a`` (and of the result)
+    split between the threads, each row block one multiply of its own.
+
+    Inside ``fit`` and ``predict`` BLAS is held at one thread (:func:`hold_blas`), so a plain
+    ``a @ b`` would leave the second core idle: this is how a Dense layer still uses both.
+    BLAS may round a row a little differently in a block of another height, so the split is
+    the same on any number of threads (one thread does both halves): the numbers don't
+    depend on how many cores there are.
+    """
+    if out is None:
+        out = np.empty((a.shape[0], b.shape[1]), np.result_type(a, b))
+    rows = len(a)
+    if rows < 2 or rows * a.shape[1] * b.shape[1] < SPLIT_WORK:
+        return np.matmul(a, b, out=out)
+    run(rows, -(-rows // 2), lambda worker, lo, hi: np.matmul(a[lo:hi], b, out=out[lo:hi]))
+    return out

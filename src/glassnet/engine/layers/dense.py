@@ -3,7 +3,7 @@
 import numpy as np
 
 from glassnet.engine import initializers, regularizers
-from glassnet.engine.layers import activations
+from glassnet.engine.layers import activations, chunks
 from glassnet.engine.layers.base import Layer
 from glassnet.errors import ShapeError
 
@@ -81,7 +81,7 @@ class Dense(Layer):
     def forward(self, x, training=False):
         self.check_input(x)
         self.x = x
-        z = x @ self.params["kernel"]
+        z = chunks.matmul(x, self.params["kernel"])     # x @ W, on every core (layers/chunks.py)
         if self.use_bias:
             z += self.params["bias"]
         return z if self.activation is None else self.activation.forward(z, training)
@@ -89,11 +89,11 @@ class Dense(Layer):
     def backward(self, dy):
         dz = dy if self.activation is None else self.activation.backward(dy)
         W = self.params["kernel"]
-        np.matmul(self.x.T, dz, out=self.grads["kernel"])
+        chunks.matmul(self.x.T, dz, out=self.grads["kernel"])
         if self.use_bias:
             np.sum(dz, axis=0, out=self.grads["bias"])
         self.add_penalty_gradients()                # kernel_regularizer=l2(...) and the like
-        return dz @ W.T if self.needs_input_grad else None
+        return chunks.matmul(dz, W.T) if self.needs_input_grad else None
 
     def get_config(self):
         def initializer(label):
