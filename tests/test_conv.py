@@ -37,32 +37,84 @@ WINOGRAD_CASES = [
 ]
 
 
+@pytest.fixture(params=["F4", "F6"])
+def tile(request, monkeypatch):
+    """Each Winograd tile size in turn: every Winograd layer built in the test uses it."""
+    wg = getattr(winograd, request.param)
+    monkeypatch.setattr(conv, "WINOGRAD_TILES", (wg,))
+    return wg
+
+
 def test_the_winograd_cases_take_the_winograd_path_and_the_others_do_not():
     for kwargs, shape in WINOGRAD_CASES:
         layer = Conv2D(**kwargs)
         layer.build(shape)
-        assert layer.winograd is winograd.F4
+        assert layer.winograd in (winograd.F4, winograd.F6)
     for kwargs, shape in CASES:
         layer = Conv2D(**kwargs)
         layer.build(shape)
         assert layer.winograd is None
 
 
+@pytest.mark.parametrize("size, expected", [
+    ((11, 11), "F6"),      # the default CNN's second layer: 3x3 tiles of 36 points (324), or 2x2 of 64 (256)
+    ((12, 10), "F6"),      # 324 against 256
+    ((8, 8), "F4"),        # 2x2 tiles either way: 144 against 256
+    ((4, 3), "F4"),        # one tile either way
+    ((14, 14), "F4"),      # a tie, 4x4 x 36 = 3x3 x 64 = 576: the smaller tile rounds less
+    ((6, 30), "F6"),       # 2x8 x 36 = 576 against 1x5 x 64 = 320
+])
+def test_each_layer_takes_the_tile_with_the_fewest_winograd_points(size, expected):
+    layer = Conv2D(4, 3)
+    layer.build((size[0] + 2, size[1] + 2, 8))
+    assert layer.winograd is getattr(winograd, expected)
+
+
+def test_the_default_cnns_second_convolution_takes_f6():
+    from glassnet.workbench import zoo
+
+    model = zoo.get("cnn").build(input_shape=(28, 28, 1), num_classes=10, seed=0)
+    first, second = [layer for layer in model.layers if isinstance(layer, Conv2D)]
+    assert first.winograd is None                                   # one input channel: im2col
+    assert second.winograd is winograd.F6 and second._tile_counts() == (2, 2)
+    x = np.random.default_rng(2).random((2, 13, 13, 32), dtype=np.float32)    # ReLU'd, as there
+    expected = conv2d_reference(x.astype(np.float64), second.params["kernel"].astype(np.float64))
+    assert np.abs(second(x) - np.maximum(expected, 0)).max() <= 1e-5 * np.abs(expected).max()
+
+
 @pytest.mark.parametrize("kwargs, shape", WINOGRAD_CASES)
-def test_winograd_gradients_match_finite_differences(kwargs, shape):
-    # F(4x4, 3x3) rounds a little more than the direct sum (its transforms multiply by up to
-    # 8), even in float64: central differences with the default step 1e-6 then carry about
-    # 1e-6 of rounding noise; a step of 1e-5 keeps both that and the truncation below 1e-7.
+def test_winograd_gradients_match_finite_differences(kwargs, shape, tile):
+    # Winograd rounds a little more than the direct sum (its transforms multiply by up to
+    # 8 for F(4x4), 32 for F(6x6)), even in float64: central differences with the default
+    # step 1e-6 then carry about 1e-6 of rounding noise; a step of 1e-5 keeps both that and
+    # the truncation below 1e-7.
+    probe = Conv2D(**kwargs)
+    probe.build(shape)
+    assert probe.winograd is tile
     report = check_layer(Conv2D(**kwargs), shape, batch_size=2, eps=1e-5)
     assert report.passed, report
+    # Finite differences show that backward is the gradient of forward, whatever forward
+    # computes; that forward is the convolution (and so backward its gradient) shows here.
+    x = np.random.default_rng(2).standard_normal((2,) + shape)
+    results = []
+    for path in (tile, None):                                        # Winograd, then im2col
+        layer = Conv2D(**kwargs, dtype="float64")
+        layer.build(shape, np.random.default_rng(0))
+        layer.winograd, layer.needs_input_grad = path, True
+        y = layer.forward(x, training=True)
+        dx = layer.backward(np.cos(y))
+        results.append([y, dx] + [layer.grads[k].copy() for k in sorted(layer.grads)])
+    for a, b in zip(*results):
+        np.testing.assert_allclose(a, b, rtol=1e-9, atol=1e-11)
 
 
 @pytest.mark.parametrize("kwargs, shape", WINOGRAD_CASES)
-def test_winograd_matches_the_reference_in_float64_and_float32(kwargs, shape):
+def test_winograd_matches_the_reference_in_float64_and_float32(kwargs, shape, tile):
     kwargs = {**kwargs, "activation": None}
     x = np.random.default_rng(1).standard_normal((3,) + shape)
     layer = Conv2D(**kwargs, dtype="float64")
     y = layer(x)
+    assert layer.winograd is tile
     bias = layer.params.get("bias")
     expected = conv2d_reference(x, layer.params["kernel"], bias, layer.strides, layer.padding)
     np.testing.assert_allclose(y, expected, rtol=1e-10, atol=1e-12)
@@ -74,7 +126,7 @@ def test_winograd_matches_the_reference_in_float64_and_float32(kwargs, shape):
     assert np.abs(y32 - expected).max() <= 1e-5 * np.abs(expected).max()
 
 
-def test_winograd_is_exact_where_the_input_window_is_all_zero(monkeypatch):
+def test_winograd_is_exact_where_the_input_window_is_all_zero(monkeypatch, tile):
     """MNIST's background and dead ReLUs are exact zeros. Where a whole 3x3 window is zero
     the output must be the bias exactly, as the direct sum gives it: Winograd's rounding
     (about 1e-7 next to ink) would otherwise switch on ReLUs whose bias is still zero, and
@@ -91,7 +143,7 @@ def test_winograd_is_exact_where_the_input_window_is_all_zero(monkeypatch):
         layer.forward(x, training=True)
         layer.backward(dy)
         layers[name] = layer
-    assert layers["winograd"].winograd is not None and layers["direct"].winograd is None
+    assert layers["winograd"].winograd is tile and layers["direct"].winograd is None
     fast, direct = layers["winograd"], layers["direct"]
     background = fast.y == 0
     assert background[:, 0].all() and background[:, :, -1].all()    # far from the ink: 0 exactly
@@ -101,9 +153,11 @@ def test_winograd_is_exact_where_the_input_window_is_all_zero(monkeypatch):
 
 
 def test_winograd_tiles_compute_a_3x3_convolution():
-    """Both tile sizes, on one channel: ``A^T [(G g G^T) * (B^T d B)] A`` is the direct sum."""
+    """Every tile size, on one channel: ``A^T [(G g G^T) * (B^T d B)] A`` is the direct sum."""
     rng = np.random.default_rng(11)
-    for wg in (winograd.F2, winograd.F4):
+    for wg in (winograd.F2, winograd.F4, winograd.F6):
+        assert (wg.BT.shape, wg.G.shape, wg.AT.shape) == ((wg.size, wg.size), (wg.size, 3), (wg.m, wg.size))
+        np.testing.assert_array_equal(wg.AT[:, winograd.BIAS_POINT], 1)   # every output sees the bias once
         d = rng.standard_normal((wg.size, wg.size))                 # one input tile
         g = rng.standard_normal((3, 3))
         u = winograd.sandwich(wg.G, g)                               # G g G^T
@@ -113,8 +167,15 @@ def test_winograd_tiles_compute_a_3x3_convolution():
         np.testing.assert_allclose(y, direct, atol=1e-12)
 
 
+def test_toom_cook_makes_the_f4_matrices_written_out():
+    """The construction that makes F(6x6) gives exactly the F(4x4) written out by hand."""
+    made = winograd.toom_cook(4, (0, 1, -1, 2, -2))
+    for name in ("BT", "G", "AT"):
+        np.testing.assert_array_equal(getattr(made, name), getattr(winograd.F4, name))
+
+
 @pytest.mark.parametrize("kwargs, shape", [WINOGRAD_CASES[2], CASES[3], CASES[0]])
-def test_chunks_and_threads_change_nothing(kwargs, shape, monkeypatch):
+def test_chunks_and_threads_change_nothing(kwargs, shape, monkeypatch, tile):
     """Chunks of 1 image or of the whole batch, on one thread or two: the same numbers,
     and with the same chunks, the same bits on one thread as on two."""
     rng = np.random.default_rng(12)
@@ -136,7 +197,7 @@ def test_chunks_and_threads_change_nothing(kwargs, shape, monkeypatch):
 
 
 @pytest.mark.parametrize("kwargs, shape", [WINOGRAD_CASES[0], CASES[1]])
-def test_backward_after_an_inference_forward_makes_what_it_needs(kwargs, shape):
+def test_backward_after_an_inference_forward_makes_what_it_needs(kwargs, shape, tile):
     """Inference keeps no patches; a backward pass after it (a saliency map, say) makes them
     again and gets the same gradients as after a training forward."""
     rng = np.random.default_rng(13)

@@ -22,8 +22,19 @@ CASES = [  # Conv2D arguments, MaxPooling2D arguments, input shape
     (dict(filters=4, kernel_size=3, padding="same", activation="relu"), dict(pool_size=(2, 1)),
      (9, 11, 8)),
     (dict(filters=3, kernel_size=3, use_bias=False), dict(pool_size=(1, 2)), (7, 10, 9)),
-    (dict(filters=4, kernel_size=3, padding="same", activation="relu"), dict(pool_size=4), (12, 9, 8)),
+    (dict(filters=4, kernel_size=3, padding="same", activation="relu"), dict(pool_size=4), (8, 9, 8)),  # F4
+    (dict(filters=3, kernel_size=3, activation="relu"), dict(pool_size=3), (11, 13, 8)),    # F6 only
 ]
+# Winograd cases whose pooling windows fit whole in a tile of either size (4x4 and 6x6 outputs)
+EITHER_TILE = [CASES[4], CASES[5], CASES[6]]
+
+
+@pytest.fixture(params=["F4", "F6"])
+def tile(request, monkeypatch):
+    """Each Winograd tile size in turn: every Winograd layer built in the test uses it."""
+    wg = getattr(winograd, request.param)
+    monkeypatch.setattr(conv, "WINOGRAD_TILES", (wg,))
+    return wg
 
 
 def small_model(conv_args, pool_args, shape, dtype="float32", seed=0):
@@ -50,6 +61,13 @@ def both_ways(model, x, dy=None, training=True):
     return results
 
 
+def on_im2col(model):
+    """A copy of ``model`` whose convolution runs im2col: no Winograd matrices involved."""
+    twin = copy.deepcopy(model)
+    twin.layers[0].winograd = None
+    return twin
+
+
 @pytest.mark.parametrize("conv_args, pool_args, shape", CASES)
 def test_fused_pair_matches_the_two_layers(conv_args, pool_args, shape):
     model = small_model(conv_args, pool_args, shape, dtype="float64")
@@ -63,8 +81,22 @@ def test_fused_pair_matches_the_two_layers(conv_args, pool_args, shape):
             np.testing.assert_allclose(b, a, rtol=1e-9, atol=1e-12)
 
 
+@pytest.mark.parametrize("conv_args, pool_args, shape", EITHER_TILE)
+def test_either_tile_size_pools_inside_its_tiles(conv_args, pool_args, shape, tile):
+    model = small_model(conv_args, pool_args, shape, dtype="float64")
+    assert model.layers[0].winograd is tile
+    x = np.random.default_rng(1).standard_normal((5,) + shape)
+    for training in (True, False):
+        plain, together = both_ways(model, x, training=training)
+        direct = both_ways(on_im2col(model), x, training=training)[1]
+        for a, b, c in zip(plain, together, direct):
+            np.testing.assert_allclose(b, a, rtol=1e-9, atol=1e-12)
+            np.testing.assert_allclose(b, c, rtol=1e-9, atol=1e-12)
+
+
 @pytest.mark.parametrize("conv_args, pool_args, shape", [CASES[0], CASES[4]])
-def test_ties_go_to_the_first_input_of_the_window_as_in_max_pooling(conv_args, pool_args, shape):
+def test_ties_go_to_the_first_input_of_the_window_as_in_max_pooling(conv_args, pool_args, shape,
+                                                                    tile):
     """A zero image with a little ink: most windows are all ties (ReLU's zeros, or the
     bias). The gradient still goes where MaxPooling2D sends it, bit for bit."""
     model = small_model(conv_args, pool_args, shape)
@@ -79,17 +111,20 @@ def test_ties_go_to_the_first_input_of_the_window_as_in_max_pooling(conv_args, p
         np.testing.assert_allclose(b, a, rtol=1e-5, atol=1e-6)
 
 
-def test_zero_biases_keep_winograds_exact_zeros():
+def test_zero_biases_keep_winograds_exact_zeros(tile):
     """At the start of training (zero biases) the Winograd convolution is exact where the
     input window is all zero; pooled inside the tiles it must still be."""
     conv_args, pool_args, shape = CASES[4]
     model = small_model(conv_args, pool_args, shape)
+    assert model.layers[0].winograd is tile
     x = np.zeros((3,) + shape, np.float32)
     x[:, 4:9, 4:9] = np.random.default_rng(3).random((3, 5, 5, shape[-1]))
     plain, together = both_ways(model, x)
+    direct = both_ways(on_im2col(model), x)[1]
     np.testing.assert_array_equal(together[0], plain[0])
-    for a, b in zip(plain[1:], together[1:]):
+    for a, b, c in zip(plain[1:], together[1:], direct[1:]):
         np.testing.assert_allclose(b, a, rtol=1e-5, atol=1e-6)
+        assert np.abs(b - c).max() <= 1e-5 * np.abs(c).max()     # float32 rounding of another sum
 
 
 @pytest.mark.parametrize("conv_args, pool_args, shape", [CASES[1], CASES[5]])
@@ -102,7 +137,23 @@ def test_gradients_of_a_fused_model_match_finite_differences(conv_args, pool_arg
     assert report.passed, report
 
 
-def test_backward_after_an_inference_forward_keeps_what_it_needs():
+@pytest.mark.parametrize("conv_args, pool_args, shape", [CASES[5], CASES[6]])
+def test_gradients_of_a_fused_winograd_model_match_finite_differences(conv_args, pool_args, shape,
+                                                                       tile):
+    """Either tile size; the last tiles stick out past the image (9x11 and 5x8 outputs)."""
+    model = small_model(conv_args, pool_args, shape, seed=4)
+    model.compile(optimizer="sgd", loss="sparse_categorical_crossentropy")
+    assert model.layers[0].winograd is tile and fused.pairs(model._run_steps())
+    x = np.random.default_rng(5).standard_normal((3,) + shape)
+    report = check_model(model, x, np.array([0, 2, 1]))
+    assert report.passed, report
+    # ... and they are the convolution's gradients, not just those of what forward computes
+    model = small_model(conv_args, pool_args, shape, dtype="float64", seed=4)
+    for a, b in zip(both_ways(model, x)[1], both_ways(on_im2col(model), x)[1]):
+        np.testing.assert_allclose(a, b, rtol=1e-9, atol=1e-12)
+
+
+def test_backward_after_an_inference_forward_keeps_what_it_needs(tile):
     for conv_args, pool_args, shape in (CASES[0], CASES[4]):
         model = small_model(conv_args, pool_args, shape, dtype="float64")
         model.needs_input_grad = True
@@ -116,7 +167,7 @@ def test_backward_after_an_inference_forward_keeps_what_it_needs():
             np.testing.assert_allclose(a, b, atol=1e-12)
 
 
-def test_chunks_and_threads_change_nothing(monkeypatch):
+def test_chunks_and_threads_change_nothing(monkeypatch, tile):
     conv_args, pool_args, shape = CASES[4]
     model = small_model(conv_args, pool_args, shape)
     x = np.random.default_rng(7).standard_normal((9,) + shape).astype(np.float32)
@@ -144,6 +195,10 @@ def test_only_pairs_whose_output_nothing_else_reads_are_fused():
     assert not fused.pairs(overlapping._run_steps())             # windows that don't tile
     odd = Sequential([Input(shape), Conv2D(4, 3), MaxPooling2D(3)])
     assert odd.layers[0].winograd is winograd.F4 and not fused.pairs(odd._run_steps())   # 3 doesn't divide a tile
+    by_three = Sequential([Input((13, 13, 8)), Conv2D(4, 3), MaxPooling2D(3)])             # 11x11: F(6x6)
+    assert by_three.layers[0].winograd is winograd.F6 and len(fused.pairs(by_three._run_steps())) == 1
+    by_four = Sequential([Input((13, 13, 8)), Conv2D(4, 3), MaxPooling2D(4)])   # 4 doesn't divide 6
+    assert by_four.layers[0].winograd is winograd.F6 and not fused.pairs(by_four._run_steps())
     plain = Sequential([Input(shape), Conv2D(4, 3), MaxPooling2D()])
     assert len(fused.pairs(plain._run_steps())) == 1
     fused.FUSE = False
