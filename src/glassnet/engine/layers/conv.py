@@ -577,9 +577,8 @@ class Conv2D(Layer):
         dd = winograd.sandwich(wg.BT.T.astype(dtype), dv.reshape(a, a, n, t, s, c),
                                out=self._buffer("dd", worker, (a, a, n, t, s, c), dtype),
                                half=self._buffer("half_dd", worker, (a, a * n * t * s * c), dtype))
-        padded = (n, m * t + 2, m * s + 2, c)
-        dx_padded = col2im(dd, padded[1:], (m, m),               # overlapping tiles add up
-                           out=self._buffer("dx_padded", worker, padded, dtype))
+        room = (n, m * (t + 1), m * (s + 1), c)                  # overlapping tiles add up
+        dx_padded = winograd.add_tiles(dd, m, out=self._buffer("dx_tiles", worker, room, dtype))
         self._unpad(dx_padded, dx, lo, hi)
 
     def get_config(self):

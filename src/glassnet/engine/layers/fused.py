@@ -295,18 +295,19 @@ class ConvPool:
         m, (t, s), f, n = conv.winograd.m, conv._tile_counts(), conv.filters, hi - lo
         rows, cols = m // ph, m // pw
         g = self._gradient_pages(dy, lo, hi, worker)            # (n, PH, PW, F)
-        win = self.winners[lo]
-        # Each pooled gradient goes to the pixel of its tile that won; everything else,
-        # including the pixels past the image's edge, is zero (only the inside of this
-        # array is ever written, the same parts each time: the rest stays zero).
+        win = self.winners[lo]                                  # (rows, cols, n, T, S, F)
+        # The pooled gradient laid out as the winners are: pooled pixel (i*rows + a,
+        # j*cols + b) is (a, b) of tile (i, j). The pooled pixels past the image's edge
+        # stay zero (only the inside of `grid` is ever written).
+        grid = conv._buffer("fused_grid", worker, (n, t * rows, s * cols, f), dy.dtype)
+        grid[:, :g.shape[1], :g.shape[2]] = g
+        by_tile = grid.reshape(n, t, rows, s, cols, f).transpose(2, 4, 0, 1, 3, 5)
+        # Each pooled gradient goes to the pixel of its tile that won, everything else is
+        # zero: one page of output pixels per window offset (di, dj).
         dtiles = conv._buffer("fused_dtiles", worker, (m, m, n, t, s, f), dy.dtype)
         pages = dtiles.reshape(rows, ph, cols, pw, n, t, s, f)
-        for a in range(rows):
-            for b in range(cols):
-                source = g[:, a::rows, b::cols]
-                tr, tc = source.shape[1:3]
-                chosen = conv._buffer(("fused_chosen", a, b), worker, source.shape, np.bool_)
-                for k, (di, dj) in enumerate(self.offsets):
-                    np.equal(win[a, b, :, :tr, :tc], k, out=chosen)
-                    np.multiply(source, chosen, out=pages[a, di, b, dj, :, :tr, :tc])
+        chosen = conv._buffer("fused_chosen", worker, win.shape, np.bool_)
+        for k, (di, dj) in enumerate(self.offsets):
+            np.equal(win, k, out=chosen)
+            np.multiply(by_tile, chosen, out=pages[:, di, :, dj])
         return conv.winograd_backward(dtiles, conv.kept[lo], dx, lo, hi, worker)

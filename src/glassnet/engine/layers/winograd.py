@@ -41,7 +41,7 @@ linear, so its gradient is its transpose)::
     backward:  dM = A dY A^T, dU[p] = V[p].T @ dM[p], dV[p] = dM[p] @ U[p].T, dd = B dV B^T
 
 and ``dg = G^T dU G``. Neighbouring input tiles overlap by 2 pixels, so ``dd`` is added
-back onto the image like im2col's patches (col2im).
+back onto the image like im2col's patches, in four block copies (:func:`add_tiles`).
 """
 
 import math
@@ -92,6 +92,39 @@ def sandwich(L, tiles, out=None, half=None):
     if out is not None:
         out = out.reshape(p, p, -1)   # a view: out is contiguous
     return np.matmul(L, half.reshape(p, q, -1), out=out).reshape((p, p) + rest)
+
+
+
+def add_tiles(tiles, m, out):
+    """Add overlapping tiles back onto the image: the way back from cutting them out.
+
+    ``tiles`` is ``(a, a, N, T, S, C)`` with ``a = m + 2``: the gradient of the input tile of
+    every output tile, tile ``(i, j)`` covering rows ``i*m .. i*m + a`` and columns
+    ``j*m .. j*m + a``. Neighbours overlap by two rows (columns), where their numbers add
+    up. ``out`` must be at least ``(N, m*(T+1), m*(S+1), C)`` (room for a whole block past
+    the last tile); rows ``0 .. m*T + 2`` and columns ``0 .. m*S + 2`` receive the sum.
+
+    Four block copies instead of ``a*a`` strided additions (col2im's way, one per pixel of
+    a tile): the ``m x m`` top-left block of every tile is copied (no two overlap), then the
+    last two rows, the last two columns and the 2x2 corner are added onto the first rows
+    and columns of the next tile's block.
+    """
+    n, t, s, c = tiles.shape[2:]
+    out[:, t * m:] = 0                   # these rows and columns only receive additions
+    out[:, :t * m, s * m:] = 0
+
+    def blocks(top, left):               # out as (N, T, m, S, m, C), shifted by (top, left)
+        return out[:, top:top + t * m, left:left + s * m].reshape(n, t, m, s, m, c)
+
+    def of(rows, cols):                  # tiles' pixels (rows, cols) as (N, T, rows, S, cols, C)
+        return tiles[rows, cols].transpose(2, 3, 0, 4, 1, 5)
+
+    body, edge = slice(0, m), slice(m, m + 2)
+    blocks(0, 0)[...] = of(body, body)
+    blocks(m, 0)[:, :, :2] += of(edge, body)
+    blocks(0, m)[:, :, :, :, :2] += of(body, edge)
+    blocks(m, m)[:, :, :2, :, :2] += of(edge, edge)
+    return out
 
 
 F2 = Winograd(   # F(2x2, 3x3): additions only
