@@ -474,12 +474,18 @@ class Conv2D(Layer):
         return v
 
     def _winograd_forward(self, x, y, lo, hi, worker):
-        m = self.winograd.m
-        out = self.winograd_outputs(x, lo, hi, worker)
-        for r in range(m):            # out[r, c] is pixel (r, c) of every output tile:
-            for c in range(m):        # image pixels (r, c), (r, c + m), ... (the last tile
-                target = y[lo:hi, r::m, c::m]    # may stick out of the image: cut off)
-                self._activate(out[r, c, :, :target.shape[1], :target.shape[2]], out=target)
+        m, (t, s), f, n = self.winograd.m, self._tile_counts(), self.filters, hi - lo
+        out = self.winograd_outputs(x, lo, hi, worker)          # (m, m, n, T, S, F)
+        self._activate(out)
+        # out[r, c] is pixel (r, c) of every output tile: image pixel (i*m + r, j*m + c) of
+        # tile (i, j). One copy puts them in place; the last tiles may stick out of the
+        # image, and then they go to a work array first and are cut off.
+        oh, ow = y.shape[1:3]
+        whole = y[lo:hi] if (oh, ow) == (m * t, m * s) else self._buffer("tiled", worker, (n, m * t, m * s, f),
+                                                                          y.dtype)
+        np.copyto(whole.reshape(n, t, m, s, m, f), out.transpose(2, 3, 0, 4, 1, 5))
+        if whole.shape[1:3] != (oh, ow):
+            y[lo:hi] = whole[:, :oh, :ow]
         if self.exact_zeros:
             silent = self.silent_outputs(x, lo, hi)
             if silent.any():
@@ -534,18 +540,18 @@ class Conv2D(Layer):
         v = self.kept.get(lo) if self.kept else None
         if v is None:                                            # forward ran for inference
             v = self._tiles(self.x, lo, hi, worker, keep=False)
-        # dz gathered into output tiles, the way forward scattered them; the outputs past
-        # the image's edge get zero (only the inside is ever written: the edge stays zero).
-        dtiles = self._buffer("dtiles", worker, (m, m, n, t, s, f), dz.dtype)
+        # dz * f' laid out in whole tiles (the outputs past the image's edge get zero: only
+        # the inside of `grid` is ever written), then gathered into output tiles the way
+        # forward scattered them.
+        grid = self._buffer("grid", worker, (n, m * t, m * s, f), dz.dtype)
+        oh, ow = dz.shape[1:3]
         derivative = self._derivative(self.y[lo:hi], worker)
-        for r in range(m):
-            for c in range(m):
-                source = dz[lo:hi, r::m, c::m]
-                target = dtiles[r, c, :, :source.shape[1], :source.shape[2]]
-                if derivative is None:
-                    np.copyto(target, source)
-                else:
-                    np.multiply(source, derivative[:, r::m, c::m], out=target)
+        if derivative is None:
+            grid[:, :oh, :ow] = dz[lo:hi]
+        else:
+            np.multiply(dz[lo:hi], derivative, out=grid[:, :oh, :ow])
+        dtiles = self._buffer("dtiles", worker, (m, m, n, t, s, f), dz.dtype)
+        np.copyto(dtiles, grid.reshape(n, t, m, s, m, f).transpose(2, 4, 0, 1, 3, 5))
         return self.winograd_backward(dtiles, v, dx, lo, hi, worker)
 
     def winograd_backward(self, dtiles, v, dx, lo, hi, worker):
