@@ -7,7 +7,7 @@ from threadpoolctl import threadpool_limits
 
 from glassnet import load_model
 from glassnet.engine.layers import Conv2D, Dense, Flatten, conv, winograd
-from glassnet.engine.layers.conv import col2im, conv2d_reference, im2col, same_padding
+from glassnet.engine.layers.im2col import col2im, conv2d_reference, im2col, same_padding
 from glassnet.engine.model import Sequential
 from glassnet.engine.regularizers import l2
 from glassnet.errors import ShapeError

@@ -105,7 +105,7 @@ def _pads(layer):
     row or column after, as Keras does)."""
     if layer.padding != "same":
         return [0, 0, 0, 0]
-    from glassnet.engine.layers.conv import same_padding
+    from glassnet.engine.layers.im2col import same_padding
     (kh, kw), (sh, sw) = getattr(layer, "kernel_size", None) or layer.pool_size, layer.strides
     h, w = layer.input_shape[:2]
     (top, bottom), (left, right) = same_padding(h, kh, sh), same_padding(w, kw, sw)

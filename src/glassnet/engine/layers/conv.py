@@ -5,11 +5,14 @@ pixels are neighbours. A convolution learns a few small filters (3x3, say) and a
 same filter at every position, so an edge or a loop is detected wherever it appears, with
 a few hundred weights instead of hundreds of thousands.
 
-The fast path is **im2col**: copy every KHxKW patch of the input into one row of a matrix;
-then the whole convolution of the whole batch is *one* matrix multiply, which BLAS does at
-full speed. The backward pass is two more matrix multiplies and **col2im**, which adds each
-patch's gradient back where the patch came from. ``conv2d_reference`` beside it is the
-definition written as plain loops: slow, obvious, and what the tests compare against.
+The direct way is **im2col** (:mod:`glassnet.engine.layers.im2col`): copy every KHxKW
+patch of the input into one row of a matrix; then the whole convolution of the whole batch
+is *one* matrix multiply, which BLAS does at full speed. The backward pass is two more
+matrix multiplies and **col2im**, which adds each patch's gradient back where the patch
+came from. 3x3 kernels with enough channels take **Winograd's** way instead
+(:mod:`glassnet.engine.layers.winograd`), with fewer multiplications. ``conv2d_reference``
+(in the im2col module) is the definition written as plain loops: slow, obvious, and what
+the tests compare every fast path against.
 
 Images are channels-last, ``(N, H, W, C)``, as in Keras.
 """
@@ -20,9 +23,8 @@ from numpy.lib.stride_tricks import sliding_window_view
 from glassnet.engine import initializers, regularizers
 from glassnet.engine.layers import activations, chunks, winograd
 from glassnet.engine.layers.base import Layer, Workspace
+from glassnet.engine.layers.im2col import as_padding, as_pair, col2im, im2col, output_length, same_padding
 from glassnet.errors import ShapeError
-
-PADDINGS = ("valid", "same")
 
 # Below this many input channels (a grey image has 1) Winograd's transforms cost more than
 # the multiplications they save, and im2col is faster.
@@ -37,113 +39,6 @@ BIAS_PAGE = winograd.BIAS_POINT
 # 8 MB (two threads' chunks fit in the 32 MB shared cache) measured a little faster than 4 MB
 # once convolution and pooling ran fused: training step 18.5 against 20.0 ms, median of 6.
 CHUNK_BYTES = 1 << 23
-
-
-def as_pair(value, what, owner):
-    """``3 -> (3, 3)``; ``(3, 2)`` stays; anything but positive integers is a ValueError."""
-    pair = (value, value) if np.ndim(value) == 0 else tuple(value)
-    if len(pair) != 2 or not all(int(v) == v and v >= 1 for v in pair):
-        raise ValueError(f"{owner}: {what} must be a positive integer or a pair of them, got {value!r}")
-    return int(pair[0]), int(pair[1])
-
-
-def as_padding(value, owner):
-    padding = str(value).lower()
-    if padding not in PADDINGS:
-        raise ValueError(f"{owner}: padding must be 'valid' or 'same', got {value!r}")
-    return padding
-
-
-def output_length(size, window, stride, padding):
-    """Output positions along one axis: ``floor((size - window) / stride) + 1`` for "valid";
-    ``ceil(size / stride)`` for "same", which pads just enough to get there."""
-    if padding == "same":
-        return -(-size // stride)
-    return (size - window) // stride + 1
-
-
-def same_padding(size, window, stride):
-    """``(before, after)`` zeros for "same" padding; the odd one goes after, as in Keras."""
-    total = max((output_length(size, window, stride, "same") - 1) * stride + window - size, 0)
-    return total // 2, total - total // 2
-
-
-def im2col(x, kernel_size, strides, out=None):
-    """Copy every patch of ``x`` into a row: ``(N, H, W, C) -> (N, OH, OW, KH, KW, C)``.
-
-    Reshaped to ``(N*OH*OW, KH*KW*C)``, row ``(n, i, j)`` holds the patch under output pixel
-    ``(i, j)`` of image ``n``, in the same order as the kernel's ``(KH, KW, C)`` axes, so
-    ``cols @ kernel.reshape(KH*KW*C, F)`` is the convolution.
-    """
-    (kh, kw), (sh, sw) = kernel_size, strides
-    n, h, w, c = x.shape
-    oh, ow = (h - kh) // sh + 1, (w - kw) // sw + 1
-    cols = np.empty((n, oh, ow, kh, kw, c), x.dtype) if out is None else out
-    if c >= 8:
-        # One copy through a strided view: no pixel is copied before it's needed. The
-        # view is (N, OH, OW, C, KH, KW); moving C last makes each copied run C long.
-        windows = sliding_window_view(x, (kh, kw), axis=(1, 2))[:, ::sh, ::sw]
-        np.copyto(cols, windows.transpose(0, 1, 2, 4, 5, 3))
-    else:
-        # Few channels (a grayscale input has 1): the runs above would be a few numbers
-        # long. Copying one kernel offset at a time moves whole image rows instead.
-        for i in range(kh):
-            for j in range(kw):
-                cols[:, :, :, i, j, :] = x[:, i:i + sh * oh:sh, j:j + sw * ow:sw, :]
-    return cols
-
-
-def col2im(pages, image_shape, strides, out=None):
-    """The way back from :func:`im2col`: add every patch's gradient onto its pixels.
-
-    ``pages[di, dj]`` holds, for every output position ``(n, i, j)``, the gradient of the
-    pixel that kernel offset ``(di, dj)`` saw there: ``x[n, i*SH + di, j*SW + dj, :]``. A
-    pixel seen from several offsets (patches overlap) gets the sum. Pixels no patch saw
-    get zero, and so does any part of ``image_shape`` past the last patch.
-
-    Shapes: ``pages`` is ``(KH, KW, N, OH, OW, C)``, offset first, so that each of the
-    KH*KW additions below reads one contiguous page; the result (written into ``out`` if
-    given) is ``(N, H, W, C)``.
-    """
-    kh, kw, n, oh, ow, c = pages.shape
-    sh, sw = strides
-    overlap = sh < kh or sw < kw
-    tiled = (sh, sw) == (kh, kw) and (oh * kh, ow * kw) == tuple(image_shape[:2])
-    dx = np.empty((n,) + tuple(image_shape), pages.dtype) if out is None else out
-    if not tiled:     # every pixel gets a value below only when the patches tile the image
-        dx[...] = 0
-    for di in range(kh):
-        for dj in range(kw):
-            target = dx[:, di:di + sh * oh:sh, dj:dj + sw * ow:sw, :]
-            if overlap:
-                target += pages[di, dj]
-            else:   # each pixel gets one value at most: a copy, faster than an addition
-                target[...] = pages[di, dj]
-    return dx
-
-
-def conv2d_reference(x, kernel, bias=None, strides=1, padding="valid"):
-    """The convolution by its definition, one output number at a time (slow; for teaching).
-
-    ``y[n, i, j, f] = b[f] + sum over (di, dj, c) of x[n, i*sh + di, j*sw + dj, c] * K[di, dj, c, f]``
-    where ``x`` is the input after zero padding. (Deep-learning "convolution" does not flip
-    the kernel; mathematicians call this cross-correlation.)
-    """
-    (kh, kw, _, filters), (sh, sw) = kernel.shape, as_pair(strides, "strides", "conv2d_reference")
-    n, h, w, _ = x.shape
-    if padding == "same":
-        x = np.pad(x, ((0, 0), same_padding(h, kh, sh), same_padding(w, kw, sw), (0, 0)))
-    oh, ow = (x.shape[1] - kh) // sh + 1, (x.shape[2] - kw) // sw + 1
-    y = np.zeros((n, oh, ow, filters), dtype=np.result_type(x, kernel))
-    for b in range(n):
-        for i in range(oh):
-            for j in range(ow):
-                patch = x[b, i * sh:i * sh + kh, j * sw:j * sw + kw, :]   # (KH, KW, C)
-                for f in range(filters):
-                    y[b, i, j, f] = np.sum(patch * kernel[:, :, :, f])
-                    if bias is not None:
-                        y[b, i, j, f] += bias[f]
-    return y
 
 
 class Conv2D(Layer):

@@ -35,7 +35,8 @@ every layer on its own. The tests compare the two, gradients included, and
 import numpy as np
 
 from glassnet.engine.layers import activations, chunks
-from glassnet.engine.layers.conv import Conv2D, im2col
+from glassnet.engine.layers.conv import Conv2D
+from glassnet.engine.layers.im2col import im2col
 from glassnet.engine.layers.pooling import MaxPooling2D
 
 FUSE = True   # False: every layer runs on its own (for comparing, and for tests)

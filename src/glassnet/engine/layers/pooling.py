@@ -29,8 +29,8 @@ import numpy as np
 
 from glassnet.engine.layers import chunks
 from glassnet.engine.layers.base import Layer, Workspace
-from glassnet.engine.layers.conv import (as_padding, as_pair, col2im, im2col, output_length,
-                                         same_padding)
+from glassnet.engine.layers.im2col import (as_padding, as_pair, col2im, im2col, output_length,
+                                           same_padding)
 from glassnet.errors import ShapeError
 
 # Input bytes per chunk of the batch on the tiled path (see glassnet.engine.layers.chunks).
