@@ -23,13 +23,14 @@ After a matrix multiply on several threads, OpenBLAS keeps its helper threads sp
 for a while, waiting for the next one; they then compete with the chunks' threads for the
 cores. A caller that runs many layers in a row (a training step) can avoid that with
 :func:`hold_blas`: BLAS stays at one thread throughout, and the layers still use as many
-threads as BLAS had before.
+threads as BLAS had before. A layer whose work is one large matrix multiply (Dense) splits
+it by rows the same way, with :func:`matmul`.
 """
 
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 
 import numpy as np
-from contextlib import contextmanager
 
 _pool, _pool_size = None, 0   # the helper threads, made on first use
 _controller = None            # threadpoolctl's handle on the BLAS library, made on first use
