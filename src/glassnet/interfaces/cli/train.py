@@ -35,7 +35,7 @@ def add_parser(subparsers):
     add_arch_argument(parser)
     parser.add_argument("--recipe", choices=RECIPE_NAMES,
                         help="a tuned recipe: best-mlp (784-800-800-10, ~99%% on MNIST) or best-cnn "
-                             "(3 conv blocks + batch norm, >=99.5%%); both augment and use a one-cycle schedule")
+                             "(3 conv blocks + batch norm, ~99.5%%); both augment and use a one-cycle schedule")
     parser.add_argument("--resume", metavar="MODEL",
                         help="continue training a saved model (its optimizer, schedule and training log)")
     parser.add_argument("--augment", action="store_true",
