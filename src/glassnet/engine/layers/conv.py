@@ -23,7 +23,8 @@ from numpy.lib.stride_tricks import sliding_window_view
 from glassnet.engine import initializers, regularizers
 from glassnet.engine.layers import activations, chunks, winograd
 from glassnet.engine.layers.base import Layer, Workspace
-from glassnet.engine.layers.im2col import as_padding, as_pair, col2im, im2col, output_length, same_padding
+from glassnet.engine.layers.im2col import (FEW_CHANNELS, as_padding, as_pair, col2im, im2col, output_length,
+                                           same_padding)
 from glassnet.errors import ShapeError
 
 # Below this many input channels (a grey image has 1) Winograd's transforms cost more than
@@ -295,14 +296,32 @@ class Conv2D(Layer):
         """``[cols, 1]`` for images ``lo:hi``: ``(n*OH*OW, KH*KW*C + 1)``, kept for the
         backward pass (training) or in a work array reused by the next chunk (inference)."""
         xp = self._padded(x, lo, hi, worker)
-        (oh, ow, _), (kh, kw), c = self.output_shape(self.input_shape), self.kernel_size, x.shape[-1]
-        n, k = hi - lo, kh * kw * c
-        # The ones column is filled once, when the array is made; im2col writes the rest.
-        cols = self.workspace.get(("cols", lo) if keep else "cols", (n * oh * ow, len(self.kernel_matrix)),
-                                  x.dtype, fill=1, worker=worker)
-        im2col(xp, self.kernel_size, self.strides, out=cols[:, :k].reshape(n, oh, ow, kh, kw, c))
+        out_hw = self.output_shape(self.input_shape)[:2]
+        cols = self.patch_matrix(xp, self.strides, out_hw, ("cols", lo) if keep else "cols", worker)
         if keep:
             self.kept[lo] = cols
+        return cols
+
+    def patch_matrix(self, xp, strides, out_hw, name, worker):
+        """``[cols, 1]`` for the padded images ``xp``: ``(n*OH*OW, KH*KW*C + 1)``, one patch
+        per row and a column of ones for the bias, in the work array ``name``.
+
+        With few channels (a grey image has 1) the matrix is stored transposed, one plane
+        of memory per kernel offset: im2col then copies whole image rows into contiguous
+        memory instead of one number in every ``KH*KW*C + 1``, and BLAS multiplies by the
+        transpose as it is (LeNet-5's first layer, 5x5 on 28x28, batch 128, one thread:
+        4.9 -> 3.0 ms forward; the default CNN's first, 1.56 -> 1.38 ms; the same numbers).
+        """
+        (kh, kw), c, n, (oh, ow) = self.kernel_size, xp.shape[-1], len(xp), out_hw
+        k, width = kh * kw * c, len(self.kernel_matrix)
+        # The ones (the bias's column) are filled once, when the array is made; im2col writes the rest.
+        if c < FEW_CHANNELS:
+            planes = self.workspace.get(name, (width, n * oh * ow), xp.dtype, fill=1, worker=worker)
+            im2col(xp, self.kernel_size, strides,
+                   out=planes[:k].reshape(kh, kw, c, n, oh, ow).transpose(3, 4, 5, 0, 1, 2))
+            return planes.T
+        cols = self.workspace.get(name, (n * oh * ow, width), xp.dtype, fill=1, worker=worker)
+        im2col(xp, self.kernel_size, strides, out=cols[:, :k].reshape(n, oh, ow, kh, kw, c))
         return cols
 
     def _im2col_forward(self, x, y, lo, hi, worker):

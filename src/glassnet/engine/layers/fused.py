@@ -36,7 +36,6 @@ import numpy as np
 
 from glassnet.engine.layers import activations, chunks
 from glassnet.engine.layers.conv import Conv2D
-from glassnet.engine.layers.im2col import im2col
 from glassnet.engine.layers.pooling import MaxPooling2D
 
 FUSE = True   # False: every layer runs on its own (for comparing, and for tests)
@@ -182,19 +181,16 @@ class ConvPool:
                                                                          derivative.shape, dy.dtype))
 
     # -- im2col: a matrix multiply per window offset ---------------------------------------
-    def _offset_cols(self, xp, k, n, out_shape, keep, lo, worker):
+    def _offset_cols(self, xp, k, out_shape, keep, lo, worker):
         """``[cols, 1]`` of window offset ``k``'s outputs for the padded images ``xp``:
         ``(n*OH*OW, KH*KW*C + 1)``, one patch per row (kept for backward when ``keep``)."""
         conv, (ph, pw) = self.conv, self.pool.pool_size
-        (kh, kw), (sh, sw), c = conv.kernel_size, conv.strides, xp.shape[-1]
+        (kh, kw), (sh, sw) = conv.kernel_size, conv.strides
         (oh, ow), (di, dj) = out_shape, self.offsets[k]
-        name = ("fused_cols", lo, k) if keep else "fused_cols"
-        cols = conv.workspace.get(name, (n * oh * ow, len(conv.kernel_matrix)), xp.dtype, fill=1,
-                                  worker=worker)
         top, left = di * sh, dj * sw
         window = xp[:, top:top + (oh - 1) * ph * sh + kh, left:left + (ow - 1) * pw * sw + kw]
-        im2col(window, (kh, kw), (ph * sh, pw * sw), out=cols[:, :kh * kw * c].reshape(n, oh, ow, kh, kw, c))
-        return cols
+        return conv.patch_matrix(window, (ph * sh, pw * sw), out_shape,
+                                 ("fused_cols", lo, k) if keep else "fused_cols", worker)
 
     def _im2col_forward(self, x, y, lo, hi, worker):
         conv, n = self.conv, hi - lo
@@ -207,7 +203,7 @@ class ConvPool:
         kept = self.cols.setdefault(lo, []) if keep else None
 
         def page(k):
-            cols = self._offset_cols(xp, k, n, (oh, ow), keep, lo, worker)
+            cols = self._offset_cols(xp, k, (oh, ow), keep, lo, worker)
             if keep:
                 kept.append(cols)
             out = best if k == 0 else conv._buffer("fused_z", worker, best.shape, x.dtype)

@@ -12,6 +12,9 @@ import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
 PADDINGS = ("valid", "same")
+# Below this many channels a patch's runs of contiguous numbers are too short: im2col copies
+# one kernel offset at a time instead (and Conv2D stores the patches one offset per plane).
+FEW_CHANNELS = 8
 
 
 def as_pair(value, what, owner):
@@ -54,7 +57,7 @@ def im2col(x, kernel_size, strides, out=None):
     n, h, w, c = x.shape
     oh, ow = (h - kh) // sh + 1, (w - kw) // sw + 1
     cols = np.empty((n, oh, ow, kh, kw, c), x.dtype) if out is None else out
-    if c >= 8:
+    if c >= FEW_CHANNELS:
         # One copy through a strided view: no pixel is copied before it's needed. The
         # view is (N, OH, OW, C, KH, KW); moving C last makes each copied run C long.
         windows = sliding_window_view(x, (kh, kw), axis=(1, 2))[:, ::sh, ::sw]
