@@ -157,20 +157,19 @@ class ConvPool:
         ``win = max over k of k * took_lead(k)``, all of it whole-array arithmetic.
         """
         conv = self.conv
-        for k in range(len(self.offsets)):
+        so_far = pages(0)                  # the maximum so far: offset 0's page, then `best`
+        if win is not None:
+            win[...] = 0
+        for k in range(1, len(self.offsets)):
             page = pages(k)
-            if k == 0:
-                if page is not best:
-                    np.copyto(best, page)
-                if win is not None:
-                    win[...] = 0
-                continue
             if win is not None:
-                lead = np.greater(page, best, out=conv._buffer("fused_lead", worker, best.shape, np.bool_))
+                lead = np.greater(page, so_far, out=conv._buffer("fused_lead", worker, best.shape, np.bool_))
                 lead = lead.view(np.uint8)
                 np.multiply(lead, np.uint8(k), out=lead)
                 np.maximum(win, lead, out=win)
-            np.maximum(best, page, out=best)
+            so_far = np.maximum(so_far, page, out=best)
+        if so_far is not best:             # a single offset (a 1x1 window)
+            np.copyto(best, so_far)
 
     def _gradient_pages(self, dy, lo, hi, worker):
         """``dy * f'`` for images ``lo:hi``: the pooled gradient after ReLU's derivative."""
@@ -267,10 +266,15 @@ class ConvPool:
         keep = self.winners is not None
         win = conv.workspace.get(("fused_win", lo), best.shape, np.uint8, worker=worker) if keep else None
         self._running_max(lambda k: pages[:, self.offsets[k][0], :, self.offsets[k][1]], best, win, worker)
-        for a in range(rows):           # best[a, b] is pooled pixel (a, b) of every tile:
-            for b in range(cols):       # pooled pixels (a, b), (a, b + cols), ... (cut at the edge)
-                target = y[lo:hi, a::rows, b::cols]
-                conv._activate(best[a, b, :, :target.shape[1], :target.shape[2]], out=target)
+        conv._activate(best)
+        # best[a, b] is pooled pixel (a, b) of every tile: pooled pixel (i*rows + a, j*cols + b)
+        # of tile (i, j). One copy puts them in place (through a work array, cut at the edge,
+        # when the last tiles stick out of the image).
+        exact = y.shape[1:3] == (t * rows, s * cols)
+        whole = y[lo:hi] if exact else conv._buffer("fused_tiled", worker, (n, t * rows, s * cols, f), y.dtype)
+        np.copyto(whole.reshape(n, t, rows, s, cols, f), best.transpose(2, 3, 0, 4, 1, 5))
+        if not exact:
+            y[lo:hi] = whole[:, :y.shape[1], :y.shape[2]]
         if keep:
             self.winners[lo] = win
 
