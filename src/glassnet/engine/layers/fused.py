@@ -18,8 +18,8 @@ How, for pooling windows that tile the image (``pool_size == strides``, ``"valid
   ``dj`` columns in. Each offset is one multiply; a running maximum over the offsets,
   remembering which offset won (one byte per output), is the pooling.
 * **Winograd: pool inside the tiles.** An output tile is 4x4 or 6x6 pixels: whole 2x2
-  windows. The max is taken over pages of the tiles' outputs, before they are scattered
-  into the image (4 strided copies of a quarter of the numbers instead of 16 of all of
+  windows. The max is taken over pages of the tiles' outputs, before they are put in
+  place in the image (one copy of a quarter of the numbers instead of one of all of
   them). Windows that don't divide the tile (3x3 in a 4x4 tile, 4x4 in a 6x6) stay apart.
 
 Backward: the gradient of each pooled output goes to the window offset that won (the
