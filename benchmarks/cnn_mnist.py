@@ -18,10 +18,13 @@ for the layer's multiply-adds counted the direct way (im2col's), at the rate it 
 on a large matrix multiply (measured in the same run). A layer under its floor does less
 arithmetic than the direct way (Winograd); the distance above it is memory traffic and
 Python. A Conv2D and the MaxPooling2D the model runs fused with it are one row;
-``--no-fuse`` runs them one by one, as glassnet did before (the "before" figures). Run it
+``--no-fuse`` runs them one by one, as glassnet did before (the "before" figures).
+``--rounds N`` runs every framework N times, taking turns, and prints the median of the
+rounds' ratios as well: this machine's speed drifts by tens of percent within minutes, so
+one round's ratio can land anywhere in that range. Run it
 alone, on 2 cores anything else running distorts the figures::
 
-    flock /tmp/glassnet-heavy.lock python benchmarks/cnn_mnist.py [--epochs 3] [--threads N] [--split] [--no-fuse]
+    flock /tmp/glassnet-heavy.lock python benchmarks/cnn_mnist.py [--epochs 3] [--threads N] [--split] [--no-fuse] [--rounds N]
 """
 
 import argparse
@@ -260,6 +263,9 @@ def main():
     parser.add_argument("--split", action="store_true", help="also time each glassnet layer")
     parser.add_argument("--no-fuse", action="store_true",
                         help="run glassnet's Conv2D and MaxPooling2D layers one by one, not fused")
+    parser.add_argument("--rounds", type=int, default=1,
+                        help="run every framework this many times, taking turns, and also print the "
+                             "median of the rounds' ratios (the machine's speed drifts; default 1)")
     parser.add_argument("--child", choices=sorted(RUNNERS), help=argparse.SUPPRESS)
     args = parser.parse_args()
 
@@ -271,26 +277,41 @@ def main():
 
     print(f"{args.arch} on MNIST: batch {BATCH}, {args.epochs} epochs, {args.threads} threads, "
           f"{os.cpu_count()} cores", flush=True)
-    results = {}
+    names = []
     for name in args.only or list(RUNNERS):
         if name in FRAMEWORKS and importlib.util.find_spec(name) is None:
             print(f"{name:8s} not installed: {FRAMEWORKS[name]}; skipped")
             continue
-        options = ["--child", name, "--arch", args.arch, "--epochs", args.epochs, "--threads", args.threads]
-        options += ["--data-dir", args.data_dir] if args.data_dir else []
-        options += (["--split"] if args.split else []) + (["--no-fuse"] if args.no_fuse else [])
-        env_threads = str(args.threads)
-        os.environ.update(OMP_NUM_THREADS=env_threads, OPENBLAS_NUM_THREADS=env_threads)
-        results[name] = run_child(__file__, *options)
-        report(name, results[name])
-    for other in ("torch", "keras"):
-        if {"glassnet", other} <= results.keys():
-            g, t = results["glassnet"], results[other]
-            epoch_ratio = np.mean(g["epoch_seconds"]) / np.mean(t["epoch_seconds"])
-            best_ratio = min(g["epoch_seconds"]) / min(t["epoch_seconds"])
-            print(f"glassnet / {other}: epoch time {epoch_ratio:.2f}x (fastest epochs {best_ratio:.2f}x), "
-                  f"inference speed {g['images_per_second'] / t['images_per_second']:.2f}x, "
-                  f"peak memory {g['peak_mb'] / t['peak_mb']:.2f}x")
+        names.append(name)
+    ratios = {}      # other framework -> one (epoch, fastest epoch, inference) ratio per round
+    for round_number in range(1, args.rounds + 1):
+        if args.rounds > 1:
+            print(f"-- round {round_number} of {args.rounds}", flush=True)
+        results = {}
+        for name in names:
+            options = ["--child", name, "--arch", args.arch, "--epochs", args.epochs, "--threads", args.threads]
+            options += ["--data-dir", args.data_dir] if args.data_dir else []
+            options += (["--split"] if args.split else []) + (["--no-fuse"] if args.no_fuse else [])
+            env_threads = str(args.threads)
+            os.environ.update(OMP_NUM_THREADS=env_threads, OPENBLAS_NUM_THREADS=env_threads)
+            results[name] = run_child(__file__, *options)
+            report(name, results[name])
+        for other in ("torch", "keras"):
+            if {"glassnet", other} <= results.keys():
+                g, t = results["glassnet"], results[other]
+                epoch_ratio = np.mean(g["epoch_seconds"]) / np.mean(t["epoch_seconds"])
+                best_ratio = min(g["epoch_seconds"]) / min(t["epoch_seconds"])
+                speed_ratio = g["images_per_second"] / t["images_per_second"]
+                ratios.setdefault(other, []).append((epoch_ratio, best_ratio, speed_ratio))
+                print(f"glassnet / {other}: epoch time {epoch_ratio:.2f}x (fastest epochs {best_ratio:.2f}x), "
+                      f"inference speed {speed_ratio:.2f}x, "
+                      f"peak memory {g['peak_mb'] / t['peak_mb']:.2f}x")
+    if args.rounds > 1:
+        for other, rows in ratios.items():
+            epoch, best, speed = (np.array(column) for column in zip(*rows))
+            print(f"over {len(rows)} rounds, glassnet / {other}: epoch time median {np.median(epoch):.2f}x "
+                  f"({', '.join(f'{v:.2f}' for v in epoch)}), fastest epochs median {np.median(best):.2f}x, "
+                  f"inference speed median {np.median(speed):.2f}x ({', '.join(f'{v:.2f}' for v in speed)})")
     return 0
 
 
