@@ -24,11 +24,10 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from glassnet.errors import ImageError
 from glassnet.workbench.preprocess import RIM, fit_and_center, ink_image, ink_mask
 from glassnet.workbench.recognize import check_digit_model, classify
 from glassnet.workbench.segment import segment
-from glassnet.workbench.strips import number_picture
+from glassnet.workbench.strips import lines_error, number_picture
 
 MAX_DIGIT_WIDTH = 1.6   # x the digit size: no run wider than this is even considered
 WIDE = 1.1              # wider than this x the digit size is a doubt ...
@@ -229,13 +228,6 @@ def row_groups(atoms, gap):
         groups[-1].append(atom)
         bottom = max(bottom, atom.y1)
     return groups
-
-
-def lines_error(name, lines):
-    """The error for a picture holding ``lines`` lines of writing (read as one, their digits
-    would come out as one nonsense number)."""
-    return ImageError(f"{name}: {lines} lines of writing, one above the other; glassnet reads one "
-                      f"number per picture: crop each line")
 
 
 def text_lines(found):

@@ -27,6 +27,13 @@ def ink_bands(mask):
     return [(int(top), int(bottom)) for top, bottom in zip(edges[::2], edges[1::2])]
 
 
+def lines_error(name, lines):
+    """The error for a picture holding ``lines`` lines of writing, one above the other (read
+    as one, their digits would come out as one nonsense number); both readers raise it."""
+    return ImageError(f"{name}: {lines} lines of writing, one above the other; glassnet reads one "
+                      f"number per picture: crop each line")
+
+
 def line_rows(mask, name="image"):
     """The rows ``(top, bottom)`` of the one line of writing in ``mask`` (None when it holds
     no ink): the tallest band of ink, with the bands less than :data:`NEAR` of its height
@@ -45,7 +52,6 @@ def line_rows(mask, name="image"):
     height = bottom - top
     lines = sum(band_bottom - band_top >= height / 2 for band_top, band_bottom in bands)
     if lines > 1:
-        from glassnet.workbench.reader import lines_error
         raise lines_error(name, lines)
 
     def is_rule(band_top, band_bottom):
