@@ -392,15 +392,7 @@ class Conv2D(Layer):
         m, (t, s), f, n = self.winograd.m, self._tile_counts(), self.filters, hi - lo
         out = self.winograd_outputs(x, lo, hi, worker)          # (m, m, n, T, S, F)
         self._activate(out)
-        # out[r, c] is pixel (r, c) of every output tile: image pixel (i*m + r, j*m + c) of
-        # tile (i, j). One copy puts them in place; the last tiles may stick out of the
-        # image, and then they go to a work array first and are cut off.
-        oh, ow = y.shape[1:3]
-        exact = (oh, ow) == (m * t, m * s)
-        whole = y[lo:hi] if exact else self._buffer("tiled", worker, (n, m * t, m * s, f), y.dtype)
-        np.copyto(whole.reshape(n, t, m, s, m, f), out.transpose(2, 3, 0, 4, 1, 5))
-        if not exact:
-            y[lo:hi] = whole[:, :oh, :ow]
+        winograd.untile(out, y[lo:hi], lambda: self._buffer("tiled", worker, (n, m * t, m * s, f), y.dtype))
         if self.exact_zeros:
             silent = self.silent_outputs(x, lo, hi)
             if silent.any():
@@ -466,7 +458,7 @@ class Conv2D(Layer):
         else:
             np.multiply(dz[lo:hi], derivative, out=grid[:, :oh, :ow])
         dtiles = self._buffer("dtiles", worker, (m, m, n, t, s, f), dz.dtype)
-        np.copyto(dtiles, grid.reshape(n, t, m, s, m, f).transpose(2, 4, 0, 1, 3, 5))
+        np.copyto(dtiles, winograd.tile_view(grid, m, m))
         return self.winograd_backward(dtiles, v, dx, lo, hi, worker)
 
     def winograd_backward(self, dtiles, v, dx, lo, hi, worker):

@@ -34,7 +34,7 @@ every layer on its own. The tests compare the two, gradients included, and
 
 import numpy as np
 
-from glassnet.engine.layers import activations, chunks
+from glassnet.engine.layers import activations, chunks, winograd
 from glassnet.engine.layers.conv import Conv2D
 from glassnet.engine.layers.pooling import MaxPooling2D
 
@@ -171,13 +171,18 @@ class ConvPool:
         if so_far is not best:             # a single offset (a 1x1 window)
             np.copyto(best, so_far)
 
-    def _gradient_pages(self, dy, lo, hi, worker):
-        """``dy * f'`` for images ``lo:hi``: the pooled gradient after ReLU's derivative."""
+    def _gradient_pages(self, dy, lo, hi, worker, out=None):
+        """``dy * f'`` for images ``lo:hi``: the pooled gradient after ReLU's derivative
+        (into ``out`` when given, else a work array, or ``dy`` itself without a derivative)."""
         derivative = self.conv._derivative(self.y[lo:hi], worker)
         if derivative is None:
-            return dy[lo:hi]
-        return np.multiply(dy[lo:hi], derivative, out=self.conv._buffer("fused_dz", worker,
-                                                                         derivative.shape, dy.dtype))
+            if out is None:
+                return dy[lo:hi]
+            np.copyto(out, dy[lo:hi])
+            return out
+        if out is None:
+            out = self.conv._buffer("fused_dz", worker, derivative.shape, dy.dtype)
+        return np.multiply(dy[lo:hi], derivative, out=out)
 
     # -- im2col: a matrix multiply per window offset ---------------------------------------
     def _offset_cols(self, xp, k, out_shape, keep, lo, worker):
@@ -267,14 +272,9 @@ class ConvPool:
         win = conv.workspace.get(("fused_win", lo), best.shape, np.uint8, worker=worker) if keep else None
         self._running_max(lambda k: pages[:, self.offsets[k][0], :, self.offsets[k][1]], best, win, worker)
         conv._activate(best)
-        # best[a, b] is pooled pixel (a, b) of every tile: pooled pixel (i*rows + a, j*cols + b)
-        # of tile (i, j). One copy puts them in place (through a work array, cut at the edge,
-        # when the last tiles stick out of the image).
-        exact = y.shape[1:3] == (t * rows, s * cols)
-        whole = y[lo:hi] if exact else conv._buffer("fused_tiled", worker, (n, t * rows, s * cols, f), y.dtype)
-        np.copyto(whole.reshape(n, t, rows, s, cols, f), best.transpose(2, 3, 0, 4, 1, 5))
-        if not exact:
-            y[lo:hi] = whole[:, :y.shape[1], :y.shape[2]]
+        # best[a, b] is pooled pixel (a, b) of every tile: a tile of rows x cols pooled pixels
+        winograd.untile(best, y[lo:hi],
+                        lambda: conv._buffer("fused_tiled", worker, (n, t * rows, s * cols, f), y.dtype))
         if keep:
             self.winners[lo] = win
 
@@ -288,21 +288,19 @@ class ConvPool:
         n, oh, ow = silent.shape
         tiled = np.zeros((n, m * t, m * s), bool)
         tiled[:, :oh, :ow] = silent
-        tiled = tiled.reshape(n, t, m, s, m).transpose(2, 4, 0, 1, 3)      # (m, m, n, T, S)
-        out[tiled] = conv.params["bias"] if conv.use_bias else 0
+        out[winograd.tile_view(tiled, m, m)] = conv.params["bias"] if conv.use_bias else 0
 
     def _winograd_backward(self, dy, dx, lo, hi, worker):
         conv, (ph, pw) = self.conv, self.pool.pool_size
         m, (t, s), f, n = conv.winograd.m, conv._tile_counts(), conv.filters, hi - lo
         rows, cols = m // ph, m // pw
-        g = self._gradient_pages(dy, lo, hi, worker)            # (n, PH, PW, F)
         win = self.winners[lo]                                  # (rows, cols, n, T, S, F)
-        # The pooled gradient laid out as the winners are: pooled pixel (i*rows + a,
-        # j*cols + b) is (a, b) of tile (i, j). The pooled pixels past the image's edge
-        # stay zero (only the inside of `grid` is ever written).
+        # The pooled gradient (after the activation's derivative) laid out as the winners
+        # are: pooled pixel (i*rows + a, j*cols + b) is (a, b) of tile (i, j). The pooled
+        # pixels past the image's edge stay zero (only the inside of `grid` is ever written).
         grid = conv._buffer("fused_grid", worker, (n, t * rows, s * cols, f), dy.dtype)
-        grid[:, :g.shape[1], :g.shape[2]] = g
-        by_tile = grid.reshape(n, t, rows, s, cols, f).transpose(2, 4, 0, 1, 3, 5)
+        self._gradient_pages(dy, lo, hi, worker, out=grid[:, :dy.shape[1], :dy.shape[2]])
+        by_tile = winograd.tile_view(grid, rows, cols)
         # Each pooled gradient goes to the pixel of its tile that won, everything else is
         # zero: one page of output pixels per window offset (di, dj).
         dtiles = conv._buffer("fused_dtiles", worker, (m, m, n, t, s, f), dy.dtype)

@@ -127,6 +127,28 @@ def add_tiles(tiles, m, out):
     return out
 
 
+
+def tile_view(image, rows, cols):
+    """An image ``(N, T*rows, S*cols, ...)`` seen as tiles of ``rows x cols`` pixels:
+    ``(rows, cols, N, T, S, ...)``, pixel ``(r, c)`` of every tile first (a view, no copy)."""
+    n, height, width, *rest = image.shape
+    tiled = image.reshape(n, height // rows, rows, width // cols, cols, *rest)
+    return tiled.transpose(2, 4, 0, 1, 3, *range(5, tiled.ndim))
+
+
+def untile(tiles, out, work):
+    """Put ``tiles`` ``(rows, cols, N, T, S, F)`` in place in the image ``out`` ``(N, H, W, F)``:
+    pixel ``(r, c)`` of tile ``(i, j)`` is the image's pixel ``(i*rows + r, j*cols + c)``.
+    One copy; when the last tiles stick out past the image's edge, they go first to
+    ``work()``, an ``(N, T*rows, S*cols, F)`` work array, and are cut off there."""
+    rows, cols, n, t, s, f = tiles.shape
+    exact = out.shape[1:3] == (t * rows, s * cols)
+    whole = out if exact else work()
+    np.copyto(whole.reshape(n, t, rows, s, cols, f), tiles.transpose(2, 3, 0, 4, 1, 5))
+    if not exact:
+        out[...] = whole[:, :out.shape[1], :out.shape[2]]
+
+
 F2 = Winograd(   # F(2x2, 3x3): additions only
     m=2,
     BT=np.array([[1, 0, -1, 0],
