@@ -133,3 +133,13 @@ def line_file(tmp_path_factory):
     path = tmp_path_factory.mktemp("line") / "line.npz"
     model.save(path)
     return str(path)
+
+
+@pytest.fixture(params=["F4", "F6"])
+def tile(request, monkeypatch):
+    """Each Winograd tile size in turn: every Winograd layer built in the test uses it."""
+    from glassnet.engine.layers import conv, winograd
+
+    wg = getattr(winograd, request.param)
+    monkeypatch.setattr(conv, "WINOGRAD_TILES", (wg,))
+    return wg

@@ -37,14 +37,6 @@ WINOGRAD_CASES = [
 ]
 
 
-@pytest.fixture(params=["F4", "F6"])
-def tile(request, monkeypatch):
-    """Each Winograd tile size in turn: every Winograd layer built in the test uses it."""
-    wg = getattr(winograd, request.param)
-    monkeypatch.setattr(conv, "WINOGRAD_TILES", (wg,))
-    return wg
-
-
 def test_the_winograd_cases_take_the_winograd_path_and_the_others_do_not():
     for kwargs, shape in WINOGRAD_CASES:
         layer = Conv2D(**kwargs)

@@ -29,14 +29,6 @@ CASES = [  # Conv2D arguments, MaxPooling2D arguments, input shape
 EITHER_TILE = [CASES[4], CASES[5], CASES[6]]
 
 
-@pytest.fixture(params=["F4", "F6"])
-def tile(request, monkeypatch):
-    """Each Winograd tile size in turn: every Winograd layer built in the test uses it."""
-    wg = getattr(winograd, request.param)
-    monkeypatch.setattr(conv, "WINOGRAD_TILES", (wg,))
-    return wg
-
-
 def small_model(conv_args, pool_args, shape, dtype="float32", seed=0):
     model = Sequential([Input(shape), Conv2D(**conv_args, dtype=dtype), MaxPooling2D(**pool_args),
                         Flatten(), Dense(3, dtype=dtype)], seed=seed)
