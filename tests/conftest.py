@@ -135,11 +135,13 @@ def line_file(tmp_path_factory):
     return str(path)
 
 
-@pytest.fixture(params=["F4", "F6"])
+@pytest.fixture(params=["F4", "F5", "F6"])
 def tile(request, monkeypatch):
-    """Each Winograd tile size in turn: every Winograd layer built in the test uses it."""
-    from glassnet.engine.layers import conv, winograd
+    """Each Winograd tile size in turn: every Winograd layer built in the test uses it, and
+    every Conv2D + MaxPooling2D pair run fused."""
+    from glassnet.engine.layers import conv, fused, winograd
 
     wg = getattr(winograd, request.param)
     monkeypatch.setattr(conv, "WINOGRAD_TILES", (wg,))
+    monkeypatch.setattr(fused, "WINOGRAD_TILES", (wg,))
     return wg

@@ -147,7 +147,7 @@ def test_winograd_is_exact_where_the_input_window_is_all_zero(monkeypatch, tile)
 def test_winograd_tiles_compute_a_3x3_convolution():
     """Every tile size, on one channel: ``A^T [(G g G^T) * (B^T d B)] A`` is the direct sum."""
     rng = np.random.default_rng(11)
-    for wg in (winograd.F2, winograd.F4, winograd.F6):
+    for wg in (winograd.F2, winograd.F4, winograd.F5, winograd.F6):
         assert (wg.BT.shape, wg.G.shape, wg.AT.shape) == ((wg.size, wg.size), (wg.size, 3), (wg.m, wg.size))
         np.testing.assert_array_equal(wg.AT[:, winograd.BIAS_POINT], 1)   # every output sees the bias once
         d = rng.standard_normal((wg.size, wg.size))                 # one input tile
@@ -407,3 +407,37 @@ def test_add_tiles_adds_overlapping_tiles_as_col2im_does(m, tiles_down, tiles_ac
     out = np.full((3, m * (tiles_down + 1), m * (tiles_across + 1), 5), np.nan)   # stale numbers
     got = winograd.add_tiles(tiles, m, out)
     np.testing.assert_allclose(got[:, :image[0], :image[1]], expected, rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("wg, tiles_down, tiles_across", [(winograd.F4, 3, 2), (winograd.F5, 2, 2),
+                                                          (winograd.F6, 1, 2)])
+def test_transforms_straight_from_an_image_laid_out_rows_first(wg, tiles_down, tiles_across):
+    """The fused pair's transforms, window by window, against cutting every window out and
+    applying ``sandwich``: the input transform (overlapping windows), the output transform
+    (side by side), and the way back of each (overlaps added up)."""
+    rng = np.random.default_rng(wg.m)
+    a, m, counts, rest = wg.size, wg.m, (tiles_down, tiles_across), (3, 4)   # rest: (images, channels)
+    image = rng.standard_normal((m * tiles_down + 2, m * tiles_across + 2) + rest)
+
+    def cut(image, size):                   # every size x size window, one every m pixels
+        return np.stack([np.stack([image[t * m:t * m + size, s * m:s * m + size]
+                                   for s in range(tiles_across)], axis=2) for t in range(tiles_down)], axis=2)
+
+    def paste(tiles, shape):                # the way back: windows added up where they overlap
+        out = np.zeros(shape)
+        for t in range(tiles_down):
+            for s in range(tiles_across):
+                out[t * m:t * m + len(tiles), s * m:s * m + len(tiles)] += tiles[:, :, t, s]
+        return out
+
+    for L, size, back in [(wg.BT, a, wg.BT.T), (wg.AT.T, m, wg.AT)]:      # input, then output side
+        p = len(L)
+        got = winograd.windows_to_points(L, image, m, counts, out=np.full((p, p) + counts + rest, np.nan),
+                                         half=np.full((p, tiles_down) + image.shape[1:], np.nan))
+        np.testing.assert_allclose(got, winograd.sandwich(L, cut(image, size)), rtol=1e-12, atol=1e-12)
+        shape = (m * tiles_down + size - m, m * tiles_across + size - m) + rest
+        out = np.full(shape, np.nan)        # stale numbers: every pixel must be written
+        got = winograd.points_to_windows(back, got, m, out=out, half=np.full((size, p) + counts + rest, np.nan),
+                                         work=np.full((size, size) + rest, np.nan))
+        np.testing.assert_allclose(got, paste(winograd.sandwich(back, winograd.sandwich(L, cut(image, size))), shape),
+                                   rtol=1e-12, atol=1e-12)

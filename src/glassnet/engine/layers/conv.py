@@ -168,9 +168,10 @@ class Conv2D(Layer):
             y = self.activation.forward(y, training)
         return y
 
-    def prepare(self, x, training):
+    def prepare(self, x, training, tile=None):
         """What every forward pass does before its chunks: check ``x``, keep it, and turn
-        the weights into the form the chunks multiply by. Returns the chunks' work function,
+        the weights into the form the chunks multiply by (``self.u`` for the Winograd
+        ``tile``, by default the layer's own). Returns the chunks' work function,
         ``work(x, y, lo, hi, worker)``."""
         self.check_input(x)
         self.x = x
@@ -180,8 +181,9 @@ class Conv2D(Layer):
         if self.winograd is None:
             self.kernel_matrix = self._kernel_matrix()
             return self._im2col_forward
-        kernel, a = self.params["kernel"].astype(x.dtype, copy=False), self.winograd.size
-        self.u = self.winograd.kernel(
+        tile = tile or self.winograd
+        kernel, a = self.params["kernel"].astype(x.dtype, copy=False), tile.size
+        self.u = tile.kernel(
             kernel, out=self.workspace.get("u", (a, a) + kernel.shape[2:], x.dtype),
             half=self.workspace.get("half_u", (a, kernel[0].size), x.dtype))
         self.exact_zeros = self._zero_bias_matters()     # once per batch, for every chunk
@@ -202,10 +204,11 @@ class Conv2D(Layer):
         self.store_gradients(parts)
         return dx
 
-    def store_gradients(self, parts):
+    def store_gradients(self, parts, tile=None):
         """Add up the chunks' shares of the weight gradient into ``grads``: ``parts`` maps
         each chunk's first image to its ``([dK; db], None)`` (im2col) or ``(dU, db)``
-        (Winograd). The sum runs in chunk order, the same on any number of threads."""
+        (Winograd, ``tile`` or the layer's own). The sum runs in chunk order, the same on
+        any number of threads."""
         ordered = [parts[lo] for lo in sorted(parts)]
         total = sum(part[0] for part in ordered)
         if self.winograd is None:
@@ -214,7 +217,7 @@ class Conv2D(Layer):
             if self.use_bias:
                 self.grads["bias"][...] = total[rows]          # the row of the ones column
         else:
-            self.grads["kernel"][...] = self.winograd.kernel_gradient(total)
+            self.grads["kernel"][...] = (tile or self.winograd).kernel_gradient(total)
             if self.use_bias:
                 self.grads["bias"][...] = sum(part[1] for part in ordered)
         self.add_penalty_gradients()

@@ -128,6 +128,64 @@ def add_tiles(tiles, m, out):
 
 
 
+def windows_to_points(L, image, step, counts, out, half):
+    """``L W L^T`` for every window ``W`` of an image laid out rows first, ``(H, W, ...)``.
+
+    The windows are ``q x q`` (``L`` is ``(p, q)``), one every ``step`` pixels down and
+    across, ``counts = (T, S)`` of them: window ``(t, s)`` covers rows ``t*step .. t*step + q``
+    and columns ``s*step .. s*step + q``. The result goes into ``out``, ``(p, p, T, S, ...)``;
+    ``half`` is a ``(p, T, W, ...)`` work array.
+
+    With the rows of the image first (and the images of the batch inside each pixel), the
+    ``q`` rows under a row of windows are one matrix, ``(q, W * ...)``: the transform along
+    the rows is one multiply per row of windows, and the one along the columns one per
+    column of windows, straight from the image. Nothing is cut out into tiles first.
+    Windows may overlap (the input transform: ``q = m + 2`` every ``m``) or not.
+    """
+    p, q = L.shape
+    t_count, s_count = counts
+    rest = math.prod(image.shape[2:])
+    width = image.shape[1]
+    rows = image.reshape(image.shape[0], width * rest)
+    half = half.reshape(p, t_count, width * rest)
+    for t in range(t_count):                                  # along the rows
+        np.matmul(L, rows[t * step:t * step + q], out=half[:, t])
+    half = half.reshape(p, t_count, width, rest)
+    points = out.reshape(p, p, t_count, s_count, rest)
+    for s in range(s_count):                                  # along the columns
+        np.matmul(L, half[:, :, s * step:s * step + q], out=points[:, :, :, s].transpose(0, 2, 1, 3))
+    return out
+
+
+def points_to_windows(L, points, step, out, half, work=None):
+    """The way back: ``L X L^T`` of every tile ``X`` of ``points`` ``(q, q, T, S, ...)``,
+    placed on the image ``out`` ``(H, W, ...)`` (rows first) at every ``step`` pixels.
+
+    ``L`` is ``(p, q)``: tile ``(t, s)`` lands on rows ``t*step .. t*step + p`` and columns
+    ``s*step .. s*step + p``. When the windows don't overlap (``p == step``, the output
+    transform) each tile is written in place by its multiply; when they do (the input
+    transform's gradient), the overlaps add up, the tiles going through ``work``, a
+    ``(p, p, ...)`` work array; the parts of ``out`` no tile covers are left as they are
+    then. ``half`` is a ``(p, q, T, S, ...)`` work array.
+    """
+    p, q = L.shape
+    t_count, s_count = points.shape[2:4]
+    rest = math.prod(points.shape[4:])
+    half = np.matmul(L, points.reshape(q, -1), out=half.reshape(p, -1))      # along the rows
+    half = half.reshape(p, q, t_count, s_count, rest)
+    image = out.reshape(out.shape[0], out.shape[1], rest)
+    if p != step:
+        image[:(t_count - 1) * step + p, :(s_count - 1) * step + p] = 0
+    for t in range(t_count):                                  # along the columns, tile by tile
+        for s in range(s_count):
+            window = image[t * step:t * step + p, s * step:s * step + p]
+            if p == step:
+                np.matmul(L, half[:, :, t, s], out=window)
+            else:
+                window += np.matmul(L, half[:, :, t, s], out=work.reshape(p, p, rest))
+    return out
+
+
 def tile_view(image, rows, cols):
     """An image ``(N, T*rows, S*cols, ...)`` seen as tiles of ``rows x cols`` pixels:
     ``(rows, cols, N, T, S, ...)``, pixel ``(r, c)`` of every tile first (a view, no copy)."""
@@ -228,6 +286,11 @@ def toom_cook(m, points):
 # F(6x6, 3x3): points 0, 1, -1, 2, -2, 1/2, -1/2 and infinity (Lavin and Gray's; NNPACK's
 # and wincnn's too). B^T's entries reach 21/4, A^T's 32 (2**5, from the point 2).
 F6 = toom_cook(6, (0, 1, -1, 2, -2, Fraction(1, 2), Fraction(-1, 2)))
+
+# F(5x5, 3x3): the first six of those points. Pooled 2x2, the default CNN's second
+# convolution needs only 10x10 of its 11x11 outputs: two tiles of 5 cover them exactly,
+# 196 points per image and channel pair (F(6x6): 256). A^T reaches 16 (2**4), B^T 6.
+F5 = toom_cook(5, (0, 1, -1, 2, -2, Fraction(1, 2)))
 
 # Point 1 of all three is seen by every output of the tile with weight 1 (column 1 of A^T
 # is all ones: 1**i): a number added to page (1, 1) of M reaches each output once. That is
