@@ -7,7 +7,7 @@ import pytest
 from PIL import Image
 
 from glassnet import Sequential
-from glassnet.datasets.augment import DigitAugmentation, augment, save_augmentation_grid
+from glassnet.datasets.augment import DigitAugmentation, augment, read_bilinear, save_augmentation_grid
 from glassnet.engine.layers import Dense, Flatten
 from glassnet.errors import ShapeError
 
@@ -123,3 +123,20 @@ def test_save_augmentation_grid(tmp_path):
     assert picture.size == ((5 * 30 + 2) * 2, (3 * 30 + 2) * 2)    # 5 columns, 3 rows of 28+2 px
     again = save_augmentation_grid(x, tmp_path / "again.png", STRONG, copies=4, seed=1, scale=2)
     assert np.array_equal(np.asarray(Image.open(again)), np.asarray(picture))
+
+
+def test_bilinear_reading_matches_scipy_with_black_beyond_the_edges():
+    """Points inside, between pixels, just outside (fading to black) and far outside."""
+    from scipy import ndimage
+
+    rng = np.random.default_rng(9)
+    images = rng.random((3, 6, 5)).astype(np.float32)
+    rows = rng.uniform(-4, 10, (3, 7, 8))
+    cols = rng.uniform(-4, 9, (3, 7, 8))
+    rows[0, 0, :3] = [0, 5, 2]                       # whole pixels, the last row included
+    cols[0, 0, :3] = [0, 4, 3]
+    got = read_bilinear(images, rows, cols)
+    points = np.stack([np.broadcast_to(np.arange(3)[:, None, None], rows.shape), rows, cols])
+    expected = ndimage.map_coordinates(images.astype(np.float64), points, order=1, mode="grid-constant")
+    np.testing.assert_allclose(got, expected, atol=1e-6)
+    np.testing.assert_array_equal(got[0, 0, :3], [images[0, 0, 0], images[0, 5, 4], images[0, 2, 3]])
