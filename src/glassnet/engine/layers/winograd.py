@@ -31,7 +31,9 @@ faster, prediction 5-7% on one thread. Bigger tiles also have larger coefficient
 up to 8; F(6x6): up to 32), so float32 rounds more: on that layer (MNIST, He-initialised
 weights) the largest error is 7.5e-7 of the largest output for the direct sum, 3.2e-6 for
 F(4x4), 5.8e-6 for F(6x6) (root mean square: 2.4e-7, 7.2e-7, 1.5e-6). Training is not
-affected.
+affected. A Conv2D fused with the max pooling after it (:mod:`glassnet.engine.layers.fused`)
+computes only the outputs the pooling reads and chooses among F(4x4), F(5x5) and F(6x6)
+for those: F(5x5) for the default CNN's (10x10 of them, 196 points).
 
 All four transforms are the same operation, ``L X L^T`` on the two tile axes of a stack of
 tiles (:func:`sandwich`); the backward pass uses the transposed matrices (each transform is
@@ -42,6 +44,8 @@ linear, so its gradient is its transpose)::
 
 and ``dg = G^T dU G``. Neighbouring input tiles overlap by 2 pixels, so ``dd`` is added
 back onto the image like im2col's patches, in four block copies (:func:`add_tiles`).
+The fused pair lays its images out rows first and applies each transform straight to the
+image's windows instead (:func:`windows_to_points`, :func:`points_to_windows`).
 """
 
 import math
