@@ -396,19 +396,6 @@ def test_hold_blas_keeps_blas_at_one_thread_and_the_layers_on_all():
         assert blas_threads() == 2 and chunks.threads() == 2
 
 
-@pytest.mark.parametrize("m, tiles_down, tiles_across", [(2, 1, 3), (4, 3, 2), (6, 2, 2), (6, 1, 1)])
-def test_add_tiles_adds_overlapping_tiles_as_col2im_does(m, tiles_down, tiles_across):
-    """Winograd's input gradient: tiles of (m+2)x(m+2) pixels, one every m, added up where
-    they overlap. Four block copies must give col2im's a*a strided additions."""
-    a = m + 2
-    tiles = np.random.default_rng(m).standard_normal((a, a, 3, tiles_down, tiles_across, 5))
-    image = (m * tiles_down + 2, m * tiles_across + 2, 5)
-    expected = col2im(tiles, image, (m, m))
-    out = np.full((3, m * (tiles_down + 1), m * (tiles_across + 1), 5), np.nan)   # stale numbers
-    got = winograd.add_tiles(tiles, m, out)
-    np.testing.assert_allclose(got[:, :image[0], :image[1]], expected, rtol=1e-12, atol=1e-12)
-
-
 @pytest.mark.parametrize("wg, tiles_down, tiles_across", [(winograd.F4, 3, 2), (winograd.F5, 2, 2),
                                                           (winograd.F6, 1, 2)])
 def test_transforms_straight_from_an_image_laid_out_rows_first(wg, tiles_down, tiles_across):

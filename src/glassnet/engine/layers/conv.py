@@ -72,7 +72,9 @@ class Conv2D(Layer):
       9. Each layer takes the tile size that covers its output with fewer Winograd points
       (``winograd.fewest_points``): F(6x6) for the default CNN's second convolution, whose
       11x11 outputs take 256 points per image and channel pair instead of 324 (a
-      training step 7-9% faster).
+      training step 7-9% faster). The images of a chunk are laid out rows first for it,
+      ``(H, W, n, C)``, so that every transform is a few matrix multiplies straight from
+      the image and straight back into it.
 
     Args:
         filters: number of filters ``F`` (output channels).
@@ -168,11 +170,16 @@ class Conv2D(Layer):
             y = self.activation.forward(y, training)
         return y
 
-    def prepare(self, x, training, tile=None):
+    def prepare(self, x, training, tile=None, covering=None):
         """What every forward pass does before its chunks: check ``x``, keep it, and turn
-        the weights into the form the chunks multiply by (``self.u`` for the Winograd
-        ``tile``, by default the layer's own). Returns the chunks' work function,
-        ``work(x, y, lo, hi, worker)``."""
+        the weights into the form the chunks multiply by. Returns the chunks' work
+        function, ``work(x, y, lo, hi, worker)``.
+
+        On the Winograd path, ``covering`` is the ``(rows, cols)`` of outputs to compute
+        (default: all of them) and ``tile`` the Winograd tile (default: the layer's own);
+        a max pooling fused with the layer asks for the outputs it reads, with a tile of
+        its choice (:mod:`glassnet.engine.layers.fused`).
+        """
         self.check_input(x)
         self.x = x
         # Training keeps each chunk's patches (or Winograd tiles) for the backward pass;
@@ -181,7 +188,9 @@ class Conv2D(Layer):
         if self.winograd is None:
             self.kernel_matrix = self._kernel_matrix()
             return self._im2col_forward
-        tile = tile or self.winograd
+        self.tile = tile = tile or self.winograd
+        rows, cols = covering or self.output_shape(self.input_shape)[:2]
+        self.tile_counts = (tile.tiles(rows), tile.tiles(cols))
         kernel, a = self.params["kernel"].astype(x.dtype, copy=False), tile.size
         self.u = tile.kernel(
             kernel, out=self.workspace.get("u", (a, a) + kernel.shape[2:], x.dtype),
@@ -204,11 +213,11 @@ class Conv2D(Layer):
         self.store_gradients(parts)
         return dx
 
-    def store_gradients(self, parts, tile=None):
+    def store_gradients(self, parts):
         """Add up the chunks' shares of the weight gradient into ``grads``: ``parts`` maps
         each chunk's first image to its ``([dK; db], None)`` (im2col) or ``(dU, db)``
-        (Winograd, ``tile`` or the layer's own). The sum runs in chunk order, the same on
-        any number of threads."""
+        (Winograd, for the tile of the last forward pass). The sum runs in chunk order,
+        the same on any number of threads."""
         ordered = [parts[lo] for lo in sorted(parts)]
         total = sum(part[0] for part in ordered)
         if self.winograd is None:
@@ -217,7 +226,7 @@ class Conv2D(Layer):
             if self.use_bias:
                 self.grads["bias"][...] = total[rows]          # the row of the ones column
         else:
-            self.grads["kernel"][...] = (tile or self.winograd).kernel_gradient(total)
+            self.grads["kernel"][...] = self.tile.kernel_gradient(total)
             if self.use_bias:
                 self.grads["bias"][...] = sum(part[1] for part in ordered)
         self.add_penalty_gradients()
@@ -261,17 +270,15 @@ class Conv2D(Layer):
         if self.winograd is None:
             kh, kw = self.kernel_size
             per_image = oh * ow * (kh * kw * c + 1 + f)
-        else:
-            wg = self.winograd
-            tiles = wg.tiles(oh) * wg.tiles(ow)
-            per_image = tiles * (wg.size ** 2 * (2 * c + f) + wg.m ** 2 * f)
+        else:   # the work arrays of the tile of the last forward pass, rows first
+            (a, m), (t, s) = (self.tile.size, self.tile.m), self.tile_counts
+            image_in = (m * t + 2) * (m * s + 2) * c * (1 + a / m)    # the image, and halfway
+            per_image = int(image_in) + t * s * (a * a * (c + f) + m * a * f) + m * t * m * s * f
         return max(1, CHUNK_BYTES // (per_image * self.params["kernel"].itemsize))
 
-    def _padded(self, x, lo, hi, worker, extra=(0, 0)):
-        """Images ``lo:hi`` of ``x`` with their "same" padding, plus ``extra`` zero rows and
-        columns at the bottom and right (Winograd's last tile may stick out)."""
+    def _padded(self, x, lo, hi, worker):
+        """Images ``lo:hi`` of ``x`` with their "same" padding."""
         (top, bottom), (left, right) = self.pads
-        bottom, right = bottom + extra[0], right + extra[1]
         if not (top or bottom or left or right):
             return x[lo:hi]
         n, h, w, c = hi - lo, *x.shape[1:]
@@ -367,52 +374,55 @@ class Conv2D(Layer):
                            out=self._buffer("dx_padded", worker, padded, dz.dtype))
         self._unpad(dx_padded, dx, lo, hi)
 
-    # -- Winograd: 3x3, stride 1 ---------------------------------------------------------
+    # -- Winograd: 3x3, stride 1, the images rows first -----------------------------------
     def _tile_counts(self):
-        """``(T, S)``: output tiles down and across."""
+        """``(T, S)``: the layer's own tiles, down and across, over all its outputs."""
         oh, ow = self.output_shape(self.input_shape)[:2]
         return self.winograd.tiles(oh), self.winograd.tiles(ow)
 
-    def _tiles(self, x, lo, hi, worker, keep):
-        """``V = B^T d B`` for every tile of images ``lo:hi``: ``(a*a, n*T*S, C)``, kept for
-        the backward pass (training) or in a work array (inference)."""
-        wg, (t, s), c, n = self.winograd, self._tile_counts(), x.shape[-1], hi - lo
+    def winograd_points(self, x, lo, hi, worker):
+        """``V = B^T d B`` for every input tile of images ``lo:hi``: ``(a*a, T*S*n, C)``, tiles
+        in the order ``(T, S, n)``; kept for the backward pass (training) or in a work array.
+
+        The images go first into a work array laid out rows first, ``(H, W, n, C)``, with
+        their padding and room for the last tiles (only its inside is ever written: the rest
+        stays zero). The rows under a row of tiles are then one matrix, and ``B^T`` is applied
+        straight to the image's windows (:func:`winograd.windows_to_points`).
+        """
+        wg, (t, s), c, n = self.tile, self.tile_counts, x.shape[-1], hi - lo
         a, m = wg.size, wg.m
-        (h, w), ((top, bottom), (left, right)) = self.input_shape[:2], self.pads
-        xp = self._padded(x, lo, hi, worker, extra=(m * t + 2 - (top + h + bottom),
-                                                    m * s + 2 - (left + w + right)))
-        d = self._buffer("d", worker, (a, a, n, t, s, c), x.dtype)   # page (u, v): pixel (u, v)
-        im2col(xp, (a, a), (m, m), out=d.transpose(2, 3, 4, 0, 1, 5))   # of every tile
-        v = self.workspace.get(("v", lo) if keep else "v", (a * a, n * t * s, c), x.dtype,
-                               worker=worker)
-        winograd.sandwich(wg.BT.astype(x.dtype), d, out=v,
-                          half=self._buffer("half", worker, (a, a * n * t * s * c), x.dtype))
+        image = self._buffer("image_in", worker, (m * t + 2, m * s + 2, n, c), x.dtype)
+        (top, _), (left, _) = self.pads
+        rows, cols = min(x.shape[1], len(image) - top), min(x.shape[2], image.shape[1] - left)
+        image[top:top + rows, left:left + cols] = x[lo:hi, :rows, :cols].transpose(1, 2, 0, 3)
+        keep = self.kept is not None
+        v = self.workspace.get(("v", lo) if keep else "v", (a * a, t * s * n, c), x.dtype, worker=worker)
+        winograd.windows_to_points(wg.BT.astype(x.dtype), image, m, (t, s), out=v,
+                                   half=self._buffer("half_in", worker, (a, t) + image.shape[1:], x.dtype))
         if keep:
             self.kept[lo] = v
         return v
 
-    def _winograd_forward(self, x, y, lo, hi, worker):
-        m, (t, s), f, n = self.winograd.m, self._tile_counts(), self.filters, hi - lo
-        out = self.winograd_outputs(x, lo, hi, worker)          # (m, m, n, T, S, F)
-        self._activate(out)
-        winograd.untile(out, y[lo:hi], lambda: self._buffer("tiled", worker, (n, m * t, m * s, f), y.dtype))
-        if self.exact_zeros:
-            silent = self.silent_outputs(x, lo, hi)
-            if silent.any():
-                y[lo:hi][silent] = self._activated_bias(y.dtype)
-
     def winograd_outputs(self, x, lo, hi, worker):
-        """The output tiles of images ``lo:hi``, bias added, before the activation:
-        ``(m, m, n, T, S, F)``, page ``(r, c)`` holding pixel ``(r, c)`` of every tile."""
-        wg, (t, s), f, n = self.winograd, self._tile_counts(), self.filters, hi - lo
+        """The outputs of images ``lo:hi``, bias added, before the activation, rows first:
+        ``(m*T, m*S, n, F)``, the last tiles' overhang included."""
+        wg, (t, s), f, n, dtype = self.tile, self.tile_counts, self.filters, hi - lo, x.dtype
         a, m = wg.size, wg.m
-        v = self._tiles(x, lo, hi, worker, keep=self.kept is not None)   # (a*a, n*T*S, C)
-        tiles_out = np.matmul(v, self.u, out=self._buffer("m", worker, (a * a, n * t * s, f), x.dtype))
+        v = self.winograd_points(x, lo, hi, worker)
+        points = np.matmul(v, self.u, out=self._buffer("m", worker, (a * a, t * s * n, f), dtype))
         if self.use_bias:
-            tiles_out[BIAS_PAGE * a + BIAS_PAGE] += self.params["bias"]   # see winograd.BIAS_POINT
-        return winograd.sandwich(wg.AT.astype(x.dtype), tiles_out.reshape(a, a, n, t, s, f),
-                                 out=self._buffer("out", worker, (m, m, n, t, s, f), x.dtype),
-                                 half=self._buffer("half_out", worker, (m, a * n * t * s * f), x.dtype))
+            points[BIAS_PAGE * a + BIAS_PAGE] += self.params["bias"]   # see winograd.BIAS_POINT
+        out = winograd.points_to_windows(wg.AT.astype(dtype), points.reshape(a, a, t, s, n, f), m,
+                                         out=self._buffer("out", worker, (m * t, m * s, n, f), dtype),
+                                         half=self._buffer("half_out", worker, (m, a, t, s, n, f), dtype))
+        if self.exact_zeros:
+            self._exact_where_silent(out, x, lo, hi)
+        return out
+
+    def _winograd_forward(self, x, y, lo, hi, worker):
+        out = self.winograd_outputs(x, lo, hi, worker)
+        oh, ow = y.shape[1:3]
+        self._activate(out[:oh, :ow], out=y[lo:hi].transpose(1, 2, 0, 3))   # back to (n, OH, OW, F)
 
     def _zero_bias_matters(self):
         """Whether some output's sign may rest on a rounding error: a bias of (almost)
@@ -438,42 +448,42 @@ class Conv2D(Layer):
         ink = np.pad(x[lo:hi].any(axis=-1), ((0, 0), (top, bottom), (left, right)))   # (n, H, W)
         return ~sliding_window_view(ink, (3, 3), axis=(1, 2)).any(axis=(-2, -1))
 
-    def _activated_bias(self, dtype):
-        """``f(b)``: the output where the input window is all zero."""
-        value = self.params["bias"].astype(dtype) if self.use_bias else np.zeros(self.filters, dtype)
-        self._activate(value)        # (a copy: astype made one, or zeros)
-        return value
+    def _exact_where_silent(self, out, x, lo, hi):
+        """Set the outputs ``out`` (rows first) whose input window is silent to exactly the bias."""
+        silent = self.silent_outputs(x, lo, hi)                 # (n, OH, OW)
+        rows, cols = min(silent.shape[1], len(out)), min(silent.shape[2], out.shape[1])
+        silent = silent[:, :rows, :cols].transpose(1, 2, 0)
+        if silent.any():
+            out[:rows, :cols][silent] = self.params["bias"] if self.use_bias else 0
 
     def _winograd_backward(self, dz, dx, lo, hi, worker):
         """This chunk's ``dx`` into ``dx``; returns its ``(dU, db)``."""
-        (t, s), f, n, m = self._tile_counts(), self.filters, hi - lo, self.winograd.m
+        (t, s), f, n, m = self.tile_counts, self.filters, hi - lo, self.tile.m
         v = self.kept.get(lo) if self.kept else None
         if v is None:                                            # forward ran for inference
-            v = self._tiles(self.x, lo, hi, worker, keep=False)
-        # dz * f' laid out in whole tiles (the outputs past the image's edge get zero: only
-        # the inside of `grid` is ever written), then gathered into output tiles the way
-        # forward scattered them.
-        grid = self._buffer("grid", worker, (n, m * t, m * s, f), dz.dtype)
+            v = self.winograd_points(self.x, lo, hi, worker)
+        # dz * f', rows first like the outputs; the overhang past the image's edge is never
+        # written (only the inside of `dout` is): its gradient stays zero.
+        dout = self._buffer("dout", worker, (m * t, m * s, n, f), dz.dtype)
         oh, ow = dz.shape[1:3]
+        inside = dout[:oh, :ow].transpose(2, 0, 1, 3)            # (n, OH, OW, F)
         derivative = self._derivative(self.y[lo:hi], worker)
         if derivative is None:
-            grid[:, :oh, :ow] = dz[lo:hi]
+            inside[...] = dz[lo:hi]
         else:
-            np.multiply(dz[lo:hi], derivative, out=grid[:, :oh, :ow])
-        dtiles = self._buffer("dtiles", worker, (m, m, n, t, s, f), dz.dtype)
-        np.copyto(dtiles, winograd.tile_view(grid, m, m))
-        return self.winograd_backward(dtiles, v, dx, lo, hi, worker)
+            np.multiply(dz[lo:hi], derivative, out=inside)
+        return self.winograd_backward(dout, v, dx, lo, hi, worker)
 
-    def winograd_backward(self, dtiles, v, dx, lo, hi, worker):
-        """The way back from the output tiles' gradient ``dtiles`` ``(m, m, n, T, S, F)``
-        (after the activation's derivative) for images ``lo:hi`` whose input tiles are
-        ``v``: their ``dx`` into ``dx`` (if not None); returns their ``(dU, db)``."""
-        wg, (t, s), f, n, dtype = self.winograd, self._tile_counts(), self.filters, hi - lo, dtiles.dtype
+    def winograd_backward(self, dout, v, dx, lo, hi, worker):
+        """The way back from the outputs' gradient ``dout`` ``(m*T, m*S, n, F)``, rows first
+        (after the activation's derivative; zero where an output was not used), for images
+        ``lo:hi`` whose input tiles are ``v``: their ``dx`` into ``dx`` (if not None);
+        returns their ``(dU, db)``."""
+        wg, (t, s), f, n, dtype = self.tile, self.tile_counts, self.filters, hi - lo, dout.dtype
         a, m = wg.size, wg.m
-        dm = winograd.sandwich(wg.AT.T.astype(dtype), dtiles,
-                               out=self._buffer("dm", worker, (a, a, n, t, s, f), dtype),
-                               half=self._buffer("half_dm", worker, (a, m * n * t * s * f), dtype))
-        dm = dm.reshape(a * a, -1, f)
+        dm = winograd.windows_to_points(wg.AT.T.astype(dtype), dout, m, (t, s),          # dM = A dY A^T
+                                        out=self._buffer("dm", worker, (a * a, t * s * n, f), dtype),
+                                        half=self._buffer("half_dm", worker, (a, t, m * s, n, f), dtype))
         # dU[p] = V[p].T @ dM[p]
         part = np.matmul(v.transpose(0, 2, 1), dm,
                          out=self.workspace.get(("grad", lo), self.u.shape, dtype, worker=worker))
@@ -485,17 +495,21 @@ class Conv2D(Layer):
         return part, bias_part
 
     def _winograd_input_gradient(self, dm, dx, lo, hi, worker):
-        """``dx`` for images ``lo:hi`` from ``dM`` ``(a*a, n*T*S, F)``."""
-        wg, (t, s), n, c = self.winograd, self._tile_counts(), hi - lo, self.input_shape[-1]
-        a, m, dtype = wg.size, wg.m, dm.dtype
+        """``dx`` for images ``lo:hi`` from ``dM`` ``(a*a, T*S*n, F)``: ``dV = dM @ U.T``, then
+        ``B dV B^T`` of every tile added onto the image where the tiles overlap."""
+        wg, (t, s), n, c, dtype = self.tile, self.tile_counts, hi - lo, dx.shape[-1], dm.dtype
+        a, m = wg.size, wg.m
         dv = np.matmul(dm, self.u.transpose(0, 2, 1),            # dV[p] = dM[p] @ U[p].T
-                       out=self._buffer("dv", worker, (a * a, n * t * s, c), dtype))
-        dd = winograd.sandwich(wg.BT.T.astype(dtype), dv.reshape(a, a, n, t, s, c),
-                               out=self._buffer("dd", worker, (a, a, n, t, s, c), dtype),
-                               half=self._buffer("half_dd", worker, (a, a * n * t * s * c), dtype))
-        room = (n, m * (t + 1), m * (s + 1), c)                  # overlapping tiles add up
-        dx_padded = winograd.add_tiles(dd, m, out=self._buffer("dx_tiles", worker, room, dtype))
-        self._unpad(dx_padded, dx, lo, hi)
+                       out=self._buffer("dv", worker, (a * a, t * s * n, c), dtype))
+        dimage = winograd.points_to_windows(wg.BT.T.astype(dtype), dv.reshape(a, a, t, s, n, c), m,
+                                            out=self._buffer("dimage", worker, (m * t + 2, m * s + 2, n, c), dtype),
+                                            half=self._buffer("half_dd", worker, (a, a, t, s, n, c), dtype),
+                                            work=self._buffer("dwindow", worker, (a, a, n, c), dtype))
+        (top, _), (left, _) = self.pads
+        rows, cols = min(dx.shape[1], len(dimage) - top), min(dx.shape[2], dimage.shape[1] - left)
+        if (rows, cols) != dx.shape[1:3]:
+            dx[lo:hi] = 0              # pixels no computed output depends on (a fused pooling's)
+        dx[lo:hi, :rows, :cols] = dimage[top:top + rows, left:left + cols].transpose(2, 0, 1, 3)
 
     def get_config(self):
         return {

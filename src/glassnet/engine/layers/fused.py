@@ -44,8 +44,7 @@ every layer on its own. The tests compare the two, gradients included, and
 import numpy as np
 
 from glassnet.engine.layers import activations, chunks, winograd
-from glassnet.engine.layers import conv as conv_module
-from glassnet.engine.layers.conv import BIAS_PAGE, Conv2D
+from glassnet.engine.layers.conv import Conv2D
 from glassnet.engine.layers.pooling import MaxPooling2D
 
 FUSE = True   # False: every layer runs on its own (for comparing, and for tests)
@@ -133,15 +132,15 @@ class ConvPool:
 
     def forward(self, x, training=False):
         conv, pool = self.conv, self.pool
-        self.tile, self.counts = self._choose_tile()
-        conv.prepare(x, training, tile=self.tile)
+        self.tile, covering = self._covering()
+        conv.prepare(x, training, tile=self.tile, covering=covering)
         conv.y = None          # the full output is never made
         y = np.empty((len(x),) + pool.output_shape(conv.output_shape(conv.input_shape)), x.dtype)
         self.x, self.y = x, y
         self.winners = {} if training else None    # chunk -> the winning offsets, kept for backward
         self.cols = {}                             # chunk -> each offset's patches (im2col, training)
         work = self._im2col_forward if conv.winograd is None else self._winograd_forward
-        chunks.run(len(x), self._chunk_size(), lambda worker, lo, hi: work(x, y, lo, hi, worker))
+        chunks.run(len(x), conv._chunk_size(), lambda worker, lo, hi: work(x, y, lo, hi, worker))
         return y
 
     def backward(self, dy):
@@ -155,8 +154,8 @@ class ConvPool:
         def run(worker, lo, hi):
             parts[lo] = work(dy, dx, lo, hi, worker)
 
-        chunks.run(len(dy), self._chunk_size(), run)
-        conv.store_gradients(parts, tile=self.tile)
+        chunks.run(len(dy), conv._chunk_size(), run)
+        conv.store_gradients(parts)
         return dx
 
     # -- pooling as a running maximum ------------------------------------------------------
@@ -270,112 +269,45 @@ class ConvPool:
                 dx_padded[:, top:top + (oh - 1) * step_h + 1:step_h,
                           left:left + (ow - 1) * step_w + 1:step_w] += pages[u, v].reshape(n, oh, ow, c)
 
-    # -- Winograd: the image rows first, only the outputs the pooling reads ----------------
-    def _choose_tile(self):
-        """The Winograd tile for the outputs the pooling windows read (``conv.winograd`` set),
-        else None (im2col); and how many tiles cover them, down and across."""
+    # -- Winograd: only the outputs the pooling reads ----------------------------------------
+    def _covering(self):
+        """``(tile, (rows, cols))``: the outputs the pooling windows read and the Winograd
+        tile with the fewest points over them (None, None: the Conv2D runs im2col)."""
         conv, pool = self.conv, self.pool
         if conv.winograd is None:
             return None, None
         (ph, pw), (rows, cols, _) = pool.pool_size, pool.output_shape(conv.output_shape(conv.input_shape))
-        tile = winograd.fewest_points(rows * ph, cols * pw, WINOGRAD_TILES)
-        return tile, (tile.tiles(rows * ph), tile.tiles(cols * pw))
-
-    def _chunk_size(self):
-        """Images per chunk: about ``conv.CHUNK_BYTES`` of the work arrays below."""
-        if self.tile is None:
-            return self.conv._chunk_size()
-        (a, m), (t, s) = (self.tile.size, self.tile.m), self.counts
-        c, f = self.conv.input_shape[-1], self.conv.filters
-        image_in = (m * t + 2) * (m * s + 2) * c + a * t * (m * s + 2) * c
-        per_image = image_in + t * s * (a * a * (c + f) + m * a * f) + m * t * m * s * f
-        return max(1, conv_module.CHUNK_BYTES // (per_image * self.conv.params["kernel"].itemsize))
-
-    def _rows_first(self, x, lo, hi, worker):
-        """Images ``lo:hi`` laid out ``(H, W, n, C)``, with their padding and room for the last
-        tile (only the inside is ever written: the rest stays zero)."""
-        conv, m, (t, s) = self.conv, self.tile.m, self.counts
-        image = conv._buffer("fused_image_in", worker, (m * t + 2, m * s + 2, hi - lo, x.shape[-1]), x.dtype)
-        (top, _), (left, _) = conv.pads
-        rows, cols = min(x.shape[1], len(image) - top), min(x.shape[2], image.shape[1] - left)
-        image[top:top + rows, left:left + cols] = x[lo:hi, :rows, :cols].transpose(1, 2, 0, 3)
-        return image, (rows, cols)
+        covering = (rows * ph, cols * pw)
+        return winograd.fewest_points(*covering, WINOGRAD_TILES), covering
 
     def _winograd_forward(self, x, y, lo, hi, worker):
-        conv, wg, (t, s), (ph, pw) = self.conv, self.tile, self.counts, self.pool.pool_size
-        a, m, n, f, dtype = wg.size, wg.m, hi - lo, conv.filters, x.dtype
-        image, _ = self._rows_first(x, lo, hi, worker)
-        v = conv.workspace.get(("fused_v", lo) if conv.kept is not None else "fused_v",
-                               (a * a, t * s * n, x.shape[-1]), dtype, worker=worker)
-        winograd.windows_to_points(wg.BT.astype(dtype), image, m, (t, s), out=v,      # V = B^T d B
-                                   half=conv._buffer("fused_half_in", worker, (a, t) + image.shape[1:], dtype))
-        if conv.kept is not None:
-            conv.kept[lo] = v
-        points = np.matmul(v, conv.u, out=conv._buffer("fused_m", worker, (a * a, t * s * n, f), dtype))
-        if conv.use_bias:
-            points[BIAS_PAGE * a + BIAS_PAGE] += conv.params["bias"]   # see winograd.BIAS_POINT
-        out = winograd.points_to_windows(wg.AT.astype(dtype), points.reshape(a, a, t, s, n, f), m,  # A^T M A
-                                         out=conv._buffer("fused_out", worker, (m * t, m * s, n, f), dtype),
-                                         half=conv._buffer("fused_half_out", worker, (m, a, t, s, n, f), dtype))
-        if conv.exact_zeros:
-            self._exact_where_silent(out, x, lo, hi)
+        conv, (ph, pw), n, f = self.conv, self.pool.pool_size, hi - lo, self.conv.filters
+        out = conv.winograd_outputs(x, lo, hi, worker)          # (rows, cols, n, F): rows first
         rows, cols = y.shape[1:3]
         pages = out[:rows * ph, :cols * pw].reshape(rows, ph, cols, pw, n, f)
-        best = conv._buffer("fused_best", worker, (rows, cols, n, f), dtype)
+        best = conv._buffer("fused_best", worker, (rows, cols, n, f), x.dtype)
         keep = self.winners is not None
         win = conv.workspace.get(("fused_win", lo), best.shape, np.uint8, worker=worker) if keep else None
         self._running_max(lambda k: pages[:, self.offsets[k][0], :, self.offsets[k][1]], best, win, worker)
-        conv._activate(best)
-        y[lo:hi] = best.transpose(2, 0, 1, 3)
+        conv._activate(best, out=y[lo:hi].transpose(1, 2, 0, 3))
         if keep:
             self.winners[lo] = win
 
-    def _exact_where_silent(self, out, x, lo, hi):
-        """The Conv2D's exactness at all-zero input windows (see ``Conv2D.silent_outputs``),
-        on the outputs ``(rows, cols, n, F)``: where the window is silent, exactly the bias."""
-        conv = self.conv
-        silent = conv.silent_outputs(x, lo, hi)                 # (n, OH, OW)
-        rows, cols = min(silent.shape[1], len(out)), min(silent.shape[2], out.shape[1])
-        silent = silent[:, :rows, :cols].transpose(1, 2, 0)
-        if silent.any():
-            out[:rows, :cols][silent] = conv.params["bias"] if conv.use_bias else 0
-
     def _winograd_backward(self, dy, dx, lo, hi, worker):
-        conv, wg, (t, s), (ph, pw) = self.conv, self.tile, self.counts, self.pool.pool_size
-        a, m, n, f, dtype = wg.size, wg.m, hi - lo, conv.filters, dy.dtype
+        conv, (ph, pw), n, f = self.conv, self.pool.pool_size, hi - lo, self.conv.filters
+        (t, s), m = conv.tile_counts, conv.tile.m
         rows, cols = dy.shape[1:3]
         # The pooled gradient after the activation's derivative, rows first like the winners.
-        g = conv._buffer("fused_g", worker, (rows, cols, n, f), dtype)
+        g = conv._buffer("fused_g", worker, (rows, cols, n, f), dy.dtype)
         self._gradient_pages(dy, lo, hi, worker, out=g.transpose(2, 0, 1, 3))
         # Each pooled gradient goes to the output that won its window, everything else is
         # zero: one page per window offset (di, dj). Outputs no window reads (past the last
         # whole window, and the last tiles' overhang) are never written: they stay zero.
-        dout = conv._buffer("fused_dout", worker, (m * t, m * s, n, f), dtype)
+        dout = conv._buffer("fused_dout", worker, (m * t, m * s, n, f), dy.dtype)
         pages = dout[:rows * ph, :cols * pw].reshape(rows, ph, cols, pw, n, f)
         win = self.winners[lo]
         chosen = conv._buffer("fused_chosen", worker, win.shape, np.bool_)
         for k, (di, dj) in enumerate(self.offsets):
             np.equal(win, k, out=chosen)
             np.multiply(g, chosen, out=pages[:, di, :, dj])
-        dm = winograd.windows_to_points(wg.AT.T.astype(dtype), dout, m, (t, s),        # dM = A dY A^T
-                                        out=conv._buffer("fused_dm", worker, (a * a, t * s * n, f), dtype),
-                                        half=conv._buffer("fused_half_dm", worker, (a, t, m * s, n, f), dtype))
-        part = np.matmul(conv.kept[lo].transpose(0, 2, 1), dm,                      # dU[p] = V[p].T @ dM[p]
-                         out=conv.workspace.get(("grad", lo), conv.u.shape, dtype, worker=worker))
-        bias_part = dm[BIAS_PAGE * a + BIAS_PAGE].sum(axis=0)   # the bias went in at page (1, 1)
-        if dx is not None:
-            c = dx.shape[-1]
-            dv = np.matmul(dm, conv.u.transpose(0, 2, 1),                          # dV[p] = dM[p] @ U[p].T
-                           out=conv._buffer("fused_dv", worker, (a * a, t * s * n, c), dtype))
-            dimage = winograd.points_to_windows(                                    # dd = B dV B^T, added up
-                wg.BT.T.astype(dtype), dv.reshape(a, a, t, s, n, c), m,
-                out=conv._buffer("fused_dimage", worker, (m * t + 2, m * s + 2, n, c), dtype),
-                half=conv._buffer("fused_half_dd", worker, (a, a, t, s, n, c), dtype),
-                work=conv._buffer("fused_dwindow", worker, (a, a, n, c), dtype))
-            (top, _), (left, _) = conv.pads
-            used_rows, used_cols = min(dx.shape[1], len(dimage) - top), min(dx.shape[2], dimage.shape[1] - left)
-            if (used_rows, used_cols) != dx.shape[1:3]:
-                dx[lo:hi] = 0                  # pixels no pooled output depends on
-            dx[lo:hi, :used_rows, :used_cols] = dimage[top:top + used_rows,
-                                                       left:left + used_cols].transpose(2, 0, 1, 3)
-        return part, bias_part
+        return conv.winograd_backward(dout, conv.kept[lo], dx, lo, hi, worker)

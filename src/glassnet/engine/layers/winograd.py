@@ -35,17 +35,19 @@ affected. A Conv2D fused with the max pooling after it (:mod:`glassnet.engine.la
 computes only the outputs the pooling reads and chooses among F(4x4), F(5x5) and F(6x6)
 for those: F(5x5) for the default CNN's (10x10 of them, 196 points).
 
-All four transforms are the same operation, ``L X L^T`` on the two tile axes of a stack of
-tiles (:func:`sandwich`); the backward pass uses the transposed matrices (each transform is
-linear, so its gradient is its transpose)::
+All four transforms are the same operation, ``L X L^T`` on the two axes of a tile; the
+backward pass uses the transposed matrices (each transform is linear, so its gradient is
+its transpose)::
 
     forward:   V = B^T d B,   M[p] = V[p] @ U[p],     Y = A^T M A
     backward:  dM = A dY A^T, dU[p] = V[p].T @ dM[p], dV[p] = dM[p] @ U[p].T, dd = B dV B^T
 
-and ``dg = G^T dU G``. Neighbouring input tiles overlap by 2 pixels, so ``dd`` is added
-back onto the image like im2col's patches, in four block copies (:func:`add_tiles`).
-The fused pair lays its images out rows first and applies each transform straight to the
-image's windows instead (:func:`windows_to_points`, :func:`points_to_windows`).
+and ``dg = G^T dU G`` (:func:`sandwich`, on the kernel). The images are laid out rows
+first, ``(H, W, n, C)``: the rows under a row of tiles are then one matrix, so each
+transform is a few matrix multiplies applied straight to the image's windows
+(:func:`windows_to_points`), and the way back writes each tile straight into its place
+(:func:`points_to_windows`), adding up where neighbouring input tiles overlap (2 pixels).
+No tile is ever cut out or put back by a copy.
 """
 
 import math
@@ -96,40 +98,6 @@ def sandwich(L, tiles, out=None, half=None):
     if out is not None:
         out = out.reshape(p, p, -1)   # a view: out is contiguous
     return np.matmul(L, half.reshape(p, q, -1), out=out).reshape((p, p) + rest)
-
-
-
-def add_tiles(tiles, m, out):
-    """Add overlapping tiles back onto the image: the way back from cutting them out.
-
-    ``tiles`` is ``(a, a, N, T, S, C)`` with ``a = m + 2``: the gradient of the input tile of
-    every output tile, tile ``(i, j)`` covering rows ``i*m .. i*m + a`` and columns
-    ``j*m .. j*m + a``. Neighbours overlap by two rows (columns), where their numbers add
-    up. ``out`` must be at least ``(N, m*(T+1), m*(S+1), C)`` (room for a whole block past
-    the last tile); rows ``0 .. m*T + 2`` and columns ``0 .. m*S + 2`` receive the sum.
-
-    Four block copies instead of ``a*a`` strided additions (col2im's way, one per pixel of
-    a tile): the ``m x m`` top-left block of every tile is copied (no two overlap), then the
-    last two rows, the last two columns and the 2x2 corner are added onto the first rows
-    and columns of the next tile's block.
-    """
-    n, t, s, c = tiles.shape[2:]
-    out[:, t * m:] = 0                   # these rows and columns only receive additions
-    out[:, :t * m, s * m:] = 0
-
-    def blocks(top, left):               # out as (N, T, m, S, m, C), shifted by (top, left)
-        return out[:, top:top + t * m, left:left + s * m].reshape(n, t, m, s, m, c)
-
-    def of(rows, cols):                  # tiles' pixels (rows, cols) as (N, T, rows, S, cols, C)
-        return tiles[rows, cols].transpose(2, 3, 0, 4, 1, 5)
-
-    body, edge = slice(0, m), slice(m, m + 2)
-    blocks(0, 0)[...] = of(body, body)
-    blocks(m, 0)[:, :, :2] += of(edge, body)
-    blocks(0, m)[:, :, :, :, :2] += of(body, edge)
-    blocks(m, m)[:, :, :2, :, :2] += of(edge, edge)
-    return out
-
 
 
 def windows_to_points(L, image, step, counts, out, half):
@@ -188,27 +156,6 @@ def points_to_windows(L, points, step, out, half, work=None):
             else:
                 window += np.matmul(L, half[:, :, t, s], out=work.reshape(p, p, rest))
     return out
-
-
-def tile_view(image, rows, cols):
-    """An image ``(N, T*rows, S*cols, ...)`` seen as tiles of ``rows x cols`` pixels:
-    ``(rows, cols, N, T, S, ...)``, pixel ``(r, c)`` of every tile first (a view, no copy)."""
-    n, height, width, *rest = image.shape
-    tiled = image.reshape(n, height // rows, rows, width // cols, cols, *rest)
-    return tiled.transpose(2, 4, 0, 1, 3, *range(5, tiled.ndim))
-
-
-def untile(tiles, out, work):
-    """Put ``tiles`` ``(rows, cols, N, T, S, F)`` in place in the image ``out`` ``(N, H, W, F)``:
-    pixel ``(r, c)`` of tile ``(i, j)`` is the image's pixel ``(i*rows + r, j*cols + c)``.
-    One copy; when the last tiles stick out past the image's edge, they go first to
-    ``work()``, an ``(N, T*rows, S*cols, F)`` work array, and are cut off there."""
-    rows, cols, n, t, s, f = tiles.shape
-    exact = out.shape[1:3] == (t * rows, s * cols)
-    whole = out if exact else work()
-    np.copyto(whole.reshape(n, t, rows, s, cols, f), tiles.transpose(2, 3, 0, 4, 1, 5))
-    if not exact:
-        out[...] = whole[:, :out.shape[1], :out.shape[2]]
 
 
 F2 = Winograd(   # F(2x2, 3x3): additions only
