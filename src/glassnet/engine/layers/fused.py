@@ -17,17 +17,15 @@ How, for pooling windows that tile the image (``pool_size == strides``, ``"valid
   of every 2x2 window form a convolution with twice the stride, started ``di`` rows and
   ``dj`` columns in. Each offset is one multiply; a running maximum over the offsets,
   remembering which offset won (one byte per output), is the pooling.
-* **Winograd: only the outputs the pooling reads, the image's rows first.** A 2x2 pooling
-  of the default CNN's 11x11 second convolution reads 10x10 of its outputs; F(5x5) tiles
-  cover those exactly, with 196 Winograd points per image and channel pair where the
-  Conv2D alone needs F(6x6)'s 256 for all 11x11 (:data:`WINOGRAD_TILES`). Inside the pair
-  the images of a chunk are laid out rows first, ``(H, W, n, C)``: the rows under a row
-  of tiles are then one matrix, and every transform is a few matrix multiplies straight
-  from the image (``winograd.windows_to_points``) and straight back into it
-  (``winograd.points_to_windows``), with no tiles cut out and no tiles put back in place.
-  The pooling windows are strided pages of that image, wherever the tiles' edges fall.
-  The default CNN's second convolution and pooling, batch 128, against pooling inside
-  F(6x6) tiles in the usual layout (medians of 30, old and new alternating): training
+* **Winograd: only the outputs the pooling reads.** A 2x2 pooling of the default CNN's
+  11x11 second convolution reads 10x10 of its outputs; F(5x5) tiles cover those exactly,
+  with 196 Winograd points per image and channel pair where the Conv2D alone needs
+  F(6x6)'s 256 for all 11x11 (:data:`WINOGRAD_TILES`). The Conv2D computes them rows
+  first, ``(rows, cols, n, F)`` (``Conv2D.winograd_outputs``), so the pooling windows are
+  strided pages of that image, wherever the tiles' edges fall, and only the pooled
+  quarter is put back in the batch's usual layout. The default CNN's second convolution
+  and pooling, batch 128, against pooling inside F(6x6) tiles cut out of the image
+  (stop 26; medians of 30, old and new alternating): training
   forward 5.70 -> 4.06 ms, backward 8.06 -> 5.56 ms on one thread (4.97 -> 3.39 and
   6.20 -> 4.72 on two); prediction 42 -> 25 us per image (one thread), 36 -> 20 (two).
 
