@@ -397,7 +397,7 @@ def test_hold_blas_keeps_blas_at_one_thread_and_the_layers_on_all():
 
 
 @pytest.mark.parametrize("wg, tiles_down, tiles_across", [(winograd.F4, 3, 2), (winograd.F5, 2, 2),
-                                                          (winograd.F6, 1, 2)])
+                                                          (winograd.F6, 1, 2), (winograd.F6, 2, 7)])
 def test_transforms_straight_from_an_image_laid_out_rows_first(wg, tiles_down, tiles_across):
     """The fused pair's transforms, window by window, against cutting every window out and
     applying ``sandwich``: the input transform (overlapping windows), the output transform
@@ -420,11 +420,12 @@ def test_transforms_straight_from_an_image_laid_out_rows_first(wg, tiles_down, t
     for L, size, back in [(wg.BT, a, wg.BT.T), (wg.AT.T, m, wg.AT)]:      # input, then output side
         p = len(L)
         got = winograd.windows_to_points(L, image, m, counts, out=np.full((p, p) + counts + rest, np.nan),
-                                         half=np.full((p, tiles_down) + image.shape[1:], np.nan))
+                                         half=np.full((p, tiles_down) + image.shape[1:], np.nan),
+                                         work=np.full((p, size) + counts + rest, np.nan))
         np.testing.assert_allclose(got, winograd.sandwich(L, cut(image, size)), rtol=1e-12, atol=1e-12)
         shape = (m * tiles_down + size - m, m * tiles_across + size - m) + rest
         out = np.full(shape, np.nan)        # stale numbers: every pixel must be written
         got = winograd.points_to_windows(back, got, m, out=out, half=np.full((size, p) + counts + rest, np.nan),
-                                         work=np.full((size, size) + rest, np.nan))
+                                         work=np.full((size, size) + counts + rest, np.nan))
         np.testing.assert_allclose(got, paste(winograd.sandwich(back, winograd.sandwich(L, cut(image, size))), shape),
                                    rtol=1e-12, atol=1e-12)

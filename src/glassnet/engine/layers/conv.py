@@ -273,7 +273,7 @@ class Conv2D(Layer):
         else:   # the work arrays of the tile of the last forward pass, rows first
             (a, m), (t, s) = (self.tile.size, self.tile.m), self.tile_counts
             image_in = (m * t + 2) * (m * s + 2) * c * (1 + a / m)    # the image, and halfway
-            per_image = int(image_in) + t * s * (a * a * (c + f) + m * a * f) + m * t * m * s * f
+            per_image = int(image_in) + t * s * (a * a * (2 * c + f) + m * (a + m) * f) + m * t * m * s * f
         return max(1, CHUNK_BYTES // (per_image * self.params["kernel"].itemsize))
 
     def _padded(self, x, lo, hi, worker):
@@ -398,7 +398,8 @@ class Conv2D(Layer):
         keep = self.kept is not None
         v = self.workspace.get(("v", lo) if keep else "v", (a * a, t * s * n, c), x.dtype, worker=worker)
         winograd.windows_to_points(wg.BT.astype(x.dtype), image, m, (t, s), out=v,
-                                   half=self._buffer("half_in", worker, (a, t) + image.shape[1:], x.dtype))
+                                   half=self._buffer("half_in", worker, (a, t) + image.shape[1:], x.dtype),
+                                   work=self._buffer("columns_in", worker, (a, a, t, s, n, c), x.dtype))
         if keep:
             self.kept[lo] = v
         return v
@@ -414,7 +415,8 @@ class Conv2D(Layer):
             points[BIAS_PAGE * a + BIAS_PAGE] += self.params["bias"]   # see winograd.BIAS_POINT
         out = winograd.points_to_windows(wg.AT.astype(dtype), points.reshape(a, a, t, s, n, f), m,
                                          out=self._buffer("out", worker, (m * t, m * s, n, f), dtype),
-                                         half=self._buffer("half_out", worker, (m, a, t, s, n, f), dtype))
+                                         half=self._buffer("half_out", worker, (m, a, t, s, n, f), dtype),
+                                         work=self._buffer("tiles_out", worker, (m, m, t, s, n, f), dtype))
         if self.exact_zeros:
             self._exact_where_silent(out, x, lo, hi)
         return out
@@ -483,7 +485,8 @@ class Conv2D(Layer):
         a, m = wg.size, wg.m
         dm = winograd.windows_to_points(wg.AT.T.astype(dtype), dout, m, (t, s),          # dM = A dY A^T
                                         out=self._buffer("dm", worker, (a * a, t * s * n, f), dtype),
-                                        half=self._buffer("half_dm", worker, (a, t, m * s, n, f), dtype))
+                                        half=self._buffer("half_dm", worker, (a, t, m * s, n, f), dtype),
+                                        work=self._buffer("columns_dm", worker, (a, m, t, s, n, f), dtype))
         # dU[p] = V[p].T @ dM[p]
         part = np.matmul(v.transpose(0, 2, 1), dm,
                          out=self.workspace.get(("grad", lo), self.u.shape, dtype, worker=worker))
@@ -504,7 +507,7 @@ class Conv2D(Layer):
         dimage = winograd.points_to_windows(wg.BT.T.astype(dtype), dv.reshape(a, a, t, s, n, c), m,
                                             out=self._buffer("dimage", worker, (m * t + 2, m * s + 2, n, c), dtype),
                                             half=self._buffer("half_dd", worker, (a, a, t, s, n, c), dtype),
-                                            work=self._buffer("dwindow", worker, (a, a, n, c), dtype))
+                                            work=self._buffer("dtiles", worker, (a, a, t, s, n, c), dtype))
         (top, _), (left, _) = self.pads
         rows, cols = min(dx.shape[1], len(dimage) - top), min(dx.shape[2], dimage.shape[1] - left)
         if (rows, cols) != dx.shape[1:3]:

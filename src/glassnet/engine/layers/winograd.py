@@ -43,11 +43,11 @@ its transpose)::
     backward:  dM = A dY A^T, dU[p] = V[p].T @ dM[p], dV[p] = dM[p] @ U[p].T, dd = B dV B^T
 
 and ``dg = G^T dU G`` (:func:`sandwich`, on the kernel). The images are laid out rows
-first, ``(H, W, n, C)``: the rows under a row of tiles are then one matrix, so each
-transform is a few matrix multiplies applied straight to the image's windows
-(:func:`windows_to_points`), and the way back writes each tile straight into its place
-(:func:`points_to_windows`), adding up where neighbouring input tiles overlap (2 pixels).
-No tile is ever cut out or put back by a copy.
+first, ``(H, W, n, C)``: the rows under a row of tiles are then one matrix, so the
+transform down the rows is applied straight to the image; across, the windows' columns
+are copied side by side first (:func:`windows_to_points`). The way back transforms every
+tile with two large multiplies and puts the tiles in place with a few block copies,
+adding up where neighbouring input tiles overlap by 2 pixels (:func:`points_to_windows`).
 """
 
 import math
@@ -100,19 +100,21 @@ def sandwich(L, tiles, out=None, half=None):
     return np.matmul(L, half.reshape(p, q, -1), out=out).reshape((p, p) + rest)
 
 
-def windows_to_points(L, image, step, counts, out, half):
+def windows_to_points(L, image, step, counts, out, half, work):
     """``L W L^T`` for every window ``W`` of an image laid out rows first, ``(H, W, ...)``.
 
     The windows are ``q x q`` (``L`` is ``(p, q)``), one every ``step`` pixels down and
     across, ``counts = (T, S)`` of them: window ``(t, s)`` covers rows ``t*step .. t*step + q``
-    and columns ``s*step .. s*step + q``. The result goes into ``out``, ``(p, p, T, S, ...)``;
-    ``half`` is a ``(p, T, W, ...)`` work array.
+    and columns ``s*step .. s*step + q``. The result goes into ``out``, ``(p, p, T, S, ...)``.
+    Work arrays: ``half`` ``(p, T, W, ...)`` and ``work`` ``(p, q, T, S, ...)``.
 
     With the rows of the image first (and the images of the batch inside each pixel), the
-    ``q`` rows under a row of windows are one matrix, ``(q, W * ...)``: the transform along
-    the rows is one multiply per row of windows, and the one along the columns one per
-    column of windows, straight from the image. Nothing is cut out into tiles first.
-    Windows may overlap (the input transform: ``q = m + 2`` every ``m``) or not.
+    ``q`` rows under a row of windows are one matrix, ``(q, W * ...)``: the transform down
+    the rows is one multiply per row of windows, straight from the image. Across, the
+    columns of every window are copied out side by side (``q`` strided copies, whatever
+    the number of windows), and one multiply per row of the result does the rest: a few
+    large multiplies instead of a small one per window, which a wide image (a line of
+    digits: 22 windows across) would make by the hundred.
     """
     p, q = L.shape
     t_count, s_count = counts
@@ -120,41 +122,49 @@ def windows_to_points(L, image, step, counts, out, half):
     width = image.shape[1]
     rows = image.reshape(image.shape[0], width * rest)
     half = half.reshape(p, t_count, width * rest)
-    for t in range(t_count):                                  # along the rows
+    for t in range(t_count):                                  # down the rows
         np.matmul(L, rows[t * step:t * step + q], out=half[:, t])
     half = half.reshape(p, t_count, width, rest)
-    points = out.reshape(p, p, t_count, s_count, rest)
-    for s in range(s_count):                                  # along the columns
-        np.matmul(L, half[:, :, s * step:s * step + q], out=points[:, :, :, s].transpose(0, 2, 1, 3))
+    columns = work.reshape(p, q, t_count, s_count, rest)      # column v of every window
+    for v in range(q):
+        columns[:, v] = half[:, :, v:v + (s_count - 1) * step + 1:step]
+    np.matmul(L, columns.reshape(p, q, -1), out=out.reshape(p, p, -1))   # across
     return out
 
 
-def points_to_windows(L, points, step, out, half, work=None):
+def points_to_windows(L, points, step, out, half, work):
     """The way back: ``L X L^T`` of every tile ``X`` of ``points`` ``(q, q, T, S, ...)``,
     placed on the image ``out`` ``(H, W, ...)`` (rows first) at every ``step`` pixels.
 
     ``L`` is ``(p, q)``: tile ``(t, s)`` lands on rows ``t*step .. t*step + p`` and columns
-    ``s*step .. s*step + p``. When the windows don't overlap (``p == step``, the output
-    transform) each tile is written in place by its multiply; when they do (the input
-    transform's gradient), the overlaps add up, the tiles going through ``work``, a
-    ``(p, p, ...)`` work array; the parts of ``out`` no tile covers are left as they are
-    then. ``half`` is a ``(p, q, T, S, ...)`` work array.
+    ``s*step .. s*step + p``. Two large multiplies transform every tile (``half``: a
+    ``(p, q, T, S, ...)`` work array; ``work``: ``(p, p, T, S, ...)``, the tiles), then the
+    tiles go in place: one strided copy when they lie side by side (``p == step``, the
+    output transform). When they overlap (the input transform's gradient: by ``p - step``
+    pixels) the overlaps add up: the first ``step x step`` block of every tile is copied
+    (no two overlap), then each of the last rows, the last columns and the corner pixels
+    is added onto the next tile's first ones, ``(p - step + 1)**2 - 1`` strided additions.
+    ``out`` must be at least ``T*step + p - step`` by ``S*step + p - step``; past that it is
+    left as it is.
     """
     p, q = L.shape
     t_count, s_count = points.shape[2:4]
     rest = math.prod(points.shape[4:])
-    half = np.matmul(L, points.reshape(q, -1), out=half.reshape(p, -1))      # along the rows
-    half = half.reshape(p, q, t_count, s_count, rest)
+    half = np.matmul(L, points.reshape(q, -1), out=half.reshape(p, -1))      # down the rows
+    tiles = np.matmul(L, half.reshape(p, q, -1), out=work.reshape(p, p, -1))  # across
+    tiles = tiles.reshape(p, p, t_count, s_count, rest).transpose(2, 0, 3, 1, 4)   # (T, i, S, j, ...)
     image = out.reshape(out.shape[0], out.shape[1], rest)
-    if p != step:
-        image[:(t_count - 1) * step + p, :(s_count - 1) * step + p] = 0
-    for t in range(t_count):                                  # along the columns, tile by tile
-        for s in range(s_count):
-            window = image[t * step:t * step + p, s * step:s * step + p]
-            if p == step:
-                np.matmul(L, half[:, :, t, s], out=window)
-            else:
-                window += np.matmul(L, half[:, :, t, s], out=work.reshape(p, p, rest))
+    rows, cols = t_count * step, s_count * step
+    image[rows:rows + p - step] = 0                           # reached by additions only
+    image[:rows, cols:cols + p - step] = 0
+    np.copyto(image[:rows, :cols].reshape(t_count, step, s_count, step, rest), tiles[:, :step, :, :step])
+    for e in range(p - step):       # row step + e of every tile: onto row e of the tile below
+        below = image[step + e:step + e + rows:step, :cols]                      # (T, S*step, ...)
+        below.reshape(t_count, s_count, step, rest)[...] += tiles[:, step + e, :, :step]
+        right = image[:rows, step + e:step + e + cols:step]                      # (T*step, S, ...)
+        right.reshape(t_count, step, s_count, rest)[...] += tiles[:, :step, :, step + e]
+        for f in range(p - step):   # and the corners, onto the tile below and to the right
+            image[step + e:step + e + rows:step, step + f:step + f + cols:step] += tiles[:, step + e, :, step + f]
     return out
 
 
