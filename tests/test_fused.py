@@ -228,3 +228,36 @@ def test_the_default_cnn_runs_both_pairs_fused_and_predicts_the_same():
     finally:
         fused.FUSE = True
     np.testing.assert_allclose(together, plain, rtol=1e-5, atol=1e-7)
+
+
+hypothesis = pytest.importorskip("hypothesis", reason="hypothesis is not installed (pip install '.[test]')")
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+
+@settings(max_examples=25, deadline=None)
+@given(height=st.integers(3, 17), width=st.integers(3, 23), channels=st.integers(8, 10),
+       filters=st.integers(1, 5), padding=st.sampled_from(["valid", "same"]),
+       pool=st.tuples(st.integers(1, 3), st.integers(1, 3)), batch=st.integers(1, 4),
+       tile=st.sampled_from(["F4", "F5", "F6"]))
+def test_winograd_alone_and_fused_match_im2col_for_any_shape(height, width, channels, filters, padding,
+                                                             pool, batch, tile):
+    """Any image size (the last tiles sticking out or not, a single tile, wide images), either
+    padding, any tiling pooling window (straddling tiles or not), any tile size: the Conv2D
+    alone and fused with its pooling give im2col's outputs and gradients (float64)."""
+    conv_args = dict(filters=filters, kernel_size=3, padding=padding, activation="relu")
+    out_h, out_w = (height, width) if padding == "same" else (height - 2, width - 2)
+    if out_h < pool[0] or out_w < pool[1]:
+        return                                           # no whole pooling window
+    wg = getattr(winograd, tile)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(conv, "WINOGRAD_TILES", (wg,))
+        patch.setattr(fused, "WINOGRAD_TILES", (wg,))
+        model = small_model(conv_args, dict(pool_size=pool), (height, width, channels), dtype="float64")
+        assert model.layers[0].winograd is wg
+        x = np.random.default_rng(height * width).standard_normal((batch, height, width, channels))
+        plain, together = both_ways(model, x)
+        direct = both_ways(on_im2col(model), x)[0]
+    for a, b, c in zip(plain, together, direct):
+        np.testing.assert_allclose(a, c, rtol=1e-9, atol=1e-11)
+        np.testing.assert_allclose(b, c, rtol=1e-9, atol=1e-11)
