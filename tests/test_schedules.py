@@ -56,6 +56,14 @@ def test_one_cycle_by_hand():
     assert schedule(500) == pytest.approx(0.001)
 
 
+def test_peak_is_the_highest_rate_given_or_the_one_cycles_own():
+    # Sampled for a decay: its first rate. A one-step one-cycle run is already at its floor
+    # (2.4e-8) and never reaches its peak, which is still what it was built for.
+    assert ExponentialDecay(0.1, decay_steps=10, decay_rate=0.5).peak(1000) == pytest.approx(0.1)
+    short = OneCycle(6e-3, total_steps=1, pct_start=0.25)
+    assert short(0) < 1e-7 and short.peak(1) == 6e-3
+
+
 def test_one_cycle_matches_torch():
     torch = pytest.importorskip("torch", reason="PyTorch is not installed (pip install torch==2.13.0)")
     param = torch.nn.Parameter(torch.zeros(1))

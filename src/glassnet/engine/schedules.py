@@ -42,6 +42,11 @@ class LearningRateSchedule(Configurable):
     def __call__(self, step):
         raise NotImplementedError
 
+    def peak(self, steps):
+        """The highest rate of the schedule's first ``steps`` steps (sampled at most 200
+        times): what a rate it ended at is measured against."""
+        return max(float(self(int(t))) for t in range(0, steps + 1, max(1, steps // 200)))
+
     def get_config(self):
         raise NotImplementedError
 
@@ -311,6 +316,11 @@ class OneCycle(LearningRateSchedule):
             high, low, t = end, self.max_learning_rate, (step - peak_step) / (last_step - peak_step)
         # Cosine annealing from ``low`` (t = 0) to ``high`` (t = 1).
         return high + (low - high) / 2 * (math.cos(math.pi * t) + 1)
+
+    def peak(self, steps):
+        """``max_learning_rate``: the peak it was built for, which a run of one or two
+        steps never reaches (its first step is already past the rise)."""
+        return self.max_learning_rate
 
     def get_config(self):
         return {"max_learning_rate": self.max_learning_rate, "total_steps": self.total_steps,

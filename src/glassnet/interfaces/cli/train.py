@@ -159,10 +159,7 @@ def _continue_rate(args, model, plan):
     now, later = float(schedule(step)), float(schedule(step + 10**9))
     if now != later:
         return   # still moving: continue the schedule where it stopped
-    # The highest rate it gave (sampled), or the peak it was built with: a run of a step or
-    # two never reaches a one-cycle schedule's peak.
-    peak = max([float(schedule(int(t))) for t in range(0, step + 1, max(1, step // 200))]
-               + [float(getattr(schedule, "max_learning_rate", 0))])
+    peak = schedule.peak(step)   # a resumed model's schedule is a LearningRateSchedule (saved)
     if now < NEGLIGIBLE_RATE * peak:
         raise TrainingError(
             f"{args.resume}: its {type(schedule).__name__} schedule ended at step {step:,} with a learning "
