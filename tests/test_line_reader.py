@@ -189,9 +189,16 @@ def test_a_wider_copy_of_the_model_reads_the_same_columns_the_same():
     assert wide.input_shape == (None, lr.HEIGHT, 128, 1) and lr.at_width(model, 128) is wide   # cached
     wide_logits = wide.predict(lr.fit_width(strip, 128)[None, :, :, None], verbose=0)[0]
     np.testing.assert_allclose(wide_logits[:12], narrow[:12], rtol=1e-4, atol=1e-4)
-    # line_logits pads to the model's width, or uses a copy wide enough.
-    assert lr.line_logits(model, [strip])[0].shape == narrow.shape
+    # line_logits reads at the widest strip's width plus TAIL blank columns, rounded up to
+    # WIDTH_STEP (60 + 24 -> 96 columns, 22 steps), with a copy built for that width.
+    cut = lr.line_logits(model, [strip])[0]
+    assert cut.shape == (96 // lr.STRIDE - 2, lr.CLASSES)
+    np.testing.assert_allclose(cut[:12], narrow[:12], rtol=1e-4, atol=1e-4)
     assert lr.line_logits(model, [np.zeros((lr.HEIGHT, 100), np.float32)]).shape == (1, 30, 11)
+    assert lr.line_logits(model, [strip], width=64)[0].shape == narrow.shape
+    # The kept copy reads with the model's weights of now, not those it was made with.
+    model.set_weights([w * 0.5 for w in model.get_weights()])
+    np.testing.assert_array_equal(lr.at_width(model, 128).get_weights()[0], model.get_weights()[0])
 
 
 def test_a_wider_copy_of_the_recurrent_model_has_the_same_weights(model):
@@ -287,3 +294,53 @@ def test_the_helper_process_writes_the_numbers_this_process_would(digit_folder, 
                      validation=10, log=lambda line: None)
     assert model.training_log.epochs == [0, 1]
     assert len(model.training_log.history["val_whole"]) == 2
+
+
+def test_width_batches_cut_each_strip_to_its_ink_and_use_every_strip_once():
+    from glassnet.interfaces.cli.train_numbers import width_batches
+
+    rng = np.random.default_rng(0)
+    ends = rng.integers(0, 257, 100)             # where each strip's ink stops (0: no ink)
+    x = np.zeros((100, lr.HEIGHT, 256, 1), np.uint8)
+    for k, end in enumerate(ends):
+        x[k, 10, max(end - 5, 0):end, 0] = 200 if end else 0
+    x[0, :, :, 0] = 40                           # faint background noise, no ink: counts as blank
+    ends[0] = 0
+    batches = width_batches(x, 16, rng, margin=(8, 40), step=32)
+    rows = np.concatenate([r for r, _ in batches])
+    assert sorted(rows) == list(range(100)) and [len(r) for r, _ in batches].count(16) == 6
+    for r, width in batches:
+        assert width % 32 == 0 and 64 <= width <= 256
+        assert (np.minimum(ends[r] + 8, 256) <= width).all()         # the ink and a margin fit
+    # Sorted by width, so most batches are much narrower than the strip.
+    assert np.mean([w for _, w in batches]) < 256
+    assert [w for _, w in batches] != sorted(w for _, w in batches)  # in random order
+
+
+def test_width_copies_train_one_network_at_every_width(model):
+    """A step on a narrow batch is the step a model built for that width takes; the
+    weights (batch-norm statistics too) and the optimizer's step count carry over."""
+    from glassnet.engine.optimizers import Adam
+    from glassnet.interfaces.cli.train_numbers import WidthCopies
+
+    net = lr.line_model(width=64, seed=0)
+    net.compile(Adam(1e-2), lr.CTCLoss(blank=lr.BLANK))
+    net.build()
+    reference = lr.line_model(width=32, seed=5)
+    reference.compile(Adam(1e-2), lr.CTCLoss(blank=lr.BLANK))
+    reference.build()
+    reference.set_weights(net.get_weights())
+    rng = np.random.default_rng(2)
+    narrow = rng.random((4, lr.HEIGHT, 32, 1)).astype(np.float32)
+    labels = lr.encode_labels(["1", "2", "34", "5"])
+
+    copies = WidthCopies(net)
+    loss = copies.train_on_batch(narrow, labels)
+    assert loss == pytest.approx(reference.train_on_batch(narrow, labels), rel=1e-6)
+    copies.gather()
+    for mine, its in zip(net.get_weights(), reference.get_weights(), strict=True):
+        np.testing.assert_allclose(mine, its, rtol=1e-5, atol=1e-7)
+    moving = [w for w in net.weights if w.ndim == 1]
+    assert net.optimizer.iterations == 1 and any((m != 0).any() and (m != 1).any() for m in moving)
+    copies.train_on_batch(rng.random((4, lr.HEIGHT, 64, 1)).astype(np.float32), labels)   # the model itself
+    assert net.optimizer.iterations == 2

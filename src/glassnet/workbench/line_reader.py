@@ -33,6 +33,8 @@ from glassnet.workbench.strips import (BAND, HEIGHT, MAX_DIGITS, MAX_HEIGHT, MAX
 
 WIDTH = 256         # columns of the strip the model is built for (a wider number gets a wider copy)
 STRIDE = 4          # strip columns per output step (two 2x2 poolings)
+WIDTH_STEP = 32     # strips are read (and trained) at a width that is a multiple of this
+TAIL = 24           # blank columns read after a number (training puts 8 to 32 after its ink, and rounds up)
 # Reading looks at each number three times, its ink 21, 24 and 27 rows high, and keeps the
 # text likeliest on average (2,000 numbers from held-out training digits, standard and
 # harder: 93.8% -> 94.6% read whole; five views, adding 0.85x and 1.15x widths: 94.75%).
@@ -43,22 +45,23 @@ CLASSES = 11
 LONGER = 1.0        # training numbers of n digits are drawn with probability ~ n ** LONGER
 
 
-def line_model(width=WIDTH, seed=None, recurrent=True, units=64):
+def line_model(width=WIDTH, seed=None, recurrent=True, units=64, filters=(16, 32, 64)):
     """The line reader's network: a strip ``(HEIGHT, width, 1)`` -> logits ``(T, 11)``.
 
-    Three 3x3 convolution blocks (16, 32, 64 filters), each followed by max pooling and
-    batch norm, as in the best MNIST CNN. The poolings halve the height three times
+    Three 3x3 convolution blocks (``filters``: 16, 32, 64 by default), each followed by
+    max pooling and batch norm, as in the best MNIST CNN. The poolings halve the height three times
     (32 -> 4) but the width only twice, so every output step covers :data:`STRIDE`
     columns. A convolution over the remaining 4 rows and 3 steps gives 128 features per
     step (it sees about 26 strip columns, one digit). Then each step looks at its
     neighbours (is this stroke a digit of its own, or the end of the digit beside it?):
 
     * ``recurrent=True`` (a CRNN): a bidirectional GRU of ``units`` units each way (64 by
-      default, small and quick; ``glassnet train --task numbers`` trains 96) runs
+      default, small and quick; ``glassnet train --task numbers`` trains 96, with filters
+      24, 48, 96) runs
       along the steps, so every step sees the whole line, and a Dense layer applied to
       every step gives the 11 scores::
 
-        (32, W, 1) -> (16, W/2, 16) -> (8, W/4, 32) -> (4, W/4, 64) -> (1, T, 128)
+        (32, W, 1) -> (16, W/2, 16) -> (8, W/4, 32) -> (4, W/4, 64) -> (1, T, 128)   (default filters)
                    -> (T, 128) -> GRU both ways (T, 2 * units) -> (T, 11),   T = W/4 - 2
 
     * ``recurrent=False`` (all convolutions): a convolution over 5 neighbouring steps
@@ -73,23 +76,24 @@ def line_model(width=WIDTH, seed=None, recurrent=True, units=64):
     if width % STRIDE or width < 4 * STRIDE:
         raise ValueError(f"line_model: width must be a multiple of {STRIDE}, at least {4 * STRIDE}; got {width}")
     he = dict(activation="relu", kernel_initializer="he_uniform")
+    first, second, third = filters
     trunk = [
-        Conv2D(16, 3, padding="same", input_shape=(HEIGHT, width, 1), **he),   # (32, W, 16)
-        MaxPooling2D(2), BatchNormalization(),                                 # (16, W/2, 16)
-        Conv2D(32, 3, padding="same", **he),
-        MaxPooling2D(2), BatchNormalization(),                                 # (8, W/4, 32)
-        Conv2D(64, 3, padding="same", **he),
-        MaxPooling2D((2, 1)), BatchNormalization(),                            # (4, W/4, 64)
-        Conv2D(128, (4, 3), **he), BatchNormalization(),                       # (1, T, 128)
+        Conv2D(first, 3, padding="same", input_shape=(HEIGHT, width, 1), **he),  # (32, W, 16)
+        MaxPooling2D(2), BatchNormalization(),                                   # (16, W/2, 16)
+        Conv2D(second, 3, padding="same", **he),
+        MaxPooling2D(2), BatchNormalization(),                                   # (8, W/4, 32)
+        Conv2D(third, 3, padding="same", **he),
+        MaxPooling2D((2, 1)), BatchNormalization(),                              # (4, W/4, 64)
+        Conv2D(128, (4, 3), **he), BatchNormalization(),                         # (1, T, 128)
     ]
     if recurrent:
-        head = [Reshape((-1, 128)),                                            # (T, 128)
-                Bidirectional(GRU(units, return_sequences=True)),              # (T, 2 * units)
-                TimeDistributed(Dense(CLASSES))]                               # (T, 11)
+        head = [Reshape((-1, 128)),                                              # (T, 128)
+                Bidirectional(GRU(units, return_sequences=True)),                # (T, 2 * units)
+                TimeDistributed(Dense(CLASSES))]                                 # (T, 11)
     else:
-        head = [Conv2D(128, (1, 5), padding="same", **he),                     # (1, T, 128)
-                Conv2D(CLASSES, 1),                                            # (1, T, 11)
-                Reshape((-1, CLASSES))]                                        # (T, 11)
+        head = [Conv2D(128, (1, 5), padding="same", **he),                       # (1, T, 128)
+                Conv2D(CLASSES, 1),                                              # (1, T, 11)
+                Reshape((-1, CLASSES))]                                          # (T, 11)
     return Sequential(trunk + head, name="line_reader", seed=seed)
 
 
@@ -110,30 +114,47 @@ def at_width(model, width):
     """The model with the same weights, built for strips ``width`` columns wide.
 
     No weight of :func:`line_model` depends on the width: convolutions, poolings and batch
-    norms slide along it, and the GRU and the Dense layer run once per step. (This rebuilds the layers from their configs:
-    the one place that reaches into the model, see the report for the model core.)
+    norms slide along it, and the GRU and the Dense layer run once per step. The copy is
+    kept for the next strip of that width, and given the model's current weights every
+    time (the model may have trained since).
     """
-    from glassnet.engine.sequential import Sequential
-
     if model.input_shape[2] == width:
         return model
     cache = model.__dict__.setdefault("_copies_by_width", {})
     if width not in cache:
-        config = model.get_config()          # the architecture, then built for the new width
-        for spec in config["layers"]:
-            spec["config"].pop("input_shape", None)
-        config.update(input_shape=[HEIGHT, width, 1], seed=0)
-        copy = Sequential.from_config(config)
-        copy.set_weights(model.get_weights())
-        cache[width] = copy
-    return cache[width]
+        cache[width] = built_for_width(model, width)
+    copy = cache[width]
+    copy.set_weights(model.weights)     # in place: no new arrays
+    return copy
 
 
-def line_logits(model, strips):
-    """Per-step logits ``(N, T, 11)`` for strips ``(N, HEIGHT, w)`` of any width ``w``
-    (each is padded to the model's width, or a wider copy of the model reads them)."""
-    widest = max(strip.shape[1] for strip in strips)
-    width = max(model.input_shape[2], -(-widest // 64) * 64)
+def built_for_width(model, width):
+    """A new model with ``model``'s architecture and weights, built for strips ``width``
+    columns wide (not compiled). (This rebuilds the layers from their configs: the one
+    place that reaches into the model, see the report for the model core.)"""
+    from glassnet.engine.sequential import Sequential
+
+    config = model.get_config()          # the architecture, then built for the new width
+    for spec in config["layers"]:
+        spec["config"].pop("input_shape", None)
+    config.update(input_shape=[HEIGHT, width, 1], seed=0)
+    copy = Sequential.from_config(config)
+    copy.set_weights(model.weights)
+    return copy
+
+
+def line_logits(model, strips, width=None):
+    """Per-step logits ``(N, T, 11)`` for strips ``(N, HEIGHT, w)`` of any width ``w``.
+
+    The strips are padded with :data:`TAIL` blank columns after the widest one, rounded
+    up to :data:`WIDTH_STEP`, and read by a copy of the model built for that width: the
+    blank it was trained to see after a number (``glassnet train --task numbers`` trains
+    on numbers cut to their width), and no work on columns beyond. ``width``: pad to
+    exactly this many columns instead.
+    """
+    if width is None:
+        widest = max(strip.shape[1] for strip in strips)
+        width = max(2 * WIDTH_STEP, -(-(widest + TAIL) // WIDTH_STEP) * WIDTH_STEP)
     batch = np.stack([fit_width(strip, width) for strip in strips])[..., None]
     return at_width(model, width).predict(batch, verbose=0)
 
