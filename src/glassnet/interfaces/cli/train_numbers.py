@@ -217,6 +217,7 @@ def train(epochs=EPOCHS, per_epoch=NUMBERS_PER_EPOCH, batch_size=BATCH_SIZE, lea
     progress = ProgressBar(verbose)
     progress.set_params({"epochs": epochs, "steps": steps})
     progress.on_train_begin()
+    logs = {}
     with number_writer() as writer:
         upcoming = writer.submit(epoch_numbers, per_epoch, (seed, 0), path)
         for epoch in range(epochs):   # fresh numbers every epoch
@@ -228,9 +229,9 @@ def train(epochs=EPOCHS, per_epoch=NUMBERS_PER_EPOCH, batch_size=BATCH_SIZE, lea
             for step, (rows, width) in enumerate(width_batches(x, batch_size, rng)):
                 strips = np.multiply(x[rows, :, :width], np.float32(1 / 255), dtype=np.float32)
                 losses.append(copies.train_on_batch(strips, y[rows]))
-                progress.on_train_batch_end(step, {"loss": float(np.mean(losses))})
+                progress.on_train_batch_end(step, {"loss": sum(losses) / len(losses)})
             copies.gather()
-            logs = {"loss": float(np.mean(losses))}
+            logs = {"loss": sum(losses) / len(losses)}
             if held_out is not None:   # how many held-out numbers it reads whole
                 whole, right, wrong_count = score_texts(read_texts(model, held_out.images), held_out.labels)
                 logs["val_whole"] = whole
