@@ -306,7 +306,7 @@ def test_width_batches_cut_each_strip_to_its_ink_and_use_every_strip_once():
         x[k, 10, max(end - 5, 0):end, 0] = 200 if end else 0
     x[0, :, :, 0] = 40                           # faint background noise, no ink: counts as blank
     ends[0] = 0
-    batches = width_batches(x, 16, rng, margin=(8, 40), step=32)
+    batches = width_batches(x, 16, rng, margin=(8, 40))     # WIDTH_STEP 32
     rows = np.concatenate([r for r, _ in batches])
     assert sorted(rows) == list(range(100)) and [len(r) for r, _ in batches].count(16) == 6
     for r, width in batches:

@@ -57,9 +57,8 @@ def line_model(width=WIDTH, seed=None, recurrent=True, units=64, filters=(16, 32
 
     * ``recurrent=True`` (a CRNN): a bidirectional GRU of ``units`` units each way (64 by
       default, small and quick; ``glassnet train --task numbers`` trains 96, with filters
-      24, 48, 96) runs
-      along the steps, so every step sees the whole line, and a Dense layer applied to
-      every step gives the 11 scores::
+      24, 48, 96) runs along the steps, so every step sees the whole line, and a Dense
+      layer applied to every step gives the 11 scores::
 
         (32, W, 1) -> (16, W/2, 16) -> (8, W/4, 32) -> (4, W/4, 64) -> (1, T, 128)   (default filters)
                    -> (T, 128) -> GRU both ways (T, 2 * units) -> (T, 11),   T = W/4 - 2
@@ -143,6 +142,12 @@ def built_for_width(model, width):
     return copy
 
 
+def strip_width(columns):
+    """The width strips of ``columns`` columns (a number or an array) are read and trained
+    at: rounded up to :data:`WIDTH_STEP`, and at least two steps."""
+    return np.maximum(-(-np.asarray(columns) // WIDTH_STEP) * WIDTH_STEP, 2 * WIDTH_STEP)
+
+
 def line_logits(model, strips, width=None):
     """Per-step logits ``(N, T, 11)`` for strips ``(N, HEIGHT, w)`` of any width ``w``.
 
@@ -153,8 +158,7 @@ def line_logits(model, strips, width=None):
     exactly this many columns instead.
     """
     if width is None:
-        widest = max(strip.shape[1] for strip in strips)
-        width = max(2 * WIDTH_STEP, -(-(widest + TAIL) // WIDTH_STEP) * WIDTH_STEP)
+        width = int(strip_width(max(strip.shape[1] for strip in strips) + TAIL))
     batch = np.stack([fit_width(strip, width) for strip in strips])[..., None]
     return at_width(model, width).predict(batch, verbose=0)
 

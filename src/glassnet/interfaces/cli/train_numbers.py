@@ -107,18 +107,17 @@ def number_writer():
     return WriteHere()
 
 
-def width_batches(x, batch_size, rng, margin=MARGIN, step=None):
+def width_batches(x, batch_size, rng, margin=MARGIN):
     """One epoch's strips in batches of about the same width: ``[(rows, width), ...]``,
     the batches in random order.
 
     The numbers are left-aligned in their strips and most fill half of it or less (1 to
     10 digits): the rest is blank columns that the network would read all the same. So
     each strip is given the width of its ink plus a random blank margin (``margin``
-    columns: the network still sees what comes after a number), rounded up to ``step``
-    columns (:data:`~glassnet.workbench.line_reader.WIDTH_STEP`, as reading does) and at
-    least two steps; sorted by that width, the strips are cut into batches of
-    ``batch_size``, each as wide as its widest strip. About two thirds of the columns are
-    left to read.
+    columns: the network still sees what comes after a number), rounded up as reading
+    rounds (:func:`~glassnet.workbench.line_reader.strip_width`); sorted by that width,
+    the strips are cut into batches of ``batch_size``, each as wide as its widest strip.
+    About two thirds of the columns are left to read.
 
     Args:
         x: the strips, ``(N, HEIGHT, W, 1)``, ink bright (uint8 or float in 0..1).
@@ -126,15 +125,14 @@ def width_batches(x, batch_size, rng, margin=MARGIN, step=None):
     """
     import numpy as np
 
-    from glassnet.workbench.line_reader import WIDTH_STEP
+    from glassnet.workbench.line_reader import strip_width
 
-    step = step or WIDTH_STEP
     width = x.shape[2]
     # Ink: brighter than the faint noise training_strips adds to the background (under 0.2).
     ink = (x[..., 0] > 0.25 * (255 if x.dtype == np.uint8 else 1)).any(axis=1)     # (N, W)
     ends = np.where(ink.any(axis=1), width - np.argmax(ink[:, ::-1], axis=1), 0)   # after the last inked column
     wanted = ends + rng.integers(margin[0], margin[1] + 1, len(ends))
-    widths = np.clip(-(-wanted // step) * step, 2 * step, width)
+    widths = np.minimum(strip_width(wanted), width)
     order = np.lexsort((rng.random(len(widths)), widths))       # by width; equal widths shuffled
     batches = [order[k:k + batch_size] for k in range(0, len(order), batch_size)]
     return [(rows, int(widths[rows].max())) for rows in (batches[i] for i in rng.permutation(len(batches)))]
@@ -224,14 +222,15 @@ def train(epochs=EPOCHS, per_epoch=NUMBERS_PER_EPOCH, batch_size=BATCH_SIZE, lea
             x, y = upcoming.result()
             if epoch + 1 < epochs:    # the next epoch's, written while this one trains
                 upcoming = writer.submit(epoch_numbers, per_epoch, (seed, epoch + 1), path)
-            start, losses = time.perf_counter(), []
+            start, losses, total = time.perf_counter(), [], 0.0
             progress.on_epoch_begin(epoch)
             for step, (rows, width) in enumerate(width_batches(x, batch_size, rng)):
                 strips = np.multiply(x[rows, :, :width], np.float32(1 / 255), dtype=np.float32)
                 losses.append(copies.train_on_batch(strips, y[rows]))
-                progress.on_train_batch_end(step, {"loss": sum(losses) / len(losses)})
+                total += losses[-1]
+                progress.on_train_batch_end(step, {"loss": total / len(losses)})
             copies.gather()
-            logs = {"loss": sum(losses) / len(losses)}
+            logs = {"loss": total / len(losses)}
             if held_out is not None:   # how many held-out numbers it reads whole
                 whole, right, wrong_count = score_texts(read_texts(model, held_out.images), held_out.labels)
                 logs["val_whole"] = whole
