@@ -5,7 +5,7 @@ import math
 import numpy as np
 import pytest
 
-from glassnet.engine.ctc import CTCLoss, ctc_beam_decode, ctc_greedy_decode
+from glassnet.engine.ctc import CTCLoss, ctc_beam_decode, ctc_forward_backward, ctc_greedy_decode, ctc_log_likelihood
 from glassnet.engine.losses import log_softmax
 from glassnet.errors import ShapeError
 from glassnet.gradcheck import check_loss
@@ -40,6 +40,24 @@ def test_hand_worked_two_columns():
     # columns, p = 3 * 0.25, loss = -log 0.75.
     logits = np.zeros((1, 2, 2))
     assert CTCLoss().forward(np.array([[1]]), logits) == pytest.approx(-math.log(0.75))
+
+
+@pytest.mark.parametrize("label", [[1], [1, 2], [2, 2], [], [1, 1, 2]])
+def test_the_forward_pass_alone_gives_the_sum_over_all_paths(label):
+    logits = rng.standard_normal((1, 5, 3))
+    probs = np.exp(log_softmax(logits))[0]
+    padded = np.array([label + [-1] * (3 - len(label))])
+    expected = math.log(all_paths_probability(probs, label))
+    assert ctc_log_likelihood(log_softmax(logits), padded)[0] == pytest.approx(expected, rel=1e-10)
+
+
+def test_the_forward_pass_alone_agrees_with_forward_backward_at_every_input_length():
+    log_p = log_softmax(LOGITS)
+    lengths = np.array([12, 9, 1, 7, 4])
+    expected = -ctc_forward_backward(log_p, LABELS, input_lengths=lengths)[0]
+    np.testing.assert_allclose(ctc_log_likelihood(log_p, LABELS, input_lengths=lengths), expected, rtol=1e-12)
+    with pytest.raises(ShapeError, match="needs at least 5 time steps"):
+        ctc_log_likelihood(log_p, LABELS, input_lengths=[4, 4, 4, 4, 4])
 
 
 def test_gradient_matches_finite_differences():

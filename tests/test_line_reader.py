@@ -42,6 +42,28 @@ def test_strip_puts_the_ink_in_the_band_and_keeps_its_shape():
     assert cols[0] == pytest.approx(margin, abs=1)                       # left-aligned, same margin
 
 
+def test_lean_slants_the_strip_about_its_middle_row_and_cuts_no_ink():
+    strip = np.zeros((lr.HEIGHT, 40), np.float32)
+    strip[4:28, 20] = 1                              # an upright bar
+    leaning = lr.lean(strip, 0.25)
+    pad = (leaning.shape[1] - 40) // 2
+    assert pad >= 0.25 * lr.HEIGHT / 2 and leaning.dtype == np.float32
+    centre = [np.average(np.arange(leaning.shape[1]), weights=leaning[r]) - pad for r in (6, 16, 26)]
+    # Rows above the middle (15.5) move right, rows below move left: 0.25 columns per row.
+    np.testing.assert_allclose(centre, [20 + 0.25 * 9.5, 20 - 0.25 * 0.5, 20 - 0.25 * 10.5], atol=0.05)
+    assert leaning.sum() == pytest.approx(strip.sum(), rel=0.02)
+    assert lr.lean(strip, 0.0) is strip
+
+
+def test_picture_strips_gives_one_strip_per_view_and_the_first_view_places_the_box():
+    views = [(lr.BAND, 1.0), (lr.BAND - 3, 1.0, 0.0), (lr.BAND, 1.0, 0.3)]
+    strips, box, scale = lr.picture_strips(paper_with_bar(), views=views)
+    plain, _, plain_scale = lr.picture_strip(paper_with_bar())
+    np.testing.assert_array_equal(strips[0], plain)
+    assert scale == plain_scale and len(strips) == 3
+    assert strips[1].shape[1] < plain.shape[1] < strips[2].shape[1]    # smaller; slanted, with room
+
+
 def test_picture_strip_finds_the_number_on_paper():
     strip, box, scale = lr.picture_strip(paper_with_bar())
     assert box == (50, 40, 170, 100) and strip.max() == pytest.approx(1, abs=0.01)
@@ -153,6 +175,23 @@ def test_views_vote_by_their_average_log_probability():
     unsure[3, 9] = 3.5                    # this view would read 39 ...
     assert lr.decode(unsure)[0] == [3, 9]
     assert lr.decode([sure, unsure, sure])[0] == [3, 8]    # ... the other two outvote it
+
+
+def test_views_of_one_width_are_scored_in_one_batch_and_views_of_other_widths_too():
+    rng = np.random.default_rng(1)
+    views = [lr.log_softmax(rng.standard_normal((6, lr.CLASSES))) for _ in range(3)]
+    texts = [[1], [2, 2], [3, 1, 4], [], [1, 1, 1, 1]]
+    each = np.array([lr.text_log_likelihoods(view, texts) for view in views])
+    np.testing.assert_allclose(lr.text_log_likelihoods(np.stack(views), texts), each)
+    assert np.isneginf(each[:, 4]).all()          # 1 1 1 1 needs 7 steps, there are 6
+    # decode's candidates: the first view's beam, scored on average over all the views.
+    found, scores, _ = lr.candidates(views, extra=[[1]])
+    beam = [text for text, _ in lr.ctc_beam_decode(views[0][None], blank=lr.BLANK)[0]]
+    assert found[:len(beam)] == beam and scores[found.index([1])] == pytest.approx(each[:, 0].mean())
+    mixed = views[:2] + [lr.log_softmax(rng.standard_normal((9, lr.CLASSES)))]   # a wider strip
+    found, scores, _ = lr.candidates(mixed, extra=[[2, 2]])
+    expected = np.mean([lr.text_log_likelihoods(v, [[2, 2]])[0] for v in mixed])
+    assert scores[found.index([2, 2])] == pytest.approx(expected)
 
 
 def test_text_log_likelihoods_are_ctc_and_impossible_texts_score_minus_infinity():

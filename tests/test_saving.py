@@ -237,4 +237,5 @@ def test_a_normalization_saved_before_it_kept_keras_weights_still_loads():
     folder = Path(__file__).parent / "fixtures" / "glassnet"
     expected = np.load(folder / "normalization-old-layout-expected.npz")
     model = load_model(folder / "normalization-old-layout.npz")
-    np.testing.assert_array_equal(model.predict(expected["x"], verbose=0), expected["y"])
+    # The same float32 arithmetic, up to the last bit (NumPy's own kernels change between releases).
+    np.testing.assert_allclose(model.predict(expected["x"], verbose=0), expected["y"], rtol=1e-6, atol=1e-6)

@@ -109,20 +109,9 @@ def _from_right(a, k):
     return out
 
 
-def ctc_forward_backward(log_probs, labels, label_lengths=None, input_lengths=None, blank=0):
-    """Per-sample CTC losses and the posteriors needed for the gradient.
-
-    Args:
-        log_probs: ``(N, T, C)`` log-probabilities (``log_softmax`` of the logits).
-        labels: ``(N, L)`` class indices padded with -1, or with ``label_lengths``.
-        input_lengths: ``(N,)`` columns that count in each sample (default all ``T``).
-        blank: the blank's class index.
-
-    Returns:
-        ``(losses, occupancy, input_lengths)``: losses ``(N,)`` = ``-log p(label)``;
-        occupancy ``(N, T, C)``, the share of the label's paths that use class ``k`` at
-        column ``t`` (each column sums to 1 where it counts, 0 after the input length).
-    """
+def _prepared(log_probs, labels, label_lengths, input_lengths, blank):
+    """Check the arguments and lay the labels out for the recursions: ``(lengths,
+    input_lengths, z, z_lengths, skip, emit)``, ``emit[n, t, s] = log p_t(z[n, s])``."""
     n, t_max, num_classes = log_probs.shape
     labels, lengths = _labels_and_lengths(labels, label_lengths, num_classes, blank)
     if len(labels) != n:
@@ -142,22 +131,63 @@ def ctc_forward_backward(log_probs, labels, label_lengths=None, input_lengths=No
         raise ShapeError(f"CTC: sample {i}'s label needs at least {needed[i]} time steps "
                          f"(its {lengths[i]} symbols and a blank between repeats) but the "
                          f"predictions have {input_lengths[i]}; use a wider input or fewer pooling steps")
-
     z, z_lengths, skip = _extend(labels, lengths, blank)
-    s_max = z.shape[1]
-    rows = np.arange(n)[:, None]
-    emit = log_probs[rows[:, :, None], np.arange(t_max)[None, :, None], z[:, None, :]]   # (N, T, S)
-    neg_inf = np.float64(-np.inf)
+    emit = log_probs[np.arange(n)[:, None, None], np.arange(t_max)[None, :, None], z[:, None, :]]   # (N, T, S)
+    return lengths, input_lengths, z, z_lengths, skip, emit
 
-    # alpha: paths from the left. Start on the first blank or the first symbol.
-    alpha = np.full((n, t_max, s_max), neg_inf)
+
+def _alpha(emit, lengths, skip):
+    """The forward recursion: ``alpha[n, t, s]``, log of all path beginnings at ``z[s]`` after column ``t``."""
+    n, t_max, s_max = emit.shape
+    alpha = np.full((n, t_max, s_max), -np.inf)
+    # Start on the first blank or the first symbol.
     alpha[:, 0, 0] = emit[:, 0, 0]
-    alpha[:, 0, 1] = np.where(lengths > 0, emit[:, 0, 1], neg_inf)
+    alpha[:, 0, 1] = np.where(lengths > 0, emit[:, 0, 1], -np.inf)
     for t in range(1, t_max):
         prev = alpha[:, t - 1]
         total = np.logaddexp(prev, _from_left(prev, 1))                          # stay, or from s - 1
         total = np.where(skip, np.logaddexp(total, _from_left(prev, 2)), total)  # or skip a blank
         alpha[:, t] = total + emit[:, t]
+    return alpha
+
+
+def ctc_log_likelihood(log_probs, labels, label_lengths=None, input_lengths=None, blank=0):
+    """``log p(label)`` per sample, ``(N,)``: the forward pass alone (no gradient), for
+    scoring candidate texts. Arguments as :func:`ctc_forward_backward`'s.
+
+    ``p(text) = alpha[T-1, S-1] + alpha[T-1, S-2]``: the paths that end on the last symbol
+    or on the blank after it (an empty text: only the all-blank path).
+    """
+    lengths, input_lengths, z, z_lengths, skip, emit = _prepared(
+        np.asarray(log_probs, np.float64), labels, label_lengths, input_lengths, blank)
+    alpha = _alpha(emit, lengths, skip)
+    last = alpha[np.arange(len(alpha)), input_lengths - 1]                       # (N, S)
+    on_symbol = np.take_along_axis(last, (z_lengths - 1)[:, None], axis=1)[:, 0]
+    on_blank = np.take_along_axis(last, np.maximum(z_lengths - 2, 0)[:, None], axis=1)[:, 0]
+    return np.where(z_lengths > 1, np.logaddexp(on_symbol, on_blank), on_symbol)
+
+
+def ctc_forward_backward(log_probs, labels, label_lengths=None, input_lengths=None, blank=0):
+    """Per-sample CTC losses and the posteriors needed for the gradient.
+
+    Args:
+        log_probs: ``(N, T, C)`` log-probabilities (``log_softmax`` of the logits).
+        labels: ``(N, L)`` class indices padded with -1, or with ``label_lengths``.
+        input_lengths: ``(N,)`` columns that count in each sample (default all ``T``).
+        blank: the blank's class index.
+
+    Returns:
+        ``(losses, occupancy, input_lengths)``: losses ``(N,)`` = ``-log p(label)``;
+        occupancy ``(N, T, C)``, the share of the label's paths that use class ``k`` at
+        column ``t`` (each column sums to 1 where it counts, 0 after the input length).
+    """
+    n, t_max, num_classes = log_probs.shape
+    lengths, input_lengths, z, z_lengths, skip, emit = _prepared(log_probs, labels, label_lengths,
+                                                                 input_lengths, blank)
+    s_max = z.shape[1]
+    rows = np.arange(n)[:, None]
+    neg_inf = np.float64(-np.inf)
+    alpha = _alpha(emit, lengths, skip)           # paths from the left
 
     # beta: paths from the right, each sample from its own last column and label end.
     beta = np.full((n, t_max, s_max), neg_inf)
