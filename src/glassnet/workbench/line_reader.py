@@ -221,7 +221,7 @@ def text_log_likelihoods(log_p, texts):
     out = np.full((len(views), len(texts)), -np.inf)
     chosen = [t for t, ok in zip(texts, fits) if ok]
     if chosen:
-        labels = np.full((len(chosen), max(map(len, chosen), default=0)), -1)
+        labels = np.full((len(chosen), max(map(len, chosen))), -1)
         for i, t in enumerate(chosen):
             labels[i, :len(t)] = t
         # Every (view, text) pair is one sample of the batch.
