@@ -15,6 +15,7 @@ from glassnet.errors import ImageError
 from glassnet.workbench.segment import MAX_WIDTH   # pixels: a picture this wide or wider is refused
 
 HEIGHT = 32         # rows of the strip the network reads ...
+WIDTH = 256         # ... and the columns the line reader is built for (a wider number gets a wider copy)
 BAND = 24           # ... of which the number's ink fills this many (4 rows of margin above and below)
 MAX_HEIGHT = 512    # taller pictures are scaled down to this many rows first (number_picture)
 MAX_DIGITS = 60     # a strip wider than this many digits' worth is not a number we read

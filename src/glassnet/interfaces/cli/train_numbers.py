@@ -2,7 +2,7 @@
 
 Every epoch writes a fresh set of numbers from the MNIST **training** digits (1 to 10
 digits, touching, slanted, thin and bold pens; see
-:func:`glassnet.workbench.line_reader.training_strips`), so the network never sees the
+:func:`glassnet.workbench.line_data.training_strips`), so the network never sees the
 same number twice and never a test digit. The last 5,000 training digits are kept apart
 to write the validation numbers, read after every epoch. At the end the model reads the
 benchmark's 1,000 seven-digit numbers made from MNIST test digits, and is saved::
@@ -64,11 +64,11 @@ def read_texts(model, images, batch=64):
 
 def epoch_numbers(count, seed, path=None):
     """One epoch of training strips from the MNIST training digits less the held-out ones:
-    ``(x, y)`` as :func:`~glassnet.workbench.line_reader.training_strips` makes them, with
+    ``(x, y)`` as :func:`~glassnet.workbench.line_data.training_strips` makes them, with
     ``x`` in uint8 (0..255; a quarter of the memory, to pass between processes)."""
     import numpy as np
 
-    from glassnet.workbench.line_reader import training_strips
+    from glassnet.workbench.line_data import training_strips
 
     images, labels = _training_digits(path)
     x, y = training_strips(count, seed=seed, digits=(images[:-HELD_OUT], labels[:-HELD_OUT]))
