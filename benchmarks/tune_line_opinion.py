@@ -8,6 +8,8 @@ on numbers written from the **last 5,000 MNIST training digits**: the digits the
 reader never trains on (``glassnet train --task numbers`` holds them out) and that
 ``glassnet train --arch cnn`` keeps for validation (its default 20% split takes the last
 samples of each class). No test digit is used, so the benchmark stays a fair test.
+It also measures how often the segmenter must be asked at all: only when the line reader
+hesitates (``line_reader.is_sure``), for each threshold ``SURE`` of its margin.
 
     python benchmarks/tune_line_opinion.py numbers-line.npz mnist-cnn.npz [--count 1000]
 """
@@ -48,32 +50,54 @@ def main():
         data = numbers.compose(*held, args.count, length=7, seed=seed, **style)
         for image, truth in zip(data.images, data.labels):
             strips, _, _ = lr.picture_strips(image, views=lr.VIEWS)      # exactly as read_line does
+            logits = list(lr.line_logits(line, strips))
             segmented = read_number(digit, image)
-            texts, scores, _ = lr.candidates(lr.line_logits(line, strips), extra=[segmented.digits])
-            cases.append((truth, texts, scores, segmented))
+            own_texts, alone, _ = lr.candidates(logits)                  # the line reader's own beam
+            texts, scores, _ = lr.candidates(logits, extra=[segmented.digits])
+            top = np.sort(alone)[::-1]
+            margin = top[0] - top[1] if len(top) > 1 else np.inf         # what is_sure looks at
+            by_itself = "".join(map(str, own_texts[int(np.argmax(alone))]))     # what it reads alone
+            cases.append((truth, texts, scores, segmented, margin, by_itself))
     print(f"read {len(cases)} numbers (7 digits, held-out training digits, standard and harder) "
           f"in {time.perf_counter() - start:.0f} s")
 
-    def accuracy(weight, doubt, floor):
+    def accuracy(weight, doubt, floor, sure=np.inf, among=None):
+        """Whole numbers read right (of ``among``, default all), the segmenter asked when the
+        line reader's margin is under ``sure``."""
+        among = cases if among is None else among
         right = 0
-        for truth, texts, ctc, segmented in cases:
+        for truth, texts, ctc, segmented, margin, by_itself in among:
+            if margin >= sure:        # the line reader alone
+                right += by_itself == truth
+                continue
             log_probs = weight * np.log(np.maximum(segmented.probabilities, floor))
             own = log_probs.max(axis=1).sum()
             scores = [c + (log_probs[np.arange(len(t)), t].sum() if len(t) == len(log_probs)
                            else own + weight * np.log(doubt)) for t, c in zip(texts, ctc)]
             right += "".join(map(str, texts[int(np.argmax(scores))])) == truth
-        return right / len(cases)
+        return right / len(among)
 
-    line_alone = sum("".join(map(str, t[int(np.argmax(c))])) == truth for truth, t, c, _ in cases) / len(cases)
-    segmenter_alone = sum(s.text == truth for truth, _, _, s in cases) / len(cases)
+    line_alone = np.mean([by_itself == truth for truth, *_, by_itself in cases])
+    segmenter_alone = np.mean([s.text == truth for truth, _, _, s, *_ in cases])
     print(f"whole numbers: line reader alone {line_alone:.2%}, segmenter alone {segmenter_alone:.2%}")
     results = []
     for weight, doubt, floor in itertools.product((0.25, 0.5, 0.75, 1.0), (0.01, 0.05, 0.2), (1e-4, 1e-2, 0.05)):
         results.append((accuracy(weight, doubt, floor), weight, doubt, floor))
     for acc, weight, doubt, floor in sorted(results, reverse=True)[:8]:
         print(f"  weight {weight:4}  count doubt {doubt:5}  floor {floor:6}:  {acc:.2%} whole")
-    print(f"now in line_reader.py: weight {lr.OPINION_WEIGHT}, count doubt {lr.COUNT_DOUBT}, "
-          f"floor {lr.OPINION_FLOOR}: {accuracy(lr.OPINION_WEIGHT, lr.COUNT_DOUBT, lr.OPINION_FLOOR):.2%}")
+    now = (lr.OPINION_WEIGHT, lr.COUNT_DOUBT, lr.OPINION_FLOOR)
+    print(f"now in line_reader.py: weight {now[0]}, count doubt {now[1]}, floor {now[2]}: "
+          f"{accuracy(*now):.2%}")
+    # The segmenter costs as much time as the line reader: ask it only when the line reader
+    # is unsure (is_sure: its best text less than e ** SURE times as likely as the next).
+    print("asking the segmenter only when the line reader's margin is under SURE (now "
+          f"{lr.SURE}):")
+    half = len(cases) // 2        # the standard numbers, then the harder ones
+    for sure in (0, 0.5, 1, 2, 3, 4, 5, 6, 8, 10, np.inf):   # 0: never asked; inf: always
+        asked = np.mean([margin < sure for *_, margin, _ in cases])
+        print(f"  SURE {sure:>4}: segmenter asked for {asked:6.1%} of numbers; whole "
+              f"{accuracy(*now, sure):.2%} (standard {accuracy(*now, sure, cases[:half]):.2%}, "
+              f"harder {accuracy(*now, sure, cases[half:]):.2%})")
 
 
 if __name__ == "__main__":

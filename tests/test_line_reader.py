@@ -168,6 +168,27 @@ def test_a_second_opinion_decides_between_close_candidates():
     assert lr.decode(logits, opinion=opinion, extra=[Segmenter.digits])[0] == [3, 8]
 
 
+def test_the_line_reader_is_sure_when_its_best_text_is_far_likelier_than_the_next():
+    assert lr.is_sure([-1.0, -1.0 - lr.SURE - 0.1]) and lr.is_sure([-1.0 - lr.SURE, -1.0])
+    assert not lr.is_sure([-1.0, -1.0 - lr.SURE + 0.1]) and not lr.is_sure([-3.0, -2.0, -2.5])
+    assert lr.is_sure([-7.0])                     # one candidate: nothing to weigh it against
+
+
+@pytest.mark.parametrize("sure, asked", [(0.0, 0), (np.inf, 1)])
+def test_the_segmenter_is_asked_only_when_the_line_reader_is_unsure(model, tiny_digit_model, monkeypatch,
+                                                                    sure, asked):
+    from glassnet.engine.saving import load_model
+    from glassnet.workbench import reader
+
+    calls = []
+    segmenter = reader.read_number
+    monkeypatch.setattr(reader, "read_number", lambda *a, **k: calls.append(1) or segmenter(*a, **k))
+    monkeypatch.setattr(lr, "SURE", sure)
+    digits = load_model(tiny_digit_model, compile=False)
+    reading = lr.read_line(model, paper_with_bar(), digit_model=digits)
+    assert len(calls) == asked and reading.text == "".join(map(str, reading.digits))
+
+
 def test_views_vote_by_their_average_log_probability():
     b = lr.BLANK
     sure = path_logits([b, 3, b, 8, b], confidence=3.0)

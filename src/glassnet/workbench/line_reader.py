@@ -171,7 +171,7 @@ def steps_to_columns(step):
     return STRIDE * step + STRIDE + STRIDE // 2
 
 
-def decode(logits, beam_width=8, opinion=None, extra=()):
+def decode(logits, beam_width=8, opinion=None, extra=(), found=None):
     """One strip's logits ``(T, 11)``, or a list of them for several views of the same
     number -> ``(digits, log p(text), per-step probabilities, the steps each digit was
     read at)`` (the last three of the first view).
@@ -187,8 +187,9 @@ def decode(logits, beam_width=8, opinion=None, extra=()):
         opinion: optional ``f(text) -> log-score`` from a second reader (the segmenter,
             see :func:`segmenter_opinion`), added to the average.
         extra: more candidate texts (lists of digits) to weigh, e.g. the segmenter's reading.
+        found: what ``candidates(logits, beam_width, extra)`` returned, when the caller has it.
     """
-    texts, scores, log_ps = candidates(logits, beam_width, extra)
+    texts, scores, log_ps = candidates(logits, beam_width, extra) if found is None else found
     total = scores + (0 if opinion is None else np.array([opinion(t) for t in texts]))
     best = int(np.argmax(total))
     text = texts[best]
@@ -235,6 +236,8 @@ COUNT_DOUBT = 0.05      # the segmenter's doubt that it counted the digits right
                         # benchmarks/tune_line_opinion.py on held-out training digits)
 OPINION_WEIGHT = 0.5    # how much the segmenter's digit probabilities count against CTC's
 OPINION_FLOOR = 0.01    # no digit probability below this: a classifier's "never" is not certain
+SURE = 3.0              # the segmenter is asked only when the line reader's best text is less than
+                        # e ** SURE times as likely as its runner-up (is_sure; tuned there too)
 
 
 def segmenter_opinion(reading):
@@ -289,9 +292,11 @@ def read_line(model, image, name=None, beam_width=8, digit_model=None):
     """Read the number in ``image`` with the line reader ``model``.
 
     Args:
-        digit_model: optionally a digit classifier: the segmenter then reads the number
-            too, and its reading and digit probabilities rescore the line reader's best
-            candidates (:func:`segmenter_opinion`): two readers that fail differently.
+        digit_model: optionally a digit classifier: when the line reader is unsure
+            (:func:`is_sure`), the segmenter reads the number too, and its reading and
+            digit probabilities rescore the line reader's best candidates
+            (:func:`segmenter_opinion`): two readers that fail differently. A number the
+            line reader is sure of is not read twice.
 
     Returns a :class:`~glassnet.workbench.reader.Reading`: each digit's confidence is its
     probability at the step where it was read most surely (among the digits, blank left
@@ -301,19 +306,28 @@ def read_line(model, image, name=None, beam_width=8, digit_model=None):
     from glassnet.workbench.reader import Reading, read_number
 
     strips, box, scale = picture_strips(image, name, VIEWS)
-    logits = line_logits(model, strips)                  # one batch: every view at once
-    opinion, extra = None, ()
-    if digit_model is not None:
+    logits = list(line_logits(model, strips))            # one batch: every view at once
+    found, opinion = candidates(logits, beam_width), None
+    if digit_model is not None and not is_sure(found[1]):
         segmented = read_number(digit_model, image, name)
-        opinion, extra = segmenter_opinion(segmented), [segmented.digits]
-    reading = reading_from_logits(list(logits), strips[0], box, scale, beam_width, opinion, extra)
+        found = candidates(logits, beam_width, extra=[segmented.digits])
+        opinion = segmenter_opinion(segmented)
+    reading = reading_from_logits(logits, strips[0], box, scale, beam_width, opinion, found=found)
     return Reading(*reading)
 
 
-def reading_from_logits(logits, strip, box, scale, beam_width=8, opinion=None, extra=()):
+def is_sure(scores):
+    """Whether the line reader is sure enough of its best text not to ask the segmenter:
+    its mean log-likelihood (``scores``, from :func:`candidates`) beats the runner-up's by
+    at least :data:`SURE`, i.e. it is at least ``e ** SURE`` times as likely."""
+    top = np.sort(np.asarray(scores, float))[::-1]
+    return len(top) < 2 or top[0] - top[1] >= SURE
+
+
+def reading_from_logits(logits, strip, box, scale, beam_width=8, opinion=None, extra=(), found=None):
     """The fields of a Reading from one strip's logits, or several views' with the first
     view's strip and scale (see :func:`read_line` and :func:`decode`)."""
-    digits, score, probs, steps = decode(logits, beam_width, opinion, extra)
+    digits, score, probs, steps = decode(logits, beam_width, opinion, extra, found)
     x0, y0, x1, y1 = box
     left = x0 - (HEIGHT - BAND) / 2 / scale          # the picture column of strip column 0
     boxes, confidences, rows, images = [], [], [], []

@@ -92,9 +92,9 @@ def read_number(model, image, name=None, digit_model=None):
         image: a file path, the file's bytes, a PIL image, or a NumPy array (gray or
             color; dark ink on light paper or light on dark).
         name: what to call the image in error messages.
-        digit_model: with a line reader, optionally a digit classifier too: the segmenter
-            reads the number as well and its reading rescores the line reader's candidates
-            (:func:`glassnet.workbench.line_reader.read_line`).
+        digit_model: with a line reader, optionally a digit classifier too: where the line
+            reader is unsure, the segmenter reads the number as well and its reading rescores
+            the line reader's candidates (:func:`glassnet.workbench.line_reader.read_line`).
 
     Returns:
         a :class:`Reading`.

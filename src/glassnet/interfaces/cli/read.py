@@ -27,8 +27,9 @@ def add_parser(subparsers):
     parser.add_argument("images", nargs="+", metavar="IMAGE",
                         help="PNG, JPEG, BMP, GIF, WebP or TIFF files, one number each")
     parser.add_argument("--digits", metavar="DIGIT_MODEL",
-                        help="with a line reader: also cut the number into digits and read them with "
-                             "this digit classifier, and let its reading rescore the line reader's")
+                        help="with a line reader: where it is unsure, also cut the number into digits, "
+                             "read them with this digit classifier, and let that reading rescore the "
+                             "line reader's")
     parser.add_argument("--show", metavar="OUT.png",
                         help="write a picture of each image with the digits' boxes and what was read")
     parser.add_argument("--json", action="store_true", help="print machine-readable JSON instead")
