@@ -54,8 +54,7 @@ def main():
             segmented = read_number(digit, image)
             own_texts, alone, _ = lr.candidates(logits)                  # the line reader's own beam
             texts, scores, _ = lr.candidates(logits, extra=[segmented.digits])
-            top = np.sort(alone)[::-1]
-            margin = top[0] - top[1] if len(top) > 1 else np.inf         # what is_sure looks at
+            margin = lr.margin(alone)                                    # what is_sure looks at
             by_itself = "".join(map(str, own_texts[int(np.argmax(alone))]))     # what it reads alone
             cases.append((truth, texts, scores, segmented, margin, by_itself))
     print(f"read {len(cases)} numbers (7 digits, held-out training digits, standard and harder) "

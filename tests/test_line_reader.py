@@ -172,6 +172,7 @@ def test_the_line_reader_is_sure_when_its_best_text_is_far_likelier_than_the_nex
     assert lr.is_sure([-1.0, -1.0 - lr.SURE - 0.1]) and lr.is_sure([-1.0 - lr.SURE, -1.0])
     assert not lr.is_sure([-1.0, -1.0 - lr.SURE + 0.1]) and not lr.is_sure([-3.0, -2.0, -2.5])
     assert lr.is_sure([-7.0])                     # one candidate: nothing to weigh it against
+    assert lr.margin([-3.0, -2.0, -2.5]) == 0.5 and lr.margin([-7.0]) == np.inf
 
 
 @pytest.mark.parametrize("sure, asked", [(0.0, 0), (np.inf, 1)])

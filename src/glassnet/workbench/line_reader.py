@@ -316,18 +316,23 @@ def read_line(model, image, name=None, beam_width=8, digit_model=None):
     return Reading(*reading)
 
 
+def margin(scores):
+    """How far the best candidate's score (a mean log-likelihood, from :func:`candidates`)
+    is ahead of the runner-up's: infinite for a lone candidate."""
+    top = np.sort(np.asarray(scores, float))[::-1]
+    return top[0] - top[1] if len(top) > 1 else np.inf
+
+
 def is_sure(scores):
     """Whether the line reader is sure enough of its best text not to ask the segmenter:
-    its mean log-likelihood (``scores``, from :func:`candidates`) beats the runner-up's by
-    at least :data:`SURE`, i.e. it is at least ``e ** SURE`` times as likely."""
-    top = np.sort(np.asarray(scores, float))[::-1]
-    return len(top) < 2 or top[0] - top[1] >= SURE
+    its best text is at least ``e ** SURE`` times as likely as the runner-up (:func:`margin`)."""
+    return margin(scores) >= SURE
 
 
-def reading_from_logits(logits, strip, box, scale, beam_width=8, opinion=None, extra=(), found=None):
+def reading_from_logits(logits, strip, box, scale, beam_width=8, opinion=None, found=None):
     """The fields of a Reading from one strip's logits, or several views' with the first
     view's strip and scale (see :func:`read_line` and :func:`decode`)."""
-    digits, score, probs, steps = decode(logits, beam_width, opinion, extra, found)
+    digits, score, probs, steps = decode(logits, beam_width, opinion, found=found)
     x0, y0, x1, y1 = box
     left = x0 - (HEIGHT - BAND) / 2 / scale          # the picture column of strip column 0
     boxes, confidences, rows, images = [], [], [], []
