@@ -259,3 +259,30 @@ def test_mistakes_in_the_workflow():
         model.add("dense")
     with pytest.raises(ShapeError, match="input_shape"):
         Sequential([Dense(3)]).build()
+
+
+def test_the_on_batch_calls_hold_blas_at_one_thread_as_fit_does(monkeypatch):
+    """A loop of ``train_on_batch`` calls (the line reader's training) used to run each step
+    with BLAS on every core: its idle threads spun between the layers' multiplies and fought
+    the layers' own threads, and the process writing the next epoch's numbers, for the cores."""
+    from threadpoolctl import threadpool_info, threadpool_limits
+
+    from glassnet.engine.layers import chunks
+
+    def blas_threads():
+        return max(p["num_threads"] for p in threadpool_info() if p["user_api"] == "blas")
+
+    x, y = toy_digits(16)
+    model = Sequential([Flatten(input_shape=(8, 8)), Dense(3, activation="softmax")], seed=0)
+    model.compile("adam", "sparse_categorical_crossentropy")
+    seen = []
+    for name in ("train_step", "test_step", "forward"):
+        method = getattr(model, name)
+        monkeypatch.setattr(model, name, lambda *a, method=method, **k:
+                            seen.append((blas_threads(), chunks.threads())) or method(*a, **k))
+    with threadpool_limits(2):
+        model.train_on_batch(x, y % 3)
+        model.test_on_batch(x, y % 3)
+        model.predict_on_batch(x)
+        assert blas_threads() == 2               # and given back afterwards
+    assert set(seen) == {(1, 2)} and len(seen) >= 3   # BLAS held at one, the layers still on two

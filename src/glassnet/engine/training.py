@@ -491,7 +491,10 @@ class Trainer:
             w = cw if w is None else w * cw
         self._reset_metrics()
         self._batch = 0
-        if not math.isfinite(self.train_step(x, y, w)):
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"), \
+                chunks.hold_blas():   # as in fit: the loss is checked, BLAS doesn't spin between layers
+            loss = self.train_step(x, y, w)
+        if not math.isfinite(loss):
             raise TrainingError(self.nonfinite_reason)
         return self._batch_result(return_dict)
 
@@ -500,11 +503,15 @@ class Trainer:
             raise RuntimeError(f"model '{self.name}': call model.compile(..., loss=...) first")
         self._reset_metrics()
         w = None if sample_weight is None else data_module.as_targets(sample_weight, "sample_weight")
-        self.test_step(self._prepare_inputs(x), data_module.as_targets(y, "y"), w)
+        x, y = self._prepare_inputs(x), data_module.as_targets(y, "y")
+        with chunks.hold_blas():
+            self.test_step(x, y, w)
         return self._batch_result(return_dict)
 
     def predict_on_batch(self, x):
-        return self.forward(self._prepare_inputs(x), training=False)
+        x = self._prepare_inputs(x)
+        with chunks.hold_blas():
+            return self.forward(x, training=False)
 
     def _batch_result(self, return_dict):
         logs = self._metric_logs()

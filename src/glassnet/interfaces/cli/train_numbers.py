@@ -17,7 +17,7 @@ import sys
 import time
 from concurrent.futures import Future, ProcessPoolExecutor
 
-EPOCHS = 24             # ... of fresh numbers each (18.9 min on two free cores, in a slow hour)
+EPOCHS = 24             # ... of fresh numbers each (18.7 min on two free cores: docs/reading_numbers.md)
 NUMBERS_PER_EPOCH = 12_000
 BATCH_SIZE = 32
 LEARNING_RATE = 3e-3    # the peak of the one-cycle schedule
@@ -181,8 +181,11 @@ def train(epochs=EPOCHS, per_epoch=NUMBERS_PER_EPOCH, batch_size=BATCH_SIZE, lea
     """Train a line reader from scratch and return it (compiled, with its training log).
 
     While the model trains on one epoch's numbers, a helper process writes the next
-    epoch's: on two cores, writing them no longer adds a third to the training time. Each
-    batch holds numbers of about the same width, cut to that width (:func:`width_batches`,
+    epoch's: on two cores, writing them no longer adds a third to the training time.
+    ``train_on_batch`` keeps BLAS at one thread, as ``fit`` does (the layers still split
+    their work over both cores): with BLAS on both, its idle threads spun between the
+    multiplies, fought the writer for the cores, and an epoch took 60 s instead of 45.
+    Each batch holds numbers of about the same width, cut to that width (:func:`width_batches`,
     :class:`WidthCopies`): a third less to compute than every strip at full width.
 
     Args:
