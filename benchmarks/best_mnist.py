@@ -26,6 +26,8 @@ from threadpoolctl import threadpool_limits
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT.parent / "shared" / "data"
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _common import blas_info  # noqa: E402
 
 # name -> (recipe, dataset folder, target accuracy, time limit for fit in seconds or None)
 RUNS = {
@@ -58,7 +60,8 @@ def run(name, data_dir, epochs=None, limit=None, seed=0, verbose=2):
     steps = steps_per_epoch(len(x_train), recipe.batch_size) * epochs
     model = recipe.compiled_model(x_train.shape[1:], 10, steps, seed=seed)
     print(f"\n== {name}: recipe {recipe_name} on {dataset}, {len(x_train):,} training images, "
-          f"{epochs} epochs, batch {recipe.batch_size}, {model.count_params():,} weights", flush=True)
+          f"{epochs} epochs, batch {recipe.batch_size}, {model.count_params():,} weights; {blas_info()}",
+          flush=True)
     start = time.perf_counter()
     model.fit(x_train, y_train, epochs=epochs, batch_size=recipe.batch_size,
               augment=recipe.augmentation_for(dataset), verbose=verbose)
