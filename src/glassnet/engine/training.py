@@ -18,6 +18,7 @@ import math
 import numbers
 import time
 import warnings
+from contextlib import contextmanager
 
 import numpy as np
 
@@ -287,13 +288,7 @@ class Trainer:
                              validation_split=validation_split)
         self.stop_training = False
         self.nonfinite_reason = None
-        # NumPy's own overflow warnings are noise here: every loss is checked, and a
-        # non-finite one stops training with a message that says where it happened. BLAS
-        # stays at one thread throughout: the layers split their batches over the cores
-        # themselves (layers/chunks.py), and a BLAS whose idle threads spin between the many
-        # small multiplies of a step would fight them (and anything else) for the cores.
-        with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"), \
-                chunks.hold_blas():
+        with training_numerics():
             self._train_epochs(train, validation, callbacks, initial_epoch, epochs, validation_freq,
                                augment)
         return self.history
@@ -491,8 +486,7 @@ class Trainer:
             w = cw if w is None else w * cw
         self._reset_metrics()
         self._batch = 0
-        with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"), \
-                chunks.hold_blas():   # as in fit: the loss is checked, BLAS doesn't spin between layers
+        with training_numerics():
             loss = self.train_step(x, y, w)
         if not math.isfinite(loss):
             raise TrainingError(self.nonfinite_reason)
@@ -521,6 +515,21 @@ class Trainer:
         return results if len(results) > 1 else results[0]
 
 # -- helpers ----------------------------------------------------------------------------
+@contextmanager
+def training_numerics():
+    """What every training step runs under, in ``fit`` and ``train_on_batch`` alike.
+
+    NumPy's own overflow warnings are off: they are noise here, since every loss is
+    checked and a non-finite one stops training with a message that says where it
+    happened. BLAS stays at one thread: the layers split their batches over the cores
+    themselves (layers/chunks.py), and a BLAS whose idle threads spin between the many
+    small multiplies of a step would fight them (and anything else, such as the process
+    writing the line reader's next numbers) for the cores.
+    """
+    with np.errstate(all="ignore"), chunks.hold_blas():
+        yield
+
+
 def _or_default(value, default):
     """``value``, or ``default`` when it is None: unlike ``value or default``, a
     ``batch_size=0`` reaches the check that refuses it instead of becoming the default."""
