@@ -87,7 +87,11 @@ OPTIMIZERS = {"sgd": lambda: glassnet.optimizers.SGD(0.05, momentum=0.9),
               "rmsprop": lambda: glassnet.optimizers.RMSprop(0.001, momentum=0.5, centered=True),
               "adagrad": lambda: glassnet.optimizers.Adagrad(0.05),
               "adadelta": lambda: glassnet.optimizers.Adadelta(1.0),
-              "adamw": lambda: glassnet.optimizers.AdamW(0.01)}
+              "adamw": lambda: glassnet.optimizers.AdamW(0.01),
+              # the weights become their moving averages after every step: the averages must
+              # cross over too, in Keras's place for them (before Adam's own state)
+              "adam-ema": lambda: glassnet.optimizers.Adam(0.01, use_ema=True, ema_momentum=0.9,
+                                                            ema_overwrite_frequency=1)}
 
 
 def check_optimizers(keras, folder, rng):

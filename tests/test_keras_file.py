@@ -90,10 +90,12 @@ def test_round_trip_keeps_predictions_optimizer_and_training_log(build, tmp_path
         np.testing.assert_array_equal(a, b)
 
 
-@pytest.mark.parametrize("optimizer", ["rmsprop", "adagrad", "adadelta", "adamw"])
+@pytest.mark.parametrize("optimizer", ["rmsprop", "adagrad", "adadelta", "adamw", "adam with use_ema"])
 def test_every_optimizer_keras_shares_resumes_from_the_file_exactly(optimizer, tmp_path):
     # The optimizer's state is stored in Keras's order (scripts/check_keras_interop.py checks
     # that real Keras continues from it); glassnet must read back exactly what it wrote.
+    if optimizer == "adam with use_ema":     # the weights' moving averages travel too, first
+        optimizer = glassnet.optimizers.Adam(0.01, use_ema=True, ema_momentum=0.9, ema_overwrite_frequency=3)
     model, x, y = trained(residual_model(), optimizer=optimizer)
     model.save(tmp_path / "m.keras")
     loaded = glassnet.load_model(tmp_path / "m.keras")

@@ -95,8 +95,8 @@ def test_keras_2_lr_works_with_a_warning_and_decay_points_to_schedules():
     with pytest.raises(ValueError, match="SGD: decay= .* is gone from Keras 3; use a schedule, e.g. "
                                          "learning_rate=InverseTimeDecay"):
         SGD(0.1, decay=1e-4)
-    with pytest.raises(ValueError, match="use_ema=True is not supported"):
-        Adam(use_ema=True)
+    with pytest.raises(ValueError, match="gradient_accumulation_steps=4 is not supported"):
+        Adam(gradient_accumulation_steps=4)
     with pytest.raises(TypeError, match="Adam: unknown argument"):
         Adam(betas=(0.9, 0.99))
 
@@ -175,3 +175,122 @@ def test_schedules_are_where_keras_keeps_them():
     assert keras_place.CosineDecayRestarts is schedules.CosineDecayRestarts
     with pytest.raises(ValueError, match="PolynomialDecay: decay_steps must be > 0, got 0"):
         schedules.PolynomialDecay(0.1, 0)
+
+
+def test_use_ema_averages_the_weights_by_hand_and_as_keras_does():
+    # SGD(0.1), ema_momentum 0.5: the average starts at the weights after the first step,
+    # then average = 0.5 * average + 0.5 * weights; finalize_variable_values swaps it in.
+    grads = [[2.0, -1.0, 0.25], [-1.0, 0.5, 0.5], [0.3, 0.3, -2.0]]
+    w, average = np.array([1.0, -2.0, 0.5]), None
+    for g in np.array(grads):
+        w = w - 0.1 * g
+        average = w.copy() if average is None else 0.5 * average + 0.5 * w
+    sgd = SGD(0.1, use_ema=True, ema_momentum=0.5)
+    w64 = steps(sgd, [1.0, -2.0, 0.5], grads)
+    np.testing.assert_allclose(w64, w, rtol=1e-12)               # the weights themselves move as before
+    sgd.finalize_variable_values([w64])
+    np.testing.assert_allclose(w64, average, rtol=1e-12)
+    # Keras 3.15 (TensorFlow backend), the same steps in float32, before and after
+    # optimizer.finalize_variable_values([w]); Adam with ema_overwrite_frequency=2 swaps the
+    # average in after its second step too.
+    keras = {"sgd": ([0.87, -1.98, 0.625], [0.86, -1.9525, 0.5375]),
+             "adam": ([0.86843085, -1.8940238, 0.4318032], [0.89444685, -1.8970063, 0.39449555])}
+    for name, optimizer in (("sgd", SGD(0.1, use_ema=True, ema_momentum=0.5)),
+                            ("adam", Adam(0.1, use_ema=True, ema_momentum=0.9, ema_overwrite_frequency=2))):
+        w32 = np.array([1.0, -2.0, 0.5], dtype=np.float32)
+        for g in grads:
+            optimizer.step([w32], [np.array(g, dtype=np.float32)])
+        np.testing.assert_allclose(w32, keras[name][0], rtol=1e-6, atol=1e-6)
+        optimizer.finalize_variable_values()
+        np.testing.assert_allclose(w32, keras[name][1], rtol=1e-6, atol=1e-6)
+
+
+def test_use_ema_settings_are_checked_and_kept_in_the_config():
+    with pytest.raises(ValueError, match="Adam: ema_momentum must be in \\[0, 1\\], got 1.5"):
+        Adam(use_ema=True, ema_momentum=1.5)
+    with pytest.raises(ValueError, match="SGD: ema_overwrite_frequency must be a whole number >= 1 or None"):
+        SGD(use_ema=True, ema_overwrite_frequency=0.5)
+    config = Adam(0.01, use_ema=True, ema_momentum=0.95).get_config()
+    assert config["use_ema"] and config["ema_momentum"] == 0.95 and config["ema_overwrite_frequency"] is None
+    assert Adam.from_config(config).use_ema and "use_ema" not in Adam().get_config()
+    sgd = SGD(0.1, use_ema=True)
+    w = steps(sgd, [1.0], [[1.0]])
+    with pytest.raises(ValueError, match="weight 0 of var_list is not one this optimizer has trained"):
+        sgd.finalize_variable_values([np.zeros(1)])
+    sgd.finalize_variable_values([w])
+
+
+def test_fit_with_use_ema_ends_on_the_averaged_weights_and_resumes_exactly(tmp_path):
+    from glassnet import Sequential
+    from glassnet.engine.callbacks import Callback
+    from glassnet.engine.layers import Dense
+    from glassnet.engine.saving import load_for_resume
+
+    rng = np.random.default_rng(0)
+    x, y = rng.normal(size=(64, 5)).astype(np.float32), rng.integers(0, 3, 64)
+
+    def build():
+        model = Sequential([Dense(8, activation="relu", input_shape=(5,)), Dense(3, activation="softmax")], seed=1)
+        model.compile(Adam(0.01, use_ema=True, ema_momentum=0.9), "sparse_categorical_crossentropy")
+        return model
+
+    class Watch(Callback):
+        def on_train_batch_end(self, batch, logs=None):
+            self.live = [w.copy() for w in self.model.get_weights()]
+
+        def on_epoch_end(self, epoch, logs=None):
+            if epoch == 2:
+                self.model.save(tmp_path / "mid.npz")
+
+        def on_train_end(self, logs=None):
+            self.final = [w.copy() for w in self.model.get_weights()]
+
+    model, watch = build(), Watch()
+    model.fit(x, y, epochs=5, batch_size=16, verbose=0, callbacks=[watch])
+    averages = model.get_optimizer_state()["average"]
+    assert not np.allclose(watch.live[0], watch.final[0])       # the last step's weights ...
+    for (path, average), weight in zip(averages.items(), model.get_weights()):
+        np.testing.assert_array_equal(weight, np.reshape(average, weight.shape), err_msg=path)  # ... gave way
+    model.optimizer.finalize_variable_values(model.trainable_variables)   # Keras's call, Keras's names
+    assert len(model.variables) == len(model.weights) == 4 and model.non_trainable_variables == []
+    resumed = load_for_resume(tmp_path / "mid.npz")               # saved during fit: live weights + averages
+    resumed.fit(x, y, initial_epoch=3, epochs=5, batch_size=16, verbose=0)
+    for a, b in zip(resumed.get_weights(), model.get_weights()):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_swap_ema_weights_validates_on_the_averages_and_leaves_training_alone():
+    from glassnet import Sequential
+    from glassnet.engine.callbacks import Callback, SwapEMAWeights
+    from glassnet.engine.layers import Dense
+
+    rng = np.random.default_rng(0)
+    x, y = rng.normal(size=(96, 5)).astype(np.float32), rng.integers(0, 3, 96)
+
+    def train(*callbacks):
+        model = Sequential([Dense(8, activation="relu", input_shape=(5,)), Dense(3, activation="softmax")], seed=1)
+        model.compile(SGD(0.1, use_ema=True, ema_momentum=0.8), "sparse_categorical_crossentropy")
+        history = model.fit(x[:64], y[:64], epochs=3, batch_size=16, verbose=0, callbacks=list(callbacks),
+                            validation_data=(x[64:], y[64:]))
+        return model, history.history["val_loss"][-1]
+
+    class Saw(Callback):               # after SwapEMAWeights: what a ModelCheckpoint would save
+        def on_epoch_end(self, epoch, logs=None):
+            self.weights = [w.copy() for w in self.model.get_weights()]
+
+    plain, plain_val = train()
+    swapped, swapped_val = train(SwapEMAWeights())
+    for a, b in zip(plain.get_weights(), swapped.get_weights()):   # the same training, the same end
+        np.testing.assert_array_equal(a, b)
+    final_val = plain.evaluate(x[64:], y[64:], verbose=0)           # the averages, in place after fit
+    assert swapped_val == pytest.approx(final_val, rel=1e-6) and plain_val != pytest.approx(final_val, rel=1e-6)
+    saw = Saw()
+    on_epoch, _ = train(SwapEMAWeights(swap_on_epoch=True), saw)
+    for a, b, c in zip(saw.weights, on_epoch.get_weights(), plain.get_weights()):
+        np.testing.assert_array_equal(a, c)                        # the checkpoint saw the averages
+        np.testing.assert_array_equal(b, c)                        # and fit still ends on them
+    model = Sequential([Dense(3, input_shape=(5,))])
+    model.compile(SGD(0.1), "mse")
+    with pytest.raises(ValueError, match=r"SwapEMAWeights needs an optimizer with use_ema=True, got SGD"):
+        model.fit(x, np.zeros((96, 3), np.float32), epochs=1, verbose=0, validation_split=0.25,
+                  callbacks=[SwapEMAWeights()])

@@ -665,7 +665,8 @@ def load_for_resume(path, expected=None):
                             f"(the model was saved without being compiled)")
     if optimizer.iterations > 0:
         state = model.get_optimizer_state()
-        missing = [name for name in optimizer.slot_names if name not in state]
+        needed = [*optimizer.slot_names, *(["average"] if optimizer.use_ema else [])]
+        missing = [name for name in needed if name not in state]
         if missing:
             raise TrainingError(f"{path}: can't resume: the optimizer state ({', '.join(missing)}) "
                                 f"of {type(optimizer).__name__} is missing from the file")

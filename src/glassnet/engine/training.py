@@ -330,6 +330,7 @@ class Trainer:
             self.training_log.record(epoch, logs, seconds, rate, batch_losses)
             if self.stop_training:
                 break
+        self.optimizer.finalize_variable_values()   # use_ema: the weights become their averages
         callbacks.on_train_end(logs)
 
     def _training_data(self, x, y, batch_size, shuffle, class_weight, sample_weight, steps_per_epoch,

@@ -25,6 +25,7 @@ SCHEDULE_OPTIONS = {   # schedules both libraries have, with the arguments they 
     "PiecewiseConstantDecay": ("boundaries", "values"),
 }
 CLIPPING = ("clipnorm", "clipvalue", "global_clipnorm")
+EMA = ("use_ema", "ema_momentum", "ema_overwrite_frequency")   # every optimizer, both libraries
 LOSSES = {"SparseCategoricalCrossentropy": "sparse_categorical_crossentropy",
           "CategoricalCrossentropy": "categorical_crossentropy",
           "MeanSquaredError": "mean_squared_error"}
@@ -89,13 +90,15 @@ def _optimizer_from_keras(spec):
         config["learning_rate"] = config.pop("lr")
     if config.get("decay"):
         raise Unsupported(f"{class_name} with Keras 2's decay={config['decay']!r}")
-    for key in ("use_ema", "amsgrad", "loss_scale_factor", "gradient_accumulation_steps"):
+    for key in ("amsgrad", "loss_scale_factor", "gradient_accumulation_steps"):
         if config.get(key):
             raise Unsupported(f"{class_name} with {key}={config[key]!r}")
     if class_name != "AdamW" and config.get("weight_decay"):
         raise Unsupported(f"{class_name} with weight_decay={config['weight_decay']!r}")
     out = {key: config[key] for key in (*CLIPPING, *OPTIMIZER_OPTIONS[class_name])
            if config.get(key) is not None}
+    if config.get("use_ema"):
+        out.update({key: config[key] for key in EMA if config.get(key) is not None})
     if "learning_rate" in config:
         out["learning_rate"] = _schedule_from_keras(config["learning_rate"])
     return {"class_name": class_name, "config": out}
@@ -153,6 +156,8 @@ def compile_to_keras(model, notes):
             rate = float(optimizer.lr)
     keras_config = {"name": kind.lower(), "learning_rate": rate,
                     **{k: config.get(k) for k in CLIPPING},
+                    "use_ema": optimizer.use_ema, "ema_momentum": optimizer.ema_momentum,
+                    "ema_overwrite_frequency": optimizer.ema_overwrite_frequency,
                     **{k: config[k] for k in OPTIMIZER_OPTIONS[kind] if k in config}}
     if kind != "AdamW":
         keras_config["weight_decay"] = None
@@ -196,17 +201,21 @@ def optimizer_slot_groups(optimizer):
     Keras's Adam makes ``momentum, velocity`` for each weight in turn; RMSprop makes every
     velocity, then every momentum, then every average gradient. The quantities are the
     same as glassnet's (the update rules match line for line), only the names differ.
+    With ``use_ema``, every weight's moving average comes first (Keras's base class makes
+    them before the optimizer's own state).
     """
     kind = type(optimizer).__name__
     if kind in ("Adam", "AdamW"):
-        return [("m", "v")]
-    if kind == "SGD":
-        return [("velocity",)] if optimizer.momentum else []
-    if kind == "RMSprop":
-        return [("velocity",)] + ([("momentum",)] if optimizer.momentum else []) + \
+        groups = [("m", "v")]
+    elif kind == "SGD":
+        groups = [("velocity",)] if optimizer.momentum else []
+    elif kind == "RMSprop":
+        groups = [("velocity",)] + ([("momentum",)] if optimizer.momentum else []) + \
             ([("average_gradient",)] if optimizer.centered else [])
-    if kind == "Adagrad":
-        return [("accumulator",)]
-    if kind == "Adadelta":
-        return [("accumulated_grad", "accumulated_delta")]
-    return None
+    elif kind == "Adagrad":
+        groups = [("accumulator",)]
+    elif kind == "Adadelta":
+        groups = [("accumulated_grad", "accumulated_delta")]
+    else:
+        return None
+    return [("average",)] + groups if optimizer.use_ema else groups

@@ -10,6 +10,7 @@ from glassnet.engine.callbacks.learning_check import LearningCheck, LearningWarn
 from glassnet.engine.callbacks.lr_finder import BatchLosses, LearningRateFinder, find_learning_rate
 from glassnet.engine.callbacks.lr_scheduler import LearningRateScheduler, ReduceLROnPlateau
 from glassnet.engine.callbacks.progress import ProgressBar
+from glassnet.engine.callbacks.swap_ema_weights import SwapEMAWeights
 from glassnet.engine.callbacks.tensorboard import TensorBoard, TensorBoardWarning
 from glassnet.engine.callbacks.terminate_on_nan import TerminateOnNaN
 
@@ -19,4 +20,4 @@ ProgbarLogger = ProgressBar
 __all__ = ["BatchLosses", "CSVLogger", "Callback", "CallbackList", "EarlyStopping", "History",
            "LambdaCallback", "LearningCheck", "LearningRateFinder", "LearningRateScheduler",
            "LearningWarning", "ModelCheckpoint", "ProgbarLogger", "ProgressBar", "ReduceLROnPlateau",
-           "TensorBoard", "TensorBoardWarning", "TerminateOnNaN", "find_learning_rate"]
+           "SwapEMAWeights", "TensorBoard", "TensorBoardWarning", "TerminateOnNaN", "find_learning_rate"]

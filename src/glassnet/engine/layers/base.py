@@ -282,6 +282,11 @@ class Layer:
         trainable = {id(a) for a in self.trainable_weights}
         return [a for a in self.weights if id(a) not in trainable]
 
+    # Keras 3's other names for the same three lists.
+    variables = weights
+    trainable_variables = trainable_weights
+    non_trainable_variables = non_trainable_weights
+
     def get_weights(self):
         """Copies of :attr:`weights` (a list of NumPy arrays), as Keras returns them."""
         return [array.copy() for array in self.weights]

@@ -26,6 +26,16 @@ class Optimizer:
         global_clipnorm: rescale all gradients together so that the norm of the whole
             gradient vector is at most this; its direction is kept.
         name: a name for the optimizer (Keras's default: the class name in snake case).
+        use_ema: keep an exponential moving average of every weight (Keras 3): after each
+            step ``average = ema_momentum * average + (1 - ema_momentum) * weight``. At the
+            end of ``fit`` the weights are replaced by their averages, which smooths out the
+            last steps' noise (an average of the recent weights usually generalizes better
+            than the last weights alone).
+        ema_momentum: how much of the old average each step keeps (default 0.99: it
+            remembers about the last 100 steps).
+        ema_overwrite_frequency: every this many steps, replace the weights by their
+            averages during training too. None (the default): only at the end of ``fit``,
+            or when you call :meth:`finalize_variable_values`.
 
     Clipping keeps one unlucky batch (a huge loss, an exploding gradient) from throwing
     the weights far away. As in Keras, at most one of the three can be set.
@@ -43,7 +53,8 @@ class Optimizer:
         OPTIMIZERS_BY_CLASS[cls.__name__] = cls
 
     def __init__(self, learning_rate=0.01, weight_decay=None, clipnorm=None, clipvalue=None,
-                 global_clipnorm=None, name=None, **keras_options):
+                 global_clipnorm=None, name=None, use_ema=False, ema_momentum=0.99,
+                 ema_overwrite_frequency=None, **keras_options):
         owner = type(self).__name__
         learning_rate = self._keras2_options(owner, learning_rate, keras_options)
         clips = {"clipnorm": clipnorm, "clipvalue": clipvalue, "global_clipnorm": global_clipnorm}
@@ -63,13 +74,26 @@ class Optimizer:
         self.global_clipnorm = None if global_clipnorm is None else float(global_clipnorm)
         if name is not None:
             self.name = str(name)
+        self.use_ema = bool(use_ema)
+        self.ema_momentum = float(ema_momentum)
+        self.ema_overwrite_frequency = ema_overwrite_frequency
+        if self.use_ema:
+            if not 0 <= self.ema_momentum <= 1:
+                raise ValueError(f"{owner}: ema_momentum must be in [0, 1], got {ema_momentum!r}")
+            if ema_overwrite_frequency is not None and (
+                    isinstance(ema_overwrite_frequency, bool) or not isinstance(ema_overwrite_frequency, int)
+                    or ema_overwrite_frequency < 1):
+                raise ValueError(f"{owner}: ema_overwrite_frequency must be a whole number >= 1 or None, "
+                                 f"got {ema_overwrite_frequency!r}")
         self.iterations = 0
         self.slots = {}  # slot name -> list with one array per parameter
+        self._averaged = []  # the weights the moving averages follow (use_ema)
+        self.averages_swapped_in = False  # SwapEMAWeights has put the averages in the model
 
     @staticmethod
     def _keras2_options(owner, learning_rate, options):
         """Take Keras 2's ``lr=`` (with a warning), refuse ``decay=``, and refuse Keras 3
-        options glassnet can't honour (EMA, loss scaling, gradient accumulation)."""
+        options glassnet can't honour (loss scaling, gradient accumulation)."""
         if "lr" in options:
             warnings.warn(f"{owner}: lr= is Keras 2's name; use learning_rate=",
                           DeprecationWarning, stacklevel=4)
@@ -78,11 +102,10 @@ class Optimizer:
             raise ValueError(f"{owner}: decay= (Keras 2's time-based decay) is gone from Keras 3; "
                              f"use a schedule, e.g. learning_rate=InverseTimeDecay(lr, decay_steps=1, "
                              f"decay_rate=decay) from glassnet.optimizers.schedules")
-        defaults = {"use_ema": False, "ema_momentum": 0.99, "ema_overwrite_frequency": None,
-                    "loss_scale_factor": None, "gradient_accumulation_steps": None}
+        defaults = {"loss_scale_factor": None, "gradient_accumulation_steps": None}
         for label, default in defaults.items():
             value = options.pop(label, default)
-            if value != default and label != "ema_momentum":
+            if value != default:
                 raise ValueError(f"{owner}: {label}={value!r} is not supported by glassnet")
         if options:
             raise TypeError(f"{owner}: unknown argument(s) "
@@ -189,6 +212,61 @@ class Optimizer:
         self.prepare(lr)
         for index, (p, g) in enumerate(zip(params, grads)):
             self.update(index, p, g, lr)
+        if self.use_ema:
+            self.update_averages(params)
+
+    # -- the moving average of the weights (use_ema) ----------------------------------------
+    def update_averages(self, params):
+        """``average = m * average + (1 - m) * weight`` for every weight, after the step;
+        the first step starts each average at the weight itself, as Keras does."""
+        self._averaged = params
+        keep = self.ema_momentum
+        for index, p in enumerate(params):
+            known = self.slots.get("average", [])
+            fresh = self.iterations == 1 or index >= len(known) or known[index] is None
+            average = self.slot("average", index, p)
+            if fresh:                       # an average starts at the weight itself
+                np.copyto(average, p)
+            else:
+                average *= keep
+                average += (1 - keep) * p
+        if self.ema_overwrite_frequency and self.iterations % self.ema_overwrite_frequency == 0:
+            self.finalize_variable_values()
+
+    def finalize_variable_values(self, var_list=None):
+        """With ``use_ema``, replace the weights by their moving averages (``fit`` calls this
+        after its last epoch, as Keras's does). ``var_list`` (Keras's argument, e.g.
+        ``model.trainable_variables``) must be the weights this optimizer has been moving."""
+        averages = self.slots.get("average")
+        if not self.use_ema or not averages or any(a is None for a in averages):
+            return
+        targets = self._averaged
+        if self.averages_swapped_in:     # the model holds the averages already: keep them
+            for target, average in zip(targets, averages):
+                np.copyto(average, target)
+            self.averages_swapped_in = False
+            return
+        if var_list is not None:
+            unknown = [i for i, v in enumerate(var_list)
+                       if not any(np.shares_memory(np.asarray(v), t) for t in targets)]
+            if unknown:
+                raise ValueError(f"{type(self).__name__}.finalize_variable_values: weight {unknown[0]} of "
+                                 f"var_list is not one this optimizer has trained")
+        for target, average in zip(targets, averages):
+            np.copyto(target, average)
+
+    def swap_averages(self):
+        """Exchange the weights and their moving averages, in place (what
+        :class:`~glassnet.engine.callbacks.SwapEMAWeights` does around an evaluation).
+        Before the first step there is nothing averaged, and nothing changes."""
+        averages = self.slots.get("average")
+        if not self.use_ema or not averages or any(a is None for a in averages):
+            return
+        for weight, average in zip(self._averaged, averages):
+            live = weight.copy()
+            np.copyto(weight, average)
+            np.copyto(average, live)
+        self.averages_swapped_in = not self.averages_swapped_in
 
     def clip_gradients(self, grads):
         """Clip the gradients in place (they are rewritten by the next backward pass anyway)."""
@@ -217,6 +295,9 @@ class Optimizer:
         for label in ("weight_decay", "clipnorm", "clipvalue", "global_clipnorm"):
             if getattr(self, label) is not None:
                 config[label] = getattr(self, label)
+        if self.use_ema:
+            config.update(use_ema=True, ema_momentum=self.ema_momentum,
+                          ema_overwrite_frequency=self.ema_overwrite_frequency)
         return config
 
     @classmethod
@@ -248,8 +329,11 @@ class Optimizer:
         A weight the state doesn't know (a layer just unfrozen) starts at :meth:`slot_fill`.
         """
         self.slots = {}
+        self._averaged = weights
         for name, by_path in state.items():
-            arrays = [np.full_like(w, self.slot_fill(name)) for w in weights]
+            # a weight the saved moving average doesn't know starts its average at itself
+            arrays = [w.copy() if name == "average" else np.full_like(w, self.slot_fill(name))
+                      for w in weights]
             for (path, shape), part in zip(layout, _cut(arrays, layout)):
                 saved = by_path.get(path)
                 if saved is not None:
