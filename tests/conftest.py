@@ -32,6 +32,23 @@ def shared_data():
     return SHARED_DATA
 
 
+@pytest.fixture
+def numpy_blas_threads():
+    """A function: how many threads the BLAS that NumPy multiplies with may use now.
+
+    Only NumPy's: SciPy's wheels bring a BLAS of their own, loaded once a test has imported
+    scipy; glassnet never multiplies there and leaves it alone, so counting it too made the
+    BLAS tests depend on which tests ran before them."""
+    from threadpoolctl import threadpool_info
+
+    def threads():
+        blas = [p for p in threadpool_info() if p["user_api"] == "blas"]
+        numpy_own = [p for p in blas if "numpy" in os.path.basename(os.path.dirname(p["filepath"]))]
+        return max(p["num_threads"] for p in numpy_own or blas)
+
+    return threads
+
+
 @pytest.fixture(scope="session")
 def tiny_digit_model(tmp_path_factory):
     """Path of a classic MLP trained for a fraction of a second on 1,000 real digits.

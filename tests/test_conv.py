@@ -379,14 +379,10 @@ def test_an_error_in_a_worker_thread_reaches_the_caller():
         chunks.run(6, 3, work)
 
 
-def test_hold_blas_keeps_blas_at_one_thread_and_the_layers_on_all():
-    from threadpoolctl import threadpool_info
-
+def test_hold_blas_keeps_blas_at_one_thread_and_the_layers_on_all(numpy_blas_threads):
     from glassnet.engine.layers import chunks
 
-    def blas_threads():
-        return max(p["num_threads"] for p in threadpool_info() if p["user_api"] == "blas")
-
+    blas_threads = numpy_blas_threads
     with threadpool_limits(2):
         with chunks.hold_blas():
             assert blas_threads() == 1 and chunks.threads() == 2

@@ -261,16 +261,15 @@ def test_mistakes_in_the_workflow():
         Sequential([Dense(3)]).build()
 
 
-def test_the_on_batch_calls_hold_blas_at_one_thread_as_fit_does(monkeypatch):
+def test_the_on_batch_calls_hold_blas_at_one_thread_as_fit_does(monkeypatch, numpy_blas_threads):
     """A loop of ``train_on_batch`` calls (the line reader's training) used to run each step
     with BLAS on every core: its idle threads spun between the layers' multiplies and fought
     the layers' own threads, and the process writing the next epoch's numbers, for the cores."""
-    from threadpoolctl import threadpool_info, threadpool_limits
+    from threadpoolctl import threadpool_limits
 
     from glassnet.engine.layers import chunks
 
-    def blas_threads():
-        return max(p["num_threads"] for p in threadpool_info() if p["user_api"] == "blas")
+    blas_threads = numpy_blas_threads
 
     x, y = toy_digits(16)
     model = Sequential([Flatten(input_shape=(8, 8)), Dense(3, activation="softmax")], seed=0)
