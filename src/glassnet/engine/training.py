@@ -296,7 +296,10 @@ class Trainer:
     def _train_epochs(self, train, validation, callbacks, initial_epoch, epochs, validation_freq,
                       augment):
         """The loop of :meth:`fit`: epochs of batches, the callbacks told at every point."""
+        self._initial_epoch = None
         callbacks.on_train_begin()
+        if self._initial_epoch is not None:   # BackupAndRestore put a backed-up run back
+            initial_epoch = self._initial_epoch
         logs = {}
         for epoch in range(initial_epoch, epochs):
             self._prepare_training()           # a callback may have frozen or unfrozen layers

@@ -1,6 +1,7 @@
 """Callbacks for ``fit``, ``evaluate`` and ``predict``: hooks that run at the start and end of
 epochs and batches (``glassnet.callbacks``, as ``keras.callbacks``)."""
 
+from glassnet.engine.callbacks.backup_and_restore import BackupAndRestore
 from glassnet.engine.callbacks.base import Callback, CallbackList, History
 from glassnet.engine.callbacks.checkpoint import ModelCheckpoint
 from glassnet.engine.callbacks.csv_logger import CSVLogger
@@ -17,7 +18,7 @@ from glassnet.engine.callbacks.terminate_on_nan import TerminateOnNaN
 # Keras's name for the progress display.
 ProgbarLogger = ProgressBar
 
-__all__ = ["BatchLosses", "CSVLogger", "Callback", "CallbackList", "EarlyStopping", "History",
+__all__ = ["BackupAndRestore", "BatchLosses", "CSVLogger", "Callback", "CallbackList", "EarlyStopping", "History",
            "LambdaCallback", "LearningCheck", "LearningRateFinder", "LearningRateScheduler",
            "LearningWarning", "ModelCheckpoint", "ProgbarLogger", "ProgressBar", "ReduceLROnPlateau",
            "SwapEMAWeights", "TensorBoard", "TensorBoardWarning", "TerminateOnNaN", "find_learning_rate"]
