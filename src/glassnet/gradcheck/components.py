@@ -136,6 +136,17 @@ def _layer_checks():
     add("Reshape", (2, 3, 2), target_shape=(-1, 2))
     add("Dropout", (6,), "rate=0.5, fixed mask", batch_size=5, rate=0.5)
     add("Dropout", (6,), training=False, rate=0.5)
+    add("SpatialDropout2D", (3, 3, 4), "rate=0.5, fixed mask", batch_size=5, rate=0.5)
+    add("SpatialDropout2D", (3, 3, 4), training=False, rate=0.5)
+    add("GaussianNoise", (6,), "stddev=0.3, fixed noise", stddev=0.3)
+    add("GaussianDropout", (2, 3), "rate=0.4, fixed noise", rate=0.4)
+    add("GaussianDropout", (2, 3), training=False, rate=0.4)
+    add("ZeroPadding2D", (3, 4, 2), padding=1)
+    add("ZeroPadding2D", (3, 4, 2), padding=((0, 2), (1, 0)))
+    add("Cropping2D", (5, 6, 2), cropping=((1, 0), (2, 1)))
+    add("Cropping2D", (5, 6, 2), cropping=(1, 2))
+    add("UpSampling2D", (2, 3, 2))
+    add("UpSampling2D", (2, 3, 1), size=(3, 1))
 
     # Convolutions: stride 1 and 2, valid and same, odd sizes, several channels.
     add("Conv2D", (5, 5, 1), filters=2, kernel_size=3)

@@ -248,6 +248,17 @@ def _dropout_in(config, reading, owner):
     return "Dropout", {"rate": config["rate"]}
 
 
+def _image_layer_in(class_name, *keys):
+    """A layer that only moves or perturbs pixels (ZeroPadding2D, GaussianNoise, ...): its
+    own settings, channels last."""
+    def read(config, reading, owner):
+        reading.require(config, owner, data_format="channels_last")
+        if class_name == "UpSampling2D":
+            reading.require(config, owner, interpolation="nearest")
+        return class_name, {key: config[key] for key in keys if key in config}
+    return read
+
+
 def _flatten_in(config, reading, owner):
     reading.require(config, owner, data_format="channels_last")
     return "Flatten", {}
@@ -304,6 +315,12 @@ LAYERS_FROM_KERAS = {
     "BatchNormalization": _batchnorm_in, "Dropout": _dropout_in, "Flatten": _flatten_in,
     "Reshape": _reshape_in, "Rescaling": _rescaling_in, "Activation": _activation_in, "ReLU": _relu_in,
     "LeakyReLU": _leaky_relu_in, "Softmax": _softmax_in, "Concatenate": _concatenate_in,
+    "ZeroPadding2D": _image_layer_in("ZeroPadding2D", "padding"),
+    "Cropping2D": _image_layer_in("Cropping2D", "cropping"),
+    "UpSampling2D": _image_layer_in("UpSampling2D", "size"),
+    "GaussianNoise": _image_layer_in("GaussianNoise", "stddev"),
+    "GaussianDropout": _image_layer_in("GaussianDropout", "rate"),
+    "SpatialDropout2D": _image_layer_in("SpatialDropout2D", "rate"),
     **{name: _merge_in(name) for name in ("Add", "Subtract", "Multiply", "Average", "Maximum", "Minimum")},
 }
 
@@ -568,6 +585,12 @@ LAYERS_TO_KERAS = {
     "LeakyReLU": lambda c, o: {"negative_slope": c["negative_slope"]},
     "Softmax": lambda c, o: {"axis": -1},
     "Concatenate": lambda c, o: {"axis": c["axis"]},
+    "ZeroPadding2D": lambda c, o: {"padding": c["padding"], "data_format": "channels_last"},
+    "Cropping2D": lambda c, o: {"cropping": c["cropping"], "data_format": "channels_last"},
+    "UpSampling2D": lambda c, o: {"size": c["size"], "data_format": "channels_last", "interpolation": "nearest"},
+    "GaussianNoise": lambda c, o: {"stddev": c["stddev"], "seed": None},
+    "GaussianDropout": lambda c, o: {"rate": c["rate"], "seed": None},
+    "SpatialDropout2D": lambda c, o: {"rate": c["rate"], "seed": None, "data_format": "channels_last"},
     **{name: (lambda c, o: {}) for name in ("Add", "Subtract", "Multiply", "Average", "Maximum", "Minimum")},
 }
 

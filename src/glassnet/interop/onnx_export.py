@@ -15,6 +15,7 @@ GlobalAveragePooling2D      ``ReduceMean`` over height and width
 BatchNormalization          ``Mul``, ``Add``: inference folds it into ``x * scale + shift``
 Flatten, Reshape            ``Flatten``, ``Reshape``
 Dropout                     nothing (it only acts while training)
+GaussianNoise, ...          nothing (GaussianDropout, SpatialDropout2D: the same)
 activations                 ``Relu``, ``LeakyRelu``, ``Sigmoid``, ``Tanh``, ``Softmax``
 Add, Concatenate, ...       ``Sum``, ``Concat``, ``Sub``, ``Mul``, ``Mean``, ``Max``, ``Min``
 ==========================  ===============================================================
@@ -181,6 +182,7 @@ EMITTERS = {
     "GlobalAveragePooling2D": _global_average,
     "BatchNormalization": _batchnorm,
     "Dropout": lambda graph, layer, xs: xs[0],
+    **{name: (lambda graph, layer, xs: xs[0]) for name in ("GaussianNoise", "GaussianDropout", "SpatialDropout2D")},
     "Flatten": lambda graph, layer, xs: graph.op("Flatten", xs, layer.name, axis=1),
     "Reshape": _reshape,
     "Activation": lambda graph, layer, xs: _activation(graph, layer.fn, xs[0], layer.name),

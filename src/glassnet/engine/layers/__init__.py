@@ -10,6 +10,7 @@ from glassnet.engine.layers.conv import Conv2D
 from glassnet.engine.layers.dense import Dense
 from glassnet.engine.layers.dropout import Dropout
 from glassnet.engine.layers.input_layer import Input, InputLayer
+from glassnet.engine.layers.noise import GaussianDropout, GaussianNoise, SpatialDropout2D
 from glassnet.engine.layers.merge import (Add, Average, Concatenate, Maximum, Minimum, Multiply,
                                           Subtract, add, average, concatenate, maximum, minimum,
                                           multiply, subtract)
@@ -19,6 +20,7 @@ from glassnet.engine.layers.preprocessing import (Normalization, RandomRotation,
                                                   RandomZoom, Rescaling)
 from glassnet.engine.layers.recurrent import GRU, LSTM, SimpleRNN
 from glassnet.engine.layers.reshape import Flatten, Reshape
+from glassnet.engine.layers.resampling import Cropping2D, UpSampling2D, ZeroPadding2D
 from glassnet.engine.layers.wrappers import Bidirectional, TimeDistributed
 
 # Keras's aliases.
@@ -29,14 +31,14 @@ GlobalAvgPool2D = GlobalAveragePooling2D
 GlobalMaxPool2D = GlobalMaxPooling2D
 
 __all__ = ["ELU", "GELU", "GRU", "LSTM", "SELU", "Activation", "Add", "Average", "AveragePooling2D",
-           "AvgPool2D", "BatchNormalization", "Bidirectional", "Concatenate", "Conv2D", "Convolution2D", "Dense", "Dropout",
-           "Exponential", "Flatten", "GlobalAveragePooling2D", "GlobalAvgPool2D", "GlobalMaxPool2D",
+           "AvgPool2D", "BatchNormalization", "Bidirectional", "Concatenate", "Conv2D", "Convolution2D", "Cropping2D", "Dense", "Dropout",
+           "Exponential", "Flatten", "GaussianDropout", "GaussianNoise", "GlobalAveragePooling2D", "GlobalAvgPool2D", "GlobalMaxPool2D",
            "GlobalMaxPooling2D", "HardSigmoid",
            "HardSilu", "Input", "InputLayer", "LAYERS", "Layer", "LeakyReLU", "LogSoftmax",
            "MaxPool2D", "MaxPooling2D", "Maximum", "Minimum", "Mish", "Multiply", "Normalization",
            "PReLU", "RandomRotation", "RandomTranslation", "RandomZoom", "ReLU", "ReLU6", "Rescaling",
-           "Reshape", "SiLU", "Sigmoid", "SimpleRNN", "Softmax", "Softplus", "Softsign", "Subtract", "Tanh",
-           "TimeDistributed",
+           "Reshape", "SiLU", "Sigmoid", "SimpleRNN", "Softmax", "Softplus", "Softsign", "SpatialDropout2D",
+           "Subtract", "Tanh", "TimeDistributed", "UpSampling2D", "ZeroPadding2D",
            "add", "average", "concatenate", "maximum", "minimum", "multiply", "subtract"]
 
 

@@ -1,0 +1,117 @@
+"""GaussianNoise, GaussianDropout and SpatialDropout2D: noise while training, nothing after.
+
+Like Dropout, each one makes training harder on purpose, so that the network can't lean
+on any one exact value; at inference they let the input through unchanged.
+"""
+
+import numpy as np
+
+from glassnet.engine.layers.base import Layer
+
+
+class GaussianNoise(Layer):
+    """Add zero-mean Gaussian noise while training::
+
+        y = x + stddev * normal(0, 1)          (training)      dx = dy
+        y = x                                  (inference)
+
+    Args:
+        stddev: the noise's standard deviation, >= 0 (0: nothing is added).
+
+    Input and output shape: anything, unchanged.
+    """
+
+    def __init__(self, stddev, seed=None, **kwargs):
+        super().__init__(**kwargs)
+        if not stddev >= 0:
+            raise ValueError(f"GaussianNoise: stddev must be >= 0, got {stddev!r}")
+        self.stddev = float(stddev)
+
+    def forward(self, x, training=False):
+        if not training or self.stddev == 0:
+            return x
+        return x + (self.stddev * self.rng.standard_normal(x.shape, dtype=np.float32)).astype(x.dtype)
+
+    def backward(self, dy):
+        return dy
+
+    def get_config(self):
+        return {**super().get_config(), "stddev": self.stddev}
+
+
+class GaussianDropout(Layer):
+    """Multiply by Gaussian noise of mean 1 while training (Srivastava et al., 2014, 10)::
+
+        noise = 1 + sqrt(rate / (1 - rate)) * normal(0, 1)
+        y = x * noise       dx = dy * noise    (training)
+        y = x                                  (inference: the noise's mean is 1)
+
+    It has the same variance as dropout with that ``rate``, without switching units off.
+
+    Args:
+        rate: in ``[0, 1)``, as Dropout's.
+    """
+
+    def __init__(self, rate, seed=None, **kwargs):
+        super().__init__(**kwargs)
+        if not 0 <= rate < 1:
+            raise ValueError(f"GaussianDropout: rate must be in [0, 1), got {rate!r}")
+        self.rate = float(rate)
+        self.noise = None
+
+    def forward(self, x, training=False):
+        if not training or self.rate == 0:
+            self.noise = None
+            return x
+        spread = np.sqrt(self.rate / (1 - self.rate))
+        self.noise = (1 + spread * self.rng.standard_normal(x.shape, dtype=np.float32)).astype(x.dtype)
+        return x * self.noise
+
+    def backward(self, dy):
+        return dy if self.noise is None else dy * self.noise
+
+    def get_config(self):
+        return {**super().get_config(), "rate": self.rate}
+
+
+class SpatialDropout2D(Layer):
+    """Dropout of whole feature maps: each image loses each channel with probability
+    ``rate`` while training, and the kept channels are scaled by ``1 / (1 - rate)``::
+
+        mask = (uniform(N, 1, 1, C) >= rate) / (1 - rate)
+        y = x * mask        dx = dy * mask     (training; y = x at inference)
+
+    Neighbouring pixels of one feature map are strongly alike, so dropping single pixels
+    (Dropout) hardly hides anything from the next convolution; dropping the whole map does.
+
+    Args:
+        rate: fraction of feature maps to drop, in ``[0, 1)``.
+
+    Input and output: ``(N, H, W, C)``.
+    """
+
+    def __init__(self, rate, data_format=None, seed=None, **kwargs):
+        super().__init__(**kwargs)
+        if data_format not in (None, "channels_last"):
+            raise ValueError(f"SpatialDropout2D: glassnet keeps images channels last; "
+                             f"data_format={data_format!r} is not supported")
+        if not 0 <= rate < 1:
+            raise ValueError(f"SpatialDropout2D: rate must be in [0, 1), got {rate!r}")
+        self.rate = float(rate)
+        self.mask = None
+
+    def forward(self, x, training=False):
+        self.check_input(x)
+        if not training or self.rate == 0:
+            self.mask = None
+            return x
+        keep = 1.0 - self.rate
+        maps = (len(x), 1, 1, x.shape[-1])
+        self.mask = (self.rng.random(maps, dtype=np.float32) < keep) * np.asarray(1 / keep, x.dtype)
+        return x * self.mask
+
+    def backward(self, dy):
+        return dy if self.mask is None else dy * self.mask
+
+    def get_config(self):
+        return {**super().get_config(), "rate": self.rate}
