@@ -7,7 +7,7 @@ import pytest
 
 import glassnet
 from glassnet import Sequential
-from glassnet.engine.layers import (Conv2D, Cropping2D, Dense, Flatten, GaussianDropout, GaussianNoise,
+from glassnet.engine.layers import (Conv2D, Conv2DTranspose, Cropping2D, Dense, Flatten, GaussianDropout, GaussianNoise,
                                     SpatialDropout2D, UpSampling2D, ZeroPadding2D)
 
 X = np.random.default_rng(0).standard_normal((2, 4, 5, 3)).astype(np.float32)
@@ -75,3 +75,38 @@ def test_a_model_with_them_travels_as_a_keras_file(tmp_path):
     loaded = glassnet.load_model(tmp_path / "m.keras")
     assert [type(layer).__name__ for layer in loaded.layers] == [type(layer).__name__ for layer in model.layers]
     np.testing.assert_array_equal(loaded.predict(x, verbose=0), model.predict(x, verbose=0))
+
+
+@pytest.mark.parametrize("kernel, strides, padding", [(3, 2, "same"), (4, 2, "same"), (3, 1, "same"),
+                                                     (2, 2, "valid"), ((3, 2), (1, 2), "same")])
+def test_conv2d_transpose_is_the_input_gradient_of_a_conv2d(kernel, strides, padding):
+    # A transposed convolution is, by its definition, what a Conv2D's backward pass does to
+    # its output gradient: the same kernel (kh, kw, F, C) read as the Conv2D's (in=F, out=C).
+    rng = np.random.default_rng(3)
+    x = rng.standard_normal((2, 3, 4, 2))
+    transpose = Conv2DTranspose(5, kernel, strides=strides, padding=padding, use_bias=False, dtype="float64")
+    Sequential([transpose], seed=0).build(x.shape[1:])
+    y = transpose.forward(x)
+    conv = Conv2D(2, kernel, strides=strides, padding=padding, use_bias=False, dtype="float64")
+    Sequential([conv], seed=0).build(y.shape[1:])
+    conv.params["kernel"][...] = transpose.params["kernel"]
+    assert conv.forward(y).shape == x.shape
+    np.testing.assert_allclose(conv.backward(x), y, rtol=1e-12, atol=1e-12)
+
+
+def test_conv2d_transpose_computes_what_keras_does():
+    keras = pytest.importorskip("keras")
+    from glassnet.engine.layers import Conv2DTranspose as Ours
+
+    rng = np.random.default_rng(0)
+    for kernel, strides, padding in [(3, 2, "same"), (3, 2, "valid"), (2, 3, "valid"), (2, 3, "same"),
+                                     ((4, 3), (2, 1), "same"), (5, 2, "same")]:
+        x = rng.standard_normal((2, 5, 4, 3)).astype(np.float32)
+        theirs = keras.layers.Conv2DTranspose(2, kernel, strides=strides, padding=padding, activation="relu")
+        theirs(x)
+        weights = [rng.standard_normal(w.shape).astype(np.float32) for w in theirs.get_weights()]
+        theirs.set_weights(weights)
+        ours = Ours(2, kernel, strides=strides, padding=padding, activation="relu")
+        Sequential([ours], seed=0).build(x.shape[1:])
+        ours.params["kernel"][...], ours.params["bias"][...] = weights
+        np.testing.assert_allclose(ours.forward(x), np.asarray(theirs(x)), atol=1e-5)

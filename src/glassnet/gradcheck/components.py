@@ -147,6 +147,11 @@ def _layer_checks():
     add("Cropping2D", (5, 6, 2), cropping=(1, 2))
     add("UpSampling2D", (2, 3, 2))
     add("UpSampling2D", (2, 3, 1), size=(3, 1))
+    add("Conv2DTranspose", (3, 3, 2), filters=3, kernel_size=3, strides=2, padding="same")
+    add("Conv2DTranspose", (3, 2, 2), filters=2, kernel_size=(2, 3), strides=(2, 1), activation="tanh")
+    add("Conv2DTranspose", (2, 3, 1), filters=2, kernel_size=2, strides=3, padding="valid", use_bias=False)
+    add("Conv2DTranspose", (3, 3, 2), filters=2, kernel_size=4, strides=2, padding="same",
+        kernel_regularizer=l2(0.1))
 
     # Convolutions: stride 1 and 2, valid and same, odd sizes, several channels.
     add("Conv2D", (5, 5, 1), filters=2, kernel_size=3)

@@ -205,12 +205,12 @@ def _dense_in(config, reading, owner):
                      "kernel_regularizer": regularizer_from_keras(config.get("kernel_regularizer"), owner, reading)}
 
 
-def _conv2d_in(config, reading, owner):
+def _conv2d_in(config, reading, owner, class_name="Conv2D"):
     reading.require(config, owner, data_format="channels_last", dilation_rate=[1, 1], groups=1,
-                    lora_rank=None)
+                    lora_rank=None, output_padding=None)
     reading.training_only(config, owner, "bias_regularizer", "activity_regularizer",
                           "kernel_constraint", "bias_constraint")
-    return "Conv2D", {"filters": config["filters"], "kernel_size": config["kernel_size"],
+    return class_name, {"filters": config["filters"], "kernel_size": config["kernel_size"],
                       "strides": config.get("strides", [1, 1]), "padding": config.get("padding", "valid"),
                       "activation": activation_from_keras(config.get("activation"), owner),
                       "use_bias": config.get("use_bias", True),
@@ -309,6 +309,7 @@ def _concatenate_in(config, reading, owner):
 KERAS_ALIASES = ("MaxPool2D", "AvgPool2D", "GlobalAvgPool2D")
 LAYERS_FROM_KERAS = {
     "Dense": _dense_in, "Conv2D": _conv2d_in,
+    "Conv2DTranspose": lambda config, reading, owner: _conv2d_in(config, reading, owner, "Conv2DTranspose"),
     "MaxPooling2D": _pooling_in("MaxPooling2D"), "AveragePooling2D": _pooling_in("AveragePooling2D"),
     "MaxPool2D": _pooling_in("MaxPooling2D"), "AvgPool2D": _pooling_in("AveragePooling2D"),
     "GlobalAveragePooling2D": _global_pooling_in, "GlobalAvgPool2D": _global_pooling_in,
@@ -571,6 +572,7 @@ def _activation_layer_out(config, owner):
 
 LAYERS_TO_KERAS = {
     "Dense": _dense_out, "Conv2D": _conv2d_out,
+    "Conv2DTranspose": lambda c, o: {**_conv2d_out(c, o), "output_padding": None},
     "MaxPooling2D": _pooling_out, "AveragePooling2D": _pooling_out,
     "GlobalAveragePooling2D": lambda c, o: {"data_format": "channels_last", "keepdims": False},
     "BatchNormalization": _batchnorm_out,

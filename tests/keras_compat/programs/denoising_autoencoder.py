@@ -1,5 +1,5 @@
-# A convolutional denoising autoencoder, as in "Building Autoencoders in Keras": noisy digits
-# in, clean digits out, the decoder upsampling back to 28x28.
+# A convolutional denoising autoencoder, as in "Building Autoencoders in Keras" and keras.io's
+# image-denoising example: noisy digits in, clean digits out, the decoder growing back to 28x28.
 import numpy as np
 import keras
 from keras import layers
@@ -19,8 +19,7 @@ autoencoder = keras.Sequential([
     layers.SpatialDropout2D(0.1),
     layers.Conv2D(8, 3, activation="relu", padding="same"),
     layers.UpSampling2D(2),
-    layers.Conv2D(16, 3, activation="relu", padding="same"),
-    layers.UpSampling2D((2, 2)),
+    layers.Conv2DTranspose(16, 3, strides=2, activation="relu", padding="same"),   # 16x16 -> 32x32
     layers.Conv2D(1, 3, activation="sigmoid", padding="same"),
     layers.Cropping2D(2),                      # back to 28x28
 ])

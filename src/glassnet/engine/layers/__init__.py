@@ -7,6 +7,7 @@ from glassnet.engine.layers.activations import (ELU, GELU, SELU, Activation, Exp
 from glassnet.engine.layers.base import LAYERS, Layer
 from glassnet.engine.layers.batchnorm import BatchNormalization
 from glassnet.engine.layers.conv import Conv2D
+from glassnet.engine.layers.conv_transpose import Conv2DTranspose
 from glassnet.engine.layers.dense import Dense
 from glassnet.engine.layers.dropout import Dropout
 from glassnet.engine.layers.input_layer import Input, InputLayer
@@ -25,13 +26,14 @@ from glassnet.engine.layers.wrappers import Bidirectional, TimeDistributed
 
 # Keras's aliases.
 Convolution2D = Conv2D
+Convolution2DTranspose = Conv2DTranspose
 MaxPool2D = MaxPooling2D
 AvgPool2D = AveragePooling2D
 GlobalAvgPool2D = GlobalAveragePooling2D
 GlobalMaxPool2D = GlobalMaxPooling2D
 
 __all__ = ["ELU", "GELU", "GRU", "LSTM", "SELU", "Activation", "Add", "Average", "AveragePooling2D",
-           "AvgPool2D", "BatchNormalization", "Bidirectional", "Concatenate", "Conv2D", "Convolution2D", "Cropping2D", "Dense", "Dropout",
+           "AvgPool2D", "BatchNormalization", "Bidirectional", "Concatenate", "Conv2D", "Conv2DTranspose", "Convolution2D", "Cropping2D", "Dense", "Dropout",
            "Exponential", "Flatten", "GaussianDropout", "GaussianNoise", "GlobalAveragePooling2D", "GlobalAvgPool2D", "GlobalMaxPool2D",
            "GlobalMaxPooling2D", "HardSigmoid",
            "HardSilu", "Input", "InputLayer", "LAYERS", "Layer", "LeakyReLU", "LogSoftmax",
