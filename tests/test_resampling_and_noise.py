@@ -62,6 +62,10 @@ def test_bad_settings_are_refused_in_words():
         Sequential([Cropping2D(2)]).build((4, 4, 1))
     with pytest.raises(ValueError, match="GaussianDropout: rate must be in"):
         GaussianDropout(1.0)
+    with pytest.raises(ValueError, match="Conv2DTranspose: filters must be a positive integer"):
+        Conv2DTranspose(0, 3)
+    with pytest.raises(ValueError, match="Conv2DTranspose: output_padding=1 is not supported"):
+        Conv2DTranspose(4, 3, output_padding=1)
 
 
 def test_a_model_with_them_travels_as_a_keras_file(tmp_path):

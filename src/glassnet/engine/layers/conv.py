@@ -100,21 +100,22 @@ class Conv2D(Layer):
                  bias_regularizer=None, activity_regularizer=None, kernel_constraint=None,
                  bias_constraint=None, **kwargs):
         super().__init__(**kwargs)
+        owner = type(self).__name__        # Conv2D, or Conv2DTranspose which shares these
         unsupported = {"data_format": data_format not in (None, "channels_last"),
-                       "dilation_rate": as_pair(dilation_rate, "dilation_rate", "Conv2D") != (1, 1),
+                       "dilation_rate": as_pair(dilation_rate, "dilation_rate", owner) != (1, 1),
                        "groups": groups != 1, "activity_regularizer": activity_regularizer is not None,
                        "kernel_constraint": kernel_constraint is not None,
                        "bias_constraint": bias_constraint is not None}
         for label, given in unsupported.items():
             if given:
-                raise ValueError(f"Conv2D: {label}={locals()[label]!r} is not supported by glassnet "
+                raise ValueError(f"{owner}: {label}={locals()[label]!r} is not supported by glassnet "
                                  f"(images are channels-last, undilated, one group, unconstrained)")
         if int(filters) != filters or filters < 1:
-            raise ValueError(f"Conv2D: filters must be a positive integer, got {filters!r}")
+            raise ValueError(f"{owner}: filters must be a positive integer, got {filters!r}")
         self.filters = int(filters)
-        self.kernel_size = as_pair(kernel_size, "kernel_size", "Conv2D")
-        self.strides = as_pair(strides, "strides", "Conv2D")
-        self.padding = as_padding(padding, "Conv2D")
+        self.kernel_size = as_pair(kernel_size, "kernel_size", owner)
+        self.strides = as_pair(strides, "strides", owner)
+        self.padding = as_padding(padding, owner)
         self.activation = activations.get(activation)
         self.use_bias = bool(use_bias)
         self.kernel_initializer = kernel_initializer
