@@ -5,9 +5,11 @@ import numpy as np
 import pytest
 
 from glassnet.engine.layers import (Activation, Add, Average, AveragePooling2D, BatchNormalization,
-                                    Concatenate, Conv2D, Dense, Dropout, Flatten, GlobalAveragePooling2D,
-                                    Input, LeakyReLU, MaxPooling2D, Maximum, Minimum, Multiply,
-                                    ReLU, Reshape, Sigmoid, Softmax, Subtract, Tanh)
+                                    Concatenate, Conv2D, Conv2DTranspose, Cropping2D, Dense, Dropout,
+                                    Flatten, GaussianDropout, GaussianNoise, GlobalAveragePooling2D, Input,
+                                    LeakyReLU, MaxPooling2D, Maximum, Minimum, Multiply, ReLU, Reshape,
+                                    Sigmoid, Softmax, SpatialDropout2D, Subtract, Tanh, UpSampling2D,
+                                    ZeroPadding2D)
 from glassnet.engine.model import Model, Sequential
 from glassnet.errors import ExportError
 from glassnet.interfaces.cli import main
@@ -38,12 +40,25 @@ def residual_model():
     return Model(inputs, outputs, name="residual", seed=0)
 
 
+def decoder_model():
+    """Padding, cropping, upsampling, transposed convolutions (their windows of every kind:
+    cut, exact, padded at the end) and the noise layers that export as nothing."""
+    return Sequential([Input((12, 12, 1)), ZeroPadding2D(((1, 2), (0, 1))), GaussianNoise(0.1),
+                       Conv2D(4, 3, strides=2, activation="relu"), SpatialDropout2D(0.2),
+                       Conv2DTranspose(3, 3, strides=2, padding="same", activation="relu"),
+                       UpSampling2D((1, 2)), Conv2DTranspose(2, (2, 4), strides=(3, 2), padding="valid"),
+                       Conv2DTranspose(2, 4, strides=2, padding="same", use_bias=False),
+                       Cropping2D(((2, 3), (1, 0))), GaussianDropout(0.1), Flatten(), Dense(10)],
+                      name="decoder", seed=0)
+
+
 MODELS = {
     "mlp": lambda: zoo.classic_mlp(seed=0),
     "cnn": lambda: zoo.small_cnn(seed=0),
     "lenet5": lambda: zoo.lenet5(seed=0),
     "best-cnn": lambda: recipes.best_cnn(seed=0),
     "residual": residual_model,
+    "decoder": decoder_model,
 }
 
 

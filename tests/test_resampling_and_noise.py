@@ -70,7 +70,8 @@ def test_bad_settings_are_refused_in_words():
 
 def test_a_model_with_them_travels_as_a_keras_file(tmp_path):
     model = Sequential([ZeroPadding2D(2, input_shape=(8, 8, 1)), GaussianNoise(0.1), Conv2D(4, 3, strides=2),
-                        SpatialDropout2D(0.2), UpSampling2D(2), Cropping2D(((1, 1), (0, 2))), GaussianDropout(0.1),
+                        SpatialDropout2D(0.2), UpSampling2D(2), Conv2DTranspose(2, 3, strides=2, padding="same"),
+                        Cropping2D(((1, 1), (0, 2))), GaussianDropout(0.1),
                         Flatten(), Dense(3, activation="softmax")], seed=0)
     model.compile("adam", "sparse_categorical_crossentropy")
     x = np.random.default_rng(1).random((6, 8, 8, 1), dtype=np.float32)

@@ -572,7 +572,8 @@ def _activation_layer_out(config, owner):
 
 LAYERS_TO_KERAS = {
     "Dense": _dense_out, "Conv2D": _conv2d_out,
-    "Conv2DTranspose": lambda c, o: {**_conv2d_out(c, o), "output_padding": None},
+    "Conv2DTranspose": lambda c, o: {**{k: v for k, v in _conv2d_out(c, o).items() if k != "groups"},
+                                     "output_padding": None},
     "MaxPooling2D": _pooling_out, "AveragePooling2D": _pooling_out,
     "GlobalAveragePooling2D": lambda c, o: {"data_format": "channels_last", "keepdims": False},
     "BatchNormalization": _batchnorm_out,
@@ -609,8 +610,11 @@ def layer_to_keras(layer, input_shape):
         raise ExportError(f"{owner} has no Keras equivalent that glassnet knows; save the model "
                           f"as .npz instead")
     config = layer.get_config()
+    common = _common_to_keras(layer)
+    if kind == "SpatialDropout2D":     # Keras's takes no trainable= (and never writes one)
+        common.pop("trainable", None)
     return {**_object("keras.layers", keras_class_name(layer),
-                      {**_common_to_keras(layer), **LAYERS_TO_KERAS[kind](config, owner)}),
+                      {**common, **LAYERS_TO_KERAS[kind](config, owner)}),
             "build_config": {"input_shape": input_shape}}
 
 

@@ -10,6 +10,9 @@ glassnet                    ONNX
 ==========================  ===============================================================
 Dense                       ``Gemm(x, kernel, bias)``: ``x @ W + b`` in one operator
 Conv2D                      ``Transpose``, ``Conv`` (kernel as ``(F, C, KH, KW)``), ``Transpose``
+Conv2DTranspose             ``Transpose``, ``ConvTranspose`` (kernel as ``(C, F, KH, KW)``), ``Transpose``
+ZeroPadding2D, Cropping2D   ``Pad``, ``Slice``
+UpSampling2D                ``Transpose``, ``Resize`` (nearest), ``Transpose``
 MaxPooling2D, Average...    ``Transpose``, ``MaxPool`` / ``AveragePool``, ``Transpose``
 GlobalAveragePooling2D      ``ReduceMean`` over height and width
 BatchNormalization          ``Mul``, ``Add``: inference folds it into ``x * scale + shift``
@@ -130,6 +133,47 @@ def _conv2d(graph, layer, xs):
     return _activation(graph, layer.activation, y, layer.name)
 
 
+def _conv2d_transpose(graph, layer, xs):
+    """ONNX's ConvTranspose paints the same full picture; Keras's window of it becomes
+    ``pads`` (cut off) or ``output_padding`` (zeros added at the end)."""
+    kernel = layer.params["kernel"].transpose(3, 2, 0, 1)        # (KH, KW, F, C) -> (C, F, KH, KW)
+    inputs = [graph.constant(f"{layer.name}/kernel", kernel)]
+    if layer.use_bias:
+        inputs.append(graph.constant(f"{layer.name}/bias", layer.params["bias"]))
+    pads, extra = [], []
+    for length, kernel_length, stride in zip(layer.input_shape[:2], layer.kernel_size, layer.strides):
+        out, start, _ = layer._window(length, kernel_length, stride)
+        full = (length - 1) * stride + kernel_length
+        pads.append((start, max(full - start - out, 0)))
+        extra.append(max(start + out - full, 0))
+    y = _channels_first(graph, layer, xs[0], "ConvTranspose", inputs, kernel_shape=list(layer.kernel_size),
+                        strides=list(layer.strides), pads=[pads[0][0], pads[1][0], pads[0][1], pads[1][1]],
+                        output_padding=extra)
+    return _activation(graph, layer.activation, y, layer.name)
+
+
+def _zero_padding(graph, layer, xs):
+    (top, bottom), (left, right) = layer.padding
+    pads = graph.constant(f"{layer.name}/pads", [0, top, left, 0, 0, bottom, right, 0], np.int64)
+    return graph.op("Pad", [xs[0], pads], layer.name)
+
+
+def _cropping(graph, layer, xs):
+    (top, bottom), (left, right) = layer.cropping
+    height, width = layer.input_shape[:2]
+    starts = graph.constant(f"{layer.name}/starts", [top, left], np.int64)
+    ends = graph.constant(f"{layer.name}/ends", [height - bottom, width - right], np.int64)
+    axes = graph.constant(f"{layer.name}/axes", [1, 2], np.int64)
+    return graph.op("Slice", [xs[0], starts, ends, axes], layer.name)
+
+
+def _upsampling(graph, layer, xs):
+    """Resize, nearest pixel, reading output pixel i at input pixel floor(i / size)."""
+    scales = graph.constant(f"{layer.name}/scales", [1, 1, *layer.size])
+    return _channels_first(graph, layer, xs[0], "Resize", ["", scales], mode="nearest",
+                           coordinate_transformation_mode="asymmetric", nearest_mode="floor")
+
+
 def _pooling(op_type, **extra):
     def emit(graph, layer, xs):
         return _channels_first(graph, layer, xs[0], op_type, kernel_shape=list(layer.pool_size),
@@ -177,6 +221,10 @@ def _chained(op_type):
 EMITTERS = {
     "Dense": _dense,
     "Conv2D": _conv2d,
+    "Conv2DTranspose": _conv2d_transpose,
+    "ZeroPadding2D": _zero_padding,
+    "Cropping2D": _cropping,
+    "UpSampling2D": _upsampling,
     "MaxPooling2D": _pooling("MaxPool"),
     "AveragePooling2D": _pooling("AveragePool", count_include_pad=0),   # "same": real pixels only
     "GlobalAveragePooling2D": _global_average,
