@@ -175,3 +175,18 @@ def test_clothes_get_a_gentle_shift_only_digits_the_full_augmentation():
     clothes, digits = recipe.augmentation_for("fashion-mnist"), recipe.augmentation_for("mnist")
     assert clothes.rotation_range == clothes.zoom_range == 0 < clothes.width_shift_range
     assert digits.rotation_range > 0 and recipe.augmentation_for("csv:train.csv") is digits
+
+
+def test_a_checkpoint_saved_at_an_epoch_end_holds_that_epoch_in_its_training_log(tmp_path):
+    from glassnet.engine.callbacks import LearningRateScheduler, ModelCheckpoint
+
+    model = mlp()
+    model.compile(SGD(0.1), "sparse_categorical_crossentropy", metrics=["accuracy"])
+    halve = LearningRateScheduler(lambda epoch, rate: rate / 2)        # adds learning_rate to the logs
+    model.fit(X, Y, epochs=3, batch_size=32, verbose=0,
+              callbacks=[halve, ModelCheckpoint(str(tmp_path / "ckpt-{epoch}.npz"))])
+    for epoch in (1, 2, 3):
+        saved = load_model(tmp_path / f"ckpt-{epoch}.npz")
+        assert saved.epoch == epoch and saved.training_log.epochs == list(range(epoch))
+        assert len(saved.training_log.history["loss"]) == epoch
+    assert model.training_log.history["learning_rate"] == [0.05, 0.025, 0.0125]   # what the callback added

@@ -328,9 +328,11 @@ class Trainer:
             seconds = time.perf_counter() - start
             rate = self.optimizer.lr          # the rate this epoch ended at, before a callback moves it
             self.epoch = epoch + 1
-            callbacks.on_epoch_end(epoch, logs)
-            # After the callbacks: the log keeps what they add (a scheduler's learning_rate).
+            # Recorded before the callbacks, so a checkpoint they save holds this epoch too;
+            # then amended with what they add to the logs (a scheduler's learning_rate).
             self.training_log.record(epoch, logs, seconds, rate, batch_losses)
+            callbacks.on_epoch_end(epoch, logs)
+            self.training_log.amend(logs)
             if self.stop_training:
                 break
         self.optimizer.finalize_variable_values()   # use_ema: the weights become their averages

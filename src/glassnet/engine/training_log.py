@@ -35,6 +35,13 @@ class TrainingLog:
         self.learning_rate.append(float(learning_rate))
         self.batch_loss.append(thin(batch_losses, BATCH_POINTS))
 
+    def amend(self, logs):
+        """Bring the last epoch's figures up to date with ``logs`` (what callbacks added to
+        them after it was recorded)."""
+        for key, value in logs.items():
+            values = self.history.setdefault(key, [math.nan] * len(self.epochs))
+            values[-1] = float(value)
+
     def as_dict(self):
         """The history plus each epoch's ``seconds`` and ``learning_rate``, as one dict of lists."""
         return {**self.history, "learning_rate": list(self.learning_rate), "seconds": list(self.seconds)}

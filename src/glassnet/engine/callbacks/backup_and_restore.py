@@ -52,7 +52,7 @@ class BackupAndRestore(Callback):
 
     # -- restoring ---------------------------------------------------------------------------
     def on_train_begin(self, logs=None):
-        self.batches_since_save, self.first_epoch = 0, None
+        self.batches_since_save = 0
         self.restored_epoch = None
         for path in (self.path, self.previous_path if self.double_checkpoint else None):
             if path is None or not os.path.exists(path):
@@ -83,12 +83,8 @@ class BackupAndRestore(Callback):
         model._initial_epoch = self.restored_epoch = saved.epoch
 
     # -- backing up --------------------------------------------------------------------------
-    def on_epoch_begin(self, epoch, logs=None):
-        # The epoch before has finished, its line of the training log written: back it up
-        # (the first epoch of a run has nothing new to back up).
-        if self.first_epoch is None:
-            self.first_epoch = epoch
-        elif self.save_freq == "epoch":
+    def on_epoch_end(self, epoch, logs=None):
+        if self.save_freq == "epoch":
             self.backup()
 
     def on_train_batch_end(self, batch, logs=None):
