@@ -78,9 +78,11 @@ def test_backups_every_few_batches_and_kept_after_training(tmp_path):
     again, callback = build(SGD(0.05)), BackupAndRestore(backup)
     assert len(fit(again, [callback]).history) == 0 and callback.restored_epoch == EPOCHS   # kept: nothing left to do
     assert not backup.exists()
-    # Without double_checkpoint a damaged backup is an error that names the file.
+    # Without double_checkpoint a damaged backup is an error that names the file, even with
+    # an older backup lying beside it.
     backup.mkdir()
     (backup / "latest.npz").write_bytes(b"not a model")
+    (backup / "latest.npz.bkp").write_bytes(b"")
     with pytest.raises(ModelFileError, match="latest.npz"):
         fit(build(SGD(0.05)), [BackupAndRestore(backup)])
 

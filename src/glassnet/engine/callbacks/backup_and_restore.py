@@ -60,8 +60,9 @@ class BackupAndRestore(Callback):
             try:
                 self.restore(path)
                 return
-            except ModelFileError:
-                if path == self.previous_path or not os.path.exists(self.previous_path):
+            except ModelFileError:     # damaged: the previous backup, if there is one to fall back on
+                if not self.double_checkpoint or path == self.previous_path \
+                        or not os.path.exists(self.previous_path):
                     raise
 
     def restore(self, path):
