@@ -6,7 +6,8 @@ It prints the test accuracy, the epochs and the wall time of each run, and wheth
 issue's target was met:
 
 * best-mlp on MNIST: >= 98.8%
-* best-cnn on MNIST: >= 99.5%, in at most 20 minutes of training on the 2-core machine
+* best-cnn on MNIST: >= 99.5%, in at most 3.6 minutes of training on the 2-core machine (issue
+  18: half the 7.2 minutes it took when the issue was filed; the first target was 20 minutes)
 * best-cnn on Fashion-MNIST: >= 92.5%
 
 The runs take many minutes. On the shared machine run them one at a time, under the lock:
@@ -19,6 +20,7 @@ import argparse
 import json
 import sys
 import time
+import timeit
 from pathlib import Path
 
 import numpy as np
@@ -32,7 +34,7 @@ from _common import blas_info  # noqa: E402
 # name -> (recipe, dataset folder, target accuracy, time limit for fit in seconds or None)
 RUNS = {
     "mlp": ("best-mlp", "mnist", 0.988, None),
-    "cnn": ("best-cnn", "mnist", 0.995, 20 * 60),
+    "cnn": ("best-cnn", "mnist", 0.995, 3.6 * 60),
     "fashion-cnn": ("best-cnn", "fashion-mnist", 0.925, None),
 }
 
@@ -62,13 +64,18 @@ def run(name, data_dir, epochs=None, limit=None, seed=0, verbose=2):
     print(f"\n== {name}: recipe {recipe_name} on {dataset}, {len(x_train):,} training images, "
           f"{epochs} epochs, batch {recipe.batch_size}, {model.count_params():,} weights; {blas_info()}",
           flush=True)
+    augmentation = recipe.augmentation_for(dataset)
+    if augmentation is not None:   # its share of a step (it was a timed test; speed lives here)
+        batch, rng = x_train[:recipe.batch_size], np.random.default_rng(0)
+        ms = min(timeit.repeat(lambda: augmentation(batch, rng), number=5, repeat=3)) / 5 * 1000
+        print(f"augmentation: {ms:.1f} ms a batch of {len(batch)}", flush=True)
     start = time.perf_counter()
     model.fit(x_train, y_train, epochs=epochs, batch_size=recipe.batch_size,
-              augment=recipe.augmentation_for(dataset), verbose=verbose)
+              augment=augmentation, verbose=verbose)
     seconds = time.perf_counter() - start
     loss, accuracy = model.evaluate(x_test, y_test, verbose=0)
     met = accuracy >= target and (time_limit is None or seconds <= time_limit)
-    limit_text = f", limit {time_limit / 60:.0f} min" if time_limit else ""
+    limit_text = f", limit {time_limit / 60:.1f} min" if time_limit else ""
     print(f"{name}: test accuracy {accuracy:.2%} (loss {loss:.4f}), {epochs} epochs, fit {seconds:.0f} s "
           f"({seconds / 60:.1f} min, {seconds / epochs:.1f} s/epoch); target >= {target:.1%}{limit_text}: "
           f"{'met' if met else 'NOT met'}", flush=True)
