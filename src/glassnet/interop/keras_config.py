@@ -248,13 +248,12 @@ def _dropout_in(config, reading, owner):
     return "Dropout", {"rate": config["rate"]}
 
 
-def _image_layer_in(class_name, *keys):
+def _image_layer_in(class_name, *keys, **required):
     """A layer that only moves or perturbs pixels (ZeroPadding2D, GaussianNoise, ...): its
-    own settings, channels last."""
+    own settings ``keys``, channels last, and Keras's settings glassnet runs only at the
+    values given in ``required``."""
     def read(config, reading, owner):
-        reading.require(config, owner, data_format="channels_last")
-        if class_name == "UpSampling2D":
-            reading.require(config, owner, interpolation="nearest")
+        reading.require(config, owner, data_format="channels_last", **required)
         return class_name, {key: config[key] for key in keys if key in config}
     return read
 
@@ -318,7 +317,7 @@ LAYERS_FROM_KERAS = {
     "LeakyReLU": _leaky_relu_in, "Softmax": _softmax_in, "Concatenate": _concatenate_in,
     "ZeroPadding2D": _image_layer_in("ZeroPadding2D", "padding"),
     "Cropping2D": _image_layer_in("Cropping2D", "cropping"),
-    "UpSampling2D": _image_layer_in("UpSampling2D", "size"),
+    "UpSampling2D": _image_layer_in("UpSampling2D", "size", interpolation="nearest"),
     "GaussianNoise": _image_layer_in("GaussianNoise", "stddev"),
     "GaussianDropout": _image_layer_in("GaussianDropout", "rate"),
     "SpatialDropout2D": _image_layer_in("SpatialDropout2D", "rate"),

@@ -59,6 +59,8 @@ class Conv2DTranspose(Conv2D):
         self.add_param("kernel", self.init((kh, kw, self.filters, channels), self.rng))
         if self.use_bias:
             self.add_param("bias", self.bias_init((self.filters,), self.rng))
+        (sh, sw), (h, w) = self.strides, self.input_shape[:2]
+        self.windows = (self._window(h, kh, sh), self._window(w, kw, sw))   # rows, columns
 
     def _window(self, length, kernel, stride):
         """``(output length, first row of the output in the full painting, painting length)``."""
@@ -86,10 +88,10 @@ class Conv2DTranspose(Conv2D):
         self.check_input(x)
         self.x = x
         n, h, w, c = x.shape
-        (kh, kw), (sh, sw), f = self.kernel_size, self.strides, self.filters
+        (kh, kw), f = self.kernel_size, self.filters
         kernel = self.params["kernel"].reshape(kh * kw * f, c)
         cols = (x.reshape(-1, c) @ kernel.T).reshape(n, h, w, kh, kw, f)
-        (oh, top, canvas_h), (ow, left, canvas_w) = self._window(h, kh, sh), self._window(w, kw, sw)
+        (oh, top, canvas_h), (ow, left, canvas_w) = self.windows
         full = np.zeros((n, canvas_h, canvas_w, f), x.dtype)
         for i, j, where in self._offsets():
             full[where] += cols[:, :, :, i, j]
@@ -102,8 +104,8 @@ class Conv2DTranspose(Conv2D):
         dy = dy if self.activation is None else self.activation.backward(dy)
         x = self.x
         n, h, w, c = x.shape
-        (kh, kw), (sh, sw), f = self.kernel_size, self.strides, self.filters
-        (oh, top, canvas_h), (ow, left, canvas_w) = self._window(h, kh, sh), self._window(w, kw, sw)
+        (kh, kw), f = self.kernel_size, self.filters
+        (oh, top, canvas_h), (ow, left, canvas_w) = self.windows
         dfull = np.zeros((n, canvas_h, canvas_w, f), dy.dtype)
         dfull[:, top:top + oh, left:left + ow] = dy
         dcols = np.empty((n, h, w, kh, kw, f), dy.dtype)

@@ -27,7 +27,7 @@ class Dropout(Layer):
     def __init__(self, rate, **kwargs):
         super().__init__(**kwargs)
         if not 0 <= rate < 1:
-            raise ValueError(f"Dropout: rate must be in [0, 1), got {rate!r}")
+            raise ValueError(f"{type(self).__name__}: rate must be in [0, 1), got {rate!r}")
         self.rate = float(rate)
         self.mask = None
 
@@ -37,8 +37,13 @@ class Dropout(Layer):
             return x
         keep = 1.0 - self.rate
         # Drawing float32 uniforms halves the work of the default float64 draw.
-        self.mask = (self.rng.random(x.shape, dtype=np.float32) < keep) * np.asarray(1 / keep, x.dtype)
+        draws = self.rng.random(self.mask_shape(x), dtype=np.float32)
+        self.mask = (draws < keep) * np.asarray(1 / keep, x.dtype)
         return x * self.mask
+
+    def mask_shape(self, x):
+        """One keep-or-drop draw per value (SpatialDropout2D draws one per feature map)."""
+        return x.shape
 
     def backward(self, dy):
         return dy if self.mask is None else dy * self.mask

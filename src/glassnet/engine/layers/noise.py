@@ -7,6 +7,7 @@ on any one exact value; at inference they let the input through unchanged.
 import numpy as np
 
 from glassnet.engine.layers.base import Layer
+from glassnet.engine.layers.dropout import Dropout
 
 
 class GaussianNoise(Layer):
@@ -74,7 +75,7 @@ class GaussianDropout(Layer):
         return {**super().get_config(), "rate": self.rate}
 
 
-class SpatialDropout2D(Layer):
+class SpatialDropout2D(Dropout):
     """Dropout of whole feature maps: each image loses each channel with probability
     ``rate`` while training, and the kept channels are scaled by ``1 / (1 - rate)``::
 
@@ -83,6 +84,7 @@ class SpatialDropout2D(Layer):
 
     Neighbouring pixels of one feature map are strongly alike, so dropping single pixels
     (Dropout) hardly hides anything from the next convolution; dropping the whole map does.
+    It is :class:`Dropout` with one draw per map instead of one per value.
 
     Args:
         rate: fraction of feature maps to drop, in ``[0, 1)``.
@@ -91,27 +93,14 @@ class SpatialDropout2D(Layer):
     """
 
     def __init__(self, rate, data_format=None, seed=None, **kwargs):
-        super().__init__(**kwargs)
         if data_format not in (None, "channels_last"):
             raise ValueError(f"SpatialDropout2D: glassnet keeps images channels last; "
                              f"data_format={data_format!r} is not supported")
-        if not 0 <= rate < 1:
-            raise ValueError(f"SpatialDropout2D: rate must be in [0, 1), got {rate!r}")
-        self.rate = float(rate)
-        self.mask = None
+        super().__init__(rate, **kwargs)
 
     def forward(self, x, training=False):
         self.check_input(x)
-        if not training or self.rate == 0:
-            self.mask = None
-            return x
-        keep = 1.0 - self.rate
-        maps = (len(x), 1, 1, x.shape[-1])
-        self.mask = (self.rng.random(maps, dtype=np.float32) < keep) * np.asarray(1 / keep, x.dtype)
-        return x * self.mask
+        return super().forward(x, training)
 
-    def backward(self, dy):
-        return dy if self.mask is None else dy * self.mask
-
-    def get_config(self):
-        return {**super().get_config(), "rate": self.rate}
+    def mask_shape(self, x):
+        return (len(x), 1, 1, x.shape[-1])

@@ -227,20 +227,26 @@ class Optimizer:
             average = self.slot("average", index, p)
             if fresh:                       # an average starts at the weight itself
                 np.copyto(average, p)
-            else:
+            else:                           # in place: no new array of the network's size a step
                 average *= keep
-                average += (1 - keep) * p
+                average += np.multiply(p, 1 - keep, out=self.scratch(index, p))
         if self.ema_overwrite_frequency and self.iterations % self.ema_overwrite_frequency == 0:
             self.finalize_variable_values()
+
+    def _averages(self):
+        """The moving averages, one per array :meth:`step` moves, or None before there are any."""
+        averages = self.slots.get("average")
+        if not self.use_ema or not averages or any(a is None for a in averages):
+            return None
+        return averages
 
     def finalize_variable_values(self, var_list=None):
         """With ``use_ema``, replace the weights by their moving averages (``fit`` calls this
         after its last epoch, as Keras's does). ``var_list`` (Keras's argument, e.g.
         ``model.trainable_variables``) must be the weights this optimizer has been moving."""
-        averages = self.slots.get("average")
-        if not self.use_ema or not averages or any(a is None for a in averages):
+        averages, targets = self._averages(), self._averaged
+        if averages is None:
             return
-        targets = self._averaged
         if self.averages_swapped_in:     # the model holds the averages already: keep them
             for target, average in zip(targets, averages):
                 np.copyto(average, target)
@@ -259,11 +265,12 @@ class Optimizer:
         """Exchange the weights and their moving averages, in place (what
         :class:`~glassnet.engine.callbacks.SwapEMAWeights` does around an evaluation).
         Before the first step there is nothing averaged, and nothing changes."""
-        averages = self.slots.get("average")
-        if not self.use_ema or not averages or any(a is None for a in averages):
+        averages = self._averages()
+        if averages is None:
             return
-        for weight, average in zip(self._averaged, averages):
-            live = weight.copy()
+        for index, (weight, average) in enumerate(zip(self._averaged, averages)):
+            live = self.scratch(index, weight)
+            np.copyto(live, weight)
             np.copyto(weight, average)
             np.copyto(average, live)
         self.averages_swapped_in = not self.averages_swapped_in
