@@ -107,3 +107,75 @@ def test_a_model_with_every_new_layer_trains_saves_and_loads(tmp_path):
         for key, value in old.state.items():
             np.testing.assert_array_equal(new.state[key], value)
     loaded.fit(x, y, epochs=1, batch_size=8, verbose=0)   # and it can go on training
+
+
+# -- recalibrate_batch_norm: the statistics of clean images after training ------------------
+
+def _stacked_model(seed=0):
+    """Conv -> BN -> Dropout -> Dense -> BN: a BN on pixels, and one after an active-in-training dropout."""
+    model = Sequential([Conv2D(3, 3, activation="relu", input_shape=(6, 6, 1)), BatchNormalization(),
+                        Dropout(0.5), GlobalAveragePooling2D(), Dense(4), BatchNormalization(momentum=0.5),
+                        Dense(2, activation="softmax")], seed=seed)
+    model.compile("adam", "sparse_categorical_crossentropy")
+    return model
+
+
+def test_recalibration_sets_the_exact_statistics_of_the_images():
+    from glassnet.engine.layers.batchnorm import recalibrate_batch_norm
+    model = _stacked_model()
+    x = np.random.default_rng(0).normal(1.0, 2.0, (40, 6, 6, 1)).astype(np.float32)
+    model.fit(x, np.arange(40) % 2, epochs=2, batch_size=8, verbose=0)
+    bn1, bn2 = [layer for layer in model.layers if isinstance(layer, BatchNormalization)]
+    recalibrate_batch_norm(model, x, batch_size=len(x))   # one batch: the statistics are exact
+    conv, _, _, pool, dense = (layer for layer in model.layers[:5])
+    # By hand, in float64: the first BN's input over batch and pixels; the second one's input
+    # is the first normalised by those statistics, with dropout off.
+    h = conv.forward(x).astype(np.float64)
+    mean, var = h.mean(axis=(0, 1, 2)), h.var(axis=(0, 1, 2))
+    np.testing.assert_allclose(bn1.state["moving_mean"], mean, rtol=1e-5)
+    np.testing.assert_allclose(bn1.state["moving_variance"], var, rtol=1e-4)
+    normalised = (h - mean) / np.sqrt(var + bn1.epsilon) * bn1.params["gamma"] + bn1.params["beta"]
+    d = pool.forward(normalised.astype(np.float32)).astype(np.float64) @ dense.params["kernel"] + dense.params["bias"]
+    np.testing.assert_allclose(bn2.state["moving_mean"], d.mean(axis=0), atol=1e-6)
+    np.testing.assert_allclose(bn2.state["moving_variance"], d.var(axis=0), rtol=1e-4)
+    assert bn1.tally is None and bn2.tally is None   # back to normal inference
+    before = model.predict(x, verbose=0)
+    np.testing.assert_array_equal(model.predict(x, verbose=0), before)   # inference is deterministic
+
+
+def test_recalibration_in_batches_adds_up_every_batch():
+    """Batches normalise with their own statistics during the pass; the first layer's
+    statistics (fed straight by the images) are exact whatever the batch size."""
+    from glassnet.engine.layers.batchnorm import recalibrate_batch_norm
+    x = np.random.default_rng(1).normal(0.5, 1.5, (50, 6, 6, 1)).astype(np.float32)
+    whole, batched = _stacked_model(), _stacked_model()
+    recalibrate_batch_norm(whole, x, batch_size=50)
+    recalibrate_batch_norm(batched, x, batch_size=7)   # 7 batches, the last one of 1
+    for a, b in zip(whole.layers[1].state.values(), batched.layers[1].state.values()):
+        np.testing.assert_allclose(a, b, rtol=1e-5)
+    (mean, var), (batched_mean, batched_var) = (model.layers[5].state.values() for model in (whole, batched))
+    np.testing.assert_allclose(batched_mean, mean, atol=1e-6)   # each batch normalised by its own
+    np.testing.assert_allclose(batched_var, var, rtol=0.2)      # statistics: close, not equal
+
+
+def test_recalibration_leaves_frozen_layers_and_refuses_models_without_batch_norm():
+    from glassnet.engine.layers.batchnorm import recalibrate_batch_norm
+    model = _stacked_model()
+    bn1, bn2 = [layer for layer in model.layers if isinstance(layer, BatchNormalization)]
+    bn1.trainable = False
+    x = np.random.default_rng(2).normal(3.0, 2.0, (20, 6, 6, 1)).astype(np.float32)
+    assert recalibrate_batch_norm(model, x) == [bn2]
+    np.testing.assert_array_equal(bn1.state["moving_mean"], 0)
+    np.testing.assert_array_equal(bn1.state["moving_variance"], 1)
+    assert not np.allclose(bn2.state["moving_mean"], 0)
+    bn2.trainable = False
+    with pytest.raises(ValueError, match="every BatchNormalization layer .* is frozen"):
+        recalibrate_batch_norm(model, x)
+    plain = Sequential([Dense(3, input_shape=(4,))])
+    plain.build()
+    with pytest.raises(ValueError, match="has no BatchNormalization layer"):
+        recalibrate_batch_norm(plain, np.zeros((2, 4), np.float32))
+    bn2.trainable = True
+    with pytest.raises(ValueError, match="no images"):
+        recalibrate_batch_norm(model, x[:0])
+    assert bn2.tally is None

@@ -159,6 +159,18 @@ def test_cli_recipe_trains_with_its_schedule_and_augmentation_then_resumes(tiny_
     model = load_model(out)
     assert model.settings["recipe"] == recipe and model.settings["augmentation"]["rotation_range"] > 0
     assert type(model.optimizer.schedule).__name__ == "OneCycle"
+    # best-cnn ends by taking batch norm's statistics from the clean training digits (all 200).
+    said = capsys.readouterr().out
+    assert ("recomputed on 200 training images without augmentation" in said) == (recipe == "best-cnn")
+    if recipe == "best-cnn":
+        from glassnet.datasets.idx import read_idx
+        from glassnet.workbench.recipes import recalibrate
+        norm = model.layers[2]
+        saved = dict(norm.state)
+        x_train = read_idx(tiny_mnist / "train-images-idx3-ubyte.gz").astype(np.float32) * np.float32(1 / 255)
+        recalibrate(model, x_train)   # again, by hand: the same statistics
+        for key in saved:
+            np.testing.assert_allclose(norm.state[key], saved[key], rtol=1e-6)
     # The one-cycle schedule ran its course with the first run: more epochs at its final
     # rate (a 250,000th of the peak) would change nothing, so resuming says how to go on.
     assert main(["train", *common, "--resume", str(out), "--recipe", recipe, "--epochs", "1"]) == 2

@@ -69,6 +69,7 @@ class BatchNormalization(Layer):
         self.axis, self.momentum, self.epsilon = int(axis), float(momentum), float(epsilon)
         self.center, self.scale = bool(center), bool(scale)
         self.workspace = Workspace()
+        self.tally = None   # set by recalibrate_batch_norm while it collects statistics
 
     def build(self, input_shape, rng=None):
         super().build(input_shape, rng)
@@ -91,15 +92,18 @@ class BatchNormalization(Layer):
         rows, pixels = x.reshape(len(x), -1), x[0].size // x.shape[-1]
         m = len(x) * pixels                                       # values per feature
         centred = self.workspace.get("centred", rows.shape, x.dtype)    # kept for backward
-        if training:
+        if training or self.tally is not None:                   # the batch's own statistics
             mean = self._sums(rows, pixels) / m
             np.subtract(rows, np.tile(mean, pixels), out=centred)
             var = self._sums(centred, pixels, centred) / m        # sum of (x - mean)**2
-            momentum = self.momentum
-            self.state["moving_mean"] *= momentum
-            self.state["moving_mean"] += (1 - momentum) * mean
-            self.state["moving_variance"] *= momentum
-            self.state["moving_variance"] += (1 - momentum) * var
+            if self.tally is not None:
+                self.tally.add(mean, var, m)
+            else:
+                momentum = self.momentum
+                self.state["moving_mean"] *= momentum
+                self.state["moving_mean"] += (1 - momentum) * mean
+                self.state["moving_variance"] *= momentum
+                self.state["moving_variance"] += (1 - momentum) * var
         else:
             np.subtract(rows, np.tile(self.state["moving_mean"].astype(x.dtype), pixels), out=centred)
             var = self.state["moving_variance"].astype(x.dtype)
@@ -148,3 +152,76 @@ class BatchNormalization(Layer):
     def get_config(self):
         return {**super().get_config(), "axis": self.axis, "momentum": self.momentum,
                 "epsilon": self.epsilon, "center": self.center, "scale": self.scale}
+
+
+class Tally:
+    """Per-feature mean and variance of every value seen, batch after batch (in float64)."""
+
+    def __init__(self):
+        self.count, self.sums, self.squares = 0, 0.0, 0.0
+
+    def add(self, mean, var, m):
+        """Add a batch of ``m`` values per feature, whose mean and variance are given."""
+        mean = mean.astype(np.float64)
+        self.count += m
+        self.sums = self.sums + m * mean
+        self.squares = self.squares + m * (var.astype(np.float64) + mean ** 2)   # sum of x**2
+
+    def statistics(self):
+        mean = self.sums / self.count
+        return mean, np.maximum(self.squares / self.count - mean ** 2, 0)
+
+
+def recalibrate_batch_norm(model, x, batch_size=1000):
+    """Set every BatchNormalization layer's moving mean and variance to those of ``x``.
+
+    In training a batch norm layer normalises with each batch's own statistics and keeps
+    running averages of them for inference. Those averages describe the images it was
+    *trained* on, which are not quite the images it will be asked about:
+
+    * with augmentation, the training images were turned, moved and zoomed; test images
+      are not. Their features have other means and variances (on best-cnn up to twice the
+      variance in the first layer);
+    * the averages lag the weights: they mix the last hundred or so batches, seen with
+      slightly different weights, and with ``use_ema`` the weights are swapped for their
+      moving average at the end, which the statistics never saw at all.
+
+    One pass over clean training images (no augmentation) fixes both: every layer
+    normalises each batch with its own statistics, as in training, while the exact mean
+    and variance of everything it sees are added up; they then replace the moving ones.
+    (PyTorch's ``torch.optim.swa_utils.update_bn`` does the same for averaged weights.)
+    Dropout and the noise layers stay off. Use training images, never the test set:
+    statistics taken from the test images would be tuned on the figures they report.
+
+    Frozen batch norm layers (``trainable = False``) keep their statistics, as in training.
+
+    Args:
+        model: a built model with at least one trainable BatchNormalization layer.
+        x: inputs, as for ``predict`` (no labels needed).
+        batch_size: images per pass; large batches make the normalisation during the pass
+            close to the final one.
+
+    Returns:
+        The recalibrated layers.
+    """
+    layers = [layer for layer in model.walk() if isinstance(layer, BatchNormalization)]
+    if not layers:
+        raise ValueError(f"recalibrate_batch_norm: model '{model.name}' has no BatchNormalization layer")
+    layers = [layer for layer in layers if layer.trainable]
+    if not layers:
+        raise ValueError(f"recalibrate_batch_norm: every BatchNormalization layer of model "
+                         f"'{model.name}' is frozen (trainable = False): their statistics stay as they are")
+    for layer in layers:
+        layer.tally = Tally()
+    try:
+        model.predict(x, batch_size=batch_size, verbose=0)
+        if any(layer.tally.count == 0 for layer in layers):
+            raise ValueError("recalibrate_batch_norm: no images to take the statistics of")
+        for layer in layers:
+            mean, var = layer.tally.statistics()
+            layer.state["moving_mean"][...] = mean
+            layer.state["moving_variance"][...] = var
+    finally:
+        for layer in layers:
+            layer.tally = None
+    return layers

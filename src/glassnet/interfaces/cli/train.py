@@ -87,7 +87,8 @@ def _new_model(args, data, x_train):
         plan = dict(name=args.recipe, recipe=args.recipe, epochs=args.epochs or recipe.epochs,
                     lr=recipe.max_learning_rate, batch_size=args.batch_size or recipe.batch_size,
                     validation_split=recipe.validation_split if args.validation_split is None
-                    else args.validation_split, augmentation=recipe.augmentation_for(data.name))
+                    else args.validation_split, augmentation=recipe.augmentation_for(data.name),
+                    recalibrate=recipe.recalibrate_batch_norm)
         steps = planned_steps(len(x_train), plan["validation_split"], plan["batch_size"], plan["epochs"])
         model = recipe.compiled_model(x_train.shape[1:], classes, steps, seed=args.seed)
     else:
@@ -128,7 +129,8 @@ def _resumed_model(args, data, x_train):
                 batch_size=args.batch_size or settings.get("batch_size") or 32,
                 validation_split=(settings.get("validation_split", 0.2) if args.validation_split is None
                                   else args.validation_split),
-                augmentation=augmentation or (augment if args.augment else None))
+                augmentation=augmentation or (augment if args.augment else None),
+                recalibrate=name in recipes.RECIPES and recipes.get(name).recalibrate_batch_norm)
     _continue_rate(args, model, plan)
     print(f"resuming {args.resume}: {model.epoch} epochs and {model.optimizer.iterations} steps done, "
           f"{plan['epochs']} more")
@@ -222,6 +224,13 @@ def run(args):
         model.fit(x_train, data.y_train, epochs=model.epoch + plan["epochs"], initial_epoch=model.epoch,
                   batch_size=plan["batch_size"], validation_split=plan["validation_split"],
                   augment=plan["augmentation"], verbose=args.verbose)
+    if plan.get("recalibrate"):   # batch norm's statistics from clean training digits (recipes.py)
+        from glassnet.workbench import recipes
+        x_fit = x_train
+        if plan["validation_split"]:   # the images fit trained on, as fit split them
+            x_fit = model.split_validation(x_train, data.y_train, plan["validation_split"])[0]
+        count = recipes.recalibrate(model, x_fit)
+        print(f"batch norm statistics: recomputed on {count:,} training images without augmentation")
     seconds = time.perf_counter() - start
     test_loss, test_accuracy = model.evaluate(x_test, data.y_test, verbose=0)
     augmentation = plan["augmentation"]
