@@ -54,7 +54,7 @@ def run(name, data_dir, epochs=None, limit=None, seed=0, verbose=2):
     from glassnet.engine.data import steps_per_epoch
     from glassnet.workbench import recipes
     recipe_name, dataset, target, time_limit = RUNS[name]
-    recipe = recipes.get(recipe_name)
+    recipe = recipes.get(recipe_name).for_dataset(dataset)
     x_train, y_train, x_test, y_test = load(data_dir / dataset)
     if limit:
         x_train, y_train = x_train[:limit], y_train[:limit]
@@ -64,7 +64,7 @@ def run(name, data_dir, epochs=None, limit=None, seed=0, verbose=2):
     print(f"\n== {name}: recipe {recipe_name} on {dataset}, {len(x_train):,} training images, "
           f"{epochs} epochs, batch {recipe.batch_size}, {model.count_params():,} weights; {blas_info()}",
           flush=True)
-    augmentation = recipe.augmentation_for(dataset)
+    augmentation = recipe.augmentation
     if augmentation is not None:   # its share of a step (it was a timed test; speed lives here)
         batch, rng = x_train[:recipe.batch_size], np.random.default_rng(0)
         ms = min(timeit.repeat(lambda: augmentation(batch, rng), number=5, repeat=3)) / 5 * 1000

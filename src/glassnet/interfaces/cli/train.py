@@ -81,13 +81,13 @@ def _new_model(args, data, x_train):
 
     classes = len(data.class_names)
     if args.recipe:
-        recipe = recipes.get(args.recipe)
+        recipe = recipes.get(args.recipe).for_dataset(data.name)   # Fashion-MNIST: its own settings
         if args.lr:
             recipe = replace(recipe, max_learning_rate=args.lr)
         plan = dict(name=args.recipe, recipe=args.recipe, epochs=args.epochs or recipe.epochs,
                     lr=recipe.max_learning_rate, batch_size=args.batch_size or recipe.batch_size,
                     validation_split=recipe.validation_split if args.validation_split is None
-                    else args.validation_split, augmentation=recipe.augmentation_for(data.name),
+                    else args.validation_split, augmentation=recipe.augmentation,
                     recalibrate=recipe.recalibrate_batch_norm)
         steps = planned_steps(len(x_train), plan["validation_split"], plan["batch_size"], plan["epochs"])
         model = recipe.compiled_model(x_train.shape[1:], classes, steps, seed=args.seed)
@@ -115,14 +115,15 @@ def _resumed_model(args, data, x_train):
 
     expected = None
     if args.recipe or args.arch:
-        build = recipes.get(args.recipe).build if args.recipe else zoo.get(args.arch).build
+        build = recipes.get(args.recipe).for_dataset(data.name).build if args.recipe else zoo.get(args.arch).build
         expected = build(input_shape=x_train.shape[1:], num_classes=len(data.class_names), seed=0)
     model = load_for_resume(args.resume, expected)
     settings = model.settings
     saved_augmentation = settings.get("augmentation")
     augmentation = DigitAugmentation(**saved_augmentation) if saved_augmentation else None
     name = settings.get("recipe") or settings.get("arch") or "mlp"
-    default_epochs = (recipes.get(name).epochs if name in recipes.RECIPES else
+    recipe = recipes.get(name).for_dataset(data.name) if name in recipes.RECIPES else None
+    default_epochs = (recipe.epochs if recipe else
                       zoo.get(name).epochs if name in zoo.ARCHITECTURES else 10)
     plan = dict(name=name, epochs=args.epochs or default_epochs,
                 lr=settings.get("learning_rate"),
@@ -130,7 +131,7 @@ def _resumed_model(args, data, x_train):
                 validation_split=(settings.get("validation_split", 0.2) if args.validation_split is None
                                   else args.validation_split),
                 augmentation=augmentation or (augment if args.augment else None),
-                recalibrate=name in recipes.RECIPES and recipes.get(name).recalibrate_batch_norm)
+                recalibrate=recipe is not None and recipe.recalibrate_batch_norm)
     _continue_rate(args, model, plan)
     print(f"resuming {args.resume}: {model.epoch} epochs and {model.optimizer.iterations} steps done, "
           f"{plan['epochs']} more")
