@@ -179,3 +179,12 @@ def test_recalibration_leaves_frozen_layers_and_refuses_models_without_batch_nor
     with pytest.raises(ValueError, match="no images"):
         recalibrate_batch_norm(model, x[:0])
     assert bn2.tally is None
+    before = {key: value.copy() for key, value in bn2.state.items()}
+    x[3, 2, 2, 0] = np.nan    # a damaged image: refused (by predict), and nothing changes
+    with pytest.raises(ValueError, match="NaN"):
+        recalibrate_batch_norm(model, x)
+    x[3, 2, 2, 0] = 1e30      # finite, but its square overflows float32: refused too
+    with pytest.raises(ValueError, match="statistics of layer '.*' are not finite"):
+        recalibrate_batch_norm(model, x)
+    for key, value in before.items():
+        np.testing.assert_array_equal(bn2.state[key], value)

@@ -217,8 +217,12 @@ def recalibrate_batch_norm(model, x, batch_size=1000):
         model.predict(x, batch_size=batch_size, verbose=0)
         if any(layer.tally.count == 0 for layer in layers):
             raise ValueError("recalibrate_batch_norm: no images to take the statistics of")
-        for layer in layers:
-            mean, var = layer.tally.statistics()
+        statistics = [layer.tally.statistics() for layer in layers]
+        broken = [layer.name for layer, pair in zip(layers, statistics) if not np.isfinite(pair).all()]
+        if broken:   # NaN or inf in the images, or a layer before overflowing: keep the old ones
+            raise ValueError(f"recalibrate_batch_norm: the statistics of layer '{broken[0]}' are not finite "
+                             f"(NaN or infinity in the images?); every layer keeps its old statistics")
+        for layer, (mean, var) in zip(layers, statistics):
             layer.state["moving_mean"][...] = mean
             layer.state["moving_variance"][...] = var
     finally:
