@@ -129,8 +129,8 @@ class Recipe:
 
 
 # Enough images for batch norm's statistics: each feature's mean and variance over 10,000
-# images (and every pixel of them) are as good as over 60,000 (best-cnn: the same test
-# accuracy to 0.01 point), in a sixth of the time.
+# images (and every pixel of them) are as good as over 60,000 (best-cnn, seed 1: 99.60%
+# against 99.58%, test loss 0.0149 against 0.0147), in a fifth of the time (1.1 s, 5.3 s).
 RECALIBRATION_IMAGES = 10_000
 
 
@@ -140,10 +140,11 @@ def recalibrate(model, x_train, images=RECALIBRATION_IMAGES):
     Returns how many images it used.
 
     Training normalised augmented digits, and its running averages describe them; test
-    digits are not turned or moved, and on best-cnn their features' variance is up to twice
-    that of the augmented ones. Statistics of the clean digits fit what the model will be
-    shown: best-cnn's test loss falls by a sixth (0.0162 to 0.0135) and 5 to 11 more test
-    digits in 10,000 are read right, without any further training.
+    digits are not turned or moved, and on stop 28's best-cnn their features' variance was
+    up to twice that of the augmented ones. Statistics of the clean digits fit what the
+    model will be shown: in every run measured 3 to 11 more test digits in 10,000 were read
+    right (best-cnn, seeds 0 and 1: 99.49% to 99.52% and to 99.60%), without any further
+    training.
     """
     from glassnet.engine.layers.batchnorm import recalibrate_batch_norm
     sample = x_train[::max(1, len(x_train) // images)]

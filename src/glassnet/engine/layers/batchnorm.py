@@ -180,8 +180,8 @@ def recalibrate_batch_norm(model, x, batch_size=1000):
     *trained* on, which are not quite the images it will be asked about:
 
     * with augmentation, the training images were turned, moved and zoomed; test images
-      are not. Their features have other means and variances (on best-cnn up to twice the
-      variance in the first layer);
+      are not. Their features have other means and variances (on a trained best-cnn up
+      to twice the variance in the first layer);
     * the averages lag the weights: they mix the last hundred or so batches, seen with
       slightly different weights, and with ``use_ema`` the weights are swapped for their
       moving average at the end, which the statistics never saw at all.
