@@ -143,11 +143,6 @@ def test_graph_mistakes_get_clear_errors():
         dense(keras.Input((5,)))
     with pytest.raises(TypeError, match="placeholder in a Functional model and has no values"):
         np.asarray(a)
-    with pytest.raises(TypeError, match="no automatic differentiation"):
-        class Subclassed(Model):
-            def call(self, x):
-                return x
-        Subclassed()
 
 
 def test_input_layer_first_in_a_sequential_and_layers_without_it():

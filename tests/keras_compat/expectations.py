@@ -43,6 +43,8 @@ EXPECTATIONS = {
     ns["final_loss"] < 0.55 * ns["initial_loss"],
     "ema_backup_restore": lambda ns: len(ns["history"].history["loss"]) == 2 and ns["test_acc"] > 0.85
     and not os.path.exists(ns["backup_dir"]) and ns["model"].optimizer.use_ema,
+    "subclassed_model": lambda ns: ns["accuracy"] > 0.85 and len(ns["history"].history["val_accuracy"]) == 3
+    and bool(ns["same_answers"]) and ns["probabilities"].shape == (5, 10),
     "two_inputs": lambda ns: ns["accuracy"] > 0.85,
     "metrics_and_lambda": lambda ns: sorted(ns["history"].history) == ["acc", "auc", "loss", "precision", "top2"]
     and len(ns["seen"]) == 2 and all(math.isfinite(v) for v in ns["seen"]),

@@ -26,11 +26,12 @@ Model is a Layer, so a model can be used inside another. Training (``compile``, 
 import numpy as np
 
 from glassnet.engine.layers import fused
-from glassnet.engine.layers.base import LAYERS, Layer, refund_weights, set_arrays
+from glassnet.engine.layers.base import LAYERS, Layer, refund_weights, set_arrays, snake_case
 from glassnet.engine.layers.input_layer import InputLayer
 from glassnet.engine.random import new_seed
 from glassnet.engine.symbolic import name_layers, tensor_list, topological_order
 from glassnet.engine.state import ModelState
+from glassnet.engine.tracing import defines_call
 from glassnet.engine.training import Trainer
 from glassnet.errors import ShapeError
 
@@ -57,28 +58,30 @@ class Model(Trainer, ModelState, Layer):
             dropout masks, shuffling). None takes one from ``glassnet.utils.set_random_seed``
             if it was called, else from the operating system, as Keras does.
 
-    A subclass of Model with its own ``call()`` (Keras's "subclassing" style) is not
-    supported: glassnet has no automatic differentiation to follow arbitrary Python code.
-    Use the Functional API, or write the computation as a custom Layer with ``forward``
-    and ``backward`` (see docs/custom_layers.md).
+    A subclass of Model with its own ``call()`` (Keras's "subclassing" style) works when
+    ``call()`` calls layers: on the first data (or ``build``), glassnet runs it once on
+    placeholders and trains the graph of layers it calls (see :mod:`glassnet.engine.tracing`).
+    Arbitrary NumPy in ``call()`` can't be traced (glassnet has no automatic
+    differentiation); that is a custom Layer with ``forward`` and ``backward``
+    (docs/custom_layers.md).
     """
 
     def __init__(self, inputs=None, outputs=None, name=None, seed=None, trainable=True, **kwargs):
-        if inputs is None or outputs is None:
-            call = "call" in vars(type(self))
-            raise TypeError(
-                f"{type(self).__name__}: "
-                + ("glassnet can't train a Model subclass with its own call(): it has no automatic "
-                   "differentiation to follow arbitrary code. " if call else
-                   "Model needs inputs and outputs: Model(inputs, outputs). ")
-                + "Build the network with the Functional API (Model(inputs, outputs)) or "
-                  "Sequential, or write the computation as a custom Layer with forward and "
-                  "backward (docs/custom_layers.md).")
-        Layer.__init__(self, name=name or "functional", trainable=trainable, **kwargs)
+        traced = inputs is None and outputs is None and defines_call(type(self), Model)
+        if (inputs is None or outputs is None) and not traced:
+            raise TypeError(f"{type(self).__name__}: Model needs inputs and outputs: Model(inputs, outputs). "
+                            f"Build the network with the Functional API (Model(inputs, outputs)), "
+                            f"Sequential, or a subclass whose call() calls layers.")
+        default = snake_case(type(self).__name__) if traced else "functional"   # Keras's names
+        Layer.__init__(self, name=name or default, trainable=trainable, **kwargs)
         self.needs_input_grad = False   # set by an enclosing model that needs it
         self.seed = seed
         self.rng = np.random.default_rng(seed if seed is not None else new_seed())
         Trainer.__init__(self)
+        self.traces_call = traced
+        if traced:                  # call() is traced when the input shape is known: build()
+            self.built = False
+            return
         self._init_graph(inputs, outputs)
 
     # -- the graph ---------------------------------------------------------------------
@@ -146,7 +149,17 @@ class Model(Trainer, ModelState, Layer):
 
     @property
     def layers(self):
-        """The model's layers in the order they run (with their InputLayers, as Keras lists them)."""
+        """The model's layers in the order they run (with their InputLayers, as Keras lists them).
+
+        A subclass not traced yet lists the layers it holds as attributes, in the order they
+        were set, as Keras does."""
+        if not self.built and self.traces_call:
+            held = []
+            for value in vars(self).values():
+                for item in (value if isinstance(value, (list, tuple)) else [value]):
+                    if isinstance(item, Layer) and item is not self and item not in held:
+                        held.append(item)
+            return held
         return list(self._graph_layers)
 
     def get_layer(self, name=None, index=None):
@@ -173,6 +186,8 @@ class Model(Trainer, ModelState, Layer):
 
     @property
     def output_shape(self):
+        if not self.built:
+            raise ValueError(f"model '{self.name}' isn't built yet, so its output shape is unknown")
         shapes = [t.shape for t in self.outputs]
         return shapes[0] if len(shapes) == 1 else shapes
 
@@ -208,7 +223,13 @@ class Model(Trainer, ModelState, Layer):
         return self.built and len(self.inputs) > 1
 
     def build(self, input_shape=None, rng=None):
-        """A Functional model is built when made; this only checks ``input_shape`` agrees."""
+        """A Functional model is built when made; this only checks ``input_shape`` agrees.
+
+        A subclass with its own ``call()`` is built here: ``input_shape`` as Keras's
+        ``(None, 28, 28)`` or glassnet's ``(28, 28)``, and ``call()`` traced on it."""
+        if self.traces_call and not self.built:
+            self._trace(input_shape, rng)
+            return
         if input_shape is not None and not self.accepts(_drop_batch(input_shape)):
             raise ShapeError(f"model '{self.name}' takes inputs of shape {self.input_shape}, "
                              f"not {input_shape}")
@@ -217,7 +238,29 @@ class Model(Trainer, ModelState, Layer):
             for layer in self.walk():
                 layer.rng = rng
 
+    def _trace(self, input_shape, rng):
+        """Run ``call()`` on an ``Input`` of ``input_shape``; the layers it calls become the
+        model's graph (a Functional one), as though made with ``Model(inputs, outputs)``."""
+        from glassnet.engine.layers.input_layer import Input
+        from glassnet.engine.tracing import trace
+
+        if input_shape is None:
+            raise ShapeError(f"model '{self.name}' ({type(self).__name__}) doesn't know its input shape "
+                             f"yet: call build((None, ...)) or give it data (fit, predict, model(x))")
+        if rng is not None:
+            self.rng = rng
+        shape = _drop_batch(input_shape)
+        if isinstance(shape, list):
+            inputs = [Input(shape=s) for s in shape]
+        else:
+            inputs = Input(shape=shape)
+        self._init_graph(inputs, trace(self, inputs))
+        if self.optimizer is not None:   # compiled before it was built, as Keras allows
+            self._fuse_output_activation()
+
     def accepts(self, input_shape):
+        if not self.built:              # a subclass not traced yet takes what it is given first
+            return True
         shapes = input_shape if self.takes_list else [input_shape]
         return [tuple(s) for s in shapes] == self.sample_shapes
 
@@ -466,7 +509,9 @@ def _final_activation(layer):
 
 def layer_class_name(layer):
     """The class name a config uses: ``"Functional"`` for a plain Model, as Keras writes it."""
-    return "Functional" if type(layer) is Model else type(layer).__name__
+    if type(layer) is Model or (isinstance(layer, Model) and layer.traces_call):
+        return "Functional"    # a subclass with call() is saved as the graph it traced
+    return type(layer).__name__
 
 
 def deserialize_layer(spec, custom_objects=None):

@@ -107,6 +107,8 @@ def call_symbolically(layer, inputs):
     from glassnet.engine.random import new_seed
 
     owner = f"layer '{layer.name or type(layer).__name__}'"
+    if layer.traces_call and not hasattr(layer, "fit"):   # a layer of layers (not a model):
+        return _inline(layer, inputs)                        # the layers it calls, in its place
     if layer.takes_list:
         if not isinstance(inputs, (list, tuple)) or len(inputs) < 2:
             raise ShapeError(f"{owner} ({type(layer).__name__}) combines tensors: call it on a list "
@@ -134,6 +136,17 @@ def call_symbolically(layer, inputs):
     node.outputs = [SymbolicTensor(layer.shape_after(shape), node)]
     layer.nodes.append(node)
     return node.outputs[0]
+
+
+def _inline(layer, inputs):
+    """A layer whose ``call()`` calls other layers, called on placeholders: run ``call()`` on
+    them (glassnet.engine.tracing), so the layers it calls are recorded in its place."""
+    from glassnet.engine.tracing import trace
+
+    shapes = [t.sample_shape for t in inputs] if isinstance(inputs, (list, tuple)) else inputs.sample_shape
+    if not layer.built:
+        layer.build(shapes)
+    return trace(layer, inputs)
 
 
 def _batch(shape):

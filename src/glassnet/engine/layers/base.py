@@ -31,6 +31,8 @@ and saved) but the model's optimizer no longer moves them, as in Keras.
 
 import contextlib
 import copy
+import functools
+import inspect
 import math
 import re
 import warnings
@@ -78,6 +80,12 @@ class Layer:
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
         LAYERS[cls.__name__] = cls
+        # Keras's way to make a layer of layers: a call() that calls them, and no forward.
+        # In a model, the layers it calls take its place (see glassnet.engine.tracing).
+        from glassnet.engine.tracing import defines_call
+        cls.traces_call = defines_call(cls, Layer) and cls.forward is Layer.forward
+        if "build" in vars(cls) and _keras_signature(vars(cls)["build"]):
+            cls.build = _keras_build(vars(cls)["build"])
 
     def __init__(self, input_shape=None, name=None, dtype="float32", trainable=True, input_dim=None,
                  **unknown):
@@ -134,9 +142,14 @@ class Layer:
 
     # -- building -----------------------------------------------------------------------
     def build(self, input_shape, rng=None):
-        """Create the weights for inputs of ``input_shape`` (no batch axis)."""
+        """Create the weights for inputs of ``input_shape`` (no batch axis; Keras's leading
+        ``None`` is dropped). ``rng``: the model's generator (default: the one the layer has)."""
+        input_shape = tuple(input_shape)
+        if input_shape and input_shape[0] is None:
+            input_shape = input_shape[1:]
         self.input_shape = tuple(int(d) for d in input_shape)
-        self.rng = rng if rng is not None else np.random.default_rng()
+        if rng is not None or self.rng is None:
+            self.rng = rng if rng is not None else np.random.default_rng()
         self.built = True
 
     def add_param(self, name, value):
@@ -186,10 +199,19 @@ class Layer:
 
     # -- the two passes -----------------------------------------------------------------
     def forward(self, x, training=False):
-        raise NotImplementedError
+        if self.traces_call:     # a layer of layers, run on its own: its call() on the data
+            from glassnet.engine.tracing import run_call
+            return np.asarray(run_call(self, x, training))
+        raise NotImplementedError(f"{type(self).__name__} has no forward(): a custom layer computes "
+                                  f"its output in forward and its gradients in backward "
+                                  f"(docs/custom_layers.md), or calls other layers in call()")
 
     def backward(self, dy):
-        raise NotImplementedError
+        if self.traces_call:
+            raise NotImplementedError(f"{type(self).__name__} is a layer of layers (call() calls them): "
+                                      f"put it in a model, where the layers it calls learn in its place")
+        raise NotImplementedError(f"{type(self).__name__} has no backward(): a custom layer needs one "
+                                  f"to be trained (docs/custom_layers.md)")
 
     def __call__(self, inputs, training=None):
         """``layer(x)``: run the layer on a batch, as Keras does.
@@ -368,6 +390,36 @@ def weight_budget(limit, source):
         yield
     finally:
         _budget = saved
+
+
+def _keras_signature(build):
+    """True for Keras's ``build(self, input_shape)``: no ``rng`` to take."""
+    try:
+        parameters = list(inspect.signature(build).parameters.values())
+    except (TypeError, ValueError):
+        return False
+    return len(parameters) == 2 and all(p.kind is p.POSITIONAL_OR_KEYWORD for p in parameters)
+
+
+def _keras_build(keras_build):
+    """Wrap a layer's Keras-style ``build(self, input_shape)`` into glassnet's
+    ``build(self, input_shape, rng)``: the model's generator is set before it runs (so
+    ``add_weight`` draws from the model's seed), it gets Keras's batch-inclusive shape
+    ``(None, ...)``, and the layer is built afterwards whether or not it called
+    ``super().build``, as in Keras."""
+    @functools.wraps(keras_build)
+    def build(self, input_shape, rng=None):
+        if rng is not None or self.rng is None:
+            self.rng = rng if rng is not None else np.random.default_rng()
+        sample = list(input_shape) if self.takes_list else tuple(input_shape)
+        if not self.takes_list and sample and sample[0] is None:
+            sample = sample[1:]
+        keras_shape = [(None, *s) for s in sample] if self.takes_list else (None, *sample)
+        keras_build(self, keras_shape)
+        if not self.built:
+            self.input_shape = [tuple(s) for s in sample] if self.takes_list else sample
+            self.built = True
+    return build
 
 
 def refund_weights(layer):

@@ -1,0 +1,101 @@
+"""Keras's subclassing style: a ``call()`` that calls layers, turned into a graph.
+
+Keras lets you write a model (or a layer made of layers) as a class whose ``call`` says
+what to do with the input::
+
+    class MyModel(keras.Model):
+        def __init__(self):
+            super().__init__()
+            self.hidden = layers.Dense(128, activation="relu")
+            self.dropout = layers.Dropout(0.2)
+            self.out = layers.Dense(10)
+
+        def call(self, x, training=False):
+            return self.out(self.dropout(self.hidden(x), training=training))
+
+TensorFlow trains that by recording every operation as it happens (automatic
+differentiation). glassnet has no such recorder: its backward pass is each layer's own
+``backward``. But a ``call`` that only *calls layers* describes a graph of layers, and
+glassnet already trains graphs of layers (the Functional API). So glassnet **traces**
+``call``: it runs it once, on placeholders (``Input``) instead of data, when the input
+shape is first known (the first ``fit``, ``predict``, ``model(x)`` or ``build``). Every
+layer call records itself, and what comes back is the Functional graph
+``Model(inputs, call(inputs))``, which is then trained, saved and exported as any other.
+
+What tracing can't follow, it refuses with a message that says so:
+
+* arithmetic on the placeholders other than ``+``, ``-`` and ``*`` between two of them
+  (those become Add, Subtract and Multiply layers): use a layer (``layers.Activation``,
+  ``layers.Rescaling``...) or write a custom layer with ``forward`` and ``backward``;
+* Python that branches on the data or on ``training`` (``if training: ...``): the graph is
+  drawn once, so both branches can't be in it. Pass ``training=training`` on to the layers
+  instead: each layer already behaves as training or inference asks (Dropout, BatchNorm).
+
+A *layer* made of layers (a ``Layer`` subclass with ``call`` and no ``forward``) is
+traced the same way where it is used: its layers go into the model's graph in its place.
+"""
+
+import inspect
+
+from glassnet.errors import ShapeError
+
+
+class _TracingTraining:
+    """The ``training`` argument ``call`` gets while it is traced: not yet known.
+
+    Passed on to a layer (``self.dropout(x, training=training)``) it does what it should:
+    the layer follows the mode the model runs in. Used in an ``if``, it can't be True or
+    False, and says why.
+    """
+
+    def __bool__(self):
+        raise TypeError(
+            "call() asks whether it is training (`if training:`), but glassnet traces call() once "
+            "into a graph of layers, before it runs in either mode. Pass training=training on to "
+            "the layers instead (Dropout and BatchNormalization already behave as the mode asks), "
+            "or write that part as a custom layer with forward and backward (docs/custom_layers.md)")
+
+    def __repr__(self):
+        return "<training: decided each time the model runs>"
+
+
+TRACING = _TracingTraining()
+
+
+def defines_call(cls, base):
+    """True when a class below ``base`` in ``cls``'s ancestry has its own ``call``."""
+    return any("call" in vars(klass) for klass in cls.__mro__
+               if klass is not base and issubclass(klass, base))
+
+
+def run_call(owner, inputs, training):
+    """``owner.call(inputs, training=training)``, or ``owner.call(inputs)`` when its call()
+    takes no ``training`` (Keras passes it only to a call() that asks for it)."""
+    try:
+        parameters = inspect.signature(owner.call).parameters
+    except (TypeError, ValueError):
+        parameters = {}
+    if "training" in parameters or any(p.kind is inspect.Parameter.VAR_KEYWORD for p in parameters.values()):
+        return owner.call(inputs, training=training)
+    return owner.call(inputs)
+
+
+def trace(owner, inputs):
+    """``owner.call(inputs)`` on placeholders: the output placeholder(s), with any failure
+    turned into an error that names ``owner``'s class and what tracing can't do."""
+    kind = type(owner).__name__
+    try:
+        outputs = run_call(owner, inputs, TRACING)
+    except ShapeError:
+        raise                          # a layer's own message names the layer and the shapes
+    except TypeError as error:
+        raise TypeError(f"{kind}.call(): glassnet turns call() into a graph of layers by running it "
+                        f"once on placeholders, and it did something only data can do: {error}") from None
+    if outputs is None:
+        raise TypeError(f"{kind}.call() returned None; it must return the output of its last layer")
+    from glassnet.engine.symbolic import is_symbolic
+    if not is_symbolic(outputs):
+        raise TypeError(f"{kind}.call() returned {type(outputs).__name__}, not the output of a layer: "
+                        f"glassnet turns call() into a graph of layers, so what it returns must come "
+                        f"from layer calls on its input")
+    return outputs

@@ -1,0 +1,272 @@
+"""Keras's subclassing style: a Model (or a Layer) whose call() calls layers is traced into
+a graph of layers (glassnet.engine.tracing), and trains, predicts and saves exactly as the
+same graph written with the Functional API does."""
+
+import numpy as np
+import pytest
+
+import glassnet as keras
+from glassnet import layers
+from glassnet.errors import ShapeError
+from glassnet.gradcheck import check_model
+
+
+class MLP(keras.Model):
+    """The shape of the TensorFlow tutorials' subclassed model."""
+
+    def __init__(self, hidden=16, **kwargs):
+        super().__init__(**kwargs)
+        self.flatten = layers.Flatten()
+        self.hidden = layers.Dense(hidden, activation="relu")
+        self.dropout = layers.Dropout(0.2)
+        self.out = layers.Dense(10)
+
+    def call(self, x, training=False):
+        x = self.flatten(x)
+        x = self.hidden(x)
+        x = self.dropout(x, training=training)
+        return self.out(x)
+
+
+class Residual(layers.Layer):
+    """A layer of layers: Dense + a skip connection (Keras's custom-block pattern)."""
+
+    def __init__(self, units, **kwargs):
+        super().__init__(**kwargs)
+        self.inner = layers.Dense(units, activation="relu")
+        self.project = layers.Dense(units)
+
+    def call(self, x):
+        return self.project(self.inner(x)) + x
+
+
+def data(n=64, seed=0):
+    rng = np.random.default_rng(seed)
+    return rng.random((n, 6, 6), dtype=np.float32), rng.integers(0, 10, n)
+
+
+def functional_twin(model):
+    """The same network written with the Functional API, sharing nothing but the weights."""
+    inputs = keras.Input(shape=(6, 6))
+    x = layers.Flatten()(inputs)
+    x = layers.Dense(model.hidden.params["kernel"].shape[1], activation="relu")(x)
+    x = layers.Dropout(0.2)(x)
+    twin = keras.Model(inputs, layers.Dense(10)(x), seed=0)
+    twin.set_weights(model.get_weights())
+    return twin
+
+
+def test_a_subclassed_model_trains_as_its_functional_twin_does():
+    x, y = data()
+    model = MLP(seed=0)
+    assert not model.built and [type(l).__name__ for l in model.layers] == ["Flatten", "Dense", "Dropout", "Dense"]
+    model.compile(optimizer="adam", loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
+                  metrics=["accuracy"])
+    model.build((None, 6, 6))
+    twin = functional_twin(model)
+    twin.compile(optimizer="adam", loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
+                 metrics=["accuracy"])
+    np.testing.assert_array_equal(model.predict(x, verbose=0), twin.predict(x, verbose=0))
+    # Dropout's masks come from each model's generator: the same seed, the same masks.
+    twin.rng = np.random.default_rng(1)
+    model.rng = np.random.default_rng(1)
+    for layer in twin.walk():
+        layer.rng = twin.rng
+    for layer in model.walk():
+        layer.rng = model.rng
+    h1 = model.fit(x, y, epochs=3, batch_size=16, verbose=0, shuffle=False)
+    h2 = twin.fit(x, y, epochs=3, batch_size=16, verbose=0, shuffle=False)
+    assert h1.history["loss"] == h2.history["loss"]
+    assert h1.history["loss"][-1] < h1.history["loss"][0]
+    np.testing.assert_array_equal(model.predict(x, verbose=0), twin.predict(x, verbose=0))
+    assert model.name == "mlp" and model.count_params() == twin.count_params()
+
+
+def test_training_reaches_the_layers_that_call_passes_it_to():
+    x, _ = data(8)
+    model = MLP(hidden=64, seed=0)
+    first = model(x).numpy()                    # builds it (inference: no dropout)
+    np.testing.assert_array_equal(first, model(x, training=False).numpy())
+    assert not np.array_equal(first, model(x, training=True).numpy())   # dropout on
+
+
+def test_gradients_of_a_traced_model_match_finite_differences():
+    x, y = data(6)
+    model = MLP(hidden=5, seed=0)
+    model.build((6, 6))
+    model.layers[-2].rate = 0.0        # the dropout: no randomness in a gradient check
+    model.compile(loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True))
+    check_model(model, x.astype(np.float64), y)
+
+
+def test_a_layer_of_layers_is_traced_where_it_is_used():
+    x, y = data()
+    block = Residual(36)
+    model = keras.Sequential([keras.Input((6, 6)), layers.Flatten(), block, layers.Dense(10)], seed=0)
+    assert [type(l).__name__ for l in model.sublayers] == ["Flatten", "Dense", "Dense", "Add", "Dense"]
+    model.compile(optimizer="adam", loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True))
+    before = model.evaluate(x, y, verbose=0)
+    model.fit(x, y, epochs=5, verbose=0)
+    assert model.evaluate(x, y, verbose=0) < before
+    # On its own, on data, the block runs its call(): the same numbers as inside the model.
+    flat = x.reshape(len(x), -1)
+    inside = model.layer_outputs(x)[3][1]
+    np.testing.assert_allclose(block(flat).numpy(), inside, rtol=1e-6)
+    # In the Functional API too, and in a subclassed model.
+    inputs = keras.Input((36,))
+    functional = keras.Model(inputs, layers.Dense(3)(Residual(36)(inputs)))
+    assert functional.predict(flat, verbose=0).shape == (64, 3)
+
+
+def test_gradients_through_a_layer_of_layers_match_finite_differences():
+    rng = np.random.default_rng(0)
+    model = keras.Sequential([keras.Input((4,)), Residual(4), layers.Dense(3)], seed=0)
+    model.compile(loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True))
+    check_model(model, rng.standard_normal((5, 4)), rng.integers(0, 3, 5))
+
+
+def test_a_subclassed_model_saves_as_its_graph_and_loads_without_its_class(tmp_path):
+    x, y = data()
+    model = MLP(seed=0)
+    model.compile(optimizer="adam", loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True))
+    model.fit(x, y, epochs=1, verbose=0)
+    path = tmp_path / "mlp.npz"
+    model.save(path)
+    loaded = keras.models.load_model(path)
+    np.testing.assert_array_equal(loaded.predict(x, verbose=0), model.predict(x, verbose=0))
+    assert type(loaded) is keras.Model
+    model.save(tmp_path / "mlp.keras")
+    again = keras.models.load_model(tmp_path / "mlp.keras")
+    np.testing.assert_allclose(again.predict(x, verbose=0), model.predict(x, verbose=0), rtol=1e-6)
+
+
+def test_summary_before_and_after_the_trace():
+    model = MLP()
+    assert "not built yet: 4 layers" in model.summary(print_fn=lambda text: None)
+    model.build((None, 6, 6))
+    text = model.summary(print_fn=lambda text: None)
+    assert 'Model: "mlp"' in text and "Total params: 762" in text
+    with pytest.raises(ShapeError, match=r"\(None, 6, 6\) but got \(2, 7, 7\)"):
+        model.predict(np.zeros((2, 7, 7)), verbose=0)
+
+
+class BranchesOnTraining(keras.Model):
+    def __init__(self):
+        super().__init__()
+        self.dense = layers.Dense(3)
+
+    def call(self, x, training=False):
+        if training:
+            x = x * 2
+        return self.dense(x)
+
+
+class NumPyInCall(keras.Model):
+    def __init__(self):
+        super().__init__()
+        self.dense = layers.Dense(3)
+
+    def call(self, x):
+        return self.dense(np.tanh(x))
+
+
+class ScalesInCall(keras.Model):
+    def __init__(self):
+        super().__init__()
+        self.dense = layers.Dense(3)
+
+    def call(self, x):
+        return self.dense(x / 255.0)
+
+
+class ReturnsNothing(keras.Model):
+    def __init__(self):
+        super().__init__()
+        self.dense = layers.Dense(3)
+
+    def call(self, x):
+        self.dense(x)
+
+
+class ArithmeticLayer(layers.Layer):
+    """Keras's other custom layer: its own weights and math in call(). No backward here."""
+
+    def build(self, input_shape, rng=None):
+        super().build(input_shape, rng)
+        self.w = self.add_weight("w", (input_shape[-1], 2), "glorot_uniform")
+
+    def call(self, x):
+        return x @ self.w
+
+
+@pytest.mark.parametrize("cls, says", [
+    (BranchesOnTraining, r"BranchesOnTraining\.call\(\).*`if training:`.*training=training"),
+    (NumPyInCall, r"NumPyInCall\.call\(\).*placeholder"),
+    (ScalesInCall, r"ScalesInCall\.call\(\).*unsupported operand"),
+    (ReturnsNothing, r"ReturnsNothing\.call\(\) returned None"),
+])
+def test_what_tracing_cannot_follow_is_refused_with_the_reason(cls, says):
+    model = cls()
+    with pytest.raises(TypeError, match=says):
+        model.predict(np.ones((2, 4)), verbose=0)
+
+
+def test_a_layer_with_math_in_call_and_no_backward_is_refused_clearly():
+    inputs = keras.Input((4,))
+    with pytest.raises(TypeError, match=r"ArithmeticLayer\.call\(\)"):
+        ArithmeticLayer()(inputs)
+
+    class NoForward(layers.Layer):
+        pass
+
+    model = keras.Sequential([keras.Input((4,)), NoForward()])
+    with pytest.raises(NotImplementedError, match="NoForward has no forward"):
+        model.predict(np.ones((1, 4)), verbose=0)
+
+
+def test_a_model_without_call_still_needs_inputs_and_outputs():
+    with pytest.raises(TypeError, match=r"Model\(inputs, outputs\)"):
+        keras.Model()
+
+
+class BlockBuiltLate(layers.Layer):
+    """Keras's other habit: the inner layers made in build(self, input_shape)."""
+
+    def __init__(self, units, **kwargs):
+        super().__init__(**kwargs)
+        self.units = units
+
+    def build(self, input_shape):
+        assert input_shape[0] is None               # Keras's batch-inclusive shape
+        self.dense = layers.Dense(self.units, activation="relu")
+
+    def call(self, x):
+        return self.dense(x)
+
+
+class Scale(layers.Layer):
+    """A weight layer with Keras's build(self, input_shape) and glassnet's two passes."""
+
+    def build(self, input_shape):
+        self.w = self.add_weight(name="w", shape=(input_shape[-1],), initializer="random_normal")
+
+    def forward(self, x, training=False):
+        self.x = x
+        return x * self.params["w"]
+
+    def backward(self, dy):
+        np.sum(dy * self.x, axis=0, out=self.grads["w"])
+        return dy * self.params["w"]
+
+
+def test_keras_style_build_gets_the_batch_axis_and_the_model_seed():
+    x = np.random.default_rng(0).random((4, 5), dtype=np.float32)
+
+    def make():
+        return keras.Sequential([keras.Input((5,)), BlockBuiltLate(3), Scale(), layers.Dense(2)], seed=7)
+
+    a, b = make(), make()
+    assert a.layers[1].input_shape == (3,) and a.layers[1].built
+    np.testing.assert_array_equal(a.predict(x, verbose=0), b.predict(x, verbose=0))   # one seed, one model
+    from glassnet.gradcheck import check_layer
+    check_layer(Scale(), (5,))
