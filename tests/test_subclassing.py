@@ -270,3 +270,81 @@ def test_keras_style_build_gets_the_batch_axis_and_the_model_seed():
     np.testing.assert_array_equal(a.predict(x, verbose=0), b.predict(x, verbose=0))   # one seed, one model
     from glassnet.gradcheck import check_layer
     check_layer(Scale(), (5,))
+
+
+# -- layer(x, training=...): a call that fixes its mode, as Keras 3 honours it ------------
+# Keras 3 (functional.py's operation_fn): the mode the model runs in wins (fit: training,
+# predict and evaluate: inference); a call's own training= counts in model(x).
+def test_a_call_with_training_true_keeps_dropout_on_in_model_x(tmp_path):
+    inputs = keras.Input((20,))
+    x = layers.Dense(20)(inputs)
+    outputs = layers.Dropout(0.5)(x, training=True)          # Monte Carlo dropout
+    model = keras.Model(inputs, outputs, seed=0)
+    x = np.ones((3, 20), np.float32)
+    assert not np.array_equal(model(x).numpy(), model(x).numpy())
+    np.testing.assert_array_equal(model.predict(x, verbose=0), model.predict(x, verbose=0))
+    path = tmp_path / "mc.npz"
+    model.save(path)
+    loaded = keras.models.load_model(path)
+    assert loaded.get_config()["layers"][-1]["inbound_nodes"][0][0][3] == {"training": True}
+    assert not np.array_equal(loaded(x).numpy(), loaded(x).numpy())
+    from glassnet.interop.keras_config import model_to_keras
+    keras_layers = model_to_keras(model)["config"]["layers"]
+    assert keras_layers[-1]["inbound_nodes"][0]["kwargs"] == {"training": True}
+
+
+def test_a_base_model_called_with_training_false_is_in_inference_in_model_x_only():
+    base = keras.Sequential([keras.Input((6,)), layers.Dense(8), layers.Dropout(0.9)], seed=0)
+    inputs = keras.Input((6,))
+    model = keras.Model(inputs, layers.Dense(2)(base(inputs, training=False)), seed=0)
+    x = np.random.default_rng(0).random((4, 6), dtype=np.float32)
+    np.testing.assert_array_equal(model(x).numpy(), model(x, training=False).numpy())
+    assert not np.array_equal(model(x, training=True).numpy(), model(x).numpy())
+
+
+class AlwaysDropping(keras.Model):
+    def __init__(self):
+        super().__init__()
+        self.dense = layers.Dense(16)
+        self.dropout = layers.Dropout(0.5)
+        self.block = BlockWithDropout()
+
+    def call(self, x, training=False):
+        return self.block(self.dropout(self.dense(x), training=True), training=False)
+
+
+class BlockWithDropout(layers.Layer):
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.dropout = layers.Dropout(0.5)
+
+    def call(self, x):                      # doesn't pass training on: the caller's mode reaches it
+        return self.dropout(x)
+
+
+def test_fixed_modes_in_a_traced_call_reach_the_layers_and_the_layers_inside():
+    model = AlwaysDropping()
+    x = np.ones((2, 4), np.float32)
+    model.build((None, 4))
+    modes = [step.training for step in model._steps]
+    assert modes == [None, True, False]                 # dense, dropout, the block's dropout
+    assert not np.array_equal(model(x).numpy(), model(x).numpy())
+    np.testing.assert_array_equal(model.predict(x, verbose=0), model.predict(x, verbose=0))
+    with pytest.raises(TypeError, match="training= must be True, False or None"):
+        layers.Dense(2)(keras.Input((3,)), training="yes")
+
+
+def test_keras_files_carry_a_calls_training_and_nothing_else():
+    from glassnet.interop.keras_config import Unsupported, _Reading, model_from_keras, model_to_keras
+    base = keras.Sequential([keras.Input((6,)), layers.Dense(8), layers.Dropout(0.5)])
+    inputs = keras.Input((6,))
+    model = keras.Model(inputs, layers.Dense(2)(base(inputs, training=False)))
+    spec = model_to_keras(model)
+    again = keras.Model.from_config(model_from_keras(spec, _Reading([]))["config"])
+    assert [step.training for step in again._steps] == [False, None]
+    spec["config"]["layers"][1]["inbound_nodes"][0]["kwargs"] = {"mask": [[True]]}
+    with pytest.raises(Unsupported, match="mask=..., which glassnet can't pass"):
+        model_from_keras(spec, _Reading([]))
+    spec["config"]["layers"][1]["inbound_nodes"][0]["kwargs"] = {"training": "no"}
+    with pytest.raises(Unsupported, match="training='no'"):
+        model_from_keras(spec, _Reading([]))

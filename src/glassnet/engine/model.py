@@ -39,11 +39,14 @@ from glassnet.errors import ShapeError
 class Step:
     """One layer call of the graph, ready to run: which slots it reads and writes."""
 
-    __slots__ = ("layer", "node", "inputs", "output", "takes_list", "learns", "runs_backward")
+    __slots__ = ("layer", "node", "inputs", "output", "takes_list", "learns", "runs_backward", "training",
+                 "nested")
 
     def __init__(self, layer, node, inputs, output):
         self.layer, self.node, self.inputs, self.output = layer, node, inputs, output
         self.takes_list = layer.takes_list
+        self.training = node.training      # None, or the mode the call asked for (layer(x, training=...))
+        self.nested = isinstance(layer, Model)    # a model inside: it may take training=None
         self.learns = self.runs_backward = True
 
 
@@ -275,16 +278,25 @@ class Model(Trainer, ModelState, Layer):
 
     # -- the two passes -----------------------------------------------------------------
     def forward(self, inputs, training=False):
-        """Run every layer call in order on ``inputs`` (an array, or a list for several inputs)."""
+        """Run every layer call in order on ``inputs`` (an array, or a list for several inputs).
+
+        ``training``: True or False for every call, or None (``model(x)``): each call then
+        runs as it was made, ``layer(x, training=...)``, else in inference, as in Keras 3."""
         values = [None] * self._slot_count
         inputs = inputs if len(self._input_slots) > 1 else [inputs]
         for slot, value in zip(self._input_slots, inputs):
             values[slot] = value
         for step in self._run_steps():
+            # Keras 3's rule: the mode the model runs in (fit: training, predict and evaluate:
+            # inference) wins; a call's own ``training=`` counts when it runs without one,
+            # ``model(x)``, and a nested model passes that on to its own calls.
+            mode = step.training if training is None else training
+            if mode is None and not step.nested:
+                mode = False
             if step.takes_list:
-                values[step.output] = step.layer.forward([values[i] for i in step.inputs], training)
+                values[step.output] = step.layer.forward([values[i] for i in step.inputs], mode)
             else:
-                values[step.output] = step.layer.forward(values[step.inputs[0]], training)
+                values[step.output] = step.layer.forward(values[step.inputs[0]], mode)
         outputs = [values[slot] for slot in self._output_slots]
         return outputs[0] if len(outputs) == 1 else outputs
 
@@ -438,7 +450,8 @@ class Model(Trainer, ModelState, Layer):
                                    if n.layer is node.layer])
         layers = []
         for layer in self._graph_layers:
-            inbound = [[[t.node.layer.name, index[id(t.node)], 0] for t in node.inputs]
+            # Keras 2's layout: [layer, call, 0] per input, and the call's arguments fourth.
+            inbound = [[[t.node.layer.name, index[id(t.node)], 0, *_call_options(node)] for t in node.inputs]
                        for node in self._nodes if node.layer is layer and node.inputs]
             layers.append({"class_name": layer_class_name(layer), "name": layer.name,
                            "config": layer.get_config(), "inbound_nodes": inbound})
@@ -466,10 +479,11 @@ class Model(Trainer, ModelState, Layer):
             progress = False
             for item in list(pending):
                 spec, i, args = item
-                if all((name, node) in made for name, node, _ in args):
-                    inputs = [tensor(name, node) for name, node, _ in args]
+                if all((entry[0], entry[1]) in made for entry in args):
+                    inputs = [tensor(entry[0], entry[1]) for entry in args]
                     layer = created[spec["name"]]
-                    made[(spec["name"], i)] = layer(inputs if layer.takes_list else inputs[0])
+                    made[(spec["name"], i)] = layer(inputs if layer.takes_list else inputs[0],
+                                                    training=_call_mode(args, spec["name"]))
                     pending.remove(item)
                     progress = True
             if not progress:
@@ -486,6 +500,21 @@ class Model(Trainer, ModelState, Layer):
 
 
 # -- helpers ----------------------------------------------------------------------------
+def _call_options(node):
+    """``[{"training": ...}]`` for a call that fixed its mode, else nothing."""
+    return [{"training": node.training}] if node.training is not None else []
+
+
+def _call_mode(entries, name):
+    """The ``training`` a saved call fixed (its inputs' fourth item), or None."""
+    options = entries[0][3] if entries and len(entries[0]) > 3 else {}
+    if not isinstance(options, dict) or set(options) - {"training"} or \
+            not isinstance(options.get("training", False), bool):
+        raise ValueError(f"a call of layer {name!r} has arguments glassnet can't pass: {options!r} "
+                         f"(only training=True/False)")
+    return options.get("training")
+
+
 def _drop_batch(shape):
     """Keras's batch-inclusive ``(None, 784)`` -> ``(784,)``; ``(784,)`` stays."""
     if isinstance(shape, list) and shape and isinstance(shape[0], (tuple, list)):

@@ -22,12 +22,22 @@ from glassnet.errors import ShapeError
 
 
 class Node:
-    """One call of ``layer`` in a graph: the tensors that went in and the tensor that came out."""
+    """One call of ``layer`` in a graph: the tensors that went in and the tensor that came out.
 
-    def __init__(self, layer, inputs):
+    ``training``: True or False when the call was made with ``layer(x, training=...)``,
+    else None. As in Keras 3, it counts only when the model runs without a mode of its own,
+    ``model(x)``: ``fit`` runs every call in training mode and ``predict`` and ``evaluate``
+    in inference, whatever the calls said. (``Dropout(0.5)(x, training=True)`` keeps dropout
+    on in ``model(x)``, "Monte Carlo dropout"; a frozen BatchNormalization is in inference
+    mode anyway, which is what ``base_model(x, training=False)`` is written for.) It is
+    saved with the model and read from Keras files.
+    """
+
+    def __init__(self, layer, inputs, training=None):
         self.layer = layer
         self.inputs = list(inputs)   # SymbolicTensors (none for an InputLayer)
         self.outputs = []
+        self.training = training
 
     def __repr__(self):
         return f"Node({self.layer!r}, {len(self.inputs)} input(s))"
@@ -96,7 +106,23 @@ def is_symbolic(inputs):
     return isinstance(inputs, (list, tuple)) and any(isinstance(t, SymbolicTensor) for t in inputs)
 
 
-def call_symbolically(layer, inputs):
+# The mode a layer of layers was called in (``block(x, training=False)``) while its call()
+# is traced: the calls inside take it, as Keras passes ``training`` down to inner layers.
+_fixed_modes = [None]
+
+
+def fixed_mode(training):
+    """A call's ``training=`` as a Node keeps it: True/False, or None (as the model runs)."""
+    from glassnet.engine.tracing import TRACING
+
+    if training is None or training is TRACING:
+        return _fixed_modes[-1]
+    if isinstance(training, (bool, np.bool_)):
+        return bool(training)
+    raise TypeError(f"training= must be True, False or None, got {type(training).__name__}")
+
+
+def call_symbolically(layer, inputs, training=None):
     """``layer(inputs)`` on placeholders: check the shapes, record a Node, return its output.
 
     A layer that has no weights yet builds them now, which also checks that the shapes fit
@@ -107,8 +133,9 @@ def call_symbolically(layer, inputs):
     from glassnet.engine.random import new_seed
 
     owner = f"layer '{layer.name or type(layer).__name__}'"
+    mode = fixed_mode(training)
     if layer.traces_call and not hasattr(layer, "fit"):   # a layer of layers (not a model):
-        return _inline(layer, inputs)                        # the layers it calls, in its place
+        return _inline(layer, inputs, mode)                  # the layers it calls, in its place
     if layer.takes_list:
         if not isinstance(inputs, (list, tuple)) or len(inputs) < 2:
             raise ShapeError(f"{owner} ({type(layer).__name__}) combines tensors: call it on a list "
@@ -132,21 +159,26 @@ def call_symbolically(layer, inputs):
     elif not layer.accepts(shape):
         raise ShapeError(f"{owner} was built for inputs of shape {_batch(layer.input_shape)} but is "
                          f"called on {_batch(shape)}")
-    node = Node(layer, tensors)
+    node = Node(layer, tensors, mode)
     node.outputs = [SymbolicTensor(layer.shape_after(shape), node)]
     layer.nodes.append(node)
     return node.outputs[0]
 
 
-def _inline(layer, inputs):
+def _inline(layer, inputs, mode):
     """A layer whose ``call()`` calls other layers, called on placeholders: run ``call()`` on
-    them (glassnet.engine.tracing), so the layers it calls are recorded in its place."""
+    them (glassnet.engine.tracing), so the layers it calls are recorded in its place (in
+    ``mode``, if the call fixed one)."""
     from glassnet.engine.tracing import trace
 
     shapes = [t.sample_shape for t in inputs] if isinstance(inputs, (list, tuple)) else inputs.sample_shape
     if not layer.built:
         layer.build(shapes)
-    return trace(layer, inputs)
+    _fixed_modes.append(mode)
+    try:
+        return trace(layer, inputs, mode)
+    finally:
+        _fixed_modes.pop()
 
 
 def _batch(shape):

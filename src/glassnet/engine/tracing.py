@@ -80,12 +80,13 @@ def run_call(owner, inputs, training):
     return owner.call(inputs)
 
 
-def trace(owner, inputs):
+def trace(owner, inputs, mode=None):
     """``owner.call(inputs)`` on placeholders: the output placeholder(s), with any failure
-    turned into an error that names ``owner``'s class and what tracing can't do."""
+    turned into an error that names ``owner``'s class and what tracing can't do.
+    ``mode``: the ``training`` its call fixed (None: decided as the model runs)."""
     kind = type(owner).__name__
     try:
-        outputs = run_call(owner, inputs, TRACING)
+        outputs = run_call(owner, inputs, TRACING if mode is None else mode)
     except ShapeError:
         raise                          # a layer's own message names the layer and the shapes
     except TypeError as error:

@@ -145,8 +145,9 @@ class Trainer:
         from glassnet.engine.tensor import as_tensor
 
         if symbolic.is_symbolic(inputs):
-            return symbolic.call_symbolically(self, inputs)
-        return as_tensor(self.forward(self._prepare_inputs(inputs), training=bool(training)))
+            return symbolic.call_symbolically(self, inputs, training)
+        mode = None if training is None else bool(training)      # None: each call as it was made
+        return as_tensor(self.forward(self._prepare_inputs(inputs), training=mode))
 
     # -- one step -------------------------------------------------------------------------
     def _prepare_training(self):

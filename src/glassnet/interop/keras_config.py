@@ -411,21 +411,37 @@ def _inbound_from_keras(nodes, owner):
         if isinstance(node, dict):                       # Keras 3
             args, kwargs = node.get("args") or [], node.get("kwargs") or {}
             kwargs = {k: v for k, v in kwargs.items() if v is not None}   # Keras writes mask=None
-            if kwargs:
-                raise Unsupported(f"{owner} is called with {', '.join(sorted(kwargs))}=..., which "
-                                  f"glassnet can't pass to a layer")
+            mode = _call_mode(kwargs, owner)
             if len(args) != 1:
                 raise Unsupported(f"{owner} is called with {len(args)} arguments; glassnet passes one")
             tensors = args[0] if isinstance(args[0], list) and args[0] and not isinstance(args[0][0], str) \
                 else [args[0]]
         elif isinstance(node, list):                      # Keras 2: [[name, node, tensor, kwargs], ...]
             tensors = node
-            if any(isinstance(t, list) and len(t) > 3 and t[3] for t in tensors):
-                raise Unsupported(f"{owner} is called with arguments glassnet can't pass to a layer")
+            options = [t[3] if isinstance(t, list) and len(t) > 3 and t[3] else {} for t in tensors]
+            mode = _call_mode(options[0] if options else {}, owner)
+            if any(_call_mode(o, owner) != mode for o in options):
+                raise Unsupported(f"{owner} is called with different arguments for its inputs")
         else:
             raise Unsupported(f"{owner}: a call is described by {type(node).__name__}")
-        calls.append([_history(t) for t in tensors])
+        fixed = [{"training": mode}] if mode is not None else []
+        calls.append([_history(t) + fixed for t in tensors])
     return calls
+
+
+def _call_mode(kwargs, owner):
+    """A call's keyword arguments -> the ``training`` it fixes (None: none); anything else
+    glassnet can't pass to a layer is Unsupported."""
+    if not isinstance(kwargs, dict):
+        raise Unsupported(f"{owner}: a call's arguments are {type(kwargs).__name__}, not a dict")
+    other = sorted(set(kwargs) - {"training"})
+    if other:
+        raise Unsupported(f"{owner} is called with {', '.join(other)}=..., which glassnet can't pass "
+                          f"to a layer")
+    mode = kwargs.get("training")
+    if mode is not None and not isinstance(mode, bool):
+        raise Unsupported(f"{owner} is called with training={mode!r}; glassnet takes True or False")
+    return mode
 
 
 def _ends(value):
@@ -676,7 +692,8 @@ def _functional_to_keras(model):
     specs = {spec["name"]: spec for spec in config["layers"]}
     layers = []
     for layer in keras_layer_order(model):
-        calls = [[tensor(name, index) for name, index, _ in call] for call in specs[layer.name]["inbound_nodes"]]
+        saved_calls = specs[layer.name]["inbound_nodes"]
+        calls = [[tensor(entry[0], entry[1]) for entry in call] for call in saved_calls]
         if not calls:                                    # an InputLayer
             keras_spec = _input_to_keras(layer.name, list(layer.input_shape), layer.dtype)
         else:
@@ -684,8 +701,10 @@ def _functional_to_keras(model):
             keras_spec = layer_to_keras(layer, shapes_in if layer.takes_list else shapes_in[0])
         keras_spec["name"] = layer.name
         # Keras 3 writes each call's arguments: one tensor, or a list for a merge layer.
-        keras_spec["inbound_nodes"] = [{"args": [call if layer.takes_list else call[0]], "kwargs": {}}
-                                       for call in calls]
+        # A call that fixed its mode (layer(x, training=False)) says so in its kwargs.
+        keras_spec["inbound_nodes"] = [{"args": [call if layer.takes_list else call[0]],
+                                        "kwargs": dict(saved[0][3]) if len(saved[0]) > 3 else {}}
+                                       for call, saved in zip(calls, saved_calls)]
         layers.append(keras_spec)
     ends = [[name, index, 0] for name, index, _ in config["input_layers"]]
     outs = [[name, index, 0] for name, index, _ in config["output_layers"]]

@@ -224,7 +224,7 @@ class Layer:
         from glassnet.engine import symbolic
 
         if symbolic.is_symbolic(inputs):
-            return symbolic.call_symbolically(self, inputs)
+            return symbolic.call_symbolically(self, inputs, training)
         if self.takes_list:
             x = [np.asarray(v) for v in inputs]
             shape = [v.shape[1:] for v in x]
