@@ -170,13 +170,13 @@ class NumPyInCall(keras.Model):
         return self.dense(np.tanh(x))
 
 
-class ScalesInCall(keras.Model):
+class SquaresInCall(keras.Model):
     def __init__(self):
         super().__init__()
         self.dense = layers.Dense(3)
 
     def call(self, x):
-        return self.dense(x / 255.0)
+        return self.dense(x ** 2)
 
 
 class ReturnsNothing(keras.Model):
@@ -202,7 +202,7 @@ class ArithmeticLayer(layers.Layer):
 @pytest.mark.parametrize("cls, says", [
     (BranchesOnTraining, r"BranchesOnTraining\.call\(\).*`if training:`.*training=training"),
     (NumPyInCall, r"NumPyInCall\.call\(\).*placeholder"),
-    (ScalesInCall, r"ScalesInCall\.call\(\).*unsupported operand"),
+    (SquaresInCall, r"SquaresInCall\.call\(\).*unsupported operand"),
     (ReturnsNothing, r"ReturnsNothing\.call\(\) returned None"),
 ])
 def test_what_tracing_cannot_follow_is_refused_with_the_reason(cls, says):
@@ -348,3 +348,86 @@ def test_keras_files_carry_a_calls_training_and_nothing_else():
     spec["config"]["layers"][1]["inbound_nodes"][0]["kwargs"] = {"training": "no"}
     with pytest.raises(Unsupported, match="training='no'"):
         model_from_keras(spec, _Reading([]))
+
+
+# -- numbers, activation functions and Lambda on placeholders -------------------------------
+def test_arithmetic_with_numbers_and_activation_functions_become_layers():
+    import glassnet as tf
+    inputs = keras.Input((4,))
+    x = 2 * (inputs / 255.0) - 1                          # Rescaling layers
+    x = tf.nn.relu(-x + 0.5)
+    outputs = keras.activations.softmax(layers.Dense(3)(x))
+    model = keras.Model(inputs, outputs, seed=0)
+    kinds = [type(layer).__name__ for layer in model.sublayers]
+    assert kinds == ["Rescaling"] * 5 + ["ReLU", "Dense", "Softmax"]
+    pixels = np.array([[0, 51, 204, 255]], np.float32)
+    expected = np.maximum(-(2 * pixels / 255 - 1) + 0.5, 0)
+    np.testing.assert_allclose(model.layer_outputs(pixels)[5][1], expected, rtol=1e-6)
+    model.compile(loss="sparse_categorical_crossentropy")
+    assert model._fused is not None                      # the softmax still meets the loss
+    with pytest.raises(TypeError, match="only with a number"):
+        inputs / inputs
+    with pytest.raises(ZeroDivisionError):
+        inputs / 0
+
+
+def test_a_lambda_is_traced_into_layers_and_saved_as_them(tmp_path):
+    import glassnet as tf
+    x, y = data()
+    model = keras.Sequential([
+        keras.Input((6, 6)),
+        layers.Lambda(lambda v: v / 255.0),
+        layers.Flatten(),
+        Residual(36),
+        layers.Dense(10),
+        layers.Lambda(lambda v, power: tf.nn.softmax(v * power), arguments={"power": 1.0}),
+    ], seed=0)
+    model.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
+    model.fit(x * 255, y, epochs=2, verbose=0)
+    assert np.allclose(layers.Lambda(lambda v: v / 255.0)(np.full((1, 2), 51.0)), 0.2)   # on arrays
+    for path in (tmp_path / "m.npz", tmp_path / "m.keras"):
+        model.save(path)
+        loaded = keras.models.load_model(path)
+        assert type(loaded) is keras.Model
+        np.testing.assert_allclose(loaded.predict(x * 255, verbose=0), model.predict(x * 255, verbose=0), rtol=1e-5)
+    with pytest.raises(TypeError, match="its function is Python code"):
+        model.layers[0].get_config()
+    with pytest.raises(TypeError, match=r"Lambda\.call\(\).*placeholder"):
+        keras.Sequential([keras.Input((3,)), layers.Lambda(lambda v: np.tanh(v))])
+    with pytest.raises(ShapeError, match=r"output_shape=\(None, 4\), but the function gives \(None, 3\)"):
+        layers.Lambda(lambda v: v * 2, output_shape=(None, 4))(keras.Input((3,)))
+
+
+def test_keras_ops_are_numpy_on_arrays_and_layers_on_placeholders():
+    from glassnet import ops
+    scores = np.array([[0.1, 2.0, -1.0], [3.0, 0.0, 0.5]], np.float32)
+    assert list(ops.argmax(scores, axis=-1)) == [1, 0]
+    np.testing.assert_allclose(ops.softmax(scores).sum(-1), 1, rtol=1e-6)
+    np.testing.assert_array_equal(ops.one_hot([2, 0], 3), [[0, 0, 1], [1, 0, 0]])
+    assert ops.convert_to_numpy(ops.convert_to_tensor(scores)).dtype == np.float32
+    assert ops.mean(scores) == scores.mean() and ops.shape(scores) == (2, 3)
+    with pytest.raises(AttributeError, match="glassnet.ops has no 'no_such_op'"):
+        ops.no_such_op
+    inputs = keras.Input((4, 4))
+    x = ops.reshape(inputs, (-1, 16))
+    x = ops.concatenate([ops.relu(x), ops.multiply(x, 0.5)], axis=-1)
+    model = keras.Model(inputs, ops.divide(layers.Dense(2)(x), 4))
+    assert [type(l).__name__ for l in model.sublayers] == ["Reshape", "ReLU", "Rescaling", "Concatenate",
+                                                            "Dense", "Rescaling"]
+    with pytest.raises(TypeError, match="placeholder"):
+        ops.exp(inputs)
+    with pytest.raises(ValueError, match="batch axis"):
+        ops.reshape(inputs, (16,))
+    import glassnet as tf
+    assert tf.keras.ops is ops
+
+
+def test_clone_model_copies_the_traced_graph():
+    model = keras.Sequential([keras.Input((6, 6)), layers.Lambda(lambda v: v / 255.0), layers.Flatten(),
+                              layers.Dense(3)])
+    subclassed = MLP()
+    subclassed.build((None, 6, 6))
+    for original in (model, subclassed):
+        clone = keras.models.clone_model(original)
+        assert [type(l).__name__ for l in clone.sublayers] == [type(l).__name__ for l in original.sublayers]
+        assert clone.count_params() == original.count_params()

@@ -17,7 +17,7 @@ and, for Keras programs, the modules under Keras's names: ``glassnet.layers``,
 ``glassnet.models``, ``glassnet.optimizers`` (and ``.schedules``), ``glassnet.losses``,
 ``glassnet.metrics``, ``glassnet.callbacks``, ``glassnet.activations``,
 ``glassnet.initializers``, ``glassnet.regularizers``, ``glassnet.utils``,
-``glassnet.datasets``, ``glassnet.backend``, ``glassnet.preprocessing``.
+``glassnet.datasets``, ``glassnet.backend``, ``glassnet.preprocessing``, ``glassnet.ops``.
 """
 
 import sys as _sys
@@ -29,7 +29,7 @@ from glassnet.engine.layers import Input
 from glassnet.engine.model import Model
 from glassnet.engine.saving import load_model
 from glassnet.engine.sequential import Sequential
-from glassnet import models, nn, preprocessing
+from glassnet import models, nn, ops, preprocessing
 
 __version__ = "0.2.0"
 
@@ -68,9 +68,27 @@ keras = _sys.modules[__name__]
 _sys.modules["glassnet.keras"] = keras
 for _name in ("layers", "losses", "optimizers", "callbacks", "initializers", "regularizers", "metrics",
               "activations", "models", "utils", "datasets", "backend", "optimizers.schedules",
-              "preprocessing", "preprocessing.image"):
+              "preprocessing", "preprocessing.image", "ops"):
     _sys.modules[f"glassnet.keras.{_name}"] = _sys.modules[f"glassnet.{_name}"]
 
+# What a TensorFlow program may reach for that glassnet doesn't have, and what to do instead.
+_NOT_HERE = {
+    "GradientTape": "glassnet has no automatic differentiation (every layer has its own backward "
+                    "pass): train with model.fit, or step by step with model.train_on_batch(x, y)",
+    "function": "glassnet runs NumPy directly; drop the @tf.function decorator",
+    "data": "tf.data is not part of glassnet: pass NumPy arrays, a generator or a "
+            "keras.utils.PyDataset to fit",
+    "Variable": "glassnet's weights are NumPy arrays owned by their layers (layer.weights, "
+                "model.get_weights())",
+}
+
+
+def __getattr__(name):
+    if name in _NOT_HERE:
+        raise AttributeError(f"glassnet has no {name}: {_NOT_HERE[name]}")
+    raise AttributeError(f"module 'glassnet' has no attribute {name!r}")
+
+
 __all__ = ["Input", "Model", "Sequential", "activations", "backend", "callbacks", "datasets", "diagnose",
-           "initializers", "keras", "layers", "load_model", "losses", "metrics", "models", "nn",
+           "initializers", "keras", "layers", "load_model", "losses", "metrics", "models", "nn", "ops",
            "optimizers", "preprocessing", "read_number", "regularizers", "utils", "__version__"]

@@ -43,6 +43,8 @@ EXPECTATIONS = {
     ns["final_loss"] < 0.55 * ns["initial_loss"],
     "ema_backup_restore": lambda ns: len(ns["history"].history["loss"]) == 2 and ns["test_acc"] > 0.85
     and not os.path.exists(ns["backup_dir"]) and ns["model"].optimizer.use_ema,
+    "lambda_and_ops": lambda ns: ns["accuracy"] > 0.85 and ns["targets"].shape == (5, 10)
+    and len(ns["history"].history["val_loss"]) == 2,
     "subclassed_model": lambda ns: ns["accuracy"] > 0.85 and len(ns["history"].history["val_accuracy"]) == 3
     and bool(ns["same_answers"]) and ns["probabilities"].shape == (5, 10),
     "two_inputs": lambda ns: ns["accuracy"] > 0.85,

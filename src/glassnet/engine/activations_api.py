@@ -16,7 +16,11 @@ from glassnet.engine.tensor import as_tensor
 
 
 def _apply(layer, x):
-    """The layer's forward pass on ``x``, as a Tensor (an array with ``.numpy()``, as in Keras)."""
+    """The layer's forward pass on ``x``, as a Tensor (an array with ``.numpy()``, as in Keras).
+    On a placeholder (the Functional API, a traced ``call()``) it is the layer's call."""
+    from glassnet.engine.symbolic import is_symbolic
+    if is_symbolic(x):
+        return layer(x)
     x = np.asarray(x)
     if x.dtype.kind not in "f":
         x = x.astype(np.float32)
@@ -107,11 +111,13 @@ def exponential(x):
 
 def linear(x):
     """The identity: ``x`` unchanged."""
-    return as_tensor(x)
+    from glassnet.engine.symbolic import is_symbolic
+    return x if is_symbolic(x) else as_tensor(x)
 
 
 def _along(layer, x, axis):
-    x = np.asarray(x)
+    from glassnet.engine.symbolic import is_symbolic
+    x = x if is_symbolic(x) else np.asarray(x)
     if axis in (-1, x.ndim - 1):
         return _apply(layer, x)
     return np.moveaxis(_apply(layer, np.moveaxis(x, axis, -1)), -1, axis)

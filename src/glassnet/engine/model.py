@@ -538,8 +538,9 @@ def _final_activation(layer):
 
 def layer_class_name(layer):
     """The class name a config uses: ``"Functional"`` for a plain Model, as Keras writes it."""
-    if type(layer) is Model or (isinstance(layer, Model) and layer.traces_call):
-        return "Functional"    # a subclass with call() is saved as the graph it traced
+    if type(layer) is Model or (isinstance(layer, Model) and layer.traces_call) or \
+            getattr(layer, "saved_as_graph", False):
+        return "Functional"    # a subclass with call(), a Sequential holding a Lambda: their graphs
     return type(layer).__name__
 
 

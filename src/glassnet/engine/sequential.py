@@ -168,7 +168,16 @@ class Sequential(Model):
         return super().shape_after(input_shape)
 
     # -- configuration ---------------------------------------------------------------------
+    @property
+    def saved_as_graph(self):
+        """True when a layer of the stack is a layer of layers (a ``Lambda``, a ``call()``
+        that calls layers): the model ran the layers it traced, and is saved as that
+        Functional graph, so its file needs none of those classes to load."""
+        return self.built and any(layer.traces_call and not isinstance(layer, Model) for layer in self._layers)
+
     def get_config(self):
+        if self.saved_as_graph:
+            return Model.get_config(self)
         config = {"name": self.name, "trainable": self.trainable, "seed": self.seed,
                   "layers": [{"class_name": layer_class_name(layer), "config": layer.get_config()}
                              for layer in self._layers]}

@@ -16,6 +16,8 @@ arrays in an order where every layer comes after the layers that feed it.
 A layer called twice (a *shared* layer) has two nodes and one set of weights.
 """
 
+import numbers
+
 import numpy as np
 
 from glassnet.errors import ShapeError
@@ -71,15 +73,34 @@ class SymbolicTensor:
     def __repr__(self):
         return f"<SymbolicTensor shape={self.shape}, from layer '{self.name}'>"
 
-    # ``x + y`` between two placeholders is an Add layer, as in Keras.
+    # ``x + y`` between two placeholders is an Add layer, as in Keras; with a number it is
+    # a Rescaling layer (``y = x * scale + offset``): ``x / 255`` and ``x * 2 - 1`` too.
     def __add__(self, other):
-        return _merge("Add", self, other)
+        return _merge("Add", self, other) if _is_tensor(other) else _affine(self, 1.0, other, "+")
+
+    def __radd__(self, other):
+        return _affine(self, 1.0, other, "+")
 
     def __sub__(self, other):
-        return _merge("Subtract", self, other)
+        return _merge("Subtract", self, other) if _is_tensor(other) else _affine(self, 1.0, -_number(other, "-"), "-")
+
+    def __rsub__(self, other):
+        return _affine(self, -1.0, other, "-")
 
     def __mul__(self, other):
-        return _merge("Multiply", self, other)
+        return _merge("Multiply", self, other) if _is_tensor(other) else _affine(self, other, 0.0, "*")
+
+    def __rmul__(self, other):
+        return _affine(self, other, 0.0, "*")
+
+    def __truediv__(self, other):
+        number = _number(other, "/")
+        if number == 0:
+            raise ZeroDivisionError(f"{self!r} / 0")
+        return _affine(self, 1.0 / number, 0.0, "/")
+
+    def __neg__(self):
+        return _affine(self, -1.0, 0.0, "-")
 
     def __array__(self, *args, **kwargs):
         raise TypeError(
@@ -91,10 +112,26 @@ class SymbolicTensor:
                         f"'if' on data can't be part of a Functional model)")
 
 
+def _is_tensor(value):
+    return isinstance(value, SymbolicTensor)
+
+
+def _number(value, op):
+    """``value`` as a float, or a clear TypeError: only numbers combine with a placeholder."""
+    if isinstance(value, numbers.Real) or (isinstance(value, np.ndarray) and value.ndim == 0):
+        return float(value)
+    raise TypeError(f"a placeholder can be combined with `{op}` only with a number or (for +, - "
+                    f"and *) another placeholder, not {type(value).__name__}; use a layer "
+                    f"(layers.Rescaling, layers.Add, ...)")
+
+
+def _affine(x, scale, offset, op):
+    """``x * scale + offset`` as a Rescaling layer's call."""
+    from glassnet.engine.layers.preprocessing import Rescaling
+    return Rescaling(_number(scale, op), offset=_number(offset, op))(x)
+
+
 def _merge(kind, a, b):
-    if not isinstance(b, SymbolicTensor):
-        raise TypeError(f"a symbolic tensor can only be combined with another one here, got "
-                        f"{type(b).__name__}; for scaling use layers.Rescaling")
     from glassnet.engine.layers import merge
     return getattr(merge, kind)()([a, b])
 

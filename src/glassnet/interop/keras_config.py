@@ -477,7 +477,7 @@ def keras_class_name(layer):
     from glassnet.engine.sequential import Sequential
 
     kind = type(layer).__name__
-    if isinstance(layer, Sequential):
+    if isinstance(layer, Sequential) and not layer.saved_as_graph:
         return "Sequential"
     if isinstance(layer, Model):
         return "Functional"
@@ -533,7 +533,7 @@ def keras_layers(model):
     """``model.layers`` as Keras lists them: a Sequential's stack, a Functional model's layers
     in :func:`keras_layer_order`."""
     from glassnet.engine.sequential import Sequential
-    return model.layers if isinstance(model, Sequential) else keras_layer_order(model)
+    return model.layers if isinstance(model, Sequential) and not model.saved_as_graph else keras_layer_order(model)
 
 
 def _common_to_keras(layer):
@@ -649,7 +649,7 @@ def model_to_keras(model):
 
     if not model.built:
         raise ExportError(f"model '{model.name}' isn't built yet, so it has no weights to write")
-    if isinstance(model, Sequential):
+    if isinstance(model, Sequential) and not model.saved_as_graph:   # else: the graph it traced
         shape = list(model.sample_shapes[0])
         layers = [_input_to_keras(model.inputs[0].node.layer.name, shape, model.dtype)]
         for layer, layer_input in zip(model.layers, _sequential_inputs(model)):

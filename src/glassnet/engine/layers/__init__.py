@@ -11,6 +11,7 @@ from glassnet.engine.layers.conv_transpose import Conv2DTranspose
 from glassnet.engine.layers.dense import Dense
 from glassnet.engine.layers.dropout import Dropout
 from glassnet.engine.layers.input_layer import Input, InputLayer
+from glassnet.engine.layers.lambda_layer import Lambda
 from glassnet.engine.layers.noise import GaussianDropout, GaussianNoise, SpatialDropout2D
 from glassnet.engine.layers.merge import (Add, Average, Concatenate, Maximum, Minimum, Multiply,
                                           Subtract, add, average, concatenate, maximum, minimum,
@@ -36,7 +37,7 @@ __all__ = ["ELU", "GELU", "GRU", "LSTM", "SELU", "Activation", "Add", "Average",
            "AvgPool2D", "BatchNormalization", "Bidirectional", "Concatenate", "Conv2D", "Conv2DTranspose", "Convolution2D", "Cropping2D", "Dense", "Dropout",
            "Exponential", "Flatten", "GaussianDropout", "GaussianNoise", "GlobalAveragePooling2D", "GlobalAvgPool2D", "GlobalMaxPool2D",
            "GlobalMaxPooling2D", "HardSigmoid",
-           "HardSilu", "Input", "InputLayer", "LAYERS", "Layer", "LeakyReLU", "LogSoftmax",
+           "HardSilu", "Input", "InputLayer", "LAYERS", "Lambda", "Layer", "LeakyReLU", "LogSoftmax",
            "MaxPool2D", "MaxPooling2D", "Maximum", "Minimum", "Mish", "Multiply", "Normalization",
            "PReLU", "RandomRotation", "RandomTranslation", "RandomZoom", "ReLU", "ReLU6", "Rescaling",
            "Reshape", "SiLU", "Sigmoid", "SimpleRNN", "Softmax", "Softplus", "Softsign", "SpatialDropout2D",

@@ -1,0 +1,99 @@
+"""``glassnet.ops``: Keras 3's ``keras.ops``, on NumPy arrays.
+
+Keras 3 programs use ``keras.ops`` for the small things around a model::
+
+    predicted = keras.ops.argmax(model.predict(x_test), axis=-1)
+    keras.ops.convert_to_numpy(probabilities)
+
+On arrays every function here is NumPy's (Keras's names follow NumPy's, so
+``ops.mean``, ``ops.exp``, ``ops.matmul``... are NumPy's own). On a placeholder (the
+Functional API, a traced ``call()`` or ``Lambda``) the ones that are layers become their
+layers: the activations (``ops.relu``, ``ops.softmax``...), ``ops.add`` / ``subtract`` /
+``multiply`` / ``divide`` (with a number: a Rescaling), ``ops.concatenate`` and
+``ops.reshape``; anything else says that a placeholder has no values yet.
+"""
+
+import numpy as np
+
+from glassnet.engine import activations_api as _activations
+from glassnet.engine.symbolic import is_symbolic as _is_symbolic
+from glassnet.engine.tensor import as_tensor as _as_tensor
+
+# The activations: layers on a placeholder, their forward pass on an array.
+for _name in ("relu", "relu6", "leaky_relu", "elu", "selu", "gelu", "silu", "swish", "sigmoid", "tanh",
+              "softplus", "softsign", "hard_sigmoid", "softmax", "log_softmax"):
+    globals()[_name] = getattr(_activations, _name)
+
+
+def add(x1, x2):
+    return x1 + x2 if _is_symbolic(x1) or _is_symbolic(x2) else np.add(x1, x2)
+
+
+def subtract(x1, x2):
+    return x1 - x2 if _is_symbolic(x1) or _is_symbolic(x2) else np.subtract(x1, x2)
+
+
+def multiply(x1, x2):
+    return x1 * x2 if _is_symbolic(x1) or _is_symbolic(x2) else np.multiply(x1, x2)
+
+
+def divide(x1, x2):
+    return x1 / x2 if _is_symbolic(x1) or _is_symbolic(x2) else np.divide(x1, x2)
+
+
+true_divide = divide
+
+
+def concatenate(xs, axis=0):
+    """Keras counts the batch axis: on placeholders ``axis=0`` would join batches, which no
+    layer does, so it must be another axis there (``-1``: features or channels)."""
+    if _is_symbolic(list(xs)):
+        from glassnet.engine.layers.merge import Concatenate
+        if axis == 0:
+            raise ValueError("ops.concatenate on placeholders: axis=0 is the batch axis; join "
+                             "along the features with axis=-1")
+        return Concatenate(axis=axis)(list(xs))
+    return np.concatenate(xs, axis=axis)
+
+
+def reshape(x, newshape):
+    """On a placeholder ``newshape`` includes the batch axis, as in Keras (``(-1, 28, 28, 1)``)."""
+    if _is_symbolic(x):
+        from glassnet.engine.layers.reshape import Reshape
+        shape = tuple(newshape)
+        if len(shape) < 2 or shape[0] not in (-1, None):
+            raise ValueError(f"ops.reshape on a placeholder: the shape must start with the batch "
+                             f"axis, -1 or None (e.g. (-1, 28, 28, 1)), got {newshape!r}")
+        return Reshape(shape[1:])(x)
+    return np.reshape(x, newshape)
+
+
+def convert_to_numpy(x):
+    return np.asarray(x)
+
+
+def convert_to_tensor(x, dtype=None):
+    return _as_tensor(np.asarray(x, dtype=dtype))
+
+
+def cast(x, dtype):
+    return np.asarray(x).astype(dtype)
+
+
+def one_hot(x, num_classes, axis=-1, dtype="float32"):
+    x = np.asarray(x, dtype=np.intp)
+    out = np.eye(int(num_classes), dtype=dtype)[x]
+    return out if axis == -1 else np.moveaxis(out, -1, axis)
+
+
+def shape(x):
+    return tuple(np.shape(x))
+
+
+def __getattr__(name):
+    """Any other ``ops`` function: NumPy's of the same name (``ops.argmax``, ``ops.mean``...)."""
+    function = getattr(np, name, None)
+    if name.startswith("_") or not callable(function):
+        raise AttributeError(f"glassnet.ops has no {name!r} (it offers NumPy's functions under "
+                             f"Keras's names, and the layers' on placeholders)")
+    return function
