@@ -52,6 +52,14 @@ def decoder_model():
                       name="decoder", seed=0)
 
 
+def rescaled_model():
+    """Rescaling, one number and one per channel, also as traced arithmetic in a Lambda."""
+    from glassnet.layers import Lambda, Rescaling
+    return Sequential([Input((6, 6, 2)), Rescaling([0.5, 2.0], offset=[0.1, -0.2]),
+                       Lambda(lambda v: 2 * (v / 255.0) - 1), Flatten(), Dense(10)],
+                      name="rescaled", seed=0)
+
+
 MODELS = {
     "mlp": lambda: zoo.classic_mlp(seed=0),
     "cnn": lambda: zoo.small_cnn(seed=0),
@@ -59,6 +67,7 @@ MODELS = {
     "best-cnn": lambda: recipes.best_cnn(seed=0),
     "residual": residual_model,
     "decoder": decoder_model,
+    "rescaled": rescaled_model,
 }
 
 

@@ -198,6 +198,12 @@ def _batchnorm(graph, layer, xs):
     return graph.op("Add", [y, graph.constant(f"{layer.name}/shift", shift)], layer.name)
 
 
+def _rescaling(graph, layer, xs):
+    """``y = x * scale + offset`` (one number, or one per channel: the last axis)."""
+    y = graph.op("Mul", [xs[0], graph.constant(f"{layer.name}/scale", layer.scale)], f"{layer.name}/mul")
+    return graph.op("Add", [y, graph.constant(f"{layer.name}/offset", layer.offset)], layer.name)
+
+
 def _reshape(graph, layer, xs):
     shape = graph.constant(f"{layer.name}/shape", [0, *layer.out_shape], np.int64)   # 0: keep the batch
     return graph.op("Reshape", [xs[0], shape], layer.name)
@@ -233,6 +239,7 @@ EMITTERS = {
     **{name: (lambda graph, layer, xs: xs[0]) for name in ("GaussianNoise", "GaussianDropout", "SpatialDropout2D")},
     "Flatten": lambda graph, layer, xs: graph.op("Flatten", xs, layer.name, axis=1),
     "Reshape": _reshape,
+    "Rescaling": _rescaling,
     "Activation": lambda graph, layer, xs: _activation(graph, layer.fn, xs[0], layer.name),
     **{kind: (lambda graph, layer, xs: _activation(graph, layer, xs[0], layer.name))
        for kind in ("ReLU", "LeakyReLU", "Sigmoid", "Tanh", "Softmax")},
