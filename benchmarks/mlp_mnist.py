@@ -10,7 +10,10 @@ abstractions cost), and for PyTorch and Keras where they are installed, and the 
 runs in a child process of its own, so its peak memory is its own and no framework's thread
 pool slows another's. Run it alone: on 2 cores anything else running distorts the figures.
 
-    python benchmarks/mlp_mnist.py [--epochs 10] [--data-dir ../shared/data/mnist] [--threads N]
+    python benchmarks/mlp_mnist.py [--epochs 10] [--data-dir ../shared/data/mnist] [--threads N] [--rounds N]
+
+``--rounds N`` runs every framework N times, taking turns, and prints the median of the
+rounds' ratios too: this machine's speed drifts by tens of percent within minutes.
 """
 
 import argparse
@@ -178,6 +181,9 @@ def main():
                                                          "then ../shared/data/mnist)")
     parser.add_argument("--threads", type=int, default=None, help="BLAS / intra-op threads (default: as found)")
     parser.add_argument("--only", choices=sorted(RUNNERS), action="append")
+    parser.add_argument("--rounds", type=int, default=1,
+                        help="run every framework this many times, taking turns, and print the median "
+                             "of the rounds' ratios (the machine's speed drifts; default 1)")
     parser.add_argument("--child", choices=sorted(RUNNERS), help=argparse.SUPPRESS)
     args = parser.parse_args()
 
@@ -197,23 +203,36 @@ def main():
         os.environ.update(OMP_NUM_THREADS=str(args.threads), OPENBLAS_NUM_THREADS=str(args.threads))
     print(f"classic MLP on MNIST: batch 32, {args.epochs} epochs, 48k/12k split; "
           f"{os.cpu_count()} CPU cores; BLAS here: {blas_info()}", flush=True)
-    results = {}
+    names = []
     for name in args.only or RUNNERS:
         module = FRAMEWORKS.get(name)
         if module and importlib.util.find_spec(module) is None:
             print(f"{name:10s} not installed; skipped")
             continue
-        options = ["--child", name, "--epochs", args.epochs]
-        options += ["--data-dir", args.data_dir] if args.data_dir else []
-        options += ["--threads", args.threads] if args.threads else []
-        r = results[name] = run_child(__file__, *options)
-        print(f"{name:10s} fit {r['seconds']:6.2f} s  ({r['seconds'] / args.epochs:.2f} s/epoch)  "
-              f"test accuracy {r['accuracy']:.2%}  peak memory {r['peak_mb']:,.0f} MB  [{r['threads']}]",
-              flush=True)
-    if "glassnet" in results:
-        for name in ("lean-numpy", "torch", "keras"):
-            if name in results:
-                print(f"glassnet / {name} fit time: {results['glassnet']['seconds'] / results[name]['seconds']:.2f}x")
+        names.append(name)
+    ratios = {}          # other runner -> glassnet's fit time over its, one per round
+    for round_number in range(1, args.rounds + 1):
+        if args.rounds > 1:
+            print(f"-- round {round_number} of {args.rounds}", flush=True)
+        results = {}
+        for name in names:
+            options = ["--child", name, "--epochs", args.epochs]
+            options += ["--data-dir", args.data_dir] if args.data_dir else []
+            options += ["--threads", args.threads] if args.threads else []
+            r = results[name] = run_child(__file__, *options)
+            print(f"{name:10s} fit {r['seconds']:6.2f} s  ({r['seconds'] / args.epochs:.2f} s/epoch)  "
+                  f"test accuracy {r['accuracy']:.2%}  peak memory {r['peak_mb']:,.0f} MB  [{r['threads']}]",
+                  flush=True)
+        if "glassnet" in results:
+            for name in ("lean-numpy", "torch", "keras"):
+                if name in results:
+                    ratio = results["glassnet"]["seconds"] / results[name]["seconds"]
+                    ratios.setdefault(name, []).append(ratio)
+                    print(f"glassnet / {name} fit time: {ratio:.2f}x", flush=True)
+    if args.rounds > 1:
+        for name, values in ratios.items():
+            print(f"over {len(values)} rounds, glassnet / {name} fit time: median {np.median(values):.2f}x "
+                  f"({', '.join(f'{v:.2f}' for v in values)})")
     return 0
 
 

@@ -431,3 +431,43 @@ def test_clone_model_copies_the_traced_graph():
         clone = keras.models.clone_model(original)
         assert [type(l).__name__ for l in clone.sublayers] == [type(l).__name__ for l in original.sublayers]
         assert clone.count_params() == original.count_params()
+
+
+class TwoInputs(keras.Model):
+    def __init__(self):
+        super().__init__()
+        self.left, self.right = layers.Dense(8, activation="relu"), layers.Dense(8, activation="relu")
+        self.out = layers.Dense(3)
+
+    def call(self, inputs):
+        a, b = inputs
+        return self.out(layers.concatenate([self.left(a), self.right(b)]))
+
+
+class Outer(keras.Model):
+    """A subclassed model inside another: a nested model of the graph, not inlined."""
+
+    def __init__(self):
+        super().__init__()
+        self.inner = MLP(hidden=5)
+        self.head = layers.Dense(3)
+
+    def call(self, x, training=None):
+        return self.head(self.inner(x, training=training))
+
+
+def test_two_inputs_and_a_subclassed_model_inside_another(tmp_path):
+    rng = np.random.default_rng(0)
+    a, b, y = rng.random((30, 4)), rng.random((30, 6)), rng.integers(0, 3, 30)
+    model = TwoInputs()
+    model.compile(optimizer="adam", loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True))
+    model.fit([a, b], y, epochs=1, verbose=0)
+    assert model.sample_shapes == [(4,), (6,)] and model.predict([a, b], verbose=0).shape == (30, 3)
+    x, _ = data(30)
+    outer = Outer()
+    outer.compile(optimizer="adam", loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True))
+    outer.fit(x, y, epochs=1, verbose=0)
+    assert [type(l).__name__ for l in outer.sublayers] == ["MLP", "Dense"]
+    outer.save(tmp_path / "outer.npz")
+    loaded = keras.models.load_model(tmp_path / "outer.npz")
+    np.testing.assert_array_equal(loaded.predict(x, verbose=0), outer.predict(x, verbose=0))

@@ -192,8 +192,10 @@ def prepare_inputs(model, x, what="x"):
     channel axis, as Keras does. Anything else is one clear error: the wrong shape (with
     the likely fix), NaN or infinite values, data that are not numbers.
     """
-    if not model.built:   # a Sequential without an input shape: built on its first data
-        model.build(as_array(x, what).shape[1:])
+    if not model.built:   # a Sequential without an input shape, a subclass: built on their first data
+        several = getattr(model, "traces_call", False) and isinstance(x, (list, tuple)) and len(x) > 1 \
+            and all(isinstance(v, np.ndarray) for v in x)       # call(self, [a, b]): two inputs
+        model.build([as_array(v, what).shape[1:] for v in x] if several else as_array(x, what).shape[1:])
     count = len(model.inputs)
     if isinstance(x, dict):
         names = [t.node.layer.name for t in model.inputs]
