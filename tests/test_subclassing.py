@@ -471,3 +471,33 @@ def test_two_inputs_and_a_subclassed_model_inside_another(tmp_path):
     outer.save(tmp_path / "outer.npz")
     loaded = keras.models.load_model(tmp_path / "outer.npz")
     np.testing.assert_array_equal(loaded.predict(x, verbose=0), outer.predict(x, verbose=0))
+
+
+def test_arithmetic_on_placeholders_computes_what_it_does_on_arrays():
+    """Any chain of +, -, * and / with numbers, traced into Rescaling layers, gives the
+    numbers NumPy gives on the arrays themselves."""
+    hypothesis = pytest.importorskip("hypothesis", reason="hypothesis is not installed (pip install '.[test]')")
+    from hypothesis import given, settings, strategies as st
+
+    numbers = st.floats(-4, 4, allow_nan=False).filter(lambda v: abs(v) > 1e-2)
+    step = st.tuples(st.sampled_from(["+", "r+", "-", "r-", "*", "r*", "/", "neg"]), numbers)
+
+    def apply(value, op, number):
+        return {"+": lambda: value + number, "r+": lambda: number + value, "-": lambda: value - number,
+                "r-": lambda: number - value, "*": lambda: value * number, "r*": lambda: number * value,
+                "/": lambda: value / number, "neg": lambda: -value}[op]()
+
+    @settings(max_examples=40, deadline=None)
+    @given(st.lists(step, min_size=1, max_size=5))
+    def check(steps):
+        inputs = keras.Input((3,))
+        traced = inputs
+        x = np.array([[0.5, -1.0, 2.0]])
+        expected = x.copy()
+        for op, number in steps:
+            traced, expected = apply(traced, op, number), apply(expected, op, number)
+        model = keras.Model(inputs, traced)
+        assert all(type(layer).__name__ == "Rescaling" for layer in model.sublayers)
+        np.testing.assert_allclose(model.predict(x.astype(np.float32), verbose=0), expected, rtol=1e-4, atol=1e-4)
+
+    check()
