@@ -284,3 +284,20 @@ def test_summary_expands_nested_models_and_refuses_what_it_cannot_do():
     assert "hidden" not in model.summary(print_fn=lambda s: None)
     with pytest.raises(ValueError, match="layer_range is not supported"):
         model.summary(layer_range=("base", "dense"))
+
+
+def test_models_named_by_default_get_unique_names_in_a_model_that_holds_several():
+    """keras.io's Functional API guide ensembles three models made by one function."""
+    def get_model():
+        inputs = keras.Input(shape=(8,))
+        return keras.Model(inputs, layers.Dense(1)(inputs))
+
+    inputs = keras.Input(shape=(8,))
+    members = [get_model(), get_model(), keras.Sequential([layers.Dense(1)]), keras.Sequential([layers.Dense(1)])]
+    ensemble = keras.Model(inputs, layers.average([member(inputs) for member in members]))
+    assert [m.name for m in members] == ["functional", "functional_1", "sequential", "sequential_1"]
+    assert ensemble.predict(np.ones((2, 8)), verbose=0).shape == (2, 1)
+    named = keras.Model(inputs, layers.Dense(1, name="functional")(get_model()(inputs)))
+    assert [l.name for l in named.layers][1:] == ["functional_1", "functional"]
+    with pytest.raises(ValueError, match="both named 'head'"):
+        keras.Model(inputs, layers.add([layers.Dense(1, name="head")(inputs), layers.Dense(1, name="head")(inputs)]))

@@ -77,6 +77,7 @@ class Model(Trainer, ModelState, Layer):
                             f"Sequential, or a subclass whose call() calls layers.")
         default = snake_case(type(self).__name__) if traced else "functional"   # Keras's names
         Layer.__init__(self, name=name or default, trainable=trainable, **kwargs)
+        self.default_name = name is None      # may become "functional_1" beside another (name_layers)
         self.needs_input_grad = False   # set by an enclosing model that needs it
         self.seed = seed
         self.rng = np.random.default_rng(seed if seed is not None else new_seed())

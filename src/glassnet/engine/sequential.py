@@ -51,6 +51,7 @@ class Sequential(Model):
 
     def __init__(self, layers=None, name=None, seed=None, trainable=True, **kwargs):
         Layer.__init__(self, name=name or "sequential", trainable=trainable, **kwargs)
+        self.default_name = name is None
         self.needs_input_grad = False
         self.seed = seed
         self.rng = np.random.default_rng(seed if seed is not None else new_seed())

@@ -280,11 +280,15 @@ def name_layers(layers):
     from glassnet.engine.layers.base import snake_case
     from glassnet.engine.layers.input_layer import InputLayer
 
-    taken = {layer.name for layer in layers if layer.name}
+    # A model named by default ("functional", "sequential") yields its name to a layer the
+    # user named, and to a model of the same default before it: "functional_1", as in Keras.
+    default = [layer for layer in layers if layer.name and getattr(layer, "default_name", False)]
+    taken = {layer.name for layer in layers if layer.name and not any(layer is d for d in default)}
     for layer in layers:
-        if layer.name:
+        if layer.name and not any(layer is d for d in default):
             continue
-        base = "input_layer" if isinstance(layer, InputLayer) else snake_case(type(layer).__name__)
+        base = layer.name if layer.name else (
+            "input_layer" if isinstance(layer, InputLayer) else snake_case(type(layer).__name__))
         name, i = base, 0
         while name in taken:
             i += 1
