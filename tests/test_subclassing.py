@@ -501,3 +501,36 @@ def test_arithmetic_on_placeholders_computes_what_it_does_on_arrays():
         np.testing.assert_allclose(model.predict(x.astype(np.float32), verbose=0), expected, rtol=1e-4, atol=1e-4)
 
     check()
+
+
+class CustomDense(layers.Layer):
+    """keras.io's custom layer, word for word: its own weights and math in call()."""
+
+    def __init__(self, units=32):
+        super().__init__()
+        self.units = units
+
+    def build(self, input_shape):
+        self.w = self.add_weight(shape=(input_shape[-1], self.units), initializer="random_normal", trainable=True)
+        self.b = self.add_weight(shape=(self.units,), initializer="random_normal", trainable=True)
+
+    def call(self, inputs):
+        from glassnet import ops
+        return ops.matmul(inputs, self.w) + self.b
+
+
+def test_keras_3_add_weight_and_a_call_with_math_of_its_own():
+    layer = CustomDense(3)
+    out = layer(np.ones((2, 4), np.float32))                  # on data, call() runs as written
+    np.testing.assert_allclose(out, np.ones((2, 4)) @ layer.params["variable"] + layer.params["variable_1"],
+                               rtol=1e-6)
+    with pytest.raises(TypeError, match=r"CustomDense\.call\(\) computes on its input itself.*forward and "
+                                        r"backward methods"):
+        CustomDense(3)(keras.Input((4,)))
+    plain = layers.Layer()
+    plain.build((3,), np.random.default_rng(0))
+    w = plain.add_weight((3, 2), regularizer=keras.regularizers.L2(0.1))     # Keras 3's order
+    assert w.shape == (3, 2) and np.abs(w).max() > 0                        # glorot_uniform, not zeros
+    assert plain.regularization_loss() == pytest.approx(0.1 * float(np.sum(w.astype(np.float64) ** 2)), rel=1e-5)
+    with pytest.raises(ValueError, match="constraint= is not supported"):
+        plain.add_weight((2,), constraint="non_neg")

@@ -40,6 +40,10 @@ import inspect
 from glassnet.errors import ShapeError
 
 
+class _AsksTraining(TypeError):
+    """``if training:`` in a traced call()."""
+
+
 class _TracingTraining:
     """The ``training`` argument ``call`` gets while it is traced: not yet known.
 
@@ -49,7 +53,7 @@ class _TracingTraining:
     """
 
     def __bool__(self):
-        raise TypeError(
+        raise _AsksTraining(
             "call() asks whether it is training (`if training:`), but glassnet traces call() once "
             "into a graph of layers, before it runs in either mode. Pass training=training on to "
             "the layers instead (Dropout and BatchNormalization already behave as the mode asks), "
@@ -89,9 +93,14 @@ def trace(owner, inputs, mode=None):
         outputs = run_call(owner, inputs, TRACING if mode is None else mode)
     except ShapeError:
         raise                          # a layer's own message names the layer and the shapes
+    except _AsksTraining as error:
+        raise TypeError(f"{kind}.{error}") from None
     except TypeError as error:
-        raise TypeError(f"{kind}.call(): glassnet turns call() into a graph of layers by running it "
-                        f"once on placeholders, and it did something only data can do: {error}") from None
+        raise TypeError(f"{kind}.call() computes on its input itself ({error}). glassnet can't "
+                        f"differentiate that: it turns call() into a graph of layers by running it once "
+                        f"on placeholders. Compute with layers (layers.Dense, layers.Activation, "
+                        f"layers.Rescaling...), or give {kind} forward and backward methods for math of "
+                        f"its own (docs/custom_layers.md)") from None
     if outputs is None:
         raise TypeError(f"{kind}.call() returned None; it must return the output of its last layer")
     from glassnet.engine.symbolic import is_symbolic

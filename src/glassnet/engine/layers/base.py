@@ -157,21 +157,44 @@ class Layer:
         self.params[name] = np.ascontiguousarray(value, dtype=self.dtype)
         self.grads[name] = np.zeros_like(self.params[name])
 
-    def add_weight(self, name, shape, initializer="zeros", trainable=True):
-        """Keras's way to make a weight: ``add_weight("kernel", (D, U), "glorot_uniform")``.
+    def add_weight(self, name=None, shape=None, initializer=None, trainable=True, dtype=None,
+                   regularizer=None, constraint=None, **keras_options):
+        """Keras's way to make a weight: Keras 3's ``add_weight(shape=(D, U),
+        initializer="glorot_uniform", name="kernel")`` (or its positional ``add_weight((D, U))``),
+        or the older ``add_weight("kernel", (D, U), "glorot_uniform")``.
 
         Learned weights (``trainable=True``) go to ``params`` with a gradient; others to
-        ``state``. The size is checked *before* anything is allocated, so a model file that
-        asks for a billion weights is refused instead of filling the memory.
+        ``state``. No initializer: Keras 3's default, ``"glorot_uniform"``. A regularizer
+        is applied as ``kernel_regularizer=`` is on Dense. The size is checked *before*
+        anything is allocated, so a model file that asks for a billion weights is refused
+        instead of filling the memory.
         """
-        from glassnet.engine import initializers
+        from glassnet.engine import initializers, regularizers
 
+        owner = f"{type(self).__name__}.add_weight"
+        if name is not None and not isinstance(name, str):    # Keras 3's order: (shape, initializer, ...)
+            name, shape, initializer = None, name, shape if initializer is None else initializer
+        if shape is None:
+            raise ValueError(f"{owner}: shape= is required")
+        if constraint is not None:
+            raise ValueError(f"{owner}: constraint= is not supported by glassnet")
+        unknown = {k: v for k, v in keras_options.items()
+                   if k not in ("autocast", "aggregation", "synchronization", "use_resource")}
+        if unknown:
+            raise TypeError(f"{owner}: unknown argument(s) {', '.join(sorted(unknown))}")
+        if name is None:                                      # Keras 3 names them "variable", ...
+            name, i = "variable", 0
+            while name in self.params or name in self.state:
+                i += 1
+                name = f"variable_{i}"
         shape = tuple(int(d) for d in shape)
-        value = initializers.get(initializer)(shape, self.rng)   # counted against the budget there
+        value = initializers.get(initializer or "glorot_uniform")(shape, self.rng)   # counted against the budget there
         if trainable:
             self.add_param(name, value)
         else:
             self.state[name] = np.asarray(value, dtype=self.dtype)
+        if regularizer is not None:
+            setattr(self, f"{name}_regularizer", regularizers.get(regularizer))
         return self.params[name] if trainable else self.state[name]
 
     def output_shape(self, input_shape):
