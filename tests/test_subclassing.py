@@ -476,7 +476,7 @@ def test_two_inputs_and_a_subclassed_model_inside_another(tmp_path):
 def test_arithmetic_on_placeholders_computes_what_it_does_on_arrays():
     """Any chain of +, -, * and / with numbers, traced into Rescaling layers, gives the
     numbers NumPy gives on the arrays themselves."""
-    hypothesis = pytest.importorskip("hypothesis", reason="hypothesis is not installed (pip install '.[test]')")
+    pytest.importorskip("hypothesis", reason="hypothesis is not installed (pip install '.[test]')")
     from hypothesis import given, settings, strategies as st
 
     numbers = st.floats(-4, 4, allow_nan=False).filter(lambda v: abs(v) > 1e-2)
