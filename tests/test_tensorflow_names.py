@@ -75,3 +75,21 @@ def test_tensorflow_features_glassnet_lacks_say_what_to_do_instead():
         tf.data.Dataset.from_tensor_slices(([1], [1]))
     with pytest.raises(AttributeError, match="has no attribute 'nope'"):
         tf.nope
+
+
+def test_keras_saving_loads_and_saves_and_its_decorator_keeps_the_class(tmp_path):
+    model = tf.keras.Sequential([tf.keras.Input((3,)), tf.keras.layers.Dense(2)], seed=0)
+    tf.keras.saving.save_model(model, tmp_path / "m.keras")
+    again = tf.keras.saving.load_model(tmp_path / "m.keras")
+    np.testing.assert_allclose(again.predict(np.ones((1, 3)), verbose=0), model.predict(np.ones((1, 3)), verbose=0),
+                               rtol=1e-6)
+
+    @tf.keras.saving.register_keras_serializable(package="mine")
+    class Twice(tf.keras.layers.Layer):
+        def forward(self, x, training=False):
+            return 2 * x
+
+        def backward(self, dy):
+            return 2 * dy
+
+    assert tf.keras.saving.get_custom_objects()["Twice"] is Twice

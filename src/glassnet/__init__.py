@@ -17,7 +17,7 @@ and, for Keras programs, the modules under Keras's names: ``glassnet.layers``,
 ``glassnet.models``, ``glassnet.optimizers`` (and ``.schedules``), ``glassnet.losses``,
 ``glassnet.metrics``, ``glassnet.callbacks``, ``glassnet.activations``,
 ``glassnet.initializers``, ``glassnet.regularizers``, ``glassnet.utils``,
-``glassnet.datasets``, ``glassnet.backend``, ``glassnet.preprocessing``, ``glassnet.ops``.
+``glassnet.datasets``, ``glassnet.backend``, ``glassnet.preprocessing``, ``glassnet.ops``, ``glassnet.saving``.
 """
 
 import sys as _sys
@@ -29,7 +29,7 @@ from glassnet.engine.layers import Input
 from glassnet.engine.model import Model
 from glassnet.engine.saving import load_model
 from glassnet.engine.sequential import Sequential
-from glassnet import models, nn, ops, preprocessing
+from glassnet import models, nn, ops, preprocessing, saving
 
 __version__ = "0.2.0"
 
@@ -68,7 +68,7 @@ keras = _sys.modules[__name__]
 _sys.modules["glassnet.keras"] = keras
 for _name in ("layers", "losses", "optimizers", "callbacks", "initializers", "regularizers", "metrics",
               "activations", "models", "utils", "datasets", "backend", "optimizers.schedules",
-              "preprocessing", "preprocessing.image", "ops"):
+              "preprocessing", "preprocessing.image", "ops", "saving"):
     _sys.modules[f"glassnet.keras.{_name}"] = _sys.modules[f"glassnet.{_name}"]
 
 # What a TensorFlow program may reach for that glassnet doesn't have, and what to do instead.
@@ -90,5 +90,5 @@ def __getattr__(name):
 
 
 __all__ = ["Input", "Model", "Sequential", "activations", "backend", "callbacks", "datasets", "diagnose",
-           "initializers", "keras", "layers", "load_model", "losses", "metrics", "models", "nn", "ops",
+           "initializers", "keras", "layers", "load_model", "losses", "metrics", "models", "nn", "ops", "saving",
            "optimizers", "preprocessing", "read_number", "regularizers", "utils", "__version__"]
