@@ -93,3 +93,19 @@ def test_keras_saving_loads_and_saves_and_its_decorator_keeps_the_class(tmp_path
             return 2 * dy
 
     assert tf.keras.saving.get_custom_objects()["Twice"] is Twice
+
+
+def test_keras_3_top_level_names_and_config():
+    class Doubler(tf.keras.Layer):          # keras.Layer, as Keras 3's guides write it
+        def forward(self, x, training=False):
+            return 2 * x
+
+    assert issubclass(Doubler, glassnet.layers.Layer) and tf.keras.Loss is glassnet.losses.Loss
+    assert tf.keras.Metric is glassnet.metrics.Metric and tf.keras.Optimizer is glassnet.optimizers.Optimizer
+    assert tf.keras.config.backend() == "numpy" and tf.keras.config.image_data_format() == "channels_last"
+    assert tf.keras.version() == glassnet.__version__
+    tf.keras.config.enable_unsafe_deserialization()
+    with pytest.raises(ValueError, match="mixed precision"):
+        tf.keras.config.set_dtype_policy("mixed_float16")
+    with pytest.raises(ValueError, match="channels_first"):
+        tf.keras.config.set_image_data_format("channels_first")

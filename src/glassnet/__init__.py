@@ -17,21 +17,31 @@ and, for Keras programs, the modules under Keras's names: ``glassnet.layers``,
 ``glassnet.models``, ``glassnet.optimizers`` (and ``.schedules``), ``glassnet.losses``,
 ``glassnet.metrics``, ``glassnet.callbacks``, ``glassnet.activations``,
 ``glassnet.initializers``, ``glassnet.regularizers``, ``glassnet.utils``,
-``glassnet.datasets``, ``glassnet.backend``, ``glassnet.preprocessing``, ``glassnet.ops``, ``glassnet.saving``.
+``glassnet.datasets``, ``glassnet.backend``, ``glassnet.preprocessing``, ``glassnet.ops``, ``glassnet.saving``, ``glassnet.config``.
 """
 
 import sys as _sys
 
-from glassnet import backend, datasets, utils
+from glassnet import backend, config, datasets, utils
 from glassnet.engine import (activations_api as activations, callbacks, initializers, layers, losses,
                              metrics, optimizers, regularizers, schedules)
-from glassnet.engine.layers import Input
+from glassnet.engine.layers import Input, Layer
+from glassnet.engine.initializers import Initializer
+from glassnet.engine.losses import Loss
+from glassnet.engine.metrics import Metric
+from glassnet.engine.optimizers import Optimizer
+from glassnet.engine.regularizers import Regularizer
 from glassnet.engine.model import Model
 from glassnet.engine.saving import load_model
 from glassnet.engine.sequential import Sequential
 from glassnet import models, nn, ops, preprocessing, saving
 
 __version__ = "0.2.0"
+
+
+def version():
+    """glassnet's version (Keras 3's ``keras.version()`` gives Keras's)."""
+    return __version__
 
 
 def diagnose(model, x, y, **options):
@@ -68,7 +78,7 @@ keras = _sys.modules[__name__]
 _sys.modules["glassnet.keras"] = keras
 for _name in ("layers", "losses", "optimizers", "callbacks", "initializers", "regularizers", "metrics",
               "activations", "models", "utils", "datasets", "backend", "optimizers.schedules",
-              "preprocessing", "preprocessing.image", "ops", "saving"):
+              "preprocessing", "preprocessing.image", "ops", "saving", "config"):
     _sys.modules[f"glassnet.keras.{_name}"] = _sys.modules[f"glassnet.{_name}"]
 
 # What a TensorFlow program may reach for that glassnet doesn't have, and what to do instead.
@@ -89,6 +99,7 @@ def __getattr__(name):
     raise AttributeError(f"module 'glassnet' has no attribute {name!r}")
 
 
-__all__ = ["Input", "Model", "Sequential", "activations", "backend", "callbacks", "datasets", "diagnose",
+__all__ = ["Initializer", "Input", "Layer", "Loss", "Metric", "Model", "Optimizer", "Regularizer", "Sequential",
+           "activations", "backend", "callbacks", "config", "datasets", "diagnose",
            "initializers", "keras", "layers", "load_model", "losses", "metrics", "models", "nn", "ops", "saving",
-           "optimizers", "preprocessing", "read_number", "regularizers", "utils", "__version__"]
+           "optimizers", "preprocessing", "read_number", "regularizers", "utils", "version", "__version__"]

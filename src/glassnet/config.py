@@ -1,0 +1,30 @@
+"""``glassnet.config``: Keras 3's ``keras.config``, the global settings Keras programs read.
+
+glassnet has one backend (NumPy), one image layout (channels last), float32 by default and
+Keras's epsilon; asking for another is an error (see :mod:`glassnet.backend`), not ignored.
+"""
+
+from glassnet.backend import (backend, epsilon, floatx, image_data_format, set_epsilon, set_floatx,
+                              set_image_data_format)
+
+
+def dtype_policy():
+    """``"float32"``: glassnet computes in the weights' own dtype (no mixed precision)."""
+    return "float32"
+
+
+def set_dtype_policy(policy):
+    """Only ``"float32"``: mixed precision (``"mixed_float16"``) is not part of glassnet."""
+    name = getattr(policy, "name", policy)
+    if name != "float32":
+        raise ValueError(f"glassnet computes in float32; set_dtype_policy({name!r}) (mixed precision) "
+                         f"is not supported")
+
+
+def enable_unsafe_deserialization():
+    """Keras needs this to load a Lambda's Python code from a file. glassnet never runs code
+    from a file (a Lambda is saved as the layers it traced), so there is nothing to enable."""
+
+
+__all__ = ["backend", "dtype_policy", "enable_unsafe_deserialization", "epsilon", "floatx",
+           "image_data_format", "set_dtype_policy", "set_epsilon", "set_floatx", "set_image_data_format"]
