@@ -534,3 +534,20 @@ def test_keras_3_add_weight_and_a_call_with_math_of_its_own():
     assert plain.regularization_loss() == pytest.approx(0.1 * float(np.sum(w.astype(np.float64) ** 2)), rel=1e-5)
     with pytest.raises(ValueError, match="constraint= is not supported"):
         plain.add_weight((2,), constraint="non_neg")
+
+
+@pytest.mark.parametrize("options", [{"training": "yes"}, {"mask": True}, "training", [1, 2]])
+def test_a_file_whose_call_arguments_are_not_training_is_one_model_file_error(tmp_path, options):
+    import json
+    from glassnet.errors import ModelFileError
+    inputs = keras.Input((4,))
+    model = keras.Model(inputs, layers.Dropout(0.5)(layers.Dense(3)(inputs), training=True))
+    model.save(tmp_path / "good.npz")
+    with np.load(tmp_path / "good.npz") as archive:
+        arrays = {key: archive[key] for key in archive.files}
+    config = json.loads(arrays.pop("config").tobytes())
+    config["model"]["config"]["layers"][-1]["inbound_nodes"][0][0][3] = options
+    arrays["config"] = np.frombuffer(json.dumps(config).encode(), np.uint8)
+    np.savez(tmp_path / "bad.npz", **arrays)
+    with pytest.raises(ModelFileError, match="bad.npz.*(only training=True/False|can't)"):
+        keras.models.load_model(tmp_path / "bad.npz")
