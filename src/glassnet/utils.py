@@ -7,7 +7,9 @@
 * :class:`PyDataset` (also called :class:`Sequence`): a dataset that hands ``fit`` one batch
   at a time, for data that doesn't fit in memory or is made on the fly;
 * :func:`load_img`, :func:`img_to_array`, :func:`array_to_img`, :func:`save_img`: image files
-  to arrays and back (from :mod:`glassnet.preprocessing.image_utils`).
+  to arrays and back (from :mod:`glassnet.preprocessing.image_utils`);
+* :func:`image_dataset_from_directory`: a folder of images, one subfolder per class, as
+  batches for ``fit`` (your own digits, photographed).
 """
 
 import warnings
@@ -136,8 +138,49 @@ def plot_model(model, to_file="model.png", show_shapes=False, show_dtype=False,
 # Keras 2's name, kept by Keras 3 as an alias.
 Sequence = PyDataset
 
+
+def image_dataset_from_directory(*args, **kwargs):
+    """A folder of images, one subfolder per class, as batches for ``fit``: see
+    :func:`glassnet.preprocessing.image_dataset.image_dataset_from_directory`."""
+    from glassnet.preprocessing.image_dataset import image_dataset_from_directory as read
+    return read(*args, **kwargs)
+
+
+def pack_x_y_sample_weight(x, y=None, sample_weight=None):
+    """``(x,)``, ``(x, y)`` or ``(x, y, sample_weight)``: what a batch of ``fit`` looks like."""
+    return (x,) if y is None else (x, y) if sample_weight is None else (x, y, sample_weight)
+
+
+def unpack_x_y_sample_weight(data):
+    """``(x, y, sample_weight)`` from a batch, None for what it lacks."""
+    if isinstance(data, list):
+        data = tuple(data)
+    if not isinstance(data, tuple):
+        return data, None, None
+    if not 1 <= len(data) <= 3:
+        raise ValueError(f"unpack_x_y_sample_weight: a batch has 1 to 3 parts, got {len(data)}")
+    return data + (None,) * (3 - len(data))
+
+
+def get_custom_objects():
+    """The classes a saved model can name (see :mod:`glassnet.saving`)."""
+    from glassnet.saving import get_custom_objects as registry
+    return registry()
+
+
+def register_keras_serializable(package="Custom", name=None):
+    """Keras's decorator for custom classes (see :mod:`glassnet.saving`)."""
+    from glassnet.saving import register_keras_serializable as register
+    return register(package, name)
+
+
+def clear_session(free_memory=True):
+    """Nothing to clear in glassnet (see :func:`glassnet.backend.clear_session`)."""
+
 # Imported last: glassnet.preprocessing.image builds on PyDataset above.
 from glassnet.preprocessing.image_utils import array_to_img, img_to_array, load_img, save_img  # noqa: E402
 
-__all__ = ["PyDataset", "Sequence", "array_to_img", "img_to_array", "load_img", "normalize", "plot_model",
-           "save_img", "set_random_seed", "to_categorical"]
+__all__ = ["PyDataset", "Sequence", "array_to_img", "clear_session", "get_custom_objects",
+           "image_dataset_from_directory", "img_to_array", "load_img", "normalize", "pack_x_y_sample_weight",
+           "plot_model", "register_keras_serializable", "save_img", "set_random_seed", "to_categorical",
+           "unpack_x_y_sample_weight"]
