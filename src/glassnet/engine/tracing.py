@@ -22,11 +22,14 @@ shape is first known (the first ``fit``, ``predict``, ``model(x)`` or ``build``)
 layer call records itself, and what comes back is the Functional graph
 ``Model(inputs, call(inputs))``, which is then trained, saved and exported as any other.
 
-What tracing can't follow, it refuses with a message that says so:
+Besides layer calls, what has a layer behind it is traced too: ``+``, ``-`` and ``*``
+between two placeholders (Add, Subtract, Multiply), arithmetic with a number (``x / 255``,
+``2 * x - 1``: Rescaling), the activation functions (``keras.activations.relu(x)``,
+``tf.nn.softmax(x)``) and the layer-shaped ``glassnet.ops`` (``ops.concatenate``,
+``ops.reshape``...). What tracing can't follow, it refuses with a message that says so:
 
-* arithmetic on the placeholders other than ``+``, ``-`` and ``*`` between two of them
-  (those become Add, Subtract and Multiply layers): use a layer (``layers.Activation``,
-  ``layers.Rescaling``...) or write a custom layer with ``forward`` and ``backward``;
+* other math on the placeholders (``np.tanh(x)``, ``x ** 2``, ``ops.matmul(x, self.w)``):
+  use a layer that does it, or write a custom layer with ``forward`` and ``backward``;
 * Python that branches on the data or on ``training`` (``if training: ...``): the graph is
   drawn once, so both branches can't be in it. Pass ``training=training`` on to the layers
   instead: each layer already behaves as training or inference asks (Dropout, BatchNorm).
