@@ -285,3 +285,15 @@ def test_the_on_batch_calls_hold_blas_at_one_thread_as_fit_does(monkeypatch, num
         model.predict_on_batch(x)
         assert blas_threads() == 2               # and given back afterwards
     assert set(seen) == {(1, 2)} and len(seen) >= 3   # BLAS held at one, the layers still on two
+
+
+def test_to_json_and_model_from_json_give_the_architecture_back():
+    import glassnet as keras
+    from glassnet import layers
+    model = keras.Sequential([keras.Input((4,)), layers.Dense(3, activation="relu"), layers.Dense(2)], seed=0)
+    again = keras.models.model_from_json(model.to_json())
+    assert [type(l).__name__ for l in again.layers] == ["Dense", "Dense"] and again.count_params() == 23
+    inputs = keras.Input((4,))
+    functional = keras.Model(inputs, layers.Dropout(0.5)(layers.Dense(2)(inputs), training=True))
+    copy = keras.models.model_from_json(functional.to_json(indent=1))
+    assert [s.training for s in copy._steps] == [None, True]

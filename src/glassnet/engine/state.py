@@ -62,6 +62,14 @@ class ModelState:
             self.rng.bit_generator.state = state["rng_state"]
 
     # -- saving ----------------------------------------------------------------------------
+    def to_json(self, **kwargs):
+        """The architecture as JSON text (no weights), for ``glassnet.models.model_from_json``
+        (Keras's pair); ``kwargs`` go to ``json.dumps`` (e.g. ``indent=2``)."""
+        import json
+
+        from glassnet.engine.model import layer_class_name
+        return json.dumps({"class_name": layer_class_name(self), "config": self.get_config()}, **kwargs)
+
     def save(self, filepath, overwrite=True, **kwargs):
         """Write the whole model (architecture, weights, optimizer state, training log) to one
         file, atomically; see :mod:`glassnet.engine.saving` for the formats."""
