@@ -128,3 +128,25 @@ def test_save_and_load_through_custom_objects(saved, monkeypatch):
     np.testing.assert_array_equal(loaded.predict(x), expected)
     # The training state came back too: training can continue.
     loaded.fit(*_data(32, seed=1), epochs=1, verbose=0)
+
+
+class Twice(Layer):
+    """Keras's way to give the output shape: compute_output_shape, with the batch axis."""
+
+    def forward(self, x, training=False):
+        return np.concatenate([x, x], axis=-1)
+
+    def backward(self, dy):
+        half = dy.shape[-1] // 2
+        return dy[..., :half] + dy[..., half:]
+
+    def compute_output_shape(self, input_shape):
+        return tuple(input_shape[:-1]) + (2 * input_shape[-1],)
+
+
+def test_compute_output_shape_keras_style_and_on_every_layer():
+    model = Sequential([Flatten(input_shape=(2, 3)), Twice(), Dense(4)], seed=0)
+    assert model.layers[1].output_shape((6,)) == (12,) and model.count_params() == 12 * 4 + 4
+    assert Dense(7).compute_output_shape((None, 5)) == (None, 7)
+    assert Flatten().compute_output_shape((32, 2, 3)) == (32, 6)
+    check_layer(Twice(), (3,))

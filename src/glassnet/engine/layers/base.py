@@ -199,7 +199,17 @@ class Layer:
 
     def output_shape(self, input_shape):
         """Shape of one output sample for one input sample of ``input_shape``."""
+        if type(self).compute_output_shape is not Layer.compute_output_shape:   # Keras's way, given
+            return tuple(self.compute_output_shape((None,) + tuple(input_shape)))[1:]
         return tuple(input_shape)
+
+    def compute_output_shape(self, input_shape):
+        """Keras's name for :meth:`output_shape`, with the batch axis: ``(None, 784) -> (None, 128)``.
+        A Keras-style layer may define this instead of ``output_shape``."""
+        if self.takes_list:
+            return (None,) + tuple(self.shape_after([tuple(s)[1:] for s in input_shape]))
+        shape = tuple(input_shape)
+        return (shape[0] if shape else None,) + tuple(self.shape_after(shape[1:]))
 
     def shape_after(self, input_shape):
         """What the framework asks: :meth:`output_shape` (a model, whose ``output_shape`` is
