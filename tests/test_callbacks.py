@@ -156,6 +156,16 @@ def test_checkpoint_every_epoch_in_fit_is_resumable(tmp_path):
         model.fit(X, Y, epochs=1, verbose=0, callbacks=[ModelCheckpoint(str(tmp_path / "{val_loss}.npz"))])
 
 
+def test_checkpoint_makes_the_folder_its_path_names_as_keras_does(tmp_path):
+    """TensorFlow's "Save and load models" tutorial checkpoints to training_1/cp.weights.h5."""
+    model = small_model()
+    model.fit(X, Y, epochs=1, batch_size=16, verbose=0, callbacks=[
+        ModelCheckpoint(str(tmp_path / "training_1" / "cp.weights.h5"), save_weights_only=True),
+        ModelCheckpoint(str(tmp_path / "runs" / "{epoch:02d}" / "model.npz"))])
+    assert (tmp_path / "training_1" / "cp.weights.h5").is_file()
+    assert (tmp_path / "runs" / "01" / "model.npz").is_file()
+
+
 # -- CSVLogger --------------------------------------------------------------------------
 def test_csv_logger_writes_one_row_per_epoch_and_appends(tmp_path):
     path = tmp_path / "log.csv"

@@ -91,6 +91,9 @@ class ModelCheckpoint(Callback):
             self.best = current
         elif self.verbose:
             print(f"Epoch {epoch + 1}: saving model to {path}")
+        folder = os.path.dirname(str(path))
+        if folder:                         # "training_1/cp.weights.h5": made, as Keras makes it
+            os.makedirs(folder, exist_ok=True)
         if self.save_weights_only:
             self.model.save_weights(path)
         else:
