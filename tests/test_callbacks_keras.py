@@ -321,3 +321,34 @@ def test_no_warnings_from_the_hooks_of_a_quiet_run():
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         run_epochs([EarlyStopping(), History()], StandIn(), [1.0, 0.5])
+
+
+def test_every_hook_gets_a_dict_of_logs_with_keras_keys():
+    """keras.io's "Writing your own callbacks" prints list(logs.keys()) in every hook."""
+    import glassnet as keras
+
+    seen = {}
+
+    class Keys(keras.callbacks.Callback):
+        pass
+
+    hooks = ["on_train_begin", "on_train_end", "on_test_begin", "on_test_end", "on_predict_begin",
+             "on_predict_end"]
+    for hook in hooks:
+        setattr(Keys, hook, lambda self, logs=None, hook=hook: seen.setdefault(hook, sorted(logs)))
+    for hook in ["on_epoch_begin", "on_epoch_end", "on_train_batch_begin", "on_train_batch_end",
+                 "on_test_batch_begin", "on_test_batch_end", "on_predict_batch_begin", "on_predict_batch_end"]:
+        setattr(Keys, hook, lambda self, index, logs=None, hook=hook: seen.setdefault(hook, sorted(logs)))
+    model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(1)], seed=0)
+    model.compile(optimizer="sgd", loss="mean_squared_error", metrics=["mean_absolute_error"])
+    x, y = np.ones((8, 4), np.float32), np.ones(8, np.float32)
+    model.fit(x, y, epochs=1, batch_size=4, verbose=0, validation_split=0.5, callbacks=[Keys()])
+    model.predict(x, verbose=0, callbacks=[Keys()])
+    metrics = ["loss", "mean_absolute_error"]
+    assert seen == {
+        "on_train_begin": [], "on_epoch_begin": [], "on_train_batch_begin": [], "on_train_batch_end": metrics,
+        "on_test_begin": [], "on_test_batch_begin": [], "on_test_batch_end": metrics, "on_test_end": metrics,
+        "on_epoch_end": metrics + ["val_loss", "val_mean_absolute_error"],
+        "on_train_end": metrics + ["val_loss", "val_mean_absolute_error"],
+        "on_predict_begin": [], "on_predict_batch_begin": [], "on_predict_batch_end": ["outputs"],
+        "on_predict_end": []}

@@ -473,7 +473,7 @@ class Trainer:
                 callbacks.on_predict_batch_begin(step)
                 result = self.forward(xb, training=False)
                 outputs.append(result if isinstance(result, list) else [result])
-                callbacks.on_predict_batch_end(step, None)
+                callbacks.on_predict_batch_end(step, {"outputs": result})   # Keras's key
         callbacks.on_predict_end()
         if not outputs:
             empty = [np.zeros((0,) + t.sample_shape, self.dtype) for t in self.outputs]

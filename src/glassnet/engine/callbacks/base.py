@@ -152,11 +152,16 @@ class CallbackList:
         for callback in self.callbacks:
             callback.set_params(params)
 
+    # Every hook gets a dict of logs, an empty one where there is nothing to tell, as in
+    # Keras: a callback may write `list(logs.keys())` without checking for None.
     def _call(self, hook, *args):
+        *head, logs = args
+        logs = {} if logs is None else logs
         for callback in self.callbacks:
-            getattr(callback, hook)(*args)
+            getattr(callback, hook)(*head, logs)
 
     def _call_batch(self, family, hook, batch, logs):
+        logs = {} if logs is None else logs
         for callback in self._batch_callbacks[family]:
             getattr(callback, hook)(batch, logs)
 
