@@ -39,6 +39,10 @@ EXPECTATIONS = {
     "methods_checklist": lambda ns: len(ns["history"].history["learning_rate"]) == 4 and
     ns["history"].history["learning_rate"][-1] < 0.05 and (ns["y_pred"] == ns["y_test"]).mean() > 0.85,
     "generator_fit": lambda ns: ns["accuracy"] > 0.85,
+    "custom_callbacks": lambda ns: ns["keys_seen"] == {
+        "train_begin": [], "test_end": ["loss", "mean_absolute_error"], "predict_batch_end": ["outputs"],
+        "epoch_end": ["loss", "mean_absolute_error", "val_loss", "val_mean_absolute_error"]}
+    and abs(ns["final_rate"] - (0.001 if len(ns["history"].history["loss"]) >= 3 else 0.01)) < 1e-9,
     "denoising_autoencoder": lambda ns: ns["decoded"].shape == (10, 28, 28, 1) and
     ns["final_loss"] < 0.55 * ns["initial_loss"],
     "ema_backup_restore": lambda ns: len(ns["history"].history["loss"]) == 2 and ns["test_acc"] > 0.85
