@@ -125,3 +125,41 @@ def test_labels_that_dont_fit_are_clear_errors():
         metrics.SparseCategoricalAccuracy().update_state(LABELS[:3], PROBS)
     with pytest.raises(ShapeError, match="one-hot labels of shape"):
         metrics.CategoricalAccuracy().update_state(np.eye(4)[LABELS], PROBS)
+
+
+def test_a_keras_3_custom_metric_with_add_variable_trains_and_resets_each_epoch():
+    """keras.io's CategoricalTruePositives, word for word (ops and all)."""
+    import glassnet as keras
+    from glassnet import layers, ops
+
+    class CategoricalTruePositives(keras.metrics.Metric):
+        def __init__(self, name="categorical_true_positives", **kwargs):
+            super().__init__(name=name, **kwargs)
+            self.true_positives = self.add_variable(shape=(), name="ctp", initializer="zeros")
+
+        def update_state(self, y_true, y_pred, sample_weight=None):
+            y_pred = ops.reshape(ops.argmax(y_pred, axis=1), (-1, 1))
+            values = ops.cast(ops.cast(y_true, "int32") == ops.cast(y_pred, "int32"), "float32")
+            self.true_positives.assign_add(ops.sum(values))
+
+        def result(self):
+            return self.true_positives
+
+        def reset_state(self):
+            self.true_positives.assign(0.0)
+
+    metric = CategoricalTruePositives()
+    metric.update_state(np.array([[1], [2]]), np.array([[0.1, 0.9, 0.0], [0.8, 0.1, 0.1]]))
+    assert float(metric.result()) == 1.0
+    metric.reset_state()
+    assert float(metric.result()) == 0.0
+    inputs = keras.Input((4,))
+    model = keras.Model(inputs, layers.Dense(3, activation="softmax")(inputs))
+    model.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=[CategoricalTruePositives()])
+    x, y = np.eye(4, dtype=np.float32)[[0, 1, 2, 3] * 4], np.array([0, 1, 2, 0] * 4)[:, None]
+    history = model.fit(x, y, epochs=2, batch_size=8, verbose=0)
+    counts = history.history["categorical_true_positives"]
+    assert len(counts) == 2 and all(0 <= c <= 16 and float(c) == int(c) for c in counts)   # reset each epoch
+    variable = keras.Variable(np.zeros(3), name="v")
+    variable.assign_add([1, 2, 3])
+    assert variable.numpy().tolist() == [1, 2, 3] and np.asarray(variable).shape == (3,)

@@ -31,6 +31,7 @@ from glassnet.engine.losses import Loss
 from glassnet.engine.metrics import Metric
 from glassnet.engine.optimizers import Optimizer
 from glassnet.engine.regularizers import Regularizer
+from glassnet.engine.variables import Variable
 from glassnet.engine.model import Model
 from glassnet.engine.saving import load_model
 from glassnet.engine.sequential import Sequential
@@ -88,8 +89,6 @@ _NOT_HERE = {
     "function": "glassnet runs NumPy directly; drop the @tf.function decorator",
     "data": "tf.data is not part of glassnet: pass NumPy arrays, a generator or a "
             "keras.utils.PyDataset to fit",
-    "Variable": "glassnet's weights are NumPy arrays owned by their layers (layer.weights, "
-                "model.get_weights())",
 }
 
 
@@ -100,6 +99,7 @@ def __getattr__(name):
 
 
 __all__ = ["Initializer", "Input", "Layer", "Loss", "Metric", "Model", "Optimizer", "Regularizer", "Sequential",
+           "Variable",
            "activations", "backend", "callbacks", "config", "datasets", "diagnose",
            "initializers", "keras", "layers", "load_model", "losses", "metrics", "models", "nn", "ops", "saving",
            "optimizers", "preprocessing", "read_number", "regularizers", "utils", "version", "__version__"]

@@ -65,7 +65,22 @@ class Metric(Configurable):
     def __init__(self, name=None, dtype=None):
         self.name = name or self.default_name
         self.dtype = dtype
-        self.reset_state()
+        try:
+            self.reset_state()
+        except AttributeError:
+            # A Keras-style metric makes its variables after super().__init__() (with
+            # add_variable), so there is nothing to reset yet; fit resets it every epoch.
+            pass
+
+    def add_variable(self, shape=(), initializer="zeros", dtype=None, name=None, **keras_options):
+        """Keras 3's way to keep a running total: a :class:`~glassnet.engine.variables.Variable`
+        with ``assign``, ``assign_add`` and ``assign_sub``."""
+        from glassnet.engine.variables import Variable
+        return Variable(initializer, shape=shape, dtype=dtype or "float32", name=name or "variable")
+
+    def add_weight(self, name=None, shape=(), initializer="zeros", dtype=None, **keras_options):
+        """Keras 2's spelling of :meth:`add_variable` for metrics."""
+        return self.add_variable(shape=shape, initializer=initializer, dtype=dtype, name=name)
 
     def reset_state(self):
         raise NotImplementedError
