@@ -113,8 +113,64 @@ def test_get_takes_functions_config_dicts_and_instances_and_configs_round_trip()
     rebuilt = losses.get(losses.serialize(loss))
     assert rebuilt.get_config() == loss.get_config() and rebuilt.name == "bce_loss"
     assert CategoricalCrossentropy().name == "categorical_crossentropy" and Huber().name == "huber_loss"
-    with pytest.raises(ValueError, match="is a plain function: glassnet needs its gradient too"):
-        losses.get(lambda y, p: (y - p) ** 2)
+    with pytest.warns(UserWarning, match="differentiates it numerically"):
+        assert isinstance(losses.get(lambda y, p: ((y - p) ** 2).mean(axis=-1)), losses.LossFunction)
+
+
+def custom_mean_squared_error(y_true, y_pred):
+    """keras.io's custom loss function, with NumPy where it writes ops."""
+    return np.mean(np.square(y_true - y_pred), axis=-1)
+
+
+class CustomMSE(losses.Loss):
+    """keras.io's custom loss class: call() only."""
+
+    def __init__(self, regularization_factor=0.1, name="custom_mse"):
+        super().__init__(name=name)
+        self.regularization_factor = regularization_factor
+
+    def call(self, y_true, y_pred):
+        mse = np.mean(np.square(y_true - y_pred), axis=-1)
+        reg = np.mean(np.square(0.5 - y_pred), axis=-1)
+        return mse + reg * self.regularization_factor
+
+
+def test_a_loss_with_only_call_gets_a_numerical_gradient_close_to_the_exact_one():
+    rng = np.random.default_rng(0)
+    y_true, y_pred = rng.random((6, 4)), rng.random((6, 4))
+    weights = rng.random(6)
+    with pytest.warns(UserWarning, match="'custom_mean_squared_error' has no gradient"):
+        mine = losses.get(custom_mean_squared_error)
+    exact = MeanSquaredError()
+    for sample_weight in (None, weights):
+        assert mine.forward(y_true, y_pred, sample_weight) == pytest.approx(exact.forward(y_true, y_pred, sample_weight))
+        np.testing.assert_allclose(mine.backward(), exact.backward(), rtol=1e-7, atol=1e-10)
+    with pytest.warns(UserWarning):
+        custom = losses.get(CustomMSE())
+    custom.forward(y_true, y_pred)
+    expected = (2 * (y_pred - y_true) + 0.1 * 2 * (y_pred - 0.5)) / 4 / 6
+    np.testing.assert_allclose(custom.backward(), expected, rtol=1e-7, atol=1e-10)
+    with pytest.warns(UserWarning):
+        batch_mean = losses.get(lambda y, p: np.mean((y - p) ** 2))
+    batch_mean.forward(y_true, y_pred)
+    with pytest.raises(ShapeError, match="one loss per sample"):
+        batch_mean.backward()
+
+
+def test_a_model_compiled_with_a_loss_function_trains_and_saves_without_it(tmp_path):
+    import glassnet as keras
+    x = np.random.default_rng(0).random((32, 4)).astype(np.float32)
+    y = x @ np.array([[1.0], [-1.0], [0.5], [2.0]], np.float32)
+    model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(1)], seed=0)
+    with pytest.warns(UserWarning, match="numerically"):
+        model.compile(optimizer=keras.optimizers.Adam(0.05), loss=custom_mean_squared_error)
+    history = model.fit(x, y, epochs=30, batch_size=8, verbose=0)
+    assert history.history["loss"][-1] < 0.1 * history.history["loss"][0]
+    model.save(tmp_path / "m.npz")
+    with pytest.raises(Exception, match="custom_mean_squared_error.*compile=False"):
+        keras.models.load_model(tmp_path / "m.npz")
+    again = keras.models.load_model(tmp_path / "m.npz", compile=False)
+    np.testing.assert_array_equal(again.predict(x, verbose=0), model.predict(x, verbose=0))
 
 
 def test_logits_version_pairs_cross_entropy_with_softmax_and_bce_with_sigmoid():

@@ -442,7 +442,7 @@ def _restore_compile(model, compiled, iterations, archive, path):
             loss_class = losses.LOSSES_BY_CLASS.get(loss_spec.get("class_name"))
             if loss_class is None:
                 raise ValueError(f"unknown loss {loss_spec.get('class_name')!r}")
-            loss = loss_class(**_expect(path, loss_spec.get("config", {}), dict, "the loss's config"))
+            loss = loss_class.from_config(_expect(path, loss_spec.get("config", {}), dict, "the loss's config"))
         found = {}
         for group in ("metrics", "weighted_metrics"):
             found[group] = [_metric_from_config(path, m)
