@@ -63,6 +63,7 @@ def test_a_subclassed_model_trains_as_its_functional_twin_does():
     model.compile(optimizer="adam", loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
                   metrics=["accuracy"])
     model.build((None, 6, 6))
+    assert [type(l).__name__ for l in model.layers] == ["Flatten", "Dense", "Dropout", "Dense"]   # as Keras lists them
     twin = functional_twin(model)
     twin.compile(optimizer="adam", loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
                  metrics=["accuracy"])

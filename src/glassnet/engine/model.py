@@ -155,9 +155,11 @@ class Model(Trainer, ModelState, Layer):
     def layers(self):
         """The model's layers in the order they run (with their InputLayers, as Keras lists them).
 
-        A subclass not traced yet lists the layers it holds as attributes, in the order they
-        were set, as Keras does."""
-        if not self.built and self.traces_call:
+        A subclass with ``call()`` lists its layers without InputLayers, as Keras does: before
+        it is traced, those it holds as attributes, in the order they were set."""
+        if self.traces_call and self.built:
+            return [layer for layer in self._graph_layers if not isinstance(layer, InputLayer)]
+        if self.traces_call:
             held = []
             for value in vars(self).values():
                 for item in (value if isinstance(value, (list, tuple)) else [value]):
