@@ -221,3 +221,20 @@ def test_dense_splits_its_multiplies_over_two_threads_and_gets_the_same_numbers(
     np.testing.assert_allclose(results[2][0], y64, atol=1e-5)
     np.testing.assert_allclose(results[2][1], dz @ W.T, atol=1e-4)
     np.testing.assert_allclose(results[2][2], x.T.astype(np.float64) @ dz, atol=1e-3)
+
+
+def test_a_seed_on_a_noise_layer_gives_it_masks_of_its_own():
+    """Keras's Dropout(0.5, seed=1): the same masks whatever the model's generator did."""
+    from glassnet.engine.layers import GaussianDropout, GaussianNoise, SpatialDropout2D
+    x = np.ones((4, 3, 3, 2), np.float32)
+    for make in (lambda: Dropout(0.5, seed=1), lambda: GaussianNoise(0.3, seed=1),
+                 lambda: GaussianDropout(0.3, seed=1), lambda: SpatialDropout2D(0.5, seed=1)):
+        a, b = make(), make()
+        for layer, other in ((a, 5), (b, 6)):
+            layer.build(x.shape[1:], np.random.default_rng(other))
+        np.testing.assert_array_equal(a.forward(x, training=True), b.forward(x, training=True))
+        assert a.get_config()["seed"] == 1 and type(a).from_config(a.get_config()).seed == 1
+    unseeded = [Dropout(0.5), Dropout(0.5)]
+    for layer, other in zip(unseeded, (5, 6)):
+        layer.build(x.shape[1:], np.random.default_rng(other))
+    assert not np.array_equal(*(layer.forward(x, training=True) for layer in unseeded))

@@ -20,16 +20,20 @@ class Dropout(Layer):
 
     Args:
         rate: fraction of units to drop, in ``[0, 1)``.
+        seed: the masks come from a generator of the layer's own, seeded so (default: the
+            model's generator, which the model's seed fixes).
 
     Input and output shape: anything, unchanged.
     """
 
-    def __init__(self, rate, **kwargs):
+    def __init__(self, rate, seed=None, **kwargs):
         super().__init__(**kwargs)
         if not 0 <= rate < 1:
             raise ValueError(f"{type(self).__name__}: rate must be in [0, 1), got {rate!r}")
         self.rate = float(rate)
         self.mask = None
+        self.seed = seed
+        self.generator = None if seed is None else np.random.default_rng(seed)
 
     def forward(self, x, training=False):
         if not training or self.rate == 0:
@@ -37,7 +41,7 @@ class Dropout(Layer):
             return x
         keep = 1.0 - self.rate
         # Drawing float32 uniforms halves the work of the default float64 draw.
-        draws = self.rng.random(self.mask_shape(x), dtype=np.float32)
+        draws = (self.generator or self.rng).random(self.mask_shape(x), dtype=np.float32)
         self.mask = (draws < keep) * np.asarray(1 / keep, x.dtype)
         return x * self.mask
 
@@ -49,4 +53,4 @@ class Dropout(Layer):
         return dy if self.mask is None else dy * self.mask
 
     def get_config(self):
-        return {**super().get_config(), "rate": self.rate}
+        return {**super().get_config(), "rate": self.rate, **({"seed": self.seed} if self.seed is not None else {})}

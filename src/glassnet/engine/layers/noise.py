@@ -27,17 +27,19 @@ class GaussianNoise(Layer):
         if not stddev >= 0:
             raise ValueError(f"GaussianNoise: stddev must be >= 0, got {stddev!r}")
         self.stddev = float(stddev)
+        self.seed = seed            # a generator of its own, as Dropout's seed= (else the model's)
+        self.generator = None if seed is None else np.random.default_rng(seed)
 
     def forward(self, x, training=False):
         if not training or self.stddev == 0:
             return x
-        return x + (self.stddev * self.rng.standard_normal(x.shape, dtype=np.float32)).astype(x.dtype)
+        return x + (self.stddev * (self.generator or self.rng).standard_normal(x.shape, dtype=np.float32)).astype(x.dtype)
 
     def backward(self, dy):
         return dy
 
     def get_config(self):
-        return {**super().get_config(), "stddev": self.stddev}
+        return {**super().get_config(), "stddev": self.stddev, **({"seed": self.seed} if self.seed is not None else {})}
 
 
 class GaussianDropout(Layer):
@@ -59,20 +61,22 @@ class GaussianDropout(Layer):
             raise ValueError(f"GaussianDropout: rate must be in [0, 1), got {rate!r}")
         self.rate = float(rate)
         self.noise = None
+        self.seed = seed
+        self.generator = None if seed is None else np.random.default_rng(seed)
 
     def forward(self, x, training=False):
         if not training or self.rate == 0:
             self.noise = None
             return x
         spread = np.sqrt(self.rate / (1 - self.rate))
-        self.noise = (1 + spread * self.rng.standard_normal(x.shape, dtype=np.float32)).astype(x.dtype)
+        self.noise = (1 + spread * (self.generator or self.rng).standard_normal(x.shape, dtype=np.float32)).astype(x.dtype)
         return x * self.noise
 
     def backward(self, dy):
         return dy if self.noise is None else dy * self.noise
 
     def get_config(self):
-        return {**super().get_config(), "rate": self.rate}
+        return {**super().get_config(), "rate": self.rate, **({"seed": self.seed} if self.seed is not None else {})}
 
 
 class SpatialDropout2D(Dropout):
@@ -96,7 +100,7 @@ class SpatialDropout2D(Dropout):
         if data_format not in (None, "channels_last"):
             raise ValueError(f"SpatialDropout2D: glassnet keeps images channels last; "
                              f"data_format={data_format!r} is not supported")
-        super().__init__(rate, **kwargs)
+        super().__init__(rate, seed=seed, **kwargs)
 
     def forward(self, x, training=False):
         self.check_input(x)
