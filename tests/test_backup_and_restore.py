@@ -18,9 +18,10 @@ Y = RNG.integers(0, 3, 96)
 EPOCHS = 5
 
 
-def build(optimizer=None):
+def build(optimizer=None, dropout_seed=None):
     model = Sequential([layers.Conv2D(4, 3, activation="relu", input_shape=(8, 8, 1)), layers.BatchNormalization(),
-                        layers.Flatten(), layers.Dropout(0.3), layers.Dense(3, activation="softmax")], seed=3)
+                        layers.Flatten(), layers.Dropout(0.3, seed=dropout_seed),
+                        layers.Dense(3, activation="softmax")], seed=3)
     model.compile(optimizer or Adam(OneCycle(0.01, total_steps=EPOCHS * 3), use_ema=True, ema_momentum=0.9),
                   "sparse_categorical_crossentropy", metrics=["accuracy"])
     return model
@@ -43,15 +44,16 @@ class Crash(Callback):
             raise KeyboardInterrupt
 
 
-@pytest.mark.parametrize("crash_after", [0, 2])
-def test_an_interrupted_fit_started_again_ends_as_the_uninterrupted_one(tmp_path, crash_after):
-    straight = build()
+@pytest.mark.parametrize("crash_after, dropout_seed", [(0, None), (2, None), (1, 5)])
+def test_an_interrupted_fit_started_again_ends_as_the_uninterrupted_one(tmp_path, crash_after, dropout_seed):
+    """Also with Dropout(seed=5), whose masks come from a generator of its own (saved too)."""
+    straight = build(dropout_seed=dropout_seed)
     fit(straight, [])
     backup = tmp_path / "backup"
     with pytest.raises(KeyboardInterrupt):
-        fit(build(), [BackupAndRestore(backup), Crash(crash_after)])
+        fit(build(dropout_seed=dropout_seed), [BackupAndRestore(backup), Crash(crash_after)])
     assert (backup / "latest.npz").exists()
-    again, callback = build(), BackupAndRestore(backup)
+    again, callback = build(dropout_seed=dropout_seed), BackupAndRestore(backup)
     history = fit(again, [callback])
     done = crash_after + 1        # the backup of epoch crash_after was made before the crash
     assert callback.restored_epoch == done

@@ -543,9 +543,12 @@ def _restore_training(model, config, path, archive=None):
     state = config.get("rng_state")
     if state is not None:
         _expect(path, state, dict, "the random generator's state")
+    layer_states = _expect(path, config.get("layer_rng_states") or {}, dict, "the layers' generators")
+    for value in layer_states.values():
+        _expect(path, value, dict, "a layer generator's state")
     try:
         model.set_training_state({"epoch": epoch, "training_log": log, "settings": settings,
-                                  "rng_state": state})
+                                  "rng_state": state, "layer_rng_states": layer_states})
     except (TypeError, ValueError, KeyError, OverflowError) as error:
         raise ModelFileError(f"{path}: the random generator's state is damaged ({_describe(error)})") from None
 

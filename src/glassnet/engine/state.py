@@ -8,6 +8,8 @@ formats (:mod:`glassnet.engine.saving`, :mod:`glassnet.interop.keras_file`) only
 check what it says, and never reach into its private parts.
 """
 
+import numpy as np
+
 from glassnet.engine.training_log import TrainingLog
 
 
@@ -50,8 +52,12 @@ class ModelState:
         """Where training stands, beyond the weights: the epoch count, the training log, the
         settings the report reads and the random generator's state (so a resumed run
         continues bit for bit)."""
-        return {"epoch": self.epoch, "training_log": self.training_log.get_config(),
-                "settings": self.settings, "rng_state": self.rng.bit_generator.state}
+        state = {"epoch": self.epoch, "training_log": self.training_log.get_config(),
+                 "settings": self.settings, "rng_state": self.rng.bit_generator.state}
+        own = self._layer_generators()
+        if own:   # layers given a seed= of their own (Dropout, RandomRotation...): theirs too
+            state["layer_rng_states"] = {str(i): g.bit_generator.state for i, g in own.items()}
+        return state
 
     def set_training_state(self, state):
         """Restore :meth:`get_training_state`'s dict (its fields already checked)."""
@@ -60,6 +66,16 @@ class ModelState:
         self.settings = state["settings"]
         if state.get("rng_state") is not None:
             self.rng.bit_generator.state = state["rng_state"]
+        own = self._layer_generators()
+        for key, saved in (state.get("layer_rng_states") or {}).items():
+            if not (isinstance(key, str) and key.isdigit() and int(key) in own):
+                raise ValueError(f"a layer generator's state names layer {key!r}, which has no generator")
+            own[int(key)].bit_generator.state = saved
+
+    def _layer_generators(self):
+        """``{position in walk(): generator}`` of the layers that draw from one of their own."""
+        return {i: layer.generator for i, layer in enumerate(self.walk())
+                if isinstance(getattr(layer, "generator", None), np.random.Generator)}
 
     # -- saving ----------------------------------------------------------------------------
     def to_json(self, **kwargs):
