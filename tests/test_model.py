@@ -297,3 +297,31 @@ def test_to_json_and_model_from_json_give_the_architecture_back():
     functional = keras.Model(inputs, layers.Dropout(0.5)(layers.Dense(2)(inputs), training=True))
     copy = keras.models.model_from_json(functional.to_json(indent=1))
     assert [s.training for s in copy._steps] == [None, True]
+
+
+def test_keras_2_generator_and_class_methods_run_with_a_deprecation_warning():
+    import glassnet as keras
+    rng = np.random.default_rng(0)
+    x, y = rng.random((20, 4)).astype(np.float32), np.arange(20) % 3
+    model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(3, activation="softmax")], seed=0)
+    model.compile("adam", "sparse_categorical_crossentropy", metrics=["accuracy"])
+
+    class Batches(keras.utils.Sequence):
+        def __len__(self):
+            return 2
+
+        def __getitem__(self, i):
+            return x[i * 10:(i + 1) * 10], y[i * 10:(i + 1) * 10]
+
+    with pytest.warns(DeprecationWarning, match="fit_generator is Keras 2's.*use fit"):
+        history = model.fit_generator(Batches(), steps_per_epoch=2, epochs=2, verbose=0, workers=4)
+    assert len(history.history["loss"]) == 2
+    with pytest.warns(DeprecationWarning, match="evaluate_generator"):
+        assert len(model.evaluate_generator(Batches(), steps=2)) == 2
+    with pytest.warns(DeprecationWarning, match="predict_generator"):
+        assert model.predict_generator(Batches(), steps=2).shape == (20, 3)
+    with pytest.warns(DeprecationWarning, match="np.argmax"):
+        classes = model.predict_classes(x)
+    np.testing.assert_array_equal(classes, model.predict(x, verbose=0).argmax(axis=-1))
+    with pytest.warns(DeprecationWarning, match="use predict"):
+        assert model.predict_proba(x).shape == (20, 3)
