@@ -109,3 +109,15 @@ def test_keras_3_top_level_names_and_config():
         tf.keras.config.set_dtype_policy("mixed_float16")
     with pytest.raises(ValueError, match="channels_first"):
         tf.keras.config.set_image_data_format("channels_first")
+
+
+def test_keras_2_module_paths_of_the_old_tutorials():
+    from glassnet.layers.convolutional import Conv2D, MaxPooling2D
+    from glassnet.layers.core import Dense, Dropout, Flatten
+    from glassnet.layers.normalization import BatchNormalization
+    from glassnet.utils import np_utils
+    from glassnet.utils.np_utils import to_categorical
+
+    assert Dense is glassnet.layers.Dense and Conv2D is glassnet.layers.Conv2D
+    assert {MaxPooling2D, Dropout, Flatten, BatchNormalization} <= set(vars(glassnet.layers).values())
+    assert np_utils.to_categorical([1, 0], 2).tolist() == [[0, 1], [1, 0]] and to_categorical is glassnet.utils.to_categorical

@@ -21,6 +21,7 @@ and, for Keras programs, the modules under Keras's names: ``glassnet.layers``,
 """
 
 import sys as _sys
+import types as _types
 
 from glassnet import backend, config, datasets, utils
 from glassnet.engine import (activations_api as activations, callbacks, initializers, layers, losses,
@@ -71,6 +72,17 @@ for _name, _module in (("layers", layers), ("losses", losses), ("optimizers", op
     _sys.modules[f"glassnet.{_name}"] = _module
 optimizers.schedules = schedules
 _sys.modules["glassnet.optimizers.schedules"] = schedules
+
+# Keras 2's module paths, still in the most-copied MNIST tutorials: ``from keras.layers.core
+# import Dense``, ``from keras.layers.convolutional import Conv2D``, ``from keras.utils import
+# np_utils`` (then ``np_utils.to_categorical``). They are the same layers and functions.
+for _name in ("core", "convolutional", "normalization", "recurrent", "advanced_activations", "merging",
+              "reshaping", "regularization"):
+    _sys.modules.setdefault(f"glassnet.layers.{_name}", layers)
+np_utils = _types.ModuleType("glassnet.utils.np_utils", "Keras 2's keras.utils.np_utils: to_categorical, normalize")
+np_utils.to_categorical, np_utils.normalize = utils.to_categorical, utils.normalize
+utils.np_utils = np_utils
+_sys.modules["glassnet.utils.np_utils"] = np_utils
 
 # TensorFlow programs write ``import tensorflow as tf`` and then ``tf.keras.layers.Dense``;
 # with ``import glassnet as tf``, ``tf.keras`` is glassnet itself (and ``glassnet.keras.layers``
