@@ -88,13 +88,24 @@ def test_adamw_is_adam_with_weight_decay_switched_on():
         AdamW(weight_decay=None)
 
 
-def test_keras_2_lr_works_with_a_warning_and_decay_points_to_schedules():
+def test_keras_2_lr_decay_epsilon_none_and_amsgrad_false_work_with_a_warning():
     with pytest.warns(DeprecationWarning, match="Adam: lr= is Keras 2's name; use learning_rate="):
         adam = Adam(lr=0.05)
     assert adam.learning_rate == 0.05
-    with pytest.raises(ValueError, match="SGD: decay= .* is gone from Keras 3; use a schedule, e.g. "
-                                         "learning_rate=InverseTimeDecay"):
-        SGD(0.1, decay=1e-4)
+    # Keras 2's decay: lr / (1 + decay * step), step counted from 0 (Keras 3 ignores it)
+    with pytest.warns(DeprecationWarning, match="SGD: decay= is Keras 2's.*InverseTimeDecay"):
+        sgd = SGD(0.1, decay=0.5)
+    p = np.zeros(1)
+    for _ in range(3):
+        sgd.step([p], [np.ones(1)])
+    np.testing.assert_allclose(p, -(0.1 + 0.1 / 1.5 + 0.1 / 2), rtol=1e-12)
+    with pytest.raises(ValueError, match="decay= and a learning-rate schedule can't be combined"):
+        SGD(schedules.ExponentialDecay(0.1, 10, 0.9), decay=0.5)
+    # The line older tutorials copy whole: Adam(lr, beta_1, beta_2, epsilon=None, decay=0.0, amsgrad=False)
+    with pytest.warns(DeprecationWarning, match="epsilon=None is Keras 2's way of saying 1e-7"):
+        assert Adam(0.001, 0.9, 0.999, epsilon=None, decay=0.0, amsgrad=False).epsilon == 1e-7
+    with pytest.raises(ValueError, match="amsgrad=True is not supported"):
+        Adam(amsgrad=True)
     with pytest.raises(ValueError, match="gradient_accumulation_steps=4 is not supported"):
         Adam(gradient_accumulation_steps=4)
     with pytest.raises(TypeError, match="Adam: unknown argument"):

@@ -83,6 +83,11 @@ np_utils = _types.ModuleType("glassnet.utils.np_utils", "Keras 2's keras.utils.n
 np_utils.to_categorical, np_utils.normalize = utils.to_categorical, utils.normalize
 utils.np_utils = np_utils
 _sys.modules["glassnet.utils.np_utils"] = np_utils
+# tf.keras.optimizers.legacy (TensorFlow 2.11-2.15's advice on Apple silicon): the same optimizers.
+optimizers.legacy = _types.ModuleType("glassnet.optimizers.legacy", "tf.keras.optimizers.legacy: the optimizers")
+for _name in ("SGD", "Adam", "RMSprop", "Adagrad", "Adadelta", "Adamax", "Nadam"):
+    setattr(optimizers.legacy, _name, getattr(optimizers, _name))
+_sys.modules["glassnet.optimizers.legacy"] = optimizers.legacy
 
 # TensorFlow programs write ``import tensorflow as tf`` and then ``tf.keras.layers.Dense``;
 # with ``import glassnet as tf``, ``tf.keras`` is glassnet itself (and ``glassnet.keras.layers``

@@ -33,6 +33,7 @@ class Adadelta(Optimizer):
     slot_names = ("accumulated_grad", "accumulated_delta")
 
     def __init__(self, learning_rate=0.001, rho=0.95, epsilon=1e-7, **kwargs):
+        epsilon = self.keras_epsilon("Adadelta", epsilon)
         super().__init__(learning_rate, **kwargs)
         self.check_hyperparameters(fractions=[("rho", rho)], positives=[("epsilon", epsilon)])
         self.rho, self.epsilon = float(rho), float(epsilon)

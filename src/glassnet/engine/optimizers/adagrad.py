@@ -28,6 +28,7 @@ class Adagrad(Optimizer):
     slot_names = ("accumulator",)
 
     def __init__(self, learning_rate=0.001, initial_accumulator_value=0.1, epsilon=1e-7, **kwargs):
+        epsilon = self.keras_epsilon(type(self).__name__, epsilon)
         super().__init__(learning_rate, **kwargs)
         if not initial_accumulator_value >= 0:
             raise ValueError(f"Adagrad: initial_accumulator_value must be >= 0, "

@@ -25,7 +25,10 @@ class Adam(Optimizer):
     name = "adam"
     slot_names = ("m", "v")
 
-    def __init__(self, learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7, **kwargs):
+    def __init__(self, learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7, amsgrad=False, **kwargs):
+        if amsgrad:
+            raise ValueError(f"{type(self).__name__}: amsgrad=True is not supported by glassnet")
+        epsilon = self.keras_epsilon(type(self).__name__, epsilon)
         super().__init__(learning_rate, **kwargs)
         self.check_hyperparameters(fractions=[("beta_1", beta_1), ("beta_2", beta_2)],
                                    positives=[("epsilon", epsilon)])

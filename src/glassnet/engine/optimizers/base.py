@@ -98,10 +98,16 @@ class Optimizer:
             warnings.warn(f"{owner}: lr= is Keras 2's name; use learning_rate=",
                           DeprecationWarning, stacklevel=4)
             learning_rate = options.pop("lr")
-        if options.pop("decay", None):
-            raise ValueError(f"{owner}: decay= (Keras 2's time-based decay) is gone from Keras 3; "
-                             f"use a schedule, e.g. learning_rate=InverseTimeDecay(lr, decay_steps=1, "
-                             f"decay_rate=decay) from glassnet.optimizers.schedules")
+        decay = options.pop("decay", None)
+        if decay:   # Keras 2's lr / (1 + decay * step): a schedule (Keras 3 would ignore it)
+            if callable(learning_rate) or isinstance(learning_rate, dict):
+                raise ValueError(f"{owner}: decay= and a learning-rate schedule can't be combined")
+            if not decay > 0:
+                raise ValueError(f"{owner}: decay must be >= 0, got {decay!r}")
+            warnings.warn(f"{owner}: decay= is Keras 2's; Keras 3 ignores it. glassnet applies it as "
+                          f"Keras 2 did: learning_rate=InverseTimeDecay({learning_rate}, decay_steps=1, "
+                          f"decay_rate={decay}) (glassnet.optimizers.schedules)", DeprecationWarning, stacklevel=4)
+            learning_rate = schedules.InverseTimeDecay(learning_rate, decay_steps=1, decay_rate=decay)
         defaults = {"loss_scale_factor": None, "gradient_accumulation_steps": None}
         for label, default in defaults.items():
             value = options.pop(label, default)
@@ -115,6 +121,15 @@ class Optimizer:
         if not callable(learning_rate) and not learning_rate > 0:
             raise ValueError(f"{owner}: learning_rate must be > 0, got {learning_rate!r}")
         return learning_rate
+
+    @staticmethod
+    def keras_epsilon(owner, epsilon):
+        """``epsilon=None``, Keras 2's "the backend's epsilon", is 1e-7 (Keras's)."""
+        if epsilon is None:
+            warnings.warn(f"{owner}: epsilon=None is Keras 2's way of saying 1e-7; write epsilon=1e-7",
+                          DeprecationWarning, stacklevel=3)
+            return 1e-7
+        return epsilon
 
     def check_hyperparameters(self, fractions=(), positives=()):
         """Raise a clear ValueError unless every ``(label, value)`` in ``fractions`` lies in

@@ -31,6 +31,7 @@ class RMSprop(Optimizer):
 
     def __init__(self, learning_rate=0.001, rho=0.9, momentum=0.0, epsilon=1e-7, centered=False,
                  **kwargs):
+        epsilon = self.keras_epsilon(type(self).__name__, epsilon)
         super().__init__(learning_rate, **kwargs)
         self.check_hyperparameters(fractions=[("rho", rho), ("momentum", momentum)],
                                    positives=[("epsilon", epsilon)])
