@@ -238,3 +238,27 @@ def test_a_seed_on_a_noise_layer_gives_it_masks_of_its_own():
     for layer, other in zip(unseeded, (5, 6)):
         layer.build(x.shape[1:], np.random.default_rng(other))
     assert not np.array_equal(*(layer.forward(x, training=True) for layer in unseeded))
+
+
+def test_permute_repeat_vector_and_identity_as_keras_has_them(tmp_path):
+    import glassnet as keras
+    from glassnet.layers import Identity, Permute, RepeatVector
+    x = np.arange(2 * 3 * 4, dtype=np.float32).reshape(2, 3, 4)
+    permute = Permute((2, 1))
+    np.testing.assert_array_equal(permute(x).numpy(), x.transpose(0, 2, 1))
+    assert Permute((3, 1, 2)).compute_output_shape((None, 5, 6, 7)) == (None, 7, 5, 6)
+    repeat = RepeatVector(3)
+    np.testing.assert_array_equal(repeat(x[:, 0]).numpy(), np.stack([x[:, 0]] * 3, axis=1))
+    assert Identity()(x) is not None and np.array_equal(Identity()(x), x)
+    with pytest.raises(ValueError, match="dims must reorder 1..2"):
+        Permute((0, 1))
+    with pytest.raises(ValueError, match="n must be a whole number >= 1"):
+        RepeatVector(0)
+    with pytest.raises(ShapeError, match="repeats vectors"):
+        keras.Sequential([keras.Input((3, 4)), RepeatVector(2)])
+    model = keras.Sequential([keras.Input((3, 4)), Permute((2, 1)), Flatten(), Dense(2), RepeatVector(2), Identity(),
+                              Flatten()], seed=0)
+    for name in ("m.npz", "m.keras"):
+        model.save(tmp_path / name)
+        np.testing.assert_array_equal(keras.models.load_model(tmp_path / name).predict(x, verbose=0),
+                                      model.predict(x, verbose=0))

@@ -271,6 +271,14 @@ def _reshape_in(config, reading, owner):
     return "Reshape", {"target_shape": config["target_shape"]}
 
 
+def _permute_in(config, reading, owner):
+    return "Permute", {"dims": config["dims"]}
+
+
+def _repeat_vector_in(config, reading, owner):
+    return "RepeatVector", {"n": config["n"]}
+
+
 def _activation_in(config, reading, owner):
     activation = activation_from_keras(config.get("activation"), owner)
     if activation is None:
@@ -313,7 +321,8 @@ LAYERS_FROM_KERAS = {
     "MaxPool2D": _pooling_in("MaxPooling2D"), "AvgPool2D": _pooling_in("AveragePooling2D"),
     "GlobalAveragePooling2D": _global_pooling_in, "GlobalAvgPool2D": _global_pooling_in,
     "BatchNormalization": _batchnorm_in, "Dropout": _dropout_in, "Flatten": _flatten_in,
-    "Reshape": _reshape_in, "Rescaling": _rescaling_in, "Activation": _activation_in, "ReLU": _relu_in,
+    "Reshape": _reshape_in, "Permute": _permute_in, "RepeatVector": _repeat_vector_in,
+    "Identity": lambda config, reading, owner: ("Identity", {}), "Rescaling": _rescaling_in, "Activation": _activation_in, "ReLU": _relu_in,
     "LeakyReLU": _leaky_relu_in, "Softmax": _softmax_in, "Concatenate": _concatenate_in,
     "ZeroPadding2D": _image_layer_in("ZeroPadding2D", "padding"),
     "Cropping2D": _image_layer_in("Cropping2D", "cropping"),
@@ -595,6 +604,9 @@ LAYERS_TO_KERAS = {
     "Dropout": lambda c, o: {"rate": c["rate"], "seed": None, "noise_shape": None},
     "Flatten": lambda c, o: {"data_format": "channels_last"},
     "Reshape": lambda c, o: {"target_shape": list(c["target_shape"])},
+    "Permute": lambda c, o: {"dims": list(c["dims"])},
+    "RepeatVector": lambda c, o: {"n": c["n"]},
+    "Identity": lambda c, o: {},
     "Rescaling": lambda c, o: {"scale": c["scale"], "offset": c["offset"]},
     "Activation": _activation_layer_out,
     "Sigmoid": lambda c, o: {"activation": "sigmoid"},

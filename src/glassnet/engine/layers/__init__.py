@@ -21,7 +21,7 @@ from glassnet.engine.layers.pooling import (AveragePooling2D, GlobalAveragePooli
 from glassnet.engine.layers.preprocessing import (Normalization, RandomRotation, RandomTranslation,
                                                   RandomZoom, Rescaling)
 from glassnet.engine.layers.recurrent import GRU, LSTM, SimpleRNN
-from glassnet.engine.layers.reshape import Flatten, Reshape
+from glassnet.engine.layers.reshape import Flatten, Identity, Permute, RepeatVector, Reshape
 from glassnet.engine.layers.resampling import Cropping2D, UpSampling2D, ZeroPadding2D
 from glassnet.engine.layers.wrappers import Bidirectional, TimeDistributed
 
@@ -37,9 +37,9 @@ __all__ = ["ELU", "GELU", "GRU", "LSTM", "SELU", "Activation", "Add", "Average",
            "AvgPool2D", "BatchNormalization", "Bidirectional", "Concatenate", "Conv2D", "Conv2DTranspose", "Convolution2D", "Cropping2D", "Dense", "Dropout",
            "Exponential", "Flatten", "GaussianDropout", "GaussianNoise", "GlobalAveragePooling2D", "GlobalAvgPool2D", "GlobalMaxPool2D",
            "GlobalMaxPooling2D", "HardSigmoid",
-           "HardSilu", "Input", "InputLayer", "LAYERS", "Lambda", "Layer", "LeakyReLU", "LogSoftmax",
+           "HardSilu", "Identity", "Input", "InputLayer", "LAYERS", "Lambda", "Layer", "LeakyReLU", "LogSoftmax",
            "MaxPool2D", "MaxPooling2D", "Maximum", "Minimum", "Mish", "Multiply", "Normalization",
-           "PReLU", "RandomRotation", "RandomTranslation", "RandomZoom", "ReLU", "ReLU6", "Rescaling",
+           "PReLU", "Permute", "RandomRotation", "RandomTranslation", "RandomZoom", "ReLU", "ReLU6", "RepeatVector", "Rescaling",
            "Reshape", "SiLU", "Sigmoid", "SimpleRNN", "Softmax", "Softplus", "Softsign", "SpatialDropout2D",
            "Subtract", "Tanh", "TimeDistributed", "UpSampling2D", "ZeroPadding2D",
            "add", "average", "concatenate", "maximum", "minimum", "multiply", "subtract"]

@@ -66,3 +66,71 @@ class Reshape(Layer):
 
     def get_config(self):
         return {**super().get_config(), "target_shape": list(self.target_shape)}
+
+
+class Permute(Layer):
+    """Reorder a sample's axes: ``Permute((2, 1))`` turns ``(N, rows, cols)`` into
+    ``(N, cols, rows)`` (Keras counts a sample's axes from 1; the batch axis stays first).
+
+    Backward puts the gradient's axes back with the inverse permutation.
+    """
+
+    def __init__(self, dims, **kwargs):
+        super().__init__(**kwargs)
+        self.dims = tuple(int(d) for d in dims)
+        if sorted(self.dims) != list(range(1, len(self.dims) + 1)):
+            raise ValueError(f"Permute: dims must reorder 1..{len(self.dims)}, got {tuple(dims)!r}")
+
+    def output_shape(self, input_shape):
+        if len(input_shape) != len(self.dims):
+            raise ShapeError(f"layer '{self.name}' permutes {len(self.dims)} axes, but its input has "
+                             f"{len(input_shape)}: {tuple(input_shape)}")
+        return tuple(input_shape[d - 1] for d in self.dims)
+
+    def forward(self, x, training=False):
+        self.check_input(x)
+        return np.ascontiguousarray(x.transpose((0,) + self.dims))
+
+    def backward(self, dy):
+        inverse = np.argsort((0,) + self.dims)
+        return np.ascontiguousarray(dy.transpose(inverse))
+
+    def get_config(self):
+        return {**super().get_config(), "dims": list(self.dims)}
+
+
+class RepeatVector(Layer):
+    """``(N, D) -> (N, n, D)``: the same vector ``n`` times, e.g. an encoder's summary handed
+    to every step of a recurrent decoder. Backward adds the ``n`` copies' gradients."""
+
+    def __init__(self, n, **kwargs):
+        super().__init__(**kwargs)
+        if int(n) != n or n < 1:
+            raise ValueError(f"RepeatVector: n must be a whole number >= 1, got {n!r}")
+        self.n = int(n)
+
+    def output_shape(self, input_shape):
+        if len(input_shape) != 1:
+            raise ShapeError(f"layer '{self.name}' (RepeatVector) repeats vectors (batch, features), "
+                             f"got {('batch',) + tuple(input_shape)}")
+        return (self.n,) + tuple(input_shape)
+
+    def forward(self, x, training=False):
+        self.check_input(x)
+        return np.repeat(x[:, np.newaxis, :], self.n, axis=1)
+
+    def backward(self, dy):
+        return dy.sum(axis=1)
+
+    def get_config(self):
+        return {**super().get_config(), "n": self.n}
+
+
+class Identity(Layer):
+    """The input, unchanged (Keras's placeholder layer); the gradient passes straight back."""
+
+    def forward(self, x, training=False):
+        return x
+
+    def backward(self, dy):
+        return dy
