@@ -552,3 +552,9 @@ def test_a_file_whose_call_arguments_are_not_training_is_one_model_file_error(tm
     np.savez(tmp_path / "bad.npz", **arrays)
     with pytest.raises(ModelFileError, match="bad.npz.*(only training=True/False|can't)"):
         keras.models.load_model(tmp_path / "bad.npz")
+
+
+def test_the_plain_layer_base_class_is_not_a_layer_of_layers():
+    inputs = keras.Input((3,))
+    outputs = layers.Layer()(inputs)            # the identity, as a base Layer computes nothing else
+    assert outputs.shape == (None, 3) and not layers.Layer.traces_call

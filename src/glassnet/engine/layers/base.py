@@ -76,6 +76,8 @@ class Layer:
     # A merge layer (Add, Concatenate) takes a *list* of inputs: forward gets a list of
     # arrays, backward returns a list of gradients, and shapes come as lists too.
     takes_list = False
+    # A layer of layers (a call() that calls them, no forward): set for each subclass below.
+    traces_call = False
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
