@@ -123,3 +123,21 @@ def test_keras_2_module_paths_of_the_old_tutorials():
     assert np_utils.to_categorical([1, 0], 2).tolist() == [[0, 1], [1, 0]] and to_categorical is glassnet.utils.to_categorical
     from glassnet.optimizers.legacy import Adam
     assert Adam is glassnet.optimizers.Adam and tf.keras.optimizers.legacy.SGD is glassnet.optimizers.SGD
+
+
+def test_the_tensorflow_functions_of_the_mnist_tutorials_on_arrays():
+    """TensorFlow's "Intro to autoencoders" and evaluation snippets, as written."""
+    x = np.random.default_rng(0).random((3, 28, 28)).astype("float32")
+    x = x[..., tf.newaxis]
+    assert x.shape == (3, 28, 28, 1)
+    tf.random.set_seed(0)
+    noisy = tf.clip_by_value(x + 0.2 * tf.random.normal(shape=x.shape), clip_value_min=0., clip_value_max=1.)
+    assert noisy.dtype == np.float32 and 0 <= noisy.min() and noisy.max() <= 1 and hasattr(noisy, "numpy")
+    tf.random.set_seed(0)
+    again = tf.clip_by_value(x + 0.2 * tf.random.normal(shape=x.shape), 0., 1.)
+    np.testing.assert_array_equal(noisy, again)                      # set_seed makes it repeatable
+    assert tf.math.reduce_prod((28, 28)).numpy() == 784
+    matrix = tf.math.confusion_matrix([0, 1, 1, 2], tf.argmax(np.eye(3)[[0, 1, 2, 2]], axis=1))
+    np.testing.assert_array_equal(matrix, [[1, 0, 0], [0, 1, 1], [0, 0, 1]])
+    assert tf.cast([1.7, 2.2], tf.int32).tolist() == [1, 2] and tf.one_hot([2], 3).tolist() == [[0, 0, 1]]
+    assert tf.reduce_mean(tf.constant([1.0, 3.0])).numpy() == 2.0

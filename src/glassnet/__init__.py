@@ -89,6 +89,12 @@ for _name in ("SGD", "Adam", "RMSprop", "Adagrad", "Adadelta", "Adamax", "Nadam"
     setattr(optimizers.legacy, _name, getattr(optimizers, _name))
 _sys.modules["glassnet.optimizers.legacy"] = optimizers.legacy
 
+# The TensorFlow functions TensorFlow's MNIST tutorials call around the model (tf.newaxis,
+# tf.random.normal, tf.clip_by_value, tf.math.confusion_matrix...), on NumPy arrays.
+from glassnet import tf_functions as _tf_functions  # noqa: E402
+for _name in _tf_functions.NAMES:
+    globals()[_name] = getattr(_tf_functions, _name)
+
 # TensorFlow programs write ``import tensorflow as tf`` and then ``tf.keras.layers.Dense``;
 # with ``import glassnet as tf``, ``tf.keras`` is glassnet itself (and ``glassnet.keras.layers``
 # is ``glassnet.layers``), while ``tf.nn.softmax`` comes from :mod:`glassnet.nn`.

@@ -1,0 +1,117 @@
+"""The handful of TensorFlow functions that TensorFlow's MNIST tutorials call around a Keras
+model, on NumPy arrays, for programs that start ``import glassnet as tf``::
+
+    x_train = x_train[..., tf.newaxis]
+    noisy = tf.clip_by_value(x + 0.2 * tf.random.normal(shape=x.shape), 0., 1.)
+    tf.math.confusion_matrix(labels, tf.argmax(predictions, axis=1))
+
+Each is NumPy's function under TensorFlow's name; results are arrays that also answer
+``.numpy()`` (:class:`~glassnet.engine.tensor.Tensor`). They compute values, not graphs: on a
+placeholder of the Functional API they say it has no values yet.
+"""
+
+import types
+
+import numpy as np
+
+from glassnet.engine.tensor import as_tensor
+
+newaxis = None
+float16, float32, float64 = np.float16, np.float32, np.float64
+int8, int16, int32, int64, uint8 = np.int8, np.int16, np.int32, np.int64, np.uint8
+
+
+def constant(value, dtype=None, shape=None, name=None):
+    array = np.array(value, dtype=dtype)
+    return as_tensor(np.broadcast_to(array, shape).copy() if shape is not None else array)
+
+
+def convert_to_tensor(value, dtype=None, name=None):
+    return as_tensor(np.asarray(value, dtype=dtype))
+
+
+def cast(x, dtype, name=None):
+    return as_tensor(np.asarray(x).astype(dtype))
+
+
+def clip_by_value(t, clip_value_min, clip_value_max, name=None):
+    return as_tensor(np.clip(t, clip_value_min, clip_value_max))
+
+
+def argmax(input, axis=None, output_type=np.int64, name=None):
+    return as_tensor(np.argmax(input, axis=0 if axis is None else axis).astype(output_type))
+
+
+def argmin(input, axis=None, output_type=np.int64, name=None):
+    return as_tensor(np.argmin(input, axis=0 if axis is None else axis).astype(output_type))
+
+
+def _reduce(fn):
+    def reduce(input_tensor, axis=None, keepdims=False, name=None):
+        return as_tensor(np.asarray(fn(np.asarray(input_tensor), axis=axis, keepdims=keepdims)))
+    reduce.__name__ = f"reduce_{fn.__name__}"
+    return reduce
+
+
+reduce_sum, reduce_mean, reduce_max = _reduce(np.sum), _reduce(np.mean), _reduce(np.max)
+reduce_min, reduce_prod = _reduce(np.min), _reduce(np.prod)
+
+
+def expand_dims(input, axis, name=None):
+    return as_tensor(np.expand_dims(input, axis))
+
+
+def squeeze(input, axis=None, name=None):
+    return as_tensor(np.squeeze(input, axis=axis))
+
+
+def reshape(tensor, shape, name=None):
+    return as_tensor(np.reshape(tensor, shape))
+
+
+def one_hot(indices, depth, on_value=1.0, off_value=0.0, dtype=np.float32, name=None):
+    indices = np.asarray(indices, dtype=np.int64)
+    out = np.where(np.arange(depth) == indices[..., np.newaxis], on_value, off_value).astype(dtype)
+    return as_tensor(out)
+
+
+def confusion_matrix(labels, predictions, num_classes=None, weights=None, dtype=np.int32, name=None):
+    """``[i, j]``: how many samples of class ``i`` were predicted as class ``j``."""
+    labels = np.asarray(labels, dtype=np.int64).reshape(-1)
+    predictions = np.asarray(predictions, dtype=np.int64).reshape(-1)
+    if num_classes is None:
+        num_classes = int(max(labels.max(initial=-1), predictions.max(initial=-1))) + 1
+    counts = np.zeros((num_classes, num_classes), dtype=dtype)
+    np.add.at(counts, (labels, predictions), 1 if weights is None else np.asarray(weights, dtype))
+    return as_tensor(counts)
+
+
+_generator = [np.random.default_rng()]
+
+
+def _random(seed):
+    return np.random.default_rng(seed) if seed is not None else _generator[0]
+
+
+def _normal(shape, mean=0.0, stddev=1.0, dtype=None, seed=None, name=None):
+    return as_tensor(_random(seed).normal(mean, stddev, tuple(shape)).astype(dtype or np.float32))
+
+
+def _uniform(shape, minval=0.0, maxval=1.0, dtype=None, seed=None, name=None):
+    return as_tensor(_random(seed).uniform(minval, maxval, tuple(shape)).astype(dtype or np.float32))
+
+
+def _set_seed(seed):
+    _generator[0] = np.random.default_rng(seed)
+
+
+random = types.SimpleNamespace(normal=_normal, uniform=_uniform, set_seed=_set_seed)
+math = types.SimpleNamespace(reduce_sum=reduce_sum, reduce_mean=reduce_mean, reduce_max=reduce_max,
+                             reduce_min=reduce_min, reduce_prod=reduce_prod, argmax=argmax, argmin=argmin,
+                             confusion_matrix=confusion_matrix, exp=np.exp, log=np.log, sqrt=np.sqrt,
+                             square=np.square, abs=np.abs, maximum=np.maximum, minimum=np.minimum)
+
+NAMES = ["argmax", "argmin", "cast", "clip_by_value", "constant", "convert_to_tensor", "expand_dims",
+         "float16", "float32", "float64", "int8", "int16", "int32", "int64", "math", "newaxis", "one_hot",
+         "random", "reduce_max", "reduce_mean", "reduce_min", "reduce_prod", "reduce_sum", "reshape", "squeeze",
+         "uint8"]
