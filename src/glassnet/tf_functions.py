@@ -86,11 +86,17 @@ def confusion_matrix(labels, predictions, num_classes=None, weights=None, dtype=
     return as_tensor(counts)
 
 
-_generator = [np.random.default_rng()]
+_generator = [None]   # tf.random.set_seed's; until then each call takes a seed from new_seed()
 
 
 def _random(seed):
-    return np.random.default_rng(seed) if seed is not None else _generator[0]
+    """The generator for one call: its own ``seed=``, tf.random.set_seed's, or a fresh one
+    seeded from ``keras.utils.set_random_seed``'s stream (entropy when that was never called)."""
+    from glassnet.engine.random import new_seed
+
+    if seed is not None:
+        return np.random.default_rng(seed)
+    return _generator[0] if _generator[0] is not None else np.random.default_rng(new_seed())
 
 
 def _normal(shape, mean=0.0, stddev=1.0, dtype=None, seed=None, name=None):
