@@ -20,3 +20,27 @@ def test_what_the_classic_examples_ask():
 def test_settings_glassnet_cant_honour_are_refused(call, words):
     with pytest.raises(ValueError, match=words):
         call()
+
+
+def test_keras_2_backend_math_for_custom_metrics_and_losses():
+    """The most-copied Kaggle F1 metric, written with K.sum, K.round, K.clip and K.epsilon."""
+    import numpy as np
+
+    import glassnet as keras
+    from glassnet import backend as K
+
+    def recall_m(y_true, y_pred):
+        true_positives = K.sum(K.round(K.clip(y_true * y_pred, 0, 1)))
+        possible_positives = K.sum(K.round(K.clip(y_true, 0, 1)))
+        return true_positives / (possible_positives + K.epsilon())
+
+    y_true = np.array([[1, 0], [0, 1], [1, 0]], np.float32)
+    y_pred = np.array([[0.9, 0.1], [0.8, 0.2], [0.3, 0.7]], np.float32)
+    assert abs(recall_m(y_true, y_pred) - 1 / 3) < 1e-6                 # 1 of the 3 positives found
+    assert K.mean(K.square(y_pred - y_true), axis=-1).shape == (3,)
+    assert K.argmax(y_pred).tolist() == [0, 0, 1] and K.cast(K.equal(y_true, 1), "int32").sum() == 3
+    np.testing.assert_allclose(K.categorical_crossentropy(y_true, y_pred), -np.log([0.9, 0.2, 0.3]), rtol=1e-6)
+    model = keras.Sequential([keras.Input((2,)), keras.layers.Dense(2, activation="softmax")], seed=0)
+    model.compile(optimizer="adam", loss="categorical_crossentropy", metrics=[recall_m])
+    history = model.fit(y_pred, y_true, epochs=2, verbose=0)
+    assert len(history.history["recall_m"]) == 2

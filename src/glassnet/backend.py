@@ -65,3 +65,56 @@ def is_keras_tensor(x):
     from glassnet.engine import symbolic
 
     return symbolic.is_symbolic(x)
+
+
+# -- Keras 2's backend math, for the custom metrics and losses of older programs ------------
+# The classic Kaggle F1 metric, word for word:
+#
+#     def recall_m(y_true, y_pred):
+#         true_positives = K.sum(K.round(K.clip(y_true * y_pred, 0, 1)))
+#         possible_positives = K.sum(K.round(K.clip(y_true, 0, 1)))
+#         return true_positives / (possible_positives + K.epsilon())
+#
+# Here each is NumPy's function under Keras 2's name (Keras 3 removed them; use keras.ops).
+# A metric computes on arrays, so these just work; a loss written with them is
+# differentiated numerically (see glassnet.engine.losses.numerical_gradient).
+import numpy as _np  # noqa: E402
+
+
+def _reduction(fn):
+    def reduce(x, axis=None, keepdims=False):
+        return fn(_np.asarray(x), axis=axis, keepdims=keepdims)
+    reduce.__name__ = fn.__name__
+    return reduce
+
+
+mean, sum, max, min, prod, std = (_reduction(f) for f in (_np.mean, _np.sum, _np.max, _np.min, _np.prod, _np.std))
+square, sqrt, exp, log, abs, sign = _np.square, _np.sqrt, _np.exp, _np.log, _np.abs, _np.sign
+round, pow, maximum, minimum, equal, dot = _np.round, _np.power, _np.maximum, _np.minimum, _np.equal, _np.dot
+ones_like, zeros_like, stack, concatenate = _np.ones_like, _np.zeros_like, _np.stack, _np.concatenate
+
+
+def clip(x, min_value, max_value):
+    return _np.clip(x, min_value, max_value)
+
+
+def cast(x, dtype):
+    return _np.asarray(x).astype(dtype)
+
+
+def argmax(x, axis=-1):
+    return _np.argmax(x, axis=axis)
+
+
+def flatten(x):
+    return _np.asarray(x).reshape(-1)
+
+
+def binary_crossentropy(target, output, from_logits=False):
+    from glassnet.engine.losses import binary_crossentropy as bce
+    return bce(target, output, from_logits=from_logits)
+
+
+def categorical_crossentropy(target, output, from_logits=False, axis=-1):
+    from glassnet.engine.losses import categorical_crossentropy as cce
+    return cce(target, output, from_logits=from_logits, axis=axis)
