@@ -148,3 +148,11 @@ def test_the_tensorflow_functions_of_the_mnist_tutorials_on_arrays():
         tf.keras.utils.set_random_seed(7)
         draws.append(tf.random.uniform((3,)))
     np.testing.assert_array_equal(*draws)
+
+
+def test_register_keras_serializable_keeps_functions_out_of_the_layer_registry():
+    @tf.keras.saving.register_keras_serializable(package="my_package", name="custom_fn")
+    def custom_fn(x):
+        return x ** 2
+
+    assert custom_fn(3) == 9 and "custom_fn" not in tf.keras.saving.get_custom_objects()

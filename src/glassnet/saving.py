@@ -7,17 +7,18 @@ every Layer subclass registers itself when it is defined (see docs/custom_layers
 the decorator only gives the class back.
 """
 
-from glassnet.engine.layers.base import LAYERS
+from glassnet.engine.layers.base import LAYERS, Layer
 from glassnet.engine.saving import load_model
 from glassnet.models import save_model
 
 
 def register_keras_serializable(package="Custom", name=None):
-    """Keras's decorator for custom classes: here the class is already known by its name."""
-    def register(cls):
-        if name is not None and isinstance(name, str):
-            LAYERS.setdefault(name, cls)
-        return cls
+    """Keras's decorator for custom classes: here a layer class is already known by its class
+    name (``name=`` adds it under that one too); anything else is given back as it is."""
+    def register(obj):
+        if isinstance(name, str) and isinstance(obj, type) and issubclass(obj, Layer):
+            LAYERS.setdefault(name, obj)
+        return obj
     return register
 
 
