@@ -80,26 +80,14 @@ def is_keras_tensor(x):
 # differentiated numerically (see glassnet.engine.losses.numerical_gradient).
 import numpy as _np  # noqa: E402
 
+from glassnet import ops as _ops  # noqa: E402
 
-def _reduction(fn):
-    def reduce(x, axis=None, keepdims=False):
-        return fn(_np.asarray(x), axis=axis, keepdims=keepdims)
-    reduce.__name__ = fn.__name__
-    return reduce
+cast = _ops.cast
 
-
-mean, sum, max, min, prod, std = (_reduction(f) for f in (_np.mean, _np.sum, _np.max, _np.min, _np.prod, _np.std))
+mean, sum, max, min, prod, std = _np.mean, _np.sum, _np.max, _np.min, _np.prod, _np.std
 square, sqrt, exp, log, abs, sign = _np.square, _np.sqrt, _np.exp, _np.log, _np.abs, _np.sign
 round, pow, maximum, minimum, equal, dot = _np.round, _np.power, _np.maximum, _np.minimum, _np.equal, _np.dot
-ones_like, zeros_like, stack, concatenate = _np.ones_like, _np.zeros_like, _np.stack, _np.concatenate
-
-
-def clip(x, min_value, max_value):
-    return _np.clip(x, min_value, max_value)
-
-
-def cast(x, dtype):
-    return _np.asarray(x).astype(dtype)
+ones_like, zeros_like, stack, concatenate, clip = _np.ones_like, _np.zeros_like, _np.stack, _np.concatenate, _np.clip
 
 
 def argmax(x, axis=-1):

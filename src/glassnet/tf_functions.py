@@ -14,6 +14,7 @@ import types
 
 import numpy as np
 
+from glassnet import ops
 from glassnet.engine.tensor import as_tensor
 
 newaxis = None
@@ -31,7 +32,7 @@ def convert_to_tensor(value, dtype=None, name=None):
 
 
 def cast(x, dtype, name=None):
-    return as_tensor(np.asarray(x).astype(dtype))
+    return as_tensor(ops.cast(x, dtype))
 
 
 def clip_by_value(t, clip_value_min, clip_value_max, name=None):
@@ -70,20 +71,22 @@ def reshape(tensor, shape, name=None):
 
 
 def one_hot(indices, depth, on_value=1.0, off_value=0.0, dtype=np.float32, name=None):
-    indices = np.asarray(indices, dtype=np.int64)
-    out = np.where(np.arange(depth) == indices[..., np.newaxis], on_value, off_value).astype(dtype)
-    return as_tensor(out)
+    hot = ops.one_hot(indices, depth, dtype=np.float64)
+    return as_tensor((off_value + (on_value - off_value) * hot).astype(dtype))
 
 
 def confusion_matrix(labels, predictions, num_classes=None, weights=None, dtype=np.int32, name=None):
-    """``[i, j]``: how many samples of class ``i`` were predicted as class ``j``."""
-    labels = np.asarray(labels, dtype=np.int64).reshape(-1)
-    predictions = np.asarray(predictions, dtype=np.int64).reshape(-1)
+    """``[i, j]``: how many samples of class ``i`` were predicted as class ``j``
+    (:func:`glassnet.workbench.metrics.confusion_matrix`, TensorFlow's default of
+    ``max label + 1`` classes)."""
+    from glassnet.workbench.metrics import confusion_matrix as count
+
+    if weights is not None:
+        raise ValueError("tf.math.confusion_matrix: weights= is not supported by glassnet")
+    labels, predictions = np.asarray(labels).reshape(-1), np.asarray(predictions).reshape(-1)
     if num_classes is None:
         num_classes = int(max(labels.max(initial=-1), predictions.max(initial=-1))) + 1
-    counts = np.zeros((num_classes, num_classes), dtype=dtype)
-    np.add.at(counts, (labels, predictions), 1 if weights is None else np.asarray(weights, dtype))
-    return as_tensor(counts)
+    return as_tensor(count(labels, predictions, num_classes=num_classes).astype(dtype))
 
 
 _generator = [None]   # tf.random.set_seed's; until then each call takes a seed from new_seed()

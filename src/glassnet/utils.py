@@ -16,6 +16,7 @@ import warnings
 
 import numpy as np
 
+from glassnet.backend import clear_session     # keras.utils.clear_session is the same
 from glassnet.engine.random import set_random_seed
 from glassnet.errors import DataError
 
@@ -152,14 +153,9 @@ def pack_x_y_sample_weight(x, y=None, sample_weight=None):
 
 
 def unpack_x_y_sample_weight(data):
-    """``(x, y, sample_weight)`` from a batch, None for what it lacks."""
-    if isinstance(data, list):
-        data = tuple(data)
-    if not isinstance(data, tuple):
-        return data, None, None
-    if not 1 <= len(data) <= 3:
-        raise ValueError(f"unpack_x_y_sample_weight: a batch has 1 to 3 parts, got {len(data)}")
-    return data + (None,) * (3 - len(data))
+    """``(x, y, sample_weight)`` from a batch, None for what it lacks (as ``fit`` reads one)."""
+    from glassnet.engine.data import _split_batch
+    return _split_batch(tuple(data) if isinstance(data, list) else data, "unpack_x_y_sample_weight")
 
 
 def get_custom_objects():
@@ -173,9 +169,6 @@ def register_keras_serializable(package="Custom", name=None):
     from glassnet.saving import register_keras_serializable as register
     return register(package, name)
 
-
-def clear_session(free_memory=True):
-    """Nothing to clear in glassnet (see :func:`glassnet.backend.clear_session`)."""
 
 # Imported last: glassnet.preprocessing.image builds on PyDataset above.
 from glassnet.preprocessing.image_utils import array_to_img, img_to_array, load_img, save_img  # noqa: E402

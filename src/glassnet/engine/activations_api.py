@@ -12,13 +12,13 @@ one that has a gradient check. Passing one of these functions to a layer
 import numpy as np
 
 from glassnet.engine.layers import activations as layers
+from glassnet.engine.symbolic import is_symbolic
 from glassnet.engine.tensor import as_tensor
 
 
 def _apply(layer, x):
     """The layer's forward pass on ``x``, as a Tensor (an array with ``.numpy()``, as in Keras).
     On a placeholder (the Functional API, a traced ``call()``) it is the layer's call."""
-    from glassnet.engine.symbolic import is_symbolic
     if is_symbolic(x):
         return layer(x)
     x = np.asarray(x)
@@ -111,12 +111,10 @@ def exponential(x):
 
 def linear(x):
     """The identity: ``x`` unchanged."""
-    from glassnet.engine.symbolic import is_symbolic
     return x if is_symbolic(x) else as_tensor(x)
 
 
 def _along(layer, x, axis):
-    from glassnet.engine.symbolic import is_symbolic
     x = x if is_symbolic(x) else np.asarray(x)
     if axis in (-1, x.ndim - 1):
         return _apply(layer, x)

@@ -568,8 +568,8 @@ def numerical_gradient(call, y_true, y_pred, dvalues, name="loss"):
         grad[:, j] = (up - down) / (2 * h)
     weights = np.asarray(dvalues, np.float64)
     grad *= weights if weights.ndim == 0 else weights.reshape(-1, 1)
-    return grad.reshape(y.shape).astype(np.asarray(y_pred).dtype if np.asarray(y_pred).dtype.kind == "f"
-                                        else np.float32)
+    given = np.asarray(y_pred).dtype
+    return grad.reshape(y.shape).astype(given if given.kind == "f" else np.float32)
 
 
 class LossFunction(Loss):

@@ -8,8 +8,6 @@ formats (:mod:`glassnet.engine.saving`, :mod:`glassnet.interop.keras_file`) only
 check what it says, and never reach into its private parts.
 """
 
-import numpy as np
-
 from glassnet.engine.training_log import TrainingLog
 
 
@@ -74,8 +72,7 @@ class ModelState:
 
     def _layer_generators(self):
         """``{position in walk(): generator}`` of the layers that draw from one of their own."""
-        return {i: layer.generator for i, layer in enumerate(self.walk())
-                if isinstance(getattr(layer, "generator", None), np.random.Generator)}
+        return {i: layer.generator for i, layer in enumerate(self.walk()) if layer.generator is not None}
 
     # -- saving ----------------------------------------------------------------------------
     def to_json(self, **kwargs):

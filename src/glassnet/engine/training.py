@@ -28,6 +28,7 @@ from glassnet.engine import metrics as metrics_module
 from glassnet.engine import optimizers as optimizers_module
 from glassnet.engine.callbacks import CallbackList, History, ProgressBar
 from glassnet.engine.callbacks.learning_check import LearningCheck
+from glassnet.engine.keras2_methods import Keras2Methods
 from glassnet.engine.layers import chunks
 from glassnet.engine.parameters import FlatParameters
 from glassnet.engine.splits import stratified_split
@@ -38,7 +39,7 @@ DEFAULT_BATCH_SIZE = 32      # fit and evaluate, as in Keras
 PREDICT_BATCH_SIZE = 256     # predict: a batch size changes only speed and memory there
 
 
-class Trainer:
+class Trainer(Keras2Methods):
     """What a :class:`~glassnet.engine.model.Model` can do with data (a mixin)."""
 
     def __init__(self):
@@ -481,42 +482,6 @@ class Trainer:
         joined = [np.concatenate(parts) for parts in zip(*outputs)]
         return joined if len(joined) > 1 else joined[0]
 
-    # -- Keras 2's names, still in the tutorials ----------------------------------------------
-    # Keras 3 (and TensorFlow since 2.6) removed these; a program copied from an older
-    # tutorial still runs, with a DeprecationWarning that names today's spelling.
-    def fit_generator(self, generator, steps_per_epoch=None, epochs=1, verbose="auto", callbacks=None,
-                      validation_data=None, validation_steps=None, class_weight=None, initial_epoch=0,
-                      **ignored_workers):
-        """Keras 2's ``fit_generator``: :meth:`fit` on the generator."""
-        _renamed("fit_generator", "fit")
-        return self.fit(generator, steps_per_epoch=steps_per_epoch, epochs=epochs, verbose=verbose,
-                        callbacks=callbacks, validation_data=validation_data, validation_steps=validation_steps,
-                        class_weight=class_weight, initial_epoch=initial_epoch)
-
-    def evaluate_generator(self, generator, steps=None, callbacks=None, verbose=0, **ignored_workers):
-        """Keras 2's ``evaluate_generator``: :meth:`evaluate` on the generator."""
-        _renamed("evaluate_generator", "evaluate")
-        return self.evaluate(generator, steps=steps, callbacks=callbacks, verbose=verbose)
-
-    def predict_generator(self, generator, steps=None, callbacks=None, verbose=0, **ignored_workers):
-        """Keras 2's ``predict_generator``: :meth:`predict` on the generator."""
-        _renamed("predict_generator", "predict")
-        return self.predict(generator, steps=steps, callbacks=callbacks, verbose=verbose)
-
-    def predict_classes(self, x, batch_size=32, verbose=0):
-        """Keras 2's ``predict_classes``: the likeliest class of each sample
-        (``np.argmax(model.predict(x), axis=-1)``; a single sigmoid output: ``p > 0.5``)."""
-        _renamed("predict_classes", "np.argmax(model.predict(x), axis=-1)")
-        probabilities = self.predict(x, batch_size=batch_size, verbose=verbose)
-        if probabilities.shape[-1] > 1:
-            return probabilities.argmax(axis=-1)
-        return (probabilities > 0.5).astype("int32")
-
-    def predict_proba(self, x, batch_size=32, verbose=0):
-        """Keras 2's ``predict_proba``: :meth:`predict`."""
-        _renamed("predict_proba", "predict")
-        return self.predict(x, batch_size=batch_size, verbose=verbose)
-
     # -- one batch at a time (Keras's *_on_batch) ----------------------------------------------
     def train_on_batch(self, x, y=None, sample_weight=None, class_weight=None, return_dict=False):
         """One gradient step on this batch; returns the loss (and metrics) of the batch."""
@@ -592,10 +557,6 @@ def _flat_metrics(metrics, what):
     for m in metrics:
         flat.extend(m if isinstance(m, (list, tuple)) else [m])
     return flat
-
-
-def _renamed(old, new):
-    warnings.warn(f"model.{old} is Keras 2's; Keras 3 removed it: use {new}", DeprecationWarning, stacklevel=3)
 
 
 def _legacy_epochs(epochs, legacy):

@@ -30,7 +30,7 @@ class Variable:
     def __init__(self, initializer=0.0, shape=None, dtype="float32", name="variable", trainable=False):
         from glassnet.engine import initializers
 
-        if isinstance(initializer, str) or callable(initializer) and not isinstance(initializer, np.ndarray):
+        if isinstance(initializer, str) or callable(initializer):
             value = initializers.get(initializer)(tuple(shape or ()), np.random.default_rng())
         else:
             value = initializer

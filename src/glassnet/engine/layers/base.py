@@ -78,6 +78,9 @@ class Layer:
     takes_list = False
     # A layer of layers (a call() that calls them, no forward): set for each subclass below.
     traces_call = False
+    # A layer given seed= draws its random numbers from a generator of its own (seed_with).
+    seed = None
+    generator = None
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
@@ -153,6 +156,23 @@ class Layer:
         if rng is not None or self.rng is None:
             self.rng = rng if rng is not None else np.random.default_rng()
         self.built = True
+
+    def seed_with(self, seed):
+        """Keras's ``seed=`` on a layer that draws random numbers (dropout masks, noise,
+        augmentation): a generator of its own, seeded so. Without one the layer draws from
+        the model's generator, which the model's seed fixes. Its state is saved with the
+        model (``ModelState.get_training_state``), so a resumed run draws on as before."""
+        self.seed = seed
+        self.generator = None if seed is None else np.random.default_rng(seed)
+
+    @property
+    def draws(self):
+        """The generator this layer's random numbers come from: its own, or the model's."""
+        return self.generator if self.generator is not None else self.rng
+
+    def seed_config(self):
+        """``{"seed": seed}`` for get_config when a seed was given, else nothing."""
+        return {} if self.seed is None else {"seed": self.seed}
 
     def add_param(self, name, value):
         """Register a learned weight and a zero gradient of the same shape."""

@@ -32,8 +32,7 @@ class Dropout(Layer):
             raise ValueError(f"{type(self).__name__}: rate must be in [0, 1), got {rate!r}")
         self.rate = float(rate)
         self.mask = None
-        self.seed = seed
-        self.generator = None if seed is None else np.random.default_rng(seed)
+        self.seed_with(seed)
 
     def forward(self, x, training=False):
         if not training or self.rate == 0:
@@ -41,7 +40,7 @@ class Dropout(Layer):
             return x
         keep = 1.0 - self.rate
         # Drawing float32 uniforms halves the work of the default float64 draw.
-        draws = (self.generator or self.rng).random(self.mask_shape(x), dtype=np.float32)
+        draws = self.draws.random(self.mask_shape(x), dtype=np.float32)
         self.mask = (draws < keep) * np.asarray(1 / keep, x.dtype)
         return x * self.mask
 
@@ -53,4 +52,4 @@ class Dropout(Layer):
         return dy if self.mask is None else dy * self.mask
 
     def get_config(self):
-        return {**super().get_config(), "rate": self.rate, **({"seed": self.seed} if self.seed is not None else {})}
+        return {**super().get_config(), "rate": self.rate, **self.seed_config()}

@@ -27,19 +27,18 @@ class GaussianNoise(Layer):
         if not stddev >= 0:
             raise ValueError(f"GaussianNoise: stddev must be >= 0, got {stddev!r}")
         self.stddev = float(stddev)
-        self.seed = seed            # a generator of its own, as Dropout's seed= (else the model's)
-        self.generator = None if seed is None else np.random.default_rng(seed)
+        self.seed_with(seed)
 
     def forward(self, x, training=False):
         if not training or self.stddev == 0:
             return x
-        return x + (self.stddev * (self.generator or self.rng).standard_normal(x.shape, dtype=np.float32)).astype(x.dtype)
+        return x + (self.stddev * self.draws.standard_normal(x.shape, dtype=np.float32)).astype(x.dtype)
 
     def backward(self, dy):
         return dy
 
     def get_config(self):
-        return {**super().get_config(), "stddev": self.stddev, **({"seed": self.seed} if self.seed is not None else {})}
+        return {**super().get_config(), "stddev": self.stddev, **self.seed_config()}
 
 
 class GaussianDropout(Layer):
@@ -61,22 +60,21 @@ class GaussianDropout(Layer):
             raise ValueError(f"GaussianDropout: rate must be in [0, 1), got {rate!r}")
         self.rate = float(rate)
         self.noise = None
-        self.seed = seed
-        self.generator = None if seed is None else np.random.default_rng(seed)
+        self.seed_with(seed)
 
     def forward(self, x, training=False):
         if not training or self.rate == 0:
             self.noise = None
             return x
         spread = np.sqrt(self.rate / (1 - self.rate))
-        self.noise = (1 + spread * (self.generator or self.rng).standard_normal(x.shape, dtype=np.float32)).astype(x.dtype)
+        self.noise = (1 + spread * self.draws.standard_normal(x.shape, dtype=np.float32)).astype(x.dtype)
         return x * self.noise
 
     def backward(self, dy):
         return dy if self.noise is None else dy * self.noise
 
     def get_config(self):
-        return {**super().get_config(), "rate": self.rate, **({"seed": self.seed} if self.seed is not None else {})}
+        return {**super().get_config(), "rate": self.rate, **self.seed_config()}
 
 
 class SpatialDropout2D(Dropout):

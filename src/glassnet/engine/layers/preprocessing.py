@@ -214,8 +214,8 @@ class RandomAffine(Layer):
         if data_format not in (None, "channels_last"):
             raise ValueError(f"{owner}: only data_format='channels_last' is supported, got {data_format!r}")
         self.fill_mode, self.interpolation = fill_mode, interpolation
-        self.seed, self.fill_value = seed, float(fill_value)
-        self.generator = None if seed is None else np.random.default_rng(seed)
+        self.fill_value = float(fill_value)
+        self.seed_with(seed)
         self.resampler = None
 
     def build(self, input_shape, rng=None):
@@ -235,7 +235,7 @@ class RandomAffine(Layer):
             return x
         images = x.reshape(x.shape[:3] + (-1,))                     # (N, H, W, C)
         n, height, width = images.shape[:3]
-        t = self.random_maps(n, height, width, self.generator or self.rng)
+        t = self.random_maps(n, height, width, self.draws)
         # Keras's (x, y) transform as a (row, col) one: row_in = b1 row + b0 col + b2, ...
         matrices = np.stack([np.stack([t[:, 4], t[:, 3]], -1), np.stack([t[:, 1], t[:, 0]], -1)], -2)
         offsets = np.stack([t[:, 5], t[:, 2]], -1)
