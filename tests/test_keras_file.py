@@ -83,11 +83,8 @@ def test_round_trip_keeps_predictions_optimizer_and_training_log(build, tmp_path
     assert loaded.optimizer.iterations == model.optimizer.iterations == 2
     assert loaded.training_log.history == model.training_log.history
     assert loaded.settings == model.settings and loaded.epoch == model.epoch == 1
-    # Resuming from the file continues exactly where the model was: Adam's state came back.
-    for m in (model, loaded):
-        m.fit(x, y, epochs=1, batch_size=16, verbose=0, shuffle=False)
-    for a, b in zip(model.get_weights(), loaded.get_weights()):
-        np.testing.assert_array_equal(a, b)
+    # Resuming from the file continues where the model was: Adam's state came back.
+    assert_continues_alike(model, loaded, x, y)
 
 
 @pytest.mark.parametrize("optimizer", ["rmsprop", "adagrad", "adadelta", "adamw", "adam with use_ema"])
@@ -101,10 +98,24 @@ def test_every_optimizer_keras_shares_resumes_from_the_file_exactly(optimizer, t
     loaded = glassnet.load_model(tmp_path / "m.keras")
     assert type(loaded.optimizer) is type(model.optimizer)
     assert loaded.optimizer.get_config() == model.optimizer.get_config()
+    assert_continues_alike(model, loaded, x, y)
+
+
+def assert_continues_alike(model, loaded, x, y):
+    """One more epoch for both ends with the same weights: bit for bit, except for Adam, which
+    keeps its averages scaled (M = m / (1 - beta_1), optimizers/adam.py) while the file holds
+    Keras's float32 m and v; scaling those back rounds in the last bit (a .npz file keeps them
+    exactly). That difference grows where a gradient is rounding noise (a convolution's bias
+    before batch norm: Adam turns noise into full-sized steps), to ~1e-5 after an epoch at
+    lr 0.01; a state lost or misread moves the weights by ~1e-2."""
     for m in (model, loaded):
         m.fit(x, y, epochs=1, batch_size=16, verbose=0, shuffle=False)
+    scaled = getattr(model.optimizer, "scaled_slots", ())
     for a, b in zip(model.get_weights(), loaded.get_weights()):
-        np.testing.assert_array_equal(a, b)
+        if scaled:
+            np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-4)
+        else:
+            np.testing.assert_array_equal(a, b)
 
 
 def test_accuracy_metrics_by_class_travel_under_keras_names(tmp_path):

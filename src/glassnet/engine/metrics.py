@@ -21,6 +21,8 @@ The evaluation functions of the digit workbench (confusion matrices, per-class r
 elsewhere, in :mod:`glassnet.workbench.metrics`.
 """
 
+import numbers
+
 import numpy as np
 
 from glassnet.engine import losses
@@ -111,6 +113,12 @@ class Mean(Metric):
         self.total, self.count = 0.0, 0.0
 
     def update_state(self, values, sample_weight=None):
+        if isinstance(values, numbers.Real) and isinstance(sample_weight, (numbers.Real, type(None))):
+            # one number (fit's loss of a batch, weighted by the batch's size): no arrays
+            weight = 1.0 if sample_weight is None else float(sample_weight)
+            self.total += float(values) * weight
+            self.count += weight
+            return
         values = np.asarray(values, dtype=np.float64)
         if sample_weight is None:
             self.total += float(values.sum())

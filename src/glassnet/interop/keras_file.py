@@ -141,7 +141,8 @@ def _optimizer_arrays(model, keras_compiled):
         for path, shape in layout:
             for slot in group:
                 value = state.get(slot, {}).get(path)
-                arrays.append(np.full(shape, optimizer.slot_fill(slot), dtype) if value is None else value)
+                arrays.append(np.full(shape, optimizer.slot_fill(slot), dtype) if value is None
+                              else np.asarray(value, dtype))
     return arrays
 
 

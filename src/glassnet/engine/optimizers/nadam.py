@@ -31,6 +31,7 @@ class Nadam(Adam):
 
     name = "nadam"
     slot_names = ("m", "v")
+    scaled_slots = ()              # the textbook m and v, as they are
 
     def __init__(self, learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7, **kwargs):
         super().__init__(learning_rate, beta_1, beta_2, epsilon, **kwargs)
