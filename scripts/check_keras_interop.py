@@ -3,7 +3,8 @@
     KERAS_BACKEND=torch python scripts/check_keras_interop.py     # or jax, tensorflow
 
 For the zoo's MLP, CNN and LeNet-5, best-cnn, a Functional residual model, a decoder
-(padding, transposed convolutions, upsampling, cropping) and the noise layers, glassnet trains
+(padding, transposed convolutions, upsampling, cropping), the noise layers and the
+augmentation and Normalization layers, glassnet trains
 one epoch on random data and saves the model as ``.keras`` and as legacy ``.h5``. Keras loads
 each file and predicts; the largest difference from glassnet's predictions must be under
 1e-5. For the models without dropout (whose masks no two libraries draw alike) Keras then
@@ -21,7 +22,8 @@ import numpy as np
 import glassnet
 from glassnet.engine.layers import (Activation, Add, BatchNormalization, Concatenate, Conv2D, Conv2DTranspose,
                                     Cropping2D, Dense, Flatten, GaussianDropout, GaussianNoise, Input,
-                                    MaxPooling2D, SpatialDropout2D, UpSampling2D, ZeroPadding2D)
+                                    MaxPooling2D, Normalization, RandomFlip, RandomRotation, RandomTranslation,
+                                    RandomZoom, SpatialDropout2D, UpSampling2D, ZeroPadding2D)
 from glassnet.engine.model import Model, Sequential
 from glassnet.workbench import recipes, zoo
 
@@ -56,9 +58,24 @@ def noisy(seed=0):
                        Flatten(), Dense(10, activation="softmax")], name="noisy", seed=seed)
 
 
+def augmented(seed=0):
+    """The random image layers (they draw differently too: predictions only) and Normalization:
+    adapted (its statistics are weights), given for every axis at once, and inverted."""
+    adapted = Normalization()
+    adapted.adapt(np.random.default_rng(1).random((32, 8, 8, 2)))
+    return Sequential([Input((8, 8, 2)), RandomFlip("horizontal", seed=1), RandomRotation(0.05),
+                       RandomTranslation(0.1, (-0.2, 0.1), fill_mode="constant"), RandomZoom((-0.1, 0.1), 0.2),
+                       adapted, Normalization(mean=0.2, variance=0.5, axis=None),
+                       Normalization(mean=[0.1, -0.1], variance=[2.0, 0.5], invert=True),
+                       Conv2D(4, 3, activation="relu"), Flatten(), Dense(10, activation="softmax")],
+                      name="augmented", seed=seed)
+
+
 MODELS = {"mlp": zoo.classic_mlp, "cnn": zoo.small_cnn, "lenet5": zoo.lenet5,
-          "best-cnn": recipes.best_cnn, "residual": residual, "decoder": decoder, "noisy": noisy}
-RANDOM_LAYERS = ("Dropout", "SpatialDropout2D", "GaussianNoise", "GaussianDropout")
+          "best-cnn": recipes.best_cnn, "residual": residual, "decoder": decoder, "noisy": noisy,
+          "augmented": augmented}
+RANDOM_LAYERS = ("Dropout", "SpatialDropout2D", "GaussianNoise", "GaussianDropout", "RandomFlip",
+                 "RandomRotation", "RandomTranslation", "RandomZoom")
 
 
 def main():

@@ -94,6 +94,23 @@ def tutorial():
     return model
 
 
+def augmented():
+    """keras.io's way to augment and normalise inside the model: the random image layers (the
+    identity when predicting) and Normalization, adapted (its statistics are weights), given
+    (in the config, one for every axis) and inverted."""
+    adapted = layers.Normalization()
+    adapted.adapt(np.random.default_rng(1).random((64, 8, 8, 2)).astype("float32"))
+    model = keras.Sequential([
+        keras.Input((8, 8, 2)), layers.RandomFlip("horizontal", seed=1), layers.RandomRotation(0.05),
+        layers.RandomTranslation(0.1, (-0.2, 0.1), fill_mode="constant"), layers.RandomZoom((-0.1, 0.1), 0.2),
+        adapted, layers.Normalization(mean=0.2, variance=0.5, axis=None),
+        layers.Normalization(mean=[0.1, -0.1], variance=[2.0, 0.5], invert=True),
+        layers.Conv2D(4, 3, activation="relu"), layers.Flatten(), layers.Dense(10, activation="softmax"),
+    ], name="augmented")
+    model.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    return model
+
+
 def unsupported():
     return keras.Sequential([keras.Input((8,)), layers.Dense(4), layers.LayerNormalization()],
                             name="unsupported")
@@ -112,7 +129,7 @@ def main(only=None):
     keras.utils.set_random_seed(0)
     rng = np.random.default_rng(0)
     OUT.mkdir(parents=True, exist_ok=True)
-    for build in (mlp, cnn, residual, nested, branches, unsupported, tutorial):
+    for build in (mlp, cnn, residual, nested, branches, unsupported, tutorial, augmented):
         if only and build.__name__ not in only:
             continue
         model = build()

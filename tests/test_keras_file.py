@@ -24,12 +24,12 @@ from glassnet.engine.layers import (Activation, Add, BatchNormalization, Concate
 from glassnet.engine.model import Model, Sequential
 from glassnet.errors import ExportError, ModelFileError
 from glassnet.workbench import zoo
-from tiny_models import Doubler
+from tiny_models import Doubler, augmented_model
 
 h5py = pytest.importorskip("h5py")
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "keras"
-KERAS_MODELS = ["mlp", "cnn", "residual", "nested", "branches", "tutorial"]
+KERAS_MODELS = ["mlp", "cnn", "residual", "nested", "branches", "tutorial", "augmented"]
 
 
 def residual_model(seed=0):
@@ -85,6 +85,28 @@ def test_round_trip_keeps_predictions_optimizer_and_training_log(build, tmp_path
     assert loaded.settings == model.settings and loaded.epoch == model.epoch == 1
     # Resuming from the file continues where the model was: Adam's state came back.
     assert_continues_alike(model, loaded, x, y)
+
+
+def test_augmentation_and_normalization_layers_travel_with_their_settings(tmp_path):
+    model, x, y = trained(augmented_model())
+    model.save(tmp_path / "m.keras")
+    loaded = glassnet.load_model(tmp_path / "m.keras")
+    np.testing.assert_array_equal(loaded.predict(x, verbose=0), model.predict(x, verbose=0))
+    for ours, theirs in zip(model.layers, loaded.layers):
+        assert type(theirs) is type(ours)
+        assert theirs.get_config() == json.loads(json.dumps(ours.get_config()))   # (lower, upper) as a list
+    with zipfile.ZipFile(tmp_path / "m.keras") as archive:
+        specs = json.loads(archive.read("config.json"))["config"]["layers"]
+    keras_configs = {spec["class_name"]: spec["config"] for spec in specs}
+    assert keras_configs["RandomFlip"]["mode"] == "horizontal" and keras_configs["RandomFlip"]["seed"] == 1
+    assert keras_configs["RandomTranslation"]["fill_mode"] == "constant"
+    assert "adapted" not in keras_configs["Normalization"]                  # glassnet's own word
+    normalizations = [spec["config"] for spec in specs if spec["class_name"] == "Normalization"]
+    assert [n["axis"] for n in normalizations] == [[-1], [], [-1]]          # Keras 3's tuples; () = every axis
+    # training through the file's random layers goes on as in the model the file came from
+    for m in (model, loaded):
+        m.fit(x, y, epochs=1, batch_size=16, verbose=0, shuffle=False)
+    assert all(np.isfinite(w).all() for w in loaded.get_weights())
 
 
 @pytest.mark.parametrize("optimizer", ["rmsprop", "adagrad", "adadelta", "adamw", "adam with use_ema"])

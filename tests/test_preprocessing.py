@@ -9,8 +9,8 @@ from glassnet import Sequential
 from glassnet.datasets.augment import Resampler, affine_points
 from glassnet.engine.layers import Dense, Flatten, Input
 from glassnet.engine.saving import load_model
-from glassnet.engine.layers.preprocessing import (Normalization, RandomRotation, RandomTranslation,
-                                                  RandomZoom, Rescaling)
+from glassnet.engine.layers.preprocessing import (Normalization, RandomFlip, RandomRotation,
+                                                  RandomTranslation, RandomZoom, Rescaling)
 from glassnet.errors import ShapeError
 
 IMAGE = np.arange(16, dtype=np.float32).reshape(1, 4, 4, 1)     # rows 0-3, 4-7, 8-11, 12-15
@@ -85,7 +85,8 @@ def test_normalization_takes_a_keras_layers_weights():
     np.testing.assert_allclose(ours(data), np.asarray(theirs(data)), atol=1e-5)
 
 
-@pytest.mark.parametrize("layer", [RandomRotation(0.2), RandomTranslation(0.2, 0.2), RandomZoom(0.3)])
+@pytest.mark.parametrize("layer", [RandomRotation(0.2), RandomTranslation(0.2, 0.2), RandomZoom(0.3),
+                                   RandomFlip()])
 def test_random_layers_are_the_identity_in_inference(layer):
     x = np.random.default_rng(0).normal(size=(3, 5, 5, 1)).astype(np.float32)
     y = layer(x)
@@ -135,6 +136,38 @@ def test_grey_images_without_a_channel_axis_and_float32():
     assert y.shape == x.shape and y.dtype == np.float32
     with pytest.raises(ShapeError, match=r"needs images \(batch, height, width\[, channels\]\)"):
         RandomRotation(0.1)(np.ones((2, 5)), training=True)
+
+
+@pytest.mark.parametrize("mode, flips", [("horizontal", [lambda a: a[:, ::-1]]),
+                                         ("vertical", [lambda a: a[::-1]]),
+                                         ("horizontal_and_vertical", [lambda a: a[:, ::-1], lambda a: a[::-1]])])
+def test_random_flip_mirrors_each_image_or_leaves_it_by_hand(mode, flips):
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(64, 3, 4, 2)).astype(np.float32)
+    layer = RandomFlip(mode, seed=3)
+    y = layer(x, training=True)
+    # every image is one of the flips the mode allows (composed), and each one happens to about half
+    candidates = [lambda a: a] + flips + ([lambda a: a[::-1, ::-1]] if len(flips) == 2 else [])
+    kinds = [next(k for k, f in enumerate(candidates) if np.array_equal(y[i], f(x[i]))) for i in range(len(x))]
+    counts = np.bincount(kinds, minlength=len(candidates))
+    assert all(counts > 64 / len(candidates) / 3), counts
+    # backward sends each image's gradient back through the same flip
+    dy = rng.normal(size=x.shape).astype(np.float32)
+    assert np.sum(y * dy) == pytest.approx(np.sum(x * layer.backward(dy)), rel=1e-5)
+    np.testing.assert_array_equal(RandomFlip(mode, seed=3)(x, training=True), y)      # the seed repeats them
+
+
+def test_random_flip_on_grey_images_and_what_it_refuses():
+    x = np.arange(12, dtype=np.float32).reshape(2, 2, 3)
+    layer = RandomFlip("horizontal", seed=0)
+    y = layer(x, training=True)
+    assert all(np.array_equal(y[i], x[i]) or np.array_equal(y[i], x[i, :, ::-1]) for i in range(2))
+    assert RandomFlip.from_config(RandomFlip("vertical", seed=4).get_config()).get_config()["mode"] == "vertical"
+    with pytest.raises(ValueError, match="RandomFlip: mode must be one of horizontal, vertical, "
+                                         "horizontal_and_vertical, got 'diagonal'"):
+        RandomFlip("diagonal")
+    with pytest.raises(ShapeError, match=r"RandomFlip\) needs images"):
+        RandomFlip()(np.ones((2, 5)), training=True)
 
 
 def test_backward_is_the_transpose_of_the_resampling():

@@ -123,6 +123,12 @@ def test_keras_2_module_paths_of_the_old_tutorials():
     assert np_utils.to_categorical([1, 0], 2).tolist() == [[0, 1], [1, 0]] and to_categorical is glassnet.utils.to_categorical
     from glassnet.optimizers.legacy import Adam
     assert Adam is glassnet.optimizers.Adam and tf.keras.optimizers.legacy.SGD is glassnet.optimizers.SGD
+    # TensorFlow 2.3-2.5's preprocessing layers, as its data augmentation tutorial imports them
+    from glassnet.keras.layers.experimental import preprocessing
+    from glassnet.layers.experimental.preprocessing import RandomFlip, Rescaling
+    assert preprocessing.RandomRotation is glassnet.layers.RandomRotation and RandomFlip is glassnet.layers.RandomFlip
+    assert tf.keras.layers.experimental.preprocessing.Normalization is glassnet.layers.Normalization
+    assert Rescaling is glassnet.layers.Rescaling
 
 
 def test_the_tensorflow_functions_of_the_mnist_tutorials_on_arrays():

@@ -76,3 +76,20 @@ class Doubler(Layer):
 
     def backward(self, dy):
         return 2 * dy
+
+
+def augmented_model(seed=0):
+    """Augmentation and normalisation inside the model, keras.io's way: the random image
+    layers (the identity when predicting) and Normalization adapted (its statistics are
+    weights), given for every axis at once (in the config), and inverted."""
+    from glassnet.engine.layers import (Conv2D, Dense, Flatten, Input, Normalization, RandomFlip,
+                                        RandomRotation, RandomTranslation, RandomZoom)
+    from glassnet.engine.model import Sequential
+    adapted = Normalization()
+    adapted.adapt(np.random.default_rng(1).random((32, 8, 8, 2)))
+    return Sequential([Input((8, 8, 2)), RandomFlip("horizontal", seed=1), RandomRotation(0.05),
+                       RandomTranslation(0.1, (-0.2, 0.1), fill_mode="constant"), RandomZoom((-0.1, 0.1), 0.2),
+                       adapted, Normalization(mean=0.2, variance=0.5, axis=None),
+                       Normalization(mean=[0.1, -0.1], variance=[2.0, 0.5], invert=True),
+                       Conv2D(4, 3, activation="relu"), Flatten(), Dense(10, activation="softmax")],
+                      name="augmented", seed=seed)

@@ -83,6 +83,14 @@ np_utils = _types.ModuleType("glassnet.utils.np_utils", "Keras 2's keras.utils.n
 np_utils.to_categorical, np_utils.normalize = utils.to_categorical, utils.normalize
 utils.np_utils = np_utils
 _sys.modules["glassnet.utils.np_utils"] = np_utils
+# TensorFlow 2.3-2.5's home of the preprocessing layers, in its augmentation and regression
+# tutorials: ``from tensorflow.keras.layers.experimental import preprocessing``, then
+# ``preprocessing.RandomFlip(...)``, ``preprocessing.Normalization()``. The same layers.
+layers.experimental = _types.ModuleType("glassnet.layers.experimental", "tf.keras.layers.experimental")
+layers.experimental.preprocessing = layers
+for _prefix in ("glassnet", "glassnet.keras"):
+    _sys.modules[f"{_prefix}.layers.experimental"] = layers.experimental
+    _sys.modules[f"{_prefix}.layers.experimental.preprocessing"] = layers
 # tf.keras.optimizers.legacy (TensorFlow 2.11-2.15's advice on Apple silicon): the same optimizers.
 optimizers.legacy = _types.ModuleType("glassnet.optimizers.legacy", "tf.keras.optimizers.legacy: the optimizers")
 for _name in ("SGD", "Adam", "RMSprop", "Adagrad", "Adadelta", "Adamax", "Nadam"):

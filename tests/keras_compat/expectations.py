@@ -20,6 +20,8 @@ def _event_files(log_dir):
 
 
 EXPECTATIONS = {
+    "augmentation_layers": lambda ns: ns["history"].history["val_accuracy"][-1] > 0.85 and
+    ns["difference"] < 1e-5 and 25 < float(np.squeeze(ns["normalizer"].mean)) < 45,
     "mlp_integer_labels": lambda ns: ns["test_acc"] > 0.85 and len(ns["history"].history["val_loss"]) == 3,
     "mlp_one_hot": lambda ns: ns["test_acc"] > 0.80,
     "simple_convnet": lambda ns: ns["score"][1] > 0.80,

@@ -131,6 +131,9 @@ def _layer_checks():
     add("RandomZoom", (6, 6, 2), height_factor=0.3)
     add("RandomZoom", (6, 5, 1), height_factor=(-0.3, -0.1), width_factor=0.2, fill_mode="constant")
     add("RandomZoom", (6, 5, 1), training=False, height_factor=0.2)
+    for mode in ("horizontal", "vertical", "horizontal_and_vertical"):
+        add("RandomFlip", (4, 5, 2), mode=mode)
+    add("RandomFlip", (4, 5), training=False)
     add("Flatten", (2, 3, 2))
     add("Reshape", (12,), target_shape=(3, 4))
     add("Reshape", (2, 3, 2), target_shape=(-1, 2))

@@ -258,6 +258,36 @@ def _image_layer_in(class_name, *keys, **required):
     return read
 
 
+def _normalization_in(config, reading, owner):
+    """Keras 3 keeps its axis as a tuple (``()`` for every axis together); its statistics are
+    in the config when given, else they are the layer's weights (mean, variance, count)."""
+    axis = config.get("axis", -1)
+    if isinstance(axis, (list, tuple)):
+        if len(axis) > 1:
+            raise Unsupported(f"{owner} keeps statistics over the axes {list(axis)}; glassnet keeps them "
+                              f"over one axis or none")
+        axis = axis[0] if axis else None
+    mean = config.get("mean")
+    return "Normalization", {"axis": axis, "invert": bool(config.get("invert", False)), "mean": mean,
+                             "variance": config.get("variance"), "adapted": mean is None}
+
+
+def _normalization_out(config, owner):
+    axis = config["axis"]
+    return {"axis": [] if axis is None else [axis], "invert": config["invert"], "mean": config["mean"],
+            "variance": config["variance"]}
+
+
+def _random_image_out(*keys):
+    """The random image layers: their own settings ``keys`` and the seed, channels last."""
+    def write(config, owner):
+        return {**{key: config[key] for key in keys}, "seed": config["seed"], "data_format": "channels_last"}
+    return write
+
+
+RESAMPLING_KEYS = ("fill_mode", "fill_value", "interpolation")
+
+
 def _flatten_in(config, reading, owner):
     reading.require(config, owner, data_format="channels_last")
     return "Flatten", {}
@@ -331,6 +361,12 @@ LAYERS_FROM_KERAS = {
     "GaussianNoise": _image_layer_in("GaussianNoise", "stddev"),
     "GaussianDropout": _image_layer_in("GaussianDropout", "rate"),
     "SpatialDropout2D": _image_layer_in("SpatialDropout2D", "rate"),
+    "RandomRotation": _image_layer_in("RandomRotation", "factor", *RESAMPLING_KEYS, "seed"),
+    "RandomTranslation": _image_layer_in("RandomTranslation", "height_factor", "width_factor",
+                                         *RESAMPLING_KEYS, "seed"),
+    "RandomZoom": _image_layer_in("RandomZoom", "height_factor", "width_factor", *RESAMPLING_KEYS, "seed"),
+    "RandomFlip": _image_layer_in("RandomFlip", "mode", "seed"),
+    "Normalization": _normalization_in,
     **{name: _merge_in(name) for name in ("Add", "Subtract", "Multiply", "Average", "Maximum", "Minimum")},
 }
 
@@ -622,6 +658,11 @@ LAYERS_TO_KERAS = {
     "GaussianNoise": lambda c, o: {"stddev": c["stddev"], "seed": None},
     "GaussianDropout": lambda c, o: {"rate": c["rate"], "seed": None},
     "SpatialDropout2D": lambda c, o: {"rate": c["rate"], "seed": None, "data_format": "channels_last"},
+    "RandomRotation": _random_image_out("factor", *RESAMPLING_KEYS),
+    "RandomTranslation": _random_image_out("height_factor", "width_factor", *RESAMPLING_KEYS),
+    "RandomZoom": _random_image_out("height_factor", "width_factor", *RESAMPLING_KEYS),
+    "RandomFlip": _random_image_out("mode"),
+    "Normalization": _normalization_out,
     **{name: (lambda c, o: {}) for name in ("Add", "Subtract", "Multiply", "Average", "Maximum", "Minimum")},
 }
 

@@ -19,6 +19,9 @@ BatchNormalization          ``Mul``, ``Add``: inference folds it into ``x * scal
 Flatten, Reshape            ``Flatten``, ``Reshape``
 Dropout                     nothing (it only acts while training)
 GaussianNoise, ...          nothing (GaussianDropout, SpatialDropout2D: the same)
+RandomRotation, ...         nothing (RandomTranslation, RandomZoom, RandomFlip: training only)
+Rescaling                   ``Mul``, ``Add``: ``x * scale + offset``
+Normalization               ``Sub``, ``Div``: ``(x - mean) / std`` (inverted: ``Mul``, ``Add``)
 activations                 ``Relu``, ``LeakyRelu``, ``Sigmoid``, ``Tanh``, ``Softmax``
 Add, Concatenate, ...       ``Sum``, ``Concat``, ``Sub``, ``Mul``, ``Mean``, ``Max``, ``Min``
 ==========================  ===============================================================
@@ -204,6 +207,17 @@ def _rescaling(graph, layer, xs):
     return graph.op("Add", [y, graph.constant(f"{layer.name}/offset", layer.offset)], layer.name)
 
 
+def _normalization(graph, layer, xs):
+    """``(x - mean) / std``, or ``x * std + mean`` inverted, with the layer's own statistics."""
+    mean, std = layer.statistics(np.float32)
+    mean, std = graph.constant(f"{layer.name}/mean", mean), graph.constant(f"{layer.name}/std", std)
+    if layer.invert:
+        y = graph.op("Mul", [xs[0], std], f"{layer.name}/mul")
+        return graph.op("Add", [y, mean], layer.name)
+    y = graph.op("Sub", [xs[0], mean], f"{layer.name}/sub")
+    return graph.op("Div", [y, std], layer.name)
+
+
 def _reshape(graph, layer, xs):
     shape = graph.constant(f"{layer.name}/shape", [0, *layer.out_shape], np.int64)   # 0: keep the batch
     return graph.op("Reshape", [xs[0], shape], layer.name)
@@ -236,7 +250,10 @@ EMITTERS = {
     "GlobalAveragePooling2D": _global_average,
     "BatchNormalization": _batchnorm,
     "Dropout": lambda graph, layer, xs: xs[0],
-    **{name: (lambda graph, layer, xs: xs[0]) for name in ("GaussianNoise", "GaussianDropout", "SpatialDropout2D")},
+    **{name: (lambda graph, layer, xs: xs[0]) for name in ("GaussianNoise", "GaussianDropout", "SpatialDropout2D",
+                                                           "RandomRotation", "RandomTranslation", "RandomZoom",
+                                                           "RandomFlip")},
+    "Normalization": _normalization,
     "Flatten": lambda graph, layer, xs: graph.op("Flatten", xs, layer.name, axis=1),
     "Reshape": _reshape,
     "Rescaling": _rescaling,

@@ -18,8 +18,8 @@ from glassnet.engine.layers.merge import (Add, Average, Concatenate, Maximum, Mi
                                           multiply, subtract)
 from glassnet.engine.layers.pooling import (AveragePooling2D, GlobalAveragePooling2D,
                                             GlobalMaxPooling2D, MaxPooling2D)
-from glassnet.engine.layers.preprocessing import (Normalization, RandomRotation, RandomTranslation,
-                                                  RandomZoom, Rescaling)
+from glassnet.engine.layers.preprocessing import (Normalization, RandomFlip, RandomRotation,
+                                                  RandomTranslation, RandomZoom, Rescaling)
 from glassnet.engine.layers.recurrent import GRU, LSTM, SimpleRNN
 from glassnet.engine.layers.reshape import Flatten, Identity, Permute, RepeatVector, Reshape
 from glassnet.engine.layers.resampling import Cropping2D, UpSampling2D, ZeroPadding2D
@@ -39,7 +39,7 @@ __all__ = ["ELU", "GELU", "GRU", "LSTM", "SELU", "Activation", "Add", "Average",
            "GlobalMaxPooling2D", "HardSigmoid",
            "HardSilu", "Identity", "Input", "InputLayer", "LAYERS", "Lambda", "Layer", "LeakyReLU", "LogSoftmax",
            "MaxPool2D", "MaxPooling2D", "Maximum", "Minimum", "Mish", "Multiply", "Normalization",
-           "PReLU", "Permute", "RandomRotation", "RandomTranslation", "RandomZoom", "ReLU", "ReLU6", "RepeatVector", "Rescaling",
+           "PReLU", "Permute", "RandomFlip", "RandomRotation", "RandomTranslation", "RandomZoom", "ReLU", "ReLU6", "RepeatVector", "Rescaling",
            "Reshape", "SiLU", "Sigmoid", "SimpleRNN", "Softmax", "Softplus", "Softsign", "SpatialDropout2D",
            "Subtract", "Tanh", "TimeDistributed", "UpSampling2D", "ZeroPadding2D",
            "add", "average", "concatenate", "maximum", "minimum", "multiply", "subtract"]

@@ -1,8 +1,8 @@
 """Preprocessing layers: rescale and normalise inputs, and augment images inside the model.
 
 ``Rescaling(1 / 255)`` and ``Normalization`` change every input the same way, in training and
-in inference. ``RandomRotation``, ``RandomTranslation`` and ``RandomZoom`` make new training
-images on the fly, as :mod:`glassnet.datasets.augment` does for ``fit(augment=...)``, but as
+in inference. ``RandomRotation``, ``RandomTranslation``, ``RandomZoom`` and ``RandomFlip`` make
+new training images on the fly, as :mod:`glassnet.datasets.augment` does for ``fit(augment=...)``, but as
 layers, the Keras 3 way::
 
     model = Sequential([Input((28, 28, 1)), RandomRotation(0.05), RandomZoom(0.1), ...])
@@ -144,13 +144,16 @@ class Normalization(Layer):
             shape[self.axis] = self.input_shape[self.axis if self.axis < 0 else self.axis - 1]
         return value.reshape(shape).astype(dtype, copy=False)
 
+    def statistics(self, dtype):
+        """``(mean, std)`` shaped to broadcast over a batch, ``std = max(sqrt(var), 1e-7)``."""
+        mean, variance = self.given_stats if self.given is not None else (self.state["mean"], self.state["variance"])
+        return (self._broadcast(mean, dtype),
+                self._broadcast(np.maximum(np.sqrt(variance), self.EPSILON), dtype))
+
     def forward(self, x, training=False):
         self.check_input(x)
-        mean, variance = self.given_stats if self.given is not None else (self.state["mean"], self.state["variance"])
-        std = self._broadcast(np.maximum(np.sqrt(variance), self.EPSILON), x.dtype)
-        self.std = std
-        mean = self._broadcast(mean, x.dtype)
-        return x * std + mean if self.invert else (x - mean) / std
+        mean, self.std = self.statistics(x.dtype)
+        return x * self.std + mean if self.invert else (x - mean) / self.std
 
     def backward(self, dy):
         if not self.needs_input_grad:
@@ -343,5 +346,64 @@ class RandomZoom(RandomAffine):
                 "width_factor": self.width_factor}
 
 
-__all__ = ["Normalization", "RandomAffine", "RandomRotation", "RandomTranslation", "RandomZoom",
-           "Rescaling"]
+FLIP_MODES = ("horizontal", "vertical", "horizontal_and_vertical")
+
+
+class RandomFlip(Layer):
+    """Mirror each training image left to right, upside down, or both, each with chance 1/2
+    (Keras 3). Right for clothes (Fashion-MNIST), wrong for digits: a mirrored 3 is no digit.
+
+    ``mode="horizontal"`` flips the columns (``y = x[:, :, ::-1]``), ``"vertical"`` the rows,
+    and ``"horizontal_and_vertical"`` (Keras's default) draws the two flips independently.
+    A flip only moves pixels, so the backward pass flips the gradient of the same images
+    back; in inference (``predict``, ``evaluate``) the layer passes images through.
+
+    Args:
+        mode: which flips to draw (above).
+        seed: a generator of the layer's own; by default the model's.
+        data_format: ``"channels_last"`` (or None); channels first is not supported.
+    """
+
+    def __init__(self, mode="horizontal_and_vertical", seed=None, data_format=None, **kwargs):
+        super().__init__(**kwargs)
+        if mode not in FLIP_MODES:
+            raise ValueError(f"RandomFlip: mode must be one of {', '.join(FLIP_MODES)}, got {mode!r}")
+        if data_format not in (None, "channels_last"):
+            raise ValueError(f"RandomFlip: only data_format='channels_last' is supported, got {data_format!r}")
+        self.mode = mode
+        self.axes = [axis for axis, word in ((2, "horizontal"), (1, "vertical")) if word in mode]
+        self.seed_with(seed)
+        self.flipped = None
+
+    def build(self, input_shape, rng=None):
+        super().build(input_shape, rng)
+        if len(self.input_shape) not in (2, 3):
+            raise ShapeError(f"layer '{self.name}' (RandomFlip) needs images (batch, height, width[, "
+                             f"channels]) but got {('batch',) + self.input_shape}")
+
+    def flip(self, x):
+        """``x`` with the images drawn for each axis mirrored along it (self.flipped)."""
+        y = x.copy()
+        for axis, chosen in self.flipped:
+            y[chosen] = np.flip(y[chosen], axis=axis)
+        return y
+
+    def forward(self, x, training=False):
+        self.check_input(x)
+        if not training:
+            self.flipped = None
+            return x
+        self.flipped = [(axis, self.draws.random(len(x)) < 0.5) for axis in self.axes]
+        return self.flip(x)
+
+    def backward(self, dy):
+        if not self.needs_input_grad:
+            return None
+        return dy if self.flipped is None else self.flip(dy)   # a flip undoes itself
+
+    def get_config(self):
+        return {**super().get_config(), "mode": self.mode, "seed": self.seed}
+
+
+__all__ = ["FLIP_MODES", "Normalization", "RandomAffine", "RandomFlip", "RandomRotation", "RandomTranslation",
+           "RandomZoom", "Rescaling"]
