@@ -3,8 +3,9 @@
     KERAS_BACKEND=torch python scripts/check_keras_interop.py     # or jax, tensorflow
 
 For the zoo's MLP, CNN and LeNet-5, best-cnn, a Functional residual model, a decoder
-(padding, transposed convolutions, upsampling, cropping), the noise layers and the
-augmentation and Normalization layers, glassnet trains
+(padding, transposed convolutions, upsampling, cropping), the noise layers, the
+augmentation and Normalization layers and a few others (PReLU, ELU, GlobalMaxPooling2D,
+Permute, RepeatVector, Identity), glassnet trains
 one epoch on random data and saves the model as ``.keras`` and as legacy ``.h5``. Keras loads
 each file and predicts; the largest difference from glassnet's predictions must be under
 1e-5. For the models without dropout (whose masks no two libraries draw alike) Keras then
@@ -21,9 +22,10 @@ import numpy as np
 
 import glassnet
 from glassnet.engine.layers import (Activation, Add, BatchNormalization, Concatenate, Conv2D, Conv2DTranspose,
-                                    Cropping2D, Dense, Flatten, GaussianDropout, GaussianNoise, Input,
-                                    MaxPooling2D, Normalization, RandomFlip, RandomRotation, RandomTranslation,
-                                    RandomZoom, SpatialDropout2D, UpSampling2D, ZeroPadding2D)
+                                    Cropping2D, Dense, ELU, Flatten, GaussianDropout, GaussianNoise,
+                                    GlobalMaxPooling2D, Identity, Input, MaxPooling2D, Normalization, Permute,
+                                    PReLU, RandomFlip, RandomRotation, RandomTranslation, RandomZoom,
+                                    RepeatVector, SpatialDropout2D, UpSampling2D, ZeroPadding2D)
 from glassnet.engine.model import Model, Sequential
 from glassnet.workbench import recipes, zoo
 
@@ -71,9 +73,20 @@ def augmented(seed=0):
                       name="augmented", seed=seed)
 
 
+def odd_layers(seed=0):
+    """PReLU (slopes shared over the image), ELU, GlobalMaxPooling2D, Permute, RepeatVector,
+    Identity."""
+    inputs = Input((6, 6, 2))
+    x = PReLU(alpha_initializer="random_uniform", shared_axes=[1, 2])(Conv2D(4, 3)(inputs))
+    x = GlobalMaxPooling2D()(ELU(0.5)(x))
+    x = Permute((2, 1))(RepeatVector(3)(x))
+    outputs = Dense(10, activation="softmax")(Flatten()(Identity()(x)))
+    return Model(inputs, outputs, name="odd_layers", seed=seed)
+
+
 MODELS = {"mlp": zoo.classic_mlp, "cnn": zoo.small_cnn, "lenet5": zoo.lenet5,
           "best-cnn": recipes.best_cnn, "residual": residual, "decoder": decoder, "noisy": noisy,
-          "augmented": augmented}
+          "augmented": augmented, "odd-layers": odd_layers}
 RANDOM_LAYERS = ("Dropout", "SpatialDropout2D", "GaussianNoise", "GaussianDropout", "RandomFlip",
                  "RandomRotation", "RandomTranslation", "RandomZoom")
 

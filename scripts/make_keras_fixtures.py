@@ -111,6 +111,18 @@ def augmented():
     return model
 
 
+def odd_layers():
+    """PReLU (its slopes shared over the image), ELU, GlobalMaxPooling2D, Permute, RepeatVector."""
+    inputs = keras.Input((6, 6, 2))
+    x = layers.PReLU(alpha_initializer="random_uniform", shared_axes=[1, 2])(layers.Conv2D(4, 3)(inputs))
+    x = layers.GlobalMaxPooling2D()(layers.ELU(0.5)(x))
+    x = layers.Permute((2, 1))(layers.RepeatVector(3)(x))
+    outputs = layers.Dense(10, activation="softmax")(layers.Flatten()(layers.Identity()(x)))
+    model = keras.Model(inputs, outputs, name="odd_layers")
+    model.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    return model
+
+
 def unsupported():
     return keras.Sequential([keras.Input((8,)), layers.Dense(4), layers.LayerNormalization()],
                             name="unsupported")
@@ -129,7 +141,7 @@ def main(only=None):
     keras.utils.set_random_seed(0)
     rng = np.random.default_rng(0)
     OUT.mkdir(parents=True, exist_ok=True)
-    for build in (mlp, cnn, residual, nested, branches, unsupported, tutorial, augmented):
+    for build in (mlp, cnn, residual, nested, branches, unsupported, tutorial, augmented, odd_layers):
         if only and build.__name__ not in only:
             continue
         model = build()

@@ -15,7 +15,7 @@ from glassnet.errors import ExportError
 from glassnet.interfaces.cli import main
 from glassnet.interop.onnx_export import largest_difference
 from glassnet.workbench import recipes, zoo
-from tiny_models import Doubler, augmented_model
+from tiny_models import Doubler, augmented_model, odd_layers_model
 
 pytest.importorskip("onnx", reason="the ONNX export needs onnx (pip install 'glassnet[onnx]')")
 onnxruntime = pytest.importorskip("onnxruntime", reason="ONNX Runtime runs the exported files")
@@ -69,6 +69,7 @@ MODELS = {
     "decoder": decoder_model,
     "rescaled": rescaled_model,
     "augmented": augmented_model,        # the random image layers (nothing), Normalization (Sub, Div)
+    "odd-layers": odd_layers_model,      # PRelu, Elu, ReduceMax, Transpose, Unsqueeze + Tile, Identity
 }
 
 

@@ -93,3 +93,17 @@ def augmented_model(seed=0):
                        Normalization(mean=[0.1, -0.1], variance=[2.0, 0.5], invert=True),
                        Conv2D(4, 3, activation="relu"), Flatten(), Dense(10, activation="softmax")],
                       name="augmented", seed=seed)
+
+
+def odd_layers_model(seed=0):
+    """The layers a first model rarely has, which files must still carry: PReLU (slopes
+    shared over the image), ELU, GlobalMaxPooling2D, and Permute, RepeatVector and Identity."""
+    from glassnet.engine.layers import (ELU, PReLU, Conv2D, Dense, Flatten, GlobalMaxPooling2D, Identity, Input,
+                                        Permute, RepeatVector)
+    from glassnet.engine.model import Model
+    inputs = Input((6, 6, 2))
+    x = PReLU(alpha_initializer="random_uniform", shared_axes=[1, 2])(Conv2D(4, 3)(inputs))
+    x = GlobalMaxPooling2D()(ELU(0.5)(x))                                   # (4,)
+    x = Permute((2, 1))(RepeatVector(3)(x))                                 # (3, 4) -> (4, 3)
+    outputs = Dense(10, activation="softmax")(Flatten()(Identity()(x)))
+    return Model(inputs, outputs, name="odd_layers", seed=seed)

@@ -23,6 +23,7 @@ loader warns about them once.
 
 import math
 
+from glassnet.engine import initializers
 from glassnet.errors import ExportError
 
 
@@ -134,6 +135,14 @@ def initializer_to_keras(name):
     return _object("keras.initializers", keras_name, config)
 
 
+def initializer_object_to_keras(value):
+    """A serialized glassnet initializer (a name, or ``{"class_name", "config"}`` with
+    Keras's class names) as Keras writes one."""
+    if isinstance(value, dict):
+        return _object("keras.initializers", value["class_name"], dict(value.get("config") or {}))
+    return initializer_to_keras(value)
+
+
 def initializer_from_keras(value, owner, reading):
     """A Keras initializer -> glassnet's name (it only shapes *fresh* weights; a loaded
     model's come from the file, so an unknown one is a note, not an error)."""
@@ -147,6 +156,13 @@ def initializer_from_keras(value, owner, reading):
     if name == "RandomNormal" and isinstance(value, dict) and \
             (value.get("config") or {}).get("stddev") == 0.01 and not (value.get("config") or {}).get("mean"):
         return "small_random"
+    if isinstance(value, dict):                 # one of Keras's with settings glassnet has too
+        spec = {"class_name": name, "config": dict(value.get("config") or {})}
+        try:
+            initializers.get(spec)
+            return spec
+        except (ValueError, TypeError, KeyError):   # a class or a setting glassnet lacks
+            pass
     reading.notes.append(f"{owner}: initializer {name!r} is not in glassnet; fresh weights would "
                          f"start glorot_uniform (the file's weights are loaded as they are)")
     return "glorot_uniform"
@@ -226,9 +242,18 @@ def _pooling_in(class_name):
     return read
 
 
-def _global_pooling_in(config, reading, owner):
-    reading.require(config, owner, data_format="channels_last", keepdims=False)
-    return "GlobalAveragePooling2D", {}
+def _global_pooling_in(class_name):
+    def read(config, reading, owner):
+        reading.require(config, owner, data_format="channels_last", keepdims=False)
+        return class_name, {}
+    return read
+
+
+def _prelu_in(config, reading, owner):
+    reading.training_only(config, owner, "alpha_constraint")
+    return "PReLU", {"alpha_initializer": initializer_from_keras(config.get("alpha_initializer"), owner, reading),
+                     "alpha_regularizer": regularizer_from_keras(config.get("alpha_regularizer"), owner, reading),
+                     "shared_axes": config.get("shared_axes")}
 
 
 def _batchnorm_in(config, reading, owner):
@@ -343,13 +368,18 @@ def _concatenate_in(config, reading, owner):
     return "Concatenate", {"axis": config.get("axis", -1)}
 
 
-KERAS_ALIASES = ("MaxPool2D", "AvgPool2D", "GlobalAvgPool2D")
+KERAS_ALIASES = ("MaxPool2D", "AvgPool2D", "GlobalAvgPool2D", "GlobalMaxPool2D")
 LAYERS_FROM_KERAS = {
     "Dense": _dense_in, "Conv2D": _conv2d_in,
     "Conv2DTranspose": lambda config, reading, owner: _conv2d_in(config, reading, owner, "Conv2DTranspose"),
     "MaxPooling2D": _pooling_in("MaxPooling2D"), "AveragePooling2D": _pooling_in("AveragePooling2D"),
     "MaxPool2D": _pooling_in("MaxPooling2D"), "AvgPool2D": _pooling_in("AveragePooling2D"),
-    "GlobalAveragePooling2D": _global_pooling_in, "GlobalAvgPool2D": _global_pooling_in,
+    "GlobalAveragePooling2D": _global_pooling_in("GlobalAveragePooling2D"),
+    "GlobalAvgPool2D": _global_pooling_in("GlobalAveragePooling2D"),
+    "GlobalMaxPooling2D": _global_pooling_in("GlobalMaxPooling2D"),
+    "GlobalMaxPool2D": _global_pooling_in("GlobalMaxPooling2D"),
+    "ELU": lambda config, reading, owner: ("ELU", {"alpha": config.get("alpha", 1.0)}),
+    "PReLU": _prelu_in,
     "BatchNormalization": _batchnorm_in, "Dropout": _dropout_in, "Flatten": _flatten_in,
     "Reshape": _reshape_in, "Permute": _permute_in, "RepeatVector": _repeat_vector_in,
     "Identity": lambda config, reading, owner: ("Identity", {}),
@@ -637,6 +667,11 @@ LAYERS_TO_KERAS = {
                                      "output_padding": None},
     "MaxPooling2D": _pooling_out, "AveragePooling2D": _pooling_out,
     "GlobalAveragePooling2D": lambda c, o: {"data_format": "channels_last", "keepdims": False},
+    "GlobalMaxPooling2D": lambda c, o: {"data_format": "channels_last", "keepdims": False},
+    "ELU": lambda c, o: {"alpha": c["alpha"]},
+    "PReLU": lambda c, o: {"alpha_initializer": initializer_object_to_keras(c["alpha_initializer"]),
+                           "alpha_regularizer": regularizer_to_keras(c["alpha_regularizer"]),
+                           "alpha_constraint": None, "shared_axes": c["shared_axes"]},
     "BatchNormalization": _batchnorm_out,
     "Dropout": lambda c, o: {"rate": c["rate"], "seed": None, "noise_shape": None},
     "Flatten": lambda c, o: {"data_format": "channels_last"},

@@ -14,15 +14,16 @@ Conv2DTranspose             ``Transpose``, ``ConvTranspose`` (kernel as ``(C, F,
 ZeroPadding2D, Cropping2D   ``Pad``, ``Slice``
 UpSampling2D                ``Transpose``, ``Resize`` (nearest), ``Transpose``
 MaxPooling2D, Average...    ``Transpose``, ``MaxPool`` / ``AveragePool``, ``Transpose``
-GlobalAveragePooling2D      ``ReduceMean`` over height and width
+GlobalAveragePooling2D      ``ReduceMean`` over height and width (GlobalMaxPooling2D: ``ReduceMax``)
 BatchNormalization          ``Mul``, ``Add``: inference folds it into ``x * scale + shift``
 Flatten, Reshape            ``Flatten``, ``Reshape``
+Permute, RepeatVector       ``Transpose``; ``Unsqueeze``, ``Tile`` (Identity: ``Identity``)
 Dropout                     nothing (it only acts while training)
 GaussianNoise, ...          nothing (GaussianDropout, SpatialDropout2D: the same)
 RandomRotation, ...         nothing (RandomTranslation, RandomZoom, RandomFlip: training only)
 Rescaling                   ``Mul``, ``Add``: ``x * scale + offset``
 Normalization               ``Sub``, ``Div``: ``(x - mean) / std`` (inverted: ``Mul``, ``Add``)
-activations                 ``Relu``, ``LeakyRelu``, ``Sigmoid``, ``Tanh``, ``Softmax``
+activations                 ``Relu``, ``LeakyRelu``, ``Sigmoid``, ``Tanh``, ``Softmax``, ``Elu``, ``PRelu``
 Add, Concatenate, ...       ``Sum``, ``Concat``, ``Sub``, ``Mul``, ``Mean``, ``Max``, ``Min``
 ==========================  ===============================================================
 
@@ -188,6 +189,22 @@ def _global_average(graph, layer, xs):
     return graph.op("ReduceMean", [xs[0]], layer.name, axes=[1, 2], keepdims=0)
 
 
+def _global_max(graph, layer, xs):
+    return graph.op("ReduceMax", [xs[0]], layer.name, axes=[1, 2], keepdims=0)
+
+
+def _prelu(graph, layer, xs):
+    """``PRelu(x, alpha)``: the slope has the per-sample shape (1 on shared axes), which
+    broadcasts against the batch as it is."""
+    return graph.op("PRelu", [xs[0], graph.constant(f"{layer.name}/alpha", layer.params["alpha"])], layer.name)
+
+
+def _repeat_vector(graph, layer, xs):
+    """``(N, F) -> (N, n, F)``: a new axis, then ``Tile`` along it."""
+    y = graph.op("Unsqueeze", [xs[0], graph.constant(f"{layer.name}/axis", [1], np.int64)], f"{layer.name}/unsqueeze")
+    return graph.op("Tile", [y, graph.constant(f"{layer.name}/repeats", [1, layer.n, 1], np.int64)], layer.name)
+
+
 def _batchnorm(graph, layer, xs):
     """Inference: ``y = (x - mean) / sqrt(var + eps) * gamma + beta = x * scale + shift``."""
     variance = layer.state["moving_variance"].astype(np.float64)
@@ -248,6 +265,12 @@ EMITTERS = {
     "MaxPooling2D": _pooling("MaxPool"),
     "AveragePooling2D": _pooling("AveragePool", count_include_pad=0),   # "same": real pixels only
     "GlobalAveragePooling2D": _global_average,
+    "GlobalMaxPooling2D": _global_max,
+    "PReLU": _prelu,
+    "ELU": lambda graph, layer, xs: graph.op("Elu", xs, layer.name, alpha=float(layer.alpha)),
+    "Permute": lambda graph, layer, xs: graph.op("Transpose", xs, layer.name, perm=[0, *layer.dims]),
+    "RepeatVector": _repeat_vector,
+    "Identity": lambda graph, layer, xs: graph.op("Identity", xs, layer.name),
     "BatchNormalization": _batchnorm,
     "Dropout": lambda graph, layer, xs: xs[0],
     **{name: (lambda graph, layer, xs: xs[0]) for name in ("GaussianNoise", "GaussianDropout", "SpatialDropout2D",
