@@ -4,8 +4,8 @@
 
 For the zoo's MLP, CNN and LeNet-5, best-cnn, a Functional residual model, a decoder
 (padding, transposed convolutions, upsampling, cropping), the noise layers, the
-augmentation and Normalization layers and a few others (PReLU, ELU, GlobalMaxPooling2D,
-Permute, RepeatVector, Identity), glassnet trains
+augmentation and Normalization layers, a few others (PReLU, ELU, GlobalMaxPooling2D,
+Permute, RepeatVector, Identity) and the recurrent layers and wrappers, glassnet trains
 one epoch on random data and saves the model as ``.keras`` and as legacy ``.h5``. Keras loads
 each file and predicts; the largest difference from glassnet's predictions must be under
 1e-5. For the models without dropout (whose masks no two libraries draw alike) Keras then
@@ -23,9 +23,10 @@ import numpy as np
 import glassnet
 from glassnet.engine.layers import (Activation, Add, BatchNormalization, Concatenate, Conv2D, Conv2DTranspose,
                                     Cropping2D, Dense, ELU, Flatten, GaussianDropout, GaussianNoise,
-                                    GlobalMaxPooling2D, Identity, Input, MaxPooling2D, Normalization, Permute,
-                                    PReLU, RandomFlip, RandomRotation, RandomTranslation, RandomZoom,
-                                    RepeatVector, SpatialDropout2D, UpSampling2D, ZeroPadding2D)
+                                    GlobalMaxPooling2D, GRU, Identity, Input, LSTM, MaxPooling2D, Normalization,
+                                    Permute, PReLU, RandomFlip, RandomRotation, RandomTranslation, RandomZoom,
+                                    RepeatVector, SimpleRNN, SpatialDropout2D, UpSampling2D, ZeroPadding2D)
+from glassnet.engine.layers.wrappers import Bidirectional, TimeDistributed
 from glassnet.engine.model import Model, Sequential
 from glassnet.workbench import recipes, zoo
 
@@ -84,9 +85,17 @@ def odd_layers(seed=0):
     return Model(inputs, outputs, name="odd_layers", seed=seed)
 
 
+def recurrent(seed=0):
+    """MNIST's rows as a sequence: LSTM, Bidirectional GRU, SimpleRNN and TimeDistributed(Dense)."""
+    return Sequential([Input((28, 28)), LSTM(8, return_sequences=True),
+                       Bidirectional(GRU(6, return_sequences=True), merge_mode="sum"),
+                       SimpleRNN(5, activation="relu", return_sequences=True), TimeDistributed(Dense(3)),
+                       Bidirectional(LSTM(4)), Dense(10, activation="softmax")], name="recurrent", seed=seed)
+
+
 MODELS = {"mlp": zoo.classic_mlp, "cnn": zoo.small_cnn, "lenet5": zoo.lenet5,
           "best-cnn": recipes.best_cnn, "residual": residual, "decoder": decoder, "noisy": noisy,
-          "augmented": augmented, "odd-layers": odd_layers}
+          "augmented": augmented, "odd-layers": odd_layers, "recurrent": recurrent}
 RANDOM_LAYERS = ("Dropout", "SpatialDropout2D", "GaussianNoise", "GaussianDropout", "RandomFlip",
                  "RandomRotation", "RandomTranslation", "RandomZoom")
 

@@ -123,6 +123,19 @@ def odd_layers():
     return model
 
 
+def recurrent():
+    """MNIST's rows as a sequence: every recurrent layer and both wrappers (their weights are
+    kept in cells: ``lstm/cell``, ``bidirectional/forward_layer/cell``, ``time_distributed/layer``)."""
+    model = keras.Sequential([
+        keras.Input((8, 8)), layers.LSTM(6, return_sequences=True),
+        layers.Bidirectional(layers.GRU(4, return_sequences=True), merge_mode="sum"),
+        layers.SimpleRNN(5, activation="relu", return_sequences=True), layers.TimeDistributed(layers.Dense(3)),
+        layers.Bidirectional(layers.LSTM(3)), layers.Dense(10, activation="softmax"),
+    ], name="recurrent")
+    model.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    return model
+
+
 def unsupported():
     return keras.Sequential([keras.Input((8,)), layers.Dense(4), layers.LayerNormalization()],
                             name="unsupported")
@@ -141,7 +154,8 @@ def main(only=None):
     keras.utils.set_random_seed(0)
     rng = np.random.default_rng(0)
     OUT.mkdir(parents=True, exist_ok=True)
-    for build in (mlp, cnn, residual, nested, branches, unsupported, tutorial, augmented, odd_layers):
+    for build in (mlp, cnn, residual, nested, branches, unsupported, tutorial, augmented, odd_layers,
+                  recurrent):
         if only and build.__name__ not in only:
             continue
         model = build()

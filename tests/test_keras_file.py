@@ -24,12 +24,13 @@ from glassnet.engine.layers import (Activation, Add, BatchNormalization, Concate
 from glassnet.engine.model import Model, Sequential
 from glassnet.errors import ExportError, ModelFileError
 from glassnet.workbench import zoo
-from tiny_models import Doubler, augmented_model, odd_layers_model
+from tiny_models import Doubler, augmented_model, odd_layers_model, recurrent_model
 
 h5py = pytest.importorskip("h5py")
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "keras"
-KERAS_MODELS = ["mlp", "cnn", "residual", "nested", "branches", "tutorial", "augmented", "odd_layers"]
+KERAS_MODELS = ["mlp", "cnn", "residual", "nested", "branches", "tutorial", "augmented", "odd_layers",
+                "recurrent"]
 
 
 def residual_model(seed=0):
@@ -110,6 +111,33 @@ def test_augmentation_normalization_and_odd_layers_travel_with_their_settings(bu
     for m in (model, loaded):
         m.fit(x, y, epochs=1, batch_size=16, verbose=0, shuffle=False)
     assert all(np.isfinite(w).all() for w in loaded.get_weights())
+
+
+def test_recurrent_layers_keep_their_weights_in_cells_as_keras_does(tmp_path):
+    model, x, y = trained(recurrent_model())
+    model.save(tmp_path / "m.keras")
+    with zipfile.ZipFile(tmp_path / "m.keras") as archive:
+        h5 = h5py.File(io.BytesIO(archive.read("model.weights.h5")))
+        names = []
+        h5.visititems(lambda name, item: names.append(name) if isinstance(item, h5py.Dataset) else None)
+    assert "layers/lstm/cell/vars/2" in names and "layers/bidirectional/backward_layer/cell/vars/1" in names
+    assert "layers/time_distributed/layer/vars/0" in names and "layers/lstm/vars/0" not in names
+    loaded = glassnet.load_model(tmp_path / "m.keras")
+    np.testing.assert_array_equal(loaded.predict(x, verbose=0), model.predict(x, verbose=0))
+    assert_continues_alike(model, loaded, x, y)            # Adam's state found its weights
+
+
+def test_a_recurrent_state_kept_across_batches_is_refused_in_one_line(tmp_path):
+    def stateful(name, data):
+        if name != "config.json":
+            return data
+        config = json.loads(data)
+        config["config"]["layers"][1]["config"]["stateful"] = True
+        return json.dumps(config).encode()
+    path = rewrite(FIXTURES / "recurrent.keras", tmp_path / "stateful.keras", stateful)
+    with pytest.raises(ModelFileError, match=r"stateful.keras: .*layer 'lstm' \(LSTM\) has stateful=True; "
+                                             r"glassnet runs only stateful=False"):
+        glassnet.load_model(path)
 
 
 @pytest.mark.parametrize("optimizer", ["rmsprop", "adagrad", "adadelta", "adamw", "adam with use_ema"])

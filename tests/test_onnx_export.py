@@ -4,18 +4,18 @@ predicts what glassnet predicts, within 1e-5, on the same channels-last arrays."
 import numpy as np
 import pytest
 
-from glassnet.engine.layers import (Activation, Add, Average, AveragePooling2D, BatchNormalization,
-                                    Concatenate, Conv2D, Conv2DTranspose, Cropping2D, Dense, Dropout,
-                                    Flatten, GaussianDropout, GaussianNoise, GlobalAveragePooling2D, Input,
-                                    LeakyReLU, MaxPooling2D, Maximum, Minimum, Multiply, ReLU, Reshape,
-                                    Sigmoid, Softmax, SpatialDropout2D, Subtract, Tanh, UpSampling2D,
-                                    ZeroPadding2D)
+from glassnet.engine.layers import (GRU, LSTM, Activation, Add, Average, AveragePooling2D,
+                                    BatchNormalization, Bidirectional, Concatenate, Conv2D, Conv2DTranspose,
+                                    Cropping2D, Dense, Dropout, Flatten, GaussianDropout, GaussianNoise,
+                                    GlobalAveragePooling2D, Input, LeakyReLU, MaxPooling2D, Maximum, Minimum,
+                                    Multiply, ReLU, Reshape, Sigmoid, SimpleRNN, Softmax, SpatialDropout2D,
+                                    Subtract, Tanh, UpSampling2D, ZeroPadding2D)
 from glassnet.engine.model import Model, Sequential
 from glassnet.errors import ExportError
 from glassnet.interfaces.cli import main
 from glassnet.interop.onnx_export import largest_difference
 from glassnet.workbench import recipes, zoo
-from tiny_models import Doubler, augmented_model, odd_layers_model
+from tiny_models import Doubler, augmented_model, odd_layers_model, recurrent_model
 
 pytest.importorskip("onnx", reason="the ONNX export needs onnx (pip install 'glassnet[onnx]')")
 onnxruntime = pytest.importorskip("onnxruntime", reason="ONNX Runtime runs the exported files")
@@ -70,6 +70,7 @@ MODELS = {
     "rescaled": rescaled_model,
     "augmented": augmented_model,        # the random image layers (nothing), Normalization (Sub, Div)
     "odd-layers": odd_layers_model,      # PRelu, Elu, ReduceMax, Transpose, Unsqueeze + Tile, Identity
+    "recurrent": recurrent_model,        # LSTM, GRU, RNN (both directions in one), MatMul over the steps
 }
 
 
@@ -98,6 +99,32 @@ def test_exported_model_predicts_what_glassnet_predicts(name, tmp_path):
     assert output.shape == ["batch", 10]
     one = session.run(None, {given.name: x[:1]})[0]                      # a batch of one works too
     np.testing.assert_allclose(one, model.predict(x[:1], verbose=0), atol=1e-5, rtol=0)
+
+
+@pytest.mark.parametrize("make", [
+    lambda: LSTM(5, go_backwards=True, return_sequences=True),     # Keras gives the steps as read
+    lambda: GRU(4, reset_after=False, return_sequences=True),      # the bias on the input only
+    lambda: SimpleRNN(3, go_backwards=True, use_bias=False),
+    lambda: Bidirectional(LSTM(3, return_sequences=True), merge_mode="mul"),
+    lambda: Bidirectional(GRU(3), merge_mode="ave"),
+    lambda: Bidirectional(SimpleRNN(3, activation="relu"), merge_mode="concat"),
+], ids=["lstm-backwards", "gru-reset-before", "rnn-backwards", "bi-mul", "bi-ave", "bi-concat"])
+def test_every_recurrent_setting_exports_as_it_runs(make, tmp_path):
+    model = Sequential([Input((8, 6)), make(), Flatten(), Dense(10)], seed=0)
+    for layer in model.walk():       # biases that are not zero, so their place is checked
+        for key, value in layer.params.items():
+            if key == "bias":
+                value[...] = np.random.default_rng(1).normal(0, 0.5, value.shape)
+    model.export(tmp_path / "m.onnx", verbose=False)
+    x = np.random.default_rng(0).random((4, 8, 6), dtype=np.float32)
+    assert largest_difference(model, tmp_path / "m.onnx", x) < 1e-5
+
+
+def test_recurrent_layers_refuse_what_onnx_runs_otherwise(tmp_path):
+    model = Sequential([Input((8, 6)), SimpleRNN(3, activation="linear"), Dense(2)])
+    with pytest.raises(ExportError, match=r"layer 'simple_rnn' \(SimpleRNN\): ONNX export knows the "
+                                          r"activations tanh, sigmoid, relu, not 'linear'"):
+        model.export(tmp_path / "m.onnx")
 
 
 def test_file_name_decides_the_format_and_other_formats_are_refused(tmp_path, capsys):

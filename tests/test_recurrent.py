@@ -139,3 +139,22 @@ def test_bad_arguments_and_shapes():
         Bidirectional(Dense(3))
     with pytest.raises(ShapeError, match="sequences"):
         LSTM(3).build((4,))
+
+
+def test_a_number_of_time_steps_left_open_is_fixed_by_the_first_data():
+    """keras.io's RNN guide writes LSTM(64, input_shape=(None, 28)): any number of time steps.
+    glassnet builds a model for one shape, so it takes the first data's and says so."""
+    from glassnet.engine.sequential import Sequential
+    model = Sequential([LSTM(4, input_shape=(None, 3)), Dense(2)], seed=0)
+    assert not model.built
+    x = np.random.default_rng(0).random((5, 7, 3)).astype(np.float32)
+    with pytest.warns(UserWarning, match=r"input_shape=\(None, 3\) on layer 'lstm' leaves a size open; .*"
+                                         r"takes the first data's, \(7, 3\)"):
+        y = model.predict(x, verbose=0)
+    assert y.shape == (5, 2) and model.sample_shapes[0] == (7, 3)
+    with pytest.raises(ShapeError, match=r"expects input of shape \(None, 7, 3\) but got \(5, 9, 3\)"):
+        model.predict(np.zeros((5, 9, 3), np.float32), verbose=0)
+    other = Sequential([LSTM(4, input_shape=(None, 3)), Dense(2)])
+    with pytest.raises(ShapeError, match=r"layer 'lstm' takes inputs of shape \(None, None, 3\), "
+                                         r"not \(None, 7, 4\)"):
+        other.predict(np.zeros((5, 7, 4), np.float32), verbose=0)

@@ -107,3 +107,15 @@ def odd_layers_model(seed=0):
     x = Permute((2, 1))(RepeatVector(3)(x))                                 # (3, 4) -> (4, 3)
     outputs = Dense(10, activation="softmax")(Flatten()(Identity()(x)))
     return Model(inputs, outputs, name="odd_layers", seed=seed)
+
+
+def recurrent_model(seed=0):
+    """Rows as a sequence: LSTM, a Bidirectional GRU (outputs added), SimpleRNN, TimeDistributed
+    and a Bidirectional LSTM that reads to the end."""
+    from glassnet.engine.layers import GRU, LSTM, Dense, Input, SimpleRNN
+    from glassnet.engine.layers.wrappers import Bidirectional, TimeDistributed
+    from glassnet.engine.model import Sequential
+    return Sequential([Input((8, 8)), LSTM(6, return_sequences=True),
+                       Bidirectional(GRU(4, return_sequences=True), merge_mode="sum"),
+                       SimpleRNN(5, activation="relu", return_sequences=True), TimeDistributed(Dense(3)),
+                       Bidirectional(LSTM(3)), Dense(10, activation="softmax")], name="recurrent", seed=seed)

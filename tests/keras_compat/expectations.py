@@ -20,6 +20,8 @@ def _event_files(log_dir):
 
 
 EXPECTATIONS = {
+    "rnn_guide_mnist": lambda ns: ns["history"].history["val_accuracy"][-1] > 0.15 and  # one epoch of SGD on 4,000
+    ns["result"].shape == (1, 10) and ns["model"].count_params() == 24_714,
     "augmentation_layers": lambda ns: ns["history"].history["val_accuracy"][-1] > 0.85 and
     ns["difference"] < 1e-5 and 25 < float(np.squeeze(ns["normalizer"].mean)) < 45,
     "mlp_integer_labels": lambda ns: ns["test_acc"] > 0.85 and len(ns["history"].history["val_loss"]) == 3,

@@ -15,6 +15,8 @@ can be given by ``Input(shape)`` as the first entry, by ``input_shape=`` on the 
 layer, or left out: the model is then built on the first data it sees.
 """
 
+import warnings
+
 import numpy as np
 
 from glassnet.engine.layers.base import Layer
@@ -94,12 +96,34 @@ class Sequential(Model):
         self._maybe_build()
         return layer
 
-    def _known_input_shape(self):
+    def _declared_input_shape(self):
+        """The input shape the model was given, sizes left open (None) included."""
         if self._input_layer is not None:
             return self._input_layer.input_shape
         first = self._layers[0] if self._layers else None
         return getattr(first, "input_shape", None) if first is not None and not isinstance(first, Model) \
             else (first.sample_shapes[0] if isinstance(first, Model) and first.built else None)
+
+    def _known_input_shape(self):
+        """The input shape, or None while it is unknown or has a size left open."""
+        shape = self._declared_input_shape()
+        return None if shape is None or None in shape else shape
+
+    def _fix_open_sizes(self, shape):
+        """``input_shape=(None, 28)`` on the first layer: glassnet builds its models for one
+        shape, so the open sizes take the first data's, with a warning; a size that was given
+        must match."""
+        declared = self._declared_input_shape()
+        if declared is None or None not in declared or self.built:
+            return
+        first = self._layers[0]
+        if len(declared) != len(shape) or any(d is not None and d != s for d, s in zip(declared, shape)):
+            raise ShapeError(f"model '{self.name}': layer '{first.name}' takes inputs of shape "
+                             f"{(None,) + tuple(declared)}, not {(None,) + tuple(shape)}")
+        warnings.warn(f"model '{self.name}': input_shape={tuple(declared)} on layer '{first.name}' leaves "
+                      f"a size open; glassnet builds a model for one shape and takes the first data's, "
+                      f"{tuple(shape)} (inputs of another size are refused)", UserWarning, stacklevel=4)
+        first.input_shape = None
 
     def _maybe_build(self):
         self.built = False
@@ -115,6 +139,8 @@ class Sequential(Model):
         shape = _drop_batch(input_shape) if input_shape is not None else self._known_input_shape()
         if not self._layers:
             raise ValueError(f"model '{self.name}' has no layers")
+        if shape is not None:
+            self._fix_open_sizes(tuple(shape))
         if shape is None:
             raise ShapeError(f"model '{self.name}' doesn't know its input shape: start it with "
                              f"Input(shape=...) or pass input_shape= to the first layer")

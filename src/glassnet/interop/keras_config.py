@@ -121,10 +121,10 @@ def activation_to_keras(value, owner):
 INITIALIZERS_TO_KERAS = {"glorot_uniform": "GlorotUniform", "xavier_uniform": "GlorotUniform",
                          "glorot_normal": "GlorotNormal", "xavier_normal": "GlorotNormal",
                          "he_uniform": "HeUniform", "he_normal": "HeNormal",
-                         "zeros": "Zeros", "ones": "Ones"}
+                         "zeros": "Zeros", "ones": "Ones", "orthogonal": "Orthogonal"}
 INITIALIZERS_FROM_KERAS = {"GlorotUniform": "glorot_uniform", "GlorotNormal": "glorot_normal",
                            "HeUniform": "he_uniform", "HeNormal": "he_normal",
-                           "Zeros": "zeros", "Ones": "ones"}
+                           "Zeros": "zeros", "Ones": "ones", "Orthogonal": "orthogonal"}
 
 
 def initializer_to_keras(name):
@@ -303,6 +303,19 @@ def _normalization_out(config, owner):
             "variance": config["variance"]}
 
 
+def _recurrent_out(config, owner):
+    out = {key: config[key] for key in ("units", "use_bias", "return_sequences", "go_backwards")}
+    out["activation"] = activation_to_keras(config["activation"], owner)
+    for key in ("kernel_initializer", "recurrent_initializer", "bias_initializer"):
+        out[key] = initializer_object_to_keras(config[key])
+    if "recurrent_activation" in config:
+        out["recurrent_activation"] = activation_to_keras(config["recurrent_activation"], owner)
+    for key in ("unit_forget_bias", "reset_after"):
+        if key in config:
+            out[key] = config[key]
+    return {**out, "return_state": False, "stateful": False, "unroll": False}
+
+
 def _random_image_out(*keys):
     """The random image layers: their own settings ``keys`` and the seed, channels last."""
     def write(config, owner):
@@ -311,6 +324,45 @@ def _random_image_out(*keys):
 
 
 RESAMPLING_KEYS = ("fill_mode", "fill_value", "interpolation")
+
+
+RECURRENT = ("SimpleRNN", "LSTM", "GRU")
+
+
+def _recurrent_in(class_name):
+    """SimpleRNN, LSTM, GRU: the settings glassnet runs; dropout inside the recurrence is
+    Keras's training only (a note), a state kept across batches or returned is refused."""
+    def read(config, reading, owner):
+        reading.require(config, owner, stateful=False, return_state=False, use_cudnn="auto")
+        reading.training_only(config, owner, "dropout", "recurrent_dropout", "kernel_regularizer",
+                              "recurrent_regularizer", "bias_regularizer", "activity_regularizer",
+                              "kernel_constraint", "recurrent_constraint", "bias_constraint")
+        own = {"units": config["units"], "activation": _name_of(config.get("activation", "tanh")),
+               "use_bias": config.get("use_bias", True),
+               "return_sequences": config.get("return_sequences", False),
+               "go_backwards": config.get("go_backwards", False)}
+        for key in ("kernel_initializer", "recurrent_initializer", "bias_initializer"):
+            if key in config:
+                own[key] = initializer_from_keras(config[key], owner, reading)
+        if class_name != "SimpleRNN":
+            own["recurrent_activation"] = _name_of(config.get("recurrent_activation", "sigmoid"))
+        if class_name == "LSTM":
+            own["unit_forget_bias"] = config.get("unit_forget_bias", True)
+        if class_name == "GRU":
+            own["reset_after"] = config.get("reset_after", True)
+        return class_name, own
+    return read
+
+
+def _bidirectional_in(config, reading, owner):
+    backward = config.get("backward_layer")
+    return "Bidirectional", {"layer": layer_from_keras(config.get("layer"), reading),
+                             "merge_mode": config.get("merge_mode", "concat"),
+                             "backward_layer": None if backward is None else layer_from_keras(backward, reading)}
+
+
+def _time_distributed_in(config, reading, owner):
+    return "TimeDistributed", {"layer": layer_from_keras(config.get("layer"), reading)}
 
 
 def _flatten_in(config, reading, owner):
@@ -397,6 +449,8 @@ LAYERS_FROM_KERAS = {
     "RandomZoom": _image_layer_in("RandomZoom", "height_factor", "width_factor", *RESAMPLING_KEYS, "seed"),
     "RandomFlip": _image_layer_in("RandomFlip", "mode", "seed"),
     "Normalization": _normalization_in,
+    **{name: _recurrent_in(name) for name in RECURRENT},
+    "Bidirectional": _bidirectional_in, "TimeDistributed": _time_distributed_in,
     **{name: _merge_in(name) for name in ("Add", "Subtract", "Multiply", "Average", "Maximum", "Minimum")},
 }
 
@@ -698,6 +752,7 @@ LAYERS_TO_KERAS = {
     "RandomZoom": _random_image_out("height_factor", "width_factor", *RESAMPLING_KEYS),
     "RandomFlip": _random_image_out("mode"),
     "Normalization": _normalization_out,
+    **{name: _recurrent_out for name in RECURRENT},
     **{name: (lambda c, o: {}) for name in ("Add", "Subtract", "Multiply", "Average", "Maximum", "Minimum")},
 }
 
@@ -708,18 +763,29 @@ def layer_to_keras(layer, input_shape):
 
     if isinstance(layer, Model):
         return model_to_keras(layer)
+    return {**_layer_spec(layer), "build_config": {"input_shape": input_shape}}
+
+
+def _layer_spec(layer):
+    """A glassnet layer as Keras's spec, without the build config (how Keras writes the layers
+    inside a wrapper, too)."""
     kind = type(layer).__name__
     owner = f"layer '{layer.name}' ({kind})"
-    if kind not in LAYERS_TO_KERAS or type(layer).__module__.split(".")[0] != "glassnet":
+    wrapper = kind in ("Bidirectional", "TimeDistributed")
+    if (kind not in LAYERS_TO_KERAS and not wrapper) or type(layer).__module__.split(".")[0] != "glassnet":
         raise ExportError(f"{owner} has no Keras equivalent that glassnet knows; save the model "
                           f"as .npz instead")
-    config = layer.get_config()
     common = _common_to_keras(layer)
     if kind == "SpatialDropout2D":     # Keras's takes no trainable= (and never writes one)
         common.pop("trainable", None)
-    return {**_object("keras.layers", keras_class_name(layer),
-                      {**common, **LAYERS_TO_KERAS[kind](config, owner)}),
-            "build_config": {"input_shape": input_shape}}
+    if kind == "Bidirectional":        # the two inner layers as Keras writes them
+        own = {"layer": _layer_spec(layer.forward_layer), "merge_mode": layer.merge_mode,
+               "backward_layer": _layer_spec(layer.backward_layer)}
+    elif kind == "TimeDistributed":
+        own = {"layer": _layer_spec(layer.layer)}
+    else:
+        own = LAYERS_TO_KERAS[kind](layer.get_config(), owner)
+    return _object("keras.layers", keras_class_name(layer), {**common, **own})
 
 
 def _batch(shape):

@@ -37,7 +37,7 @@ from glassnet.engine.layers.base import snake_case
 from glassnet.errors import ExportError, GlassnetError, ModelFileError
 from glassnet.interop.keras_compile import (compile_from_keras, compile_to_keras,
                                             keras_has_learning_rate_variable, optimizer_slot_groups)
-from glassnet.interop.keras_config import (Unsupported, _Reading, keras_class_name, keras_layers,
+from glassnet.interop.keras_config import (RECURRENT, Unsupported, _Reading, keras_class_name, keras_layers,
                                            model_from_keras, model_to_keras)
 
 KERAS_VERSION = "3.15.1"       # the Keras release whose layout these files follow
@@ -97,8 +97,35 @@ def weight_groups(model, prefix=""):
         if isinstance(layer, Model):
             groups += weight_groups(layer, path + "/")
         else:
-            groups.append((path, layer))
+            groups += _holders(layer, path)
     return groups
+
+
+class Container:
+    """The group of a layer whose weights Keras keeps one level down (in its cell, or in the
+    layers it wraps): it has a ``vars`` group of its own, empty."""
+
+    params = state = {}     # never written to: nothing is kept here
+
+    def __init__(self, name):
+        self.name = name
+
+
+def _holders(layer, path):
+    """``[(group, holder), ...]`` for one layer: where Keras 3 keeps its weights. A recurrent
+    layer keeps them in its cell (``lstm/cell``), a Bidirectional in its two layers' cells
+    (``bidirectional/forward_layer/cell``), a TimeDistributed in the layer it wraps
+    (``time_distributed/layer``); every other layer in its own group."""
+    kind = type(layer).__name__
+    if kind in RECURRENT:
+        return [(path, Container(layer.name)), (f"{path}/cell", layer)]
+    if kind == "Bidirectional":
+        return [(path, Container(layer.name)),
+                *_holders(layer.forward_layer, f"{path}/forward_layer"),
+                *_holders(layer.backward_layer, f"{path}/backward_layer")]
+    if kind == "TimeDistributed":
+        return [(path, Container(layer.name)), *_holders(layer.layer, f"{path}/layer")]
+    return [(path, layer)]
 
 
 def layer_arrays(layer):
@@ -121,8 +148,16 @@ def _trainable_layout(model, prefix=""):
         if isinstance(layer, Model):
             layout += _trainable_layout(layer, f"{prefix}{layer.name}/")
         elif layer.trainable:
-            layout += [(f"{prefix}{layer.name}/{key}", value.shape) for key, value in layer.params.items()]
+            layout += _trainable_of(layer, f"{prefix}{layer.name}/")
     return layout
+
+
+def _trainable_of(layer, prefix):
+    """A layer's learned weights, the layers it wraps' after its own, in Keras's order."""
+    own = [(f"{prefix}{key}", value.shape) for key, value in layer.params.items()]
+    for inner in layer.sublayers:
+        own += _trainable_of(inner, f"{prefix}{inner.name}/") if inner.trainable else []
+    return own
 
 
 def _optimizer_arrays(model, keras_compiled):

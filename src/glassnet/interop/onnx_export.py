@@ -18,6 +18,9 @@ GlobalAveragePooling2D      ``ReduceMean`` over height and width (GlobalMaxPooli
 BatchNormalization          ``Mul``, ``Add``: inference folds it into ``x * scale + shift``
 Flatten, Reshape            ``Flatten``, ``Reshape``
 Permute, RepeatVector       ``Transpose``; ``Unsqueeze``, ``Tile`` (Identity: ``Identity``)
+SimpleRNN, GRU, LSTM        ``RNN``, ``GRU``, ``LSTM`` between two ``Transpose`` (time first), the
+                            gates in ONNX's order; Bidirectional: one operator, both directions
+TimeDistributed(Dense)      ``MatMul``, ``Add`` over every step
 Dropout                     nothing (it only acts while training)
 GaussianNoise, ...          nothing (GaussianDropout, SpatialDropout2D: the same)
 RandomRotation, ...         nothing (RandomTranslation, RandomZoom, RandomFlip: training only)
@@ -75,10 +78,12 @@ class _Graph:
         self.constants.append(self.onnx.numpy_helper.from_array(np.asarray(array, dtype), name))
         return name
 
-    def op(self, op_type, inputs, base, **attributes):
-        """Add one operator; returns the name of its output."""
+    def op(self, op_type, inputs, base, output_index=0, **attributes):
+        """Add one operator; returns the name of its output (its ``output_index``-th: the
+        recurrent operators give the sequence first, the last state second)."""
         output = self.name(base)
-        self.nodes.append(self.helper.make_node(op_type, list(inputs), [output], name=output, **attributes))
+        outputs = [""] * output_index + [output]            # "": an output not asked for
+        self.nodes.append(self.helper.make_node(op_type, list(inputs), outputs, name=output, **attributes))
         return output
 
 
@@ -235,6 +240,110 @@ def _normalization(graph, layer, xs):
     return graph.op("Div", [y, std], layer.name)
 
 
+# -- recurrent layers: ONNX's RNN, GRU and LSTM operators ------------------------------------
+RECURRENT_OPS = {"SimpleRNN": "RNN", "GRU": "GRU", "LSTM": "LSTM"}
+RECURRENT_ACTIVATIONS = {"tanh": "Tanh", "sigmoid": "Sigmoid", "relu": "Relu"}
+# The gates' order: Keras keeps an LSTM's as i, f, c, o, ONNX as i, o, f, c; a GRU's z, r, h
+# in both.
+GATE_ORDER = {"SimpleRNN": [0], "GRU": [0, 1, 2], "LSTM": [0, 3, 1, 2]}
+
+
+def _gates(array, kind):
+    """The gate blocks of the last axis of ``array`` in ONNX's order."""
+    blocks = np.split(array, len(GATE_ORDER[kind]), axis=-1)
+    return np.concatenate([blocks[g] for g in GATE_ORDER[kind]], axis=-1)
+
+
+def _recurrent_weights(layer):
+    """``(W, R, B)`` of one direction as ONNX keeps them: one row per gate unit (the kernels
+    transposed), and the input bias then the recurrent bias."""
+    kind, units = type(layer).__name__, layer.units
+    gates = len(GATE_ORDER[kind])
+    W = _gates(layer.params["kernel"], kind).T
+    R = _gates(layer.params["recurrent_kernel"], kind).T
+    bias = layer.params.get("bias")
+    if bias is None:
+        B = np.zeros(2 * gates * units, np.float32)
+    elif bias.ndim == 2:                       # a GRU with reset_after: input and recurrent biases
+        B = np.concatenate([_gates(bias[0], kind), _gates(bias[1], kind)])
+    else:
+        B = np.concatenate([_gates(bias, kind), np.zeros(gates * units, bias.dtype)])
+    return W, R, B
+
+
+def _recurrent_activations(layer):
+    kind, owner = type(layer).__name__, f"layer '{layer.name}' ({type(layer).__name__})"
+    names = [layer.activation] if kind == "SimpleRNN" else \
+        [layer.recurrent_activation, layer.activation] + ([layer.activation] if kind == "LSTM" else [])
+    unknown = [name for name in names if name not in RECURRENT_ACTIVATIONS]
+    if unknown:
+        raise ExportError(f"{owner}: ONNX export knows the activations {', '.join(RECURRENT_ACTIVATIONS)}, "
+                          f"not {unknown[0]!r}")
+    return [RECURRENT_ACTIVATIONS[name] for name in names]
+
+
+def _recurrent(graph, directions, x, base, merge_mode=None):
+    """One recurrent operator over ``x`` (N, T, F) for ``directions``: ``[layer]``, or a
+    Bidirectional's ``[forward, backward]`` (merged by ``merge_mode``). ONNX's operators take
+    the time axis first, so the sequence is transposed in and out."""
+    first = directions[0]
+    kind = type(first).__name__
+    if any(type(d).__name__ != kind or d.units != first.units or d.use_bias != first.use_bias
+           or getattr(d, "reset_after", None) != getattr(first, "reset_after", None) for d in directions):
+        raise ExportError(f"layer '{base}': ONNX runs both directions as one operator, so they must be "
+                          f"the same kind of layer with the same settings")
+    weights = [_recurrent_weights(layer) for layer in directions]
+    inputs = [graph.op("Transpose", [x], f"{base}/time_first", perm=[1, 0, 2])]
+    inputs += [graph.constant(f"{base}/{part}", np.stack([w[i] for w in weights]))
+               for i, part in enumerate("WRB")]
+    attributes = {"hidden_size": first.units,
+                  "activations": sum((_recurrent_activations(layer) for layer in directions), [])}
+    if len(directions) == 2:
+        attributes["direction"] = "bidirectional"
+    elif first.go_backwards:
+        attributes["direction"] = "reverse"
+    if kind == "GRU":
+        attributes["linear_before_reset"] = int(first.reset_after)
+    op = RECURRENT_OPS[kind]
+    if first.return_sequences:      # Y: (T, directions, N, U) -> (N, T, directions, U)
+        y = graph.op(op, inputs, f"{base}/{op.lower()}", **attributes)
+        y = graph.op("Transpose", [y], f"{base}/batch_first", perm=[2, 0, 1, 3])
+        axis = 2
+        if len(directions) == 1 and first.go_backwards:   # Keras gives the steps in the order read
+            y = graph.op("Slice", [y, *(graph.constant(f"{base}/{name}", [value], np.int64) for name, value in
+                                        (("starts", -1), ("ends", -2 ** 63), ("axes", 1), ("steps", -1)))],
+                         f"{base}/reversed")
+    else:                           # Y_h, the last state: (directions, N, U) -> (N, directions, U)
+        y = graph.op(op, inputs, f"{base}/{op.lower()}", output_index=1, **attributes)
+        y = graph.op("Transpose", [y], f"{base}/batch_first", perm=[1, 0, 2])
+        axis = 1
+    parts = [graph.op("Gather", [y, graph.constant(f"{base}/direction", i, np.int64)], f"{base}/direction_{i}",
+                      axis=axis) for i in range(len(directions))]
+    if len(parts) == 1:
+        return graph.op("Identity", parts, base)
+    if merge_mode == "concat":
+        return graph.op("Concat", parts, base, axis=-1)
+    if merge_mode == "sum":
+        return graph.op("Add", parts, base)
+    if merge_mode == "mul":
+        return graph.op("Mul", parts, base)
+    summed = graph.op("Add", parts, f"{base}/sum")                       # "ave"
+    return graph.op("Mul", [summed, graph.constant(f"{base}/half", 0.5)], base)
+
+
+def _time_distributed(graph, layer, xs):
+    """A Dense on every step: ``(N, T, F) @ (F, U) + b``, which MatMul does over the steps."""
+    inner = layer.layer
+    if type(inner).__name__ != "Dense":
+        raise ExportError(f"layer '{layer.name}' (TimeDistributed): ONNX export wraps only a Dense, "
+                          f"not a {type(inner).__name__}")
+    y = graph.op("MatMul", [xs[0], graph.constant(f"{layer.name}/kernel", inner.params["kernel"])],
+                 f"{layer.name}/matmul")
+    if inner.use_bias:
+        y = graph.op("Add", [y, graph.constant(f"{layer.name}/bias", inner.params["bias"])], f"{layer.name}/add")
+    return _activation(graph, inner.activation, y, layer.name)
+
+
 def _reshape(graph, layer, xs):
     shape = graph.constant(f"{layer.name}/shape", [0, *layer.out_shape], np.int64)   # 0: keep the batch
     return graph.op("Reshape", [xs[0], shape], layer.name)
@@ -271,6 +380,10 @@ EMITTERS = {
     "Permute": lambda graph, layer, xs: graph.op("Transpose", xs, layer.name, perm=[0, *layer.dims]),
     "RepeatVector": _repeat_vector,
     "Identity": lambda graph, layer, xs: graph.op("Identity", xs, layer.name),
+    **{kind: (lambda graph, layer, xs: _recurrent(graph, [layer], xs[0], layer.name)) for kind in RECURRENT_OPS},
+    "Bidirectional": lambda graph, layer, xs: _recurrent(graph, [layer.forward_layer, layer.backward_layer],
+                                                         xs[0], layer.name, layer.merge_mode),
+    "TimeDistributed": _time_distributed,
     "BatchNormalization": _batchnorm,
     "Dropout": lambda graph, layer, xs: xs[0],
     **{name: (lambda graph, layer, xs: xs[0]) for name in ("GaussianNoise", "GaussianDropout", "SpatialDropout2D",

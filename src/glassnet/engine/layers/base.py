@@ -101,7 +101,9 @@ class Layer:
             warnings.warn(f"{type(self).__name__}: input_dim={input_dim} is Keras 2's spelling; "
                           f"use input_shape=({input_dim},)", DeprecationWarning, stacklevel=3)
             input_shape = (input_dim,)
-        self.input_shape = None if input_shape is None else tuple(int(d) for d in input_shape)
+        # None: a size left open (Keras's LSTM(64, input_shape=(None, 28)): any number of time
+        # steps); a Sequential fixes it at its first data (Sequential.build)
+        self.input_shape = None if input_shape is None else tuple(None if d is None else int(d) for d in input_shape)
         self.name = name
         self.sublayers = []  # the layers this one is made of, if any (see the module docstring)
         self.dtype = dtype
