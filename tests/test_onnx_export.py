@@ -4,6 +4,8 @@ predicts what glassnet predicts, within 1e-5, on the same channels-last arrays."
 import numpy as np
 import pytest
 
+import glassnet
+
 from glassnet.engine.layers import (GRU, LSTM, Activation, Add, Average, AveragePooling2D,
                                     BatchNormalization, Bidirectional, Concatenate, Conv2D, Conv2DTranspose,
                                     Cropping2D, Dense, Dropout, Flatten, GaussianDropout, GaussianNoise,
@@ -117,6 +119,30 @@ def test_every_recurrent_setting_exports_as_it_runs(make, tmp_path):
                 value[...] = np.random.default_rng(1).normal(0, 0.5, value.shape)
     model.export(tmp_path / "m.onnx", verbose=False)
     x = np.random.default_rng(0).random((4, 8, 6), dtype=np.float32)
+    assert largest_difference(model, tmp_path / "m.onnx", x) < 1e-5
+
+
+ACTIVATIONS = ["relu", "sigmoid", "tanh", "softmax", "elu", "selu", "gelu", "silu", "softplus", "softsign",
+               "relu6", "hard_sigmoid", "exponential", "mish", "hard_silu", "log_softmax", "leaky_relu"]
+
+
+@pytest.mark.parametrize("activation", ACTIVATIONS)
+def test_every_activation_exports(activation, tmp_path):
+    model = Sequential([Input((6,)), Dense(5, activation=activation), Dense(3)], seed=0)
+    model.export(tmp_path / "m.onnx", verbose=False)
+    x = np.random.default_rng(0).normal(0, 2, (16, 6)).astype(np.float32)
+    assert largest_difference(model, tmp_path / "m.onnx", x) < 1e-5
+
+
+@pytest.mark.parametrize("layer", [lambda: ReLU(max_value=1.0, negative_slope=0.1, threshold=0.2),
+                                   lambda: ReLU(6.0), lambda: ReLU(negative_slope=0.3),
+                                   lambda: Activation(glassnet.layers.GELU(approximate=True))],
+                         ids=["relu-every-option", "relu-capped", "relu-sloped", "gelu-tanh"])
+def test_relu_options_and_the_gelu_approximation_export_as_they_run(layer, tmp_path):
+    # A ReLU with options used to be written as a plain Relu: a capped one exported uncapped.
+    model = Sequential([Input((6,)), layer(), Dense(3)], seed=0)
+    model.export(tmp_path / "m.onnx", verbose=False)
+    x = np.random.default_rng(0).normal(0, 2, (16, 6)).astype(np.float32)
     assert largest_difference(model, tmp_path / "m.onnx", x) < 1e-5
 
 

@@ -26,7 +26,9 @@ GaussianNoise, ...          nothing (GaussianDropout, SpatialDropout2D: the same
 RandomRotation, ...         nothing (RandomTranslation, RandomZoom, RandomFlip: training only)
 Rescaling                   ``Mul``, ``Add``: ``x * scale + offset``
 Normalization               ``Sub``, ``Div``: ``(x - mean) / std`` (inverted: ``Mul``, ``Add``)
-activations                 ``Relu``, ``LeakyRelu``, ``Sigmoid``, ``Tanh``, ``Softmax``, ``Elu``, ``PRelu``
+activations                 every one glassnet has: ``Relu``, ``LeakyRelu``, ``Sigmoid``, ``Tanh``,
+                            ``Softmax``, ``Elu``, ``Selu``, ``PRelu``, ``Softplus``, ...; swish, gelu
+                            and mish from a few operators (``Erf`` for gelu), relu6 as ``Clip``
 Add, Concatenate, ...       ``Sum``, ``Concat``, ``Sub``, ``Mul``, ``Mean``, ``Max``, ``Min``
 ==========================  ===============================================================
 
@@ -88,21 +90,81 @@ class _Graph:
 
 
 # -- one function per layer: (graph, layer, input names) -> output name ---------------------
+# The activations that are one ONNX operator: kind -> (operator, its attributes).
+ONE_OPERATOR = {"Sigmoid": ("Sigmoid", {}), "Tanh": ("Tanh", {}), "Softmax": ("Softmax", {"axis": -1}),
+                "LogSoftmax": ("LogSoftmax", {"axis": -1}), "Softplus": ("Softplus", {}),
+                "Softsign": ("Softsign", {}), "Exponential": ("Exp", {}),
+                "HardSigmoid": ("HardSigmoid", {"alpha": 1 / 6, "beta": 0.5})}     # clip(x/6 + 1/2, 0, 1)
+
+
 def _activation(graph, fn, x, base):
     if fn is None:
         return x
     kind = type(fn).__name__
+    name = f"{base}/{kind.lower()}"
+    if kind in ONE_OPERATOR:
+        op, attributes = ONE_OPERATOR[kind]
+        return graph.op(op, [x], name, **attributes)
     if kind == "ReLU":
-        return graph.op("Relu", [x], f"{base}/relu")
+        return _relu(graph, fn, x, name)
+    if kind == "ReLU6":
+        return _clip(graph, x, 0.0, 6.0, name)
     if kind == "LeakyReLU":
-        return graph.op("LeakyRelu", [x], f"{base}/leaky_relu", alpha=float(fn.negative_slope))
-    if kind == "Sigmoid":
-        return graph.op("Sigmoid", [x], f"{base}/sigmoid")
-    if kind == "Tanh":
-        return graph.op("Tanh", [x], f"{base}/tanh")
-    if kind == "Softmax":
-        return graph.op("Softmax", [x], f"{base}/softmax", axis=-1)
+        return graph.op("LeakyRelu", [x], name, alpha=float(fn.negative_slope))
+    if kind == "SELU":
+        return graph.op("Selu", [x], name, alpha=fn.ALPHA, gamma=fn.SCALE)
+    if kind == "ELU":
+        return graph.op("Elu", [x], name, alpha=float(fn.alpha))
+    if kind in ("SiLU", "HardSilu", "Mish"):        # x times a gate of x
+        if kind == "SiLU":
+            gate = graph.op("Sigmoid", [x], f"{name}/sigmoid")
+        elif kind == "HardSilu":
+            gate = graph.op("HardSigmoid", [x], f"{name}/hard_sigmoid", alpha=1 / 6, beta=0.5)
+        else:                                        # mish: tanh(softplus(x))
+            gate = graph.op("Tanh", [graph.op("Softplus", [x], f"{name}/softplus")], f"{name}/tanh")
+        return graph.op("Mul", [x, gate], name)
+    if kind == "GELU":
+        return _gelu(graph, fn, x, name)
     raise ExportError(f"layer '{base}': ONNX export doesn't know the activation {kind}")
+
+
+def _clip(graph, x, low, high, name):
+    bounds = [graph.constant(f"{name}/{label}", value) for label, value in (("min", low), ("max", high))]
+    return graph.op("Clip", [x, *bounds], name)
+
+
+def _relu(graph, fn, x, name):
+    """Keras's ReLU with its options: ``max_value`` (a cap), ``negative_slope`` below the
+    ``threshold``; the plain one is ``Relu``."""
+    if fn.plain:
+        return graph.op("Relu", [x], name)
+    if not fn.negative_slope and not fn.threshold:          # relu6 and its kind: a clip
+        return _clip(graph, x, 0.0, fn.max_value, name)
+    threshold = graph.constant(f"{name}/threshold", fn.threshold)
+    below = graph.op("Mul", [graph.op("Sub", [x, threshold], f"{name}/shifted"),
+                             graph.constant(f"{name}/slope", fn.negative_slope)], f"{name}/below")
+    y = graph.op("Where", [graph.op("Greater", [x, threshold], f"{name}/on"), x, below],
+                 name if fn.max_value is None else f"{name}/uncapped")
+    if fn.max_value is None:
+        return y
+    cap = graph.constant(f"{name}/max_value", fn.max_value)
+    return graph.op("Where", [graph.op("GreaterOrEqual", [x, cap], f"{name}/capped"), cap, y], name)
+
+
+def _gelu(graph, fn, x, name):
+    """``x * Phi(x)``: with ``Erf``, or Keras's tanh approximation."""
+    def const(label, value):
+        return graph.constant(f"{name}/{label}", value)
+    if fn.approximate:      # Phi(x) ~ (1 + tanh(sqrt(2/pi) (x + 0.044715 x**3))) / 2
+        cube = graph.op("Mul", [graph.op("Mul", [x, x], f"{name}/square"), x], f"{name}/cube")
+        inner = graph.op("Add", [x, graph.op("Mul", [cube, const("c", 0.044715)], f"{name}/cubic")], f"{name}/inner")
+        u = graph.op("Tanh", [graph.op("Mul", [inner, const("k", np.sqrt(2 / np.pi))], f"{name}/u")],
+                     f"{name}/tanh")
+    else:                   # Phi(x) = (1 + erf(x / sqrt(2))) / 2
+        u = graph.op("Erf", [graph.op("Mul", [x, const("k", 1 / np.sqrt(2))], f"{name}/scaled")], f"{name}/erf")
+    half = graph.op("Mul", [graph.op("Add", [u, const("one", 1.0)], f"{name}/one_plus"), const("half", 0.5)],
+                    f"{name}/phi")
+    return graph.op("Mul", [x, half], name)
 
 
 def _dense(graph, layer, xs):
@@ -376,7 +438,6 @@ EMITTERS = {
     "GlobalAveragePooling2D": _global_average,
     "GlobalMaxPooling2D": _global_max,
     "PReLU": _prelu,
-    "ELU": lambda graph, layer, xs: graph.op("Elu", xs, layer.name, alpha=float(layer.alpha)),
     "Permute": lambda graph, layer, xs: graph.op("Transpose", xs, layer.name, perm=[0, *layer.dims]),
     "RepeatVector": _repeat_vector,
     "Identity": lambda graph, layer, xs: graph.op("Identity", xs, layer.name),
@@ -395,7 +456,7 @@ EMITTERS = {
     "Rescaling": _rescaling,
     "Activation": lambda graph, layer, xs: _activation(graph, layer.fn, xs[0], layer.name),
     **{kind: (lambda graph, layer, xs: _activation(graph, layer, xs[0], layer.name))
-       for kind in ("ReLU", "LeakyReLU", "Sigmoid", "Tanh", "Softmax")},
+       for kind in ("ReLU", "LeakyReLU", "ReLU6", "ELU", "SELU", "SiLU", "HardSilu", "Mish", "GELU", *ONE_OPERATOR)},
     "Add": _variadic("Sum"), "Average": _variadic("Mean"),
     "Maximum": _variadic("Max"), "Minimum": _variadic("Min"),
     "Subtract": _chained("Sub"), "Multiply": _chained("Mul"),
