@@ -22,13 +22,13 @@ import numpy as np
 
 import glassnet
 from glassnet.engine.layers import (Activation, Add, BatchNormalization, Concatenate, Conv2D, Conv2DTranspose,
-                                    Cropping2D, Dense, ELU, Flatten, GaussianDropout, GaussianNoise,
-                                    GlobalMaxPooling2D, GRU, Identity, Input, LSTM, MaxPooling2D, Normalization,
-                                    Permute, PReLU, RandomFlip, RandomRotation, RandomTranslation, RandomZoom,
-                                    RepeatVector, SimpleRNN, SpatialDropout2D, UpSampling2D, ZeroPadding2D)
-from glassnet.engine.layers.wrappers import Bidirectional, TimeDistributed
+                                    Cropping2D, Dense, Flatten, GaussianDropout, GaussianNoise, Input,
+                                    MaxPooling2D, SpatialDropout2D, UpSampling2D, ZeroPadding2D)
 from glassnet.engine.model import Model, Sequential
 from glassnet.workbench import recipes, zoo
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+from tiny_models import augmented_model, odd_layers_model, recurrent_model  # noqa: E402  (the tests' models)
 
 TOLERANCE = 1e-5
 
@@ -61,41 +61,12 @@ def noisy(seed=0):
                        Flatten(), Dense(10, activation="softmax")], name="noisy", seed=seed)
 
 
-def augmented(seed=0):
-    """The random image layers (they draw differently too: predictions only) and Normalization:
-    adapted (its statistics are weights), given for every axis at once, and inverted."""
-    adapted = Normalization()
-    adapted.adapt(np.random.default_rng(1).random((32, 8, 8, 2)))
-    return Sequential([Input((8, 8, 2)), RandomFlip("horizontal", seed=1), RandomRotation(0.05),
-                       RandomTranslation(0.1, (-0.2, 0.1), fill_mode="constant"), RandomZoom((-0.1, 0.1), 0.2),
-                       adapted, Normalization(mean=0.2, variance=0.5, axis=None),
-                       Normalization(mean=[0.1, -0.1], variance=[2.0, 0.5], invert=True),
-                       Conv2D(4, 3, activation="relu"), Flatten(), Dense(10, activation="softmax")],
-                      name="augmented", seed=seed)
 
-
-def odd_layers(seed=0):
-    """PReLU (slopes shared over the image), ELU, GlobalMaxPooling2D, Permute, RepeatVector,
-    Identity."""
-    inputs = Input((6, 6, 2))
-    x = PReLU(alpha_initializer="random_uniform", shared_axes=[1, 2])(Conv2D(4, 3)(inputs))
-    x = GlobalMaxPooling2D()(ELU(0.5)(x))
-    x = Permute((2, 1))(RepeatVector(3)(x))
-    outputs = Dense(10, activation="softmax")(Flatten()(Identity()(x)))
-    return Model(inputs, outputs, name="odd_layers", seed=seed)
-
-
-def recurrent(seed=0):
-    """MNIST's rows as a sequence: LSTM, Bidirectional GRU, SimpleRNN and TimeDistributed(Dense)."""
-    return Sequential([Input((28, 28)), LSTM(8, return_sequences=True),
-                       Bidirectional(GRU(6, return_sequences=True), merge_mode="sum"),
-                       SimpleRNN(5, activation="relu", return_sequences=True), TimeDistributed(Dense(3)),
-                       Bidirectional(LSTM(4)), Dense(10, activation="softmax")], name="recurrent", seed=seed)
 
 
 MODELS = {"mlp": zoo.classic_mlp, "cnn": zoo.small_cnn, "lenet5": zoo.lenet5,
           "best-cnn": recipes.best_cnn, "residual": residual, "decoder": decoder, "noisy": noisy,
-          "augmented": augmented, "odd-layers": odd_layers, "recurrent": recurrent}
+          "augmented": augmented_model, "odd-layers": odd_layers_model, "recurrent": recurrent_model}
 RANDOM_LAYERS = ("Dropout", "SpatialDropout2D", "GaussianNoise", "GaussianDropout", "RandomFlip",
                  "RandomRotation", "RandomTranslation", "RandomZoom")
 

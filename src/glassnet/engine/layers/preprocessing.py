@@ -186,6 +186,13 @@ def _factor_range(owner, label, factor, bounds=(-1.0, 1.0)):
     return lower, upper
 
 
+def require_images(layer):
+    """Refuse, in one line, a random image layer built for something that is no image."""
+    if len(layer.input_shape) not in (2, 3):
+        raise ShapeError(f"layer '{layer.name}' ({type(layer).__name__}) needs images (batch, height, "
+                         f"width[, channels]) but got {('batch',) + layer.input_shape}")
+
+
 class RandomAffine(Layer):
     """The shared machinery of the random image layers: draw one affine map per image (in
     training only), resample, and pass gradients back through the resampling.
@@ -223,9 +230,7 @@ class RandomAffine(Layer):
 
     def build(self, input_shape, rng=None):
         super().build(input_shape, rng)
-        if len(self.input_shape) not in (2, 3):
-            raise ShapeError(f"layer '{self.name}' ({type(self).__name__}) needs images (batch, height, "
-                             f"width[, channels]) but got {('batch',) + self.input_shape}")
+        require_images(self)
 
     def random_maps(self, n, height, width, rng):
         """``(N, 8)`` Keras transforms, one per image."""
@@ -377,9 +382,7 @@ class RandomFlip(Layer):
 
     def build(self, input_shape, rng=None):
         super().build(input_shape, rng)
-        if len(self.input_shape) not in (2, 3):
-            raise ShapeError(f"layer '{self.name}' (RandomFlip) needs images (batch, height, width[, "
-                             f"channels]) but got {('batch',) + self.input_shape}")
+        require_images(self)
 
     def flip(self, x):
         """``x`` with the images drawn for each axis mirrored along it (self.flipped)."""
