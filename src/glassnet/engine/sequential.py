@@ -139,11 +139,10 @@ class Sequential(Model):
         shape = _drop_batch(input_shape) if input_shape is not None else self._known_input_shape()
         if not self._layers:
             raise ValueError(f"model '{self.name}' has no layers")
-        if shape is not None:
-            self._fix_open_sizes(tuple(shape))
         if shape is None:
             raise ShapeError(f"model '{self.name}' doesn't know its input shape: start it with "
                              f"Input(shape=...) or pass input_shape= to the first layer")
+        self._fix_open_sizes(tuple(shape))
         if self.built and tuple(shape) == self.sample_shapes[0]:
             return
         old_nodes = list(getattr(self, "_nodes", []))

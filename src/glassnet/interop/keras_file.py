@@ -28,6 +28,7 @@ import io
 import json
 import math
 import os
+import types
 import warnings
 import zipfile
 
@@ -105,7 +106,7 @@ class Container:
     """The group of a layer whose weights Keras keeps one level down (in its cell, or in the
     layers it wraps): it has a ``vars`` group of its own, empty."""
 
-    params = state = {}     # never written to: nothing is kept here
+    params = state = types.MappingProxyType({})     # read-only: nothing is kept here
 
     def __init__(self, name):
         self.name = name

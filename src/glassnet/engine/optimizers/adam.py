@@ -50,6 +50,9 @@ class Adam(Optimizer):
         t = self.iterations
         # A Python float, not a NumPy float64: that keeps float32 weights float32.
         self.lr_t = lr * math.sqrt(1 - self.beta_2 ** t) / (1 - self.beta_1 ** t)
+        # The scaled averages' constants (class docstring): the step's size and the epsilon.
+        root = math.sqrt(1 - self.beta_2)
+        self.scaled_step, self.scaled_epsilon = self.lr_t * (1 - self.beta_1) / root, self.epsilon / root
 
     def update(self, index, p, g, lr):
         M = self.slot("m", index, p)                # M = m / (1 - b1), V = v / (1 - b2)
@@ -61,11 +64,10 @@ class Adam(Optimizer):
         M += g
         V *= self.beta_2                            # V = b2*V + g**2
         V += np.multiply(g, g, out=tmp)
-        root = math.sqrt(1 - self.beta_2)           # w -= lr_t * m / (sqrt(v) + eps)
-        np.sqrt(V, out=tmp)
-        tmp += self.epsilon / root
+        np.sqrt(V, out=tmp)                         # w -= lr_t * m / (sqrt(v) + eps)
+        tmp += self.scaled_epsilon
         np.divide(M, tmp, out=tmp)
-        tmp *= self.lr_t * (1 - self.beta_1) / root
+        tmp *= self.scaled_step
         p -= tmp
 
     # -- the state out and in: the textbook m and v ----------------------------------------
