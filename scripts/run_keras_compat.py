@@ -55,7 +55,15 @@ def main(names):
     for name in names:
         source = (PROGRAMS / f"{name}.py").read_text()
         for label, framework, code in (("keras", keras, source), ("glassnet", glassnet, rewrite_imports(source))):
-            ok, seconds, problem, output = attempt(name, framework, code)
+            # Each run in a folder of its own: a program that names its files by the clock
+            # (TensorBoard's logs/fit/<time>) would otherwise find the other framework's files.
+            with tempfile.TemporaryDirectory(prefix=f"keras_compat_{label}_") as folder:
+                home = os.getcwd()
+                os.chdir(folder)
+                try:
+                    ok, seconds, problem, output = attempt(name, framework, code)
+                finally:
+                    os.chdir(home)
             failures += not ok
             print(f"{name:26s} {label:9s} {'passed' if ok else 'FAILED'} {seconds:6.1f}s {problem}", flush=True)
             if not ok and os.environ.get("SHOW_OUTPUT"):
@@ -64,6 +72,4 @@ def main(names):
 
 
 if __name__ == "__main__":
-    with tempfile.TemporaryDirectory(prefix="keras_compat_") as folder:
-        os.chdir(folder)               # where the programs write their files (logs/, models)
-        sys.exit(main(sys.argv[1:]))
+    sys.exit(main(sys.argv[1:]))

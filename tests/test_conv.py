@@ -7,7 +7,7 @@ from threadpoolctl import threadpool_limits
 
 from glassnet import load_model
 from glassnet.engine.layers import Conv2D, Dense, Flatten, conv, winograd
-from glassnet.engine.layers.im2col import col2im, conv2d_reference, im2col, same_padding
+from glassnet.engine.layers.im2col import CACHE_BYTES, col2im, conv2d_reference, im2col, same_padding, tall_inner
 from glassnet.engine.model import Sequential
 from glassnet.engine.regularizers import l2
 from glassnet.errors import ShapeError
@@ -35,6 +35,19 @@ WINOGRAD_CASES = [
     (dict(filters=3, kernel_size=3, padding="same", activation="sigmoid"), (4, 3, 10)),
     (dict(filters=2, kernel_size=3, kernel_regularizer=l2(0.1)), (5, 5, 8)),
 ]
+
+
+@pytest.mark.parametrize("k, f", [(10, 32), (26, 6), (151, 16)])
+def test_the_kernel_gradient_summed_in_blocks_of_rows_is_the_plain_product(k, f):
+    """tall_inner sums a.T @ b block of rows by block for thin rows (the first convolution's
+    kernel gradient): the same sum as one multiply, the last, shorter block included."""
+    rng = np.random.default_rng(5)
+    rows = 3 * CACHE_BYTES // ((k + f) * 8) + 77          # three blocks and a bit, in float64
+    a, b = rng.standard_normal((rows, k)), rng.standard_normal((rows, f))
+    out, work = np.empty((k, f)), np.empty((k, f))
+    np.testing.assert_allclose(tall_inner(a, b, out, work), a.T @ b, rtol=1e-12, atol=1e-9)
+    transposed = np.asfortranarray(a)                     # patches stored one plane per offset
+    np.testing.assert_allclose(tall_inner(transposed, b, out, work), a.T @ b, rtol=1e-12, atol=1e-9)
 
 
 def test_the_winograd_cases_take_the_winograd_path_and_the_others_do_not():

@@ -24,7 +24,7 @@ from glassnet.engine import initializers, regularizers
 from glassnet.engine.layers import activations, chunks, winograd
 from glassnet.engine.layers.base import Layer, Workspace
 from glassnet.engine.layers.im2col import (FEW_CHANNELS, as_padding, as_pair, col2im, im2col, output_length,
-                                           same_padding)
+                                           same_padding, tall_inner)
 from glassnet.errors import ShapeError
 
 # Below this many input channels (a grey image has 1) Winograd's transforms cost more than
@@ -355,8 +355,9 @@ class Conv2D(Layer):
         else:
             dz = dz[lo:hi]
         dz = dz.reshape(-1, f)                                   # (n*OH*OW, F)
-        part = np.matmul(cols.T, dz, out=self.workspace.get(("grad", lo), self.kernel_matrix.shape,
-                                                            dz.dtype, worker=worker))
+        part = tall_inner(cols, dz, out=self.workspace.get(("grad", lo), self.kernel_matrix.shape,
+                                                           dz.dtype, worker=worker),
+                          work=self._buffer("grad_block", worker, self.kernel_matrix.shape, dz.dtype))
         if dx is not None:
             self._im2col_input_gradient(dz, dx, lo, hi, worker)
         return part, None

@@ -1,7 +1,5 @@
 """Dense: the fully connected layer, where most of a perceptron's learning happens."""
 
-import numpy as np
-
 from glassnet.engine import initializers, regularizers
 from glassnet.engine.layers import activations, chunks
 from glassnet.engine.layers.base import Layer
