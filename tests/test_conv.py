@@ -50,6 +50,18 @@ def test_the_kernel_gradient_summed_in_blocks_of_rows_is_the_plain_product(k, f)
     np.testing.assert_allclose(tall_inner(transposed, b, out, work), a.T @ b, rtol=1e-12, atol=1e-9)
 
 
+def test_a_winograd_transform_in_blocks_of_columns_is_the_plain_product():
+    """winograd.transform multiplies a wide matrix a block of columns at a time: every
+    column, the last, narrower block's included, as one multiply gives it."""
+    rng = np.random.default_rng(6)
+    L = winograd.F6.BT.T
+    x = rng.standard_normal((3, 8, 2 * CACHE_BYTES // (8 * 8) + 1000))      # float64: 2 blocks and a bit
+    np.testing.assert_allclose(winograd.transform(L, x), L @ x, rtol=1e-12, atol=1e-12)
+    flat = x[0]
+    np.testing.assert_allclose(winograd.transform(L, flat, out=np.empty((8, flat.shape[1]))), L @ flat,
+                               rtol=1e-12, atol=1e-12)
+
+
 def test_the_winograd_cases_take_the_winograd_path_and_the_others_do_not():
     for kwargs, shape in WINOGRAD_CASES:
         layer = Conv2D(**kwargs)

@@ -56,6 +56,8 @@ from fractions import Fraction
 
 import numpy as np
 
+from glassnet.engine.layers.im2col import CACHE_BYTES
+
 
 @dataclass(frozen=True)
 class Winograd:
@@ -85,6 +87,26 @@ class Winograd:
         return sandwich(self.G.T.astype(du.dtype), du.reshape(self.size, self.size, *du.shape[1:]))
 
 
+def transform(L, x, out=None):
+    """``L @ x`` for a small ``L`` ``(p, q)`` and a wide ``x`` ``(..., q, N)``: every tile's
+    numbers side by side, transformed at once.
+
+    The multiply runs a block of columns at a time, each block's ``q`` rows small enough to
+    stay in one core's L2 cache (``CACHE_BYTES``): BLAS does a very wide, very short matrix
+    faster that way. F(5x5)'s 7 x 7 matrices on the default CNN's second convolution, one
+    thread: 114 -> 59 us for 32,256 columns, 224 -> 159 us for 64,512. Columns never mix,
+    so the blocks change no number: each column is the same 7 products either way.
+    """
+    if out is None:
+        out = np.empty(x.shape[:-2] + (L.shape[0], x.shape[-1]), np.result_type(L, x))
+    width, block = x.shape[-1], max(1024, CACHE_BYTES // (x.shape[-2] * x.itemsize))
+    if width <= block:
+        return np.matmul(L, x, out=out)
+    for left in range(0, width, block):
+        np.matmul(L, x[..., left:left + block], out=out[..., left:left + block])
+    return out
+
+
 def sandwich(L, tiles, out=None, half=None):
     """``L @ X @ L.T`` for every 2-D tile ``X``, tiles stored with their two axes first.
 
@@ -94,10 +116,10 @@ def sandwich(L, tiles, out=None, half=None):
     """
     p, q = L.shape
     rest = tiles.shape[2:]
-    half = np.matmul(L, tiles.reshape(q, -1), out=half)         # along the first axis
+    half = transform(L, tiles.reshape(q, -1), out=half)         # along the first axis
     if out is not None:
         out = out.reshape(p, p, -1)   # a view: out is contiguous
-    return np.matmul(L, half.reshape(p, q, -1), out=out).reshape((p, p) + rest)
+    return transform(L, half.reshape(p, q, -1), out=out).reshape((p, p) + rest)
 
 
 def windows_to_points(L, image, step, counts, out, half, work):
@@ -123,12 +145,12 @@ def windows_to_points(L, image, step, counts, out, half, work):
     rows = image.reshape(image.shape[0], width * rest)
     half = half.reshape(p, t_count, width * rest)
     for t in range(t_count):                                  # down the rows
-        np.matmul(L, rows[t * step:t * step + q], out=half[:, t])
+        transform(L, rows[t * step:t * step + q], out=half[:, t])
     half = half.reshape(p, t_count, width, rest)
     columns = work.reshape(p, q, t_count, s_count, rest)      # column v of every window
     for v in range(q):
         columns[:, v] = half[:, :, v:v + (s_count - 1) * step + 1:step]
-    np.matmul(L, columns.reshape(p, q, -1), out=out.reshape(p, p, -1))   # across
+    transform(L, columns.reshape(p, q, -1), out=out.reshape(p, p, -1))   # across
     return out
 
 
@@ -150,8 +172,8 @@ def points_to_windows(L, points, step, out, half, work):
     p, q = L.shape
     t_count, s_count = points.shape[2:4]
     rest = math.prod(points.shape[4:])
-    half = np.matmul(L, points.reshape(q, -1), out=half.reshape(p, -1))      # down the rows
-    tiles = np.matmul(L, half.reshape(p, q, -1), out=work.reshape(p, p, -1))  # across
+    half = transform(L, points.reshape(q, -1), out=half.reshape(p, -1))      # down the rows
+    tiles = transform(L, half.reshape(p, q, -1), out=work.reshape(p, p, -1))  # across
     tiles = tiles.reshape(p, p, t_count, s_count, rest).transpose(2, 0, 3, 1, 4)   # (T, i, S, j, ...)
     image = out.reshape(out.shape[0], out.shape[1], rest)
     rows, cols = t_count * step, s_count * step
