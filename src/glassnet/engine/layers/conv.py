@@ -205,6 +205,7 @@ class Conv2D(Layer):
         dx = np.empty(self.x.shape, dy.dtype) if self.needs_input_grad else None
         # The chunk's share of [dK; db] (im2col), or of dU: (a*a, C, F) (Winograd).
         work = self._im2col_backward if self.winograd is None else self._winograd_backward
+        self.prepare_backward()
         parts = {}   # lo -> this chunk's share of the weight gradient (and, for Winograd, of db)
 
         def run(worker, lo, hi):
@@ -213,6 +214,16 @@ class Conv2D(Layer):
         chunks.run(len(dy), self._chunk_size(), run)
         self.store_gradients(parts)
         return dx
+
+    def prepare_backward(self):
+        """What every backward pass does once before its chunks: on the Winograd path with an
+        input gradient to make, ``U[p].T`` for every point, contiguous. ``dM[p] @ U[p].T``
+        takes 259 us a chunk with it against 393 with the transposed view (the default
+        CNN's second convolution, 36 images, one thread)."""
+        if self.winograd is not None and self.needs_input_grad:
+            u = self.u
+            self.u_transposed = self.workspace.get("u_transposed", (u.shape[0], u.shape[2], u.shape[1]), u.dtype)
+            np.copyto(self.u_transposed, u.transpose(0, 2, 1))
 
     def store_gradients(self, parts):
         """Add up the chunks' shares of the weight gradient into ``grads``: ``parts`` maps
@@ -504,7 +515,7 @@ class Conv2D(Layer):
         ``B dV B^T`` of every tile added onto the image where the tiles overlap."""
         wg, (t, s), n, c, dtype = self.tile, self.tile_counts, hi - lo, dx.shape[-1], dm.dtype
         a, m = wg.size, wg.m
-        dv = np.matmul(dm, self.u.transpose(0, 2, 1),            # dV[p] = dM[p] @ U[p].T
+        dv = np.matmul(dm, self.u_transposed,                    # dV[p] = dM[p] @ U[p].T
                        out=self._buffer("dv", worker, (a * a, t * s * n, c), dtype))
         dimage = winograd.points_to_windows(wg.BT.T.astype(dtype), dv.reshape(a, a, t, s, n, c), m,
                                             out=self._buffer("dimage", worker, (m * t + 2, m * s + 2, n, c), dtype),
@@ -512,8 +523,9 @@ class Conv2D(Layer):
                                             work=self._buffer("dtiles", worker, (a, a, t, s, n, c), dtype))
         (top, _), (left, _) = self.pads
         rows, cols = min(dx.shape[1], len(dimage) - top), min(dx.shape[2], dimage.shape[1] - left)
-        if (rows, cols) != dx.shape[1:3]:
-            dx[lo:hi] = 0              # pixels no computed output depends on (a fused pooling's)
+        # Pixels no computed output depends on (a fused pooling's): the last rows and columns.
+        dx[lo:hi, rows:] = 0
+        dx[lo:hi, :rows, cols:] = 0
         dx[lo:hi, :rows, :cols] = dimage[top:top + rows, left:left + cols].transpose(2, 0, 1, 3)
 
     def get_config(self):

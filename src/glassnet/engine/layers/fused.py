@@ -160,6 +160,7 @@ class ConvPool:
             self.forward(self.x, training=True)
         dx = np.empty(self.x.shape, dy.dtype) if conv.needs_input_grad else None
         work = self._im2col_backward if conv.winograd is None else self._winograd_backward
+        conv.prepare_backward()
         parts = {}
 
         def run(worker, lo, hi):
