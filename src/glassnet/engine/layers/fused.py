@@ -276,7 +276,7 @@ class ConvPool:
         conv, (ph, pw) = self.conv, self.pool.pool_size
         (kh, kw), (sh, sw), c = conv.kernel_size, conv.strides, dx_padded.shape[-1]
         (n, oh, ow), (di, dj) = out_shape, self.offsets[k]
-        pages = np.matmul(dz, conv.params["kernel"].transpose(0, 1, 3, 2),
+        pages = np.matmul(dz, conv.transposed,                   # K[di, dj].T for every offset
                           out=conv._buffer("fused_pages", worker, (kh, kw, len(dz), c), dz.dtype))
         step_h, step_w = ph * sh, pw * sw
         for u in range(kh):
