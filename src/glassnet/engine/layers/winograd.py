@@ -94,8 +94,9 @@ def transform(L, x, out=None):
     The multiply runs a block of columns at a time, each block's ``q`` rows small enough to
     stay in one core's L2 cache (``CACHE_BYTES``): BLAS does a very wide, very short matrix
     faster that way. F(5x5)'s 7 x 7 matrices on the default CNN's second convolution, one
-    thread: 114 -> 59 us for 32,256 columns, 224 -> 159 us for 64,512. Columns never mix,
-    so the blocks change no number: each column is the same 7 products either way.
+    thread: 114 -> 59 us for 32,256 columns, 224 -> 159 us for 64,512. Columns never mix:
+    each is the same few products either way (the same numbers bit for bit here; the tests
+    compare the blocks with one multiply).
     """
     if out is None:
         out = np.empty(x.shape[:-2] + (L.shape[0], x.shape[-1]), np.result_type(L, x))
