@@ -261,3 +261,17 @@ def test_winograd_alone_and_fused_match_im2col_for_any_shape(height, width, chan
     for a, b, c in zip(plain, together, direct):
         np.testing.assert_allclose(a, c, rtol=1e-9, atol=1e-11)
         np.testing.assert_allclose(b, c, rtol=1e-9, atol=1e-11)
+
+
+def test_a_pooling_window_of_255_numbers_or_more_is_not_fused():
+    """The fused pair keeps each window's winner in a byte, with DEAD (255) for outputs
+    ReLU zeroed: a 16x16 window (256 offsets) would mistake offset 255 for DEAD, so it runs
+    as two layers."""
+    model = small_model(dict(filters=2, kernel_size=3, padding="same", activation="relu"), dict(pool_size=16),
+                        (16, 16, 1))
+    conv_layer, pool = model.layers[0], model.layers[1]
+    assert not fused.fusable(conv_layer, pool)
+    assert not fused.pairs(model._run_steps())
+    smaller = small_model(dict(filters=2, kernel_size=3, padding="same", activation="relu"), dict(pool_size=15),
+                          (15, 15, 1))
+    assert fused.fusable(smaller.layers[0], smaller.layers[1])    # 225 offsets: one byte holds them
