@@ -225,8 +225,7 @@ class Conv2D(Layer):
         if not self.needs_input_grad:
             return
         weights = self.params["kernel"] if self.winograd is None else self.u
-        axes = tuple(range(weights.ndim - 2)) + (weights.ndim - 1, weights.ndim - 2)   # swap the last two
-        transposed = weights.transpose(axes)
+        transposed = np.swapaxes(weights, -1, -2)
         self.transposed = self.workspace.get("transposed", transposed.shape, weights.dtype)
         np.copyto(self.transposed, transposed)
 

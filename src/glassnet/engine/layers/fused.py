@@ -180,10 +180,10 @@ class ConvPool:
         ``win = max over k of k * took_lead(k)``, all of it whole-array arithmetic.
         """
         conv = self.conv
-        lead = conv._buffer("fused_lead", worker, best.shape, np.bool_)
         so_far = pages(0)                  # the maximum so far: offset 0's page, then `best`
         if win is not None:
             win[...] = 0
+            lead = conv._buffer("fused_lead", worker, best.shape, np.bool_)
         for k in range(1, len(self.offsets)):
             page = pages(k)
             if win is not None:
@@ -256,14 +256,15 @@ class ConvPool:
             h, w, c = conv.input_shape
             dx_padded = conv._buffer("fused_dx", worker, (n, top + h + bottom, left + w + right, c),
                                      dy.dtype, zero=True)
-        for k in range(len(self.offsets)):
-            dz = self._route(g, win, k, worker, out=conv._buffer("fused_dzk", worker, g.shape, dy.dtype))
-            cols, work = self.cols[lo][k], conv._buffer("fused_part", worker, part.shape, dy.dtype)
+        dz = conv._buffer("fused_dzk", worker, g.shape, dy.dtype)
+        work = conv._buffer("fused_part", worker, part.shape, dy.dtype)
+        share = conv._buffer("fused_share", worker, part.shape, dy.dtype)
+        for k, cols in enumerate(self.cols[lo]):
+            self._route(g, win, k, worker, out=dz)
             if k == 0:
                 tall_inner(cols, dz, out=part, work=work)
             else:
-                part += tall_inner(cols, dz, out=conv._buffer("fused_share", worker, part.shape, dy.dtype),
-                                   work=work)
+                part += tall_inner(cols, dz, out=share, work=work)
             if dx is not None:
                 self._add_input_gradient(dz, k, dx_padded, (n, oh, ow), worker)
         if dx is not None:
