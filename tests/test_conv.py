@@ -417,6 +417,27 @@ def test_hold_blas_keeps_blas_at_one_thread_and_the_layers_on_all(numpy_blas_thr
         assert blas_threads() == 2 and chunks.threads() == 2
 
 
+def test_every_thread_that_runs_layers_warms_blas_once(numpy_blas_threads, monkeypatch):
+    """warm_blas: one large multiply per thread, before that thread's first layer work
+    (hold_blas's thread and each helper of run), and never again in the same thread."""
+    import threading
+
+    from glassnet.engine.layers import chunks
+
+    monkeypatch.setattr(chunks, "_warm_threads", set())
+    monkeypatch.setattr(chunks, "WARM_SIZE", 8)
+    warmed = []
+    warm = chunks.warm_blas
+    monkeypatch.setattr(chunks, "warm_blas", lambda: warmed.append(threading.get_ident()) or warm())
+    with threadpool_limits(2):
+        for _ in range(3):
+            with chunks.hold_blas():
+                chunks.run(8, 1, lambda worker, lo, hi: None)
+    assert threading.get_ident() in chunks._warm_threads
+    assert 2 <= len(chunks._warm_threads) <= 1 + chunks._pool_size   # this thread and the helper(s)
+    assert len(warmed) > len(chunks._warm_threads)   # asked again and again, warmed once each
+
+
 @pytest.mark.parametrize("wg, tiles_down, tiles_across", [(winograd.F4, 3, 2), (winograd.F5, 2, 2),
                                                           (winograd.F6, 1, 2), (winograd.F6, 2, 7)])
 def test_transforms_straight_from_an_image_laid_out_rows_first(wg, tiles_down, tiles_across):
