@@ -80,8 +80,8 @@ def warm_blas():
     multiply large enough to fill the buffer had run. We believe the kernel's look-ahead
     reads into the never-written pages cost a page-table walk each. Whatever the cause,
     one 512 x 512 product per thread (a few milliseconds, once) removes it, and on a
-    machine without the problem it costs only those milliseconds. The
-    classic MLP's training step went from 1.30 to 1.15 ms.
+    machine without the problem it costs only those milliseconds. The classic MLP's
+    training step went from 1.30 to 1.15 ms (docs/im2col.md, section 8).
     """
     me = threading.get_ident()
     if me in _warm_threads:
@@ -98,10 +98,11 @@ def hold_blas():
     global _held
     count, blas = threads(), _blas()
     if blas is None or _held is not None:
+        warm_blas()
         yield
         return
     with blas.limit(limits=1):
-        warm_blas()
+        warm_blas()                 # at one thread, as the layers' small products will run
         _held = count
         try:
             yield
