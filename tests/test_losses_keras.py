@@ -5,7 +5,9 @@ Gradients of every loss (weighted too) are checked by the gradcheck catalogue; t
 against Keras are in ``test_keras_reference``.
 """
 
+import json
 import math
+import zipfile
 
 import numpy as np
 import pytest
@@ -171,6 +173,46 @@ def test_a_model_compiled_with_a_loss_function_trains_and_saves_without_it(tmp_p
         keras.models.load_model(tmp_path / "m.npz")
     again = keras.models.load_model(tmp_path / "m.npz", compile=False)
     np.testing.assert_array_equal(again.predict(x, verbose=0), model.predict(x, verbose=0))
+    # Given by name, the function comes back with the optimizer's state: training goes on.
+    for name in ("m.npz", "m.keras"):
+        if name.endswith(".keras"):
+            pytest.importorskip("h5py")
+            with pytest.warns(UserWarning, match="not registered"):
+                model.save(tmp_path / name)
+        again = keras.models.load_model(tmp_path / name,
+                                        custom_objects={"custom_mean_squared_error": custom_mean_squared_error})
+        assert again.loss.fn is custom_mean_squared_error
+        assert again.evaluate(x, y, verbose=0) == pytest.approx(model.evaluate(x, y, verbose=0), rel=1e-6)
+
+
+def test_a_registered_loss_function_is_found_again_by_its_registered_name(tmp_path):
+    import glassnet as keras
+    from glassnet.engine import configurable
+
+    def doubled_error(y_true, y_pred):
+        return 2 * keras.losses.mean_squared_error(y_true, y_pred)
+
+    registered = keras.saving.register_keras_serializable(package="probe")(doubled_error)
+    try:
+        assert registered is doubled_error
+        assert keras.saving.get_registered_name(doubled_error) == "probe>doubled_error"
+        assert keras.saving.get_registered_object("probe>doubled_error") is doubled_error
+        x = np.random.default_rng(1).random((16, 3)).astype(np.float32)
+        model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(1)], seed=0)
+        with pytest.warns(UserWarning, match="numerically"):
+            model.compile(optimizer="sgd", loss=doubled_error)
+        model.fit(x, x.sum(axis=1), epochs=1, verbose=0)
+        h5py = pytest.importorskip("h5py")
+        model.save(tmp_path / "m.keras")
+        with zipfile.ZipFile(tmp_path / "m.keras") as archive:   # as Keras 3 names a registered function
+            loss = json.loads(archive.read("config.json"))["compile_config"]["loss"]
+        assert loss == {"module": "builtins", "class_name": "function", "config": "probe>doubled_error",
+                        "registered_name": "function"}
+        assert h5py and keras.models.load_model(tmp_path / "m.keras").loss.fn is doubled_error
+    finally:
+        configurable.REGISTERED.pop("probe>doubled_error", None)
+    with pytest.raises(Exception, match="doubled_error.*custom_objects"):   # unregistered: told what to do
+        keras.models.load_model(tmp_path / "m.keras")
 
 
 def test_logits_version_pairs_cross_entropy_with_softmax_and_bce_with_sigmoid():

@@ -170,10 +170,17 @@ def register_keras_serializable(package="Custom", name=None):
     return register(package, name)
 
 
+def custom_object_scope(*custom_objects):
+    """``with keras.utils.custom_object_scope({"my_loss": my_loss}): load_model(...)`` (see
+    :mod:`glassnet.saving`)."""
+    from glassnet.engine.configurable import custom_object_scope as scope
+    return scope(*custom_objects)
+
+
 # Imported last: glassnet.preprocessing.image builds on PyDataset above.
 from glassnet.preprocessing.image_utils import array_to_img, img_to_array, load_img, save_img  # noqa: E402
 
-__all__ = ["PyDataset", "Sequence", "array_to_img", "clear_session", "get_custom_objects",
+__all__ = ["PyDataset", "Sequence", "array_to_img", "clear_session", "custom_object_scope", "get_custom_objects",
            "image_dataset_from_directory", "img_to_array", "load_img", "normalize", "pack_x_y_sample_weight",
            "plot_model", "register_keras_serializable", "save_img", "set_random_seed", "to_categorical",
            "unpack_x_y_sample_weight"]

@@ -10,6 +10,8 @@ simply the class's constructor. The dict also makes a readable ``repr``::
     HeNormal(seed=3)
 """
 
+import contextlib
+
 
 class Configurable:
     """Base for the settings-only objects of the engine (see the module docstring)."""
@@ -26,3 +28,53 @@ class Configurable:
     def __repr__(self):
         args = ", ".join(f"{k}={v!r}" for k, v in self.get_config().items())
         return f"{type(self).__name__}({args})"
+
+
+# -- objects a program registers: what a saved model names and loading finds again ----------
+# keras.saving.register_keras_serializable(package, name) files a function (a loss, say)
+# under Keras's registered name "package>name"; a saved model writes that name, and loading
+# looks it up here, or in the custom_objects given to load_model.
+REGISTERED = {}
+_scopes = []      # the custom_objects of every custom_object_scope now open, innermost last
+
+
+def register(obj, package="Custom", name=None):
+    """File ``obj`` under ``"package>name"`` (default name: its ``__name__``); returns the key."""
+    key = f"{package}>{name or obj.__name__}"
+    REGISTERED[key] = obj
+    return key
+
+
+def registered_name(obj):
+    """The name ``obj`` was registered under, or None."""
+    return next((key for key, value in REGISTERED.items() if value is obj), None)
+
+
+@contextlib.contextmanager
+def custom_object_scope(*custom_objects):
+    """``with custom_object_scope({"my_loss": my_loss}): ...``: loading inside the block finds
+    these objects by name (Keras's ``keras.saving.custom_object_scope``)."""
+    merged = {}
+    for objects in custom_objects:
+        merged.update(objects or {})
+    _scopes.append(merged)
+    try:
+        yield
+    finally:
+        _scopes.pop()
+
+
+def find_registered(name):
+    """The object saved as ``name`` (``"package>name"`` or a plain name): from the open
+    custom-object scopes first, then the registry; None if nowhere."""
+    if not isinstance(name, str):
+        return None
+    short = name.rpartition(">")[2]
+    for objects in reversed(_scopes):
+        for key in (name, short):
+            if key in objects:
+                return objects[key]
+    if name in REGISTERED:
+        return REGISTERED[name]
+    same_name = [value for key, value in REGISTERED.items() if key.rpartition(">")[2] == short]
+    return same_name[0] if len(same_name) == 1 else None

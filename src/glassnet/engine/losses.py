@@ -24,7 +24,7 @@ The same formulas as functions that return the per-sample losses, as Keras has t
 
 import numpy as np
 
-from glassnet.engine.configurable import Configurable
+from glassnet.engine.configurable import Configurable, find_registered, registered_name
 from glassnet.engine.tensor import as_tensor
 from glassnet.errors import ShapeError
 
@@ -584,12 +584,25 @@ class LossFunction(Loss):
         return np.asarray(self.fn(y_true, y_pred))
 
     def get_config(self):
-        return {**super().get_config(), "function": self.name}
+        # The name the function was registered under (keras.saving.register_keras_serializable),
+        # else its own: loading finds it again by that name (see from_config).
+        return {**super().get_config(),
+                "function": registered_name(self.fn) or getattr(self.fn, "__name__", self.name)}
 
     @classmethod
     def from_config(cls, config):
-        raise ValueError(f"the model was compiled with the Python function {config.get('function')!r} as "
-                         f"its loss, which a file can't hold: load it with compile=False and compile it again")
+        """The loss again, its function found by name: in ``load_model``'s ``custom_objects``
+        or among the registered ones; a file holds no code."""
+        config = dict(config)
+        function = config.pop("function", None)
+        fn = find_registered(function)
+        if not callable(fn):
+            raise ValueError(f"the model was compiled with the Python function {function!r} as its loss, "
+                             f"and a file holds no code: pass custom_objects={{{str(function).rpartition('>')[2]!r}: "
+                             f"<the function>}} to load_model, register it with "
+                             f"@keras.saving.register_keras_serializable(), or load with compile=False "
+                             f"and compile again")
+        return cls(fn, **config)
 
 
 def _numerical(loss):

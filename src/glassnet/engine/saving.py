@@ -29,6 +29,7 @@ import zipfile
 import numpy as np
 
 from glassnet.engine import losses, metrics, optimizers
+from glassnet.engine.configurable import custom_object_scope
 from glassnet.engine.layers.base import weight_budget
 from glassnet.engine.parameters import layer_paths
 from glassnet.errors import GlassnetError, ModelFileError, TrainingError
@@ -351,9 +352,11 @@ def load_model(path, custom_objects=None, compile=True, safe_mode=True):
     """Rebuild a model saved with ``model.save(path)``: same layers, weights, optimizer, log.
 
     Args:
-        path: the ``.npz`` file.
-        custom_objects: ``{"MyLayer": MyLayer}`` for your own layer classes (classes that
-            subclass ``Layer`` are also found automatically once they are defined).
+        path: the ``.npz`` file (or a ``.keras`` / ``.h5`` file, read by glassnet.interop).
+        custom_objects: ``{"MyLayer": MyLayer, "my_loss": my_loss}`` for your own layer classes
+            and loss functions (classes that subclass ``Layer`` are also found automatically
+            once they are defined, and functions registered with
+            ``keras.saving.register_keras_serializable``).
         compile: also restore the optimizer (with its state), the loss and the metrics.
         safe_mode: accepted for Keras programs; a glassnet file never holds code.
 
@@ -361,9 +364,14 @@ def load_model(path, custom_objects=None, compile=True, safe_mode=True):
         ModelFileError: the file is missing, damaged, hostile or not a glassnet model.
     """
     path = os.fspath(path)
-    if _keras_kind(path):   # a Keras 3 archive, or an HDF5 file (legacy Keras .h5)
-        from glassnet.interop import keras_file
-        return keras_file.load_model(path, custom_objects, compile)
+    with custom_object_scope(custom_objects):      # a loss function of yours is found by name
+        if _keras_kind(path):   # a Keras 3 archive, or an HDF5 file (legacy Keras .h5)
+            from glassnet.interop import keras_file
+            return keras_file.load_model(path, custom_objects, compile)
+        return _load_own(path, custom_objects, compile)
+
+
+def _load_own(path, custom_objects, compile):
     archive = _Archive(path)
     try:
         config = archive.config()

@@ -7,6 +7,7 @@ glassnet doesn't have is not an error: the model is loaded uncompiled, with a no
 Keras itself does when it can't compile a loaded model.
 """
 
+from glassnet.engine.configurable import registered_name
 from glassnet.errors import ExportError
 from glassnet.interop.keras_config import Unsupported, _name_of, _object
 
@@ -119,6 +120,9 @@ def _loss_from_keras(spec):
         return None
     if isinstance(spec, list) and len(spec) == 1:
         spec = spec[0]
+    if isinstance(spec, dict) and spec.get("class_name") == "function" and isinstance(spec.get("config"), str):
+        # a function of the program's own, by its registered name: found again on loading
+        return {"class_name": "LossFunction", "config": {"function": spec["config"]}}
     name = _name_of(spec)
     class_name = LOSS_NAMES.get(name, name if name in LOSSES else None)
     if class_name is None:
@@ -168,6 +172,15 @@ def compile_to_keras(model, notes):
             loss = _object("keras.losses", loss_kind,
                            {"name": LOSSES[loss_kind], "reduction": "sum_over_batch_size",
                             **model.loss.get_config()})
+        elif loss_kind == "LossFunction" and registered_name(model.loss.fn):
+            # Keras 3's way to name a registered function: it finds it again by that name
+            loss = {"module": "builtins", "class_name": "function",
+                    "config": registered_name(model.loss.fn), "registered_name": "function"}
+        elif loss_kind == "LossFunction":
+            notes.append(f"the loss function {model.loss.name!r} is not registered, so Keras can't find it "
+                         f"again: the .keras file is compiled without a loss for Keras (decorate it with "
+                         f"@keras.saving.register_keras_serializable(); glassnet finds it through "
+                         f"load_model's custom_objects)")
         else:
             notes.append(f"Keras has no {loss_kind} loss; the .keras file is compiled without one")
     metrics = {}

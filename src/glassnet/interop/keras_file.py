@@ -576,7 +576,7 @@ def _compile(model, compiled, path):
             loss_cls = losses.LOSSES_BY_CLASS.get(loss.get("class_name"))
             if loss_cls is None:
                 raise ValueError(f"unknown loss {loss.get('class_name')!r}")
-            loss = loss_cls(**dict(loss.get("config") or {}))
+            loss = loss_cls.from_config(dict(loss.get("config") or {}))
         found = {}
         for group in ("metrics", "weighted_metrics"):
             found[group] = []
