@@ -90,6 +90,14 @@ def test_every_link_points_at_its_code():
     assert not problems(), "\n".join(problems())
 
 
+def test_no_merge_conflict_is_left_in_the_text():
+    """A conflict once left both sides of a paragraph, and its markers, in a page."""
+    marker = re.compile(r"^(<{7}|>{7}) ", re.MULTILINE)
+    pages = [ROOT / "README.md", *DOCS.glob("*.md"), *ROOT.glob("src/**/*.py"), *ROOT.glob("notebooks/*.ipynb")]
+    left = [str(page.relative_to(ROOT)) for page in pages if page.is_file() and marker.search(page.read_text())]
+    assert not left, f"merge conflict markers in: {', '.join(left)}"
+
+
 def test_the_custom_layer_page_runs():
     """The code blocks of docs/custom_layers.md, run in order, must work as printed."""
     page = DOCS / "custom_layers.md"

@@ -151,6 +151,26 @@ class Model(Trainer, ModelState, Layer):
         self._plan_key = None
         self._fusions = None
 
+    def copy_for_another_call(self):
+        """A twin of this model for its second call in a graph (a siamese network's encoder,
+        say): every layer inside gets a twin of its own (:meth:`Layer.copy_for_another_call`),
+        and the twin model runs those, so the two calls keep their own inputs and gradients
+        while sharing the weights."""
+        twin = super().copy_for_another_call()       # twins of the layers it holds
+        twins = {id(layer): other for layer, other in zip(self.sublayers, twin.sublayers)}
+
+        def twin_of(layer):   # a layer's own twin, or (a shared layer's later calls) a new one
+            if id(layer) not in twins:
+                twins[id(layer)] = layer.copy_for_another_call()
+            return twins[id(layer)]
+
+        if self.built and getattr(self, "_steps", None) is not None:
+            twin._steps = [Step(twin_of(step.layer), step.node, step.inputs, step.output) for step in self._steps]
+            twin._twins = [(twin_of(layer), twin_of(other)) for layer, other in self._twins]
+            twin._inner = [layer for layer in twin.walk() if layer is not twin]
+            twin._plan_key, twin._fusions = None, None
+        return twin
+
     @property
     def layers(self):
         """The model's layers in the order they run (with their InputLayers, as Keras lists them).
@@ -331,8 +351,7 @@ class Model(Trainer, ModelState, Layer):
                     # A tensor that feeds several layers gets the sum of their gradients.
                     grads[slot] = d if grads[slot] is None else grads[slot] + d
         for layer, twin in self._twins:   # a shared layer: both calls' gradients, added
-            for key, grad in layer.grads.items():
-                grad += twin.grads[key]
+            layer.add_twin_gradients(twin)
         if not self.needs_input_grad:
             return None
         dx = [grads[slot] for slot in self._input_slots]

@@ -356,7 +356,7 @@ def _model_checks():
 
 def _functional_checks():
     """Graphs that are not chains: a residual block, a shared layer, Concatenate, two inputs."""
-    from glassnet.engine.layers import Add, Concatenate, Dense, Input
+    from glassnet.engine.layers import Add, Bidirectional, Concatenate, Dense, Input, SimpleRNN, Subtract
     from glassnet.engine.model import Model
 
     rng = np.random.default_rng(4)
@@ -389,8 +389,27 @@ def _functional_checks():
         h = Concatenate()([Dense(3, activation="tanh")(a), b])
         return check_model(compiled([a, b], Dense(3, activation="softmax")(h)), [x, x2], y)
 
+    def siamese():
+        inside = Input(shape=(4,))
+        twice = Dense(4, activation="tanh")
+        encoder = Model(inside, twice(twice(inside)), seed=1)  # a model that shares a layer itself
+        a, b = Input(shape=(4,)), Input(shape=(4,))
+        h = Subtract()([encoder(a), encoder(b)])                # the model called twice
+        return check_model(compiled([a, b], Dense(3, activation="softmax")(h)), [x, x[::-1]], y)
+
+    def shared_wrapper():
+        a, b = Input(shape=(5, 2)), Input(shape=(5, 2))
+        reader = Bidirectional(SimpleRNN(3))                    # its weights are in its sublayers
+        h = Concatenate()([reader(a), reader(b)])
+        sequences = rng.standard_normal((6, 5, 2))
+        return check_model(compiled([a, b], Dense(3, activation="softmax")(h)),
+                           [sequences, sequences[::-1]], y)
+
     return [Check("Model", "residual block: x + Dense(Dense(x)), fused softmax", residual),
             Check("Model", "one Dense layer shared by two calls: gradients summed", shared),
+            Check("Model", "a model (sharing a layer inside) called on two inputs, as a siamese "
+                           "network's encoder", siamese),
+            Check("Model", "a Bidirectional layer shared by two calls", shared_wrapper),
             Check("Model", "two branches joined by Concatenate", concatenated),
             Check("Model", "two inputs, Concatenate", two_inputs)]
 

@@ -304,13 +304,28 @@ class Layer:
         """
         twin = copy.copy(self)
         twin.grads = {key: np.zeros_like(g) for key, g in self.grads.items()}
+        twins = {}      # id(layer inside) -> its twin: one per layer, however it is reached
+
+        def twin_of(layer):
+            if id(layer) not in twins:
+                twins[id(layer)] = layer.copy_for_another_call()
+            return twins[id(layer)]
+
+        twin.sublayers = [twin_of(layer) for layer in self.sublayers]
         for attribute, value in vars(self).items():
             if isinstance(value, Layer):          # e.g. Dense's activation keeps a mask
-                setattr(twin, attribute, value.copy_for_another_call())
+                setattr(twin, attribute, twin_of(value))
             elif isinstance(value, Workspace):    # work arrays must not be shared either
                 setattr(twin, attribute, Workspace())
-        twin.sublayers = [layer.copy_for_another_call() for layer in self.sublayers]
         return twin
+
+    def add_twin_gradients(self, twin):
+        """After the backward pass: add the gradients of ``twin`` (this layer's other call)
+        into this layer's own, so a weight used twice gets both contributions."""
+        for key, grad in self.grads.items():
+            grad += twin.grads[key]
+        for layer, other in zip(self.sublayers, twin.sublayers):
+            layer.add_twin_gradients(other)
 
     # -- weight penalties (kernel_regularizer=..., bias_regularizer=...) -------------------
     def penalties(self):
