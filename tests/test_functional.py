@@ -301,3 +301,34 @@ def test_models_named_by_default_get_unique_names_in_a_model_that_holds_several(
     assert [l.name for l in named.layers][1:] == ["functional_1", "functional"]
     with pytest.raises(ValueError, match="both named 'head'"):
         keras.Model(inputs, layers.add([layers.Dense(1, name="head")(inputs), layers.Dense(1, name="head")(inputs)]))
+
+
+def test_every_layer_has_keras_input_and_output_to_build_a_feature_extractor():
+    """Keras's ``Model(model.inputs, [layer.output for layer in model.layers])``: every layer's
+    output of one picture, as the books show what a CNN sees."""
+    model = Sequential([keras.Input((8, 8, 1)), layers.Conv2D(2, 3, activation="relu"), layers.MaxPooling2D(),
+                        layers.Flatten(), layers.Dense(3, activation="softmax")], seed=0)
+    extractor = Model(inputs=model.inputs, outputs=[layer.output for layer in model.layers])
+    x = np.random.default_rng(0).random((2, 8, 8, 1)).astype(np.float32)
+    outputs = extractor.predict(x, verbose=0)
+    assert [o.shape for o in outputs] == [(2, 6, 6, 2), (2, 3, 3, 2), (2, 18), (2, 3)]
+    np.testing.assert_allclose(outputs[-1], model.predict(x, verbose=0), rtol=1e-6)
+    assert model.layers[1].input is model.layers[0].output
+    inputs = keras.Input((4,))
+    shared, add = layers.Dense(3), layers.Add()
+    Model(inputs, add([shared(inputs), shared(inputs)]))
+    assert add.input == [shared.nodes[0].outputs[0], shared.nodes[1].outputs[0]]
+    assert shared.output is shared.nodes[0].outputs[0]            # the first call's, as in Keras 3
+    with pytest.raises(AttributeError, match="'lonely' has never been called in a model"):
+        layers.Dense(2, name="lonely").output
+
+
+def test_model_losses_are_the_weight_penalties_keras_lists():
+    model = Sequential([keras.Input((4,)), layers.Dense(3, kernel_regularizer=keras.regularizers.l2(0.01)),
+                        layers.Dense(2, kernel_regularizer="l1", bias_regularizer="l2")], seed=0)
+    kernel, second = model.layers[0].params["kernel"], model.layers[1].params["kernel"]
+    expected = [0.01 * np.sum(kernel ** 2), 0.01 * np.sum(np.abs(second)), 0.0]   # the bias starts at zero
+    np.testing.assert_allclose([float(v) for v in model.losses], expected, rtol=1e-6)
+    assert [float(v) for v in model.layers[0].losses] == [float(model.losses[0])]
+    assert float(sum(model.losses)) == pytest.approx(model.regularization_loss(), rel=1e-6)
+    assert layers.Dense(2).losses == [] and Sequential([keras.Input((4,)), layers.Dense(2)]).losses == []

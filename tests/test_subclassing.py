@@ -397,6 +397,12 @@ def test_a_lambda_is_traced_into_layers_and_saved_as_them(tmp_path):
         keras.Sequential([keras.Input((3,)), layers.Lambda(lambda v: np.tanh(v))])
     with pytest.raises(ShapeError, match=r"output_shape=\(None, 4\), but the function gives \(None, 3\)"):
         layers.Lambda(lambda v: v * 2, output_shape=(None, 4))(keras.Input((3,)))
+    # On a list of inputs (a siamese network's difference, say): the function gets the list.
+    a, b = keras.Input((3,)), keras.Input((3,))
+    joined = keras.Model([a, b], layers.Lambda(lambda pair: pair[0] - 2 * pair[1])([a, b]))
+    ones = np.ones((2, 3), np.float32)
+    np.testing.assert_allclose(joined.predict([3 * ones, ones], verbose=0), ones)
+    np.testing.assert_allclose(layers.Lambda(lambda pair: pair[0] * pair[1])([3 * ones, 2 * ones]), 6 * ones)
 
 
 def test_keras_ops_are_numpy_on_arrays_and_layers_on_placeholders():

@@ -150,11 +150,9 @@ class Layer:
     # -- building -----------------------------------------------------------------------
     def build(self, input_shape, rng=None):
         """Create the weights for inputs of ``input_shape`` (no batch axis; Keras's leading
-        ``None`` is dropped). ``rng``: the model's generator (default: the one the layer has)."""
-        input_shape = tuple(input_shape)
-        if input_shape and input_shape[0] is None:
-            input_shape = input_shape[1:]
-        self.input_shape = tuple(int(d) for d in input_shape)
+        ``None`` is dropped; a list of shapes for a layer called on several inputs).
+        ``rng``: the model's generator (default: the one the layer has)."""
+        self.input_shape = sample_shape(input_shape)
         if rng is not None or self.rng is None:
             self.rng = rng if rng is not None else np.random.default_rng()
         self.built = True
@@ -340,12 +338,48 @@ class Layer:
         penalized weights (0 when none is)."""
         return sum((regularizer.penalty(self.params[name]) for name, regularizer in self.penalties()), 0.0)
 
+    @property
+    def losses(self):
+        """Keras's ``layer.losses`` / ``model.losses``: the weight penalty of every layer here
+        (this one and those inside it) that has one, one number each. Their sum is what
+        training adds to the data's loss."""
+        found = []
+        for layer in self.walk():
+            if type(layer).regularization_loss is Layer.regularization_loss:
+                found += [regularizer.penalty(layer.params[name]) for name, regularizer in layer.penalties()]
+            elif not hasattr(layer, "fit"):     # a layer's own penalty (a model's are its layers')
+                found.append(layer.regularization_loss())
+        return [as_tensor(np.asarray(value, dtype=self.dtype)) for value in found]
+
     def add_penalty_gradients(self):
         """Add each penalty's gradient to its weight's: the last step of ``backward`` in a
         layer that takes regularizers. (The loss is ``data loss + sum(penalty(w))``, so
         ``dL/dw`` is the data's gradient plus the penalty's, e.g. ``2 * l2 * w``.)"""
         for name, regularizer in self.penalties():
             self.grads[name] += regularizer.gradient(self.params[name])
+
+    # -- its place in a graph, the Keras way ----------------------------------------------
+    @property
+    def input(self):
+        """The placeholder that went into this layer's first call in a graph (Keras's
+        ``layer.input``; a list for a layer that takes several)."""
+        tensors = self._first_call("input").inputs
+        return tensors[0] if len(tensors) == 1 and not self.takes_list else tensors
+
+    @property
+    def output(self):
+        """The placeholder this layer's first call in a graph made (Keras's ``layer.output``):
+        what a new model can end in, e.g. one that shows every layer's output::
+
+            features = Model(model.inputs, [layer.output for layer in model.layers])
+        """
+        tensors = self._first_call("output").outputs
+        return tensors[0] if len(tensors) == 1 else tensors
+
+    def _first_call(self, what):
+        if not self.nodes:
+            raise AttributeError(_never_called(self, what))
+        return self.nodes[0]
 
     # -- weights, the Keras way -----------------------------------------------------------
     def __getattr__(self, name):
@@ -355,6 +389,8 @@ class Layer:
         for store in ("params", "state"):
             if name in stores.get(store, ()):
                 return as_tensor(stores[store][name])   # a view that answers .numpy(), as a Variable does
+        if name in ("input", "output"):         # the property found no call (Python then asks here)
+            raise AttributeError(_never_called(self, name))
         raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
 
     @property
@@ -511,3 +547,19 @@ def charge_weights(shape):
     if _budget[0] < 0:
         raise ModelFileError(f"{_budget[1]}: asks for weights of shape {tuple(shape)}, more than "
                              f"the file holds")
+
+
+def _never_called(layer, what):
+    return (f"layer '{layer.__dict__.get('name') or type(layer).__name__}' has never been called in a model, "
+            f"so it has no {what} yet (build the model first, e.g. with an Input(shape=...))")
+
+
+def sample_shape(shape):
+    """One sample's shape as a tuple of ints, Keras's leading ``None`` (the batch) dropped:
+    ``(None, 28, 28) -> (28, 28)``; a list of such shapes for several inputs."""
+    shape = tuple(shape)
+    if shape and isinstance(shape[0], (tuple, list)):
+        return [sample_shape(one) for one in shape]
+    if shape and shape[0] is None:
+        shape = shape[1:]
+    return tuple(int(d) for d in shape)
