@@ -65,10 +65,52 @@ def test_save_is_atomic_and_leaves_no_temporary_files(tmp_path, monkeypatch):
         raise OSError("disk full")
 
     monkeypatch.setattr(np, "savez", crash)
-    with pytest.raises(OSError, match="disk full"):
+    with pytest.raises(ModelFileError, match=r"model.npz: not saved \(disk full\); any earlier file"):
         model.save(path)
     assert path.read_bytes() == before          # the old file survived
     assert os.listdir(tmp_path) == ["model.npz"]  # and no temporary file is left
+
+
+def test_a_save_never_replaces_a_good_file_by_one_that_cannot_be_loaded(tmp_path):
+    pytest.importorskip("h5py")
+    model = Sequential([Flatten(input_shape=(6, 6)), Dense(4, activation="relu"), Dense(3, activation="softmax")],
+                       seed=0)
+    model.compile("adam", "sparse_categorical_crossentropy")
+    weights = model.get_weights()
+    for name in ("model.npz", "model.keras", "model.weights.h5", "model.h5"):
+        path = tmp_path / name
+        model.save_weights(path) if name.endswith(".weights.h5") else model.save(path)
+        before = path.read_bytes()
+        broken = [w.copy() for w in weights]
+        broken[0].flat[3] = np.nan                # a diverged weight: loading would refuse the file
+        model.set_weights(broken)
+        with pytest.raises(ModelFileError, match=f"{name}: not saved: weight .*kernel holds NaN"):
+            model.save_weights(path) if name.endswith(".weights.h5") else model.save(path)
+        assert path.read_bytes() == before
+        model.set_weights(weights)
+    (tmp_path / "folder.npz").mkdir()
+    with pytest.raises(ModelFileError, match="folder.npz: is not a file"):
+        model.save(tmp_path / "folder.npz")
+    with pytest.raises(ModelFileError, match="not saved .*name too long"):
+        model.save(tmp_path / ("x" * 300 + ".npz"))
+
+
+def test_numbers_a_float32_model_cannot_hold_and_a_broken_optimizer_state_are_refused(tmp_path):
+    model, x, _ = trained_model()
+    path = tmp_path / "model.npz"
+    model.save(path)
+    arrays = dict(np.load(path))
+    kernel = next(k for k in arrays if k.startswith("weights/") and k.endswith("kernel"))
+    huge = dict(arrays, **{kernel: np.full(arrays[kernel].shape, 1e300)})   # float64: inf in float32
+    np.savez(tmp_path / "huge.npz", **huge)
+    with pytest.raises(ModelFileError, match="huge.npz: weight .*too large for float32"):
+        load_model(tmp_path / "huge.npz")
+    slot = next(k for k in arrays if k.startswith("optimizer/"))
+    np.savez(tmp_path / "state.npz", **dict(arrays, **{slot: np.full(arrays[slot].shape, np.nan, np.float32)}))
+    with pytest.raises(ModelFileError, match="state.npz: the optimizer's .* holds NaN.*compile=False"):
+        load_model(tmp_path / "state.npz")
+    np.testing.assert_array_equal(load_model(tmp_path / "state.npz", compile=False).predict(x, verbose=0),
+                                  model.predict(x, verbose=0))
 
 
 def test_save_into_a_missing_folder(tmp_path):
@@ -239,3 +281,16 @@ def test_a_normalization_saved_before_it_kept_keras_weights_still_loads():
     model = load_model(folder / "normalization-old-layout.npz")
     # The same float32 arithmetic, up to the last bit (NumPy's own kernels change between releases).
     np.testing.assert_allclose(model.predict(expected["x"], verbose=0), expected["y"], rtol=1e-6, atol=1e-6)
+
+
+def test_a_training_log_whose_lists_disagree_is_refused(tmp_path):
+    model, _, _ = trained_model()
+    path = tmp_path / "model.npz"
+    model.save(path)
+    arrays = dict(np.load(path))
+    config = json.loads(arrays["config"].tobytes())
+    config["training_log"]["history"]["loss"] += [1.0, 2.0]      # 4 losses for 2 epochs
+    arrays["config"] = np.frombuffer(json.dumps(config).encode(), np.uint8)
+    np.savez(tmp_path / "log.npz", **arrays)
+    with pytest.raises(ModelFileError, match="log.npz: the history of 'loss' has 4 entries for 2 epochs"):
+        load_model(tmp_path / "log.npz")

@@ -60,8 +60,13 @@ def atomic_write(path, write):
     folder = os.path.dirname(os.path.abspath(path))
     if not os.path.isdir(folder):
         raise ModelFileError(f"{path}: folder {folder} does not exist")
+    if os.path.lexists(path) and not os.path.isfile(path):   # a folder, a device, a dangling link
+        raise ModelFileError(f"{path}: is not a file (a folder or a device?); not replaced, give another name")
     _remove_stale_temporaries(folder)
-    fd, tmp = tempfile.mkstemp(dir=folder, prefix=f"{TEMP_PREFIX}{os.getpid()}-", suffix=".tmp")
+    try:
+        fd, tmp = tempfile.mkstemp(dir=folder, prefix=f"{TEMP_PREFIX}{os.getpid()}-", suffix=".tmp")
+    except OSError as error:
+        raise ModelFileError(f"{path}: can't write in {folder} ({error.strerror or error})") from None
     try:
         with os.fdopen(fd, "wb") as f:
             write(f)
@@ -72,9 +77,12 @@ def atomic_write(path, write):
         os.chmod(tmp, 0o666 & ~umask)
         os.replace(tmp, path)
         _fsync_folder(folder)
-    except BaseException:
+    except BaseException as error:
         if os.path.exists(tmp):
             os.unlink(tmp)
+        if isinstance(error, OSError):    # a full disk, a name too long: said of the file asked for
+            raise ModelFileError(f"{path}: not saved ({error.strerror or error}); any earlier file "
+                                 f"of that name is left as it was") from None
         raise
 
 
@@ -169,11 +177,25 @@ def check_file_name(path, weights=False):
                              f"or .h5 (legacy Keras); end the file name with one of them")
 
 
+def refuse_broken_weights(model, path):
+    """A weight that holds NaN or infinity makes a file no one can use (loading refuses it):
+    refuse to write it, before it replaces a good file of the same name."""
+    if not model.built:
+        return
+    for layer_path, layer in layer_paths(model.sublayers):
+        for key, value in (*layer.params.items(), *layer.state.items()):
+            if value.dtype.kind == "f" and not np.isfinite(value).all():
+                raise ModelFileError(f"{path}: not saved: weight {layer_path}/{key} holds NaN or infinite "
+                                     f"values (training diverged?); any earlier file of that name is left "
+                                     f"as it was")
+
+
 def save_model(model, path, overwrite=True, **kwargs):
     """Write ``model`` to ``path``: glassnet's ``.npz`` (see the module docstring)."""
     if kwargs:
         raise TypeError(f"save: unknown argument(s) {', '.join(kwargs)}")
     path = os.fspath(path)
+    refuse_broken_weights(model, path)
     if path.endswith(".keras"):     # Keras 3's own format (glassnet/interop/keras_file.py)
         from glassnet.interop import keras_file
         return keras_file.save_model(model, path, overwrite)
@@ -229,6 +251,7 @@ def _arrays_in(value, archive, path, depth=0):
 def save_weights(model, path, overwrite=True):
     """The weights alone, in the same layout (a model file without config or optimizer)."""
     path = os.fspath(path)
+    refuse_broken_weights(model, path)
     if path.endswith(".weights.h5"):    # Keras 3's layout (glassnet/interop/keras_file.py)
         from glassnet.interop import keras_file
         return keras_file.save_weights(model, path, overwrite)
@@ -429,11 +452,28 @@ def _load_weights_into(model, archive, path, skip_mismatch=False):
                     raise ModelFileError(f"{path}: weight {layer_path}/{key} is missing")
                 if skip_mismatch and archive.header(name)[0] != value.shape:
                     continue
-                saved = archive.read(name, value.shape)
-                if saved.dtype.kind == "f" and not np.isfinite(saved).all():
+                saved = finite_as(archive.read(name, value.shape), value)
+                if saved is None:
                     raise ModelFileError(f"{path}: weight {layer_path}/{key} holds NaN or infinite "
-                                         f"values (the model diverged before it was saved)")
+                                         f"values, or numbers too large for {value.dtype} (the model diverged before it was saved)")
                 value[...] = saved  # in place: the weights may be views into a flat buffer
+
+
+def finite_as(saved, target):
+    """``saved`` in ``target``'s dtype, or None when it isn't all finite numbers there: a
+    float64 1e300 in a file is an infinity in float32, and would make every output NaN."""
+    with np.errstate(over="ignore", invalid="ignore"):
+        cast = np.asarray(saved).astype(target.dtype, copy=False)
+    return cast if cast.dtype.kind != "f" or np.isfinite(cast).all() else None
+
+
+def restore_optimizer_state(model, state, path):
+    """``model.set_optimizer_state(state)``, refused when the state isn't finite numbers."""
+    try:
+        model.set_optimizer_state(state)
+    except ValueError as error:
+        raise ModelFileError(f"{path}: {error}; load it with compile=False to start the optimizer "
+                             f"afresh") from None
 
 
 def _restore_compile(model, compiled, iterations, archive, path):
@@ -488,7 +528,7 @@ def _restore_compile(model, compiled, iterations, archive, path):
                 raise ModelFileError(f"{path}: optimizer state for {unknown[0]!r}, which is no weight of "
                                      f"the model")
             loaded[slot] = {p: archive.read(key, shapes[p]) for p, key in by_path.items()}
-        model.set_optimizer_state(loaded)
+        restore_optimizer_state(model, loaded, path)
 
 
 def _restore_v1_optimizer(model, archive, path):
@@ -511,7 +551,7 @@ def _restore_v1_optimizer(model, archive, path):
             state.setdefault(slot, {})[weight_path] = archive.read(key, shape)
         else:
             raise ModelFileError(f"{path}: optimizer array {key!r} fits none of the model's weights")
-    model.set_optimizer_state(state)
+    restore_optimizer_state(model, state, path)
 
 
 def _metric_from_config(path, spec):
@@ -545,6 +585,13 @@ def _restore_training(model, config, path, archive=None):
     unknown = sorted(set(log) - {"history", "epochs", "seconds", "learning_rate", "batch_loss"})
     if unknown:
         raise ModelFileError(f"{path}: the training log has an unknown field {unknown[0]!r}")
+    epochs = len(log.get("epochs", []))      # one entry an epoch in every list (older files: none)
+    lengths = {**{f"the history of {key!r}": len(values) for key, values in history.items()},
+               **{f"the training log's {field}": len(log.get(field, []))
+                  for field in ("seconds", "learning_rate", "batch_loss")}}
+    for what, length in lengths.items():
+        if length != epochs and not (length == 0 and "history" not in what):
+            raise ModelFileError(f"{path}: {what} has {length} entries for {epochs} epochs")
     settings = _expect(path, config.get("settings") or {}, dict, "the settings")
     if archive is not None:
         settings = _arrays_in(settings, archive, path)

@@ -8,6 +8,8 @@ formats (:mod:`glassnet.engine.saving`, :mod:`glassnet.interop.keras_file`) only
 check what it says, and never reach into its private parts.
 """
 
+import numpy as np
+
 from glassnet.engine.training_log import TrainingLog
 
 
@@ -44,7 +46,13 @@ class ModelState:
     def set_optimizer_state(self, state):
         """Load ``{slot: {path: array}}`` (shapes already checked against :meth:`weight_layout`)."""
         layout = self.weight_layout()
-        self.optimizer.set_state(state, layout, self._parameters.weights)
+        with np.errstate(over="ignore", invalid="ignore"):   # checked just below
+            self.optimizer.set_state(state, layout, self._parameters.weights)
+        for slot, arrays in self.optimizer.slots.items():
+            for (path, _), array in zip(layout, arrays):
+                if not np.isfinite(array).all():
+                    raise ValueError(f"the optimizer's {slot!r} of weight {path} holds NaN or infinite "
+                                     f"values")
 
     def get_training_state(self):
         """Where training stands, beyond the weights: the epoch count, the training log, the

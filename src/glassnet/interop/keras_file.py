@@ -413,6 +413,7 @@ def _first_line(error):
 
 def read_weights_into(model, weights, path, skip_mismatch=False):
     """Copy every layer's weights from ``weights`` (a :class:`WeightsFile`) into ``model``."""
+    from glassnet.engine.saving import finite_as
     from glassnet.engine.model import Model
 
     for group, layer in weight_groups(model):
@@ -433,14 +434,15 @@ def read_weights_into(model, weights, path, skip_mismatch=False):
             raise ModelFileError(f"{path}: {where} weight {bad} has shape {stored[bad][1]} in the file, "
                                  f"the model needs {targets[bad].shape}")
         for (key, _), target in zip(stored, targets):
-            value = weights.read(group, key)
-            if value.dtype.kind == "f" and not np.isfinite(value).all():
-                raise ModelFileError(f"{path}: {where} holds NaN or infinite weights")
+            value = finite_as(weights.read(group, key), target)
+            if value is None:
+                raise ModelFileError(f"{path}: {where} holds NaN or infinite weights (in {target.dtype})")
             target[...] = value
 
 
 def _read_optimizer(model, weights, keras_compiled, path, notes):
     """Put the optimizer's state (Keras's layout) back; returns whether it was restored."""
+    from glassnet.engine.saving import restore_optimizer_state
     optimizer = model.optimizer
     stored = weights.group("optimizer")
     groups = optimizer_slot_groups(optimizer)
@@ -469,7 +471,7 @@ def _read_optimizer(model, weights, keras_compiled, path, notes):
             for slot in group:
                 state.setdefault(slot, {})[weight_path] = values[position]
                 position += 1
-    optimizer.set_state(state, model._parameters.layout, model._parameters.weights)
+    restore_optimizer_state(model, state, path)
     optimizer.iterations = int(iterations)
     return True
 
@@ -678,6 +680,7 @@ def read_legacy_weights_into(model, weights, root, path):
 
 
 def _read_legacy_weights(model, weights, root, path):
+    from glassnet.engine.saving import finite_as
     group = weights.h5[root] if root else weights.h5
     prefix = f"{root}/" if root else ""
     saved = []
@@ -704,9 +707,9 @@ def _read_legacy_weights(model, weights, root, path):
             if shape != target.shape:
                 raise ModelFileError(f"{path}: weight {key!r} has shape {shape} in the file, layer "
                                      f"'{layer.name}' needs {target.shape}")
-            value = weights.read_dataset(key)
-            if value.dtype.kind == "f" and not np.isfinite(value).all():
-                raise ModelFileError(f"{path}: weight {key!r} holds NaN or infinite values")
+            value = finite_as(weights.read_dataset(key), target)
+            if value is None:
+                raise ModelFileError(f"{path}: weight {key!r} holds NaN or infinite values (in {target.dtype})")
             target[...] = value
 
 
