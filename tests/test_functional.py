@@ -332,3 +332,21 @@ def test_model_losses_are_the_weight_penalties_keras_lists():
     assert [float(v) for v in model.layers[0].losses] == [float(model.losses[0])]
     assert float(sum(model.losses)) == pytest.approx(model.regularization_loss(), rel=1e-6)
     assert layers.Dense(2).losses == [] and Sequential([keras.Input((4,)), layers.Dense(2)]).losses == []
+
+
+def test_inputs_keras_takes_a_dict_for_one_input_a_spare_last_axis_and_an_empty_batch():
+    inputs = keras.Input((6,), name="pixels")
+    model = Model(inputs, layers.Dense(3, activation="softmax")(inputs), seed=0)
+    model.compile("adam", "sparse_categorical_crossentropy", metrics=["accuracy"])
+    x, y = np.random.default_rng(0).random((8, 6)).astype(np.float32), np.arange(8) % 3
+    model.fit({"pixels": x}, y, epochs=1, verbose=0)               # the one input, by its name
+    np.testing.assert_array_equal(model.predict({"pixels": x}, verbose=0), model.predict(x, verbose=0))
+    images = Sequential([keras.Input((3, 2)), layers.Flatten(), layers.Dense(2)], seed=0)
+    # (N, 3, 2, 1) for a (3, 2) model loses its last axis, as (N, 3, 2) for (3, 2, 1) gains one
+    np.testing.assert_array_equal(images.predict(x.reshape(8, 3, 2, 1), verbose=0),
+                                  images.predict(x.reshape(8, 3, 2), verbose=0))
+    for empty in (np.zeros((0, 6), np.float32), {"pixels": np.zeros((0, 6), np.float32)}):
+        assert model.predict(empty, verbose=0).shape == (0, 3)
+        assert model.predict_on_batch(empty).shape == (0, 3) and np.shape(model(empty)) == (0, 3)
+    with pytest.raises(DataError, match="train_on_batch: x has no samples"):
+        model.train_on_batch(np.zeros((0, 6)), np.zeros(0))

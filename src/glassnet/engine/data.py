@@ -189,7 +189,7 @@ def prepare_inputs(model, x, what="x"):
 
     Accepted: one array; a list of arrays or a dict ``{input name: array}`` for several
     inputs; pandas frames. ``(N, 28, 28)`` for a model that wants ``(28, 28, 1)`` gets its
-    channel axis, as Keras does. Anything else is one clear error: the wrong shape (with
+    channel axis, and ``(N, 28, 28, 1)`` for one that wants ``(28, 28)`` loses it, as in Keras. Anything else is one clear error: the wrong shape (with
     the likely fix), NaN or infinite values, data that are not numbers.
     """
     if not model.built:   # a Sequential without an input shape, a subclass: built on their first data
@@ -202,7 +202,7 @@ def prepare_inputs(model, x, what="x"):
         missing = [n for n in names if n not in x]
         if missing:
             raise DataError(f"{what}: a dict of inputs needs the keys {names}; missing {missing}")
-        x = [x[n] for n in names]
+        x = [x[n] for n in names] if count > 1 else x[names[0]]
     elif count > 1:
         if not isinstance(x, (list, tuple)) or len(x) != count:
             raise DataError(f"{what}: model '{model.name}' has {count} inputs; pass a list of "
@@ -216,6 +216,8 @@ def prepare_inputs(model, x, what="x"):
         array = as_array(value, label)
         if array.shape[1:] + (1,) == expected:     # (N, 28, 28) for a (28, 28, 1) model
             array = array[..., np.newaxis]
+        elif array.shape[1:] == expected + (1,):   # (N, 28, 28, 1) for a (28, 28) one
+            array = array[..., 0]
         if array.shape[1:] != expected:
             raise ShapeError(_shape_message(model, label, array.shape, expected))
         array = array.astype(model.dtype, copy=False)

@@ -307,6 +307,9 @@ class Model(Trainer, ModelState, Layer):
         runs as it was made, ``layer(x, training=...)``, else in inference, as in Keras 3."""
         values = [None] * self._slot_count
         inputs = inputs if len(self._input_slots) > 1 else [inputs]
+        if len(inputs[0]) == 0:    # an empty batch (the last of a filter, say): empty outputs, as in Keras
+            outputs = [np.zeros((0,) + tuple(t.sample_shape), self.dtype) for t in self.outputs]
+            return outputs[0] if len(outputs) == 1 else outputs
         for slot, value in zip(self._input_slots, inputs):
             values[slot] = value
         for step in self._run_steps():

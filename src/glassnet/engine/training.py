@@ -489,6 +489,7 @@ class Trainer(Keras2Methods):
         x = self._prepare_inputs(x)
         y = data_module.as_targets(y, "y")
         w = None if sample_weight is None else data_module.as_targets(sample_weight, "sample_weight")
+        data_module.check_lengths(x if isinstance(x, list) else [x], y, w, "train_on_batch")
         if class_weight is not None:
             cw = data_module.class_weights(y, class_weight)
             w = cw if w is None else w * cw
@@ -506,6 +507,7 @@ class Trainer(Keras2Methods):
         self._reset_metrics()
         w = None if sample_weight is None else data_module.as_targets(sample_weight, "sample_weight")
         x, y = self._prepare_inputs(x), data_module.as_targets(y, "y")
+        data_module.check_lengths(x if isinstance(x, list) else [x], y, w, "test_on_batch")
         with chunks.hold_blas():
             self.test_step(x, y, w)
         return self._batch_result(return_dict)

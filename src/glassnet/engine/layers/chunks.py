@@ -123,6 +123,8 @@ def run(n, chunk, work):
     chunk nobody has taken yet, so a thread slowed down by another program on its core
     simply does fewer chunks. The calling thread is worker 0. Returns how many workers ran.
     """
+    if n == 0:                         # an empty batch: nothing to do (its outputs are empty)
+        return 1
     count = -(-n // chunk)
     if count > 1 and count % 2:
         count += 1                     # an even number of equal chunks: two threads finish together

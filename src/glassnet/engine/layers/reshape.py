@@ -7,6 +7,8 @@ convolutional network (which keeps the 2-D layout) does better on images.
 Backward just puts the gradient back into the input's shape.
 """
 
+import math
+
 import numpy as np
 
 from glassnet.engine.layers.base import Layer
@@ -21,7 +23,7 @@ class Flatten(Layer):
 
     def forward(self, x, training=False):
         self.check_input(x)
-        return x.reshape(len(x), -1)
+        return x.reshape(len(x), math.prod(x.shape[1:]))    # not -1: an empty batch has no size to divide
 
     def backward(self, dy):
         if not self.needs_input_grad:
