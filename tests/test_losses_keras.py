@@ -64,8 +64,8 @@ def test_sample_weights_scale_each_sample_and_the_reductions_divide_as_keras():
     np.testing.assert_allclose(loss.backward(), 2 * (p - y) * w[:, None] / 3)
     with pytest.raises(ShapeError, match=r"sample_weight of shape \(2,\) doesn't fit 3 samples"):
         loss(y, p, w[:2])
-    with pytest.raises(ValueError, match="reduction must be one of .*got 'none'; for per-sample"):
-        MeanSquaredError(reduction="none")
+    with pytest.raises(ValueError, match="reduction must be one of .*or None, got 'mean'"):
+        MeanSquaredError(reduction="mean")
 
 
 def test_probabilities_are_normalised_then_clipped_as_keras_does():
@@ -243,3 +243,22 @@ def test_regression_targets_of_the_wrong_shape_are_clear_errors():
         MeanAbsoluteError()(np.zeros((3, 2)), np.zeros((3, 4)))
     with pytest.raises(ShapeError, match="BinaryCrossentropy: 2 targets for 3 predictions"):
         BinaryCrossentropy()(np.zeros(2), np.zeros((3, 1)))
+
+
+def test_reduction_none_gives_one_loss_per_sample_and_trains_on_their_mean():
+    """Keras 3's reduction=None: the figures are Keras 3.15's (a model compiled with it
+    evaluates to the same mean as with the default)."""
+    import glassnet as keras
+    y, p = np.array([1, 0, 2]), np.array([[0.2, 0.8, 0.0], [0.6, 0.3, 0.1], [0.1, 0.1, 0.8]], np.float32)
+    for reduction in (None, "none"):
+        per_sample = SparseCategoricalCrossentropy(reduction=reduction)
+        np.testing.assert_allclose(per_sample(y, p), [0.22314, 0.51083, 0.22314], rtol=1e-4)
+        np.testing.assert_allclose(per_sample(y, p, sample_weight=[0, 1, 2]), [0, 0.51083, 0.44629], rtol=1e-4)
+    x = np.random.default_rng(0).random((8, 4)).astype(np.float32)
+    model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(3, activation="softmax")], seed=0)
+    model.compile("sgd", SparseCategoricalCrossentropy(reduction=None))
+    per_sample_mean = model.evaluate(x, np.arange(8) % 3, verbose=0)
+    model.compile("sgd", SparseCategoricalCrossentropy())
+    assert per_sample_mean == pytest.approx(model.evaluate(x, np.arange(8) % 3, verbose=0), rel=1e-6)
+    with pytest.raises(ValueError, match="reduction must be one of"):
+        SparseCategoricalCrossentropy(reduction="mean")

@@ -405,6 +405,25 @@ def test_a_lambda_is_traced_into_layers_and_saved_as_them(tmp_path):
     np.testing.assert_allclose(layers.Lambda(lambda pair: pair[0] * pair[1])([3 * ones, 2 * ones]), 6 * ones)
 
 
+def test_keras_ops_of_their_own_match_keras_values():
+    """The ops that are not NumPy's under the same name; the figures are Keras 3.15's."""
+    from glassnet import ops
+    x = np.array([[0.1, 0.7, 0.2, 0.7], [3.0, -1.0, 2.0, 0.5]], np.float32)
+    values, indices = ops.top_k(x, 2)
+    np.testing.assert_allclose(values, [[0.7, 0.7], [3.0, 2.0]])
+    assert indices.tolist() == [[1, 3], [0, 2]] and indices.dtype == np.int32   # ties: the first first
+    assert ops.in_top_k(np.array([3, 1]), x, 2).tolist() == [True, False]
+    np.testing.assert_allclose(ops.logsumexp(x, axis=-1), [1.8491, 3.38409], rtol=1e-5)
+    assert float(ops.logsumexp(np.array([1000.0, 1000.0]))) == pytest.approx(1000 + np.log(2))
+    np.testing.assert_allclose(ops.norm(x, axis=-1), [1.01489, 3.77492], rtol=1e-5)
+    mean, variance = ops.moments(x, axes=[0])
+    np.testing.assert_allclose(variance, [2.1025, 0.7225, 0.81, 0.01], rtol=1e-5)
+    assert ops.dtype(x) == "float32" and not ops.is_tensor(x) and ops.is_tensor(keras.Input((2,)))
+    assert float(ops.gelu(np.float32(1.0))) == pytest.approx(0.841192, abs=1e-6)   # tanh's, as Keras's ops
+    np.testing.assert_allclose(ops.sparse_categorical_crossentropy(np.array([1, 0]), np.array(
+        [[0.2, 0.8], [0.6, 0.4]], np.float32)), [0.22314, 0.51083], rtol=1e-4)
+
+
 def test_keras_ops_are_numpy_on_arrays_and_layers_on_placeholders():
     from glassnet import ops
     scores = np.array([[0.1, 2.0, -1.0], [3.0, 0.0, 0.5]], np.float32)

@@ -90,6 +90,72 @@ def shape(x):
     return tuple(np.shape(x))
 
 
+def gelu(x, approximate=True):
+    """Keras's ``ops.gelu`` takes the tanh approximation by default (``activations.gelu`` doesn't)."""
+    return _activations.gelu(x, approximate=approximate)
+
+
+def dtype(x):
+    """The dtype's name, as Keras gives it: ``"float32"``."""
+    return np.asarray(x).dtype.name
+
+
+def is_tensor(x):
+    """True for what a model gives back (a Tensor) and for placeholders; a NumPy array is
+    not one, as in Keras."""
+    from glassnet.engine.tensor import Tensor
+    return isinstance(x, Tensor) or _is_symbolic(x)
+
+
+def top_k(x, k, sorted=True):
+    """``(values, indices)`` of the ``k`` largest entries along the last axis, largest first."""
+    x = np.asarray(x)
+    indices = np.argsort(-x, axis=-1, kind="stable")[..., :k]
+    return np.take_along_axis(x, indices, axis=-1), indices.astype(np.int32)
+
+
+def in_top_k(targets, predictions, k):
+    """True where the class ``targets`` is among the ``k`` largest ``predictions`` (ties
+    count as in, as TensorFlow has it)."""
+    predictions, targets = np.asarray(predictions), np.asarray(targets).astype(np.intp)
+    true_scores = np.take_along_axis(predictions, targets[..., np.newaxis], axis=-1)
+    return (predictions > true_scores).sum(axis=-1) < k
+
+
+def logsumexp(x, axis=None, keepdims=False):
+    """``log(sum(exp(x)))`` without overflow: the largest value taken out first."""
+    x = np.asarray(x)
+    top = np.max(x, axis=axis, keepdims=True)
+    top = np.where(np.isfinite(top), top, 0)
+    out = np.log(np.sum(np.exp(x - top), axis=axis, keepdims=True)) + top
+    return out if keepdims else np.squeeze(out, axis=axis)
+
+
+def norm(x, ord=None, axis=None, keepdims=False):
+    return np.linalg.norm(x, ord=ord, axis=axis, keepdims=keepdims)
+
+
+def moments(x, axes, keepdims=False):
+    """``(mean, variance)`` over ``axes``, as batch normalization computes them."""
+    axes = tuple(axes) if isinstance(axes, (list, tuple)) else axes
+    return np.mean(x, axis=axes, keepdims=keepdims), np.var(x, axis=axes, keepdims=keepdims)
+
+
+def categorical_crossentropy(target, output, from_logits=False, axis=-1):
+    from glassnet.engine.losses import categorical_crossentropy as loss
+    return loss(target, output, from_logits=from_logits, axis=axis)
+
+
+def sparse_categorical_crossentropy(target, output, from_logits=False, axis=-1):
+    from glassnet.engine.losses import sparse_categorical_crossentropy as loss
+    return loss(target, output, from_logits=from_logits, axis=axis)
+
+
+def binary_crossentropy(target, output, from_logits=False):
+    from glassnet.engine.losses import binary_crossentropy as loss
+    return loss(target, output, from_logits=from_logits)
+
+
 def __getattr__(name):
     """Any other ``ops`` function: NumPy's of the same name (``ops.argmax``, ``ops.mean``...)."""
     function = getattr(np, name, None)

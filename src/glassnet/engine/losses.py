@@ -119,18 +119,23 @@ class Loss(Configurable):
         LOSSES_BY_CLASS[cls.__name__] = cls
 
     def __init__(self, reduction="sum_over_batch_size", name=None):
-        if reduction not in REDUCTIONS:
-            hint = ("; for per-sample losses use the functions, e.g. "
-                    "glassnet.losses.mean_squared_error(y_true, y_pred)" if reduction in ("none", None) else "")
+        if reduction not in REDUCTIONS + (None, "none"):
             raise ValueError(f"{type(self).__name__}: reduction must be one of "
-                             f"{', '.join(REDUCTIONS)}, got {reduction!r}{hint}")
+                             f"{', '.join(REDUCTIONS)} or None, got {reduction!r}")
         self.reduction = reduction
         if name is not None:
             self.name = name
 
     def __call__(self, y_true, y_pred, sample_weight=None):
         """``loss_fn(y_true, y_pred)``: the loss as a 0-d :class:`~glassnet.engine.tensor.Tensor`
-        (``float()`` of it, or ``.numpy()`` as in TensorFlow)."""
+        (``float()`` of it, or ``.numpy()`` as in TensorFlow). With ``reduction=None`` (or
+        ``"none"``), one loss per sample instead, each times its weight; a model trained
+        with such a loss takes their mean, as Keras does."""
+        if self.reduction in (None, "none"):
+            values = self.call(y_true, np.asarray(y_pred))
+            if sample_weight is not None:
+                values = values * self._weights(sample_weight, values)
+            return as_tensor(values)
         return as_tensor(self.forward(y_true, y_pred, sample_weight))
 
     def forward(self, y_true, y_pred, sample_weight=None):
