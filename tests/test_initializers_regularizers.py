@@ -90,10 +90,9 @@ def test_dense_bias_initializer_and_regularizer():
     assert objects["kernel_initializer"] == {"class_name": "HeNormal", "config": {"seed": 1}}
 
 
-@pytest.mark.parametrize("argument", ["activity_regularizer", "kernel_constraint", "bias_constraint"])
-def test_dense_refuses_what_it_cant_honour(argument):
-    with pytest.raises(ValueError, match=f"Dense: {argument}=.* is not supported by glassnet"):
-        Dense(3, **{argument: "l2" if "regularizer" in argument else "non_neg"})
+def test_dense_refuses_what_it_cant_honour():
+    with pytest.raises(ValueError, match="Dense: activity_regularizer=.* is not supported by glassnet"):
+        Dense(3, activity_regularizer="l2")
 
 
 def test_dense_keras_argument_order_puts_use_bias_third():

@@ -16,7 +16,7 @@ The package is laid out the way the ideas depend on each other:
 and, for Keras programs, the modules under Keras's names: ``glassnet.layers``,
 ``glassnet.models``, ``glassnet.optimizers`` (and ``.schedules``), ``glassnet.losses``,
 ``glassnet.metrics``, ``glassnet.callbacks``, ``glassnet.activations``,
-``glassnet.initializers``, ``glassnet.regularizers``, ``glassnet.utils``,
+``glassnet.initializers``, ``glassnet.regularizers``, ``glassnet.constraints``, ``glassnet.utils``,
 ``glassnet.datasets``, ``glassnet.backend``, ``glassnet.preprocessing``, ``glassnet.ops``, ``glassnet.saving``, ``glassnet.config``.
 """
 
@@ -24,8 +24,8 @@ import sys as _sys
 import types as _types
 
 from glassnet import backend, config, datasets, utils
-from glassnet.engine import (activations_api as activations, callbacks, initializers, layers, losses,
-                             metrics, optimizers, regularizers, schedules)
+from glassnet.engine import (activations_api as activations, callbacks, constraints, initializers, layers,
+                             losses, metrics, optimizers, regularizers, schedules)
 from glassnet.engine.layers import Input, Layer
 from glassnet.engine.initializers import Initializer
 from glassnet.engine.losses import Loss
@@ -67,7 +67,7 @@ def read_number(model, image, name=None):
 # modules under the short names too.
 for _name, _module in (("layers", layers), ("losses", losses), ("optimizers", optimizers),
                       ("callbacks", callbacks), ("initializers", initializers),
-                      ("regularizers", regularizers), ("metrics", metrics),
+                      ("regularizers", regularizers), ("constraints", constraints), ("metrics", metrics),
                       ("activations", activations)):
     _sys.modules[f"glassnet.{_name}"] = _module
 optimizers.schedules = schedules
@@ -108,7 +108,7 @@ for _name in _tf_functions.NAMES:
 # is ``glassnet.layers``), while ``tf.nn.softmax`` comes from :mod:`glassnet.nn`.
 keras = _sys.modules[__name__]
 _sys.modules["glassnet.keras"] = keras
-for _name in ("layers", "losses", "optimizers", "callbacks", "initializers", "regularizers", "metrics",
+for _name in ("layers", "losses", "optimizers", "callbacks", "initializers", "regularizers", "constraints", "metrics",
               "activations", "models", "utils", "datasets", "backend", "optimizers.schedules",
               "preprocessing", "preprocessing.image", "ops", "saving", "config"):
     _sys.modules[f"glassnet.keras.{_name}"] = _sys.modules[f"glassnet.{_name}"]
@@ -133,4 +133,4 @@ __all__ = ["Initializer", "Input", "Layer", "Loss", "Metric", "Model", "Optimize
            "Variable",
            "activations", "backend", "callbacks", "config", "datasets", "diagnose",
            "initializers", "keras", "layers", "load_model", "losses", "metrics", "models", "nn", "ops", "saving",
-           "optimizers", "preprocessing", "read_number", "regularizers", "utils", "version", "__version__"]
+           "optimizers", "preprocessing", "read_number", "regularizers", "constraints", "utils", "version", "__version__"]

@@ -57,6 +57,7 @@ class FlatParameters:
         if len(dtypes) > 1:   # mixed dtypes can't share one buffer; keep them apart
             self.weights = [layer.params[key] for _, layer, key in entries]
             self.gradients = self.parts = [layer.grads[key] for _, layer, key in entries]
+            self._find_constraints()
             return
         dtype = dtypes.pop() if dtypes else np.dtype("float32")
         total = sum(layer.params[key].size for _, layer, key in entries)
@@ -70,6 +71,18 @@ class FlatParameters:
             offset += size
         self.weights, self.gradients = [flat_weights], [flat_gradients]
         self.parts = [layer.grads[key] for _, layer, key in entries]
+        self._find_constraints()
+
+    def _find_constraints(self):
+        # (weight, constraint) for each weight with a kernel_constraint=... or the like
+        self.constraints = [(layer.params[key], constraint) for _, layer, key in self.entries
+                            if (constraint := vars(layer).get(f"{key}_constraint")) is not None]
+
+    def apply_constraints(self):
+        """Put each constrained weight back inside its set, after the optimizer's step (as
+        Keras does): ``kernel_constraint=max_norm(3)`` shortens the columns grown too long."""
+        for weight, constraint in self.constraints:
+            weight[...] = constraint(weight)
 
     def is_current(self, layers):
         """True while the packed weights are exactly the trainable weights of ``layers``."""

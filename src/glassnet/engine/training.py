@@ -189,6 +189,8 @@ class Trainer(Keras2Methods):
         if self.check_gradients and not self._parameters.all_finite():
             return self._refuse(saved, self._explain_nonfinite_gradient(loss))
         self.optimizer.step(self._parameters.weights, self._parameters.gradients, self._parameters.parts)
+        if self._parameters.constraints:
+            self._parameters.apply_constraints()
         self._update_metrics(y, y_pred, sample_weight, loss)
         return loss
 

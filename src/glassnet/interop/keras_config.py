@@ -194,6 +194,31 @@ def regularizer_from_keras(value, owner, reading):
     return None
 
 
+CONSTRAINT_NAMES = {"max_norm": "MaxNorm", "min_max_norm": "MinMaxNorm", "unit_norm": "UnitNorm",
+                    "non_neg": "NonNeg", "nonneg": "NonNeg"}
+
+
+def constraint_to_keras(config):
+    """glassnet's ``{"class_name": "MaxNorm", "config": {...}}`` as Keras 3 writes it (same names)."""
+    if config is None:
+        return None
+    return _object("keras.constraints", config["class_name"], dict(config.get("config") or {}))
+
+
+def constraint_from_keras(value, owner, reading):
+    from glassnet.engine.constraints import CONSTRAINTS_BY_CLASS
+    name = _name_of(value)
+    if name is None:
+        return None
+    name = CONSTRAINT_NAMES.get(name, name)
+    if name not in CONSTRAINTS_BY_CLASS:
+        reading.notes.append(f"{owner}: constraint {name!r} is not in glassnet (ignored; it only "
+                             f"matters when training)")
+        return None
+    config = (value.get("config") or {}) if isinstance(value, dict) else {}
+    return {"class_name": name, "config": dict(config)}
+
+
 # -- layers: Keras -> glassnet ------------------------------------------------------------------
 def _common_from_keras(config, reading, owner):
     """name, trainable, dtype: what every layer config holds."""
@@ -210,28 +235,33 @@ def _common_from_keras(config, reading, owner):
     return out
 
 
+def _constraints_in(config, reading, owner):
+    return {f"{weight}_constraint": constraint_from_keras(config.get(f"{weight}_constraint"), owner, reading)
+            for weight in ("kernel", "bias")}
+
+
 def _dense_in(config, reading, owner):
     reading.require(config, owner, lora_rank=None, quantization_config=None)
-    reading.training_only(config, owner, "bias_regularizer", "activity_regularizer",
-                          "kernel_constraint", "bias_constraint")
+    reading.training_only(config, owner, "bias_regularizer", "activity_regularizer")
     return "Dense", {"units": config["units"],
                      "activation": activation_from_keras(config.get("activation"), owner),
                      "use_bias": config.get("use_bias", True),
                      "kernel_initializer": initializer_from_keras(config.get("kernel_initializer"), owner, reading),
-                     "kernel_regularizer": regularizer_from_keras(config.get("kernel_regularizer"), owner, reading)}
+                     "kernel_regularizer": regularizer_from_keras(config.get("kernel_regularizer"), owner, reading),
+                     **_constraints_in(config, reading, owner)}
 
 
 def _conv2d_in(config, reading, owner, class_name="Conv2D"):
     reading.require(config, owner, data_format="channels_last", dilation_rate=[1, 1], groups=1,
                     lora_rank=None, output_padding=None)
-    reading.training_only(config, owner, "bias_regularizer", "activity_regularizer",
-                          "kernel_constraint", "bias_constraint")
+    reading.training_only(config, owner, "bias_regularizer", "activity_regularizer")
     return class_name, {"filters": config["filters"], "kernel_size": config["kernel_size"],
                       "strides": config.get("strides", [1, 1]), "padding": config.get("padding", "valid"),
                       "activation": activation_from_keras(config.get("activation"), owner),
                       "use_bias": config.get("use_bias", True),
                       "kernel_initializer": initializer_from_keras(config.get("kernel_initializer"), owner, reading),
-                      "kernel_regularizer": regularizer_from_keras(config.get("kernel_regularizer"), owner, reading)}
+                      "kernel_regularizer": regularizer_from_keras(config.get("kernel_regularizer"), owner, reading),
+                      **_constraints_in(config, reading, owner)}
 
 
 def _pooling_in(class_name):
@@ -676,7 +706,8 @@ def _dense_out(config, owner):
             "kernel_initializer": initializer_to_keras(config.get("kernel_initializer")),
             "bias_initializer": initializer_to_keras("zeros"),
             "kernel_regularizer": regularizer_to_keras(config.get("kernel_regularizer")),
-            "bias_regularizer": None, "kernel_constraint": None, "bias_constraint": None}
+            "bias_regularizer": None, "kernel_constraint": constraint_to_keras(config.get("kernel_constraint")),
+            "bias_constraint": constraint_to_keras(config.get("bias_constraint"))}
 
 
 def _conv2d_out(config, owner):
@@ -689,7 +720,8 @@ def _conv2d_out(config, owner):
             "bias_initializer": initializer_to_keras("zeros"),
             "kernel_regularizer": regularizer_to_keras(config.get("kernel_regularizer")),
             "bias_regularizer": None, "activity_regularizer": None,
-            "kernel_constraint": None, "bias_constraint": None}
+            "kernel_constraint": constraint_to_keras(config.get("kernel_constraint")),
+            "bias_constraint": constraint_to_keras(config.get("bias_constraint"))}
 
 
 def _pooling_out(config, owner):

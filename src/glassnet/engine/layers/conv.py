@@ -20,7 +20,7 @@ Images are channels-last, ``(N, H, W, C)``, as in Keras.
 
 import numpy as np
 
-from glassnet.engine import initializers, regularizers
+from glassnet.engine import constraints, initializers, regularizers
 from glassnet.engine.layers import activations, chunks, winograd
 from glassnet.engine.layers.base import Layer, Workspace
 from glassnet.engine.layers.conv_winograd import WinogradPath
@@ -86,9 +86,11 @@ class Conv2D(WinogradPath, Layer):
         kernel_initializer: how ``K`` starts (default ``"glorot_uniform"``, as in Keras).
         kernel_regularizer, bias_regularizer: e.g. ``l2(1e-4)``; the penalty joins the loss.
         bias_initializer: how ``b`` starts (default ``"zeros"``).
-        data_format, dilation_rate, groups, activity_regularizer, kernel_constraint,
-            bias_constraint: Keras's; only their defaults (channels-last, no dilation, one
-            group, none) are supported: anything else is an error, not a setting ignored.
+        kernel_constraint, bias_constraint: e.g. ``max_norm(3, axis=[0, 1, 2])`` (one
+            filter's norm): applied after every optimizer step.
+        data_format, dilation_rate, groups, activity_regularizer: Keras's; only their
+            defaults (channels-last, no dilation, one group, none) are supported: anything
+            else is an error, not a setting ignored.
 
     Input shape: ``(N, H, W, C)``. Output shape: ``(N, OH, OW, F)``.
     """
@@ -102,13 +104,11 @@ class Conv2D(WinogradPath, Layer):
         owner = type(self).__name__        # Conv2D, or Conv2DTranspose which shares these
         unsupported = {"data_format": data_format not in (None, "channels_last"),
                        "dilation_rate": as_pair(dilation_rate, "dilation_rate", owner) != (1, 1),
-                       "groups": groups != 1, "activity_regularizer": activity_regularizer is not None,
-                       "kernel_constraint": kernel_constraint is not None,
-                       "bias_constraint": bias_constraint is not None}
+                       "groups": groups != 1, "activity_regularizer": activity_regularizer is not None}
         for label, given in unsupported.items():
             if given:
                 raise ValueError(f"{owner}: {label}={locals()[label]!r} is not supported by glassnet "
-                                 f"(images are channels-last, undilated, one group, unconstrained)")
+                                 f"(images are channels-last, undilated, one group, no activity penalty)")
         if int(filters) != filters or filters < 1:
             raise ValueError(f"{owner}: filters must be a positive integer, got {filters!r}")
         self.filters = int(filters)
@@ -123,6 +123,8 @@ class Conv2D(WinogradPath, Layer):
         self.bias_init = initializers.get(bias_initializer)
         self.kernel_regularizer = regularizers.get(kernel_regularizer)
         self.bias_regularizer = regularizers.get(bias_regularizer)
+        self.kernel_constraint = constraints.get(kernel_constraint)
+        self.bias_constraint = constraints.get(bias_constraint)
         self.workspace = Workspace()
 
     def build(self, input_shape, rng=None):
@@ -396,6 +398,8 @@ class Conv2D(WinogradPath, Layer):
             "bias_initializer": _initializer_config(self.bias_initializer, self.bias_init),
             "kernel_regularizer": regularizers.serialize(self.kernel_regularizer),
             "bias_regularizer": regularizers.serialize(self.bias_regularizer),
+            "kernel_constraint": constraints.serialize(self.kernel_constraint),
+            "bias_constraint": constraints.serialize(self.bias_constraint),
         }
 
 

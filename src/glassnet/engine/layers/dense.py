@@ -1,6 +1,6 @@
 """Dense: the fully connected layer, where most of a perceptron's learning happens."""
 
-from glassnet.engine import initializers, regularizers
+from glassnet.engine import constraints, initializers, regularizers
 from glassnet.engine.layers import activations, chunks
 from glassnet.engine.layers.base import Layer
 from glassnet.errors import ShapeError
@@ -32,8 +32,10 @@ class Dense(Layer):
         bias_initializer: how ``b`` starts (default ``"zeros"``).
         kernel_regularizer, bias_regularizer: e.g. ``l2(1e-4)``; the penalty joins the loss
             and its gradient joins ``dW`` (``db``).
-        activity_regularizer, kernel_constraint, bias_constraint: Keras's, not supported:
-            passing one is an error rather than a setting silently ignored.
+        kernel_constraint, bias_constraint: e.g. ``max_norm(3)``: after every optimizer step
+            the weight is put back inside its set (:mod:`glassnet.engine.constraints`).
+        activity_regularizer: Keras's, not supported: passing one is an error rather than a
+            setting silently ignored.
 
     Input shape: ``(N, D)``. Output shape: ``(N, U)``.
     """
@@ -44,12 +46,9 @@ class Dense(Layer):
         super().__init__(**kwargs)
         if isinstance(units, bool) or int(units) != units or units < 1:
             raise ValueError(f"Dense: units must be a positive integer, got {units!r}")
-        refused = {"activity_regularizer": activity_regularizer,
-                   "kernel_constraint": kernel_constraint, "bias_constraint": bias_constraint}
-        for label, value in refused.items():
-            if value is not None:
-                raise ValueError(f"Dense: {label}={value!r} is not supported by glassnet "
-                                 f"(remove it, or write a custom layer)")
+        if activity_regularizer is not None:
+            raise ValueError(f"Dense: activity_regularizer={activity_regularizer!r} is not supported by "
+                             f"glassnet (remove it, or write a custom layer)")
         self.units = int(units)
         self.activation = activations.get(activation)
         self.use_bias = bool(use_bias)
@@ -60,6 +59,8 @@ class Dense(Layer):
                                    "bias_initializer": bias_initializer}
         self.kernel_regularizer = regularizers.get(kernel_regularizer)
         self.bias_regularizer = regularizers.get(bias_regularizer)
+        self.kernel_constraint = constraints.get(kernel_constraint)
+        self.bias_constraint = constraints.get(bias_constraint)
 
     def build(self, input_shape, rng=None):
         super().build(input_shape, rng)
@@ -107,4 +108,6 @@ class Dense(Layer):
             "bias_initializer": initializer("bias_initializer"),
             "kernel_regularizer": regularizers.serialize(self.kernel_regularizer),
             "bias_regularizer": regularizers.serialize(self.bias_regularizer),
+            "kernel_constraint": constraints.serialize(self.kernel_constraint),
+            "bias_constraint": constraints.serialize(self.bias_constraint),
         }
