@@ -107,3 +107,29 @@ def test_finetune_needs_digits():
     with pytest.raises(DataError, match="your digits"):
         finetune(object(), x, [], x, [])
     assert handwriting.USER_SHARE < 0.5   # MNIST keeps the majority of every batch
+
+
+def test_digits_saved_at_once_each_keep_a_number_and_every_picture_kind_is_read(tmp_path):
+    import threading
+    import warnings
+
+    from PIL import Image
+    digit = np.zeros((28, 28))
+    digit[6:22, 12:16] = 1
+    savers = [threading.Thread(target=lambda: [save_user_digit(tmp_path, digit, 1) for _ in range(25)])
+              for _ in range(4)]
+    for saver in savers:
+        saver.start()
+    for saver in savers:
+        saver.join()
+    assert len(list((tmp_path / "1").glob("*.png"))) == 100      # none written over another
+    assert not list((tmp_path / "1").glob("*.part"))
+    picture = Image.fromarray((digit * 255).astype(np.uint8))
+    picture.save(tmp_path / "1" / "PHOTO.JPG")                      # upper-case suffixes, TIFF
+    picture.save(tmp_path / "1" / "scan.tiff")
+    picture.save(tmp_path / "loose.png")                            # not in a class folder: said so
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        _, labels, files = load_user_digits(tmp_path)
+    assert len(files) == 102 and set(labels) == {1}
+    assert any("left out 1 picture(s) not in a class subfolder (loose.png)" in str(w.message) for w in caught)

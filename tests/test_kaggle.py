@@ -188,3 +188,20 @@ def test_a_dataset_kept_one_column_per_image_gets_the_hint():
     assert transposed_hint((41000, 784), (784,)) == ""
     assert transposed_hint((784, 784), (784,)) == ""   # square: can't tell, so no guess
     assert issubclass(UnlabeledCSV, GlassnetError)
+
+
+@pytest.mark.parametrize("drop, message", [
+    (lambda cells: cells.pop(300), "line 1 has 'label' and 783 pixel columns: one pixel column is missing"),
+    (lambda cells: cells.__setitem__(slice(1, 3), [cells[2], cells[1]]), "column 2 is 'pixel1', expected 'pixel0'"),
+])
+def test_a_header_that_lost_or_swapped_a_pixel_column_is_refused(kaggle, tmp_path, drop, message):
+    """784 columns would otherwise read as a test file, the labels taken for pixel0."""
+    lines = kaggle_text(kaggle["x_train"][:4], kaggle["y_train"][:4]).splitlines()
+    for i, line in enumerate(lines):
+        cells = line.split(",")
+        drop(cells)
+        lines[i] = ",".join(cells)
+    path = tmp_path / "train.csv"
+    path.write_text("\n".join(lines))
+    with pytest.raises(DataError, match=message):
+        load_kaggle_csv(path)

@@ -187,6 +187,16 @@ def _header(path, numbered):
         raise DataError(
             f"{path}: line 1: the first of {PIXELS + 1} columns should be 'label', not {cells[0][:40]!r}"
         )
+    # A train.csv that lost one pixel column has 784 columns too, and would otherwise be read
+    # as a test.csv with its labels as pixel0; Kaggle's pixel names must come in order.
+    if len(cells) == PIXELS and cells[0].lower() == "label":
+        raise DataError(f"{path}: line 1 has 'label' and {PIXELS - 1} pixel columns: one pixel column is "
+                        f"missing (expected label, pixel0..pixel783)")
+    first = len(cells) - PIXELS
+    for i, name in enumerate(cells[first:]):
+        if name.lower().startswith("pixel") and name.lower() != f"pixel{i}":
+            raise DataError(f"{path}: line 1: column {first + i + 1} is {name[:40]!r}, expected 'pixel{i}' "
+                            f"(Kaggle's layout: label, pixel0..pixel783; a test file without label)")
     return cells, True
 
 

@@ -39,7 +39,7 @@ USER_SHARE = 0.25      # the share of each batch that is the user's digits
 LEARNING_RATE = 3e-4   # a third of Adam's usual 1e-3
 EPOCHS = 3
 MNIST_PER_EPOCH = 12_000   # MNIST digits per fine-tuning epoch
-PATTERNS = ("*.png", "*.jpg", "*.jpeg", "*.bmp", "*.gif", "*.webp")
+SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".gif", ".webp", ".tif", ".tiff")   # any case: PHOTO.JPG too
 
 
 def default_folder():
@@ -68,8 +68,6 @@ def save_user_digit(folder, image, label):
         raise DataError(f"label {label!r}: use a class name of letters, digits, - or _ (e.g. 7)")
     target = Path(folder) / label
     target.mkdir(parents=True, exist_ok=True)
-    taken = [int(p.stem) for p in target.glob("*.png") if p.stem.isdigit()]
-    path = target / f"{max(taken, default=0) + 1:04d}.png"
     if isinstance(image, (bytes, bytearray)):
         data = bytes(image)
     else:
@@ -84,7 +82,20 @@ def save_user_digit(folder, image, label):
     handle, temporary = tempfile.mkstemp(dir=target, suffix=".part")
     with os.fdopen(handle, "wb") as file:
         file.write(data)
-    os.replace(temporary, path)
+    # The next free number, claimed with a hard link, which fails if the name exists: two
+    # programs saving at once each get a number of their own, and neither file is lost.
+    number = max((int(p.stem) for p in target.glob("*.png") if p.stem.isdigit()), default=0) + 1
+    while True:
+        path = target / f"{number:04d}.png"
+        try:
+            os.link(temporary, path)
+            break
+        except FileExistsError:
+            number += 1
+        except OSError:               # a file system without hard links: the plain rename
+            os.replace(temporary, path)
+            return path
+    os.unlink(temporary)
     return path
 
 
@@ -113,9 +124,14 @@ def load_user_digits(folder, class_names=None):
     if unknown:
         raise DataError(f"{folder}: subfolder(s) {', '.join(unknown)} are not class names "
                         f"({', '.join(names)})")
+    loose = sorted(p.name for p in folder.iterdir() if p.is_file() and p.suffix.lower() in SUFFIXES)
+    if loose:
+        warnings.warn(f"{folder}: left out {len(loose)} picture(s) not in a class subfolder ({', '.join(loose[:5])}"
+                      f"{' ...' if len(loose) > 5 else ''}): put each in {folder}/<label>/", stacklevel=2)
     images, labels, files, blank = [], [], [], []
     for index, name in enumerate(names):
-        for path in sorted(p for pattern in PATTERNS for p in (folder / name).glob(pattern)):
+        pictures = (folder / name).iterdir() if (folder / name).is_dir() else ()
+        for path in sorted(p for p in pictures if p.is_file() and p.suffix.lower() in SUFFIXES):
             try:
                 images.append(to_mnist(path))
             except BlankImageError:
