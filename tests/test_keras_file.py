@@ -596,3 +596,20 @@ def test_settings_that_change_predictions_are_refused(tmp_path):
                    lambda name, data: data.replace(b'"dilation_rate": [1, 1]', b'"dilation_rate": [2, 2]', 1)
                    if name == "config.json" else data)
     one_line_error(path, r"'conv2d' \(Conv2D\) has dilation_rate=\[2, 2\]; glassnet runs only dilation_rate=\[1, 1\]")
+
+
+def test_a_flipped_bit_in_an_hdf5_weights_file_is_caught_by_its_checksum(tmp_path):
+    """HDF5 keeps no checksum of its own (a .keras file's zip does): glassnet writes each
+    weight with a Fletcher-32 one, so damage is refused instead of loaded as other numbers."""
+    model = Sequential([Input((6,)), Dense(40, activation="relu"), Dense(3, activation="softmax")], seed=0)
+    for name in ("m.weights.h5", "m.h5"):
+        path = tmp_path / name
+        model.save_weights(path) if name.endswith(".weights.h5") else model.save(path)
+        data = bytearray(path.read_bytes())
+        kernel = model.layers[0].get_weights()[0].tobytes()
+        at = bytes(data).find(kernel[:64])
+        assert at > 0
+        data[at + 100] ^= 0x40                       # one bit of one weight
+        path.write_bytes(bytes(data))
+        with pytest.raises(ModelFileError, match=f"{name}: .*damaged"):
+            model.load_weights(path) if name.endswith(".weights.h5") else glassnet.models.load_model(path)

@@ -193,13 +193,21 @@ def _write_h5(file, model, keras_compiled=None):
             vars_group.attrs["name"] = layer.name
             if not isinstance(layer, Model):
                 for i, array in enumerate(layer_arrays(layer)):
-                    vars_group.create_dataset(str(i), data=array)
+                    _dataset(vars_group, str(i), array)
         arrays = _optimizer_arrays(model, keras_compiled) if keras_compiled else None
         if arrays is not None:
             vars_group = h5.create_group("optimizer/vars")
             vars_group.attrs["name"] = type(model.optimizer).__name__.lower()
             for i, array in enumerate(arrays):
-                vars_group.create_dataset(str(i), data=array)
+                _dataset(vars_group, str(i), array)
+
+
+def _dataset(group, name, array):
+    """One weight array, with a Fletcher-32 checksum: HDF5 has none of its own, so a flipped
+    bit in a ``.weights.h5`` or ``.h5`` file would change a weight silently; with it, reading
+    fails and says the dataset is damaged (Keras reads such files as any other)."""
+    array = np.asarray(array)
+    group.create_dataset(name, data=array, fletcher32=array.ndim > 0 and array.size > 0)
 
 
 # -- writing ------------------------------------------------------------------------------------
@@ -782,7 +790,7 @@ def save_legacy_h5(model, path, overwrite=True):
             names = _legacy_names(model, layer)
             layer_group.attrs["weight_names"] = names
             for name, array in zip(names, legacy_arrays(layer)):
-                layer_group.create_dataset(name, data=array)
+                _dataset(layer_group, name, array)
         group.create_group("top_level_model_weights").attrs["weight_names"] = np.array([], dtype="S1")
     atomic_write(path, lambda f: f.write(buffer.getvalue()))
     for note in notes:
