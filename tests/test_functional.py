@@ -350,3 +350,18 @@ def test_inputs_keras_takes_a_dict_for_one_input_a_spare_last_axis_and_an_empty_
         assert model.predict_on_batch(empty).shape == (0, 3) and np.shape(model(empty)) == (0, 3)
     with pytest.raises(DataError, match="train_on_batch: x has no samples"):
         model.train_on_batch(np.zeros((0, 6)), np.zeros(0))
+
+
+def test_a_generator_batch_with_nan_is_named_not_blamed_on_the_learning_rate():
+    model = Sequential([keras.Input((4,)), layers.Dense(3, activation="softmax")], seed=0)
+    model.compile("adam", "sparse_categorical_crossentropy")
+
+    def batches():
+        x = np.ones((8, 4), np.float32)
+        yield x, np.arange(8) % 3
+        x = x.copy()
+        x[2, 1] = np.nan
+        yield x, np.arange(8) % 3
+
+    with pytest.raises(DataError, match="fit x: batch 2 contains NaN or infinite values"):
+        model.fit(batches(), steps_per_epoch=2, verbose=0)

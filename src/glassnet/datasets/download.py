@@ -172,7 +172,10 @@ def _roots(path):
     roots = []
     for root, label in ((path, ""), (os.environ.get("GLASSNET_DATA") or None, "$GLASSNET_DATA=")):
         if root is not None:
-            root = Path(root).expanduser()
+            try:
+                root = Path(root).expanduser()
+            except RuntimeError:           # "~nosuchuser/...": Python can't find that home folder
+                raise DataError(f"{label}{root}: no such folder (no user {str(root)[1:].split('/')[0]!r})") from None
             if not root.is_dir():
                 raise DataError(f"{label}{root}: no such folder")
             roots.append(root)

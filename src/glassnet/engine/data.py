@@ -147,6 +147,9 @@ class SourceBatches:
             x, y, w = _split_batch(batch, self.what)
             x = [as_array(v, f"{self.what} x") for v in x] if isinstance(x, (list, tuple)) \
                 else as_array(x, f"{self.what} x")
+            for part in (x if isinstance(x, list) else [x]):   # else "loss became nan": a learning rate?
+                if part.dtype.kind == "f" and not np.isfinite(part).all():
+                    raise DataError(f"{self.what}: batch {step + 1} contains NaN or infinite values")
             y = None if y is None else as_targets(y, f"{self.what} y")
             w = None if w is None else as_targets(w, f"{self.what} sample_weight")
             if self.class_weight is not None and y is not None:
