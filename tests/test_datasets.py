@@ -238,6 +238,8 @@ def test_a_folder_that_does_not_exist_is_an_error(tmp_path, monkeypatch):
     monkeypatch.setenv("GLASSNET_DATA", str(tmp_path / "typo"))
     with pytest.raises(DataError, match=r"\$GLASSNET_DATA=.*typo: no such folder"):
         load_dataset("mnist")
+    with pytest.raises(DataError, match="no such folder .no user 'nosuchuser-glassnet'"):
+        mnist.load_data("~nosuchuser-glassnet/mnist")
 
 
 def test_env_folder_may_hold_the_files_directly(tmp_path, monkeypatch):
