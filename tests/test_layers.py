@@ -146,8 +146,11 @@ def test_layer_weights_in_keras_order_and_set_weights_checks_shapes():
         dense.set_weights([np.ones((2, 3))])
     bn = BatchNormalization()
     bn.build((4,), np.random.default_rng(0))
-    assert [w is a for w, a in zip(bn.weights, [bn.params["gamma"], bn.params["beta"],
-                                                bn.state["moving_mean"], bn.state["moving_variance"]])] == [True] * 4
+    # views of the arrays themselves (writing one writes the layer), named as Keras names them
+    assert [np.shares_memory(w, a) for w, a in zip(bn.weights, [bn.params["gamma"], bn.params["beta"],
+            bn.state["moving_mean"], bn.state["moving_variance"]])] == [True] * 4
+    assert [w.name for w in bn.weights] == ["gamma", "beta", "moving_mean", "moving_variance"]
+    assert bn.weights[2].path == f"{bn.name}/moving_mean"
     bn.trainable = False
     assert bn.trainable_weights == [] and len(bn.non_trainable_weights) == 4
 

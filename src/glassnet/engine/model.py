@@ -463,7 +463,7 @@ class Model(Trainer, ModelState, Layer):
 
     # -- weights ------------------------------------------------------------------------
     def set_weights(self, weights):
-        set_arrays(self.weights, weights, f"model '{self.name}'")
+        set_arrays([array for _, _, array in self._weights()], weights, f"model '{self.name}'")
 
     # -- configuration ---------------------------------------------------------------------
     def get_config(self):

@@ -677,7 +677,7 @@ def _json_attribute(h5, name, path):
 
 def legacy_arrays(layer):
     """A layer's weights in the legacy order: every learned one, then every other one."""
-    return [*layer.trainable_weights, *layer.non_trainable_weights]
+    return [array for moves in (True, False) for _, _, array in layer._weights(trainable=moves)]
 
 
 def read_legacy_weights_into(model, weights, root, path):

@@ -393,24 +393,34 @@ class Layer:
             raise AttributeError(_never_called(self, name))
         raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
 
+    def _weights(self, trainable=None):
+        """``[(layer, name, array), ...]`` in Keras's order: each layer's learned weights, then
+        its non-learned state (batch norm: gamma, beta, moving_mean, moving_variance), layer by
+        layer through :meth:`walk`; only the trainable ones, or only the others, if asked."""
+        found = []
+        for layer in self.walk():
+            learned = [(name, array, layer.trainable) for name, array in layer.params.items()]
+            kept = [(name, array, False) for name, array in layer.state.items()]
+            found += [(layer, name, array) for name, array, moves in learned + kept
+                      if trainable is None or moves == trainable]
+        return found
+
     @property
     def weights(self):
-        """Every weight array, in Keras's order: each layer's learned weights, then its
-        non-learned state (batch norm: gamma, beta, moving_mean, moving_variance), layer by
-        layer through :meth:`walk`. The arrays themselves, not copies."""
-        return [array for layer in self.walk()
-                for array in (*layer.params.values(), *layer.state.values())]
+        """Every weight, in Keras's order (see :meth:`_weights`): views of the arrays themselves
+        (writing into one writes the layer), each with Keras's ``.name`` (``"kernel"``) and
+        ``.path`` (``"dense/kernel"``), and ``.numpy()``."""
+        return [_named(layer, name, array) for layer, name, array in self._weights()]
 
     @property
     def trainable_weights(self):
         """The weights the optimizer moves: ``params`` of every layer that is trainable."""
-        return [array for layer in self.walk() if layer.trainable for array in layer.params.values()]
+        return [_named(layer, name, array) for layer, name, array in self._weights(trainable=True)]
 
     @property
     def non_trainable_weights(self):
         """Everything else: ``state``, and the ``params`` of frozen layers."""
-        trainable = {id(a) for a in self.trainable_weights}
-        return [a for a in self.weights if id(a) not in trainable]
+        return [_named(layer, name, array) for layer, name, array in self._weights(trainable=False)]
 
     # Keras 3's other names for the same three lists.
     variables = weights
@@ -419,15 +429,15 @@ class Layer:
 
     def get_weights(self):
         """Copies of :attr:`weights` (a list of NumPy arrays), as Keras returns them."""
-        return [array.copy() for array in self.weights]
+        return [array.copy() for _, _, array in self._weights()]
 
     def set_weights(self, weights):
         """Write ``weights`` (as :meth:`get_weights` returns them) into the layer, in place."""
-        set_arrays(self.weights, weights, f"layer '{self.name}'")
+        set_arrays([array for _, _, array in self._weights()], weights, f"layer '{self.name}'")
 
     def count_params(self):
         """How many numbers :attr:`weights` holds (learned or not), as Keras counts them."""
-        return sum(array.size for array in self.weights)
+        return sum(array.size for _, _, array in self._weights())
 
     def get_config(self):
         """The constructor arguments that rebuild this layer (JSON-friendly)."""
@@ -547,6 +557,13 @@ def charge_weights(shape):
     if _budget[0] < 0:
         raise ModelFileError(f"{_budget[1]}: asks for weights of shape {tuple(shape)}, more than "
                              f"the file holds")
+
+
+def _named(layer, name, array):
+    """``array`` as a :class:`Tensor` view that answers Keras's ``.name`` and ``.path``."""
+    view = as_tensor(array)
+    view.name, view.path = name, f"{layer.name}/{name}"
+    return view
 
 
 def _never_called(layer, what):
