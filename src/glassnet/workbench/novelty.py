@@ -49,7 +49,7 @@ import os
 import numpy as np
 from scipy import ndimage
 
-from glassnet.errors import GlassnetError
+from glassnet.errors import GlassnetError, ModelFileError
 
 REJECT_DIGITS = 0.0075  # the operating point: refuse this share of held-out digits (twice for photos)
 EIGEN = 20              # principal components per digit class ("eigen-digits")
@@ -268,18 +268,126 @@ class NoveltyDetector:
 
     @classmethod
     def from_settings(cls, settings):
-        return cls(**settings)
+        """The detector saved in ``model.settings["novelty"]``, every setting checked first
+        (see :func:`check_settings`): a file edited by hand fails here, in one line."""
+        return cls(**check_settings(settings))
+
+    def check_model(self, model):
+        """Raise :class:`ModelFileError` unless the probe weighs as many features as ``model``
+        and the picture give (one blank picture is run through both to count them)."""
+        given = self.features(model, np.zeros((1, 28, 28), np.float32))[0].shape[1]
+        if given != len(self.center):
+            raise ModelFileError(f"{DAMAGED} was made for another model: it weighs {len(self.center)} "
+                                 f"features, and this model and a picture give {given}")
+
+
+# -- reading the detector back from a model file ------------------------------------------------
+DAMAGED = "its not-a-digit detector (settings 'novelty')"
+
+# The arrays of a detector, each axis named: an axis's size must agree wherever its name comes
+# back (the probe's features are the center's), and the sizes in SIZES are fixed.
+SHAPES = {"means": ("classes", "pixels"), "bases": ("classes", "components", "pixels"),
+          "spreads": ("classes", "components"), "center": ("features",), "scale": ("features",)}
+PROBE_SHAPES = (("features", "units"), ("units",), ("units", "answers"), ("answers",))
+SIZES = {"pixels": (28 * 28, "a 28x28 picture"), "answers": (2, "the probe's two answers")}
+POSITIVE = ("spreads", "scale")   # divided by: a zero makes every score NaN
+
+
+def check_settings(settings):
+    """Check the settings :meth:`NoveltyDetector.to_settings` wrote, as read back from a file.
+
+    Returns:
+        the keyword arguments of :class:`NoveltyDetector`, arrays as float32.
+
+    Raises:
+        ModelFileError: a setting is missing or unknown, an array is not numbers, has a shape
+            that disagrees with the others, holds NaN or infinity (or a zero it divides by),
+            or the threshold is not a finite number. The message names the setting.
+    """
+    if not isinstance(settings, dict):
+        raise ModelFileError(f"{DAMAGED} is {_kind(settings)}, not a table of settings")
+    missing = [name for name in (*SHAPES, "probe", "threshold") if name not in settings]
+    unknown = sorted(set(settings) - {*SHAPES, "probe", "threshold", "info"})
+    if missing or unknown:
+        problem = f"'{missing[0]}' is missing" if missing else f"'{unknown[0]}' is not one of its settings"
+        raise ModelFileError(f"{DAMAGED} is damaged: {problem}")
+    sizes = dict(SIZES)   # filled in as the arrays are read
+    checked = {name: _checked_array(name, settings[name], dims, sizes) for name, dims in SHAPES.items()}
+    probe = settings["probe"]
+    if not isinstance(probe, (list, tuple)) or len(probe) != len(PROBE_SHAPES):
+        count = (f"{len(probe)} array{'' if len(probe) == 1 else 's'}" if isinstance(probe, (list, tuple))
+                 else _kind(probe))
+        raise ModelFileError(f"{DAMAGED} is damaged: 'probe' must be 4 arrays (two layers' kernel "
+                             f"and bias), not {count}")
+    checked["probe"] = [_checked_array(f"probe[{i}]", w, dims, sizes)
+                        for i, (w, dims) in enumerate(zip(probe, PROBE_SHAPES))]
+    checked["threshold"] = _checked_threshold(settings["threshold"])
+    info = settings.get("info")
+    if info is not None and not isinstance(info, dict):
+        raise ModelFileError(f"{DAMAGED} is damaged: 'info' is {_kind(info)}, not a table")
+    checked["info"] = info
+    return checked
+
+
+def _checked_array(name, value, dims, sizes):
+    """``value`` as a finite float32 array whose axes agree with ``sizes`` (which it fills
+    in: ``{axis name: (size, the setting it came from)}``)."""
+    try:
+        raw = np.asarray(value)
+    except (TypeError, ValueError):
+        raw = None
+    if raw is None or raw.dtype.kind not in "iuf":
+        raise ModelFileError(f"{DAMAGED} is damaged: '{name}' is not an array of numbers")
+    if raw.ndim != len(dims):
+        raise ModelFileError(f"{DAMAGED} is damaged: '{name}' has shape {raw.shape}, not "
+                             f"({', '.join(dims)})")
+    for dim, size in zip(dims, raw.shape):
+        expected, source = sizes.setdefault(dim, (size, f"'{name}'"))
+        if size != expected:
+            raise ModelFileError(f"{DAMAGED} is damaged: '{name}' has shape {raw.shape}: {size} {dim}, "
+                                 f"but {source} has {expected}")
+    with np.errstate(over="ignore"):   # a float64 too large for float32 becomes inf: refused below
+        array = raw.astype(np.float32)
+    if not np.isfinite(array).all():
+        raise ModelFileError(f"{DAMAGED} is damaged: '{name}' holds NaN or infinite values")
+    if name in POSITIVE and not (array > 0).all():
+        raise ModelFileError(f"{DAMAGED} is damaged: '{name}' holds zeros or negative values "
+                             f"(it divides by them)")
+    return array
+
+
+def _checked_threshold(value):
+    """The threshold as a float, or a ModelFileError: it must be one finite number."""
+    number = np.asarray(value) if isinstance(value, (int, float, np.number, np.ndarray)) else None
+    if number is None or isinstance(value, bool) or number.ndim or number.dtype.kind not in "iuf":
+        raise ModelFileError(f"{DAMAGED} is damaged: 'threshold' is {value!r}, not a number")
+    if not np.isfinite(number):
+        raise ModelFileError(f"{DAMAGED} is damaged: 'threshold' is {float(number)}, not a finite number")
+    return float(number)
+
+
+def _kind(value):
+    """What a JSON value is, in words: "a list", "text", "a number"..."""
+    kinds = {list: "a list", tuple: "a list", str: "text", bool: "true or false", int: "a number",
+             float: "a number", dict: "a table", type(None): "null"}
+    return kinds.get(type(value), f"a {type(value).__name__}")
 
 
 def detector_for(model):
-    """The detector saved with ``model``, or raise :class:`NoDetectorError`."""
+    """The detector saved with ``model``, or raise :class:`NoDetectorError`.
+
+    Its settings are checked the first time (:func:`check_settings`, then
+    :meth:`NoveltyDetector.check_model`): a damaged detector raises :class:`ModelFileError`.
+    """
     settings = (getattr(model, "settings", None) or {}).get("novelty")
     if not settings:
         raise NoDetectorError(f"model '{model.name}' was saved without a not-a-digit detector; "
                               f"train it again with this version of glassnet")
     parsed = getattr(model, "_novelty", None)   # (the settings it was parsed from, the detector)
     if parsed is None or parsed[0] is not settings:
-        model._novelty = parsed = (settings, NoveltyDetector.from_settings(settings))
+        detector = NoveltyDetector.from_settings(settings)
+        detector.check_model(model)
+        model._novelty = parsed = (settings, detector)
     return parsed[1]
 
 

@@ -30,10 +30,17 @@ def add_parser(subparsers):
 
 
 def load_for_evaluation(args):
-    """The model, its test data, and the evaluation: shared with ``glassnet report``."""
+    """The model, its test data, and the evaluation: shared with ``glassnet report``.
+
+    A model built for flat rows (``Input(shape=(784,))``) is given the images as flat
+    rows, as ``glassnet predict`` gives them. Errors name the model file; a model whose
+    outputs are NaN or infinite stops here, before any number is printed.
+    """
     from glassnet.datasets import load_dataset
     from glassnet.datasets.kaggle_csv import UnlabeledCSV
     from glassnet.engine.saving import load_model
+    from glassnet.errors import ShapeError
+    from glassnet.interfaces.cli.checks import as_model_input, check_finite, naming_the_file, quiet_overflow
     from glassnet.workbench.evaluation import evaluate_model
 
     model = load_model(args.model)
@@ -53,7 +60,13 @@ def load_for_evaluation(args):
               file=sys.stderr)
     if model.loss is None:
         model.compile(loss="sparse_categorical_crossentropy", metrics=["accuracy"])
-    result = evaluate_model(model, data.x_test / 255.0, data.y_test, class_names=data.class_names)
+    x = as_model_input(model, data.x_test / 255.0)
+    try:
+        with quiet_overflow():   # checked just below
+            result = evaluate_model(model, x, data.y_test, class_names=data.class_names)
+    except ShapeError as error:
+        raise ShapeError(naming_the_file(error, args.model)) from None
+    check_finite(result.probs, args.model, f"the {data.test_set}")
     return model, data, result
 
 

@@ -51,8 +51,13 @@ def add_parser(subparsers):
 
 
 def predict_one(model, names, path, args):
-    """One image -> a JSON-friendly result dict (status ok, unsure, not_a_digit, blank or error)."""
+    """One image -> a JSON-friendly result dict (status ok, unsure, not_a_digit, blank or error).
+
+    Raises ModelFileError (naming ``args.model``) when the model's answer is not finite: a
+    broken model stops the command rather than print "nan%".
+    """
     from glassnet.errors import GlassnetError
+    from glassnet.interfaces.cli.checks import check_finite, quiet_overflow
     from glassnet.workbench.novelty import has_detector, judge
     from glassnet.workbench.preprocess import BlankImageError, to_mnist
     from glassnet.workbench.recognize import classify, top_k
@@ -67,12 +72,14 @@ def predict_one(model, names, path, args):
     except (GlassnetError, OSError) as error:
         result.update(status="error", error=str(error))
         return result
-    if has_detector(model):
-        probabilities, status = judge(model, digit[None], unsure_below=args.threshold)
-        probabilities, status = probabilities[0], status[0]
-    else:
-        probabilities = classify(model, digit[None])[0]
-        status = "ok" if probabilities.max() >= args.threshold else "unsure"
+    with quiet_overflow():   # checked just below
+        if has_detector(model):
+            probabilities, status = judge(model, digit[None], unsure_below=args.threshold)
+            probabilities, status = probabilities[0], status[0]
+        else:
+            probabilities = classify(model, digit[None])[0]
+            status = "ok" if probabilities.max() >= args.threshold else "unsure"
+    check_finite(probabilities, args.model, path)
     top = top_k(probabilities, names, args.top)
     result.update(label=top[0][1], confidence=round(top[0][2], 4), image28=digit, status=status,
                   top=[{"label": name, "probability": round(p, 4)} for _, name, p in top])
@@ -106,17 +113,22 @@ def check_arguments(args):
 
 
 def run_csv(model, args):
-    """``--csv``: the whole test.csv through the model, into a Kaggle submission file."""
+    """``--csv``: the whole test.csv through the model, into a Kaggle submission file, each
+    chunk's scores checked (a broken model's NaN would be written as a column of 0s)."""
+    from glassnet.interfaces.cli.checks import check_finite, quiet_overflow
     from glassnet.workbench.kaggle import predict_csv
 
     out = args.out or "submission.csv"
-    rows = predict_csv(model, args.csv, out, progress=True)
+    with quiet_overflow():   # checked chunk by chunk
+        rows = predict_csv(model, args.csv, out, progress=True,
+                           check=lambda scores: check_finite(scores, args.model, f"the images of {args.csv}"))
     print(f"wrote {rows:,} rows to {out} (ImageId,Label) from {args.csv}")
     return 0
 
 
 def run(args):
     from glassnet.engine.saving import load_model
+    from glassnet.interfaces.cli.checks import check_detector
     from glassnet.workbench.novelty import has_detector, no_detector_note
     from glassnet.workbench.recognize import check_digit_model, class_names
 
@@ -128,6 +140,7 @@ def run(args):
     check_digit_model(model, args.model)
     if args.csv:
         return run_csv(model, args)
+    check_detector(model, args.model)   # a damaged one: one line now, not at the first image
     if not has_detector(model):   # once, on stderr, so that --json stays JSON
         print(no_detector_note(args.model), file=sys.stderr)
     names = class_names(model)

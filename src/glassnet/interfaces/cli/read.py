@@ -36,9 +36,14 @@ def add_parser(subparsers):
     parser.set_defaults(run=run)
 
 
-def read_one(model, path, digit_model=None):
-    """One image -> ``(result dict, Reading or None)``; status ok, blank or error."""
+def read_one(model, path, digit_model=None, model_file="model"):
+    """One image -> ``(result dict, Reading or None)``; status ok, blank or error.
+
+    Raises ModelFileError (naming ``model_file``) when the reading's probabilities are not
+    finite: a broken model stops the command rather than print "nan%".
+    """
     from glassnet.errors import GlassnetError
+    from glassnet.interfaces.cli.checks import check_finite, quiet_overflow
     from glassnet.workbench.novelty import has_detector, leave_out_nondigits
     from glassnet.workbench.preprocess import BlankImageError
     from glassnet.workbench.reader import read_number
@@ -46,13 +51,15 @@ def read_one(model, path, digit_model=None):
     result = {"file": path, "status": "ok", "text": None, "confidence": None, "digits": [],
               "left_out": [], "error": None}
     try:
-        reading = read_number(model, path, digit_model=digit_model)
+        with quiet_overflow():   # checked just below
+            reading = read_number(model, path, digit_model=digit_model)
     except BlankImageError:
         result["status"] = "blank"
         return result, None
     except (GlassnetError, OSError) as error:
         result.update(status="error", error=str(error))
         return result, None
+    check_finite([reading.probabilities, reading.confidences, reading.confidence], model_file, path)
     if has_detector(model):   # marks that are not digits are left out (issue 15)
         reading, result["left_out"] = leave_out_nondigits(model, reading)
         if not reading.digits:
@@ -90,13 +97,17 @@ def run(args):
             from glassnet.errors import ModelFileError
             raise ModelFileError(f"--digits goes with a line reader (glassnet train --task numbers); "
                                  f"{args.model} is a digit classifier already")
+        from glassnet.interfaces.cli.checks import check_detector
         from glassnet.workbench.novelty import has_detector, no_detector_note
+        check_detector(model, args.model)   # a damaged one: one line now, not at the first image
         if not has_detector(model):   # once, on stderr, so that --json stays JSON
             print(no_detector_note(args.model), file=sys.stderr)
     elif args.digits:
         digit_model = load_model(args.digits, compile=False)
         check_digit_model(digit_model, args.digits)
-    results, readings = zip(*(read_one(model, path, digit_model) for path in args.images))
+    # With --digits, either model's NaN reaches the reading: name both files then.
+    model_file = f"{args.model} (with --digits {args.digits})" if digit_model is not None else args.model
+    results, readings = zip(*(read_one(model, path, digit_model, model_file) for path in args.images))
     failed = [r for r in results if r["status"] == "error"]
     if args.json:
         print(json.dumps(list(results), indent=2))

@@ -65,6 +65,7 @@ def load_digit_model(path):
     import os
 
     from glassnet.engine.saving import load_model
+    from glassnet.interfaces.cli.checks import check_detector
     from glassnet.workbench.recognize import check_digit_model
 
     if path is None:
@@ -75,6 +76,7 @@ def load_digit_model(path):
         path = DEFAULT_MODEL
     model = load_model(path, compile=False)
     check_digit_model(model, path)
+    check_detector(model, path)   # a damaged one: one line now, not an error on every drawing
     return model, path
 
 
