@@ -116,10 +116,9 @@ def top_k(x, k, sorted=True):
 
 def in_top_k(targets, predictions, k):
     """True where the class ``targets`` is among the ``k`` largest ``predictions`` (ties
-    count as in, as TensorFlow has it)."""
-    predictions, targets = np.asarray(predictions), np.asarray(targets).astype(np.intp)
-    true_scores = np.take_along_axis(predictions, targets[..., np.newaxis], axis=-1)
-    return (predictions > true_scores).sum(axis=-1) < k
+    count as in, as TensorFlow has it): the top-k accuracy metric's test, as booleans."""
+    from glassnet.engine.metrics import _in_top_k
+    return _in_top_k(np.asarray(predictions), np.asarray(targets), k).astype(bool)
 
 
 def logsumexp(x, axis=None, keepdims=False):

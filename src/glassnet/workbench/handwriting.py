@@ -34,12 +34,15 @@ from pathlib import Path
 import numpy as np
 
 from glassnet.errors import DataError
+from glassnet.preprocessing.image_dataset import IMAGE_SUFFIXES
 
 USER_SHARE = 0.25      # the share of each batch that is the user's digits
 LEARNING_RATE = 3e-4   # a third of Adam's usual 1e-3
 EPOCHS = 3
 MNIST_PER_EPOCH = 12_000   # MNIST digits per fine-tuning epoch
-SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".gif", ".webp", ".tif", ".tiff")   # any case: PHOTO.JPG too
+# The picture kinds image_dataset_from_directory reads (Keras's), and the ones phones and
+# scanners also make; compared in any case: PHOTO.JPG too.
+SUFFIXES = IMAGE_SUFFIXES + (".webp", ".tif", ".tiff")
 
 
 def default_folder():
