@@ -77,7 +77,7 @@ def is_keras_tensor(x):
 #
 # Here each is NumPy's function under Keras 2's name (Keras 3 removed them; use keras.ops).
 # A metric computes on arrays, so these just work; a loss written with them is
-# differentiated numerically (see glassnet.engine.losses.numerical_gradient).
+# differentiated by recording its math (glassnet.engine.autodiff; K.round has no gradient).
 import numpy as _np  # noqa: E402
 
 from glassnet import ops as _ops  # noqa: E402
@@ -95,7 +95,7 @@ def argmax(x, axis=-1):
 
 
 def flatten(x):
-    return _np.asarray(x).reshape(-1)
+    return _np.reshape(x, -1)
 
 
 def binary_crossentropy(target, output, from_logits=False):

@@ -11,11 +11,16 @@ Functional API, a traced ``call()`` or ``Lambda``) the ones that are layers beco
 layers: the activations (``ops.relu``, ``ops.softmax``...), ``ops.add`` / ``subtract`` /
 ``multiply`` / ``divide`` (with a number: a Rescaling), ``ops.concatenate`` and
 ``ops.reshape``; anything else says that a placeholder has no values yet.
+
+In a custom layer's ``call()``, a ``Lambda`` or a loss of your own, they compute on
+recorded values, so glassnet can differentiate the math (:mod:`glassnet.engine.autodiff`).
 """
 
 import numpy as np
 
 from glassnet.engine import activations_api as _activations
+from glassnet.engine.autodiff import Value as _Value
+from glassnet.engine.autodiff import data_of as _data_of
 from glassnet.engine.symbolic import is_symbolic as _is_symbolic
 from glassnet.engine.tensor import as_tensor as _as_tensor
 
@@ -73,11 +78,13 @@ def convert_to_numpy(x):
 
 
 def convert_to_tensor(x, dtype=None):
+    if isinstance(x, _Value):
+        return x if dtype is None else x.astype(dtype)
     return _as_tensor(np.asarray(x, dtype=dtype))
 
 
 def cast(x, dtype):
-    return np.asarray(x).astype(dtype)
+    return x.astype(dtype) if isinstance(x, _Value) else np.asarray(x).astype(dtype)
 
 
 def one_hot(x, num_classes, axis=-1, dtype="float32"):
@@ -97,14 +104,14 @@ def gelu(x, approximate=True):
 
 def dtype(x):
     """The dtype's name, as Keras gives it: ``"float32"``."""
-    return np.asarray(x).dtype.name
+    return (x.dtype if isinstance(x, _Value) else np.asarray(x).dtype).name
 
 
 def is_tensor(x):
     """True for what a model gives back (a Tensor) and for placeholders; a NumPy array is
     not one, as in Keras."""
     from glassnet.engine.tensor import Tensor
-    return isinstance(x, Tensor) or _is_symbolic(x)
+    return isinstance(x, (Tensor, _Value)) or _is_symbolic(x)
 
 
 def top_k(x, k, sorted=True):
@@ -122,9 +129,10 @@ def in_top_k(targets, predictions, k):
 
 
 def logsumexp(x, axis=None, keepdims=False):
-    """``log(sum(exp(x)))`` without overflow: the largest value taken out first."""
-    x = np.asarray(x)
-    top = np.max(x, axis=axis, keepdims=True)
+    """``log(sum(exp(x)))`` without overflow: the largest value taken out first (a constant:
+    the result doesn't depend on which number is taken out, so neither does its gradient)."""
+    x = x if isinstance(x, _Value) else np.asarray(x)
+    top = np.max(_data_of(x), axis=axis, keepdims=True)
     top = np.where(np.isfinite(top), top, 0)
     out = np.log(np.sum(np.exp(x - top), axis=axis, keepdims=True)) + top
     return out if keepdims else np.squeeze(out, axis=axis)

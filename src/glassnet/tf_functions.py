@@ -15,6 +15,7 @@ import types
 import numpy as np
 
 from glassnet import ops
+from glassnet.engine.activations_api import sigmoid as _sigmoid
 from glassnet.engine.tensor import as_tensor
 
 newaxis = None
@@ -49,13 +50,57 @@ def argmin(input, axis=None, output_type=np.int64, name=None):
 
 def _reduce(fn):
     def reduce(input_tensor, axis=None, keepdims=False, name=None):
-        return as_tensor(np.asarray(fn(np.asarray(input_tensor), axis=axis, keepdims=keepdims)))
+        return as_tensor(fn(input_tensor, axis=axis, keepdims=keepdims))
     reduce.__name__ = f"reduce_{fn.__name__}"
     return reduce
 
 
 reduce_sum, reduce_mean, reduce_max = _reduce(np.sum), _reduce(np.mean), _reduce(np.max)
 reduce_min, reduce_prod = _reduce(np.min), _reduce(np.prod)
+
+
+def matmul(a, b, transpose_a=False, transpose_b=False, name=None):
+    """``a @ b``, either one transposed first (its last two axes swapped) when asked."""
+    a = np.swapaxes(a, -1, -2) if transpose_a else a
+    b = np.swapaxes(b, -1, -2) if transpose_b else b
+    return as_tensor(np.matmul(a, b))
+
+
+def _elementwise(function):
+    def apply(*args, name=None):
+        return as_tensor(function(*args))
+    apply.__name__ = function.__name__
+    return apply
+
+
+square, sqrt, exp, log, abs = (_elementwise(f) for f in (np.square, np.sqrt, np.exp, np.log, np.abs))
+tanh, sigmoid, pow = _elementwise(np.tanh), _elementwise(_sigmoid), _elementwise(np.power)
+maximum, minimum = _elementwise(np.maximum), _elementwise(np.minimum)
+add, subtract, multiply, divide = (_elementwise(f) for f in (np.add, np.subtract, np.multiply, np.divide))
+
+
+def transpose(a, perm=None, name=None):
+    return as_tensor(np.transpose(a, perm))
+
+
+def concat(values, axis, name=None):
+    return as_tensor(np.concatenate(list(values), axis=axis))
+
+
+def stack(values, axis=0, name=None):
+    return as_tensor(np.stack(list(values), axis=axis))
+
+
+def where(condition, x=None, y=None, name=None):
+    return as_tensor(np.where(condition, x, y))
+
+
+def zeros_like(input, dtype=None, name=None):
+    return as_tensor(np.zeros_like(ops._data_of(input), dtype=dtype))
+
+
+def ones_like(input, dtype=None, name=None):
+    return as_tensor(np.ones_like(ops._data_of(input), dtype=dtype))
 
 
 def expand_dims(input, axis, name=None):
@@ -118,9 +163,11 @@ random = types.SimpleNamespace(normal=_normal, uniform=_uniform, set_seed=_set_s
 math = types.SimpleNamespace(reduce_sum=reduce_sum, reduce_mean=reduce_mean, reduce_max=reduce_max,
                              reduce_min=reduce_min, reduce_prod=reduce_prod, argmax=argmax, argmin=argmin,
                              confusion_matrix=confusion_matrix, exp=np.exp, log=np.log, sqrt=np.sqrt,
-                             square=np.square, abs=np.abs, maximum=np.maximum, minimum=np.minimum)
+                             square=np.square, abs=np.abs, maximum=np.maximum, minimum=np.minimum,
+                             tanh=np.tanh, sigmoid=_sigmoid, log1p=np.log1p, pow=np.power)
 
-NAMES = ["argmax", "argmin", "cast", "clip_by_value", "constant", "convert_to_tensor", "expand_dims",
-         "float16", "float32", "float64", "int8", "int16", "int32", "int64", "math", "newaxis", "one_hot",
+NAMES = ["abs", "add", "concat", "divide", "exp", "log", "maximum", "minimum", "multiply", "ones_like", "pow",
+         "sigmoid", "sqrt", "square", "stack", "subtract", "tanh", "transpose", "where", "zeros_like", "argmax", "argmin", "cast", "clip_by_value", "constant", "convert_to_tensor", "expand_dims",
+         "float16", "float32", "float64", "int8", "int16", "int32", "int64", "math", "matmul", "newaxis", "one_hot",
          "random", "reduce_max", "reduce_mean", "reduce_min", "reduce_prod", "reduce_sum", "reshape", "squeeze",
          "uint8"]

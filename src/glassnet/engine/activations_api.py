@@ -12,14 +12,16 @@ one that has a gradient check. Passing one of these functions to a layer
 import numpy as np
 
 from glassnet.engine.layers import activations as layers
+from glassnet.engine.recording import is_value
 from glassnet.engine.symbolic import is_symbolic
 from glassnet.engine.tensor import as_tensor
 
 
 def _apply(layer, x):
     """The layer's forward pass on ``x``, as a Tensor (an array with ``.numpy()``, as in Keras).
-    On a placeholder (the Functional API, a traced ``call()``) it is the layer's call."""
-    if is_symbolic(x):
+    On a placeholder (the Functional API, a traced ``call()``) it is the layer's call; on a
+    recorded Value (math in a custom layer or a loss) a step of the record."""
+    if is_symbolic(x) or is_value(x):      # a graph's placeholder, or recorded math
         return layer(x)
     x = np.asarray(x)
     if x.dtype.kind not in "f":
@@ -111,11 +113,11 @@ def exponential(x):
 
 def linear(x):
     """The identity: ``x`` unchanged."""
-    return x if is_symbolic(x) else as_tensor(x)
+    return x if is_symbolic(x) or is_value(x) else as_tensor(x)
 
 
 def _along(layer, x, axis):
-    x = x if is_symbolic(x) else np.asarray(x)
+    x = x if is_symbolic(x) or is_value(x) else np.asarray(x)
     if axis in (-1, x.ndim - 1):
         return _apply(layer, x)
     return np.moveaxis(_apply(layer, np.moveaxis(x, axis, -1)), -1, axis)

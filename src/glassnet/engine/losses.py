@@ -24,7 +24,9 @@ The same formulas as functions that return the per-sample losses, as Keras has t
 
 import numpy as np
 
+from glassnet.engine.autodiff import CannotDifferentiate, Value, data_of, record
 from glassnet.engine.configurable import Configurable, find_registered, registered_name
+from glassnet.engine.recording import loss_gradient
 from glassnet.engine.tensor import as_tensor
 from glassnet.errors import ShapeError
 
@@ -185,9 +187,23 @@ class Loss(Configurable):
 
     def gradient(self, dvalues):
         """``dL/d(y_pred)``. A loss of your own with only ``call`` (Keras's way) is
-        differentiated numerically: :func:`numerical_gradient`."""
+        differentiated exactly by recording its math (:mod:`glassnet.engine.autodiff`); if
+        it does math that can't be recorded, numerically (:func:`numerical_gradient`)."""
         y_true, y_pred = self.inputs
-        return numerical_gradient(self.call, y_true, y_pred, dvalues, self.name)
+        try:
+            return loss_gradient(self.recordable_call, y_true, y_pred, dvalues)
+        except CannotDifferentiate as error:
+            if not getattr(self, "_warned", False):
+                import warnings
+                self._warned = True
+                warnings.warn(f"loss '{self.name}': glassnet can't differentiate it exactly ({error}); it "
+                              f"differentiates it numerically instead (central differences, two calls of "
+                              f"it per output column and batch)", stacklevel=2)
+            return numerical_gradient(self.call, y_true, y_pred, dvalues, self.name)
+
+    def recordable_call(self, y_true, y_pred):
+        """``call`` as the gradient records it (a function loss: the function itself)."""
+        return self.call(y_true, y_pred)
 
     def logits_version(self, activation):
         """The loss to compute from the logits when the model's last activation is
@@ -466,10 +482,19 @@ class KLDivergence(Loss):
 # -- Keras's functions: the loss of every sample ---------------------------------------------
 
 def _per_sample(loss, y_true, y_pred):
+    if isinstance(y_pred, Value):          # inside a loss of your own: one recorded step
+        return _recorded_loss(loss, y_true, y_pred)
     y_pred = np.asarray(y_pred)
     if y_pred.dtype.kind != "f":
         y_pred = y_pred.astype(np.float32)
     return loss.call(y_true, y_pred)
+
+
+def _recorded_loss(loss, y_true, y_pred):
+    """``loss``'s per-sample values on a recorded prediction: its ``call`` now, its exact
+    ``gradient`` (per-sample weights ``g``) as the step's rule."""
+    values = loss.call(data_of(y_true), y_pred.data)
+    return record(values, (y_pred,), lambda g: (loss.gradient(g),))
 
 
 def categorical_crossentropy(y_true, y_pred, from_logits=False, label_smoothing=0.0, axis=-1):
@@ -579,14 +604,19 @@ def numerical_gradient(call, y_true, y_pred, dvalues, name="loss"):
 
 class LossFunction(Loss):
     """A loss given as a function ``fn(y_true, y_pred) -> (N,)``, as Keras takes one
-    (``compile(loss=custom_mse)``); its gradient is numerical (:func:`numerical_gradient`)."""
+    (``compile(loss=custom_mse)``); its gradient is exact, from its recorded math
+    (:meth:`Loss.gradient`)."""
 
     def __init__(self, fn, reduction="sum_over_batch_size", name=None):
         super().__init__(reduction, name or getattr(fn, "__name__", "loss"))
         self.fn = fn
 
     def call(self, y_true, y_pred):
-        return np.asarray(self.fn(y_true, y_pred))
+        return np.asarray(self.fn(*same_rank(y_true, y_pred)))
+
+    def recordable_call(self, y_true, y_pred):
+        return self.fn(*same_rank(y_true, y_pred))
+
 
     def get_config(self):
         # The name the function was registered under (keras.saving.register_keras_serializable),
@@ -610,15 +640,22 @@ class LossFunction(Loss):
         return cls(fn, **config)
 
 
-def _numerical(loss):
-    """Say so when ``loss`` will be differentiated numerically (it has no gradient())."""
-    kind = type(loss)
-    if kind.gradient is Loss.gradient and kind.backward is Loss.backward:
-        import warnings
-        warnings.warn(f"loss '{loss.name}' has no gradient(): glassnet differentiates it numerically "
-                      f"(central differences, two calls of it per output column and batch). Subclass "
-                      f"glassnet.losses.Loss with a gradient() to make it exact and fast", stacklevel=3)
-    return loss
+def same_rank(y_true, y_pred):
+    """Keras's ``squeeze_or_expand_to_same_rank``, done before a loss function is called:
+    labels ``(N,)`` for outputs ``(N, 1)`` become ``(N, 1)`` (else ``(1 - y_true) * y_pred``
+    would broadcast to an ``(N, N)`` table, silently); a trailing axis of 1 one rank too many
+    is dropped; other shapes are passed on as they are."""
+    y_true = np.asarray(y_true)
+    true_rank, pred_rank = y_true.ndim, len(y_pred.shape)
+    if pred_rank == true_rank + 1 and y_pred.shape[-1] == 1:
+        if true_rank == 1:
+            return y_true[:, np.newaxis], y_pred
+        return y_true, np.squeeze(y_pred, axis=-1)
+    if true_rank == pred_rank + 1 and y_true.shape[-1] == 1:
+        if pred_rank == 1:
+            return y_true, np.expand_dims(y_pred, -1)
+        return np.squeeze(y_true, axis=-1), y_pred
+    return y_true, y_pred
 
 
 def get(loss):
@@ -626,7 +663,7 @@ def get(loss):
     class name (``"Huber"``), a config dict (``{"class_name": "Huber", "config": {"delta": 2}}``),
     one of this module's functions, or an instance (returned as it is)."""
     if isinstance(loss, Loss):
-        return _numerical(loss)
+        return loss
     if isinstance(loss, dict):
         cls = LOSSES_BY_CLASS.get(loss.get("class_name"))
         if cls is None:
@@ -640,9 +677,9 @@ def get(loss):
     if callable(loss) and loss in _CLASS_OF_FUNCTION:
         return _CLASS_OF_FUNCTION[loss]()
     if isinstance(loss, type) and issubclass(loss, Loss):
-        return _numerical(loss())
+        return loss()
     if callable(loss):
-        return _numerical(LossFunction(loss))
+        return LossFunction(loss)
     raise ValueError(f"unknown loss {loss!r}; known: {', '.join(sorted(LOSSES))}")
 
 

@@ -66,7 +66,7 @@ class FlatParameters:
         for _, layer, key in entries:
             size, shape = layer.params[key].size, layer.params[key].shape
             flat_weights[offset:offset + size] = layer.params[key].ravel()
-            layer.params[key] = flat_weights[offset:offset + size].reshape(shape)
+            layer.move_param(key, flat_weights[offset:offset + size].reshape(shape))
             layer.grads[key] = flat_gradients[offset:offset + size].reshape(shape)
             offset += size
         self.weights, self.gradients = [flat_weights], [flat_gradients]

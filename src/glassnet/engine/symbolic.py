@@ -171,8 +171,10 @@ def call_symbolically(layer, inputs, training=None):
 
     owner = f"layer '{layer.name or type(layer).__name__}'"
     mode = fixed_mode(training)
-    if layer.traces_call and not hasattr(layer, "fit"):   # a layer of layers (not a model):
-        return _inline(layer, inputs, mode)                  # the layers it calls, in its place
+    if layer.traces_call and not hasattr(layer, "fit") and not layer.records_call:
+        inlined = _inline(layer, inputs, mode)   # a layer of layers (not a model): the layers
+        if inlined is not None:                  # it calls, in its place
+            return inlined
     if layer.takes_list:
         if not isinstance(inputs, (list, tuple)) or len(inputs) < 2:
             raise ShapeError(f"{owner} ({type(layer).__name__}) combines tensors: call it on a list "
@@ -205,15 +207,29 @@ def call_symbolically(layer, inputs, training=None):
 def _inline(layer, inputs, mode):
     """A layer whose ``call()`` calls other layers, called on placeholders: run ``call()`` on
     them (glassnet.engine.tracing), so the layers it calls are recorded in its place (in
-    ``mode``, if the call fixed one)."""
-    from glassnet.engine.tracing import trace
+    ``mode``, if the call fixed one). None when ``call()`` computes (weights of its own, math
+    on its input): the layer is then one step of the graph, run recorded
+    (glassnet.engine.recording)."""
+    from glassnet.engine import recording
+    from glassnet.engine.random import new_seed
+    from glassnet.engine.tracing import ComputesOnInput, trace
 
     shapes = [t.sample_shape for t in inputs] if isinstance(inputs, (list, tuple)) else inputs.sample_shape
     if not layer.built:
-        layer.build(shapes)
+        layer.build(shapes, np.random.default_rng(new_seed()))
+    if layer.params or layer.state:          # weights of its own: its call() computes with them
+        recording.start_recording(layer, inputs)
+        return None
+    held = recording.held_layers(layer)
+    calls = [len(inner.nodes) for inner in held]
     _fixed_modes.append(mode)
     try:
         return trace(layer, inputs, mode)
+    except ComputesOnInput:                  # math on the input: recorded instead, as one step
+        for inner, count in zip(held, calls):
+            del inner.nodes[count:]          # forget the calls traced before the math
+        recording.start_recording(layer, inputs)
+        return None
     finally:
         _fixed_modes.pop()
 

@@ -29,4 +29,6 @@ def as_tensor(value):
     as :class:`Tensor` (a view: nothing is copied)."""
     if isinstance(value, (list, tuple)):
         return type(value)(as_tensor(v) for v in value)
+    if hasattr(value, "backward") and hasattr(value, "parents"):   # a recorded Value: kept as it is
+        return value
     return np.asarray(value).view(Tensor)

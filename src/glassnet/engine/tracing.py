@@ -43,6 +43,10 @@ import inspect
 from glassnet.errors import ShapeError
 
 
+class ComputesOnInput(TypeError):
+    """A traced call() did math on a placeholder: not a graph of layers (see recording)."""
+
+
 class _AsksTraining(TypeError):
     """``if training:`` in a traced call()."""
 
@@ -99,11 +103,10 @@ def trace(owner, inputs, mode=None):
     except _AsksTraining as error:
         raise TypeError(f"{kind}.{error}") from None
     except TypeError as error:
-        raise TypeError(f"{kind}.call() computes on its input itself ({error}). glassnet can't "
-                        f"differentiate that: it turns call() into a graph of layers by running it once "
-                        f"on placeholders. Compute with layers (layers.Dense, layers.Activation, "
-                        f"layers.Rescaling...), or give {kind} forward and backward methods for math of "
-                        f"its own (docs/custom_layers.md)") from None
+        raise ComputesOnInput(f"{kind}.call() computes on its input itself ({error}). A model's call() "
+                              f"must be a graph of layers (glassnet runs it once on placeholders); put "
+                              f"the math in a custom Layer, whose call() glassnet records and "
+                              f"differentiates (docs/custom_layers.md)") from None
     if outputs is None:
         raise TypeError(f"{kind}.call() returned None; it must return the output of its last layer")
     from glassnet.engine.symbolic import is_symbolic

@@ -259,7 +259,7 @@ def _loss_checks():
         ("Huber", {}, logits, targets, "delta=1"),
         ("Huber", {"delta": 0.3}, logits, targets, "delta=0.3"),
         ("KLDivergence", {}, probs, smooth, "probability rows"),
-        ("LossFunction", {"fn": _log_cosh}, logits, targets, "a function of yours, its gradient numerical"),
+        ("LossFunction", {"fn": _log_cosh}, logits, targets, "a function of yours, its math recorded"),
     ]
     checks = [Check(name, label, lambda name=name, kw=kw, p=p, t=t: check_loss(known[name](**kw), p, t))
               for name, kw, p, t, label in cases if name in known]
@@ -297,7 +297,7 @@ def _loss_checks():
 
 def _log_cosh(y_true, y_pred):
     """A smooth loss glassnet doesn't have, written as a Keras user would (one value per
-    sample), for the numerically differentiated :class:`~glassnet.engine.losses.LossFunction`."""
+    sample), for :class:`~glassnet.engine.losses.LossFunction` (its math recorded and differentiated)."""
     return np.mean(np.log(np.cosh(y_pred - y_true)), axis=-1)
 
 
@@ -416,7 +416,8 @@ def _functional_checks():
 
 def catalogue():
     """Every check :func:`run_all` runs: layers, losses (fused and not) and whole models."""
-    return _layer_checks() + _loss_checks() + _model_checks()
+    from glassnet.gradcheck.recorded import recorded_checks
+    return _layer_checks() + _loss_checks() + _model_checks() + recorded_checks(Check)
 
 
 def uncatalogued(checks=None):

@@ -78,6 +78,9 @@ class Layer:
     takes_list = False
     # A layer of layers (a call() that calls them, no forward): set for each subclass below.
     traces_call = False
+    # A layer whose call() computes (weights of its own, math on its input): one step of the
+    # graph, run recorded and differentiated (glassnet.engine.recording). Set when first called.
+    records_call = False
     # A layer given seed= draws its random numbers from a generator of its own (seed_with).
     seed = None
     generator = None
@@ -176,8 +179,21 @@ class Layer:
 
     def add_param(self, name, value):
         """Register a learned weight and a zero gradient of the same shape."""
-        self.params[name] = np.ascontiguousarray(value, dtype=self.dtype)
+        value = np.asarray(value, dtype=self.dtype)     # (ascontiguousarray would make a 0-d weight 1-d)
+        self.params[name] = value if value.flags.c_contiguous else np.ascontiguousarray(value)
         self.grads[name] = np.zeros_like(self.params[name])
+
+    def move_param(self, name, array):
+        """Keep weight ``name`` in ``array`` from now on (its values copied there first by
+        the caller), and point every attribute that held the old array (a Keras-style
+        ``self.w = self.add_weight(...)``) at the new one, so ``self.w`` stays the weight."""
+        old = self.params[name]
+        self.params[name] = array
+        for attribute, value in list(vars(self).items()):
+            if value is old:
+                setattr(self, attribute, array)
+            elif holds(value, old):                # the view add_weight handed out
+                setattr(self, attribute, as_tensor(array))
 
     def add_weight(self, name=None, shape=None, initializer=None, trainable=True, dtype=None,
                    regularizer=None, constraint=None, **keras_options):
@@ -217,12 +233,16 @@ class Layer:
             self.state[name] = np.asarray(value, dtype=self.dtype)
         if regularizer is not None:
             setattr(self, f"{name}_regularizer", regularizers.get(regularizer))
-        return self.params[name] if trainable else self.state[name]
+        # A view that answers .numpy(), as a Keras variable does (self.alpha.numpy())
+        return as_tensor(self.params[name] if trainable else self.state[name])
 
     def output_shape(self, input_shape):
         """Shape of one output sample for one input sample of ``input_shape``."""
         if type(self).compute_output_shape is not Layer.compute_output_shape:   # Keras's way, given
             return tuple(self.compute_output_shape((None,) + tuple(input_shape)))[1:]
+        if self.records_call:                  # call() computes: run it once and see
+            from glassnet.engine import recording
+            return recording.output_shape(self, input_shape)
         return tuple(input_shape)
 
     def compute_output_shape(self, input_shape):
@@ -254,6 +274,12 @@ class Layer:
 
     # -- the two passes -----------------------------------------------------------------
     def forward(self, x, training=False):
+        if self.traces_call and not self.records_call and (self.params or self.state):
+            from glassnet.engine import recording     # weights of its own: call() computes
+            recording.start_recording(self, x)
+        if self.records_call:    # call() computes: run it recorded (glassnet.engine.recording)
+            from glassnet.engine import recording
+            return recording.forward(self, x, training)
         if self.traces_call:     # a layer of layers, run on its own: its call() on the data
             from glassnet.engine.tracing import run_call
             return np.asarray(run_call(self, x, training))
@@ -262,6 +288,9 @@ class Layer:
                                   f"(docs/custom_layers.md), or calls other layers in call()")
 
     def backward(self, dy):
+        if self.records_call:    # back through the record its forward made
+            from glassnet.engine import recording
+            return recording.backward(self, dy)
         if self.traces_call:
             raise NotImplementedError(f"{type(self).__name__} is a layer of layers (call() calls them): "
                                       f"put it in a model, where the layers it calls learn in its place")
@@ -276,10 +305,12 @@ class Layer:
         (``Input(...)``) it computes nothing: it records the call and returns a placeholder
         for the output (see :mod:`glassnet.engine.symbolic`).
         """
-        from glassnet.engine import symbolic
+        from glassnet.engine import recording, symbolic
 
         if symbolic.is_symbolic(inputs):
             return symbolic.call_symbolically(self, inputs, training)
+        if recording.is_value(inputs):      # inside recorded math: one step of the record
+            return recording.call_layer(self, inputs, training)
         if self.takes_list:
             x = [np.asarray(v) for v in inputs]
             shape = [v.shape[1:] for v in x]
@@ -386,6 +417,9 @@ class Layer:
         """Keras's names for a layer's weights: ``layer.kernel``, ``layer.bias``,
         ``layer.moving_mean`` (only asked when no ordinary attribute has the name)."""
         stores = self.__dict__
+        recorded = stores.get("recorded_weights")     # inside a recorded call(): the weight's Value
+        if recorded and name in recorded:
+            return recorded[name]
         for store in ("params", "state"):
             if name in stores.get(store, ()):
                 return as_tensor(stores[store][name])   # a view that answers .numpy(), as a Variable does
@@ -452,6 +486,12 @@ class Layer:
 
     def __repr__(self):
         return f"{type(self).__name__}(name={self.name!r})"
+
+
+def holds(value, array):
+    """True when ``value`` is ``array`` or a whole view of it (what add_weight returns)."""
+    return value is array or (isinstance(value, np.ndarray) and value.base is array
+                               and value.shape == array.shape)
 
 
 def set_arrays(targets, values, owner):

@@ -1,0 +1,204 @@
+"""A custom layer whose ``call()`` does math: run it recorded, differentiate the record.
+
+glassnet turns a ``call()`` that only calls layers into layers of the model's graph
+(:mod:`glassnet.engine.tracing`). A ``call()`` that computes itself, with weights of its
+own (keras.io's ``Linear``: ``ops.matmul(inputs, self.w) + self.b``) or with math on its
+input (``Lambda(lambda x: x / ops.norm(x, axis=1, keepdims=True))``), can't be drawn as
+layers. Such a layer is one step of the graph instead, and its two passes are:
+
+* **forward**: run ``call()`` on the batch wrapped in an :class:`~glassnet.engine.autodiff.Value`,
+  with the layer's weights wrapped too, so every operation is recorded
+  (:mod:`glassnet.engine.autodiff`);
+* **backward**: walk that record backwards from ``dL/d(output)``
+  (:func:`~glassnet.engine.autodiff.backpropagate`): the weights' gradients go to the
+  layer's ``grads``, the input's is returned, as any layer's backward does.
+
+Layers called inside such a ``call()`` (``self.dense(x)``) are single operations of the
+record: their own ``forward`` and ``backward``. They belong to the layer, so the model
+trains and saves their weights with it.
+"""
+
+import numpy as np
+
+from glassnet.engine.autodiff import CannotDifferentiate, Value, backpropagate, data_of, lift
+
+
+class _Recording:
+    """What one recorded call keeps: the layers it ran, and the twins of those run twice."""
+
+    def __init__(self, training):
+        self.training = training
+        self.used = set()
+        self.twins = []        # (layer, twin): a layer called a second time runs on its twin
+
+
+_active = []      # the recordings in progress, innermost last
+
+
+def held_layers(layer):
+    """The layers ``layer`` holds as attributes (directly or in a list, tuple or dict), in
+    the order they were set: the ones its ``call()`` can call."""
+    held = []
+    for value in vars(layer).values():
+        items = value.values() if isinstance(value, dict) else value if isinstance(value, (list, tuple)) else [value]
+        for item in items:
+            if _is_layer(item) and item is not layer and not any(item is h for h in held):
+                held.append(item)
+    return held
+
+
+def _is_layer(value):
+    from glassnet.engine.layers.base import Layer
+    return isinstance(value, Layer)
+
+
+def start_recording(layer, inputs):
+    """Make ``layer`` (a ``call()`` that computes) one recorded step of the graph."""
+    layer.records_call = True
+    layer.takes_list = isinstance(inputs, (list, tuple))
+    layer.sublayers = held_layers(layer)
+
+
+def is_value(inputs):
+    """True for a Value or a list/tuple holding one: what a layer is called on in a record."""
+    if isinstance(inputs, (list, tuple)):
+        return any(isinstance(x, Value) for x in inputs)
+    return isinstance(inputs, Value)
+
+
+def call_layer(layer, inputs, training=None):
+    """``layer(inputs)`` inside recorded math: the layer's forward pass now, its backward
+    pass as the gradient rule of this step."""
+    recording = _active[-1] if _active else None
+    if training is None or not isinstance(training, (bool, np.bool_)):
+        training = recording.training if recording is not None else False
+    values = [lift(x) for x in inputs] if isinstance(inputs, (list, tuple)) else [lift(inputs)]
+    data = [v.data for v in values] if layer.takes_list else values[0].data
+    if not layer.built:
+        from glassnet.engine.random import new_seed
+        shape = [d.shape[1:] for d in data] if layer.takes_list else data.shape[1:]
+        layer.build(shape, layer.rng or np.random.default_rng(new_seed()))
+    run = layer
+    if recording is not None:                 # its second call: on a twin (own caches, shared weights)
+        if id(layer) in recording.used:
+            run = layer.copy_for_another_call()
+            recording.twins.append((layer, run))
+        recording.used.add(id(layer))
+    run.needs_input_grad = any(v.needs_grad for v in values)
+    output = run.forward(data, training=bool(training))
+
+    def backward(g):
+        dx = run.backward(g)
+        return dx if run.takes_list else (dx,)
+
+    learns = run.trainable and any(inner.params for inner in run.walk())
+    if not (learns or run.needs_input_grad):
+        return Value(output)
+    return Value(output, tuple(values), backward, needs_grad=True)
+
+
+def forward(layer, x, training):
+    """The recorded layer's forward pass: ``call()`` on Values; the record kept for backward."""
+    from glassnet.engine.tracing import run_call
+
+    inputs = [Value(xi, needs_grad=layer.needs_input_grad) for xi in (x if layer.takes_list else [x])]
+    weights = {name: Value(array, needs_grad=layer.trainable) for name, array in layer.params.items()}
+    swapped = _swap_weights(layer, weights)
+    recording = _Recording(bool(training))
+    _active.append(recording)
+    layer.__dict__["recorded_weights"] = weights     # for self.kernel read through __getattr__
+    try:
+        output = run_call(layer, inputs if layer.takes_list else inputs[0], bool(training))
+    except CannotDifferentiate as error:
+        raise CannotDifferentiate(f"layer '{layer.name}' ({type(layer).__name__}): {error}") from error
+    finally:
+        _active.pop()
+        layer.__dict__.pop("recorded_weights", None)
+        for attribute, array in swapped.items():
+            setattr(layer, attribute, array)
+    if isinstance(output, (list, tuple)):
+        raise CannotDifferentiate(f"layer '{layer.name}' ({type(layer).__name__}): call() returned "
+                                  f"{len(output)} outputs; glassnet's layers have one")
+    output = lift(output)
+    layer.__dict__["record"] = (inputs, weights, output, recording)
+    data = output.data
+    return data.astype(layer.dtype) if data.dtype.kind == "f" and data.dtype != layer.dtype else data
+
+
+def backward(layer, dy):
+    """The recorded layer's backward pass: ``dL/d(output)`` back through the record."""
+    record = layer.__dict__.pop("record", None)
+    if record is None:
+        raise RuntimeError(f"layer '{layer.name}': backward() before forward()")
+    inputs, weights, output, recording = record
+    for inner in layer.sublayers:            # a layer the call didn't reach gets no stale gradient
+        for sub in inner.walk():
+            for grad in sub.grads.values():
+                grad[...] = 0
+    if output.needs_grad:
+        backpropagate(output, dy)
+    for name, value in weights.items():
+        layer.grads[name][...] = 0 if value.grad is None else value.grad
+    for inner, twin in recording.twins:
+        inner.add_twin_gradients(twin)
+    layer.add_penalty_gradients()
+    if not layer.needs_input_grad:
+        return None
+    dx = [np.zeros_like(v.data) if v.grad is None else v.grad for v in inputs]
+    return dx if layer.takes_list else dx[0]
+
+
+def output_shape(layer, input_shape):
+    """One sample's output shape: ``call()`` run once, recorded, on a batch of one zero sample."""
+    shapes = input_shape if layer.takes_list else [input_shape]
+    zeros = [np.zeros((1,) + tuple(shape), dtype=layer.dtype) for shape in shapes]
+    needs = layer.needs_input_grad
+    layer.needs_input_grad = False
+    try:
+        with np.errstate(all="ignore"):      # zeros may divide by zero (x / norm(x)): only the shape counts
+            data = forward(layer, zeros if layer.takes_list else zeros[0], False)
+    finally:
+        layer.needs_input_grad = needs
+        layer.__dict__.pop("record", None)
+    if data.ndim == 0 or data.shape[0] != 1:
+        raise CannotDifferentiate(f"layer '{layer.name}' ({type(layer).__name__}): call() must keep the batch "
+                                  f"axis first; on a batch of 1 it gave shape {data.shape}")
+    return tuple(data.shape[1:])
+
+
+def _swap_weights(layer, weights):
+    """Put the weights' Values where ``call()`` reads them (``self.w``); returns what to put back."""
+    from glassnet.engine.layers.base import holds
+
+    swapped = {}
+    for attribute, value in list(vars(layer).items()):
+        if isinstance(value, np.ndarray):
+            for weight in weights.values():
+                if holds(value, weight.data):
+                    swapped[attribute] = value
+                    setattr(layer, attribute, weight)
+                    break
+    return swapped
+
+
+def loss_gradient(function, y_true, y_pred, dvalues):
+    """``dL/d(y_pred)`` of a loss given as ``function(y_true, y_pred) -> (N,)``, recorded and
+    differentiated exactly; ``dvalues = dL/dl_i`` (a number or one per sample). Raises
+    CannotDifferentiate when the function does math autodiff can't follow."""
+    prediction = Value(np.asarray(y_pred), needs_grad=True)
+    _active.append(_Recording(True))
+    try:
+        values = lift(function(y_true, prediction))
+    finally:
+        _active.pop()
+    if not values.needs_grad:                        # the loss doesn't depend on the prediction
+        return np.zeros_like(prediction.data)
+    weights = np.asarray(dvalues, dtype=values.dtype)
+    if weights.ndim == 1 and values.ndim > 1:
+        weights = weights.reshape((-1,) + (1,) * (values.ndim - 1))
+    backpropagate(values, np.broadcast_to(weights, values.shape))
+    return np.zeros_like(prediction.data) if prediction.grad is None else prediction.grad
+
+
+__all__ = ["CannotDifferentiate", "data_of", "is_value", "call_layer", "start_recording", "held_layers",
+           "forward", "backward", "output_shape", "loss_gradient"]

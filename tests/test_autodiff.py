@@ -1,0 +1,275 @@
+"""The recorded math (engine/autodiff.py, engine/recording.py): every gradient rule against
+finite differences in float64, broadcasting, and the custom layers, Lambdas and loss
+functions built on it, trained as Keras trains them."""
+
+import warnings
+
+import numpy as np
+import pytest
+
+import glassnet as keras
+from glassnet import layers, ops
+from glassnet.engine import autodiff
+from glassnet.engine.autodiff import CannotDifferentiate, Value, backpropagate
+from glassnet.gradcheck import numerical_gradient, relative_error
+
+RNG = np.random.default_rng(0)
+
+
+def positive(*shape):
+    return RNG.uniform(0.5, 2.0, shape)
+
+
+def normal(*shape):
+    return RNG.standard_normal(shape)
+
+
+def apart(*shape):
+    """Values at least 0.05 from each other and from 0: no ties, no kinks."""
+    values = np.linspace(0.3, 3.0, int(np.prod(shape))) * RNG.choice([-1, 1], int(np.prod(shape)))
+    return RNG.permutation(values).reshape(shape)
+
+
+# rule name -> (function of Values, its inputs). Every rule of autodiff has one (a test checks).
+CASES = {
+    "add": (lambda a, b: a + b, [normal(3, 4), normal(4)]),
+    "subtract": (lambda a, b: a - b, [normal(3, 1), normal(3, 4)]),
+    "multiply": (lambda a, b: a * b, [normal(3, 4), normal(3, 4)]),
+    "divide": (lambda a, b: a / b, [normal(3, 4), positive(3, 4)]),
+    "power": (lambda a, b: a ** b, [positive(3, 4), normal(4)]),
+    "float_power": (lambda a: np.float_power(a, 3), [positive(2, 3)]),
+    "matmul": (lambda a, b: a @ b, [normal(3, 4), normal(4, 2)]),
+    "maximum": (lambda a, b: np.maximum(a, b), [apart(3, 4), apart(3, 4) + 0.02]),
+    "minimum": (lambda a, b: np.minimum(a, b), [apart(3, 4), apart(3, 4) + 0.02]),
+    "negative": (lambda a: -a, [normal(3)]),
+    "positive": (lambda a: np.positive(a), [normal(3)]),
+    "exp": (lambda a: ops.exp(a), [normal(3, 4)]),
+    "expm1": (lambda a: np.expm1(a), [normal(3, 4)]),
+    "log": (lambda a: ops.log(a), [positive(3, 4)]),
+    "log1p": (lambda a: np.log1p(a), [positive(3, 4)]),
+    "sqrt": (lambda a: ops.sqrt(a), [positive(3, 4)]),
+    "square": (lambda a: ops.square(a), [normal(3, 4)]),
+    "reciprocal": (lambda a: np.reciprocal(a), [positive(3, 4)]),
+    "absolute": (lambda a: ops.abs(a), [apart(3, 4)]),
+    "tanh": (lambda a: np.tanh(a), [normal(3, 4)]),
+    "sinh": (lambda a: np.sinh(a), [normal(3, 4)]),
+    "cosh": (lambda a: np.cosh(a), [normal(3, 4)]),
+    "sin": (lambda a: np.sin(a), [normal(3, 4)]),
+    "cos": (lambda a: np.cos(a), [normal(3, 4)]),
+    "sum": (lambda a: ops.sum(a, axis=1, keepdims=True), [normal(3, 4)]),
+    "mean": (lambda a: ops.mean(a, axis=(0, 2)), [normal(3, 4, 2)]),
+    "max": (lambda a: ops.max(a, axis=-1), [apart(3, 4)]),
+    "min": (lambda a: np.min(a, axis=0, keepdims=True), [apart(3, 4)]),
+    "var": (lambda a: ops.var(a, axis=0), [normal(5, 3)]),
+    "std": (lambda a: ops.std(a, axis=1, keepdims=True), [normal(3, 5)]),
+    "norm": (lambda a: ops.norm(a, axis=-1, keepdims=True), [normal(3, 4)]),
+    "reshape": (lambda a: ops.reshape(a, (2, 6)) * np.arange(12).reshape(2, 6), [normal(3, 4)]),
+    "transpose": (lambda a: ops.transpose(a, (2, 0, 1)), [normal(2, 3, 4)]),
+    "swapaxes": (lambda a: np.swapaxes(a, 0, 2), [normal(2, 3, 4)]),
+    "moveaxis": (lambda a: np.moveaxis(a, 0, -1), [normal(2, 3, 4)]),
+    "expand_dims": (lambda a: ops.expand_dims(a, 1), [normal(3, 4)]),
+    "squeeze": (lambda a: ops.squeeze(a, axis=1), [normal(3, 1, 4)]),
+    "broadcast_to": (lambda a: np.broadcast_to(a, (3, 4)) * np.arange(12).reshape(3, 4), [normal(4)]),
+    "concatenate": (lambda a, b: ops.concatenate([a, b], axis=1), [normal(3, 2), normal(3, 4)]),
+    "stack": (lambda a, b: ops.stack([a, b], axis=1), [normal(3, 2), normal(3, 2)]),
+    "where": (lambda a, b: ops.where(a.data > 0, a, b), [normal(3, 4), normal(4)]),
+    "clip": (lambda a: ops.clip(a, -0.5, 0.5), [apart(3, 4) / 3]),
+    "dot": (lambda a, b: np.dot(a, b), [normal(3, 4), normal(4)]),
+    "copy": (lambda a: np.copy(a) * a, [normal(3)]),
+    "getitem": (lambda a: a[[0, 2, 0], 1:] * 2, [normal(3, 4)]),
+    "astype": (lambda a: a.astype("float64") * a, [normal(3)]),
+}
+NOT_DIFFERENTIABLE = {"zeros_like", "ones_like"}    # constants: nothing to check
+
+
+def gradients(function, arrays):
+    """Each input's gradient of sum(function(inputs) * dy): recorded, and by finite differences."""
+    values = [Value(a, needs_grad=True) for a in arrays]
+    out = function(*values)
+    dy = np.random.default_rng(1).standard_normal(out.shape)
+    backpropagate(out, dy)
+
+    def f():
+        return float(np.sum(function(*[Value(a) for a in arrays]).data * dy))
+
+    return [(v.grad, numerical_gradient(f, a)) for v, a in zip(values, arrays)]
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_each_rule_agrees_with_finite_differences(name):
+    function, arrays = CASES[name]
+    for recorded, numeric in gradients(function, [a.copy() for a in arrays]):
+        assert recorded is not None and recorded.shape == numeric.shape
+        assert relative_error(recorded, numeric) < 1e-7, name
+
+
+def test_every_rule_has_a_case():
+    rules = {u.__name__ for u in autodiff.UFUNCS} | set(autodiff.FUNCTIONS) - {"amax", "amin"}
+    assert rules - NOT_DIFFERENTIABLE <= set(CASES)
+
+
+def test_a_wrong_rule_is_caught(monkeypatch):
+    """The check above can fail: exp with the gradient of x**2 disagrees."""
+    monkeypatch.setitem(autodiff.UFUNCS, np.exp, autodiff._unary(np.exp, lambda g, a, c: 2 * g * a))
+    (recorded, numeric), = gradients(lambda a: np.exp(a), [normal(3)])
+    assert relative_error(recorded, numeric) > 1e-3
+
+
+def test_broadcast_gradients_are_summed_back_to_the_shape_that_was_broadcast():
+    bias = Value(np.zeros(3), needs_grad=True)
+    x = Value(np.ones((4, 2, 3)))
+    backpropagate(x + bias, np.ones((4, 2, 3)))
+    np.testing.assert_array_equal(bias.grad, [8, 8, 8])
+    column = Value(np.zeros((2, 1)), needs_grad=True)
+    backpropagate(column * np.ones((2, 5)), np.ones((2, 5)))
+    np.testing.assert_array_equal(column.grad, [[5], [5]])
+
+
+def test_a_value_used_twice_gets_both_gradients_and_python_numbers_keep_float32():
+    x = Value(np.float32([1.0, 2.0]), needs_grad=True)
+    y = x * x + 3 * x            # dy/dx = 2x + 3
+    assert y.dtype == np.float32 and (2 * x - 1).dtype == np.float32
+    backpropagate(y, np.ones(2, np.float32))
+    np.testing.assert_allclose(x.grad, [5.0, 7.0])
+
+
+def test_what_has_no_gradient_says_so_instead_of_dropping_it():
+    x = Value(np.ones(3), needs_grad=True)
+    with pytest.raises(CannotDifferentiate, match="np.arctan"):
+        np.arctan(x)
+    with pytest.raises(CannotDifferentiate, match="plain NumPy array"):
+        np.asarray(x)
+    with pytest.raises(CannotDifferentiate, match="ops.where"):
+        if x:
+            pass
+    with pytest.raises(CannotDifferentiate, match="np.sort"):
+        np.sort(x)
+    assert isinstance(x > 0, np.ndarray) and np.argmax(x) == 0     # no gradient, plain results
+
+
+# -- custom layers, Lambdas and losses, in models --------------------------------------------
+class Linear(layers.Layer):
+    """keras.io's guide to making new layers, word for word (ops for tf)."""
+
+    def __init__(self, units=32, **kwargs):
+        super().__init__(**kwargs)
+        self.units = units
+
+    def build(self, input_shape):
+        self.w = self.add_weight(shape=(input_shape[-1], self.units), initializer="random_normal",
+                                 trainable=True, name="kernel")
+        self.b = self.add_weight(shape=(self.units,), initializer="zeros", trainable=True, name="bias")
+
+    def call(self, inputs):
+        return ops.matmul(inputs, self.w) + self.b
+
+    def get_config(self):
+        return {**super().get_config(), "units": self.units}
+
+
+def _data():
+    rng = np.random.default_rng(0)
+    x = rng.random((64, 6)).astype(np.float32)
+    return x, (x[:, :3].sum(axis=1) > x[:, 3:].sum(axis=1)).astype(np.int64)
+
+
+def test_a_linear_layer_of_your_own_trains_exactly_as_dense():
+    """The same weights, the same data, plain SGD: Linear's recorded gradients are Dense's."""
+    x, y = _data()
+    mine = keras.Sequential([keras.Input((6,)), Linear(8), layers.Activation("relu"), Linear(2)], seed=0)
+    dense = keras.Sequential([keras.Input((6,)), layers.Dense(8, activation="relu"), layers.Dense(2)], seed=0)
+    dense.set_weights(mine.get_weights())
+    for model in (mine, dense):
+        model.compile(optimizer=keras.optimizers.SGD(0.1),
+                      loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True))
+    a = mine.fit(x, y, epochs=3, batch_size=16, shuffle=False, verbose=0).history["loss"]
+    b = dense.fit(x, y, epochs=3, batch_size=16, shuffle=False, verbose=0).history["loss"]
+    np.testing.assert_allclose(a, b, rtol=1e-5)
+    assert a[-1] < a[0]
+    for got, expected in zip(mine.get_weights(), dense.get_weights()):
+        np.testing.assert_allclose(got, expected, rtol=1e-4, atol=1e-6)
+    assert isinstance(mine.layers[0].w, np.ndarray)          # put back after each recorded call
+    assert np.shares_memory(mine.layers[0].w, mine.layers[0].params["kernel"])
+
+
+def test_a_layer_of_your_own_saves_and_loads_as_npz(tmp_path):
+    x, y = _data()
+    model = keras.Sequential([keras.Input((6,)), Linear(4), Linear(2)], seed=0)
+    model.compile("adam", keras.losses.SparseCategoricalCrossentropy(from_logits=True))
+    model.fit(x, y, epochs=1, verbose=0)
+    model.save(tmp_path / "m.npz")
+    again = keras.models.load_model(tmp_path / "m.npz", custom_objects={"Linear": Linear})
+    np.testing.assert_array_equal(again.predict(x, verbose=0), model.predict(x, verbose=0))
+    assert [w.path for w in again.weights] == ["linear/kernel", "linear/bias", "linear_1/kernel", "linear_1/bias"]
+
+
+def test_a_siamese_distance_lambda_trains_and_a_lambda_with_math_refuses_a_config(tmp_path):
+    def euclidean(pair):
+        a, b = pair
+        return ops.sqrt(ops.maximum(ops.sum(ops.square(a - b), axis=1, keepdims=True), 1e-7))
+
+    rng = np.random.default_rng(1)
+    left = rng.random((200, 5)).astype(np.float32)
+    same = rng.random(200) < 0.5
+    right = np.where(same[:, None], left + 0.02 * rng.standard_normal((200, 5)), rng.random((200, 5)))
+    a, b = keras.Input((5,)), keras.Input((5,))
+    encoder = layers.Dense(8)
+    distance = layers.Lambda(euclidean)([encoder(a), encoder(b)])
+    model = keras.Model([a, b], layers.Dense(1, activation="sigmoid")(distance), seed=0)
+    model.compile(keras.optimizers.Adam(0.01), "binary_crossentropy", metrics=["accuracy"])
+    history = model.fit([left, right.astype(np.float32)], same.astype(np.float32), epochs=40, verbose=0)
+    assert history.history["loss"][-1] < 0.5 * history.history["loss"][0]
+    assert history.history["accuracy"][-1] > 0.9
+    with pytest.raises(TypeError, match="Lambda 'lambda'.*save_weights"):
+        model.save(tmp_path / "m.npz")
+
+
+def test_a_loss_function_written_with_ops_gets_the_exact_gradient_without_a_warning():
+    def my_mse(y_true, y_pred):
+        return ops.mean(ops.square(y_true - y_pred), axis=-1)
+
+    rng = np.random.default_rng(2)
+    y_true, y_pred = rng.random((6, 3)), rng.random((6, 3))
+    exact = keras.losses.MeanSquaredError()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        mine = keras.losses.get(my_mse)
+        for weights in (None, rng.random(6)):
+            assert mine.forward(y_true, y_pred, weights) == pytest.approx(exact.forward(y_true, y_pred, weights))
+            np.testing.assert_allclose(mine.backward(), exact.backward(), rtol=1e-12)
+    batch_mean = keras.losses.get(lambda y, p: ops.mean(ops.square(y - p)))   # one number: Keras takes it
+    batch_mean.forward(y_true, y_pred)
+    np.testing.assert_allclose(batch_mean.backward(), 2 * (y_pred - y_true) / y_pred.size, rtol=1e-12)
+
+
+def test_math_glassnet_cant_differentiate_names_the_layer_and_the_function():
+    class Odd(layers.Layer):
+        def call(self, x):
+            return np.arctan(x)
+
+    with pytest.raises(CannotDifferentiate, match=r"layer 'odd' \(Odd\).*np.arctan"):
+        keras.Sequential([keras.Input((3,)), layers.Dense(3), Odd()])     # said where the model is made
+
+
+def test_a_model_whose_call_does_math_points_to_a_custom_layer():
+    class Scaled(keras.Model):
+        def __init__(self):
+            super().__init__()
+            self.dense = layers.Dense(2)
+
+        def call(self, x):
+            return ops.exp(self.dense(x))
+
+    with pytest.raises(TypeError, match="custom Layer"):
+        Scaled()(keras.Input((3,)))
+
+
+def test_a_loss_function_sees_labels_shaped_like_the_outputs_as_in_keras():
+    """(N,) labels with (N, 1) outputs: (1 - y_true) * y_pred must not become an (N, N) table."""
+    def contrastive(y_true, y_pred):
+        return ops.mean((1 - y_true) * ops.square(y_pred) + y_true * ops.square(ops.maximum(1 - y_pred, 0)))
+
+    y_true, y_pred = np.array([0.0, 1.0, 1.0]), np.array([[0.2], [0.5], [1.5]])
+    loss = keras.losses.get(contrastive)
+    assert loss.forward(y_true, y_pred) == pytest.approx((0.04 + 0.25 + 0.0) / 3)
+    np.testing.assert_allclose(loss.backward(), [[0.4 / 3], [-1.0 / 3], [0.0]])
