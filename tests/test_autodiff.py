@@ -273,3 +273,36 @@ def test_a_loss_function_sees_labels_shaped_like_the_outputs_as_in_keras():
     loss = keras.losses.get(contrastive)
     assert loss.forward(y_true, y_pred) == pytest.approx((0.04 + 0.25 + 0.0) / 3)
     np.testing.assert_allclose(loss.backward(), [[0.4 / 3], [-1.0 / 3], [0.0]])
+
+
+class Sampling(layers.Layer):
+    """keras.io's VAE sampling layer, with its KL term given to add_loss (Keras 2's way)."""
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.seed_generator = keras.random.SeedGenerator(1337)
+
+    def call(self, inputs):
+        z_mean, z_log_var = inputs
+        epsilon = keras.random.normal(shape=ops.shape(z_mean), seed=self.seed_generator)
+        kl = -0.5 * ops.mean(ops.sum(1 + z_log_var - ops.square(z_mean) - ops.exp(z_log_var), axis=1))
+        self.add_loss(kl)
+        return z_mean + ops.exp(0.5 * z_log_var) * epsilon
+
+
+def test_add_loss_in_a_recorded_call_joins_the_loss_and_its_gradient_flows_back():
+    rng = np.random.default_rng(3)
+    x = rng.random((64, 6)).astype(np.float32)
+    inputs = keras.Input((6,))
+    z_mean, z_log_var = layers.Dense(2)(inputs), layers.Dense(2)(inputs)
+    model = keras.Model(inputs, layers.Dense(6)(Sampling()([z_mean, z_log_var])), seed=0)
+    model.compile(keras.optimizers.Adam(0.01), "mse")
+    encoder = keras.Model(inputs, [z_mean, z_log_var])
+    mean, log_var = encoder.predict(x, verbose=0)
+    kl = -0.5 * np.mean(np.sum(1 + log_var - mean ** 2 - np.exp(log_var), axis=1))
+    total = model.evaluate(x, x, batch_size=64, verbose=0)
+    reconstruction = total - kl
+    assert kl > 0 and 0 < reconstruction < total            # the KL term is part of the loss
+    model.fit(x, x, epochs=30, verbose=0)
+    mean, log_var = encoder.predict(x, verbose=0)
+    assert -0.5 * np.mean(np.sum(1 + log_var - mean ** 2 - np.exp(log_var), axis=1)) < kl   # pulled down

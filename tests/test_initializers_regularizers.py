@@ -90,10 +90,63 @@ def test_dense_bias_initializer_and_regularizer():
     assert objects["kernel_initializer"] == {"class_name": "HeNormal", "config": {"seed": 1}}
 
 
-def test_dense_refuses_what_it_cant_honour():
-    with pytest.raises(ValueError, match="Dense: activity_regularizer=.* is not supported by glassnet"):
-        Dense(3, activity_regularizer="l2")
+def test_an_activity_regularizer_adds_penalty_of_the_output_over_the_batch_size_as_keras_3():
+    """Keras 3 adds activity_regularizer(y) / N to the loss (layer.py, "normalize by batch size")."""
+    import glassnet as keras
+    from glassnet.gradcheck import check_model
+
+    x = np.random.default_rng(0).standard_normal((6, 4))
+    y = np.array([0, 1, 2, 0, 1, 2])
+    model = keras.Sequential([keras.Input((4,)), Dense(5, activation="relu", activity_regularizer=L1(0.1)),
+                              Dense(3, activation="softmax", activity_regularizer=L2(0.05))], seed=0)
+    model.compile("sgd", "sparse_categorical_crossentropy")
+    report = check_model(model, x, y)
+    assert report.passed, report                     # the penalties' gradients reach every weight
+    hidden = model.layers[0](x).numpy()
+    probabilities = model.predict(x, verbose=0)
+    data_loss = keras.losses.SparseCategoricalCrossentropy()(y, probabilities)
+    expected = float(data_loss) + (0.1 * np.abs(hidden).sum() + 0.05 * (probabilities ** 2).sum()) / 6
+    assert model.evaluate(x, y, batch_size=6, verbose=0) == pytest.approx(expected, rel=1e-5)
+    assert Dense(3, activity_regularizer="l2").get_config()["activity_regularizer"]["class_name"] == "L2"
+    assert Dense.from_config(Dense(3, activity_regularizer=L1(0.3)).get_config()).activity_regularizer.l1 == 0.3
 
 
 def test_dense_keras_argument_order_puts_use_bias_third():
     assert Dense(4, "relu", False).use_bias is False
+
+
+def my_l1_regularizer(weights):
+    """Geron's custom regularizer, word for word (tf. as glassnet)."""
+    import glassnet as tf
+    return tf.reduce_sum(tf.abs(0.01 * weights))
+
+
+def test_a_penalty_of_your_own_as_a_function_or_a_call_is_differentiated_exactly(tmp_path):
+    import glassnet as keras
+    from glassnet.errors import ExportError
+    from glassnet.gradcheck import check_model
+
+    class Scaled(keras.regularizers.Regularizer):
+        def __init__(self, factor):
+            self.factor = factor
+
+        def __call__(self, weights):
+            return keras.ops.sum(keras.ops.square(self.factor * weights))
+
+        def get_config(self):
+            return {"factor": self.factor}
+
+    w = np.random.default_rng(0).standard_normal((4, 3))
+    np.testing.assert_allclose(regularizers.get(my_l1_regularizer).gradient(w), 0.01 * np.sign(w))
+    np.testing.assert_allclose(Scaled(0.5).gradient(w), 0.5 * w)
+    assert Scaled(0.5).penalty(w) == pytest.approx(0.25 * np.sum(w ** 2))
+    x, y = np.random.default_rng(1).standard_normal((6, 4)), np.array([0, 1, 2, 0, 1, 2])
+    model = keras.Sequential([keras.Input((4,)), Dense(5, activation="tanh", kernel_regularizer=my_l1_regularizer),
+                              Dense(3, activation="softmax", kernel_regularizer=Scaled(0.1))], seed=0)
+    model.compile("sgd", "sparse_categorical_crossentropy")
+    assert check_model(model, x, y).passed
+    model.save(tmp_path / "m.npz")
+    again = keras.models.load_model(tmp_path / "m.npz", custom_objects={"my_l1_regularizer": my_l1_regularizer})
+    assert again.layers[0].kernel_regularizer.fn is my_l1_regularizer
+    with pytest.raises(ExportError, match="weight penalty FunctionRegularizer.*npz"):
+        model.save(tmp_path / "m.keras")

@@ -613,3 +613,27 @@ def test_a_flipped_bit_in_an_hdf5_weights_file_is_caught_by_its_checksum(tmp_pat
         path.write_bytes(bytes(data))
         with pytest.raises(ModelFileError, match=f"{name}: .*damaged"):
             model.load_weights(path) if name.endswith(".weights.h5") else glassnet.models.load_model(path)
+
+
+def test_weight_and_activity_penalties_are_written_as_keras_writes_them_and_read_back(tmp_path):
+    """Dense(kernel_regularizer=l2(0.01)) was once written as L2(0.0), silently; now every penalty
+    is written with its factor (Keras 3.15 reads these files: scripts/check_keras_interop.py)."""
+    from glassnet.engine.regularizers import l1, l2
+    model = Sequential([glassnet.Input((6,)),
+                        Dense(4, activation="relu", kernel_regularizer=l2(0.01), bias_regularizer=l2(0.1),
+                              activity_regularizer=l1(0.02)),
+                        Dense(2)], seed=0)
+    model.compile("adam", "mse")
+    model.save(tmp_path / "m.keras")
+    with zipfile.ZipFile(tmp_path / "m.keras") as archive:
+        dense = json.loads(archive.read("config.json"))["config"]["layers"][1]["config"]
+    assert dense["kernel_regularizer"]["config"] == {"l2": 0.01}
+    assert dense["bias_regularizer"]["config"] == {"l2": 0.1}
+    assert dense["activity_regularizer"] == {"module": "keras.regularizers", "class_name": "L1",
+                                             "config": {"l1": 0.02}, "registered_name": None}
+    again = glassnet.models.load_model(tmp_path / "m.keras").layers[0]
+    assert (again.kernel_regularizer.l2, again.bias_regularizer.l2, again.activity_regularizer.l1) == \
+        pytest.approx((0.01, 0.1, 0.02))
+    x = np.random.default_rng(0).random((8, 6)).astype(np.float32)
+    assert glassnet.models.load_model(tmp_path / "m.keras").evaluate(x, x[:, :2], verbose=0) == \
+        pytest.approx(model.evaluate(x, x[:, :2], verbose=0), rel=1e-6)

@@ -137,11 +137,24 @@ def confusion_matrix(labels, predictions, num_classes=None, weights=None, dtype=
 _generator = [None]   # tf.random.set_seed's; until then each call takes a seed from new_seed()
 
 
+class SeedGenerator:
+    """Keras 3's ``keras.random.SeedGenerator(seed)``: a stream of random numbers a layer
+    keeps (``keras.random.normal(shape, seed=self.seed_generator)``), so its draws are
+    repeatable from ``seed`` and differ from call to call."""
+
+    def __init__(self, seed=None, name=None, **kwargs):
+        from glassnet.engine.random import new_seed
+        self.generator = np.random.default_rng(new_seed() if seed is None else seed)
+
+
 def _random(seed):
-    """The generator for one call: its own ``seed=``, tf.random.set_seed's, or a fresh one
-    seeded from ``keras.utils.set_random_seed``'s stream (entropy when that was never called)."""
+    """The generator for one call: its own ``seed=`` (a number or a SeedGenerator),
+    tf.random.set_seed's, or a fresh one seeded from ``keras.utils.set_random_seed``'s
+    stream (entropy when that was never called)."""
     from glassnet.engine.random import new_seed
 
+    if isinstance(seed, SeedGenerator):
+        return seed.generator
     if seed is not None:
         return np.random.default_rng(seed)
     return _generator[0] if _generator[0] is not None else np.random.default_rng(new_seed())
@@ -159,7 +172,7 @@ def _set_seed(seed):
     _generator[0] = np.random.default_rng(seed)
 
 
-random = types.SimpleNamespace(normal=_normal, uniform=_uniform, set_seed=_set_seed)
+random = types.SimpleNamespace(normal=_normal, uniform=_uniform, set_seed=_set_seed, SeedGenerator=SeedGenerator)
 math = types.SimpleNamespace(reduce_sum=reduce_sum, reduce_mean=reduce_mean, reduce_max=reduce_max,
                              reduce_min=reduce_min, reduce_prod=reduce_prod, argmax=argmax, argmin=argmin,
                              confusion_matrix=confusion_matrix, exp=np.exp, log=np.log, sqrt=np.sqrt,

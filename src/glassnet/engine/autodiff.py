@@ -183,15 +183,17 @@ def unbroadcast(grad, shape):
     return grad.sum(axis=kept, keepdims=True) if kept else grad      # the axes of size 1 it stretched
 
 
-def backpropagate(output, grad):
+def backpropagate(output, grad, more=()):
     """Fill ``.grad`` of every Value ``output`` was computed from that needs one, given
-    ``grad = dL/d(output)``.
+    ``grad = dL/d(output)`` (and ``more``: other ``(value, gradient)`` pairs that reach the
+    loss, such as a layer's ``add_loss`` terms: each step still runs once, its gradient summed).
 
     The record is a graph: each Value points to its parents. Walking it in reverse
     topological order (every Value after all the Values computed from it) means a Value's
     gradient is complete, summed over every use, before it is passed further back.
     """
-    order, seen, stack = [], set(), [(output, False)]
+    roots = [(output, grad), *more]
+    order, seen, stack = [], set(), [(value, False) for value, _ in roots]
     while stack:                                   # depth first, without Python's recursion limit
         value, expanded = stack.pop()
         if expanded:
@@ -202,7 +204,10 @@ def backpropagate(output, grad):
         seen.add(id(value))
         stack.append((value, True))
         stack.extend((p, False) for p in value.parents)
-    grads = {id(output): np.asarray(grad, dtype=output.dtype)}
+    grads = {}
+    for value, g in roots:
+        g = np.broadcast_to(np.asarray(g, dtype=value.dtype), value.shape)
+        grads[id(value)] = g if id(value) not in grads else grads[id(value)] + g
     for value in reversed(order):
         g = grads.pop(id(value), None)
         if g is None:

@@ -323,6 +323,8 @@ class Model(Trainer, ModelState, Layer):
                 values[step.output] = step.layer.forward([values[i] for i in step.inputs], mode)
             else:
                 values[step.output] = step.layer.forward(values[step.inputs[0]], mode)
+            if step.layer.activity_regularizer is not None:      # kept for its penalty
+                step.layer.activity_output = values[step.output]
         outputs = [values[slot] for slot in self._output_slots]
         return outputs[0] if len(outputs) == 1 else outputs
 
@@ -341,6 +343,8 @@ class Model(Trainer, ModelState, Layer):
             grads[step.output] = None
             if not step.runs_backward:
                 continue
+            if step.layer.activity_regularizer is not None:     # its penalty's gradient joins dy
+                g = step.layer.activity_gradient(g)
             if g is None:   # this call's output reaches no output of the model
                 for layer in step.layer.walk():
                     for grad in layer.grads.values():
@@ -553,6 +557,8 @@ def _final_activation(layer):
 
     if isinstance(layer, Model):
         return layer.final_activation()
+    if layer.activity_regularizer is not None:     # its penalty needs the probabilities: not fused
+        return None
     if isinstance(layer, (Softmax, Sigmoid)):
         return layer
     if isinstance(layer, Activation):

@@ -26,8 +26,9 @@ from glassnet.engine.autodiff import CannotDifferentiate, Value, backpropagate, 
 class _Recording:
     """What one recorded call keeps: the layers it ran, and the twins of those run twice."""
 
-    def __init__(self, training):
+    def __init__(self, training, rng=None):
         self.training = training
+        self.rng = rng        # the recorded layer's generator: its inner layers draw their weights from it
         self.used = set()
         self.twins = []        # (layer, twin): a layer called a second time runs on its twin
 
@@ -54,9 +55,12 @@ def _is_layer(value):
 
 def start_recording(layer, inputs):
     """Make ``layer`` (a ``call()`` that computes) one recorded step of the graph."""
+    from glassnet.engine.symbolic import name_layers
+
     layer.records_call = True
     layer.takes_list = isinstance(inputs, (list, tuple))
     layer.sublayers = held_layers(layer)
+    name_layers(layer.sublayers)          # "dense", "dense_1"... for summaries and weight paths
 
 
 def is_value(inputs):
@@ -77,7 +81,8 @@ def call_layer(layer, inputs, training=None):
     if not layer.built:
         from glassnet.engine.random import new_seed
         shape = [d.shape[1:] for d in data] if layer.takes_list else data.shape[1:]
-        layer.build(shape, layer.rng or np.random.default_rng(new_seed()))
+        rng = layer.rng or (recording.rng if recording is not None else None)
+        layer.build(shape, rng or np.random.default_rng(new_seed()))
     run = layer
     if recording is not None:                 # its second call: on a twin (own caches, shared weights)
         if id(layer) in recording.used:
@@ -104,9 +109,10 @@ def forward(layer, x, training):
     inputs = [Value(xi, needs_grad=layer.needs_input_grad) for xi in (x if layer.takes_list else [x])]
     weights = {name: Value(array, needs_grad=layer.trainable) for name, array in layer.params.items()}
     swapped = _swap_weights(layer, weights)
-    recording = _Recording(bool(training))
+    recording = _Recording(bool(training), layer.rng)
     _active.append(recording)
     layer.__dict__["recorded_weights"] = weights     # for self.kernel read through __getattr__
+    layer.__dict__["added_losses"] = []              # self.add_loss(...) terms of this call
     try:
         output = run_call(layer, inputs if layer.takes_list else inputs[0], bool(training))
     except CannotDifferentiate as error:
@@ -135,8 +141,10 @@ def backward(layer, dy):
         for sub in inner.walk():
             for grad in sub.grads.values():
                 grad[...] = 0
-    if output.needs_grad:
-        backpropagate(output, dy)
+    added = [(value, 1.0) for value in layer.__dict__.get("added_losses", ())
+             if isinstance(value, Value) and value.needs_grad]          # dL/d(term) = 1
+    if output.needs_grad or added:
+        backpropagate(output, 0.0 if dy is None else dy, added)
     for name, value in weights.items():
         layer.grads[name][...] = 0 if value.grad is None else value.grad
     for inner, twin in recording.twins:

@@ -21,8 +21,9 @@ REGULARIZERS_BY_CLASS = {}
 class Regularizer(Configurable):
     """Base class: ``penalty(W)`` (also ``regularizer(W)``), its ``gradient(W)``, and the config.
 
-    A penalty of your own needs both: glassnet has no automatic differentiation, so the
-    gradient that joins the weight's gradient is written out by hand.
+    A penalty of your own may give both, or only Keras's ``__call__(self, x)`` written with
+    ``ops``: glassnet then records that math and differentiates it
+    (:mod:`glassnet.engine.autodiff`), as it does a loss of your own.
     """
 
     def __init_subclass__(cls, **kwargs):
@@ -33,11 +34,44 @@ class Regularizer(Configurable):
         return self.penalty(w)
 
     def penalty(self, w):
-        raise NotImplementedError
+        if type(self).__call__ is Regularizer.__call__:
+            raise NotImplementedError(f"{type(self).__name__} has neither penalty(w) nor __call__(w)")
+        return float(np.sum(np.asarray(self.__call__(w))))
 
     def gradient(self, w):
-        raise NotImplementedError(f"{type(self).__name__} has no gradient(w); glassnet needs the "
-                                  f"derivative of the penalty with respect to the weight")
+        """``d penalty / dW``, from the recorded math of ``__call__`` (or ``penalty``)."""
+        from glassnet.engine.autodiff import Value, backpropagate, lift
+        math = type(self).__call__ if type(self).__call__ is not Regularizer.__call__ else type(self).penalty
+        weight = Value(np.asarray(w), needs_grad=True)
+        total = lift(np.sum(math(self, weight)))
+        if total.needs_grad:
+            backpropagate(total, 1.0)
+        return np.zeros_like(weight.data) if weight.grad is None else weight.grad.astype(weight.dtype)
+
+
+class FunctionRegularizer(Regularizer):
+    """A penalty given as a function, as Keras takes one (Geron's ``def my_l1_regularizer(weights):
+    return tf.reduce_sum(tf.abs(0.01 * weights))``); its gradient is its recorded math's."""
+
+    def __init__(self, fn):
+        self.fn = fn
+
+    def __call__(self, w):
+        return self.fn(w)
+
+    def get_config(self):
+        from glassnet.engine.configurable import registered_name
+        return {"function": registered_name(self.fn) or self.fn.__name__}
+
+    @classmethod
+    def from_config(cls, config):
+        from glassnet.engine.configurable import find_registered
+        fn = find_registered(config.get("function"))
+        if not callable(fn):
+            raise ValueError(f"the weight penalty is the Python function {config.get('function')!r}, and "
+                             f"a file holds no code: pass it in custom_objects to load_model, or register "
+                             f"it with @keras.saving.register_keras_serializable()")
+        return cls(fn)
 
 
 class L1L2(Regularizer):
@@ -113,6 +147,8 @@ def get(value):
         return L1L2(**value)
     if isinstance(value, str) and value in REGULARIZERS:
         return REGULARIZERS[value]()
+    if callable(value) and not isinstance(value, type):
+        return FunctionRegularizer(value)
     raise ValueError(f"unknown regularizer {value!r}; use l1(...), l2(...) or l1_l2(...)")
 
 

@@ -167,8 +167,14 @@ class Trainer(Keras2Methods):
         self._state_arrays = [a for layer in self.walk() for a in layer.state.values()]
 
     def regularization_loss(self):
-        """The weight penalties of every layer (kernel_regularizer=...), added to the loss."""
-        return sum(layer.regularization_loss() for layer in self._regularized)
+        """The weight penalties of every layer (kernel_regularizer=...), and what the last
+        forward pass added (activity_regularizer=..., add_loss): all of it joins the loss."""
+        return sum(layer.regularization_loss() for layer in self._regularized) + self.activity_loss()
+
+    def activity_loss(self):
+        """The activity penalties and added losses of every call of the last forward pass
+        (a shared layer's calls each count; a nested model answers for its own)."""
+        return sum(step.layer.activity_loss() for step in self._steps)
 
     def train_step(self, x, y, sample_weight=None):
         """One mini-batch: forward, loss, backward, update. Returns the batch's loss.

@@ -318,7 +318,7 @@ class _With:
 def _model_checks():
     from glassnet.engine.layers import Dense, Dropout, Flatten
     from glassnet.engine.model import Sequential
-    from glassnet.engine.regularizers import l2
+    from glassnet.engine.regularizers import l1, l2
 
     rng = np.random.default_rng(3)
     x, y = rng.standard_normal((6, 3, 4)), np.array([0, 1, 2, 3, 4, 0])
@@ -348,6 +348,10 @@ def _model_checks():
                           kernel_regularizer=l2(0.01)), Dropout(0.5), Dense(5, activation="softmax"))),
         Check("Sequential", "Dense(tanh) > Dense(sigmoid) + mse, not fused",
               lambda: run("mse", Dense(6, activation="tanh"), Dense(5, activation="sigmoid"))),
+        Check("Sequential", "activity_regularizer: Dense(relu, l1 on its output) > Dense(softmax, l2 "
+                            "on the probabilities, so not fused)",
+              lambda: run("sparse_categorical_crossentropy", Dense(6, activation="relu", activity_regularizer=l1(0.1)),
+                          Dense(5, activation="softmax", activity_regularizer=l2(0.05)))),
         Check("Sequential", "Dense(gelu) > Dense(1, sigmoid) + binary_crossentropy",
               lambda: check_model(_compiled("binary_crossentropy", Dense(6, activation="gelu"),
                                             Dense(1, activation="sigmoid")), x, y % 2)),

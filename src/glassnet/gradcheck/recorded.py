@@ -46,10 +46,22 @@ class TwiceDense(Layer):
         self.dense = Dense(4, activation="tanh")
 
     def build(self, input_shape):
-        self.scale = self.add_weight(shape=(4,), initializer="random_normal", name="scale")
+        self.scale = self.add_weight(shape=(4,), initializer="ones", name="scale")
 
     def call(self, inputs):
         return self.scale * ops.tanh(self.dense(self.dense(inputs)))
+
+
+class KLSampling(Layer):
+    """A VAE's sampling layer without the noise (``epsilon`` fixed): ``z = mean + exp(logvar / 2)
+    * epsilon``, and the KL term given to ``self.add_loss``, whose gradient flows back too."""
+
+    def call(self, inputs):
+        mean, log_var = inputs
+        epsilon = np.linspace(-1.0, 1.0, mean.shape[0] * mean.shape[1]).reshape(mean.shape)
+        kl = -0.5 * ops.mean(ops.sum(1 + log_var - ops.square(mean) - ops.exp(log_var), axis=1))
+        self.add_loss(0.1 * kl)
+        return mean + ops.exp(0.5 * log_var) * epsilon
 
 
 def euclidean_distance(pair):
@@ -97,6 +109,14 @@ def recorded_checks(Check):
         model.compile("sgd", "sparse_categorical_crossentropy")
         return check_model(model, x, y)
 
+    def sampling():
+        inputs = Input(shape=(4,))
+        mean, log_var = Dense(2)(inputs), Dense(2)(inputs)
+        z = KLSampling()([mean, log_var])
+        model = Model(inputs, Dense(3, activation="softmax")(z), seed=0)
+        model.compile("sgd", "sparse_categorical_crossentropy")
+        return check_model(model, x, y)
+
     def normalized():
         model = Sequential([Input(shape=(4,)), Dense(5),
                             Lambda(lambda v: v / ops.norm(v, axis=1, keepdims=True)),
@@ -113,6 +133,7 @@ def recorded_checks(Check):
         Check("Recorded call()", "a Dense called twice inside call(), times a learned scale", twice),
         Check("Recorded call()", "Lambda(v / norm(v)) and LeakyLinear inside a Sequential", normalized),
         Check("Recorded call()", "Lambda(euclidean distance) on a shared encoder's two outputs", siamese),
+        Check("Recorded call()", "a VAE's sampling layer with its KL term in self.add_loss", sampling),
         Check("LossFunction", "focal loss written with ops (recorded)",
               lambda: check_loss(LossFunction(focal_loss), probs, labels)),
         Check("LossFunction", "2 * keras.losses.mse + mean|p| (a built-in loss inside, recorded)",

@@ -169,8 +169,14 @@ def initializer_from_keras(value, owner, reading):
 
 
 def regularizer_to_keras(config):
+    """A glassnet regularizer's config (``{"class_name": "L2", "config": {"l2": ...}}``, or the
+    flat ``{"l1": ..., "l2": ...}`` of older files) as Keras writes it."""
     if config is None:
         return None
+    if config.get("class_name", "L1L2") not in ("L1", "L2", "L1L2"):
+        raise ExportError(f"the weight penalty {config['class_name']} (your own) has no Keras file form "
+                          f"glassnet can write; save the model as .npz instead")
+    config = config.get("config", config)
     l1, l2 = float(config.get("l1", 0)), float(config.get("l2", 0))
     if not l1:
         return _object("keras.regularizers", "L2", {"l2": l2})
@@ -240,28 +246,29 @@ def _constraints_in(config, reading, owner):
             for weight in ("kernel", "bias")}
 
 
+def _regularizers_in(config, reading, owner):
+    return {key: regularizer_from_keras(config.get(key), owner, reading)
+            for key in ("kernel_regularizer", "bias_regularizer", "activity_regularizer")}
+
+
 def _dense_in(config, reading, owner):
     reading.require(config, owner, lora_rank=None, quantization_config=None)
-    reading.training_only(config, owner, "bias_regularizer", "activity_regularizer")
     return "Dense", {"units": config["units"],
                      "activation": activation_from_keras(config.get("activation"), owner),
                      "use_bias": config.get("use_bias", True),
                      "kernel_initializer": initializer_from_keras(config.get("kernel_initializer"), owner, reading),
-                     "kernel_regularizer": regularizer_from_keras(config.get("kernel_regularizer"), owner, reading),
-                     **_constraints_in(config, reading, owner)}
+                     **_regularizers_in(config, reading, owner), **_constraints_in(config, reading, owner)}
 
 
 def _conv2d_in(config, reading, owner, class_name="Conv2D"):
     reading.require(config, owner, data_format="channels_last", dilation_rate=[1, 1], groups=1,
                     lora_rank=None, output_padding=None)
-    reading.training_only(config, owner, "bias_regularizer", "activity_regularizer")
     return class_name, {"filters": config["filters"], "kernel_size": config["kernel_size"],
                       "strides": config.get("strides", [1, 1]), "padding": config.get("padding", "valid"),
                       "activation": activation_from_keras(config.get("activation"), owner),
                       "use_bias": config.get("use_bias", True),
                       "kernel_initializer": initializer_from_keras(config.get("kernel_initializer"), owner, reading),
-                      "kernel_regularizer": regularizer_from_keras(config.get("kernel_regularizer"), owner, reading),
-                      **_constraints_in(config, reading, owner)}
+                      **_regularizers_in(config, reading, owner), **_constraints_in(config, reading, owner)}
 
 
 def _pooling_in(class_name):
@@ -700,13 +707,17 @@ def _common_to_keras(layer):
     return {"name": layer.name, "trainable": bool(layer.trainable), "dtype": _policy(layer.dtype)}
 
 
+def _regularizers_out(config):
+    return {key: regularizer_to_keras(config.get(key))
+            for key in ("kernel_regularizer", "bias_regularizer", "activity_regularizer")}
+
+
 def _dense_out(config, owner):
     return {"units": config["units"], "activation": activation_to_keras(config.get("activation"), owner),
             "use_bias": config.get("use_bias", True),
             "kernel_initializer": initializer_to_keras(config.get("kernel_initializer")),
             "bias_initializer": initializer_to_keras("zeros"),
-            "kernel_regularizer": regularizer_to_keras(config.get("kernel_regularizer")),
-            "bias_regularizer": None, "kernel_constraint": constraint_to_keras(config.get("kernel_constraint")),
+            **_regularizers_out(config), "kernel_constraint": constraint_to_keras(config.get("kernel_constraint")),
             "bias_constraint": constraint_to_keras(config.get("bias_constraint"))}
 
 
@@ -718,8 +729,7 @@ def _conv2d_out(config, owner):
             "use_bias": config.get("use_bias", True),
             "kernel_initializer": initializer_to_keras(config.get("kernel_initializer")),
             "bias_initializer": initializer_to_keras("zeros"),
-            "kernel_regularizer": regularizer_to_keras(config.get("kernel_regularizer")),
-            "bias_regularizer": None, "activity_regularizer": None,
+            **_regularizers_out(config),
             "kernel_constraint": constraint_to_keras(config.get("kernel_constraint")),
             "bias_constraint": constraint_to_keras(config.get("bias_constraint"))}
 

@@ -83,6 +83,7 @@ class Layer:
     records_call = False
     # A layer given seed= draws its random numbers from a generator of its own (seed_with).
     seed = None
+    activity_regularizer = None
     generator = None
 
     def __init_subclass__(cls, **kwargs):
@@ -96,7 +97,7 @@ class Layer:
             cls.build = _keras_build(vars(cls)["build"])
 
     def __init__(self, input_shape=None, name=None, dtype="float32", trainable=True, input_dim=None,
-                 **unknown):
+                 activity_regularizer=None, **unknown):
         if unknown:
             raise TypeError(f"{type(self).__name__}: unknown argument(s) "
                             f"{', '.join(f'{k}={v!r}' for k, v in unknown.items())}")
@@ -120,6 +121,10 @@ class Layer:
         # learned), so the model switches this off there and saves a matrix multiply.
         self.needs_input_grad = True
         self.nodes = []           # its calls in Functional graphs (see engine/symbolic.py)
+        # A penalty on the layer's *output* (Keras's activity_regularizer): regularizer(y) / N
+        # joins the loss; see activity_loss. None for most layers.
+        from glassnet.engine import regularizers
+        self.activity_regularizer = regularizers.get(activity_regularizer)
         self.provisional = False  # weights made by a symbolic call, redrawn by the model
 
     # -- properties that a wrapper passes on to the layers inside it --------------------
@@ -369,6 +374,37 @@ class Layer:
         penalized weights (0 when none is)."""
         return sum((regularizer.penalty(self.params[name]) for name, regularizer in self.penalties()), 0.0)
 
+    def activity_loss(self):
+        """What this layer's last forward pass added to the loss: Keras's
+        ``activity_regularizer(y) / N`` on its output ``y`` (a batch of ``N``), and the terms a
+        recorded ``call()`` gave to ``self.add_loss`` (summed)."""
+        total = 0.0
+        output = self.__dict__.get("activity_output")
+        if self.activity_regularizer is not None and output is not None and len(output):
+            total += self.activity_regularizer.penalty(output) / len(output)
+        for value in self.__dict__.get("added_losses", ()):
+            total += float(np.sum(getattr(value, "data", value)))
+        return total
+
+    def activity_gradient(self, dy):
+        """``dy`` plus the gradient of the activity penalty on the output, ``gradient(y) / N``
+        (a layer's backward then carries both)."""
+        output = self.__dict__.get("activity_output")
+        if self.activity_regularizer is None or output is None:
+            return dy
+        extra = self.activity_regularizer.gradient(output) / len(output)
+        return extra if dy is None else dy + extra
+
+    def add_loss(self, loss):
+        """Keras's ``self.add_loss(term)`` in a ``call()``: the term (summed) joins the loss of
+        this forward pass. In a recorded call() (glassnet.engine.recording) its gradient flows
+        back through the math that made it."""
+        from glassnet.engine.symbolic import is_symbolic
+        if is_symbolic(loss):          # met while tracing: this call() is math, to be recorded
+            from glassnet.engine.tracing import ComputesOnInput
+            raise ComputesOnInput("add_loss on a placeholder")
+        self.__dict__.setdefault("added_losses", []).append(loss)
+
     @property
     def losses(self):
         """Keras's ``layer.losses`` / ``model.losses``: the weight penalty of every layer here
@@ -478,6 +514,9 @@ class Layer:
         config = {"name": self.name}
         if self.input_shape is not None:
             config["input_shape"] = list(self.input_shape)
+        if self.activity_regularizer is not None:
+            from glassnet.engine import regularizers
+            config["activity_regularizer"] = regularizers.serialize(self.activity_regularizer)
         return config
 
     @classmethod

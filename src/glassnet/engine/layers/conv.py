@@ -100,15 +100,15 @@ class Conv2D(WinogradPath, Layer):
                  kernel_initializer="glorot_uniform", bias_initializer="zeros", kernel_regularizer=None,
                  bias_regularizer=None, activity_regularizer=None, kernel_constraint=None,
                  bias_constraint=None, **kwargs):
-        super().__init__(**kwargs)
+        super().__init__(activity_regularizer=activity_regularizer, **kwargs)
         owner = type(self).__name__        # Conv2D, or Conv2DTranspose which shares these
         unsupported = {"data_format": data_format not in (None, "channels_last"),
                        "dilation_rate": as_pair(dilation_rate, "dilation_rate", owner) != (1, 1),
-                       "groups": groups != 1, "activity_regularizer": activity_regularizer is not None}
+                       "groups": groups != 1}
         for label, given in unsupported.items():
             if given:
                 raise ValueError(f"{owner}: {label}={locals()[label]!r} is not supported by glassnet "
-                                 f"(images are channels-last, undilated, one group, no activity penalty)")
+                                 f"(images are channels-last, undilated, one group)")
         if int(filters) != filters or filters < 1:
             raise ValueError(f"{owner}: filters must be a positive integer, got {filters!r}")
         self.filters = int(filters)

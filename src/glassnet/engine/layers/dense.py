@@ -34,8 +34,8 @@ class Dense(Layer):
             and its gradient joins ``dW`` (``db``).
         kernel_constraint, bias_constraint: e.g. ``max_norm(3)``: after every optimizer step
             the weight is put back inside its set (:mod:`glassnet.engine.constraints`).
-        activity_regularizer: Keras's, not supported: passing one is an error rather than a
-            setting silently ignored.
+        activity_regularizer: a penalty on the output, e.g. ``l1(1e-5)`` for a sparse code:
+            ``penalty(y) / N`` joins the loss, as in Keras 3 (:meth:`Layer.activity_loss`).
 
     Input shape: ``(N, D)``. Output shape: ``(N, U)``.
     """
@@ -43,12 +43,9 @@ class Dense(Layer):
     def __init__(self, units, activation=None, use_bias=True, kernel_initializer="glorot_uniform",
                  bias_initializer="zeros", kernel_regularizer=None, bias_regularizer=None,
                  activity_regularizer=None, kernel_constraint=None, bias_constraint=None, **kwargs):
-        super().__init__(**kwargs)
+        super().__init__(activity_regularizer=activity_regularizer, **kwargs)
         if isinstance(units, bool) or int(units) != units or units < 1:
             raise ValueError(f"Dense: units must be a positive integer, got {units!r}")
-        if activity_regularizer is not None:
-            raise ValueError(f"Dense: activity_regularizer={activity_regularizer!r} is not supported by "
-                             f"glassnet (remove it, or write a custom layer)")
         self.units = int(units)
         self.activation = activations.get(activation)
         self.use_bias = bool(use_bias)

@@ -70,7 +70,8 @@ def fusable(conv, pool):
         return False
     if not (conv.activation is None or isinstance(conv.activation, activations.ReLU)):
         return False
-    return True
+    # a penalty on the conv's output needs that output
+    return conv.activity_regularizer is None and pool.activity_regularizer is None
 
 
 def plan(steps, output_slots, shared, make_step):
@@ -120,6 +121,7 @@ class ConvPool:
     """
 
     takes_list = False
+    activity_regularizer = None     # never fused when either layer has one (see fusable)
 
     def __init__(self, conv, pool):
         self.conv, self.pool = conv, pool
