@@ -28,7 +28,7 @@ from glassnet.engine.model import Model, Sequential
 from glassnet.workbench import recipes, zoo
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
-from tiny_models import augmented_model, odd_layers_model, recurrent_model  # noqa: E402  (the tests' models)
+from tiny_models import GatedBlock, Scaled, augmented_model, odd_layers_model, recurrent_model  # noqa: E402
 
 TOLERANCE = 1e-5
 
@@ -106,8 +106,28 @@ def main():
                 failures += difference >= TOLERANCE
                 print(f"{name:10} {suffix:7} {difference:31.1e} {step:>31}")
         failures += check_optimizers(keras, folder, np.random.default_rng(1))   # its own data, whatever the models drew
+        failures += check_custom_layers(keras, folder, np.random.default_rng(2))
     print("all within 1e-5" if not failures else f"{failures} check(s) over 1e-5")
     return 1 if failures else 0
+
+
+def check_custom_layers(keras, folder, rng):
+    """Layers of your own (a call() doing math, a layer holding two Dense and a gate), written
+    by glassnet and loaded by Keras with its own classes of the same names (the fixtures')."""
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    import make_keras_fixtures as theirs_classes
+
+    model = Sequential([Input((8,)), Scaled(6), GatedBlock(6), Dense(10, activation="softmax")], seed=0)
+    model.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
+    x, y = rng.random((64, 8), dtype=np.float32), rng.integers(0, 10, 64)
+    model.fit(x, y, epochs=1, batch_size=16, verbose=0)
+    path = str(Path(folder) / "custom.keras")
+    model.save(path)
+    theirs = keras.models.load_model(path, custom_objects={"Scaled": theirs_classes.Scaled,
+                                                           "GatedBlock": theirs_classes.GatedBlock})
+    difference = float(np.abs(np.asarray(theirs.predict(x[:16], verbose=0)) - model.predict(x[:16], verbose=0)).max())
+    print(f"{'custom':10} {'.keras':7} {difference:31.1e} {'-':>31}")
+    return int(difference >= TOLERANCE)
 
 
 OPTIMIZERS = {"sgd": lambda: glassnet.optimizers.SGD(0.05, momentum=0.9),
@@ -115,6 +135,10 @@ OPTIMIZERS = {"sgd": lambda: glassnet.optimizers.SGD(0.05, momentum=0.9),
               "adagrad": lambda: glassnet.optimizers.Adagrad(0.05),
               "adadelta": lambda: glassnet.optimizers.Adadelta(1.0),
               "adamw": lambda: glassnet.optimizers.AdamW(0.01),
+              "nadam": lambda: glassnet.optimizers.Nadam(0.01),
+              # epsilon above float32 gradient noise: with 1e-7, a dead unit whose gradient is
+              # rounding noise (~1e-7) steps by lr/10, a step the two libraries round apart
+              "adamax": lambda: glassnet.optimizers.Adamax(0.01, epsilon=1e-3),
               # the weights become their moving averages after every step: the averages must
               # cross over too, in Keras's place for them (before Adam's own state)
               "adam-ema": lambda: glassnet.optimizers.Adam(0.01, use_ema=True, ema_momentum=0.9,

@@ -6,7 +6,7 @@ For each small model (every layer, activation, optimizer and loss glassnet reads
 Sequential, Functional and nested) this trains one epoch on random data in Keras, saves
 ``tests/fixtures/keras/NAME.keras`` with ``model.save``, and stores the inputs and Keras's
 predictions for them in ``NAME.npz``; ``tests/test_keras_file.py`` checks that glassnet
-predicts the same. ``unsupported.keras`` holds a LayerNormalization, which glassnet lacks:
+predicts the same. ``unsupported.keras`` holds a Conv1D, which glassnet lacks:
 the test checks the one-line error that names it. The images are 8x8, and the archive is
 packed again with deflate (Keras stores its members uncompressed; their bytes are left as
 Keras wrote them), so each file stays a few kilobytes.
@@ -136,9 +136,62 @@ def recurrent():
     return model
 
 
+class Scaled(layers.Layer):
+    """keras.io's Linear, and a learned scale: a layer of your own whose call() does math."""
+
+    def __init__(self, units=4, **kwargs):
+        super().__init__(**kwargs)
+        self.units = units
+
+    def build(self, input_shape):
+        self.w = self.add_weight(shape=(input_shape[-1], self.units), initializer="random_normal", name="kernel")
+        self.b = self.add_weight(shape=(self.units,), initializer="zeros", name="bias")
+        self.scale = self.add_weight(shape=(), initializer="ones", name="scale")
+
+    def call(self, inputs):
+        return self.scale * keras.ops.tanh(keras.ops.matmul(inputs, self.w) + self.b)
+
+    def get_config(self):
+        return {**super().get_config(), "units": self.units}
+
+
+class GatedBlock(layers.Layer):
+    """A layer of your own holding two Dense layers and a learned gate."""
+
+    def __init__(self, units=4, **kwargs):
+        super().__init__(**kwargs)
+        self.units = units
+        self.dense = layers.Dense(units, activation="relu")
+        self.proj = layers.Dense(units)
+
+    def build(self, input_shape):
+        self.gate = self.add_weight(shape=(), initializer="zeros", name="gate")
+
+    def call(self, x):
+        return self.proj(x) + self.gate * self.dense(x)
+
+    def get_config(self):
+        return {**super().get_config(), "units": self.units}
+
+
+def custom_layers():
+    """Layers of your own (Scaled, GatedBlock): glassnet loads them with the classes given."""
+    model = keras.Sequential([keras.Input((8,)), Scaled(6), GatedBlock(6), layers.Dense(10, activation="softmax")],
+                             name="custom_layers")
+    model.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
+    return model
+
+
+def layer_norm():
+    """LayerNormalization on a sequence's every position, with a learned gamma and beta."""
+    model = keras.Sequential([keras.Input((6, 8)), layers.LayerNormalization(epsilon=1e-2), layers.Flatten(),
+                              layers.Dense(10, activation="softmax")], name="layer_norm")
+    model.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
+    return model
+
+
 def unsupported():
-    return keras.Sequential([keras.Input((8,)), layers.Dense(4), layers.LayerNormalization()],
-                            name="unsupported")
+    return keras.Sequential([keras.Input((8, 1)), layers.Conv1D(2, 3)], name="unsupported")
 
 
 def _deflate(path):
@@ -155,7 +208,7 @@ def main(only=None):
     rng = np.random.default_rng(0)
     OUT.mkdir(parents=True, exist_ok=True)
     for build in (mlp, cnn, residual, nested, branches, unsupported, tutorial, augmented, odd_layers,
-                  recurrent):
+                  recurrent, custom_layers, layer_norm):
         if only and build.__name__ not in only:
             continue
         model = build()

@@ -145,6 +145,7 @@ def test_what_has_no_gradient_says_so_instead_of_dropping_it():
     with pytest.raises(CannotDifferentiate, match="np.sort"):
         np.sort(x)
     assert isinstance(x > 0, np.ndarray) and np.argmax(x) == 0     # no gradient, plain results
+    assert (x == 1).all() and not (x != 1).any()                   # elementwise, as on arrays
 
 
 # -- custom layers, Lambdas and losses, in models --------------------------------------------
@@ -306,3 +307,67 @@ def test_add_loss_in_a_recorded_call_joins_the_loss_and_its_gradient_flows_back(
     model.fit(x, x, epochs=30, verbose=0)
     mean, log_var = encoder.predict(x, verbose=0)
     assert -0.5 * np.mean(np.sum(1 + log_var - mean ** 2 - np.exp(log_var), axis=1)) < kl   # pulled down
+
+
+# -- Geron's custom components: functions for an activation, an initializer, a penalty, a constraint
+def my_softplus(z):
+    return keras.ops.log(1.0 + keras.ops.exp(z))
+
+
+def my_glorot_initializer(shape, dtype="float32"):
+    return np.random.default_rng(0).normal(0.0, np.sqrt(2.0 / (shape[0] + shape[1])), shape).astype(dtype)
+
+
+def my_positive_weights(weights):
+    return ops.where(weights < 0.0, ops.zeros_like(weights), weights)
+
+
+def test_functions_for_an_activation_an_initializer_and_a_constraint_work_as_in_keras(tmp_path):
+    from glassnet.gradcheck import check_layer
+    dense = layers.Dense(4, activation=my_softplus, kernel_initializer=my_glorot_initializer,
+                         kernel_constraint=my_positive_weights)
+    with keras.saving.custom_object_scope({"my_softplus": my_softplus, "my_glorot_initializer": my_glorot_initializer,
+                                           "my_positive_weights": my_positive_weights}):
+        assert check_layer(dense, (5,)).passed                      # softplus's gradient, recorded
+    rng = np.random.default_rng(1)
+    x, y = rng.standard_normal((64, 5)).astype(np.float32), rng.integers(0, 3, 64)
+    model = keras.Sequential([keras.Input((5,)), layers.Dense(8, activation=my_softplus,
+                              kernel_initializer=my_glorot_initializer, kernel_constraint=my_positive_weights),
+                              layers.Dense(3, activation="softmax")], seed=0)
+    first = model.layers[0].kernel.numpy().copy()
+    np.testing.assert_allclose(first, my_glorot_initializer((5, 8)))  # called as Keras calls it
+    np.testing.assert_allclose(model.layers[0](x[:3]).numpy(), np.log1p(np.exp(x[:3] @ first)), rtol=1e-5)
+    model.compile("adam", "sparse_categorical_crossentropy")
+    model.fit(x, y, epochs=3, verbose=0)
+    assert model.layers[0].kernel.numpy().min() >= 0                 # the constraint after every step
+    model.save(tmp_path / "m.npz")
+    again = keras.models.load_model(tmp_path / "m.npz", custom_objects={
+        "my_softplus": my_softplus, "my_glorot_initializer": my_glorot_initializer,
+        "my_positive_weights": my_positive_weights})
+    np.testing.assert_allclose(again.predict(x, verbose=0), model.predict(x, verbose=0), rtol=1e-6)
+    with pytest.raises(Exception, match="my_softplus.*custom_objects"):
+        keras.models.load_model(tmp_path / "m.npz")
+
+
+class NoisyWhenTraining(layers.Layer):
+    """A call() that branches on training (keras.io's custom dropout): recorded, not traced."""
+
+    def __init__(self, rate=0.5, **kwargs):
+        super().__init__(**kwargs)
+        self.rate = rate
+        self.seed_generator = keras.random.SeedGenerator(7)
+
+    def call(self, inputs, training=None):
+        if training:
+            return keras.random.dropout(inputs, rate=self.rate, seed=self.seed_generator)
+        return inputs
+
+
+def test_a_call_that_branches_on_training_runs_each_mode_as_written():
+    x = np.ones((200, 10), np.float32)
+    model = keras.Sequential([keras.Input((10,)), NoisyWhenTraining(0.5)], seed=0)
+    np.testing.assert_array_equal(model.predict(x, verbose=0), x)               # inference: as it is
+    dropped = model(x, training=True).numpy()
+    assert set(np.unique(dropped)) == {0.0, 2.0} and 0.4 < (dropped == 0).mean() < 0.6
+    model.compile("sgd", "mse")
+    assert model.evaluate(x, x, verbose=0) == 0.0

@@ -188,3 +188,19 @@ def test_recalibration_leaves_frozen_layers_and_refuses_models_without_batch_nor
         recalibrate_batch_norm(model, x)
     for key, value in before.items():
         np.testing.assert_array_equal(bn2.state[key], value)
+
+
+def test_layer_normalization_normalises_each_sample_on_its_own():
+    """Each sample's features get mean 0 and variance 1 (before gamma and beta), whatever else
+    is in the batch, in training and in inference alike."""
+    from glassnet.engine.layers import LayerNormalization
+    rng = np.random.default_rng(0)
+    x = rng.normal(3.0, 5.0, (4, 7, 6)).astype(np.float32)
+    layer = LayerNormalization(epsilon=1e-6)
+    layer.build((7, 6), rng)
+    y = layer.forward(x, training=True)
+    np.testing.assert_allclose(y.mean(axis=-1), 0, atol=1e-5)
+    np.testing.assert_allclose(y.var(axis=-1), 1, atol=1e-4)
+    np.testing.assert_allclose(layer.forward(x[:1], training=False), y[:1], rtol=1e-6)   # alone: the same
+    with pytest.raises(ValueError, match="axis=1 is not supported"):
+        LayerNormalization(axis=1)

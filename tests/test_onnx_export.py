@@ -62,6 +62,15 @@ def rescaled_model():
                       name="rescaled", seed=0)
 
 
+def layer_norm_model():
+    """LayerNormalization on every position of a sequence, with and without its beta."""
+    from glassnet.layers import LayerNormalization
+    return Sequential([Input((5, 6)), LayerNormalization(gamma_initializer="glorot_uniform",
+                                                         beta_initializer="glorot_uniform"),
+                       Flatten(), Dense(8), LayerNormalization(center=False, epsilon=0.1), Dense(10)],
+                      name="layer-norm", seed=0)
+
+
 MODELS = {
     "mlp": lambda: zoo.classic_mlp(seed=0),
     "cnn": lambda: zoo.small_cnn(seed=0),
@@ -73,6 +82,7 @@ MODELS = {
     "augmented": augmented_model,        # the random image layers (nothing), Normalization (Sub, Div)
     "odd-layers": odd_layers_model,      # PRelu, Elu, ReduceMax, Transpose, Unsqueeze + Tile, Identity
     "recurrent": recurrent_model,        # LSTM, GRU, RNN (both directions in one), MatMul over the steps
+    "layer-norm": layer_norm_model,      # LayerNormalization (opset 17)
 }
 
 

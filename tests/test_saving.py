@@ -173,7 +173,7 @@ def test_missing_weights_and_unknown_layers(tmp_path):
     arrays = dict(np.load(path))
     arrays["config"] = np.frombuffer(json.dumps(config).encode(), np.uint8)
     np.savez(broken, **arrays)
-    with pytest.raises(ModelFileError, match="unknown layer class 'Mystery'; pass it in custom_objects="):
+    with pytest.raises(ModelFileError, match="unknown layer class 'Mystery': if it is a layer of your own, define"):
         load_model(broken)
 
 

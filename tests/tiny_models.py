@@ -9,7 +9,8 @@ and every picture has both right answers and mistakes to show.
 import numpy as np
 
 from glassnet.datasets import load_sample
-from glassnet.engine.layers import Layer
+from glassnet import ops
+from glassnet.engine.layers import Dense, Layer
 from glassnet.errors import DataError
 from glassnet.workbench import zoo
 
@@ -119,3 +120,39 @@ def recurrent_model(seed=0):
                        Bidirectional(GRU(4, return_sequences=True), merge_mode="sum"),
                        SimpleRNN(5, activation="relu", return_sequences=True), TimeDistributed(Dense(3)),
                        Bidirectional(LSTM(3)), Dense(10, activation="softmax")], name="recurrent", seed=seed)
+
+
+class Scaled(Layer):
+    """The fixture's layer of your own (scripts/make_keras_fixtures.py), written the same way."""
+
+    def __init__(self, units=4, **kwargs):
+        super().__init__(**kwargs)
+        self.units = units
+
+    def build(self, input_shape):
+        self.w = self.add_weight(shape=(input_shape[-1], self.units), initializer="random_normal", name="kernel")
+        self.b = self.add_weight(shape=(self.units,), initializer="zeros", name="bias")
+        self.scale = self.add_weight(shape=(), initializer="ones", name="scale")
+
+    def call(self, inputs):
+        return self.scale * ops.tanh(ops.matmul(inputs, self.w) + self.b)
+
+    def get_config(self):
+        return {**super().get_config(), "units": self.units}
+
+
+class GatedBlock(Layer):
+    def __init__(self, units=4, **kwargs):
+        super().__init__(**kwargs)
+        self.units = units
+        self.dense = Dense(units, activation="relu")
+        self.proj = Dense(units)
+
+    def build(self, input_shape):
+        self.gate = self.add_weight(shape=(), initializer="zeros", name="gate")
+
+    def call(self, x):
+        return self.proj(x) + self.gate * self.dense(x)
+
+    def get_config(self):
+        return {**super().get_config(), "units": self.units}

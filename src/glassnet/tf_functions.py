@@ -168,11 +168,22 @@ def _uniform(shape, minval=0.0, maxval=1.0, dtype=None, seed=None, name=None):
     return as_tensor(_random(seed).uniform(minval, maxval, tuple(shape)).astype(dtype or np.float32))
 
 
+def _dropout(inputs, rate, noise_shape=None, seed=None):
+    """Keras 3's ``keras.random.dropout``: each entry kept with probability ``1 - rate`` and
+    scaled by ``1 / (1 - rate)`` (a mask drawn for ``noise_shape``, broadcast, if given)."""
+    if not 0 <= rate < 1:
+        raise ValueError(f"keras.random.dropout: rate must be in [0, 1), got {rate!r}")
+    shape = tuple(np.shape(inputs)) if noise_shape is None else tuple(noise_shape)
+    keep = (_random(seed).random(shape) >= rate) / (1.0 - rate)
+    return as_tensor(inputs * keep.astype(ops.dtype(inputs)))
+
+
 def _set_seed(seed):
     _generator[0] = np.random.default_rng(seed)
 
 
-random = types.SimpleNamespace(normal=_normal, uniform=_uniform, set_seed=_set_seed, SeedGenerator=SeedGenerator)
+random = types.SimpleNamespace(normal=_normal, uniform=_uniform, dropout=_dropout, set_seed=_set_seed,
+                               SeedGenerator=SeedGenerator)
 math = types.SimpleNamespace(reduce_sum=reduce_sum, reduce_mean=reduce_mean, reduce_max=reduce_max,
                              reduce_min=reduce_min, reduce_prod=reduce_prod, argmax=argmax, argmin=argmin,
                              confusion_matrix=confusion_matrix, exp=np.exp, log=np.log, sqrt=np.sqrt,

@@ -115,6 +115,9 @@ class Value:
     def __ge__(self, other): return np.greater_equal(self, other)
     def __lt__(self, other): return np.less(self, other)
     def __le__(self, other): return np.less_equal(self, other)
+    def __eq__(self, other): return np.equal(self, other)
+    def __ne__(self, other): return np.not_equal(self, other)
+    __hash__ = object.__hash__       # still usable as a key (by identity), as before __eq__
 
     def __getitem__(self, index):
         return _getitem(self, index)

@@ -64,6 +64,23 @@ def custom_object_scope(*custom_objects):
         _scopes.pop()
 
 
+def function_config(function):
+    """``{"function": name}``: how a setting given as a Python function of the program's own
+    (an activation, a weight penalty, a constraint) is saved; a file holds no code."""
+    return {"function": registered_name(function) or getattr(function, "__name__", "function")}
+
+
+def function_from_config(config, what):
+    """The function a :func:`function_config` names, from the open custom-object scopes or the
+    registry, or a ValueError that says how to give it."""
+    function = find_registered(config.get("function"))
+    if not callable(function):
+        raise ValueError(f"the {what} is the Python function {config.get('function')!r}, and a file holds "
+                         f"no code: pass it in custom_objects to load_model, or register it with "
+                         f"@keras.saving.register_keras_serializable()")
+    return function
+
+
 def find_registered(name):
     """The object saved as ``name`` (``"package>name"`` or a plain name): from the open
     custom-object scopes first, then the registry; None if nowhere."""

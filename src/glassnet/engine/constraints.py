@@ -15,7 +15,7 @@ use ``axis=[0, 1, 2]``, one filter.
 
 import numpy as np
 
-from glassnet.engine.configurable import Configurable
+from glassnet.engine.configurable import Configurable, function_config, function_from_config
 
 EPSILON = 1e-7    # Keras's backend.epsilon(): a weight of norm 0 stays 0 instead of NaN
 
@@ -95,6 +95,24 @@ CONSTRAINTS = {"max_norm": MaxNorm, "min_max_norm": MinMaxNorm, "unit_norm": Uni
                "nonneg": NonNeg}
 
 
+class FunctionConstraint(Constraint):
+    """A constraint given as a function, as Keras takes one (Geron's ``def my_positive_weights(w):
+    return tf.where(w < 0., tf.zeros_like(w), w)``): applied to the weight after every step."""
+
+    def __init__(self, fn):
+        self.fn = fn
+
+    def __call__(self, w):
+        return np.asarray(self.fn(w))
+
+    def get_config(self):
+        return function_config(self.fn)
+
+    @classmethod
+    def from_config(cls, config):
+        return cls(function_from_config(config, "constraint"))
+
+
 def get(value):
     """None, a Constraint, a name (``"max_norm"``, ``"non_neg"``) or a config dict
     ``{"class_name": "MaxNorm", "config": {"max_value": 3}}``."""
@@ -109,6 +127,8 @@ def get(value):
     if isinstance(value, str) and value in CONSTRAINTS:
         return CONSTRAINTS[value]()
     if callable(value):
+        if not isinstance(value, type):
+            return FunctionConstraint(value)        # a function of yours, applied as it is
         raise ValueError(f"constraint {value!r}: glassnet takes its Constraint classes (max_norm, "
                          f"min_max_norm, unit_norm, non_neg) or a subclass of Constraint")
     raise ValueError(f"unknown constraint {value!r}; use max_norm(...), min_max_norm(...), unit_norm() "

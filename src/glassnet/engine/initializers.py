@@ -20,6 +20,7 @@ seed fixes every weight. An initializer made with ``seed=`` uses its own generat
 and gives the same values on every call, as in Keras.
 """
 
+import inspect
 import re
 
 import numpy as np
@@ -335,10 +336,41 @@ def ones(shape, rng=None):
     return np.ones(shape)
 
 
+class FunctionInitializer(Initializer):
+    """An initializer given as a Keras-style function ``f(shape, dtype=None)`` (Geron's
+    ``my_glorot_initializer``), called as Keras calls it; saved by the function's name."""
+
+    def __init__(self, fn):
+        self.fn = fn
+
+    def sample(self, shape, rng):
+        return np.asarray(self.fn(shape, dtype="float32"))
+
+    def get_config(self):
+        from glassnet.engine.configurable import function_config
+        return function_config(self.fn)
+
+    @classmethod
+    def from_config(cls, config):
+        from glassnet.engine.configurable import function_from_config
+        return cls(function_from_config(config, "initializer"))
+
+
+def _keras_style(function):
+    """True for Keras's ``f(shape, dtype=None)`` (glassnet's own take ``f(shape, rng)``)."""
+    try:
+        parameters = list(inspect.signature(function).parameters)
+    except (TypeError, ValueError):
+        return False
+    return "dtype" in parameters and "rng" not in parameters
+
+
 def get(identifier):
     """An initializer from a name (``"he_normal"`` or ``"HeNormal"``), an instance, a config dict
-    (``{"class_name": "RandomNormal", "config": {"stddev": 0.1}}``), or any function
-    ``f(shape, rng)``, which is returned as it is."""
+    (``{"class_name": "RandomNormal", "config": {"stddev": 0.1}}``), a Keras-style function
+    ``f(shape, dtype=None)``, or any function ``f(shape, rng)``, which is returned as it is."""
+    if callable(identifier) and not isinstance(identifier, (type, Initializer)) and _keras_style(identifier):
+        return FunctionInitializer(identifier)
     if isinstance(identifier, Initializer) or (callable(identifier) and not isinstance(identifier, type)):
         return identifier
     if isinstance(identifier, type) and issubclass(identifier, Initializer):

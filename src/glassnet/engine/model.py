@@ -581,7 +581,9 @@ def deserialize_layer(spec, custom_objects=None):
              **(custom_objects or {})}
     cls = known.get(spec.get("class_name"))
     if cls is None:
-        raise ValueError(f"unknown layer class {spec.get('class_name')!r}; pass it in custom_objects=")
+        name = spec.get("class_name")
+        raise ValueError(f"unknown layer class {name!r}: if it is a layer of your own, define (or import) "
+                         f"the class before loading, or pass custom_objects={{{name!r}: {name}}}")
     config = dict(spec.get("config") or {})
     if issubclass(cls, Model):
         return cls.from_config(config, custom_objects)

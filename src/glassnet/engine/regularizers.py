@@ -12,7 +12,7 @@ classes ``L1``, ``L2``, ``L1L2`` and keeps the lower-case names as aliases).
 
 import numpy as np
 
-from glassnet.engine.configurable import Configurable
+from glassnet.engine.configurable import Configurable, function_config, function_from_config
 
 # Every Regularizer subclass by class name, so a saved layer can rebuild its regularizer.
 REGULARIZERS_BY_CLASS = {}
@@ -60,18 +60,11 @@ class FunctionRegularizer(Regularizer):
         return self.fn(w)
 
     def get_config(self):
-        from glassnet.engine.configurable import registered_name
-        return {"function": registered_name(self.fn) or self.fn.__name__}
+        return function_config(self.fn)
 
     @classmethod
     def from_config(cls, config):
-        from glassnet.engine.configurable import find_registered
-        fn = find_registered(config.get("function"))
-        if not callable(fn):
-            raise ValueError(f"the weight penalty is the Python function {config.get('function')!r}, and "
-                             f"a file holds no code: pass it in custom_objects to load_model, or register "
-                             f"it with @keras.saving.register_keras_serializable()")
-        return cls(fn)
+        return cls(function_from_config(config, "weight penalty"))
 
 
 class L1L2(Regularizer):

@@ -100,8 +100,8 @@ def trace(owner, inputs, mode=None):
         outputs = run_call(owner, inputs, TRACING if mode is None else mode)
     except ShapeError:
         raise                          # a layer's own message names the layer and the shapes
-    except _AsksTraining as error:
-        raise TypeError(f"{kind}.{error}") from None
+    except _AsksTraining as error:     # a Layer's call() is then recorded instead (recording.py)
+        raise ComputesOnInput(f"{kind}.{error}") from None
     except TypeError as error:
         raise ComputesOnInput(f"{kind}.call() computes on its input itself ({error}). A model's call() "
                               f"must be a graph of layers (glassnet runs it once on placeholders); put "

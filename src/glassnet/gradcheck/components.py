@@ -177,10 +177,20 @@ def _layer_checks():
     add("MaxPooling2D", (5, 5, 2), x=_distinct, pool_size=2, padding="same")
     add("AveragePooling2D", (4, 4, 2), pool_size=2)
     add("AveragePooling2D", (7, 7, 1), pool_size=3, strides=2)
+    from glassnet.engine.configurable import register
+    from glassnet.gradcheck.recorded import my_softplus
+    register(my_softplus, "glassnet.gradcheck")
+    add("FunctionActivation", (5,), "my_softplus written with ops (recorded)", function=my_softplus)
+    add("Dense", (4,), "activation=my_softplus", units=3, activation=my_softplus)
     add("AveragePooling2D", (5, 5, 2), pool_size=2, padding="same")
     add("GlobalAveragePooling2D", (3, 4, 2))
     add("GlobalMaxPooling2D", (3, 4, 2), x=_distinct)
     # Batch norm: batch statistics in training (a batch of at least 4), running ones after.
+    add("LayerNormalization", (5,), "gamma and beta drawn at random (not 1 and 0)", batch_size=3,
+        gamma_initializer="glorot_uniform", beta_initializer="glorot_uniform")
+    add("LayerNormalization", (3, 4), "on a sequence (every position), epsilon=0.01", epsilon=0.01)
+    add("LayerNormalization", (5,), center=False)
+    add("LayerNormalization", (5,), scale=False)
     add("BatchNormalization", (5,), batch_size=6)
     add("BatchNormalization", (3, 3, 2), batch_size=4)
     add("BatchNormalization", (5,), batch_size=4, center=False, scale=False)

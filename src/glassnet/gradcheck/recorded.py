@@ -64,6 +64,11 @@ class KLSampling(Layer):
         return mean + ops.exp(0.5 * log_var) * epsilon
 
 
+def my_softplus(z):
+    """Geron's activation written as a function (registered, so a saved model finds it again)."""
+    return ops.log(1.0 + ops.exp(z))
+
+
 def euclidean_distance(pair):
     """A siamese network's distance, as Keras's examples write it."""
     a, b = pair

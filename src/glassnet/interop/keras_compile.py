@@ -7,6 +7,8 @@ glassnet doesn't have is not an error: the model is loaded uncompiled, with a no
 Keras itself does when it can't compile a loaded model.
 """
 
+import numpy as np
+
 from glassnet.engine.configurable import registered_name
 from glassnet.errors import ExportError
 from glassnet.interop.keras_config import Unsupported, _name_of, _object
@@ -18,6 +20,8 @@ OPTIMIZER_OPTIONS = {   # glassnet's arguments besides learning_rate and clippin
     "RMSprop": ("rho", "momentum", "epsilon", "centered"),
     "Adagrad": ("initial_accumulator_value", "epsilon"),
     "Adadelta": ("rho", "epsilon"),
+    "Nadam": ("beta_1", "beta_2", "epsilon"),
+    "Adamax": ("beta_1", "beta_2", "epsilon"),
 }
 OPTIMIZER_NAMES = {name.lower(): name for name in OPTIMIZER_OPTIONS}
 SCHEDULE_OPTIONS = {   # schedules both libraries have, with the arguments they share
@@ -207,6 +211,14 @@ def keras_has_learning_rate_variable(keras_compiled):
     return True
 
 
+def optimizer_trailing(optimizer):
+    """What Keras keeps after the weights' state: Nadam's running product of its momentum
+    factors, ``U_t`` (glassnet works it out again from the step count when it reads one)."""
+    if type(optimizer).__name__ == "Nadam":
+        return [np.array(optimizer.momentum_product(optimizer.iterations), np.float32)]
+    return []
+
+
 def optimizer_slot_groups(optimizer):
     """The order Keras keeps an optimizer's state in, after ``iterations`` (and the learning
     rate): groups of glassnet slot names, each group interleaved weight by weight.
@@ -218,8 +230,10 @@ def optimizer_slot_groups(optimizer):
     them before the optimizer's own state).
     """
     kind = type(optimizer).__name__
-    if kind in ("Adam", "AdamW"):
+    if kind in ("Adam", "AdamW", "Nadam"):
         groups = [("m", "v")]
+    elif kind == "Adamax":
+        groups = [("m", "u")]           # Keras's momentum and norm
     elif kind == "SGD":
         groups = [("velocity",)] if optimizer.momentum else []
     elif kind == "RMSprop":

@@ -94,10 +94,21 @@ ACTIVATIONS_FROM_KERAS = {"relu": "relu", "sigmoid": "sigmoid", "tanh": "tanh",
                           "leaky_relu": {"name": "leaky_relu", "negative_slope": KERAS_LEAKY_SLOPE}}
 
 
+# Keras 3's names for the activations glassnet has under the same names, computing the
+# same function (each checked against keras.activations: within float32 rounding).
+SAME_NAMES = ("relu6", "elu", "selu", "gelu", "silu", "swish", "softplus", "softsign", "hard_sigmoid",
+              "hard_silu", "hard_swish", "mish", "exponential", "log_softmax")
+
+
 def activation_from_keras(value, owner):
     name = _name_of(value)
     if name is None:
         return None
+    if isinstance(value, dict) and value.get("class_name") == "function" and name not in ACTIVATIONS_FROM_KERAS \
+            and name not in SAME_NAMES:
+        return {"name": "function", "function": name}      # a function of the program's own
+    if name in SAME_NAMES:
+        return name
     if name not in ACTIVATIONS_FROM_KERAS:
         raise Unsupported(f"{owner} uses the activation {name!r}, which glassnet doesn't have "
                           f"(it has {', '.join(sorted(ACTIVATIONS_FROM_KERAS))})")
@@ -108,8 +119,10 @@ def activation_to_keras(value, owner):
     """glassnet's serialized activation -> Keras's name for the same function."""
     if value is None:
         return "linear"
-    if isinstance(value, str) and value in ("relu", "sigmoid", "tanh", "softmax"):
+    if isinstance(value, str) and value in ("relu", "sigmoid", "tanh", "softmax", *SAME_NAMES):
         return value
+    if isinstance(value, dict) and value.get("name") == "function":     # a function of yours, by name
+        return _object("builtins", "function", value["function"], registered_name="function")
     if isinstance(value, dict) and value.get("name") == "leaky_relu" \
             and math.isclose(value.get("negative_slope", -1), KERAS_LEAKY_SLOPE):
         return "leaky_relu"
@@ -138,6 +151,8 @@ def initializer_to_keras(name):
 def initializer_object_to_keras(value):
     """A serialized glassnet initializer (a name, or ``{"class_name", "config"}`` with
     Keras's class names) as Keras writes one."""
+    if isinstance(value, dict) and value["class_name"] == "FunctionInitializer":   # a function of yours
+        return own_object_to_keras(value, {})
     if isinstance(value, dict):
         return _object("keras.initializers", value["class_name"], dict(value.get("config") or {}))
     return initializer_to_keras(value)
@@ -156,8 +171,14 @@ def initializer_from_keras(value, owner, reading):
     if name == "RandomNormal" and isinstance(value, dict) and \
             (value.get("config") or {}).get("stddev") == 0.01 and not (value.get("config") or {}).get("mean"):
         return "small_random"
-    if isinstance(value, dict):                 # one of Keras's with settings glassnet has too
-        spec = {"class_name": name, "config": dict(value.get("config") or {})}
+    own = own_object_from_keras(value, "FunctionInitializer")
+    if own is not None:                         # the program's own: found again if it is defined
+        spec = own
+    elif isinstance(value, dict) and isinstance(value.get("config") or {}, dict):
+        spec = {"class_name": name, "config": dict(value.get("config") or {})}   # one of Keras's
+    else:
+        spec = None
+    if spec is not None:
         try:
             initializers.get(spec)
             return spec
@@ -174,8 +195,8 @@ def regularizer_to_keras(config):
     if config is None:
         return None
     if config.get("class_name", "L1L2") not in ("L1", "L2", "L1L2"):
-        raise ExportError(f"the weight penalty {config['class_name']} (your own) has no Keras file form "
-                          f"glassnet can write; save the model as .npz instead")
+        from glassnet.engine.regularizers import REGULARIZERS_BY_CLASS
+        return own_object_to_keras(config, REGULARIZERS_BY_CLASS)
     config = config.get("config", config)
     l1, l2 = float(config.get("l1", 0)), float(config.get("l2", 0))
     if not l1:
@@ -185,10 +206,33 @@ def regularizer_to_keras(config):
     return _object("keras.regularizers", "L1L2", {"l1": l1, "l2": l2})
 
 
+def own_object_to_keras(config, classes):
+    """A penalty, constraint or initializer of the program's own as Keras 3 writes it: a function
+    (``Function...`` in glassnet) by its name, a class by its module, name and config."""
+    if config["class_name"].startswith("Function"):
+        return _object("builtins", "function", config["config"]["function"], registered_name="function")
+    cls = classes.get(config["class_name"])
+    return _object(getattr(cls, "__module__", None), config["class_name"], dict(config.get("config") or {}),
+                   registered_name=config["class_name"])
+
+
+def own_object_from_keras(value, function_class):
+    """The other way: Keras's entry for a function or a class of the program's own (not in a
+    ``keras`` module) as glassnet's config, or None for anything else."""
+    if not isinstance(value, dict) or str(value.get("module") or "").startswith("keras"):
+        return None
+    if value.get("class_name") == "function" and isinstance(value.get("config"), str):
+        return {"class_name": function_class, "config": {"function": value["config"]}}
+    return {"class_name": value.get("class_name"), "config": dict(value.get("config") or {})}
+
+
 def regularizer_from_keras(value, owner, reading):
     name = _name_of(value)
     if name is None:
         return None
+    own = own_object_from_keras(value, "FunctionRegularizer")
+    if own is not None:
+        return own
     config = (value.get("config") or {}) if isinstance(value, dict) else {}
     if name in ("l1", "l2", "l1_l2"):   # the string forms, at Keras's default factor 0.01
         return {"l1": 0.01 if name != "l2" else 0.0, "l2": 0.01 if name != "l1" else 0.0}
@@ -208,6 +252,9 @@ def constraint_to_keras(config):
     """glassnet's ``{"class_name": "MaxNorm", "config": {...}}`` as Keras 3 writes it (same names)."""
     if config is None:
         return None
+    if config["class_name"] not in CONSTRAINT_NAMES.values():
+        from glassnet.engine.constraints import CONSTRAINTS_BY_CLASS
+        return own_object_to_keras(config, CONSTRAINTS_BY_CLASS)
     return _object("keras.constraints", config["class_name"], dict(config.get("config") or {}))
 
 
@@ -216,6 +263,9 @@ def constraint_from_keras(value, owner, reading):
     name = _name_of(value)
     if name is None:
         return None
+    own = own_object_from_keras(value, "FunctionConstraint")
+    if own is not None:
+        return own
     name = CONSTRAINT_NAMES.get(name, name)
     if name not in CONSTRAINTS_BY_CLASS:
         reading.notes.append(f"{owner}: constraint {name!r} is not in glassnet (ignored; it only "
@@ -302,6 +352,17 @@ def _batchnorm_in(config, reading, owner):
         axis = axis[0]
     return "BatchNormalization", {"axis": axis, "momentum": config.get("momentum", 0.99),
                                   "epsilon": config.get("epsilon", 1e-3),
+                                  "center": config.get("center", True), "scale": config.get("scale", True)}
+
+
+def _layernorm_in(config, reading, owner):
+    reading.require(config, owner, rms_scaling=False)
+    reading.training_only(config, owner, "beta_regularizer", "gamma_regularizer", "beta_constraint",
+                          "gamma_constraint")
+    axis = config.get("axis", -1)
+    if isinstance(axis, list) and len(axis) == 1:
+        axis = axis[0]
+    return "LayerNormalization", {"axis": axis, "epsilon": config.get("epsilon", 1e-3),
                                   "center": config.get("center", True), "scale": config.get("scale", True)}
 
 
@@ -469,7 +530,7 @@ LAYERS_FROM_KERAS = {
     "GlobalMaxPool2D": _global_pooling_in("GlobalMaxPooling2D"),
     "ELU": lambda config, reading, owner: ("ELU", {"alpha": config.get("alpha", 1.0)}),
     "PReLU": _prelu_in,
-    "BatchNormalization": _batchnorm_in, "Dropout": _dropout_in, "Flatten": _flatten_in,
+    "BatchNormalization": _batchnorm_in, "LayerNormalization": _layernorm_in, "Dropout": _dropout_in, "Flatten": _flatten_in,
     "Reshape": _reshape_in, "Permute": _permute_in, "RepeatVector": _repeat_vector_in,
     "Identity": lambda config, reading, owner: ("Identity", {}),
     "Rescaling": _rescaling_in, "Activation": _activation_in, "ReLU": _relu_in,
@@ -505,6 +566,8 @@ def layer_from_keras(spec, reading):
         return model_from_keras(spec, reading)
     if class_name == "InputLayer":
         return {"class_name": "InputLayer", "config": _input_from_keras(config, owner)}
+    if class_name not in LAYERS_FROM_KERAS and not str(spec.get("module") or "").startswith("keras"):
+        return _custom_from_keras(spec, config, reading, owner)      # the program's own class
     if class_name not in LAYERS_FROM_KERAS:
         known = sorted(name for name in LAYERS_FROM_KERAS if name not in KERAS_ALIASES)
         raise Unsupported(f"{owner}: glassnet has no {class_name} layer (it reads {', '.join(known)})")
@@ -715,7 +778,7 @@ def _regularizers_out(config):
 def _dense_out(config, owner):
     return {"units": config["units"], "activation": activation_to_keras(config.get("activation"), owner),
             "use_bias": config.get("use_bias", True),
-            "kernel_initializer": initializer_to_keras(config.get("kernel_initializer")),
+            "kernel_initializer": initializer_object_to_keras(config.get("kernel_initializer")),
             "bias_initializer": initializer_to_keras("zeros"),
             **_regularizers_out(config), "kernel_constraint": constraint_to_keras(config.get("kernel_constraint")),
             "bias_constraint": constraint_to_keras(config.get("bias_constraint"))}
@@ -727,7 +790,7 @@ def _conv2d_out(config, owner):
             "data_format": "channels_last", "dilation_rate": [1, 1], "groups": 1,
             "activation": activation_to_keras(config.get("activation"), owner),
             "use_bias": config.get("use_bias", True),
-            "kernel_initializer": initializer_to_keras(config.get("kernel_initializer")),
+            "kernel_initializer": initializer_object_to_keras(config.get("kernel_initializer")),
             "bias_initializer": initializer_to_keras("zeros"),
             **_regularizers_out(config),
             "kernel_constraint": constraint_to_keras(config.get("kernel_constraint")),
@@ -747,6 +810,13 @@ def _batchnorm_out(config, owner):
             "moving_variance_initializer": initializer_to_keras("ones"),
             "beta_regularizer": None, "gamma_regularizer": None, "beta_constraint": None,
             "gamma_constraint": None, "synchronized": False}
+
+
+def _layernorm_out(config, owner):
+    return {"axis": -1, "epsilon": config["epsilon"], "center": config["center"], "scale": config["scale"],
+            "rms_scaling": False, "beta_initializer": initializer_to_keras("zeros"),
+            "gamma_initializer": initializer_to_keras("ones"), "beta_regularizer": None,
+            "gamma_regularizer": None, "beta_constraint": None, "gamma_constraint": None}
 
 
 def _activation_layer_out(config, owner):
@@ -769,6 +839,7 @@ LAYERS_TO_KERAS = {
                            "alpha_regularizer": regularizer_to_keras(c["alpha_regularizer"]),
                            "alpha_constraint": None, "shared_axes": c["shared_axes"]},
     "BatchNormalization": _batchnorm_out,
+    "LayerNormalization": _layernorm_out,
     "Dropout": lambda c, o: {"rate": c["rate"], "seed": None, "noise_shape": None},
     "Flatten": lambda c, o: {"data_format": "channels_last"},
     "Reshape": lambda c, o: {"target_shape": list(c["target_shape"])},
@@ -814,7 +885,9 @@ def _layer_spec(layer):
     kind = type(layer).__name__
     owner = f"layer '{layer.name}' ({kind})"
     wrapper = kind in ("Bidirectional", "TimeDistributed")
-    if (kind not in LAYERS_TO_KERAS and not wrapper) or type(layer).__module__.split(".")[0] != "glassnet":
+    if is_custom(layer) and layer.traces_call:      # Keras's kind of layer of your own: call()
+        return _custom_spec(layer)
+    if (kind not in LAYERS_TO_KERAS and not wrapper) or is_custom(layer):
         raise ExportError(f"{owner} has no Keras equivalent that glassnet knows; save the model "
                           f"as .npz instead")
     common = _common_to_keras(layer)
@@ -828,6 +901,35 @@ def _layer_spec(layer):
     else:
         own = LAYERS_TO_KERAS[kind](layer.get_config(), owner)
     return _object("keras.layers", keras_class_name(layer), {**common, **own})
+
+
+def is_custom(layer):
+    """A layer class of the user's program, not glassnet's."""
+    return type(layer).__module__.split(".")[0] != "glassnet"
+
+
+def _custom_spec(layer):
+    """A layer of your own (a ``call()``) as Keras 3 writes one: its module, class and registered
+    name, and its get_config; Keras loads it back with the class defined (or custom_objects)."""
+    from glassnet.engine.configurable import registered_name
+
+    cls = type(layer)
+    own = {key: value for key, value in layer.get_config().items()
+           if key not in ("name", "input_shape", "trainable", "dtype", "activity_regularizer")}
+    if layer.activity_regularizer is not None:
+        from glassnet.engine import regularizers
+        own["activity_regularizer"] = regularizer_to_keras(regularizers.serialize(layer.activity_regularizer))
+    return _object(cls.__module__, cls.__name__, {**_common_to_keras(layer), **own},
+                   registered_name=registered_name(cls) or cls.__name__)
+
+
+def _custom_from_keras(spec, config, reading, owner):
+    """A layer of the program's own from a Keras file: its config as it is (the class, defined
+    by the program or given in custom_objects, rebuilds it), Keras's common keys translated."""
+    own = {key: value for key, value in config.items() if key not in ("name", "trainable", "dtype")}
+    if "activity_regularizer" in own:
+        own["activity_regularizer"] = regularizer_from_keras(own["activity_regularizer"], owner, reading)
+    return {"class_name": spec["class_name"], "config": {**_common_from_keras(config, reading, owner), **own}}
 
 
 def _batch(shape):

@@ -37,7 +37,8 @@ import numpy as np
 from glassnet.engine.layers.base import snake_case
 from glassnet.errors import ExportError, GlassnetError, ModelFileError
 from glassnet.interop.keras_compile import (compile_from_keras, compile_to_keras,
-                                            keras_has_learning_rate_variable, optimizer_slot_groups)
+                                            keras_has_learning_rate_variable, optimizer_slot_groups,
+                                            optimizer_trailing)
 from glassnet.interop.keras_config import (RECURRENT, Unsupported, _Reading, keras_class_name, keras_layers,
                                            model_from_keras, model_to_keras)
 
@@ -126,7 +127,28 @@ def _holders(layer, path):
                 *_holders(layer.backward_layer, f"{path}/backward_layer")]
     if kind == "TimeDistributed":
         return [(path, Container(layer.name)), *_holders(layer.layer, f"{path}/layer")]
+    if layer.records_call:       # a layer of your own: its weights, then each layer it holds by name
+        return [(path, layer), *[holder for attribute, inner in _held_by_name(layer)
+                                 for holder in _holders(inner, f"{path}/{attribute}")]]
     return [(path, layer)]
+
+
+def _held_by_name(layer):
+    """``[(attribute, layer), ...]``: the layers a layer of your own holds, in the order Keras 3
+    saves them (attribute names sorted, private ones last)."""
+    held = []
+    for attribute in sorted(vars(layer), key=lambda name: f"~{name}" if name.startswith("_") else name):
+        value = vars(layer)[attribute]
+        if attribute == "sublayers":           # glassnet's own list of them
+            continue
+        if any(value is inner for inner in layer.sublayers):
+            held.append((attribute, value))
+        elif isinstance(value, (list, tuple, dict)) and any(any(v is inner for inner in layer.sublayers)
+                                                             for v in (value.values() if isinstance(value, dict) else value)):
+            raise ExportError(f"layer '{layer.name}' ({type(layer).__name__}) keeps layers in a "
+                              f"{type(value).__name__} ({attribute}); glassnet writes only layers held "
+                              f"one by one as attributes to a Keras file: save it as .npz")
+    return held
 
 
 def layer_arrays(layer):
@@ -179,7 +201,7 @@ def _optimizer_arrays(model, keras_compiled):
                 value = state.get(slot, {}).get(path)
                 arrays.append(np.full(shape, optimizer.slot_fill(slot), dtype) if value is None
                               else np.asarray(value, dtype))
-    return arrays
+    return arrays + optimizer_trailing(optimizer)
 
 
 def _write_h5(file, model, keras_compiled=None):
@@ -458,13 +480,14 @@ def _read_optimizer(model, weights, keras_compiled, path, notes):
         return False
     layout = _trainable_layout(model)
     lr = 1 if keras_has_learning_rate_variable(keras_compiled) else 0
-    expected = 1 + lr + sum(len(group) for group in groups) * len(layout)
+    trailing = optimizer_trailing(optimizer)        # read, and worked out again from the step count
+    expected = 1 + lr + sum(len(group) for group in groups) * len(layout) + len(trailing)
     if len(stored) != expected:
         notes.append(f"the optimizer's state has {len(stored)} arrays, {type(optimizer).__name__} here "
                      f"needs {expected}; training would restart its running averages")
         return False
     shapes = [()] * (1 + lr) + [shape for group in groups for shape in
-                                ([s for _, s in layout for _ in group])]
+                                ([s for _, s in layout for _ in group])] + [()] * len(trailing)
     if any(tuple(s) != tuple(want) for (_, s), want in zip(stored, shapes)):
         notes.append("the optimizer's state doesn't fit the model's weights; training would restart "
                      "its running averages")

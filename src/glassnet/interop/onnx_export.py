@@ -16,6 +16,7 @@ UpSampling2D                ``Transpose``, ``Resize`` (nearest), ``Transpose``
 MaxPooling2D, Average...    ``Transpose``, ``MaxPool`` / ``AveragePool``, ``Transpose``
 GlobalAveragePooling2D      ``ReduceMean`` over height and width (GlobalMaxPooling2D: ``ReduceMax``)
 BatchNormalization          ``Mul``, ``Add``: inference folds it into ``x * scale + shift``
+LayerNormalization          ``LayerNormalization`` (opset 17), gamma and beta as constants
 Flatten, Reshape            ``Flatten``, ``Reshape``
 Permute, RepeatVector       ``Transpose``; ``Unsqueeze``, ``Tile`` (Identity: ``Identity``)
 SimpleRNN, GRU, LSTM        ``RNN``, ``GRU``, ``LSTM`` between two ``Transpose`` (time first), the
@@ -285,6 +286,17 @@ def _batchnorm(graph, layer, xs):
     return graph.op("Add", [y, graph.constant(f"{layer.name}/shift", shift)], layer.name)
 
 
+def _layernorm(graph, layer, xs):
+    """ONNX's own LayerNormalization (opset 17) over the last axis: ``(x - mean) / sqrt(var +
+    epsilon) * gamma + beta``, with ones and zeros for a gamma or beta the layer doesn't learn."""
+    features = layer.input_shape[-1]
+    gamma = layer.params["gamma"] if layer.scale else np.ones(features, np.float32)
+    beta = layer.params["beta"] if layer.center else np.zeros(features, np.float32)
+    return graph.op("LayerNormalization", [xs[0], graph.constant(f"{layer.name}/gamma", gamma),
+                                            graph.constant(f"{layer.name}/beta", beta)],
+                    layer.name, axis=-1, epsilon=layer.epsilon)
+
+
 def _rescaling(graph, layer, xs):
     """``y = x * scale + offset`` (one number, or one per channel: the last axis)."""
     y = graph.op("Mul", [xs[0], graph.constant(f"{layer.name}/scale", layer.scale)], f"{layer.name}/mul")
@@ -446,6 +458,7 @@ EMITTERS = {
                                                          xs[0], layer.name, layer.merge_mode),
     "TimeDistributed": _time_distributed,
     "BatchNormalization": _batchnorm,
+    "LayerNormalization": _layernorm,
     "Dropout": lambda graph, layer, xs: xs[0],
     **{name: (lambda graph, layer, xs: xs[0]) for name in ("GaussianNoise", "GaussianDropout", "SpatialDropout2D",
                                                            "RandomRotation", "RandomTranslation", "RandomZoom",

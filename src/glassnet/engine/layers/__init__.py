@@ -12,6 +12,7 @@ from glassnet.engine.layers.dense import Dense
 from glassnet.engine.layers.dropout import Dropout
 from glassnet.engine.layers.input_layer import Input, InputLayer
 from glassnet.engine.layers.lambda_layer import Lambda
+from glassnet.engine.layers.layernorm import LayerNormalization
 from glassnet.engine.layers.noise import GaussianDropout, GaussianNoise, SpatialDropout2D
 from glassnet.engine.layers.merge import (Add, Average, Concatenate, Maximum, Minimum, Multiply,
                                           Subtract, add, average, concatenate, maximum, minimum,
@@ -37,7 +38,7 @@ __all__ = ["ELU", "GELU", "GRU", "LSTM", "SELU", "Activation", "Add", "Average",
            "AvgPool2D", "BatchNormalization", "Bidirectional", "Concatenate", "Conv2D", "Conv2DTranspose", "Convolution2D", "Cropping2D", "Dense", "Dropout",
            "Exponential", "Flatten", "GaussianDropout", "GaussianNoise", "GlobalAveragePooling2D", "GlobalAvgPool2D", "GlobalMaxPool2D",
            "GlobalMaxPooling2D", "HardSigmoid",
-           "HardSilu", "Identity", "Input", "InputLayer", "LAYERS", "Lambda", "Layer", "LeakyReLU", "LogSoftmax",
+           "HardSilu", "Identity", "Input", "InputLayer", "LAYERS", "Lambda", "Layer", "LayerNormalization", "LeakyReLU", "LogSoftmax",
            "MaxPool2D", "MaxPooling2D", "Maximum", "Minimum", "Mish", "Multiply", "Normalization",
            "PReLU", "Permute", "RandomFlip", "RandomRotation", "RandomTranslation", "RandomZoom", "ReLU", "ReLU6", "RepeatVector", "Rescaling",
            "Reshape", "SiLU", "Sigmoid", "SimpleRNN", "Softmax", "Softplus", "Softsign", "SpatialDropout2D",

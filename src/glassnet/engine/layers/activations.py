@@ -18,7 +18,9 @@ import warnings
 import numpy as np
 
 from glassnet.engine import initializers, regularizers
+from glassnet.engine.configurable import function_config, function_from_config
 from glassnet.engine.layers.base import Layer
+from glassnet.errors import ShapeError
 
 
 def sigmoid(x):
@@ -561,6 +563,8 @@ def get(activation):
         name = options.pop("name")
         if name == "linear":
             return None
+        if name == "function":                      # a function of yours, found by its name
+            return FunctionActivation.from_config(options)
         if name not in ACTIVATIONS:
             raise ValueError(f"unknown activation {name!r}; known: {', '.join(sorted(ACTIVATIONS))}, linear")
         return ACTIVATIONS[name](**options)
@@ -572,10 +576,8 @@ def get(activation):
             return None
         if name in ACTIVATIONS:
             return ACTIVATIONS[name]()
-    if callable(activation):
-        raise ValueError(f"activation {activation!r} is a plain function: glassnet needs its "
-                         f"derivative too; use a name ({', '.join(sorted(ACTIVATIONS))}) or write "
-                         f"a Layer with forward and backward")
+    if callable(activation) and not isinstance(activation, type):
+        return FunctionActivation(activation)      # Geron's my_softplus: its math recorded
     raise ValueError(
         f"unknown activation {activation!r}; known: {', '.join(sorted(ACTIVATIONS))}, linear"
     )
@@ -585,6 +587,8 @@ def serialize(activation):
     """The JSON-friendly value that :func:`get` turns back into ``activation``."""
     if activation is None:
         return None
+    if isinstance(activation, FunctionActivation):
+        return {"name": "function", **activation.get_config()}
     names = [name for name in ACTIVATIONS if type(activation) is _class_of(name)]
     if not names:
         raise ValueError(f"{activation!r} is not a built-in activation; use it as a layer instead")
@@ -595,6 +599,41 @@ def serialize(activation):
                 if p.default is not inspect.Parameter.empty}
     options = {k: v for k, v in options.items() if k not in defaults or defaults[k] != v}
     return {"name": names[0], **options} if options else names[0]
+
+
+class FunctionActivation(Layer):
+    """An activation given as a Python function, as Keras takes one
+    (``Dense(64, activation=my_softplus)`` with ``def my_softplus(z): return tf.math.log(1.0 +
+    tf.exp(z))``): forward runs the function on a recorded Value, backward differentiates the
+    record (:mod:`glassnet.engine.autodiff`). Saved by the function's name (registered with
+    ``keras.saving.register_keras_serializable``, or given in ``custom_objects``)."""
+
+    def __init__(self, function, **kwargs):
+        super().__init__(**kwargs)
+        self.function = function
+
+    def forward(self, x, training=False):
+        from glassnet.engine.autodiff import Value, lift
+        self.inputs = Value(x, needs_grad=True)
+        self.outputs = lift(self.function(self.inputs))
+        if self.outputs.shape != x.shape:
+            raise ShapeError(f"activation {getattr(self.function, '__name__', self.function)!r} turned "
+                             f"shape {x.shape} into {self.outputs.shape}; an activation keeps the shape")
+        return self.outputs.data.astype(x.dtype, copy=False)
+
+    def backward(self, dy):
+        from glassnet.engine.autodiff import backpropagate
+        self.inputs.grad = None
+        if self.outputs.needs_grad:
+            backpropagate(self.outputs, dy)
+        return np.zeros_like(dy) if self.inputs.grad is None else self.inputs.grad
+
+    def get_config(self):
+        return function_config(self.function)
+
+    @classmethod
+    def from_config(cls, config):
+        return cls(function_from_config(config, "activation"))
 
 
 class Activation(Layer):
