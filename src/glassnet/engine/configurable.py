@@ -81,6 +81,21 @@ def function_from_config(config, what):
     return function
 
 
+class FunctionSetting:
+    """What the settings given as a Python function share (``self.fn``; an activation, weight
+    penalty, constraint or initializer of the program's own): saved by the function's name
+    (:func:`function_config`), found again by it when loaded. ``what`` names it in errors."""
+
+    what = "function"
+
+    def get_config(self):
+        return function_config(self.fn)
+
+    @classmethod
+    def from_config(cls, config):
+        return cls(function_from_config(config, cls.what))
+
+
 def find_registered(name):
     """The object saved as ``name`` (``"package>name"`` or a plain name): from the open
     custom-object scopes first, then the registry; None if nowhere."""

@@ -15,7 +15,7 @@ use ``axis=[0, 1, 2]``, one filter.
 
 import numpy as np
 
-from glassnet.engine.configurable import Configurable, function_config, function_from_config
+from glassnet.engine.configurable import Configurable, FunctionSetting
 
 EPSILON = 1e-7    # Keras's backend.epsilon(): a weight of norm 0 stays 0 instead of NaN
 
@@ -95,22 +95,17 @@ CONSTRAINTS = {"max_norm": MaxNorm, "min_max_norm": MinMaxNorm, "unit_norm": Uni
                "nonneg": NonNeg}
 
 
-class FunctionConstraint(Constraint):
+class FunctionConstraint(FunctionSetting, Constraint):
     """A constraint given as a function, as Keras takes one (Geron's ``def my_positive_weights(w):
     return tf.where(w < 0., tf.zeros_like(w), w)``): applied to the weight after every step."""
+
+    what = "constraint"
 
     def __init__(self, fn):
         self.fn = fn
 
     def __call__(self, w):
         return np.asarray(self.fn(w))
-
-    def get_config(self):
-        return function_config(self.fn)
-
-    @classmethod
-    def from_config(cls, config):
-        return cls(function_from_config(config, "constraint"))
 
 
 def get(value):

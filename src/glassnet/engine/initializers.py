@@ -25,7 +25,7 @@ import re
 
 import numpy as np
 
-from glassnet.engine.configurable import Configurable
+from glassnet.engine.configurable import Configurable, FunctionSetting
 
 
 def fans(shape):
@@ -336,24 +336,17 @@ def ones(shape, rng=None):
     return np.ones(shape)
 
 
-class FunctionInitializer(Initializer):
+class FunctionInitializer(FunctionSetting, Initializer):
     """An initializer given as a Keras-style function ``f(shape, dtype=None)`` (Geron's
     ``my_glorot_initializer``), called as Keras calls it; saved by the function's name."""
+
+    what = "initializer"
 
     def __init__(self, fn):
         self.fn = fn
 
     def sample(self, shape, rng):
         return np.asarray(self.fn(shape, dtype="float32"))
-
-    def get_config(self):
-        from glassnet.engine.configurable import function_config
-        return function_config(self.fn)
-
-    @classmethod
-    def from_config(cls, config):
-        from glassnet.engine.configurable import function_from_config
-        return cls(function_from_config(config, "initializer"))
 
 
 def _keras_style(function):

@@ -12,7 +12,7 @@ classes ``L1``, ``L2``, ``L1L2`` and keeps the lower-case names as aliases).
 
 import numpy as np
 
-from glassnet.engine.configurable import Configurable, function_config, function_from_config
+from glassnet.engine.configurable import Configurable, FunctionSetting
 
 # Every Regularizer subclass by class name, so a saved layer can rebuild its regularizer.
 REGULARIZERS_BY_CLASS = {}
@@ -49,22 +49,17 @@ class Regularizer(Configurable):
         return np.zeros_like(weight.data) if weight.grad is None else weight.grad.astype(weight.dtype)
 
 
-class FunctionRegularizer(Regularizer):
+class FunctionRegularizer(FunctionSetting, Regularizer):
     """A penalty given as a function, as Keras takes one (Geron's ``def my_l1_regularizer(weights):
     return tf.reduce_sum(tf.abs(0.01 * weights))``); its gradient is its recorded math's."""
+
+    what = "weight penalty"
 
     def __init__(self, fn):
         self.fn = fn
 
     def __call__(self, w):
         return self.fn(w)
-
-    def get_config(self):
-        return function_config(self.fn)
-
-    @classmethod
-    def from_config(cls, config):
-        return cls(function_from_config(config, "weight penalty"))
 
 
 class L1L2(Regularizer):

@@ -180,7 +180,7 @@ def _layer_checks():
     from glassnet.engine.configurable import register
     from glassnet.gradcheck.recorded import my_softplus
     register(my_softplus, "glassnet.gradcheck")
-    add("FunctionActivation", (5,), "my_softplus written with ops (recorded)", function=my_softplus)
+    add("FunctionActivation", (5,), "my_softplus written with ops (recorded)", fn=my_softplus)
     add("Dense", (4,), "activation=my_softplus", units=3, activation=my_softplus)
     add("AveragePooling2D", (5, 5, 2), pool_size=2, padding="same")
     add("GlobalAveragePooling2D", (3, 4, 2))

@@ -18,7 +18,7 @@ import warnings
 import numpy as np
 
 from glassnet.engine import initializers, regularizers
-from glassnet.engine.configurable import function_config, function_from_config
+from glassnet.engine.configurable import FunctionSetting
 from glassnet.engine.layers.base import Layer
 from glassnet.errors import ShapeError
 
@@ -601,23 +601,25 @@ def serialize(activation):
     return {"name": names[0], **options} if options else names[0]
 
 
-class FunctionActivation(Layer):
+class FunctionActivation(FunctionSetting, Layer):
     """An activation given as a Python function, as Keras takes one
     (``Dense(64, activation=my_softplus)`` with ``def my_softplus(z): return tf.math.log(1.0 +
     tf.exp(z))``): forward runs the function on a recorded Value, backward differentiates the
     record (:mod:`glassnet.engine.autodiff`). Saved by the function's name (registered with
     ``keras.saving.register_keras_serializable``, or given in ``custom_objects``)."""
 
-    def __init__(self, function, **kwargs):
+    what = "activation"
+
+    def __init__(self, fn, **kwargs):
         super().__init__(**kwargs)
-        self.function = function
+        self.fn = fn
 
     def forward(self, x, training=False):
         from glassnet.engine.autodiff import Value, lift
         self.inputs = Value(x, needs_grad=True)
-        self.outputs = lift(self.function(self.inputs))
+        self.outputs = lift(self.fn(self.inputs))
         if self.outputs.shape != x.shape:
-            raise ShapeError(f"activation {getattr(self.function, '__name__', self.function)!r} turned "
+            raise ShapeError(f"activation {getattr(self.fn, '__name__', self.fn)!r} turned "
                              f"shape {x.shape} into {self.outputs.shape}; an activation keeps the shape")
         return self.outputs.data.astype(x.dtype, copy=False)
 
@@ -627,13 +629,6 @@ class FunctionActivation(Layer):
         if self.outputs.needs_grad:
             backpropagate(self.outputs, dy)
         return np.zeros_like(dy) if self.inputs.grad is None else self.inputs.grad
-
-    def get_config(self):
-        return function_config(self.function)
-
-    @classmethod
-    def from_config(cls, config):
-        return cls(function_from_config(config, "activation"))
 
 
 class Activation(Layer):
