@@ -371,3 +371,31 @@ def test_a_call_that_branches_on_training_runs_each_mode_as_written():
     assert set(np.unique(dropped)) == {0.0, 2.0} and 0.4 < (dropped == 0).mean() < 0.6
     model.compile("sgd", "mse")
     assert model.evaluate(x, x, verbose=0) == 0.0
+
+
+class Squash(layers.Layer):
+    """No weights, math in call(): inside another recorded call() it is recorded too."""
+
+    def call(self, x):
+        return x / (1 + ops.abs(x))
+
+
+class SquashedBlock(layers.Layer):
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.dense = layers.Dense(4)
+        self.squash = Squash()
+
+    def build(self, input_shape):
+        self.scale = self.add_weight(shape=(), initializer="ones")
+
+    def call(self, x):
+        return self.scale * self.squash(self.dense(x))
+
+
+def test_a_layer_of_your_own_inside_another_is_recorded_with_it():
+    from glassnet.gradcheck import check_model
+    model = keras.Sequential([keras.Input((3,)), SquashedBlock(), layers.Dense(2, activation="softmax")], seed=0)
+    model.compile("sgd", "sparse_categorical_crossentropy")
+    x = np.random.default_rng(0).standard_normal((6, 3))
+    assert check_model(model, x, np.array([0, 1, 0, 1, 0, 1])).passed

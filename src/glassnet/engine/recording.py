@@ -83,6 +83,8 @@ def call_layer(layer, inputs, training=None):
         shape = [d.shape[1:] for d in data] if layer.takes_list else data.shape[1:]
         rng = layer.rng or (recording.rng if recording is not None else None)
         layer.build(shape, rng or np.random.default_rng(new_seed()))
+    if layer.traces_call and not layer.records_call:    # a call() of its own, inside: recorded too
+        start_recording(layer, inputs)
     run = layer
     if recording is not None:                 # its second call: on a twin (own caches, shared weights)
         if id(layer) in recording.used:
