@@ -180,12 +180,8 @@ class Model(Trainer, ModelState, Layer):
         if self.traces_call and self.built:
             return [layer for layer in self._graph_layers if not isinstance(layer, InputLayer)]
         if self.traces_call:
-            held = []
-            for value in vars(self).values():
-                for item in (value if isinstance(value, (list, tuple)) else [value]):
-                    if isinstance(item, Layer) and item is not self and item not in held:
-                        held.append(item)
-            return held
+            from glassnet.engine.recording import held_layers
+            return held_layers(self)
         return list(self._graph_layers)
 
     def get_layer(self, name=None, index=None):

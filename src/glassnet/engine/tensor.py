@@ -15,6 +15,8 @@ slices and computes as one), with one method more. So do a layer called on an ar
 
 import numpy as np
 
+from glassnet.engine.autodiff import Value
+
 
 class Tensor(np.ndarray):
     """An ``np.ndarray`` with TensorFlow's ``.numpy()``; see the module docstring."""
@@ -29,6 +31,6 @@ def as_tensor(value):
     as :class:`Tensor` (a view: nothing is copied)."""
     if isinstance(value, (list, tuple)):
         return type(value)(as_tensor(v) for v in value)
-    if hasattr(value, "backward") and hasattr(value, "parents"):   # a recorded Value: kept as it is
+    if isinstance(value, Value):           # recorded math (engine/autodiff.py): kept as it is
         return value
     return np.asarray(value).view(Tensor)

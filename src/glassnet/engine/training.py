@@ -174,7 +174,9 @@ class Trainer(Keras2Methods):
     def activity_loss(self):
         """The activity penalties and added losses of every call of the last forward pass
         (a shared layer's calls each count; a nested model answers for its own)."""
-        return sum(step.layer.activity_loss() for step in self._steps)
+        # Only the calls that can add something are asked (this runs on every batch).
+        return sum(step.layer.activity_loss() for step in self._steps
+                   if step.nested or step.layer.records_call or step.layer.activity_regularizer is not None)
 
     def train_step(self, x, y, sample_weight=None):
         """One mini-batch: forward, loss, backward, update. Returns the batch's loss.
