@@ -133,8 +133,9 @@ def test_graph_mistakes_get_clear_errors():
     a, b = keras.Input((6,)), keras.Input((6,))
     with pytest.raises(ValueError, match="graph disconnected: .* not among the model's inputs"):
         Model(a, layers.Add()([a, b]))
-    with pytest.raises(ShapeError, match="Dense.* needs flat input .* put a Flatten"):
-        layers.Dense(3)(keras.Input((4, 4)))
+    with pytest.raises(ShapeError, match=r"Conv2D\) needs images .* got \('batch', 6\)"):
+        layers.Conv2D(3, 3)(a)
+    assert layers.Dense(3)(keras.Input((4, 4))).shape == (None, 4, 3)     # Keras: on the last axis
     with pytest.raises(ShapeError, match="needs inputs of one shape"):
         layers.Add()([a, keras.Input((5,))])
     dense = layers.Dense(3)

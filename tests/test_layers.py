@@ -99,10 +99,34 @@ def test_flatten_and_reshape_shapes():
         Reshape((5, 5)).output_shape((784,))
 
 
-def test_dense_on_unflattened_input_names_the_layer():
-    layer = Dense(3, name="hidden")
-    with pytest.raises(ShapeError, match="hidden.*Flatten"):
-        layer.build((28, 28))
+def test_dense_on_input_with_several_axes_works_on_the_last_one_as_in_keras():
+    layer = Dense(3, activation="tanh", name="hidden")
+    layer.build((5, 4), np.random.default_rng(0))
+    x = np.random.default_rng(1).normal(size=(2, 5, 4)).astype(np.float32)
+    y = layer.forward(x)
+    assert y.shape == (2, 5, 3) and layer.output_shape((5, 4)) == (5, 3)
+    W, b = layer.params["kernel"], layer.params["bias"]
+    np.testing.assert_allclose(y[1, 2], np.tanh(x[1, 2] @ W + b), rtol=1e-5)   # each step alone
+    dx = layer.backward(np.ones_like(y))
+    assert dx.shape == x.shape and layer.grads["kernel"].shape == (4, 3)
+    with pytest.raises(ShapeError, match="hidden.*expects input of shape"):
+        layer.forward(x[:, :, :3])
+
+
+def test_a_forgotten_flatten_is_named_at_the_loss():
+    """Dense on 28x28 images gives 10 scores per image row (Keras does the same); labels of
+    one class per image don't fit them, and the message says why, instead of training on a
+    broadcast table."""
+    from glassnet import layers, models
+
+    model = models.Sequential([layers.Input((28, 28)), layers.Dense(8, activation="relu"),
+                               layers.Dense(10, activation="softmax")])
+    model.compile("adam", "sparse_categorical_crossentropy", metrics=["accuracy"])
+    x, y = np.zeros((4, 28, 28), np.float32), np.arange(4)
+    with pytest.raises(ShapeError, match=r"labels of shape \(4,\) don't fit predictions \(4, 28, 10\).*"
+                                         r"10 scores at each of 28 positions.*put a Flatten\(\) before"):
+        model.fit(x, y, verbose=0)
+    model.fit(x, np.tile(y[:, None], (1, 28)), verbose=0)    # a class for every row trains
 
 
 def test_constructors_reject_bad_arguments():

@@ -63,11 +63,12 @@ def rescaled_model():
 
 
 def layer_norm_model():
-    """LayerNormalization on every position of a sequence, with and without its beta."""
+    """LayerNormalization on every position of a sequence, with and without its beta; a Dense
+    on every position (MatMul over the last axis, not Gemm)."""
     from glassnet.layers import LayerNormalization
     return Sequential([Input((5, 6)), LayerNormalization(gamma_initializer="glorot_uniform",
                                                          beta_initializer="glorot_uniform"),
-                       Flatten(), Dense(8), LayerNormalization(center=False, epsilon=0.1), Dense(10)],
+                       Dense(7, activation="relu"), Flatten(), Dense(8), LayerNormalization(center=False, epsilon=0.1), Dense(10)],
                       name="layer-norm", seed=0)
 
 

@@ -98,7 +98,9 @@ class FunctionSetting:
 
 def find_registered(name):
     """The object saved as ``name`` (``"package>name"`` or a plain name): from the open
-    custom-object scopes first, then the registry; None if nowhere."""
+    custom-object scopes first (by either), then the registry (by the whole registered name
+    only, as in Keras: a function another package registered under the same short name is not
+    the one the file means); None if nowhere."""
     if not isinstance(name, str):
         return None
     short = name.rpartition(">")[2]
@@ -106,7 +108,4 @@ def find_registered(name):
         for key in (name, short):
             if key in objects:
                 return objects[key]
-    if name in REGISTERED:
-        return REGISTERED[name]
-    same_name = [value for key, value in REGISTERED.items() if key.rpartition(">")[2] == short]
-    return same_name[0] if len(same_name) == 1 else None
+    return REGISTERED.get(name)

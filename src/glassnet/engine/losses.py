@@ -34,32 +34,48 @@ EPSILON = 1e-7   # Keras's backend.epsilon(): probabilities are clipped to [EPSI
 
 
 def one_hot(labels, num_classes, dtype=np.float32):
-    """``[2, 0] -> [[0, 0, 1, ...], [1, 0, 0, ...]]``."""
-    out = np.zeros((len(labels), num_classes), dtype=dtype)
-    out[np.arange(len(labels)), labels] = 1
+    """``[2, 0] -> [[0, 0, 1, ...], [1, 0, 0, ...]]`` (labels of any shape get one more axis)."""
+    labels = np.asarray(labels)
+    out = np.zeros(labels.shape + (num_classes,), dtype=dtype)
+    np.put_along_axis(out, labels[..., np.newaxis], 1, axis=-1)
     return out
 
 
 def _check_labels(y_true, y_pred):
-    """Integer labels ``(N,)`` or one-hot/probability rows ``(N, K)`` matching ``y_pred``."""
+    """Class numbers shaped like ``y_pred`` without its last axis (``(N,)`` for ``(N, K)``
+    predictions, ``(N, T)`` for ``(N, T, K)``: one class per step), or one-hot/probability
+    rows shaped exactly like ``y_pred``."""
     y_true = np.asarray(y_true)
     if len(y_true) != len(y_pred):
         raise ShapeError(f"{len(y_true)} labels for {len(y_pred)} predictions")
-    if y_true.ndim == 2 and y_true.shape[1] == 1 and y_pred.shape[-1] != 1:
-        y_true = y_true[:, 0]
-    if y_true.ndim == 1:
+    if y_true.ndim == y_pred.ndim and y_true.shape[-1] == 1 and y_pred.shape[-1] != 1:
+        y_true = y_true[..., 0]                      # (N, 1) class numbers: Keras takes them too
+    if y_true.shape == y_pred.shape[:-1]:
         if y_true.dtype.kind == "f" and not np.all(y_true == np.round(y_true)):
             raise ShapeError("integer class labels expected, got fractional values")
         labels = y_true.astype(np.intp, copy=False)
-        if len(labels) and (labels.min() < 0 or labels.max() >= y_pred.shape[-1]):
+        if labels.size and (labels.min() < 0 or labels.max() >= y_pred.shape[-1]):
             raise ShapeError(
                 f"labels must be in 0..{y_pred.shape[-1] - 1} for {y_pred.shape[-1]} outputs, "
                 f"got {labels.min()}..{labels.max()}"
             )
         return labels
     if y_true.shape != y_pred.shape:
-        raise ShapeError(f"one-hot labels of shape {y_true.shape} don't match predictions {y_pred.shape}")
+        hint = ""
+        if y_pred.ndim > 2 and y_true.ndim < y_pred.ndim - 1:
+            positions = "x".join(str(size) for size in y_pred.shape[1:-1])
+            hint = (f"; the model gives {y_pred.shape[-1]} scores at each of {positions} positions, "
+                    f"not one set per sample: a Dense layer on input with several axes works on the last "
+                    f"one only (as in Keras), so put a Flatten() before the first Dense")
+        raise ShapeError(f"labels of shape {y_true.shape} don't fit predictions {y_pred.shape}: expected "
+                         f"class numbers of shape {y_pred.shape[:-1]} or one-hot labels of shape "
+                         f"{y_pred.shape}{hint}")
     return y_true
+
+
+def _at_labels(a, labels):
+    """``a[..., labels]`` element by element: each row's entry at its own class number."""
+    return np.take_along_axis(a, labels[..., np.newaxis], axis=-1)[..., 0]
 
 
 def _targets(y_true, y_pred, owner, integer_labels=True):
@@ -235,7 +251,9 @@ class CategoricalCrossentropy(Loss):
         label_smoothing: in ``[0, 1]``: the labels become ``y (1 - s) + s / K``, which keeps
             the network from becoming over-confident.
 
-    Labels: integers ``(N,)`` or one-hot ``(N, K)``; both classes accept both.
+    Labels: integers ``(N,)`` or one-hot ``(N, K)``; both classes accept both. Predictions
+    with more axes, ``(N, T, K)`` (a class at every step), take ``(N, T)`` or ``(N, T, K)``
+    labels and give one loss per step, all averaged together, as in Keras.
     """
 
     name = "categorical_crossentropy"
@@ -252,9 +270,9 @@ class CategoricalCrossentropy(Loss):
 
     def call(self, y_true, y_pred):
         y = _check_labels(y_true, y_pred)
-        n, k = len(y_pred), y_pred.shape[-1]
+        k = y_pred.shape[-1]
         if self.label_smoothing:
-            if y.ndim == 1:
+            if y.ndim < y_pred.ndim:
                 y = one_hot(y, k, y_pred.dtype)
             y = y * (1 - self.label_smoothing) + self.label_smoothing / k
         self.y = y
@@ -267,25 +285,26 @@ class CategoricalCrossentropy(Loss):
             self.inside = (q >= EPSILON) & (q <= 1 - EPSILON)   # where the clip passes gradient
             self.q = np.clip(q, EPSILON, 1 - EPSILON)
             log_p = np.log(self.q)
-        if y.ndim == 1:
-            return -log_p[np.arange(n), y]
+        if y.ndim < y_pred.ndim:                   # class numbers: -log p of the true class
+            return -_at_labels(log_p, y)
         return -(y * log_p).sum(axis=-1)
 
     def gradient(self, dvalues):
         y = self.y
-        rows = np.arange(len(y))
+        sparse = y.ndim < self.p.ndim if self.from_logits else y.ndim < self.q.ndim
         if self.from_logits:                  # dl/dz = p * sum(y) - y  (= p - y for one-hot)
-            if y.ndim == 1:
+            if sparse:
                 grad = self.p.copy()
-                grad[rows, y] -= 1
+                np.put_along_axis(grad, y[..., np.newaxis], _at_labels(grad, y)[..., np.newaxis] - 1, axis=-1)
             else:
                 grad = self.p * y.sum(axis=-1, keepdims=True) - y
             return self.per_row(grad, dvalues)
         q = self.q
-        if y.ndim == 1:                       # g is -1/q at the true class, 0 elsewhere
-            g_true = -1.0 / q[rows, y] * self.inside[rows, y]
-            grad = np.broadcast_to((-g_true * q[rows, y])[:, np.newaxis], q.shape).copy()
-            grad[rows, y] += g_true
+        if sparse:                            # g is -1/q at the true class, 0 elsewhere
+            q_true = _at_labels(q, y)
+            g_true = -1.0 / q_true * _at_labels(self.inside, y)
+            grad = np.broadcast_to((-g_true * q_true)[..., np.newaxis], q.shape).copy()
+            np.put_along_axis(grad, y[..., np.newaxis], (_at_labels(grad, y) + g_true)[..., np.newaxis], axis=-1)
         else:
             g = -y / q * self.inside
             grad = g - (g * q).sum(axis=-1, keepdims=True)

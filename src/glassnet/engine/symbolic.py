@@ -163,8 +163,7 @@ def call_symbolically(layer, inputs, training=None):
     """``layer(inputs)`` on placeholders: check the shapes, record a Node, return its output.
 
     A layer that has no weights yet builds them now, which also checks that the shapes fit
-    (``Dense`` on an image says "put a Flatten() layer before it" here, at the line that
-    made the mistake). Those first weights are provisional: the model that the layer ends
+    (``Conv2D`` on a flat vector says so here, at the line that made the mistake). Those first weights are provisional: the model that the layer ends
     up in draws them again from its own seed, so ``Model(..., seed=0)`` is repeatable.
     """
     from glassnet.engine.random import new_seed

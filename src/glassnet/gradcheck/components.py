@@ -96,6 +96,8 @@ def _layer_checks():
 
     add("Dense", (4,), units=3)
     add("Dense", (4,), units=3, use_bias=False)
+    add("Dense", (2, 4), units=3)                       # on the last axis, the same W at each step
+    add("Dense", (2, 3, 4), units=3, activation="softmax")
     for activation in ACTIVATIONS:
         add("Dense", (4,), units=3, activation=activation)
     for text, regularizer in (("l2(0.1)", l2(0.1)), ("l1(0.1)", l1(0.1)), ("l1_l2(0.01, 0.01)", l1_l2(0.01, 0.01))):

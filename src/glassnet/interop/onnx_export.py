@@ -169,11 +169,20 @@ def _gelu(graph, fn, x, name):
 
 
 def _dense(graph, layer, xs):
+    if len(layer.input_shape) > 1:          # (N, ..., D): on the last axis
+        return _dense_on_last_axis(graph, layer, xs[0], layer.name)
     kernel = graph.constant(f"{layer.name}/kernel", layer.params["kernel"])
-    inputs = [xs[0], kernel] + ([graph.constant(f"{layer.name}/bias", layer.params["bias"])]
-                                if layer.use_bias else [])
-    z = graph.op("Gemm", inputs, f"{layer.name}/gemm")          # (N, D) @ (D, U) + (U,)
+    bias = [graph.constant(f"{layer.name}/bias", layer.params["bias"])] if layer.use_bias else []
+    z = graph.op("Gemm", [xs[0], kernel] + bias, f"{layer.name}/gemm")          # (N, D) @ (D, U) + (U,)
     return _activation(graph, layer.activation, z, layer.name)
+
+
+def _dense_on_last_axis(graph, dense, x, name):
+    """``(N, ..., D) @ (D, U) + b``: MatMul works on the last axis (Gemm only on (N, D))."""
+    y = graph.op("MatMul", [x, graph.constant(f"{name}/kernel", dense.params["kernel"])], f"{name}/matmul")
+    if dense.use_bias:
+        y = graph.op("Add", [y, graph.constant(f"{name}/bias", dense.params["bias"])], f"{name}/add")
+    return _activation(graph, dense.activation, y, name)
 
 
 def _pads(layer):
@@ -411,11 +420,7 @@ def _time_distributed(graph, layer, xs):
     if type(inner).__name__ != "Dense":
         raise ExportError(f"layer '{layer.name}' (TimeDistributed): ONNX export wraps only a Dense, "
                           f"not a {type(inner).__name__}")
-    y = graph.op("MatMul", [xs[0], graph.constant(f"{layer.name}/kernel", inner.params["kernel"])],
-                 f"{layer.name}/matmul")
-    if inner.use_bias:
-        y = graph.op("Add", [y, graph.constant(f"{layer.name}/bias", inner.params["bias"])], f"{layer.name}/add")
-    return _activation(graph, inner.activation, y, layer.name)
+    return _dense_on_last_axis(graph, inner, xs[0], layer.name)
 
 
 def _reshape(graph, layer, xs):

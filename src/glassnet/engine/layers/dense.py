@@ -24,6 +24,11 @@ class Dense(Layer):
     Summing over the batch in ``dW`` and ``db`` is right because the loss is already a mean
     over the batch (the loss's gradient carries the ``1/N``).
 
+    On input with more axes, ``(N, ..., D)``, Dense works on the last axis only, as in Keras:
+    the same ``W`` for every position (a sequence's steps, say), as if the positions were
+    more rows of the batch. So an image ``(N, 28, 28)`` gives ``(N, 28, U)``, one output row
+    per image row: to classify whole images, put a ``Flatten()`` first.
+
     Args:
         units: number of outputs ``U``.
         activation: ``"relu"``, ``"softmax"``, ... or None for a linear layer.
@@ -37,7 +42,7 @@ class Dense(Layer):
         activity_regularizer: a penalty on the output, e.g. ``l1(1e-5)`` for a sparse code:
             ``penalty(y) / N`` joins the loss, as in Keras 3 (:meth:`Layer.activity_loss`).
 
-    Input shape: ``(N, D)``. Output shape: ``(N, U)``.
+    Input shape: ``(N, D)`` or ``(N, ..., D)``. Output shape: ``(N, U)`` or ``(N, ..., U)``.
     """
 
     def __init__(self, units, activation=None, use_bias=True, kernel_initializer="glorot_uniform",
@@ -61,35 +66,38 @@ class Dense(Layer):
 
     def build(self, input_shape, rng=None):
         super().build(input_shape, rng)
-        if len(self.input_shape) != 1:
-            raise ShapeError(
-                f"layer '{self.name}' (Dense) needs flat input (batch, features) but got "
-                f"{('batch',) + self.input_shape}; put a Flatten() layer before it"
-            )
-        fan_in = self.input_shape[0]
+        if not self.input_shape or self.input_shape[-1] is None:
+            raise ShapeError(f"layer '{self.name}' (Dense) needs input with a known last axis "
+                             f"(batch, ..., features) but got {('batch',) + self.input_shape}")
+        fan_in = self.input_shape[-1]
         self.add_param("kernel", self.kernel_initializer((fan_in, self.units), self.rng))
         if self.use_bias:
             self.add_param("bias", self.bias_initializer((self.units,), self.rng))
 
     def output_shape(self, input_shape):
-        return (self.units,)
+        return tuple(input_shape[:-1]) + (self.units,)
 
     def forward(self, x, training=False):
         self.check_input(x)
+        shape = x.shape[:-1] + (self.units,)
+        x = x.reshape(-1, x.shape[-1])                  # (N, ..., D) -> (rows, D); (N, D) stays
         self.x = x
         z = chunks.matmul(x, self.params["kernel"])     # x @ W, on every core (layers/chunks.py)
         if self.use_bias:
             z += self.params["bias"]
+        z = z.reshape(shape)
         return z if self.activation is None else self.activation.forward(z, training)
 
     def backward(self, dy):
         dz = dy if self.activation is None else self.activation.backward(dy)
+        shape = dz.shape[:-1] + (self.x.shape[-1],)
+        dz = dz.reshape(-1, self.units)
         W = self.params["kernel"]
         chunks.matmul(self.x.T, dz, out=self.grads["kernel"])
         if self.use_bias:
             dz.sum(axis=0, out=self.grads["bias"])
         self.add_penalty_gradients()                # kernel_regularizer=l2(...) and the like
-        return chunks.matmul(dz, W.T) if self.needs_input_grad else None
+        return chunks.matmul(dz, W.T).reshape(shape) if self.needs_input_grad else None
 
     def get_config(self):
         def initializer(label):
