@@ -5,7 +5,8 @@
 For the zoo's MLP, CNN and LeNet-5, best-cnn, a Functional residual model, a decoder
 (padding, transposed convolutions, upsampling, cropping), the noise layers, the
 augmentation and Normalization layers, a few others (PReLU, ELU, GlobalMaxPooling2D,
-Permute, RepeatVector, Identity) and the recurrent layers and wrappers, glassnet trains
+Permute, RepeatVector, Identity), the recurrent layers and wrappers, and the sequence
+layers (Conv1D, the 1-D poolings, Dense on every step), glassnet trains
 one epoch on random data and saves the model as ``.keras`` and as legacy ``.h5``. Keras loads
 each file and predicts; the largest difference from glassnet's predictions must be under
 1e-5. For the models without dropout (whose masks no two libraries draw alike) Keras then
@@ -28,7 +29,8 @@ from glassnet.engine.model import Model, Sequential
 from glassnet.workbench import recipes, zoo
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
-from tiny_models import GatedBlock, Scaled, augmented_model, odd_layers_model, recurrent_model  # noqa: E402
+from tiny_models import (GatedBlock, Scaled, augmented_model, odd_layers_model, recurrent_model,  # noqa: E402
+                         sequence_model)
 
 TOLERANCE = 1e-5
 
@@ -66,7 +68,8 @@ def noisy(seed=0):
 
 MODELS = {"mlp": zoo.classic_mlp, "cnn": zoo.small_cnn, "lenet5": zoo.lenet5,
           "best-cnn": recipes.best_cnn, "residual": residual, "decoder": decoder, "noisy": noisy,
-          "augmented": augmented_model, "odd-layers": odd_layers_model, "recurrent": recurrent_model}
+          "augmented": augmented_model, "odd-layers": odd_layers_model, "recurrent": recurrent_model,
+          "sequence": sequence_model}
 RANDOM_LAYERS = ("Dropout", "SpatialDropout2D", "GaussianNoise", "GaussianDropout", "RandomFlip",
                  "RandomRotation", "RandomTranslation", "RandomZoom")
 

@@ -190,8 +190,22 @@ def layer_norm():
     return model
 
 
+def sequence():
+    """Rows as a sequence read by convolutions: Conv1D (causal and dilated, strided "same"),
+    the 1-D poolings, a Dense on every step, a global pooling."""
+    model = keras.Sequential([keras.Input((12, 8)),
+                              layers.Conv1D(6, 3, padding="causal", dilation_rate=2, activation="relu"),
+                              layers.MaxPool1D(3, strides=2, padding="same"),
+                              layers.Conv1D(5, 2, strides=2, padding="same", activation="tanh"),
+                              layers.AveragePooling1D(2, strides=1, padding="same"),
+                              layers.Dense(7, activation="relu"), layers.GlobalMaxPooling1D(),
+                              layers.Dense(10, activation="softmax")], name="sequence")
+    model.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
+    return model
+
+
 def unsupported():
-    return keras.Sequential([keras.Input((8, 1)), layers.Conv1D(2, 3)], name="unsupported")
+    return keras.Sequential([keras.Input((4, 4, 4, 1)), layers.Conv3D(2, 3)], name="unsupported")
 
 
 def _deflate(path):
@@ -208,7 +222,7 @@ def main(only=None):
     rng = np.random.default_rng(0)
     OUT.mkdir(parents=True, exist_ok=True)
     for build in (mlp, cnn, residual, nested, branches, unsupported, tutorial, augmented, odd_layers,
-                  recurrent, custom_layers, layer_norm):
+                  recurrent, custom_layers, layer_norm, sequence):
         if only and build.__name__ not in only:
             continue
         model = build()

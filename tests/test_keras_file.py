@@ -30,7 +30,7 @@ h5py = pytest.importorskip("h5py")
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "keras"
 KERAS_MODELS = ["mlp", "cnn", "residual", "nested", "branches", "tutorial", "augmented", "odd_layers",
-                "recurrent", "layer_norm"]
+                "recurrent", "layer_norm", "sequence"]
 
 
 def residual_model(seed=0):
@@ -256,7 +256,7 @@ def test_keras_file_with_a_layer_glassnet_lacks_is_one_line_naming_it():
         glassnet.load_model(FIXTURES / "unsupported.keras")
     message = str(error.value)
     assert "\n" not in message and "unsupported.keras" in message
-    assert "'conv1d' (Conv1D)" in message and "glassnet has no" in message
+    assert "'conv3d' (Conv3D)" in message and "glassnet has no" in message
 
 
 def test_load_model_compile_false_skips_the_optimizer():

@@ -17,7 +17,7 @@ from glassnet.errors import ExportError
 from glassnet.interfaces.cli import main
 from glassnet.interop.onnx_export import largest_difference
 from glassnet.workbench import recipes, zoo
-from tiny_models import Doubler, augmented_model, odd_layers_model, recurrent_model
+from tiny_models import Doubler, augmented_model, odd_layers_model, recurrent_model, sequence_model
 
 pytest.importorskip("onnx", reason="the ONNX export needs onnx (pip install 'glassnet[onnx]')")
 onnxruntime = pytest.importorskip("onnxruntime", reason="ONNX Runtime runs the exported files")
@@ -84,6 +84,7 @@ MODELS = {
     "odd-layers": odd_layers_model,      # PRelu, Elu, ReduceMax, Transpose, Unsqueeze + Tile, Identity
     "recurrent": recurrent_model,        # LSTM, GRU, RNN (both directions in one), MatMul over the steps
     "layer-norm": layer_norm_model,      # LayerNormalization (opset 17)
+    "sequence": sequence_model,          # Conv, MaxPool, AveragePool on (N, C, L); ReduceMean/Max over the steps
 }
 
 

@@ -122,6 +122,23 @@ def recurrent_model(seed=0):
                        Bidirectional(LSTM(3)), Dense(10, activation="softmax")], name="recurrent", seed=seed)
 
 
+def sequence_model(seed=0):
+    """Rows as a sequence, read by convolutions: Conv1D of every padding (causal and dilated
+    too), both 1-D poolings ("same" and overlapping), a Dense on every step, and the two
+    global poolings (one keeping its axis) side by side."""
+    from glassnet.engine.layers import (AveragePooling1D, Concatenate, Conv1D, Dense, Flatten,
+                                        GlobalAveragePooling1D, GlobalMaxPooling1D, Input, MaxPooling1D)
+    from glassnet.engine.model import Model
+    inputs = Input((12, 8))
+    x = Conv1D(6, 3, padding="causal", dilation_rate=2, activation="relu")(inputs)
+    x = MaxPooling1D(3, strides=2, padding="same")(x)                                  # (6, 6)
+    x = Conv1D(5, 2, strides=2, padding="same", activation="tanh")(x)                  # (3, 5)
+    x = Dense(7, activation="relu")(AveragePooling1D(2, strides=1, padding="same")(x))  # (3, 7): each step
+    x = Conv1D(4, 2)(x)                                                                # (2, 4)
+    pooled = Concatenate()([GlobalAveragePooling1D()(x), Flatten()(GlobalMaxPooling1D(keepdims=True)(x))])
+    return Model(inputs, Dense(10, activation="softmax")(pooled), name="sequence", seed=seed)
+
+
 class Scaled(Layer):
     """The fixture's layer of your own (scripts/make_keras_fixtures.py), written the same way."""
 

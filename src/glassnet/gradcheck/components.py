@@ -187,6 +187,18 @@ def _layer_checks():
     add("AveragePooling2D", (5, 5, 2), pool_size=2, padding="same")
     add("GlobalAveragePooling2D", (3, 4, 2))
     add("GlobalMaxPooling2D", (3, 4, 2), x=_distinct)
+    # The sequence layers: a convolution and poolings along one axis.
+    add("Conv1D", (7, 2), filters=3, kernel_size=3)
+    add("Conv1D", (8, 2), filters=2, kernel_size=3, strides=2, padding="same", activation="tanh")
+    add("Conv1D", (7, 2), filters=2, kernel_size=2, dilation_rate=2, padding="causal",
+        kernel_regularizer=l2(0.1))
+    add("Conv1D", (6, 1), filters=2, kernel_size=4, padding="same", use_bias=False)
+    add("MaxPooling1D", (7, 2), x=_distinct)
+    add("MaxPooling1D", (7, 2), x=_distinct, pool_size=3, strides=2, padding="same")
+    add("AveragePooling1D", (7, 2), pool_size=2)
+    add("AveragePooling1D", (7, 2), pool_size=3, strides=1, padding="same")
+    add("GlobalAveragePooling1D", (5, 3))
+    add("GlobalMaxPooling1D", (5, 3), x=_distinct, keepdims=True)
     # Batch norm: batch statistics in training (a batch of at least 4), running ones after.
     add("LayerNormalization", (5,), "gamma and beta drawn at random (not 1 and 0)", batch_size=3,
         gamma_initializer="glorot_uniform", beta_initializer="glorot_uniform")

@@ -321,10 +321,21 @@ def _conv2d_in(config, reading, owner, class_name="Conv2D"):
                       **_regularizers_in(config, reading, owner), **_constraints_in(config, reading, owner)}
 
 
-def _pooling_in(class_name):
+def _conv1d_in(config, reading, owner):
+    reading.require(config, owner, data_format="channels_last", groups=1, lora_rank=None)
+    return "Conv1D", {"filters": config["filters"], "kernel_size": config["kernel_size"],
+                      "strides": config.get("strides", 1), "padding": config.get("padding", "valid"),
+                      "dilation_rate": config.get("dilation_rate", 1),
+                      "activation": activation_from_keras(config.get("activation"), owner),
+                      "use_bias": config.get("use_bias", True),
+                      "kernel_initializer": initializer_from_keras(config.get("kernel_initializer"), owner, reading),
+                      **_regularizers_in(config, reading, owner), **_constraints_in(config, reading, owner)}
+
+
+def _pooling_in(class_name, pool_size=(2, 2)):
     def read(config, reading, owner):
         reading.require(config, owner, data_format="channels_last")
-        return class_name, {"pool_size": config.get("pool_size", [2, 2]), "strides": config.get("strides"),
+        return class_name, {"pool_size": config.get("pool_size", list(pool_size)), "strides": config.get("strides"),
                             "padding": config.get("padding", "valid")}
     return read
 
@@ -333,6 +344,13 @@ def _global_pooling_in(class_name):
     def read(config, reading, owner):
         reading.require(config, owner, data_format="channels_last", keepdims=False)
         return class_name, {}
+    return read
+
+
+def _global_pooling_1d_in(class_name):
+    def read(config, reading, owner):
+        reading.require(config, owner, data_format="channels_last")
+        return class_name, {"keepdims": config.get("keepdims", False)}
     return read
 
 
@@ -518,9 +536,16 @@ def _concatenate_in(config, reading, owner):
     return "Concatenate", {"axis": config.get("axis", -1)}
 
 
-KERAS_ALIASES = ("MaxPool2D", "AvgPool2D", "GlobalAvgPool2D", "GlobalMaxPool2D")
+KERAS_ALIASES = ("MaxPool2D", "AvgPool2D", "GlobalAvgPool2D", "GlobalMaxPool2D", "Convolution1D", "MaxPool1D",
+                 "AvgPool1D", "GlobalAvgPool1D", "GlobalMaxPool1D")
 LAYERS_FROM_KERAS = {
-    "Dense": _dense_in, "Conv2D": _conv2d_in,
+    "Dense": _dense_in, "Conv2D": _conv2d_in, "Conv1D": _conv1d_in, "Convolution1D": _conv1d_in,
+    **{name: _pooling_in(kind, pool_size=(2,)) for name, kind in (
+        ("MaxPooling1D", "MaxPooling1D"), ("MaxPool1D", "MaxPooling1D"),
+        ("AveragePooling1D", "AveragePooling1D"), ("AvgPool1D", "AveragePooling1D"))},
+    **{name: _global_pooling_1d_in(kind) for name, kind in (
+        ("GlobalAveragePooling1D", "GlobalAveragePooling1D"), ("GlobalAvgPool1D", "GlobalAveragePooling1D"),
+        ("GlobalMaxPooling1D", "GlobalMaxPooling1D"), ("GlobalMaxPool1D", "GlobalMaxPooling1D"))},
     "Conv2DTranspose": lambda config, reading, owner: _conv2d_in(config, reading, owner, "Conv2DTranspose"),
     "MaxPooling2D": _pooling_in("MaxPooling2D"), "AveragePooling2D": _pooling_in("AveragePooling2D"),
     "MaxPool2D": _pooling_in("MaxPooling2D"), "AvgPool2D": _pooling_in("AveragePooling2D"),
@@ -797,9 +822,16 @@ def _conv2d_out(config, owner):
             "bias_constraint": constraint_to_keras(config.get("bias_constraint"))}
 
 
+def _conv1d_out(config, owner):
+    """Keras writes a Conv1D's sizes as one-element lists: ``"kernel_size": [3]``."""
+    sizes = {key: [config[key]] for key in ("kernel_size", "strides", "dilation_rate")}
+    return {**_conv2d_out({**config, **sizes}, owner), **sizes}
+
+
 def _pooling_out(config, owner):
-    return {"pool_size": list(config["pool_size"]), "padding": config["padding"],
-            "strides": list(config["strides"]), "data_format": "channels_last"}
+    as_list = (lambda v: [v]) if isinstance(config["pool_size"], int) else list   # 1-D: [2]; 2-D: [2, 2]
+    return {"pool_size": as_list(config["pool_size"]), "padding": config["padding"],
+            "strides": as_list(config["strides"]), "data_format": "channels_last"}
 
 
 def _batchnorm_out(config, owner):
@@ -832,6 +864,9 @@ LAYERS_TO_KERAS = {
     "Conv2DTranspose": lambda c, o: {**{k: v for k, v in _conv2d_out(c, o).items() if k != "groups"},
                                      "output_padding": None},
     "MaxPooling2D": _pooling_out, "AveragePooling2D": _pooling_out,
+    "Conv1D": _conv1d_out, "MaxPooling1D": _pooling_out, "AveragePooling1D": _pooling_out,
+    "GlobalAveragePooling1D": lambda c, o: {"data_format": "channels_last", "keepdims": c["keepdims"]},
+    "GlobalMaxPooling1D": lambda c, o: {"data_format": "channels_last", "keepdims": c["keepdims"]},
     "GlobalAveragePooling2D": lambda c, o: {"data_format": "channels_last", "keepdims": False},
     "GlobalMaxPooling2D": lambda c, o: {"data_format": "channels_last", "keepdims": False},
     "ELU": lambda c, o: {"alpha": c["alpha"]},

@@ -8,13 +8,17 @@ runs such a file on a server (Python, C#, Java, C++), on a phone, or in a web pa
 ==========================  ===============================================================
 glassnet                    ONNX
 ==========================  ===============================================================
-Dense                       ``Gemm(x, kernel, bias)``: ``x @ W + b`` in one operator
+Dense                       ``Gemm(x, kernel, bias)``: ``x @ W + b`` in one operator (on a sequence:
+                            ``MatMul``, ``Add`` over the last axis)
 Conv2D                      ``Transpose``, ``Conv`` (kernel as ``(F, C, KH, KW)``), ``Transpose``
+Conv1D                      ``Transpose``, ``Conv`` (kernel as ``(F, C, K)``), ``Transpose``
 Conv2DTranspose             ``Transpose``, ``ConvTranspose`` (kernel as ``(C, F, KH, KW)``), ``Transpose``
 ZeroPadding2D, Cropping2D   ``Pad``, ``Slice``
 UpSampling2D                ``Transpose``, ``Resize`` (nearest), ``Transpose``
 MaxPooling2D, Average...    ``Transpose``, ``MaxPool`` / ``AveragePool``, ``Transpose``
-GlobalAveragePooling2D      ``ReduceMean`` over height and width (GlobalMaxPooling2D: ``ReduceMax``)
+MaxPooling1D, Average...    the same, on sequences
+GlobalAveragePooling2D      ``ReduceMean`` over height and width (GlobalMaxPooling2D: ``ReduceMax``;
+                            the 1-D ones over the steps)
 BatchNormalization          ``Mul``, ``Add``: inference folds it into ``x * scale + shift``
 LayerNormalization          ``LayerNormalization`` (opset 17), gamma and beta as constants
 Flatten, Reshape            ``Flatten``, ``Reshape``
@@ -50,6 +54,7 @@ from glassnet.errors import ExportError
 OPSET = 17          # ONNX Runtime (server and web) runs it; ReduceMean still takes axes= here
 IR_VERSION = 8      # the file format version that goes with opset 17
 NHWC_TO_NCHW, NCHW_TO_NHWC = [0, 3, 1, 2], [0, 2, 3, 1]
+NLC_TO_NCL = [0, 2, 1]          # a sequence's steps and channels swap (and back: the same perm)
 
 
 def _onnx():
@@ -198,10 +203,12 @@ def _pads(layer):
 
 
 def _channels_first(graph, layer, x, op_type, inputs=(), **attributes):
-    """``op_type`` (channels-first) on NHWC ``x``: transpose, the operator, transpose back."""
-    nchw = graph.op("Transpose", [x], f"{layer.name}/to_nchw", perm=NHWC_TO_NCHW)
-    y = graph.op(op_type, [nchw, *inputs], f"{layer.name}/{op_type.lower()}", **attributes)
-    return graph.op("Transpose", [y], f"{layer.name}/to_nhwc", perm=NCHW_TO_NHWC)
+    """``op_type`` (channels-first) on channels-last ``x`` (images NHWC, sequences NLC):
+    transpose, the operator, transpose back."""
+    to_first, to_last = (NHWC_TO_NCHW, NCHW_TO_NHWC) if len(layer.input_shape) == 3 else (NLC_TO_NCL, NLC_TO_NCL)
+    first = graph.op("Transpose", [x], f"{layer.name}/to_channels_first", perm=to_first)
+    y = graph.op(op_type, [first, *inputs], f"{layer.name}/{op_type.lower()}", **attributes)
+    return graph.op("Transpose", [y], f"{layer.name}/to_channels_last", perm=to_last)
 
 
 def _conv2d(graph, layer, xs):
@@ -211,6 +218,16 @@ def _conv2d(graph, layer, xs):
         inputs.append(graph.constant(f"{layer.name}/bias", layer.params["bias"]))
     y = _channels_first(graph, layer, xs[0], "Conv", inputs, kernel_shape=list(layer.kernel_size),
                         strides=list(layer.strides), pads=_pads(layer))
+    return _activation(graph, layer.activation, y, layer.name)
+
+
+def _conv1d(graph, layer, xs):
+    kernel = layer.params["kernel"].transpose(2, 1, 0)            # (K, C, F) -> (F, C, K)
+    inputs = [graph.constant(f"{layer.name}/kernel", kernel)]
+    if layer.use_bias:
+        inputs.append(graph.constant(f"{layer.name}/bias", layer.params["bias"]))
+    y = _channels_first(graph, layer, xs[0], "Conv", inputs, kernel_shape=[layer.kernel_size],
+                        strides=[layer.strides], dilations=[layer.dilation_rate], pads=list(layer.pads))
     return _activation(graph, layer.activation, y, layer.name)
 
 
@@ -259,6 +276,19 @@ def _pooling(op_type, **extra):
     def emit(graph, layer, xs):
         return _channels_first(graph, layer, xs[0], op_type, kernel_shape=list(layer.pool_size),
                                strides=list(layer.strides), pads=_pads(layer), **extra)
+    return emit
+
+
+def _pooling1d(op_type):
+    def emit(graph, layer, xs):
+        return _channels_first(graph, layer, xs[0], op_type, kernel_shape=[layer.pool_size],
+                               strides=[layer.strides], pads=list(layer.pads))
+    return emit
+
+
+def _global_1d(op_type):
+    def emit(graph, layer, xs):
+        return graph.op(op_type, [xs[0]], layer.name, axes=[1], keepdims=int(layer.keepdims))
     return emit
 
 
@@ -454,6 +484,11 @@ EMITTERS = {
     "AveragePooling2D": _pooling("AveragePool", count_include_pad=0),   # "same": real pixels only
     "GlobalAveragePooling2D": _global_average,
     "GlobalMaxPooling2D": _global_max,
+    "Conv1D": _conv1d,
+    "MaxPooling1D": _pooling1d("MaxPool"),
+    "AveragePooling1D": _pooling1d("AveragePool"),      # count_include_pad=0: real steps only
+    "GlobalAveragePooling1D": _global_1d("ReduceMean"),
+    "GlobalMaxPooling1D": _global_1d("ReduceMax"),
     "PReLU": _prelu,
     "Permute": lambda graph, layer, xs: graph.op("Transpose", xs, layer.name, perm=[0, *layer.dims]),
     "RepeatVector": _repeat_vector,

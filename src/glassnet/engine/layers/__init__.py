@@ -7,6 +7,7 @@ from glassnet.engine.layers.activations import (ELU, GELU, SELU, Activation, Exp
 from glassnet.engine.layers.base import LAYERS, Layer
 from glassnet.engine.layers.batchnorm import BatchNormalization
 from glassnet.engine.layers.conv import Conv2D
+from glassnet.engine.layers.conv1d import Conv1D
 from glassnet.engine.layers.conv_transpose import Conv2DTranspose
 from glassnet.engine.layers.dense import Dense
 from glassnet.engine.layers.dropout import Dropout
@@ -19,6 +20,8 @@ from glassnet.engine.layers.merge import (Add, Average, Concatenate, Maximum, Mi
                                           multiply, subtract)
 from glassnet.engine.layers.pooling import (AveragePooling2D, GlobalAveragePooling2D,
                                             GlobalMaxPooling2D, MaxPooling2D)
+from glassnet.engine.layers.pooling1d import (AveragePooling1D, GlobalAveragePooling1D, GlobalMaxPooling1D,
+                                              MaxPooling1D)
 from glassnet.engine.layers.preprocessing import (Normalization, RandomFlip, RandomRotation,
                                                   RandomTranslation, RandomZoom, Rescaling)
 from glassnet.engine.layers.recurrent import GRU, LSTM, SimpleRNN
@@ -27,6 +30,11 @@ from glassnet.engine.layers.resampling import Cropping2D, UpSampling2D, ZeroPadd
 from glassnet.engine.layers.wrappers import Bidirectional, TimeDistributed
 
 # Keras's aliases.
+Convolution1D = Conv1D
+MaxPool1D = MaxPooling1D
+AvgPool1D = AveragePooling1D
+GlobalAvgPool1D = GlobalAveragePooling1D
+GlobalMaxPool1D = GlobalMaxPooling1D
 Convolution2D = Conv2D
 Convolution2DTranspose = Conv2DTranspose
 MaxPool2D = MaxPooling2D
@@ -34,8 +42,9 @@ AvgPool2D = AveragePooling2D
 GlobalAvgPool2D = GlobalAveragePooling2D
 GlobalMaxPool2D = GlobalMaxPooling2D
 
-__all__ = ["ELU", "GELU", "GRU", "LSTM", "SELU", "Activation", "Add", "Average", "AveragePooling2D",
-           "AvgPool2D", "BatchNormalization", "Bidirectional", "Concatenate", "Conv2D", "Conv2DTranspose", "Convolution2D", "Cropping2D", "Dense", "Dropout",
+__all__ = ["ELU", "GELU", "GRU", "LSTM", "SELU", "Activation", "Add", "Average", "AveragePooling1D",
+           "AveragePooling2D", "AvgPool1D", "AvgPool2D", "Conv1D", "Convolution1D", "GlobalAveragePooling1D",
+           "GlobalAvgPool1D", "GlobalMaxPool1D", "GlobalMaxPooling1D", "MaxPool1D", "MaxPooling1D", "BatchNormalization", "Bidirectional", "Concatenate", "Conv2D", "Conv2DTranspose", "Convolution2D", "Cropping2D", "Dense", "Dropout",
            "Exponential", "Flatten", "GaussianDropout", "GaussianNoise", "GlobalAveragePooling2D", "GlobalAvgPool2D", "GlobalMaxPool2D",
            "GlobalMaxPooling2D", "HardSigmoid",
            "HardSilu", "Identity", "Input", "InputLayer", "LAYERS", "Lambda", "Layer", "LayerNormalization", "LeakyReLU", "LogSoftmax",
