@@ -71,6 +71,10 @@ def _split_batch(batch, where):
 
 def class_weights(y, class_weight):
     """Per-sample weights from ``{class: weight}`` and the labels (integers or one-hot)."""
+    from glassnet.engine.outputs import Targets
+    if isinstance(y, Targets):
+        raise ValueError("class_weight weighs the classes of a model's one output (as in Keras); with "
+                         "several outputs, pass sample_weight instead")
     if not isinstance(class_weight, dict):
         raise ValueError(f"class_weight must be a dict {{class: weight}}, got {type(class_weight).__name__}")
     for label, weight in class_weight.items():      # checked before a key is compared or used
@@ -116,8 +120,9 @@ class ArrayBatches:
 class SourceBatches:
     """Batches from a Sequence (indexable) or a generator (``steps`` per epoch)."""
 
-    def __init__(self, source, steps, shuffle, what, class_weight=None):
+    def __init__(self, source, steps, shuffle, what, class_weight=None, targets=None):
         self.source, self.what, self.class_weight = source, what, class_weight
+        self.targets = targets or as_targets      # how labels are checked (a model's several outputs: each)
         self.indexable = hasattr(source, "__getitem__") and hasattr(source, "__len__")
         self.shuffle = shuffle and self.indexable
         if self.indexable:
@@ -150,7 +155,7 @@ class SourceBatches:
             for part in (x if isinstance(x, list) else [x]):   # else "loss became nan": a learning rate?
                 if part.dtype.kind == "f" and not np.isfinite(part).all():
                     raise DataError(f"{self.what}: batch {step + 1} contains NaN or infinite values")
-            y = None if y is None else as_targets(y, f"{self.what} y")
+            y = None if y is None else self.targets(y, f"{self.what} y")
             w = None if w is None else as_targets(w, f"{self.what} sample_weight")
             if self.class_weight is not None and y is not None:
                 cw = class_weights(y, self.class_weight)

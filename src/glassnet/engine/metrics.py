@@ -589,6 +589,24 @@ def get(identifier):
     raise ValueError(f"unknown metric {identifier!r}; known: {', '.join(sorted(METRICS))}")
 
 
+def from_saved(spec):
+    """A metric from a saved model's description: a name, or ``{"class_name", "config"}``
+    naming a class of this module (only those: a file is data, never code), or one output's
+    metric of a model with several (:class:`glassnet.engine.outputs.OutputMetric`)."""
+    if isinstance(spec, str):
+        return get(spec)
+    if not isinstance(spec, dict) or not isinstance(spec.get("config", {}), dict):
+        raise ValueError(f"a metric is saved as a name or a {{class_name, config}} dict, not {spec!r:.80}")
+    config = dict(spec.get("config") or {})
+    if spec.get("class_name") == "OutputMetric":
+        from glassnet.engine.outputs import OutputMetric
+        return OutputMetric(**{**config, "metric": from_saved(config.get("metric"))})
+    cls = globals().get(str(spec.get("class_name")))
+    if not (isinstance(cls, type) and issubclass(cls, Metric)):
+        raise ValueError(f"unknown metric {spec.get('class_name')!r}")
+    return cls(**config)
+
+
 def serialize(metric):
     return {"class_name": type(metric).__name__, "config": metric.get_config()}
 

@@ -296,6 +296,12 @@ class Model(Trainer, ModelState, Layer):
         return self.outputs[0].sample_shape
 
     # -- the two passes -----------------------------------------------------------------
+    @property
+    def output_names(self):
+        """The names of the layers that make the outputs, in order (Keras 3's ``output_names``):
+        a model with several outputs logs each one's loss and metrics under them."""
+        return [t.node.layer.name for t in self.outputs]
+
     def forward(self, inputs, training=False):
         """Run every layer call in order on ``inputs`` (an array, or a list for several inputs).
 

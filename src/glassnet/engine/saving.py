@@ -555,13 +555,10 @@ def _restore_v1_optimizer(model, archive, path):
 
 
 def _metric_from_config(path, spec):
-    if isinstance(spec, str):
-        return metrics.get(spec)
-    _expect(path, spec, dict, "a metric")
-    cls = getattr(metrics, str(spec.get("class_name")), None)
-    if not (isinstance(cls, type) and issubclass(cls, metrics.Metric)):
-        raise ModelFileError(f"{path}: unknown metric {spec.get('class_name')!r}")
-    return cls(**_expect(path, spec.get("config", {}), dict, "a metric's config"))
+    try:
+        return metrics.from_saved(spec)
+    except ValueError as error:
+        raise ModelFileError(f"{path}: {error}") from None
 
 
 def _restore_training(model, config, path, archive=None):

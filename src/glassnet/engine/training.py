@@ -26,6 +26,7 @@ from glassnet.engine import data as data_module
 from glassnet.engine import losses as losses_module
 from glassnet.engine import metrics as metrics_module
 from glassnet.engine import optimizers as optimizers_module
+from glassnet.engine import outputs as outputs_module
 from glassnet.engine.callbacks import CallbackList, History, ProgressBar
 from glassnet.engine.callbacks.learning_check import LearningCheck
 from glassnet.engine.keras2_methods import Keras2Methods
@@ -56,6 +57,7 @@ class Trainer(Keras2Methods):
         self.learning_problem = None      # what LearningCheck last warned about
         self._fused = None                # the final softmax/sigmoid fused with the loss
         self._train_loss = None
+        self._output_loss_trackers = []   # several outputs: each one's loss, logged ("digit_loss")
         self._parameters = None           # FlatParameters, made at the first step
 
     # -- compile ------------------------------------------------------------------------
@@ -68,25 +70,46 @@ class Trainer(Keras2Methods):
         are accepted for Keras programs; they change only how Keras schedules work, never
         a result, and glassnet always runs eagerly.
         """
-        if self.built and len(self.outputs) > 1:   # a Sequential without an input shape isn't, yet
-            raise ValueError(f"model '{self.name}' has {len(self.outputs)} outputs; glassnet trains "
-                             f"models with one output (predict works with several)")
-        if isinstance(loss, (list, tuple, dict)):
-            if len(loss) != 1:
-                raise ValueError(f"compile: one loss for the one output, got {len(loss)}")
-            loss = list(loss.values())[0] if isinstance(loss, dict) else loss[0]
-        if loss_weights not in (None, 1, 1.0, [1], [1.0]):
-            hint = (" (the third argument of compile is loss_weights, as in Keras: pass "
-                    f"metrics={loss_weights!r} by name)" if isinstance(loss_weights, (list, tuple)) and
-                    any(isinstance(m, str) for m in loss_weights) else "")
-            raise ValueError("compile: loss_weights only make sense with several outputs, which "
-                             "glassnet does not train" + hint)
+        names = self.output_names if self.built and len(self.outputs) > 1 else None
         self.optimizer = optimizers_module.get(optimizer)
-        self.loss = None if loss is None else losses_module.get(loss)
-        self.compiled_metrics = [metrics_module.get(m) for m in _flat_metrics(metrics, "metrics")]
-        self.weighted_metrics = [metrics_module.get(m) for m in _flat_metrics(weighted_metrics,
-                                                                                 "weighted_metrics")]
-        names = ["loss"] + [m.name for m in self.compiled_metrics + self.weighted_metrics]
+        if names:               # several outputs: a loss and metrics for each (glassnet.engine.outputs)
+            if loss is None:
+                self.loss = None
+            elif isinstance(loss, outputs_module.OutputLosses):    # a saved model's, compiled again
+                self.loss = outputs_module.OutputLosses(loss.losses, loss.loss_weights, names)
+            else:
+                weights = None if loss_weights is None else \
+                    outputs_module.per_output(loss_weights, names, "loss_weights", default=1.0)
+                self.loss = outputs_module.OutputLosses(outputs_module.per_output(loss, names, "loss"),
+                                                        weights, names)
+            self.compiled_metrics = outputs_module.output_metrics(metrics, names, "metrics")
+            self.weighted_metrics = outputs_module.output_metrics(weighted_metrics, names, "weighted_metrics")
+        else:
+            if isinstance(loss, (list, tuple, dict)):
+                if len(loss) != 1 and not self.built:
+                    raise ValueError(f"compile: {len(loss)} losses, but model '{self.name}' is not built yet, so "
+                                     f"glassnet can't match them to its outputs: build it first (model.build("
+                                     f"input_shape), or call it on data), then compile")
+                if len(loss) != 1:
+                    raise ValueError(f"compile: one loss for the one output, got {len(loss)}")
+                loss = list(loss.values())[0] if isinstance(loss, dict) else loss[0]
+            if loss_weights not in (None, 1, 1.0, [1], [1.0]):
+                hint = (" (the third argument of compile is loss_weights, as in Keras: pass "
+                        f"metrics={loss_weights!r} by name)" if isinstance(loss_weights, (list, tuple)) and
+                        any(isinstance(m, str) for m in loss_weights) else "")
+                raise ValueError("compile: loss_weights weigh the losses of several outputs, and this model "
+                                 "has one" + hint)
+            self.loss = None if loss is None else losses_module.get(loss)
+            self.compiled_metrics = [metrics_module.get(m) for m in _flat_metrics(metrics, "metrics")]
+            self.weighted_metrics = [metrics_module.get(m) for m in _flat_metrics(weighted_metrics,
+                                                                                     "weighted_metrics")]
+        # Several outputs: each one's loss is logged too ("digit_loss"), as in Keras 3.
+        # (Only when two or more outputs have a loss: with one, "loss" is that output's, as in Keras.)
+        trained = [name for name, part in zip(self.loss.output_names, self.loss.losses) if part is not None] \
+            if isinstance(self.loss, outputs_module.OutputLosses) else []
+        self._output_loss_trackers = [metrics_module.Mean(name=f"{name}_loss") for name in trained] \
+            if len(trained) > 1 else []
+        names = ["loss"] + [m.name for m in self._output_loss_trackers + self.compiled_metrics + self.weighted_metrics]
         duplicates = sorted({n for n in names if names.count(n) > 1})
         if duplicates:
             raise ValueError(f"compile: two metrics would both be logged as {duplicates[0]!r}")
@@ -119,7 +142,7 @@ class Trainer(Keras2Methods):
         """The metric objects: the loss's running mean first, then the compiled ones."""
         if self.optimizer is None:
             return []
-        return [self._loss_tracker] + self.compiled_metrics + self.weighted_metrics
+        return [self._loss_tracker] + self._output_loss_trackers + self.compiled_metrics + self.weighted_metrics
 
     @property
     def metrics_names(self):
@@ -158,6 +181,9 @@ class Trainer(Keras2Methods):
         if self.loss is None:
             raise ValueError(f"model '{self.name}': compile() was given no loss, so there is nothing "
                              f"to train on; e.g. compile(optimizer='adam', loss='sparse_categorical_crossentropy')")
+        if self.built and len(self.outputs) > 1 and not isinstance(self.loss, outputs_module.OutputLosses):
+            raise ValueError(f"model '{self.name}' has {len(self.outputs)} outputs but was compiled before it "
+                             f"had them (before its first data): call compile(...) again now, with a loss per output")
         if self._parameters is None or not self._parameters.is_current(self.sublayers):
             old = self._parameters
             state = self.optimizer.get_state(old.layout) if old is not None else None
@@ -212,6 +238,10 @@ class Trainer(Keras2Methods):
     def _update_metrics(self, y, y_pred, sample_weight, loss):
         n = len(y_pred) if not isinstance(y_pred, list) else len(y_pred[0])
         self._loss_tracker.update_state(loss, sample_weight=n)
+        if self._output_loss_trackers:
+            values = [v for v, part in zip(self.loss.values, self.loss.losses) if part is not None]
+            for tracker, value in zip(self._output_loss_trackers, values):
+                tracker.update_state(value, sample_weight=n)
         for metric in self.compiled_metrics:
             metric.update_state(y, y_pred)
         for metric in self.weighted_metrics:
@@ -364,7 +394,7 @@ class Trainer(Keras2Methods):
                                  "validation_data instead")
             if batch_size is not None:
                 raise ValueError("fit: a generator or Sequence makes its own batches; don't pass batch_size")
-            train = data_module.SourceBatches(x, steps_per_epoch, shuffle, "fit x", class_weight)
+            train = data_module.SourceBatches(x, steps_per_epoch, shuffle, "fit x", class_weight, self._targets)
         else:
             if x is None:
                 raise DataError("fit: no training data (x is None)")
@@ -373,7 +403,7 @@ class Trainer(Keras2Methods):
             batch_size = data_module.check_batch_size(_or_default(batch_size, DEFAULT_BATCH_SIZE))
             x = self._prepare_inputs(x, "x")
             xs = x if isinstance(x, list) else [x]
-            y = data_module.as_targets(y, "y")
+            y = self._targets(y, "y")
             weights = None if sample_weight is None else data_module.as_targets(sample_weight, "sample_weight")
             data_module.check_lengths(xs, y, weights, "fit")
             if class_weight is not None:
@@ -397,16 +427,23 @@ class Trainer(Keras2Methods):
                 raise DataError(f"{what}: expected (x, y) or (x, y, sample_weight), got a tuple of {len(x)}")
             x, y, sample_weight = x[0], x[1], x[2] if len(x) == 3 else None
         if data_module.is_batch_source(x):
-            return data_module.SourceBatches(x, steps, False, what)
+            return data_module.SourceBatches(x, steps, False, what, targets=self._targets)
         if y is None:
             raise DataError(f"{what}: labels are missing: pass (x, y)")
         x = self._prepare_inputs(x, f"{what} x")
         xs = x if isinstance(x, list) else [x]
-        y = data_module.as_targets(y, f"{what} y")
+        y = self._targets(y, f"{what} y")
         weights = None if sample_weight is None else data_module.as_targets(sample_weight, f"{what} sample_weight")
         data_module.check_lengths(xs, y, weights, what)
         size = data_module.check_batch_size(_or_default(batch_size, DEFAULT_BATCH_SIZE))
         return data_module.ArrayBatches(xs if len(xs) > 1 else xs[0], y, weights, size, False, steps)
+
+    def _targets(self, y, what):
+        """The labels, checked: one array, or for a model with several outputs one per output
+        (a list in their order, or a dict by name; see :mod:`glassnet.engine.outputs`)."""
+        if self.built and len(self.outputs) > 1:
+            return outputs_module.as_output_targets(y, self.output_names, what, data_module.as_targets)
+        return data_module.as_targets(y, what)
 
     def split_validation(self, x, y, fraction):
         """``(x_train, y_train, x_val, y_val)`` as ``fit(validation_split=...)`` splits them:
@@ -497,7 +534,7 @@ class Trainer(Keras2Methods):
         """One gradient step on this batch; returns the loss (and metrics) of the batch."""
         self._prepare_training()
         x = self._prepare_inputs(x)
-        y = data_module.as_targets(y, "y")
+        y = self._targets(y, "y")
         w = None if sample_weight is None else data_module.as_targets(sample_weight, "sample_weight")
         data_module.check_lengths(x if isinstance(x, list) else [x], y, w, "train_on_batch")
         if class_weight is not None:
@@ -516,7 +553,7 @@ class Trainer(Keras2Methods):
             raise RuntimeError(f"model '{self.name}': call model.compile(..., loss=...) first")
         self._reset_metrics()
         w = None if sample_weight is None else data_module.as_targets(sample_weight, "sample_weight")
-        x, y = self._prepare_inputs(x), data_module.as_targets(y, "y")
+        x, y = self._prepare_inputs(x), self._targets(y, "y")
         data_module.check_lengths(x if isinstance(x, list) else [x], y, w, "test_on_batch")
         with chunks.hold_blas():
             self.test_step(x, y, w)
@@ -583,7 +620,8 @@ def _legacy_epochs(epochs, legacy):
 def _split(xs, y, weights, fraction):
     """Hold out ``fraction`` for validation, class by class (see stratified_split)."""
     index = np.arange(len(y))
-    train_index, _, val_index, _ = stratified_split(index, y, fraction)
+    labels = y.arrays[0] if isinstance(y, outputs_module.Targets) else y    # several outputs: the first's classes
+    train_index, _, val_index, _ = stratified_split(index, labels, fraction)
     validation = ([x[val_index] for x in xs] if len(xs) > 1 else xs[0][val_index], y[val_index],
                   None if weights is None else weights[val_index])
     xs = [x[train_index] for x in xs]

@@ -433,7 +433,18 @@ def _functional_checks():
         return check_model(compiled([a, b], Dense(3, activation="softmax")(h)),
                            [sequences, sequences[::-1]], y)
 
+    def two_outputs():
+        inputs = Input(shape=(4,))
+        h = Dense(4, activation="tanh")(inputs)
+        digit = Dense(3, activation="softmax", name="digit")(h)
+        size = Dense(1, name="size")(Dense(2, activation="relu")(h))
+        model = Model(inputs, [digit, size], seed=0)
+        model.compile("sgd", ["sparse_categorical_crossentropy", "mse"], loss_weights=[1.0, 0.3])
+        return check_model(model, x, [y, x[:, :1]])
+
     return [Check("Model", "residual block: x + Dense(Dense(x)), fused softmax", residual),
+            Check("OutputLosses", "two outputs (softmax + cross-entropy, linear + MSE), loss_weights "
+                                  "[1, 0.3]: both heads' gradients meet in the trunk", two_outputs),
             Check("Model", "one Dense layer shared by two calls: gradients summed", shared),
             Check("Model", "a model (sharing a layer inside) called on two inputs, as a siamese "
                            "network's encoder", siamese),

@@ -40,34 +40,64 @@ ACCURACY_NAMES = {"Accuracy": "accuracy", "SparseCategoricalAccuracy": "sparse_c
                   "CategoricalAccuracy": "categorical_accuracy"}
 
 
-def compile_from_keras(compiled, reading):
+def compile_from_keras(compiled, reading, output_names=None):
     """Keras's ``compile_config`` -> glassnet's compile settings (as ``saving.compile_config``
-    writes them), or None with a note when glassnet has no such optimizer or loss."""
+    writes them), or None with a note when glassnet has no such optimizer or loss. A model
+    with several outputs (``output_names``) gets a loss and metrics for each."""
     if not compiled:
         return None
     try:
         optimizer = _optimizer_from_keras(compiled.get("optimizer"))
-        loss = _loss_from_keras(compiled.get("loss"))
-        if compiled.get("loss_weights") not in (None, 1, 1.0, [1], [1.0]):
-            raise Unsupported(f"loss_weights={compiled['loss_weights']!r}")
+        if output_names:
+            loss = _output_losses_from_keras(compiled.get("loss"), compiled.get("loss_weights"), output_names)
+        else:
+            loss = _loss_from_keras(compiled.get("loss"))
+            if compiled.get("loss_weights") not in (None, 1, 1.0, [1], [1.0]):
+                raise Unsupported(f"loss_weights={compiled['loss_weights']!r}")
     except (Unsupported, TypeError, ValueError, AttributeError, KeyError) as error:
         reading.notes.append(f"the model was compiled with settings glassnet lacks ({error}); it is "
                              f"loaded uncompiled: call compile() before training it")
         return None
     found = {}
     for group in ("metrics", "weighted_metrics"):
-        found[group] = []
-        for metric in _flat(compiled.get(group)):
-            name = metric if isinstance(metric, str) else \
-                ((metric.get("config") or {}).get("name") if isinstance(metric, dict) else None)
-            kind = _name_of(metric)
-            if kind == "MeanMetricWrapper":                           # Keras 2's wrapped functions
-                kind = (metric.get("config") or {}).get("fn")
-            if kind in ACCURACIES or kind in ("SparseCategoricalAccuracy", "CategoricalAccuracy"):
-                found[group].append({"class_name": "Accuracy", "config": {"name": name or "accuracy"}})
-            else:
-                reading.notes.append(f"metric {kind!r} is not in glassnet (left out)")
+        given = compiled.get(group)
+        if output_names and given:             # one entry (a metric or a list) per output, or by name
+            entries = [given.get(name) for name in output_names] if isinstance(given, dict) else given
+            found[group] = [{"class_name": "OutputMetric", "config": {"metric": spec, "index": index,
+                                                                      "output_name": output_names[index]}}
+                            for index, entry in enumerate(entries[:len(output_names)])
+                            for spec in map(lambda m: _metric_from_keras(m, reading), _flat(entry)) if spec]
+        else:
+            found[group] = [spec for spec in (_metric_from_keras(m, reading) for m in _flat(given)) if spec]
     return {"optimizer": optimizer, "loss": loss, **found}
+
+
+def _metric_from_keras(metric, reading):
+    """One metric of Keras's compile_config as glassnet's spec, or None (with a note)."""
+    name = metric if isinstance(metric, str) else \
+        ((metric.get("config") or {}).get("name") if isinstance(metric, dict) else None)
+    kind = _name_of(metric)
+    if kind == "MeanMetricWrapper":                           # Keras 2's wrapped functions
+        kind = (metric.get("config") or {}).get("fn")
+    if kind in ACCURACIES or kind in ("SparseCategoricalAccuracy", "CategoricalAccuracy"):
+        return {"class_name": "Accuracy", "config": {"name": name or "accuracy"}}
+    reading.notes.append(f"metric {kind!r} is not in glassnet (left out)")
+    return None
+
+
+def _output_losses_from_keras(spec, weights, names):
+    """Keras's losses of a model with several outputs (a list, a dict by output name, or one
+    for all) and their ``loss_weights`` -> glassnet's :class:`OutputLosses` spec."""
+    by_name = isinstance(spec, dict) and not ({"class_name", "module"} & set(spec))
+    parts = [spec.get(name) for name in names] if by_name else spec if isinstance(spec, list) else [spec] * len(names)
+    if len(parts) != len(names):
+        raise Unsupported(f"{len(parts)} losses for {len(names)} outputs")
+    if isinstance(weights, dict):
+        weights = [weights.get(name, 1.0) for name in names]
+    elif weights is not None and not isinstance(weights, list):
+        weights = [weights] * len(names)
+    return {"class_name": "OutputLosses", "config": {"losses": [_loss_from_keras(p) for p in parts],
+                                                     "loss_weights": weights, "output_names": list(names)}}
 
 
 def _flat(metrics):
@@ -169,38 +199,56 @@ def compile_to_keras(model, notes):
                     **{k: config[k] for k in OPTIMIZER_OPTIONS[kind] if k in config}}
     if kind != "AdamW":
         keras_config["weight_decay"] = None
-    loss = None
-    if model.loss is not None:
-        loss_kind = type(model.loss).__name__
-        if loss_kind in LOSSES:
-            loss = _object("keras.losses", loss_kind,
-                           {"name": LOSSES[loss_kind], "reduction": "sum_over_batch_size",
-                            **model.loss.get_config()})
-        elif loss_kind == "LossFunction" and registered_name(model.loss.fn):
-            # Keras 3's way to name a registered function: it finds it again by that name
-            loss = {"module": "builtins", "class_name": "function",
-                    "config": registered_name(model.loss.fn), "registered_name": "function"}
-        elif loss_kind == "LossFunction":
-            notes.append(f"the loss function {model.loss.name!r} is not registered, so Keras can't find it "
-                         f"again: the .keras file is compiled without a loss for Keras (decorate it with "
-                         f"@keras.saving.register_keras_serializable(); glassnet finds it through "
-                         f"load_model's custom_objects)")
-        else:
-            notes.append(f"Keras has no {loss_kind} loss; the .keras file is compiled without one")
+    loss, loss_weights = None, None
+    if type(model.loss).__name__ == "OutputLosses":        # several outputs: a list, as Keras writes it
+        loss = [None if part is None else _loss_to_keras(part, notes) for part in model.loss.losses]
+        loss_weights = model.loss.loss_weights
+    elif model.loss is not None:
+        loss = _loss_to_keras(model.loss, notes)
     metrics = {}
     for group, found in (("metrics", model.compiled_metrics), ("weighted_metrics", model.weighted_metrics)):
-        names = []
-        for metric in found:
-            metric_kind = type(metric).__name__
-            if metric_kind in ACCURACY_NAMES:
-                names.append(metric.name if metric.name in ACCURACIES else ACCURACY_NAMES[metric_kind])
-            else:
-                notes.append(f"glassnet doesn't write the {metric_kind} metric into .keras files yet; "
-                             f"left out (compile the loaded model with it again)")
+        if found and type(found[0]).__name__ == "OutputMetric":       # one list per output
+            names = [[] for _ in model.outputs]
+            for metric in found:
+                names[metric.index] += _metric_names([metric.metric], notes)
+        else:
+            names = _metric_names(found, notes)
         metrics[group] = names or None
     return {"optimizer": _object("keras.optimizers", kind, keras_config), "loss": loss,
-            "loss_weights": None, **metrics, "run_eagerly": False, "steps_per_execution": 1,
+            "loss_weights": loss_weights, **metrics, "run_eagerly": False, "steps_per_execution": 1,
             "jit_compile": False}
+
+
+def _loss_to_keras(loss, notes):
+    """One glassnet loss as Keras serializes it, or None (with a note) where Keras can't have it."""
+    loss_kind = type(loss).__name__
+    if loss_kind in LOSSES:
+        return _object("keras.losses", loss_kind,
+                       {"name": LOSSES[loss_kind], "reduction": "sum_over_batch_size", **loss.get_config()})
+    if loss_kind == "LossFunction" and registered_name(loss.fn):
+        # Keras 3's way to name a registered function: it finds it again by that name
+        return {"module": "builtins", "class_name": "function",
+                "config": registered_name(loss.fn), "registered_name": "function"}
+    if loss_kind == "LossFunction":
+        notes.append(f"the loss function {loss.name!r} is not registered, so Keras can't find it "
+                     f"again: the .keras file is compiled without a loss for Keras (decorate it with "
+                     f"@keras.saving.register_keras_serializable(); glassnet finds it through "
+                     f"load_model's custom_objects)")
+    else:
+        notes.append(f"Keras has no {loss_kind} loss; the .keras file is compiled without one")
+    return None
+
+
+def _metric_names(found, notes):
+    names = []
+    for metric in found:
+        metric_kind = type(metric).__name__
+        if metric_kind in ACCURACY_NAMES:
+            names.append(metric.name if metric.name in ACCURACIES else ACCURACY_NAMES[metric_kind])
+        else:
+            notes.append(f"glassnet doesn't write the {metric_kind} metric into .keras files yet; "
+                         f"left out (compile the loaded model with it again)")
+    return names
 
 
 def keras_has_learning_rate_variable(keras_compiled):

@@ -532,7 +532,8 @@ def load_model(path, custom_objects=None, compile=True):
         read_weights_into(model, weights, path)
         keras_compiled = config.get("compile_config") if isinstance(config.get("compile_config"), dict) else None
         if compile:
-            compiled = extra.get("compile") if extra is not None else compile_from_keras(keras_compiled, reading)
+            compiled = extra.get("compile") if extra is not None else compile_from_keras(
+                keras_compiled, reading, model.output_names if len(model.outputs) > 1 else None)
             if compiled:
                 _compile(model, compiled, path)
                 restored = _read_optimizer(model, weights, keras_compiled, path, notes)
@@ -610,17 +611,8 @@ def _compile(model, compiled, path):
             if loss_cls is None:
                 raise ValueError(f"unknown loss {loss.get('class_name')!r}")
             loss = loss_cls.from_config(dict(loss.get("config") or {}))
-        found = {}
-        for group in ("metrics", "weighted_metrics"):
-            found[group] = []
-            for metric in compiled.get(group) or []:
-                if isinstance(metric, str):
-                    found[group].append(metrics.get(metric))
-                    continue
-                metric_cls = getattr(metrics, str(metric.get("class_name")), None)
-                if not (isinstance(metric_cls, type) and issubclass(metric_cls, metrics.Metric)):
-                    raise ValueError(f"unknown metric {metric.get('class_name')!r}")
-                found[group].append(metric_cls(**dict(metric.get("config") or {})))
+        found = {group: [metrics.from_saved(metric) for metric in compiled.get(group) or []]
+                 for group in ("metrics", "weighted_metrics")}
         model.compile(optimizer, loss, metrics=found["metrics"], weighted_metrics=found["weighted_metrics"])
         if loss is not None:
             model._prepare_training()    # packs the weights: the layout the state is cut by
@@ -772,7 +764,7 @@ def _read_legacy_model(weights, path, custom_objects, compile):
         compiled = extra.get("compile") if extra is not None else None
         if compiled is None and training is not None:
             compiled = compile_from_keras({**training, "optimizer": training.get("optimizer_config")},
-                                          reading)
+                                          reading, model.output_names if len(model.outputs) > 1 else None)
         if compiled:
             _compile(model, compiled, path)
             if "optimizer_weights" in h5:

@@ -1,0 +1,130 @@
+"""A model with several outputs trains as in Keras 3: a loss per output (a list, a dict by
+output name, or one for all), ``loss_weights``, metrics per output, and the logs Keras writes
+(``digit_loss``, ``val_size_mae``...). The expected names and orders below were printed by
+Keras 3.15 for the same program; the gradient is in the catalogue (``OutputLosses``)."""
+
+import numpy as np
+import pytest
+
+import glassnet
+from glassnet import layers, models
+from glassnet.errors import ShapeError
+
+
+def two_headed(seed=0):
+    inputs = layers.Input((8,), name="img")
+    trunk = layers.Dense(16, activation="relu")(inputs)
+    digit = layers.Dense(3, activation="softmax", name="digit")(trunk)
+    size = layers.Dense(1, name="size")(layers.Dense(8, activation="tanh")(trunk))
+    return models.Model(inputs, [digit, size], seed=seed)
+
+
+@pytest.fixture
+def data():
+    rng = np.random.default_rng(0)
+    x = rng.random((96, 8), dtype=np.float32)
+    digits = (x[:, :3].argmax(axis=1)).astype(np.int64)          # learnable: the largest of 3 inputs
+    sizes = x[:, 3:4] * 2 - 0.5
+    return x, digits, sizes
+
+
+def test_logs_and_results_are_named_and_ordered_as_keras_does(data):
+    x, digits, sizes = data
+    model = two_headed()
+    model.compile("adam", loss=["sparse_categorical_crossentropy", "mse"], loss_weights=[1.0, 0.5],
+                  metrics=["accuracy", "mae"])
+    history = model.fit(x, [digits, sizes], epochs=1, verbose=0, validation_split=0.25)
+    assert sorted(history.history) == ['digit_accuracy', 'digit_loss', 'loss', 'size_loss', 'size_mae',
+                                       'val_digit_accuracy', 'val_digit_loss', 'val_loss', 'val_size_loss',
+                                       'val_size_mae']
+    assert model.metrics_names == ['loss', 'digit_loss', 'size_loss', 'digit_accuracy', 'size_mae']
+    results = model.evaluate(x, {"digit": digits, "size": sizes}, verbose=0)
+    logs = model.evaluate(x, [digits, sizes], verbose=0, return_dict=True)
+    assert results == [logs[name] for name in model.metrics_names]
+    # The total is the weighted sum of the outputs' losses.
+    assert logs["loss"] == pytest.approx(logs["digit_loss"] + 0.5 * logs["size_loss"], rel=1e-6)
+    model.compile("adam", loss={"size": "mse", "digit": "sparse_categorical_crossentropy"},
+                  metrics={"digit": "accuracy", "size": ["mae", "mse"]})
+    assert model.metrics_names == ['loss', 'digit_loss', 'size_loss', 'digit_accuracy', 'size_mae', 'size_mse']
+
+
+def test_both_heads_learn_and_each_loss_matches_its_own_computation(data):
+    x, digits, sizes = data
+    model = two_headed()
+    model.compile(glassnet.optimizers.Adam(0.01), loss=["sparse_categorical_crossentropy", "mse"],
+                  metrics=[["accuracy"], []])
+    history = model.fit(x, [digits, sizes], epochs=40, batch_size=16, verbose=0)
+    assert history.history["digit_loss"][-1] < 0.6 * history.history["digit_loss"][0]
+    assert history.history["size_loss"][-1] < 0.3 * history.history["size_loss"][0]
+    probabilities, predicted = model.predict(x, verbose=0)
+    logs = model.evaluate(x, [digits, sizes], verbose=0, return_dict=True)
+    assert logs["size_loss"] == pytest.approx(float(np.mean((predicted - sizes) ** 2)), rel=1e-5)
+    assert logs["digit_accuracy"] == pytest.approx(float(np.mean(probabilities.argmax(1) == digits)))
+
+
+def test_an_output_without_a_loss_is_not_trained(data):
+    x, digits, sizes = data
+    model = two_headed()
+    size_layer = model.get_layer("size")
+    before = size_layer.get_weights()[0].copy()
+    model.compile("adam", loss=["sparse_categorical_crossentropy", None])
+    history = model.fit(x, [digits, sizes], epochs=2, verbose=0)
+    assert sorted(history.history) == ["loss"]        # with one loss, Keras logs no digit_loss either
+    np.testing.assert_array_equal(size_layer.get_weights()[0], before)
+
+
+def test_train_on_batch_generators_and_validation_data(data):
+    x, digits, sizes = data
+    model = two_headed()
+    model.compile("sgd", loss="mse", metrics=[[], ["mae"]])     # one loss for both outputs
+    one_hot = np.eye(3, dtype=np.float32)[digits]
+    first = model.train_on_batch(x, [one_hot, sizes], return_dict=True)
+    assert sorted(first) == ["digit_loss", "loss", "size_loss", "size_mae"]
+
+    def batches():
+        while True:
+            yield x[:32], {"digit": one_hot[:32], "size": sizes[:32]}
+    history = model.fit(batches(), steps_per_epoch=3, epochs=2, verbose=0,
+                        validation_data=(x[32:], [one_hot[32:], sizes[32:]]))
+    assert "val_size_mae" in history.history and len(history.history["loss"]) == 2
+
+
+def test_mistakes_are_one_clear_error(data):
+    x, digits, sizes = data
+    model = two_headed()
+    with pytest.raises(ValueError, match=r"metrics for a model with 2 outputs \(digit, size\) needs one entry per "
+                                         r"output, or a dict by output name; got 1"):
+        model.compile("adam", ["sparse_categorical_crossentropy", "mse"], metrics=["accuracy"])
+    with pytest.raises(ValueError, match="loss names output 'digits', but the model's outputs are 'digit', 'size'"):
+        model.compile("adam", {"digits": "mse"})
+    with pytest.raises(ValueError, match="every output's loss is None"):
+        model.compile("adam", [None, None])
+    model.compile("adam", ["sparse_categorical_crossentropy", "mse"])
+    with pytest.raises(ShapeError, match=r"2 outputs \(digit, size\): pass their labels as a list of 2 arrays"):
+        model.fit(x, digits, verbose=0)
+    with pytest.raises(ShapeError, match="different numbers of samples: digit 96, size 95"):
+        model.fit(x, [digits, sizes[:-1]], verbose=0)
+    with pytest.raises(ValueError, match="class_weight .* with several outputs, pass sample_weight"):
+        model.fit(x, [digits, sizes], class_weight={0: 2.0}, verbose=0)
+    single = models.Sequential([layers.Input((8,)), layers.Dense(3, activation="softmax")])
+    with pytest.raises(ValueError, match="loss_weights weigh the losses of several outputs, and this model has one"):
+        single.compile("adam", "sparse_categorical_crossentropy", loss_weights=[0.5])
+
+
+@pytest.mark.parametrize("suffix", [".npz", ".keras"])
+def test_saved_and_loaded_with_its_losses_weights_and_metrics(data, tmp_path, suffix):
+    x, digits, sizes = data
+    model = two_headed()
+    model.compile("adam", loss=["sparse_categorical_crossentropy", "mse"], loss_weights=[1.0, 0.3],
+                  metrics=[["accuracy"], []])
+    model.fit(x, [digits, sizes], epochs=2, verbose=0)
+    model.save(tmp_path / f"m{suffix}")
+    again = glassnet.load_model(tmp_path / f"m{suffix}")
+    assert again.loss.loss_weights == [1.0, 0.3] and again.metrics_names == model.metrics_names
+    assert again.evaluate(x, [digits, sizes], verbose=0) == pytest.approx(
+        model.evaluate(x, [digits, sizes], verbose=0), rel=1e-6)
+    # Training goes on from the same optimizer state: one more step is the same step.
+    model.train_on_batch(x[:16], [digits[:16], sizes[:16]])
+    again.train_on_batch(x[:16], [digits[:16], sizes[:16]])
+    for a, b in zip(model.get_weights(), again.get_weights()):
+        np.testing.assert_allclose(a, b, atol=1e-6)
