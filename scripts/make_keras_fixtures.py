@@ -204,6 +204,13 @@ def sequence():
     return model
 
 
+def fresh():
+    """Compiled and saved before any training: Keras keeps its optimizer's step count only."""
+    model = keras.Sequential([keras.Input((6,)), layers.Dense(3, activation="softmax")], name="fresh")
+    model.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    return model
+
+
 def unsupported():
     return keras.Sequential([keras.Input((4, 4, 4, 1)), layers.Conv3D(2, 3)], name="unsupported")
 
@@ -222,14 +229,14 @@ def main(only=None):
     rng = np.random.default_rng(0)
     OUT.mkdir(parents=True, exist_ok=True)
     for build in (mlp, cnn, residual, nested, branches, unsupported, tutorial, augmented, odd_layers,
-                  recurrent, custom_layers, layer_norm, sequence):
+                  recurrent, custom_layers, layer_norm, sequence, fresh):
         if only and build.__name__ not in only:
             continue
         model = build()
         shape = tuple(model.inputs[0].shape[1:])
         x = rng.random((32,) + shape).astype("float32") * (255 if build is tutorial else 1)
         classes = model.outputs[0].shape[-1]
-        if model.compiled:
+        if model.compiled and build is not fresh:
             model.fit(x, rng.integers(0, classes, 32), epochs=1, batch_size=8, verbose=0)
         path = OUT / f"{build.__name__}.keras"
         model.save(path)

@@ -259,6 +259,14 @@ def test_keras_file_with_a_layer_glassnet_lacks_is_one_line_naming_it():
     assert "'conv3d' (Conv3D)" in message and "glassnet has no" in message
 
 
+def test_a_keras_model_saved_before_training_loads_without_a_note(recwarn):
+    """Keras keeps only the step count of an optimizer that never ran: glassnet's fresh
+    optimizer is that state, so there is nothing to warn about."""
+    model = glassnet.load_model(FIXTURES / "fresh.keras")
+    assert model.optimizer.iterations == 0 and type(model.optimizer).__name__ == "Adam"
+    assert not [w for w in recwarn if "optimizer" in str(w.message)]
+
+
 def test_load_model_compile_false_skips_the_optimizer():
     model = glassnet.load_model(FIXTURES / "mlp.keras", compile=False)
     assert model.optimizer is None

@@ -482,6 +482,12 @@ def _read_optimizer(model, weights, keras_compiled, path, notes):
     lr = 1 if keras_has_learning_rate_variable(keras_compiled) else 0
     trailing = optimizer_trailing(optimizer)        # read, and worked out again from the step count
     expected = 1 + lr + sum(len(group) for group in groups) * len(layout) + len(trailing)
+    if len(stored) == 1 + lr and len(stored) != expected:
+        # Compiled but never trained: Keras keeps only the step count (and the rate), and its
+        # running averages don't exist yet. A fresh optimizer is that state exactly.
+        steps = weights.read("optimizer", stored[0][0])
+        if steps.size == 1 and steps.dtype.kind in "iuf" and steps.reshape(()) == 0:
+            return False
     if len(stored) != expected:
         notes.append(f"the optimizer's state has {len(stored)} arrays, {type(optimizer).__name__} here "
                      f"needs {expected}; training would restart its running averages")
