@@ -339,7 +339,8 @@ def test_fixed_modes_in_a_traced_call_reach_the_layers_and_the_layers_inside():
 
 
 def test_keras_files_carry_a_calls_training_and_nothing_else():
-    from glassnet.interop.keras_config import Unsupported, _Reading, model_from_keras, model_to_keras
+    from glassnet.interop.keras_config import model_from_keras, model_to_keras
+    from glassnet.interop.keras_objects import Unsupported, _Reading
     base = keras.Sequential([keras.Input((6,)), layers.Dense(8), layers.Dropout(0.5)])
     inputs = keras.Input((6,))
     model = keras.Model(inputs, layers.Dense(2)(base(inputs, training=False)))

@@ -11,7 +11,7 @@ import numpy as np
 
 from glassnet.engine.configurable import registered_name
 from glassnet.errors import ExportError
-from glassnet.interop.keras_config import Unsupported, _name_of, _object
+from glassnet.interop.keras_objects import Unsupported, _name_of, _object
 
 OPTIMIZER_OPTIONS = {   # glassnet's arguments besides learning_rate and clipping
     "SGD": ("momentum", "nesterov"),

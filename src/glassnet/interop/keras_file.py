@@ -39,8 +39,8 @@ from glassnet.errors import ExportError, GlassnetError, ModelFileError
 from glassnet.interop.keras_compile import (compile_from_keras, compile_to_keras,
                                             keras_has_learning_rate_variable, optimizer_slot_groups,
                                             optimizer_trailing)
-from glassnet.interop.keras_config import (RECURRENT, Unsupported, _Reading, keras_class_name, keras_layers,
-                                           model_from_keras, model_to_keras)
+from glassnet.interop.keras_config import RECURRENT, keras_class_name, keras_layers, model_from_keras, model_to_keras
+from glassnet.interop.keras_objects import Unsupported, _Reading
 
 KERAS_VERSION = "3.15.1"       # the Keras release whose layout these files follow
 CONFIG, METADATA, WEIGHTS = "config.json", "metadata.json", "model.weights.h5"
