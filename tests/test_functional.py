@@ -335,6 +335,22 @@ def test_model_losses_are_the_weight_penalties_keras_lists():
     assert layers.Dense(2).losses == [] and Sequential([keras.Input((4,)), layers.Dense(2)]).losses == []
 
 
+def test_model_losses_add_what_the_last_call_added_and_sum_to_what_training_adds():
+    """Keras 3 lists an activity penalty (``l1(output) / batch``) after a call, and the terms
+    of ``self.add_loss``; the data's loss plus their sum is the loss evaluate reports."""
+    model = Sequential([keras.Input((6,)), layers.Dense(4, activation="relu", kernel_regularizer=keras.regularizers.l2(0.01),
+                                                        activity_regularizer=keras.regularizers.l1(0.1)),
+                        layers.Dense(2)], seed=0)
+    model.compile("sgd", "mse")
+    assert len(model.losses) == 1                       # nothing called yet: the weight penalty only
+    x, y = np.random.default_rng(0).random((16, 6)).astype(np.float32), np.zeros((16, 2), np.float32)
+    hidden = np.maximum(x @ model.layers[0].params["kernel"] + model.layers[0].params["bias"], 0)
+    model(x)
+    assert len(model.losses) == 2 and float(model.losses[1]) == pytest.approx(0.1 * np.abs(hidden).sum() / 16, rel=1e-5)
+    data = float(np.mean((model.predict(x, verbose=0) - y) ** 2))
+    assert model.evaluate(x, y, verbose=0) == pytest.approx(data + float(sum(model.losses)), rel=1e-6)
+
+
 def test_inputs_keras_takes_a_dict_for_one_input_a_spare_last_axis_and_an_empty_batch():
     inputs = keras.Input((6,), name="pixels")
     model = Model(inputs, layers.Dense(3, activation="softmax")(inputs), seed=0)

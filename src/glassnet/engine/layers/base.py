@@ -408,15 +408,20 @@ class Layer:
     @property
     def losses(self):
         """Keras's ``layer.losses`` / ``model.losses``: the weight penalty of every layer here
-        (this one and those inside it) that has one, one number each. Their sum is what
-        training adds to the data's loss."""
-        found = []
+        (this one and those inside it) that has one, then what the last forward pass added
+        (an ``activity_regularizer``'s penalty, the terms of ``self.add_loss``), one number
+        each. Their sum is what training adds to the data's loss."""
+        found, added = [], []
         for layer in self.walk():
             if type(layer).regularization_loss is Layer.regularization_loss:
                 found += [regularizer.penalty(layer.params[name]) for name, regularizer in layer.penalties()]
             elif not hasattr(layer, "fit"):     # a layer's own penalty (a model's are its layers')
                 found.append(layer.regularization_loss())
-        return [as_tensor(np.asarray(value, dtype=self.dtype)) for value in found]
+            output = layer.__dict__.get("activity_output")
+            if layer.activity_regularizer is not None and output is not None and len(output):
+                added.append(layer.activity_regularizer.penalty(output) / len(output))
+            added += [np.sum(getattr(value, "data", value)) for value in layer.__dict__.get("added_losses", ())]
+        return [as_tensor(np.asarray(value, dtype=self.dtype)) for value in found + added]
 
     def add_penalty_gradients(self):
         """Add each penalty's gradient to its weight's: the last step of ``backward`` in a
