@@ -124,6 +124,10 @@ def test_bad_settings_and_shapes_get_clear_errors():
         layers.Conv1D(2, 3, padding="full")
     with pytest.raises(ValueError, match="kernel_size must be a positive integer, got \\(3, 3\\)"):
         layers.Conv1D(2, (3, 3))
+    with pytest.raises(ValueError, match="strides must be a positive integer, got 'x'"):
+        layers.Conv1D(2, 3, strides="x")
+    with pytest.raises(ValueError, match="keepdims must be True or False, got 'yes'"):
+        layers.GlobalMaxPooling1D(keepdims="yes")
     with pytest.raises(ValueError, match="groups=2 is not supported"):
         layers.Conv1D(2, 3, groups=2)
     with pytest.raises(ShapeError, match=r"Conv1D\) needs sequences .* input_shape=\(28, 28\)"):

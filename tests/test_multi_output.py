@@ -128,3 +128,30 @@ def test_saved_and_loaded_with_its_losses_weights_and_metrics(data, tmp_path, su
     again.train_on_batch(x[:16], [digits[:16], sizes[:16]])
     for a, b in zip(model.get_weights(), again.get_weights()):
         np.testing.assert_allclose(a, b, atol=1e-6)
+
+
+@pytest.mark.parametrize("spec, message", [
+    ({"losses": ["mse", "mse", "mse"]}, r"3 losses for a model with 2 outputs \(digit, size\)"),
+    ({"losses": ["mse", "mse"], "loss_weights": ["x", 1]}, "loss_weights must be one number >= 0 per output"),
+    ({"losses": ["mse", "mse"], "loss_weights": [float("nan"), 1]}, "loss_weights must be one number >= 0"),
+    ({"losses": 5}, "the losses of several outputs are a list, got int"),
+    ({"losses": [{"class_name": "OutputLosses", "config": {"losses": ["mse", "mse"]}}, "mse"]},
+     "an output's loss can't itself be the loss of several outputs"),
+])
+def test_a_saved_loss_that_does_not_fit_the_model_is_refused(spec, message):
+    """What a file says about several outputs is checked: a wrong count, a weight that is not a
+    number, nesting (each would otherwise train on the wrong labels or crash deep inside)."""
+    from glassnet.engine import losses
+    with pytest.raises(ValueError, match=message):
+        two_headed().compile("sgd", losses.get({"class_name": "OutputLosses", "config": spec}))
+
+
+def test_a_loss_or_metric_for_several_outputs_is_refused_by_a_model_with_one():
+    from glassnet.engine.outputs import OutputLosses, OutputMetric
+    single = models.Sequential([layers.Input((8,)), layers.Dense(3, activation="softmax")])
+    with pytest.raises(ValueError, match="made for several outputs, but model 'sequential' has one"):
+        single.compile("sgd", OutputLosses(["mse", "mse"]))
+    with pytest.raises(ValueError, match="made for several outputs"):
+        single.compile("sgd", "mse", metrics=[OutputMetric("mae", 1, "size")])
+    with pytest.raises(ValueError, match=r"needs the output's number \(0, 1, ...\), got 'a'"):
+        OutputMetric("mae", "a", "size")

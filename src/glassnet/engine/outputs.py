@@ -88,14 +88,23 @@ class OutputLosses(losses_module.Loss):
 
     def __init__(self, losses, loss_weights=None, output_names=None, **kwargs):
         super().__init__(**kwargs)
+        if not isinstance(losses, (list, tuple)):
+            raise ValueError(f"compile: the losses of several outputs are a list, got {type(losses).__name__}")
         self.losses = [None if loss is None else losses_module.get(loss) for loss in losses]
+        if any(isinstance(loss, OutputLosses) for loss in self.losses):
+            raise ValueError("compile: an output's loss can't itself be the loss of several outputs")
         if all(loss is None for loss in self.losses):
             raise ValueError("compile: every output's loss is None, so there is nothing to train on")
-        weights = [1.0] * len(self.losses) if loss_weights is None else list(loss_weights)
-        if len(weights) != len(self.losses) or not all(np.isfinite(w) and w >= 0 for w in weights):
+        weights = [1.0] * len(self.losses) if loss_weights is None else loss_weights
+        if not isinstance(weights, (list, tuple)) or len(weights) != len(self.losses) or not all(
+                isinstance(w, (int, float, np.number)) and not isinstance(w, bool) and np.isfinite(w) and w >= 0
+                for w in weights):
             raise ValueError(f"compile: loss_weights must be one number >= 0 per output, got {loss_weights!r}")
         self.loss_weights = [float(w) for w in weights]
         self.output_names = list(output_names or (f"output_{i}" for i in range(len(self.losses))))
+        if len(self.output_names) != len(self.losses):
+            raise ValueError(f"compile: {len(self.losses)} losses for a model with {len(self.output_names)} "
+                             f"outputs ({', '.join(map(str, self.output_names))})")
         self.values = [None] * len(self.losses)      # the last batch's loss of each output
 
     def forward(self, y_true, y_pred, sample_weight=None):
@@ -135,6 +144,10 @@ class OutputMetric(metrics_module.Metric):
 
     def __init__(self, metric, index, output_name, name=None, dtype=None):
         self.metric = metrics_module.get(metric)
+        if isinstance(self.metric, OutputMetric):
+            raise ValueError("a metric of one output can't itself be a metric of one output")
+        if not isinstance(index, (int, np.integer)) or isinstance(index, bool) or index < 0:
+            raise ValueError(f"an output's metric needs the output's number (0, 1, ...), got {index!r}")
         self.index, self.output_name = int(index), str(output_name)
         super().__init__(name=name or f"{self.output_name}_{self.metric.name}", dtype=dtype)
 

@@ -103,6 +103,10 @@ class Trainer(Keras2Methods):
             self.compiled_metrics = [metrics_module.get(m) for m in _flat_metrics(metrics, "metrics")]
             self.weighted_metrics = [metrics_module.get(m) for m in _flat_metrics(weighted_metrics,
                                                                                      "weighted_metrics")]
+            if isinstance(self.loss, outputs_module.OutputLosses) or any(
+                    isinstance(m, outputs_module.OutputMetric) for m in self.compiled_metrics + self.weighted_metrics):
+                raise ValueError(f"compile: a loss or metric made for several outputs, but model '{self.name}' "
+                                 f"has one")
         # Several outputs: each one's loss is logged too ("digit_loss"), as in Keras 3.
         # (Only when two or more outputs have a loss: with one, "loss" is that output's, as in Keras.)
         trained = [name for name, part in zip(self.loss.output_names, self.loss.losses) if part is not None] \

@@ -18,9 +18,12 @@ PADDINGS = ("valid", "same", "causal")
 
 def as_length(value, what, owner):
     """``3``, ``(3,)`` or ``[3]`` -> ``3`` (Keras writes 1-D sizes as one-element lists)."""
-    single = value if np.ndim(value) == 0 else (tuple(value)[0] if len(tuple(value)) == 1 else None)
-    if single is None or isinstance(single, bool) or int(single) != single or single < 1:
-        raise ValueError(f"{owner}: {what} must be a positive integer, got {value!r}")
+    try:
+        single = value if np.ndim(value) == 0 else (tuple(value)[0] if len(tuple(value)) == 1 else None)
+        if single is None or isinstance(single, (bool, str)) or int(single) != single or single < 1:
+            raise ValueError
+    except (TypeError, ValueError):
+        raise ValueError(f"{owner}: {what} must be a positive integer, got {value!r}") from None
     return int(single)
 
 

@@ -131,6 +131,8 @@ class GlobalPooling1D(Layer):
         if data_format not in (None, "channels_last"):
             raise ValueError(f"{type(self).__name__}: data_format={data_format!r} is not supported by "
                              f"glassnet (sequences are (batch, steps, channels))")
+        if not isinstance(keepdims, (bool, np.bool_)):
+            raise ValueError(f"{type(self).__name__}: keepdims must be True or False, got {keepdims!r}")
         self.keepdims = bool(keepdims)
 
     def build(self, input_shape, rng=None):
