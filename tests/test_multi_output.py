@@ -155,3 +155,35 @@ def test_a_loss_or_metric_for_several_outputs_is_refused_by_a_model_with_one():
         single.compile("sgd", "mse", metrics=[OutputMetric("mae", 1, "size")])
     with pytest.raises(ValueError, match=r"needs the output's number \(0, 1, ...\), got 'a'"):
         OutputMetric("mae", "a", "size")
+
+
+class TwoHeads(models.Model):
+    """A subclassed model with two outputs: it knows them only at its first data."""
+
+    def __init__(self):
+        super().__init__()
+        self.trunk = layers.Dense(16, activation="relu")
+        self.digit = layers.Dense(3, activation="softmax", name="digit")
+        self.size = layers.Dense(1, name="size")
+
+    def call(self, x):
+        h = self.trunk(x)
+        return self.digit(h), self.size(h)
+
+
+def test_a_subclass_compiled_before_its_first_data_gets_its_losses_matched_then(data):
+    """Keras 3 can't name a subclass's outputs, so it logs their losses and metrics under
+    their own names: these keys are the ones Keras 3.15 printed for this program."""
+    x, digits, sizes = data
+    model = TwoHeads()
+    model.compile("adam", loss=["sparse_categorical_crossentropy", "mse"], loss_weights=[1.0, 0.5],
+                  metrics=[["accuracy"], ["mae"]])
+    history = model.fit(x, [digits, sizes], epochs=2, verbose=0)
+    assert sorted(history.history) == ['accuracy', 'loss', 'mae', 'mse_loss', 'sparse_categorical_crossentropy_loss']
+    logs = model.evaluate(x, [digits, sizes], verbose=0, return_dict=True)
+    assert logs["loss"] == pytest.approx(logs["sparse_categorical_crossentropy_loss"] + 0.5 * logs["mse_loss"], rel=1e-6)
+    twice = TwoHeads()
+    twice.compile("sgd", loss=["mse", "mse"], metrics=[["mae"], ["mae"]])
+    one_hot = np.eye(3, dtype=np.float32)[digits]
+    assert sorted(twice.train_on_batch(x, [one_hot, sizes], return_dict=True)) == [
+        "loss", "mae", "mae_1", "mse_1_loss", "mse_loss"]      # Keras keeps one mse_loss; glassnet both

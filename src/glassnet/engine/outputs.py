@@ -37,6 +37,17 @@ def per_output(value, names, what, default=None):
     return [value] * len(names)
 
 
+def numbered(names):
+    """``["mae", "mae", "mse"] -> ["mae", "mae_1", "mse"]``: how Keras 3 tells apart the metrics
+    of a subclassed model's outputs, which it can't name (it logs them by their own names)."""
+    seen, out = {}, []
+    for name in names:
+        count = seen.get(name, 0)
+        out.append(name if count == 0 else f"{name}_{count}")
+        seen[name] = count + 1
+    return out
+
+
 class Targets:
     """The labels of every output, cut together: ``targets[index]`` takes the same samples
     from each (a batch, a shuffled order, a validation split)."""

@@ -58,6 +58,7 @@ class Trainer(Keras2Methods):
         self._fused = None                # the final softmax/sigmoid fused with the loss
         self._train_loss = None
         self._output_loss_trackers = []   # several outputs: each one's loss, logged ("digit_loss")
+        self._compile_args = None         # compiled before its first data: compiled again once built
         self._parameters = None           # FlatParameters, made at the first step
 
     # -- compile ------------------------------------------------------------------------
@@ -71,6 +72,11 @@ class Trainer(Keras2Methods):
         a result, and glassnet always runs eagerly.
         """
         names = self.output_names if self.built and len(self.outputs) > 1 else None
+        # A subclass doesn't know its outputs before its first data: if it turns out to have
+        # several, fit compiles it again then, with these arguments (see _targets).
+        self._compile_args = None if self.built else dict(loss=loss, loss_weights=loss_weights, metrics=metrics,
+                                                          weighted_metrics=weighted_metrics)
+        several = not self.built and isinstance(loss, (list, tuple, dict)) and len(loss) > 1
         self.optimizer = optimizers_module.get(optimizer)
         if names:               # several outputs: a loss and metrics for each (glassnet.engine.outputs)
             if loss is None:
@@ -84,12 +90,15 @@ class Trainer(Keras2Methods):
                                                         weights, names)
             self.compiled_metrics = outputs_module.output_metrics(metrics, names, "metrics")
             self.weighted_metrics = outputs_module.output_metrics(weighted_metrics, names, "weighted_metrics")
+            if self.traces_call:   # a subclass: Keras logs its metrics by their own names ("mae", "mae_1")
+                made = self.compiled_metrics + self.weighted_metrics
+                for metric, name in zip(made, outputs_module.numbered([m.metric.name for m in made])):
+                    metric.name = name
+        elif several:           # losses for outputs not known yet: matched to them at the first data
+            self.loss = outputs_module.OutputLosses(list(loss.values()) if isinstance(loss, dict) else list(loss))
+            self.compiled_metrics, self.weighted_metrics = [], []
         else:
             if isinstance(loss, (list, tuple, dict)):
-                if len(loss) != 1 and not self.built:
-                    raise ValueError(f"compile: {len(loss)} losses, but model '{self.name}' is not built yet, so "
-                                     f"glassnet can't match them to its outputs: build it first (model.build("
-                                     f"input_shape), or call it on data), then compile")
                 if len(loss) != 1:
                     raise ValueError(f"compile: one loss for the one output, got {len(loss)}")
                 loss = list(loss.values())[0] if isinstance(loss, dict) else loss[0]
@@ -111,6 +120,11 @@ class Trainer(Keras2Methods):
         # (Only when two or more outputs have a loss: with one, "loss" is that output's, as in Keras.)
         trained = [name for name, part in zip(self.loss.output_names, self.loss.losses) if part is not None] \
             if isinstance(self.loss, outputs_module.OutputLosses) else []
+        if self.traces_call and names and trained:   # a subclass: by the losses' names as given ("mse_loss"), as Keras does
+            given = loss.losses if isinstance(loss, outputs_module.OutputLosses) else \
+                outputs_module.per_output(loss, names, "loss")
+            trained = outputs_module.numbered([part if isinstance(part, str) else losses_module.get(part).name
+                                               for part in given if part is not None])
         self._output_loss_trackers = [metrics_module.Mean(name=f"{name}_loss") for name in trained] \
             if len(trained) > 1 else []
         names = ["loss"] + [m.name for m in self._output_loss_trackers + self.compiled_metrics + self.weighted_metrics]
@@ -445,6 +459,8 @@ class Trainer(Keras2Methods):
     def _targets(self, y, what):
         """The labels, checked: one array, or for a model with several outputs one per output
         (a list in their order, or a dict by name; see :mod:`glassnet.engine.outputs`)."""
+        if self._compile_args is not None and self.built and len(self.outputs) > 1:
+            self.compile(self.optimizer, **self._compile_args)    # compiled before it knew its outputs
         if self.built and len(self.outputs) > 1:
             return outputs_module.as_output_targets(y, self.output_names, what, data_module.as_targets)
         return data_module.as_targets(y, what)
@@ -539,6 +555,8 @@ class Trainer(Keras2Methods):
         self._prepare_training()
         x = self._prepare_inputs(x)
         y = self._targets(y, "y")
+        if self._parameters is None:        # compiled again now that its outputs are known
+            self._prepare_training()
         w = None if sample_weight is None else data_module.as_targets(sample_weight, "sample_weight")
         data_module.check_lengths(x if isinstance(x, list) else [x], y, w, "train_on_batch")
         if class_weight is not None:
