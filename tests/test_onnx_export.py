@@ -31,7 +31,7 @@ def residual_model():
     c = ReLU()(Add()([a, b]))
     c = MaxPooling2D(2, strides=1, padding="same")(c)
     c = AveragePooling2D(3, strides=2, padding="same")(c)                     # 6x6x6
-    pooled = GlobalAveragePooling2D()(c)
+    pooled = Flatten()(GlobalAveragePooling2D(keepdims=True)(c))                # (1, 1, 6) -> 6
     flat = Flatten()(Conv2D(4, 3, strides=2, activation=LeakyReLU(0.1))(c))   # 2x2x4 -> 16
     head = Sequential([Input((16,)), Dense(6, activation="tanh")], name="head")
     d, e = head(flat), Dense(6, activation="sigmoid")(pooled)

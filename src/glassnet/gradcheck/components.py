@@ -187,6 +187,8 @@ def _layer_checks():
     add("AveragePooling2D", (5, 5, 2), pool_size=2, padding="same")
     add("GlobalAveragePooling2D", (3, 4, 2))
     add("GlobalMaxPooling2D", (3, 4, 2), x=_distinct)
+    add("GlobalAveragePooling2D", (3, 4, 2), keepdims=True)
+    add("GlobalMaxPooling2D", (3, 4, 2), x=_distinct, keepdims=True)
     # The sequence layers: a convolution and poolings along one axis.
     add("Conv1D", (7, 2), filters=3, kernel_size=3)
     add("Conv1D", (8, 2), filters=2, kernel_size=3, strides=2, padding="same", activation="tanh")

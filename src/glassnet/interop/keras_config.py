@@ -100,13 +100,6 @@ def _pooling_in(class_name, pool_size=(2, 2)):
 
 def _global_pooling_in(class_name):
     def read(config, reading, owner):
-        reading.require(config, owner, data_format="channels_last", keepdims=False)
-        return class_name, {}
-    return read
-
-
-def _global_pooling_1d_in(class_name):
-    def read(config, reading, owner):
         reading.require(config, owner, data_format="channels_last")
         return class_name, {"keepdims": config.get("keepdims", False)}
     return read
@@ -301,7 +294,7 @@ LAYERS_FROM_KERAS = {
     **{name: _pooling_in(kind, pool_size=(2,)) for name, kind in (
         ("MaxPooling1D", "MaxPooling1D"), ("MaxPool1D", "MaxPooling1D"),
         ("AveragePooling1D", "AveragePooling1D"), ("AvgPool1D", "AveragePooling1D"))},
-    **{name: _global_pooling_1d_in(kind) for name, kind in (
+    **{name: _global_pooling_in(kind) for name, kind in (
         ("GlobalAveragePooling1D", "GlobalAveragePooling1D"), ("GlobalAvgPool1D", "GlobalAveragePooling1D"),
         ("GlobalMaxPooling1D", "GlobalMaxPooling1D"), ("GlobalMaxPool1D", "GlobalMaxPooling1D"))},
     "Conv2DTranspose": lambda config, reading, owner: _conv2d_in(config, reading, owner, "Conv2DTranspose"),
@@ -623,10 +616,8 @@ LAYERS_TO_KERAS = {
                                      "output_padding": None},
     "MaxPooling2D": _pooling_out, "AveragePooling2D": _pooling_out,
     "Conv1D": _conv1d_out, "MaxPooling1D": _pooling_out, "AveragePooling1D": _pooling_out,
-    "GlobalAveragePooling1D": lambda c, o: {"data_format": "channels_last", "keepdims": c["keepdims"]},
-    "GlobalMaxPooling1D": lambda c, o: {"data_format": "channels_last", "keepdims": c["keepdims"]},
-    "GlobalAveragePooling2D": lambda c, o: {"data_format": "channels_last", "keepdims": False},
-    "GlobalMaxPooling2D": lambda c, o: {"data_format": "channels_last", "keepdims": False},
+    **{name: (lambda c, o: {"data_format": "channels_last", "keepdims": c.get("keepdims", False)})
+       for name in ("GlobalAveragePooling1D", "GlobalMaxPooling1D", "GlobalAveragePooling2D", "GlobalMaxPooling2D")},
     "ELU": lambda c, o: {"alpha": c["alpha"]},
     "PReLU": lambda c, o: {"alpha_initializer": initializer_object_to_keras(c["alpha_initializer"]),
                            "alpha_regularizer": regularizer_to_keras(c["alpha_regularizer"]),

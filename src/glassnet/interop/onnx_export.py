@@ -286,18 +286,11 @@ def _pooling1d(op_type):
     return emit
 
 
-def _global_1d(op_type):
+def _global(op_type):
+    """``ReduceMean`` / ``ReduceMax`` over the positions: height and width, or the steps."""
     def emit(graph, layer, xs):
-        return graph.op(op_type, [xs[0]], layer.name, axes=[1], keepdims=int(layer.keepdims))
+        return graph.op(op_type, [xs[0]], layer.name, axes=list(layer.axes), keepdims=int(layer.keepdims))
     return emit
-
-
-def _global_average(graph, layer, xs):
-    return graph.op("ReduceMean", [xs[0]], layer.name, axes=[1, 2], keepdims=0)
-
-
-def _global_max(graph, layer, xs):
-    return graph.op("ReduceMax", [xs[0]], layer.name, axes=[1, 2], keepdims=0)
 
 
 def _prelu(graph, layer, xs):
@@ -482,13 +475,13 @@ EMITTERS = {
     "UpSampling2D": _upsampling,
     "MaxPooling2D": _pooling("MaxPool"),
     "AveragePooling2D": _pooling("AveragePool", count_include_pad=0),   # "same": real pixels only
-    "GlobalAveragePooling2D": _global_average,
-    "GlobalMaxPooling2D": _global_max,
+    "GlobalAveragePooling2D": _global("ReduceMean"),
+    "GlobalMaxPooling2D": _global("ReduceMax"),
     "Conv1D": _conv1d,
     "MaxPooling1D": _pooling1d("MaxPool"),
     "AveragePooling1D": _pooling1d("AveragePool"),      # count_include_pad=0: real steps only
-    "GlobalAveragePooling1D": _global_1d("ReduceMean"),
-    "GlobalMaxPooling1D": _global_1d("ReduceMax"),
+    "GlobalAveragePooling1D": _global("ReduceMean"),
+    "GlobalMaxPooling1D": _global("ReduceMax"),
     "PReLU": _prelu,
     "Permute": lambda graph, layer, xs: graph.op("Transpose", xs, layer.name, perm=[0, *layer.dims]),
     "RepeatVector": _repeat_vector,

@@ -295,68 +295,104 @@ class AveragePooling2D(Pooling2D):
         return dx
 
 
-class GlobalAveragePooling2D(Layer):
+class GlobalPooling(Layer):
+    """What the global poolings share: one number per channel, over every position.
+
+    ``RANK`` is how many axes the positions span: 2 for images ``(N, H, W, C)``, 1 for
+    sequences ``(N, L, C)`` (:mod:`glassnet.engine.layers.pooling1d`).
+
+    Args:
+        keepdims: keep the position axes, each of length 1: ``(N, 1, 1, C)`` instead of
+            ``(N, C)``, as in Keras.
+        data_format: Keras's; only ``"channels_last"`` is supported.
+
+    Output shape: ``(N, C)``, or ``(N, 1, 1, C)`` (``(N, 1, C)``) with ``keepdims``.
+    """
+
+    RANK = 2
+    WHAT = "images (batch, height, width, channels)"
+
+    def __init__(self, data_format=None, keepdims=False, **kwargs):
+        super().__init__(**kwargs)
+        if data_format not in (None, "channels_last"):
+            raise ValueError(f"{type(self).__name__}: data_format={data_format!r} is not supported by "
+                             f"glassnet (channels last)")
+        if not isinstance(keepdims, (bool, np.bool_)):
+            raise ValueError(f"{type(self).__name__}: keepdims must be True or False, got {keepdims!r}")
+        self.keepdims = bool(keepdims)
+
+    @property
+    def axes(self):
+        return tuple(range(1, self.RANK + 1))
+
+    def build(self, input_shape, rng=None):
+        super().build(input_shape, rng)
+        if len(self.input_shape) != self.RANK + 1:
+            raise ShapeError(f"layer '{self.name}' ({type(self).__name__}) needs {self.WHAT} but got "
+                             f"{('batch',) + self.input_shape}")
+
+    def output_shape(self, input_shape):
+        return (1,) * self.RANK + (input_shape[-1],) if self.keepdims else (input_shape[-1],)
+
+    def get_config(self):
+        return {**super().get_config(), "keepdims": self.keepdims}
+
+
+class GlobalAveragePooling(GlobalPooling):
+    """The mean of each channel over every position; backward spreads ``dy / positions``
+    evenly over them. (Made concrete by the 1-D and 2-D classes.)"""
+
+    abstract = True
+
+    def forward(self, x, training=False):
+        self.check_input(x)
+        return x.mean(axis=self.axes, keepdims=self.keepdims)
+
+    def backward(self, dy):
+        if not self.needs_input_grad:
+            return None
+        positions = int(np.prod(self.input_shape[:-1]))
+        share = dy.reshape((len(dy),) + (1,) * self.RANK + (self.input_shape[-1],)) / positions
+        return np.broadcast_to(share, (len(dy),) + self.input_shape).copy()
+
+
+class GlobalMaxPooling(GlobalPooling):
+    """The largest value of each channel over every position; backward sends ``dy[n, c]`` to
+    the position that held it (the first, if several tie, as Keras and PyTorch do)."""
+
+    abstract = True
+
+    def forward(self, x, training=False):
+        self.check_input(x)
+        self.x = x
+        return x.max(axis=self.axes, keepdims=self.keepdims)
+
+    def backward(self, dy):
+        if not self.needs_input_grad:
+            return None
+        n, c = len(dy), self.input_shape[-1]
+        pixels = self.x.reshape(n, -1, c)                         # (N, positions, C)
+        first = pixels.argmax(axis=1)[:, np.newaxis, :]           # argmax picks the first max
+        dx = np.zeros(pixels.shape, dy.dtype)
+        np.put_along_axis(dx, first, dy.reshape(n, 1, c), axis=1)
+        return dx.reshape(self.x.shape)
+
+
+class GlobalAveragePooling2D(GlobalAveragePooling):
     """The mean of each channel over the whole image: ``y[n, c] = mean over (h, w) of x``.
 
     Often replaces Flatten + Dense at the end of a CNN: one number per feature map, however
     large the image. Backward spreads ``dy / (H * W)`` evenly over every pixel.
 
-    Input shape: ``(N, H, W, C)``. Output shape: ``(N, C)``.
+    Input shape: ``(N, H, W, C)``. Output shape: ``(N, C)``, or ``(N, 1, 1, C)`` with ``keepdims``.
     """
 
-    def build(self, input_shape, rng=None):
-        super().build(input_shape, rng)
-        if len(self.input_shape) != 3:
-            raise ShapeError(
-                f"layer '{self.name}' (GlobalAveragePooling2D) needs images (batch, height, "
-                f"width, channels) but got {('batch',) + self.input_shape}")
 
-    def output_shape(self, input_shape):
-        return (input_shape[-1],)
-
-    def forward(self, x, training=False):
-        self.check_input(x)
-        return x.mean(axis=(1, 2))
-
-    def backward(self, dy):
-        if not self.needs_input_grad:
-            return None
-        h, w, c = self.input_shape
-        dx = np.empty((len(dy), h, w, c), dy.dtype)
-        dx[...] = (dy / (h * w))[:, np.newaxis, np.newaxis, :]
-        return dx
-
-
-class GlobalMaxPooling2D(Layer):
+class GlobalMaxPooling2D(GlobalMaxPooling):
     """The largest value of each channel over the whole image: ``y[n, c] = max over (h, w) of x``.
 
     Backward sends ``dy[n, c]`` to the pixel that held the max (the first one, row by row,
     if several tie), as Keras and PyTorch do.
 
-    Input shape: ``(N, H, W, C)``. Output shape: ``(N, C)``.
+    Input shape: ``(N, H, W, C)``. Output shape: ``(N, C)``, or ``(N, 1, 1, C)`` with ``keepdims``.
     """
-
-    def build(self, input_shape, rng=None):
-        super().build(input_shape, rng)
-        if len(self.input_shape) != 3:
-            raise ShapeError(
-                f"layer '{self.name}' (GlobalMaxPooling2D) needs images (batch, height, "
-                f"width, channels) but got {('batch',) + self.input_shape}")
-
-    def output_shape(self, input_shape):
-        return (input_shape[-1],)
-
-    def forward(self, x, training=False):
-        self.check_input(x)
-        self.x = x
-        return x.max(axis=(1, 2))
-
-    def backward(self, dy):
-        if not self.needs_input_grad:
-            return None
-        n, c = dy.shape
-        pixels = self.x.reshape(n, -1, c)                         # (N, H*W, C)
-        first = pixels.argmax(axis=1)[:, np.newaxis, :]           # argmax picks the first max
-        dx = np.zeros(pixels.shape, dy.dtype)
-        np.put_along_axis(dx, first, dy[:, np.newaxis, :], axis=1)
-        return dx.reshape(self.x.shape)

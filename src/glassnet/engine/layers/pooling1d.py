@@ -14,6 +14,7 @@ import numpy as np
 
 from glassnet.engine.layers.base import Layer
 from glassnet.engine.layers.conv1d import as_length, pads_1d, steps_1d, tap
+from glassnet.engine.layers.pooling import GlobalAveragePooling, GlobalMaxPooling
 from glassnet.errors import ShapeError
 
 
@@ -120,61 +121,23 @@ class AveragePooling1D(Pooling1D):
         return self._unpages(np.broadcast_to(share, (self.pool_size,) + dy.shape))
 
 
-class GlobalPooling1D(Layer):
-    """What the two global 1-D poolings share. ``keepdims=True`` keeps the steps axis (length 1).
+class GlobalAveragePooling1D(GlobalAveragePooling):
+    """The mean of each channel over the sequence: ``y[n, c] = mean_t x[n, t, c]``. Backward
+    spreads ``dy / L`` evenly over every step (the 2-D one's code, over one axis).
 
     Input shape: ``(N, L, C)``. Output shape: ``(N, C)``, or ``(N, 1, C)`` with ``keepdims``.
     """
 
-    def __init__(self, data_format=None, keepdims=False, **kwargs):
-        super().__init__(**kwargs)
-        if data_format not in (None, "channels_last"):
-            raise ValueError(f"{type(self).__name__}: data_format={data_format!r} is not supported by "
-                             f"glassnet (sequences are (batch, steps, channels))")
-        if not isinstance(keepdims, (bool, np.bool_)):
-            raise ValueError(f"{type(self).__name__}: keepdims must be True or False, got {keepdims!r}")
-        self.keepdims = bool(keepdims)
-
-    def build(self, input_shape, rng=None):
-        super().build(input_shape, rng)
-        _sequence(self)
-
-    def output_shape(self, input_shape):
-        return (1, input_shape[-1]) if self.keepdims else (input_shape[-1],)
-
-    def get_config(self):
-        return {**super().get_config(), "keepdims": self.keepdims}
+    RANK = 1
+    WHAT = "sequences (batch, steps, channels)"
 
 
-class GlobalAveragePooling1D(GlobalPooling1D):
-    """The mean of each channel over the sequence: ``y[n, c] = mean_t x[n, t, c]``. Backward
-    spreads ``dy / L`` evenly over every step."""
-
-    def forward(self, x, training=False):
-        self.check_input(x)
-        return x.mean(axis=1, keepdims=self.keepdims)
-
-    def backward(self, dy):
-        if not self.needs_input_grad:
-            return None
-        length, channels = self.input_shape
-        dy = dy.reshape(len(dy), 1, channels)
-        return np.broadcast_to(dy / length, (len(dy), length, channels)).copy()
-
-
-class GlobalMaxPooling1D(GlobalPooling1D):
+class GlobalMaxPooling1D(GlobalMaxPooling):
     """The largest value of each channel over the sequence: ``y[n, c] = max_t x[n, t, c]``.
-    Backward sends ``dy[n, c]`` to the step that held the max (the first, if several tie)."""
+    Backward sends ``dy[n, c]`` to the step that held the max (the first, if several tie).
 
-    def forward(self, x, training=False):
-        self.check_input(x)
-        self.first = x.argmax(axis=1)[:, np.newaxis, :]          # (N, 1, C)
-        return x.max(axis=1, keepdims=self.keepdims)
+    Input shape: ``(N, L, C)``. Output shape: ``(N, C)``, or ``(N, 1, C)`` with ``keepdims``.
+    """
 
-    def backward(self, dy):
-        if not self.needs_input_grad:
-            return None
-        length, channels = self.input_shape
-        dx = np.zeros((len(dy), length, channels), dy.dtype)
-        np.put_along_axis(dx, self.first, dy.reshape(len(dy), 1, channels), axis=1)
-        return dx
+    RANK = 1
+    WHAT = "sequences (batch, steps, channels)"
