@@ -10,6 +10,7 @@ import numpy as np
 from glassnet.engine import constraints, initializers, regularizers
 from glassnet.engine.layers import activations
 from glassnet.engine.layers.base import Layer
+from glassnet.engine.layers.dense import kernel_settings
 from glassnet.engine.layers.im2col import output_length, same_padding
 from glassnet.errors import ShapeError
 
@@ -172,23 +173,6 @@ class Conv1D(Layer):
         return dxp[:, before:before + length]
 
     def get_config(self):
-        def initializer(label):
-            given = self._initializer_names[label]
-            return given if isinstance(given, (str, dict)) else initializers.serialize(getattr(self, label))
-
-        return {
-            **super().get_config(),
-            "filters": self.filters,
-            "kernel_size": self.kernel_size,
-            "strides": self.strides,
-            "padding": self.padding,
-            "dilation_rate": self.dilation_rate,
-            "activation": activations.serialize(self.activation),
-            "use_bias": self.use_bias,
-            "kernel_initializer": initializer("kernel_initializer"),
-            "bias_initializer": initializer("bias_initializer"),
-            "kernel_regularizer": regularizers.serialize(self.kernel_regularizer),
-            "bias_regularizer": regularizers.serialize(self.bias_regularizer),
-            "kernel_constraint": constraints.serialize(self.kernel_constraint),
-            "bias_constraint": constraints.serialize(self.bias_constraint),
-        }
+        return {**super().get_config(), "filters": self.filters, "kernel_size": self.kernel_size,
+                "strides": self.strides, "padding": self.padding, "dilation_rate": self.dilation_rate,
+                **kernel_settings(self)}

@@ -100,19 +100,23 @@ class Dense(Layer):
         return chunks.matmul(dz, W.T).reshape(shape) if self.needs_input_grad else None
 
     def get_config(self):
-        def initializer(label):
-            given = self._initializer_names[label]
-            return given if isinstance(given, (str, dict)) else initializers.serialize(getattr(self, label))
+        return {**super().get_config(), "units": self.units, **kernel_settings(self)}
 
-        return {
-            **super().get_config(),
-            "units": self.units,
-            "activation": activations.serialize(self.activation),
-            "use_bias": self.use_bias,
-            "kernel_initializer": initializer("kernel_initializer"),
-            "bias_initializer": initializer("bias_initializer"),
-            "kernel_regularizer": regularizers.serialize(self.kernel_regularizer),
-            "bias_regularizer": regularizers.serialize(self.bias_regularizer),
-            "kernel_constraint": constraints.serialize(self.kernel_constraint),
-            "bias_constraint": constraints.serialize(self.bias_constraint),
-        }
+
+def kernel_settings(layer):
+    """The settings a layer with a kernel and a bias shares with Dense (Conv1D's too), as
+    ``get_config`` gives them: the initializers as the user wrote them ("he_uniform" stays a name)."""
+    def initializer(label):
+        given = layer._initializer_names[label]
+        return given if isinstance(given, (str, dict)) else initializers.serialize(getattr(layer, label))
+
+    return {
+        "activation": activations.serialize(layer.activation),
+        "use_bias": layer.use_bias,
+        "kernel_initializer": initializer("kernel_initializer"),
+        "bias_initializer": initializer("bias_initializer"),
+        "kernel_regularizer": regularizers.serialize(layer.kernel_regularizer),
+        "bias_regularizer": regularizers.serialize(layer.bias_regularizer),
+        "kernel_constraint": constraints.serialize(layer.kernel_constraint),
+        "bias_constraint": constraints.serialize(layer.bias_constraint),
+    }
