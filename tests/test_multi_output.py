@@ -187,3 +187,18 @@ def test_a_subclass_compiled_before_its_first_data_gets_its_losses_matched_then(
     one_hot = np.eye(3, dtype=np.float32)[digits]
     assert sorted(twice.train_on_batch(x, [one_hot, sizes], return_dict=True)) == [
         "loss", "mae", "mae_1", "mse_1_loss", "mse_loss"]      # Keras keeps one mse_loss; glassnet both
+
+
+def test_a_subclass_compiled_with_two_losses_but_one_output_is_refused_at_its_first_data():
+    class One(models.Model):
+        def __init__(self):
+            super().__init__()
+            self.head = layers.Dense(3, activation="softmax")
+
+        def call(self, x):
+            return self.head(x)
+
+    model = One()
+    model.compile("adam", ["sparse_categorical_crossentropy", "mse"])
+    with pytest.raises(ValueError, match="one loss for the one output, got 2"):
+        model.fit(np.zeros((8, 4), np.float32), np.zeros(8, np.int64), verbose=0)

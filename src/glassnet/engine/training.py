@@ -459,7 +459,8 @@ class Trainer(Keras2Methods):
     def _targets(self, y, what):
         """The labels, checked: one array, or for a model with several outputs one per output
         (a list in their order, or a dict by name; see :mod:`glassnet.engine.outputs`)."""
-        if self._compile_args is not None and self.built and len(self.outputs) > 1:
+        if self._compile_args is not None and self.built and (
+                len(self.outputs) > 1 or isinstance(self.loss, outputs_module.OutputLosses)):
             self.compile(self.optimizer, **self._compile_args)    # compiled before it knew its outputs
         if self.built and len(self.outputs) > 1:
             return outputs_module.as_output_targets(y, self.output_names, what, data_module.as_targets)
