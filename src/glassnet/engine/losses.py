@@ -78,6 +78,12 @@ def _at_labels(a, labels):
     return np.take_along_axis(a, labels[..., np.newaxis], axis=-1)[..., 0]
 
 
+def _add_at_labels(a, labels, values):
+    """``a[..., labels] += values``, in place, each row at its own class number."""
+    index = labels[..., np.newaxis]
+    np.put_along_axis(a, index, np.take_along_axis(a, index, axis=-1) + values[..., np.newaxis], axis=-1)
+
+
 def _targets(y_true, y_pred, owner, integer_labels=True):
     """Targets shaped exactly like ``y_pred``, as float.
 
@@ -276,6 +282,7 @@ class CategoricalCrossentropy(Loss):
                 y = one_hot(y, k, y_pred.dtype)
             y = y * (1 - self.label_smoothing) + self.label_smoothing / k
         self.y = y
+        self.sparse = y.ndim < y_pred.ndim          # class numbers, not rows of probabilities
         if self.from_logits:
             log_p = log_softmax(y_pred)
             self.p = np.exp(log_p)
@@ -285,26 +292,25 @@ class CategoricalCrossentropy(Loss):
             self.inside = (q >= EPSILON) & (q <= 1 - EPSILON)   # where the clip passes gradient
             self.q = np.clip(q, EPSILON, 1 - EPSILON)
             log_p = np.log(self.q)
-        if y.ndim < y_pred.ndim:                   # class numbers: -log p of the true class
+        if self.sparse:                            # -log p of the true class
             return -_at_labels(log_p, y)
         return -(y * log_p).sum(axis=-1)
 
     def gradient(self, dvalues):
         y = self.y
-        sparse = y.ndim < self.p.ndim if self.from_logits else y.ndim < self.q.ndim
         if self.from_logits:                  # dl/dz = p * sum(y) - y  (= p - y for one-hot)
-            if sparse:
+            if self.sparse:
                 grad = self.p.copy()
-                np.put_along_axis(grad, y[..., np.newaxis], _at_labels(grad, y)[..., np.newaxis] - 1, axis=-1)
+                _add_at_labels(grad, y, np.full(y.shape, -1, grad.dtype))
             else:
                 grad = self.p * y.sum(axis=-1, keepdims=True) - y
             return self.per_row(grad, dvalues)
         q = self.q
-        if sparse:                            # g is -1/q at the true class, 0 elsewhere
+        if self.sparse:                       # g is -1/q at the true class, 0 elsewhere
             q_true = _at_labels(q, y)
             g_true = -1.0 / q_true * _at_labels(self.inside, y)
             grad = np.broadcast_to((-g_true * q_true)[..., np.newaxis], q.shape).copy()
-            np.put_along_axis(grad, y[..., np.newaxis], (_at_labels(grad, y) + g_true)[..., np.newaxis], axis=-1)
+            _add_at_labels(grad, y, g_true)
         else:
             g = -y / q * self.inside
             grad = g - (g * q).sum(axis=-1, keepdims=True)

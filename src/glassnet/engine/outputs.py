@@ -180,6 +180,34 @@ class OutputMetric(metrics_module.Metric):
                 "output_name": self.output_name, "name": self.name}
 
 
+def compile_outputs(names, loss, loss_weights, metrics, weighted_metrics, subclass=False):
+    """What ``compile`` sets for a model with outputs ``names``: its :class:`OutputLosses`, its
+    metrics and weighted metrics (:class:`OutputMetric`), and the names each output's loss is
+    logged under (``<output>_loss``; none when fewer than two outputs have a loss, as in Keras).
+
+    A ``subclass`` (Keras can't name its outputs) logs by the losses' and metrics' own names as
+    given: ``sparse_categorical_crossentropy_loss``, ``mse_loss``, ``mae``, ``mae_1``."""
+    given = None
+    if isinstance(loss, OutputLosses):              # a saved model's, compiled again
+        given, loss_weights = loss.losses, loss.loss_weights
+    elif loss is not None:
+        given = per_output(loss, names, "loss")
+        if loss_weights is not None:
+            loss_weights = per_output(loss_weights, names, "loss_weights", default=1.0)
+    losses = None if given is None else OutputLosses(given, loss_weights, names)
+    compiled = output_metrics(metrics, names, "metrics")
+    weighted = output_metrics(weighted_metrics, names, "weighted_metrics")
+    logged = []
+    if losses is not None:
+        logged = [name for name, part in zip(names, losses.losses) if part is not None]
+    if subclass:
+        for metric, name in zip(compiled + weighted, numbered([m.metric.name for m in compiled + weighted])):
+            metric.name = name
+        logged = numbered([part if isinstance(part, str) else losses_module.get(part).name
+                           for part in given or () if part is not None])
+    return losses, compiled, weighted, logged if len(logged) > 1 else []
+
+
 def output_metrics(metrics, names, what):
     """Keras 3's metrics for several outputs: a list with one entry per output (a metric or a
     list of them), or a dict by output name -> :class:`OutputMetric` objects, output by output.

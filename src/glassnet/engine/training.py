@@ -73,27 +73,15 @@ class Trainer(Keras2Methods):
         """
         names = self.output_names if self.built and len(self.outputs) > 1 else None
         # A subclass doesn't know its outputs before its first data: if it turns out to have
-        # several, fit compiles it again then, with these arguments (see _targets).
+        # several, it is compiled again then, with these arguments (see _prepare_inputs).
         self._compile_args = None if self.built else dict(loss=loss, loss_weights=loss_weights, metrics=metrics,
                                                           weighted_metrics=weighted_metrics)
         several = not self.built and isinstance(loss, (list, tuple, dict)) and len(loss) > 1
         self.optimizer = optimizers_module.get(optimizer)
-        if names:               # several outputs: a loss and metrics for each (glassnet.engine.outputs)
-            if loss is None:
-                self.loss = None
-            elif isinstance(loss, outputs_module.OutputLosses):    # a saved model's, compiled again
-                self.loss = outputs_module.OutputLosses(loss.losses, loss.loss_weights, names)
-            else:
-                weights = None if loss_weights is None else \
-                    outputs_module.per_output(loss_weights, names, "loss_weights", default=1.0)
-                self.loss = outputs_module.OutputLosses(outputs_module.per_output(loss, names, "loss"),
-                                                        weights, names)
-            self.compiled_metrics = outputs_module.output_metrics(metrics, names, "metrics")
-            self.weighted_metrics = outputs_module.output_metrics(weighted_metrics, names, "weighted_metrics")
-            if self.traces_call:   # a subclass: Keras logs its metrics by their own names ("mae", "mae_1")
-                made = self.compiled_metrics + self.weighted_metrics
-                for metric, name in zip(made, outputs_module.numbered([m.metric.name for m in made])):
-                    metric.name = name
+        logged = []             # several outputs: the names each one's loss is logged under
+        if names:               # a loss and metrics for each output (glassnet.engine.outputs)
+            self.loss, self.compiled_metrics, self.weighted_metrics, logged = outputs_module.compile_outputs(
+                names, loss, loss_weights, metrics, weighted_metrics, subclass=self.traces_call)
         elif several:           # losses for outputs not known yet: matched to them at the first data
             self.loss = outputs_module.OutputLosses(list(loss.values()) if isinstance(loss, dict) else list(loss))
             self.compiled_metrics, self.weighted_metrics = [], []
@@ -116,17 +104,7 @@ class Trainer(Keras2Methods):
                     isinstance(m, outputs_module.OutputMetric) for m in self.compiled_metrics + self.weighted_metrics):
                 raise ValueError(f"compile: a loss or metric made for several outputs, but model '{self.name}' "
                                  f"has one")
-        # Several outputs: each one's loss is logged too ("digit_loss"), as in Keras 3.
-        # (Only when two or more outputs have a loss: with one, "loss" is that output's, as in Keras.)
-        trained = [name for name, part in zip(self.loss.output_names, self.loss.losses) if part is not None] \
-            if isinstance(self.loss, outputs_module.OutputLosses) else []
-        if self.traces_call and names and trained:   # a subclass: by the losses' names as given ("mse_loss"), as Keras does
-            given = loss.losses if isinstance(loss, outputs_module.OutputLosses) else \
-                outputs_module.per_output(loss, names, "loss")
-            trained = outputs_module.numbered([part if isinstance(part, str) else losses_module.get(part).name
-                                               for part in given if part is not None])
-        self._output_loss_trackers = [metrics_module.Mean(name=f"{name}_loss") for name in trained] \
-            if len(trained) > 1 else []
+        self._output_loss_trackers = [metrics_module.Mean(name=f"{name}_loss") for name in logged]
         names = ["loss"] + [m.name for m in self._output_loss_trackers + self.compiled_metrics + self.weighted_metrics]
         duplicates = sorted({n for n in names if names.count(n) > 1})
         if duplicates:
@@ -173,8 +151,17 @@ class Trainer(Keras2Methods):
 
     # -- inputs ---------------------------------------------------------------------------
     def _prepare_inputs(self, x, what="x"):
-        """``x`` as this model's dtype and shapes (see :func:`glassnet.engine.data.prepare_inputs`)."""
-        return data_module.prepare_inputs(self, x, what)
+        """``x`` as this model's dtype and shapes (see :func:`glassnet.engine.data.prepare_inputs`).
+
+        A model built by its first data here (a subclass, a Sequential without an input shape)
+        that was compiled before for several outputs, or turns out to have them, is compiled
+        again now with the same arguments: only now are its outputs known."""
+        x = data_module.prepare_inputs(self, x, what)
+        if self._compile_args is not None and self.built:
+            arguments, self._compile_args = self._compile_args, None
+            if len(self.outputs) > 1 or isinstance(self.loss, outputs_module.OutputLosses):
+                self.compile(self.optimizer, **arguments)
+        return x
 
     def __call__(self, inputs, training=None):
         """``model(x)``: the outputs for ``x`` in one pass, as a
@@ -199,9 +186,6 @@ class Trainer(Keras2Methods):
         if self.loss is None:
             raise ValueError(f"model '{self.name}': compile() was given no loss, so there is nothing "
                              f"to train on; e.g. compile(optimizer='adam', loss='sparse_categorical_crossentropy')")
-        if self.built and len(self.outputs) > 1 and not isinstance(self.loss, outputs_module.OutputLosses):
-            raise ValueError(f"model '{self.name}' has {len(self.outputs)} outputs but was compiled before it "
-                             f"had them (before its first data): call compile(...) again now, with a loss per output")
         if self._parameters is None or not self._parameters.is_current(self.sublayers):
             old = self._parameters
             state = self.optimizer.get_state(old.layout) if old is not None else None
@@ -459,9 +443,6 @@ class Trainer(Keras2Methods):
     def _targets(self, y, what):
         """The labels, checked: one array, or for a model with several outputs one per output
         (a list in their order, or a dict by name; see :mod:`glassnet.engine.outputs`)."""
-        if self._compile_args is not None and self.built and (
-                len(self.outputs) > 1 or isinstance(self.loss, outputs_module.OutputLosses)):
-            self.compile(self.optimizer, **self._compile_args)    # compiled before it knew its outputs
         if self.built and len(self.outputs) > 1:
             return outputs_module.as_output_targets(y, self.output_names, what, data_module.as_targets)
         return data_module.as_targets(y, what)

@@ -61,14 +61,18 @@ def compile_from_keras(compiled, reading, output_names=None):
     found = {}
     for group in ("metrics", "weighted_metrics"):
         given = compiled.get(group)
-        if output_names and given:             # one entry (a metric or a list) per output, or by name
-            entries = [given.get(name) for name in output_names] if isinstance(given, dict) else given
-            found[group] = [{"class_name": "OutputMetric", "config": {"metric": spec, "index": index,
-                                                                      "output_name": output_names[index]}}
-                            for index, entry in enumerate(entries[:len(output_names)])
-                            for spec in map(lambda m: _metric_from_keras(m, reading), _flat(entry)) if spec]
-        else:
+        if not (output_names and given):
             found[group] = [spec for spec in (_metric_from_keras(m, reading) for m in _flat(given)) if spec]
+            continue
+        # Several outputs: one entry (a metric or a list of them) per output, or a dict by name.
+        entries = [given.get(name) for name in output_names] if isinstance(given, dict) else given
+        found[group] = []
+        for index, (name, entry) in enumerate(zip(output_names, entries)):
+            for metric in _flat(entry):
+                spec = _metric_from_keras(metric, reading)
+                if spec:
+                    found[group].append({"class_name": "OutputMetric",
+                                         "config": {"metric": spec, "index": index, "output_name": name}})
     return {"optimizer": optimizer, "loss": loss, **found}
 
 
