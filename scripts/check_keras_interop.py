@@ -6,7 +6,8 @@ For the zoo's MLP, CNN and LeNet-5, best-cnn, a Functional residual model, a dec
 (padding, transposed convolutions, upsampling, cropping), the noise layers, the
 augmentation and Normalization layers, a few others (PReLU, ELU, GlobalMaxPooling2D,
 Permute, RepeatVector, Identity), the recurrent layers and wrappers, and the sequence
-layers (Conv1D, the 1-D poolings, Dense on every step), glassnet trains
+layers (Conv1D, the 1-D poolings, Dense on every step), and the dilated, depthwise
+and separable convolutions, glassnet trains
 one epoch on random data and saves the model as ``.keras`` and as legacy ``.h5``. Keras loads
 each file and predicts; the largest difference from glassnet's predictions must be under
 1e-5. For the models without dropout (whose masks no two libraries draw alike) Keras then
@@ -30,7 +31,7 @@ from glassnet.workbench import recipes, zoo
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 from tiny_models import (GatedBlock, Scaled, augmented_model, odd_layers_model, recurrent_model,  # noqa: E402
-                         sequence_model)
+                         separable_model, sequence_model)
 
 TOLERANCE = 1e-5
 
@@ -69,7 +70,7 @@ def noisy(seed=0):
 MODELS = {"mlp": zoo.classic_mlp, "cnn": zoo.small_cnn, "lenet5": zoo.lenet5,
           "best-cnn": recipes.best_cnn, "residual": residual, "decoder": decoder, "noisy": noisy,
           "augmented": augmented_model, "odd-layers": odd_layers_model, "recurrent": recurrent_model,
-          "sequence": sequence_model}
+          "sequence": sequence_model, "separable": separable_model}
 RANDOM_LAYERS = ("Dropout", "SpatialDropout2D", "GaussianNoise", "GaussianDropout", "RandomFlip",
                  "RandomRotation", "RandomTranslation", "RandomZoom")
 

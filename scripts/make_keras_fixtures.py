@@ -204,6 +204,20 @@ def sequence():
     return model
 
 
+def separable():
+    """Xception's and MobileNet's convolutions: a dilated Conv2D, DepthwiseConv2D, SeparableConv2D."""
+    model = keras.Sequential([keras.Input((10, 10, 3)),
+                              layers.Conv2D(6, 3, dilation_rate=2, padding="same", activation="relu"),
+                              layers.DepthwiseConv2D(3, depth_multiplier=2, padding="same", activation="relu"),
+                              layers.SeparableConv2D(8, 3, strides=2, padding="same", activation="relu"),
+                              layers.SeparableConv2D(5, (3, 2), dilation_rate=(1, 2), depth_multiplier=2,
+                                                     use_bias=False, activation="tanh"),
+                              layers.DepthwiseConv2D(2), layers.Flatten(),
+                              layers.Dense(10, activation="softmax")], name="separable")
+    model.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
+    return model
+
+
 def fresh():
     """Compiled and saved before any training: Keras keeps its optimizer's step count only."""
     model = keras.Sequential([keras.Input((6,)), layers.Dense(3, activation="softmax")], name="fresh")
@@ -229,7 +243,7 @@ def main(only=None):
     rng = np.random.default_rng(0)
     OUT.mkdir(parents=True, exist_ok=True)
     for build in (mlp, cnn, residual, nested, branches, unsupported, tutorial, augmented, odd_layers,
-                  recurrent, custom_layers, layer_norm, sequence, fresh):
+                  recurrent, custom_layers, layer_norm, sequence, separable, fresh):
         if only and build.__name__ not in only:
             continue
         model = build()

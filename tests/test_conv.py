@@ -23,6 +23,9 @@ CASES = [  # (constructor arguments, input shape): strides 1 and 2, valid and sa
     (dict(filters=2, kernel_size=1), (3, 4, 5)),                      # a 1x1 convolution
     (dict(filters=3, kernel_size=3, activation="tanh", use_bias=False), (5, 5, 2)),
     (dict(filters=2, kernel_size=3, kernel_regularizer=l2(0.1)), (5, 6, 2)),
+    (dict(filters=2, kernel_size=3, dilation_rate=2), (7, 6, 2)),    # taps two pixels apart
+    (dict(filters=3, kernel_size=(3, 2), dilation_rate=(1, 3), padding="same", strides=2), (6, 7, 9)),
+    (dict(filters=2, kernel_size=3, dilation_rate=2, padding="same", activation="relu"), (5, 5, 8)),
 ]
 
 
@@ -254,7 +257,8 @@ def test_fast_path_matches_the_reference_loops(kwargs, shape):
     x = np.random.default_rng(1).standard_normal((3,) + shape)
     y = layer(x)
     bias = layer.params.get("bias")
-    expected = conv2d_reference(x, layer.params["kernel"], bias, layer.strides, layer.padding)
+    expected = conv2d_reference(x, layer.params["kernel"], bias, layer.strides, layer.padding,
+                                layer.dilation_rate)
     assert y.shape == expected.shape == (3,) + layer.output_shape(shape)
     np.testing.assert_allclose(y, expected, rtol=1e-12, atol=1e-12)
 
@@ -263,10 +267,11 @@ def test_im2col_and_col2im_are_adjoint():
     """<im2col(x), p> == <x, col2im(p)>: col2im sends each patch value back where it came from."""
     rng = np.random.default_rng(2)
     x = rng.standard_normal((2, 7, 6, 3))
-    for strides in [(1, 1), (2, 2), (2, 3)]:
-        cols = im2col(x, (3, 2), strides)                        # (N, OH, OW, KH, KW, C)
+    for strides, dilation in [((1, 1), (1, 1)), ((2, 2), (1, 1)), ((2, 3), (1, 1)), ((1, 1), (2, 2)),
+                              ((2, 1), (1, 2))]:
+        cols = im2col(x, (3, 2), strides, dilation=dilation)     # (N, OH, OW, KH, KW, C)
         pages = rng.standard_normal(cols.shape[3:5] + cols.shape[:3] + cols.shape[5:])
-        back = col2im(pages, x.shape[1:], strides)               # (N, H, W, C)
+        back = col2im(pages, x.shape[1:], strides, dilation=dilation)   # (N, H, W, C)
         np.testing.assert_allclose(np.sum(cols * pages.transpose(2, 3, 4, 0, 1, 5)),
                                    np.sum(x * back))
 
@@ -363,8 +368,9 @@ def test_agrees_with_pytorch_where_it_is_installed():
     """Forward and every gradient against torch's conv2d (channels-first, so transposed)."""
     torch = pytest.importorskip("torch")
     rng = np.random.default_rng(8)
-    for strides, padding in [(1, "same"), (2, "valid"), ((2, 1), "valid")]:
-        layer = Conv2D(4, 3, strides=strides, padding=padding, dtype="float64")
+    for strides, padding, dilation in [(1, "same", 1), (2, "valid", 1), ((2, 1), "valid", 1), (1, "same", 2),
+                                       ((1, 2), "valid", (2, 1))]:
+        layer = Conv2D(4, 3, strides=strides, padding=padding, dilation_rate=dilation, dtype="float64")
         x = rng.standard_normal((2, 7, 6, 3))
         y = layer(x)
         dy = rng.standard_normal(y.shape)
@@ -372,7 +378,7 @@ def test_agrees_with_pytorch_where_it_is_installed():
         tx = torch.tensor(x.transpose(0, 3, 1, 2), requires_grad=True)          # NCHW
         tk = torch.tensor(layer.params["kernel"].transpose(3, 2, 0, 1), requires_grad=True)
         tb = torch.tensor(layer.params["bias"], requires_grad=True)
-        ty = torch.nn.functional.conv2d(tx, tk, tb, stride=layer.strides,
+        ty = torch.nn.functional.conv2d(tx, tk, tb, stride=layer.strides, dilation=layer.dilation_rate,
                                         padding="same" if padding == "same" else 0)
         ty.backward(torch.tensor(dy.transpose(0, 3, 1, 2)))
         np.testing.assert_allclose(y, ty.detach().numpy().transpose(0, 2, 3, 1), atol=1e-12)

@@ -382,3 +382,25 @@ def test_a_generator_batch_with_nan_is_named_not_blamed_on_the_learning_rate():
 
     with pytest.raises(DataError, match="fit x: batch 2 contains NaN or infinite values"):
         model.fit(batches(), steps_per_epoch=2, verbose=0)
+
+
+def test_merges_broadcast_as_keras_3s_do():
+    """A squeeze-and-excitation block multiplies an image (N, 6, 6, 4) by weights per channel
+    (N, 1, 1, 4); a sample with fewer axes lines up from the right; a repeated input gets the
+    sum of its copies' gradients."""
+    from glassnet.engine.layers import Add, Dense, GlobalAveragePooling2D, Input, Maximum, Multiply
+    image = Input((6, 6, 4))
+    weights = Dense(4, activation="sigmoid")(GlobalAveragePooling2D(keepdims=True)(image))   # (1, 1, 4)
+    model = Model(image, Multiply()([image, weights]))
+    assert model.output_shape == (None, 6, 6, 4)
+    x = np.random.default_rng(0).standard_normal((2, 6, 6, 4)).astype(np.float32)
+    squeezed = model.layers[2](model.layers[1](x))
+    np.testing.assert_allclose(model.predict(x, verbose=0), x * squeezed, rtol=1e-6)
+    add = Add()
+    a, b = np.ones((2, 3, 2)), np.arange(4.0).reshape(2, 2)
+    np.testing.assert_array_equal(add([a, b]), a + b[:, None, :])          # (N, 2) lined up as (N, 1, 2)
+    da, db = add.backward(np.ones((2, 3, 2)))
+    assert da.shape == (2, 3, 2) and db.shape == (2, 2) and (db == 3).all()  # used three times each
+    with pytest.raises(ShapeError, match=r"needs inputs of one shape \(or shapes that broadcast.*\(None, 3\), "
+                                         r"\(None, 4\)"):
+        Maximum()([Input((3,)), Input((4,))])

@@ -275,3 +275,16 @@ def test_a_pooling_window_of_255_numbers_or_more_is_not_fused():
     smaller = small_model(dict(filters=2, kernel_size=3, padding="same", activation="relu"), dict(pool_size=15),
                           (15, 15, 1))
     assert fused.fusable(smaller.layers[0], smaller.layers[1])    # 225 offsets: one byte holds them
+
+
+def test_a_dilated_convolution_is_not_fused_and_pools_what_it_computes():
+    """The fused pair reads undilated patches; a dilated Conv2D runs on its own, and the model
+    gives what the two layers give one after the other."""
+    model = small_model(dict(filters=3, kernel_size=3, dilation_rate=2, activation="relu"), dict(pool_size=2),
+                        (9, 9, 2), dtype="float64")
+    assert not fused.fusable(model.layers[0], model.layers[1])
+    assert not fused.pairs(model._run_steps())
+    x = np.random.default_rng(0).standard_normal((2, 9, 9, 2))
+    conv, pool = model.layers[0], model.layers[1]
+    expected = model.layers[3](model.layers[2](pool(conv(x))))
+    np.testing.assert_allclose(model.predict(x, verbose=0), expected, atol=1e-12)

@@ -30,7 +30,7 @@ h5py = pytest.importorskip("h5py")
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "keras"
 KERAS_MODELS = ["mlp", "cnn", "residual", "nested", "branches", "tutorial", "augmented", "odd_layers",
-                "recurrent", "layer_norm", "sequence"]
+                "recurrent", "layer_norm", "sequence", "separable"]
 
 
 def residual_model(seed=0):
@@ -600,10 +600,10 @@ def test_an_optimizer_glassnet_lacks_loads_uncompiled_with_a_warning(tmp_path):
 
 
 def test_settings_that_change_predictions_are_refused(tmp_path):
-    path = rewrite(FIXTURES / "cnn.keras", tmp_path / "dilated.keras",
-                   lambda name, data: data.replace(b'"dilation_rate": [1, 1]', b'"dilation_rate": [2, 2]', 1)
+    path = rewrite(FIXTURES / "cnn.keras", tmp_path / "grouped.keras",
+                   lambda name, data: data.replace(b'"groups": 1', b'"groups": 2', 1)
                    if name == "config.json" else data)
-    one_line_error(path, r"'conv2d' \(Conv2D\) has dilation_rate=\[2, 2\]; glassnet runs only dilation_rate=\[1, 1\]")
+    one_line_error(path, r"'conv2d' \(Conv2D\) has groups=2; glassnet runs only groups=1")
 
 
 def test_a_flipped_bit_in_an_hdf5_weights_file_is_caught_by_its_checksum(tmp_path):

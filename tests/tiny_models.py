@@ -122,6 +122,26 @@ def recurrent_model(seed=0):
                        Bidirectional(LSTM(3)), Dense(10, activation="softmax")], name="recurrent", seed=seed)
 
 
+def separable_model(seed=0):
+    """Xception's and MobileNet's convolutions: a dilated Conv2D, DepthwiseConv2D (two
+    filters a channel, strided) and SeparableConv2D (dilated, two filters a channel), and a
+    squeeze-and-excitation block whose merges broadcast ((5, 5, 8) * (1, 1, 8); + (8,))."""
+    from glassnet.engine.layers import (Add, Conv2D, Dense, DepthwiseConv2D, Flatten, GlobalAveragePooling2D, Input,
+                                        Multiply, SeparableConv2D)
+    from glassnet.engine.model import Model
+    inputs = Input((10, 10, 3))
+    x = Conv2D(6, 3, dilation_rate=2, padding="same", activation="relu")(inputs)
+    x = DepthwiseConv2D(3, depth_multiplier=2, padding="same", activation="relu")(x)          # 12 channels
+    x = SeparableConv2D(8, 3, strides=2, padding="same", activation="relu")(x)                # 5x5
+    squeezed = GlobalAveragePooling2D(keepdims=True)(x)                                         # (1, 1, 8)
+    x = Multiply()([x, Dense(8, activation="sigmoid")(Dense(2, activation="relu")(squeezed))])
+    x = Add()([x, Dense(8)(GlobalAveragePooling2D()(x))])                                       # + (8,)
+    x = SeparableConv2D(5, (3, 2), dilation_rate=(1, 2), depth_multiplier=2, use_bias=False,
+                        activation="tanh")(x)                                                   # 3x3
+    x = Flatten()(DepthwiseConv2D(2, strides=1)(x))
+    return Model(inputs, Dense(10, activation="softmax")(x), name="separable", seed=seed)
+
+
 def sequence_model(seed=0):
     """Rows as a sequence, read by convolutions: Conv1D of every padding (causal and dilated
     too), both 1-D poolings ("same" and overlapping), a Dense on every step, and the two

@@ -54,6 +54,13 @@ def _distinct(shape, seed=1):
     return np.random.default_rng(seed).permutation(size).reshape(shape) / size - 0.5
 
 
+def _ramp(shape, seed, step):
+    """``0, step, 2*step, ...`` shuffled: two ramps of steps 0.1 and 0.3, one shifted by 0.05,
+    never come closer than 0.05 (Maximum's winner is then unambiguous)."""
+    size = int(np.prod(shape))
+    return np.random.default_rng(seed).permutation(size).reshape(shape) * step
+
+
 def registered_layers():
     """Every built-in layer class by name, after importing every module of the layers package.
 
@@ -172,6 +179,19 @@ def _layer_checks():
         filters=2, kernel_size=3, kernel_regularizer=l2(0.1))
     add("Conv2D", (5, 5, 2), "filters=2, kernel_size=3, bias_initializer='random_normal', bias_regularizer=l2(0.1)",
         filters=2, kernel_size=3, bias_initializer="random_normal", bias_regularizer=l2(0.1))
+    add("Conv2D", (7, 6, 2), filters=2, kernel_size=3, dilation_rate=2)
+    add("Conv2D", (6, 7, 9), filters=2, kernel_size=(3, 2), dilation_rate=(1, 3), strides=2, padding="same")
+    # Depthwise and separable convolutions: each channel filtered on its own (then mixed).
+    add("DepthwiseConv2D", (5, 6, 3), kernel_size=3)
+    add("DepthwiseConv2D", (6, 5, 2), kernel_size=3, depth_multiplier=2, strides=2, padding="same",
+        activation="tanh")
+    add("DepthwiseConv2D", (7, 6, 2), "kernel_size=(2, 3), dilation_rate=2, depthwise_regularizer=l2(0.1)",
+        kernel_size=(2, 3), dilation_rate=2, depthwise_regularizer=l2(0.1))
+    add("SeparableConv2D", (5, 5, 3), filters=4, kernel_size=3)
+    add("SeparableConv2D", (6, 6, 2), filters=3, kernel_size=3, depth_multiplier=2, strides=2, padding="same",
+        activation="tanh", use_bias=False)
+    add("SeparableConv2D", (7, 6, 2), "filters=2, kernel_size=2, dilation_rate=(2, 1), pointwise_regularizer=l2(0.1)",
+        filters=2, kernel_size=2, dilation_rate=(2, 1), pointwise_regularizer=l2(0.1))
     # Pooling, on inputs without ties.
     add("MaxPooling2D", (4, 4, 2), x=_distinct, pool_size=2)
     add("MaxPooling2D", (5, 5, 2), x=_distinct, pool_size=2)
@@ -218,12 +238,19 @@ def _layer_checks():
         add(name, [(3, 2), (3, 2)])
     add("Add", [(4,), (4,), (4,)], "three inputs")
     add("Multiply", [(4,), (4,), (4,)], "three inputs")
+    # broadcast: an image times weights per channel (squeeze-and-excitation), fewer axes, a 1 in each
+    add("Multiply", [(3, 4, 2), (1, 1, 2)], "broadcast: (3, 4, 2) * (1, 1, 2)")
+    add("Add", [(3, 2), (2,)], "broadcast: (3, 2) + (2,)")
+    add("Subtract", [(3, 1), (1, 4)], "broadcast: (3, 1) - (1, 4)")
+    add("Average", [(2, 3), (2, 1), (1, 3)], "broadcast: three shapes")
     def apart(shapes):   # two inputs that differ by at least 0.03 everywhere: no ties
         a = _distinct(shapes[0], 1)
         return [a, a + 0.3 * _away_from_zero(shapes[0], 2)]
 
     add("Maximum", [(5,), (5,)], x=apart)
     add("Minimum", [(5,), (5,)], x=apart)
+    add("Maximum", [(3, 4), (1, 4)], "broadcast: (3, 4) and (1, 4)",
+        x=lambda shapes: [_ramp(shapes[0], 1, 0.1), _ramp(shapes[1], 3, 0.3) + 0.05])
     add("Concatenate", [(2, 3), (2, 1)])
     add("Concatenate", [(2, 3), (4, 3)], axis=1)
     # Recurrent layers: the last state or every state, forwards and backwards.

@@ -17,7 +17,7 @@ activations, initializers, weight penalties, constraints; :mod:`glassnet.interop
 the optimizer, loss and metrics.)
 
 Anything glassnet can't run *exactly* as Keras would (a layer it doesn't have, channels-first
-images, a dilated convolution, an activation it lacks) is refused with one line naming the
+images, a dilated transposed convolution, an activation it lacks) is refused with one line naming the
 layer. Settings that matter only while training in Keras (constraints, a bias regularizer,
 dropout's noise shape) can't change a prediction: they are collected in ``notes`` and the
 loader warns about them once.
@@ -69,10 +69,12 @@ def _dense_in(config, reading, owner):
 
 
 def _conv2d_in(config, reading, owner, class_name="Conv2D"):
-    reading.require(config, owner, data_format="channels_last", dilation_rate=[1, 1], groups=1,
-                    lora_rank=None, output_padding=None)
+    undilated = {"dilation_rate": [1, 1]} if class_name == "Conv2DTranspose" else {}
+    reading.require(config, owner, data_format="channels_last", groups=1, lora_rank=None, output_padding=None,
+                    **undilated)
     return class_name, {"filters": config["filters"], "kernel_size": config["kernel_size"],
                       "strides": config.get("strides", [1, 1]), "padding": config.get("padding", "valid"),
+                      **({} if undilated else {"dilation_rate": config.get("dilation_rate", [1, 1])}),
                       "activation": activation_from_keras(config.get("activation"), owner),
                       "use_bias": config.get("use_bias", True),
                       "kernel_initializer": initializer_from_keras(config.get("kernel_initializer"), owner, reading),
@@ -88,6 +90,28 @@ def _conv1d_in(config, reading, owner):
                       "use_bias": config.get("use_bias", True),
                       "kernel_initializer": initializer_from_keras(config.get("kernel_initializer"), owner, reading),
                       **_regularizers_in(config, reading, owner), **_constraints_in(config, reading, owner)}
+
+
+DEPTHWISE_WEIGHTS = {"DepthwiseConv2D": ("depthwise", "bias"),
+                     "SeparableConv2D": ("depthwise", "pointwise", "bias")}
+
+
+def _depthwise_in(class_name):
+    """DepthwiseConv2D and SeparableConv2D: Keras's config keys are glassnet's."""
+    def read(config, reading, owner):
+        reading.require(config, owner, data_format="channels_last")
+        weights = DEPTHWISE_WEIGHTS[class_name]
+        out = {key: config[key] for key in ("filters", "kernel_size", "strides", "padding", "depth_multiplier",
+                                            "dilation_rate", "use_bias") if key in config}
+        return class_name, {
+            **out, "activation": activation_from_keras(config.get("activation"), owner),
+            **{f"{w}_initializer": initializer_from_keras(config.get(f"{w}_initializer"), owner, reading)
+               for w in weights if w != "bias"},
+            **{f"{w}_regularizer": regularizer_from_keras(config.get(f"{w}_regularizer"), owner, reading)
+               for w in weights + ("activity",)},
+            **{f"{w}_constraint": constraint_from_keras(config.get(f"{w}_constraint"), owner, reading)
+               for w in weights}}
+    return read
 
 
 def _pooling_in(class_name, pool_size=(2, 2)):
@@ -288,7 +312,7 @@ def _concatenate_in(config, reading, owner):
 
 
 KERAS_ALIASES = ("MaxPool2D", "AvgPool2D", "GlobalAvgPool2D", "GlobalMaxPool2D", "Convolution1D", "MaxPool1D",
-                 "AvgPool1D", "GlobalAvgPool1D", "GlobalMaxPool1D")
+                 "AvgPool1D", "GlobalAvgPool1D", "GlobalMaxPool1D", "SeparableConvolution2D")
 LAYERS_FROM_KERAS = {
     "Dense": _dense_in, "Conv2D": _conv2d_in, "Conv1D": _conv1d_in, "Convolution1D": _conv1d_in,
     **{name: _pooling_in(kind, pool_size=(2,)) for name, kind in (
@@ -298,6 +322,8 @@ LAYERS_FROM_KERAS = {
         ("GlobalAveragePooling1D", "GlobalAveragePooling1D"), ("GlobalAvgPool1D", "GlobalAveragePooling1D"),
         ("GlobalMaxPooling1D", "GlobalMaxPooling1D"), ("GlobalMaxPool1D", "GlobalMaxPooling1D"))},
     "Conv2DTranspose": lambda config, reading, owner: _conv2d_in(config, reading, owner, "Conv2DTranspose"),
+    "DepthwiseConv2D": _depthwise_in("DepthwiseConv2D"), "SeparableConv2D": _depthwise_in("SeparableConv2D"),
+    "SeparableConvolution2D": _depthwise_in("SeparableConv2D"),
     "MaxPooling2D": _pooling_in("MaxPooling2D"), "AveragePooling2D": _pooling_in("AveragePooling2D"),
     "MaxPool2D": _pooling_in("MaxPooling2D"), "AvgPool2D": _pooling_in("AveragePooling2D"),
     "GlobalAveragePooling2D": _global_pooling_in("GlobalAveragePooling2D"),
@@ -563,7 +589,7 @@ def _dense_out(config, owner):
 def _conv2d_out(config, owner):
     return {"filters": config["filters"], "kernel_size": list(config["kernel_size"]),
             "strides": list(config["strides"]), "padding": config["padding"],
-            "data_format": "channels_last", "dilation_rate": [1, 1], "groups": 1,
+            "data_format": "channels_last", "dilation_rate": list(config.get("dilation_rate", [1, 1])), "groups": 1,
             "activation": activation_to_keras(config.get("activation"), owner),
             "use_bias": config.get("use_bias", True),
             "kernel_initializer": initializer_object_to_keras(config.get("kernel_initializer")),
@@ -577,6 +603,22 @@ def _conv1d_out(config, owner):
     """Keras writes a Conv1D's sizes as one-element lists: ``"kernel_size": [3]``."""
     sizes = {key: [config[key]] for key in ("kernel_size", "strides", "dilation_rate")}
     return {**_conv2d_out({**config, **sizes}, owner), **sizes}
+
+
+def _depthwise_out(class_name):
+    def write(config, owner):
+        weights = DEPTHWISE_WEIGHTS[class_name]
+        out = {key: config[key] for key in ("filters", "kernel_size", "strides", "padding", "depth_multiplier",
+                                            "dilation_rate", "use_bias") if key in config}
+        return {**out, "data_format": "channels_last",
+                "activation": activation_to_keras(config.get("activation"), owner),
+                **{f"{w}_initializer": initializer_object_to_keras(config.get(f"{w}_initializer"))
+                   for w in weights if w != "bias"},
+                "bias_initializer": initializer_to_keras("zeros"),
+                **{f"{w}_regularizer": regularizer_to_keras(config.get(f"{w}_regularizer"))
+                   for w in weights + ("activity",)},
+                **{f"{w}_constraint": constraint_to_keras(config.get(f"{w}_constraint")) for w in weights}}
+    return write
 
 
 def _pooling_out(config, owner):
@@ -615,6 +657,7 @@ LAYERS_TO_KERAS = {
     "Conv2DTranspose": lambda c, o: {**{k: v for k, v in _conv2d_out(c, o).items() if k != "groups"},
                                      "output_padding": None},
     "MaxPooling2D": _pooling_out, "AveragePooling2D": _pooling_out,
+    "DepthwiseConv2D": _depthwise_out("DepthwiseConv2D"), "SeparableConv2D": _depthwise_out("SeparableConv2D"),
     "Conv1D": _conv1d_out, "MaxPooling1D": _pooling_out, "AveragePooling1D": _pooling_out,
     **{name: (lambda c, o: {"data_format": "channels_last", "keepdims": c.get("keepdims", False)})
        for name in ("GlobalAveragePooling1D", "GlobalMaxPooling1D", "GlobalAveragePooling2D", "GlobalMaxPooling2D")},

@@ -12,6 +12,8 @@ Dense                       ``Gemm(x, kernel, bias)``: ``x @ W + b`` in one oper
                             ``MatMul``, ``Add`` over the last axis)
 Conv2D                      ``Transpose``, ``Conv`` (kernel as ``(F, C, KH, KW)``), ``Transpose``
 Conv1D                      ``Transpose``, ``Conv`` (kernel as ``(F, C, K)``), ``Transpose``
+DepthwiseConv2D             ``Transpose``, ``Conv`` with ``group=C`` (kernel as ``(C*M, 1, KH, KW)``),
+                            ``Transpose``; SeparableConv2D: that ``Conv``, then a 1x1 ``Conv``
 Conv2DTranspose             ``Transpose``, ``ConvTranspose`` (kernel as ``(C, F, KH, KW)``), ``Transpose``
 ZeroPadding2D, Cropping2D   ``Pad``, ``Slice``
 UpSampling2D                ``Transpose``, ``Resize`` (nearest), ``Transpose``
@@ -196,7 +198,7 @@ def _pads(layer):
     if layer.padding != "same":
         return [0, 0, 0, 0]
     from glassnet.engine.layers.im2col import same_padding
-    (kh, kw), (sh, sw) = getattr(layer, "kernel_size", None) or layer.pool_size, layer.strides
+    (kh, kw), (sh, sw) = getattr(layer, "span", None) or layer.pool_size, layer.strides   # a dilated kernel's reach
     h, w = layer.input_shape[:2]
     (top, bottom), (left, right) = same_padding(h, kh, sh), same_padding(w, kw, sw)
     return [top, left, bottom, right]
@@ -217,7 +219,7 @@ def _conv2d(graph, layer, xs):
     if layer.use_bias:
         inputs.append(graph.constant(f"{layer.name}/bias", layer.params["bias"]))
     y = _channels_first(graph, layer, xs[0], "Conv", inputs, kernel_shape=list(layer.kernel_size),
-                        strides=list(layer.strides), pads=_pads(layer))
+                        strides=list(layer.strides), dilations=list(layer.dilation_rate), pads=_pads(layer))
     return _activation(graph, layer.activation, y, layer.name)
 
 
@@ -228,6 +230,29 @@ def _conv1d(graph, layer, xs):
         inputs.append(graph.constant(f"{layer.name}/bias", layer.params["bias"]))
     y = _channels_first(graph, layer, xs[0], "Conv", inputs, kernel_shape=[layer.kernel_size],
                         strides=[layer.strides], dilations=[layer.dilation_rate], pads=list(layer.pads))
+    return _activation(graph, layer.activation, y, layer.name)
+
+
+def _depthwise(graph, layer, xs):
+    """A depthwise convolution is ONNX's Conv with one group per channel; a separable one
+    adds the 1x1 pointwise Conv after it, between the same two transposes."""
+    separable = "pointwise_kernel" in layer.params
+    depthwise = layer.params["depthwise_kernel" if separable else "kernel"]
+    kh, kw, c, m = depthwise.shape
+    kernel = depthwise.transpose(2, 3, 0, 1).reshape(c * m, 1, kh, kw)   # filter c*M + m, as Keras orders them
+    inputs = [graph.constant(f"{layer.name}/depthwise_kernel", kernel)]
+    if layer.use_bias and not separable:
+        inputs.append(graph.constant(f"{layer.name}/bias", layer.params["bias"]))
+    first = graph.op("Transpose", [xs[0]], f"{layer.name}/to_channels_first", perm=NHWC_TO_NCHW)
+    y = graph.op("Conv", [first, *inputs], f"{layer.name}/depthwise", group=c, kernel_shape=[kh, kw],
+                 strides=list(layer.strides), dilations=list(layer.dilation_rate), pads=_pads(layer))
+    if separable:
+        inputs = [graph.constant(f"{layer.name}/pointwise_kernel",
+                                 layer.params["pointwise_kernel"].transpose(3, 2, 0, 1))]   # (F, C*M, 1, 1)
+        if layer.use_bias:
+            inputs.append(graph.constant(f"{layer.name}/bias", layer.params["bias"]))
+        y = graph.op("Conv", [y, *inputs], f"{layer.name}/pointwise", kernel_shape=[1, 1])
+    y = graph.op("Transpose", [y], f"{layer.name}/to_channels_last", perm=NCHW_TO_NHWC)
     return _activation(graph, layer.activation, y, layer.name)
 
 
@@ -451,14 +476,29 @@ def _reshape(graph, layer, xs):
     return graph.op("Reshape", [xs[0], shape], layer.name)
 
 
+def _lined_up(graph, layer, xs):
+    """The merge's inputs with as many axes as its output: ONNX broadcasts from the right
+    over the batch axis too, so a sample with fewer axes gets its 1s after the batch axis
+    first (``(N, 64) -> (N, 1, 1, 64)``), as the layer does (``Merge.lined_up``)."""
+    rank = max(len(shape) for shape in layer.input_shape)
+    lined = []
+    for i, (x, shape) in enumerate(zip(xs, layer.input_shape)):
+        if len(shape) < rank:
+            axes = graph.constant(f"{layer.name}/axes_{i}", list(range(1, 1 + rank - len(shape))), np.int64)
+            x = graph.op("Unsqueeze", [x, axes], f"{layer.name}/line_up_{i}")
+        lined.append(x)
+    return lined
+
+
 def _variadic(op_type):
     def emit(graph, layer, xs):
-        return graph.op(op_type, xs, layer.name)
+        return graph.op(op_type, _lined_up(graph, layer, xs), layer.name)
     return emit
 
 
 def _chained(op_type):
     def emit(graph, layer, xs):
+        xs = _lined_up(graph, layer, xs)
         y = xs[0]
         for x in xs[1:]:
             y = graph.op(op_type, [y, x], f"{layer.name}/{op_type.lower()}")
@@ -470,6 +510,8 @@ EMITTERS = {
     "Dense": _dense,
     "Conv2D": _conv2d,
     "Conv2DTranspose": _conv2d_transpose,
+    "DepthwiseConv2D": _depthwise,
+    "SeparableConv2D": _depthwise,
     "ZeroPadding2D": _zero_padding,
     "Cropping2D": _cropping,
     "UpSampling2D": _upsampling,

@@ -25,7 +25,7 @@ from glassnet.engine.layers import activations, chunks, winograd
 from glassnet.engine.layers.base import Layer, Workspace
 from glassnet.engine.layers.conv_winograd import WinogradPath
 from glassnet.engine.layers.im2col import (FEW_CHANNELS, as_padding, as_pair, col2im, im2col, output_length,
-                                           same_padding, tall_inner)
+                                           same_padding, span, tall_inner)
 from glassnet.errors import ShapeError
 
 # Below this many input channels (a grey image has 1) Winograd's transforms cost more than
@@ -88,9 +88,12 @@ class Conv2D(WinogradPath, Layer):
         bias_initializer: how ``b`` starts (default ``"zeros"``).
         kernel_constraint, bias_constraint: e.g. ``max_norm(3, axis=[0, 1, 2])`` (one
             filter's norm): applied after every optimizer step.
-        data_format, dilation_rate, groups, activity_regularizer: Keras's; only their
-            defaults (channels-last, no dilation, one group, none) are supported: anything
-            else is an error, not a setting ignored.
+        dilation_rate: ``1`` or ``(DH, DW)``, the gap between the kernel's taps: with 2, a
+            3x3 kernel reads every other pixel of a 5x5 square, seeing farther for the
+            same weights (it takes the im2col path).
+        activity_regularizer: e.g. ``l2(1e-5)`` on the layer's output.
+        data_format, groups: Keras's; only their defaults (channels-last, one group) are
+            supported: anything else is an error, not a setting ignored.
 
     Input shape: ``(N, H, W, C)``. Output shape: ``(N, OH, OW, F)``.
     """
@@ -102,13 +105,14 @@ class Conv2D(WinogradPath, Layer):
                  bias_constraint=None, **kwargs):
         super().__init__(activity_regularizer=activity_regularizer, **kwargs)
         owner = type(self).__name__        # Conv2D, or Conv2DTranspose which shares these
+        self.dilation_rate = as_pair(dilation_rate, "dilation_rate", owner)
         unsupported = {"data_format": data_format not in (None, "channels_last"),
-                       "dilation_rate": as_pair(dilation_rate, "dilation_rate", owner) != (1, 1),
+                       "dilation_rate": owner == "Conv2DTranspose" and self.dilation_rate != (1, 1),
                        "groups": groups != 1}
         for label, given in unsupported.items():
             if given:
                 raise ValueError(f"{owner}: {label}={locals()[label]!r} is not supported by glassnet "
-                                 f"(images are channels-last, undilated, one group)")
+                                 f"(images are channels-last, one group; a transposed convolution undilated)")
         if int(filters) != filters or filters < 1:
             raise ValueError(f"{owner}: filters must be a positive integer, got {filters!r}")
         self.filters = int(filters)
@@ -127,19 +131,25 @@ class Conv2D(WinogradPath, Layer):
         self.bias_constraint = constraints.get(bias_constraint)
         self.workspace = Workspace()
 
+    @property
+    def span(self):
+        """How many pixels one patch covers, ``(KH, KW)`` spread out by the dilation."""
+        return span(self.kernel_size, self.dilation_rate)
+
     def build(self, input_shape, rng=None):
         super().build(input_shape, rng)
         h, w, channels = self._check_image_shape(self.input_shape)
-        (kh, kw), (sh, sw) = self.kernel_size, self.strides
+        (kh, kw), (sh, sw), (span_h, span_w) = self.kernel_size, self.strides, self.span
         if self.padding == "same":
-            self.pads = (same_padding(h, kh, sh), same_padding(w, kw, sw))
+            self.pads = (same_padding(h, span_h, sh), same_padding(w, span_w, sw))
         else:
             self.pads = ((0, 0), (0, 0))
         self.add_param("kernel", self.init((kh, kw, channels, self.filters), self.rng))
         if self.use_bias:
             self.add_param("bias", self.bias_init((self.filters,), self.rng))
         self.winograd = None
-        if (kh, kw, sh, sw) == (3, 3, 1, 1) and channels >= WINOGRAD_MIN_CHANNELS:
+        if (kh, kw, sh, sw) == (3, 3, 1, 1) and self.dilation_rate == (1, 1) \
+                and channels >= WINOGRAD_MIN_CHANNELS:
             oh, ow = self.output_shape(self.input_shape)[:2]
             self.winograd = winograd.fewest_points(oh, ow, WINOGRAD_TILES)
 
@@ -151,13 +161,13 @@ class Conv2D(WinogradPath, Layer):
         oh, ow = self.output_shape(shape)[:2]
         if oh < 1 or ow < 1:
             raise ShapeError(
-                f"layer '{self.name}' (Conv2D): a {self.kernel_size} kernel doesn't fit in "
-                f"images of {tuple(shape[:2])} with padding='valid'")
+                f"layer '{self.name}' (Conv2D): a {self.kernel_size} kernel (covering {self.span}) "
+                f"doesn't fit in images of {tuple(shape[:2])} with padding='valid'")
         return shape
 
     def output_shape(self, input_shape):
         h, w = input_shape[:2]
-        (kh, kw), (sh, sw) = self.kernel_size, self.strides
+        (kh, kw), (sh, sw) = self.span, self.strides
         return (output_length(h, kh, sh, self.padding), output_length(w, kw, sw, self.padding),
                 self.filters)
 
@@ -338,11 +348,12 @@ class Conv2D(WinogradPath, Layer):
         # The ones (the bias's column) are filled once, when the array is made; im2col writes the rest.
         if c < FEW_CHANNELS:
             planes = self.workspace.get(name, (width, n * oh * ow), xp.dtype, fill=1, worker=worker)
-            im2col(xp, self.kernel_size, strides,
+            im2col(xp, self.kernel_size, strides, dilation=self.dilation_rate,
                    out=planes[:k].reshape(kh, kw, c, n, oh, ow).transpose(3, 4, 5, 0, 1, 2))
             return planes.T
         cols = self.workspace.get(name, (n * oh * ow, width), xp.dtype, fill=1, worker=worker)
-        im2col(xp, self.kernel_size, strides, out=cols[:, :k].reshape(n, oh, ow, kh, kw, c))
+        im2col(xp, self.kernel_size, strides, dilation=self.dilation_rate,
+               out=cols[:, :k].reshape(n, oh, ow, kh, kw, c))
         return cols
 
     def _im2col_forward(self, x, y, lo, hi, worker):
@@ -382,7 +393,7 @@ class Conv2D(WinogradPath, Layer):
                           out=self._buffer("pages", worker, (kh, kw, n * oh * ow, c), dz.dtype))
         padded = (n, top + h + bottom, left + w + right, c)
         dx_padded = col2im(pages.reshape(kh, kw, n, oh, ow, c), padded[1:], self.strides,
-                           out=self._buffer("dx_padded", worker, padded, dz.dtype))
+                           out=self._buffer("dx_padded", worker, padded, dz.dtype), dilation=self.dilation_rate)
         self._unpad(dx_padded, dx, lo, hi)
 
     def get_config(self):
@@ -392,6 +403,7 @@ class Conv2D(WinogradPath, Layer):
             "kernel_size": list(self.kernel_size),
             "strides": list(self.strides),
             "padding": self.padding,
+            "dilation_rate": list(self.dilation_rate),
             "activation": activations.serialize(self.activation),
             "use_bias": self.use_bias,
             "kernel_initializer": _initializer_config(self.kernel_initializer, self.init),

@@ -66,6 +66,8 @@ def fusable(conv, pool):
     """True when ``pool(conv(x))`` can be computed by :class:`ConvPool`."""
     if type(conv) is not Conv2D or type(pool) is not MaxPooling2D or not pool.tiled:
         return False
+    if conv.dilation_rate != (1, 1):                       # its patches are spread out
+        return False
     if pool.pool_size[0] * pool.pool_size[1] >= DEAD:      # the winners are bytes, DEAD one of them
         return False
     if not (conv.activation is None or isinstance(conv.activation, activations.ReLU)):

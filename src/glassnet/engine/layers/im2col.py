@@ -54,37 +54,46 @@ def same_padding(size, window, stride):
     return total // 2, total - total // 2
 
 
-def im2col(x, kernel_size, strides, out=None):
+def span(kernel_size, dilation=(1, 1)):
+    """How many pixels a dilated kernel covers along each axis: ``(K - 1) * D + 1``
+    (a 3x3 kernel with dilation 2 reads every other pixel of a 5x5 square)."""
+    return tuple((k - 1) * d + 1 for k, d in zip(kernel_size, dilation))
+
+
+def im2col(x, kernel_size, strides, out=None, dilation=(1, 1)):
     """Copy every patch of ``x`` into a row: ``(N, H, W, C) -> (N, OH, OW, KH, KW, C)``.
 
     Reshaped to ``(N*OH*OW, KH*KW*C)``, row ``(n, i, j)`` holds the patch under output pixel
     ``(i, j)`` of image ``n``, in the same order as the kernel's ``(KH, KW, C)`` axes, so
-    ``cols @ kernel.reshape(KH*KW*C, F)`` is the convolution.
+    ``cols @ kernel.reshape(KH*KW*C, F)`` is the convolution. With a dilation ``(DH, DW)``
+    kernel offset ``(di, dj)`` reads pixel ``(i*SH + di*DH, j*SW + dj*DW)``: the same
+    kernel, spread out with gaps.
     """
-    (kh, kw), (sh, sw) = kernel_size, strides
-    n, h, w, c = x.shape
-    oh, ow = (h - kh) // sh + 1, (w - kw) // sw + 1
+    (kh, kw), (sh, sw), (dh, dw) = kernel_size, strides, dilation
+    (span_h, span_w), (n, h, w, c) = span(kernel_size, dilation), x.shape
+    oh, ow = (h - span_h) // sh + 1, (w - span_w) // sw + 1
     cols = np.empty((n, oh, ow, kh, kw, c), x.dtype) if out is None else out
     if c >= FEW_CHANNELS:
         # One copy through a strided view: no pixel is copied before it's needed. The
         # view is (N, OH, OW, C, KH, KW); moving C last makes each copied run C long.
-        windows = sliding_window_view(x, (kh, kw), axis=(1, 2))[:, ::sh, ::sw]
+        windows = sliding_window_view(x, (span_h, span_w), axis=(1, 2))[:, ::sh, ::sw, :, ::dh, ::dw]
         np.copyto(cols, windows.transpose(0, 1, 2, 4, 5, 3))
     else:
         # Few channels (a grayscale input has 1): the runs above would be a few numbers
         # long. Copying one kernel offset at a time moves whole image rows instead.
         for i in range(kh):
             for j in range(kw):
-                cols[:, :, :, i, j, :] = x[:, i:i + sh * oh:sh, j:j + sw * ow:sw, :]
+                top, left = i * dh, j * dw
+                cols[:, :, :, i, j, :] = x[:, top:top + sh * oh:sh, left:left + sw * ow:sw, :]
     return cols
 
 
-def col2im(pages, image_shape, strides, out=None):
+def col2im(pages, image_shape, strides, out=None, dilation=(1, 1)):
     """The way back from :func:`im2col`: add every patch's gradient onto its pixels.
 
     ``pages[di, dj]`` holds, for every output position ``(n, i, j)``, the gradient of the
-    pixel that kernel offset ``(di, dj)`` saw there: ``x[n, i*SH + di, j*SW + dj, :]``. A
-    pixel seen from several offsets (patches overlap) gets the sum. Pixels no patch saw
+    pixel that kernel offset ``(di, dj)`` saw there: ``x[n, i*SH + di*DH, j*SW + dj*DW, :]``.
+    A pixel seen from several offsets (patches overlap) gets the sum. Pixels no patch saw
     get zero, and so does any part of ``image_shape`` past the last patch.
 
     Shapes: ``pages`` is ``(KH, KW, N, OH, OW, C)``, offset first, so that each of the
@@ -92,15 +101,17 @@ def col2im(pages, image_shape, strides, out=None):
     given) is ``(N, H, W, C)``.
     """
     kh, kw, n, oh, ow, c = pages.shape
-    sh, sw = strides
-    overlap = sh < kh or sw < kw
-    tiled = (sh, sw) == (kh, kw) and (oh * kh, ow * kw) == tuple(image_shape[:2])
+    (sh, sw), (dh, dw) = strides, dilation
+    dilated = (dh, dw) != (1, 1)
+    overlap = sh < kh or sw < kw or dilated      # (a dilated kernel's taps may interleave)
+    tiled = not dilated and (sh, sw) == (kh, kw) and (oh * kh, ow * kw) == tuple(image_shape[:2])
     dx = np.empty((n,) + tuple(image_shape), pages.dtype) if out is None else out
     if not tiled:     # every pixel gets a value below only when the patches tile the image
         dx[...] = 0
     for di in range(kh):
         for dj in range(kw):
-            target = dx[:, di:di + sh * oh:sh, dj:dj + sw * ow:sw, :]
+            top, left = di * dh, dj * dw
+            target = dx[:, top:top + sh * oh:sh, left:left + sw * ow:sw, :]
             if overlap:
                 target += pages[di, dj]
             else:   # each pixel gets one value at most: a copy, faster than an addition
@@ -108,23 +119,25 @@ def col2im(pages, image_shape, strides, out=None):
     return dx
 
 
-def conv2d_reference(x, kernel, bias=None, strides=1, padding="valid"):
+def conv2d_reference(x, kernel, bias=None, strides=1, padding="valid", dilation=1):
     """The convolution by its definition, one output number at a time (slow; for teaching).
 
-    ``y[n, i, j, f] = b[f] + sum over (di, dj, c) of x[n, i*sh + di, j*sw + dj, c] * K[di, dj, c, f]``
-    where ``x`` is the input after zero padding. (Deep-learning "convolution" does not flip
-    the kernel; mathematicians call this cross-correlation.)
+    ``y[n, i, j, f] = b[f] + sum over (di, dj, c) of x[n, i*sh + di*dh, j*sw + dj*dw, c] * K[di, dj, c, f]``
+    where ``x`` is the input after zero padding and ``(dh, dw)`` the dilation (1: no gaps).
+    (Deep-learning "convolution" does not flip the kernel; mathematicians call this
+    cross-correlation.)
     """
     (kh, kw, _, filters), (sh, sw) = kernel.shape, as_pair(strides, "strides", "conv2d_reference")
-    n, h, w, _ = x.shape
+    (dh, dw) = as_pair(dilation, "dilation", "conv2d_reference")
+    (span_h, span_w), (n, h, w, _) = span((kh, kw), (dh, dw)), x.shape
     if padding == "same":
-        x = np.pad(x, ((0, 0), same_padding(h, kh, sh), same_padding(w, kw, sw), (0, 0)))
-    oh, ow = (x.shape[1] - kh) // sh + 1, (x.shape[2] - kw) // sw + 1
+        x = np.pad(x, ((0, 0), same_padding(h, span_h, sh), same_padding(w, span_w, sw), (0, 0)))
+    oh, ow = (x.shape[1] - span_h) // sh + 1, (x.shape[2] - span_w) // sw + 1
     y = np.zeros((n, oh, ow, filters), dtype=np.result_type(x, kernel))
     for b in range(n):
         for i in range(oh):
             for j in range(ow):
-                patch = x[b, i * sh:i * sh + kh, j * sw:j * sw + kw, :]   # (KH, KW, C)
+                patch = x[b, i * sh:i * sh + span_h:dh, j * sw:j * sw + span_w:dw, :]   # (KH, KW, C)
                 for f in range(filters):
                     y[b, i, j, f] = np.sum(patch * kernel[:, :, :, f])
                     if bias is not None:

@@ -13,7 +13,11 @@ passes are the chain rule for the operation, one gradient per input:
 * ``Concatenate``: the inputs side by side along an axis; the gradient is cut back into
   the same pieces.
 
-Apart from Concatenate, the inputs must have the same shape.
+Apart from Concatenate, the inputs' shapes must *broadcast*, as NumPy's and Keras 3's do: an
+axis of size 1 is repeated to match (a squeeze-and-excitation block multiplies a ``(N, 14, 14,
+64)`` image by ``(N, 1, 1, 64)`` channel weights), and a sample with fewer axes is lined up
+from the right. An input that was repeated gets back the *sum* of the gradients of its
+copies (:func:`unbroadcast`), as any value used several times does.
 """
 
 import numpy as np
@@ -22,8 +26,21 @@ from glassnet.engine.layers.base import Layer
 from glassnet.errors import ShapeError
 
 
+def unbroadcast(gradient, shape):
+    """The gradient of an input of sample ``shape`` that was broadcast up to ``gradient``'s
+    shape: summed over the axes it was repeated along, ``(N, 14, 14, 64) -> (N, 1, 1, 64)``."""
+    extra = gradient.ndim - 1 - len(shape)               # axes the input lacked, added on its left
+    repeated = tuple(range(1, 1 + extra)) + tuple(1 + extra + i for i, size in enumerate(shape)
+                                                  if size == 1 and gradient.shape[1 + extra + i] != 1)
+    if not repeated:
+        return gradient
+    return gradient.sum(axis=repeated, keepdims=True).reshape((len(gradient),) + tuple(shape))
+
+
 class Merge(Layer):
-    """What the merge layers share: a list of inputs, their shapes checked when built."""
+    """What the merge layers share: a list of inputs, their shapes checked when built, and
+    broadcasting. A subclass gives ``gradients(dy)``, each input's gradient at the output's
+    shape; ``backward`` sums each one back to its input's shape."""
 
     takes_list = True
 
@@ -34,14 +51,26 @@ class Merge(Layer):
         self.built = True
 
     def check_shapes(self, shapes):
+        owner = f"layer '{self.name or type(self).__name__.lower()}' ({type(self).__name__})"
         if len(shapes) < 2:
-            raise ShapeError(f"layer '{self.name}' ({type(self).__name__}) needs two or more inputs")
-        if any(shape != shapes[0] for shape in shapes):
-            raise ShapeError(f"layer '{self.name}' ({type(self).__name__}) needs inputs of one shape, got "
-                             f"{', '.join(str((None,) + s) for s in shapes)}")
+            raise ShapeError(f"{owner} needs two or more inputs")
+        try:
+            np.broadcast_shapes(*shapes)
+        except ValueError:
+            raise ShapeError(f"{owner} needs inputs of one shape (or shapes that broadcast, an axis of 1 "
+                             f"against any size), got {', '.join(str((None,) + s) for s in shapes)}") from None
 
     def output_shape(self, input_shape):
-        return tuple(input_shape[0])
+        return tuple(np.broadcast_shapes(*[tuple(s) for s in input_shape]))
+
+    def lined_up(self, xs):
+        """The inputs with as many axes as the output: a sample with fewer gets 1s on its left,
+        after the batch axis (``(N, 64) -> (N, 1, 1, 64)``), so NumPy broadcasts the rest."""
+        rank = max(x.ndim for x in xs)
+        return [x.reshape((len(x),) + (1,) * (rank - x.ndim) + x.shape[1:]) for x in xs]
+
+    def backward(self, dy):
+        return [unbroadcast(g, shape) for g, shape in zip(self.gradients(dy), self.input_shape)]
 
     def get_config(self):
         config = super().get_config()
@@ -60,12 +89,13 @@ class Add(Merge):
 
     def forward(self, xs, training=False):
         self.check_input(xs)
+        xs = self.lined_up(xs)
         y = xs[0] + xs[1]
         for x in xs[2:]:
-            y += x
+            y = y + x
         return y
 
-    def backward(self, dy):
+    def gradients(self, dy):
         return [dy] * len(self.input_shape)
 
 
@@ -79,9 +109,10 @@ class Subtract(Merge):
 
     def forward(self, xs, training=False):
         self.check_input(xs)
-        return xs[0] - xs[1]
+        a, b = self.lined_up(xs)
+        return a - b
 
-    def backward(self, dy):
+    def gradients(self, dy):
         return [dy, -dy]
 
 
@@ -90,13 +121,13 @@ class Multiply(Merge):
 
     def forward(self, xs, training=False):
         self.check_input(xs)
-        self.xs = xs
+        self.xs = xs = self.lined_up(xs)
         y = xs[0] * xs[1]
         for x in xs[2:]:
             y = y * x
         return y
 
-    def backward(self, dy):
+    def gradients(self, dy):
         grads = []
         for i in range(len(self.xs)):
             g = dy
@@ -112,13 +143,14 @@ class Average(Merge):
 
     def forward(self, xs, training=False):
         self.check_input(xs)
+        xs = self.lined_up(xs)
         y = xs[0] + xs[1]
         for x in xs[2:]:
-            y += x
+            y = y + x
         y /= len(xs)
         return y
 
-    def backward(self, dy):
+    def gradients(self, dy):
         share = dy / len(self.input_shape)
         return [share] * len(self.input_shape)
 
@@ -130,11 +162,11 @@ class Maximum(Merge):
 
     def forward(self, xs, training=False):
         self.check_input(xs)
-        stacked = np.stack(xs)                        # (n, N, ...)
+        stacked = np.stack(np.broadcast_arrays(*self.lined_up(xs)))   # (n, N, ...)
         self.winner = self.pick(stacked, axis=0)      # (N, ...): which input won
         return np.take_along_axis(stacked, self.winner[np.newaxis], axis=0)[0]
 
-    def backward(self, dy):
+    def gradients(self, dy):
         return [np.where(self.winner == i, dy, 0).astype(dy.dtype, copy=False)
                 for i in range(len(self.input_shape))]
 
