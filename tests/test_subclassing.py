@@ -588,3 +588,105 @@ def test_the_plain_layer_base_class_is_not_a_layer_of_layers():
     inputs = keras.Input((3,))
     outputs = layers.Layer()(inputs)            # the identity, as a base Layer computes nothing else
     assert outputs.shape == (None, 3) and not layers.Layer.traces_call
+
+
+class PenalizedLogits(MLP):
+    """keras.io's "Customizing fit()": compute_loss overridden to add a term of its own,
+    tracked by a metric kept as an attribute."""
+
+    def __init__(self, weight=0.1, **kwargs):
+        super().__init__(**kwargs)
+        self.weight = weight
+        self.penalty_tracker = keras.metrics.Mean(name="penalty")
+
+    def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None, training=True):
+        loss = super().compute_loss(x=x, y=y, y_pred=y_pred, sample_weight=sample_weight, training=training)
+        penalty = self.weight * keras.ops.mean(keras.ops.square(y_pred))
+        self.penalty_tracker.update_state(penalty)
+        return loss + penalty
+
+
+def penalized_loss(model, x, y):
+    """What PenalizedLogits' compute_loss computes, written out with NumPy."""
+    logits = model.predict(x, verbose=0).astype(np.float64)
+    logits -= logits.max(axis=1, keepdims=True)
+    log_p = logits - np.log(np.exp(logits).sum(axis=1, keepdims=True))
+    raw = model.predict(x, verbose=0).astype(np.float64)
+    return -log_p[np.arange(len(y)), y].mean() + model.weight * np.mean(raw ** 2)
+
+
+def test_an_overridden_compute_loss_is_trained_on_logged_and_differentiated():
+    x, y = data()
+    model = PenalizedLogits(weight=0.5, seed=0)
+    model.compile("adam", keras.losses.SparseCategoricalCrossentropy(from_logits=True), metrics=["accuracy"])
+    history = model.fit(x, y, epochs=2, batch_size=16, validation_split=0.25, verbose=0)
+    assert sorted(history.history) == ["accuracy", "loss", "penalty", "val_accuracy", "val_loss", "val_penalty"]
+    assert model.metrics_names == ["loss", "accuracy", "penalty"]
+    results = model.evaluate(x, y, verbose=0, return_dict=True)
+    assert results["loss"] == pytest.approx(penalized_loss(model, x, y), rel=1e-5)    # the term is in the loss
+    assert results["penalty"] == pytest.approx(0.5 * np.mean(model.predict(x, verbose=0).astype(np.float64) ** 2),
+                                               rel=1e-5)
+    # the gradient is the override's, term included, to finite differences
+    report = check_model(model, x[:8], y[:8])
+    assert report.passed, report
+
+
+def test_the_penalty_term_changes_what_is_learned():
+    """Without its gradient the override would train as the plain model does, bit for bit."""
+    x, y = data()
+    plain, penalized = MLP(seed=0), PenalizedLogits(weight=10.0, seed=0)
+    for model in (plain, penalized):
+        model.compile("adam", keras.losses.SparseCategoricalCrossentropy(from_logits=True))
+        history = model.fit(x, y, epochs=5, batch_size=16, verbose=0)
+    assert np.all(np.diff(history.history["penalty"]) < 0)                    # pushed down, epoch after epoch
+    assert np.abs(penalized.predict(x, verbose=0)).mean() < 0.85 * np.abs(plain.predict(x, verbose=0)).mean()
+
+
+class SoftmaxPenalized(keras.Model):
+    """A softmax output (which glassnet otherwise fuses with the loss) and a penalty on it."""
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.flatten = layers.Flatten()
+        self.out = layers.Dense(10, activation="softmax")
+
+    def call(self, x):
+        return self.out(self.flatten(x))
+
+    def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None, training=True):
+        confident = keras.ops.sum(y_pred * keras.ops.log(y_pred + 1e-7), axis=-1)   # minus the entropy
+        return super().compute_loss(x, y, y_pred, sample_weight, training) + 0.1 * keras.ops.mean(confident)
+
+
+def test_an_override_on_a_softmax_output_gets_the_probabilities_and_their_gradient():
+    x, y = data(16)
+    model = SoftmaxPenalized(seed=0)
+    model.compile("sgd", "sparse_categorical_crossentropy")
+    model.fit(x, y, epochs=1, batch_size=8, verbose=0)
+    assert model._fused is None            # the override sees the probabilities, not the logits
+    report = check_model(model, x[:8], y[:8])
+    assert report.passed, report
+
+
+class ReturnsAConstant(MLP):
+    def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None, training=True):
+        return 1.0
+
+
+class OwnTrainStep(MLP):
+    def train_step(self, data):              # Keras's: a GradientTape inside
+        raise AssertionError("never called")
+
+
+def test_what_glassnet_cannot_train_on_is_refused_in_one_line():
+    x, y = data(16)
+    model = ReturnsAConstant(seed=0)
+    model.compile("adam", keras.losses.SparseCategoricalCrossentropy(from_logits=True))
+    with pytest.raises(keras.errors.TrainingError, match=r"compute_loss\(\) must return one number computed "
+                                                         r"from y_pred"):
+        model.fit(x, y, epochs=1, verbose=0)
+    model = OwnTrainStep(seed=0)
+    model.compile("adam", keras.losses.SparseCategoricalCrossentropy(from_logits=True))
+    with pytest.raises(TypeError, match=r"fit: model '.*' overrides train_step\(\), which glassnet can't run.*"
+                                        r"override compute_loss"):
+        model.fit(x, y, epochs=1, verbose=0)

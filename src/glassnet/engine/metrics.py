@@ -26,6 +26,7 @@ import numbers
 import numpy as np
 
 from glassnet.engine import losses
+from glassnet.engine.autodiff import data_of
 from glassnet.engine.configurable import Configurable
 from glassnet.errors import ShapeError
 
@@ -34,7 +35,9 @@ METRICS_BY_CLASS = {}
 
 
 def _array(x):
-    return np.asarray(x)
+    """``x`` as an array; a recorded Value (a compute_loss of your own) gives its numbers: a
+    metric only reads what it is given, and no gradient flows through it (as in Keras)."""
+    return np.asarray(data_of(x))
 
 
 def _weights(sample_weight, values):
@@ -113,6 +116,7 @@ class Mean(Metric):
         self.total, self.count = 0.0, 0.0
 
     def update_state(self, values, sample_weight=None):
+        values, sample_weight = data_of(values), data_of(sample_weight)
         if isinstance(values, numbers.Real) and isinstance(sample_weight, (numbers.Real, type(None))):
             # one number (fit's loss of a batch, weighted by the batch's size): no arrays
             weight = 1.0 if sample_weight is None else float(sample_weight)

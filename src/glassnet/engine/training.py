@@ -22,6 +22,7 @@ from contextlib import contextmanager
 
 import numpy as np
 
+from glassnet.engine import autodiff
 from glassnet.engine import data as data_module
 from glassnet.engine import losses as losses_module
 from glassnet.engine import metrics as metrics_module
@@ -126,7 +127,10 @@ class Trainer(Keras2Methods):
                     fn.fused_with_loss = False
         final = self.final_activation()
         fused = None
-        if final is not None and self.loss is not None and hasattr(self.loss, "logits_version"):
+        # A compute_loss of your own is given the model's real output (probabilities), so
+        # the loss must be taken from it too.
+        if final is not None and self.loss is not None and hasattr(self.loss, "logits_version") \
+                and not self._own_compute_loss():
             fused = self.loss.logits_version(final)
         self._fused = final if fused is not None else None
         if self._fused is not None:
@@ -135,10 +139,24 @@ class Trainer(Keras2Methods):
 
     @property
     def metrics(self):
-        """The metric objects: the loss's running mean first, then the compiled ones."""
+        """The metric objects: the loss's running mean first, then the compiled ones, then
+        any a model or layer of your own keeps as an attribute (keras.io's
+        ``self.penalty_tracker = keras.metrics.Mean(name="penalty")``), as Keras 3 lists them:
+        logged (``penalty``, ``val_penalty``) and reset every epoch like the others."""
         if self.optimizer is None:
             return []
-        return [self._loss_tracker] + self._output_loss_trackers + self.compiled_metrics + self.weighted_metrics
+        compiled = [self._loss_tracker] + self._output_loss_trackers + self.compiled_metrics + self.weighted_metrics
+        return compiled + self._tracked_metrics(compiled)
+
+    def _tracked_metrics(self, compiled):
+        """The Metric objects held as attributes by this model or its layers, in the order met."""
+        seen, found = {id(m) for m in compiled}, []
+        for owner in (self, *self.walk()):
+            for value in vars(owner).values():
+                if isinstance(value, metrics_module.Metric) and id(value) not in seen:
+                    seen.add(id(value))
+                    found.append(value)
+        return found
 
     @property
     def metrics_names(self):
@@ -206,6 +224,69 @@ class Trainer(Keras2Methods):
         return sum(step.layer.activity_loss() for step in self._steps
                    if step.nested or step.layer.records_call or step.layer.activity_regularizer is not None)
 
+    # -- your own loss: Keras's compute_loss --------------------------------------------------
+    def _own_compute_loss(self):
+        """True when a subclass overrides :meth:`compute_loss` (keras.io's "Customizing fit()")."""
+        return type(self).compute_loss is not Trainer.compute_loss
+
+    def _check_own_steps(self, what):
+        """A ``train_step`` or ``test_step`` of your own, written for Keras, takes ``data`` and
+        runs its backend's GradientTape: glassnet can't run it, and says so instead of
+        calling it with the wrong arguments."""
+        for step in ("train_step", "test_step"):
+            if getattr(type(self), step) is not getattr(Trainer, step):
+                raise TypeError(f"{what}: model '{self.name}' overrides {step}(), which glassnet can't run (a "
+                                f"Keras {step} uses its backend's GradientTape or autograd); override "
+                                f"compute_loss(x, y, y_pred, sample_weight, training) instead, which glassnet "
+                                f"differentiates, or write the loop with train_on_batch")
+
+    def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None, training=True):
+        """The loss of one batch, as every training and test step computes it: the compiled
+        loss plus the penalties (``model.losses``). Keras's hook: a subclass can override it
+        to add a term of its own, calling this for the compiled part (keras.io)::
+
+            def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None, training=True):
+                loss = super().compute_loss(x, y, y_pred, sample_weight, training)
+                return loss + 1e-3 * ops.mean(ops.square(y_pred))     # keep the logits small
+
+        While training, glassnet hands an override ``y_pred`` as a recorded
+        :class:`~glassnet.engine.autodiff.Value`: the override's math is recorded as it runs
+        and differentiated exactly, so the extra term's gradient reaches the model's output
+        beside the compiled loss's own (which this method passes back through the record).
+        """
+        scores = [autodiff.data_of(p) for p in y_pred] if isinstance(y_pred, list) else autodiff.data_of(y_pred)
+        if not training:
+            loss_fn = self.loss
+        else:
+            loss_fn = self._train_loss
+            if self._fused is not None:            # fused with the final activation: from the logits
+                scores = self._fused.logits
+        value = loss_fn.forward(y, scores, sample_weight) + self.regularization_loss()
+        recorded = [p for p in (y_pred if isinstance(y_pred, list) else [y_pred]) if isinstance(p, autodiff.Value)]
+        if not training or not recorded:
+            return value
+
+        def backward(g):                           # dL/dy_pred of the compiled loss, times g
+            grads = loss_fn.backward()
+            return [g * part for part in (grads if isinstance(grads, list) else [grads])]
+        return autodiff.record(np.float64(value), recorded, backward)
+
+    def _own_loss_and_gradient(self, x, y, y_pred, sample_weight):
+        """Run a ``compute_loss`` of your own on the recorded output; returns the loss and
+        ``dL/dy_pred`` (a list for several outputs)."""
+        outputs = y_pred if isinstance(y_pred, list) else [y_pred]
+        recorded = [autodiff.Value(o, needs_grad=True) for o in outputs]
+        total = self.compute_loss(x=x, y=y, y_pred=recorded if isinstance(y_pred, list) else recorded[0],
+                                  sample_weight=sample_weight, training=True)
+        if not isinstance(total, autodiff.Value) or not total.needs_grad or total.data.size != 1:
+            raise TrainingError(f"model '{self.name}': compute_loss() must return one number computed from "
+                                f"y_pred (e.g. super().compute_loss(...) + a term); it returned "
+                                f"{type(total).__name__} {np.shape(autodiff.data_of(total))}, which gives no "
+                                f"gradient to train on")
+        autodiff.backpropagate(total, 1.0)
+        grads = [v.grad if v.grad is not None else np.zeros_like(v.data) for v in recorded]
+        return float(total.data), grads if isinstance(y_pred, list) else grads[0]
+
     def train_step(self, x, y, sample_weight=None):
         """One mini-batch: forward, loss, backward, update. Returns the batch's loss.
 
@@ -217,11 +298,15 @@ class Trainer(Keras2Methods):
         """
         saved = [a.copy() for a in self._state_arrays] if self._state_arrays else None
         y_pred = self.forward(x, training=True)
-        scores = y_pred if self._fused is None else self._fused.logits
-        loss = self._train_loss.forward(y, scores, sample_weight) + self.regularization_loss()
+        if self._own_compute_loss():
+            loss, output_gradient = self._own_loss_and_gradient(x, y, y_pred, sample_weight)
+        else:
+            scores = y_pred if self._fused is None else self._fused.logits
+            loss = self._train_loss.forward(y, scores, sample_weight) + self.regularization_loss()
+            output_gradient = None
         if not math.isfinite(loss):
             return self._refuse(saved, self._explain_nonfinite(x, loss))
-        self.backward(self._train_loss.backward())
+        self.backward(self._train_loss.backward() if output_gradient is None else output_gradient)
         if self.check_gradients and not self._parameters.all_finite():
             return self._refuse(saved, self._explain_nonfinite_gradient(loss))
         self.optimizer.step(self._parameters.weights, self._parameters.gradients, self._parameters.parts)
@@ -304,6 +389,7 @@ class Trainer(Keras2Methods):
                 training batch (see :mod:`glassnet.datasets.augment`).
         """
         epochs = _legacy_epochs(epochs, legacy)
+        self._check_own_steps("fit")
         self._prepare_training()
         for label, value, low in (("epochs", epochs, 0), ("initial_epoch", initial_epoch, 0),
                                   ("validation_freq", validation_freq, 1)):
@@ -456,6 +542,11 @@ class Trainer(Keras2Methods):
     def test_step(self, x, y, sample_weight=None):
         """Loss and metrics for one batch, in inference mode (dropout off, running statistics)."""
         y_pred = self.forward(x, training=False)
+        if self._own_compute_loss():
+            loss = float(autodiff.data_of(self.compute_loss(x=x, y=y, y_pred=y_pred, sample_weight=sample_weight,
+                                                             training=False)))
+            self._update_metrics(y, y_pred, sample_weight, loss)
+            return loss
         if self._fused is not None:       # from the logits: exact even where p is ~0
             loss = self._train_loss.forward(y, self._fused.logits, sample_weight)
         else:
@@ -481,6 +572,7 @@ class Trainer(Keras2Methods):
         were compiled (in :attr:`metrics_names` order), or a dict with ``return_dict=True``."""
         if self.optimizer is None or self.loss is None:
             raise RuntimeError(f"model '{self.name}': call model.compile(..., loss=...) before evaluate")
+        self._check_own_steps("evaluate")
         if batch_size is not None:
             data_module.check_batch_size(batch_size)
         batches = self._evaluation_data(x, y, batch_size, sample_weight, steps, "evaluate")

@@ -215,7 +215,8 @@ def check_model(model, x, y, eps=1e-5, tolerance=TOLERANCE, max_checks=100, seed
     ``(p - y) / N`` straight to the last layer; branches add their gradients; a shared
     layer sums both calls'. Here the analytic gradients come from
     :meth:`Model.train_step` (exactly as in training, minus the update) and the numerical
-    ones from the loss *as the user wrote it*, on the probabilities.
+    ones from the loss *as the user wrote it*, on the probabilities (or from the model's
+    own ``compute_loss``, where it has one).
 
     Args:
         model: a compiled model (a float64 copy is checked; the model is not changed).
@@ -236,7 +237,10 @@ def check_model(model, x, y, eps=1e-5, tolerance=TOLERANCE, max_checks=100, seed
 
     def f():
         model.rng.bit_generator.state = rng_state
-        return model.loss.forward(y, model.forward(x, training=True)) + model.regularization_loss()
+        y_pred = model.forward(x, training=True)
+        if model._own_compute_loss():    # a compute_loss of your own, on plain arrays
+            return float(model.compute_loss(x=x, y=y, y_pred=y_pred, training=True))
+        return model.loss.forward(y, y_pred) + model.regularization_loss()
 
     model.rng.bit_generator.state = rng_state
     model.train_step(x, y)
