@@ -1,6 +1,8 @@
 """ZeroPadding1D, Cropping1D, UpSampling1D on sequences (N, L, C): against hand-worked values
 and NumPy's own pad / slice / repeat, their gradients by hand, bad settings, .keras both ways
-and ONNX. Their gradients are in the gradient-check catalogue (glassnet gradcheck)."""
+and ONNX. Their gradients are in the gradient-check catalogue (glassnet gradcheck); Keras 3
+runs them in tests/test_embedding.py (test_what_keras_computes) and test_keras_file.py
+(the Keras-made text.keras)."""
 
 import numpy as np
 import pytest

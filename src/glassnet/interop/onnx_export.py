@@ -15,6 +15,7 @@ Conv1D                      ``Transpose``, ``Conv`` (kernel as ``(F, C, K)``), `
 Conv2DTranspose             ``Transpose``, ``ConvTranspose`` (kernel as ``(C, F, KH, KW)``), ``Transpose``
 ZeroPadding2D, Cropping2D   ``Pad``, ``Slice`` (ZeroPadding1D, Cropping1D: the same, along the steps)
 UpSampling2D                ``Transpose``, ``Resize`` (nearest), ``Transpose`` (UpSampling1D: on (N, C, L))
+Embedding                   ``Cast`` (the indices to int64), ``Gather`` (rows of the table)
 MaxPooling2D, Average...    ``Transpose``, ``MaxPool`` / ``AveragePool``, ``Transpose``
 MaxPooling1D, Average...    the same, on sequences
 GlobalAveragePooling2D      ``ReduceMean`` over height and width (GlobalMaxPooling2D: ``ReduceMax``;
@@ -276,6 +277,13 @@ def _upsampling(graph, layer, xs):
                            coordinate_transformation_mode="asymmetric", nearest_mode="floor")
 
 
+def _embedding(graph, layer, xs):
+    """``Gather`` the table's rows: the float32 indices cast to int64 first."""
+    indices = graph.op("Cast", [xs[0]], f"{layer.name}/indices", to=graph.onnx.TensorProto.INT64)
+    table = graph.constant(f"{layer.name}/embeddings", layer.params["embeddings"])
+    return graph.op("Gather", [table, indices], layer.name, axis=0)
+
+
 def _pooling(op_type, **extra):
     def emit(graph, layer, xs):
         return _channels_first(graph, layer, xs[0], op_type, kernel_shape=list(layer.pool_size),
@@ -480,6 +488,7 @@ EMITTERS = {
     "ZeroPadding1D": _zero_padding,
     "Cropping1D": _cropping,
     "UpSampling1D": _upsampling,
+    "Embedding": _embedding,
     "MaxPooling2D": _pooling("MaxPool"),
     "AveragePooling2D": _pooling("AveragePool", count_include_pad=0),   # "same": real pixels only
     "GlobalAveragePooling2D": _global("ReduceMean"),
