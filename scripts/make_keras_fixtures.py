@@ -225,6 +225,17 @@ def fresh():
     return model
 
 
+def text():
+    """Word numbers read by an Embedding, then the 1-D padding, cropping and upsampling
+    around a Conv1D. Its inputs are whole numbers 0..19 (as float32, as glassnet feeds them)."""
+    model = keras.Sequential([keras.Input((10,)), layers.Embedding(20, 4), layers.ZeroPadding1D((1, 2)),
+                              layers.Conv1D(3, 3, activation="relu"), layers.UpSampling1D(2),
+                              layers.Cropping1D((1, 2)), layers.GlobalAveragePooling1D(),
+                              layers.Dense(3, activation="softmax")], name="text")
+    model.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
+    return model
+
+
 def unsupported():
     return keras.Sequential([keras.Input((4, 4, 4, 1)), layers.Conv3D(2, 3)], name="unsupported")
 
@@ -243,12 +254,14 @@ def main(only=None):
     rng = np.random.default_rng(0)
     OUT.mkdir(parents=True, exist_ok=True)
     for build in (mlp, cnn, residual, nested, branches, unsupported, tutorial, augmented, odd_layers,
-                  recurrent, custom_layers, layer_norm, sequence, separable, fresh):
+                  recurrent, custom_layers, layer_norm, sequence, separable, fresh, text):
         if only and build.__name__ not in only:
             continue
         model = build()
         shape = tuple(model.inputs[0].shape[1:])
         x = rng.random((32,) + shape).astype("float32") * (255 if build is tutorial else 1)
+        if build is text:                                  # word numbers
+            x = rng.integers(0, 20, (32,) + shape).astype("float32")
         classes = model.outputs[0].shape[-1]
         if model.compiled and build is not fresh:
             model.fit(x, rng.integers(0, classes, 32), epochs=1, batch_size=8, verbose=0)

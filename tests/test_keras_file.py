@@ -30,7 +30,7 @@ h5py = pytest.importorskip("h5py")
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "keras"
 KERAS_MODELS = ["mlp", "cnn", "residual", "nested", "branches", "tutorial", "augmented", "odd_layers",
-                "recurrent", "layer_norm", "sequence", "separable"]
+                "recurrent", "layer_norm", "sequence", "separable", "text"]
 
 
 def residual_model(seed=0):
@@ -249,6 +249,20 @@ def test_keras_compile_settings_and_layers_are_translated():
     nested = glassnet.load_model(FIXTURES / "nested.keras")
     assert type(nested.get_layer("inner")).__name__ == "Sequential"
     assert type(nested.optimizer.schedule).__name__ == "ExponentialDecay"
+
+
+def test_initializers_by_any_keras_name_are_written_as_their_class(tmp_path):
+    """"lecun_normal" or "uniform" (an Embedding's default) used to be written as GlorotUniform."""
+    model = Sequential([Input((4,)), Dense(3, kernel_initializer="lecun_normal"),
+                        Dense(2, kernel_initializer="uniform")])
+    model.save(tmp_path / "m.keras")
+    with zipfile.ZipFile(tmp_path / "m.keras") as archive:
+        specs = json.loads(archive.read("config.json"))["config"]["layers"][1:]
+    written = [spec["config"]["kernel_initializer"] for spec in specs]
+    assert [w["class_name"] for w in written] == ["LecunNormal", "RandomUniform"]
+    assert written[1]["config"] == {"minval": -0.05, "maxval": 0.05, "seed": None}
+    again = glassnet.load_model(tmp_path / "m.keras")
+    assert [type(layer.kernel_initializer).__name__ for layer in again.layers] == ["LecunNormal", "RandomUniform"]
 
 
 def test_keras_file_with_a_layer_glassnet_lacks_is_one_line_naming_it():

@@ -18,7 +18,7 @@ from glassnet.interfaces.cli import main
 from glassnet.interop.onnx_export import largest_difference
 from glassnet.workbench import recipes, zoo
 from tiny_models import (Doubler, augmented_model, odd_layers_model, recurrent_model, separable_model,
-                         sequence_model)
+                         sequence_model, text_model)
 
 pytest.importorskip("onnx", reason="the ONNX export needs onnx (pip install 'glassnet[onnx]')")
 onnxruntime = pytest.importorskip("onnxruntime", reason="ONNX Runtime runs the exported files")
@@ -87,6 +87,7 @@ MODELS = {
     "layer-norm": layer_norm_model,      # LayerNormalization (opset 17)
     "sequence": sequence_model,          # Conv, MaxPool, AveragePool on (N, C, L); ReduceMean/Max over the steps
     "separable": separable_model,        # a dilated Conv; Conv with a group per channel; then a 1x1 Conv
+    "text": text_model,                  # Cast + Gather (Embedding); Pad, Resize, Slice along the steps
 }
 
 
@@ -108,6 +109,8 @@ def test_exported_model_predicts_what_glassnet_predicts(name, tmp_path):
     path = tmp_path / f"{name}.onnx"
     model.export(path, format="onnx", verbose=False)
     x = rng.random((16,) + model.sample_shapes[0], dtype=np.float32)
+    if name == "text":
+        x = np.floor(20 * x)                                             # word numbers 0..19
     assert largest_difference(model, path, x) < 1e-5
     session = onnxruntime.InferenceSession(str(path), providers=["CPUExecutionProvider"])
     (given,), (output,) = session.get_inputs(), session.get_outputs()

@@ -159,6 +159,18 @@ def sequence_model(seed=0):
     return Model(inputs, Dense(10, activation="softmax")(pooled), name="sequence", seed=seed)
 
 
+def text_model(seed=0):
+    """Word numbers 0..19 read by an Embedding, then the 1-D padding, upsampling and cropping
+    around a Conv1D (the glassnet twin of the Keras-made fixture text.keras). Feed it whole
+    numbers: ``np.floor(20 * x)`` for x uniform in [0, 1)."""
+    from glassnet.engine.layers import (Conv1D, Cropping1D, Dense, Embedding, GlobalAveragePooling1D, Input,
+                                        UpSampling1D, ZeroPadding1D)
+    from glassnet.engine.model import Sequential
+    return Sequential([Input((10,)), Embedding(20, 4), ZeroPadding1D((1, 2)), Conv1D(3, 3, activation="relu"),
+                       UpSampling1D(2), Cropping1D((1, 2)), GlobalAveragePooling1D(),
+                       Dense(10, activation="softmax")], name="text", seed=seed)
+
+
 class Scaled(Layer):
     """The fixture's layer of your own (scripts/make_keras_fixtures.py), written the same way."""
 

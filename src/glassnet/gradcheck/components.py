@@ -61,6 +61,15 @@ def _ramp(shape, seed, step):
     return np.random.default_rng(seed).permutation(size).reshape(shape) * step
 
 
+def _indices(count):
+    """Whole numbers in ``[0, count)``, as an Embedding reads them: drawn with replacement,
+    so a batch asks for some rows several times (their gradients must add up) and, when
+    ``count`` is large, never for others (theirs must stay zero)."""
+    def make(shape, seed=1):
+        return np.random.default_rng(seed).integers(0, count, shape).astype(np.float64)
+    return make
+
+
 def registered_layers():
     """Every built-in layer class by name, after importing every module of the layers package.
 
@@ -163,6 +172,17 @@ def _layer_checks():
     add("Cropping2D", (5, 6, 2), cropping=(1, 2))
     add("UpSampling2D", (2, 3, 2))
     add("UpSampling2D", (2, 3, 1), size=(3, 1))
+    add("ZeroPadding1D", (4, 2))
+    add("ZeroPadding1D", (4, 2), padding=(0, 3))
+    add("Cropping1D", (6, 2))
+    add("Cropping1D", (6, 2), cropping=(2, 0))
+    add("UpSampling1D", (3, 2))
+    add("UpSampling1D", (3, 1), size=3)
+    # Embedding: the table's gradient, with rows asked for several times in a batch.
+    add("Embedding", (6,), "input_dim=5, output_dim=3, 24 indices of 5 rows (repeated)",
+        x=_indices(5), input_dim=5, output_dim=3)
+    add("Embedding", (2, 3), "input_dim=40, output_dim=2, embeddings_regularizer=l2(0.1), rows unused",
+        x=_indices(40), input_dim=40, output_dim=2, embeddings_regularizer=l2(0.1))
     add("Conv2DTranspose", (3, 3, 2), filters=3, kernel_size=3, strides=2, padding="same")
     add("Conv2DTranspose", (3, 2, 2), filters=2, kernel_size=(2, 3), strides=(2, 1), activation="tanh")
     add("Conv2DTranspose", (2, 3, 1), filters=2, kernel_size=2, strides=3, padding="valid", use_bias=False)

@@ -114,6 +114,19 @@ def _depthwise_in(class_name):
     return read
 
 
+def _embedding_in(config, reading, owner):
+    """Keras 2 also wrote ``input_length``; the model's input gives the same length (Keras 2
+    refused a mismatch), so it is not needed."""
+    reading.require(config, owner, mask_zero=False, lora_rank=None, lora_alpha=None, quantization_config=None)
+    return "Embedding", {"input_dim": config["input_dim"], "output_dim": config["output_dim"],
+                         "embeddings_initializer": initializer_from_keras(
+                             config.get("embeddings_initializer", "uniform"), owner, reading),
+                         **{key: regularizer_from_keras(config.get(key), owner, reading)
+                            for key in ("embeddings_regularizer", "activity_regularizer")},
+                         "embeddings_constraint": constraint_from_keras(config.get("embeddings_constraint"),
+                                                                        owner, reading)}
+
+
 def _pooling_in(class_name, pool_size=(2, 2)):
     def read(config, reading, owner):
         reading.require(config, owner, data_format="channels_last")
@@ -340,6 +353,10 @@ LAYERS_FROM_KERAS = {
     "ZeroPadding2D": _image_layer_in("ZeroPadding2D", "padding"),
     "Cropping2D": _image_layer_in("Cropping2D", "cropping"),
     "UpSampling2D": _image_layer_in("UpSampling2D", "size", interpolation="nearest"),
+    "ZeroPadding1D": _image_layer_in("ZeroPadding1D", "padding"),
+    "Cropping1D": _image_layer_in("Cropping1D", "cropping"),
+    "UpSampling1D": _image_layer_in("UpSampling1D", "size"),
+    "Embedding": _embedding_in,
     "GaussianNoise": _image_layer_in("GaussianNoise", "stddev"),
     "GaussianDropout": _image_layer_in("GaussianDropout", "rate"),
     "SpatialDropout2D": _image_layer_in("SpatialDropout2D", "rate"),
@@ -644,6 +661,15 @@ def _layernorm_out(config, owner):
             "gamma_regularizer": None, "beta_constraint": None, "gamma_constraint": None}
 
 
+def _embedding_out(config, owner):
+    return {"input_dim": config["input_dim"], "output_dim": config["output_dim"],
+            "embeddings_initializer": initializer_object_to_keras(config["embeddings_initializer"]),
+            "embeddings_regularizer": regularizer_to_keras(config.get("embeddings_regularizer")),
+            "activity_regularizer": regularizer_to_keras(config.get("activity_regularizer")),
+            "embeddings_constraint": constraint_to_keras(config.get("embeddings_constraint")),
+            "mask_zero": False, "quantization_config": None}
+
+
 def _activation_layer_out(config, owner):
     fn = config.get("activation")
     if isinstance(fn, dict) and fn.get("name") == "leaky_relu" \
@@ -684,6 +710,10 @@ LAYERS_TO_KERAS = {
     "ZeroPadding2D": lambda c, o: {"padding": c["padding"], "data_format": "channels_last"},
     "Cropping2D": lambda c, o: {"cropping": c["cropping"], "data_format": "channels_last"},
     "UpSampling2D": lambda c, o: {"size": c["size"], "data_format": "channels_last", "interpolation": "nearest"},
+    "ZeroPadding1D": lambda c, o: {"padding": c["padding"], "data_format": "channels_last"},
+    "Cropping1D": lambda c, o: {"cropping": c["cropping"]},
+    "UpSampling1D": lambda c, o: {"size": c["size"]},
+    "Embedding": _embedding_out,
     "GaussianNoise": lambda c, o: {"stddev": c["stddev"], "seed": None},
     "GaussianDropout": lambda c, o: {"rate": c["rate"], "seed": None},
     "SpatialDropout2D": lambda c, o: {"rate": c["rate"], "seed": None, "data_format": "channels_last"},

@@ -130,6 +130,13 @@ INITIALIZERS_FROM_KERAS = {"GlorotUniform": "glorot_uniform", "GlorotNormal": "g
 def initializer_to_keras(name):
     if name == "small_random":   # glassnet's N(0, 0.01**2)
         return _object("keras.initializers", "RandomNormal", {"mean": 0.0, "stddev": 0.01, "seed": None})
+    if name not in INITIALIZERS_TO_KERAS and isinstance(name, str):
+        try:                     # another of Keras's names ("uniform", "lecun_normal"): the same class
+            initializer = initializers.get(name)
+        except ValueError:
+            initializer = None
+        if isinstance(initializer, initializers.Initializer):
+            return _object("keras.initializers", type(initializer).__name__, initializer.get_config())
     keras_name = INITIALIZERS_TO_KERAS.get(name, "GlorotUniform")
     config = {} if keras_name in ("Zeros", "Ones") else {"seed": None}
     return _object("keras.initializers", keras_name, config)
@@ -155,6 +162,8 @@ def initializer_from_keras(value, owner, reading):
         return name
     if name in INITIALIZERS_FROM_KERAS:
         return INITIALIZERS_FROM_KERAS[name]
+    if isinstance(value, str) and value in initializers.INITIALIZERS:    # "uniform", "lecun_normal"
+        return value
     if name == "RandomNormal" and isinstance(value, dict) and \
             (value.get("config") or {}).get("stddev") == 0.01 and not (value.get("config") or {}).get("mean"):
         return "small_random"

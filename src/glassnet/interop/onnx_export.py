@@ -15,8 +15,9 @@ Conv1D                      ``Transpose``, ``Conv`` (kernel as ``(F, C, K)``), `
 DepthwiseConv2D             ``Transpose``, ``Conv`` with ``group=C`` (kernel as ``(C*M, 1, KH, KW)``),
                             ``Transpose``; SeparableConv2D: that ``Conv``, then a 1x1 ``Conv``
 Conv2DTranspose             ``Transpose``, ``ConvTranspose`` (kernel as ``(C, F, KH, KW)``), ``Transpose``
-ZeroPadding2D, Cropping2D   ``Pad``, ``Slice``
-UpSampling2D                ``Transpose``, ``Resize`` (nearest), ``Transpose``
+ZeroPadding2D, Cropping2D   ``Pad``, ``Slice`` (ZeroPadding1D, Cropping1D: the same, along the steps)
+UpSampling2D                ``Transpose``, ``Resize`` (nearest), ``Transpose`` (UpSampling1D: on (N, C, L))
+Embedding                   ``Cast`` (the indices to int64), ``Gather`` (rows of the table)
 MaxPooling2D, Average...    ``Transpose``, ``MaxPool`` / ``AveragePool``, ``Transpose``
 MaxPooling1D, Average...    the same, on sequences
 GlobalAveragePooling2D      ``ReduceMean`` over height and width (GlobalMaxPooling2D: ``ReduceMax``;
@@ -276,25 +277,36 @@ def _conv2d_transpose(graph, layer, xs):
 
 
 def _zero_padding(graph, layer, xs):
-    (top, bottom), (left, right) = layer.padding
-    pads = graph.constant(f"{layer.name}/pads", [0, top, left, 0, 0, bottom, right, 0], np.int64)
+    """``Pad``: ONNX lists every axis's zeros before, then every axis's after (batch and
+    channels get none): ``[0, top, left, 0, 0, bottom, right, 0]`` for an image."""
+    rest = [0] * (len(layer.input_shape) - layer.RANK)
+    befores, afters = zip(*layer.borders)
+    pads = graph.constant(f"{layer.name}/pads", [0, *befores, *rest, 0, *afters, *rest], np.int64)
     return graph.op("Pad", [xs[0], pads], layer.name)
 
 
 def _cropping(graph, layer, xs):
-    (top, bottom), (left, right) = layer.cropping
-    height, width = layer.input_shape[:2]
-    starts = graph.constant(f"{layer.name}/starts", [top, left], np.int64)
-    ends = graph.constant(f"{layer.name}/ends", [height - bottom, width - right], np.int64)
-    axes = graph.constant(f"{layer.name}/axes", [1, 2], np.int64)
+    """``Slice`` along the steps (or the rows and columns): ``x[:, before:size - after]``."""
+    sizes = layer.input_shape[:layer.RANK]
+    starts = graph.constant(f"{layer.name}/starts", [before for before, _ in layer.borders], np.int64)
+    ends = graph.constant(f"{layer.name}/ends", [size - after for size, (_, after) in zip(sizes, layer.borders)],
+                          np.int64)
+    axes = graph.constant(f"{layer.name}/axes", list(range(1, layer.RANK + 1)), np.int64)
     return graph.op("Slice", [xs[0], starts, ends, axes], layer.name)
 
 
 def _upsampling(graph, layer, xs):
-    """Resize, nearest pixel, reading output pixel i at input pixel floor(i / size)."""
-    scales = graph.constant(f"{layer.name}/scales", [1, 1, *layer.size])
+    """Resize, nearest pixel (or step), reading output i at input floor(i / size)."""
+    scales = graph.constant(f"{layer.name}/scales", [1, 1, *layer.factors])
     return _channels_first(graph, layer, xs[0], "Resize", ["", scales], mode="nearest",
                            coordinate_transformation_mode="asymmetric", nearest_mode="floor")
+
+
+def _embedding(graph, layer, xs):
+    """``Gather`` the table's rows: the float32 indices cast to int64 first."""
+    indices = graph.op("Cast", [xs[0]], f"{layer.name}/indices", to=graph.onnx.TensorProto.INT64)
+    table = graph.constant(f"{layer.name}/embeddings", layer.params["embeddings"])
+    return graph.op("Gather", [table, indices], layer.name, axis=0)
 
 
 def _pooling(op_type, **extra):
@@ -515,6 +527,10 @@ EMITTERS = {
     "ZeroPadding2D": _zero_padding,
     "Cropping2D": _cropping,
     "UpSampling2D": _upsampling,
+    "ZeroPadding1D": _zero_padding,
+    "Cropping1D": _cropping,
+    "UpSampling1D": _upsampling,
+    "Embedding": _embedding,
     "MaxPooling2D": _pooling("MaxPool"),
     "AveragePooling2D": _pooling("AveragePool", count_include_pad=0),   # "same": real pixels only
     "GlobalAveragePooling2D": _global("ReduceMean"),

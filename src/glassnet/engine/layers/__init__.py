@@ -12,6 +12,7 @@ from glassnet.engine.layers.conv_transpose import Conv2DTranspose
 from glassnet.engine.layers.dense import Dense
 from glassnet.engine.layers.depthwise import DepthwiseConv2D, SeparableConv2D
 from glassnet.engine.layers.dropout import Dropout
+from glassnet.engine.layers.embedding import Embedding
 from glassnet.engine.layers.input_layer import Input, InputLayer
 from glassnet.engine.layers.lambda_layer import Lambda
 from glassnet.engine.layers.layernorm import LayerNormalization
@@ -27,7 +28,8 @@ from glassnet.engine.layers.preprocessing import (Normalization, RandomFlip, Ran
                                                   RandomTranslation, RandomZoom, Rescaling)
 from glassnet.engine.layers.recurrent import GRU, LSTM, SimpleRNN
 from glassnet.engine.layers.reshape import Flatten, Identity, Permute, RepeatVector, Reshape
-from glassnet.engine.layers.resampling import Cropping2D, UpSampling2D, ZeroPadding2D
+from glassnet.engine.layers.resampling import (Cropping1D, Cropping2D, UpSampling1D, UpSampling2D, ZeroPadding1D,
+                                              ZeroPadding2D)
 from glassnet.engine.layers.wrappers import Bidirectional, TimeDistributed
 
 # Keras's aliases.
@@ -46,14 +48,15 @@ SeparableConvolution2D = SeparableConv2D
 
 __all__ = ["ELU", "GELU", "GRU", "LSTM", "SELU", "Activation", "Add", "Average", "AveragePooling1D",
            "AveragePooling2D", "AvgPool1D", "AvgPool2D", "Conv1D", "Convolution1D", "GlobalAveragePooling1D",
-           "GlobalAvgPool1D", "GlobalMaxPool1D", "GlobalMaxPooling1D", "MaxPool1D", "MaxPooling1D", "BatchNormalization", "Bidirectional", "Concatenate", "Conv2D", "Conv2DTranspose", "Convolution2D", "Cropping2D", "Dense", "DepthwiseConv2D", "Dropout",
-           "Exponential", "Flatten", "GaussianDropout", "GaussianNoise", "GlobalAveragePooling2D", "GlobalAvgPool2D", "GlobalMaxPool2D",
+           "GlobalAvgPool1D", "GlobalMaxPool1D", "GlobalMaxPooling1D", "MaxPool1D", "MaxPooling1D", "BatchNormalization", "Bidirectional", "Concatenate", "Conv2D", "Conv2DTranspose", "Convolution2D", "Cropping1D", "Cropping2D", "Dense", "DepthwiseConv2D", "Dropout",
+           "Embedding", "Exponential", "Flatten", "GaussianDropout", "GaussianNoise", "GlobalAveragePooling2D", "GlobalAvgPool2D", "GlobalMaxPool2D",
            "GlobalMaxPooling2D", "HardSigmoid",
            "HardSilu", "Identity", "Input", "InputLayer", "LAYERS", "Lambda", "Layer", "LayerNormalization", "LeakyReLU", "LogSoftmax",
            "MaxPool2D", "MaxPooling2D", "Maximum", "Minimum", "Mish", "Multiply", "Normalization",
            "PReLU", "Permute", "RandomFlip", "RandomRotation", "RandomTranslation", "RandomZoom", "ReLU", "ReLU6", "RepeatVector", "Rescaling",
            "Reshape", "SeparableConv2D", "SeparableConvolution2D", "SiLU", "Sigmoid", "SimpleRNN", "Softmax", "Softplus", "Softsign", "SpatialDropout2D",
-           "Subtract", "Tanh", "TimeDistributed", "UpSampling2D", "ZeroPadding2D",
+           "Subtract", "Tanh", "TimeDistributed", "UpSampling1D", "UpSampling2D", "ZeroPadding1D",
+           "ZeroPadding2D",
            "add", "average", "concatenate", "maximum", "minimum", "multiply", "subtract"]
 
 
