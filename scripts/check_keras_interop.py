@@ -7,7 +7,8 @@ For the zoo's MLP, CNN and LeNet-5, best-cnn, a Functional residual model, a dec
 augmentation and Normalization layers, a few others (PReLU, ELU, GlobalMaxPooling2D,
 Permute, RepeatVector, Identity), the recurrent layers and wrappers, the sequence
 layers (Conv1D, the 1-D poolings, Dense on every step), a text model (Embedding, the
-1-D padding, upsampling and cropping) and the dilated, depthwise and separable convolutions, glassnet trains
+1-D padding, upsampling and cropping), the dilated, depthwise and separable convolutions, and
+attention (MultiHeadAttention, causal, and Attention), glassnet trains
 one epoch on random data and saves the model as ``.keras`` and as legacy ``.h5``. Keras loads
 each file and predicts; the largest difference from glassnet's predictions must be under
 1e-5. For the models without dropout (whose masks no two libraries draw alike) Keras then
@@ -31,7 +32,7 @@ from glassnet.workbench import recipes, zoo
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 from tiny_models import (GatedBlock, Scaled, augmented_model, odd_layers_model, recurrent_model,  # noqa: E402
-                         separable_model, sequence_model, text_model)
+                         separable_model, sequence_model, text_model, attention_model)
 
 TOLERANCE = 1e-5
 
@@ -70,7 +71,8 @@ def noisy(seed=0):
 MODELS = {"mlp": zoo.classic_mlp, "cnn": zoo.small_cnn, "lenet5": zoo.lenet5,
           "best-cnn": recipes.best_cnn, "residual": residual, "decoder": decoder, "noisy": noisy,
           "augmented": augmented_model, "odd-layers": odd_layers_model, "recurrent": recurrent_model,
-          "sequence": sequence_model, "text": text_model, "separable": separable_model}
+          "sequence": sequence_model, "text": text_model, "separable": separable_model,
+          "attention": attention_model}
 RANDOM_LAYERS = ("Dropout", "SpatialDropout2D", "GaussianNoise", "GaussianDropout", "RandomFlip",
                  "RandomRotation", "RandomTranslation", "RandomZoom")
 
@@ -99,7 +101,7 @@ def main():
                 theirs = keras.models.load_model(path)
                 difference = float(np.abs(np.asarray(theirs.predict(x[:16], verbose=0)) - ours).max())
                 step = "-"
-                has_dropout = any(type(l).__name__ in RANDOM_LAYERS for l in model.layers)
+                has_dropout = any(type(l).__name__ in RANDOM_LAYERS or getattr(l, "dropout", 0) for l in model.layers)
                 # Keras on TensorFlow gives an Embedding's gradient as IndexedSlices, and its Adam
                 # squares each repeated word's share apart (v grows by the sum of the squares, not
                 # the square of the sum: a word seen twice moves 1.41 lr on the first step, not

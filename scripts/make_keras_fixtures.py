@@ -218,6 +218,20 @@ def separable():
     return model
 
 
+def attention():
+    """A Transformer's block on rows: causal self-attention (MultiHeadAttention), a skip and
+    LayerNormalization, cross-attention with a key of its own, and Luong's Attention."""
+    x = keras.Input((6, 8))
+    a = layers.MultiHeadAttention(2, 4, dropout=0.1)(x, x, use_causal_mask=True)
+    b = layers.LayerNormalization()(layers.Add()([x, a]))
+    c = layers.MultiHeadAttention(3, 2, value_dim=5, output_shape=7)(b, x, layers.Dense(3)(x))
+    d = layers.Attention(use_scale=True)([c, layers.Dense(7)(x)], use_causal_mask=True)
+    model = keras.Model(x, layers.Dense(10, activation="softmax")(layers.GlobalAveragePooling1D()(d)),
+                        name="attention")
+    model.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
+    return model
+
+
 def fresh():
     """Compiled and saved before any training: Keras keeps its optimizer's step count only."""
     model = keras.Sequential([keras.Input((6,)), layers.Dense(3, activation="softmax")], name="fresh")
@@ -254,7 +268,7 @@ def main(only=None):
     rng = np.random.default_rng(0)
     OUT.mkdir(parents=True, exist_ok=True)
     for build in (mlp, cnn, residual, nested, branches, unsupported, tutorial, augmented, odd_layers,
-                  recurrent, custom_layers, layer_norm, sequence, separable, fresh, text):
+                  recurrent, custom_layers, layer_norm, sequence, separable, fresh, text, attention):
         if only and build.__name__ not in only:
             continue
         model = build()

@@ -93,6 +93,8 @@ def test_relative_error():
     assert relative_error([1.0, 2.0], [1.0, 2.0]) == 0
     assert relative_error([1.0], [1.1]) == pytest.approx(0.1 / 1.1)
     assert relative_error([1.0, 1e-12], [1.0, 0.0]) < TOLERANCE  # noise on a zero is no failure
+    assert relative_error([1e-17, -2e-17], [1e-10, 3e-11]) == 0     # a gradient that is zero in both
+    assert relative_error([0.0, 0.0], [1e-4, 0.0]) == 1              # a zero where there is a gradient
 
 
 # -- layers broken on purpose ----------------------------------------------------------------

@@ -142,6 +142,21 @@ def separable_model(seed=0):
     return Model(inputs, Dense(10, activation="softmax")(x), name="separable", seed=seed)
 
 
+def attention_model(seed=0):
+    """A Transformer's block on rows: causal self-attention (MultiHeadAttention), a skip and
+    LayerNormalization, cross-attention with a key of its own, and Luong's Attention (the
+    glassnet twin of the Keras-made fixture attention.keras)."""
+    from glassnet.engine.layers import (Add, Attention, Dense, GlobalAveragePooling1D, Input, LayerNormalization,
+                                        MultiHeadAttention)
+    from glassnet.engine.model import Model
+    x = Input((6, 8))
+    a = MultiHeadAttention(2, 4, dropout=0.1)(x, x, use_causal_mask=True)
+    b = LayerNormalization()(Add()([x, a]))
+    c = MultiHeadAttention(3, 2, value_dim=5, output_shape=7)(b, x, Dense(3)(x))
+    d = Attention(use_scale=True)([c, Dense(7)(x)], use_causal_mask=True)
+    return Model(x, Dense(10, activation="softmax")(GlobalAveragePooling1D()(d)), name="attention", seed=seed)
+
+
 def sequence_model(seed=0):
     """Rows as a sequence, read by convolutions: Conv1D of every padding (causal and dilated
     too), both 1-D poolings ("same" and overlapping), a Dense on every step, and the two

@@ -100,12 +100,14 @@ class Model(Trainer, ModelState, Layer):
                                  f"one comes from layer '{tensor.name}'")
         nodes = topological_order(self.outputs, self.inputs, self.name)
         # Every layer once, in order; names made unique where the user gave none.
-        layers = []
+        layers, blocks = [], []
         for node in nodes:
             if node.layer not in layers:
                 layers.append(node.layer)
-        name_layers(layers)
+            blocks += [block for block in node.blocks if not any(block is b for b in blocks)]
+        name_layers(layers + blocks)
         self._nodes = nodes
+        self._blocks = blocks                # layers of layers, traced into their layers
         self._graph_layers = layers          # InputLayers included, as Keras lists them
         self.sublayers = [layer for layer in layers if not isinstance(layer, InputLayer)]
         self._build_layers()
@@ -190,7 +192,7 @@ class Model(Trainer, ModelState, Layer):
             if not -len(self.layers) <= index < len(self.layers):
                 raise ValueError(f"model '{self.name}' has {len(self.layers)} layers, no index {index}")
             return self.layers[index]
-        for layer in self.layers:
+        for layer in self.layers + getattr(self, "_blocks", []):   # a layer of layers too, as in Keras
             if layer.name == name:
                 return layer
         raise ValueError(f"model '{self.name}' has no layer named {name!r}; it has "

@@ -63,6 +63,12 @@ def start_recording(layer, inputs):
     name_layers(layer.sublayers)          # "dense", "dense_1"... for summaries and weight paths
 
 
+def recording_now():
+    """True inside a recorded ``call()``: a layer called there, even on constants (keras.io's
+    ``self.pos_emb(ops.arange(T))``), is one step of the record, so its weights learn."""
+    return bool(_active)
+
+
 def is_value(inputs):
     """True for a Value or a list/tuple holding one: what a layer is called on in a record."""
     if isinstance(inputs, (list, tuple)):

@@ -40,6 +40,7 @@ class Node:
         self.inputs = list(inputs)   # SymbolicTensors (none for an InputLayer)
         self.outputs = []
         self.training = training
+        self.blocks = []             # the layers of layers whose call() made this call, innermost first
 
     def __repr__(self):
         return f"Node({self.layer!r}, {len(self.inputs)} input(s))"
@@ -223,7 +224,11 @@ def _inline(layer, inputs, mode):
     calls = [len(inner.nodes) for inner in held]
     _fixed_modes.append(mode)
     try:
-        return trace(layer, inputs, mode)
+        outputs = trace(layer, inputs, mode)
+        for inner, count in zip(held, calls):    # the calls it made remember it: model.get_layer finds it
+            for node in inner.nodes[count:]:
+                node.blocks.append(layer)
+        return outputs
     except ComputesOnInput:                  # math on the input: recorded instead, as one step
         for inner, count in zip(held, calls):
             del inner.nodes[count:]          # forget the calls traced before the math

@@ -10,14 +10,23 @@ from glassnet.engine.parameters import weight_paths
 TOLERANCE = 1e-6
 
 
+# Below this, in both, a gradient is zero: central differences with eps = 1e-6 in float64 leave
+# about 1e-10 of rounding noise on a gradient that is exactly zero.
+ZERO = 1e-8
+
+
 def relative_error(analytic, numeric):
     """Largest elementwise ``|a - n| / max(|a|, |n|)``.
 
     Entries that are (nearly) zero in both are compared against a floor of 1e-3 of the
-    array's largest value, so rounding noise on a zero gradient is not a failure.
+    array's largest value, so rounding noise on a zero gradient is not a failure; and a
+    gradient that is zero up to rounding in both (below ``ZERO``: the key's bias in attention,
+    which adds the same number to every score of a row, and a softmax ignores that) agrees.
     """
     analytic, numeric = np.asarray(analytic, np.float64), np.asarray(numeric, np.float64)
     scale = max(np.abs(analytic).max(initial=0.0), np.abs(numeric).max(initial=0.0), 1e-12)
+    if scale < ZERO:
+        return 0.0
     denominator = np.maximum(np.maximum(np.abs(analytic), np.abs(numeric)), 1e-3 * scale)
     return float((np.abs(analytic - numeric) / denominator).max(initial=0.0))
 

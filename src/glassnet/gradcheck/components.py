@@ -273,6 +273,14 @@ def _layer_checks():
         x=lambda shapes: [_ramp(shapes[0], 1, 0.1), _ramp(shapes[1], 3, 0.3) + 0.05])
     add("Concatenate", [(2, 3), (2, 1)])
     add("Concatenate", [(2, 3), (4, 3)], axis=1)
+    # Attention: queries against keys and values, one head or several.
+    add("Attention", [(3, 4), (5, 4)])
+    add("Attention", [(3, 4), (5, 2), (5, 4)], "use_scale=True, a key of its own", use_scale=True)
+    add("Attention", [(4, 3), (4, 3)], "dropout=0.5, inference", training=False, dropout=0.5)
+    add("MultiHeadAttention", [(3, 4), (5, 6)], num_heads=2, key_dim=3)
+    add("MultiHeadAttention", [(4, 5), (4, 5), (4, 2)], "num_heads=3, key_dim=2, value_dim=4, output_shape=6, "
+        "use_bias=False, kernel_regularizer=l2(0.1), a key of its own", num_heads=3, key_dim=2, value_dim=4,
+        output_shape=6, use_bias=False, kernel_regularizer=l2(0.1))
     # Recurrent layers: the last state or every state, forwards and backwards.
     add("SimpleRNN", (5, 3), units=4)
     add("SimpleRNN", (5, 3), units=4, activation="relu", return_sequences=True, go_backwards=True,

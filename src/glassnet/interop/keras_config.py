@@ -127,6 +127,25 @@ def _embedding_in(config, reading, owner):
                                                                         owner, reading)}
 
 
+def _attention_in(config, reading, owner):
+    reading.require(config, owner, score_mode="dot")
+    return "Attention", {"use_scale": config.get("use_scale", False), "dropout": config.get("dropout", 0.0)}
+
+
+def _multi_head_attention_in(config, reading, owner):
+    reading.require(config, owner, use_gate=False, sliding_window=None)
+    if config.get("attention_axes") not in (None, [1], [-2], 1, -2):
+        raise Unsupported(f"{owner} has attention_axes={config['attention_axes']!r}; glassnet attends over the "
+                          f"steps of (batch, steps, features) only")
+    output = config.get("output_shape")
+    return "MultiHeadAttention", {
+        "num_heads": config["num_heads"], "key_dim": config["key_dim"], "value_dim": config.get("value_dim"),
+        "dropout": config.get("dropout", 0.0), "use_bias": config.get("use_bias", True),
+        "output_shape": output[-1] if isinstance(output, list) else output,
+        "kernel_initializer": initializer_from_keras(config.get("kernel_initializer"), owner, reading),
+        **_regularizers_in(config, reading, owner), **_constraints_in(config, reading, owner)}
+
+
 def _pooling_in(class_name, pool_size=(2, 2)):
     def read(config, reading, owner):
         reading.require(config, owner, data_format="channels_last")
@@ -357,6 +376,7 @@ LAYERS_FROM_KERAS = {
     "Cropping1D": _image_layer_in("Cropping1D", "cropping"),
     "UpSampling1D": _image_layer_in("UpSampling1D", "size"),
     "Embedding": _embedding_in,
+    "Attention": _attention_in, "MultiHeadAttention": _multi_head_attention_in,
     "GaussianNoise": _image_layer_in("GaussianNoise", "stddev"),
     "GaussianDropout": _image_layer_in("GaussianDropout", "rate"),
     "SpatialDropout2D": _image_layer_in("SpatialDropout2D", "rate"),
@@ -478,6 +498,40 @@ def _inbound_from_keras(nodes, owner):
     return calls
 
 
+ATTENTION_LAYERS = ("Attention", "MultiHeadAttention")
+# What an attention layer's call may say besides its tensors, and the value glassnet runs
+ATTENTION_CALL_DEFAULTS = {"return_attention_scores": False, "use_causal_mask": False, "mask": None,
+                           "attention_mask": None, "query_mask": None, "value_mask": None, "key_mask": None}
+
+
+def _attention_calls_from_keras(nodes, own, owner):
+    """An attention layer's calls: ``use_causal_mask`` moves into the layer's config (glassnet
+    keeps it with the layer), MultiHeadAttention's ``(query, value[, key])`` become one list
+    of tensors as glassnet's calls take them."""
+    calls, causal = [], set()
+    for node in nodes or []:
+        if not isinstance(node, dict):
+            raise Unsupported(f"{owner}: a call written as Keras 2 writes them")
+        kwargs = dict(node.get("kwargs") or {})
+        for key, default in ATTENTION_CALL_DEFAULTS.items():
+            value = kwargs.pop(key, default)
+            if key == "use_causal_mask":
+                causal.add(bool(value))
+            elif value != default:
+                raise Unsupported(f"{owner} is called with {key}={value!r}, which glassnet can't run")
+        args = node.get("args") or []
+        if own["class_name"] == "MultiHeadAttention":
+            args = [kwargs.pop(key) if key in kwargs else None for key in ("query", "value", "key")] \
+                if not args else list(args) + [kwargs.pop(k) for k in ("value", "key") if k in kwargs]
+            args = [[a for a in args if a is not None]]
+        calls.append({"args": args, "kwargs": kwargs})
+    if len(causal) > 1:
+        raise Unsupported(f"{owner} is called with and without use_causal_mask; glassnet keeps one per layer")
+    if True in causal:
+        own["config"]["use_causal_mask"] = True
+    return calls
+
+
 def _call_mode(kwargs, owner):
     """A call's keyword arguments -> the ``training`` it fixes (None: none); anything else
     glassnet can't pass to a layer is Unsupported."""
@@ -512,7 +566,10 @@ def _functional_from_keras(config, reading):
         name = spec.get("name") or (spec.get("config") or {}).get("name")
         owner = f"layer {name!r} ({spec.get('class_name')})"
         own = layer_from_keras(spec, reading)
-        layers.append({**own, "name": name, "inbound_nodes": _inbound_from_keras(spec.get("inbound_nodes"), owner)})
+        nodes = spec.get("inbound_nodes")
+        if own["class_name"] in ATTENTION_LAYERS:
+            nodes = _attention_calls_from_keras(nodes, own, owner)
+        layers.append({**own, "name": name, "inbound_nodes": _inbound_from_keras(nodes, owner)})
         layers[-1]["config"]["name"] = name
     inputs, outputs = config.get("input_layers"), config.get("output_layers")
     return {"name": config.get("name"), "trainable": config.get("trainable", True), "layers": layers,
@@ -714,6 +771,15 @@ LAYERS_TO_KERAS = {
     "Cropping1D": lambda c, o: {"cropping": c["cropping"]},
     "UpSampling1D": lambda c, o: {"size": c["size"]},
     "Embedding": _embedding_out,
+    "Attention": lambda c, o: {"use_scale": c["use_scale"], "score_mode": "dot", "dropout": c["dropout"],
+                               "seed": None},
+    "MultiHeadAttention": lambda c, o: {
+        "num_heads": c["num_heads"], "key_dim": c["key_dim"], "value_dim": c["value_dim"], "dropout": c["dropout"],
+        "use_bias": c["use_bias"], "use_gate": False, "output_shape": c["output_shape"], "attention_axes": [1],
+        "sliding_window": None, "kernel_initializer": initializer_object_to_keras(c.get("kernel_initializer")),
+        "bias_initializer": initializer_to_keras("zeros"), **_regularizers_out(c),
+        "kernel_constraint": constraint_to_keras(c.get("kernel_constraint")),
+        "bias_constraint": constraint_to_keras(c.get("bias_constraint")), "seed": None},
     "GaussianNoise": lambda c, o: {"stddev": c["stddev"], "seed": None},
     "GaussianDropout": lambda c, o: {"rate": c["rate"], "seed": None},
     "SpatialDropout2D": lambda c, o: {"rate": c["rate"], "seed": None, "data_format": "channels_last"},
@@ -733,6 +799,9 @@ def layer_to_keras(layer, input_shape):
 
     if isinstance(layer, Model):
         return model_to_keras(layer)
+    if type(layer).__name__ == "MultiHeadAttention":     # Keras builds it from each input's shape
+        names = ("query_shape", "value_shape", "key_shape")
+        return {**_layer_spec(layer), "build_config": {"shapes_dict": dict(zip(names, input_shape))}}
     return {**_layer_spec(layer), "build_config": {"input_shape": input_shape}}
 
 
@@ -861,6 +930,12 @@ def _functional_to_keras(model):
         keras_spec["inbound_nodes"] = [{"args": [call if layer.takes_list else call[0]],
                                         "kwargs": dict(saved[0][3]) if len(saved[0]) > 3 else {}}
                                        for call, saved in zip(calls, saved_calls)]
+        kind = type(layer).__name__
+        for node in keras_spec["inbound_nodes"] if kind in ATTENTION_LAYERS else []:
+            if kind == "MultiHeadAttention":                  # mha(query, value[, key])
+                node["args"] = node["args"][0]
+            if layer.use_causal_mask:                         # Keras: an argument of the call
+                node["kwargs"]["use_causal_mask"] = True
         layers.append(keras_spec)
     ends = [[name, index, 0] for name, index, _ in config["input_layers"]]
     outs = [[name, index, 0] for name, index, _ in config["output_layers"]]

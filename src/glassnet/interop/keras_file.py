@@ -113,6 +113,19 @@ class Container:
         self.name = name
 
 
+class Projection:
+    """The weights of one of MultiHeadAttention's projections, which Keras keeps in a sublayer's
+    group (``multi_head_attention/query_dense``: its kernel, then its bias) and glassnet under
+    the layer's own names (``query_kernel``, ``query_bias``): the same arrays, not copies."""
+
+    state = types.MappingProxyType({})
+
+    def __init__(self, layer, projection):
+        self.name = f"{projection}_dense"
+        prefix = f"{projection}_"
+        self.params = {key[len(prefix):]: array for key, array in layer.params.items() if key.startswith(prefix)}
+
+
 def _holders(layer, path):
     """``[(group, holder), ...]`` for one layer: where Keras 3 keeps its weights. A recurrent
     layer keeps them in its cell (``lstm/cell``), a Bidirectional in its two layers' cells
@@ -127,6 +140,10 @@ def _holders(layer, path):
                 *_holders(layer.backward_layer, f"{path}/backward_layer")]
     if kind == "TimeDistributed":
         return [(path, Container(layer.name)), *_holders(layer.layer, f"{path}/layer")]
+    if kind == "MultiHeadAttention":
+        return [(path, Container(layer.name)),
+                *[(f"{path}/{p}_dense", Projection(layer, p)) for p in layer.PROJECTIONS],
+                (f"{path}/_dropout_layer", Container("dropout")), (f"{path}/_softmax", Container("softmax"))]
     if layer.records_call:       # a layer of your own: its weights, then each layer it holds by name
         return [(path, layer), *[holder for attribute, inner in _held_by_name(layer)
                                  for holder in _holders(inner, f"{path}/{attribute}")]]

@@ -314,7 +314,7 @@ class Layer:
 
         if symbolic.is_symbolic(inputs):
             return symbolic.call_symbolically(self, inputs, training)
-        if recording.is_value(inputs):      # inside recorded math: one step of the record
+        if recording.is_value(inputs) or recording.recording_now():   # inside recorded math: a step of the record
             return recording.call_layer(self, inputs, training)
         if self.takes_list:
             x = [np.asarray(v) for v in inputs]
