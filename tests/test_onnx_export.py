@@ -17,8 +17,8 @@ from glassnet.errors import ExportError
 from glassnet.interfaces.cli import main
 from glassnet.interop.onnx_export import largest_difference
 from glassnet.workbench import recipes, zoo
-from tiny_models import (Doubler, augmented_model, odd_layers_model, recurrent_model, separable_model,
-                         sequence_model, text_model)
+from tiny_models import (Doubler, attention_model, augmented_model, odd_layers_model, recurrent_model,
+                         separable_model, sequence_model, text_model)
 
 pytest.importorskip("onnx", reason="the ONNX export needs onnx (pip install 'glassnet[onnx]')")
 onnxruntime = pytest.importorskip("onnxruntime", reason="ONNX Runtime runs the exported files")
@@ -86,6 +86,7 @@ MODELS = {
     "recurrent": recurrent_model,        # LSTM, GRU, RNN (both directions in one), MatMul over the steps
     "layer-norm": layer_norm_model,      # LayerNormalization (opset 17)
     "sequence": sequence_model,          # Conv, MaxPool, AveragePool on (N, C, L); ReduceMean/Max over the steps
+    "attention": attention_model,        # MatMul, Softmax, a causal mask's Add; the heads by Reshape, Transpose
     "separable": separable_model,        # a dilated Conv; Conv with a group per channel; then a 1x1 Conv
     "text": text_model,                  # Cast + Gather (Embedding); Pad, Resize, Slice along the steps
 }

@@ -12,6 +12,9 @@ Dense                       ``Gemm(x, kernel, bias)``: ``x @ W + b`` in one oper
                             ``MatMul``, ``Add`` over the last axis)
 Conv2D                      ``Transpose``, ``Conv`` (kernel as ``(F, C, KH, KW)``), ``Transpose``
 Conv1D                      ``Transpose``, ``Conv`` (kernel as ``(F, C, K)``), ``Transpose``
+Attention                   ``MatMul`` (scores), ``Mul`` (scale), ``Add`` (a causal mask), ``Softmax``,
+                            ``MatMul``; MultiHeadAttention: its four projections as ``MatMul``, ``Add``
+                            and the heads apart with ``Reshape``, ``Transpose``
 DepthwiseConv2D             ``Transpose``, ``Conv`` with ``group=C`` (kernel as ``(C*M, 1, KH, KW)``),
                             ``Transpose``; SeparableConv2D: that ``Conv``, then a 1x1 ``Conv``
 Conv2DTranspose             ``Transpose``, ``ConvTranspose`` (kernel as ``(C, F, KH, KW)``), ``Transpose``
@@ -255,6 +258,68 @@ def _depthwise(graph, layer, xs):
         y = graph.op("Conv", [y, *inputs], f"{layer.name}/pointwise", kernel_shape=[1, 1])
     y = graph.op("Transpose", [y], f"{layer.name}/to_channels_last", perm=NCHW_TO_NHWC)
     return _activation(graph, layer.activation, y, layer.name)
+
+
+def _attend(graph, layer, scores, values, name):
+    """``softmax(scores [+ causal mask]) @ values`` over the last two axes."""
+    if layer.use_causal_mask:
+        from glassnet.engine.layers.attention import LARGE_NEGATIVE, causal_mask
+        mask = np.where(causal_mask(*_score_steps(layer)), 0.0, LARGE_NEGATIVE)
+        scores = graph.op("Add", [scores, graph.constant(f"{name}/causal_mask", mask)], f"{name}/masked")
+    weights = graph.op("Softmax", [scores], f"{name}/weights", axis=-1)
+    return graph.op("MatMul", [weights, values], f"{name}/attended")
+
+
+def _score_steps(layer):
+    """``(Tq, Tv)``: the query's steps and the value's."""
+    return layer.input_shape[0][0], layer.input_shape[1][0]
+
+
+def _attention(graph, layer, xs):
+    q, v = xs[0], xs[1]
+    k = xs[2] if len(xs) > 2 else v
+    kt = graph.op("Transpose", [k], f"{layer.name}/key_t", perm=[0, 2, 1])
+    scores = graph.op("MatMul", [q, kt], f"{layer.name}/scores")
+    if layer.use_scale:
+        scores = graph.op("Mul", [scores, graph.constant(f"{layer.name}/scale", layer.params["scale"])],
+                          f"{layer.name}/scaled")
+    return _attend(graph, layer, scores, v, layer.name)
+
+
+def _multi_head_attention(graph, layer, xs):
+    """Each projection is one MatMul to all heads at once, ``(N, T, H*k)``, then reshaped to
+    ``(N, T, H, k)`` and transposed to the heads first, ``(N, H, T, k)``."""
+    name, h = layer.name, layer.num_heads
+    q, v = xs[0], xs[1]
+    k = xs[2] if len(xs) > 2 else v
+
+    def project(x, weight, size, perm):
+        kernel = layer.params[f"{weight}_kernel"]
+        y = graph.op("MatMul", [x, graph.constant(f"{name}/{weight}_kernel", kernel.reshape(len(kernel), -1))],
+                     f"{name}/{weight}")
+        if layer.use_bias:
+            y = graph.op("Add", [y, graph.constant(f"{name}/{weight}_bias", layer.params[f"{weight}_bias"].ravel())],
+                         f"{name}/{weight}_biased")
+        heads = graph.op("Reshape", [y, graph.constant(f"{name}/{weight}_heads", [0, 0, h, size], np.int64)],
+                         f"{name}/{weight}_heads")
+        return graph.op("Transpose", [heads], f"{name}/{weight}_heads_first", perm=perm)
+
+    queries = project(q, "query", layer.key_dim, [0, 2, 1, 3])             # (N, H, T, k)
+    keys = project(k, "key", layer.key_dim, [0, 2, 3, 1])                  # (N, H, k, S)
+    values = project(v, "value", layer.value_dim, [0, 2, 1, 3])            # (N, H, S, v)
+    scores = graph.op("MatMul", [queries, keys], f"{name}/scores")
+    scores = graph.op("Mul", [scores, graph.constant(f"{name}/scale", 1.0 / np.sqrt(layer.key_dim))],
+                      f"{name}/scaled")
+    attended = _attend(graph, layer, scores, values, name)                  # (N, H, T, v)
+    steps_first = graph.op("Transpose", [attended], f"{name}/steps_first", perm=[0, 2, 1, 3])
+    joined = graph.op("Reshape", [steps_first, graph.constant(f"{name}/joined", [0, 0, h * layer.value_dim],
+                                                              np.int64)], f"{name}/joined")
+    kernel = layer.params["output_kernel"]
+    y = graph.op("MatMul", [joined, graph.constant(f"{name}/output_kernel", kernel.reshape(-1, kernel.shape[-1]))],
+                 f"{name}/output")
+    if layer.use_bias:
+        y = graph.op("Add", [y, graph.constant(f"{name}/output_bias", layer.params["output_bias"])], name)
+    return y
 
 
 def _conv2d_transpose(graph, layer, xs):
@@ -523,6 +588,8 @@ EMITTERS = {
     "Conv2D": _conv2d,
     "Conv2DTranspose": _conv2d_transpose,
     "DepthwiseConv2D": _depthwise,
+    "Attention": _attention,
+    "MultiHeadAttention": _multi_head_attention,
     "SeparableConv2D": _depthwise,
     "ZeroPadding2D": _zero_padding,
     "Cropping2D": _cropping,
