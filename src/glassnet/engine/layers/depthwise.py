@@ -108,15 +108,30 @@ class DepthwiseConv2D(Layer):
         self._spatial_settings(kernel_size, strides, padding, depth_multiplier, data_format, dilation_rate)
         self.activation = activations.get(activation)
         self.use_bias = bool(use_bias)
-        self._initializer_names = {"depthwise_initializer": depthwise_initializer,
-                                   "bias_initializer": bias_initializer}
-        self.depthwise_initializer = initializers.get(depthwise_initializer)
-        self.bias_initializer = initializers.get(bias_initializer)
-        # named after the weights they act on ("kernel", "bias"): see Layer.penalties
-        self.kernel_regularizer = regularizers.get(depthwise_regularizer)
-        self.bias_regularizer = regularizers.get(bias_regularizer)
-        self.kernel_constraint = constraints.get(depthwise_constraint)
-        self.bias_constraint = constraints.get(bias_constraint)
+        self._weight_settings({"depthwise": "kernel", "bias": "bias"}, locals())
+
+    def _weight_settings(self, weights, given):
+        """Each weight's initializer (kept as given, for get_config), penalty and constraint,
+        from the arguments ``given``. ``weights`` maps Keras's name for a weight's settings
+        (``depthwise_regularizer``) to the weight's own (``kernel``): penalties and constraints
+        are found by the weight's name (``kernel_regularizer``, see Layer.penalties)."""
+        self._weights_named = weights
+        self._initializer_names = {f"{prefix}_initializer": given[f"{prefix}_initializer"] for prefix in weights}
+        for prefix, weight in weights.items():
+            setattr(self, f"{prefix}_initializer", initializers.get(given[f"{prefix}_initializer"]))
+            setattr(self, f"{weight}_regularizer", regularizers.get(given[f"{prefix}_regularizer"]))
+            setattr(self, f"{weight}_constraint", constraints.get(given[f"{prefix}_constraint"]))
+
+    def _weight_config(self):
+        """The settings of :meth:`_weight_settings` as Keras names them in a config."""
+        def initializer(label):
+            given = self._initializer_names[label]
+            return given if isinstance(given, (str, dict)) else initializers.serialize(getattr(self, label))
+        config = {label: initializer(label) for label in self._initializer_names}
+        for prefix, weight in self._weights_named.items():
+            config[f"{prefix}_regularizer"] = regularizers.serialize(getattr(self, f"{weight}_regularizer"))
+            config[f"{prefix}_constraint"] = constraints.serialize(getattr(self, f"{weight}_constraint"))
+        return config
 
     def _spatial_settings(self, kernel_size, strides, padding, depth_multiplier, data_format, dilation_rate):
         owner = type(self).__name__
@@ -201,18 +216,8 @@ class DepthwiseConv2D(Layer):
                 "depth_multiplier": self.depth_multiplier, "dilation_rate": list(self.dilation_rate),
                 "activation": activations.serialize(self.activation), "use_bias": self.use_bias}
 
-    def _initializer(self, label):
-        given = self._initializer_names[label]
-        return given if isinstance(given, (str, dict)) else initializers.serialize(getattr(self, label))
-
     def get_config(self):
-        return {**super().get_config(), **self._spatial_config(),
-                "depthwise_initializer": self._initializer("depthwise_initializer"),
-                "bias_initializer": self._initializer("bias_initializer"),
-                "depthwise_regularizer": regularizers.serialize(self.kernel_regularizer),
-                "bias_regularizer": regularizers.serialize(self.bias_regularizer),
-                "depthwise_constraint": constraints.serialize(self.kernel_constraint),
-                "bias_constraint": constraints.serialize(self.bias_constraint)}
+        return {**super().get_config(), **self._spatial_config(), **self._weight_config()}
 
 
 class SeparableConv2D(DepthwiseConv2D):
@@ -255,19 +260,8 @@ class SeparableConv2D(DepthwiseConv2D):
         self.filters = int(filters)
         self.activation = activations.get(activation)
         self.use_bias = bool(use_bias)
-        self._initializer_names = {"depthwise_initializer": depthwise_initializer,
-                                   "pointwise_initializer": pointwise_initializer,
-                                   "bias_initializer": bias_initializer}
-        self.depthwise_initializer = initializers.get(depthwise_initializer)
-        self.pointwise_initializer = initializers.get(pointwise_initializer)
-        self.bias_initializer = initializers.get(bias_initializer)
-        # named after the weights they act on: see Layer.penalties
-        self.depthwise_kernel_regularizer = regularizers.get(depthwise_regularizer)
-        self.pointwise_kernel_regularizer = regularizers.get(pointwise_regularizer)
-        self.bias_regularizer = regularizers.get(bias_regularizer)
-        self.depthwise_kernel_constraint = constraints.get(depthwise_constraint)
-        self.pointwise_kernel_constraint = constraints.get(pointwise_constraint)
-        self.bias_constraint = constraints.get(bias_constraint)
+        self._weight_settings({"depthwise": "depthwise_kernel", "pointwise": "pointwise_kernel", "bias": "bias"},
+                              locals())
 
     def build(self, input_shape, rng=None):
         Layer.build(self, input_shape, rng)
@@ -310,11 +304,4 @@ class SeparableConv2D(DepthwiseConv2D):
         return None if dxp is None else self._unpad(dxp)
 
     def get_config(self):
-        return {**Layer.get_config(self), "filters": self.filters, **self._spatial_config(),
-                **{label: self._initializer(label) for label in self._initializer_names},
-                "depthwise_regularizer": regularizers.serialize(self.depthwise_kernel_regularizer),
-                "pointwise_regularizer": regularizers.serialize(self.pointwise_kernel_regularizer),
-                "bias_regularizer": regularizers.serialize(self.bias_regularizer),
-                "depthwise_constraint": constraints.serialize(self.depthwise_kernel_constraint),
-                "pointwise_constraint": constraints.serialize(self.pointwise_kernel_constraint),
-                "bias_constraint": constraints.serialize(self.bias_constraint)}
+        return {**Layer.get_config(self), "filters": self.filters, **self._spatial_config(), **self._weight_config()}
