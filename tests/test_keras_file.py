@@ -187,6 +187,27 @@ def test_accuracy_metrics_by_class_travel_under_keras_names(tmp_path):
     assert [m.name for m in loaded.compiled_metrics] == ["sparse_categorical_accuracy", "accuracy"]
 
 
+@pytest.mark.parametrize("loss", [glassnet.losses.BinaryCrossentropy(from_logits=True, label_smoothing=0.1),
+                                  glassnet.losses.MeanAbsoluteError(), glassnet.losses.Huber(delta=0.5),
+                                  glassnet.losses.MeanSquaredError()], ids=["bce", "mae", "huber", "mse"])
+def test_every_loss_and_metric_keras_shares_travels_with_its_settings(loss, tmp_path):
+    """keras.io's binary classifiers: BinaryCrossentropy(from_logits=True) and
+    BinaryAccuracy(name="acc") were left out of .keras files, with a note that Keras lacked them."""
+    model = Sequential([Input((4,)), Dense(1)])
+    model.compile("adam", loss, metrics=[glassnet.metrics.BinaryAccuracy(name="acc", threshold=0.3), "mae",
+                                         glassnet.metrics.MeanSquaredError()])
+    x = np.random.default_rng(0).random((16, 4)).astype(np.float32)
+    y = (x[:, :1] > 0.5).astype(np.float32)
+    model.fit(x, y, epochs=1, verbose=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")                  # nothing is left out, so nothing to say
+        model.save(tmp_path / "m.keras")
+    loaded = glassnet.load_model(tmp_path / "m.keras")
+    assert type(loaded.loss) is type(loss) and loaded.loss.get_config() == loss.get_config()
+    assert loaded.compiled_metrics[0].get_config() == {"name": "acc", "threshold": 0.3}
+    assert loaded.evaluate(x, y, verbose=0, return_dict=True) == model.evaluate(x, y, verbose=0, return_dict=True)
+
+
 def test_archive_is_laid_out_as_keras_lays_it_out(tmp_path):
     model, x, _ = trained(residual_model())
     model.save(tmp_path / "m.keras")

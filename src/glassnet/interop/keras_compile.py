@@ -33,8 +33,16 @@ CLIPPING = ("clipnorm", "clipvalue", "global_clipnorm")
 EMA = ("use_ema", "ema_momentum", "ema_overwrite_frequency")   # every optimizer, both libraries
 LOSSES = {"SparseCategoricalCrossentropy": "sparse_categorical_crossentropy",
           "CategoricalCrossentropy": "categorical_crossentropy",
-          "MeanSquaredError": "mean_squared_error"}
-LOSS_NAMES = {**{v: k for k, v in LOSSES.items()}, "mse": "MeanSquaredError"}
+          "BinaryCrossentropy": "binary_crossentropy",
+          "MeanSquaredError": "mean_squared_error", "MeanAbsoluteError": "mean_absolute_error",
+          "Huber": "huber_loss", "KLDivergence": "kl_divergence"}
+LOSS_NAMES = {**{v: k for k, v in LOSSES.items()}, "mse": "MeanSquaredError", "mae": "MeanAbsoluteError",
+              "huber": "Huber", "kld": "KLDivergence"}
+# The other metrics both libraries have under one name (Keras's class -> its string name)
+METRICS = {"BinaryAccuracy": "binary_accuracy", "MeanSquaredError": "mean_squared_error",
+           "MeanAbsoluteError": "mean_absolute_error", "TopKCategoricalAccuracy": "top_k_categorical_accuracy",
+           "SparseTopKCategoricalAccuracy": "sparse_top_k_categorical_accuracy"}
+METRIC_NAMES = {**{v: k for k, v in METRICS.items()}, "mse": "MeanSquaredError", "mae": "MeanAbsoluteError"}
 ACCURACIES = ("accuracy", "acc", "sparse_categorical_accuracy", "categorical_accuracy")
 ACCURACY_NAMES = {"Accuracy": "accuracy", "SparseCategoricalAccuracy": "sparse_categorical_accuracy",
                   "CategoricalAccuracy": "categorical_accuracy"}
@@ -85,6 +93,11 @@ def _metric_from_keras(metric, reading):
         kind = (metric.get("config") or {}).get("fn")
     if kind in ACCURACIES or kind in ("SparseCategoricalAccuracy", "CategoricalAccuracy"):
         return {"class_name": "Accuracy", "config": {"name": name or "accuracy"}}
+    class_name = METRIC_NAMES.get(kind, kind if kind in METRICS else None)
+    if class_name is not None:
+        config = (metric.get("config") or {}) if isinstance(metric, dict) else {}
+        own = {key: config[key] for key in ("threshold", "k") if key in config}
+        return {"class_name": class_name, "config": {"name": name or METRICS[class_name], **own}}
     reading.notes.append(f"metric {kind!r} is not in glassnet (left out)")
     return None
 
@@ -168,9 +181,15 @@ def _loss_from_keras(spec):
     config = (spec.get("config") or {}) if isinstance(spec, dict) and isinstance(spec.get("config"), dict) else {}
     if config.get("reduction") not in (None, "sum_over_batch_size", "auto"):
         raise Unsupported(f"loss reduction {config['reduction']!r}")
-    if config.get("label_smoothing") or config.get("ignore_class") is not None or config.get("axis", -1) != -1:
-        raise Unsupported(f"{class_name} with label_smoothing, ignore_class or axis")
+    if config.get("ignore_class") is not None or config.get("axis", -1) != -1:
+        raise Unsupported(f"{class_name} with ignore_class or axis")
     own = {"from_logits": bool(config.get("from_logits", False))} if "Crossentropy" in class_name else {}
+    if config.get("label_smoothing"):
+        if class_name not in ("CategoricalCrossentropy", "BinaryCrossentropy"):
+            raise Unsupported(f"{class_name} with label_smoothing")
+        own["label_smoothing"] = float(config["label_smoothing"])
+    if class_name == "Huber":
+        own["delta"] = float(config.get("delta", 1.0))
     return {"class_name": class_name, "config": own}
 
 
@@ -249,6 +268,9 @@ def _metric_names(found, notes):
         metric_kind = type(metric).__name__
         if metric_kind in ACCURACY_NAMES:
             names.append(metric.name if metric.name in ACCURACIES else ACCURACY_NAMES[metric_kind])
+        elif metric_kind in METRICS:                 # as an object: Keras then logs it by its name too
+            own = {key: value for key, value in metric.get_config().items() if key in ("threshold", "k")}
+            names.append(_object("keras.metrics", metric_kind, {"name": metric.name, "dtype": "float32", **own}))
         else:
             notes.append(f"glassnet doesn't write the {metric_kind} metric into .keras files yet; "
                          f"left out (compile the loaded model with it again)")
