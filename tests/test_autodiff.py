@@ -252,7 +252,7 @@ def test_math_glassnet_cant_differentiate_names_the_layer_and_the_function():
         keras.Sequential([keras.Input((3,)), layers.Dense(3), Odd()])     # said where the model is made
 
 
-def test_a_model_whose_call_does_math_points_to_a_custom_layer():
+def test_a_model_whose_call_does_math_is_recorded_as_one_step():
     class Scaled(keras.Model):
         def __init__(self):
             super().__init__()
@@ -261,8 +261,12 @@ def test_a_model_whose_call_does_math_points_to_a_custom_layer():
         def call(self, x):
             return ops.exp(self.dense(x))
 
-    with pytest.raises(TypeError, match="custom Layer"):
-        Scaled()(keras.Input((3,)))
+    model = Scaled()
+    x = np.random.default_rng(0).random((4, 3))
+    y = np.asarray(model(x))
+    np.testing.assert_allclose(y, np.exp(x @ model.dense.params["kernel"] + model.dense.params["bias"]), rtol=1e-6)
+    assert type(model.layers[-1]).__name__ == "RecordedCall" and model.count_params() == 8
+    assert Scaled()(keras.Input((3,))).shape == (None, 2)          # in a Functional graph too
 
 
 def test_a_loss_function_sees_labels_shaped_like_the_outputs_as_in_keras():

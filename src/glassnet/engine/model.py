@@ -31,7 +31,8 @@ from glassnet.engine.layers.input_layer import InputLayer
 from glassnet.engine.random import new_seed
 from glassnet.engine.symbolic import name_layers, tensor_list, topological_order
 from glassnet.engine.state import ModelState
-from glassnet.engine.tracing import defines_call
+from glassnet.engine import recording
+from glassnet.engine.tracing import ComputesOnInput, defines_call, run_call
 from glassnet.engine.training import Trainer
 from glassnet.errors import ShapeError
 
@@ -122,6 +123,10 @@ class Model(Trainer, ModelState, Layer):
                 refund_weights(layer)     # the provisional weights are replaced, not added to
                 shapes = [t.sample_shape for t in node.inputs]
                 layer.build(shapes if layer.takes_list else shapes[0], self.rng)
+                if layer.records_call:    # the layers its call() built when first run: drawn again too
+                    for inner in layer.walk():
+                        if inner is not layer and inner.built and not isinstance(inner, Model):
+                            inner.build(inner.input_shape, self.rng)
                 layer.provisional = False
         # Every layer inside, once (the per-step checks below read this list, not the tree).
         self._inner = [layer for layer in self.walk() if layer is not self]
@@ -278,7 +283,15 @@ class Model(Trainer, ModelState, Layer):
             inputs = [Input(shape=s) for s in shape]
         else:
             inputs = Input(shape=shape)
-        self._init_graph(inputs, trace(self, inputs))
+        inner = [layer for held in recording.held_layers(self) for layer in held.walk()]
+        calls = [len(layer.nodes) for layer in inner]
+        try:
+            outputs = trace(self, inputs)
+        except ComputesOnInput:        # math in call() (keras.io's VAE adds its KL term there)
+            for layer, count in zip(inner, calls):
+                del layer.nodes[count:]          # forget the calls traced before the math
+            outputs = RecordedCall(self)(inputs)
+        self._init_graph(inputs, outputs)
         if self.optimizer is not None:   # compiled before it was built, as Keras allows
             self._fuse_output_activation()
 
@@ -533,6 +546,47 @@ class Model(Trainer, ModelState, Layer):
 
 
 # -- helpers ----------------------------------------------------------------------------
+class RecordedCall(Layer):
+    """The whole ``call()`` of a Model subclass that computes (keras.io's variational
+    autoencoder: ``kl = -0.5 * ops.mean(...)``, ``self.add_loss(kl)``), run as one recorded
+    step of its graph: its math and its layers' calls recorded as they run and
+    differentiated (glassnet.engine.recording), where a ``call()`` of layers alone is traced
+    into a graph of them. Such a model trains, evaluates and predicts; its file keeps only
+    its weights (``save_weights``): a graph of layers is what glassnet and Keras files hold.
+    """
+
+    def __init__(self, model):
+        super().__init__(name=f"{model.name}_call", dtype=model.dtype)
+        self._call = model.call               # the bound method: the model is not held as a layer
+        self.traces_call = True
+
+    @property
+    def model(self):
+        return self._call.__self__
+
+    def build(self, input_shape, rng=None):
+        # the model's layers, learning in its place (found once, before the model lists its graph)
+        held = self.sublayers or [layer for layer in recording.held_layers(self.model) if layer is not self]
+        super().build(input_shape, rng)
+        recording.start_recording(self, [] if isinstance(input_shape, list) else None)
+        self.takes_list = isinstance(input_shape, list)
+        self.sublayers = held
+
+    def call(self, inputs, training=None):
+        model = self.model
+        model.__dict__["added_losses"] = self.__dict__.get("added_losses", [])   # its add_loss terms
+        try:
+            return run_call(model, inputs, training)
+        finally:
+            model.__dict__.pop("added_losses", None)
+
+    def get_config(self):
+        from glassnet.errors import ExportError
+        raise ExportError(f"model '{self.model.name}' ({type(self.model).__name__}) computes in its call(), so "
+                          f"it is no graph of layers that a file can describe: save its weights with "
+                          f"save_weights(...) and load them into a new {type(self.model).__name__}")
+
+
 def _call_options(node):
     """``[{"training": ...}]`` for a call that fixed its mode, else nothing."""
     return [{"training": node.training}] if node.training is not None else []

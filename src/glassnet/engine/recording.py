@@ -31,6 +31,7 @@ class _Recording:
         self.rng = rng        # the recorded layer's generator: its inner layers draw their weights from it
         self.used = set()
         self.twins = []        # (layer, twin): a layer called a second time runs on its twin
+        self.added = []        # the add_loss terms of this call (and of the layers run inline in it)
 
 
 _active = []      # the recordings in progress, innermost last
@@ -83,6 +84,9 @@ def call_layer(layer, inputs, training=None):
     if training is None or not isinstance(training, (bool, np.bool_)):
         training = recording.training if recording is not None else False
     values = [lift(x) for x in inputs] if isinstance(inputs, (list, tuple)) else [lift(inputs)]
+    if recording is not None and layer.traces_call and not layer.records_call and not hasattr(layer, "fit") \
+            and not layer.params and not layer.state:
+        return _inline(layer, inputs, training, recording)
     data = [v.data for v in values] if layer.takes_list else values[0].data
     if not layer.built:
         from glassnet.engine.random import new_seed
@@ -110,6 +114,24 @@ def call_layer(layer, inputs, training=None):
     return Value(output, tuple(values), backward, needs_grad=True)
 
 
+def _inline(layer, inputs, training, recording):
+    """A layer of layers without weights of its own (keras.io's ``Encoder``), called inside
+    recorded math: its ``call()`` runs right here, on the Values, so its math and its layers'
+    calls join this record, and it may return several outputs (``z_mean, z_log_var, z``)."""
+    from glassnet.engine.symbolic import name_layers
+    from glassnet.engine.tracing import run_call
+
+    if not layer.sublayers:                  # the layers it holds are its own (their weights, its count)
+        layer.sublayers = held_layers(layer)
+        name_layers(layer.sublayers)
+    layer.built = True
+    layer.__dict__["added_losses"] = recording.added          # its add_loss terms count here
+    try:
+        return run_call(layer, inputs, training)
+    finally:
+        layer.__dict__.pop("added_losses", None)
+
+
 def forward(layer, x, training):
     """The recorded layer's forward pass: ``call()`` on Values; the record kept for backward."""
     from glassnet.engine.tracing import run_call
@@ -120,7 +142,7 @@ def forward(layer, x, training):
     recording = _Recording(bool(training), layer.rng)
     _active.append(recording)
     layer.__dict__["recorded_weights"] = weights     # for self.kernel read through __getattr__
-    layer.__dict__["added_losses"] = []              # self.add_loss(...) terms of this call
+    layer.__dict__["added_losses"] = recording.added  # self.add_loss(...) terms of this call
     try:
         output = run_call(layer, inputs if layer.takes_list else inputs[0], bool(training))
     except CannotDifferentiate as error:

@@ -217,6 +217,7 @@ def _inline(layer, inputs, mode):
     shapes = [t.sample_shape for t in inputs] if isinstance(inputs, (list, tuple)) else inputs.sample_shape
     if not layer.built:
         layer.build(shapes, np.random.default_rng(new_seed()))
+        layer.provisional = True             # the model draws its weights again, from its own seed
     if layer.params or layer.state:          # weights of its own: its call() computes with them
         recording.start_recording(layer, inputs)
         return None

@@ -26,13 +26,17 @@ Besides layer calls, what has a layer behind it is traced too: ``+``, ``-`` and 
 between two placeholders (Add, Subtract, Multiply), arithmetic with a number (``x / 255``,
 ``2 * x - 1``: Rescaling), the activation functions (``keras.activations.relu(x)``,
 ``tf.nn.softmax(x)``) and the layer-shaped ``glassnet.ops`` (``ops.concatenate``,
-``ops.reshape``...). What tracing can't follow, it refuses with a message that says so:
+``ops.reshape``...). What tracing can't follow raises :class:`ComputesOnInput`:
 
-* other math on the placeholders (``np.tanh(x)``, ``x ** 2``, ``ops.matmul(x, self.w)``):
-  use a layer that does it, or write a custom layer with ``forward`` and ``backward``;
+* other math on the placeholders (``np.tanh(x)``, ``x ** 2``, ``ops.matmul(x, self.w)``,
+  a term given to ``self.add_loss``);
 * Python that branches on the data or on ``training`` (``if training: ...``): the graph is
-  drawn once, so both branches can't be in it. Pass ``training=training`` on to the layers
-  instead: each layer already behaves as training or inference asks (Dropout, BatchNorm).
+  drawn once, so both branches can't be in it.
+
+Then the call() is *recorded* instead (:mod:`glassnet.engine.recording`): a layer's call()
+becomes one step of the graph; a model's whole call() becomes its one step
+(:class:`~glassnet.engine.model.RecordedCall`), its math and layer calls recorded as they
+run and differentiated.
 
 A *layer* made of layers (a ``Layer`` subclass with ``call`` and no ``forward``) is
 traced the same way where it is used: its layers go into the model's graph in its place.

@@ -89,9 +89,14 @@ def weight_groups(model, prefix=""):
     Keras's own order: see ``keras_layer_order``), and walks into a model used as a layer:
     ``layers/sequential/layers/dense``.
     """
-    from glassnet.engine.model import Model
+    from glassnet.engine.model import Model, RecordedCall
 
     groups, used = [(prefix.rstrip("/"), model)], {}
+    steps = [layer for layer in keras_layers(model) if type(layer).__name__ != "InputLayer"]
+    if len(steps) == 1 and isinstance(steps[0], RecordedCall):
+        # a subclass whose call() computes: Keras keeps its layers by attribute name, at the top
+        return groups + [holder for attribute, inner in _held_by_name(steps[0], model)
+                         for holder in _holders(inner, f"{prefix}{attribute}")]
     for layer in keras_layers(model):
         base = snake_case(keras_class_name(layer))   # Keras's to_snake_case: it names the weights' groups
         used[base] = used.get(base, -1) + 1
@@ -144,20 +149,22 @@ def _holders(layer, path):
         return [(path, Container(layer.name)),
                 *[(f"{path}/{p}_dense", Projection(layer, p)) for p in layer.PROJECTIONS],
                 (f"{path}/_dropout_layer", Container("dropout")), (f"{path}/_softmax", Container("softmax"))]
-    if layer.records_call:       # a layer of your own: its weights, then each layer it holds by name
+    if layer.records_call or layer.traces_call:   # a layer of your own: its weights, then each layer it holds
         return [(path, layer), *[holder for attribute, inner in _held_by_name(layer)
                                  for holder in _holders(inner, f"{path}/{attribute}")]]
     return [(path, layer)]
 
 
-def _held_by_name(layer):
-    """``[(attribute, layer), ...]``: the layers a layer of your own holds, in the order Keras 3
-    saves them (attribute names sorted, private ones last)."""
-    held = []
-    for attribute in sorted(vars(layer), key=lambda name: f"~{name}" if name.startswith("_") else name):
-        value = vars(layer)[attribute]
-        if attribute == "sublayers":           # glassnet's own list of them
-            continue
+def _held_by_name(layer, owner=None):
+    """``[(attribute, layer), ...]``: the layers a layer of your own holds (as attributes of
+    ``owner``, default the layer itself), in the order Keras 3 saves them (attribute names
+    sorted, private ones last)."""
+    held, owner = [], owner or layer
+    for attribute in sorted(vars(owner), key=lambda name: f"~{name}" if name.startswith("_") else name):
+        value = vars(owner)[attribute]
+        if attribute == "sublayers" or (owner is not layer and attribute.startswith("_")
+                                        and isinstance(value, (list, tuple, dict))):
+            continue                           # glassnet's own lists of them (a model's _inner...)
         if any(value is inner for inner in layer.sublayers):
             held.append((attribute, value))
         elif isinstance(value, (list, tuple, dict)) and any(any(v is inner for inner in layer.sublayers)
