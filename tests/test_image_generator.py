@@ -182,12 +182,30 @@ def test_model_fit_trains_on_flow_with_steps_per_epoch():
 # -- errors ------------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("setting", [{"zca_whitening": True}, {"brightness_range": [0.5, 1.5]},
-                                     {"channel_shift_range": 10.0}, {"validation_split": 0.2},
-                                     {"interpolation_order": 3}])
+                                     {"channel_shift_range": 10.0}, {"interpolation_order": 3}])
 def test_unsupported_settings_are_one_error_naming_them(setting):
     name = next(iter(setting))
     with pytest.raises(ValueError, match=f"{name}=.*not supported"):
         ImageDataGenerator(**setting)
+
+
+def test_validation_split_gives_keras_subsets_the_first_part_validation():
+    """Kaggle's ImageDataGenerator(validation_split=0.2) with flow(..., subset=...)."""
+    x, y = numbered(10)
+    y = np.arange(10) % 2
+    generator = ImageDataGenerator(validation_split=0.2)
+    validation = generator.flow(x, y, batch_size=10, shuffle=False, subset="validation")
+    training = generator.flow(x, y, batch_size=10, shuffle=False, subset="training")
+    assert (validation.n, training.n) == (2, 8)
+    np.testing.assert_array_equal(validation[0][0], x[:2])              # the first ones, as in Keras
+    np.testing.assert_array_equal(training[0][1], y[2:])
+    with pytest.raises(DataError, match="different classes after the split"):
+        generator.flow(x, np.repeat([0, 1], 5) * (np.arange(10) >= 2), subset="training")
+    assert generator.flow(x, np.arange(10) >= 2, subset="training", ignore_class_split=True).n == 8
+    with pytest.raises(ValueError, match="needs ImageDataGenerator\\(validation_split"):
+        ImageDataGenerator().flow(x, y, subset="training")
+    with pytest.raises(ValueError, match="subset must be 'training' or 'validation'"):
+        generator.flow(x, y, subset="test")
 
 
 def test_other_bad_settings_and_inputs_are_clear_errors():

@@ -27,8 +27,13 @@ Keras bug: keras-team/keras#17398); glassnet moves them the way the names say. F
 images with equal ranges (MNIST) the two draw from the same distribution. Keras also turns
 a non-square image about a point off its centre; glassnet turns it about the centre.
 
+``validation_split=0.2`` with ``flow(x, y, subset="training")`` and ``subset="validation"``
+(Kaggle's habit) splits as Keras does: the *first* fifth of the arrays is the validation
+subset, the rest the training one (shuffle them first if they are sorted by label: as in
+Keras, a split that leaves the two subsets different classes is an error).
+
 Not supported (each is an error naming it, never silently ignored): ``zca_whitening``,
-``brightness_range``, ``channel_shift_range``, ``validation_split``, ``interpolation_order``
+``brightness_range``, ``channel_shift_range``, ``interpolation_order``
 other than 1, ``channels_first``, ``flow_from_directory`` / ``flow_from_dataframe``,
 ``save_to_dir``.
 """
@@ -75,9 +80,10 @@ class ImageDataGenerator:
             before the rest of the standardization; returns an array of the same shape.
         data_format: ``"channels_last"`` (or None): images are ``(N, H, W, C)``.
         dtype: the dtype of the batches (default float32).
+        validation_split: the fraction of the arrays that ``flow(..., subset="validation")``
+            gives (the first ones), the rest going to ``subset="training"``.
         zca_whitening, zca_epsilon, brightness_range, channel_shift_range,
-            validation_split, interpolation_order: Keras's; glassnet supports only their
-            defaults, and says so.
+            interpolation_order: Keras's; glassnet supports only their defaults, and says so.
     """
 
     def __init__(self, featurewise_center=False, samplewise_center=False,
@@ -90,8 +96,10 @@ class ImageDataGenerator:
         _refuse_unsupported(zca_whitening=(zca_whitening, False),
                             brightness_range=(brightness_range, None),
                             channel_shift_range=(channel_shift_range, 0.0),
-                            validation_split=(validation_split, 0.0),
                             interpolation_order=(interpolation_order, 1))
+        if not (isinstance(validation_split, numbers.Real) and 0 <= validation_split < 1):
+            raise ValueError(f"ImageDataGenerator: validation_split must be in [0, 1), got {validation_split!r}")
+        self._validation_split = float(validation_split)
         if data_format not in (None, "channels_last"):
             raise ValueError(f"ImageDataGenerator: glassnet's images are (batch, height, width, "
                              f"channels); data_format={data_format!r} is not supported")
@@ -262,7 +270,9 @@ class ImageDataGenerator:
             shuffle: a new random order every pass over the data.
             sample_weight: a weight per image: batches become ``(x, y, sample_weight)``.
             seed: makes the order and the transforms repeatable.
-            save_to_dir, subset: Keras's; not supported by glassnet (an error).
+            subset: ``"training"`` or ``"validation"``: the generator's ``validation_split``.
+            ignore_class_split: allow subsets whose classes differ.
+            save_to_dir: Keras's; not supported by glassnet (an error).
         """
         return NumpyArrayIterator(x, y, self, batch_size=batch_size, shuffle=shuffle,
                                   sample_weight=sample_weight, seed=seed, save_to_dir=save_to_dir,
@@ -295,7 +305,7 @@ class NumpyArrayIterator(PyDataset):
                  seed=None, data_format=None, save_to_dir=None, save_prefix="", save_format="png",
                  subset=None, ignore_class_split=False, dtype=None):
         super().__init__()
-        _refuse_unsupported(save_to_dir=(save_to_dir, None), subset=(subset, None))
+        _refuse_unsupported(save_to_dir=(save_to_dir, None))
         if data_format not in (None, "channels_last"):
             raise ValueError(f"flow: data_format={data_format!r} is not supported (channels_last only)")
         if isinstance(x, (list, tuple)):
@@ -305,6 +315,8 @@ class NumpyArrayIterator(PyDataset):
         self.x = np.asarray(_images(x, "flow"), dtype=self.dtype)
         self.y = None if y is None else np.asarray(y)
         self.sample_weight = None if sample_weight is None else np.asarray(sample_weight)
+        if subset is not None:
+            self._take_subset(subset, image_data_generator._validation_split, ignore_class_split)
         n = len(self.x)
         if self.y is not None and len(self.y) != n:
             raise ShapeError(f"flow: x has {n} images but y has {len(self.y)} labels")
@@ -322,6 +334,28 @@ class NumpyArrayIterator(PyDataset):
         self.index_array = None
         self.batch_index = 0             # where next() is in the current pass
         self.total_batches_seen = 0
+
+    def _take_subset(self, subset, validation_split, ignore_class_split):
+        """Keras's split: the first ``validation_split`` of the arrays is the validation subset."""
+        if subset not in ("training", "validation"):
+            raise ValueError(f"flow: subset must be 'training' or 'validation', got {subset!r}")
+        if validation_split == 0:
+            raise ValueError(f"flow: subset={subset!r} needs ImageDataGenerator(validation_split=...), "
+                             f"e.g. 0.2")
+        if self.y is not None and len(self.y) != len(self.x):
+            raise ShapeError(f"flow: x has {len(self.x)} images but y has {len(self.y)} labels")
+        cut = int(len(self.x) * validation_split)
+        if self.y is not None and not ignore_class_split and \
+                not np.array_equal(np.unique(self.y[:cut], axis=0), np.unique(self.y[cut:], axis=0)):
+            raise DataError("flow: the training and validation subsets have different classes after the "
+                            "split (the first part goes to validation): shuffle the arrays first if they "
+                            "are sorted by label, or pass ignore_class_split=True")
+        part = slice(None, cut) if subset == "validation" else slice(cut, None)
+        self.x = self.x[part]
+        self.y = None if self.y is None else self.y[part]
+        self.sample_weight = None if self.sample_weight is None else self.sample_weight[part]
+        if len(self.x) == 0:
+            raise DataError(f"flow: validation_split={validation_split} leaves the {subset} subset empty")
 
     def __len__(self):
         return -(-self.n // self.batch_size)      # ceil(n / batch_size)
