@@ -22,19 +22,17 @@ copies (:func:`unbroadcast`), as any value used several times does.
 
 import numpy as np
 
+from glassnet.engine import autodiff
 from glassnet.engine.layers.base import Layer
 from glassnet.errors import ShapeError
 
 
 def unbroadcast(gradient, shape):
     """The gradient of an input of sample ``shape`` that was broadcast up to ``gradient``'s
-    shape: summed over the axes it was repeated along, ``(N, 14, 14, 64) -> (N, 1, 1, 64)``."""
-    extra = gradient.ndim - 1 - len(shape)               # axes the input lacked, added on its left
-    repeated = tuple(range(1, 1 + extra)) + tuple(1 + extra + i for i, size in enumerate(shape)
-                                                  if size == 1 and gradient.shape[1 + extra + i] != 1)
-    if not repeated:
-        return gradient
-    return gradient.sum(axis=repeated, keepdims=True).reshape((len(gradient),) + tuple(shape))
+    shape: summed over the axes it was repeated along, ``(N, 14, 14, 64) -> (N, 1, 1, 64)``
+    (autodiff's rule, with the input lined up first as :meth:`Merge.lined_up` lines it up)."""
+    lined = (len(gradient),) + (1,) * (gradient.ndim - 1 - len(shape)) + tuple(shape)
+    return autodiff.unbroadcast(gradient, lined).reshape((len(gradient),) + tuple(shape))
 
 
 class Merge(Layer):
