@@ -146,15 +146,16 @@ class Trainer(Keras2Methods):
         logged (``penalty``, ``val_penalty``) and reset every epoch like the others."""
         if self.optimizer is None:
             return []
-        compiled = [self._loss_tracker] + self._output_loss_trackers + self.compiled_metrics + self.weighted_metrics
-        return compiled + getattr(self, "_attribute_metrics", [])
+        return self._compiled_metric_objects() + getattr(self, "_attribute_metrics", [])
+
+    def _compiled_metric_objects(self):
+        return [self._loss_tracker] + self._output_loss_trackers + self.compiled_metrics + self.weighted_metrics
 
     def _find_attribute_metrics(self):
         """Find the Metric objects held as attributes by this model or its layers (in the order
         met), once when it is compiled and when fit or evaluate starts: ``metrics`` is read
         after every batch, and the walk costs a quarter of a millisecond."""
-        compiled = [self._loss_tracker] + self._output_loss_trackers + self.compiled_metrics + self.weighted_metrics
-        seen, found = {id(m) for m in compiled}, []
+        seen, found = {id(m) for m in self._compiled_metric_objects()}, []
         for owner in (self, *self.walk()):
             for value in vars(owner).values():
                 if isinstance(value, metrics_module.Metric) and id(value) not in seen:
