@@ -206,3 +206,15 @@ def test_single_sample():
 def test_bad_input_gets_a_clear_error(call, error, match):
     with pytest.raises(error, match=match):
         call()
+
+
+def test_metric_variables_are_named_as_keras_names_them():
+    """Géron's streaming metrics: precision.variables."""
+    from glassnet import metrics
+    precision = metrics.Precision()
+    precision.update_state([0, 1, 1, 1], [1, 1, 0, 1])
+    assert [(v.name, float(v.numpy())) for v in precision.variables] == [("true_positives", 2.0),
+                                                                         ("false_positives", 1.0)]
+    mean = metrics.Mean()
+    mean.update_state([1.0, 3.0])
+    assert [(v.name, float(v.numpy())) for v in mean.variables] == [("total", 4.0), ("count", 2.0)]

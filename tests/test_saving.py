@@ -294,3 +294,26 @@ def test_a_training_log_whose_lists_disagree_is_refused(tmp_path):
     np.savez(tmp_path / "log.npz", **arrays)
     with pytest.raises(ModelFileError, match="log.npz: the history of 'loss' has 4 entries for 2 epochs"):
         load_model(tmp_path / "log.npz")
+
+
+def test_serialize_keras_object_round_trips_settings_layers_and_functions():
+    """keras.io's serialization guide: keras.saving.serialize_keras_object / deserialize_keras_object."""
+    import glassnet as keras
+
+    penalty = keras.regularizers.L1L2(l1=0.01, l2=0.02)
+    config = keras.saving.serialize_keras_object(penalty)
+    assert (config["module"], config["class_name"]) == ("keras.regularizers", "L1L2")
+    assert keras.saving.deserialize_keras_object(config).get_config() == penalty.get_config()
+    dense = keras.saving.deserialize_keras_object(keras.saving.serialize_keras_object(
+        keras.layers.Dense(3, activation="relu")))
+    assert dense.units == 3 and dense.activation.__name__ == "relu"          # as Keras keeps the function
+    assert keras.saving.deserialize_keras_object(
+        keras.saving.serialize_keras_object(keras.optimizers.Adam(0.01))).learning_rate == 0.01
+
+    @keras.saving.register_keras_serializable("tests")
+    def halve(x):
+        return x / 2
+
+    assert keras.saving.deserialize_keras_object(keras.saving.serialize_keras_object(halve)) is halve
+    with pytest.raises(ValueError, match="glassnet has no 'Conv3D'"):
+        keras.saving.deserialize_keras_object({"module": "keras.layers", "class_name": "Conv3D", "config": {}})

@@ -66,6 +66,8 @@ class Metric(Configurable):
 
     default_name = "metric"
     direction = None   # "up" when larger is better (accuracy), "down" when smaller (errors)
+    # Keras's names for the running totals a built-in metric keeps (``metric.variables``)
+    state_names = ()
 
     def __init__(self, name=None, dtype=None):
         self.name = name or self.default_name
@@ -86,6 +88,15 @@ class Metric(Configurable):
     def add_weight(self, name=None, shape=(), initializer="zeros", dtype=None, **keras_options):
         """Keras 2's spelling of :meth:`add_variable` for metrics."""
         return self.add_variable(shape=shape, initializer=initializer, dtype=dtype, name=name)
+
+    @property
+    def variables(self):
+        """Keras's ``metric.variables``: the running totals the result is worked out from,
+        named as Keras names them (``total`` and ``count`` of a mean; ``true_positives``...):
+        a metric of your own's ``add_variable`` Variables, or copies of a built-in's totals."""
+        from glassnet.engine.variables import Variable
+        own = [value for value in vars(self).values() if isinstance(value, Variable)]
+        return own or [Variable(np.asarray(getattr(self, name)), name=name) for name in self.state_names]
 
     def reset_state(self):
         raise NotImplementedError
@@ -111,6 +122,7 @@ class Mean(Metric):
     """The (weighted) mean of every value passed to ``update_state(values, sample_weight)``."""
 
     default_name = "mean"
+    state_names = ("total", "count")
 
     def reset_state(self):
         self.total, self.count = 0.0, 0.0
@@ -406,6 +418,7 @@ class Precision(_ThresholdCounts):
 
     default_name = "precision"
     direction = "up"
+    state_names = ("true_positives", "false_positives")
 
     def result(self):
         called = self.true_positives + self.false_positives
@@ -417,6 +430,7 @@ class Recall(_ThresholdCounts):
 
     default_name = "recall"
     direction = "up"
+    state_names = ("true_positives", "false_negatives")
 
     def result(self):
         actual = self.true_positives + self.false_negatives
@@ -447,6 +461,7 @@ class AUC(Metric):
 
     default_name = "auc"
     direction = "up"
+    state_names = ("true_positives", "false_positives", "true_negatives", "false_negatives")
 
     def __init__(self, num_thresholds=200, curve="ROC", summation_method="interpolation",
                  name=None, dtype=None, thresholds=None, multi_label=False, num_labels=None,

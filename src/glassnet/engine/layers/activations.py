@@ -583,6 +583,15 @@ def get(activation):
     )
 
 
+def function_name(activation):
+    """The name of the Keras function an activation stands for (``"relu"``): what Keras's
+    ``layer.activation.__name__`` gives, where Keras keeps the function itself."""
+    if isinstance(activation, FunctionActivation):
+        return activation.fn.__name__
+    saved = serialize(activation)
+    return saved if isinstance(saved, str) else saved["name"]
+
+
 def serialize(activation):
     """The JSON-friendly value that :func:`get` turns back into ``activation``."""
     if activation is None:

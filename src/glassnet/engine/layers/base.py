@@ -466,6 +466,9 @@ class Layer:
                 return as_tensor(stores[store][name])   # a view that answers .numpy(), as a Variable does
         if name in ("input", "output"):         # the property found no call (Python then asks here)
             raise AttributeError(_never_called(self, name))
+        if name == "__name__" and type(self).__module__.endswith(".activations"):
+            from glassnet.engine.layers.activations import function_name
+            return function_name(self)            # Keras's layer.activation.__name__: "relu"
         raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
 
     def _weights(self, trainable=None):
