@@ -789,3 +789,60 @@ def test_the_layers_inside_a_recorded_layer_are_drawn_from_the_models_seed():
     second = make()
     for a, b in zip(first.get_weights(), second.get_weights()):
         np.testing.assert_array_equal(a, b)
+
+
+class TwoDense(layers.Layer):
+    """Géron's ResidualBlock: a layer of layers, traced into the model's graph."""
+
+    def __init__(self, units, **kwargs):
+        super().__init__(**kwargs)
+        self.hidden = [layers.Dense(units, activation="relu") for _ in range(2)]
+
+    def call(self, x):
+        z = x
+        for layer in self.hidden:
+            z = layer(z)
+        return x + z
+
+
+@pytest.mark.parametrize("freeze_before", [False, True])
+def test_a_traced_layer_of_layers_owns_its_weights_and_freezing_it_freezes_them(freeze_before):
+    """It reported no weights, and trainable = False on it did nothing: fit moved them (silent)."""
+    block = TwoDense(4)
+    if freeze_before:
+        block.trainable = False
+    inputs = keras.Input((4,))
+    model = keras.Model(inputs, layers.Dense(1)(block(inputs)), seed=0)
+    assert [w.shape for w in block.get_weights()] == [(4, 4), (4,), (4, 4), (4,)]
+    block.trainable = False
+    model.compile("adam", "mse")
+    before = [w.copy() for w in block.get_weights()]
+    model.fit(np.random.default_rng(0).random((16, 4)), np.ones((16, 1)), epochs=2, verbose=0)
+    for a, b in zip(before, block.get_weights()):
+        np.testing.assert_array_equal(a, b)
+    assert model.count_params() == 45 and len(model.trainable_weights) == 2
+
+
+class KerasDense(layers.Layer):
+    """The Functional API guide's CustomDense: weights made in build() without names."""
+
+    def __init__(self, units):
+        super().__init__()
+        self.units = units
+
+    def build(self, input_shape):
+        self.w = self.add_weight(shape=(input_shape[-1], self.units))
+        self.b = self.add_weight(shape=(self.units,))
+
+    def call(self, x):
+        return keras.ops.matmul(x, self.w) + self.b
+
+
+def test_unnamed_weights_are_made_again_not_added_when_the_model_redraws_them():
+    """The model draws its layers' weights again from its seed: the guide's CustomDense had
+    100 parameters instead of 50, half of them never trained (silent)."""
+    inputs = keras.Input((4,))
+    model = keras.Model(inputs, KerasDense(10)(inputs), seed=0)
+    assert model.count_params() == 50
+    layer = model.layers[1]
+    assert np.shares_memory(np.asarray(layer.w), layer.params["variable"])     # self.w is the live weight

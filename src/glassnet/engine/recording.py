@@ -123,7 +123,8 @@ def _inline(layer, inputs, training, recording):
 
     if not layer.sublayers:                  # the layers it holds are its own (their weights, its count)
         layer.sublayers = held_layers(layer)
-        name_layers(layer.sublayers)
+    if any(inner.name is None for inner in layer.sublayers):
+        name_layers(layer.sublayers)         # "dense", "dense_1"... for summaries and weight paths
     layer.built = True
     layer.__dict__["added_losses"] = recording.added          # its add_loss terms count here
     try:

@@ -229,6 +229,10 @@ def _inline(layer, inputs, mode):
         for inner, count in zip(held, calls):    # the calls it made remember it: model.get_layer finds it
             for node in inner.nodes[count:]:
                 node.blocks.append(layer)
+        if not layer.sublayers:                  # its layers are its own: block.weights, block.trainable
+            layer.sublayers = held
+            if not layer.trainable:              # frozen before it was used: its layers are too
+                layer.trainable = False
         return outputs
     except ComputesOnInput:                  # math on the input: recorded instead, as one step
         for inner, count in zip(held, calls):

@@ -230,6 +230,8 @@ class Layer:
             while name in self.params or name in self.state:
                 i += 1
                 name = f"variable_{i}"
+            if "_built_unnamed" in self.__dict__:             # made by build(): made again by a rebuild
+                self._built_unnamed.append(name)
         shape = tuple(int(d) for d in shape)
         value = initializers.get(initializer or "glorot_uniform")(shape, self.rng)   # counted against the budget there
         if trainable:
@@ -620,6 +622,12 @@ def _keras_build(keras_build):
         if not self.takes_list and sample and sample[0] is None:
             sample = sample[1:]
         keras_shape = [(None, *s) for s in sample] if self.takes_list else (None, *sample)
+        # Built again (a model draws its layers' weights from its own seed): the weights the
+        # last build made without a name are replaced, not joined by "variable_2", ...
+        for name in self.__dict__.get("_built_unnamed", ()):
+            for store in (self.params, self.grads, self.state):
+                store.pop(name, None)
+        self.__dict__["_built_unnamed"] = []
         keras_build(self, keras_shape)
         if not self.built:
             self.input_shape = [tuple(s) for s in sample] if self.takes_list else sample
