@@ -202,3 +202,18 @@ def test_a_subclass_compiled_with_two_losses_but_one_output_is_refused_at_its_fi
     model.compile("adam", ["sparse_categorical_crossentropy", "mse"])
     with pytest.raises(ValueError, match="one loss for the one output, got 2"):
         model.fit(np.zeros((8, 4), np.float32), np.zeros(8, np.int64), verbose=0)
+
+
+def test_outputs_given_as_a_dict_come_back_as_a_dict():
+    """The Functional API guide's Model(inputs, {"priority": ..., "department": ...}):
+    predict and model(x) answer by the same keys (they gave a list)."""
+    inputs = glassnet.Input((4,))
+    hidden = layers.Dense(5)(inputs)
+    model = models.Model(inputs, {"priority": layers.Dense(1, name="priority")(hidden),
+                                 "department": layers.Dense(3, activation="softmax", name="department")(hidden)})
+    x = np.random.default_rng(0).random((6, 4)).astype(np.float32)
+    predicted = model.predict(x, verbose=0)
+    assert list(predicted) == ["priority", "department"]
+    assert predicted["priority"].shape == (6, 1) and predicted["department"].shape == (6, 3)
+    called = model(x)
+    np.testing.assert_allclose(called["department"], predicted["department"], rtol=1e-6)

@@ -95,6 +95,8 @@ class Model(Trainer, ModelState, Layer):
         self._inputs_struct = inputs
         self.inputs = tensor_list(inputs, "inputs", self.name)
         self.outputs = tensor_list(outputs, "outputs", self.name)
+        # outputs given as a dict: predict and model(x) answer with a dict by the same keys
+        self._output_keys = list(outputs) if isinstance(outputs, dict) else None
         for tensor in self.inputs:
             if not isinstance(tensor.node.layer, InputLayer):
                 raise ValueError(f"model '{self.name}': every input must come from Input(...), but "

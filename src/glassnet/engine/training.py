@@ -199,7 +199,10 @@ class Trainer(Keras2Methods):
         if symbolic.is_symbolic(inputs):
             return symbolic.call_symbolically(self, inputs, training)
         mode = None if training is None else bool(training)      # None: each call as it was made
-        return as_tensor(self.forward(self._prepare_inputs(inputs), training=mode))
+        outputs = self.forward(self._prepare_inputs(inputs), training=mode)
+        if getattr(self, "_output_keys", None) is not None:
+            return {key: as_tensor(y) for key, y in self._as_given(list(outputs)).items()}
+        return as_tensor(outputs)
 
     # -- one step -------------------------------------------------------------------------
     def _prepare_training(self):
@@ -626,9 +629,16 @@ class Trainer(Keras2Methods):
         callbacks.on_predict_end()
         if not outputs:
             empty = [np.zeros((0,) + t.sample_shape, self.dtype) for t in self.outputs]
-            return empty if len(empty) > 1 else empty[0]
-        joined = [np.concatenate(parts) for parts in zip(*outputs)]
-        return joined if len(joined) > 1 else joined[0]
+            return self._as_given(empty)
+        return self._as_given([np.concatenate(parts) for parts in zip(*outputs)])
+
+    def _as_given(self, outputs):
+        """The outputs as the model was given them: one array, a list, or a dict by the keys
+        of ``Model(inputs, {"priority": p, "department": d})``, as Keras answers."""
+        keys = getattr(self, "_output_keys", None)
+        if keys is not None and len(keys) == len(outputs):
+            return dict(zip(keys, outputs))
+        return outputs if len(outputs) > 1 else outputs[0]
 
     # -- one batch at a time (Keras's *_on_batch) ----------------------------------------------
     def train_on_batch(self, x, y=None, sample_weight=None, class_weight=None, return_dict=False):
