@@ -74,7 +74,7 @@ class _Attending(Layer):
             self.use_causal_mask = bool(use_causal_mask)
         return Layer.__call__(self, inputs, training=training)
 
-    def _check_sequences(self, shapes, count):
+    def _check_sequences(self, shapes):
         owner = f"layer '{self.name}' ({type(self).__name__})"
         if not 2 <= len(shapes) <= 3:
             raise ShapeError(f"{owner} takes [query, value] or [query, value, key], got {len(shapes)} inputs")
@@ -155,7 +155,7 @@ class Attention(_Attending):
     def build(self, input_shape, rng=None):
         self.input_shape = [tuple(int(d) for d in shape) for shape in input_shape]
         self.rng = rng if rng is not None else np.random.default_rng()
-        self._check_sequences(self.input_shape, 3)
+        self._check_sequences(self.input_shape)
         if self.input_shape[0][1] != self.input_shape[-1][1]:
             raise ShapeError(f"layer '{self.name}' (Attention): query and key need the same features, got "
                              f"{self.input_shape[0][1]} and {self.input_shape[-1][1]}")
@@ -276,7 +276,7 @@ class MultiHeadAttention(_Attending):
     def build(self, input_shape, rng=None):
         self.input_shape = [tuple(int(d) for d in shape) for shape in input_shape]
         self.rng = rng if rng is not None else np.random.default_rng()
-        self._check_sequences(self.input_shape, 3)
+        self._check_sequences(self.input_shape)
         (_, d_query), (_, d_value) = self.input_shape[:2]
         d_key = self.input_shape[2][1] if len(self.input_shape) > 2 else d_value
         h, k, v = self.num_heads, self.key_dim, self.value_dim
