@@ -6,6 +6,7 @@ in ``test_metrics``."""
 import numpy as np
 import pytest
 
+import glassnet as keras
 from glassnet.engine import metrics
 from glassnet.errors import ShapeError
 
@@ -163,3 +164,43 @@ def test_a_keras_3_custom_metric_with_add_variable_trains_and_resets_each_epoch(
     variable = keras.Variable(np.zeros(3), name="v")
     variable.assign_add([1, 2, 3])
     assert variable.numpy().tolist() == [1, 2, 3] and np.asarray(variable).shape == (3,)
+
+
+class HuberMetric(keras.metrics.Metric):
+    """Géron ch. 12's streaming metric: add_weight totals, no reset_state of its own, and a
+    result that divides one variable by another."""
+
+    def __init__(self, threshold=1.0, **kwargs):
+        super().__init__(**kwargs)
+        self.threshold = threshold
+        self.total = self.add_weight(name="total", initializer="zeros")
+        self.count = self.add_weight(name="count", initializer="zeros")
+
+    def update_state(self, y_true, y_pred, sample_weight=None):
+        error = np.abs(np.asarray(y_true) - np.asarray(y_pred))
+        huber = np.where(error < self.threshold, error ** 2 / 2, self.threshold * error - self.threshold ** 2 / 2)
+        self.total.assign_add(np.sum(huber))
+        self.count.assign_add(float(np.size(y_true)))
+
+    def result(self):
+        return self.total / self.count
+
+    def get_config(self):
+        return {**super().get_config(), "threshold": self.threshold}
+
+
+def test_a_metric_of_your_own_as_geron_writes_one(tmp_path):
+    metric = HuberMetric(2.0)
+    assert metric.name == "huber_metric"                        # Keras names it after its class
+    assert float(metric(np.array([[2.0]]), np.array([[10.0]]))) == 14.0
+    assert float(metric(np.array([[0.0], [5.0]]), np.array([[1.0], [9.25]]))) == 7.0
+    assert [v.name for v in metric.variables] == ["total", "count"]
+    metric.reset_state()                                        # Keras's default: the variables to zero
+    assert float(metric.total) == 0.0 and float(metric.count) == 0.0
+    model = keras.Sequential([keras.layers.Input((3,)), keras.layers.Dense(1)])
+    model.compile("sgd", "mse", metrics=[HuberMetric(2.0)])
+    model.fit(np.ones((4, 3)), np.ones((4, 1)), epochs=1, verbose=0)
+    model.save(tmp_path / "m.npz")
+    loaded = keras.models.load_model(tmp_path / "m.npz", custom_objects={"HuberMetric": HuberMetric})
+    assert [m.name for m in loaded.metrics] == ["loss", "huber_metric"]
+    assert loaded.compiled_metrics[0].threshold == 2.0

@@ -70,6 +70,9 @@ class Metric(Configurable):
     state_names = ()
 
     def __init__(self, name=None, dtype=None):
+        if name is None and type(self).__module__.split(".")[0] != "glassnet":
+            from glassnet.engine.layers.base import snake_case
+            name = snake_case(type(self).__name__)        # a metric of your own: "huber_metric", as in Keras
         self.name = name or self.default_name
         self.dtype = dtype
         try:
@@ -99,7 +102,11 @@ class Metric(Configurable):
         return own or [Variable(np.asarray(getattr(self, name)), name=name) for name in self.state_names]
 
     def reset_state(self):
-        raise NotImplementedError
+        """Keras's default: every Variable the metric keeps (``add_variable``) back to zero."""
+        from glassnet.engine.variables import Variable
+        for value in vars(self).values():
+            if isinstance(value, Variable):
+                value.assign(np.zeros_like(value.value))
 
     def update_state(self, y_true, y_pred, sample_weight=None):
         raise NotImplementedError
@@ -591,7 +598,10 @@ def get(identifier):
     if isinstance(identifier, Metric):
         return identifier
     if isinstance(identifier, dict):
-        cls = METRICS_BY_CLASS.get(identifier.get("class_name"))
+        from glassnet.engine.configurable import find_registered
+        found = find_registered(identifier.get("class_name"))      # custom_objects= of load_model first
+        cls = found if isinstance(found, type) and issubclass(found, Metric) else \
+            METRICS_BY_CLASS.get(identifier.get("class_name"))
         if cls is None:
             raise ValueError(f"unknown metric {identifier.get('class_name')!r}")
         return cls.from_config(identifier.get("config") or {})
@@ -621,9 +631,13 @@ def from_saved(spec):
         from glassnet.engine.outputs import OutputMetric
         return OutputMetric(**{**config, "metric": from_saved(config.get("metric"))})
     cls = globals().get(str(spec.get("class_name")))
+    if not (isinstance(cls, type) and issubclass(cls, Metric)):    # one of yours, given or registered
+        from glassnet.engine.configurable import find_registered
+        cls = find_registered(spec.get("class_name"))
     if not (isinstance(cls, type) and issubclass(cls, Metric)):
-        raise ValueError(f"unknown metric {spec.get('class_name')!r}")
-    return cls(**config)
+        raise ValueError(f"unknown metric {spec.get('class_name')!r} (a metric of your own: pass it in "
+                         f"custom_objects to load_model)")
+    return cls.from_config(config)
 
 
 def serialize(metric):

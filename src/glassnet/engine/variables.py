@@ -68,5 +68,33 @@ class Variable:
     def __float__(self):
         return float(self.value)
 
+    # Arithmetic reads the value, as with a Keras variable: total / count is an array.
+    def __add__(self, other):
+        return self.value + np.asarray(other)
+
+    def __radd__(self, other):
+        return np.asarray(other) + self.value
+
+    def __sub__(self, other):
+        return self.value - np.asarray(other)
+
+    def __rsub__(self, other):
+        return np.asarray(other) - self.value
+
+    def __mul__(self, other):
+        return self.value * np.asarray(other)
+
+    def __rmul__(self, other):
+        return np.asarray(other) * self.value
+
+    def __truediv__(self, other):
+        return self.value / np.asarray(other)
+
+    def __rtruediv__(self, other):
+        return np.asarray(other) / self.value
+
+    def __neg__(self):
+        return -self.value
+
     def __repr__(self):
         return f"<Variable {self.name!r} {self.value!r}>"
