@@ -83,10 +83,10 @@ def call_layer(layer, inputs, training=None):
     recording = _active[-1] if _active else None
     if training is None or not isinstance(training, (bool, np.bool_)):
         training = recording.training if recording is not None else False
-    values = [lift(x) for x in inputs] if isinstance(inputs, (list, tuple)) else [lift(inputs)]
     if recording is not None and layer.traces_call and not layer.records_call and not hasattr(layer, "fit") \
             and not layer.params and not layer.state:
         return _inline(layer, inputs, training, recording)
+    values = [lift(x) for x in inputs] if isinstance(inputs, (list, tuple)) else [lift(inputs)]
     data = [v.data for v in values] if layer.takes_list else values[0].data
     if not layer.built:
         from glassnet.engine.random import new_seed

@@ -464,6 +464,17 @@ class Exponential(Layer):
 
 # -- row by row ----------------------------------------------------------------------------
 
+def softmax_rows(z):
+    """``softmax`` over the last axis, stable: ``exp(z - max(z)) / sum(exp(z - max(z)))``."""
+    e = np.exp(z - z.max(axis=-1, keepdims=True))
+    return e / e.sum(axis=-1, keepdims=True)
+
+
+def softmax_rows_backward(p, dp):
+    """``dL/dz`` from ``dL/dp`` for ``p = softmax_rows(z)``: ``p * (dp - sum(dp * p))``."""
+    return p * (dp - (dp * p).sum(axis=-1, keepdims=True))
+
+
 class Softmax(Layer):
     """Turns a row of scores (logits) into probabilities that sum to 1.
 
@@ -483,15 +494,13 @@ class Softmax(Layer):
 
     def forward(self, x, training=False):
         self.logits = x
-        e = np.exp(x - x.max(axis=-1, keepdims=True))
-        self.p = e / e.sum(axis=-1, keepdims=True)
+        self.p = softmax_rows(x)
         return self.p
 
     def backward(self, dy):
         if self.fused_with_loss:
             return dy  # the loss already returned dL/d(logits)
-        p = self.p
-        return p * (dy - (dy * p).sum(axis=-1, keepdims=True))
+        return softmax_rows_backward(self.p, dy)
 
 
 class LogSoftmax(Layer):

@@ -18,23 +18,12 @@ any softmax). Both layers take inputs ``(N, T, D)``.
 import numpy as np
 
 from glassnet.engine import constraints, initializers, regularizers
+from glassnet.engine.layers.activations import softmax_rows, softmax_rows_backward
 from glassnet.engine.layers.base import Layer
 from glassnet.errors import ShapeError
 
 # What a position that may not be attended to gets added to its score (Keras's -1e9)
 LARGE_NEGATIVE = -1e9
-
-
-def softmax_rows(scores):
-    """``softmax`` over the last axis, stable (the row's maximum subtracted first)."""
-    e = np.exp(scores - scores.max(axis=-1, keepdims=True))
-    return e / e.sum(axis=-1, keepdims=True)
-
-
-def softmax_rows_backward(weights, dweights):
-    """``dL/dscores`` from ``dL/dweights`` for ``weights = softmax(scores)`` (last axis):
-    ``w * (dw - sum(dw * w))``."""
-    return weights * (dweights - (dweights * weights).sum(axis=-1, keepdims=True))
 
 
 def causal_mask(tq, tv):
@@ -84,12 +73,6 @@ class _Attending(Layer):
         if len(shapes) == 3 and shapes[2][0] != shapes[1][0]:
             raise ShapeError(f"{owner}: key and value need the same number of steps, got {shapes[2][0]} "
                              f"and {shapes[1][0]}")
-
-    def check_input(self, xs):
-        shapes = [tuple(x.shape[1:]) for x in xs]
-        if self.built and shapes != self.input_shape:
-            raise ShapeError(f"layer '{self.name}' ({type(self).__name__}) was built for inputs of shapes "
-                             f"{[(None,) + s for s in self.input_shape]} but got {[x.shape for x in xs]}")
 
     def get_config(self):
         config = {**super().get_config(), "use_causal_mask": self.use_causal_mask}

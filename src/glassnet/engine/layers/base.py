@@ -266,7 +266,14 @@ class Layer:
         return self.output_shape(input_shape)
 
     def check_input(self, x):
-        """Raise a clear ShapeError if ``x`` does not fit the shape this layer was built for."""
+        """Raise a clear ShapeError if ``x`` (a list, for a layer that takes several inputs)
+        does not fit the shape this layer was built for."""
+        if self.takes_list:
+            shapes = [tuple(v.shape[1:]) for v in x]
+            if self.built and shapes != [tuple(s) for s in self.input_shape]:
+                raise ShapeError(f"layer '{self.name}' expects inputs of shapes "
+                                 f"{[(None,) + tuple(s) for s in self.input_shape]} but got {[v.shape for v in x]}")
+            return
         if self.built and tuple(x.shape[1:]) != self.input_shape:
             raise ShapeError(
                 f"layer '{self.name}' expects input of shape {('batch',) + self.input_shape} "

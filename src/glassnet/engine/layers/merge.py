@@ -75,12 +75,6 @@ class Merge(Layer):
         config.pop("input_shape", None)   # a merge layer's inputs come from the graph
         return config
 
-    def check_input(self, xs):
-        shapes = [tuple(x.shape[1:]) for x in xs]
-        if self.built and shapes != self.input_shape:
-            raise ShapeError(f"layer '{self.name}' expects inputs of shapes "
-                             f"{[(None,) + s for s in self.input_shape]} but got {[x.shape for x in xs]}")
-
 
 class Add(Merge):
     """``y = x1 + x2 + ...``; every input gets ``dy``."""
