@@ -217,3 +217,11 @@ def test_outputs_given_as_a_dict_come_back_as_a_dict():
     assert predicted["priority"].shape == (6, 1) and predicted["department"].shape == (6, 3)
     called = model(x)
     np.testing.assert_allclose(called["department"], predicted["department"], rtol=1e-6)
+    # Keras 3's own order is the keys' alphabetical one: its outputs, their layers (so the
+    # weights and a .keras file's weight groups), and a list of losses, as Keras maps it
+    assert model.output_names == ["department", "priority"]
+    assert [layer.name for layer in model.layers][-2:] == ["department", "priority"]
+    model.compile("sgd", loss=["categorical_crossentropy", "mse"])
+    history = model.fit(x, {"priority": np.ones((6, 1)), "department": np.eye(3)[[0, 1, 2, 0, 1, 2]]},
+                        epochs=1, verbose=0)
+    assert set(history.history) == {"loss", "department_loss", "priority_loss"}

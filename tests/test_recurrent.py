@@ -141,20 +141,19 @@ def test_bad_arguments_and_shapes():
         LSTM(3).build((4,))
 
 
-def test_a_number_of_time_steps_left_open_is_fixed_by_the_first_data():
+def test_a_number_of_time_steps_left_open_takes_sequences_of_any_length():
     """keras.io's RNN guide writes LSTM(64, input_shape=(None, 28)): any number of time steps.
-    glassnet builds a model for one shape, so it takes the first data's and says so."""
+    The model is built at once, runs on sequences of each length, and refuses other features."""
     from glassnet.engine.sequential import Sequential
     model = Sequential([LSTM(4, input_shape=(None, 3)), Dense(2)], seed=0)
-    assert not model.built
-    x = np.random.default_rng(0).random((5, 7, 3)).astype(np.float32)
-    with pytest.warns(UserWarning, match=r"input_shape=\(None, 3\) on layer 'lstm' leaves a size open; .*"
-                                         r"takes the first data's, \(7, 3\)"):
-        y = model.predict(x, verbose=0)
-    assert y.shape == (5, 2) and model.sample_shapes[0] == (7, 3)
-    with pytest.raises(ShapeError, match=r"expects input of shape \(None, 7, 3\) but got \(5, 9, 3\)"):
-        model.predict(np.zeros((5, 9, 3), np.float32), verbose=0)
-    other = Sequential([LSTM(4, input_shape=(None, 3)), Dense(2)])
-    with pytest.raises(ShapeError, match=r"layer 'lstm' takes inputs of shape \(None, None, 3\), "
-                                         r"not \(None, 7, 4\)"):
-        other.predict(np.zeros((5, 7, 4), np.float32), verbose=0)
+    assert model.built and model.input_shape == (None, None, 3) and model.count_params() == 4 * 4 * 8 + 10
+    rng = np.random.default_rng(0)
+    for steps in (7, 2, 11):
+        x = rng.random((5, steps, 3)).astype(np.float32)
+        # the same as a model built for exactly that many steps, with the same weights
+        fixed = Sequential([LSTM(4, input_shape=(steps, 3)), Dense(2)])
+        fixed.set_weights(model.get_weights())
+        np.testing.assert_allclose(model.predict(x, verbose=0), fixed.predict(x, verbose=0), rtol=1e-6)
+    assert model.sample_shapes[0] == (None, 3)
+    with pytest.raises(ShapeError, match=r"expects input of shape \(None, None, 3\) but got \(5, 7, 4\)"):
+        model.predict(np.zeros((5, 7, 4), np.float32), verbose=0)

@@ -18,6 +18,7 @@ import numbers
 
 import numpy as np
 
+from glassnet.engine.shapes import shape_fits
 from glassnet.errors import DataError, ShapeError, transposed_hint
 
 
@@ -222,11 +223,11 @@ def prepare_inputs(model, x, what="x"):
     for i, (value, expected) in enumerate(zip(xs, model.sample_shapes)):
         label = what if count == 1 else f"{what}[{i}]"
         array = as_array(value, label)
-        if array.shape[1:] + (1,) == expected:     # (N, 28, 28) for a (28, 28, 1) model
-            array = array[..., np.newaxis]
-        elif array.shape[1:] == expected + (1,):   # (N, 28, 28, 1) for a (28, 28) one
+        if shape_fits(expected, array.shape[1:] + (1,)) and expected[-1] == 1:   # (N, 28, 28) for a
+            array = array[..., np.newaxis]                                       # (28, 28, 1) model
+        elif shape_fits(expected + (1,), array.shape[1:]):   # (N, 28, 28, 1) for a (28, 28) one
             array = array[..., 0]
-        if array.shape[1:] != expected:
+        if not shape_fits(expected, array.shape[1:]):
             raise ShapeError(_shape_message(model, label, array.shape, expected))
         array = array.astype(model.dtype, copy=False)
         if not np.isfinite(array).all():
@@ -239,6 +240,8 @@ def _shape_message(model, label, got, expected):
     """The one-line error for input of the wrong shape, with the likely fix."""
     message = (f"{label}: model '{model.name}' expects input of shape {(None,) + tuple(expected)} "
                f"but got {tuple(got)}")
+    if None in expected:                       # a size left open: no reshape to suggest
+        return message
     features = int(np.prod(expected))
     transposed = transposed_hint(got, expected)
     if transposed:

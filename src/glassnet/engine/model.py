@@ -27,6 +27,7 @@ import numpy as np
 
 from glassnet.engine.layers import fused
 from glassnet.engine.layers.base import LAYERS, Layer, refund_weights, set_arrays, snake_case
+from glassnet.engine.shapes import sample_shape, shape_fits
 from glassnet.engine.layers.input_layer import InputLayer
 from glassnet.engine.random import new_seed
 from glassnet.engine.symbolic import name_layers, tensor_list, topological_order
@@ -93,9 +94,14 @@ class Model(Trainer, ModelState, Layer):
     def _init_graph(self, inputs, outputs):
         """Find the graph between ``inputs`` and ``outputs``, order it, build its layers."""
         self._inputs_struct = inputs
+        # Outputs given as a dict: predict and model(x) answer with a dict by the same keys, in
+        # the order given; the model's own order (of its outputs, their layers and a list of
+        # losses) is the keys' alphabetical one, as in Keras 3.
+        self._given_keys = list(outputs) if isinstance(outputs, dict) else None
+        if isinstance(outputs, dict):
+            outputs = {key: outputs[key] for key in sorted(outputs)}
         self.inputs = tensor_list(inputs, "inputs", self.name)
         self.outputs = tensor_list(outputs, "outputs", self.name)
-        # outputs given as a dict: predict and model(x) answer with a dict by the same keys
         self._output_keys = list(outputs) if isinstance(outputs, dict) else None
         for tensor in self.inputs:
             if not isinstance(tensor.node.layer, InputLayer):
@@ -261,7 +267,7 @@ class Model(Trainer, ModelState, Layer):
         if self.traces_call and not self.built:
             self._trace(input_shape, rng)
             return
-        if input_shape is not None and not self.accepts(_drop_batch(input_shape)):
+        if input_shape is not None and not self.accepts(sample_shape(input_shape)):
             raise ShapeError(f"model '{self.name}' takes inputs of shape {self.input_shape}, "
                              f"not {input_shape}")
         if rng is not None and rng is not self.rng:   # inside another model: share its generator
@@ -280,7 +286,7 @@ class Model(Trainer, ModelState, Layer):
                              f"yet: call build((None, ...)) or give it data (fit, predict, model(x))")
         if rng is not None:
             self.rng = rng
-        shape = _drop_batch(input_shape)
+        shape = sample_shape(input_shape)
         if isinstance(shape, list):
             inputs = [Input(shape=s) for s in shape]
         else:
@@ -301,7 +307,8 @@ class Model(Trainer, ModelState, Layer):
         if not self.built:              # a subclass not traced yet takes what it is given first
             return True
         shapes = input_shape if self.takes_list else [input_shape]
-        return [tuple(s) for s in shapes] == self.sample_shapes
+        return len(shapes) == len(self.sample_shapes) and all(
+            shape_fits(expected, given) for expected, given in zip(self.sample_shapes, shapes))
 
     def shape_after(self, input_shape):
         if not self.accepts(input_shape):
@@ -327,7 +334,7 @@ class Model(Trainer, ModelState, Layer):
         values = [None] * self._slot_count
         inputs = inputs if len(self._input_slots) > 1 else [inputs]
         if len(inputs[0]) == 0:    # an empty batch (the last of a filter, say): empty outputs, as in Keras
-            outputs = [np.zeros((0,) + tuple(t.sample_shape), self.dtype) for t in self.outputs]
+            outputs = [np.zeros((0,) + tuple(d or 0 for d in t.sample_shape), self.dtype) for t in self.outputs]
             return outputs[0] if len(outputs) == 1 else outputs
         for slot, value in zip(self._input_slots, inputs):
             values[slot] = value
@@ -504,8 +511,12 @@ class Model(Trainer, ModelState, Layer):
             layers.append({"class_name": layer_class_name(layer), "name": layer.name,
                            "config": layer.get_config(), "inbound_nodes": inbound})
         ends = lambda tensors: [[t.node.layer.name, index[id(t.node)], 0] for t in tensors]
+        outputs = ends(self.outputs)
+        if self._output_keys is not None:      # outputs given as a dict: saved as one, as Keras saves them
+            outputs = dict(zip(self._output_keys, outputs))
+            outputs = {key: outputs[key] for key in self._given_keys}
         return {"name": self.name, "trainable": self.trainable, "seed": self.seed,
-                "layers": layers, "input_layers": ends(self.inputs), "output_layers": ends(self.outputs)}
+                "layers": layers, "input_layers": ends(self.inputs), "output_layers": outputs}
 
     @classmethod
     def from_config(cls, config, custom_objects=None):
@@ -539,8 +550,13 @@ class Model(Trainer, ModelState, Layer):
                                  f"{', '.join(sorted({s['name'] for s, _, _ in pending}))} can't be "
                                  f"connected (a missing or circular input)")
         inputs = [tensor(name, node) for name, node, _ in config["input_layers"]]
-        outputs = [tensor(name, node) for name, node, _ in config["output_layers"]]
-        return cls(inputs if len(inputs) > 1 else inputs[0], outputs if len(outputs) > 1 else outputs[0],
+        ends = config["output_layers"]
+        if isinstance(ends, dict):             # outputs by name: predict answers with a dict
+            outputs = {key: tensor(name, node) for key, (name, node, _) in ends.items()}
+        else:
+            outputs = [tensor(name, node) for name, node, _ in ends]
+            outputs = outputs if len(outputs) > 1 else outputs[0]
+        return cls(inputs if len(inputs) > 1 else inputs[0], outputs,
                    name=config.get("name"), seed=config.get("seed"), trainable=config.get("trainable", True))
 
     def __repr__(self):
@@ -602,14 +618,6 @@ def _call_mode(entries, name):
         raise ValueError(f"a call of layer {name!r} has arguments glassnet can't pass: {options!r} "
                          f"(only training=True/False)")
     return options.get("training")
-
-
-def _drop_batch(shape):
-    """Keras's batch-inclusive ``(None, 784)`` -> ``(784,)``; ``(784,)`` stays."""
-    if isinstance(shape, list) and shape and isinstance(shape[0], (tuple, list)):
-        return [_drop_batch(s) for s in shape]
-    shape = tuple(shape)
-    return shape[1:] if shape and shape[0] is None else shape
 
 
 def _final_activation(layer):

@@ -188,8 +188,22 @@ def backward(layer, dy):
 
 
 def output_shape(layer, input_shape):
-    """One sample's output shape: ``call()`` run once, recorded, on a batch of one zero sample."""
+    """One sample's output shape: ``call()`` run once, recorded, on a batch of one zero sample.
+
+    Sizes left open (None) are tried at two lengths, 6 and 11: an output size that changes
+    with them is open too."""
     shapes = input_shape if layer.takes_list else [input_shape]
+    if not any(None in tuple(shape) for shape in shapes):
+        return _output_shape(layer, shapes)
+    tries = [_output_shape(layer, [tuple(size if d is None else d for d in shape) for shape in shapes])
+             for size in (6, 11)]
+    if len(tries[0]) != len(tries[1]):
+        raise CannotDifferentiate(f"layer '{layer.name}' ({type(layer).__name__}): call() gives outputs of "
+                                  f"{len(tries[0])} and {len(tries[1])} axes for inputs of different lengths")
+    return tuple(a if a == b else None for a, b in zip(*tries))
+
+
+def _output_shape(layer, shapes):
     zeros = [np.zeros((1,) + tuple(shape), dtype=layer.dtype) for shape in shapes]
     needs = layer.needs_input_grad
     layer.needs_input_grad = False

@@ -15,13 +15,12 @@ can be given by ``Input(shape)`` as the first entry, by ``input_shape=`` on the 
 layer, or left out: the model is then built on the first data it sees.
 """
 
-import warnings
-
 import numpy as np
 
 from glassnet.engine.layers.base import Layer
 from glassnet.engine.layers.input_layer import InputLayer
-from glassnet.engine.model import Model, _drop_batch, deserialize_layer, layer_class_name
+from glassnet.engine.model import Model, deserialize_layer, layer_class_name
+from glassnet.engine.shapes import SampleShape, sample_shape, shape_fits
 from glassnet.engine.symbolic import name_layers
 from glassnet.engine.random import new_seed
 from glassnet.engine.symbolic import SymbolicTensor
@@ -105,25 +104,9 @@ class Sequential(Model):
             else (first.sample_shapes[0] if isinstance(first, Model) and first.built else None)
 
     def _known_input_shape(self):
-        """The input shape, or None while it is unknown or has a size left open."""
+        """The input shape (sizes left open as None), or None while it is unknown."""
         shape = self._declared_input_shape()
-        return None if shape is None or None in shape else shape
-
-    def _fix_open_sizes(self, shape):
-        """``input_shape=(None, 28)`` on the first layer: glassnet builds its models for one
-        shape, so the open sizes take the first data's, with a warning; a size that was given
-        must match."""
-        declared = self._declared_input_shape()
-        if declared is None or None not in declared or self.built:
-            return
-        first = self._layers[0]
-        if len(declared) != len(shape) or any(d is not None and d != s for d, s in zip(declared, shape)):
-            raise ShapeError(f"model '{self.name}': layer '{first.name}' takes inputs of shape "
-                             f"{(None,) + tuple(declared)}, not {(None,) + tuple(shape)}")
-        warnings.warn(f"model '{self.name}': input_shape={tuple(declared)} on layer '{first.name}' leaves "
-                      f"a size open; glassnet builds a model for one shape and takes the first data's, "
-                      f"{tuple(shape)} (inputs of another size are refused)", UserWarning, stacklevel=4)
-        first.input_shape = None
+        return None if shape is None else SampleShape(shape)
 
     def _maybe_build(self):
         self.built = False
@@ -136,13 +119,16 @@ class Sequential(Model):
         given (``input_shape=`` or an Input)."""
         if rng is not None:
             self.rng = rng
-        shape = _drop_batch(input_shape) if input_shape is not None else self._known_input_shape()
+        shape = sample_shape(input_shape) if input_shape is not None else self._known_input_shape()
         if not self._layers:
             raise ValueError(f"model '{self.name}' has no layers")
         if shape is None:
             raise ShapeError(f"model '{self.name}' doesn't know its input shape: start it with "
                              f"Input(shape=...) or pass input_shape= to the first layer")
-        self._fix_open_sizes(tuple(shape))
+        declared = self._known_input_shape()
+        if declared is not None and not shape_fits(declared, shape):
+            raise ShapeError(f"model '{self.name}' takes inputs of shape {(None,) + declared}, "
+                             f"not {(None,) + tuple(shape)}")
         if self.built and tuple(shape) == self.sample_shapes[0]:
             return
         old_nodes = list(getattr(self, "_nodes", []))
@@ -186,7 +172,7 @@ class Sequential(Model):
         return self.outputs[0].shape
 
     def accepts(self, input_shape):
-        return not self.built or tuple(input_shape) == self.sample_shapes[0]
+        return not self.built or shape_fits(self.sample_shapes[0], input_shape)
 
     def shape_after(self, input_shape):
         if not self.built:
@@ -218,5 +204,5 @@ class Sequential(Model):
         for layer in layers:
             model.add(layer, rebuild=False)
         if config.get("input_shape") is not None:
-            model.build(tuple(config["input_shape"]))
+            model.build(SampleShape(config["input_shape"]))
         return model

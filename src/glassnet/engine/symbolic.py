@@ -16,10 +16,12 @@ arrays in an order where every layer comes after the layers that feed it.
 A layer called twice (a *shared* layer) has two nodes and one set of weights.
 """
 
+import contextlib
 import numbers
 
 import numpy as np
 
+from glassnet.engine.shapes import SampleShape, has_open_size
 from glassnet.errors import ShapeError
 
 
@@ -54,7 +56,7 @@ class SymbolicTensor:
     """
 
     def __init__(self, sample_shape, node, dtype="float32"):
-        self.sample_shape = tuple(int(d) for d in sample_shape)
+        self.sample_shape = SampleShape(sample_shape)     # None for a size left open: any size
         self.node = node
         self.dtype = np.dtype(dtype)
 
@@ -192,16 +194,33 @@ def call_symbolically(layer, inputs, training=None):
                             f"{type(tensor).__name__}")
     shapes = [t.sample_shape for t in tensors]
     shape = shapes if layer.takes_list else shapes[0]
-    if not layer.built:
-        layer.build(shape, np.random.default_rng(new_seed()))
-        layer.provisional = True
-    elif not layer.accepts(shape):
-        raise ShapeError(f"{owner} was built for inputs of shape {_batch(layer.input_shape)} but is "
-                         f"called on {_batch(shape)}")
+    with sizes_left_open(layer, shape):
+        if not layer.built:
+            layer.build(shape, np.random.default_rng(new_seed()))
+            layer.provisional = True
+        elif not layer.accepts(shape):
+            raise ShapeError(f"{owner} was built for inputs of shape {_batch(layer.input_shape)} but is "
+                             f"called on {_batch(shape)}")
+        output_shape = layer.shape_after(shape)
     node = Node(layer, tensors, mode)
-    node.outputs = [SymbolicTensor(layer.shape_after(shape), node)]
+    node.outputs = [SymbolicTensor(output_shape, node)]
     layer.nodes.append(node)
     return node.outputs[0]
+
+
+@contextlib.contextmanager
+def sizes_left_open(layer, shape):
+    """Building ``layer`` for a ``shape`` with sizes left open (None, e.g. ``Input(shape=(None,))``
+    for sequences of any length): a layer whose weights or shape arithmetic need a size that
+    is open fails deep inside with None in a sum; say so in one line instead."""
+    try:
+        yield
+    except TypeError as error:
+        if not has_open_size(shape) or "NoneType" not in str(error):
+            raise
+        raise ShapeError(f"layer '{layer.name or type(layer).__name__}' ({type(layer).__name__}) can't "
+                         f"take inputs of shape {_batch(shape)}: it needs the sizes left open (None) "
+                         f"known; give them in Input(shape=...)") from None
 
 
 def _inline(layer, inputs, mode):

@@ -637,7 +637,8 @@ class Trainer(Keras2Methods):
         of ``Model(inputs, {"priority": p, "department": d})``, as Keras answers."""
         keys = getattr(self, "_output_keys", None)
         if keys is not None and len(keys) == len(outputs):
-            return dict(zip(keys, outputs))
+            by_key = dict(zip(keys, outputs))
+            return {key: by_key[key] for key in self._given_keys}
         return outputs if len(outputs) > 1 else outputs[0]
 
     # -- one batch at a time (Keras's *_on_batch) ----------------------------------------------

@@ -420,8 +420,9 @@ def _input_from_keras(config, owner):
         shape = list(shape)[1:]
     else:
         shape = config.get("shape")
-    if not isinstance(shape, list) or any(not isinstance(d, int) or isinstance(d, bool) for d in shape):
-        raise Unsupported(f"{owner}: glassnet needs every size of the input known, got {shape!r}")
+    if not isinstance(shape, list) or any(d is not None and (not isinstance(d, int) or isinstance(d, bool))
+                                          for d in shape):          # None: a size left open
+        raise Unsupported(f"{owner}: the input's shape must be a list of sizes, got {shape!r}")
     if config.get("sparse") or config.get("ragged"):
         raise Unsupported(f"{owner}: sparse or ragged inputs are not supported by glassnet")
     return {"name": config.get("name"), "shape": shape}
@@ -572,8 +573,12 @@ def _functional_from_keras(config, reading):
         layers.append({**own, "name": name, "inbound_nodes": _inbound_from_keras(nodes, owner)})
         layers[-1]["config"]["name"] = name
     inputs, outputs = config.get("input_layers"), config.get("output_layers")
+    if isinstance(outputs, dict) and outputs:     # outputs by name: kept, so predict answers with a dict
+        ends = {key: _ends(value)[0] for key, value in outputs.items()}
+    else:
+        ends = _ends(outputs)
     return {"name": config.get("name"), "trainable": config.get("trainable", True), "layers": layers,
-            "input_layers": _ends(inputs), "output_layers": _ends(outputs)}
+            "input_layers": _ends(inputs), "output_layers": ends}
 
 
 # -- layers and models: glassnet -> Keras ----------------------------------------------------
@@ -938,7 +943,10 @@ def _functional_to_keras(model):
                 node["kwargs"]["use_causal_mask"] = True
         layers.append(keras_spec)
     ends = [[name, index, 0] for name, index, _ in config["input_layers"]]
-    outs = [[name, index, 0] for name, index, _ in config["output_layers"]]
+    if isinstance(config["output_layers"], dict):           # outputs by name, as Keras 3 writes them
+        outs = {key: [name, index, 0] for key, (name, index, _) in config["output_layers"].items()}
+    else:
+        outs = [[name, index, 0] for name, index, _ in config["output_layers"]]
+        outs = outs[0] if len(outs) == 1 else outs
     return {"name": model.name, "trainable": bool(model.trainable), "layers": layers,
-            "input_layers": ends[0] if len(ends) == 1 else ends,
-            "output_layers": outs[0] if len(outs) == 1 else outs}
+            "input_layers": ends[0] if len(ends) == 1 else ends, "output_layers": outs}

@@ -233,7 +233,7 @@ def _conv1d(graph, layer, xs):
     if layer.use_bias:
         inputs.append(graph.constant(f"{layer.name}/bias", layer.params["bias"]))
     y = _channels_first(graph, layer, xs[0], "Conv", inputs, kernel_shape=[layer.kernel_size],
-                        strides=[layer.strides], dilations=[layer.dilation_rate], pads=list(layer.pads))
+                        strides=[layer.strides], dilations=[layer.dilation_rate], **_padding_1d(layer, layer.span))
     return _activation(graph, layer.activation, y, layer.name)
 
 
@@ -264,8 +264,17 @@ def _attend(graph, layer, scores, values, name):
     """``softmax(scores [+ causal mask]) @ values`` over the last two axes."""
     if layer.use_causal_mask:
         from glassnet.engine.layers.attention import LARGE_NEGATIVE, causal_mask
-        mask = np.where(causal_mask(*_score_steps(layer)), 0.0, LARGE_NEGATIVE)
-        scores = graph.op("Add", [scores, graph.constant(f"{name}/causal_mask", mask)], f"{name}/masked")
+        steps = _score_steps(layer)
+        if None in steps:      # lengths left open: the mask is made from the scores' own shape
+            ones = graph.op("ConstantOfShape", [graph.op("Shape", [scores], f"{name}/shape")], f"{name}/ones",
+                            value=graph.helper.make_tensor("one", graph.onnx.TensorProto.FLOAT, [1], [1.0]))
+            allowed = graph.op("Trilu", [ones], f"{name}/allowed", upper=0)     # 1 where s <= t
+            blocked = graph.op("Sub", [graph.constant(f"{name}/one", 1.0), allowed], f"{name}/blocked")
+            mask = graph.op("Mul", [blocked, graph.constant(f"{name}/large_negative", LARGE_NEGATIVE)],
+                            f"{name}/causal_mask")
+        else:
+            mask = graph.constant(f"{name}/causal_mask", np.where(causal_mask(*steps), 0.0, LARGE_NEGATIVE))
+        scores = graph.op("Add", [scores, mask], f"{name}/masked")
     weights = graph.op("Softmax", [scores], f"{name}/weights", axis=-1)
     return graph.op("MatMul", [weights, values], f"{name}/attended")
 
@@ -354,10 +363,17 @@ def _cropping(graph, layer, xs):
     """``Slice`` along the steps (or the rows and columns): ``x[:, before:size - after]``."""
     sizes = layer.input_shape[:layer.RANK]
     starts = graph.constant(f"{layer.name}/starts", [before for before, _ in layer.borders], np.int64)
-    ends = graph.constant(f"{layer.name}/ends", [size - after for size, (_, after) in zip(sizes, layer.borders)],
+    ends = graph.constant(f"{layer.name}/ends", [_end(size, after) for size, (_, after) in zip(sizes, layer.borders)],
                           np.int64)
     axes = graph.constant(f"{layer.name}/axes", list(range(1, layer.RANK + 1)), np.int64)
     return graph.op("Slice", [xs[0], starts, ends, axes], layer.name)
+
+
+def _end(size, after):
+    """Where a slice that leaves ``after`` steps ends: counted from the end for a size left open."""
+    if size is not None:
+        return size - after
+    return -after if after else np.iinfo(np.int64).max
 
 
 def _upsampling(graph, layer, xs):
@@ -384,8 +400,20 @@ def _pooling(op_type, **extra):
 def _pooling1d(op_type):
     def emit(graph, layer, xs):
         return _channels_first(graph, layer, xs[0], op_type, kernel_shape=[layer.pool_size],
-                               strides=[layer.strides], pads=list(layer.pads))
+                               strides=[layer.strides], **_padding_1d(layer, layer.pool_size))
     return emit
+
+
+def _padding_1d(layer, window):
+    """ONNX's padding of a 1-D window: the steps added at each end; or, for "same" padding
+    of a length left open (the padding depends on the length), ONNX's rule ``SAME_UPPER``,
+    which is Keras's (the odd step goes at the end)."""
+    from glassnet.engine.layers.conv1d import pads_1d
+
+    length = layer.input_shape[0]
+    if length is None and layer.padding == "same":
+        return {"auto_pad": "SAME_UPPER"}
+    return {"pads": list(pads_1d(length, window, layer.strides, layer.padding))}
 
 
 def _global(op_type):

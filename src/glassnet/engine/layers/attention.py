@@ -20,6 +20,7 @@ import numpy as np
 from glassnet.engine import constraints, initializers, regularizers
 from glassnet.engine.layers.activations import softmax_rows, softmax_rows_backward
 from glassnet.engine.layers.base import Layer
+from glassnet.engine.shapes import SampleShape, same_size
 from glassnet.errors import ShapeError
 
 # What a position that may not be attended to gets added to its score (Keras's -1e9)
@@ -70,7 +71,7 @@ class _Attending(Layer):
         if any(len(s) != 2 for s in shapes):
             raise ShapeError(f"{owner} needs sequences (batch, steps, features), got "
                              f"{', '.join(str((None,) + tuple(s)) for s in shapes)}")
-        if len(shapes) == 3 and shapes[2][0] != shapes[1][0]:
+        if len(shapes) == 3 and not same_size(shapes[2][0], shapes[1][0]):
             raise ShapeError(f"{owner}: key and value need the same number of steps, got {shapes[2][0]} "
                              f"and {shapes[1][0]}")
 
@@ -136,7 +137,7 @@ class Attention(_Attending):
         return self._call(inputs, training, return_attention_scores, use_causal_mask)
 
     def build(self, input_shape, rng=None):
-        self.input_shape = [tuple(int(d) for d in shape) for shape in input_shape]
+        self.input_shape = [SampleShape(shape) for shape in input_shape]   # steps may be left open (None)
         self.rng = rng if rng is not None else np.random.default_rng()
         self._check_sequences(self.input_shape)
         if self.input_shape[0][1] != self.input_shape[-1][1]:
@@ -257,7 +258,7 @@ class MultiHeadAttention(_Attending):
         return self._call(inputs, training, return_attention_scores, use_causal_mask)
 
     def build(self, input_shape, rng=None):
-        self.input_shape = [tuple(int(d) for d in shape) for shape in input_shape]
+        self.input_shape = [SampleShape(shape) for shape in input_shape]   # steps may be left open (None)
         self.rng = rng if rng is not None else np.random.default_rng()
         self._check_sequences(self.input_shape)
         (_, d_query), (_, d_value) = self.input_shape[:2]

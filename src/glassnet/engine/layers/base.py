@@ -39,6 +39,7 @@ import warnings
 
 import numpy as np
 
+from glassnet.engine.shapes import SampleShape, sample_shape, shape_fits
 from glassnet.engine.tensor import as_tensor
 from glassnet.errors import ModelFileError, ShapeError
 
@@ -269,12 +270,11 @@ class Layer:
         """Raise a clear ShapeError if ``x`` (a list, for a layer that takes several inputs)
         does not fit the shape this layer was built for."""
         if self.takes_list:
-            shapes = [tuple(v.shape[1:]) for v in x]
-            if self.built and shapes != [tuple(s) for s in self.input_shape]:
+            if self.built and not self.accepts([v.shape[1:] for v in x]):
                 raise ShapeError(f"layer '{self.name}' expects inputs of shapes "
                                  f"{[(None,) + tuple(s) for s in self.input_shape]} but got {[v.shape for v in x]}")
             return
-        if self.built and tuple(x.shape[1:]) != self.input_shape:
+        if self.built and not shape_fits(self.input_shape, x.shape[1:]):
             raise ShapeError(
                 f"layer '{self.name}' expects input of shape {('batch',) + self.input_shape} "
                 f"but got {tuple(x.shape)}"
@@ -283,8 +283,9 @@ class Layer:
     def accepts(self, input_shape):
         """Whether this built layer can run on inputs of ``input_shape`` (one sample's)."""
         if self.takes_list:
-            return [tuple(s) for s in input_shape] == [tuple(s) for s in self.input_shape]
-        return tuple(input_shape) == self.input_shape
+            return len(input_shape) == len(self.input_shape) and all(
+                shape_fits(built, given) for built, given in zip(self.input_shape, input_shape))
+        return shape_fits(self.input_shape, input_shape)
 
     # -- the two passes -----------------------------------------------------------------
     def forward(self, x, training=False):
@@ -625,9 +626,7 @@ def _keras_build(keras_build):
     def build(self, input_shape, rng=None):
         if rng is not None or self.rng is None:
             self.rng = rng if rng is not None else np.random.default_rng()
-        sample = list(input_shape) if self.takes_list else tuple(input_shape)
-        if not self.takes_list and sample and sample[0] is None:
-            sample = sample[1:]
+        sample = [SampleShape(s) for s in input_shape] if self.takes_list else sample_shape(input_shape)
         keras_shape = [(None, *s) for s in sample] if self.takes_list else (None, *sample)
         # Built again (a model draws its layers' weights from its own seed): the weights the
         # last build made without a name are replaced, not joined by "variable_2", ...
@@ -637,7 +636,7 @@ def _keras_build(keras_build):
         self.__dict__["_built_unnamed"] = []
         keras_build(self, keras_shape)
         if not self.built:
-            self.input_shape = [tuple(s) for s in sample] if self.takes_list else sample
+            self.input_shape = sample
             self.built = True
     return build
 
@@ -671,14 +670,3 @@ def _named(layer, name, array):
 def _never_called(layer, what):
     return (f"layer '{layer.__dict__.get('name') or type(layer).__name__}' has never been called in a model, "
             f"so it has no {what} yet (build the model first, e.g. with an Input(shape=...))")
-
-
-def sample_shape(shape):
-    """One sample's shape as a tuple of ints, Keras's leading ``None`` (the batch) dropped:
-    ``(None, 28, 28) -> (28, 28)``; a list of such shapes for several inputs."""
-    shape = tuple(shape)
-    if shape and isinstance(shape[0], (tuple, list)):
-        return [sample_shape(one) for one in shape]
-    if shape and shape[0] is None:
-        shape = shape[1:]
-    return tuple(int(d) for d in shape)

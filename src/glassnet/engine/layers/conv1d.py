@@ -39,7 +39,9 @@ def pads_1d(length, window, stride, padding):
 
 
 def steps_1d(length, window, stride, padding):
-    """Output steps of a window sliding along ``length`` steps."""
+    """Output steps of a window sliding along ``length`` steps (None for a length left open)."""
+    if length is None:
+        return None
     before, after = pads_1d(length, window, stride, padding)
     if padding == "same":
         return output_length(length, window, stride, "same")
@@ -127,21 +129,30 @@ class Conv1D(Layer):
                              f"{('batch',) + self.input_shape}; for 28x28 digits read row by row use "
                              f"input_shape=(28, 28)")
         length, channels = self.input_shape
-        if self.output_shape(self.input_shape)[0] < 1:
-            raise ShapeError(f"layer '{self.name}' (Conv1D): a window of {self.span} steps doesn't fit in "
-                             f"{length} steps with padding='{self.padding}'")
-        self.pads = pads_1d(length, self.span, self.strides, self.padding)
+        self.length = None
+        if length is not None:         # a length left open (None) is fitted to each batch instead
+            self.fit_length(length)
         self.add_param("kernel", self.kernel_initializer((self.kernel_size, channels, self.filters), self.rng))
         if self.use_bias:
             self.add_param("bias", self.bias_initializer((self.filters,), self.rng))
+
+    def fit_length(self, length):
+        """The padding and the output steps for sequences of ``length`` steps."""
+        steps = steps_1d(length, self.span, self.strides, self.padding)
+        if steps < 1:
+            raise ShapeError(f"layer '{self.name}' (Conv1D): a window of {self.span} steps doesn't fit in "
+                             f"{length} steps with padding='{self.padding}'")
+        self.length, self.steps = length, steps
+        self.pads = pads_1d(length, self.span, self.strides, self.padding)
 
     def output_shape(self, input_shape):
         return steps_1d(input_shape[0], self.span, self.strides, self.padding), self.filters
 
     def forward(self, x, training=False):
         self.check_input(x)
-        n, channels = len(x), x.shape[-1]
-        steps = self.output_shape(self.input_shape)[0]
+        if x.shape[1] != self.length:    # a length left open: this batch's
+            self.fit_length(x.shape[1])
+        n, channels, steps = len(x), x.shape[-1], self.steps
         xp = np.pad(x, ((0, 0), self.pads, (0, 0))) if any(self.pads) else x
         cols = np.empty((n, steps, self.kernel_size, channels), x.dtype)   # im2col, one tap at a time
         for k in range(self.kernel_size):
@@ -164,7 +175,7 @@ class Conv1D(Layer):
         self.add_penalty_gradients()
         if not self.needs_input_grad:
             return None
-        length, channels = self.input_shape
+        length, channels = self.length, self.input_shape[-1]
         dcols = (dz @ W.T).reshape(n, steps, self.kernel_size, channels)
         before, after = self.pads
         dxp = np.zeros((n, before + length + after, channels), dy.dtype)

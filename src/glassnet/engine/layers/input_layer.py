@@ -21,11 +21,10 @@ def _sample_shape(owner, shape, batch_shape):
         shape = tuple(shape)
     except TypeError:
         raise ValueError(f"{owner}: shape must be a tuple of sizes, got {shape!r}") from None
-    if None in shape:
-        raise ValueError(f"{owner}: glassnet needs every size of the shape known in advance, "
-                         f"got {shape} (None allowed only for the batch axis, which is left out)")
-    if not all(isinstance(d, int) and not isinstance(d, bool) and d > 0 for d in shape):
-        raise ValueError(f"{owner}: shape must hold positive whole numbers, got {shape!r}")
+    # None leaves a size open: Input(shape=(None,)) takes sequences of any length
+    if not all(d is None or (isinstance(d, int) and not isinstance(d, bool) and d > 0) for d in shape):
+        raise ValueError(f"{owner}: shape must hold positive whole numbers (or None for a size "
+                         f"left open), got {shape!r}")
     return shape
 
 

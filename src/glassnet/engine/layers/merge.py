@@ -24,6 +24,7 @@ import numpy as np
 
 from glassnet.engine import autodiff
 from glassnet.engine.layers.base import Layer
+from glassnet.engine.shapes import SampleShape, broadcast_shapes, has_open_size, same_size
 from glassnet.errors import ShapeError
 
 
@@ -43,9 +44,10 @@ class Merge(Layer):
     takes_list = True
 
     def build(self, input_shape, rng=None):
-        self.input_shape = [tuple(int(d) for d in shape) for shape in input_shape]
+        self.input_shape = [SampleShape(shape) for shape in input_shape]   # None: a size left open
         self.rng = rng if rng is not None else np.random.default_rng()
         self.check_shapes(self.input_shape)
+        self.open_sizes = has_open_size(self.input_shape)
         self.built = True
 
     def check_shapes(self, shapes):
@@ -53,13 +55,22 @@ class Merge(Layer):
         if len(shapes) < 2:
             raise ShapeError(f"{owner} needs two or more inputs")
         try:
-            np.broadcast_shapes(*shapes)
+            broadcast_shapes(*shapes)
         except ValueError:
             raise ShapeError(f"{owner} needs inputs of one shape (or shapes that broadcast, an axis of 1 "
                              f"against any size), got {', '.join(str((None,) + s) for s in shapes)}") from None
 
     def output_shape(self, input_shape):
-        return tuple(np.broadcast_shapes(*[tuple(s) for s in input_shape]))
+        return broadcast_shapes(*input_shape)
+
+    def take(self, xs):
+        """Check the inputs against the shapes this layer was built for, and remember their
+        shapes (a size left open is known only now) for backward to sum each gradient back to."""
+        self.check_input(xs)
+        self.x_shapes = [x.shape[1:] for x in xs]
+        if self.open_sizes:                  # only now can sizes left open be checked together
+            self.check_shapes(self.x_shapes)
+        return xs
 
     def lined_up(self, xs):
         """The inputs with as many axes as the output: a sample with fewer gets 1s on its left,
@@ -68,7 +79,7 @@ class Merge(Layer):
         return [x.reshape((len(x),) + (1,) * (rank - x.ndim) + x.shape[1:]) for x in xs]
 
     def backward(self, dy):
-        return [unbroadcast(g, shape) for g, shape in zip(self.gradients(dy), self.input_shape)]
+        return [unbroadcast(g, shape) for g, shape in zip(self.gradients(dy), self.x_shapes)]
 
     def get_config(self):
         config = super().get_config()
@@ -80,8 +91,7 @@ class Add(Merge):
     """``y = x1 + x2 + ...``; every input gets ``dy``."""
 
     def forward(self, xs, training=False):
-        self.check_input(xs)
-        xs = self.lined_up(xs)
+        xs = self.lined_up(self.take(xs))
         y = xs[0] + xs[1]
         for x in xs[2:]:
             y = y + x
@@ -100,8 +110,7 @@ class Subtract(Merge):
         super().check_shapes(shapes)
 
     def forward(self, xs, training=False):
-        self.check_input(xs)
-        a, b = self.lined_up(xs)
+        a, b = self.lined_up(self.take(xs))
         return a - b
 
     def gradients(self, dy):
@@ -112,8 +121,7 @@ class Multiply(Merge):
     """``y = x1 * x2 * ...`` element by element; ``dx_i = dy * (product of the others)``."""
 
     def forward(self, xs, training=False):
-        self.check_input(xs)
-        self.xs = xs = self.lined_up(xs)
+        self.xs = xs = self.lined_up(self.take(xs))
         y = xs[0] * xs[1]
         for x in xs[2:]:
             y = y * x
@@ -134,8 +142,7 @@ class Average(Merge):
     """``y = (x1 + ... + xn) / n``; every input gets ``dy / n``."""
 
     def forward(self, xs, training=False):
-        self.check_input(xs)
-        xs = self.lined_up(xs)
+        xs = self.lined_up(self.take(xs))
         y = xs[0] + xs[1]
         for x in xs[2:]:
             y = y + x
@@ -153,8 +160,7 @@ class Maximum(Merge):
     pick = staticmethod(np.argmax)
 
     def forward(self, xs, training=False):
-        self.check_input(xs)
-        stacked = np.stack(np.broadcast_arrays(*self.lined_up(xs)))   # (n, N, ...)
+        stacked = np.stack(np.broadcast_arrays(*self.lined_up(self.take(xs))))   # (n, N, ...)
         self.winner = self.pick(stacked, axis=0)      # (N, ...): which input won
         return np.take_along_axis(stacked, self.winner[np.newaxis], axis=0)[0]
 
@@ -196,23 +202,25 @@ class Concatenate(Merge):
             raise ShapeError(f"layer '{self.name}' (Concatenate) needs two or more inputs")
         axis = self._sample_axis(len(shapes[0]))
         trimmed = [s[:axis] + s[axis + 1:] for s in shapes]
-        if any(len(s) != len(shapes[0]) for s in shapes) or any(t != trimmed[0] for t in trimmed):
+        if any(len(s) != len(shapes[0]) for s in shapes) or not all(
+                same_size(a, b) for t in trimmed for a, b in zip(t, trimmed[0])):
             raise ShapeError(f"layer '{self.name}' (Concatenate): inputs must match except along axis "
                              f"{self.axis}, got {', '.join(str((None,) + s) for s in shapes)}")
 
     def output_shape(self, input_shape):
         axis = self._sample_axis(len(input_shape[0]))
-        shape = list(input_shape[0])
-        shape[axis] = sum(s[axis] for s in input_shape)
-        return tuple(shape)
+        shape = list(broadcast_shapes(*[s[:axis] + (1,) + s[axis + 1:] for s in input_shape]))
+        sizes = [s[axis] for s in input_shape]
+        shape[axis] = None if None in sizes else sum(sizes)      # a length left open stays open
+        return SampleShape(shape)
 
     def forward(self, xs, training=False):
-        self.check_input(xs)
+        xs = self.take(xs)
         return np.concatenate(xs, axis=self._sample_axis(xs[0].ndim - 1) + 1)
 
     def backward(self, dy):
         axis = self._sample_axis(dy.ndim - 1)
-        cuts = np.cumsum([shape[axis] for shape in self.input_shape])[:-1]
+        cuts = np.cumsum([shape[axis] for shape in self.x_shapes])[:-1]
         return np.split(dy, cuts, axis=axis + 1)
 
     def get_config(self):

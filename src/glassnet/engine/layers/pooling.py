@@ -346,14 +346,15 @@ class GlobalAveragePooling(GlobalPooling):
 
     def forward(self, x, training=False):
         self.check_input(x)
+        self.x_shape = x.shape[1:]           # (this batch's, where a size was left open)
         return x.mean(axis=self.axes, keepdims=self.keepdims)
 
     def backward(self, dy):
         if not self.needs_input_grad:
             return None
-        positions = int(np.prod(self.input_shape[:-1]))
-        share = dy.reshape((len(dy),) + (1,) * self.RANK + (self.input_shape[-1],)) / positions
-        return np.broadcast_to(share, (len(dy),) + self.input_shape).copy()
+        positions = int(np.prod(self.x_shape[:-1]))
+        share = dy.reshape((len(dy),) + (1,) * self.RANK + (self.x_shape[-1],)) / positions
+        return np.broadcast_to(share, (len(dy),) + self.x_shape).copy()
 
 
 class GlobalMaxPooling(GlobalPooling):

@@ -53,11 +53,18 @@ class Pooling1D(Layer):
     def build(self, input_shape, rng=None):
         super().build(input_shape, rng)
         _sequence(self)
-        length = self.input_shape[0]
-        steps = self.output_shape(self.input_shape)[0]
+        self.length = None
+        if self.input_shape[0] is not None:   # a length left open (None) is fitted to each batch instead
+            self.fit_length(self.input_shape[0])
+
+    def fit_length(self, length):
+        """The padding, the output steps and each window's count of real steps, for sequences
+        of ``length`` steps."""
+        steps = steps_1d(length, self.pool_size, self.strides, self.padding)
         if steps < 1:
             raise ShapeError(f"layer '{self.name}': a window of {self.pool_size} doesn't fit in {length} "
                              f"steps with padding='valid'")
+        self.length, self.steps = length, steps
         self.pads = pads_1d(length, self.pool_size, self.strides, self.padding)
         # How many real (not padding) steps each window covers.
         starts = np.arange(steps) * self.strides - self.pads[0]
@@ -68,18 +75,19 @@ class Pooling1D(Layer):
 
     def _pages(self, x, fill):
         """Every window's ``k``-th step, for each ``k``: ``(P, N, T, C)``."""
+        if x.shape[1] != self.length:        # a length left open: this batch's
+            self.fit_length(x.shape[1])
         xp = np.pad(x, ((0, 0), self.pads, (0, 0)), constant_values=fill) if any(self.pads) else x
-        steps = self.output_shape(self.input_shape)[0]
-        return np.stack([tap(xp, k, self.strides, steps) for k in range(self.pool_size)])
+        return np.stack([tap(xp, k, self.strides, self.steps) for k in range(self.pool_size)])
 
     def _unpages(self, dpages):
         """The way back: each page's gradient added onto the steps it was read from."""
         _, n, steps, channels = dpages.shape
         before, after = self.pads
-        dxp = np.zeros((n, before + self.input_shape[0] + after, channels), dpages.dtype)
+        dxp = np.zeros((n, before + self.length + after, channels), dpages.dtype)
         for k, page in enumerate(dpages):
             tap(dxp, k, self.strides, steps)[...] += page
-        return dxp[:, before:before + self.input_shape[0]]
+        return dxp[:, before:before + self.length]
 
     def get_config(self):
         return {**super().get_config(), "pool_size": self.pool_size, "strides": self.strides,

@@ -87,7 +87,8 @@ class ZeroPadding(Resampling):
     abstract = True
 
     def output_shape(self, input_shape):
-        grown = tuple(size + before + after for size, (before, after) in zip(input_shape, self.borders))
+        grown = tuple(None if size is None else size + before + after     # a size left open stays open
+                      for size, (before, after) in zip(input_shape, self.borders))
         return grown + tuple(input_shape[self.RANK:])
 
     def forward(self, x, training=False):
@@ -152,8 +153,9 @@ class Cropping(Resampling):
     abstract = True
 
     def output_shape(self, input_shape):
-        kept = tuple(size - before - after for size, (before, after) in zip(input_shape, self.borders))
-        if min(kept) < 1:
+        kept = tuple(None if size is None else size - before - after     # a size left open stays open
+                     for size, (before, after) in zip(input_shape, self.borders))
+        if any(size is not None and size < 1 for size in kept):
             whole = "x".join(str(size) for size in input_shape[:self.RANK])
             what = "a sequence of " + whole + " steps" if self.RANK == 1 else "a " + whole + " image"
             raise ShapeError(f"layer '{self.name}' can't crop {self.cropping} off {what}: "
@@ -162,10 +164,13 @@ class Cropping(Resampling):
 
     def forward(self, x, training=False):
         self.check_input(x)
+        self.x_shape = x.shape[1:]
+        if None in self.input_shape:         # a size left open: is there something left of it?
+            self.output_shape(self.x_shape)
         return x[_middle(self.borders, x.shape)]
 
     def backward(self, dy):
-        dx = np.zeros((len(dy), *self.input_shape), dy.dtype)
+        dx = np.zeros((len(dy), *self.x_shape), dy.dtype)
         dx[_middle(self.borders, dx.shape)] = dy
         return dx
 
@@ -222,7 +227,7 @@ class UpSampling(Resampling):
     abstract = True
 
     def output_shape(self, input_shape):
-        grown = tuple(size * factor for size, factor in zip(input_shape, self.factors))
+        grown = tuple(None if size is None else size * factor for size, factor in zip(input_shape, self.factors))
         return grown + tuple(input_shape[self.RANK:])
 
     def forward(self, x, training=False):

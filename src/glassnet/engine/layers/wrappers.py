@@ -8,6 +8,7 @@ inner layers' weights by walking the tree (see :mod:`glassnet.engine.layers.base
 import numpy as np
 
 from glassnet.engine.layers.base import LAYERS, Layer, snake_case
+from glassnet.engine.shapes import SampleShape
 from glassnet.errors import ShapeError
 
 MERGE_MODES = ("concat", "sum", "mul", "ave")
@@ -165,10 +166,10 @@ class TimeDistributed(Layer):
             raise ShapeError(f"layer '{self.name}' (TimeDistributed) needs (batch, time steps, ...) "
                              f"input but got {('batch',) + self.input_shape}")
         self.layer.dtype = self.dtype
-        self.layer.build(self.input_shape[1:], self.rng)
+        self.layer.build(SampleShape(self.input_shape[1:]), self.rng)
 
     def output_shape(self, input_shape):
-        return (input_shape[0],) + tuple(self.layer.output_shape(tuple(input_shape[1:])))
+        return (input_shape[0],) + tuple(self.layer.output_shape(SampleShape(input_shape[1:])))
 
     def forward(self, x, training=False):
         self.check_input(x)
@@ -180,7 +181,7 @@ class TimeDistributed(Layer):
         n, steps = dy.shape[:2]
         self.layer.needs_input_grad = self.needs_input_grad
         dx = self.layer.backward(dy.reshape((n * steps,) + dy.shape[2:]))
-        return None if dx is None else dx.reshape((n,) + self.input_shape)
+        return None if dx is None else dx.reshape((n, steps) + dx.shape[1:])
 
     def get_config(self):
         return {**super().get_config(), "layer": _spec(self.layer)}
