@@ -250,6 +250,18 @@ def text():
     return model
 
 
+def tickets():
+    """The Functional API guide's ticket model: titles of any length (Input(shape=(None,))),
+    tags, and two outputs given as a dict whose keys are not in alphabetical order (Keras
+    orders the output layers, and so their weight groups, alphabetically)."""
+    title, tags = keras.Input((None,), name="title"), keras.Input((5,), name="tags")
+    x = layers.concatenate([layers.GRU(4)(layers.Embedding(20, 3)(title)), tags])
+    model = keras.Model([title, tags], {"priority": layers.Dense(2, name="priority")(x),
+                                        "department": layers.Dense(2, name="department")(x)}, name="tickets")
+    model.compile(optimizer="adam", loss={"priority": "mse", "department": "mse"})
+    return model
+
+
 def unsupported():
     return keras.Sequential([keras.Input((4, 4, 4, 1)), layers.Conv3D(2, 3)], name="unsupported")
 
@@ -268,10 +280,20 @@ def main(only=None):
     rng = np.random.default_rng(0)
     OUT.mkdir(parents=True, exist_ok=True)
     for build in (mlp, cnn, residual, nested, branches, unsupported, tutorial, augmented, odd_layers,
-                  recurrent, custom_layers, layer_norm, sequence, separable, fresh, text, attention):
+                  recurrent, custom_layers, layer_norm, sequence, separable, fresh, text, attention, tickets):
         if only and build.__name__ not in only:
             continue
         model = build()
+        if build is tickets:                               # two inputs, outputs by name
+            x = [rng.integers(0, 20, (32, 7)).astype("float32"), rng.random((32, 5)).astype("float32")]
+            model.fit(x, {"priority": rng.random((32, 2)), "department": rng.random((32, 2))}, epochs=1,
+                      batch_size=8, verbose=0)
+            path = OUT / "tickets.keras"
+            model.save(path)
+            _deflate(path)
+            y = model.predict([v[:4] for v in x], verbose=0)
+            np.savez(OUT / "tickets.npz", title=x[0][:4], tags=x[1][:4], **y)
+            continue
         shape = tuple(model.inputs[0].shape[1:])
         x = rng.random((32,) + shape).astype("float32") * (255 if build is tutorial else 1)
         if build is text:                                  # word numbers

@@ -245,6 +245,20 @@ def test_older_glassnet_files_named_keras_still_open(tmp_path):
 
 
 # -- Keras -> glassnet: files Keras 3 wrote --------------------------------------------------
+def test_a_keras_model_with_an_open_length_and_outputs_by_name_loads_with_both():
+    """Keras orders outputs given as a dict (and their layers' weight groups) by key: read in
+    the order written, the two output layers got each other's weights (wrong by 1.19)."""
+    expected = np.load(FIXTURES / "tickets.npz")
+    model = glassnet.load_model(FIXTURES / "tickets.keras")
+    assert model.input_shape == [(None, None), (None, 5)]
+    predicted = model.predict([expected["title"], expected["tags"]], verbose=0)
+    assert list(predicted) == ["priority", "department"]
+    for name in predicted:
+        np.testing.assert_allclose(predicted[name], expected[name], atol=1e-5, rtol=0)
+    shorter = model.predict([expected["title"][:, :3], expected["tags"]], verbose=0)
+    assert shorter["priority"].shape == (4, 2)
+
+
 @pytest.mark.parametrize("name", KERAS_MODELS)
 def test_keras_written_files_load_and_predict_the_same(name):
     expected = np.load(FIXTURES / f"{name}.npz")
