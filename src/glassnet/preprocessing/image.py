@@ -32,10 +32,13 @@ a non-square image about a point off its centre; glassnet turns it about the cen
 subset, the rest the training one (shuffle them first if they are sorted by label: as in
 Keras, a split that leaves the two subsets different classes is an error).
 
+Pictures kept as files, one subfolder per class (Kaggle's cats and dogs), come in batches
+the same way from ``datagen.flow_from_directory("data/train", target_size=(150, 150),
+class_mode="binary")``: see :mod:`glassnet.preprocessing.directory_iterator`.
+
 Not supported (each is an error naming it, never silently ignored): ``zca_whitening``,
 ``brightness_range``, ``channel_shift_range``, ``interpolation_order``
-other than 1, ``channels_first``, ``flow_from_directory`` / ``flow_from_dataframe``,
-``save_to_dir``.
+other than 1, ``channels_first``, ``flow_from_dataframe``, ``save_to_dir``.
 """
 
 import numbers
@@ -279,13 +282,46 @@ class ImageDataGenerator:
                                   save_prefix=save_prefix, save_format=save_format, subset=subset,
                                   ignore_class_split=ignore_class_split, dtype=self.dtype)
 
-    def flow_from_directory(self, directory, *args, **kwargs):
-        raise NotImplementedError("ImageDataGenerator.flow_from_directory is not supported by glassnet: "
-                                  "load the images with load_img / img_to_array and use flow(x, y)")
+    def flow_from_directory(self, directory, target_size=(256, 256), color_mode="rgb", classes=None,
+                            class_mode="categorical", batch_size=32, shuffle=True, seed=None,
+                            save_to_dir=None, save_prefix="", save_format="png", follow_links=False,
+                            subset=None, interpolation="nearest", keep_aspect_ratio=False):
+        """Batches of transformed, standardized images read from ``directory``, one subfolder
+        per class: a :class:`~glassnet.preprocessing.directory_iterator.DirectoryIterator`
+        (its module tells the whole story).
+
+        Args:
+            directory: the folder holding one subfolder of images per class.
+            target_size: ``(height, width)`` every image is resized to.
+            color_mode: ``"rgb"`` (3 channels), ``"grayscale"`` (1) or ``"rgba"`` (4).
+            classes: the subfolders to read, in the order of their class numbers (default:
+                all of them, alphabetically).
+            class_mode: the labels: ``"categorical"`` (one-hot), ``"binary"`` (0 or 1, two
+                classes), ``"sparse"`` (class numbers), ``"input"`` (the images themselves)
+                or None (images alone).
+            batch_size, shuffle, seed: as in :meth:`flow`.
+            follow_links: also read subfolders reached through symbolic links.
+            subset: ``"training"`` or ``"validation"``: the generator's ``validation_split``
+                of each class's files (the first ones) is the validation subset.
+            interpolation: how images are resized: ``"nearest"`` (Keras's default),
+                ``"bilinear"``, ``"bicubic"``, ``"hamming"``, ``"box"`` or ``"lanczos"``.
+            keep_aspect_ratio: crop the middle of each image to the target's aspect ratio
+                before resizing, instead of stretching it.
+            save_to_dir: Keras's; not supported by glassnet (an error).
+        """
+        from glassnet.preprocessing.directory_iterator import DirectoryIterator    # it imports this module
+
+        return DirectoryIterator(directory, self, target_size=target_size, color_mode=color_mode,
+                                 classes=classes, class_mode=class_mode, batch_size=batch_size,
+                                 shuffle=shuffle, seed=seed, save_to_dir=save_to_dir,
+                                 save_prefix=save_prefix, save_format=save_format,
+                                 follow_links=follow_links, subset=subset, interpolation=interpolation,
+                                 keep_aspect_ratio=keep_aspect_ratio, dtype=self.dtype)
 
     def flow_from_dataframe(self, dataframe, *args, **kwargs):
         raise NotImplementedError("ImageDataGenerator.flow_from_dataframe is not supported by glassnet: "
-                                  "load the images with load_img / img_to_array and use flow(x, y)")
+                                  "use flow_from_directory (one subfolder per class), or load the images "
+                                  "with load_img / img_to_array and use flow(x, y)")
 
 
 class Iterator(PyDataset):
