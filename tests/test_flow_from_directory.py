@@ -50,6 +50,7 @@ def test_classes_files_and_counts_as_keras_lists_them(tmp_path, capsys):
     assert it.samples == it.n == 11 and len(it) == 3 and it.batch_size == 4
     assert it.image_shape == (4, 6, 1) and it.labels is it.classes
     assert it.filepaths[0] == os.path.join(root, "cats", "0.png")
+    assert isinstance(it, keras.utils.PyDataset) and isinstance(it, keras.preprocessing.image.DirectoryIterator)
     x = np.concatenate([it[i][0] for i in range(len(it))])
     assert pixel_ids(x) == [0, 1, 2, 3, 4, 9, 10, 11, 12, 13, 19]      # shuffle=False: the files' order
 

@@ -561,5 +561,14 @@ def _images(x, where):
     return x
 
 
-__all__ = ["ImageDataGenerator", "NumpyArrayIterator", "array_to_img", "img_to_array", "load_img",
-           "save_img"]
+def __getattr__(name):
+    """``DirectoryIterator`` lives in its own module, which builds on this one; it is found
+    here too, where Keras has it (``keras.preprocessing.image.DirectoryIterator``)."""
+    if name == "DirectoryIterator":
+        from glassnet.preprocessing.directory_iterator import DirectoryIterator
+        return DirectoryIterator
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+__all__ = ["ImageDataGenerator", "Iterator", "NumpyArrayIterator", "array_to_img",
+           "img_to_array", "load_img", "save_img"]
