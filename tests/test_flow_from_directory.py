@@ -44,8 +44,9 @@ def test_classes_files_and_counts_as_keras_lists_them(tmp_path, capsys):
     assert "Found 11 images belonging to 2 classes." in capsys.readouterr().out
     assert it.class_indices == {"cats": 0, "dogs": 1} and it.num_classes == 2
     # Folder by folder, each sorted by name (uppercase first, as sorted() puts it):
-    assert it.filenames == [os.path.join("cats", f) for f in ["0.png", "1.png", "2.png", "3.png", "4.png", "Z.PNG"]] \
-        + [os.path.join("dogs", f) for f in ["0.png", "1.png", "2.png", "3.png"]] + [os.path.join("dogs", "more", "a.bmp")]
+    cats = ["0.png", "1.png", "2.png", "3.png", "4.png", "Z.PNG"]
+    dogs = ["0.png", "1.png", "2.png", "3.png", os.path.join("more", "a.bmp")]
+    assert it.filenames == [os.path.join("cats", f) for f in cats] + [os.path.join("dogs", f) for f in dogs]
     assert it.classes.dtype == np.int32 and it.classes.tolist() == [0] * 6 + [1] * 5
     assert it.samples == it.n == 11 and len(it) == 3 and it.batch_size == 4
     assert it.image_shape == (4, 6, 1) and it.labels is it.classes
@@ -150,7 +151,8 @@ def test_rescale_and_augmentation_are_applied_as_in_flow(tmp_path):
     for k in range(3):
         Image.fromarray(gradient + k).save(root / "cats" / f"{k}.png")
     ours = flow(root, ImageDataGenerator(**augment), seed=5, batch_size=3, class_mode=None)[0]
-    images = np.stack([np.asarray(Image.open(root / "cats" / f"{k}.png"), np.float32)[..., None] for k in range(3)])
+    images = np.stack([np.asarray(Image.open(root / "cats" / f"{k}.png"), np.float32)[..., None]
+                       for k in range(3)])
     theirs = ImageDataGenerator(**augment).flow(images, batch_size=3, shuffle=False, seed=5)[0]
     np.testing.assert_allclose(ours, theirs, atol=1e-6)
     assert not np.allclose(ours, images / 255)
@@ -245,7 +247,8 @@ def test_batches_equal_keras(tmp_path, capsys, interpolation, color_mode, keep_a
     options = dict(target_size=(12, 10), color_mode=color_mode, class_mode=class_mode, batch_size=5, shuffle=False,
                    interpolation=interpolation, keep_aspect_ratio=keep_aspect_ratio, subset="training")
     ours = ImageDataGenerator(rescale=1 / 255, validation_split=0.25).flow_from_directory(root, **options)
-    theirs = KerasImageDataGenerator(rescale=1 / 255, validation_split=0.25).flow_from_directory(str(root), **options)
+    theirs = KerasImageDataGenerator(rescale=1 / 255, validation_split=0.25).flow_from_directory(str(root),
+                                                                                                 **options)
     assert ours.class_indices == theirs.class_indices and ours.filenames == theirs.filenames
     np.testing.assert_array_equal(ours.classes, theirs.classes)
     assert len(ours) == len(theirs) and ours.image_shape == theirs.image_shape

@@ -191,7 +191,8 @@ def _split(subset, validation_split):
 
 def _no_classes(root):
     """The error for a folder without subfolders, with the fix for images lying in it."""
-    images_here = [p for p in root.iterdir() if p.suffix.lower().lstrip(".") in DirectoryIterator.white_list_formats]
+    formats = DirectoryIterator.white_list_formats
+    images_here = any(p.suffix.lower().lstrip(".") in formats for p in root.iterdir())
     fix = (f"; its images lie directly in it: move them into a subfolder per class, or read them "
            f"as one class with flow_from_directory({str(root.parent)!r}, classes=[{root.name!r}])"
            if images_here else "")

@@ -60,7 +60,8 @@ def image_dataset_from_directory(directory, labels="inferred", label_mode="int",
         raise ValueError(f"image_dataset_from_directory: label_mode must be one of {LABEL_MODES}, got {label_mode!r}")
     root = pathlib.Path(directory)
     if labels is None:
-        names, files = [], [(p, 0) for p in list_image_files(check_folder(root), IMAGE_SUFFIXES, follow_links)]
+        names = []
+        files = [(path, 0) for path in list_image_files(check_folder(root), IMAGE_SUFFIXES, follow_links)]
     else:
         names = list_class_names(root, class_names)
         files = [(path, index) for index, name in enumerate(names)
