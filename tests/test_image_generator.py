@@ -222,8 +222,8 @@ def test_other_bad_settings_and_inputs_are_clear_errors():
         ImageDataGenerator().flow(x[..., 0], y)
     with pytest.raises(ShapeError, match="6 images but y has 5"):
         ImageDataGenerator().flow(x, y[:5])
-    with pytest.raises(NotImplementedError, match="flow_from_directory"):
-        ImageDataGenerator().flow_from_directory("data/")
+    with pytest.raises(NotImplementedError, match="flow_from_dataframe"):
+        ImageDataGenerator().flow_from_dataframe(None)
 
 
 def test_featurewise_without_fit_is_an_error_not_a_silent_no_op():

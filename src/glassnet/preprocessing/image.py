@@ -32,10 +32,13 @@ a non-square image about a point off its centre; glassnet turns it about the cen
 subset, the rest the training one (shuffle them first if they are sorted by label: as in
 Keras, a split that leaves the two subsets different classes is an error).
 
+Pictures kept as files, one subfolder per class (Kaggle's cats and dogs), come in batches
+the same way from ``datagen.flow_from_directory("data/train", target_size=(150, 150),
+class_mode="binary")``: see :mod:`glassnet.preprocessing.directory_iterator`.
+
 Not supported (each is an error naming it, never silently ignored): ``zca_whitening``,
 ``brightness_range``, ``channel_shift_range``, ``interpolation_order``
-other than 1, ``channels_first``, ``flow_from_directory`` / ``flow_from_dataframe``,
-``save_to_dir``.
+other than 1, ``channels_first``, ``flow_from_dataframe``, ``save_to_dir``.
 """
 
 import numbers
@@ -279,83 +282,75 @@ class ImageDataGenerator:
                                   save_prefix=save_prefix, save_format=save_format, subset=subset,
                                   ignore_class_split=ignore_class_split, dtype=self.dtype)
 
-    def flow_from_directory(self, directory, *args, **kwargs):
-        raise NotImplementedError("ImageDataGenerator.flow_from_directory is not supported by glassnet: "
-                                  "load the images with load_img / img_to_array and use flow(x, y)")
+    def flow_from_directory(self, directory, target_size=(256, 256), color_mode="rgb", classes=None,
+                            class_mode="categorical", batch_size=32, shuffle=True, seed=None,
+                            save_to_dir=None, save_prefix="", save_format="png", follow_links=False,
+                            subset=None, interpolation="nearest", keep_aspect_ratio=False):
+        """Batches of transformed, standardized images read from ``directory``, one subfolder
+        per class: a :class:`~glassnet.preprocessing.directory_iterator.DirectoryIterator`
+        (its module tells the whole story).
+
+        Args:
+            directory: the folder holding one subfolder of images per class.
+            target_size: ``(height, width)`` every image is resized to.
+            color_mode: ``"rgb"`` (3 channels), ``"grayscale"`` (1) or ``"rgba"`` (4).
+            classes: the subfolders to read, in the order of their class numbers (default:
+                all of them, alphabetically).
+            class_mode: the labels: ``"categorical"`` (one-hot), ``"binary"`` (0 or 1, two
+                classes), ``"sparse"`` (class numbers), ``"input"`` (the images themselves)
+                or None (images alone).
+            batch_size, shuffle, seed: as in :meth:`flow`.
+            follow_links: also read subfolders reached through symbolic links.
+            subset: ``"training"`` or ``"validation"``: the generator's ``validation_split``
+                of each class's files (the first ones) is the validation subset.
+            interpolation: how images are resized: ``"nearest"`` (Keras's default),
+                ``"bilinear"``, ``"bicubic"``, ``"hamming"``, ``"box"`` or ``"lanczos"``.
+            keep_aspect_ratio: crop the middle of each image to the target's aspect ratio
+                before resizing, instead of stretching it.
+            save_to_dir: Keras's; not supported by glassnet (an error).
+        """
+        from glassnet.preprocessing.directory_iterator import DirectoryIterator    # it imports this module
+
+        return DirectoryIterator(directory, self, target_size=target_size, color_mode=color_mode,
+                                 classes=classes, class_mode=class_mode, batch_size=batch_size,
+                                 shuffle=shuffle, seed=seed, save_to_dir=save_to_dir,
+                                 save_prefix=save_prefix, save_format=save_format,
+                                 follow_links=follow_links, subset=subset, interpolation=interpolation,
+                                 keep_aspect_ratio=keep_aspect_ratio, dtype=self.dtype)
 
     def flow_from_dataframe(self, dataframe, *args, **kwargs):
         raise NotImplementedError("ImageDataGenerator.flow_from_dataframe is not supported by glassnet: "
-                                  "load the images with load_img / img_to_array and use flow(x, y)")
+                                  "use flow_from_directory (one subfolder per class), or load the images "
+                                  "with load_img / img_to_array and use flow(x, y)")
 
 
-class NumpyArrayIterator(PyDataset):
-    """The batches of :meth:`ImageDataGenerator.flow`: a dataset ``fit`` reads (Keras's
-    ``NumpyArrayIterator``).
+class Iterator(PyDataset):
+    """What :class:`NumpyArrayIterator` and :class:`DirectoryIterator` share (Keras's
+    ``Iterator``): ``n`` images handed out in batches, in order or shuffled.
 
     * ``len(it)`` is the number of batches in one pass, ``ceil(n / batch_size)``;
     * ``it[i]`` is batch ``i`` of the current pass; ``on_epoch_end()`` starts a new pass
       (a new order when shuffling);
     * ``next(it)`` walks through the passes forever, reshuffling at the start of each.
 
-    Each batch is ``(x, y)``, ``x`` alone when there are no labels, or
-    ``(x, y, sample_weight)``; its images are transformed afresh every time.
+    A subclass says how to make the batch of the images at given positions:
+    ``_batch(index)``, usually with :meth:`_transformed` for the images.
     """
 
-    def __init__(self, x, y, image_data_generator, batch_size=32, shuffle=False, sample_weight=None,
-                 seed=None, data_format=None, save_to_dir=None, save_prefix="", save_format="png",
-                 subset=None, ignore_class_split=False, dtype=None):
+    where = "flow"          # the method whose batches these are, for error messages
+
+    def __init__(self, n, batch_size, shuffle, seed, image_data_generator, dtype=None):
         super().__init__()
-        _refuse_unsupported(save_to_dir=(save_to_dir, None))
-        if data_format not in (None, "channels_last"):
-            raise ValueError(f"flow: data_format={data_format!r} is not supported (channels_last only)")
-        if isinstance(x, (list, tuple)):
-            raise DataError("flow: x must be one array of images (N, H, W, C); a list or tuple "
-                            "(images plus other inputs) is not supported by glassnet")
-        self.dtype = np.dtype(dtype or "float32")
-        self.x = np.asarray(_images(x, "flow"), dtype=self.dtype)
-        self.y = None if y is None else np.asarray(y)
-        self.sample_weight = None if sample_weight is None else np.asarray(sample_weight)
-        if subset is not None:
-            self._take_subset(subset, image_data_generator._validation_split, ignore_class_split)
-        n = len(self.x)
-        if self.y is not None and len(self.y) != n:
-            raise ShapeError(f"flow: x has {n} images but y has {len(self.y)} labels")
-        if self.sample_weight is not None:
-            if self.y is None:
-                raise DataError("flow: sample_weight needs labels y (Keras would drop the weights)")
-            if len(self.sample_weight) != n:
-                raise ShapeError(f"flow: x has {n} images but sample_weight has {len(self.sample_weight)}")
         if isinstance(batch_size, bool) or not isinstance(batch_size, numbers.Integral) or batch_size < 1:
-            raise ValueError(f"flow: batch_size must be a positive whole number, got {batch_size!r}")
+            raise ValueError(f"{self.where}: batch_size must be a positive whole number, got {batch_size!r}")
         image_data_generator._check_fitted()       # before training starts, not in its middle
         self.image_data_generator = image_data_generator
+        self.dtype = np.dtype(dtype or "float32")
         self.n, self.batch_size, self.shuffle, self.seed = n, int(batch_size), bool(shuffle), seed
         self.rng = np.random.default_rng(seed if seed is not None else new_seed())
         self.index_array = None
         self.batch_index = 0             # where next() is in the current pass
         self.total_batches_seen = 0
-
-    def _take_subset(self, subset, validation_split, ignore_class_split):
-        """Keras's split: the first ``validation_split`` of the arrays is the validation subset."""
-        if subset not in ("training", "validation"):
-            raise ValueError(f"flow: subset must be 'training' or 'validation', got {subset!r}")
-        if validation_split == 0:
-            raise ValueError(f"flow: subset={subset!r} needs ImageDataGenerator(validation_split=...), "
-                             f"e.g. 0.2")
-        if self.y is not None and len(self.y) != len(self.x):
-            raise ShapeError(f"flow: x has {len(self.x)} images but y has {len(self.y)} labels")
-        cut = int(len(self.x) * validation_split)
-        if self.y is not None and not ignore_class_split and \
-                not np.array_equal(np.unique(self.y[:cut], axis=0), np.unique(self.y[cut:], axis=0)):
-            raise DataError("flow: the training and validation subsets have different classes after the "
-                            "split (the first part goes to validation): shuffle the arrays first if they "
-                            "are sorted by label, or pass ignore_class_split=True")
-        part = slice(None, cut) if subset == "validation" else slice(cut, None)
-        self.x = self.x[part]
-        self.y = None if self.y is None else self.y[part]
-        self.sample_weight = None if self.sample_weight is None else self.sample_weight[part]
-        if len(self.x) == 0:
-            raise DataError(f"flow: validation_split={validation_split} leaves the {subset} subset empty")
 
     def __len__(self):
         return -(-self.n // self.batch_size)      # ceil(n / batch_size)
@@ -392,12 +387,76 @@ class NumpyArrayIterator(PyDataset):
         self.index_array = self.rng.permutation(self.n) if self.shuffle else np.arange(self.n)
 
     def _batch(self, index):
-        """The images at ``index``, transformed and standardized, with their labels."""
+        raise NotImplementedError(f"{type(self).__name__} must define _batch(index) -> one batch")
+
+    def _transformed(self, images):
+        """A batch of images ``(N, H, W, C)``, each randomly transformed, then standardized:
+        what the generator does to every image it hands out (a new array)."""
         generator = self.image_data_generator
-        images = generator._transform_batch(self.x[index], self.rng)
+        images = generator._transform_batch(images, self.rng)
         images = np.array(images, dtype=self.dtype)      # a copy: standardize works in place
         for i in range(len(images)):                     # per image, as in Keras
             images[i] = generator.standardize(images[i])
+        return images
+
+
+class NumpyArrayIterator(Iterator):
+    """The batches of :meth:`ImageDataGenerator.flow`: a dataset ``fit`` reads (Keras's
+    ``NumpyArrayIterator``; see :class:`Iterator` for how it hands them out).
+
+    Each batch is ``(x, y)``, ``x`` alone when there are no labels, or
+    ``(x, y, sample_weight)``; its images are transformed afresh every time.
+    """
+
+    def __init__(self, x, y, image_data_generator, batch_size=32, shuffle=False, sample_weight=None,
+                 seed=None, data_format=None, save_to_dir=None, save_prefix="", save_format="png",
+                 subset=None, ignore_class_split=False, dtype=None):
+        _refuse_unsupported(save_to_dir=(save_to_dir, None))
+        if data_format not in (None, "channels_last"):
+            raise ValueError(f"flow: data_format={data_format!r} is not supported (channels_last only)")
+        if isinstance(x, (list, tuple)):
+            raise DataError("flow: x must be one array of images (N, H, W, C); a list or tuple "
+                            "(images plus other inputs) is not supported by glassnet")
+        self.x = np.asarray(_images(x, "flow"), dtype=np.dtype(dtype or "float32"))
+        self.y = None if y is None else np.asarray(y)
+        self.sample_weight = None if sample_weight is None else np.asarray(sample_weight)
+        if subset is not None:
+            self._take_subset(subset, image_data_generator._validation_split, ignore_class_split)
+        n = len(self.x)
+        if self.y is not None and len(self.y) != n:
+            raise ShapeError(f"flow: x has {n} images but y has {len(self.y)} labels")
+        if self.sample_weight is not None:
+            if self.y is None:
+                raise DataError("flow: sample_weight needs labels y (Keras would drop the weights)")
+            if len(self.sample_weight) != n:
+                raise ShapeError(f"flow: x has {n} images but sample_weight has {len(self.sample_weight)}")
+        super().__init__(n, batch_size, shuffle, seed, image_data_generator, dtype)
+
+    def _take_subset(self, subset, validation_split, ignore_class_split):
+        """Keras's split: the first ``validation_split`` of the arrays is the validation subset."""
+        if subset not in ("training", "validation"):
+            raise ValueError(f"flow: subset must be 'training' or 'validation', got {subset!r}")
+        if validation_split == 0:
+            raise ValueError(f"flow: subset={subset!r} needs ImageDataGenerator(validation_split=...), "
+                             f"e.g. 0.2")
+        if self.y is not None and len(self.y) != len(self.x):
+            raise ShapeError(f"flow: x has {len(self.x)} images but y has {len(self.y)} labels")
+        cut = int(len(self.x) * validation_split)
+        if self.y is not None and not ignore_class_split and \
+                not np.array_equal(np.unique(self.y[:cut], axis=0), np.unique(self.y[cut:], axis=0)):
+            raise DataError("flow: the training and validation subsets have different classes after the "
+                            "split (the first part goes to validation): shuffle the arrays first if they "
+                            "are sorted by label, or pass ignore_class_split=True")
+        part = slice(None, cut) if subset == "validation" else slice(cut, None)
+        self.x = self.x[part]
+        self.y = None if self.y is None else self.y[part]
+        self.sample_weight = None if self.sample_weight is None else self.sample_weight[part]
+        if len(self.x) == 0:
+            raise DataError(f"flow: validation_split={validation_split} leaves the {subset} subset empty")
+
+    def _batch(self, index):
+        """The images at ``index``, transformed and standardized, with their labels."""
+        images = self._transformed(self.x[index])
         if self.y is None:
             return images
         if self.sample_weight is None:
@@ -502,5 +561,14 @@ def _images(x, where):
     return x
 
 
-__all__ = ["ImageDataGenerator", "NumpyArrayIterator", "array_to_img", "img_to_array", "load_img",
-           "save_img"]
+def __getattr__(name):
+    """``DirectoryIterator`` lives in its own module, which builds on this one; it is found
+    here too, where Keras has it (``keras.preprocessing.image.DirectoryIterator``)."""
+    if name == "DirectoryIterator":
+        from glassnet.preprocessing.directory_iterator import DirectoryIterator
+        return DirectoryIterator
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+__all__ = ["ImageDataGenerator", "Iterator", "NumpyArrayIterator", "array_to_img",
+           "img_to_array", "load_img", "save_img"]

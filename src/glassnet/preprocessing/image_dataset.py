@@ -18,6 +18,7 @@ Keras 3's function and defaults, without TensorFlow: it gives a
 """
 
 import math
+import os
 import pathlib
 
 import numpy as np
@@ -58,19 +59,13 @@ def image_dataset_from_directory(directory, labels="inferred", label_mode="int",
     if label_mode not in LABEL_MODES:
         raise ValueError(f"image_dataset_from_directory: label_mode must be one of {LABEL_MODES}, got {label_mode!r}")
     root = pathlib.Path(directory)
-    if not root.is_dir():
-        raise DataError(f"{root}: no such folder")
-    folders = sorted(p for p in root.iterdir() if p.is_dir() and (follow_links or not p.is_symlink()))
     if labels is None:
-        names, files = [], [(p, 0) for p in _images_in(root, follow_links)]
+        names = []
+        files = [(path, 0) for path in list_image_files(check_folder(root), IMAGE_SUFFIXES, follow_links)]
     else:
-        names = [p.name for p in folders]
-        if class_names is not None:
-            missing = [c for c in class_names if c not in names]
-            if missing:
-                raise DataError(f"{root}: no subfolder for class(es) {missing}; it has {names}")
-            names = list(class_names)
-        files = [(path, index) for index, name in enumerate(names) for path in _images_in(root / name, follow_links)]
+        names = list_class_names(root, class_names)
+        files = [(path, index) for index, name in enumerate(names)
+                 for path in list_image_files(root / name, IMAGE_SUFFIXES, follow_links)]
     if not files:
         raise DataError(f"{root}: no images found ({', '.join(IMAGE_SUFFIXES)}"
                         + (", one subfolder per class)" if labels else ")"))
@@ -92,11 +87,6 @@ def image_dataset_from_directory(directory, labels="inferred", label_mode="int",
     return tuple(datasets) if subset == "both" else datasets[0]
 
 
-def _images_in(folder, follow_links):
-    walk = folder.rglob("*") if follow_links else (p for p in folder.rglob("*") if not p.is_symlink())
-    return sorted(p for p in walk if p.is_file() and p.suffix.lower() in IMAGE_SUFFIXES)
-
-
 def _split(files, validation_split, subset, shuffle, seed):
     """``[(label, files)]``: all of them, or the training and/or validation part (the last
     ``validation_split`` of the files, as Keras takes them)."""
@@ -116,6 +106,45 @@ def _split(files, validation_split, subset, shuffle, seed):
     training, validation = files[:len(files) - held], files[len(files) - held:]
     return {"training": [("training", training)], "validation": [("validation", validation)],
             "both": [("training", training), ("validation", validation)]}[subset]
+
+
+# -- listing a folder of classes (shared with ImageDataGenerator.flow_from_directory) ---------
+
+def check_folder(root):
+    """``root`` as a ``pathlib.Path``, or one :class:`DataError` if there is no such folder."""
+    root = pathlib.Path(root)
+    if not root.is_dir():
+        raise DataError(f"{root}: no such folder")
+    return root
+
+
+def list_class_names(root, class_names=None):
+    """The classes under ``root``: the names of its subfolders in alphabetical order, or
+    ``class_names`` (in that order) once each is checked to be a subfolder.
+
+    A folder reached through a symbolic link counts, as in Keras.
+    """
+    root = check_folder(root)
+    names = sorted(p.name for p in root.iterdir() if p.is_dir())
+    if class_names is not None:
+        missing = [c for c in class_names if c not in names]
+        if missing:
+            raise DataError(f"{root}: no subfolder for class(es) {missing}; it has {names}")
+        names = list(class_names)
+    return names
+
+
+def list_image_files(folder, suffixes, follow_links=False):
+    """The files under ``folder`` (its subfolders too) whose names end in one of ``suffixes``
+    (any case), in Keras's order: folder by folder, the folders sorted by path, the files
+    within each sorted by name.
+
+    Symbolic links to files are listed; links to folders are followed only with
+    ``follow_links`` (``os.walk``'s rule, which Keras uses).
+    """
+    walk = sorted(os.walk(folder, followlinks=follow_links), key=lambda step: step[0])
+    return [pathlib.Path(where, name) for where, _, names in walk for name in sorted(names)
+            if name.lower().endswith(tuple(suffixes))]
 
 
 class ImageDataset(PyDataset):
