@@ -150,3 +150,41 @@ def test_compute_output_shape_keras_style_and_on_every_layer():
     assert Dense(7).compute_output_shape((None, 5)) == (None, 7)
     assert Flatten().compute_output_shape((32, 2, 3)) == (32, 6)
     check_layer(Twice(), (3,))
+
+
+class Scale(Layer):
+    """keras.io's "Save, serialize, and export" CustomLayer: math on the input, no weights,
+    and a get_config that doesn't start from super()'s (so __init__ takes only ``factor``)."""
+
+    def __init__(self, factor):
+        super().__init__()
+        self.factor = factor
+
+    def call(self, x):
+        return x * self.factor
+
+    def get_config(self):
+        return {"factor": self.factor}
+
+
+@pytest.mark.parametrize("filename", ["m.keras", "m.npz"])
+def test_a_layer_of_your_own_without_weights_stays_one_layer_and_loads_back(tmp_path, filename):
+    """It used to be traced into the built-in layer its math is (a Rescaling): gone from
+    model.layers and from the saved file, unlike in Keras."""
+    import glassnet
+
+    inputs = glassnet.Input((3,))
+    model = glassnet.Model(inputs, Dense(2)(Scale(0.5)(inputs)), seed=0)
+    assert [type(layer).__name__ for layer in model.layers] == ["InputLayer", "Scale", "Dense"]
+    model.compile("sgd", "mse")
+    x = np.random.default_rng(0).random((8, 3)).astype(np.float32)
+    model.fit(x, np.ones((8, 2)), verbose=0)
+    model.save(tmp_path / filename)
+    loaded = load_model(tmp_path / filename, custom_objects={"Scale": Scale})
+    assert [type(layer).__name__ for layer in loaded.layers] == ["InputLayer", "Scale", "Dense"]
+    assert loaded.layers[1].factor == 0.5 and loaded.layers[1].name == model.layers[1].name
+    np.testing.assert_allclose(loaded.predict(x, verbose=0), model.predict(x, verbose=0), rtol=1e-6)
+    stack = Sequential([glassnet.Input((3,)), Scale(2.0), Dense(1)], seed=0)
+    assert [type(layer).__name__ for layer in stack.layers] == ["Scale", "Dense"]
+    stack.save(tmp_path / filename)
+    assert type(load_model(tmp_path / filename, custom_objects={"Scale": Scale})).__name__ == "Sequential"

@@ -185,7 +185,8 @@ class Sequential(Model):
         """True when a layer of the stack is a layer of layers (a ``Lambda``, a ``call()``
         that calls layers): the model ran the layers it traced, and is saved as that
         Functional graph, so its file needs none of those classes to load."""
-        return self.built and any(layer.traces_call and not isinstance(layer, Model) for layer in self._layers)
+        return self.built and any(layer.traces_call and not layer.records_call and not isinstance(layer, Model)
+                                  for layer in self._layers)
 
     def get_config(self):
         if self.saved_as_graph:

@@ -241,6 +241,12 @@ def _inline(layer, inputs, mode):
         recording.start_recording(layer, inputs)
         return None
     held = recording.held_layers(layer)
+    if not held and type(layer).__name__ != "Lambda":
+        # No layers to call: its call() is math on the input (``x * self.factor``). Traced,
+        # it would become built-in layers (a Rescaling) and vanish from model.layers and from
+        # saved files; recorded, it stays one layer, as in Keras.
+        recording.start_recording(layer, inputs)
+        return None
     calls = [len(inner.nodes) for inner in held]
     _fixed_modes.append(mode)
     try:

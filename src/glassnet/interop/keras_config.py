@@ -845,12 +845,16 @@ def _custom_spec(layer):
     from glassnet.engine.configurable import registered_name
 
     cls = type(layer)
-    own = {key: value for key, value in layer.get_config().items()
+    config = layer.get_config()
+    own = {key: value for key, value in config.items()
            if key not in ("name", "input_shape", "trainable", "dtype", "activity_regularizer")}
     if layer.activity_regularizer is not None:
         from glassnet.engine import regularizers
         own["activity_regularizer"] = regularizer_to_keras(regularizers.serialize(layer.activity_regularizer))
-    return _object(cls.__module__, cls.__name__, {**_common_to_keras(layer), **own},
+    # A get_config that didn't start from super().get_config() (keras.io's ``{"factor": ...}``)
+    # is written as it is, as Keras writes it: its __init__ may take nothing else.
+    common = _common_to_keras(layer) if "name" in config else {}
+    return _object(cls.__module__, cls.__name__, {**common, **own},
                    registered_name=registered_name(cls) or cls.__name__)
 
 

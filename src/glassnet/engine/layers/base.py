@@ -539,7 +539,18 @@ class Layer:
 
     @classmethod
     def from_config(cls, config):
-        return cls(**config)
+        """The layer :meth:`get_config` describes. The keys every layer has (``name``,
+        ``trainable``, ``dtype``) are set afterwards on a layer of your own whose ``__init__``
+        doesn't take them (keras.io's ``__init__(self, factor)``), as Keras does."""
+        config = dict(config)
+        parameters = inspect.signature(cls.__init__).parameters
+        takes_any = any(p.kind is inspect.Parameter.VAR_KEYWORD for p in parameters.values())
+        later = {key: config.pop(key) for key in ("name", "trainable", "dtype")
+                 if key in config and not takes_any and key not in parameters}
+        layer = cls(**config)
+        for key, value in later.items():
+            setattr(layer, key, value)
+        return layer
 
     def __repr__(self):
         return f"{type(self).__name__}(name={self.name!r})"
