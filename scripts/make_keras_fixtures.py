@@ -262,6 +262,23 @@ def tickets():
     return model
 
 
+def nested_outputs():
+    """The Keras blog's VAE shape: an encoder model with three outputs called as a layer, a
+    decoder model on its third, and the model's output is the decoder's (Keras numbers a
+    nested model's calls from 1 in output_layers)."""
+    x_in = keras.Input((6,))
+    h = layers.Dense(5, activation="tanh")(x_in)
+    z_mean, z_log_var = layers.Dense(2, name="z_mean")(h), layers.Dense(2, name="z_log_var")(h)
+    z = layers.Add()([z_mean, z_log_var])
+    encoder = keras.Model(x_in, [z_mean, z_log_var, z], name="encoder")
+    z_in = keras.Input((2,))
+    decoder = keras.Model(z_in, layers.Dense(6, activation="softmax")(z_in), name="decoder")
+    inputs = keras.Input((6,))
+    model = keras.Model(inputs, decoder(encoder(inputs)[2]), name="nested_outputs")
+    model.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
+    return model
+
+
 def unsupported():
     return keras.Sequential([keras.Input((4, 4, 4, 1)), layers.Conv3D(2, 3)], name="unsupported")
 
@@ -280,7 +297,8 @@ def main(only=None):
     rng = np.random.default_rng(0)
     OUT.mkdir(parents=True, exist_ok=True)
     for build in (mlp, cnn, residual, nested, branches, unsupported, tutorial, augmented, odd_layers,
-                  recurrent, custom_layers, layer_norm, sequence, separable, fresh, text, attention, tickets):
+                  recurrent, custom_layers, layer_norm, sequence, separable, fresh, text, attention, tickets,
+                  nested_outputs):
         if only and build.__name__ not in only:
             continue
         model = build()

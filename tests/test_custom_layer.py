@@ -188,3 +188,72 @@ def test_a_layer_of_your_own_without_weights_stays_one_layer_and_loads_back(tmp_
     assert [type(layer).__name__ for layer in stack.layers] == ["Scale", "Dense"]
     stack.save(tmp_path / filename)
     assert type(load_model(tmp_path / filename, custom_objects={"Scale": Scale})).__name__ == "Sequential"
+
+
+class KLDivergenceLayer(Layer):
+    """Louis Tiao's VAE: passes [mu, log_var] on unchanged and adds the KL term to the loss."""
+
+    def call(self, inputs):
+        from glassnet import ops
+        mu, log_var = inputs
+        self.add_loss(ops.mean(-0.5 * ops.sum(1 + log_var - ops.square(mu) - ops.exp(log_var), axis=-1)))
+        return inputs
+
+
+class Halves(Layer):
+    """Two outputs: the first two features, and the rest doubled."""
+
+    def call(self, x):
+        return x[:, :2], x[:, 2:] * 2.0
+
+
+class Sampling(Layer):
+    """keras.io's VAE: one output from a list of two inputs (here without the noise)."""
+
+    def call(self, inputs):
+        from glassnet import ops
+        z_mean, z_log_var = inputs
+        return z_mean + ops.exp(0.5 * z_log_var)
+
+
+CUSTOM = {"KLDivergenceLayer": KLDivergenceLayer, "Halves": Halves, "Sampling": Sampling}
+
+
+def _several_outputs_model():
+    import glassnet
+    from glassnet import layers
+
+    inputs = glassnet.Input((6,))
+    h = Dense(4, activation="tanh")(inputs)
+    mu, log_var = KLDivergenceLayer()([Dense(2)(h), Dense(2)(h)])
+    a, b = Halves()(h)
+    z = Sampling()([mu, log_var])
+    return glassnet.Model(inputs, Dense(6)(layers.Concatenate()([mu, log_var, a, b, z])), seed=0)
+
+
+def test_a_layer_of_your_own_may_give_several_outputs_in_a_graph():
+    from glassnet.gradcheck import check_model
+
+    model = _several_outputs_model()
+    lines = []
+    model.summary(print_fn=lines.append)
+    assert any("kl_divergence_layer (KLDivergenceLayer)" in line and "[(None, 2), (None, 2)]" in line
+               for line in lines)
+    assert any("kl_divergence_layer[0][1]" in line for line in lines)
+    model.compile("adam", "mse")
+    x = np.random.default_rng(0).random((6, 6))
+    report = check_model(model, x, x)            # the KL term's gradient and both outputs'
+    assert report.passed
+    halves = Halves()(np.ones((2, 4), np.float32))
+    assert isinstance(halves, list) and [h.shape for h in halves] == [(2, 2), (2, 2)]
+
+
+@pytest.mark.parametrize("filename", ["m.keras", "m.npz"])
+def test_layers_of_your_own_on_lists_and_with_several_outputs_load_back(tmp_path, filename):
+    """keras.io's Sampling()([z_mean, z_log_var]) could be saved but not loaded back."""
+    model = _several_outputs_model()
+    model.save(tmp_path / filename)
+    loaded = load_model(tmp_path / filename, custom_objects=CUSTOM)
+    x = np.random.default_rng(0).random((3, 6)).astype(np.float32)
+    np.testing.assert_allclose(loaded.predict(x, verbose=0), model.predict(x, verbose=0), rtol=1e-6)
+    assert len(loaded.losses) == 1

@@ -225,3 +225,68 @@ def test_outputs_given_as_a_dict_come_back_as_a_dict():
     history = model.fit(x, {"priority": np.ones((6, 1)), "department": np.eye(3)[[0, 1, 2, 0, 1, 2]]},
                         epochs=1, verbose=0)
     assert set(history.history) == {"loss", "department_loss", "priority_loss"}
+
+
+def _encoder_and_decoder():
+    """The Keras blog's VAE shape: an encoder with three outputs (z_mean, z_log_var, z)."""
+    x_in = glassnet.Input((6,))
+    h = layers.Dense(5, activation="tanh")(x_in)
+    z_mean, z_log_var = layers.Dense(2, name="z_mean")(h), layers.Dense(2, name="z_log_var")(h)
+    encoder = models.Model(x_in, [z_mean, z_log_var, layers.Add()([z_mean, z_log_var])], name="encoder")
+    z_in = glassnet.Input((2,))
+    decoder = models.Model(z_in, layers.Dense(6, activation="softmax")(z_in), name="decoder")
+    return encoder, decoder
+
+
+def test_a_model_with_several_outputs_called_as_a_layer_gives_each_of_them():
+    """``decoder(encoder(inputs)[2])``: the call gives three placeholders; the decoder reads the
+    third; the gradient reaches the encoder through it (zeros for the two unused outputs)."""
+    from glassnet.gradcheck import check_model
+
+    encoder, decoder = _encoder_and_decoder()
+    inputs = glassnet.Input((6,))
+    z_mean, z_log_var, z = encoder(inputs)
+    assert [t.shape for t in (z_mean, z_log_var, z)] == [(None, 2)] * 3
+    model = models.Model(inputs, decoder(z), seed=0)
+    text = _summary(model)
+    assert "[(None, 2), (None, 2), (None, 2)]" in text and "encoder[0][2]" in text
+    model.compile("adam", "sparse_categorical_crossentropy")
+    x = np.random.default_rng(0).random((8, 6))
+    y = np.random.default_rng(1).integers(0, 6, 8)
+    assert check_model(model, x, y).passed
+    # two of the outputs used, and the first on its own as a second output of the model
+    both = models.Model(inputs, [layers.Concatenate()([z_mean, z_log_var]), z_mean], seed=0)
+    both.compile("sgd", ["mse", "mse"])
+    assert check_model(both, x, [np.ones((8, 4)), np.zeros((8, 2))]).passed
+
+
+def _summary(model):
+    lines = []
+    model.summary(print_fn=lines.append)
+    return "\n".join(lines)
+
+
+@pytest.mark.parametrize("filename", ["m.keras", "m.npz"])
+def test_a_model_reading_one_of_a_layers_several_outputs_is_saved_and_loaded(tmp_path, filename):
+    encoder, decoder = _encoder_and_decoder()
+    inputs = glassnet.Input((6,))
+    model = models.Model(inputs, decoder(encoder(inputs)[2]), seed=0)
+    model.save(tmp_path / filename)
+    loaded = glassnet.models.load_model(tmp_path / filename)
+    x = np.random.default_rng(0).random((3, 6)).astype(np.float32)
+    np.testing.assert_allclose(loaded.predict(x, verbose=0), model.predict(x, verbose=0), rtol=1e-6)
+    assert "encoder[0][2]" in _summary(loaded)
+
+
+def test_a_model_reading_one_of_a_layers_several_outputs_exports_to_onnx(tmp_path):
+    pytest.importorskip("onnx", reason="the ONNX export needs onnx")
+    pytest.importorskip("onnxruntime", reason="ONNX Runtime runs the exported file")
+    from glassnet.interop.onnx_export import largest_difference
+
+    encoder, decoder = _encoder_and_decoder()
+    inputs = glassnet.Input((6,))
+    z_mean, _, z = encoder(inputs)
+    model = models.Model(inputs, [decoder(z), z_mean], seed=0)
+    model.export(tmp_path / "m.onnx", format="onnx")
+    x = np.random.default_rng(0).random((3, 6))
+    assert largest_difference(model, tmp_path / "m.onnx", x) < 1e-5

@@ -41,11 +41,15 @@ from glassnet.errors import ShapeError
 class Step:
     """One layer call of the graph, ready to run: which slots it reads and writes."""
 
-    __slots__ = ("layer", "node", "inputs", "output", "takes_list", "learns", "runs_backward", "training",
-                 "nested")
+    __slots__ = ("layer", "node", "inputs", "output", "outputs", "takes_list", "learns", "runs_backward",
+                 "training", "nested", "shapes")
 
-    def __init__(self, layer, node, inputs, output):
-        self.layer, self.node, self.inputs, self.output = layer, node, inputs, output
+    def __init__(self, layer, node, inputs, outputs):
+        # ``outputs``: the slots it writes, one for most layers, several for a layer (a model
+        # inside) that gives several outputs; ``output`` is the first, or the only one
+        self.layer, self.node, self.inputs, self.outputs = layer, node, inputs, list(outputs)
+        self.output = self.outputs[0] if len(self.outputs) == 1 else None
+        self.shapes = None                 # several outputs: their shapes in the last forward pass
         self.takes_list = layer.takes_list
         self.training = node.training      # None, or the mode the call asked for (layer(x, training=...))
         self.nested = isinstance(layer, Model)    # a model inside: it may take training=None
@@ -159,7 +163,7 @@ class Model(Trainer, ModelState, Layer):
             seen = calls.setdefault(id(node.layer), [])
             layer = node.layer if not seen else node.layer.copy_for_another_call()
             seen.append(layer)
-            steps.append(Step(layer, node, [slots[id(t)] for t in node.inputs], slots[id(node.outputs[0])]))
+            steps.append(Step(layer, node, [slots[id(t)] for t in node.inputs], [slots[id(t)] for t in node.outputs]))
         self._steps = steps
         self._twins = [(calls[id(step.node.layer)][0], step.layer) for step in steps
                        if step.layer is not step.node.layer]
@@ -180,7 +184,7 @@ class Model(Trainer, ModelState, Layer):
             return twins[id(layer)]
 
         if self.built and getattr(self, "_steps", None) is not None:
-            twin._steps = [Step(twin_of(step.layer), step.node, step.inputs, step.output) for step in self._steps]
+            twin._steps = [Step(twin_of(step.layer), step.node, step.inputs, step.outputs) for step in self._steps]
             twin._twins = [(twin_of(layer), twin_of(other)) for layer, other in self._twins]
             twin._inner = [layer for layer in twin.walk() if layer is not twin]
             twin._plan_key, twin._fusions = None, None
@@ -314,9 +318,8 @@ class Model(Trainer, ModelState, Layer):
         if not self.accepts(input_shape):
             raise ShapeError(f"model '{self.name}' takes inputs of shape {self.input_shape}, not "
                              f"{input_shape}")
-        if len(self.outputs) != 1:
-            raise ShapeError(f"model '{self.name}' has {len(self.outputs)} outputs; a model used as "
-                             f"a layer must have one")
+        if len(self.outputs) != 1:           # used as a layer, it gives several outputs
+            return [t.sample_shape for t in self.outputs]
         return self.outputs[0].sample_shape
 
     # -- the two passes -----------------------------------------------------------------
@@ -346,11 +349,17 @@ class Model(Trainer, ModelState, Layer):
             if mode is None and not step.nested:
                 mode = False
             if step.takes_list:
-                values[step.output] = step.layer.forward([values[i] for i in step.inputs], mode)
+                y = step.layer.forward([values[i] for i in step.inputs], mode)
             else:
-                values[step.output] = step.layer.forward(values[step.inputs[0]], mode)
+                y = step.layer.forward(values[step.inputs[0]], mode)
+            if step.output is None:                  # several outputs, one slot each
+                step.shapes = [(v.shape, v.dtype) for v in y]
+                for slot, value in zip(step.outputs, y):
+                    values[slot] = value
+            else:
+                values[step.output] = y
             if step.layer.activity_regularizer is not None:      # kept for its penalty
-                step.layer.activity_output = values[step.output]
+                step.layer.activity_output = y
         outputs = [values[slot] for slot in self._output_slots]
         return outputs[0] if len(outputs) == 1 else outputs
 
@@ -365,8 +374,7 @@ class Model(Trainer, ModelState, Layer):
         for slot, g in zip(self._output_slots, dy if len(self._output_slots) > 1 else [dy]):
             grads[slot] = g
         for step in reversed(self._run_steps()):
-            g = grads[step.output]
-            grads[step.output] = None
+            g = _gradient_of(step, grads)
             if not step.runs_backward:
                 continue
             if step.layer.activity_regularizer is not None:     # its penalty's gradient joins dy
@@ -419,7 +427,8 @@ class Model(Trainer, ModelState, Layer):
             upstream = any(wants[slot] for slot in step.inputs)
             step.layer.needs_input_grad = upstream
             step.runs_backward = step.learns or upstream
-            wants[step.output] = step.learns or upstream
+            for slot in step.outputs:
+                wants[slot] = step.learns or upstream
         self._wants, self._plan_key = wants, key
 
     # -- looking inside -------------------------------------------------------------------
@@ -435,8 +444,10 @@ class Model(Trainer, ModelState, Layer):
         result = []
         for step in self._steps:
             args = [values[i] for i in step.inputs] if step.takes_list else values[step.inputs[0]]
-            values[step.output] = step.layer.forward(args, False)
-            result.append((step.node.layer, values[step.output]))
+            y = step.layer.forward(args, False)
+            for slot, value in zip(step.outputs, y if step.output is None else [y]):
+                values[slot] = value
+            result.append((step.node.layer, y))
         return result
 
     def final_activation(self):
@@ -506,11 +517,11 @@ class Model(Trainer, ModelState, Layer):
         layers = []
         for layer in self._graph_layers:
             # Keras 2's layout: [layer, call, 0] per input, and the call's arguments fourth.
-            inbound = [[[t.node.layer.name, index[id(t.node)], 0, *_call_options(node)] for t in node.inputs]
+            inbound = [[[t.node.layer.name, index[id(t.node)], t.index, *_call_options(node)] for t in node.inputs]
                        for node in self._nodes if node.layer is layer and node.inputs]
             layers.append({"class_name": layer_class_name(layer), "name": layer.name,
                            "config": layer.get_config(), "inbound_nodes": inbound})
-        ends = lambda tensors: [[t.node.layer.name, index[id(t.node)], 0] for t in tensors]
+        ends = lambda tensors: [[t.node.layer.name, index[id(t.node)], t.index] for t in tensors]
         outputs = ends(self.outputs)
         if self._output_keys is not None:      # outputs given as a dict: saved as one, as Keras saves them
             outputs = dict(zip(self._output_keys, outputs))
@@ -523,8 +534,9 @@ class Model(Trainer, ModelState, Layer):
         """Rebuild the model :meth:`get_config` describes (fresh weights)."""
         created, made = {}, {}
 
-        def tensor(name, node_index):
-            return made[(name, node_index)]
+        def tensor(name, node_index, tensor_index=0):
+            made_there = made[(name, node_index)]       # a list, for a layer with several outputs
+            return made_there[tensor_index] if isinstance(made_there, list) else made_there
 
         specs = list(config["layers"])
         for spec in specs:
@@ -539,9 +551,10 @@ class Model(Trainer, ModelState, Layer):
             for item in list(pending):
                 spec, i, args = item
                 if all((entry[0], entry[1]) in made for entry in args):
-                    inputs = [tensor(entry[0], entry[1]) for entry in args]
+                    inputs = [tensor(*entry[:3]) for entry in args]
                     layer = created[spec["name"]]
-                    made[(spec["name"], i)] = layer(inputs if layer.takes_list else inputs[0],
+                    several = layer.takes_list or len(inputs) > 1     # a layer of your own on a list too
+                    made[(spec["name"], i)] = layer(inputs if several else inputs[0],
                                                     training=_call_mode(args, spec["name"]))
                     pending.remove(item)
                     progress = True
@@ -549,12 +562,12 @@ class Model(Trainer, ModelState, Layer):
                 raise ValueError(f"model config: the calls of layer(s) "
                                  f"{', '.join(sorted({s['name'] for s, _, _ in pending}))} can't be "
                                  f"connected (a missing or circular input)")
-        inputs = [tensor(name, node) for name, node, _ in config["input_layers"]]
+        inputs = [tensor(*entry) for entry in config["input_layers"]]
         ends = config["output_layers"]
         if isinstance(ends, dict):             # outputs by name: predict answers with a dict
-            outputs = {key: tensor(name, node) for key, (name, node, _) in ends.items()}
+            outputs = {key: tensor(*entry) for key, entry in ends.items()}
         else:
-            outputs = [tensor(name, node) for name, node, _ in ends]
+            outputs = [tensor(*entry) for entry in ends]
             outputs = outputs if len(outputs) > 1 else outputs[0]
         return cls(inputs if len(inputs) > 1 else inputs[0], outputs,
                    name=config.get("name"), seed=config.get("seed"), trainable=config.get("trainable", True))
@@ -618,6 +631,20 @@ def _call_mode(entries, name):
         raise ValueError(f"a call of layer {name!r} has arguments glassnet can't pass: {options!r} "
                          f"(only training=True/False)")
     return options.get("training")
+
+
+def _gradient_of(step, grads):
+    """The gradient of ``step``'s output (taken out of ``grads``): None if it reaches no
+    output of the model; for several outputs, a list, zeros for those that reach none."""
+    if step.output is not None:
+        g, grads[step.output] = grads[step.output], None
+        return g
+    gs = [grads[slot] for slot in step.outputs]
+    for slot in step.outputs:
+        grads[slot] = None
+    if all(g is None for g in gs):
+        return None
+    return [np.zeros(shape, dtype) if g is None else g for g, (shape, dtype) in zip(gs, step.shapes)]
 
 
 def _final_activation(layer):

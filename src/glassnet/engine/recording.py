@@ -153,13 +153,12 @@ def forward(layer, x, training):
         layer.__dict__.pop("recorded_weights", None)
         for attribute, array in swapped.items():
             setattr(layer, attribute, array)
-    if isinstance(output, (list, tuple)):
-        raise CannotDifferentiate(f"layer '{layer.name}' ({type(layer).__name__}): call() returned "
-                                  f"{len(output)} outputs; glassnet's layers have one")
-    output = lift(output)
-    layer.__dict__["record"] = (inputs, weights, output, recording)
-    data = output.data
-    return data.astype(layer.dtype) if data.dtype.kind == "f" and data.dtype != layer.dtype else data
+    several = isinstance(output, (list, tuple))      # call() may return several outputs: a list
+    outputs = [lift(o) for o in (output if several else [output])]
+    layer.__dict__["record"] = (inputs, weights, outputs, recording)
+    data = [o.data.astype(layer.dtype) if o.data.dtype.kind == "f" and o.data.dtype != layer.dtype else o.data
+            for o in outputs]
+    return data if several else data[0]
 
 
 def backward(layer, dy):
@@ -167,15 +166,17 @@ def backward(layer, dy):
     record = layer.__dict__.pop("record", None)
     if record is None:
         raise RuntimeError(f"layer '{layer.name}': backward() before forward()")
-    inputs, weights, output, recording = record
+    inputs, weights, outputs, recording = record
     for inner in layer.sublayers:            # a layer the call didn't reach gets no stale gradient
         for sub in inner.walk():
             for grad in sub.grads.values():
                 grad[...] = 0
     added = [(value, 1.0) for value in layer.__dict__.get("added_losses", ())
              if isinstance(value, Value) and value.needs_grad]          # dL/d(term) = 1
-    if output.needs_grad or added:
-        backpropagate(output, 0.0 if dy is None else dy, added)
+    dys = dy if len(outputs) > 1 else [dy]
+    roots = [(output, g) for output, g in zip(outputs, dys) if output.needs_grad and g is not None] + added
+    if roots:
+        backpropagate(roots[0][0], roots[0][1], roots[1:])
     for name, value in weights.items():
         layer.grads[name][...] = 0 if value.grad is None else value.grad
     for inner, twin in recording.twins:
@@ -197,10 +198,14 @@ def output_shape(layer, input_shape):
         return _output_shape(layer, shapes)
     tries = [_output_shape(layer, [tuple(size if d is None else d for d in shape) for shape in shapes])
              for size in (6, 11)]
-    if len(tries[0]) != len(tries[1]):
-        raise CannotDifferentiate(f"layer '{layer.name}' ({type(layer).__name__}): call() gives outputs of "
-                                  f"{len(tries[0])} and {len(tries[1])} axes for inputs of different lengths")
-    return tuple(a if a == b else None for a, b in zip(*tries))
+    several = isinstance(tries[0], list)
+    opened = []
+    for first, second in zip(*(tries if several else [[t] for t in tries])):
+        if len(first) != len(second):
+            raise CannotDifferentiate(f"layer '{layer.name}' ({type(layer).__name__}): call() gives outputs "
+                                      f"of {len(first)} and {len(second)} axes for inputs of different lengths")
+        opened.append(tuple(a if a == b else None for a, b in zip(first, second)))
+    return opened if several else opened[0]
 
 
 def _output_shape(layer, shapes):
@@ -213,10 +218,11 @@ def _output_shape(layer, shapes):
     finally:
         layer.needs_input_grad = needs
         layer.__dict__.pop("record", None)
-    if data.ndim == 0 or data.shape[0] != 1:
-        raise CannotDifferentiate(f"layer '{layer.name}' ({type(layer).__name__}): call() must keep the batch "
-                                  f"axis first; on a batch of 1 it gave shape {data.shape}")
-    return tuple(data.shape[1:])
+    for one in (data if isinstance(data, list) else [data]):
+        if one.ndim == 0 or one.shape[0] != 1:
+            raise CannotDifferentiate(f"layer '{layer.name}' ({type(layer).__name__}): call() must keep the "
+                                      f"batch axis first; on a batch of 1 it gave shape {one.shape}")
+    return [tuple(one.shape[1:]) for one in data] if isinstance(data, list) else tuple(data.shape[1:])
 
 
 def _swap_weights(layer, weights):

@@ -21,12 +21,12 @@ def summary_table(model, expand_nested=False, show_trainable=False):
         if not functional and isinstance(layer, InputLayer):
             continue
         name = f"{layer.name} ({type(layer).__name__})"
-        out = str(node.outputs[0].shape)
+        out = _shapes(node)
         # A shared layer's weights are counted at its first call only.
         count = f"{layer.count_params():,}" if _first_call(model, node) else "0 (shared)"
         row = [name, out, count]
         if functional:
-            row.append(", ".join(f"{t.node.layer.name}[{_call_index(model, t.node)}][0]"
+            row.append(", ".join(f"{t.node.layer.name}[{_call_index(model, t.node)}][{t.index}]"
                                  for t in node.inputs) or "-")
         if show_trainable:
             row.append("Y" if layer.trainable else "N")
@@ -62,7 +62,7 @@ def _nested_rows(model, columns, show_trainable, depth=1):
         layer = node.layer
         if not node.inputs:      # its InputLayer: the outer row already shows what comes in
             continue
-        row = [f"{'  ' * depth}{layer.name} ({type(layer).__name__})", str(node.outputs[0].shape),
+        row = [f"{'  ' * depth}{layer.name} ({type(layer).__name__})", _shapes(node),
                f"{layer.count_params():,}"]
         row += [""] * (columns - len(row) - (1 if show_trainable else 0))
         if show_trainable:
@@ -71,6 +71,12 @@ def _nested_rows(model, columns, show_trainable, depth=1):
         if hasattr(layer, "_nodes") and layer.built:
             rows += _nested_rows(layer, columns, show_trainable, depth + 1)
     return rows
+
+
+def _shapes(node):
+    """A call's output shape; a list of them for a layer with several outputs, as Keras prints it."""
+    shapes = [str(t.shape) for t in node.outputs]
+    return shapes[0] if len(shapes) == 1 else f"[{', '.join(shapes)}]"
 
 
 def _calls(model):

@@ -55,9 +55,10 @@ class SymbolicTensor:
     ``node`` is the layer call that produces it.
     """
 
-    def __init__(self, sample_shape, node, dtype="float32"):
+    def __init__(self, sample_shape, node, dtype="float32", index=0):
         self.sample_shape = SampleShape(sample_shape)     # None for a size left open: any size
         self.node = node
+        self.index = index                # which of the node's outputs (a layer may give several)
         self.dtype = np.dtype(dtype)
 
     @property
@@ -203,9 +204,11 @@ def call_symbolically(layer, inputs, training=None):
                              f"called on {_batch(shape)}")
         output_shape = layer.shape_after(shape)
     node = Node(layer, tensors, mode)
-    node.outputs = [SymbolicTensor(output_shape, node)]
+    several = isinstance(output_shape, list)     # a layer (a model inside) with several outputs
+    node.outputs = [SymbolicTensor(shape, node, index=i)
+                    for i, shape in enumerate(output_shape if several else [output_shape])]
     layer.nodes.append(node)
-    return node.outputs[0]
+    return list(node.outputs) if several else node.outputs[0]
 
 
 @contextlib.contextmanager

@@ -468,9 +468,7 @@ def _history(value):
     if not (isinstance(history, list) and len(history) >= 3 and isinstance(history[0], str)
             and all(isinstance(i, int) and not isinstance(i, bool) for i in history[1:3])):
         raise Unsupported(f"a layer's input {value!r} is not a reference to another layer's output")
-    if history[2] != 0:
-        raise Unsupported(f"layer {history[0]!r} has several outputs; glassnet layers have one")
-    return [history[0], history[1], 0]
+    return [history[0], history[1], history[2]]     # layer, call, which of its outputs
 
 
 def _inbound_from_keras(nodes, owner):
@@ -577,8 +575,19 @@ def _functional_from_keras(config, reading):
         ends = {key: _ends(value)[0] for key, value in outputs.items()}
     else:
         ends = _ends(outputs)
+    functional = {spec["name"] for spec in config["layers"] if spec.get("class_name") == "Functional"}
+    shift = lambda entry: _end_call(entry, functional, -1)            # noqa: E731
+    ends = {key: shift(e) for key, e in ends.items()} if isinstance(ends, dict) else [shift(e) for e in ends]
     return {"name": config.get("name"), "trainable": config.get("trainable", True), "layers": layers,
-            "input_layers": _ends(inputs), "output_layers": ends}
+            "input_layers": [shift(e) for e in _ends(inputs)], "output_layers": ends}
+
+
+def _end_call(entry, functional, step):
+    """Keras numbers the calls of a Functional model inside another from 1 in a model's
+    ``input_layers``/``output_layers`` (its call 0 is its own graph), but from 0 in the calls'
+    arguments; glassnet numbers them from 0 everywhere. ``step``: -1 reading, +1 writing."""
+    name, call, which = entry[:3]
+    return [name, max(call + step, 0) if name in functional else call, which]
 
 
 # -- layers and models: glassnet -> Keras ----------------------------------------------------
@@ -916,18 +925,19 @@ def _functional_to_keras(model):
     for node in model._nodes:                            # (layer name, call index) -> output
         index = counts.get(id(node.layer), 0)
         counts[id(node.layer)] = index + 1
-        shapes[(node.layer.name, index)] = (node.outputs[0].sample_shape, node.outputs[0].dtype)
+        for t in node.outputs:
+            shapes[(node.layer.name, index, t.index)] = (t.sample_shape, t.dtype)
 
-    def tensor(name, index):
-        shape, dtype = shapes[(name, index)]
+    def tensor(name, index, which=0):
+        shape, dtype = shapes[(name, index, which)]
         return {"class_name": "__keras_tensor__",
-                "config": {"shape": _batch(shape), "dtype": str(dtype), "keras_history": [name, index, 0]}}
+                "config": {"shape": _batch(shape), "dtype": str(dtype), "keras_history": [name, index, which]}}
 
     specs = {spec["name"]: spec for spec in config["layers"]}
     layers = []
     for layer in keras_layer_order(model):
         saved_calls = specs[layer.name]["inbound_nodes"]
-        calls = [[tensor(entry[0], entry[1]) for entry in call] for call in saved_calls]
+        calls = [[tensor(*entry[:3]) for entry in call] for call in saved_calls]
         if not calls:                                    # an InputLayer
             keras_spec = _input_to_keras(layer.name, list(layer.input_shape), layer.dtype)
         else:
@@ -946,11 +956,12 @@ def _functional_to_keras(model):
             if layer.use_causal_mask:                         # Keras: an argument of the call
                 node["kwargs"]["use_causal_mask"] = True
         layers.append(keras_spec)
-    ends = [[name, index, 0] for name, index, _ in config["input_layers"]]
+    functional = {layer.name for layer in model.layers if keras_class_name(layer) == "Functional"}
+    ends = [_end_call(entry, functional, +1) for entry in config["input_layers"]]
     if isinstance(config["output_layers"], dict):           # outputs by name, as Keras 3 writes them
-        outs = {key: [name, index, 0] for key, (name, index, _) in config["output_layers"].items()}
+        outs = {key: _end_call(entry, functional, +1) for key, entry in config["output_layers"].items()}
     else:
-        outs = [[name, index, 0] for name, index, _ in config["output_layers"]]
+        outs = [_end_call(entry, functional, +1) for entry in config["output_layers"]]
         outs = outs[0] if len(outs) == 1 else outs
     return {"name": model.name, "trainable": bool(model.trainable), "layers": layers,
             "input_layers": ends[0] if len(ends) == 1 else ends, "output_layers": outs}

@@ -675,14 +675,14 @@ def _emit_model(graph, model, inputs):
         if isinstance(layer, InputLayer):
             continue
         xs = [values[id(tensor)] for tensor in node.inputs]
-        if isinstance(layer, Model):
-            out = _emit_model(graph, layer, xs)[0]
-        else:
-            kind = type(layer).__name__
-            if kind not in EMITTERS or type(layer).__module__.split(".")[0] != "glassnet":
-                raise ExportError(f"layer '{layer.name}' ({kind}) has no ONNX translation in glassnet")
-            out = EMITTERS[kind](graph, layer, xs)
-        values[id(node.outputs[0])] = out
+        if isinstance(layer, Model):              # a model inside: each of its outputs
+            for tensor, out in zip(node.outputs, _emit_model(graph, layer, xs)):
+                values[id(tensor)] = out
+            continue
+        kind = type(layer).__name__
+        if kind not in EMITTERS or type(layer).__module__.split(".")[0] != "glassnet":
+            raise ExportError(f"layer '{layer.name}' ({kind}) has no ONNX translation in glassnet")
+        values[id(node.outputs[0])] = EMITTERS[kind](graph, layer, xs)
     return [values[id(tensor)] for tensor in model.outputs]
 
 

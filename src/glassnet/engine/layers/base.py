@@ -297,7 +297,8 @@ class Layer:
             return recording.forward(self, x, training)
         if self.traces_call:     # a layer of layers, run on its own: its call() on the data
             from glassnet.engine.tracing import run_call
-            return np.asarray(run_call(self, x, training))
+            y = run_call(self, x, training)
+            return [np.asarray(one) for one in y] if isinstance(y, (list, tuple)) else np.asarray(y)
         raise NotImplementedError(f"{type(self).__name__} has no forward(): a custom layer computes "
                                   f"its output in forward and its gradients in backward "
                                   f"(docs/custom_layers.md), or calls other layers in call()")
@@ -335,7 +336,10 @@ class Layer:
         if not self.built:
             from glassnet.engine.random import new_seed
             self.build(shape, self.rng or np.random.default_rng(new_seed()))
-        return as_tensor(self.forward(x, training=bool(training)))   # answers .numpy(), as in TensorFlow
+        y = self.forward(x, training=bool(training))
+        if isinstance(y, (list, tuple)):          # several outputs (a model inside, a call() of your own)
+            return [as_tensor(one) for one in y]
+        return as_tensor(y)                       # answers .numpy(), as in TensorFlow
 
     def copy_for_another_call(self):
         """A twin of this layer for its second call in one graph (a *shared* layer).
@@ -530,7 +534,7 @@ class Layer:
     def get_config(self):
         """The constructor arguments that rebuild this layer (JSON-friendly)."""
         config = {"name": self.name}
-        if self.input_shape is not None:
+        if self.input_shape is not None and not self.takes_list:    # several inputs: the graph says
             config["input_shape"] = list(self.input_shape)
         if self.activity_regularizer is not None:
             from glassnet.engine import regularizers

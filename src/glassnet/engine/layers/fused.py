@@ -82,7 +82,7 @@ def plan(steps, output_slots, shared, make_step):
 
     A Conv2D is fused with the MaxPooling2D after it when that pooling is the only reader
     of its output, the output is not one of the model's, and neither layer is called twice
-    (``shared``: the layers that are). ``make_step(layer, node, inputs, output)`` makes a
+    (``shared``: the layers that are). ``make_step(layer, node, inputs, outputs)`` makes a
     step (the model's own Step class).
     """
     if not FUSE:
@@ -100,7 +100,7 @@ def plan(steps, output_slots, shared, make_step):
         if step.layer in shared or pool_step.layer in shared or not fusable(step.layer, pool_step.layer):
             continue
         fused_into[only[0]] = make_step(ConvPool(step.layer, pool_step.layer), step.node, step.inputs,
-                                        pool_step.output)
+                                        [pool_step.output])
         fused_into[index] = None             # runs as part of the fused step
     # The fused step takes the pooling's place: everything that reads the pooled output
     # comes after it, and its input was ready before the convolution.
