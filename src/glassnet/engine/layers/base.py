@@ -271,12 +271,12 @@ class Layer:
         does not fit the shape this layer was built for."""
         if self.takes_list:
             if self.built and not self.accepts([v.shape[1:] for v in x]):
-                raise ShapeError(f"layer '{self.name}' expects inputs of shapes "
+                raise ShapeError(f"layer '{self.name or type(self).__name__}' expects inputs of shapes "
                                  f"{[(None,) + tuple(s) for s in self.input_shape]} but got {[v.shape for v in x]}")
             return
         if self.built and not shape_fits(self.input_shape, x.shape[1:]):
             raise ShapeError(
-                f"layer '{self.name}' expects input of shape {('batch',) + self.input_shape} "
+                f"layer '{self.name or type(self).__name__}' expects input of shape {('batch',) + self.input_shape} "
                 f"but got {tuple(x.shape)}"
             )
 
