@@ -18,7 +18,7 @@ layer, or left out: the model is then built on the first data it sees.
 import numpy as np
 
 from glassnet.engine.layers.base import Layer
-from glassnet.engine.layers.input_layer import InputLayer
+from glassnet.engine.layers.input_layer import InputLayer, checked_shape
 from glassnet.engine.model import Model, deserialize_layer, layer_class_name
 from glassnet.engine.shapes import SampleShape, sample_shape, shape_fits
 from glassnet.engine.symbolic import name_layers
@@ -205,5 +205,5 @@ class Sequential(Model):
         for layer in layers:
             model.add(layer, rebuild=False)
         if config.get("input_shape") is not None:
-            model.build(SampleShape(config["input_shape"]))
+            model.build(SampleShape(checked_shape(f"model '{model.name}'", config["input_shape"], None)))
         return model

@@ -10,7 +10,8 @@ from glassnet.engine.layers.base import Layer
 from glassnet.engine.symbolic import Node, SymbolicTensor
 
 
-def _sample_shape(owner, shape, batch_shape):
+def checked_shape(owner, shape, batch_shape):
+    """One sample's shape from ``shape`` (or Keras's ``batch_shape``), or a one-line error."""
     if shape is None and batch_shape is not None:
         shape = tuple(batch_shape)[1:]
     if shape is None:
@@ -44,7 +45,7 @@ class InputLayer(Layer):
                  input_shape=None, name=None, sparse=None, **kwargs):
         if sparse:
             raise ValueError("InputLayer: sparse inputs are not supported by glassnet")
-        super().__init__(input_shape=_sample_shape("InputLayer", shape or input_shape, batch_shape),
+        super().__init__(input_shape=checked_shape("InputLayer", shape or input_shape, batch_shape),
                          name=name, dtype=dtype, **kwargs)
         self.batch_size = batch_size
         self.built = True
