@@ -205,8 +205,8 @@ def call_symbolically(layer, inputs, training=None):
         output_shape = layer.shape_after(shape)
     node = Node(layer, tensors, mode)
     several = isinstance(output_shape, list)     # a layer (a model inside) with several outputs
-    node.outputs = [SymbolicTensor(shape, node, index=i)
-                    for i, shape in enumerate(output_shape if several else [output_shape])]
+    node.outputs = [SymbolicTensor(one, node, index=i)
+                    for i, one in enumerate(output_shape if several else [output_shape])]
     layer.nodes.append(node)
     return list(node.outputs) if several else node.outputs[0]
 
