@@ -48,6 +48,18 @@ def steps_1d(length, window, stride, padding):
     return output_length(length + before + after, window, stride, "valid")
 
 
+def fit_window(layer, length, window):
+    """Set ``layer.length``, ``layer.steps`` and ``layer.pads`` for sequences of ``length``
+    steps read by windows of ``window`` steps (done once per length), or a one-line error
+    when no window fits."""
+    steps = steps_1d(length, window, layer.strides, layer.padding)
+    if steps < 1:
+        raise ShapeError(f"layer '{layer.name}' ({type(layer).__name__}): a window of {window} steps doesn't "
+                         f"fit in {length} steps with padding='{layer.padding}'")
+    layer.length, layer.steps = length, steps
+    layer.pads = pads_1d(length, window, layer.strides, layer.padding)
+
+
 def tap(x, start, stride, steps):
     """``x[:, start + t * stride]`` for ``t < steps``: the step under one kernel tap at every
     output position, as a strided view ``(N, steps, C)`` (nothing copied)."""
@@ -138,12 +150,7 @@ class Conv1D(Layer):
 
     def fit_length(self, length):
         """The padding and the output steps for sequences of ``length`` steps."""
-        steps = steps_1d(length, self.span, self.strides, self.padding)
-        if steps < 1:
-            raise ShapeError(f"layer '{self.name}' (Conv1D): a window of {self.span} steps doesn't fit in "
-                             f"{length} steps with padding='{self.padding}'")
-        self.length, self.steps = length, steps
-        self.pads = pads_1d(length, self.span, self.strides, self.padding)
+        fit_window(self, length, self.span)
 
     def output_shape(self, input_shape):
         return steps_1d(input_shape[0], self.span, self.strides, self.padding), self.filters

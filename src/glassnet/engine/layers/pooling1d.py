@@ -13,7 +13,7 @@ of every window is one strided view of the sequence, so the ``P`` offsets stack 
 import numpy as np
 
 from glassnet.engine.layers.base import Layer
-from glassnet.engine.layers.conv1d import as_length, pads_1d, steps_1d, tap
+from glassnet.engine.layers.conv1d import as_length, fit_window, steps_1d, tap
 from glassnet.engine.layers.pooling import GlobalAveragePooling, GlobalMaxPooling
 from glassnet.errors import ShapeError
 
@@ -60,14 +60,9 @@ class Pooling1D(Layer):
     def fit_length(self, length):
         """The padding, the output steps and each window's count of real steps, for sequences
         of ``length`` steps."""
-        steps = steps_1d(length, self.pool_size, self.strides, self.padding)
-        if steps < 1:
-            raise ShapeError(f"layer '{self.name}': a window of {self.pool_size} doesn't fit in {length} "
-                             f"steps with padding='valid'")
-        self.length, self.steps = length, steps
-        self.pads = pads_1d(length, self.pool_size, self.strides, self.padding)
+        fit_window(self, length, self.pool_size)
         # How many real (not padding) steps each window covers.
-        starts = np.arange(steps) * self.strides - self.pads[0]
+        starts = np.arange(self.steps) * self.strides - self.pads[0]
         self.count = np.minimum(starts + self.pool_size, length) - np.maximum(starts, 0)
 
     def output_shape(self, input_shape):
