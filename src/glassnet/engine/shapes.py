@@ -51,6 +51,8 @@ def shape_fits(expected, actual):
     """Whether an input of sample shape ``actual`` fits a layer built for ``expected``:
     the same number of axes, and every size equal, except where ``expected`` left one open
     (None), which any size fills."""
+    if expected == actual:                 # the usual case, checked on every batch: fast
+        return True
     expected, actual = tuple(expected), tuple(actual)
     return len(expected) == len(actual) and all(e is None or e == a for e, a in zip(expected, actual))
 
