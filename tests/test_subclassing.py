@@ -305,7 +305,7 @@ def test_a_call_with_training_true_keeps_dropout_on_in_model_x(tmp_path):
     loaded = keras.models.load_model(path)
     assert loaded.get_config()["layers"][-1]["inbound_nodes"][0][0][3] == {"training": True}
     assert not np.array_equal(loaded(x).numpy(), loaded(x).numpy())
-    from glassnet.interop.keras_config import model_to_keras
+    from glassnet.interop.keras_graph import model_to_keras
     keras_layers = model_to_keras(model)["config"]["layers"]
     assert keras_layers[-1]["inbound_nodes"][0]["kwargs"] == {"training": True}
 
@@ -352,7 +352,7 @@ def test_fixed_modes_in_a_traced_call_reach_the_layers_and_the_layers_inside():
 
 
 def test_keras_files_carry_a_calls_training_and_nothing_else():
-    from glassnet.interop.keras_config import model_from_keras, model_to_keras
+    from glassnet.interop.keras_graph import model_from_keras, model_to_keras
     from glassnet.interop.keras_objects import Unsupported, _Reading
     base = keras.Sequential([keras.Input((6,)), layers.Dense(8), layers.Dropout(0.5)])
     inputs = keras.Input((6,))

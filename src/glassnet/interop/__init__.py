@@ -1,7 +1,8 @@
 """Moving models between glassnet and the engines built for production.
 
-* :mod:`glassnet.interop.keras_config`: Keras 3's layer and model configs in glassnet's words,
-  and back (:mod:`glassnet.interop.keras_objects`: the activations, initializers, penalties and
+* :mod:`glassnet.interop.keras_graph`: Keras 3's model configs (the layers and the calls
+  between them) in glassnet's words, and back; :mod:`glassnet.interop.keras_config` each
+  layer's (:mod:`glassnet.interop.keras_objects`: the activations, initializers, penalties and
   constraints they hold; :mod:`glassnet.interop.keras_compile`: the optimizer, loss and metrics);
 * :mod:`glassnet.interop.keras_file`: the real ``.keras`` archive and ``.weights.h5`` file,
   written and read (``model.save("m.keras")``, ``glassnet.load_model("m.keras")``);

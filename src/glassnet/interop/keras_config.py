@@ -7,10 +7,10 @@ of ``__keras_tensor__`` references. glassnet's own configs (``model.get_config()
 same things more briefly. This module translates both ways, one small function per layer
 class:
 
-* :func:`model_from_keras`: a Keras model config -> glassnet's ``{"class_name", "config"}``,
-  which ``deserialize_layer`` builds;
-* :func:`model_to_keras`: a glassnet model -> the Keras config that ``keras.models.load_model``
-  rebuilds.
+* :func:`layer_from_keras`: a Keras layer spec -> glassnet's ``{"class_name", "config"}``;
+* :func:`layer_to_keras`: a glassnet layer -> the Keras spec ``keras.models.load_model`` rebuilds.
+
+(:mod:`glassnet.interop.keras_graph` does the models: their layers and the calls between them.)
 
 (:mod:`glassnet.interop.keras_objects` translates the settings objects the layers hold:
 activations, initializers, weight penalties, constraints; :mod:`glassnet.interop.keras_compile`
@@ -401,10 +401,11 @@ def layer_from_keras(spec, reading):
         raise Unsupported(f"layer {class_name!r} has no config")
     name = config.get("name") or spec.get("name")
     owner = f"layer {name!r} ({class_name})"
-    if class_name in ("Sequential", "Functional", "Model"):
+    if class_name in ("Sequential", "Functional", "Model"):      # a model inside a model
+        from glassnet.interop.keras_graph import model_from_keras
         return model_from_keras(spec, reading)
     if class_name == "InputLayer":
-        return {"class_name": "InputLayer", "config": _input_from_keras(config, owner)}
+        return {"class_name": "InputLayer", "config": input_from_keras(config, owner)}
     if class_name not in LAYERS_FROM_KERAS and not str(spec.get("module") or "").startswith("keras"):
         return _custom_from_keras(spec, config, reading, owner)      # the program's own class
     if class_name not in LAYERS_FROM_KERAS:
@@ -414,7 +415,7 @@ def layer_from_keras(spec, reading):
     return {"class_name": glassnet_class, "config": {**_common_from_keras(config, reading, owner), **own}}
 
 
-def _input_from_keras(config, owner):
+def input_from_keras(config, owner):
     shape = config.get("batch_shape") or config.get("batch_input_shape")
     if shape is not None:
         shape = list(shape)[1:]
@@ -426,168 +427,6 @@ def _input_from_keras(config, owner):
     if config.get("sparse") or config.get("ragged"):
         raise Unsupported(f"{owner}: sparse or ragged inputs are not supported by glassnet")
     return {"name": config.get("name"), "shape": shape}
-
-
-# -- models: Keras -> glassnet ------------------------------------------------------------------
-def model_from_keras(spec, reading):
-    """A Keras model spec (Sequential or Functional) -> glassnet's model spec."""
-    class_name, config = spec.get("class_name"), spec.get("config")
-    if not isinstance(config, dict) or not isinstance(config.get("layers"), list):
-        raise Unsupported(f"the {class_name} model's config has no list of layers")
-    if class_name == "Sequential":
-        return {"class_name": "Sequential", "config": _sequential_from_keras(config, reading)}
-    if class_name in ("Functional", "Model"):
-        return {"class_name": "Functional", "config": _functional_from_keras(config, reading)}
-    raise Unsupported(f"the model is a {class_name!r}; glassnet reads Sequential and Functional "
-                      f"models (a subclassed Keras model has no config to rebuild from)")
-
-
-def _sequential_from_keras(config, reading):
-    layers, input_shape = [], None
-    for spec in config["layers"]:
-        if isinstance(spec, dict) and spec.get("class_name") == "InputLayer":
-            input_shape = _input_from_keras(spec.get("config") or {}, "the InputLayer")["shape"]
-            continue
-        inner = spec.get("config") if isinstance(spec, dict) else None
-        if input_shape is None and not layers and isinstance(inner, dict) and inner.get("batch_input_shape"):
-            input_shape = list(inner["batch_input_shape"])[1:]     # Keras 2's spelling
-        layers.append(layer_from_keras(spec, reading))
-    built = config.get("build_input_shape")
-    if input_shape is None and isinstance(built, list) and built:
-        input_shape = list(built)[1:]
-    return {"name": config.get("name"), "trainable": config.get("trainable", True),
-            "layers": layers, "input_shape": input_shape}
-
-
-def _history(value):
-    """A reference to a layer call's output: ``[layer_name, node_index, tensor_index]``."""
-    if isinstance(value, dict) and value.get("class_name") == "__keras_tensor__":
-        history = (value.get("config") or {}).get("keras_history")
-    else:
-        history = value
-    if not (isinstance(history, list) and len(history) >= 3 and isinstance(history[0], str)
-            and all(isinstance(i, int) and not isinstance(i, bool) for i in history[1:3])):
-        raise Unsupported(f"a layer's input {value!r} is not a reference to another layer's output")
-    return [history[0], history[1], history[2]]     # layer, call, which of its outputs
-
-
-def _inbound_from_keras(nodes, owner):
-    """Keras 3's ``[{"args": [...], "kwargs": {}}]`` (or Keras 2's nested lists) -> glassnet's
-    ``[[[name, node, 0], ...], ...]``: for each call, the outputs it reads."""
-    calls = []
-    for node in nodes or []:
-        if isinstance(node, dict):                       # Keras 3
-            args, kwargs = node.get("args") or [], node.get("kwargs") or {}
-            kwargs = {k: v for k, v in kwargs.items() if v is not None}   # Keras writes mask=None
-            mode = _call_mode(kwargs, owner)
-            if len(args) != 1:
-                raise Unsupported(f"{owner} is called with {len(args)} arguments; glassnet passes one")
-            tensors = args[0] if isinstance(args[0], list) and args[0] and not isinstance(args[0][0], str) \
-                else [args[0]]
-        elif isinstance(node, list):                      # Keras 2: [[name, node, tensor, kwargs], ...]
-            tensors = node
-            options = [t[3] if isinstance(t, list) and len(t) > 3 and t[3] else {} for t in tensors]
-            mode = _call_mode(options[0] if options else {}, owner)
-            if any(_call_mode(o, owner) != mode for o in options):
-                raise Unsupported(f"{owner} is called with different arguments for its inputs")
-        else:
-            raise Unsupported(f"{owner}: a call is described by {type(node).__name__}")
-        fixed = [{"training": mode}] if mode is not None else []
-        calls.append([_history(t) + fixed for t in tensors])
-    return calls
-
-
-ATTENTION_LAYERS = ("Attention", "MultiHeadAttention")
-# What an attention layer's call may say besides its tensors, and the value glassnet runs
-ATTENTION_CALL_DEFAULTS = {"return_attention_scores": False, "use_causal_mask": False, "mask": None,
-                           "attention_mask": None, "query_mask": None, "value_mask": None, "key_mask": None}
-
-
-def _attention_calls_from_keras(nodes, own, owner):
-    """An attention layer's calls: ``use_causal_mask`` moves into the layer's config (glassnet
-    keeps it with the layer), MultiHeadAttention's ``(query, value[, key])`` become one list
-    of tensors as glassnet's calls take them."""
-    calls, causal = [], set()
-    for node in nodes or []:
-        if not isinstance(node, dict):
-            raise Unsupported(f"{owner}: a call written as Keras 2 writes them")
-        kwargs = dict(node.get("kwargs") or {})
-        for key, default in ATTENTION_CALL_DEFAULTS.items():
-            value = kwargs.pop(key, default)
-            if key == "use_causal_mask":
-                causal.add(bool(value))
-            elif value != default:
-                raise Unsupported(f"{owner} is called with {key}={value!r}, which glassnet can't run")
-        args = node.get("args") or []
-        if own["class_name"] == "MultiHeadAttention":
-            args = [kwargs.pop(key) if key in kwargs else None for key in ("query", "value", "key")] \
-                if not args else list(args) + [kwargs.pop(k) for k in ("value", "key") if k in kwargs]
-            args = [[a for a in args if a is not None]]
-        calls.append({"args": args, "kwargs": kwargs})
-    if len(causal) > 1:
-        raise Unsupported(f"{owner} is called with and without use_causal_mask; glassnet keeps one per layer")
-    if True in causal:
-        own["config"]["use_causal_mask"] = True
-    return calls
-
-
-def _call_mode(kwargs, owner):
-    """A call's keyword arguments -> the ``training`` it fixes (None: none); anything else
-    glassnet can't pass to a layer is Unsupported."""
-    if not isinstance(kwargs, dict):
-        raise Unsupported(f"{owner}: a call's arguments are {type(kwargs).__name__}, not a dict")
-    other = sorted(set(kwargs) - {"training"})
-    if other:
-        raise Unsupported(f"{owner} is called with {', '.join(other)}=..., which glassnet can't pass "
-                          f"to a layer")
-    mode = kwargs.get("training")
-    if mode is not None and not isinstance(mode, bool):
-        raise Unsupported(f"{owner} is called with training={mode!r}; glassnet takes True or False")
-    return mode
-
-
-def _ends(value):
-    """``input_layers``/``output_layers``: one ``[name, 0, 0]``, a list or a dict of them."""
-    if isinstance(value, dict):
-        value = list(value.values())
-    if isinstance(value, list) and value and isinstance(value[0], str):
-        return [_history(value)]
-    if not isinstance(value, list) or not value:
-        raise Unsupported("the model's inputs or outputs are not listed")
-    return [_history(v) for v in value]
-
-
-def _functional_from_keras(config, reading):
-    layers = []
-    for spec in config["layers"]:
-        if not isinstance(spec, dict):
-            raise Unsupported("a layer entry is not a layer description")
-        name = spec.get("name") or (spec.get("config") or {}).get("name")
-        owner = f"layer {name!r} ({spec.get('class_name')})"
-        own = layer_from_keras(spec, reading)
-        nodes = spec.get("inbound_nodes")
-        if own["class_name"] in ATTENTION_LAYERS:
-            nodes = _attention_calls_from_keras(nodes, own, owner)
-        layers.append({**own, "name": name, "inbound_nodes": _inbound_from_keras(nodes, owner)})
-        layers[-1]["config"]["name"] = name
-    inputs, outputs = config.get("input_layers"), config.get("output_layers")
-    if isinstance(outputs, dict) and outputs:     # outputs by name: kept, so predict answers with a dict
-        ends = {key: _ends(value)[0] for key, value in outputs.items()}
-    else:
-        ends = _ends(outputs)
-    functional = {spec["name"] for spec in config["layers"] if spec.get("class_name") == "Functional"}
-    shift = lambda entry: _end_call(entry, functional, -1)            # noqa: E731
-    ends = {key: shift(e) for key, e in ends.items()} if isinstance(ends, dict) else [shift(e) for e in ends]
-    return {"name": config.get("name"), "trainable": config.get("trainable", True), "layers": layers,
-            "input_layers": [shift(e) for e in _ends(inputs)], "output_layers": ends}
-
-
-def _end_call(entry, functional, step):
-    """Keras numbers the calls of a Functional model inside another from 1 in a model's
-    ``input_layers``/``output_layers`` (its call 0 is its own graph), but from 0 in the calls'
-    arguments; glassnet numbers them from 0 everywhere. ``step``: -1 reading, +1 writing."""
-    name, call, which = entry[:3]
-    return [name, max(call + step, 0) if name in functional else call, which]
 
 
 # -- layers and models: glassnet -> Keras ----------------------------------------------------
@@ -609,51 +448,6 @@ def keras_class_name(layer):
                 and not math.isclose(fn.get("negative_slope", -1), KERAS_LEAKY_SLOPE):
             return "LeakyReLU"
     return kind
-
-
-def keras_layer_order(model):
-    """A Functional model's layers in the order Keras lists them (``model.layers``), which is
-    also the order its weights file counts them in (``dense``, ``dense_1``, ...).
-
-    Keras's order is not the order the layers run in: it groups them by *depth*, the number
-    of calls between a layer and the output, deepest first, and breaks ties by the order a
-    depth-first walk back from the outputs first meets them. (Keras's ``map_graph``, in
-    ``keras/src/ops/function.py``, does exactly this.) Two branches of different lengths
-    come out interleaved, so a file read in glassnet's order would swap their weights.
-    """
-    nodes, first_seen, done = [], {}, set()
-
-    def visit(node):                     # post-order: a node after every node it reads
-        if id(node) in done:
-            return
-        first_seen.setdefault(id(node.layer), len(first_seen))
-        for tensor in node.inputs:
-            visit(tensor.node)
-        done.add(id(node))
-        nodes.append(node)
-
-    for tensor in model.outputs:
-        visit(tensor.node)
-    node_depth, layer_depth, layers = {}, {}, {}
-    for node in reversed(nodes):         # from the outputs back: depth = 1 + the deepest reader
-        depth = max(node_depth.setdefault(id(node), 0), layer_depth.get(id(node.layer), 0))
-        layer_depth[id(node.layer)] = node_depth[id(node)] = depth
-        layers[id(node.layer)] = node.layer
-        for tensor in node.inputs:
-            parent = id(tensor.node)
-            node_depth[parent] = max(depth + 1, node_depth.get(parent, 0))
-    for tensor in model.inputs:          # an input no output depends on
-        layer = tensor.node.layer
-        if id(layer) not in layers:
-            layers[id(layer)], layer_depth[id(layer)], first_seen[id(layer)] = layer, 0, -1
-    return sorted(layers.values(), key=lambda layer: (-layer_depth[id(layer)], first_seen[id(layer)]))
-
-
-def keras_layers(model):
-    """``model.layers`` as Keras lists them: a Sequential's stack, a Functional model's layers
-    in :func:`keras_layer_order`."""
-    from glassnet.engine.sequential import Sequential
-    return model.layers if isinstance(model, Sequential) and not model.saved_as_graph else keras_layer_order(model)
 
 
 def _common_to_keras(layer):
@@ -811,7 +605,8 @@ def layer_to_keras(layer, input_shape):
     """A glassnet layer -> Keras's spec (``input_shape`` is Keras's, with None for the batch)."""
     from glassnet.engine.model import Model
 
-    if isinstance(layer, Model):
+    if isinstance(layer, Model):                             # a model inside a model
+        from glassnet.interop.keras_graph import model_to_keras
         return model_to_keras(layer)
     if type(layer).__name__ == "MultiHeadAttention":     # Keras builds it from each input's shape
         names = ("query_shape", "value_shape", "key_shape")
@@ -874,94 +669,3 @@ def _custom_from_keras(spec, config, reading, owner):
     if "activity_regularizer" in own:
         own["activity_regularizer"] = regularizer_from_keras(own["activity_regularizer"], owner, reading)
     return {"class_name": spec["class_name"], "config": {**_common_from_keras(config, reading, owner), **own}}
-
-
-def _batch(shape):
-    return [None, *shape]
-
-
-def _input_to_keras(name, shape, dtype):
-    return _object("keras.layers", "InputLayer",
-                   {"batch_shape": _batch(shape), "dtype": str(dtype), "sparse": False, "ragged": False,
-                    "name": name, "optional": False})
-
-
-def model_to_keras(model):
-    """A glassnet model -> the spec Keras's ``deserialize_keras_object`` rebuilds."""
-    from glassnet.engine.sequential import Sequential
-
-    if not model.built:
-        raise ExportError(f"model '{model.name}' isn't built yet, so it has no weights to write")
-    if isinstance(model, Sequential) and not model.saved_as_graph:   # else: the graph it traced
-        shape = list(model.sample_shapes[0])
-        layers = [_input_to_keras(model.inputs[0].node.layer.name, shape, model.dtype)]
-        for layer, layer_input in zip(model.layers, _sequential_inputs(model)):
-            layers.append(layer_to_keras(layer, _batch(layer_input)))
-        return {**_object("keras", "Sequential",
-                          {"name": model.name, "trainable": bool(model.trainable),
-                           "dtype": _policy(model.dtype), "layers": layers,
-                           "build_input_shape": _batch(shape)}),
-                "build_config": {"input_shape": _batch(shape)}}
-    return {**_object("keras.src.models.functional", "Functional", _functional_to_keras(model),
-                      registered_name="Functional"),
-            "build_config": {"input_shape": None}}
-
-
-def _sequential_inputs(model):
-    """Each layer's input shape (per sample) in a built Sequential."""
-    return [node.inputs[0].sample_shape for node in _calls(model)]
-
-
-def _calls(model):
-    """The model's layer calls in order, InputLayers left out (a model internal, kept here)."""
-    from glassnet.engine.layers.input_layer import InputLayer
-    return [node for node in model._nodes if not isinstance(node.layer, InputLayer)]
-
-
-def _functional_to_keras(model):
-    config = model.get_config()                          # names, inbound nodes, ends
-    shapes = {}
-    counts = {}
-    for node in model._nodes:                            # (layer name, call index) -> output
-        index = counts.get(id(node.layer), 0)
-        counts[id(node.layer)] = index + 1
-        for t in node.outputs:
-            shapes[(node.layer.name, index, t.index)] = (t.sample_shape, t.dtype)
-
-    def tensor(name, index, which=0):
-        shape, dtype = shapes[(name, index, which)]
-        return {"class_name": "__keras_tensor__",
-                "config": {"shape": _batch(shape), "dtype": str(dtype), "keras_history": [name, index, which]}}
-
-    specs = {spec["name"]: spec for spec in config["layers"]}
-    layers = []
-    for layer in keras_layer_order(model):
-        saved_calls = specs[layer.name]["inbound_nodes"]
-        calls = [[tensor(*entry[:3]) for entry in call] for call in saved_calls]
-        if not calls:                                    # an InputLayer
-            keras_spec = _input_to_keras(layer.name, list(layer.input_shape), layer.dtype)
-        else:
-            shapes_in = [t["config"]["shape"] for t in calls[0]]
-            keras_spec = layer_to_keras(layer, shapes_in if layer.takes_list else shapes_in[0])
-        keras_spec["name"] = layer.name
-        # Keras 3 writes each call's arguments: one tensor, or a list for a merge layer.
-        # A call that fixed its mode (layer(x, training=False)) says so in its kwargs.
-        keras_spec["inbound_nodes"] = [{"args": [call if layer.takes_list else call[0]],
-                                        "kwargs": dict(saved[0][3]) if len(saved[0]) > 3 else {}}
-                                       for call, saved in zip(calls, saved_calls)]
-        kind = type(layer).__name__
-        for node in keras_spec["inbound_nodes"] if kind in ATTENTION_LAYERS else []:
-            if kind == "MultiHeadAttention":                  # mha(query, value[, key])
-                node["args"] = node["args"][0]
-            if layer.use_causal_mask:                         # Keras: an argument of the call
-                node["kwargs"]["use_causal_mask"] = True
-        layers.append(keras_spec)
-    functional = {layer.name for layer in model.layers if keras_class_name(layer) == "Functional"}
-    ends = [_end_call(entry, functional, +1) for entry in config["input_layers"]]
-    if isinstance(config["output_layers"], dict):           # outputs by name, as Keras 3 writes them
-        outs = {key: _end_call(entry, functional, +1) for key, entry in config["output_layers"].items()}
-    else:
-        outs = [_end_call(entry, functional, +1) for entry in config["output_layers"]]
-        outs = outs[0] if len(outs) == 1 else outs
-    return {"name": model.name, "trainable": bool(model.trainable), "layers": layers,
-            "input_layers": ends[0] if len(ends) == 1 else ends, "output_layers": outs}

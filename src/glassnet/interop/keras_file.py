@@ -3,7 +3,8 @@
 A ``.keras`` file is a zip archive of three members, laid out as Keras 3 lays them out:
 
 * ``config.json``: the architecture and the compile settings, in Keras's words (see
-  :mod:`glassnet.interop.keras_config`, which translates them);
+  :mod:`glassnet.interop.keras_graph` and :mod:`glassnet.interop.keras_config`, which
+  translate them);
 * ``metadata.json``: ``{"keras_version", "date_saved"}``, and here also ``"glassnet"``: what
   only glassnet keeps (the training log, the settings the report reads, the epoch, the
   random generator's state, the exact optimizer and schedule). Keras never reads that key;
@@ -39,7 +40,8 @@ from glassnet.errors import ExportError, GlassnetError, ModelFileError
 from glassnet.interop.keras_compile import (compile_from_keras, compile_to_keras,
                                             keras_has_learning_rate_variable, optimizer_slot_groups,
                                             optimizer_trailing)
-from glassnet.interop.keras_config import RECURRENT, keras_class_name, keras_layers, model_from_keras, model_to_keras
+from glassnet.interop.keras_config import RECURRENT, keras_class_name
+from glassnet.interop.keras_graph import keras_layers, model_from_keras, model_to_keras
 from glassnet.interop.keras_objects import Unsupported, _Reading
 
 KERAS_VERSION = "3.15.1"       # the Keras release whose layout these files follow
