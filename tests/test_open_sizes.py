@@ -17,15 +17,16 @@ from glassnet.engine.model import Model, Sequential
 from glassnet.errors import DataError, ShapeError
 from glassnet.gradcheck import components
 
-# Layers that must keep working on open sizes (a regression that refuses them fails here).
+# Layers that must keep working on open sizes (a regression that refuses them fails here):
+# sequences of any length, and images of any size for the convolutions and poolings.
 SEQUENCE_LAYERS = {"Dense", "Embedding", "SimpleRNN", "LSTM", "GRU", "Bidirectional", "TimeDistributed",
                    "Conv1D", "MaxPooling1D", "AveragePooling1D", "GlobalAveragePooling1D", "GlobalMaxPooling1D",
                    "Attention", "MultiHeadAttention", "Add", "Multiply", "Concatenate", "LayerNormalization",
                    "BatchNormalization", "ZeroPadding1D", "Cropping1D", "UpSampling1D", "Dropout", "Activation",
-                   "GlobalAveragePooling2D", "ZeroPadding2D", "UpSampling2D"}
+                   "GlobalAveragePooling2D", "ZeroPadding2D", "UpSampling2D", "Conv2D", "MaxPooling2D",
+                   "AveragePooling2D"}
 # Layers that need every size: refused in one line when the graph is drawn.
-NEEDS_EVERY_SIZE = {"Flatten", "Reshape", "Conv2D", "MaxPooling2D", "AveragePooling2D", "DepthwiseConv2D",
-                    "SeparableConv2D", "Conv2DTranspose"}
+NEEDS_EVERY_SIZE = {"Flatten", "Reshape", "DepthwiseConv2D", "SeparableConv2D", "Conv2DTranspose"}
 
 
 def _catalogue():
@@ -244,3 +245,44 @@ def test_an_onnx_file_of_a_model_with_open_lengths_runs_at_every_length(tmp_path
     rng = np.random.default_rng(0)
     for steps in (9, 16, 23):
         assert largest_difference(model, tmp_path / "m.onnx", rng.standard_normal((2, steps, 3))) < 1e-5
+
+
+def _fully_convolutional(shape):
+    """A CNN for images of any size: Conv2D (the second one on Winograd's path), max pooling
+    (fused with a convolution where the size is known), "same" average pooling, a global pool."""
+    inputs = glassnet.Input(shape=shape)
+    x = layers.Conv2D(8, 3, activation="relu")(inputs)
+    x = layers.MaxPooling2D()(x)
+    x = layers.Conv2D(16, 3, padding="same", activation="relu")(x)
+    x = layers.AveragePooling2D(3, strides=2, padding="same")(x)
+    return Model(inputs, layers.Dense(3)(layers.GlobalAveragePooling2D()(x)), seed=0)
+
+
+def test_a_cnn_for_images_of_any_size_matches_the_one_built_for_each_size():
+    from glassnet.gradcheck import check_model
+
+    model = _fully_convolutional((None, None, 1))
+    assert model.output_shape == (None, 3) and model.layers[2].output.shape == (None, None, None, 8)
+    model.compile("adam", "sparse_categorical_crossentropy")
+    rng = np.random.default_rng(0)
+    for size in ((12, 12), (17, 9), (28, 28)):
+        x = rng.random((4, *size, 1)).astype(np.float32)
+        fixed = _fully_convolutional(size + (1,))
+        fixed.set_weights(model.get_weights())
+        np.testing.assert_allclose(model.predict(x, verbose=0), fixed.predict(x, verbose=0), rtol=1e-5, atol=1e-6)
+        model.fit(x, rng.integers(0, 3, 4), epochs=1, verbose=0)
+    assert check_model(model, rng.random((3, 10, 13, 1)), rng.integers(0, 3, 3)).passed
+    with pytest.raises(ShapeError, match=r"doesn't fit in images of \(2, 9\)"):
+        model.predict(np.ones((1, 2, 9, 1), np.float32), verbose=0)
+
+
+def test_an_onnx_file_of_a_cnn_for_images_of_any_size_runs_at_every_size(tmp_path):
+    pytest.importorskip("onnx", reason="the ONNX export needs onnx")
+    pytest.importorskip("onnxruntime", reason="ONNX Runtime runs the exported file")
+    from glassnet.interop.onnx_export import largest_difference
+
+    model = _fully_convolutional((None, None, 1))
+    model.export(tmp_path / "m.onnx", format="onnx")
+    rng = np.random.default_rng(0)
+    for size in ((12, 12), (17, 9), (28, 31)):
+        assert largest_difference(model, tmp_path / "m.onnx", rng.random((2, *size, 1))) < 1e-5

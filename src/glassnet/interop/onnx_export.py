@@ -196,16 +196,19 @@ def _dense_on_last_axis(graph, dense, x, name):
     return _activation(graph, dense.activation, y, name)
 
 
-def _pads(layer):
-    """ONNX's ``[top, left, bottom, right]`` from the layer's padding ("same" pads the odd
-    row or column after, as Keras does)."""
+def _padding_2d(layer):
+    """ONNX's padding of a 2-D window: ``pads=[top, left, bottom, right]`` ("same" pads the
+    odd row or column after, as Keras does), or, for "same" on images whose size was left
+    open (the padding depends on the size), ONNX's rule ``SAME_UPPER``, which is Keras's."""
     if layer.padding != "same":
-        return [0, 0, 0, 0]
+        return {"pads": [0, 0, 0, 0]}
     from glassnet.engine.layers.im2col import same_padding
     (kh, kw), (sh, sw) = getattr(layer, "span", None) or layer.pool_size, layer.strides   # a dilated kernel's reach
     h, w = layer.input_shape[:2]
+    if h is None or w is None:
+        return {"auto_pad": "SAME_UPPER"}
     (top, bottom), (left, right) = same_padding(h, kh, sh), same_padding(w, kw, sw)
-    return [top, left, bottom, right]
+    return {"pads": [top, left, bottom, right]}
 
 
 def _channels_first(graph, layer, x, op_type, inputs=(), **attributes):
@@ -223,7 +226,7 @@ def _conv2d(graph, layer, xs):
     if layer.use_bias:
         inputs.append(graph.constant(f"{layer.name}/bias", layer.params["bias"]))
     y = _channels_first(graph, layer, xs[0], "Conv", inputs, kernel_shape=list(layer.kernel_size),
-                        strides=list(layer.strides), dilations=list(layer.dilation_rate), pads=_pads(layer))
+                        strides=list(layer.strides), dilations=list(layer.dilation_rate), **_padding_2d(layer))
     return _activation(graph, layer.activation, y, layer.name)
 
 
@@ -249,7 +252,7 @@ def _depthwise(graph, layer, xs):
         inputs.append(graph.constant(f"{layer.name}/bias", layer.params["bias"]))
     first = graph.op("Transpose", [xs[0]], f"{layer.name}/to_channels_first", perm=NHWC_TO_NCHW)
     y = graph.op("Conv", [first, *inputs], f"{layer.name}/depthwise", group=c, kernel_shape=[kh, kw],
-                 strides=list(layer.strides), dilations=list(layer.dilation_rate), pads=_pads(layer))
+                 strides=list(layer.strides), dilations=list(layer.dilation_rate), **_padding_2d(layer))
     if separable:
         inputs = [graph.constant(f"{layer.name}/pointwise_kernel",
                                  layer.params["pointwise_kernel"].transpose(3, 2, 0, 1))]   # (F, C*M, 1, 1)
@@ -393,7 +396,7 @@ def _embedding(graph, layer, xs):
 def _pooling(op_type, **extra):
     def emit(graph, layer, xs):
         return _channels_first(graph, layer, xs[0], op_type, kernel_shape=list(layer.pool_size),
-                               strides=list(layer.strides), pads=_pads(layer), **extra)
+                               strides=list(layer.strides), **_padding_2d(layer), **extra)
     return emit
 
 

@@ -138,32 +138,40 @@ class Conv2D(WinogradPath, Layer):
 
     def build(self, input_shape, rng=None):
         super().build(input_shape, rng)
-        h, w, channels = self._check_image_shape(self.input_shape)
-        (kh, kw), (sh, sw), (span_h, span_w) = self.kernel_size, self.strides, self.span
-        if self.padding == "same":
-            self.pads = (same_padding(h, span_h, sh), same_padding(w, span_w, sw))
-        else:
-            self.pads = ((0, 0), (0, 0))
+        if len(self.input_shape) != 3:
+            raise ShapeError(
+                f"layer '{self.name}' (Conv2D) needs images (batch, height, width, channels) but "
+                f"got {('batch',) + tuple(self.input_shape)}; for 28x28 digits use input_shape=(28, 28, 1)")
+        (kh, kw), channels = self.kernel_size, self.input_shape[-1]
+        if channels is None:
+            raise ShapeError(f"layer '{self.name}' (Conv2D) needs the number of channels known, got "
+                             f"{('batch',) + tuple(self.input_shape)}")
         self.add_param("kernel", self.init((kh, kw, channels, self.filters), self.rng))
         if self.use_bias:
             self.add_param("bias", self.bias_init((self.filters,), self.rng))
-        self.winograd = None
-        if (kh, kw, sh, sw) == (3, 3, 1, 1) and self.dilation_rate == (1, 1) \
-                and channels >= WINOGRAD_MIN_CHANNELS:
-            oh, ow = self.output_shape(self.input_shape)[:2]
-            self.winograd = winograd.fewest_points(oh, ow, WINOGRAD_TILES)
+        self.image = None
+        if None not in self.input_shape:     # a height or width left open is fitted to each batch
+            self.fit_image(self.input_shape)
 
-    def _check_image_shape(self, shape):
-        if len(shape) != 3:
-            raise ShapeError(
-                f"layer '{self.name}' (Conv2D) needs images (batch, height, width, channels) but "
-                f"got {('batch',) + tuple(shape)}; for 28x28 digits use input_shape=(28, 28, 1)")
+    def fit_image(self, shape):
+        """Everything that depends on the images' size, for images of ``shape`` (H, W, C):
+        ``self.image``, the "same" padding and the Winograd tile (or none)."""
+        (kh, kw), (sh, sw), (span_h, span_w) = self.kernel_size, self.strides, self.span
+        h, w, channels = shape
         oh, ow = self.output_shape(shape)[:2]
         if oh < 1 or ow < 1:
             raise ShapeError(
                 f"layer '{self.name}' (Conv2D): a {self.kernel_size} kernel (covering {self.span}) "
-                f"doesn't fit in images of {tuple(shape[:2])} with padding='valid'")
-        return shape
+                f"doesn't fit in images of {(h, w)} with padding='valid'")
+        self.image = tuple(shape)
+        if self.padding == "same":
+            self.pads = (same_padding(h, span_h, sh), same_padding(w, span_w, sw))
+        else:
+            self.pads = ((0, 0), (0, 0))
+        self.winograd = None
+        if (kh, kw, sh, sw) == (3, 3, 1, 1) and self.dilation_rate == (1, 1) \
+                and channels >= WINOGRAD_MIN_CHANNELS:
+            self.winograd = winograd.fewest_points(oh, ow, WINOGRAD_TILES)
 
     def output_shape(self, input_shape):
         h, w = input_shape[:2]
@@ -173,7 +181,10 @@ class Conv2D(WinogradPath, Layer):
 
     # -- the two passes ----------------------------------------------------------------
     def forward(self, x, training=False):
-        oh, ow, f = self.output_shape(self.input_shape)
+        if x.shape[1:] != self.image:           # a size left open: this batch's (checked in prepare)
+            self.check_input(x)
+            self.fit_image(x.shape[1:])
+        oh, ow, f = self.output_shape(self.image)
         y = np.empty((len(x), oh, ow, f), x.dtype)
         work = self.prepare(x, training)
         self.y = y
@@ -286,7 +297,7 @@ class Conv2D(WinogradPath, Layer):
 
     def _chunk_size(self):
         """Images per chunk: about ``CHUNK_BYTES`` of work arrays (at least one image)."""
-        c, (oh, ow, f) = self.input_shape[-1], self.output_shape(self.input_shape)
+        c, (oh, ow, f) = self.image[-1], self.output_shape(self.image)
         if self.winograd is None:
             kh, kw = self.kernel_size
             per_image = oh * ow * (kh * kw * c + 1 + f)
@@ -310,7 +321,7 @@ class Conv2D(WinogradPath, Layer):
     def _unpad(self, dx_padded, dx, lo, hi):
         """The gradient of images ``lo:hi`` without their padding, into ``dx``."""
         (top, _), (left, _) = self.pads
-        h, w = self.input_shape[:2]
+        h, w = self.image[:2]
         dx[lo:hi] = dx_padded[:, top:top + h, left:left + w]
 
     def _kernel_matrix(self):
@@ -326,7 +337,7 @@ class Conv2D(WinogradPath, Layer):
         """``[cols, 1]`` for images ``lo:hi``: ``(n*OH*OW, KH*KW*C + 1)``, kept for the
         backward pass (training) or in a work array reused by the next chunk (inference)."""
         xp = self._padded(x, lo, hi, worker)
-        out_hw = self.output_shape(self.input_shape)[:2]
+        out_hw = self.output_shape(self.image)[:2]
         cols = self.patch_matrix(xp, self.strides, out_hw, ("cols", lo) if keep else "cols", worker)
         if keep:
             self.kept[lo] = cols
@@ -385,9 +396,9 @@ class Conv2D(WinogradPath, Layer):
     def _im2col_input_gradient(self, dz, dx, lo, hi, worker):
         """``dx = col2im(dz @ K.T)`` for images ``lo:hi``; ``dz`` is ``(n*OH*OW, F)``."""
         n = hi - lo
-        (h, w, c), (kh, kw) = self.input_shape, self.kernel_size
+        (h, w, c), (kh, kw) = self.image, self.kernel_size
         (top, bottom), (left, right) = self.pads
-        oh, ow = self.output_shape(self.input_shape)[:2]
+        oh, ow = self.output_shape(self.image)[:2]
         # Each patch's gradient, one page per kernel offset: dz (n*OH*OW, F) @ K[di, dj].T
         pages = np.matmul(dz, self.transposed,                   # K[di, dj].T for every offset
                           out=self._buffer("pages", worker, (kh, kw, n * oh * ow, c), dz.dtype))

@@ -37,7 +37,7 @@ class WinogradPath:
         (``(rows, cols)`` of outputs; default all), the weights' side ``U = G g G^T`` and
         whether outputs on silent windows must be made exact (:meth:`silent_outputs`)."""
         self.tile = tile
-        rows, cols = covering or self.output_shape(self.input_shape)[:2]
+        rows, cols = covering or self.output_shape(self.image)[:2]
         self.tile_counts = (tile.tiles(rows), tile.tiles(cols))
         kernel, a = self.params["kernel"].astype(dtype, copy=False), tile.size
         self.u = tile.kernel(
@@ -47,7 +47,7 @@ class WinogradPath:
 
     def _tile_counts(self):
         """``(T, S)``: the layer's own tiles, down and across, over all its outputs."""
-        oh, ow = self.output_shape(self.input_shape)[:2]
+        oh, ow = self.output_shape(self.image)[:2]
         return self.winograd.tiles(oh), self.winograd.tiles(ow)
 
     def winograd_points(self, x, lo, hi, worker):

@@ -66,6 +66,8 @@ def fusable(conv, pool):
     """True when ``pool(conv(x))`` can be computed by :class:`ConvPool`."""
     if type(conv) is not Conv2D or type(pool) is not MaxPooling2D or not pool.tiled:
         return False
+    if None in conv.input_shape:                           # images of any size: fitted per batch, apart
+        return False
     if conv.dilation_rate != (1, 1):                       # its patches are spread out
         return False
     if pool.pool_size[0] * pool.pool_size[1] >= DEAD:      # the winners are bytes, DEAD one of them
@@ -150,7 +152,7 @@ class ConvPool:
         self.tile, covering = self._covering()
         conv.prepare(x, training, tile=self.tile, covering=covering)
         conv.y = None          # the full output is never made
-        y = np.empty((len(x),) + pool.output_shape(conv.output_shape(conv.input_shape)), x.dtype)
+        y = np.empty((len(x),) + pool.output_shape(conv.output_shape(conv.image)), x.dtype)
         self.x, self.y = x, y
         self.winners = {} if training else None    # chunk -> the winning offsets, kept for backward
         self.cols = {}                             # chunk -> each offset's patches (im2col, training)
@@ -257,7 +259,7 @@ class ConvPool:
         part = conv.workspace.get(("grad", lo), conv.kernel_matrix.shape, dy.dtype, worker=worker)
         if dx is not None:
             (top, bottom), (left, right) = conv.pads
-            h, w, c = conv.input_shape
+            h, w, c = conv.image
             dx_padded = conv._buffer("fused_dx", worker, (n, top + h + bottom, left + w + right, c),
                                      dy.dtype, zero=True)
         dz = conv._buffer("fused_dzk", worker, g.shape, dy.dtype)
@@ -297,7 +299,7 @@ class ConvPool:
         conv, pool = self.conv, self.pool
         if conv.winograd is None:
             return None, None
-        (ph, pw), (rows, cols, _) = pool.pool_size, pool.output_shape(conv.output_shape(conv.input_shape))
+        (ph, pw), (rows, cols, _) = pool.pool_size, pool.output_shape(conv.output_shape(conv.image))
         covering = (rows * ph, cols * pw)
         return winograd.fewest_points(*covering, WINOGRAD_TILES), covering
 

@@ -42,7 +42,10 @@ def as_padding(value, owner):
 
 def output_length(size, window, stride, padding):
     """Output positions along one axis: ``floor((size - window) / stride) + 1`` for "valid";
-    ``ceil(size / stride)`` for "same", which pads just enough to get there."""
+    ``ceil(size / stride)`` for "same", which pads just enough to get there. A size left
+    open (None) gives None."""
+    if size is None:
+        return None
     if padding == "same":
         return -(-size // stride)
     return (size - window) // stride + 1

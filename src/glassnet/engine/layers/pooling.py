@@ -87,11 +87,20 @@ class Pooling2D(Layer):
             raise ShapeError(
                 f"layer '{self.name}' ({type(self).__name__}) needs images (batch, height, "
                 f"width, channels) but got {('batch',) + self.input_shape}")
-        h, w, _ = self.input_shape
-        oh, ow, _ = self.output_shape(self.input_shape)
+        self.image, self.tiled = None, False
+        if None not in self.input_shape:     # a height or width left open is fitted to each batch
+            self.fit_image(self.input_shape)
+
+    def fit_image(self, shape):
+        """Everything that depends on the images' size, for images of ``shape`` (H, W, C):
+        ``self.image``, the "same" padding, each window's count of real pixels, and whether
+        the windows tile the image."""
+        h, w, _ = shape
+        oh, ow, _ = self.output_shape(shape)
         if oh < 1 or ow < 1:
             raise ShapeError(f"layer '{self.name}': a {self.pool_size} window doesn't fit in "
                              f"images of {(h, w)} with padding='valid'")
+        self.image = tuple(shape)
         (ph, pw), (sh, sw) = self.pool_size, self.strides
         if self.padding == "same":
             self.pads = (same_padding(h, ph, sh), same_padding(w, pw, sw))
@@ -104,6 +113,12 @@ class Pooling2D(Layer):
         # The windows tile the image (with perhaps a last row or column left over): the
         # fast path, on strided views of x.
         self.tiled = (sh, sw) == (ph, pw) and self.pads == ((0, 0), (0, 0))
+
+    def take(self, x):
+        """Check a batch, and fit the layer to its images' size where that was left open."""
+        self.check_input(x)
+        if x.shape[1:] != self.image:
+            self.fit_image(x.shape[1:])
 
     @staticmethod
     def _coverage(size, window, stride, before, n_out):
@@ -128,20 +143,20 @@ class Pooling2D(Layer):
                                         x.dtype, fill=fill, worker=worker)
             padded[:, top:top + h, left:left + w] = x   # the border keeps ``fill``
             x = padded
-        (ph, pw), (oh, ow, _) = self.pool_size, self.output_shape(self.input_shape)
+        (ph, pw), (oh, ow, _) = self.pool_size, self.output_shape(self.image)
         windows = pages.reshape(ph, pw, n, oh, ow, c).transpose(2, 3, 4, 0, 1, 5)
         im2col(x, self.pool_size, self.strides, out=windows)   # (n, OH, OW, PH, PW, C)
 
     def _offsets(self, x):
         """Offset ``(di, dj)`` of every window, as views ``(N, OH, OW, C)`` of ``x``, row by row."""
-        (ph, pw), (oh, ow, _) = self.pool_size, self.output_shape(self.input_shape)
+        (ph, pw), (oh, ow, _) = self.pool_size, self.output_shape(self.image)
         return [x[:, di:ph * oh:ph, dj:pw * ow:pw] for di in range(ph) for dj in range(pw)]
 
     def _reduce_tiles(self, x, y, reduce, worker):
         """``y = reduce`` over each window of ``x``, windows that tile the image: along the
         rows (long runs of memory), then along the columns. ``reduce`` is ``np.maximum`` or
         ``np.add``."""
-        (ph, pw), (oh, ow, _) = self.pool_size, self.output_shape(self.input_shape)
+        (ph, pw), (oh, ow, _) = self.pool_size, self.output_shape(self.image)
         x = x[:, :ph * oh, :pw * ow]
         rows = x[:, 0::ph]                                          # (n, OH, PW*OW, C)
         if ph > 1:
@@ -158,13 +173,13 @@ class Pooling2D(Layer):
 
     def _chunks(self, n, work):
         """Run ``work(worker, lo, hi)`` over chunks of the batch (see :mod:`chunks`)."""
-        per_image = int(np.prod(self.input_shape)) * 4
+        per_image = int(np.prod(self.image)) * 4
         chunks.run(n, max(1, CHUNK_BYTES // per_image), work)
 
     def _unstack(self, dpages, dx, worker=0):
         """The gradient pages back onto the input, into ``dx``: ``col2im``, then drop the padding."""
         (ph, pw), ((top, bottom), (left, right)) = self.pool_size, self.pads
-        n, (h, w, c) = dpages.shape[1], self.input_shape
+        n, (h, w, c) = dpages.shape[1], self.image
         padded = (n, h + top + bottom, w + left + right, c)
         if padded == dx.shape:
             col2im(dpages.reshape((ph, pw) + dpages.shape[1:]), padded[1:], self.strides, out=dx)
@@ -193,9 +208,9 @@ class MaxPooling2D(Pooling2D):
     """
 
     def forward(self, x, training=False):
-        self.check_input(x)
+        self.take(x)
         self.x = x
-        self.y = np.empty((len(x),) + self.output_shape(self.input_shape), x.dtype)
+        self.y = np.empty((len(x),) + self.output_shape(self.image), x.dtype)
         if self.tiled and not training:
             self.stack = None
             self._chunks(len(x), lambda worker, lo, hi: self._reduce_tiles(
@@ -206,7 +221,7 @@ class MaxPooling2D(Pooling2D):
 
     def _stack_all(self, x):
         """Every window of ``x`` stacked (``(PH*PW, N, OH, OW, C)``), and ``self.y`` from them."""
-        (ph, pw), (oh, ow, c) = self.pool_size, self.output_shape(self.input_shape)
+        (ph, pw), (oh, ow, c) = self.pool_size, self.output_shape(self.image)
         stack = self.workspace.get("stack", (ph * pw, len(x), oh, ow, c), x.dtype)
 
         def work(worker, lo, hi):
@@ -251,8 +266,8 @@ class AveragePooling2D(Pooling2D):
     """
 
     def forward(self, x, training=False):
-        self.check_input(x)
-        (ph, pw), (oh, ow, c) = self.pool_size, self.output_shape(self.input_shape)
+        self.take(x)
+        (ph, pw), (oh, ow, c) = self.pool_size, self.output_shape(self.image)
         y = np.empty((len(x), oh, ow, c), x.dtype)
         if self.tiled:
             scale = x.dtype.type(1 / (ph * pw))
@@ -276,8 +291,8 @@ class AveragePooling2D(Pooling2D):
     def backward(self, dy):
         if not self.needs_input_grad:
             return None
-        (ph, pw), (oh, ow, _) = self.pool_size, self.output_shape(self.input_shape)
-        dx = np.empty((len(dy),) + self.input_shape, dy.dtype)
+        (ph, pw), (oh, ow, _) = self.pool_size, self.output_shape(self.image)
+        dx = np.empty((len(dy),) + self.image, dy.dtype)
         count = self.count.astype(dy.dtype)
 
         def work(worker, lo, hi):
