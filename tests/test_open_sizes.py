@@ -24,9 +24,9 @@ SEQUENCE_LAYERS = {"Dense", "Embedding", "SimpleRNN", "LSTM", "GRU", "Bidirectio
                    "Attention", "MultiHeadAttention", "Add", "Multiply", "Concatenate", "LayerNormalization",
                    "BatchNormalization", "ZeroPadding1D", "Cropping1D", "UpSampling1D", "Dropout", "Activation",
                    "GlobalAveragePooling2D", "ZeroPadding2D", "UpSampling2D", "Conv2D", "MaxPooling2D",
-                   "AveragePooling2D"}
+                   "AveragePooling2D", "Reshape"}
 # Layers that need every size: refused in one line when the graph is drawn.
-NEEDS_EVERY_SIZE = {"Flatten", "Reshape", "DepthwiseConv2D", "SeparableConv2D", "Conv2DTranspose"}
+NEEDS_EVERY_SIZE = {"Flatten", "DepthwiseConv2D", "SeparableConv2D", "Conv2DTranspose"}
 
 
 def _catalogue():
@@ -238,6 +238,7 @@ def test_an_onnx_file_of_a_model_with_open_lengths_runs_at_every_length(tmp_path
     x = layers.Conv1D(4, 3, strides=2, padding="same", activation="relu")(inputs)    # padding depends on length
     x = layers.AveragePooling1D(3, strides=2, padding="same")(x)
     x = layers.Cropping1D((1, 0))(x)
+    x = layers.Reshape((-1, 4))(x)                                                      # the open size at -1
     x = layers.MultiHeadAttention(2, 3)(x, x, use_causal_mask=True)                  # mask made per length
     x = layers.Bidirectional(layers.GRU(2, return_sequences=True))(x)
     model = Model(inputs, layers.GlobalMaxPooling1D()(x), seed=0)

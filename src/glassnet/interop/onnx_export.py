@@ -580,7 +580,8 @@ def _time_distributed(graph, layer, xs):
 
 
 def _reshape(graph, layer, xs):
-    shape = graph.constant(f"{layer.name}/shape", [0, *layer.out_shape], np.int64)   # 0: keep the batch
+    # 0: keep the batch; -1 where a size left open goes
+    shape = graph.constant(f"{layer.name}/shape", [0, *(-1 if d is None else d for d in layer.out_shape)], np.int64)
     return graph.op("Reshape", [xs[0], shape], layer.name)
 
 

@@ -45,6 +45,11 @@ class Reshape(Layer):
             raise ValueError(f"Reshape: invalid target_shape {target_shape!r}")
 
     def output_shape(self, input_shape):
+        if None in tuple(input_shape):       # a size left open: it goes where -1 stands
+            if -1 not in self.target_shape:
+                raise ShapeError(f"layer '{self.name}' can't reshape {(None,) + tuple(input_shape)} (a size "
+                                 f"left open) into {self.target_shape}: give -1 where the open size goes")
+            return tuple(None if d == -1 else d for d in self.target_shape)
         size = int(np.prod(input_shape))
         known = int(np.prod([d for d in self.target_shape if d != -1]))
         shape = tuple(size // known if d == -1 else d for d in self.target_shape)
@@ -61,10 +66,17 @@ class Reshape(Layer):
 
     def forward(self, x, training=False):
         self.check_input(x)
+        self.x_shape = x.shape
+        if None in self.out_shape:           # a size left open: this batch's
+            try:
+                return x.reshape((len(x),) + self.target_shape)
+            except ValueError:
+                raise ShapeError(f"layer '{self.name}' can't reshape {x.shape} into "
+                                 f"{(len(x),) + self.target_shape}") from None
         return x.reshape((len(x),) + self.out_shape)
 
     def backward(self, dy):
-        return dy.reshape((len(dy),) + self.input_shape)
+        return dy.reshape(self.x_shape)
 
     def get_config(self):
         return {**super().get_config(), "target_shape": list(self.target_shape)}
