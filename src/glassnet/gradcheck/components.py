@@ -271,6 +271,9 @@ def _layer_checks():
     add("Minimum", [(5,), (5,)], x=apart)
     add("Maximum", [(3, 4), (1, 4)], "broadcast: (3, 4) and (1, 4)",
         x=lambda shapes: [_ramp(shapes[0], 1, 0.1), _ramp(shapes[1], 3, 0.3) + 0.05])
+    add("Dot", [(4,), (4,)], "axes=1: one number per sample", axes=1)
+    add("Dot", [(3, 4), (5, 4)], "axes=(2, 2): every query against every key", axes=(2, 2))
+    add("Dot", [(3, 4), (3, 2)], "axes=1, normalize=True (cosine)", axes=1, normalize=True)
     add("Concatenate", [(2, 3), (2, 1)])
     add("Concatenate", [(2, 3), (4, 3)], axis=1)
     # Attention: queries against keys and values, one head or several.

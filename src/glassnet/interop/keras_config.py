@@ -343,6 +343,10 @@ def _concatenate_in(config, reading, owner):
     return "Concatenate", {"axis": config.get("axis", -1)}
 
 
+def _dot_in(config, reading, owner):
+    return "Dot", {"axes": config.get("axes", -1), "normalize": bool(config.get("normalize", False))}
+
+
 KERAS_ALIASES = ("MaxPool2D", "AvgPool2D", "GlobalAvgPool2D", "GlobalMaxPool2D", "Convolution1D", "MaxPool1D",
                  "AvgPool1D", "GlobalAvgPool1D", "GlobalMaxPool1D", "SeparableConvolution2D")
 LAYERS_FROM_KERAS = {
@@ -368,7 +372,7 @@ LAYERS_FROM_KERAS = {
     "Reshape": _reshape_in, "Permute": _permute_in, "RepeatVector": _repeat_vector_in,
     "Identity": lambda config, reading, owner: ("Identity", {}),
     "Rescaling": _rescaling_in, "Activation": _activation_in, "ReLU": _relu_in,
-    "LeakyReLU": _leaky_relu_in, "Softmax": _softmax_in, "Concatenate": _concatenate_in,
+    "LeakyReLU": _leaky_relu_in, "Softmax": _softmax_in, "Concatenate": _concatenate_in, "Dot": _dot_in,
     "ZeroPadding2D": _image_layer_in("ZeroPadding2D", "padding"),
     "Cropping2D": _image_layer_in("Cropping2D", "cropping"),
     "UpSampling2D": _image_layer_in("UpSampling2D", "size", interpolation="nearest"),
@@ -572,6 +576,7 @@ LAYERS_TO_KERAS = {
     "LeakyReLU": lambda c, o: {"negative_slope": c["negative_slope"]},
     "Softmax": lambda c, o: {"axis": -1},
     "Concatenate": lambda c, o: {"axis": c["axis"]},
+    "Dot": lambda c, o: {"axes": c["axes"], "normalize": c["normalize"]},
     "ZeroPadding2D": lambda c, o: {"padding": c["padding"], "data_format": "channels_last"},
     "Cropping2D": lambda c, o: {"cropping": c["cropping"], "data_format": "channels_last"},
     "UpSampling2D": lambda c, o: {"size": c["size"], "data_format": "channels_last", "interpolation": "nearest"},

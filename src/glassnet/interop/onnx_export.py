@@ -41,6 +41,7 @@ activations                 every one glassnet has: ``Relu``, ``LeakyRelu``, ``S
                             ``Softmax``, ``Elu``, ``Selu``, ``PRelu``, ``Softplus``, ...; swish, gelu
                             and mish from a few operators (``Erf`` for gelu), relu6 as ``Clip``
 Add, Concatenate, ...       ``Sum``, ``Concat``, ``Sub``, ``Mul``, ``Mean``, ``Max``, ``Min``
+Dot                         ``Einsum`` (after ``LpNormalization``, with ``normalize``)
 ==========================  ===============================================================
 
 glassnet's images are channels-last, ``(N, H, W, C)`` as in Keras, but ONNX's ``Conv`` and
@@ -585,6 +586,25 @@ def _reshape(graph, layer, xs):
     return graph.op("Reshape", [xs[0], shape], layer.name)
 
 
+def _dot(graph, layer, xs):
+    """``Einsum``: the two inputs' letters, the summed axis sharing one (``nik,njk->nij``);
+    with ``normalize``, each first scaled to length 1 (``LpNormalization``)."""
+    (a, b), (i, j) = layer.input_shape, layer._sample_axes(layer.input_shape)
+    if layer.normalize:
+        xs = [graph.op("LpNormalization", [x], f"{layer.name}/unit_{k}", axis=axis + 1, p=2)
+              for k, (x, axis) in enumerate(zip(xs, (i, j)))]
+    letters = iter("abcdefghijlmopqrstuvwxyz")          # n: the batch, k: the summed axis
+    left = [next(letters) for _ in a]
+    right = [next(letters) for _ in b]
+    left[i] = right[j] = "k"
+    out = [c for c in left if c != "k"] + [c for c in right if c != "k"]
+    y = graph.op("Einsum", xs, f"{layer.name}/einsum",
+                 equation=f"n{''.join(left)},n{''.join(right)}->n{''.join(out)}")
+    if out:
+        return y
+    return graph.op("Unsqueeze", [y, graph.constant(f"{layer.name}/axis", [1], np.int64)], layer.name)
+
+
 def _lined_up(graph, layer, xs):
     """The merge's inputs with as many axes as its output: ONNX broadcasts from the right
     over the batch axis too, so a sample with fewer axes gets its 1s after the batch axis
@@ -664,6 +684,7 @@ EMITTERS = {
     "Maximum": _variadic("Max"), "Minimum": _variadic("Min"),
     "Subtract": _chained("Sub"), "Multiply": _chained("Mul"),
     "Concatenate": lambda graph, layer, xs: graph.op("Concat", xs, layer.name, axis=layer.axis),
+    "Dot": _dot,
 }
 
 

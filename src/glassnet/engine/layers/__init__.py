@@ -11,6 +11,7 @@ from glassnet.engine.layers.conv import Conv2D
 from glassnet.engine.layers.conv1d import Conv1D
 from glassnet.engine.layers.conv_transpose import Conv2DTranspose
 from glassnet.engine.layers.dense import Dense
+from glassnet.engine.layers.dot import Dot, dot
 from glassnet.engine.layers.depthwise import DepthwiseConv2D, SeparableConv2D
 from glassnet.engine.layers.dropout import Dropout
 from glassnet.engine.layers.embedding import Embedding
@@ -49,7 +50,7 @@ SeparableConvolution2D = SeparableConv2D
 
 __all__ = ["ELU", "GELU", "GRU", "LSTM", "SELU", "Activation", "Add", "Attention", "Average", "AveragePooling1D",
            "AveragePooling2D", "AvgPool1D", "AvgPool2D", "Conv1D", "Convolution1D", "GlobalAveragePooling1D",
-           "GlobalAvgPool1D", "GlobalMaxPool1D", "GlobalMaxPooling1D", "MaxPool1D", "MaxPooling1D", "BatchNormalization", "Bidirectional", "Concatenate", "Conv2D", "Conv2DTranspose", "Convolution2D", "Cropping1D", "Cropping2D", "Dense", "DepthwiseConv2D", "Dropout",
+           "GlobalAvgPool1D", "GlobalMaxPool1D", "GlobalMaxPooling1D", "MaxPool1D", "MaxPooling1D", "BatchNormalization", "Bidirectional", "Concatenate", "Conv2D", "Conv2DTranspose", "Convolution2D", "Cropping1D", "Cropping2D", "Dense", "DepthwiseConv2D", "Dot", "Dropout",
            "Embedding", "Exponential", "Flatten", "GaussianDropout", "GaussianNoise", "GlobalAveragePooling2D", "GlobalAvgPool2D", "GlobalMaxPool2D",
            "GlobalMaxPooling2D", "HardSigmoid",
            "HardSilu", "Identity", "Input", "InputLayer", "LAYERS", "Lambda", "Layer", "LayerNormalization", "LeakyReLU", "LogSoftmax",
@@ -58,7 +59,7 @@ __all__ = ["ELU", "GELU", "GRU", "LSTM", "SELU", "Activation", "Add", "Attention
            "Reshape", "SeparableConv2D", "SeparableConvolution2D", "SiLU", "Sigmoid", "SimpleRNN", "Softmax", "Softplus", "Softsign", "SpatialDropout2D",
            "Subtract", "Tanh", "TimeDistributed", "UpSampling1D", "UpSampling2D", "ZeroPadding1D",
            "ZeroPadding2D",
-           "add", "average", "concatenate", "maximum", "minimum", "multiply", "subtract"]
+           "add", "average", "concatenate", "dot", "maximum", "minimum", "multiply", "subtract"]
 
 
 def __getattr__(name):
