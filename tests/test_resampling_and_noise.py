@@ -1,4 +1,4 @@
-"""ZeroPadding2D, Cropping2D, UpSampling2D, GaussianNoise, GaussianDropout, SpatialDropout2D:
+"""ZeroPadding2D, Cropping2D, UpSampling2D, GaussianNoise, GaussianDropout, SpatialDropout1D and 2D:
 what each computes, by NumPy's own means; their gradients are checked with the rest in
 ``glassnet gradcheck`` (tests/test_gradcheck.py)."""
 
@@ -115,3 +115,19 @@ def test_conv2d_transpose_computes_what_keras_does():
         Sequential([ours], seed=0).build(x.shape[1:])
         ours.params["kernel"][...], ours.params["bias"][...] = weights
         np.testing.assert_allclose(ours.forward(x), np.asarray(theirs(x)), atol=1e-5)
+
+
+def test_spatial_dropout_1d_drops_whole_channels_of_a_sequence():
+    from glassnet.engine.layers import SpatialDropout1D
+    from glassnet.errors import ShapeError
+
+    layer = SpatialDropout1D(0.5, seed=0)
+    x = np.ones((64, 7, 5), np.float32)
+    y = layer(x, training=True)
+    per_channel = np.asarray(y)[:, 0, :]                     # each sequence's channels: 0 or 2
+    assert set(np.unique(per_channel)) == {0.0, 2.0}
+    np.testing.assert_array_equal(np.asarray(y), per_channel[:, None, :].repeat(7, axis=1))   # all steps alike
+    assert 0.35 < (per_channel == 0).mean() < 0.65
+    np.testing.assert_array_equal(layer(x, training=False), x)
+    with pytest.raises(ShapeError, match=r"needs sequences \(batch, steps, channels\)"):
+        SpatialDropout1D(0.2)(np.ones((2, 3, 4, 5)))

@@ -163,6 +163,7 @@ def _layer_checks():
     add("Dropout", (6,), training=False, rate=0.5)
     add("SpatialDropout2D", (3, 3, 4), "rate=0.5, fixed mask", batch_size=5, rate=0.5)
     add("SpatialDropout2D", (3, 3, 4), training=False, rate=0.5)
+    add("SpatialDropout1D", (4, 3), "rate=0.5, fixed mask", batch_size=5, rate=0.5)
     add("GaussianNoise", (6,), "stddev=0.3, fixed noise", stddev=0.3)
     add("GaussianDropout", (2, 3), "rate=0.4, fixed noise", rate=0.4)
     add("GaussianDropout", (2, 3), training=False, rate=0.4)

@@ -384,6 +384,7 @@ LAYERS_FROM_KERAS = {
     "GaussianNoise": _image_layer_in("GaussianNoise", "stddev"),
     "GaussianDropout": _image_layer_in("GaussianDropout", "rate"),
     "SpatialDropout2D": _image_layer_in("SpatialDropout2D", "rate"),
+    "SpatialDropout1D": lambda config, reading, owner: ("SpatialDropout1D", {"rate": config["rate"]}),
     "RandomRotation": _image_layer_in("RandomRotation", "factor", *RESAMPLING_KEYS, "seed"),
     "RandomTranslation": _image_layer_in("RandomTranslation", "height_factor", "width_factor",
                                          *RESAMPLING_KEYS, "seed"),
@@ -596,6 +597,7 @@ LAYERS_TO_KERAS = {
     "GaussianNoise": lambda c, o: {"stddev": c["stddev"], "seed": None},
     "GaussianDropout": lambda c, o: {"rate": c["rate"], "seed": None},
     "SpatialDropout2D": lambda c, o: {"rate": c["rate"], "seed": None, "data_format": "channels_last"},
+    "SpatialDropout1D": lambda c, o: {"rate": c["rate"], "seed": None},
     "RandomRotation": _random_image_out("factor", *RESAMPLING_KEYS),
     "RandomTranslation": _random_image_out("height_factor", "width_factor", *RESAMPLING_KEYS),
     "RandomZoom": _random_image_out("height_factor", "width_factor", *RESAMPLING_KEYS),
@@ -631,7 +633,7 @@ def _layer_spec(layer):
         raise ExportError(f"{owner} has no Keras equivalent that glassnet knows; save the model "
                           f"as .npz instead")
     common = _common_to_keras(layer)
-    if kind == "SpatialDropout2D":     # Keras's takes no trainable= (and never writes one)
+    if kind in ("SpatialDropout1D", "SpatialDropout2D"):   # Keras's take no trainable= (nor write one)
         common.pop("trainable", None)
     if kind == "Bidirectional":        # the two inner layers as Keras writes them
         own = {"layer": _layer_spec(layer.forward_layer), "merge_mode": layer.merge_mode,

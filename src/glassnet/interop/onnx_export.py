@@ -33,7 +33,7 @@ SimpleRNN, GRU, LSTM        ``RNN``, ``GRU``, ``LSTM`` between two ``Transpose``
                             gates in ONNX's order; Bidirectional: one operator, both directions
 TimeDistributed(Dense)      ``MatMul``, ``Add`` over every step
 Dropout                     nothing (it only acts while training)
-GaussianNoise, ...          nothing (GaussianDropout, SpatialDropout2D: the same)
+GaussianNoise, ...          nothing (GaussianDropout, SpatialDropout1D and 2D: the same)
 RandomRotation, ...         nothing (RandomTranslation, RandomZoom, RandomFlip: training only)
 Rescaling                   ``Mul``, ``Add``: ``x * scale + offset``
 Normalization               ``Sub``, ``Div``: ``(x - mean) / std`` (inverted: ``Mul``, ``Add``)
@@ -670,7 +670,7 @@ EMITTERS = {
     "BatchNormalization": _batchnorm,
     "LayerNormalization": _layernorm,
     "Dropout": lambda graph, layer, xs: xs[0],
-    **{name: (lambda graph, layer, xs: xs[0]) for name in ("GaussianNoise", "GaussianDropout", "SpatialDropout2D",
+    **{name: (lambda graph, layer, xs: xs[0]) for name in ("GaussianNoise", "GaussianDropout", "SpatialDropout1D", "SpatialDropout2D",
                                                            "RandomRotation", "RandomTranslation", "RandomZoom",
                                                            "RandomFlip")},
     "Normalization": _normalization,

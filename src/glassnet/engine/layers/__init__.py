@@ -18,7 +18,7 @@ from glassnet.engine.layers.embedding import Embedding
 from glassnet.engine.layers.input_layer import Input, InputLayer
 from glassnet.engine.layers.lambda_layer import Lambda
 from glassnet.engine.layers.layernorm import LayerNormalization
-from glassnet.engine.layers.noise import GaussianDropout, GaussianNoise, SpatialDropout2D
+from glassnet.engine.layers.noise import GaussianDropout, GaussianNoise, SpatialDropout1D, SpatialDropout2D
 from glassnet.engine.layers.merge import (Add, Average, Concatenate, Maximum, Minimum, Multiply,
                                           Subtract, add, average, concatenate, maximum, minimum,
                                           multiply, subtract)
@@ -56,7 +56,7 @@ __all__ = ["ELU", "GELU", "GRU", "LSTM", "SELU", "Activation", "Add", "Attention
            "HardSilu", "Identity", "Input", "InputLayer", "LAYERS", "Lambda", "Layer", "LayerNormalization", "LeakyReLU", "LogSoftmax",
            "MaxPool2D", "MaxPooling2D", "Maximum", "Minimum", "Mish", "MultiHeadAttention", "Multiply", "Normalization",
            "PReLU", "Permute", "RandomFlip", "RandomRotation", "RandomTranslation", "RandomZoom", "ReLU", "ReLU6", "RepeatVector", "Rescaling",
-           "Reshape", "SeparableConv2D", "SeparableConvolution2D", "SiLU", "Sigmoid", "SimpleRNN", "Softmax", "Softplus", "Softsign", "SpatialDropout2D",
+           "Reshape", "SeparableConv2D", "SeparableConvolution2D", "SiLU", "Sigmoid", "SimpleRNN", "Softmax", "Softplus", "Softsign", "SpatialDropout1D", "SpatialDropout2D",
            "Subtract", "Tanh", "TimeDistributed", "UpSampling1D", "UpSampling2D", "ZeroPadding1D",
            "ZeroPadding2D",
            "add", "average", "concatenate", "dot", "maximum", "minimum", "multiply", "subtract"]

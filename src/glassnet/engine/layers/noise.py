@@ -1,4 +1,4 @@
-"""GaussianNoise, GaussianDropout and SpatialDropout2D: noise while training, nothing after.
+"""GaussianNoise, GaussianDropout, SpatialDropout1D and 2D: noise while training, nothing after.
 
 Like Dropout, each one makes training harder on purpose, so that the network can't lean
 on any one exact value; at inference they let the input through unchanged.
@@ -8,6 +8,7 @@ import numpy as np
 
 from glassnet.engine.layers.base import Layer
 from glassnet.engine.layers.dropout import Dropout
+from glassnet.errors import ShapeError
 
 
 class GaussianNoise(Layer):
@@ -100,9 +101,37 @@ class SpatialDropout2D(Dropout):
                              f"data_format={data_format!r} is not supported")
         super().__init__(rate, seed=seed, **kwargs)
 
+    RANK = 2        # the axes one draw covers: an image's rows and columns
+
+    def build(self, input_shape, rng=None):
+        super().build(input_shape, rng)
+        if len(self.input_shape) != self.RANK + 1:
+            what = "images (batch, height, width, channels)" if self.RANK == 2 else "sequences (batch, steps, channels)"
+            raise ShapeError(f"layer '{self.name or type(self).__name__}' ({type(self).__name__}) needs {what} but got "
+                             f"{('batch',) + tuple(self.input_shape)}")
+
     def forward(self, x, training=False):
         self.check_input(x)
         return super().forward(x, training)
 
     def mask_shape(self, x):
-        return (len(x), 1, 1, x.shape[-1])
+        return (len(x),) + (1,) * self.RANK + (x.shape[-1],)
+
+
+class SpatialDropout1D(SpatialDropout2D):
+    """Dropout of whole channels of a sequence: each sequence loses each channel (an
+    embedding's feature, a Conv1D's filter) at every step at once, with probability ``rate``::
+
+        mask = (uniform(N, 1, C) >= rate) / (1 - rate)
+        y = x * mask        dx = dy * mask     (training; y = x at inference)
+
+    Args:
+        rate: fraction of channels to drop, in ``[0, 1)``.
+
+    Input and output: ``(N, T, C)``.
+    """
+
+    RANK = 1
+
+    def __init__(self, rate, seed=None, **kwargs):
+        super().__init__(rate, seed=seed, **kwargs)
