@@ -152,6 +152,9 @@ def _layer_checks():
     for mode in ("horizontal", "vertical", "horizontal_and_vertical"):
         add("RandomFlip", (4, 5, 2), mode=mode)
     add("RandomFlip", (4, 5), training=False)
+    add("Resizing", (4, 5, 2), "height=6, width=3 (bilinear: larger and smaller)", height=6, width=3)
+    add("Resizing", (5, 4, 1), "height=3, width=7, interpolation='nearest'", height=3, width=7,
+        interpolation="nearest")
     add("Flatten", (2, 3, 2))
     add("Reshape", (12,), target_shape=(3, 4))
     add("Reshape", (2, 3, 2), target_shape=(-1, 2))

@@ -297,6 +297,13 @@ def _rescaling_in(config, reading, owner):
     return "Rescaling", {"scale": config["scale"], "offset": config.get("offset", 0.0)}
 
 
+def _resizing_in(config, reading, owner):
+    reading.require(config, owner, data_format="channels_last", crop_to_aspect_ratio=False,
+                    pad_to_aspect_ratio=False)
+    return "Resizing", {"height": config["height"], "width": config["width"],
+                        "interpolation": config.get("interpolation", "bilinear")}
+
+
 def _reshape_in(config, reading, owner):
     return "Reshape", {"target_shape": config["target_shape"]}
 
@@ -371,7 +378,7 @@ LAYERS_FROM_KERAS = {
     "BatchNormalization": _batchnorm_in, "LayerNormalization": _layernorm_in, "Dropout": _dropout_in, "Flatten": _flatten_in,
     "Reshape": _reshape_in, "Permute": _permute_in, "RepeatVector": _repeat_vector_in,
     "Identity": lambda config, reading, owner: ("Identity", {}),
-    "Rescaling": _rescaling_in, "Activation": _activation_in, "ReLU": _relu_in,
+    "Rescaling": _rescaling_in, "Resizing": _resizing_in, "Activation": _activation_in, "ReLU": _relu_in,
     "LeakyReLU": _leaky_relu_in, "Softmax": _softmax_in, "Concatenate": _concatenate_in, "Dot": _dot_in,
     "ZeroPadding2D": _image_layer_in("ZeroPadding2D", "padding"),
     "Cropping2D": _image_layer_in("Cropping2D", "cropping"),
@@ -570,6 +577,9 @@ LAYERS_TO_KERAS = {
     "RepeatVector": lambda c, o: {"n": c["n"]},
     "Identity": lambda c, o: {},
     "Rescaling": lambda c, o: {"scale": c["scale"], "offset": c["offset"]},
+    "Resizing": lambda c, o: {"height": c["height"], "width": c["width"], "interpolation": c["interpolation"],
+                              "crop_to_aspect_ratio": False, "pad_to_aspect_ratio": False, "fill_mode": "constant",
+                              "fill_value": 0.0, "data_format": "channels_last"},
     "Activation": _activation_layer_out,
     "Sigmoid": lambda c, o: {"activation": "sigmoid"},
     "Tanh": lambda c, o: {"activation": "tanh"},

@@ -36,6 +36,7 @@ Dropout                     nothing (it only acts while training)
 GaussianNoise, ...          nothing (GaussianDropout, SpatialDropout1D and 2D: the same)
 RandomRotation, ...         nothing (RandomTranslation, RandomZoom, RandomFlip: training only)
 Rescaling                   ``Mul``, ``Add``: ``x * scale + offset``
+Resizing                    ``Resize`` (between two ``Transpose``)
 Normalization               ``Sub``, ``Div``: ``(x - mean) / std`` (inverted: ``Mul``, ``Add``)
 activations                 every one glassnet has: ``Relu``, ``LeakyRelu``, ``Sigmoid``, ``Tanh``,
                             ``Softmax``, ``Elu``, ``Selu``, ``PRelu``, ``Softplus``, ...; swish, gelu
@@ -387,6 +388,26 @@ def _upsampling(graph, layer, xs):
                            coordinate_transformation_mode="asymmetric", nearest_mode="floor")
 
 
+def _resizing(graph, layer, xs):
+    """``Resize`` to ``(N, C, height, width)``: "linear" with pixel centres lined up
+    (``half_pixel``), or the nearest pixel as TensorFlow picks it."""
+    first = graph.op("Transpose", [xs[0]], f"{layer.name}/to_channels_first", perm=NHWC_TO_NCHW)
+    batch_and_channels = graph.op("Slice", [graph.op("Shape", [first], f"{layer.name}/shape"),
+                                            graph.constant(f"{layer.name}/start", [0], np.int64),
+                                            graph.constant(f"{layer.name}/stop", [2], np.int64)],
+                                  f"{layer.name}/n_c")
+    sizes = graph.op("Concat", [batch_and_channels,
+                                graph.constant(f"{layer.name}/size", [layer.height, layer.width], np.int64)],
+                     f"{layer.name}/sizes", axis=0)
+    if layer.interpolation == "nearest":
+        # TensorFlow's pick, floor((i + 0.5) * H / OH), is half_pixel's (i + 0.5) * H / OH - 0.5 rounded up at .5
+        options = {"mode": "nearest", "coordinate_transformation_mode": "half_pixel", "nearest_mode": "round_prefer_ceil"}
+    else:
+        options = {"mode": "linear", "coordinate_transformation_mode": "half_pixel"}
+    y = graph.op("Resize", [first, "", "", sizes], f"{layer.name}/resize", **options)
+    return graph.op("Transpose", [y], layer.name, perm=NCHW_TO_NHWC)
+
+
 def _embedding(graph, layer, xs):
     """``Gather`` the table's rows: the float32 indices cast to int64 first."""
     indices = graph.op("Cast", [xs[0]], f"{layer.name}/indices", to=graph.onnx.TensorProto.INT64)
@@ -677,6 +698,7 @@ EMITTERS = {
     "Flatten": lambda graph, layer, xs: graph.op("Flatten", xs, layer.name, axis=1),
     "Reshape": _reshape,
     "Rescaling": _rescaling,
+    "Resizing": _resizing,
     "Activation": lambda graph, layer, xs: _activation(graph, layer.fn, xs[0], layer.name),
     **{kind: (lambda graph, layer, xs: _activation(graph, layer, xs[0], layer.name))
        for kind in ("ReLU", "LeakyReLU", "ReLU6", "ELU", "SELU", "SiLU", "HardSilu", "Mish", "GELU", *ONE_OPERATOR)},

@@ -30,6 +30,7 @@ from glassnet.engine.layers.preprocessing import (Normalization, RandomFlip, Ran
                                                   RandomTranslation, RandomZoom, Rescaling)
 from glassnet.engine.layers.recurrent import GRU, LSTM, SimpleRNN
 from glassnet.engine.layers.reshape import Flatten, Identity, Permute, RepeatVector, Reshape
+from glassnet.engine.layers.resizing import Resizing
 from glassnet.engine.layers.resampling import (Cropping1D, Cropping2D, UpSampling1D, UpSampling2D, ZeroPadding1D,
                                               ZeroPadding2D)
 from glassnet.engine.layers.wrappers import Bidirectional, TimeDistributed
@@ -56,7 +57,7 @@ __all__ = ["ELU", "GELU", "GRU", "LSTM", "SELU", "Activation", "Add", "Attention
            "HardSilu", "Identity", "Input", "InputLayer", "LAYERS", "Lambda", "Layer", "LayerNormalization", "LeakyReLU", "LogSoftmax",
            "MaxPool2D", "MaxPooling2D", "Maximum", "Minimum", "Mish", "MultiHeadAttention", "Multiply", "Normalization",
            "PReLU", "Permute", "RandomFlip", "RandomRotation", "RandomTranslation", "RandomZoom", "ReLU", "ReLU6", "RepeatVector", "Rescaling",
-           "Reshape", "SeparableConv2D", "SeparableConvolution2D", "SiLU", "Sigmoid", "SimpleRNN", "Softmax", "Softplus", "Softsign", "SpatialDropout1D", "SpatialDropout2D",
+           "Reshape", "Resizing", "SeparableConv2D", "SeparableConvolution2D", "SiLU", "Sigmoid", "SimpleRNN", "Softmax", "Softplus", "Softsign", "SpatialDropout1D", "SpatialDropout2D",
            "Subtract", "Tanh", "TimeDistributed", "UpSampling1D", "UpSampling2D", "ZeroPadding1D",
            "ZeroPadding2D",
            "add", "average", "concatenate", "dot", "maximum", "minimum", "multiply", "subtract"]
