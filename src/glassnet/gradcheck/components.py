@@ -152,6 +152,11 @@ def _layer_checks():
     for mode in ("horizontal", "vertical", "horizontal_and_vertical"):
         add("RandomFlip", (4, 5, 2), mode=mode)
     add("RandomFlip", (4, 5), training=False)
+    spread = lambda shape, seed=1: 0.3 + 0.4 * np.random.default_rng(seed).random(shape)   # noqa: E731  (never clipped)
+    add("RandomContrast", (4, 5, 2), "factor=(0.3, 0.2), value_range=(0, 1)", x=spread, factor=(0.3, 0.2),
+        value_range=(0, 1))
+    add("RandomBrightness", (4, 5), "factor=0.2, value_range=(0, 1)", x=spread, factor=0.2, value_range=(0, 1))
+    add("RandomContrast", (4, 5, 2), training=False, factor=0.2)
     add("Resizing", (4, 5, 2), "height=6, width=3 (bilinear: larger and smaller)", height=6, width=3)
     add("Resizing", (5, 4, 1), "height=3, width=7, interpolation='nearest'", height=3, width=7,
         interpolation="nearest")

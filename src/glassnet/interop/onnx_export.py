@@ -34,7 +34,8 @@ SimpleRNN, GRU, LSTM        ``RNN``, ``GRU``, ``LSTM`` between two ``Transpose``
 TimeDistributed(Dense)      ``MatMul``, ``Add`` over every step
 Dropout                     nothing (it only acts while training)
 GaussianNoise, ...          nothing (GaussianDropout, SpatialDropout1D and 2D: the same)
-RandomRotation, ...         nothing (RandomTranslation, RandomZoom, RandomFlip: training only)
+RandomRotation, ...         nothing (RandomTranslation, RandomZoom, RandomFlip, RandomContrast,
+                            RandomBrightness: training only)
 Rescaling                   ``Mul``, ``Add``: ``x * scale + offset``
 Resizing                    ``Resize`` (between two ``Transpose``)
 Normalization               ``Sub``, ``Div``: ``(x - mean) / std`` (inverted: ``Mul``, ``Add``)
@@ -693,7 +694,7 @@ EMITTERS = {
     "Dropout": lambda graph, layer, xs: xs[0],
     **{name: (lambda graph, layer, xs: xs[0]) for name in ("GaussianNoise", "GaussianDropout", "SpatialDropout1D", "SpatialDropout2D",
                                                            "RandomRotation", "RandomTranslation", "RandomZoom",
-                                                           "RandomFlip")},
+                                                           "RandomFlip", "RandomContrast", "RandomBrightness")},
     "Normalization": _normalization,
     "Flatten": lambda graph, layer, xs: graph.op("Flatten", xs, layer.name, axis=1),
     "Reshape": _reshape,

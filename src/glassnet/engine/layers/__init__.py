@@ -28,6 +28,7 @@ from glassnet.engine.layers.pooling1d import (AveragePooling1D, GlobalAveragePoo
                                               MaxPooling1D)
 from glassnet.engine.layers.preprocessing import (Normalization, RandomFlip, RandomRotation,
                                                   RandomTranslation, RandomZoom, Rescaling)
+from glassnet.engine.layers.random_color import RandomBrightness, RandomContrast
 from glassnet.engine.layers.recurrent import GRU, LSTM, SimpleRNN
 from glassnet.engine.layers.reshape import Flatten, Identity, Permute, RepeatVector, Reshape
 from glassnet.engine.layers.resizing import Resizing
@@ -56,7 +57,7 @@ __all__ = ["ELU", "GELU", "GRU", "LSTM", "SELU", "Activation", "Add", "Attention
            "GlobalMaxPooling2D", "HardSigmoid",
            "HardSilu", "Identity", "Input", "InputLayer", "LAYERS", "Lambda", "Layer", "LayerNormalization", "LeakyReLU", "LogSoftmax",
            "MaxPool2D", "MaxPooling2D", "Maximum", "Minimum", "Mish", "MultiHeadAttention", "Multiply", "Normalization",
-           "PReLU", "Permute", "RandomFlip", "RandomRotation", "RandomTranslation", "RandomZoom", "ReLU", "ReLU6", "RepeatVector", "Rescaling",
+           "PReLU", "Permute", "RandomBrightness", "RandomContrast", "RandomFlip", "RandomRotation", "RandomTranslation", "RandomZoom", "ReLU", "ReLU6", "RepeatVector", "Rescaling",
            "Reshape", "Resizing", "SeparableConv2D", "SeparableConvolution2D", "SiLU", "Sigmoid", "SimpleRNN", "Softmax", "Softplus", "Softsign", "SpatialDropout1D", "SpatialDropout2D",
            "Subtract", "Tanh", "TimeDistributed", "UpSampling1D", "UpSampling2D", "ZeroPadding1D",
            "ZeroPadding2D",
