@@ -7,7 +7,8 @@
 * :mod:`glassnet.interop.keras_file`: the real ``.keras`` archive and ``.weights.h5`` file,
   written and read (``model.save("m.keras")``, ``glassnet.load_model("m.keras")``);
 * :mod:`glassnet.interop.onnx_export`: ``model.export("m.onnx", format="onnx")``, a graph
-  that ONNX Runtime runs on a server, a phone or in a web page.
+  that ONNX Runtime runs on a server, a phone or in a web page (each layer's operators:
+  :mod:`glassnet.interop.onnx_layers`).
 
 Nothing here is imported by ``import glassnet``: h5py and onnx are loaded when a file of
 theirs is written or read.
