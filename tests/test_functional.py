@@ -404,3 +404,25 @@ def test_merges_broadcast_as_keras_3s_do():
     with pytest.raises(ShapeError, match=r"needs inputs of one shape \(or shapes that broadcast.*\(None, 3\), "
                                          r"\(None, 4\)"):
         Maximum()([Input((3,)), Input((4,))])
+
+
+@pytest.mark.parametrize("filename", ["m.keras", "m.npz"])
+def test_a_layer_without_weights_is_shared_between_tensors_of_different_shapes(tmp_path, filename):
+    """``relu = layers.ReLU()`` used on a vector and on a sequence, as Keras allows (it was
+    refused: 'built for inputs of shape (None, 3)'); a layer with weights still may not."""
+    relu, drop = layers.ReLU(), layers.Dropout(0.5)
+    a, b = keras.Input((3,)), keras.Input((5, 2))
+    model = Model([a, b], [drop(relu(a)), layers.Flatten()(drop(relu(b)))], seed=0)
+    x = [np.linspace(-1, 1, 6).reshape(2, 3), np.linspace(-1, 1, 20).reshape(2, 5, 2)]
+    y = model.predict(x, verbose=0)
+    np.testing.assert_allclose(y[0], np.maximum(x[0], 0))
+    np.testing.assert_allclose(y[1], np.maximum(x[1], 0).reshape(2, 10))
+    model.compile("sgd", ["mse", "mse"])
+    model.fit(x, [np.ones((2, 3)), np.ones((2, 10))], verbose=0)
+    model.save(tmp_path / filename)
+    for u, v in zip(load_model(tmp_path / filename).predict(x, verbose=0), y):
+        np.testing.assert_allclose(u, v)
+    dense = layers.Dense(2)
+    dense(a)
+    with pytest.raises(ShapeError, match=r"was built for inputs of shape \(None, 3\) but is called on \(None, 5, 2\)"):
+        dense(b)

@@ -159,9 +159,16 @@ class Model(Trainer, ModelState, Layer):
         for node in self._nodes:
             if isinstance(node.layer, InputLayer):
                 continue
-            # The first call of a layer runs on the layer; each later one on a twin.
+            # The first call of a layer runs on the layer; each later one on a twin. A layer
+            # without weights may be called on other shapes too (a shared ReLU): such a call
+            # runs on a twin built for its own shape.
             seen = calls.setdefault(id(node.layer), [])
-            layer = node.layer if not seen else node.layer.copy_for_another_call()
+            shapes = [t.sample_shape for t in node.inputs]
+            shape = shapes if node.layer.takes_list else shapes[0]
+            fits = node.layer.accepts(shape)
+            layer = node.layer if not seen and fits else node.layer.copy_for_another_call()
+            if not fits:
+                layer.build(shape, self.rng)
             seen.append(layer)
             steps.append(Step(layer, node, [slots[id(t)] for t in node.inputs], [slots[id(t)] for t in node.outputs]))
         self._steps = steps

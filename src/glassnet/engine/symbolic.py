@@ -199,9 +199,9 @@ def call_symbolically(layer, inputs, training=None):
         if not layer.built:
             layer.build(shape, np.random.default_rng(new_seed()))
             layer.provisional = True
-        elif not layer.accepts(shape):
+        elif not layer.accepts(shape) and (layer.params or layer.state or layer.sublayers):
             raise ShapeError(f"{owner} was built for inputs of shape {_batch(layer.input_shape)} but is "
-                             f"called on {_batch(shape)}")
+                             f"called on {_batch(shape)}")       # (one without weights may be: a shared ReLU)
         output_shape = layer.shape_after(shape)
     node = Node(layer, tensors, mode)
     several = isinstance(output_shape, list)     # a layer (a model inside) with several outputs
