@@ -131,3 +131,18 @@ def test_spatial_dropout_1d_drops_whole_channels_of_a_sequence():
     np.testing.assert_array_equal(layer(x, training=False), x)
     with pytest.raises(ShapeError, match=r"needs sequences \(batch, steps, channels\)"):
         SpatialDropout1D(0.2)(np.ones((2, 3, 4, 5)))
+
+
+def test_alpha_dropout_keeps_a_selu_networks_mean_and_variance():
+    from glassnet.engine.layers import AlphaDropout
+
+    x = np.random.default_rng(0).standard_normal((400, 500))
+    layer = AlphaDropout(0.2, seed=0)
+    y = np.asarray(layer(x, training=True))
+    a = ((1 - 0.2) * (1 + 0.2 * AlphaDropout.ALPHA_P ** 2)) ** -0.5
+    b = -a * AlphaDropout.ALPHA_P * 0.2
+    dropped = np.isclose(y, a * AlphaDropout.ALPHA_P + b) & ~np.isclose(y, a * x + b)
+    assert abs(dropped.mean() - 0.2) < 0.01
+    np.testing.assert_allclose(y[~dropped], a * x[~dropped] + b)
+    assert abs(y.mean()) < 0.01 and abs(y.std() - 1) < 0.01        # still mean 0, variance 1
+    np.testing.assert_array_equal(layer(x, training=False), x)

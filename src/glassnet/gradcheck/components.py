@@ -175,6 +175,7 @@ def _layer_checks():
     add("GaussianNoise", (6,), "stddev=0.3, fixed noise", stddev=0.3)
     add("GaussianDropout", (2, 3), "rate=0.4, fixed noise", rate=0.4)
     add("GaussianDropout", (2, 3), training=False, rate=0.4)
+    add("AlphaDropout", (6,), "rate=0.3, fixed mask", batch_size=5, rate=0.3)
     add("ZeroPadding2D", (3, 4, 2), padding=1)
     add("ZeroPadding2D", (3, 4, 2), padding=((0, 2), (1, 0)))
     add("Cropping2D", (5, 6, 2), cropping=((1, 0), (2, 1)))

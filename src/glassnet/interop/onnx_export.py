@@ -33,7 +33,7 @@ SimpleRNN, GRU, LSTM        ``RNN``, ``GRU``, ``LSTM`` between two ``Transpose``
                             gates in ONNX's order; Bidirectional: one operator, both directions
 TimeDistributed(Dense)      ``MatMul``, ``Add`` over every step
 Dropout                     nothing (it only acts while training)
-GaussianNoise, ...          nothing (GaussianDropout, SpatialDropout1D and 2D: the same)
+GaussianNoise, ...          nothing (GaussianDropout, AlphaDropout, SpatialDropout1D and 2D: the same)
 RandomRotation, ...         nothing (RandomTranslation, RandomZoom, RandomFlip, RandomContrast,
                             RandomBrightness: training only)
 Rescaling                   ``Mul``, ``Add``: ``x * scale + offset``

@@ -603,7 +603,7 @@ EMITTERS = {
     "BatchNormalization": _batchnorm,
     "LayerNormalization": _layernorm,
     "Dropout": lambda graph, layer, xs: xs[0],
-    **{name: (lambda graph, layer, xs: xs[0]) for name in ("GaussianNoise", "GaussianDropout", "SpatialDropout1D", "SpatialDropout2D",
+    **{name: (lambda graph, layer, xs: xs[0]) for name in ("GaussianNoise", "GaussianDropout", "AlphaDropout", "SpatialDropout1D", "SpatialDropout2D",
                                                            "RandomRotation", "RandomTranslation", "RandomZoom",
                                                            "RandomFlip", "RandomContrast", "RandomBrightness")},
     "Normalization": _normalization,

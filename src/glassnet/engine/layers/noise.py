@@ -1,4 +1,5 @@
-"""GaussianNoise, GaussianDropout, SpatialDropout1D and 2D: noise while training, nothing after.
+"""GaussianNoise, GaussianDropout, AlphaDropout, SpatialDropout1D and 2D: noise while
+training, nothing after.
 
 Like Dropout, each one makes training harder on purpose, so that the network can't lean
 on any one exact value; at inference they let the input through unchanged.
@@ -135,3 +136,33 @@ class SpatialDropout1D(SpatialDropout2D):
 
     def __init__(self, rate, seed=None, **kwargs):
         super().__init__(rate, seed=seed, **kwargs)
+
+
+class AlphaDropout(Dropout):
+    """Dropout for self-normalizing networks (SELU activations; Klambauer et al., 2017).
+
+    Plain dropout sets values to 0, which is not SELU's resting value, and so shifts the mean
+    and variance the network keeps at 0 and 1. AlphaDropout sets dropped values to SELU's
+    saturation instead, ``alpha' = -scale * alpha = -1.7581``, then restores mean and variance
+    with an affine map, as Keras does::
+
+        x~ = x * kept + alpha' * (1 - kept)              kept ~ Bernoulli(1 - rate)
+        y = a * x~ + b     a = ((1 - rate) * (1 + rate * alpha'**2)) ** -0.5,  b = -a * alpha' * rate
+        dx = a * kept * dy                                (training; y = x at inference)
+
+    Args:
+        rate: fraction of values to drop, in ``[0, 1)``.
+    """
+
+    ALPHA_P = -1.6732632423543772848170429916717 * 1.0507009873554804934193349852946
+
+    def forward(self, x, training=False):
+        if not training or self.rate == 0:
+            self.mask = None
+            return x
+        kept = self.draws.random(x.shape) >= self.rate
+        a = ((1 - self.rate) * (1 + self.rate * self.ALPHA_P ** 2)) ** -0.5
+        b = -a * self.ALPHA_P * self.rate
+        self.mask = (a * kept).astype(x.dtype)                   # dy/dx where kept, else 0
+        return (self.mask * x + np.where(kept, 0.0, a * self.ALPHA_P) + b).astype(x.dtype)
+
