@@ -141,8 +141,9 @@ def test_alpha_dropout_keeps_a_selu_networks_mean_and_variance():
     y = np.asarray(layer(x, training=True))
     a = ((1 - 0.2) * (1 + 0.2 * AlphaDropout.ALPHA_P ** 2)) ** -0.5
     b = -a * AlphaDropout.ALPHA_P * 0.2
-    dropped = np.isclose(y, a * AlphaDropout.ALPHA_P + b) & ~np.isclose(y, a * x + b)
-    assert abs(dropped.mean() - 0.2) < 0.01
+    dropped = layer.mask == 0                                     # kept: dy/dx = a
+    assert abs(dropped.mean() - 0.2) < 0.01 and np.allclose(layer.mask[~dropped], a)
+    np.testing.assert_allclose(y[dropped], a * AlphaDropout.ALPHA_P + b)
     np.testing.assert_allclose(y[~dropped], a * x[~dropped] + b)
     assert abs(y.mean()) < 0.01 and abs(y.std() - 1) < 0.01        # still mean 0, variance 1
     np.testing.assert_array_equal(layer(x, training=False), x)
