@@ -393,6 +393,9 @@ LAYERS_FROM_KERAS = {
     "SpatialDropout2D": _image_layer_in("SpatialDropout2D", "rate"),
     "SpatialDropout1D": lambda config, reading, owner: ("SpatialDropout1D", {"rate": config["rate"]}),
     "AlphaDropout": _image_layer_in("AlphaDropout", "rate", noise_shape=None),
+    "ActivityRegularization": lambda config, reading, owner: (
+        "ActivityRegularization", {"l1": config.get("l1", 0.0), "l2": config.get("l2", 0.0)}),
+    "UnitNormalization": lambda config, reading, owner: ("UnitNormalization", {"axis": config.get("axis", -1)}),
     "RandomRotation": _image_layer_in("RandomRotation", "factor", *RESAMPLING_KEYS, "seed"),
     "RandomTranslation": _image_layer_in("RandomTranslation", "height_factor", "width_factor",
                                          *RESAMPLING_KEYS, "seed"),
@@ -612,6 +615,8 @@ LAYERS_TO_KERAS = {
     "SpatialDropout2D": lambda c, o: {"rate": c["rate"], "seed": None, "data_format": "channels_last"},
     "SpatialDropout1D": lambda c, o: {"rate": c["rate"], "seed": None},
     "AlphaDropout": lambda c, o: {"rate": c["rate"], "seed": None, "noise_shape": None},
+    "ActivityRegularization": lambda c, o: {"l1": c["l1"], "l2": c["l2"]},
+    "UnitNormalization": lambda c, o: {"axis": c["axis"]},
     "RandomRotation": _random_image_out("factor", *RESAMPLING_KEYS),
     "RandomTranslation": _random_image_out("height_factor", "width_factor", *RESAMPLING_KEYS),
     "RandomZoom": _random_image_out("height_factor", "width_factor", *RESAMPLING_KEYS),

@@ -33,7 +33,8 @@ SimpleRNN, GRU, LSTM        ``RNN``, ``GRU``, ``LSTM`` between two ``Transpose``
                             gates in ONNX's order; Bidirectional: one operator, both directions
 TimeDistributed(Dense)      ``MatMul``, ``Add`` over every step
 Dropout                     nothing (it only acts while training)
-GaussianNoise, ...          nothing (GaussianDropout, AlphaDropout, SpatialDropout1D and 2D: the same)
+GaussianNoise, ...          nothing (GaussianDropout, AlphaDropout, SpatialDropout1D and 2D,
+                            ActivityRegularization: the same)
 RandomRotation, ...         nothing (RandomTranslation, RandomZoom, RandomFlip, RandomContrast,
                             RandomBrightness: training only)
 Rescaling                   ``Mul``, ``Add``: ``x * scale + offset``
@@ -44,6 +45,7 @@ activations                 every one glassnet has: ``Relu``, ``LeakyRelu``, ``S
                             and mish from a few operators (``Erf`` for gelu), relu6 as ``Clip``
 Add, Concatenate, ...       ``Sum``, ``Concat``, ``Sub``, ``Mul``, ``Mean``, ``Max``, ``Min``
 Dot                         ``Einsum`` (after ``LpNormalization``, with ``normalize``)
+UnitNormalization           ``LpNormalization``
 ==========================  ===============================================================
 
 glassnet's images are channels-last, ``(N, H, W, C)`` as in Keras, but ONNX's ``Conv`` and

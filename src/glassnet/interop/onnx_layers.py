@@ -603,7 +603,7 @@ EMITTERS = {
     "BatchNormalization": _batchnorm,
     "LayerNormalization": _layernorm,
     "Dropout": lambda graph, layer, xs: xs[0],
-    **{name: (lambda graph, layer, xs: xs[0]) for name in ("GaussianNoise", "GaussianDropout", "AlphaDropout", "SpatialDropout1D", "SpatialDropout2D",
+    **{name: (lambda graph, layer, xs: xs[0]) for name in ("GaussianNoise", "GaussianDropout", "AlphaDropout", "ActivityRegularization", "SpatialDropout1D", "SpatialDropout2D",
                                                            "RandomRotation", "RandomTranslation", "RandomZoom",
                                                            "RandomFlip", "RandomContrast", "RandomBrightness")},
     "Normalization": _normalization,
@@ -619,4 +619,5 @@ EMITTERS = {
     "Subtract": _chained("Sub"), "Multiply": _chained("Mul"),
     "Concatenate": lambda graph, layer, xs: graph.op("Concat", xs, layer.name, axis=layer.axis),
     "Dot": _dot,
+    "UnitNormalization": lambda graph, layer, xs: graph.op("LpNormalization", xs, layer.name, axis=layer.axis, p=2),
 }

@@ -23,10 +23,11 @@ axes, then the second's; ``(N, 1)`` when nothing is left (two vectors).
 import numpy as np
 
 from glassnet.engine.layers.base import Layer
+from glassnet.engine.layers.unit_norm import unit, unit_backward
 from glassnet.engine.shapes import SampleShape, same_size
 from glassnet.errors import ShapeError
 
-EPSILON = 1e-12      # Keras's l2_normalize: x / sqrt(max(sum(x**2), EPSILON))
+SMALLEST = 1e-6      # Keras's l2_normalize: x / sqrt(max(sum(x**2), 1e-12))
 
 
 class Dot(Layer):
@@ -76,7 +77,7 @@ class Dot(Layer):
         self.check_input(xs)
         (a, b), (i, j), n = xs, self._sample_axes([x.shape[1:] for x in xs]), len(xs[0])
         if self.normalize:
-            (a, self.norm_a), (b, self.norm_b) = _unit(a, i + 1), _unit(b, j + 1)
+            (a, self.norm_a), (b, self.norm_b) = unit(a, i + 1, SMALLEST), unit(b, j + 1, SMALLEST)
         self.a = np.moveaxis(a, i + 1, -1)                  # (N, ...a, K)
         self.b = np.moveaxis(b, j + 1, 1)                   # (N, K, ...b)
         k = self.a.shape[-1]
@@ -92,25 +93,14 @@ class Dot(Layer):
         i, j = self._sample_axes([self.a.shape[1:], self.b.shape[1:]])
         da, db = np.moveaxis(da, -1, i + 1), np.moveaxis(db, 1, j + 1)
         if self.normalize:
-            da = _unit_backward(da, np.moveaxis(self.a, -1, i + 1), self.norm_a, i + 1)
-            db = _unit_backward(db, np.moveaxis(self.b, 1, j + 1), self.norm_b, j + 1)
+            da = unit_backward(da, np.moveaxis(self.a, -1, i + 1), self.norm_a, i + 1)
+            db = unit_backward(db, np.moveaxis(self.b, 1, j + 1), self.norm_b, j + 1)
         return [da, db]
 
     def get_config(self):
         config = {**super().get_config(), "axes": list(self.axes), "normalize": self.normalize}
         config.pop("input_shape", None)      # its inputs come from the graph
         return config
-
-
-def _unit(x, axis):
-    """``x`` scaled to length 1 along ``axis``, and the lengths (Keras's l2_normalize)."""
-    norm = np.sqrt(np.maximum(np.sum(x * x, axis=axis, keepdims=True), EPSILON))
-    return x / norm, norm
-
-
-def _unit_backward(du, u, norm, axis):
-    """The gradient through ``u = x / |x|``: ``(du - u * sum(du * u)) / |x|``."""
-    return (du - u * np.sum(du * u, axis=axis, keepdims=True)) / norm
 
 
 def dot(inputs, axes=-1, normalize=False, **kwargs):

@@ -148,3 +148,25 @@ class Identity(Layer):
 
     def backward(self, dy):
         return dy
+
+
+class ActivityRegularization(Identity):
+    """The input unchanged, and a penalty on it added to the loss: ``(l1 * sum|x| + l2 *
+    sum x**2) / N`` for a batch of ``N`` (Keras's; the same as ``activity_regularizer=`` on the
+    layer before, for a sparse autoencoder's code).
+
+    Args:
+        l1, l2: the weights of the two penalties (default 0).
+    """
+
+    def __init__(self, l1=0.0, l2=0.0, **kwargs):
+        from glassnet.engine.regularizers import L1L2
+
+        kwargs.pop("activity_regularizer", None)        # its own, from l1 and l2
+        super().__init__(activity_regularizer=L1L2(l1=l1, l2=l2), **kwargs)
+        self.l1, self.l2 = float(l1), float(l2)
+
+    def get_config(self):
+        config = {**super().get_config(), "l1": self.l1, "l2": self.l2}
+        config.pop("activity_regularizer", None)
+        return config
