@@ -1,4 +1,5 @@
-"""Resizing: TensorFlow's image.resize (pixel centres lined up), as matrices."""
+"""Resizing, CenterCrop and RandomCrop: TensorFlow's image.resize (pixel centres lined up) and
+Keras's crops, as matrices."""
 
 import numpy as np
 import pytest
@@ -44,10 +45,33 @@ def test_images_of_any_size_come_out_one_size():
 def test_unsupported_settings_and_shapes_are_one_line_errors():
     with pytest.raises(ValueError, match="interpolation='bicubic' is not supported"):
         layers.Resizing(8, 8, interpolation="bicubic")
-    with pytest.raises(ValueError, match="crop_to_aspect_ratio=True is not supported"):
-        layers.Resizing(8, 8, crop_to_aspect_ratio=True)
+    with pytest.raises(ValueError, match="pad_to_aspect_ratio=True is not supported"):
+        layers.Resizing(8, 8, pad_to_aspect_ratio=True)
     with pytest.raises(ShapeError, match="needs images"):
         layers.Resizing(8, 8)(glassnet.Input((28, 28)))
+
+
+def test_center_crop_takes_the_middle_and_resizes_a_smaller_image_as_keras_does():
+    x = rng.random((2, 28, 21, 3))
+    np.testing.assert_array_equal(layers.CenterCrop(20, 16)(x), x[:, 4:24, 2:18])
+    # smaller than the crop: its largest centred window of the crop's shape, resized
+    np.testing.assert_allclose(layers.CenterCrop(40, 40)(x),
+                               layers.Resizing(40, 40, crop_to_aspect_ratio=True)(x), rtol=1e-12)
+    np.testing.assert_allclose(layers.Resizing(40, 40, crop_to_aspect_ratio=True)(x),
+                               layers.Resizing(40, 40)(x[:, 3:24]), rtol=1e-12)     # the centred 21 x 21
+
+
+def test_random_crop_takes_a_window_in_training_and_the_centre_in_inference():
+    x = rng.random((3, 12, 10, 1))
+    layer = layers.RandomCrop(8, 6, seed=0)
+    tops = set()
+    for _ in range(20):
+        y = np.asarray(layer(x, training=True))
+        where = [(t, l) for t in range(5) for l in range(5) if np.array_equal(y, x[:, t:t + 8, l:l + 6])]
+        assert len(where) == 1                       # one window, the same for the whole batch
+        tops.add(where[0])
+    assert len(tops) > 5
+    np.testing.assert_array_equal(layer(x, training=False), x[:, 2:10, 2:8])
 
 
 @pytest.mark.slow
@@ -58,3 +82,9 @@ def test_the_same_numbers_as_keras():
         for new in ((32, 5), (4, 13)):
             theirs = np.asarray(keras.layers.Resizing(*new, interpolation=interpolation)(x))
             np.testing.assert_allclose(layers.Resizing(*new, interpolation=interpolation)(x), theirs, atol=1e-6)
+    for new in ((8, 5), (30, 9), (20, 20)):
+        np.testing.assert_allclose(layers.CenterCrop(*new)(x), keras.layers.CenterCrop(*new)(x), atol=1e-5)
+        np.testing.assert_allclose(layers.Resizing(*new, crop_to_aspect_ratio=True)(x),
+                                   keras.layers.Resizing(*new, crop_to_aspect_ratio=True)(x), atol=1e-5)
+    np.testing.assert_allclose(layers.RandomCrop(30, 25)(x, training=True),           # smaller: resized
+                               keras.layers.RandomCrop(30, 25)(x, training=True), atol=1e-5)

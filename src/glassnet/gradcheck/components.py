@@ -160,6 +160,11 @@ def _layer_checks():
     add("Resizing", (4, 5, 2), "height=6, width=3 (bilinear: larger and smaller)", height=6, width=3)
     add("Resizing", (5, 4, 1), "height=3, width=7, interpolation='nearest'", height=3, width=7,
         interpolation="nearest")
+    add("Resizing", (6, 4, 1), "height=3, width=3, crop_to_aspect_ratio=True", height=3, width=3,
+        crop_to_aspect_ratio=True)
+    add("CenterCrop", (6, 5, 2), height=3, width=4)
+    add("CenterCrop", (3, 4, 1), "height=5, width=5 (larger: resized)", height=5, width=5)
+    add("RandomCrop", (6, 7, 2), "height=4, width=3, fixed window", height=4, width=3)
     add("Flatten", (2, 3, 2))
     add("Reshape", (12,), target_shape=(3, 4))
     add("Reshape", (2, 3, 2), target_shape=(-1, 2))

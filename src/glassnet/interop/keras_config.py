@@ -298,10 +298,10 @@ def _rescaling_in(config, reading, owner):
 
 
 def _resizing_in(config, reading, owner):
-    reading.require(config, owner, data_format="channels_last", crop_to_aspect_ratio=False,
-                    pad_to_aspect_ratio=False)
+    reading.require(config, owner, data_format="channels_last", pad_to_aspect_ratio=False)
     return "Resizing", {"height": config["height"], "width": config["width"],
-                        "interpolation": config.get("interpolation", "bilinear")}
+                        "interpolation": config.get("interpolation", "bilinear"),
+                        "crop_to_aspect_ratio": bool(config.get("crop_to_aspect_ratio", False))}
 
 
 def _reshape_in(config, reading, owner):
@@ -378,7 +378,9 @@ LAYERS_FROM_KERAS = {
     "BatchNormalization": _batchnorm_in, "LayerNormalization": _layernorm_in, "Dropout": _dropout_in, "Flatten": _flatten_in,
     "Reshape": _reshape_in, "Permute": _permute_in, "RepeatVector": _repeat_vector_in,
     "Identity": lambda config, reading, owner: ("Identity", {}),
-    "Rescaling": _rescaling_in, "Resizing": _resizing_in, "Activation": _activation_in, "ReLU": _relu_in,
+    "Rescaling": _rescaling_in, "Resizing": _resizing_in,
+    "CenterCrop": _image_layer_in("CenterCrop", "height", "width"),
+    "RandomCrop": _image_layer_in("RandomCrop", "height", "width", "seed"), "Activation": _activation_in, "ReLU": _relu_in,
     "LeakyReLU": _leaky_relu_in, "Softmax": _softmax_in, "Concatenate": _concatenate_in, "Dot": _dot_in,
     "ZeroPadding2D": _image_layer_in("ZeroPadding2D", "padding"),
     "Cropping2D": _image_layer_in("Cropping2D", "cropping"),
@@ -584,8 +586,11 @@ LAYERS_TO_KERAS = {
     "Identity": lambda c, o: {},
     "Rescaling": lambda c, o: {"scale": c["scale"], "offset": c["offset"]},
     "Resizing": lambda c, o: {"height": c["height"], "width": c["width"], "interpolation": c["interpolation"],
-                              "crop_to_aspect_ratio": False, "pad_to_aspect_ratio": False, "fill_mode": "constant",
-                              "fill_value": 0.0, "data_format": "channels_last"},
+                              "crop_to_aspect_ratio": c["crop_to_aspect_ratio"], "pad_to_aspect_ratio": False,
+                              "fill_mode": "constant", "fill_value": 0.0, "data_format": "channels_last"},
+    "CenterCrop": lambda c, o: {"height": c["height"], "width": c["width"], "data_format": "channels_last"},
+    "RandomCrop": lambda c, o: {"height": c["height"], "width": c["width"], "seed": c["seed"],
+                                "data_format": "channels_last"},
     "Activation": _activation_layer_out,
     "Sigmoid": lambda c, o: {"activation": "sigmoid"},
     "Tanh": lambda c, o: {"activation": "tanh"},

@@ -38,7 +38,7 @@ GaussianNoise, ...          nothing (GaussianDropout, AlphaDropout, SpatialDropo
 RandomRotation, ...         nothing (RandomTranslation, RandomZoom, RandomFlip, RandomContrast,
                             RandomBrightness: training only)
 Rescaling                   ``Mul``, ``Add``: ``x * scale + offset``
-Resizing                    ``Resize`` (between two ``Transpose``)
+Resizing, CenterCrop, ...   ``Slice`` (the window), ``Resize`` (between two ``Transpose``)
 Normalization               ``Sub``, ``Div``: ``(x - mean) / std`` (inverted: ``Mul``, ``Add``)
 activations                 every one glassnet has: ``Relu``, ``LeakyRelu``, ``Sigmoid``, ``Tanh``,
                             ``Softmax``, ``Elu``, ``Selu``, ``PRelu``, ``Softplus``, ...; swish, gelu

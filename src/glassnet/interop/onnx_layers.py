@@ -300,10 +300,29 @@ def _upsampling(graph, layer, xs):
                            coordinate_transformation_mode="asymmetric", nearest_mode="floor")
 
 
-def _resizing(graph, layer, xs):
-    """``Resize`` to ``(N, C, height, width)``: "linear" with pixel centres lined up
-    (``half_pixel``), or the nearest pixel as TensorFlow picks it."""
-    first = graph.op("Transpose", [xs[0]], f"{layer.name}/to_channels_first", perm=NHWC_TO_NCHW)
+def _image_window(graph, layer, xs):
+    """Resizing, CenterCrop and RandomCrop (its inference: the centre): the window as a
+    ``Slice`` of the rows and columns, then ``Resize`` to ``(N, C, height, width)``: "linear"
+    with pixel centres lined up (``half_pixel``), or the nearest pixel as TensorFlow picks it.
+    The window depends on the image's size, which must then be known (a plain Resizing's is
+    the whole image)."""
+    h, w = layer.input_shape[:2]
+    if h is None or w is None:
+        if type(layer).__name__ != "Resizing" or layer.crop_to_aspect_ratio:
+            raise ExportError(f"layer '{layer.name}' ({type(layer).__name__}): its window depends on the "
+                              f"images' size, which the model leaves open; ONNX export needs it known")
+        window = (0, 0, h, w)
+    else:
+        window = layer.window(h, w, training=False)
+    x = xs[0]
+    top, left, rows, cols = window
+    if (top, left, rows, cols) != (0, 0, h, w):
+        x = graph.op("Slice", [x, graph.constant(f"{layer.name}/window_start", [top, left], np.int64),
+                               graph.constant(f"{layer.name}/window_stop", [top + rows, left + cols], np.int64),
+                               graph.constant(f"{layer.name}/window_axes", [1, 2], np.int64)], f"{layer.name}/window")
+    if (rows, cols) == (layer.height, layer.width):            # a crop of the output's size: done
+        return graph.op("Identity", [x], layer.name)
+    first = graph.op("Transpose", [x], f"{layer.name}/to_channels_first", perm=NHWC_TO_NCHW)
     batch_and_channels = graph.op("Slice", [graph.op("Shape", [first], f"{layer.name}/shape"),
                                             graph.constant(f"{layer.name}/start", [0], np.int64),
                                             graph.constant(f"{layer.name}/stop", [2], np.int64)],
@@ -610,7 +629,7 @@ EMITTERS = {
     "Flatten": lambda graph, layer, xs: graph.op("Flatten", xs, layer.name, axis=1),
     "Reshape": _reshape,
     "Rescaling": _rescaling,
-    "Resizing": _resizing,
+    **{name: _image_window for name in ("Resizing", "CenterCrop", "RandomCrop")},
     "Activation": lambda graph, layer, xs: _activation(graph, layer.fn, xs[0], layer.name),
     **{kind: (lambda graph, layer, xs: _activation(graph, layer, xs[0], layer.name))
        for kind in ("ReLU", "LeakyReLU", "ReLU6", "ELU", "SELU", "SiLU", "HardSilu", "Mish", "GELU", *ONE_OPERATOR)},

@@ -31,7 +31,7 @@ from glassnet.engine.layers.preprocessing import (Normalization, RandomFlip, Ran
 from glassnet.engine.layers.random_color import RandomBrightness, RandomContrast
 from glassnet.engine.layers.recurrent import GRU, LSTM, SimpleRNN
 from glassnet.engine.layers.reshape import ActivityRegularization, Flatten, Identity, Permute, RepeatVector, Reshape
-from glassnet.engine.layers.resizing import Resizing
+from glassnet.engine.layers.resizing import CenterCrop, RandomCrop, Resizing
 from glassnet.engine.layers.resampling import (Cropping1D, Cropping2D, UpSampling1D, UpSampling2D, ZeroPadding1D,
                                               ZeroPadding2D)
 from glassnet.engine.layers.unit_norm import UnitNormalization
@@ -53,12 +53,12 @@ SeparableConvolution2D = SeparableConv2D
 
 __all__ = ["ELU", "GELU", "GRU", "LSTM", "SELU", "Activation", "ActivityRegularization", "Add", "AlphaDropout", "Attention", "Average", "AveragePooling1D",
            "AveragePooling2D", "AvgPool1D", "AvgPool2D", "Conv1D", "Convolution1D", "GlobalAveragePooling1D",
-           "GlobalAvgPool1D", "GlobalMaxPool1D", "GlobalMaxPooling1D", "MaxPool1D", "MaxPooling1D", "BatchNormalization", "Bidirectional", "Concatenate", "Conv2D", "Conv2DTranspose", "Convolution2D", "Cropping1D", "Cropping2D", "Dense", "DepthwiseConv2D", "Dot", "Dropout",
+           "GlobalAvgPool1D", "GlobalMaxPool1D", "GlobalMaxPooling1D", "MaxPool1D", "MaxPooling1D", "BatchNormalization", "Bidirectional", "CenterCrop", "Concatenate", "Conv2D", "Conv2DTranspose", "Convolution2D", "Cropping1D", "Cropping2D", "Dense", "DepthwiseConv2D", "Dot", "Dropout",
            "Embedding", "Exponential", "Flatten", "GaussianDropout", "GaussianNoise", "GlobalAveragePooling2D", "GlobalAvgPool2D", "GlobalMaxPool2D",
            "GlobalMaxPooling2D", "HardSigmoid",
            "HardSilu", "Identity", "Input", "InputLayer", "LAYERS", "Lambda", "Layer", "LayerNormalization", "LeakyReLU", "LogSoftmax",
            "MaxPool2D", "MaxPooling2D", "Maximum", "Minimum", "Mish", "MultiHeadAttention", "Multiply", "Normalization",
-           "PReLU", "Permute", "RandomBrightness", "RandomContrast", "RandomFlip", "RandomRotation", "RandomTranslation", "RandomZoom", "ReLU", "ReLU6", "RepeatVector", "Rescaling",
+           "PReLU", "Permute", "RandomBrightness", "RandomContrast", "RandomCrop", "RandomFlip", "RandomRotation", "RandomTranslation", "RandomZoom", "ReLU", "ReLU6", "RepeatVector", "Rescaling",
            "Reshape", "Resizing", "SeparableConv2D", "SeparableConvolution2D", "SiLU", "Sigmoid", "SimpleRNN", "Softmax", "Softplus", "Softsign", "SpatialDropout1D", "SpatialDropout2D",
            "Subtract", "Tanh", "TimeDistributed", "UnitNormalization", "UpSampling1D", "UpSampling2D", "ZeroPadding1D",
            "ZeroPadding2D",
