@@ -152,21 +152,37 @@ class DepthwiseConv2D(Layer):
         return span(self.kernel_size, self.dilation_rate)
 
     def _build_spatial(self):
-        """Check the input is images, work out the padding; returns the channels ``C``."""
+        """Check the input is images, fit the padding to their size (if it is known: else to
+        each batch's); returns the channels ``C``."""
         owner = type(self).__name__
-        if len(self.input_shape) != 3:
+        if len(self.input_shape) != 3 or self.input_shape[2] is None:
             raise ShapeError(f"layer '{self.name}' ({owner}) needs images (batch, height, width, channels) "
-                             f"but got {('batch',) + tuple(self.input_shape)}; for 28x28 digits use "
-                             f"input_shape=(28, 28, 1)")
-        h, w, channels = self.input_shape
-        oh, ow = self._output_hw(self.input_shape)
+                             f"with the channels known, but got {('batch',) + tuple(self.input_shape)}; for "
+                             f"28x28 digits use input_shape=(28, 28, 1)")
+        self.image = None
+        if None not in self.input_shape:
+            self.fit_image(self.input_shape)
+        return self.input_shape[2]
+
+    def fit_image(self, shape):
+        """The "same" padding for images of ``shape`` (H, W, C), or a one-line error when the
+        kernel doesn't fit in them."""
+        h, w, _ = shape
+        oh, ow = self._output_hw(shape)
         if oh < 1 or ow < 1:
-            raise ShapeError(f"layer '{self.name}' ({owner}): a {self.kernel_size} kernel (covering "
+            raise ShapeError(f"layer '{self.name}' ({type(self).__name__}): a {self.kernel_size} kernel (covering "
                              f"{self.span}) doesn't fit in images of {(h, w)} with padding='valid'")
         (span_h, span_w), (sh, sw) = self.span, self.strides
         self.pads = ((same_padding(h, span_h, sh), same_padding(w, span_w, sw)) if self.padding == "same"
                      else ((0, 0), (0, 0)))
-        return channels
+        self.image = tuple(shape)
+
+    def _take(self, x):
+        """Check a batch, fit the padding to its size where that was left open, and pad it."""
+        self.check_input(x)
+        if x.shape[1:] != self.image:
+            self.fit_image(x.shape[1:])
+        self.xp = self._pad(x)
 
     def build(self, input_shape, rng=None):
         super().build(input_shape, rng)
@@ -189,14 +205,13 @@ class DepthwiseConv2D(Layer):
 
     def _unpad(self, dxp):
         (top, _), (left, _) = self.pads
-        h, w = self.input_shape[:2]
+        h, w = self.image[:2]
         return dxp[:, top:top + h, left:left + w]
 
     def forward(self, x, training=False):
-        self.check_input(x)
-        self.xp = self._pad(x)
+        self._take(x)
         z = depthwise_forward(self.xp, self.params["kernel"], self.strides, self.dilation_rate,
-                              self._output_hw(self.input_shape))
+                              self._output_hw(self.image))
         if self.use_bias:
             z += self.params["bias"]
         return z if self.activation is None else self.activation.forward(z, training)
@@ -276,10 +291,9 @@ class SeparableConv2D(DepthwiseConv2D):
         return self._output_hw(input_shape) + (self.filters,)
 
     def forward(self, x, training=False):
-        self.check_input(x)
-        self.xp = self._pad(x)
+        self._take(x)
         d = depthwise_forward(self.xp, self.params["depthwise_kernel"], self.strides, self.dilation_rate,
-                              self._output_hw(self.input_shape))       # (N, OH, OW, C*M)
+                              self._output_hw(self.image))             # (N, OH, OW, C*M)
         self.d = d.reshape(-1, d.shape[-1])                            # (N*OH*OW, C*M)
         P = self.params["pointwise_kernel"].reshape(-1, self.filters)  # (C*M, F)
         z = self.d @ P
