@@ -24,9 +24,10 @@ SEQUENCE_LAYERS = {"Dense", "Embedding", "SimpleRNN", "LSTM", "GRU", "Bidirectio
                    "Attention", "MultiHeadAttention", "Add", "Multiply", "Concatenate", "LayerNormalization",
                    "BatchNormalization", "ZeroPadding1D", "Cropping1D", "UpSampling1D", "Dropout", "Activation",
                    "GlobalAveragePooling2D", "ZeroPadding2D", "UpSampling2D", "Conv2D", "MaxPooling2D",
-                   "AveragePooling2D", "Reshape", "DepthwiseConv2D", "SeparableConv2D"}
+                   "AveragePooling2D", "Reshape", "DepthwiseConv2D", "SeparableConv2D",
+                   "Conv2DTranspose"}
 # Layers that need every size: refused in one line when the graph is drawn.
-NEEDS_EVERY_SIZE = {"Flatten", "Conv2DTranspose"}
+NEEDS_EVERY_SIZE = {"Flatten"}
 
 
 def _catalogue():

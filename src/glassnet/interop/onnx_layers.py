@@ -256,8 +256,9 @@ def _conv2d_transpose(graph, layer, xs):
     if layer.use_bias:
         inputs.append(graph.constant(f"{layer.name}/bias", layer.params["bias"]))
     pads, extra = [], []
-    for length, kernel_length, stride, (out, start, _) in zip(layer.input_shape[:2], layer.kernel_size,
-                                                             layer.strides, layer.windows):
+    for length, kernel_length, stride in zip(layer.input_shape[:2], layer.kernel_size, layer.strides):
+        length = length or 1             # a size left open: the pads don't depend on it, any will do
+        out, start, _ = layer._window(length, kernel_length, stride)
         full = (length - 1) * stride + kernel_length
         pads.append((start, max(full - start - out, 0)))
         extra.append(max(start + out - full, 0))

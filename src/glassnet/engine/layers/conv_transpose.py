@@ -59,11 +59,21 @@ class Conv2DTranspose(Conv2D):
         self.add_param("kernel", self.init((kh, kw, self.filters, channels), self.rng))
         if self.use_bias:
             self.add_param("bias", self.bias_init((self.filters,), self.rng))
-        (sh, sw), (h, w) = self.strides, self.input_shape[:2]
+        self.image = None
+        if None not in self.input_shape:     # a height or width left open is fitted to each batch
+            self.fit_image(self.input_shape)
+
+    def fit_image(self, shape):
+        """The window of the painting each output keeps, for images of ``shape`` (H, W, C)."""
+        (kh, kw), (sh, sw), (h, w) = self.kernel_size, self.strides, shape[:2]
         self.windows = (self._window(h, kh, sh), self._window(w, kw, sw))   # rows, columns
+        self.image = tuple(shape)
 
     def _window(self, length, kernel, stride):
-        """``(output length, first row of the output in the full painting, painting length)``."""
+        """``(output length, first row of the output in the full painting, painting length)``;
+        for a length left open, the output's is open too."""
+        if length is None:
+            return None, None, None
         full = (length - 1) * stride + kernel
         if self.padding == "same":
             out, start = length * stride, max(kernel - stride, 0) // 2
@@ -79,13 +89,15 @@ class Conv2DTranspose(Conv2D):
     def _offsets(self):
         """Each kernel offset (i, j) with the slices of the painting its copies land on."""
         (kh, kw), (sh, sw) = self.kernel_size, self.strides
-        h, w = self.input_shape[:2]
+        h, w = self.image[:2]
         for i in range(kh):
             for j in range(kw):
                 yield i, j, (slice(None), slice(i, i + sh * (h - 1) + 1, sh), slice(j, j + sw * (w - 1) + 1, sw))
 
     def forward(self, x, training=False):
         self.check_input(x)
+        if x.shape[1:] != self.image:       # a size left open: this batch's
+            self.fit_image(x.shape[1:])
         self.x = x
         n, h, w, c = x.shape
         (kh, kw), f = self.kernel_size, self.filters
