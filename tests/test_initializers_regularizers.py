@@ -151,3 +151,17 @@ def test_a_penalty_of_your_own_as_a_function_or_a_call_is_differentiated_exactly
     again = keras.models.load_model(tmp_path / "m.keras", custom_objects={"my_l1_regularizer": my_l1_regularizer})
     assert again.layers[0].kernel_regularizer.fn is my_l1_regularizer
     assert again.layers[1].kernel_regularizer.get_config() == {"factor": 0.1}
+
+
+def test_constant_takes_a_whole_matrix_as_keras_does():
+    """keras.io's pretrained word vectors: Embedding(..., embeddings_initializer=Constant(matrix))."""
+    from glassnet import initializers, layers
+
+    matrix = np.random.default_rng(0).normal(size=(50, 4)).astype(np.float32)
+    embedding = layers.Embedding(50, 4, embeddings_initializer=initializers.Constant(matrix), trainable=False)
+    embedding.build((None, 6))
+    np.testing.assert_allclose(embedding.get_weights()[0], matrix)
+    assert initializers.Constant(matrix).get_config()["value"] == matrix.tolist()
+    np.testing.assert_array_equal(initializers.Constant([1.0, 2.0])((3, 2)), [[1, 2]] * 3)     # broadcast
+    with pytest.raises(ValueError, match=r"a value of shape \(50, 4\) can't fill a weight of shape \(3, 3\)"):
+        initializers.Constant(matrix)((3, 3))

@@ -204,3 +204,17 @@ def test_a_metric_of_your_own_as_geron_writes_one(tmp_path):
     loaded = keras.models.load_model(tmp_path / "m.npz", custom_objects={"HuberMetric": HuberMetric})
     assert [m.name for m in loaded.metrics] == ["loss", "huber_metric"]
     assert loaded.compiled_metrics[0].threshold == 2.0
+
+
+def test_a_metric_in_metrics_and_in_weighted_metrics_is_logged_twice_as_keras_logs_it():
+    """Keras logs the weighted one as 'weighted_accuracy' (glassnet refused the pair)."""
+    import glassnet
+
+    x = np.random.default_rng(0).normal(size=(32, 3)).astype("float32")
+    y = (x[:, 0] > 0).astype("float32")
+    model = glassnet.Sequential([glassnet.Input((3,)), glassnet.layers.Dense(1, activation="sigmoid")], seed=0)
+    model.compile(optimizer="sgd", loss="binary_crossentropy", metrics=["accuracy", "mae"],
+                  weighted_metrics=["accuracy", glassnet.metrics.AUC()])
+    history = model.fit(x, y, sample_weight=np.linspace(0.5, 2, 32), epochs=1, verbose=0, validation_split=0.25)
+    assert sorted(history.history) == ["accuracy", "auc", "loss", "mae", "val_accuracy", "val_auc", "val_loss",
+                                       "val_mae", "val_weighted_accuracy", "weighted_accuracy"]

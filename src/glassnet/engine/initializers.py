@@ -89,16 +89,23 @@ class Ones(Initializer):
 
 
 class Constant(Initializer):
-    """Every entry ``value``."""
+    """Every entry ``value``; or, for an array, the array itself (repeated along the axes it
+    lacks, as NumPy broadcasts): ``Embedding(..., embeddings_initializer=Constant(matrix))``
+    starts from pretrained word vectors, as keras.io's GloVe example does."""
 
     def __init__(self, value=0.0):
-        self.value = float(value)
+        value = np.asarray(value, dtype=np.float64)
+        self.value = float(value) if value.ndim == 0 else value
 
     def sample(self, shape, rng):
-        return np.full(shape, self.value)
+        try:
+            return np.broadcast_to(self.value, shape).copy()
+        except ValueError:
+            raise ValueError(f"Constant: a value of shape {np.shape(self.value)} can't fill a weight of "
+                             f"shape {tuple(shape)}") from None
 
     def get_config(self):
-        return {"value": self.value}
+        return {"value": self.value if isinstance(self.value, float) else self.value.tolist()}
 
 
 class RandomNormal(Initializer):

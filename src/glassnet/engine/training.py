@@ -106,6 +106,10 @@ class Trainer(Keras2Methods):
                 raise ValueError(f"compile: a loss or metric made for several outputs, but model '{self.name}' "
                                  f"has one")
         self._output_loss_trackers = [metrics_module.Mean(name=f"{name}_loss") for name in logged]
+        unweighted = {m.name for m in self.compiled_metrics}
+        for metric in self.weighted_metrics:     # "accuracy" in both lists: "weighted_accuracy", as Keras logs it
+            if metric.name in unweighted:
+                metric.name = f"weighted_{metric.name}"
         names = ["loss"] + [m.name for m in self._output_loss_trackers + self.compiled_metrics + self.weighted_metrics]
         duplicates = sorted({n for n in names if names.count(n) > 1})
         if duplicates:
