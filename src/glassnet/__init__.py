@@ -110,7 +110,7 @@ keras = _sys.modules[__name__]
 _sys.modules["glassnet.keras"] = keras
 for _name in ("layers", "losses", "optimizers", "callbacks", "initializers", "regularizers", "constraints", "metrics",
               "activations", "models", "utils", "datasets", "backend", "optimizers.schedules",
-              "preprocessing", "preprocessing.image", "ops", "saving", "config"):
+              "preprocessing", "preprocessing.image", "preprocessing.sequence", "ops", "saving", "config"):
     _sys.modules[f"glassnet.keras.{_name}"] = _sys.modules[f"glassnet.{_name}"]
 
 # What a TensorFlow program may reach for that glassnet doesn't have, and what to do instead.

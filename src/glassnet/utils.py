@@ -9,7 +9,9 @@
 * :func:`load_img`, :func:`img_to_array`, :func:`array_to_img`, :func:`save_img`: image files
   to arrays and back (from :mod:`glassnet.preprocessing.image_utils`);
 * :func:`image_dataset_from_directory`: a folder of images, one subfolder per class, as
-  batches for ``fit`` (your own digits, photographed).
+  batches for ``fit`` (your own digits, photographed);
+* :func:`pad_sequences` and :func:`timeseries_dataset_from_array`: sequences padded to one
+  length, and windows cut from a long series (from :mod:`glassnet.preprocessing.sequence`).
 """
 
 import warnings
@@ -179,8 +181,9 @@ def custom_object_scope(*custom_objects):
 
 # Imported last: glassnet.preprocessing.image builds on PyDataset above.
 from glassnet.preprocessing.image_utils import array_to_img, img_to_array, load_img, save_img  # noqa: E402
+from glassnet.preprocessing.sequence import pad_sequences, timeseries_dataset_from_array  # noqa: E402
 
 __all__ = ["PyDataset", "Sequence", "array_to_img", "clear_session", "custom_object_scope", "get_custom_objects",
            "image_dataset_from_directory", "img_to_array", "load_img", "normalize", "pack_x_y_sample_weight",
-           "plot_model", "register_keras_serializable", "save_img", "set_random_seed", "to_categorical",
-           "unpack_x_y_sample_weight"]
+           "pad_sequences", "plot_model", "register_keras_serializable", "save_img", "set_random_seed",
+           "timeseries_dataset_from_array", "to_categorical", "unpack_x_y_sample_weight"]

@@ -3,13 +3,16 @@
 * :mod:`glassnet.preprocessing.image`: ``ImageDataGenerator`` (augmented batches for
   ``fit``, from arrays with ``flow`` or from a folder of class subfolders with
   ``flow_from_directory``: :mod:`glassnet.preprocessing.directory_iterator`) and
-  ``load_img`` / ``img_to_array`` / ``array_to_img`` / ``save_img``.
+  ``load_img`` / ``img_to_array`` / ``array_to_img`` / ``save_img``;
+* :mod:`glassnet.preprocessing.sequence`: ``pad_sequences`` and
+  ``timeseries_dataset_from_array`` (also here, as Keras 3 has the latter).
 
 ``import glassnet as keras`` then ``keras.preprocessing.image.ImageDataGenerator`` works, and
 so do ``from glassnet.preprocessing.image import ImageDataGenerator`` and (through
 ``import glassnet as tf``) ``tf.keras.preprocessing.image``.
 """
 
-from glassnet.preprocessing import image
+from glassnet.preprocessing import image, sequence
+from glassnet.preprocessing.sequence import timeseries_dataset_from_array
 
-__all__ = ["image"]
+__all__ = ["image", "sequence", "timeseries_dataset_from_array"]
