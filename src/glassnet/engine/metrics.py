@@ -648,10 +648,30 @@ def deserialize(config):
     return get(config)
 
 
+# More of Keras's metrics (regression errors, hinges, cosine), in a module of their own, and
+# Keras's function forms: ``keras.metrics.mean_squared_error(y_true, y_pred)``, one value per sample.
+from glassnet.engine.regression_metrics import (NAMES as _MORE, CategoricalHinge, CosineSimilarity,  # noqa: E402
+                                                Hinge, KLDivergence, LogCoshError, MeanAbsolutePercentageError,
+                                                MeanSquaredLogarithmicError, Poisson, RootMeanSquaredError,
+                                                SquaredHinge, categorical_hinge, cosine_similarity, hinge,
+                                                kl_divergence, log_cosh, mean_absolute_percentage_error,
+                                                mean_squared_logarithmic_error, poisson, squared_hinge)
+
+METRICS.update(_MORE)
+mean_squared_error, mean_absolute_error, huber = losses.mean_squared_error, losses.mean_absolute_error, losses.huber
+binary_crossentropy, categorical_crossentropy = losses.binary_crossentropy, losses.categorical_crossentropy
+sparse_categorical_crossentropy = losses.sparse_categorical_crossentropy
+
 __all__ = ["AUC", "Accuracy", "BinaryAccuracy", "BinaryCrossentropy", "CategoricalAccuracy",
            "CategoricalCrossentropy", "Mean", "MeanAbsoluteError", "MeanMetricWrapper",
            "MeanSquaredError", "Metric", "Precision", "Recall", "SparseCategoricalAccuracy",
            "SparseCategoricalCrossentropy", "SparseTopKCategoricalAccuracy",
            "TopKCategoricalAccuracy", "accuracy_kind", "binary_accuracy", "categorical_accuracy",
            "deserialize", "get", "serialize", "sparse_categorical_accuracy",
-           "sparse_top_k_categorical_accuracy", "top_k_categorical_accuracy"]
+           "sparse_top_k_categorical_accuracy", "top_k_categorical_accuracy",
+           "CategoricalHinge", "CosineSimilarity", "Hinge", "KLDivergence", "LogCoshError",
+           "MeanAbsolutePercentageError", "MeanSquaredLogarithmicError", "Poisson", "RootMeanSquaredError",
+           "SquaredHinge", "binary_crossentropy", "categorical_crossentropy", "categorical_hinge",
+           "cosine_similarity", "hinge", "huber", "kl_divergence", "log_cosh", "mean_absolute_error",
+           "mean_absolute_percentage_error", "mean_squared_error", "mean_squared_logarithmic_error", "poisson",
+           "sparse_categorical_crossentropy", "squared_hinge"]

@@ -41,8 +41,14 @@ LOSS_NAMES = {**{v: k for k, v in LOSSES.items()}, "mse": "MeanSquaredError", "m
 # The other metrics both libraries have under one name (Keras's class -> its string name)
 METRICS = {"BinaryAccuracy": "binary_accuracy", "MeanSquaredError": "mean_squared_error",
            "MeanAbsoluteError": "mean_absolute_error", "TopKCategoricalAccuracy": "top_k_categorical_accuracy",
-           "SparseTopKCategoricalAccuracy": "sparse_top_k_categorical_accuracy"}
-METRIC_NAMES = {**{v: k for k, v in METRICS.items()}, "mse": "MeanSquaredError", "mae": "MeanAbsoluteError"}
+           "SparseTopKCategoricalAccuracy": "sparse_top_k_categorical_accuracy",
+           "RootMeanSquaredError": "root_mean_squared_error",
+           "MeanAbsolutePercentageError": "mean_absolute_percentage_error",
+           "MeanSquaredLogarithmicError": "mean_squared_logarithmic_error", "LogCoshError": "logcosh",
+           "CosineSimilarity": "cosine_similarity", "KLDivergence": "kl_divergence", "Poisson": "poisson",
+           "Hinge": "hinge", "SquaredHinge": "squared_hinge", "CategoricalHinge": "categorical_hinge"}
+METRIC_NAMES = {**{v: k for k, v in METRICS.items()}, "mse": "MeanSquaredError", "mae": "MeanAbsoluteError",
+                "mape": "MeanAbsolutePercentageError", "msle": "MeanSquaredLogarithmicError"}
 ACCURACIES = ("accuracy", "acc", "sparse_categorical_accuracy", "categorical_accuracy")
 ACCURACY_NAMES = {"Accuracy": "accuracy", "SparseCategoricalAccuracy": "sparse_categorical_accuracy",
                   "CategoricalAccuracy": "categorical_accuracy"}
