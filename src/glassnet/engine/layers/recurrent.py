@@ -67,6 +67,15 @@ def _activation(name, layer, argument):
     return name
 
 
+# Keras's recurrent arguments glassnet runs only at Keras's defaults (``implementation`` and
+# ``unroll`` change how Keras computes, not what: any value is fine).
+KERAS_ONLY = {"return_state": False, "dropout": 0.0, "recurrent_dropout": 0.0, "stateful": False,
+              "time_major": False, "kernel_regularizer": None, "recurrent_regularizer": None,
+              "bias_regularizer": None, "kernel_constraint": None, "recurrent_constraint": None,
+              "bias_constraint": None}
+HOW_KERAS_COMPUTES = ("implementation", "unroll", "seed", "use_cudnn")   # (the seed is for dropout)
+
+
 class Recurrent(Layer):
     """What SimpleRNN, LSTM and GRU share: the sequence bookkeeping, the weights, the config.
 
@@ -87,8 +96,15 @@ class Recurrent(Layer):
     def __init__(self, units, activation="tanh", use_bias=True, kernel_initializer="glorot_uniform",
                  recurrent_initializer="orthogonal", bias_initializer="zeros",
                  return_sequences=False, go_backwards=False, **kwargs):
-        super().__init__(**kwargs)
         kind = type(self).__name__
+        for name, default in KERAS_ONLY.items():     # Keras's, at values glassnet can't run: say so
+            value = kwargs.pop(name, default)
+            if value != default:
+                raise ValueError(f"{kind}: {name}={value!r} is not supported by glassnet (its recurrent "
+                                 f"layers run {name}={default!r}, Keras's default)")
+        for name in HOW_KERAS_COMPUTES:
+            kwargs.pop(name, None)
+        super().__init__(**kwargs)
         if int(units) != units or units < 1:
             raise ValueError(f"{kind}: units must be a positive integer, got {units!r}")
         self.units = int(units)
