@@ -309,6 +309,7 @@ def _layer_checks():
     add("LSTM", (5, 3), units=4)
     add("LSTM", (5, 3), units=4, return_sequences=True, go_backwards=True)
     add("LSTM", (5, 3), units=4, return_sequences=True, use_bias=False, unit_forget_bias=False)
+    add("GRU", (5, 3), units=4, recurrent_activation="hard_sigmoid")
     add("GRU", (5, 3), units=4)
     add("GRU", (5, 3), units=4, return_sequences=True, go_backwards=True)
     add("GRU", (5, 3), units=4, return_sequences=True, reset_after=False)

@@ -57,6 +57,8 @@ ACTIVATIONS = {
     "sigmoid": (lambda z: 0.5 * (1 + np.tanh(0.5 * z)), lambda y: y * (1 - y)),  # no overflow
     "relu": (lambda z: np.maximum(z, 0), lambda y: (y > 0).astype(y.dtype)),
     "linear": (lambda z: z, lambda y: np.ones_like(y)),
+    # Keras 3's: relu6(z + 3) / 6, a straight line from 0 to 1 between z = -3 and 3
+    "hard_sigmoid": (lambda z: np.clip(z / 6 + 0.5, 0, 1), lambda y: ((y > 0) & (y < 1)) / np.asarray(6, y.dtype)),
 }
 
 
