@@ -88,8 +88,8 @@ def test_bad_labels_are_clear_errors():
         CategoricalCrossentropy(True)(np.array([0, 7, 1, 1, 2, 3]), LOGITS)
     with pytest.raises(ShapeError, match="5 labels for 6 predictions"):
         CategoricalCrossentropy(True)(LABELS[:5], LOGITS)
-    with pytest.raises(ValueError, match="unknown loss 'hinge'"):
-        get("hinge")
+    with pytest.raises(ValueError, match="unknown loss 'hingey'"):
+        get("hingey")
 
 
 def test_binary_cross_entropy_refuses_labels_outside_0_1():

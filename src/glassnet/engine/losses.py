@@ -721,3 +721,16 @@ def deserialize(config):
 from glassnet.engine.ctc import CTCLoss  # noqa: E402  (after Loss: it subclasses it)
 
 CTC = CTCLoss
+
+# More of Keras's losses (engine/more_losses.py), by name, by class and as functions.
+from glassnet.engine.more_losses import (CLASS_OF_FUNCTION as _MORE_FUNCTIONS, NAMES as _MORE_NAMES,  # noqa: E402
+                                         CosineSimilarity, Hinge, LogCosh, MeanAbsolutePercentageError,
+                                         MeanSquaredLogarithmicError, Poisson, SquaredHinge, cosine_similarity,
+                                         hinge, log_cosh, mean_absolute_percentage_error,
+                                         mean_squared_logarithmic_error, poisson, squared_hinge)
+
+LOSSES.update(_MORE_NAMES)
+_CLASS_OF_FUNCTION.update(_MORE_FUNCTIONS)
+msle = MSLE = mean_squared_logarithmic_error
+mape = MAPE = mean_absolute_percentage_error
+logcosh = log_cosh

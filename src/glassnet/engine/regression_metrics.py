@@ -15,12 +15,15 @@ Hinge, SquaredHinge       ``mean(max(1 - y_true * y_pred, 0))`` (squared); label
 CategoricalHinge          ``max(max((1 - y_true) * y_pred) - sum(y_true * y_pred) + 1, 0)``
 ========================  ==================================================================
 
-The same functions are ``keras.metrics.mean_absolute_percentage_error`` and friends.
+The same functions are ``keras.metrics.mean_absolute_percentage_error`` and friends; those
+that are losses too are the losses' own (:mod:`glassnet.engine.more_losses`).
 """
 
 import numpy as np
 
 from glassnet.engine.metrics import Mean, MeanMetricWrapper, _array
+from glassnet.engine.more_losses import (hinge, log_cosh, mean_absolute_percentage_error,  # noqa: F401
+                                         mean_squared_logarithmic_error, poisson, squared_hinge)
 
 EPSILON = 1e-7     # Keras's backend.epsilon()
 
@@ -28,22 +31,6 @@ EPSILON = 1e-7     # Keras's backend.epsilon()
 def _pair(y_true, y_pred):
     y_true, y_pred = np.asarray(_array(y_true), np.float64), np.asarray(_array(y_pred), np.float64)
     return y_true.reshape(y_pred.shape) if y_true.size == y_pred.size else y_true, y_pred
-
-
-def mean_absolute_percentage_error(y_true, y_pred):
-    y_true, y_pred = _pair(y_true, y_pred)
-    return 100 * np.mean(np.abs(y_true - y_pred) / np.maximum(np.abs(y_true), EPSILON), axis=-1)
-
-
-def mean_squared_logarithmic_error(y_true, y_pred):
-    y_true, y_pred = _pair(y_true, y_pred)
-    return np.mean((np.log1p(np.maximum(y_pred, EPSILON)) - np.log1p(np.maximum(y_true, EPSILON))) ** 2, axis=-1)
-
-
-def log_cosh(y_true, y_pred):
-    y_true, y_pred = _pair(y_true, y_pred)
-    d = y_pred - y_true
-    return np.mean(d + np.log1p(np.exp(-2 * d)) - np.log(2.0), axis=-1)   # log(cosh d), without overflow
 
 
 def cosine_similarity(y_true, y_pred, axis=-1):
@@ -55,26 +42,6 @@ def cosine_similarity(y_true, y_pred, axis=-1):
 def kl_divergence(y_true, y_pred):
     y_true, y_pred = (np.clip(v, EPSILON, 1) for v in _pair(y_true, y_pred))
     return np.sum(y_true * np.log(y_true / y_pred), axis=-1)
-
-
-def poisson(y_true, y_pred):
-    y_true, y_pred = _pair(y_true, y_pred)
-    return np.mean(y_pred - y_true * np.log(y_pred + EPSILON), axis=-1)
-
-
-def _signed(y_true):
-    """Keras's hinge labels: 0/1 become -1/1 (labels already -1/1 stay)."""
-    return np.where(y_true == 0, -1.0, y_true) if np.all(np.isin(y_true, (0, 1))) else y_true
-
-
-def hinge(y_true, y_pred):
-    y_true, y_pred = _pair(y_true, y_pred)
-    return np.mean(np.maximum(1 - _signed(y_true) * y_pred, 0), axis=-1)
-
-
-def squared_hinge(y_true, y_pred):
-    y_true, y_pred = _pair(y_true, y_pred)
-    return np.mean(np.maximum(1 - _signed(y_true) * y_pred, 0) ** 2, axis=-1)
 
 
 def categorical_hinge(y_true, y_pred):

@@ -363,6 +363,13 @@ def _loss_checks():
         ("Huber", {"delta": 0.3}, logits, targets, "delta=0.3"),
         ("KLDivergence", {}, probs, smooth, "probability rows"),
         ("LossFunction", {"fn": _log_cosh}, logits, targets, "a function of yours, its math recorded"),
+        ("MeanSquaredLogarithmicError", {}, np.abs(logits) + 0.1, np.abs(targets), "positive values"),
+        ("MeanAbsolutePercentageError", {}, logits, targets, "real targets"),
+        ("LogCosh", {}, logits, targets, "real targets"),
+        ("Poisson", {}, np.abs(logits) + 0.1, np.abs(np.round(targets * 3)), "rates and counts"),
+        ("Hinge", {}, logits + 0.05, binary, "0/1 labels (read as -1/1)"),        # no kink at y p = 1
+        ("SquaredHinge", {}, logits, 2 * binary - 1, "-1/1 labels"),
+        ("CosineSimilarity", {}, logits, targets, "real targets"),
     ]
     checks = [Check(name, label, lambda name=name, kw=kw, p=p, t=t: check_loss(known[name](**kw), p, t))
               for name, kw, p, t, label in cases if name in known]

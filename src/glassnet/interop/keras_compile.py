@@ -35,9 +35,14 @@ LOSSES = {"SparseCategoricalCrossentropy": "sparse_categorical_crossentropy",
           "CategoricalCrossentropy": "categorical_crossentropy",
           "BinaryCrossentropy": "binary_crossentropy",
           "MeanSquaredError": "mean_squared_error", "MeanAbsoluteError": "mean_absolute_error",
-          "Huber": "huber_loss", "KLDivergence": "kl_divergence"}
+          "Huber": "huber_loss", "KLDivergence": "kl_divergence",
+          "MeanSquaredLogarithmicError": "mean_squared_logarithmic_error",
+          "MeanAbsolutePercentageError": "mean_absolute_percentage_error", "LogCosh": "log_cosh",
+          "Poisson": "poisson", "Hinge": "hinge", "SquaredHinge": "squared_hinge",
+          "CosineSimilarity": "cosine_similarity"}
 LOSS_NAMES = {**{v: k for k, v in LOSSES.items()}, "mse": "MeanSquaredError", "mae": "MeanAbsoluteError",
-              "huber": "Huber", "kld": "KLDivergence"}
+              "huber": "Huber", "kld": "KLDivergence", "msle": "MeanSquaredLogarithmicError",
+              "mape": "MeanAbsolutePercentageError", "logcosh": "LogCosh"}
 # The other metrics both libraries have under one name (Keras's class -> its string name)
 METRICS = {"BinaryAccuracy": "binary_accuracy", "MeanSquaredError": "mean_squared_error",
            "MeanAbsoluteError": "mean_absolute_error", "TopKCategoricalAccuracy": "top_k_categorical_accuracy",
