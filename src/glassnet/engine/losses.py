@@ -729,6 +729,9 @@ from glassnet.engine.more_losses import (CLASS_OF_FUNCTION as _MORE_FUNCTIONS, N
                                          hinge, log_cosh, mean_absolute_percentage_error,
                                          mean_squared_logarithmic_error, poisson, squared_hinge)
 
+MORE_LOSSES = (CosineSimilarity, Hinge, LogCosh, MeanAbsolutePercentageError, MeanSquaredLogarithmicError, Poisson,
+               SquaredHinge)       # here as keras.losses has them: glassnet.losses.LogCosh, ...
+MORE_FUNCTIONS = (cosine_similarity, hinge, poisson, squared_hinge)
 LOSSES.update(_MORE_NAMES)
 _CLASS_OF_FUNCTION.update(_MORE_FUNCTIONS)
 msle = MSLE = mean_squared_logarithmic_error
