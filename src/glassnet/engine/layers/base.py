@@ -287,6 +287,20 @@ class Layer:
                 shape_fits(built, given) for built, given in zip(self.input_shape, input_shape))
         return shape_fits(self.input_shape, input_shape)
 
+    # -- images of any size (engine/shapes.py) -------------------------------------------
+    def fit_declared_size(self):
+        """For a layer that prepares work from its images' size (``fit_image(shape)``: the
+        padding, the windows): prepare it now if the size is known; a size left open is
+        fitted to each batch instead (:meth:`fit_batch`)."""
+        self.image = None
+        if None not in self.input_shape:
+            self.fit_image(self.input_shape)
+
+    def fit_batch(self, x):
+        """Fit to this batch's images, unless they have the size fitted last (one comparison)."""
+        if x.shape[1:] != self.image:
+            self.fit_image(x.shape[1:])
+
     # -- the two passes -----------------------------------------------------------------
     def forward(self, x, training=False):
         if self.traces_call and not self.records_call and (self.params or self.state):

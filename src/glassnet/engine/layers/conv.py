@@ -149,9 +149,7 @@ class Conv2D(WinogradPath, Layer):
         self.add_param("kernel", self.init((kh, kw, channels, self.filters), self.rng))
         if self.use_bias:
             self.add_param("bias", self.bias_init((self.filters,), self.rng))
-        self.image = None
-        if None not in self.input_shape:     # a height or width left open is fitted to each batch
-            self.fit_image(self.input_shape)
+        self.fit_declared_size()             # (a height or width left open: each batch's)
 
     def fit_image(self, shape):
         """Everything that depends on the images' size, for images of ``shape`` (H, W, C):
@@ -183,7 +181,7 @@ class Conv2D(WinogradPath, Layer):
     def forward(self, x, training=False):
         if x.shape[1:] != self.image:           # a size left open: this batch's (checked in prepare)
             self.check_input(x)
-            self.fit_image(x.shape[1:])
+            self.fit_batch(x)
         oh, ow, f = self.output_shape(self.image)
         y = np.empty((len(x), oh, ow, f), x.dtype)
         work = self.prepare(x, training)

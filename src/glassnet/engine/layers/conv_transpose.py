@@ -59,9 +59,7 @@ class Conv2DTranspose(Conv2D):
         self.add_param("kernel", self.init((kh, kw, self.filters, channels), self.rng))
         if self.use_bias:
             self.add_param("bias", self.bias_init((self.filters,), self.rng))
-        self.image = None
-        if None not in self.input_shape:     # a height or width left open is fitted to each batch
-            self.fit_image(self.input_shape)
+        self.fit_declared_size()             # (a height or width left open: each batch's)
 
     def fit_image(self, shape):
         """The window of the painting each output keeps, for images of ``shape`` (H, W, C)."""
@@ -96,8 +94,7 @@ class Conv2DTranspose(Conv2D):
 
     def forward(self, x, training=False):
         self.check_input(x)
-        if x.shape[1:] != self.image:       # a size left open: this batch's
-            self.fit_image(x.shape[1:])
+        self.fit_batch(x)
         self.x = x
         n, h, w, c = x.shape
         (kh, kw), f = self.kernel_size, self.filters

@@ -159,9 +159,7 @@ class DepthwiseConv2D(Layer):
             raise ShapeError(f"layer '{self.name}' ({owner}) needs images (batch, height, width, channels) "
                              f"with the channels known, but got {('batch',) + tuple(self.input_shape)}; for "
                              f"28x28 digits use input_shape=(28, 28, 1)")
-        self.image = None
-        if None not in self.input_shape:
-            self.fit_image(self.input_shape)
+        self.fit_declared_size()             # (a height or width left open: each batch's)
         return self.input_shape[2]
 
     def fit_image(self, shape):
@@ -180,8 +178,7 @@ class DepthwiseConv2D(Layer):
     def _take(self, x):
         """Check a batch, fit the padding to its size where that was left open, and pad it."""
         self.check_input(x)
-        if x.shape[1:] != self.image:
-            self.fit_image(x.shape[1:])
+        self.fit_batch(x)
         self.xp = self._pad(x)
 
     def build(self, input_shape, rng=None):

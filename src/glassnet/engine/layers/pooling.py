@@ -87,9 +87,8 @@ class Pooling2D(Layer):
             raise ShapeError(
                 f"layer '{self.name}' ({type(self).__name__}) needs images (batch, height, "
                 f"width, channels) but got {('batch',) + self.input_shape}")
-        self.image, self.tiled = None, False
-        if None not in self.input_shape:     # a height or width left open is fitted to each batch
-            self.fit_image(self.input_shape)
+        self.tiled = False
+        self.fit_declared_size()             # (a height or width left open: each batch's)
 
     def fit_image(self, shape):
         """Everything that depends on the images' size, for images of ``shape`` (H, W, C):
@@ -117,8 +116,7 @@ class Pooling2D(Layer):
     def take(self, x):
         """Check a batch, and fit the layer to its images' size where that was left open."""
         self.check_input(x)
-        if x.shape[1:] != self.image:
-            self.fit_image(x.shape[1:])
+        self.fit_batch(x)
 
     @staticmethod
     def _coverage(size, window, stride, before, n_out):
