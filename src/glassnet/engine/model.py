@@ -106,7 +106,6 @@ class Model(Trainer, ModelState, Layer):
             outputs = {key: outputs[key] for key in sorted(outputs)}
         self.inputs = tensor_list(inputs, "inputs", self.name)
         self.outputs = tensor_list(outputs, "outputs", self.name)
-        self._output_keys = list(outputs) if isinstance(outputs, dict) else None
         for tensor in self.inputs:
             if not isinstance(tensor.node.layer, InputLayer):
                 raise ValueError(f"model '{self.name}': every input must come from Input(...), but "
@@ -530,9 +529,8 @@ class Model(Trainer, ModelState, Layer):
                            "config": layer.get_config(), "inbound_nodes": inbound})
         ends = lambda tensors: [[t.node.layer.name, index[id(t.node)], t.index] for t in tensors]
         outputs = ends(self.outputs)
-        if self._output_keys is not None:      # outputs given as a dict: saved as one, as Keras saves them
-            outputs = dict(zip(self._output_keys, outputs))
-            outputs = {key: outputs[key] for key in self._given_keys}
+        if self._given_keys is not None:       # outputs given as a dict: saved as one, as Keras saves them
+            outputs = self._as_given(outputs)
         return {"name": self.name, "trainable": self.trainable, "seed": self.seed,
                 "layers": layers, "input_layers": ends(self.inputs), "output_layers": outputs}
 

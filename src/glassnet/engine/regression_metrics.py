@@ -21,11 +21,11 @@ that are losses too are the losses' own (:mod:`glassnet.engine.more_losses`).
 
 import numpy as np
 
+from glassnet.engine import more_losses
+from glassnet.engine.losses import kl_divergence  # noqa: F401  (the loss's function is the metric's)
 from glassnet.engine.metrics import Mean, MeanMetricWrapper, _array
 from glassnet.engine.more_losses import (hinge, log_cosh, mean_absolute_percentage_error,  # noqa: F401
                                          mean_squared_logarithmic_error, poisson, squared_hinge)
-
-EPSILON = 1e-7     # Keras's backend.epsilon()
 
 
 def _pair(y_true, y_pred):
@@ -34,14 +34,8 @@ def _pair(y_true, y_pred):
 
 
 def cosine_similarity(y_true, y_pred, axis=-1):
-    y_true, y_pred = _pair(y_true, y_pred)
-    unit = lambda v: v / np.maximum(np.linalg.norm(v, axis=axis, keepdims=True), 1e-12)   # noqa: E731
-    return np.sum(unit(y_true) * unit(y_pred), axis=axis)
-
-
-def kl_divergence(y_true, y_pred):
-    y_true, y_pred = (np.clip(v, EPSILON, 1) for v in _pair(y_true, y_pred))
-    return np.sum(y_true * np.log(y_true / y_pred), axis=-1)
+    """The cosine itself (the loss of that name is its negative, to be minimised)."""
+    return -more_losses.cosine_similarity(*_pair(y_true, y_pred), axis=axis)
 
 
 def categorical_hinge(y_true, y_pred):

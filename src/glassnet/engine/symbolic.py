@@ -243,8 +243,10 @@ def _inline(layer, inputs, mode):
     if layer.params or layer.state:          # weights of its own: its call() computes with them
         recording.start_recording(layer, inputs)
         return None
+    from glassnet.engine.layers.lambda_layer import Lambda
+
     held = recording.held_layers(layer)
-    if not held and type(layer).__name__ != "Lambda":
+    if not held and not isinstance(layer, Lambda):
         # No layers to call: its call() is math on the input (``x * self.factor``). Traced,
         # it would become built-in layers (a Rescaling) and vanish from model.layers and from
         # saved files; recorded, it stays one layer, as in Keras.

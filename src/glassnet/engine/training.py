@@ -204,7 +204,7 @@ class Trainer(Keras2Methods):
             return symbolic.call_symbolically(self, inputs, training)
         mode = None if training is None else bool(training)      # None: each call as it was made
         outputs = self.forward(self._prepare_inputs(inputs), training=mode)
-        if getattr(self, "_output_keys", None) is not None:
+        if getattr(self, "_given_keys", None) is not None:
             return {key: as_tensor(y) for key, y in self._as_given(list(outputs)).items()}
         return as_tensor(outputs)
 
@@ -639,10 +639,10 @@ class Trainer(Keras2Methods):
     def _as_given(self, outputs):
         """The outputs as the model was given them: one array, a list, or a dict by the keys
         of ``Model(inputs, {"priority": p, "department": d})``, as Keras answers."""
-        keys = getattr(self, "_output_keys", None)
-        if keys is not None and len(keys) == len(outputs):
-            by_key = dict(zip(keys, outputs))
-            return {key: by_key[key] for key in self._given_keys}
+        keys = getattr(self, "_given_keys", None)
+        if keys is not None and len(keys) == len(outputs):    # the model's order is the keys' sorted
+            by_key = dict(zip(sorted(keys), outputs))
+            return {key: by_key[key] for key in keys}
         return outputs if len(outputs) > 1 else outputs[0]
 
     # -- one batch at a time (Keras's *_on_batch) ----------------------------------------------

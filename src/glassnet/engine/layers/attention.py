@@ -76,9 +76,7 @@ class _Attending(Layer):
                              f"and {shapes[1][0]}")
 
     def get_config(self):
-        config = {**super().get_config(), "use_causal_mask": self.use_causal_mask}
-        config.pop("input_shape", None)   # its inputs come from the graph
-        return config
+        return {**super().get_config(), "use_causal_mask": self.use_causal_mask}
 
     def _attend(self, scores, training):
         """Masked, softmaxed, dropped-out weights from ``scores`` (..., Tq, Tv); keeps what

@@ -548,7 +548,7 @@ class Layer:
     def get_config(self):
         """The constructor arguments that rebuild this layer (JSON-friendly)."""
         config = {"name": self.name}
-        if self.input_shape is not None and not self.takes_list:    # several inputs: the graph says
+        if self.input_shape is not None and not self.takes_list:    # several inputs: the graph says (merges)
             config["input_shape"] = list(self.input_shape)
         if self.activity_regularizer is not None:
             from glassnet.engine import regularizers

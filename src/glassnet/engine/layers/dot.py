@@ -98,9 +98,7 @@ class Dot(Layer):
         return [da, db]
 
     def get_config(self):
-        config = {**super().get_config(), "axes": list(self.axes), "normalize": self.normalize}
-        config.pop("input_shape", None)      # its inputs come from the graph
-        return config
+        return {**super().get_config(), "axes": list(self.axes), "normalize": self.normalize}
 
 
 def dot(inputs, axes=-1, normalize=False, **kwargs):

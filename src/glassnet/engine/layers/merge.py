@@ -81,11 +81,6 @@ class Merge(Layer):
     def backward(self, dy):
         return [unbroadcast(g, shape) for g, shape in zip(self.gradients(dy), self.x_shapes)]
 
-    def get_config(self):
-        config = super().get_config()
-        config.pop("input_shape", None)   # a merge layer's inputs come from the graph
-        return config
-
 
 class Add(Merge):
     """``y = x1 + x2 + ...``; every input gets ``dy``."""

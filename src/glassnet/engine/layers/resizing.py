@@ -22,6 +22,8 @@ forward and backward (:class:`ImageWindow`): each picks a window of the image, r
 the output's size resizes by the identity).
 """
 
+import functools
+
 import numpy as np
 
 from glassnet.engine.layers.base import Layer
@@ -47,10 +49,14 @@ def resize_matrix(size, new_size, interpolation):
     return matrix
 
 
-def window_matrix(size, start, length, new_size, interpolation="bilinear"):
-    """``(new_size, size)``: the window ``start:start + length`` of an axis, resized to ``new_size``."""
+@functools.lru_cache(maxsize=256)
+def window_matrix(size, start, length, new_size, interpolation="bilinear", dtype=np.float64):
+    """``(new_size, size)``: the window ``start:start + length`` of an axis, resized to ``new_size``.
+    Made once per window and kept (read-only): every batch of one size uses the same."""
     matrix = np.zeros((new_size, size))
     matrix[:, start:start + length] = resize_matrix(length, new_size, interpolation)
+    matrix = matrix.astype(dtype)
+    matrix.flags.writeable = False
     return matrix
 
 
@@ -96,8 +102,8 @@ class ImageWindow(Layer):
         self.check_input(x)
         self.x_shape = x.shape
         top, left, rows, cols = self.window(x.shape[1], x.shape[2], training)
-        self.rows = window_matrix(x.shape[1], top, rows, self.height, self.interpolation).astype(x.dtype)
-        self.cols = window_matrix(x.shape[2], left, cols, self.width, self.interpolation).astype(x.dtype)
+        self.rows = window_matrix(x.shape[1], top, rows, self.height, self.interpolation, x.dtype)
+        self.cols = window_matrix(x.shape[2], left, cols, self.width, self.interpolation, x.dtype)
         # (N, H, W, C) -> (N, C, H, W): R_h @ X @ R_w^T on every image and channel at once
         y = self.rows @ np.moveaxis(x, 3, 1) @ self.cols.T                # (N, C, OH, OW)
         return np.ascontiguousarray(np.moveaxis(y, 1, 3))
