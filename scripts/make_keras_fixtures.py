@@ -279,6 +279,19 @@ def nested_outputs():
     return model
 
 
+def seq2seq():
+    """keras.io's character-level sequence to sequence model, small: an LSTM encoder whose last
+    states (return_state=True) start an LSTM decoder (initial_state=), a softmax on every step."""
+    encoder_inputs, decoder_inputs = keras.Input((None, 6)), keras.Input((None, 7))
+    _, state_h, state_c = layers.LSTM(5, return_state=True)(encoder_inputs)
+    decoded, _, _ = layers.LSTM(5, return_sequences=True, return_state=True)(
+        decoder_inputs, initial_state=[state_h, state_c])
+    model = keras.Model([encoder_inputs, decoder_inputs], layers.Dense(7, activation="softmax")(decoded),
+                        name="seq2seq")
+    model.compile(optimizer="rmsprop", loss="sparse_categorical_crossentropy")
+    return model
+
+
 def unsupported():
     return keras.Sequential([keras.Input((4, 4, 4, 1)), layers.Conv3D(2, 3)], name="unsupported")
 
@@ -298,7 +311,7 @@ def main(only=None):
     OUT.mkdir(parents=True, exist_ok=True)
     for build in (mlp, cnn, residual, nested, branches, unsupported, tutorial, augmented, odd_layers,
                   recurrent, custom_layers, layer_norm, sequence, separable, fresh, text, attention, tickets,
-                  nested_outputs):
+                  nested_outputs, seq2seq):
         if only and build.__name__ not in only:
             continue
         model = build()
@@ -311,6 +324,14 @@ def main(only=None):
             _deflate(path)
             y = model.predict([v[:4] for v in x], verbose=0)
             np.savez(OUT / "tickets.npz", title=x[0][:4], tags=x[1][:4], **y)
+            continue
+        if build is seq2seq:                               # two inputs: source and target sequences
+            x = [rng.random((32, 5, 6)).astype("float32"), rng.random((32, 4, 7)).astype("float32")]
+            model.fit(x, rng.integers(0, 7, (32, 4)), epochs=1, batch_size=8, verbose=0)
+            path = OUT / "seq2seq.keras"
+            model.save(path)
+            _deflate(path)
+            np.savez(OUT / "seq2seq.npz", source=x[0][:4], target=x[1][:4], y=model.predict([v[:4] for v in x], verbose=0))
             continue
         shape = tuple(model.inputs[0].shape[1:])
         x = rng.random((32,) + shape).astype("float32") * (255 if build is tutorial else 1)

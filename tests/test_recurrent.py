@@ -131,9 +131,9 @@ def test_bad_arguments_and_shapes():
         GRU(3, activation="swishy")
     with pytest.raises(ValueError, match="initializer"):
         LSTM(3, recurrent_initializer="nope")
-    with pytest.raises(ValueError, match=r"return_state=True is not supported by glassnet \(its recurrent layers "
-                                         r"run return_state=False, Keras's default\)"):
-        LSTM(3, return_state=True)
+    with pytest.raises(ValueError, match=r"stateful=True is not supported by glassnet \(its recurrent layers "
+                                         r"run stateful=False, Keras's default\)"):
+        LSTM(3, stateful=True)
     with pytest.raises(ValueError, match="recurrent_dropout=0.2 is not supported"):
         GRU(3, recurrent_dropout=0.2)
     LSTM(3, unroll=True, implementation=2, dropout=0.0)         # how Keras computes, not what: accepted

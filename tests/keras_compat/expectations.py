@@ -56,6 +56,8 @@ EXPECTATIONS = {
     "subclassed_model": lambda ns: ns["accuracy"] > 0.85 and len(ns["history"].history["val_accuracy"]) == 3
     and bool(ns["same_answers"]) and ns["probabilities"].shape == (5, 10),
     "two_inputs": lambda ns: ns["accuracy"] > 0.85,
+    "seq2seq_digit_names": lambda ns: ns["history"].history["val_accuracy"][-1] > 0.9 and ns["read_right"] >= 0.6
+    and len(ns["decoder_model"].outputs) == 3 and ns["model"].count_params() == 45_905,
     "metrics_and_lambda": lambda ns: sorted(ns["history"].history) == ["acc", "auc", "loss", "precision", "top2"]
     and len(ns["seen"]) == 2 and all(math.isfinite(v) for v in ns["seen"]),
     "tensorboard_get_started": lambda ns: _event_files(ns["log_dir"]) == {"train": 1, "validation": 1}

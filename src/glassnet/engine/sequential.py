@@ -142,6 +142,10 @@ class Sequential(Model):
                 layer.build(x.sample_shape, self.rng)
                 layer.provisional = False
             x = layer(x)
+            if isinstance(x, list):
+                raise ShapeError(f"model '{self.name}': layer '{layer.name}' ({type(layer).__name__}) gives "
+                                 f"{len(x)} outputs, and each layer of a Sequential model gives one; use the "
+                                 f"Functional API (Model(inputs, outputs)) for a layer with several outputs")
         for node in old_nodes:        # forget the calls of an earlier build
             if node.inputs and node in node.layer.nodes:
                 node.layer.nodes.remove(node)

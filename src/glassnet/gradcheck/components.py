@@ -515,9 +515,40 @@ def _functional_checks():
         a, b = Input(shape=(5, 2)), Input(shape=(5, 2))
         reader = Bidirectional(SimpleRNN(3))                    # its weights are in its sublayers
         h = Concatenate()([reader(a), reader(b)])
-        sequences = rng.standard_normal((6, 5, 2))
         return check_model(compiled([a, b], Dense(3, activation="softmax")(h)),
                            [sequences, sequences[::-1]], y)
+
+    sequences = rng.standard_normal((6, 5, 2))
+
+    def seq2seq():
+        from glassnet.engine.layers import LSTM
+        source, target = Input(shape=(5, 2)), Input(shape=(4, 2))
+        _, h, c = LSTM(3, return_state=True)(source)            # the encoder's last states ...
+        decoded = LSTM(3)(target, initial_state=[h, c])          # ... start the decoder
+        head = Dense(3, activation="softmax")(Concatenate()([decoded, c]))   # c_T read twice
+        return check_model(compiled([source, target], head), [sequences, sequences[:, :4, ::-1]], y)
+
+    def states_both_ways():
+        from glassnet.engine.layers import GRU
+        inputs = Input(shape=(5, 2))
+        steps, h = GRU(3, return_state=True, return_sequences=True, go_backwards=True)(inputs)
+        again = SimpleRNN(3)(steps, initial_state=h)
+        return check_model(compiled(inputs, Dense(3, activation="softmax")(Concatenate()([again, h]))),
+                           sequences, y)
+
+    def state_from_a_dense():
+        from glassnet.engine.layers import GRU
+        inputs, summary = Input(shape=(5, 2)), Input(shape=(4,))
+        start = Dense(3, activation="tanh")(summary)             # learned: dL/dh_0 reaches it
+        read = GRU(3, reset_after=False)(inputs, initial_state=start)
+        return check_model(compiled([inputs, summary], Dense(3, activation="softmax")(read)), [sequences, x], y)
+
+    def bidirectional_states():
+        from glassnet.engine.layers import LSTM
+        inputs = Input(shape=(5, 2))
+        y_both, h_fwd, c_fwd, h_bwd, c_bwd = Bidirectional(LSTM(2, return_state=True))(inputs)
+        return check_model(compiled(inputs, Dense(3, activation="softmax")(Concatenate()([y_both, c_fwd, h_bwd]))),
+                           sequences, y)
 
     def two_outputs():
         inputs = Input(shape=(4,))
@@ -536,6 +567,13 @@ def _functional_checks():
                            "network's encoder", siamese),
             Check("Model", "a Bidirectional layer shared by two calls", shared_wrapper),
             Check("Model", "two branches joined by Concatenate", concatenated),
+            Check("Model", "sequence to sequence: an LSTM encoder's states (return_state) start an LSTM "
+                           "decoder (initial_state); c_T also read by the head", seq2seq),
+            Check("Model", "GRU(return_state, go_backwards, return_sequences) starts a SimpleRNN; h_T read "
+                           "twice", states_both_ways),
+            Check("Model", "GRU(reset_after=False) started from a Dense layer's output", state_from_a_dense),
+            Check("Model", "Bidirectional(LSTM(return_state)): the merged output and two of the four "
+                           "states", bidirectional_states),
             Check("Model", "two inputs, Concatenate", two_inputs)]
 
 

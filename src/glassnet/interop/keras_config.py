@@ -227,7 +227,7 @@ def _normalization_out(config, owner):
 
 
 def _recurrent_out(config, owner):
-    out = {key: config[key] for key in ("units", "use_bias", "return_sequences", "go_backwards")}
+    out = {key: config[key] for key in ("units", "use_bias", "return_sequences", "go_backwards", "return_state")}
     out["activation"] = activation_to_keras(config["activation"], owner)
     for key in ("kernel_initializer", "recurrent_initializer", "bias_initializer"):
         out[key] = initializer_object_to_keras(config[key])
@@ -236,7 +236,7 @@ def _recurrent_out(config, owner):
     for key in ("unit_forget_bias", "reset_after"):
         if key in config:
             out[key] = config[key]
-    return {**out, "return_state": False, "stateful": False, "unroll": False}
+    return {**out, "stateful": False, "unroll": False}
 
 
 def _random_image_out(*keys):
@@ -254,16 +254,17 @@ RECURRENT = ("SimpleRNN", "LSTM", "GRU")
 
 def _recurrent_in(class_name):
     """SimpleRNN, LSTM, GRU: the settings glassnet runs; dropout inside the recurrence is
-    Keras's training only (a note), a state kept across batches or returned is refused."""
+    Keras's training only (a note), a state kept across batches is refused."""
     def read(config, reading, owner):
-        reading.require(config, owner, stateful=False, return_state=False, use_cudnn="auto")
+        reading.require(config, owner, stateful=False, use_cudnn="auto")
         reading.training_only(config, owner, "dropout", "recurrent_dropout", "kernel_regularizer",
                               "recurrent_regularizer", "bias_regularizer", "activity_regularizer",
                               "kernel_constraint", "recurrent_constraint", "bias_constraint")
         own = {"units": config["units"], "activation": _name_of(config.get("activation", "tanh")),
                "use_bias": config.get("use_bias", True),
                "return_sequences": config.get("return_sequences", False),
-               "go_backwards": config.get("go_backwards", False)}
+               "go_backwards": config.get("go_backwards", False),
+               "return_state": config.get("return_state", False)}
         for key in ("kernel_initializer", "recurrent_initializer", "bias_initializer"):
             if key in config:
                 own[key] = initializer_from_keras(config[key], owner, reading)
@@ -644,6 +645,9 @@ def layer_to_keras(layer, input_shape):
     if type(layer).__name__ == "MultiHeadAttention":     # Keras builds it from each input's shape
         names = ("query_shape", "value_shape", "key_shape")
         return {**_layer_spec(layer), "build_config": {"shapes_dict": dict(zip(names, input_shape))}}
+    if type(layer).__name__ in RECURRENT and layer.takes_list:      # called with initial_state=
+        return {**_layer_spec(layer), "build_config": {"shapes_dict": {
+            "sequences_shape": input_shape[0], "initial_state_shape": input_shape[1:]}}}
     return {**_layer_spec(layer), "build_config": {"input_shape": input_shape}}
 
 

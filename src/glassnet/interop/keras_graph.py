@@ -14,7 +14,8 @@ layer in it.
 """
 
 from glassnet.errors import ExportError
-from glassnet.interop.keras_config import input_from_keras, keras_class_name, layer_from_keras, layer_to_keras
+from glassnet.interop.keras_config import (RECURRENT, input_from_keras, keras_class_name, layer_from_keras,
+                                          layer_to_keras)
 from glassnet.interop.keras_objects import Unsupported, _object, _policy
 
 
@@ -121,6 +122,23 @@ def _attention_calls_from_keras(nodes, own, owner):
     return calls
 
 
+def _recurrent_calls_from_keras(nodes, owner):
+    """A recurrent layer's calls: the states of ``initial_state=[h, c]`` (a decoder started
+    from its encoder's states) follow the sequences as more inputs, as glassnet's calls
+    take them: ``layer([x, h, c])``."""
+    calls = []
+    for node in nodes or []:
+        kwargs = dict(node.get("kwargs") or {}) if isinstance(node, dict) else {}
+        states = kwargs.pop("initial_state", None)
+        if states is not None:
+            args = node.get("args") or []
+            if len(args) != 1:
+                raise Unsupported(f"{owner} is called with {len(args)} arguments besides initial_state")
+            node = {"args": [[args[0]] + (states if isinstance(states, list) else [states])], "kwargs": kwargs}
+        calls.append(node)
+    return calls
+
+
 def _call_mode(kwargs, owner):
     """A call's keyword arguments -> the ``training`` it fixes (None: none); anything else
     glassnet can't pass to a layer is Unsupported."""
@@ -158,6 +176,8 @@ def _functional_from_keras(config, reading):
         nodes = spec.get("inbound_nodes")
         if own["class_name"] in ATTENTION_LAYERS:
             nodes = _attention_calls_from_keras(nodes, own, owner)
+        if own["class_name"] in RECURRENT:
+            nodes = _recurrent_calls_from_keras(nodes, owner)
         layers.append({**own, "name": name, "inbound_nodes": _inbound_from_keras(nodes, owner)})
         layers[-1]["config"]["name"] = name
     inputs, outputs = config.get("input_layers"), config.get("output_layers")
@@ -305,6 +325,9 @@ def _functional_to_keras(model):
                 node["args"] = node["args"][0]
             if layer.use_causal_mask:                         # Keras: an argument of the call
                 node["kwargs"]["use_causal_mask"] = True
+        for node in keras_spec["inbound_nodes"] if kind in RECURRENT and layer.takes_list else []:
+            sequences, *states = node["args"][0]              # layer(x, initial_state=[h, c])
+            node["args"], node["kwargs"]["initial_state"] = [sequences], states
         layers.append(keras_spec)
     functional = {layer.name for layer in model.layers if keras_class_name(layer) == "Functional"}
     ends = [_end_call(entry, functional, +1) for entry in config["input_layers"]]

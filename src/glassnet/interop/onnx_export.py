@@ -96,13 +96,20 @@ class _Graph:
         self.constants.append(self.onnx.numpy_helper.from_array(np.asarray(array, dtype), name))
         return name
 
-    def op(self, op_type, inputs, base, output_index=0, **attributes):
-        """Add one operator; returns the name of its output (its ``output_index``-th: the
-        recurrent operators give the sequence first, the last state second)."""
-        output = self.name(base)
-        outputs = [""] * output_index + [output]            # "": an output not asked for
-        self.nodes.append(self.helper.make_node(op_type, list(inputs), outputs, name=output, **attributes))
-        return output
+    def op(self, op_type, inputs, base, **attributes):
+        """Add one operator; returns the name of its output."""
+        return self.op_outputs(op_type, inputs, [base], **attributes)[0]
+
+    def op_outputs(self, op_type, inputs, bases, **attributes):
+        """Add one operator whose ``i``-th output is named after ``bases[i]`` (None: not asked
+        for; the recurrent operators give the sequence, the last state, the last cell);
+        returns the names, "" for those not asked for."""
+        outputs = [self.name(base) if base is not None else "" for base in bases]
+        while outputs[-1] == "":                 # ONNX: optional outputs at the end are left out
+            outputs.pop()
+        self.nodes.append(self.helper.make_node(op_type, list(inputs), outputs,
+                                                name=next(o for o in outputs if o), **attributes))
+        return outputs + [""] * (len(bases) - len(outputs))
 
 
 def _emit_model(graph, model, inputs):
@@ -124,7 +131,9 @@ def _emit_model(graph, model, inputs):
         kind = type(layer).__name__
         if kind not in EMITTERS or type(layer).__module__.split(".")[0] != "glassnet":
             raise ExportError(f"layer '{layer.name}' ({kind}) has no ONNX translation in glassnet")
-        values[id(node.outputs[0])] = EMITTERS[kind](graph, layer, xs)
+        outputs = EMITTERS[kind](graph, layer, xs)           # a list for a layer with several
+        for tensor, out in zip(node.outputs, outputs if isinstance(outputs, list) else [outputs]):
+            values[id(tensor)] = out
     return [values[id(tensor)] for tensor in model.outputs]
 
 

@@ -475,10 +475,12 @@ def _recurrent_activations(layer):
     return [RECURRENT_ACTIVATIONS[name] for name in names]
 
 
-def _recurrent(graph, directions, x, base, merge_mode=None):
-    """One recurrent operator over ``x`` (N, T, F) for ``directions``: ``[layer]``, or a
+def _recurrent(graph, directions, xs, base, merge_mode=None):
+    """One recurrent operator over ``xs[0]`` (N, T, F) for ``directions``: ``[layer]``, or a
     Bidirectional's ``[forward, backward]`` (merged by ``merge_mode``). ONNX's operators take
-    the time axis first, so the sequence is transposed in and out."""
+    the time axis first, so the sequence is transposed in and out. ``xs[1:]``: the states to
+    start from (``initial_state``, each (N, U)); with ``return_state`` the last states of
+    each direction follow the output, as Keras orders them."""
     first = directions[0]
     kind = type(first).__name__
     if any(type(d).__name__ != kind or d.units != first.units or d.use_bias != first.use_bias
@@ -486,9 +488,13 @@ def _recurrent(graph, directions, x, base, merge_mode=None):
         raise ExportError(f"layer '{base}': ONNX runs both directions as one operator, so they must be "
                           f"the same kind of layer with the same settings")
     weights = [_recurrent_weights(layer) for layer in directions]
-    inputs = [graph.op("Transpose", [x], f"{base}/time_first", perm=[1, 0, 2])]
+    inputs = [graph.op("Transpose", [xs[0]], f"{base}/time_first", perm=[1, 0, 2])]
     inputs += [graph.constant(f"{base}/{part}", np.stack([w[i] for w in weights]))
                for i, part in enumerate("WRB")]
+    if len(xs) > 1:                 # initial_h (initial_c): (directions, N, U); no sequence_lens
+        axis = graph.constant(f"{base}/direction_axis", [0], np.int64)
+        inputs += [""] + [graph.op("Unsqueeze", [state, axis], f"{base}/initial_{name}")
+                          for name, state in zip(first.carried, xs[1:])]
     attributes = {"hidden_size": first.units,
                   "activations": sum((_recurrent_activations(layer) for layer in directions), [])}
     if len(directions) == 2:
@@ -498,17 +504,33 @@ def _recurrent(graph, directions, x, base, merge_mode=None):
     if kind == "GRU":
         attributes["linear_before_reset"] = int(first.reset_after)
     op = RECURRENT_OPS[kind]
+    # ONNX's outputs: Y (T, directions, N, U), Y_h and (LSTM) Y_c (directions, N, U)
+    wanted = [first.return_sequences, not first.return_sequences or first.return_state]
+    wanted += [first.return_state] if kind == "LSTM" else []
+    names = [f"{base}/{op.lower()}"] + [f"{base}/{op.lower()}_{name}" for name in first.carried]
+    outputs = graph.op_outputs(op, inputs, [name if want else None for name, want in zip(names, wanted)],
+                               **attributes)
+    y = _merged_directions(graph, directions, outputs, base, merge_mode)
+    if not first.return_state:
+        return y
+    return [y] + [graph.op("Gather", [outputs[1 + k], graph.constant(f"{base}/direction", i, np.int64)],
+                           f"{base}/{name}_{i}", axis=0)
+                  for i in range(len(directions)) for k, name in enumerate(first.carried)]
+
+
+def _merged_directions(graph, directions, outputs, base, merge_mode):
+    """The recurrent operator's output as Keras gives it: the sequence or the last state,
+    batch first, the two directions merged."""
+    first = directions[0]
     if first.return_sequences:      # Y: (T, directions, N, U) -> (N, T, directions, U)
-        y = graph.op(op, inputs, f"{base}/{op.lower()}", **attributes)
-        y = graph.op("Transpose", [y], f"{base}/batch_first", perm=[2, 0, 1, 3])
+        y = graph.op("Transpose", [outputs[0]], f"{base}/batch_first", perm=[2, 0, 1, 3])
         axis = 2
         if len(directions) == 1 and first.go_backwards:   # Keras gives the steps in the order read
             y = graph.op("Slice", [y, *(graph.constant(f"{base}/{name}", [value], np.int64) for name, value in
                                         (("starts", -1), ("ends", -2 ** 63), ("axes", 1), ("steps", -1)))],
                          f"{base}/reversed")
     else:                           # Y_h, the last state: (directions, N, U) -> (N, directions, U)
-        y = graph.op(op, inputs, f"{base}/{op.lower()}", output_index=1, **attributes)
-        y = graph.op("Transpose", [y], f"{base}/batch_first", perm=[1, 0, 2])
+        y = graph.op("Transpose", [outputs[1]], f"{base}/batch_first", perm=[1, 0, 2])
         axis = 1
     parts = [graph.op("Gather", [y, graph.constant(f"{base}/direction", i, np.int64)], f"{base}/direction_{i}",
                       axis=axis) for i in range(len(directions))]
@@ -616,9 +638,9 @@ EMITTERS = {
     "Permute": lambda graph, layer, xs: graph.op("Transpose", xs, layer.name, perm=[0, *layer.dims]),
     "RepeatVector": _repeat_vector,
     "Identity": lambda graph, layer, xs: graph.op("Identity", xs, layer.name),
-    **{kind: (lambda graph, layer, xs: _recurrent(graph, [layer], xs[0], layer.name)) for kind in RECURRENT_OPS},
+    **{kind: (lambda graph, layer, xs: _recurrent(graph, [layer], xs, layer.name)) for kind in RECURRENT_OPS},
     "Bidirectional": lambda graph, layer, xs: _recurrent(graph, [layer.forward_layer, layer.backward_layer],
-                                                         xs[0], layer.name, layer.merge_mode),
+                                                         xs, layer.name, layer.merge_mode),
     "TimeDistributed": _time_distributed,
     "BatchNormalization": _batchnorm,
     "LayerNormalization": _layernorm,

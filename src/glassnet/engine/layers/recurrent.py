@@ -22,12 +22,22 @@ with ``G`` = 1 (SimpleRNN), 4 (LSTM: gates i, f, c, o) or 3 (GRU: gates z, r, h)
 
 Input shape: ``(N, T, F)``. Output shape: ``(N, T, U)`` with ``return_sequences=True``,
 else ``(N, U)``, the last state.
+
+**States in and out** (Keras's sequence-to-sequence models). The reading starts from zero
+states unless ``layer(x, initial_state=[h0])`` gives others (LSTM: ``[h0, c0]``, each
+``(N, U)``); their gradients flow back to whatever made them. With ``return_state=True``
+the layer also returns its last states: ``[output, h_T]`` (LSTM: ``[output, h_T, c_T]``).
+An encoder hands its states to a decoder that way::
+
+    _, h, c = LSTM(64, return_state=True)(encoder_inputs)
+    y = LSTM(64, return_sequences=True)(decoder_inputs, initial_state=[h, c])
 """
 
 import numpy as np
 
 from glassnet.engine import initializers
-from glassnet.engine.layers.base import Layer
+from glassnet.engine.layers.base import Layer, snake_case
+from glassnet.engine.shapes import SampleShape
 from glassnet.errors import ShapeError
 
 
@@ -71,7 +81,7 @@ def _activation(name, layer, argument):
 
 # Keras's recurrent arguments glassnet runs only at Keras's defaults (``implementation`` and
 # ``unroll`` change how Keras computes, not what: any value is fine).
-KERAS_ONLY = {"return_state": False, "dropout": 0.0, "recurrent_dropout": 0.0, "stateful": False,
+KERAS_ONLY = {"dropout": 0.0, "recurrent_dropout": 0.0, "stateful": False,
               "time_major": False, "kernel_regularizer": None, "recurrent_regularizer": None,
               "bias_regularizer": None, "kernel_constraint": None, "recurrent_constraint": None,
               "bias_constraint": None}
@@ -91,13 +101,16 @@ class Recurrent(Layer):
             last one ``(N, U)``.
         go_backwards: read the sequence from its end. As in Keras, the output sequence is
             then in reading order (reversed); :class:`Bidirectional` turns it round.
+        return_state: also return the last states, ``[output, h_T]`` (LSTM: ``[output,
+            h_T, c_T]``), as in Keras.
     """
 
     gates = 1
+    carried = ("h",)        # the states carried from step to step (LSTM: h and its cell c)
 
     def __init__(self, units, activation="tanh", use_bias=True, kernel_initializer="glorot_uniform",
                  recurrent_initializer="orthogonal", bias_initializer="zeros",
-                 return_sequences=False, go_backwards=False, **kwargs):
+                 return_sequences=False, go_backwards=False, return_state=False, **kwargs):
         kind = type(self).__name__
         for name, default in KERAS_ONLY.items():     # Keras's, at values glassnet can't run: say so
             value = kwargs.pop(name, default)
@@ -119,14 +132,53 @@ class Recurrent(Layer):
             _initializer(name)   # an unknown name fails here, not at build time
         self.return_sequences = bool(return_sequences)
         self.go_backwards = bool(go_backwards)
+        self.return_state = bool(return_state)
+
+    def __call__(self, inputs, initial_state=None, training=None, mask=None):
+        """``layer(x)``, or ``layer(x, initial_state=[h0])`` (LSTM: ``[h0, c0]``) to start
+        from those states instead of zeros, as in Keras. Inside, the states are more inputs
+        of the layer: ``layer([x, h0, c0])`` is the same call (a saved model makes it so)."""
+        kind = type(self).__name__
+        if mask is not None:
+            raise NotImplementedError(f"{kind}: mask= is not supported by glassnet (it has no masks)")
+        if initial_state is not None:
+            initial_state = list(initial_state) if isinstance(initial_state, (list, tuple)) else [initial_state]
+            inputs = [inputs] + initial_state
+        if isinstance(inputs, (list, tuple)) and len(inputs) == 1:
+            inputs = inputs[0]
+        with_states = isinstance(inputs, (list, tuple))
+        if with_states and len(inputs) != 1 + len(self.carried):
+            raise ValueError(f"{kind}: initial_state needs {len(self.carried)} state(s), "
+                             f"[{', '.join(self.carried)}], got {len(inputs) - 1}")
+        if self.built and with_states != self.takes_list:
+            if self.nodes:             # a call in a graph reads one list of inputs (or one input)
+                raise ShapeError(f"layer '{self.name or snake_case(kind)}' ({kind}) was built "
+                                 f"{'with' if self.takes_list else 'without'} initial states; each call in a "
+                                 f"model must be the same (use a layer of its own for the other)")
+            sequences = self.input_shape[0] if self.takes_list else self.input_shape   # on arrays: as Keras
+            self.input_shape = [sequences] + [SampleShape((self.units,))] * len(self.carried) \
+                if with_states else sequences
+        self.takes_list = with_states
+        return super().__call__(inputs, training)
 
     def build(self, input_shape, rng=None):
-        super().build(input_shape, rng)
-        if len(self.input_shape) != 2:
+        if self.takes_list:                   # [sequences, h0(, c0)]
+            super().build(input_shape[0], rng)
+            states = [SampleShape(shape) for shape in input_shape[1:]]
+            for name, shape in zip(self.carried, states):
+                if tuple(shape) != (self.units,):
+                    given = ", ".join(str(size) for size in shape)
+                    raise ShapeError(f"layer '{self.name or snake_case(type(self).__name__)}' ({type(self).__name__}): "
+                                     f"the initial state {name} must be (batch, {self.units}), got (batch, {given})")
+            self.input_shape = [self.input_shape] + states
+        else:
+            super().build(input_shape, rng)
+        sequences = self.input_shape[0] if self.takes_list else self.input_shape
+        if len(sequences) != 2:
             raise ShapeError(
                 f"layer '{self.name}' ({type(self).__name__}) needs sequences (batch, time steps, "
-                f"features) but got {('batch',) + self.input_shape}")
-        features, size = self.input_shape[1], self.gates * self.units
+                f"features) but got {('batch',) + sequences}")
+        features, size = sequences[1], self.gates * self.units
         self.add_param("kernel", _initializer(self.kernel_initializer)((features, size), self.rng))
         self.add_param("recurrent_kernel",
                        _initializer(self.recurrent_initializer)((self.units, size), self.rng))
@@ -137,35 +189,55 @@ class Recurrent(Layer):
         return _initializer(self.bias_initializer)((self.gates * self.units,), self.rng)
 
     def output_shape(self, input_shape):
-        steps = input_shape[0]
-        return (steps, self.units) if self.return_sequences else (self.units,)
+        steps = (input_shape[0] if self.takes_list else input_shape)[0]
+        output = (steps, self.units) if self.return_sequences else (self.units,)
+        return [output] + [(self.units,)] * len(self.carried) if self.return_state else output
 
     # Each layer's forward/backward call these two (a base class with a forward of its own
     # would count as a layer of its own in the gradient-check catalogue).
-    def _read_sequence(self, x):
-        self.check_input(x)
+    def _read_sequence(self, inputs):
+        self.check_input(inputs)
+        x = inputs[0] if self.takes_list else inputs
+        if self.takes_list:                    # the states to start from, (N, U) each
+            self.initial = [np.asarray(state, x.dtype) for state in inputs[1:]]
+        else:
+            self.initial = [np.zeros((len(x), self.units), x.dtype)] * len(self.carried)
         if self.go_backwards:
             x = x[:, ::-1]
         self.x = x
         states = self._steps(x)                                  # (N, T, U)
-        return states if self.return_sequences else states[:, -1]
+        output = states if self.return_sequences else states[:, -1]
+        return [output] + self._last_states() if self.return_state else output
+
+    def _last_states(self):
+        """The states after the last step, as ``return_state`` gives them: ``[h_T]``."""
+        return [self.states[:, -1]]
 
     def _backprop_sequence(self, dy):
         n, steps, _ = self.x.shape
+        dy, d_last = (dy[0], dy[1:]) if self.return_state else (dy, [])
         if self.return_sequences:
-            d_states = dy
+            d_states = dy.copy() if d_last else dy
         else:                              # only the last state was used
             d_states = np.zeros((n, steps, self.units), dy.dtype)
             d_states[:, -1] = dy
-        # dz: the gradient of every step's pre-activations (input part), (N, T, G*U).
-        dz = self._steps_backward(d_states)
+        if d_last:                         # h_T returned as a state too: both gradients
+            d_states[:, -1] += d_last[0]
+        # dz: the gradient of every step's pre-activations (input part), (N, T, G*U); the
+        # step loop also leaves d_initial, the gradients of the states it started from.
+        dz = self._steps_backward(d_states, *d_last[1:])
         x2d = self.x.reshape(n * steps, -1)                                  # (N*T, F)
         dz2d = dz.reshape(n * steps, -1)                                     # (N*T, G*U)
         np.matmul(x2d.T, dz2d, out=self.grads["kernel"])                     # dW = X.T @ dZ
         if not self.needs_input_grad:
             return None
         dx = (dz2d @ self.params["kernel"].T).reshape(self.x.shape)
-        return dx[:, ::-1] if self.go_backwards else dx
+        dx = dx[:, ::-1] if self.go_backwards else dx
+        return [dx] + self.d_initial if self.takes_list else dx
+
+    def _previous_states(self):
+        """``h_{t-1}`` for every step, ``(N, T, U)``: the initial state, then all but the last."""
+        return np.concatenate([self.initial[0][:, np.newaxis], self.states[:, :-1]], axis=1)
 
     def _input_part(self, x):
         """``x_t @ W (+ b)`` for every step at once: ``(N*T, F) @ (F, G*U)``, as (N, T, G*U)."""
@@ -179,13 +251,14 @@ class Recurrent(Layer):
                 "use_bias": self.use_bias, "kernel_initializer": self.kernel_initializer,
                 "recurrent_initializer": self.recurrent_initializer,
                 "bias_initializer": self.bias_initializer,
-                "return_sequences": self.return_sequences, "go_backwards": self.go_backwards}
+                "return_sequences": self.return_sequences, "go_backwards": self.go_backwards,
+                "return_state": self.return_state}
 
 
 class SimpleRNN(Recurrent):
     """The plain recurrent layer (Elman, 1990).
 
-    Forward, for every step ``t`` (``h_0 = 0``)::
+    Forward, for every step ``t`` (``h_0 = 0``, or the initial state given)::
 
         h_t = f(x_t @ W + h_{t-1} @ U + b)     # (N, F) @ (F, U) + (N, U) @ (U, U) + (U,)
 
@@ -215,7 +288,7 @@ class SimpleRNN(Recurrent):
             z += self.params["bias"]
         U = self.params["recurrent_kernel"]
         states = np.empty((n, steps, self.units), x.dtype)
-        h = np.zeros((n, self.units), x.dtype)
+        h = self.initial[0]
         for t in range(steps):
             h = states[:, t] = f(z[:, t] + h @ U)
         self.states = states
@@ -230,7 +303,8 @@ class SimpleRNN(Recurrent):
         for t in range(steps - 1, -1, -1):
             dz[:, t] = (d_states[:, t] + dh) * df(self.states[:, t])
             dh = dz[:, t] @ U.T
-        previous = np.concatenate([np.zeros_like(self.states[:, :1]), self.states[:, :-1]], axis=1)
+        self.d_initial = [dh]                          # after step 0: dL/dh_0
+        previous = self._previous_states()
         np.matmul(previous.reshape(-1, units).T, dz.reshape(-1, units), out=self.grads["recurrent_kernel"])
         if self.use_bias:
             np.sum(dz, axis=(0, 1), out=self.grads["bias"])
@@ -267,6 +341,7 @@ class LSTM(Recurrent):
     """
 
     gates = 4
+    carried = ("h", "c")
 
     def __init__(self, units, recurrent_activation="sigmoid", unit_forget_bias=True, **kwargs):
         super().__init__(units, **kwargs)
@@ -298,8 +373,7 @@ class LSTM(Recurrent):
         self.cells = np.empty((n, steps, u), x.dtype)
         self.cell_out = np.empty((n, steps, u), x.dtype)
         states = np.empty((n, steps, u), x.dtype)
-        h = np.zeros((n, u), x.dtype)
-        c = np.zeros((n, u), x.dtype)
+        h, c = self.initial
         for t in range(steps):
             zt = z[:, t] + h @ U
             g = self.gate_values[:, t]
@@ -313,19 +387,22 @@ class LSTM(Recurrent):
         self.states = states
         return states
 
-    def _steps_backward(self, d_states):
+    def _last_states(self):
+        return [self.states[:, -1], self.cells[:, -1]]          # h_T and c_T
+
+    def _steps_backward(self, d_states, d_last_cell=None):
         d_act, d_gate = ACTIVATIONS[self.activation][1], ACTIVATIONS[self.recurrent_activation][1]
         n, steps, u = self.states.shape
         U = self.params["recurrent_kernel"]
         dz = np.empty_like(self.gate_values)                          # (N, T, 4U)
         dh = np.zeros((n, u), self.states.dtype)
-        dc_next = np.zeros((n, u), self.states.dtype)
-        zero = np.zeros((n, u), self.states.dtype)
+        # c_T returned as a state (return_state): its gradient starts the cell's chain
+        dc_next = np.zeros((n, u), self.states.dtype) if d_last_cell is None else d_last_cell
         for t in range(steps - 1, -1, -1):
             g = self.gate_values[:, t]
             i, f, cand, o = g[:, :u], g[:, u:2 * u], g[:, 2 * u:3 * u], g[:, 3 * u:]
             tc = self.cell_out[:, t]
-            c_prev = self.cells[:, t - 1] if t else zero
+            c_prev = self.cells[:, t - 1] if t else self.initial[1]
             dh = d_states[:, t] + dh
             dc = dc_next + dh * o * d_act(tc)
             dzt = dz[:, t]
@@ -335,7 +412,8 @@ class LSTM(Recurrent):
             dzt[:, 3 * u:] = dh * tc * d_gate(o)
             dc_next = dc * f
             dh = dzt @ U.T
-        previous = np.concatenate([np.zeros_like(self.states[:, :1]), self.states[:, :-1]], axis=1)
+        self.d_initial = [dh, dc_next]                 # after step 0: dL/dh_0 and dL/dc_0
+        previous = self._previous_states()
         np.matmul(previous.reshape(-1, u).T, dz.reshape(-1, 4 * u), out=self.grads["recurrent_kernel"])
         if self.use_bias:
             np.sum(dz, axis=(0, 1), out=self.grads["bias"])
@@ -406,7 +484,7 @@ class GRU(Recurrent):
         self.gate_values = np.empty_like(a)      # z, r, n for every step
         self.recurrent_part = np.empty((n, steps, u), x.dtype)   # q_h (reset_after) or r * h
         states = np.empty((n, steps, u), x.dtype)
-        h = np.zeros((n, u), x.dtype)
+        h = self.initial[0]
         for t in range(steps):
             g = self.gate_values[:, t]
             if self.reset_after:
@@ -432,11 +510,10 @@ class GRU(Recurrent):
         da = np.empty_like(self.gate_values)              # input-part pre-activations (N, T, 3U)
         dq = np.empty_like(self.gate_values)              # recurrent-part ones (reset_after)
         dh = np.zeros((n, u), self.states.dtype)
-        zero = np.zeros((n, u), self.states.dtype)
         for t in range(steps - 1, -1, -1):
             g = self.gate_values[:, t]
             z, r, cand = g[:, :u], g[:, u:2 * u], g[:, 2 * u:]
-            h_prev = self.states[:, t - 1] if t else zero
+            h_prev = self.states[:, t - 1] if t else self.initial[0]
             dh = d_states[:, t] + dh
             dat = da[:, t]
             dat[:, :u] = dh * (h_prev - cand) * d_gate(z)
@@ -451,7 +528,8 @@ class GRU(Recurrent):
                 d_reset_state = dat[:, 2 * u:] @ U[:, 2 * u:].T
                 dat[:, u:2 * u] = d_reset_state * h_prev * d_gate(r)
                 dh = dh * z + dat[:, :2 * u] @ U[:, :2 * u].T + d_reset_state * r
-        previous = np.concatenate([np.zeros_like(self.states[:, :1]), self.states[:, :-1]], axis=1)
+        self.d_initial = [dh]                          # after step 0: dL/dh_0
+        previous = self._previous_states()
         grad_u = self.grads["recurrent_kernel"]
         if self.reset_after:
             np.matmul(previous.reshape(-1, u).T, dq.reshape(-1, 3 * u), out=grad_u)

@@ -54,7 +54,9 @@ class Bidirectional(Layer):
             with ``go_backwards`` flipped).
 
     Input shape: ``(N, T, F)``. Output shape: ``(N, T, 2U)`` with concat, else ``(N, T, U)``
-    (without the time axis when the layer does not return sequences).
+    (without the time axis when the layer does not return sequences). With a layer that has
+    ``return_state=True``, the last states of both readings follow, as in Keras:
+    ``[y, h_fwd, c_fwd, h_bwd, c_bwd]`` for an LSTM.
     """
 
     def __init__(self, layer, merge_mode="concat", backward_layer=None, **kwargs):
@@ -79,6 +81,9 @@ class Bidirectional(Layer):
             if self.backward_layer.return_sequences != layer.return_sequences:
                 raise ValueError("Bidirectional: the forward and backward layers must agree on "
                                  "return_sequences")
+        if self.backward_layer.return_state != self.forward_layer.return_state:
+            raise ValueError("Bidirectional: the forward and backward layers must agree on return_state")
+        self.return_state = self.forward_layer.return_state
         self.base_name = base
         self.sublayers = [self.forward_layer, self.backward_layer]
         self.dtype, self.trainable = self.dtype, self.trainable   # pass both on to the inner layers
@@ -89,11 +94,22 @@ class Bidirectional(Layer):
             layer.dtype = self.dtype
             layer.build(self.input_shape, self.rng)
 
+    def __call__(self, inputs, initial_state=None, training=None, mask=None):
+        if initial_state is not None or mask is not None:
+            raise NotImplementedError("Bidirectional: initial_state= and mask= are not supported by glassnet "
+                                      "(its two readings start from zero states)")
+        return super().__call__(inputs, training)
+
     def output_shape(self, input_shape):
-        shape = self.forward_layer.output_shape(input_shape)
+        shape, *states = self._as_list(self.forward_layer.output_shape(input_shape))
         if self.merge_mode == "concat":
-            shape = shape[:-1] + (shape[-1] + self.backward_layer.output_shape(input_shape)[-1],)
-        return shape
+            shape = shape[:-1] + (shape[-1] + self._as_list(self.backward_layer.output_shape(input_shape))[0][-1],)
+        return [shape] + states + self._as_list(self.backward_layer.output_shape(input_shape))[1:] \
+            if self.return_state else shape
+
+    def _as_list(self, value):
+        """A reading's output and its states (return_state) as one list: ``[y, h(, c)]``."""
+        return list(value) if self.return_state else [value]
 
     def _turn(self, y, layer):
         """A backwards reader's sequence, in the input's order."""
@@ -102,17 +118,22 @@ class Bidirectional(Layer):
     def forward(self, x, training=False):
         self.check_input(x)
         forward, backward = self.forward_layer, self.backward_layer
-        self.a = self._turn(forward.forward(x, training), forward)
-        self.b = self._turn(backward.forward(x, training), backward)
+        a, *a_states = self._as_list(forward.forward(x, training))
+        b, *b_states = self._as_list(backward.forward(x, training))
+        self.a, self.b = self._turn(a, forward), self._turn(b, backward)
         if self.merge_mode == "concat":
-            return np.concatenate([self.a, self.b], axis=-1)
-        if self.merge_mode == "sum":
-            return self.a + self.b
-        if self.merge_mode == "mul":
-            return self.a * self.b
-        return (self.a + self.b) / 2
+            y = np.concatenate([self.a, self.b], axis=-1)
+        elif self.merge_mode == "sum":
+            y = self.a + self.b
+        elif self.merge_mode == "mul":
+            y = self.a * self.b
+        else:
+            y = (self.a + self.b) / 2
+        return [y] + a_states + b_states if self.return_state else y
 
     def backward(self, dy):
+        dy, *d_states = self._as_list(dy)              # return_state: the states' gradients follow
+        half = len(d_states) // 2
         if self.merge_mode == "concat":
             units = self.a.shape[-1]
             da, db = dy[..., :units], dy[..., units:]
@@ -124,8 +145,9 @@ class Bidirectional(Layer):
             da = db = dy / 2
         for layer in self.sublayers:
             layer.needs_input_grad = self.needs_input_grad
-        dx_a = self.forward_layer.backward(self._turn(da, self.forward_layer))
-        dx_b = self.backward_layer.backward(self._turn(db, self.backward_layer))
+        da, db = self._turn(da, self.forward_layer), self._turn(db, self.backward_layer)
+        dx_a = self.forward_layer.backward([da] + d_states[:half] if self.return_state else da)
+        dx_b = self.backward_layer.backward([db] + d_states[half:] if self.return_state else db)
         return None if dx_a is None else dx_a + dx_b
 
     def get_config(self):
