@@ -134,8 +134,8 @@ def test_bad_arguments_and_shapes():
     with pytest.raises(ValueError, match=r"stateful=True is not supported by glassnet \(its recurrent layers "
                                          r"run stateful=False, Keras's default\)"):
         LSTM(3, stateful=True)
-    with pytest.raises(ValueError, match="recurrent_dropout=0.2 is not supported"):
-        GRU(3, recurrent_dropout=0.2)
+    with pytest.raises(ValueError, match=r"GRU: recurrent_dropout must be in \[0, 1\), got 1.0"):
+        GRU(3, recurrent_dropout=1.0)
     LSTM(3, unroll=True, implementation=2, dropout=0.0)         # how Keras computes, not what: accepted
     with pytest.raises(ValueError, match="merge_mode"):
         Bidirectional(LSTM(3), merge_mode=None)

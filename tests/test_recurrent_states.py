@@ -1,4 +1,5 @@
-"""States in and out of the recurrent layers: ``return_state=True`` and ``initial_state=``.
+"""States in and out of the recurrent layers (``return_state=True``, ``initial_state=``), and
+dropout inside the recurrence (``dropout=``, ``recurrent_dropout=``).
 
 Keras's sequence-to-sequence models hand an encoder's last states to a decoder::
 
@@ -202,3 +203,61 @@ def test_states_that_dont_fit_are_refused_in_one_line():
     with pytest.raises(ShapeError, match=r"layer 'lstm_states' \(LSTM\) gives 3 outputs, and each layer of a "
                                          r"Sequential model gives one; use the Functional API"):
         Sequential([Input(shape=(6, 4)), LSTM(3, return_state=True, name="lstm_states"), Dense(2)])
+
+
+# -- dropout inside the recurrence -----------------------------------------------------------
+def _repeated_input(n=400, steps=5):
+    """The same input at every step: a mask drawn once per sequence keeps the steps equal."""
+    return np.repeat(np.random.default_rng(3).standard_normal((n, 1, 4)), steps, axis=1).astype(np.float32)
+
+
+def test_input_dropout_draws_one_mask_per_sequence_and_keeps_the_mean():
+    layer = built(SimpleRNN(6, activation=None, return_sequences=True, dropout=0.5, seed=1), (5, 4))
+    layer.params["recurrent_kernel"][...] = 0        # h_t = (x_t * mask) @ W + b: the input part alone
+    x = _repeated_input()
+    y = layer.forward(x, training=True)
+    masks = layer.input_masks[0]
+    np.testing.assert_allclose(y, np.repeat(y[:, :1], 5, axis=1), rtol=1e-6)   # the same mask at every step
+    np.testing.assert_allclose(y, (x * masks) @ layer.params["kernel"] + layer.params["bias"], rtol=1e-5)
+    np.testing.assert_allclose(layer.forward(x), x @ layer.params["kernel"] + layer.params["bias"], rtol=1e-6)
+    assert masks.shape == (400, 1, 4) and set(np.unique(masks)) == {0.0, 2.0}   # kept ones scaled by 1/(1-rate)
+    assert 0.45 < np.mean(masks == 0) < 0.55
+    again = layer.forward(x, training=True)
+    assert not np.array_equal(again, y)              # a new mask for every batch
+
+
+@pytest.mark.parametrize("kind", [LSTM, GRU])
+def test_recurrent_dropout_draws_a_mask_per_gate_and_leaves_inference_alone(kind):
+    layer = built(kind(3, return_sequences=True, dropout=0.2, recurrent_dropout=0.3, seed=0))
+    plain = built(kind(3, return_sequences=True), seed=1)
+    plain.set_weights(layer.get_weights())
+    np.testing.assert_array_equal(layer.forward(X), plain.forward(X))
+    layer.forward(X, training=True)
+    gates = 4 if kind is LSTM else 3
+    assert len(layer.input_masks) == len(layer.recurrent_masks) == gates       # as Keras's implementation 1
+    assert not np.array_equal(layer.recurrent_masks[0], layer.recurrent_masks[1])
+    only_inputs = built(kind(3, dropout=0.2))
+    only_inputs.forward(X, training=True)
+    assert len(only_inputs.input_masks) == 1 and only_inputs.recurrent_masks is None
+
+
+def test_dropout_settings_travel_in_configs_and_keras_files(tmp_path):
+    inputs = Input(shape=(6, 4))
+    model = Model(inputs, Dense(2)(GRU(3, dropout=0.25, recurrent_dropout=0.1, seed=7)(inputs)), seed=0)
+    model.save(tmp_path / "m.keras")
+    config = json.loads(zipfile.ZipFile(tmp_path / "m.keras").read("config.json"))
+    spec = next(s for s in config["config"]["layers"] if s["class_name"] == "GRU")["config"]
+    assert (spec["dropout"], spec["recurrent_dropout"], spec["seed"]) == (0.25, 0.1, 7)
+    again = glassnet.load_model(tmp_path / "m.keras").layers[1]
+    assert (again.dropout, again.recurrent_dropout, again.seed) == (0.25, 0.1, 7)
+
+
+def test_a_model_with_recurrent_dropout_trains():
+    x, y = _first_symbol_task(128)
+    source, target = Input(shape=(None, 4)), Input(shape=(None, 2))
+    _, h, c = LSTM(16, return_state=True, dropout=0.1, recurrent_dropout=0.1)(source)
+    decoded = LSTM(16, return_sequences=True, recurrent_dropout=0.1)(target, initial_state=[h, c])
+    model = Model([source, target], Dense(4, activation="softmax")(decoded), seed=0)
+    model.compile(optimizer=glassnet.optimizers.Adam(0.02), loss="sparse_categorical_crossentropy")
+    history = model.fit(x, y, epochs=8, batch_size=32, verbose=0)
+    assert history.history["loss"][-1] < 0.6 * history.history["loss"][0]

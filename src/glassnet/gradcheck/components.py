@@ -313,6 +313,17 @@ def _layer_checks():
     add("GRU", (5, 3), units=4)
     add("GRU", (5, 3), units=4, return_sequences=True, go_backwards=True)
     add("GRU", (5, 3), units=4, return_sequences=True, reset_after=False)
+    # Dropout inside the recurrence: fixed masks (the same draws on every call of the check).
+    add("SimpleRNN", (5, 3), "dropout=0.3, recurrent_dropout=0.4, fixed masks", units=4, dropout=0.3,
+        recurrent_dropout=0.4, return_sequences=True)
+    add("LSTM", (5, 3), "dropout=0.3 (one input mask for all gates), fixed mask", units=4, dropout=0.3)
+    add("LSTM", (5, 3), "dropout=0.25, recurrent_dropout=0.5 (masks per gate), fixed masks", units=4,
+        dropout=0.25, recurrent_dropout=0.5, return_sequences=True, go_backwards=True)
+    add("GRU", (5, 3), "dropout=0.3, recurrent_dropout=0.4, fixed masks", units=4, dropout=0.3,
+        recurrent_dropout=0.4, return_sequences=True)
+    add("GRU", (5, 3), "reset_after=False, dropout=0.3, recurrent_dropout=0.4, fixed masks", units=4,
+        dropout=0.3, recurrent_dropout=0.4, reset_after=False)
+    add("LSTM", (5, 3), training=False, units=4, dropout=0.5, recurrent_dropout=0.5)
     # Wrappers: their inner layers' weights are checked too.
     if "LSTM" in known and "GRU" in known:
         from glassnet.engine.layers.recurrent import GRU, LSTM

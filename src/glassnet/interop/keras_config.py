@@ -227,7 +227,9 @@ def _normalization_out(config, owner):
 
 
 def _recurrent_out(config, owner):
-    out = {key: config[key] for key in ("units", "use_bias", "return_sequences", "go_backwards", "return_state")}
+    out = {key: config[key] for key in ("units", "use_bias", "return_sequences", "go_backwards", "return_state",
+                                        "dropout", "recurrent_dropout")}
+    out["seed"] = config.get("seed")
     out["activation"] = activation_to_keras(config["activation"], owner)
     for key in ("kernel_initializer", "recurrent_initializer", "bias_initializer"):
         out[key] = initializer_object_to_keras(config[key])
@@ -253,18 +255,21 @@ RECURRENT = ("SimpleRNN", "LSTM", "GRU")
 
 
 def _recurrent_in(class_name):
-    """SimpleRNN, LSTM, GRU: the settings glassnet runs; dropout inside the recurrence is
-    Keras's training only (a note), a state kept across batches is refused."""
+    """SimpleRNN, LSTM, GRU: the settings glassnet runs (dropout inside the recurrence too); a
+    state kept across batches is refused."""
     def read(config, reading, owner):
         reading.require(config, owner, stateful=False, use_cudnn="auto")
-        reading.training_only(config, owner, "dropout", "recurrent_dropout", "kernel_regularizer",
+        reading.training_only(config, owner, "kernel_regularizer",
                               "recurrent_regularizer", "bias_regularizer", "activity_regularizer",
                               "kernel_constraint", "recurrent_constraint", "bias_constraint")
         own = {"units": config["units"], "activation": _name_of(config.get("activation", "tanh")),
                "use_bias": config.get("use_bias", True),
                "return_sequences": config.get("return_sequences", False),
                "go_backwards": config.get("go_backwards", False),
-               "return_state": config.get("return_state", False)}
+               "return_state": config.get("return_state", False),
+               "dropout": config.get("dropout", 0.0), "recurrent_dropout": config.get("recurrent_dropout", 0.0)}
+        if config.get("seed") is not None:
+            own["seed"] = config["seed"]
         for key in ("kernel_initializer", "recurrent_initializer", "bias_initializer"):
             if key in config:
                 own[key] = initializer_from_keras(config[key], owner, reading)

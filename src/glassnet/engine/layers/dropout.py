@@ -20,6 +20,15 @@ def random_bits(generator, shape):
     return words.view(np.uint32)[:count].reshape(shape)
 
 
+def dropout_mask(generator, shape, rate, dtype):
+    """``(uniform(0, 1) >= rate) / (1 - rate)``: 0 for a dropped unit, ``1 / (1 - rate)`` for a
+    kept one, so the expected value of ``x * mask`` is ``x``. The uniform draw is done as
+    32-bit integers: ``bits >= rate * 2**32`` (see :func:`random_bits`)."""
+    threshold = np.uint32(min(math.ceil(rate * 2 ** 32), 2 ** 32 - 1))
+    kept = random_bits(generator, shape) >= threshold
+    return kept * np.asarray(1 / (1 - rate), dtype)
+
+
 class Dropout(Layer):
     """Inverted dropout (Srivastava et al., 2014).
 
@@ -53,10 +62,7 @@ class Dropout(Layer):
         if not training or self.rate == 0:
             self.mask = None
             return x
-        # uniform(0, 1) >= rate, as 32-bit integers: bits >= rate * 2**32 (see random_bits)
-        threshold = np.uint32(min(math.ceil(self.rate * 2 ** 32), 2 ** 32 - 1))
-        kept = random_bits(self.draws, self.mask_shape(x)) >= threshold
-        self.mask = kept * np.asarray(1 / (1 - self.rate), x.dtype)
+        self.mask = dropout_mask(self.draws, self.mask_shape(x), self.rate, x.dtype)
         return x * self.mask
 
     def mask_shape(self, x):

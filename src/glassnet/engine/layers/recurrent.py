@@ -37,6 +37,7 @@ import numpy as np
 
 from glassnet.engine import initializers
 from glassnet.engine.layers.base import Layer, snake_case
+from glassnet.engine.layers.dropout import dropout_mask
 from glassnet.engine.shapes import SampleShape
 from glassnet.errors import ShapeError
 
@@ -54,6 +55,38 @@ def orthogonal(shape, rng, gain=1.0):
     if rows < cols:
         q = q.T
     return np.ascontiguousarray(gain * q.reshape(shape))
+
+
+def masked_product(a, W, masks):
+    """``a @ W`` over the last axis of ``a`` (``(N, F)``, or ``(N, T, F)`` for all the steps
+    at once). With dropout, ``masks[g]`` switches units of ``a`` off for the ``g``-th block
+    of W's columns (a gate's), or one mask serves them all: ``[(a * m_g) @ W_g, ...]``."""
+    rows = lambda b: b.reshape(-1, b.shape[-1])                        # noqa: E731
+    if masks is None:
+        return (rows(a) @ W).reshape(a.shape[:-1] + (W.shape[1],))
+    blocks = np.split(W, len(masks), axis=1)
+    out = np.concatenate([rows(a * m) @ block for m, block in zip(masks, blocks)], axis=1)
+    return out.reshape(a.shape[:-1] + (W.shape[1],))
+
+
+def masked_product_gradient(d, W, masks):
+    """The gradient of :func:`masked_product` with respect to ``a``: ``sum_g (d_g @ W_g.T) * m_g``."""
+    if masks is None:
+        return d @ W.T
+    blocks, ds = np.split(W, len(masks), axis=1), np.split(d, len(masks), axis=-1)
+    return sum((d_g @ block.T) * m for d_g, block, m in zip(ds, blocks, masks))
+
+
+def kernel_gradient(a, d, masks, out):
+    """The gradient of :func:`masked_product` with respect to ``W``, written into ``out``:
+    ``(a * m_g).T @ d_g`` for each block, summed over the rows (and steps)."""
+    rows = lambda b: b.reshape(-1, b.shape[-1])                        # noqa: E731
+    if masks is None:
+        np.matmul(rows(a).T, rows(d), out=out)
+        return
+    for m, d_g, out_g in zip(masks, np.split(d, len(masks), axis=-1), np.split(out, len(masks), axis=1)):
+        m = m if m.ndim == a.ndim else m[:, np.newaxis]       # a state's mask, (N, U), on every step
+        out_g[...] = rows(a * m).T @ rows(d_g)
 
 
 def _initializer(name):
@@ -81,11 +114,11 @@ def _activation(name, layer, argument):
 
 # Keras's recurrent arguments glassnet runs only at Keras's defaults (``implementation`` and
 # ``unroll`` change how Keras computes, not what: any value is fine).
-KERAS_ONLY = {"dropout": 0.0, "recurrent_dropout": 0.0, "stateful": False,
+KERAS_ONLY = {"stateful": False,
               "time_major": False, "kernel_regularizer": None, "recurrent_regularizer": None,
               "bias_regularizer": None, "kernel_constraint": None, "recurrent_constraint": None,
               "bias_constraint": None}
-HOW_KERAS_COMPUTES = ("implementation", "unroll", "seed", "use_cudnn")   # (the seed is for dropout)
+HOW_KERAS_COMPUTES = ("implementation", "unroll", "use_cudnn")
 
 
 class Recurrent(Layer):
@@ -103,6 +136,13 @@ class Recurrent(Layer):
             then in reading order (reversed); :class:`Bidirectional` turns it round.
         return_state: also return the last states, ``[output, h_T]`` (LSTM: ``[output,
             h_T, c_T]``), as in Keras.
+        dropout, recurrent_dropout: in training, the fraction of the inputs ``x_t`` (of the
+            states ``h_{t-1}`` going into ``h_{t-1} @ U``) switched off, with one mask for every
+            step of a sequence (Gal and Ghahramani, 2016). As in Keras, with
+            ``recurrent_dropout`` every gate draws masks of its own; without it, one input mask
+            serves all the gates. The cell ``c`` and the state update ``h_t = z * h_{t-1} + ...``
+            are never masked.
+        seed: the masks' generator (default: the model's).
     """
 
     gates = 1
@@ -110,7 +150,8 @@ class Recurrent(Layer):
 
     def __init__(self, units, activation="tanh", use_bias=True, kernel_initializer="glorot_uniform",
                  recurrent_initializer="orthogonal", bias_initializer="zeros",
-                 return_sequences=False, go_backwards=False, return_state=False, **kwargs):
+                 return_sequences=False, go_backwards=False, return_state=False, dropout=0.0,
+                 recurrent_dropout=0.0, seed=None, **kwargs):
         kind = type(self).__name__
         for name, default in KERAS_ONLY.items():     # Keras's, at values glassnet can't run: say so
             value = kwargs.pop(name, default)
@@ -133,6 +174,12 @@ class Recurrent(Layer):
         self.return_sequences = bool(return_sequences)
         self.go_backwards = bool(go_backwards)
         self.return_state = bool(return_state)
+        for name, rate in (("dropout", dropout), ("recurrent_dropout", recurrent_dropout)):
+            if not 0 <= rate < 1:
+                raise ValueError(f"{kind}: {name} must be in [0, 1), got {rate!r}")
+        self.dropout, self.recurrent_dropout = float(dropout), float(recurrent_dropout)
+        self.seed_with(seed)
+        self.input_masks = self.recurrent_masks = None
 
     def __call__(self, inputs, initial_state=None, training=None, mask=None):
         """``layer(x)``, or ``layer(x, initial_state=[h0])`` (LSTM: ``[h0, c0]``) to start
@@ -195,7 +242,7 @@ class Recurrent(Layer):
 
     # Each layer's forward/backward call these two (a base class with a forward of its own
     # would count as a layer of its own in the gradient-check catalogue).
-    def _read_sequence(self, inputs):
+    def _read_sequence(self, inputs, training=False):
         self.check_input(inputs)
         x = inputs[0] if self.takes_list else inputs
         if self.takes_list:                    # the states to start from, (N, U) each
@@ -205,6 +252,7 @@ class Recurrent(Layer):
         if self.go_backwards:
             x = x[:, ::-1]
         self.x = x
+        self._draw_masks(len(x), x.shape[-1], x.dtype, training)
         states = self._steps(x)                                  # (N, T, U)
         output = states if self.return_sequences else states[:, -1]
         return [output] + self._last_states() if self.return_state else output
@@ -212,6 +260,21 @@ class Recurrent(Layer):
     def _last_states(self):
         """The states after the last step, as ``return_state`` gives them: ``[h_T]``."""
         return [self.states[:, -1]]
+
+    def _draw_masks(self, n, features, dtype, training):
+        """The dropout masks of this batch, or None: ``input_masks`` (one per gate, or one for
+        all, each ``(N, 1, F)``: the same for every step) and ``recurrent_masks`` (one per
+        gate, ``(N, U)``)."""
+        self.input_masks = self.recurrent_masks = None
+        if not training:
+            return
+        per_gate = self.gates if self.recurrent_dropout else 1     # Keras's implementation 1 and 2
+        if self.dropout:
+            self.input_masks = [dropout_mask(self.draws, (n, 1, features), self.dropout, dtype)
+                                for _ in range(per_gate)]
+        if self.recurrent_dropout:
+            self.recurrent_masks = [dropout_mask(self.draws, (n, self.units), self.recurrent_dropout, dtype)
+                                    for _ in range(self.gates)]
 
     def _backprop_sequence(self, dy):
         n, steps, _ = self.x.shape
@@ -226,12 +289,10 @@ class Recurrent(Layer):
         # dz: the gradient of every step's pre-activations (input part), (N, T, G*U); the
         # step loop also leaves d_initial, the gradients of the states it started from.
         dz = self._steps_backward(d_states, *d_last[1:])
-        x2d = self.x.reshape(n * steps, -1)                                  # (N*T, F)
-        dz2d = dz.reshape(n * steps, -1)                                     # (N*T, G*U)
-        np.matmul(x2d.T, dz2d, out=self.grads["kernel"])                     # dW = X.T @ dZ
+        kernel_gradient(self.x, dz, self.input_masks, self.grads["kernel"])   # dW = X.T @ dZ
         if not self.needs_input_grad:
             return None
-        dx = (dz2d @ self.params["kernel"].T).reshape(self.x.shape)
+        dx = masked_product_gradient(dz, self.params["kernel"], self.input_masks)   # dX = dZ @ W.T
         dx = dx[:, ::-1] if self.go_backwards else dx
         return [dx] + self.d_initial if self.takes_list else dx
 
@@ -240,10 +301,17 @@ class Recurrent(Layer):
         return np.concatenate([self.initial[0][:, np.newaxis], self.states[:, :-1]], axis=1)
 
     def _input_part(self, x):
-        """``x_t @ W (+ b)`` for every step at once: ``(N*T, F) @ (F, G*U)``, as (N, T, G*U)."""
-        n, steps, features = x.shape
-        z = x.reshape(n * steps, features) @ self.params["kernel"]
-        return z.reshape(n, steps, -1)
+        """``x_t @ W`` for every step at once: ``(N*T, F) @ (F, G*U)``, as (N, T, G*U)."""
+        return masked_product(x, self.params["kernel"], self.input_masks)
+
+    def _recurrent_part(self, h, U, masks=None):
+        """``h_{t-1} @ U`` (with recurrent dropout, each gate's block from its own masked
+        ``h``); ``masks`` defaults to every gate's."""
+        return masked_product(h, U, self.recurrent_masks if masks is None else masks)
+
+    def _recurrent_part_gradient(self, d, U, masks=None):
+        """The gradient of :meth:`_recurrent_part` with respect to ``h_{t-1}``."""
+        return masked_product_gradient(d, U, self.recurrent_masks if masks is None else masks)
 
     def get_config(self):
         return {**super().get_config(), "units": self.units,
@@ -252,7 +320,8 @@ class Recurrent(Layer):
                 "recurrent_initializer": self.recurrent_initializer,
                 "bias_initializer": self.bias_initializer,
                 "return_sequences": self.return_sequences, "go_backwards": self.go_backwards,
-                "return_state": self.return_state}
+                "return_state": self.return_state, "dropout": self.dropout,
+                "recurrent_dropout": self.recurrent_dropout, **self.seed_config()}
 
 
 class SimpleRNN(Recurrent):
@@ -275,7 +344,7 @@ class SimpleRNN(Recurrent):
     """
 
     def forward(self, x, training=False):
-        return self._read_sequence(x)
+        return self._read_sequence(x, training)
 
     def backward(self, dy):
         return self._backprop_sequence(dy)
@@ -290,7 +359,7 @@ class SimpleRNN(Recurrent):
         states = np.empty((n, steps, self.units), x.dtype)
         h = self.initial[0]
         for t in range(steps):
-            h = states[:, t] = f(z[:, t] + h @ U)
+            h = states[:, t] = f(z[:, t] + self._recurrent_part(h, U))
         self.states = states
         return states
 
@@ -302,10 +371,9 @@ class SimpleRNN(Recurrent):
         dh = np.zeros((n, units), self.states.dtype)
         for t in range(steps - 1, -1, -1):
             dz[:, t] = (d_states[:, t] + dh) * df(self.states[:, t])
-            dh = dz[:, t] @ U.T
+            dh = self._recurrent_part_gradient(dz[:, t], U)
         self.d_initial = [dh]                          # after step 0: dL/dh_0
-        previous = self._previous_states()
-        np.matmul(previous.reshape(-1, units).T, dz.reshape(-1, units), out=self.grads["recurrent_kernel"])
+        kernel_gradient(self._previous_states(), dz, self.recurrent_masks, self.grads["recurrent_kernel"])
         if self.use_bias:
             np.sum(dz, axis=(0, 1), out=self.grads["bias"])
         return dz
@@ -355,7 +423,7 @@ class LSTM(Recurrent):
         return bias
 
     def forward(self, x, training=False):
-        return self._read_sequence(x)
+        return self._read_sequence(x, training)
 
     def backward(self, dy):
         return self._backprop_sequence(dy)
@@ -375,7 +443,7 @@ class LSTM(Recurrent):
         states = np.empty((n, steps, u), x.dtype)
         h, c = self.initial
         for t in range(steps):
-            zt = z[:, t] + h @ U
+            zt = z[:, t] + self._recurrent_part(h, U)
             g = self.gate_values[:, t]
             g[:, :2 * u] = gate(zt[:, :2 * u])          # i, f
             g[:, 2 * u:3 * u] = act(zt[:, 2 * u:3 * u])  # the candidate
@@ -411,10 +479,9 @@ class LSTM(Recurrent):
             dzt[:, 2 * u:3 * u] = dc * i * d_act(cand)
             dzt[:, 3 * u:] = dh * tc * d_gate(o)
             dc_next = dc * f
-            dh = dzt @ U.T
+            dh = self._recurrent_part_gradient(dzt, U)
         self.d_initial = [dh, dc_next]                 # after step 0: dL/dh_0 and dL/dc_0
-        previous = self._previous_states()
-        np.matmul(previous.reshape(-1, u).T, dz.reshape(-1, 4 * u), out=self.grads["recurrent_kernel"])
+        kernel_gradient(self._previous_states(), dz, self.recurrent_masks, self.grads["recurrent_kernel"])
         if self.use_bias:
             np.sum(dz, axis=(0, 1), out=self.grads["bias"])
         return dz
@@ -468,7 +535,7 @@ class GRU(Recurrent):
         return _initializer(self.bias_initializer)(shape, self.rng)
 
     def forward(self, x, training=False):
-        return self._read_sequence(x)
+        return self._read_sequence(x, training)
 
     def backward(self, dy):
         return self._backprop_sequence(dy)
@@ -481,6 +548,7 @@ class GRU(Recurrent):
         if self.use_bias:
             a += self.params["bias"][0] if self.reset_after else self.params["bias"]
         U = self.params["recurrent_kernel"]
+        z_and_r, candidate_mask = self._reset_before_masks()
         self.gate_values = np.empty_like(a)      # z, r, n for every step
         self.recurrent_part = np.empty((n, steps, u), x.dtype)   # q_h (reset_after) or r * h
         states = np.empty((n, steps, u), x.dtype)
@@ -488,15 +556,15 @@ class GRU(Recurrent):
         for t in range(steps):
             g = self.gate_values[:, t]
             if self.reset_after:
-                q = h @ U
+                q = self._recurrent_part(h, U)
                 if self.use_bias:
                     q += self.params["bias"][1]
                 g[:, :2 * u] = gate(a[:, t, :2 * u] + q[:, :2 * u])
                 self.recurrent_part[:, t] = q[:, 2 * u:]
                 g[:, 2 * u:] = act(a[:, t, 2 * u:] + g[:, u:2 * u] * q[:, 2 * u:])
             else:
-                g[:, :2 * u] = gate(a[:, t, :2 * u] + h @ U[:, :2 * u])
-                reset_state = self.recurrent_part[:, t] = g[:, u:2 * u] * h
+                g[:, :2 * u] = gate(a[:, t, :2 * u] + self._recurrent_part(h, U[:, :2 * u], z_and_r))
+                reset_state = self.recurrent_part[:, t] = g[:, u:2 * u] * h * candidate_mask
                 g[:, 2 * u:] = act(a[:, t, 2 * u:] + reset_state @ U[:, 2 * u:])
             z, cand = g[:, :u], g[:, 2 * u:]
             h = states[:, t] = z * h + (1 - z) * cand
@@ -509,6 +577,7 @@ class GRU(Recurrent):
         U = self.params["recurrent_kernel"]
         da = np.empty_like(self.gate_values)              # input-part pre-activations (N, T, 3U)
         dq = np.empty_like(self.gate_values)              # recurrent-part ones (reset_after)
+        z_and_r, candidate_mask = self._reset_before_masks()
         dh = np.zeros((n, u), self.states.dtype)
         for t in range(steps - 1, -1, -1):
             g = self.gate_values[:, t]
@@ -523,25 +592,34 @@ class GRU(Recurrent):
                 dqt = dq[:, t]
                 dqt[:, :2 * u] = dat[:, :2 * u]
                 dqt[:, 2 * u:] = dat[:, 2 * u:] * r
-                dh = dh * z + dqt @ U.T
+                dh = dh * z + self._recurrent_part_gradient(dqt, U)
             else:
                 d_reset_state = dat[:, 2 * u:] @ U[:, 2 * u:].T
-                dat[:, u:2 * u] = d_reset_state * h_prev * d_gate(r)
-                dh = dh * z + dat[:, :2 * u] @ U[:, :2 * u].T + d_reset_state * r
+                dat[:, u:2 * u] = d_reset_state * h_prev * candidate_mask * d_gate(r)
+                dh = dh * z + self._recurrent_part_gradient(dat[:, :2 * u], U[:, :2 * u], z_and_r) \
+                    + d_reset_state * r * candidate_mask
         self.d_initial = [dh]                          # after step 0: dL/dh_0
         previous = self._previous_states()
         grad_u = self.grads["recurrent_kernel"]
         if self.reset_after:
-            np.matmul(previous.reshape(-1, u).T, dq.reshape(-1, 3 * u), out=grad_u)
+            kernel_gradient(previous, dq, self.recurrent_masks, grad_u)
             if self.use_bias:
                 np.sum(da, axis=(0, 1), out=self.grads["bias"][0])
                 np.sum(dq, axis=(0, 1), out=self.grads["bias"][1])
         else:
-            grad_u[:, :2 * u] = previous.reshape(-1, u).T @ da[..., :2 * u].reshape(-1, 2 * u)
+            kernel_gradient(previous, da[..., :2 * u], z_and_r, grad_u[:, :2 * u])
             grad_u[:, 2 * u:] = self.recurrent_part.reshape(-1, u).T @ da[..., 2 * u:].reshape(-1, u)
             if self.use_bias:
                 np.sum(da, axis=(0, 1), out=self.grads["bias"])
         return da
+
+    def _reset_before_masks(self):
+        """With ``reset_after=False`` the candidate's ``r * h_{t-1}`` is multiplied by ``U_h``
+        on its own: the recurrent masks of z and r (None: no dropout), and the candidate's
+        (1: none)."""
+        if self.recurrent_masks is None:
+            return None, 1
+        return self.recurrent_masks[:2], self.recurrent_masks[2]
 
     def get_config(self):
         return {**super().get_config(), "recurrent_activation": self.recurrent_activation,
