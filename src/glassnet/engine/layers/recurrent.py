@@ -57,36 +57,40 @@ def orthogonal(shape, rng, gain=1.0):
     return np.ascontiguousarray(gain * q.reshape(shape))
 
 
+def _rows(a):
+    """``(N, T, F)`` (or ``(N, F)``) as rows ``(N*T, F)``: one matrix multiply for all the steps."""
+    return a.reshape(-1, a.shape[-1])
+
+
 def masked_product(a, W, masks):
     """``a @ W`` over the last axis of ``a`` (``(N, F)``, or ``(N, T, F)`` for all the steps
     at once). With dropout, ``masks[g]`` switches units of ``a`` off for the ``g``-th block
     of W's columns (a gate's), or one mask serves them all: ``[(a * m_g) @ W_g, ...]``."""
-    rows = lambda b: b.reshape(-1, b.shape[-1])                        # noqa: E731
     if masks is None:
-        return (rows(a) @ W).reshape(a.shape[:-1] + (W.shape[1],))
+        return (_rows(a) @ W).reshape(a.shape[:-1] + (W.shape[1],))
     blocks = np.split(W, len(masks), axis=1)
-    out = np.concatenate([rows(a * m) @ block for m, block in zip(masks, blocks)], axis=1)
+    out = np.concatenate([_rows(a * m) @ block for m, block in zip(masks, blocks)], axis=1)
     return out.reshape(a.shape[:-1] + (W.shape[1],))
 
 
 def masked_product_gradient(d, W, masks):
     """The gradient of :func:`masked_product` with respect to ``a``: ``sum_g (d_g @ W_g.T) * m_g``."""
+    shape = d.shape[:-1] + (W.shape[0],)
     if masks is None:
-        return d @ W.T
+        return (_rows(d) @ W.T).reshape(shape)
     blocks, ds = np.split(W, len(masks), axis=1), np.split(d, len(masks), axis=-1)
-    return sum((d_g @ block.T) * m for d_g, block, m in zip(ds, blocks, masks))
+    return sum((_rows(d_g) @ block.T).reshape(shape) * m for d_g, block, m in zip(ds, blocks, masks))
 
 
 def kernel_gradient(a, d, masks, out):
     """The gradient of :func:`masked_product` with respect to ``W``, written into ``out``:
     ``(a * m_g).T @ d_g`` for each block, summed over the rows (and steps)."""
-    rows = lambda b: b.reshape(-1, b.shape[-1])                        # noqa: E731
     if masks is None:
-        np.matmul(rows(a).T, rows(d), out=out)
+        np.matmul(_rows(a).T, _rows(d), out=out)
         return
     for m, d_g, out_g in zip(masks, np.split(d, len(masks), axis=-1), np.split(out, len(masks), axis=1)):
         m = m if m.ndim == a.ndim else m[:, np.newaxis]       # a state's mask, (N, U), on every step
-        out_g[...] = rows(a * m).T @ rows(d_g)
+        out_g[...] = _rows(a * m).T @ _rows(d_g)
 
 
 def _initializer(name):
