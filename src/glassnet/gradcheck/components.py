@@ -326,7 +326,7 @@ def _layer_checks():
     add("LSTM", (5, 3), training=False, units=4, dropout=0.5, recurrent_dropout=0.5)
     # Wrappers: their inner layers' weights are checked too.
     if "LSTM" in known and "GRU" in known:
-        from glassnet.engine.layers.recurrent import GRU, LSTM
+        from glassnet.engine.layers import GRU, LSTM
         for mode in ("concat", "sum", "mul", "ave"):
             add("Bidirectional", (5, 3), f"LSTM(3, return_sequences=True), merge_mode={mode!r}",
                 layer=LSTM(3, return_sequences=True), merge_mode=mode)

@@ -15,9 +15,11 @@ from glassnet.engine.layers.dot import Dot, dot
 from glassnet.engine.layers.depthwise import DepthwiseConv2D, SeparableConv2D
 from glassnet.engine.layers.dropout import Dropout
 from glassnet.engine.layers.embedding import Embedding
+from glassnet.engine.layers.gru import GRU
 from glassnet.engine.layers.input_layer import Input, InputLayer
 from glassnet.engine.layers.lambda_layer import Lambda
 from glassnet.engine.layers.layernorm import LayerNormalization
+from glassnet.engine.layers.lstm import LSTM
 from glassnet.engine.layers.noise import AlphaDropout, GaussianDropout, GaussianNoise, SpatialDropout1D, SpatialDropout2D
 from glassnet.engine.layers.merge import (Add, Average, Concatenate, Maximum, Minimum, Multiply,
                                           Subtract, add, average, concatenate, maximum, minimum,
@@ -29,7 +31,7 @@ from glassnet.engine.layers.pooling1d import (AveragePooling1D, GlobalAveragePoo
 from glassnet.engine.layers.preprocessing import (Normalization, RandomFlip, RandomRotation,
                                                   RandomTranslation, RandomZoom, Rescaling)
 from glassnet.engine.layers.random_color import RandomBrightness, RandomContrast
-from glassnet.engine.layers.recurrent import GRU, LSTM, SimpleRNN
+from glassnet.engine.layers.recurrent import SimpleRNN
 from glassnet.engine.layers.reshape import ActivityRegularization, Flatten, Identity, Permute, RepeatVector, Reshape
 from glassnet.engine.layers.resizing import CenterCrop, RandomCrop, Resizing
 from glassnet.engine.layers.resampling import (Cropping1D, Cropping2D, UpSampling1D, UpSampling2D, ZeroPadding1D,

@@ -1,4 +1,5 @@
-"""Recurrent layers: SimpleRNN, LSTM and GRU, read a sequence one step at a time.
+"""Recurrent layers read a sequence one step at a time: what SimpleRNN, LSTM (lstm.py) and
+GRU (gru.py) share, and SimpleRNN.
 
 A recurrent layer carries a *state* ``h`` (a vector of ``U`` numbers) along the sequence.
 At every time step it mixes the new input ``x_t`` with the state so far, so the output at
@@ -93,7 +94,7 @@ def kernel_gradient(a, d, masks, out):
         out_g[...] = _rows(a * m).T @ _rows(d_g)
 
 
-def _initializer(name):
+def initializer_of(name):
     return orthogonal if name == "orthogonal" else initializers.get(name)
 
 
@@ -109,7 +110,7 @@ ACTIVATIONS = {
 }
 
 
-def _activation(name, layer, argument):
+def activation_name(name, layer, argument):
     name = "linear" if name is None else name
     if name not in ACTIVATIONS:
         raise ValueError(f"{layer}: {argument} must be one of {', '.join(ACTIVATIONS)}, got {name!r}")
@@ -168,13 +169,13 @@ class Recurrent(Layer):
         if int(units) != units or units < 1:
             raise ValueError(f"{kind}: units must be a positive integer, got {units!r}")
         self.units = int(units)
-        self.activation = _activation(activation, kind, "activation")
+        self.activation = activation_name(activation, kind, "activation")
         self.use_bias = bool(use_bias)
         self.kernel_initializer = kernel_initializer
         self.recurrent_initializer = recurrent_initializer
         self.bias_initializer = bias_initializer
         for name in (kernel_initializer, recurrent_initializer, bias_initializer):
-            _initializer(name)   # an unknown name fails here, not at build time
+            initializer_of(name)   # an unknown name fails here, not at build time
         self.return_sequences = bool(return_sequences)
         self.go_backwards = bool(go_backwards)
         self.return_state = bool(return_state)
@@ -230,14 +231,14 @@ class Recurrent(Layer):
                 f"layer '{self.name}' ({type(self).__name__}) needs sequences (batch, time steps, "
                 f"features) but got {('batch',) + sequences}")
         features, size = sequences[1], self.gates * self.units
-        self.add_param("kernel", _initializer(self.kernel_initializer)((features, size), self.rng))
+        self.add_param("kernel", initializer_of(self.kernel_initializer)((features, size), self.rng))
         self.add_param("recurrent_kernel",
-                       _initializer(self.recurrent_initializer)((self.units, size), self.rng))
+                       initializer_of(self.recurrent_initializer)((self.units, size), self.rng))
         if self.use_bias:
             self.add_param("bias", self._initial_bias())
 
     def _initial_bias(self):
-        return _initializer(self.bias_initializer)((self.gates * self.units,), self.rng)
+        return initializer_of(self.bias_initializer)((self.gates * self.units,), self.rng)
 
     def output_shape(self, input_shape):
         steps = (input_shape[0] if self.takes_list else input_shape)[0]
@@ -381,250 +382,3 @@ class SimpleRNN(Recurrent):
         if self.use_bias:
             np.sum(dz, axis=(0, 1), out=self.grads["bias"])
         return dz
-
-
-class LSTM(Recurrent):
-    """Long short-term memory (Hochreiter and Schmidhuber, 1997), as Keras computes it.
-
-    Besides the output state ``h`` it carries a *cell* ``c``, changed only by gated
-    additions, so gradients can flow back over many steps without vanishing::
-
-        [z_i, z_f, z_c, z_o] = x_t @ W + h_{t-1} @ U + b     # (N, 4U), split in four
-        i = sigmoid(z_i)    f = sigmoid(z_f)    o = sigmoid(z_o)    # input, forget, output gates
-        g = tanh(z_c)                                             # the candidate
-        c_t = f * c_{t-1} + i * g
-        h_t = o * tanh(c_t)
-
-    Backward, step by step from the end, with ``dh`` and ``dc`` coming back from ``t + 1``::
-
-        do = dh * tanh(c_t)
-        dc = dc_next + dh * o * (1 - tanh(c_t)**2)
-        di = dc * g,  df = dc * c_{t-1},  dg = dc * i,  dc_next = dc * f
-        dz = [di * i(1-i), df * f(1-f), dg * (1-g**2), do * o(1-o)]
-        dh_next = dz @ U.T
-
-    Args (besides :class:`Recurrent`'s):
-        recurrent_activation: for the gates (default ``"sigmoid"``).
-        unit_forget_bias: start the forget gate's bias at 1, so that the cell remembers at
-            the start of training (Jozefowicz et al., 2015); Keras's default.
-
-    Weights: ``kernel`` (F, 4U), ``recurrent_kernel`` (U, 4U), ``bias`` (4U,), gates in the
-    order i, f, c, o (PyTorch's LSTM has the same order; its ``weight_ih`` is ``kernel.T``).
-    """
-
-    gates = 4
-    carried = ("h", "c")
-
-    def __init__(self, units, recurrent_activation="sigmoid", unit_forget_bias=True, **kwargs):
-        super().__init__(units, **kwargs)
-        self.recurrent_activation = _activation(recurrent_activation, "LSTM", "recurrent_activation")
-        self.unit_forget_bias = bool(unit_forget_bias)
-
-    def _initial_bias(self):
-        bias = super()._initial_bias()
-        if self.unit_forget_bias:
-            bias[self.units:2 * self.units] = 1.0
-        return bias
-
-    def forward(self, x, training=False):
-        return self._read_sequence(x, training)
-
-    def backward(self, dy):
-        return self._backprop_sequence(dy)
-
-    def _steps(self, x):
-        act, gate = ACTIVATIONS[self.activation][0], ACTIVATIONS[self.recurrent_activation][0]
-        n, steps, _ = x.shape
-        u = self.units
-        z = self._input_part(x)
-        if self.use_bias:
-            z += self.params["bias"]
-        U = self.params["recurrent_kernel"]
-        # Kept for the backward pass: the gates (N, T, 4U), the cells and tanh(cells) (N, T, U).
-        self.gate_values = np.empty_like(z)
-        self.cells = np.empty((n, steps, u), x.dtype)
-        self.cell_out = np.empty((n, steps, u), x.dtype)
-        states = np.empty((n, steps, u), x.dtype)
-        h, c = self.initial
-        for t in range(steps):
-            zt = z[:, t] + self._recurrent_part(h, U)
-            g = self.gate_values[:, t]
-            g[:, :2 * u] = gate(zt[:, :2 * u])          # i, f
-            g[:, 2 * u:3 * u] = act(zt[:, 2 * u:3 * u])  # the candidate
-            g[:, 3 * u:] = gate(zt[:, 3 * u:])          # o
-            i, f, cand, o = g[:, :u], g[:, u:2 * u], g[:, 2 * u:3 * u], g[:, 3 * u:]
-            c = self.cells[:, t] = f * c + i * cand
-            tc = self.cell_out[:, t] = act(c)
-            h = states[:, t] = o * tc
-        self.states = states
-        return states
-
-    def _last_states(self):
-        return [self.states[:, -1], self.cells[:, -1]]          # h_T and c_T
-
-    def _steps_backward(self, d_states, d_last_cell=None):
-        d_act, d_gate = ACTIVATIONS[self.activation][1], ACTIVATIONS[self.recurrent_activation][1]
-        n, steps, u = self.states.shape
-        U = self.params["recurrent_kernel"]
-        dz = np.empty_like(self.gate_values)                          # (N, T, 4U)
-        dh = np.zeros((n, u), self.states.dtype)
-        # c_T returned as a state (return_state): its gradient starts the cell's chain
-        dc_next = np.zeros((n, u), self.states.dtype) if d_last_cell is None else d_last_cell
-        for t in range(steps - 1, -1, -1):
-            g = self.gate_values[:, t]
-            i, f, cand, o = g[:, :u], g[:, u:2 * u], g[:, 2 * u:3 * u], g[:, 3 * u:]
-            tc = self.cell_out[:, t]
-            c_prev = self.cells[:, t - 1] if t else self.initial[1]
-            dh = d_states[:, t] + dh
-            dc = dc_next + dh * o * d_act(tc)
-            dzt = dz[:, t]
-            dzt[:, :u] = dc * cand * d_gate(i)
-            dzt[:, u:2 * u] = dc * c_prev * d_gate(f)
-            dzt[:, 2 * u:3 * u] = dc * i * d_act(cand)
-            dzt[:, 3 * u:] = dh * tc * d_gate(o)
-            dc_next = dc * f
-            dh = self._recurrent_part_gradient(dzt, U)
-        self.d_initial = [dh, dc_next]                 # after step 0: dL/dh_0 and dL/dc_0
-        kernel_gradient(self._previous_states(), dz, self.recurrent_masks, self.grads["recurrent_kernel"])
-        if self.use_bias:
-            np.sum(dz, axis=(0, 1), out=self.grads["bias"])
-        return dz
-
-    def get_config(self):
-        return {**super().get_config(), "recurrent_activation": self.recurrent_activation,
-                "unit_forget_bias": self.unit_forget_bias}
-
-
-class GRU(Recurrent):
-    """Gated recurrent unit (Cho et al., 2014), as Keras 3 computes it.
-
-    Two gates and no separate cell: the update gate ``z`` chooses between keeping the old
-    state and taking the candidate ``n``; the reset gate ``r`` chooses how much of the old
-    state the candidate sees. With ``reset_after=True`` (Keras 3's default, and PyTorch's
-    formula), the reset is applied after the recurrent matrix multiply::
-
-        [a_z, a_r, a_h] = x_t @ W + b_in                 # (N, 3U), for all steps at once
-        [q_z, q_r, q_h] = h_{t-1} @ U + b_rec            # (N, 3U)
-        z = sigmoid(a_z + q_z)    r = sigmoid(a_r + q_r)
-        n = tanh(a_h + r * q_h)
-        h_t = z * h_{t-1} + (1 - z) * n
-
-    With ``reset_after=False`` (the original paper; Keras 2's default) the candidate is
-    ``n = tanh(a_h + (r * h_{t-1}) @ U_h)`` and there is one bias ``(3U,)``.
-
-    Backward, with ``dh`` the gradient of ``h_t``::
-
-        dn = dh * (1 - z),   dz = dh * (h_{t-1} - n),   dh_{t-1} = dh * z + ...
-        da_h = dn * (1 - n**2),   dr = da_h * q_h,   dq_h = da_h * r      (reset_after)
-        [da_z, da_r] = [dz * z(1-z), dr * r(1-r)],   dh_{t-1} += [da_z, da_r, dq_h] @ U.T
-
-    Args (besides :class:`Recurrent`'s):
-        recurrent_activation: for the gates (default ``"sigmoid"``).
-        reset_after: see above (default True).
-
-    Weights: ``kernel`` (F, 3U), ``recurrent_kernel`` (U, 3U), ``bias`` (2, 3U) with
-    ``reset_after`` (row 0 the input bias, row 1 the recurrent bias) else (3U,); gates in
-    the order z, r, h (PyTorch's GRU orders them r, z, n).
-    """
-
-    gates = 3
-
-    def __init__(self, units, recurrent_activation="sigmoid", reset_after=True, **kwargs):
-        super().__init__(units, **kwargs)
-        self.recurrent_activation = _activation(recurrent_activation, "GRU", "recurrent_activation")
-        self.reset_after = bool(reset_after)
-
-    def _initial_bias(self):
-        shape = (2, 3 * self.units) if self.reset_after else (3 * self.units,)
-        return _initializer(self.bias_initializer)(shape, self.rng)
-
-    def forward(self, x, training=False):
-        return self._read_sequence(x, training)
-
-    def backward(self, dy):
-        return self._backprop_sequence(dy)
-
-    def _steps(self, x):
-        act, gate = ACTIVATIONS[self.activation][0], ACTIVATIONS[self.recurrent_activation][0]
-        n, steps, _ = x.shape
-        u = self.units
-        a = self._input_part(x)                                           # (N, T, 3U)
-        if self.use_bias:
-            a += self.params["bias"][0] if self.reset_after else self.params["bias"]
-        U = self.params["recurrent_kernel"]
-        z_and_r, candidate_mask = self._reset_before_masks()
-        self.gate_values = np.empty_like(a)      # z, r, n for every step
-        self.recurrent_part = np.empty((n, steps, u), x.dtype)   # q_h (reset_after) or r * h
-        states = np.empty((n, steps, u), x.dtype)
-        h = self.initial[0]
-        for t in range(steps):
-            g = self.gate_values[:, t]
-            if self.reset_after:
-                q = self._recurrent_part(h, U)
-                if self.use_bias:
-                    q += self.params["bias"][1]
-                g[:, :2 * u] = gate(a[:, t, :2 * u] + q[:, :2 * u])
-                self.recurrent_part[:, t] = q[:, 2 * u:]
-                g[:, 2 * u:] = act(a[:, t, 2 * u:] + g[:, u:2 * u] * q[:, 2 * u:])
-            else:
-                g[:, :2 * u] = gate(a[:, t, :2 * u] + self._recurrent_part(h, U[:, :2 * u], z_and_r))
-                reset_state = self.recurrent_part[:, t] = g[:, u:2 * u] * h * candidate_mask
-                g[:, 2 * u:] = act(a[:, t, 2 * u:] + reset_state @ U[:, 2 * u:])
-            z, cand = g[:, :u], g[:, 2 * u:]
-            h = states[:, t] = z * h + (1 - z) * cand
-        self.states = states
-        return states
-
-    def _steps_backward(self, d_states):
-        d_act, d_gate = ACTIVATIONS[self.activation][1], ACTIVATIONS[self.recurrent_activation][1]
-        n, steps, u = self.states.shape
-        U = self.params["recurrent_kernel"]
-        da = np.empty_like(self.gate_values)              # input-part pre-activations (N, T, 3U)
-        dq = np.empty_like(self.gate_values)              # recurrent-part ones (reset_after)
-        z_and_r, candidate_mask = self._reset_before_masks()
-        dh = np.zeros((n, u), self.states.dtype)
-        for t in range(steps - 1, -1, -1):
-            g = self.gate_values[:, t]
-            z, r, cand = g[:, :u], g[:, u:2 * u], g[:, 2 * u:]
-            h_prev = self.states[:, t - 1] if t else self.initial[0]
-            dh = d_states[:, t] + dh
-            dat = da[:, t]
-            dat[:, :u] = dh * (h_prev - cand) * d_gate(z)
-            dat[:, 2 * u:] = dh * (1 - z) * d_act(cand)
-            if self.reset_after:
-                dat[:, u:2 * u] = dat[:, 2 * u:] * self.recurrent_part[:, t] * d_gate(r)
-                dqt = dq[:, t]
-                dqt[:, :2 * u] = dat[:, :2 * u]
-                dqt[:, 2 * u:] = dat[:, 2 * u:] * r
-                dh = dh * z + self._recurrent_part_gradient(dqt, U)
-            else:
-                d_reset_state = dat[:, 2 * u:] @ U[:, 2 * u:].T
-                dat[:, u:2 * u] = d_reset_state * h_prev * candidate_mask * d_gate(r)
-                dh = dh * z + self._recurrent_part_gradient(dat[:, :2 * u], U[:, :2 * u], z_and_r) \
-                    + d_reset_state * r * candidate_mask
-        self.d_initial = [dh]                          # after step 0: dL/dh_0
-        previous = self._previous_states()
-        grad_u = self.grads["recurrent_kernel"]
-        if self.reset_after:
-            kernel_gradient(previous, dq, self.recurrent_masks, grad_u)
-            if self.use_bias:
-                np.sum(da, axis=(0, 1), out=self.grads["bias"][0])
-                np.sum(dq, axis=(0, 1), out=self.grads["bias"][1])
-        else:
-            kernel_gradient(previous, da[..., :2 * u], z_and_r, grad_u[:, :2 * u])
-            grad_u[:, 2 * u:] = self.recurrent_part.reshape(-1, u).T @ da[..., 2 * u:].reshape(-1, u)
-            if self.use_bias:
-                np.sum(da, axis=(0, 1), out=self.grads["bias"])
-        return da
-
-    def _reset_before_masks(self):
-        """With ``reset_after=False`` the candidate's ``r * h_{t-1}`` is multiplied by ``U_h``
-        on its own: the recurrent masks of z and r (None: no dropout), and the candidate's
-        (1: none)."""
-        if self.recurrent_masks is None:
-            return None, 1
-        return self.recurrent_masks[:2], self.recurrent_masks[2]
-
-    def get_config(self):
-        return {**super().get_config(), "recurrent_activation": self.recurrent_activation,
-                "reset_after": self.reset_after}
