@@ -657,7 +657,10 @@ from glassnet.engine.regression_metrics import (NAMES as _MORE, CategoricalHinge
                                                 kl_divergence, log_cosh, mean_absolute_percentage_error,
                                                 mean_squared_logarithmic_error, poisson, squared_hinge)
 
+from glassnet.engine.score_metrics import NAMES as _SCORES, F1Score, FBetaScore, R2Score  # noqa: E402
+
 METRICS.update(_MORE)
+METRICS.update(_SCORES)
 mean_squared_error, mean_absolute_error, huber = losses.mean_squared_error, losses.mean_absolute_error, losses.huber
 binary_crossentropy, categorical_crossentropy = losses.binary_crossentropy, losses.categorical_crossentropy
 sparse_categorical_crossentropy = losses.sparse_categorical_crossentropy
@@ -674,4 +677,4 @@ __all__ = ["AUC", "Accuracy", "BinaryAccuracy", "BinaryCrossentropy", "Categoric
            "SquaredHinge", "binary_crossentropy", "categorical_crossentropy", "categorical_hinge",
            "cosine_similarity", "hinge", "huber", "kl_divergence", "log_cosh", "mean_absolute_error",
            "mean_absolute_percentage_error", "mean_squared_error", "mean_squared_logarithmic_error", "poisson",
-           "sparse_categorical_crossentropy", "squared_hinge"]
+           "sparse_categorical_crossentropy", "squared_hinge", "F1Score", "FBetaScore", "R2Score"]

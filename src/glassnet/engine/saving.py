@@ -571,8 +571,9 @@ def _restore_training(model, config, path, archive=None):
     history = _expect(path, log.get("history", {}), dict, "the training history")
     for key, values in history.items():
         _expect(path, values, list, f"the history of {key!r}")
-        for value in values:
-            _expect(path, value, (int, float), f"a value in the history of {key!r}")
+        for value in values:       # a number, or one per class (F1Score())
+            for one in value if isinstance(value, list) else [value]:
+                _expect(path, one, (int, float), f"a value in the history of {key!r}")
     for field in ("epochs", "seconds", "learning_rate"):
         for value in _expect(path, log.get(field, []), list, f"the training log's {field}"):
             _expect(path, value, (int, float), f"a value of the training log's {field}")

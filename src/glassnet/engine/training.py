@@ -34,7 +34,7 @@ from glassnet.engine.keras2_methods import Keras2Methods
 from glassnet.engine.layers import chunks
 from glassnet.engine.parameters import FlatParameters
 from glassnet.engine.splits import stratified_split
-from glassnet.engine.training_log import TrainingLog
+from glassnet.engine.training_log import TrainingLog, log_value
 from glassnet.errors import DataError, TrainingError
 
 DEFAULT_BATCH_SIZE = 32      # fit and evaluate, as in Keras
@@ -349,7 +349,7 @@ class Trainer(Keras2Methods):
 
     def _metric_logs(self, prefix=""):
         """The metrics' current values, sorted by name as Keras logs them."""
-        logs = {prefix + m.name: float(m.result()) for m in self.metrics}
+        logs = {prefix + m.name: log_value(m.result()) for m in self.metrics}
         return dict(sorted(logs.items()))
 
     def _reset_metrics(self):

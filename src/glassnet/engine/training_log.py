@@ -9,6 +9,8 @@ enough to draw the curve of a short run).
 
 import math
 
+import numpy as np
+
 BATCH_POINTS = 100   # per epoch
 
 
@@ -27,7 +29,7 @@ class TrainingLog:
         """Add one epoch: its logs, its duration, its final rate and its batches' losses."""
         self.epochs.append(int(epoch))
         for key, value in logs.items():
-            self.history.setdefault(key, [math.nan] * (len(self.epochs) - 1)).append(float(value))
+            self.history.setdefault(key, [math.nan] * (len(self.epochs) - 1)).append(log_value(value))
         for values in self.history.values():   # a key this epoch lacks (no validation) gets NaN
             while len(values) < len(self.epochs):
                 values.append(math.nan)
@@ -40,7 +42,7 @@ class TrainingLog:
         them after it was recorded)."""
         for key, value in logs.items():
             values = self.history.setdefault(key, [math.nan] * len(self.epochs))
-            values[-1] = float(value)
+            values[-1] = log_value(value)
 
     def as_dict(self):
         """The history plus each epoch's ``seconds`` and ``learning_rate``, as one dict of lists."""
@@ -56,6 +58,12 @@ class TrainingLog:
     @classmethod
     def from_config(cls, config):
         return cls(**config)
+
+
+def log_value(value):
+    """A metric's result as the logs keep it: a float, or for a metric with one value per
+    class (``F1Score(average=None)``) a list of floats."""
+    return float(value) if np.ndim(value) == 0 else [float(v) for v in np.ravel(value)]
 
 
 def thin(values, points):

@@ -51,7 +51,10 @@ METRICS = {"BinaryAccuracy": "binary_accuracy", "MeanSquaredError": "mean_square
            "MeanAbsolutePercentageError": "mean_absolute_percentage_error",
            "MeanSquaredLogarithmicError": "mean_squared_logarithmic_error", "LogCoshError": "logcosh",
            "CosineSimilarity": "cosine_similarity", "KLDivergence": "kl_divergence", "Poisson": "poisson",
-           "Hinge": "hinge", "SquaredHinge": "squared_hinge", "CategoricalHinge": "categorical_hinge"}
+           "Hinge": "hinge", "SquaredHinge": "squared_hinge", "CategoricalHinge": "categorical_hinge",
+           "F1Score": "f1_score", "FBetaScore": "fbeta_score", "R2Score": "r2_score"}
+# The settings a metric's config carries besides its name (the same keys in both libraries)
+METRIC_SETTINGS = ("threshold", "k", "average", "beta", "class_aggregation", "num_regressors")
 METRIC_NAMES = {**{v: k for k, v in METRICS.items()}, "mse": "MeanSquaredError", "mae": "MeanAbsoluteError",
                 "mape": "MeanAbsolutePercentageError", "msle": "MeanSquaredLogarithmicError"}
 ACCURACIES = ("accuracy", "acc", "sparse_categorical_accuracy", "categorical_accuracy")
@@ -107,7 +110,7 @@ def _metric_from_keras(metric, reading):
     class_name = METRIC_NAMES.get(kind, kind if kind in METRICS else None)
     if class_name is not None:
         config = (metric.get("config") or {}) if isinstance(metric, dict) else {}
-        own = {key: config[key] for key in ("threshold", "k") if key in config}
+        own = {key: config[key] for key in METRIC_SETTINGS if key in config}
         return {"class_name": class_name, "config": {"name": name or METRICS[class_name], **own}}
     reading.notes.append(f"metric {kind!r} is not in glassnet (left out)")
     return None
@@ -280,7 +283,7 @@ def _metric_names(found, notes):
         if metric_kind in ACCURACY_NAMES:
             names.append(metric.name if metric.name in ACCURACIES else ACCURACY_NAMES[metric_kind])
         elif metric_kind in METRICS:                 # as an object: Keras then logs it by its name too
-            own = {key: value for key, value in metric.get_config().items() if key in ("threshold", "k")}
+            own = {key: value for key, value in metric.get_config().items() if key in METRIC_SETTINGS}
             names.append(_object("keras.metrics", metric_kind, {"name": metric.name, "dtype": "float32", **own}))
         else:
             notes.append(f"glassnet doesn't write the {metric_kind} metric into .keras files yet; "

@@ -15,6 +15,8 @@ skipped, as in Keras.
 import math
 import warnings
 
+import numpy as np
+
 UP_WORDS = ("acc", "auc", "precision", "recall")
 DOWN_WORDS = ("loss", "error", "crossentropy", "mse", "mae", "divergence")
 
@@ -75,6 +77,9 @@ class Monitor:
             warnings.warn(f"{self.owner} is conditioned on {self.name!r}, which is not in the logs; "
                           f"available: {', '.join(logs) or 'nothing'}{hint}", RuntimeWarning, stacklevel=3)
             return None
+        if np.ndim(logs[self.name]) != 0:
+            raise ValueError(f"{self.owner} is conditioned on {self.name!r}, which has one value per class; "
+                             f"monitor one number (F1Score(average='macro'), say)")
         return float(logs[self.name])
 
     def better(self, current, reference):

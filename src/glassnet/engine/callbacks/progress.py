@@ -16,14 +16,17 @@ import shutil
 import sys
 import time
 
+import numpy as np
+
 from glassnet.engine.callbacks.base import Callback
 
 BAR_WIDTH = 30
 
 
 def format_value(value):
-    """Keras's format: four decimals, or scientific notation for tiny values."""
-    value = float(value)
+    """Keras's format: four decimals, or scientific notation for tiny values; a metric with
+    one value per class (``F1Score()``) shows their mean, as Keras's progress bar does."""
+    value = float(np.mean(value))
     return f"{value:.4f}" if abs(value) > 1e-3 or value == 0 else f"{value:.4e}"
 
 
@@ -33,7 +36,7 @@ def format_logs(logs):
     ``seconds`` (glassnet's epoch timing, shown separately) is left out.
     """
     return " - ".join(f"{k}: {format_value(v)}" for k, v in logs.items()
-                      if k != "seconds" and isinstance(v, (int, float)))
+                      if k != "seconds" and isinstance(v, (int, float, list)))
 
 
 def format_time(seconds, steps):

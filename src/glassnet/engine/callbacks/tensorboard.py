@@ -43,6 +43,8 @@ import struct
 import time
 import warnings
 
+import numpy as np
+
 from glassnet.engine.callbacks.base import Callback
 from glassnet.errors import GlassnetError
 
@@ -150,6 +152,12 @@ class EventFileWriter:
         self._write(version_event(now))
 
     def add_scalar(self, tag, value, step):
+        """One point of the plot ``tag``; a metric with one value per class (``F1Score()``)
+        gets a plot per class, ``tag_0``, ``tag_1``, ..."""
+        if np.ndim(value) != 0:
+            for i, one in enumerate(np.ravel(value)):
+                self.add_scalar(f"{tag}_{i}", one, step)
+            return
         self._write(scalar_event(tag, float(value), int(step), time.time()))
 
     def _write(self, event):
