@@ -138,7 +138,7 @@ def test_bad_arguments_and_shapes():
         GRU(3, recurrent_dropout=1.0)
     LSTM(3, unroll=True, implementation=2, dropout=0.0)         # how Keras computes, not what: accepted
     with pytest.raises(ValueError, match="merge_mode"):
-        Bidirectional(LSTM(3), merge_mode=None)
+        Bidirectional(LSTM(3), merge_mode="max")
     with pytest.raises(ValueError, match="recurrent layer"):
         Bidirectional(Dense(3))
     with pytest.raises(ShapeError, match="sequences"):

@@ -10,6 +10,7 @@ The gradient checks are in the catalogue (``glassnet gradcheck``: four models); 
 semantics, Keras's and PyTorch's numbers, files both ways and the errors.
 """
 
+import importlib.util
 import json
 import warnings
 import zipfile
@@ -261,3 +262,31 @@ def test_a_model_with_recurrent_dropout_trains():
     model.compile(optimizer=glassnet.optimizers.Adam(0.02), loss="sparse_categorical_crossentropy")
     history = model.fit(x, y, epochs=8, batch_size=32, verbose=0)
     assert history.history["loss"][-1] < 0.6 * history.history["loss"][0]
+
+
+def test_bidirectional_without_a_merge_gives_both_readings_in_step_order(tmp_path):
+    """merge_mode=None: [y_fwd, y_bwd] (then the states), the backward reading turned round
+    so that step t faces step t, as Keras gives them; files and ONNX keep the two outputs."""
+    inputs = Input(shape=(6, 4))
+    y_fwd, y_bwd = Bidirectional(LSTM(3, return_sequences=True), merge_mode=None)(inputs)
+    model = Model(inputs, [y_fwd, y_bwd], seed=0)
+    forward, backward = model.layers[1].sublayers
+    out = model.predict(X, verbose=0)
+    np.testing.assert_array_equal(out[0], forward.forward(X))
+    np.testing.assert_array_equal(out[1], backward.forward(X)[:, ::-1])
+    concatenated = Bidirectional.from_config({**model.layers[1].get_config(), "merge_mode": "concat"})
+    concatenated.build((6, 4), np.random.default_rng(0))
+    concatenated.set_weights(model.layers[1].get_weights())
+    np.testing.assert_array_equal(concatenated.forward(X), np.concatenate(out, axis=-1))
+    assert model.layers[1].output_shape((6, 4)) == [(6, 3), (6, 3)]
+    for suffix in (".keras", ".npz"):
+        model.save(tmp_path / f"m{suffix}")
+        again = glassnet.load_model(tmp_path / f"m{suffix}").predict(X, verbose=0)
+        for a, b in zip(again, out):
+            np.testing.assert_array_equal(a, b)
+    if importlib.util.find_spec("onnxruntime"):       # where it is installed
+        from glassnet.interop.onnx_export import largest_difference
+        model.export(tmp_path / "m.onnx", format="onnx", verbose=False)
+        assert largest_difference(model, tmp_path / "m.onnx", X) < 1e-5
+    with pytest.raises(ValueError, match="merge_mode must be 'concat', 'sum', 'mul', 'ave' or None, got 'max'"):
+        Bidirectional(LSTM(3), merge_mode="max")

@@ -561,6 +561,14 @@ def _functional_checks():
         return check_model(compiled(inputs, Dense(3, activation="softmax")(Concatenate()([y_both, c_fwd, h_bwd]))),
                            sequences, y)
 
+    def bidirectional_apart():
+        from glassnet.engine.layers import LSTM, Flatten
+        inputs = Input(shape=(5, 2))
+        y_fwd, y_bwd, h_fwd, c_fwd, h_bwd, c_bwd = Bidirectional(
+            LSTM(2, return_sequences=True, return_state=True), merge_mode=None)(inputs)
+        joined = Concatenate()([Flatten()(y_bwd), c_fwd, Flatten()(y_fwd)])
+        return check_model(compiled(inputs, Dense(3, activation="softmax")(joined)), sequences, y)
+
     def two_outputs():
         inputs = Input(shape=(4,))
         h = Dense(4, activation="tanh")(inputs)
@@ -585,6 +593,8 @@ def _functional_checks():
             Check("Model", "GRU(reset_after=False) started from a Dense layer's output", state_from_a_dense),
             Check("Model", "Bidirectional(LSTM(return_state)): the merged output and two of the four "
                            "states", bidirectional_states),
+            Check("Model", "Bidirectional(LSTM(return_sequences, return_state), merge_mode=None): both "
+                           "readings apart, and a state", bidirectional_apart),
             Check("Model", "two inputs, Concatenate", two_inputs)]
 
 

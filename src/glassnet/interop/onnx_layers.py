@@ -513,14 +513,15 @@ def _recurrent(graph, directions, xs, base, merge_mode=None):
     y = _merged_directions(graph, directions, outputs, base, merge_mode)
     if not first.return_state:
         return y
-    return [y] + [graph.op("Gather", [outputs[1 + k], graph.constant(f"{base}/direction", i, np.int64)],
+    return (y if isinstance(y, list) else [y]) + [graph.op("Gather", [outputs[1 + k], graph.constant(f"{base}/direction", i, np.int64)],
                            f"{base}/{name}_{i}", axis=0)
                   for i in range(len(directions)) for k, name in enumerate(first.carried)]
 
 
 def _merged_directions(graph, directions, outputs, base, merge_mode):
     """The recurrent operator's output as Keras gives it: the sequence or the last state,
-    batch first, the two directions merged."""
+    batch first, the two directions merged (a Bidirectional's ``merge_mode=None``: both, a
+    list)."""
     first = directions[0]
     if first.return_sequences:      # Y: (T, directions, N, U) -> (N, T, directions, U)
         y = graph.op("Transpose", [outputs[0]], f"{base}/batch_first", perm=[2, 0, 1, 3])
@@ -536,6 +537,8 @@ def _merged_directions(graph, directions, outputs, base, merge_mode):
                       axis=axis) for i in range(len(directions))]
     if len(parts) == 1:
         return graph.op("Identity", parts, base)
+    if merge_mode is None:
+        return [graph.op("Identity", [part], f"{base}/{way}") for part, way in zip(parts, ("forward", "backward"))]
     if merge_mode == "concat":
         return graph.op("Concat", parts, base, axis=-1)
     if merge_mode == "sum":

@@ -11,7 +11,7 @@ from glassnet.engine.layers.base import LAYERS, Layer, snake_case
 from glassnet.engine.shapes import SampleShape
 from glassnet.errors import ShapeError
 
-MERGE_MODES = ("concat", "sum", "mul", "ave")
+MERGE_MODES = ("concat", "sum", "mul", "ave", None)
 
 
 def _layer_from_spec(spec, owner):
@@ -49,7 +49,8 @@ class Bidirectional(Layer):
     Args:
         layer: a recurrent layer (e.g. ``LSTM(64, return_sequences=True)``). It is copied
             twice, as ``forward_<name>`` and ``backward_<name>``, as in Keras.
-        merge_mode: ``"concat"`` (default), ``"sum"``, ``"mul"`` or ``"ave"``.
+        merge_mode: ``"concat"`` (default), ``"sum"``, ``"mul"``, ``"ave"``, or None for
+            the two readings as two outputs, ``[y_fwd, y_bwd]`` (in a Functional model).
         backward_layer: a different layer to read backwards (default: a copy of ``layer``
             with ``go_backwards`` flipped).
 
@@ -66,8 +67,8 @@ class Bidirectional(Layer):
             raise ValueError(f"Bidirectional: needs a recurrent layer (SimpleRNN, LSTM, GRU), "
                              f"got {type(layer).__name__}")
         if merge_mode not in MERGE_MODES:
-            raise ValueError(f"Bidirectional: merge_mode must be one of {', '.join(MERGE_MODES)}, "
-                             f"got {merge_mode!r} (None, two outputs, needs a Functional model)")
+            raise ValueError(f"Bidirectional: merge_mode must be 'concat', 'sum', 'mul', 'ave' or None, "
+                             f"got {merge_mode!r}")
         self.merge_mode = merge_mode
         base = layer.name or type(layer).__name__.lower()
         config = layer.get_config()
@@ -101,15 +102,23 @@ class Bidirectional(Layer):
         return super().__call__(inputs, training)
 
     def output_shape(self, input_shape):
-        shape, *states = self._as_list(self.forward_layer.output_shape(input_shape))
-        if self.merge_mode == "concat":
-            shape = shape[:-1] + (shape[-1] + self._as_list(self.backward_layer.output_shape(input_shape))[0][-1],)
-        return [shape] + states + self._as_list(self.backward_layer.output_shape(input_shape))[1:] \
-            if self.return_state else shape
+        a, *a_states = self._as_list(self.forward_layer.output_shape(input_shape))
+        b, *b_states = self._as_list(self.backward_layer.output_shape(input_shape))
+        if self.merge_mode is None:
+            merged = [a, b]
+        else:
+            merged = [a[:-1] + (a[-1] + b[-1],)] if self.merge_mode == "concat" else [a]
+        return self._one_or_list(merged + a_states + b_states)
 
     def _as_list(self, value):
         """A reading's output and its states (return_state) as one list: ``[y, h(, c)]``."""
         return list(value) if self.return_state else [value]
+
+    @staticmethod
+    def _one_or_list(outputs):
+        """The layer's outputs, Keras's way: the merged output alone, or a list (two readings
+        with ``merge_mode=None``; states after them with ``return_state``)."""
+        return outputs if len(outputs) > 1 else outputs[0]
 
     def _turn(self, y, layer):
         """A backwards reader's sequence, in the input's order."""
@@ -121,20 +130,27 @@ class Bidirectional(Layer):
         a, *a_states = self._as_list(forward.forward(x, training))
         b, *b_states = self._as_list(backward.forward(x, training))
         self.a, self.b = self._turn(a, forward), self._turn(b, backward)
-        if self.merge_mode == "concat":
-            y = np.concatenate([self.a, self.b], axis=-1)
+        if self.merge_mode is None:
+            merged = [self.a, self.b]
+        elif self.merge_mode == "concat":
+            merged = [np.concatenate([self.a, self.b], axis=-1)]
         elif self.merge_mode == "sum":
-            y = self.a + self.b
+            merged = [self.a + self.b]
         elif self.merge_mode == "mul":
-            y = self.a * self.b
+            merged = [self.a * self.b]
         else:
-            y = (self.a + self.b) / 2
-        return [y] + a_states + b_states if self.return_state else y
+            merged = [(self.a + self.b) / 2]
+        return self._one_or_list(merged + a_states + b_states)
 
     def backward(self, dy):
-        dy, *d_states = self._as_list(dy)              # return_state: the states' gradients follow
+        dy = list(dy) if self.merge_mode is None or self.return_state else [dy]
+        outputs = 2 if self.merge_mode is None else 1
+        d_outputs, d_states = dy[:outputs], dy[outputs:]    # return_state: the states' gradients follow
         half = len(d_states) // 2
-        if self.merge_mode == "concat":
+        dy = d_outputs[0]
+        if self.merge_mode is None:
+            da, db = d_outputs
+        elif self.merge_mode == "concat":
             units = self.a.shape[-1]
             da, db = dy[..., :units], dy[..., units:]
         elif self.merge_mode == "sum":
