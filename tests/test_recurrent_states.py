@@ -290,3 +290,26 @@ def test_bidirectional_without_a_merge_gives_both_readings_in_step_order(tmp_pat
         assert largest_difference(model, tmp_path / "m.onnx", X) < 1e-5
     with pytest.raises(ValueError, match="merge_mode must be 'concat', 'sum', 'mul', 'ave' or None, got 'max'"):
         Bidirectional(LSTM(3), merge_mode="max")
+
+
+def test_weight_penalties_and_constraints_as_keras_names_them(tmp_path):
+    """kernel_, recurrent_ and bias_regularizer join the loss; the constraints hold after a
+    step (Keras 3 gives the same penalties, and the same weights after an SGD step)."""
+    l2, max_norm = glassnet.regularizers.l2, glassnet.constraints.max_norm
+    layer = LSTM(4, kernel_regularizer=l2(0.01), recurrent_regularizer=l2(0.02), bias_regularizer=l2(0.03),
+                 kernel_constraint=max_norm(0.5), recurrent_constraint="non_neg")
+    model = Sequential([Input((6, 4)), layer, Dense(2)], seed=0)
+    model.compile("sgd", "mse")
+    expected = [0.01 * np.sum(layer.params["kernel"] ** 2), 0.02 * np.sum(layer.params["recurrent_kernel"] ** 2),
+                0.03 * np.sum(layer.params["bias"] ** 2)]
+    np.testing.assert_allclose([float(v) for v in model.losses], expected, rtol=1e-6)
+    model.fit(X, np.ones((3, 2), np.float32), epochs=3, verbose=0)
+    assert layer.params["recurrent_kernel"].min() >= 0
+    assert np.linalg.norm(layer.params["kernel"], axis=0).max() <= 0.5 + 1e-6
+    config = LSTM.from_config(layer.get_config()).get_config()
+    assert config["recurrent_regularizer"] == layer.get_config()["recurrent_regularizer"] is not None
+    model.save(tmp_path / "m.keras")
+    again = glassnet.load_model(tmp_path / "m.keras").layers[0]
+    assert type(again.recurrent_kernel_constraint).__name__ == "NonNeg"
+    np.testing.assert_allclose([float(v) for v in glassnet.load_model(tmp_path / "m.keras").losses],
+                               [float(v) for v in model.losses], rtol=1e-6)

@@ -324,6 +324,8 @@ def _layer_checks():
     add("GRU", (5, 3), "reset_after=False, dropout=0.3, recurrent_dropout=0.4, fixed masks", units=4,
         dropout=0.3, recurrent_dropout=0.4, reset_after=False)
     add("LSTM", (5, 3), training=False, units=4, dropout=0.5, recurrent_dropout=0.5)
+    add("GRU", (5, 3), "kernel_regularizer=l2(0.1), recurrent_regularizer=l2(0.2), bias_regularizer=l2(0.3)",
+        units=4, kernel_regularizer=l2(0.1), recurrent_regularizer=l2(0.2), bias_regularizer=l2(0.3))
     # Wrappers: their inner layers' weights are checked too.
     if "LSTM" in known and "GRU" in known:
         from glassnet.engine.layers import GRU, LSTM

@@ -238,6 +238,9 @@ def _recurrent_out(config, owner):
     for key in ("unit_forget_bias", "reset_after"):
         if key in config:
             out[key] = config[key]
+    for w in RECURRENT_WEIGHTS:
+        out[f"{w}_regularizer"] = regularizer_to_keras(config.get(f"{w}_regularizer"))
+        out[f"{w}_constraint"] = constraint_to_keras(config.get(f"{w}_constraint"))
     return {**out, "stateful": False, "unroll": False}
 
 
@@ -252,6 +255,7 @@ RESAMPLING_KEYS = ("fill_mode", "fill_value", "interpolation")
 
 
 RECURRENT = ("SimpleRNN", "LSTM", "GRU")
+RECURRENT_WEIGHTS = ("kernel", "recurrent", "bias")    # their regularizers' and constraints' names
 
 
 def _recurrent_in(class_name):
@@ -259,15 +263,17 @@ def _recurrent_in(class_name):
     state kept across batches is refused."""
     def read(config, reading, owner):
         reading.require(config, owner, stateful=False, use_cudnn="auto")
-        reading.training_only(config, owner, "kernel_regularizer",
-                              "recurrent_regularizer", "bias_regularizer", "activity_regularizer",
-                              "kernel_constraint", "recurrent_constraint", "bias_constraint")
+        reading.training_only(config, owner, "activity_regularizer")
         own = {"units": config["units"], "activation": _name_of(config.get("activation", "tanh")),
                "use_bias": config.get("use_bias", True),
                "return_sequences": config.get("return_sequences", False),
                "go_backwards": config.get("go_backwards", False),
                "return_state": config.get("return_state", False),
-               "dropout": config.get("dropout", 0.0), "recurrent_dropout": config.get("recurrent_dropout", 0.0)}
+               "dropout": config.get("dropout", 0.0), "recurrent_dropout": config.get("recurrent_dropout", 0.0),
+               **{f"{w}_regularizer": regularizer_from_keras(config.get(f"{w}_regularizer"), owner, reading)
+                  for w in RECURRENT_WEIGHTS},
+               **{f"{w}_constraint": constraint_from_keras(config.get(f"{w}_constraint"), owner, reading)
+                  for w in RECURRENT_WEIGHTS}}
         if config.get("seed") is not None:
             own["seed"] = config["seed"]
         for key in ("kernel_initializer", "recurrent_initializer", "bias_initializer"):

@@ -36,7 +36,7 @@ An encoder hands its states to a decoder that way::
 
 import numpy as np
 
-from glassnet.engine import initializers
+from glassnet.engine import constraints, initializers, regularizers
 from glassnet.engine.layers.base import Layer, snake_case
 from glassnet.engine.layers.dropout import dropout_mask
 from glassnet.engine.shapes import SampleShape
@@ -119,10 +119,11 @@ def activation_name(name, layer, argument):
 
 # Keras's recurrent arguments glassnet runs only at Keras's defaults (``implementation`` and
 # ``unroll`` change how Keras computes, not what: any value is fine).
-KERAS_ONLY = {"stateful": False,
-              "time_major": False, "kernel_regularizer": None, "recurrent_regularizer": None,
-              "bias_regularizer": None, "kernel_constraint": None, "recurrent_constraint": None,
-              "bias_constraint": None}
+KERAS_ONLY = {"stateful": False, "time_major": False}
+# A penalty or a constraint on each weight, by Keras's argument names (the recurrent kernel's
+# is ``recurrent_regularizer``); inside, each is the ``<weight>_regularizer`` attribute that
+# the base Layer reads (``recurrent_kernel_regularizer``).
+WEIGHT_SETTINGS = {"kernel": "kernel", "recurrent": "recurrent_kernel", "bias": "bias"}
 HOW_KERAS_COMPUTES = ("implementation", "unroll", "use_cudnn")
 
 
@@ -148,6 +149,9 @@ class Recurrent(Layer):
             serves all the gates. The cell ``c`` and the state update ``h_t = z * h_{t-1} + ...``
             are never masked.
         seed: the masks' generator (default: the model's).
+        kernel_regularizer, recurrent_regularizer, bias_regularizer: a weight penalty
+            (``l2(1e-4)``) that joins the loss; kernel_constraint, recurrent_constraint,
+            bias_constraint: applied after every optimizer step, as for Dense.
     """
 
     gates = 1
@@ -165,6 +169,12 @@ class Recurrent(Layer):
                                  f"layers run {name}={default!r}, Keras's default)")
         for name in HOW_KERAS_COMPUTES:
             kwargs.pop(name, None)
+        kwargs_settings = {key: kwargs.pop(key) for key in list(kwargs)
+                           if key.endswith(("_regularizer", "_constraint")) and key != "activity_regularizer"}
+        unknown = sorted(set(kwargs_settings) - {f"{w}_{kind}" for w in WEIGHT_SETTINGS
+                                                for kind in ("regularizer", "constraint")})
+        if unknown:
+            raise TypeError(f"{kind}: unexpected argument {unknown[0]!r}")
         super().__init__(**kwargs)
         if int(units) != units or units < 1:
             raise ValueError(f"{kind}: units must be a positive integer, got {units!r}")
@@ -185,6 +195,9 @@ class Recurrent(Layer):
         self.dropout, self.recurrent_dropout = float(dropout), float(recurrent_dropout)
         self.seed_with(seed)
         self.input_masks = self.recurrent_masks = None
+        for given, weight in WEIGHT_SETTINGS.items():
+            setattr(self, f"{weight}_regularizer", regularizers.get(kwargs_settings.pop(f"{given}_regularizer", None)))
+            setattr(self, f"{weight}_constraint", constraints.get(kwargs_settings.pop(f"{given}_constraint", None)))
 
     def __call__(self, inputs, initial_state=None, training=None, mask=None):
         """``layer(x)``, or ``layer(x, initial_state=[h0])`` (LSTM: ``[h0, c0]``) to start
@@ -295,6 +308,7 @@ class Recurrent(Layer):
         # step loop also leaves d_initial, the gradients of the states it started from.
         dz = self._steps_backward(d_states, *d_last[1:])
         kernel_gradient(self.x, dz, self.input_masks, self.grads["kernel"])   # dW = X.T @ dZ
+        self.add_penalty_gradients()               # kernel_regularizer=l2(...) and the like
         if not self.needs_input_grad:
             return None
         dx = masked_product_gradient(dz, self.params["kernel"], self.input_masks)   # dX = dZ @ W.T
@@ -326,7 +340,10 @@ class Recurrent(Layer):
                 "bias_initializer": self.bias_initializer,
                 "return_sequences": self.return_sequences, "go_backwards": self.go_backwards,
                 "return_state": self.return_state, "dropout": self.dropout,
-                "recurrent_dropout": self.recurrent_dropout, **self.seed_config()}
+                "recurrent_dropout": self.recurrent_dropout, **self.seed_config(),
+                **{f"{given}_{kind}": (regularizers if kind == "regularizer" else constraints).serialize(
+                    getattr(self, f"{weight}_{kind}"))
+                   for given, weight in WEIGHT_SETTINGS.items() for kind in ("regularizer", "constraint")}}
 
 
 class SimpleRNN(Recurrent):
