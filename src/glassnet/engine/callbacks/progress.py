@@ -130,8 +130,9 @@ class ProgressBar(Callback):
     def on_epoch_begin(self, epoch, logs=None):
         self.start = time.perf_counter()
         self.steps_done = 0
-        if self.verbose:
-            print(f"Epoch {epoch + 1}/{self.params.get('epochs', '?')}", file=self.stream, flush=True)
+        epochs = self.params.get("epochs", 0)
+        if self.verbose and epochs != 1:        # as Keras 3: no "Epoch 1/1" above a single epoch
+            print(f"Epoch {epoch + 1}/{epochs or '?'}", file=self.stream, flush=True)
         self._open_bar(self.params.get("steps"))
 
     def on_train_batch_end(self, batch, logs=None):

@@ -124,7 +124,8 @@ KERAS_ONLY = {"stateful": False, "time_major": False}
 # is ``recurrent_regularizer``); inside, each is the ``<weight>_regularizer`` attribute that
 # the base Layer reads (``recurrent_kernel_regularizer``).
 WEIGHT_SETTINGS = {"kernel": "kernel", "recurrent": "recurrent_kernel", "bias": "bias"}
-HOW_KERAS_COMPUTES = ("implementation", "unroll", "use_cudnn")
+HOW_KERAS_COMPUTES = ("implementation", "unroll", "use_cudnn",
+                      "zero_output_for_mask")        # (what masked steps give: glassnet has no masks)
 
 
 class Recurrent(Layer):
@@ -339,7 +340,7 @@ class Recurrent(Layer):
                 "recurrent_initializer": self.recurrent_initializer,
                 "bias_initializer": self.bias_initializer,
                 "return_sequences": self.return_sequences, "go_backwards": self.go_backwards,
-                "return_state": self.return_state, "dropout": self.dropout,
+                "return_state": self.return_state, "stateful": False, "unroll": False, "dropout": self.dropout,
                 "recurrent_dropout": self.recurrent_dropout, **self.seed_config(),
                 **{f"{given}_{kind}": (regularizers if kind == "regularizer" else constraints).serialize(
                     getattr(self, f"{weight}_{kind}"))
