@@ -292,6 +292,18 @@ def seq2seq():
     return model
 
 
+def rnn_cells():
+    """keras.io's "RNN layers and RNN cells": RNN(LSTMCell), RNN(GRUCell) and RNN(SimpleRNNCell)
+    with dropout in the cell (Keras keeps their weights in the RNN's ``cell`` group)."""
+    model = keras.Sequential([
+        keras.Input((6, 3)), layers.RNN(layers.LSTMCell(5, dropout=0.1), return_sequences=True),
+        layers.RNN(layers.GRUCell(4, reset_after=False), return_sequences=True, go_backwards=True),
+        layers.RNN(layers.SimpleRNNCell(3)), layers.Dense(4, activation="softmax"),
+    ], name="rnn_cells")
+    model.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
+    return model
+
+
 def unsupported():
     return keras.Sequential([keras.Input((4, 4, 4, 1)), layers.Conv3D(2, 3)], name="unsupported")
 
@@ -311,7 +323,7 @@ def main(only=None):
     OUT.mkdir(parents=True, exist_ok=True)
     for build in (mlp, cnn, residual, nested, branches, unsupported, tutorial, augmented, odd_layers,
                   recurrent, custom_layers, layer_norm, sequence, separable, fresh, text, attention, tickets,
-                  nested_outputs, seq2seq):
+                  nested_outputs, seq2seq, rnn_cells):
         if only and build.__name__ not in only:
             continue
         model = build()

@@ -30,7 +30,8 @@ h5py = pytest.importorskip("h5py")
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "keras"
 KERAS_MODELS = ["mlp", "cnn", "residual", "nested", "branches", "tutorial", "augmented", "odd_layers",
-                "recurrent", "layer_norm", "sequence", "separable", "text", "attention", "nested_outputs"]
+                "recurrent", "layer_norm", "sequence", "separable", "text", "attention", "nested_outputs",
+                "rnn_cells"]
 
 
 def residual_model(seed=0):

@@ -25,6 +25,7 @@ loader warns about them once.
 
 import math
 
+from glassnet.engine.layers.base import snake_case
 from glassnet.errors import ExportError
 from glassnet.interop.keras_objects import (KERAS_LEAKY_SLOPE, Unsupported, _name_of, _object, _policy,
                                             activation_from_keras, activation_to_keras, constraint_from_keras,
@@ -289,6 +290,20 @@ def _recurrent_in(class_name):
     return read
 
 
+def _rnn_in(config, reading, owner):
+    """Keras's ``RNN(LSTMCell(...))``: glassnet's LSTM, the cell's settings and the RNN's in one
+    config (the weights are kept under the same ``cell`` path)."""
+    cell = config.get("cell") or {}
+    kind = cell.get("class_name", "") if isinstance(cell, dict) else ""
+    if kind not in ("SimpleRNNCell", "LSTMCell", "GRUCell"):
+        raise Unsupported(f"{owner} runs a {kind or 'cell'} that glassnet doesn't have (it runs SimpleRNNCell, "
+                          f"LSTMCell and GRUCell)")
+    layer = kind[:-len("Cell")]
+    merged = {**(cell.get("config") or {}), **{key: value for key, value in config.items() if key != "cell"}}
+    name, own = _recurrent_in(layer)(merged, reading, owner)
+    return name, {**own, "made_as_rnn": True}
+
+
 def _bidirectional_in(config, reading, owner):
     backward = config.get("backward_layer")
     return "Bidirectional", {"layer": layer_from_keras(config.get("layer"), reading),
@@ -419,6 +434,7 @@ LAYERS_FROM_KERAS = {
     "RandomBrightness": _image_layer_in("RandomBrightness", "factor", "value_range", "seed"),
     "Normalization": _normalization_in,
     **{name: _recurrent_in(name) for name in RECURRENT},
+    "RNN": _rnn_in,
     "Bidirectional": _bidirectional_in, "TimeDistributed": _time_distributed_in,
     **{name: _merge_in(name) for name in ("Add", "Subtract", "Multiply", "Average", "Maximum", "Minimum")},
 }
@@ -474,6 +490,8 @@ def keras_class_name(layer):
         return "Functional"
     if kind in ("Sigmoid", "Tanh"):
         return "Activation"
+    if getattr(layer, "made_as_rnn", False):     # RNN(LSTMCell(...)): Keras's RNN, its weights' group "rnn"
+        return "RNN"
     if kind == "Activation":
         fn = layer.get_config().get("activation")
         if isinstance(fn, dict) and fn.get("name") == "leaky_relu" \
@@ -683,7 +701,18 @@ def _layer_spec(layer):
         own = {"layer": _layer_spec(layer.layer)}
     else:
         own = LAYERS_TO_KERAS[kind](layer.get_config(), owner)
+    if getattr(layer, "made_as_rnn", False):
+        own = _rnn_out(kind, common, own)
     return _object("keras.layers", keras_class_name(layer), {**common, **own})
+
+
+def _rnn_out(kind, common, own):
+    """An LSTM made as ``RNN(LSTMCell(...))``, as Keras writes that: the RNN's own settings, and
+    the cell's in a ``cell`` spec of its own."""
+    rnn_keys = ("return_sequences", "return_state", "go_backwards", "stateful", "unroll")
+    cell = {key: value for key, value in own.items() if key not in rnn_keys}
+    return {**{key: own[key] for key in rnn_keys}, "zero_output_for_mask": False,
+            "cell": _object("keras.layers", f"{kind}Cell", {**common, "name": f"{snake_case(kind)}_cell", **cell})}
 
 
 def is_custom(layer):

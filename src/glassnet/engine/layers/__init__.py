@@ -7,6 +7,7 @@ from glassnet.engine.layers.activations import (ELU, GELU, SELU, Activation, Exp
 from glassnet.engine.layers.attention import Attention, MultiHeadAttention
 from glassnet.engine.layers.base import LAYERS, Layer
 from glassnet.engine.layers.batchnorm import BatchNormalization
+from glassnet.engine.layers.cells import RNN, GRUCell, LSTMCell, SimpleRNNCell, StackedRNNCells
 from glassnet.engine.layers.conv import Conv2D
 from glassnet.engine.layers.conv1d import Conv1D
 from glassnet.engine.layers.conv_transpose import Conv2DTranspose
@@ -53,7 +54,7 @@ GlobalAvgPool2D = GlobalAveragePooling2D
 GlobalMaxPool2D = GlobalMaxPooling2D
 SeparableConvolution2D = SeparableConv2D
 
-__all__ = ["ELU", "GELU", "GRU", "LSTM", "SELU", "Activation", "ActivityRegularization", "Add", "AlphaDropout", "Attention", "Average", "AveragePooling1D",
+__all__ = ["ELU", "GELU", "GRU", "GRUCell", "LSTM", "LSTMCell", "RNN", "SimpleRNNCell", "StackedRNNCells", "SELU", "Activation", "ActivityRegularization", "Add", "AlphaDropout", "Attention", "Average", "AveragePooling1D",
            "AveragePooling2D", "AvgPool1D", "AvgPool2D", "Conv1D", "Convolution1D", "GlobalAveragePooling1D",
            "GlobalAvgPool1D", "GlobalMaxPool1D", "GlobalMaxPooling1D", "MaxPool1D", "MaxPooling1D", "BatchNormalization", "Bidirectional", "CenterCrop", "Concatenate", "Conv2D", "Conv2DTranspose", "Convolution2D", "Cropping1D", "Cropping2D", "Dense", "DepthwiseConv2D", "Dot", "Dropout",
            "Embedding", "Exponential", "Flatten", "GaussianDropout", "GaussianNoise", "GlobalAveragePooling2D", "GlobalAvgPool2D", "GlobalMaxPool2D",

@@ -170,6 +170,8 @@ class Recurrent(Layer):
                                  f"layers run {name}={default!r}, Keras's default)")
         for name in HOW_KERAS_COMPUTES:
             kwargs.pop(name, None)
+        # Made as Keras's RNN(LSTMCell(...)) (layers/cells.py): written to .keras files that way
+        self.made_as_rnn = bool(kwargs.pop("made_as_rnn", False))
         kwargs_settings = {key: kwargs.pop(key) for key in list(kwargs)
                            if key.endswith(("_regularizer", "_constraint")) and key != "activity_regularizer"}
         unknown = sorted(set(kwargs_settings) - {f"{w}_{kind}" for w in WEIGHT_SETTINGS
@@ -344,7 +346,8 @@ class Recurrent(Layer):
                 "recurrent_dropout": self.recurrent_dropout, **self.seed_config(),
                 **{f"{given}_{kind}": (regularizers if kind == "regularizer" else constraints).serialize(
                     getattr(self, f"{weight}_{kind}"))
-                   for given, weight in WEIGHT_SETTINGS.items() for kind in ("regularizer", "constraint")}}
+                   for given, weight in WEIGHT_SETTINGS.items() for kind in ("regularizer", "constraint")},
+                **({"made_as_rnn": True} if self.made_as_rnn else {})}
 
 
 class SimpleRNN(Recurrent):
