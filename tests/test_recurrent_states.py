@@ -197,8 +197,9 @@ def test_states_that_dont_fit_are_refused_in_one_line():
     layer(Input(shape=(6, 4)))
     with pytest.raises(ShapeError, match="was built without initial states; each call in a model must be"):
         layer(Input(shape=(6, 4)), initial_state=[Input(shape=(3,))])
-    with pytest.raises(NotImplementedError, match="Bidirectional: initial_state= and mask= are not supported"):
-        Bidirectional(LSTM(3))(Input(shape=(6, 4)), initial_state=[Input(shape=(3,))] * 4)
+    with pytest.raises(ValueError, match=r"Bidirectional: initial_state needs 4 states, those of the forward "
+                                         r"reading then the backward one's, got 2"):
+        Bidirectional(LSTM(3))(Input(shape=(6, 4)), initial_state=[Input(shape=(3,))] * 2)
     with pytest.raises(NotImplementedError, match="LSTM: mask= is not supported by glassnet"):
         LSTM(3)(X, mask=np.ones((3, 6), bool))
     with pytest.raises(ShapeError, match=r"layer 'lstm_states' \(LSTM\) gives 3 outputs, and each layer of a "
@@ -313,3 +314,17 @@ def test_weight_penalties_and_constraints_as_keras_names_them(tmp_path):
     assert type(again.recurrent_kernel_constraint).__name__ == "NonNeg"
     np.testing.assert_allclose([float(v) for v in glassnet.load_model(tmp_path / "m.keras").losses],
                                [float(v) for v in model.losses], rtol=1e-6)
+
+
+def test_bidirectional_starts_each_reading_from_its_half_of_the_states(tmp_path):
+    inputs, states = Input(shape=(6, 4)), [Input(shape=(3,)) for _ in range(4)]
+    model = Model([inputs] + states, Bidirectional(LSTM(3, return_sequences=True))(inputs, initial_state=states),
+                  seed=0)
+    given = [np.random.default_rng(i).standard_normal((3, 3)).astype(np.float32) for i in range(4)]
+    out = model.predict([X] + given, verbose=0)
+    forward, backward = model.layers[-1].sublayers
+    np.testing.assert_allclose(out[..., :3], forward(X, initial_state=given[:2]).numpy(), rtol=1e-6)
+    np.testing.assert_allclose(out[..., 3:], backward(X, initial_state=given[2:]).numpy()[:, ::-1], rtol=1e-6)
+    for suffix in (".keras", ".npz"):
+        model.save(tmp_path / f"m{suffix}")
+        np.testing.assert_array_equal(glassnet.load_model(tmp_path / f"m{suffix}").predict([X] + given, verbose=0), out)

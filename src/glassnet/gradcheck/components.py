@@ -571,6 +571,13 @@ def _functional_checks():
         joined = Concatenate()([Flatten()(y_bwd), c_fwd, Flatten()(y_fwd)])
         return check_model(compiled(inputs, Dense(3, activation="softmax")(joined)), sequences, y)
 
+    def bidirectional_started():
+        from glassnet.engine.layers import LSTM
+        inputs, summary = Input(shape=(5, 2)), Input(shape=(4,))
+        states = [Dense(2, activation="tanh")(summary) for _ in range(4)]     # h, c of each reading
+        read = Bidirectional(LSTM(2))(inputs, initial_state=states)
+        return check_model(compiled([inputs, summary], Dense(3, activation="softmax")(read)), [sequences, x], y)
+
     def two_outputs():
         inputs = Input(shape=(4,))
         h = Dense(4, activation="tanh")(inputs)
@@ -597,6 +604,8 @@ def _functional_checks():
                            "states", bidirectional_states),
             Check("Model", "Bidirectional(LSTM(return_sequences, return_state), merge_mode=None): both "
                            "readings apart, and a state", bidirectional_apart),
+            Check("Model", "Bidirectional(LSTM) started from four Dense layers' outputs (initial_state)",
+                  bidirectional_started),
             Check("Model", "two inputs, Concatenate", two_inputs)]
 
 

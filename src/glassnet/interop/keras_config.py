@@ -674,7 +674,7 @@ def layer_to_keras(layer, input_shape):
     if type(layer).__name__ == "MultiHeadAttention":     # Keras builds it from each input's shape
         names = ("query_shape", "value_shape", "key_shape")
         return {**_layer_spec(layer), "build_config": {"shapes_dict": dict(zip(names, input_shape))}}
-    if type(layer).__name__ in RECURRENT and layer.takes_list:      # called with initial_state=
+    if type(layer).__name__ in RECURRENT + ("Bidirectional",) and layer.takes_list:   # with initial_state=
         return {**_layer_spec(layer), "build_config": {"shapes_dict": {
             "sequences_shape": input_shape[0], "initial_state_shape": input_shape[1:]}}}
     return {**_layer_spec(layer), "build_config": {"input_shape": input_shape}}

@@ -176,7 +176,7 @@ def _functional_from_keras(config, reading):
         nodes = spec.get("inbound_nodes")
         if own["class_name"] in ATTENTION_LAYERS:
             nodes = _attention_calls_from_keras(nodes, own, owner)
-        if own["class_name"] in RECURRENT:
+        if own["class_name"] in RECURRENT + ("Bidirectional",):
             nodes = _recurrent_calls_from_keras(nodes, owner)
         layers.append({**own, "name": name, "inbound_nodes": _inbound_from_keras(nodes, owner)})
         layers[-1]["config"]["name"] = name
@@ -325,7 +325,7 @@ def _functional_to_keras(model):
                 node["args"] = node["args"][0]
             if layer.use_causal_mask:                         # Keras: an argument of the call
                 node["kwargs"]["use_causal_mask"] = True
-        for node in keras_spec["inbound_nodes"] if kind in RECURRENT and layer.takes_list else []:
+        for node in keras_spec["inbound_nodes"] if kind in RECURRENT + ("Bidirectional",) and layer.takes_list else []:
             sequences, *states = node["args"][0]              # layer(x, initial_state=[h, c])
             node["args"], node["kwargs"]["initial_state"] = [sequences], states
         layers.append(keras_spec)

@@ -493,8 +493,12 @@ def _recurrent(graph, directions, xs, base, merge_mode=None):
                for i, part in enumerate("WRB")]
     if len(xs) > 1:                 # initial_h (initial_c): (directions, N, U); no sequence_lens
         axis = graph.constant(f"{base}/direction_axis", [0], np.int64)
-        inputs += [""] + [graph.op("Unsqueeze", [state, axis], f"{base}/initial_{name}")
-                          for name, state in zip(first.carried, xs[1:])]
+        count = len(first.carried)     # xs[1:]: each direction's states, the forward one's first
+        inputs.append("")
+        for j, name in enumerate(first.carried):
+            parts = [graph.op("Unsqueeze", [xs[1 + d * count + j], axis], f"{base}/initial_{name}_{d}")
+                     for d in range(len(directions))]
+            inputs.append(parts[0] if len(parts) == 1 else graph.op("Concat", parts, f"{base}/initial_{name}", axis=0))
     attributes = {"hidden_size": first.units,
                   "activations": sum((_recurrent_activations(layer) for layer in directions), [])}
     if len(directions) == 2:

@@ -57,7 +57,8 @@ class Bidirectional(Layer):
     Input shape: ``(N, T, F)``. Output shape: ``(N, T, 2U)`` with concat, else ``(N, T, U)``
     (without the time axis when the layer does not return sequences). With a layer that has
     ``return_state=True``, the last states of both readings follow, as in Keras:
-    ``[y, h_fwd, c_fwd, h_bwd, c_bwd]`` for an LSTM.
+    ``[y, h_fwd, c_fwd, h_bwd, c_bwd]`` for an LSTM; ``initial_state`` takes them in the same
+    order.
     """
 
     def __init__(self, layer, merge_mode="concat", backward_layer=None, **kwargs):
@@ -90,20 +91,50 @@ class Bidirectional(Layer):
         self.dtype, self.trainable = self.dtype, self.trainable   # pass both on to the inner layers
 
     def build(self, input_shape, rng=None):
-        super().build(input_shape, rng)
-        for layer in self.sublayers:
+        if self.takes_list:                  # [sequences, the forward reading's states, the backward's]
+            self.input_shape = [SampleShape(shape) for shape in input_shape]
+            self.rng = rng if rng is not None else self.rng or np.random.default_rng()
+            self.built = True
+        else:
+            super().build(input_shape, rng)
+        for layer, shape in zip(self.sublayers, self._inner_shapes(self.input_shape)):
             layer.dtype = self.dtype
-            layer.build(self.input_shape, self.rng)
+            layer.takes_list = self.takes_list
+            layer.build(shape, self.rng)
+
+    def _inner_shapes(self, input_shape):
+        """What each reading is built for: the sequences, and its half of the initial states."""
+        if not self.takes_list:
+            return [input_shape, input_shape]
+        sequences, *states = input_shape
+        half = len(states) // 2
+        return [[sequences] + states[:half], [sequences] + states[half:]]
 
     def __call__(self, inputs, initial_state=None, training=None, mask=None):
-        if initial_state is not None or mask is not None:
-            raise NotImplementedError("Bidirectional: initial_state= and mask= are not supported by glassnet "
-                                      "(its two readings start from zero states)")
+        """``layer(x)``, or ``layer(x, initial_state=[h_fwd(, c_fwd), h_bwd(, c_bwd)])``: the
+        first half of the states starts the forward reading, the second the backward one, as
+        in Keras."""
+        if mask is not None:
+            raise NotImplementedError("Bidirectional: mask= is not supported by glassnet (it has no masks)")
+        if initial_state is not None:
+            states = list(initial_state) if isinstance(initial_state, (list, tuple)) else [initial_state]
+            needed = 2 * len(self.forward_layer.carried)
+            if len(states) != needed:
+                raise ValueError(f"Bidirectional: initial_state needs {needed} states, those of the forward "
+                                 f"reading then the backward one's, got {len(states)}")
+            if self.built and not self.takes_list:
+                raise ShapeError(f"layer '{self.name}' (Bidirectional) was built without initial states; each "
+                                 f"call must be the same (use a layer of its own for the other)")
+            self.takes_list = True
+            inputs = [inputs] + states
+        elif isinstance(inputs, (list, tuple)) and len(inputs) > 1:    # layer([x, *states]): the same call
+            self.takes_list = True
         return super().__call__(inputs, training)
 
     def output_shape(self, input_shape):
-        a, *a_states = self._as_list(self.forward_layer.output_shape(input_shape))
-        b, *b_states = self._as_list(self.backward_layer.output_shape(input_shape))
+        shapes = self._inner_shapes(input_shape)
+        a, *a_states = self._as_list(self.forward_layer.output_shape(shapes[0]))
+        b, *b_states = self._as_list(self.backward_layer.output_shape(shapes[1]))
         if self.merge_mode is None:
             merged = [a, b]
         else:
@@ -127,8 +158,9 @@ class Bidirectional(Layer):
     def forward(self, x, training=False):
         self.check_input(x)
         forward, backward = self.forward_layer, self.backward_layer
-        a, *a_states = self._as_list(forward.forward(x, training))
-        b, *b_states = self._as_list(backward.forward(x, training))
+        x_a, x_b = self._inner_shapes(x)         # (the same sequences; each its own states)
+        a, *a_states = self._as_list(forward.forward(x_a, training))
+        b, *b_states = self._as_list(backward.forward(x_b, training))
         self.a, self.b = self._turn(a, forward), self._turn(b, backward)
         if self.merge_mode is None:
             merged = [self.a, self.b]
@@ -164,7 +196,11 @@ class Bidirectional(Layer):
         da, db = self._turn(da, self.forward_layer), self._turn(db, self.backward_layer)
         dx_a = self.forward_layer.backward([da] + d_states[:half] if self.return_state else da)
         dx_b = self.backward_layer.backward([db] + d_states[half:] if self.return_state else db)
-        return None if dx_a is None else dx_a + dx_b
+        if dx_a is None:
+            return None
+        if self.takes_list:                # the sequences' gradient, then each state's
+            return [dx_a[0] + dx_b[0]] + dx_a[1:] + dx_b[1:]
+        return dx_a + dx_b
 
     def get_config(self):
         layer = _spec(self.forward_layer)
