@@ -63,7 +63,9 @@ class TrainingLog:
 def log_value(value):
     """A metric's result as the logs keep it: a float, or for a metric with one value per
     class (``F1Score(average=None)``) a list of floats."""
-    return float(value) if np.ndim(value) == 0 else [float(v) for v in np.ravel(value)]
+    if isinstance(value, float) or np.ndim(value) == 0:      # (every batch: the plain case first)
+        return float(value)
+    return [float(v) for v in np.ravel(value)]
 
 
 def thin(values, points):

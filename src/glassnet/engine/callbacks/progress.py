@@ -26,7 +26,7 @@ BAR_WIDTH = 30
 def format_value(value):
     """Keras's format: four decimals, or scientific notation for tiny values; a metric with
     one value per class (``F1Score()``) shows their mean, as Keras's progress bar does."""
-    value = float(np.mean(value))
+    value = float(value) if isinstance(value, (int, float)) else float(np.mean(value))
     return f"{value:.4f}" if abs(value) > 1e-3 or value == 0 else f"{value:.4e}"
 
 

@@ -53,12 +53,6 @@ class GRU(Recurrent):
         shape = (2, 3 * self.units) if self.reset_after else (3 * self.units,)
         return initializer_of(self.bias_initializer)(shape, self.rng)
 
-    def forward(self, x, training=False):
-        return self._read_sequence(x, training)
-
-    def backward(self, dy):
-        return self._backprop_sequence(dy)
-
     def _steps(self, x):
         act, gate = ACTIVATIONS[self.activation][0], ACTIVATIONS[self.recurrent_activation][0]
         n, steps, _ = x.shape

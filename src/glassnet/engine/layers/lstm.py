@@ -53,12 +53,6 @@ class LSTM(Recurrent):
             bias[self.units:2 * self.units] = 1.0
         return bias
 
-    def forward(self, x, training=False):
-        return self._read_sequence(x, training)
-
-    def backward(self, dy):
-        return self._backprop_sequence(dy)
-
     def _steps(self, x):
         act, gate = ACTIVATIONS[self.activation][0], ACTIVATIONS[self.recurrent_activation][0]
         n, steps, _ = x.shape

@@ -155,6 +155,7 @@ class Recurrent(Layer):
             bias_constraint: applied after every optimizer step, as for Dense.
     """
 
+    abstract = True         # SimpleRNN, LSTM and GRU are the layers (each gives its steps)
     gates = 1
     carried = ("h",)        # the states carried from step to step (LSTM: h and its cell c)
 
@@ -172,12 +173,8 @@ class Recurrent(Layer):
             kwargs.pop(name, None)
         # Made as Keras's RNN(LSTMCell(...)) (layers/cells.py): written to .keras files that way
         self.made_as_rnn = bool(kwargs.pop("made_as_rnn", False))
-        kwargs_settings = {key: kwargs.pop(key) for key in list(kwargs)
-                           if key.endswith(("_regularizer", "_constraint")) and key != "activity_regularizer"}
-        unknown = sorted(set(kwargs_settings) - {f"{w}_{kind}" for w in WEIGHT_SETTINGS
-                                                for kind in ("regularizer", "constraint")})
-        if unknown:
-            raise TypeError(f"{kind}: unexpected argument {unknown[0]!r}")
+        weight_settings = {f"{weight}_{what}": kwargs.pop(f"{given}_{what}", None)
+                           for given, weight in WEIGHT_SETTINGS.items() for what in ("regularizer", "constraint")}
         super().__init__(**kwargs)
         if int(units) != units or units < 1:
             raise ValueError(f"{kind}: units must be a positive integer, got {units!r}")
@@ -198,9 +195,9 @@ class Recurrent(Layer):
         self.dropout, self.recurrent_dropout = float(dropout), float(recurrent_dropout)
         self.seed_with(seed)
         self.input_masks = self.recurrent_masks = None
-        for given, weight in WEIGHT_SETTINGS.items():
-            setattr(self, f"{weight}_regularizer", regularizers.get(kwargs_settings.pop(f"{given}_regularizer", None)))
-            setattr(self, f"{weight}_constraint", constraints.get(kwargs_settings.pop(f"{given}_constraint", None)))
+        for attribute, given in weight_settings.items():      # e.g. recurrent_kernel_regularizer
+            module = regularizers if attribute.endswith("_regularizer") else constraints
+            setattr(self, attribute, module.get(given))
 
     def __call__(self, inputs, initial_state=None, training=None, mask=None):
         """``layer(x)``, or ``layer(x, initial_state=[h0])`` (LSTM: ``[h0, c0]``) to start
@@ -261,9 +258,7 @@ class Recurrent(Layer):
         output = (steps, self.units) if self.return_sequences else (self.units,)
         return [output] + [(self.units,)] * len(self.carried) if self.return_state else output
 
-    # Each layer's forward/backward call these two (a base class with a forward of its own
-    # would count as a layer of its own in the gradient-check catalogue).
-    def _read_sequence(self, inputs, training=False):
+    def forward(self, inputs, training=False):
         self.check_input(inputs)
         x = inputs[0] if self.takes_list else inputs
         if self.takes_list:                    # the states to start from, (N, U) each
@@ -297,7 +292,7 @@ class Recurrent(Layer):
             self.recurrent_masks = [dropout_mask(self.draws, (n, self.units), self.recurrent_dropout, dtype)
                                     for _ in range(self.gates)]
 
-    def _backprop_sequence(self, dy):
+    def backward(self, dy):
         n, steps, _ = self.x.shape
         dy, d_last = (dy[0], dy[1:]) if self.return_state else (dy, [])
         if self.return_sequences:
@@ -368,12 +363,6 @@ class SimpleRNN(Recurrent):
 
     Weights: ``kernel`` (F, U), ``recurrent_kernel`` (U, U), ``bias`` (U,).
     """
-
-    def forward(self, x, training=False):
-        return self._read_sequence(x, training)
-
-    def backward(self, dy):
-        return self._backprop_sequence(dy)
 
     def _steps(self, x):
         f = ACTIVATIONS[self.activation][0]
