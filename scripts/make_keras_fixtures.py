@@ -304,6 +304,39 @@ def rnn_cells():
     return model
 
 
+def masked():
+    """Padded word sequences (Embedding(mask_zero=True)) read by two branches: a
+    Bidirectional LSTM averaged over the real steps, and a GRU's last real state; Keras writes
+    the mask's NotEqual operation into the graph and passes it to Bidirectional as mask=."""
+    words = keras.Input((None,), dtype="int32")
+    embedded = layers.Embedding(12, 4, mask_zero=True)(words)
+    both = layers.GlobalAveragePooling1D()(layers.Bidirectional(layers.LSTM(3, return_sequences=True))(embedded))
+    model = keras.Model(words, layers.Dense(3, activation="softmax")(
+        layers.Concatenate()([both, layers.GRU(3)(embedded)])), name="masked")
+    model.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
+    return model
+
+
+def masked_tagger():
+    """One class per step of number sequences padded with zero rows (Masking): the loss and
+    the accuracy count the real steps only."""
+    model = keras.Sequential([keras.Input((8, 2)), layers.Masking(), layers.LSTM(4, return_sequences=True),
+                              layers.Dense(3, activation="softmax")], name="masked_tagger")
+    model.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    return model
+
+
+def _padded(rng, n, steps, make, shortest=0):
+    """``n`` sequences of random lengths shortest..steps, padded with zeros after (odd rows) or
+    before (even rows)."""
+    x = np.zeros((n, steps) + make(1).shape[1:], "float32")
+    for row in range(n):
+        length = rng.integers(shortest, steps + 1)
+        start = 0 if row % 2 else steps - length
+        x[row, start:start + length] = make(length)
+    return x
+
+
 def unsupported():
     return keras.Sequential([keras.Input((4, 4, 4, 1)), layers.Conv3D(2, 3)], name="unsupported")
 
@@ -323,7 +356,7 @@ def main(only=None):
     OUT.mkdir(parents=True, exist_ok=True)
     for build in (mlp, cnn, residual, nested, branches, unsupported, tutorial, augmented, odd_layers,
                   recurrent, custom_layers, layer_norm, sequence, separable, fresh, text, attention, tickets,
-                  nested_outputs, seq2seq, rnn_cells):
+                  nested_outputs, seq2seq, rnn_cells, masked, masked_tagger):
         if only and build.__name__ not in only:
             continue
         model = build()
@@ -344,6 +377,20 @@ def main(only=None):
             model.save(path)
             _deflate(path)
             np.savez(OUT / "seq2seq.npz", source=x[0][:4], target=x[1][:4], y=model.predict([v[:4] for v in x], verbose=0))
+            continue
+        if build in (masked, masked_tagger):            # padded sequences; Keras's masked loss kept too
+            if build is masked:
+                x = _padded(rng, 32, 7, lambda k: rng.integers(1, 12, k), shortest=1)   # (Keras: 0/0 for none)
+                y = rng.integers(0, 3, 32)
+            else:
+                x = _padded(rng, 32, 8, lambda k: rng.standard_normal((k, 2)) + 0.5)
+                y = rng.integers(0, 3, (32, 8))
+            model.fit(x, y, epochs=1, batch_size=8, verbose=0)
+            path = OUT / f"{build.__name__}.keras"
+            model.save(path)
+            _deflate(path)
+            np.savez(OUT / f"{build.__name__}.npz", x=x[:6], y=model.predict(x[:6], verbose=0), labels=y[:6],
+                     evaluation=model.evaluate(x[:6], y[:6], verbose=0, return_dict=False))
             continue
         shape = tuple(model.inputs[0].shape[1:])
         x = rng.random((32,) + shape).astype("float32") * (255 if build is tutorial else 1)

@@ -77,6 +77,8 @@ CASES = {
     "dot": (lambda a, b: np.dot(a, b), [normal(3, 4), normal(4)]),
     "copy": (lambda a: np.copy(a) * a, [normal(3)]),
     "getitem": (lambda a: a[[0, 2, 0], 1:] * 2, [normal(3, 4)]),
+    "take": (lambda a: ops.take(a, np.array([[1, 1], [3, 0]]), axis=0) * ops.take(a, np.array([5, 7, 5]))
+             + ops.sum(ops.take(a, np.array([[2, 0], [1, 1]]), axis=1) ** 2), [normal(4, 3)]),
     "astype": (lambda a: a.astype("float64") * a, [normal(3)]),
 }
 NOT_DIFFERENTIABLE = {"zeros_like", "ones_like"}    # constants: nothing to check

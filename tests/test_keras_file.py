@@ -31,7 +31,7 @@ h5py = pytest.importorskip("h5py")
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "keras"
 KERAS_MODELS = ["mlp", "cnn", "residual", "nested", "branches", "tutorial", "augmented", "odd_layers",
                 "recurrent", "layer_norm", "sequence", "separable", "text", "attention", "nested_outputs",
-                "rnn_cells"]
+                "rnn_cells", "masked", "masked_tagger"]
 
 
 def residual_model(seed=0):
@@ -269,6 +269,17 @@ def test_keras_written_files_load_and_predict_the_same(name):
     np.testing.assert_allclose(model.predict(expected["x"], verbose=0), expected["y"], atol=1e-5, rtol=0)
     assert model.optimizer.iterations == 4      # Keras trained 4 steps; its state came along
     assert model.loss is not None
+
+
+@pytest.mark.parametrize("name", ["masked", "masked_tagger"])
+def test_keras_written_masks_give_keras_masked_loss_and_accuracy(name):
+    """Padded sequences: Keras's file computes its masks with operations in its graph (left
+    out: glassnet makes the same masks) and its loss and accuracy count the real steps only."""
+    expected = np.load(FIXTURES / f"{name}.npz")
+    model = glassnet.load_model(FIXTURES / f"{name}.keras")
+    assert [type(layer).__name__ for layer in model.layers][:2] in (["InputLayer", "Embedding"], ["Masking", "LSTM"])
+    result = model.evaluate(expected["x"], expected["labels"], batch_size=len(expected["x"]), verbose=0)
+    np.testing.assert_allclose(result, expected["evaluation"], rtol=1e-5)
 
 
 def test_keras_compile_settings_and_layers_are_translated():

@@ -200,8 +200,9 @@ def test_states_that_dont_fit_are_refused_in_one_line():
     with pytest.raises(ValueError, match=r"Bidirectional: initial_state needs 4 states, those of the forward "
                                          r"reading then the backward one's, got 2"):
         Bidirectional(LSTM(3))(Input(shape=(6, 4)), initial_state=[Input(shape=(3,))] * 2)
-    with pytest.raises(NotImplementedError, match="LSTM: mask= is not supported by glassnet"):
-        LSTM(3)(X, mask=np.ones((3, 6), bool))
+    with pytest.raises(NotImplementedError, match="LSTM: mask= in a Functional model is not supported by glassnet; "
+                                                  "masks made by Embedding"):
+        LSTM(3)(Input(shape=(6, 4)), mask=Input(shape=(6,)))
     with pytest.raises(ShapeError, match=r"layer 'lstm_states' \(LSTM\) gives 3 outputs, and each layer of a "
                                          r"Sequential model gives one; use the Functional API"):
         Sequential([Input(shape=(6, 4)), LSTM(3, return_state=True, name="lstm_states"), Dense(2)])

@@ -56,6 +56,8 @@ EXPECTATIONS = {
     "subclassed_model": lambda ns: ns["accuracy"] > 0.85 and len(ns["history"].history["val_accuracy"]) == 3
     and bool(ns["same_answers"]) and ns["probabilities"].shape == (5, 10),
     "two_inputs": lambda ns: ns["accuracy"] > 0.85,
+    "masked_digit_columns": lambda ns: ns["test_acc"] > 0.75 and ns["difference"] < 1e-5 and
+    len(ns["history"].history["val_loss"]) == 3 and min(ns["lengths"]) < max(ns["lengths"]),
     "seq2seq_digit_names": lambda ns: ns["history"].history["val_accuracy"][-1] > 0.9 and ns["read_right"] >= 0.6
     and len(ns["decoder_model"].outputs) == 3 and ns["model"].count_params() == 45_905,
     "metrics_and_lambda": lambda ns: sorted(ns["history"].history) == ["acc", "auc", "loss", "precision", "top2"]

@@ -446,6 +446,24 @@ def _getitem(a, index):
     return record(c, (a,), backward)
 
 
+def _take(a, indices, axis=None, **unused):
+    """``np.take`` (``ops.take``: an embedding's row lookup): each picked entry's gradient goes
+    back to where it was picked from, added up where an index is picked twice."""
+    a, indices = lift(a), np.asarray(data_of(indices)).astype(np.intp)
+    c = np.take(a.data, indices, axis=axis)
+
+    def backward(g):
+        grad = np.zeros(a.shape, dtype=a.dtype)
+        if axis is None:
+            np.add.at(grad.reshape(-1), indices.reshape(-1), np.reshape(g, -1))
+        else:
+            k, picked = axis % a.ndim, indices.ndim     # g: a's axes before k, the indices', a's after k
+            np.add.at(np.moveaxis(grad, k, 0), indices, np.moveaxis(g, list(range(k, k + picked)),
+                                                                     list(range(picked))))
+        return (grad,)
+    return record(c, (a,), backward)
+
+
 def _astype(a, dtype):
     a = lift(a)
     dtype = np.dtype(dtype)
@@ -472,7 +490,7 @@ FUNCTIONS = {
     "reshape": _reshape, "transpose": _transpose, "swapaxes": _swapaxes, "moveaxis": _moveaxis,
     "expand_dims": _expand_dims, "squeeze": _squeeze, "broadcast_to": _broadcast_to,
     "concatenate": _concatenate, "stack": _stack, "where": _where, "clip": _clip, "dot": _dot,
-    "zeros_like": _zeros_like, "ones_like": _ones_like, "copy": _copy,
+    "zeros_like": _zeros_like, "ones_like": _ones_like, "copy": _copy, "take": _take,
 }
 
 QUERIES = {"shape", "ndim", "size", "result_type"}

@@ -175,6 +175,19 @@ class Model(Trainer, ModelState, Layer):
                        if step.layer is not step.node.layer]
         self._plan_key = None
         self._fusions = None
+        self._masked = any(step.layer.makes_mask for step in steps)   # masks to track (engine/masking.py)
+        self.output_masks = None
+
+    @property
+    def makes_mask(self):
+        """Whether a mask can arise inside (an Embedding(mask_zero=True), a Masking layer)."""
+        return getattr(self, "_masked", False)
+
+    def compute_mask(self, inputs, mask=None):
+        masks = self.output_masks
+        if masks is None:
+            return None
+        return masks[0] if len(masks) == 1 else list(masks)
 
     def copy_for_another_call(self):
         """A twin of this model for its second call in a graph (a siamese network's encoder,
@@ -335,18 +348,22 @@ class Model(Trainer, ModelState, Layer):
         a model with several outputs logs each one's loss and metrics under them."""
         return [t.node.layer.name for t in self.outputs]
 
-    def forward(self, inputs, training=False):
+    def forward(self, inputs, training=False, mask=None):
         """Run every layer call in order on ``inputs`` (an array, or a list for several inputs).
 
         ``training``: True or False for every call, or None (``model(x)``): each call then
-        runs as it was made, ``layer(x, training=...)``, else in inference, as in Keras 3."""
+        runs as it was made, ``layer(x, training=...)``, else in inference, as in Keras 3.
+        ``mask``: the inputs' mask (a model used as a layer, after an Embedding that masks);
+        the outputs' masks are left in ``output_masks`` (None when the model has none)."""
         values = [None] * self._slot_count
         inputs = inputs if len(self._input_slots) > 1 else [inputs]
         if len(inputs[0]) == 0:    # an empty batch (the last of a filter, say): empty outputs, as in Keras
             outputs = [np.zeros((0,) + tuple(d or 0 for d in t.sample_shape), self.dtype) for t in self.outputs]
+            self.output_masks = None
             return outputs[0] if len(outputs) == 1 else outputs
         for slot, value in zip(self._input_slots, inputs):
             values[slot] = value
+        masks = self._input_masks(mask)
         for step in self._run_steps():
             # Keras 3's rule: the mode the model runs in (fit: training, predict and evaluate:
             # inference) wins; a call's own ``training=`` counts when it runs without one,
@@ -354,20 +371,47 @@ class Model(Trainer, ModelState, Layer):
             mode = step.training if training is None else training
             if mode is None and not step.nested:
                 mode = False
-            if step.takes_list:
-                y = step.layer.forward([values[i] for i in step.inputs], mode)
-            else:
-                y = step.layer.forward(values[step.inputs[0]], mode)
-            if step.output is None:                  # several outputs, one slot each
+            y = self._run_step(step, values, masks, mode)
+            if step.output is None:                  # several outputs
                 step.shapes = [(v.shape, v.dtype) for v in y]
-                for slot, value in zip(step.outputs, y):
-                    values[slot] = value
-            else:
-                values[step.output] = y
             if step.layer.activity_regularizer is not None:      # kept for its penalty
                 step.layer.activity_output = y
+        self.output_masks = None if masks is None else [masks[slot] for slot in self._output_slots]
         outputs = [values[slot] for slot in self._output_slots]
         return outputs[0] if len(outputs) == 1 else outputs
+
+    def _input_masks(self, mask):
+        """One mask slot per tensor of the graph, the inputs' filled from ``mask`` (an outer
+        model's), or None when no mask can arise (most models: nothing to track)."""
+        if not self._masked and mask is None:
+            return None
+        masks = [None] * self._slot_count
+        if mask is not None:
+            for slot, m in zip(self._input_slots, mask if len(self._input_slots) > 1 else [mask]):
+                masks[slot] = m
+        return masks
+
+    def _run_step(self, step, values, masks, mode):
+        """Run one call: its inputs from their slots, its output(s) into theirs. With masks
+        (:mod:`glassnet.engine.masking`), a layer that reads them gets its input's, and its
+        outputs' masks go into their slots."""
+        layer = step.layer
+        args = [values[i] for i in step.inputs] if step.takes_list else values[step.inputs[0]]
+        if masks is None:
+            y = layer.forward(args, mode)
+        else:
+            given = [masks[i] for i in step.inputs]
+            mask = given if step.takes_list else given[0]
+            has_mask = any(m is not None for m in given)
+            y = layer.forward(args, mode, mask=mask) if has_mask and layer.uses_mask else layer.forward(args, mode)
+            made = layer.output_mask(args, mask, has_mask)
+            if step.output is None and not isinstance(made, (list, tuple)):   # the states of return_state: none
+                made = [made] + [None] * (len(step.outputs) - 1)
+            for slot, m in zip(step.outputs, made if step.output is None else [made]):
+                masks[slot] = m
+        for slot, value in zip(step.outputs, y if step.output is None else [y]):
+            values[slot] = value
+        return y
 
     def backward(self, dy):
         """Backpropagate ``dy = dL/d(output)`` through the graph, in reverse order.
@@ -447,14 +491,8 @@ class Model(Trainer, ModelState, Layer):
         inputs = inputs if len(self._input_slots) > 1 else [inputs]
         for slot, value in zip(self._input_slots, inputs):
             values[slot] = value
-        result = []
-        for step in self._steps:
-            args = [values[i] for i in step.inputs] if step.takes_list else values[step.inputs[0]]
-            y = step.layer.forward(args, False)
-            for slot, value in zip(step.outputs, y if step.output is None else [y]):
-                values[slot] = value
-            result.append((step.node.layer, y))
-        return result
+        masks = self._input_masks(None)
+        return [(step.node.layer, self._run_step(step, values, masks, False)) for step in self._steps]
 
     def final_activation(self):
         """The activation the (single) output ends in: a Softmax or Sigmoid layer or a

@@ -15,6 +15,7 @@ An output given no loss (``None``) is not trained (nothing flows back from it).
 
 import numpy as np
 
+from glassnet.engine import masking
 from glassnet.engine import losses as losses_module
 from glassnet.engine import metrics as metrics_module
 from glassnet.errors import ShapeError
@@ -122,7 +123,7 @@ class OutputLosses(losses_module.Loss):
         total = 0.0
         for i, loss in enumerate(self.losses):
             if loss is not None:
-                self.values[i] = loss.forward(y_true[i], y_pred[i], sample_weight)
+                self.values[i] = loss.forward(y_true[i], y_pred[i], _of_output(sample_weight, i))
                 total += self.loss_weights[i] * self.values[i]
         return total
 
@@ -170,7 +171,7 @@ class OutputMetric(metrics_module.Metric):
         self.metric.reset_state()
 
     def update_state(self, y_true, y_pred, sample_weight=None):
-        self.metric.update_state(y_true[self.index], y_pred[self.index], sample_weight)
+        self.metric.update_state(y_true[self.index], y_pred[self.index], _of_output(sample_weight, self.index))
 
     def result(self):
         return self.metric.result()
@@ -227,3 +228,9 @@ def output_metrics(metrics, names, what):
         for metric in ([] if entry is None else entry if isinstance(entry, (list, tuple)) else [entry]):
             made.append(OutputMetric(metric, index, name))
     return made
+
+
+def _of_output(sample_weight, index):
+    """Output ``index``'s weights: its own when they differ by output (its mask,
+    :class:`~glassnet.engine.masking.PerOutput`), else the sample weights all outputs share."""
+    return sample_weight[index] if isinstance(sample_weight, masking.PerOutput) else sample_weight

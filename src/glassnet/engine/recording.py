@@ -133,7 +133,7 @@ def _inline(layer, inputs, training, recording):
         layer.__dict__.pop("added_losses", None)
 
 
-def forward(layer, x, training):
+def forward(layer, x, training, mask=None):
     """The recorded layer's forward pass: ``call()`` on Values; the record kept for backward."""
     from glassnet.engine.tracing import run_call
 
@@ -145,7 +145,7 @@ def forward(layer, x, training):
     layer.__dict__["recorded_weights"] = weights     # for self.kernel read through __getattr__
     layer.__dict__["added_losses"] = recording.added  # self.add_loss(...) terms of this call
     try:
-        output = run_call(layer, inputs if layer.takes_list else inputs[0], bool(training))
+        output = run_call(layer, inputs if layer.takes_list else inputs[0], bool(training), mask)
     except CannotDifferentiate as error:
         raise CannotDifferentiate(f"layer '{layer.name}' ({type(layer).__name__}): {error}") from error
     finally:

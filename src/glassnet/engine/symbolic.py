@@ -60,6 +60,7 @@ class SymbolicTensor:
         self.node = node
         self.index = index                # which of the node's outputs (a layer may give several)
         self.dtype = np.dtype(dtype)
+        self._keras_mask = None           # Keras's: the mask this tensor will carry (engine/masking.py)
 
     @property
     def shape(self):
@@ -207,8 +208,35 @@ def call_symbolically(layer, inputs, training=None):
     several = isinstance(output_shape, list)     # a layer (a model inside) with several outputs
     node.outputs = [SymbolicTensor(one, node, index=i)
                     for i, one in enumerate(output_shape if several else [output_shape])]
+    _mark_masks(layer, tensors, node.outputs)
     layer.nodes.append(node)
     return list(node.outputs) if several else node.outputs[0]
+
+
+def _mark_masks(layer, tensors, outputs):
+    """Keras's ``_keras_mask`` on placeholders (:mod:`glassnet.engine.masking`): a boolean
+    placeholder ``(batch, steps)`` on each output that will carry a mask, else None, worked
+    out by asking the layer on a sample of zeros; and Keras's warning, here at the line that
+    builds the model, when a layer can't keep the mask it is given."""
+    from glassnet.engine.model import Model
+
+    given = [getattr(t, "_keras_mask", None) for t in tensors]
+    made = None
+    if any(m is not None for m in given) and not (layer.supports_masking or layer.uses_mask):
+        layer.output_mask(None, None, True)                       # the warning; no mask after it
+    elif isinstance(layer, Model):
+        made = [getattr(t, "_keras_mask", None) for t in layer.outputs]
+    elif layer.makes_mask or any(m is not None for m in given):
+        zeros = [np.zeros((1,) + tuple(d or 1 for d in t.sample_shape), t.dtype) for t in tensors]
+        masks = [None if m is None else np.ones((1,) + tuple(d or 1 for d in m.sample_shape), bool) for m in given]
+        try:
+            made = layer.compute_mask(zeros if layer.takes_list else zeros[0], masks if layer.takes_list else masks[0])
+        except Exception:     # a compute_mask that can't run on a sample: the data will tell
+            made = None
+    made = made if isinstance(made, (list, tuple)) else [made] + [None] * (len(outputs) - 1)
+    for tensor, mask in zip(outputs, made):
+        tensor._keras_mask = None if mask is None else SymbolicTensor(np.shape(mask)[1:], tensor.node, dtype=bool,
+                                                                      index=tensor.index)
 
 
 @contextlib.contextmanager

@@ -83,16 +83,18 @@ def defines_call(cls, base):
                if klass is not base and issubclass(klass, base))
 
 
-def run_call(owner, inputs, training):
+def run_call(owner, inputs, training, mask=None):
     """``owner.call(inputs, training=training)``, or ``owner.call(inputs)`` when its call()
-    takes no ``training`` (Keras passes it only to a call() that asks for it)."""
+    takes no ``training`` (Keras passes it only to a call() that asks for it); ``mask=`` too
+    when it takes one and there is a mask (engine/masking.py)."""
     try:
         parameters = inspect.signature(owner.call).parameters
     except (TypeError, ValueError):
         parameters = {}
+    options = {"mask": mask} if mask is not None and "mask" in parameters else {}
     if "training" in parameters or any(p.kind is inspect.Parameter.VAR_KEYWORD for p in parameters.values()):
-        return owner.call(inputs, training=training)
-    return owner.call(inputs)
+        return owner.call(inputs, training=training, **options)
+    return owner.call(inputs, **options)
 
 
 def trace(owner, inputs, mode=None):

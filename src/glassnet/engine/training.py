@@ -24,6 +24,7 @@ import numpy as np
 
 from glassnet.engine import autodiff
 from glassnet.engine import data as data_module
+from glassnet.engine import masking
 from glassnet.engine import losses as losses_module
 from glassnet.engine import metrics as metrics_module
 from glassnet.engine import optimizers as optimizers_module
@@ -203,10 +204,13 @@ class Trainer(Keras2Methods):
         if symbolic.is_symbolic(inputs):
             return symbolic.call_symbolically(self, inputs, training)
         mode = None if training is None else bool(training)      # None: each call as it was made
-        outputs = self.forward(self._prepare_inputs(inputs), training=mode)
+        outputs = as_tensor(self.forward(self._prepare_inputs(inputs), training=mode))
+        for output, mask in zip(outputs if isinstance(outputs, list) else [outputs], self.output_masks or []):
+            if mask is not None:
+                output._keras_mask = mask                        # as in Keras (engine/masking.py)
         if getattr(self, "_given_keys", None) is not None:
-            return {key: as_tensor(y) for key, y in self._as_given(list(outputs)).items()}
-        return as_tensor(outputs)
+            return self._as_given(list(outputs))
+        return outputs
 
     # -- one step -------------------------------------------------------------------------
     def _prepare_training(self):
@@ -274,7 +278,7 @@ class Trainer(Keras2Methods):
             loss_fn = self._train_loss
             if self._fused is not None:            # fused with the final activation: from the logits
                 scores = self._fused.logits
-        value = loss_fn.forward(y, scores, sample_weight) + self.regularization_loss()
+        value = loss_fn.forward(y, scores, self._with_masks(loss_fn, sample_weight)) + self.regularization_loss()
         recorded = [p for p in (y_pred if isinstance(y_pred, list) else [y_pred]) if isinstance(p, autodiff.Value)]
         if not training or not recorded:
             return value
@@ -315,7 +319,8 @@ class Trainer(Keras2Methods):
             loss, output_gradient = self._own_loss_and_gradient(x, y, y_pred, sample_weight)
         else:
             scores = y_pred if self._fused is None else self._fused.logits
-            loss = self._train_loss.forward(y, scores, sample_weight) + self.regularization_loss()
+            loss = self._train_loss.forward(y, scores, self._with_masks(self._train_loss, sample_weight)) \
+                + self.regularization_loss()
             output_gradient = None
         if not math.isfinite(loss):
             return self._refuse(saved, self._explain_nonfinite(x, loss))
@@ -335,17 +340,35 @@ class Trainer(Keras2Methods):
         self.nonfinite_reason = reason
         return math.nan
 
+    def _with_masks(self, loss_fn, sample_weight, for_metrics=False):
+        """``sample_weight`` with the masks of the last forward pass's outputs merged in
+        (:mod:`glassnet.engine.masking`), as Keras 3 does: a masked output's loss is the mean
+        over its real steps (by ``loss_fn``'s reduction), and its metrics count those only.
+        Several outputs: one weight array per output (:class:`~glassnet.engine.masking.PerOutput`)."""
+        masks = getattr(self, "output_masks", None)
+        if masks is None or all(m is None for m in masks):
+            return sample_weight
+        if for_metrics:
+            weights = [masking.metric_weights(m, sample_weight) for m in masks]
+        else:
+            parts = loss_fn.losses if isinstance(loss_fn, outputs_module.OutputLosses) else [loss_fn]
+            weights = [masking.loss_weights(m, sample_weight, getattr(part, "reduction", None))
+                       for m, part in zip(masks, parts)]
+        return weights[0] if len(weights) == 1 else masking.PerOutput(weights)
+
     def _update_metrics(self, y, y_pred, sample_weight, loss):
         n = len(y_pred) if not isinstance(y_pred, list) else len(y_pred[0])
+        masked = self._with_masks(None, sample_weight, for_metrics=True)
         self._loss_tracker.update_state(loss, sample_weight=n)
         if self._output_loss_trackers:
             values = [v for v, part in zip(self.loss.values, self.loss.losses) if part is not None]
             for tracker, value in zip(self._output_loss_trackers, values):
                 tracker.update_state(value, sample_weight=n)
+        unweighted = self._with_masks(None, None, for_metrics=True)    # the masks alone
         for metric in self.compiled_metrics:
-            metric.update_state(y, y_pred)
+            metric.update_state(y, y_pred, sample_weight=unweighted)
         for metric in self.weighted_metrics:
-            metric.update_state(y, y_pred, sample_weight=sample_weight)
+            metric.update_state(y, y_pred, sample_weight=masked)
 
     def _metric_logs(self, prefix=""):
         """The metrics' current values, sorted by name as Keras logs them."""
@@ -561,9 +584,9 @@ class Trainer(Keras2Methods):
             self._update_metrics(y, y_pred, sample_weight, loss)
             return loss
         if self._fused is not None:       # from the logits: exact even where p is ~0
-            loss = self._train_loss.forward(y, self._fused.logits, sample_weight)
+            loss = self._train_loss.forward(y, self._fused.logits, self._with_masks(self._train_loss, sample_weight))
         else:
-            loss = self.loss.forward(y, y_pred, sample_weight)
+            loss = self.loss.forward(y, y_pred, self._with_masks(self.loss, sample_weight))
         loss += self.regularization_loss()
         self._update_metrics(y, y_pred, sample_weight, loss)
         return loss

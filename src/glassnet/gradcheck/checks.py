@@ -253,7 +253,8 @@ def check_model(model, x, y, eps=1e-5, tolerance=TOLERANCE, max_checks=100, seed
         y_pred = model.forward(x, training=True)
         if model._own_compute_loss():    # a compute_loss of your own, on plain arrays
             return float(model.compute_loss(x=x, y=y, y_pred=y_pred, training=True))
-        return model.loss.forward(y, y_pred) + model.regularization_loss()
+        # a masked output's loss is over its real steps (engine/masking.py), as in training
+        return model.loss.forward(y, y_pred, model._with_masks(model.loss, None)) + model.regularization_loss()
 
     model.rng.bit_generator.state = rng_state
     model.train_step(x, y)

@@ -463,7 +463,7 @@ def _model_checks():
         model.compile("sgd", "sparse_categorical_crossentropy")
         checks.append(Check("Sequential", "Conv2D(relu) > MaxPooling2D > BatchNormalization > Dense(softmax)",
                             lambda: check_model(model, images, y[:4] % 3)))
-    return checks + _functional_checks() + [
+    return checks + _functional_checks() + _masked_checks() + [
         Check("Sequential", "Dense(softmax) + categorical_crossentropy, fused in training",
               lambda: run("categorical_crossentropy", Dense(5, activation="softmax"))),
         Check("Sequential", "Dense(relu, l2) > Dropout(0.5) > Dense(softmax) + sparse CE, fused",
@@ -481,6 +481,14 @@ def _model_checks():
     ]
 
 
+def _compiled_graph(inputs, outputs):
+    """A Functional model of ``inputs`` and ``outputs``, compiled with cross-entropy for a check."""
+    from glassnet.engine.model import Model
+    model = Model(inputs, outputs, seed=0)
+    model.compile("sgd", "sparse_categorical_crossentropy")
+    return model
+
+
 def _functional_checks():
     """Graphs that are not chains: a residual block, a shared layer, Concatenate, two inputs."""
     from glassnet.engine.layers import Add, Bidirectional, Concatenate, Dense, Input, SimpleRNN, Subtract
@@ -489,32 +497,27 @@ def _functional_checks():
     rng = np.random.default_rng(4)
     x, x2, y = rng.standard_normal((6, 4)), rng.standard_normal((6, 3)), np.array([0, 1, 2, 0, 1, 2])
 
-    def compiled(inputs, outputs):
-        model = Model(inputs, outputs, seed=0)
-        model.compile("sgd", "sparse_categorical_crossentropy")
-        return model
-
     def residual():
         inputs = Input(shape=(4,))
         h = Dense(4, activation="relu")(inputs)
         h = Add()([inputs, Dense(4)(h)])                       # x + f(x)
-        return check_model(compiled(inputs, Dense(3, activation="softmax")(h)), x, y)
+        return check_model(_compiled_graph(inputs, Dense(3, activation="softmax")(h)), x, y)
 
     def shared():
         inputs = Input(shape=(4,))
         layer = Dense(4, activation="tanh")
         h = layer(layer(inputs))                               # one Dense, called twice
-        return check_model(compiled(inputs, Dense(3, activation="softmax")(h)), x, y)
+        return check_model(_compiled_graph(inputs, Dense(3, activation="softmax")(h)), x, y)
 
     def concatenated():
         inputs = Input(shape=(4,))
         h = Concatenate()([Dense(3, activation="relu")(inputs), Dense(2, activation="tanh")(inputs)])
-        return check_model(compiled(inputs, Dense(3, activation="softmax")(h)), x, y)
+        return check_model(_compiled_graph(inputs, Dense(3, activation="softmax")(h)), x, y)
 
     def two_inputs():
         a, b = Input(shape=(4,)), Input(shape=(3,))
         h = Concatenate()([Dense(3, activation="tanh")(a), b])
-        return check_model(compiled([a, b], Dense(3, activation="softmax")(h)), [x, x2], y)
+        return check_model(_compiled_graph([a, b], Dense(3, activation="softmax")(h)), [x, x2], y)
 
     def siamese():
         inside = Input(shape=(4,))
@@ -522,13 +525,13 @@ def _functional_checks():
         encoder = Model(inside, twice(twice(inside)), seed=1)  # a model that shares a layer itself
         a, b = Input(shape=(4,)), Input(shape=(4,))
         h = Subtract()([encoder(a), encoder(b)])                # the model called twice
-        return check_model(compiled([a, b], Dense(3, activation="softmax")(h)), [x, x[::-1]], y)
+        return check_model(_compiled_graph([a, b], Dense(3, activation="softmax")(h)), [x, x[::-1]], y)
 
     def shared_wrapper():
         a, b = Input(shape=(5, 2)), Input(shape=(5, 2))
         reader = Bidirectional(SimpleRNN(3))                    # its weights are in its sublayers
         h = Concatenate()([reader(a), reader(b)])
-        return check_model(compiled([a, b], Dense(3, activation="softmax")(h)),
+        return check_model(_compiled_graph([a, b], Dense(3, activation="softmax")(h)),
                            [sequences, sequences[::-1]], y)
 
     sequences = rng.standard_normal((6, 5, 2))
@@ -539,14 +542,14 @@ def _functional_checks():
         _, h, c = LSTM(3, return_state=True)(source)            # the encoder's last states ...
         decoded = LSTM(3)(target, initial_state=[h, c])          # ... start the decoder
         head = Dense(3, activation="softmax")(Concatenate()([decoded, c]))   # c_T read twice
-        return check_model(compiled([source, target], head), [sequences, sequences[:, :4, ::-1]], y)
+        return check_model(_compiled_graph([source, target], head), [sequences, sequences[:, :4, ::-1]], y)
 
     def states_both_ways():
         from glassnet.engine.layers import GRU
         inputs = Input(shape=(5, 2))
         steps, h = GRU(3, return_state=True, return_sequences=True, go_backwards=True)(inputs)
         again = SimpleRNN(3)(steps, initial_state=h)
-        return check_model(compiled(inputs, Dense(3, activation="softmax")(Concatenate()([again, h]))),
+        return check_model(_compiled_graph(inputs, Dense(3, activation="softmax")(Concatenate()([again, h]))),
                            sequences, y)
 
     def state_from_a_dense():
@@ -554,13 +557,13 @@ def _functional_checks():
         inputs, summary = Input(shape=(5, 2)), Input(shape=(4,))
         start = Dense(3, activation="tanh")(summary)             # learned: dL/dh_0 reaches it
         read = GRU(3, reset_after=False)(inputs, initial_state=start)
-        return check_model(compiled([inputs, summary], Dense(3, activation="softmax")(read)), [sequences, x], y)
+        return check_model(_compiled_graph([inputs, summary], Dense(3, activation="softmax")(read)), [sequences, x], y)
 
     def bidirectional_states():
         from glassnet.engine.layers import LSTM
         inputs = Input(shape=(5, 2))
         y_both, h_fwd, c_fwd, h_bwd, c_bwd = Bidirectional(LSTM(2, return_state=True))(inputs)
-        return check_model(compiled(inputs, Dense(3, activation="softmax")(Concatenate()([y_both, c_fwd, h_bwd]))),
+        return check_model(_compiled_graph(inputs, Dense(3, activation="softmax")(Concatenate()([y_both, c_fwd, h_bwd]))),
                            sequences, y)
 
     def bidirectional_apart():
@@ -569,14 +572,14 @@ def _functional_checks():
         y_fwd, y_bwd, h_fwd, c_fwd, h_bwd, c_bwd = Bidirectional(
             LSTM(2, return_sequences=True, return_state=True), merge_mode=None)(inputs)
         joined = Concatenate()([Flatten()(y_bwd), c_fwd, Flatten()(y_fwd)])
-        return check_model(compiled(inputs, Dense(3, activation="softmax")(joined)), sequences, y)
+        return check_model(_compiled_graph(inputs, Dense(3, activation="softmax")(joined)), sequences, y)
 
     def bidirectional_started():
         from glassnet.engine.layers import LSTM
         inputs, summary = Input(shape=(5, 2)), Input(shape=(4,))
         states = [Dense(2, activation="tanh")(summary) for _ in range(4)]     # h, c of each reading
         read = Bidirectional(LSTM(2))(inputs, initial_state=states)
-        return check_model(compiled([inputs, summary], Dense(3, activation="softmax")(read)), [sequences, x], y)
+        return check_model(_compiled_graph([inputs, summary], Dense(3, activation="softmax")(read)), [sequences, x], y)
 
     def two_outputs():
         inputs = Input(shape=(4,))
@@ -607,6 +610,95 @@ def _functional_checks():
             Check("Model", "Bidirectional(LSTM) started from four Dense layers' outputs (initial_state)",
                   bidirectional_started),
             Check("Model", "two inputs, Concatenate", two_inputs)]
+
+
+def _masked_checks():
+    """Padded sequences (engine/masking.py): masked steps keep the recurrent state, the mean
+    and the loss leave them out. Sequences padded after, before, and not at all; one is all
+    padding. (Masking's own input gradient jumps where a feature reaches the mask value, so
+    it is checked inside models, by the weights before and after it.)"""
+    from glassnet.engine.layers import (GRU, LSTM, Bidirectional, Concatenate, Dense, Embedding,
+                                        GlobalAveragePooling1D, Input, Masking, SimpleRNN)
+    from glassnet.engine.initializers import RandomNormal
+
+    def embedding():               # rows of size 1, not Keras's +-0.05: finite differences stay clear of noise
+        return Embedding(7, 2, mask_zero=True, embeddings_initializer=RandomNormal(stddev=1.0))
+
+    rng = np.random.default_rng(5)
+    lengths = [5, 3, 0, 2, 4, 1]                 # one sequence with no real step at all
+    words = np.zeros((6, 5))
+    numbers = np.zeros((6, 5, 2))
+    for row, length in enumerate(lengths):
+        start = 0 if row % 2 else 5 - length     # padded after (odd rows) or before (even)
+        words[row, start:start + length] = rng.integers(1, 7, length)
+        numbers[row, start:start + length] = _away_from_zero((length, 2), seed=row)
+    numbers[4, 2] = 0                            # a step left out in the middle (Masking)
+    labels, tags = np.array([0, 1, 2, 0, 1, 2]), rng.integers(0, 3, (6, 5))
+
+    def tagger():                  # one class per real step: the loss's mean is over those
+        inputs = Input(shape=(5, 2))
+        steps = LSTM(3, return_sequences=True)(Masking()(inputs))
+        return check_model(_compiled_graph(inputs, Dense(3, activation="softmax")(steps)), numbers, tags)
+
+    def gap_in_the_middle():       # the state passes over the masked step to the next real one
+        inputs = Input(shape=(5, 2))
+        read = SimpleRNN(3)(Masking()(inputs))
+        return check_model(_compiled_graph(inputs, Dense(3, activation="softmax")(read)), numbers, labels)
+
+    def zero_outputs():
+        inputs = Input(shape=(5,))
+        steps = GRU(3, return_sequences=True, zero_output_for_mask=True)(embedding()(inputs))
+        return check_model(_compiled_graph(inputs, Dense(3, activation="softmax")(steps)), words, tags)
+
+    def last_state():
+        inputs = Input(shape=(5,))
+        read = GRU(3, reset_after=False, go_backwards=True)(embedding()(inputs))
+        return check_model(_compiled_graph(inputs, Dense(3, activation="softmax")(read)), words, labels)
+
+    def both_ways_averaged():
+        inputs = Input(shape=(5,))
+        steps = Bidirectional(SimpleRNN(2, return_sequences=True))(embedding()(inputs))
+        mean = GlobalAveragePooling1D()(Dense(3, activation="tanh")(steps))
+        return check_model(_compiled_graph(inputs, Dense(3, activation="softmax")(mean)), words, labels)
+
+    def started_and_returned():    # padding before the first real step shows zeros, keeps h_0
+        inputs, summary = Input(shape=(5, 2)), Input(shape=(4,))
+        start = [Dense(3, activation="tanh")(summary) for _ in range(2)]
+        y, h, c = LSTM(3, return_state=True)(Masking()(inputs), initial_state=start)
+        head = Dense(3, activation="softmax")(Concatenate()([y, h, c]))
+        return check_model(_compiled_graph([inputs, summary], head), [numbers, rng.standard_normal((6, 4))], labels)
+
+    def attention_masked():        # padded keys get no weight; padded queries' outputs are 0
+        from glassnet.engine.layers import Attention
+        inputs, unmasked = Input(shape=(5,)), Input(shape=(5, 2))
+        embedded = embedding()(inputs)
+        read = Attention(use_scale=True)([Dense(2, activation="tanh")(embedded), embedded])
+        every_step = Concatenate()([read, unmasked])       # real everywhere: every step's loss counts
+        return check_model(_compiled_graph([inputs, unmasked], Dense(3, activation="softmax")(every_step)),
+                           [words, numbers], tags)
+
+    def heads_masked():            # and a padded query attends everywhere, as in a Keras model
+        from glassnet.engine.layers import Add, MultiHeadAttention
+        inputs = Input(shape=(5,))
+        embedded = embedding()(inputs)
+        read = MultiHeadAttention(2, 2, use_causal_mask=True)(embedded, Dense(2)(embedded))
+        head = Dense(3, activation="softmax")(Add()([read, MultiHeadAttention(2, 2)(read, read)]))
+        return check_model(_compiled_graph(inputs, head), words, tags)
+
+    return [Check("Masking", "Masking -> LSTM(return_sequences) -> Dense per step: the loss's mean over the "
+                             "real steps", tagger),
+            Check("Masking", "Masking -> SimpleRNN: a step masked in the middle of a sequence", gap_in_the_middle),
+            Check("Model", "Embedding(mask_zero) -> GRU(return_sequences, zero_output_for_mask)", zero_outputs),
+            Check("Model", "Embedding(mask_zero) -> GRU(reset_after=False, go_backwards): the last real "
+                           "step's state", last_state),
+            Check("Model", "Embedding(mask_zero) -> Bidirectional(SimpleRNN) -> Dense -> GlobalAveragePooling1D "
+                           "(masked mean)", both_ways_averaged),
+            Check("Model", "Masking -> LSTM(initial_state from Dense layers, return_state): h_0 kept through "
+                           "leading padding", started_and_returned),
+            Check("Attention", "Embedding(mask_zero) -> Attention(use_scale): padded keys and queries",
+                  attention_masked),
+            Check("MultiHeadAttention", "Embedding(mask_zero) -> MultiHeadAttention(causal), then another whose "
+                                        "masks are taken off (Keras 3.15)", heads_masked)]
 
 
 def catalogue():

@@ -118,8 +118,9 @@ def _depthwise_in(class_name):
 def _embedding_in(config, reading, owner):
     """Keras 2 also wrote ``input_length``; the model's input gives the same length (Keras 2
     refused a mismatch), so it is not needed."""
-    reading.require(config, owner, mask_zero=False, lora_rank=None, lora_alpha=None, quantization_config=None)
+    reading.require(config, owner, lora_rank=None, lora_alpha=None, quantization_config=None)
     return "Embedding", {"input_dim": config["input_dim"], "output_dim": config["output_dim"],
+                         "mask_zero": bool(config.get("mask_zero", False)),
                          "embeddings_initializer": initializer_from_keras(
                              config.get("embeddings_initializer", "uniform"), owner, reading),
                          **{key: regularizer_from_keras(config.get(key), owner, reading)
@@ -242,7 +243,7 @@ def _recurrent_out(config, owner):
     for w in RECURRENT_WEIGHTS:
         out[f"{w}_regularizer"] = regularizer_to_keras(config.get(f"{w}_regularizer"))
         out[f"{w}_constraint"] = constraint_to_keras(config.get(f"{w}_constraint"))
-    return {**out, "stateful": False, "unroll": False}
+    return {**out, "stateful": False, "unroll": False, "zero_output_for_mask": config.get("zero_output_for_mask", False)}
 
 
 def _random_image_out(*keys):
@@ -270,6 +271,7 @@ def _recurrent_in(class_name):
                "return_sequences": config.get("return_sequences", False),
                "go_backwards": config.get("go_backwards", False),
                "return_state": config.get("return_state", False),
+               "zero_output_for_mask": config.get("zero_output_for_mask", False),
                "dropout": config.get("dropout", 0.0), "recurrent_dropout": config.get("recurrent_dropout", 0.0),
                **{f"{w}_regularizer": regularizer_from_keras(config.get(f"{w}_regularizer"), owner, reading)
                   for w in RECURRENT_WEIGHTS},
@@ -416,6 +418,7 @@ LAYERS_FROM_KERAS = {
     "Cropping1D": _image_layer_in("Cropping1D", "cropping"),
     "UpSampling1D": _image_layer_in("UpSampling1D", "size"),
     "Embedding": _embedding_in,
+    "Masking": lambda config, reading, owner: ("Masking", {"mask_value": config.get("mask_value", 0.0)}),
     "Attention": _attention_in, "MultiHeadAttention": _multi_head_attention_in,
     "GaussianNoise": _image_layer_in("GaussianNoise", "stddev"),
     "GaussianDropout": _image_layer_in("GaussianDropout", "rate"),
@@ -582,7 +585,7 @@ def _embedding_out(config, owner):
             "embeddings_regularizer": regularizer_to_keras(config.get("embeddings_regularizer")),
             "activity_regularizer": regularizer_to_keras(config.get("activity_regularizer")),
             "embeddings_constraint": constraint_to_keras(config.get("embeddings_constraint")),
-            "mask_zero": False, "quantization_config": None}
+            "mask_zero": config.get("mask_zero", False), "quantization_config": None}
 
 
 def _activation_layer_out(config, owner):
@@ -636,6 +639,7 @@ LAYERS_TO_KERAS = {
     "Cropping1D": lambda c, o: {"cropping": c["cropping"]},
     "UpSampling1D": lambda c, o: {"size": c["size"]},
     "Embedding": _embedding_out,
+    "Masking": lambda c, o: {"mask_value": c["mask_value"]},
     "Attention": lambda c, o: {"use_scale": c["use_scale"], "score_mode": "dot", "dropout": c["dropout"],
                                "seed": None},
     "MultiHeadAttention": lambda c, o: {
@@ -709,9 +713,9 @@ def _layer_spec(layer):
 def _rnn_out(kind, common, own):
     """An LSTM made as ``RNN(LSTMCell(...))``, as Keras writes that: the RNN's own settings, and
     the cell's in a ``cell`` spec of its own."""
-    rnn_keys = ("return_sequences", "return_state", "go_backwards", "stateful", "unroll")
+    rnn_keys = ("return_sequences", "return_state", "go_backwards", "stateful", "unroll", "zero_output_for_mask")
     cell = {key: value for key, value in own.items() if key not in rnn_keys}
-    return {**{key: own[key] for key in rnn_keys}, "zero_output_for_mask": False,
+    return {**{key: own[key] for key in rnn_keys},
             "cell": _object("keras.layers", f"{kind}Cell", {**common, "name": f"{snake_case(kind)}_cell", **cell})}
 
 

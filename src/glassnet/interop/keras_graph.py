@@ -69,7 +69,8 @@ def _inbound_from_keras(nodes, owner):
     for node in nodes or []:
         if isinstance(node, dict):                       # Keras 3
             args, kwargs = node.get("args") or [], node.get("kwargs") or {}
-            kwargs = {k: v for k, v in kwargs.items() if v is not None}   # Keras writes mask=None
+            # Keras writes mask=None, or the mask its graph computed (glassnet computes the same)
+            kwargs = {k: v for k, v in kwargs.items() if v is not None and not (k == "mask" and _references(v))}
             mode = _call_mode(kwargs, owner)
             if len(args) != 1:
                 raise Unsupported(f"{owner} is called with {len(args)} arguments; glassnet passes one")
@@ -102,7 +103,8 @@ def _attention_calls_from_keras(nodes, own, owner):
     for node in nodes or []:
         if not isinstance(node, dict):
             raise Unsupported(f"{owner}: a call written as Keras 2 writes them")
-        kwargs = dict(node.get("kwargs") or {})
+        kwargs = {key: value for key, value in (node.get("kwargs") or {}).items()
+                  if not (_is_mask(key) and _references(value))}     # masks Keras computed: glassnet does too
         for key, default in ATTENTION_CALL_DEFAULTS.items():
             value = kwargs.pop(key, default)
             if key == "use_causal_mask":
@@ -165,12 +167,71 @@ def _ends(value):
     return [_history(v) for v in value]
 
 
+def _references(value):
+    """The layer names every ``__keras_tensor__`` inside ``value`` (lists, dicts) refers to."""
+    if isinstance(value, dict):
+        if value.get("class_name") == "__keras_tensor__":
+            history = (value.get("config") or {}).get("keras_history")
+            return [history[0]] if isinstance(history, list) and history else []
+        return [name for v in value.values() for name in _references(v)]
+    if isinstance(value, list):
+        return [name for v in value for name in _references(v)]
+    return []
+
+
+def _is_mask(key):
+    """A call's argument that passes a mask: ``mask``, or MultiHeadAttention's ``query_mask``..."""
+    return key == "mask" or key.endswith("_mask") and key != "use_causal_mask"
+
+
+def _mask_computations(config):
+    """The names of the operations Keras wrote only to compute masks.
+
+    Keras records a Functional model's masks as operations in its graph (``NotEqual`` of
+    an ``Embedding(mask_zero=True)``'s input, ``Any`` of a Masking layer's, ...) and passes
+    them to the layers that read them as ``mask=``. glassnet computes the same masks as the
+    data flows (:mod:`glassnet.engine.masking`), so it leaves those operations out; one
+    that something other than a mask reads is a computation glassnet can't run.
+    """
+    specs = {spec.get("name"): spec for spec in config["layers"] if isinstance(spec, dict)}
+
+    def is_operation(name):
+        return str((specs.get(name) or {}).get("module", "")).startswith("keras.src.ops")
+
+    def calls(spec):
+        return [node for node in spec.get("inbound_nodes") or [] if isinstance(node, dict)]
+
+    masks = {name for spec in specs.values() for node in calls(spec)
+             for key, value in (node.get("kwargs") or {}).items() if _is_mask(key)
+             for name in _references(value) if is_operation(name)}
+    todo = list(masks)
+    while todo:                          # the operations those are computed from
+        for name in _references([node.get("args") for node in calls(specs[todo.pop()])]):
+            if is_operation(name) and name not in masks:
+                masks.add(name)
+                todo.append(name)
+    for name, spec in specs.items():
+        if name in masks:
+            continue
+        for node in calls(spec):
+            read = _references([node.get("args"), {k: v for k, v in (node.get("kwargs") or {}).items()
+                                                    if not _is_mask(k)}])
+            used = sorted(masks.intersection(read))
+            if used:
+                raise Unsupported(f"layer {name!r} reads the mask operation {used[0]!r} as data, which glassnet "
+                                  f"can't compute")
+    return masks
+
+
 def _functional_from_keras(config, reading):
     layers = []
+    masks = _mask_computations(config)
     for spec in config["layers"]:
         if not isinstance(spec, dict):
             raise Unsupported("a layer entry is not a layer description")
         name = spec.get("name") or (spec.get("config") or {}).get("name")
+        if name in masks:
+            continue
         owner = f"layer {name!r} ({spec.get('class_name')})"
         own = layer_from_keras(spec, reading)
         nodes = spec.get("inbound_nodes")

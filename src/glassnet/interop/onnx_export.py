@@ -144,6 +144,9 @@ def to_onnx(model, opset=OPSET):
     onnx = _onnx()
     if not model.built:
         raise ExportError(f"model '{model.name}' isn't built yet, so it has no weights to export")
+    if model.makes_mask:
+        raise ExportError(f"model '{model.name}' uses masks (Embedding(mask_zero=True) or Masking), which glassnet "
+                          f"can't write to ONNX: the file would read the padding as data. Save it as .keras instead")
     if np.dtype(model.dtype) != np.float32:
         warnings.warn(f"model '{model.name}' computes in {np.dtype(model.dtype)}; the ONNX file is float32",
                       stacklevel=3)

@@ -21,6 +21,7 @@ from glassnet.engine.layers.input_layer import Input, InputLayer
 from glassnet.engine.layers.lambda_layer import Lambda
 from glassnet.engine.layers.layernorm import LayerNormalization
 from glassnet.engine.layers.lstm import LSTM
+from glassnet.engine.layers.masking import Masking
 from glassnet.engine.layers.noise import AlphaDropout, GaussianDropout, GaussianNoise, SpatialDropout1D, SpatialDropout2D
 from glassnet.engine.layers.merge import (Add, Average, Concatenate, Maximum, Minimum, Multiply,
                                           Subtract, add, average, concatenate, maximum, minimum,
@@ -60,7 +61,7 @@ __all__ = ["ELU", "GELU", "GRU", "GRUCell", "LSTM", "LSTMCell", "RNN", "SimpleRN
            "Embedding", "Exponential", "Flatten", "GaussianDropout", "GaussianNoise", "GlobalAveragePooling2D", "GlobalAvgPool2D", "GlobalMaxPool2D",
            "GlobalMaxPooling2D", "HardSigmoid",
            "HardSilu", "Identity", "Input", "InputLayer", "LAYERS", "Lambda", "Layer", "LayerNormalization", "LeakyReLU", "LogSoftmax",
-           "MaxPool2D", "MaxPooling2D", "Maximum", "Minimum", "Mish", "MultiHeadAttention", "Multiply", "Normalization",
+           "Masking", "MaxPool2D", "MaxPooling2D", "Maximum", "Minimum", "Mish", "MultiHeadAttention", "Multiply", "Normalization",
            "PReLU", "Permute", "RandomBrightness", "RandomContrast", "RandomCrop", "RandomFlip", "RandomRotation", "RandomTranslation", "RandomZoom", "ReLU", "ReLU6", "RepeatVector", "Rescaling",
            "Reshape", "Resizing", "SeparableConv2D", "SeparableConvolution2D", "SiLU", "Sigmoid", "SimpleRNN", "Softmax", "Softplus", "Softsign", "SpatialDropout1D", "SpatialDropout2D",
            "Subtract", "Tanh", "TimeDistributed", "UnitNormalization", "UpSampling1D", "UpSampling2D", "ZeroPadding1D",

@@ -74,6 +74,8 @@ class ReLU(Layer):
         threshold: below this the unit is "off".
     """
 
+    supports_masking = True    # a mask passes through (engine/masking.py)
+
     def __init__(self, max_value=None, negative_slope=0.0, threshold=0.0, **kwargs):
         super().__init__(**kwargs)
         if max_value is not None and not max_value >= 0:
@@ -114,6 +116,8 @@ class LeakyReLU(Layer):
         alpha: Keras 2's name for ``negative_slope`` (accepted with a DeprecationWarning).
     """
 
+    supports_masking = True
+
     def __init__(self, negative_slope=0.3, **kwargs):
         if "alpha" in kwargs:   # Keras 2: LeakyReLU(alpha=0.1)
             negative_slope = kwargs.pop("alpha")
@@ -152,6 +156,8 @@ class PReLU(Layer):
         alpha_regularizer: a penalty on ``alpha``, e.g. ``l2(1e-4)``.
         shared_axes: axes (1 = the first axis after the batch) that share one slope.
     """
+
+    supports_masking = True
 
     def __init__(self, alpha_initializer="zeros", alpha_regularizer=None, alpha_constraint=None,
                  shared_axes=None, **kwargs):
@@ -207,6 +213,8 @@ class ELU(Layer):
         alpha: the value ``y`` tends to for very negative ``x`` is ``-alpha`` (Keras: 1.0).
     """
 
+    supports_masking = True
+
     def __init__(self, alpha=1.0, **kwargs):
         super().__init__(**kwargs)
         self.alpha = float(alpha)
@@ -250,6 +258,8 @@ class SELU(ELU):
 class ReLU6(Layer):
     """``y = min(max(x, 0), 6)``; ``dy/dx = 1 on (0, 6)``, else 0 (MobileNet's ReLU)."""
 
+    supports_masking = True
+
     def forward(self, x, training=False):
         self.mask = (x > 0) & (x < 6)
         return np.clip(x, 0, 6)
@@ -271,6 +281,8 @@ class Sigmoid(Layer):
     gradient straight through. ``logits`` keeps the last input for that.
     """
 
+    supports_masking = True
+
     fused_with_loss = False
 
     def forward(self, x, training=False):
@@ -287,6 +299,8 @@ class Sigmoid(Layer):
 class HardSigmoid(Layer):
     """A piecewise-linear sigmoid (Keras 3): ``y = clip(x / 6 + 1/2, 0, 1)``; slope 1/6 on (-3, 3)."""
 
+    supports_masking = True
+
     def forward(self, x, training=False):
         self.mask = (x > -3) & (x < 3)
         return np.clip(x / 6 + 0.5, 0, 1)
@@ -298,6 +312,8 @@ class HardSigmoid(Layer):
 class Tanh(Layer):
     """Hyperbolic tangent ``y = tanh(x)``; ``dy/dx = 1 - y**2``."""
 
+    supports_masking = True
+
     def forward(self, x, training=False):
         self.y = np.tanh(x)
         return self.y
@@ -308,6 +324,8 @@ class Tanh(Layer):
 
 class Softsign(Layer):
     """``y = x / (1 + |x|)``, a tanh with polynomial tails; ``dy/dx = 1 / (1 + |x|)**2``."""
+
+    supports_masking = True
 
     def forward(self, x, training=False):
         self.d = 1 / (1 + np.abs(x))
@@ -325,6 +343,8 @@ class Softplus(Layer):
     Computed as ``logaddexp(x, 0)``, which never overflows.
     """
 
+    supports_masking = True
+
     def forward(self, x, training=False):
         self.x = x
         return np.logaddexp(x, 0).astype(x.dtype, copy=False)
@@ -339,6 +359,8 @@ class SiLU(Layer):
     ``dy/dx = s + x s (1 - s) = s (1 + x (1 - s))`` with ``s = sigmoid(x)``.
     """
 
+    supports_masking = True
+
     def forward(self, x, training=False):
         self.x, self.s = x, sigmoid(x)
         return x * self.s
@@ -350,6 +372,8 @@ class SiLU(Layer):
 
 class HardSilu(Layer):
     """``y = x * hard_sigmoid(x)`` (hard swish, MobileNetV3); ``dy/dx = h + x h'``."""
+
+    supports_masking = True
 
     def forward(self, x, training=False):
         self.x = x
@@ -367,6 +391,8 @@ class Mish(Layer):
     ``dy/dx = t + x (1 - t**2) sigmoid(x)`` with ``t = tanh(softplus(x))``, since
     ``softplus' = sigmoid``.
     """
+
+    supports_masking = True
 
     def forward(self, x, training=False):
         self.x = x
@@ -426,6 +452,8 @@ class GELU(Layer):
         dy/dx = (1 + tanh(u))/2 + x/2 * (1 - tanh(u)**2) * sqrt(2/pi) * (1 + 3 * 0.044715 x**2)
     """
 
+    supports_masking = True
+
     def __init__(self, approximate=False, **kwargs):
         super().__init__(**kwargs)
         self.approximate = bool(approximate)
@@ -453,6 +481,8 @@ class GELU(Layer):
 
 class Exponential(Layer):
     """``y = exp(x)``; ``dy/dx = y``."""
+
+    supports_masking = True
 
     def forward(self, x, training=False):
         self.y = np.exp(x)
@@ -626,6 +656,8 @@ class FunctionActivation(FunctionSetting, Layer):
     record (:mod:`glassnet.engine.autodiff`). Saved by the function's name (registered with
     ``keras.saving.register_keras_serializable``, or given in ``custom_objects``)."""
 
+    supports_masking = True
+
     what = "activation"
 
     def __init__(self, fn, **kwargs):
@@ -654,6 +686,8 @@ class Activation(Layer):
 
     ``Activation("linear")`` (or None) passes its input through unchanged.
     """
+
+    supports_masking = True
 
     def __init__(self, activation, **kwargs):
         super().__init__(**kwargs)

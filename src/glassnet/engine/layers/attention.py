@@ -13,6 +13,11 @@ weights that sum to 1 with a softmax, and returns the weighted mean of the value
 That is the whole of the Transformer's core. The backward pass is the chain rule through
 these three lines (the softmax's Jacobian applied as ``w * (dw - sum(dw * w))``, as for
 any softmax). Both layers take inputs ``(N, T, D)``.
+
+**Masks** (padded sequences, :mod:`glassnet.engine.masking`), as Keras 3.15 uses them: a
+padded value (key) step is never attended to (its score is replaced by -1e9 before the
+softmax), and the output keeps the query's mask. A padded query spreads its weights evenly
+(MultiHeadAttention), or gets a zero output (Attention).
 """
 
 import numpy as np
@@ -23,7 +28,7 @@ from glassnet.engine.layers.base import Layer
 from glassnet.engine.shapes import SampleShape, same_size
 from glassnet.errors import ShapeError
 
-# What a position that may not be attended to gets added to its score (Keras's -1e9)
+# The score of a position that may not be attended to (Keras's -1e9): its weight is then 0
 LARGE_NEGATIVE = -1e9
 
 
@@ -39,7 +44,7 @@ class _Attending(Layer):
 
     takes_list = True
 
-    def _call(self, inputs, training, return_attention_scores, use_causal_mask):
+    def _call(self, inputs, training, return_attention_scores, use_causal_mask, mask=None):
         """Keras passes ``use_causal_mask`` with each call. In a model's graph glassnet keeps it
         with the layer (it is saved in the layer's config), so the layer's calls there must
         agree; on arrays it holds for that call only (None: as the layer is set)."""
@@ -48,7 +53,7 @@ class _Attending(Layer):
             kept = self.use_causal_mask
             self.use_causal_mask = kept if use_causal_mask is None else bool(use_causal_mask)
             try:
-                y = Layer.__call__(self, inputs, training=training)
+                y = Layer.__call__(self, inputs, training=training, mask=mask)
             finally:
                 self.use_causal_mask = kept
             return (y, self.last_attention_scores) if return_attention_scores else y
@@ -62,7 +67,7 @@ class _Attending(Layer):
                                  f"use_causal_mask={self.use_causal_mask} in the graph; glassnet keeps one "
                                  f"setting per layer")
             self.use_causal_mask = bool(use_causal_mask)
-        return Layer.__call__(self, inputs, training=training)
+        return Layer.__call__(self, inputs, training=training, mask=mask)
 
     def _check_sequences(self, shapes):
         owner = f"layer '{self.name}' ({type(self).__name__})"
@@ -78,11 +83,23 @@ class _Attending(Layer):
     def get_config(self):
         return {**super().get_config(), "use_causal_mask": self.use_causal_mask}
 
-    def _attend(self, scores, training):
+    def compute_mask(self, inputs, mask=None):
+        """Keras's: the output carries the query's mask."""
+        return None if mask is None else mask[0]
+
+    def _attend(self, scores, training, allowed=None):
         """Masked, softmaxed, dropped-out weights from ``scores`` (..., Tq, Tv); keeps what
-        backward needs."""
+        backward needs. ``allowed`` (N, Tq, Tv): the pairs that may attend (the padding's
+        masks, and the past with use_causal_mask); a row with none allowed (a padded query)
+        gets even weights, as in Keras."""
+        if allowed is not None and allowed.ndim == scores.ndim - 1:     # one mask for every head
+            allowed = allowed[:, np.newaxis]
         if self.use_causal_mask:
-            scores = np.where(causal_mask(*scores.shape[-2:]), scores, scores + LARGE_NEGATIVE)
+            causal = causal_mask(*scores.shape[-2:])
+            allowed = causal if allowed is None else allowed & causal
+        self.allowed = allowed
+        if allowed is not None:          # replaced, not added to: no gradient reaches a masked score
+            scores = np.where(allowed, scores, np.asarray(LARGE_NEGATIVE, scores.dtype))
         self.attention_weights = softmax_rows(scores)
         self.last_attention_scores = self.attention_weights
         self.keep = None
@@ -94,7 +111,8 @@ class _Attending(Layer):
 
     def _attend_backward(self, dweights_dropped):
         dweights = dweights_dropped if self.keep is None else dweights_dropped * self.keep
-        return softmax_rows_backward(self.attention_weights, dweights)
+        dscores = softmax_rows_backward(self.attention_weights, dweights)
+        return dscores if self.allowed is None else np.where(self.allowed, dscores, np.zeros((), dscores.dtype))
 
 
 class Attention(_Attending):
@@ -130,9 +148,9 @@ class Attention(_Attending):
         self.use_causal_mask = bool(use_causal_mask)
 
     def __call__(self, inputs, mask=None, training=None, return_attention_scores=False, use_causal_mask=None):
-        if mask is not None and any(m is not None for m in mask):
-            raise NotImplementedError("Attention: mask= is not supported by glassnet (it has no masks)")
-        return self._call(inputs, training, return_attention_scores, use_causal_mask)
+        if mask is not None and all(m is None for m in mask):
+            mask = None
+        return self._call(inputs, training, return_attention_scores, use_causal_mask, mask)
 
     def build(self, input_shape, rng=None):
         self.input_shape = [SampleShape(shape) for shape in input_shape]   # steps may be left open (None)
@@ -148,16 +166,22 @@ class Attention(_Attending):
     def output_shape(self, input_shape):
         return (input_shape[0][0], input_shape[1][1])
 
-    def forward(self, xs, training=False):
+    def forward(self, xs, training=False, mask=None):
         self.check_input(xs)
         self.q, self.v = xs[0], xs[1]
         self.k = xs[2] if len(xs) > 2 else xs[1]
         self.raw = self.q @ np.swapaxes(self.k, -1, -2)                  # (N, Tq, Tv)
         scale = self.params["scale"] if self.use_scale else 1.0
-        self.dropped = self._attend(scale * self.raw, training)
-        return self.dropped @ self.v
+        query_mask, value_mask = (list(mask) + [None])[:2] if mask is not None else (None, None)
+        allowed = None if value_mask is None else np.asarray(value_mask, bool)[:, np.newaxis, :]   # (N, 1, Tv)
+        self.dropped = self._attend(scale * self.raw, training, allowed)
+        self.query_kept = None if query_mask is None else np.asarray(query_mask, bool)[..., np.newaxis]
+        y = self.dropped @ self.v
+        return y if self.query_kept is None else np.where(self.query_kept, y, np.zeros((), y.dtype))
 
     def backward(self, dy):
+        if self.query_kept is not None:                                  # padded queries' outputs: 0
+            dy = np.where(self.query_kept, dy, np.zeros((), dy.dtype))
         dv = np.swapaxes(self.dropped, -1, -2) @ dy                      # (N, Tv, D)
         dscores = self._attend_backward(dy @ np.swapaxes(self.v, -1, -2))
         scale = 1.0
@@ -250,8 +274,10 @@ class MultiHeadAttention(_Attending):
         if value is None:
             raise TypeError("MultiHeadAttention: call it as mha(query, value), e.g. mha(x, x) for self-attention")
         if any(m is not None for m in (query_mask, value_mask, key_mask, attention_mask)):
-            raise NotImplementedError("MultiHeadAttention: masks (attention_mask=, ...) are not supported by "
-                                      "glassnet; use_causal_mask=True is")
+            raise NotImplementedError("MultiHeadAttention: masks given in the call (attention_mask=, query_mask=, "
+                                      "...) are not supported by glassnet; use_causal_mask=True is, and so are "
+                                      "the masks of padded sequences (Embedding(mask_zero=True), Masking), "
+                                      "which reach it by themselves")
         inputs = [query, value] + ([key] if key is not None else [])
         return self._call(inputs, training, return_attention_scores, use_causal_mask)
 
@@ -291,7 +317,7 @@ class MultiHeadAttention(_Attending):
         z = (x @ kernel.reshape(len(kernel), -1)).reshape(x.shape[:2] + kernel.shape[1:])
         return z + self.params[f"{weight}_bias"] if self.use_bias else z
 
-    def forward(self, xs, training=False):
+    def forward(self, xs, training=False, mask=None):
         self.check_input(xs)
         self.xs = xs
         x_q, x_v = xs[0], xs[1]
@@ -299,12 +325,25 @@ class MultiHeadAttention(_Attending):
         self.Q, self.K, self.V = self._project(x_q, "query"), self._project(x_k, "key"), self._project(x_v, "value")
         self.scale = 1.0 / float(np.sqrt(self.key_dim))       # a Python float: float32 stays float32
         scores = np.einsum("nthk,nshk->nhts", self.Q, self.K) * self.scale        # (N, H, T, S)
-        self.A = self._attend(scores, training)
+        self.A = self._attend(scores, training, self._allowed(mask))
         self.O = np.einsum("nhts,nshv->nthv", self.A, self.V)                      # (N, T, H, v)
         n, t = self.O.shape[:2]
         kernel = self.params["output_kernel"]
         y = (self.O.reshape(n * t, -1) @ kernel.reshape(-1, kernel.shape[-1])).reshape(n, t, -1)
         return y + self.params["output_bias"] if self.use_bias else y
+
+    @staticmethod
+    def _allowed(mask):
+        """Keras's: query t may attend to value s when both are real steps (and the key too,
+        when it is given apart): ``(N, T, S)``, or None without masks."""
+        if mask is None or all(m is None for m in mask):
+            return None
+        query_mask, *others = [None if m is None else np.asarray(m, bool) for m in mask]
+        allowed = None if query_mask is None else query_mask[:, :, np.newaxis]
+        for m in others:                                                     # the value's, the key's
+            if m is not None:
+                allowed = m[:, np.newaxis, :] if allowed is None else allowed & m[:, np.newaxis, :]
+        return allowed
 
     def _project_backward(self, x, dz, weight):
         """Gradients of ``z = x @ W + b`` given ``dz`` (N, T, H, k): fills W's and b's, returns dx."""

@@ -77,6 +77,11 @@ class Layer:
     # A merge layer (Add, Concatenate) takes a *list* of inputs: forward gets a list of
     # arrays, backward returns a list of gradients, and shapes come as lists too.
     takes_list = False
+    # Masks (glassnet.engine.masking): a layer that passes a mask on unchanged (each time
+    # step on its own: Dense, Dropout), or computes its own (compute_mask), supports_masking;
+    # one whose forward (or call) takes mask= is given it (uses_mask: LSTM, GlobalAveragePooling1D).
+    supports_masking = False
+    uses_mask = False
     # A layer of layers (a call() that calls them, no forward): set for each subclass below.
     traces_call = False
     # A layer whose call() computes (weights of its own, math on its input): one step of the
@@ -94,11 +99,19 @@ class Layer:
         # In a model, the layers it calls take its place (see glassnet.engine.tracing).
         from glassnet.engine.tracing import defines_call
         cls.traces_call = defines_call(cls, Layer) and cls.forward is Layer.forward
+        # Keras's rules, for glassnet's layers and yours: one that says what its output's
+        # mask is (compute_mask) supports masking; one that takes mask= is given the mask.
+        if "supports_masking" not in vars(cls) and cls.compute_mask is not Layer.compute_mask:
+            cls.supports_masking = True
+        if "uses_mask" not in vars(cls):
+            cls.uses_mask = _takes_mask(cls.forward if cls.forward is not Layer.forward else getattr(cls, "call", None))
         if "build" in vars(cls) and _keras_signature(vars(cls)["build"]):
             cls.build = _keras_build(vars(cls)["build"])
 
     def __init__(self, input_shape=None, name=None, dtype="float32", trainable=True, input_dim=None,
-                 activity_regularizer=None, **unknown):
+                 activity_regularizer=None, autocast=True, **unknown):
+        # autocast: Keras's mixed-precision switch (a custom layer's config carries it); glassnet
+        # computes in the layer's one dtype, so there is nothing to switch.
         if unknown:
             raise TypeError(f"{type(self).__name__}: unknown argument(s) "
                             f"{', '.join(f'{k}={v!r}' for k, v in unknown.items())}")
@@ -302,16 +315,16 @@ class Layer:
             self.fit_image(x.shape[1:])
 
     # -- the two passes -----------------------------------------------------------------
-    def forward(self, x, training=False):
+    def forward(self, x, training=False, mask=None):
         if self.traces_call and not self.records_call and (self.params or self.state):
             from glassnet.engine import recording     # weights of its own: call() computes
             recording.start_recording(self, x)
         if self.records_call:    # call() computes: run it recorded (glassnet.engine.recording)
             from glassnet.engine import recording
-            return recording.forward(self, x, training)
+            return recording.forward(self, x, training, mask)
         if self.traces_call:     # a layer of layers, run on its own: its call() on the data
             from glassnet.engine.tracing import run_call
-            y = run_call(self, x, training)
+            y = run_call(self, x, training, mask)
             return [np.asarray(one) for one in y] if isinstance(y, (list, tuple)) else np.asarray(y)
         raise NotImplementedError(f"{type(self).__name__} has no forward(): a custom layer computes "
                                   f"its output in forward and its gradients in backward "
@@ -327,17 +340,25 @@ class Layer:
         raise NotImplementedError(f"{type(self).__name__} has no backward(): a custom layer needs one "
                                   f"to be trained (docs/custom_layers.md)")
 
-    def __call__(self, inputs, training=None):
+    def __call__(self, inputs, training=None, mask=None):
         """``layer(x)``: run the layer on a batch, as Keras does.
 
         On arrays it builds the weights if needed and returns ``forward(x)`` (inference
         unless ``training=True``). On the placeholders of the Functional API
         (``Input(...)``) it computes nothing: it records the call and returns a placeholder
         for the output (see :mod:`glassnet.engine.symbolic`).
+
+        Masks: on arrays, the output of a layer that makes or passes on a mask carries it
+        as ``_keras_mask`` (Keras's attribute), and the next layer called on it reads it;
+        ``mask=`` gives one explicitly. In a model, masks flow by themselves.
         """
         from glassnet.engine import recording, symbolic
 
         if symbolic.is_symbolic(inputs):
+            if mask is not None:
+                raise NotImplementedError(f"{type(self).__name__}: mask= in a Functional model is not supported "
+                                          f"by glassnet; masks made by Embedding(mask_zero=True) or Masking "
+                                          f"flow through the model by themselves")
             return symbolic.call_symbolically(self, inputs, training)
         if recording.is_value(inputs) or recording.recording_now():   # inside recorded math: a step of the record
             return recording.call_layer(self, inputs, training)
@@ -350,10 +371,46 @@ class Layer:
         if not self.built:
             from glassnet.engine.random import new_seed
             self.build(shape, self.rng or np.random.default_rng(new_seed()))
-        y = self.forward(x, training=bool(training))
+        if mask is None:            # the mask the input carries (a layer's output on arrays)
+            mask = [getattr(v, "_keras_mask", None) for v in inputs] if self.takes_list \
+                else getattr(inputs, "_keras_mask", None)
+        given = any(m is not None for m in mask) if self.takes_list else mask is not None
+        y = self.forward(x, training=bool(training), mask=mask) if given and self.uses_mask \
+            else self.forward(x, training=bool(training))
+        out_mask = self.output_mask(x, mask, given)
         if isinstance(y, (list, tuple)):          # several outputs (a model inside, a call() of your own)
-            return [as_tensor(one) for one in y]
-        return as_tensor(y)                       # answers .numpy(), as in TensorFlow
+            y = [as_tensor(one) for one in y]
+            if out_mask is not None:
+                for one, m in zip(y, out_mask if isinstance(out_mask, (list, tuple)) else [out_mask]):
+                    one._keras_mask = m
+            return y
+        y = as_tensor(y)                          # answers .numpy(), as in TensorFlow
+        if out_mask is not None:
+            y._keras_mask = out_mask
+        return y
+
+    # -- masks (glassnet.engine.masking) ------------------------------------------------
+    @property
+    def makes_mask(self):
+        """Whether this layer may start a mask: ``Embedding(mask_zero=True)``, ``Masking``, or a
+        layer of your own with a ``compute_mask`` (a model tracks masks only if one does)."""
+        return type(self).compute_mask is not Layer.compute_mask and not type(self).__module__.startswith("glassnet.")
+
+    def compute_mask(self, inputs, mask=None):
+        """The mask of this layer's output for ``inputs`` (Keras's method): the input's mask
+        passed on if the layer ``supports_masking``, else None."""
+        return mask if self.supports_masking else None
+
+    def output_mask(self, x, mask, given):
+        """:meth:`compute_mask` after a forward pass, with Keras's warning when a layer that
+        can't keep the mask it was ``given`` drops it."""
+        if given and not (self.supports_masking or self.uses_mask):
+            if not self.__dict__.get("warned_of_mask"):       # once per layer, not every batch
+                from glassnet.engine import masking
+                masking.warn_dropped(self)
+                self.warned_of_mask = True
+            return None
+        return self.compute_mask(x, mask)
 
     def copy_for_another_call(self):
         """A twin of this layer for its second call in one graph (a *shared* layer).
@@ -634,6 +691,14 @@ def weight_budget(limit, source):
         yield
     finally:
         _budget = saved
+
+
+def _takes_mask(method):
+    """Whether ``forward`` (or a Keras-style ``call``) has a ``mask`` argument."""
+    try:
+        return method is not None and "mask" in inspect.signature(method).parameters
+    except (TypeError, ValueError):
+        return False
 
 
 def _keras_signature(build):

@@ -45,6 +45,8 @@ class Dense(Layer):
     Input shape: ``(N, D)`` or ``(N, ..., D)``. Output shape: ``(N, U)`` or ``(N, ..., U)``.
     """
 
+    supports_masking = True    # a mask passes through (engine/masking.py)
+
     def __init__(self, units, activation=None, use_bias=True, kernel_initializer="glorot_uniform",
                  bias_initializer="zeros", kernel_regularizer=None, bias_regularizer=None,
                  activity_regularizer=None, kernel_constraint=None, bias_constraint=None, **kwargs):

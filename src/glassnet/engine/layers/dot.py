@@ -40,6 +40,10 @@ class Dot(Layer):
     """
 
     takes_list = True
+    supports_masking = True     # Keras's: a mask is taken in and none given out
+
+    def compute_mask(self, inputs, mask=None):
+        return None
 
     def __init__(self, axes, normalize=False, **kwargs):
         super().__init__(**kwargs)

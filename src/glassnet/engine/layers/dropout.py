@@ -50,6 +50,8 @@ class Dropout(Layer):
     Input and output shape: anything, unchanged.
     """
 
+    supports_masking = True    # a mask passes through (engine/masking.py)
+
     def __init__(self, rate, seed=None, **kwargs):
         super().__init__(**kwargs)
         if not 0 <= rate < 1:

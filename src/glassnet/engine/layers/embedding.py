@@ -55,9 +55,10 @@ class Embedding(Layer):
             and a constraint applied after every step (e.g. ``max_norm(3)``), as on Dense.
         weights: a starting table ``(V, D)`` (or a list holding it), e.g. pretrained word
             vectors; with ``trainable=False`` they stay as given.
-        mask_zero: Keras's option to treat index 0 as padding to be skipped by the layers
-            after. glassnet passes no masks between layers, so ``True`` is refused (the
-            padding would silently be averaged in); leave it False and 0 is a word like any other.
+        mask_zero: index 0 is padding: the output carries a mask, True where the index is
+            not 0, and the layers after skip the padded steps (an LSTM keeps its state, a mean
+            leaves them out, the loss counts the real steps only: see
+            :mod:`glassnet.engine.masking`). The vocabulary then holds ``input_dim - 1`` words.
         lora_rank, lora_alpha, quantization_config: Keras's fine-tuning and quantization
             options, not supported (refused when set).
         input_length: Keras 2's argument: the length of each sequence. Taken as the input
@@ -84,17 +85,13 @@ class Embedding(Layer):
         if self.input_dim > LARGEST_TABLE:
             raise ValueError(f"Embedding: input_dim={self.input_dim:,} is more rows than glassnet can index: "
                              f"indices reach the model as float32, exact only up to 2**24 = {LARGEST_TABLE:,}")
-        if mask_zero:
-            raise ValueError("Embedding: mask_zero=True is not supported by glassnet: it passes no masks "
-                             "between layers, so the layers after would count the padding 0s as words; "
-                             "leave mask_zero=False (index 0 is then a word like any other)")
         for label, value in (("lora_rank", lora_rank), ("lora_alpha", lora_alpha),
                              ("quantization_config", quantization_config)):
             if value is not None:
                 raise ValueError(f"Embedding: {label}={value!r} is not supported by glassnet "
                                  f"(no LoRA or quantization); leave it None")
         self.input_length = lengths
-        self.mask_zero = False
+        self.mask_zero = bool(mask_zero)
         self._initializer_name = embeddings_initializer
         self.embeddings_initializer = initializers.get(embeddings_initializer)
         self.embeddings_regularizer = regularizers.get(embeddings_regularizer)
@@ -167,6 +164,14 @@ class Embedding(Layer):
                             f"word indices 0 to {self.input_dim - 1}")
         return indices
 
+    @property
+    def makes_mask(self):
+        return self.mask_zero
+
+    def compute_mask(self, inputs, mask=None):
+        """With ``mask_zero``: True where the index is not 0 (padding), shaped like ``inputs``."""
+        return np.not_equal(inputs, 0) if self.mask_zero else None
+
     def forward(self, x, training=False):
         self.check_input(x)
         self.rows = self.indices(x)                     # (N, ...) integers
@@ -193,4 +198,4 @@ class Embedding(Layer):
                 "embeddings_initializer": initializer,
                 "embeddings_regularizer": regularizers.serialize(self.embeddings_regularizer),
                 "embeddings_constraint": constraints.serialize(self.embeddings_constraint),
-                "mask_zero": False}
+                "mask_zero": self.mask_zero}

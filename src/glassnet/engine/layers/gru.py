@@ -80,7 +80,7 @@ class GRU(Recurrent):
                 reset_state = self.recurrent_part[:, t] = g[:, u:2 * u] * h * candidate_mask
                 g[:, 2 * u:] = act(a[:, t, 2 * u:] + reset_state @ U[:, 2 * u:])
             z, cand = g[:, :u], g[:, 2 * u:]
-            h = states[:, t] = z * h + (1 - z) * cand
+            h = states[:, t] = self._keep(t, z * h + (1 - z) * cand, h)
         self.states = states
         return states
 
@@ -96,7 +96,7 @@ class GRU(Recurrent):
             g = self.gate_values[:, t]
             z, r, cand = g[:, :u], g[:, u:2 * u], g[:, 2 * u:]
             h_prev = self.states[:, t - 1] if t else self.initial[0]
-            dh = d_states[:, t] + dh
+            dh, kept = self._through(t, d_states[:, t] + dh)    # a masked step: h passed back as it was
             dat = da[:, t]
             dat[:, :u] = dh * (h_prev - cand) * d_gate(z)
             dat[:, 2 * u:] = dh * (1 - z) * d_act(cand)
@@ -111,6 +111,8 @@ class GRU(Recurrent):
                 dat[:, u:2 * u] = d_reset_state * h_prev * candidate_mask * d_gate(r)
                 dh = dh * z + self._recurrent_part_gradient(dat[:, :2 * u], U[:, :2 * u], z_and_r) \
                     + d_reset_state * r * candidate_mask
+            if kept is not None:
+                dh += kept
         self.d_initial = [dh]                          # after step 0: dL/dh_0
         previous = self._previous_states()
         grad_u = self.grads["recurrent_kernel"]

@@ -39,7 +39,7 @@ class Lambda(Layer):
         if not callable(function):
             raise TypeError(f"Lambda: function must be callable, got {type(function).__name__}")
         if mask is not None:
-            raise ValueError("Lambda: mask= is not supported by glassnet (glassnet has no masking)")
+            raise ValueError("Lambda: mask= is not supported by glassnet")
         self.function = function
         self.arguments = dict(arguments or {})
         self.expected_shape = None if output_shape is None or callable(output_shape) else tuple(output_shape)

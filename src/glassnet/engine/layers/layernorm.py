@@ -39,6 +39,8 @@ class LayerNormalization(Layer):
     Input shape: anything, features last. Output shape: the same.
     """
 
+    supports_masking = True    # a mask passes through (engine/masking.py)
+
     def __init__(self, axis=-1, epsilon=1e-3, center=True, scale=True, rms_scaling=False,
                  beta_initializer="zeros", gamma_initializer="ones", beta_regularizer=None,
                  gamma_regularizer=None, beta_constraint=None, gamma_constraint=None, **kwargs):

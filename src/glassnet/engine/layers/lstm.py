@@ -74,9 +74,9 @@ class LSTM(Recurrent):
             g[:, 2 * u:3 * u] = act(zt[:, 2 * u:3 * u])  # the candidate
             g[:, 3 * u:] = gate(zt[:, 3 * u:])          # o
             i, f, cand, o = g[:, :u], g[:, u:2 * u], g[:, 2 * u:3 * u], g[:, 3 * u:]
-            c = self.cells[:, t] = f * c + i * cand
+            c = self.cells[:, t] = self._keep(t, f * c + i * cand, c)
             tc = self.cell_out[:, t] = act(c)
-            h = states[:, t] = o * tc
+            h = states[:, t] = self._keep(t, o * tc, h)
         self.states = states
         return states
 
@@ -96,7 +96,8 @@ class LSTM(Recurrent):
             i, f, cand, o = g[:, :u], g[:, u:2 * u], g[:, 2 * u:3 * u], g[:, 3 * u:]
             tc = self.cell_out[:, t]
             c_prev = self.cells[:, t - 1] if t else self.initial[1]
-            dh = d_states[:, t] + dh
+            dh, dh_kept = self._through(t, d_states[:, t] + dh)    # a masked step kept h and c:
+            dc_next, dc_kept = self._through(t, dc_next)             # their gradients pass back
             dc = dc_next + dh * o * d_act(tc)
             dzt = dz[:, t]
             dzt[:, :u] = dc * cand * d_gate(i)
@@ -105,6 +106,9 @@ class LSTM(Recurrent):
             dzt[:, 3 * u:] = dh * tc * d_gate(o)
             dc_next = dc * f
             dh = self._recurrent_part_gradient(dzt, U)
+            if dh_kept is not None:
+                dh += dh_kept
+                dc_next += dc_kept
         self.d_initial = [dh, dc_next]                 # after step 0: dL/dh_0 and dL/dc_0
         kernel_gradient(self._previous_states(), dz, self.recurrent_masks, self.grads["recurrent_kernel"])
         if self.use_bias:

@@ -22,6 +22,8 @@ copies (:func:`unbroadcast`), as any value used several times does.
 
 import numpy as np
 
+from glassnet.engine import masking
+
 from glassnet.engine import autodiff
 from glassnet.engine.layers.base import Layer
 from glassnet.engine.shapes import SampleShape, broadcast_shapes, has_open_size, same_size
@@ -42,6 +44,11 @@ class Merge(Layer):
     shape; ``backward`` sums each one back to its input's shape."""
 
     takes_list = True
+    supports_masking = True
+
+    def compute_mask(self, inputs, mask=None):
+        """Keras's: the steps real in any input, if every input has a mask (engine/masking.py)."""
+        return None if mask is None else masking.either(mask)
 
     def build(self, input_shape, rng=None):
         self.input_shape = [SampleShape(shape) for shape in input_shape]   # None: a size left open
@@ -208,6 +215,18 @@ class Concatenate(Merge):
         sizes = [s[axis] for s in input_shape]
         shape[axis] = None if None in sizes else sum(sizes)      # a length left open stays open
         return SampleShape(shape)
+
+    def compute_mask(self, inputs, mask=None):
+        """Keras's: joined along the features, a step is real if it is real in any input;
+        joined along time, the masks follow one another. An input without a mask is real
+        everywhere."""
+        if mask is None or all(m is None for m in mask):
+            return None
+        full = [np.ones(np.shape(x)[:-1], bool) if m is None else np.asarray(m, bool) for x, m in zip(inputs, mask)]
+        axis = self._sample_axis(np.ndim(inputs[0]) - 1) + 1
+        if axis == np.ndim(inputs[0]) - 1:
+            return np.logical_or.reduce(full)
+        return np.concatenate(full, axis=axis)
 
     def forward(self, xs, training=False):
         xs = self.take(xs)

@@ -24,6 +24,8 @@ class GaussianNoise(Layer):
     Input and output shape: anything, unchanged.
     """
 
+    supports_masking = True    # a mask passes through (engine/masking.py)
+
     def __init__(self, stddev, seed=None, **kwargs):
         super().__init__(**kwargs)
         if not stddev >= 0:
@@ -55,6 +57,8 @@ class GaussianDropout(Layer):
     Args:
         rate: in ``[0, 1)``, as Dropout's.
     """
+
+    supports_masking = True
 
     def __init__(self, rate, seed=None, **kwargs):
         super().__init__(**kwargs)

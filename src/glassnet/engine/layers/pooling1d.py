@@ -12,6 +12,8 @@ of every window is one strided view of the sequence, so the ``P`` offsets stack 
 
 import numpy as np
 
+from glassnet.engine import masking
+
 from glassnet.engine.layers.base import Layer
 from glassnet.engine.layers.conv1d import as_length, fit_window, steps_1d, tap
 from glassnet.engine.layers.pooling import GlobalAveragePooling, GlobalMaxPooling
@@ -128,11 +130,38 @@ class GlobalAveragePooling1D(GlobalAveragePooling):
     """The mean of each channel over the sequence: ``y[n, c] = mean_t x[n, t, c]``. Backward
     spreads ``dy / L`` evenly over every step (the 2-D one's code, over one axis).
 
+    With a mask (``Embedding(mask_zero=True)`` before it: see :mod:`glassnet.engine.masking`)
+    it averages the real steps only, as Keras does, and they share the gradient::
+
+        y[n, c] = sum_t m[n, t] x[n, t, c] / sum_t m[n, t],    dx[n, t, c] = m[n, t] dy[n, c] / sum_t m[n, t]
+
+    (A sequence with no real step at all gives 0, where Keras would give 0 / 0.)
+
     Input shape: ``(N, L, C)``. Output shape: ``(N, C)``, or ``(N, 1, C)`` with ``keepdims``.
     """
 
     RANK = 1
     WHAT = "sequences (batch, steps, channels)"
+
+    def forward(self, x, training=False, mask=None):
+        if mask is None:
+            self.share = None
+            return super().forward(x, training)
+        self.check_input(x)
+        self.x_shape = x.shape[1:]
+        weights = masking.for_steps(mask, x)[..., np.newaxis].astype(x.dtype)     # (N, L, 1)
+        self.share = weights / np.maximum(weights.sum(axis=1, keepdims=True), 1)  # m / sum(m)
+        return (x * self.share).sum(axis=1, keepdims=self.keepdims)
+
+    def backward(self, dy):
+        if self.share is None:
+            return super().backward(dy)
+        if not self.needs_input_grad:
+            return None
+        return dy.reshape(len(dy), 1, -1) * self.share
+
+    def compute_mask(self, inputs, mask=None):
+        return None
 
 
 class GlobalMaxPooling1D(GlobalMaxPooling):

@@ -32,6 +32,8 @@ class Rescaling(Layer):
     into -1..1. ``scale`` and ``offset`` may be one number or one per channel.
     """
 
+    supports_masking = True    # a mask passes through (engine/masking.py)
+
     def __init__(self, scale, offset=0.0, **kwargs):
         super().__init__(**kwargs)
         self.scale, self.offset = _number_or_list(scale), _number_or_list(offset)
@@ -73,6 +75,8 @@ class Normalization(Layer):
         mean, variance: the statistics, instead of :meth:`adapt`.
         invert: undo a normalisation instead.
     """
+
+    supports_masking = True
 
     EPSILON = 1e-7   # Keras: sqrt(variance) is at least this, so a constant feature stays finite
 

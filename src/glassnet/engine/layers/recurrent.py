@@ -32,11 +32,18 @@ An encoder hands its states to a decoder that way::
 
     _, h, c = LSTM(64, return_state=True)(encoder_inputs)
     y = LSTM(64, return_sequences=True)(decoder_inputs, initial_state=[h, c])
+
+**Masks** (padded sequences: :mod:`glassnet.engine.masking`). On a masked step the state
+is kept as it was, ``h_t = h_{t-1}`` (and ``c_t = c_{t-1}``), so the padding changes
+nothing, whether it comes before the sequence or after it. The output at a masked step
+repeats the last one (zeros before the first real step), or is zero with
+``zero_output_for_mask=True``. Backward, the gradient of a kept state passes straight back
+to ``h_{t-1}``, and the masked step's weights get none.
 """
 
 import numpy as np
 
-from glassnet.engine import constraints, initializers, regularizers
+from glassnet.engine import constraints, initializers, masking, regularizers
 from glassnet.engine.layers.base import Layer, snake_case
 from glassnet.engine.layers.dropout import dropout_mask
 from glassnet.engine.shapes import SampleShape
@@ -124,8 +131,7 @@ KERAS_ONLY = {"stateful": False, "time_major": False}
 # is ``recurrent_regularizer``); inside, each is the ``<weight>_regularizer`` attribute that
 # the base Layer reads (``recurrent_kernel_regularizer``).
 WEIGHT_SETTINGS = {"kernel": "kernel", "recurrent": "recurrent_kernel", "bias": "bias"}
-HOW_KERAS_COMPUTES = ("implementation", "unroll", "use_cudnn",
-                      "zero_output_for_mask")        # (what masked steps give: glassnet has no masks)
+HOW_KERAS_COMPUTES = ("implementation", "unroll", "use_cudnn")
 
 
 class Recurrent(Layer):
@@ -150,6 +156,8 @@ class Recurrent(Layer):
             serves all the gates. The cell ``c`` and the state update ``h_t = z * h_{t-1} + ...``
             are never masked.
         seed: the masks' generator (default: the model's).
+        zero_output_for_mask: with a mask, the output at a masked step is zero, not the last
+            output repeated (Bidirectional sets it when it returns sequences, as Keras does).
         kernel_regularizer, recurrent_regularizer, bias_regularizer: a weight penalty
             (``l2(1e-4)``) that joins the loss; kernel_constraint, recurrent_constraint,
             bias_constraint: applied after every optimizer step, as for Dense.
@@ -162,7 +170,7 @@ class Recurrent(Layer):
     def __init__(self, units, activation="tanh", use_bias=True, kernel_initializer="glorot_uniform",
                  recurrent_initializer="orthogonal", bias_initializer="zeros",
                  return_sequences=False, go_backwards=False, return_state=False, dropout=0.0,
-                 recurrent_dropout=0.0, seed=None, **kwargs):
+                 recurrent_dropout=0.0, seed=None, zero_output_for_mask=False, **kwargs):
         kind = type(self).__name__
         for name, default in KERAS_ONLY.items():     # Keras's, at values glassnet can't run: say so
             value = kwargs.pop(name, default)
@@ -189,6 +197,8 @@ class Recurrent(Layer):
         self.return_sequences = bool(return_sequences)
         self.go_backwards = bool(go_backwards)
         self.return_state = bool(return_state)
+        self.zero_output_for_mask = bool(zero_output_for_mask)
+        self.step_mask = None
         for name, rate in (("dropout", dropout), ("recurrent_dropout", recurrent_dropout)):
             if not 0 <= rate < 1:
                 raise ValueError(f"{kind}: {name} must be in [0, 1), got {rate!r}")
@@ -204,8 +214,6 @@ class Recurrent(Layer):
         from those states instead of zeros, as in Keras. Inside, the states are more inputs
         of the layer: ``layer([x, h0, c0])`` is the same call (a saved model makes it so)."""
         kind = type(self).__name__
-        if mask is not None:
-            raise NotImplementedError(f"{kind}: mask= is not supported by glassnet (it has no masks)")
         if initial_state is not None:
             initial_state = list(initial_state) if isinstance(initial_state, (list, tuple)) else [initial_state]
             inputs = [inputs] + initial_state
@@ -224,7 +232,9 @@ class Recurrent(Layer):
             self.input_shape = [sequences] + [SampleShape((self.units,))] * len(self.carried) \
                 if with_states else sequences
         self.takes_list = with_states
-        return super().__call__(inputs, training)
+        if mask is not None and with_states:       # the sequences' mask; the states have none
+            mask = [mask, *[None] * len(self.carried)]
+        return super().__call__(inputs, training, mask)
 
     def build(self, input_shape, rng=None):
         if self.takes_list:                   # [sequences, h0(, c0)]
@@ -258,9 +268,20 @@ class Recurrent(Layer):
         output = (steps, self.units) if self.return_sequences else (self.units,)
         return [output] + [(self.units,)] * len(self.carried) if self.return_state else output
 
-    def forward(self, inputs, training=False):
+    def compute_mask(self, inputs, mask=None):
+        """Keras's: the sequences' mask goes on with the output sequence (return_sequences);
+        the last output and the states have none."""
+        mask = mask[0] if isinstance(mask, list) else mask
+        output = mask if self.return_sequences else None
+        return [output] + [None] * len(self.carried) if self.return_state else output
+
+    def forward(self, inputs, training=False, mask=None):
         self.check_input(inputs)
         x = inputs[0] if self.takes_list else inputs
+        mask = mask[0] if isinstance(mask, list) else mask
+        self.step_mask = None if mask is None else masking.for_steps(mask, x)
+        if self.step_mask is not None and self.go_backwards:
+            self.step_mask = self.step_mask[:, ::-1]
         if self.takes_list:                    # the states to start from, (N, U) each
             self.initial = [np.asarray(state, x.dtype) for state in inputs[1:]]
         else:
@@ -270,8 +291,27 @@ class Recurrent(Layer):
         self.x = x
         self._draw_masks(len(x), x.shape[-1], x.dtype, training)
         states = self._steps(x)                                  # (N, T, U)
+        if self.step_mask is not None:       # what the output shows at masked steps
+            seen = self.step_mask if self.zero_output_for_mask else np.logical_or.accumulate(self.step_mask, axis=1)
+            self.shown = seen[..., np.newaxis].astype(x.dtype)   # (N, T, 1): 0 where it shows zeros
+            states = states * self.shown
         output = states if self.return_sequences else states[:, -1]
         return [output] + self._last_states() if self.return_state else output
+
+    def _keep(self, t, new, old):
+        """The state after step ``t``: ``new``, or on a masked step the ``old`` one, kept."""
+        if self.step_mask is None:
+            return new
+        return np.where(self.step_mask[:, t, np.newaxis], new, old)
+
+    def _through(self, t, d):
+        """The gradient ``d`` of the state after step ``t``, split in two: the part that step
+        ``t`` made, and the part that passes straight back to the state before (masked rows,
+        which kept it); None for the second when nothing is masked."""
+        if self.step_mask is None:
+            return d, None
+        made = d * self.step_mask[:, t, np.newaxis]
+        return made, d - made
 
     def _last_states(self):
         """The states after the last step, as ``return_state`` gives them: ``[h_T]``."""
@@ -300,6 +340,8 @@ class Recurrent(Layer):
         else:                              # only the last state was used
             d_states = np.zeros((n, steps, self.units), dy.dtype)
             d_states[:, -1] = dy
+        if self.step_mask is not None:     # outputs shown as zeros have no gradient
+            d_states = d_states * self.shown
         if d_last:                         # h_T returned as a state too: both gradients
             d_states[:, -1] += d_last[0]
         # dz: the gradient of every step's pre-activations (input part), (N, T, G*U); the
@@ -337,7 +379,8 @@ class Recurrent(Layer):
                 "recurrent_initializer": self.recurrent_initializer,
                 "bias_initializer": self.bias_initializer,
                 "return_sequences": self.return_sequences, "go_backwards": self.go_backwards,
-                "return_state": self.return_state, "stateful": False, "unroll": False, "dropout": self.dropout,
+                "return_state": self.return_state, "stateful": False, "unroll": False,
+                "zero_output_for_mask": self.zero_output_for_mask, "dropout": self.dropout,
                 "recurrent_dropout": self.recurrent_dropout, **self.seed_config(),
                 **{f"{given}_{kind}": (regularizers if kind == "regularizer" else constraints).serialize(
                     getattr(self, f"{weight}_{kind}"))
@@ -374,7 +417,7 @@ class SimpleRNN(Recurrent):
         states = np.empty((n, steps, self.units), x.dtype)
         h = self.initial[0]
         for t in range(steps):
-            h = states[:, t] = f(z[:, t] + self._recurrent_part(h, U))
+            h = states[:, t] = self._keep(t, f(z[:, t] + self._recurrent_part(h, U)), h)
         self.states = states
         return states
 
@@ -385,8 +428,11 @@ class SimpleRNN(Recurrent):
         dz = np.empty_like(self.states)
         dh = np.zeros((n, units), self.states.dtype)
         for t in range(steps - 1, -1, -1):
-            dz[:, t] = (d_states[:, t] + dh) * df(self.states[:, t])
+            dh, kept = self._through(t, d_states[:, t] + dh)
+            dz[:, t] = dh * df(self.states[:, t])
             dh = self._recurrent_part_gradient(dz[:, t], U)
+            if kept is not None:                       # a masked step: its state came from t - 1
+                dh += kept
         self.d_initial = [dh]                          # after step 0: dL/dh_0
         kernel_gradient(self._previous_states(), dz, self.recurrent_masks, self.grads["recurrent_kernel"])
         if self.use_bias:

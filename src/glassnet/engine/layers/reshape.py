@@ -143,6 +143,8 @@ class RepeatVector(Layer):
 class Identity(Layer):
     """The input, unchanged (Keras's placeholder layer); the gradient passes straight back."""
 
+    supports_masking = True    # a mask passes through (engine/masking.py)
+
     def forward(self, x, training=False):
         return x
 

@@ -31,6 +31,8 @@ class UnitNormalization(Layer):
     Input and output shape: anything, unchanged.
     """
 
+    supports_masking = True    # a mask passes through (engine/masking.py)
+
     def __init__(self, axis=-1, **kwargs):
         super().__init__(**kwargs)
         if isinstance(axis, (list, tuple)) or int(axis) != axis or axis == 0:

@@ -86,6 +86,8 @@ class Bidirectional(Layer):
         if self.backward_layer.return_state != self.forward_layer.return_state:
             raise ValueError("Bidirectional: the forward and backward layers must agree on return_state")
         self.return_state = self.forward_layer.return_state
+        for reader in (self.forward_layer, self.backward_layer):    # as Keras: padded steps show zeros
+            reader.zero_output_for_mask = reader.return_sequences
         self.base_name = base
         self.sublayers = [self.forward_layer, self.backward_layer]
         self.dtype, self.trainable = self.dtype, self.trainable   # pass both on to the inner layers
@@ -114,8 +116,6 @@ class Bidirectional(Layer):
         """``layer(x)``, or ``layer(x, initial_state=[h_fwd(, c_fwd), h_bwd(, c_bwd)])``: the
         first half of the states starts the forward reading, the second the backward one, as
         in Keras."""
-        if mask is not None:
-            raise NotImplementedError("Bidirectional: mask= is not supported by glassnet (it has no masks)")
         if initial_state is not None:
             states = list(initial_state) if isinstance(initial_state, (list, tuple)) else [initial_state]
             needed = 2 * len(self.forward_layer.carried)
@@ -129,7 +129,9 @@ class Bidirectional(Layer):
             inputs = [inputs] + states
         elif isinstance(inputs, (list, tuple)) and len(inputs) > 1:    # layer([x, *states]): the same call
             self.takes_list = True
-        return super().__call__(inputs, training)
+        if mask is not None and self.takes_list:     # the sequences' mask; the states have none
+            mask = [mask] + [None] * (len(inputs) - 1)
+        return super().__call__(inputs, training, mask)
 
     def output_shape(self, input_shape):
         shapes = self._inner_shapes(input_shape)
@@ -155,12 +157,20 @@ class Bidirectional(Layer):
         """A backwards reader's sequence, in the input's order."""
         return y[:, ::-1] if layer.return_sequences and layer.go_backwards else y
 
-    def forward(self, x, training=False):
+    def compute_mask(self, inputs, mask=None):
+        """Keras's: the sequences' mask goes on with the output sequence(s); none otherwise."""
+        mask = mask[0] if isinstance(mask, list) else mask
+        shown = mask if self.forward_layer.return_sequences else None
+        outputs = [shown, shown] if self.merge_mode is None else [shown]
+        masks = outputs + [None] * (2 * len(self.forward_layer.carried) if self.return_state else 0)
+        return self._one_or_list(masks)
+
+    def forward(self, x, training=False, mask=None):
         self.check_input(x)
         forward, backward = self.forward_layer, self.backward_layer
         x_a, x_b = self._inner_shapes(x)         # (the same sequences; each its own states)
-        a, *a_states = self._as_list(forward.forward(x_a, training))
-        b, *b_states = self._as_list(backward.forward(x_b, training))
+        a, *a_states = self._as_list(forward.forward(x_a, training, mask=mask))
+        b, *b_states = self._as_list(backward.forward(x_b, training, mask=mask))
         self.a, self.b = self._turn(a, forward), self._turn(b, backward)
         if self.merge_mode is None:
             merged = [self.a, self.b]
@@ -223,8 +233,11 @@ class TimeDistributed(Layer):
     Args:
         layer: the layer to apply (built here for one step's shape, ``input_shape[1:]``).
 
-    Input shape: ``(N, T, *in)``. Output shape: ``(N, T, *out)``.
+    Input shape: ``(N, T, *in)``. Output shape: ``(N, T, *out)``. A mask over the time steps
+    passes through, as in Keras 3.15 (the inner layer sees each step's own part of it).
     """
+
+    supports_masking = True
 
     def __init__(self, layer, **kwargs):
         super().__init__(**kwargs)
@@ -245,10 +258,14 @@ class TimeDistributed(Layer):
     def output_shape(self, input_shape):
         return (input_shape[0],) + tuple(self.layer.output_shape(SampleShape(input_shape[1:])))
 
-    def forward(self, x, training=False):
+    def forward(self, x, training=False, mask=None):
         self.check_input(x)
         n, steps = x.shape[:2]
-        y = self.layer.forward(x.reshape((n * steps,) + x.shape[2:]), training)
+        folded = x.reshape((n * steps,) + x.shape[2:])
+        if mask is not None and self.layer.uses_mask and np.ndim(mask) > 2:   # (N, T, T2): each step's (T2,)
+            y = self.layer.forward(folded, training, mask=np.reshape(mask, (n * steps,) + np.shape(mask)[2:]))
+        else:
+            y = self.layer.forward(folded, training)
         return y.reshape((n, steps) + y.shape[1:])
 
     def backward(self, dy):
