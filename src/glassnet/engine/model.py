@@ -371,9 +371,18 @@ class Model(Trainer, ModelState, Layer):
             mode = step.training if training is None else training
             if mode is None and not step.nested:
                 mode = False
-            y = self._run_step(step, values, masks, mode)
-            if step.output is None:                  # several outputs
+            if masks is not None:                    # masks to pass on (engine/masking.py)
+                y = self._run_step(step, values, masks, mode)
+            elif step.takes_list:
+                y = step.layer.forward([values[i] for i in step.inputs], mode)
+            else:
+                y = step.layer.forward(values[step.inputs[0]], mode)
+            if step.output is None:                  # several outputs, one slot each
                 step.shapes = [(v.shape, v.dtype) for v in y]
+                for slot, value in zip(step.outputs, y):
+                    values[slot] = value
+            else:
+                values[step.output] = y
             if step.layer.activity_regularizer is not None:      # kept for its penalty
                 step.layer.activity_output = y
         self.output_masks = None if masks is None else [masks[slot] for slot in self._output_slots]
@@ -394,7 +403,8 @@ class Model(Trainer, ModelState, Layer):
     def _run_step(self, step, values, masks, mode):
         """Run one call: its inputs from their slots, its output(s) into theirs. With masks
         (:mod:`glassnet.engine.masking`), a layer that reads them gets its input's, and its
-        outputs' masks go into their slots."""
+        outputs' masks go into their slots. (forward runs a model without masks itself: it
+        is the inner loop of training.)"""
         layer = step.layer
         args = [values[i] for i in step.inputs] if step.takes_list else values[step.inputs[0]]
         if masks is None:

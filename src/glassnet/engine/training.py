@@ -345,7 +345,7 @@ class Trainer(Keras2Methods):
         (:mod:`glassnet.engine.masking`), as Keras 3 does: a masked output's loss is the mean
         over its real steps (by ``loss_fn``'s reduction), and its metrics count those only.
         Several outputs: one weight array per output (:class:`~glassnet.engine.masking.PerOutput`)."""
-        masks = getattr(self, "output_masks", None)
+        masks = self.output_masks
         if masks is None or all(m is None for m in masks):
             return sample_weight
         if for_metrics:
@@ -358,17 +358,20 @@ class Trainer(Keras2Methods):
 
     def _update_metrics(self, y, y_pred, sample_weight, loss):
         n = len(y_pred) if not isinstance(y_pred, list) else len(y_pred[0])
-        masked = self._with_masks(None, sample_weight, for_metrics=True)
         self._loss_tracker.update_state(loss, sample_weight=n)
         if self._output_loss_trackers:
             values = [v for v, part in zip(self.loss.values, self.loss.losses) if part is not None]
             for tracker, value in zip(self._output_loss_trackers, values):
                 tracker.update_state(value, sample_weight=n)
-        unweighted = self._with_masks(None, None, for_metrics=True)    # the masks alone
+        if self.output_masks is None:
+            unweighted, weighted = None, sample_weight
+        else:                                # the metrics count the real steps only
+            unweighted = self._with_masks(None, None, for_metrics=True)
+            weighted = self._with_masks(None, sample_weight, for_metrics=True)
         for metric in self.compiled_metrics:
             metric.update_state(y, y_pred, sample_weight=unweighted)
         for metric in self.weighted_metrics:
-            metric.update_state(y, y_pred, sample_weight=masked)
+            metric.update_state(y, y_pred, sample_weight=weighted)
 
     def _metric_logs(self, prefix=""):
         """The metrics' current values, sorted by name as Keras logs them."""
