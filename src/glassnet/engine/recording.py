@@ -147,7 +147,7 @@ def forward(layer, x, training, mask=None):
     try:
         output = run_call(layer, inputs if layer.takes_list else inputs[0], bool(training), mask)
     except CannotDifferentiate as error:
-        raise CannotDifferentiate(f"layer '{layer.name}' ({type(layer).__name__}): {error}") from error
+        raise CannotDifferentiate(f"layer '{layer._display_name}' ({type(layer).__name__}): {error}") from error
     finally:
         _active.pop()
         layer.__dict__.pop("recorded_weights", None)
@@ -165,7 +165,7 @@ def backward(layer, dy):
     """The recorded layer's backward pass: ``dL/d(output)`` back through the record."""
     record = layer.__dict__.pop("record", None)
     if record is None:
-        raise RuntimeError(f"layer '{layer.name}': backward() before forward()")
+        raise RuntimeError(f"layer '{layer._display_name}': backward() before forward()")
     inputs, weights, outputs, recording = record
     for inner in layer.sublayers:            # a layer the call didn't reach gets no stale gradient
         for sub in inner.walk():
@@ -202,7 +202,7 @@ def output_shape(layer, input_shape):
     opened = []
     for first, second in zip(*(tries if several else [[t] for t in tries])):
         if len(first) != len(second):
-            raise CannotDifferentiate(f"layer '{layer.name}' ({type(layer).__name__}): call() gives outputs "
+            raise CannotDifferentiate(f"layer '{layer._display_name}' ({type(layer).__name__}): call() gives outputs "
                                       f"of {len(first)} and {len(second)} axes for inputs of different lengths")
         opened.append(tuple(a if a == b else None for a, b in zip(first, second)))
     return opened if several else opened[0]
@@ -220,7 +220,7 @@ def _output_shape(layer, shapes):
         layer.__dict__.pop("record", None)
     for one in (data if isinstance(data, list) else [data]):
         if one.ndim == 0 or one.shape[0] != 1:
-            raise CannotDifferentiate(f"layer '{layer.name}' ({type(layer).__name__}): call() must keep the "
+            raise CannotDifferentiate(f"layer '{layer._display_name}' ({type(layer).__name__}): call() must keep the "
                                       f"batch axis first; on a batch of 1 it gave shape {one.shape}")
     return [tuple(one.shape[1:]) for one in data] if isinstance(data, list) else tuple(data.shape[1:])
 

@@ -77,7 +77,7 @@ class Sequential(Model):
             self._input_layer = layer
             return
         if any(layer is other for other in self._layers):
-            raise ValueError(f"Sequential: layer '{layer.name}' is already in the model; a layer can "
+            raise ValueError(f"Sequential: layer '{layer._display_name}' is already in the model; a layer can "
                              f"appear once in a Sequential (use the Functional API to share one)")
         self._layers.append(layer)
         name_layers(self._layers)
@@ -143,7 +143,7 @@ class Sequential(Model):
                 layer.provisional = False
             x = layer(x)
             if isinstance(x, list):
-                raise ShapeError(f"model '{self.name}': layer '{layer.name}' ({type(layer).__name__}) gives "
+                raise ShapeError(f"model '{self.name}': layer '{layer._display_name}' ({type(layer).__name__}) gives "
                                  f"{len(x)} outputs, and each layer of a Sequential model gives one; use the "
                                  f"Functional API (Model(inputs, outputs)) for a layer with several outputs")
         for node in old_nodes:        # forget the calls of an earlier build

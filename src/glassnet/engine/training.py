@@ -387,7 +387,7 @@ class Trainer(Keras2Methods):
         where = "in the loss"
         for layer, output in self.layer_outputs(x):
             if not all(np.isfinite(o).all() for o in (output if isinstance(output, list) else [output])):
-                where = f"first in the output of layer '{layer.name}'"
+                where = f"first in the output of layer '{layer._display_name}'"
                 break
         return (f"loss became {loss} at epoch {self.epoch + 1}, batch {self._batch + 1} ({where}); "
                 f"that step was not applied, but the weights left are those that gave this loss, so "

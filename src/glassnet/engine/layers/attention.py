@@ -63,14 +63,14 @@ class _Attending(Layer):
                                       f"layer on arrays to see the scores, or read layer.last_attention_scores")
         if use_causal_mask is not None:
             if self.nodes and bool(use_causal_mask) != self.use_causal_mask:
-                raise ValueError(f"layer '{self.name}' ({type(self).__name__}) was called with "
+                raise ValueError(f"layer '{self._display_name}' ({type(self).__name__}) was called with "
                                  f"use_causal_mask={self.use_causal_mask} in the graph; glassnet keeps one "
                                  f"setting per layer")
             self.use_causal_mask = bool(use_causal_mask)
         return Layer.__call__(self, inputs, training=training, mask=mask)
 
     def _check_sequences(self, shapes):
-        owner = f"layer '{self.name}' ({type(self).__name__})"
+        owner = f"layer '{self._display_name}' ({type(self).__name__})"
         if not 2 <= len(shapes) <= 3:
             raise ShapeError(f"{owner} takes [query, value] or [query, value, key], got {len(shapes)} inputs")
         if any(len(s) != 2 for s in shapes):
@@ -157,7 +157,7 @@ class Attention(_Attending):
         self.rng = rng if rng is not None else np.random.default_rng()
         self._check_sequences(self.input_shape)
         if self.input_shape[0][1] != self.input_shape[-1][1]:
-            raise ShapeError(f"layer '{self.name}' (Attention): query and key need the same features, got "
+            raise ShapeError(f"layer '{self._display_name}' (Attention): query and key need the same features, got "
                              f"{self.input_shape[0][1]} and {self.input_shape[-1][1]}")
         if self.use_scale:
             self.add_param("scale", np.ones((), self.dtype))

@@ -389,6 +389,12 @@ class Layer:
             y._keras_mask = out_mask
         return y
 
+    @property
+    def _display_name(self):
+        """The name messages use: the layer's own, or before a model names it, its class's in
+        snake case (what Keras would call it), never 'None'."""
+        return self.name or snake_case(type(self).__name__)
+
     # -- masks (glassnet.engine.masking) ------------------------------------------------
     @property
     def makes_mask(self):
@@ -596,7 +602,7 @@ class Layer:
 
     def set_weights(self, weights):
         """Write ``weights`` (as :meth:`get_weights` returns them) into the layer, in place."""
-        set_arrays([array for _, _, array in self._weights()], weights, f"layer '{self.name}'")
+        set_arrays([array for _, _, array in self._weights()], weights, f"layer '{self._display_name}'")
 
     def count_params(self):
         """How many numbers :attr:`weights` holds (learned or not), as Keras counts them."""

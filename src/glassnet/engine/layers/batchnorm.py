@@ -75,7 +75,7 @@ class BatchNormalization(Layer):
         super().build(input_shape, rng)
         if self.axis not in (-1, len(self.input_shape)):   # Keras counts the batch axis
             raise ValueError(
-                f"layer '{self.name}' (BatchNormalization): only the last axis can be the feature "
+                f"layer '{self._display_name}' (BatchNormalization): only the last axis can be the feature "
                 f"axis (channels-last), got axis={self.axis} for input {('batch',) + self.input_shape}")
         features = self.input_shape[-1]
         if self.scale:

@@ -140,11 +140,11 @@ class Conv2D(WinogradPath, Layer):
         super().build(input_shape, rng)
         if len(self.input_shape) != 3:
             raise ShapeError(
-                f"layer '{self.name}' (Conv2D) needs images (batch, height, width, channels) but "
+                f"layer '{self._display_name}' (Conv2D) needs images (batch, height, width, channels) but "
                 f"got {('batch',) + tuple(self.input_shape)}; for 28x28 digits use input_shape=(28, 28, 1)")
         (kh, kw), channels = self.kernel_size, self.input_shape[-1]
         if channels is None:
-            raise ShapeError(f"layer '{self.name}' (Conv2D) needs the number of channels known, got "
+            raise ShapeError(f"layer '{self._display_name}' (Conv2D) needs the number of channels known, got "
                              f"{('batch',) + tuple(self.input_shape)}")
         self.add_param("kernel", self.init((kh, kw, channels, self.filters), self.rng))
         if self.use_bias:
@@ -159,7 +159,7 @@ class Conv2D(WinogradPath, Layer):
         oh, ow = self.output_shape(shape)[:2]
         if oh < 1 or ow < 1:
             raise ShapeError(
-                f"layer '{self.name}' (Conv2D): a {self.kernel_size} kernel (covering {self.span}) "
+                f"layer '{self._display_name}' (Conv2D): a {self.kernel_size} kernel (covering {self.span}) "
                 f"doesn't fit in images of {(h, w)} with padding='valid'")
         self.image = tuple(shape)
         if self.padding == "same":

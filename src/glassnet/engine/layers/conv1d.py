@@ -54,7 +54,7 @@ def fit_window(layer, length, window):
     when no window fits."""
     steps = steps_1d(length, window, layer.strides, layer.padding)
     if steps < 1:
-        raise ShapeError(f"layer '{layer.name}' ({type(layer).__name__}): a window of {window} steps doesn't "
+        raise ShapeError(f"layer '{layer._display_name}' ({type(layer).__name__}): a window of {window} steps doesn't "
                          f"fit in {length} steps with padding='{layer.padding}'")
     layer.length, layer.steps = length, steps
     layer.pads = pads_1d(length, window, layer.strides, layer.padding)
@@ -137,7 +137,7 @@ class Conv1D(Layer):
     def build(self, input_shape, rng=None):
         super().build(input_shape, rng)
         if len(self.input_shape) != 2:
-            raise ShapeError(f"layer '{self.name}' (Conv1D) needs sequences (batch, steps, channels) but got "
+            raise ShapeError(f"layer '{self._display_name}' (Conv1D) needs sequences (batch, steps, channels) but got "
                              f"{('batch',) + self.input_shape}; for 28x28 digits read row by row use "
                              f"input_shape=(28, 28)")
         length, channels = self.input_shape

@@ -53,7 +53,7 @@ class Conv2DTranspose(Conv2D):
     def build(self, input_shape, rng=None):
         Layer.build(self, input_shape, rng)
         if len(self.input_shape) != 3:
-            raise ShapeError(f"layer '{self.name}' (Conv2DTranspose) needs images (batch, height, width, "
+            raise ShapeError(f"layer '{self._display_name}' (Conv2DTranspose) needs images (batch, height, width, "
                              f"channels) but got {('batch',) + tuple(self.input_shape)}")
         (kh, kw), channels = self.kernel_size, self.input_shape[2]
         self.add_param("kernel", self.init((kh, kw, self.filters, channels), self.rng))

@@ -69,7 +69,7 @@ class Dense(Layer):
     def build(self, input_shape, rng=None):
         super().build(input_shape, rng)
         if not self.input_shape or self.input_shape[-1] is None:
-            raise ShapeError(f"layer '{self.name}' (Dense) needs input with a known last axis "
+            raise ShapeError(f"layer '{self._display_name}' (Dense) needs input with a known last axis "
                              f"(batch, ..., features) but got {('batch',) + self.input_shape}")
         fan_in = self.input_shape[-1]
         self.add_param("kernel", self.kernel_initializer((fan_in, self.units), self.rng))

@@ -156,7 +156,7 @@ class DepthwiseConv2D(Layer):
         each batch's); returns the channels ``C``."""
         owner = type(self).__name__
         if len(self.input_shape) != 3 or self.input_shape[2] is None:
-            raise ShapeError(f"layer '{self.name}' ({owner}) needs images (batch, height, width, channels) "
+            raise ShapeError(f"layer '{self._display_name}' ({owner}) needs images (batch, height, width, channels) "
                              f"with the channels known, but got {('batch',) + tuple(self.input_shape)}; for "
                              f"28x28 digits use input_shape=(28, 28, 1)")
         self.fit_declared_size()             # (a height or width left open: each batch's)
@@ -168,7 +168,7 @@ class DepthwiseConv2D(Layer):
         h, w, _ = shape
         oh, ow = self._output_hw(shape)
         if oh < 1 or ow < 1:
-            raise ShapeError(f"layer '{self.name}' ({type(self).__name__}): a {self.kernel_size} kernel (covering "
+            raise ShapeError(f"layer '{self._display_name}' ({type(self).__name__}): a {self.kernel_size} kernel (covering "
                              f"{self.span}) doesn't fit in images of {(h, w)} with padding='valid'")
         (span_h, span_w), (sh, sw) = self.span, self.strides
         self.pads = ((same_padding(h, span_h, sh), same_padding(w, span_w, sw)) if self.padding == "same"

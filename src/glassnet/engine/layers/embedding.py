@@ -138,7 +138,7 @@ class Embedding(Layer):
     def owner(self):
         """Who an error names: ``layer 'embedding' (Embedding)`` (a layer not yet in a model
         has no name)."""
-        return f"layer '{self.name}' (Embedding)" if self.name else "Embedding"
+        return f"layer '{self._display_name}' (Embedding)" if self.name else "Embedding"
 
     def indices(self, x):
         """``x`` as integer row numbers, or a one-line error naming this layer when an entry

@@ -64,7 +64,7 @@ class LayerNormalization(Layer):
     def build(self, input_shape, rng=None):
         super().build(input_shape, rng)
         if not self.input_shape:
-            raise ShapeError(f"layer '{self.name}' (LayerNormalization) needs at least one feature axis")
+            raise ShapeError(f"layer '{self._display_name}' (LayerNormalization) needs at least one feature axis")
         features = self.input_shape[-1]
         if self.scale:                   # Keras's order: gamma, then beta
             self.add_param("gamma", self.gamma_initializer((features,), self.rng))

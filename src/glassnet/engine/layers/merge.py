@@ -108,7 +108,7 @@ class Subtract(Merge):
 
     def check_shapes(self, shapes):
         if len(shapes) != 2:
-            raise ShapeError(f"layer '{self.name}' (Subtract) needs exactly two inputs, got {len(shapes)}")
+            raise ShapeError(f"layer '{self._display_name}' (Subtract) needs exactly two inputs, got {len(shapes)}")
         super().check_shapes(shapes)
 
     def forward(self, xs, training=False):
@@ -195,18 +195,18 @@ class Concatenate(Merge):
         """The axis within one sample (no batch axis) that Keras's ``axis`` names."""
         axis = self.axis - 1 if self.axis > 0 else ndim + self.axis
         if not 0 <= axis < ndim:
-            raise ShapeError(f"layer '{self.name}' (Concatenate): axis {self.axis} doesn't exist for "
+            raise ShapeError(f"layer '{self._display_name}' (Concatenate): axis {self.axis} doesn't exist for "
                              f"inputs of {ndim + 1} axes")
         return axis
 
     def check_shapes(self, shapes):
         if len(shapes) < 2:
-            raise ShapeError(f"layer '{self.name}' (Concatenate) needs two or more inputs")
+            raise ShapeError(f"layer '{self._display_name}' (Concatenate) needs two or more inputs")
         axis = self._sample_axis(len(shapes[0]))
         trimmed = [s[:axis] + s[axis + 1:] for s in shapes]
         if any(len(s) != len(shapes[0]) for s in shapes) or not all(
                 same_size(a, b) for t in trimmed for a, b in zip(t, trimmed[0])):
-            raise ShapeError(f"layer '{self.name}' (Concatenate): inputs must match except along axis "
+            raise ShapeError(f"layer '{self._display_name}' (Concatenate): inputs must match except along axis "
                              f"{self.axis}, got {', '.join(str((None,) + s) for s in shapes)}")
 
     def output_shape(self, input_shape):

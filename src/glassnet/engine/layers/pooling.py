@@ -85,7 +85,7 @@ class Pooling2D(Layer):
         super().build(input_shape, rng)
         if len(self.input_shape) != 3:
             raise ShapeError(
-                f"layer '{self.name}' ({type(self).__name__}) needs images (batch, height, "
+                f"layer '{self._display_name}' ({type(self).__name__}) needs images (batch, height, "
                 f"width, channels) but got {('batch',) + self.input_shape}")
         self.tiled = False
         self.fit_declared_size()             # (a height or width left open: each batch's)
@@ -97,7 +97,7 @@ class Pooling2D(Layer):
         h, w, _ = shape
         oh, ow, _ = self.output_shape(shape)
         if oh < 1 or ow < 1:
-            raise ShapeError(f"layer '{self.name}': a {self.pool_size} window doesn't fit in "
+            raise ShapeError(f"layer '{self._display_name}': a {self.pool_size} window doesn't fit in "
                              f"images of {(h, w)} with padding='valid'")
         self.image = tuple(shape)
         (ph, pw), (sh, sw) = self.pool_size, self.strides
@@ -341,7 +341,7 @@ class GlobalPooling(Layer):
     def build(self, input_shape, rng=None):
         super().build(input_shape, rng)
         if len(self.input_shape) != self.RANK + 1:
-            raise ShapeError(f"layer '{self.name}' ({type(self).__name__}) needs {self.WHAT} but got "
+            raise ShapeError(f"layer '{self._display_name}' ({type(self).__name__}) needs {self.WHAT} but got "
                              f"{('batch',) + self.input_shape}")
 
     def output_shape(self, input_shape):

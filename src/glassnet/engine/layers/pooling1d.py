@@ -22,7 +22,7 @@ from glassnet.errors import ShapeError
 
 def _sequence(layer):
     if len(layer.input_shape) != 2:
-        raise ShapeError(f"layer '{layer.name}' ({type(layer).__name__}) needs sequences (batch, steps, "
+        raise ShapeError(f"layer '{layer._display_name}' ({type(layer).__name__}) needs sequences (batch, steps, "
                          f"channels) but got {('batch',) + layer.input_shape}")
 
 

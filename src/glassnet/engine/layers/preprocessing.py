@@ -117,7 +117,7 @@ class Normalization(Layer):
         elif self.has_adapted:    # 0 and 1 until adapt's statistics, or the saved ones, are written
             self._store_adapted(0.0, 1.0)
         else:
-            raise ValueError(f"layer '{self.name}' (Normalization) has no statistics: call "
+            raise ValueError(f"layer '{self._display_name}' (Normalization) has no statistics: call "
                              f"adapt(x_train) before training, or pass mean= and variance=")
 
     def _kept_shape(self):
@@ -131,7 +131,7 @@ class Normalization(Layer):
         shape = self._kept_shape()
         value = np.asarray(value, dtype=np.float64)
         if value.size not in (1, int(np.prod(shape))):
-            raise ShapeError(f"layer '{self.name}' (Normalization): {key} has {value.size} "
+            raise ShapeError(f"layer '{self._display_name}' (Normalization): {key} has {value.size} "
                              f"values but inputs {('batch',) + self.input_shape} need "
                              f"{int(np.prod(shape))} (axis={self.axis})")
         return np.broadcast_to(value.reshape(-1) if value.size > 1 else value.reshape(()), shape).astype(self.dtype)
@@ -193,7 +193,7 @@ def _factor_range(owner, label, factor, bounds=(-1.0, 1.0)):
 def require_images(layer):
     """Refuse, in one line, a random image layer built for something that is no image."""
     if len(layer.input_shape) not in (2, 3):
-        raise ShapeError(f"layer '{layer.name}' ({type(layer).__name__}) needs images (batch, height, "
+        raise ShapeError(f"layer '{layer._display_name}' ({type(layer).__name__}) needs images (batch, height, "
                          f"width[, channels]) but got {('batch',) + layer.input_shape}")
 
 

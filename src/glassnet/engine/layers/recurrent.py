@@ -251,7 +251,7 @@ class Recurrent(Layer):
         sequences = self.input_shape[0] if self.takes_list else self.input_shape
         if len(sequences) != 2:
             raise ShapeError(
-                f"layer '{self.name}' ({type(self).__name__}) needs sequences (batch, time steps, "
+                f"layer '{self._display_name}' ({type(self).__name__}) needs sequences (batch, time steps, "
                 f"features) but got {('batch',) + sequences}")
         features, size = sequences[1], self.gates * self.units
         self.add_param("kernel", initializer_of(self.kernel_initializer)((features, size), self.rng))

@@ -77,7 +77,7 @@ class Resampling(Layer):
     def build(self, input_shape, rng=None):
         super().build(input_shape, rng)
         if self.RANK == 1 and len(self.input_shape) != 2:
-            raise ShapeError(f"layer '{self.name}' ({type(self).__name__}) needs sequences (batch, steps, "
+            raise ShapeError(f"layer '{self._display_name}' ({type(self).__name__}) needs sequences (batch, steps, "
                              f"channels) but got {('batch',) + self.input_shape}")
 
 
@@ -158,7 +158,7 @@ class Cropping(Resampling):
         if any(size is not None and size < 1 for size in kept):
             whole = "x".join(str(size) for size in input_shape[:self.RANK])
             what = "a sequence of " + whole + " steps" if self.RANK == 1 else "a " + whole + " image"
-            raise ShapeError(f"layer '{self.name}' can't crop {self.cropping} off {what}: "
+            raise ShapeError(f"layer '{self._display_name}' can't crop {self.cropping} off {what}: "
                              f"nothing would be left")
         return kept + tuple(input_shape[self.RANK:])
 

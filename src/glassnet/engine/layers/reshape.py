@@ -47,7 +47,7 @@ class Reshape(Layer):
     def output_shape(self, input_shape):
         if None in tuple(input_shape):       # a size left open: it goes where -1 stands
             if -1 not in self.target_shape:
-                raise ShapeError(f"layer '{self.name}' can't reshape {(None,) + tuple(input_shape)} (a size "
+                raise ShapeError(f"layer '{self._display_name}' can't reshape {(None,) + tuple(input_shape)} (a size "
                                  f"left open) into {self.target_shape}: give -1 where the open size goes")
             return tuple(None if d == -1 else d for d in self.target_shape)
         size = int(np.prod(input_shape))
@@ -55,7 +55,7 @@ class Reshape(Layer):
         shape = tuple(size // known if d == -1 else d for d in self.target_shape)
         if int(np.prod(shape)) != size:
             raise ShapeError(
-                f"layer '{self.name}' can't reshape {tuple(input_shape)} ({size} values) "
+                f"layer '{self._display_name}' can't reshape {tuple(input_shape)} ({size} values) "
                 f"into {self.target_shape}"
             )
         return shape
@@ -71,7 +71,7 @@ class Reshape(Layer):
             try:
                 return x.reshape((len(x),) + self.target_shape)
             except ValueError:
-                raise ShapeError(f"layer '{self.name}' can't reshape {x.shape} into "
+                raise ShapeError(f"layer '{self._display_name}' can't reshape {x.shape} into "
                                  f"{(len(x),) + self.target_shape}") from None
         return x.reshape((len(x),) + self.out_shape)
 
@@ -97,7 +97,7 @@ class Permute(Layer):
 
     def output_shape(self, input_shape):
         if len(input_shape) != len(self.dims):
-            raise ShapeError(f"layer '{self.name}' permutes {len(self.dims)} axes, but its input has "
+            raise ShapeError(f"layer '{self._display_name}' permutes {len(self.dims)} axes, but its input has "
                              f"{len(input_shape)}: {tuple(input_shape)}")
         return tuple(input_shape[d - 1] for d in self.dims)
 
@@ -125,7 +125,7 @@ class RepeatVector(Layer):
 
     def output_shape(self, input_shape):
         if len(input_shape) != 1:
-            raise ShapeError(f"layer '{self.name}' (RepeatVector) repeats vectors (batch, features), "
+            raise ShapeError(f"layer '{self._display_name}' (RepeatVector) repeats vectors (batch, features), "
                              f"got {('batch',) + tuple(input_shape)}")
         return (self.n,) + tuple(input_shape)
 

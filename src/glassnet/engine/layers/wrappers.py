@@ -123,7 +123,7 @@ class Bidirectional(Layer):
                 raise ValueError(f"Bidirectional: initial_state needs {needed} states, those of the forward "
                                  f"reading then the backward one's, got {len(states)}")
             if self.built and not self.takes_list:
-                raise ShapeError(f"layer '{self.name}' (Bidirectional) was built without initial states; each "
+                raise ShapeError(f"layer '{self._display_name}' (Bidirectional) was built without initial states; each "
                                  f"call must be the same (use a layer of its own for the other)")
             self.takes_list = True
             inputs = [inputs] + states
@@ -250,7 +250,7 @@ class TimeDistributed(Layer):
     def build(self, input_shape, rng=None):
         super().build(input_shape, rng)
         if len(self.input_shape) < 2:
-            raise ShapeError(f"layer '{self.name}' (TimeDistributed) needs (batch, time steps, ...) "
+            raise ShapeError(f"layer '{self._display_name}' (TimeDistributed) needs (batch, time steps, ...) "
                              f"input but got {('batch',) + self.input_shape}")
         self.layer.dtype = self.dtype
         self.layer.build(SampleShape(self.input_shape[1:]), self.rng)
