@@ -133,6 +133,20 @@ def test_masks_flow_through_dense_dropout_and_merges_and_stop_at_layers_that_can
         flatten(Embedding(9, 3, mask_zero=True)(WORDS))
 
 
+def test_batch_normalization_learns_its_statistics_from_the_real_steps():
+    from glassnet.engine.layers import BatchNormalization
+    x = np.random.default_rng(0).standard_normal((3, 4, 2)).astype(np.float32)
+    mask = np.array([[True, True, False, False], [True, False, False, False], [True, True, True, True]])
+    layer = BatchNormalization(momentum=0.0, epsilon=1e-3)
+    layer.build((4, 2))
+    y = layer.forward(x, training=True, mask=mask)
+    real = x[mask]                                                  # (7, 2): the real steps' features
+    np.testing.assert_allclose(layer.state["moving_mean"], real.mean(axis=0), rtol=1e-5)
+    np.testing.assert_allclose(layer.state["moving_variance"], real.var(axis=0), rtol=1e-4)
+    np.testing.assert_allclose(y, (x - real.mean(axis=0)) / np.sqrt(real.var(axis=0) + 1e-3), atol=1e-5)
+    assert layer.compute_mask(x, mask) is mask                      # and the mask passes on
+
+
 def test_merges_join_masks_as_keras_does():
     a, b = np.array([[True, False, False]]), np.array([[False, True, False]])
     x = np.zeros((1, 3, 2))

@@ -668,6 +668,12 @@ def _masked_checks():
         head = Dense(3, activation="softmax")(Concatenate()([y, h, c]))
         return check_model(_compiled_graph([inputs, summary], head), [numbers, rng.standard_normal((6, 4))], labels)
 
+    def normalised_over_real_steps():   # the batch's statistics from the real steps only
+        from glassnet.engine.layers import BatchNormalization
+        inputs = Input(shape=(5, 2))
+        steps = BatchNormalization()(GRU(3, return_sequences=True)(Masking()(inputs)))
+        return check_model(_compiled_graph(inputs, Dense(3, activation="softmax")(steps)), numbers, tags)
+
     def attention_masked():        # padded keys get no weight; padded queries' outputs are 0
         from glassnet.engine.layers import Attention
         inputs, unmasked = Input(shape=(5,)), Input(shape=(5, 2))
@@ -695,6 +701,8 @@ def _masked_checks():
                            "(masked mean)", both_ways_averaged),
             Check("Model", "Masking -> LSTM(initial_state from Dense layers, return_state): h_0 kept through "
                            "leading padding", started_and_returned),
+            Check("BatchNormalization", "after a masked GRU: the training statistics of the real steps",
+                  normalised_over_real_steps),
             Check("Attention", "Embedding(mask_zero) -> Attention(use_scale): padded keys and queries",
                   attention_masked),
             Check("MultiHeadAttention", "Embedding(mask_zero) -> MultiHeadAttention(causal), then another whose "

@@ -48,6 +48,14 @@ class BatchNormalization(Layer):
 
     Input shape: anything, features last. Output shape: the same.
 
+    With a mask (padded sequences, :mod:`glassnet.engine.masking`) the training statistics
+    are taken over the real steps only, as in Keras 3.15, with ``w`` 1 for a real step and 0
+    for padding and ``S = sum(w) + 1e-7``::
+
+        mean = sum(w * x) / S,   var = sum(w * (x - mean)**2) / S
+
+    Every step is then normalised with them, and the mask passes on.
+
     The code works on one row per sample, ``(N, P*C)`` for P pixels, with the per-feature
     vectors repeated P times: NumPy is much faster on such long rows than on ``(N*P, C)``.
     The forward pass keeps ``x - mean`` for the backward one, which is then, with
@@ -85,25 +93,27 @@ class BatchNormalization(Layer):
         self.state["moving_mean"] = np.zeros(features, self.dtype)
         self.state["moving_variance"] = np.ones(features, self.dtype)
 
-    def forward(self, x, training=False):
+    supports_masking = True
+
+    def forward(self, x, training=False, mask=None):
         self.check_input(x)
         # A frozen batch norm runs in inference mode, as in Keras: its statistics stay put.
         training = training and self.trainable
         rows, pixels = x.reshape(len(x), -1), x[0].size // x.shape[-1]
         m = len(x) * pixels                                       # values per feature
         centred = self.workspace.get("centred", rows.shape, x.dtype)    # kept for backward
-        if training or self.tally is not None:                   # the batch's own statistics
+        self.step_weights = None
+        if training and mask is not None and self.tally is None:     # the real steps' statistics
+            mean, var = self._masked_moments(rows, pixels, mask, centred)
+            self._follow(mean, var)
+        elif training or self.tally is not None:                 # the batch's own statistics
             mean = self._sums(rows, pixels) / m
             np.subtract(rows, np.tile(mean, pixels), out=centred)
             var = self._sums(centred, pixels, centred) / m        # sum of (x - mean)**2
             if self.tally is not None:
                 self.tally.add(mean, var, m)
             else:
-                momentum = self.momentum
-                self.state["moving_mean"] *= momentum
-                self.state["moving_mean"] += (1 - momentum) * mean
-                self.state["moving_variance"] *= momentum
-                self.state["moving_variance"] += (1 - momentum) * var
+                self._follow(mean, var)
         else:
             np.subtract(rows, np.tile(self.state["moving_mean"].astype(x.dtype), pixels), out=centred)
             var = self.state["moving_variance"].astype(x.dtype)
@@ -114,6 +124,25 @@ class BatchNormalization(Layer):
         if self.center:
             y += np.tile(self.params["beta"], pixels)
         return y.reshape(x.shape)
+
+    def _follow(self, mean, var):
+        """Move the running statistics a little towards this batch's."""
+        momentum = self.momentum
+        self.state["moving_mean"] *= momentum
+        self.state["moving_mean"] += (1 - momentum) * mean
+        self.state["moving_variance"] *= momentum
+        self.state["moving_variance"] += (1 - momentum) * var
+
+    def _masked_moments(self, rows, pixels, mask, centred):
+        """The mean and variance over the real steps (class docstring); fills ``centred``
+        with ``x - mean`` and keeps the weights ``w`` (one per value) for backward."""
+        channels = rows.shape[1] // pixels
+        self.step_weights = np.repeat(np.asarray(mask, rows.dtype).reshape(len(rows), pixels), channels, axis=1)
+        self.real_count = self.step_weights.sum() / channels + rows.dtype.type(1e-7)     # S: Keras's epsilon
+        mean = self._sums(rows * self.step_weights, pixels) / self.real_count
+        np.subtract(rows, np.tile(mean, pixels), out=centred)
+        var = self._sums(centred * self.step_weights, pixels, centred) / self.real_count
+        return mean, var
 
     @staticmethod
     def _sums(rows, pixels, other=None):
@@ -141,6 +170,8 @@ class BatchNormalization(Layer):
             return None
         scale = (self.params["gamma"] if self.scale else 1) * self.inv_std   # s, (C,)
         dx = rows * np.tile(scale, pixels)
+        if self.step_weights is not None:        # masked statistics: the real steps moved them
+            return self._masked_input_gradient(dx, dbeta, dgamma, scale).reshape(dy.shape)
         if self.training:   # the batch's statistics moved with x too: two more terms
             m = len(dy) * pixels
             term = self.workspace.get("term", rows.shape, dy.dtype)
@@ -148,6 +179,19 @@ class BatchNormalization(Layer):
             dx -= term
             dx -= np.tile(scale * dbeta / m, pixels)
         return dx.reshape(dy.shape)
+
+    def _masked_input_gradient(self, dx, dbeta, dgamma, scale):
+        """``dx`` with the masked statistics' share: with ``c = x - mean``, ``s`` the scale,
+        ``dvar = -s * dgamma * inv_std / 2`` and ``dmean = -s * sum(dy) - 2 * dvar * sum(w c) / S``::
+
+            dx = s * dy + w * dmean / S + w * c * 2 * dvar / S
+        """
+        pixels, w, total = self.pixels, self.step_weights, self.real_count
+        dvar = -0.5 * scale * self.inv_std * dgamma                          # dL/dvar, (C,)
+        dmean = -scale * dbeta - 2 * dvar * self._sums(self.centred, pixels, w) / total
+        dx += w * np.tile(dmean / total, pixels)
+        dx += w * self.centred * np.tile(2 * dvar / total, pixels)
+        return dx
 
     def get_config(self):
         return {**super().get_config(), "axis": self.axis, "momentum": self.momentum,
