@@ -76,7 +76,7 @@ class SymbolicTensor:
         return layer.name or type(layer).__name__
 
     def __repr__(self):
-        return f"<SymbolicTensor shape={self.shape}, from layer '{self._display_name}'>"
+        return f"<SymbolicTensor shape={self.shape}, from layer '{self.name}'>"
 
     # ``x + y`` between two placeholders is an Add layer, as in Keras; with a number it is
     # a Rescaling layer (``y = x * scale + offset``): ``x / 255`` and ``x * 2 - 1`` too.
