@@ -538,7 +538,9 @@ class Model(Trainer, ModelState, Layer):
 
     def summary(self, line_length=None, positions=None, print_fn=None, expand_nested=False,
                 show_trainable=False, layer_range=None):
-        """Print each layer's output shape and parameter count, as Keras does (returns the text).
+        """Print each layer's output shape and parameter count, as Keras does (and, as Keras,
+        return None: a notebook cell ending in ``model.summary()`` shows the table once; the
+        text itself is :func:`glassnet.engine.summary.summary_table`).
 
         ``expand_nested`` lists the layers of a model used as a layer under it;
         ``show_trainable`` adds a column. The columns are as wide as their contents, so
@@ -549,7 +551,6 @@ class Model(Trainer, ModelState, Layer):
             raise ValueError("summary: layer_range is not supported by glassnet; the whole model is shown")
         text = summary_table(self, expand_nested=expand_nested, show_trainable=show_trainable)
         (print_fn or print)(text)
-        return text
 
     def count_params(self):
         if not self.built:

@@ -87,7 +87,8 @@ def pct(value):
 
 # -- the sections: each returns (id, title, inner html) ----------------------------------
 def model_section(model):
-    return "model", "Model", f"<pre>{html.escape(model.summary(print_fn=None))}</pre>"
+    from glassnet.engine.summary import summary_table
+    return "model", "Model", f"<pre>{html.escape(summary_table(model))}</pre>"
 
 
 def settings_section(model):
