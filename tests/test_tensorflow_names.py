@@ -162,3 +162,22 @@ def test_register_keras_serializable_keeps_functions_out_of_the_layer_registry()
         return x ** 2
 
     assert custom_fn(3) == 9 and "custom_fn" not in tf.keras.saving.get_custom_objects()
+
+
+def test_the_functions_probe_47_reached_for_exist():
+    """tf.add_n (the overfitting tutorial sums model.losses with it), keras.layers.serialize and
+    deserialize (the serialization guide), model.reset_metrics()."""
+    assert float(tf.add_n([np.float32(1), np.float32(2), 3.5])) == 6.5
+    np.testing.assert_array_equal(tf.add_n([np.ones(2), np.arange(2)]), [1, 2])
+    with pytest.raises(ValueError, match="add_n: needs at least one input"):
+        tf.add_n([])
+    spec = tf.keras.layers.serialize(tf.keras.layers.Dense(3, activation="relu", name="head"))
+    assert spec["class_name"] == "Dense" and spec["config"]["units"] == 3
+    again = tf.keras.layers.deserialize(spec)
+    assert type(again).__name__ == "Dense" and again.name == "head" and again.units == 3
+    model = tf.keras.Sequential([tf.keras.Input((2,)), tf.keras.layers.Dense(1)])
+    model.compile("sgd", "mse", metrics=["mae"])
+    model.evaluate(np.ones((4, 2)), np.zeros(4), verbose=0)
+    assert any(float(m.result()) > 0 for m in model.metrics)
+    model.reset_metrics()
+    assert all(float(m.result()) == 0 for m in model.metrics)

@@ -115,6 +115,18 @@ def reshape(tensor, shape, name=None):
     return as_tensor(np.reshape(tensor, shape))
 
 
+def add_n(inputs, name=None):
+    """The sum of a list of arrays of one shape (``tf.add_n(model.losses)``): recorded math
+    (a loss of your own) stays recorded."""
+    inputs = list(inputs)
+    if not inputs:
+        raise ValueError("add_n: needs at least one input to add")
+    total = inputs[0]
+    for value in inputs[1:]:
+        total = total + value
+    return as_tensor(total)
+
+
 def one_hot(indices, depth, on_value=1.0, off_value=0.0, dtype=np.float32, name=None):
     hot = ops.one_hot(indices, depth, dtype=np.float64)
     return as_tensor((off_value + (on_value - off_value) * hot).astype(dtype))
@@ -190,7 +202,7 @@ math = types.SimpleNamespace(reduce_sum=reduce_sum, reduce_mean=reduce_mean, red
                              square=np.square, abs=np.abs, maximum=np.maximum, minimum=np.minimum,
                              tanh=np.tanh, sigmoid=_sigmoid, log1p=np.log1p, pow=np.power)
 
-NAMES = ["abs", "add", "concat", "divide", "exp", "log", "maximum", "minimum", "multiply", "ones_like", "pow",
+NAMES = ["abs", "add", "add_n", "concat", "divide", "exp", "log", "maximum", "minimum", "multiply", "ones_like", "pow",
          "sigmoid", "sqrt", "square", "stack", "subtract", "tanh", "transpose", "where", "zeros_like", "argmax", "argmin", "cast", "clip_by_value", "constant", "convert_to_tensor", "expand_dims",
          "float16", "float32", "float64", "int8", "int16", "int32", "int64", "math", "matmul", "newaxis", "one_hot",
          "random", "reduce_max", "reduce_mean", "reduce_min", "reduce_prod", "reduce_sum", "reshape", "squeeze",

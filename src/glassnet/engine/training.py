@@ -382,6 +382,10 @@ class Trainer(Keras2Methods):
         for metric in self.metrics:
             metric.reset_state()
 
+    def reset_metrics(self):
+        """Keras's: every metric, the loss's too, back to where it starts."""
+        self._reset_metrics()
+
     def _explain_nonfinite(self, x, loss):
         """Find the first layer whose output is no longer finite, for the error message."""
         where = "in the loss"

@@ -66,7 +66,20 @@ __all__ = ["ELU", "GELU", "GRU", "GRUCell", "LSTM", "LSTMCell", "RNN", "SimpleRN
            "Reshape", "Resizing", "SeparableConv2D", "SeparableConvolution2D", "SiLU", "Sigmoid", "SimpleRNN", "Softmax", "Softplus", "Softsign", "SpatialDropout1D", "SpatialDropout2D",
            "Subtract", "Tanh", "TimeDistributed", "UnitNormalization", "UpSampling1D", "UpSampling2D", "ZeroPadding1D",
            "ZeroPadding2D",
-           "add", "average", "concatenate", "dot", "maximum", "minimum", "multiply", "subtract"]
+           "add", "average", "concatenate", "deserialize", "dot", "maximum", "minimum", "multiply", "serialize",
+           "subtract"]
+
+
+def serialize(layer):
+    """Keras's ``keras.layers.serialize``: a layer as ``{"class_name": ..., "config": ...}``."""
+    return {"module": "keras.layers", "class_name": type(layer).__name__, "config": layer.get_config(),
+            "registered_name": None}
+
+
+def deserialize(config, custom_objects=None):
+    """Keras's ``keras.layers.deserialize``: the layer (or model) that :func:`serialize` described."""
+    from glassnet.engine.model import deserialize_layer
+    return deserialize_layer(config, custom_objects)
 
 
 def __getattr__(name):
