@@ -848,3 +848,14 @@ def test_unnamed_weights_are_made_again_not_added_when_the_model_redraws_them():
     assert model.count_params() == 50
     layer = model.layers[1]
     assert np.shares_memory(np.asarray(layer.w), layer.params["variable"])     # self.w is the live weight
+
+
+def test_a_model_of_your_own_class_is_named_after_it_as_in_keras():
+    class EncoderModel(keras.Model):
+        def __init__(self):
+            inputs = keras.Input((3,))
+            super().__init__(inputs, layers.Dense(2)(inputs))
+
+    assert EncoderModel().name == "encoder_model"
+    inputs = keras.Input((3,))
+    assert keras.Model(inputs, layers.Dense(2)(inputs)).name == "functional"

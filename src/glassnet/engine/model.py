@@ -81,7 +81,8 @@ class Model(Trainer, ModelState, Layer):
             raise TypeError(f"{type(self).__name__}: Model needs inputs and outputs: Model(inputs, outputs). "
                             f"Build the network with the Functional API (Model(inputs, outputs)), "
                             f"Sequential, or a subclass whose call() calls layers.")
-        default = snake_case(type(self).__name__) if traced else "functional"   # Keras's names
+        # Keras's names: a model of your own class is named after it (MyModel: my_model)
+        default = "functional" if type(self) is Model else snake_case(type(self).__name__)
         Layer.__init__(self, name=name or default, trainable=trainable, **kwargs)
         self.default_name = name is None      # may become "functional_1" beside another (name_layers)
         self.needs_input_grad = False   # set by an enclosing model that needs it
