@@ -258,3 +258,38 @@ def test_layers_of_your_own_on_lists_and_with_several_outputs_load_back(tmp_path
     x = np.random.default_rng(0).random((3, 6)).astype(np.float32)
     np.testing.assert_allclose(loaded.predict(x, verbose=0), model.predict(x, verbose=0), rtol=1e-6)
     assert len(loaded.losses) == 1
+
+
+def test_weights_are_the_variables_the_layer_holds_and_answer_assign():
+    """keras.io's subclassing guide: ``layer.weights == [layer.w, layer.b]``, ``w.assign(...)``,
+    and ComputeSum's non-trainable total updated with ``assign_add`` inside call()."""
+    import glassnet as keras
+    from glassnet import ops
+
+    class Linear(keras.layers.Layer):
+        def __init__(self, units=4, input_dim=2):
+            super().__init__()
+            self.w = self.add_weight(shape=(input_dim, units), initializer="random_normal", trainable=True)
+            self.b = self.add_weight(shape=(units,), initializer="zeros", trainable=True)
+
+        def call(self, inputs):
+            return ops.matmul(inputs, self.w) + self.b
+
+    layer = Linear()
+    assert layer.weights == [layer.w, layer.b] and layer.weights[0] is layer.w
+    layer.w.assign(np.ones((2, 4)))
+    layer.weights[1].assign_add(np.full(4, 0.5))
+    np.testing.assert_allclose(layer(np.ones((1, 2))), [[2.5] * 4])
+
+    class ComputeSum(keras.layers.Layer):
+        def __init__(self, input_dim):
+            super().__init__()
+            self.total = self.add_weight(initializer="zeros", shape=(input_dim,), trainable=False)
+
+        def call(self, inputs):
+            self.total.assign_add(ops.sum(inputs, axis=0))
+            return self.total
+
+    running = ComputeSum(2)
+    running(np.ones((2, 2)))
+    np.testing.assert_array_equal(running(np.ones((2, 2))), [4.0, 4.0])

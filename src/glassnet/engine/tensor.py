@@ -15,7 +15,7 @@ slices and computes as one), with one method more. So do a layer called on an ar
 
 import numpy as np
 
-from glassnet.engine.autodiff import Value
+from glassnet.engine.autodiff import Value, data_of
 
 
 class Tensor(np.ndarray):
@@ -24,6 +24,28 @@ class Tensor(np.ndarray):
     def numpy(self):
         """The values as a plain NumPy array (the same memory, no copy)."""
         return self.view(np.ndarray)
+
+    # A layer's weight is such a view, so Keras's Variable methods write the layer itself:
+    # ``layer.kernel.assign(new_kernel)``, ``for w in model.weights: w.assign(...)``, and a
+    # state kept by a layer's call() (keras.io's ComputeSum: ``self.total.assign_add(...)``;
+    # an update carries no gradient, so recorded math gives just its values).
+    def assign(self, value):
+        """Write ``value`` into this array, in place (Keras's ``Variable.assign``)."""
+        self[...] = np.asarray(data_of(value))
+        return self
+
+    def assign_add(self, delta):
+        self += np.asarray(data_of(delta), self.dtype)
+        return self
+
+    def assign_sub(self, delta):
+        self -= np.asarray(data_of(delta), self.dtype)
+        return self
+
+    @property
+    def value(self):
+        """Keras's ``Variable.value``: the values themselves."""
+        return self
 
 
 def as_tensor(value):

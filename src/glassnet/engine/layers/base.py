@@ -40,7 +40,7 @@ import warnings
 import numpy as np
 
 from glassnet.engine.shapes import SampleShape, sample_shape, shape_fits
-from glassnet.engine.tensor import as_tensor
+from glassnet.engine.tensor import Tensor, as_tensor
 from glassnet.errors import ModelFileError, ShapeError
 
 # Every Layer subclass, by class name, so a saved model can be rebuilt from its config.
@@ -761,8 +761,11 @@ def charge_weights(shape):
 
 
 def _named(layer, name, array):
-    """``array`` as a :class:`Tensor` view that answers Keras's ``.name`` and ``.path``."""
-    view = as_tensor(array)
+    """``array`` as a :class:`Tensor` view that answers Keras's ``.name`` and ``.path``: the
+    very object a Keras-style ``self.w = self.add_weight(...)`` holds, if the layer holds one
+    (so ``layer.weights == [layer.w, layer.b]``, as keras.io's guide checks), else a new view."""
+    held = [value for value in vars(layer).values() if isinstance(value, Tensor) and holds(value, array)]
+    view = held[0] if held else as_tensor(array)
     view.name, view.path = name, f"{layer.name}/{name}"
     return view
 
