@@ -69,3 +69,14 @@ def test_aliases_and_errors():
         Adam(-1)
     with pytest.raises(ValueError, match=r"momentum must be in \[0, 1\), got 1.2"):
         SGD(momentum=1.2)
+
+
+def test_the_learning_rate_answers_assign_as_keras_variable_does():
+    """The fine-tuning tutorials lower the rate with ``optimizer.learning_rate.assign(1e-5)``."""
+    from glassnet.engine.optimizers import Adam
+    optimizer = Adam(1e-3)
+    rate = optimizer.learning_rate
+    assert rate == 1e-3 and rate * 2 == 2e-3 and rate.numpy() == 1e-3
+    rate.assign(1e-5)
+    assert optimizer.learning_rate == 1e-5 and optimizer.get_config()["learning_rate"] == 1e-5
+

@@ -153,8 +153,8 @@ class Optimizer:
         refuses it too): the schedule would silently stop applying.
         """
         if callable(self._learning_rate):
-            return float(self._learning_rate(self.iterations))
-        return float(self._learning_rate)
+            return LearningRate(self._learning_rate(self.iterations), self)
+        return LearningRate(self._learning_rate, self)
 
     @learning_rate.setter
     def learning_rate(self, value):
@@ -218,7 +218,7 @@ class Optimizer:
         """
         if self.clipnorm is not None or self.clipvalue is not None or self.global_clipnorm is not None:
             self.clip_gradients(grads if parts is None else parts)
-        lr = self.learning_rate
+        lr = float(self.learning_rate)     # a plain float: NumPy keeps float32 weights float32
         if self.weight_decay:
             keep = 1.0 - lr * self.weight_decay       # w -= lr * wd * w, before the update
             for p in params:
@@ -361,6 +361,24 @@ class Optimizer:
                 if saved is not None:
                     part[...] = np.asarray(saved).reshape(shape)
             self.slots[name] = arrays
+
+
+class LearningRate(float):
+    """The learning rate as Keras 3 hands it out: a number (``float(lr)``, ``lr * 0.1``) that
+    also answers its variable's ``assign`` and ``numpy()``, as the fine-tuning tutorials use it
+    (``model.optimizer.learning_rate.assign(1e-5)`` sets the optimizer's rate)."""
+
+    def __new__(cls, value, optimizer):
+        rate = super().__new__(cls, value)
+        rate.optimizer = optimizer
+        return rate
+
+    def assign(self, value):
+        self.optimizer.learning_rate = float(value)
+        return self.optimizer.learning_rate
+
+    def numpy(self):
+        return float(self)
 
 
 def _cut(arrays, layout):
