@@ -859,3 +859,32 @@ def test_a_model_of_your_own_class_is_named_after_it_as_in_keras():
     assert EncoderModel().name == "encoder_model"
     inputs = keras.Input((3,))
     assert keras.Model(inputs, layers.Dense(2)(inputs)).name == "functional"
+
+
+def test_get_layer_finds_a_subclass_attribute_whatever_its_call_became():
+    """keras.io's VAE asks ``vae.get_layer("encoder")``; the call here computes (add_loss), so
+    it runs recorded as one step, and the encoder is still found by its name."""
+    class Encoder(layers.Layer):
+        def __init__(self, name="encoder", **kwargs):
+            super().__init__(name=name, **kwargs)
+            self.dense = layers.Dense(8)
+
+        def call(self, x):
+            return self.dense(x)
+
+    class AutoEncoder(keras.Model):
+        def __init__(self):
+            super().__init__(name="autoencoder")
+            self.encoder = Encoder()
+            self.decoder = layers.Dense(4, name="decoder")
+
+        def call(self, x):
+            code = self.encoder(x)
+            self.add_loss(1e-3 * keras.ops.sum(code ** 2))
+            return self.decoder(code)
+
+    model = AutoEncoder()
+    model(np.ones((1, 4), np.float32))
+    assert model.get_layer("encoder") is model.encoder and model.get_layer("decoder") is model.decoder
+    with pytest.raises(ValueError, match="has no layer named 'nothing'"):
+        model.get_layer("nothing")

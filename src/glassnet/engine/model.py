@@ -232,6 +232,10 @@ class Model(Trainer, ModelState, Layer):
         for layer in self.layers + getattr(self, "_blocks", []):   # a layer of layers too, as in Keras
             if layer.name == name:
                 return layer
+        for value in vars(self).values():     # a subclass's self.encoder = ..., whatever its call became
+            for layer in value if isinstance(value, (list, tuple)) else [value]:
+                if isinstance(layer, Layer) and layer is not self and layer.name == name:
+                    return layer
         raise ValueError(f"model '{self.name}' has no layer named {name!r}; it has "
                          f"{', '.join(repr(l.name) for l in self.layers)}")
 
