@@ -293,3 +293,27 @@ def test_weights_are_the_variables_the_layer_holds_and_answer_assign():
     running = ComputeSum(2)
     running(np.ones((2, 2)))
     np.testing.assert_array_equal(running(np.ones((2, 2))), [4.0, 4.0])
+
+
+def test_a_layer_of_layers_used_on_its_own_lists_its_inner_layers_weights_and_losses():
+    """keras.io's subclassing guide: an MLPBlock's first call creates its layers' weights,
+    and ``len(mlp.weights) == 6``; an inner kernel_regularizer's penalty is in its losses."""
+    import glassnet as keras
+
+    class MLPBlock(keras.layers.Layer):
+        def __init__(self):
+            super().__init__()
+            self.linear_1 = keras.layers.Dense(32, kernel_regularizer=keras.regularizers.l2(1e-3))
+            self.linear_2 = keras.layers.Dense(32)
+            self.linear_3 = keras.layers.Dense(1)
+
+        def call(self, inputs):
+            x = keras.ops.relu(self.linear_1(inputs))
+            return self.linear_3(keras.ops.relu(self.linear_2(x)))
+
+    mlp = MLPBlock()
+    y = mlp(np.ones((3, 64), np.float32))
+    assert y.shape == (3, 1)
+    assert len(mlp.weights) == 6 and len(mlp.trainable_weights) == 6
+    assert mlp.weights[0] is not None and mlp.weights[0].shape == (64, 32)
+    assert len(mlp.losses) == 1

@@ -164,9 +164,15 @@ class Layer:
             layer.trainable = value
 
     def walk(self):
-        """This layer, then every layer inside it, depth first."""
+        """This layer, then every layer inside it, depth first. A layer of layers (its call()
+        calls them) used on its own holds them as attributes, as Keras tracks them (in a
+        model the layers it calls are the model's own)."""
         yield self
-        for layer in self.sublayers:
+        inner = self.sublayers
+        if not inner and self.traces_call and not isinstance(self, _model_class()):
+            from glassnet.engine.recording import held_layers
+            inner = held_layers(self)
+        for layer in inner:
             yield from layer.walk()
 
     # -- building -----------------------------------------------------------------------
@@ -697,6 +703,11 @@ def weight_budget(limit, source):
         yield
     finally:
         _budget = saved
+
+
+def _model_class():
+    from glassnet.engine.model import Model
+    return Model
 
 
 def _takes_mask(method):
