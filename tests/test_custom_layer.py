@@ -317,3 +317,13 @@ def test_a_layer_of_layers_used_on_its_own_lists_its_inner_layers_weights_and_lo
     assert len(mlp.weights) == 6 and len(mlp.trainable_weights) == 6
     assert mlp.weights[0] is not None and mlp.weights[0].shape == (64, 32)
     assert len(mlp.losses) == 1
+
+    class ActivityRegularization(keras.layers.Layer):
+        def call(self, inputs):
+            self.add_loss(0.01 * keras.ops.mean(inputs))
+            return inputs
+
+    layer = ActivityRegularization()
+    layer(np.ones((1, 1), np.float32))
+    layer(np.ones((1, 1), np.float32))
+    assert len(layer.losses) == 1                     # the last call's, as Keras keeps them

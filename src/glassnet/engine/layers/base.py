@@ -330,6 +330,8 @@ class Layer:
             return recording.forward(self, x, training, mask)
         if self.traces_call:     # a layer of layers, run on its own: its call() on the data
             from glassnet.engine.tracing import run_call
+            for layer in self.walk():        # each call's add_loss terms replace the last call's, as in Keras
+                layer.__dict__.pop("added_losses", None)
             y = run_call(self, x, training, mask)
             return [np.asarray(one) for one in y] if isinstance(y, (list, tuple)) else np.asarray(y)
         raise NotImplementedError(f"{type(self).__name__} has no forward(): a custom layer computes "
