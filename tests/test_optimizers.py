@@ -79,4 +79,8 @@ def test_the_learning_rate_answers_assign_as_keras_variable_does():
     assert rate == 1e-3 and rate * 2 == 2e-3 and rate.numpy() == 1e-3
     rate.assign(1e-5)
     assert optimizer.learning_rate == 1e-5 and optimizer.get_config()["learning_rate"] == 1e-5
+    import copy
+    import pickle
+    for kept in (copy.deepcopy(rate), pickle.loads(pickle.dumps(rate))):   # (a report copies it)
+        assert type(kept) is float and kept == 1e-3
 

@@ -380,6 +380,9 @@ class LearningRate(float):
     def numpy(self):
         return float(self)
 
+    def __reduce__(self):          # copied, pickled or kept in a report: the number itself
+        return float, (float(self),)
+
 
 def _cut(arrays, layout):
     """Views of ``arrays`` (one flat array, or one per weight) cut per weight of ``layout``."""
