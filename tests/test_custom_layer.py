@@ -327,3 +327,29 @@ def test_a_layer_of_layers_used_on_its_own_lists_its_inner_layers_weights_and_lo
     layer(np.ones((1, 1), np.float32))
     layer(np.ones((1, 1), np.float32))
     assert len(layer.losses) == 1                     # the last call's, as Keras keeps them
+
+
+def test_compile_without_a_loss_trains_on_what_the_layers_add():
+    """keras.io's subclassing guide: ``model.compile(optimizer="adam")`` and the loss comes from
+    ``self.add_loss``; labels may be left out. With nothing added, a clear error."""
+    import glassnet as keras
+
+    class ActivityRegularizationLayer(keras.layers.Layer):
+        def call(self, inputs):
+            self.add_loss(1e-2 * keras.ops.mean(inputs))
+            return inputs
+
+    inputs = keras.Input(shape=(3,))
+    dense = keras.layers.Dense(3)
+    model = keras.Model(inputs, ActivityRegularizationLayer()(dense(inputs)))
+    model.compile(optimizer=keras.optimizers.SGD(0.01))
+    before = dense.get_weights()[1].copy()
+    model.fit(np.ones((4, 3)), epochs=2, verbose=0)
+    # d(1e-2 * mean of 12 outputs)/d(bias_j) = 1e-2 * 4 / 12, two steps of rate 0.01
+    np.testing.assert_allclose(dense.get_weights()[1] - before, -2 * 0.01 * 1e-2 * 4 / 12, rtol=1e-4)
+    x = np.ones((4, 3))
+    assert model.evaluate(x, verbose=0) == pytest.approx(1e-2 * model.predict(x, verbose=0).mean(), rel=1e-5)
+    plain = keras.Sequential([keras.Input((3,)), keras.layers.Dense(2)])
+    plain.compile("sgd")
+    with pytest.raises(ValueError, match="compile\\(\\) was given no loss, and no layer adds one"):
+        plain.fit(np.ones((4, 3)), np.ones((4, 2)), verbose=0)

@@ -142,6 +142,8 @@ class Trainer(Keras2Methods):
         if self._fused is not None:
             self._fused.fused_with_loss = True
         self._train_loss = fused if fused is not None else self.loss
+        if self._train_loss is None:        # compile(optimizer) alone: the layers' own terms
+            self._train_loss = AddedLossesOnly()
 
     @property
     def metrics(self):
@@ -217,9 +219,6 @@ class Trainer(Keras2Methods):
         """Pack the trainable weights (again, if ``trainable`` changed) before training."""
         if self.optimizer is None:
             raise RuntimeError(f"model '{self.name}': call model.compile(...) before training it")
-        if self.loss is None:
-            raise ValueError(f"model '{self.name}': compile() was given no loss, so there is nothing "
-                             f"to train on; e.g. compile(optimizer='adam', loss='sparse_categorical_crossentropy')")
         if self._parameters is None or not self._parameters.is_current(self.sublayers):
             old = self._parameters
             state = self.optimizer.get_state(old.layout) if old is not None else None
@@ -322,6 +321,10 @@ class Trainer(Keras2Methods):
             loss = self._train_loss.forward(y, scores, self._with_masks(self._train_loss, sample_weight)) \
                 + self.regularization_loss()
             output_gradient = None
+            if self.loss is None and not self.losses:
+                raise ValueError(f"model '{self.name}': compile() was given no loss, and no layer adds one "
+                                 f"(add_loss, a regularizer), so there is nothing to train on; e.g. "
+                                 f"compile(optimizer='adam', loss='sparse_categorical_crossentropy')")
         if not math.isfinite(loss):
             return self._refuse(saved, self._explain_nonfinite(x, loss))
         self.backward(self._train_loss.backward() if output_gradient is None else output_gradient)
@@ -529,6 +532,8 @@ class Trainer(Keras2Methods):
         else:
             if x is None:
                 raise DataError("fit: no training data (x is None)")
+            if y is None and self.loss is None:     # the layers add the loss: no labels needed (Keras)
+                y = np.zeros(len(x[0] if isinstance(x, (list, tuple)) else x), np.float32)
             if y is None:
                 raise DataError("fit: y is missing: pass the labels, fit(x, y)")
             batch_size = data_module.check_batch_size(_or_default(batch_size, DEFAULT_BATCH_SIZE))
@@ -559,6 +564,8 @@ class Trainer(Keras2Methods):
             x, y, sample_weight = x[0], x[1], x[2] if len(x) == 3 else None
         if data_module.is_batch_source(x):
             return data_module.SourceBatches(x, steps, False, what, targets=self._targets)
+        if y is None and self.loss is None:         # the layers add the loss: no labels needed (Keras)
+            y = np.zeros(len(x[0] if isinstance(x, (list, tuple)) else x), np.float32)
         if y is None:
             raise DataError(f"{what}: labels are missing: pass (x, y)")
         x = self._prepare_inputs(x, f"{what} x")
@@ -593,7 +600,8 @@ class Trainer(Keras2Methods):
         if self._fused is not None:       # from the logits: exact even where p is ~0
             loss = self._train_loss.forward(y, self._fused.logits, self._with_masks(self._train_loss, sample_weight))
         else:
-            loss = self.loss.forward(y, y_pred, self._with_masks(self.loss, sample_weight))
+            loss_fn = self._train_loss if self.loss is None else self.loss
+            loss = loss_fn.forward(y, y_pred, self._with_masks(loss_fn, sample_weight))
         loss += self.regularization_loss()
         self._update_metrics(y, y_pred, sample_weight, loss)
         return loss
@@ -613,7 +621,7 @@ class Trainer(Keras2Methods):
                  callbacks=None, return_dict=False):
         """The loss and metrics on ``(x, y)``: ``loss``, or ``[loss, metric, ...]`` when metrics
         were compiled (in :attr:`metrics_names` order), or a dict with ``return_dict=True``."""
-        if self.optimizer is None or self.loss is None:
+        if self.optimizer is None:
             raise RuntimeError(f"model '{self.name}': call model.compile(..., loss=...) before evaluate")
         self._check_own_steps("evaluate")
         self._find_attribute_metrics()
@@ -697,7 +705,7 @@ class Trainer(Keras2Methods):
         return self._batch_result(return_dict)
 
     def test_on_batch(self, x, y=None, sample_weight=None, return_dict=False):
-        if self.loss is None:
+        if self.optimizer is None:
             raise RuntimeError(f"model '{self.name}': call model.compile(..., loss=...) first")
         self._reset_metrics()
         w = None if sample_weight is None else data_module.as_targets(sample_weight, "sample_weight")
@@ -719,7 +727,24 @@ class Trainer(Keras2Methods):
         results = [logs[name] for name in self.metrics_names]
         return results if len(results) > 1 else results[0]
 
+
 # -- helpers ----------------------------------------------------------------------------
+class AddedLossesOnly:
+    """The compiled loss of ``compile(optimizer)`` without one: nothing from the labels (0,
+    and no gradient from the outputs), so the model learns from the terms its layers add
+    (``self.add_loss``, weight and activity penalties), as Keras trains it."""
+
+    reduction = "sum_over_batch_size"
+
+    def forward(self, y_true, y_pred, sample_weight=None):
+        self.outputs = y_pred
+        return 0.0
+
+    def backward(self):
+        outputs = self.outputs
+        return [np.zeros_like(o) for o in outputs] if isinstance(outputs, list) else np.zeros_like(outputs)
+
+
 @contextmanager
 def training_numerics():
     """What every training step runs under, in ``fit`` and ``train_on_batch`` alike.
