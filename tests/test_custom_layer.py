@@ -353,3 +353,38 @@ def test_compile_without_a_loss_trains_on_what_the_layers_add():
     plain.compile("sgd")
     with pytest.raises(ValueError, match="compile\\(\\) was given no loss, and no layer adds one"):
         plain.fit(np.ones((4, 3)), np.ones((4, 2)), verbose=0)
+
+
+def test_the_training_guides_logistic_endpoint_trains_as_the_compiled_loss_would():
+    """keras.io's "Training & evaluation": a layer called on two tensors, ``(targets, logits)``,
+    computes a loss object in call(), adds it, and the model is compiled without a loss; one
+    SGD step moves the weights exactly as compiling that loss would."""
+    import glassnet as keras
+
+    class LogisticEndpoint(keras.layers.Layer):
+        def __init__(self, name=None):
+            super().__init__(name=name)
+            self.loss_fn = keras.losses.BinaryCrossentropy(from_logits=True)
+
+        def call(self, targets, logits, sample_weights=None):
+            self.add_loss(self.loss_fn(targets, logits, sample_weights))
+            return keras.ops.softmax(logits)
+
+    inputs, targets = keras.Input(shape=(3,), name="inputs"), keras.Input(shape=(10,), name="targets")
+    dense = keras.layers.Dense(10)
+    model = keras.Model([inputs, targets], LogisticEndpoint(name="predictions")(targets, dense(inputs)))
+    model.compile(optimizer=keras.optimizers.SGD(0.1))
+    rng = np.random.default_rng(0)
+    data = {"inputs": rng.random((3, 3)), "targets": rng.random((3, 10))}
+    start = dense.get_weights()
+    history = model.fit(data, epochs=1, verbose=0)
+
+    plain_input = keras.Input((3,))
+    plain_dense = keras.layers.Dense(10)
+    plain = keras.Model(plain_input, plain_dense(plain_input))
+    plain.compile(keras.optimizers.SGD(0.1), keras.losses.BinaryCrossentropy(from_logits=True))
+    plain_dense.set_weights(start)
+    expected = plain.fit(data["inputs"], data["targets"], batch_size=3, epochs=1, verbose=0)
+    assert history.history["loss"] == pytest.approx(expected.history["loss"], rel=1e-6)
+    for ours, theirs in zip(dense.get_weights(), plain_dense.get_weights()):
+        np.testing.assert_allclose(ours, theirs, atol=1e-7)

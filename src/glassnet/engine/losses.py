@@ -168,12 +168,30 @@ class Loss(Configurable):
         (``float()`` of it, or ``.numpy()`` as in TensorFlow). With ``reduction=None`` (or
         ``"none"``), one loss per sample instead, each times its weight; a model trained
         with such a loss takes their mean, as Keras does."""
+        if isinstance(y_pred, Value):     # inside a layer's recorded call(): recorded, reduced as below
+            return self._recorded(y_true, y_pred, sample_weight)
         if self.reduction in (None, "none"):
             values = self.call(y_true, np.asarray(y_pred))
             if sample_weight is not None:
                 values = values * self._weights(sample_weight, values)
             return as_tensor(values)
         return as_tensor(self.forward(y_true, y_pred, sample_weight))
+
+    def _recorded(self, y_true, y_pred, sample_weight):
+        """The loss of a recorded prediction (keras.io's LogisticEndpoint calls its loss object
+        in call()): the per-sample values as one recorded step, then the reduction, recorded too."""
+        values = _recorded_loss(self, y_true, y_pred)
+        weights = None if sample_weight is None else self._weights(data_of(sample_weight), values.data)
+        if weights is not None:
+            values = values * weights
+        if self.reduction in (None, "none"):
+            return values
+        total = np.sum(values)
+        if self.reduction == "sum":
+            return total
+        if self.reduction == "mean_with_sample_weight" and weights is not None:
+            return total / (float(np.broadcast_to(weights, values.shape).sum()) or 1.0)
+        return total / max(values.size, 1)
 
     def forward(self, y_true, y_pred, sample_weight=None):
         """``sum_i w_i l_i / N`` (see the module docstring); remembers ``dL/dl_i`` for backward."""

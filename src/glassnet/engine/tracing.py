@@ -93,7 +93,9 @@ def run_call(owner, inputs, training, mask=None):
         parameters = {}
     options = {"mask": mask} if mask is not None and "mask" in parameters else {}
     if "training" in parameters or any(p.kind is inspect.Parameter.VAR_KEYWORD for p in parameters.values()):
-        return owner.call(inputs, training=training, **options)
+        options["training"] = training
+    if getattr(owner, "spreads_inputs", False):      # layer(targets, logits): call(targets, logits)
+        return owner.call(*inputs, **options)
     return owner.call(inputs, **options)
 
 

@@ -532,14 +532,12 @@ class Trainer(Keras2Methods):
         else:
             if x is None:
                 raise DataError("fit: no training data (x is None)")
-            if y is None and self.loss is None:     # the layers add the loss: no labels needed (Keras)
-                y = np.zeros(len(x[0] if isinstance(x, (list, tuple)) else x), np.float32)
-            if y is None:
+            if y is None and self.loss is not None:
                 raise DataError("fit: y is missing: pass the labels, fit(x, y)")
             batch_size = data_module.check_batch_size(_or_default(batch_size, DEFAULT_BATCH_SIZE))
             x = self._prepare_inputs(x, "x")
             xs = x if isinstance(x, list) else [x]
-            y = self._targets(y, "y")
+            y = self._targets(_no_labels(xs) if y is None else y, "y")   # no loss compiled: none needed
             weights = None if sample_weight is None else data_module.as_targets(sample_weight, "sample_weight")
             data_module.check_lengths(xs, y, weights, "fit")
             if class_weight is not None:
@@ -564,13 +562,11 @@ class Trainer(Keras2Methods):
             x, y, sample_weight = x[0], x[1], x[2] if len(x) == 3 else None
         if data_module.is_batch_source(x):
             return data_module.SourceBatches(x, steps, False, what, targets=self._targets)
-        if y is None and self.loss is None:         # the layers add the loss: no labels needed (Keras)
-            y = np.zeros(len(x[0] if isinstance(x, (list, tuple)) else x), np.float32)
-        if y is None:
+        if y is None and self.loss is not None:
             raise DataError(f"{what}: labels are missing: pass (x, y)")
         x = self._prepare_inputs(x, f"{what} x")
         xs = x if isinstance(x, list) else [x]
-        y = self._targets(y, f"{what} y")
+        y = self._targets(_no_labels(xs) if y is None else y, f"{what} y")   # no loss compiled: none needed
         weights = None if sample_weight is None else data_module.as_targets(sample_weight, f"{what} sample_weight")
         data_module.check_lengths(xs, y, weights, what)
         size = data_module.check_batch_size(_or_default(batch_size, DEFAULT_BATCH_SIZE))
@@ -729,6 +725,11 @@ class Trainer(Keras2Methods):
 
 
 # -- helpers ----------------------------------------------------------------------------
+def _no_labels(xs):
+    """Labels for a model compiled without a loss (the layers add it): zeros, never read."""
+    return np.zeros(len(xs[0]), np.float32)
+
+
 class AddedLossesOnly:
     """The compiled loss of ``compile(optimizer)`` without one: nothing from the labels (0,
     and no gradient from the outputs), so the model learns from the terms its layers add

@@ -362,6 +362,11 @@ class Layer:
         """
         from glassnet.engine import recording, symbolic
 
+        if _is_tensor(training) and _tensor_arguments(type(self)) >= 2:
+            # keras.io's LogisticEndpoint()(targets, logits): a call() of two tensors takes
+            # them as one list of inputs, and gets them back one by one (tracing.run_call)
+            inputs, training = [inputs, training], None
+            self.takes_list = self.spreads_inputs = True
         if symbolic.is_symbolic(inputs):
             if mask is not None:
                 raise NotImplementedError(f"{type(self).__name__}: mask= in a Functional model is not supported "
@@ -710,6 +715,31 @@ def weight_budget(limit, source):
 def _model_class():
     from glassnet.engine.model import Model
     return Model
+
+
+def _is_tensor(value):
+    """Whether ``value`` is data (a placeholder, an array, recorded math), not a flag."""
+    from glassnet.engine.autodiff import Value
+    from glassnet.engine.symbolic import SymbolicTensor
+    return isinstance(value, (SymbolicTensor, np.ndarray, Value))
+
+
+def _tensor_arguments(cls):
+    """How many arguments a Keras-style ``call()`` needs (those without a default)."""
+    call = getattr(cls, "call", None)
+    if call is None or not defines_call_of_its_own(cls):
+        return 0
+    try:
+        parameters = list(inspect.signature(call).parameters.values())[1:]   # after self
+    except (TypeError, ValueError):
+        return 0
+    return sum(p.default is inspect.Parameter.empty and p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)
+               for p in parameters)
+
+
+def defines_call_of_its_own(cls):
+    from glassnet.engine.tracing import defines_call
+    return defines_call(cls, Layer)
 
 
 def _takes_mask(method):
