@@ -427,3 +427,17 @@ def test_a_layer_without_weights_is_shared_between_tensors_of_different_shapes(t
     dense(a)
     with pytest.raises(ShapeError, match=r"was built for inputs of shape \(None, 3\) but is called on \(None, 5, 2\)"):
         dense(b)
+
+
+def test_the_summary_names_a_nested_model_functional_and_marks_weightless_layers_with_a_dash():
+    """As Keras 3's summary does: ``functional (Functional)``, and the Trainable column says
+    Y or N for a layer with weights and "-" for one without."""
+    import glassnet as keras
+    inner_input = keras.Input((4,))
+    inner = keras.Model(inner_input, keras.layers.Dense(3)(inner_input), name="encoder")
+    x = keras.Input((4,))
+    model = keras.Model(x, keras.layers.Dense(2, trainable=False)(keras.layers.Dropout(0.1)(inner(x))))
+    text = summary_table(model, show_trainable=True)
+    rows = {line.split()[0]: line.split() for line in text.splitlines() if line[:1].isalpha()}
+    assert rows["encoder"][1] == "(Functional)" and rows["encoder"][-1] == "Y"
+    assert rows["dropout"][-1] == "-" and rows["dense"][-1] == "N"

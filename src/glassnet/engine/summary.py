@@ -20,7 +20,7 @@ def summary_table(model, expand_nested=False, show_trainable=False):
         layer = step_layer
         if not functional and isinstance(layer, InputLayer):
             continue
-        name = f"{layer.name} ({type(layer).__name__})"
+        name = f"{layer.name} ({_kind(layer)})"
         out = _shapes(node)
         # A shared layer's weights are counted at its first call only.
         count = f"{layer.count_params():,}" if _first_call(model, node) else "0 (shared)"
@@ -29,7 +29,7 @@ def summary_table(model, expand_nested=False, show_trainable=False):
             row.append(", ".join(f"{t.node.layer.name}[{_call_index(model, t.node)}][{t.index}]"
                                  for t in node.inputs) or "-")
         if show_trainable:
-            row.append("Y" if layer.trainable else "N")
+            row.append(_trainable_mark(layer))
         rows.append(row)
         if expand_nested and hasattr(layer, "_nodes") and layer.built:
             rows += _nested_rows(layer, len(row), show_trainable)
@@ -62,11 +62,11 @@ def _nested_rows(model, columns, show_trainable, depth=1):
         layer = node.layer
         if not node.inputs:      # its InputLayer: the outer row already shows what comes in
             continue
-        row = [f"{'  ' * depth}{layer.name} ({type(layer).__name__})", _shapes(node),
+        row = [f"{'  ' * depth}{layer.name} ({_kind(layer)})", _shapes(node),
                f"{layer.count_params():,}"]
         row += [""] * (columns - len(row) - (1 if show_trainable else 0))
         if show_trainable:
-            row.append("Y" if layer.trainable else "N")
+            row.append(_trainable_mark(layer))
         rows.append(row)
         if hasattr(layer, "_nodes") and layer.built:
             rows += _nested_rows(layer, columns, show_trainable, depth + 1)
@@ -91,3 +91,18 @@ def _first_call(model, node):
 def _call_index(model, node):
     """Which call of its layer ``node`` is, in Keras's ``name[i][0]`` notation."""
     return [n for n in model._nodes if n.layer is node.layer].index(node)
+
+
+def _kind(layer):
+    """The class a row names, as Keras's summary does: a model made by ``Model(inputs,
+    outputs)`` is ``Functional``; every other layer, and a model of your own class, its class."""
+    from glassnet.engine.model import Model
+    return "Functional" if type(layer) is Model else type(layer).__name__
+
+
+def _trainable_mark(layer):
+    """Keras's Trainable column: Y or N for a layer with weights, "-" for one without."""
+    if not any(inner.params for inner in layer.walk()):
+        return "-"
+    return "Y" if layer.trainable else "N"
+
