@@ -169,9 +169,10 @@ class Layer:
         model the layers it calls are the model's own)."""
         yield self
         inner = self.sublayers
-        if not inner and self.traces_call and not isinstance(self, _model_class()):
+        if not inner and self.traces_call:
+            from glassnet.engine.model import Model
             from glassnet.engine.recording import held_layers
-            inner = held_layers(self)
+            inner = [] if isinstance(self, Model) else held_layers(self)     # (a model has its graph)
         for layer in inner:
             yield from layer.walk()
 
@@ -712,11 +713,6 @@ def weight_budget(limit, source):
         _budget = saved
 
 
-def _model_class():
-    from glassnet.engine.model import Model
-    return Model
-
-
 def _is_tensor(value):
     """Whether ``value`` is data (a placeholder, an array, recorded math), not a flag."""
     from glassnet.engine.autodiff import Value
@@ -725,9 +721,11 @@ def _is_tensor(value):
 
 
 def _tensor_arguments(cls):
-    """How many arguments a Keras-style ``call()`` needs (those without a default)."""
+    """How many arguments a Keras-style ``call()`` of the class's own needs (those without a
+    default)."""
+    from glassnet.engine.tracing import defines_call
     call = getattr(cls, "call", None)
-    if call is None or not defines_call_of_its_own(cls):
+    if call is None or not defines_call(cls, Layer):
         return 0
     try:
         parameters = list(inspect.signature(call).parameters.values())[1:]   # after self
@@ -735,11 +733,6 @@ def _tensor_arguments(cls):
         return 0
     return sum(p.default is inspect.Parameter.empty and p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)
                for p in parameters)
-
-
-def defines_call_of_its_own(cls):
-    from glassnet.engine.tracing import defines_call
-    return defines_call(cls, Layer)
 
 
 def _takes_mask(method):
