@@ -343,21 +343,25 @@ class Trainer(Keras2Methods):
         self.nonfinite_reason = reason
         return math.nan
 
-    def _with_masks(self, loss_fn, sample_weight, for_metrics=False):
+    def _with_masks(self, loss_fn, sample_weight):
         """``sample_weight`` with the masks of the last forward pass's outputs merged in
         (:mod:`glassnet.engine.masking`), as Keras 3 does: a masked output's loss is the mean
-        over its real steps (by ``loss_fn``'s reduction), and its metrics count those only.
-        Several outputs: one weight array per output (:class:`~glassnet.engine.masking.PerOutput`)."""
-        masks = self.output_masks
-        if masks is None or all(m is None for m in masks):
+        over its real steps, by ``loss_fn``'s reduction."""
+        if not self._masked_outputs():
             return sample_weight
-        if for_metrics:
-            weights = [masking.metric_weights(m, sample_weight) for m in masks]
-        else:
-            parts = loss_fn.losses if isinstance(loss_fn, outputs_module.OutputLosses) else [loss_fn]
-            weights = [masking.loss_weights(m, sample_weight, getattr(part, "reduction", None))
-                       for m, part in zip(masks, parts)]
-        return weights[0] if len(weights) == 1 else masking.PerOutput(weights)
+        parts = loss_fn.losses if isinstance(loss_fn, outputs_module.OutputLosses) else [loss_fn]
+        return _per_output([masking.loss_weights(m, sample_weight, getattr(part, "reduction", None))
+                            for m, part in zip(self.output_masks, parts)])
+
+    def _metric_weights(self, sample_weight):
+        """``sample_weight`` for the metrics: with masked outputs, their real steps only."""
+        if not self._masked_outputs():
+            return sample_weight
+        return _per_output([masking.metric_weights(m, sample_weight) for m in self.output_masks])
+
+    def _masked_outputs(self):
+        masks = self.output_masks
+        return masks is not None and any(m is not None for m in masks)
 
     def _update_metrics(self, y, y_pred, sample_weight, loss):
         n = len(y_pred) if not isinstance(y_pred, list) else len(y_pred[0])
@@ -366,15 +370,10 @@ class Trainer(Keras2Methods):
             values = [v for v, part in zip(self.loss.values, self.loss.losses) if part is not None]
             for tracker, value in zip(self._output_loss_trackers, values):
                 tracker.update_state(value, sample_weight=n)
-        if self.output_masks is None:
-            unweighted, weighted = None, sample_weight
-        else:                                # the metrics count the real steps only
-            unweighted = self._with_masks(None, None, for_metrics=True)
-            weighted = self._with_masks(None, sample_weight, for_metrics=True)
         for metric in self.compiled_metrics:
-            metric.update_state(y, y_pred, sample_weight=unweighted)
+            metric.update_state(y, y_pred, sample_weight=self._metric_weights(None))
         for metric in self.weighted_metrics:
-            metric.update_state(y, y_pred, sample_weight=weighted)
+            metric.update_state(y, y_pred, sample_weight=self._metric_weights(sample_weight))
 
     def _metric_logs(self, prefix=""):
         """The metrics' current values, sorted by name as Keras logs them."""
@@ -725,6 +724,11 @@ class Trainer(Keras2Methods):
 
 
 # -- helpers ----------------------------------------------------------------------------
+def _per_output(weights):
+    """One output's weights, or several outputs' as :class:`~glassnet.engine.masking.PerOutput`."""
+    return weights[0] if len(weights) == 1 else masking.PerOutput(weights)
+
+
 def _no_labels(xs):
     """Labels for a model compiled without a loss (the layers add it): zeros, never read."""
     return np.zeros(len(xs[0]), np.float32)

@@ -152,9 +152,13 @@ class Optimizer:
         ReduceLROnPlateau do), or a new schedule. A number can't replace a schedule (Keras
         refuses it too): the schedule would silently stop applying.
         """
-        if callable(self._learning_rate):
-            return LearningRate(self._learning_rate(self.iterations), self)
-        return LearningRate(self._learning_rate, self)
+        return LearningRate(self.current_rate(), self)
+
+    def current_rate(self):
+        """The rate of the next step as a plain float: what every step reads (no object made
+        per batch, and NumPy keeps float32 weights float32)."""
+        rate = self._learning_rate
+        return float(rate(self.iterations) if callable(rate) else rate)
 
     @learning_rate.setter
     def learning_rate(self, value):
@@ -218,7 +222,7 @@ class Optimizer:
         """
         if self.clipnorm is not None or self.clipvalue is not None or self.global_clipnorm is not None:
             self.clip_gradients(grads if parts is None else parts)
-        lr = float(self.learning_rate)     # a plain float: NumPy keeps float32 weights float32
+        lr = self.current_rate()
         if self.weight_decay:
             keep = 1.0 - lr * self.weight_decay       # w -= lr * wd * w, before the update
             for p in params:
