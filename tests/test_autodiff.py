@@ -267,7 +267,7 @@ def test_a_model_whose_call_does_math_is_recorded_as_one_step():
     x = np.random.default_rng(0).random((4, 3))
     y = np.asarray(model(x))
     np.testing.assert_allclose(y, np.exp(x @ model.dense.params["kernel"] + model.dense.params["bias"]), rtol=1e-6)
-    assert type(model.layers[-1]).__name__ == "RecordedCall" and model.count_params() == 8
+    assert type(model.graph_layers[-1]).__name__ == "RecordedCall" and model.count_params() == 8
     assert Scaled()(keras.Input((3,))).shape == (None, 2)          # in a Functional graph too
 
 

@@ -441,3 +441,19 @@ def test_the_summary_names_a_nested_model_functional_and_marks_weightless_layers
     rows = {line.split()[0]: line.split() for line in text.splitlines() if line[:1].isalpha()}
     assert rows["encoder"][1] == "(Functional)" and rows["encoder"][-1] == "Y"
     assert rows["dropout"][-1] == "-" and rows["dense"][-1] == "N"
+
+
+def test_an_inputs_batch_size_shows_in_the_shapes_and_travels_in_keras_files(tmp_path):
+    """Input(batch_shape=(16, 5)) or Input(shape, batch_size=16): Keras shows the 16 in every
+    shape computed from it; the model still takes any batch size."""
+    inputs = keras.Input(batch_shape=(16, 5))
+    model = Model(inputs, layers.Dense(3)(layers.Dense(4)(inputs)))
+    assert model.input_shape == (16, 5) and model.output_shape == (16, 3)
+    assert model.predict(np.zeros((3, 5), np.float32), verbose=0).shape == (3, 3)
+    model.save(tmp_path / "m.keras")
+    again = load_model(tmp_path / "m.keras")
+    assert again.input_shape == (16, 5) and again.output_shape == (16, 3)
+    assert keras.Input((5,), batch_size=4).shape == (4, 5)
+    for bad in (0, -1, 2.5, True):
+        with pytest.raises(ValueError, match="batch size must be a positive whole number"):
+            keras.Input((5,), batch_size=bad)

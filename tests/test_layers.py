@@ -289,3 +289,14 @@ def test_permute_repeat_vector_and_identity_as_keras_has_them(tmp_path):
         model.save(tmp_path / name)
         np.testing.assert_array_equal(keras.models.load_model(tmp_path / name).predict(x, verbose=0),
                                       model.predict(x, verbose=0))
+
+
+def test_every_config_starts_with_kerass_three_keys_and_keeps_a_frozen_layer_frozen():
+    """Keras 3's get_config always has name, trainable and dtype; from_config honours them."""
+    layer = Dense(3, name="frozen", trainable=False)
+    config = layer.get_config()
+    assert {key: config[key] for key in ("name", "trainable", "dtype")} == \
+        {"name": "frozen", "trainable": False, "dtype": "float32"}
+    again = Dense.from_config(config)
+    assert again.name == "frozen" and again.trainable is False and again.units == 3
+    assert ReLU().get_config()["dtype"] == "float32"

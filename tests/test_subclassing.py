@@ -888,3 +888,50 @@ def test_get_layer_finds_a_subclass_attribute_whatever_its_call_became():
     assert model.get_layer("encoder") is model.encoder and model.get_layer("decoder") is model.decoder
     with pytest.raises(ValueError, match="has no layer named 'nothing'"):
         model.get_layer("nothing")
+
+
+class ResidualBlock(layers.Layer):
+    def __init__(self, units, **kwargs):
+        super().__init__(**kwargs)
+        self.inner = layers.Dense(units, activation="relu")
+        self.outer = layers.Dense(units)
+
+    def call(self, x):
+        return x + self.outer(self.inner(x))
+
+
+class BlockModel(keras.Model):
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.stem = layers.Dense(8)
+        self.blocks = [ResidualBlock(8), ResidualBlock(8)]
+        self.head = layers.Dense(2)
+        self.spare = layers.Dense(3)          # held, never called: Keras lists it all the same
+
+    def call(self, x):
+        x = self.stem(x)
+        for block in self.blocks:
+            x = block(x)
+        return self.head(x)
+
+
+def test_a_subclassed_models_layers_are_the_layers_it_holds_as_keras_lists_them():
+    """Keras 3.15 lists the layers a subclass holds, in the order they were set, a block of
+    your own as one entry, named before the model is built; summary() shows the same rows.
+    (The names are unique in the model; Keras counts them across the session: dense_5.)"""
+    model = BlockModel()
+    expected = ["dense", "residual_block", "residual_block_1", "dense_1", "dense_2"]
+    assert [layer.name for layer in model.layers] == expected
+    model(np.zeros((2, 5), np.float32))
+    assert [layer.name for layer in model.layers] == expected
+    assert [type(layer).__name__ for layer in model.graph_layers] == ["Dense"] + ["Dense", "Dense", "Add"] * 2 \
+        + ["Dense"]
+    assert model.layers[1].inner is model.blocks[0].inner
+    assert model.get_layer("residual_block_1") is model.blocks[1]
+    table = summary_table(model)
+    rows = [line.split()[0] for line in table.splitlines()[3:] if line and line[0].isalpha()
+            and "params" not in line]
+    assert rows == expected, table
+    block_row = next(line.split() for line in table.splitlines() if line.startswith("residual_block "))
+    assert block_row == ["residual_block", "(ResidualBlock)", "?", "144"]      # its shape is inside its call()
+    assert f"Total params: {model.count_params():,}" in table

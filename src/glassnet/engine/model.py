@@ -214,14 +214,26 @@ class Model(Trainer, ModelState, Layer):
     def layers(self):
         """The model's layers in the order they run (with their InputLayers, as Keras lists them).
 
-        A subclass with ``call()`` lists its layers without InputLayers, as Keras does: before
-        it is traced, those it holds as attributes, in the order they were set."""
-        if self.traces_call and self.built:
-            return [layer for layer in self._graph_layers if not isinstance(layer, InputLayer)]
+        A subclass with ``call()`` lists the layers it holds as attributes, in the order they
+        were set, as Keras does (a block of your own is one entry; :attr:`graph_layers` has
+        what its ``call()`` was traced into)."""
         if self.traces_call:
             from glassnet.engine.recording import held_layers
-            return held_layers(self)
+            from glassnet.engine.symbolic import name_layers
+            held = held_layers(self)
+            if any(layer.name is None for layer in held):     # "dense", "block", ... as Keras shows them
+                name_layers(held, {layer.name for layer in self.walk() if layer.name})
+            return held
         return list(self._graph_layers)
+
+    @property
+    def graph_layers(self):
+        """The layers the model runs, in order, without InputLayers: :attr:`layers` for a
+        Sequential or Functional model; for a subclass, the layers its ``call()`` was traced
+        into (its blocks' own layers, and an ``Add`` for each ``x + y``)."""
+        if self.traces_call and not self.built:
+            return self.layers
+        return [layer for layer in self._graph_layers if not isinstance(layer, InputLayer)]
 
     def get_layer(self, name=None, index=None):
         """The layer called ``name`` (or at position ``index`` of :attr:`layers`)."""
@@ -661,6 +673,9 @@ class RecordedCall(Layer):
         recording.start_recording(self, [] if isinstance(input_shape, list) else None)
         self.takes_list = isinstance(input_shape, list)
         self.sublayers = held
+        if any(layer.name is None for layer in held):        # "two_outputs", "dense_2": as Keras names them
+            from glassnet.engine.symbolic import name_layers
+            name_layers(held, {inner.name for layer in held for inner in layer.walk() if inner.name})
 
     def call(self, inputs, training=None):
         model = self.model

@@ -37,11 +37,18 @@ class _Recording:
 _active = []      # the recordings in progress, innermost last
 
 
+# Attributes the engine itself sets on a layer or model, which hold layers of the graph
+# built from it, not the layers its ``__init__`` set.
+ENGINE_ATTRIBUTES = frozenset({"sublayers", "_blocks", "_graph_layers", "_inner", "_regularized", "_twins"})
+
+
 def held_layers(layer):
     """The layers ``layer`` holds as attributes (directly or in a list, tuple or dict), in
     the order they were set: the ones its ``call()`` can call."""
     held = []
-    for value in vars(layer).values():
+    for name, value in vars(layer).items():
+        if name in ENGINE_ATTRIBUTES:
+            continue
         items = value.values() if isinstance(value, dict) else value if isinstance(value, (list, tuple)) else [value]
         for item in items:
             if _is_layer(item) and item is not layer and not any(item is h for h in held):

@@ -1,7 +1,9 @@
 """``model.summary()``: the Keras-style table of layers, output shapes and parameter counts.
 
 A Sequential gets three columns; a Functional model a fourth, "Connected to", naming the
-layers that feed each call, as Keras prints it. The columns are as wide as their longest
+layers that feed each call, as Keras prints it. A model of your own class (with ``call()``)
+lists the layers it holds, three columns, as Keras does: a block of your own is one row,
+its output shape "?" (its ``call()`` was traced into the layers inside it). The columns are as wide as their longest
 entry, so long names never run into the next column.
 """
 
@@ -14,16 +16,16 @@ def summary_table(model, expand_nested=False, show_trainable=False):
     if not model.built:
         return (f'Model: "{model.name}" (not built yet: {len(model.layers)} layers; its shapes and '
                 f'parameters are known once it has an input shape or has seen data)')
-    functional = not isinstance(model, Sequential)
+    functional = not isinstance(model, Sequential) and not model.traces_call
     rows = []
-    for step_layer, node in _calls(model):
+    for step_layer, node in _calls(model) if not model.traces_call else _held_calls(model):
         layer = step_layer
         if not functional and isinstance(layer, InputLayer):
             continue
         name = f"{layer.name} ({_kind(layer)})"
-        out = _shapes(node)
+        out = _shapes(node) if node is not None else "?"
         # A shared layer's weights are counted at its first call only.
-        count = f"{layer.count_params():,}" if _first_call(model, node) else "0 (shared)"
+        count = f"{layer.count_params():,}" if node is None or _first_call(model, node) else "0 (shared)"
         row = [name, out, count]
         if functional:
             row.append(", ".join(f"{t.node.layer.name}[{_call_index(model, t.node)}][{t.index}]"
@@ -82,6 +84,13 @@ def _shapes(node):
 def _calls(model):
     """``(layer, node)`` for every call of the model's graph, in order."""
     return [(node.layer, node) for node in model._nodes]
+
+
+def _held_calls(model):
+    """``(layer, node)`` for each layer a model of your own holds, in :attr:`Model.layers`'s
+    order: its first call in the traced graph, or None where there is none (a block of your
+    own, traced into the layers inside it; a layer the call never uses)."""
+    return [(layer, next((n for n in model._nodes if n.layer is layer), None)) for layer in model.layers]
 
 
 def _first_call(model, node):

@@ -51,12 +51,14 @@ class Node:
 class SymbolicTensor:
     """A batch of data that will flow through this point of a network: a shape, no values.
 
-    ``shape`` has Keras's ``None`` for the batch axis; ``sample_shape`` is one sample's.
-    ``node`` is the layer call that produces it.
+    ``shape`` has Keras's ``None`` for the batch axis (or the batch size an ``Input`` was
+    given, which flows on to every tensor computed from it, as in Keras); ``sample_shape``
+    is one sample's. ``node`` is the layer call that produces it.
     """
 
-    def __init__(self, sample_shape, node, dtype="float32", index=0):
+    def __init__(self, sample_shape, node, dtype="float32", index=0, batch=None):
         self.sample_shape = SampleShape(sample_shape)     # None for a size left open: any size
+        self.batch = batch                # None: any batch size
         self.node = node
         self.index = index                # which of the node's outputs (a layer may give several)
         self.dtype = np.dtype(dtype)
@@ -64,7 +66,7 @@ class SymbolicTensor:
 
     @property
     def shape(self):
-        return (None,) + self.sample_shape
+        return (self.batch,) + self.sample_shape
 
     @property
     def ndim(self):
@@ -206,7 +208,8 @@ def call_symbolically(layer, inputs, training=None):
         output_shape = layer.shape_after(shape)
     node = Node(layer, tensors, mode)
     several = isinstance(output_shape, list)     # a layer (a model inside) with several outputs
-    node.outputs = [SymbolicTensor(one, node, index=i)
+    batch = next((t.batch for t in tensors if t.batch is not None), None)   # Input(batch_size=16)'s 16
+    node.outputs = [SymbolicTensor(one, node, index=i, batch=batch)
                     for i, one in enumerate(output_shape if several else [output_shape])]
     _mark_masks(layer, tensors, node.outputs)
     layer.nodes.append(node)
@@ -236,7 +239,7 @@ def _mark_masks(layer, tensors, outputs):
     made = made if isinstance(made, (list, tuple)) else [made] + [None] * (len(outputs) - 1)
     for tensor, mask in zip(outputs, made):
         tensor._keras_mask = None if mask is None else SymbolicTensor(np.shape(mask)[1:], tensor.node, dtype=bool,
-                                                                      index=tensor.index)
+                                                                      index=tensor.index, batch=tensor.batch)
 
 
 @contextlib.contextmanager
@@ -358,15 +361,16 @@ def topological_order(outputs, inputs, name):
     return order
 
 
-def name_layers(layers):
-    """Give every unnamed layer a name unique in this model: ``dense``, ``dense_1``, ..."""
+def name_layers(layers, taken=()):
+    """Give every unnamed layer a name unique in this model: ``dense``, ``dense_1``, ...
+    (and not among the names ``taken`` by other layers of the model)."""
     from glassnet.engine.layers.base import snake_case
     from glassnet.engine.layers.input_layer import InputLayer
 
     # A model named by default ("functional", "sequential") yields its name to a layer the
     # user named, and to a model of the same default before it: "functional_1", as in Keras.
     default = [layer for layer in layers if layer.name and getattr(layer, "default_name", False)]
-    taken = {layer.name for layer in layers if layer.name and not any(layer is d for d in default)}
+    taken = {layer.name for layer in layers if layer.name and not any(layer is d for d in default)} | set(taken)
     for layer in layers:
         if layer.name and not any(layer is d for d in default):
             continue

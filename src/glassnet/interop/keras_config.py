@@ -468,8 +468,9 @@ def layer_from_keras(spec, reading):
 
 def input_from_keras(config, owner):
     shape = config.get("batch_shape") or config.get("batch_input_shape")
+    batch = None
     if shape is not None:
-        shape = list(shape)[1:]
+        batch, shape = list(shape)[0], list(shape)[1:]
     else:
         shape = config.get("shape")
     if not isinstance(shape, list) or any(d is not None and (not isinstance(d, int) or isinstance(d, bool))
@@ -477,7 +478,9 @@ def input_from_keras(config, owner):
         raise Unsupported(f"{owner}: the input's shape must be a list of sizes, got {shape!r}")
     if config.get("sparse") or config.get("ragged"):
         raise Unsupported(f"{owner}: sparse or ragged inputs are not supported by glassnet")
-    return {"name": config.get("name"), "shape": shape}
+    if batch is not None and (not isinstance(batch, int) or isinstance(batch, bool) or batch < 1):
+        raise Unsupported(f"{owner}: the input's batch size must be a positive whole number, got {batch!r}")
+    return {"name": config.get("name"), "shape": shape, **({} if batch is None else {"batch_size": batch})}
 
 
 # -- layers and models: glassnet -> Keras ----------------------------------------------------

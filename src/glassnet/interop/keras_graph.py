@@ -311,9 +311,9 @@ def _batch(shape):
     return [None, *shape]
 
 
-def _input_to_keras(name, shape, dtype):
+def _input_to_keras(name, shape, dtype, batch=None):
     return _object("keras.layers", "InputLayer",
-                   {"batch_shape": _batch(shape), "dtype": str(dtype), "sparse": False, "ragged": False,
+                   {"batch_shape": [batch, *shape], "dtype": str(dtype), "sparse": False, "ragged": False,
                     "name": name, "optional": False})
 
 
@@ -325,7 +325,8 @@ def model_to_keras(model):
         raise ExportError(f"model '{model.name}' isn't built yet, so it has no weights to write")
     if isinstance(model, Sequential) and not model.saved_as_graph:   # else: the graph it traced
         shape = list(model.sample_shapes[0])
-        layers = [_input_to_keras(model.inputs[0].node.layer.name, shape, model.dtype)]
+        first = model.inputs[0].node.layer
+        layers = [_input_to_keras(first.name, shape, model.dtype, getattr(first, "batch_size", None))]
         for layer, layer_input in zip(model.layers, _sequential_inputs(model)):
             layers.append(layer_to_keras(layer, _batch(layer_input)))
         return {**_object("keras", "Sequential",
@@ -370,7 +371,7 @@ def _functional_to_keras(model):
         saved_calls = specs[layer.name]["inbound_nodes"]
         calls = [[tensor(*entry[:3]) for entry in call] for call in saved_calls]
         if not calls:                                    # an InputLayer
-            keras_spec = _input_to_keras(layer.name, list(layer.input_shape), layer.dtype)
+            keras_spec = _input_to_keras(layer.name, list(layer.input_shape), layer.dtype, layer.batch_size)
         else:
             shapes_in = [t["config"]["shape"] for t in calls[0]]
             keras_spec = layer_to_keras(layer, shapes_in if layer.takes_list else shapes_in[0])

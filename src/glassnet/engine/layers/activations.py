@@ -640,7 +640,9 @@ def serialize(activation):
     names = [name for name in ACTIVATIONS if type(activation) is _class_of(name)]
     if not names:
         raise ValueError(f"{activation!r} is not a built-in activation; use it as a layer instead")
-    options = {k: v for k, v in activation.get_config().items() if k not in ("name", "input_shape")}
+    # (every layer's keys say nothing about the function: an activation has no weights)
+    options = {k: v for k, v in activation.get_config().items()
+               if k not in ("name", "input_shape", "trainable", "dtype")}
     if names[0] == "leaky_relu":                    # always say the slope: the name means 0.2
         return {"name": "leaky_relu", **options}
     defaults = {key: p.default for key, p in inspect.signature(type(activation).__init__).parameters.items()

@@ -623,8 +623,10 @@ class Layer:
         return sum(array.size for _, _, array in self._weights())
 
     def get_config(self):
-        """The constructor arguments that rebuild this layer (JSON-friendly)."""
-        config = {"name": self.name}
+        """The constructor arguments that rebuild this layer (JSON-friendly). Every layer's
+        start with the three keys Keras's do: ``name``, ``trainable`` and ``dtype``."""
+        dtype = self.dtype if isinstance(self.dtype, str) or self.dtype is None else np.dtype(self.dtype).name
+        config = {"name": self.name, "trainable": self.trainable, "dtype": dtype}
         if self.input_shape is not None and not self.takes_list:    # several inputs: the graph says (merges)
             config["input_shape"] = list(self.input_shape)
         if self.activity_regularizer is not None:

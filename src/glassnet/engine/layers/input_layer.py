@@ -35,7 +35,8 @@ class InputLayer(Layer):
     Args:
         shape: one sample's shape, without the batch axis (Keras 3's name;
             ``input_shape=`` and ``batch_shape=(None, ...)`` work too).
-        batch_size: accepted for Keras programs; glassnet models take any batch size.
+        batch_size: the batch size, shown in the model's shapes as Keras shows it
+            (``batch_shape=(16, ...)`` gives it too). glassnet models still take any batch size.
         name: the layer's name (default ``input_layer``).
 
     Input and output shape: ``(N, *shape)``.
@@ -47,10 +48,15 @@ class InputLayer(Layer):
             raise ValueError("InputLayer: sparse inputs are not supported by glassnet")
         super().__init__(input_shape=checked_shape("InputLayer", shape or input_shape, batch_shape),
                          name=name, dtype=dtype, **kwargs)
+        if batch_size is None and batch_shape is not None:
+            batch_size = tuple(batch_shape)[0]
+        if batch_size is not None and not (isinstance(batch_size, int) and not isinstance(batch_size, bool)
+                                           and batch_size > 0):
+            raise ValueError(f"InputLayer: the batch size must be a positive whole number or None, got {batch_size!r}")
         self.batch_size = batch_size
         self.built = True
         node = Node(self, [])
-        node.outputs = [SymbolicTensor(self.input_shape, node, self.dtype)]
+        node.outputs = [SymbolicTensor(self.input_shape, node, self.dtype, batch=self.batch_size)]
         self.nodes.append(node)
 
     @property
@@ -68,7 +74,8 @@ class InputLayer(Layer):
         return dy
 
     def get_config(self):
-        return {"name": self.name, "shape": list(self.input_shape)}
+        config = {"name": self.name, "shape": list(self.input_shape)}
+        return config if self.batch_size is None else {**config, "batch_size": self.batch_size}
 
 
 def Input(shape=None, batch_size=None, dtype=None, name=None, batch_shape=None, sparse=None,
