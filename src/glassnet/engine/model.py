@@ -673,9 +673,13 @@ class RecordedCall(Layer):
         recording.start_recording(self, [] if isinstance(input_shape, list) else None)
         self.takes_list = isinstance(input_shape, list)
         self.sublayers = held
-        if any(layer.name is None for layer in held):        # "two_outputs", "dense_2": as Keras names them
+        every = []                    # the layers it holds and theirs, depth first
+        for inner in (inner for layer in held for inner in layer.walk()):
+            if not any(inner is seen for seen in every):
+                every.append(inner)
+        if any(layer.name is None for layer in every):       # one name each, in the order Keras gives them
             from glassnet.engine.symbolic import name_layers
-            name_layers(held, {inner.name for layer in held for inner in layer.walk() if inner.name})
+            name_layers(every)
 
     def call(self, inputs, training=None):
         model = self.model
