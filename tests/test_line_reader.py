@@ -330,10 +330,10 @@ def test_a_short_training_learns_to_read(shared_data):
     from glassnet.interfaces.cli.train_numbers import train
 
     logs = []
-    model = train(epochs=3, per_epoch=3000, seed=0, path=shared_data / "mnist", verbose=0,
+    model = train(epochs=4, per_epoch=3000, seed=0, path=shared_data / "mnist", verbose=0,
                   validation=200, log=logs.append)
     history = model.training_log.history     # every epoch (each fit is one epoch of fresh numbers)
-    assert model.training_log.epochs == [0, 1, 2]
+    assert model.training_log.epochs == [0, 1, 2, 3]
     assert history["loss"][-1] < history["loss"][0] / 2
     assert history["val_whole"][-1] > 0.1, logs
 
@@ -405,3 +405,26 @@ def test_width_copies_train_one_network_at_every_width(model):
     assert net.optimizer.iterations == 1 and any((m != 0).any() and (m != 1).any() for m in moving)
     copies.train_on_batch(rng.random((4, lr.HEIGHT, 64, 1)).astype(np.float32), labels)   # the model itself
     assert net.optimizer.iterations == 2
+
+
+def test_a_stride_2_reader_has_twice_the_steps_and_reads_its_boxes_at_its_own_stride():
+    """``glassnet train --task numbers`` trains a reader with an output step every 2 columns;
+    a saved reader of 4 columns a step still reads, its boxes where its steps are."""
+    fine = lr.line_model(width=64, seed=0, stride=2)
+    coarse = lr.line_model(width=64, seed=0)
+    assert fine.output_shape == (None, 64 // 2 - 2, lr.CLASSES) and coarse.output_shape == (None, 64 // 4 - 2, lr.CLASSES)
+    assert lr.stride_of(fine) == 2 and lr.stride_of(coarse) == 4
+    assert lr.stride_of(lr.at_width(fine, 128)) == 2 and lr.stride_of(lr.at_width(coarse, 128)) == 4
+    assert lr.line_logits(fine, [np.zeros((lr.HEIGHT, 100), np.float32)]).shape == (1, 128 // 2 - 2, 11)
+    b = lr.BLANK
+    logits = path_logits([b, b, 1, b, b, b, b, b, 5, 5, b, b, b, b])
+    boxes = {stride: lr.reading_from_logits(logits, np.zeros((lr.HEIGHT, 64), np.float32), box=(0, 0, 99, 9),
+                                            scale=1.0, stride=stride)[4] for stride in (2, 4)}
+    left = -(lr.HEIGHT - lr.BAND) / 2       # the picture column of strip column 0
+    for stride, ((a0, _, a1, _), (b0, _, b1, _)) in boxes.items():   # "1" at step 2, "5" at steps 8-9
+        assert (a0, a1) == (round(left + lr.steps_to_columns(2, stride) - stride),
+                            round(left + lr.steps_to_columns(2, stride) + stride))
+        assert b1 == round(left + lr.steps_to_columns(9, stride) + stride)
+    assert boxes[2][1][2] < boxes[4][1][2]
+    with pytest.raises(ValueError, match="stride must be 2 or 4"):
+        lr.line_model(width=64, stride=3)

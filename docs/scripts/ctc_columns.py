@@ -34,7 +34,8 @@ def main():
     strip, _, _ = lr.picture_strip(data.images[0])
     digits, _, probs, _ = lr.decode(lr.line_logits(model, [strip])[0])
     figure = lr.plot_columns(strip, probs, digits, title=f"a number from the benchmark's harder variant "
-                             f"(MNIST test digits: {data.labels[0]}), as the strip the network reads")
+                             f"(MNIST test digits: {data.labels[0]}), as the strip the network reads",
+                             stride=lr.stride_of(model))
     figure.savefig(args.out, dpi=110)
     print(f"wrote {args.out}: {data.labels[0]} read as {''.join(map(str, digits))}")
 

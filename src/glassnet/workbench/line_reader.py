@@ -6,8 +6,8 @@ repair a digit that was cut in half. A *line reader* never cuts:
 
 1. the picture becomes a **strip** (:mod:`glassnet.workbench.strips`): the ink, scaled so
    that the number's height is :data:`BAND` pixels in a :data:`HEIGHT`-row strip, left-aligned;
-2. a small convolutional network slides over the strip and gives, for every
-   :data:`STRIDE` columns, scores for 11 classes: the digits 0-9 and *blank* (class 10);
+2. a small convolutional network slides over the strip and gives, for every 2 or 4
+   columns (:func:`stride_of`), scores for 11 classes: the digits 0-9 and *blank* (class 10);
 3. **CTC** (:mod:`glassnet.engine.ctc`) turns those per-column scores into a text: merge
    repeated classes, drop blanks. Training needs only the text of each number, never where
    its digits are: the CTC loss sums over every way of placing the text on the columns.
@@ -33,7 +33,7 @@ from glassnet.workbench.strips import (BAND, HEIGHT, MAX_DIGITS, MAX_HEIGHT, MAX
 # So are the training data's: the labels CTC trains on, and the numbers it learns from.
 from glassnet.workbench.line_data import LONGER, encode_labels, training_strips  # noqa: F401
 
-STRIDE = 4          # strip columns per output step (two 2x2 poolings)
+STRIDE = 4          # strip columns per output step of line_model by default (two 2x2 poolings; see stride_of)
 WIDTH_STEP = 32     # strips are read (and trained) at a width that is a multiple of this
 TAIL = 24           # blank columns read after a number (training puts 8 to 32 after its ink, and rounds up)
 # Reading looks at each number seven times and keeps the text likeliest on average: its ink
@@ -48,13 +48,15 @@ BLANK = 10          # class 10 is CTC's blank; classes 0-9 are the digits themse
 CLASSES = 11
 
 
-def line_model(width=WIDTH, seed=None, recurrent=True, units=64, filters=(16, 32, 64)):
+def line_model(width=WIDTH, seed=None, recurrent=True, units=64, filters=(16, 32, 64), stride=STRIDE):
     """The line reader's network: a strip ``(HEIGHT, width, 1)`` -> logits ``(T, 11)``.
 
     Three 3x3 convolution blocks (``filters``: 16, 32, 64 by default), each followed by
     max pooling and batch norm, as in the best MNIST CNN. The poolings halve the height three times
-    (32 -> 4) but the width only twice, so every output step covers :data:`STRIDE`
-    columns. A convolution over the remaining 4 rows and 3 steps gives 128 features per
+    (32 -> 4) but the width only twice, so every output step covers :data:`STRIDE` = 4
+    columns (``stride=2``: the width only once, twice the steps. ``glassnet train --task
+    numbers`` trains that: two thin 1s drawn close together need three steps for CTC's "1",
+    blank, "1", and 4-column steps were too coarse for them). A convolution over the remaining 4 rows and 3 steps gives 128 features per
     step (it sees about 26 strip columns, one digit). Then each step looks at its
     neighbours (is this stroke a digit of its own, or the end of the digit beside it?):
 
@@ -64,7 +66,7 @@ def line_model(width=WIDTH, seed=None, recurrent=True, units=64, filters=(16, 32
       layer applied to every step gives the 11 scores::
 
         (32, W, 1) -> (16, W/2, 16) -> (8, W/4, 32) -> (4, W/4, 64) -> (1, T, 128)   (default filters)
-                   -> (T, 128) -> GRU both ways (T, 2 * units) -> (T, 11),   T = W/4 - 2
+                   -> (T, 128) -> GRU both ways (T, 2 * units) -> (T, 11),   T = W/stride - 2
 
     * ``recurrent=False`` (all convolutions): a convolution over 5 neighbouring steps
       (about 42 columns) and a 1x1 convolution give the 11 scores.
@@ -75,15 +77,17 @@ def line_model(width=WIDTH, seed=None, recurrent=True, units=64, filters=(16, 32
                                         Reshape, TimeDistributed)
     from glassnet.engine.model import Sequential
 
-    if width % STRIDE or width < 4 * STRIDE:
-        raise ValueError(f"line_model: width must be a multiple of {STRIDE}, at least {4 * STRIDE}; got {width}")
+    if stride not in (2, 4):
+        raise ValueError(f"line_model: stride must be 2 or 4 columns per step, got {stride!r}")
+    if width % stride or width < 4 * stride:
+        raise ValueError(f"line_model: width must be a multiple of {stride}, at least {4 * stride}; got {width}")
     he = dict(activation="relu", kernel_initializer="he_uniform")
     first, second, third = filters
     trunk = [
         Conv2D(first, 3, padding="same", input_shape=(HEIGHT, width, 1), **he),  # (32, W, 16)
         MaxPooling2D(2), BatchNormalization(),                                   # (16, W/2, 16)
         Conv2D(second, 3, padding="same", **he),
-        MaxPooling2D(2), BatchNormalization(),                                   # (8, W/4, 32)
+        MaxPooling2D((2, stride // 2)), BatchNormalization(),                    # (8, W/4, 32)
         Conv2D(third, 3, padding="same", **he),
         MaxPooling2D((2, 1)), BatchNormalization(),                              # (4, W/4, 64)
         Conv2D(128, (4, 3), **he), BatchNormalization(),                         # (1, T, 128)
@@ -166,9 +170,17 @@ def line_logits(model, strips, width=None):
     return at_width(model, width).predict(batch, verbose=0)
 
 
-def steps_to_columns(step):
-    """The strip column at the centre of output step ``step``'s window."""
-    return STRIDE * step + STRIDE + STRIDE // 2
+def steps_to_columns(step, stride=STRIDE):
+    """The strip column at the centre of output step ``step``'s window (``stride`` columns
+    per step: :func:`stride_of` the model)."""
+    return stride * step + stride + stride // 2
+
+
+def stride_of(model):
+    """How many strip columns each of the line reader's output steps covers (2 or 4),
+    worked out from its shapes: its last convolution spans 3 steps, unpadded, so
+    ``T = width / stride - 2``."""
+    return model.input_shape[2] // (model.output_shape[1] + 2)
 
 
 def decode(logits, beam_width=8, opinion=None, extra=(), found=None):
@@ -312,7 +324,8 @@ def read_line(model, image, name=None, beam_width=8, digit_model=None):
         segmented = read_number(digit_model, image, name)
         found = candidates(logits, beam_width, extra=[segmented.digits])
         opinion = segmenter_opinion(segmented)
-    reading = reading_from_logits(logits, strips[0], box, scale, beam_width, opinion, found=found)
+    reading = reading_from_logits(logits, strips[0], box, scale, beam_width, opinion, found=found,
+                                  stride=stride_of(model))
     return Reading(*reading)
 
 
@@ -329,9 +342,10 @@ def is_sure(scores):
     return margin(scores) >= SURE
 
 
-def reading_from_logits(logits, strip, box, scale, beam_width=8, opinion=None, found=None):
+def reading_from_logits(logits, strip, box, scale, beam_width=8, opinion=None, found=None, stride=STRIDE):
     """The fields of a Reading from one strip's logits, or several views' with the first
-    view's strip and scale (see :func:`read_line` and :func:`decode`)."""
+    view's strip and scale (see :func:`read_line` and :func:`decode`); ``stride``: strip
+    columns per output step."""
     digits, score, probs, steps = decode(logits, beam_width, opinion, found=found)
     x0, y0, x1, y1 = box
     left = x0 - (HEIGHT - BAND) / 2 / scale          # the picture column of strip column 0
@@ -341,8 +355,8 @@ def reading_from_logits(logits, strip, box, scale, beam_width=8, opinion=None, f
         row = probs[peak, :BLANK] / probs[peak, :BLANK].sum()
         rows.append(row)
         confidences.append(float(row[digit]))
-        c0 = steps_to_columns(where[0]) - STRIDE
-        c1 = steps_to_columns(where[-1]) + STRIDE
+        c0 = steps_to_columns(where[0], stride) - stride
+        c1 = steps_to_columns(where[-1], stride) + stride
         boxes.append((int(round(left + c0 / scale)), y0, int(round(left + c1 / scale)), y1))
         images.append(_digit_picture(strip, c0 - 6, c1 + 6))
     text = "".join(map(str, digits))
@@ -385,29 +399,30 @@ def score_texts(texts, truths):
     return whole, right, wrong_count
 
 
-def plot_columns(strip, probs, digits=None, title=None):
+def plot_columns(strip, probs, digits=None, title=None, stride=STRIDE):
     """A Figure: the strip, and under it the probability of every class at every output
     step (darker = likelier), the likeliest digit of each step marked in red.
 
     Args:
         strip: float ``(HEIGHT, w)``; probs: ``(T, 11)`` softmax of the logits;
-        digits: the text read (for the title).
+        digits: the text read (for the title);
+        stride: strip columns per output step (:func:`stride_of` the model).
     """
     from matplotlib.figure import Figure
 
-    shown = min(len(probs), int(np.searchsorted([steps_to_columns(t) for t in range(len(probs))],
-                                                strip.shape[1] + STRIDE)) + 1)
-    columns = steps_to_columns(shown - 1) + STRIDE
+    shown = min(len(probs), int(np.searchsorted([steps_to_columns(t, stride) for t in range(len(probs))],
+                                                strip.shape[1] + stride)) + 1)
+    columns = steps_to_columns(shown - 1, stride) + stride
     figure = Figure(figsize=(9, 3.8), layout="constrained")
     top, bottom = figure.subplots(2, 1, height_ratios=[1, 2.6], sharex=True)
     top.imshow(fit_width(strip, columns), cmap="gray", vmin=0, vmax=1, aspect="auto",
                extent=(-0.5, columns - 0.5, HEIGHT - 0.5, -0.5))
     top.set_title(title or f"the strip the network reads ({HEIGHT} rows; one output step per "
-                           f"{STRIDE} columns)", fontsize=9)
+                           f"{stride} columns)", fontsize=9)
     top.set_yticks([])
-    centres = [steps_to_columns(t) for t in range(shown)]
+    centres = [steps_to_columns(t, stride) for t in range(shown)]
     bottom.imshow(probs[:shown].T, cmap="Greys", vmin=0, vmax=1, aspect="auto",
-                  extent=(centres[0] - STRIDE / 2, centres[-1] + STRIDE / 2, 10.5, -0.5))
+                  extent=(centres[0] - stride / 2, centres[-1] + stride / 2, 10.5, -0.5))
     for t, k in enumerate(probs[:shown].argmax(axis=1)):
         if k != BLANK:
             bottom.text(centres[t], k, str(k), color="tab:red", ha="center", va="center", fontsize=8)
