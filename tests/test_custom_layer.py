@@ -388,3 +388,36 @@ def test_the_training_guides_logistic_endpoint_trains_as_the_compiled_loss_would
     assert history.history["loss"] == pytest.approx(expected.history["loss"], rel=1e-6)
     for ours, theirs in zip(dense.get_weights(), plain_dense.get_weights()):
         np.testing.assert_allclose(ours, theirs, atol=1e-7)
+
+
+def test_a_call_of_several_tensors_takes_them_in_place_or_by_name():
+    """``endpoint(targets, logits)``, ``endpoint(targets, logits=logits)`` and
+    ``endpoint(targets=t, logits=l)`` are one call, as in Keras, also when ``logits`` has a
+    default; a misspelt name or a gap in the order is one line."""
+    import glassnet as keras
+
+    class SquaredGap(keras.layers.Layer):
+        def call(self, targets, logits=None, weights=None):
+            self.add_loss(keras.ops.mean(keras.ops.square(targets - logits)))
+            return logits * 2.0
+
+    rng = np.random.default_rng(0)
+    x, t = rng.random((6, 3)).astype(np.float32), rng.random((6, 2)).astype(np.float32)
+    losses = []
+    for call in (lambda e, a, b: e(a, b), lambda e, a, b: e(a, logits=b), lambda e, a, b: e(targets=a, logits=b)):
+        inputs, targets = keras.Input((3,)), keras.Input((2,))
+        dense = keras.layers.Dense(2, kernel_initializer="ones")
+        model = keras.Model([inputs, targets], call(SquaredGap(), targets, dense(inputs)))
+        model.compile(keras.optimizers.SGD(0.1))
+        losses.append(model.fit([x, t], epochs=2, batch_size=6, verbose=0).history["loss"])
+        np.testing.assert_allclose(model.predict([x, t], verbose=0), 2 * dense(x).numpy(), rtol=1e-6)
+    assert losses[1] == pytest.approx(losses[0], rel=1e-6) and losses[2] == pytest.approx(losses[0], rel=1e-6)
+    assert losses[0][1] < losses[0][0]
+    np.testing.assert_array_equal(SquaredGap()(t, logits=x[:, :2]), 2 * x[:, :2])     # on arrays
+    targets, logits = keras.Input((2,)), keras.Input((2,))
+    with pytest.raises(TypeError, match=r"unknown argument\(s\) 'logit'.*takes targets, logits, weights"):
+        SquaredGap()(targets, logit=logits)
+    with pytest.raises(NotImplementedError, match="'weights' comes after an argument left out"):
+        SquaredGap()(targets, weights=logits)
+    with pytest.raises(NotImplementedError, match="tensors only"):
+        SquaredGap()(targets, logits=3)

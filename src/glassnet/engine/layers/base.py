@@ -349,7 +349,7 @@ class Layer:
         raise NotImplementedError(f"{type(self).__name__} has no backward(): a custom layer needs one "
                                   f"to be trained (docs/custom_layers.md)")
 
-    def __call__(self, inputs, training=None, mask=None):
+    def __call__(self, inputs=None, training=None, mask=None, **tensors):
         """``layer(x)``: run the layer on a batch, as Keras does.
 
         On arrays it builds the weights if needed and returns ``forward(x)`` (inference
@@ -360,13 +360,20 @@ class Layer:
         Masks: on arrays, the output of a layer that makes or passes on a mask carries it
         as ``_keras_mask`` (Keras's attribute), and the next layer called on it reads it;
         ``mask=`` gives one explicitly. In a model, masks flow by themselves.
+
+        A layer of your own whose ``call()`` takes several tensors is given them as Keras
+        gives them: ``endpoint(targets, logits)`` or ``endpoint(targets, logits=logits)``.
         """
         from glassnet.engine import recording, symbolic
 
-        if _is_tensor(training) and _tensor_arguments(type(self)) >= 2:
+        if tensors:
+            inputs, training = _named_tensors(self, inputs, training, tensors)
+        if _is_tensor(training) and len(_call_tensor_names(type(self))) >= 2:
             # keras.io's LogisticEndpoint()(targets, logits): a call() of two tensors takes
             # them as one list of inputs, and gets them back one by one (tracing.run_call)
-            inputs, training = [inputs, training], None
+            inputs, training = _Spread([inputs, training]), None
+        if isinstance(inputs, _Spread):
+            inputs = list(inputs)
             self.takes_list = self.spreads_inputs = True
         if symbolic.is_symbolic(inputs):
             if mask is not None:
@@ -722,19 +729,50 @@ def _is_tensor(value):
     return isinstance(value, (SymbolicTensor, np.ndarray, Value))
 
 
-def _tensor_arguments(cls):
-    """How many arguments a Keras-style ``call()`` of the class's own needs (those without a
-    default)."""
+class _Spread(list):
+    """The tensors of one call of a ``call(a, b, ...)`` of your own, to be given back to it one by one."""
+
+
+def _named_tensors(layer, inputs, training, tensors):
+    """``layer(targets, logits=logits)``: the tensors given by name, put in the order of the
+    layer's ``call()`` after those given in place, as one :class:`_Spread` list; or a
+    one-line error for a name its ``call()`` doesn't have or a gap in the order."""
+    kind, names = type(layer).__name__, _call_tensor_names(type(layer))
+    unknown = [name for name in tensors if name not in names]
+    if unknown:
+        raise TypeError(f"{kind}: unknown argument(s) {', '.join(map(repr, unknown))} in the call "
+                        f"(its call() takes {', '.join(names) or 'one input'})")
+    tensors = dict(tensors)
+    if inputs is None and names and names[0] in tensors:      # endpoint(targets=t, logits=l)
+        inputs = tensors.pop(names[0])
+    given = [inputs] + ([training] if _is_tensor(training) else [])
+    for name in names[len(given):]:
+        if name not in tensors:
+            break
+        given.append(tensors.pop(name))
+    if tensors:
+        raise NotImplementedError(f"{kind}: glassnet gives call() its tensors in order; "
+                                  f"{', '.join(map(repr, tensors))} comes after an argument left out: give "
+                                  f"them all, in the order of call({', '.join(names)})")
+    if not all(_is_tensor(t) for t in given):
+        raise NotImplementedError(f"{kind}: glassnet gives call() tensors only, by name or in place; "
+                                  f"got {', '.join(type(t).__name__ for t in given)}")
+    return _Spread(given), (None if _is_tensor(training) else training)
+
+
+def _call_tensor_names(cls):
+    """The names of the tensors a Keras-style ``call()`` of the class's own takes, in order
+    (its arguments after ``self``, but ``training`` and ``mask``); [] for a layer without one."""
     from glassnet.engine.tracing import defines_call
     call = getattr(cls, "call", None)
     if call is None or not defines_call(cls, Layer):
-        return 0
+        return []
     try:
         parameters = list(inspect.signature(call).parameters.values())[1:]   # after self
     except (TypeError, ValueError):
-        return 0
-    return sum(p.default is inspect.Parameter.empty and p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)
-               for p in parameters)
+        return []
+    return [p.name for p in parameters
+            if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD) and p.name not in ("training", "mask")]
 
 
 def _takes_mask(method):
