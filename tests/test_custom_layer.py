@@ -421,3 +421,38 @@ def test_a_call_of_several_tensors_takes_them_in_place_or_by_name():
         SquaredGap()(targets, weights=logits)
     with pytest.raises(NotImplementedError, match="tensors only"):
         SquaredGap()(targets, logits=3)
+
+
+def test_a_call_of_several_tensors_is_saved_and_read_back_as_keras_writes_it(tmp_path):
+    """.npz and .keras keep endpoint(targets, logits) a call of two tensors; a .keras file
+    holds them one by one in args, as Keras 3 writes it, or by name in kwargs, as Keras
+    writes endpoint(targets, logits=logits): both load."""
+    import json
+    import zipfile
+
+    import glassnet as keras
+
+    @keras.saving.register_keras_serializable(package="tests")
+    class DoubledGap(keras.layers.Layer):
+        def call(self, targets, logits=None):
+            self.add_loss(keras.ops.mean(keras.ops.square(targets - logits)))
+            return logits * 2.0
+
+    inputs, targets = keras.Input((3,), name="x"), keras.Input((2,), name="t")
+    model = keras.Model([inputs, targets], DoubledGap(name="gap")(targets, logits=keras.layers.Dense(2)(inputs)))
+    data = [np.ones((2, 3), np.float32), np.zeros((2, 2), np.float32)]
+    expected = model.predict(data, verbose=0)
+    for name in ("m.npz", "m.keras"):
+        model.save(tmp_path / name)
+        np.testing.assert_array_equal(keras.models.load_model(tmp_path / name).predict(data, verbose=0), expected)
+    with zipfile.ZipFile(tmp_path / "m.keras") as archive:
+        files = {item: archive.read(item) for item in archive.namelist()}
+    config = json.loads(files["config.json"])
+    (node,) = next(layer for layer in config["config"]["layers"] if layer["name"] == "gap")["inbound_nodes"]
+    assert [arg["config"]["keras_history"][0] for arg in node["args"]] == ["t", "dense"]   # one by one
+    node["kwargs"]["logits"] = node["args"].pop()                                           # Keras's logits=
+    files["config.json"] = json.dumps(config).encode()
+    with zipfile.ZipFile(tmp_path / "named.keras", "w") as archive:
+        for item, content in files.items():
+            archive.writestr(item, content)
+    np.testing.assert_array_equal(keras.models.load_model(tmp_path / "named.keras").predict(data, verbose=0), expected)

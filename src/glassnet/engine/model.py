@@ -26,7 +26,8 @@ Model is a Layer, so a model can be used inside another. Training (``compile``, 
 import numpy as np
 
 from glassnet.engine.layers import fused
-from glassnet.engine.layers.base import LAYERS, Layer, refund_weights, set_arrays, snake_case
+from glassnet.engine.layers.base import (LAYERS, Layer, refund_weights, set_arrays, snake_case, spreads_call,
+                                        tensors_in_call_order)
 from glassnet.engine.shapes import sample_shape, shape_fits
 from glassnet.engine.layers.input_layer import InputLayer
 from glassnet.engine.random import new_seed
@@ -622,9 +623,13 @@ class Model(Trainer, ModelState, Layer):
             for item in list(pending):
                 spec, i, args = item
                 if all((entry[0], entry[1]) in made for entry in args):
-                    inputs = [tensor(*entry[:3]) for entry in args]
+                    named = {entry[3]["keyword"]: tensor(*entry[:3]) for entry in args
+                             if len(entry) > 3 and isinstance(entry[3], dict) and "keyword" in entry[3]}
+                    inputs = [tensor(*entry[:3]) for entry in args[:len(args) - len(named)]]
                     layer = created[spec["name"]]
-                    several = layer.takes_list or len(inputs) > 1     # a layer of your own on a list too
+                    several = layer.takes_list or len(inputs) + len(named) > 1   # a layer of your own on a list too
+                    if named or spreads_call(layer, len(inputs)):      # its call(targets, logits=...)
+                        inputs = tensors_in_call_order(layer, inputs, named)
                     made[(spec["name"], i)] = layer(inputs if several else inputs[0],
                                                     training=_call_mode(args, spec["name"]))
                     pending.remove(item)
@@ -704,6 +709,7 @@ def _call_options(node):
 def _call_mode(entries, name):
     """The ``training`` a saved call fixed (its inputs' fourth item), or None."""
     options = entries[0][3] if entries and len(entries[0]) > 3 else {}
+    options = {k: v for k, v in options.items() if k != "keyword"} if isinstance(options, dict) else options
     if not isinstance(options, dict) or set(options) - {"training"} or \
             not isinstance(options.get("training", False), bool):
         raise ValueError(f"a call of layer {name!r} has arguments glassnet can't pass: {options!r} "

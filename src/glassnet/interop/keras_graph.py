@@ -71,11 +71,20 @@ def _inbound_from_keras(nodes, owner):
             args, kwargs = node.get("args") or [], node.get("kwargs") or {}
             # Keras writes mask=None, or the mask its graph computed (glassnet computes the same)
             kwargs = {k: v for k, v in kwargs.items() if v is not None and not (k == "mask" and _references(v))}
+            # a call(targets, logits) of your own: tensors given by name, kept with their names
+            named = {k: kwargs.pop(k) for k in list(kwargs) if k != "training" and _is_reference(kwargs[k])}
             mode = _call_mode(kwargs, owner)
-            if len(args) != 1:
-                raise Unsupported(f"{owner} is called with {len(args)} arguments; glassnet passes one")
-            tensors = args[0] if isinstance(args[0], list) and args[0] and not isinstance(args[0][0], str) \
-                else [args[0]]
+            if len(args) > 1 and all(_is_reference(a) for a in args):    # given one by one: call(a, b)
+                tensors = args
+            elif len(args) != 1 and not (not args and named):
+                raise Unsupported(f"{owner} is called with {len(args)} arguments; glassnet passes tensors only")
+            else:
+                tensors = [] if not args else args[0] if isinstance(args[0], list) and args[0] \
+                    and not isinstance(args[0][0], str) else [args[0]]
+            fixed = {"training": mode} if mode is not None else {}
+            calls.append([_history(t) + ([fixed] if fixed else []) for t in tensors]
+                         + [_history(t) + [{**fixed, "keyword": name}] for name, t in named.items()])
+            continue
         elif isinstance(node, list):                      # Keras 2: [[name, node, tensor, kwargs], ...]
             tensors = node
             options = [t[3] if isinstance(t, list) and len(t) > 3 and t[3] else {} for t in tensors]
@@ -165,6 +174,11 @@ def _ends(value):
     if not isinstance(value, list) or not value:
         raise Unsupported("the model's inputs or outputs are not listed")
     return [_history(v) for v in value]
+
+
+def _is_reference(value):
+    """Whether ``value`` is one Keras tensor (a reference to a layer's output)."""
+    return isinstance(value, dict) and value.get("class_name") == "__keras_tensor__"
 
 
 def _references(value):
@@ -376,9 +390,11 @@ def _functional_to_keras(model):
             shapes_in = [t["config"]["shape"] for t in calls[0]]
             keras_spec = layer_to_keras(layer, shapes_in if layer.takes_list else shapes_in[0])
         keras_spec["name"] = layer.name
-        # Keras 3 writes each call's arguments: one tensor, or a list for a merge layer.
-        # A call that fixed its mode (layer(x, training=False)) says so in its kwargs.
-        keras_spec["inbound_nodes"] = [{"args": [call if layer.takes_list else call[0]],
+        # Keras 3 writes each call's arguments: one tensor, or a list for a merge layer, or
+        # one by one for a call(targets, logits) of your own. A call that fixed its mode
+        # (layer(x, training=False)) says so in its kwargs.
+        spread = getattr(layer, "spreads_inputs", False)
+        keras_spec["inbound_nodes"] = [{"args": call if spread else [call if layer.takes_list else call[0]],
                                         "kwargs": dict(saved[0][3]) if len(saved[0]) > 3 else {}}
                                        for call, saved in zip(calls, saved_calls)]
         kind = type(layer).__name__

@@ -366,9 +366,12 @@ class Layer:
         """
         from glassnet.engine import recording, symbolic
 
-        if tensors:
-            inputs, training = _named_tensors(self, inputs, training, tensors)
-        if _is_tensor(training) and len(_call_tensor_names(type(self))) >= 2:
+        if tensors:                # endpoint(targets, logits=logits), endpoint(targets=t, logits=l)
+            positional = [inputs] if inputs is not None else []
+            if _is_tensor(training):
+                positional, training = positional + [training], None
+            inputs = tensors_in_call_order(self, positional, tensors)
+        if _is_tensor(training) and spreads_call(self, 2):
             # keras.io's LogisticEndpoint()(targets, logits): a call() of two tensors takes
             # them as one list of inputs, and gets them back one by one (tracing.run_call)
             inputs, training = _Spread([inputs, training]), None
@@ -733,31 +736,40 @@ class _Spread(list):
     """The tensors of one call of a ``call(a, b, ...)`` of your own, to be given back to it one by one."""
 
 
-def _named_tensors(layer, inputs, training, tensors):
-    """``layer(targets, logits=logits)``: the tensors given by name, put in the order of the
-    layer's ``call()`` after those given in place, as one :class:`_Spread` list; or a
-    one-line error for a name its ``call()`` doesn't have or a gap in the order."""
+def tensors_in_call_order(layer, positional, named=None):
+    """The tensors of one call of a layer of your own whose ``call()`` takes several
+    (``layer(targets, logits=logits)``, or a saved graph's call of it, rebuilt), as one list
+    in the order of its ``call()``, marked to be given back to it one by one; or a one-line
+    error for a name its ``call()`` doesn't have, a gap in its order, or a non-tensor.
+
+    Args:
+        positional: the tensors given in place; named: ``{argument: tensor}`` given by name.
+    """
     kind, names = type(layer).__name__, _call_tensor_names(type(layer))
-    unknown = [name for name in tensors if name not in names]
+    named = dict(named or {})
+    unknown = [name for name in named if name not in names]
     if unknown:
         raise TypeError(f"{kind}: unknown argument(s) {', '.join(map(repr, unknown))} in the call "
                         f"(its call() takes {', '.join(names) or 'one input'})")
-    tensors = dict(tensors)
-    if inputs is None and names and names[0] in tensors:      # endpoint(targets=t, logits=l)
-        inputs = tensors.pop(names[0])
-    given = [inputs] + ([training] if _is_tensor(training) else [])
+    given = list(positional)
     for name in names[len(given):]:
-        if name not in tensors:
+        if name not in named:
             break
-        given.append(tensors.pop(name))
-    if tensors:
+        given.append(named.pop(name))
+    if named:
         raise NotImplementedError(f"{kind}: glassnet gives call() its tensors in order; "
-                                  f"{', '.join(map(repr, tensors))} comes after an argument left out: give "
+                                  f"{', '.join(map(repr, named))} comes after an argument left out: give "
                                   f"them all, in the order of call({', '.join(names)})")
     if not all(_is_tensor(t) for t in given):
         raise NotImplementedError(f"{kind}: glassnet gives call() tensors only, by name or in place; "
                                   f"got {', '.join(type(t).__name__ for t in given)}")
-    return _Spread(given), (None if _is_tensor(training) else training)
+    return _Spread(given)
+
+
+def spreads_call(layer, count):
+    """Whether ``count`` tensors for ``layer`` go to its ``call()`` one by one (a call of your
+    own that takes that many), not as one list (a merge, or a ``call(inputs)`` given a list)."""
+    return count > 1 and len(_call_tensor_names(type(layer))) >= count
 
 
 def _call_tensor_names(cls):
