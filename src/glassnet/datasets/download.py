@@ -95,11 +95,11 @@ def cache_dir(name):
     return base / "glassnet" / name
 
 
-def fetch(filename, md5, mirrors, folder, timeout=TIMEOUT_S):
+def fetch(filename, md5, mirrors, folder, timeout=TIMEOUT_S, largest=_MAX_DOWNLOAD):
     """Download one file into ``folder``, trying each mirror until one gives the right bytes.
 
     Returns the path written. Raises :class:`DataUnavailable` naming every mirror
-    tried and why it failed.
+    tried and why it failed. ``largest``: the most bytes a right answer can have.
     """
     import urllib.request  # imported here: it is slow to import and rarely needed
 
@@ -116,13 +116,13 @@ def fetch(filename, md5, mirrors, folder, timeout=TIMEOUT_S):
         request = urllib.request.Request(url, headers={"User-Agent": "glassnet (python urllib)"})
         try:
             with urllib.request.urlopen(request, timeout=timeout) as response:
-                return _save_checked(response, md5, folder / filename, url)
+                return _save_checked(response, md5, folder / filename, url, largest)
         except Exception as e:  # noqa: BLE001 - any failure means "try the next mirror"
             failures.append(f"{url} ({_reason(e)})")
     raise DataUnavailable(f"{filename}: download failed from every mirror: {'; '.join(failures)}")
 
 
-def _save_checked(response, md5, target, url=""):
+def _save_checked(response, md5, target, url="", largest=_MAX_DOWNLOAD):
     """Stream ``response`` into a temporary file, check its md5, then rename it into place."""
     digest, size = hashlib.md5(), 0
     length = response.headers.get("Content-Length", "") if hasattr(response, "headers") else ""
@@ -132,7 +132,7 @@ def _save_checked(response, md5, target, url=""):
         with os.fdopen(fd, "wb") as tmp:
             while chunk := response.read(1 << 16):
                 size += len(chunk)
-                if size > _MAX_DOWNLOAD:
+                if size > largest:
                     raise ValueError("response too large")
                 digest.update(chunk)
                 tmp.write(chunk)

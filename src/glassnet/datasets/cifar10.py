@@ -1,0 +1,128 @@
+"""CIFAR-10: 60,000 colour photos of 32x32 pixels in ten classes, as ``keras.datasets.cifar10``.
+
+The photos a learner's next network reads after MNIST (TensorFlow's CNN tutorial)::
+
+    from glassnet.datasets import cifar10
+    (x_train, y_train), (x_test, y_test) = cifar10.load_data()
+
+Where the data is looked for, as for MNIST (``download.py``): the folder given as
+``path=``, then ``$GLASSNET_DATA`` (each with its ``cifar10/`` subfolder first), then the
+cache ``~/.cache/glassnet/cifar10``, then the web (the 163 MB archive of the dataset's
+authors, checked against its published md5). A folder may hold the archive,
+``cifar-10-python.tar.gz``, or what it unpacks to, ``cifar-10-batches-py/``.
+
+The archive holds Python pickles. They are read with an unpickler that makes nothing
+but the NumPy arrays and plain lists, dicts and bytes a CIFAR batch holds, so a file
+that asks for anything else (a pickle can run code) is refused in one line, not run.
+"""
+
+import io
+import pickle
+import tarfile
+from pathlib import Path
+
+import numpy as np
+
+from glassnet.datasets.download import DataUnavailable, _pretty, _roots, cache_dir, fetch
+from glassnet.errors import DataError
+
+ARCHIVE = "cifar-10-python.tar.gz"
+MD5 = "c58f30108f718f92721af3b95e74349a"       # published with the dataset
+MIRRORS = ("https://www.cs.toronto.edu/~kriz/",)
+FOLDER = "cifar-10-batches-py"                  # what the archive unpacks to
+TRAIN_BATCHES = tuple(f"data_batch_{i}" for i in range(1, 6))
+TEST_BATCH = "test_batch"
+CLASS_NAMES = ("airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck")
+
+
+def load_data(path=None, allow_download=True):
+    """Return ``((x_train, y_train), (x_test, y_test))`` as uint8 arrays, as Keras does.
+
+    Shapes: ``(50000, 32, 32, 3)``, ``(50000, 1)``, ``(10000, 32, 32, 3)``, ``(10000, 1)``
+    (channels last; the labels 0-9, meaning :data:`CLASS_NAMES`, in a column as Keras
+    gives them).
+
+    Raises:
+        DataError: a file is corrupt or not CIFAR-10, or the data is nowhere and can't be
+            downloaded.
+    """
+    source = _locate(path, allow_download)
+    batches = _batches(source)
+    train = [_read_batch(f"{source}: {name}", batches[name]()) for name in TRAIN_BATCHES]
+    x_test, y_test = _read_batch(f"{source}: {TEST_BATCH}", batches[TEST_BATCH]())
+    x_train = np.concatenate([x for x, _ in train])
+    y_train = np.concatenate([y for _, y in train])
+    return (x_train, y_train), (x_test, y_test)
+
+
+def _locate(path, allow_download):
+    """The archive or the unpacked folder: on disk, or downloaded into the cache."""
+    for index, root in enumerate(_roots(path)):
+        for folder in (root / "cifar10", root):
+            for candidate in (folder / ARCHIVE, folder / FOLDER):
+                if candidate.exists():
+                    return candidate
+        if index == 0 and path is not None:     # the folder the user named: not quietly replaced
+            raise DataError(f"{root}: no CIFAR-10 in it or in {root / 'cifar10'} (expected {ARCHIVE} "
+                            f"or the folder {FOLDER} it unpacks to)")
+    cache = cache_dir("cifar10")
+    for candidate in (cache / ARCHIVE, cache / FOLDER):
+        if candidate.exists():
+            return candidate
+    if not allow_download:
+        looked = ", ".join(_pretty(f) for f in _roots(path) + [cache])
+        raise DataUnavailable(f"CIFAR-10: not found in {looked}, and downloads are off")
+    return fetch(ARCHIVE, MD5, MIRRORS, cache, largest=200 << 20)
+
+
+def _batches(source):
+    """``{batch name: a function that gives its bytes}`` for the six batches in ``source``."""
+    source = Path(source)
+    names = TRAIN_BATCHES + (TEST_BATCH,)
+    if source.is_dir():
+        missing = [name for name in names if not (source / name).is_file()]
+        if missing:
+            raise DataError(f"{source}: holds no {', '.join(missing)} (a CIFAR-10 folder has "
+                            f"{', '.join(names)})")
+        return {name: (source / name).read_bytes for name in names}
+    try:
+        with tarfile.open(source, "r:gz") as archive:
+            members = {Path(m.name).name: m for m in archive.getmembers()
+                       if m.isfile() and Path(m.name).parent.name == FOLDER}
+            missing = [name for name in names if name not in members]
+            if missing:
+                raise DataError(f"{source}: holds no {FOLDER}/{missing[0]}; is it the CIFAR-10 archive "
+                                f"({ARCHIVE})?")
+            contents = {name: archive.extractfile(members[name]).read() for name in names}
+    except (tarfile.TarError, OSError, EOFError) as error:
+        raise DataError(f"{source}: not a readable .tar.gz archive ({error})") from None
+    return {name: (lambda data=data: data) for name, data in contents.items()}
+
+
+def _read_batch(name, data):
+    """One CIFAR batch's pickle -> ``(images (N, 32, 32, 3) uint8, labels (N, 1) uint8)``."""
+    try:
+        batch = _BatchUnpickler(io.BytesIO(data), encoding="bytes").load()   # written by Python 2
+        pixels, labels = batch[b"data"], batch[b"labels"]
+        images = np.asarray(pixels, np.uint8).reshape(-1, 3, 32, 32).transpose(0, 2, 3, 1)
+        labels = np.asarray(labels, np.int64)
+    except DataError as error:
+        raise DataError(f"{name}: {error}") from None
+    except Exception as error:    # a cut-off or altered file fails anywhere in here
+        raise DataError(f"{name}: not a CIFAR-10 batch ({type(error).__name__}: {error})") from None
+    if len(images) != len(labels) or labels.ndim != 1 or not ((0 <= labels) & (labels <= 9)).all():
+        raise DataError(f"{name}: {len(images)} images but {labels.size} labels, or a label outside 0-9")
+    return np.ascontiguousarray(images), labels.astype(np.uint8).reshape(-1, 1)
+
+
+class _BatchUnpickler(pickle.Unpickler):
+    """Makes the NumPy arrays a CIFAR batch holds, and refuses everything else a pickle may ask for."""
+
+    ALLOWED = {("numpy.core.multiarray", "_reconstruct"), ("numpy._core.multiarray", "_reconstruct"),
+               ("numpy", "ndarray"), ("numpy", "dtype"), ("_codecs", "encode")}
+
+    def find_class(self, module, name):
+        if (module, name) in self.ALLOWED:
+            return super().find_class(module, name)
+        raise DataError(f"it asks for {module}.{name}, which a CIFAR-10 batch never holds "
+                        f"(a pickle can run code: refused, not run)")
