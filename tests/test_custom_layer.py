@@ -421,6 +421,8 @@ def test_a_call_of_several_tensors_takes_them_in_place_or_by_name():
         SquaredGap()(targets, weights=logits)
     with pytest.raises(NotImplementedError, match="tensors only"):
         SquaredGap()(targets, logits=3)
+    with pytest.raises(TypeError, match="called without an input"):
+        SquaredGap()()
 
 
 def test_a_call_of_several_tensors_is_saved_and_read_back_as_keras_writes_it(tmp_path):

@@ -64,27 +64,26 @@ def _history(value):
 
 def _inbound_from_keras(nodes, owner):
     """Keras 3's ``[{"args": [...], "kwargs": {}}]`` (or Keras 2's nested lists) -> glassnet's
-    ``[[[name, node, 0], ...], ...]``: for each call, the outputs it reads."""
+    ``[[[name, node, 0], ...], ...]``: for each call, the outputs it reads. A tensor given by
+    name (``endpoint(targets, logits=logits)``) comes last, its name in its options."""
     calls = []
     for node in nodes or []:
+        named = {}
         if isinstance(node, dict):                       # Keras 3
             args, kwargs = node.get("args") or [], node.get("kwargs") or {}
             # Keras writes mask=None, or the mask its graph computed (glassnet computes the same)
             kwargs = {k: v for k, v in kwargs.items() if v is not None and not (k == "mask" and _references(v))}
-            # a call(targets, logits) of your own: tensors given by name, kept with their names
             named = {k: kwargs.pop(k) for k in list(kwargs) if k != "training" and _is_reference(kwargs[k])}
             mode = _call_mode(kwargs, owner)
-            if len(args) > 1 and all(_is_reference(a) for a in args):    # given one by one: call(a, b)
+            if len(args) > 1 and all(_is_reference(a) for a in args):   # one by one: call(targets, logits)
                 tensors = args
-            elif len(args) != 1 and not (not args and named):
-                raise Unsupported(f"{owner} is called with {len(args)} arguments; glassnet passes tensors only")
+            elif not args and named:                                     # all by name
+                tensors = []
+            elif len(args) == 1:                                         # one tensor, or a list (a merge)
+                tensors = args[0] if isinstance(args[0], list) and args[0] and not isinstance(args[0][0], str) \
+                    else [args[0]]
             else:
-                tensors = [] if not args else args[0] if isinstance(args[0], list) and args[0] \
-                    and not isinstance(args[0][0], str) else [args[0]]
-            fixed = {"training": mode} if mode is not None else {}
-            calls.append([_history(t) + ([fixed] if fixed else []) for t in tensors]
-                         + [_history(t) + [{**fixed, "keyword": name}] for name, t in named.items()])
-            continue
+                raise Unsupported(f"{owner} is called with {len(args)} arguments; glassnet passes tensors only")
         elif isinstance(node, list):                      # Keras 2: [[name, node, tensor, kwargs], ...]
             tensors = node
             options = [t[3] if isinstance(t, list) and len(t) > 3 and t[3] else {} for t in tensors]
@@ -93,8 +92,9 @@ def _inbound_from_keras(nodes, owner):
                 raise Unsupported(f"{owner} is called with different arguments for its inputs")
         else:
             raise Unsupported(f"{owner}: a call is described by {type(node).__name__}")
-        fixed = [{"training": mode}] if mode is not None else []
-        calls.append([_history(t) + fixed for t in tensors])
+        fixed = {"training": mode} if mode is not None else {}
+        calls.append([_history(t) + ([fixed] if fixed else []) for t in tensors]
+                     + [_history(t) + [{**fixed, "keyword": name}] for name, t in named.items()])
     return calls
 
 

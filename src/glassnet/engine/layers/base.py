@@ -366,6 +366,8 @@ class Layer:
         """
         from glassnet.engine import recording, symbolic
 
+        if inputs is None and not tensors:
+            raise TypeError(f"{type(self).__name__} was called without an input: layer(x)")
         if tensors:                # endpoint(targets, logits=logits), endpoint(targets=t, logits=l)
             positional = [inputs] if inputs is not None else []
             if _is_tensor(training):
