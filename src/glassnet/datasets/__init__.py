@@ -1,4 +1,4 @@
-"""Datasets: MNIST, Fashion-MNIST, CIFAR-10, Kaggle's digit CSVs, and an offline sample.
+"""Datasets: MNIST, Fashion-MNIST, CIFAR-10, IMDB reviews, Kaggle's digit CSVs, and an offline sample.
 
 Keras-style loaders return plain uint8 NumPy arrays::
 
@@ -10,7 +10,7 @@ Importing this package loads NumPy and the standard library only; nothing is rea
 or downloaded until a loader is called.
 """
 
-from glassnet.datasets import cifar10, fashion_mnist, mnist
+from glassnet.datasets import cifar10, fashion_mnist, imdb, mnist
 from glassnet.datasets.idx import read_idx, write_idx
 from glassnet.datasets.kaggle_csv import load_kaggle_csv, read_kaggle_csv_chunks, write_submission
 from glassnet.datasets.loading import Dataset, load_dataset
@@ -20,6 +20,7 @@ __all__ = [
     "Dataset",
     "cifar10",
     "fashion_mnist",
+    "imdb",
     "load_dataset",
     "load_kaggle_csv",
     "load_sample",

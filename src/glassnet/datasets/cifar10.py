@@ -12,18 +12,17 @@ authors, checked against its published md5). A folder may hold the archive,
 ``cifar-10-python.tar.gz``, or what it unpacks to, ``cifar-10-batches-py/``.
 
 The archive holds Python pickles. They are read with an unpickler that makes nothing
-but the NumPy arrays and plain lists, dicts and bytes a CIFAR batch holds, so a file
-that asks for anything else (a pickle can run code) is refused in one line, not run.
+but NumPy arrays and plain lists, dicts and bytes (:mod:`glassnet.datasets.safe_pickle`),
+so a file that asks for anything else (a pickle can run code) is refused in one line, not run.
 """
 
-import io
-import pickle
 import tarfile
 from pathlib import Path
 
 import numpy as np
 
 from glassnet.datasets.download import DataUnavailable, _pretty, _roots, cache_dir, fetch
+from glassnet.datasets.safe_pickle import load_pickle
 from glassnet.errors import DataError
 
 ARCHIVE = "cifar-10-python.tar.gz"
@@ -102,7 +101,7 @@ def _batches(source):
 def _read_batch(name, data):
     """One CIFAR batch's pickle -> ``(images (N, 32, 32, 3) uint8, labels (N, 1) uint8)``."""
     try:
-        batch = _BatchUnpickler(io.BytesIO(data), encoding="bytes").load()   # written by Python 2
+        batch = load_pickle(data, encoding="bytes")       # written by Python 2
         pixels, labels = batch[b"data"], batch[b"labels"]
         images = np.asarray(pixels, np.uint8).reshape(-1, 3, 32, 32).transpose(0, 2, 3, 1)
         labels = np.asarray(labels, np.int64)
@@ -113,16 +112,3 @@ def _read_batch(name, data):
     if len(images) != len(labels) or labels.ndim != 1 or not ((0 <= labels) & (labels <= 9)).all():
         raise DataError(f"{name}: {len(images)} images but {labels.size} labels, or a label outside 0-9")
     return np.ascontiguousarray(images), labels.astype(np.uint8).reshape(-1, 1)
-
-
-class _BatchUnpickler(pickle.Unpickler):
-    """Makes the NumPy arrays a CIFAR batch holds, and refuses everything else a pickle may ask for."""
-
-    ALLOWED = {("numpy.core.multiarray", "_reconstruct"), ("numpy._core.multiarray", "_reconstruct"),
-               ("numpy", "ndarray"), ("numpy", "dtype"), ("_codecs", "encode")}
-
-    def find_class(self, module, name):
-        if (module, name) in self.ALLOWED:
-            return super().find_class(module, name)
-        raise DataError(f"it asks for {module}.{name}, which a CIFAR-10 batch never holds "
-                        f"(a pickle can run code: refused, not run)")
