@@ -1,6 +1,7 @@
-"""Datasets: MNIST, Fashion-MNIST, CIFAR-10, IMDB reviews, Kaggle's digit CSVs, and an offline sample.
+"""Datasets: MNIST, Fashion-MNIST, Kaggle's digit CSVs, an offline sample, and Keras's CIFAR-10,
+IMDB, Reuters and Boston housing.
 
-Keras-style loaders return plain uint8 NumPy arrays::
+Keras-style loaders return plain NumPy arrays, as Keras's do::
 
     from glassnet.datasets import mnist
     (x_train, y_train), (x_test, y_test) = mnist.load_data()
@@ -10,7 +11,7 @@ Importing this package loads NumPy and the standard library only; nothing is rea
 or downloaded until a loader is called.
 """
 
-from glassnet.datasets import cifar10, fashion_mnist, imdb, mnist
+from glassnet.datasets import boston_housing, cifar10, fashion_mnist, imdb, mnist, reuters
 from glassnet.datasets.idx import read_idx, write_idx
 from glassnet.datasets.kaggle_csv import load_kaggle_csv, read_kaggle_csv_chunks, write_submission
 from glassnet.datasets.loading import Dataset, load_dataset
@@ -18,6 +19,7 @@ from glassnet.datasets.sample import load_sample
 
 __all__ = [
     "Dataset",
+    "boston_housing",
     "cifar10",
     "fashion_mnist",
     "imdb",
@@ -27,6 +29,7 @@ __all__ = [
     "mnist",
     "read_idx",
     "read_kaggle_csv_chunks",
+    "reuters",
     "write_idx",
     "write_submission",
 ]

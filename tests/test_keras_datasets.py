@@ -1,4 +1,5 @@
-"""keras.datasets.imdb's loader: Keras's arrays from its file, read safely (no network)."""
+"""keras.datasets' imdb, reuters and boston_housing: Keras's arrays from its files, read
+safely (no network: the files are made here, laid out as Keras's)."""
 
 import io
 import os
@@ -8,7 +9,7 @@ import zipfile
 import numpy as np
 import pytest
 
-from glassnet.datasets import imdb
+from glassnet.datasets import boston_housing, imdb, reuters
 from glassnet.errors import DataError
 
 
@@ -88,3 +89,50 @@ def test_the_word_index_and_where_it_looked(tmp_path, monkeypatch):
     monkeypatch.delenv("GLASSNET_DATA", raising=False)
     with pytest.raises(DataError, match="IMDB: imdb.npz not found in .*cache.*downloads are off"):
         imdb.load_data(allow_download=False)
+
+
+@pytest.fixture
+def fake_reuters(tmp_path):
+    rng = np.random.default_rng(1)
+    texts = ragged([list(map(int, rng.integers(1, 80, rng.integers(2, 30)))) for _ in range(40)])
+    path = tmp_path / "reuters.npz"
+    np.savez(path, x=texts, y=rng.integers(0, 46, 40))
+    return path
+
+
+REUTERS_OPTIONS = [{}, {"num_words": 25}, {"maxlen": 12, "test_split": 0.3}, {"skip_top": 4, "oov_char": None},
+                   {"seed": 5, "index_from": 0}]
+
+
+@pytest.mark.parametrize("options", REUTERS_OPTIONS, ids=[str(o) for o in REUTERS_OPTIONS])
+def test_reuters_gives_kerass_arrays(fake_reuters, monkeypatch, options):
+    keras_reuters = pytest.importorskip("keras.src.datasets.reuters")
+    monkeypatch.setattr(keras_reuters, "get_file", lambda *args, **kwargs: str(fake_reuters))
+    (kx, ky), (kx_test, ky_test) = keras_reuters.load_data(**options)
+    (x, y), (x_test, y_test) = reuters.load_data(fake_reuters, **options)
+    assert [list(r) for r in x] == [list(r) for r in kx] and [list(r) for r in x_test] == [list(r) for r in kx_test]
+    np.testing.assert_array_equal(y, ky)
+    np.testing.assert_array_equal(y_test, ky_test)
+    assert len(reuters.get_label_names()) == 46 == len(keras_reuters.get_label_names())
+    assert reuters.get_label_names() == keras_reuters.get_label_names()
+
+
+def test_reuters_without_keras(fake_reuters):
+    (x, y), (x_test, y_test) = reuters.load_data(fake_reuters, num_words=30)
+    assert len(x) == 32 and len(x_test) == 8 and all(r[0] == 1 and max(r) < 30 for r in x)
+    assert set(np.concatenate([y, y_test])) <= set(range(46))
+
+
+@pytest.mark.parametrize("options", [{}, {"test_split": 0.5, "seed": 3}])
+def test_boston_housing_gives_kerass_arrays(tmp_path, monkeypatch, options):
+    rng = np.random.default_rng(2)
+    path = tmp_path / "boston_housing.npz"
+    np.savez(path, x=rng.random((50, 13)), y=rng.random(50) * 50)
+    (x, y), (x_test, y_test) = boston_housing.load_data(path, **options)
+    assert x.shape == (int(50 * (1 - options.get("test_split", 0.2))), 13) and len(x) + len(x_test) == 50
+    keras_boston = pytest.importorskip("keras.src.datasets.boston_housing")
+    monkeypatch.setattr(keras_boston, "get_file", lambda *args, **kwargs: str(path))
+    for ours, theirs in zip((x, y, x_test, y_test), [a for pair in keras_boston.load_data(**options) for a in pair]):
+        np.testing.assert_array_equal(ours, theirs)
+    with pytest.raises(ValueError, match=r"test_split must be in \[0, 1\)"):
+        boston_housing.load_data(path, test_split=1.0)
