@@ -103,3 +103,26 @@ def test_nothing_on_disk_and_downloads_off_says_where_it_looked(tmp_path, monkey
     monkeypatch.delenv("GLASSNET_DATA", raising=False)
     with pytest.raises(DataError, match="CIFAR-10: not found in .*cache.*downloads are off"):
         cifar10.load_data(allow_download=False)
+
+
+def test_cifar100_reads_its_archive_fine_or_coarse(tmp_path):
+    from glassnet.datasets import cifar100
+
+    rng = np.random.default_rng(3)
+    images = rng.integers(0, 256, (7, 32, 32, 3), dtype=np.uint8)
+    fine, coarse = rng.integers(0, 100, 7), rng.integers(0, 20, 7)
+
+    def batch(rows):
+        flat = images[rows].transpose(0, 3, 1, 2).reshape(len(images[rows]), -1)
+        return pickle.dumps({b"data": flat, b"fine_labels": list(map(int, fine[rows])),
+                             b"coarse_labels": list(map(int, coarse[rows]))}, protocol=2)
+
+    write_archive(tmp_path / cifar100.CIFAR100.archive, {"train": batch(slice(0, 5)), "test": batch(slice(5, 7))},
+                  folder=cifar100.CIFAR100.folder)
+    (x, y), (x_test, y_test) = cifar100.load_data(path=tmp_path, allow_download=False)
+    np.testing.assert_array_equal(np.concatenate([x, x_test]), images)
+    assert y.shape == (5, 1) and y.dtype == np.int64 and list(y_test[:, 0]) == list(fine[5:])
+    (_, y), _ = cifar100.load_data("coarse", path=tmp_path, allow_download=False)
+    assert list(y[:, 0]) == list(coarse[:5])
+    with pytest.raises(ValueError, match='label_mode must be "fine" or "coarse"'):
+        cifar100.load_data("medium", path=tmp_path)

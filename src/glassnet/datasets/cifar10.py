@@ -17,6 +17,7 @@ so a file that asks for anything else (a pickle can run code) is refused in one 
 """
 
 import tarfile
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -25,12 +26,26 @@ from glassnet.datasets.download import DataUnavailable, _pretty, _roots, cache_d
 from glassnet.datasets.safe_pickle import load_pickle
 from glassnet.errors import DataError
 
-ARCHIVE = "cifar-10-python.tar.gz"
-MD5 = "c58f30108f718f92721af3b95e74349a"       # published with the dataset
+
+@dataclass(frozen=True)
+class CifarArchive:
+    """What reading one of the CIFAR archives needs to know (CIFAR-100 has one too)."""
+
+    name: str            # its folder under the cache and $GLASSNET_DATA: "cifar10"
+    title: str           # as people write it: "CIFAR-10"
+    archive: str         # the file downloaded
+    md5: str             # its published checksum
+    folder: str          # what it unpacks to
+    train: tuple         # the training batches' names in that folder
+    test: str            # the test batch's name
+    classes: int         # labels run from 0 to classes - 1
+
+
+CIFAR10 = CifarArchive("cifar10", "CIFAR-10", "cifar-10-python.tar.gz", "c58f30108f718f92721af3b95e74349a",
+                       "cifar-10-batches-py", tuple(f"data_batch_{i}" for i in range(1, 6)), "test_batch", 10)
+ARCHIVE, FOLDER = CIFAR10.archive, CIFAR10.folder
+TRAIN_BATCHES, TEST_BATCH = CIFAR10.train, CIFAR10.test
 MIRRORS = ("https://www.cs.toronto.edu/~kriz/",)
-FOLDER = "cifar-10-batches-py"                  # what the archive unpacks to
-TRAIN_BATCHES = tuple(f"data_batch_{i}" for i in range(1, 6))
-TEST_BATCH = "test_batch"
 CLASS_NAMES = ("airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck")
 
 
@@ -45,70 +60,76 @@ def load_data(path=None, allow_download=True):
         DataError: a file is corrupt or not CIFAR-10, or the data is nowhere and can't be
             downloaded.
     """
-    source = _locate(path, allow_download)
-    batches = _batches(source)
-    train = [_read_batch(f"{source}: {name}", batches[name]()) for name in TRAIN_BATCHES]
-    x_test, y_test = _read_batch(f"{source}: {TEST_BATCH}", batches[TEST_BATCH]())
+    return read_cifar(CIFAR10, path, allow_download, b"labels", np.uint8)
+
+
+def read_cifar(cifar, path, allow_download, label_key, label_dtype):
+    """The training and test photos and labels (``label_key``'s) of a CIFAR archive."""
+    source = _locate(cifar, path, allow_download)
+    batches = _batches(cifar, source)
+    train = [_read_batch(cifar, f"{source}: {name}", batches[name](), label_key) for name in cifar.train]
+    x_test, y_test = _read_batch(cifar, f"{source}: {cifar.test}", batches[cifar.test](), label_key)
     x_train = np.concatenate([x for x, _ in train])
     y_train = np.concatenate([y for _, y in train])
-    return (x_train, y_train), (x_test, y_test)
+    return (x_train, y_train.astype(label_dtype)), (x_test, y_test.astype(label_dtype))
 
 
-def _locate(path, allow_download):
+def _locate(cifar, path, allow_download):
     """The archive or the unpacked folder: on disk, or downloaded into the cache."""
     for index, root in enumerate(_roots(path)):
-        for folder in (root / "cifar10", root):
-            for candidate in (folder / ARCHIVE, folder / FOLDER):
+        for folder in (root / cifar.name, root):
+            for candidate in (folder / cifar.archive, folder / cifar.folder):
                 if candidate.exists():
                     return candidate
         if index == 0 and path is not None:     # the folder the user named: not quietly replaced
-            raise DataError(f"{root}: no CIFAR-10 in it or in {root / 'cifar10'} (expected {ARCHIVE} "
-                            f"or the folder {FOLDER} it unpacks to)")
-    cache = cache_dir("cifar10")
-    for candidate in (cache / ARCHIVE, cache / FOLDER):
+            raise DataError(f"{root}: no {cifar.title} in it or in {root / cifar.name} (expected "
+                            f"{cifar.archive} or the folder {cifar.folder} it unpacks to)")
+    cache = cache_dir(cifar.name)
+    for candidate in (cache / cifar.archive, cache / cifar.folder):
         if candidate.exists():
             return candidate
     if not allow_download:
         looked = ", ".join(_pretty(f) for f in _roots(path) + [cache])
-        raise DataUnavailable(f"CIFAR-10: not found in {looked}, and downloads are off")
-    return fetch(ARCHIVE, MD5, MIRRORS, cache, largest=200 << 20)
+        raise DataUnavailable(f"{cifar.title}: not found in {looked}, and downloads are off")
+    return fetch(cifar.archive, cifar.md5, MIRRORS, cache, largest=200 << 20)
 
 
-def _batches(source):
-    """``{batch name: a function that gives its bytes}`` for the six batches in ``source``."""
+def _batches(cifar, source):
+    """``{batch name: a function that gives its bytes}`` for the batches in ``source``."""
     source = Path(source)
-    names = TRAIN_BATCHES + (TEST_BATCH,)
+    names = cifar.train + (cifar.test,)
     if source.is_dir():
         missing = [name for name in names if not (source / name).is_file()]
         if missing:
-            raise DataError(f"{source}: holds no {', '.join(missing)} (a CIFAR-10 folder has "
+            raise DataError(f"{source}: holds no {', '.join(missing)} (a {cifar.title} folder has "
                             f"{', '.join(names)})")
         return {name: (source / name).read_bytes for name in names}
     try:
         with tarfile.open(source, "r:gz") as archive:
             members = {Path(m.name).name: m for m in archive.getmembers()
-                       if m.isfile() and Path(m.name).parent.name == FOLDER}
+                       if m.isfile() and Path(m.name).parent.name == cifar.folder}
             missing = [name for name in names if name not in members]
             if missing:
-                raise DataError(f"{source}: holds no {FOLDER}/{missing[0]}; is it the CIFAR-10 archive "
-                                f"({ARCHIVE})?")
+                raise DataError(f"{source}: holds no {cifar.folder}/{missing[0]}; is it the {cifar.title} "
+                                f"archive ({cifar.archive})?")
             contents = {name: archive.extractfile(members[name]).read() for name in names}
     except (tarfile.TarError, OSError, EOFError) as error:
         raise DataError(f"{source}: not a readable .tar.gz archive ({error})") from None
     return {name: (lambda data=data: data) for name, data in contents.items()}
 
 
-def _read_batch(name, data):
-    """One CIFAR batch's pickle -> ``(images (N, 32, 32, 3) uint8, labels (N, 1) uint8)``."""
+def _read_batch(cifar, name, data, label_key):
+    """One CIFAR batch's pickle -> ``(images (N, 32, 32, 3) uint8, labels (N, 1) int64)``."""
     try:
         batch = load_pickle(data, encoding="bytes")       # written by Python 2
-        pixels, labels = batch[b"data"], batch[b"labels"]
+        pixels, labels = batch[b"data"], batch[label_key]
         images = np.asarray(pixels, np.uint8).reshape(-1, 3, 32, 32).transpose(0, 2, 3, 1)
         labels = np.asarray(labels, np.int64)
     except DataError as error:
         raise DataError(f"{name}: {error}") from None
     except Exception as error:    # a cut-off or altered file fails anywhere in here
-        raise DataError(f"{name}: not a CIFAR-10 batch ({type(error).__name__}: {error})") from None
-    if len(images) != len(labels) or labels.ndim != 1 or not ((0 <= labels) & (labels <= 9)).all():
-        raise DataError(f"{name}: {len(images)} images but {labels.size} labels, or a label outside 0-9")
-    return np.ascontiguousarray(images), labels.astype(np.uint8).reshape(-1, 1)
+        raise DataError(f"{name}: not a {cifar.title} batch ({type(error).__name__}: {error})") from None
+    last = cifar.classes - 1
+    if len(images) != len(labels) or labels.ndim != 1 or not ((0 <= labels) & (labels <= last)).all():
+        raise DataError(f"{name}: {len(images)} images but {labels.size} labels, or a label outside 0-{last}")
+    return np.ascontiguousarray(images), labels.reshape(-1, 1)
