@@ -200,12 +200,15 @@ class Sequential(Model):
                              for layer in self._layers]}
         shape = self._known_input_shape()
         config["input_shape"] = None if shape is None else list(shape)
-        return config
+        batch = getattr(self._input_layer, "batch_size", None)       # Input(batch_shape=(16, ...))
+        return config if batch is None else {**config, "batch_size": batch}
 
     @classmethod
     def from_config(cls, config, custom_objects=None):
         layers = [deserialize_layer(spec, custom_objects) for spec in config["layers"]]
         model = cls(name=config.get("name"), seed=config.get("seed"), trainable=config.get("trainable", True))
+        if config.get("batch_size") is not None and config.get("input_shape") is not None:
+            model.add(InputLayer(shape=tuple(config["input_shape"]), batch_size=config["batch_size"]))
         for layer in layers:
             model.add(layer, rebuild=False)
         if config.get("input_shape") is not None:

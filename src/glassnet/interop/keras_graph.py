@@ -34,10 +34,11 @@ def model_from_keras(spec, reading):
 
 
 def _sequential_from_keras(config, reading):
-    layers, input_shape = [], None
+    layers, input_shape, batch = [], None, None
     for spec in config["layers"]:
         if isinstance(spec, dict) and spec.get("class_name") == "InputLayer":
-            input_shape = input_from_keras(spec.get("config") or {}, "the InputLayer")["shape"]
+            given = input_from_keras(spec.get("config") or {}, "the InputLayer")
+            input_shape, batch = given["shape"], given.get("batch_size")
             continue
         inner = spec.get("config") if isinstance(spec, dict) else None
         if input_shape is None and not layers and isinstance(inner, dict) and inner.get("batch_input_shape"):
@@ -47,7 +48,7 @@ def _sequential_from_keras(config, reading):
     if input_shape is None and isinstance(built, list) and built:
         input_shape = list(built)[1:]
     return {"name": config.get("name"), "trainable": config.get("trainable", True),
-            "layers": layers, "input_shape": input_shape}
+            "layers": layers, "input_shape": input_shape, **({} if batch is None else {"batch_size": batch})}
 
 
 def _history(value):
