@@ -9,7 +9,7 @@ import zipfile
 import numpy as np
 import pytest
 
-from glassnet.datasets import boston_housing, imdb, reuters
+from glassnet.datasets import boston_housing, california_housing, imdb, reuters
 from glassnet.errors import DataError
 
 
@@ -136,3 +136,19 @@ def test_boston_housing_gives_kerass_arrays(tmp_path, monkeypatch, options):
         np.testing.assert_array_equal(ours, theirs)
     with pytest.raises(ValueError, match=r"test_split must be in \[0, 1\)"):
         boston_housing.load_data(path, test_split=1.0)
+
+
+@pytest.mark.parametrize("options", [{}, {"version": "small", "seed": 4}, {"version": "small", "test_split": 0.1}])
+def test_california_housing_gives_kerass_arrays(tmp_path, monkeypatch, options):
+    rng = np.random.default_rng(5)
+    path = tmp_path / "california_housing.npz"
+    np.savez(path, x=rng.random((700, 8)), y=rng.random(700) * 5e5)
+    (x, y), (x_test, y_test) = california_housing.load_data(path=path, **options)
+    rows = 600 if options.get("version") == "small" else 700
+    assert x.shape[1] == 8 and len(x) + len(x_test) == rows == len(y) + len(y_test)
+    with pytest.raises(ValueError, match='version must be "large" or "small"'):
+        california_housing.load_data("medium", path=path)
+    keras_california = pytest.importorskip("keras.src.datasets.california_housing")
+    monkeypatch.setattr(keras_california, "get_file", lambda *args, **kwargs: str(path))
+    for ours, theirs in zip((x, y, x_test, y_test), [a for pair in keras_california.load_data(**options) for a in pair]):
+        np.testing.assert_array_equal(ours, theirs)

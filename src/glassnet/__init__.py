@@ -9,7 +9,7 @@ A Keras program runs with its imports changed::
 The package is laid out the way the ideas depend on each other:
 
 * ``glassnet.engine``: layers, losses, optimizers, callbacks, the model (NumPy only);
-* ``glassnet.datasets``: MNIST, Fashion-MNIST, Kaggle CSV files, the offline sample, and Keras's CIFAR-10, CIFAR-100, IMDB, Reuters and Boston housing;
+* ``glassnet.datasets``: MNIST, Fashion-MNIST, Kaggle CSV files, the offline sample, and the rest of Keras's (CIFAR-10/100, IMDB, Reuters, Boston and California housing);
 * ``glassnet.workbench``: metrics, pictures, reports, reading your own handwriting;
 * ``glassnet.interfaces``: the ``glassnet`` command and the drawing web page.
 

@@ -1,5 +1,5 @@
 """Datasets: MNIST, Fashion-MNIST, Kaggle's digit CSVs, an offline sample, and Keras's CIFAR-10,
-CIFAR-100, IMDB, Reuters and Boston housing.
+CIFAR-100, IMDB, Reuters, Boston and California housing.
 
 Keras-style loaders return plain NumPy arrays, as Keras's do::
 
@@ -11,7 +11,8 @@ Importing this package loads NumPy and the standard library only; nothing is rea
 or downloaded until a loader is called.
 """
 
-from glassnet.datasets import boston_housing, cifar10, cifar100, fashion_mnist, imdb, mnist, reuters
+from glassnet.datasets import (boston_housing, california_housing, cifar10, cifar100, fashion_mnist, imdb, mnist,
+                               reuters)
 from glassnet.datasets.idx import read_idx, write_idx
 from glassnet.datasets.kaggle_csv import load_kaggle_csv, read_kaggle_csv_chunks, write_submission
 from glassnet.datasets.loading import Dataset, load_dataset
@@ -20,6 +21,7 @@ from glassnet.datasets.sample import load_sample
 __all__ = [
     "Dataset",
     "boston_housing",
+    "california_housing",
     "cifar10",
     "cifar100",
     "fashion_mnist",
