@@ -101,7 +101,7 @@ def test_broken_archives_and_folders_are_one_line(tiny, tmp_path):
 def test_nothing_on_disk_and_downloads_off_says_where_it_looked(tmp_path, monkeypatch):
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
     monkeypatch.delenv("GLASSNET_DATA", raising=False)
-    with pytest.raises(DataError, match="CIFAR-10: not found in .*cache.*downloads are off"):
+    with pytest.raises(DataError, match="CIFAR-10: cifar-10-python.tar.gz not found in .*cache.*downloads are off"):
         cifar10.load_data(allow_download=False)
 
 

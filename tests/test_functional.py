@@ -454,6 +454,8 @@ def test_an_inputs_batch_size_shows_in_the_shapes_and_travels_in_keras_files(tmp
     again = load_model(tmp_path / "m.keras")
     assert again.input_shape == (16, 5) and again.output_shape == (16, 3)
     assert keras.Input((5,), batch_size=4).shape == (4, 5)
+    unbuilt = Sequential([layers.Dense(2, name="head")])         # its graph_layers before any graph
+    assert [layer.name for layer in unbuilt.graph_layers] == ["head"] and unbuilt.get_layer("head")
     stack = Sequential([keras.Input(batch_shape=(8, 5)), layers.Dense(2)])
     assert stack.output_shape == (8, 2)
     for name in ("s.keras", "s.npz"):

@@ -22,7 +22,7 @@ from pathlib import Path
 
 import numpy as np
 
-from glassnet.datasets.download import DataUnavailable, _pretty, _roots, cache_dir, fetch
+from glassnet.datasets.keras_files import locate
 from glassnet.datasets.safe_pickle import load_pickle
 from glassnet.errors import DataError
 
@@ -65,33 +65,14 @@ def load_data(path=None, allow_download=True):
 
 def read_cifar(cifar, path, allow_download, label_key, label_dtype):
     """The training and test photos and labels (``label_key``'s) of a CIFAR archive."""
-    source = _locate(cifar, path, allow_download)
+    source = locate(path, (cifar.archive, cifar.folder), cifar.md5, cifar.name, cifar.title, allow_download,
+                    largest=200 << 20, mirrors=MIRRORS)
     batches = _batches(cifar, source)
     train = [_read_batch(cifar, f"{source}: {name}", batches[name](), label_key) for name in cifar.train]
     x_test, y_test = _read_batch(cifar, f"{source}: {cifar.test}", batches[cifar.test](), label_key)
     x_train = np.concatenate([x for x, _ in train])
     y_train = np.concatenate([y for _, y in train])
     return (x_train, y_train.astype(label_dtype)), (x_test, y_test.astype(label_dtype))
-
-
-def _locate(cifar, path, allow_download):
-    """The archive or the unpacked folder: on disk, or downloaded into the cache."""
-    for index, root in enumerate(_roots(path)):
-        for folder in (root / cifar.name, root):
-            for candidate in (folder / cifar.archive, folder / cifar.folder):
-                if candidate.exists():
-                    return candidate
-        if index == 0 and path is not None:     # the folder the user named: not quietly replaced
-            raise DataError(f"{root}: no {cifar.title} in it or in {root / cifar.name} (expected "
-                            f"{cifar.archive} or the folder {cifar.folder} it unpacks to)")
-    cache = cache_dir(cifar.name)
-    for candidate in (cache / cifar.archive, cache / cifar.folder):
-        if candidate.exists():
-            return candidate
-    if not allow_download:
-        looked = ", ".join(_pretty(f) for f in _roots(path) + [cache])
-        raise DataUnavailable(f"{cifar.title}: not found in {looked}, and downloads are off")
-    return fetch(cifar.archive, cifar.md5, MIRRORS, cache, largest=200 << 20)
 
 
 def _batches(cifar, source):

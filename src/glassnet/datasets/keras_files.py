@@ -1,9 +1,9 @@
-"""What Keras's small downloaded datasets share (IMDB, Reuters, Boston housing).
+"""What Keras's downloaded datasets share (CIFAR, IMDB, Reuters, the house prices).
 
-Keras keeps each one as a single file under ``storage.googleapis.com/tensorflow/tf-keras-datasets/``.
-:func:`locate` finds it as glassnet finds MNIST (``download.py``): the file or folder given,
-then ``$GLASSNET_DATA`` (its ``<name>/`` subfolder first), then the cache, then Keras's
-download, checked against Keras's published checksum. The text datasets hold reviews and
+Keras keeps most as a single file under ``storage.googleapis.com/tensorflow/tf-keras-datasets/``
+(CIFAR's archives are its authors'). :func:`locate` finds one as glassnet finds MNIST
+(``download.py``): the file or folder given, then ``$GLASSNET_DATA`` (its ``<name>/``
+subfolder first), then the cache, then the download, checked against the published checksum. The text datasets hold reviews and
 newswires as lists of word numbers (:func:`number_words`, :func:`keep_words`), with Keras's
 conventions: 0 pads, 1 starts a text, 2 stands for a word left out, real words from 3.
 """
@@ -19,27 +19,39 @@ from glassnet.errors import DataError
 MIRRORS = ("https://storage.googleapis.com/tensorflow/tf-keras-datasets/",)
 
 
-def locate(path, name, checksum, folder, title, allow_download=True):
-    """The file ``name``: ``path`` itself or in the folder ``path``, else found or downloaded
-    as the module docstring says (``folder``: its subfolder and cache folder's name)."""
-    if path not in (None, name):
+def locate(path, names, checksum, folder, title, allow_download=True, largest=None, mirrors=MIRRORS):
+    """Where the dataset is: one of ``names`` (the file Keras downloads first, then what else
+    may stand for it, e.g. the folder an archive unpacks to), found as the module docstring
+    says. ``path``: a file, or a folder holding one of them (or a ``folder/`` that does);
+    ``folder``: the subfolder's and the cache's name; ``largest``: the most bytes the
+    download may have; ``mirrors``: where it is downloaded from."""
+    names = [names] if isinstance(names, str) else list(names)
+
+    def found_in(place):
+        return next((place / name for name in names if (place / name).exists()), None)
+
+    if path not in (None, names[0]):
         given = Path(path).expanduser()
         if given.is_file():
             return given
-        if given.is_dir() and (given / name).is_file():
-            return given / name
-        raise DataError(f"{given}: no such file, nor a folder holding {name}")
+        if not given.is_dir():
+            raise DataError(f"{given}: no such file, nor a folder holding {names[0]}")
+        hit = found_in(given / folder) or found_in(given)
+        if hit is None:
+            raise DataError(f"{given}: no {title} in it or in {given / folder} (expected {' or '.join(names)})")
+        return hit
     for root in _roots(None):
-        for place in (root / folder, root):
-            if (place / name).is_file():
-                return place / name
+        hit = found_in(root / folder) or found_in(root)
+        if hit is not None:
+            return hit
     cache = cache_dir(folder)
-    if (cache / name).is_file():
-        return cache / name
+    hit = found_in(cache)
+    if hit is not None:
+        return hit
     if not allow_download:
         looked = ", ".join(_pretty(f) for f in _roots(None) + [cache])
-        raise DataUnavailable(f"{title}: {name} not found in {looked}, and downloads are off")
-    return fetch(name, checksum, MIRRORS, cache)
+        raise DataUnavailable(f"{title}: {names[0]} not found in {looked}, and downloads are off")
+    return fetch(names[0], checksum, mirrors, cache, **({} if largest is None else {"largest": largest}))
 
 
 def arrays_in(file, arrays, names):

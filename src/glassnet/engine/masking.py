@@ -42,9 +42,7 @@ DROPPED = ("Layer '{name}' (of type {kind}) was passed an input with a mask atta
 
 def warn_dropped(layer):
     """Keras's warning (word for word) when a layer that can't keep a mask receives one."""
-    from glassnet.engine.layers.base import snake_case
-    kind = type(layer).__name__
-    warnings.warn(DROPPED.format(name=layer.name or snake_case(kind), kind=kind), stacklevel=4)
+    warnings.warn(DROPPED.format(name=layer._display_name, kind=type(layer).__name__), stacklevel=4)
 
 
 def either(masks):

@@ -232,9 +232,8 @@ class Model(Trainer, ModelState, Layer):
         """The layers the model runs, in order, without InputLayers: :attr:`layers` for a
         Sequential or Functional model; for a subclass, the layers its ``call()`` was traced
         into (its blocks' own layers, and an ``Add`` for each ``x + y``)."""
-        if self.traces_call and not self.built:
-            return self.layers
-        return [layer for layer in self._graph_layers if not isinstance(layer, InputLayer)]
+        layers = self._graph_layers if self.built else self.layers      # not built yet: no graph
+        return [layer for layer in layers if not isinstance(layer, InputLayer)]
 
     def get_layer(self, name=None, index=None):
         """The layer called ``name`` (or at position ``index`` of :attr:`layers`)."""
@@ -242,13 +241,10 @@ class Model(Trainer, ModelState, Layer):
             if not -len(self.layers) <= index < len(self.layers):
                 raise ValueError(f"model '{self.name}' has {len(self.layers)} layers, no index {index}")
             return self.layers[index]
-        for layer in self.layers + getattr(self, "_blocks", []):   # a layer of layers too, as in Keras
+        # a layer of layers too, as in Keras; and a subclass's traced layers after the ones it holds
+        for layer in self.layers + self.graph_layers + getattr(self, "_blocks", []):
             if layer.name == name:
                 return layer
-        for value in vars(self).values():     # a subclass's self.encoder = ..., whatever its call became
-            for layer in value if isinstance(value, (list, tuple)) else [value]:
-                if isinstance(layer, Layer) and layer is not self and layer.name == name:
-                    return layer
         raise ValueError(f"model '{self.name}' has no layer named {name!r}; it has "
                          f"{', '.join(repr(l.name) for l in self.layers)}")
 

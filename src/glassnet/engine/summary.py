@@ -3,8 +3,8 @@
 A Sequential gets three columns; a Functional model a fourth, "Connected to", naming the
 layers that feed each call, as Keras prints it. A model of your own class (with ``call()``)
 lists the layers it holds, three columns, as Keras does: a block of your own is one row,
-its output shape "?" (its ``call()`` was traced into the layers inside it). The columns are as wide as their longest
-entry, so long names never run into the next column.
+its output shape "?" (its ``call()`` was traced into the layers inside it). The columns
+are as wide as their longest entry, so long names never run into the next column.
 """
 
 

@@ -56,9 +56,10 @@ def line_model(width=WIDTH, seed=None, recurrent=True, units=64, filters=(16, 32
     (32 -> 4) but the width only twice, so every output step covers :data:`STRIDE` = 4
     columns (``stride=2``: the width only once, twice the steps. ``glassnet train --task
     numbers`` trains that: two thin 1s drawn close together need three steps for CTC's "1",
-    blank, "1", and 4-column steps were too coarse for them). A convolution over the remaining 4 rows and 3 steps gives 128 features per
-    step (it sees about 26 strip columns, one digit). Then each step looks at its
-    neighbours (is this stroke a digit of its own, or the end of the digit beside it?):
+    blank, "1", and 4-column steps were too coarse for them). A convolution over the
+    remaining 4 rows and 3 steps gives 128 features per step (at 4 columns a step it sees
+    about 26 strip columns, one digit). Then each step looks at its neighbours (is this
+    stroke a digit of its own, or the end of the digit beside it?):
 
     * ``recurrent=True`` (a CRNN): a bidirectional GRU of ``units`` units each way (64 by
       default, small and quick; ``glassnet train --task numbers`` trains 96, with filters

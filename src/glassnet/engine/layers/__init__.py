@@ -71,8 +71,10 @@ __all__ = ["ELU", "GELU", "GRU", "GRUCell", "LSTM", "LSTMCell", "RNN", "SimpleRN
 
 
 def serialize(layer):
-    """Keras's ``keras.layers.serialize``: a layer as ``{"class_name": ..., "config": ...}``."""
-    return {"module": "keras.layers", "class_name": type(layer).__name__, "config": layer.get_config(),
+    """Keras's ``keras.layers.serialize``: a layer as ``{"class_name": ..., "config": ...}``,
+    named as a model's config names it (a plain Model is "Functional")."""
+    from glassnet.engine.model import layer_class_name
+    return {"module": "keras.layers", "class_name": layer_class_name(layer), "config": layer.get_config(),
             "registered_name": None}
 
 

@@ -368,16 +368,14 @@ class Layer:
 
         if inputs is None and not tensors:
             raise TypeError(f"{type(self).__name__} was called without an input: layer(x)")
-        if tensors:                # endpoint(targets, logits=logits), endpoint(targets=t, logits=l)
-            positional = [inputs] if inputs is not None else []
-            if _is_tensor(training):
-                positional, training = positional + [training], None
+        if tensors or (_is_tensor(training) and spreads_call(self, 2)):
+            # keras.io's LogisticEndpoint()(targets, logits), or (targets, logits=logits): a
+            # call() of several tensors takes them as one list of inputs, and gets them back
+            # one by one (tracing.run_call)
+            positional = ([] if inputs is None else [inputs]) + ([training] if _is_tensor(training) else [])
+            training = None if _is_tensor(training) else training
             inputs = tensors_in_call_order(self, positional, tensors)
-        if _is_tensor(training) and spreads_call(self, 2):
-            # keras.io's LogisticEndpoint()(targets, logits): a call() of two tensors takes
-            # them as one list of inputs, and gets them back one by one (tracing.run_call)
-            inputs, training = _Spread([inputs, training]), None
-        if isinstance(inputs, _Spread):
+        if isinstance(inputs, _Spread):             # (also a saved graph's call, rebuilt)
             inputs = list(inputs)
             self.takes_list = self.spreads_inputs = True
         if symbolic.is_symbolic(inputs):

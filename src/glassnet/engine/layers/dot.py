@@ -58,7 +58,7 @@ class Dot(Layer):
         return [axis - 1 if axis > 0 else len(shape) + axis for axis, shape in zip(self.axes, shapes)]
 
     def build(self, input_shape, rng=None):
-        owner = f"layer '{self.name or 'dot'}' (Dot)"
+        owner = f"layer '{self._display_name}' (Dot)"
         if len(input_shape) != 2:
             raise ShapeError(f"{owner} takes exactly two inputs, got {len(input_shape)}")
         self.input_shape = [SampleShape(shape) for shape in input_shape]

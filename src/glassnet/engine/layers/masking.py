@@ -36,7 +36,7 @@ class Masking(Layer):
     def build(self, input_shape, rng=None):
         super().build(input_shape, rng)
         if len(self.input_shape) < 2:
-            raise ShapeError(f"layer '{self.name or 'masking'}' (Masking) needs sequences (batch, time steps, "
+            raise ShapeError(f"layer '{self._display_name}' (Masking) needs sequences (batch, time steps, "
                              f"features), got {('batch',) + tuple(self.input_shape)}")
 
     def compute_mask(self, inputs, mask=None):
