@@ -1,6 +1,7 @@
 """``glassnet predict MODEL IMAGE...`` on drawings the tests make, with a tiny trained MLP."""
 
 import json
+import sys
 
 import numpy as np
 import pytest
@@ -171,3 +172,25 @@ def test_show_draws_which_pixels_mattered(tiny_digit_model, images, tmp_path, mo
         rgb = np.asarray(picture.convert("RGB"), np.int16)
     orange = (rgb[..., 0] - rgb[..., 2] > 80).sum()      # the overlay's orange is on the picture
     assert orange > 100
+
+
+def test_a_warning_is_one_line_without_python_s_file_and_source_line(tiny_digit_model, images, capsys,
+                                                                      tmp_path, monkeypatch):
+    """A GIF of two frames is read from its first, and the command says so in one line (it
+    printed Python's ``.../images.py:160: UserWarning:`` and the source line under it)."""
+    import warnings
+    frames = [Image.open(images["1"]).convert("L"), Image.new("L", (280, 280), 255)]
+    gif = tmp_path / "two.gif"
+    frames[0].save(gif, save_all=True, append_images=frames[1:])
+
+    def show(message, category, filename, lineno, file=None, line=None):   # Python's, minus the file
+        print(warnings.formatwarning(message, category, filename, lineno, line), end="", file=sys.stderr)
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("always")
+        monkeypatch.setattr(warnings, "showwarning", show)
+        assert main(["predict", str(tiny_digit_model), str(gif)]) == 0
+    warned = [line for line in capsys.readouterr().err.splitlines() if not line.startswith("note: ")]
+    assert warned == [f"glassnet predict: warning: {gif}: 2 frames (an animation or a multi-page file); "
+                      f"reading the first only"]
+    assert warnings.formatwarning("x", UserWarning, "f.py", 1, "").startswith("f.py:1: UserWarning")  # restored

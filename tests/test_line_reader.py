@@ -73,7 +73,8 @@ def test_picture_strip_finds_the_number_on_paper():
     (np.full((60, 120), 240, np.uint8), BlankImageError, "blank"),
     (np.full((40, 20_000), 240, np.uint8), ImageError, "20,000 pixels wide"),
     (np.zeros((0, 0), np.uint8), ImageError, "image"),
-], ids=["empty picture", "20,000 pixels wide", "no pixels"])
+    (np.random.default_rng(0).integers(0, 256, (300, 300)).astype(np.uint8), ImageError, "separate marks"),
+], ids=["empty picture", "20,000 pixels wide", "no pixels", "noise (read as a 0 before)"])
 def test_bad_pictures_get_one_clear_error(model, picture, error, words):
     with pytest.raises(error, match=words):
         glassnet.read_number(model, picture)

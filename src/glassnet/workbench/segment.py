@@ -100,20 +100,9 @@ def segment(ink, mask, name="image"):
     if ink.shape[1] > MAX_WIDTH:
         raise ImageError(f"{name}: {ink.shape[1]:,} pixels wide; a number wider than "
                          f"{MAX_WIDTH:,} pixels would take too long to read; scale it down")
-    # 8-connectivity: diagonal neighbours belong together, as a pen stroke at 45 degrees does.
-    labels, count = ndimage.label(mask, structure=EIGHT)
-    if count == 0:
-        raise BlankImageError(f"{name}: blank: no ink found, no number to read")
-    boxes = np.array([(s[1].start, s[0].start, s[1].stop, s[0].stop)
-                      for s in ndimage.find_objects(labels)])          # (count, 4): x0 y0 x1 y1
+    labels, count, boxes, size, specks = marks(mask, name)
     widths, heights = boxes[:, 2] - boxes[:, 0], boxes[:, 3] - boxes[:, 1]
-
-    size = digit_size(widths, heights, np.bincount(labels.ravel(), minlength=count + 1)[1:])
-    specks = np.maximum(widths, heights) < SPECK * size
     keep = np.flatnonzero(~specks) + 1                                 # labels start at 1
-    if len(keep) > MAX_COMPONENTS:
-        raise ImageError(f"{name}: {len(keep)} separate marks; more than {MAX_COMPONENTS} is not "
-                         f"a number glassnet can read (is the image noisy or a whole page?)")
     if len(keep) < count:   # forget the specks, so no digit is drawn with their ink
         labels[specks[labels - 1] & (labels > 0)] = 0
 
@@ -136,6 +125,34 @@ def segment(ink, mask, name="image"):
     # The boxes above are the strokes'; the pictures of the digits get their faint ink too.
     reach = int(np.ceil(REACH * size))
     return Segments(ink, claim_faint_ink(labels, ink > STROKE, reach), atoms, size, reach)
+
+
+def marks(mask, name="image"):
+    """The connected pieces of ink in a stroke mask, and which of them are mere specks.
+
+    Returns ``(labels, count, boxes, size, specks)``: the labelled mask and its number of
+    pieces (:func:`scipy.ndimage.label`), each piece's box ``(x0, y0, x1, y1)`` (an array
+    ``(count, 4)``), the typical digit size (:func:`digit_size`), and a boolean per piece:
+    smaller than :data:`SPECK` digit sizes both ways.
+
+    Raises:
+        BlankImageError: no ink.
+        ImageError: more than :data:`MAX_COMPONENTS` pieces that are not specks: noise, or a
+            page of writing, not one number (both readers refuse it).
+    """
+    # 8-connectivity: diagonal neighbours belong together, as a pen stroke at 45 degrees does.
+    labels, count = ndimage.label(mask, structure=EIGHT)
+    if count == 0:
+        raise BlankImageError(f"{name}: blank: no ink found, no number to read")
+    boxes = np.array([(s[1].start, s[0].start, s[1].stop, s[0].stop)
+                      for s in ndimage.find_objects(labels)])          # (count, 4): x0 y0 x1 y1
+    widths, heights = boxes[:, 2] - boxes[:, 0], boxes[:, 3] - boxes[:, 1]
+    size = digit_size(widths, heights, np.bincount(labels.ravel(), minlength=count + 1)[1:])
+    specks = np.maximum(widths, heights) < SPECK * size
+    if count - specks.sum() > MAX_COMPONENTS:
+        raise ImageError(f"{name}: {count - specks.sum()} separate marks; more than {MAX_COMPONENTS} is "
+                         f"not a number glassnet can read (is the image noisy or a whole page?)")
+    return labels, count, boxes, size, specks
 
 
 def claim_faint_ink(labels, faint, steps):

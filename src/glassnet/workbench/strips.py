@@ -12,7 +12,7 @@ import math
 import numpy as np
 
 from glassnet.errors import ImageError
-from glassnet.workbench.segment import MAX_WIDTH   # pixels: a picture this wide or wider is refused
+from glassnet.workbench.segment import MAX_WIDTH, marks   # MAX_WIDTH pixels: a picture this wide or wider is refused
 
 HEIGHT = 32         # rows of the strip the network reads ...
 WIDTH = 256         # ... and the columns the line reader is built for (a wider number gets a wider copy)
@@ -179,14 +179,16 @@ def picture_strips(image, name=None, views=None):
     pixels, and strip pixels per picture pixel of the first view.
 
     Raises:
-        ImageError: unreadable, blank, :data:`MAX_WIDTH` pixels wide or more, or not one line
-            (two lines one above the other, or ink far wider than a number).
+        ImageError: unreadable, blank, :data:`MAX_WIDTH` pixels wide or more, noise (over 50
+            separate marks), or not one line (two lines one above the other, or ink far wider
+            than a number).
     """
     from glassnet.workbench.preprocess import ink_image, ink_mask
 
     label, gray, shrink = number_picture(image, name)
     ink = ink_image(gray, label)
     mask = ink_mask(ink, boxed=None)           # a box around the whole number is no digit
+    marks(mask, label)                         # noise or a page of writing: refused, as the segmenter does
     rows = line_rows(mask, label)
     if rows is not None:
         mask[:rows[0]], mask[rows[1]:] = False, False   # a stray dot or an underline well off the line

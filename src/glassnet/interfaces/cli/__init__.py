@@ -6,12 +6,14 @@ function called with the parsed arguments. Modules import heavy libraries (matpl
 web server) inside ``run``, so ``glassnet train`` starts quickly.
 
 A user's mistake (a bad file, a wrong shape, a NaN loss) is reported as one line on stderr
-with exit status 2, never as a traceback.
+with exit status 2, never as a traceback. A warning is one line too (``glassnet read:
+warning: ...``), without Python's file name and source line.
 """
 
 import argparse
 import importlib
 import sys
+import warnings
 
 from glassnet.errors import GlassnetError
 
@@ -33,6 +35,8 @@ def build_parser():
 def main(argv=None):
     parser = build_parser()
     args = parser.parse_args(argv)
+    python_format = warnings.formatwarning
+    warnings.formatwarning = lambda message, *where, **line: f"glassnet {args.command}: warning: {message}\n"
     try:
         return args.run(args) or 0
     except GlassnetError as error:
@@ -42,6 +46,8 @@ def main(argv=None):
     except KeyboardInterrupt:
         print("\ninterrupted", file=sys.stderr)
         return 130
+    finally:
+        warnings.formatwarning = python_format
     print(f"glassnet {args.command}: error: {message}", file=sys.stderr)
     return 2
 
