@@ -8,8 +8,9 @@ dark ink on light paper, uneven gaps, baseline jitter and scale changes. Two var
 * ``harder``: half the gaps touching, overlapping up to twice as far
   (:data:`glassnet.datasets.numbers.HARDER`).
 
-Each model given is read through ``glassnet.read_number`` exactly as ``glassnet read``
-would: a digit classifier by cutting the number into digits (the segmenter), a line
+Each model given is read exactly as ``glassnet read`` reads
+(:func:`glassnet.workbench.reader.read_leaving_out_nondigits`: marks a not-a-digit
+detector refuses are left out): a digit classifier by cutting the number into digits (the segmenter), a line
 reader (``glassnet train --task numbers``) by reading the whole strip with CTC. Printed,
 per model and variant:
 
@@ -93,13 +94,13 @@ def failure_kinds(truth, boxes, touching, broken, reading):
 
 def read_all(model, data, broken, show_failures=0, digit_model=None):
     """Read every number of ``data`` one at a time; ``(texts, seconds, kinds of mistakes)``."""
-    from glassnet.workbench.reader import read_number
+    from glassnet.workbench.reader import read_leaving_out_nondigits as read   # as glassnet read does
 
-    read_number(model, data.images[0], digit_model=digit_model)   # warm up (imports, first predict)
+    read(model, data.images[0], digit_model=digit_model)   # warm up (imports, first predict)
     texts, kinds, seconds, shown = [], Counter(), 0.0, 0
     for k in range(len(data)):
         start = time.perf_counter()
-        reading = read_number(model, data.images[k], digit_model=digit_model)
+        reading, _ = read(model, data.images[k], digit_model=digit_model)
         seconds += time.perf_counter() - start
         texts.append(reading.text)
         if reading.text != data.labels[k]:

@@ -116,3 +116,28 @@ def test_digits_goes_with_a_line_reader_only(model_file, images, capsys):
 def test_train_numbers_refuses_options_it_cant_honour(capsys):
     assert main(["train", "--task", "numbers", "--arch", "cnn"]) == 2
     assert "--arch can't be used with --task numbers" in capsys.readouterr().err
+
+
+def test_a_line_reader_with_a_detector_refuses_a_picture_with_no_digits(line_file, tiny_digit_model_with_detector,
+                                                                         tmp_path, capsys):
+    """A line reader alone reads anything as digits (a zigzag as 11111, letters as 14130);
+    with --digits MODEL, a model with a not-a-digit detector, the picture is refused."""
+    from glassnet.datasets.nondigits import make_nondigits
+    page = Image.new("L", (400, 200), 255)
+    shape = make_nondigits(1, seed=5, kinds=("shape",)).images[0]
+    page.paste(Image.fromarray(255 - shape).resize((130, 130)), (40, 35))
+    path = tmp_path / "shape.png"
+    page.save(path)
+
+    assert main(["read", line_file, str(path), "--json"]) == 0
+    alone = capsys.readouterr()
+    assert json.loads(alone.out)[0]["text"]                     # the untrained reader reads some digits
+    assert "note: a line reader alone reads anything as digits; give --digits" in alone.err
+
+    assert main(["read", line_file, str(path), "--digits", str(tiny_digit_model_with_detector), "--json"]) == 0
+    checked = capsys.readouterr()
+    result = json.loads(checked.out)[0]
+    assert result["status"] == "not_a_digit" and result["text"] == "" and len(result["left_out"]) == 1
+    assert "note:" not in checked.err
+    assert main(["read", line_file, str(path), "--digits", str(tiny_digit_model_with_detector)]) == 0
+    assert capsys.readouterr().out.strip() == f"{path}: no digits, only 1 mark that is not a digit"

@@ -74,6 +74,15 @@ def no_detector_note(model_file):
             f"add one with: glassnet calibrate {model_file}")
 
 
+def line_reader_note(model_file, digits_file=None):
+    """The one line said when a line reader can't refuse a picture with no digits in it."""
+    if digits_file:
+        return (f"note: {digits_file} has no not-a-digit detector, so {model_file} reads anything as digits; "
+                f"add one with: glassnet calibrate {digits_file}")
+    return ("note: a line reader alone reads anything as digits; give --digits DIGIT_MODEL, a digit "
+            "classifier with a not-a-digit detector, to have pictures with no digits refused")
+
+
 # -- what the network tells ---------------------------------------------------------------
 def network_features(model, images, batch_size=500):
     """What the network computes on the way: ``(hidden (N, H), logits (N, C))``.

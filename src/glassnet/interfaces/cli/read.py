@@ -10,7 +10,9 @@ numbers``) the whole number is read at once (:mod:`glassnet.workbench.line_reade
 
 Marks that are not digits (a tick, a currency sign, a smudge) are left out of the number,
 and the line says so, when the model has a not-a-digit detector
-(:func:`glassnet.workbench.novelty.leave_out_nondigits`).
+(:func:`glassnet.workbench.novelty.leave_out_nondigits`). A line reader refuses a picture
+with no digit in it (letters, a drawing) when ``--digits`` gives a digit classifier with a
+detector (:func:`glassnet.workbench.reader.read_leaving_out_nondigits`).
 """
 
 import json
@@ -44,15 +46,15 @@ def read_one(model, path, digit_model=None, model_file="model"):
     """
     from glassnet.errors import GlassnetError
     from glassnet.interfaces.cli.checks import check_finite, quiet_overflow
-    from glassnet.workbench.novelty import has_detector, leave_out_nondigits
     from glassnet.workbench.preprocess import BlankImageError
-    from glassnet.workbench.reader import read_number
+    from glassnet.workbench.reader import read_leaving_out_nondigits
 
     result = {"file": path, "status": "ok", "text": None, "confidence": None, "digits": [],
               "left_out": [], "error": None}
     try:
         with quiet_overflow():   # checked just below
-            reading = read_number(model, path, digit_model=digit_model)
+            # Marks that are not digits are left out where a detector can tell (issue 15).
+            reading, result["left_out"] = read_leaving_out_nondigits(model, path, digit_model=digit_model)
     except BlankImageError:
         result["status"] = "blank"
         return result, None
@@ -60,10 +62,8 @@ def read_one(model, path, digit_model=None, model_file="model"):
         result.update(status="error", error=str(error))
         return result, None
     check_finite([reading.probabilities, reading.confidences, reading.confidence], model_file, path)
-    if has_detector(model):   # marks that are not digits are left out (issue 15)
-        reading, result["left_out"] = leave_out_nondigits(model, reading)
-        if not reading.digits:
-            result["status"] = "not_a_digit"
+    if result["left_out"] and not reading.digits:
+        result["status"] = "not_a_digit"
     result.update(reading.to_dict())
     return result, reading
 
@@ -102,9 +102,13 @@ def run(args):
         check_detector(model, args.model)   # a damaged one: one line now, not at the first image
         if not has_detector(model):   # once, on stderr, so that --json stays JSON
             print(no_detector_note(args.model), file=sys.stderr)
-    elif args.digits:
-        digit_model = load_model(args.digits, compile=False)
-        check_digit_model(digit_model, args.digits)
+    else:
+        from glassnet.workbench.novelty import has_detector, line_reader_note
+        if args.digits:
+            digit_model = load_model(args.digits, compile=False)
+            check_digit_model(digit_model, args.digits)
+        if digit_model is None or not has_detector(digit_model):
+            print(line_reader_note(args.model, args.digits), file=sys.stderr)
     # With --digits, either model's NaN reaches the reading: name both files then.
     model_file = f"{args.model} (with --digits {args.digits})" if digit_model is not None else args.model
     results, readings = zip(*(read_one(model, path, digit_model, model_file) for path in args.images))

@@ -69,7 +69,7 @@ from starlette.staticfiles import StaticFiles
 from glassnet.errors import GlassnetError, ModelFileError
 from glassnet.interfaces.web.inside import describe_layers, look_inside
 from glassnet.workbench.images import load_gray, open_image
-from glassnet.workbench.novelty import UNSURE_BELOW, has_detector, judge, leave_out_nondigits
+from glassnet.workbench.novelty import UNSURE_BELOW, has_detector, judge
 from glassnet.workbench.preprocess import MIN_CONTRAST, BlankImageError, to_mnist
 from glassnet.workbench.recognize import class_names, classify
 
@@ -285,17 +285,16 @@ def answer_number(state, raw, index=0):
 def read_whole_number(reader, one, gray):
     """``(reading, marks left out)`` for a picture of a number: read by the line reader
     ``reader`` when the server has one, rescored by the digit model ``one`` (as ``glassnet
-    read LINE.npz --digits MODEL.npz`` reads), else by cutting it into digits for ``one``."""
-    from glassnet.workbench.reader import read_number
+    read LINE.npz --digits MODEL.npz`` reads), else by cutting it into digits for ``one``;
+    the marks that are not digits left out where ``one`` has a detector
+    (:func:`~glassnet.workbench.reader.read_leaving_out_nondigits`)."""
+    from glassnet.workbench.reader import read_leaving_out_nondigits
 
     if reader is not None:
         with reader.lock, one.lock:        # always in this order: no two requests wait on each other
-            return read_number(reader.model, gray, name="image", digit_model=one.model), []
-    with one.lock:
-        reading = read_number(one.model, gray, name="image")
-        if one.can_refuse:   # marks that are not digits are left out
-            return leave_out_nondigits(one.model, reading)
-    return reading, []
+            return read_leaving_out_nondigits(reader.model, gray, name="image", digit_model=one.model)
+    with one.lock:                         # marks that are not digits are left out
+        return read_leaving_out_nondigits(one.model, gray, name="image")
 
 
 def keep_correction(state, raw, label):
