@@ -429,3 +429,36 @@ def test_a_stride_2_reader_has_twice_the_steps_and_reads_its_boxes_at_its_own_st
     assert boxes[2][1][2] < boxes[4][1][2]
     with pytest.raises(ValueError, match="stride must be 2 or 4"):
         lr.line_model(width=64, stride=3)
+
+
+def test_a_stopped_training_goes_on_from_its_backup_to_the_same_model(digit_folder, monkeypatch, tmp_path):
+    """Training saves the model after every epoch; stopped (here: Ctrl-C in the second
+    epoch's report), the same call goes on from the last finished epoch and ends with the
+    weights of a run never stopped. A backup of other options is refused."""
+    from glassnet.errors import TrainingError
+    from glassnet.interfaces.cli import train_numbers as tn
+
+    monkeypatch.setattr(tn, "HELD_OUT", 500)           # the folder has 2,000 training digits
+    options = dict(epochs=3, per_epoch=24, batch_size=12, path=str(digit_folder), verbose=0, validation=10,
+                   units=8, filters=(4, 8, 8))
+    never_stopped = tn.train(**options, log=lambda line: None)
+
+    said = []
+
+    def stop_in_epoch_2(line):
+        said.append(line)
+        if len(said) == 2:
+            raise KeyboardInterrupt
+
+    backup = tn.backup_path(tmp_path / "line.npz")
+    assert backup.name == "line.backup.npz"
+    with pytest.raises(KeyboardInterrupt):
+        tn.train(**options, log=stop_in_epoch_2, backup=backup)
+    with pytest.raises(TrainingError, match=r"line.backup.npz: the backup of another training run \(seed 0 there, 1 now\)"):
+        tn.train(**{**options, "seed": 1}, log=said.append, backup=backup)
+
+    resumed = tn.train(**options, log=said.append, backup=backup)
+    assert said[2] == f"resuming {backup}: 1 of 3 epochs done"
+    assert resumed.training_log.epochs == [0, 1, 2] and resumed.optimizer.iterations == 3 * 2
+    for a, b in zip(resumed.get_weights(), never_stopped.get_weights()):
+        np.testing.assert_array_equal(a, b)

@@ -9,6 +9,10 @@ benchmark's 1,000 seven-digit numbers made from MNIST test digits, and is saved:
 
     glassnet train --task numbers --out numbers-line.npz
     glassnet read numbers-line.npz cheque.png
+
+After every epoch the model is saved to ``numbers-line.backup.npz`` (:func:`backup_path`):
+a run stopped (Ctrl-C, a crash, a closed laptop) goes on from its last finished epoch when
+the same command is given again, and ends with the same model.
 """
 
 import functools
@@ -16,6 +20,7 @@ import multiprocessing
 import sys
 import time
 from concurrent.futures import Future, ProcessPoolExecutor
+from pathlib import Path
 
 EPOCHS = 24             # ... of fresh numbers each (16.5 min on two free cores at stop 46: docs/reading_numbers.md)
 NUMBERS_PER_EPOCH = 12_000
@@ -178,9 +183,37 @@ class WidthCopies:
             self.current = self.model
 
 
+def backup_path(out):
+    """Where the training of ``out`` keeps its last finished epoch: ``numbers-line.npz`` ->
+    ``numbers-line.backup.npz``."""
+    out = Path(out)
+    return out.with_name(f"{out.stem}.backup{out.suffix or '.npz'}")
+
+
+def resume_backup(backup, plan, fresh, log=print):
+    """The model saved in ``backup`` after its last finished epoch, to train on from there.
+
+    ``plan`` (the options that decide the training) must be the one it was started with,
+    and ``fresh`` (a new model of the network asked for) its architecture: a backup of
+    another run is refused, with what differs, rather than trained on.
+    """
+    from glassnet.engine.saving import load_for_resume
+    from glassnet.errors import TrainingError
+
+    model = load_for_resume(backup, expected=fresh)
+    saved = model.settings.get("backup_plan", {})
+    differs = [f"{key} {saved.get(key)!r} there, {value!r} now" for key, value in plan.items()
+               if saved.get(key) != value]
+    if differs:
+        raise TrainingError(f"{backup}: the backup of another training run ({'; '.join(differs)}); "
+                            f"train with its options to finish it, or delete it to start afresh")
+    log(f"resuming {backup}: {model.epoch} of {plan['epochs']} epochs done")
+    return model
+
+
 def train(epochs=EPOCHS, per_epoch=NUMBERS_PER_EPOCH, batch_size=BATCH_SIZE, learning_rate=LEARNING_RATE,
           seed=0, path=None, verbose=1, validation=VALIDATION, log=print, recurrent=True, units=UNITS,
-          filters=FILTERS, stride=STRIDE):
+          filters=FILTERS, stride=STRIDE, backup=None):
     """Train a line reader from scratch and return it (compiled, with its training log).
 
     While the model trains on one epoch's numbers, a helper process writes the next
@@ -199,6 +232,10 @@ def train(epochs=EPOCHS, per_epoch=NUMBERS_PER_EPOCH, batch_size=BATCH_SIZE, lea
         validation: numbers written from held-out training digits and read after every
             epoch (0: none).
         recurrent, units, filters, stride: the network (see :func:`~glassnet.workbench.line_reader.line_model`).
+        backup: a file where the model is saved after every epoch (atomically, with its
+            optimizer's state); when it exists, training goes on from it
+            (:func:`resume_backup`) and ends with the same model as a run never stopped,
+            because every epoch's numbers and batches come from the seed and the epoch.
     """
     import numpy as np
 
@@ -215,21 +252,28 @@ def train(epochs=EPOCHS, per_epoch=NUMBERS_PER_EPOCH, batch_size=BATCH_SIZE, lea
     steps = -(-per_epoch // batch_size)
     model.compile(Adam(OneCycle(learning_rate, total_steps=epochs * steps, pct_start=0.25)), CTCLoss(blank=BLANK))
     model.build()
-    if verbose:
+    plan = {"epochs": epochs, "per_epoch": per_epoch, "batch_size": batch_size, "learning_rate": learning_rate,
+            "seed": seed, "validation": validation, "recurrent": recurrent, "units": units,
+            "filters": list(filters), "stride": stride}
+    if backup is not None and Path(backup).exists():
+        model = resume_backup(backup, plan, model, log)
+    elif verbose:
         model.summary()
-    copies, rng = WidthCopies(model), np.random.default_rng((seed, 1))
+    copies, first = WidthCopies(model), model.epoch
+    began, before = time.perf_counter(), model.settings.get("train_seconds", 0.0)   # a backup's time so far
     progress = ProgressBar(verbose)
     progress.set_params({"epochs": epochs, "steps": steps})
     progress.on_train_begin()
     logs = {}
     with number_writer() as writer:
-        upcoming = writer.submit(epoch_numbers, per_epoch, (seed, 0), path)
-        for epoch in range(epochs):   # fresh numbers every epoch
+        upcoming = writer.submit(epoch_numbers, per_epoch, (seed, first), path)
+        for epoch in range(first, epochs):   # fresh numbers every epoch
             x, y = upcoming.result()
             if epoch + 1 < epochs:    # the next epoch's, written while this one trains
                 upcoming = writer.submit(epoch_numbers, per_epoch, (seed, epoch + 1), path)
             start, losses, total = time.perf_counter(), [], 0.0
             progress.on_epoch_begin(epoch)
+            rng = np.random.default_rng((seed, 1, epoch))     # this epoch's margins and batch order
             for step, (rows, width) in enumerate(width_batches(x, batch_size, rng)):
                 strips = np.multiply(x[rows, :, :width], np.float32(1 / 255), dtype=np.float32)
                 losses.append(copies.train_on_batch(strips, y[rows]))
@@ -245,6 +289,10 @@ def train(epochs=EPOCHS, per_epoch=NUMBERS_PER_EPOCH, batch_size=BATCH_SIZE, lea
                     f"{whole:.1%} whole, {right:.2%} of digits, {wrong_count:.1%} wrong count")
             model.epoch = epoch + 1
             model.training_log.record(epoch, logs, time.perf_counter() - start, model.optimizer.lr, losses)
+            model.settings["train_seconds"] = round(before + time.perf_counter() - began, 2)
+            if backup is not None:    # nothing lost if the run stops: the next one goes on from here
+                model.settings["backup_plan"] = plan
+                model.save(backup)
             progress.on_epoch_end(epoch, logs)
     progress.on_train_end(logs)
     return model
@@ -258,21 +306,23 @@ def run(args):
     epochs = args.epochs or EPOCHS
     batch_size = args.batch_size or BATCH_SIZE
     learning_rate = args.lr or LEARNING_RATE
-    start = time.perf_counter()
+    out = args.out or "numbers-line.npz"
+    backup = backup_path(out)
     model = train(epochs, NUMBERS_PER_EPOCH, batch_size, learning_rate, args.seed, args.data_dir,
-                  args.verbose)
-    seconds = time.perf_counter() - start
+                  args.verbose, backup=backup)
+    seconds = model.settings.get("train_seconds", 0.0)      # a stopped run's time included
     test = numbers.make_numbers(1000, length=7, seed=0, path=args.data_dir)
     whole, right, wrong_count = line_reader.score_texts(read_texts(model, test.images), test.labels)
     model.settings.update(
         task="numbers", dataset="mnist", epochs=epochs, numbers_per_epoch=NUMBERS_PER_EPOCH,
-        learning_rate=learning_rate, seed=args.seed, train_seconds=round(seconds, 2),
+        learning_rate=learning_rate, seed=args.seed,
         strip={"height": line_reader.HEIGHT, "band": line_reader.BAND, "stride": line_reader.stride_of(model)},
         blank=line_reader.BLANK, class_names=[str(d) for d in range(10)],
         test_numbers={"whole": whole, "digits": right, "wrong_count": wrong_count,
                       "data": "1000 seven-digit numbers from MNIST test digits, seed 0 (best path)"})
-    out = args.out or "numbers-line.npz"
+    model.settings.pop("backup_plan", None)
     model.save(out)
+    backup.unlink(missing_ok=True)      # finished: the model is in its file
     print(f"1000 seven-digit numbers from MNIST test digits (seed 0, best path): {whole:.1%} read whole, "
           f"{right:.2%} of digits, {wrong_count:.1%} with the wrong count; trained in {seconds / 60:.1f} min")
     print(f"saved the line reader to {out}")
