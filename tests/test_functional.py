@@ -118,6 +118,35 @@ def test_frozen_layers_never_move_and_count_as_non_trainable():
     assert model.trainable_weights == []
 
 
+def test_a_gan_the_keras_2_way_a_compiled_discriminator_frozen_inside_the_combined_model():
+    """The classic GAN loop: the discriminator is compiled, then frozen and called in the
+    combined model, which is compiled too. The combined model's loss was 0.0 and its
+    metrics_names ['loss', 'loss']: it listed the discriminator's own loss tracker as one of
+    its metrics (Keras 3 skips a compiled model's inside another). Training a model whose
+    weights are all frozen leaves it as it is, and says so, as Keras 3 does."""
+    generator = Sequential([layers.Input((4,)), layers.Dense(6)], name="generator", seed=0)
+    discriminator = Sequential([layers.Input((6,)), layers.Dense(1, activation="sigmoid")],
+                               name="discriminator", seed=1)
+    discriminator.compile("adam", "binary_crossentropy", metrics=["accuracy"])
+    discriminator.trainable = False
+    z = keras.Input((4,))
+    combined = Model(z, discriminator(generator(z)))
+    combined.compile("adam", "binary_crossentropy")
+    noise, real = X[:16, :4], np.ones((16, 1), np.float32)
+
+    expected = keras.losses.binary_crossentropy(real, combined.predict(noise, verbose=0)).mean()
+    loss = combined.train_on_batch(noise, real)
+    assert combined.metrics_names == ["loss"] and isinstance(loss, float)
+    assert loss == pytest.approx(float(expected), rel=1e-5)          # before the step, as Keras reports it
+    assert combined.evaluate(noise, real, verbose=0) > 0.1
+
+    before = discriminator.get_weights()
+    with pytest.warns(UserWarning, match="does not have any trainable weights: 'discriminator'"):
+        discriminator.train_on_batch(noise @ np.ones((4, 6), np.float32), real)
+    for a, b in zip(before, discriminator.get_weights()):
+        np.testing.assert_array_equal(a, b)
+
+
 def test_get_weights_is_in_keras_order_and_set_weights_checks():
     model = Sequential([layers.Input((6,)), layers.Dense(4), layers.BatchNormalization(),
                         layers.Dense(2)])

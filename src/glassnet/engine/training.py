@@ -161,9 +161,15 @@ class Trainer(Keras2Methods):
     def _find_attribute_metrics(self):
         """Find the Metric objects held as attributes by this model or its layers (in the order
         met), once when it is compiled and when fit or evaluate starts: ``metrics`` is read
-        after every batch, and the walk costs a quarter of a millisecond."""
+        after every batch, and the walk costs a quarter of a millisecond.
+
+        A model inside this one is skipped, as Keras 3 skips it: if it was compiled on its
+        own (a GAN's discriminator), its loss tracker and metrics are its own training's,
+        not this model's (read here, its idle ``loss`` replaced this model's in the logs)."""
         seen, found = {id(m) for m in self._compiled_metric_objects()}, []
-        for owner in (self, *self.walk()):
+        for owner in self.walk():
+            if owner is not self and isinstance(owner, Trainer):
+                continue
             for value in vars(owner).values():
                 if isinstance(value, metrics_module.Metric) and id(value) not in seen:
                     seen.add(id(value))
@@ -227,6 +233,13 @@ class Trainer(Keras2Methods):
                 self.optimizer.set_state(state, self._parameters.layout, self._parameters.weights)
         self._state_arrays = [a for layer in self.walk() for a in layer.state.values()]
         self._find_attribute_metrics()
+
+    def _warn_if_nothing_trains(self, stacklevel=3):
+        """Keras 3's warning when a built model has no trainable weight: its training changes
+        nothing (a GAN's discriminator, frozen to train the generator, trained on its own)."""
+        if self.built and not self._parameters.entries:
+            warnings.warn(f"The model does not have any trainable weights: '{self.name}' (trainable = False "
+                          f"on it, or on every layer) is left as it is by training", stacklevel=stacklevel)
 
     def regularization_loss(self):
         """The weight penalties of every layer (kernel_regularizer=...), and what the last
@@ -478,6 +491,7 @@ class Trainer(Keras2Methods):
         logs = {}
         for epoch in range(initial_epoch, epochs):
             self._prepare_training()           # a callback may have frozen or unfrozen layers
+            self._warn_if_nothing_trains(stacklevel=4)     # named at the line calling fit
             callbacks.on_epoch_begin(epoch)
             self._reset_metrics()
             start, batch_losses = time.perf_counter(), []
@@ -686,6 +700,7 @@ class Trainer(Keras2Methods):
         y = self._targets(y, "y")
         if self._parameters is None:        # compiled again now that its outputs are known
             self._prepare_training()
+        self._warn_if_nothing_trains()
         w = None if sample_weight is None else data_module.as_targets(sample_weight, "sample_weight")
         data_module.check_lengths(x if isinstance(x, list) else [x], y, w, "train_on_batch")
         if class_weight is not None:
