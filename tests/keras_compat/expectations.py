@@ -64,6 +64,10 @@ EXPECTATIONS = {
     and len(ns["seen"]) == 2 and all(math.isfinite(v) for v in ns["seen"]),
     "tensorboard_get_started": lambda ns: _event_files(ns["log_dir"]) == {"train": 1, "validation": 1}
     and len(ns["model"].history.history["val_accuracy"]) == 5 and ns["model"].history.history["val_accuracy"][-1] > 0.85,
+    "gan_keras2_style": lambda ns: ns["combined"].metrics_names == ["loss"]
+    and all(math.isfinite(float(g)) and float(g) > 0.05 for g in ns["g_losses"]) and ns["g_losses"][-1] < ns["g_losses"][0]
+    and all(np.array_equal(a, b) for a, b in zip(ns["judge_before"], ns["judge_after"]))
+    and ns["samples"].shape == (16, 28, 28) and float(np.abs(ns["samples"]).max()) <= 1,
     "kaggle_cnn_augmented": lambda ns: len(ns["history"].history["val_accuracy"]) == 1 and
     ns["model"].optimizer.iterations == 3600 // 86 and ns["test_accuracy"] > 0.7,
 }
