@@ -191,6 +191,20 @@ def test_keras2_input_dim_warns_and_unknown_arguments_are_named():
         Dense(3, kernel_size=2)
 
 
+def test_a_dtype_glassnet_cant_compute_in_is_one_clear_line():
+    """dtype='mixed_float16' (the mixed-precision guide's) raised NumPy's "data type
+    'mixed_float16' not understood"; a float64 layer is fine."""
+    import pytest
+
+    from glassnet.engine.layers import Conv2D, Dense
+
+    with pytest.raises(ValueError, match="Dense: dtype='mixed_float16' is mixed precision, which glassnet doesn't do"):
+        Dense(3, dtype="mixed_float16")
+    with pytest.raises(ValueError, match="Conv2D: dtype='float31' is not a NumPy dtype"):
+        Conv2D(3, 3, dtype="float31")
+    assert Dense(3, dtype="float64").dtype == "float64"
+
+
 def test_weights_by_their_keras_names():
     import pytest
 

@@ -148,7 +148,15 @@ class Layer:
 
     @dtype.setter
     def dtype(self, value):
-        self._dtype = np.dtype(value)
+        name = getattr(value, "name", value)            # a Keras DTypePolicy has its name
+        if isinstance(name, str) and name.startswith("mixed_"):
+            raise ValueError(f"{type(self).__name__}: dtype={name!r} is mixed precision, which glassnet "
+                             f"doesn't do (it is for GPUs); its layers compute in float32")
+        try:
+            self._dtype = np.dtype(name)
+        except TypeError:
+            raise ValueError(f"{type(self).__name__}: dtype={value!r} is not a NumPy dtype "
+                             f"('float32', the default, or 'float64')") from None
         for layer in self.sublayers:
             layer.dtype = self._dtype
 
