@@ -20,7 +20,7 @@ import pytest
 
 import glassnet
 from glassnet.engine.layers import (Activation, Add, BatchNormalization, Concatenate, Conv2D, Dense,
-                                    Flatten, Input, LeakyReLU, Rescaling)
+                                    Flatten, Input, LeakyReLU, ReLU, Rescaling)
 from glassnet.engine.model import Model, Sequential
 from glassnet.errors import ExportError, ModelFileError
 from glassnet.workbench import zoo
@@ -456,6 +456,21 @@ def test_leaky_relu_slopes(tmp_path):
         Sequential([Input((4,)), Dense(3, activation=LeakyReLU(0.1))]).save(tmp_path / "no.keras")
 
 
+def test_relu_options_and_a_linear_activation_travel(tmp_path):
+    """ReLU's ceiling, slope and threshold are written as Keras spells them (they were written
+    as a plain ReLU, so Keras predicted other numbers), and Activation("linear") is saved."""
+    relu = ReLU(max_value=0.5, negative_slope=0.1, threshold=0.05)
+    model = Sequential([Input((4,)), Dense(3), relu, Activation("linear")])
+    model.save(tmp_path / "m.keras")
+    layers = json.loads(zipfile.ZipFile(tmp_path / "m.keras").read("config.json"))["config"]["layers"]
+    assert layers[2]["config"] | {"max_value": 0.5, "negative_slope": 0.1, "threshold": 0.05} == layers[2]["config"]
+    assert layers[3]["config"]["activation"] == "linear"
+    loaded = glassnet.load_model(tmp_path / "m.keras")
+    assert loaded.layers[1].get_config() == relu.get_config() and loaded.layers[2].get_config()["activation"] == "linear"
+    x = np.random.default_rng(0).normal(size=(16, 4)).astype(np.float32)
+    np.testing.assert_array_equal(loaded.predict(x, verbose=0), model.predict(x, verbose=0))
+
+
 # -- .weights.h5 ---------------------------------------------------------------------------------
 def test_weights_h5_round_trip_and_mismatch(tmp_path):
     model, x, _ = trained(residual_model(seed=0))
@@ -521,6 +536,7 @@ def test_real_keras_opens_glassnet_files(tmp_path):
     np.save(tmp_path / "y.npy", model.predict(x[:8], verbose=0))
     # keras.io's image tutorials: pixels 0..255 in, Rescaling(1 / 255) first
     tutorial, pixels, _ = trained(Sequential([Input((8, 8, 1)), Rescaling(1 / 255), Conv2D(4, 3, activation="relu"),
+                                              ReLU(max_value=0.5, negative_slope=0.1, threshold=0.05),
                                               Flatten(), Dense(10, activation="softmax")]))
     tutorial.save(tmp_path / "t.keras")
     np.save(tmp_path / "p.npy", pixels[:8] * 255)

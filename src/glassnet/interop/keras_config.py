@@ -346,18 +346,20 @@ def _repeat_vector_in(config, reading, owner):
 
 
 def _activation_in(config, reading, owner):
-    activation = activation_from_keras(config.get("activation"), owner)
-    if activation is None:
-        raise Unsupported(f"{owner} is a linear Activation, which glassnet doesn't have as a layer")
-    return "Activation", {"activation": activation}
+    return "Activation", {"activation": activation_from_keras(config.get("activation"), owner) or "linear"}
 
 
 def _relu_in(config, reading, owner):
-    reading.require(config, owner, max_value=None, threshold=0.0)
-    slope = float(config.get("negative_slope") or 0.0)
-    if slope:
-        return "LeakyReLU", {"negative_slope": slope}
-    return "ReLU", {}
+    return "ReLU", _relu_options(config)
+
+
+def _relu_options(config):
+    """ReLU's three options, as Keras and glassnet both spell them: the ceiling, the slope
+    below the threshold, and the threshold itself."""
+    max_value = config.get("max_value")
+    return {"max_value": None if max_value is None else float(max_value),
+            "negative_slope": float(config.get("negative_slope") or 0.0),
+            "threshold": float(config.get("threshold") or 0.0)}
 
 
 def _leaky_relu_in(config, reading, owner):
@@ -630,7 +632,7 @@ LAYERS_TO_KERAS = {
     "Activation": _activation_layer_out,
     "Sigmoid": lambda c, o: {"activation": "sigmoid"},
     "Tanh": lambda c, o: {"activation": "tanh"},
-    "ReLU": lambda c, o: {"max_value": None, "negative_slope": 0.0, "threshold": 0.0},
+    "ReLU": lambda c, o: _relu_options(c),
     "LeakyReLU": lambda c, o: {"negative_slope": c["negative_slope"]},
     "Softmax": lambda c, o: {"axis": -1},
     "Concatenate": lambda c, o: {"axis": c["axis"]},

@@ -104,7 +104,7 @@ def activation_from_keras(value, owner):
 
 def activation_to_keras(value, owner):
     """glassnet's serialized activation -> Keras's name for the same function."""
-    if value is None:
+    if value in (None, "linear"):
         return "linear"
     if isinstance(value, str) and value in ("relu", "sigmoid", "tanh", "softmax", *SAME_NAMES):
         return value
