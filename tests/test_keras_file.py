@@ -19,8 +19,8 @@ import numpy as np
 import pytest
 
 import glassnet
-from glassnet.engine.layers import (Activation, Add, BatchNormalization, Concatenate, Conv2D, Dense,
-                                    Flatten, Input, LeakyReLU, ReLU, Rescaling)
+from glassnet.engine.layers import (Activation, Add, BatchNormalization, Concatenate, Conv2D, Dense, Dropout,
+                                    Flatten, GaussianNoise, Input, LeakyReLU, ReLU, Rescaling, SpatialDropout2D)
 from glassnet.engine.model import Model, Sequential
 from glassnet.errors import ExportError, ModelFileError
 from glassnet.workbench import zoo
@@ -469,6 +469,20 @@ def test_relu_options_and_a_linear_activation_travel(tmp_path):
     assert loaded.layers[1].get_config() == relu.get_config() and loaded.layers[2].get_config()["activation"] == "linear"
     x = np.random.default_rng(0).normal(size=(16, 4)).astype(np.float32)
     np.testing.assert_array_equal(loaded.predict(x, verbose=0), model.predict(x, verbose=0))
+
+
+def test_layers_with_a_seed_of_their_own_keep_it_and_their_generator(tmp_path):
+    """Dropout(seed=3) and the noise layers write their seed as Keras does: the file then
+    loads (glassnet's metadata holds their generators' state, which needs the seed back)."""
+    model, x, _ = trained(Sequential([Input((6, 6, 2)), Dropout(0.3, seed=3), SpatialDropout2D(0.2, seed=4),
+                                      GaussianNoise(0.1, seed=5), Flatten(), Dense(10)]))
+    model.save(tmp_path / "m.keras")
+    layers = json.loads(zipfile.ZipFile(tmp_path / "m.keras").read("config.json"))["config"]["layers"]
+    assert [layer["config"]["seed"] for layer in layers[1:4]] == [3, 4, 5]
+    loaded = glassnet.load_model(tmp_path / "m.keras")
+    for before, after in zip(model.layers[:3], loaded.layers[:3]):
+        assert after.get_config()["seed"] == before.get_config()["seed"]
+        assert after.generator.random() == before.generator.random()     # it goes on where it stood
 
 
 # -- .weights.h5 ---------------------------------------------------------------------------------

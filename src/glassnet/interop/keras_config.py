@@ -195,7 +195,13 @@ def _layernorm_in(config, reading, owner):
 
 def _dropout_in(config, reading, owner):
     reading.training_only(config, owner, "noise_shape")
-    return "Dropout", {"rate": config["rate"]}
+    return "Dropout", _seeded({"rate": config["rate"]}, config)
+
+
+def _seeded(own, config):
+    """``own`` with the seed Keras's config gives (a layer drawing its noise from a generator
+    of its own); none when the config has none."""
+    return own if config.get("seed") is None else {**own, "seed": config["seed"]}
 
 
 def _image_layer_in(class_name, *keys, **required):
@@ -422,11 +428,11 @@ LAYERS_FROM_KERAS = {
     "Embedding": _embedding_in,
     "Masking": lambda config, reading, owner: ("Masking", {"mask_value": config.get("mask_value", 0.0)}),
     "Attention": _attention_in, "MultiHeadAttention": _multi_head_attention_in,
-    "GaussianNoise": _image_layer_in("GaussianNoise", "stddev"),
-    "GaussianDropout": _image_layer_in("GaussianDropout", "rate"),
-    "SpatialDropout2D": _image_layer_in("SpatialDropout2D", "rate"),
-    "SpatialDropout1D": lambda config, reading, owner: ("SpatialDropout1D", {"rate": config["rate"]}),
-    "AlphaDropout": _image_layer_in("AlphaDropout", "rate", noise_shape=None),
+    "GaussianNoise": _image_layer_in("GaussianNoise", "stddev", "seed"),
+    "GaussianDropout": _image_layer_in("GaussianDropout", "rate", "seed"),
+    "SpatialDropout2D": _image_layer_in("SpatialDropout2D", "rate", "seed"),
+    "SpatialDropout1D": lambda config, reading, owner: ("SpatialDropout1D", _seeded({"rate": config["rate"]}, config)),
+    "AlphaDropout": _image_layer_in("AlphaDropout", "rate", "seed", noise_shape=None),
     "ActivityRegularization": lambda config, reading, owner: (
         "ActivityRegularization", {"l1": config.get("l1", 0.0), "l2": config.get("l2", 0.0)}),
     "UnitNormalization": lambda config, reading, owner: ("UnitNormalization", {"axis": config.get("axis", -1)}),
@@ -616,7 +622,7 @@ LAYERS_TO_KERAS = {
                            "alpha_constraint": None, "shared_axes": c["shared_axes"]},
     "BatchNormalization": _batchnorm_out,
     "LayerNormalization": _layernorm_out,
-    "Dropout": lambda c, o: {"rate": c["rate"], "seed": None, "noise_shape": None},
+    "Dropout": lambda c, o: {"rate": c["rate"], "seed": c.get("seed"), "noise_shape": None},
     "Flatten": lambda c, o: {"data_format": "channels_last"},
     "Reshape": lambda c, o: {"target_shape": list(c["target_shape"])},
     "Permute": lambda c, o: {"dims": list(c["dims"])},
@@ -654,11 +660,11 @@ LAYERS_TO_KERAS = {
         "bias_initializer": initializer_to_keras("zeros"), **_regularizers_out(c),
         "kernel_constraint": constraint_to_keras(c.get("kernel_constraint")),
         "bias_constraint": constraint_to_keras(c.get("bias_constraint")), "seed": None},
-    "GaussianNoise": lambda c, o: {"stddev": c["stddev"], "seed": None},
-    "GaussianDropout": lambda c, o: {"rate": c["rate"], "seed": None},
-    "SpatialDropout2D": lambda c, o: {"rate": c["rate"], "seed": None, "data_format": "channels_last"},
-    "SpatialDropout1D": lambda c, o: {"rate": c["rate"], "seed": None},
-    "AlphaDropout": lambda c, o: {"rate": c["rate"], "seed": None, "noise_shape": None},
+    "GaussianNoise": lambda c, o: {"stddev": c["stddev"], "seed": c.get("seed")},
+    "GaussianDropout": lambda c, o: {"rate": c["rate"], "seed": c.get("seed")},
+    "SpatialDropout2D": lambda c, o: {"rate": c["rate"], "seed": c.get("seed"), "data_format": "channels_last"},
+    "SpatialDropout1D": lambda c, o: {"rate": c["rate"], "seed": c.get("seed")},
+    "AlphaDropout": lambda c, o: {"rate": c["rate"], "seed": c.get("seed"), "noise_shape": None},
     "ActivityRegularization": lambda c, o: {"l1": c["l1"], "l2": c["l2"]},
     "UnitNormalization": lambda c, o: {"axis": c["axis"]},
     "RandomRotation": _random_image_out("factor", *RESAMPLING_KEYS),
