@@ -128,6 +128,22 @@ def test_recurrent_layers_keep_their_weights_in_cells_as_keras_does(tmp_path):
     assert_continues_alike(model, loaded, x, y)            # Adam's state found its weights
 
 
+def test_a_bidirectional_layer_with_a_backward_layer_of_its_own_saves(tmp_path):
+    """Bidirectional(..., backward_layer=SimpleRNN(...)): the backward layer, which no model
+    names, is named as Keras names the pair (it had no name, and h5py refused to write None)."""
+    from glassnet.engine.layers import SimpleRNN
+    from glassnet.engine.layers.wrappers import Bidirectional
+
+    both = Bidirectional(SimpleRNN(3, return_sequences=True),
+                         backward_layer=SimpleRNN(3, return_sequences=True, go_backwards=True, activation="relu"))
+    assert (both.forward_layer.name, both.backward_layer.name) == ("forward_simple_rnn", "backward_simple_rnn")
+    model, x, _ = trained(Sequential([Input((5, 3)), both, Flatten(), Dense(10)]))
+    model.save(tmp_path / "m.keras")
+    loaded = glassnet.load_model(tmp_path / "m.keras")
+    assert loaded.layers[0].backward_layer.get_config()["activation"] == "relu"
+    np.testing.assert_array_equal(loaded.predict(x, verbose=0), model.predict(x, verbose=0))
+
+
 def test_a_recurrent_state_kept_across_batches_is_refused_in_one_line(tmp_path):
     def stateful(name, data):
         if name != "config.json":
