@@ -19,8 +19,9 @@ import numpy as np
 import pytest
 
 import glassnet
-from glassnet.engine.layers import (Activation, Add, BatchNormalization, Concatenate, Conv2D, Dense, Dropout,
-                                    Flatten, GaussianNoise, Input, LeakyReLU, ReLU, Rescaling, SpatialDropout2D)
+from glassnet.engine.layers import (GELU, Activation, Add, BatchNormalization, Concatenate, Conv2D, Dense,
+                                    Dropout, Flatten, GaussianNoise, Input, LeakyReLU, ReLU, Rescaling,
+                                    SpatialDropout2D)
 from glassnet.engine.model import Model, Sequential
 from glassnet.errors import ExportError, ModelFileError
 from glassnet.workbench import zoo
@@ -501,6 +502,24 @@ def test_layers_with_a_seed_of_their_own_keep_it_and_their_generator(tmp_path):
         assert after.generator.random() == before.generator.random()     # it goes on where it stood
 
 
+def test_layers_of_one_activation_are_written_as_keras_activation_layers(tmp_path):
+    """GELU(), SiLU(), Mish()... (glassnet's layers, not Keras's) are Keras's Activation("gelu"),
+    as Sigmoid() and Tanh() were: they raised 'no Keras equivalent'."""
+    from glassnet.engine.layers import Exponential, LogSoftmax, Mish, SiLU, Softplus
+
+    kinds = [GELU, SiLU, Mish, Softplus, Exponential, LogSoftmax]
+    model = Sequential([Input((4,)), *[layer for kind in kinds for layer in (Dense(4), kind())]])
+    model.save(tmp_path / "m.keras")
+    layers = json.loads(zipfile.ZipFile(tmp_path / "m.keras").read("config.json"))["config"]["layers"]
+    assert [(layer["class_name"], layer["config"]["activation"]) for layer in layers[2::2]] == [
+        ("Activation", name) for name in ("gelu", "silu", "mish", "softplus", "exponential", "log_softmax")]
+    x = np.random.default_rng(0).normal(size=(8, 4)).astype(np.float32)
+    np.testing.assert_allclose(glassnet.load_model(tmp_path / "m.keras").predict(x, verbose=0),
+                               model.predict(x, verbose=0), rtol=1e-6)
+    with pytest.raises(ExportError, match="approximate=True"):
+        Sequential([Input((4,)), GELU(approximate=True)]).save(tmp_path / "no.keras")
+
+
 # -- .weights.h5 ---------------------------------------------------------------------------------
 def test_weights_h5_round_trip_and_mismatch(tmp_path):
     model, x, _ = trained(residual_model(seed=0))
@@ -566,7 +585,7 @@ def test_real_keras_opens_glassnet_files(tmp_path):
     np.save(tmp_path / "y.npy", model.predict(x[:8], verbose=0))
     # keras.io's image tutorials: pixels 0..255 in, Rescaling(1 / 255) first
     tutorial, pixels, _ = trained(Sequential([Input((8, 8, 1)), Rescaling(1 / 255), Conv2D(4, 3, activation="relu"),
-                                              ReLU(max_value=0.5, negative_slope=0.1, threshold=0.05),
+                                              ReLU(max_value=0.5, negative_slope=0.1, threshold=0.05), GELU(),
                                               Flatten(), Dense(10, activation="softmax")]))
     tutorial.save(tmp_path / "t.keras")
     np.save(tmp_path / "p.npy", pixels[:8] * 255)

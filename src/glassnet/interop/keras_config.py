@@ -502,7 +502,7 @@ def keras_class_name(layer):
         return "Sequential"
     if isinstance(layer, Model):
         return "Functional"
-    if kind in ("Sigmoid", "Tanh"):
+    if kind in ACTIVATION_LAYERS:
         return "Activation"
     if getattr(layer, "made_as_rnn", False):     # RNN(LSTMCell(...)): Keras's RNN, its weights' group "rnn"
         return "RNN"
@@ -607,7 +607,25 @@ def _activation_layer_out(config, owner):
     return {"activation": activation_to_keras(fn, owner)}
 
 
+# glassnet's layers of one activation, which Keras has only as Activation("name")
+ACTIVATION_LAYERS = {"Sigmoid": "sigmoid", "Tanh": "tanh", "GELU": "gelu", "SiLU": "silu", "Softplus": "softplus",
+                     "Softsign": "softsign", "SELU": "selu", "ReLU6": "relu6", "HardSigmoid": "hard_sigmoid",
+                     "HardSilu": "hard_silu", "Mish": "mish", "LogSoftmax": "log_softmax",
+                     "Exponential": "exponential"}
+
+
+def _activation_class_out(name):
+    """One of :data:`ACTIVATION_LAYERS`, written as Keras's Activation layer of that name."""
+    def write(config, owner):
+        if config.get("approximate"):
+            raise ExportError(f"{owner}: Keras's 'gelu' activation is the exact one; GELU(approximate=True) "
+                              f"has no Keras spelling as a layer")
+        return {"activation": name}
+    return write
+
+
 LAYERS_TO_KERAS = {
+    **{kind: _activation_class_out(name) for kind, name in ACTIVATION_LAYERS.items()},
     "Dense": _dense_out, "Conv2D": _conv2d_out,
     "Conv2DTranspose": lambda c, o: {**{k: v for k, v in _conv2d_out(c, o).items() if k != "groups"},
                                      "output_padding": None},
@@ -636,8 +654,6 @@ LAYERS_TO_KERAS = {
     "RandomCrop": lambda c, o: {"height": c["height"], "width": c["width"], "seed": c["seed"],
                                 "data_format": "channels_last"},
     "Activation": _activation_layer_out,
-    "Sigmoid": lambda c, o: {"activation": "sigmoid"},
-    "Tanh": lambda c, o: {"activation": "tanh"},
     "ReLU": lambda c, o: _relu_options(c),
     "LeakyReLU": lambda c, o: {"negative_slope": c["negative_slope"]},
     "Softmax": lambda c, o: {"axis": -1},
