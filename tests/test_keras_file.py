@@ -329,6 +329,25 @@ def test_initializers_by_any_keras_name_are_written_as_their_class(tmp_path):
     assert [type(layer.kernel_initializer).__name__ for layer in again.layers] == ["LecunNormal", "RandomUniform"]
 
 
+def test_bias_initializers_travel_both_ways(tmp_path):
+    """Dense(..., bias_initializer="ones") and the convolutions' were written as Zeros, and
+    Keras's were read as zeros (what a fresh copy of the model starts from)."""
+    from glassnet.engine.layers import Conv1D, DepthwiseConv2D, Reshape, SeparableConv2D
+
+    model = Sequential([Input((6, 6, 2)), Conv2D(2, 3, bias_initializer="ones"),
+                        DepthwiseConv2D(3, bias_initializer="he_normal"), SeparableConv2D(2, 1, bias_initializer="ones"),
+                        Reshape((4, 2)), Conv1D(2, 1, bias_initializer="ones"), Flatten(),
+                        Dense(2, bias_initializer="ones")])
+    model.save(tmp_path / "m.keras")
+    with zipfile.ZipFile(tmp_path / "m.keras") as archive:
+        specs = json.loads(archive.read("config.json"))["config"]["layers"][1:]
+    assert [spec["config"].get("bias_initializer", {}).get("class_name") for spec in specs] == [
+        "Ones", "HeNormal", "Ones", None, "Ones", None, "Ones"]
+    again = glassnet.load_model(tmp_path / "m.keras")
+    assert [layer.get_config().get("bias_initializer") for layer in again.layers] == [
+        "ones", "he_normal", "ones", None, "ones", None, "ones"]
+
+
 def test_keras_file_with_a_layer_glassnet_lacks_is_one_line_naming_it():
     with pytest.raises(ModelFileError) as error:
         glassnet.load_model(FIXTURES / "unsupported.keras")

@@ -55,6 +55,18 @@ def _constraints_in(config, reading, owner):
             for weight in ("kernel", "bias")}
 
 
+def _initializers_in(config, reading, owner):
+    """The kernel's initializer and the bias's."""
+    return {"kernel_initializer": initializer_from_keras(config.get("kernel_initializer"), owner, reading),
+            **_bias_initializer_in(config, reading, owner)}
+
+
+def _bias_initializer_in(config, reading, owner):
+    """The bias's initializer (Keras's default, and glassnet's: zeros)."""
+    bias = config.get("bias_initializer")
+    return {"bias_initializer": "zeros" if bias is None else initializer_from_keras(bias, owner, reading)}
+
+
 def _regularizers_in(config, reading, owner):
     return {key: regularizer_from_keras(config.get(key), owner, reading)
             for key in ("kernel_regularizer", "bias_regularizer", "activity_regularizer")}
@@ -65,7 +77,7 @@ def _dense_in(config, reading, owner):
     return "Dense", {"units": config["units"],
                      "activation": activation_from_keras(config.get("activation"), owner),
                      "use_bias": config.get("use_bias", True),
-                     "kernel_initializer": initializer_from_keras(config.get("kernel_initializer"), owner, reading),
+                     **_initializers_in(config, reading, owner),
                      **_regularizers_in(config, reading, owner), **_constraints_in(config, reading, owner)}
 
 
@@ -78,7 +90,7 @@ def _conv2d_in(config, reading, owner, class_name="Conv2D"):
                       **({} if undilated else {"dilation_rate": config.get("dilation_rate", [1, 1])}),
                       "activation": activation_from_keras(config.get("activation"), owner),
                       "use_bias": config.get("use_bias", True),
-                      "kernel_initializer": initializer_from_keras(config.get("kernel_initializer"), owner, reading),
+                      **_initializers_in(config, reading, owner),
                       **_regularizers_in(config, reading, owner), **_constraints_in(config, reading, owner)}
 
 
@@ -89,7 +101,7 @@ def _conv1d_in(config, reading, owner):
                       "dilation_rate": config.get("dilation_rate", 1),
                       "activation": activation_from_keras(config.get("activation"), owner),
                       "use_bias": config.get("use_bias", True),
-                      "kernel_initializer": initializer_from_keras(config.get("kernel_initializer"), owner, reading),
+                      **_initializers_in(config, reading, owner),
                       **_regularizers_in(config, reading, owner), **_constraints_in(config, reading, owner)}
 
 
@@ -107,7 +119,7 @@ def _depthwise_in(class_name):
         return class_name, {
             **out, "activation": activation_from_keras(config.get("activation"), owner),
             **{f"{w}_initializer": initializer_from_keras(config.get(f"{w}_initializer"), owner, reading)
-               for w in weights if w != "bias"},
+               for w in weights if w != "bias"}, **_bias_initializer_in(config, reading, owner),
             **{f"{w}_regularizer": regularizer_from_keras(config.get(f"{w}_regularizer"), owner, reading)
                for w in weights + ("activity",)},
             **{f"{w}_constraint": constraint_from_keras(config.get(f"{w}_constraint"), owner, reading)
@@ -144,7 +156,7 @@ def _multi_head_attention_in(config, reading, owner):
         "num_heads": config["num_heads"], "key_dim": config["key_dim"], "value_dim": config.get("value_dim"),
         "dropout": config.get("dropout", 0.0), "use_bias": config.get("use_bias", True),
         "output_shape": output[-1] if isinstance(output, list) else output,
-        "kernel_initializer": initializer_from_keras(config.get("kernel_initializer"), owner, reading),
+        **_initializers_in(config, reading, owner),
         **_regularizers_in(config, reading, owner), **_constraints_in(config, reading, owner)}
 
 
@@ -527,7 +539,7 @@ def _dense_out(config, owner):
     return {"units": config["units"], "activation": activation_to_keras(config.get("activation"), owner),
             "use_bias": config.get("use_bias", True),
             "kernel_initializer": initializer_object_to_keras(config.get("kernel_initializer")),
-            "bias_initializer": initializer_to_keras("zeros"),
+            "bias_initializer": initializer_object_to_keras(config.get("bias_initializer", "zeros")),
             **_regularizers_out(config), "kernel_constraint": constraint_to_keras(config.get("kernel_constraint")),
             "bias_constraint": constraint_to_keras(config.get("bias_constraint"))}
 
@@ -539,7 +551,7 @@ def _conv2d_out(config, owner):
             "activation": activation_to_keras(config.get("activation"), owner),
             "use_bias": config.get("use_bias", True),
             "kernel_initializer": initializer_object_to_keras(config.get("kernel_initializer")),
-            "bias_initializer": initializer_to_keras("zeros"),
+            "bias_initializer": initializer_object_to_keras(config.get("bias_initializer", "zeros")),
             **_regularizers_out(config),
             "kernel_constraint": constraint_to_keras(config.get("kernel_constraint")),
             "bias_constraint": constraint_to_keras(config.get("bias_constraint"))}
@@ -560,7 +572,7 @@ def _depthwise_out(class_name):
                 "activation": activation_to_keras(config.get("activation"), owner),
                 **{f"{w}_initializer": initializer_object_to_keras(config.get(f"{w}_initializer"))
                    for w in weights if w != "bias"},
-                "bias_initializer": initializer_to_keras("zeros"),
+                "bias_initializer": initializer_object_to_keras(config.get("bias_initializer", "zeros")),
                 **{f"{w}_regularizer": regularizer_to_keras(config.get(f"{w}_regularizer"))
                    for w in weights + ("activity",)},
                 **{f"{w}_constraint": constraint_to_keras(config.get(f"{w}_constraint")) for w in weights}}
@@ -673,7 +685,7 @@ LAYERS_TO_KERAS = {
         "num_heads": c["num_heads"], "key_dim": c["key_dim"], "value_dim": c["value_dim"], "dropout": c["dropout"],
         "use_bias": c["use_bias"], "use_gate": False, "output_shape": c["output_shape"], "attention_axes": [1],
         "sliding_window": None, "kernel_initializer": initializer_object_to_keras(c.get("kernel_initializer")),
-        "bias_initializer": initializer_to_keras("zeros"), **_regularizers_out(c),
+        "bias_initializer": initializer_object_to_keras(c.get("bias_initializer", "zeros")), **_regularizers_out(c),
         "kernel_constraint": constraint_to_keras(c.get("kernel_constraint")),
         "bias_constraint": constraint_to_keras(c.get("bias_constraint")), "seed": None},
     "GaussianNoise": lambda c, o: {"stddev": c["stddev"], "seed": c.get("seed")},
