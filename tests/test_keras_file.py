@@ -348,6 +348,27 @@ def test_bias_initializers_travel_both_ways(tmp_path):
         "ones", "he_normal", "ones", None, "ones", None, "ones"]
 
 
+def test_an_initializer_seed_or_gain_travels(tmp_path):
+    """HeNormal(seed=1) and Orthogonal(gain=2.0) were read back as plain he_normal and
+    orthogonal; Keras 3.15 also writes input_axes=None, which glassnet's classes don't take."""
+    from glassnet.engine.initializers import HeNormal, Orthogonal
+
+    model = Sequential([Input((4,)), Dense(3, kernel_initializer=HeNormal(seed=1)),
+                        Dense(2, kernel_initializer=Orthogonal(gain=2.0, seed=4))])
+    model.save(tmp_path / "m.keras")
+
+    def as_keras_writes(name, data):
+        if name != "config.json":
+            return data
+        config = json.loads(data)
+        config["config"]["layers"][1]["config"]["kernel_initializer"]["config"].update(input_axes=None, output_axes=None)
+        return json.dumps(config)
+
+    again = glassnet.load_model(rewrite(tmp_path / "m.keras", tmp_path / "k.keras", as_keras_writes))
+    assert [layer.get_config()["kernel_initializer"] for layer in again.layers] == [
+        {"class_name": "HeNormal", "config": {"seed": 1}}, {"class_name": "Orthogonal", "config": {"gain": 2.0, "seed": 4}}]
+
+
 def test_keras_file_with_a_layer_glassnet_lacks_is_one_line_naming_it():
     with pytest.raises(ModelFileError) as error:
         glassnet.load_model(FIXTURES / "unsupported.keras")
