@@ -576,6 +576,78 @@ def test_weights_h5_round_trip_and_mismatch(tmp_path):
         wrong.load_weights(tmp_path / "m.weights.h5")
 
 
+class Autoencoder(glassnet.Model):
+    """A subclass as keras.io writes them: models, a list and layers held by attribute, some
+    named after "layers" (``proj``, ``norm``), set in another order than they are called."""
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.encoder = Sequential([Dense(4, activation="relu"), Dense(2)])
+        self.decoder = Sequential([Dense(4, activation="relu"), Dense(5)])
+        self.hidden = [Dense(3, activation="tanh"), Dense(2)]
+        self.proj = Dense(5)
+        self.norm = BatchNormalization()
+
+    def call(self, x, training=False):
+        z = self.encoder(x)
+        for layer in self.hidden:
+            z = layer(z)
+        return self.norm(self.decoder(z) + self.proj(x), training=training)
+
+
+def test_a_subclass_weights_are_laid_out_as_keras_lays_them_out(tmp_path):
+    """Keras 3 walks a subclass by attribute name, and its ``layers`` property among them: a
+    layer held by an attribute after "layers" is saved there first (``layers/dense_2``). glassnet
+    wrote a traced subclass's weights as its graph (``layers/sequential/...``), and so neither
+    library read the other's ``.weights.h5``; the optimizer's state follows the order the layers
+    were set in (Keras's ``trainable_variables``), not the order they run in."""
+    x = np.random.default_rng(0).random((16, 5)).astype(np.float32)
+    model = Autoencoder(seed=0)
+    model.compile(optimizer="adam", loss="mse")
+    model.fit(x, x, epochs=1, batch_size=8, verbose=0)
+    model.save_weights(tmp_path / "m.weights.h5")
+    with h5py.File(tmp_path / "m.weights.h5") as h5:
+        names = []
+        h5.visititems(lambda name, item: names.append(name) if name.endswith("vars/0") else None)
+        optimizer = [h5[f"optimizer/vars/{i}"].shape for i in range(2, len(h5["optimizer/vars"]), 2)]
+    assert names == [   # as Keras 3.15 writes the same class's
+        "decoder/layers/dense/vars/0", "decoder/layers/dense_1/vars/0", "encoder/layers/dense/vars/0",
+        "encoder/layers/dense_1/vars/0", "hidden/dense/vars/0", "hidden/dense_1/vars/0",
+        "layers/batch_normalization/vars/0", "layers/dense_2/vars/0", "optimizer/vars/0"]
+    assert optimizer == [(5, 4), (4,), (4, 2), (2,), (2, 4), (4,), (4, 5), (5,), (2, 3), (3,), (3, 2), (2,),
+                         (5, 5), (5,), (5,), (5,)]
+    again = Autoencoder(seed=1)
+    again.build((None, 5))
+    again.load_weights(tmp_path / "m.weights.h5")
+    np.testing.assert_array_equal(again.predict(x, verbose=0), model.predict(x, verbose=0))
+    model.save(tmp_path / "m.keras")                    # a .keras file holds the graph it traced
+    np.testing.assert_array_equal(glassnet.load_model(tmp_path / "m.keras").predict(x, verbose=0),
+                                  model.predict(x, verbose=0))
+    again.load_weights(tmp_path / "m.keras")
+
+
+class Classifier(glassnet.Model):
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.hidden = Dense(4, activation="relu")
+        self.out = Dense(10, activation="softmax")
+
+    def call(self, x):
+        return self.out(self.hidden(x))
+
+
+def test_a_subclass_compiled_with_crossentropy_lists_and_saves_only_its_own_layers(tmp_path):
+    """The softmax glassnet fuses with the loss was listed in model.layers (first, as 'softmax')
+    and so counted among the layers Keras names the weights' groups by."""
+    model = Classifier(seed=0)
+    model.build((None, 5))
+    trained(model)
+    assert [layer.name for layer in model.layers] == ["dense", "dense_1"]
+    model.save_weights(tmp_path / "m.weights.h5")
+    with h5py.File(tmp_path / "m.weights.h5") as h5:
+        assert sorted(h5) == ["hidden", "layers", "optimizer", "vars"] and list(h5["layers"]) == ["dense_1"]
+
+
 def test_load_weights_from_a_keras_archive():
     expected = np.load(FIXTURES / "cnn.npz")
     model = glassnet.load_model(FIXTURES / "cnn.keras")
