@@ -624,6 +624,12 @@ def test_a_subclass_weights_are_laid_out_as_keras_lays_them_out(tmp_path):
     np.testing.assert_array_equal(glassnet.load_model(tmp_path / "m.keras").predict(x, verbose=0),
                                   model.predict(x, verbose=0))
     again.load_weights(tmp_path / "m.keras")
+    from glassnet.interop.keras_file import _write_h5
+    _write_h5(tmp_path / "older.weights.h5", model, graph=True)       # as glassnet wrote it before
+    again = Autoencoder(seed=1)
+    again.build((None, 5))
+    again.load_weights(tmp_path / "older.weights.h5")
+    np.testing.assert_array_equal(again.predict(x, verbose=0), model.predict(x, verbose=0))
 
 
 class Classifier(glassnet.Model):

@@ -760,7 +760,13 @@ def load_weights(model, path, skip_mismatch=False):
         weights = archive.weights()
     try:
         graph = archive is not None and archive.json(CONFIG).get("class_name") in GRAPH_MODELS
-        read_weights_into(model, weights, path, skip_mismatch, graph)
+        try:
+            read_weights_into(model, weights, path, skip_mismatch, graph)
+        except ModelFileError:
+            if graph or not model.traces_call:
+                raise
+            # a subclass's weights written by glassnet before it walked subclasses as Keras does
+            read_weights_into(model, weights, path, skip_mismatch, graph=True)
     finally:
         weights.close()
         if archive is not None:
