@@ -904,6 +904,25 @@ def test_a_keras_file_with_layers_of_your_own_loads_with_the_classes_and_predict
     assert model.optimizer.iterations == 4
 
 
+def test_a_keras_subclassed_model_loads_with_its_class(tmp_path):
+    """keras.Model subclassed (written by Keras: its class name, its get_config, the shape it
+    was built for, weights by attribute) was refused: 'the Autoencoder model's config has no
+    list of layers'. With the class given it is rebuilt, built, and its weights and Adam's
+    state found."""
+    expected = np.load(FIXTURES / "subclassed.npz")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")          # no note: every weight and the optimizer's state read
+        model = glassnet.load_model(FIXTURES / "subclassed.keras", custom_objects={"Autoencoder": Autoencoder})
+    assert type(model) is Autoencoder and model.name == "subclassed" and model.optimizer.iterations == 4
+    np.testing.assert_allclose(model.predict(expected["x"], verbose=0), expected["y"], atol=1e-5, rtol=0)
+
+    def renamed(name, data):                     # a class this program doesn't define
+        return data.replace(b'"Autoencoder"', b'"Undefined"') if name == "config.json" else data
+
+    with pytest.raises(ModelFileError, match=r"other.keras: .*unknown layer class 'Undefined'"):
+        glassnet.load_model(rewrite(FIXTURES / "subclassed.keras", tmp_path / "other.keras", renamed))
+
+
 def test_layers_of_your_own_are_written_as_keras_writes_them(tmp_path):
     model = Sequential([glassnet.Input((8,)), Scaled(6), GatedBlock(6), Dense(3)], seed=0)
     model.compile("adam", "mse")

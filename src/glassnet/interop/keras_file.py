@@ -672,11 +672,14 @@ def _build(spec, extra, budget, custom_objects, path):
 
     if extra is not None and isinstance(extra.get("seed"), int):
         spec["config"]["seed"] = extra["seed"]
+    input_shape = spec.pop("build_input_shape", None)       # a subclass: built as Keras built it
     try:
         # The weights the file holds, and a million numbers to spare, so that a missing or
         # misshapen weight is reported as such rather than as too many weights.
         with weight_budget(budget + (1 << 20), path):
             model = deserialize_layer(spec, custom_objects)
+            if not model.built and input_shape is not None:
+                model.build(input_shape)
     except GlassnetError as error:
         raise ModelFileError(str(error) if path in str(error) else f"{path}: {error}") from None
     except (TypeError, ValueError, KeyError, AttributeError, IndexError, OverflowError,

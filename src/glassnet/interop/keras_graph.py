@@ -21,8 +21,12 @@ from glassnet.interop.keras_objects import Unsupported, _object, _policy
 
 # -- models: Keras -> glassnet ------------------------------------------------------------------
 def model_from_keras(spec, reading):
-    """A Keras model spec (Sequential or Functional) -> glassnet's model spec."""
+    """A Keras model spec (Sequential or Functional, or a subclass of the program's own) ->
+    glassnet's model spec."""
     class_name, config = spec.get("class_name"), spec.get("config")
+    if class_name not in ("Sequential", "Functional", "Model") and isinstance(config, dict) \
+            and not str(spec.get("module") or "").startswith("keras"):
+        return _subclass_from_keras(spec, reading)
     if not isinstance(config, dict) or not isinstance(config.get("layers"), list):
         raise Unsupported(f"the {class_name} model's config has no list of layers")
     if class_name == "Sequential":
@@ -31,6 +35,20 @@ def model_from_keras(spec, reading):
         return {"class_name": "Functional", "config": _functional_from_keras(config, reading)}
     raise Unsupported(f"the model is a {class_name!r}; glassnet reads Sequential and Functional "
                       f"models (a subclassed Keras model has no config to rebuild from)")
+
+
+def _subclass_from_keras(spec, reading):
+    """A subclass of keras.Model the program defines (its class, registered or given in
+    custom_objects, rebuilds it from its get_config), with the input shape Keras built it for."""
+    own = layer_from_keras(spec, reading)
+    build = spec.get("build_config")
+    shape = build.get("input_shape") if isinstance(build, dict) else None
+    if not isinstance(shape, list) or not shape:
+        return own
+    # Keras's shapes start with the batch it was built on ([8, 5]): any batch here
+    anybatch = [[None, *one[1:]] for one in shape] if all(isinstance(one, list) and one for one in shape) \
+        else [None, *shape[1:]]
+    return {**own, "build_input_shape": anybatch}
 
 
 def _sequential_from_keras(config, reading):
