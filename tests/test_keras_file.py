@@ -416,6 +416,15 @@ def test_config_naming_an_unknown_layer(tmp_path):
     one_line_error(path, "glassnet has no Bogus layer")
 
 
+def test_config_naming_an_unknown_activation_lists_every_one_glassnet_has(tmp_path):
+    """The list named only six (relu, sigmoid...), as if gelu or swish were missing too."""
+    path = rewrite(FIXTURES / "mlp.keras", tmp_path / "bogus.keras",
+                   lambda name, data: data.replace(b'"activation": "relu"', b'"activation": "bogus"', 1)
+                   if name == "config.json" else data)
+    one_line_error(path, r"uses the activation 'bogus', which glassnet doesn't have \(it has elu, exponential, "
+                         r"gelu, .*, swish, tanh\)")
+
+
 def test_weights_of_the_wrong_shape(tmp_path):
     path = rewrite(FIXTURES / "mlp.keras", tmp_path / "wide.keras",
                    lambda name, data: data.replace(b'"units": 16', b'"units": 17') if name == "config.json" else data)

@@ -98,7 +98,7 @@ def activation_from_keras(value, owner):
         return name
     if name not in ACTIVATIONS_FROM_KERAS:
         raise Unsupported(f"{owner} uses the activation {name!r}, which glassnet doesn't have "
-                          f"(it has {', '.join(sorted(ACTIVATIONS_FROM_KERAS))})")
+                          f"(it has {', '.join(sorted({*ACTIVATIONS_FROM_KERAS, *SAME_NAMES}))})")
     return ACTIVATIONS_FROM_KERAS[name]
 
 
