@@ -348,6 +348,27 @@ def test_bias_initializers_travel_both_ways(tmp_path):
         "ones", "he_normal", "ones", None, "ones", None, "ones"]
 
 
+def test_layer_norm_initializers_and_a_recurrent_layers_settings_travel(tmp_path):
+    """LayerNormalization's beta/gamma initializers were written as zeros and ones; an LSTM's
+    activity_regularizer was dropped (training after loading lost its penalty), and its
+    initializers given as objects were written as GlorotUniform (and broke saving to .npz)."""
+    from glassnet.engine.initializers import HeNormal, Orthogonal
+    from glassnet.engine.layers import LSTM, LayerNormalization
+
+    lstm = LSTM(3, kernel_initializer=HeNormal(seed=2), recurrent_initializer=Orthogonal(gain=1.5),
+                activity_regularizer="l2", return_sequences=True)
+    norm = LayerNormalization(beta_initializer="ones", gamma_initializer="zeros")
+    model = Sequential([Input((5, 3)), lstm, norm, Flatten(), Dense(2)])
+    for name in ("m.keras", "m.npz"):
+        model.save(tmp_path / name)
+        again = glassnet.load_model(tmp_path / name)
+        got = again.layers[0].get_config()
+        assert got["activity_regularizer"]["config"]["l2"] == pytest.approx(0.01)
+        assert got["recurrent_initializer"]["config"]["gain"] == 1.5 and got["kernel_initializer"]["config"]["seed"] == 2
+        assert again.layers[1].get_config()["beta_initializer"]["class_name"] == "Ones"
+        assert again.layers[1].get_config()["gamma_initializer"]["class_name"] == "Zeros"
+
+
 def test_an_initializer_seed_or_gain_travels(tmp_path):
     """HeNormal(seed=1) and Orthogonal(gain=2.0) were read back as plain he_normal and
     orthogonal; Keras 3.15 also writes input_axes=None, which glassnet's classes don't take."""

@@ -202,7 +202,10 @@ def _layernorm_in(config, reading, owner):
     if isinstance(axis, list) and len(axis) == 1:
         axis = axis[0]
     return "LayerNormalization", {"axis": axis, "epsilon": config.get("epsilon", 1e-3),
-                                  "center": config.get("center", True), "scale": config.get("scale", True)}
+                                  "center": config.get("center", True), "scale": config.get("scale", True),
+                                  **{f"{weight}_initializer": initializer_from_keras(
+                                      config.get(f"{weight}_initializer", default), owner, reading)
+                                     for weight, default in (("beta", "zeros"), ("gamma", "ones"))}}
 
 
 def _dropout_in(config, reading, owner):
@@ -261,6 +264,7 @@ def _recurrent_out(config, owner):
     for w in RECURRENT_WEIGHTS:
         out[f"{w}_regularizer"] = regularizer_to_keras(config.get(f"{w}_regularizer"))
         out[f"{w}_constraint"] = constraint_to_keras(config.get(f"{w}_constraint"))
+    out["activity_regularizer"] = regularizer_to_keras(config.get("activity_regularizer"))
     return {**out, "stateful": False, "unroll": False, "zero_output_for_mask": config.get("zero_output_for_mask", False)}
 
 
@@ -283,7 +287,6 @@ def _recurrent_in(class_name):
     state kept across batches is refused."""
     def read(config, reading, owner):
         reading.require(config, owner, stateful=False, use_cudnn="auto")
-        reading.training_only(config, owner, "activity_regularizer")
         own = {"units": config["units"], "activation": _name_of(config.get("activation", "tanh")),
                "use_bias": config.get("use_bias", True),
                "return_sequences": config.get("return_sequences", False),
@@ -292,7 +295,7 @@ def _recurrent_in(class_name):
                "zero_output_for_mask": config.get("zero_output_for_mask", False),
                "dropout": config.get("dropout", 0.0), "recurrent_dropout": config.get("recurrent_dropout", 0.0),
                **{f"{w}_regularizer": regularizer_from_keras(config.get(f"{w}_regularizer"), owner, reading)
-                  for w in RECURRENT_WEIGHTS},
+                  for w in (*RECURRENT_WEIGHTS, "activity")},
                **{f"{w}_constraint": constraint_from_keras(config.get(f"{w}_constraint"), owner, reading)
                   for w in RECURRENT_WEIGHTS}}
         if config.get("seed") is not None:
@@ -597,8 +600,10 @@ def _batchnorm_out(config, owner):
 
 def _layernorm_out(config, owner):
     return {"axis": -1, "epsilon": config["epsilon"], "center": config["center"], "scale": config["scale"],
-            "rms_scaling": False, "beta_initializer": initializer_to_keras("zeros"),
-            "gamma_initializer": initializer_to_keras("ones"), "beta_regularizer": None,
+            "rms_scaling": False,
+            "beta_initializer": initializer_object_to_keras(config.get("beta_initializer", "zeros")),
+            "gamma_initializer": initializer_object_to_keras(config.get("gamma_initializer", "ones")),
+            "beta_regularizer": None,
             "gamma_regularizer": None, "beta_constraint": None, "gamma_constraint": None}
 
 
