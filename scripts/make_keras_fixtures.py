@@ -363,6 +363,18 @@ def subclassed():
     return model
 
 
+def operations():
+    """keras.ops on a Functional graph's tensors: glassnet runs them as Activation, Rescaling
+    (arithmetic with a number) and merge layers (of two tensors)."""
+    inputs = keras.Input((6,))
+    h = layers.Dense(4)(inputs)
+    a, b = keras.ops.tanh(h) + 1.0, 2.0 - keras.ops.sigmoid(h)
+    mixed = (a + b) * (keras.ops.relu(h) * 3.0) - h / 255.0
+    model = keras.Model(inputs, layers.Dense(10, activation="softmax")(keras.ops.silu(mixed)), name="operations")
+    model.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
+    return model
+
+
 def unsupported():
     return keras.Sequential([keras.Input((4, 4, 4, 1)), layers.Conv3D(2, 3)], name="unsupported")
 
@@ -382,7 +394,7 @@ def main(only=None):
     OUT.mkdir(parents=True, exist_ok=True)
     for build in (mlp, cnn, residual, nested, branches, unsupported, tutorial, augmented, odd_layers,
                   recurrent, custom_layers, layer_norm, sequence, separable, fresh, text, attention, tickets,
-                  nested_outputs, seq2seq, rnn_cells, masked, masked_tagger, subclassed):
+                  nested_outputs, seq2seq, rnn_cells, masked, masked_tagger, subclassed, operations):
         if only and build.__name__ not in only:
             continue
         model = build()

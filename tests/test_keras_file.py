@@ -32,7 +32,7 @@ h5py = pytest.importorskip("h5py")
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "keras"
 KERAS_MODELS = ["mlp", "cnn", "residual", "nested", "branches", "tutorial", "augmented", "odd_layers",
                 "recurrent", "layer_norm", "sequence", "separable", "text", "attention", "nested_outputs",
-                "rnn_cells", "masked", "masked_tagger"]
+                "rnn_cells", "masked", "masked_tagger", "operations"]
 
 
 def residual_model(seed=0):
@@ -286,6 +286,15 @@ def test_keras_written_files_load_and_predict_the_same(name):
     np.testing.assert_allclose(model.predict(expected["x"], verbose=0), expected["y"], atol=1e-5, rtol=0)
     assert model.optimizer.iterations == 4      # Keras trained 4 steps; its state came along
     assert model.loss is not None
+
+
+def test_keras_operations_glassnet_cant_run_are_one_line_naming_them(tmp_path):
+    """keras.ops in a Keras graph were refused as 'glassnet has no Tanh layer'; those it runs
+    now load (the operations fixture), and another is named as Keras's operation."""
+    path = rewrite(FIXTURES / "operations.keras", tmp_path / "cos.keras",
+                   lambda name, data: data.replace(b'"class_name": "Tanh"', b'"class_name": "Cos"')
+                   if name == "config.json" else data)
+    one_line_error(path, r"layer 'tanh' \(Cos\) is Keras's keras.ops operation 'Cos'")
 
 
 @pytest.mark.parametrize("name", ["masked", "masked_tagger"])

@@ -266,8 +266,11 @@ def _functional_from_keras(config, reading):
         if name in masks:
             continue
         owner = f"layer {name!r} ({spec.get('class_name')})"
-        own = layer_from_keras(spec, reading)
         nodes = spec.get("inbound_nodes")
+        if str(spec.get("module") or "").startswith("keras.src.ops"):    # keras.ops.tanh(x), x + 1.0
+            own, nodes = _operation_from_keras(spec, nodes, owner)
+        else:
+            own = layer_from_keras(spec, reading)
         if own["class_name"] in ATTENTION_LAYERS:
             nodes = _attention_calls_from_keras(nodes, own, owner)
         if own["class_name"] in RECURRENT + ("Bidirectional",):
@@ -284,6 +287,54 @@ def _functional_from_keras(config, reading):
     ends = {key: shift(e) for key, e in ends.items()} if isinstance(ends, dict) else [shift(e) for e in ends]
     return {"name": config.get("name"), "trainable": config.get("trainable", True), "layers": layers,
             "input_layers": [shift(e) for e in _ends(inputs)], "output_layers": ends}
+
+
+# keras.ops applied to a Functional graph's tensors, which Keras writes as operations in it:
+# the element-wise functions glassnet has as activations, and arithmetic with a number
+OPERATION_ACTIVATIONS = {"Tanh": "tanh", "Exp": "exponential", "Sigmoid": "sigmoid", "Relu": "relu",
+                         "Relu6": "relu6", "Softplus": "softplus", "Softsign": "softsign", "Silu": "silu",
+                         "Selu": "selu"}
+OPERATION_MERGES = {"Add": "Add", "Subtract": "Subtract", "Multiply": "Multiply"}
+
+
+def _operation_from_keras(spec, nodes, owner):
+    """A keras.ops operation in a Functional graph -> ``(glassnet's layer spec, its calls)``:
+    ``ops.tanh(x)`` an Activation; ``x + y`` of two tensors a merge (Add, Subtract, Multiply);
+    ``x * 2.0``, ``x - 1.0``, ``x / 255.0`` a Rescaling (``scale * x + offset``); anything
+    else is refused in one line naming it."""
+    kind, name = spec.get("class_name"), (spec.get("config") or {}).get("name") or spec.get("name")
+    calls = [node for node in nodes or [] if isinstance(node, dict)]
+    if len(calls) != 1 or calls[0].get("kwargs"):
+        raise Unsupported(f"{owner} is keras.ops called {len(calls)} times or with options, which glassnet can't run")
+    args = calls[0].get("args") or []
+    tensors = [arg for arg in args if _is_reference(arg)]
+    numbers = [arg for arg in args if isinstance(arg, (int, float)) and not isinstance(arg, bool)]
+    if kind in OPERATION_ACTIVATIONS and len(args) == len(tensors) == 1:
+        return {"class_name": "Activation", "config": {"name": name, "activation": OPERATION_ACTIVATIONS[kind]}}, nodes
+    if kind in OPERATION_MERGES and len(args) == len(tensors) == 2:
+        return {"class_name": OPERATION_MERGES[kind], "config": {"name": name}}, nodes
+    if len(args) == 2 and len(tensors) == len(numbers) == 1:
+        scale_offset = _scale_offset(kind, float(numbers[0]), tensor_first=_is_reference(args[0]))
+        if scale_offset is not None:
+            scale, offset = scale_offset
+            return ({"class_name": "Rescaling", "config": {"name": name, "scale": scale, "offset": offset}},
+                    [{"args": tensors, "kwargs": {}}])
+    raise Unsupported(f"{owner} is Keras's keras.ops operation {kind!r} on these arguments, which glassnet "
+                      f"can't run in a graph (it reads the activations, +, - and * of two tensors, and "
+                      f"+, -, *, / by a number)")
+
+
+def _scale_offset(kind, number, tensor_first):
+    """``x op number`` (or ``number op x``) as ``scale * x + offset``; None if it isn't one."""
+    if kind == "Add":
+        return 1.0, number
+    if kind == "Subtract":
+        return (1.0, -number) if tensor_first else (-1.0, number)
+    if kind == "Multiply":
+        return number, 0.0
+    if kind in ("Divide", "TrueDivide") and tensor_first and number != 0:
+        return 1.0 / number, 0.0
+    return None
 
 
 def _end_call(entry, functional, step):
