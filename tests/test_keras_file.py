@@ -693,6 +693,16 @@ def test_a_subclass_compiled_with_crossentropy_lists_and_saves_only_its_own_laye
         assert sorted(h5) == ["hidden", "layers", "optimizer", "vars"] and list(h5["layers"]) == ["dense_1"]
 
 
+@pytest.mark.parametrize("name", ["m.weights.h5", "m.npz"])
+def test_skip_mismatch_says_which_weights_it_skipped(tmp_path, name):
+    """load_weights(..., skip_mismatch=True) left the misfit layers as they were in silence;
+    Keras warns about each."""
+    Sequential([Input((6,)), Dense(4), Dense(2)]).save_weights(tmp_path / name)
+    model = Sequential([Input((6,)), Dense(3), Dense(2)])
+    with pytest.warns(UserWarning, match=r"skip_mismatch: .*dense.*dense_1.* left as they were"):
+        model.load_weights(tmp_path / name, skip_mismatch=True)
+
+
 def test_load_weights_from_a_keras_archive():
     expected = np.load(FIXTURES / "cnn.npz")
     model = glassnet.load_model(FIXTURES / "cnn.keras")

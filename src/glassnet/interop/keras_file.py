@@ -557,6 +557,7 @@ def read_weights_into(model, weights, path, skip_mismatch=False, graph=False):
     from glassnet.engine.saving import finite_as
     from glassnet.engine.model import Model
 
+    skipped = []
     for group, layer in weight_groups(model, graph=graph):
         if isinstance(layer, Model):
             continue
@@ -564,12 +565,14 @@ def read_weights_into(model, weights, path, skip_mismatch=False, graph=False):
         where = f"layer '{layer.name}' ({_vars(group)})"
         if len(stored) != len(targets):
             if skip_mismatch:
+                skipped.append(layer.name)
                 continue
             raise ModelFileError(f"{path}: {where} needs {len(targets)} weight arrays, the file holds "
                                  f"{len(stored)}")
         shapes_fit = all(shape == target.shape for (_, shape), target in zip(stored, targets))
         if not shapes_fit:
             if skip_mismatch:
+                skipped.append(layer.name)
                 continue
             bad = next(i for i, ((_, s), t) in enumerate(zip(stored, targets)) if s != t.shape)
             raise ModelFileError(f"{path}: {where} weight {bad} has shape {stored[bad][1]} in the file, "
@@ -579,6 +582,9 @@ def read_weights_into(model, weights, path, skip_mismatch=False, graph=False):
             if value is None:
                 raise ModelFileError(f"{path}: {where} holds NaN or infinite weights (in {target.dtype})")
             target[...] = value
+    if skipped:                                  # as Keras: skipped, and said so
+        warnings.warn(f"{path}: skip_mismatch: the weights of layer(s) {', '.join(map(repr, skipped))} don't fit "
+                      f"the file's and were left as they were", stacklevel=5)
 
 
 def _read_optimizer(model, weights, keras_compiled, path, notes, graph=False):
