@@ -370,7 +370,8 @@ def operations():
     h = layers.Dense(4)(inputs)
     a, b = keras.ops.tanh(h) + 1.0, 2.0 - keras.ops.sigmoid(h)
     mixed = (a + b) * (keras.ops.relu(h) * 3.0) - h / 255.0
-    model = keras.Model(inputs, layers.Dense(10, activation="softmax")(keras.ops.silu(mixed)), name="operations")
+    both = keras.ops.concatenate([keras.ops.silu(mixed), keras.ops.maximum(a, b)], axis=-1)
+    model = keras.Model(inputs, layers.Dense(10, activation="softmax")(both), name="operations")
     model.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
     return model
 

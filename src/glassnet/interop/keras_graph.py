@@ -294,12 +294,14 @@ def _functional_from_keras(config, reading):
 OPERATION_ACTIVATIONS = {"Tanh": "tanh", "Exp": "exponential", "Sigmoid": "sigmoid", "Relu": "relu",
                          "Relu6": "relu6", "Softplus": "softplus", "Softsign": "softsign", "Silu": "silu",
                          "Selu": "selu"}
-OPERATION_MERGES = {"Add": "Add", "Subtract": "Subtract", "Multiply": "Multiply"}
+OPERATION_MERGES = {"Add": "Add", "Subtract": "Subtract", "Multiply": "Multiply", "Maximum": "Maximum",
+                    "Minimum": "Minimum"}
 
 
 def _operation_from_keras(spec, nodes, owner):
     """A keras.ops operation in a Functional graph -> ``(glassnet's layer spec, its calls)``:
-    ``ops.tanh(x)`` an Activation; ``x + y`` of two tensors a merge (Add, Subtract, Multiply);
+    ``ops.tanh(x)`` an Activation; ``x + y`` of two tensors a merge (Add, Subtract, Multiply,
+    ``ops.maximum``, ``ops.minimum``), ``ops.concatenate([x, y], axis)`` a Concatenate;
     ``x * 2.0``, ``x - 1.0``, ``x / 255.0`` a Rescaling (``scale * x + offset``); anything
     else is refused in one line naming it."""
     kind, name = spec.get("class_name"), (spec.get("config") or {}).get("name") or spec.get("name")
@@ -313,6 +315,8 @@ def _operation_from_keras(spec, nodes, owner):
         return {"class_name": "Activation", "config": {"name": name, "activation": OPERATION_ACTIVATIONS[kind]}}, nodes
     if kind in OPERATION_MERGES and len(args) == len(tensors) == 2:
         return {"class_name": OPERATION_MERGES[kind], "config": {"name": name}}, nodes
+    if kind == "Concatenate" and len(args) == 1 and isinstance(args[0], list) and all(map(_is_reference, args[0])):
+        return {"class_name": "Concatenate", "config": {"name": name, "axis": spec["config"].get("axis", -1)}}, nodes
     if len(args) == 2 and len(tensors) == len(numbers) == 1:
         scale_offset = _scale_offset(kind, float(numbers[0]), tensor_first=_is_reference(args[0]))
         if scale_offset is not None:
@@ -320,8 +324,8 @@ def _operation_from_keras(spec, nodes, owner):
             return ({"class_name": "Rescaling", "config": {"name": name, "scale": scale, "offset": offset}},
                     [{"args": tensors, "kwargs": {}}])
     raise Unsupported(f"{owner} is Keras's keras.ops operation {kind!r} on these arguments, which glassnet "
-                      f"can't run in a graph (it reads the activations, +, - and * of two tensors, and "
-                      f"+, -, *, / by a number)")
+                      f"can't run in a graph (it reads the activations, concatenate, +, -, *, maximum and "
+                      f"minimum of two tensors, and +, -, *, / by a number)")
 
 
 def _scale_offset(kind, number, tensor_first):
