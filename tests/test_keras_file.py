@@ -172,6 +172,33 @@ def test_every_optimizer_keras_shares_resumes_from_the_file_exactly(optimizer, t
     assert_continues_alike(model, loaded, x, y)
 
 
+@pytest.mark.parametrize("schedule", [
+    lambda s: s.InverseTimeDecay(0.01, 2, 0.5, staircase=True),
+    lambda s: s.PolynomialDecay(0.01, 5, 0.001, power=2.0, cycle=True),
+    lambda s: s.CosineDecayRestarts(0.05, 3, t_mul=2.0, m_mul=0.5, alpha=0.1)],
+    ids=["inverse-time", "polynomial", "cosine-restarts"])
+def test_every_schedule_keras_shares_is_written_for_keras(schedule, tmp_path):
+    """Keras has these three too (computing the same rates): they were written as the current
+    rate, a constant, with a note saying Keras lacked them, and Keras's were refused."""
+    model = Sequential([Input((4,)), Dense(2)])
+    model.compile(glassnet.optimizers.Adam(schedule(glassnet.optimizers.schedules)), "mse")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        model.save(tmp_path / "m.keras")
+    written = json.loads(zipfile.ZipFile(tmp_path / "m.keras").read("config.json"))
+    rate = written["compile_config"]["optimizer"]["config"]["learning_rate"]
+    own = model.optimizer.schedule.get_config()
+    assert rate["class_name"] == type(model.optimizer.schedule).__name__
+    assert {key: own[key] for key in rate["config"] if key != "name"} == \
+        {key: value for key, value in rate["config"].items() if key != "name"}
+
+    def as_keras_wrote_it(name, data):                 # without glassnet's own metadata
+        return b'{"keras_version": "3.15.1"}' if name == "metadata.json" else data
+
+    loaded = glassnet.load_model(rewrite(tmp_path / "m.keras", tmp_path / "k.keras", as_keras_wrote_it))
+    assert loaded.optimizer.schedule.get_config() == own
+
+
 def assert_continues_alike(model, loaded, x, y):
     """One more epoch for both ends with the same weights: bit for bit, except for Adam, which
     keeps its averages scaled (M = m / (1 - beta_1), optimizers/adam.py) while the file holds

@@ -28,6 +28,9 @@ SCHEDULE_OPTIONS = {   # schedules both libraries have, with the arguments they 
     "CosineDecay": ("initial_learning_rate", "decay_steps", "alpha", "warmup_target", "warmup_steps"),
     "ExponentialDecay": ("initial_learning_rate", "decay_steps", "decay_rate", "staircase"),
     "PiecewiseConstantDecay": ("boundaries", "values"),
+    "InverseTimeDecay": ("initial_learning_rate", "decay_steps", "decay_rate", "staircase"),
+    "PolynomialDecay": ("initial_learning_rate", "decay_steps", "end_learning_rate", "power", "cycle"),
+    "CosineDecayRestarts": ("initial_learning_rate", "first_decay_steps", "t_mul", "m_mul", "alpha"),
 }
 CLIPPING = ("clipnorm", "clipvalue", "global_clipnorm")
 EMA = ("use_ema", "ema_momentum", "ema_overwrite_frequency")   # every optimizer, both libraries
