@@ -199,6 +199,32 @@ def test_every_schedule_keras_shares_is_written_for_keras(schedule, tmp_path):
     assert loaded.optimizer.schedule.get_config() == own
 
 
+def test_precision_recall_and_auc_travel_with_their_settings(tmp_path):
+    """They were left out of the .keras file (with a note), and Keras's were left out too."""
+    metrics = glassnet.metrics
+    model = Sequential([Input((4,)), Dense(3)])
+    model.compile("adam", glassnet.losses.BinaryCrossentropy(from_logits=True),
+                  metrics=[metrics.Precision(thresholds=0.3), metrics.Recall(top_k=2),
+                           metrics.AUC(num_thresholds=50, from_logits=True)])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        model.save(tmp_path / "m.keras")
+    written = json.loads(zipfile.ZipFile(tmp_path / "m.keras").read("config.json"))["compile_config"]["metrics"]
+    assert [(m["class_name"], m["config"].get("thresholds"), m["config"].get("top_k"), m["config"].get("num_thresholds"))
+            for m in written] == [("Precision", 0.3, None, None), ("Recall", None, 2, None), ("AUC", None, None, 50)]
+
+    def as_keras_wrote_it(name, data):                 # without glassnet's own metadata
+        if name == "metadata.json":
+            return b'{"keras_version": "3.15.1"}'
+        if name == "config.json":                      # and a setting glassnet lacks
+            return data.replace(b'"num_thresholds": 50', b'"num_thresholds": 50, "multi_label": true')
+        return data
+
+    with pytest.warns(UserWarning, match="metric 'AUC' with these settings is not in glassnet"):
+        loaded = glassnet.load_model(rewrite(tmp_path / "m.keras", tmp_path / "k.keras", as_keras_wrote_it))
+    assert [m.get_config() for m in loaded.compiled_metrics] == [m.get_config() for m in model.compiled_metrics[:2]]
+
+
 def assert_continues_alike(model, loaded, x, y):
     """One more epoch for both ends with the same weights: bit for bit, except for Adam, which
     keeps its averages scaled (M = m / (1 - beta_1), optimizers/adam.py) while the file holds
