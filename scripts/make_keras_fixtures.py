@@ -337,6 +337,45 @@ def _padded(rng, n, steps, make, shortest=0):
     return x
 
 
+class Autoencoder(keras.Model):
+    """A subclass of keras.Model as keras.io writes them (tests/test_keras_file.py has the same
+    class): models, a list and layers held by attribute, set in another order than called."""
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.encoder = keras.Sequential([layers.Dense(4, activation="relu"), layers.Dense(2)])
+        self.decoder = keras.Sequential([layers.Dense(4, activation="relu"), layers.Dense(5)])
+        self.hidden = [layers.Dense(3, activation="tanh"), layers.Dense(2)]
+        self.proj = layers.Dense(5)
+        self.norm = layers.BatchNormalization()
+
+    def call(self, x, training=False):
+        z = self.encoder(x)
+        for layer in self.hidden:
+            z = layer(z)
+        return self.norm(self.decoder(z) + self.proj(x), training=training)
+
+
+def subclassed():
+    """A subclassed model: glassnet rebuilds it with the class given, its weights by attribute."""
+    model = Autoencoder(name="subclassed")
+    model.compile(optimizer="adam", loss="mse")
+    return model
+
+
+def operations():
+    """keras.ops on a Functional graph's tensors: glassnet runs them as Activation, Rescaling
+    (arithmetic with a number) and merge layers (of two tensors)."""
+    inputs = keras.Input((6,))
+    h = layers.Dense(4)(inputs)
+    a, b = keras.ops.tanh(h) + 1.0, 2.0 - keras.ops.sigmoid(h)
+    mixed = (a + b) * (keras.ops.relu(h) * 3.0) - h / 255.0
+    both = keras.ops.concatenate([keras.ops.silu(mixed), keras.ops.maximum(a, b)], axis=-1)
+    model = keras.Model(inputs, layers.Dense(10, activation="softmax")(both), name="operations")
+    model.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
+    return model
+
+
 def unsupported():
     return keras.Sequential([keras.Input((4, 4, 4, 1)), layers.Conv3D(2, 3)], name="unsupported")
 
@@ -356,7 +395,7 @@ def main(only=None):
     OUT.mkdir(parents=True, exist_ok=True)
     for build in (mlp, cnn, residual, nested, branches, unsupported, tutorial, augmented, odd_layers,
                   recurrent, custom_layers, layer_norm, sequence, separable, fresh, text, attention, tickets,
-                  nested_outputs, seq2seq, rnn_cells, masked, masked_tagger):
+                  nested_outputs, seq2seq, rnn_cells, masked, masked_tagger, subclassed, operations):
         if only and build.__name__ not in only:
             continue
         model = build()
@@ -377,6 +416,14 @@ def main(only=None):
             model.save(path)
             _deflate(path)
             np.savez(OUT / "seq2seq.npz", source=x[0][:4], target=x[1][:4], y=model.predict([v[:4] for v in x], verbose=0))
+            continue
+        if build is subclassed:                            # no inputs to read a shape from
+            x = rng.random((32, 5)).astype("float32")
+            model.fit(x, x, epochs=1, batch_size=8, verbose=0)
+            path = OUT / "subclassed.keras"
+            model.save(path)
+            _deflate(path)
+            np.savez(OUT / "subclassed.npz", x=x[:4], y=model.predict(x[:4], verbose=0))
             continue
         if build in (masked, masked_tagger):            # padded sequences; Keras's masked loss kept too
             if build is masked:

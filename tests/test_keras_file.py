@@ -19,8 +19,9 @@ import numpy as np
 import pytest
 
 import glassnet
-from glassnet.engine.layers import (Activation, Add, BatchNormalization, Concatenate, Conv2D, Dense,
-                                    Flatten, Input, LeakyReLU, Rescaling)
+from glassnet.engine.layers import (GELU, Activation, Add, BatchNormalization, Concatenate, Conv2D, Dense,
+                                    Dropout, Flatten, GaussianNoise, Input, LeakyReLU, ReLU, Rescaling,
+                                    SpatialDropout2D)
 from glassnet.engine.model import Model, Sequential
 from glassnet.errors import ExportError, ModelFileError
 from glassnet.workbench import zoo
@@ -31,7 +32,7 @@ h5py = pytest.importorskip("h5py")
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "keras"
 KERAS_MODELS = ["mlp", "cnn", "residual", "nested", "branches", "tutorial", "augmented", "odd_layers",
                 "recurrent", "layer_norm", "sequence", "separable", "text", "attention", "nested_outputs",
-                "rnn_cells", "masked", "masked_tagger"]
+                "rnn_cells", "masked", "masked_tagger", "operations"]
 
 
 def residual_model(seed=0):
@@ -128,6 +129,22 @@ def test_recurrent_layers_keep_their_weights_in_cells_as_keras_does(tmp_path):
     assert_continues_alike(model, loaded, x, y)            # Adam's state found its weights
 
 
+def test_a_bidirectional_layer_with_a_backward_layer_of_its_own_saves(tmp_path):
+    """Bidirectional(..., backward_layer=SimpleRNN(...)): the backward layer, which no model
+    names, is named as Keras names the pair (it had no name, and h5py refused to write None)."""
+    from glassnet.engine.layers import SimpleRNN
+    from glassnet.engine.layers.wrappers import Bidirectional
+
+    both = Bidirectional(SimpleRNN(3, return_sequences=True),
+                         backward_layer=SimpleRNN(3, return_sequences=True, go_backwards=True, activation="relu"))
+    assert (both.forward_layer.name, both.backward_layer.name) == ("forward_simple_rnn", "backward_simple_rnn")
+    model, x, _ = trained(Sequential([Input((5, 3)), both, Flatten(), Dense(10)]))
+    model.save(tmp_path / "m.keras")
+    loaded = glassnet.load_model(tmp_path / "m.keras")
+    assert loaded.layers[0].backward_layer.get_config()["activation"] == "relu"
+    np.testing.assert_array_equal(loaded.predict(x, verbose=0), model.predict(x, verbose=0))
+
+
 def test_a_recurrent_state_kept_across_batches_is_refused_in_one_line(tmp_path):
     def stateful(name, data):
         if name != "config.json":
@@ -153,6 +170,59 @@ def test_every_optimizer_keras_shares_resumes_from_the_file_exactly(optimizer, t
     assert type(loaded.optimizer) is type(model.optimizer)
     assert loaded.optimizer.get_config() == model.optimizer.get_config()
     assert_continues_alike(model, loaded, x, y)
+
+
+@pytest.mark.parametrize("schedule", [
+    lambda s: s.InverseTimeDecay(0.01, 2, 0.5, staircase=True),
+    lambda s: s.PolynomialDecay(0.01, 5, 0.001, power=2.0, cycle=True),
+    lambda s: s.CosineDecayRestarts(0.05, 3, t_mul=2.0, m_mul=0.5, alpha=0.1)],
+    ids=["inverse-time", "polynomial", "cosine-restarts"])
+def test_every_schedule_keras_shares_is_written_for_keras(schedule, tmp_path):
+    """Keras has these three too (computing the same rates): they were written as the current
+    rate, a constant, with a note saying Keras lacked them, and Keras's were refused."""
+    model = Sequential([Input((4,)), Dense(2)])
+    model.compile(glassnet.optimizers.Adam(schedule(glassnet.optimizers.schedules)), "mse")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        model.save(tmp_path / "m.keras")
+    written = json.loads(zipfile.ZipFile(tmp_path / "m.keras").read("config.json"))
+    rate = written["compile_config"]["optimizer"]["config"]["learning_rate"]
+    own = model.optimizer.schedule.get_config()
+    assert rate["class_name"] == type(model.optimizer.schedule).__name__
+    assert {key: own[key] for key in rate["config"] if key != "name"} == \
+        {key: value for key, value in rate["config"].items() if key != "name"}
+
+    def as_keras_wrote_it(name, data):                 # without glassnet's own metadata
+        return b'{"keras_version": "3.15.1"}' if name == "metadata.json" else data
+
+    loaded = glassnet.load_model(rewrite(tmp_path / "m.keras", tmp_path / "k.keras", as_keras_wrote_it))
+    assert loaded.optimizer.schedule.get_config() == own
+
+
+def test_precision_recall_and_auc_travel_with_their_settings(tmp_path):
+    """They were left out of the .keras file (with a note), and Keras's were left out too."""
+    metrics = glassnet.metrics
+    model = Sequential([Input((4,)), Dense(3)])
+    model.compile("adam", glassnet.losses.BinaryCrossentropy(from_logits=True),
+                  metrics=[metrics.Precision(thresholds=0.3), metrics.Recall(top_k=2),
+                           metrics.AUC(num_thresholds=50, from_logits=True)])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        model.save(tmp_path / "m.keras")
+    written = json.loads(zipfile.ZipFile(tmp_path / "m.keras").read("config.json"))["compile_config"]["metrics"]
+    assert [(m["class_name"], m["config"].get("thresholds"), m["config"].get("top_k"), m["config"].get("num_thresholds"))
+            for m in written] == [("Precision", 0.3, None, None), ("Recall", None, 2, None), ("AUC", None, None, 50)]
+
+    def as_keras_wrote_it(name, data):                 # without glassnet's own metadata
+        if name == "metadata.json":
+            return b'{"keras_version": "3.15.1"}'
+        if name == "config.json":                      # and a setting glassnet lacks
+            return data.replace(b'"num_thresholds": 50', b'"num_thresholds": 50, "multi_label": true')
+        return data
+
+    with pytest.warns(UserWarning, match="metric 'AUC' with these settings is not in glassnet"):
+        loaded = glassnet.load_model(rewrite(tmp_path / "m.keras", tmp_path / "k.keras", as_keras_wrote_it))
+    assert [m.get_config() for m in loaded.compiled_metrics] == [m.get_config() for m in model.compiled_metrics[:2]]
 
 
 def assert_continues_alike(model, loaded, x, y):
@@ -271,6 +341,15 @@ def test_keras_written_files_load_and_predict_the_same(name):
     assert model.loss is not None
 
 
+def test_keras_operations_glassnet_cant_run_are_one_line_naming_them(tmp_path):
+    """keras.ops in a Keras graph were refused as 'glassnet has no Tanh layer'; those it runs
+    now load (the operations fixture), and another is named as Keras's operation."""
+    path = rewrite(FIXTURES / "operations.keras", tmp_path / "cos.keras",
+                   lambda name, data: data.replace(b'"class_name": "Tanh"', b'"class_name": "Cos"')
+                   if name == "config.json" else data)
+    one_line_error(path, r"layer 'tanh' \(Cos\) is Keras's keras.ops operation 'Cos'")
+
+
 @pytest.mark.parametrize("name", ["masked", "masked_tagger"])
 def test_keras_written_masks_give_keras_masked_loss_and_accuracy(name):
     """Padded sequences: Keras's file computes its masks with operations in its graph (left
@@ -310,6 +389,67 @@ def test_initializers_by_any_keras_name_are_written_as_their_class(tmp_path):
     assert written[1]["config"] == {"minval": -0.05, "maxval": 0.05, "seed": None}
     again = glassnet.load_model(tmp_path / "m.keras")
     assert [type(layer.kernel_initializer).__name__ for layer in again.layers] == ["LecunNormal", "RandomUniform"]
+
+
+def test_bias_initializers_travel_both_ways(tmp_path):
+    """Dense(..., bias_initializer="ones") and the convolutions' were written as Zeros, and
+    Keras's were read as zeros (what a fresh copy of the model starts from)."""
+    from glassnet.engine.layers import Conv1D, DepthwiseConv2D, Reshape, SeparableConv2D
+
+    model = Sequential([Input((6, 6, 2)), Conv2D(2, 3, bias_initializer="ones"),
+                        DepthwiseConv2D(3, bias_initializer="he_normal"), SeparableConv2D(2, 1, bias_initializer="ones"),
+                        Reshape((4, 2)), Conv1D(2, 1, bias_initializer="ones"), Flatten(),
+                        Dense(2, bias_initializer="ones")])
+    model.save(tmp_path / "m.keras")
+    with zipfile.ZipFile(tmp_path / "m.keras") as archive:
+        specs = json.loads(archive.read("config.json"))["config"]["layers"][1:]
+    assert [spec["config"].get("bias_initializer", {}).get("class_name") for spec in specs] == [
+        "Ones", "HeNormal", "Ones", None, "Ones", None, "Ones"]
+    again = glassnet.load_model(tmp_path / "m.keras")
+    assert [layer.get_config().get("bias_initializer") for layer in again.layers] == [
+        "ones", "he_normal", "ones", None, "ones", None, "ones"]
+
+
+def test_layer_norm_initializers_and_a_recurrent_layers_settings_travel(tmp_path):
+    """LayerNormalization's beta/gamma initializers were written as zeros and ones; an LSTM's
+    activity_regularizer was dropped (training after loading lost its penalty), and its
+    initializers given as objects were written as GlorotUniform (and broke saving to .npz)."""
+    from glassnet.engine.initializers import HeNormal, Orthogonal
+    from glassnet.engine.layers import LSTM, LayerNormalization
+
+    lstm = LSTM(3, kernel_initializer=HeNormal(seed=2), recurrent_initializer=Orthogonal(gain=1.5),
+                activity_regularizer="l2", return_sequences=True)
+    norm = LayerNormalization(beta_initializer="ones", gamma_initializer="zeros")
+    model = Sequential([Input((5, 3)), lstm, norm, Flatten(), Dense(2)])
+    for name in ("m.keras", "m.npz"):
+        model.save(tmp_path / name)
+        again = glassnet.load_model(tmp_path / name)
+        got = again.layers[0].get_config()
+        assert got["activity_regularizer"]["config"]["l2"] == pytest.approx(0.01)
+        assert got["recurrent_initializer"]["config"]["gain"] == 1.5 and got["kernel_initializer"]["config"]["seed"] == 2
+        assert again.layers[1].get_config()["beta_initializer"]["class_name"] == "Ones"
+        assert again.layers[1].get_config()["gamma_initializer"]["class_name"] == "Zeros"
+
+
+def test_an_initializer_seed_or_gain_travels(tmp_path):
+    """HeNormal(seed=1) and Orthogonal(gain=2.0) were read back as plain he_normal and
+    orthogonal; Keras 3.15 also writes input_axes=None, which glassnet's classes don't take."""
+    from glassnet.engine.initializers import HeNormal, Orthogonal
+
+    model = Sequential([Input((4,)), Dense(3, kernel_initializer=HeNormal(seed=1)),
+                        Dense(2, kernel_initializer=Orthogonal(gain=2.0, seed=4))])
+    model.save(tmp_path / "m.keras")
+
+    def as_keras_writes(name, data):
+        if name != "config.json":
+            return data
+        config = json.loads(data)
+        config["config"]["layers"][1]["config"]["kernel_initializer"]["config"].update(input_axes=None, output_axes=None)
+        return json.dumps(config)
+
+    again = glassnet.load_model(rewrite(tmp_path / "m.keras", tmp_path / "k.keras", as_keras_writes))
+    assert [layer.get_config()["kernel_initializer"] for layer in again.layers] == [
+        {"class_name": "HeNormal", "config": {"seed": 1}}, {"class_name": "Orthogonal", "config": {"gain": 2.0, "seed": 4}}]
 
 
 def test_keras_file_with_a_layer_glassnet_lacks_is_one_line_naming_it():
@@ -357,6 +497,15 @@ def test_config_naming_an_unknown_layer(tmp_path):
                    lambda name, data: data.replace(b'"class_name": "Dense"', b'"class_name": "Bogus"')
                    if name == "config.json" else data)
     one_line_error(path, "glassnet has no Bogus layer")
+
+
+def test_config_naming_an_unknown_activation_lists_every_one_glassnet_has(tmp_path):
+    """The list named only six (relu, sigmoid...), as if gelu or swish were missing too."""
+    path = rewrite(FIXTURES / "mlp.keras", tmp_path / "bogus.keras",
+                   lambda name, data: data.replace(b'"activation": "relu"', b'"activation": "bogus"', 1)
+                   if name == "config.json" else data)
+    one_line_error(path, r"uses the activation 'bogus', which glassnet doesn't have \(it has elu, exponential, "
+                         r"gelu, .*, swish, tanh\)")
 
 
 def test_weights_of_the_wrong_shape(tmp_path):
@@ -456,6 +605,53 @@ def test_leaky_relu_slopes(tmp_path):
         Sequential([Input((4,)), Dense(3, activation=LeakyReLU(0.1))]).save(tmp_path / "no.keras")
 
 
+def test_relu_options_and_a_linear_activation_travel(tmp_path):
+    """ReLU's ceiling, slope and threshold are written as Keras spells them (they were written
+    as a plain ReLU, so Keras predicted other numbers), and Activation("linear") is saved."""
+    relu = ReLU(max_value=0.5, negative_slope=0.1, threshold=0.05)
+    model = Sequential([Input((4,)), Dense(3), relu, Activation("linear")])
+    model.save(tmp_path / "m.keras")
+    layers = json.loads(zipfile.ZipFile(tmp_path / "m.keras").read("config.json"))["config"]["layers"]
+    assert layers[2]["config"] | {"max_value": 0.5, "negative_slope": 0.1, "threshold": 0.05} == layers[2]["config"]
+    assert layers[3]["config"]["activation"] == "linear"
+    loaded = glassnet.load_model(tmp_path / "m.keras")
+    assert loaded.layers[1].get_config() == relu.get_config() and loaded.layers[2].get_config()["activation"] == "linear"
+    x = np.random.default_rng(0).normal(size=(16, 4)).astype(np.float32)
+    np.testing.assert_array_equal(loaded.predict(x, verbose=0), model.predict(x, verbose=0))
+
+
+def test_layers_with_a_seed_of_their_own_keep_it_and_their_generator(tmp_path):
+    """Dropout(seed=3) and the noise layers write their seed as Keras does: the file then
+    loads (glassnet's metadata holds their generators' state, which needs the seed back)."""
+    model, x, _ = trained(Sequential([Input((6, 6, 2)), Dropout(0.3, seed=3), SpatialDropout2D(0.2, seed=4),
+                                      GaussianNoise(0.1, seed=5), Flatten(), Dense(10)]))
+    model.save(tmp_path / "m.keras")
+    layers = json.loads(zipfile.ZipFile(tmp_path / "m.keras").read("config.json"))["config"]["layers"]
+    assert [layer["config"]["seed"] for layer in layers[1:4]] == [3, 4, 5]
+    loaded = glassnet.load_model(tmp_path / "m.keras")
+    for before, after in zip(model.layers[:3], loaded.layers[:3]):
+        assert after.get_config()["seed"] == before.get_config()["seed"]
+        assert after.generator.random() == before.generator.random()     # it goes on where it stood
+
+
+def test_layers_of_one_activation_are_written_as_keras_activation_layers(tmp_path):
+    """GELU(), SiLU(), Mish()... (glassnet's layers, not Keras's) are Keras's Activation("gelu"),
+    as Sigmoid() and Tanh() were: they raised 'no Keras equivalent'."""
+    from glassnet.engine.layers import Exponential, LogSoftmax, Mish, SiLU, Softplus
+
+    kinds = [GELU, SiLU, Mish, Softplus, Exponential, LogSoftmax]
+    model = Sequential([Input((4,)), *[layer for kind in kinds for layer in (Dense(4), kind())]])
+    model.save(tmp_path / "m.keras")
+    layers = json.loads(zipfile.ZipFile(tmp_path / "m.keras").read("config.json"))["config"]["layers"]
+    assert [(layer["class_name"], layer["config"]["activation"]) for layer in layers[2::2]] == [
+        ("Activation", name) for name in ("gelu", "silu", "mish", "softplus", "exponential", "log_softmax")]
+    x = np.random.default_rng(0).normal(size=(8, 4)).astype(np.float32)
+    np.testing.assert_allclose(glassnet.load_model(tmp_path / "m.keras").predict(x, verbose=0),
+                               model.predict(x, verbose=0), rtol=1e-6)
+    with pytest.raises(ExportError, match="approximate=True"):
+        Sequential([Input((4,)), GELU(approximate=True)]).save(tmp_path / "no.keras")
+
+
 # -- .weights.h5 ---------------------------------------------------------------------------------
 def test_weights_h5_round_trip_and_mismatch(tmp_path):
     model, x, _ = trained(residual_model(seed=0))
@@ -470,6 +666,94 @@ def test_weights_h5_round_trip_and_mismatch(tmp_path):
     wrong = zoo.classic_mlp(seed=0)
     with pytest.raises(ModelFileError, match="m.weights.h5"):
         wrong.load_weights(tmp_path / "m.weights.h5")
+
+
+class Autoencoder(glassnet.Model):
+    """A subclass as keras.io writes them: models, a list and layers held by attribute, some
+    named after "layers" (``proj``, ``norm``), set in another order than they are called."""
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.encoder = Sequential([Dense(4, activation="relu"), Dense(2)])
+        self.decoder = Sequential([Dense(4, activation="relu"), Dense(5)])
+        self.hidden = [Dense(3, activation="tanh"), Dense(2)]
+        self.proj = Dense(5)
+        self.norm = BatchNormalization()
+
+    def call(self, x, training=False):
+        z = self.encoder(x)
+        for layer in self.hidden:
+            z = layer(z)
+        return self.norm(self.decoder(z) + self.proj(x), training=training)
+
+
+def test_a_subclass_weights_are_laid_out_as_keras_lays_them_out(tmp_path):
+    """Keras 3 walks a subclass by attribute name, and its ``layers`` property among them: a
+    layer held by an attribute after "layers" is saved there first (``layers/dense_2``). glassnet
+    wrote a traced subclass's weights as its graph (``layers/sequential/...``), and so neither
+    library read the other's ``.weights.h5``; the optimizer's state follows the order the layers
+    were set in (Keras's ``trainable_variables``), not the order they run in."""
+    x = np.random.default_rng(0).random((16, 5)).astype(np.float32)
+    model = Autoencoder(seed=0)
+    model.compile(optimizer="adam", loss="mse")
+    model.fit(x, x, epochs=1, batch_size=8, verbose=0)
+    model.save_weights(tmp_path / "m.weights.h5")
+    with h5py.File(tmp_path / "m.weights.h5") as h5:
+        names = []
+        h5.visititems(lambda name, item: names.append(name) if name.endswith("vars/0") else None)
+        optimizer = [h5[f"optimizer/vars/{i}"].shape for i in range(2, len(h5["optimizer/vars"]), 2)]
+    assert names == [   # as Keras 3.15 writes the same class's
+        "decoder/layers/dense/vars/0", "decoder/layers/dense_1/vars/0", "encoder/layers/dense/vars/0",
+        "encoder/layers/dense_1/vars/0", "hidden/dense/vars/0", "hidden/dense_1/vars/0",
+        "layers/batch_normalization/vars/0", "layers/dense_2/vars/0", "optimizer/vars/0"]
+    assert optimizer == [(5, 4), (4,), (4, 2), (2,), (2, 4), (4,), (4, 5), (5,), (2, 3), (3,), (3, 2), (2,),
+                         (5, 5), (5,), (5,), (5,)]
+    again = Autoencoder(seed=1)
+    again.build((None, 5))
+    again.load_weights(tmp_path / "m.weights.h5")
+    np.testing.assert_array_equal(again.predict(x, verbose=0), model.predict(x, verbose=0))
+    model.save(tmp_path / "m.keras")                    # a .keras file holds the graph it traced
+    np.testing.assert_array_equal(glassnet.load_model(tmp_path / "m.keras").predict(x, verbose=0),
+                                  model.predict(x, verbose=0))
+    again.load_weights(tmp_path / "m.keras")
+    from glassnet.interop.keras_file import _write_h5
+    _write_h5(tmp_path / "older.weights.h5", model, graph=True)       # as glassnet wrote it before
+    again = Autoencoder(seed=1)
+    again.build((None, 5))
+    again.load_weights(tmp_path / "older.weights.h5")
+    np.testing.assert_array_equal(again.predict(x, verbose=0), model.predict(x, verbose=0))
+
+
+class Classifier(glassnet.Model):
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.hidden = Dense(4, activation="relu")
+        self.out = Dense(10, activation="softmax")
+
+    def call(self, x):
+        return self.out(self.hidden(x))
+
+
+def test_a_subclass_compiled_with_crossentropy_lists_and_saves_only_its_own_layers(tmp_path):
+    """The softmax glassnet fuses with the loss was listed in model.layers (first, as 'softmax')
+    and so counted among the layers Keras names the weights' groups by."""
+    model = Classifier(seed=0)
+    model.build((None, 5))
+    trained(model)
+    assert [layer.name for layer in model.layers] == ["dense", "dense_1"]
+    model.save_weights(tmp_path / "m.weights.h5")
+    with h5py.File(tmp_path / "m.weights.h5") as h5:
+        assert sorted(h5) == ["hidden", "layers", "optimizer", "vars"] and list(h5["layers"]) == ["dense_1"]
+
+
+@pytest.mark.parametrize("name", ["m.weights.h5", "m.npz"])
+def test_skip_mismatch_says_which_weights_it_skipped(tmp_path, name):
+    """load_weights(..., skip_mismatch=True) left the misfit layers as they were in silence;
+    Keras warns about each."""
+    Sequential([Input((6,)), Dense(4), Dense(2)]).save_weights(tmp_path / name)
+    model = Sequential([Input((6,)), Dense(3), Dense(2)])
+    with pytest.warns(UserWarning, match=r"skip_mismatch: .*dense.*dense_1.* left as they were"):
+        model.load_weights(tmp_path / name, skip_mismatch=True)
 
 
 def test_load_weights_from_a_keras_archive():
@@ -521,6 +805,7 @@ def test_real_keras_opens_glassnet_files(tmp_path):
     np.save(tmp_path / "y.npy", model.predict(x[:8], verbose=0))
     # keras.io's image tutorials: pixels 0..255 in, Rescaling(1 / 255) first
     tutorial, pixels, _ = trained(Sequential([Input((8, 8, 1)), Rescaling(1 / 255), Conv2D(4, 3, activation="relu"),
+                                              ReLU(max_value=0.5, negative_slope=0.1, threshold=0.05), GELU(),
                                               Flatten(), Dense(10, activation="softmax")]))
     tutorial.save(tmp_path / "t.keras")
     np.save(tmp_path / "p.npy", pixels[:8] * 255)
@@ -719,6 +1004,25 @@ def test_a_keras_file_with_layers_of_your_own_loads_with_the_classes_and_predict
     gated = model.layers[1]
     assert type(gated) is GatedBlock and gated.units == 6 and gated.gate.shape == ()
     assert model.optimizer.iterations == 4
+
+
+def test_a_keras_subclassed_model_loads_with_its_class(tmp_path):
+    """keras.Model subclassed (written by Keras: its class name, its get_config, the shape it
+    was built for, weights by attribute) was refused: 'the Autoencoder model's config has no
+    list of layers'. With the class given it is rebuilt, built, and its weights and Adam's
+    state found."""
+    expected = np.load(FIXTURES / "subclassed.npz")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")          # no note: every weight and the optimizer's state read
+        model = glassnet.load_model(FIXTURES / "subclassed.keras", custom_objects={"Autoencoder": Autoencoder})
+    assert type(model) is Autoencoder and model.name == "subclassed" and model.optimizer.iterations == 4
+    np.testing.assert_allclose(model.predict(expected["x"], verbose=0), expected["y"], atol=1e-5, rtol=0)
+
+    def renamed(name, data):                     # a class this program doesn't define
+        return data.replace(b'"Autoencoder"', b'"Undefined"') if name == "config.json" else data
+
+    with pytest.raises(ModelFileError, match=r"other.keras: .*unknown layer class 'Undefined'"):
+        glassnet.load_model(rewrite(FIXTURES / "subclassed.keras", tmp_path / "other.keras", renamed))
 
 
 def test_layers_of_your_own_are_written_as_keras_writes_them(tmp_path):

@@ -128,7 +128,10 @@ def test_exported_model_predicts_what_glassnet_predicts(name, tmp_path):
     lambda: Bidirectional(LSTM(3, return_sequences=True), merge_mode="mul"),
     lambda: Bidirectional(GRU(3), merge_mode="ave"),
     lambda: Bidirectional(SimpleRNN(3, activation="relu"), merge_mode="concat"),
-], ids=["lstm-backwards", "gru-reset-before", "rnn-backwards", "bi-mul", "bi-ave", "bi-concat"])
+    lambda: LSTM(4, recurrent_activation="hard_sigmoid"),      # ONNX's HardSigmoid with Keras 3's slope 1/6
+    lambda: Bidirectional(GRU(3, recurrent_activation="hard_sigmoid", activation="relu")),
+], ids=["lstm-backwards", "gru-reset-before", "rnn-backwards", "bi-mul", "bi-ave", "bi-concat",
+        "lstm-hard-sigmoid", "bi-gru-hard-sigmoid"])
 def test_every_recurrent_setting_exports_as_it_runs(make, tmp_path):
     model = Sequential([Input((8, 6)), make(), Flatten(), Dense(10)], seed=0)
     for layer in model.walk():       # biases that are not zero, so their place is checked
@@ -167,7 +170,7 @@ def test_relu_options_and_the_gelu_approximation_export_as_they_run(layer, tmp_p
 def test_recurrent_layers_refuse_what_onnx_runs_otherwise(tmp_path):
     model = Sequential([Input((8, 6)), SimpleRNN(3, activation="linear"), Dense(2)])
     with pytest.raises(ExportError, match=r"layer 'simple_rnn' \(SimpleRNN\): ONNX export knows the "
-                                          r"activations tanh, sigmoid, relu, not 'linear'"):
+                                          r"activations tanh, sigmoid, relu, hard_sigmoid, not 'linear'"):
         model.export(tmp_path / "m.onnx")
 
 

@@ -599,7 +599,10 @@ class Model(Trainer, ModelState, Layer):
 
     @classmethod
     def from_config(cls, config, custom_objects=None):
-        """Rebuild the model :meth:`get_config` describes (fresh weights)."""
+        """Rebuild the model :meth:`get_config` describes (fresh weights); a subclass from its
+        own get_config, without layers, as Keras does: ``cls(**config)``."""
+        if "layers" not in config and cls is not Model:
+            return super().from_config(config)
         created, made = {}, {}
 
         def tensor(name, node_index, tensor_index=0):

@@ -39,7 +39,8 @@ _active = []      # the recordings in progress, innermost last
 
 # Attributes the engine itself sets on a layer or model, which hold layers of the graph
 # built from it, not the layers its ``__init__`` set.
-ENGINE_ATTRIBUTES = frozenset({"sublayers", "_blocks", "_graph_layers", "_inner", "_regularized", "_twins"})
+ENGINE_ATTRIBUTES = frozenset({"sublayers", "_blocks", "_graph_layers", "_inner", "_regularized", "_twins",
+                               "_fused"})
 
 
 def held_layers(layer):

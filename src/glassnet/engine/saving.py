@@ -24,6 +24,7 @@ import json
 import math
 import os
 import tempfile
+import warnings
 import zipfile
 
 import numpy as np
@@ -442,21 +443,27 @@ def _describe(error):
 
 
 def _load_weights_into(model, archive, path, skip_mismatch=False):
+    skipped = []
     for layer_path, layer in layer_paths(model.sublayers):
         for store in (layer.params, layer.state):
             for key, value in store.items():
                 name = f"weights/{layer_path}/{key}"
                 if name not in archive.members:
                     if skip_mismatch:
+                        skipped.append(f"{layer_path}/{key}")
                         continue
                     raise ModelFileError(f"{path}: weight {layer_path}/{key} is missing")
                 if skip_mismatch and archive.header(name)[0] != value.shape:
+                    skipped.append(f"{layer_path}/{key}")
                     continue
                 saved = finite_as(archive.read(name, value.shape), value)
                 if saved is None:
                     raise ModelFileError(f"{path}: weight {layer_path}/{key} holds NaN or infinite "
                                          f"values, or numbers too large for {value.dtype} (the model diverged before it was saved)")
                 value[...] = saved  # in place: the weights may be views into a flat buffer
+    if skipped:                                  # as Keras: skipped, and said so
+        warnings.warn(f"{path}: skip_mismatch: weight(s) {', '.join(skipped)} don't fit the file's and were "
+                      f"left as they were", stacklevel=4)
 
 
 def finite_as(saved, target):

@@ -10,6 +10,7 @@ Keras itself does when it can't compile a loaded model.
 import numpy as np
 
 from glassnet.engine.configurable import registered_name
+from glassnet.engine.metrics import METRICS_BY_CLASS
 from glassnet.errors import ExportError
 from glassnet.interop.keras_objects import Unsupported, _name_of, _object
 
@@ -28,6 +29,9 @@ SCHEDULE_OPTIONS = {   # schedules both libraries have, with the arguments they 
     "CosineDecay": ("initial_learning_rate", "decay_steps", "alpha", "warmup_target", "warmup_steps"),
     "ExponentialDecay": ("initial_learning_rate", "decay_steps", "decay_rate", "staircase"),
     "PiecewiseConstantDecay": ("boundaries", "values"),
+    "InverseTimeDecay": ("initial_learning_rate", "decay_steps", "decay_rate", "staircase"),
+    "PolynomialDecay": ("initial_learning_rate", "decay_steps", "end_learning_rate", "power", "cycle"),
+    "CosineDecayRestarts": ("initial_learning_rate", "first_decay_steps", "t_mul", "m_mul", "alpha"),
 }
 CLIPPING = ("clipnorm", "clipvalue", "global_clipnorm")
 EMA = ("use_ema", "ema_momentum", "ema_overwrite_frequency")   # every optimizer, both libraries
@@ -52,9 +56,12 @@ METRICS = {"BinaryAccuracy": "binary_accuracy", "MeanSquaredError": "mean_square
            "MeanSquaredLogarithmicError": "mean_squared_logarithmic_error", "LogCoshError": "logcosh",
            "CosineSimilarity": "cosine_similarity", "KLDivergence": "kl_divergence", "Poisson": "poisson",
            "Hinge": "hinge", "SquaredHinge": "squared_hinge", "CategoricalHinge": "categorical_hinge",
-           "F1Score": "f1_score", "FBetaScore": "fbeta_score", "R2Score": "r2_score"}
+           "F1Score": "f1_score", "FBetaScore": "fbeta_score", "R2Score": "r2_score",
+           "Precision": "precision", "Recall": "recall", "AUC": "auc"}
 # The settings a metric's config carries besides its name (the same keys in both libraries)
-METRIC_SETTINGS = ("threshold", "k", "average", "beta", "class_aggregation", "num_regressors")
+METRIC_SETTINGS = ("threshold", "k", "average", "beta", "class_aggregation", "num_regressors",
+                   "thresholds", "top_k", "class_id", "num_thresholds", "curve", "summation_method",
+                   "from_logits", "multi_label", "num_labels", "label_weights")
 METRIC_NAMES = {**{v: k for k, v in METRICS.items()}, "mse": "MeanSquaredError", "mae": "MeanAbsoluteError",
                 "mape": "MeanAbsolutePercentageError", "msle": "MeanSquaredLogarithmicError"}
 ACCURACIES = ("accuracy", "acc", "sparse_categorical_accuracy", "categorical_accuracy")
@@ -111,6 +118,11 @@ def _metric_from_keras(metric, reading):
     if class_name is not None:
         config = (metric.get("config") or {}) if isinstance(metric, dict) else {}
         own = {key: config[key] for key in METRIC_SETTINGS if key in config}
+        try:                                     # settings glassnet lacks (AUC(multi_label=True)...)
+            METRICS_BY_CLASS[class_name](**own)
+        except (TypeError, ValueError) as error:
+            reading.notes.append(f"metric {kind!r} with these settings is not in glassnet ({error}; left out)")
+            return None
         return {"class_name": class_name, "config": {"name": name or METRICS[class_name], **own}}
     reading.notes.append(f"metric {kind!r} is not in glassnet (left out)")
     return None

@@ -55,6 +55,18 @@ def _constraints_in(config, reading, owner):
             for weight in ("kernel", "bias")}
 
 
+def _initializers_in(config, reading, owner):
+    """The kernel's initializer and the bias's."""
+    return {"kernel_initializer": initializer_from_keras(config.get("kernel_initializer"), owner, reading),
+            **_bias_initializer_in(config, reading, owner)}
+
+
+def _bias_initializer_in(config, reading, owner):
+    """The bias's initializer (Keras's default, and glassnet's: zeros)."""
+    bias = config.get("bias_initializer")
+    return {"bias_initializer": "zeros" if bias is None else initializer_from_keras(bias, owner, reading)}
+
+
 def _regularizers_in(config, reading, owner):
     return {key: regularizer_from_keras(config.get(key), owner, reading)
             for key in ("kernel_regularizer", "bias_regularizer", "activity_regularizer")}
@@ -65,7 +77,7 @@ def _dense_in(config, reading, owner):
     return "Dense", {"units": config["units"],
                      "activation": activation_from_keras(config.get("activation"), owner),
                      "use_bias": config.get("use_bias", True),
-                     "kernel_initializer": initializer_from_keras(config.get("kernel_initializer"), owner, reading),
+                     **_initializers_in(config, reading, owner),
                      **_regularizers_in(config, reading, owner), **_constraints_in(config, reading, owner)}
 
 
@@ -78,7 +90,7 @@ def _conv2d_in(config, reading, owner, class_name="Conv2D"):
                       **({} if undilated else {"dilation_rate": config.get("dilation_rate", [1, 1])}),
                       "activation": activation_from_keras(config.get("activation"), owner),
                       "use_bias": config.get("use_bias", True),
-                      "kernel_initializer": initializer_from_keras(config.get("kernel_initializer"), owner, reading),
+                      **_initializers_in(config, reading, owner),
                       **_regularizers_in(config, reading, owner), **_constraints_in(config, reading, owner)}
 
 
@@ -89,7 +101,7 @@ def _conv1d_in(config, reading, owner):
                       "dilation_rate": config.get("dilation_rate", 1),
                       "activation": activation_from_keras(config.get("activation"), owner),
                       "use_bias": config.get("use_bias", True),
-                      "kernel_initializer": initializer_from_keras(config.get("kernel_initializer"), owner, reading),
+                      **_initializers_in(config, reading, owner),
                       **_regularizers_in(config, reading, owner), **_constraints_in(config, reading, owner)}
 
 
@@ -107,7 +119,7 @@ def _depthwise_in(class_name):
         return class_name, {
             **out, "activation": activation_from_keras(config.get("activation"), owner),
             **{f"{w}_initializer": initializer_from_keras(config.get(f"{w}_initializer"), owner, reading)
-               for w in weights if w != "bias"},
+               for w in weights if w != "bias"}, **_bias_initializer_in(config, reading, owner),
             **{f"{w}_regularizer": regularizer_from_keras(config.get(f"{w}_regularizer"), owner, reading)
                for w in weights + ("activity",)},
             **{f"{w}_constraint": constraint_from_keras(config.get(f"{w}_constraint"), owner, reading)
@@ -144,7 +156,7 @@ def _multi_head_attention_in(config, reading, owner):
         "num_heads": config["num_heads"], "key_dim": config["key_dim"], "value_dim": config.get("value_dim"),
         "dropout": config.get("dropout", 0.0), "use_bias": config.get("use_bias", True),
         "output_shape": output[-1] if isinstance(output, list) else output,
-        "kernel_initializer": initializer_from_keras(config.get("kernel_initializer"), owner, reading),
+        **_initializers_in(config, reading, owner),
         **_regularizers_in(config, reading, owner), **_constraints_in(config, reading, owner)}
 
 
@@ -190,12 +202,21 @@ def _layernorm_in(config, reading, owner):
     if isinstance(axis, list) and len(axis) == 1:
         axis = axis[0]
     return "LayerNormalization", {"axis": axis, "epsilon": config.get("epsilon", 1e-3),
-                                  "center": config.get("center", True), "scale": config.get("scale", True)}
+                                  "center": config.get("center", True), "scale": config.get("scale", True),
+                                  **{f"{weight}_initializer": initializer_from_keras(
+                                      config.get(f"{weight}_initializer", default), owner, reading)
+                                     for weight, default in (("beta", "zeros"), ("gamma", "ones"))}}
 
 
 def _dropout_in(config, reading, owner):
     reading.training_only(config, owner, "noise_shape")
-    return "Dropout", {"rate": config["rate"]}
+    return "Dropout", _seeded({"rate": config["rate"]}, config)
+
+
+def _seeded(own, config):
+    """``own`` with the seed Keras's config gives (a layer drawing its noise from a generator
+    of its own); none when the config has none."""
+    return own if config.get("seed") is None else {**own, "seed": config["seed"]}
 
 
 def _image_layer_in(class_name, *keys, **required):
@@ -243,6 +264,7 @@ def _recurrent_out(config, owner):
     for w in RECURRENT_WEIGHTS:
         out[f"{w}_regularizer"] = regularizer_to_keras(config.get(f"{w}_regularizer"))
         out[f"{w}_constraint"] = constraint_to_keras(config.get(f"{w}_constraint"))
+    out["activity_regularizer"] = regularizer_to_keras(config.get("activity_regularizer"))
     return {**out, "stateful": False, "unroll": False, "zero_output_for_mask": config.get("zero_output_for_mask", False)}
 
 
@@ -265,7 +287,6 @@ def _recurrent_in(class_name):
     state kept across batches is refused."""
     def read(config, reading, owner):
         reading.require(config, owner, stateful=False, use_cudnn="auto")
-        reading.training_only(config, owner, "activity_regularizer")
         own = {"units": config["units"], "activation": _name_of(config.get("activation", "tanh")),
                "use_bias": config.get("use_bias", True),
                "return_sequences": config.get("return_sequences", False),
@@ -274,7 +295,7 @@ def _recurrent_in(class_name):
                "zero_output_for_mask": config.get("zero_output_for_mask", False),
                "dropout": config.get("dropout", 0.0), "recurrent_dropout": config.get("recurrent_dropout", 0.0),
                **{f"{w}_regularizer": regularizer_from_keras(config.get(f"{w}_regularizer"), owner, reading)
-                  for w in RECURRENT_WEIGHTS},
+                  for w in (*RECURRENT_WEIGHTS, "activity")},
                **{f"{w}_constraint": constraint_from_keras(config.get(f"{w}_constraint"), owner, reading)
                   for w in RECURRENT_WEIGHTS}}
         if config.get("seed") is not None:
@@ -346,18 +367,20 @@ def _repeat_vector_in(config, reading, owner):
 
 
 def _activation_in(config, reading, owner):
-    activation = activation_from_keras(config.get("activation"), owner)
-    if activation is None:
-        raise Unsupported(f"{owner} is a linear Activation, which glassnet doesn't have as a layer")
-    return "Activation", {"activation": activation}
+    return "Activation", {"activation": activation_from_keras(config.get("activation"), owner) or "linear"}
 
 
 def _relu_in(config, reading, owner):
-    reading.require(config, owner, max_value=None, threshold=0.0)
-    slope = float(config.get("negative_slope") or 0.0)
-    if slope:
-        return "LeakyReLU", {"negative_slope": slope}
-    return "ReLU", {}
+    return "ReLU", _relu_options(config)
+
+
+def _relu_options(config):
+    """ReLU's three options, as Keras and glassnet both spell them: the ceiling, the slope
+    below the threshold, and the threshold itself."""
+    max_value = config.get("max_value")
+    return {"max_value": None if max_value is None else float(max_value),
+            "negative_slope": float(config.get("negative_slope") or 0.0),
+            "threshold": float(config.get("threshold") or 0.0)}
 
 
 def _leaky_relu_in(config, reading, owner):
@@ -420,11 +443,11 @@ LAYERS_FROM_KERAS = {
     "Embedding": _embedding_in,
     "Masking": lambda config, reading, owner: ("Masking", {"mask_value": config.get("mask_value", 0.0)}),
     "Attention": _attention_in, "MultiHeadAttention": _multi_head_attention_in,
-    "GaussianNoise": _image_layer_in("GaussianNoise", "stddev"),
-    "GaussianDropout": _image_layer_in("GaussianDropout", "rate"),
-    "SpatialDropout2D": _image_layer_in("SpatialDropout2D", "rate"),
-    "SpatialDropout1D": lambda config, reading, owner: ("SpatialDropout1D", {"rate": config["rate"]}),
-    "AlphaDropout": _image_layer_in("AlphaDropout", "rate", noise_shape=None),
+    "GaussianNoise": _image_layer_in("GaussianNoise", "stddev", "seed"),
+    "GaussianDropout": _image_layer_in("GaussianDropout", "rate", "seed"),
+    "SpatialDropout2D": _image_layer_in("SpatialDropout2D", "rate", "seed"),
+    "SpatialDropout1D": lambda config, reading, owner: ("SpatialDropout1D", _seeded({"rate": config["rate"]}, config)),
+    "AlphaDropout": _image_layer_in("AlphaDropout", "rate", "seed", noise_shape=None),
     "ActivityRegularization": lambda config, reading, owner: (
         "ActivityRegularization", {"l1": config.get("l1", 0.0), "l2": config.get("l2", 0.0)}),
     "UnitNormalization": lambda config, reading, owner: ("UnitNormalization", {"axis": config.get("axis", -1)}),
@@ -494,7 +517,7 @@ def keras_class_name(layer):
         return "Sequential"
     if isinstance(layer, Model):
         return "Functional"
-    if kind in ("Sigmoid", "Tanh"):
+    if kind in ACTIVATION_LAYERS:
         return "Activation"
     if getattr(layer, "made_as_rnn", False):     # RNN(LSTMCell(...)): Keras's RNN, its weights' group "rnn"
         return "RNN"
@@ -519,7 +542,7 @@ def _dense_out(config, owner):
     return {"units": config["units"], "activation": activation_to_keras(config.get("activation"), owner),
             "use_bias": config.get("use_bias", True),
             "kernel_initializer": initializer_object_to_keras(config.get("kernel_initializer")),
-            "bias_initializer": initializer_to_keras("zeros"),
+            "bias_initializer": initializer_object_to_keras(config.get("bias_initializer", "zeros")),
             **_regularizers_out(config), "kernel_constraint": constraint_to_keras(config.get("kernel_constraint")),
             "bias_constraint": constraint_to_keras(config.get("bias_constraint"))}
 
@@ -531,7 +554,7 @@ def _conv2d_out(config, owner):
             "activation": activation_to_keras(config.get("activation"), owner),
             "use_bias": config.get("use_bias", True),
             "kernel_initializer": initializer_object_to_keras(config.get("kernel_initializer")),
-            "bias_initializer": initializer_to_keras("zeros"),
+            "bias_initializer": initializer_object_to_keras(config.get("bias_initializer", "zeros")),
             **_regularizers_out(config),
             "kernel_constraint": constraint_to_keras(config.get("kernel_constraint")),
             "bias_constraint": constraint_to_keras(config.get("bias_constraint"))}
@@ -552,7 +575,7 @@ def _depthwise_out(class_name):
                 "activation": activation_to_keras(config.get("activation"), owner),
                 **{f"{w}_initializer": initializer_object_to_keras(config.get(f"{w}_initializer"))
                    for w in weights if w != "bias"},
-                "bias_initializer": initializer_to_keras("zeros"),
+                "bias_initializer": initializer_object_to_keras(config.get("bias_initializer", "zeros")),
                 **{f"{w}_regularizer": regularizer_to_keras(config.get(f"{w}_regularizer"))
                    for w in weights + ("activity",)},
                 **{f"{w}_constraint": constraint_to_keras(config.get(f"{w}_constraint")) for w in weights}}
@@ -577,8 +600,10 @@ def _batchnorm_out(config, owner):
 
 def _layernorm_out(config, owner):
     return {"axis": -1, "epsilon": config["epsilon"], "center": config["center"], "scale": config["scale"],
-            "rms_scaling": False, "beta_initializer": initializer_to_keras("zeros"),
-            "gamma_initializer": initializer_to_keras("ones"), "beta_regularizer": None,
+            "rms_scaling": False,
+            "beta_initializer": initializer_object_to_keras(config.get("beta_initializer", "zeros")),
+            "gamma_initializer": initializer_object_to_keras(config.get("gamma_initializer", "ones")),
+            "beta_regularizer": None,
             "gamma_regularizer": None, "beta_constraint": None, "gamma_constraint": None}
 
 
@@ -599,7 +624,25 @@ def _activation_layer_out(config, owner):
     return {"activation": activation_to_keras(fn, owner)}
 
 
+# glassnet's layers of one activation, which Keras has only as Activation("name")
+ACTIVATION_LAYERS = {"Sigmoid": "sigmoid", "Tanh": "tanh", "GELU": "gelu", "SiLU": "silu", "Softplus": "softplus",
+                     "Softsign": "softsign", "SELU": "selu", "ReLU6": "relu6", "HardSigmoid": "hard_sigmoid",
+                     "HardSilu": "hard_silu", "Mish": "mish", "LogSoftmax": "log_softmax",
+                     "Exponential": "exponential"}
+
+
+def _activation_class_out(name):
+    """One of :data:`ACTIVATION_LAYERS`, written as Keras's Activation layer of that name."""
+    def write(config, owner):
+        if config.get("approximate"):
+            raise ExportError(f"{owner}: Keras's 'gelu' activation is the exact one; GELU(approximate=True) "
+                              f"has no Keras spelling as a layer")
+        return {"activation": name}
+    return write
+
+
 LAYERS_TO_KERAS = {
+    **{kind: _activation_class_out(name) for kind, name in ACTIVATION_LAYERS.items()},
     "Dense": _dense_out, "Conv2D": _conv2d_out,
     "Conv2DTranspose": lambda c, o: {**{k: v for k, v in _conv2d_out(c, o).items() if k != "groups"},
                                      "output_padding": None},
@@ -614,7 +657,7 @@ LAYERS_TO_KERAS = {
                            "alpha_constraint": None, "shared_axes": c["shared_axes"]},
     "BatchNormalization": _batchnorm_out,
     "LayerNormalization": _layernorm_out,
-    "Dropout": lambda c, o: {"rate": c["rate"], "seed": None, "noise_shape": None},
+    "Dropout": lambda c, o: {"rate": c["rate"], "seed": c.get("seed"), "noise_shape": None},
     "Flatten": lambda c, o: {"data_format": "channels_last"},
     "Reshape": lambda c, o: {"target_shape": list(c["target_shape"])},
     "Permute": lambda c, o: {"dims": list(c["dims"])},
@@ -628,9 +671,7 @@ LAYERS_TO_KERAS = {
     "RandomCrop": lambda c, o: {"height": c["height"], "width": c["width"], "seed": c["seed"],
                                 "data_format": "channels_last"},
     "Activation": _activation_layer_out,
-    "Sigmoid": lambda c, o: {"activation": "sigmoid"},
-    "Tanh": lambda c, o: {"activation": "tanh"},
-    "ReLU": lambda c, o: {"max_value": None, "negative_slope": 0.0, "threshold": 0.0},
+    "ReLU": lambda c, o: _relu_options(c),
     "LeakyReLU": lambda c, o: {"negative_slope": c["negative_slope"]},
     "Softmax": lambda c, o: {"axis": -1},
     "Concatenate": lambda c, o: {"axis": c["axis"]},
@@ -649,14 +690,14 @@ LAYERS_TO_KERAS = {
         "num_heads": c["num_heads"], "key_dim": c["key_dim"], "value_dim": c["value_dim"], "dropout": c["dropout"],
         "use_bias": c["use_bias"], "use_gate": False, "output_shape": c["output_shape"], "attention_axes": [1],
         "sliding_window": None, "kernel_initializer": initializer_object_to_keras(c.get("kernel_initializer")),
-        "bias_initializer": initializer_to_keras("zeros"), **_regularizers_out(c),
+        "bias_initializer": initializer_object_to_keras(c.get("bias_initializer", "zeros")), **_regularizers_out(c),
         "kernel_constraint": constraint_to_keras(c.get("kernel_constraint")),
         "bias_constraint": constraint_to_keras(c.get("bias_constraint")), "seed": None},
-    "GaussianNoise": lambda c, o: {"stddev": c["stddev"], "seed": None},
-    "GaussianDropout": lambda c, o: {"rate": c["rate"], "seed": None},
-    "SpatialDropout2D": lambda c, o: {"rate": c["rate"], "seed": None, "data_format": "channels_last"},
-    "SpatialDropout1D": lambda c, o: {"rate": c["rate"], "seed": None},
-    "AlphaDropout": lambda c, o: {"rate": c["rate"], "seed": None, "noise_shape": None},
+    "GaussianNoise": lambda c, o: {"stddev": c["stddev"], "seed": c.get("seed")},
+    "GaussianDropout": lambda c, o: {"rate": c["rate"], "seed": c.get("seed")},
+    "SpatialDropout2D": lambda c, o: {"rate": c["rate"], "seed": c.get("seed"), "data_format": "channels_last"},
+    "SpatialDropout1D": lambda c, o: {"rate": c["rate"], "seed": c.get("seed")},
+    "AlphaDropout": lambda c, o: {"rate": c["rate"], "seed": c.get("seed"), "noise_shape": None},
     "ActivityRegularization": lambda c, o: {"l1": c["l1"], "l2": c["l2"]},
     "UnitNormalization": lambda c, o: {"axis": c["axis"]},
     "RandomRotation": _random_image_out("factor", *RESAMPLING_KEYS),

@@ -44,6 +44,7 @@ from glassnet.interop.keras_config import RECURRENT, keras_class_name
 from glassnet.interop.keras_graph import keras_layers, model_from_keras, model_to_keras
 from glassnet.interop.keras_objects import Unsupported, _Reading
 
+GRAPH_MODELS = ("Sequential", "Functional", "Model")   # configs of layers: weights found by layer
 KERAS_VERSION = "3.15.1"       # the Keras release whose layout these files follow
 CONFIG, METADATA, WEIGHTS = "config.json", "metadata.json", "model.weights.h5"
 HDF5_SIGNATURE = b"\x89HDF\r\n\x1a\n"
@@ -83,31 +84,81 @@ def file_kind(path):
 
 
 # -- weights: Keras's walk over the model ------------------------------------------------------
-def weight_groups(model, prefix=""):
+def weight_groups(model, prefix="", graph=False):
     """``[(group, layer), ...]``: the HDF5 group of the model and of every layer in it.
 
     Keras names the groups after the class (``dense``, ``dense_1``, ``conv2d``...) in the
     order of its ``model.layers`` (a Functional model lists its InputLayers too, and in
     Keras's own order: see ``keras_layer_order``), and walks into a model used as a layer:
-    ``layers/sequential/layers/dense``.
+    ``layers/sequential/layers/dense``. A subclass with a ``call()`` of its own is walked by
+    attribute, as Keras walks one (:func:`_attribute_groups`), unless ``graph``: glassnet
+    writes such a model to a ``.keras`` file as the Functional graph its ``call()`` was
+    traced into, whose weights Keras then finds by its layers.
     """
-    from glassnet.engine.model import Model, RecordedCall
+    from glassnet.engine.model import Model
 
     groups, used = [(prefix.rstrip("/"), model)], {}
-    steps = [layer for layer in keras_layers(model) if type(layer).__name__ != "InputLayer"]
-    if len(steps) == 1 and isinstance(steps[0], RecordedCall):
-        # a subclass whose call() computes: Keras keeps its layers by attribute name, at the top
-        return groups + [holder for attribute, inner in _held_by_name(steps[0], model)
-                         for holder in _holders(inner, f"{prefix}{attribute}")]
+    if model.traces_call and not graph:
+        return groups + _attribute_groups(model, prefix)
     for layer in keras_layers(model):
         base = snake_case(keras_class_name(layer))   # Keras's to_snake_case: it names the weights' groups
         used[base] = used.get(base, -1) + 1
         path = f"{prefix}layers/{base}" + (f"_{used[base]}" if used[base] else "")
         if isinstance(layer, Model):
-            groups += weight_groups(layer, path + "/")
+            groups += weight_groups(layer, path + "/", graph)
         else:
             groups += _holders(layer, path)
     return groups
+
+
+def _attribute_groups(model, prefix):
+    """A subclass's groups as Keras 3 walks one: its attributes by name (private ones last),
+    and among them the model's ``layers`` property, the layers it holds in the order they were
+    set, each named after its class (``layers/dense_1``). So a layer held by an attribute that
+    sorts after "layers" (``self.out``, ``self.norm``) is found there first, and passed over at
+    its own name: Keras saves each object once. A list of layers is named the same way."""
+    entries = [*_held_attributes(model), ("layers", model.layers)]
+    groups, seen = [], []
+    for attribute, value in sorted(entries, key=lambda entry: _name_key(entry[0])):
+        path = f"{prefix}{attribute}"
+        for where, layer in (_by_class(value, path) if isinstance(value, list) else [(path, value)]):
+            if not any(layer is done for done in seen):
+                seen.append(layer)
+                groups += _holders(layer, where)
+    return groups
+
+
+def _name_key(attribute):
+    """Keras's order of attributes: by name, private ones last."""
+    return f"~{attribute}" if attribute.startswith("_") else attribute
+
+
+def _by_class(layers, path):
+    """``[(group, layer), ...]`` for a list of layers: ``path/dense``, ``path/dense_1``..."""
+    named, used = [], {}
+    for layer in layers:
+        base = snake_case(keras_class_name(layer))
+        used[base] = used.get(base, -1) + 1
+        named.append((f"{path}/{base}" + (f"_{used[base]}" if used[base] else ""), layer))
+    return named
+
+
+def _held_attributes(model):
+    """``[(attribute, layer or [layers]), ...]``: what a subclass's ``__init__`` set, in order."""
+    from glassnet.engine.layers.base import Layer
+    from glassnet.engine.recording import ENGINE_ATTRIBUTES
+
+    held = []
+    for attribute, value in vars(model).items():
+        if attribute in ENGINE_ATTRIBUTES:
+            continue
+        if isinstance(value, Layer) and value is not model:
+            held.append((attribute, value))
+        elif isinstance(value, (list, tuple, dict)):
+            items = list(value.values()) if isinstance(value, dict) else list(value)
+            if any(isinstance(item, Layer) for item in items):
+                held.append((attribute, [item for item in items if isinstance(item, Layer)]))
+    return held
 
 
 class Container:
@@ -138,7 +189,11 @@ def _holders(layer, path):
     layer keeps them in its cell (``lstm/cell``), a Bidirectional in its two layers' cells
     (``bidirectional/forward_layer/cell``), a TimeDistributed in the layer it wraps
     (``time_distributed/layer``); every other layer in its own group."""
+    from glassnet.engine.model import Model
+
     kind = type(layer).__name__
+    if isinstance(layer, Model):                 # a model a subclass or a layer of your own holds
+        return weight_groups(layer, path + "/")
     if kind in RECURRENT:
         return [(path, Container(layer.name)), (f"{path}/cell", layer)]
     if kind == "Bidirectional":
@@ -186,30 +241,57 @@ def _vars(group):
     return f"{group}/vars" if group else "vars"
 
 
-def _trainable_layout(model, prefix=""):
+def _trainable_layout(model, graph=False):
     """``[(path, shape), ...]`` of the weights the optimizer moves, in the order Keras keeps
-    its state in (its ``model.trainable_variables``: the layers in Keras's order). The paths
+    its state in (its ``model.trainable_variables``: the layers in Keras's order; a subclass's
+    in the order its ``__init__`` set them, unless ``graph``: see weight_groups). The paths
     are glassnet's (``dense_1/kernel``, ``inner/dense/bias``), which its optimizer state uses."""
+    arrays = _trainable_arrays(model)
+    if model.traces_call and not graph:
+        path_of = {id(array): path for path, array in arrays}
+        ordered = [(path_of[id(array)], array) for array in _keras_trainables(model) if id(array) in path_of]
+        arrays = ordered if len(ordered) == len(arrays) else arrays
+    return [(path, array.shape) for path, array in arrays]
+
+
+def _trainable_arrays(model, prefix=""):
+    """``[(path, array), ...]``: the learned weights, a Functional model's layers in Keras's order."""
     from glassnet.engine.model import Model
 
-    layout = []
+    arrays = []
     for layer in keras_layers(model):
         if isinstance(layer, Model):
-            layout += _trainable_layout(layer, f"{prefix}{layer.name}/")
+            arrays += _trainable_arrays(layer, f"{prefix}{layer.name}/")
         elif layer.trainable:
-            layout += _trainable_of(layer, f"{prefix}{layer.name}/")
-    return layout
+            arrays += _trainable_of(layer, f"{prefix}{layer.name}/")
+    return arrays
+
+
+def _keras_trainables(layer):
+    """A layer's learned arrays in Keras 3's order (its ``trainable_weights``): its own, then
+    those of the layers it holds, a subclass's and a layer of your own's as they were set."""
+    from glassnet.engine.model import Model
+    from glassnet.engine.recording import held_layers
+
+    if not layer.trainable:
+        return []
+    if isinstance(layer, Model):
+        own, inner = [], layer.layers if layer.traces_call else keras_layers(layer)
+    else:
+        own = list(layer.params.values())
+        inner = held_layers(layer) if layer.traces_call or layer.records_call else layer.sublayers
+    return own + [array for held in inner for array in _keras_trainables(held)]
 
 
 def _trainable_of(layer, prefix):
     """A layer's learned weights, the layers it wraps' after its own, in Keras's order."""
-    own = [(f"{prefix}{key}", value.shape) for key, value in layer.params.items()]
+    own = [(f"{prefix}{key}", value) for key, value in layer.params.items()]
     for inner in layer.sublayers:
         own += _trainable_of(inner, f"{prefix}{inner.name}/") if inner.trainable else []
     return own
 
 
-def _optimizer_arrays(model, keras_compiled):
+def _optimizer_arrays(model, keras_compiled, graph=False):
     """The optimizer's variables as Keras keeps them: iterations, learning rate, state."""
     optimizer = model.optimizer
     groups = optimizer_slot_groups(optimizer) if optimizer is not None else None
@@ -220,7 +302,7 @@ def _optimizer_arrays(model, keras_compiled):
     arrays = [np.array(optimizer.iterations, np.int64)]
     if keras_has_learning_rate_variable(keras_compiled):
         arrays.append(np.array(optimizer.lr, np.float32))
-    layout = _trainable_layout(model)
+    layout = _trainable_layout(model, graph)
     for group in groups:
         for path, shape in layout:
             for slot in group:
@@ -230,19 +312,21 @@ def _optimizer_arrays(model, keras_compiled):
     return arrays + optimizer_trailing(optimizer)
 
 
-def _write_h5(file, model, keras_compiled=None):
+def _write_h5(file, model, keras_compiled=None, graph=False):
+    """The weights (``graph``: as the Functional graph a ``.keras`` config describes) and the
+    optimizer's state, laid out as Keras lays them out."""
     import h5py
 
     from glassnet.engine.model import Model
 
     with h5py.File(file, "w") as h5:
-        for group, layer in weight_groups(model):
+        for group, layer in weight_groups(model, graph=graph):
             vars_group = h5.create_group(_vars(group))
             vars_group.attrs["name"] = layer.name
             if not isinstance(layer, Model):
                 for i, array in enumerate(layer_arrays(layer)):
                     _dataset(vars_group, str(i), array)
-        arrays = _optimizer_arrays(model, keras_compiled) if keras_compiled else None
+        arrays = _optimizer_arrays(model, keras_compiled, graph) if keras_compiled else None
         if arrays is not None:
             vars_group = h5.create_group("optimizer/vars")
             vars_group.attrs["name"] = type(model.optimizer).__name__.lower()
@@ -311,7 +395,7 @@ def save_model(model, path, overwrite=True):
                 "date_saved": datetime.datetime.now().strftime("%Y-%m-%d@%H:%M:%S"),
                 "glassnet": _glassnet_extra(model)}
     weights = io.BytesIO()
-    _write_h5(weights, model, compiled)
+    _write_h5(weights, model, compiled, graph=True)
 
     def write(file):
         with zipfile.ZipFile(file, "w") as archive:      # stored, not deflated: as Keras does
@@ -467,24 +551,28 @@ def _first_line(error):
     return (str(error).strip().splitlines() or [type(error).__name__])[0]
 
 
-def read_weights_into(model, weights, path, skip_mismatch=False):
-    """Copy every layer's weights from ``weights`` (a :class:`WeightsFile`) into ``model``."""
+def read_weights_into(model, weights, path, skip_mismatch=False, graph=False):
+    """Copy every layer's weights from ``weights`` (a :class:`WeightsFile`) into ``model``
+    (``graph``: they were written for a Sequential or Functional config, see weight_groups)."""
     from glassnet.engine.saving import finite_as
     from glassnet.engine.model import Model
 
-    for group, layer in weight_groups(model):
+    skipped = []
+    for group, layer in weight_groups(model, graph=graph):
         if isinstance(layer, Model):
             continue
         targets, stored = layer_arrays(layer), weights.group(group)
         where = f"layer '{layer.name}' ({_vars(group)})"
         if len(stored) != len(targets):
             if skip_mismatch:
+                skipped.append(layer.name)
                 continue
             raise ModelFileError(f"{path}: {where} needs {len(targets)} weight arrays, the file holds "
                                  f"{len(stored)}")
         shapes_fit = all(shape == target.shape for (_, shape), target in zip(stored, targets))
         if not shapes_fit:
             if skip_mismatch:
+                skipped.append(layer.name)
                 continue
             bad = next(i for i, ((_, s), t) in enumerate(zip(stored, targets)) if s != t.shape)
             raise ModelFileError(f"{path}: {where} weight {bad} has shape {stored[bad][1]} in the file, "
@@ -494,9 +582,12 @@ def read_weights_into(model, weights, path, skip_mismatch=False):
             if value is None:
                 raise ModelFileError(f"{path}: {where} holds NaN or infinite weights (in {target.dtype})")
             target[...] = value
+    if skipped:                                  # as Keras: skipped, and said so
+        warnings.warn(f"{path}: skip_mismatch: the weights of layer(s) {', '.join(map(repr, skipped))} don't fit "
+                      f"the file's and were left as they were", stacklevel=5)
 
 
-def _read_optimizer(model, weights, keras_compiled, path, notes):
+def _read_optimizer(model, weights, keras_compiled, path, notes, graph=False):
     """Put the optimizer's state (Keras's layout) back; returns whether it was restored."""
     from glassnet.engine.saving import restore_optimizer_state
     optimizer = model.optimizer
@@ -504,7 +595,7 @@ def _read_optimizer(model, weights, keras_compiled, path, notes):
     groups = optimizer_slot_groups(optimizer)
     if not stored or groups is None or model._parameters is None:
         return False
-    layout = _trainable_layout(model)
+    layout = _trainable_layout(model, graph)
     lr = 1 if keras_has_learning_rate_variable(keras_compiled) else 0
     trailing = optimizer_trailing(optimizer)        # read, and worked out again from the step count
     expected = 1 + lr + sum(len(group) for group in groups) * len(layout) + len(trailing)
@@ -561,14 +652,15 @@ def load_model(path, custom_objects=None, compile=True):
         spec = _translate(config, reading, path)
         weights = archive.weights()
         model = _build(spec, extra, weights.numbers(), custom_objects, path)
-        read_weights_into(model, weights, path)
+        graph = config.get("class_name") in GRAPH_MODELS
+        read_weights_into(model, weights, path, graph=graph)
         keras_compiled = config.get("compile_config") if isinstance(config.get("compile_config"), dict) else None
         if compile:
             compiled = extra.get("compile") if extra is not None else compile_from_keras(
                 keras_compiled, reading, model.output_names if len(model.outputs) > 1 else None)
             if compiled:
                 _compile(model, compiled, path)
-                restored = _read_optimizer(model, weights, keras_compiled, path, notes)
+                restored = _read_optimizer(model, weights, keras_compiled, path, notes, graph)
                 if not restored and extra is not None and isinstance(extra.get("iterations"), int) \
                         and extra["iterations"] >= 0:
                     model.optimizer.iterations = extra["iterations"]
@@ -586,11 +678,14 @@ def _build(spec, extra, budget, custom_objects, path):
 
     if extra is not None and isinstance(extra.get("seed"), int):
         spec["config"]["seed"] = extra["seed"]
+    input_shape = spec.pop("build_input_shape", None)       # a subclass: built as Keras built it
     try:
         # The weights the file holds, and a million numbers to spare, so that a missing or
         # misshapen weight is reported as such rather than as too many weights.
         with weight_budget(budget + (1 << 20), path):
             model = deserialize_layer(spec, custom_objects)
+            if not model.built and input_shape is not None:
+                model.build(input_shape)
     except GlassnetError as error:
         raise ModelFileError(str(error) if path in str(error) else f"{path}: {error}") from None
     except (TypeError, ValueError, KeyError, AttributeError, IndexError, OverflowError,
@@ -673,7 +768,14 @@ def load_weights(model, path, skip_mismatch=False):
         archive = _Archive(path)
         weights = archive.weights()
     try:
-        read_weights_into(model, weights, path, skip_mismatch)
+        graph = archive is not None and archive.json(CONFIG).get("class_name") in GRAPH_MODELS
+        try:
+            read_weights_into(model, weights, path, skip_mismatch, graph)
+        except ModelFileError:
+            if graph or not model.traces_call:
+                raise
+            # a subclass's weights written by glassnet before it walked subclasses as Keras does
+            read_weights_into(model, weights, path, skip_mismatch, graph=True)
     finally:
         weights.close()
         if archive is not None:

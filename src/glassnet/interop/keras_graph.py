@@ -21,8 +21,12 @@ from glassnet.interop.keras_objects import Unsupported, _object, _policy
 
 # -- models: Keras -> glassnet ------------------------------------------------------------------
 def model_from_keras(spec, reading):
-    """A Keras model spec (Sequential or Functional) -> glassnet's model spec."""
+    """A Keras model spec (Sequential or Functional, or a subclass of the program's own) ->
+    glassnet's model spec."""
     class_name, config = spec.get("class_name"), spec.get("config")
+    if class_name not in ("Sequential", "Functional", "Model") and isinstance(config, dict) \
+            and not str(spec.get("module") or "").startswith("keras"):
+        return _subclass_from_keras(spec, reading)
     if not isinstance(config, dict) or not isinstance(config.get("layers"), list):
         raise Unsupported(f"the {class_name} model's config has no list of layers")
     if class_name == "Sequential":
@@ -31,6 +35,20 @@ def model_from_keras(spec, reading):
         return {"class_name": "Functional", "config": _functional_from_keras(config, reading)}
     raise Unsupported(f"the model is a {class_name!r}; glassnet reads Sequential and Functional "
                       f"models (a subclassed Keras model has no config to rebuild from)")
+
+
+def _subclass_from_keras(spec, reading):
+    """A subclass of keras.Model the program defines (its class, registered or given in
+    custom_objects, rebuilds it from its get_config), with the input shape Keras built it for."""
+    own = layer_from_keras(spec, reading)
+    build = spec.get("build_config")
+    shape = build.get("input_shape") if isinstance(build, dict) else None
+    if not isinstance(shape, list) or not shape:
+        return own
+    # Keras's shapes start with the batch it was built on ([8, 5]): any batch here
+    anybatch = [[None, *one[1:]] for one in shape] if all(isinstance(one, list) and one for one in shape) \
+        else [None, *shape[1:]]
+    return {**own, "build_input_shape": anybatch}
 
 
 def _sequential_from_keras(config, reading):
@@ -248,8 +266,11 @@ def _functional_from_keras(config, reading):
         if name in masks:
             continue
         owner = f"layer {name!r} ({spec.get('class_name')})"
-        own = layer_from_keras(spec, reading)
         nodes = spec.get("inbound_nodes")
+        if str(spec.get("module") or "").startswith("keras.src.ops"):    # keras.ops.tanh(x), x + 1.0
+            own, nodes = _operation_from_keras(spec, nodes, owner)
+        else:
+            own = layer_from_keras(spec, reading)
         if own["class_name"] in ATTENTION_LAYERS:
             nodes = _attention_calls_from_keras(nodes, own, owner)
         if own["class_name"] in RECURRENT + ("Bidirectional",):
@@ -266,6 +287,58 @@ def _functional_from_keras(config, reading):
     ends = {key: shift(e) for key, e in ends.items()} if isinstance(ends, dict) else [shift(e) for e in ends]
     return {"name": config.get("name"), "trainable": config.get("trainable", True), "layers": layers,
             "input_layers": [shift(e) for e in _ends(inputs)], "output_layers": ends}
+
+
+# keras.ops applied to a Functional graph's tensors, which Keras writes as operations in it:
+# the element-wise functions glassnet has as activations, and arithmetic with a number
+OPERATION_ACTIVATIONS = {"Tanh": "tanh", "Exp": "exponential", "Sigmoid": "sigmoid", "Relu": "relu",
+                         "Relu6": "relu6", "Softplus": "softplus", "Softsign": "softsign", "Silu": "silu",
+                         "Selu": "selu"}
+OPERATION_MERGES = {"Add": "Add", "Subtract": "Subtract", "Multiply": "Multiply", "Maximum": "Maximum",
+                    "Minimum": "Minimum"}
+
+
+def _operation_from_keras(spec, nodes, owner):
+    """A keras.ops operation in a Functional graph -> ``(glassnet's layer spec, its calls)``:
+    ``ops.tanh(x)`` an Activation; ``x + y`` of two tensors a merge (Add, Subtract, Multiply,
+    ``ops.maximum``, ``ops.minimum``), ``ops.concatenate([x, y], axis)`` a Concatenate;
+    ``x * 2.0``, ``x - 1.0``, ``x / 255.0`` a Rescaling (``scale * x + offset``); anything
+    else is refused in one line naming it."""
+    kind, name = spec.get("class_name"), (spec.get("config") or {}).get("name") or spec.get("name")
+    calls = [node for node in nodes or [] if isinstance(node, dict)]
+    if len(calls) != 1 or calls[0].get("kwargs"):
+        raise Unsupported(f"{owner} is keras.ops called {len(calls)} times or with options, which glassnet can't run")
+    args = calls[0].get("args") or []
+    tensors = [arg for arg in args if _is_reference(arg)]
+    numbers = [arg for arg in args if isinstance(arg, (int, float)) and not isinstance(arg, bool)]
+    if kind in OPERATION_ACTIVATIONS and len(args) == len(tensors) == 1:
+        return {"class_name": "Activation", "config": {"name": name, "activation": OPERATION_ACTIVATIONS[kind]}}, nodes
+    if kind in OPERATION_MERGES and len(args) == len(tensors) == 2:
+        return {"class_name": OPERATION_MERGES[kind], "config": {"name": name}}, nodes
+    if kind == "Concatenate" and len(args) == 1 and isinstance(args[0], list) and all(map(_is_reference, args[0])):
+        return {"class_name": "Concatenate", "config": {"name": name, "axis": spec["config"].get("axis", -1)}}, nodes
+    if len(args) == 2 and len(tensors) == len(numbers) == 1:
+        scale_offset = _scale_offset(kind, float(numbers[0]), tensor_first=_is_reference(args[0]))
+        if scale_offset is not None:
+            scale, offset = scale_offset
+            return ({"class_name": "Rescaling", "config": {"name": name, "scale": scale, "offset": offset}},
+                    [{"args": tensors, "kwargs": {}}])
+    raise Unsupported(f"{owner} is Keras's keras.ops operation {kind!r} on these arguments, which glassnet "
+                      f"can't run in a graph (it reads the activations, concatenate, +, -, *, maximum and "
+                      f"minimum of two tensors, and +, -, *, / by a number)")
+
+
+def _scale_offset(kind, number, tensor_first):
+    """``x op number`` (or ``number op x``) as ``scale * x + offset``; None if it isn't one."""
+    if kind == "Add":
+        return 1.0, number
+    if kind == "Subtract":
+        return (1.0, -number) if tensor_first else (-1.0, number)
+    if kind == "Multiply":
+        return number, 0.0
+    if kind in ("Divide", "TrueDivide") and tensor_first and number != 0:
+        return 1.0 / number, 0.0
+    return None
 
 
 def _end_call(entry, functional, step):

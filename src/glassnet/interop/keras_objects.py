@@ -98,13 +98,13 @@ def activation_from_keras(value, owner):
         return name
     if name not in ACTIVATIONS_FROM_KERAS:
         raise Unsupported(f"{owner} uses the activation {name!r}, which glassnet doesn't have "
-                          f"(it has {', '.join(sorted(ACTIVATIONS_FROM_KERAS))})")
+                          f"(it has {', '.join(sorted({*ACTIVATIONS_FROM_KERAS, *SAME_NAMES}))})")
     return ACTIVATIONS_FROM_KERAS[name]
 
 
 def activation_to_keras(value, owner):
     """glassnet's serialized activation -> Keras's name for the same function."""
-    if value is None:
+    if value in (None, "linear"):
         return "linear"
     if isinstance(value, str) and value in ("relu", "sigmoid", "tanh", "softmax", *SAME_NAMES):
         return value
@@ -152,6 +152,14 @@ def initializer_object_to_keras(value):
     return initializer_to_keras(value)
 
 
+def _plain(value):
+    """Whether a Keras initializer holds only its defaults (no seed; Orthogonal's gain 1), so
+    that glassnet's name for it says all (a seed or a gain keeps the whole spec)."""
+    config = value.get("config") if isinstance(value, dict) else None
+    return not isinstance(config, dict) or all(
+        setting is None or (key == "gain" and setting == 1.0) for key, setting in config.items())
+
+
 def initializer_from_keras(value, owner, reading):
     """A Keras initializer -> glassnet's name (it only shapes *fresh* weights; a loaded
     model's come from the file, so an unknown one is a note, not an error)."""
@@ -160,7 +168,7 @@ def initializer_from_keras(value, owner, reading):
         return "glorot_uniform"
     if isinstance(name, str) and name in INITIALIZERS_TO_KERAS:
         return name
-    if name in INITIALIZERS_FROM_KERAS:
+    if name in INITIALIZERS_FROM_KERAS and _plain(value):
         return INITIALIZERS_FROM_KERAS[name]
     if isinstance(value, str) and value in initializers.INITIALIZERS:    # "uniform", "lecun_normal"
         return value
@@ -171,7 +179,9 @@ def initializer_from_keras(value, owner, reading):
     if own is not None:                         # the program's own: found again if it is defined
         spec = own
     elif isinstance(value, dict) and isinstance(value.get("config") or {}, dict):
-        spec = {"class_name": name, "config": dict(value.get("config") or {})}   # one of Keras's
+        # one of Keras's (a None is its default: Keras 3.15's input_axes=None, which glassnet lacks)
+        spec = {"class_name": name, "config": {key: setting for key, setting in (value.get("config") or {}).items()
+                                               if setting is not None}}
     else:
         spec = None
     if spec is not None:
@@ -180,6 +190,8 @@ def initializer_from_keras(value, owner, reading):
             return spec
         except (ValueError, TypeError, KeyError):   # a class or a setting glassnet lacks
             pass
+    if name in INITIALIZERS_FROM_KERAS:             # a setting glassnet lacks: the class without it
+        return INITIALIZERS_FROM_KERAS[name]
     reading.notes.append(f"{owner}: initializer {name!r} is not in glassnet; fresh weights would "
                          f"start glorot_uniform (the file's weights are loaded as they are)")
     return "glorot_uniform"

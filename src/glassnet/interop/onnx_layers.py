@@ -435,7 +435,10 @@ def _normalization(graph, layer, xs):
 
 # -- recurrent layers: ONNX's RNN, GRU and LSTM operators ------------------------------------
 RECURRENT_OPS = {"SimpleRNN": "RNN", "GRU": "GRU", "LSTM": "LSTM"}
-RECURRENT_ACTIVATIONS = {"tanh": "Tanh", "sigmoid": "Sigmoid", "relu": "Relu"}
+RECURRENT_ACTIVATIONS = {"tanh": "Tanh", "sigmoid": "Sigmoid", "relu": "Relu", "hard_sigmoid": "HardSigmoid"}
+# Keras 3's hard_sigmoid is relu6(x + 3) / 6: ONNX's HardSigmoid max(0, min(1, alpha x + beta))
+# with these, not its defaults (0.2, 0.5, Keras 2's); each HardSigmoid takes one of each, in order.
+HARD_SIGMOID = {"activation_alpha": 1 / 6, "activation_beta": 0.5}
 # The gates' order: Keras keeps an LSTM's as i, f, c, o, ONNX as i, o, f, c; a GRU's z, r, h
 # in both.
 GATE_ORDER = {"SimpleRNN": [0], "GRU": [0, 1, 2], "LSTM": [0, 3, 1, 2]}
@@ -499,8 +502,10 @@ def _recurrent(graph, directions, xs, base, merge_mode=None):
             parts = [graph.op("Unsqueeze", [xs[1 + d * count + j], axis], f"{base}/initial_{name}_{d}")
                      for d in range(len(directions))]
             inputs.append(parts[0] if len(parts) == 1 else graph.op("Concat", parts, f"{base}/initial_{name}", axis=0))
-    attributes = {"hidden_size": first.units,
-                  "activations": sum((_recurrent_activations(layer) for layer in directions), [])}
+    activations = sum((_recurrent_activations(layer) for layer in directions), [])
+    attributes = {"hidden_size": first.units, "activations": activations}
+    if "HardSigmoid" in activations:
+        attributes.update({key: [value] * activations.count("HardSigmoid") for key, value in HARD_SIGMOID.items()})
     if len(directions) == 2:
         attributes["direction"] = "bidirectional"
     elif first.go_backwards:

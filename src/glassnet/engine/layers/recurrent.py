@@ -105,6 +105,12 @@ def initializer_of(name):
     return orthogonal if name == "orthogonal" else initializers.get(name)
 
 
+def _initializer_config(value):
+    """An initializer as a config holds it: a name or a ``{"class_name", "config"}`` as given,
+    an Initializer object as its config (a model config is plain JSON)."""
+    return initializers.serialize(value) if isinstance(value, initializers.Initializer) else value
+
+
 # Activations as (f, f' written in terms of the output y = f(z)): the backward pass then
 # needs only the outputs, which the forward pass keeps anyway.
 ACTIVATIONS = {
@@ -375,9 +381,9 @@ class Recurrent(Layer):
     def get_config(self):
         return {**super().get_config(), "units": self.units,
                 "activation": None if self.activation == "linear" else self.activation,
-                "use_bias": self.use_bias, "kernel_initializer": self.kernel_initializer,
-                "recurrent_initializer": self.recurrent_initializer,
-                "bias_initializer": self.bias_initializer,
+                "use_bias": self.use_bias,
+                **{key: _initializer_config(getattr(self, key))
+                   for key in ("kernel_initializer", "recurrent_initializer", "bias_initializer")},
                 "return_sequences": self.return_sequences, "go_backwards": self.go_backwards,
                 "return_state": self.return_state, "stateful": False, "unroll": False,
                 "zero_output_for_mask": self.zero_output_for_mask, "dropout": self.dropout,
