@@ -298,6 +298,27 @@ def test_keras_compile_settings_and_layers_are_translated():
     assert type(nested.optimizer.schedule).__name__ == "ExponentialDecay"
 
 
+def test_a_registered_metric_in_a_keras_compile_config_is_found_again():
+    """Keras writes a registered metric of the program's own as {class_name, registered_name};
+    glassnet left it out with a note."""
+    import types
+
+    from glassnet.interop.keras_compile import compile_from_keras
+    from glassnet.interop.keras_file import _compile
+
+    registered = glassnet.saving.register_keras_serializable("tests")(
+        type("KerasWrittenMetric", (glassnet.metrics.Mean,), {}))
+    written = {"module": None, "class_name": "KerasWrittenMetric", "config": {"name": "mine", "dtype": "float32"},
+               "registered_name": "tests>KerasWrittenMetric"}
+    reading = types.SimpleNamespace(notes=[])
+    compiled = compile_from_keras({"optimizer": "adam", "loss": "mse", "metrics": [written, "mae"]}, reading)
+    assert reading.notes == []
+    model = Sequential([Input((2,)), Dense(1)])
+    _compile(model, compiled, "m.keras")
+    assert [type(m) for m in model.compiled_metrics][0] is registered
+    assert model.compiled_metrics[0].name == "mine"
+
+
 def test_initializers_by_any_keras_name_are_written_as_their_class(tmp_path):
     """"lecun_normal" or "uniform" (an Embedding's default) used to be written as GlorotUniform."""
     model = Sequential([Input((4,)), Dense(3, kernel_initializer="lecun_normal"),

@@ -641,7 +641,11 @@ def from_saved(spec):
 
 
 def serialize(metric):
-    return {"class_name": type(metric).__name__, "config": metric.get_config()}
+    """``{"class_name", "config"}``: the metric as a saved model keeps it. A metric class of
+    your own is named as you registered it (``"Custom>MyMetric"``), so that :func:`from_saved`
+    finds it again in the registry without ``custom_objects``, as Keras does."""
+    from glassnet.engine.configurable import registered_name
+    return {"class_name": registered_name(type(metric)) or type(metric).__name__, "config": metric.get_config()}
 
 
 def deserialize(config):

@@ -112,8 +112,20 @@ def _metric_from_keras(metric, reading):
         config = (metric.get("config") or {}) if isinstance(metric, dict) else {}
         own = {key: config[key] for key in METRIC_SETTINGS if key in config}
         return {"class_name": class_name, "config": {"name": name or METRICS[class_name], **own}}
+    if isinstance(metric, dict) and _registered_metric(metric.get("registered_name")):
+        return {"class_name": metric["registered_name"], "config": dict(metric.get("config") or {})}
     reading.notes.append(f"metric {kind!r} is not in glassnet (left out)")
     return None
+
+
+def _registered_metric(name):
+    """Whether ``name`` ("Custom>MyMetric") is a Metric class this program registered (or
+    gave in ``custom_objects``): a metric of the program's own, found again by that name."""
+    from glassnet.engine.configurable import find_registered
+    from glassnet.engine.metrics import Metric
+
+    found = find_registered(name)
+    return isinstance(found, type) and issubclass(found, Metric)
 
 
 def _output_losses_from_keras(spec, weights, names):
@@ -285,6 +297,9 @@ def _metric_names(found, notes):
         elif metric_kind in METRICS:                 # as an object: Keras then logs it by its name too
             own = {key: value for key, value in metric.get_config().items() if key in METRIC_SETTINGS}
             names.append(_object("keras.metrics", metric_kind, {"name": metric.name, "dtype": "float32", **own}))
+        elif registered_name(type(metric)):          # yours, registered: Keras finds it by that name
+            config = {**metric.get_config(), "dtype": "float32"}
+            names.append(_object(None, metric_kind, config, registered_name(type(metric))))
         else:
             notes.append(f"glassnet doesn't write the {metric_kind} metric into .keras files yet; "
                          f"left out (compile the loaded model with it again)")
