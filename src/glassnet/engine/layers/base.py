@@ -261,8 +261,10 @@ class Layer:
             self.state[name] = np.asarray(value, dtype=self.dtype)
         if regularizer is not None:
             setattr(self, f"{name}_regularizer", regularizers.get(regularizer))
-        # A view that answers .numpy(), as a Keras variable does (self.alpha.numpy())
-        return as_tensor(self.params[name] if trainable else self.state[name])
+        # A view that answers .numpy() and .name, as a Keras variable does (self.alpha.numpy())
+        view = as_tensor(self.params[name] if trainable else self.state[name])
+        view.name, view.trainable = name, bool(trainable)
+        return view
 
     def output_shape(self, input_shape):
         """Shape of one output sample for one input sample of ``input_shape``."""
@@ -577,8 +579,8 @@ class Layer:
         if recorded and name in recorded:
             return recorded[name]
         for store in ("params", "state"):
-            if name in stores.get(store, ()):
-                return as_tensor(stores[store][name])   # a view that answers .numpy(), as a Variable does
+            if name in stores.get(store, ()):           # a view that answers .numpy() and .name, as a Variable does
+                return _named(self, name, stores[store][name])
         if name in ("input", "output"):         # the property found no call (Python then asks here)
             raise AttributeError(_never_called(self, name))
         if name == "__name__" and type(self).__module__.endswith(".activations"):
@@ -849,12 +851,14 @@ def charge_weights(shape):
 
 
 def _named(layer, name, array):
-    """``array`` as a :class:`Tensor` view that answers Keras's ``.name`` and ``.path``: the
-    very object a Keras-style ``self.w = self.add_weight(...)`` holds, if the layer holds one
-    (so ``layer.weights == [layer.w, layer.b]``, as keras.io's guide checks), else a new view."""
+    """``array`` as a :class:`Tensor` view that answers Keras's ``.name``, ``.path`` and
+    ``.trainable`` (a learned weight of a layer that is trainable): the very object a
+    Keras-style ``self.w = self.add_weight(...)`` holds, if the layer holds one (so
+    ``layer.weights == [layer.w, layer.b]``, as keras.io's guide checks), else a new view."""
     held = [value for value in vars(layer).values() if isinstance(value, Tensor) and holds(value, array)]
     view = held[0] if held else as_tensor(array)
-    view.name, view.path = name, f"{layer.name}/{name}"
+    view.name, view.path = name, f"{layer._display_name}/{name}"
+    view.trainable = name in layer.params and bool(layer.trainable)
     return view
 
 
