@@ -469,6 +469,24 @@ def test_keras_ops_are_numpy_on_arrays_and_layers_on_placeholders():
     assert tf.keras.ops is ops
 
 
+def test_ops_and_layers_compute_in_float32_as_keras_does():
+    """keras.io's subclassing guide feeds its layers ``ops.ones((2, 2))``: Keras makes float32
+    (glassnet made NumPy's float64, and a layer called on float64 answered float64)."""
+    from glassnet import ops
+    made = [ops.ones((2,)), ops.zeros((2,)), ops.full((2,), 1.5), ops.eye(2), ops.identity(2),
+            ops.linspace(0, 1, 3), ops.arange(0.0, 1.0, 0.5), ops.convert_to_tensor([1.0, 2.0])]
+    assert [a.dtype for a in made] == [np.float32] * len(made)
+    assert ops.arange(5).dtype == np.int32 and ops.arange(5).tolist() == [0, 1, 2, 3, 4]
+    assert ops.arange(2, 10, 3).tolist() == [2, 5, 8] and ops.convert_to_tensor([1, 2]).dtype == np.int32
+    assert ops.convert_to_tensor(np.ones(2)).dtype == np.float64          # an array keeps its own
+    assert ops.ones((2,), dtype="int32").dtype == np.int32
+    for layer in (layers.Dense(2), layers.BatchNormalization(), layers.LayerNormalization()):
+        assert layer(np.ones((2, 3))).dtype == np.float32
+    assert layers.Conv2D(2, 1)(np.ones((1, 2, 2, 1))).dtype == np.float32
+    embedded = layers.Embedding(5, 2)(np.array([[1, 4]]))                 # token ids stay ids
+    assert embedded.shape == (1, 2, 2) and embedded.dtype == np.float32
+
+
 def test_clone_model_copies_the_traced_graph():
     model = keras.Sequential([keras.Input((6, 6)), layers.Lambda(lambda v: v / 255.0), layers.Flatten(),
                               layers.Dense(3)])

@@ -6,7 +6,9 @@ Keras 3 programs use ``keras.ops`` for the small things around a model::
     keras.ops.convert_to_numpy(probabilities)
 
 On arrays every function here is NumPy's (Keras's names follow NumPy's, so
-``ops.mean``, ``ops.exp``, ``ops.matmul``... are NumPy's own). On a placeholder (the
+``ops.mean``, ``ops.exp``, ``ops.matmul``... are NumPy's own), except that arrays made
+from nothing (``ops.ones``, ``ops.arange``...) or from Python numbers are Keras's float32
+or int32, not NumPy's 64 bits. On a placeholder (the
 Functional API, a traced ``call()`` or ``Lambda``) the ones that are layers become their
 layers: the activations (``ops.relu``, ``ops.softmax``...), ``ops.add`` / ``subtract`` /
 ``multiply`` / ``divide`` (with a number: a Rescaling), ``ops.concatenate`` and
@@ -77,10 +79,55 @@ def convert_to_numpy(x):
     return np.asarray(x)
 
 
+def _python_dtype(values):
+    """The dtype Keras gives Python numbers: float32 and int32 (NumPy's would be 64-bit)."""
+    kind = np.asarray(values).dtype.kind
+    return {"f": np.float32, "i": np.int32}.get(kind)
+
+
 def convert_to_tensor(x, dtype=None):
+    """An array as a tensor; Python numbers and lists become float32 or int32, as in Keras
+    (a NumPy array keeps its dtype)."""
     if isinstance(x, _Value):
         return x if dtype is None else x.astype(dtype)
+    if dtype is None and not isinstance(x, (np.ndarray, np.generic)):
+        dtype = _python_dtype(x)
     return _as_tensor(np.asarray(x, dtype=dtype))
+
+
+# Arrays made from nothing: Keras's float32 by default (NumPy's is float64), and int32 for a
+# range of whole numbers.
+def ones(shape, dtype=None):
+    return np.ones(shape, dtype or np.float32)
+
+
+def zeros(shape, dtype=None):
+    return np.zeros(shape, dtype or np.float32)
+
+
+def full(shape, fill_value, dtype=None):
+    return np.full(shape, fill_value, dtype or np.float32)
+
+
+def eye(N, M=None, k=0, dtype=None):
+    return np.eye(N, M, k, dtype=dtype or np.float32)
+
+
+def identity(n, dtype=None):
+    return np.identity(n, dtype=dtype or np.float32)
+
+
+def arange(start, stop=None, step=1, dtype=None):
+    """``ops.arange(10)`` is int32, ``ops.arange(0.0, 1.0, 0.1)`` float32, as in Keras."""
+    if stop is None:                      # arange(n): 0, 1, ..., n - 1
+        start, stop = 0, start
+    ends = [start, stop, step]
+    dtype = dtype or (_python_dtype(ends) if all(isinstance(v, (int, float)) for v in ends) else None)
+    return np.arange(start, stop, step, dtype=dtype)
+
+
+def linspace(start, stop, num=50, endpoint=True, retstep=False, dtype=None, axis=0):
+    return np.linspace(start, stop, num, endpoint=endpoint, retstep=retstep, dtype=dtype or np.float32, axis=axis)
 
 
 def cast(x, dtype):

@@ -389,10 +389,10 @@ class Layer:
         if recording.is_value(inputs) or recording.recording_now():   # inside recorded math: a step of the record
             return recording.call_layer(self, inputs, training)
         if self.takes_list:
-            x = [np.asarray(v) for v in inputs]
+            x = [self._as_input(v) for v in inputs]
             shape = [v.shape[1:] for v in x]
         else:
-            x = np.asarray(inputs)
+            x = self._as_input(inputs)
             shape = x.shape[1:]
         if not self.built:
             from glassnet.engine.random import new_seed
@@ -414,6 +414,15 @@ class Layer:
         if out_mask is not None:
             y._keras_mask = out_mask
         return y
+
+    def _as_input(self, value):
+        """An array as this layer computes on it: floats in the layer's dtype, as Keras casts
+        them (``Dense(2)(np.ones((1, 3)))`` is float32, not NumPy's float64); integers (token
+        ids for an Embedding) as they are."""
+        array = np.asarray(value)
+        if array.dtype.kind == "f" and self.dtype.kind == "f" and array.dtype != self.dtype:
+            return array.astype(self.dtype)
+        return array
 
     @property
     def _display_name(self):
