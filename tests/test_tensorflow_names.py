@@ -77,6 +77,16 @@ def test_tensorflow_features_glassnet_lacks_say_what_to_do_instead():
         tf.nope
 
 
+def test_keras_applications_is_one_line_saying_what_to_do_instead():
+    """The transfer-learning guide's keras.applications.Xception(...), either spelling."""
+    with pytest.raises(AttributeError, match="no applications: .*pretrained ImageNet models.*load_model"):
+        tf.keras.applications.Xception(weights="imagenet", include_top=False)
+    import importlib
+    for module in ("glassnet.applications", "glassnet.applications.mobilenet_v2"):   # from ... import
+        with pytest.raises(ImportError, match="no applications: .*pretrained"):
+            importlib.import_module(module)
+
+
 def test_keras_saving_loads_and_saves_and_its_decorator_keeps_the_class(tmp_path):
     model = tf.keras.Sequential([tf.keras.Input((3,)), tf.keras.layers.Dense(2)], seed=0)
     tf.keras.saving.save_model(model, tmp_path / "m.keras")
