@@ -25,9 +25,9 @@ OPTIMIZER_OPTIONS = {   # glassnet's arguments besides learning_rate and clippin
 }
 OPTIMIZER_NAMES = {name.lower(): name for name in OPTIMIZER_OPTIONS}
 SCHEDULE_OPTIONS = {   # schedules both libraries have, with the arguments they share
-    "CosineDecay": ("initial_learning_rate", "decay_steps", "alpha", "warmup_target", "warmup_steps"),
-    "ExponentialDecay": ("initial_learning_rate", "decay_steps", "decay_rate", "staircase"),
-    "PiecewiseConstantDecay": ("boundaries", "values"),
+    "CosineDecay": ("initial_learning_rate", "decay_steps", "alpha", "name", "warmup_target", "warmup_steps"),
+    "ExponentialDecay": ("initial_learning_rate", "decay_steps", "decay_rate", "staircase", "name"),
+    "PiecewiseConstantDecay": ("boundaries", "values", "name"),
 }
 CLIPPING = ("clipnorm", "clipvalue", "global_clipnorm")
 EMA = ("use_ema", "ema_momentum", "ema_overwrite_frequency")   # every optimizer, both libraries
@@ -236,7 +236,7 @@ def compile_to_keras(model, notes):
         if name in SCHEDULE_OPTIONS:
             own = rate.get_config()
             rate = _object("keras.optimizers.schedules", name,
-                           {**{k: own[k] for k in SCHEDULE_OPTIONS[name] if k in own}, "name": name})
+                           {"name": name, **{k: own[k] for k in SCHEDULE_OPTIONS[name] if k in own}})
         else:
             notes.append(f"Keras has no {name} schedule: the .keras file's optimizer keeps the current "
                          f"learning rate {optimizer.lr:.3g} for Keras (glassnet keeps the schedule)")
