@@ -765,6 +765,33 @@ def test_layers_of_your_own_are_written_as_keras_writes_them(tmp_path):
         glassnet.load_model(tmp_path / "m.keras", custom_objects={"Scaled": None})
 
 
+def test_a_subclass_of_a_built_in_layer_is_written_as_a_layer_of_your_own(tmp_path):
+    """``class ScaledDense(keras.layers.Dense)`` (the serialization guide's kind of layer) was
+    refused by .keras ("no Keras equivalent; save as .npz"); Keras 3.15 reads this file too."""
+    @glassnet.saving.register_keras_serializable("tests")
+    class ScaledDense(Dense):
+        def __init__(self, units, scale=2.0, **kwargs):
+            super().__init__(units, **kwargs)
+            self.scale = scale
+
+        def call(self, inputs):
+            return super().call(inputs) * self.scale
+
+        def get_config(self):
+            return {**super().get_config(), "scale": self.scale}
+
+    model = Sequential([glassnet.Input((3,)), ScaledDense(4, scale=3.0, activation="relu"), Dense(2)], seed=0)
+    model.save(tmp_path / "m.keras")
+    with zipfile.ZipFile(tmp_path / "m.keras") as archive:
+        spec = json.loads(archive.read("config.json"))["config"]["layers"][1]
+    assert (spec["class_name"], spec["registered_name"], spec["config"]["scale"]) == \
+        ("ScaledDense", "tests>ScaledDense", 3.0)
+    again = glassnet.load_model(tmp_path / "m.keras")
+    assert type(again.layers[0]) is ScaledDense and again.layers[0].scale == 3.0
+    x = np.random.default_rng(0).random((4, 3)).astype(np.float32)
+    np.testing.assert_array_equal(again.predict(x, verbose=0), model.predict(x, verbose=0))
+
+
 def test_every_activation_keras_names_alike_and_functions_of_your_own_travel(tmp_path):
     """Dense(activation="elu") was refused on writing; and functions of yours (an activation, a
     penalty, a constraint, an initializer) are written as Keras writes them, by name."""
