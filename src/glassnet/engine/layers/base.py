@@ -41,6 +41,7 @@ import numpy as np
 
 from glassnet.engine.shapes import SampleShape, sample_shape, shape_fits
 from glassnet.engine.tensor import Tensor, as_tensor
+from glassnet.engine.variables import Variable
 from glassnet.errors import ModelFileError, ShapeError
 
 # Every Layer subclass, by class name, so a saved model can be rebuilt from its config.
@@ -140,6 +141,30 @@ class Layer:
         from glassnet.engine import regularizers
         self.activity_regularizer = regularizers.get(activity_regularizer)
         self.provisional = False  # weights made by a symbolic call, redrawn by the model
+
+    def __setattr__(self, name, value):
+        """``self.v = keras.Variable(...)`` in a layer makes ``v`` one of the layer's weights,
+        as in Keras: learned if the variable is trainable (Keras's default), else kept with
+        the layer's state. The attribute is then a view of that weight, as ``add_weight``
+        returns."""
+        if isinstance(value, Variable) and "params" in self.__dict__:
+            value = self._adopt(value)
+        object.__setattr__(self, name, value)
+
+    def _adopt(self, variable):
+        """A :class:`Variable` as one of this layer's weights, under its name (made unique)."""
+        name, i = variable.name, 0
+        while name in self.params or name in self.state:
+            i += 1
+            name = f"{variable.name}_{i}"
+        if variable.trainable:
+            self.add_param(name, variable.value)
+            array = self.params[name]
+        else:
+            array = self.state[name] = np.asarray(variable.value, dtype=self.dtype)
+        view = as_tensor(array)
+        view.name, view.trainable = name, bool(variable.trainable)
+        return view
 
     # -- properties that a wrapper passes on to the layers inside it --------------------
     @property
