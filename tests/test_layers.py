@@ -327,3 +327,17 @@ def test_every_config_starts_with_kerass_three_keys_and_keeps_a_frozen_layer_fro
     again = Dense.from_config(config)
     assert again.name == "frozen" and again.trainable is False and again.units == 3
     assert ReLU().get_config()["dtype"] == "float32"
+
+
+def test_print_model_layers_shows_what_keras_3_shows():
+    """The Sequential guide's ``print(model.layers)``: Keras 3.15 prints
+    ``[<Dense name=layer1, built=True>, ...]`` (glassnet printed ``Dense(name='layer1')``)."""
+    import glassnet as keras
+
+    model = keras.Sequential([keras.layers.Dense(2, name="layer1"), keras.layers.Dense(3)])
+    assert repr(model.layers) == "[<Dense name=layer1, built=False>, <Dense name=dense, built=False>]"
+    model.build((None, 4))
+    assert str(model.layers[0]) == "<Dense name=layer1, built=True>"
+    assert repr(model) == "<Sequential name=sequential, built=True>"
+    inputs = keras.Input((3,))
+    assert repr(keras.Model(inputs, keras.layers.Dense(1)(inputs))) == "<Functional name=functional, built=True>"

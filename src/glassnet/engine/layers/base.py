@@ -696,7 +696,10 @@ class Layer:
         return layer
 
     def __repr__(self):
-        return f"{type(self).__name__}(name={self.name!r})"
+        """Keras 3's ``<Dense name=dense, built=True>`` (what ``print(model.layers)`` shows;
+        ``Model(inputs, outputs)`` is a ``Functional``, as in its summary)."""
+        from glassnet.engine.summary import _kind
+        return f"<{_kind(self)} name={self._display_name}, built={self.built}>"
 
 
 def holds(value, array):
