@@ -12,7 +12,9 @@ or int32, not NumPy's 64 bits. On a placeholder (the
 Functional API, a traced ``call()`` or ``Lambda``) the ones that are layers become their
 layers: the activations (``ops.relu``, ``ops.softmax``...), ``ops.add`` / ``subtract`` /
 ``multiply`` / ``divide`` (with a number: a Rescaling), ``ops.concatenate`` and
-``ops.reshape``; anything else says that a placeholder has no values yet.
+``ops.reshape``. Any other (``ops.mean(x, axis=-1)``, ``ops.exp(x)``, ``x[:, 0]``) is an
+:class:`~glassnet.engine.layers.operation.Operation` step of a Functional graph, as Keras 3
+draws one; inside a traced ``call()`` or ``Lambda`` it makes that call one recorded step.
 
 In a custom layer's ``call()``, a ``Lambda`` or a loss of your own, they compute on
 recorded values, so glassnet can differentiate the math (:mod:`glassnet.engine.autodiff`).
@@ -131,6 +133,9 @@ def linspace(start, stop, num=50, endpoint=True, retstep=False, dtype=None, axis
 
 
 def cast(x, dtype):
+    if _is_symbolic(x):
+        from glassnet.engine.layers.operation import apply
+        return apply("cast", (x, np.dtype(dtype).name), {})
     return x.astype(dtype) if isinstance(x, _Value) else np.asarray(x).astype(dtype)
 
 
@@ -141,7 +146,8 @@ def one_hot(x, num_classes, axis=-1, dtype="float32"):
 
 
 def shape(x):
-    return tuple(np.shape(x))
+    """The shape; a placeholder's has None for the batch (and any size left open), as Keras's."""
+    return tuple(x.shape) if _is_symbolic(x) else tuple(np.shape(x))
 
 
 def gelu(x, approximate=True):
@@ -211,9 +217,25 @@ def binary_crossentropy(target, output, from_logits=False):
 
 
 def __getattr__(name):
-    """Any other ``ops`` function: NumPy's of the same name (``ops.argmax``, ``ops.mean``...)."""
+    """Any other ``ops`` function: NumPy's of the same name (``ops.argmax``, ``ops.mean``...),
+    and on placeholders an :class:`~glassnet.engine.layers.operation.Operation` step of the
+    model that runs it."""
     function = getattr(np, name, None)
     if name.startswith("_") or not callable(function):
         raise AttributeError(f"glassnet.ops has no {name!r} (it offers NumPy's functions under "
                              f"Keras's names, and the layers' on placeholders)")
-    return function
+    return _placeholders_as_operations(name, function)
+
+
+def _placeholders_as_operations(name, function):
+    """``function``, except that called on placeholders (a Functional model being drawn)
+    it becomes an Operation step named ``name``, as Keras 3 makes one of each op."""
+    def op(*args, **kwargs):
+        if args and (_is_symbolic(args[0]) and not isinstance(args[0], (list, tuple))):
+            from glassnet.engine.layers.operation import apply
+            return apply(name, args, kwargs)
+        return function(*args, **kwargs)
+
+    op.__name__ = op.__qualname__ = name
+    op.__doc__ = function.__doc__
+    return op

@@ -453,7 +453,12 @@ class Layer:
     def _display_name(self):
         """The name messages use: the layer's own, or before a model names it, its class's in
         snake case (what Keras would call it), never 'None'."""
-        return self.name or snake_case(type(self).__name__)
+        return self.name or self._base_name()
+
+    def _base_name(self):
+        """The name Keras gives a layer of this class: its class name in snake case
+        (``Conv2D`` -> ``conv2d``); a model numbers it if taken (``dense_1``)."""
+        return snake_case(type(self).__name__)
 
     # -- masks (glassnet.engine.masking) ------------------------------------------------
     @property
