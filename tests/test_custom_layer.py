@@ -458,3 +458,38 @@ def test_a_call_of_several_tensors_is_saved_and_read_back_as_keras_writes_it(tmp
         for item, content in files.items():
             archive.writestr(item, content)
     np.testing.assert_array_equal(keras.models.load_model(tmp_path / "named.keras").predict(data, verbose=0), expected)
+
+
+def test_a_keras_variable_held_by_a_layer_is_one_of_its_weights_as_in_keras(tmp_path):
+    """``self.v = keras.Variable(...)`` (the serialization guide's LayerWithCustomVariable) was
+    no weight at all: not in layer.weights, never trained, not saved. Keras 3.15's figures:
+    weights ['kernel', 'bias', 'my_variable'], and the trainable offset moves with training."""
+    import glassnet as keras
+
+    class WithVariable(keras.layers.Dense):
+        def __init__(self, units, **kwargs):
+            super().__init__(units, **kwargs)
+            self.my_variable = keras.Variable(np.ones((units,)), name="my_variable", dtype="float32",
+                                              trainable=False)
+
+    held = WithVariable(2)
+    held.build((None, 3))
+    assert [w.name for w in held.weights] == ["kernel", "bias", "my_variable"] and held.count_params() == 10
+    assert held.my_variable.trainable is False and len(held.trainable_weights) == 2
+
+    class Offset(keras.layers.Layer):
+        def __init__(self, **kwargs):
+            super().__init__(**kwargs)
+            self.v = keras.Variable(np.zeros((2,)), name="v")          # trainable, as Keras's default
+
+        def call(self, x):
+            return x + self.v
+
+    model = keras.Sequential([keras.Input((2,)), Offset()])
+    assert [w.name for w in model.trainable_weights] == ["v"]
+    model.compile("sgd", "mse")
+    model.fit(np.ones((4, 2)), np.zeros((4, 2)), verbose=0)
+    np.testing.assert_allclose(model.layers[0].v, [-0.01, -0.01], rtol=1e-6)    # Keras's step: 2 * 1 * 0.01 / 2
+    model.save(tmp_path / "m.npz")
+    again = keras.models.load_model(tmp_path / "m.npz", custom_objects={"Offset": Offset})
+    np.testing.assert_allclose(again.layers[0].v, model.layers[0].v)

@@ -13,9 +13,10 @@ rng = np.random.default_rng(0)
 
 def test_two_vectors_give_one_number_per_sample_and_normalize_gives_their_cosine():
     a, b = rng.standard_normal((5, 4)), rng.standard_normal((5, 4))
-    np.testing.assert_allclose(layers.Dot(axes=1)([a, b]), np.sum(a * b, axis=1, keepdims=True), rtol=1e-12)
+    np.testing.assert_allclose(layers.Dot(axes=1, dtype="float64")([a, b]), np.sum(a * b, axis=1, keepdims=True),
+                               rtol=1e-12)
     cosine = np.sum(a * b, axis=1) / (np.linalg.norm(a, axis=1) * np.linalg.norm(b, axis=1))
-    np.testing.assert_allclose(layers.dot([a, b], axes=1, normalize=True), cosine[:, None], rtol=1e-12)
+    np.testing.assert_allclose(layers.dot([a, b], axes=1, normalize=True, dtype="float64"), cosine[:, None], rtol=1e-12)
 
 
 @pytest.mark.parametrize("shapes, axes, equation", [
@@ -26,7 +27,7 @@ def test_two_vectors_give_one_number_per_sample_and_normalize_gives_their_cosine
 ])
 def test_any_pair_of_axes_is_numpys_einsum(shapes, axes, equation):
     a, b = (rng.standard_normal((2,) + s) for s in shapes)
-    np.testing.assert_allclose(layers.Dot(axes=axes)([a, b]), np.einsum(equation, a, b), rtol=1e-12)
+    np.testing.assert_allclose(layers.Dot(axes=axes, dtype="float64")([a, b]), np.einsum(equation, a, b), rtol=1e-12)
 
 
 def test_bad_axes_and_sizes_that_differ_are_one_line_errors():

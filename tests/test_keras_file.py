@@ -377,6 +377,27 @@ def test_keras_compile_settings_and_layers_are_translated():
     assert type(nested.optimizer.schedule).__name__ == "ExponentialDecay"
 
 
+def test_a_registered_metric_in_a_keras_compile_config_is_found_again():
+    """Keras writes a registered metric of the program's own as {class_name, registered_name};
+    glassnet left it out with a note."""
+    import types
+
+    from glassnet.interop.keras_compile import compile_from_keras
+    from glassnet.interop.keras_file import _compile
+
+    registered = glassnet.saving.register_keras_serializable("tests")(
+        type("KerasWrittenMetric", (glassnet.metrics.Mean,), {}))
+    written = {"module": None, "class_name": "KerasWrittenMetric", "config": {"name": "mine", "dtype": "float32"},
+               "registered_name": "tests>KerasWrittenMetric"}
+    reading = types.SimpleNamespace(notes=[])
+    compiled = compile_from_keras({"optimizer": "adam", "loss": "mse", "metrics": [written, "mae"]}, reading)
+    assert reading.notes == []
+    model = Sequential([Input((2,)), Dense(1)])
+    _compile(model, compiled, "m.keras")
+    assert [type(m) for m in model.compiled_metrics][0] is registered
+    assert model.compiled_metrics[0].name == "mine"
+
+
 def test_initializers_by_any_keras_name_are_written_as_their_class(tmp_path):
     """"lecun_normal" or "uniform" (an Embedding's default) used to be written as GlorotUniform."""
     model = Sequential([Input((4,)), Dense(3, kernel_initializer="lecun_normal"),
@@ -1046,6 +1067,33 @@ def test_layers_of_your_own_are_written_as_keras_writes_them(tmp_path):
     np.testing.assert_array_equal(again.predict(x, verbose=0), model.predict(x, verbose=0))
     with pytest.raises(ModelFileError, match="'Scaled'.*define .* the class"):
         glassnet.load_model(tmp_path / "m.keras", custom_objects={"Scaled": None})
+
+
+def test_a_subclass_of_a_built_in_layer_is_written_as_a_layer_of_your_own(tmp_path):
+    """``class ScaledDense(keras.layers.Dense)`` (the serialization guide's kind of layer) was
+    refused by .keras ("no Keras equivalent; save as .npz"); Keras 3.15 reads this file too."""
+    @glassnet.saving.register_keras_serializable("tests")
+    class ScaledDense(Dense):
+        def __init__(self, units, scale=2.0, **kwargs):
+            super().__init__(units, **kwargs)
+            self.scale = scale
+
+        def call(self, inputs):
+            return super().call(inputs) * self.scale
+
+        def get_config(self):
+            return {**super().get_config(), "scale": self.scale}
+
+    model = Sequential([glassnet.Input((3,)), ScaledDense(4, scale=3.0, activation="relu"), Dense(2)], seed=0)
+    model.save(tmp_path / "m.keras")
+    with zipfile.ZipFile(tmp_path / "m.keras") as archive:
+        spec = json.loads(archive.read("config.json"))["config"]["layers"][1]
+    assert (spec["class_name"], spec["registered_name"], spec["config"]["scale"]) == \
+        ("ScaledDense", "tests>ScaledDense", 3.0)
+    again = glassnet.load_model(tmp_path / "m.keras")
+    assert type(again.layers[0]) is ScaledDense and again.layers[0].scale == 3.0
+    x = np.random.default_rng(0).random((4, 3)).astype(np.float32)
+    np.testing.assert_array_equal(again.predict(x, verbose=0), model.predict(x, verbose=0))
 
 
 def test_every_activation_keras_names_alike_and_functions_of_your_own_travel(tmp_path):

@@ -3,6 +3,10 @@ once, the names a program logs under, and what "accuracy" means for each shape. 
 against Keras are in ``test_keras_reference``; the workbench's evaluation functions are tested
 in ``test_metrics``."""
 
+import json
+import warnings
+import zipfile
+
 import numpy as np
 import pytest
 
@@ -204,6 +208,26 @@ def test_a_metric_of_your_own_as_geron_writes_one(tmp_path):
     loaded = keras.models.load_model(tmp_path / "m.npz", custom_objects={"HuberMetric": HuberMetric})
     assert [m.name for m in loaded.metrics] == ["loss", "huber_metric"]
     assert loaded.compiled_metrics[0].threshold == 2.0
+
+
+@pytest.mark.parametrize("suffix", [".keras", ".npz"])
+def test_a_registered_metric_of_your_own_is_found_again_without_custom_objects(tmp_path, suffix):
+    """keras.io's serialization guide: a class decorated with register_keras_serializable
+    loads by itself (glassnet saved it under its class name and then couldn't find it)."""
+    registered = keras.saving.register_keras_serializable("tests")(
+        type("RegisteredHuber", (HuberMetric,), {}))
+    model = keras.Sequential([keras.layers.Input((3,)), keras.layers.Dense(1)])
+    model.compile("sgd", "mse", metrics=[registered(2.0)])
+    model.fit(np.ones((4, 3)), np.ones((4, 1)), epochs=1, verbose=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")                     # nothing is left out of the file
+        model.save(tmp_path / f"m{suffix}")
+    loaded = keras.models.load_model(tmp_path / f"m{suffix}")
+    assert type(loaded.compiled_metrics[0]) is registered and loaded.compiled_metrics[0].threshold == 2.0
+    if suffix == ".keras":      # Keras's own compile_config names it as Keras writes it
+        with zipfile.ZipFile(tmp_path / "m.keras") as archive:
+            written = json.loads(archive.read("config.json"))["compile_config"]["metrics"][0]
+        assert (written["class_name"], written["registered_name"]) == ("RegisteredHuber", "tests>RegisteredHuber")
 
 
 def test_a_metric_in_metrics_and_in_weighted_metrics_is_logged_twice_as_keras_logs_it():

@@ -174,9 +174,36 @@ def test_layer_weights_in_keras_order_and_set_weights_checks_shapes():
     assert [np.shares_memory(w, a) for w, a in zip(bn.weights, [bn.params["gamma"], bn.params["beta"],
             bn.state["moving_mean"], bn.state["moving_variance"]])] == [True] * 4
     assert [w.name for w in bn.weights] == ["gamma", "beta", "moving_mean", "moving_variance"]
-    assert bn.weights[2].path == f"{bn.name}/moving_mean"
+    assert bn.weights[2].path == "batch_normalization/moving_mean"      # before a model names it too
+    assert [w.trainable for w in bn.weights] == [True, True, False, False]
     bn.trainable = False
     assert bn.trainable_weights == [] and len(bn.non_trainable_weights) == 4
+    assert [w.trainable for w in bn.weights] == [False] * 4
+
+
+def test_a_weight_asked_for_by_its_keras_name_answers_as_a_keras_variable():
+    """``layer.kernel.name`` / ``.path`` / ``.trainable``, as on Keras's Variable (the view had
+    none of them), and on what ``add_weight`` returns."""
+    from glassnet.engine.layers import BatchNormalization, Dense, Layer
+
+    dense = Dense(3)
+    dense.build((2,), np.random.default_rng(0))
+    assert (dense.kernel.name, dense.kernel.path, dense.kernel.trainable) == ("kernel", "dense/kernel", True)
+    dense.trainable = False
+    assert dense.bias.trainable is False
+    bn = BatchNormalization()
+    bn.build((4,), np.random.default_rng(0))
+    assert (bn.moving_mean.name, bn.moving_mean.trainable, bn.gamma.trainable) == ("moving_mean", False, True)
+
+    class Counter(Layer):
+        def build(self, input_shape):
+            self.w = self.add_weight(shape=(2,), name="w")
+            self.total = self.add_weight(shape=(), initializer="zeros", trainable=False)
+
+    counter = Counter()
+    counter.build((2,), np.random.default_rng(0))
+    assert [(counter.w.name, counter.w.trainable), (counter.total.name, counter.total.trainable)] == \
+        [("w", True), ("variable", False)]
 
 
 def test_keras2_input_dim_warns_and_unknown_arguments_are_named():
@@ -314,3 +341,17 @@ def test_every_config_starts_with_kerass_three_keys_and_keeps_a_frozen_layer_fro
     again = Dense.from_config(config)
     assert again.name == "frozen" and again.trainable is False and again.units == 3
     assert ReLU().get_config()["dtype"] == "float32"
+
+
+def test_print_model_layers_shows_what_keras_3_shows():
+    """The Sequential guide's ``print(model.layers)``: Keras 3.15 prints
+    ``[<Dense name=layer1, built=True>, ...]`` (glassnet printed ``Dense(name='layer1')``)."""
+    import glassnet as keras
+
+    model = keras.Sequential([keras.layers.Dense(2, name="layer1"), keras.layers.Dense(3)])
+    assert repr(model.layers) == "[<Dense name=layer1, built=False>, <Dense name=dense, built=False>]"
+    model.build((None, 4))
+    assert str(model.layers[0]) == "<Dense name=layer1, built=True>"
+    assert repr(model) == "<Sequential name=sequential, built=True>"
+    inputs = keras.Input((3,))
+    assert repr(keras.Model(inputs, keras.layers.Dense(1)(inputs))) == "<Functional name=functional, built=True>"

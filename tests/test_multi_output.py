@@ -48,6 +48,25 @@ def test_logs_and_results_are_named_and_ordered_as_keras_does(data):
     assert model.metrics_names == ['loss', 'digit_loss', 'size_loss', 'digit_accuracy', 'size_mae', 'size_mse']
 
 
+def test_evaluate_lists_the_outputs_metrics_sorted_by_name_as_keras_does(data):
+    """Keras 3.15: the loss, each output's loss, then the outputs' metrics sorted by logged
+    name, whatever their compiled order (glassnet listed them as compiled, so
+    ``loss, d_loss, s_loss, mape, mae, acc = model.evaluate(...)`` unpacked the wrong numbers)."""
+    x, digits, sizes = data
+    model = two_headed()
+    model.compile("adam", loss=["sparse_categorical_crossentropy", "mse"],
+                  metrics={"size": ["mape", "mae"], "digit": "accuracy"})
+    logs = model.evaluate(x, [digits, sizes], verbose=0, return_dict=True)
+    order = ["loss", "digit_loss", "size_loss", "digit_accuracy", "size_mae", "size_mape"]
+    assert model.evaluate(x, [digits, sizes], verbose=0) == [logs[name] for name in order]
+    logs = model.test_on_batch(x, [digits, sizes], return_dict=True)
+    assert model.test_on_batch(x, [digits, sizes]) == [logs[name] for name in order]
+    one = glassnet.Sequential([layers.Input((8,)), layers.Dense(3, activation="softmax")])
+    one.compile("adam", "sparse_categorical_crossentropy", metrics=["mae", "accuracy"])   # one output: as compiled
+    logs = one.evaluate(x, digits, verbose=0, return_dict=True)
+    assert one.evaluate(x, digits, verbose=0) == [logs["loss"], logs["mae"], logs["accuracy"]]
+
+
 def test_both_heads_learn_and_each_loss_matches_its_own_computation(data):
     x, digits, sizes = data
     model = two_headed()

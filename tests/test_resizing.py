@@ -10,6 +10,7 @@ from glassnet.engine.layers.resizing import resize_matrix
 from glassnet.errors import ShapeError
 
 rng = np.random.default_rng(0)
+F64 = "float64"    # the layers compute in the test images' own float64: exact comparisons
 
 
 def _interp(x, new, axis):
@@ -23,7 +24,7 @@ def _interp(x, new, axis):
 def test_bilinear_is_interpolation_between_pixel_centres(size, new):
     x = rng.random((2, *size, 3))
     expected = _interp(_interp(x, new[0], 1), new[1], 2)
-    np.testing.assert_allclose(layers.Resizing(*new)(x), expected, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(layers.Resizing(*new, dtype=F64)(x), expected, rtol=1e-12, atol=1e-12)
 
 
 def test_nearest_picks_tensorflows_pixel_and_equal_sizes_change_nothing():
@@ -31,7 +32,8 @@ def test_nearest_picks_tensorflows_pixel_and_equal_sizes_change_nothing():
     picks = resize_matrix(10, 4, "nearest").argmax(axis=1)
     np.testing.assert_array_equal(picks, np.floor((np.arange(4) + 0.5) * 10 / 4))
     x = rng.random((1, 10, 6, 1))
-    np.testing.assert_array_equal(layers.Resizing(4, 3, interpolation="nearest")(x), x[:, picks][:, :, [1, 3, 5]])
+    nearest = layers.Resizing(4, 3, interpolation="nearest", dtype=F64)
+    np.testing.assert_array_equal(nearest(x), x[:, picks][:, :, [1, 3, 5]])
 
 
 def test_images_of_any_size_come_out_one_size():
@@ -53,17 +55,17 @@ def test_unsupported_settings_and_shapes_are_one_line_errors():
 
 def test_center_crop_takes_the_middle_and_resizes_a_smaller_image_as_keras_does():
     x = rng.random((2, 28, 21, 3))
-    np.testing.assert_array_equal(layers.CenterCrop(20, 16)(x), x[:, 4:24, 2:18])
+    np.testing.assert_array_equal(layers.CenterCrop(20, 16, dtype=F64)(x), x[:, 4:24, 2:18])
     # smaller than the crop: its largest centred window of the crop's shape, resized
-    np.testing.assert_allclose(layers.CenterCrop(40, 40)(x),
-                               layers.Resizing(40, 40, crop_to_aspect_ratio=True)(x), rtol=1e-12)
-    np.testing.assert_allclose(layers.Resizing(40, 40, crop_to_aspect_ratio=True)(x),
-                               layers.Resizing(40, 40)(x[:, 3:24]), rtol=1e-12)     # the centred 21 x 21
+    np.testing.assert_allclose(layers.CenterCrop(40, 40, dtype=F64)(x),
+                               layers.Resizing(40, 40, crop_to_aspect_ratio=True, dtype=F64)(x), rtol=1e-12)
+    np.testing.assert_allclose(layers.Resizing(40, 40, crop_to_aspect_ratio=True, dtype=F64)(x),
+                               layers.Resizing(40, 40, dtype=F64)(x[:, 3:24]), rtol=1e-12)     # the centred 21 x 21
 
 
 def test_random_crop_takes_a_window_in_training_and_the_centre_in_inference():
     x = rng.random((3, 12, 10, 1))
-    layer = layers.RandomCrop(8, 6, seed=0)
+    layer = layers.RandomCrop(8, 6, seed=0, dtype=F64)
     tops = set()
     for _ in range(20):
         y = np.asarray(layer(x, training=True))

@@ -106,6 +106,20 @@ def test_a_saved_model_reloads_its_schedule_and_step(tmp_path):
     assert loaded.training_log.learning_rate == model.training_log.learning_rate
 
 
+def test_keras_schedules_take_and_report_their_name_as_keras_does():
+    """Keras 3.15's get_config of each (glassnet's had no 'name'; name= was refused)."""
+    assert ExponentialDecay(0.1, 10, 0.9).get_config() == {
+        "initial_learning_rate": 0.1, "decay_steps": 10, "decay_rate": 0.9, "staircase": False,
+        "name": "ExponentialDecay"}
+    assert PiecewiseConstantDecay([10, 20], [0.1, 0.05, 0.01]).get_config() == {
+        "boundaries": [10, 20], "values": [0.1, 0.05, 0.01], "name": "PiecewiseConstant"}
+    assert CosineDecay(0.1, decay_steps=40).get_config() == {
+        "initial_learning_rate": 0.1, "decay_steps": 40, "alpha": 0.0, "name": "CosineDecay",
+        "warmup_target": None, "warmup_steps": 0}
+    named = ExponentialDecay(0.1, 10, 0.9, name="my_decay")
+    assert schedules.deserialize(schedules.serialize(named)).name == "my_decay"
+
+
 def test_serialize_round_trip_and_plain_functions():
     for schedule in (StepDecay(0.1, 5), PiecewiseConstantDecay([3], [0.1, 0.01]),
                      ExponentialDecay(0.1, 10, 0.9, True), CosineDecay(0.1, 10, alpha=0.2),

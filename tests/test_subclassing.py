@@ -461,12 +461,63 @@ def test_keras_ops_are_numpy_on_arrays_and_layers_on_placeholders():
     model = keras.Model(inputs, ops.divide(layers.Dense(2)(x), 4))
     assert [type(l).__name__ for l in model.sublayers] == ["Reshape", "ReLU", "Rescaling", "Concatenate",
                                                             "Dense", "Rescaling"]
-    with pytest.raises(TypeError, match="placeholder"):
-        ops.exp(inputs)
     with pytest.raises(ValueError, match="batch axis"):
         ops.reshape(inputs, (16,))
     import glassnet as tf
     assert tf.keras.ops is ops
+
+
+def test_ops_and_layers_compute_in_float32_as_keras_does():
+    """keras.io's subclassing guide feeds its layers ``ops.ones((2, 2))``: Keras makes float32
+    (glassnet made NumPy's float64, and a layer called on float64 answered float64)."""
+    from glassnet import ops
+    made = [ops.ones((2,)), ops.zeros((2,)), ops.full((2,), 1.5), ops.eye(2), ops.identity(2),
+            ops.linspace(0, 1, 3), ops.arange(0.0, 1.0, 0.5), ops.convert_to_tensor([1.0, 2.0])]
+    assert [a.dtype for a in made] == [np.float32] * len(made)
+    assert ops.arange(5).dtype == np.int32 and ops.arange(5).tolist() == [0, 1, 2, 3, 4]
+    assert ops.arange(2, 10, 3).tolist() == [2, 5, 8] and ops.convert_to_tensor([1, 2]).dtype == np.int32
+    assert ops.convert_to_tensor(np.ones(2)).dtype == np.float64          # an array keeps its own
+    assert ops.ones((2,), dtype="int32").dtype == np.int32
+    for layer in (layers.Dense(2), layers.BatchNormalization(), layers.LayerNormalization()):
+        assert layer(np.ones((2, 3))).dtype == np.float32
+    assert layers.Conv2D(2, 1)(np.ones((1, 2, 2, 1))).dtype == np.float32
+    embedded = layers.Embedding(5, 2)(np.array([[1, 4]]))                 # token ids stay ids
+    assert embedded.shape == (1, 2, 2) and embedded.dtype == np.float32
+
+
+def test_keras_ops_on_placeholders_are_steps_of_the_graph_as_in_keras(tmp_path):
+    """Keras 3 draws ``ops.exp(x)``, ``ops.mean(x, axis=-1)`` and ``x[:, :2]`` on a Functional
+    model's placeholders as steps named ``exp (Exp)``...; glassnet said "a placeholder has no
+    values yet". They train (the math recorded) and travel in .npz files."""
+    from glassnet import ops
+
+    inputs = keras.Input((4,))
+    x = layers.Dense(4)(inputs)
+    y = ops.mean(ops.exp(x) + ops.square(x), axis=-1, keepdims=True)
+    outputs = layers.concatenate([y, x[:, :2], ops.expand_dims(ops.sum(x, axis=1), -1),
+                                  ops.cast(ops.maximum(x[:, 3:], 0.0), "float32")])
+    model = keras.Model(inputs, outputs, seed=0)
+    assert model.output_shape == (None, 5) and ops.shape(x) == (None, 4)
+    table = summary_table(model)
+    assert "exp (Exp)" in table and "mean (Mean)" in table and "get_item (GetItem)" in table
+    data = np.random.default_rng(0).random((32, 4)).astype(np.float32)
+    dense = model.get_layer("dense").params
+    h = data @ dense["kernel"] + dense["bias"]
+    expected = np.concatenate([np.mean(np.exp(h) + h ** 2, -1, keepdims=True), h[:, :2], h.sum(1, keepdims=True),
+                               np.maximum(h[:, 3:], 0)], axis=-1)
+    np.testing.assert_allclose(model.predict(data, verbose=0), expected, rtol=1e-5)
+    model.compile("adam", "mse")
+    report = check_model(model, data[:4].astype(np.float64), expected[:4] * 0.5)     # the ops' gradients
+    assert report.passed, report
+    history = model.fit(data, np.zeros((32, 5), np.float32), epochs=5, verbose=0)
+    assert history.history["loss"][-1] < history.history["loss"][0]
+    model.save(tmp_path / "m.npz")
+    again = keras.models.load_model(tmp_path / "m.npz")
+    np.testing.assert_allclose(again.predict(data, verbose=0), model.predict(data, verbose=0), rtol=1e-6)
+    with pytest.raises(ValueError, match="ops.mean on placeholders would mix the samples.*axis="):
+        ops.mean(x)
+    with pytest.raises(TypeError, match="first index is the batch axis"):
+        x[0]
 
 
 def test_clone_model_copies_the_traced_graph():

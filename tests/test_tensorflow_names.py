@@ -77,6 +77,36 @@ def test_tensorflow_features_glassnet_lacks_say_what_to_do_instead():
         tf.nope
 
 
+def test_keras_random_has_keras_3s_functions_and_names_one_it_lacks():
+    """keras.random.randint (and the rest of Keras 3's keras.random) were missing, and a
+    missing one said "'types.SimpleNamespace' object has no attribute"."""
+    import glassnet as keras
+
+    ints = keras.random.randint((200,), 2, 5, seed=0)
+    assert ints.dtype == np.int32 and set(np.unique(ints)) == {2, 3, 4}
+    cut = keras.random.truncated_normal((2000,), mean=1.0, stddev=0.5, seed=0)
+    assert cut.dtype == np.float32 and np.abs(cut - 1.0).max() <= 1.0 and abs(cut.std() - 0.44) < 0.03
+    rows = np.arange(10).reshape(5, 2)
+    shuffled = keras.random.shuffle(rows, seed=0)
+    assert sorted(map(tuple, shuffled)) == sorted(map(tuple, rows)) and not np.array_equal(shuffled, rows)
+    picks = keras.random.categorical(np.log([[0.999, 0.001], [1e-9, 1.0]]), 20, seed=0)
+    assert picks.shape == (2, 20) and picks[1].tolist() == [1] * 20
+    assert keras.random.gamma((3,), 2.0, seed=0).dtype == np.float32 and keras.random.beta((3,), 1.0, 1.0).shape == (3,)
+    assert set(np.unique(keras.random.binomial((50,), 1, 0.5, seed=0))) == {0.0, 1.0}
+    with pytest.raises(AttributeError, match="glassnet's random has no 'poisson'; it has SeedGenerator, beta"):
+        keras.random.poisson
+
+
+def test_keras_applications_is_one_line_saying_what_to_do_instead():
+    """The transfer-learning guide's keras.applications.Xception(...), either spelling."""
+    with pytest.raises(AttributeError, match="no applications: .*pretrained ImageNet models.*load_model"):
+        tf.keras.applications.Xception(weights="imagenet", include_top=False)
+    import importlib
+    for module in ("glassnet.applications", "glassnet.applications.mobilenet_v2"):   # from ... import
+        with pytest.raises(ImportError, match="no applications: .*pretrained"):
+            importlib.import_module(module)
+
+
 def test_keras_saving_loads_and_saves_and_its_decorator_keeps_the_class(tmp_path):
     model = tf.keras.Sequential([tf.keras.Input((3,)), tf.keras.layers.Dense(2)], seed=0)
     tf.keras.saving.save_model(model, tmp_path / "m.keras")

@@ -11,8 +11,8 @@ rng = np.random.default_rng(0)
 
 def test_unit_normalization_gives_length_one_along_its_axis():
     x = rng.standard_normal((3, 4, 5))
-    np.testing.assert_allclose(np.linalg.norm(layers.UnitNormalization()(x), axis=-1), 1.0)
-    y = np.asarray(layers.UnitNormalization(axis=1)(x))
+    np.testing.assert_allclose(np.linalg.norm(layers.UnitNormalization(dtype="float64")(x), axis=-1), 1.0)
+    y = np.asarray(layers.UnitNormalization(axis=1, dtype="float64")(x))
     np.testing.assert_allclose(y, x / np.linalg.norm(x, axis=1, keepdims=True))
     np.testing.assert_array_equal(layers.UnitNormalization()(np.zeros((2, 3))), 0.0)     # no 0 / 0
     with pytest.raises(ValueError, match="other than 0"):

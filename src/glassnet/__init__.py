@@ -120,6 +120,9 @@ _NOT_HERE = {
     "function": "glassnet runs NumPy directly; drop the @tf.function decorator",
     "data": "tf.data is not part of glassnet: pass NumPy arrays, a generator or a "
             "keras.utils.PyDataset to fit",
+    "applications": "keras.applications' pretrained ImageNet models (Xception, ResNet50, "
+                    "MobileNetV2...) are not part of glassnet: build the base model from layers "
+                    "(a small convnet), or load one saved as .keras with keras.models.load_model",
 }
 
 

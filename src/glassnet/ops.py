@@ -6,11 +6,15 @@ Keras 3 programs use ``keras.ops`` for the small things around a model::
     keras.ops.convert_to_numpy(probabilities)
 
 On arrays every function here is NumPy's (Keras's names follow NumPy's, so
-``ops.mean``, ``ops.exp``, ``ops.matmul``... are NumPy's own). On a placeholder (the
+``ops.mean``, ``ops.exp``, ``ops.matmul``... are NumPy's own), except that arrays made
+from nothing (``ops.ones``, ``ops.arange``...) or from Python numbers are Keras's float32
+or int32, not NumPy's 64 bits. On a placeholder (the
 Functional API, a traced ``call()`` or ``Lambda``) the ones that are layers become their
 layers: the activations (``ops.relu``, ``ops.softmax``...), ``ops.add`` / ``subtract`` /
 ``multiply`` / ``divide`` (with a number: a Rescaling), ``ops.concatenate`` and
-``ops.reshape``; anything else says that a placeholder has no values yet.
+``ops.reshape``. Any other (``ops.mean(x, axis=-1)``, ``ops.exp(x)``, ``x[:, 0]``) is an
+:class:`~glassnet.engine.layers.operation.Operation` step of a Functional graph, as Keras 3
+draws one; inside a traced ``call()`` or ``Lambda`` it makes that call one recorded step.
 
 In a custom layer's ``call()``, a ``Lambda`` or a loss of your own, they compute on
 recorded values, so glassnet can differentiate the math (:mod:`glassnet.engine.autodiff`).
@@ -77,13 +81,61 @@ def convert_to_numpy(x):
     return np.asarray(x)
 
 
+def _python_dtype(values):
+    """The dtype Keras gives Python numbers: float32 and int32 (NumPy's would be 64-bit)."""
+    kind = np.asarray(values).dtype.kind
+    return {"f": np.float32, "i": np.int32}.get(kind)
+
+
 def convert_to_tensor(x, dtype=None):
+    """An array as a tensor; Python numbers and lists become float32 or int32, as in Keras
+    (a NumPy array keeps its dtype)."""
     if isinstance(x, _Value):
         return x if dtype is None else x.astype(dtype)
+    if dtype is None and not isinstance(x, (np.ndarray, np.generic)):
+        dtype = _python_dtype(x)
     return _as_tensor(np.asarray(x, dtype=dtype))
 
 
+# Arrays made from nothing: Keras's float32 by default (NumPy's is float64), and int32 for a
+# range of whole numbers.
+def ones(shape, dtype=None):
+    return np.ones(shape, dtype or np.float32)
+
+
+def zeros(shape, dtype=None):
+    return np.zeros(shape, dtype or np.float32)
+
+
+def full(shape, fill_value, dtype=None):
+    return np.full(shape, fill_value, dtype or np.float32)
+
+
+def eye(N, M=None, k=0, dtype=None):
+    return np.eye(N, M, k, dtype=dtype or np.float32)
+
+
+def identity(n, dtype=None):
+    return np.identity(n, dtype=dtype or np.float32)
+
+
+def arange(start, stop=None, step=1, dtype=None):
+    """``ops.arange(10)`` is int32, ``ops.arange(0.0, 1.0, 0.1)`` float32, as in Keras."""
+    if stop is None:                      # arange(n): 0, 1, ..., n - 1
+        start, stop = 0, start
+    ends = [start, stop, step]
+    dtype = dtype or (_python_dtype(ends) if all(isinstance(v, (int, float)) for v in ends) else None)
+    return np.arange(start, stop, step, dtype=dtype)
+
+
+def linspace(start, stop, num=50, endpoint=True, retstep=False, dtype=None, axis=0):
+    return np.linspace(start, stop, num, endpoint=endpoint, retstep=retstep, dtype=dtype or np.float32, axis=axis)
+
+
 def cast(x, dtype):
+    if _is_symbolic(x):
+        from glassnet.engine.layers.operation import apply
+        return apply("cast", (x, np.dtype(dtype).name), {})
     return x.astype(dtype) if isinstance(x, _Value) else np.asarray(x).astype(dtype)
 
 
@@ -94,7 +146,8 @@ def one_hot(x, num_classes, axis=-1, dtype="float32"):
 
 
 def shape(x):
-    return tuple(np.shape(x))
+    """The shape; a placeholder's has None for the batch (and any size left open), as Keras's."""
+    return tuple(x.shape) if _is_symbolic(x) else tuple(np.shape(x))
 
 
 def gelu(x, approximate=True):
@@ -164,9 +217,25 @@ def binary_crossentropy(target, output, from_logits=False):
 
 
 def __getattr__(name):
-    """Any other ``ops`` function: NumPy's of the same name (``ops.argmax``, ``ops.mean``...)."""
+    """Any other ``ops`` function: NumPy's of the same name (``ops.argmax``, ``ops.mean``...),
+    and on placeholders an :class:`~glassnet.engine.layers.operation.Operation` step of the
+    model that runs it."""
     function = getattr(np, name, None)
     if name.startswith("_") or not callable(function):
         raise AttributeError(f"glassnet.ops has no {name!r} (it offers NumPy's functions under "
                              f"Keras's names, and the layers' on placeholders)")
-    return function
+    return _placeholders_as_operations(name, function)
+
+
+def _placeholders_as_operations(name, function):
+    """``function``, except that called on placeholders (a Functional model being drawn)
+    it becomes an Operation step named ``name``, as Keras 3 makes one of each op."""
+    def op(*args, **kwargs):
+        if args and (_is_symbolic(args[0]) and not isinstance(args[0], (list, tuple))):
+            from glassnet.engine.layers.operation import apply
+            return apply(name, args, kwargs)
+        return function(*args, **kwargs)
+
+    op.__name__ = op.__qualname__ = name
+    op.__doc__ = function.__doc__
+    return op

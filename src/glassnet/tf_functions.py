@@ -190,17 +190,73 @@ def _dropout(inputs, rate, noise_shape=None, seed=None):
     return as_tensor(inputs * keep.astype(ops.dtype(inputs)))
 
 
+def _truncated_normal(shape, mean=0.0, stddev=1.0, dtype=None, seed=None, name=None):
+    """Normal draws, each one further than two standard deviations from the mean drawn again."""
+    generator, shape = _random(seed), tuple(shape)
+    values = generator.standard_normal(shape)
+    outside = np.abs(values) > 2
+    while outside.any():
+        values[outside] = generator.standard_normal(int(outside.sum()))
+        outside = np.abs(values) > 2
+    return as_tensor((mean + stddev * values).astype(dtype or np.float32))
+
+
+def _randint(shape, minval, maxval, dtype="int32", seed=None):
+    """Keras 3's ``keras.random.randint``: whole numbers in ``[minval, maxval)``."""
+    return as_tensor(_random(seed).integers(minval, maxval, tuple(shape)).astype(dtype))
+
+
+def _shuffle(x, axis=0, seed=None, name=None):
+    """A copy of ``x`` with its slices along ``axis`` (rows, by default) in a random order."""
+    x = np.asarray(x)
+    return as_tensor(np.take(x, _random(seed).permutation(x.shape[axis]), axis=axis))
+
+
+def _categorical(logits, num_samples, dtype="int32", seed=None, name=None):
+    """``num_samples`` class indices for each row of ``logits`` (unnormalized log-probabilities)."""
+    logits = np.asarray(logits, np.float64)
+    probabilities = np.exp(logits - logits.max(axis=-1, keepdims=True))
+    probabilities /= probabilities.sum(axis=-1, keepdims=True)
+    generator = _random(seed)
+    draws = [generator.choice(len(row), size=int(num_samples), p=row) for row in probabilities]
+    return as_tensor(np.array(draws).astype(dtype))
+
+
+def _gamma(shape, alpha, dtype=None, seed=None):
+    return as_tensor(_random(seed).gamma(alpha, 1.0, tuple(shape)).astype(dtype or np.float32))
+
+
+def _beta(shape, alpha, beta, dtype=None, seed=None):
+    return as_tensor(_random(seed).beta(alpha, beta, tuple(shape)).astype(dtype or np.float32))
+
+
+def _binomial(shape, counts, probabilities, dtype=None, seed=None):
+    return as_tensor(_random(seed).binomial(counts, probabilities, tuple(shape)).astype(dtype or np.float32))
+
+
 def _set_seed(seed):
     _generator[0] = np.random.default_rng(seed)
 
 
-random = types.SimpleNamespace(normal=_normal, uniform=_uniform, dropout=_dropout, set_seed=_set_seed,
-                               SeedGenerator=SeedGenerator)
-math = types.SimpleNamespace(reduce_sum=reduce_sum, reduce_mean=reduce_mean, reduce_max=reduce_max,
-                             reduce_min=reduce_min, reduce_prod=reduce_prod, argmax=argmax, argmin=argmin,
-                             confusion_matrix=confusion_matrix, exp=np.exp, log=np.log, sqrt=np.sqrt,
-                             square=np.square, abs=np.abs, maximum=np.maximum, minimum=np.minimum,
-                             tanh=np.tanh, sigmoid=_sigmoid, log1p=np.log1p, pow=np.power)
+class _Functions(types.SimpleNamespace):
+    """A namespace of functions (``keras.random``, ``tf.math``) that names one it lacks."""
+
+    def __getattr__(self, name):
+        if name.startswith("__"):
+            raise AttributeError(name)
+        raise AttributeError(f"glassnet's {self.__dict__.get('_label', 'namespace')} has no {name!r}; it has "
+                             f"{', '.join(sorted(k for k in vars(self) if not k.startswith('_')))}")
+
+
+# keras.random and tf.random: Keras 3's functions, with TensorFlow's argument names where they differ.
+random = _Functions(_label="random", normal=_normal, uniform=_uniform, truncated_normal=_truncated_normal,
+                    randint=_randint, shuffle=_shuffle, categorical=_categorical, gamma=_gamma, beta=_beta,
+                    binomial=_binomial, dropout=_dropout, set_seed=_set_seed, SeedGenerator=SeedGenerator)
+math = _Functions(_label="math", reduce_sum=reduce_sum, reduce_mean=reduce_mean, reduce_max=reduce_max,
+                  reduce_min=reduce_min, reduce_prod=reduce_prod, argmax=argmax, argmin=argmin,
+                  confusion_matrix=confusion_matrix, exp=np.exp, log=np.log, sqrt=np.sqrt,
+                  square=np.square, abs=np.abs, maximum=np.maximum, minimum=np.minimum,
+                  tanh=np.tanh, sigmoid=_sigmoid, log1p=np.log1p, pow=np.power)
 
 NAMES = ["abs", "add", "add_n", "concat", "divide", "exp", "log", "maximum", "minimum", "multiply", "ones_like", "pow",
          "sigmoid", "sqrt", "square", "stack", "subtract", "tanh", "transpose", "where", "zeros_like", "argmax", "argmin", "cast", "clip_by_value", "constant", "convert_to_tensor", "expand_dims",

@@ -647,8 +647,6 @@ class Model(Trainer, ModelState, Layer):
         return cls(inputs if len(inputs) > 1 else inputs[0], outputs,
                    name=config.get("name"), seed=config.get("seed"), trainable=config.get("trainable", True))
 
-    def __repr__(self):
-        return f"<{type(self).__name__} '{self.name}': {len(self.sublayers)} layers>"
 
 
 # -- helpers ----------------------------------------------------------------------------

@@ -79,7 +79,7 @@ class PiecewiseConstantDecay(LearningRateSchedule):
     Step ``s`` gets ``values[i]`` where ``boundaries[i-1] < s <= boundaries[i]``.
     """
 
-    def __init__(self, boundaries, values):
+    def __init__(self, boundaries, values, name="PiecewiseConstant"):
         boundaries, values = [int(b) for b in boundaries], [float(v) for v in values]
         if len(values) != len(boundaries) + 1:
             raise ValueError(f"PiecewiseConstantDecay: needs one value more than boundaries, got "
@@ -88,7 +88,7 @@ class PiecewiseConstantDecay(LearningRateSchedule):
             raise ValueError(f"PiecewiseConstantDecay: boundaries must increase, got {boundaries}")
         for value in values:
             _check("PiecewiseConstantDecay", value=value)
-        self.boundaries, self.values = boundaries, values
+        self.boundaries, self.values, self.name = boundaries, values, name
 
     def __call__(self, step):
         for boundary, value in zip(self.boundaries, self.values):
@@ -97,7 +97,7 @@ class PiecewiseConstantDecay(LearningRateSchedule):
         return self.values[-1]
 
     def get_config(self):
-        return {"boundaries": self.boundaries, "values": self.values}
+        return {"boundaries": self.boundaries, "values": self.values, "name": self.name}
 
 
 class ExponentialDecay(LearningRateSchedule):
@@ -108,12 +108,12 @@ class ExponentialDecay(LearningRateSchedule):
     With ``staircase=True`` the exponent is rounded down, which gives a step schedule.
     """
 
-    def __init__(self, initial_learning_rate, decay_steps, decay_rate, staircase=False):
+    def __init__(self, initial_learning_rate, decay_steps, decay_rate, staircase=False, name="ExponentialDecay"):
         _check("ExponentialDecay", initial_learning_rate=initial_learning_rate,
                decay_steps=decay_steps, decay_rate=decay_rate)
         self.initial_learning_rate = float(initial_learning_rate)
         self.decay_steps, self.decay_rate = int(decay_steps), float(decay_rate)
-        self.staircase = bool(staircase)
+        self.staircase, self.name = bool(staircase), name
 
     def __call__(self, step):
         exponent = step / self.decay_steps
@@ -123,7 +123,7 @@ class ExponentialDecay(LearningRateSchedule):
 
     def get_config(self):
         return {"initial_learning_rate": self.initial_learning_rate, "decay_steps": self.decay_steps,
-                "decay_rate": self.decay_rate, "staircase": self.staircase}
+                "decay_rate": self.decay_rate, "staircase": self.staircase, "name": self.name}
 
 
 class CosineDecay(LearningRateSchedule):
@@ -139,7 +139,7 @@ class CosineDecay(LearningRateSchedule):
     and batch norm's statistics settle before the steps get large.
     """
 
-    def __init__(self, initial_learning_rate, decay_steps, alpha=0.0, warmup_target=None,
+    def __init__(self, initial_learning_rate, decay_steps, alpha=0.0, name="CosineDecay", warmup_target=None,
                  warmup_steps=0):
         if not initial_learning_rate >= 0 or (warmup_target is None and initial_learning_rate == 0):
             raise ValueError(f"CosineDecay: initial_learning_rate must be > 0 (or >= 0 with a warmup), "
@@ -152,7 +152,7 @@ class CosineDecay(LearningRateSchedule):
         if not warmup_steps >= 0:
             raise ValueError(f"CosineDecay: warmup_steps must be >= 0, got {warmup_steps!r}")
         self.initial_learning_rate, self.decay_steps = float(initial_learning_rate), int(decay_steps)
-        self.alpha = float(alpha)
+        self.alpha, self.name = float(alpha), name
         self.warmup_target = None if warmup_target is None else float(warmup_target)
         self.warmup_steps = int(warmup_steps)
 
@@ -167,7 +167,7 @@ class CosineDecay(LearningRateSchedule):
 
     def get_config(self):
         return {"initial_learning_rate": self.initial_learning_rate, "decay_steps": self.decay_steps,
-                "alpha": self.alpha, "warmup_target": self.warmup_target,
+                "alpha": self.alpha, "name": self.name, "warmup_target": self.warmup_target,
                 "warmup_steps": self.warmup_steps}
 
 

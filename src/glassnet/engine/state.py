@@ -22,13 +22,15 @@ class ModelState:
         if self.optimizer is None:
             return None
 
+        from glassnet.engine.metrics import serialize
+
         def describe(obj):
             return {"class_name": type(obj).__name__, "config": obj.get_config()}
 
         return {"optimizer": describe(self.optimizer),
                 "loss": None if self.loss is None else describe(self.loss),
-                "metrics": [describe(m) for m in self.compiled_metrics],
-                "weighted_metrics": [describe(m) for m in self.weighted_metrics]}
+                "metrics": [serialize(m) for m in self.compiled_metrics],
+                "weighted_metrics": [serialize(m) for m in self.weighted_metrics]}
 
     def weight_layout(self):
         """``[(path, shape), ...]`` of the weights the optimizer moves, in the order its state

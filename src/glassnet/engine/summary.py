@@ -104,9 +104,10 @@ def _call_index(model, node):
 
 def _kind(layer):
     """The class a row names, as Keras's summary does: a model made by ``Model(inputs,
-    outputs)`` is ``Functional``; every other layer, and a model of your own class, its class."""
+    outputs)`` is ``Functional``; a ``keras.ops`` call on placeholders its op's (``Mean``); every
+    other layer, and a model of your own class, its class."""
     from glassnet.engine.model import Model
-    return "Functional" if type(layer) is Model else type(layer).__name__
+    return "Functional" if type(layer) is Model else getattr(layer, "op_class", type(layer).__name__)
 
 
 def _trainable_mark(layer):

@@ -109,6 +109,11 @@ class SymbolicTensor:
     def __neg__(self):
         return _affine(self, -1.0, 0.0, "-")
 
+    def __getitem__(self, index):
+        """``x[:, 0]``, ``x[:, -1, :]``: a GetItem step, as in Keras (the batch axis kept whole)."""
+        from glassnet.engine.layers.operation import get_item
+        return get_item(self, index)
+
     def __array__(self, *args, **kwargs):
         raise TypeError(
             f"{self!r} is a placeholder in a Functional model and has no values yet; use "
@@ -364,7 +369,6 @@ def topological_order(outputs, inputs, name):
 def name_layers(layers, taken=()):
     """Give every unnamed layer a name unique in this model: ``dense``, ``dense_1``, ...
     (and not among the names ``taken`` by other layers of the model)."""
-    from glassnet.engine.layers.base import snake_case
     from glassnet.engine.layers.input_layer import InputLayer
 
     # A model named by default ("functional", "sequential") yields its name to a layer the
@@ -375,7 +379,7 @@ def name_layers(layers, taken=()):
         if layer.name and not any(layer is d for d in default):
             continue
         base = layer.name if layer.name else (
-            "input_layer" if isinstance(layer, InputLayer) else snake_case(type(layer).__name__))
+            "input_layer" if isinstance(layer, InputLayer) else layer._base_name())
         name, i = base, 0
         while name in taken:
             i += 1

@@ -99,11 +99,22 @@ def run_call(owner, inputs, training, mask=None):
     return owner.call(inputs, **options)
 
 
+_tracing = [0]     # how many call()s are being traced now (one inside another: a block in a model)
+
+
+def tracing_now():
+    """True while a layer's or model's ``call()`` runs on placeholders to be traced: there,
+    ``keras.ops`` math on a placeholder makes the call one recorded step instead (it raises
+    :class:`ComputesOnInput` here), rather than an op of the graph as in Functional code."""
+    return _tracing[0] > 0
+
+
 def trace(owner, inputs, mode=None):
     """``owner.call(inputs)`` on placeholders: the output placeholder(s), with any failure
     turned into an error that names ``owner``'s class and what tracing can't do.
     ``mode``: the ``training`` its call fixed (None: decided as the model runs)."""
     kind = type(owner).__name__
+    _tracing[0] += 1
     try:
         outputs = run_call(owner, inputs, TRACING if mode is None else mode)
     except ShapeError:
@@ -115,6 +126,8 @@ def trace(owner, inputs, mode=None):
                               f"must be a graph of layers (glassnet runs it once on placeholders); put "
                               f"the math in a custom Layer, whose call() glassnet records and "
                               f"differentiates (docs/custom_layers.md)") from None
+    finally:
+        _tracing[0] -= 1
     if outputs is None:
         raise TypeError(f"{kind}.call() returned None; it must return the output of its last layer")
     from glassnet.engine.symbolic import is_symbolic

@@ -629,7 +629,7 @@ class Trainer(Keras2Methods):
     def evaluate(self, x=None, y=None, batch_size=None, verbose="auto", sample_weight=None, steps=None,
                  callbacks=None, return_dict=False):
         """The loss and metrics on ``(x, y)``: ``loss``, or ``[loss, metric, ...]`` when metrics
-        were compiled (in :attr:`metrics_names` order), or a dict with ``return_dict=True``."""
+        were compiled (in Keras's order, see :meth:`_result_list`), or a dict with ``return_dict=True``."""
         if self.optimizer is None:
             raise RuntimeError(f"model '{self.name}': call model.compile(..., loss=...) before evaluate")
         self._check_own_steps("evaluate")
@@ -641,10 +641,7 @@ class Trainer(Keras2Methods):
         callback_list = list(callbacks or []) + ([ProgressBar(verbose)] if verbose else [])
         callbacks = CallbackList(callback_list, self, {"steps": batches.steps, "verbose": verbose})
         logs = self._evaluate(batches, callbacks)
-        if return_dict:
-            return logs
-        results = [logs[name] for name in self.metrics_names]
-        return results if len(results) > 1 else results[0]
+        return logs if return_dict else self._result_list(logs)
 
     # -- predict --------------------------------------------------------------------------
     def predict(self, x, batch_size=None, verbose="auto", steps=None, callbacks=None):
@@ -732,9 +729,21 @@ class Trainer(Keras2Methods):
 
     def _batch_result(self, return_dict):
         logs = self._metric_logs()
-        if return_dict:
-            return logs
-        results = [logs[name] for name in self.metrics_names]
+        return logs if return_dict else self._result_list(logs)
+
+    def _result_list(self, logs):
+        """What ``evaluate`` returns without ``return_dict``: the logged numbers in Keras 3's
+        order, one number alone. That is :attr:`metrics_names`' order (the loss, then the
+        metrics as compiled), except with several outputs: Keras lists the loss and each
+        output's loss first, then the outputs' metrics sorted by their logged names
+        (``class_output_accuracy`` before ``score_output_mae``), whatever order they were
+        compiled in."""
+        names = self.metrics_names
+        compiled = self.compiled_metrics + self.weighted_metrics
+        if any(isinstance(metric, outputs_module.OutputMetric) for metric in compiled):
+            by_output = {metric.name for metric in compiled}
+            names = [name for name in names if name not in by_output] + sorted(by_output)
+        results = [logs[name] for name in names]
         return results if len(results) > 1 else results[0]
 
 

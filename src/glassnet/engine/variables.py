@@ -25,9 +25,13 @@ import numpy as np
 
 
 class Variable:
-    """A named array you change in place: ``assign``, ``assign_add``, ``assign_sub``."""
+    """A named array you change in place: ``assign``, ``assign_add``, ``assign_sub``.
 
-    def __init__(self, initializer=0.0, shape=None, dtype="float32", name="variable", trainable=False):
+    ``trainable`` is Keras's default, True: held by a layer (``self.v = keras.Variable(...)``)
+    it becomes one of the layer's learned weights, or its state if not trainable; a metric's
+    variables are not trainable."""
+
+    def __init__(self, initializer=0.0, shape=None, dtype="float32", name="variable", trainable=True):
         from glassnet.engine import initializers
 
         if isinstance(initializer, str) or callable(initializer):

@@ -26,12 +26,12 @@ OPTIMIZER_OPTIONS = {   # glassnet's arguments besides learning_rate and clippin
 }
 OPTIMIZER_NAMES = {name.lower(): name for name in OPTIMIZER_OPTIONS}
 SCHEDULE_OPTIONS = {   # schedules both libraries have, with the arguments they share
-    "CosineDecay": ("initial_learning_rate", "decay_steps", "alpha", "warmup_target", "warmup_steps"),
-    "ExponentialDecay": ("initial_learning_rate", "decay_steps", "decay_rate", "staircase"),
-    "PiecewiseConstantDecay": ("boundaries", "values"),
-    "InverseTimeDecay": ("initial_learning_rate", "decay_steps", "decay_rate", "staircase"),
-    "PolynomialDecay": ("initial_learning_rate", "decay_steps", "end_learning_rate", "power", "cycle"),
-    "CosineDecayRestarts": ("initial_learning_rate", "first_decay_steps", "t_mul", "m_mul", "alpha"),
+    "CosineDecay": ("initial_learning_rate", "decay_steps", "alpha", "name", "warmup_target", "warmup_steps"),
+    "ExponentialDecay": ("initial_learning_rate", "decay_steps", "decay_rate", "staircase", "name"),
+    "PiecewiseConstantDecay": ("boundaries", "values", "name"),
+    "InverseTimeDecay": ("initial_learning_rate", "decay_steps", "decay_rate", "staircase", "name"),
+    "PolynomialDecay": ("initial_learning_rate", "decay_steps", "end_learning_rate", "power", "cycle", "name"),
+    "CosineDecayRestarts": ("initial_learning_rate", "first_decay_steps", "t_mul", "m_mul", "alpha", "name"),
 }
 CLIPPING = ("clipnorm", "clipvalue", "global_clipnorm")
 EMA = ("use_ema", "ema_momentum", "ema_overwrite_frequency")   # every optimizer, both libraries
@@ -124,8 +124,20 @@ def _metric_from_keras(metric, reading):
             reading.notes.append(f"metric {kind!r} with these settings is not in glassnet ({error}; left out)")
             return None
         return {"class_name": class_name, "config": {"name": name or METRICS[class_name], **own}}
+    if isinstance(metric, dict) and _registered_metric(metric.get("registered_name")):
+        return {"class_name": metric["registered_name"], "config": dict(metric.get("config") or {})}
     reading.notes.append(f"metric {kind!r} is not in glassnet (left out)")
     return None
+
+
+def _registered_metric(name):
+    """Whether ``name`` ("Custom>MyMetric") is a Metric class this program registered (or
+    gave in ``custom_objects``): a metric of the program's own, found again by that name."""
+    from glassnet.engine.configurable import find_registered
+    from glassnet.engine.metrics import Metric
+
+    found = find_registered(name)
+    return isinstance(found, type) and issubclass(found, Metric)
 
 
 def _output_losses_from_keras(spec, weights, names):
@@ -236,7 +248,7 @@ def compile_to_keras(model, notes):
         if name in SCHEDULE_OPTIONS:
             own = rate.get_config()
             rate = _object("keras.optimizers.schedules", name,
-                           {**{k: own[k] for k in SCHEDULE_OPTIONS[name] if k in own}, "name": name})
+                           {"name": name, **{k: own[k] for k in SCHEDULE_OPTIONS[name] if k in own}})
         else:
             notes.append(f"Keras has no {name} schedule: the .keras file's optimizer keeps the current "
                          f"learning rate {optimizer.lr:.3g} for Keras (glassnet keeps the schedule)")
@@ -297,6 +309,9 @@ def _metric_names(found, notes):
         elif metric_kind in METRICS:                 # as an object: Keras then logs it by its name too
             own = {key: value for key, value in metric.get_config().items() if key in METRIC_SETTINGS}
             names.append(_object("keras.metrics", metric_kind, {"name": metric.name, "dtype": "float32", **own}))
+        elif registered_name(type(metric)):          # yours, registered: Keras finds it by that name
+            config = {**metric.get_config(), "dtype": "float32"}
+            names.append(_object(None, metric_kind, config, registered_name(type(metric))))
         else:
             notes.append(f"glassnet doesn't write the {metric_kind} metric into .keras files yet; "
                          f"left out (compile the loaded model with it again)")

@@ -734,7 +734,7 @@ def _layer_spec(layer):
     kind = type(layer).__name__
     owner = f"layer '{layer.name}' ({kind})"
     wrapper = kind in ("Bidirectional", "TimeDistributed")
-    if is_custom(layer) and layer.traces_call:      # Keras's kind of layer of your own: call()
+    if is_custom(layer) and (layer.traces_call or _keras_base(layer)):   # a call(), or a Dense of yours
         return _custom_spec(layer)
     if (kind not in LAYERS_TO_KERAS and not wrapper) or is_custom(layer):
         raise ExportError(f"{owner} has no Keras equivalent that glassnet knows; save the model "
@@ -766,6 +766,14 @@ def _rnn_out(kind, common, own):
 def is_custom(layer):
     """A layer class of the user's program, not glassnet's."""
     return type(layer).__module__.split(".")[0] != "glassnet"
+
+
+def _keras_base(layer):
+    """The built-in layer class a layer of your own extends (``class ScaledDense(Dense)``) if
+    Keras has it too, else None: Keras rebuilds such a layer from its class and config, as it
+    does a ``call()`` of yours (a glassnet-only ``forward``/``backward`` it couldn't run)."""
+    return next((cls for cls in type(layer).__mro__[1:]
+                 if cls.__module__.startswith("glassnet.") and cls.__name__ in LAYERS_TO_KERAS), None)
 
 
 def _custom_spec(layer):

@@ -41,6 +41,7 @@ import numpy as np
 
 from glassnet.engine.shapes import SampleShape, sample_shape, shape_fits
 from glassnet.engine.tensor import Tensor, as_tensor
+from glassnet.engine.variables import Variable
 from glassnet.errors import ModelFileError, ShapeError
 
 # Every Layer subclass, by class name, so a saved model can be rebuilt from its config.
@@ -140,6 +141,30 @@ class Layer:
         from glassnet.engine import regularizers
         self.activity_regularizer = regularizers.get(activity_regularizer)
         self.provisional = False  # weights made by a symbolic call, redrawn by the model
+
+    def __setattr__(self, name, value):
+        """``self.v = keras.Variable(...)`` in a layer makes ``v`` one of the layer's weights,
+        as in Keras: learned if the variable is trainable (Keras's default), else kept with
+        the layer's state. The attribute is then a view of that weight, as ``add_weight``
+        returns."""
+        if isinstance(value, Variable) and "params" in self.__dict__:
+            value = self._adopt(value)
+        object.__setattr__(self, name, value)
+
+    def _adopt(self, variable):
+        """A :class:`Variable` as one of this layer's weights, under its name (made unique)."""
+        name, i = variable.name, 0
+        while name in self.params or name in self.state:
+            i += 1
+            name = f"{variable.name}_{i}"
+        if variable.trainable:
+            self.add_param(name, variable.value)
+            array = self.params[name]
+        else:
+            array = self.state[name] = np.asarray(variable.value, dtype=self.dtype)
+        view = as_tensor(array)
+        view.name, view.trainable = name, bool(variable.trainable)
+        return view
 
     # -- properties that a wrapper passes on to the layers inside it --------------------
     @property
@@ -269,8 +294,10 @@ class Layer:
             self.state[name] = np.asarray(value, dtype=self.dtype)
         if regularizer is not None:
             setattr(self, f"{name}_regularizer", regularizers.get(regularizer))
-        # A view that answers .numpy(), as a Keras variable does (self.alpha.numpy())
-        return as_tensor(self.params[name] if trainable else self.state[name])
+        # A view that answers .numpy() and .name, as a Keras variable does (self.alpha.numpy())
+        view = as_tensor(self.params[name] if trainable else self.state[name])
+        view.name, view.trainable = name, bool(trainable)
+        return view
 
     def output_shape(self, input_shape):
         """Shape of one output sample for one input sample of ``input_shape``."""
@@ -395,10 +422,10 @@ class Layer:
         if recording.is_value(inputs) or recording.recording_now():   # inside recorded math: a step of the record
             return recording.call_layer(self, inputs, training)
         if self.takes_list:
-            x = [np.asarray(v) for v in inputs]
+            x = [self._as_input(v) for v in inputs]
             shape = [v.shape[1:] for v in x]
         else:
-            x = np.asarray(inputs)
+            x = self._as_input(inputs)
             shape = x.shape[1:]
         if not self.built:
             from glassnet.engine.random import new_seed
@@ -421,11 +448,25 @@ class Layer:
             y._keras_mask = out_mask
         return y
 
+    def _as_input(self, value):
+        """An array as this layer computes on it: floats in the layer's dtype, as Keras casts
+        them (``Dense(2)(np.ones((1, 3)))`` is float32, not NumPy's float64); integers (token
+        ids for an Embedding) as they are."""
+        array = np.asarray(value)
+        if array.dtype.kind == "f" and self.dtype.kind == "f" and array.dtype != self.dtype:
+            return array.astype(self.dtype)
+        return array
+
     @property
     def _display_name(self):
         """The name messages use: the layer's own, or before a model names it, its class's in
         snake case (what Keras would call it), never 'None'."""
-        return self.name or snake_case(type(self).__name__)
+        return self.name or self._base_name()
+
+    def _base_name(self):
+        """The name Keras gives a layer of this class: its class name in snake case
+        (``Conv2D`` -> ``conv2d``); a model numbers it if taken (``dense_1``)."""
+        return snake_case(type(self).__name__)
 
     # -- masks (glassnet.engine.masking) ------------------------------------------------
     @property
@@ -585,8 +626,8 @@ class Layer:
         if recorded and name in recorded:
             return recorded[name]
         for store in ("params", "state"):
-            if name in stores.get(store, ()):
-                return as_tensor(stores[store][name])   # a view that answers .numpy(), as a Variable does
+            if name in stores.get(store, ()):           # a view that answers .numpy() and .name, as a Variable does
+                return _named(self, name, stores[store][name])
         if name in ("input", "output"):         # the property found no call (Python then asks here)
             raise AttributeError(_never_called(self, name))
         if name == "__name__" and type(self).__module__.endswith(".activations"):
@@ -668,7 +709,10 @@ class Layer:
         return layer
 
     def __repr__(self):
-        return f"{type(self).__name__}(name={self.name!r})"
+        """Keras 3's ``<Dense name=dense, built=True>`` (what ``print(model.layers)`` shows;
+        ``Model(inputs, outputs)`` is a ``Functional``, as in its summary)."""
+        from glassnet.engine.summary import _kind
+        return f"<{_kind(self)} name={self._display_name}, built={self.built}>"
 
 
 def holds(value, array):
@@ -857,12 +901,14 @@ def charge_weights(shape):
 
 
 def _named(layer, name, array):
-    """``array`` as a :class:`Tensor` view that answers Keras's ``.name`` and ``.path``: the
-    very object a Keras-style ``self.w = self.add_weight(...)`` holds, if the layer holds one
-    (so ``layer.weights == [layer.w, layer.b]``, as keras.io's guide checks), else a new view."""
+    """``array`` as a :class:`Tensor` view that answers Keras's ``.name``, ``.path`` and
+    ``.trainable`` (a learned weight of a layer that is trainable): the very object a
+    Keras-style ``self.w = self.add_weight(...)`` holds, if the layer holds one (so
+    ``layer.weights == [layer.w, layer.b]``, as keras.io's guide checks), else a new view."""
     held = [value for value in vars(layer).values() if isinstance(value, Tensor) and holds(value, array)]
     view = held[0] if held else as_tensor(array)
-    view.name, view.path = name, f"{layer.name}/{name}"
+    view.name, view.path = name, f"{layer._display_name}/{name}"
+    view.trainable = name in layer.params and bool(layer.trainable)
     return view
 
 
