@@ -181,3 +181,15 @@ def test_the_functions_probe_47_reached_for_exist():
     assert any(float(m.result()) > 0 for m in model.metrics)
     model.reset_metrics()
     assert all(float(m.result()) == 0 for m in model.metrics)
+
+
+def test_the_regression_and_save_load_tutorials_tensorflow_functions():
+    """``tf.linspace(0.0, 250, 251)`` (basic regression's prediction line) and
+    ``tf.math.ceil(len(x) / batch_size)`` (save and load's checkpoint every 5 epochs' batches)."""
+    x = tf.linspace(0.0, 250, 251)
+    assert x.shape == (251,) and x.dtype == np.float32 and x[-1] == 250 and hasattr(x, "numpy")
+    n_batches = tf.math.ceil(1000 / 32)
+    assert int(n_batches) == 32 and 5 * int(n_batches) == 160
+    assert tf.math.floor(2.5).numpy() == 2 and tf.round([0.5, 1.5, 2.7]).tolist() == [0, 2, 3]   # half to even
+    assert tf.range(5).dtype == np.int32 and tf.range(1, 2, 0.5).tolist() == [1.0, 1.5]
+    assert tf.zeros((2, 3)).dtype == np.float32 and tf.ones([2]).tolist() == [1, 1]

@@ -74,6 +74,7 @@ def _elementwise(function):
 
 
 square, sqrt, exp, log, abs = (_elementwise(f) for f in (np.square, np.sqrt, np.exp, np.log, np.abs))
+ceil, floor, round = _elementwise(np.ceil), _elementwise(np.floor), _elementwise(np.round)  # round: half to even
 tanh, sigmoid, pow = _elementwise(np.tanh), _elementwise(_sigmoid), _elementwise(np.power)
 maximum, minimum = _elementwise(np.maximum), _elementwise(np.minimum)
 add, subtract, multiply, divide = (_elementwise(f) for f in (np.add, np.subtract, np.multiply, np.divide))
@@ -113,6 +114,26 @@ def squeeze(input, axis=None, name=None):
 
 def reshape(tensor, shape, name=None):
     return as_tensor(np.reshape(tensor, shape))
+
+
+def linspace(start, stop, num, name=None, axis=0):
+    """``num`` evenly spaced numbers from ``start`` to ``stop``, both included (the regression
+    tutorial's ``tf.linspace(0.0, 250, 251)``): float32, as TensorFlow gives them."""
+    return as_tensor(np.linspace(start, stop, num, axis=axis).astype(np.float32))
+
+
+def range(start, limit=None, delta=1, dtype=None, name="range"):
+    """``tf.range(10)`` or ``tf.range(2, 10, 2)``: int32 for whole numbers, float32 otherwise."""
+    values = np.arange(start, limit, delta) if limit is not None else np.arange(start)
+    return as_tensor(values.astype(dtype or (np.int32 if values.dtype.kind in "iu" else np.float32)))
+
+
+def zeros(shape, dtype=np.float32, name=None):
+    return as_tensor(np.zeros(shape, dtype=dtype))
+
+
+def ones(shape, dtype=np.float32, name=None):
+    return as_tensor(np.ones(shape, dtype=dtype))
 
 
 def add_n(inputs, name=None):
@@ -200,9 +221,10 @@ math = types.SimpleNamespace(reduce_sum=reduce_sum, reduce_mean=reduce_mean, red
                              reduce_min=reduce_min, reduce_prod=reduce_prod, argmax=argmax, argmin=argmin,
                              confusion_matrix=confusion_matrix, exp=np.exp, log=np.log, sqrt=np.sqrt,
                              square=np.square, abs=np.abs, maximum=np.maximum, minimum=np.minimum,
-                             tanh=np.tanh, sigmoid=_sigmoid, log1p=np.log1p, pow=np.power)
+                             tanh=np.tanh, sigmoid=_sigmoid, log1p=np.log1p, pow=np.power, ceil=ceil,
+                             floor=floor, round=round)
 
-NAMES = ["abs", "add", "add_n", "concat", "divide", "exp", "log", "maximum", "minimum", "multiply", "ones_like", "pow",
+NAMES = ["abs", "add", "add_n", "floor", "linspace", "ones", "range", "round", "zeros", "concat", "divide", "exp", "log", "maximum", "minimum", "multiply", "ones_like", "pow",
          "sigmoid", "sqrt", "square", "stack", "subtract", "tanh", "transpose", "where", "zeros_like", "argmax", "argmin", "cast", "clip_by_value", "constant", "convert_to_tensor", "expand_dims",
          "float16", "float32", "float64", "int8", "int16", "int32", "int64", "math", "matmul", "newaxis", "one_hot",
          "random", "reduce_max", "reduce_mean", "reduce_min", "reduce_prod", "reduce_sum", "reshape", "squeeze",
