@@ -193,3 +193,25 @@ def test_the_regression_and_save_load_tutorials_tensorflow_functions():
     assert tf.math.floor(2.5).numpy() == 2 and tf.round([0.5, 1.5, 2.7]).tolist() == [0, 2, 3]   # half to even
     assert tf.range(5).dtype == np.int32 and tf.range(1, 2, 0.5).tolist() == [1.0, 1.5]
     assert tf.zeros((2, 3)).dtype == np.float32 and tf.ones([2]).tolist() == [1, 1]
+
+
+def test_the_tensors_and_variables_tutorials_through_keras_ops_give_keras_dtypes():
+    """"Introduction to tensors / variables" with keras.ops: Python numbers become float32 and
+    int32 (not NumPy's float64 / int64), arrays made from nothing are float32, and a
+    keras.Variable is trainable unless told otherwise (Keras 3.15's answers)."""
+    ops = glassnet.ops
+    assert ops.convert_to_tensor(4).dtype == np.int32 and ops.convert_to_tensor([2.0, 3.0]).dtype == np.float32
+    assert ops.convert_to_tensor([[1, 2]], dtype="float16").dtype == np.float16
+    assert ops.convert_to_tensor(np.zeros(2)).dtype == np.float64          # an array keeps its own
+    assert ops.array([1, 2]).dtype == np.int32 and ops.convert_to_tensor(True).dtype == bool
+    for made in (ops.zeros([3, 2]), ops.ones(2), ops.full((2,), 3), ops.eye(2), ops.identity(2),
+                 ops.linspace(0, 1, 5), ops.arange(0.0, 1.0, 0.5)):
+        assert made.dtype == np.float32
+    assert ops.arange(6).dtype == np.int32 and ops.arange(1, 7, 2).tolist() == [1, 3, 5]
+    variable = glassnet.Variable([[1.0, 2.0], [3.0, 4.0]])
+    assert variable.trainable and variable.dtype == np.float32 and variable.name == "variable"
+    counter = glassnet.Variable(1, trainable=False)
+    counter.assign_sub(1)
+    assert counter.dtype == np.int32 and counter.numpy() == 0 and not counter.trainable
+    metric = glassnet.metrics.Metric()
+    assert not metric.add_variable(shape=(), name="total").trainable   # a metric's totals are not trained

@@ -23,6 +23,7 @@ from glassnet.engine.autodiff import Value as _Value
 from glassnet.engine.autodiff import data_of as _data_of
 from glassnet.engine.symbolic import is_symbolic as _is_symbolic
 from glassnet.engine.tensor import as_tensor as _as_tensor
+from glassnet.engine.tensor import keras_dtype as _keras_dtype
 
 # The activations: layers on a placeholder, their forward pass on an array.
 for _name in ("relu", "relu6", "leaky_relu", "elu", "selu", "gelu", "silu", "swish", "sigmoid", "tanh",
@@ -78,9 +79,46 @@ def convert_to_numpy(x):
 
 
 def convert_to_tensor(x, dtype=None):
+    """An array that answers ``.numpy()``; Python numbers become float32 or int32, as in Keras."""
     if isinstance(x, _Value):
         return x if dtype is None else x.astype(dtype)
-    return _as_tensor(np.asarray(x, dtype=dtype))
+    return _as_tensor(np.asarray(x, dtype=dtype or _keras_dtype(x)))
+
+
+array = convert_to_tensor
+
+
+# The arrays ops makes from nothing are float32 unless told otherwise (NumPy's are float64),
+# and a range of whole numbers is int32, as Keras makes them.
+def zeros(shape, dtype="float32"):
+    return np.zeros(shape, dtype=dtype)
+
+
+def ones(shape, dtype="float32"):
+    return np.ones(shape, dtype=dtype)
+
+
+def full(shape, fill_value, dtype="float32"):
+    return np.full(shape, fill_value, dtype=dtype)
+
+
+def eye(N, M=None, k=0, dtype="float32"):
+    return np.eye(N, M, k, dtype=dtype)
+
+
+def identity(n, dtype="float32"):
+    return np.identity(n, dtype=dtype)
+
+
+def arange(start, stop=None, step=1, dtype=None):
+    values = np.arange(start, stop, step) if stop is not None else np.arange(start, step=step)
+    return values.astype(dtype or _keras_dtype(values.tolist()))
+
+
+def linspace(start, stop, num=50, endpoint=True, retstep=False, dtype="float32", axis=0):
+    values, step = np.linspace(start, stop, num, endpoint=endpoint, retstep=True, axis=axis)
+    values = values.astype(dtype)
+    return (values, step) if retstep else values
 
 
 def cast(x, dtype):

@@ -86,7 +86,7 @@ class Metric(Configurable):
         """Keras 3's way to keep a running total: a :class:`~glassnet.engine.variables.Variable`
         with ``assign``, ``assign_add`` and ``assign_sub``."""
         from glassnet.engine.variables import Variable
-        return Variable(initializer, shape=shape, dtype=dtype or "float32", name=name or "variable")
+        return Variable(initializer, shape=shape, dtype=dtype or "float32", name=name or "variable", trainable=False)
 
     def add_weight(self, name=None, shape=(), initializer="zeros", dtype=None, **keras_options):
         """Keras 2's spelling of :meth:`add_variable` for metrics."""
@@ -99,7 +99,8 @@ class Metric(Configurable):
         a metric of your own's ``add_variable`` Variables, or copies of a built-in's totals."""
         from glassnet.engine.variables import Variable
         own = [value for value in vars(self).values() if isinstance(value, Variable)]
-        return own or [Variable(np.asarray(getattr(self, name)), name=name) for name in self.state_names]
+        return own or [Variable(np.asarray(getattr(self, name)), dtype="float32", name=name, trainable=False)
+                       for name in self.state_names]
 
     def reset_state(self):
         """Keras's default: every Variable the metric keeps (``add_variable``) back to zero."""

@@ -25,15 +25,21 @@ import numpy as np
 
 
 class Variable:
-    """A named array you change in place: ``assign``, ``assign_add``, ``assign_sub``."""
+    """A named array you change in place: ``assign``, ``assign_add``, ``assign_sub``.
 
-    def __init__(self, initializer=0.0, shape=None, dtype="float32", name="variable", trainable=False):
+    As in Keras, ``keras.Variable([[1.0, 2.0]])`` is trainable and float32; a metric's running
+    totals (``add_variable``) are not trainable."""
+
+    def __init__(self, initializer=0.0, shape=None, dtype=None, name="variable", trainable=True):
         from glassnet.engine import initializers
+        from glassnet.engine.tensor import keras_dtype
 
         if isinstance(initializer, str) or callable(initializer):
             value = initializers.get(initializer)(tuple(shape or ()), np.random.default_rng())
+            dtype = dtype or "float32"
         else:
             value = initializer
+            dtype = dtype or keras_dtype(value)                 # keras.Variable(1): int32, as in Keras
         self.value = np.array(value, dtype=dtype)
         if shape is not None and self.value.shape != tuple(shape):
             self.value = np.broadcast_to(self.value, tuple(shape)).astype(dtype)
