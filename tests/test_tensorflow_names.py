@@ -215,3 +215,17 @@ def test_the_tensors_and_variables_tutorials_through_keras_ops_give_keras_dtypes
     assert counter.dtype == np.int32 and counter.numpy() == 0 and not counter.trainable
     metric = glassnet.metrics.Metric()
     assert not metric.add_variable(shape=(), name="total").trainable   # a metric's totals are not trained
+
+
+def test_keras_random_and_ops_functions_of_the_tensors_tutorials():
+    random, ops = glassnet.random, glassnet.ops
+    draws = random.randint((100,), 0, 5, seed=3)
+    assert draws.dtype == np.int32 and set(draws.tolist()) == {0, 1, 2, 3, 4}
+    np.testing.assert_array_equal(draws, random.randint((100,), 0, 5, seed=3))
+    assert sorted(random.shuffle(ops.arange(5), seed=2).tolist()) == [0, 1, 2, 3, 4]
+    cut = random.truncated_normal((1000,), stddev=2.0, seed=1)
+    assert cut.dtype == np.float32 and np.abs(cut).max() <= 4
+    c = np.array([[4.0, 5.0, 6.0], [10.0, 1.0, 2.0]])
+    np.testing.assert_array_equal(ops.slice(c, (0, 1), (2, 2)), [[5, 6], [1, 2]])
+    np.testing.assert_array_equal(ops.slice(c, (1, 0), (-1, -1)), [[10, 1, 2]])
+    np.testing.assert_allclose(ops.rsqrt(np.array([4.0])), [0.5])

@@ -16,6 +16,8 @@ In a custom layer's ``call()``, a ``Lambda`` or a loss of your own, they compute
 recorded values, so glassnet can differentiate the math (:mod:`glassnet.engine.autodiff`).
 """
 
+import builtins
+
 import numpy as np
 
 from glassnet.engine import activations_api as _activations
@@ -129,6 +131,17 @@ def one_hot(x, num_classes, axis=-1, dtype="float32"):
     x = np.asarray(x, dtype=np.intp)
     out = np.eye(int(num_classes), dtype=dtype)[x]
     return out if axis == -1 else np.moveaxis(out, -1, axis)
+
+
+def slice(inputs, start_indices, shape):
+    """The block of ``shape`` starting at ``start_indices`` (a size of -1 runs to the end)."""
+    index = tuple(builtins.slice(start, None if size == -1 else start + size)
+                  for start, size in zip(start_indices, shape))
+    return inputs[index]
+
+
+def rsqrt(x):
+    return 1 / np.sqrt(x)
 
 
 def shape(x):

@@ -201,6 +201,24 @@ def _uniform(shape, minval=0.0, maxval=1.0, dtype=None, seed=None, name=None):
     return as_tensor(_random(seed).uniform(minval, maxval, tuple(shape)).astype(dtype or np.float32))
 
 
+def _randint(shape, minval, maxval, dtype="int32", seed=None):
+    """Keras 3's ``keras.random.randint``: whole numbers from ``minval`` up to ``maxval`` (not included)."""
+    return as_tensor(_random(seed).integers(minval, maxval, size=tuple(shape)).astype(dtype))
+
+
+def _truncated_normal(shape, mean=0.0, stddev=1.0, dtype=None, seed=None):
+    """Keras 3's ``keras.random.truncated_normal``: normal draws, those beyond two standard
+    deviations drawn again (the truncated normal initializer's)."""
+    from glassnet.engine.initializers import truncated_standard_normal
+    values = mean + stddev * truncated_standard_normal(tuple(shape), _random(seed))
+    return as_tensor(values.astype(dtype or np.float32))
+
+
+def _shuffle(x, axis=0, seed=None):
+    """Keras 3's ``keras.random.shuffle``: ``x`` in a random order along ``axis``."""
+    return as_tensor(_random(seed).permutation(np.asarray(x), axis=axis))
+
+
 def _dropout(inputs, rate, noise_shape=None, seed=None):
     """Keras 3's ``keras.random.dropout``: each entry kept with probability ``1 - rate`` and
     scaled by ``1 / (1 - rate)`` (a mask drawn for ``noise_shape``, broadcast, if given)."""
@@ -216,7 +234,8 @@ def _set_seed(seed):
 
 
 random = types.SimpleNamespace(normal=_normal, uniform=_uniform, dropout=_dropout, set_seed=_set_seed,
-                               SeedGenerator=SeedGenerator)
+                               SeedGenerator=SeedGenerator, randint=_randint, shuffle=_shuffle,
+                               truncated_normal=_truncated_normal)
 math = types.SimpleNamespace(reduce_sum=reduce_sum, reduce_mean=reduce_mean, reduce_max=reduce_max,
                              reduce_min=reduce_min, reduce_prod=reduce_prod, argmax=argmax, argmin=argmin,
                              confusion_matrix=confusion_matrix, exp=np.exp, log=np.log, sqrt=np.sqrt,
