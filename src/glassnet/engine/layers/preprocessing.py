@@ -175,18 +175,19 @@ class Normalization(Layer):
 
 
 def _factor_range(owner, label, factor, bounds=(-1.0, 1.0)):
-    """Keras's factor argument: ``f`` means ``(-f, f)``; ``(lower, upper)`` is taken as it is."""
+    """Keras's factor argument: ``f`` means ``(-f, f)``; a pair is the range between its two
+    numbers, in either order, as Keras sorts it (TensorFlow's augmentation tutorial zooms in
+    with ``RandomZoom(height_factor=(-0.2, -0.3))``)."""
     if isinstance(factor, (list, tuple)):
         if len(factor) != 2:
             raise ValueError(f"{owner}: {label} must be a number or (lower, upper), got {factor!r}")
-        lower, upper = float(factor[0]), float(factor[1])
+        lower, upper = sorted((float(factor[0]), float(factor[1])))
     else:
         if not factor >= 0:
             raise ValueError(f"{owner}: {label} as one number must be >= 0, got {factor!r}")
         lower, upper = -float(factor), float(factor)
     if not (bounds[0] <= lower <= upper <= bounds[1]):
-        raise ValueError(f"{owner}: {label} must lie in [{bounds[0]:g}, {bounds[1]:g}] with "
-                         f"lower <= upper, got {factor!r}")
+        raise ValueError(f"{owner}: {label} must lie in [{bounds[0]:g}, {bounds[1]:g}], got {factor!r}")
     return lower, upper
 
 
