@@ -2,7 +2,9 @@
 
 These change ``optimizer.learning_rate`` between epochs, so the optimizer must have been
 given a number. A schedule object (see :mod:`glassnet.engine.schedules`) already sets the
-rate at every step and can't be overridden; mixing the two is an error (Keras's too).
+rate at every step and can't be overridden; mixing the two is an error (Keras's too). Keras 2's
+``SGD(lr=0.01, decay=1e-6)`` is the exception, as in Keras 2: the callbacks read and set its
+rate before decay, and the decay goes on applying.
 Both write the rate of the epoch into the logs as ``learning_rate``, as Keras 3 does, so it
 ends up in ``history.history["learning_rate"]``.
 """
@@ -14,14 +16,32 @@ from glassnet.engine.callbacks.base import Callback
 from glassnet.engine.callbacks.monitor import Monitor
 
 
+def _keras2_decay(model):
+    """The optimizer's schedule if it is Keras 2's ``decay=``, else None."""
+    schedule = getattr(model.optimizer, "schedule", None)
+    return schedule if getattr(schedule, "keras2_decay", False) else None
+
+
 def _settable_rate(owner, model):
-    """The optimizer's rate as a float, or a clear error if a schedule owns it."""
+    """The optimizer's rate as a float (before Keras 2's decay), or a clear error if a
+    schedule owns it."""
     optimizer = model.optimizer
     schedule = getattr(optimizer, "schedule", None)
+    if _keras2_decay(model) is not None:
+        return schedule.initial_learning_rate
     if schedule is not None:
         raise TypeError(f"{owner}: the optimizer's learning_rate is a schedule ({schedule!r}); "
                         f"use a plain number with {owner}")
     return float(optimizer.learning_rate)
+
+
+def _set_rate(model, rate):
+    """Set the optimizer's rate (Keras 2's decay goes on from the new rate)."""
+    decay = _keras2_decay(model)
+    if decay is not None:
+        decay.initial_learning_rate = rate
+    else:
+        model.optimizer.learning_rate = rate
 
 
 class LearningRateScheduler(Callback):
@@ -59,13 +79,13 @@ class LearningRateScheduler(Callback):
         if not (math.isfinite(new) and new > 0):
             raise ValueError(f"LearningRateScheduler: the schedule returned {new!r} for epoch {epoch}; "
                              f"a learning rate must be a number > 0")
-        self.model.optimizer.learning_rate = new
+        _set_rate(self.model, new)
         if self.verbose:
             print(f"\nEpoch {epoch + 1}: LearningRateScheduler setting learning rate to {new}.")
 
     def on_epoch_end(self, epoch, logs=None):
         if logs is not None:
-            logs["learning_rate"] = float(self.model.optimizer.learning_rate)
+            logs["learning_rate"] = _settable_rate("LearningRateScheduler", self.model)
 
 
 class ReduceLROnPlateau(Callback):
@@ -125,7 +145,7 @@ class ReduceLROnPlateau(Callback):
                 old = _settable_rate("ReduceLROnPlateau", self.model)
                 if old > self.min_lr:
                     new = max(old * self.factor, self.min_lr)
-                    self.model.optimizer.learning_rate = new
+                    _set_rate(self.model, new)
                     if self.verbose:
                         print(f"\nEpoch {epoch + 1}: ReduceLROnPlateau reducing learning rate to {new}.")
                     self.cooldown_counter, self.wait = self.cooldown, 0
