@@ -141,6 +141,16 @@ def test_checkpoint_says_where_the_best_starts_for_the_direction_monitored(tmp_p
     out = capsys.readouterr().out
     assert "val_accuracy improved from -inf to 0.50000" in out       # it was "from inf": not an improvement
     assert "val_loss improved from inf to 0.50000" in out
+    assert out.count("finished saving model to") == 2                # Keras 3's second line
+
+
+def test_checkpoint_says_it_saves_and_then_that_it_finished_as_keras_does(tmp_path, capsys):
+    """The save-and-load tutorial's ModelCheckpoint(..., verbose=1) prints two lines per save."""
+    path = tmp_path / "cp.weights.h5"
+    small_model().fit(X, Y, epochs=1, verbose=0, callbacks=[ModelCheckpoint(str(path), save_weights_only=True,
+                                                                          verbose=1)])
+    lines = [line for line in capsys.readouterr().out.splitlines() if line]
+    assert lines == [f"Epoch 1: saving model to {path}", f"Epoch 1: finished saving model to {path}"]
 
 
 def test_checkpoint_every_epoch_in_fit_is_resumable(tmp_path):
