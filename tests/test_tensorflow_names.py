@@ -75,6 +75,35 @@ def test_tensorflow_features_glassnet_lacks_say_what_to_do_instead():
         tf.data.Dataset.from_tensor_slices(([1], [1]))
     with pytest.raises(AttributeError, match="has no attribute 'nope'"):
         tf.nope
+    with pytest.raises(AttributeError, match="no applications: .*no pretrained networks"):
+        tf.keras.applications.MobileNetV2(input_shape=(96, 96, 3), include_top=False)
+    with pytest.raises(AttributeError, match="no saved_model: .*model.save\\('my_model.keras'\\)"):
+        tf.saved_model.save(None, "saved")
+    with pytest.raises(AttributeError, match="no train: .*save_weights_only=True.*load_weights"):
+        tf.train.latest_checkpoint("training_1")
+    assert tf.config.list_physical_devices("GPU") == []          # "Num GPUs Available: 0"
+    assert [d.device_type for d in tf.config.list_physical_devices()] == ["CPU"]
+
+
+def test_the_text_tutorials_layers_import_and_then_say_in_one_line_that_glassnet_lacks_them():
+    """``from tensorflow.keras.layers import TextVectorization``: Python would replace the
+    module's message by its own "cannot import name"; the import works, and making the
+    layer says what to do instead."""
+    from glassnet.keras.layers import IntegerLookup, StringLookup, TextVectorization
+    with pytest.raises(NotImplementedError, match="no layer 'TextVectorization': .*numbers, not strings.*"
+                                                  "pad_sequences"):
+        TextVectorization(max_tokens=10000, output_mode="int", output_sequence_length=250)
+    with pytest.raises(NotImplementedError, match="no layer 'StringLookup'"):
+        StringLookup(max_tokens=5)
+    with pytest.raises(NotImplementedError, match="no layer 'IntegerLookup': .*to_categorical"):
+        IntegerLookup()
+    assert "TextVectorization" not in glassnet.layers.LAYERS
+
+
+def test_the_tensors_tutorials_tensorflow_functions():
+    x = np.ones((2, 3))
+    assert tf.shape(x).tolist() == [2, 3] and tf.size(x) == 6 and tf.rank(x) == 2
+    assert tf.equal(np.array([1, 2]), np.array([1, 3])).tolist() == [True, False] and tf.executing_eagerly()
 
 
 def test_keras_saving_loads_and_saves_and_its_decorator_keeps_the_class(tmp_path):

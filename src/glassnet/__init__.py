@@ -120,6 +120,18 @@ _NOT_HERE = {
     "function": "glassnet runs NumPy directly; drop the @tf.function decorator",
     "data": "tf.data is not part of glassnet: pass NumPy arrays, a generator or a "
             "keras.utils.PyDataset to fit",
+    "applications": "glassnet has no pretrained networks (keras.applications and their ImageNet "
+                    "weights): build the network from layers, or load one saved as .keras",
+    "saved_model": "TensorFlow's SavedModel is not a glassnet format: save with "
+                   "model.save('my_model.keras') and load with keras.models.load_model",
+    "lite": "TensorFlow Lite is not part of glassnet: export with model.export('model.onnx') "
+            "and convert that, or save as .keras and convert it with TensorFlow",
+    "train": "tf.train's checkpoints are TensorFlow's: save with model.save_weights('cp.weights.h5') "
+             "(or ModelCheckpoint(..., save_weights_only=True)) and restore with model.load_weights",
+    "strings": "tf.strings is not part of glassnet: prepare text with Python's str methods",
+    "image": "tf.image is not part of glassnet: resize and augment with the layers (Resizing, "
+             "RandomFlip...) or keras.preprocessing.image",
+    "io": "tf.io is not part of glassnet: read files with Python, or keras.utils.load_img for pictures",
 }
 
 

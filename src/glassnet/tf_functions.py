@@ -78,6 +78,7 @@ ceil, floor, round = _elementwise(np.ceil), _elementwise(np.floor), _elementwise
 tanh, sigmoid, pow = _elementwise(np.tanh), _elementwise(_sigmoid), _elementwise(np.power)
 maximum, minimum = _elementwise(np.maximum), _elementwise(np.minimum)
 add, subtract, multiply, divide = (_elementwise(f) for f in (np.add, np.subtract, np.multiply, np.divide))
+equal, not_equal, greater, less = (_elementwise(f) for f in (np.equal, np.not_equal, np.greater, np.less))
 
 
 def transpose(a, perm=None, name=None):
@@ -134,6 +135,23 @@ def zeros(shape, dtype=np.float32, name=None):
 
 def ones(shape, dtype=np.float32, name=None):
     return as_tensor(np.ones(shape, dtype=dtype))
+
+
+def shape(input, out_type=np.int32, name=None):
+    return as_tensor(np.array(np.shape(input), dtype=out_type))
+
+
+def size(input, out_type=np.int32, name=None):
+    return as_tensor(np.array(np.size(input), dtype=out_type))
+
+
+def rank(input, name=None):
+    return as_tensor(np.array(np.ndim(input), dtype=np.int32))
+
+
+def executing_eagerly():
+    """True: glassnet runs every line as it comes (there are no graphs to build)."""
+    return True
 
 
 def add_n(inputs, name=None):
@@ -243,7 +261,8 @@ math = types.SimpleNamespace(reduce_sum=reduce_sum, reduce_mean=reduce_mean, red
                              tanh=np.tanh, sigmoid=_sigmoid, log1p=np.log1p, pow=np.power, ceil=ceil,
                              floor=floor, round=round)
 
-NAMES = ["abs", "add", "add_n", "floor", "linspace", "ones", "range", "round", "zeros", "concat", "divide", "exp", "log", "maximum", "minimum", "multiply", "ones_like", "pow",
+NAMES = ["abs", "add", "add_n", "equal", "executing_eagerly", "greater", "less", "not_equal", "rank", "shape",
+         "size", "floor", "linspace", "ones", "range", "round", "zeros", "concat", "divide", "exp", "log", "maximum", "minimum", "multiply", "ones_like", "pow",
          "sigmoid", "sqrt", "square", "stack", "subtract", "tanh", "transpose", "where", "zeros_like", "argmax", "argmin", "cast", "clip_by_value", "constant", "convert_to_tensor", "expand_dims",
          "float16", "float32", "float64", "int8", "int16", "int32", "int64", "math", "matmul", "newaxis", "one_hot",
          "random", "reduce_max", "reduce_mean", "reduce_min", "reduce_prod", "reduce_sum", "reshape", "squeeze",
