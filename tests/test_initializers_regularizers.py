@@ -76,6 +76,16 @@ def test_the_lowercase_names_make_initializers_as_in_keras():
     assert layer.get_config()["bias_initializer"]["class_name"] == "HeNormal"  # saved by its class
 
 
+def test_no_initializer_is_glorot_uniform_as_keras_makes_such_a_weight():
+    """TensorFlow's imbalanced-data tutorial: ``Dense(1, bias_initializer=output_bias)`` with
+    ``output_bias=None``; Keras 3 starts that bias glorot-uniform (not zero)."""
+    assert type(initializers.get(None)) is initializers.GlorotUniform
+    layer = Dense(4, bias_initializer=None)
+    layer.build((None, 3))
+    bias = layer.get_weights()[1]
+    assert bias.any() and np.abs(bias).max() <= np.sqrt(6 / 8)        # fans of a (4,) weight: 4 and 4
+
+
 def test_regularizer_classes_and_aliases():
     w = np.array([[1.0, -2.0], [0.5, 0.0]])
     assert L2(0.1)(w) == pytest.approx(0.1 * 5.25) and L1(0.1).penalty(w) == pytest.approx(0.35)

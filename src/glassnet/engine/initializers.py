@@ -361,9 +361,12 @@ def _keras_style(function):
 
 
 def get(identifier):
-    """An initializer from a name (``"he_normal"`` or ``"HeNormal"``), an instance, a config dict
+    """An initializer from a name (``"he_normal"`` or ``"HeNormal"``), an instance, None (Keras's
+    glorot-uniform: the imbalanced-data tutorial's ``bias_initializer=None``), a config dict
     (``{"class_name": "RandomNormal", "config": {"stddev": 0.1}}``), a Keras-style function
     ``f(shape, dtype=None)``, or any function ``f(shape, rng)``, which is returned as it is."""
+    if identifier is None:      # Keras makes a weight without an initializer glorot-uniform (a bias too)
+        return GlorotUniform()
     if hasattr(identifier, "initializer_class"):      # keras.initializers.he_normal, not called
         return identifier.initializer_class()
     if callable(identifier) and not isinstance(identifier, (type, Initializer)) and _keras_style(identifier):
