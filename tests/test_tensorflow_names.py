@@ -258,3 +258,13 @@ def test_keras_random_and_ops_functions_of_the_tensors_tutorials():
     np.testing.assert_array_equal(ops.slice(c, (0, 1), (2, 2)), [[5, 6], [1, 2]])
     np.testing.assert_array_equal(ops.slice(c, (1, 0), (-1, -1)), [[10, 1, 2]])
     np.testing.assert_allclose(ops.rsqrt(np.array([4.0])), [0.5])
+
+
+def test_the_function_forms_of_losses_and_metrics_answer_numpy():
+    """The Coursera time-series course: ``tf.keras.metrics.mean_absolute_error(x_valid,
+    results).numpy()``, on two series."""
+    series, forecast = np.array([1.0, 2.0, 4.0]), np.array([1.5, 2.0, 3.0])
+    assert tf.keras.metrics.mean_absolute_error(series, forecast).numpy() == pytest.approx(0.5)
+    assert tf.keras.metrics.mean_squared_error(series, forecast).numpy() == pytest.approx(1.25 / 3)
+    per_sample = tf.keras.losses.mae(np.ones((2, 3)), np.zeros((2, 3)))
+    assert per_sample.numpy().tolist() == [1.0, 1.0]
