@@ -268,3 +268,15 @@ def test_the_function_forms_of_losses_and_metrics_answer_numpy():
     assert tf.keras.metrics.mean_squared_error(series, forecast).numpy() == pytest.approx(1.25 / 3)
     per_sample = tf.keras.losses.mae(np.ones((2, 3)), np.zeros((2, 3)))
     assert per_sample.numpy().tolist() == [1.0, 1.0]
+
+
+def test_tf_math_has_the_element_wise_functions_as_tensorflow_does():
+    """The autoencoder tutorial's anomaly detector: ``tf.math.less(loss, threshold)``, then
+    ``np.mean(predictions.numpy() == labels)``."""
+    loss = np.array([0.01, 0.5, 0.02])
+    predictions = tf.math.less(loss, 0.1)
+    assert predictions.numpy().tolist() == [True, False, True]
+    assert tf.math.greater_equal(loss, 0.02).tolist() == [False, True, True]
+    assert tf.math.reduce_std([1.0, 3.0]) == 1.0 and tf.math.reduce_variance([1.0, 3.0]) == 1.0
+    assert tf.math.exp(0.0).numpy() == 1.0 and tf.math.logical_not(predictions).tolist() == [False, True, False]
+    assert tf.reduce_any([True, False]) and not tf.reduce_all([True, False])

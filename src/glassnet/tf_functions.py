@@ -254,14 +254,27 @@ def _set_seed(seed):
 random = types.SimpleNamespace(normal=_normal, uniform=_uniform, dropout=_dropout, set_seed=_set_seed,
                                SeedGenerator=SeedGenerator, randint=_randint, shuffle=_shuffle,
                                truncated_normal=_truncated_normal)
-math = types.SimpleNamespace(reduce_sum=reduce_sum, reduce_mean=reduce_mean, reduce_max=reduce_max,
-                             reduce_min=reduce_min, reduce_prod=reduce_prod, argmax=argmax, argmin=argmin,
-                             confusion_matrix=confusion_matrix, exp=np.exp, log=np.log, sqrt=np.sqrt,
-                             square=np.square, abs=np.abs, maximum=np.maximum, minimum=np.minimum,
-                             tanh=np.tanh, sigmoid=_sigmoid, log1p=np.log1p, pow=np.power, ceil=ceil,
-                             floor=floor, round=round)
+greater_equal, less_equal = _elementwise(np.greater_equal), _elementwise(np.less_equal)
+sign, sin, cos = _elementwise(np.sign), _elementwise(np.sin), _elementwise(np.cos)
+logical_and, logical_or, logical_not = (_elementwise(f) for f in (np.logical_and, np.logical_or, np.logical_not))
+reduce_any, reduce_all = _reduce(np.any), _reduce(np.all)
+reduce_std, reduce_variance = _reduce(np.std), _reduce(np.var)
 
-NAMES = ["abs", "add", "add_n", "equal", "executing_eagerly", "greater", "less", "not_equal", "rank", "shape",
+# tf.math: the element-wise and reducing functions above under one roof, as TensorFlow has
+# them (an anomaly detector's tf.math.less(loss, threshold)), and the few that live only there.
+math = types.SimpleNamespace(
+    abs=abs, add=add, subtract=subtract, multiply=multiply, divide=divide, pow=pow, exp=exp, log=log,
+    log1p=_elementwise(np.log1p), sqrt=sqrt, square=square, tanh=tanh, sigmoid=sigmoid, sign=sign, sin=sin,
+    cos=cos, ceil=ceil, floor=floor, round=round, maximum=maximum, minimum=minimum, equal=equal,
+    not_equal=not_equal, greater=greater, greater_equal=greater_equal, less=less, less_equal=less_equal,
+    logical_and=logical_and, logical_or=logical_or, logical_not=logical_not, is_nan=_elementwise(np.isnan),
+    reduce_sum=reduce_sum, reduce_mean=reduce_mean, reduce_max=reduce_max, reduce_min=reduce_min,
+    reduce_prod=reduce_prod, reduce_any=reduce_any, reduce_all=reduce_all, reduce_std=reduce_std,
+    reduce_variance=reduce_variance, argmax=argmax, argmin=argmin, confusion_matrix=confusion_matrix,
+    add_n=add_n)
+
+NAMES = ["abs", "add", "add_n", "cos", "equal", "greater_equal", "less_equal", "logical_and", "logical_not",
+         "logical_or", "reduce_all", "reduce_any", "sign", "sin", "executing_eagerly", "greater", "less", "not_equal", "rank", "shape",
          "size", "floor", "linspace", "ones", "range", "round", "zeros", "concat", "divide", "exp", "log", "maximum", "minimum", "multiply", "ones_like", "pow",
          "sigmoid", "sqrt", "square", "stack", "subtract", "tanh", "transpose", "where", "zeros_like", "argmax", "argmin", "cast", "clip_by_value", "constant", "convert_to_tensor", "expand_dims",
          "float16", "float32", "float64", "int8", "int16", "int32", "int64", "math", "matmul", "newaxis", "one_hot",
