@@ -44,3 +44,24 @@ def test_keras_2_backend_math_for_custom_metrics_and_losses():
     model.compile(optimizer="adam", loss="categorical_crossentropy", metrics=[recall_m])
     history = model.fit(y_pred, y_true, epochs=2, verbose=0)
     assert len(history.history["recall_m"]) == 2
+
+
+def test_keras_2_get_value_and_set_value_on_the_learning_rate():
+    """Older learning-rate finders: ``K.set_value(model.optimizer.lr, lr * factor)`` and
+    ``K.get_value(model.optimizer.lr)``; with Keras 2's decay= too, which it sets before decay."""
+    import warnings
+
+    import glassnet as keras
+    model = keras.Sequential([keras.Input((2,)), keras.layers.Dense(1)])
+    model.compile(keras.optimizers.Adam(0.001), "mse")
+    assert K.get_value(model.optimizer.learning_rate) == pytest.approx(0.001)
+    K.set_value(model.optimizer.learning_rate, 0.01)
+    assert float(model.optimizer.learning_rate) == pytest.approx(0.01)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        decayed = keras.optimizers.SGD(lr=0.1, decay=0.5)
+    decayed.iterations = 2
+    K.set_value(decayed.lr, 0.2)
+    assert decayed.schedule.initial_learning_rate == 0.2 and float(decayed.learning_rate) == pytest.approx(0.1)
+    with pytest.raises(TypeError, match="K.set_value: a float can't be changed in place"):
+        K.set_value(0.5, 0.1)

@@ -90,6 +90,20 @@ round, pow, maximum, minimum, equal, dot = _np.round, _np.power, _np.maximum, _n
 ones_like, zeros_like, stack, concatenate, clip = _np.ones_like, _np.zeros_like, _np.stack, _np.concatenate, _np.clip
 
 
+def get_value(x):
+    """Keras 2's ``K.get_value(model.optimizer.lr)``: the value as a NumPy number or array."""
+    return x.numpy() if hasattr(x, "numpy") else _np.asarray(x)
+
+
+def set_value(x, value):
+    """Keras 2's ``K.set_value(model.optimizer.lr, 0.001)`` (learning-rate finders and the
+    schedules of older programs): written through the variable's ``assign``."""
+    if not hasattr(x, "assign"):
+        raise TypeError(f"K.set_value: a {type(x).__name__} can't be changed in place; pass a variable, "
+                        f"such as model.optimizer.learning_rate")
+    x.assign(value)
+
+
 def argmax(x, axis=-1):
     return _np.argmax(x, axis=axis)
 

@@ -16,32 +16,17 @@ from glassnet.engine.callbacks.base import Callback
 from glassnet.engine.callbacks.monitor import Monitor
 
 
-def _keras2_decay(model):
-    """The optimizer's schedule if it is Keras 2's ``decay=``, else None."""
-    schedule = getattr(model.optimizer, "schedule", None)
-    return schedule if getattr(schedule, "keras2_decay", False) else None
-
-
 def _settable_rate(owner, model):
     """The optimizer's rate as a float (before Keras 2's decay), or a clear error if a
     schedule owns it."""
     optimizer = model.optimizer
     schedule = getattr(optimizer, "schedule", None)
-    if _keras2_decay(model) is not None:
+    if getattr(schedule, "keras2_decay", False):
         return schedule.initial_learning_rate
     if schedule is not None:
         raise TypeError(f"{owner}: the optimizer's learning_rate is a schedule ({schedule!r}); "
                         f"use a plain number with {owner}")
     return float(optimizer.learning_rate)
-
-
-def _set_rate(model, rate):
-    """Set the optimizer's rate (Keras 2's decay goes on from the new rate)."""
-    decay = _keras2_decay(model)
-    if decay is not None:
-        decay.initial_learning_rate = rate
-    else:
-        model.optimizer.learning_rate = rate
 
 
 class LearningRateScheduler(Callback):
@@ -79,7 +64,7 @@ class LearningRateScheduler(Callback):
         if not (math.isfinite(new) and new > 0):
             raise ValueError(f"LearningRateScheduler: the schedule returned {new!r} for epoch {epoch}; "
                              f"a learning rate must be a number > 0")
-        _set_rate(self.model, new)
+        self.model.optimizer.learning_rate = new
         if self.verbose:
             print(f"\nEpoch {epoch + 1}: LearningRateScheduler setting learning rate to {new}.")
 
@@ -145,7 +130,7 @@ class ReduceLROnPlateau(Callback):
                 old = _settable_rate("ReduceLROnPlateau", self.model)
                 if old > self.min_lr:
                     new = max(old * self.factor, self.min_lr)
-                    _set_rate(self.model, new)
+                    self.model.optimizer.learning_rate = new
                     if self.verbose:
                         print(f"\nEpoch {epoch + 1}: ReduceLROnPlateau reducing learning rate to {new}.")
                     self.cooldown_counter, self.wait = self.cooldown, 0

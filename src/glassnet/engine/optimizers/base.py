@@ -153,7 +153,8 @@ class Optimizer:
 
         Assignable: ``optimizer.learning_rate = 1e-4`` (what LearningRateScheduler and
         ReduceLROnPlateau do), or a new schedule. A number can't replace a schedule (Keras
-        refuses it too): the schedule would silently stop applying.
+        refuses it too): the schedule would silently stop applying. Keras 2's ``decay=`` is
+        the exception: a number sets its rate before decay, as Keras 2 did.
         """
         return LearningRate(self.current_rate(), self)
 
@@ -169,7 +170,11 @@ class Optimizer:
         if isinstance(value, dict):
             value = schedules.deserialize(value)
         if not callable(value):
-            if callable(getattr(self, "_learning_rate", None)):
+            current = getattr(self, "_learning_rate", None)
+            if getattr(current, "keras2_decay", False) and value > 0:
+                current.initial_learning_rate = float(value)    # Keras 2: the rate before decay
+                return
+            if callable(current):
                 raise TypeError(f"{owner}: the learning rate is a schedule "
                                 f"({self._learning_rate!r}), so it can't be set to a number")
             if not value > 0:
