@@ -280,3 +280,13 @@ def test_tf_math_has_the_element_wise_functions_as_tensorflow_does():
     assert tf.math.reduce_std([1.0, 3.0]) == 1.0 and tf.math.reduce_variance([1.0, 3.0]) == 1.0
     assert tf.math.exp(0.0).numpy() == 1.0 and tf.math.logical_not(predictions).tolist() == [False, True, False]
     assert tf.reduce_any([True, False]) and not tf.reduce_all([True, False])
+
+
+def test_mixed_precision_takes_float32_and_refuses_the_rest_in_one_line():
+    from glassnet.keras.mixed_precision import set_global_policy
+    set_global_policy("float32")
+    assert tf.keras.mixed_precision.global_policy() == "float32"
+    with pytest.raises(ValueError, match="computes in float32.*mixed_float16"):
+        tf.keras.mixed_precision.set_global_policy("mixed_float16")
+    with pytest.raises(AttributeError, match="no Module: .*keras.layers.Layer"):
+        tf.Module

@@ -97,6 +97,12 @@ for _name in ("SGD", "Adam", "RMSprop", "Adagrad", "Adadelta", "Adamax", "Nadam"
     setattr(optimizers.legacy, _name, getattr(optimizers, _name))
 _sys.modules["glassnet.optimizers.legacy"] = optimizers.legacy
 
+# keras.mixed_precision (the performance guides' set_global_policy("mixed_float16")): glassnet
+# computes in float32, which it accepts; another policy is refused in one line by keras.config.
+mixed_precision = _types.ModuleType("glassnet.mixed_precision", "keras.mixed_precision: float32 only")
+mixed_precision.set_global_policy, mixed_precision.global_policy = config.set_dtype_policy, config.dtype_policy
+_sys.modules["glassnet.mixed_precision"] = mixed_precision
+
 # The TensorFlow functions TensorFlow's MNIST tutorials call around the model (tf.newaxis,
 # tf.random.normal, tf.clip_by_value, tf.math.confusion_matrix...), on NumPy arrays.
 from glassnet import tf_functions as _tf_functions  # noqa: E402
@@ -110,7 +116,8 @@ keras = _sys.modules[__name__]
 _sys.modules["glassnet.keras"] = keras
 for _name in ("layers", "losses", "optimizers", "callbacks", "initializers", "regularizers", "constraints", "metrics",
               "activations", "models", "utils", "datasets", "backend", "optimizers.schedules",
-              "preprocessing", "preprocessing.image", "preprocessing.sequence", "ops", "saving", "config"):
+              "preprocessing", "preprocessing.image", "preprocessing.sequence", "ops", "saving", "config",
+              "mixed_precision"):
     _sys.modules[f"glassnet.keras.{_name}"] = _sys.modules[f"glassnet.{_name}"]
 
 # What a TensorFlow program may reach for that glassnet doesn't have, and what to do instead.
@@ -131,6 +138,8 @@ _NOT_HERE = {
     "strings": "tf.strings is not part of glassnet: prepare text with Python's str methods",
     "image": "tf.image is not part of glassnet: resize and augment with the layers (Resizing, "
              "RandomFlip...) or keras.preprocessing.image",
+    "Module": "tf.Module is TensorFlow's: write a keras.layers.Layer (weights made with "
+              "self.add_weight in build, the math in call) or a keras.Model",
     "io": "tf.io is not part of glassnet: read files with Python, or keras.utils.load_img for pictures",
 }
 
@@ -144,5 +153,5 @@ def __getattr__(name):
 __all__ = ["Initializer", "Input", "Layer", "Loss", "Metric", "Model", "Optimizer", "Regularizer", "Sequential",
            "Variable",
            "activations", "backend", "callbacks", "config", "datasets", "diagnose",
-           "initializers", "keras", "layers", "load_model", "losses", "metrics", "models", "nn", "ops", "saving",
+           "initializers", "keras", "layers", "load_model", "losses", "metrics", "mixed_precision", "models", "nn", "ops", "saving",
            "optimizers", "preprocessing", "read_number", "regularizers", "constraints", "utils", "version", "__version__"]
