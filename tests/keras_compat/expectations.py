@@ -66,4 +66,7 @@ EXPECTATIONS = {
     and len(ns["model"].history.history["val_accuracy"]) == 5 and ns["model"].history.history["val_accuracy"][-1] > 0.85,
     "kaggle_cnn_augmented": lambda ns: len(ns["history"].history["val_accuracy"]) == 1 and
     ns["model"].optimizer.iterations == 3600 // 86 and ns["test_accuracy"] > 0.7,
+    "save_and_load_tutorial": lambda ns: ns["restored_acc"] > 0.75 and ns["untrained_acc"] < 0.3 and
+    ns["checkpoints"] == ["cp-0000.weights.h5", "cp-0005.weights.h5", "cp-0010.weights.h5"] and
+    ns["new_acc"] > 0.8,
 }
