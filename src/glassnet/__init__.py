@@ -77,7 +77,7 @@ _sys.modules["glassnet.optimizers.schedules"] = schedules
 # import Dense``, ``from keras.layers.convolutional import Conv2D``, ``from keras.utils import
 # np_utils`` (then ``np_utils.to_categorical``). They are the same layers and functions.
 for _name in ("core", "convolutional", "normalization", "recurrent", "advanced_activations", "merging",
-              "reshaping", "regularization"):
+              "reshaping", "regularization", "embeddings"):
     _sys.modules.setdefault(f"glassnet.layers.{_name}", layers)
 np_utils = _types.ModuleType("glassnet.utils.np_utils", "Keras 2's keras.utils.np_utils: to_categorical, normalize")
 np_utils.to_categorical, np_utils.normalize = utils.to_categorical, utils.normalize
@@ -116,7 +116,8 @@ keras = _sys.modules[__name__]
 _sys.modules["glassnet.keras"] = keras
 for _name in ("layers", "losses", "optimizers", "callbacks", "initializers", "regularizers", "constraints", "metrics",
               "activations", "models", "utils", "datasets", "backend", "optimizers.schedules",
-              "preprocessing", "preprocessing.image", "preprocessing.sequence", "ops", "saving", "config",
+              "preprocessing", "preprocessing.image", "preprocessing.sequence", "preprocessing.text", "ops",
+              "saving", "config",
               "mixed_precision"):
     _sys.modules[f"glassnet.keras.{_name}"] = _sys.modules[f"glassnet.{_name}"]
 
