@@ -157,6 +157,24 @@ def get_file(*args, **kwargs):
     return fetch(*args, **kwargs)
 
 
+def text_dataset_from_directory(*args, **kwargs):
+    """Keras's texts-in-folders reader gives string tensors, which glassnet's layers don't take."""
+    raise NotImplementedError("glassnet has no text_dataset_from_directory (its layers take numbers, not strings): "
+                              "read the files with Python, number the words with "
+                              "keras.preprocessing.text.Tokenizer and pad them with keras.utils.pad_sequences")
+
+
+def audio_dataset_from_directory(*args, **kwargs):
+    raise NotImplementedError("glassnet has no audio_dataset_from_directory: read the sound files into NumPy "
+                              "arrays (scipy.io.wavfile) and pass them to fit")
+
+
+def split_dataset(dataset, left_size=None, right_size=None, shuffle=False, seed=None):
+    """Keras's splits a tf.data.Dataset, which glassnet doesn't have."""
+    raise NotImplementedError("glassnet has no split_dataset (it splits tf.data datasets): slice the arrays, "
+                              "or pass validation_split= to fit")
+
+
 def pack_x_y_sample_weight(x, y=None, sample_weight=None):
     """``(x,)``, ``(x, y)`` or ``(x, y, sample_weight)``: what a batch of ``fit`` looks like."""
     return (x,) if y is None else (x, y) if sample_weight is None else (x, y, sample_weight)
@@ -193,5 +211,6 @@ from glassnet.preprocessing.sequence import pad_sequences, timeseries_dataset_fr
 
 __all__ = ["PyDataset", "Sequence", "array_to_img", "clear_session", "custom_object_scope", "get_custom_objects", "get_file",
            "image_dataset_from_directory", "img_to_array", "load_img", "normalize", "pack_x_y_sample_weight",
-           "pad_sequences", "plot_model", "register_keras_serializable", "save_img", "set_random_seed",
+           "pad_sequences", "plot_model", "register_keras_serializable", "save_img", "set_random_seed", "split_dataset",
+           "text_dataset_from_directory", "audio_dataset_from_directory",
            "timeseries_dataset_from_array", "to_categorical", "unpack_x_y_sample_weight"]
