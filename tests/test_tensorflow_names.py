@@ -40,11 +40,17 @@ def test_a_layer_call_and_a_layers_weights_answer_numpy_too():
     features = np.random.default_rng(0).normal(5.0, 2.0, size=(50, 3)).astype(np.float32)
     normalizer = tf.keras.layers.Normalization(axis=-1)
     normalizer.adapt(features)                                      # builds it, as in Keras
-    np.testing.assert_allclose(normalizer.mean.numpy(), features.mean(axis=0), rtol=1e-5)
+    # shaped to broadcast over a batch, as Keras's: the tutorial prints [[...]]
+    np.testing.assert_allclose(normalizer.mean.numpy(), [features.mean(axis=0)], rtol=1e-5)
+    np.testing.assert_allclose(normalizer.variance.numpy(), [features.var(axis=0)], rtol=1e-5)
+    assert normalizer.get_weights()[0].shape == (3,)                  # the weight itself: (3,), as in Keras
     normalized = normalizer(features[:1]).numpy()
     assert type(normalized) is np.ndarray and normalized.shape == (1, 3)
     model = tf.keras.Sequential([normalizer, tf.keras.layers.Dense(1)])     # keeps the statistics
-    np.testing.assert_allclose(normalizer.mean.numpy(), features.mean(axis=0), rtol=1e-5)
+    np.testing.assert_allclose(normalizer.mean.numpy(), [features.mean(axis=0)], rtol=1e-5)
+    images = tf.keras.layers.Normalization(axis=None)
+    images.adapt(features.reshape(50, 3, 1, 1))
+    assert images.mean.shape == (1, 1, 1, 1)
     dense = model.layers[1]
     dense.kernel[...] = 0.0
     assert not model.predict(features[:1], verbose=0).any() and dense.kernel.numpy().shape == (3, 1)
