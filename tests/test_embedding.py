@@ -12,7 +12,7 @@ import pytest
 
 import glassnet
 from glassnet import layers, models
-from glassnet.errors import DataError, ModelFileError, ShapeError
+from glassnet.errors import DataError, ShapeError
 from glassnet.gradcheck import check_layer
 from glassnet.gradcheck.components import _indices
 from tiny_models import text_model
