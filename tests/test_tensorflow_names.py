@@ -156,6 +156,8 @@ def test_keras_2_module_paths_of_the_old_tutorials():
     assert Dense is glassnet.layers.Dense and Conv2D is glassnet.layers.Conv2D
     assert all(cls is getattr(glassnet.layers, cls.__name__) for cls in (MaxPooling2D, Dropout, Flatten, BatchNormalization))
     assert np_utils.to_categorical([1, 0], 2).tolist() == [[0, 1], [1, 0]] and to_categorical is glassnet.utils.to_categorical
+    from glassnet.utils.vis_utils import plot_model
+    assert plot_model is glassnet.utils.plot_model and tf.keras.utils.vis_utils.plot_model is plot_model
     from glassnet.optimizers.legacy import Adam
     assert Adam is glassnet.optimizers.Adam and tf.keras.optimizers.legacy.SGD is glassnet.optimizers.SGD
     # TensorFlow 2.3-2.5's preprocessing layers, as its data augmentation tutorial imports them

@@ -75,7 +75,8 @@ _sys.modules["glassnet.optimizers.schedules"] = schedules
 
 # Keras 2's module paths, still in the most-copied MNIST tutorials: ``from keras.layers.core
 # import Dense``, ``from keras.layers.convolutional import Conv2D``, ``from keras.utils import
-# np_utils`` (then ``np_utils.to_categorical``). They are the same layers and functions.
+# np_utils`` (then ``np_utils.to_categorical``), ``from keras.utils.vis_utils import plot_model``.
+# They are the same layers and functions.
 for _name in ("core", "convolutional", "normalization", "recurrent", "advanced_activations", "merging",
               "reshaping", "regularization", "embeddings"):
     _sys.modules.setdefault(f"glassnet.layers.{_name}", layers)
@@ -83,6 +84,11 @@ np_utils = _types.ModuleType("glassnet.utils.np_utils", "Keras 2's keras.utils.n
 np_utils.to_categorical, np_utils.normalize = utils.to_categorical, utils.normalize
 utils.np_utils = np_utils
 _sys.modules["glassnet.utils.np_utils"] = np_utils
+# ``from keras.utils.vis_utils import plot_model``: Keras 2's home of plot_model.
+vis_utils = _types.ModuleType("glassnet.utils.vis_utils", "Keras 2's keras.utils.vis_utils: plot_model")
+vis_utils.plot_model = utils.plot_model
+utils.vis_utils = vis_utils
+_sys.modules["glassnet.utils.vis_utils"] = vis_utils
 # TensorFlow 2.3-2.5's home of the preprocessing layers, in its augmentation and regression
 # tutorials: ``from tensorflow.keras.layers.experimental import preprocessing``, then
 # ``preprocessing.RandomFlip(...)``, ``preprocessing.Normalization()``. The same layers.
