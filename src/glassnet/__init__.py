@@ -36,7 +36,7 @@ from glassnet.engine.variables import Variable
 from glassnet.engine.model import Model
 from glassnet.engine.saving import load_model
 from glassnet.engine.sequential import Sequential
-from glassnet import models, nn, ops, preprocessing, saving
+from glassnet import models, nn, ops, preprocessing, saving, wrappers
 
 __version__ = "0.2.0"
 
@@ -161,4 +161,5 @@ __all__ = ["Initializer", "Input", "Layer", "Loss", "Metric", "Model", "Optimize
            "Variable",
            "activations", "backend", "callbacks", "config", "datasets", "diagnose",
            "initializers", "keras", "layers", "load_model", "losses", "metrics", "mixed_precision", "models", "nn", "ops", "saving",
-           "optimizers", "preprocessing", "read_number", "regularizers", "constraints", "utils", "version", "__version__"]
+           "optimizers", "preprocessing", "read_number", "regularizers", "constraints", "utils", "version", "wrappers",
+           "__version__"]
