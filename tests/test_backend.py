@@ -44,3 +44,43 @@ def test_keras_2_backend_math_for_custom_metrics_and_losses():
     model.compile(optimizer="adam", loss="categorical_crossentropy", metrics=[recall_m])
     history = model.fit(y_pred, y_true, epochs=2, verbose=0)
     assert len(history.history["recall_m"]) == 2
+
+
+def test_keras_2_get_value_and_set_value_on_the_learning_rate():
+    """Older learning-rate finders: ``K.set_value(model.optimizer.lr, lr * factor)`` and
+    ``K.get_value(model.optimizer.lr)``; with Keras 2's decay= too, which it sets before decay."""
+    import warnings
+
+    import glassnet as keras
+    model = keras.Sequential([keras.Input((2,)), keras.layers.Dense(1)])
+    model.compile(keras.optimizers.Adam(0.001), "mse")
+    assert K.get_value(model.optimizer.learning_rate) == pytest.approx(0.001)
+    K.set_value(model.optimizer.learning_rate, 0.01)
+    assert float(model.optimizer.learning_rate) == pytest.approx(0.01)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        decayed = keras.optimizers.SGD(lr=0.1, decay=0.5)
+    decayed.iterations = 2
+    K.set_value(decayed.lr, 0.2)
+    assert decayed.schedule.initial_learning_rate == 0.2 and float(decayed.learning_rate) == pytest.approx(0.1)
+    with pytest.raises(TypeError, match="K.set_value: a float can't be changed in place"):
+        K.set_value(0.5, 0.1)
+
+
+def test_keras_2_k_function_gives_a_layers_output_with_or_without_training():
+    """Deep Learning with Python (1st edition) and older blog posts look inside a network with
+    K.function([model.input, K.learning_phase()], [layer.output])."""
+    import numpy as np
+
+    import glassnet as keras
+    model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(8, activation="relu"),
+                              keras.layers.Dropout(0.5), keras.layers.Dense(1)])
+    x = np.ones((3, 4), np.float32)
+    hidden = K.function([model.input], [model.layers[0].output])
+    [values] = hidden([x])
+    np.testing.assert_allclose(values, keras.Model(model.input, model.layers[0].output).predict(x, verbose=0))
+    dropped = K.function([model.input, K.learning_phase()], model.layers[1].output)
+    np.testing.assert_allclose(dropped([x, 0]), values)                  # 0: predicting, Dropout passes all
+    training = dropped([x, 1])
+    assert training.shape == (3, 8) and np.all((training == 0) | np.isclose(training, 2 * values))
+    assert (training == 0).any() or not values.any()                      # 1: training, some dropped

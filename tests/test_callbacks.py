@@ -141,6 +141,16 @@ def test_checkpoint_says_where_the_best_starts_for_the_direction_monitored(tmp_p
     out = capsys.readouterr().out
     assert "val_accuracy improved from -inf to 0.50000" in out       # it was "from inf": not an improvement
     assert "val_loss improved from inf to 0.50000" in out
+    assert out.count("finished saving model to") == 2                # Keras 3's second line
+
+
+def test_checkpoint_says_it_saves_and_then_that_it_finished_as_keras_does(tmp_path, capsys):
+    """The save-and-load tutorial's ModelCheckpoint(..., verbose=1) prints two lines per save."""
+    path = tmp_path / "cp.weights.h5"
+    small_model().fit(X, Y, epochs=1, verbose=0, callbacks=[ModelCheckpoint(str(path), save_weights_only=True,
+                                                                          verbose=1)])
+    lines = [line for line in capsys.readouterr().out.splitlines() if line]
+    assert lines == [f"Epoch 1: saving model to {path}", f"Epoch 1: finished saving model to {path}"]
 
 
 def test_checkpoint_every_epoch_in_fit_is_resumable(tmp_path):
@@ -275,6 +285,21 @@ def test_reduce_lr_on_plateau_cuts_after_patience_with_cooldown_and_floor():
         rates.append(model.optimizer.learning_rate)
     # Cut at epoch 1, two cooldown epochs (Keras counts the cut epoch), cut at 3, then the floor.
     assert rates == pytest.approx([1.0, 0.5, 0.5, 0.25, 0.25, 0.2, 0.2, 0.2])
+
+
+def test_keras_2_decay_goes_on_under_the_rate_the_callbacks_set():
+    """Keras 2's ``SGD(lr=0.01, decay=1e-6)`` with ReduceLROnPlateau, as older tutorials
+    write them: the callback cuts the rate before decay, and the decay goes on applying."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        model = small_model(SGD(lr=0.1, decay=0.01))
+    plateau = ReduceLROnPlateau(monitor="loss", mode="max", factor=0.5, patience=0)  # a falling loss never improves
+    history = model.fit(X, Y, epochs=3, batch_size=len(X), verbose=0, callbacks=[plateau])
+    assert history.history["learning_rate"] == pytest.approx([0.1, 0.1, 0.05])    # logged before the cut
+    assert model.optimizer.learning_rate == pytest.approx(0.025 / (1 + 0.01 * 3))
+    model.fit(X, Y, epochs=2, batch_size=len(X), verbose=0, callbacks=[LearningRateScheduler(lambda e, lr: 0.2)])
+    assert model.optimizer.schedule.initial_learning_rate == 0.2
+    assert model.optimizer.learning_rate == pytest.approx(0.2 / (1 + 0.01 * 5))
 
 
 def test_progress_bar_reads_like_keras_inside_and_after_the_epoch():

@@ -12,7 +12,7 @@ import pytest
 
 import glassnet
 from glassnet import layers, models
-from glassnet.errors import DataError, ModelFileError, ShapeError
+from glassnet.errors import DataError, ShapeError
 from glassnet.gradcheck import check_layer
 from glassnet.gradcheck.components import _indices
 from tiny_models import text_model
@@ -104,6 +104,27 @@ def test_keras_2s_input_length_is_the_input_shape_and_must_agree():
         models.Model(*(lambda i: (i, layer(i)))(layers.Input((12,))))
     with pytest.raises(ValueError, match="input_length=10 disagrees with input_shape=\\(12,\\)"):
         layers.Embedding(20, 4, input_length=10, input_shape=(12,))
+
+
+def test_one_embedding_serves_any_number_of_words_as_in_keras():
+    """TensorFlow's word-embeddings tutorial calls one layer on three words, then on two rows
+    of three; a shared embedding reads a question and an answer of different lengths."""
+    embedding_layer = layers.Embedding(1000, 5)
+    assert embedding_layer(np.array([1, 2, 3])).shape == (3, 5)
+    assert embedding_layer(np.array([[0, 1, 2], [3, 4, 5]])).shape == (2, 3, 5)
+    shared = layers.Embedding(50, 4)
+    question, answer = layers.Input((5,)), layers.Input((7,))
+    pooled = [layers.GlobalAveragePooling1D()(shared(words)) for words in (question, answer)]
+    model = models.Model([question, answer], layers.Dense(1)(layers.Concatenate()(pooled)))
+    assert [t.shape for t in (shared(question), shared(answer))] == [(None, 5, 4), (None, 7, 4)]
+    model.compile("adam", "mse")
+    rng = np.random.default_rng(0)
+    history = model.fit([rng.integers(0, 50, (16, 5)), rng.integers(0, 50, (16, 7))], np.ones(16), epochs=2,
+                        verbose=0)
+    assert history.history["loss"][1] < history.history["loss"][0]
+    with pytest.raises(ShapeError, match=r"expects input of shape \(None, 10\) but got \(3, 12\)"):
+        models.Sequential([layers.Input((10,)), layers.Embedding(20, 4), layers.Flatten(),
+                           layers.Dense(2)]).predict(np.zeros((3, 12)), verbose=0)
 
 
 @pytest.mark.parametrize("x, message", [

@@ -172,6 +172,10 @@ def test_graph_mistakes_get_clear_errors():
     dense(a)
     with pytest.raises(ShapeError, match=r"was built for inputs of shape \(None, 6\) but is called on \(None, 5\)"):
         dense(keras.Input((5,)))
+    block = keras.Sequential([layers.Dense(2)])
+    block(np.zeros((1, 6)))                                   # a model's input_shape has its batch axis
+    with pytest.raises(ShapeError, match=r"shape \(None, 6\) but is called on \(None, 5\)"):
+        block(keras.Input((5,)))
     with pytest.raises(TypeError, match="placeholder in a Functional model and has no values"):
         np.asarray(a)
 

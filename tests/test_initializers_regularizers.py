@@ -62,6 +62,30 @@ def test_names_classes_configs_and_functions():
         initializers.VarianceScaling(mode="fan_max")
 
 
+def test_the_lowercase_names_make_initializers_as_in_keras():
+    """``tf.initializers.zeros()`` (TensorFlow's time-series tutorial) and
+    ``keras.initializers.he_normal(seed=42)``: Keras 3's lowercase names are its classes."""
+    import glassnet as tf
+    assert type(tf.initializers.zeros()) is initializers.Zeros
+    assert tf.keras.initializers.he_normal(seed=42).get_config() == {"seed": 42}
+    assert type(tf.keras.initializers.constant(0.1)) is initializers.Constant
+    assert type(tf.keras.initializers.random_normal(stddev=0.01)) is initializers.RandomNormal
+    layer = Dense(24, kernel_initializer=tf.initializers.zeros(), bias_initializer=tf.keras.initializers.he_normal)
+    layer.build((None, 3))
+    assert not layer.get_weights()[0].any()
+    assert layer.get_config()["bias_initializer"]["class_name"] == "HeNormal"  # saved by its class
+
+
+def test_no_initializer_is_glorot_uniform_as_keras_makes_such_a_weight():
+    """TensorFlow's imbalanced-data tutorial: ``Dense(1, bias_initializer=output_bias)`` with
+    ``output_bias=None``; Keras 3 starts that bias glorot-uniform (not zero)."""
+    assert type(initializers.get(None)) is initializers.GlorotUniform
+    layer = Dense(4, bias_initializer=None)
+    layer.build((None, 3))
+    bias = layer.get_weights()[1]
+    assert bias.any() and np.abs(bias).max() <= np.sqrt(6 / 8)        # fans of a (4,) weight: 4 and 4
+
+
 def test_regularizer_classes_and_aliases():
     w = np.array([[1.0, -2.0], [0.5, 0.0]])
     assert L2(0.1)(w) == pytest.approx(0.1 * 5.25) and L1(0.1).penalty(w) == pytest.approx(0.35)

@@ -83,6 +83,27 @@ def test_precision_recall_by_hand_with_class_id_and_top_k():
     assert metrics.Recall(top_k=1)(np.array([0, 1]), p[:2]) == pytest.approx(1.0)
 
 
+def test_the_four_counts_of_the_imbalanced_data_tutorial():
+    """keras.metrics.TruePositives(name='tp'), FalsePositives, TrueNegatives, FalseNegatives:
+    counts over every output at 0.5 (or thresholds=), weighted, and logged by their names."""
+    y = np.array([[1, 0], [0, 1], [1, 1], [0, 0]])
+    p = np.array([[0.9, 0.2], [0.6, 0.7], [0.3, 0.8], [0.1, 0.4]])
+    counts = {cls.__name__: cls()(y, p) for cls in (keras.metrics.TruePositives, keras.metrics.FalsePositives,
+                                                      keras.metrics.TrueNegatives, keras.metrics.FalseNegatives)}
+    assert counts == {"TruePositives": 3, "FalsePositives": 1, "TrueNegatives": 3, "FalseNegatives": 1}
+    assert keras.metrics.TruePositives(thresholds=0.75)(y, p) == 2
+    assert keras.metrics.FalseNegatives()(y, p, sample_weight=np.array([1, 1, 5, 1])) == 5
+    tp = keras.metrics.TruePositives(name="tp")
+    assert tp.name == "tp" and tp.get_config() == {"name": "tp", "thresholds": None}
+    assert [v.name for v in tp.variables] == ["accumulator"]
+    model = keras.Sequential([keras.Input((2,)), keras.layers.Dense(1, activation="sigmoid")])
+    model.compile("adam", "binary_crossentropy", metrics=[tp, keras.metrics.FalsePositives(name="fp"),
+                                                           "true_negatives"])
+    history = model.fit(np.ones((8, 2)), np.array([1, 0] * 4), epochs=1, verbose=0)
+    assert sorted(history.history) == ["fp", "loss", "tp", "true_negatives"]
+    assert history.history["tp"][0] + history.history["fp"][0] + history.history["true_negatives"][0] <= 8
+
+
 def test_auc_of_a_perfect_a_useless_and_a_hand_worked_ranking():
     y = np.array([0, 0, 1, 1])
     assert metrics.AUC()(y, np.array([[0.1], [0.2], [0.8], [0.9]])) == pytest.approx(1.0)

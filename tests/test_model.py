@@ -132,6 +132,9 @@ def test_validation_data_and_history():
     history = model.fit(x[:200], y[:200], epochs=2, validation_data=(x[200:], y[200:]), verbose=0)
     assert len(history.history["val_accuracy"]) == 2 and history.epoch == [0, 1]
     assert model.history is history
+    # Keras 2's imdb examples pass a list, which Keras unpacks as (x, y) too
+    listed = model.fit(x[:200], y[:200], epochs=1, validation_data=[x[200:], y[200:]], verbose=0)
+    assert listed.history["val_loss"] == pytest.approx([model.evaluate(x[200:], y[200:], verbose=0)[0]])
 
 
 def test_verbose_output_is_keras_like(capsys):

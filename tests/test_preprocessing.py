@@ -191,6 +191,16 @@ def test_bad_factors_say_what_they_got():
         RandomTranslation(0.1, 0.1, data_format="channels_first")
 
 
+def test_a_factor_pair_is_a_range_in_either_order_as_keras_sorts_it():
+    """TensorFlow's data augmentation tutorial: ``RandomZoom(height_factor=(-0.2, -0.3))``."""
+    zoom = RandomZoom(height_factor=(-0.2, -0.3))
+    assert zoom.height_range == (-0.3, -0.2) and zoom.get_config()["height_factor"] == (-0.2, -0.3)
+    assert RandomRotation((0.1, -0.1)).lower == -0.1
+    assert RandomTranslation((0.2, 0.1), 0.1).height_range == (0.1, 0.2)
+    image = np.random.default_rng(0).uniform(size=(1, 16, 16, 3)).astype(np.float32)
+    assert zoom(image, training=True).shape == (1, 16, 16, 3)
+
+
 def test_a_model_trains_through_them_and_predicts_without_them():
     rng = np.random.default_rng(0)
     x = rng.uniform(size=(32, 8, 8, 1)).astype(np.float32)

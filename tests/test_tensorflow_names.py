@@ -40,11 +40,17 @@ def test_a_layer_call_and_a_layers_weights_answer_numpy_too():
     features = np.random.default_rng(0).normal(5.0, 2.0, size=(50, 3)).astype(np.float32)
     normalizer = tf.keras.layers.Normalization(axis=-1)
     normalizer.adapt(features)                                      # builds it, as in Keras
-    np.testing.assert_allclose(normalizer.mean.numpy(), features.mean(axis=0), rtol=1e-5)
+    # shaped to broadcast over a batch, as Keras's: the tutorial prints [[...]]
+    np.testing.assert_allclose(normalizer.mean.numpy(), [features.mean(axis=0)], rtol=1e-5)
+    np.testing.assert_allclose(normalizer.variance.numpy(), [features.var(axis=0)], rtol=1e-5)
+    assert normalizer.get_weights()[0].shape == (3,)                  # the weight itself: (3,), as in Keras
     normalized = normalizer(features[:1]).numpy()
     assert type(normalized) is np.ndarray and normalized.shape == (1, 3)
     model = tf.keras.Sequential([normalizer, tf.keras.layers.Dense(1)])     # keeps the statistics
-    np.testing.assert_allclose(normalizer.mean.numpy(), features.mean(axis=0), rtol=1e-5)
+    np.testing.assert_allclose(normalizer.mean.numpy(), [features.mean(axis=0)], rtol=1e-5)
+    images = tf.keras.layers.Normalization(axis=None)
+    images.adapt(features.reshape(50, 3, 1, 1))
+    assert images.mean.shape == (1, 1, 1, 1)
     dense = model.layers[1]
     dense.kernel[...] = 0.0
     assert not model.predict(features[:1], verbose=0).any() and dense.kernel.numpy().shape == (3, 1)
@@ -75,6 +81,35 @@ def test_tensorflow_features_glassnet_lacks_say_what_to_do_instead():
         tf.data.Dataset.from_tensor_slices(([1], [1]))
     with pytest.raises(AttributeError, match="has no attribute 'nope'"):
         tf.nope
+    with pytest.raises(AttributeError, match="no applications: .*no pretrained networks"):
+        tf.keras.applications.MobileNetV2(input_shape=(96, 96, 3), include_top=False)
+    with pytest.raises(AttributeError, match="no saved_model: .*model.save\\('my_model.keras'\\)"):
+        tf.saved_model.save(None, "saved")
+    with pytest.raises(AttributeError, match="no train: .*save_weights_only=True.*load_weights"):
+        tf.train.latest_checkpoint("training_1")
+    assert tf.config.list_physical_devices("GPU") == []          # "Num GPUs Available: 0"
+    assert [d.device_type for d in tf.config.list_physical_devices()] == ["CPU"]
+
+
+def test_the_text_tutorials_layers_import_and_then_say_in_one_line_that_glassnet_lacks_them():
+    """``from tensorflow.keras.layers import TextVectorization``: Python would replace the
+    module's message by its own "cannot import name"; the import works, and making the
+    layer says what to do instead."""
+    from glassnet.keras.layers import IntegerLookup, StringLookup, TextVectorization
+    with pytest.raises(NotImplementedError, match="no layer 'TextVectorization': .*numbers, not strings.*"
+                                                  "pad_sequences"):
+        TextVectorization(max_tokens=10000, output_mode="int", output_sequence_length=250)
+    with pytest.raises(NotImplementedError, match="no layer 'StringLookup'"):
+        StringLookup(max_tokens=5)
+    with pytest.raises(NotImplementedError, match="no layer 'IntegerLookup': .*to_categorical"):
+        IntegerLookup()
+    assert "TextVectorization" not in glassnet.layers.LAYERS
+
+
+def test_the_tensors_tutorials_tensorflow_functions():
+    x = np.ones((2, 3))
+    assert tf.shape(x).tolist() == [2, 3] and tf.size(x) == 6 and tf.rank(x) == 2
+    assert tf.equal(np.array([1, 2]), np.array([1, 3])).tolist() == [True, False] and tf.executing_eagerly()
 
 
 def test_keras_random_has_keras_3s_functions_and_names_one_it_lacks():
@@ -151,6 +186,8 @@ def test_keras_2_module_paths_of_the_old_tutorials():
     assert Dense is glassnet.layers.Dense and Conv2D is glassnet.layers.Conv2D
     assert all(cls is getattr(glassnet.layers, cls.__name__) for cls in (MaxPooling2D, Dropout, Flatten, BatchNormalization))
     assert np_utils.to_categorical([1, 0], 2).tolist() == [[0, 1], [1, 0]] and to_categorical is glassnet.utils.to_categorical
+    from glassnet.utils.vis_utils import plot_model
+    assert plot_model is glassnet.utils.plot_model and tf.keras.utils.vis_utils.plot_model is plot_model
     from glassnet.optimizers.legacy import Adam
     assert Adam is glassnet.optimizers.Adam and tf.keras.optimizers.legacy.SGD is glassnet.optimizers.SGD
     # TensorFlow 2.3-2.5's preprocessing layers, as its data augmentation tutorial imports them
@@ -211,3 +248,93 @@ def test_the_functions_probe_47_reached_for_exist():
     assert any(float(m.result()) > 0 for m in model.metrics)
     model.reset_metrics()
     assert all(float(m.result()) == 0 for m in model.metrics)
+
+
+def test_the_regression_and_save_load_tutorials_tensorflow_functions():
+    """``tf.linspace(0.0, 250, 251)`` (basic regression's prediction line) and
+    ``tf.math.ceil(len(x) / batch_size)`` (save and load's checkpoint every 5 epochs' batches)."""
+    x = tf.linspace(0.0, 250, 251)
+    assert x.shape == (251,) and x.dtype == np.float32 and x[-1] == 250 and hasattr(x, "numpy")
+    n_batches = tf.math.ceil(1000 / 32)
+    assert int(n_batches) == 32 and 5 * int(n_batches) == 160
+    assert tf.math.floor(2.5).numpy() == 2 and tf.round([0.5, 1.5, 2.7]).tolist() == [0, 2, 3]   # half to even
+    assert tf.range(5).dtype == np.int32 and tf.range(1, 2, 0.5).tolist() == [1.0, 1.5]
+    assert tf.zeros((2, 3)).dtype == np.float32 and tf.ones([2]).tolist() == [1, 1]
+
+
+def test_the_tensors_and_variables_tutorials_through_keras_ops_give_keras_dtypes():
+    """"Introduction to tensors / variables" with keras.ops: Python numbers become float32 and
+    int32 (not NumPy's float64 / int64), arrays made from nothing are float32, and a
+    keras.Variable is trainable unless told otherwise (Keras 3.15's answers)."""
+    ops = glassnet.ops
+    assert ops.convert_to_tensor(4).dtype == np.int32 and ops.convert_to_tensor([2.0, 3.0]).dtype == np.float32
+    assert ops.convert_to_tensor([[1, 2]], dtype="float16").dtype == np.float16
+    assert ops.convert_to_tensor(np.zeros(2)).dtype == np.float64          # an array keeps its own
+    assert ops.array([1, 2]).dtype == np.int32 and ops.convert_to_tensor(True).dtype == bool
+    for made in (ops.zeros([3, 2]), ops.ones(2), ops.full((2,), 3), ops.eye(2), ops.identity(2),
+                 ops.linspace(0, 1, 5), ops.arange(0.0, 1.0, 0.5)):
+        assert made.dtype == np.float32
+    assert ops.arange(6).dtype == np.int32 and ops.arange(1, 7, 2).tolist() == [1, 3, 5]
+    variable = glassnet.Variable([[1.0, 2.0], [3.0, 4.0]])
+    assert variable.trainable and variable.dtype == np.float32 and variable.name == "variable"
+    counter = glassnet.Variable(1, trainable=False)
+    counter.assign_sub(1)
+    assert counter.dtype == np.int32 and counter.numpy() == 0 and not counter.trainable
+    metric = glassnet.metrics.Metric()
+    assert not metric.add_variable(shape=(), name="total").trainable   # a metric's totals are not trained
+
+
+def test_keras_random_and_ops_functions_of_the_tensors_tutorials():
+    random, ops = glassnet.random, glassnet.ops
+    draws = random.randint((100,), 0, 5, seed=3)
+    assert draws.dtype == np.int32 and set(draws.tolist()) == {0, 1, 2, 3, 4}
+    np.testing.assert_array_equal(draws, random.randint((100,), 0, 5, seed=3))
+    assert sorted(random.shuffle(ops.arange(5), seed=2).tolist()) == [0, 1, 2, 3, 4]
+    cut = random.truncated_normal((1000,), stddev=2.0, seed=1)
+    assert cut.dtype == np.float32 and np.abs(cut).max() <= 4
+    c = np.array([[4.0, 5.0, 6.0], [10.0, 1.0, 2.0]])
+    np.testing.assert_array_equal(ops.slice(c, (0, 1), (2, 2)), [[5, 6], [1, 2]])
+    np.testing.assert_array_equal(ops.slice(c, (1, 0), (-1, -1)), [[10, 1, 2]])
+    np.testing.assert_allclose(ops.rsqrt(np.array([4.0])), [0.5])
+
+
+def test_the_function_forms_of_losses_and_metrics_answer_numpy():
+    """The Coursera time-series course: ``tf.keras.metrics.mean_absolute_error(x_valid,
+    results).numpy()``, on two series."""
+    series, forecast = np.array([1.0, 2.0, 4.0]), np.array([1.5, 2.0, 3.0])
+    assert tf.keras.metrics.mean_absolute_error(series, forecast).numpy() == pytest.approx(0.5)
+    assert tf.keras.metrics.mean_squared_error(series, forecast).numpy() == pytest.approx(1.25 / 3)
+    per_sample = tf.keras.losses.mae(np.ones((2, 3)), np.zeros((2, 3)))
+    assert per_sample.numpy().tolist() == [1.0, 1.0]
+
+
+def test_tf_math_has_the_element_wise_functions_as_tensorflow_does():
+    """The autoencoder tutorial's anomaly detector: ``tf.math.less(loss, threshold)``, then
+    ``np.mean(predictions.numpy() == labels)``."""
+    loss = np.array([0.01, 0.5, 0.02])
+    predictions = tf.math.less(loss, 0.1)
+    assert predictions.numpy().tolist() == [True, False, True]
+    assert tf.math.greater_equal(loss, 0.02).tolist() == [False, True, True]
+    assert tf.math.reduce_std([1.0, 3.0]) == 1.0 and tf.math.reduce_variance([1.0, 3.0]) == 1.0
+    assert tf.math.exp(0.0).numpy() == 1.0 and tf.math.logical_not(predictions).tolist() == [False, True, False]
+    assert tf.reduce_any([True, False]) and not tf.reduce_all([True, False])
+
+
+def test_mixed_precision_takes_float32_and_refuses_the_rest_in_one_line():
+    from glassnet.keras.mixed_precision import set_global_policy
+    set_global_policy("float32")
+    assert tf.keras.mixed_precision.global_policy() == "float32"
+    with pytest.raises(ValueError, match="computes in float32.*mixed_float16"):
+        tf.keras.mixed_precision.set_global_policy("mixed_float16")
+    with pytest.raises(AttributeError, match="no Module: .*keras.layers.Layer"):
+        tf.Module
+
+
+def test_the_text_and_audio_dataset_readers_say_what_to_do_instead():
+    from glassnet.keras.utils import text_dataset_from_directory
+    with pytest.raises(NotImplementedError, match="numbers, not strings.*Tokenizer.*pad_sequences"):
+        text_dataset_from_directory("aclImdb/train", batch_size=32, validation_split=0.2, subset="training", seed=42)
+    with pytest.raises(NotImplementedError, match="no split_dataset .*validation_split"):
+        tf.keras.utils.split_dataset((np.ones(4), np.ones(4)), left_size=0.8)
+    with pytest.raises(NotImplementedError, match="no audio_dataset_from_directory"):
+        tf.keras.utils.audio_dataset_from_directory("speech")

@@ -36,7 +36,7 @@ from glassnet.engine.variables import Variable
 from glassnet.engine.model import Model
 from glassnet.engine.saving import load_model
 from glassnet.engine.sequential import Sequential
-from glassnet import models, nn, ops, preprocessing, saving
+from glassnet import models, nn, ops, preprocessing, saving, wrappers
 
 __version__ = "0.2.0"
 
@@ -75,14 +75,20 @@ _sys.modules["glassnet.optimizers.schedules"] = schedules
 
 # Keras 2's module paths, still in the most-copied MNIST tutorials: ``from keras.layers.core
 # import Dense``, ``from keras.layers.convolutional import Conv2D``, ``from keras.utils import
-# np_utils`` (then ``np_utils.to_categorical``). They are the same layers and functions.
+# np_utils`` (then ``np_utils.to_categorical``), ``from keras.utils.vis_utils import plot_model``.
+# They are the same layers and functions.
 for _name in ("core", "convolutional", "normalization", "recurrent", "advanced_activations", "merging",
-              "reshaping", "regularization"):
+              "reshaping", "regularization", "embeddings"):
     _sys.modules.setdefault(f"glassnet.layers.{_name}", layers)
 np_utils = _types.ModuleType("glassnet.utils.np_utils", "Keras 2's keras.utils.np_utils: to_categorical, normalize")
 np_utils.to_categorical, np_utils.normalize = utils.to_categorical, utils.normalize
 utils.np_utils = np_utils
 _sys.modules["glassnet.utils.np_utils"] = np_utils
+# ``from keras.utils.vis_utils import plot_model``: Keras 2's home of plot_model.
+vis_utils = _types.ModuleType("glassnet.utils.vis_utils", "Keras 2's keras.utils.vis_utils: plot_model")
+vis_utils.plot_model = utils.plot_model
+utils.vis_utils = vis_utils
+_sys.modules["glassnet.utils.vis_utils"] = vis_utils
 # TensorFlow 2.3-2.5's home of the preprocessing layers, in its augmentation and regression
 # tutorials: ``from tensorflow.keras.layers.experimental import preprocessing``, then
 # ``preprocessing.RandomFlip(...)``, ``preprocessing.Normalization()``. The same layers.
@@ -97,6 +103,12 @@ for _name in ("SGD", "Adam", "RMSprop", "Adagrad", "Adadelta", "Adamax", "Nadam"
     setattr(optimizers.legacy, _name, getattr(optimizers, _name))
 _sys.modules["glassnet.optimizers.legacy"] = optimizers.legacy
 
+# keras.mixed_precision (the performance guides' set_global_policy("mixed_float16")): glassnet
+# computes in float32, which it accepts; another policy is refused in one line by keras.config.
+mixed_precision = _types.ModuleType("glassnet.mixed_precision", "keras.mixed_precision: float32 only")
+mixed_precision.set_global_policy, mixed_precision.global_policy = config.set_dtype_policy, config.dtype_policy
+_sys.modules["glassnet.mixed_precision"] = mixed_precision
+
 # The TensorFlow functions TensorFlow's MNIST tutorials call around the model (tf.newaxis,
 # tf.random.normal, tf.clip_by_value, tf.math.confusion_matrix...), on NumPy arrays.
 from glassnet import tf_functions as _tf_functions  # noqa: E402
@@ -110,7 +122,9 @@ keras = _sys.modules[__name__]
 _sys.modules["glassnet.keras"] = keras
 for _name in ("layers", "losses", "optimizers", "callbacks", "initializers", "regularizers", "constraints", "metrics",
               "activations", "models", "utils", "datasets", "backend", "optimizers.schedules",
-              "preprocessing", "preprocessing.image", "preprocessing.sequence", "ops", "saving", "config"):
+              "preprocessing", "preprocessing.image", "preprocessing.sequence", "preprocessing.text", "ops",
+              "saving", "config",
+              "mixed_precision"):
     _sys.modules[f"glassnet.keras.{_name}"] = _sys.modules[f"glassnet.{_name}"]
 
 # What a TensorFlow program may reach for that glassnet doesn't have, and what to do instead.
@@ -123,6 +137,18 @@ _NOT_HERE = {
     "applications": "keras.applications' pretrained ImageNet models (Xception, ResNet50, "
                     "MobileNetV2...) are not part of glassnet: build the base model from layers "
                     "(a small convnet), or load one saved as .keras with keras.models.load_model",
+    "saved_model": "TensorFlow's SavedModel is not a glassnet format: save with "
+                   "model.save('my_model.keras') and load with keras.models.load_model",
+    "lite": "TensorFlow Lite is not part of glassnet: export with model.export('model.onnx') "
+            "and convert that, or save as .keras and convert it with TensorFlow",
+    "train": "tf.train's checkpoints are TensorFlow's: save with model.save_weights('cp.weights.h5') "
+             "(or ModelCheckpoint(..., save_weights_only=True)) and restore with model.load_weights",
+    "strings": "tf.strings is not part of glassnet: prepare text with Python's str methods",
+    "image": "tf.image is not part of glassnet: resize and augment with the layers (Resizing, "
+             "RandomFlip...) or keras.preprocessing.image",
+    "Module": "tf.Module is TensorFlow's: write a keras.layers.Layer (weights made with "
+              "self.add_weight in build, the math in call) or a keras.Model",
+    "io": "tf.io is not part of glassnet: read files with Python, or keras.utils.load_img for pictures",
 }
 
 
@@ -135,5 +161,6 @@ def __getattr__(name):
 __all__ = ["Initializer", "Input", "Layer", "Loss", "Metric", "Model", "Optimizer", "Regularizer", "Sequential",
            "Variable",
            "activations", "backend", "callbacks", "config", "datasets", "diagnose",
-           "initializers", "keras", "layers", "load_model", "losses", "metrics", "models", "nn", "ops", "saving",
-           "optimizers", "preprocessing", "read_number", "regularizers", "constraints", "utils", "version", "__version__"]
+           "initializers", "keras", "layers", "load_model", "losses", "metrics", "mixed_precision", "models", "nn", "ops", "saving",
+           "optimizers", "preprocessing", "read_number", "regularizers", "constraints", "utils", "version", "wrappers",
+           "__version__"]

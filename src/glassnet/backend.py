@@ -90,6 +90,56 @@ round, pow, maximum, minimum, equal, dot = _np.round, _np.power, _np.maximum, _n
 ones_like, zeros_like, stack, concatenate, clip = _np.ones_like, _np.zeros_like, _np.stack, _np.concatenate, _np.clip
 
 
+def get_value(x):
+    """Keras 2's ``K.get_value(model.optimizer.lr)``: the value as a NumPy number or array."""
+    return x.numpy() if hasattr(x, "numpy") else _np.asarray(x)
+
+
+def set_value(x, value):
+    """Keras 2's ``K.set_value(model.optimizer.lr, 0.001)`` (learning-rate finders and the
+    schedules of older programs): written through the variable's ``assign``."""
+    if not hasattr(x, "assign"):
+        raise TypeError(f"K.set_value: a {type(x).__name__} can't be changed in place; pass a variable, "
+                        f"such as model.optimizer.learning_rate")
+    x.assign(value)
+
+
+class _LearningPhase:
+    """Keras 2's ``K.learning_phase()``: a placeholder among :func:`function`'s inputs whose
+    value (0 predicting, 1 training) says how Dropout and BatchNormalization run."""
+
+    def __repr__(self):
+        return "<learning phase>"
+
+
+_LEARNING_PHASE = _LearningPhase()
+
+
+def learning_phase():
+    return _LEARNING_PHASE
+
+
+def function(inputs, outputs, updates=None, name=None, **kwargs):
+    """Keras 2's ``K.function([model.input], [layer.output])``, which older programs use to
+    see inside a network: a function of a list of input arrays that returns the list of the
+    outputs' values. ``K.learning_phase()`` among the inputs takes 0 or 1 (training)."""
+    from glassnet.engine.model import Model
+
+    inputs = list(inputs) if isinstance(inputs, (list, tuple)) else [inputs]
+    phase = [i for i, tensor in enumerate(inputs) if tensor is _LEARNING_PHASE]
+    several = isinstance(outputs, (list, tuple))
+    model = Model([t for t in inputs if t is not _LEARNING_PHASE], list(outputs) if several else outputs)
+
+    def run(values):
+        values = list(values) if isinstance(values, (list, tuple)) else [values]
+        training = bool(values[phase[0]]) if phase else False
+        arrays = [v for i, v in enumerate(values) if i not in phase]
+        result = model(arrays if len(arrays) > 1 else arrays[0], training=training)
+        result = [_np.asarray(r) for r in (result if isinstance(result, list) else [result])]
+        return result if several else result[0]
+    return run
+
+
 def argmax(x, axis=-1):
     return _np.argmax(x, axis=axis)
 

@@ -4,6 +4,8 @@ glassnet has one backend (NumPy), one image layout (channels last), float32 by d
 Keras's epsilon; asking for another is an error (see :mod:`glassnet.backend`), not ignored.
 """
 
+import collections
+
 from glassnet.backend import (backend, epsilon, floatx, image_data_format, set_epsilon, set_floatx,
                               set_image_data_format)
 
@@ -21,10 +23,20 @@ def set_dtype_policy(policy):
                          f"is not supported")
 
 
+def list_physical_devices(device_type=None):
+    """TensorFlow's ``tf.config.list_physical_devices("GPU")``, which tutorials print first:
+    glassnet computes on the CPU with NumPy, so it lists no GPU and one CPU."""
+    cpu = PhysicalDevice(name="/physical_device:CPU:0", device_type="CPU")
+    return [cpu] if device_type in (None, "CPU") else []
+
+
+PhysicalDevice = collections.namedtuple("PhysicalDevice", ["name", "device_type"])
+
+
 def enable_unsafe_deserialization():
     """Keras needs this to load a Lambda's Python code from a file. glassnet never runs code
     from a file (a Lambda is saved as the layers it traced), so there is nothing to enable."""
 
 
 __all__ = ["backend", "dtype_policy", "enable_unsafe_deserialization", "epsilon", "floatx",
-           "image_data_format", "set_dtype_policy", "set_epsilon", "set_floatx", "set_image_data_format"]
+           "image_data_format", "list_physical_devices", "set_dtype_policy", "set_epsilon", "set_floatx", "set_image_data_format"]

@@ -20,6 +20,8 @@ In a custom layer's ``call()``, a ``Lambda`` or a loss of your own, they compute
 recorded values, so glassnet can differentiate the math (:mod:`glassnet.engine.autodiff`).
 """
 
+import builtins
+
 import numpy as np
 
 from glassnet.engine import activations_api as _activations
@@ -27,6 +29,7 @@ from glassnet.engine.autodiff import Value as _Value
 from glassnet.engine.autodiff import data_of as _data_of
 from glassnet.engine.symbolic import is_symbolic as _is_symbolic
 from glassnet.engine.tensor import as_tensor as _as_tensor
+from glassnet.engine.tensor import keras_dtype as _keras_dtype
 
 # The activations: layers on a placeholder, their forward pass on an array.
 for _name in ("relu", "relu6", "leaky_relu", "elu", "selu", "gelu", "silu", "swish", "sigmoid", "tanh",
@@ -88,13 +91,14 @@ def _python_dtype(values):
 
 
 def convert_to_tensor(x, dtype=None):
-    """An array as a tensor; Python numbers and lists become float32 or int32, as in Keras
-    (a NumPy array keeps its dtype)."""
+    """An array that answers ``.numpy()``; Python numbers and lists become float32 or int32,
+    as in Keras (a NumPy array keeps its dtype)."""
     if isinstance(x, _Value):
         return x if dtype is None else x.astype(dtype)
-    if dtype is None and not isinstance(x, (np.ndarray, np.generic)):
-        dtype = _python_dtype(x)
-    return _as_tensor(np.asarray(x, dtype=dtype))
+    return _as_tensor(np.asarray(x, dtype=dtype or _keras_dtype(x)))
+
+
+array = convert_to_tensor
 
 
 # Arrays made from nothing: Keras's float32 by default (NumPy's is float64), and int32 for a
@@ -143,6 +147,17 @@ def one_hot(x, num_classes, axis=-1, dtype="float32"):
     x = np.asarray(x, dtype=np.intp)
     out = np.eye(int(num_classes), dtype=dtype)[x]
     return out if axis == -1 else np.moveaxis(out, -1, axis)
+
+
+def slice(inputs, start_indices, shape):
+    """The block of ``shape`` starting at ``start_indices`` (a size of -1 runs to the end)."""
+    index = tuple(builtins.slice(start, None if size == -1 else start + size)
+                  for start, size in zip(start_indices, shape))
+    return inputs[index]
+
+
+def rsqrt(x):
+    return 1 / np.sqrt(x)
 
 
 def shape(x):

@@ -74,9 +74,11 @@ def _elementwise(function):
 
 
 square, sqrt, exp, log, abs = (_elementwise(f) for f in (np.square, np.sqrt, np.exp, np.log, np.abs))
+ceil, floor, round = _elementwise(np.ceil), _elementwise(np.floor), _elementwise(np.round)  # round: half to even
 tanh, sigmoid, pow = _elementwise(np.tanh), _elementwise(_sigmoid), _elementwise(np.power)
 maximum, minimum = _elementwise(np.maximum), _elementwise(np.minimum)
 add, subtract, multiply, divide = (_elementwise(f) for f in (np.add, np.subtract, np.multiply, np.divide))
+equal, not_equal, greater, less = (_elementwise(f) for f in (np.equal, np.not_equal, np.greater, np.less))
 
 
 def transpose(a, perm=None, name=None):
@@ -113,6 +115,43 @@ def squeeze(input, axis=None, name=None):
 
 def reshape(tensor, shape, name=None):
     return as_tensor(np.reshape(tensor, shape))
+
+
+def linspace(start, stop, num, name=None, axis=0):
+    """``num`` evenly spaced numbers from ``start`` to ``stop``, both included (the regression
+    tutorial's ``tf.linspace(0.0, 250, 251)``): float32, as TensorFlow gives them."""
+    return as_tensor(np.linspace(start, stop, num, axis=axis).astype(np.float32))
+
+
+def range(start, limit=None, delta=1, dtype=None, name="range"):
+    """``tf.range(10)`` or ``tf.range(2, 10, 2)``: int32 for whole numbers, float32 otherwise."""
+    values = np.arange(start, limit, delta) if limit is not None else np.arange(start)
+    return as_tensor(values.astype(dtype or (np.int32 if values.dtype.kind in "iu" else np.float32)))
+
+
+def zeros(shape, dtype=np.float32, name=None):
+    return as_tensor(np.zeros(shape, dtype=dtype))
+
+
+def ones(shape, dtype=np.float32, name=None):
+    return as_tensor(np.ones(shape, dtype=dtype))
+
+
+def shape(input, out_type=np.int32, name=None):
+    return as_tensor(np.array(np.shape(input), dtype=out_type))
+
+
+def size(input, out_type=np.int32, name=None):
+    return as_tensor(np.array(np.size(input), dtype=out_type))
+
+
+def rank(input, name=None):
+    return as_tensor(np.array(np.ndim(input), dtype=np.int32))
+
+
+def executing_eagerly():
+    """True: glassnet runs every line as it comes (there are no graphs to build)."""
+    return True
 
 
 def add_n(inputs, name=None):
@@ -180,6 +219,24 @@ def _uniform(shape, minval=0.0, maxval=1.0, dtype=None, seed=None, name=None):
     return as_tensor(_random(seed).uniform(minval, maxval, tuple(shape)).astype(dtype or np.float32))
 
 
+def _randint(shape, minval, maxval, dtype="int32", seed=None, name=None):
+    """Keras 3's ``keras.random.randint``: whole numbers from ``minval`` up to ``maxval`` (not included)."""
+    return as_tensor(_random(seed).integers(minval, maxval, size=tuple(shape)).astype(dtype))
+
+
+def _truncated_normal(shape, mean=0.0, stddev=1.0, dtype=None, seed=None, name=None):
+    """Keras 3's ``keras.random.truncated_normal``: normal draws, those beyond two standard
+    deviations drawn again (the truncated normal initializer's)."""
+    from glassnet.engine.initializers import truncated_standard_normal
+    values = mean + stddev * truncated_standard_normal(tuple(shape), _random(seed))
+    return as_tensor(values.astype(dtype or np.float32))
+
+
+def _shuffle(x, axis=0, seed=None, name=None):
+    """Keras 3's ``keras.random.shuffle``: ``x`` in a random order along ``axis``."""
+    return as_tensor(_random(seed).permutation(np.asarray(x), axis=axis))
+
+
 def _dropout(inputs, rate, noise_shape=None, seed=None):
     """Keras 3's ``keras.random.dropout``: each entry kept with probability ``1 - rate`` and
     scaled by ``1 / (1 - rate)`` (a mask drawn for ``noise_shape``, broadcast, if given)."""
@@ -188,28 +245,6 @@ def _dropout(inputs, rate, noise_shape=None, seed=None):
     shape = tuple(np.shape(inputs)) if noise_shape is None else tuple(noise_shape)
     keep = (_random(seed).random(shape) >= rate) / (1.0 - rate)
     return as_tensor(inputs * keep.astype(ops.dtype(inputs)))
-
-
-def _truncated_normal(shape, mean=0.0, stddev=1.0, dtype=None, seed=None, name=None):
-    """Normal draws, each one further than two standard deviations from the mean drawn again."""
-    generator, shape = _random(seed), tuple(shape)
-    values = generator.standard_normal(shape)
-    outside = np.abs(values) > 2
-    while outside.any():
-        values[outside] = generator.standard_normal(int(outside.sum()))
-        outside = np.abs(values) > 2
-    return as_tensor((mean + stddev * values).astype(dtype or np.float32))
-
-
-def _randint(shape, minval, maxval, dtype="int32", seed=None):
-    """Keras 3's ``keras.random.randint``: whole numbers in ``[minval, maxval)``."""
-    return as_tensor(_random(seed).integers(minval, maxval, tuple(shape)).astype(dtype))
-
-
-def _shuffle(x, axis=0, seed=None, name=None):
-    """A copy of ``x`` with its slices along ``axis`` (rows, by default) in a random order."""
-    x = np.asarray(x)
-    return as_tensor(np.take(x, _random(seed).permutation(x.shape[axis]), axis=axis))
 
 
 def _categorical(logits, num_samples, dtype="int32", seed=None, name=None):
@@ -252,13 +287,28 @@ class _Functions(types.SimpleNamespace):
 random = _Functions(_label="random", normal=_normal, uniform=_uniform, truncated_normal=_truncated_normal,
                     randint=_randint, shuffle=_shuffle, categorical=_categorical, gamma=_gamma, beta=_beta,
                     binomial=_binomial, dropout=_dropout, set_seed=_set_seed, SeedGenerator=SeedGenerator)
-math = _Functions(_label="math", reduce_sum=reduce_sum, reduce_mean=reduce_mean, reduce_max=reduce_max,
-                  reduce_min=reduce_min, reduce_prod=reduce_prod, argmax=argmax, argmin=argmin,
-                  confusion_matrix=confusion_matrix, exp=np.exp, log=np.log, sqrt=np.sqrt,
-                  square=np.square, abs=np.abs, maximum=np.maximum, minimum=np.minimum,
-                  tanh=np.tanh, sigmoid=_sigmoid, log1p=np.log1p, pow=np.power)
+greater_equal, less_equal = _elementwise(np.greater_equal), _elementwise(np.less_equal)
+sign, sin, cos = _elementwise(np.sign), _elementwise(np.sin), _elementwise(np.cos)
+logical_and, logical_or, logical_not = (_elementwise(f) for f in (np.logical_and, np.logical_or, np.logical_not))
+reduce_any, reduce_all = _reduce(np.any), _reduce(np.all)
+reduce_std, reduce_variance = _reduce(np.std), _reduce(np.var)
 
-NAMES = ["abs", "add", "add_n", "concat", "divide", "exp", "log", "maximum", "minimum", "multiply", "ones_like", "pow",
+# tf.math: the element-wise and reducing functions above under one roof, as TensorFlow has
+# them (an anomaly detector's tf.math.less(loss, threshold)), and the few that live only there.
+math = _Functions(
+    _label="math", abs=abs, add=add, subtract=subtract, multiply=multiply, divide=divide, pow=pow, exp=exp, log=log,
+    log1p=_elementwise(np.log1p), sqrt=sqrt, square=square, tanh=tanh, sigmoid=sigmoid, sign=sign, sin=sin,
+    cos=cos, ceil=ceil, floor=floor, round=round, maximum=maximum, minimum=minimum, equal=equal,
+    not_equal=not_equal, greater=greater, greater_equal=greater_equal, less=less, less_equal=less_equal,
+    logical_and=logical_and, logical_or=logical_or, logical_not=logical_not, is_nan=_elementwise(np.isnan),
+    reduce_sum=reduce_sum, reduce_mean=reduce_mean, reduce_max=reduce_max, reduce_min=reduce_min,
+    reduce_prod=reduce_prod, reduce_any=reduce_any, reduce_all=reduce_all, reduce_std=reduce_std,
+    reduce_variance=reduce_variance, argmax=argmax, argmin=argmin, confusion_matrix=confusion_matrix,
+    add_n=add_n)
+
+NAMES = ["abs", "add", "add_n", "cos", "equal", "greater_equal", "less_equal", "logical_and", "logical_not",
+         "logical_or", "reduce_all", "reduce_any", "sign", "sin", "executing_eagerly", "greater", "less", "not_equal", "rank", "shape",
+         "size", "floor", "linspace", "ones", "range", "round", "zeros", "concat", "divide", "exp", "log", "maximum", "minimum", "multiply", "ones_like", "pow",
          "sigmoid", "sqrt", "square", "stack", "subtract", "tanh", "transpose", "where", "zeros_like", "argmax", "argmin", "cast", "clip_by_value", "constant", "convert_to_tensor", "expand_dims",
          "float16", "float32", "float64", "int8", "int16", "int32", "int64", "math", "matmul", "newaxis", "one_hot",
          "random", "reduce_max", "reduce_mean", "reduce_min", "reduce_prod", "reduce_sum", "reshape", "squeeze",

@@ -8,6 +8,7 @@
   at a time, for data that doesn't fit in memory or is made on the fly;
 * :func:`load_img`, :func:`img_to_array`, :func:`array_to_img`, :func:`save_img`: image files
   to arrays and back (from :mod:`glassnet.preprocessing.image_utils`);
+* :func:`get_file`: a file from the web, downloaded once into Keras's cache folder;
 * :func:`image_dataset_from_directory`: a folder of images, one subfolder per class, as
   batches for ``fit`` (your own digits, photographed);
 * :func:`pad_sequences` and :func:`timeseries_dataset_from_array`: sequences padded to one
@@ -149,6 +150,31 @@ def image_dataset_from_directory(*args, **kwargs):
     return read(*args, **kwargs)
 
 
+def get_file(*args, **kwargs):
+    """A file from the web, downloaded once into ``~/.keras/datasets`` (and unpacked if asked):
+    see :func:`glassnet.datasets.get_file.get_file`."""
+    from glassnet.datasets.get_file import get_file as fetch
+    return fetch(*args, **kwargs)
+
+
+def text_dataset_from_directory(*args, **kwargs):
+    """Keras's texts-in-folders reader gives string tensors, which glassnet's layers don't take."""
+    raise NotImplementedError("glassnet has no text_dataset_from_directory (its layers take numbers, not strings): "
+                              "read the files with Python, number the words with "
+                              "keras.preprocessing.text.Tokenizer and pad them with keras.utils.pad_sequences")
+
+
+def audio_dataset_from_directory(*args, **kwargs):
+    raise NotImplementedError("glassnet has no audio_dataset_from_directory: read the sound files into NumPy "
+                              "arrays (scipy.io.wavfile) and pass them to fit")
+
+
+def split_dataset(dataset, left_size=None, right_size=None, shuffle=False, seed=None):
+    """Keras's splits a tf.data.Dataset, which glassnet doesn't have."""
+    raise NotImplementedError("glassnet has no split_dataset (it splits tf.data datasets): slice the arrays, "
+                              "or pass validation_split= to fit")
+
+
 def pack_x_y_sample_weight(x, y=None, sample_weight=None):
     """``(x,)``, ``(x, y)`` or ``(x, y, sample_weight)``: what a batch of ``fit`` looks like."""
     return (x,) if y is None else (x, y) if sample_weight is None else (x, y, sample_weight)
@@ -183,7 +209,8 @@ def custom_object_scope(*custom_objects):
 from glassnet.preprocessing.image_utils import array_to_img, img_to_array, load_img, save_img  # noqa: E402
 from glassnet.preprocessing.sequence import pad_sequences, timeseries_dataset_from_array  # noqa: E402
 
-__all__ = ["PyDataset", "Sequence", "array_to_img", "clear_session", "custom_object_scope", "get_custom_objects",
+__all__ = ["PyDataset", "Sequence", "array_to_img", "clear_session", "custom_object_scope", "get_custom_objects", "get_file",
            "image_dataset_from_directory", "img_to_array", "load_img", "normalize", "pack_x_y_sample_weight",
-           "pad_sequences", "plot_model", "register_keras_serializable", "save_img", "set_random_seed",
+           "pad_sequences", "plot_model", "register_keras_serializable", "save_img", "set_random_seed", "split_dataset",
+           "text_dataset_from_directory", "audio_dataset_from_directory",
            "timeseries_dataset_from_array", "to_categorical", "unpack_x_y_sample_weight"]

@@ -70,4 +70,11 @@ EXPECTATIONS = {
     and ns["samples"].shape == (16, 28, 28) and float(np.abs(ns["samples"]).max()) <= 1,
     "kaggle_cnn_augmented": lambda ns: len(ns["history"].history["val_accuracy"]) == 1 and
     ns["model"].optimizer.iterations == 3600 // 86 and ns["test_accuracy"] > 0.7,
+    "save_and_load_tutorial": lambda ns: ns["restored_acc"] > 0.75 and ns["untrained_acc"] < 0.3 and
+    ns["checkpoints"] == ["cp-0000.weights.h5", "cp-0005.weights.h5", "cp-0010.weights.h5"] and
+    ns["new_acc"] > 0.8,
+    "imbalanced_data_tutorial": lambda ns: _close(ns["initial_loss"], 0.2, 0.6) and
+    ns["baseline_results"]["prc"] > 0.8 and ns["weighted_results"]["recall"] > 0.8 and
+    ns["baseline_results"]["tp"] + ns["baseline_results"]["fn"] == (ns["y_test"] == 0).sum() and
+    sorted(ns["baseline_history"].history)[:4] == ["Brier score", "accuracy", "auc", "cross entropy"],
 }

@@ -124,8 +124,9 @@ def fetch(filename, md5, mirrors, folder, timeout=TIMEOUT_S, largest=_MAX_DOWNLO
 
 def _save_checked(response, md5, target, url="", largest=_MAX_DOWNLOAD):
     """Stream ``response`` into a temporary file, check its md5 (or its sha256, for a
-    64-digit checksum), then rename it into place."""
-    digest, size = (hashlib.sha256() if len(md5) == 64 else hashlib.md5()), 0
+    64-digit checksum; None: keras.utils.get_file without a hash, nothing to check), then
+    rename it into place."""
+    digest, size = (hashlib.sha256() if md5 and len(md5) == 64 else hashlib.md5()), 0
     length = response.headers.get("Content-Length", "") if hasattr(response, "headers") else ""
     bar = progress_bar(int(length) if length.isdigit() else None, target.name)
     fd, tmp_name = tempfile.mkstemp(dir=target.parent, prefix=target.name + ".", suffix=".part")
@@ -141,7 +142,7 @@ def _save_checked(response, md5, target, url="", largest=_MAX_DOWNLOAD):
                     bar.update(len(chunk))
             tmp.flush()
             os.fsync(tmp.fileno())
-        if digest.hexdigest() != md5:
+        if md5 is not None and digest.hexdigest() != md5:
             raise ValueError(f"{digest.name} {digest.hexdigest()} differs from the published {md5}")
         os.replace(tmp_name, target)  # atomic: readers never see half a file
     except BaseException:

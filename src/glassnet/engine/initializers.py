@@ -314,33 +314,28 @@ INITIALIZERS.update({"xavier_uniform": GlorotUniform, "xavier_normal": GlorotNor
                      "zero": Zeros, "one": Ones, "uniform": RandomUniform, "normal": RandomNormal})
 
 
-# The plain functions of earlier glassnet versions, ``f(shape, rng)``, kept for teaching.
-def glorot_uniform(shape, rng=None):
-    return GlorotUniform()(shape, rng)
+def _keras_name(cls):
+    """Keras 3's lowercase name for ``cls``: ``he_normal()`` or ``he_normal(seed=42)`` makes the
+    initializer, as ``keras.initializers.he_normal()`` does (TensorFlow's time-series tutorial:
+    ``kernel_initializer=tf.initializers.zeros()``). Given a shape first, it samples at once, as
+    the plain functions of earlier glassnet versions did: ``he_normal((784, 128), rng)``."""
+    def make_or_sample(*args, **config):
+        if args and isinstance(args[0], (tuple, list)):
+            return cls(**config)(*args)
+        return cls(*args, **config)
+    make_or_sample.__name__ = make_or_sample.__qualname__ = _snake(cls.__name__)
+    make_or_sample.initializer_class = cls
+    return make_or_sample
 
 
-def glorot_normal(shape, rng=None):
-    return GlorotNormal()(shape, rng)
-
-
-def he_uniform(shape, rng=None):
-    return HeUniform()(shape, rng)
-
-
-def he_normal(shape, rng=None):
-    return HeNormal()(shape, rng)
-
-
-def small_random(shape, rng=None):
-    return SmallRandom()(shape, rng)
-
-
-def zeros(shape, rng=None):
-    return np.zeros(shape)
-
-
-def ones(shape, rng=None):
-    return np.ones(shape)
+glorot_uniform, glorot_normal = _keras_name(GlorotUniform), _keras_name(GlorotNormal)
+he_uniform, he_normal = _keras_name(HeUniform), _keras_name(HeNormal)
+lecun_uniform, lecun_normal = _keras_name(LecunUniform), _keras_name(LecunNormal)
+zeros, ones, small_random = _keras_name(Zeros), _keras_name(Ones), _keras_name(SmallRandom)
+# Keras's other lowercase names are its classes.
+constant, random_normal, random_uniform = Constant, RandomNormal, RandomUniform
+truncated_normal, variance_scaling, orthogonal, identity = TruncatedNormal, VarianceScaling, Orthogonal, Identity
+OrthogonalInitializer, IdentityInitializer = Orthogonal, Identity
 
 
 class FunctionInitializer(FunctionSetting, Initializer):
@@ -366,9 +361,14 @@ def _keras_style(function):
 
 
 def get(identifier):
-    """An initializer from a name (``"he_normal"`` or ``"HeNormal"``), an instance, a config dict
+    """An initializer from a name (``"he_normal"`` or ``"HeNormal"``), an instance, None (Keras's
+    glorot-uniform: the imbalanced-data tutorial's ``bias_initializer=None``), a config dict
     (``{"class_name": "RandomNormal", "config": {"stddev": 0.1}}``), a Keras-style function
     ``f(shape, dtype=None)``, or any function ``f(shape, rng)``, which is returned as it is."""
+    if identifier is None:      # Keras makes a weight without an initializer glorot-uniform (a bias too)
+        return GlorotUniform()
+    if hasattr(identifier, "initializer_class"):      # keras.initializers.he_normal, not called
+        return identifier.initializer_class()
     if callable(identifier) and not isinstance(identifier, (type, Initializer)) and _keras_style(identifier):
         return FunctionInitializer(identifier)
     if isinstance(identifier, Initializer) or (callable(identifier) and not isinstance(identifier, type)):

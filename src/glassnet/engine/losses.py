@@ -538,12 +538,14 @@ class KLDivergence(Loss):
 # -- Keras's functions: the loss of every sample ---------------------------------------------
 
 def _per_sample(loss, y_true, y_pred):
+    """``loss``'s value for each sample, as an array that answers ``.numpy()`` as Keras's
+    tensor does (``keras.metrics.mean_absolute_error(x_valid, forecast).numpy()``)."""
     if isinstance(y_pred, Value):          # inside a loss of your own: one recorded step
         return _recorded_loss(loss, y_true, y_pred)
     y_pred = np.asarray(y_pred)
     if y_pred.dtype.kind != "f":
         y_pred = y_pred.astype(np.float32)
-    return loss.call(y_true, y_pred)
+    return as_tensor(loss.call(y_true, y_pred))
 
 
 def _recorded_loss(loss, y_true, y_pred):

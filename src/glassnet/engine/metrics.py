@@ -99,7 +99,8 @@ class Metric(Configurable):
         a metric of your own's ``add_variable`` Variables, or copies of a built-in's totals."""
         from glassnet.engine.variables import Variable
         own = [value for value in vars(self).values() if isinstance(value, Variable)]
-        return own or [Variable(np.asarray(getattr(self, name)), name=name, trainable=False) for name in self.state_names]
+        return own or [Variable(np.asarray(getattr(self, name)), dtype="float32", name=name, trainable=False)
+                       for name in self.state_names]
 
     def reset_state(self):
         """Keras's default: every Variable the metric keeps (``add_variable``) back to zero."""
@@ -392,7 +393,7 @@ class _ThresholdCounts(Metric):
         super().__init__(name=name, dtype=dtype)
 
     def reset_state(self):
-        self.true_positives = self.false_positives = self.false_negatives = 0.0
+        self.true_positives = self.false_positives = self.false_negatives = self.true_negatives = 0.0
 
     def update_state(self, y_true, y_pred, sample_weight=None):
         p = _array(y_pred)
@@ -404,15 +405,11 @@ class _ThresholdCounts(Metric):
             positive = p > (0.5 if self.thresholds is None else self.thresholds)
         if self.class_id is not None:
             y, positive = y[..., self.class_id], positive[..., self.class_id]
-        if sample_weight is None:
-            self.true_positives += float(np.count_nonzero(positive & y))
-            self.false_positives += float(np.count_nonzero(positive & ~y))
-            self.false_negatives += float(np.count_nonzero(~positive & y))
-        else:
-            w = _weights(sample_weight, positive)
-            self.true_positives += float((w * (positive & y)).sum())
-            self.false_positives += float((w * (positive & ~y)).sum())
-            self.false_negatives += float((w * (~positive & y)).sum())
+        w = 1.0 if sample_weight is None else _weights(sample_weight, positive)
+        self.true_positives += float(np.sum(w * (positive & y)))
+        self.false_positives += float(np.sum(w * (positive & ~y)))
+        self.false_negatives += float(np.sum(w * (~positive & y)))
+        self.true_negatives += float(np.sum(w * (~positive & ~y)))
 
     def get_config(self):
         return {**super().get_config(), "thresholds": self.thresholds, "top_k": self.top_k,
@@ -442,6 +439,45 @@ class Recall(_ThresholdCounts):
     def result(self):
         actual = self.true_positives + self.false_negatives
         return self.true_positives / actual if actual else 0.0
+
+
+class _ConfusionCount(_ThresholdCounts):
+    """One of the four counts at a threshold (0.5 by default), over every output of every
+    sample, as Keras's TruePositives, FalsePositives, TrueNegatives and FalseNegatives give
+    them (the imbalanced-data tutorial's metrics); weighted by ``sample_weight``."""
+
+    count = None   # which of the counts this metric is
+    state_names = ("accumulator",)
+
+    def __init__(self, thresholds=None, name=None, dtype=None):
+        super().__init__(thresholds, name=name, dtype=dtype)
+
+    @property
+    def accumulator(self):
+        """Keras's name for the running count: one per threshold."""
+        return np.array([self.result()], dtype=np.float32)
+
+    def result(self):
+        return getattr(self, self.count)
+
+    def get_config(self):
+        return {**Metric.get_config(self), "thresholds": self.thresholds}     # no top_k nor class_id
+
+
+class TruePositives(_ConfusionCount):
+    default_name = count = "true_positives"
+
+
+class FalsePositives(_ConfusionCount):
+    default_name = count = "false_positives"
+
+
+class TrueNegatives(_ConfusionCount):
+    default_name = count = "true_negatives"
+
+
+class FalseNegatives(_ConfusionCount):
+    default_name = count = "false_negatives"
 
 
 class AUC(Metric):
@@ -577,6 +613,8 @@ METRICS = {
     "top_k_categorical_accuracy": TopKCategoricalAccuracy,
     "sparse_top_k_categorical_accuracy": SparseTopKCategoricalAccuracy,
     "precision": Precision, "recall": Recall, "auc": AUC,
+    "true_positives": TruePositives, "false_positives": FalsePositives,
+    "true_negatives": TrueNegatives, "false_negatives": FalseNegatives,
     "mean_squared_error": MeanSquaredError, "mse": MeanSquaredError, "MSE": MeanSquaredError,
     "mean_absolute_error": MeanAbsoluteError, "mae": MeanAbsoluteError, "MAE": MeanAbsoluteError,
     "sparse_categorical_crossentropy": SparseCategoricalCrossentropy,

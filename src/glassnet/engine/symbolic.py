@@ -208,7 +208,7 @@ def call_symbolically(layer, inputs, training=None):
             layer.build(shape, np.random.default_rng(new_seed()))
             layer.provisional = True
         elif not layer.accepts(shape) and (layer.params or layer.state or layer.sublayers):
-            raise ShapeError(f"{owner} was built for inputs of shape {_batch(layer.input_shape)} but is "
+            raise ShapeError(f"{owner} was built for inputs of shape {_built_for(layer)} but is "
                              f"called on {_batch(shape)}")       # (one without weights may be: a shared ReLU)
         output_shape = layer.shape_after(shape)
     node = Node(layer, tensors, mode)
@@ -307,6 +307,13 @@ def _inline(layer, inputs, mode):
         return None
     finally:
         _fixed_modes.pop()
+
+
+def _built_for(layer):
+    """The input shape ``layer`` was built for, batch axis first, as Keras shows it (a
+    model's ``input_shape`` has the batch axis already)."""
+    from glassnet.engine.model import Model
+    return layer.input_shape if isinstance(layer, Model) else _batch(layer.input_shape)
 
 
 def _batch(shape):

@@ -56,3 +56,13 @@ def as_tensor(value):
     if isinstance(value, Value):           # recorded math (engine/autodiff.py): kept as it is
         return value
     return np.asarray(value).view(Tensor)
+
+
+def keras_dtype(value):
+    """The dtype Keras 3 gives ``value`` when it makes a tensor or a variable of it: an array
+    keeps its own, while Python numbers (and lists of them) become float32 or int32, Keras's
+    and TensorFlow's defaults, where NumPy would take float64 or int64."""
+    if hasattr(value, "dtype"):
+        return np.dtype(value.dtype)
+    kind = np.asarray(value).dtype.kind
+    return np.dtype({"f": np.float32, "i": np.int32, "u": np.int32}.get(kind, np.asarray(value).dtype))

@@ -562,6 +562,8 @@ class Trainer(Keras2Methods):
                                              shuffle, steps_per_epoch)
         validation = None
         if validation_data is not None:
+            if isinstance(validation_data, list):    # Keras 2's imdb examples: validation_data=[x_test, y_test]
+                validation_data = tuple(validation_data)
             size = _or_default(validation_batch_size, batch_size)
             validation = self._evaluation_data(validation_data, None, size, None, validation_steps,
                                                "validation_data")

@@ -29,15 +29,19 @@ class Variable:
 
     ``trainable`` is Keras's default, True: held by a layer (``self.v = keras.Variable(...)``)
     it becomes one of the layer's learned weights, or its state if not trainable; a metric's
-    variables are not trainable."""
+    running totals (``add_variable``) are not trainable. As in Keras,
+    ``keras.Variable([[1.0, 2.0]])`` is float32 and ``keras.Variable(1)`` int32."""
 
-    def __init__(self, initializer=0.0, shape=None, dtype="float32", name="variable", trainable=True):
+    def __init__(self, initializer=0.0, shape=None, dtype=None, name="variable", trainable=True):
         from glassnet.engine import initializers
+        from glassnet.engine.tensor import keras_dtype
 
         if isinstance(initializer, str) or callable(initializer):
             value = initializers.get(initializer)(tuple(shape or ()), np.random.default_rng())
+            dtype = dtype or "float32"
         else:
             value = initializer
+            dtype = dtype or keras_dtype(value)                 # keras.Variable(1): int32, as in Keras
         self.value = np.array(value, dtype=dtype)
         if shape is not None and self.value.shape != tuple(shape):
             self.value = np.broadcast_to(self.value, tuple(shape)).astype(dtype)

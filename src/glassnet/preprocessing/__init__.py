@@ -5,14 +5,16 @@
   ``flow_from_directory``: :mod:`glassnet.preprocessing.directory_iterator`) and
   ``load_img`` / ``img_to_array`` / ``array_to_img`` / ``save_img``;
 * :mod:`glassnet.preprocessing.sequence`: ``pad_sequences`` and
-  ``timeseries_dataset_from_array`` (also here, as Keras 3 has the latter).
+  ``timeseries_dataset_from_array`` (also here, as Keras 3 has the latter);
+* :mod:`glassnet.preprocessing.text`: Keras 2's ``Tokenizer`` (texts to word numbers, before
+  the model), ``text_to_word_sequence``, ``one_hot`` and ``hashing_trick``.
 
 ``import glassnet as keras`` then ``keras.preprocessing.image.ImageDataGenerator`` works, and
 so do ``from glassnet.preprocessing.image import ImageDataGenerator`` and (through
 ``import glassnet as tf``) ``tf.keras.preprocessing.image``.
 """
 
-from glassnet.preprocessing import image, sequence
+from glassnet.preprocessing import image, sequence, text
 from glassnet.preprocessing.sequence import timeseries_dataset_from_array
 
-__all__ = ["image", "sequence", "timeseries_dataset_from_array"]
+__all__ = ["image", "sequence", "text", "timeseries_dataset_from_array"]

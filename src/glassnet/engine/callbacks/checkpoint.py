@@ -98,3 +98,5 @@ class ModelCheckpoint(Callback):
             self.model.save_weights(path)
         else:
             self.model.save(path)
+        if self.verbose:
+            print(f"Epoch {epoch + 1}: finished saving model to {path}")     # Keras 3 says both

@@ -2,7 +2,9 @@
 
 These change ``optimizer.learning_rate`` between epochs, so the optimizer must have been
 given a number. A schedule object (see :mod:`glassnet.engine.schedules`) already sets the
-rate at every step and can't be overridden; mixing the two is an error (Keras's too).
+rate at every step and can't be overridden; mixing the two is an error (Keras's too). Keras 2's
+``SGD(lr=0.01, decay=1e-6)`` is the exception, as in Keras 2: the callbacks read and set its
+rate before decay, and the decay goes on applying.
 Both write the rate of the epoch into the logs as ``learning_rate``, as Keras 3 does, so it
 ends up in ``history.history["learning_rate"]``.
 """
@@ -15,9 +17,12 @@ from glassnet.engine.callbacks.monitor import Monitor
 
 
 def _settable_rate(owner, model):
-    """The optimizer's rate as a float, or a clear error if a schedule owns it."""
+    """The optimizer's rate as a float (before Keras 2's decay), or a clear error if a
+    schedule owns it."""
     optimizer = model.optimizer
     schedule = getattr(optimizer, "schedule", None)
+    if getattr(schedule, "keras2_decay", False):
+        return schedule.initial_learning_rate
     if schedule is not None:
         raise TypeError(f"{owner}: the optimizer's learning_rate is a schedule ({schedule!r}); "
                         f"use a plain number with {owner}")
@@ -65,7 +70,7 @@ class LearningRateScheduler(Callback):
 
     def on_epoch_end(self, epoch, logs=None):
         if logs is not None:
-            logs["learning_rate"] = float(self.model.optimizer.learning_rate)
+            logs["learning_rate"] = _settable_rate("LearningRateScheduler", self.model)
 
 
 class ReduceLROnPlateau(Callback):

@@ -7,7 +7,8 @@ In a terminal, a bar moves while the epoch runs, then one line sums it up::
     1500/1500 [==============================] - 3s 2ms/step - accuracy: 0.9080 - loss: 0.3120 - ...
 
 While ``fit`` validates, the bar says so (``- validating 12/79``) instead of sitting at the end
-of the epoch. ``verbose=2`` prints only the summary lines. Where there is no terminal to
+of the epoch. ``verbose=2`` prints only the summary lines, as Keras 3 writes them
+(``16/16 - 0s - 7ms/step - accuracy: 0.8260 - loss: 0.5015``). Where there is no terminal to
 redraw (output piped to a file, or a terminal that reports no width), only the summary
 lines are printed, as Keras does.
 """
@@ -39,8 +40,9 @@ def format_logs(logs):
                       if k != "seconds" and isinstance(v, (int, float, list)))
 
 
-def format_time(seconds, steps):
-    """``"3s 2ms/step"``: the total, then the time per step, in Keras's units."""
+def format_time(seconds, steps, between=" "):
+    """``"3s 2ms/step"``: the total, then the time per step, in Keras's units. Keras 3's
+    ``verbose=2`` lines put a dash between the two (``between=" - "``: ``"3s - 2ms/step"``)."""
     per_step = seconds / max(steps, 1)
     if per_step >= 1 or per_step == 0:
         unit = f"{per_step:.0f}s/step"
@@ -48,7 +50,7 @@ def format_time(seconds, steps):
         unit = f"{per_step * 1e3:.0f}ms/step"
     else:
         unit = f"{per_step * 1e6:.0f}us/step"
-    return f"{seconds:.0f}s {unit}"
+    return f"{seconds:.0f}s{between}{unit}"
 
 
 def can_redraw(stream):
@@ -111,11 +113,10 @@ class ProgressBar(Callback):
             self.bar = None
 
     def _summary(self, steps, seconds, logs):
-        took = format_time(seconds, steps)
         if self.verbose == 1:
-            line = f"{steps}/{steps} [{'=' * BAR_WIDTH}] - {took}"
-        else:
-            line = f"{steps}/{steps} - {took}"
+            line = f"{steps}/{steps} [{'=' * BAR_WIDTH}] - {format_time(seconds, steps)}"
+        else:                                       # Keras 3: "16/16 - 0s - 7ms/step - accuracy: ..."
+            line = f"{steps}/{steps} - {format_time(seconds, steps, between=' - ')}"
         figures = format_logs(logs or {})
         print(line + (f" - {figures}" if figures else ""), file=self.stream, flush=True)
 

@@ -86,6 +86,30 @@ def deserialize(config, custom_objects=None):
     return deserialize_layer(config, custom_objects)
 
 
+_STRINGS_ADVICE = ("glassnet's layers compute on numbers, not strings: turn words or categories into numbers "
+                   "before the model (a dict from word to number, or keras.datasets.imdb's word numbers), pad "
+                   "them with keras.utils.pad_sequences and give them to Embedding, or one-hot them with "
+                   "keras.utils.to_categorical")
+
+
+def _refuse(name, advice):
+    """A Keras layer glassnet doesn't have, importable by name (``from tensorflow.keras.layers
+    import TextVectorization``, where Python would drop :func:`__getattr__`'s message for its
+    own "cannot import name"), that says so in one line when it is made."""
+    def refuse(*args, **kwargs):
+        raise NotImplementedError(f"glassnet has no layer {name!r}: {advice}")
+    refuse.__name__ = refuse.__qualname__ = name
+    return refuse
+
+
+# The text and structured-data tutorials' preprocessing layers.
+for _name in ("TextVectorization", "StringLookup", "Hashing", "HashedCrossing"):
+    globals()[_name] = _refuse(_name, _STRINGS_ADVICE)
+for _name in ("IntegerLookup", "CategoryEncoding", "Discretization"):
+    globals()[_name] = _refuse(_name, "encode the column with NumPy before the model: "
+                                      "keras.utils.to_categorical for one-hot, np.digitize for bins")
+
+
 def __getattr__(name):
     """A Keras layer glassnet doesn't have (``layers.Conv2DTranspose``): say so in words a
     learner can act on, rather than Python's bare "module has no attribute"."""

@@ -134,6 +134,15 @@ class Embedding(Layer):
     def output_shape(self, input_shape):
         return tuple(input_shape) + (self.output_dim,)
 
+    def accepts(self, input_shape):
+        """Any shape of word numbers: a table lookup's weights don't depend on how many words
+        come in, so, as in Keras, one Embedding serves a question of 100 words and an answer
+        of 20 (a shared embedding), or one word list and then a batch of them."""
+        return True
+
+    def check_input(self, x):
+        """Nothing to check about the shape (see :meth:`accepts`); :meth:`indices` checks the numbers."""
+
     @property
     def owner(self):
         """Who an error names: ``layer 'embedding' (Embedding)`` (a layer not yet in a model

@@ -22,6 +22,7 @@ import numpy as np
 
 from glassnet.datasets.augment import FILL_MODES, INTERPOLATIONS, Resampler, affine_points
 from glassnet.engine.layers.base import Layer
+from glassnet.engine.tensor import as_tensor
 from glassnet.errors import ShapeError
 
 
@@ -148,11 +149,34 @@ class Normalization(Layer):
             shape[self.axis] = self.input_shape[self.axis if self.axis < 0 else self.axis - 1]
         return value.reshape(shape).astype(dtype, copy=False)
 
+    def _kept_statistics(self):
+        """``(mean, variance)`` of the kept shape: given, or adapted (the weights)."""
+        return self.given_stats if self.given is not None else (self.state["mean"], self.state["variance"])
+
     def statistics(self, dtype):
         """``(mean, std)`` shaped to broadcast over a batch, ``std = max(sqrt(var), 1e-7)``."""
-        mean, variance = self.given_stats if self.given is not None else (self.state["mean"], self.state["variance"])
+        mean, variance = self._kept_statistics()
         return (self._broadcast(mean, dtype),
                 self._broadcast(np.maximum(np.sqrt(variance), self.EPSILON), dtype))
+
+    @property
+    def mean(self):
+        """Keras's ``normalizer.mean``: shaped to broadcast over a batch, ``(1, features)`` for
+        a table (the regression tutorial prints ``[[...]]``), ``(1, 1, 1, 1)`` for images with
+        ``axis=None``; a view of the weight, as in glassnet every weight is."""
+        return self._shown("mean", 0)
+
+    @property
+    def variance(self):
+        """Keras's ``normalizer.variance``, shaped as :attr:`mean`."""
+        return self._shown("variance", 1)
+
+    def _shown(self, name, index):
+        if not self.built:
+            raise AttributeError(f"layer '{self._display_name}' (Normalization) has no {name} until adapt() "
+                                 f"or build()")
+        kept = self._kept_statistics()[index]
+        return as_tensor(self._broadcast(kept, kept.dtype))
 
     def forward(self, x, training=False):
         self.check_input(x)
@@ -175,18 +199,19 @@ class Normalization(Layer):
 
 
 def _factor_range(owner, label, factor, bounds=(-1.0, 1.0)):
-    """Keras's factor argument: ``f`` means ``(-f, f)``; ``(lower, upper)`` is taken as it is."""
+    """Keras's factor argument: ``f`` means ``(-f, f)``; a pair is the range between its two
+    numbers, in either order, as Keras sorts it (TensorFlow's augmentation tutorial zooms in
+    with ``RandomZoom(height_factor=(-0.2, -0.3))``)."""
     if isinstance(factor, (list, tuple)):
         if len(factor) != 2:
             raise ValueError(f"{owner}: {label} must be a number or (lower, upper), got {factor!r}")
-        lower, upper = float(factor[0]), float(factor[1])
+        lower, upper = sorted((float(factor[0]), float(factor[1])))
     else:
         if not factor >= 0:
             raise ValueError(f"{owner}: {label} as one number must be >= 0, got {factor!r}")
         lower, upper = -float(factor), float(factor)
     if not (bounds[0] <= lower <= upper <= bounds[1]):
-        raise ValueError(f"{owner}: {label} must lie in [{bounds[0]:g}, {bounds[1]:g}] with "
-                         f"lower <= upper, got {factor!r}")
+        raise ValueError(f"{owner}: {label} must lie in [{bounds[0]:g}, {bounds[1]:g}], got {factor!r}")
     return lower, upper
 
 

@@ -41,8 +41,8 @@ class Optimizer:
     the weights far away. As in Keras, at most one of the three can be set.
 
     Keras 2 spellings: ``lr=`` is accepted for ``learning_rate`` with a DeprecationWarning;
-    ``decay=`` (Keras 2's time decay) is an error that points to the schedules, because
-    Keras 3 ignores it and a setting that silently does nothing is worse than none.
+    ``decay=`` (Keras 2's time decay, which Keras 3 ignores) is applied as Keras 2 did, as an
+    InverseTimeDecay whose base rate the learning-rate callbacks may still set, as in Keras 2.
     """
 
     name = "optimizer"
@@ -108,6 +108,9 @@ class Optimizer:
                           f"Keras 2 did: learning_rate=InverseTimeDecay({learning_rate}, decay_steps=1, "
                           f"decay_rate={decay}) (glassnet.optimizers.schedules)", DeprecationWarning, stacklevel=4)
             learning_rate = schedules.InverseTimeDecay(learning_rate, decay_steps=1, decay_rate=decay)
+            # Keras 2's callbacks read and set the rate before decay (ReduceLROnPlateau's
+            # cut, LearningRateScheduler's new rate), and the decay goes on applying.
+            learning_rate.keras2_decay = True
         defaults = {"loss_scale_factor": None, "gradient_accumulation_steps": None}
         for label, default in defaults.items():
             value = options.pop(label, default)
@@ -150,7 +153,8 @@ class Optimizer:
 
         Assignable: ``optimizer.learning_rate = 1e-4`` (what LearningRateScheduler and
         ReduceLROnPlateau do), or a new schedule. A number can't replace a schedule (Keras
-        refuses it too): the schedule would silently stop applying.
+        refuses it too): the schedule would silently stop applying. Keras 2's ``decay=`` is
+        the exception: a number sets its rate before decay, as Keras 2 did.
         """
         return LearningRate(self.current_rate(), self)
 
@@ -166,7 +170,11 @@ class Optimizer:
         if isinstance(value, dict):
             value = schedules.deserialize(value)
         if not callable(value):
-            if callable(getattr(self, "_learning_rate", None)):
+            current = getattr(self, "_learning_rate", None)
+            if getattr(current, "keras2_decay", False) and value > 0:
+                current.initial_learning_rate = float(value)    # Keras 2: the rate before decay
+                return
+            if callable(current):
                 raise TypeError(f"{owner}: the learning rate is a schedule "
                                 f"({self._learning_rate!r}), so it can't be set to a number")
             if not value > 0:
