@@ -81,7 +81,7 @@ def test_tensorflow_features_glassnet_lacks_say_what_to_do_instead():
         tf.data.Dataset.from_tensor_slices(([1], [1]))
     with pytest.raises(AttributeError, match="has no attribute 'nope'"):
         tf.nope
-    with pytest.raises(AttributeError, match="no applications: .*no pretrained networks"):
+    with pytest.raises(AttributeError, match="no applications: .*pretrained ImageNet models"):
         tf.keras.applications.MobileNetV2(input_shape=(96, 96, 3), include_top=False)
     with pytest.raises(AttributeError, match="no saved_model: .*model.save\\('my_model.keras'\\)"):
         tf.saved_model.save(None, "saved")
