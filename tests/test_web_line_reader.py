@@ -61,3 +61,20 @@ def test_without_a_reader_the_page_cuts_numbers_into_digits(model_file):
 def test_reader_must_be_a_line_reader(model_file):
     with pytest.raises(ModelFileError, match="not a line reader.*glassnet train --task numbers"):
         load_line_reader(model_file)
+
+
+def test_a_drawing_with_no_digits_is_refused_when_the_digit_model_has_a_detector(line_file,
+                                                                                  tiny_digit_model_with_detector):
+    """As ``glassnet read LINE.npz --digits MODEL.npz``: the line reader reads a shape as some
+    digits, the served model's not-a-digit detector refuses every mark of it."""
+    from PIL import Image
+
+    from glassnet.datasets.nondigits import make_nondigits
+    page = Image.new("L", (400, 200), 255)
+    shape = make_nondigits(1, seed=5, kinds=("shape",)).images[0]
+    page.paste(Image.fromarray(255 - shape).resize((130, 130)), (40, 35))
+    reader = load_line_reader(line_file)
+    app = create_app(load_model(tiny_digit_model_with_detector), model_file="detector.npz", reader=reader)
+    with TestClient(app) as client:
+        result = read(client, np.array(page))
+    assert result["text"] == "" and result["digits"] == [] and len(result["left_out"]) == 1
