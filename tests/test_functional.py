@@ -473,7 +473,7 @@ def test_the_summary_names_a_nested_model_functional_and_marks_weightless_layers
     text = summary_table(model, show_trainable=True)
     rows = {line.split()[0]: line.split() for line in text.splitlines() if line[:1].isalpha()}
     assert rows["encoder"][1] == "(Functional)" and rows["encoder"][-1] == "Y"
-    assert rows["dropout"][-1] == "-" and rows["dense"][-1] == "N"
+    assert rows["dropout"][-1] == "-" and rows["dense_1"][-1] == "N"    # Keras's name: "dense" is the encoder's
 
 
 def test_an_inputs_batch_size_shows_in_the_shapes_and_travels_in_keras_files(tmp_path):

@@ -21,7 +21,7 @@ from glassnet.engine.layers.base import Layer
 from glassnet.engine.layers.input_layer import InputLayer, checked_shape
 from glassnet.engine.model import Model, deserialize_layer, layer_class_name
 from glassnet.engine.shapes import SampleShape, sample_shape, shape_fits
-from glassnet.engine.symbolic import name_layers
+from glassnet.engine.symbolic import name_layers, names_inside
 from glassnet.engine.random import new_seed
 from glassnet.engine.symbolic import SymbolicTensor
 from glassnet.engine.training import Trainer
@@ -80,7 +80,7 @@ class Sequential(Model):
             raise ValueError(f"Sequential: layer '{layer._display_name}' is already in the model; a layer can "
                              f"appear once in a Sequential (use the Functional API to share one)")
         self._layers.append(layer)
-        name_layers(self._layers)
+        name_layers(self._layers, names_inside(self._layers))
         self.sublayers = list(self._layers)
         if rebuild:
             self._maybe_build()

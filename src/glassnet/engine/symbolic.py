@@ -373,6 +373,15 @@ def topological_order(outputs, inputs, name):
     return order
 
 
+def names_inside(layers):
+    """The names of the layers inside the models among ``layers``: a layer of the outer model
+    takes none of them (Keras's names are unique in a session, so its files never repeat one:
+    two weights both named ``dense/kernel`` confuse Keras's PyTorch backend when it trains)."""
+    from glassnet.engine.model import Model
+    return {inner.name for layer in layers if isinstance(layer, Model)
+            for inner in layer.walk() if inner is not layer and inner.name}
+
+
 def name_layers(layers, taken=()):
     """Give every unnamed layer a name unique in this model: ``dense``, ``dense_1``, ...
     (and not among the names ``taken`` by other layers of the model)."""
