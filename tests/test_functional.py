@@ -497,3 +497,23 @@ def test_an_inputs_batch_size_shows_in_the_shapes_and_travels_in_keras_files(tmp
     for bad in (0, -1, 2.5, True):
         with pytest.raises(ValueError, match="batch size must be a positive whole number"):
             keras.Input((5,), batch_size=bad)
+
+
+def test_model_layers_are_in_keras_order_deepest_first_outputs_last():
+    """Keras 3 lists a graph's layers by depth from the outputs (Keras's map_graph), so an
+    output that branches off early comes last, after the branch that goes on: its
+    get_weights() order and summary rows are Keras's. glassnet listed out1 after h."""
+    x = keras.Input((4,), name="x")
+    h = layers.Dense(8, name="h")(x)
+    out1 = layers.Dense(2, name="out1")(h)
+    a = layers.Dense(3, name="a")(h)
+    s = layers.Add(name="add")([a, layers.Dense(3, name="b")(a)])
+    model = Model(x, [out1, layers.Dense(1, name="out2")(s)])
+    assert [layer.name for layer in model.layers] == ["x", "h", "a", "b", "add", "out1", "out2"]
+    assert [w.shape for w in model.get_weights()][-4:] == [(8, 2), (2,), (3, 1), (1,)]
+    # A plain chain, a shared layer and inputs met in order are listed as before.
+    i1, i2 = keras.Input((4,), name="i1"), keras.Input((4,), name="i2")
+    shared = layers.Dense(5, name="shared")
+    d = layers.Dense(5, name="d")(layers.Concatenate(name="cat")([shared(i1), shared(i2)]))
+    both = Model([i1, i2], layers.Dense(1, name="y")(layers.Add(name="skip")([d, shared(i1)])))
+    assert [layer.name for layer in both.layers] == ["i1", "i2", "shared", "cat", "d", "skip", "y"]

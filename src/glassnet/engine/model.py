@@ -31,7 +31,7 @@ from glassnet.engine.layers.base import (LAYERS, Layer, refund_weights, set_arra
 from glassnet.engine.shapes import sample_shape, shape_fits
 from glassnet.engine.layers.input_layer import InputLayer
 from glassnet.engine.random import new_seed
-from glassnet.engine.symbolic import name_layers, names_inside, tensor_list, topological_order
+from glassnet.engine.symbolic import keras_layer_order, name_layers, names_inside, tensor_list, topological_order
 from glassnet.engine.state import ModelState
 from glassnet.engine import recording
 from glassnet.engine.tracing import ComputesOnInput, defines_call, run_call
@@ -120,6 +120,7 @@ class Model(Trainer, ModelState, Layer):
                 layers.append(node.layer)
             blocks += [block for block in node.blocks if not any(block is b for b in blocks)]
         name_layers(layers + blocks, names_inside(layers))
+        layers = keras_layer_order(self.outputs, self.inputs)    # as Keras lists them: the outputs last
         self._nodes = nodes
         self._blocks = blocks                # layers of layers, traced into their layers
         self._graph_layers = layers          # InputLayers included, as Keras lists them

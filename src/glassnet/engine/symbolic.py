@@ -373,6 +373,44 @@ def topological_order(outputs, inputs, name):
     return order
 
 
+def keras_layer_order(outputs, inputs):
+    """The graph's layers in the order Keras 3 lists them (``model.layers``, and so
+    ``get_weights``): deepest first, where a node's depth is its distance from the outputs
+    (an output layer 0, the layers feeding it 1, ... a layer called at several depths takes
+    the largest), and layers of one depth in the order a walk back from the outputs first
+    meets them (Keras's ``map_graph``). For ``h -> out1`` and ``h -> a -> b -> add -> out2``
+    that is ``x, h, a, b, add, out1, out2``: the outputs last, where a plain topological
+    order would put ``out1`` right after ``h``.
+    """
+    given = {id(t.node) for t in inputs}
+    first_met, finished, post_order = {}, set(), []
+
+    def visit(node):                       # Keras's _build_map: post-order, layers indexed when first met
+        if id(node) in finished:
+            return
+        first_met.setdefault(id(node.layer), (len(first_met), node.layer))
+        if id(node) not in given:
+            for tensor in node.inputs:
+                visit(tensor.node)
+        finished.add(id(node))
+        post_order.append(node)
+
+    for tensor in outputs:
+        visit(tensor.node)
+    node_depth, layer_depth = {}, {}
+    for node in reversed(post_order):      # from the outputs back: each node deeper than its readers
+        depth = max(node_depth.setdefault(id(node), 0), layer_depth.get(id(node.layer), 0))
+        node_depth[id(node)] = layer_depth[id(node.layer)] = depth
+        for tensor in node.inputs:
+            node_depth[id(tensor.node)] = max(depth + 1, node_depth.get(id(tensor.node), 0))
+    for tensor in inputs:                  # an input no output reads from: Keras puts it at depth 0
+        if id(tensor.node.layer) not in first_met:
+            first_met[id(tensor.node.layer)] = (len(first_met), tensor.node.layer)
+            layer_depth[id(tensor.node.layer)] = 0
+    ranked = sorted(first_met.values(), key=lambda met: (-layer_depth[id(met[1])], met[0]))
+    return [layer for _, layer in ranked]
+
+
 def names_inside(layers):
     """The names of the layers inside the models among ``layers``: a layer of the outer model
     takes none of them (Keras's names are unique in a session, so its files never repeat one:
