@@ -774,9 +774,6 @@ def test_a_subclass_of_a_built_in_layer_is_written_as_a_layer_of_your_own(tmp_pa
             super().__init__(units, **kwargs)
             self.scale = scale
 
-        def call(self, inputs):
-            return super().call(inputs) * self.scale
-
         def get_config(self):
             return {**super().get_config(), "scale": self.scale}
 
