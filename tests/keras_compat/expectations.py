@@ -64,6 +64,11 @@ EXPECTATIONS = {
     and len(ns["seen"]) == 2 and all(math.isfinite(v) for v in ns["seen"]),
     "tensorboard_get_started": lambda ns: _event_files(ns["log_dir"]) == {"train": 1, "validation": 1}
     and len(ns["model"].history.history["val_accuracy"]) == 5 and ns["model"].history.history["val_accuracy"][-1] > 0.85,
+    "serialization_guide": lambda ns: ns["shift_weights"] == ["shift"] and ns["shift_moved"] and
+    ns["difference"] < 1e-6 and ns["scores"]["accuracy"] > 0.8 and abs(ns["rate"] - 1e-3 * 0.9 ** 1.14) < 1e-7
+    and type(ns["restored"].layers[2]).__name__ == "WideDense"
+    and ns["restored"].layers[2].width_note == "sixty-four"
+    and sorted(ns["history"].history) == ["accuracy", "confident", "loss", "val_accuracy", "val_confident", "val_loss"],
     "kaggle_cnn_augmented": lambda ns: len(ns["history"].history["val_accuracy"]) == 1 and
     ns["model"].optimizer.iterations == 3600 // 86 and ns["test_accuracy"] > 0.7,
 }
