@@ -514,6 +514,8 @@ def test_keras_ops_on_placeholders_are_steps_of_the_graph_as_in_keras(tmp_path):
     model.save(tmp_path / "m.npz")
     again = keras.models.load_model(tmp_path / "m.npz")
     np.testing.assert_allclose(again.predict(data, verbose=0), model.predict(data, verbose=0), rtol=1e-6)
+    with pytest.raises(ExportError, match=r"layer 'exp' is ops.exp on a placeholder.*\.npz"):
+        model.save(tmp_path / "m.keras")
     with pytest.raises(ValueError, match="ops.mean on placeholders would mix the samples.*axis="):
         ops.mean(x)
     with pytest.raises(TypeError, match="first index is the batch axis"):

@@ -696,6 +696,9 @@ def _layer_spec(layer):
     wrapper = kind in ("Bidirectional", "TimeDistributed")
     if is_custom(layer) and (layer.traces_call or _keras_base(layer)):   # a call(), or a Dense of yours
         return _custom_spec(layer)
+    if kind == "Operation":
+        raise ExportError(f"layer '{layer.name}' is ops.{layer.op} on a placeholder, which glassnet doesn't "
+                          f"write to .keras files yet; save the model as .npz instead")
     if (kind not in LAYERS_TO_KERAS and not wrapper) or is_custom(layer):
         raise ExportError(f"{owner} has no Keras equivalent that glassnet knows; save the model "
                           f"as .npz instead")
