@@ -145,6 +145,7 @@ def test_a_subclassed_model_saves_as_its_graph_and_loads_without_its_class(tmp_p
 def test_summary_before_and_after_the_trace():
     model = MLP()
     assert "not built yet: 4 layers" in summary_table(model)
+    assert "not built yet: 1 layer;" in summary_table(keras.Sequential([layers.Dense(3)]))
     model.build((None, 6, 6))
     text = summary_table(model)
     assert 'Model: "mlp"' in text and "Total params: 762" in text
