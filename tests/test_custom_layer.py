@@ -493,3 +493,28 @@ def test_a_keras_variable_held_by_a_layer_is_one_of_its_weights_as_in_keras(tmp_
     model.save(tmp_path / "m.npz")
     again = keras.models.load_model(tmp_path / "m.npz", custom_objects={"Offset": Offset})
     np.testing.assert_allclose(again.layers[0].v, model.layers[0].v)
+
+
+def test_a_call_over_a_built_in_layers_forward_is_refused_where_the_class_is_defined():
+    """``class ScaledDense(keras.layers.Dense)`` with a call() of its own ran Dense's forward and
+    silently ignored the call() (outputs 3 where Keras gives 9); now it is one line saying so."""
+    import glassnet as keras
+
+    with pytest.raises(TypeError, match=r"ScaledDense overrides call\(\) of glassnet's Dense.*holds a Dense"):
+        class ScaledDense(keras.layers.Dense):
+            def call(self, inputs):
+                return super().call(inputs) * 3
+
+    class Renamed(keras.layers.Dense):            # no call() of its own: Dense's, as before
+        pass
+
+    class Scaled(keras.layers.Layer):             # what the message advises
+        def __init__(self, **kwargs):
+            super().__init__(**kwargs)
+            self.inner = keras.layers.Dense(2, kernel_initializer="ones")
+
+        def call(self, inputs):
+            return self.inner(inputs) * 3
+
+    assert Scaled()(np.ones((1, 3))).tolist() == [[9.0, 9.0]]
+    assert Renamed(2, kernel_initializer="ones")(np.ones((1, 3))).tolist() == [[3.0, 3.0]]

@@ -1097,9 +1097,6 @@ def test_a_subclass_of_a_built_in_layer_is_written_as_a_layer_of_your_own(tmp_pa
             super().__init__(units, **kwargs)
             self.scale = scale
 
-        def call(self, inputs):
-            return super().call(inputs) * self.scale
-
         def get_config(self):
             return {**super().get_config(), "scale": self.scale}
 
@@ -1113,6 +1110,37 @@ def test_a_subclass_of_a_built_in_layer_is_written_as_a_layer_of_your_own(tmp_pa
     assert type(again.layers[0]) is ScaledDense and again.layers[0].scale == 3.0
     x = np.random.default_rng(0).random((4, 3)).astype(np.float32)
     np.testing.assert_array_equal(again.predict(x, verbose=0), model.predict(x, verbose=0))
+
+
+def test_a_subclass_of_a_built_in_layer_in_a_keras_file_has_the_built_ins_settings_read():
+    """Keras 3.15 writes a registered ``ScaledDense(Dense)`` with Dense's settings in Keras's
+    words (initializers as objects, quantization_config); glassnet passed them as they were
+    and the class refused them (unknown argument quantization_config)."""
+    from glassnet.interop.keras_config import layer_from_keras
+    from glassnet.interop.keras_file import _Reading
+
+    @glassnet.saving.register_keras_serializable()
+    class KerasScaledDense(Dense):
+        def __init__(self, units, scale=2.0, **kwargs):
+            super().__init__(units, **kwargs)
+            self.scale = scale
+
+        def get_config(self):
+            return {**super().get_config(), "scale": self.scale}
+
+    written = {"module": None, "class_name": "KerasScaledDense", "registered_name": "Custom>KerasScaledDense",
+               "config": {"name": "scaled_dense", "trainable": True, "units": 4, "activation": "relu",
+                          "use_bias": True, "scale": 3.0, "quantization_config": None,
+                          "kernel_initializer": {"module": "keras.initializers", "class_name": "GlorotUniform",
+                                                 "config": {"seed": None}, "registered_name": None},
+                          "bias_initializer": {"module": "keras.initializers", "class_name": "Zeros", "config": {},
+                                               "registered_name": None},
+                          "kernel_regularizer": {"module": "keras.regularizers", "class_name": "L2",
+                                                 "config": {"l2": 0.01}, "registered_name": None}}}
+    spec = layer_from_keras(written, _Reading([]))
+    layer = glassnet.layers.deserialize(spec)
+    assert type(layer) is KerasScaledDense and (layer.units, layer.scale, layer.name) == (4, 3.0, "scaled_dense")
+    assert layer.activation.__name__ == "relu" and layer.kernel_regularizer.l2 == pytest.approx(0.01)
 
 
 def test_every_activation_keras_names_alike_and_functions_of_your_own_travel(tmp_path):

@@ -305,3 +305,23 @@ def test_swap_ema_weights_validates_on_the_averages_and_leaves_training_alone():
     with pytest.raises(ValueError, match=r"SwapEMAWeights needs an optimizer with use_ema=True, got SGD"):
         model.fit(x, np.zeros((96, 3), np.float32), epochs=1, verbose=0, validation_split=0.25,
                   callbacks=[SwapEMAWeights()])
+
+
+def test_the_step_count_answers_numpy_value_and_assign_as_keras_variable_does():
+    """``model.optimizer.iterations.numpy()`` (a callback logging the step) raised: an int has
+    no numpy(). It is still a number to compare, count with and save."""
+    import copy
+    import json
+
+    import glassnet as keras
+
+    model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(1)])
+    model.compile(keras.optimizers.SGD(0.1), "mse")
+    model.fit(np.ones((8, 3)), np.ones((8, 1)), batch_size=4, verbose=0)
+    steps = model.optimizer.iterations
+    assert steps == 2 and steps.numpy() == 2 and steps.value == 2 and steps + 1 == 3
+    assert json.dumps({"steps": steps}) == '{"steps": 2}' and type(copy.deepcopy(steps)) is int
+    steps.assign(10)
+    assert model.optimizer.iterations == 10
+    model.fit(np.ones((8, 3)), np.ones((8, 1)), batch_size=4, verbose=0)
+    assert int(model.optimizer.iterations) == 12

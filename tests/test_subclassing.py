@@ -145,6 +145,7 @@ def test_a_subclassed_model_saves_as_its_graph_and_loads_without_its_class(tmp_p
 def test_summary_before_and_after_the_trace():
     model = MLP()
     assert "not built yet: 4 layers" in summary_table(model)
+    assert "not built yet: 1 layer;" in summary_table(keras.Sequential([layers.Dense(3)]))
     model.build((None, 6, 6))
     text = summary_table(model)
     assert 'Model: "mlp"' in text and "Total params: 762" in text
@@ -514,6 +515,8 @@ def test_keras_ops_on_placeholders_are_steps_of_the_graph_as_in_keras(tmp_path):
     model.save(tmp_path / "m.npz")
     again = keras.models.load_model(tmp_path / "m.npz")
     np.testing.assert_allclose(again.predict(data, verbose=0), model.predict(data, verbose=0), rtol=1e-6)
+    with pytest.raises(ExportError, match=r"layer 'exp' is ops.exp on a placeholder.*\.npz"):
+        model.save(tmp_path / "m.keras")
     with pytest.raises(ValueError, match="ops.mean on placeholders would mix the samples.*axis="):
         ops.mean(x)
     with pytest.raises(TypeError, match="first index is the batch axis"):

@@ -68,6 +68,11 @@ EXPECTATIONS = {
     and all(math.isfinite(float(g)) and float(g) > 0.05 for g in ns["g_losses"]) and ns["g_losses"][-1] < ns["g_losses"][0]
     and all(np.array_equal(a, b) for a, b in zip(ns["judge_before"], ns["judge_after"]))
     and ns["samples"].shape == (16, 28, 28) and float(np.abs(ns["samples"]).max()) <= 1,
+    "serialization_guide": lambda ns: ns["shift_weights"] == ["shift"] and ns["shift_moved"] and
+    ns["difference"] < 1e-6 and ns["scores"]["accuracy"] > 0.8 and abs(ns["rate"] - 1e-3 * 0.9 ** 1.14) < 1e-7
+    and type(ns["restored"].layers[2]).__name__ == "WideDense"
+    and ns["restored"].layers[2].width_note == "sixty-four"
+    and sorted(ns["history"].history) == ["accuracy", "confident", "loss", "val_accuracy", "val_confident", "val_loss"],
     "kaggle_cnn_augmented": lambda ns: len(ns["history"].history["val_accuracy"]) == 1 and
     ns["model"].optimizer.iterations == 3600 // 86 and ns["test_accuracy"] > 0.7,
     "save_and_load_tutorial": lambda ns: ns["restored_acc"] > 0.75 and ns["untrained_acc"] < 0.3 and

@@ -14,8 +14,9 @@ def summary_table(model, expand_nested=False, show_trainable=False):
     from glassnet.engine.sequential import Sequential
 
     if not model.built:
-        return (f'Model: "{model.name}" (not built yet: {len(model.layers)} layers; its shapes and '
-                f'parameters are known once it has an input shape or has seen data)')
+        count = len(model.layers)
+        return (f'Model: "{model.name}" (not built yet: {count} layer{"" if count == 1 else "s"}; its shapes '
+                f'and parameters are known once it has an input shape or has seen data)')
     functional = not isinstance(model, Sequential) and not model.traces_call
     rows = []
     for step_layer, node in _calls(model) if not model.traces_call else _held_calls(model):

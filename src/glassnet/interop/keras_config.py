@@ -23,6 +23,7 @@ dropout's noise shape) can't change a prediction: they are collected in ``notes`
 loader warns about them once.
 """
 
+import inspect
 import math
 
 from glassnet.engine.layers.base import snake_case
@@ -736,6 +737,9 @@ def _layer_spec(layer):
     wrapper = kind in ("Bidirectional", "TimeDistributed")
     if is_custom(layer) and (layer.traces_call or _keras_base(layer)):   # a call(), or a Dense of yours
         return _custom_spec(layer)
+    if kind == "Operation":
+        raise ExportError(f"layer '{layer.name}' is ops.{layer.op} on a placeholder, which glassnet doesn't "
+                          f"write to .keras files yet; save the model as .npz instead")
     if (kind not in LAYERS_TO_KERAS and not wrapper) or is_custom(layer):
         raise ExportError(f"{owner} has no Keras equivalent that glassnet knows; save the model "
                           f"as .npz instead")
@@ -771,9 +775,20 @@ def is_custom(layer):
 def _keras_base(layer):
     """The built-in layer class a layer of your own extends (``class ScaledDense(Dense)``) if
     Keras has it too, else None: Keras rebuilds such a layer from its class and config, as it
-    does a ``call()`` of yours (a glassnet-only ``forward``/``backward`` it couldn't run)."""
-    return next((cls for cls in type(layer).__mro__[1:]
-                 if cls.__module__.startswith("glassnet.") and cls.__name__ in LAYERS_TO_KERAS), None)
+    does a ``call()`` of yours (a glassnet-only ``forward``/``backward`` it couldn't run).
+    ``layer`` may be the class itself."""
+    mro = (layer if isinstance(layer, type) else type(layer)).__mro__[1:]
+    return next((cls for cls in mro if cls.__module__.startswith("glassnet.") and cls.__name__ in LAYERS_TO_KERAS
+                 and cls.__name__ in LAYERS_FROM_KERAS), None)
+
+
+def _own_arguments(cls, base):
+    """The arguments ``cls.__init__`` names that ``base.__init__`` doesn't (``scale=`` of a
+    ``ScaledDense(Dense)``): the settings a subclass adds to its base's config."""
+    def named(init):
+        return {name for name, parameter in inspect.signature(init).parameters.items()
+                if parameter.kind in (parameter.POSITIONAL_OR_KEYWORD, parameter.KEYWORD_ONLY)}
+    return sorted(named(cls.__init__) - named(base.__init__) - {"self"})
 
 
 def _custom_spec(layer):
@@ -797,7 +812,17 @@ def _custom_spec(layer):
 
 def _custom_from_keras(spec, config, reading, owner):
     """A layer of the program's own from a Keras file: its config as it is (the class, defined
-    by the program or given in custom_objects, rebuilds it), Keras's common keys translated."""
+    by the program or given in custom_objects, rebuilds it), Keras's common keys translated.
+    A subclass of a built-in layer (``class ScaledDense(Dense)``) has the built-in's settings
+    read as that layer's are, and its own arguments as they are."""
+    from glassnet.engine.configurable import find_registered
+
+    cls = find_registered(spec.get("registered_name")) or find_registered(spec.get("class_name"))
+    base = _keras_base(cls) if isinstance(cls, type) else None
+    if base is not None:
+        _, own = LAYERS_FROM_KERAS[base.__name__](config, reading, owner)
+        own.update({key: config[key] for key in _own_arguments(cls, base) if key in config})
+        return {"class_name": spec["class_name"], "config": {**_common_from_keras(config, reading, owner), **own}}
     own = {key: value for key, value in config.items() if key not in ("name", "trainable", "dtype")}
     if "activity_regularizer" in own:
         own["activity_regularizer"] = regularizer_from_keras(own["activity_regularizer"], owner, reading)

@@ -100,6 +100,7 @@ class Layer:
         # In a model, the layers it calls take its place (see glassnet.engine.tracing).
         from glassnet.engine.tracing import defines_call
         cls.traces_call = defines_call(cls, Layer) and cls.forward is Layer.forward
+        _refuse_a_call_over_a_built_in_forward(cls)
         # Keras's rules, for glassnet's layers and yours: one that says what its output's
         # mask is (compute_mask) supports masking; one that takes mask= is given the mask.
         if "supports_masking" not in vars(cls) and cls.compute_mask is not Layer.compute_mask:
@@ -713,6 +714,21 @@ class Layer:
         ``Model(inputs, outputs)`` is a ``Functional``, as in its summary)."""
         from glassnet.engine.summary import _kind
         return f"<{_kind(self)} name={self._display_name}, built={self.built}>"
+
+
+def _refuse_a_call_over_a_built_in_forward(cls):
+    """``class ScaledDense(layers.Dense)`` with a ``call()`` of its own: glassnet's Dense
+    computes in ``forward`` (and its gradient in ``backward``), which would run instead and
+    silently ignore that call(). Say so where the class is defined, with what works."""
+    owner = next(klass for klass in cls.__mro__ if "forward" in vars(klass))
+    if owner is Layer or not owner.__module__.startswith("glassnet.engine.layers."):
+        return
+    below = cls.__mro__[:cls.__mro__.index(owner)]
+    if any("call" in vars(klass) for klass in below):
+        raise TypeError(f"{cls.__name__} overrides call() of glassnet's {owner.__name__}, which glassnet "
+                        f"can't run (its {owner.__name__} computes in forward/backward); make "
+                        f"{cls.__name__} a keras.layers.Layer that holds a {owner.__name__} "
+                        f"(self.inner = {owner.__name__}(...)) and calls it in call()")
 
 
 def holds(value, array):

@@ -47,7 +47,7 @@ class Adam(Optimizer):
         self.beta_1, self.beta_2, self.epsilon = float(beta_1), float(beta_2), float(epsilon)
 
     def prepare(self, lr):
-        t = self.iterations
+        t = self._iterations
         # A Python float, not a NumPy float64: that keeps float32 weights float32.
         self.lr_t = lr * math.sqrt(1 - self.beta_2 ** t) / (1 - self.beta_1 ** t)
         # The scaled averages' constants (class docstring): the step's size and the epsilon.

@@ -26,7 +26,7 @@ class Adamax(Adam):
     scaled_slots = ()              # the textbook m and u, as they are
 
     def prepare(self, lr):
-        self.lr_t = lr / (1 - self.beta_1 ** self.iterations)   # a Python float
+        self.lr_t = lr / (1 - self.beta_1 ** self._iterations)   # a Python float
 
     def update(self, index, p, g, lr):
         m = self.slot("m", index, p)

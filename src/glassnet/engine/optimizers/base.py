@@ -145,7 +145,18 @@ class Optimizer:
             if not value > 0:
                 raise ValueError(f"{name}: {label} must be > 0, got {value!r}")
 
-    # -- the learning rate, the Keras 3 way ------------------------------------------------
+    # -- the step count and the learning rate, the Keras 3 way -------------------------------
+    @property
+    def iterations(self):
+        """How many updates the optimizer has made: an int that also answers ``numpy()``,
+        ``value`` and ``assign`` as Keras's step variable does (``optimizer.iterations.numpy()``
+        in a callback that logs the step)."""
+        return StepCount(self._iterations, self)
+
+    @iterations.setter
+    def iterations(self, value):
+        self._iterations = int(value)
+
     @property
     def learning_rate(self):
         """The learning rate of the next step, a float (a schedule is evaluated at
@@ -162,7 +173,7 @@ class Optimizer:
         """The rate of the next step as a plain float: what every step reads (no object made
         per batch, and NumPy keeps float32 weights float32)."""
         rate = self._learning_rate
-        return float(rate(self.iterations) if callable(rate) else rate)
+        return float(rate(self._iterations) if callable(rate) else rate)
 
     @learning_rate.setter
     def learning_rate(self, value):
@@ -235,7 +246,7 @@ class Optimizer:
             keep = 1.0 - lr * self.weight_decay       # w -= lr * wd * w, before the update
             for p in params:
                 p *= keep
-        self.iterations += 1
+        self._iterations += 1
         self.prepare(lr)
         for index, (p, g) in enumerate(zip(params, grads)):
             self.update(index, p, g, lr)
@@ -250,14 +261,14 @@ class Optimizer:
         keep = self.ema_momentum
         for index, p in enumerate(params):
             known = self.slots.get("average", [])
-            fresh = self.iterations == 1 or index >= len(known) or known[index] is None
+            fresh = self._iterations == 1 or index >= len(known) or known[index] is None
             average = self.slot("average", index, p)
             if fresh:                       # an average starts at the weight itself
                 np.copyto(average, p)
             else:                           # in place: no new array of the network's size a step
                 average *= keep
                 average += np.multiply(p, 1 - keep, out=self.scratch(index, p))
-        if self.ema_overwrite_frequency and self.iterations % self.ema_overwrite_frequency == 0:
+        if self.ema_overwrite_frequency and self._iterations % self.ema_overwrite_frequency == 0:
             self.finalize_variable_values()
 
     def _averages(self):
@@ -394,6 +405,30 @@ class LearningRate(float):
 
     def __reduce__(self):          # copied, pickled or kept in a report: the number itself
         return float, (float(self),)
+
+
+class StepCount(int):
+    """The step count as Keras 3 hands it out: a number that also answers its variable's
+    ``numpy()``, ``value`` and ``assign`` (see :attr:`Optimizer.iterations`)."""
+
+    def __new__(cls, value, optimizer):
+        count = super().__new__(cls, value)
+        count.optimizer = optimizer
+        return count
+
+    def assign(self, value):
+        self.optimizer.iterations = int(value)
+        return self.optimizer.iterations
+
+    def numpy(self):
+        return np.int64(self)
+
+    @property
+    def value(self):
+        return self
+
+    def __reduce__(self):          # copied, pickled or kept in a report: the number itself
+        return int, (int(self),)
 
 
 def _cut(arrays, layout):

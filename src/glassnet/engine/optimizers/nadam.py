@@ -52,7 +52,7 @@ class Nadam(Adam):
         return product
 
     def prepare(self, lr):
-        t = self.iterations
+        t = self._iterations
         u_t, u_next = self.momentum_factor(t), self.momentum_factor(t + 1)
         product = self.momentum_product(t)
         # Python floats, not NumPy float64: that keeps float32 weights float32.
