@@ -361,3 +361,13 @@ def test_a_fine_tuned_classifier_whose_loss_rises_a_little_is_not_diverging():
     assert "diverging" in _learning_check(2.3, 7.5, classes=10)[0]
     # Without classes (a regression), the first loss alone is the yardstick.
     assert "diverging" in _learning_check(0.01, 0.05, classes=None)[0]
+
+
+def test_keras_2s_period_saves_every_that_many_epochs(tmp_path):
+    """Keras 2's ModelCheckpoint('weights-{epoch:02d}.npz', period=2), with a warning."""
+    with pytest.warns(DeprecationWarning, match="period= is Keras 2's"):
+        checkpoint = ModelCheckpoint(str(tmp_path / "weights-{epoch:02d}.npz"), save_weights_only=True, period=2)
+    small_model().fit(X, Y, epochs=5, verbose=0, callbacks=[checkpoint])
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["weights-02.npz", "weights-04.npz"]
+    with pytest.raises(ValueError, match="period must be a whole number of epochs >= 1"):
+        ModelCheckpoint(str(tmp_path / "m.npz"), period=0)

@@ -263,13 +263,36 @@ def test_a_file_name_that_does_not_say_what_it_holds_is_refused_before_anything_
             model.save(tmp_path / name)
         with pytest.raises(ModelFileError, match="saves a model as"):
             ModelCheckpoint(str(tmp_path / name))
-    with pytest.raises(ModelFileError, match="m.h5: glassnet saves weights as .weights.h5"):
-        model.save_weights(tmp_path / "m.h5")
+    with pytest.raises(ModelFileError, match="m.pt: glassnet saves weights as .weights.h5"):
+        model.save_weights(tmp_path / "m.pt")
     with pytest.raises(ModelFileError, match="saves weights as"):
         ModelCheckpoint(str(tmp_path / "w.keras"), save_weights_only=True)
     assert sorted(p.name for p in tmp_path.iterdir()) == []
     ModelCheckpoint(str(tmp_path / "m-{epoch:02d}.keras"))        # fine: the names it will fill in
     model.save_weights(tmp_path / "w.npz")
+
+
+def test_keras_2s_save_weights_to_a_h5_name_writes_the_legacy_layout(tmp_path):
+    """Keras 2's model.save_weights("model.h5") and ModelCheckpoint("weights.best.hdf5",
+    save_weights_only=True), which Keras 3 refuses: the legacy weights file, with a warning."""
+    from glassnet.engine.callbacks import ModelCheckpoint
+    from glassnet.engine.layers import BatchNormalization
+    model = Sequential([Input((3,)), Dense(2), BatchNormalization()])
+    with pytest.warns(DeprecationWarning, match="Keras 2's legacy weights file .* wants .weights.h5"):
+        model.save_weights(tmp_path / "model.h5")
+    again = Sequential([Input((3,)), Dense(2), BatchNormalization()])
+    again.load_weights(tmp_path / "model.h5")
+    for ours, theirs in zip(model.get_weights(), again.get_weights()):
+        np.testing.assert_array_equal(ours, theirs)
+    import h5py
+    with h5py.File(tmp_path / "model.h5") as h5:                # Keras 2's layout, at the root
+        assert [n.decode() if isinstance(n, bytes) else n for n in h5.attrs["layer_names"]] == \
+            [layer.name for layer in model.layers]
+    model.compile("adam", "mse")
+    with pytest.warns(DeprecationWarning):
+        model.fit(np.ones((4, 3)), np.ones((4, 2)), epochs=1, verbose=0, callbacks=[
+            ModelCheckpoint(str(tmp_path / "weights.best.hdf5"), save_weights_only=True)])
+    assert (tmp_path / "weights.best.hdf5").is_file()
 
 
 def test_a_normalization_saved_before_it_kept_keras_weights_still_loads():

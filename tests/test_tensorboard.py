@@ -215,3 +215,12 @@ def test_tensorboard_reads_the_same_scalars(tmp_path):
         ui = plugin_event_accumulator.EventAccumulator(str(tmp_path / run))
         ui.Reload()
         assert {"epoch_loss", "epoch_accuracy"} <= set(ui.PluginTagToContent("scalars"))
+
+
+def test_keras_2_2s_arguments_are_taken_with_a_warning(tmp_path):
+    """TensorBoard(log_dir, histogram_freq=0, batch_size=32, write_graph=True, write_grads=False)
+    from Keras 2.2 programs; anything else is still unknown."""
+    with pytest.warns(DeprecationWarning, match="batch_size, write_grads are Keras 2's"):
+        TensorBoard(log_dir=str(tmp_path), histogram_freq=0, batch_size=32, write_graph=True, write_grads=False)
+    with pytest.raises(TypeError, match="unknown argument\\(s\\) colour"):
+        TensorBoard(log_dir=str(tmp_path), colour="red")

@@ -77,7 +77,7 @@ def test_a_keras_layer_glassnet_lacks_is_named_plainly():
 def test_tensorflow_features_glassnet_lacks_say_what_to_do_instead():
     with pytest.raises(AttributeError, match="no GradientTape: .*no automatic differentiation.*train_on_batch"):
         tf.GradientTape()
-    with pytest.raises(AttributeError, match="no data: .*PyDataset"):
+    with pytest.raises(AttributeError, match="no data.Dataset: .*PyDataset"):
         tf.data.Dataset.from_tensor_slices(([1], [1]))
     with pytest.raises(AttributeError, match="has no attribute 'nope'"):
         tf.nope
@@ -338,3 +338,25 @@ def test_the_text_and_audio_dataset_readers_say_what_to_do_instead():
         tf.keras.utils.split_dataset((np.ones(4), np.ones(4)), left_size=0.8)
     with pytest.raises(NotImplementedError, match="no audio_dataset_from_directory"):
         tf.keras.utils.audio_dataset_from_directory("speech")
+
+
+def test_more_of_the_tensorflow_functions_tutorials_call_with_tensorflows_dtypes():
+    assert tf.constant([1, 2]).dtype == np.int32 and tf.constant([1.5]).dtype == np.float32     # as TensorFlow's
+    assert tf.convert_to_tensor([1.0, 2.0]).dtype == np.float32 and tf.constant(np.zeros(2)).dtype == np.float64
+    assert tf.sort([3, 1, 2]).numpy().tolist() == [1, 2, 3] and tf.sort([3, 1, 2], direction="DESCENDING")[0] == 3
+    assert tf.gather([10, 20, 30], [2, 0]).numpy().tolist() == [30, 10]
+    assert tf.tile([[1, 2]], [2, 1]).numpy().tolist() == [[1, 2], [1, 2]]
+    assert tf.dtypes.cast([1.7], tf.int32).tolist() == [1] and tf.dtypes.float32 is tf.float32
+    largest = tf.math.top_k([1, 5, 3], k=2)
+    assert largest.indices.numpy().tolist() == [1, 2] and tf.nn.top_k([1, 5, 3], k=2).values.tolist() == [5, 3]
+    assert tf.nn.sigmoid_cross_entropy_with_logits(labels=np.array([1.0]), logits=np.array([0.0])).numpy() == \
+        pytest.approx([np.log(2)])
+    assert tf.nn.softmax_cross_entropy_with_logits(labels=np.array([[1.0, 0.0]]),
+                                                   logits=np.array([[0.0, 0.0]])).numpy() == pytest.approx([np.log(2)])
+    assert tf.nn.sparse_softmax_cross_entropy_with_logits(np.array([1]), np.array([[0.0, 0.0]])) == \
+        pytest.approx([np.log(2)])
+
+
+def test_tf_print_prints_the_values(capsys):
+    tf.print("loss:", tf.constant([1, 2]))
+    assert capsys.readouterr().out == "loss: [1 2]\n"

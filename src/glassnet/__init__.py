@@ -132,8 +132,6 @@ _NOT_HERE = {
     "GradientTape": "glassnet has no automatic differentiation (every layer has its own backward "
                     "pass): train with model.fit, or step by step with model.train_on_batch(x, y)",
     "function": "glassnet runs NumPy directly; drop the @tf.function decorator",
-    "data": "tf.data is not part of glassnet: pass NumPy arrays, a generator or a "
-            "keras.utils.PyDataset to fit",
     "applications": "keras.applications' pretrained ImageNet models (Xception, ResNet50, "
                     "MobileNetV2...) are not part of glassnet: build the base model from layers "
                     "(a small convnet), or load one saved as .keras with keras.models.load_model",
@@ -150,6 +148,21 @@ _NOT_HERE = {
               "self.add_weight in build, the math in call) or a keras.Model",
     "io": "tf.io is not part of glassnet: read files with Python, or keras.utils.load_img for pictures",
 }
+
+
+# tf.data: the image tutorials' tf.data.AUTOTUNE (for prefetch, which glassnet's datasets take
+# and ignore) and tf.data.experimental.cardinality; the rest of tf.data says it isn't here.
+_DATA_ADVICE = ("tf.data is not part of glassnet: pass NumPy arrays, a generator or a keras.utils.PyDataset "
+                "to fit")
+
+
+def _data_getattr(name):
+    raise AttributeError(f"glassnet has no data.{name}: {_DATA_ADVICE}")
+
+
+data = _types.ModuleType("glassnet.data", "tf.data's AUTOTUNE and cardinality; " + _DATA_ADVICE)
+data.AUTOTUNE, data.__getattr__ = -1, _data_getattr
+data.experimental = _types.SimpleNamespace(AUTOTUNE=-1, cardinality=len)
 
 
 def __getattr__(name):

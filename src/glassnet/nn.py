@@ -8,10 +8,37 @@ They are :mod:`glassnet.activations`' functions: one formula each, gradient-chec
 activation layers.
 """
 
+import numpy as np
+
 from glassnet.engine.activations_api import (elu, gelu, log_softmax, relu, relu6, selu, sigmoid, silu,
                                              softmax, softplus, softsign, tanh)
+from glassnet.engine.tensor import as_tensor
 
 swish = silu
 
-__all__ = ["elu", "gelu", "log_softmax", "relu", "relu6", "selu", "sigmoid", "silu", "softmax", "softplus",
-           "softsign", "swish", "tanh"]
+
+def sigmoid_cross_entropy_with_logits(labels=None, logits=None, name=None):
+    """Element by element, ``-z log(sigmoid(x)) - (1 - z) log(1 - sigmoid(x))``, written as
+    TensorFlow does so that no exp overflows: ``max(x, 0) - x z + log(1 + exp(-|x|))``."""
+    x, z = np.asarray(logits), np.asarray(labels)
+    return as_tensor(np.maximum(x, 0) - x * z + np.log1p(np.exp(-np.abs(x))))
+
+
+def softmax_cross_entropy_with_logits(labels, logits, axis=-1, name=None):
+    """Per sample, ``-sum(labels * log_softmax(logits))`` over ``axis``."""
+    return as_tensor(-np.sum(np.asarray(labels) * log_softmax(np.asarray(logits), axis=axis), axis=axis))
+
+
+def sparse_softmax_cross_entropy_with_logits(labels, logits, name=None):
+    """Per sample, ``-log_softmax(logits)[label]``."""
+    logs = log_softmax(np.asarray(logits), axis=-1)
+    return as_tensor(-np.take_along_axis(logs, np.asarray(labels)[..., None], axis=-1)[..., 0])
+
+
+def top_k(input, k=1, sorted=True, name=None):
+    from glassnet.tf_functions import top_k as largest
+    return largest(input, k)
+
+__all__ = ["elu", "gelu", "log_softmax", "relu", "relu6", "selu", "sigmoid", "sigmoid_cross_entropy_with_logits",
+           "silu", "softmax", "softmax_cross_entropy_with_logits", "softplus", "softsign",
+           "sparse_softmax_cross_entropy_with_logits", "swish", "tanh", "top_k"]

@@ -10,13 +10,14 @@ Each is NumPy's function under TensorFlow's name; results are arrays that also a
 placeholder of the Functional API they say it has no values yet.
 """
 
+import collections
 import types
 
 import numpy as np
 
 from glassnet import ops
 from glassnet.engine.activations_api import sigmoid as _sigmoid
-from glassnet.engine.tensor import as_tensor
+from glassnet.engine.tensor import as_tensor, keras_dtype
 
 newaxis = None
 float16, float32, float64 = np.float16, np.float32, np.float64
@@ -24,12 +25,13 @@ int8, int16, int32, int64, uint8 = np.int8, np.int16, np.int32, np.int64, np.uin
 
 
 def constant(value, dtype=None, shape=None, name=None):
-    array = np.array(value, dtype=dtype)
+    """Python numbers become float32 or int32, as in TensorFlow (NumPy: float64, int64)."""
+    array = np.array(value, dtype=dtype or keras_dtype(value))
     return as_tensor(np.broadcast_to(array, shape).copy() if shape is not None else array)
 
 
 def convert_to_tensor(value, dtype=None, name=None):
-    return as_tensor(np.asarray(value, dtype=dtype))
+    return as_tensor(np.asarray(value, dtype=dtype or keras_dtype(value)))
 
 
 def cast(x, dtype, name=None):
@@ -152,6 +154,35 @@ def rank(input, name=None):
 def executing_eagerly():
     """True: glassnet runs every line as it comes (there are no graphs to build)."""
     return True
+
+
+def sort(values, axis=-1, direction="ASCENDING", name=None):
+    ordered = np.sort(values, axis=axis)
+    return as_tensor(ordered if direction == "ASCENDING" else np.flip(ordered, axis=axis))
+
+
+def gather(params, indices, axis=None, batch_dims=0, name=None):
+    """The entries of ``params`` at ``indices`` along ``axis`` (the first, by default)."""
+    return as_tensor(np.take(params, indices, axis=0 if axis is None else axis))
+
+
+def tile(input, multiples, name=None):
+    return as_tensor(np.tile(input, multiples))
+
+
+def print(*inputs, output_stream=None, sep=" ", end="\n", **kwargs):
+    """TensorFlow's ``tf.print``: the values, as arrays print."""
+    import builtins
+    builtins.print(*(np.asarray(i) if hasattr(i, "shape") else i for i in inputs), sep=sep, end=end)
+
+
+TopK = collections.namedtuple("TopKV2", ["values", "indices"])
+
+
+def top_k(input, k=1, sorted=True, name=None):
+    """The ``k`` largest entries of the last axis and where they are, largest first."""
+    values, indices = ops.top_k(input, k)
+    return TopK(as_tensor(values), as_tensor(indices))
 
 
 def add_n(inputs, name=None):
@@ -304,9 +335,13 @@ math = _Functions(
     reduce_sum=reduce_sum, reduce_mean=reduce_mean, reduce_max=reduce_max, reduce_min=reduce_min,
     reduce_prod=reduce_prod, reduce_any=reduce_any, reduce_all=reduce_all, reduce_std=reduce_std,
     reduce_variance=reduce_variance, argmax=argmax, argmin=argmin, confusion_matrix=confusion_matrix,
-    add_n=add_n)
+    add_n=add_n, top_k=top_k)
 
-NAMES = ["abs", "add", "add_n", "cos", "equal", "greater_equal", "less_equal", "logical_and", "logical_not",
+# tf.dtypes: the dtypes and cast, where older programs reach for them (tf.dtypes.cast(x, tf.int32)).
+dtypes = types.SimpleNamespace(cast=cast, float16=float16, float32=float32, float64=float64, int8=int8,
+                               int16=int16, int32=int32, int64=int64, uint8=uint8)
+
+NAMES = ["abs", "add", "add_n", "dtypes", "gather", "print", "sort", "tile", "cos", "equal", "greater_equal", "less_equal", "logical_and", "logical_not",
          "logical_or", "reduce_all", "reduce_any", "sign", "sin", "executing_eagerly", "greater", "less", "not_equal", "rank", "shape",
          "size", "floor", "linspace", "ones", "range", "round", "zeros", "concat", "divide", "exp", "log", "maximum", "minimum", "multiply", "ones_like", "pow",
          "sigmoid", "sqrt", "square", "stack", "subtract", "tanh", "transpose", "where", "zeros_like", "argmax", "argmin", "cast", "clip_by_value", "constant", "convert_to_tensor", "expand_dims",

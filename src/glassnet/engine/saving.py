@@ -168,9 +168,9 @@ def check_file_name(path, weights=False):
     """Refuse a file name that doesn't say what the file will be, as Keras refuses
     ``model.save("m.txt")``: an ``.npz`` named ``m.txt`` misleads whoever opens it next.
     A model: ``.npz`` (glassnet's), ``.keras`` (Keras 3's) or ``.h5`` / ``.hdf5`` (legacy
-    Keras); weights alone: ``.weights.h5`` (Keras 3's) or ``.npz``."""
+    Keras); weights alone: ``.weights.h5`` (Keras 3's), ``.npz``, or ``.h5`` (Keras 2's legacy layout)."""
     path = os.fspath(path)
-    if weights and not path.endswith((".weights.h5", ".npz")):
+    if weights and not path.endswith((".weights.h5", ".npz", ".h5", ".hdf5")):
         raise ModelFileError(f"{path}: glassnet saves weights as .weights.h5 (Keras 3's layout) or .npz; "
                              f"end the file name with one of them")
     if not weights and not path.endswith((".npz", ".keras", ".h5", ".hdf5")):
@@ -256,6 +256,11 @@ def save_weights(model, path, overwrite=True):
     if path.endswith(".weights.h5"):    # Keras 3's layout (glassnet/interop/keras_file.py)
         from glassnet.interop import keras_file
         return keras_file.save_weights(model, path, overwrite)
+    if path.endswith((".h5", ".hdf5")):   # Keras 2's save_weights("w.h5"), which Keras 3 refuses
+        from glassnet.interop import keras_file
+        warnings.warn(f"save_weights({path!r}): a .h5 name is Keras 2's legacy weights file (Keras 3 refuses it "
+                      f"and wants .weights.h5); glassnet writes the legacy layout", DeprecationWarning, stacklevel=3)
+        return keras_file.save_legacy_weights(model, path, overwrite)
     check_file_name(path, weights=True)
     if not overwrite and os.path.exists(path):
         raise ModelFileError(f"{path}: exists, and overwrite=False")

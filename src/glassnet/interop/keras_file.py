@@ -931,19 +931,43 @@ def save_legacy_h5(model, path, overwrite=True):
             training["optimizer_config"] = {"class_name": optimizer["class_name"], "config": optimizer["config"]}
             h5.attrs["training_config"] = json.dumps(training, default=_json_default)
         h5.attrs["glassnet"] = json.dumps(_glassnet_extra(model), default=_json_default)
-        group = h5.create_group("model_weights")
-        group.attrs["layer_names"] = [layer.name for layer in keras_layers(model)]
-        group.attrs["backend"], group.attrs["keras_version"] = "tensorflow", KERAS_VERSION
-        for layer in sorted(model.layers, key=lambda layer: layer.name):
-            layer_group = group.create_group(layer.name)
-            names = _legacy_names(model, layer)
-            layer_group.attrs["weight_names"] = names
-            for name, array in zip(names, legacy_arrays(layer)):
-                _dataset(layer_group, name, array)
-        group.create_group("top_level_model_weights").attrs["weight_names"] = np.array([], dtype="S1")
+        _write_legacy_weights(h5.create_group("model_weights"), model)
     atomic_write(path, lambda f: f.write(buffer.getvalue()))
     for note in notes:
         warnings.warn(f"{path}: {note}", stacklevel=3)
+
+
+def save_legacy_weights(model, path, overwrite=True):
+    """Keras 2's ``model.save_weights("w.h5")``: the weights alone in the legacy layout (the
+    ``model_weights`` group of a legacy model file, at the file's root), which Keras 2 and
+    :func:`load_weights` read."""
+    import h5py
+
+    from glassnet.engine.saving import atomic_write
+
+    path = os.fspath(path)
+    if not overwrite and os.path.exists(path):
+        raise ModelFileError(f"{path}: exists, and overwrite=False")
+    if not model.built:
+        raise ModelFileError(f"{path}: model '{model.name}' isn't built yet, so it has no weights")
+    buffer = io.BytesIO()
+    with h5py.File(buffer, "w") as h5:
+        _write_legacy_weights(h5, model)
+    atomic_write(path, lambda f: f.write(buffer.getvalue()))
+
+
+def _write_legacy_weights(group, model):
+    """Each layer's weights in its own group, named in ``weight_names``, the layers listed in
+    ``layer_names``: the legacy layout, in a model file's ``model_weights`` or at a weights file's root."""
+    group.attrs["layer_names"] = [layer.name for layer in keras_layers(model)]
+    group.attrs["backend"], group.attrs["keras_version"] = "tensorflow", KERAS_VERSION
+    for layer in sorted(model.layers, key=lambda layer: layer.name):
+        layer_group = group.create_group(layer.name)
+        names = _legacy_names(model, layer)
+        layer_group.attrs["weight_names"] = names
+        for name, array in zip(names, legacy_arrays(layer)):
+            _dataset(layer_group, name, array)
+    group.create_group("top_level_model_weights").attrs["weight_names"] = np.array([], dtype="S1")
 
 
 def _legacy_names(model, layer):

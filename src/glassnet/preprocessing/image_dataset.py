@@ -12,7 +12,8 @@
 
 Keras 3's function and defaults, without TensorFlow: it gives a
 :class:`~glassnet.utils.PyDataset` (which ``fit``, ``evaluate`` and ``predict`` read and a
-``for`` loop walks), not a ``tf.data.Dataset``. As in Keras, the pixels stay 0-255 (put a
+``for`` loop walks), not a ``tf.data.Dataset``, with the few Dataset methods the tutorials
+chain after it (:class:`DatasetMethods`). As in Keras, the pixels stay 0-255 (put a
 ``Rescaling(1 / 255)`` in the model), the classes are the subfolders in alphabetical order
 (``class_names``), and a file that isn't an image stops with one line naming it.
 """
@@ -23,6 +24,7 @@ import pathlib
 
 import numpy as np
 
+from glassnet.engine.tensor import as_tensor
 from glassnet.errors import DataError
 from glassnet.utils import PyDataset
 
@@ -147,7 +149,68 @@ def list_image_files(folder, suffixes, follow_links=False):
             if name.lower().endswith(tuple(suffixes))]
 
 
-class ImageDataset(PyDataset):
+class DatasetMethods:
+    """The ``tf.data.Dataset`` methods the image tutorials chain after
+    ``image_dataset_from_directory``, on batches glassnet already holds::
+
+        train_ds = train_ds.cache().shuffle(1000).prefetch(buffer_size=tf.data.AUTOTUNE)
+        normalized_ds = train_ds.map(lambda x, y: (normalization_layer(x), y))
+        for images, labels in train_ds.take(1): ...
+
+    ``cache``, ``shuffle`` and ``prefetch`` change nothing (each file is decoded once and kept;
+    the batches are drawn in a new order every epoch when ``shuffle=True``, as given to
+    ``image_dataset_from_directory``); ``take`` and ``skip`` keep some batches, ``map`` changes
+    each batch as it is read."""
+
+    def cache(self, filename=""):
+        return self
+
+    def prefetch(self, buffer_size=None):
+        return self
+
+    def shuffle(self, buffer_size=None, seed=None, reshuffle_each_iteration=None):
+        return self
+
+    def take(self, count):
+        return _Batches(self, range(len(self))[:count if count >= 0 else None])
+
+    def skip(self, count):
+        return _Batches(self, range(len(self))[count:])
+
+    def map(self, map_func, num_parallel_calls=None, deterministic=None):
+        return _Batches(self, range(len(self)), map_func)
+
+    def cardinality(self):
+        return len(self)
+
+
+class _Batches(DatasetMethods, PyDataset):
+    """Some of another dataset's batches (``take``, ``skip``), each changed by ``function``
+    if given (``map``: called with the batch's parts, ``f(images, labels)``)."""
+
+    def __init__(self, source, indices, function=None):
+        super().__init__()
+        self.source, self.indices, self.function = source, indices, function
+        self.class_names = getattr(source, "class_names", None)
+
+    def __len__(self):
+        return len(self.indices)
+
+    def __getitem__(self, index):
+        batch = self.source[self.indices[index]]
+        if self.function is None:
+            return batch
+        return self.function(*batch) if isinstance(batch, tuple) else self.function(batch)
+
+    def __iter__(self):
+        for index in range(len(self)):
+            yield self[index]
+
+    def on_epoch_end(self):
+        self.source.on_epoch_end()
+
+
+class ImageDataset(DatasetMethods, PyDataset):
     """Batches of images read from files: ``(images, labels)`` or images alone.
 
     ``images``: float32 ``(batch, height, width, channels)``, pixels 0-255. ``class_names``:
@@ -164,10 +227,10 @@ class ImageDataset(PyDataset):
         if self.batch_size < 1:
             raise ValueError(f"image_dataset_from_directory: batch_size must be >= 1, got {batch_size!r}")
         self.image_size = tuple(int(d) for d in image_size)
-        self.shuffle, self.rng = shuffle, rng
+        self.reshuffles, self.rng = shuffle, rng     # a new order every epoch
         self.interpolation, self.crop = interpolation, crop_to_aspect_ratio
         self.order = np.arange(len(self.files))
-        self.cache = {}
+        self.decoded = {}     # file number -> its image, decoded once
 
     def __len__(self):
         return math.ceil(len(self.files) / self.batch_size)
@@ -176,30 +239,30 @@ class ImageDataset(PyDataset):
         if not 0 <= index < len(self):
             raise IndexError(f"batch {index} of {len(self)}")
         chosen = self.order[index * self.batch_size:(index + 1) * self.batch_size]
-        images = np.stack([self._image(i) for i in chosen])
+        images = as_tensor(np.stack([self._image(i) for i in chosen]))     # images[0].numpy(), as in TensorFlow
         if self.label_mode is None:
             return images
         labels = np.array([self.files[i][1] for i in chosen])
         if self.label_mode == "categorical":
-            return images, np.eye(len(self.class_names), dtype=np.float32)[labels]
+            return images, as_tensor(np.eye(len(self.class_names), dtype=np.float32)[labels])
         if self.label_mode == "binary":
-            return images, labels.astype(np.float32)[:, np.newaxis]
-        return images, labels.astype(np.int32)
+            return images, as_tensor(labels.astype(np.float32)[:, np.newaxis])
+        return images, as_tensor(labels.astype(np.int32))
 
     def _image(self, i):
-        if i not in self.cache:
+        if i not in self.decoded:
             from glassnet.preprocessing.image_utils import img_to_array, load_img
-            self.cache[i] = img_to_array(load_img(self.files[i][0], color_mode=self.color_mode,
+            self.decoded[i] = img_to_array(load_img(self.files[i][0], color_mode=self.color_mode,
                                                   target_size=self.image_size, interpolation=self.interpolation,
                                                   keep_aspect_ratio=self.crop), dtype="float32")
-        return self.cache[i]
+        return self.decoded[i]
 
     def __iter__(self):
         for index in range(len(self)):
             yield self[index]
 
     def on_epoch_end(self):
-        if self.shuffle:
+        if self.reshuffles:
             self.order = self.rng.permutation(len(self.files))
 
     @property

@@ -1,6 +1,7 @@
 """ModelCheckpoint: save the model during training, every epoch or whenever it improves."""
 
 import os
+import warnings
 
 from glassnet.engine.callbacks.base import Callback
 from glassnet.engine.callbacks.monitor import Monitor
@@ -24,12 +25,19 @@ class ModelCheckpoint(Callback):
         mode: ``"auto"``, ``"min"`` or ``"max"``.
         save_freq: ``"epoch"``, or a number of batches between saves.
         initial_value_threshold: the "best" to beat at the start (with save_best_only).
+        period: Keras 2's "every ``period`` epochs" (Keras 3 refuses it; a DeprecationWarning here).
     """
 
     def __init__(self, filepath, monitor="val_loss", verbose=0, save_best_only=False,
                  save_weights_only=False, mode="auto", save_freq="epoch",
-                 initial_value_threshold=None):
+                 initial_value_threshold=None, period=None):
         super().__init__()
+        if period is not None:
+            warnings.warn("ModelCheckpoint: period= is Keras 2's (every that many epochs); Keras 3 has "
+                          "save_freq= in batches", DeprecationWarning, stacklevel=2)
+            if isinstance(period, bool) or not isinstance(period, int) or period < 1:
+                raise ValueError(f"ModelCheckpoint: period must be a whole number of epochs >= 1, got {period!r}")
+        self.period = period or 1
         self.filepath = os.fspath(filepath)
         check_file_name(self.filepath, weights=save_weights_only)   # now, not after the first epoch
         self.monitor = Monitor("ModelCheckpoint", monitor, mode)
@@ -54,7 +62,7 @@ class ModelCheckpoint(Callback):
         self.epoch = epoch
 
     def on_epoch_end(self, epoch, logs=None):
-        if self.save_freq == "epoch":
+        if self.save_freq == "epoch" and (epoch + 1) % self.period == 0:
             self.save(epoch, None, logs)
 
     def _on_batch(self, batch, logs=None):

@@ -212,8 +212,9 @@ class TensorBoard(Callback):
 
     def __init__(self, log_dir="logs", histogram_freq=0, write_graph=True, write_images=False,
                  write_steps_per_second=False, update_freq="epoch", profile_batch=0,
-                 embeddings_freq=0, embeddings_metadata=None):
+                 embeddings_freq=0, embeddings_metadata=None, **keras2_options):
         super().__init__()
+        self._keras2_options(keras2_options)
         self.log_dir = str(os.fspath(log_dir))
         self.histogram_freq, self.write_graph, self.write_images = histogram_freq, write_graph, write_images
         self.write_steps_per_second = bool(write_steps_per_second)
@@ -229,6 +230,17 @@ class TensorBoard(Callback):
         self._training = False
         self._global_train_batch = 0
         self._epoch_start_iterations = None
+
+    @staticmethod
+    def _keras2_options(options):
+        """Keras 2.2's batch_size, write_grads, embeddings_layer_names and embeddings_data,
+        which shaped histograms and embeddings glassnet doesn't write: taken, with a warning."""
+        unknown = sorted(set(options) - {"batch_size", "write_grads", "embeddings_layer_names", "embeddings_data"})
+        if unknown:
+            raise TypeError(f"TensorBoard: unknown argument(s) {', '.join(unknown)}")
+        if options:
+            warnings.warn(f"TensorBoard: {', '.join(sorted(options))} are Keras 2's (Keras 3 removed them); "
+                          f"they change nothing glassnet writes", DeprecationWarning, stacklevel=3)
 
     def _warn_unwritten(self):
         """One warning for each setting that asks for what glassnet does not write."""
