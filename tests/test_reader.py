@@ -341,3 +341,11 @@ def test_two_lines_of_writing_are_refused_not_read_as_one_number(model):
         glassnet.read_number(model, two)
     tall = write("1075", height=120)          # one line with paper above and below: read
     assert glassnet.read_number(model, tall).text == "1075"
+
+
+def test_reading_as_glassnet_read_does_takes_model_files_too(model_file, line_file):
+    from glassnet.workbench.reader import read_leaving_out_nondigits
+    reading, left_out = read_leaving_out_nondigits(model_file, write("1075"))
+    assert reading.text == "1075" and left_out == []
+    reading, left_out = read_leaving_out_nondigits(line_file, write("1075"), digit_model=model_file)
+    assert left_out == [] and reading.text.isdigit()

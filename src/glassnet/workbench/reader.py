@@ -105,14 +105,10 @@ def read_number(model, image, name=None, digit_model=None):
             more than 50 separate marks, or (read by cutting it into digits) holds two lines
             of writing or more, one above the other.
     """
-    if isinstance(model, str) or hasattr(model, "__fspath__"):
-        from glassnet.engine.saving import load_model
-        model = load_model(model, compile=False)
+    model = loaded(model)
     from glassnet.workbench import line_reader
     if line_reader.is_line_model(model):
-        if isinstance(digit_model, str) or hasattr(digit_model, "__fspath__"):
-            from glassnet.engine.saving import load_model
-            digit_model = load_model(digit_model, compile=False)
+        digit_model = loaded(digit_model)
         if digit_model is not None:
             check_digit_model(digit_model)
         return line_reader.read_line(model, image, name, digit_model=digit_model)
@@ -142,6 +138,14 @@ def read_number(model, image, name=None, digit_model=None):
                    boxes, probabilities, images)
 
 
+def loaded(model):
+    """A model, or the one saved in the file ``model`` names (None stays None)."""
+    if isinstance(model, str) or hasattr(model, "__fspath__"):
+        from glassnet.engine.saving import load_model
+        return load_model(model, compile=False)
+    return model
+
+
 def read_leaving_out_nondigits(model, image, name=None, digit_model=None):
     """:func:`read_number`, with the marks that are not digits left out where a not-a-digit
     detector (:mod:`glassnet.workbench.novelty`) can tell: ``glassnet read`` and the
@@ -165,6 +169,7 @@ def read_leaving_out_nondigits(model, image, name=None, digit_model=None):
     from glassnet.workbench.line_reader import is_line_model
     from glassnet.workbench.novelty import has_detector, leave_out_nondigits
 
+    model, digit_model = loaded(model), loaded(digit_model)
     reading = read_number(model, image, name, digit_model=digit_model)
     if not is_line_model(model):
         return leave_out_nondigits(model, reading) if has_detector(model) else (reading, [])
