@@ -245,6 +245,7 @@ def train(epochs=EPOCHS, per_epoch=NUMBERS_PER_EPOCH, batch_size=BATCH_SIZE, lea
     from glassnet.engine.schedules import OneCycle
     from glassnet.workbench.line_reader import BLANK, CTCLoss, line_model, score_texts
 
+    began = time.perf_counter()
     x_train, y_train = _training_digits(path)
     held_out = numbers.compose(x_train[-HELD_OUT:], y_train[-HELD_OUT:], validation, length=7,
                                seed=seed + 1) if validation else None
@@ -260,7 +261,7 @@ def train(epochs=EPOCHS, per_epoch=NUMBERS_PER_EPOCH, batch_size=BATCH_SIZE, lea
     elif verbose:
         model.summary()
     copies, first = WidthCopies(model), model.epoch
-    began, before = time.perf_counter(), model.settings.get("train_seconds", 0.0)   # a backup's time so far
+    before = model.settings.get("train_seconds", 0.0)      # a backup's time so far
     progress = ProgressBar(verbose)
     progress.set_params({"epochs": epochs, "steps": steps})
     progress.on_train_begin()
