@@ -386,49 +386,49 @@ class Optimizer:
             self.slots[name] = arrays
 
 
-class LearningRate(float):
-    """The learning rate as Keras 3 hands it out: a number (``float(lr)``, ``lr * 0.1``) that
-    also answers its variable's ``assign`` and ``numpy()``, as the fine-tuning tutorials use it
-    (``model.optimizer.learning_rate.assign(1e-5)`` sets the optimizer's rate)."""
+class _OptimizerNumber:
+    """A number of the optimizer's (Python's own, for arithmetic) that also answers what its
+    Keras 3 variable answers: ``assign`` (which sets the optimizer's ``attribute``),
+    ``numpy()`` and ``value``. Copied, pickled or kept in a report, it is the plain number."""
+
+    attribute = None                  # the optimizer's attribute it stands for
 
     def __new__(cls, value, optimizer):
-        rate = super().__new__(cls, value)
-        rate.optimizer = optimizer
-        return rate
+        number = super().__new__(cls, value)
+        number.optimizer = optimizer
+        return number
 
     def assign(self, value):
-        self.optimizer.learning_rate = float(value)
-        return self.optimizer.learning_rate
-
-    def numpy(self):
-        return float(self)
-
-    def __reduce__(self):          # copied, pickled or kept in a report: the number itself
-        return float, (float(self),)
-
-
-class StepCount(int):
-    """The step count as Keras 3 hands it out: a number that also answers its variable's
-    ``numpy()``, ``value`` and ``assign`` (see :attr:`Optimizer.iterations`)."""
-
-    def __new__(cls, value, optimizer):
-        count = super().__new__(cls, value)
-        count.optimizer = optimizer
-        return count
-
-    def assign(self, value):
-        self.optimizer.iterations = int(value)
-        return self.optimizer.iterations
-
-    def numpy(self):
-        return np.int64(self)
+        setattr(self.optimizer, self.attribute, self._plain(value))
+        return getattr(self.optimizer, self.attribute)
 
     @property
     def value(self):
         return self
 
-    def __reduce__(self):          # copied, pickled or kept in a report: the number itself
-        return int, (int(self),)
+    def __reduce__(self):
+        return self._plain, (self._plain(self),)
+
+
+class LearningRate(_OptimizerNumber, float):
+    """The learning rate as Keras 3 hands it out: a number (``float(lr)``, ``lr * 0.1``) that
+    also answers its variable's ``assign`` and ``numpy()``, as the fine-tuning tutorials use it
+    (``model.optimizer.learning_rate.assign(1e-5)`` sets the optimizer's rate)."""
+
+    attribute, _plain = "learning_rate", float
+
+    def numpy(self):
+        return float(self)
+
+
+class StepCount(_OptimizerNumber, int):
+    """The step count as Keras 3 hands it out: a number that also answers its variable's
+    ``numpy()``, ``value`` and ``assign`` (see :attr:`Optimizer.iterations`)."""
+
+    attribute, _plain = "iterations", int
+
+    def numpy(self):
+        return np.int64(self)
 
 
 def _cut(arrays, layout):
