@@ -39,10 +39,10 @@ def clone_model(model, input_tensors=None, clone_function=None, **kwargs):
 
 
 def model_from_json(json_string, custom_objects=None):
-    """A model (fresh weights) from the JSON that ``model.to_json()`` wrote."""
-    import json
-    spec = json.loads(json_string)
-    return deserialize_layer(spec, custom_objects)
+    """A model (fresh weights) from the JSON that ``model.to_json()`` wrote, in glassnet or
+    in Keras 3 (:func:`glassnet.interop.keras_file.model_from_json`)."""
+    from glassnet.interop.keras_file import model_from_json as from_json
+    return from_json(json_string, custom_objects)
 
 
 __all__ = ["Model", "Sequential", "clone_model", "load_model", "model_from_json", "save_model"]

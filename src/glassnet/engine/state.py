@@ -86,11 +86,17 @@ class ModelState:
 
     # -- saving ----------------------------------------------------------------------------
     def to_json(self, **kwargs):
-        """The architecture as JSON text (no weights), for ``glassnet.models.model_from_json``
-        (Keras's pair); ``kwargs`` go to ``json.dumps`` (e.g. ``indent=2``)."""
+        """The architecture as JSON text (no weights), for ``model_from_json``: in Keras 3's
+        form, which Keras reads too, or, for a model Keras can't express (a layer of your own
+        with ``forward`` and ``backward``) or one not built yet, in glassnet's own form.
+        ``kwargs`` go to ``json.dumps`` (e.g. ``indent=2``)."""
         import json
 
         from glassnet.engine.model import layer_class_name
+        from glassnet.interop.keras_file import model_to_json
+        keras_form = model_to_json(self, **kwargs) if self.built else None
+        if keras_form is not None:
+            return keras_form
         return json.dumps({"class_name": layer_class_name(self), "config": self.get_config()}, **kwargs)
 
     def save(self, filepath, overwrite=True, **kwargs):

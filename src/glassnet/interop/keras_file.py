@@ -54,6 +54,9 @@ MAX_GROUPS = 100_000           # HDF5 groups and datasets walked, at most
 
 
 # -- what a file is -------------------------------------------------------------------------
+JSON_WEIGHTS = 1 << 28     # weight numbers a model rebuilt from JSON may make (1 GB of float32)
+
+
 def is_hdf5(path):
     """Whether ``path`` starts with the HDF5 signature (a ``.weights.h5`` or legacy ``.h5``)."""
     try:
@@ -406,6 +409,40 @@ def save_model(model, path, overwrite=True):
     atomic_write(path, write)
     for note in notes:
         warnings.warn(f"{path}: {note}", stacklevel=3)
+
+
+def model_to_json(model, **kwargs):
+    """``model.to_json()`` as Keras 3 writes it (what a ``.keras`` file's ``config.json``
+    holds, without the compile settings), so that Keras's ``model_from_json`` reads it; None
+    for a model Keras can't express, or not built yet (:meth:`to_json` then writes glassnet's
+    own form). ``kwargs`` go to ``json.dumps`` (``indent=2``)."""
+    try:
+        return json.dumps(model_to_keras(model), default=_json_default, **kwargs)
+    except ExportError:
+        return None
+
+
+def model_from_json(text, custom_objects=None):
+    """The model (fresh weights) that JSON text describes: written by Keras's ``to_json`` or
+    by glassnet's, in Keras's form (read as a ``.keras`` file's config is) or glassnet's own.
+
+    Raises:
+        ModelFileError: text that isn't such JSON, or describes a layer glassnet lacks.
+    """
+    from glassnet.engine.model import deserialize_layer
+
+    where = "model_from_json"
+    try:
+        spec = json.loads(text)
+    except (TypeError, ValueError) as error:
+        raise ModelFileError(f"{where}: not JSON text ({error})") from None
+    if not isinstance(spec, dict):
+        raise ModelFileError(f"{where}: expected a JSON object with a class_name and a config")
+    if "module" not in spec and "registered_name" not in spec:      # glassnet's own form
+        return deserialize_layer(spec, custom_objects)
+    notes = []
+    model = _build(_translate(spec, _Reading(notes), where), None, JSON_WEIGHTS, custom_objects, where)
+    return _finish(model, None, notes, where, stacklevel=4)
 
 
 def save_weights(model, path, overwrite=True):
