@@ -141,3 +141,21 @@ def test_a_line_reader_with_a_detector_refuses_a_picture_with_no_digits(line_fil
     assert "note:" not in checked.err
     assert main(["read", line_file, str(path), "--digits", str(tiny_digit_model_with_detector)]) == 0
     assert capsys.readouterr().out.strip() == f"{path}: no digits, only 1 mark that is not a digit"
+
+
+def test_a_line_reader_is_scored_on_numbers_and_the_digit_commands_name_it(line_file, images, shared_data,
+                                                                           monkeypatch, capsys):
+    """glassnet evaluate scores a line reader on seven-digit numbers (it said "the images have
+    shape (28, 28) but model 'line_reader' was built for (32, 256, 1)"); predict, report,
+    doctor and calibrate say it is a line reader and what to use instead."""
+    from glassnet.datasets import numbers
+    made = numbers.make_numbers
+    monkeypatch.setattr(numbers, "make_numbers", lambda count, **kwargs: made(12, **kwargs))   # 1,000: slow
+    assert main(["evaluate", line_file, "--data-dir", str(shared_data / "mnist")]) == 0
+    said = capsys.readouterr().out
+    assert said.startswith(f"{line_file}: a line reader; 12 seven-digit numbers from MNIST test digits")
+    assert "read whole" in said and "with the wrong number of digits" in said
+    for command in (["predict", line_file, images["number"]], ["report", line_file], ["doctor", line_file],
+                    ["calibrate", line_file]):
+        assert main(command + ["--data-dir", str(shared_data / "mnist")] * (command[0] != "predict")) == 2
+        assert f"{line_file}: a line reader, which reads whole numbers" in capsys.readouterr().err, command

@@ -46,6 +46,11 @@ def _model(args, data, x):
         raise TrainingError("give either a model file or --arch, not both")
     if args.model:
         model = load_model(args.model)
+        from glassnet.workbench.line_reader import is_line_model
+        if is_line_model(model):      # its data are strips of whole numbers, not MNIST's digits
+            from glassnet.errors import ShapeError
+            raise ShapeError(f"{args.model}: a line reader, which reads whole numbers; glassnet doctor "
+                             f"examines digit classifiers (glassnet evaluate {args.model} scores it)")
         if model.optimizer is None:
             model.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
         what = f"{args.model} ({model.epoch} epochs trained)"

@@ -8,7 +8,8 @@ precision, recall, F1, support, AUC), the most frequent mistakes and the AUC::
     ...
 
 The first line names the test images; offline, they are the 1,000 MNIST test digits of
-glassnet's offline sample, and the line says so.
+glassnet's offline sample, and the line says so. A line reader (``glassnet train --task
+numbers``) is scored on 1,000 seven-digit numbers made from the MNIST test digits instead.
 """
 
 import math
@@ -42,8 +43,12 @@ def load_for_evaluation(args):
     from glassnet.errors import ShapeError
     from glassnet.interfaces.cli.checks import as_model_input, check_finite, naming_the_file, quiet_overflow
     from glassnet.workbench.evaluation import evaluate_model
+    from glassnet.workbench.line_reader import is_line_model
 
     model = load_model(args.model)
+    if is_line_model(model):
+        raise ShapeError(f"{args.model}: a line reader, which reads whole numbers, not digits one by one: "
+                         f"glassnet evaluate {args.model} scores it on 1,000 seven-digit numbers")
     dataset = args.dataset if args.dataset != "mnist" else model.settings.get("dataset", "mnist")
     try:
         data = load_dataset(dataset, data_dir=args.data_dir)
@@ -125,7 +130,28 @@ def format_report(result, top=5):
     return "\n".join(lines)
 
 
+def evaluate_line_reader(args, model):
+    """A line reader's score: the 1,000 seven-digit numbers ``glassnet train --task numbers``
+    reads at its end (MNIST test digits, seed 0, best path)."""
+    from glassnet.datasets import numbers
+    from glassnet.interfaces.cli.train_numbers import read_texts
+    from glassnet.workbench.line_reader import score_texts
+
+    test = numbers.make_numbers(1000, length=7, seed=0, path=args.data_dir)
+    whole, right, wrong_count = score_texts(read_texts(model, test.images), test.labels)
+    print(f"{args.model}: a line reader; {len(test):,} seven-digit numbers from MNIST test digits (seed 0, best path): "
+          f"{whole:.1%} read whole, {right:.2%} of digits, {wrong_count:.1%} with the wrong number of digits")
+    print("(benchmarks/read_numbers.py reads them as glassnet read does, with the harder variant and the "
+          "segmenter beside it)")
+
+
 def run(args):
+    from glassnet.engine.saving import load_model
+    from glassnet.workbench.line_reader import is_line_model
+
+    model = load_model(args.model, compile=False)
+    if is_line_model(model):
+        return evaluate_line_reader(args, model)
     model, data, result = load_for_evaluation(args)
     print(f"{args.model}: test loss {result.loss:.4f}, test accuracy {result.accuracy:.2%} on "
           f"{data.test_set}")
