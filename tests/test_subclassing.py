@@ -989,3 +989,13 @@ def test_a_subclassed_models_layers_are_the_layers_it_holds_as_keras_lists_them(
     block_row = next(line.split() for line in table.splitlines() if line.startswith("residual_block "))
     assert block_row == ["residual_block", "(ResidualBlock)", "?", "144"]      # its shape is inside its call()
     assert f"Total params: {model.count_params():,}" in table
+
+
+def test_an_unbuilt_model_s_summary_is_keras_s_table_of_question_marks():
+    """Keras 3 prints the table of an unbuilt model, every shape "?" and "0 (unbuilt)"
+    parameters; glassnet printed only a one-line notice."""
+    text = summary_table(keras.Sequential([layers.Dense(64, activation="relu"), layers.Dense(10)]))
+    rows = [line.split() for line in text.splitlines() if "(Dense)" in line]
+    assert rows == [["dense", "(Dense)", "?", "0", "(unbuilt)"], ["dense_1", "(Dense)", "?", "0", "(unbuilt)"]]
+    assert "Total params: 0" in text and text.endswith("known once it has an input shape or has seen data)")
+    assert "Total params: 0" in summary_table(keras.Sequential([]))

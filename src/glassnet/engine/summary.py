@@ -13,10 +13,12 @@ def summary_table(model, expand_nested=False, show_trainable=False):
     from glassnet.engine.layers.input_layer import InputLayer
     from glassnet.engine.sequential import Sequential
 
-    if not model.built:
+    if not model.built:      # Keras's table, every shape "?", and what it waits for
         count = len(model.layers)
-        return (f'Model: "{model.name}" (not built yet: {count} layer{"" if count == 1 else "s"}; its shapes '
-                f'and parameters are known once it has an input shape or has seen data)')
+        rows = [[f"{layer.name} ({_kind(layer)})", "?", "0 (unbuilt)"] for layer in model.layers]
+        return (_table(model, ["Layer (type)", "Output Shape", "Param #"], rows, 0, 0)
+                + f"\n(not built yet: {count} layer{'' if count == 1 else 's'}; its shapes and parameters "
+                  f"are known once it has an input shape or has seen data)")
     functional = not isinstance(model, Sequential) and not model.traces_call
     rows = []
     for step_layer, node in _calls(model) if not model.traces_call else _held_calls(model):
@@ -38,7 +40,13 @@ def summary_table(model, expand_nested=False, show_trainable=False):
             rows += _nested_rows(layer, len(row), show_trainable)
     headers = ["Layer (type)", "Output Shape", "Param #"] + (["Connected to"] if functional else []) \
         + (["Trainable"] if show_trainable else [])
-    widths = [max(len(h), *(len(r[i]) for r in rows)) + 2 for i, h in enumerate(headers)]
+    trainable = sum(w.size for w in model.trainable_weights)
+    return _table(model, headers, rows, model.count_params(), trainable)
+
+
+def _table(model, headers, rows, total, trainable):
+    """The summary's text: the rows under their headers, ruled as Keras 2 drew them, then the counts."""
+    widths = [max([len(h)] + [len(r[i]) for r in rows]) + 2 for i, h in enumerate(headers)]
     width = sum(widths)
 
     def line(cells):
@@ -51,8 +59,6 @@ def summary_table(model, expand_nested=False, show_trainable=False):
     for i, row in enumerate(rows):
         lines.append(line(row))
         lines.append("=" * width if i == len(rows) - 1 else "_" * width)
-    trainable = sum(w.size for w in model.trainable_weights)
-    total = model.count_params()
     lines += [f"Total params: {total:,}", f"Trainable params: {trainable:,}",
               f"Non-trainable params: {total - trainable:,}", "_" * width]
     return "\n".join(lines)
