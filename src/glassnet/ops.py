@@ -84,12 +84,6 @@ def convert_to_numpy(x):
     return np.asarray(x)
 
 
-def _python_dtype(values):
-    """The dtype Keras gives Python numbers: float32 and int32 (NumPy's would be 64-bit)."""
-    kind = np.asarray(values).dtype.kind
-    return {"f": np.float32, "i": np.int32}.get(kind)
-
-
 def convert_to_tensor(x, dtype=None):
     """An array that answers ``.numpy()``; Python numbers and lists become float32 or int32,
     as in Keras (a NumPy array keeps its dtype)."""
@@ -128,7 +122,7 @@ def arange(start, stop=None, step=1, dtype=None):
     if stop is None:                      # arange(n): 0, 1, ..., n - 1
         start, stop = 0, start
     ends = [start, stop, step]
-    dtype = dtype or (_python_dtype(ends) if all(isinstance(v, (int, float)) for v in ends) else None)
+    dtype = dtype or (_keras_dtype(ends) if all(isinstance(v, (int, float)) for v in ends) else None)
     return np.arange(start, stop, step, dtype=dtype)
 
 

@@ -31,7 +31,7 @@ def constant(value, dtype=None, shape=None, name=None):
 
 
 def convert_to_tensor(value, dtype=None, name=None):
-    return as_tensor(np.asarray(value, dtype=dtype or keras_dtype(value)))
+    return ops.convert_to_tensor(value, dtype)
 
 
 def cast(x, dtype, name=None):
@@ -122,21 +122,20 @@ def reshape(tensor, shape, name=None):
 def linspace(start, stop, num, name=None, axis=0):
     """``num`` evenly spaced numbers from ``start`` to ``stop``, both included (the regression
     tutorial's ``tf.linspace(0.0, 250, 251)``): float32, as TensorFlow gives them."""
-    return as_tensor(np.linspace(start, stop, num, axis=axis).astype(np.float32))
+    return as_tensor(ops.linspace(start, stop, num, axis=axis))
 
 
 def range(start, limit=None, delta=1, dtype=None, name="range"):
     """``tf.range(10)`` or ``tf.range(2, 10, 2)``: int32 for whole numbers, float32 otherwise."""
-    values = np.arange(start, limit, delta) if limit is not None else np.arange(start)
-    return as_tensor(values.astype(dtype or (np.int32 if values.dtype.kind in "iu" else np.float32)))
+    return as_tensor(ops.arange(start, limit, delta, dtype=dtype))
 
 
 def zeros(shape, dtype=np.float32, name=None):
-    return as_tensor(np.zeros(shape, dtype=dtype))
+    return as_tensor(ops.zeros(shape, dtype))
 
 
 def ones(shape, dtype=np.float32, name=None):
-    return as_tensor(np.ones(shape, dtype=dtype))
+    return as_tensor(ops.ones(shape, dtype))
 
 
 def shape(input, out_type=np.int32, name=None):

@@ -405,11 +405,15 @@ class _ThresholdCounts(Metric):
             positive = p > (0.5 if self.thresholds is None else self.thresholds)
         if self.class_id is not None:
             y, positive = y[..., self.class_id], positive[..., self.class_id]
-        w = 1.0 if sample_weight is None else _weights(sample_weight, positive)
-        self.true_positives += float(np.sum(w * (positive & y)))
-        self.false_positives += float(np.sum(w * (positive & ~y)))
-        self.false_negatives += float(np.sum(w * (~positive & y)))
-        self.true_negatives += float(np.sum(w * (~positive & ~y)))
+        if sample_weight is None:              # a count of the True entries, no float array a batch
+            count = np.count_nonzero
+        else:
+            w = _weights(sample_weight, positive)
+            count = lambda cases: np.sum(w * cases)   # noqa: E731
+        self.true_positives += float(count(positive & y))
+        self.false_positives += float(count(positive & ~y))
+        self.false_negatives += float(count(~positive & y))
+        self.true_negatives += float(count(~positive & ~y))
 
     def get_config(self):
         return {**super().get_config(), "thresholds": self.thresholds, "top_k": self.top_k,

@@ -19,15 +19,21 @@ def check_digit_model(model, name="model"):
                          f"not one 28x28 image")
     shape = model.input_shape[1:]
     if int(np.prod(shape)) != 28 * 28:
-        from glassnet.workbench.line_reader import is_line_model
-        if is_line_model(model):
-            raise ShapeError(f"{name}: a line reader, which reads whole numbers, not one digit: read with "
-                             f"glassnet read {name} IMAGE, score it with glassnet evaluate {name}")
+        refuse_line_reader(model, name)
         raise ShapeError(f"{name}: expects input of shape {shape}, but digit images are 28x28; "
                          f"use a model trained on MNIST-sized images")
     out = model.output_shape[1:] if len(model.outputs) == 1 else ()
     if len(out) != 1 or out[0] < 2:
         raise ShapeError(f"{name}: its output has shape {out}, not one score per class")
+
+
+def refuse_line_reader(model, name="model"):
+    """A ShapeError for a line reader (``glassnet train --task numbers``) given where a digit
+    classifier is needed, saying which commands take it; nothing for another model."""
+    from glassnet.workbench.line_reader import is_line_model
+    if is_line_model(model):
+        raise ShapeError(f"{name}: a line reader, which reads whole numbers, not one digit: read with "
+                         f"glassnet read {name} IMAGE, score it with glassnet evaluate {name}")
 
 
 def final_softmax(model):

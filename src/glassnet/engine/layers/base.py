@@ -101,6 +101,11 @@ class Layer:
         from glassnet.engine.tracing import defines_call
         cls.traces_call = defines_call(cls, Layer) and cls.forward is Layer.forward
         _refuse_a_call_over_a_built_in_forward(cls)
+        # A layer class of your own adopts the keras.Variable it holds as a weight
+        # (_adopting_setattr). glassnet's layers hold none, and set attributes in every
+        # forward pass (self.x = x), so they keep Python's plain, faster setattr.
+        if not cls.__module__.startswith("glassnet."):
+            cls.__setattr__ = Layer._adopting_setattr
         # Keras's rules, for glassnet's layers and yours: one that says what its output's
         # mask is (compute_mask) supports masking; one that takes mask= is given the mask.
         if "supports_masking" not in vars(cls) and cls.compute_mask is not Layer.compute_mask:
@@ -143,11 +148,11 @@ class Layer:
         self.activity_regularizer = regularizers.get(activity_regularizer)
         self.provisional = False  # weights made by a symbolic call, redrawn by the model
 
-    def __setattr__(self, name, value):
-        """``self.v = keras.Variable(...)`` in a layer makes ``v`` one of the layer's weights,
-        as in Keras: learned if the variable is trainable (Keras's default), else kept with
-        the layer's state. The attribute is then a view of that weight, as ``add_weight``
-        returns."""
+    def _adopting_setattr(self, name, value):
+        """``self.v = keras.Variable(...)`` in a layer of your own makes ``v`` one of the
+        layer's weights, as in Keras: learned if the variable is trainable (Keras's default),
+        else kept with the layer's state. The attribute is then a view of that weight, as
+        ``add_weight`` returns."""
         if isinstance(value, Variable) and "params" in self.__dict__:
             value = self._adopt(value)
         object.__setattr__(self, name, value)

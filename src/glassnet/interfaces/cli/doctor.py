@@ -41,16 +41,13 @@ def _model(args, data, x):
     from glassnet.engine.saving import load_model
     from glassnet.errors import TrainingError
     from glassnet.workbench import zoo
+    from glassnet.workbench.recognize import refuse_line_reader
 
     if args.model and args.arch:
         raise TrainingError("give either a model file or --arch, not both")
     if args.model:
         model = load_model(args.model)
-        from glassnet.workbench.line_reader import is_line_model
-        if is_line_model(model):      # its data are strips of whole numbers, not MNIST's digits
-            from glassnet.errors import ShapeError
-            raise ShapeError(f"{args.model}: a line reader, which reads whole numbers; glassnet doctor "
-                             f"examines digit classifiers (glassnet evaluate {args.model} scores it)")
+        refuse_line_reader(model, args.model)      # its data are strips of whole numbers, not digits
         if model.optimizer is None:
             model.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
         what = f"{args.model} ({model.epoch} epochs trained)"

@@ -30,8 +30,9 @@ def add_parser(subparsers):
     parser.set_defaults(run=run)
 
 
-def load_for_evaluation(args):
-    """The model, its test data, and the evaluation: shared with ``glassnet report``.
+def load_for_evaluation(args, model=None):
+    """The model (``model``, or the one in ``args.model``), its test data, and the
+    evaluation: shared with ``glassnet report``.
 
     A model built for flat rows (``Input(shape=(784,))``) is given the images as flat
     rows, as ``glassnet predict`` gives them. Errors name the model file; a model whose
@@ -43,12 +44,10 @@ def load_for_evaluation(args):
     from glassnet.errors import ShapeError
     from glassnet.interfaces.cli.checks import as_model_input, check_finite, naming_the_file, quiet_overflow
     from glassnet.workbench.evaluation import evaluate_model
-    from glassnet.workbench.line_reader import is_line_model
+    from glassnet.workbench.recognize import refuse_line_reader
 
-    model = load_model(args.model)
-    if is_line_model(model):
-        raise ShapeError(f"{args.model}: a line reader, which reads whole numbers, not digits one by one: "
-                         f"glassnet evaluate {args.model} scores it on 1,000 seven-digit numbers")
+    model = model if model is not None else load_model(args.model)
+    refuse_line_reader(model, args.model)          # glassnet report: it has no digit test set
     dataset = args.dataset if args.dataset != "mnist" else model.settings.get("dataset", "mnist")
     try:
         data = load_dataset(dataset, data_dir=args.data_dir)
@@ -149,10 +148,10 @@ def run(args):
     from glassnet.engine.saving import load_model
     from glassnet.workbench.line_reader import is_line_model
 
-    model = load_model(args.model, compile=False)
+    model = load_model(args.model)                   # read once: a digit classifier goes on below
     if is_line_model(model):
         return evaluate_line_reader(args, model)
-    model, data, result = load_for_evaluation(args)
+    model, data, result = load_for_evaluation(args, model)
     print(f"{args.model}: test loss {result.loss:.4f}, test accuracy {result.accuracy:.2%} on "
           f"{data.test_set}")
     print(f"data: {data.source}")
