@@ -201,8 +201,8 @@ def save_model(model, path, overwrite=True, **kwargs):
         from glassnet.interop import keras_file
         return keras_file.save_model(model, path, overwrite)
     if path.endswith((".h5", ".hdf5")):     # Keras's legacy HDF5 format
-        from glassnet.interop import keras_file
-        return keras_file.save_legacy_h5(model, path, overwrite)
+        from glassnet.interop import keras_legacy_h5
+        return keras_legacy_h5.save_legacy_h5(model, path, overwrite)
     check_file_name(path)
     if not overwrite and os.path.exists(path):
         raise ModelFileError(f"{path}: exists, and overwrite=False")
@@ -257,10 +257,10 @@ def save_weights(model, path, overwrite=True):
         from glassnet.interop import keras_file
         return keras_file.save_weights(model, path, overwrite)
     if path.endswith((".h5", ".hdf5")):   # Keras 2's save_weights("w.h5"), which Keras 3 refuses
-        from glassnet.interop import keras_file
+        from glassnet.interop import keras_legacy_h5
         warnings.warn(f"save_weights({path!r}): a .h5 name is Keras 2's legacy weights file (Keras 3 refuses it "
                       f"and wants .weights.h5); glassnet writes the legacy layout", DeprecationWarning, stacklevel=3)
-        return keras_file.save_legacy_weights(model, path, overwrite)
+        return keras_legacy_h5.save_legacy_weights(model, path, overwrite)
     check_file_name(path, weights=True)
     if not overwrite and os.path.exists(path):
         raise ModelFileError(f"{path}: exists, and overwrite=False")
