@@ -136,14 +136,23 @@ def test_a_value_used_twice_gets_both_gradients_and_python_numbers_keep_float32(
 
 
 def test_what_has_no_gradient_says_so_instead_of_dropping_it():
+    from glassnet.engine import recording
+
     x = Value(np.ones(3), needs_grad=True)
     with pytest.raises(CannotDifferentiate, match="np.arctan"):
         np.arctan(x)
-    with pytest.raises(CannotDifferentiate, match="plain NumPy array"):
-        np.asarray(x)
-    with pytest.raises(CannotDifferentiate, match="ops.where"):
-        if x:
-            pass
+    recording._active.append(recording._Recording(True))     # as inside a layer's recorded call()
+    try:
+        with pytest.raises(CannotDifferentiate, match="plain NumPy array"):
+            np.asarray(x)
+        with pytest.raises(CannotDifferentiate, match="ops.where"):
+            if x:
+                pass
+    finally:
+        recording._active.pop()
+    # Outside a layer's call (a GradientTape's block, or after it) a value can be read.
+    np.testing.assert_array_equal(np.asarray(x), np.ones(3))
+    assert bool(x[0]) and float(x[0]) == 1.0
     with pytest.raises(CannotDifferentiate, match="np.sort"):
         np.sort(x)
     assert isinstance(x > 0, np.ndarray) and np.argmax(x) == 0     # no gradient, plain results

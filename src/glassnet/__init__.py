@@ -34,6 +34,7 @@ from glassnet.engine.optimizers import Optimizer
 from glassnet.engine.regularizers import Regularizer
 from glassnet.engine.variables import Variable
 from glassnet.engine.model import Model
+from glassnet.engine.tape import GradientTape
 from glassnet.engine.saving import load_model
 from glassnet.engine.sequential import Sequential
 from glassnet import models, nn, ops, preprocessing, saving, wrappers
@@ -129,9 +130,6 @@ for _name in ("layers", "losses", "optimizers", "callbacks", "initializers", "re
 
 # What a TensorFlow program may reach for that glassnet doesn't have, and what to do instead.
 _NOT_HERE = {
-    "GradientTape": "glassnet has no automatic differentiation (every layer has its own backward "
-                    "pass): train with model.fit, or step by step with model.train_on_batch(x, y)",
-    "function": "glassnet runs NumPy directly; drop the @tf.function decorator",
     "applications": "keras.applications' pretrained ImageNet models (Xception, ResNet50, "
                     "MobileNetV2...) are not part of glassnet: build the base model from layers "
                     "(a small convnet), or load one saved as .keras with keras.models.load_model",
@@ -171,7 +169,7 @@ def __getattr__(name):
     raise AttributeError(f"module 'glassnet' has no attribute {name!r}")
 
 
-__all__ = ["Initializer", "Input", "Layer", "Loss", "Metric", "Model", "Optimizer", "Regularizer", "Sequential",
+__all__ = ["GradientTape", "Initializer", "Input", "Layer", "Loss", "Metric", "Model", "Optimizer", "Regularizer", "Sequential",
            "Variable",
            "activations", "backend", "callbacks", "config", "datasets", "diagnose",
            "initializers", "keras", "layers", "load_model", "losses", "metrics", "mixed_precision", "models", "nn", "ops", "saving",

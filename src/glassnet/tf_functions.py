@@ -340,7 +340,18 @@ math = _Functions(
 dtypes = types.SimpleNamespace(cast=cast, float16=float16, float32=float32, float64=float64, int8=int8,
                                int16=int16, int32=int32, int64=int64, uint8=uint8)
 
-NAMES = ["abs", "add", "add_n", "dtypes", "gather", "print", "sort", "tile", "cos", "equal", "greater_equal", "less_equal", "logical_and", "logical_not",
+def function(func=None, input_signature=None, autograph=True, jit_compile=None, reduce_retracing=False,
+             **options):
+    """``@tf.function``: TensorFlow traces the function into a graph and runs that; glassnet
+    runs NumPy as it goes, so the function is returned as it is (what TensorFlow does with
+    ``tf.config.run_functions_eagerly(True)``). The numbers are the same; Python code
+    in it (a print) runs every call, not only while tracing."""
+    if func is None:
+        return lambda f: f
+    return func
+
+
+NAMES = ["abs", "function", "add", "add_n", "dtypes", "gather", "print", "sort", "tile", "cos", "equal", "greater_equal", "less_equal", "logical_and", "logical_not",
          "logical_or", "reduce_all", "reduce_any", "sign", "sin", "executing_eagerly", "greater", "less", "not_equal", "rank", "shape",
          "size", "floor", "linspace", "ones", "range", "round", "zeros", "concat", "divide", "exp", "log", "maximum", "minimum", "multiply", "ones_like", "pow",
          "sigmoid", "sqrt", "square", "stack", "subtract", "tanh", "transpose", "where", "zeros_like", "argmax", "argmin", "cast", "clip_by_value", "constant", "convert_to_tensor", "expand_dims",

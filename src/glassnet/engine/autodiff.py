@@ -82,7 +82,11 @@ class Value:
         return f"Value(shape={self.shape}, dtype={self.dtype})"
 
     def __array__(self, dtype=None, copy=None):
-        # np.asarray(value) would drop the record, and the gradient with it, silently.
+        # Inside a layer's call(), np.asarray(value) would drop the record, and the gradient
+        # with it, silently. In a GradientTape's block (or after it), reading a value (a
+        # print, float(loss)) is what TensorFlow allows too.
+        if not _in_a_call():
+            return self.data if dtype is None else self.data.astype(dtype)
         raise CannotDifferentiate(
             "a recorded value was turned into a plain NumPy array (np.asarray, np.array, float(), a "
             "library outside glassnet.ops), so glassnet could not follow its gradient; compute with "
@@ -92,6 +96,8 @@ class Value:
         return float(self.__array__())
 
     def __bool__(self):
+        if not _in_a_call():
+            return bool(self.data)
         raise CannotDifferentiate("a recorded value was used in an `if`: its gradient can't follow a "
                                   "branch on the data; use ops.where(condition, a, b) instead")
 
@@ -155,6 +161,12 @@ class Value:
         if rule is None:
             raise CannotDifferentiate(f"glassnet has no gradient for np.{name}; {_SUPPORTED}")
         return rule(*args, **kwargs)
+
+
+def _in_a_call():
+    """True while a layer's ``call()`` is being recorded (not merely a GradientTape's block)."""
+    from glassnet.engine.recording import _active
+    return bool(_active) and not _active[-1].tape
 
 
 def data_of(x):

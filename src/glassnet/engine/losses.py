@@ -22,6 +22,8 @@ The same formulas as functions that return the per-sample losses, as Keras has t
     glassnet.losses.sparse_categorical_crossentropy(y_true, y_pred)     # -> (N,)
 """
 
+import copy
+
 import numpy as np
 
 from glassnet.engine.autodiff import CannotDifferentiate, Value, data_of, record
@@ -551,8 +553,12 @@ def _per_sample(loss, y_true, y_pred):
 def _recorded_loss(loss, y_true, y_pred):
     """``loss``'s per-sample values on a recorded prediction: its ``call`` now, its exact
     ``gradient`` (per-sample weights ``g``) as the step's rule."""
+    loss.inputs = (data_of(y_true), y_pred.data)         # (what gradient() reads, for a loss of your own)
     values = loss.call(data_of(y_true), y_pred.data)
-    return record(values, (y_pred,), lambda g: (loss.gradient(g),))
+    # What call() left for gradient(), kept apart: the same loss object called again (a
+    # GAN's loss on real, then on generated images) must not overwrite it.
+    frozen = copy.copy(loss)
+    return record(values, (y_pred,), lambda g: (frozen.gradient(g),))
 
 
 def categorical_crossentropy(y_true, y_pred, from_logits=False, label_smoothing=0.0, axis=-1):

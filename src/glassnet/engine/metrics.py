@@ -115,8 +115,9 @@ class Metric(Configurable):
     def result(self):
         raise NotImplementedError
 
-    def __call__(self, y_true, y_pred, sample_weight=None):
-        self.update_state(y_true, y_pred, sample_weight)
+    def __call__(self, *args, **kwargs):
+        """``metric(y_true, y_pred)`` (``mean(values)`` for Mean): update, then the result."""
+        self.update_state(*args, **kwargs)
         return self.result()
 
     def get_config(self):

@@ -32,6 +32,9 @@ class _Recording:
         self.used = set()
         self.twins = []        # (layer, twin): a layer called a second time runs on its twin
         self.added = []        # the add_loss terms of this call (and of the layers run inline in it)
+        self.called = []       # the layers called in it (a GradientTape reads their gradients)
+        self.watched = {}      # id(array) -> (array, its Value): the inputs a GradientTape watches
+        self.tape = False      # True: the record of a GradientTape (engine/tape.py)
 
 
 _active = []      # the recordings in progress, innermost last
@@ -85,6 +88,12 @@ def is_value(inputs):
     return isinstance(inputs, Value)
 
 
+def is_watched(inputs):
+    """True for an array (or a list holding one) that an open GradientTape watches."""
+    watched = _active[-1].watched if _active else {}
+    return any(id(x) in watched for x in (inputs if isinstance(inputs, (list, tuple)) else [inputs]))
+
+
 def call_layer(layer, inputs, training=None):
     """``layer(inputs)`` inside recorded math: the layer's forward pass now, its backward
     pass as the gradient rule of this step."""
@@ -94,18 +103,24 @@ def call_layer(layer, inputs, training=None):
     if recording is not None and layer.traces_call and not layer.records_call and not hasattr(layer, "fit") \
             and not layer.params and not layer.state:
         return _inline(layer, inputs, training, recording)
-    values = [lift(x) for x in inputs] if isinstance(inputs, (list, tuple)) else [lift(inputs)]
+    watched = recording.watched if recording is not None else {}
+    values = [watched[id(x)][1] if id(x) in watched else lift(x)
+              for x in (inputs if isinstance(inputs, (list, tuple)) else [inputs])]
     data = [v.data for v in values] if layer.takes_list else values[0].data
     if not layer.built:
         from glassnet.engine.random import new_seed
         shape = [d.shape[1:] for d in data] if layer.takes_list else data.shape[1:]
         rng = layer.rng or (recording.rng if recording is not None else None)
         layer.build(shape, rng or np.random.default_rng(new_seed()))
-    if layer.traces_call and not layer.records_call:    # a call() of its own, inside: recorded too
+    if layer.traces_call and not layer.records_call and not hasattr(layer, "fit"):   # a call() of its own: recorded too
         start_recording(layer, inputs)
     run = layer
-    if recording is not None:                 # its second call: on a twin (own caches, shared weights)
-        if id(layer) in recording.used:
+    if recording is not None and not any(layer is seen for seen in recording.called):
+        recording.called.append(layer)
+    # Its second call runs on a twin (own caches, shared weights). In a GradientTape every
+    # call does: the layer itself may run again (a test batch) before tape.gradient().
+    if recording is not None:
+        if id(layer) in recording.used or recording.tape:
             run = layer.copy_for_another_call()
             recording.twins.append((layer, run))
         recording.used.add(id(layer))

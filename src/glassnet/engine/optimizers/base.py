@@ -253,6 +253,41 @@ class Optimizer:
         if self.use_ema:
             self.update_averages(params)
 
+    def apply_gradients(self, grads_and_vars):
+        """Keras's step for a training loop of your own (``tf.GradientTape``, see
+        :mod:`glassnet.engine.tape`): ``grads_and_vars`` pairs each gradient with the weight
+        it moves, e.g. ``zip(grads, model.trainable_variables)``; the weights change in place.
+
+        As in Keras, a weight whose gradient is None is left alone (with a warning), and no
+        gradient at all is an error. The optimizer's state (Adam's averages) belongs to the
+        weights by their position in the list: give it the same list every step.
+        """
+        pairs = list(grads_and_vars)
+        missing = [getattr(v, "path", None) or f"weight {i}" for i, (g, v) in enumerate(pairs) if g is None]
+        pairs = [(g, v) for g, v in pairs if g is not None]
+        if not pairs:
+            raise ValueError("No gradients provided for any variable: the loss doesn't depend on these weights "
+                             "(compute it inside the GradientTape, from the model's output)")
+        if missing:
+            import warnings
+            warnings.warn(f"Gradients do not exist for variables {missing} when minimizing the loss", stacklevel=2)
+        params = [np.asarray(getattr(v, "value", v)) for _, v in pairs]
+        grads = []
+        for (g, _), p in zip(pairs, params):
+            g = np.array(g, dtype=p.dtype)          # a copy: clipping works in place
+            if g.shape != p.shape:
+                raise ValueError(f"{type(self).__name__}.apply_gradients: a gradient of shape {g.shape} for a "
+                                 f"weight of shape {p.shape}")
+            grads.append(g)
+        shapes = [p.shape for p in params]
+        if self.slots and getattr(self, "_applied_shapes", None) != shapes:
+            raise ValueError(f"{type(self).__name__}.apply_gradients: this optimizer has been moving other "
+                             f"weights; its state belongs to them (use one optimizer per list of weights, "
+                             f"given in the same order every step)")
+        self._applied_shapes = shapes
+        self.step(params, grads)
+        return self.iterations
+
     # -- the moving average of the weights (use_ema) ----------------------------------------
     def update_averages(self, params):
         """``average = m * average + (1 - m) * weight`` for every weight, after the step;

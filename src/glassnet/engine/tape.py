@@ -1,0 +1,197 @@
+"""``tf.GradientTape``: a training loop of your own, written TensorFlow's way.
+
+``model.fit`` runs the loop for you. TensorFlow's tutorials ("TensorFlow 2 quickstart for
+experts", "Writing a training loop from scratch", the DCGAN) write it out::
+
+    with tf.GradientTape() as tape:
+        predictions = model(images, training=True)      # the forward pass, recorded
+        loss = loss_object(labels, predictions)
+    gradients = tape.gradient(loss, model.trainable_variables)
+    optimizer.apply_gradients(zip(gradients, model.trainable_variables))
+
+While the tape is open, every layer or model called is one recorded step (the same record a
+custom layer's ``call()`` makes: :mod:`glassnet.engine.recording`): its forward pass runs
+now, and its own ``backward`` is the rule that turns ``dL/d(output)`` into the gradients
+of its weights and of its input. The loss object, and any math done on the outputs with
+``ops`` or ``tf.*`` functions, are recorded as operations of
+:mod:`glassnet.engine.autodiff`. :meth:`GradientTape.gradient` walks that record backwards
+from the loss, then reads each weight's gradient from the layer that owns it.
+
+Two tapes open together (a GAN's generator and discriminator) share one record; a model
+called twice while it is open (the discriminator on real and on generated images) runs its
+second call on a twin whose gradients are added to the model's own, as in a graph that
+shares a layer.
+
+One difference from Keras: a layer's weight penalties (``kernel_regularizer=...``) always
+add their gradient, as ``fit`` does. Keras's custom loops count them only when the loss
+includes ``sum(model.losses)``, as the tutorials' loops do; glassnet warns when a tape
+reaches a layer with a penalty.
+"""
+
+import warnings
+
+import numpy as np
+
+from glassnet.engine import recording
+from glassnet.engine.autodiff import Value, backpropagate
+from glassnet.engine.tensor import as_tensor
+
+
+class GradientTape:
+    """Records what runs inside ``with GradientTape() as tape:`` so that
+    :meth:`gradient` can differentiate it.
+
+    Args:
+        persistent: allow :meth:`gradient` to be called more than once (TensorFlow's
+            default, False, allows one call).
+        watch_accessed_variables: accepted for TensorFlow's sake; a layer's weights are
+            always watched.
+    """
+
+    def __init__(self, persistent=False, watch_accessed_variables=True):
+        self.persistent = persistent
+        self._record = None
+        self._used = False
+
+    def __enter__(self):
+        # A tape opened inside another shares its record: both see every call made.
+        outer = next((r for r in reversed(recording._active) if getattr(r, "tape", False)), None)
+        self._record = outer if outer is not None else recording._Recording(training=False)
+        self._record.tape = True
+        recording._active.append(self._record)
+        return self
+
+    def __exit__(self, *error):
+        for i in range(len(recording._active) - 1, -1, -1):
+            if recording._active[i] is self._record:
+                del recording._active[i]
+                break
+        return False
+
+    def watch(self, tensor):
+        """Also differentiate with respect to ``tensor``, an input array (TensorFlow's
+        tutorials on adversarial examples and saliency maps): a layer called on it inside
+        the tape records it as a variable. Call it before the layer is called."""
+        if self._record is None:
+            raise RuntimeError("GradientTape.watch(): call it inside 'with tf.GradientTape() as tape:'")
+        for one in tensor if isinstance(tensor, (list, tuple)) else [tensor]:
+            if not isinstance(one, Value) and id(one) not in self._record.watched:
+                self._record.watched[id(one)] = (one, Value(np.asarray(one), needs_grad=True))
+
+    def gradient(self, target, sources, output_gradients=None, unconnected_gradients="none"):
+        """``d(target)/d(source)`` for each of ``sources``, shaped as ``sources`` is (one,
+        a list, a tuple or a dict). ``target``: the loss, a recorded scalar or array (a list
+        of them: their sum); ``output_gradients``: the gradient to start from, default
+        ones. A source the target doesn't depend on gets None (``"zero"``: zeros)."""
+        if self._record is None:
+            raise RuntimeError("GradientTape.gradient(): the tape recorded nothing; compute the loss inside "
+                               "'with tf.GradientTape() as tape:'")
+        if self._used and not self.persistent:
+            raise RuntimeError("A non-persistent GradientTape can only be used to compute one set of "
+                               "gradients (or jacobians); use GradientTape(persistent=True) for more")
+        self._used = True
+        targets = list(target) if isinstance(target, (list, tuple)) else [target]
+        seeds = (list(output_gradients) if isinstance(output_gradients, (list, tuple)) else [output_gradients]) \
+            if output_gradients is not None else [None] * len(targets)
+        roots = [(t, np.ones(t.shape, t.dtype) if s is None else np.asarray(s))
+                 for t, s in zip(targets, seeds) if isinstance(t, Value) and t.needs_grad]
+        self._clear()
+        if roots:
+            backpropagate(roots[0][0], roots[0][1], roots[1:])
+            for layer, twin in self._record.twins:     # a model called twice: both calls' gradients
+                layer.add_twin_gradients(twin)
+        flat = [self._gradient_of(source, unconnected_gradients) for source in _flatten(sources)]
+        return _shaped_like(sources, iter(flat))
+
+    def reset(self):
+        """Forget what was recorded (TensorFlow's ``tape.reset()``)."""
+        self._record = recording._Recording(training=False)
+        self._record.tape = True
+        self._used = False
+
+    def stop_recording(self):
+        """``with tape.stop_recording():`` runs its block unrecorded (TensorFlow's)."""
+        return _Paused(self)
+
+    # -- the parts -------------------------------------------------------------------------
+    def _clear(self):
+        """Zero the gradients of every layer the tape ran (and their twins'), so that a layer
+        the target doesn't reach gets none, and a second gradient() starts afresh."""
+        penalized = []
+        for layer in self._record.called:
+            for inner in layer.walk():
+                for grad in inner.grads.values():
+                    grad[...] = 0
+                if inner.trainable and (inner.penalties() or inner.activity_regularizer is not None):
+                    penalized.append(inner)
+        for _, twin in self._record.twins:
+            for inner in twin.walk():
+                for grad in inner.grads.values():
+                    grad[...] = 0
+        for _, value in self._record.watched.values():
+            value.grad = None
+        if penalized and not getattr(self._record, "warned_penalty", False):
+            self._record.warned_penalty = True
+            warnings.warn(f"GradientTape: layer '{penalized[0]._display_name}' has a weight penalty (a regularizer); "
+                          f"glassnet's gradients include its gradient, as fit's do: add sum(model.losses) to the "
+                          f"loss, as Keras's own training loops must, for the loss to match", stacklevel=3)
+
+    def _gradient_of(self, source, unconnected):
+        if isinstance(source, Value):
+            grad = source.grad
+        elif id(source) in self._record.watched:
+            grad = self._record.watched[id(source)][1].grad
+        else:
+            grad = self._weight_gradient(source)
+        if grad is None:
+            return as_tensor(np.zeros_like(np.asarray(source))) if unconnected == "zero" else None
+        return as_tensor(np.array(grad))
+
+    def _weight_gradient(self, weight):
+        """The gradient of a layer's weight (one of ``model.trainable_variables``) the tape
+        ran, or None when no layer it ran holds that weight."""
+        from glassnet.engine.layers.base import holds
+
+        array = getattr(weight, "value", weight)           # a keras.Variable holds its array
+        for layer in self._record.called:
+            for inner in layer.walk():
+                for name, param in inner.params.items():
+                    if holds(array, param) and inner.trainable:
+                        return inner.grads[name]
+        return None
+
+
+class _Paused:
+    """``tape.stop_recording()``: the block runs on plain arrays, outside the record."""
+
+    def __init__(self, tape):
+        self.tape = tape
+
+    def __enter__(self):
+        self.depth = recording._active.index(self.tape._record) if self.tape._record in recording._active else None
+        if self.depth is not None:
+            self.saved = recording._active[self.depth:]
+            del recording._active[self.depth:]
+        return self
+
+    def __exit__(self, *error):
+        if self.depth is not None:
+            recording._active.extend(self.saved)
+        return False
+
+
+def _flatten(sources):
+    if isinstance(sources, dict):
+        return [leaf for value in sources.values() for leaf in _flatten(value)]
+    if isinstance(sources, (list, tuple)):
+        return [leaf for value in sources for leaf in _flatten(value)]
+    return [sources]
+
+
+def _shaped_like(sources, flat):
+    if isinstance(sources, dict):
+        return {key: _shaped_like(value, flat) for key, value in sources.items()}
+    if isinstance(sources, (list, tuple)):
+        return type(sources)(_shaped_like(value, flat) for value in sources) if isinstance(sources, list) \
+            else tuple(_shaped_like(value, flat) for value in sources)
+    return next(flat)

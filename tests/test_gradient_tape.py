@@ -1,0 +1,234 @@
+"""tf.GradientTape (engine/tape.py) and optimizer.apply_gradients: a training loop of your
+own, TensorFlow's way. Every gradient is checked against finite differences in float64,
+one Adam step against fit's, and (where TensorFlow is installed) against TensorFlow's tape."""
+
+import warnings
+
+import numpy as np
+import pytest
+
+import glassnet as tf
+from glassnet import layers
+
+RNG = np.random.default_rng(0)
+
+
+def mlp(inputs, hidden, outputs, seed=0, **options):
+    return tf.keras.Sequential([layers.Input((inputs,)), layers.Dense(hidden, activation="tanh", dtype="float64", **options),
+                                layers.Dense(outputs, dtype="float64")], seed=seed)
+
+
+def finite_differences(loss, weight, step=1e-6):
+    """d loss() / d weight, one entry at a time (the weight changed in place and put back)."""
+    flat, out = weight.reshape(-1), np.zeros(weight.size)
+    for i in range(weight.size):
+        old = flat[i]
+        flat[i] = old + step
+        up = float(loss())
+        flat[i] = old - step
+        down = float(loss())
+        flat[i] = old
+        out[i] = (up - down) / (2 * step)
+    return out.reshape(weight.shape)
+
+
+def assert_gradients(grads, weights, loss):
+    assert len(grads) == len(weights)
+    for grad, weight in zip(grads, weights):
+        np.testing.assert_allclose(np.asarray(grad), finite_differences(loss, weight), rtol=1e-6, atol=1e-8)
+
+
+def test_the_gradient_of_a_models_loss_is_the_finite_differences():
+    model = mlp(4, 6, 3)
+    x, y = RNG.standard_normal((8, 4)), RNG.integers(0, 3, 8)
+    loss_object = tf.keras.losses.SparseCategoricalCrossentropy(from_logits=True)
+
+    def loss():
+        return loss_object(y, model(x, training=True))
+
+    with tf.GradientTape() as tape:
+        value = loss()
+    assert_gradients(tape.gradient(value, model.trainable_variables), model.trainable_variables, loss)
+
+
+def test_a_gans_two_tapes_and_a_discriminator_called_twice():
+    """TensorFlow's DCGAN tutorial: both tapes open together, the discriminator called on
+    real and on generated images; each tape's gradient is its own loss's."""
+    generator, discriminator = mlp(3, 5, 4, seed=1), mlp(4, 6, 1, seed=2)
+    bce = tf.keras.losses.BinaryCrossentropy(from_logits=True)
+    noise, images = RNG.standard_normal((8, 3)), RNG.standard_normal((8, 4))
+
+    def losses():
+        real = discriminator(images, training=True)
+        fake = discriminator(generator(noise, training=True), training=True)
+        return bce(np.ones_like(fake), fake), bce(np.ones_like(real), real) + bce(np.zeros_like(fake), fake)
+
+    with tf.GradientTape() as gen_tape, tf.GradientTape() as disc_tape:
+        gen_loss, disc_loss = losses()
+    assert_gradients(gen_tape.gradient(gen_loss, generator.trainable_variables), generator.trainable_variables,
+                     lambda: losses()[0])
+    assert_gradients(disc_tape.gradient(disc_loss, discriminator.trainable_variables),
+                     discriminator.trainable_variables, lambda: losses()[1])
+
+
+def test_a_call_between_the_tape_and_its_gradient_changes_nothing():
+    """The model run again (a test batch) before tape.gradient(): the tape's calls ran on
+    twins of the model, whose inputs stay the tape's."""
+    model = mlp(4, 6, 2)
+    x, y = RNG.standard_normal((8, 4)), RNG.standard_normal((8, 2))
+    mse = tf.keras.losses.MeanSquaredError()
+    with tf.GradientTape() as tape:
+        value = mse(y, model(x, training=True))
+    model(RNG.standard_normal((5, 4)))
+    assert_gradients(tape.gradient(value, model.trainable_variables), model.trainable_variables,
+                     lambda: mse(y, model(x)))
+
+
+def test_a_watched_input_gets_its_gradient():
+    """The adversarial-example (FGSM) tutorial: the gradient of the loss with respect to the
+    picture itself."""
+    model = mlp(4, 6, 3)
+    x, y = RNG.standard_normal((2, 4)), np.array([0, 2])
+    loss_object = tf.keras.losses.SparseCategoricalCrossentropy(from_logits=True)
+    with tf.GradientTape() as tape:
+        tape.watch(x)
+        value = loss_object(y, model(x))
+    grad = tape.gradient(value, x)
+    np.testing.assert_allclose(np.asarray(grad), finite_differences(lambda: loss_object(y, model(x)), x),
+                               rtol=1e-6, atol=1e-8)
+
+
+def test_math_on_the_outputs_is_recorded_too():
+    model = mlp(3, 4, 2)
+    x = RNG.standard_normal((5, 3))
+
+    def loss():
+        out = model(x, training=True)
+        return tf.reduce_mean(tf.square(out)) + 0.5 * tf.reduce_sum(out[:, :1])
+
+    with tf.GradientTape() as tape:
+        value = loss()
+    assert_gradients(tape.gradient(value, model.trainable_variables), model.trainable_variables, loss)
+
+
+def test_apply_gradients_is_the_same_adam_step_as_fit():
+    x, y = RNG.standard_normal((16, 4)).astype(np.float32), RNG.integers(0, 3, 16)
+    fitted = tf.keras.Sequential([layers.Input((4,)), layers.Dense(5, activation="relu"), layers.Dense(3)], seed=3)
+    looped = tf.keras.Sequential([layers.Input((4,)), layers.Dense(5, activation="relu"), layers.Dense(3)], seed=3)
+    loss_object = tf.keras.losses.SparseCategoricalCrossentropy(from_logits=True)
+    fitted.compile(optimizer=tf.keras.optimizers.Adam(0.01), loss=loss_object)
+    optimizer = tf.keras.optimizers.Adam(0.01)
+    for _ in range(3):
+        fitted.train_on_batch(x, y)
+        with tf.GradientTape() as tape:
+            value = loss_object(y, looped(x, training=True))
+        grads = tape.gradient(value, looped.trainable_variables)
+        optimizer.apply_gradients(zip(grads, looped.trainable_variables))
+    assert int(optimizer.iterations) == 3
+    for a, b in zip(fitted.get_weights(), looped.get_weights()):
+        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
+
+
+def test_the_quickstart_for_experts_loop_learns():
+    """TensorFlow's "quickstart for experts": a subclassed model, @tf.function, the tape,
+    apply_gradients and Mean / SparseCategoricalAccuracy metrics called as functions."""
+    class MyModel(tf.keras.Model):
+        def __init__(self):
+            super().__init__()
+            self.d1 = layers.Dense(16, activation="relu")
+            self.d2 = layers.Dense(2)
+
+        def call(self, x):
+            return self.d2(self.d1(x))
+
+    x = RNG.standard_normal((256, 2)).astype(np.float32)
+    y = (x[:, 0] * x[:, 1] > 0).astype(int)
+    model, optimizer = MyModel(), tf.keras.optimizers.Adam(0.02)
+    loss_object = tf.keras.losses.SparseCategoricalCrossentropy(from_logits=True)
+    train_loss, train_accuracy = tf.keras.metrics.Mean(), tf.keras.metrics.SparseCategoricalAccuracy()
+
+    @tf.function
+    def train_step(images, labels):
+        with tf.GradientTape() as tape:
+            predictions = model(images, training=True)
+            loss = loss_object(labels, predictions)
+        gradients = tape.gradient(loss, model.trainable_variables)
+        optimizer.apply_gradients(zip(gradients, model.trainable_variables))
+        train_loss(loss)
+        train_accuracy(labels, predictions)
+
+    for epoch in range(30):
+        train_loss.reset_state()
+        train_accuracy.reset_state()
+        for start in range(0, 256, 32):
+            train_step(x[start:start + 32], y[start:start + 32])
+        if epoch == 0:
+            first = float(train_loss.result())
+    assert float(train_loss.result()) < first / 3 and float(train_accuracy.result()) > 0.9
+
+
+def test_what_the_tape_refuses_and_allows():
+    model = mlp(3, 4, 1)
+    x = RNG.standard_normal((4, 3))
+    other = mlp(3, 4, 1, seed=5)
+    with tf.GradientTape() as tape:
+        value = tf.reduce_sum(model(x))
+    grads = tape.gradient(value, model.trainable_variables + other.trainable_variables)
+    assert all(g is not None for g in grads[:4]) and grads[4:] == [None] * 4       # other: not on the tape
+    with pytest.raises(RuntimeError, match="non-persistent GradientTape"):
+        tape.gradient(value, model.trainable_variables)
+    with tf.GradientTape(persistent=True) as tape:
+        value = tf.reduce_sum(model(x))
+    first = tape.gradient(value, {"w": model.trainable_variables[0]})
+    again = tape.gradient(value, {"w": model.trainable_variables[0]})
+    np.testing.assert_array_equal(first["w"], again["w"])
+    zeros = tape.gradient(value, other.trainable_variables, unconnected_gradients="zero")
+    assert all(not np.asarray(g).any() for g in zeros)
+    with tf.GradientTape() as tape:
+        with tape.stop_recording():
+            unrecorded = model(x)
+    assert tape.gradient(tf.reduce_sum(unrecorded), model.trainable_variables) == [None] * 4
+    optimizer = tf.keras.optimizers.SGD(0.1)
+    with pytest.raises(ValueError, match="No gradients provided for any variable"):
+        optimizer.apply_gradients(zip([None] * 4, model.trainable_variables))
+    with pytest.raises(ValueError, match="shape"):
+        optimizer.apply_gradients([(np.ones(7), model.trainable_variables[0])])
+
+
+def test_a_weight_penalty_in_a_tape_is_a_warning():
+    model = mlp(3, 4, 1, kernel_regularizer="l2")
+    with tf.GradientTape() as tape:
+        value = tf.reduce_sum(model(RNG.standard_normal((4, 3))))
+    with pytest.warns(UserWarning, match="weight penalty.*sum\\(model.losses\\)"):
+        tape.gradient(value, model.trainable_variables)
+
+
+def test_tf_function_is_the_function_itself():
+    def f(x):
+        return x + 1
+
+    assert tf.function(f) is f and tf.function(jit_compile=True)(f) is f
+    assert float(tf.keras.metrics.Mean()(np.array([1.0, 3.0]))) == 2.0
+
+
+def test_the_same_gradients_as_tensorflows_tape():
+    keras = pytest.importorskip("keras")
+    tensorflow = pytest.importorskip("tensorflow")
+    if keras.backend.backend() != "tensorflow":
+        pytest.skip("Keras runs on another backend")
+    x, y = RNG.standard_normal((6, 4)).astype(np.float32), np.array([0, 1, 2, 1, 0, 2])
+    ours = tf.keras.Sequential([layers.Input((4,)), layers.Dense(5, activation="relu"), layers.Dropout(0.0),
+                                layers.Dense(3, activation="softmax")], seed=0)
+    theirs = keras.Sequential([keras.Input((4,)), keras.layers.Dense(5, activation="relu"), keras.layers.Dropout(0.0),
+                               keras.layers.Dense(3, activation="softmax")])
+    theirs.set_weights(ours.get_weights())
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        with tensorflow.GradientTape() as tape:
+            loss = keras.losses.SparseCategoricalCrossentropy()(y, theirs(x, training=True))
+        expected = tape.gradient(loss, theirs.trainable_variables)
+    with tf.GradientTape() as tape:
+        value = tf.keras.losses.SparseCategoricalCrossentropy()(y, ours(x, training=True))
+    for got, want in zip(tape.gradient(value, ours.trainable_variables), expected):
+        np.testing.assert_allclose(np.asarray(got), want.numpy(), rtol=1e-4, atol=1e-6)
+    np.testing.assert_allclose(float(value), float(loss), rtol=1e-6)
