@@ -38,6 +38,10 @@ MISSING = {
     "list_files": "file patterns; list the files with pathlib and use from_tensor_slices on the loaded arrays",
     "window": "windows of elements; keras.utils.timeseries_dataset_from_array cuts windows from a series",
     "with_options": "tf.data.Options (tuning TensorFlow's threads); drop the call",
+    "class_names": "it belongs to the dataset image_dataset_from_directory returns, not to one made from it "
+                   "(by cache, map, shuffle...); read it first, class_names = train_ds.class_names, as in TensorFlow",
+    "file_paths": "it belongs to the dataset image_dataset_from_directory returns, not to one made from it; "
+                  "read it first, as in TensorFlow",
 }
 
 
