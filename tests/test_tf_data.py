@@ -183,6 +183,8 @@ def test_what_glassnet_lacks_is_one_line_naming_it():
         Dataset.from_tensor_slices(["a cat", "a dog"])
     with pytest.raises(TypeError, match=r"^map: string tensors \(text\) are not supported"):
         list(Dataset.range(2).map(lambda i: "label"))
+    with pytest.raises(ValueError, match="^from_tensors: can't make one array of a list .*a tuple is a structure"):
+        Dataset.from_tensors([np.zeros(2), np.zeros(3)])
     with pytest.raises(ValueError, match="same first axis"):
         Dataset.from_tensor_slices((np.zeros(3), np.zeros(4)))
 

@@ -96,5 +96,6 @@ def test_an_unbatched_or_endless_dataset_is_one_clear_line():
         net.predict(tf.data.Dataset.from_tensor_slices(X), verbose=0)
     with pytest.raises(ValueError, match=r"repeats forever \(\.repeat\(\)\); pass steps_per_epoch"):
         net.fit(single.batch(8).repeat(), epochs=1, verbose=0)
-    with pytest.raises(ValueError, match="don't pass batch_size"):
-        net.fit(single.batch(8), batch_size=8, verbose=0)
+    with pytest.warns(UserWarning, match=r"batch_size=16 is ignored: the dataset makes its own batches"):
+        net.fit(single.batch(8), batch_size=16, verbose=0)          # as Keras, which ignores it
+    assert int(net.optimizer.iterations) == 7                       # 50 samples in batches of 8

@@ -540,7 +540,10 @@ class Trainer(Keras2Methods):
             if validation_split:
                 raise ValueError("fit: validation_split needs arrays; with a generator pass "
                                  "validation_data instead")
-            if batch_size is not None:
+            if batch_size is not None and data_module.is_dataset(x):     # Keras ignores it there
+                warnings.warn(f"fit: batch_size={batch_size} is ignored: the dataset makes its own batches "
+                              f"(.batch(n) sets their size)", UserWarning, stacklevel=3)
+            elif batch_size is not None:
                 raise ValueError("fit: a generator or Sequence makes its own batches; don't pass batch_size")
             train = data_module.SourceBatches(x, steps_per_epoch, shuffle, "fit x", class_weight, self._targets,
                                                self._prepare_inputs)

@@ -42,7 +42,11 @@ def tensor(value, what):
         return value
     if hasattr(value, "to_numpy"):              # pandas
         value = value.to_numpy()
-    array = np.asarray(value)
+    try:
+        array = np.asarray(value)
+    except ValueError as error:          # rows of different lengths
+        raise ValueError(f"{what}: can't make one array of a {type(value).__name__} ({error}); a list is one "
+                         f"tensor in tf.data, a tuple is a structure of several") from None
     if not hasattr(value, "dtype") and array.dtype.kind in "fiu":
         array = array.astype({"f": np.float32, "i": np.int32, "u": np.int32}[array.dtype.kind])
     if array.dtype.kind not in "biuf":
