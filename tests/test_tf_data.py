@@ -170,6 +170,24 @@ def test_prefetch_enumerate_concatenate_padded_batch_and_as_numpy_iterator():
     assert values(ds.apply(lambda d: d.map(lambda i: -i))) == [0, -1, -2]
 
 
+def test_reduce_sample_from_datasets_and_py_function():
+    assert int(Dataset.range(5).reduce(0, lambda total, x: total + x)) == 10
+    assert int(Dataset.zip(Dataset.range(3), Dataset.range(3)).reduce(0, lambda s, pair: s + pair[0] * pair[1])) == 5
+    a, b = Dataset.range(3), Dataset.range(10, 15)
+    mixed = values(Dataset.sample_from_datasets([a, b], seed=0))
+    assert sorted(mixed) == [0, 1, 2, 10, 11, 12, 13, 14] and [v for v in mixed if v < 10] == [0, 1, 2]
+    assert values(Dataset.sample_from_datasets([a, b], weights=[1, 0])) == [0, 1, 2]
+    assert len(values(Dataset.sample_from_datasets([a.repeat(), b], stop_on_empty_dataset=True, seed=3))) < 20
+    # The imbalanced-data tutorial's oversampling: half the draws from each, however rare one is.
+    pos, neg = Dataset.from_tensor_slices(np.ones(5)).repeat(), Dataset.from_tensor_slices(np.zeros(500)).repeat()
+    draws = next(iter(tf.data.experimental.sample_from_datasets([pos, neg], [0.5, 0.5], seed=1).batch(2000)))
+    assert abs(float(np.mean(draws)) - 0.5) < 0.05
+    assert int(Dataset.sample_from_datasets([pos, neg]).cardinality()) == tf.data.INFINITE_CARDINALITY
+    assert int(Dataset.sample_from_datasets([a, b]).cardinality()) == tf.data.UNKNOWN_CARDINALITY
+    doubled = Dataset.range(3).map(lambda i: tf.py_function(lambda v: np.asarray(v) * 2, [i], tf.float32))
+    assert values(doubled) == [0.0, 2.0, 4.0] and next(iter(doubled)).dtype == np.float32
+
+
 def test_what_glassnet_lacks_is_one_line_naming_it():
     with pytest.raises(AttributeError, match=r"^glassnet's tf.data.Dataset has no interleave: .*flat_map"):
         Dataset.range(3).interleave(lambda i: Dataset.range(2))
@@ -207,6 +225,8 @@ PIPELINES = {
     "unbatch_dict": lambda d: d.Dataset.from_tensor_slices({"a": np.arange(6).reshape(3, 2)}).unbatch().batch(4),
     "padded": lambda d: d.Dataset.range(1, 5).map(lambda i: i * d_range(d, i)).padded_batch(2),
     "cache_repeat": lambda d: d.Dataset.range(4).cache().repeat(2).take(6),
+    "sample_weights_one_side": lambda d: d.Dataset.sample_from_datasets(
+        [d.Dataset.range(4), d.Dataset.range(9, 12)], weights=[0.0, 1.0]),
 }
 
 

@@ -23,7 +23,6 @@ _NOT_HERE = {
     "FixedLengthRecordDataset": "load the records with np.fromfile and use Dataset.from_tensor_slices",
     "Options": "tf.data.Options tunes TensorFlow's threads; drop it (glassnet has none to tune)",
     "make_csv_dataset": "read the CSV with pandas or np.loadtxt and use Dataset.from_tensor_slices",
-    "sample_from_datasets": "mix the arrays with NumPy first, then use Dataset.from_tensor_slices",
 }
 
 
@@ -46,7 +45,7 @@ class _Experimental(types.SimpleNamespace):
 
 
 experimental = _Experimental(AUTOTUNE=AUTOTUNE, cardinality=cardinality, INFINITE_CARDINALITY=INFINITE,
-                             UNKNOWN_CARDINALITY=UNKNOWN)
+                             UNKNOWN_CARDINALITY=UNKNOWN, sample_from_datasets=Dataset.sample_from_datasets)
 __getattr__ = _not_here("tf.data")
 
 __all__ = ["AUTOTUNE", "Dataset", "INFINITE_CARDINALITY", "TensorSpec", "UNKNOWN_CARDINALITY", "experimental"]

@@ -27,6 +27,7 @@ import numpy as np
 from glassnet.engine.random import new_seed
 from glassnet.engine.tensor import as_tensor
 from glassnet.tf_data import structure
+from glassnet.tf_data.spec import TensorSpec, conform
 
 AUTOTUNE = -1
 INFINITE = -1    # tf.data.INFINITE_CARDINALITY: a dataset that repeats forever
@@ -43,26 +44,6 @@ MISSING = {
     "file_paths": "it belongs to the dataset image_dataset_from_directory returns, not to one made from it; "
                   "read it first, as in TensorFlow",
 }
-
-
-class TensorSpec:
-    """The shape and dtype of one array (TensorFlow's ``tf.TensorSpec``): ``from_generator``'s
-    ``output_signature`` and a dataset's ``element_spec``. None in ``shape`` is any size."""
-
-    def __init__(self, shape, dtype=np.float32, name=None):
-        self.shape = None if shape is None else tuple(None if d is None else int(d) for d in shape)
-        self.dtype, self.name = np.dtype(dtype), name
-
-    def is_compatible_with(self, array):
-        shape = np.shape(array)
-        return self.shape is None or (len(shape) == len(self.shape) and
-                                      all(s is None or s == n for s, n in zip(self.shape, shape)))
-
-    def __eq__(self, other):
-        return isinstance(other, TensorSpec) and (self.shape, self.dtype) == (other.shape, other.dtype)
-
-    def __repr__(self):
-        return f"TensorSpec(shape={self.shape}, dtype=tf.{self.dtype.name}, name={self.name!r})"
 
 
 class _MissingNames(type):
@@ -156,6 +137,36 @@ class Dataset(metaclass=_MissingNames):
         return Dataset(iterate, cardinality)
 
     @staticmethod
+    def sample_from_datasets(datasets, weights=None, seed=None, stop_on_empty_dataset=False,
+                             rerandomize_each_iteration=None):
+        """Each element drawn from one of ``datasets``, chosen at random with probabilities
+        ``weights`` (equal by default): the imbalanced-data tutorial's oversampling,
+        ``sample_from_datasets([pos_ds, neg_ds], weights=[0.5, 0.5])``. A dataset that runs
+        out leaves the draw (or ends it, with ``stop_on_empty_dataset``)."""
+        datasets = list(datasets)
+        weights = np.ones(len(datasets)) if weights is None else np.asarray(weights, np.float64)
+        if len(weights) != len(datasets) or (weights < 0).any():
+            raise ValueError(f"sample_from_datasets: weights must be {len(datasets)} numbers >= 0, got {weights}")
+        if np.count_nonzero(weights) == 1:        # one dataset can be drawn: it, as TensorFlow gives it
+            return datasets[int(np.flatnonzero(weights)[0])]
+        seeds = np.random.default_rng(new_seed() if seed is None else seed)
+
+        def iterate():
+            rng, iterators = np.random.default_rng(int(seeds.integers(2**63))), [iter(d) for d in datasets]
+            live = list(range(len(datasets)))
+            while live and weights[live].sum() > 0:
+                k = live[rng.choice(len(live), p=weights[live] / weights[live].sum())]
+                element = next(iterators[k], None)
+                if element is not None:
+                    yield element
+                elif stop_on_empty_dataset:
+                    return
+                else:
+                    live.remove(k)
+        infinite = any(d._cardinality == INFINITE for d in datasets)
+        return Dataset(iterate, INFINITE if infinite else UNKNOWN)
+
+    @staticmethod
     def from_generator(generator, output_types=None, output_shapes=None, args=None, output_signature=None,
                        name=None):
         """The values ``generator(*args)`` yields, each checked against ``output_signature``
@@ -174,7 +185,7 @@ class Dataset(metaclass=_MissingNames):
             for value in generator(*(args or ())):
                 element = structure.as_element(tuple(value) if isinstance(value, list) and
                                                isinstance(signature, tuple) else value, "from_generator")
-                yield element if signature is None else structure.map_structure(_conform, element, signature)
+                yield element if signature is None else structure.map_structure(conform, element, signature)
         return Dataset(iterate, UNKNOWN)
 
     # -- transformations -------------------------------------------------------------------
@@ -323,6 +334,14 @@ class Dataset(metaclass=_MissingNames):
     def __iter__(self):
         return iter(self._iterate())
 
+    def reduce(self, initial_state, reduce_func, name=None):
+        """``reduce_func(state, element)`` over all the elements, from ``initial_state``:
+        ``Dataset.range(5).reduce(0, lambda total, x: total + x)`` is 10."""
+        state = initial_state
+        for element in self._iterate():
+            state = reduce_func(state, element)
+        return structure.as_element(state, "reduce")
+
     def as_numpy_iterator(self):
         """The elements with plain NumPy arrays (single numbers as NumPy scalars)."""
         return (structure.plain(element) for element in self._iterate())
@@ -385,11 +404,3 @@ def _recorded(elements, kept):
         seen.append(element)
         yield element
     kept.append(seen)
-
-
-def _conform(array, spec):
-    """One value ``from_generator`` yielded, checked against its :class:`TensorSpec`."""
-    if not spec.is_compatible_with(array):
-        raise TypeError(f"from_generator: `generator` yielded an element of shape {np.shape(array)} where an "
-                        f"element of shape {spec.shape} was expected")
-    return as_tensor(np.asarray(array).astype(spec.dtype, copy=False))
