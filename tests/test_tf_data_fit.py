@@ -99,3 +99,26 @@ def test_an_unbatched_or_endless_dataset_is_one_clear_line():
     with pytest.warns(UserWarning, match=r"batch_size=16 is ignored: the dataset makes its own batches"):
         net.fit(single.batch(8), batch_size=16, verbose=0)          # as Keras, which ignores it
     assert int(net.optimizer.iterations) == 7                       # 50 samples in batches of 8
+
+
+def test_keras_on_tensorflows_dataset_trains_as_glassnet_on_its_own():
+    """The same model, weights and pipeline (batches of 16 repeated, 3 steps an epoch, so an
+    epoch starts mid-pass and one batch holds 2 samples): Keras 3 on tf.data and glassnet on
+    its Dataset log the same losses and end with the same weights."""
+    keras = pytest.importorskip("keras")
+    real_tf = pytest.importorskip("tensorflow")
+    ours = model()
+    theirs = keras.Sequential([keras.Input((6,)), keras.layers.Dense(8, activation="relu"), keras.layers.Dense(3)])
+    theirs.set_weights(ours.get_weights())
+    theirs.compile(keras.optimizers.Adam(), keras.losses.SparseCategoricalCrossentropy(from_logits=True),
+                   metrics=["accuracy"])
+    pipeline = lambda data: data.Dataset.from_tensor_slices((X, Y)).batch(16).repeat()   # noqa: E731
+    mine = ours.fit(pipeline(tf.data), steps_per_epoch=3, epochs=3, verbose=0).history
+    keras_history = theirs.fit(pipeline(real_tf.data), steps_per_epoch=3, epochs=3, shuffle=False, verbose=0).history
+    np.testing.assert_allclose(mine["loss"], keras_history["loss"], rtol=1e-4)
+    np.testing.assert_allclose(mine["accuracy"], keras_history["accuracy"], rtol=1e-6)
+    for a, b in zip(ours.get_weights(), theirs.get_weights()):
+        np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-5)
+    test = lambda data: data.Dataset.from_tensor_slices((X, Y)).batch(20)   # noqa: E731
+    np.testing.assert_allclose(ours.evaluate(test(tf.data), verbose=0), theirs.evaluate(test(real_tf.data), verbose=0),
+                               rtol=1e-4)
