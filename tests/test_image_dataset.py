@@ -64,16 +64,21 @@ def test_the_image_tutorials_dataset_chain_runs(tmp_path):
     train_ds = keras.utils.image_dataset_from_directory(root, image_size=(6, 6), batch_size=4, seed=1,
                                                         verbose=False)
     AUTOTUNE = tf.data.AUTOTUNE
+    class_names = train_ds.class_names
+    assert isinstance(train_ds, tf.data.Dataset)                 # Keras's is a tf.data.Dataset too
     train_ds = train_ds.cache().shuffle(1000).prefetch(buffer_size=AUTOTUNE)
+    with pytest.raises(AttributeError, match="no class_names: .*read it first"):   # as in TensorFlow
+        train_ds.class_names
     normalization_layer = layers.Rescaling(1. / 255)
     normalized_ds = train_ds.map(lambda x, y: (normalization_layer(x), y))
     image_batch, labels_batch = next(iter(normalized_ds))
     assert 0 <= float(np.min(image_batch[0])) and float(np.max(image_batch[0])) <= 1
     for images, labels in train_ds.take(1):
-        assert images[0].numpy().astype("uint8").shape == (6, 6, 3) and train_ds.class_names[labels[0]] in "01"
+        assert images[0].numpy().astype("uint8").shape == (6, 6, 3) and class_names[labels[0]] in "01"
     batches = tf.data.experimental.cardinality(train_ds)
     test_ds, rest = train_ds.take(batches // 3), train_ds.skip(batches // 3)
     assert (batches, len(test_ds), len(rest)) == (3, 1, 2)
+    assert len(list(train_ds.unbatch())) == 12 and len(list(train_ds.unbatch().batch(5))) == 3
     model = keras.Sequential([keras.Input((6, 6, 3)), layers.Flatten(), layers.Dense(2)])
     model.compile("adam", keras.losses.SparseCategoricalCrossentropy(from_logits=True))
     assert len(model.fit(normalized_ds, validation_data=rest, epochs=2, verbose=0).history["val_loss"]) == 2

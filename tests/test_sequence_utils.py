@@ -33,6 +33,8 @@ def test_windows_of_a_series_and_their_targets():
     np.testing.assert_array_equal(x, [[0, 1, 2], [1, 2, 3], [2, 3, 4], [3, 4, 5]])
     np.testing.assert_array_equal(y, [30, 40, 50, 60])                 # the value right after each window
     assert len(batches) == 5 and len(batches[4][0]) == 1                # 17 windows: 4 + 4 + 4 + 4 + 1
+    assert isinstance(batches, glassnet.data.Dataset)                   # Keras's is a tf.data.Dataset too
+    assert [len(y) for _, y in batches.unbatch().batch(8)] == [8, 8, 1] and batches[0][1].numpy()[0] == 30
     strided = timeseries_dataset_from_array(data, None, sequence_length=3, sequence_stride=4, sampling_rate=2,
                                             start_index=2, end_index=15, batch_size=None)
     np.testing.assert_array_equal([strided[i] for i in range(len(strided))], [[2, 4, 6], [6, 8, 10], [10, 12, 14]])

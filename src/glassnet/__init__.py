@@ -148,19 +148,11 @@ _NOT_HERE = {
 }
 
 
-# tf.data: the image tutorials' tf.data.AUTOTUNE (for prefetch, which glassnet's datasets take
-# and ignore) and tf.data.experimental.cardinality; the rest of tf.data says it isn't here.
-_DATA_ADVICE = ("tf.data is not part of glassnet: pass NumPy arrays, a generator or a keras.utils.PyDataset "
-                "to fit")
-
-
-def _data_getattr(name):
-    raise AttributeError(f"glassnet has no data.{name}: {_DATA_ADVICE}")
-
-
-data = _types.ModuleType("glassnet.data", "tf.data's AUTOTUNE and cardinality; " + _DATA_ADVICE)
-data.AUTOTUNE, data.__getattr__ = -1, _data_getattr
-data.experimental = _types.SimpleNamespace(AUTOTUNE=-1, cardinality=len)
+# tf.data (Dataset, AUTOTUNE...): glassnet.tf_data, as ``tf.data`` and ``glassnet.data``; and
+# tf.TensorSpec, the shape and dtype from_generator's output_signature gives.
+from glassnet import tf_data as data  # noqa: E402
+from glassnet.tf_data import TensorSpec  # noqa: E402
+_sys.modules["glassnet.data"] = data
 
 
 def __getattr__(name):
@@ -170,6 +162,7 @@ def __getattr__(name):
 
 
 __all__ = ["GradientTape", "Initializer", "Input", "Layer", "Loss", "Metric", "Model", "Optimizer", "Regularizer", "Sequential",
+           "TensorSpec", "data",
            "Variable",
            "activations", "backend", "callbacks", "config", "datasets", "diagnose",
            "initializers", "keras", "layers", "load_model", "losses", "metrics", "mixed_precision", "models", "nn", "ops", "saving",

@@ -175,6 +175,18 @@ def print(*inputs, output_stream=None, sep=" ", end="\n", **kwargs):
     builtins.print(*(np.asarray(i) if hasattr(i, "shape") else i for i in inputs), sep=sep, end=end)
 
 
+def py_function(func, inp, Tout, name=None):
+    """``func(*inp)``, its results cast to ``Tout`` (one dtype, or a list of them): in
+    TensorFlow the way to run plain Python inside ``Dataset.map``; glassnet runs Python anyway."""
+    result = func(*inp)
+    if isinstance(Tout, (list, tuple)):
+        return [as_tensor(np.asarray(r, dtype=t)) for r, t in zip(result, Tout)]
+    return as_tensor(np.asarray(result, dtype=Tout))
+
+
+numpy_function = py_function     # tf.numpy_function(func, inp, Tout): the same here
+
+
 TopK = collections.namedtuple("TopKV2", ["values", "indices"])
 
 
@@ -351,7 +363,7 @@ def function(func=None, input_signature=None, autograph=True, jit_compile=None, 
     return func
 
 
-NAMES = ["abs", "function", "add", "add_n", "dtypes", "gather", "print", "sort", "tile", "cos", "equal", "greater_equal", "less_equal", "logical_and", "logical_not",
+NAMES = ["abs", "function", "add", "add_n", "py_function", "numpy_function", "dtypes", "gather", "print", "sort", "tile", "cos", "equal", "greater_equal", "less_equal", "logical_and", "logical_not",
          "logical_or", "reduce_all", "reduce_any", "sign", "sin", "executing_eagerly", "greater", "less", "not_equal", "rank", "shape",
          "size", "floor", "linspace", "ones", "range", "round", "zeros", "concat", "divide", "exp", "log", "maximum", "minimum", "multiply", "ones_like", "pow",
          "sigmoid", "sqrt", "square", "stack", "subtract", "tanh", "transpose", "where", "zeros_like", "argmax", "argmin", "cast", "clip_by_value", "constant", "convert_to_tensor", "expand_dims",

@@ -170,9 +170,9 @@ def audio_dataset_from_directory(*args, **kwargs):
 
 
 def split_dataset(dataset, left_size=None, right_size=None, shuffle=False, seed=None):
-    """Keras's splits a tf.data.Dataset, which glassnet doesn't have."""
-    raise NotImplementedError("glassnet has no split_dataset (it splits tf.data datasets): slice the arrays, "
-                              "or pass validation_split= to fit")
+    """Keras's splits arrays or a tf.data.Dataset into two datasets; glassnet's doesn't yet."""
+    raise NotImplementedError("glassnet has no split_dataset: slice the arrays, use take(n) and skip(n) on a "
+                              "tf.data.Dataset, or pass validation_split= to fit")
 
 
 def pack_x_y_sample_weight(x, y=None, sample_weight=None):

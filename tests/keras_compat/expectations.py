@@ -82,6 +82,10 @@ EXPECTATIONS = {
     ns["baseline_results"]["prc"] > 0.8 and ns["weighted_results"]["recall"] > 0.8 and
     ns["baseline_results"]["tp"] + ns["baseline_results"]["fn"] == (ns["y_test"] == 0).sum() and
     sorted(ns["baseline_history"].history)[:4] == ["Brier score", "accuracy", "auc", "cross entropy"],
+    "tf_data_pipeline": lambda ns: ns["first_shape"] == (28, 28) and ns["first_label"] == int(ns["y_train"][0])
+    and ns["train_batches"] == 32 and len(ns["history"].history["val_sparse_categorical_accuracy"]) == 3
+    and ns["test_accuracy"] > 0.85 and abs(float(np.mean(ns["predicted"] == ns["y_test"])) - ns["test_accuracy"]) < 1e-6
+    and len(ns["more"].history["loss"]) == 2 and int(ns["model"].optimizer.iterations) == 3 * 32 + 2 * 20,
     "image_classification_tutorial": lambda ns: ns["class_names"] == ["one", "two", "zero"] and
     tuple(ns["image_batch"].shape)[1:] == (28, 28, 3) and 0 <= ns["low"] <= ns["high"] <= 1 and
     ns["history"].history["val_accuracy"][-1] > 0.8 and np.isclose(float(np.sum(ns["score"])), 1, atol=1e-5),

@@ -2,7 +2,7 @@
 
 Each file in ``programs/`` is a complete Keras program (the first-network tutorials, the
 keras.io convnet, the TensorFlow quickstart, Functional models, callbacks and saving,
-generators, two inputs). Every one was also run on Keras 3.15 (TensorFlow 2.21 backend)
+generators, tf.data pipelines, two inputs). Every one was also run on Keras 3.15 (TensorFlow 2.21 backend)
 by ``scripts/run_keras_compat.py`` and passes the same checks there. Here each runs on
 4,000 real MNIST training images (1,000 to test) with its Keras imports rewritten to
 glassnet, and must show what ``expectations.py`` asks.

@@ -8,13 +8,18 @@ come from* lives here (Keras keeps it in an "epoch iterator"):
 * a ``glassnet.utils.Sequence`` / ``PyDataset`` (anything with ``len()`` and ``[i]``
   giving ``(x, y)`` or ``(x, y, sample_weight)``): its batches, in a new order every epoch
   when ``shuffle=True``, and its ``on_epoch_end()`` after each epoch;
-* a Python generator: ``steps_per_epoch`` batches per epoch, drawn as it yields them.
+* a Python generator: ``steps_per_epoch`` batches per epoch, drawn as it yields them;
+* a dataset (``tf.data.Dataset``'s protocol: ``cardinality()`` and a new pass at every
+  ``iter()``, as :class:`glassnet.tf_data.Dataset` has): a fresh pass every epoch, read to its
+  end; with ``steps_per_epoch``, that many batches an epoch from one pass that goes on across
+  epochs (Keras's rule, so ``.repeat()`` with ``steps_per_epoch`` works).
 
 ``class_weight`` turns into per-sample weights here, so the loop sees one kind of weight.
 """
 
 import math
 import numbers
+import warnings
 
 import numpy as np
 
@@ -118,15 +123,29 @@ class ArrayBatches:
         pass
 
 
-class SourceBatches:
-    """Batches from a Sequence (indexable) or a generator (``steps`` per epoch)."""
+def is_dataset(source):
+    """A ``tf.data.Dataset`` (or anything with its protocol): a new pass at every ``iter()``,
+    and ``cardinality()``: batches per pass, or -1 (repeats forever) / -2 (unknown)."""
+    return callable(getattr(type(source), "cardinality", None)) and hasattr(source, "__iter__")
 
-    def __init__(self, source, steps, shuffle, what, class_weight=None, targets=None):
+
+class SourceBatches:
+    """Batches from a Sequence (indexable), a dataset or a generator (``steps`` per epoch).
+
+    ``inputs(x, what)``, if given, fits each batch's ``x`` to the model (its dtype, shapes,
+    a dict by input name) as arrays given to ``fit`` are fitted."""
+
+    def __init__(self, source, steps, shuffle, what, class_weight=None, targets=None, inputs=None):
         self.source, self.what, self.class_weight = source, what, class_weight
         self.targets = targets or as_targets      # how labels are checked (a model's several outputs: each)
-        self.indexable = hasattr(source, "__getitem__") and hasattr(source, "__len__")
+        self.inputs = inputs
+        self.dataset = is_dataset(source)
+        self.indexable = hasattr(source, "__getitem__") and hasattr(source, "__len__") and not self.dataset
         self.shuffle = shuffle and self.indexable
-        if self.indexable:
+        self.iterator = None
+        if self.dataset:
+            self.steps = self._dataset_steps(steps)
+        elif self.indexable:
             length = len(source)
             self.steps = length if steps is None else min(int(steps), length)
         else:
@@ -136,12 +155,44 @@ class SourceBatches:
                                  f"make an epoch")
             self.steps = int(steps)
             self.iterator = iter(source)
-        if self.steps < 1:
+        if self.steps is not None and self.steps < 1:
             raise DataError(f"{what}: yields no batches")
         self.size = None
 
+    def _dataset_steps(self, steps):
+        """Batches per epoch from a dataset: ``steps``, else all of one pass (None: unknown
+        until the pass ends, after ``filter``)."""
+        cardinality = int(self.source.cardinality())
+        if steps is not None:
+            return int(steps)
+        if cardinality == -1:
+            raise ValueError(f"{self.what}: the dataset repeats forever (.repeat()); pass steps_per_epoch "
+                             f"(validation_steps for validation data, steps for evaluate and predict) to say "
+                             f"how many batches make an epoch")
+        return cardinality if cardinality >= 0 else None
+
+    def _dataset_batches(self, steps):
+        """One epoch of a dataset's batches, by Keras's rule (see the module docstring)."""
+        if steps is None:
+            yield from self.source
+            return
+        for step in range(steps):
+            batch = next(self.iterator, None) if self.iterator is not None else None
+            if batch is None and step == 0:     # the last pass ended with the last epoch: a new one
+                self.iterator = iter(self.source)
+                batch = next(self.iterator, None)
+            if batch is None:
+                self.iterator = None
+                warnings.warn(f"{self.what}: your input ran out of data after {step} of the {steps} batches of "
+                              f"this epoch; interrupting the epoch. Make sure that your dataset can generate at "
+                              f"least steps_per_epoch * epochs batches (use .repeat())", UserWarning, stacklevel=4)
+                return
+            yield batch
+
     def epoch(self, rng):
-        if self.indexable:
+        if self.dataset:
+            batches = self._dataset_batches(self.steps)
+        elif self.indexable:
             order = rng.permutation(len(self.source)) if self.shuffle else range(len(self.source))
             batches = (self.source[int(i)] for i in list(order)[:self.steps])
         else:
@@ -151,11 +202,17 @@ class SourceBatches:
                 raise DataError(f"{self.what}: the generator ran out after {step} batches of the "
                                 f"{self.steps} per epoch")
             x, y, w = _split_batch(batch, self.what)
-            x = [as_array(v, f"{self.what} x") for v in x] if isinstance(x, (list, tuple)) \
-                else as_array(x, f"{self.what} x")
-            for part in (x if isinstance(x, list) else [x]):   # else "loss became nan": a learning rate?
+            if self.dataset:
+                _check_batched(x, y, self.what)
+            parts = list(x.values()) if isinstance(x, dict) else list(x) if isinstance(x, (list, tuple)) else [x]
+            parts = [as_array(v, f"{self.what} x") for v in parts]
+            for part in parts:      # else "loss became nan": a learning rate?
                 if part.dtype.kind == "f" and not np.isfinite(part).all():
                     raise DataError(f"{self.what}: batch {step + 1} contains NaN or infinite values")
+            if self.inputs is not None:
+                x = self._fitted_inputs(x)
+            else:
+                x = parts if isinstance(x, (list, tuple)) else parts[0]
             y = None if y is None else self.targets(y, f"{self.what} y")
             w = None if w is None else as_targets(w, f"{self.what} sample_weight")
             if self.class_weight is not None and y is not None:
@@ -163,9 +220,25 @@ class SourceBatches:
                 w = cw if w is None else np.asarray(w) * cw
             yield x, y, w
 
+    def _fitted_inputs(self, x):
+        try:
+            return self.inputs(x, f"{self.what} x")
+        except ShapeError as error:
+            if not self.dataset:
+                raise
+            raise ShapeError(f"{error}; if the dataset gives single samples, call .batch(32) on it") from None
+
     def on_epoch_end(self):
         if hasattr(self.source, "on_epoch_end"):
             self.source.on_epoch_end()
+
+
+def _check_batched(x, y, what):
+    """A dataset's element must be a batch: a label that is a single number means it isn't."""
+    if y is not None and not isinstance(y, (dict, list, tuple)) and np.ndim(y) == 0:
+        raise DataError(f"{what}: the dataset gives single samples, not batches (a label of shape (), an x "
+                        f"of shape {np.shape(x) if not isinstance(x, dict) else 'a dict'}); call "
+                        f".batch(32) on it, as Keras needs")
 
 
 def steps_per_epoch(samples, batch_size):

@@ -439,7 +439,8 @@ class Trainer(Keras2Methods):
 
         Args:
             x, y: inputs and labels (integers or one-hot), as arrays; or ``x`` alone as a
-                generator / ``glassnet.utils.Sequence`` yielding ``(x, y)`` batches.
+                generator / ``glassnet.utils.Sequence`` / ``tf.data.Dataset`` (batched)
+                yielding ``(x, y)`` batches.
             batch_size: samples per gradient step (default 32; not with a generator).
             validation_split: fraction of ``x`` held out to validate after every epoch
                 (the last samples of each class, before shuffling; see
@@ -546,9 +547,13 @@ class Trainer(Keras2Methods):
             if validation_split:
                 raise ValueError("fit: validation_split needs arrays; with a generator pass "
                                  "validation_data instead")
-            if batch_size is not None:
+            if batch_size is not None and data_module.is_dataset(x):     # Keras ignores it there
+                warnings.warn(f"fit: batch_size={batch_size} is ignored: the dataset makes its own batches "
+                              f"(.batch(n) sets their size)", UserWarning, stacklevel=3)
+            elif batch_size is not None:
                 raise ValueError("fit: a generator or Sequence makes its own batches; don't pass batch_size")
-            train = data_module.SourceBatches(x, steps_per_epoch, shuffle, "fit x", class_weight, self._targets)
+            train = data_module.SourceBatches(x, steps_per_epoch, shuffle, "fit x", class_weight, self._targets,
+                                               self._prepare_inputs)
         else:
             if x is None:
                 raise DataError("fit: no training data (x is None)")
@@ -583,7 +588,8 @@ class Trainer(Keras2Methods):
                 raise DataError(f"{what}: expected (x, y) or (x, y, sample_weight), got a tuple of {len(x)}")
             x, y, sample_weight = x[0], x[1], x[2] if len(x) == 3 else None
         if data_module.is_batch_source(x):
-            return data_module.SourceBatches(x, steps, False, what, targets=self._targets)
+            return data_module.SourceBatches(x, steps, False, what, targets=self._targets,
+                                             inputs=self._prepare_inputs)
         if y is None and self.loss is not None:
             raise DataError(f"{what}: labels are missing: pass (x, y)")
         x = self._prepare_inputs(x, f"{what} x")
@@ -661,7 +667,7 @@ class Trainer(Keras2Methods):
         batch_size = data_module.check_batch_size(_or_default(batch_size, PREDICT_BATCH_SIZE))
         verbose = 1 if verbose == "auto" else int(verbose)
         if data_module.is_batch_source(x):
-            source = data_module.SourceBatches(x, steps, False, "predict")
+            source = data_module.SourceBatches(x, steps, False, "predict", inputs=self._prepare_inputs)
             batches = (xb for xb, _, _ in source.epoch(self.rng))
             total = source.steps
         else:

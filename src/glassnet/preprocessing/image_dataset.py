@@ -10,10 +10,10 @@
         validation_split=0.2, subset="training", seed=1)
     model.fit(train, epochs=5)
 
-Keras 3's function and defaults, without TensorFlow: it gives a
-:class:`~glassnet.utils.PyDataset` (which ``fit``, ``evaluate`` and ``predict`` read and a
-``for`` loop walks), not a ``tf.data.Dataset``, with the few Dataset methods the tutorials
-chain after it (:class:`DatasetMethods`). As in Keras, the pixels stay 0-255 (put a
+Keras 3's function and defaults, without TensorFlow: it gives a ``tf.data.Dataset`` of
+batches, glassnet's (:class:`glassnet.tf_data.Dataset`), which ``fit``, ``evaluate`` and
+``predict`` read, a ``for`` loop walks, and the tutorials' ``cache().shuffle(1000)
+.prefetch(AUTOTUNE)`` and ``map(lambda x, y: (rescale(x), y))`` chain on. As in Keras, the pixels stay 0-255 (put a
 ``Rescaling(1 / 255)`` in the model), the classes are the subfolders in alphabetical order
 (``class_names``), and a file that isn't an image stops with one line naming it.
 """
@@ -26,7 +26,7 @@ import numpy as np
 
 from glassnet.engine.tensor import as_tensor
 from glassnet.errors import DataError
-from glassnet.utils import PyDataset
+from glassnet.tf_data import Dataset
 
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".gif")
 LABEL_MODES = ("int", "categorical", "binary", None)
@@ -149,77 +149,19 @@ def list_image_files(folder, suffixes, follow_links=False):
             if name.lower().endswith(tuple(suffixes))]
 
 
-class DatasetMethods:
-    """The ``tf.data.Dataset`` methods the image tutorials chain after
-    ``image_dataset_from_directory``, on batches glassnet already holds::
-
-        train_ds = train_ds.cache().shuffle(1000).prefetch(buffer_size=tf.data.AUTOTUNE)
-        normalized_ds = train_ds.map(lambda x, y: (normalization_layer(x), y))
-        for images, labels in train_ds.take(1): ...
-
-    ``cache``, ``shuffle`` and ``prefetch`` change nothing (each file is decoded once and kept;
-    the batches are drawn in a new order every epoch when ``shuffle=True``, as given to
-    ``image_dataset_from_directory``); ``take`` and ``skip`` keep some batches, ``map`` changes
-    each batch as it is read."""
-
-    def cache(self, filename=""):
-        return self
-
-    def prefetch(self, buffer_size=None):
-        return self
-
-    def shuffle(self, buffer_size=None, seed=None, reshuffle_each_iteration=None):
-        return self
-
-    def take(self, count):
-        return _Batches(self, range(len(self))[:count if count >= 0 else None])
-
-    def skip(self, count):
-        return _Batches(self, range(len(self))[count:])
-
-    def map(self, map_func, num_parallel_calls=None, deterministic=None):
-        return _Batches(self, range(len(self)), map_func)
-
-    def cardinality(self):
-        return len(self)
-
-
-class _Batches(DatasetMethods, PyDataset):
-    """Some of another dataset's batches (``take``, ``skip``), each changed by ``function``
-    if given (``map``: called with the batch's parts, ``f(images, labels)``)."""
-
-    def __init__(self, source, indices, function=None):
-        super().__init__()
-        self.source, self.indices, self.function = source, indices, function
-        self.class_names = getattr(source, "class_names", None)
-
-    def __len__(self):
-        return len(self.indices)
-
-    def __getitem__(self, index):
-        batch = self.source[self.indices[index]]
-        if self.function is None:
-            return batch
-        return self.function(*batch) if isinstance(batch, tuple) else self.function(batch)
-
-    def __iter__(self):
-        for index in range(len(self)):
-            yield self[index]
-
-    def on_epoch_end(self):
-        self.source.on_epoch_end()
-
-
-class ImageDataset(DatasetMethods, PyDataset):
-    """Batches of images read from files: ``(images, labels)`` or images alone.
+class ImageDataset(Dataset):
+    """Batches of images read from files, ``(images, labels)`` or images alone, as a
+    :class:`~glassnet.tf_data.Dataset` (so ``cache``, ``shuffle``, ``map``, ``take``,
+    ``unbatch``... chain after it, as after Keras's).
 
     ``images``: float32 ``(batch, height, width, channels)``, pixels 0-255. ``class_names``:
-    the classes, label 0 first. Each file is decoded once, then kept.
+    the classes, label 0 first. Each file is decoded once, then kept; with ``shuffle`` every
+    pass (every epoch of ``fit``) reads the files in a new order. ``dataset[i]`` (glassnet's
+    own) is batch ``i`` of the current order.
     """
 
     def __init__(self, files, class_names, label_mode, color_mode, batch_size, image_size, shuffle, rng,
                  interpolation, crop_to_aspect_ratio):
-        super().__init__()
         self.files = list(files)
         self.class_names = list(class_names)
         self.label_mode, self.color_mode = label_mode, color_mode
@@ -227,13 +169,18 @@ class ImageDataset(DatasetMethods, PyDataset):
         if self.batch_size < 1:
             raise ValueError(f"image_dataset_from_directory: batch_size must be >= 1, got {batch_size!r}")
         self.image_size = tuple(int(d) for d in image_size)
-        self.reshuffles, self.rng = shuffle, rng     # a new order every epoch
+        self.reshuffles, self.rng = shuffle, rng
         self.interpolation, self.crop = interpolation, crop_to_aspect_ratio
         self.order = np.arange(len(self.files))
+        self.passes = 0
         self.decoded = {}     # file number -> its image, decoded once
+        super().__init__(self._one_pass, math.ceil(len(self.files) / self.batch_size))
 
-    def __len__(self):
-        return math.ceil(len(self.files) / self.batch_size)
+    def _one_pass(self):
+        if self.reshuffles and self.passes:      # the first pass reads the order already drawn
+            self.order = self.rng.permutation(len(self.files))
+        self.passes += 1
+        return (self[index] for index in range(len(self)))
 
     def __getitem__(self, index):
         if not 0 <= index < len(self):
@@ -256,14 +203,6 @@ class ImageDataset(DatasetMethods, PyDataset):
                                                   target_size=self.image_size, interpolation=self.interpolation,
                                                   keep_aspect_ratio=self.crop), dtype="float32")
         return self.decoded[i]
-
-    def __iter__(self):
-        for index in range(len(self)):
-            yield self[index]
-
-    def on_epoch_end(self):
-        if self.reshuffles:
-            self.order = self.rng.permutation(len(self.files))
 
     @property
     def file_paths(self):

@@ -5,14 +5,15 @@
   sequences of one length;
 * :func:`timeseries_dataset_from_array`: a long series (a temperature every 10 minutes) ->
   batches of windows and the value to predict for each (Keras's
-  ``keras.utils.timeseries_dataset_from_array``), as a :class:`~glassnet.utils.PyDataset`
-  that ``fit`` reads, not a ``tf.data.Dataset``.
+  ``keras.utils.timeseries_dataset_from_array``), as a ``tf.data.Dataset`` (glassnet's,
+  :class:`glassnet.tf_data.Dataset`) that ``fit`` reads.
 """
 
 import math
 
 import numpy as np
 
+from glassnet.engine.tensor import as_tensor
 from glassnet.errors import DataError
 
 
@@ -61,11 +62,11 @@ def timeseries_dataset_from_array(data, targets, sequence_length, sequence_strid
     and its target is ``targets[s]``: to predict the value ``delay`` steps after a window, give
     ``targets=data[delay:]``, as Chollet's temperature forecast does.
 
-    Returns a :class:`~glassnet.utils.PyDataset` of ``(windows, targets)`` batches (windows
-    alone if ``targets`` is None): ``fit``, ``evaluate`` and ``predict`` read it and a ``for``
-    loop walks it.
+    Returns a :class:`~glassnet.tf_data.Dataset` of ``(windows, targets)`` batches (windows
+    alone if ``targets`` is None): ``fit``, ``evaluate`` and ``predict`` read it, a ``for``
+    loop walks it, and ``dataset[i]`` (glassnet's own) is batch ``i``.
     """
-    from glassnet.utils import PyDataset
+    from glassnet.tf_data import Dataset
 
     data = np.asarray(data)
     if data.ndim == 0:
@@ -90,9 +91,9 @@ def timeseries_dataset_from_array(data, targets, sequence_length, sequence_strid
     offsets = np.arange(sequence_length) * sampling_rate
     per_batch = batch_size or 1          # None: one window at a time, without a batch axis
 
-    class Windows(PyDataset):
-        def __len__(self):
-            return math.ceil(len(starts) / per_batch)
+    class Windows(Dataset):
+        def __init__(self):
+            super().__init__(lambda: (self[i] for i in range(len(self))), math.ceil(len(starts) / per_batch))
 
         def __getitem__(self, index):
             if not 0 <= index < len(self):
@@ -101,6 +102,6 @@ def timeseries_dataset_from_array(data, targets, sequence_length, sequence_strid
             windows, aims = data[chosen[:, None] + offsets], None if targets is None else targets[chosen]
             if batch_size is None:
                 windows, aims = windows[0], None if aims is None else aims[0]
-            return windows if aims is None else (windows, aims)
+            return as_tensor(windows) if aims is None else (as_tensor(windows), as_tensor(aims))
 
     return Windows()

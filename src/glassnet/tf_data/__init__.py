@@ -1,0 +1,51 @@
+"""``tf.data`` for programs that ``import glassnet as tf``: :class:`Dataset` (see
+:mod:`glassnet.tf_data.dataset`), ``AUTOTUNE``, the cardinality constants and
+``tf.data.experimental``'s names for them.
+
+It lives beside :mod:`glassnet.tf_functions` (the rest of the ``tf`` namespace), not in
+:mod:`glassnet.datasets` (the data sets themselves, MNIST and the rest) nor in the engine:
+``fit`` knows nothing of TensorFlow and reads a Dataset as it reads any batch source that
+passes over its batches afresh each epoch (:mod:`glassnet.engine.data`).
+"""
+
+import types
+
+from glassnet.tf_data.dataset import AUTOTUNE, INFINITE, UNKNOWN, Dataset, TensorSpec
+
+INFINITE_CARDINALITY, UNKNOWN_CARDINALITY = INFINITE, UNKNOWN
+
+# TensorFlow's readers of its own file formats, and what to do instead.
+_NOT_HERE = {
+    "TFRecordDataset": "TFRecord files are TensorFlow's format; load the arrays (np.load, a CSV reader) and "
+                       "use Dataset.from_tensor_slices",
+    "TextLineDataset": "text is not supported by glassnet's tf.data (its tensors hold numbers); read the "
+                       "lines with Python and turn them into numbers first",
+    "FixedLengthRecordDataset": "load the records with np.fromfile and use Dataset.from_tensor_slices",
+    "Options": "tf.data.Options tunes TensorFlow's threads; drop it (glassnet has none to tune)",
+    "make_csv_dataset": "read the CSV with pandas or np.loadtxt and use Dataset.from_tensor_slices",
+}
+
+
+def _not_here(label):
+    def getattr_(name):
+        if name.startswith("__"):
+            raise AttributeError(name)
+        advice = _NOT_HERE.get(name, "not part of glassnet's small tf.data (Dataset, AUTOTUNE, cardinality)")
+        raise AttributeError(f"glassnet has no {label}.{name}: {advice}")
+    return getattr_
+
+
+def cardinality(dataset):
+    """``tf.data.experimental.cardinality(ds)``: ``ds.cardinality()``."""
+    return dataset.cardinality()
+
+
+class _Experimental(types.SimpleNamespace):
+    __getattr__ = staticmethod(_not_here("tf.data.experimental"))
+
+
+experimental = _Experimental(AUTOTUNE=AUTOTUNE, cardinality=cardinality, INFINITE_CARDINALITY=INFINITE,
+                             UNKNOWN_CARDINALITY=UNKNOWN, sample_from_datasets=Dataset.sample_from_datasets)
+__getattr__ = _not_here("tf.data")
+
+__all__ = ["AUTOTUNE", "Dataset", "INFINITE_CARDINALITY", "TensorSpec", "UNKNOWN_CARDINALITY", "experimental"]
