@@ -265,6 +265,13 @@ def _layer_checks():
     add("LayerNormalization", (3, 4), "on a sequence (every position), epsilon=0.01", epsilon=0.01)
     add("LayerNormalization", (5,), center=False)
     add("LayerNormalization", (5,), scale=False)
+    # Group norm: each sample's groups of channels on their own, whatever the batch.
+    add("GroupNormalization", (3, 4, 6), "groups=3, gamma and beta drawn at random", groups=3,
+        gamma_initializer="glorot_uniform", beta_initializer="glorot_uniform")
+    add("GroupNormalization", (6, 5), "groups=2, axis=1 (channels first), gamma_regularizer=l2(0.1)", groups=2,
+        axis=1, gamma_initializer="glorot_uniform", gamma_regularizer=l2(0.1))
+    add("GroupNormalization", (5, 4), groups=-1, center=False)
+    add("GroupNormalization", (4,), groups=1, scale=False, epsilon=0.01)
     add("BatchNormalization", (5,), batch_size=6)
     add("BatchNormalization", (3, 3, 2), batch_size=4)
     add("BatchNormalization", (5,), batch_size=4, center=False, scale=False)
