@@ -390,6 +390,15 @@ def _loss_checks():
         ("Hinge", {}, logits + 0.05, binary, "0/1 labels (read as -1/1)"),        # no kink at y p = 1
         ("SquaredHinge", {}, logits, 2 * binary - 1, "-1/1 labels"),
         ("CosineSimilarity", {}, logits, targets, "real targets"),
+        ("BinaryFocalCrossentropy", {}, sigmoid, binary, "probabilities, gamma=2"),
+        ("BinaryFocalCrossentropy", {"from_logits": True, "apply_class_balancing": True, "alpha": 0.3,
+                                     "gamma": 1.5, "label_smoothing": 0.1}, logits, binary,
+         "logits, class balancing, gamma=1.5, label_smoothing=0.1"),
+        ("CategoricalFocalCrossentropy", {}, probs, onehot, "probabilities, one-hot labels"),
+        ("CategoricalFocalCrossentropy", {"gamma": 3.0}, 1.7 * probs, labels, "rows not summing to 1, gamma=3"),
+        ("CategoricalFocalCrossentropy", {"from_logits": True, "alpha": [0.1, 0.2, 0.3, 0.4],
+                                          "label_smoothing": 0.2}, logits, onehot,
+         "logits, alpha per class, label_smoothing=0.2"),
     ]
     checks = [Check(name, label, lambda name=name, kw=kw, p=p, t=t: check_loss(known[name](**kw), p, t))
               for name, kw, p, t, label in cases if name in known]
@@ -402,6 +411,8 @@ def _loss_checks():
         ("MeanSquaredError", {}, logits, targets),
         ("Huber", {"reduction": "mean_with_sample_weight"}, logits, targets),
         ("KLDivergence", {"reduction": "sum"}, probs, smooth),
+        ("BinaryFocalCrossentropy", {"from_logits": True}, logits, binary),
+        ("CategoricalFocalCrossentropy", {"reduction": "mean_with_sample_weight"}, probs, onehot),
         ("LossFunction", {"fn": _log_cosh}, logits, targets),
     ]
     checks += [Check(name, f"sample_weight, {kw.get('reduction', 'sum_over_batch_size')}",
