@@ -219,6 +219,14 @@ def _layer_checks():
         filters=2, kernel_size=3, bias_initializer="random_normal", bias_regularizer=l2(0.1))
     add("Conv2D", (7, 6, 2), filters=2, kernel_size=3, dilation_rate=2)
     add("Conv2D", (6, 7, 9), filters=2, kernel_size=(3, 2), dilation_rate=(1, 3), strides=2, padding="same")
+    # Grouped convolutions: each group of channels with its own filters.
+    add("Conv2D", (5, 6, 4), filters=6, kernel_size=3, groups=2)
+    add("Conv2D", (6, 7, 6), "filters=3, kernel_size=(3, 2), groups=3, strides=2, padding='same', "
+        "activation='tanh', kernel_regularizer=l2(0.1)", filters=3, kernel_size=(3, 2), groups=3, strides=2,
+        padding="same", activation="tanh", kernel_regularizer=l2(0.1))
+    add("Conv2D", (7, 6, 2), filters=4, kernel_size=2, groups=2, dilation_rate=2, use_bias=False)
+    add("Conv1D", (7, 4), filters=6, kernel_size=3, groups=2, padding="causal")
+    add("Conv1D", (8, 6), filters=3, kernel_size=2, groups=3, strides=2, activation="tanh")
     # Depthwise and separable convolutions: each channel filtered on its own (then mixed).
     add("DepthwiseConv2D", (5, 6, 3), kernel_size=3)
     add("DepthwiseConv2D", (6, 5, 2), kernel_size=3, depth_multiplier=2, strides=2, padding="same",

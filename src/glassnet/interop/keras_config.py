@@ -83,12 +83,13 @@ def _dense_in(config, reading, owner):
 
 
 def _conv2d_in(config, reading, owner, class_name="Conv2D"):
-    undilated = {"dilation_rate": [1, 1]} if class_name == "Conv2DTranspose" else {}
-    reading.require(config, owner, data_format="channels_last", groups=1, lora_rank=None, output_padding=None,
-                    **undilated)
+    transposed = class_name == "Conv2DTranspose"        # undilated, one group
+    undilated = {"dilation_rate": [1, 1], "groups": 1} if transposed else {}
+    reading.require(config, owner, data_format="channels_last", lora_rank=None, output_padding=None, **undilated)
     return class_name, {"filters": config["filters"], "kernel_size": config["kernel_size"],
                       "strides": config.get("strides", [1, 1]), "padding": config.get("padding", "valid"),
-                      **({} if undilated else {"dilation_rate": config.get("dilation_rate", [1, 1])}),
+                      **({} if transposed else {"dilation_rate": config.get("dilation_rate", [1, 1]),
+                                                "groups": config.get("groups", 1)}),
                       "activation": activation_from_keras(config.get("activation"), owner),
                       "use_bias": config.get("use_bias", True),
                       **_initializers_in(config, reading, owner),
@@ -96,10 +97,10 @@ def _conv2d_in(config, reading, owner, class_name="Conv2D"):
 
 
 def _conv1d_in(config, reading, owner):
-    reading.require(config, owner, data_format="channels_last", groups=1, lora_rank=None)
+    reading.require(config, owner, data_format="channels_last", lora_rank=None)
     return "Conv1D", {"filters": config["filters"], "kernel_size": config["kernel_size"],
                       "strides": config.get("strides", 1), "padding": config.get("padding", "valid"),
-                      "dilation_rate": config.get("dilation_rate", 1),
+                      "dilation_rate": config.get("dilation_rate", 1), "groups": config.get("groups", 1),
                       "activation": activation_from_keras(config.get("activation"), owner),
                       "use_bias": config.get("use_bias", True),
                       **_initializers_in(config, reading, owner),
@@ -564,7 +565,8 @@ def _dense_out(config, owner):
 def _conv2d_out(config, owner):
     return {"filters": config["filters"], "kernel_size": list(config["kernel_size"]),
             "strides": list(config["strides"]), "padding": config["padding"],
-            "data_format": "channels_last", "dilation_rate": list(config.get("dilation_rate", [1, 1])), "groups": 1,
+            "data_format": "channels_last", "dilation_rate": list(config.get("dilation_rate", [1, 1])),
+            "groups": config.get("groups", 1),
             "activation": activation_to_keras(config.get("activation"), owner),
             "use_bias": config.get("use_bias", True),
             "kernel_initializer": initializer_object_to_keras(config.get("kernel_initializer")),

@@ -10,8 +10,8 @@ glassnet                    ONNX
 ==========================  ===============================================================
 Dense                       ``Gemm(x, kernel, bias)``: ``x @ W + b`` in one operator (on a sequence:
                             ``MatMul``, ``Add`` over the last axis)
-Conv2D                      ``Transpose``, ``Conv`` (kernel as ``(F, C, KH, KW)``), ``Transpose``
-Conv1D                      ``Transpose``, ``Conv`` (kernel as ``(F, C, K)``), ``Transpose``
+Conv2D                      ``Transpose``, ``Conv`` (kernel as ``(F, C/G, KH, KW)``, ``group=G``), ``Transpose``
+Conv1D                      ``Transpose``, ``Conv`` (kernel as ``(F, C/G, K)``, ``group=G``), ``Transpose``
 Attention                   ``MatMul`` (scores), ``Mul`` (scale), ``Add`` (a causal mask), ``Softmax``,
                             ``MatMul``; MultiHeadAttention: its four projections as ``MatMul``, ``Add``
                             and the heads apart with ``Reshape``, ``Transpose``

@@ -134,13 +134,20 @@ def _channels_first(graph, layer, x, op_type, inputs=(), **attributes):
     return graph.op("Transpose", [y], f"{layer.name}/to_channels_last", perm=to_last)
 
 
+def _grouped(layer):
+    """ONNX Conv's ``group``, written only for a grouped convolution: its kernel, (F, C/G, ...),
+    orders the filters by group as Keras's does."""
+    return {"group": layer.groups} if layer.groups > 1 else {}
+
+
 def _conv2d(graph, layer, xs):
     kernel = layer.params["kernel"].transpose(3, 2, 0, 1)        # (KH, KW, C, F) -> (F, C, KH, KW)
     inputs = [graph.constant(f"{layer.name}/kernel", kernel)]
     if layer.use_bias:
         inputs.append(graph.constant(f"{layer.name}/bias", layer.params["bias"]))
     y = _channels_first(graph, layer, xs[0], "Conv", inputs, kernel_shape=list(layer.kernel_size),
-                        strides=list(layer.strides), dilations=list(layer.dilation_rate), **_padding_2d(layer))
+                        strides=list(layer.strides), dilations=list(layer.dilation_rate), **_padding_2d(layer),
+                        **_grouped(layer))
     return _activation(graph, layer.activation, y, layer.name)
 
 
@@ -150,7 +157,8 @@ def _conv1d(graph, layer, xs):
     if layer.use_bias:
         inputs.append(graph.constant(f"{layer.name}/bias", layer.params["bias"]))
     y = _channels_first(graph, layer, xs[0], "Conv", inputs, kernel_shape=[layer.kernel_size],
-                        strides=[layer.strides], dilations=[layer.dilation_rate], **_padding_1d(layer, layer.span))
+                        strides=[layer.strides], dilations=[layer.dilation_rate], **_padding_1d(layer, layer.span),
+                        **_grouped(layer))
     return _activation(graph, layer.activation, y, layer.name)
 
 
