@@ -82,6 +82,9 @@ EXPECTATIONS = {
     ns["baseline_results"]["prc"] > 0.8 and ns["weighted_results"]["recall"] > 0.8 and
     ns["baseline_results"]["tp"] + ns["baseline_results"]["fn"] == (ns["y_test"] == 0).sum() and
     sorted(ns["baseline_history"].history)[:4] == ["Brier score", "accuracy", "auc", "cross entropy"],
+    "focal_loss_grouped_convnet": lambda ns: ns["detector"].count_params() == 1_441 and
+    ns["results"]["prc"] > 0.5 and np.shape(ns["per_sample"]) == (8,) and ns["difference"] < 1e-5 and
+    ns["test_acc"] > 0.85,
     "image_classification_tutorial": lambda ns: ns["class_names"] == ["one", "two", "zero"] and
     tuple(ns["image_batch"].shape)[1:] == (28, 28, 3) and 0 <= ns["low"] <= ns["high"] <= 1 and
     ns["history"].history["val_accuracy"][-1] > 0.8 and np.isclose(float(np.sum(ns["score"])), 1, atol=1e-5),
