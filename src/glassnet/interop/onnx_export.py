@@ -27,6 +27,8 @@ GlobalAveragePooling2D      ``ReduceMean`` over height and width (GlobalMaxPooli
                             the 1-D ones over the steps)
 BatchNormalization          ``Mul``, ``Add``: inference folds it into ``x * scale + shift``
 LayerNormalization          ``LayerNormalization`` (opset 17), gamma and beta as constants
+GroupNormalization          ``Reshape`` to ``(N, P, G, C/G)``, ``ReduceMean``, ``Sub``, ``Sqrt``, ``Div``, ``Reshape``,
+                            ``Mul``, ``Add`` (a ``Transpose`` each way for channels not last)
 Flatten, Reshape            ``Flatten``, ``Reshape``
 Permute, RepeatVector       ``Transpose``; ``Unsqueeze``, ``Tile`` (Identity: ``Identity``)
 SimpleRNN, GRU, LSTM        ``RNN``, ``GRU``, ``LSTM`` between two ``Transpose`` (time first), the
