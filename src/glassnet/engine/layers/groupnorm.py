@@ -104,8 +104,9 @@ class GroupNormalization(Layer):
 
     def _back(self, a, shape):
         """``(N, P, C)`` back to the input's ``shape``, the channel axis where it was."""
-        moved = np.moveaxis(np.empty(shape, np.bool_), self.channel_axis, -1).shape   # the shape, moved
-        return np.moveaxis(a.reshape(moved), -1, self.channel_axis)
+        axis = self.channel_axis
+        moved = shape[:axis] + shape[axis + 1:] + (shape[axis],)             # the channels last
+        return np.moveaxis(a.reshape(moved), -1, axis)
 
     def forward(self, x, training=False):
         self.check_input(x)
