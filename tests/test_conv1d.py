@@ -128,8 +128,10 @@ def test_bad_settings_and_shapes_get_clear_errors():
         layers.Conv1D(2, 3, strides="x")
     with pytest.raises(ValueError, match="keepdims must be True or False, got 'yes'"):
         layers.GlobalMaxPooling1D(keepdims="yes")
-    with pytest.raises(ValueError, match="groups=2 is not supported"):
-        layers.Conv1D(2, 3, groups=2)
+    with pytest.raises(ValueError, match="filters must be evenly divisible by the number of groups; got filters=3"):
+        layers.Conv1D(3, 3, groups=2)
+    with pytest.raises(ValueError, match="data_format='channels_first' is not supported"):
+        layers.Conv1D(2, 3, data_format="channels_first")
     with pytest.raises(ShapeError, match=r"Conv1D\) needs sequences .* input_shape=\(28, 28\)"):
         layers.Conv1D(2, 3).build((28, 28, 1))
     with pytest.raises(ShapeError, match="a window of 5 steps doesn't fit in 3 steps"):

@@ -986,10 +986,21 @@ def test_an_optimizer_glassnet_lacks_loads_uncompiled_with_a_warning(tmp_path):
 
 
 def test_settings_that_change_predictions_are_refused(tmp_path):
+    path = rewrite(FIXTURES / "cnn.keras", tmp_path / "channels_first.keras",
+                   lambda name, data: data.replace(b'"data_format": "channels_last"', b'"data_format": "channels_first"', 1)
+                   if name == "config.json" else data)
+    one_line_error(path, r"'conv2d' \(Conv2D\) has data_format='channels_first'; glassnet runs only "
+                         r"data_format='channels_last'")
+
+
+def test_groups_that_do_not_divide_the_channels_are_one_line(tmp_path):
+    """glassnet runs grouped convolutions (it refused groups=2 before); a file whose groups
+    don't divide its input's channels says so in one line."""
     path = rewrite(FIXTURES / "cnn.keras", tmp_path / "grouped.keras",
                    lambda name, data: data.replace(b'"groups": 1', b'"groups": 2', 1)
                    if name == "config.json" else data)
-    one_line_error(path, r"'conv2d' \(Conv2D\) has groups=2; glassnet runs only groups=1")
+    one_line_error(path, r"'conv2d' \(Conv2D\): the number of input channels must be evenly divisible by the "
+                         r"number of groups; got groups=2, but the input has 1 channels")
 
 
 def test_a_flipped_bit_in_an_hdf5_weights_file_is_caught_by_its_checksum(tmp_path):

@@ -73,6 +73,17 @@ def layer_norm_model():
                       name="layer-norm", seed=0)
 
 
+def grouped_model():
+    """Grouped convolutions (ONNX Conv's group), on images and on sequences; group
+    normalization, channels last and (on the steps of a sequence) not."""
+    from glassnet.layers import Conv1D, GroupNormalization
+    return Sequential([Input((7, 6, 4)), Conv2D(6, 3, groups=2, padding="same", activation="relu"),
+                       GroupNormalization(groups=3, gamma_initializer="random_normal", beta_initializer="random_normal"),
+                       Conv2D(6, (2, 3), groups=3, strides=2), Reshape((-1, 6)),
+                       GroupNormalization(groups=2, axis=1, epsilon=0.1, center=False), Conv1D(4, 2, groups=2),
+                       Flatten(), Dense(10)], name="grouped", seed=0)
+
+
 MODELS = {
     "mlp": lambda: zoo.classic_mlp(seed=0),
     "cnn": lambda: zoo.small_cnn(seed=0),
@@ -88,6 +99,7 @@ MODELS = {
     "sequence": sequence_model,          # Conv, MaxPool, AveragePool on (N, C, L); ReduceMean/Max over the steps
     "attention": attention_model,        # MatMul, Softmax, a causal mask's Add; the heads by Reshape, Transpose
     "separable": separable_model,        # a dilated Conv; Conv with a group per channel; then a 1x1 Conv
+    "grouped": grouped_model,            # Conv with group=2 and 3, 2-D and 1-D; GroupNormalization
     "text": text_model,                  # Cast + Gather (Embedding); Pad, Resize, Slice along the steps
 }
 

@@ -86,6 +86,9 @@ EXPECTATIONS = {
     and ns["train_batches"] == 32 and len(ns["history"].history["val_sparse_categorical_accuracy"]) == 3
     and ns["test_accuracy"] > 0.85 and abs(float(np.mean(ns["predicted"] == ns["y_test"])) - ns["test_accuracy"]) < 1e-6
     and len(ns["more"].history["loss"]) == 2 and int(ns["model"].optimizer.iterations) == 3 * 32 + 2 * 20,
+    "focal_loss_grouped_convnet": lambda ns: ns["detector"].count_params() == 1_441 and
+    ns["results"]["prc"] > 0.5 and np.shape(ns["per_sample"]) == (8,) and ns["difference"] < 1e-5 and
+    ns["test_acc"] > 0.85,
     "image_classification_tutorial": lambda ns: ns["class_names"] == ["one", "two", "zero"] and
     tuple(ns["image_batch"].shape)[1:] == (28, 28, 3) and 0 <= ns["low"] <= ns["high"] <= 1 and
     ns["history"].history["val_accuracy"][-1] > 0.8 and np.isclose(float(np.sum(ns["score"])), 1, atol=1e-5),

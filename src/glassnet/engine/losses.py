@@ -776,3 +776,13 @@ _CLASS_OF_FUNCTION.update(_MORE_FUNCTIONS)
 msle = MSLE = mean_squared_logarithmic_error
 mape = MAPE = mean_absolute_percentage_error
 logcosh = log_cosh
+
+# The focal losses (engine/focal_losses.py), by name, by class and as functions.
+from glassnet.engine.focal_losses import (CLASS_OF_FUNCTION as _FOCAL_FUNCTIONS, NAMES as _FOCAL_NAMES,  # noqa: E402
+                                          BinaryFocalCrossentropy, CategoricalFocalCrossentropy,
+                                          binary_focal_crossentropy, categorical_focal_crossentropy)
+
+FOCAL_LOSSES = (BinaryFocalCrossentropy, CategoricalFocalCrossentropy)     # glassnet.losses.BinaryFocal...
+FOCAL_FUNCTIONS = (binary_focal_crossentropy, categorical_focal_crossentropy)
+LOSSES.update(_FOCAL_NAMES)
+_CLASS_OF_FUNCTION.update(_FOCAL_FUNCTIONS)

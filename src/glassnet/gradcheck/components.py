@@ -219,6 +219,14 @@ def _layer_checks():
         filters=2, kernel_size=3, bias_initializer="random_normal", bias_regularizer=l2(0.1))
     add("Conv2D", (7, 6, 2), filters=2, kernel_size=3, dilation_rate=2)
     add("Conv2D", (6, 7, 9), filters=2, kernel_size=(3, 2), dilation_rate=(1, 3), strides=2, padding="same")
+    # Grouped convolutions: each group of channels with its own filters.
+    add("Conv2D", (5, 6, 4), filters=6, kernel_size=3, groups=2)
+    add("Conv2D", (6, 7, 6), "filters=3, kernel_size=(3, 2), groups=3, strides=2, padding='same', "
+        "activation='tanh', kernel_regularizer=l2(0.1)", filters=3, kernel_size=(3, 2), groups=3, strides=2,
+        padding="same", activation="tanh", kernel_regularizer=l2(0.1))
+    add("Conv2D", (7, 6, 2), filters=4, kernel_size=2, groups=2, dilation_rate=2, use_bias=False)
+    add("Conv1D", (7, 4), filters=6, kernel_size=3, groups=2, padding="causal")
+    add("Conv1D", (8, 6), filters=3, kernel_size=2, groups=3, strides=2, activation="tanh")
     # Depthwise and separable convolutions: each channel filtered on its own (then mixed).
     add("DepthwiseConv2D", (5, 6, 3), kernel_size=3)
     add("DepthwiseConv2D", (6, 5, 2), kernel_size=3, depth_multiplier=2, strides=2, padding="same",
@@ -265,6 +273,13 @@ def _layer_checks():
     add("LayerNormalization", (3, 4), "on a sequence (every position), epsilon=0.01", epsilon=0.01)
     add("LayerNormalization", (5,), center=False)
     add("LayerNormalization", (5,), scale=False)
+    # Group norm: each sample's groups of channels on their own, whatever the batch.
+    add("GroupNormalization", (3, 4, 6), "groups=3, gamma and beta drawn at random", groups=3,
+        gamma_initializer="glorot_uniform", beta_initializer="glorot_uniform")
+    add("GroupNormalization", (6, 5), "groups=2, axis=1 (channels first), gamma_regularizer=l2(0.1)", groups=2,
+        axis=1, gamma_initializer="glorot_uniform", gamma_regularizer=l2(0.1))
+    add("GroupNormalization", (5, 4), groups=-1, center=False)
+    add("GroupNormalization", (4,), groups=1, scale=False, epsilon=0.01)
     add("BatchNormalization", (5,), batch_size=6)
     add("BatchNormalization", (3, 3, 2), batch_size=4)
     add("BatchNormalization", (5,), batch_size=4, center=False, scale=False)
@@ -383,6 +398,15 @@ def _loss_checks():
         ("Hinge", {}, logits + 0.05, binary, "0/1 labels (read as -1/1)"),        # no kink at y p = 1
         ("SquaredHinge", {}, logits, 2 * binary - 1, "-1/1 labels"),
         ("CosineSimilarity", {}, logits, targets, "real targets"),
+        ("BinaryFocalCrossentropy", {}, sigmoid, binary, "probabilities, gamma=2"),
+        ("BinaryFocalCrossentropy", {"from_logits": True, "apply_class_balancing": True, "alpha": 0.3,
+                                     "gamma": 1.5, "label_smoothing": 0.1}, logits, binary,
+         "logits, class balancing, gamma=1.5, label_smoothing=0.1"),
+        ("CategoricalFocalCrossentropy", {}, probs, onehot, "probabilities, one-hot labels"),
+        ("CategoricalFocalCrossentropy", {"gamma": 3.0}, 1.7 * probs, labels, "rows not summing to 1, gamma=3"),
+        ("CategoricalFocalCrossentropy", {"from_logits": True, "alpha": [0.1, 0.2, 0.3, 0.4],
+                                          "label_smoothing": 0.2}, logits, onehot,
+         "logits, alpha per class, label_smoothing=0.2"),
     ]
     checks = [Check(name, label, lambda name=name, kw=kw, p=p, t=t: check_loss(known[name](**kw), p, t))
               for name, kw, p, t, label in cases if name in known]
@@ -395,6 +419,8 @@ def _loss_checks():
         ("MeanSquaredError", {}, logits, targets),
         ("Huber", {"reduction": "mean_with_sample_weight"}, logits, targets),
         ("KLDivergence", {"reduction": "sum"}, probs, smooth),
+        ("BinaryFocalCrossentropy", {"from_logits": True}, logits, binary),
+        ("CategoricalFocalCrossentropy", {"reduction": "mean_with_sample_weight"}, probs, onehot),
         ("LossFunction", {"fn": _log_cosh}, logits, targets),
     ]
     checks += [Check(name, f"sample_weight, {kw.get('reduction', 'sum_over_batch_size')}",

@@ -43,7 +43,9 @@ LOSSES = {"SparseCategoricalCrossentropy": "sparse_categorical_crossentropy",
           "MeanSquaredLogarithmicError": "mean_squared_logarithmic_error",
           "MeanAbsolutePercentageError": "mean_absolute_percentage_error", "LogCosh": "log_cosh",
           "Poisson": "poisson", "Hinge": "hinge", "SquaredHinge": "squared_hinge",
-          "CosineSimilarity": "cosine_similarity"}
+          "CosineSimilarity": "cosine_similarity", "BinaryFocalCrossentropy": "binary_focal_crossentropy",
+          "CategoricalFocalCrossentropy": "categorical_focal_crossentropy"}
+FOCAL_OPTIONS = ("alpha", "gamma", "apply_class_balancing")     # the focal losses' own settings
 LOSS_NAMES = {**{v: k for k, v in LOSSES.items()}, "mse": "MeanSquaredError", "mae": "MeanAbsoluteError",
               "huber": "Huber", "kld": "KLDivergence", "msle": "MeanSquaredLogarithmicError",
               "mape": "MeanAbsolutePercentageError", "logcosh": "LogCosh"}
@@ -223,11 +225,14 @@ def _loss_from_keras(spec):
         raise Unsupported(f"{class_name} with ignore_class or axis")
     own = {"from_logits": bool(config.get("from_logits", False))} if "Crossentropy" in class_name else {}
     if config.get("label_smoothing"):
-        if class_name not in ("CategoricalCrossentropy", "BinaryCrossentropy"):
+        if class_name not in ("CategoricalCrossentropy", "BinaryCrossentropy", "BinaryFocalCrossentropy",
+                              "CategoricalFocalCrossentropy"):
             raise Unsupported(f"{class_name} with label_smoothing")
         own["label_smoothing"] = float(config["label_smoothing"])
     if class_name == "Huber":
         own["delta"] = float(config.get("delta", 1.0))
+    if "Focal" in class_name:
+        own.update({key: config[key] for key in FOCAL_OPTIONS if key in config})
     return {"class_name": class_name, "config": own}
 
 

@@ -83,12 +83,13 @@ def _dense_in(config, reading, owner):
 
 
 def _conv2d_in(config, reading, owner, class_name="Conv2D"):
-    undilated = {"dilation_rate": [1, 1]} if class_name == "Conv2DTranspose" else {}
-    reading.require(config, owner, data_format="channels_last", groups=1, lora_rank=None, output_padding=None,
-                    **undilated)
+    transposed = class_name == "Conv2DTranspose"        # undilated, one group
+    undilated = {"dilation_rate": [1, 1], "groups": 1} if transposed else {}
+    reading.require(config, owner, data_format="channels_last", lora_rank=None, output_padding=None, **undilated)
     return class_name, {"filters": config["filters"], "kernel_size": config["kernel_size"],
                       "strides": config.get("strides", [1, 1]), "padding": config.get("padding", "valid"),
-                      **({} if undilated else {"dilation_rate": config.get("dilation_rate", [1, 1])}),
+                      **({} if transposed else {"dilation_rate": config.get("dilation_rate", [1, 1]),
+                                                "groups": config.get("groups", 1)}),
                       "activation": activation_from_keras(config.get("activation"), owner),
                       "use_bias": config.get("use_bias", True),
                       **_initializers_in(config, reading, owner),
@@ -96,10 +97,10 @@ def _conv2d_in(config, reading, owner, class_name="Conv2D"):
 
 
 def _conv1d_in(config, reading, owner):
-    reading.require(config, owner, data_format="channels_last", groups=1, lora_rank=None)
+    reading.require(config, owner, data_format="channels_last", lora_rank=None)
     return "Conv1D", {"filters": config["filters"], "kernel_size": config["kernel_size"],
                       "strides": config.get("strides", 1), "padding": config.get("padding", "valid"),
-                      "dilation_rate": config.get("dilation_rate", 1),
+                      "dilation_rate": config.get("dilation_rate", 1), "groups": config.get("groups", 1),
                       "activation": activation_from_keras(config.get("activation"), owner),
                       "use_bias": config.get("use_bias", True),
                       **_initializers_in(config, reading, owner),
@@ -127,6 +128,18 @@ def _depthwise_in(class_name):
                for w in weights}}
     return read
 
+
+
+def _groupnorm_in(config, reading, owner):
+    """GroupNormalization: Keras's config keys are glassnet's."""
+    return "GroupNormalization", {
+        **{key: config[key] for key in ("groups", "axis", "epsilon", "center", "scale") if key in config},
+        **{f"{w}_initializer": initializer_from_keras(config.get(f"{w}_initializer", default), owner, reading)
+           for w, default in (("beta", "zeros"), ("gamma", "ones"))},
+        **{f"{w}_regularizer": regularizer_from_keras(config.get(f"{w}_regularizer"), owner, reading)
+           for w in ("beta", "gamma")},
+        **{f"{w}_constraint": constraint_from_keras(config.get(f"{w}_constraint"), owner, reading)
+           for w in ("beta", "gamma")}}
 
 def _embedding_in(config, reading, owner):
     """Keras 2 also wrote ``input_length``; the model's input gives the same length (Keras 2
@@ -428,7 +441,8 @@ LAYERS_FROM_KERAS = {
     "GlobalMaxPool2D": _global_pooling_in("GlobalMaxPooling2D"),
     "ELU": lambda config, reading, owner: ("ELU", {"alpha": config.get("alpha", 1.0)}),
     "PReLU": _prelu_in,
-    "BatchNormalization": _batchnorm_in, "LayerNormalization": _layernorm_in, "Dropout": _dropout_in, "Flatten": _flatten_in,
+    "BatchNormalization": _batchnorm_in, "LayerNormalization": _layernorm_in,
+    "GroupNormalization": _groupnorm_in, "Dropout": _dropout_in, "Flatten": _flatten_in,
     "Reshape": _reshape_in, "Permute": _permute_in, "RepeatVector": _repeat_vector_in,
     "Identity": lambda config, reading, owner: ("Identity", {}),
     "Rescaling": _rescaling_in, "Resizing": _resizing_in,
@@ -551,7 +565,8 @@ def _dense_out(config, owner):
 def _conv2d_out(config, owner):
     return {"filters": config["filters"], "kernel_size": list(config["kernel_size"]),
             "strides": list(config["strides"]), "padding": config["padding"],
-            "data_format": "channels_last", "dilation_rate": list(config.get("dilation_rate", [1, 1])), "groups": 1,
+            "data_format": "channels_last", "dilation_rate": list(config.get("dilation_rate", [1, 1])),
+            "groups": config.get("groups", 1),
             "activation": activation_to_keras(config.get("activation"), owner),
             "use_bias": config.get("use_bias", True),
             "kernel_initializer": initializer_object_to_keras(config.get("kernel_initializer")),
@@ -608,6 +623,14 @@ def _layernorm_out(config, owner):
             "gamma_regularizer": None, "beta_constraint": None, "gamma_constraint": None}
 
 
+
+def _groupnorm_out(config, owner):
+    return {**{key: config[key] for key in ("groups", "axis", "epsilon", "center", "scale")},
+            **{f"{w}_initializer": initializer_object_to_keras(config.get(f"{w}_initializer", default))
+               for w, default in (("beta", "zeros"), ("gamma", "ones"))},
+            **{f"{w}_regularizer": regularizer_to_keras(config.get(f"{w}_regularizer")) for w in ("beta", "gamma")},
+            **{f"{w}_constraint": constraint_to_keras(config.get(f"{w}_constraint")) for w in ("beta", "gamma")}}
+
 def _embedding_out(config, owner):
     return {"input_dim": config["input_dim"], "output_dim": config["output_dim"],
             "embeddings_initializer": initializer_object_to_keras(config["embeddings_initializer"]),
@@ -658,6 +681,7 @@ LAYERS_TO_KERAS = {
                            "alpha_constraint": None, "shared_axes": c["shared_axes"]},
     "BatchNormalization": _batchnorm_out,
     "LayerNormalization": _layernorm_out,
+    "GroupNormalization": _groupnorm_out,
     "Dropout": lambda c, o: {"rate": c["rate"], "seed": c.get("seed"), "noise_shape": None},
     "Flatten": lambda c, o: {"data_format": "channels_last"},
     "Reshape": lambda c, o: {"target_shape": list(c["target_shape"])},

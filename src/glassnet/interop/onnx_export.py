@@ -10,8 +10,8 @@ glassnet                    ONNX
 ==========================  ===============================================================
 Dense                       ``Gemm(x, kernel, bias)``: ``x @ W + b`` in one operator (on a sequence:
                             ``MatMul``, ``Add`` over the last axis)
-Conv2D                      ``Transpose``, ``Conv`` (kernel as ``(F, C, KH, KW)``), ``Transpose``
-Conv1D                      ``Transpose``, ``Conv`` (kernel as ``(F, C, K)``), ``Transpose``
+Conv2D                      ``Transpose``, ``Conv`` (kernel as ``(F, C/G, KH, KW)``, ``group=G``), ``Transpose``
+Conv1D                      ``Transpose``, ``Conv`` (kernel as ``(F, C/G, K)``, ``group=G``), ``Transpose``
 Attention                   ``MatMul`` (scores), ``Mul`` (scale), ``Add`` (a causal mask), ``Softmax``,
                             ``MatMul``; MultiHeadAttention: its four projections as ``MatMul``, ``Add``
                             and the heads apart with ``Reshape``, ``Transpose``
@@ -27,6 +27,8 @@ GlobalAveragePooling2D      ``ReduceMean`` over height and width (GlobalMaxPooli
                             the 1-D ones over the steps)
 BatchNormalization          ``Mul``, ``Add``: inference folds it into ``x * scale + shift``
 LayerNormalization          ``LayerNormalization`` (opset 17), gamma and beta as constants
+GroupNormalization          ``Reshape`` to ``(N, P, G, C/G)``, ``ReduceMean``, ``Sub``, ``Sqrt``, ``Div``, ``Reshape``,
+                            ``Mul``, ``Add`` (a ``Transpose`` each way for channels not last)
 Flatten, Reshape            ``Flatten``, ``Reshape``
 Permute, RepeatVector       ``Transpose``; ``Unsqueeze``, ``Tile`` (Identity: ``Identity``)
 SimpleRNN, GRU, LSTM        ``RNN``, ``GRU``, ``LSTM`` between two ``Transpose`` (time first), the

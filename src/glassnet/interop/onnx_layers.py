@@ -134,13 +134,20 @@ def _channels_first(graph, layer, x, op_type, inputs=(), **attributes):
     return graph.op("Transpose", [y], f"{layer.name}/to_channels_last", perm=to_last)
 
 
+def _grouped(layer):
+    """ONNX Conv's ``group``, written only for a grouped convolution: its kernel, (F, C/G, ...),
+    orders the filters by group as Keras's does."""
+    return {"group": layer.groups} if layer.groups > 1 else {}
+
+
 def _conv2d(graph, layer, xs):
     kernel = layer.params["kernel"].transpose(3, 2, 0, 1)        # (KH, KW, C, F) -> (F, C, KH, KW)
     inputs = [graph.constant(f"{layer.name}/kernel", kernel)]
     if layer.use_bias:
         inputs.append(graph.constant(f"{layer.name}/bias", layer.params["bias"]))
     y = _channels_first(graph, layer, xs[0], "Conv", inputs, kernel_shape=list(layer.kernel_size),
-                        strides=list(layer.strides), dilations=list(layer.dilation_rate), **_padding_2d(layer))
+                        strides=list(layer.strides), dilations=list(layer.dilation_rate), **_padding_2d(layer),
+                        **_grouped(layer))
     return _activation(graph, layer.activation, y, layer.name)
 
 
@@ -150,7 +157,8 @@ def _conv1d(graph, layer, xs):
     if layer.use_bias:
         inputs.append(graph.constant(f"{layer.name}/bias", layer.params["bias"]))
     y = _channels_first(graph, layer, xs[0], "Conv", inputs, kernel_shape=[layer.kernel_size],
-                        strides=[layer.strides], dilations=[layer.dilation_rate], **_padding_1d(layer, layer.span))
+                        strides=[layer.strides], dilations=[layer.dilation_rate], **_padding_1d(layer, layer.span),
+                        **_grouped(layer))
     return _activation(graph, layer.activation, y, layer.name)
 
 
@@ -416,6 +424,34 @@ def _layernorm(graph, layer, xs):
                     layer.name, axis=-1, epsilon=layer.epsilon)
 
 
+def _groupnorm(graph, layer, xs):
+    """Each group of channels normalised per sample: the channels moved last (a Transpose,
+    unless they are), ``x`` reshaped to ``(N, P, G, C/G)``, its mean and variance over axes
+    1 and 3 (``ReduceMean``), ``(x - mean) / sqrt(var + epsilon)`` reshaped back, then
+    ``* gamma + beta`` per channel."""
+    name, rank = layer.name, len(layer.input_shape) + 1
+    last = [a for a in range(rank) if a != layer.channel_axis] + [layer.channel_axis]
+    x = xs[0] if last == list(range(rank)) else graph.op("Transpose", xs, f"{name}/channels_last", perm=last)
+    channels = layer.input_shape[layer.channel_axis - 1]
+    shape = graph.constant(f"{name}/grouped_shape", [0, -1, layer.groups, channels // layer.groups], np.int64)
+    grouped = graph.op("Reshape", [x, shape], f"{name}/grouped")
+    mean = graph.op("ReduceMean", [grouped], f"{name}/mean", axes=[1, 3], keepdims=1)
+    centred = graph.op("Sub", [grouped, mean], f"{name}/centred")
+    variance = graph.op("ReduceMean", [graph.op("Mul", [centred, centred], f"{name}/squares")], f"{name}/variance",
+                        axes=[1, 3], keepdims=1)
+    std = graph.op("Sqrt", [graph.op("Add", [variance, graph.constant(f"{name}/epsilon", layer.epsilon)],
+                                     f"{name}/plus_epsilon")], f"{name}/std")
+    y = graph.op("Reshape", [graph.op("Div", [centred, std], f"{name}/normalised"),
+                             graph.op("Shape", [x], f"{name}/shape")], f"{name}/ungrouped")
+    if layer.scale:
+        y = graph.op("Mul", [y, graph.constant(f"{name}/gamma", layer.params["gamma"])], f"{name}/scaled")
+    if layer.center:
+        y = graph.op("Add", [y, graph.constant(f"{name}/beta", layer.params["beta"])], f"{name}/shifted")
+    if last == list(range(rank)):
+        return y
+    return graph.op("Transpose", [y], f"{name}/channels_back", perm=[int(a) for a in np.argsort(last)])
+
+
 def _rescaling(graph, layer, xs):
     """``y = x * scale + offset`` (one number, or one per channel: the last axis)."""
     y = graph.op("Mul", [xs[0], graph.constant(f"{layer.name}/scale", layer.scale)], f"{layer.name}/mul")
@@ -656,6 +692,7 @@ EMITTERS = {
     "TimeDistributed": _time_distributed,
     "BatchNormalization": _batchnorm,
     "LayerNormalization": _layernorm,
+    "GroupNormalization": _groupnorm,
     "Dropout": lambda graph, layer, xs: xs[0],
     **{name: (lambda graph, layer, xs: xs[0]) for name in ("GaussianNoise", "GaussianDropout", "AlphaDropout", "ActivityRegularization", "SpatialDropout1D", "SpatialDropout2D",
                                                            "RandomRotation", "RandomTranslation", "RandomZoom",

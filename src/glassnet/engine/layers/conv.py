@@ -24,6 +24,7 @@ from glassnet.engine import constraints, initializers, regularizers
 from glassnet.engine.layers import activations, chunks, winograd
 from glassnet.engine.layers.base import Layer, Workspace
 from glassnet.engine.layers.conv_winograd import WinogradPath
+from glassnet.engine.layers.grouped import GroupedPath, check_groups, group_channels
 from glassnet.engine.layers.im2col import (FEW_CHANNELS, as_padding, as_pair, col2im, im2col, output_length,
                                            same_padding, span, tall_inner)
 from glassnet.errors import ShapeError
@@ -41,7 +42,7 @@ WINOGRAD_TILES = (winograd.F4, winograd.F6)
 CHUNK_BYTES = 1 << 23
 
 
-class Conv2D(WinogradPath, Layer):
+class Conv2D(GroupedPath, WinogradPath, Layer):
     """2-D convolution: ``y = f(conv(x, K) + b)``, with ``F`` filters of ``KH x KW x C``.
 
     Forward, with ``cols = im2col(x)`` (every patch as a row)::
@@ -92,8 +93,11 @@ class Conv2D(WinogradPath, Layer):
             3x3 kernel reads every other pixel of a 5x5 square, seeing farther for the
             same weights (it takes the im2col path).
         activity_regularizer: e.g. ``l2(1e-5)`` on the layer's output.
-        data_format, groups: Keras's; only their defaults (channels-last, one group) are
-            supported: anything else is an error, not a setting ignored.
+        groups: ``G``, filters that each read ``C / G`` of the channels (a grouped
+            convolution, :mod:`glassnet.engine.layers.grouped`): the kernel is then
+            ``(KH, KW, C/G, F)``, as in Keras. ``G`` must divide ``C`` and ``F``.
+        data_format: Keras's; only channels-last is supported (anything else is an error,
+            not a setting ignored).
 
     Input shape: ``(N, H, W, C)``. Output shape: ``(N, OH, OW, F)``.
     """
@@ -108,14 +112,15 @@ class Conv2D(WinogradPath, Layer):
         self.dilation_rate = as_pair(dilation_rate, "dilation_rate", owner)
         unsupported = {"data_format": data_format not in (None, "channels_last"),
                        "dilation_rate": owner == "Conv2DTranspose" and self.dilation_rate != (1, 1),
-                       "groups": groups != 1}
+                       "groups": owner == "Conv2DTranspose" and groups != 1}
         for label, given in unsupported.items():
             if given:
                 raise ValueError(f"{owner}: {label}={locals()[label]!r} is not supported by glassnet "
-                                 f"(images are channels-last, one group; a transposed convolution undilated)")
+                                 f"(images are channels-last; a transposed convolution has one group, undilated)")
         if int(filters) != filters or filters < 1:
             raise ValueError(f"{owner}: filters must be a positive integer, got {filters!r}")
         self.filters = int(filters)
+        self.groups = check_groups(owner, groups, self.filters)
         self.kernel_size = as_pair(kernel_size, "kernel_size", owner)
         self.strides = as_pair(strides, "strides", owner)
         self.padding = as_padding(padding, owner)
@@ -146,7 +151,7 @@ class Conv2D(WinogradPath, Layer):
         if channels is None:
             raise ShapeError(f"layer '{self._display_name}' (Conv2D) needs the number of channels known, got "
                              f"{('batch',) + tuple(self.input_shape)}")
-        self.add_param("kernel", self.init((kh, kw, channels, self.filters), self.rng))
+        self.add_param("kernel", self.init((kh, kw, group_channels(self, channels), self.filters), self.rng))
         if self.use_bias:
             self.add_param("bias", self.bias_init((self.filters,), self.rng))
         self.fit_declared_size()             # (a height or width left open: each batch's)
@@ -179,6 +184,8 @@ class Conv2D(WinogradPath, Layer):
 
     # -- the two passes ----------------------------------------------------------------
     def forward(self, x, training=False):
+        if self.groups > 1:                     # a grouped convolution: its own path (layers/grouped.py)
+            return self.grouped_forward(x, training)
         if x.shape[1:] != self.image:           # a size left open: this batch's (checked in prepare)
             self.check_input(x)
             self.fit_batch(x)
@@ -213,6 +220,8 @@ class Conv2D(WinogradPath, Layer):
         return self._winograd_forward
 
     def backward(self, dy):
+        if self.groups > 1:
+            return self.grouped_backward(dy)
         # A fused activation's derivative is applied chunk by chunk; any other first.
         dz = dy if self.activation is None or self._fused() else self.activation.backward(dy)
         dx = np.empty(self.x.shape, dy.dtype) if self.needs_input_grad else None
@@ -413,6 +422,7 @@ class Conv2D(WinogradPath, Layer):
             "strides": list(self.strides),
             "padding": self.padding,
             "dilation_rate": list(self.dilation_rate),
+            "groups": self.groups,
             "activation": activations.serialize(self.activation),
             "use_bias": self.use_bias,
             "kernel_initializer": _initializer_config(self.kernel_initializer, self.init),

@@ -11,6 +11,7 @@ from glassnet.engine import constraints, initializers, regularizers
 from glassnet.engine.layers import activations
 from glassnet.engine.layers.base import Layer
 from glassnet.engine.layers.dense import kernel_settings
+from glassnet.engine.layers.grouped import check_groups, group_channels, grouped_matmul, grouped_matmul_backward
 from glassnet.engine.layers.im2col import output_length, same_padding
 from glassnet.errors import ShapeError
 
@@ -95,8 +96,10 @@ class Conv1D(Layer):
         activation, use_bias, kernel_initializer, bias_initializer, kernel_regularizer,
         bias_regularizer, kernel_constraint, bias_constraint, activity_regularizer: as in
             :class:`~glassnet.engine.layers.conv.Conv2D`.
-        data_format, groups: Keras's; only channels-last and one group are supported
-            (anything else is an error, not a setting ignored).
+        groups: ``G``, filters that each read ``C / G`` of the channels (the kernel is then
+            ``(K, C/G, F)``, as in Keras; :mod:`glassnet.engine.layers.grouped`).
+        data_format: Keras's; only channels-last is supported (anything else is an error,
+            not a setting ignored).
 
     Input shape: ``(N, L, C)``. Output shape: ``(N, T, F)``.
     """
@@ -106,12 +109,13 @@ class Conv1D(Layer):
                  bias_initializer="zeros", kernel_regularizer=None, bias_regularizer=None,
                  activity_regularizer=None, kernel_constraint=None, bias_constraint=None, **kwargs):
         super().__init__(activity_regularizer=activity_regularizer, **kwargs)
-        if data_format not in (None, "channels_last") or groups != 1:
-            raise ValueError(f"Conv1D: data_format={data_format!r}, groups={groups!r} is not supported by "
-                             f"glassnet (sequences are (batch, steps, channels), one group)")
+        if data_format not in (None, "channels_last"):
+            raise ValueError(f"Conv1D: data_format={data_format!r} is not supported by glassnet (sequences are "
+                             f"(batch, steps, channels))")
         if isinstance(filters, bool) or int(filters) != filters or filters < 1:
             raise ValueError(f"Conv1D: filters must be a positive integer, got {filters!r}")
         self.filters = int(filters)
+        self.groups = check_groups("Conv1D", groups, self.filters)
         self.kernel_size = as_length(kernel_size, "kernel_size", "Conv1D")
         self.strides = as_length(strides, "strides", "Conv1D")
         self.dilation_rate = as_length(dilation_rate, "dilation_rate", "Conv1D")
@@ -144,7 +148,8 @@ class Conv1D(Layer):
         self.length = None
         if length is not None:         # a length left open (None) is fitted to each batch instead
             self.fit_length(length)
-        self.add_param("kernel", self.kernel_initializer((self.kernel_size, channels, self.filters), self.rng))
+        kernel = (self.kernel_size, group_channels(self, channels), self.filters)
+        self.add_param("kernel", self.kernel_initializer(kernel, self.rng))
         if self.use_bias:
             self.add_param("bias", self.bias_initializer((self.filters,), self.rng))
 
@@ -165,7 +170,11 @@ class Conv1D(Layer):
         for k in range(self.kernel_size):
             cols[:, :, k] = tap(xp, k * self.dilation_rate, self.strides, steps)
         self.cols = cols.reshape(n * steps, -1)                             # (N*T, K*C)
-        z = self.cols @ self.params["kernel"].reshape(-1, self.filters)     # (N*T, F)
+        if self.groups > 1:                                                 # each group its own filters
+            z, self.stacks = grouped_matmul(cols.reshape(n * steps, self.kernel_size, channels),
+                                            self.params["kernel"], self.groups)
+        else:
+            z = self.cols @ self.params["kernel"].reshape(-1, self.filters)  # (N*T, F)
         if self.use_bias:
             z += self.params["bias"]
         z = z.reshape(n, steps, self.filters)
@@ -175,15 +184,20 @@ class Conv1D(Layer):
         dz = dy if self.activation is None else self.activation.backward(dy)
         n, steps, _ = dz.shape
         dz = dz.reshape(n * steps, self.filters)
-        W = self.params["kernel"].reshape(-1, self.filters)
-        self.grads["kernel"][...] = (self.cols.T @ dz).reshape(self.grads["kernel"].shape)
+        if self.groups > 1:
+            self.grads["kernel"][...], dcols = grouped_matmul_backward(dz, self.stacks, self.grads["kernel"].shape,
+                                                                       self.needs_input_grad)
+        else:
+            self.grads["kernel"][...] = (self.cols.T @ dz).reshape(self.grads["kernel"].shape)
         if self.use_bias:
             dz.sum(axis=0, out=self.grads["bias"])
         self.add_penalty_gradients()
         if not self.needs_input_grad:
             return None
         length, channels = self.length, self.input_shape[-1]
-        dcols = (dz @ W.T).reshape(n, steps, self.kernel_size, channels)
+        if self.groups == 1:
+            dcols = dz @ self.params["kernel"].reshape(-1, self.filters).T
+        dcols = dcols.reshape(n, steps, self.kernel_size, channels)
         before, after = self.pads
         dxp = np.zeros((n, before + length + after, channels), dy.dtype)
         for k in range(self.kernel_size):            # each tap's gradient back onto the steps it read
@@ -193,4 +207,4 @@ class Conv1D(Layer):
     def get_config(self):
         return {**super().get_config(), "filters": self.filters, "kernel_size": self.kernel_size,
                 "strides": self.strides, "padding": self.padding, "dilation_rate": self.dilation_rate,
-                **kernel_settings(self)}
+                "groups": self.groups, **kernel_settings(self)}

@@ -128,3 +128,8 @@ class Conv2DTranspose(Conv2D):
         if not self.needs_input_grad:
             return None
         return (dcols @ self.params["kernel"].reshape(kh * kw * f, c)).reshape(n, h, w, c)
+
+    def get_config(self):
+        config = super().get_config()
+        del config["groups"]                 # Keras's Conv2DTranspose has no groups
+        return config

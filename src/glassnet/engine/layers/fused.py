@@ -68,7 +68,7 @@ def fusable(conv, pool):
         return False
     if None in conv.input_shape:                           # images of any size: fitted per batch, apart
         return False
-    if conv.dilation_rate != (1, 1):                       # its patches are spread out
+    if conv.dilation_rate != (1, 1) or conv.groups != 1:   # its patches are spread out, or grouped
         return False
     if pool.pool_size[0] * pool.pool_size[1] >= DEAD:      # the winners are bytes, DEAD one of them
         return False
