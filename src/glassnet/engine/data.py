@@ -30,12 +30,44 @@ def as_array(value, what):
         array = np.asarray(value)
     except Exception as error:              # ragged lists and the like
         raise DataError(f"{what}: can't be turned into an array ({error})") from None
+    if array.dtype.kind in "US" or _holds_strings(array):
+        raise DataError(f"{what}: expected numbers, got strings (dtype {array.dtype}); a model takes text when "
+                        f"it starts with Input(shape=(1,), dtype='string') and a TextVectorization or StringLookup")
     if array.dtype.kind not in "biuf":
         raise DataError(f"{what}: expected numbers, got an array of dtype {array.dtype}")
     if array.ndim == 0:
         raise DataError(f"{what}: expected a batch of samples (an array with a first axis), got "
                         f"the single number {array.item()!r}")
     return array
+
+
+def _holds_strings(array):
+    """Whether an object array holds Python strings (its first entry says)."""
+    return array.dtype.kind == "O" and array.size > 0 and isinstance(array.reshape(-1)[0], (str, bytes))
+
+
+def as_text(value, what):
+    """``value`` as a NumPy array of strings, for a model whose input is text (dtype
+    "string"), or one clear DataError."""
+    if hasattr(value, "to_numpy"):
+        value = value.to_numpy()
+    array = np.asarray(value)
+    if array.dtype.kind not in "US" and not _holds_strings(array):
+        raise DataError(f"{what}: the model takes strings (its input has dtype 'string'), got an array of "
+                        f"dtype {array.dtype}")
+    if array.ndim == 0:
+        raise DataError(f"{what}: expected a batch of strings (an array with a first axis), got one string")
+    return array
+
+
+def takes_text(model, index=0):
+    """Whether input ``index`` of ``model`` is text: an ``Input(dtype="string")``, or a
+    Sequential not built yet whose first layer takes strings (a TextVectorization)."""
+    from glassnet.engine.layers.base import STRING
+    if model.built:
+        return model.inputs[index].dtype is STRING
+    layers = getattr(model, "_layers", None)
+    return bool(layers) and getattr(layers[0], "takes_strings", False)
 
 
 def as_targets(value, what):
@@ -204,7 +236,9 @@ def prepare_inputs(model, x, what="x"):
     if not model.built:   # a Sequential without an input shape, a subclass: built on their first data
         several = getattr(model, "traces_call", False) and isinstance(x, (list, tuple)) and len(x) > 1 \
             and all(isinstance(v, np.ndarray) for v in x)       # call(self, [a, b]): two inputs
-        model.build([as_array(v, what).shape[1:] for v in x] if several else as_array(x, what).shape[1:])
+        sample = as_text(x, what) if takes_text(model) else None
+        model.build([as_array(v, what).shape[1:] for v in x] if several else
+                    (sample if sample is not None else as_array(x, what)).shape[1:])
     count = len(model.inputs)
     if isinstance(x, dict):
         names = [t.node.layer.name for t in model.inputs]
@@ -222,13 +256,17 @@ def prepare_inputs(model, x, what="x"):
     prepared = []
     for i, (value, expected) in enumerate(zip(xs, model.sample_shapes)):
         label = what if count == 1 else f"{what}[{i}]"
-        array = as_array(value, label)
+        text = takes_text(model, i)
+        array = as_text(value, label) if text else as_array(value, label)
         if shape_fits(expected, array.shape[1:] + (1,)) and expected[-1] == 1:   # (N, 28, 28) for a
             array = array[..., np.newaxis]                                       # (28, 28, 1) model
         elif shape_fits(expected + (1,), array.shape[1:]):   # (N, 28, 28, 1) for a (28, 28) one
             array = array[..., 0]
         if not shape_fits(expected, array.shape[1:]):
             raise ShapeError(_shape_message(model, label, array.shape, expected))
+        if text:                                  # strings go to the layer as they are
+            prepared.append(array)
+            continue
         array = array.astype(model.dtype, copy=False)
         if not np.isfinite(array).all():
             raise DataError(f"{label}: contains NaN or infinite values")

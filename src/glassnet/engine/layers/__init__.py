@@ -37,6 +37,8 @@ from glassnet.engine.layers.random_color import RandomBrightness, RandomContrast
 from glassnet.engine.layers.recurrent import SimpleRNN
 from glassnet.engine.layers.reshape import ActivityRegularization, Flatten, Identity, Permute, RepeatVector, Reshape
 from glassnet.engine.layers.resizing import CenterCrop, RandomCrop, Resizing
+from glassnet.engine.layers.string_lookup import IntegerLookup, StringLookup
+from glassnet.engine.layers.text_vectorization import TextVectorization
 from glassnet.engine.layers.resampling import (Cropping1D, Cropping2D, UpSampling1D, UpSampling2D, ZeroPadding1D,
                                               ZeroPadding2D)
 from glassnet.engine.layers.unit_norm import UnitNormalization
@@ -60,7 +62,7 @@ __all__ = ["ELU", "GELU", "GRU", "GRUCell", "LSTM", "LSTMCell", "RNN", "SimpleRN
            "AveragePooling2D", "AvgPool1D", "AvgPool2D", "Conv1D", "Convolution1D", "GlobalAveragePooling1D",
            "GlobalAvgPool1D", "GlobalMaxPool1D", "GlobalMaxPooling1D", "MaxPool1D", "MaxPooling1D", "BatchNormalization", "Bidirectional", "CenterCrop", "Concatenate", "Conv2D", "Conv2DTranspose", "Convolution2D", "Cropping1D", "Cropping2D", "Dense", "DepthwiseConv2D", "Dot", "Dropout",
            "Embedding", "Exponential", "Flatten", "GaussianDropout", "GaussianNoise", "GlobalAveragePooling2D", "GlobalAvgPool2D", "GlobalMaxPool2D",
-           "GlobalMaxPooling2D", "HardSigmoid",
+           "GlobalMaxPooling2D", "HardSigmoid", "IntegerLookup", "StringLookup", "TextVectorization",
            "HardSilu", "Identity", "Input", "InputLayer", "LAYERS", "Lambda", "Layer", "LayerNormalization", "LeakyReLU", "LogSoftmax",
            "Masking", "MaxPool2D", "MaxPooling2D", "Maximum", "Minimum", "Mish", "MultiHeadAttention", "Multiply", "Normalization",
            "Operation",
@@ -86,10 +88,8 @@ def deserialize(config, custom_objects=None):
     return deserialize_layer(config, custom_objects)
 
 
-_STRINGS_ADVICE = ("glassnet's layers compute on numbers, not strings: turn words or categories into numbers "
-                   "before the model (a dict from word to number, or keras.datasets.imdb's word numbers), pad "
-                   "them with keras.utils.pad_sequences and give them to Embedding, or one-hot them with "
-                   "keras.utils.to_categorical")
+_STRINGS_ADVICE = ("glassnet doesn't hash strings (Keras uses FarmHash): number them with StringLookup "
+                   "(adapt, or vocabulary=) or TextVectorization instead")
 
 
 def _refuse(name, advice):
@@ -103,9 +103,9 @@ def _refuse(name, advice):
 
 
 # The text and structured-data tutorials' preprocessing layers.
-for _name in ("TextVectorization", "StringLookup", "Hashing", "HashedCrossing"):
+for _name in ("Hashing", "HashedCrossing"):
     globals()[_name] = _refuse(_name, _STRINGS_ADVICE)
-for _name in ("IntegerLookup", "CategoryEncoding", "Discretization"):
+for _name in ("CategoryEncoding", "Discretization"):
     globals()[_name] = _refuse(_name, "encode the column with NumPy before the model: "
                                       "keras.utils.to_categorical for one-hot, np.digitize for bins")
 
