@@ -255,3 +255,52 @@ def test_integer_lookup_matches_keras(options):
     assert a.shape == b.shape and np.array_equal(a, b)
     assert list(k for k in ours.get_config() if k != "input_shape") == list(theirs.get_config())
 
+
+# -- .keras files: the vocabulary in the assets, as Keras lays it out ---------------------------
+def _adapted_model(mode):
+    texts, labels = _reviews(40)
+    vectorize = layers.TextVectorization(max_tokens=20, output_mode=mode,
+                                         **({"output_sequence_length": 5} if mode == "int" else {}))
+    vectorize.adapt(texts)
+    body = [layers.Embedding(20, 4), layers.GlobalAveragePooling1D()] if mode == "int" else []
+    model = glassnet.Sequential([vectorize, *body, layers.Dense(1)])
+    model.predict(texts[:2], verbose=0)                 # built on its first strings
+    return model, texts
+
+
+@pytest.mark.parametrize("mode", ["int", "tf_idf"])
+def test_keras_file_keeps_the_vocabulary_in_its_assets(tmp_path, mode):
+    import zipfile
+    pytest.importorskip("h5py")
+    model, texts = _adapted_model(mode)
+    model.save(tmp_path / "m.keras")
+    names = zipfile.ZipFile(tmp_path / "m.keras").namelist()
+    assert {"assets/layers/text_vectorization/vocabulary.txt",
+            "assets/layers/text_vectorization/_lookup_layer/vocabulary.txt"} <= set(names)
+    text = zipfile.ZipFile(tmp_path / "m.keras").read("assets/layers/text_vectorization/vocabulary.txt")
+    assert text.decode("utf-8").split("\n") == [str(t) for t in model.layers[0].get_vocabulary()]
+    restored = glassnet.models.load_model(tmp_path / "m.keras")
+    assert restored.layers[0].get_vocabulary() == model.layers[0].get_vocabulary()
+    assert np.allclose(restored.predict(texts[:5], verbose=0), model.predict(texts[:5], verbose=0), atol=1e-6)
+
+
+@pytest.mark.parametrize("mode", ["int", "tf_idf"])
+def test_keras_reads_glassnets_text_models_and_glassnet_reads_keras(tmp_path, mode):
+    keras = pytest.importorskip("keras")
+    model, texts = _adapted_model(mode)
+    model.save(tmp_path / "ours.keras")
+    theirs = keras.models.load_model(tmp_path / "ours.keras")
+    assert [str(t) for t in theirs.layers[0].get_vocabulary()] == model.layers[0].get_vocabulary()
+    assert np.allclose(theirs.predict(texts[:5], verbose=0), model.predict(texts[:5], verbose=0), atol=1e-5)
+    theirs.save(tmp_path / "theirs.keras")
+    back = glassnet.models.load_model(tmp_path / "theirs.keras")
+    assert np.allclose(back.predict(texts[:5], verbose=0), model.predict(texts[:5], verbose=0), atol=1e-5)
+
+
+def test_a_function_of_your_own_as_standardize_is_refused_in_keras_files(tmp_path):
+    pytest.importorskip("h5py")
+    vectorize = layers.TextVectorization(standardize=lambda texts: texts, vocabulary=["a"], output_mode="count")
+    model = glassnet.Sequential([vectorize, layers.Dense(1)])
+    model.build((1,))
+    with pytest.raises(glassnet.errors.ExportError, match="function of its own as standardize.* .npz"):
+        model.save(tmp_path / "m.keras")

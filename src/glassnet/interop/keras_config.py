@@ -250,6 +250,42 @@ def _normalization_out(config, owner):
             "variance": config["variance"]}
 
 
+TEXT_KEYS = {
+    "StringLookup": ("invert", "max_tokens", "num_oov_indices", "oov_token", "mask_token", "output_mode", "sparse",
+                     "pad_to_max_tokens", "idf_weights", "vocabulary", "vocabulary_size", "oov_method", "salt",
+                     "encoding"),
+    "IntegerLookup": ("invert", "max_tokens", "num_oov_indices", "oov_token", "mask_token", "output_mode", "sparse",
+                      "pad_to_max_tokens", "vocabulary_dtype", "idf_weights", "vocabulary", "vocabulary_size",
+                      "oov_method", "salt"),
+    "TextVectorization": ("max_tokens", "standardize", "split", "ngrams", "output_mode", "output_sequence_length",
+                          "pad_to_max_tokens", "sparse", "ragged", "vocabulary", "idf_weights", "encoding",
+                          "vocabulary_size")}
+
+
+def _text_in(class_name):
+    """StringLookup, IntegerLookup, TextVectorization: Keras's config keys are glassnet's (the
+    vocabulary, when adapted, is in the file's assets); a function of the program's own as
+    TextVectorization's standardize or split is refused."""
+    def read(config, reading, owner):
+        reading.require(config, owner, sparse=False, ragged=False)
+        for key in ("standardize", "split"):
+            if isinstance(config.get(key), dict):
+                raise Unsupported(f"{owner} has a function of its own as {key}, which glassnet doesn't read "
+                                  f"from .keras files")
+        return class_name, {key: config[key] for key in TEXT_KEYS[class_name] if key in config}
+    return read
+
+
+def _text_out(class_name):
+    def write(config, owner):
+        for key in ("standardize", "split"):
+            if callable(config.get(key)):
+                raise ExportError(f"{owner} has a function of its own as {key}, which glassnet doesn't write to "
+                                  f".keras files; save the model as .npz instead")
+        return {key: config[key] for key in TEXT_KEYS[class_name]}
+    return write
+
+
 def _recurrent_out(config, owner):
     out = {key: config[key] for key in ("units", "use_bias", "return_sequences", "go_backwards", "return_state",
                                         "dropout", "recurrent_dropout")}
@@ -460,6 +496,7 @@ LAYERS_FROM_KERAS = {
     "RandomContrast": _image_layer_in("RandomContrast", "factor", "value_range", "seed"),
     "RandomBrightness": _image_layer_in("RandomBrightness", "factor", "value_range", "seed"),
     "Normalization": _normalization_in,
+    **{name: _text_in(name) for name in TEXT_KEYS},
     **{name: _recurrent_in(name) for name in RECURRENT},
     "RNN": _rnn_in,
     "Bidirectional": _bidirectional_in, "TimeDistributed": _time_distributed_in,
@@ -504,7 +541,8 @@ def input_from_keras(config, owner):
         raise Unsupported(f"{owner}: sparse or ragged inputs are not supported by glassnet")
     if batch is not None and (not isinstance(batch, int) or isinstance(batch, bool) or batch < 1):
         raise Unsupported(f"{owner}: the input's batch size must be a positive whole number, got {batch!r}")
-    return {"name": config.get("name"), "shape": shape, **({} if batch is None else {"batch_size": batch})}
+    text = {"dtype": "string"} if config.get("dtype") == "string" else {}     # Input(dtype="string")
+    return {"name": config.get("name"), "shape": shape, **text, **({} if batch is None else {"batch_size": batch})}
 
 
 # -- layers and models: glassnet -> Keras ----------------------------------------------------
@@ -708,6 +746,7 @@ LAYERS_TO_KERAS = {
     "RandomContrast": _random_image_out("factor", "value_range"),
     "RandomBrightness": _random_image_out("factor", "value_range"),
     "Normalization": _normalization_out,
+    **{name: _text_out(name) for name in TEXT_KEYS},
     **{name: _recurrent_out for name in RECURRENT},
     **{name: (lambda c, o: {}) for name in ("Add", "Subtract", "Multiply", "Average", "Maximum", "Minimum")},
 }
