@@ -95,15 +95,15 @@ def test_the_text_tutorials_layers_import_and_those_glassnet_lacks_say_so_in_one
     """``from tensorflow.keras.layers import TextVectorization``: the text layers are there;
     the ones glassnet lacks import too (Python would replace the module's message by its own
     "cannot import name"), and making one says what to do instead."""
-    from glassnet.keras.layers import CategoryEncoding, Hashing, IntegerLookup, StringLookup, TextVectorization
+    from glassnet.keras.layers import CategoryEncoding, HashedCrossing, IntegerLookup, StringLookup, TextVectorization
     assert TextVectorization(max_tokens=10000, output_mode="int", output_sequence_length=250).get_vocabulary() == \
         ["", "[UNK]"]
     assert StringLookup(max_tokens=5).get_vocabulary() == ["[UNK]"] and IntegerLookup().get_vocabulary() == [-1]
-    with pytest.raises(NotImplementedError, match="no layer 'Hashing': .*FarmHash.*StringLookup"):
-        Hashing(num_bins=3)
+    with pytest.raises(NotImplementedError, match="no layer 'HashedCrossing': .*Hashing"):
+        HashedCrossing(num_bins=3)
     with pytest.raises(NotImplementedError, match="no layer 'CategoryEncoding': .*to_categorical"):
         CategoryEncoding(num_tokens=3)
-    assert "TextVectorization" in glassnet.layers.LAYERS and "Hashing" not in glassnet.layers.LAYERS
+    assert "TextVectorization" in glassnet.layers.LAYERS and "HashedCrossing" not in glassnet.layers.LAYERS
 
 
 def test_the_tensors_tutorials_tensorflow_functions():

@@ -45,12 +45,15 @@ def test_vocabulary_given_with_or_without_its_special_tokens_and_mask():
         layers.StringLookup(vocabulary=["a"], num_oov_indices=0)(np.array(["a", "q"]))
 
 
-def test_several_oov_indices_spread_integers_by_floormod_and_strings_are_refused():
+def test_several_oov_indices_spread_integers_by_floormod_and_strings_by_farmhash():
     lookup = layers.IntegerLookup(vocabulary=[5, 6], num_oov_indices=3)
     assert lookup.get_vocabulary() == [-1, -1, -1, 5, 6]
     assert lookup(np.array([5, 6, 7, 8, 9, -1, 0])).tolist() == [3, 4, 1, 2, 0, 2, 0]
-    with pytest.raises(NotImplementedError, match="FarmHash .* use num_oov_indices=1"):
-        layers.StringLookup(num_oov_indices=2)
+    # FarmHash's Fingerprint64: "x" 0xc17efdbaecff6802 (even) -> 0, "y" 0x8ea54fe91c2cea91 (odd) -> 1
+    strings = layers.StringLookup(vocabulary=["a"], num_oov_indices=2)
+    assert strings(np.array(["a", "x", "y"])).tolist() == [2, 0, 1]
+    with pytest.raises(ValueError, match="salt can only be used with oov_method='farmhash'"):
+        layers.IntegerLookup(num_oov_indices=2, salt=3)
 
 
 def test_the_count_outputs_by_hand():

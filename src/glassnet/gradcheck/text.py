@@ -1,4 +1,4 @@
-"""The catalogue's rows for the text layers (StringLookup, IntegerLookup, TextVectorization).
+"""The catalogue's rows for the text layers (StringLookup, IntegerLookup, TextVectorization, Hashing).
 
 They take strings or token ids, which have no gradient, and hold no weights: there is nothing
 to nudge. Each row instead runs the layer on a few tokens and compares its output with the
@@ -26,6 +26,7 @@ def _compare(name, layer, x, expected):
 
 
 def text_checks(Check):
+    from glassnet.engine.layers import Hashing as layers_hashing
     from glassnet.engine.layers import IntegerLookup, StringLookup, TextVectorization
 
     def strings():
@@ -45,6 +46,12 @@ def text_checks(Check):
         return _compare("TextVectorization", layer, np.array(["the CAT, a bird", "dog"]),
                         [[2, 3, 6, 1], [5, 0, 0, 0]])
 
-    return [Check("StringLookup", "adapt, output_mode='count' (no gradient: compared by hand)", strings),
+    def hashing():
+        # FarmHash's Fingerprint64 of "x" is even and of "y" odd (tests/test_hashing.py); "m" is the mask
+        return _compare("Hashing", layers_hashing(num_bins=3, mask_value="m"), np.array([["x", "y", "m"]]),
+                        [[1, 2, 0]])
+
+    return [Check("Hashing", "num_bins=3, mask_value (no gradient: compared by hand)", hashing),
+            Check("StringLookup", "adapt, output_mode='count' (no gradient: compared by hand)", strings),
             Check("IntegerLookup", "num_oov_indices=3 (floormod; no gradient: compared by hand)", integers),
             Check("TextVectorization", "adapt, output_sequence_length=4 (no gradient: compared by hand)", text)]

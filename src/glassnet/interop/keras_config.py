@@ -44,8 +44,8 @@ def _common_from_keras(config, reading, owner):
     dtype = config.get("dtype")                      # "float32", or a DTypePolicy
     if isinstance(dtype, dict):
         dtype = (dtype.get("config") or {}).get("name")
-    if dtype == "float64":
-        out["dtype"] = "float64"
+    if dtype in ("float64", "int64"):                # int64: Hashing's bins
+        out["dtype"] = dtype
     elif dtype not in (None, "float32"):
         reading.notes.append(f"{owner}: dtype policy {dtype!r} runs in float32 in glassnet")
     return out
@@ -257,13 +257,14 @@ TEXT_KEYS = {
     "IntegerLookup": ("invert", "max_tokens", "num_oov_indices", "oov_token", "mask_token", "output_mode", "sparse",
                       "pad_to_max_tokens", "vocabulary_dtype", "idf_weights", "vocabulary", "vocabulary_size",
                       "oov_method", "salt"),
+    "Hashing": ("num_bins", "salt", "mask_value", "output_mode", "sparse"),
     "TextVectorization": ("max_tokens", "standardize", "split", "ngrams", "output_mode", "output_sequence_length",
                           "pad_to_max_tokens", "sparse", "ragged", "vocabulary", "idf_weights", "encoding",
                           "vocabulary_size")}
 
 
 def _text_in(class_name):
-    """StringLookup, IntegerLookup, TextVectorization: Keras's config keys are glassnet's (the
+    """StringLookup, IntegerLookup, TextVectorization, Hashing: Keras's config keys are glassnet's (the
     vocabulary, when adapted, is in the file's assets); a function of the program's own as
     TextVectorization's standardize or split is refused."""
     def read(config, reading, owner):

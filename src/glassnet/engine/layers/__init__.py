@@ -17,6 +17,7 @@ from glassnet.engine.layers.depthwise import DepthwiseConv2D, SeparableConv2D
 from glassnet.engine.layers.dropout import Dropout
 from glassnet.engine.layers.embedding import Embedding
 from glassnet.engine.layers.gru import GRU
+from glassnet.engine.layers.hashing import Hashing
 from glassnet.engine.layers.input_layer import Input, InputLayer
 from glassnet.engine.layers.lambda_layer import Lambda
 from glassnet.engine.layers.operation import Operation
@@ -62,7 +63,7 @@ __all__ = ["ELU", "GELU", "GRU", "GRUCell", "LSTM", "LSTMCell", "RNN", "SimpleRN
            "AveragePooling2D", "AvgPool1D", "AvgPool2D", "Conv1D", "Convolution1D", "GlobalAveragePooling1D",
            "GlobalAvgPool1D", "GlobalMaxPool1D", "GlobalMaxPooling1D", "MaxPool1D", "MaxPooling1D", "BatchNormalization", "Bidirectional", "CenterCrop", "Concatenate", "Conv2D", "Conv2DTranspose", "Convolution2D", "Cropping1D", "Cropping2D", "Dense", "DepthwiseConv2D", "Dot", "Dropout",
            "Embedding", "Exponential", "Flatten", "GaussianDropout", "GaussianNoise", "GlobalAveragePooling2D", "GlobalAvgPool2D", "GlobalMaxPool2D",
-           "GlobalMaxPooling2D", "HardSigmoid", "IntegerLookup", "StringLookup", "TextVectorization",
+           "GlobalMaxPooling2D", "HardSigmoid", "Hashing", "IntegerLookup", "StringLookup", "TextVectorization",
            "HardSilu", "Identity", "Input", "InputLayer", "LAYERS", "Lambda", "Layer", "LayerNormalization", "LeakyReLU", "LogSoftmax",
            "Masking", "MaxPool2D", "MaxPooling2D", "Maximum", "Minimum", "Mish", "MultiHeadAttention", "Multiply", "Normalization",
            "Operation",
@@ -88,10 +89,6 @@ def deserialize(config, custom_objects=None):
     return deserialize_layer(config, custom_objects)
 
 
-_STRINGS_ADVICE = ("glassnet doesn't hash strings (Keras uses FarmHash): number them with StringLookup "
-                   "(adapt, or vocabulary=) or TextVectorization instead")
-
-
 def _refuse(name, advice):
     """A Keras layer glassnet doesn't have, importable by name (``from tensorflow.keras.layers
     import TextVectorization``, where Python would drop :func:`__getattr__`'s message for its
@@ -103,8 +100,9 @@ def _refuse(name, advice):
 
 
 # The text and structured-data tutorials' preprocessing layers.
-for _name in ("Hashing", "HashedCrossing"):
-    globals()[_name] = _refuse(_name, _STRINGS_ADVICE)
+globals()["HashedCrossing"] = _refuse("HashedCrossing", "cross the columns with NumPy (their values joined "
+                                                           "as strings) and bin them with Hashing (its bins "
+                                                           "are not HashedCrossing's)")
 for _name in ("CategoryEncoding", "Discretization"):
     globals()[_name] = _refuse(_name, "encode the column with NumPy before the model: "
                                       "keras.utils.to_categorical for one-hot, np.digitize for bins")

@@ -17,8 +17,9 @@ vocabulary size per sample (see :mod:`glassnet.engine.layers.token_counts`). ``i
 turns indices back into tokens.
 
 With several OOV indices a token outside the vocabulary goes to one of them by a hash of
-the token: for integers ``token mod num_oov_indices`` (Keras's ``floormod``); for strings
-Keras uses FarmHash, which glassnet doesn't have, so a StringLookup takes one OOV index.
+the token: for integers ``token mod num_oov_indices`` (Keras's ``floormod``); for strings (and
+integers with ``oov_method="farmhash"``) TensorFlow's FarmHash, or SipHash with a ``salt``
+(:mod:`glassnet.engine.layers.hashing`).
 
 The lookup runs on the batch's distinct tokens only (``np.unique``), one dictionary read each,
 and their indices are spread back over the batch in one indexing step.
@@ -33,6 +34,7 @@ import collections
 import numpy as np
 
 from glassnet.engine.layers.base import Layer
+from glassnet.engine.layers.hashing import checked_salt, hash_buckets
 from glassnet.engine.layers.token_counts import encode, inverse_document_frequency
 
 OUTPUT_MODES = ("int", "one_hot", "multi_hot", "count", "tf_idf")
@@ -73,7 +75,7 @@ class IndexLookup(Layer):
         if sparse:
             raise NotImplementedError(f"{owner}: sparse=True (sparse tensors) is not supported by glassnet; "
                                       f"its outputs are dense NumPy arrays")
-        self._refuse_hashing(num_oov_indices, oov_method, salt, owner)
+        salt = self._checked_hashing(oov_method, salt, owner)
         super().__init__(**kwargs)
         self.max_tokens, self.num_oov_indices = max_tokens, int(num_oov_indices)
         self.mask_token, self.oov_token = mask_token, oov_token
@@ -88,14 +90,13 @@ class IndexLookup(Layer):
         if vocabulary is not None:
             self.set_vocabulary(vocabulary, idf_weights)
 
-    def _refuse_hashing(self, num_oov_indices, oov_method, salt, owner):
-        """Several OOV indices for strings, or oov_method='farmhash': Keras hashes with FarmHash."""
+    def _checked_hashing(self, oov_method, salt, owner):
+        """Keras's rules for how OOV tokens spread over several OOV indices."""
         if oov_method not in ("floormod", "farmhash"):
             raise ValueError(f"{owner}: oov_method must be 'floormod' or 'farmhash', got {oov_method!r}")
-        if oov_method == "farmhash" or salt is not None or (num_oov_indices > 1 and self.hashes_strings):
-            raise NotImplementedError(f"{owner}: spreading OOV tokens over several indices by FarmHash "
-                                      f"(num_oov_indices > 1 for strings, oov_method='farmhash', salt=) is not "
-                                      f"in glassnet: use num_oov_indices=1")
+        if salt is not None and not self.hashes_strings and oov_method != "farmhash":
+            raise ValueError(f"{owner}: salt can only be used with oov_method='farmhash'")
+        return checked_salt(salt, owner)
 
     hashes_strings = True     # IntegerLookup: False (its OOV tokens go by floormod)
 
@@ -256,7 +257,9 @@ class IndexLookup(Layer):
                              f"vocabulary; found {keys[:5]}; consider num_oov_indices=1")
         if self.num_oov_indices == 1:
             return self.oov_start
-        return np.asarray(keys, np.int64) % self.num_oov_indices + self.oov_start
+        if not self.hashes_strings and self.oov_method == "floormod":
+            return np.asarray(keys, np.int64) % self.num_oov_indices + self.oov_start
+        return hash_buckets(keys, self.num_oov_indices, self.salt) + self.oov_start
 
     def invert_lookup(self, indices):
         """The token at each index (the OOV token for an index past the vocabulary)."""

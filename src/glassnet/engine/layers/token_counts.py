@@ -10,7 +10,7 @@ vector of ``depth`` numbers::
 
 ``one_hot`` gives each token its own vector (a 1 at its index) instead of one per sample.
 
-All of them are one ``np.bincount`` over ``row * depth + index`` (the flat position of each
+The counts are one ``np.bincount`` over ``row * depth + index`` (the flat position of each
 token in the ``(rows, depth)`` output), so a whole batch is counted in one call. An index
 outside ``[0, depth)`` (a mask token, or a vocabulary bigger than a ``pad_to_max_tokens``
 width) is dropped, as TensorFlow's ``bincount`` drops it.
@@ -39,23 +39,23 @@ def encode(indices, depth, mode, idf=None, dtype="float32"):
     * ``one_hot``: ``(..., T) -> (..., T, depth)``, except that a last axis of size 1 is
       replaced: ``(N, 1) -> (N, depth)``; ``(N,) -> (N, depth)``.
     * ``multi_hot``, ``count``, ``tf_idf``: the last axis is the sample's tokens:
-      ``(N, T) -> (N, depth)``, and ``(T,) -> (depth,)`` (one sample).
-
-    Like Keras, the result has at most two axes.
+      ``(N, T) -> (N, depth)``, and ``(T,) -> (depth,)`` (one sample); at most two axes, as
+      TensorFlow's bincount (Keras's way) takes.
     """
     indices = np.asarray(indices, np.int64)
     if indices.ndim == 0:
         indices = indices.reshape(1)
-    if mode == "one_hot" and indices.shape[-1] != 1:
-        indices = indices[..., np.newaxis]
+    if mode == "one_hot":
+        if indices.ndim > 1 and indices.shape[-1] == 1:
+            indices = indices[..., 0]
+        return (np.arange(depth) == indices[..., np.newaxis]).astype(dtype)   # an index outside: all 0
     if indices.ndim > 2:
         raise ValueError(f"output_mode={mode!r} gives at most two axes (batch, depth), as in Keras; "
                          f"the input of shape {indices.shape} would give {indices.ndim}")
     one_sample = indices.ndim == 1
     grid = indices.reshape(1, -1) if one_sample else indices
     rows = np.repeat(np.arange(len(grid)), grid.shape[1])
-    out = counts(rows, grid.reshape(-1), len(grid), depth, "count" if mode == "tf_idf" else
-                 "multi_hot" if mode == "one_hot" else mode, dtype)
+    out = counts(rows, grid.reshape(-1), len(grid), depth, "count" if mode == "tf_idf" else mode, dtype)
     if mode == "tf_idf":
         out = out * np.asarray(idf, dtype)
     return out[0] if one_sample else out
