@@ -300,10 +300,62 @@ def test_keras_reads_glassnets_text_models_and_glassnet_reads_keras(tmp_path, mo
     assert np.allclose(back.predict(texts[:5], verbose=0), model.predict(texts[:5], verbose=0), atol=1e-5)
 
 
-def test_a_function_of_your_own_as_standardize_is_refused_in_keras_files(tmp_path):
+def test_a_standardize_function_not_registered_is_named_when_loading_fails(tmp_path):
+    def mine(texts):
+        return texts
+
+    vectorize = layers.TextVectorization(standardize=mine, vocabulary=["a"], output_mode="count")
+    model = glassnet.Sequential([glassnet.Input(shape=(1,), dtype="string"), vectorize, layers.Dense(1)])
+    model.save(tmp_path / "m.npz")
+    with pytest.raises(glassnet.errors.ModelFileError, match="standardize is the Python function 'mine'.*"
+                                                             "custom_objects"):
+        glassnet.models.load_model(tmp_path / "m.npz")
+    restored = glassnet.models.load_model(tmp_path / "m.npz", custom_objects={"mine": mine})
+    assert restored.layers[0].standardize is mine
+
+
+# -- a standardize function of your own, as the tutorials write it ---------------------------------
+def test_the_tutorials_custom_standardization_with_tf_strings_is_tensorflows():
+    import re
+    import string
+
+    tf = glassnet        # import glassnet as tf
+
+    def custom_standardization(input_data):
+        lowercase = tf.strings.lower(input_data)
+        stripped_html = tf.strings.regex_replace(lowercase, "<br />", " ")
+        return tf.strings.regex_replace(stripped_html, "[%s]" % re.escape(string.punctuation), "")
+
+    texts = np.array(["Great MOVIE!<br /><br />Loved it.", "ÉCOLE (1999): 10/10 -- \"wow\""])
+    assert custom_standardization(texts).tolist() == ["great movie  loved it", "École 1999 1010  wow"]
+    vectorize = layers.TextVectorization(standardize=custom_standardization)
+    vectorize.adapt(texts)
+    assert vectorize(np.array(["loved it<br />"])).tolist() == [[vectorize.get_vocabulary().index("loved"),
+                                                                 vectorize.get_vocabulary().index("it")]]
+    real = pytest.importorskip("tensorflow")
+    assert [t.decode() for t in real.strings.regex_replace(real.strings.regex_replace(real.strings.lower(texts),
+            "<br />", " "), "[%s]" % re.escape(string.punctuation), "").numpy()] == custom_standardization(texts).tolist()
+    with pytest.raises(AttributeError, match="no strings.split: .*lower, upper, regex_replace"):
+        tf.strings.split(texts)
+
+
+def test_a_registered_standardize_function_is_saved_by_name(tmp_path):
     pytest.importorskip("h5py")
-    vectorize = layers.TextVectorization(standardize=lambda texts: texts, vocabulary=["a"], output_mode="count")
-    model = glassnet.Sequential([vectorize, layers.Dense(1)])
-    model.build((1,))
-    with pytest.raises(glassnet.errors.ExportError, match="function of its own as standardize.* .npz"):
-        model.save(tmp_path / "m.keras")
+
+    @glassnet.saving.register_keras_serializable(package="Text")
+    def shout(texts):
+        return glassnet.strings.upper(texts)
+
+    vectorize = layers.TextVectorization(standardize=shout, output_mode="count", vocabulary=["HI", "YOU"])
+    model = glassnet.Sequential([glassnet.Input(shape=(1,), dtype=glassnet.string), vectorize])
+    assert vectorize.get_config()["standardize"] == {"function": "Text>shout"}
+    import json
+    import zipfile
+    for name in ("m.npz", "m.keras"):
+        model.save(tmp_path / name)
+        restored = glassnet.models.load_model(tmp_path / name)
+        assert restored.layers[0].standardize is shout
+        assert restored.predict(np.array([["hi you hi"]]), verbose=0).tolist() == [[0, 2, 1]]
+    written = json.loads(zipfile.ZipFile(tmp_path / "m.keras").read("config.json"))
+    assert written["config"]["layers"][1]["config"]["standardize"] == {
+        "module": "builtins", "class_name": "function", "config": "Text>shout", "registered_name": "function"}

@@ -269,21 +269,26 @@ def _text_in(class_name):
     TextVectorization's standardize or split is refused."""
     def read(config, reading, owner):
         reading.require(config, owner, sparse=False, ragged=False)
-        for key in ("standardize", "split"):
-            if isinstance(config.get(key), dict):
-                raise Unsupported(f"{owner} has a function of its own as {key}, which glassnet doesn't read "
-                                  f"from .keras files")
-        return class_name, {key: config[key] for key in TEXT_KEYS[class_name] if key in config}
+        own = {key: config[key] for key in TEXT_KEYS[class_name] if key in config}
+        for key in ("standardize", "split"):     # a function of the program's own, by name
+            value = own.get(key)
+            if isinstance(value, dict):
+                if value.get("class_name") != "function" or not isinstance(value.get("config"), str):
+                    raise Unsupported(f"{owner} has {key}={value!r}, which glassnet can't read")
+                own[key] = {"function": value["config"]}
+        return class_name, own
     return read
 
 
 def _text_out(class_name):
+    """The config as it is; a function of the program's own as standardize or split as Keras
+    writes one (``{"class_name": "function", "config": "Custom>name", ...}``)."""
     def write(config, owner):
+        own = {key: config[key] for key in TEXT_KEYS[class_name]}
         for key in ("standardize", "split"):
-            if callable(config.get(key)):
-                raise ExportError(f"{owner} has a function of its own as {key}, which glassnet doesn't write to "
-                                  f".keras files; save the model as .npz instead")
-        return {key: config[key] for key in TEXT_KEYS[class_name]}
+            if isinstance(own.get(key), dict):
+                own[key] = _object("builtins", "function", own[key]["function"], registered_name="function")
+        return own
     return write
 
 

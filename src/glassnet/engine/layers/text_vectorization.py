@@ -29,6 +29,7 @@ import re
 
 import numpy as np
 
+from glassnet.engine.configurable import function_config, function_from_config
 from glassnet.engine.layers.base import Layer
 from glassnet.engine.layers.index_lookup import batches
 from glassnet.engine.layers.string_lookup import StringLookup, as_strings
@@ -232,8 +233,8 @@ class TextVectorization(Layer):
 
     def get_config(self):
         lookup = self.lookup_layer
-        return {**super().get_config(), "max_tokens": lookup.max_tokens, "standardize": self.standardize,
-                "split": self.split, "ngrams": self.ngrams, "output_mode": self.output_mode,
+        return {**super().get_config(), "max_tokens": lookup.max_tokens, "standardize": _setting(self.standardize),
+                "split": _setting(self.split), "ngrams": self.ngrams, "output_mode": self.output_mode,
                 "output_sequence_length": self.output_sequence_length, "pad_to_max_tokens": lookup.pad_to_max_tokens,
                 "sparse": False, "ragged": False, "vocabulary": lookup.input_vocabulary,
                 "idf_weights": lookup.input_idf_weights, "encoding": self.encoding,
@@ -244,4 +245,14 @@ class TextVectorization(Layer):
         config = dict(config)
         if isinstance(config.get("ngrams"), list):
             config["ngrams"] = tuple(config["ngrams"])
+        for key in ("standardize", "split"):        # a function of the program's own, by its name
+            if isinstance(config.get(key), dict):
+                config[key] = function_from_config(config[key], f"TextVectorization's {key}")
         return cls(**config)
+
+
+def _setting(value):
+    """standardize or split for a config: its name, or a function's as a file names it
+    (``{"function": "Custom>custom_standardization"}``: register it, or give it in
+    custom_objects, to load the file)."""
+    return function_config(value) if callable(value) else value
