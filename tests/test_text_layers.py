@@ -359,3 +359,17 @@ def test_a_registered_standardize_function_is_saved_by_name(tmp_path):
     written = json.loads(zipfile.ZipFile(tmp_path / "m.keras").read("config.json"))
     assert written["config"]["layers"][1]["config"]["standardize"] == {
         "module": "builtins", "class_name": "function", "config": "Text>shout", "registered_name": "function"}
+
+
+def test_integer_inputs_reach_an_integer_lookup_as_integers():
+    # a user id past 2**24 would come back as another number through float32 (123456789 -> 123456792)
+    ids = np.array([[123456789], [123456790], [5]])
+    lookup = layers.IntegerLookup(vocabulary=[123456789, 123456790])
+    model = glassnet.Sequential([lookup, layers.Embedding(3, 2)])
+    assert model.predict(ids, verbose=0).shape == (3, 1, 2)
+    assert model.inputs[0].dtype == np.int64
+    assert lookup(ids).tolist() == [[1], [2], [0]]
+    inputs = glassnet.Input(shape=(1,), dtype="int64")
+    functional = glassnet.Model(inputs, layers.IntegerLookup(vocabulary=[123456789])(inputs))
+    assert functional.predict(ids, verbose=0).tolist() == [[1], [0], [0]]
+    assert functional.get_config()["layers"][0]["config"]["dtype"] == "int64"

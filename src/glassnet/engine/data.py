@@ -60,14 +60,20 @@ def as_text(value, what):
     return array
 
 
-def takes_text(model, index=0):
-    """Whether input ``index`` of ``model`` is text: an ``Input(dtype="string")``, or a
-    Sequential not built yet whose first layer takes strings (a TextVectorization)."""
+def input_dtype(model, index=0):
+    """The dtype of input ``index`` of ``model``: its Input's (``Input(dtype="string")``: text),
+    or for a Sequential not built yet what its first layer takes (a TextVectorization: text)."""
     from glassnet.engine.layers.base import STRING
     if model.built:
-        return model.inputs[index].dtype is STRING
+        return model.inputs[index].dtype
     layers = getattr(model, "_layers", None)
-    return bool(layers) and getattr(layers[0], "takes_strings", False)
+    wanted = getattr(layers[0], "input_dtype", None) if layers else None
+    return STRING if wanted == "string" else np.dtype(wanted or "float32")
+
+
+def takes_text(model, index=0):
+    """Whether input ``index`` of ``model`` is text (see :func:`input_dtype`)."""
+    return input_dtype(model, index).kind == "O"
 
 
 def as_targets(value, what):
@@ -264,9 +270,10 @@ def prepare_inputs(model, x, what="x"):
             array = array[..., 0]
         if not shape_fits(expected, array.shape[1:]):
             raise ShapeError(_shape_message(model, label, array.shape, expected))
-        if text:                                  # strings go to the layer as they are
-            prepared.append(array)
-            continue
+        wanted = input_dtype(model, i)
+        if text or (wanted.kind in "iu" and array.dtype.kind in "iub"):   # strings, and integers for an
+            prepared.append(array if text else array.astype(wanted, copy=False))   # Input(dtype="int64"):
+            continue                                                      # as they are, not via float32
         array = array.astype(model.dtype, copy=False)
         if not np.isfinite(array).all():
             raise DataError(f"{label}: contains NaN or infinite values")

@@ -547,7 +547,8 @@ def input_from_keras(config, owner):
         raise Unsupported(f"{owner}: sparse or ragged inputs are not supported by glassnet")
     if batch is not None and (not isinstance(batch, int) or isinstance(batch, bool) or batch < 1):
         raise Unsupported(f"{owner}: the input's batch size must be a positive whole number, got {batch!r}")
-    text = {"dtype": "string"} if config.get("dtype") == "string" else {}     # Input(dtype="string")
+    dtype = config.get("dtype")         # Input(dtype="string") for text, "int32" for token ids
+    text = {"dtype": dtype} if dtype in ("string", "int32", "int64") else {}
     return {"name": config.get("name"), "shape": shape, **text, **({} if batch is None else {"batch_size": batch})}
 
 

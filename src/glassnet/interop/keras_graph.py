@@ -420,7 +420,7 @@ def model_to_keras(model):
     if isinstance(model, Sequential) and not model.saved_as_graph:   # else: the graph it traced
         shape = list(model.sample_shapes[0])
         first = model.inputs[0].node.layer
-        layers = [_input_to_keras(first.name, shape, first.dtype if first.dtype.kind == "O" else model.dtype,
+        layers = [_input_to_keras(first.name, shape, first.dtype if first.dtype.kind in "Oiu" else model.dtype,
                                   getattr(first, "batch_size", None))]
         for layer, layer_input in zip(model.layers, _sequential_inputs(model)):
             layers.append(layer_to_keras(layer, _batch(layer_input)))

@@ -239,7 +239,9 @@ class IndexLookup(Layer):
     def lookup(self, tokens):
         """The index of each token of ``tokens`` (any shape): int64, same shape."""
         tokens = self.as_tokens(tokens)
-        distinct, codes = np.unique(tokens.reshape(-1), return_inverse=True) if tokens.size else (tokens, tokens)
+        if tokens.size == 0:
+            return np.zeros(tokens.shape, np.int64)
+        distinct, codes = np.unique(tokens.reshape(-1), return_inverse=True)
         keys = [self._token(t) for t in distinct.tolist()]
         index = np.array([self.table.get(k, -1) for k in keys], np.int64)
         masked = np.array([k == self.mask_token for k in keys], bool) if self.mask_token is not None else None

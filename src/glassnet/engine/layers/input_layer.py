@@ -77,6 +77,8 @@ class InputLayer(Layer):
         config = {"name": self.name, "shape": list(self.input_shape)}
         if self.dtype is STRING:                         # text: Input(shape=(1,), dtype="string")
             config["dtype"] = "string"
+        elif self.dtype.kind in "iu":                    # token ids: Input(shape=(L,), dtype="int32")
+            config["dtype"] = self.dtype.name
         return config if self.batch_size is None else {**config, "batch_size": self.batch_size}
 
 

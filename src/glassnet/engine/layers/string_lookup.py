@@ -48,9 +48,10 @@ class StringLookup(IndexLookup):
                          output_mode=output_mode, pad_to_max_tokens=pad_to_max_tokens, sparse=sparse, **kwargs)
 
     @property
-    def takes_strings(self):
-        """Whether a model hands this layer its strings as they are (not cast to float32)."""
-        return not self.invert
+    def input_dtype(self):
+        """What a model that starts with this layer takes: strings (indices, with invert=True),
+        handed over as they are, never cast to float32."""
+        return "int64" if self.invert else "string"
 
     def _token(self, value):
         return value.decode(self.encoding) if isinstance(value, bytes) else str(value)
@@ -72,6 +73,7 @@ class IntegerLookup(IndexLookup):
 
     vocabulary_numpy_dtype = np.int64
     hashes_strings = False
+    input_dtype = "int64"         # a model that starts with it keeps its integers (no float32 round trip)
 
     def __init__(self, max_tokens=None, num_oov_indices=1, mask_token=None, oov_token=-1, vocabulary=None,
                  vocabulary_dtype="int64", idf_weights=None, invert=False, output_mode="int", sparse=False,

@@ -87,7 +87,7 @@ class TextVectorization(Layer):
     """
 
     input_has_gradient = False
-    takes_strings = True
+    input_dtype = "string"        # a model that starts with it takes strings, as they are
 
     def __init__(self, max_tokens=None, standardize="lower_and_strip_punctuation", split="whitespace", ngrams=None,
                  output_mode="int", output_sequence_length=None, pad_to_max_tokens=False, vocabulary=None,
