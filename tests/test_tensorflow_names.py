@@ -330,10 +330,7 @@ def test_mixed_precision_takes_float32_and_refuses_the_rest_in_one_line():
         tf.Module
 
 
-def test_the_text_and_audio_dataset_readers_say_what_to_do_instead():
-    from glassnet.keras.utils import text_dataset_from_directory
-    with pytest.raises(NotImplementedError, match="numbers, not strings.*Tokenizer.*pad_sequences"):
-        text_dataset_from_directory("aclImdb/train", batch_size=32, validation_split=0.2, subset="training", seed=42)
+def test_the_audio_dataset_reader_and_split_dataset_say_what_to_do_instead():
     with pytest.raises(NotImplementedError, match="no split_dataset .*validation_split"):
         tf.keras.utils.split_dataset((np.ones(4), np.ones(4)), left_size=0.8)
     with pytest.raises(NotImplementedError, match="no audio_dataset_from_directory"):

@@ -71,6 +71,13 @@ def input_dtype(model, index=0):
     return STRING if wanted == "string" else np.dtype(wanted or "float32")
 
 
+def batch_input(value, what):
+    """One input of a batch a generator or a dataset gave: strings as they are (for a model
+    that starts with a TextVectorization), else numbers (:func:`as_array`)."""
+    array = np.asarray(value.to_numpy() if hasattr(value, "to_numpy") else value)
+    return as_text(array, what) if array.dtype.kind in "US" or _holds_strings(array) else as_array(array, what)
+
+
 def takes_text(model, index=0):
     """Whether input ``index`` of ``model`` is text (see :func:`input_dtype`)."""
     return input_dtype(model, index).kind == "O"
@@ -189,8 +196,8 @@ class SourceBatches:
                 raise DataError(f"{self.what}: the generator ran out after {step} batches of the "
                                 f"{self.steps} per epoch")
             x, y, w = _split_batch(batch, self.what)
-            x = [as_array(v, f"{self.what} x") for v in x] if isinstance(x, (list, tuple)) \
-                else as_array(x, f"{self.what} x")
+            x = [batch_input(v, f"{self.what} x") for v in x] if isinstance(x, (list, tuple)) \
+                else batch_input(x, f"{self.what} x")
             for part in (x if isinstance(x, list) else [x]):   # else "loss became nan": a learning rate?
                 if part.dtype.kind == "f" and not np.isfinite(part).all():
                     raise DataError(f"{self.what}: batch {step + 1} contains NaN or infinite values")
