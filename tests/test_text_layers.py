@@ -125,6 +125,11 @@ def test_standardize_and_split_options():
     assert vectorized(["a b c"], ngrams=(3,)) == ["a b c"]
     with pytest.raises(ValueError, match="standardize must be one of"):
         layers.TextVectorization(standardize="upper")
+    with pytest.raises(NotImplementedError, match="one_hot' after a split .* 'multi_hot'"):
+        layers.TextVectorization(output_mode="one_hot")
+    one_hot = layers.TextVectorization(output_mode="one_hot", split=None)      # each string one token
+    one_hot.adapt(["a b", "b c"])
+    assert one_hot(np.array([["a b"], ["c"]])).tolist() == [[0, 0, 1], [1, 0, 0]]      # as Keras gives it
 
 
 def test_text_vectorization_counts_and_tf_idf():
@@ -373,3 +378,20 @@ def test_integer_inputs_reach_an_integer_lookup_as_integers():
     functional = glassnet.Model(inputs, layers.IntegerLookup(vocabulary=[123456789])(inputs))
     assert functional.predict(ids, verbose=0).tolist() == [[1], [0], [0]]
     assert functional.get_config()["layers"][0]["config"]["dtype"] == "int64"
+
+
+def test_a_count_outputs_width_cant_change_once_set_as_in_keras():
+    layer = layers.StringLookup(output_mode="multi_hot")
+    layer.adapt(np.array(["a", "b"]))
+    layer.adapt(np.array(["c", "d"]))                  # the same size: fine
+    with pytest.raises(RuntimeError, match="vocabulary's size can't change once set \\(it was 3, now 4\\)"):
+        layer.adapt(np.array(["c", "d", "e"]))
+    padded = layers.StringLookup(output_mode="multi_hot", max_tokens=9, pad_to_max_tokens=True)
+    padded.adapt(np.array(["a"]))
+    padded.adapt(np.array(["a", "b", "c"]))
+    assert padded(np.array(["c"])).shape == (9,)
+    keras = pytest.importorskip("keras")
+    theirs = keras.layers.StringLookup(output_mode="multi_hot")
+    theirs.adapt(np.array(["a", "b"]))
+    with pytest.raises(RuntimeError, match="vocabulary size cannot be changed"):
+        theirs.adapt(np.array(["c", "d", "e"]))

@@ -54,6 +54,7 @@ class IndexLookup(Layer):
 
     abstract = True                # (the gradient-check catalogue checks its two kinds)
     input_has_gradient = False     # token ids are not learned: backward gives no gradient
+    hashes_strings = True          # IntegerLookup: False (its OOV tokens go by floormod)
 
     def __init__(self, max_tokens=None, num_oov_indices=1, mask_token=None, oov_token="[UNK]", vocabulary=None,
                  idf_weights=None, invert=False, output_mode="int", sparse=False, pad_to_max_tokens=False,
@@ -97,8 +98,6 @@ class IndexLookup(Layer):
         if salt is not None and not self.hashes_strings and oov_method != "farmhash":
             raise ValueError(f"{owner}: salt can only be used with oov_method='farmhash'")
         return checked_salt(salt, owner)
-
-    hashes_strings = True     # IntegerLookup: False (its OOV tokens go by floormod)
 
     # -- the vocabulary ------------------------------------------------------------------------
     @property
@@ -149,10 +148,18 @@ class IndexLookup(Layer):
             self._set_idf(idf.astype(self.dtype), front)
 
     def _install(self, tokens):
-        """Use ``tokens`` (the special ones left out) as the vocabulary."""
+        """Use ``tokens`` (the special ones left out) as the vocabulary. A count output's width
+        is the vocabulary's size, which the layers after it are built for: as in Keras, it
+        can't change once set (unless pad_to_max_tokens fixes the width)."""
+        size = self.token_start + len(tokens)
+        if self.output_mode != "int" and not self.pad_to_max_tokens and self.frozen_size not in (None, size):
+            raise RuntimeError(f"layer '{self._display_name}': with output_mode={self.output_mode!r} and "
+                               f"pad_to_max_tokens=False the vocabulary's size can't change once set (it was "
+                               f"{self.frozen_size}, now {size}); set pad_to_max_tokens=True with max_tokens, "
+                               f"or make a new layer")
         self.tokens = list(tokens)
         self.table = {token: i for i, token in enumerate(self.tokens, self.token_start)}
-        self.frozen_size = self.vocabulary_size()
+        self.frozen_size = size
 
     def _check_tokens(self, tokens, special, owner):
         repeated = [t for t, n in collections.Counter(tokens).items() if n > 1]

@@ -95,8 +95,8 @@ class TextVectorization(Layer):
                  has_input_vocabulary=None, **kwargs):
         output_mode = {"binary": "multi_hot", "tf-idf": "tf_idf"}.get(output_mode, output_mode)
         if output_mode not in ("int", "multi_hot", "count", "tf_idf", "one_hot"):
-            raise ValueError(f"TextVectorization: output_mode must be 'int', 'multi_hot', 'count' or 'tf_idf', "
-                             f"got {output_mode!r}")
+            raise ValueError(f"TextVectorization: output_mode must be 'int', 'multi_hot', 'count', 'tf_idf' or "
+                             f"'one_hot', got {output_mode!r}")
         if output_sequence_length is not None and output_mode != "int":
             raise ValueError("TextVectorization: output_sequence_length is only for output_mode='int'")
         if output_sequence_length is not None and (not isinstance(output_sequence_length, int)
@@ -111,6 +111,10 @@ class TextVectorization(Layer):
         self.ngrams, self.widths = ngrams, _ngram_widths(ngrams)
         if self.widths is not None and split is None:
             raise NotImplementedError("TextVectorization: ngrams with split=None is not supported by glassnet")
+        if output_mode == "one_hot" and split is not None:      # Keras gives a ragged tensor of one-hots
+            raise NotImplementedError("TextVectorization: output_mode='one_hot' after a split (a ragged result "
+                                      "in Keras) is not supported by glassnet; use 'multi_hot' or 'count', or "
+                                      "split=None")
         super().__init__(**kwargs)
         self.output_mode, self.output_sequence_length, self.encoding = output_mode, output_sequence_length, encoding
         self.lookup_layer = StringLookup(max_tokens=max_tokens, vocabulary=vocabulary, idf_weights=idf_weights,
