@@ -115,6 +115,9 @@ _sys.modules["glassnet.mixed_precision"] = mixed_precision
 from glassnet import tf_functions as _tf_functions  # noqa: E402
 for _name in _tf_functions.NAMES:
     globals()[_name] = getattr(_tf_functions, _name)
+# tf.strings.lower, tf.strings.regex_replace...: the text tutorials' custom_standardization.
+from glassnet import tf_strings as strings  # noqa: E402
+string = "string"     # tf.string: Input(shape=(1,), dtype=tf.string)
 
 # TensorFlow programs write ``import tensorflow as tf`` and then ``tf.keras.layers.Dense``;
 # with ``import glassnet as tf``, ``tf.keras`` is glassnet itself (and ``glassnet.keras.layers``
@@ -139,7 +142,6 @@ _NOT_HERE = {
             "and convert that, or save as .keras and convert it with TensorFlow",
     "train": "tf.train's checkpoints are TensorFlow's: save with model.save_weights('cp.weights.h5') "
              "(or ModelCheckpoint(..., save_weights_only=True)) and restore with model.load_weights",
-    "strings": "tf.strings is not part of glassnet: prepare text with Python's str methods",
     "image": "tf.image is not part of glassnet: resize and augment with the layers (Resizing, "
              "RandomFlip...) or keras.preprocessing.image",
     "Module": "tf.Module is TensorFlow's: write a keras.layers.Layer (weights made with "
@@ -166,5 +168,5 @@ __all__ = ["GradientTape", "Initializer", "Input", "Layer", "Loss", "Metric", "M
            "Variable",
            "activations", "backend", "callbacks", "config", "datasets", "diagnose",
            "initializers", "keras", "layers", "load_model", "losses", "metrics", "mixed_precision", "models", "nn", "ops", "saving",
-           "optimizers", "preprocessing", "read_number", "regularizers", "constraints", "utils", "version", "wrappers",
+           "optimizers", "preprocessing", "read_number", "regularizers", "constraints", "strings", "utils", "version", "wrappers",
            "__version__"]

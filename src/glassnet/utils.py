@@ -10,7 +10,8 @@
   to arrays and back (from :mod:`glassnet.preprocessing.image_utils`);
 * :func:`get_file`: a file from the web, downloaded once into Keras's cache folder;
 * :func:`image_dataset_from_directory`: a folder of images, one subfolder per class, as
-  batches for ``fit`` (your own digits, photographed);
+  batches for ``fit`` (your own digits, photographed); :func:`text_dataset_from_directory`
+  the same for ``.txt`` files (IMDB's reviews);
 * :func:`pad_sequences` and :func:`timeseries_dataset_from_array`: sequences padded to one
   length, and windows cut from a long series (from :mod:`glassnet.preprocessing.sequence`).
 """
@@ -158,10 +159,10 @@ def get_file(*args, **kwargs):
 
 
 def text_dataset_from_directory(*args, **kwargs):
-    """Keras's texts-in-folders reader gives string tensors, which glassnet's layers don't take."""
-    raise NotImplementedError("glassnet has no text_dataset_from_directory (its layers take numbers, not strings): "
-                              "read the files with Python, number the words with "
-                              "keras.preprocessing.text.Tokenizer and pad them with keras.utils.pad_sequences")
+    """A folder of ``.txt`` files, one subfolder per class, as batches of texts and labels:
+    see :func:`glassnet.preprocessing.text_dataset.text_dataset_from_directory`."""
+    from glassnet.preprocessing.text_dataset import text_dataset_from_directory as read
+    return read(*args, **kwargs)
 
 
 def audio_dataset_from_directory(*args, **kwargs):

@@ -20,6 +20,12 @@ def _event_files(log_dir):
 
 
 EXPECTATIONS = {
+    "text_classification_tutorial": lambda ns: ns["history"].history["val_binary_accuracy"][-1] > 0.8
+    and ns["export_accuracy"] > 0.8 and float(ns["predictions"][0, 0]) > 0.5 > float(ns["predictions"][2, 0])
+    and np.allclose(ns["restored_predictions"], ns["predictions"], atol=1e-6)
+    and ns["restored_vocabulary"] == ns["vocabulary"] and ns["vocabulary"][:2] == ["", "[UNK]"]
+    and len(ns["vocabulary"]) == ns["vectorize_layer"].vocabulary_size() <= 200
+    and ns["model"].count_params() == 200 * 16 + 17 and np.asarray(ns["x_train"]).shape == (400, 24),
     "rnn_guide_mnist": lambda ns: ns["history"].history["val_accuracy"][-1] > 0.15 and  # one epoch of SGD on 4,000
     ns["result"].shape == (1, 10) and ns["model"].count_params() == 24_714,
     "augmentation_layers": lambda ns: ns["history"].history["val_accuracy"][-1] > 0.85 and

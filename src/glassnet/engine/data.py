@@ -35,12 +35,57 @@ def as_array(value, what):
         array = np.asarray(value)
     except Exception as error:              # ragged lists and the like
         raise DataError(f"{what}: can't be turned into an array ({error})") from None
+    if array.dtype.kind in "US" or _holds_strings(array):
+        raise DataError(f"{what}: expected numbers, got strings (dtype {array.dtype}); a model takes text when "
+                        f"it starts with Input(shape=(1,), dtype='string') and a TextVectorization or StringLookup")
     if array.dtype.kind not in "biuf":
         raise DataError(f"{what}: expected numbers, got an array of dtype {array.dtype}")
     if array.ndim == 0:
         raise DataError(f"{what}: expected a batch of samples (an array with a first axis), got "
                         f"the single number {array.item()!r}")
     return array
+
+
+def _holds_strings(array):
+    """Whether an object array holds Python strings (its first entry says)."""
+    return array.dtype.kind == "O" and array.size > 0 and isinstance(array.reshape(-1)[0], (str, bytes))
+
+
+def as_text(value, what):
+    """``value`` as a NumPy array of strings, for a model whose input is text (dtype
+    "string"), or one clear DataError."""
+    if hasattr(value, "to_numpy"):
+        value = value.to_numpy()
+    array = np.asarray(value)
+    if array.dtype.kind not in "US" and not _holds_strings(array):
+        raise DataError(f"{what}: the model takes strings (its input has dtype 'string'), got an array of "
+                        f"dtype {array.dtype}")
+    if array.ndim == 0:
+        raise DataError(f"{what}: expected a batch of strings (an array with a first axis), got one string")
+    return array
+
+
+def input_dtype(model, index=0):
+    """The dtype of input ``index`` of ``model``: its Input's (``Input(dtype="string")``: text),
+    or for a Sequential not built yet what its first layer takes (a TextVectorization: text)."""
+    from glassnet.engine.layers.base import STRING
+    if model.built:
+        return model.inputs[index].dtype
+    layers = getattr(model, "_layers", None)
+    wanted = getattr(layers[0], "input_dtype", None) if layers else None
+    return STRING if wanted == "string" else np.dtype(wanted or "float32")
+
+
+def batch_input(value, what):
+    """One input of a batch a generator or a dataset gave: strings as they are (for a model
+    that starts with a TextVectorization), else numbers (:func:`as_array`)."""
+    array = np.asarray(value.to_numpy() if hasattr(value, "to_numpy") else value)
+    return as_text(array, what) if array.dtype.kind in "US" or _holds_strings(array) else as_array(array, what)
+
+
+def takes_text(model, index=0):
+    """Whether input ``index`` of ``model`` is text (see :func:`input_dtype`)."""
+    return input_dtype(model, index).kind == "O"
 
 
 def as_targets(value, what):
@@ -205,7 +250,7 @@ class SourceBatches:
             if self.dataset:
                 _check_batched(x, y, self.what)
             parts = list(x.values()) if isinstance(x, dict) else list(x) if isinstance(x, (list, tuple)) else [x]
-            parts = [as_array(v, f"{self.what} x") for v in parts]
+            parts = [batch_input(v, f"{self.what} x") for v in parts]
             for part in parts:      # else "loss became nan": a learning rate?
                 if part.dtype.kind == "f" and not np.isfinite(part).all():
                     raise DataError(f"{self.what}: batch {step + 1} contains NaN or infinite values")
@@ -277,7 +322,9 @@ def prepare_inputs(model, x, what="x"):
     if not model.built:   # a Sequential without an input shape, a subclass: built on their first data
         several = getattr(model, "traces_call", False) and isinstance(x, (list, tuple)) and len(x) > 1 \
             and all(isinstance(v, np.ndarray) for v in x)       # call(self, [a, b]): two inputs
-        model.build([as_array(v, what).shape[1:] for v in x] if several else as_array(x, what).shape[1:])
+        sample = as_text(x, what) if takes_text(model) else None
+        model.build([as_array(v, what).shape[1:] for v in x] if several else
+                    (sample if sample is not None else as_array(x, what)).shape[1:])
     count = len(model.inputs)
     if isinstance(x, dict):
         names = [t.node.layer.name for t in model.inputs]
@@ -295,13 +342,18 @@ def prepare_inputs(model, x, what="x"):
     prepared = []
     for i, (value, expected) in enumerate(zip(xs, model.sample_shapes)):
         label = what if count == 1 else f"{what}[{i}]"
-        array = as_array(value, label)
+        text = takes_text(model, i)
+        array = as_text(value, label) if text else as_array(value, label)
         if shape_fits(expected, array.shape[1:] + (1,)) and expected[-1] == 1:   # (N, 28, 28) for a
             array = array[..., np.newaxis]                                       # (28, 28, 1) model
         elif shape_fits(expected + (1,), array.shape[1:]):   # (N, 28, 28, 1) for a (28, 28) one
             array = array[..., 0]
         if not shape_fits(expected, array.shape[1:]):
             raise ShapeError(_shape_message(model, label, array.shape, expected))
+        wanted = input_dtype(model, i)
+        if text or (wanted.kind in "iu" and array.dtype.kind in "iub"):   # strings, and integers for an
+            prepared.append(array if text else array.astype(wanted, copy=False))   # Input(dtype="int64"):
+            continue                                                      # as they are, not via float32
         array = array.astype(model.dtype, copy=False)
         if not np.isfinite(array).all():
             raise DataError(f"{label}: contains NaN or infinite values")

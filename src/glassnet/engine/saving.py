@@ -158,6 +158,10 @@ def model_arrays(model):
     for layer_path, layer in layer_paths(model.sublayers):
         for key, value in (*layer.params.items(), *layer.state.items()):
             arrays[f"weights/{layer_path}/{key}"] = value
+    for layer_path, layer in layer_paths(model.sublayers):     # a vocabulary (TextVectorization)
+        for key, value in getattr(layer, "own_assets", dict)().items():
+            arrays[f"assets/{layer_path}/{key}"] = np.frombuffer(value, np.uint8) if isinstance(value, bytes) \
+                else value
     for slot, by_path in model.get_optimizer_state().items():
         for path, value in by_path.items():
             arrays[f"optimizer/{slot}/{path}"] = value
@@ -434,6 +438,7 @@ def _rebuild(path, config, archive, custom_objects, compile):
     if not model.built:
         raise ModelFileError(f"{path}: the model has no input shape, so its weights can't be placed")
     _load_weights_into(model, archive, path)
+    _load_assets_into(model, archive, path)
     compiled = config.get("compile")
     if compile and compiled is not None:
         _restore_compile(model, _expect(path, compiled, dict, "the compile settings"),
@@ -469,6 +474,20 @@ def _load_weights_into(model, archive, path, skip_mismatch=False):
     if skipped:                                  # as Keras: skipped, and said so
         warnings.warn(f"{path}: skip_mismatch: weight(s) {', '.join(skipped)} don't fit the file's and were "
                       f"left as they were", stacklevel=4)
+
+
+def _load_assets_into(model, archive, path):
+    """Give each layer that keeps assets (a vocabulary) what the file holds for it: bytes
+    for a ``.txt`` asset, an array of numbers otherwise."""
+    for layer_path, layer in layer_paths(model.sublayers):
+        if not hasattr(layer, "load_own_assets"):
+            continue
+        prefix = f"assets/{layer_path}/"
+        assets = {key[len(prefix):]: archive.read(key) for key in archive.members if key.startswith(prefix)}
+        if any(key.endswith(".txt") for key in layer.own_assets()) and not assets:
+            raise ModelFileError(f"{path}: layer {layer_path}'s vocabulary is missing")
+        layer.load_own_assets({key: value.tobytes() if key.endswith(".txt") else value
+                               for key, value in assets.items()})
 
 
 def finite_as(saved, target):

@@ -133,7 +133,9 @@ class Sequential(Model):
             return
         old_nodes = list(getattr(self, "_nodes", []))
         if self._input_layer is None or self._input_layer.input_shape != tuple(shape):
-            self._input_layer = InputLayer(shape=tuple(shape), name=f"{self.name}_input")
+            # a TextVectorization first: strings in; an IntegerLookup: integers
+            self._input_layer = InputLayer(shape=tuple(shape), name=f"{self.name}_input",
+                                           dtype=getattr(self._layers[0], "input_dtype", None) or "float32")
         x = self._input_layer.output
         for layer in self._layers:
             # Each layer's weights come from the model's generator, in order, so the
@@ -208,7 +210,9 @@ class Sequential(Model):
         layers = [deserialize_layer(spec, custom_objects) for spec in config["layers"]]
         model = cls(name=config.get("name"), seed=config.get("seed"), trainable=config.get("trainable", True))
         if config.get("batch_size") is not None and config.get("input_shape") is not None:
-            model.add(InputLayer(shape=tuple(config["input_shape"]), batch_size=config["batch_size"]))
+            first = getattr(layers[0], "input_dtype", None) if layers else None     # a TextVectorization's strings
+            model.add(InputLayer(shape=tuple(config["input_shape"]), batch_size=config["batch_size"],
+                                 dtype=first or "float32"))
         for layer in layers:
             model.add(layer, rebuild=False)
         if config.get("input_shape") is not None:

@@ -535,6 +535,23 @@ class Trainer(Keras2Methods):
         self.optimizer.finalize_variable_values()   # use_ema: the weights become their averages
         callbacks.on_train_end(logs)
 
+    def _build_from_source(self, source):
+        """A model not built yet (a Sequential without an input shape) fed a dataset or a
+        Sequence: built on its first batch's inputs, as Keras builds it (a generator, which
+        can't be read twice, builds nothing here)."""
+        if self.built:
+            return
+        if source.indexable:
+            first = source.source[0]
+        elif source.dataset:                     # a tf.data.Dataset: a fresh pass, its first batch
+            first = next(iter(source.source), None)
+            if first is None:
+                return
+        else:
+            return
+        x, _, _ = data_module._split_batch(first, source.what)
+        self._prepare_inputs(list(x) if isinstance(x, tuple) else x, source.what)
+
     def _training_data(self, x, y, batch_size, shuffle, class_weight, sample_weight, steps_per_epoch,
                        validation_split, validation_data, validation_steps, validation_batch_size):
         """The training batches and the validation batches (or None), checked."""
@@ -554,6 +571,7 @@ class Trainer(Keras2Methods):
                 raise ValueError("fit: a generator or Sequence makes its own batches; don't pass batch_size")
             train = data_module.SourceBatches(x, steps_per_epoch, shuffle, "fit x", class_weight, self._targets,
                                                self._prepare_inputs)
+            self._build_from_source(train)
         else:
             if x is None:
                 raise DataError("fit: no training data (x is None)")
@@ -588,8 +606,10 @@ class Trainer(Keras2Methods):
                 raise DataError(f"{what}: expected (x, y) or (x, y, sample_weight), got a tuple of {len(x)}")
             x, y, sample_weight = x[0], x[1], x[2] if len(x) == 3 else None
         if data_module.is_batch_source(x):
-            return data_module.SourceBatches(x, steps, False, what, targets=self._targets,
-                                             inputs=self._prepare_inputs)
+            source = data_module.SourceBatches(x, steps, False, what, targets=self._targets,
+                                               inputs=self._prepare_inputs)
+            self._build_from_source(source)
+            return source
         if y is None and self.loss is not None:
             raise DataError(f"{what}: labels are missing: pass (x, y)")
         x = self._prepare_inputs(x, f"{what} x")
@@ -668,6 +688,7 @@ class Trainer(Keras2Methods):
         verbose = 1 if verbose == "auto" else int(verbose)
         if data_module.is_batch_source(x):
             source = data_module.SourceBatches(x, steps, False, "predict", inputs=self._prepare_inputs)
+            self._build_from_source(source)
             batches = (xb for xb, _, _ in source.epoch(self.rng))
             total = source.steps
         else:

@@ -738,7 +738,8 @@ def _masked_checks():
 def catalogue():
     """Every check :func:`run_all` runs: layers, losses (fused and not) and whole models."""
     from glassnet.gradcheck.recorded import recorded_checks
-    return _layer_checks() + _loss_checks() + _model_checks() + recorded_checks(Check)
+    from glassnet.gradcheck.text import text_checks
+    return _layer_checks() + _loss_checks() + _model_checks() + recorded_checks(Check) + text_checks(Check)
 
 
 def uncatalogued(checks=None):

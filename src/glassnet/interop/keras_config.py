@@ -44,8 +44,8 @@ def _common_from_keras(config, reading, owner):
     dtype = config.get("dtype")                      # "float32", or a DTypePolicy
     if isinstance(dtype, dict):
         dtype = (dtype.get("config") or {}).get("name")
-    if dtype == "float64":
-        out["dtype"] = "float64"
+    if dtype in ("float64", "int64"):                # int64: Hashing's bins
+        out["dtype"] = dtype
     elif dtype not in (None, "float32"):
         reading.notes.append(f"{owner}: dtype policy {dtype!r} runs in float32 in glassnet")
     return out
@@ -263,6 +263,48 @@ def _normalization_out(config, owner):
             "variance": config["variance"]}
 
 
+TEXT_KEYS = {
+    "StringLookup": ("invert", "max_tokens", "num_oov_indices", "oov_token", "mask_token", "output_mode", "sparse",
+                     "pad_to_max_tokens", "idf_weights", "vocabulary", "vocabulary_size", "oov_method", "salt",
+                     "encoding"),
+    "IntegerLookup": ("invert", "max_tokens", "num_oov_indices", "oov_token", "mask_token", "output_mode", "sparse",
+                      "pad_to_max_tokens", "vocabulary_dtype", "idf_weights", "vocabulary", "vocabulary_size",
+                      "oov_method", "salt"),
+    "Hashing": ("num_bins", "salt", "mask_value", "output_mode", "sparse"),
+    "TextVectorization": ("max_tokens", "standardize", "split", "ngrams", "output_mode", "output_sequence_length",
+                          "pad_to_max_tokens", "sparse", "ragged", "vocabulary", "idf_weights", "encoding",
+                          "vocabulary_size")}
+
+
+def _text_in(class_name):
+    """StringLookup, IntegerLookup, TextVectorization, Hashing: Keras's config keys are glassnet's (the
+    vocabulary, when adapted, is in the file's assets); a function of the program's own as
+    TextVectorization's standardize or split is refused."""
+    def read(config, reading, owner):
+        reading.require(config, owner, sparse=False, ragged=False)
+        own = {key: config[key] for key in TEXT_KEYS[class_name] if key in config}
+        for key in ("standardize", "split"):     # a function of the program's own, by name
+            value = own.get(key)
+            if isinstance(value, dict):
+                if value.get("class_name") != "function" or not isinstance(value.get("config"), str):
+                    raise Unsupported(f"{owner} has {key}={value!r}, which glassnet can't read")
+                own[key] = {"function": value["config"]}
+        return class_name, own
+    return read
+
+
+def _text_out(class_name):
+    """The config as it is; a function of the program's own as standardize or split as Keras
+    writes one (``{"class_name": "function", "config": "Custom>name", ...}``)."""
+    def write(config, owner):
+        own = {key: config[key] for key in TEXT_KEYS[class_name]}
+        for key in ("standardize", "split"):
+            if isinstance(own.get(key), dict):
+                own[key] = _object("builtins", "function", own[key]["function"], registered_name="function")
+        return own
+    return write
+
+
 def _recurrent_out(config, owner):
     out = {key: config[key] for key in ("units", "use_bias", "return_sequences", "go_backwards", "return_state",
                                         "dropout", "recurrent_dropout")}
@@ -474,6 +516,7 @@ LAYERS_FROM_KERAS = {
     "RandomContrast": _image_layer_in("RandomContrast", "factor", "value_range", "seed"),
     "RandomBrightness": _image_layer_in("RandomBrightness", "factor", "value_range", "seed"),
     "Normalization": _normalization_in,
+    **{name: _text_in(name) for name in TEXT_KEYS},
     **{name: _recurrent_in(name) for name in RECURRENT},
     "RNN": _rnn_in,
     "Bidirectional": _bidirectional_in, "TimeDistributed": _time_distributed_in,
@@ -518,7 +561,9 @@ def input_from_keras(config, owner):
         raise Unsupported(f"{owner}: sparse or ragged inputs are not supported by glassnet")
     if batch is not None and (not isinstance(batch, int) or isinstance(batch, bool) or batch < 1):
         raise Unsupported(f"{owner}: the input's batch size must be a positive whole number, got {batch!r}")
-    return {"name": config.get("name"), "shape": shape, **({} if batch is None else {"batch_size": batch})}
+    dtype = config.get("dtype")         # Input(dtype="string") for text, "int32" for token ids
+    text = {"dtype": dtype} if dtype in ("string", "int32", "int64") else {}
+    return {"name": config.get("name"), "shape": shape, **text, **({} if batch is None else {"batch_size": batch})}
 
 
 # -- layers and models: glassnet -> Keras ----------------------------------------------------
@@ -732,6 +777,7 @@ LAYERS_TO_KERAS = {
     "RandomContrast": _random_image_out("factor", "value_range"),
     "RandomBrightness": _random_image_out("factor", "value_range"),
     "Normalization": _normalization_out,
+    **{name: _text_out(name) for name in TEXT_KEYS},
     **{name: _recurrent_out for name in RECURRENT},
     **{name: (lambda c, o: {}) for name in ("Add", "Subtract", "Multiply", "Average", "Maximum", "Minimum")},
 }

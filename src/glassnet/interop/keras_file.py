@@ -209,6 +209,8 @@ def _holders(layer, path):
         return [(path, Container(layer.name)),
                 *[(f"{path}/{p}_dense", Projection(layer, p)) for p in layer.PROJECTIONS],
                 (f"{path}/_dropout_layer", Container("dropout")), (f"{path}/_softmax", Container("softmax"))]
+    if kind == "TextVectorization":               # its vocabulary's StringLookup, as Keras saves it
+        return [(path, layer), (f"{path}/_lookup_layer", layer.lookup_layer)]
     if layer.records_call or layer.traces_call:   # a layer of your own: its weights, then each layer it holds
         return [(path, layer), *[holder for attribute, inner in _held_by_name(layer)
                                  for holder in _holders(inner, f"{path}/{attribute}")]]
@@ -329,12 +331,44 @@ def _write_h5(file, model, keras_compiled=None, graph=False):
             if not isinstance(layer, Model):
                 for i, array in enumerate(layer_arrays(layer)):
                     _dataset(vars_group, str(i), array)
+                if "idf_weights" in _arrays_kept(layer):    # tf_idf's weights (Keras's save_own_variables)
+                    _dataset(vars_group, "idf_weights", _arrays_kept(layer)["idf_weights"])
         arrays = _optimizer_arrays(model, keras_compiled, graph) if keras_compiled else None
         if arrays is not None:
             vars_group = h5.create_group("optimizer/vars")
             vars_group.attrs["name"] = type(model.optimizer).__name__.lower()
             for i, array in enumerate(arrays):
                 _dataset(vars_group, str(i), array)
+
+
+def _arrays_kept(layer):
+    """The assets a text layer keeps (its vocabulary, tf_idf's weights); {} for other layers."""
+    return layer.own_assets() if hasattr(layer, "own_assets") else {}
+
+
+def _write_assets(archive, model):
+    """Each text layer's vocabulary as Keras's save_assets writes it: ``assets/<group>/vocabulary.txt``."""
+    for group, layer in weight_groups(model, graph=True):
+        for key, value in _arrays_kept(layer).items():
+            if key.endswith(".txt"):
+                archive.writestr(f"assets/{group}/{key}", value)
+
+
+def _read_assets(archive, weights, model, path):
+    """Give each text layer its vocabulary (and tf_idf's weights) back, as Keras's load_assets."""
+    for group, layer in weight_groups(model, graph=True):
+        if not hasattr(layer, "load_own_assets"):
+            continue
+        assets = {}
+        if any(key == "idf_weights" for key, _ in weights.group(group)):
+            assets["idf_weights"] = weights.read(group, "idf_weights")
+        for key in _arrays_kept(layer):
+            if key.endswith(".txt"):
+                name = f"assets/{group}/{key}"
+                if name not in archive.members:
+                    raise ModelFileError(f"{path}: layer '{layer.name}' has no {name} (its vocabulary)")
+                assets[key] = archive.read(name, MAX_JSON_BYTES)
+        layer.load_own_assets(assets)
 
 
 def _dataset(group, name, array):
@@ -405,6 +439,7 @@ def save_model(model, path, overwrite=True):
             archive.writestr(METADATA, json.dumps(metadata, default=_json_default))
             archive.writestr(CONFIG, json.dumps(config, default=_json_default))
             archive.writestr(WEIGHTS, weights.getvalue())
+            _write_assets(archive, model)
 
     atomic_write(path, write)
     for note in notes:
@@ -599,6 +634,8 @@ def read_weights_into(model, weights, path, skip_mismatch=False, graph=False):
         if isinstance(layer, Model):
             continue
         targets, stored = layer_arrays(layer), weights.group(group)
+        if hasattr(layer, "load_own_assets"):       # tf_idf's weights: read with the vocabulary
+            stored = [(key, shape) for key, shape in stored if key != "idf_weights"]
         where = f"layer '{layer.name}' ({_vars(group)})"
         if len(stored) != len(targets):
             if skip_mismatch:
@@ -692,6 +729,7 @@ def load_model(path, custom_objects=None, compile=True):
         model = _build(spec, extra, weights.numbers(), custom_objects, path)
         graph = config.get("class_name") in GRAPH_MODELS
         read_weights_into(model, weights, path, graph=graph)
+        _read_assets(archive, weights, model, path)
         keras_compiled = config.get("compile_config") if isinstance(config.get("compile_config"), dict) else None
         if compile:
             compiled = extra.get("compile") if extra is not None else compile_from_keras(

@@ -399,9 +399,15 @@ def _batch(shape):
     return [None, *shape]
 
 
+def _keras_dtype(dtype):
+    """A tensor's dtype as Keras names it ("string" for text)."""
+    from glassnet.engine.layers.base import STRING
+    return "string" if dtype is STRING else str(dtype)
+
+
 def _input_to_keras(name, shape, dtype, batch=None):
     return _object("keras.layers", "InputLayer",
-                   {"batch_shape": [batch, *shape], "dtype": str(dtype), "sparse": False, "ragged": False,
+                   {"batch_shape": [batch, *shape], "dtype": _keras_dtype(dtype), "sparse": False, "ragged": False,
                     "name": name, "optional": False})
 
 
@@ -414,7 +420,8 @@ def model_to_keras(model):
     if isinstance(model, Sequential) and not model.saved_as_graph:   # else: the graph it traced
         shape = list(model.sample_shapes[0])
         first = model.inputs[0].node.layer
-        layers = [_input_to_keras(first.name, shape, model.dtype, getattr(first, "batch_size", None))]
+        layers = [_input_to_keras(first.name, shape, first.dtype if first.dtype.kind in "Oiu" else model.dtype,
+                                  getattr(first, "batch_size", None))]
         for layer, layer_input in zip(model.layers, _sequential_inputs(model)):
             layers.append(layer_to_keras(layer, _batch(layer_input)))
         return {**_object("keras", "Sequential",
@@ -451,7 +458,7 @@ def _functional_to_keras(model):
     def tensor(name, index, which=0):
         shape, dtype = shapes[(name, index, which)]
         return {"class_name": "__keras_tensor__",
-                "config": {"shape": _batch(shape), "dtype": str(dtype), "keras_history": [name, index, which]}}
+                "config": {"shape": _batch(shape), "dtype": _keras_dtype(dtype), "keras_history": [name, index, which]}}
 
     specs = {spec["name"]: spec for spec in config["layers"]}
     layers = []

@@ -76,7 +76,7 @@ def image_dataset_from_directory(directory, labels="inferred", label_mode="int",
     rng = np.random.default_rng(seed)
     if shuffle:
         files = [files[i] for i in rng.permutation(len(files))]
-    parts = _split(files, validation_split, subset, shuffle, seed)
+    parts = split_files(files, validation_split, subset, shuffle, seed)
     if verbose:
         print(f"Found {len(files)} files belonging to {len(names)} classes." if labels else
               f"Found {len(files)} files.")
@@ -89,21 +89,20 @@ def image_dataset_from_directory(directory, labels="inferred", label_mode="int",
     return tuple(datasets) if subset == "both" else datasets[0]
 
 
-def _split(files, validation_split, subset, shuffle, seed):
+def split_files(files, validation_split, subset, shuffle, seed, owner="image_dataset_from_directory"):
     """``[(label, files)]``: all of them, or the training and/or validation part (the last
-    ``validation_split`` of the files, as Keras takes them)."""
+    ``validation_split`` of the files, as Keras takes them). ``owner`` names the caller in errors."""
     if not validation_split:
         if subset is not None:
-            raise ValueError("image_dataset_from_directory: subset= needs validation_split=")
+            raise ValueError(f"{owner}: subset= needs validation_split=")
         return [(None, files)]
     if not 0 < validation_split < 1:
-        raise ValueError(f"image_dataset_from_directory: validation_split must be in (0, 1), got {validation_split!r}")
+        raise ValueError(f"{owner}: validation_split must be in (0, 1), got {validation_split!r}")
     if subset not in ("training", "validation", "both"):
-        raise ValueError('image_dataset_from_directory: with validation_split, subset must be "training", '
-                         '"validation" or "both"')
+        raise ValueError(f'{owner}: with validation_split, subset must be "training", "validation" or "both"')
     if shuffle and seed is None:
-        raise ValueError("image_dataset_from_directory: with validation_split and shuffle, give a seed, so "
-                         "that the training and validation calls split the files the same way")
+        raise ValueError(f"{owner}: with validation_split and shuffle, give a seed, so "
+                         f"that the training and validation calls split the files the same way")
     held = int(validation_split * len(files))
     training, validation = files[:len(files) - held], files[len(files) - held:]
     return {"training": [("training", training)], "validation": [("validation", validation)],
@@ -186,7 +185,7 @@ class ImageDataset(Dataset):
         if not 0 <= index < len(self):
             raise IndexError(f"batch {index} of {len(self)}")
         chosen = self.order[index * self.batch_size:(index + 1) * self.batch_size]
-        images = as_tensor(np.stack([self._image(i) for i in chosen]))     # images[0].numpy(), as in TensorFlow
+        images = as_tensor(np.stack([self._item(i) for i in chosen]))     # images[0].numpy(), as in TensorFlow
         if self.label_mode is None:
             return images
         labels = np.array([self.files[i][1] for i in chosen])
@@ -196,7 +195,8 @@ class ImageDataset(Dataset):
             return images, as_tensor(labels.astype(np.float32)[:, np.newaxis])
         return images, as_tensor(labels.astype(np.int32))
 
-    def _image(self, i):
+    def _item(self, i):
+        """File ``i``'s image (a text dataset: its text), read once."""
         if i not in self.decoded:
             from glassnet.preprocessing.image_utils import img_to_array, load_img
             self.decoded[i] = img_to_array(load_img(self.files[i][0], color_mode=self.color_mode,

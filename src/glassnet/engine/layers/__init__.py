@@ -18,6 +18,7 @@ from glassnet.engine.layers.dropout import Dropout
 from glassnet.engine.layers.embedding import Embedding
 from glassnet.engine.layers.groupnorm import GroupNormalization
 from glassnet.engine.layers.gru import GRU
+from glassnet.engine.layers.hashing import Hashing
 from glassnet.engine.layers.input_layer import Input, InputLayer
 from glassnet.engine.layers.lambda_layer import Lambda
 from glassnet.engine.layers.operation import Operation
@@ -38,6 +39,8 @@ from glassnet.engine.layers.random_color import RandomBrightness, RandomContrast
 from glassnet.engine.layers.recurrent import SimpleRNN
 from glassnet.engine.layers.reshape import ActivityRegularization, Flatten, Identity, Permute, RepeatVector, Reshape
 from glassnet.engine.layers.resizing import CenterCrop, RandomCrop, Resizing
+from glassnet.engine.layers.string_lookup import IntegerLookup, StringLookup
+from glassnet.engine.layers.text_vectorization import TextVectorization
 from glassnet.engine.layers.resampling import (Cropping1D, Cropping2D, UpSampling1D, UpSampling2D, ZeroPadding1D,
                                               ZeroPadding2D)
 from glassnet.engine.layers.unit_norm import UnitNormalization
@@ -61,7 +64,8 @@ __all__ = ["ELU", "GELU", "GRU", "GRUCell", "LSTM", "LSTMCell", "RNN", "SimpleRN
            "AveragePooling2D", "AvgPool1D", "AvgPool2D", "Conv1D", "Convolution1D", "GlobalAveragePooling1D",
            "GlobalAvgPool1D", "GlobalMaxPool1D", "GlobalMaxPooling1D", "MaxPool1D", "MaxPooling1D", "BatchNormalization", "Bidirectional", "CenterCrop", "Concatenate", "Conv2D", "Conv2DTranspose", "Convolution2D", "Cropping1D", "Cropping2D", "Dense", "DepthwiseConv2D", "Dot", "Dropout",
            "Embedding", "Exponential", "Flatten", "GaussianDropout", "GaussianNoise", "GlobalAveragePooling2D", "GlobalAvgPool2D", "GlobalMaxPool2D",
-           "GlobalMaxPooling2D", "GroupNormalization", "HardSigmoid",
+           "GlobalMaxPooling2D", "GroupNormalization", "HardSigmoid", "Hashing", "IntegerLookup", "StringLookup",
+           "TextVectorization",
            "HardSilu", "Identity", "Input", "InputLayer", "LAYERS", "Lambda", "Layer", "LayerNormalization", "LeakyReLU", "LogSoftmax",
            "Masking", "MaxPool2D", "MaxPooling2D", "Maximum", "Minimum", "Mish", "MultiHeadAttention", "Multiply", "Normalization",
            "Operation",
@@ -87,12 +91,6 @@ def deserialize(config, custom_objects=None):
     return deserialize_layer(config, custom_objects)
 
 
-_STRINGS_ADVICE = ("glassnet's layers compute on numbers, not strings: turn words or categories into numbers "
-                   "before the model (a dict from word to number, or keras.datasets.imdb's word numbers), pad "
-                   "them with keras.utils.pad_sequences and give them to Embedding, or one-hot them with "
-                   "keras.utils.to_categorical")
-
-
 def _refuse(name, advice):
     """A Keras layer glassnet doesn't have, importable by name (``from tensorflow.keras.layers
     import TextVectorization``, where Python would drop :func:`__getattr__`'s message for its
@@ -104,9 +102,10 @@ def _refuse(name, advice):
 
 
 # The text and structured-data tutorials' preprocessing layers.
-for _name in ("TextVectorization", "StringLookup", "Hashing", "HashedCrossing"):
-    globals()[_name] = _refuse(_name, _STRINGS_ADVICE)
-for _name in ("IntegerLookup", "CategoryEncoding", "Discretization"):
+globals()["HashedCrossing"] = _refuse("HashedCrossing", "cross the columns with NumPy (their values joined "
+                                                           "as strings) and bin them with Hashing (its bins "
+                                                           "are not HashedCrossing's)")
+for _name in ("CategoryEncoding", "Discretization"):
     globals()[_name] = _refuse(_name, "encode the column with NumPy before the model: "
                                       "keras.utils.to_categorical for one-hot, np.digitize for bins")
 

@@ -49,6 +49,9 @@ from glassnet.errors import ModelFileError, ShapeError
 # which is also how a user's own custom layer becomes loadable.
 LAYERS = {}
 
+# Keras's dtype "string" (an Input of text): arrays of Python str, kept as they are.
+STRING = np.dtype(object)
+
 
 def snake_case(name):
     """The default name of a layer, by Keras's rule (its ``to_snake_case``), so that
@@ -180,6 +183,9 @@ class Layer:
     @dtype.setter
     def dtype(self, value):
         name = getattr(value, "name", value)            # a Keras DTypePolicy has its name
+        if name == "string":     # Input(shape=(1,), dtype="string"): text for a TextVectorization
+            self._dtype = STRING
+            return
         if isinstance(name, str) and name.startswith("mixed_"):
             raise ValueError(f"{type(self).__name__}: dtype={name!r} is mixed precision, which glassnet "
                              f"doesn't do (it is for GPUs); its layers compute in float32")
@@ -691,6 +697,7 @@ class Layer:
         """The constructor arguments that rebuild this layer (JSON-friendly). Every layer's
         start with the three keys Keras's do: ``name``, ``trainable`` and ``dtype``."""
         dtype = self.dtype if isinstance(self.dtype, str) or self.dtype is None else np.dtype(self.dtype).name
+        dtype = "string" if self.dtype is STRING else dtype
         config = {"name": self.name, "trainable": self.trainable, "dtype": dtype}
         if self.input_shape is not None and not self.takes_list:    # several inputs: the graph says (merges)
             config["input_shape"] = list(self.input_shape)

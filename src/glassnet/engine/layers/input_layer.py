@@ -6,7 +6,7 @@ In a ``Sequential`` model, ``Input`` (or ``InputLayer``) as the first entry stat
 input shape, like ``input_shape=`` on the first layer does.
 """
 
-from glassnet.engine.layers.base import Layer
+from glassnet.engine.layers.base import STRING, Layer
 from glassnet.engine.symbolic import Node, SymbolicTensor
 
 
@@ -46,7 +46,7 @@ class InputLayer(Layer):
                  input_shape=None, name=None, sparse=None, **kwargs):
         if sparse:
             raise ValueError("InputLayer: sparse inputs are not supported by glassnet")
-        super().__init__(input_shape=checked_shape("InputLayer", shape or input_shape, batch_shape),
+        super().__init__(input_shape=checked_shape("InputLayer", input_shape if shape is None else shape, batch_shape),
                          name=name, dtype=dtype, **kwargs)
         if batch_size is None and batch_shape is not None:
             batch_size = tuple(batch_shape)[0]
@@ -75,6 +75,10 @@ class InputLayer(Layer):
 
     def get_config(self):
         config = {"name": self.name, "shape": list(self.input_shape)}
+        if self.dtype is STRING:                         # text: Input(shape=(1,), dtype="string")
+            config["dtype"] = "string"
+        elif self.dtype.kind in "iu":                    # token ids: Input(shape=(L,), dtype="int32")
+            config["dtype"] = self.dtype.name
         return config if self.batch_size is None else {**config, "batch_size": self.batch_size}
 
 

@@ -1,0 +1,57 @@
+"""The catalogue's rows for the text layers (StringLookup, IntegerLookup, TextVectorization, Hashing).
+
+They take strings or token ids, which have no gradient, and hold no weights: there is nothing
+to nudge. Each row instead runs the layer on a few tokens and compares its output with the
+one worked out by hand (Keras 3.15 gives the same), and checks that backward gives no
+gradient and that the layer rebuilds from its config.
+"""
+
+import numpy as np
+
+from glassnet.gradcheck.checks import Report
+
+
+def _compare(name, layer, x, expected):
+    """A Report: the largest difference between ``layer(x)`` and ``expected``, and problems."""
+    report = Report(name)
+    report.errors["output"] = float(np.max(np.abs(np.asarray(layer(x), np.float64) - np.asarray(expected))))
+    if layer.backward(np.ones_like(np.asarray(layer(x), np.float64))) is not None:
+        report.problems.append("its input is tokens, which have no gradient, but backward returned one")
+    # (a config rebuilds the layer without its vocabulary, which saved files keep apart)
+    config = {key: value for key, value in layer.get_config().items() if key != "vocabulary_size"}
+    twin = type(layer).from_config(layer.get_config())
+    if {key: value for key, value in twin.get_config().items() if key != "vocabulary_size"} != config:
+        report.problems.append("from_config(get_config()) gives another config")
+    return report
+
+
+def text_checks(Check):
+    from glassnet.engine.layers import Hashing as layers_hashing
+    from glassnet.engine.layers import IntegerLookup, StringLookup, TextVectorization
+
+    def strings():
+        # "b" twice, "a" and "c" once: b, then the tie larger first (c, a); "z" is OOV
+        layer = StringLookup(output_mode="count")
+        layer.adapt(np.array([["a", "b"], ["b", "c"]]))
+        return _compare("StringLookup", layer, np.array([["b", "z", "b"], ["a", "c", "a"]]),
+                        [[1, 2, 0, 0], [0, 0, 1, 2]])
+
+    def integers():
+        layer = IntegerLookup(vocabulary=[5, 6], num_oov_indices=3)      # OOV: n mod 3
+        return _compare("IntegerLookup", layer, np.array([5, 6, 7, 8, 9, -1]), [3, 4, 1, 2, 0, 2])
+
+    def text():
+        layer = TextVectorization(output_sequence_length=4)
+        layer.adapt(np.array(["The cat sat.", "the dog!", "A cat"]))     # the, cat; then sat, dog, a
+        return _compare("TextVectorization", layer, np.array(["the CAT, a bird", "dog"]),
+                        [[2, 3, 6, 1], [5, 0, 0, 0]])
+
+    def hashing():
+        # FarmHash's Fingerprint64 of "x" is even and of "y" odd (tests/test_hashing.py); "m" is the mask
+        return _compare("Hashing", layers_hashing(num_bins=3, mask_value="m"), np.array([["x", "y", "m"]]),
+                        [[1, 2, 0]])
+
+    return [Check("Hashing", "num_bins=3, mask_value (no gradient: compared by hand)", hashing),
+            Check("StringLookup", "adapt, output_mode='count' (no gradient: compared by hand)", strings),
+            Check("IntegerLookup", "num_oov_indices=3 (floormod; no gradient: compared by hand)", integers),
+            Check("TextVectorization", "adapt, output_sequence_length=4 (no gradient: compared by hand)", text)]
