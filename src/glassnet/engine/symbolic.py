@@ -183,8 +183,8 @@ def call_symbolically(layer, inputs, training=None):
     owner = f"layer '{layer.name or type(layer).__name__}'"
     mode = fixed_mode(training)
     if layer.traces_call and not hasattr(layer, "fit") and not layer.records_call:
-        inlined = _inline(layer, inputs, mode)   # a layer of layers (not a model): the layers
-        if inlined is not None:                  # it calls, in its place
+        inlined = _inline(layer, inputs, mode)   # a Lambda: the layers its function makes, in
+        if inlined is not None:                  # its place (a layer of yours: one step, recorded)
             return inlined
     if layer.takes_list:
         if not isinstance(inputs, (list, tuple)) or len(inputs) < 2:
@@ -263,11 +263,11 @@ def sizes_left_open(layer, shape):
 
 
 def _inline(layer, inputs, mode):
-    """A layer whose ``call()`` calls other layers, called on placeholders: run ``call()`` on
-    them (glassnet.engine.tracing), so the layers it calls are recorded in its place (in
-    ``mode``, if the call fixed one). None when ``call()`` computes (weights of its own, math
-    on its input): the layer is then one step of the graph, run recorded
-    (glassnet.engine.recording)."""
+    """A layer with a ``call()`` of its own, called on placeholders. A Lambda's function is
+    run on them (glassnet.engine.tracing), so the layers it makes (``x / 255``: a Rescaling)
+    are recorded in its place (in ``mode``, if the call fixed one). None for a layer of your
+    own, and for a Lambda whose function does math tracing can't follow: the layer is then
+    one step of the graph, run recorded (glassnet.engine.recording)."""
     from glassnet.engine import recording
     from glassnet.engine.random import new_seed
     from glassnet.engine.tracing import ComputesOnInput, trace
@@ -281,13 +281,14 @@ def _inline(layer, inputs, mode):
         return None
     from glassnet.engine.layers.lambda_layer import Lambda
 
-    held = recording.held_layers(layer)
-    if not held and not isinstance(layer, Lambda):
-        # No layers to call: its call() is math on the input (``x * self.factor``). Traced,
-        # it would become built-in layers (a Rescaling) and vanish from model.layers and from
-        # saved files; recorded, it stays one layer, as in Keras.
+    if not isinstance(layer, Lambda):
+        # A layer of your own (``x * self.factor``, or keras.io's TransformerBlock calling
+        # its layers). Traced, it would become the layers it calls (a Rescaling, an Add) and
+        # vanish from model.layers and from saved files (Keras keeps its layers' weights under
+        # its name); recorded, it stays one layer, its layers its own, as in Keras.
         recording.start_recording(layer, inputs)
         return None
+    held = recording.held_layers(layer)
     calls = [len(inner.nodes) for inner in held]
     _fixed_modes.append(mode)
     try:

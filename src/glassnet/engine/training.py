@@ -206,11 +206,13 @@ class Trainer(Keras2Methods):
         On placeholders (``Input(...)``) it records a call instead, so a model can be used as
         a layer of another.
         """
-        from glassnet.engine import symbolic
+        from glassnet.engine import recording, symbolic
         from glassnet.engine.tensor import as_tensor
 
         if symbolic.is_symbolic(inputs):
             return symbolic.call_symbolically(self, inputs, training)
+        if recording.is_value(inputs) or recording.recording_now():   # in a layer's recorded call(): one step of it
+            return recording.call_layer(self, inputs, training)
         mode = None if training is None else bool(training)      # None: each call as it was made
         outputs = as_tensor(self.forward(self._prepare_inputs(inputs), training=mode))
         for output, mask in zip(outputs if isinstance(outputs, list) else [outputs], self.output_masks or []):

@@ -26,7 +26,8 @@ loader warns about them once.
 import inspect
 import math
 
-from glassnet.engine.layers.base import snake_case
+from glassnet.engine.layers.auto_config import takes_name
+from glassnet.engine.layers.base import Layer, snake_case
 from glassnet.errors import ExportError
 from glassnet.interop.keras_objects import (KERAS_LEAKY_SLOPE, Unsupported, _name_of, _object, _policy,
                                             activation_from_keras, activation_to_keras, constraint_from_keras,
@@ -806,6 +807,8 @@ def _custom_spec(layer):
     # A get_config that didn't start from super().get_config() (keras.io's ``{"factor": ...}``)
     # is written as it is, as Keras writes it: its __init__ may take nothing else.
     common = _common_to_keras(layer) if "name" in config else {}
+    if type(layer).get_config is Layer.get_config and not takes_name(cls):   # Keras's automatic config
+        common.pop("name", None)
     return _object(cls.__module__, cls.__name__, {**common, **own},
                    registered_name=registered_name(cls) or cls.__name__)
 

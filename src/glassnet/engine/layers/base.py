@@ -115,6 +115,13 @@ class Layer:
         if "build" in vars(cls) and _keras_signature(vars(cls)["build"]):
             cls.build = _keras_build(vars(cls)["build"])
 
+    def __new__(cls, *args, **kwargs):
+        layer = super().__new__(cls)
+        if not cls.__module__.startswith("glassnet."):     # a class of yours: Keras's automatic config
+            from glassnet.engine.layers.auto_config import remember_arguments
+            remember_arguments(layer, args, kwargs)
+        return layer
+
     def __init__(self, input_shape=None, name=None, dtype="float32", trainable=True, input_dim=None,
                  activity_regularizer=None, autocast=True, **unknown):
         # autocast: Keras's mixed-precision switch (a custom layer's config carries it); glassnet
@@ -697,7 +704,8 @@ class Layer:
         if self.activity_regularizer is not None:
             from glassnet.engine import regularizers
             config["activity_regularizer"] = regularizers.serialize(self.activity_regularizer)
-        return config
+        from glassnet.engine.layers.auto_config import automatic_config
+        return {**config, **automatic_config(self)}
 
     @classmethod
     def from_config(cls, config):
