@@ -23,6 +23,7 @@ import numpy as np
 import pytest
 
 import glassnet
+from glassnet.errors import ModelFileError
 
 h5py = pytest.importorskip("h5py")
 
@@ -148,6 +149,67 @@ def test_a_layer_of_yours_without_get_config_saves_with_keras_s_automatic_config
         wrapped.save(tmp_path / "w.keras")
 
 
+# -- weights a layer makes itself ----------------------------------------------------------
+def test_keras_files_with_variables_of_your_own_load_and_predict_the_same():
+    """add_weight and keras.Variable in build(); a Dense subclass with a keras.Variable, of
+    which Keras's Dense writes only the kernel and bias ("needs 3 weight arrays, the file
+    holds 2"); and a save_own_variables of yours, which keeps what it chose ("scale")."""
+    shared_layers()
+    expected = np.load(FIXTURES / "own_variables.npz")
+    with pytest.warns(UserWarning, match=r"Keras's Dense writes only its own weights; calls of CountingDense kept"):
+        model = glassnet.load_model(FIXTURES / "own_variables.keras")
+    np.testing.assert_allclose(model.predict(expected["x"], verbose=0), expected["y"], atol=1e-5, rtol=0)
+    counting, gate, log_scale = model.layers[1:4]
+    assert float(counting.calls) == 7.0 and list(gate.state) == ["offset"]
+    assert model.optimizer.iterations == 4
+
+
+def test_variables_of_your_own_are_written_where_keras_looks(tmp_path):
+    """A keras.Variable made in build() was adopted twice (the model builds its layers again
+    from its own seed): glassnet wrote three arrays for Gate's two, which Keras refused."""
+    model, x = glassnet_model("own_variables")
+    gate = model.layers[2]
+    assert list(gate.params) == ["v"] and list(gate.state) == ["offset"]
+    path = tmp_path / "own.keras"
+    model.save(path)
+    names, _ = weight_names(path)
+    assert sorted(n for n in names if n.startswith("layers/gate/")) == ["layers/gate/vars/0", "layers/gate/vars/1"]
+    assert sorted(n for n in names if n.startswith("layers/log_scale/")) == ["layers/log_scale/vars/scale"]
+    assert "layers/counting_dense/vars/2" in names                  # Keras's Dense reads 0 and 1, and loads
+    again = glassnet.load_model(path)
+    np.testing.assert_allclose(again.predict(x, verbose=0), model.predict(x, verbose=0), rtol=1e-6)
+    np.testing.assert_allclose(again.layers[3].params["log_scale"], model.layers[3].params["log_scale"], atol=1e-6)
+
+
+def test_a_load_own_variables_that_fails_is_one_line(tmp_path):
+    model, _ = glassnet_model("own_variables")
+    path = tmp_path / "own.keras"
+    model.save(path)
+    with zipfile.ZipFile(path) as archive:
+        members = {name: archive.read(name) for name in archive.namelist()}
+    weights = io.BytesIO(members["model.weights.h5"])
+    with h5py.File(weights, "a") as h5:
+        h5["layers/log_scale/vars"].move("scale", "other")
+    members["model.weights.h5"] = weights.getvalue()
+    with zipfile.ZipFile(tmp_path / "bad.keras", "w") as archive:
+        for name, data in members.items():
+            archive.writestr(name, data)
+    with pytest.raises(ModelFileError, match=r"bad.keras: layer 'log_scale' .*load_own_variables failed .*scale"):
+        glassnet.load_model(tmp_path / "bad.keras")
+
+
+def test_layer_s_own_variables_hooks_are_keras_s():
+    layer = glassnet.layers.Dense(2)
+    layer.build((3,))
+    store = {}
+    layer.save_own_variables(store)
+    assert list(store) == ["0", "1"] and store["0"].shape == (3, 2)
+    layer.load_own_variables({"0": np.ones((3, 2)), "1": np.zeros(2)})
+    assert np.all(layer.params["kernel"] == 1)
+    with pytest.raises(ValueError, match="expected 2 variables, but received 1"):
+        layer.load_own_variables({"0": np.ones((3, 2))})
+
+
 # -- real Keras loads glassnet's files -------------------------------------------------------
 KERAS_CHECK = """
 import sys, numpy as np, keras
@@ -159,10 +221,11 @@ for x, y, path in zip(*[iter(sys.argv[2:])] * 3):       # (inputs, predictions, 
 
 
 def test_real_keras_loads_glassnet_s_files_of_layers_of_your_own(tmp_path):
-    """Keras read the Transformer classifier's weights from a graph of other layers."""
+    """Keras refused glassnet's Gate ("expected 2 variables, but received 3") and read the
+    Transformer classifier's weights from a graph of other layers."""
     pytest.importorskip("keras")
     arguments = [str(SHARED)]
-    for name in ("feed_forward", "transformer"):
+    for name in ("feed_forward", "transformer", "own_variables"):
         model, x = glassnet_model(name)
         model.save(tmp_path / f"{name}.keras")
         np.save(tmp_path / f"{name}_x.npy", x[:8])
@@ -175,4 +238,4 @@ def test_real_keras_loads_glassnet_s_files_of_layers_of_your_own(tmp_path):
                             env=env, timeout=300)
     assert result.returncode == 0, result.stderr[-2000:]
     differences = [float(line) for line in result.stdout.strip().splitlines()[-3:]]
-    assert len(differences) == 2 and max(differences) < 1e-5, differences
+    assert len(differences) == 3 and max(differences) < 1e-5, differences

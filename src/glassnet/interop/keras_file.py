@@ -244,6 +244,50 @@ def _vars(group):
     return f"{group}/vars" if group else "vars"
 
 
+def _overrides(layer, hook):
+    """Whether ``layer``'s class has Keras's ``save_own_variables`` / ``load_own_variables`` of
+    its own (the holders of MultiHeadAttention's projections and of wrappers have none)."""
+    from glassnet.engine.layers.base import Layer
+    return isinstance(layer, Layer) and getattr(type(layer), hook) is not getattr(Layer, hook)
+
+
+def _own_variables(layer):
+    """``[(key, array), ...]`` for a layer's ``vars`` group: its weights in Keras's order, or
+    what its own ``save_own_variables(store)`` put in the store, as Keras writes that."""
+    if not _overrides(layer, "save_own_variables"):
+        return [(str(i), array) for i, array in enumerate(layer_arrays(layer))]
+    from glassnet.engine.autodiff import data_of
+    store = {}
+    layer.save_own_variables(store)
+    return [(str(key), np.asarray(data_of(value))) for key, value in store.items()]
+
+
+# What Keras's own save_own_variables writes for the built-in layers that have one: only
+# their weights, not those a subclass of yours adds (so Keras can't load them back itself).
+KERAS_SAVES_ONLY = {"Dense": ("kernel", "bias"), "EinsumDense": ("kernel", "bias"), "Embedding": ("embeddings",)}
+
+
+def _builtin_arrays(layer):
+    """For a subclass of Dense or Embedding of yours, the arrays Keras writes for it: its
+    base's own (its kernel and bias), not those your class added; else None."""
+    from glassnet.interop.keras_config import _keras_base, is_custom
+    base = _keras_base(layer) if is_custom(layer) else None
+    names = KERAS_SAVES_ONLY.get(base.__name__) if base is not None else None
+    if names is None:
+        return None
+    return [layer.params[name] for name in names if name in layer.params]
+
+
+def _load_own(layer, weights, group, path):
+    """A layer with a ``load_own_variables`` of its own: given the arrays of its group."""
+    store = {key: weights.read(group, key) for key, _ in weights.group(group)}
+    try:
+        layer.load_own_variables(store)
+    except (ValueError, KeyError, TypeError, IndexError, AttributeError) as error:
+        raise ModelFileError(f"{path}: layer '{layer.name}' ({_vars(group)}): its load_own_variables "
+                             f"failed ({_describe(error)})") from None
+
+
 def _trainable_layout(model, graph=False):
     """``[(path, shape), ...]`` of the weights the optimizer moves, in the order Keras keeps
     its state in (its ``model.trainable_variables``: the layers in Keras's order; a subclass's
@@ -327,8 +371,8 @@ def _write_h5(file, model, keras_compiled=None, graph=False):
             vars_group = h5.create_group(_vars(group))
             vars_group.attrs["name"] = layer.name
             if not isinstance(layer, Model):
-                for i, array in enumerate(layer_arrays(layer)):
-                    _dataset(vars_group, str(i), array)
+                for key, array in _own_variables(layer):
+                    _dataset(vars_group, key, array)
         arrays = _optimizer_arrays(model, keras_compiled, graph) if keras_compiled else None
         if arrays is not None:
             vars_group = h5.create_group("optimizer/vars")
@@ -598,8 +642,18 @@ def read_weights_into(model, weights, path, skip_mismatch=False, graph=False):
     for group, layer in weight_groups(model, graph=graph):
         if isinstance(layer, Model):
             continue
+        if _overrides(layer, "load_own_variables"):
+            _load_own(layer, weights, group, path)
+            continue
         targets, stored = layer_arrays(layer), weights.group(group)
         where = f"layer '{layer.name}' ({_vars(group)})"
+        builtin = _builtin_arrays(layer)
+        if len(stored) != len(targets) and builtin is not None and len(stored) == len(builtin):
+            extra = [name for name, array in [*layer.params.items(), *layer.state.items()]
+                     if not any(array is kept for kept in builtin)]
+            warnings.warn(f"{path}: {where}: Keras's {type(layer).__mro__[1].__name__} writes only its own "
+                          f"weights; {', '.join(extra)} of {type(layer).__name__} kept as made", stacklevel=5)
+            targets = builtin
         if len(stored) != len(targets):
             if skip_mismatch:
                 skipped.append(layer.name)

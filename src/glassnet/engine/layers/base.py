@@ -170,6 +170,8 @@ class Layer:
         while name in self.params or name in self.state:
             i += 1
             name = f"{variable.name}_{i}"
+        if "_built_unnamed" in self.__dict__:      # made by build(): made again, not doubled, by a rebuild
+            self._built_unnamed.append(name)
         if variable.trainable:
             self.add_param(name, variable.value)
             array = self.params[name]
@@ -694,6 +696,25 @@ class Layer:
         """How many numbers :attr:`weights` holds (learned or not), as Keras counts them."""
         return sum(array.size for _, _, array in self._weights())
 
+    def save_own_variables(self, store):
+        """Keras's hook for its files: put this layer's own weights (not those of the layers
+        inside it) in ``store``, a dict, as ``store["0"]``, ``store["1"]``...: the learned
+        ones, then the others, as Keras 3 does. A ``.keras`` or ``.weights.h5`` file keeps what
+        is put there in the layer's group (``layers/dense/vars/0``). Override it, with
+        :meth:`load_own_variables`, to keep something else."""
+        for i, array in enumerate([*self.params.values(), *self.state.values()]):
+            store[str(i)] = array
+
+    def load_own_variables(self, store):
+        """Keras's hook for its files: take this layer's own weights back from ``store`` (a
+        dict of arrays, what :meth:`save_own_variables` put there)."""
+        arrays = [*self.params.values(), *self.state.values()]
+        if len(store) != len(arrays):
+            raise ValueError(f"Layer '{self.name}' expected {len(arrays)} variables, but received "
+                             f"{len(store)} variables during loading")
+        for i, array in enumerate(arrays):
+            array[...] = store[str(i)]
+
     def get_config(self):
         """The constructor arguments that rebuild this layer (JSON-friendly). Every layer's
         start with the three keys Keras's do: ``name``, ``trainable`` and ``dtype``."""
@@ -898,7 +919,8 @@ def _keras_build(keras_build):
         sample = [SampleShape(s) for s in input_shape] if self.takes_list else sample_shape(input_shape)
         keras_shape = [(None, *s) for s in sample] if self.takes_list else (None, *sample)
         # Built again (a model draws its layers' weights from its own seed): the weights the
-        # last build made without a name are replaced, not joined by "variable_2", ...
+        # last build made without a name, or as a keras.Variable, are replaced, not joined by
+        # "variable_2" or "extra_1" (a weight Keras doesn't have, and a file can't place)
         for name in self.__dict__.get("_built_unnamed", ()):
             for store in (self.params, self.grads, self.state):
                 store.pop(name, None)
