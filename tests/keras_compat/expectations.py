@@ -20,6 +20,9 @@ def _event_files(log_dir):
 
 
 EXPECTATIONS = {
+    "text_classification_transformer": lambda ns: ns["history"].history["val_accuracy"][-1] > 0.85
+    and ns["difference"] < 1e-5 and ns["model"].count_params() == 13_598   # Keras's summary's count
+    and ns["layer_names"][1:3] == ["token_and_position_embedding", "transformer_block"],
     "rnn_guide_mnist": lambda ns: ns["history"].history["val_accuracy"][-1] > 0.15 and  # one epoch of SGD on 4,000
     ns["result"].shape == (1, 10) and ns["model"].count_params() == 24_714,
     "augmentation_layers": lambda ns: ns["history"].history["val_accuracy"][-1] > 0.85 and
