@@ -405,6 +405,16 @@ def own_variables():
     return _compiled(_shared_layers()["own_variables"]())
 
 
+def lambdas():
+    """Lambda layers, as keras.io writes them: Keras keeps their functions as Python bytecode
+    (Python 3.11's here), which it and glassnet load only with safe_mode=False."""
+    inputs = keras.Input((3,))
+    x = layers.Lambda(lambda v: v * 100.0)(inputs)
+    x = layers.Dense(4, activation="relu")(x)
+    outputs = layers.Lambda(lambda v, power: keras.ops.softmax(v * power), arguments={"power": 0.5})(x)
+    return _compiled(keras.Model(inputs, outputs, name="lambdas"))
+
+
 def unsupported():
     return keras.Sequential([keras.Input((4, 4, 4, 1)), layers.Conv3D(2, 3)], name="unsupported")
 
@@ -425,7 +435,7 @@ def main(only=None):
     for build in (mlp, cnn, residual, nested, branches, unsupported, tutorial, augmented, odd_layers,
                   recurrent, custom_layers, layer_norm, sequence, separable, fresh, text, attention, tickets,
                   nested_outputs, seq2seq, rnn_cells, masked, masked_tagger, subclassed, operations,
-                  feed_forward, transformer, own_variables):
+                  feed_forward, transformer, own_variables, lambdas):
         if only and build.__name__ not in only:
             continue
         model = build()

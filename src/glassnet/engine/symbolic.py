@@ -42,7 +42,10 @@ class Node:
         self.inputs = list(inputs)   # SymbolicTensors (none for an InputLayer)
         self.outputs = []
         self.training = training
-        self.blocks = []             # the layers of layers whose call() made this call, innermost first
+        # The Lambdas whose function made this call (traced into layers), innermost first, and
+        # those calls of theirs (``block_calls``: Nodes of the Lambdas themselves, not in the graph)
+        self.block_calls = _open_blocks[::-1]
+        self.blocks = [call.layer for call in self.block_calls]
 
     def __repr__(self):
         return f"Node({self.layer!r}, {len(self.inputs)} input(s))"
@@ -153,6 +156,12 @@ def is_symbolic(inputs):
     if isinstance(inputs, SymbolicTensor):
         return True
     return isinstance(inputs, (list, tuple)) and any(isinstance(t, SymbolicTensor) for t in inputs)
+
+
+# The calls of the Lambdas whose function is being traced, innermost last: each call made
+# meanwhile remembers them (Node.blocks), so that model.layers and summary() show the Lambda
+# where Keras does, in place of the layers its function was traced into.
+_open_blocks = []
 
 
 # The mode a layer of layers was called in (``block(x, training=False)``) while its call()
@@ -290,12 +299,13 @@ def _inline(layer, inputs, mode):
         return None
     held = recording.held_layers(layer)
     calls = [len(inner.nodes) for inner in held]
+    call = Node(layer, inputs if isinstance(inputs, (list, tuple)) else [inputs], mode)
     _fixed_modes.append(mode)
+    _open_blocks.append(call)                    # the calls it makes remember it: model.layers lists it
     try:
         outputs = trace(layer, inputs, mode)
-        for inner, count in zip(held, calls):    # the calls it made remember it: model.get_layer finds it
-            for node in inner.nodes[count:]:
-                node.blocks.append(layer)
+        call.outputs = list(outputs) if isinstance(outputs, (list, tuple)) else [outputs]
+        layer.__dict__.setdefault("traced_calls", []).append(call)
         if not layer.sublayers:                  # its layers are its own: block.weights, block.trainable
             layer.sublayers = held
             if not layer.trainable:              # frozen before it was used: its layers are too
@@ -308,6 +318,19 @@ def _inline(layer, inputs, mode):
         return None
     finally:
         _fixed_modes.pop()
+        _open_blocks.pop()
+
+
+def shown_layers(layers, nodes):
+    """``layers`` (a graph's, in order) as Keras lists them: a Lambda traced into layers is
+    one entry, where the first of them was (``lambda``, not ``rescaling``)."""
+    outer = {id(node.layer): node.blocks[-1] for node in nodes if node.blocks}
+    shown = []
+    for layer in layers:
+        layer = outer.get(id(layer), layer)
+        if not any(layer is other for other in shown):
+            shown.append(layer)
+    return shown
 
 
 def _built_for(layer):

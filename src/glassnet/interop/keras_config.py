@@ -29,6 +29,7 @@ import math
 from glassnet.engine.layers.auto_config import takes_name
 from glassnet.engine.layers.base import Layer, snake_case
 from glassnet.errors import ExportError
+from glassnet.interop.keras_lambda import lambda_from_keras
 from glassnet.interop.keras_objects import (KERAS_LEAKY_SLOPE, Unsupported, _name_of, _object, _policy,
                                             activation_from_keras, activation_to_keras, constraint_from_keras,
                                             constraint_to_keras, initializer_from_keras,
@@ -432,7 +433,7 @@ LAYERS_FROM_KERAS = {
     "BatchNormalization": _batchnorm_in, "LayerNormalization": _layernorm_in, "Dropout": _dropout_in, "Flatten": _flatten_in,
     "Reshape": _reshape_in, "Permute": _permute_in, "RepeatVector": _repeat_vector_in,
     "Identity": lambda config, reading, owner: ("Identity", {}),
-    "Rescaling": _rescaling_in, "Resizing": _resizing_in,
+    "Rescaling": _rescaling_in, "Resizing": _resizing_in, "Lambda": lambda_from_keras,
     "CenterCrop": _image_layer_in("CenterCrop", "height", "width"),
     "RandomCrop": _image_layer_in("RandomCrop", "height", "width", "seed"), "Activation": _activation_in, "ReLU": _relu_in,
     "LeakyReLU": _leaky_relu_in, "Softmax": _softmax_in, "Concatenate": _concatenate_in, "Dot": _dot_in,

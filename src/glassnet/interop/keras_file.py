@@ -722,8 +722,9 @@ def _read_optimizer(model, weights, keras_compiled, path, notes, graph=False):
 
 
 # -- reading: the model -------------------------------------------------------------------------
-def load_model(path, custom_objects=None, compile=True):
-    """Rebuild the model in a ``.keras`` file written by Keras 3 or by glassnet.
+def load_model(path, custom_objects=None, compile=True, safe_mode=True):
+    """Rebuild the model in a ``.keras`` file written by Keras 3 or by glassnet
+    (``safe_mode=False``: a Lambda's Python bytecode may be loaded, as in Keras).
 
     Raises:
         ModelFileError: the file is missing, damaged, hostile, or describes a layer (or a
@@ -740,7 +741,7 @@ def load_model(path, custom_objects=None, compile=True):
         metadata = archive.json(METADATA, required=False)
         extra = metadata.get("glassnet") if isinstance(metadata.get("glassnet"), dict) else None
         notes = []
-        reading = _Reading(notes)
+        reading = _Reading(notes, safe_mode)
         spec = _translate(config, reading, path)
         weights = archive.weights()
         model = _build(spec, extra, weights.numbers(), custom_objects, path)
