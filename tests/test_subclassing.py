@@ -124,6 +124,17 @@ def test_a_layer_of_layers_is_one_layer_of_the_model_as_in_keras():
     assert functional.predict(flat, verbose=0).shape == (64, 3)
 
 
+def test_a_layer_of_layers_frozen_before_it_is_used_keeps_its_layers_frozen():
+    block = Residual(4)
+    block.trainable = False                   # before its layers are known to be its own
+    model = keras.Sequential([keras.Input((4,)), block, layers.Dense(2)], seed=0)
+    model.compile("adam", "mse")
+    kernel = block.inner.params["kernel"].copy()
+    model.fit(np.ones((8, 4), np.float32), np.ones((8, 2), np.float32), epochs=2, verbose=0)
+    np.testing.assert_array_equal(block.inner.params["kernel"], kernel)
+    assert len(model.trainable_weights) == 2
+
+
 def test_gradients_through_a_layer_of_layers_match_finite_differences():
     rng = np.random.default_rng(0)
     model = keras.Sequential([keras.Input((4,)), Residual(4), layers.Dense(3)], seed=0)

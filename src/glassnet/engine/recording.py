@@ -71,6 +71,8 @@ def start_recording(layer, inputs):
     layer.records_call = True
     layer.takes_list = isinstance(inputs, (list, tuple))
     layer.sublayers = held_layers(layer)
+    if not layer.trainable:               # frozen before it was used: its layers are too
+        layer.trainable = False
     name_layers(layer.sublayers)          # "dense", "dense_1"... for summaries and weight paths
 
 
