@@ -268,14 +268,14 @@ KERAS_SAVES_ONLY = {"Dense": ("kernel", "bias"), "EinsumDense": ("kernel", "bias
 
 
 def _builtin_arrays(layer):
-    """For a subclass of Dense or Embedding of yours, the arrays Keras writes for it: its
-    base's own (its kernel and bias), not those your class added; else None."""
+    """For a subclass of Dense or Embedding of yours, ``(base class name, the arrays Keras
+    writes for it)``: its base's own (its kernel and bias), not those your class added; else None."""
     from glassnet.interop.keras_config import _keras_base, is_custom
     base = _keras_base(layer) if is_custom(layer) else None
     names = KERAS_SAVES_ONLY.get(base.__name__) if base is not None else None
     if names is None:
         return None
-    return [layer.params[name] for name in names if name in layer.params]
+    return base.__name__, [layer.params[name] for name in names if name in layer.params]
 
 
 def _load_own(layer, weights, group, path):
@@ -647,12 +647,12 @@ def read_weights_into(model, weights, path, skip_mismatch=False, graph=False):
             continue
         targets, stored = layer_arrays(layer), weights.group(group)
         where = f"layer '{layer.name}' ({_vars(group)})"
-        builtin = _builtin_arrays(layer)
+        base, builtin = _builtin_arrays(layer) or (None, None)
         if len(stored) != len(targets) and builtin is not None and len(stored) == len(builtin):
             extra = [name for name, array in [*layer.params.items(), *layer.state.items()]
                      if not any(array is kept for kept in builtin)]
-            warnings.warn(f"{path}: {where}: Keras's {type(layer).__mro__[1].__name__} writes only its own "
-                          f"weights; {', '.join(extra)} of {type(layer).__name__} kept as made", stacklevel=5)
+            warnings.warn(f"{path}: {where}: Keras's {base} writes only its own weights; "
+                          f"{', '.join(extra)} of {type(layer).__name__} kept as made", stacklevel=5)
             targets = builtin
         if len(stored) != len(targets):
             if skip_mismatch:
