@@ -376,6 +376,45 @@ def operations():
     return model
 
 
+def _shared_layers():
+    """tests/fixtures/keras/shared_layers.py, run with Keras: the layers of your own that
+    glassnet's tests run from the same text."""
+    namespace = {}
+    exec(compile((OUT / "shared_layers.py").read_text(), "shared_layers.py", "exec"), namespace)
+    return namespace
+
+
+def _compiled(model):
+    model.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
+    return model
+
+
+def feed_forward():
+    """A layer of layers (Dense, Dropout, LayerNormalization) in a Sequential model."""
+    return _compiled(_shared_layers()["feed_forward_stack"]())
+
+
+def transformer():
+    """keras.io's TransformerBlock and TokenAndPositionEmbedding, in their classifier."""
+    return _compiled(_shared_layers()["transformer_classifier"]())
+
+
+def own_variables():
+    """add_weight and keras.Variable in layers of your own, a Dense subclass among them, and
+    save_own_variables / load_own_variables of your own."""
+    return _compiled(_shared_layers()["own_variables"]())
+
+
+def lambdas():
+    """Lambda layers, as keras.io writes them: Keras keeps their functions as Python bytecode
+    (Python 3.11's here), which it and glassnet load only with safe_mode=False."""
+    inputs = keras.Input((3,))
+    x = layers.Lambda(lambda v: v * 100.0)(inputs)
+    x = layers.Dense(4, activation="relu")(x)
+    outputs = layers.Lambda(lambda v, power: keras.ops.softmax(v * power), arguments={"power": 0.5})(x)
+    return _compiled(keras.Model(inputs, outputs, name="lambdas"))
+
+
 def unsupported():
     return keras.Sequential([keras.Input((4, 4, 4, 1)), layers.Conv3D(2, 3)], name="unsupported")
 
@@ -395,7 +434,8 @@ def main(only=None):
     OUT.mkdir(parents=True, exist_ok=True)
     for build in (mlp, cnn, residual, nested, branches, unsupported, tutorial, augmented, odd_layers,
                   recurrent, custom_layers, layer_norm, sequence, separable, fresh, text, attention, tickets,
-                  nested_outputs, seq2seq, rnn_cells, masked, masked_tagger, subclassed, operations):
+                  nested_outputs, seq2seq, rnn_cells, masked, masked_tagger, subclassed, operations,
+                  feed_forward, transformer, own_variables, lambdas):
         if only and build.__name__ not in only:
             continue
         model = build()
@@ -441,7 +481,7 @@ def main(only=None):
             continue
         shape = tuple(model.inputs[0].shape[1:])
         x = rng.random((32,) + shape).astype("float32") * (255 if build is tutorial else 1)
-        if build is text:                                  # word numbers
+        if build in (text, transformer):                   # word numbers
             x = rng.integers(0, 20, (32,) + shape).astype("float32")
         classes = model.outputs[0].shape[-1]
         if model.compiled and build is not fresh:

@@ -196,6 +196,30 @@ def test_file_name_decides_the_format_and_other_formats_are_refused(tmp_path, ca
         model.export(tmp_path / "m.onnx", input_signature=[(None, 28, 28)])
 
 
+class FeedForward(glassnet.layers.Layer):
+    """A layer of layers (keras.io's kind): one layer of the model, its call() recorded."""
+
+    def __init__(self, units, **kwargs):
+        super().__init__(**kwargs)
+        self.dense = Dense(units, activation="relu")
+        self.drop = glassnet.layers.Dropout(0.5)
+        self.norm = glassnet.layers.LayerNormalization()
+
+    def call(self, x, training=None):
+        return self.norm(x + self.drop(self.dense(x), training=training))
+
+
+def test_a_layer_made_of_layers_exports_as_the_layers_it_calls(tmp_path):
+    """It was traced into its layers in the model, and exported so; now that it is one layer
+    of the model (as in Keras), the export draws its call() as their graph again."""
+    model = Sequential([Input((6,)), FeedForward(6), Dense(10)], seed=0)
+    nodes = [len(inner.nodes) for inner in model.layers[0].walk()]
+    model.export(tmp_path / "m.onnx", format="onnx", verbose=False)
+    x = np.random.default_rng(0).random((8, 6), dtype=np.float32)
+    assert largest_difference(model, tmp_path / "m.onnx", x) < 1e-5
+    assert [len(inner.nodes) for inner in model.layers[0].walk()] == nodes     # no calls left behind
+
+
 def test_a_layer_without_onnx_translation_is_one_line(tmp_path):
     model = Sequential([Input((4,)), Doubler(), Dense(2)])
     with pytest.raises(ExportError, match=r"m.onnx: layer 'doubler' \(Doubler\) has no ONNX translation"):

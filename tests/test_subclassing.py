@@ -101,23 +101,38 @@ def test_gradients_of_a_traced_model_match_finite_differences():
     check_model(model, x.astype(np.float64), y)
 
 
-def test_a_layer_of_layers_is_traced_where_it_is_used():
+def test_a_layer_of_layers_is_one_layer_of_the_model_as_in_keras():
+    """It was traced into the layers it calls (Flatten, Dense, Dense, Add, Dense), which Keras
+    never shows, and whose weights a .keras file keeps elsewhere; it is one step now, its
+    call() recorded, its layers its own."""
     x, y = data()
     block = Residual(36)
     model = keras.Sequential([keras.Input((6, 6)), layers.Flatten(), block, layers.Dense(10)], seed=0)
-    assert [type(l).__name__ for l in model.sublayers] == ["Flatten", "Dense", "Dense", "Add", "Dense"]
+    assert [type(l).__name__ for l in model.sublayers] == ["Flatten", "Residual", "Dense"]
+    assert model.layers[1].count_params() == 2 * (36 * 36 + 36)
     model.compile(optimizer="adam", loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True))
     before = model.evaluate(x, y, verbose=0)
     model.fit(x, y, epochs=5, verbose=0)
     assert model.evaluate(x, y, verbose=0) < before
     # On its own, on data, the block runs its call(): the same numbers as inside the model.
     flat = x.reshape(len(x), -1)
-    inside = model.layer_outputs(x)[3][1]
+    inside = model.layer_outputs(x)[1][1]
     np.testing.assert_allclose(block(flat).numpy(), inside, rtol=1e-6)
     # In the Functional API too, and in a subclassed model.
     inputs = keras.Input((36,))
     functional = keras.Model(inputs, layers.Dense(3)(Residual(36)(inputs)))
     assert functional.predict(flat, verbose=0).shape == (64, 3)
+
+
+def test_a_layer_of_layers_frozen_before_it_is_used_keeps_its_layers_frozen():
+    block = Residual(4)
+    block.trainable = False                   # before its layers are known to be its own
+    model = keras.Sequential([keras.Input((4,)), block, layers.Dense(2)], seed=0)
+    model.compile("adam", "mse")
+    kernel = block.inner.params["kernel"].copy()
+    model.fit(np.ones((8, 4), np.float32), np.ones((8, 2), np.float32), epochs=2, verbose=0)
+    np.testing.assert_array_equal(block.inner.params["kernel"], kernel)
+    assert len(model.trainable_weights) == 2
 
 
 def test_gradients_through_a_layer_of_layers_match_finite_differences():
@@ -978,8 +993,8 @@ def test_a_subclassed_models_layers_are_the_layers_it_holds_as_keras_lists_them(
     assert [layer.name for layer in model.layers] == expected
     model(np.zeros((2, 5), np.float32))
     assert [layer.name for layer in model.layers] == expected
-    assert [type(layer).__name__ for layer in model.graph_layers] == ["Dense"] + ["Dense", "Dense", "Add"] * 2 \
-        + ["Dense"]
+    assert [type(layer).__name__ for layer in model.graph_layers] == ["Dense", "ResidualBlock", "ResidualBlock",
+                                                                      "Dense"]
     assert model.layers[1].inner is model.blocks[0].inner
     assert model.get_layer("residual_block_1") is model.blocks[1]
     table = summary_table(model)
@@ -987,7 +1002,7 @@ def test_a_subclassed_models_layers_are_the_layers_it_holds_as_keras_lists_them(
             and "params" not in line]
     assert rows == expected, table
     block_row = next(line.split() for line in table.splitlines() if line.startswith("residual_block "))
-    assert block_row == ["residual_block", "(ResidualBlock)", "?", "144"]      # its shape is inside its call()
+    assert block_row == ["residual_block", "(ResidualBlock)", "(None,", "8)", "144"]     # one step, as Dense
     assert f"Total params: {model.count_params():,}" in table
 
 

@@ -34,8 +34,10 @@ PhysicalDevice = collections.namedtuple("PhysicalDevice", ["name", "device_type"
 
 
 def enable_unsafe_deserialization():
-    """Keras needs this to load a Lambda's Python code from a file. glassnet never runs code
-    from a file (a Lambda is saved as the layers it traced), so there is nothing to enable."""
+    """Let ``load_model`` run a Lambda's Python bytecode from a ``.keras`` file written by
+    Keras, as ``safe_mode=False`` does (glassnet writes a Lambda as the layers it traced)."""
+    from glassnet.interop.keras_lambda import enable_unsafe_deserialization as enable
+    enable()
 
 
 __all__ = ["backend", "dtype_policy", "enable_unsafe_deserialization", "epsilon", "floatx",

@@ -26,6 +26,9 @@ EXPECTATIONS = {
     and ns["restored_vocabulary"] == ns["vocabulary"] and ns["vocabulary"][:2] == ["", "[UNK]"]
     and len(ns["vocabulary"]) == ns["vectorize_layer"].vocabulary_size() <= 200
     and ns["model"].count_params() == 200 * 16 + 17 and np.asarray(ns["x_train"]).shape == (400, 24),
+    "text_classification_transformer": lambda ns: ns["history"].history["val_accuracy"][-1] > 0.85
+    and ns["difference"] < 1e-5 and ns["model"].count_params() == 13_598   # Keras's summary's count
+    and ns["layer_names"][1:3] == ["token_and_position_embedding", "transformer_block"],
     "rnn_guide_mnist": lambda ns: ns["history"].history["val_accuracy"][-1] > 0.15 and  # one epoch of SGD on 4,000
     ns["result"].shape == (1, 10) and ns["model"].count_params() == 24_714,
     "augmentation_layers": lambda ns: ns["history"].history["val_accuracy"][-1] > 0.85 and

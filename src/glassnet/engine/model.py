@@ -31,7 +31,8 @@ from glassnet.engine.layers.base import (LAYERS, Layer, refund_weights, set_arra
 from glassnet.engine.shapes import sample_shape, shape_fits
 from glassnet.engine.layers.input_layer import InputLayer
 from glassnet.engine.random import new_seed
-from glassnet.engine.symbolic import keras_layer_order, name_layers, names_inside, tensor_list, topological_order
+from glassnet.engine.symbolic import (keras_layer_order, name_layers, names_inside, shown_layers, tensor_list,
+                                      topological_order)
 from glassnet.engine.state import ModelState
 from glassnet.engine import recording
 from glassnet.engine.tracing import ComputesOnInput, defines_call, run_call
@@ -226,7 +227,7 @@ class Model(Trainer, ModelState, Layer):
             if any(layer.name is None for layer in held):     # "dense", "block", ... as Keras shows them
                 name_layers(held, {layer.name for layer in self.walk() if layer.name})
             return held
-        return list(self._graph_layers)
+        return shown_layers(self._graph_layers, self._nodes)     # a Lambda as one layer, as in Keras
 
     @property
     def graph_layers(self):

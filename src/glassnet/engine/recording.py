@@ -1,10 +1,12 @@
 """A custom layer whose ``call()`` does math: run it recorded, differentiate the record.
 
-glassnet turns a ``call()`` that only calls layers into layers of the model's graph
-(:mod:`glassnet.engine.tracing`). A ``call()`` that computes itself, with weights of its
-own (keras.io's ``Linear``: ``ops.matmul(inputs, self.w) + self.b``) or with math on its
-input (``Lambda(lambda x: x / ops.norm(x, axis=1, keepdims=True))``), can't be drawn as
-layers. Such a layer is one step of the graph instead, and its two passes are:
+glassnet turns a model's ``call()`` that only calls layers into layers of the model's graph
+(:mod:`glassnet.engine.tracing`). A layer of your own is not drawn so (keras.io's
+``TransformerBlock``, calling its layers, stays one layer, as in Keras), and a ``call()``
+that computes itself, with weights of its own (keras.io's ``Linear``:
+``ops.matmul(inputs, self.w) + self.b``) or with math on its input
+(``Lambda(lambda x: x / ops.norm(x, axis=1, keepdims=True))``), can't be drawn as layers.
+Such a layer is one step of the graph instead, and its two passes are:
 
 * **forward**: run ``call()`` on the batch wrapped in an :class:`~glassnet.engine.autodiff.Value`,
   with the layer's weights wrapped too, so every operation is recorded
@@ -72,6 +74,8 @@ def start_recording(layer, inputs):
     layer.records_call = True
     layer.takes_list = isinstance(inputs, (list, tuple))
     layer.sublayers = held_layers(layer)
+    if not layer.trainable:               # frozen before it was used: its layers are too
+        layer.trainable = False
     name_layers(layer.sublayers)          # "dense", "dense_1"... for summaries and weight paths
 
 
@@ -100,7 +104,7 @@ def call_layer(layer, inputs, training=None):
     recording = _active[-1] if _active else None
     if training is None or not isinstance(training, (bool, np.bool_)):
         training = recording.training if recording is not None else False
-    if recording is not None and layer.traces_call and not layer.records_call and not hasattr(layer, "fit") \
+    if recording is not None and layer.traces_call and not hasattr(layer, "fit") \
             and not layer.params and not layer.state:
         return _inline(layer, inputs, training, recording)
     watched = recording.watched if recording is not None else {}

@@ -391,7 +391,8 @@ def load_model(path, custom_objects=None, compile=True, safe_mode=True):
             once they are defined, and functions registered with
             ``keras.saving.register_keras_serializable``).
         compile: also restore the optimizer (with its state), the loss and the metrics.
-        safe_mode: accepted for Keras programs; a glassnet file never holds code.
+        safe_mode: as in Keras: False lets a ``.keras`` file's Lambda written by Keras (its
+            function as Python bytecode) be loaded; a glassnet file never holds code.
 
     Raises:
         ModelFileError: the file is missing, damaged, hostile or not a glassnet model.
@@ -400,7 +401,7 @@ def load_model(path, custom_objects=None, compile=True, safe_mode=True):
     with custom_object_scope(custom_objects):      # a loss function of yours is found by name
         if _keras_kind(path):   # a Keras 3 archive, or an HDF5 file (legacy Keras .h5)
             from glassnet.interop import keras_file
-            return keras_file.load_model(path, custom_objects, compile)
+            return keras_file.load_model(path, custom_objects, compile, safe_mode)
         return _load_own(path, custom_objects, compile)
 
 

@@ -2,9 +2,9 @@
 
 A Sequential gets three columns; a Functional model a fourth, "Connected to", naming the
 layers that feed each call, as Keras prints it. A model of your own class (with ``call()``)
-lists the layers it holds, three columns, as Keras does: a block of your own is one row,
-its output shape "?" (its ``call()`` was traced into the layers inside it). The columns
-are as wide as their longest entry, so long names never run into the next column.
+lists the layers it holds, three columns, as Keras does (one its ``call()`` never uses: shape
+"?"). A Lambda is one row, as in Keras, though its function was traced into layers. The
+columns are as wide as their longest entry, so long names never run into the next column.
 """
 
 
@@ -31,8 +31,7 @@ def summary_table(model, expand_nested=False, show_trainable=False):
         count = f"{layer.count_params():,}" if node is None or _first_call(model, node) else "0 (shared)"
         row = [name, out, count]
         if functional:
-            row.append(", ".join(f"{t.node.layer.name}[{_call_index(model, t.node)}][{t.index}]"
-                                 for t in node.inputs) or "-")
+            row.append(", ".join(_source(model, t) for t in node.inputs) or "-")
         if show_trainable:
             row.append(_trainable_mark(layer))
         rows.append(row)
@@ -89,24 +88,49 @@ def _shapes(node):
 
 
 def _calls(model):
-    """``(layer, node)`` for every call of the model's graph, in order."""
-    return [(node.layer, node) for node in model._nodes]
+    """``(layer, node)`` for every call of the model's graph, in order; the calls a Lambda's
+    function was traced into as one row of the Lambda, where the first of them was, as Keras
+    shows it (its call's inputs and outputs: ``lambda (Lambda)``, not ``rescaling``)."""
+    calls = []
+    for node in model._nodes:
+        call = _shown(node)
+        if not any(call is seen for _, seen in calls):
+            calls.append((call.layer, call))
+    return calls
+
+
+def _shown(node):
+    """The call a row shows for ``node``: its outermost Lambda's, if a Lambda's function made it."""
+    return node.block_calls[-1] if node.block_calls else node
+
+
+def _calls_of(model, layer):
+    """The rows' calls of ``layer``, in order (a Lambda's: its traced calls)."""
+    return layer.__dict__.get("traced_calls") or [n for n in model._nodes if n.layer is layer]
 
 
 def _held_calls(model):
     """``(layer, node)`` for each layer a model of your own holds, in :attr:`Model.layers`'s
-    order: its first call in the traced graph, or None where there is none (a block of your
-    own, traced into the layers inside it; a layer the call never uses)."""
+    order: its first call in the traced graph, or None where there is none (a layer the call
+    never uses)."""
     return [(layer, next((n for n in model._nodes if n.layer is layer), None)) for layer in model.layers]
 
 
+def _source(model, tensor):
+    """Keras's ``name[call][output]`` for the call that made ``tensor`` (a Lambda's, if its
+    function's layers did)."""
+    call = _shown(tensor.node)
+    index = next(i for i, out in enumerate(call.outputs) if out is tensor) if call is not tensor.node else tensor.index
+    return f"{call.layer.name}[{_call_index(model, call)}][{index}]"
+
+
 def _first_call(model, node):
-    return next(n for n in model._nodes if n.layer is node.layer) is node
+    return _calls_of(model, node.layer)[0] is node
 
 
 def _call_index(model, node):
     """Which call of its layer ``node`` is, in Keras's ``name[i][0]`` notation."""
-    return [n for n in model._nodes if n.layer is node.layer].index(node)
+    return _calls_of(model, node.layer).index(node)
 
 
 def _kind(layer):

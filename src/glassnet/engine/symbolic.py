@@ -42,7 +42,10 @@ class Node:
         self.inputs = list(inputs)   # SymbolicTensors (none for an InputLayer)
         self.outputs = []
         self.training = training
-        self.blocks = []             # the layers of layers whose call() made this call, innermost first
+        # The Lambdas whose function made this call (traced into layers), innermost first, and
+        # those calls of theirs (``block_calls``: Nodes of the Lambdas themselves, not in the graph)
+        self.block_calls = _open_blocks[::-1]
+        self.blocks = [call.layer for call in self.block_calls]
 
     def __repr__(self):
         return f"Node({self.layer!r}, {len(self.inputs)} input(s))"
@@ -155,6 +158,12 @@ def is_symbolic(inputs):
     return isinstance(inputs, (list, tuple)) and any(isinstance(t, SymbolicTensor) for t in inputs)
 
 
+# The calls of the Lambdas whose function is being traced, innermost last: each call made
+# meanwhile remembers them (Node.blocks), so that model.layers and summary() show the Lambda
+# where Keras does, in place of the layers its function was traced into.
+_open_blocks = []
+
+
 # The mode a layer of layers was called in (``block(x, training=False)``) while its call()
 # is traced: the calls inside take it, as Keras passes ``training`` down to inner layers.
 _fixed_modes = [None]
@@ -183,8 +192,8 @@ def call_symbolically(layer, inputs, training=None):
     owner = f"layer '{layer.name or type(layer).__name__}'"
     mode = fixed_mode(training)
     if layer.traces_call and not hasattr(layer, "fit") and not layer.records_call:
-        inlined = _inline(layer, inputs, mode)   # a layer of layers (not a model): the layers
-        if inlined is not None:                  # it calls, in its place
+        inlined = _inline(layer, inputs, mode)   # a Lambda: the layers its function makes, in
+        if inlined is not None:                  # its place (a layer of yours: one step, recorded)
             return inlined
     if layer.takes_list:
         if not isinstance(inputs, (list, tuple)) or len(inputs) < 2:
@@ -263,11 +272,11 @@ def sizes_left_open(layer, shape):
 
 
 def _inline(layer, inputs, mode):
-    """A layer whose ``call()`` calls other layers, called on placeholders: run ``call()`` on
-    them (glassnet.engine.tracing), so the layers it calls are recorded in its place (in
-    ``mode``, if the call fixed one). None when ``call()`` computes (weights of its own, math
-    on its input): the layer is then one step of the graph, run recorded
-    (glassnet.engine.recording)."""
+    """A layer with a ``call()`` of its own, called on placeholders. A Lambda's function is
+    run on them (glassnet.engine.tracing), so the layers it makes (``x / 255``: a Rescaling)
+    are recorded in its place (in ``mode``, if the call fixed one). None for a layer of your
+    own, and for a Lambda whose function does math tracing can't follow: the layer is then
+    one step of the graph, run recorded (glassnet.engine.recording)."""
     from glassnet.engine import recording
     from glassnet.engine.random import new_seed
     from glassnet.engine.tracing import ComputesOnInput, trace
@@ -281,20 +290,22 @@ def _inline(layer, inputs, mode):
         return None
     from glassnet.engine.layers.lambda_layer import Lambda
 
-    held = recording.held_layers(layer)
-    if not held and not isinstance(layer, Lambda):
-        # No layers to call: its call() is math on the input (``x * self.factor``). Traced,
-        # it would become built-in layers (a Rescaling) and vanish from model.layers and from
-        # saved files; recorded, it stays one layer, as in Keras.
+    if not isinstance(layer, Lambda):
+        # A layer of your own (``x * self.factor``, or keras.io's TransformerBlock calling
+        # its layers). Traced, it would become the layers it calls (a Rescaling, an Add) and
+        # vanish from model.layers and from saved files (Keras keeps its layers' weights under
+        # its name); recorded, it stays one layer, its layers its own, as in Keras.
         recording.start_recording(layer, inputs)
         return None
+    held = recording.held_layers(layer)
     calls = [len(inner.nodes) for inner in held]
+    call = Node(layer, inputs if isinstance(inputs, (list, tuple)) else [inputs], mode)
     _fixed_modes.append(mode)
+    _open_blocks.append(call)                    # the calls it makes remember it: model.layers lists it
     try:
         outputs = trace(layer, inputs, mode)
-        for inner, count in zip(held, calls):    # the calls it made remember it: model.get_layer finds it
-            for node in inner.nodes[count:]:
-                node.blocks.append(layer)
+        call.outputs = list(outputs) if isinstance(outputs, (list, tuple)) else [outputs]
+        layer.__dict__.setdefault("traced_calls", []).append(call)
         if not layer.sublayers:                  # its layers are its own: block.weights, block.trainable
             layer.sublayers = held
             if not layer.trainable:              # frozen before it was used: its layers are too
@@ -307,6 +318,19 @@ def _inline(layer, inputs, mode):
         return None
     finally:
         _fixed_modes.pop()
+        _open_blocks.pop()
+
+
+def shown_layers(layers, nodes):
+    """``layers`` (a graph's, in order) as Keras lists them: a Lambda traced into layers is
+    one entry, where the first of them was (``lambda``, not ``rescaling``)."""
+    outer = {id(node.layer): node.blocks[-1] for node in nodes if node.blocks}
+    shown = []
+    for layer in layers:
+        layer = outer.get(id(layer), layer)
+        if not any(layer is other for other in shown):
+            shown.append(layer)
+    return shown
 
 
 def _built_for(layer):

@@ -38,8 +38,10 @@ becomes one step of the graph; a model's whole call() becomes its one step
 (:class:`~glassnet.engine.model.RecordedCall`), its math and layer calls recorded as they
 run and differentiated.
 
-A *layer* made of layers (a ``Layer`` subclass with ``call`` and no ``forward``) is
-traced the same way where it is used: its layers go into the model's graph in its place.
+A *layer* of your own made of layers (a ``Layer`` subclass with ``call`` and no
+``forward``) is one step of the graph where it is used, as in Keras: its call() is recorded
+(:mod:`glassnet.engine.recording`), its layers are its own. Only a ``Lambda`` is traced into
+the layers of its function (``x / 255``: a Rescaling).
 """
 
 import inspect

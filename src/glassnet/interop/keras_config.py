@@ -26,8 +26,10 @@ loader warns about them once.
 import inspect
 import math
 
-from glassnet.engine.layers.base import snake_case
+from glassnet.engine.layers.auto_config import takes_name
+from glassnet.engine.layers.base import Layer, snake_case
 from glassnet.errors import ExportError
+from glassnet.interop.keras_lambda import lambda_from_keras
 from glassnet.interop.keras_objects import (KERAS_LEAKY_SLOPE, Unsupported, _name_of, _object, _policy,
                                             activation_from_keras, activation_to_keras, constraint_from_keras,
                                             constraint_to_keras, initializer_from_keras,
@@ -487,7 +489,7 @@ LAYERS_FROM_KERAS = {
     "GroupNormalization": _groupnorm_in, "Dropout": _dropout_in, "Flatten": _flatten_in,
     "Reshape": _reshape_in, "Permute": _permute_in, "RepeatVector": _repeat_vector_in,
     "Identity": lambda config, reading, owner: ("Identity", {}),
-    "Rescaling": _rescaling_in, "Resizing": _resizing_in,
+    "Rescaling": _rescaling_in, "Resizing": _resizing_in, "Lambda": lambda_from_keras,
     "CenterCrop": _image_layer_in("CenterCrop", "height", "width"),
     "RandomCrop": _image_layer_in("RandomCrop", "height", "width", "seed"), "Activation": _activation_in, "ReLU": _relu_in,
     "LeakyReLU": _leaky_relu_in, "Softmax": _softmax_in, "Concatenate": _concatenate_in, "Dot": _dot_in,
@@ -876,6 +878,8 @@ def _custom_spec(layer):
     # A get_config that didn't start from super().get_config() (keras.io's ``{"factor": ...}``)
     # is written as it is, as Keras writes it: its __init__ may take nothing else.
     common = _common_to_keras(layer) if "name" in config else {}
+    if type(layer).get_config is Layer.get_config and not takes_name(cls):   # Keras's automatic config
+        common.pop("name", None)
     return _object(cls.__module__, cls.__name__, {**common, **own},
                    registered_name=registered_name(cls) or cls.__name__)
 

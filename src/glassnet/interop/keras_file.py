@@ -246,6 +246,50 @@ def _vars(group):
     return f"{group}/vars" if group else "vars"
 
 
+def _overrides(layer, hook):
+    """Whether ``layer``'s class has Keras's ``save_own_variables`` / ``load_own_variables`` of
+    its own (the holders of MultiHeadAttention's projections and of wrappers have none)."""
+    from glassnet.engine.layers.base import Layer
+    return isinstance(layer, Layer) and getattr(type(layer), hook) is not getattr(Layer, hook)
+
+
+def _own_variables(layer):
+    """``[(key, array), ...]`` for a layer's ``vars`` group: its weights in Keras's order, or
+    what its own ``save_own_variables(store)`` put in the store, as Keras writes that."""
+    if not _overrides(layer, "save_own_variables"):
+        return [(str(i), array) for i, array in enumerate(layer_arrays(layer))]
+    from glassnet.engine.autodiff import data_of
+    store = {}
+    layer.save_own_variables(store)
+    return [(str(key), np.asarray(data_of(value))) for key, value in store.items()]
+
+
+# What Keras's own save_own_variables writes for the built-in layers that have one: only
+# their weights, not those a subclass of yours adds (so Keras can't load them back itself).
+KERAS_SAVES_ONLY = {"Dense": ("kernel", "bias"), "EinsumDense": ("kernel", "bias"), "Embedding": ("embeddings",)}
+
+
+def _builtin_arrays(layer):
+    """For a subclass of Dense or Embedding of yours, ``(base class name, the arrays Keras
+    writes for it)``: its base's own (its kernel and bias), not those your class added; else None."""
+    from glassnet.interop.keras_config import _keras_base, is_custom
+    base = _keras_base(layer) if is_custom(layer) else None
+    names = KERAS_SAVES_ONLY.get(base.__name__) if base is not None else None
+    if names is None:
+        return None
+    return base.__name__, [layer.params[name] for name in names if name in layer.params]
+
+
+def _load_own(layer, weights, group, path):
+    """A layer with a ``load_own_variables`` of its own: given the arrays of its group."""
+    store = {key: weights.read(group, key) for key, _ in weights.group(group)}
+    try:
+        layer.load_own_variables(store)
+    except (ValueError, KeyError, TypeError, IndexError, AttributeError) as error:
+        raise ModelFileError(f"{path}: layer '{layer.name}' ({_vars(group)}): its load_own_variables "
+                             f"failed ({_describe(error)})") from None
+
+
 def _trainable_layout(model, graph=False):
     """``[(path, shape), ...]`` of the weights the optimizer moves, in the order Keras keeps
     its state in (its ``model.trainable_variables``: the layers in Keras's order; a subclass's
@@ -329,8 +373,8 @@ def _write_h5(file, model, keras_compiled=None, graph=False):
             vars_group = h5.create_group(_vars(group))
             vars_group.attrs["name"] = layer.name
             if not isinstance(layer, Model):
-                for i, array in enumerate(layer_arrays(layer)):
-                    _dataset(vars_group, str(i), array)
+                for key, array in _own_variables(layer):
+                    _dataset(vars_group, key, array)
                 if "idf_weights" in _arrays_kept(layer):    # tf_idf's weights (Keras's save_own_variables)
                     _dataset(vars_group, "idf_weights", _arrays_kept(layer)["idf_weights"])
         arrays = _optimizer_arrays(model, keras_compiled, graph) if keras_compiled else None
@@ -633,10 +677,20 @@ def read_weights_into(model, weights, path, skip_mismatch=False, graph=False):
     for group, layer in weight_groups(model, graph=graph):
         if isinstance(layer, Model):
             continue
+        if _overrides(layer, "load_own_variables"):
+            _load_own(layer, weights, group, path)
+            continue
         targets, stored = layer_arrays(layer), weights.group(group)
         if hasattr(layer, "load_own_assets"):       # tf_idf's weights: read with the vocabulary
             stored = [(key, shape) for key, shape in stored if key != "idf_weights"]
         where = f"layer '{layer.name}' ({_vars(group)})"
+        base, builtin = _builtin_arrays(layer) or (None, None)
+        if len(stored) != len(targets) and builtin is not None and len(stored) == len(builtin):
+            extra = [name for name, array in [*layer.params.items(), *layer.state.items()]
+                     if not any(array is kept for kept in builtin)]
+            warnings.warn(f"{path}: {where}: Keras's {base} writes only its own weights; "
+                          f"{', '.join(extra)} of {type(layer).__name__} kept as made", stacklevel=5)
+            targets = builtin
         if len(stored) != len(targets):
             if skip_mismatch:
                 skipped.append(layer.name)
@@ -705,8 +759,9 @@ def _read_optimizer(model, weights, keras_compiled, path, notes, graph=False):
 
 
 # -- reading: the model -------------------------------------------------------------------------
-def load_model(path, custom_objects=None, compile=True):
-    """Rebuild the model in a ``.keras`` file written by Keras 3 or by glassnet.
+def load_model(path, custom_objects=None, compile=True, safe_mode=True):
+    """Rebuild the model in a ``.keras`` file written by Keras 3 or by glassnet
+    (``safe_mode=False``: a Lambda's Python bytecode may be loaded, as in Keras).
 
     Raises:
         ModelFileError: the file is missing, damaged, hostile, or describes a layer (or a
@@ -723,7 +778,7 @@ def load_model(path, custom_objects=None, compile=True):
         metadata = archive.json(METADATA, required=False)
         extra = metadata.get("glassnet") if isinstance(metadata.get("glassnet"), dict) else None
         notes = []
-        reading = _Reading(notes)
+        reading = _Reading(notes, safe_mode)
         spec = _translate(config, reading, path)
         weights = archive.weights()
         model = _build(spec, extra, weights.numbers(), custom_objects, path)

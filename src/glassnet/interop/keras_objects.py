@@ -45,8 +45,9 @@ def _same_scalar(value):
 class _Reading:
     """What translating one Keras config needs: where notes go, how to name a layer."""
 
-    def __init__(self, notes):
+    def __init__(self, notes, safe_mode=True):
         self.notes = notes
+        self.safe_mode = safe_mode      # False: a Lambda's bytecode may be loaded (keras_lambda)
 
     def require(self, config, owner, **defaults):
         """Refuse values that change what the layer computes, unless they are Keras's default."""

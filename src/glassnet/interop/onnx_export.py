@@ -126,8 +126,9 @@ def _emit_model(graph, model, inputs):
         if isinstance(layer, InputLayer):
             continue
         xs = [values[id(tensor)] for tensor in node.inputs]
-        if isinstance(layer, Model):              # a model inside: each of its outputs
-            for tensor, out in zip(node.outputs, _emit_model(graph, layer, xs)):
+        inner = layer if isinstance(layer, Model) else _block_graph(layer, node)
+        if inner is not None:                     # a model inside, or a layer of layers: each output
+            for tensor, out in zip(node.outputs, _emit_model(graph, inner, xs)):
                 values[id(tensor)] = out
             continue
         kind = type(layer).__name__
@@ -137,6 +138,35 @@ def _emit_model(graph, model, inputs):
         for tensor, out in zip(node.outputs, outputs if isinstance(outputs, list) else [outputs]):
             values[id(tensor)] = out
     return [values[id(tensor)] for tensor in model.outputs]
+
+
+def _block_graph(layer, node):
+    """A layer of yours made of layers (its ``call()`` calls them: keras.io's TransformerBlock),
+    as the graph its ``call()`` traces into, on placeholders of ``node``'s input shapes: its
+    own layers, their weights shared, written as any graph's. None for any other layer; an
+    ExportError when its ``call()`` computes itself (math the graph can't draw)."""
+    from glassnet.engine.layers.input_layer import Input
+    from glassnet.engine.model import Model
+    from glassnet.engine.tracing import ComputesOnInput, trace
+
+    if not (layer.traces_call and type(layer).__module__.split(".")[0] != "glassnet"):
+        return None
+    if layer.params or layer.state:
+        raise ExportError(f"layer '{layer.name}' ({type(layer).__name__}) computes with weights of its own in "
+                          f"its call(), which glassnet can't write to ONNX")
+    inside = [inner for inner in layer.walk() if inner is not layer]
+    kept = [(len(inner.nodes), inner.rng) for inner in inside]
+    inputs = [Input(shape=tensor.sample_shape) for tensor in node.inputs]
+    try:
+        outputs = trace(layer, inputs if layer.takes_list else inputs[0], False)
+        return Model(inputs, outputs, name=layer.name)
+    except ComputesOnInput:
+        raise ExportError(f"layer '{layer.name}' ({type(layer).__name__}) computes on its input in its call(), "
+                          f"which glassnet can't write to ONNX") from None
+    finally:
+        for inner, (count, rng) in zip(inside, kept):     # the placeholder calls leave no trace on its layers
+            del inner.nodes[count:]
+            inner.rng = rng
 
 
 def to_onnx(model, opset=OPSET):

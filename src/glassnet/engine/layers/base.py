@@ -118,6 +118,13 @@ class Layer:
         if "build" in vars(cls) and _keras_signature(vars(cls)["build"]):
             cls.build = _keras_build(vars(cls)["build"])
 
+    def __new__(cls, *args, **kwargs):
+        layer = super().__new__(cls)
+        if not cls.__module__.startswith("glassnet."):     # a class of yours: Keras's automatic config
+            from glassnet.engine.layers.auto_config import remember_arguments
+            remember_arguments(layer, args, kwargs)
+        return layer
+
     def __init__(self, input_shape=None, name=None, dtype="float32", trainable=True, input_dim=None,
                  activity_regularizer=None, autocast=True, **unknown):
         # autocast: Keras's mixed-precision switch (a custom layer's config carries it); glassnet
@@ -166,6 +173,8 @@ class Layer:
         while name in self.params or name in self.state:
             i += 1
             name = f"{variable.name}_{i}"
+        if "_built_unnamed" in self.__dict__:      # made by build(): made again, not doubled, by a rebuild
+            self._built_unnamed.append(name)
         if variable.trainable:
             self.add_param(name, variable.value)
             array = self.params[name]
@@ -693,6 +702,25 @@ class Layer:
         """How many numbers :attr:`weights` holds (learned or not), as Keras counts them."""
         return sum(array.size for _, _, array in self._weights())
 
+    def save_own_variables(self, store):
+        """Keras's hook for its files: put this layer's own weights (not those of the layers
+        inside it) in ``store``, a dict, as ``store["0"]``, ``store["1"]``...: the learned
+        ones, then the others, as Keras 3 does. A ``.keras`` or ``.weights.h5`` file keeps what
+        is put there in the layer's group (``layers/dense/vars/0``). Override it, with
+        :meth:`load_own_variables`, to keep something else."""
+        for i, array in enumerate([*self.params.values(), *self.state.values()]):
+            store[str(i)] = array
+
+    def load_own_variables(self, store):
+        """Keras's hook for its files: take this layer's own weights back from ``store`` (a
+        dict of arrays, what :meth:`save_own_variables` put there)."""
+        arrays = [*self.params.values(), *self.state.values()]
+        if len(store) != len(arrays):
+            raise ValueError(f"Layer '{self.name}' expected {len(arrays)} variables, but received "
+                             f"{len(store)} variables during loading")
+        for i, array in enumerate(arrays):
+            array[...] = store[str(i)]
+
     def get_config(self):
         """The constructor arguments that rebuild this layer (JSON-friendly). Every layer's
         start with the three keys Keras's do: ``name``, ``trainable`` and ``dtype``."""
@@ -704,7 +732,8 @@ class Layer:
         if self.activity_regularizer is not None:
             from glassnet.engine import regularizers
             config["activity_regularizer"] = regularizers.serialize(self.activity_regularizer)
-        return config
+        from glassnet.engine.layers.auto_config import automatic_config
+        return {**config, **automatic_config(self)}
 
     @classmethod
     def from_config(cls, config):
@@ -897,7 +926,8 @@ def _keras_build(keras_build):
         sample = [SampleShape(s) for s in input_shape] if self.takes_list else sample_shape(input_shape)
         keras_shape = [(None, *s) for s in sample] if self.takes_list else (None, *sample)
         # Built again (a model draws its layers' weights from its own seed): the weights the
-        # last build made without a name are replaced, not joined by "variable_2", ...
+        # last build made without a name, or as a keras.Variable, are replaced, not joined by
+        # "variable_2" or "extra_1" (a weight Keras doesn't have, and a file can't place)
         for name in self.__dict__.get("_built_unnamed", ()):
             for store in (self.params, self.grads, self.state):
                 store.pop(name, None)

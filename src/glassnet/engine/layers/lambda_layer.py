@@ -15,8 +15,11 @@ distance) makes the Lambda one step of the graph, whose math is recorded as it r
 differentiated (:mod:`glassnet.engine.recording`); what can't be differentiated stops
 with an error that names the Lambda and the function.
 
-On arrays, ``Lambda(f)(x)`` simply calls ``f(x)``. A model holding a Lambda is saved as
-the graph it traced, so the function itself (Python code) is never written to a file.
+On arrays, ``Lambda(f)(x)`` simply calls ``f(x)``. ``model.layers`` and ``summary()`` show a
+traced Lambda as one layer, ``lambda (Lambda)``, as Keras does (the layers it became run in
+its place). A model holding a Lambda is saved as the graph it traced, so the function itself
+(Python code) is never written to a file; a Keras file's Lambda, whose function Keras writes
+as bytecode, loads with ``safe_mode=False`` (:mod:`glassnet.interop.keras_lambda`).
 """
 
 from glassnet.engine.layers.base import Layer
