@@ -232,3 +232,92 @@ def test_the_same_gradients_as_tensorflows_tape():
     for got, want in zip(tape.gradient(value, ours.trainable_variables), expected):
         np.testing.assert_allclose(np.asarray(got), want.numpy(), rtol=1e-4, atol=1e-6)
     np.testing.assert_allclose(float(value), float(loss), rtol=1e-6)
+
+
+def test_a_compiled_models_fused_softmax_is_differentiated_in_a_tape():
+    """compile() fuses a final softmax with its cross-entropy (dL/dlogits passes straight
+    through it in fit); a tape's loss of its own gets the softmax's real gradient, and fit
+    stays fused afterwards."""
+    model = tf.keras.Sequential([layers.Input((4,)), layers.Dense(5, activation="tanh", dtype="float64"),
+                                 layers.Dense(3, activation="softmax", dtype="float64")], seed=4)
+    model.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
+    x, targets = RNG.standard_normal((6, 4)), np.eye(3)[[0, 1, 2, 0, 1, 2]]
+    mse = tf.keras.losses.MeanSquaredError()
+    with tf.GradientTape() as tape:
+        value = mse(targets, model(x, training=True))
+    assert_gradients(tape.gradient(value, model.trainable_variables), model.trainable_variables,
+                     lambda: mse(targets, model(x)))
+    assert model.layers[-1].activation.fused_with_loss
+
+
+class CustomModel(tf.keras.Model):
+    """keras.io's "Customizing what happens in fit()", as written for Keras 3."""
+
+    def train_step(self, data):
+        x, y = data
+        with tf.GradientTape() as tape:
+            y_pred = self(x, training=True)
+            loss = self.compute_loss(y=y, y_pred=y_pred)
+        gradients = tape.gradient(loss, self.trainable_variables)
+        self.optimizer.apply_gradients(zip(gradients, self.trainable_variables))
+        for metric in self.metrics:
+            if metric.name == "loss":
+                metric.update_state(loss)
+            else:
+                metric.update_state(y, y_pred)
+        return {m.name: m.result() for m in self.metrics}
+
+    def test_step(self, data):
+        x, y = data
+        y_pred = self(x, training=False)
+        loss = self.compute_loss(y=y, y_pred=y_pred)
+        for metric in self.metrics:
+            if metric.name == "loss":
+                metric.update_state(loss)
+            else:
+                metric.update_state(y, y_pred)
+        return {m.name: m.result() for m in self.metrics}
+
+
+def test_a_train_step_of_your_own_trains_as_fit_does():
+    """The same weights, data and order: the custom train_step and test_step give fit's and
+    evaluate's numbers (the batches all of one size, so the unweighted mean is fit's)."""
+    x, y = RNG.random((256, 8)).astype(np.float32), RNG.random((256, 1)).astype(np.float32)
+    histories, results = [], []
+    for cls in (CustomModel, tf.keras.Model):
+        inputs = tf.keras.Input(shape=(8,))
+        hidden = layers.Dense(4, activation="relu", kernel_regularizer="l2")(inputs)
+        model = cls(inputs, layers.Dense(1)(hidden))
+        same = np.random.default_rng(7)             # the same starting weights for both
+        model.set_weights([0.3 * same.standard_normal(w.shape).astype(np.float32) for w in model.get_weights()])
+        model.compile(optimizer="adam", loss="mse", metrics=["mae"])
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")          # no penalty warning: compute_loss counts them
+            histories.append(model.fit(x, y, epochs=3, batch_size=32, shuffle=False, verbose=0).history)
+        results.append(model.evaluate(x, y, batch_size=32, verbose=0))
+    assert set(histories[0]) == {"loss", "mae"}
+    for key in histories[1]:
+        np.testing.assert_allclose(histories[0][key], histories[1][key], rtol=1e-5)
+    np.testing.assert_allclose(results[0], results[1], rtol=1e-5)
+
+
+def test_a_train_step_must_return_its_logs():
+    class Silent(tf.keras.Model):
+        def train_step(self, data):
+            return None
+
+    inputs = tf.keras.Input(shape=(2,))
+    model = Silent(inputs, layers.Dense(1)(inputs))
+    model.compile(optimizer="sgd", loss="mse")
+    with pytest.raises(TypeError, match="train_step\\(\\) must return a dict of logs"):
+        model.fit(np.ones((4, 2)), np.ones((4, 1)), verbose=0)
+
+
+def test_a_variable_in_plain_math_is_refused_not_given_no_gradient():
+    """TensorFlow's "Introduction to gradients" differentiates x @ w on a tf.Variable; glassnet's
+    tape records layers, so it says so instead of answering None."""
+    w = tf.Variable(RNG.standard_normal((3, 2)), name="w")
+    with tf.GradientTape() as tape:
+        loss = tf.reduce_mean(np.ones((1, 3)) @ w)
+    with pytest.raises(NotImplementedError, match="Variable 'w' is not a weight of a layer.*add_weight"):
+        tape.gradient(loss, [w])

@@ -758,8 +758,8 @@ class ReturnsAConstant(MLP):
 
 
 class OwnTrainStep(MLP):
-    def train_step(self, data):              # Keras's: a GradientTape inside
-        raise AssertionError("never called")
+    def train_step(self, data):              # Keras's: a GradientTape inside (tests/test_gradient_tape.py)
+        raise AssertionError(f"fit called train_step with {type(data).__name__}")
 
 
 def test_what_glassnet_cannot_train_on_is_refused_in_one_line():
@@ -769,10 +769,9 @@ def test_what_glassnet_cannot_train_on_is_refused_in_one_line():
     with pytest.raises(keras.errors.TrainingError, match=r"compute_loss\(\) must return one number computed "
                                                          r"from y_pred"):
         model.fit(x, y, epochs=1, verbose=0)
-    model = OwnTrainStep(seed=0)
+    model = OwnTrainStep(seed=0)             # a Keras train_step(data) of your own is run, as Keras runs it
     model.compile("adam", keras.losses.SparseCategoricalCrossentropy(from_logits=True))
-    with pytest.raises(TypeError, match=r"fit: model '.*' overrides train_step\(\), which glassnet can't run.*"
-                                        r"override compute_loss"):
+    with pytest.raises(AssertionError, match="fit called train_step with tuple"):
         model.fit(x, y, epochs=1, verbose=0)
 
 

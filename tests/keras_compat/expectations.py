@@ -101,4 +101,11 @@ EXPECTATIONS = {
     "image_classification_tutorial": lambda ns: ns["class_names"] == ["one", "two", "zero"] and
     tuple(ns["image_batch"].shape)[1:] == (28, 28, 3) and 0 <= ns["low"] <= ns["high"] <= 1 and
     ns["history"].history["val_accuracy"][-1] > 0.8 and np.isclose(float(np.sum(ns["score"])), 1, atol=1e-5),
+    "tf_quickstart_experts": lambda ns: len(ns["losses"]) == 5 and ns["losses"][-1] < ns["losses"][0] / 2
+    and ns["final_test_accuracy"] > 0.9 and ns["steps"] == 5 * 125,
+    "customizing_fit": lambda ns: set(ns["history"].history) == {"loss", "mae"}
+    and ns["history"].history["loss"][-1] < ns["history"].history["loss"][0]
+    and set(ns["results"]) == {"loss", "mae"} and 0 < ns["results"]["mae"] < ns["results"]["loss"] + 1
+    and ns["digits_history"].history["val_accuracy"][-1] > 0.85 and ns["test_acc"] > 0.85
+    and int(ns["digits"].optimizer.iterations) == 3 * 63,
 }

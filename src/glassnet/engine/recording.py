@@ -37,6 +37,7 @@ class _Recording:
         self.called = []       # the layers called in it (a GradientTape reads their gradients)
         self.watched = {}      # id(array) -> (array, its Value): the inputs a GradientTape watches
         self.tape = False      # True: the record of a GradientTape (engine/tape.py)
+        self.penalties_counted = False     # the tape's loss read model.losses (penalties_read)
 
 
 _active = []      # the recordings in progress, innermost last
@@ -92,6 +93,18 @@ def is_value(inputs):
     return isinstance(inputs, Value)
 
 
+def tape_is_open():
+    """True inside a GradientTape's block (and not inside a layer's recorded call())."""
+    return bool(_active) and _active[-1].tape
+
+
+def penalties_read():
+    """``model.losses`` was read while a GradientTape records: its loss adds the weight
+    penalties, as Keras's training loops do (the tape then doesn't warn about them)."""
+    if _active and _active[-1].tape:
+        _active[-1].penalties_counted = True
+
+
 def is_watched(inputs):
     """True for an array (or a list holding one) that an open GradientTape watches."""
     watched = _active[-1].watched if _active else {}
@@ -127,6 +140,8 @@ def call_layer(layer, inputs, training=None):
         if id(layer) in recording.used or recording.tape:
             run = layer.copy_for_another_call()
             recording.twins.append((layer, run))
+            if recording.tape:
+                _unfuse(run, layer)
         recording.used.add(id(layer))
     run.needs_input_grad = any(v.needs_grad for v in values)
     output = run.forward(data, training=bool(training))
@@ -139,6 +154,18 @@ def call_layer(layer, inputs, training=None):
     if not (learns or run.needs_input_grad):
         return Value(output)
     return Value(output, tuple(values), backward, needs_grad=True)
+
+
+def _unfuse(twin, layer):
+    """A compiled model's final softmax (or sigmoid) passes ``dL/dlogits`` straight through,
+    fused with its cross-entropy (``Trainer.compile``). In a GradientTape the loss is the
+    tape's own, which gives ``dL/dprobabilities``: the twin's activations differentiate
+    themselves again (the model's own, used by ``fit``, stay fused)."""
+    own = {id(inner) for inner in layer.walk()}
+    for inner in twin.walk():
+        for fn in (inner, getattr(inner, "activation", None)):
+            if getattr(fn, "fused_with_loss", False) and id(fn) not in own:
+                fn.fused_with_loss = False
 
 
 def _inline(layer, inputs, training, recording):

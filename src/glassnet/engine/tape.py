@@ -25,7 +25,8 @@ shares a layer.
 One difference from Keras: a layer's weight penalties (``kernel_regularizer=...``) always
 add their gradient, as ``fit`` does. Keras's custom loops count them only when the loss
 includes ``sum(model.losses)``, as the tutorials' loops do; glassnet warns when a tape
-reaches a layer with a penalty.
+reaches a layer with a penalty and the loss never read ``model.losses`` (``compute_loss``
+reads them).
 """
 
 import warnings
@@ -35,6 +36,7 @@ import numpy as np
 from glassnet.engine import recording
 from glassnet.engine.autodiff import Value, backpropagate
 from glassnet.engine.tensor import as_tensor
+from glassnet.engine.variables import Variable
 
 
 class GradientTape:
@@ -130,7 +132,7 @@ class GradientTape:
                     grad[...] = 0
         for _, value in self._record.watched.values():
             value.grad = None
-        if penalized and not getattr(self._record, "warned_penalty", False):
+        if penalized and not self._record.penalties_counted and not getattr(self._record, "warned_penalty", False):
             self._record.warned_penalty = True
             warnings.warn(f"GradientTape: layer '{penalized[0]._display_name}' has a weight penalty (a regularizer); "
                           f"glassnet's gradients include its gradient, as fit's do: add sum(model.losses) to the "
@@ -143,6 +145,11 @@ class GradientTape:
             grad = self._record.watched[id(source)][1].grad
         else:
             grad = self._weight_gradient(source)
+            if grad is None and isinstance(source, Variable):
+                raise NotImplementedError(
+                    f"GradientTape.gradient(): the tf.Variable '{source.name}' is not a weight of a layer the tape "
+                    f"ran; glassnet's tape records layers and models, not math on a Variable (x @ w): make it "
+                    f"a layer's weight (self.add_weight in a keras.layers.Layer) and call that layer in the tape")
         if grad is None:
             return as_tensor(np.zeros_like(np.asarray(source))) if unconnected == "zero" else None
         return as_tensor(np.array(grad))

@@ -29,6 +29,7 @@ from glassnet.engine import losses as losses_module
 from glassnet.engine import metrics as metrics_module
 from glassnet.engine import optimizers as optimizers_module
 from glassnet.engine import outputs as outputs_module
+from glassnet.engine import recording
 from glassnet.engine.callbacks import CallbackList, History, ProgressBar
 from glassnet.engine.callbacks.learning_check import LearningCheck
 from glassnet.engine.keras2_methods import Keras2Methods
@@ -265,16 +266,32 @@ class Trainer(Keras2Methods):
         """True when a subclass overrides :meth:`compute_loss` (keras.io's "Customizing fit()")."""
         return type(self).compute_loss is not Trainer.compute_loss
 
-    def _check_own_steps(self, what):
-        """A ``train_step`` or ``test_step`` of your own, written for Keras, takes ``data`` and
-        runs its backend's GradientTape: glassnet can't run it, and says so instead of
-        calling it with the wrong arguments."""
-        for step in ("train_step", "test_step"):
-            if getattr(type(self), step) is not getattr(Trainer, step):
-                raise TypeError(f"{what}: model '{self.name}' overrides {step}(), which glassnet can't run (a "
-                                f"Keras {step} uses its backend's GradientTape or autograd); override "
-                                f"compute_loss(x, y, y_pred, sample_weight, training) instead, which glassnet "
-                                f"differentiates, or write the loop with train_on_batch")
+    def _overrides(self, step):
+        """True when a subclass has its own Keras-style ``train_step(data)`` or ``test_step(data)``."""
+        return getattr(type(self), step) is not getattr(Trainer, step)
+
+    def _keras_step(self, step, x, y, sample_weight):
+        """Run a ``train_step(data)`` or ``test_step(data)`` of your own, as Keras calls it
+        (keras.io's "Customizing what happens in fit()": a GradientTape, ``self.compute_loss``,
+        ``self.optimizer.apply_gradients``, the metrics updated by hand). ``data`` is packed
+        as Keras packs it: ``x`` alone, ``(x, y)`` or ``(x, y, sample_weight)``. The logs it
+        returns are the batch's logs; returns the batch's loss (0.0 when it logs none)."""
+        data = x if y is None and sample_weight is None else (x, y) if sample_weight is None else (x, y, sample_weight)
+        logs = getattr(self, step)(data)
+        if not isinstance(logs, dict):
+            raise TypeError(f"model '{self.name}': {step}() must return a dict of logs, as Keras's does (e.g. "
+                            f"{{m.name: m.result() for m in self.metrics}}); it returned {type(logs).__name__}")
+        self._step_logs = {name: log_value(value) for name, value in logs.items()}
+        loss = self._step_logs.get("loss", 0.0)
+        loss = float(loss) if np.ndim(loss) == 0 else 0.0
+        if not math.isfinite(loss):
+            self.nonfinite_reason = (f"loss became {loss} at epoch {self.epoch + 1}, batch {self._batch + 1} "
+                                     f"in {step}() of model '{self.name}'")
+        return loss
+
+    def _batch_logs(self, own):
+        """The logs after a batch: what an own step returned, else the metrics' results."""
+        return dict(self._step_logs) if own else self._metric_logs()
 
     def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None, training=True):
         """The loss of one batch, as every training and test step computes it: the compiled
@@ -290,6 +307,8 @@ class Trainer(Keras2Methods):
         and differentiated exactly, so the extra term's gradient reaches the model's output
         beside the compiled loss's own (which this method passes back through the record).
         """
+        if training and recording.tape_is_open() and recording.is_value(y_pred):
+            return self._tape_loss(y, y_pred, sample_weight)
         scores = [autodiff.data_of(p) for p in y_pred] if isinstance(y_pred, list) else autodiff.data_of(y_pred)
         if not training:
             loss_fn = self.loss
@@ -306,6 +325,15 @@ class Trainer(Keras2Methods):
             grads = loss_fn.backward()
             return [g * part for part in (grads if isinstance(grads, list) else [grads])]
         return autodiff.record(np.float64(value), recorded, backward)
+
+    def _tape_loss(self, y, y_pred, sample_weight):
+        """``compute_loss`` inside a GradientTape (a ``train_step`` of your own): the compiled
+        loss, recorded on the model's output as the tape has it (never fused with the final
+        softmax there), plus the weight penalties (``model.losses``)."""
+        if isinstance(self.loss, outputs_module.OutputLosses) or self.loss is None:
+            raise NotImplementedError(f"model '{self.name}': compute_loss() in a GradientTape needs one compiled "
+                                      f"loss for one output; compute each output's loss with its loss object")
+        return self.loss(y, y_pred, sample_weight) + sum(self.losses)
 
     def _own_loss_and_gradient(self, x, y, y_pred, sample_weight):
         """Run a ``compute_loss`` of your own on the recorded output; returns the loss and
@@ -455,7 +483,6 @@ class Trainer(Keras2Methods):
                 training batch (see :mod:`glassnet.datasets.augment`).
         """
         epochs = _legacy_epochs(epochs, legacy)
-        self._check_own_steps("fit")
         self._prepare_training()
         for label, value, low in (("epochs", epochs, 0), ("initial_epoch", initial_epoch, 0),
                                   ("validation_freq", validation_freq, 1)):
@@ -497,6 +524,7 @@ class Trainer(Keras2Methods):
         if self._initial_epoch is not None:   # BackupAndRestore put a backed-up run back
             initial_epoch = self._initial_epoch
         logs = {}
+        own = self._overrides("train_step")    # a Keras train_step(data) of your own
         for epoch in range(initial_epoch, epochs):
             self._prepare_training()           # a callback may have frozen or unfrozen layers
             self._warn_if_nothing_trains(stacklevel=4)     # named at the line calling fit
@@ -507,9 +535,9 @@ class Trainer(Keras2Methods):
                 if augment is not None:
                     xb = augment(xb, self.rng)
                 callbacks.on_train_batch_begin(self._batch)
-                loss = self.train_step(xb, yb, wb)
+                loss = self._keras_step("train_step", xb, yb, wb) if own else self.train_step(xb, yb, wb)
                 batch_losses.append(loss)
-                batch_logs = self._metric_logs() if math.isfinite(loss) else {"loss": math.nan}
+                batch_logs = self._batch_logs(own) if math.isfinite(loss) else {"loss": math.nan}
                 callbacks.on_train_batch_end(self._batch, batch_logs)
                 if not math.isfinite(loss):
                     if not self.stop_training:
@@ -518,7 +546,7 @@ class Trainer(Keras2Methods):
                 if self.stop_training:
                     break
             train.on_epoch_end()
-            logs = self._metric_logs() if not self.nonfinite_reason else {"loss": math.nan}
+            logs = self._batch_logs(own) if not self.nonfinite_reason else {"loss": math.nan}
             if validation is not None and (epoch + 1) % validation_freq == 0 and not self.nonfinite_reason:
                 logs.update(self._evaluate(validation, callbacks, prefix="val_"))
                 logs = dict(sorted(logs.items()))
@@ -653,11 +681,15 @@ class Trainer(Keras2Methods):
     def _evaluate(self, batches, callbacks, prefix=""):
         self._reset_metrics()
         callbacks.on_test_begin()
+        own = self._overrides("test_step")     # a Keras test_step(data) of your own
         for step, (xb, yb, wb) in enumerate(batches.epoch(self.rng)):
             callbacks.on_test_batch_begin(step)
-            self.test_step(xb, yb, wb)
-            callbacks.on_test_batch_end(step, self._metric_logs() if callbacks.has_test_batch_hooks else None)
-        logs = self._metric_logs()
+            if own:
+                self._keras_step("test_step", xb, yb, wb)
+            else:
+                self.test_step(xb, yb, wb)
+            callbacks.on_test_batch_end(step, self._batch_logs(own) if callbacks.has_test_batch_hooks else None)
+        logs = self._batch_logs(own)
         callbacks.on_test_end(logs)
         return {prefix + key: value for key, value in logs.items()}
 
@@ -667,7 +699,6 @@ class Trainer(Keras2Methods):
         were compiled (in Keras's order, see :meth:`_result_list`), or a dict with ``return_dict=True``."""
         if self.optimizer is None:
             raise RuntimeError(f"model '{self.name}': call model.compile(..., loss=...) before evaluate")
-        self._check_own_steps("evaluate")
         self._find_attribute_metrics()
         if batch_size is not None:
             data_module.check_batch_size(batch_size)

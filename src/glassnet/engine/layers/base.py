@@ -596,6 +596,8 @@ class Layer:
         (this one and those inside it) that has one, then what the last forward pass added
         (an ``activity_regularizer``'s penalty, the terms of ``self.add_loss``), one number
         each. Their sum is what training adds to the data's loss."""
+        from glassnet.engine import recording
+        recording.penalties_read()      # in a GradientTape: the loss counts them, as fit's does
         found, added = [], []
         for layer in self.walk():
             if type(layer).regularization_loss is Layer.regularization_loss:
