@@ -2,6 +2,8 @@
 a graph of layers (glassnet.engine.tracing), and trains, predicts and saves exactly as the
 same graph written with the Functional API does."""
 
+import warnings
+
 import numpy as np
 import pytest
 
@@ -82,6 +84,19 @@ def test_a_subclassed_model_trains_as_its_functional_twin_does():
     assert h1.history["loss"][-1] < h1.history["loss"][0]
     np.testing.assert_array_equal(model.predict(x, verbose=0), twin.predict(x, verbose=0))
     assert model.name == "mlp" and model.count_params() == twin.count_params()
+
+
+def test_train_on_batch_builds_a_subclass_without_a_false_warning():
+    """The first batch builds the model; it has weights to train, and no warning says otherwise."""
+    x, y = data(8)
+    model = MLP(seed=0)
+    model.compile(optimizer="adam", loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        model.train_on_batch(x, y)
+    before = model.get_weights()
+    model.train_on_batch(x, y)
+    assert all(not np.array_equal(a, b) for a, b in zip(before, model.get_weights()))
 
 
 def test_training_reaches_the_layers_that_call_passes_it_to():

@@ -762,8 +762,7 @@ class Trainer(Keras2Methods):
         self._prepare_training()
         x = self._prepare_inputs(x)
         y = self._targets(y, "y")
-        if self._parameters is None:        # compiled again now that its outputs are known
-            self._prepare_training()
+        self._prepare_training()            # again: the first batch may have built the model (a subclass)
         self._warn_if_nothing_trains()
         w = None if sample_weight is None else data_module.as_targets(sample_weight, "sample_weight")
         data_module.check_lengths(x if isinstance(x, list) else [x], y, w, "train_on_batch")
