@@ -108,4 +108,17 @@ EXPECTATIONS = {
     and set(ns["results"]) == {"loss", "mae"} and 0 < ns["results"]["mae"] < ns["results"]["loss"] + 1
     and ns["digits_history"].history["val_accuracy"][-1] > 0.85 and ns["test_acc"] > 0.85
     and int(ns["digits"].optimizer.iterations) == 3 * 63,
+    "tf_dcgan_tutorial": lambda ns: len(ns["gen_losses"]) == len(ns["disc_losses"]) == 63   # 4,000 / 64
+    and np.all(np.isfinite(ns["gen_losses"] + ns["disc_losses"]))
+    and min(ns["disc_losses"][:30]) < ns["disc_losses"][0] - 0.15 < 1.4   # the judge learns first,
+    and min(ns["gen_losses"]) < ns["gen_losses"][0] - 0.1                  # then the generator catches up
+    and np.asarray(ns["predictions"]).shape == (16, 28, 28, 1) and np.abs(np.asarray(ns["predictions"])).max() <= 1
+    and float(np.mean(ns["real_scores"])) > float(np.mean(ns["fake_scores"])),
+    "gan_overriding_train_step": lambda ns: set(ns["history"].history) == {"d_loss", "g_loss"}
+    and all(len(v) == 1 and math.isfinite(v[0]) for v in ns["history"].history.values())
+    and 0 < ns["history"].history["d_loss"][0] < 1 and ns["history"].history["g_loss"][0] > 0
+    and ns["steps"] == int(ns["gan"].g_optimizer.iterations) == 63      # 4,000 / 64, the two optimizers
+    and np.asarray(ns["generated_images"]).shape == (10, 28, 28, 1)
+    and 0 <= float(np.min(ns["generated_images"])) <= float(np.max(ns["generated_images"])) <= 1
+    and len(ns["gan"].trainable_weights) == 14,
 }

@@ -414,9 +414,11 @@ class BinaryCrossentropy(Loss):
 
     def call(self, y_true, y_pred):
         y = _targets(y_true, y_pred, "BinaryCrossentropy", integer_labels=False)
-        if y.size and (y.min() < 0 or y.max() > 1):
+        if y.size and (y.min() < -0.5 or y.max() > 1.5):
             # Class numbers 0..9 with one sigmoid output would train on a meaningless loss
             # (it even goes negative): the usual slip of a multi-class problem set up as binary.
+            # Labels a little outside [0, 1] are kept, as Keras keeps them: keras.io's GAN adds
+            # noise to its 0/1 labels (labels += 0.05 * uniform), up to 1.05.
             raise ShapeError(f"BinaryCrossentropy: labels must be 0/1 or probabilities in [0, 1], got "
                              f"{y.min():g}..{y.max():g}; for class numbers use "
                              f"sparse_categorical_crossentropy with one output per class")

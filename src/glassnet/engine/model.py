@@ -75,11 +75,19 @@ class Model(Trainer, ModelState, Layer):
     Arbitrary NumPy in ``call()`` can't be traced (glassnet has no automatic
     differentiation); that is a custom Layer with ``forward`` and ``backward``
     (docs/custom_layers.md).
+
+    A subclass with no ``call()`` but a ``train_step(data)`` of its own (keras.io's GAN,
+    holding a generator and a discriminator) is trained by fit as Keras trains it: each
+    batch goes to its train_step as it comes, and the logs are what that returns; calling
+    it is an error, as in Keras.
     """
 
     def __init__(self, inputs=None, outputs=None, name=None, seed=None, trainable=True, **kwargs):
         traced = inputs is None and outputs is None and defines_call(type(self), Model)
-        if (inputs is None or outputs is None) and not traced:
+        # keras.io's GAN: no call(), only a train_step of its own, run by fit (_init_steps_only)
+        steps_only = inputs is None and outputs is None and not traced and (
+            self._overrides("train_step") or self._overrides("test_step"))
+        if (inputs is None or outputs is None) and not (traced or steps_only):
             raise TypeError(f"{type(self).__name__}: Model needs inputs and outputs: Model(inputs, outputs). "
                             f"Build the network with the Functional API (Model(inputs, outputs)), "
                             f"Sequential, or a subclass whose call() calls layers.")
@@ -92,12 +100,29 @@ class Model(Trainer, ModelState, Layer):
         self.rng = np.random.default_rng(seed if seed is not None else new_seed())
         Trainer.__init__(self)
         self.traces_call = traced
+        if steps_only:
+            self._init_steps_only()
+            return
         if traced:                  # call() is traced when the input shape is known: build()
             self.built = False
             return
         self._init_graph(inputs, outputs)
 
     # -- the graph ---------------------------------------------------------------------
+    def _init_steps_only(self):
+        """A model with no ``call()``, only a ``train_step(data)`` (and ``test_step``) of its own:
+        keras.io's GAN, holding a generator and a discriminator. Keras never calls it: fit and
+        evaluate hand each batch to its steps as it comes, and its logs are what they return.
+        So it has no graph: no inputs or outputs, its batches pass unchanged, its weights are
+        those of the layers and models it holds (:meth:`Layer.walk`), which its steps train
+        with their own optimizers."""
+        self.steps_only = True
+        self.inputs, self.outputs, self._inputs_struct, self._given_keys = [], [], None, None
+        self._nodes, self._blocks, self._graph_layers, self.sublayers = [], [], [], []
+        self._steps, self._twins, self._inner, self._regularized = [], [], [], []
+        self._masked, self.output_masks, self._plan_key, self._fusions = False, None, None, None
+        self.built = True
+
     def _init_graph(self, inputs, outputs):
         """Find the graph between ``inputs`` and ``outputs``, order it, build its layers."""
         self._inputs_struct = inputs
@@ -220,7 +245,7 @@ class Model(Trainer, ModelState, Layer):
         A subclass with ``call()`` lists the layers it holds as attributes, in the order they
         were set, as Keras does (a block of your own is one entry; :attr:`graph_layers` has
         what its ``call()`` was traced into)."""
-        if self.traces_call:
+        if self.traces_call or self.steps_only:
             from glassnet.engine.recording import held_layers
             from glassnet.engine.symbolic import name_layers
             held = held_layers(self)
@@ -371,6 +396,8 @@ class Model(Trainer, ModelState, Layer):
         runs as it was made, ``layer(x, training=...)``, else in inference, as in Keras 3.
         ``mask``: the inputs' mask (a model used as a layer, after an Embedding that masks);
         the outputs' masks are left in ``output_masks`` (None when the model has none)."""
+        if self.steps_only:
+            self._refuse_call("run it on data")
         values = [None] * self._slot_count
         inputs = inputs if len(self._input_slots) > 1 else [inputs]
         if len(inputs[0]) == 0:    # an empty batch (the last of a filter, say): empty outputs, as in Keras

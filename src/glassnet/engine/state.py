@@ -103,6 +103,8 @@ class ModelState:
         """Write the whole model (architecture, weights, optimizer state, training log) to one
         file, atomically; see :mod:`glassnet.engine.saving` for the formats."""
         from glassnet.engine.saving import save_model
+        if self.steps_only:                 # no architecture of its own to write
+            self._refuse_call("save it whole")
         save_model(self, filepath, overwrite=overwrite, **kwargs)
 
     def save_weights(self, filepath, overwrite=True):

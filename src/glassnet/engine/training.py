@@ -183,7 +183,7 @@ class Trainer(Keras2Methods):
 
     def output_classes(self):
         """How many classes the output scores (its last size), for checks and reports."""
-        shape = self.outputs[0].sample_shape if self.built else ()
+        shape = self.outputs[0].sample_shape if self.built and self.outputs else ()
         return shape[-1] if len(shape) == 1 else None
 
     # -- inputs ---------------------------------------------------------------------------
@@ -193,6 +193,8 @@ class Trainer(Keras2Methods):
         A model built by its first data here (a subclass, a Sequential without an input shape)
         that was compiled before for several outputs, or turns out to have them, is compiled
         again now with the same arguments: only now are its outputs known."""
+        if self.steps_only:              # no inputs of its own: its train_step takes the batch as it is
+            return x
         x = data_module.prepare_inputs(self, x, what)
         if self._compile_args is not None and self.built:
             arguments, self._compile_args = self._compile_args, None
@@ -210,6 +212,8 @@ class Trainer(Keras2Methods):
         from glassnet.engine import recording, symbolic
         from glassnet.engine.tensor import as_tensor
 
+        if self.steps_only:
+            self._refuse_call()
         if symbolic.is_symbolic(inputs):
             return symbolic.call_symbolically(self, inputs, training)
         if recording.is_value(inputs) or recording.recording_now():   # in a GradientTape, or a layer's call()
@@ -227,6 +231,12 @@ class Trainer(Keras2Methods):
         if getattr(self, "_given_keys", None) is not None:
             return self._as_given(list(outputs))
         return outputs
+
+    def _refuse_call(self, what="call it"):
+        """A model with no ``call()`` (trained by its own train_step) can't run: Keras's words."""
+        raise NotImplementedError(f"Model {type(self).__name__} does not have a `call()` method implemented, so "
+                                  f"glassnet can't {what} (it trains by its own train_step: use fit, and "
+                                  f"call or save the models it holds)")
 
     # -- one step -------------------------------------------------------------------------
     def _prepare_training(self):
@@ -527,7 +537,8 @@ class Trainer(Keras2Methods):
         own = self._overrides("train_step")    # a Keras train_step(data) of your own
         for epoch in range(initial_epoch, epochs):
             self._prepare_training()           # a callback may have frozen or unfrozen layers
-            self._warn_if_nothing_trains(stacklevel=4)     # named at the line calling fit
+            if not own:                        # (Keras's own train_step warns; yours trains what it will)
+                self._warn_if_nothing_trains(stacklevel=4)     # named at the line calling fit
             callbacks.on_epoch_begin(epoch)
             self._reset_metrics()
             start, batch_losses = time.perf_counter(), []
@@ -535,7 +546,8 @@ class Trainer(Keras2Methods):
                 if augment is not None:
                     xb = augment(xb, self.rng)
                 callbacks.on_train_batch_begin(self._batch)
-                loss = self._keras_step("train_step", xb, yb, wb) if own else self.train_step(xb, yb, wb)
+                loss = (self._keras_step("train_step", xb, _given(train, yb), wb) if own else
+                        self.train_step(xb, yb, wb))
                 batch_losses.append(loss)
                 batch_logs = self._batch_logs(own) if math.isfinite(loss) else {"loss": math.nan}
                 callbacks.on_train_batch_end(self._batch, batch_logs)
@@ -608,6 +620,7 @@ class Trainer(Keras2Methods):
             batch_size = data_module.check_batch_size(_or_default(batch_size, DEFAULT_BATCH_SIZE))
             x = self._prepare_inputs(x, "x")
             xs = x if isinstance(x, list) else [x]
+            given = y is not None
             y = self._targets(_no_labels(xs) if y is None else y, "y")   # no loss compiled: none needed
             weights = None if sample_weight is None else data_module.as_targets(sample_weight, "sample_weight")
             data_module.check_lengths(xs, y, weights, "fit")
@@ -618,6 +631,7 @@ class Trainer(Keras2Methods):
                 xs, y, weights, validation_data = _split(xs, y, weights, validation_split)
             train = data_module.ArrayBatches(xs if len(xs) > 1 else xs[0], y, weights, batch_size,
                                              shuffle, steps_per_epoch)
+            train.labels_given = given
         validation = None
         if validation_data is not None:
             if isinstance(validation_data, list):    # Keras 2's imdb examples: validation_data=[x_test, y_test]
@@ -642,11 +656,14 @@ class Trainer(Keras2Methods):
             raise DataError(f"{what}: labels are missing: pass (x, y)")
         x = self._prepare_inputs(x, f"{what} x")
         xs = x if isinstance(x, list) else [x]
+        given = y is not None
         y = self._targets(_no_labels(xs) if y is None else y, f"{what} y")   # no loss compiled: none needed
         weights = None if sample_weight is None else data_module.as_targets(sample_weight, f"{what} sample_weight")
         data_module.check_lengths(xs, y, weights, what)
         size = data_module.check_batch_size(_or_default(batch_size, DEFAULT_BATCH_SIZE))
-        return data_module.ArrayBatches(xs if len(xs) > 1 else xs[0], y, weights, size, False, steps)
+        batches = data_module.ArrayBatches(xs if len(xs) > 1 else xs[0], y, weights, size, False, steps)
+        batches.labels_given = given
+        return batches
 
     def _targets(self, y, what):
         """The labels, checked: one array, or for a model with several outputs one per output
@@ -685,7 +702,7 @@ class Trainer(Keras2Methods):
         for step, (xb, yb, wb) in enumerate(batches.epoch(self.rng)):
             callbacks.on_test_batch_begin(step)
             if own:
-                self._keras_step("test_step", xb, yb, wb)
+                self._keras_step("test_step", xb, _given(batches, yb), wb)
             else:
                 self.test_step(xb, yb, wb)
             callbacks.on_test_batch_end(step, self._batch_logs(own) if callbacks.has_test_batch_hooks else None)
@@ -817,6 +834,11 @@ class Trainer(Keras2Methods):
 def _per_output(weights):
     """One output's weights, or several outputs' as :class:`~glassnet.engine.masking.PerOutput`."""
     return weights[0] if len(weights) == 1 else masking.PerOutput(weights)
+
+
+def _given(batches, y):
+    """A batch's labels, or None where fit(x) had none: Keras hands a train_step x alone then."""
+    return y if getattr(batches, "labels_given", True) else None
 
 
 def _no_labels(xs):

@@ -101,7 +101,7 @@ def weight_groups(model, prefix="", graph=False):
     from glassnet.engine.model import Model
 
     groups, used = [(prefix.rstrip("/"), model)], {}
-    if model.traces_call and not graph:
+    if (model.traces_call or model.steps_only) and not graph:
         return groups + _attribute_groups(model, prefix)
     for layer in keras_layers(model):
         base = snake_case(keras_class_name(layer))   # Keras's to_snake_case: it names the weights' groups
@@ -296,7 +296,7 @@ def _trainable_layout(model, graph=False):
     in the order its ``__init__`` set them, unless ``graph``: see weight_groups). The paths
     are glassnet's (``dense_1/kernel``, ``inner/dense/bias``), which its optimizer state uses."""
     arrays = _trainable_arrays(model)
-    if model.traces_call and not graph:
+    if (model.traces_call or model.steps_only) and not graph:
         path_of = {id(array): path for path, array in arrays}
         ordered = [(path_of[id(array)], array) for array in _keras_trainables(model) if id(array) in path_of]
         arrays = ordered if len(ordered) == len(arrays) else arrays
@@ -325,7 +325,7 @@ def _keras_trainables(layer):
     if not layer.trainable:
         return []
     if isinstance(layer, Model):
-        own, inner = [], layer.layers if layer.traces_call else keras_layers(layer)
+        own, inner = [], layer.layers if layer.traces_call or layer.steps_only else keras_layers(layer)
     else:
         own = list(layer.params.values())
         inner = held_layers(layer) if layer.traces_call or layer.records_call else layer.sublayers
@@ -904,7 +904,7 @@ def load_weights(model, path, skip_mismatch=False):
         try:
             read_weights_into(model, weights, path, skip_mismatch, graph)
         except ModelFileError:
-            if graph or not model.traces_call:
+            if graph or not (model.traces_call or model.steps_only):
                 raise
             # a subclass's weights written by glassnet before it walked subclasses as Keras does
             read_weights_into(model, weights, path, skip_mismatch, graph=True)

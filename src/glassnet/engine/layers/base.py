@@ -88,6 +88,7 @@ class Layer:
     uses_mask = False
     # A layer of layers (a call() that calls them, no forward): set for each subclass below.
     traces_call = False
+    steps_only = False       # a Model with no call(), trained by its own train_step (engine/model.py)
     # A layer whose call() computes (weights of its own, math on its input): one step of the
     # graph, run recorded and differentiated (glassnet.engine.recording). Set when first called.
     records_call = False
@@ -223,10 +224,11 @@ class Layer:
         model the layers it calls are the model's own)."""
         yield self
         inner = self.sublayers
-        if not inner and self.traces_call:
+        if not inner and (self.traces_call or self.steps_only):
             from glassnet.engine.model import Model
             from glassnet.engine.recording import held_layers
-            inner = [] if isinstance(self, Model) else held_layers(self)     # (a model has its graph)
+            # (a model has its graph; one trained only by its own steps holds its models)
+            inner = [] if isinstance(self, Model) and not self.steps_only else held_layers(self)
         for layer in inner:
             yield from layer.walk()
 
