@@ -321,3 +321,53 @@ def test_a_variable_in_plain_math_is_refused_not_given_no_gradient():
         loss = tf.reduce_mean(np.ones((1, 3)) @ w)
     with pytest.raises(NotImplementedError, match="Variable 'w' is not a weight of a layer.*add_weight"):
         tape.gradient(loss, [w])
+
+
+def test_optimizer_apply_is_apply_gradients_with_two_lists():
+    """Keras 3's ``optimizer.apply(grads, model.trainable_weights)`` (keras.io's "Writing a
+    training loop from scratch"): the same step as apply_gradients; later calls may leave
+    the weights out (the ones of the first call are moved)."""
+    x, y = RNG.standard_normal((16, 4)), RNG.integers(0, 3, 16)
+    loss_object = tf.keras.losses.SparseCategoricalCrossentropy(from_logits=True)
+    models = [mlp(4, 5, 3, seed=4), mlp(4, 5, 3, seed=4)]
+    optimizers = [tf.keras.optimizers.Adam(0.01), tf.keras.optimizers.Adam(0.01)]
+    for step in range(3):
+        for model, optimizer, how in zip(models, optimizers, ("apply", "apply_gradients")):
+            with tf.GradientTape() as tape:
+                value = loss_object(y, model(x, training=True))
+            grads = tape.gradient(value, model.trainable_weights)
+            if how == "apply_gradients":
+                optimizer.apply_gradients(zip(grads, model.trainable_weights))
+            else:
+                optimizer.apply(grads, model.trainable_weights if step == 0 else None)
+    assert int(optimizers[0].iterations) == 3
+    for a, b in zip(models[0].get_weights(), models[1].get_weights()):
+        np.testing.assert_array_equal(a, b)
+    with pytest.raises(ValueError, match="apply\\(grads, variables\\) first"):
+        tf.keras.optimizers.Adam().apply(grads)
+
+
+def test_add_loss_in_a_tape_is_in_model_losses_and_in_the_gradient():
+    """keras.io's ActivityRegularizationLayer (``self.add_loss(1e-2 * tf.reduce_sum(inputs))``)
+    in a model called in a tape: ``model.losses`` holds this call's term (it read 0 from the
+    layer's first, shape-finding call), and ``loss + sum(model.losses)`` has the gradient of
+    both (finite differences)."""
+    class ActivityRegularizationLayer(layers.Layer):
+        def call(self, inputs):
+            self.add_loss(1e-2 * tf.reduce_sum(inputs))
+            return inputs
+
+    inputs = layers.Input((3,))
+    hidden = ActivityRegularizationLayer(dtype="float64")(layers.Dense(4, activation="tanh", dtype="float64")(inputs))
+    model = tf.keras.Model(inputs, layers.Dense(2, dtype="float64")(hidden))
+    x = RNG.standard_normal((5, 3))
+
+    def loss():
+        out = model(x, training=True)
+        return tf.reduce_mean(tf.square(out)) + sum(model.losses)
+
+    with tf.GradientTape() as tape:
+        value = loss()
+    hidden_out = np.tanh(x @ model.layers[1].get_weights()[0] + model.layers[1].get_weights()[1])
+    np.testing.assert_allclose(float(sum(model.losses)), 1e-2 * hidden_out.sum(), rtol=1e-9)
+    assert_gradients(tape.gradient(value, model.trainable_variables), model.trainable_variables, loss)

@@ -121,4 +121,10 @@ EXPECTATIONS = {
     and np.asarray(ns["generated_images"]).shape == (10, 28, 28, 1)
     and 0 <= float(np.min(ns["generated_images"])) <= float(np.max(ns["generated_images"])) <= 1
     and len(ns["gan"].trainable_weights) == 14,
+    # 3,000 training images in batches of 32: 94 steps an epoch.
+    "training_loop_from_scratch": lambda ns: len(ns["first_losses"]) == 3 * 94
+    and np.mean(ns["first_losses"][-20:]) < np.mean(ns["first_losses"][:20]) / 5
+    and ns["eager_val_accs"][-1] > 0.7 and ns["function_val_accs"][-1] > 0.75
+    and int(ns["optimizer"].iterations) == 94 and len(ns["regularized_losses"]) == 94
+    and ns["regularized_losses"][-1] < ns["regularized_losses"][0] / 10,
 }

@@ -145,6 +145,8 @@ def call_layer(layer, inputs, training=None):
         recording.used.add(id(layer))
     run.needs_input_grad = any(v.needs_grad for v in values)
     output = run.forward(data, training=bool(training))
+    if run is not layer:
+        _show_losses(layer, run)
 
     def backward(g):
         dx = run.backward(g)
@@ -154,6 +156,16 @@ def call_layer(layer, inputs, training=None):
     if not (learns or run.needs_input_grad):
         return Value(output)
     return Value(output, tuple(values), backward, needs_grad=True)
+
+
+def _show_losses(layer, twin):
+    """What ``twin``'s forward pass added to the loss (``self.add_loss`` terms, activity
+    penalties) shown by ``layer.losses`` too: a training loop reads ``model.losses`` of the
+    model it called, whose call ran on a twin. (The twin's backward adds their gradients.)"""
+    for inner, copy in zip(layer.walk(), twin.walk()):
+        for key in ("added_losses", "activity_output"):
+            if key in copy.__dict__:
+                inner.__dict__[key] = copy.__dict__[key]
 
 
 def _unfuse(twin, layer):

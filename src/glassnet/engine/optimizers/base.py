@@ -285,8 +285,28 @@ class Optimizer:
                              f"weights; its state belongs to them (use one optimizer per list of weights, "
                              f"given in the same order every step)")
         self._applied_shapes = shapes
+        self._applied_variables = [v for _, v in pairs]
         self.step(params, grads)
         return self.iterations
+
+    def apply(self, grads, trainable_variables=None):
+        """Keras 3's spelling of :meth:`apply_gradients`: ``optimizer.apply(grads,
+        model.trainable_weights)``, the gradients and the weights as two matching lists.
+        Without the weights, the ones of the previous step are moved (as in Keras, whose
+        optimizer is built on its first list of weights)."""
+        grads = list(grads)
+        if not grads:
+            return None
+        if trainable_variables is None:
+            trainable_variables = getattr(self, "_applied_variables", None)
+            if trainable_variables is None:
+                raise ValueError("When passing `grads` without `variables`, the optimizer must already have "
+                                 "moved a list of variables: call optimizer.apply(grads, variables) first")
+        trainable_variables = list(trainable_variables)
+        if len(grads) != len(trainable_variables):
+            raise ValueError(f"{type(self).__name__}.apply: {len(grads)} gradients for "
+                             f"{len(trainable_variables)} variables")
+        return self.apply_gradients(zip(grads, trainable_variables))
 
     # -- the moving average of the weights (use_ema) ----------------------------------------
     def update_averages(self, params):
