@@ -371,3 +371,70 @@ def test_add_loss_in_a_tape_is_in_model_losses_and_in_the_gradient():
     hidden_out = np.tanh(x @ model.layers[1].get_weights()[0] + model.layers[1].get_weights()[1])
     np.testing.assert_allclose(float(sum(model.losses)), 1e-2 * hidden_out.sum(), rtol=1e-9)
     assert_gradients(tape.gradient(value, model.trainable_variables), model.trainable_variables, loss)
+
+
+def test_a_model_with_three_outputs_and_binary_crossentropy_as_a_function():
+    """keras.io's VAE train_step: an encoder with three outputs (``z_mean, z_log_var, z``),
+    a decoder on ``z``, ``keras.losses.binary_crossentropy`` called as a function on the
+    recorded reconstruction, and the KL term on two of the outputs: every weight's gradient
+    is the finite differences (float64)."""
+    class Shift(layers.Layer):          # the VAE's Sampling with a fixed epsilon
+        def call(self, inputs):
+            z_mean, z_log_var = inputs
+            return z_mean + tf.keras.ops.exp(0.5 * z_log_var) * 0.3
+
+    ops = tf.keras.ops
+    inputs = layers.Input((2, 3))
+    flat = layers.Flatten()(inputs)
+    z_mean = layers.Dense(2, dtype="float64")(flat)
+    z_log_var = layers.Dense(2, dtype="float64")(flat)
+    encoder = tf.keras.Model(inputs, [z_mean, z_log_var, Shift(dtype="float64")([z_mean, z_log_var])])
+    latent = layers.Input((2,))
+    decoded = layers.Reshape((2, 3))(layers.Dense(6, activation="sigmoid", dtype="float64")(latent))
+    decoder = tf.keras.Model(latent, decoded)
+    data = RNG.uniform(0.05, 0.95, (4, 2, 3))
+    weights = encoder.trainable_weights + decoder.trainable_weights
+
+    def loss():
+        z_mean, z_log_var, z = encoder(data)
+        reconstruction = decoder(z)
+        reconstruction_loss = ops.mean(ops.sum(tf.keras.losses.binary_crossentropy(data, reconstruction), axis=1))
+        kl_loss = -0.5 * (1 + z_log_var - ops.square(z_mean) - ops.exp(z_log_var))
+        return reconstruction_loss + ops.mean(ops.sum(kl_loss, axis=1))
+
+    with tf.GradientTape() as tape:
+        value = loss()
+    assert len(weights) == 6
+    assert_gradients(tape.gradient(value, weights), weights, loss)
+
+
+def test_a_model_that_is_only_a_train_step():
+    """keras.io's VAE has no call(): fit runs its train_step with ``data = x`` (fit(x), no
+    labels), which trains the models it holds; the model itself is never called (Keras's
+    error), and its summary and weights are those of the models it holds."""
+    class Steps(tf.keras.Model):
+        def __init__(self, encoder, **kwargs):
+            super().__init__(**kwargs)
+            self.encoder = encoder
+            self.seen = []
+
+        def train_step(self, data):
+            self.seen.append(type(data))
+            with tf.GradientTape() as tape:
+                a, b = self.encoder(data)
+                loss = tf.reduce_mean(tf.square(a - 1.0)) + tf.reduce_mean(tf.square(b))
+            grads = tape.gradient(loss, self.trainable_weights)
+            self.optimizer.apply_gradients(zip(grads, self.trainable_weights))
+            return {"loss": loss}
+
+    inputs = tf.keras.Input(shape=(3,))
+    encoder = tf.keras.Model(inputs, [layers.Dense(2)(inputs), layers.Dense(2)(inputs)])
+    model = Steps(encoder)
+    model.compile(optimizer=tf.keras.optimizers.Adam(0.05))
+    history = model.fit(RNG.random((64, 3)).astype(np.float32), epochs=5, batch_size=16, verbose=0)
+    assert all(issubclass(t, np.ndarray) for t in model.seen)      # x itself, not (x, y)
+    assert history.history["loss"][-1] < history.history["loss"][0] / 2
+    assert int(model.optimizer.iterations) == 20 and len(model.trainable_weights) == 4
+    assert [layer.name for layer in model.layers] == [encoder.name]
+    with pytest.raises(NotImplementedError, match="does not have a `call\\(\\)` method"):
+        model.predict(np.ones((2, 3)))

@@ -127,4 +127,11 @@ EXPECTATIONS = {
     and ns["eager_val_accs"][-1] > 0.7 and ns["function_val_accs"][-1] > 0.75
     and int(ns["optimizer"].iterations) == 94 and len(ns["regularized_losses"]) == 94
     and ns["regularized_losses"][-1] < ns["regularized_losses"][0] / 10,
+    # 5,000 digits in batches of 128: 40 steps an epoch; the loss is a sum over 784 pixels.
+    "vae_mnist": lambda ns: set(ns["history"].history) == {"loss", "reconstruction_loss", "kl_loss"}
+    and ns["history"].history["loss"][-1] < 0.7 * ns["history"].history["loss"][0]
+    and ns["history"].history["loss"][-1] < 260 and ns["history"].history["kl_loss"][-1] > 0
+    and int(ns["vae"].optimizer.iterations) == 3 * 40 and len(ns["vae"].trainable_weights) == 18
+    and ns["x_decoded"].shape == (2, 28, 28, 1) and 0 <= ns["x_decoded"].min() <= ns["x_decoded"].max() <= 1
+    and ns["z_mean_test"].shape == (1000, 2) and np.isfinite(ns["z_mean_test"]).all(),
 }
