@@ -438,3 +438,11 @@ def test_a_model_that_is_only_a_train_step():
     assert [layer.name for layer in model.layers] == [encoder.name]
     with pytest.raises(NotImplementedError, match="does not have a `call\\(\\)` method"):
         model.predict(np.ones((2, 3)))
+
+
+def test_a_recorded_loss_formats_as_a_number():
+    """keras.io's GAN loop prints ``f"{d_loss:.2f}"`` of the loss its tape recorded."""
+    model = mlp(3, 4, 1)
+    with tf.GradientTape():
+        loss = tf.reduce_mean(tf.square(model(RNG.standard_normal((5, 3)), training=True)))
+    assert f"{loss:.2f}" == f"{float(loss):.2f}" and f"{loss}" == str(float(loss))

@@ -106,3 +106,14 @@ def test_binary_cross_entropy_refuses_labels_outside_0_1():
     model.compile("adam", "binary_crossentropy", metrics=["accuracy"])
     with pytest.raises(ShapeError, match=r"got -1..1"):
         model.fit(np.ones((4, 2)), np.array([-1, 1, 1, -1]), verbose=0)
+
+
+def test_binary_cross_entropy_takes_noisy_labels_a_little_past_1():
+    """keras.io's GAN loop adds ``0.05 * uniform`` noise to its 0/1 labels (up to 1.05):
+    Keras computes the loss's formula on them, ``max(z, 0) - z y + log(1 + exp(-|z|))``."""
+    from glassnet.losses import BinaryCrossentropy
+
+    y = np.array([[1.03], [0.02], [1.049], [0.0]])
+    z = np.array([[0.5], [-1.0], [2.0], [0.3]])
+    expected = np.mean(np.maximum(z, 0) - z * y + np.log1p(np.exp(-np.abs(z))))
+    assert float(BinaryCrossentropy(from_logits=True)(y, z)) == pytest.approx(expected, rel=1e-6)

@@ -134,4 +134,8 @@ EXPECTATIONS = {
     and int(ns["vae"].optimizer.iterations) == 3 * 40 and len(ns["vae"].trainable_weights) == 18
     and ns["x_decoded"].shape == (2, 28, 28, 1) and 0 <= ns["x_decoded"].min() <= ns["x_decoded"].max() <= 1
     and ns["z_mean_test"].shape == (1000, 2) and np.isfinite(ns["z_mean_test"]).all(),
+    "gan_training_loop_from_scratch": lambda ns: len(ns["d_losses"]) == len(ns["g_losses"]) == 12
+    and np.isfinite(ns["d_losses"] + ns["g_losses"]).all() and ns["d_losses"][-1] < ns["d_losses"][0]
+    and int(ns["d_optimizer"].iterations) == int(ns["g_optimizer"].iterations) == 12
+    and tuple(ns["generated_images"].shape) == (64, 28, 28, 1) and ns["saved_image"],
 }

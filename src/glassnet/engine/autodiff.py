@@ -95,6 +95,11 @@ class Value:
     def __float__(self):
         return float(self.__array__())
 
+    def __format__(self, spec):
+        """``f"{loss:.2f}"`` on a recorded scalar (keras.io's GAN loop), as on a TensorFlow tensor."""
+        data = self.__array__()
+        return format(data.item() if data.ndim == 0 or data.size == 1 else data, spec)
+
     def __bool__(self):
         if not _in_a_call():
             return bool(self.data)
