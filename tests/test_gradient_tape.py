@@ -351,7 +351,7 @@ def test_add_loss_in_a_tape_is_in_model_losses_and_in_the_gradient():
     """keras.io's ActivityRegularizationLayer (``self.add_loss(1e-2 * tf.reduce_sum(inputs))``)
     in a model called in a tape: ``model.losses`` holds this call's term (it read 0 from the
     layer's first, shape-finding call), and ``loss + sum(model.losses)`` has the gradient of
-    both (finite differences)."""
+    both, a loss without them only its own, as in Keras (finite differences)."""
     class ActivityRegularizationLayer(layers.Layer):
         def call(self, inputs):
             self.add_loss(1e-2 * tf.reduce_sum(inputs))
@@ -366,6 +366,12 @@ def test_add_loss_in_a_tape_is_in_model_losses_and_in_the_gradient():
         out = model(x, training=True)
         return tf.reduce_mean(tf.square(out)) + sum(model.losses)
 
+    def data_loss():
+        return tf.reduce_mean(tf.square(model(x, training=True)))
+
+    with tf.GradientTape() as tape:              # a loss without model.losses: no gradient from them
+        value = data_loss()
+    assert_gradients(tape.gradient(value, model.trainable_variables), model.trainable_variables, data_loss)
     with tf.GradientTape() as tape:
         value = loss()
     hidden_out = np.tanh(x @ model.layers[1].get_weights()[0] + model.layers[1].get_weights()[1])

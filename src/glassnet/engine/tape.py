@@ -99,7 +99,8 @@ class GradientTape:
                  for t, s in zip(targets, seeds) if isinstance(t, Value) and t.needs_grad]
         self._clear()
         if roots:
-            backpropagate(roots[0][0], roots[0][1], roots[1:])
+            with _added_losses_if_read(self._record):
+                backpropagate(roots[0][0], roots[0][1], roots[1:])
             for layer, twin in self._record.twins:     # a model called twice: both calls' gradients
                 layer.add_twin_gradients(twin)
         flat = [self._gradient_of(source, unconnected_gradients) for source in _flatten(sources)]
@@ -166,6 +167,27 @@ class GradientTape:
                     if holds(array, param) and inner.trainable:
                         return inner.grads[name]
         return None
+
+
+class _added_losses_if_read:
+    """While the tape differentiates: the ``self.add_loss`` terms of the layers it ran give
+    their gradient only when the loss read ``model.losses`` (``loss += sum(model.losses)``),
+    as in Keras, where a term the loss leaves out changes nothing. (A recorded layer's
+    backward adds the gradient of its terms itself, as fit wants.)"""
+
+    def __init__(self, record):
+        self.muted = [] if record.penalties_counted else \
+            [inner for _, twin in record.twins for inner in twin.walk() if inner.__dict__.get("added_losses")]
+
+    def __enter__(self):
+        self.saved = [inner.__dict__["added_losses"] for inner in self.muted]
+        for inner in self.muted:
+            inner.__dict__["added_losses"] = []
+
+    def __exit__(self, *error):
+        for inner, terms in zip(self.muted, self.saved):
+            inner.__dict__["added_losses"] = terms
+        return False
 
 
 class _Paused:
