@@ -195,12 +195,25 @@ def test_what_the_tape_refuses_and_allows():
         optimizer.apply_gradients([(np.ones(7), model.trainable_variables[0])])
 
 
-def test_a_weight_penalty_in_a_tape_is_a_warning():
-    model = mlp(3, 4, 1, kernel_regularizer="l2")
-    with tf.GradientTape() as tape:
-        value = tf.reduce_sum(model(RNG.standard_normal((4, 3))))
-    with pytest.warns(UserWarning, match="weight penalty.*sum\\(model.losses\\)"):
-        tape.gradient(value, model.trainable_variables)
+def test_weight_and_activity_penalties_count_when_the_loss_reads_model_losses():
+    """As in Keras's own loops: a loss without sum(model.losses) has no penalty in its
+    gradient, one with it has the penalties' too (and fit's step still counts them)."""
+    model = tf.keras.Sequential([layers.Input((3,)), layers.Dense(4, activation="tanh", dtype="float64",
+                                                                  kernel_regularizer="l2", activity_regularizer="l1"),
+                                 layers.Dense(1, dtype="float64")], seed=6)
+    x = RNG.standard_normal((4, 3))
+
+    def data_loss():
+        return tf.reduce_sum(model(x, training=True))
+
+    def whole_loss():
+        value = data_loss()
+        return value + sum(model.losses)
+
+    for loss in (data_loss, whole_loss):
+        with tf.GradientTape() as tape:
+            value = loss()
+        assert_gradients(tape.gradient(value, model.trainable_variables), model.trainable_variables, loss)
 
 
 def test_tf_function_is_the_function_itself():
@@ -295,7 +308,7 @@ def test_a_train_step_of_your_own_trains_as_fit_does():
             warnings.simplefilter("error")          # no penalty warning: compute_loss counts them
             histories.append(model.fit(x, y, epochs=3, batch_size=32, shuffle=False, verbose=0).history)
         results.append(model.evaluate(x, y, batch_size=32, verbose=0))
-    assert set(histories[0]) == {"loss", "mae"}
+    assert list(histories[0]) == ["loss", "mae"]
     for key in histories[1]:
         np.testing.assert_allclose(histories[0][key], histories[1][key], rtol=1e-5)
     np.testing.assert_allclose(results[0], results[1], rtol=1e-5)

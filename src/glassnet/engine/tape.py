@@ -22,14 +22,11 @@ called twice while it is open (the discriminator on real and on generated images
 second call on a twin whose gradients are added to the model's own, as in a graph that
 shares a layer.
 
-One difference from Keras: a layer's weight penalties (``kernel_regularizer=...``) always
-add their gradient, as ``fit`` does. Keras's custom loops count them only when the loss
-includes ``sum(model.losses)``, as the tutorials' loops do; glassnet warns when a tape
-reaches a layer with a penalty and the loss never read ``model.losses`` (``compute_loss``
-reads them).
+A layer's weight penalties (``kernel_regularizer=...``), activity penalties and
+``self.add_loss`` terms count as they do in Keras's own loops: only when the loss read
+``model.losses`` (``loss += sum(model.losses)``, or ``self.compute_loss``). ``fit`` always
+counts them.
 """
-
-import warnings
 
 import numpy as np
 
@@ -99,7 +96,7 @@ class GradientTape:
                  for t, s in zip(targets, seeds) if isinstance(t, Value) and t.needs_grad]
         self._clear()
         if roots:
-            with _added_losses_if_read(self._record):
+            with _penalties_if_read(self._record):
                 backpropagate(roots[0][0], roots[0][1], roots[1:])
             for layer, twin in self._record.twins:     # a model called twice: both calls' gradients
                 layer.add_twin_gradients(twin)
@@ -120,24 +117,12 @@ class GradientTape:
     def _clear(self):
         """Zero the gradients of every layer the tape ran (and their twins'), so that a layer
         the target doesn't reach gets none, and a second gradient() starts afresh."""
-        penalized = []
-        for layer in self._record.called:
+        for layer in [layer for layer in self._record.called] + [twin for _, twin in self._record.twins]:
             for inner in layer.walk():
-                for grad in inner.grads.values():
-                    grad[...] = 0
-                if inner.trainable and (inner.penalties() or inner.activity_regularizer is not None):
-                    penalized.append(inner)
-        for _, twin in self._record.twins:
-            for inner in twin.walk():
                 for grad in inner.grads.values():
                     grad[...] = 0
         for _, value in self._record.watched.values():
             value.grad = None
-        if penalized and not self._record.penalties_counted and not getattr(self._record, "warned_penalty", False):
-            self._record.warned_penalty = True
-            warnings.warn(f"GradientTape: layer '{penalized[0]._display_name}' has a weight penalty (a regularizer); "
-                          f"glassnet's gradients include its gradient, as fit's do: add sum(model.losses) to the "
-                          f"loss, as Keras's own training loops must, for the loss to match", stacklevel=3)
 
     def _gradient_of(self, source, unconnected):
         if isinstance(source, Value):
@@ -169,25 +154,36 @@ class GradientTape:
         return None
 
 
-class _added_losses_if_read:
-    """While the tape differentiates: the ``self.add_loss`` terms of the layers it ran give
-    their gradient only when the loss read ``model.losses`` (``loss += sum(model.losses)``),
-    as in Keras, where a term the loss leaves out changes nothing. (A recorded layer's
-    backward adds the gradient of its terms itself, as fit wants.)"""
+class _penalties_if_read:
+    """While the tape differentiates: the penalties of the layers it ran (weight and activity
+    penalties, ``self.add_loss`` terms) give their gradient only when the loss read
+    ``model.losses`` (``loss += sum(model.losses)``), as in Keras, where a term the loss
+    leaves out changes nothing. (A layer's backward adds them itself, as fit wants; every
+    call in a tape ran on a twin, so muting the twins leaves the model as it was.)"""
 
     def __init__(self, record):
-        self.muted = [] if record.penalties_counted else \
-            [inner for _, twin in record.twins for inner in twin.walk() if inner.__dict__.get("added_losses")]
+        self.muted = [] if record.penalties_counted else [inner for _, twin in record.twins for inner in twin.walk()]
 
     def __enter__(self):
-        self.saved = [inner.__dict__["added_losses"] for inner in self.muted]
+        self.saved = [(inner.__dict__.get("added_losses"), inner.activity_regularizer) for inner in self.muted]
         for inner in self.muted:
             inner.__dict__["added_losses"] = []
+            inner.__dict__["penalties"] = _none          # the instance's own: the class's method is hidden
+            inner.activity_regularizer = None
 
     def __exit__(self, *error):
-        for inner, terms in zip(self.muted, self.saved):
-            inner.__dict__["added_losses"] = terms
+        for inner, (terms, activity) in zip(self.muted, self.saved):
+            if terms is None:
+                inner.__dict__.pop("added_losses", None)
+            else:
+                inner.__dict__["added_losses"] = terms
+            inner.__dict__.pop("penalties", None)
+            inner.activity_regularizer = activity
         return False
+
+
+def _none():
+    return []
 
 
 class _Paused:

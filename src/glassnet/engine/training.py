@@ -291,7 +291,7 @@ class Trainer(Keras2Methods):
         if not isinstance(logs, dict):
             raise TypeError(f"model '{self.name}': {step}() must return a dict of logs, as Keras's does (e.g. "
                             f"{{m.name: m.result() for m in self.metrics}}); it returned {type(logs).__name__}")
-        self._step_logs = {name: log_value(value) for name, value in logs.items()}
+        self._step_logs = _flat_sorted(logs)
         loss = self._step_logs.get("loss", 0.0)
         loss = float(loss) if np.ndim(loss) == 0 else 0.0
         if not math.isfinite(loss):
@@ -839,6 +839,18 @@ def _per_output(weights):
 def _given(batches, y):
     """A batch's labels, or None where fit(x) had none: Keras hands a train_step x alone then."""
     return y if getattr(batches, "labels_given", True) else None
+
+
+def _flat_sorted(logs):
+    """The logs a step of your own returned, as Keras's ``pythonify_logs`` keeps them: sorted
+    by name, a nested dict's entries brought up to the top, each value a plain number."""
+    flat = {}
+    for name, value in sorted(logs.items()):
+        if isinstance(value, dict):
+            flat.update(_flat_sorted(value))
+        else:
+            flat[name] = log_value(value)
+    return flat
 
 
 def _no_labels(xs):
