@@ -99,8 +99,9 @@ def tape_is_open():
 
 
 def penalties_read():
-    """``model.losses`` was read while a GradientTape records: its loss adds the weight
-    penalties, as Keras's training loops do (the tape then doesn't warn about them)."""
+    """``model.losses`` was read while a GradientTape records: its loss adds the penalties,
+    as Keras's training loops do, so the tape counts their gradients (otherwise they are
+    left out, as in Keras: engine/tape.py)."""
     if _active and _active[-1].tape:
         _active[-1].penalties_counted = True
 
