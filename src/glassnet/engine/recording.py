@@ -28,7 +28,7 @@ from glassnet.engine.autodiff import CannotDifferentiate, Value, backpropagate, 
 class _Recording:
     """What one recorded call keeps: the layers it ran, and the twins of those run twice."""
 
-    def __init__(self, training, rng=None):
+    def __init__(self, training, rng=None, tape=False):
         self.training = training
         self.rng = rng        # the recorded layer's generator: its inner layers draw their weights from it
         self.used = set()
@@ -36,7 +36,7 @@ class _Recording:
         self.added = []        # the add_loss terms of this call (and of the layers run inline in it)
         self.called = []       # the layers called in it (a GradientTape reads their gradients)
         self.watched = {}      # id(array) -> (array, its Value): the inputs a GradientTape watches
-        self.tape = False      # True: the record of a GradientTape (engine/tape.py)
+        self.tape = tape       # True: the record of a GradientTape (engine/tape.py)
         self.penalties_counted = False     # the tape's loss read model.losses (penalties_read)
 
 

@@ -54,9 +54,8 @@ class GradientTape:
 
     def __enter__(self):
         # A tape opened inside another shares its record: both see every call made.
-        outer = next((r for r in reversed(recording._active) if getattr(r, "tape", False)), None)
-        self._record = outer if outer is not None else recording._Recording(training=False)
-        self._record.tape = True
+        outer = next((r for r in reversed(recording._active) if r.tape), None)
+        self._record = outer if outer is not None else recording._Recording(training=False, tape=True)
         recording._active.append(self._record)
         return self
 
@@ -100,13 +99,11 @@ class GradientTape:
                 backpropagate(roots[0][0], roots[0][1], roots[1:])
             for layer, twin in self._record.twins:     # a model called twice: both calls' gradients
                 layer.add_twin_gradients(twin)
-        flat = [self._gradient_of(source, unconnected_gradients) for source in _flatten(sources)]
-        return _shaped_like(sources, iter(flat))
+        return _map(lambda source: self._gradient_of(source, unconnected_gradients), sources)
 
     def reset(self):
         """Forget what was recorded (TensorFlow's ``tape.reset()``)."""
-        self._record = recording._Recording(training=False)
-        self._record.tape = True
+        self._record = recording._Recording(training=False, tape=True)
         self._used = False
 
     def stop_recording(self):
@@ -205,18 +202,10 @@ class _Paused:
         return False
 
 
-def _flatten(sources):
+def _map(function, sources):
+    """``function`` of each source, shaped as ``sources`` is (one, a list, a tuple or a dict)."""
     if isinstance(sources, dict):
-        return [leaf for value in sources.values() for leaf in _flatten(value)]
+        return {key: _map(function, value) for key, value in sources.items()}
     if isinstance(sources, (list, tuple)):
-        return [leaf for value in sources for leaf in _flatten(value)]
-    return [sources]
-
-
-def _shaped_like(sources, flat):
-    if isinstance(sources, dict):
-        return {key: _shaped_like(value, flat) for key, value in sources.items()}
-    if isinstance(sources, (list, tuple)):
-        return type(sources)(_shaped_like(value, flat) for value in sources) if isinstance(sources, list) \
-            else tuple(_shaped_like(value, flat) for value in sources)
-    return next(flat)
+        return type(sources)(_map(function, value) for value in sources)
+    return function(sources)

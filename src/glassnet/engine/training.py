@@ -776,10 +776,12 @@ class Trainer(Keras2Methods):
     # -- one batch at a time (Keras's *_on_batch) ----------------------------------------------
     def train_on_batch(self, x, y=None, sample_weight=None, class_weight=None, return_dict=False):
         """One gradient step on this batch; returns the loss (and metrics) of the batch."""
+        built = self.built
         self._prepare_training()
         x = self._prepare_inputs(x)
         y = self._targets(y, "y")
-        self._prepare_training()            # again: the first batch may have built the model (a subclass)
+        if not built or self._parameters is None:   # this batch built the model (a subclass), or compiled it again
+            self._prepare_training()
         self._warn_if_nothing_trains()
         w = None if sample_weight is None else data_module.as_targets(sample_weight, "sample_weight")
         data_module.check_lengths(x if isinstance(x, list) else [x], y, w, "train_on_batch")

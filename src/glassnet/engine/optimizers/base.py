@@ -239,7 +239,7 @@ class Optimizer:
                 only ``clipnorm``, which measures each weight array's gradient on its own,
                 needs them. Defaults to ``grads``.
         """
-        if self.clipnorm is not None or self.clipvalue is not None or self.global_clipnorm is not None:
+        if self.clips:
             self.clip_gradients(grads if parts is None else parts)
         lr = self.current_rate()
         if self.weight_decay:
@@ -274,7 +274,8 @@ class Optimizer:
         params = [np.asarray(getattr(v, "value", v)) for _, v in pairs]
         grads = []
         for (g, _), p in zip(pairs, params):
-            g = np.array(g, dtype=p.dtype)          # a copy: clipping works in place
+            # Clipping works in place: on a copy, so that the caller's gradients stay as given.
+            g = np.array(g, dtype=p.dtype) if self.clips else np.asarray(g, dtype=p.dtype)
             if g.shape != p.shape:
                 raise ValueError(f"{type(self).__name__}.apply_gradients: a gradient of shape {g.shape} for a "
                                  f"weight of shape {p.shape}")
@@ -367,6 +368,11 @@ class Optimizer:
             np.copyto(weight, average)
             np.copyto(average, live)
         self.averages_swapped_in = not self.averages_swapped_in
+
+    @property
+    def clips(self):
+        """True when one of the three clippings (clipnorm, clipvalue, global_clipnorm) is set."""
+        return self.clipnorm is not None or self.clipvalue is not None or self.global_clipnorm is not None
 
     def clip_gradients(self, grads):
         """Clip the gradients in place (they are rewritten by the next backward pass anyway)."""
