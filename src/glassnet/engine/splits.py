@@ -1,40 +1,65 @@
-"""The validation split of ``fit(validation_split=...)``: held out, class by class."""
+"""The validation split of ``fit(validation_split=...)``: the last samples, as Keras holds them out."""
+
+import math
+import warnings
 
 import numpy as np
 
 
 def split_sizes(samples, fraction):
-    """``(train, validation)`` sample counts of a split that holds out ``fraction``."""
-    held = int(round(samples * fraction)) if fraction else 0
-    return samples - held, held
+    """``(train, validation)`` sample counts of a split that holds out ``fraction``.
 
-
-def stratified_split(x, y, fraction):
-    """Hold out ``fraction`` of the samples for validation, keeping the class proportions.
-
-    Keras holds out the last samples, whatever their classes. Here each class gives its
-    own last ``fraction`` (rounded so the total is ``round(len(x) * fraction)``), so each
-    class's share of the validation set is its share of the data, to within one sample,
-    however the data happen to be ordered. No randomness is involved: the
-    same data always gives the same split, and the model's random stream is untouched.
-    Labels that are not classes (regression targets) get Keras' split.
+    Keras's rule: the first ``floor(samples * (1 - fraction))`` samples train, the rest
+    validate (256 samples and 0.2: 204 and 52).
     """
-    n_val = split_sizes(len(x), fraction)[1]
-    if n_val < 1 or n_val >= len(x):
-        raise ValueError(f"validation_split={fraction} leaves no samples for training or validation")
+    train = math.floor(samples * (1.0 - fraction)) if fraction else samples
+    return train, samples - train
+
+
+def keras_split(x, y, fraction):
+    """``(x_train, y_train, x_val, y_val)``: the last ``fraction`` of the samples held out
+    for validation, before any shuffling, exactly as Keras 3 splits them.
+
+    The split takes no random numbers, so the same data always gives the same split. Data
+    sorted by class would leave classes out of the validation set (or out of training);
+    that is Keras's behaviour too, so it is kept, with a warning that says what happened
+    (:func:`warn_if_unrepresentative`).
+    """
+    train, held = split_sizes(len(x), fraction)
+    if held < 1 or train < 1:
+        raise ValueError(f"validation_split={fraction} leaves no samples for training or validation "
+                         f"({len(x)} samples)")
+    warn_if_unrepresentative(y[:train], y[train:], fraction)
+    return x[:train], y[:train], x[train:], y[train:]
+
+
+def warn_if_unrepresentative(y_train, y_val, fraction):
+    """Warn when the held-out tail can't stand for the data: it holds a class that training
+    never sees, or it is big enough to hold every class yet lacks some (data sorted by class)."""
+    train_classes, val_classes = _classes(y_train), _classes(y_val)
+    if train_classes is None or val_classes is None:
+        return                                      # regression targets: nothing to count
+    unseen = sorted(val_classes - train_classes)
+    missing = sorted(train_classes - val_classes)
+    if unseen:
+        problem = f"class(es) {_listed(unseen)} appear only there, never in training"
+    elif missing and len(y_val) >= 10 * len(train_classes):
+        problem = f"class(es) {_listed(missing)} never appear there"
+    else:
+        return
+    warnings.warn(f"fit: validation_split={fraction} holds out the last {len(y_val)} samples, as Keras does, "
+                  f"and {problem}: are the data sorted by class? Shuffle x and y together first "
+                  f"(e.g. sklearn.utils.shuffle(x, y)) or pass validation_data", UserWarning, stacklevel=6)   # at the fit() call
+
+
+def _listed(classes, most=5):
+    shown = ", ".join(str(c) for c in classes[:most])
+    return shown + (f" and {len(classes) - most} more" if len(classes) > most else "")
+
+
+def _classes(y):
     labels = class_labels(y)
-    if labels is None:
-        return x[:-n_val], y[:-n_val], x[-n_val:], y[-n_val:]
-    classes, counts = np.unique(labels, return_counts=True)
-    quota = counts * (n_val / len(x))
-    take = np.floor(quota).astype(int)
-    # Largest remainders get the samples left over by rounding down (ties: lower class).
-    take[np.argsort(-(quota - take), kind="stable")[:n_val - take.sum()]] += 1
-    held = np.zeros(len(x), dtype=bool)
-    for label, k in zip(classes, take):
-        members = np.flatnonzero(labels == label)
-        held[members[len(members) - k:]] = True
-    return x[~held], y[~held], x[held], y[held]
+    return None if labels is None else set(labels.tolist())
 
 
 def class_labels(y):

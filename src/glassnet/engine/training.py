@@ -35,7 +35,7 @@ from glassnet.engine.callbacks.learning_check import LearningCheck
 from glassnet.engine.keras2_methods import Keras2Methods
 from glassnet.engine.layers import chunks
 from glassnet.engine.parameters import FlatParameters
-from glassnet.engine.splits import stratified_split
+from glassnet.engine.splits import keras_split
 from glassnet.engine.training_log import TrainingLog, log_value
 from glassnet.errors import DataError, TrainingError
 
@@ -481,8 +481,8 @@ class Trainer(Keras2Methods):
                 yielding ``(x, y)`` batches.
             batch_size: samples per gradient step (default 32; not with a generator).
             validation_split: fraction of ``x`` held out to validate after every epoch
-                (the last samples of each class, before shuffling; see
-                :func:`glassnet.engine.splits.stratified_split`).
+                (the last samples, before shuffling, as in Keras; see
+                :func:`glassnet.engine.splits.keras_split`).
             validation_data: ``(x_val, y_val)`` (or a generator); overrides validation_split.
             class_weight: ``{class: weight}``: a rare class's mistakes count more.
             sample_weight: one weight per sample of ``x``.
@@ -674,8 +674,8 @@ class Trainer(Keras2Methods):
 
     def split_validation(self, x, y, fraction):
         """``(x_train, y_train, x_val, y_val)`` as ``fit(validation_split=...)`` splits them:
-        see :func:`glassnet.engine.splits.stratified_split`."""
-        return stratified_split(x, y, fraction)
+        the last samples held out, as in Keras (:func:`glassnet.engine.splits.keras_split`)."""
+        return keras_split(x, y, fraction)
 
     # -- evaluate -------------------------------------------------------------------------
     def test_step(self, x, y, sample_weight=None):
@@ -922,10 +922,10 @@ def _legacy_epochs(epochs, legacy):
 
 
 def _split(xs, y, weights, fraction):
-    """Hold out ``fraction`` for validation, class by class (see stratified_split)."""
+    """Hold out the last ``fraction`` for validation, as Keras does (see keras_split)."""
     index = np.arange(len(y))
     labels = y.arrays[0] if isinstance(y, outputs_module.Targets) else y    # several outputs: the first's classes
-    train_index, _, val_index, _ = stratified_split(index, labels, fraction)
+    train_index, _, val_index, _ = keras_split(index, labels, fraction)
     validation = ([x[val_index] for x in xs] if len(xs) > 1 else xs[0][val_index], y[val_index],
                   None if weights is None else weights[val_index])
     xs = [x[train_index] for x in xs]

@@ -40,12 +40,12 @@ def held_out_digits(x_train, y_train, x_test, y_test, validation_split, source="
     """The digits to calibrate on, and the digits of the training set the model learned from.
 
     Returns ``(x_fit, y_fit, x_held, y_held, words)``: with a validation split, ``fit``'s
-    own split (:func:`~glassnet.engine.splits.stratified_split`); without one, the test set.
+    own split (:func:`~glassnet.engine.splits.keras_split`); without one, the test set.
     """
-    from glassnet.engine.splits import stratified_split
+    from glassnet.engine.splits import keras_split
 
     if validation_split:   # the same split as fit(validation_split=...) made
-        x_fit, y_fit, x_held, y_held = stratified_split(x_train, y_train, validation_split)
+        x_fit, y_fit, x_held, y_held = keras_split(x_train, y_train, validation_split)
         words = f"its validation split ({len(x_held):,} {source} training digits it did not train on)"
         return x_fit, y_fit, x_held, y_held, words
     words = f"the {len(x_test):,} {source} test digits (it trained on every training digit)"
