@@ -138,4 +138,12 @@ EXPECTATIONS = {
     and np.isfinite(ns["d_losses"] + ns["g_losses"]).all() and ns["d_losses"][-1] < ns["d_losses"][0]
     and int(ns["d_optimizer"].iterations) == int(ns["g_optimizer"].iterations) == 12
     and tuple(ns["generated_images"].shape) == (64, 28, 28, 1) and ns["saved_image"],
+    "tf_time_series_tutorial": lambda ns: ns["example_shapes"] == ((32, 1, 3), (32, 1, 1))
+    and ns["linear_output_shape"] == (32, 1, 1) and ns["lstm_output_shape"] == (32, 24, 1)
+    and ns["warmup_shape"] == (32, 3) and ns["feedback_output_shape"] == (32, 24, 3)
+    and set(ns["val_performance"]) == {"Baseline", "Linear", "Dense", "Conv", "LSTM", "Residual LSTM"}
+    and all(math.isfinite(v["mean_absolute_error"]) for v in ns["val_performance"].values())
+    and ns["val_performance"]["Conv"]["mean_absolute_error"] < 0.6 and ns["linear_weights"].shape == (3,)
+    and ns["history"].history["loss"][-1] < 0.8 * ns["history"].history["loss"][0]
+    and ns["multi_val_performance"]["AR LSTM"]["loss"] < 1.0,
 }

@@ -151,12 +151,36 @@ def call_layer(layer, inputs, training=None):
 
     def backward(g):
         dx = run.backward(g)
+        if dx is None:                              # no input needed a gradient: the weights' only
+            return (None,) * len(values)
         return dx if run.takes_list else (dx,)
 
     learns = run.trainable and any(inner.params for inner in run.walk())
+    if isinstance(output, (list, tuple)):       # LSTM(..., return_state=True): [output, h, c]
+        return _several_outputs(output, values if learns or run.needs_input_grad else None, backward)
     if not (learns or run.needs_input_grad):
         return Value(output)
     return Value(output, tuple(values), backward, needs_grad=True)
+
+
+def _several_outputs(outputs, parents, backward):
+    """One Value per output of a layer that gives several, all from one step: the outputs,
+    each flattened per sample, side by side in a joint Value whose rule is the layer's
+    backward pass, and each output a recorded slice of it. The gradients of the outputs a
+    program used meet in the joint Value (zeros for the others), so the layer's backward
+    runs once with all of them."""
+    if parents is None:
+        return [Value(output) for output in outputs]
+    n = len(outputs[0])
+    ends = np.cumsum([output[0].size for output in outputs])
+
+    def joint_backward(g):
+        pieces = np.split(g, ends[:-1], axis=1)
+        return backward([piece.reshape(output.shape) for piece, output in zip(pieces, outputs)])
+
+    joint = Value(np.concatenate([output.reshape(n, -1) for output in outputs], axis=1), tuple(parents),
+                  joint_backward, needs_grad=True)
+    return [joint[:, end - output[0].size:end].reshape(output.shape) for end, output in zip(ends, outputs)]
 
 
 def _show_losses(layer, twin):

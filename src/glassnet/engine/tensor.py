@@ -42,6 +42,19 @@ class Tensor(np.ndarray):
         self -= np.asarray(data_of(delta), self.dtype)
         return self
 
+    # TensorFlow's static-shape methods. A tensor here always has its full shape, so
+    # ``set_shape`` (the time-series tutorial's ``inputs.set_shape([None, width, None])``)
+    # only checks that the shape it is told agrees, as TensorFlow does.
+    def set_shape(self, shape):
+        """Check that ``shape`` (None for a size left open) fits this tensor's shape."""
+        shape = None if shape is None else list(shape)
+        if shape is not None and (len(shape) != self.ndim or any(
+                want is not None and want != have for want, have in zip(shape, self.shape))):
+            raise ValueError(f"set_shape: a tensor of shape {self.shape} can't take shape {tuple(shape)}")
+
+    def get_shape(self):
+        return self.shape
+
     @property
     def value(self):
         """Keras's ``Variable.value``: the values themselves."""

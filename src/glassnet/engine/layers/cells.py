@@ -33,6 +33,15 @@ class RecurrentCell:
     def get_config(self):
         return {"units": self.units, **self.settings}
 
+    def __call__(self, *args, **kwargs):
+        kind = type(self).__name__
+        raise NotImplementedError(
+            f"{kind}(...)(x, states): running a cell on one step by itself is not in glassnet (its cells "
+            f"are the settings of RNN({kind}(...)), which makes the layer). Call that layer on the one step "
+            f"instead, with the states: rnn = RNN(cell, return_state=True), then "
+            f"x, *states = rnn(x[:, None, :], initial_state=states), as a feedback loop of TensorFlow's "
+            f"time-series tutorial can be written")
+
 
 class SimpleRNNCell(RecurrentCell):
     """One step of :class:`~glassnet.engine.layers.recurrent.SimpleRNN`."""

@@ -46,7 +46,7 @@ import numpy as np
 from glassnet.engine import constraints, initializers, masking, regularizers
 from glassnet.engine.layers.base import Layer, snake_case
 from glassnet.engine.layers.dropout import dropout_mask
-from glassnet.engine.shapes import SampleShape
+from glassnet.engine.shapes import SampleShape, shape_fits
 from glassnet.errors import ShapeError
 
 
@@ -265,6 +265,27 @@ class Recurrent(Layer):
                        initializer_of(self.recurrent_initializer)((self.units, size), self.rng))
         if self.use_bias:
             self.add_param("bias", self._initial_bias())
+
+    def accepts(self, input_shape):
+        """As in Keras, a recurrent layer reads sequences of any length: only the features
+        (and the states' sizes) must be those it was built for. A model that feeds its
+        last prediction back one step at a time (the time-series tutorial's ``FeedBack``)
+        calls the layer built on 24 steps with 1."""
+        def any_length(shape):
+            return (None,) + tuple(shape)[1:]
+        if self.takes_list:
+            return len(input_shape) == len(self.input_shape) and shape_fits(
+                any_length(self.input_shape[0]), input_shape[0]) and all(
+                shape_fits(built, given) for built, given in zip(self.input_shape[1:], input_shape[1:]))
+        return shape_fits(any_length(self.input_shape), input_shape)
+
+    def check_input(self, x):
+        given = [v.shape[1:] for v in x] if self.takes_list else x.shape[1:]
+        if self.built and not self.accepts(given):
+            built = self.input_shape[0] if self.takes_list else self.input_shape
+            raise ShapeError(f"layer '{self._display_name}' ({type(self).__name__}) expects sequences (batch, "
+                             f"time steps, {built[-1]}) and states (batch, {self.units}), got "
+                             f"{[v.shape for v in x] if self.takes_list else x.shape}")
 
     def _initial_bias(self):
         return initializer_of(self.bias_initializer)((self.gates * self.units,), self.rng)
