@@ -79,14 +79,16 @@ class Model(Trainer, ModelState, Layer):
     A subclass with no ``call()`` but a ``train_step(data)`` of its own (keras.io's GAN,
     holding a generator and a discriminator) is trained by fit as Keras trains it: each
     batch goes to its train_step as it comes, and the logs are what that returns; calling
-    it is an error, as in Keras.
+    it is an error, as in Keras. One with neither (TensorFlow's convolutional VAE, whose
+    ``encode`` and ``decode`` methods call its layers in a loop of your own) holds its
+    layers, and ``trainable_variables`` are theirs.
     """
 
     def __init__(self, inputs=None, outputs=None, name=None, seed=None, trainable=True, **kwargs):
         traced = inputs is None and outputs is None and defines_call(type(self), Model)
-        # keras.io's GAN: no call(), only a train_step of its own, run by fit (_init_steps_only)
-        steps_only = inputs is None and outputs is None and not traced and (
-            self._overrides("train_step") or self._overrides("test_step"))
+        # keras.io's GAN: no call(), only a train_step of its own, run by fit; TensorFlow's
+        # CVAE: no call() at all, its layers used by methods of its own (_init_steps_only)
+        steps_only = inputs is None and outputs is None and not traced and type(self) is not Model
         if (inputs is None or outputs is None) and not (traced or steps_only):
             raise TypeError(f"{type(self).__name__}: Model needs inputs and outputs: Model(inputs, outputs). "
                             f"Build the network with the Functional API (Model(inputs, outputs)), "
