@@ -52,6 +52,7 @@ def argmin(input, axis=None, output_type=np.int64, name=None):
 
 def _reduce(fn):
     def reduce(input_tensor, axis=None, keepdims=False, name=None):
+        axis = tuple(axis) if isinstance(axis, list) else axis      # TensorFlow's axis=[1, 2, 3]
         return as_tensor(fn(input_tensor, axis=axis, keepdims=keepdims))
     reduce.__name__ = f"reduce_{fn.__name__}"
     return reduce

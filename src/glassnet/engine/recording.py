@@ -35,6 +35,7 @@ class _Recording:
         self.twins = []        # (layer, twin): a layer called a second time runs on its twin
         self.added = []        # the add_loss terms of this call (and of the layers run inline in it)
         self.called = []       # the layers called in it (a GradientTape reads their gradients)
+        self.reached = set()   # id() of those a gradient reached (the others' weights get None)
         self.watched = {}      # id(array) -> (array, its Value): the inputs a GradientTape watches
         self.tape = tape       # True: the record of a GradientTape (engine/tape.py)
         self.penalties_counted = False     # the tape's loss read model.losses (penalties_read)
@@ -150,6 +151,8 @@ def call_layer(layer, inputs, training=None):
         _show_losses(layer, run)
 
     def backward(g):
+        if recording is not None:
+            recording.reached.add(id(layer))
         dx = run.backward(g)
         if dx is None:                              # no input needed a gradient: the weights' only
             return (None,) * len(values)

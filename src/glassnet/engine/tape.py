@@ -94,6 +94,7 @@ class GradientTape:
         roots = [(t, np.ones(t.shape, t.dtype) if s is None else np.asarray(s))
                  for t, s in zip(targets, seeds) if isinstance(t, Value) and t.needs_grad]
         self._clear()
+        self._record.reached.clear()
         if roots:
             with _penalties_if_read(self._record):
                 backpropagate(roots[0][0], roots[0][1], roots[1:])
@@ -139,7 +140,9 @@ class GradientTape:
 
     def _weight_gradient(self, weight):
         """The gradient of a layer's weight (one of ``model.trainable_variables``) the tape
-        ran, or None when no layer it ran holds that weight."""
+        ran, or None when no layer it ran holds that weight, or when the gradient never
+        reached the layer that does (the loss doesn't depend on it, as TensorFlow says with
+        None: e.g. its output went through plain NumPy, which the record can't follow)."""
         from glassnet.engine.layers.base import holds
 
         array = getattr(weight, "value", weight)           # a keras.Variable holds its array
@@ -147,7 +150,7 @@ class GradientTape:
             for inner in layer.walk():
                 for name, param in inner.params.items():
                     if holds(array, param) and inner.trainable:
-                        return inner.grads[name]
+                        return inner.grads[name] if id(layer) in self._record.reached else None
         return None
 
 

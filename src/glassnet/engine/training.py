@@ -234,9 +234,11 @@ class Trainer(Keras2Methods):
 
     def _refuse_call(self, what="call it"):
         """A model with no ``call()`` (trained by its own train_step) can't run: Keras's words."""
+        how = ("it trains by its own train_step: use fit, and call or save the models it holds"
+               if self._overrides("train_step") else
+               "call the layers and models it holds, as its own methods do, or give it a call()")
         raise NotImplementedError(f"Model {type(self).__name__} does not have a `call()` method implemented, so "
-                                  f"glassnet can't {what} (it trains by its own train_step: use fit, and "
-                                  f"call or save the models it holds)")
+                                  f"glassnet can't {what} ({how})")
 
     # -- one step -------------------------------------------------------------------------
     def _prepare_training(self):

@@ -240,6 +240,8 @@ def _placeholders_as_operations(name, function):
     """``function``, except that called on placeholders (a Functional model being drawn)
     it becomes an Operation step named ``name``, as Keras 3 makes one of each op."""
     def op(*args, **kwargs):
+        if isinstance(kwargs.get("axis"), list):      # Keras takes axis=[1, 2]; NumPy a tuple
+            kwargs["axis"] = tuple(kwargs["axis"])
         if args and (_is_symbolic(args[0]) and not isinstance(args[0], (list, tuple))):
             from glassnet.engine.layers.operation import apply
             return apply(name, args, kwargs)
