@@ -146,4 +146,9 @@ EXPECTATIONS = {
     and ns["val_performance"]["Conv"]["mean_absolute_error"] < 0.6 and ns["linear_weights"].shape == (3,)
     and ns["history"].history["loss"][-1] < 0.8 * ns["history"].history["loss"][0]
     and ns["multi_val_performance"]["AR LSTM"]["loss"] < 1.0,
+    "tf_load_csv_tutorial": lambda ns: tuple(np.shape(ns["preprocessed_example"])) == (1, 4 + 3 + 4 + 5 + 4 + 3)   # the OOV slot of each lookup too
+    and set(ns["numeric_inputs"]) == {"age", "n_siblings_spouses", "parch", "fare"}
+    and float(np.abs(np.asarray(ns["before"]) - np.asarray(ns["after"])).max()) < 1e-5
+    and np.asarray(ns["first_example"]["sex"]).tolist() in ("male", "female", b"male", b"female")
+    and ns["history"].history["loss"][-1] < ns["history"].history["loss"][0] and ns["accuracy"] > 0.9,
 }

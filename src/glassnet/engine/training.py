@@ -214,6 +214,9 @@ class Trainer(Keras2Methods):
 
         if self.steps_only:
             self._refuse_call()
+        if isinstance(inputs, dict) and symbolic.is_symbolic(list(inputs.values())):   # a preprocessing head
+            inputs = data_module.inputs_from_dict(self, inputs, f"model '{self.name}'")     # called on Input()s
+            inputs = inputs if len(inputs) > 1 else inputs[0]
         if symbolic.is_symbolic(inputs):
             return symbolic.call_symbolically(self, inputs, training)
         if recording.is_value(inputs) or recording.recording_now():   # in a GradientTape, or a layer's call()

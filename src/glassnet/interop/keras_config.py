@@ -273,6 +273,8 @@ TEXT_KEYS = {
                       "pad_to_max_tokens", "vocabulary_dtype", "idf_weights", "vocabulary", "vocabulary_size",
                       "oov_method", "salt"),
     "Hashing": ("num_bins", "salt", "mask_value", "output_mode", "sparse"),
+    "CategoryEncoding": ("num_tokens", "output_mode"),
+    "Discretization": ("bin_boundaries", "num_bins", "epsilon", "output_mode", "sparse"),
     "TextVectorization": ("max_tokens", "standardize", "split", "ngrams", "output_mode", "output_sequence_length",
                           "pad_to_max_tokens", "sparse", "ragged", "vocabulary", "idf_weights", "encoding",
                           "vocabulary_size")}
@@ -816,7 +818,7 @@ def _layer_spec(layer):
         raise ExportError(f"{owner} has no Keras equivalent that glassnet knows; save the model "
                           f"as .npz instead")
     common = _common_to_keras(layer)
-    if kind in ("SpatialDropout1D", "SpatialDropout2D"):   # Keras's take no trainable= (nor write one)
+    if kind in ("SpatialDropout1D", "SpatialDropout2D", "Discretization"):   # Keras's take no trainable= (nor write one)
         common.pop("trainable", None)
     if kind == "Bidirectional":        # the two inner layers as Keras writes them
         own = {"layer": _layer_spec(layer.forward_layer), "merge_mode": layer.merge_mode,

@@ -18,6 +18,7 @@ from glassnet.engine.layers.dropout import Dropout
 from glassnet.engine.layers.embedding import Embedding
 from glassnet.engine.layers.groupnorm import GroupNormalization
 from glassnet.engine.layers.gru import GRU
+from glassnet.engine.layers.categorical import CategoryEncoding, Discretization
 from glassnet.engine.layers.hashing import Hashing
 from glassnet.engine.layers.input_layer import Input, InputLayer
 from glassnet.engine.layers.lambda_layer import Lambda
@@ -73,6 +74,7 @@ __all__ = ["ELU", "GELU", "GRU", "GRUCell", "LSTM", "LSTMCell", "RNN", "SimpleRN
            "Reshape", "Resizing", "SeparableConv2D", "SeparableConvolution2D", "SiLU", "Sigmoid", "SimpleRNN", "Softmax", "Softplus", "Softsign", "SpatialDropout1D", "SpatialDropout2D",
            "Subtract", "Tanh", "TimeDistributed", "UnitNormalization", "UpSampling1D", "UpSampling2D", "ZeroPadding1D",
            "ZeroPadding2D",
+           "CategoryEncoding", "Discretization",
            "add", "average", "concatenate", "deserialize", "dot", "maximum", "minimum", "multiply", "serialize",
            "subtract"]
 
@@ -105,9 +107,6 @@ def _refuse(name, advice):
 globals()["HashedCrossing"] = _refuse("HashedCrossing", "cross the columns with NumPy (their values joined "
                                                            "as strings) and bin them with Hashing (its bins "
                                                            "are not HashedCrossing's)")
-for _name in ("CategoryEncoding", "Discretization"):
-    globals()[_name] = _refuse(_name, "encode the column with NumPy before the model: "
-                                      "keras.utils.to_categorical for one-hot, np.digitize for bins")
 
 
 def __getattr__(name):
