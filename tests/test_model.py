@@ -168,6 +168,16 @@ def test_nan_in_data_is_refused():
         model.fit(x, y, verbose=0)
 
 
+def test_a_table_of_numbers_and_bools_is_numbers():
+    """pd.get_dummies adds bool columns, so a data frame of the regression tutorial becomes an
+    object array (floats and bools); it is numbers, as TensorFlow takes it. Other objects are not."""
+    model = Sequential([Dense(1, input_shape=(3,), kernel_initializer="ones")], seed=0)
+    table = np.array([[1.5, True, False], [2.0, False, True]], dtype=object)
+    np.testing.assert_allclose(model.predict(table, verbose=0), [[2.5], [3.0]])
+    with pytest.raises(DataError, match="expected numbers, got an array of dtype object"):
+        model.predict(np.array([[1.5, None, 0.0]], dtype=object), verbose=0)
+
+
 def test_compiled_before_its_input_shape_is_known():
     """Chollet's book: ``Sequential([Dense(16, "relu"), Dense(1, "sigmoid")])`` compiled before
     ``fit`` gives it the input shape. compile raised AttributeError (no 'outputs')."""

@@ -38,6 +38,9 @@ def as_array(value, what):
     if array.dtype.kind in "US" or _holds_strings(array):
         raise DataError(f"{what}: expected numbers, got strings (dtype {array.dtype}); a model takes text when "
                         f"it starts with Input(shape=(1,), dtype='string') and a TextVectorization or StringLookup")
+    if array.dtype.kind == "O" and array.size and all(
+            isinstance(v, (numbers.Real, np.bool_)) for v in array.reshape(-1)):
+        array = array.astype(np.float32)     # a frame of number and bool columns (pd.get_dummies's)
     if array.dtype.kind not in "biuf":
         raise DataError(f"{what}: expected numbers, got an array of dtype {array.dtype}")
     if array.ndim == 0:
