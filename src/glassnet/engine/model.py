@@ -588,14 +588,18 @@ class Model(Trainer, ModelState, Layer):
         text itself is :func:`glassnet.engine.summary.summary_table`).
 
         ``expand_nested`` lists the layers of a model used as a layer under it;
-        ``show_trainable`` adds a column. The columns are as wide as their contents, so
-        ``line_length`` and ``positions`` change nothing; ``layer_range`` is not supported.
+        ``show_trainable`` adds a column; ``line_length`` and ``positions`` size the box as
+        in Keras; ``layer_range`` is not supported.
         """
         from glassnet.engine.summary import summary_table
         if layer_range is not None:
             raise ValueError("summary: layer_range is not supported by glassnet; the whole model is shown")
-        text = summary_table(self, expand_nested=expand_nested, show_trainable=show_trainable)
-        (print_fn or print)(text)
+        text = summary_table(self, expand_nested=expand_nested, show_trainable=show_trainable,
+                             line_length=line_length, positions=positions)
+        if print_fn is None:
+            print(text)
+        else:
+            print_fn(text + "\n")          # as Keras hands it: the whole text, ending its last line
 
     def count_params(self):
         if not self.built:
