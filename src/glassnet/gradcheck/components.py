@@ -267,6 +267,20 @@ def _layer_checks():
     add("AveragePooling1D", (7, 2), pool_size=3, strides=1, padding="same")
     add("GlobalAveragePooling1D", (5, 3))
     add("GlobalMaxPooling1D", (5, 3), x=_distinct, keepdims=True)
+    # The 1-D convolutions run as 2-D ones on one-row images (conv1d_rows.py).
+    add("Conv1DTranspose", (4, 2), filters=3, kernel_size=3, strides=2, padding="same")
+    add("Conv1DTranspose", (3, 2), filters=2, kernel_size=2, strides=3, activation="tanh", use_bias=False)
+    add("Conv1DTranspose", (4, 3), "filters=2, kernel_size=4, strides=2, kernel_regularizer=l2(0.1)",
+        filters=2, kernel_size=4, strides=2, kernel_regularizer=l2(0.1))
+    add("DepthwiseConv1D", (7, 3), kernel_size=3)
+    add("DepthwiseConv1D", (8, 2), kernel_size=3, depth_multiplier=2, strides=2, padding="same", activation="tanh")
+    add("DepthwiseConv1D", (8, 2), "kernel_size=2, dilation_rate=3, depthwise_regularizer=l2(0.1)",
+        kernel_size=2, dilation_rate=3, depthwise_regularizer=l2(0.1))
+    add("SeparableConv1D", (7, 3), filters=4, kernel_size=3)
+    add("SeparableConv1D", (8, 2), filters=3, kernel_size=3, depth_multiplier=2, strides=2, padding="same",
+        use_bias=False)
+    add("SeparableConv1D", (8, 2), "filters=2, kernel_size=2, dilation_rate=2, pointwise_regularizer=l2(0.1)",
+        filters=2, kernel_size=2, dilation_rate=2, pointwise_regularizer=l2(0.1))
     # Batch norm: batch statistics in training (a batch of at least 4), running ones after.
     add("LayerNormalization", (5,), "gamma and beta drawn at random (not 1 and 0)", batch_size=3,
         gamma_initializer="glorot_uniform", beta_initializer="glorot_uniform")

@@ -131,6 +131,17 @@ def _depthwise_in(class_name):
     return read
 
 
+def _conv1d_transpose_in(config, reading, owner):
+    """Conv1DTranspose: Conv1D's keys, undilated, one group, no output padding."""
+    reading.require(config, owner, output_padding=None, dilation_rate=[1])
+    _, own = _conv1d_in(config, reading, owner)
+    return "Conv1DTranspose", {key: value for key, value in own.items() if key not in ("groups", "dilation_rate")}
+
+
+DEPTHWISE_WEIGHTS.update({"DepthwiseConv1D": DEPTHWISE_WEIGHTS["DepthwiseConv2D"],
+                          "SeparableConv1D": DEPTHWISE_WEIGHTS["SeparableConv2D"]})
+
+
 
 def _groupnorm_in(config, reading, owner):
     """GroupNormalization: Keras's config keys are glassnet's."""
@@ -465,7 +476,8 @@ def _dot_in(config, reading, owner):
 
 
 KERAS_ALIASES = ("MaxPool2D", "AvgPool2D", "GlobalAvgPool2D", "GlobalMaxPool2D", "Convolution1D", "MaxPool1D",
-                 "AvgPool1D", "GlobalAvgPool1D", "GlobalMaxPool1D", "SeparableConvolution2D")
+                 "AvgPool1D", "GlobalAvgPool1D", "GlobalMaxPool1D", "SeparableConvolution2D",
+                 "Convolution1DTranspose", "SeparableConvolution1D")
 LAYERS_FROM_KERAS = {
     "Dense": _dense_in, "Conv2D": _conv2d_in, "Conv1D": _conv1d_in, "Convolution1D": _conv1d_in,
     **{name: _pooling_in(kind, pool_size=(2,)) for name, kind in (
@@ -523,6 +535,9 @@ LAYERS_FROM_KERAS = {
     "RNN": _rnn_in,
     "Bidirectional": _bidirectional_in, "TimeDistributed": _time_distributed_in,
     **{name: _merge_in(name) for name in ("Add", "Subtract", "Multiply", "Average", "Maximum", "Minimum")},
+    "Conv1DTranspose": _conv1d_transpose_in, "Convolution1DTranspose": _conv1d_transpose_in,
+    "DepthwiseConv1D": _depthwise_in("DepthwiseConv1D"), "SeparableConv1D": _depthwise_in("SeparableConv1D"),
+    "SeparableConvolution1D": _depthwise_in("SeparableConv1D"),
 }
 
 
@@ -642,6 +657,14 @@ def _depthwise_out(class_name):
                 **{f"{w}_regularizer": regularizer_to_keras(config.get(f"{w}_regularizer"))
                    for w in weights + ("activity",)},
                 **{f"{w}_constraint": constraint_to_keras(config.get(f"{w}_constraint")) for w in weights}}
+    return write
+
+
+def _depthwise1d_out(class_name):
+    """DepthwiseConv1D and SeparableConv1D: as the 2-D ones, with Keras's one-element lists."""
+    def write(config, owner):
+        sizes = {key: [config[key]] for key in ("kernel_size", "strides", "dilation_rate")}
+        return {**_depthwise_out(class_name)(config, owner), **sizes}
     return write
 
 
@@ -782,6 +805,9 @@ LAYERS_TO_KERAS = {
     **{name: _text_out(name) for name in TEXT_KEYS},
     **{name: _recurrent_out for name in RECURRENT},
     **{name: (lambda c, o: {}) for name in ("Add", "Subtract", "Multiply", "Average", "Maximum", "Minimum")},
+    "Conv1DTranspose": lambda c, o: {**{k: v for k, v in _conv1d_out(c, o).items() if k != "groups"},
+                                     "output_padding": None},
+    "DepthwiseConv1D": _depthwise1d_out("DepthwiseConv1D"), "SeparableConv1D": _depthwise1d_out("SeparableConv1D"),
 }
 
 

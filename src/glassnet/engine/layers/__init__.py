@@ -60,6 +60,11 @@ GlobalAvgPool2D = GlobalAveragePooling2D
 GlobalMaxPool2D = GlobalMaxPooling2D
 SeparableConvolution2D = SeparableConv2D
 
+# The 1-D convolutions that are 2-D ones on one-row images (conv1d_rows.py).
+from glassnet.engine.layers.conv1d_rows import Conv1DTranspose, DepthwiseConv1D, SeparableConv1D  # noqa: E402
+Convolution1DTranspose = Conv1DTranspose
+SeparableConvolution1D = SeparableConv1D
+
 __all__ = ["ELU", "GELU", "GRU", "GRUCell", "LSTM", "LSTMCell", "RNN", "SimpleRNNCell", "StackedRNNCells", "SELU", "Activation", "ActivityRegularization", "Add", "AlphaDropout", "Attention", "Average", "AveragePooling1D",
            "AveragePooling2D", "AvgPool1D", "AvgPool2D", "Conv1D", "Convolution1D", "GlobalAveragePooling1D",
            "GlobalAvgPool1D", "GlobalMaxPool1D", "GlobalMaxPooling1D", "MaxPool1D", "MaxPooling1D", "BatchNormalization", "Bidirectional", "CenterCrop", "Concatenate", "Conv2D", "Conv2DTranspose", "Convolution2D", "Cropping1D", "Cropping2D", "Dense", "DepthwiseConv2D", "Dot", "Dropout",
@@ -74,7 +79,8 @@ __all__ = ["ELU", "GELU", "GRU", "GRUCell", "LSTM", "LSTMCell", "RNN", "SimpleRN
            "Subtract", "Tanh", "TimeDistributed", "UnitNormalization", "UpSampling1D", "UpSampling2D", "ZeroPadding1D",
            "ZeroPadding2D",
            "add", "average", "concatenate", "deserialize", "dot", "maximum", "minimum", "multiply", "serialize",
-           "subtract"]
+           "subtract",
+           "Conv1DTranspose", "Convolution1DTranspose", "DepthwiseConv1D", "SeparableConv1D", "SeparableConvolution1D"]
 
 
 def serialize(layer):
