@@ -138,4 +138,10 @@ EXPECTATIONS = {
     and np.isfinite(ns["d_losses"] + ns["g_losses"]).all() and ns["d_losses"][-1] < ns["d_losses"][0]
     and int(ns["d_optimizer"].iterations) == int(ns["g_optimizer"].iterations) == 12
     and tuple(ns["generated_images"].shape) == (64, 28, 28, 1) and ns["saved_image"],
+    # 12 "days" of 48 steps: 529 windows; the jump (24 steps from step 250) and only it is found.
+    "timeseries_anomaly_detection": lambda ns: ns["x_train"].shape == (529, 48, 1)
+    and ns["model"].count_params() == 9_505 and ns["x_test_pred"].shape == (529, 48, 1)
+    and ns["history"].history["val_loss"][-1] < 0.2 * ns["history"].history["loss"][0]
+    and len(ns["anomalous_data_indices"]) > 0
+    and all(ns["JUMP_AT"] <= i <= ns["JUMP_AT"] + 24 for i in ns["anomalous_data_indices"]),
 }
