@@ -281,6 +281,23 @@ def _layer_checks():
         use_bias=False)
     add("SeparableConv1D", (8, 2), "filters=2, kernel_size=2, dilation_rate=2, pointwise_regularizer=l2(0.1)",
         filters=2, kernel_size=2, dilation_rate=2, pointwise_regularizer=l2(0.1))
+    # Volumes (N, D, H, W, C): the 3-D convolutions, poolings and resampling layers.
+    add("Conv3D", (4, 3, 4, 2), filters=3, kernel_size=2)
+    add("Conv3D", (4, 5, 3, 2), filters=2, kernel_size=(3, 2, 2), strides=2, padding="same", activation="tanh")
+    add("Conv3D", (5, 4, 4, 1), "filters=2, kernel_size=2, dilation_rate=(2, 1, 2), kernel_regularizer=l2(0.1)",
+        filters=2, kernel_size=2, dilation_rate=(2, 1, 2), kernel_regularizer=l2(0.1))
+    add("Conv3DTranspose", (2, 3, 2, 2), filters=2, kernel_size=3, strides=2, padding="same")
+    add("Conv3DTranspose", (2, 2, 3, 1), filters=2, kernel_size=(2, 3, 2), strides=(1, 2, 3), use_bias=False)
+    add("MaxPooling3D", (4, 4, 4, 2), x=_distinct, pool_size=2)
+    add("MaxPooling3D", (5, 4, 3, 2), x=_distinct, pool_size=(3, 2, 2), strides=(2, 1, 2), padding="same")
+    add("AveragePooling3D", (4, 4, 4, 2), pool_size=2)
+    add("AveragePooling3D", (5, 3, 4, 1), pool_size=2, strides=1, padding="same")
+    add("GlobalAveragePooling3D", (2, 3, 2, 3))
+    add("GlobalMaxPooling3D", (2, 3, 2, 3), x=_distinct, keepdims=True)
+    add("ZeroPadding3D", (2, 3, 2, 2), padding=((0, 1), (2, 0), (1, 1)))
+    add("Cropping3D", (4, 5, 4, 2), cropping=((1, 0), (1, 2), (0, 1)))
+    add("UpSampling3D", (2, 3, 2, 2), size=(2, 1, 3))
+    add("SpatialDropout3D", (2, 3, 2, 4), "rate=0.5, fixed mask", batch_size=5, rate=0.5)
     # Batch norm: batch statistics in training (a batch of at least 4), running ones after.
     add("LayerNormalization", (5,), "gamma and beta drawn at random (not 1 and 0)", batch_size=3,
         gamma_initializer="glorot_uniform", beta_initializer="glorot_uniform")

@@ -142,6 +142,19 @@ DEPTHWISE_WEIGHTS.update({"DepthwiseConv1D": DEPTHWISE_WEIGHTS["DepthwiseConv2D"
                           "SeparableConv1D": DEPTHWISE_WEIGHTS["SeparableConv2D"]})
 
 
+def _conv3d_in(config, reading, owner):
+    reading.require(config, owner, groups=1)
+    _, own = _conv2d_in(config, reading, owner)
+    return "Conv3D", own
+
+
+def _conv3d_transpose_in(config, reading, owner):
+    """Conv3DTranspose: Conv3D's keys, undilated, one group, no output padding."""
+    reading.require(config, owner, output_padding=None, dilation_rate=[1, 1, 1])
+    _, own = _conv2d_in(config, reading, owner)
+    return "Conv3DTranspose", {key: value for key, value in own.items() if key not in ("groups", "dilation_rate")}
+
+
 
 def _groupnorm_in(config, reading, owner):
     """GroupNormalization: Keras's config keys are glassnet's."""
@@ -477,7 +490,8 @@ def _dot_in(config, reading, owner):
 
 KERAS_ALIASES = ("MaxPool2D", "AvgPool2D", "GlobalAvgPool2D", "GlobalMaxPool2D", "Convolution1D", "MaxPool1D",
                  "AvgPool1D", "GlobalAvgPool1D", "GlobalMaxPool1D", "SeparableConvolution2D",
-                 "Convolution1DTranspose", "SeparableConvolution1D")
+                 "Convolution1DTranspose", "SeparableConvolution1D", "Convolution3D", "Convolution3DTranspose",
+                 "MaxPool3D", "AvgPool3D", "GlobalAvgPool3D", "GlobalMaxPool3D")
 LAYERS_FROM_KERAS = {
     "Dense": _dense_in, "Conv2D": _conv2d_in, "Conv1D": _conv1d_in, "Convolution1D": _conv1d_in,
     **{name: _pooling_in(kind, pool_size=(2,)) for name, kind in (
@@ -538,6 +552,18 @@ LAYERS_FROM_KERAS = {
     "Conv1DTranspose": _conv1d_transpose_in, "Convolution1DTranspose": _conv1d_transpose_in,
     "DepthwiseConv1D": _depthwise_in("DepthwiseConv1D"), "SeparableConv1D": _depthwise_in("SeparableConv1D"),
     "SeparableConvolution1D": _depthwise_in("SeparableConv1D"),
+    "Conv3D": _conv3d_in, "Convolution3D": _conv3d_in,
+    "Conv3DTranspose": _conv3d_transpose_in, "Convolution3DTranspose": _conv3d_transpose_in,
+    **{name: _pooling_in(kind, pool_size=(2, 2, 2)) for name, kind in (
+        ("MaxPooling3D", "MaxPooling3D"), ("MaxPool3D", "MaxPooling3D"),
+        ("AveragePooling3D", "AveragePooling3D"), ("AvgPool3D", "AveragePooling3D"))},
+    **{name: _global_pooling_in(kind) for name, kind in (
+        ("GlobalAveragePooling3D", "GlobalAveragePooling3D"), ("GlobalAvgPool3D", "GlobalAveragePooling3D"),
+        ("GlobalMaxPooling3D", "GlobalMaxPooling3D"), ("GlobalMaxPool3D", "GlobalMaxPooling3D"))},
+    "ZeroPadding3D": _image_layer_in("ZeroPadding3D", "padding"),
+    "Cropping3D": _image_layer_in("Cropping3D", "cropping"),
+    "UpSampling3D": _image_layer_in("UpSampling3D", "size"),
+    "SpatialDropout3D": _image_layer_in("SpatialDropout3D", "rate", "seed"),
 }
 
 
@@ -808,6 +834,16 @@ LAYERS_TO_KERAS = {
     "Conv1DTranspose": lambda c, o: {**{k: v for k, v in _conv1d_out(c, o).items() if k != "groups"},
                                      "output_padding": None},
     "DepthwiseConv1D": _depthwise1d_out("DepthwiseConv1D"), "SeparableConv1D": _depthwise1d_out("SeparableConv1D"),
+    "Conv3D": _conv2d_out,
+    "Conv3DTranspose": lambda c, o: {**{k: v for k, v in _conv2d_out(c, o).items() if k != "groups"},
+                                     "output_padding": None},
+    "MaxPooling3D": _pooling_out, "AveragePooling3D": _pooling_out,
+    **{name: (lambda c, o: {"data_format": "channels_last", "keepdims": c.get("keepdims", False)})
+       for name in ("GlobalAveragePooling3D", "GlobalMaxPooling3D")},
+    "ZeroPadding3D": lambda c, o: {"padding": c["padding"], "data_format": "channels_last"},
+    "Cropping3D": lambda c, o: {"cropping": c["cropping"], "data_format": "channels_last"},
+    "UpSampling3D": lambda c, o: {"size": c["size"], "data_format": "channels_last"},
+    "SpatialDropout3D": lambda c, o: {"rate": c["rate"], "seed": c.get("seed"), "data_format": "channels_last"},
 }
 
 
@@ -842,7 +878,7 @@ def _layer_spec(layer):
         raise ExportError(f"{owner} has no Keras equivalent that glassnet knows; save the model "
                           f"as .npz instead")
     common = _common_to_keras(layer)
-    if kind in ("SpatialDropout1D", "SpatialDropout2D"):   # Keras's take no trainable= (nor write one)
+    if kind in ("SpatialDropout1D", "SpatialDropout2D", "SpatialDropout3D"):   # Keras's take no trainable= (nor write one)
         common.pop("trainable", None)
     if kind == "Bidirectional":        # the two inner layers as Keras writes them
         own = {"layer": _layer_spec(layer.forward_layer), "merge_mode": layer.merge_mode,
