@@ -298,6 +298,15 @@ def _layer_checks():
     add("Cropping3D", (4, 5, 4, 2), cropping=((1, 0), (1, 2), (0, 1)))
     add("UpSampling3D", (2, 3, 2, 2), size=(2, 1, 3))
     add("SpatialDropout3D", (2, 3, 2, 4), "rate=0.5, fixed mask", batch_size=5, rate=0.5)
+    # ConvLSTM2D: an LSTM over frames, its products convolutions (gradients through every step).
+    add("ConvLSTM2D", (3, 4, 5, 2), filters=2, kernel_size=3, batch_size=2)
+    add("ConvLSTM2D", (3, 4, 4, 1), "filters=2, kernel_size=(2, 3), padding='same', return_sequences=True, "
+        "bias_initializer='random_normal'", filters=2, kernel_size=(2, 3), padding="same", return_sequences=True,
+        bias_initializer="random_normal", batch_size=2)
+    add("ConvLSTM2D", (2, 5, 5, 2), "filters=3, kernel_size=2, strides=2, go_backwards=True, "
+        "recurrent_regularizer=l2(0.1)", filters=3, kernel_size=2, strides=2, go_backwards=True,
+        recurrent_regularizer=l2(0.1), batch_size=2)
+    add("ConvLSTM2D", (3, 5, 4, 1), filters=1, kernel_size=2, dilation_rate=2, activation="relu", batch_size=2)
     # Batch norm: batch statistics in training (a batch of at least 4), running ones after.
     add("LayerNormalization", (5,), "gamma and beta drawn at random (not 1 and 0)", batch_size=3,
         gamma_initializer="glorot_uniform", beta_initializer="glorot_uniform")

@@ -155,6 +155,41 @@ def _conv3d_transpose_in(config, reading, owner):
     return "Conv3DTranspose", {key: value for key, value in own.items() if key not in ("groups", "dilation_rate")}
 
 
+CONV_LSTM_KEYS = ("filters", "kernel_size", "strides", "padding", "dilation_rate", "use_bias", "unit_forget_bias",
+                  "return_sequences", "go_backwards")
+
+
+def _conv_lstm_in(config, reading, owner):
+    """ConvLSTM2D: Keras's keys are glassnet's; what it runs only at Keras's defaults is refused."""
+    reading.require(config, owner, data_format="channels_last", stateful=False, return_state=False, dropout=0.0,
+                    recurrent_dropout=0.0)
+    own = {key: config[key] for key in CONV_LSTM_KEYS if key in config}
+    own.update({"activation": _name_of(config.get("activation", "tanh")),
+                "recurrent_activation": _name_of(config.get("recurrent_activation", "sigmoid")),
+                **{key: initializer_from_keras(config[key], owner, reading)
+                   for key in ("kernel_initializer", "recurrent_initializer", "bias_initializer") if key in config},
+                **{f"{w}_regularizer": regularizer_from_keras(config.get(f"{w}_regularizer"), owner, reading)
+                   for w in (*RECURRENT_WEIGHTS, "activity")},
+                **{f"{w}_constraint": constraint_from_keras(config.get(f"{w}_constraint"), owner, reading)
+                   for w in RECURRENT_WEIGHTS}})
+    return "ConvLSTM2D", own
+
+
+def _conv_lstm_out(config, owner):
+    return {"return_sequences": config["return_sequences"], "return_state": False,
+            "go_backwards": config["go_backwards"], "stateful": False, "unroll": False, "zero_output_for_mask": False,
+            **{key: config[key] for key in CONV_LSTM_KEYS if key not in ("return_sequences", "go_backwards")},
+            "data_format": "channels_last",
+            "activation": activation_to_keras(config["activation"], owner),
+            "recurrent_activation": activation_to_keras(config["recurrent_activation"], owner),
+            **{key: initializer_object_to_keras(config[key])
+               for key in ("kernel_initializer", "recurrent_initializer", "bias_initializer")},
+            **{f"{w}_regularizer": regularizer_to_keras(config.get(f"{w}_regularizer"))
+               for w in (*RECURRENT_WEIGHTS, "activity")},
+            **{f"{w}_constraint": constraint_to_keras(config.get(f"{w}_constraint")) for w in RECURRENT_WEIGHTS},
+            "dropout": 0.0, "recurrent_dropout": 0.0, "seed": config.get("seed")}
+
+
 
 def _groupnorm_in(config, reading, owner):
     """GroupNormalization: Keras's config keys are glassnet's."""
@@ -564,6 +599,7 @@ LAYERS_FROM_KERAS = {
     "Cropping3D": _image_layer_in("Cropping3D", "cropping"),
     "UpSampling3D": _image_layer_in("UpSampling3D", "size"),
     "SpatialDropout3D": _image_layer_in("SpatialDropout3D", "rate", "seed"),
+    "ConvLSTM2D": _conv_lstm_in,
 }
 
 
@@ -844,6 +880,7 @@ LAYERS_TO_KERAS = {
     "Cropping3D": lambda c, o: {"cropping": c["cropping"], "data_format": "channels_last"},
     "UpSampling3D": lambda c, o: {"size": c["size"], "data_format": "channels_last"},
     "SpatialDropout3D": lambda c, o: {"rate": c["rate"], "seed": c.get("seed"), "data_format": "channels_last"},
+    "ConvLSTM2D": _conv_lstm_out,
 }
 
 

@@ -78,6 +78,8 @@ AvgPool3D = AveragePooling3D
 GlobalAvgPool3D = GlobalAveragePooling3D
 GlobalMaxPool3D = GlobalMaxPooling3D
 
+from glassnet.engine.layers.conv_lstm import ConvLSTM2D  # noqa: E402
+
 __all__ = ["ELU", "GELU", "GRU", "GRUCell", "LSTM", "LSTMCell", "RNN", "SimpleRNNCell", "StackedRNNCells", "SELU", "Activation", "ActivityRegularization", "Add", "AlphaDropout", "Attention", "Average", "AveragePooling1D",
            "AveragePooling2D", "AvgPool1D", "AvgPool2D", "Conv1D", "Convolution1D", "GlobalAveragePooling1D",
            "GlobalAvgPool1D", "GlobalMaxPool1D", "GlobalMaxPooling1D", "MaxPool1D", "MaxPooling1D", "BatchNormalization", "Bidirectional", "CenterCrop", "Concatenate", "Conv2D", "Conv2DTranspose", "Convolution2D", "Cropping1D", "Cropping2D", "Dense", "DepthwiseConv2D", "Dot", "Dropout",
@@ -96,7 +98,8 @@ __all__ = ["ELU", "GELU", "GRU", "GRUCell", "LSTM", "LSTMCell", "RNN", "SimpleRN
            "Conv1DTranspose", "Convolution1DTranspose", "DepthwiseConv1D", "SeparableConv1D", "SeparableConvolution1D",
            "Conv3D", "Conv3DTranspose", "Convolution3D", "Convolution3DTranspose", "SpatialDropout3D",
            "AveragePooling3D", "AvgPool3D", "GlobalAveragePooling3D", "GlobalAvgPool3D", "GlobalMaxPool3D",
-           "GlobalMaxPooling3D", "MaxPool3D", "MaxPooling3D", "Cropping3D", "UpSampling3D", "ZeroPadding3D"]
+           "GlobalMaxPooling3D", "MaxPool3D", "MaxPooling3D", "Cropping3D", "UpSampling3D", "ZeroPadding3D",
+           "ConvLSTM2D"]
 
 
 def serialize(layer):
