@@ -307,6 +307,15 @@ def _layer_checks():
         "recurrent_regularizer=l2(0.1)", filters=3, kernel_size=2, strides=2, go_backwards=True,
         recurrent_regularizer=l2(0.1), batch_size=2)
     add("ConvLSTM2D", (3, 5, 4, 1), filters=1, kernel_size=2, dilation_rate=2, activation="relu", batch_size=2)
+    # Adaptive pooling: windows fitted to the output size (overlapping, or wider than the axis).
+    add("AdaptiveAveragePooling1D", (7, 2), output_size=3)
+    add("AdaptiveMaxPooling1D", (7, 2), x=_distinct, output_size=3)
+    add("AdaptiveAveragePooling2D", (5, 7, 2), output_size=(3, 4))
+    add("AdaptiveMaxPooling2D", (5, 7, 2), x=_distinct, output_size=(2, 3))
+    add("AdaptiveAveragePooling3D", (3, 5, 4, 2), output_size=(2, 3, 2))
+    add("AdaptiveMaxPooling3D", (3, 5, 4, 1), x=_distinct, output_size=(2, 2, 3))
+    add("AdaptiveMaxPooling2D", (3, 2, 1), "output_size=(5, 4), larger than the input", x=_distinct,
+        output_size=(5, 4))
     # Batch norm: batch statistics in training (a batch of at least 4), running ones after.
     add("LayerNormalization", (5,), "gamma and beta drawn at random (not 1 and 0)", batch_size=3,
         gamma_initializer="glorot_uniform", beta_initializer="glorot_uniform")

@@ -600,6 +600,8 @@ LAYERS_FROM_KERAS = {
     "UpSampling3D": _image_layer_in("UpSampling3D", "size"),
     "SpatialDropout3D": _image_layer_in("SpatialDropout3D", "rate", "seed"),
     "ConvLSTM2D": _conv_lstm_in,
+    **{f"Adaptive{kind}Pooling{rank}D": _image_layer_in(f"Adaptive{kind}Pooling{rank}D", "output_size")
+       for kind in ("Average", "Max") for rank in (1, 2, 3)},
 }
 
 
@@ -881,6 +883,8 @@ LAYERS_TO_KERAS = {
     "UpSampling3D": lambda c, o: {"size": c["size"], "data_format": "channels_last"},
     "SpatialDropout3D": lambda c, o: {"rate": c["rate"], "seed": c.get("seed"), "data_format": "channels_last"},
     "ConvLSTM2D": _conv_lstm_out,
+    **{f"Adaptive{kind}Pooling{rank}D": lambda c, o: {"output_size": c["output_size"], "data_format": "channels_last"}
+       for kind in ("Average", "Max") for rank in (1, 2, 3)},
 }
 
 

@@ -79,6 +79,9 @@ GlobalAvgPool3D = GlobalAveragePooling3D
 GlobalMaxPool3D = GlobalMaxPooling3D
 
 from glassnet.engine.layers.conv_lstm import ConvLSTM2D  # noqa: E402
+from glassnet.engine.layers.adaptive_pooling import (AdaptiveAveragePooling1D, AdaptiveAveragePooling2D,  # noqa: E402
+                                                     AdaptiveAveragePooling3D, AdaptiveMaxPooling1D,
+                                                     AdaptiveMaxPooling2D, AdaptiveMaxPooling3D)
 
 __all__ = ["ELU", "GELU", "GRU", "GRUCell", "LSTM", "LSTMCell", "RNN", "SimpleRNNCell", "StackedRNNCells", "SELU", "Activation", "ActivityRegularization", "Add", "AlphaDropout", "Attention", "Average", "AveragePooling1D",
            "AveragePooling2D", "AvgPool1D", "AvgPool2D", "Conv1D", "Convolution1D", "GlobalAveragePooling1D",
@@ -99,7 +102,8 @@ __all__ = ["ELU", "GELU", "GRU", "GRUCell", "LSTM", "LSTMCell", "RNN", "SimpleRN
            "Conv3D", "Conv3DTranspose", "Convolution3D", "Convolution3DTranspose", "SpatialDropout3D",
            "AveragePooling3D", "AvgPool3D", "GlobalAveragePooling3D", "GlobalAvgPool3D", "GlobalMaxPool3D",
            "GlobalMaxPooling3D", "MaxPool3D", "MaxPooling3D", "Cropping3D", "UpSampling3D", "ZeroPadding3D",
-           "ConvLSTM2D"]
+           "ConvLSTM2D", "AdaptiveAveragePooling1D", "AdaptiveAveragePooling2D", "AdaptiveAveragePooling3D",
+           "AdaptiveMaxPooling1D", "AdaptiveMaxPooling2D", "AdaptiveMaxPooling3D"]
 
 
 def serialize(layer):
