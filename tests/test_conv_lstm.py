@@ -83,3 +83,36 @@ def test_keras_files_both_ways(tmp_path):
     theirs.save(tmp_path / "theirs.keras")
     np.testing.assert_allclose(load_model(tmp_path / "theirs.keras").predict(X, verbose=0),
                                np.asarray(theirs(X)), rtol=1e-5, atol=1e-5)
+
+
+# -- ConvLSTM1D: ConvLSTM2D on frames one row high ----------------------------------------------
+SEQUENCES = RNG.normal(size=(2, 4, 9, 3)).astype(np.float32)     # (batch, time, steps, channels)
+
+
+def test_conv_lstm1d_is_conv_lstm2d_on_one_row_frames():
+    one = models.Sequential([layers.Input(SEQUENCES.shape[1:]), layers.ConvLSTM1D(2, 3, return_sequences=True)])
+    two = models.Sequential([layers.Input((4, 1, 9, 3)), layers.ConvLSTM2D(2, (1, 3), return_sequences=True)])
+    assert [w.shape for w in one.get_weights()] == [(3, 3, 8), (3, 2, 8), (8,)]
+    two.set_weights([w.reshape(t.shape) for w, t in zip(one.get_weights(), two.get_weights())])
+    np.testing.assert_allclose(one.predict(SEQUENCES, verbose=0),
+                               two.predict(SEQUENCES[:, :, None], verbose=0)[:, :, 0], atol=1e-6)
+    with pytest.raises(Exception, match="sequences of sequences"):
+        models.Sequential([layers.Input((9, 3)), layers.ConvLSTM1D(2, 3)])
+
+
+@pytest.mark.parametrize("kwargs", [dict(filters=3, kernel_size=3),
+                                    dict(filters=2, kernel_size=2, strides=2, padding="same", return_sequences=True,
+                                         go_backwards=True)])
+def test_conv_lstm1d_outputs_configs_and_files_are_keras_ones(kwargs, tmp_path):
+    keras = pytest.importorskip("keras")
+    theirs = keras.Sequential([keras.Input(SEQUENCES.shape[1:]),
+                               keras.layers.ConvLSTM1D(**kwargs, bias_initializer="random_normal")])
+    theirs.save(tmp_path / "theirs.keras")
+    ours = load_model(tmp_path / "theirs.keras")
+    np.testing.assert_allclose(ours.predict(SEQUENCES, verbose=0), np.asarray(theirs(SEQUENCES)), rtol=1e-5,
+                               atol=1e-5)
+    written = json.loads(ours.to_json())["config"]["layers"][-1]["config"]
+    assert written.keys() == theirs.layers[-1].get_config().keys()
+    ours.save(tmp_path / "ours.keras")
+    np.testing.assert_allclose(np.asarray(keras.models.load_model(tmp_path / "ours.keras")(SEQUENCES)),
+                               ours.predict(SEQUENCES, verbose=0), rtol=1e-5, atol=1e-5)

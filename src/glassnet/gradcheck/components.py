@@ -307,6 +307,9 @@ def _layer_checks():
         "recurrent_regularizer=l2(0.1)", filters=3, kernel_size=2, strides=2, go_backwards=True,
         recurrent_regularizer=l2(0.1), batch_size=2)
     add("ConvLSTM2D", (3, 5, 4, 1), filters=1, kernel_size=2, dilation_rate=2, activation="relu", batch_size=2)
+    add("ConvLSTM1D", (3, 6, 2), filters=2, kernel_size=3, batch_size=2)
+    add("ConvLSTM1D", (3, 7, 1), filters=2, kernel_size=2, strides=2, padding="same", return_sequences=True,
+        go_backwards=True, batch_size=2)
     # Adaptive pooling: windows fitted to the output size (overlapping, or wider than the axis).
     add("AdaptiveAveragePooling1D", (7, 2), output_size=3)
     add("AdaptiveMaxPooling1D", (7, 2), x=_distinct, output_size=3)

@@ -159,20 +159,23 @@ CONV_LSTM_KEYS = ("filters", "kernel_size", "strides", "padding", "dilation_rate
                   "return_sequences", "go_backwards")
 
 
-def _conv_lstm_in(config, reading, owner):
-    """ConvLSTM2D: Keras's keys are glassnet's; what it runs only at Keras's defaults is refused."""
-    reading.require(config, owner, data_format="channels_last", stateful=False, return_state=False, dropout=0.0,
-                    recurrent_dropout=0.0)
-    own = {key: config[key] for key in CONV_LSTM_KEYS if key in config}
-    own.update({"activation": _name_of(config.get("activation", "tanh")),
-                "recurrent_activation": _name_of(config.get("recurrent_activation", "sigmoid")),
-                **{key: initializer_from_keras(config[key], owner, reading)
-                   for key in ("kernel_initializer", "recurrent_initializer", "bias_initializer") if key in config},
-                **{f"{w}_regularizer": regularizer_from_keras(config.get(f"{w}_regularizer"), owner, reading)
-                   for w in (*RECURRENT_WEIGHTS, "activity")},
-                **{f"{w}_constraint": constraint_from_keras(config.get(f"{w}_constraint"), owner, reading)
-                   for w in RECURRENT_WEIGHTS}})
-    return "ConvLSTM2D", own
+def _conv_lstm_in(class_name):
+    """ConvLSTM1D and ConvLSTM2D: Keras's keys are glassnet's; what they run only at Keras's
+    defaults is refused."""
+    def read(config, reading, owner):
+        reading.require(config, owner, data_format="channels_last", stateful=False, return_state=False,
+                        dropout=0.0, recurrent_dropout=0.0)
+        own = {key: config[key] for key in CONV_LSTM_KEYS if key in config}
+        own.update({"activation": _name_of(config.get("activation", "tanh")),
+                    "recurrent_activation": _name_of(config.get("recurrent_activation", "sigmoid")),
+                    **{key: initializer_from_keras(config[key], owner, reading)
+                       for key in ("kernel_initializer", "recurrent_initializer", "bias_initializer") if key in config},
+                    **{f"{w}_regularizer": regularizer_from_keras(config.get(f"{w}_regularizer"), owner, reading)
+                       for w in (*RECURRENT_WEIGHTS, "activity")},
+                    **{f"{w}_constraint": constraint_from_keras(config.get(f"{w}_constraint"), owner, reading)
+                       for w in RECURRENT_WEIGHTS}})
+        return class_name, own
+    return read
 
 
 def _conv_lstm_out(config, owner):
@@ -599,7 +602,7 @@ LAYERS_FROM_KERAS = {
     "Cropping3D": _image_layer_in("Cropping3D", "cropping"),
     "UpSampling3D": _image_layer_in("UpSampling3D", "size"),
     "SpatialDropout3D": _image_layer_in("SpatialDropout3D", "rate", "seed"),
-    "ConvLSTM2D": _conv_lstm_in,
+    "ConvLSTM2D": _conv_lstm_in("ConvLSTM2D"), "ConvLSTM1D": _conv_lstm_in("ConvLSTM1D"),
     **{f"Adaptive{kind}Pooling{rank}D": _image_layer_in(f"Adaptive{kind}Pooling{rank}D", "output_size")
        for kind in ("Average", "Max") for rank in (1, 2, 3)},
 }
@@ -883,6 +886,8 @@ LAYERS_TO_KERAS = {
     "UpSampling3D": lambda c, o: {"size": c["size"], "data_format": "channels_last"},
     "SpatialDropout3D": lambda c, o: {"rate": c["rate"], "seed": c.get("seed"), "data_format": "channels_last"},
     "ConvLSTM2D": _conv_lstm_out,
+    "ConvLSTM1D": lambda c, o: {**_conv_lstm_out(c, o),
+                                **{key: [c[key]] for key in ("kernel_size", "strides", "dilation_rate")}},
     **{f"Adaptive{kind}Pooling{rank}D": lambda c, o: {"output_size": c["output_size"], "data_format": "channels_last"}
        for kind in ("Average", "Max") for rank in (1, 2, 3)},
 }

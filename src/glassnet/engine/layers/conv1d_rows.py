@@ -1,4 +1,4 @@
-"""Conv1DTranspose, DepthwiseConv1D and SeparableConv1D: the 2-D layers, run on one-row images.
+"""Conv1DTranspose, DepthwiseConv1D, SeparableConv1D and ConvLSTM1D: the 2-D layers, run on one-row images.
 
 A sequence ``(N, L, C)`` is an image one row high, ``(N, 1, L, C)``; a kernel of ``K`` steps
 is a ``1 x K`` kernel. So each 1-D layer here *is* its 2-D parent (same forward, same
@@ -14,6 +14,7 @@ backward, same gradient checks), with three things translated at the edges:
 from contextlib import contextmanager
 
 from glassnet.engine.layers.conv1d import as_length
+from glassnet.engine.layers.conv_lstm import ConvLSTM2D
 from glassnet.engine.layers.conv_transpose import Conv2DTranspose
 from glassnet.engine.layers.depthwise import DepthwiseConv2D, SeparableConv2D
 from glassnet.engine.shapes import sample_shape
@@ -30,17 +31,22 @@ def as_row(value, what, owner):
 class OneRow:
     """What turns a 2-D layer into its 1-D twin (put before the 2-D class in the bases).
 
+    The row axis goes third from the end, before the steps and the channels: a sequence
+    ``(N, L, C)`` becomes ``(N, 1, L, C)``, and a sequence of them ``(N, T, L, C)`` (ConvLSTM1D's
+    input) ``(N, T, 1, L, C)``; the 2-D layer's outputs have it at the same place.
     ``row_weights`` names the weights Keras keeps without the row axis; the others (a bias)
     have the same shape in both."""
 
     row_weights = ()
+    sample_rank = 2                                      # (L, C)
+    what = "sequences (batch, steps, channels)"
 
     def build(self, input_shape, rng=None):
         shape = tuple(sample_shape(input_shape))
-        if len(shape) != 2:
-            raise ShapeError(f"layer '{self.name or type(self).__name__}' ({type(self).__name__}) needs sequences "
-                             f"(batch, steps, channels) but got {('batch',) + shape}")
-        super().build((1,) + shape, rng)            # the 2-D layer's weights: (1, K, ...)
+        if len(shape) != self.sample_rank:
+            raise ShapeError(f"layer '{self.name or type(self).__name__}' ({type(self).__name__}) needs {self.what} "
+                             f"but got {('batch',) + shape}")
+        super().build(shape[:-2] + (1,) + shape[-2:], rng)   # the 2-D layer's weights: (1, K, ...)
         self.input_shape = shape
         for name in self.row_weights:
             if name in self.params:
@@ -51,10 +57,11 @@ class OneRow:
 
     def check_input(self, x):
         """The 2-D parent checks its one-row images as the sequences they are."""
-        super().check_input(x[:, 0] if x.ndim == 4 else x)
+        super().check_input(x[..., 0, :, :] if x.ndim == len(self.input_shape) + 2 else x)
 
     def output_shape(self, input_shape):
-        return tuple(super().output_shape((1,) + tuple(input_shape)))[1:]
+        shape = tuple(super().output_shape(tuple(input_shape[:-2]) + (1,) + tuple(input_shape[-2:])))
+        return shape[:-3] + shape[-2:]
 
     @contextmanager
     def _rows(self):
@@ -73,13 +80,13 @@ class OneRow:
     def forward(self, x, training=False):
         self.check_input(x)
         with self._rows():
-            y = super().forward(x[:, None], training)           # (N, 1, T, F)
-        return y[:, 0]
+            y = super().forward(x[..., None, :, :], training)     # (N, 1, T, F)
+        return y[..., 0, :, :]
 
     def backward(self, dy):
         with self._rows():
-            dx = super().backward(dy[:, None])
-        return None if dx is None else dx[:, 0]
+            dx = super().backward(dy[..., None, :, :])
+        return None if dx is None else dx[..., 0, :, :]
 
     def get_config(self):
         config = super().get_config()
@@ -164,3 +171,30 @@ class SeparableConv1D(OneRow, SeparableConv2D):
                          strides=as_row(strides, "strides", owner), padding=padding, data_format=data_format,
                          dilation_rate=as_row(dilation_rate, "dilation_rate", owner),
                          depth_multiplier=depth_multiplier, **kwargs)
+
+
+class ConvLSTM1D(OneRow, ConvLSTM2D):
+    """1-D convolutional LSTM: :class:`ConvLSTM2D` on frames one row high, for sequences of
+    sequences (a signal seen window after window).
+
+    For each step ``x_t`` (N, L, C), with ``*`` a 1-D convolution::
+
+        [z_i, z_f, z_c, z_o] = x_t * K + h_{t-1} * U + b       # (N, OL, 4F)
+        c_t = s(z_f) * c_{t-1} + s(z_i) * a(z_c)      h_t = s(z_o) * a(c_t)
+
+    Args: those of :class:`ConvLSTM2D`, with one-number sizes (``kernel_size=3``).
+
+    Input shape: ``(N, T, L, C)``. Output shape: ``(N, OL, F)`` or ``(N, T, OL, F)``.
+    Weights: ``kernel`` (K, C, 4F), ``recurrent_kernel`` (K, F, 4F), ``bias`` (4F,).
+    """
+
+    row_weights = ("kernel", "recurrent_kernel")
+    sample_rank = 3                                      # (T, L, C)
+    what = "sequences of sequences (batch, time, steps, channels)"
+
+    def __init__(self, filters, kernel_size, strides=1, padding="valid", data_format=None, dilation_rate=1,
+                 **kwargs):
+        owner = "ConvLSTM1D"
+        super().__init__(filters, as_row(kernel_size, "kernel_size", owner), strides=as_row(strides, "strides", owner),
+                         padding=padding, data_format=data_format,
+                         dilation_rate=as_row(dilation_rate, "dilation_rate", owner), **kwargs)

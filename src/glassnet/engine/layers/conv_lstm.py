@@ -124,14 +124,17 @@ class ConvLSTM2D(Layer):
             self.add_param("bias", bias)
 
     def _state_hw(self, hw):
-        return tuple(output_length(n, k, s, self.padding)
-                     for n, k, s in zip(hw, span(self.kernel_size, self.dilation_rate), self.strides))
+        """The state's size for frames of ``hw`` (None for a size left open), or a one-line
+        error when the kernel doesn't fit."""
+        state = tuple(output_length(n, k, s, self.padding)
+                      for n, k, s in zip(hw, span(self.kernel_size, self.dilation_rate), self.strides))
+        if None not in state and min(state) < 1:
+            raise ShapeError(f"layer '{self._display_name}' ({type(self).__name__}): a {self.kernel_size} kernel "
+                             f"doesn't fit in frames of {tuple(hw)} with padding='{self.padding}'")
+        return state
 
     def output_shape(self, input_shape):
         state = self._state_hw(input_shape[1:3]) + (self.filters,)
-        if None not in state[:2] and min(state[:2]) < 1:
-            raise ShapeError(f"layer '{self._display_name}' (ConvLSTM2D): a {self.kernel_size} kernel doesn't fit "
-                             f"in frames of {tuple(input_shape[1:3])} with padding='{self.padding}'")
         return (input_shape[0],) + state if self.return_sequences else state
 
     def _borders(self, hw):
@@ -144,7 +147,6 @@ class ConvLSTM2D(Layer):
 
     def forward(self, x, training=False):
         self.check_input(x)
-        self.output_shape(x.shape[1:])
         x = x[:, ::-1] if self.go_backwards else x
         n, steps, h, w, channels = x.shape
         f, (oh, ow) = self.filters, self._state_hw((h, w))
