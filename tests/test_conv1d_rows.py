@@ -69,6 +69,8 @@ def test_conv1d_transpose_is_the_input_gradient_of_conv1d():
 def test_bad_settings_are_one_line_errors():
     with pytest.raises(ValueError, match="dilation_rate"):
         layers.Conv1DTranspose(2, 3, dilation_rate=2)
+    with pytest.raises(TypeError, match="groups"):
+        layers.Conv1DTranspose(2, 3, groups=2)
     with pytest.raises(ValueError, match="output_padding"):
         layers.Conv1DTranspose(2, 3, output_padding=1)
     with pytest.raises(ValueError, match="kernel_size"):

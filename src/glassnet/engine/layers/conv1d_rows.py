@@ -118,6 +118,8 @@ class Conv1DTranspose(OneRow, Conv2DTranspose):
     def __init__(self, filters, kernel_size, strides=1, padding="valid", output_padding=None, dilation_rate=1,
                  **kwargs):
         owner = "Conv1DTranspose"
+        if "groups" in kwargs:                  # Conv2D's, which Keras's Conv1DTranspose doesn't take
+            raise TypeError(f"{owner}: unknown argument(s) groups={kwargs['groups']!r}")
         if as_length(dilation_rate, "dilation_rate", owner) != 1:
             raise ValueError(f"{owner}: dilation_rate={dilation_rate!r} is not supported by glassnet "
                              f"(a transposed convolution is undilated)")
