@@ -497,7 +497,7 @@ def test_keras_file_with_a_layer_glassnet_lacks_is_one_line_naming_it():
         glassnet.load_model(FIXTURES / "unsupported.keras")
     message = str(error.value)
     assert "\n" not in message and "unsupported.keras" in message
-    assert "'conv3d' (Conv3D)" in message and "glassnet has no" in message
+    assert "'conv_lstm3d' (ConvLSTM3D)" in message and "glassnet has no" in message
 
 
 def test_a_keras_model_saved_before_training_loads_without_a_note(recwarn):

@@ -66,9 +66,9 @@ def test_tf_nn_is_the_activations_and_a_tensor_computes_as_an_array():
 
 
 def test_a_keras_layer_glassnet_lacks_is_named_plainly():
-    with pytest.raises(AttributeError, match="glassnet has no layer 'Conv3D'.*custom_layers"):
-        tf.keras.layers.Conv3D(16, 3)
-    assert not hasattr(glassnet.layers, "ConvLSTM2D") and hasattr(glassnet.layers, "GroupNormalization")
+    with pytest.raises(AttributeError, match="glassnet has no layer 'ConvLSTM3D'.*custom_layers"):
+        tf.keras.layers.ConvLSTM3D(16, 3)
+    assert not hasattr(glassnet.layers, "ConvLSTM3D") and hasattr(glassnet.layers, "GroupNormalization")
     assert hasattr(tf.keras.layers, "Conv2DTranspose") and hasattr(glassnet.layers, "UpSampling2D")
     with pytest.raises(AttributeError, match="has no attribute 'nope'"):
         glassnet.layers.nope

@@ -151,4 +151,16 @@ EXPECTATIONS = {
     and float(np.abs(np.asarray(ns["before"]) - np.asarray(ns["after"])).max()) < 1e-5
     and np.asarray(ns["first_example"]["sex"]).tolist() in ("male", "female", b"male", b"female")
     and ns["history"].history["loss"][-1] < ns["history"].history["loss"][0] and ns["accuracy"] > 0.9,
+    # 12 "days" of 48 steps: 529 windows; the jump (24 steps from step 250) and only it is found.
+    "timeseries_anomaly_detection": lambda ns: ns["x_train"].shape == (529, 48, 1)
+    and ns["model"].count_params() == 9_505 and ns["x_test_pred"].shape == (529, 48, 1)
+    and ns["history"].history["val_loss"][-1] < 0.2 * ns["history"].history["loss"][0]
+    and len(ns["anomalous_data_indices"]) > 0
+    and all(ns["JUMP_AT"] <= i <= ns["JUMP_AT"] + 24 for i in ns["anomalous_data_indices"]),
+    # 48 clips of 9 frames (16x16) to learn from; the model keras.io's, with 8 filters instead of 64.
+    "next_frame_conv_lstm": lambda ns: ns["x_train"].shape == (48, 9, 16, 16, 1)
+    and ns["model"].count_params() == 12_697 and ns["new_frames"].shape == (5, 16, 16, 1)
+    and ns["history"].history["loss"][-1] < 0.7 * ns["history"].history["loss"][0]
+    and ns["history"].history["val_loss"][-1] < ns["history"].history["val_loss"][0]
+    and 0 <= ns["new_frames"].min() <= ns["new_frames"].max() <= 1,
 }

@@ -267,6 +267,58 @@ def _layer_checks():
     add("AveragePooling1D", (7, 2), pool_size=3, strides=1, padding="same")
     add("GlobalAveragePooling1D", (5, 3))
     add("GlobalMaxPooling1D", (5, 3), x=_distinct, keepdims=True)
+    # The 1-D convolutions run as 2-D ones on one-row images (conv1d_rows.py).
+    add("Conv1DTranspose", (4, 2), filters=3, kernel_size=3, strides=2, padding="same")
+    add("Conv1DTranspose", (3, 2), filters=2, kernel_size=2, strides=3, activation="tanh", use_bias=False)
+    add("Conv1DTranspose", (4, 3), "filters=2, kernel_size=4, strides=2, kernel_regularizer=l2(0.1)",
+        filters=2, kernel_size=4, strides=2, kernel_regularizer=l2(0.1))
+    add("DepthwiseConv1D", (7, 3), kernel_size=3)
+    add("DepthwiseConv1D", (8, 2), kernel_size=3, depth_multiplier=2, strides=2, padding="same", activation="tanh")
+    add("DepthwiseConv1D", (8, 2), "kernel_size=2, dilation_rate=3, depthwise_regularizer=l2(0.1)",
+        kernel_size=2, dilation_rate=3, depthwise_regularizer=l2(0.1))
+    add("SeparableConv1D", (7, 3), filters=4, kernel_size=3)
+    add("SeparableConv1D", (8, 2), filters=3, kernel_size=3, depth_multiplier=2, strides=2, padding="same",
+        use_bias=False)
+    add("SeparableConv1D", (8, 2), "filters=2, kernel_size=2, dilation_rate=2, pointwise_regularizer=l2(0.1)",
+        filters=2, kernel_size=2, dilation_rate=2, pointwise_regularizer=l2(0.1))
+    # Volumes (N, D, H, W, C): the 3-D convolutions, poolings and resampling layers.
+    add("Conv3D", (4, 3, 4, 2), filters=3, kernel_size=2)
+    add("Conv3D", (4, 5, 3, 2), filters=2, kernel_size=(3, 2, 2), strides=2, padding="same", activation="tanh")
+    add("Conv3D", (5, 4, 4, 1), "filters=2, kernel_size=2, dilation_rate=(2, 1, 2), kernel_regularizer=l2(0.1)",
+        filters=2, kernel_size=2, dilation_rate=(2, 1, 2), kernel_regularizer=l2(0.1))
+    add("Conv3DTranspose", (2, 3, 2, 2), filters=2, kernel_size=3, strides=2, padding="same")
+    add("Conv3DTranspose", (2, 2, 3, 1), filters=2, kernel_size=(2, 3, 2), strides=(1, 2, 3), use_bias=False)
+    add("MaxPooling3D", (4, 4, 4, 2), x=_distinct, pool_size=2)
+    add("MaxPooling3D", (5, 4, 3, 2), x=_distinct, pool_size=(3, 2, 2), strides=(2, 1, 2), padding="same")
+    add("AveragePooling3D", (4, 4, 4, 2), pool_size=2)
+    add("AveragePooling3D", (5, 3, 4, 1), pool_size=2, strides=1, padding="same")
+    add("GlobalAveragePooling3D", (2, 3, 2, 3))
+    add("GlobalMaxPooling3D", (2, 3, 2, 3), x=_distinct, keepdims=True)
+    add("ZeroPadding3D", (2, 3, 2, 2), padding=((0, 1), (2, 0), (1, 1)))
+    add("Cropping3D", (4, 5, 4, 2), cropping=((1, 0), (1, 2), (0, 1)))
+    add("UpSampling3D", (2, 3, 2, 2), size=(2, 1, 3))
+    add("SpatialDropout3D", (2, 3, 2, 4), "rate=0.5, fixed mask", batch_size=5, rate=0.5)
+    # ConvLSTM2D: an LSTM over frames, its products convolutions (gradients through every step).
+    add("ConvLSTM2D", (3, 4, 5, 2), filters=2, kernel_size=3, batch_size=2)
+    add("ConvLSTM2D", (3, 4, 4, 1), "filters=2, kernel_size=(2, 3), padding='same', return_sequences=True, "
+        "bias_initializer='random_normal'", filters=2, kernel_size=(2, 3), padding="same", return_sequences=True,
+        bias_initializer="random_normal", batch_size=2)
+    add("ConvLSTM2D", (2, 5, 5, 2), "filters=3, kernel_size=2, strides=2, go_backwards=True, "
+        "recurrent_regularizer=l2(0.1)", filters=3, kernel_size=2, strides=2, go_backwards=True,
+        recurrent_regularizer=l2(0.1), batch_size=2)
+    add("ConvLSTM2D", (3, 5, 4, 1), filters=1, kernel_size=2, dilation_rate=2, activation="relu", batch_size=2)
+    add("ConvLSTM1D", (3, 6, 2), filters=2, kernel_size=3, batch_size=2)
+    add("ConvLSTM1D", (3, 7, 1), filters=2, kernel_size=2, strides=2, padding="same", return_sequences=True,
+        go_backwards=True, batch_size=2)
+    # Adaptive pooling: windows fitted to the output size (overlapping, or wider than the axis).
+    add("AdaptiveAveragePooling1D", (7, 2), output_size=3)
+    add("AdaptiveMaxPooling1D", (7, 2), x=_distinct, output_size=3)
+    add("AdaptiveAveragePooling2D", (5, 7, 2), output_size=(3, 4))
+    add("AdaptiveMaxPooling2D", (5, 7, 2), x=_distinct, output_size=(2, 3))
+    add("AdaptiveAveragePooling3D", (3, 5, 4, 2), output_size=(2, 3, 2))
+    add("AdaptiveMaxPooling3D", (3, 5, 4, 1), x=_distinct, output_size=(2, 2, 3))
+    add("AdaptiveMaxPooling2D", (3, 2, 1), "output_size=(5, 4), larger than the input", x=_distinct,
+        output_size=(5, 4))
     # Batch norm: batch statistics in training (a batch of at least 4), running ones after.
     add("LayerNormalization", (5,), "gamma and beta drawn at random (not 1 and 0)", batch_size=3,
         gamma_initializer="glorot_uniform", beta_initializer="glorot_uniform")

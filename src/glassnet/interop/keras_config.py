@@ -131,6 +131,68 @@ def _depthwise_in(class_name):
     return read
 
 
+def _conv1d_transpose_in(config, reading, owner):
+    """Conv1DTranspose: Conv1D's keys, undilated, one group, no output padding."""
+    reading.require(config, owner, output_padding=None, dilation_rate=[1])
+    _, own = _conv1d_in(config, reading, owner)
+    return "Conv1DTranspose", {key: value for key, value in own.items() if key not in ("groups", "dilation_rate")}
+
+
+DEPTHWISE_WEIGHTS.update({"DepthwiseConv1D": DEPTHWISE_WEIGHTS["DepthwiseConv2D"],
+                          "SeparableConv1D": DEPTHWISE_WEIGHTS["SeparableConv2D"]})
+
+
+def _conv3d_in(config, reading, owner):
+    reading.require(config, owner, groups=1)
+    _, own = _conv2d_in(config, reading, owner)
+    return "Conv3D", own
+
+
+def _conv3d_transpose_in(config, reading, owner):
+    """Conv3DTranspose: Conv3D's keys, undilated, one group, no output padding."""
+    reading.require(config, owner, output_padding=None, dilation_rate=[1, 1, 1])
+    _, own = _conv2d_in(config, reading, owner)
+    return "Conv3DTranspose", {key: value for key, value in own.items() if key not in ("groups", "dilation_rate")}
+
+
+CONV_LSTM_KEYS = ("filters", "kernel_size", "strides", "padding", "dilation_rate", "use_bias", "unit_forget_bias",
+                  "return_sequences", "go_backwards")
+
+
+def _conv_lstm_in(class_name):
+    """ConvLSTM1D and ConvLSTM2D: Keras's keys are glassnet's; what they run only at Keras's
+    defaults is refused."""
+    def read(config, reading, owner):
+        reading.require(config, owner, data_format="channels_last", stateful=False, return_state=False,
+                        dropout=0.0, recurrent_dropout=0.0)
+        own = {key: config[key] for key in CONV_LSTM_KEYS if key in config}
+        own.update({"activation": _name_of(config.get("activation", "tanh")),
+                    "recurrent_activation": _name_of(config.get("recurrent_activation", "sigmoid")),
+                    **{key: initializer_from_keras(config[key], owner, reading)
+                       for key in ("kernel_initializer", "recurrent_initializer", "bias_initializer") if key in config},
+                    **{f"{w}_regularizer": regularizer_from_keras(config.get(f"{w}_regularizer"), owner, reading)
+                       for w in (*RECURRENT_WEIGHTS, "activity")},
+                    **{f"{w}_constraint": constraint_from_keras(config.get(f"{w}_constraint"), owner, reading)
+                       for w in RECURRENT_WEIGHTS}})
+        return class_name, own
+    return read
+
+
+def _conv_lstm_out(config, owner):
+    return {"return_sequences": config["return_sequences"], "return_state": False,
+            "go_backwards": config["go_backwards"], "stateful": False, "unroll": False, "zero_output_for_mask": False,
+            **{key: config[key] for key in CONV_LSTM_KEYS if key not in ("return_sequences", "go_backwards")},
+            "data_format": "channels_last",
+            "activation": activation_to_keras(config["activation"], owner),
+            "recurrent_activation": activation_to_keras(config["recurrent_activation"], owner),
+            **{key: initializer_object_to_keras(config[key])
+               for key in ("kernel_initializer", "recurrent_initializer", "bias_initializer")},
+            **{f"{w}_regularizer": regularizer_to_keras(config.get(f"{w}_regularizer"))
+               for w in (*RECURRENT_WEIGHTS, "activity")},
+            **{f"{w}_constraint": constraint_to_keras(config.get(f"{w}_constraint")) for w in RECURRENT_WEIGHTS},
+            "dropout": 0.0, "recurrent_dropout": 0.0, "seed": config.get("seed")}
+
+
 
 def _groupnorm_in(config, reading, owner):
     """GroupNormalization: Keras's config keys are glassnet's."""
@@ -467,7 +529,9 @@ def _dot_in(config, reading, owner):
 
 
 KERAS_ALIASES = ("MaxPool2D", "AvgPool2D", "GlobalAvgPool2D", "GlobalMaxPool2D", "Convolution1D", "MaxPool1D",
-                 "AvgPool1D", "GlobalAvgPool1D", "GlobalMaxPool1D", "SeparableConvolution2D")
+                 "AvgPool1D", "GlobalAvgPool1D", "GlobalMaxPool1D", "SeparableConvolution2D",
+                 "Convolution1DTranspose", "SeparableConvolution1D", "Convolution3D", "Convolution3DTranspose",
+                 "MaxPool3D", "AvgPool3D", "GlobalAvgPool3D", "GlobalMaxPool3D")
 LAYERS_FROM_KERAS = {
     "Dense": _dense_in, "Conv2D": _conv2d_in, "Conv1D": _conv1d_in, "Convolution1D": _conv1d_in,
     **{name: _pooling_in(kind, pool_size=(2,)) for name, kind in (
@@ -525,6 +589,24 @@ LAYERS_FROM_KERAS = {
     "RNN": _rnn_in,
     "Bidirectional": _bidirectional_in, "TimeDistributed": _time_distributed_in,
     **{name: _merge_in(name) for name in ("Add", "Subtract", "Multiply", "Average", "Maximum", "Minimum")},
+    "Conv1DTranspose": _conv1d_transpose_in, "Convolution1DTranspose": _conv1d_transpose_in,
+    "DepthwiseConv1D": _depthwise_in("DepthwiseConv1D"), "SeparableConv1D": _depthwise_in("SeparableConv1D"),
+    "SeparableConvolution1D": _depthwise_in("SeparableConv1D"),
+    "Conv3D": _conv3d_in, "Convolution3D": _conv3d_in,
+    "Conv3DTranspose": _conv3d_transpose_in, "Convolution3DTranspose": _conv3d_transpose_in,
+    **{name: _pooling_in(kind, pool_size=(2, 2, 2)) for name, kind in (
+        ("MaxPooling3D", "MaxPooling3D"), ("MaxPool3D", "MaxPooling3D"),
+        ("AveragePooling3D", "AveragePooling3D"), ("AvgPool3D", "AveragePooling3D"))},
+    **{name: _global_pooling_in(kind) for name, kind in (
+        ("GlobalAveragePooling3D", "GlobalAveragePooling3D"), ("GlobalAvgPool3D", "GlobalAveragePooling3D"),
+        ("GlobalMaxPooling3D", "GlobalMaxPooling3D"), ("GlobalMaxPool3D", "GlobalMaxPooling3D"))},
+    "ZeroPadding3D": _image_layer_in("ZeroPadding3D", "padding"),
+    "Cropping3D": _image_layer_in("Cropping3D", "cropping"),
+    "UpSampling3D": _image_layer_in("UpSampling3D", "size"),
+    "SpatialDropout3D": _image_layer_in("SpatialDropout3D", "rate", "seed"),
+    "ConvLSTM2D": _conv_lstm_in("ConvLSTM2D"), "ConvLSTM1D": _conv_lstm_in("ConvLSTM1D"),
+    **{f"Adaptive{kind}Pooling{rank}D": _image_layer_in(f"Adaptive{kind}Pooling{rank}D", "output_size")
+       for kind in ("Average", "Max") for rank in (1, 2, 3)},
 }
 
 
@@ -644,6 +726,14 @@ def _depthwise_out(class_name):
                 **{f"{w}_regularizer": regularizer_to_keras(config.get(f"{w}_regularizer"))
                    for w in weights + ("activity",)},
                 **{f"{w}_constraint": constraint_to_keras(config.get(f"{w}_constraint")) for w in weights}}
+    return write
+
+
+def _depthwise1d_out(class_name):
+    """DepthwiseConv1D and SeparableConv1D: as the 2-D ones, with Keras's one-element lists."""
+    def write(config, owner):
+        sizes = {key: [config[key]] for key in ("kernel_size", "strides", "dilation_rate")}
+        return {**_depthwise_out(class_name)(config, owner), **sizes}
     return write
 
 
@@ -784,6 +874,24 @@ LAYERS_TO_KERAS = {
     **{name: _text_out(name) for name in TEXT_KEYS},
     **{name: _recurrent_out for name in RECURRENT},
     **{name: (lambda c, o: {}) for name in ("Add", "Subtract", "Multiply", "Average", "Maximum", "Minimum")},
+    "Conv1DTranspose": lambda c, o: {**{k: v for k, v in _conv1d_out(c, o).items() if k != "groups"},
+                                     "output_padding": None},
+    "DepthwiseConv1D": _depthwise1d_out("DepthwiseConv1D"), "SeparableConv1D": _depthwise1d_out("SeparableConv1D"),
+    "Conv3D": _conv2d_out,
+    "Conv3DTranspose": lambda c, o: {**{k: v for k, v in _conv2d_out(c, o).items() if k != "groups"},
+                                     "output_padding": None},
+    "MaxPooling3D": _pooling_out, "AveragePooling3D": _pooling_out,
+    **{name: (lambda c, o: {"data_format": "channels_last", "keepdims": c.get("keepdims", False)})
+       for name in ("GlobalAveragePooling3D", "GlobalMaxPooling3D")},
+    "ZeroPadding3D": lambda c, o: {"padding": c["padding"], "data_format": "channels_last"},
+    "Cropping3D": lambda c, o: {"cropping": c["cropping"], "data_format": "channels_last"},
+    "UpSampling3D": lambda c, o: {"size": c["size"], "data_format": "channels_last"},
+    "SpatialDropout3D": lambda c, o: {"rate": c["rate"], "seed": c.get("seed"), "data_format": "channels_last"},
+    "ConvLSTM2D": _conv_lstm_out,
+    "ConvLSTM1D": lambda c, o: {**_conv_lstm_out(c, o),
+                                **{key: [c[key]] for key in ("kernel_size", "strides", "dilation_rate")}},
+    **{f"Adaptive{kind}Pooling{rank}D": lambda c, o: {"output_size": c["output_size"], "data_format": "channels_last"}
+       for kind in ("Average", "Max") for rank in (1, 2, 3)},
 }
 
 
@@ -818,7 +926,7 @@ def _layer_spec(layer):
         raise ExportError(f"{owner} has no Keras equivalent that glassnet knows; save the model "
                           f"as .npz instead")
     common = _common_to_keras(layer)
-    if kind in ("SpatialDropout1D", "SpatialDropout2D", "Discretization"):   # Keras's take no trainable= (nor write one)
+    if kind in ("SpatialDropout1D", "SpatialDropout2D", "SpatialDropout3D", "Discretization"):   # Keras's take no trainable= (nor write one)
         common.pop("trainable", None)
     if kind == "Bidirectional":        # the two inner layers as Keras writes them
         own = {"layer": _layer_spec(layer.forward_layer), "merge_mode": layer.merge_mode,

@@ -197,7 +197,7 @@ def _holders(layer, path):
     kind = type(layer).__name__
     if isinstance(layer, Model):                 # a model a subclass or a layer of your own holds
         return weight_groups(layer, path + "/")
-    if kind in RECURRENT:
+    if kind in RECURRENT + ("ConvLSTM1D", "ConvLSTM2D"):
         return [(path, Container(layer.name)), (f"{path}/cell", layer)]
     if kind == "Bidirectional":
         return [(path, Container(layer.name)),

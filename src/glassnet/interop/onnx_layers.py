@@ -712,3 +712,7 @@ EMITTERS = {
     "Dot": _dot,
     "UnitNormalization": lambda graph, layer, xs: graph.op("LpNormalization", xs, layer.name, axis=layer.axis, p=2),
 }
+
+# The 3-D layers, and the 1-D ones that are 2-D ones on one row: onnx_volumes.py (built on the helpers above).
+from glassnet.interop.onnx_volumes import MORE_EMITTERS  # noqa: E402
+EMITTERS.update(MORE_EMITTERS)

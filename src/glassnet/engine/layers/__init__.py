@@ -61,6 +61,30 @@ GlobalAvgPool2D = GlobalAveragePooling2D
 GlobalMaxPool2D = GlobalMaxPooling2D
 SeparableConvolution2D = SeparableConv2D
 
+# The 1-D convolutions that are 2-D ones on one-row images (conv1d_rows.py).
+from glassnet.engine.layers.conv1d_rows import Conv1DTranspose, DepthwiseConv1D, SeparableConv1D  # noqa: E402
+Convolution1DTranspose = Conv1DTranspose
+SeparableConvolution1D = SeparableConv1D
+
+# Volumes (N, D, H, W, C): the 3-D convolutions, poolings and resampling layers.
+from glassnet.engine.layers.conv3d import Conv3D, Conv3DTranspose  # noqa: E402
+from glassnet.engine.layers.noise import SpatialDropout3D  # noqa: E402
+from glassnet.engine.layers.pooling3d import (AveragePooling3D, GlobalAveragePooling3D, GlobalMaxPooling3D,  # noqa: E402
+                                              MaxPooling3D)
+from glassnet.engine.layers.resampling3d import Cropping3D, UpSampling3D, ZeroPadding3D  # noqa: E402
+Convolution3D = Conv3D
+Convolution3DTranspose = Conv3DTranspose
+MaxPool3D = MaxPooling3D
+AvgPool3D = AveragePooling3D
+GlobalAvgPool3D = GlobalAveragePooling3D
+GlobalMaxPool3D = GlobalMaxPooling3D
+
+from glassnet.engine.layers.conv_lstm import ConvLSTM2D  # noqa: E402
+from glassnet.engine.layers.conv1d_rows import ConvLSTM1D  # noqa: E402
+from glassnet.engine.layers.adaptive_pooling import (AdaptiveAveragePooling1D, AdaptiveAveragePooling2D,  # noqa: E402
+                                                     AdaptiveAveragePooling3D, AdaptiveMaxPooling1D,
+                                                     AdaptiveMaxPooling2D, AdaptiveMaxPooling3D)
+
 __all__ = ["ELU", "GELU", "GRU", "GRUCell", "LSTM", "LSTMCell", "RNN", "SimpleRNNCell", "StackedRNNCells", "SELU", "Activation", "ActivityRegularization", "Add", "AlphaDropout", "Attention", "Average", "AveragePooling1D",
            "AveragePooling2D", "AvgPool1D", "AvgPool2D", "Conv1D", "Convolution1D", "GlobalAveragePooling1D",
            "GlobalAvgPool1D", "GlobalMaxPool1D", "GlobalMaxPooling1D", "MaxPool1D", "MaxPooling1D", "BatchNormalization", "Bidirectional", "CenterCrop", "Concatenate", "Conv2D", "Conv2DTranspose", "Convolution2D", "Cropping1D", "Cropping2D", "Dense", "DepthwiseConv2D", "Dot", "Dropout",
@@ -76,7 +100,13 @@ __all__ = ["ELU", "GELU", "GRU", "GRUCell", "LSTM", "LSTMCell", "RNN", "SimpleRN
            "ZeroPadding2D",
            "CategoryEncoding", "Discretization",
            "add", "average", "concatenate", "deserialize", "dot", "maximum", "minimum", "multiply", "serialize",
-           "subtract"]
+           "subtract",
+           "Conv1DTranspose", "Convolution1DTranspose", "DepthwiseConv1D", "SeparableConv1D", "SeparableConvolution1D",
+           "Conv3D", "Conv3DTranspose", "Convolution3D", "Convolution3DTranspose", "SpatialDropout3D",
+           "AveragePooling3D", "AvgPool3D", "GlobalAveragePooling3D", "GlobalAvgPool3D", "GlobalMaxPool3D",
+           "GlobalMaxPooling3D", "MaxPool3D", "MaxPooling3D", "Cropping3D", "UpSampling3D", "ZeroPadding3D",
+           "ConvLSTM2D", "AdaptiveAveragePooling1D", "AdaptiveAveragePooling2D", "AdaptiveAveragePooling3D",
+           "AdaptiveMaxPooling1D", "AdaptiveMaxPooling2D", "AdaptiveMaxPooling3D", "ConvLSTM1D"]
 
 
 def serialize(layer):
