@@ -248,3 +248,10 @@ def _placeholders_as_operations(name, function):
     op.__name__ = op.__qualname__ = name
     op.__doc__ = function.__doc__
     return op
+
+
+
+# Keras 3's newer activations (and hard_silu), as the ones above.
+for _name in ("celu", "glu", "hard_shrink", "soft_shrink", "hard_tanh", "log_sigmoid", "sparse_plus",
+              "sparse_sigmoid", "squareplus", "tanh_shrink", "threshold", "sparsemax", "hard_silu", "hard_swish"):
+    globals()[_name] = getattr(_activations, _name)
