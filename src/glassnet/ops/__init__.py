@@ -255,3 +255,16 @@ def _placeholders_as_operations(name, function):
 for _name in ("celu", "glu", "hard_shrink", "soft_shrink", "hard_tanh", "log_sigmoid", "sparse_plus",
               "sparse_sigmoid", "squareplus", "tanh_shrink", "threshold", "sparsemax", "hard_silu", "hard_swish"):
     globals()[_name] = getattr(_activations, _name)
+
+
+# Keras 3's other ops, in files of their own: the special functions and Fourier transforms
+# (ops/math.py), segments, scatter and rearrange (ops/core.py), the loops (ops/control_flow.py)
+# and the linear algebra (ops/linalg.py, also ``keras.ops.linalg``). On placeholders, those
+# that compute become Operation steps, as NumPy's do.
+from glassnet.ops import math as _math  # noqa: E402
+
+for _module in (_math,):
+    for _name in _module.__all__:
+        if _name not in ("norm", "custom_gradient", "jvp"):
+            globals()[_name] = _placeholders_as_operations(_name, getattr(_module, _name))
+custom_gradient, jvp = _math.custom_gradient, _math.jvp
