@@ -261,10 +261,14 @@ for _name in ("celu", "glu", "hard_shrink", "soft_shrink", "hard_tanh", "log_sig
 # (ops/math.py), segments, scatter and rearrange (ops/core.py), the loops (ops/control_flow.py)
 # and the linear algebra (ops/linalg.py, also ``keras.ops.linalg``). On placeholders, those
 # that compute become Operation steps, as NumPy's do.
+from glassnet.ops import control_flow as _control_flow  # noqa: E402
+from glassnet.ops import core as _core  # noqa: E402
 from glassnet.ops import math as _math  # noqa: E402
 
-for _module in (_math,):
+for _module in (_math, _core):
     for _name in _module.__all__:
         if _name not in ("norm", "custom_gradient", "jvp"):
             globals()[_name] = _placeholders_as_operations(_name, getattr(_module, _name))
+for _name in _control_flow.__all__:
+    globals()[_name] = getattr(_control_flow, _name)
 custom_gradient, jvp = _math.custom_gradient, _math.jvp
