@@ -80,6 +80,13 @@ CASES = {
     "take": (lambda a: ops.take(a, np.array([[1, 1], [3, 0]]), axis=0) * ops.take(a, np.array([5, 7, 5]))
              + ops.sum(ops.take(a, np.array([[2, 0], [1, 1]]), axis=1) ** 2), [normal(4, 3)]),
     "astype": (lambda a: a.astype("float64") * a, [normal(3)]),
+    # the linear algebra (engine/autodiff_linalg.py); cholesky's input made symmetric positive-definite
+    "inv": (lambda a: np.linalg.inv(a), [normal(2, 3, 3) + 3 * np.eye(3)]),
+    "det": (lambda a: np.linalg.det(a), [normal(2, 3, 3)]),
+    "slogdet": (lambda a: np.linalg.slogdet(a)[1], [normal(3, 3)]),
+    "solve": (lambda a, b: np.linalg.solve(a, b), [0.3 * normal(2, 3, 3) + np.eye(3), normal(2, 3, 2)]),
+    "cholesky": (lambda a: np.linalg.cholesky(a @ np.swapaxes(a, -1, -2) + np.eye(3)) * np.arange(9).reshape(3, 3),
+                 [normal(2, 3, 3)]),
 }
 NOT_DIFFERENTIABLE = {"zeros_like", "ones_like"}    # constants: nothing to check
 

@@ -263,9 +263,11 @@ for _name in ("celu", "glu", "hard_shrink", "soft_shrink", "hard_tanh", "log_sig
 # that compute become Operation steps, as NumPy's do.
 from glassnet.ops import control_flow as _control_flow  # noqa: E402
 from glassnet.ops import core as _core  # noqa: E402
+from glassnet.ops import linalg  # noqa: E402
 from glassnet.ops import math as _math  # noqa: E402
+from glassnet.ops import numpy  # noqa: E402,F401  (keras.ops.numpy: the NumPy-named ops again)
 
-for _module in (_math, _core):
+for _module in (_math, _core, linalg):
     for _name in _module.__all__:
         if _name not in ("norm", "custom_gradient", "jvp"):
             globals()[_name] = _placeholders_as_operations(_name, getattr(_module, _name))
