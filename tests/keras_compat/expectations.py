@@ -138,4 +138,14 @@ EXPECTATIONS = {
     and np.isfinite(ns["d_losses"] + ns["g_losses"]).all() and ns["d_losses"][-1] < ns["d_losses"][0]
     and int(ns["d_optimizer"].iterations) == int(ns["g_optimizer"].iterations) == 12
     and tuple(ns["generated_images"].shape) == (64, 28, 28, 1) and ns["saved_image"],
+    # 4,000 digits in batches of 128: 32 steps an epoch. The codebook learns from its own loss
+    # (stop_gradient on the encoder's side), the encoder through the straight-through estimator;
+    # without stop_gradient the two codebook losses would chase each other down to ~0.
+    "vq_vae": lambda ns: set(ns["history"].history) == {"loss", "reconstruction_loss", "vqvae_loss"}
+    and ns["history"].history["reconstruction_loss"][-1] < 0.6 * ns["history"].history["reconstruction_loss"][0]
+    and ns["history"].history["vqvae_loss"][-1] > 0.05 and int(ns["vqvae_trainer"].optimizer.iterations) == 2 * 32
+    and len(ns["vqvae_trainer"].vqvae.trainable_weights) == 13
+    and not np.allclose(ns["codebook_before"], ns["codebook_after"])
+    and np.asarray(ns["reconstructions_test"]).shape == (10, 28, 28, 1) and ns["test_error"] < 0.8
+    and ns["codebook_indices"].shape == (10, 7, 7) and 0 <= ns["codebook_indices"].min() <= ns["codebook_indices"].max() < 128,
 }
