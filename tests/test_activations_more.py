@@ -127,3 +127,23 @@ def test_activation_layer_of_a_new_name_is_one_keras_reads():
         theirs = keras.models.load_model(f"{folder}/m.keras")
         np.testing.assert_allclose(keras.ops.convert_to_numpy(theirs(x)), model.predict(x, verbose=0),
                                    rtol=1e-5, atol=1e-6)
+
+
+def test_ops_activations_on_placeholders_are_layers_written_as_keras_activations(tmp_path):
+    """ops.celu(x) in a Functional model is a CELU layer, written as Keras's Activation("celu")."""
+    from glassnet.engine.layers.activations_more import CELU
+    from glassnet.errors import ExportError
+
+    inputs = Input((6,))
+    hidden = Dense(6)(inputs)
+    outputs = Dense(3)(ops.sparsemax(ops.hard_tanh(ops.celu(hidden))))
+    model = glassnet.Model(inputs, outputs)
+    model.save(tmp_path / "m.keras")
+    written = json.loads(zipfile.ZipFile(tmp_path / "m.keras").read("config.json"))["config"]["layers"]
+    assert [layer["config"]["activation"] for layer in written if layer["class_name"] == "Activation"] == [
+        "celu", "hard_tanh", "sparsemax"]
+    x = np.random.default_rng(0).normal(size=(4, 6)).astype(np.float32)
+    np.testing.assert_allclose(glassnet.load_model(tmp_path / "m.keras").predict(x, verbose=0),
+                               model.predict(x, verbose=0), rtol=1e-6)
+    with pytest.raises(ExportError, match="alpha=1.0; alpha=2.0"):
+        Sequential([Input((4,)), CELU(alpha=2.0)]).save(tmp_path / "no.keras")
