@@ -97,3 +97,8 @@ def test_the_tensorflow_written_quantizer_trains_its_codebook_and_passes_gradien
     assert not np.allclose(model.get_layer("encoder").get_weights()[0], encoder)
     codes = quantizer.get_code_indices(np.asarray(model.get_layer("encoder")(x[:2])).reshape(-1, 3))
     assert codes.shape == (32,) and 0 <= codes.min() <= codes.max() < 8
+
+
+def test_keras_random_is_a_module_path_too():
+    from glassnet.random import SeedGenerator, normal
+    assert normal((2, 3), seed=SeedGenerator(1)).shape == (2, 3)

@@ -122,6 +122,8 @@ for _name in _tf_ops.NAMES:
     globals()[_name] = getattr(_tf_ops, _name)
 for _name, _function in _tf_ops.MATH.items():
     setattr(_tf_functions.math, _name, _function)
+# keras.random as a module path too: ``from keras.random import SeedGenerator, normal``.
+_sys.modules["glassnet.random"] = _tf_functions.random
 # tf.strings.lower, tf.strings.regex_replace...: the text tutorials' custom_standardization.
 from glassnet import tf_strings as strings  # noqa: E402
 string = "string"     # tf.string: Input(shape=(1,), dtype=tf.string)
