@@ -111,3 +111,8 @@ def test_keras_gives_the_same_numbers():
             t = keras.ops.convert_to_numpy(t)
             assert np.asarray(a).dtype == t.dtype, name
             np.testing.assert_allclose(a, t, rtol=2e-4, atol=2e-4, err_msg=name)
+
+
+def test_the_error_for_a_missing_rule_lists_the_linear_algebra_it_has():
+    with pytest.raises(CannotDifferentiate, match=r"no gradient for np\.eigh; .*cholesky.*det.*inv.*slogdet, solve"):
+        np.linalg.eigh(Value(SPD, needs_grad=True))
