@@ -518,6 +518,10 @@ NO_GRADIENT_FUNCTIONS = {"round", "around", "argmax", "argmin", "argsort", "iscl
 from glassnet.engine.autodiff_linalg import RULES as _LINALG  # noqa: E402
 FUNCTIONS.update(_LINALG)
 NO_GRADIENT_FUNCTIONS.add("matrix_rank")
+# ... and so have the other NumPy functions custom layers use (einsum, cumsum, tril, pad, tile, logaddexp...).
+from glassnet.engine import autodiff_numpy as _numpy_rules  # noqa: E402
+UFUNCS.update(_numpy_rules.UFUNCS)
+FUNCTIONS.update(_numpy_rules.FUNCTIONS)
 
 _SUPPORTED = ("it differentiates +, -, *, /, **, @, indexing, and np/ops " +
               ", ".join(sorted({u.__name__ for u in UFUNCS} | set(FUNCTIONS) - {"amax", "amin"})) +
