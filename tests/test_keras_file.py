@@ -544,8 +544,8 @@ def test_config_naming_an_unknown_activation_lists_every_one_glassnet_has(tmp_pa
     path = rewrite(FIXTURES / "mlp.keras", tmp_path / "bogus.keras",
                    lambda name, data: data.replace(b'"activation": "relu"', b'"activation": "bogus"', 1)
                    if name == "config.json" else data)
-    one_line_error(path, r"uses the activation 'bogus', which glassnet doesn't have \(it has elu, exponential, "
-                         r"gelu, .*, swish, tanh\)")
+    one_line_error(path, r"uses the activation 'bogus', which glassnet doesn't have \(it has celu, elu, exponential, "
+                         r"gelu, .*, swish, tanh, tanh_shrink\)")
 
 
 def test_weights_of_the_wrong_shape(tmp_path):

@@ -163,4 +163,14 @@ EXPECTATIONS = {
     and ns["history"].history["loss"][-1] < 0.7 * ns["history"].history["loss"][0]
     and ns["history"].history["val_loss"][-1] < ns["history"].history["val_loss"][0]
     and 0 <= ns["new_frames"].min() <= ns["new_frames"].max() <= 1,
+    # 4,000 digits in batches of 128: 32 steps an epoch. The codebook learns from its own loss
+    # (stop_gradient on the encoder's side), the encoder through the straight-through estimator;
+    # without stop_gradient the two codebook losses would chase each other down to ~0.
+    "vq_vae": lambda ns: set(ns["history"].history) == {"loss", "reconstruction_loss", "vqvae_loss"}
+    and ns["history"].history["reconstruction_loss"][-1] < 0.6 * ns["history"].history["reconstruction_loss"][0]
+    and ns["history"].history["vqvae_loss"][-1] > 0.05 and int(ns["vqvae_trainer"].optimizer.iterations) == 2 * 32
+    and len(ns["vqvae_trainer"].vqvae.trainable_weights) == 13
+    and not np.allclose(ns["codebook_before"], ns["codebook_after"])
+    and np.asarray(ns["reconstructions_test"]).shape == (10, 28, 28, 1) and ns["test_error"] < 0.8
+    and ns["codebook_indices"].shape == (10, 7, 7) and 0 <= ns["codebook_indices"].min() <= ns["codebook_indices"].max() < 128,
 }

@@ -514,6 +514,15 @@ QUERIES = {"shape", "ndim", "size", "result_type"}
 NO_GRADIENT_FUNCTIONS = {"round", "around", "argmax", "argmin", "argsort", "isclose", "allclose",
                          "array_equal", "count_nonzero", "nonzero", "any", "all"}
 
+# The linear algebra (inv, det, slogdet, solve, cholesky) has its rules in a file of its own.
+from glassnet.engine.autodiff_linalg import RULES as _LINALG  # noqa: E402
+FUNCTIONS.update(_LINALG)
+NO_GRADIENT_FUNCTIONS.add("matrix_rank")
+# ... and so have the other NumPy functions custom layers use (einsum, cumsum, tril, pad, tile, logaddexp...).
+from glassnet.engine import autodiff_numpy as _numpy_rules  # noqa: E402
+UFUNCS.update(_numpy_rules.UFUNCS)
+FUNCTIONS.update(_numpy_rules.FUNCTIONS)
+
 _SUPPORTED = ("it differentiates +, -, *, /, **, @, indexing, and np/ops " +
               ", ".join(sorted({u.__name__ for u in UFUNCS} | set(FUNCTIONS) - {"amax", "amin"})) +
               ", and glassnet's layers and activations")

@@ -131,6 +131,10 @@ def _layer_checks():
     add("ReLU", (6,), x=_avoiding(0.0, 0.5), max_value=0.5)
     add("ELU", (5,), x=_away_from_zero, alpha=0.5)
     add("GELU", (5,), approximate=True)
+    add("CELU", (5,), x=_away_from_zero, alpha=0.5)
+    add("Squareplus", (5,), b=1.0)
+    add("SoftShrink", (6,), x=_avoiding(-0.25, 0.25), threshold=0.25)
+    add("Threshold", (5,), x=_away_from_zero, threshold=0.0, default_value=-1.5)
     add("PReLU", (5,), x=_away_from_zero, alpha_initializer="random_uniform")
     add("PReLU", (3, 3, 2), x=_away_from_zero, alpha_initializer="random_uniform", shared_axes=[1, 2])
     add("PReLU", (5,), "alpha_initializer='random_uniform', alpha_regularizer=l2(0.1)", x=_away_from_zero,

@@ -792,6 +792,11 @@ ACTIVATION_LAYERS = {"Sigmoid": "sigmoid", "Tanh": "tanh", "GELU": "gelu", "SiLU
                      "Softsign": "softsign", "SELU": "selu", "ReLU6": "relu6", "HardSigmoid": "hard_sigmoid",
                      "HardSilu": "hard_silu", "Mish": "mish", "LogSoftmax": "log_softmax",
                      "Exponential": "exponential"}
+# Keras 3's newer ones (ops.celu(x) on a placeholder is such a layer); their options at Keras's defaults.
+ACTIVATION_LAYERS.update({"CELU": "celu", "HardShrink": "hard_shrink", "SoftShrink": "soft_shrink", "HardTanh": "hard_tanh",
+                          "LogSigmoid": "log_sigmoid", "SparsePlus": "sparse_plus", "SparseSigmoid": "sparse_sigmoid",
+                          "Squareplus": "squareplus", "TanhShrink": "tanh_shrink", "Sparsemax": "sparsemax"})
+_KERAS_DEFAULTS = {"alpha": 1.0, "threshold": 0.5, "b": 4}
 
 
 def _activation_class_out(name):
@@ -800,6 +805,10 @@ def _activation_class_out(name):
         if config.get("approximate"):
             raise ExportError(f"{owner}: Keras's 'gelu' activation is the exact one; GELU(approximate=True) "
                               f"has no Keras spelling as a layer")
+        changed = [key for key, default in _KERAS_DEFAULTS.items() if config.get(key, default) != default]
+        if changed:
+            raise ExportError(f"{owner}: Keras's '{name}' activation has {changed[0]}={_KERAS_DEFAULTS[changed[0]]}; "
+                              f"{changed[0]}={config[changed[0]]} has no Keras spelling as a layer")
         return {"activation": name}
     return write
 

@@ -250,3 +250,29 @@ def _placeholders_as_operations(name, function):
     op.__name__ = op.__qualname__ = name
     op.__doc__ = function.__doc__
     return op
+
+
+
+# Keras 3's newer activations (and hard_silu), as the ones above.
+for _name in ("celu", "glu", "hard_shrink", "soft_shrink", "hard_tanh", "log_sigmoid", "sparse_plus",
+              "sparse_sigmoid", "squareplus", "tanh_shrink", "threshold", "sparsemax", "hard_silu", "hard_swish"):
+    globals()[_name] = getattr(_activations, _name)
+
+
+# Keras 3's other ops, in files of their own: the special functions and Fourier transforms
+# (ops/math.py), segments, scatter and rearrange (ops/core.py), the loops (ops/control_flow.py)
+# and the linear algebra (ops/linalg.py, also ``keras.ops.linalg``). On placeholders, those
+# that compute become Operation steps, as NumPy's do.
+from glassnet.ops import control_flow as _control_flow  # noqa: E402
+from glassnet.ops import core as _core  # noqa: E402
+from glassnet.ops import linalg  # noqa: E402
+from glassnet.ops import math as _math  # noqa: E402
+from glassnet.ops import numpy  # noqa: E402,F401  (keras.ops.numpy: the NumPy-named ops again)
+
+for _module in (_math, _core, linalg):
+    for _name in _module.__all__:
+        if _name not in ("norm", "custom_gradient", "jvp"):
+            globals()[_name] = _placeholders_as_operations(_name, getattr(_module, _name))
+for _name in _control_flow.__all__:
+    globals()[_name] = getattr(_control_flow, _name)
+custom_gradient, jvp = _math.custom_gradient, _math.jvp
