@@ -61,7 +61,7 @@ def test_summary_lists_shapes_and_the_classic_parameter_count():
     assert "Total params: 109,386" in text and "Non-trainable params: 0" in text
     printed = []
     assert model.summary(print_fn=printed.append) is None       # as Keras: a notebook shows it once
-    assert printed == [text]
+    assert printed == [text + "\n"]                             # the whole text, as Keras hands it
 
 
 def test_it_learns():
@@ -144,7 +144,7 @@ def test_verbose_output_is_keras_like(capsys):
     model.fit(x, y, epochs=2, batch_size=16, validation_split=0.25, verbose=1)
     out = capsys.readouterr().out
     assert "Epoch 1/2" in out and "Epoch 2/2" in out
-    assert "3/3 [" in out and "- loss: " in out and "- val_accuracy: " in out
+    assert "3/3 ━━━━━━━━━━━━━━━━━━━━ " in out and "- loss: " in out and "- val_accuracy: " in out
 
 
 def test_wrong_input_shape_names_model_layer_and_shapes():

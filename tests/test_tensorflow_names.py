@@ -99,8 +99,7 @@ def test_the_text_tutorials_layers_import_and_those_glassnet_lacks_say_so_in_one
     assert StringLookup(max_tokens=5).get_vocabulary() == ["[UNK]"] and IntegerLookup().get_vocabulary() == [-1]
     with pytest.raises(NotImplementedError, match="no layer 'HashedCrossing': .*Hashing"):
         HashedCrossing(num_bins=3)
-    with pytest.raises(NotImplementedError, match="no layer 'CategoryEncoding': .*to_categorical"):
-        CategoryEncoding(num_tokens=3)
+    assert CategoryEncoding(num_tokens=3, output_mode="one_hot")(np.array([[2]])).tolist() == [[0, 0, 1]]
     assert "TextVectorization" in glassnet.layers.LAYERS and "HashedCrossing" not in glassnet.layers.LAYERS
 
 

@@ -126,6 +126,10 @@ for _name, _function in _tf_ops.MATH.items():
 _sys.modules["glassnet.random"] = _tf_functions.random
 # tf.strings.lower, tf.strings.regex_replace...: the text tutorials' custom_standardization.
 from glassnet import tf_strings as strings  # noqa: E402
+# tf.RaggedTensor (tf.strings.unicode_split's rows), tf.SparseTensor and tf.sparse.to_dense.
+from glassnet.tf_ragged import RaggedTensor, SparseTensor  # noqa: E402
+from glassnet import tf_ragged as _tf_ragged  # noqa: E402
+sparse = _types.SimpleNamespace(to_dense=_tf_ragged.to_dense, SparseTensor=SparseTensor)
 string = "string"     # tf.string: Input(shape=(1,), dtype=tf.string)
 
 # TensorFlow programs write ``import tensorflow as tf`` and then ``tf.keras.layers.Dense``;
@@ -172,7 +176,8 @@ def __getattr__(name):
     raise AttributeError(f"module 'glassnet' has no attribute {name!r}")
 
 
-__all__ = ["GradientTape", "Initializer", "Input", "Layer", "Loss", "Metric", "Model", "Optimizer", "Regularizer", "Sequential",
+__all__ = ["GradientTape", "Initializer", "Input", "Layer", "Loss", "Metric", "Model", "Optimizer", "RaggedTensor",
+           "Regularizer", "Sequential", "SparseTensor", "sparse",
            "TensorSpec", "data",
            "Variable",
            "activations", "backend", "callbacks", "config", "datasets", "diagnose",

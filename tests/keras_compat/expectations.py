@@ -173,4 +173,9 @@ EXPECTATIONS = {
     and not np.allclose(ns["codebook_before"], ns["codebook_after"])
     and np.asarray(ns["reconstructions_test"]).shape == (10, 28, 28, 1) and ns["test_error"] < 0.8
     and ns["codebook_indices"].shape == (10, 7, 7) and 0 <= ns["codebook_indices"].min() <= ns["codebook_indices"].max() < 128,
+    "tf_text_generation_tutorial": lambda ns: ns["vocab_size"] == len(ns["vocab"]) + 1
+    and tuple(ns["example_batch_predictions"].shape) == (8, 100, ns["vocab_size"])
+    and ns["history"].history["loss"][-1] < ns["history"].history["loss"][0]
+    and ns["generated"].startswith("ROMEO:") and len(ns["generated"]) == 106
+    and len(os.listdir(ns["checkpoint_dir"])) == 5 and 1.5 < float(ns["example_batch_mean_loss"]) < 5,
 }

@@ -23,6 +23,8 @@ Model is a Layer, so a model can be used inside another. Training (``compile``, 
 :mod:`glassnet.engine.saving`.
 """
 
+import warnings
+
 import numpy as np
 
 from glassnet.engine.layers import fused
@@ -85,6 +87,11 @@ class Model(Trainer, ModelState, Layer):
     """
 
     def __init__(self, inputs=None, outputs=None, name=None, seed=None, trainable=True, **kwargs):
+        if inputs is self and outputs is None:       # Keras 2's tutorials: super().__init__(self)
+            warnings.warn(f"{type(self).__name__}: super().__init__(self) passes the model as its own inputs "
+                          f"(Keras 2 ignored it, Keras 3 refuses it); call super().__init__()",
+                          DeprecationWarning, stacklevel=2)
+            inputs = None
         traced = inputs is None and outputs is None and defines_call(type(self), Model)
         # keras.io's GAN: no call(), only a train_step of its own, run by fit; TensorFlow's
         # CVAE: no call() at all, its layers used by methods of its own (_init_steps_only)

@@ -202,18 +202,22 @@ class Trainer(Keras2Methods):
                 self.compile(self.optimizer, **arguments)
         return x
 
-    def __call__(self, inputs, training=None):
+    def __call__(self, inputs, training=None, **options):
         """``model(x)``: the outputs for ``x`` in one pass, as a
         :class:`~glassnet.engine.tensor.Tensor` (an array with TensorFlow's ``.numpy()``).
 
         On placeholders (``Input(...)``) it records a call instead, so a model can be used as
-        a layer of another.
+        a layer of another. A model of your own class called with arguments of its ``call()``
+        (TensorFlow's text generator: ``model(ids, states=states, return_state=True)``) runs
+        that ``call()`` on the arrays as written, each layer in it on its own.
         """
         from glassnet.engine import recording, symbolic
         from glassnet.engine.tensor import as_tensor
 
         if self.steps_only:
             self._refuse_call()
+        if options or self._another_shape(inputs):
+            return self._call_as_written(inputs, training, options)
         if isinstance(inputs, dict) and symbolic.is_symbolic(list(inputs.values())):   # a preprocessing head
             inputs = data_module.inputs_from_dict(self, inputs, f"model '{self.name}'")     # called on Input()s
             inputs = inputs if len(inputs) > 1 else inputs[0]
@@ -234,6 +238,26 @@ class Trainer(Keras2Methods):
         if getattr(self, "_given_keys", None) is not None:
             return self._as_given(list(outputs))
         return outputs
+
+    def _another_shape(self, inputs):
+        """Whether a model of your own class is called on an array its traced graph can't take
+        (a prompt of 5 characters, traced on 100): its call() then runs as written, as in Keras."""
+        if not (self.traces_call and self.built and isinstance(inputs, np.ndarray) and len(self.inputs) == 1):
+            return False
+        from glassnet.engine.shapes import shape_fits
+        return not shape_fits(self.inputs[0].sample_shape, inputs.shape[1:])
+
+    def _call_as_written(self, inputs, training, options):
+        """``call(inputs, **options)`` run as Python, its layers called one by one on arrays."""
+        if not self.traces_call:
+            raise TypeError(f"model '{self.name}' takes no arguments but its inputs (and training=); got "
+                            f"{', '.join(sorted(options))}")
+        if not self.built:
+            self._prepare_inputs(inputs)                 # traces it once, with call()'s defaults
+        kind = type(self)
+        extra = {} if training is None else {"training": bool(training)}
+        return kind.call(self, np.asarray(inputs) if not isinstance(inputs, (list, dict)) else inputs,
+                         **extra, **options)
 
     def _refuse_call(self, what="call it"):
         """A model with no ``call()`` (trained by its own train_step) can't run: Keras's words."""

@@ -352,7 +352,7 @@ class Layer:
                 raise ShapeError(f"layer '{self.name or type(self).__name__}' expects inputs of shapes "
                                  f"{[(None,) + tuple(s) for s in self.input_shape]} but got {[v.shape for v in x]}")
             return
-        if self.built and not shape_fits(self.input_shape, x.shape[1:]):
+        if self.built and not self.accepts(x.shape[1:]):
             raise ShapeError(
                 f"layer '{self.name or type(self).__name__}' expects input of shape {('batch',) + self.input_shape} "
                 f"but got {tuple(x.shape)}"
@@ -422,6 +422,9 @@ class Layer:
         A layer of your own whose ``call()`` takes several tensors is given them as Keras
         gives them: ``endpoint(targets, logits)`` or ``endpoint(targets, logits=logits)``.
         """
+        from glassnet.tf_ragged import is_ragged
+        if is_ragged(inputs):        # rows of different lengths (tf.strings.unicode_split's): row by row
+            return inputs.map_rows(lambda row: np.asarray(self(row, training=training)))
         from glassnet.engine import recording, symbolic
 
         if inputs is None and not tensors:
