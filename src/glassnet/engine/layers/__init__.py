@@ -45,6 +45,11 @@ from glassnet.engine.layers.resampling import (Cropping1D, Cropping2D, UpSamplin
                                               ZeroPadding2D)
 from glassnet.engine.layers.unit_norm import UnitNormalization
 from glassnet.engine.layers.wrappers import Bidirectional, TimeDistributed
+from glassnet.engine.layers.image_pixels import (AutoContrast, Equalization, RandomColorDegeneration,
+                                                 RandomGrayscale, RandomInvert, RandomPosterization, Solarization)
+from glassnet.engine.layers.image_filters import RandomErasing, RandomGaussianBlur, RandomSharpness
+from glassnet.engine.layers.image_warps import RandomElasticTransform, RandomPerspective, RandomShear
+from glassnet.engine.layers.image_mixing import CutMix, MixUp, Pipeline, RandAugment
 
 # Keras's aliases.
 Convolution1D = Conv1D
@@ -74,7 +79,10 @@ __all__ = ["ELU", "GELU", "GRU", "GRUCell", "LSTM", "LSTMCell", "RNN", "SimpleRN
            "Subtract", "Tanh", "TimeDistributed", "UnitNormalization", "UpSampling1D", "UpSampling2D", "ZeroPadding1D",
            "ZeroPadding2D",
            "add", "average", "concatenate", "deserialize", "dot", "maximum", "minimum", "multiply", "serialize",
-           "subtract"]
+           "subtract",
+           "AutoContrast", "CutMix", "Equalization", "MixUp", "Pipeline", "RandAugment", "RandomColorDegeneration",
+           "RandomElasticTransform", "RandomErasing", "RandomGaussianBlur", "RandomGrayscale", "RandomInvert",
+           "RandomPerspective", "RandomPosterization", "RandomSharpness", "RandomShear", "Solarization"]
 
 
 def serialize(layer):
