@@ -210,3 +210,17 @@ def test_keras_files_both_ways(tmp_path):
 def test_impossible_settings_are_one_line_errors(make, message):
     with pytest.raises(ValueError, match=message):
         make()
+
+
+def test_training_only_ones_export_to_onnx_as_the_identity(tmp_path):
+    pytest.importorskip("onnx")
+    pytest.importorskip("onnxruntime")
+    from glassnet.errors import ExportError
+    from glassnet.interop.onnx_export import largest_difference
+    model = glassnet.Sequential([glassnet.Input((9, 7, 3)), layers.RandAugment(), layers.RandomShear(0.2),
+                                 layers.RandomErasing(), layers.MixUp(), layers.Flatten(), layers.Dense(2)], seed=0)
+    model.export(tmp_path / "m.onnx", format="onnx", verbose=False)
+    assert largest_difference(model, tmp_path / "m.onnx", RGB) < 1e-5
+    acting = glassnet.Sequential([glassnet.Input((9, 7, 3)), layers.AutoContrast(), layers.Flatten(), layers.Dense(2)])
+    with pytest.raises(ExportError, match=r"\(AutoContrast\) has no ONNX translation"):
+        acting.export(tmp_path / "a.onnx", format="onnx", verbose=False)

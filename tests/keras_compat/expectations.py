@@ -138,4 +138,8 @@ EXPECTATIONS = {
     and np.isfinite(ns["d_losses"] + ns["g_losses"]).all() and ns["d_losses"][-1] < ns["d_losses"][0]
     and int(ns["d_optimizer"].iterations) == int(ns["g_optimizer"].iterations) == 12
     and tuple(ns["generated_images"].shape) == (64, 28, 28, 1) and ns["saved_image"],
+    "rand_augment_tf_data": lambda ns: ns["history"].history["val_accuracy"][-1] > 0.8
+    and ns["mixup_history"].history["val_accuracy"][-1] > 0.8 and ns["difference"] < 1e-5
+    and ns["batch_shape"] == (64, 28, 28, 1) and -1e-3 <= ns["augmented_range"][0] <= ns["augmented_range"][1] <= 255 + 1e-3   # (interpolation's rounding)
+    and np.allclose(ns["label_sums"], 1, atol=1e-5),
 }

@@ -90,7 +90,8 @@ class AutoContrast(ValueRangeLayer):
         self.flat = spread == 0
         self.scale = (high - low) / np.where(self.flat, 1, spread)
         self.images = images
-        return np.where(self.flat, images, (images - self.darkest) * self.scale + low)
+        stretched = np.clip((images - self.darkest) * self.scale + low, low, high)   # (rounding kept in range)
+        return np.where(self.flat, images, stretched)
 
     def augment_backward(self, dy):
         # y = (x - lo) s + low with s = (high - low) / (hi - lo): dy/dx directly is s; through
