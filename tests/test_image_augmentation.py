@@ -21,14 +21,16 @@ DETERMINISTIC = [
     ("RandomSharpness", {"factor": (0.2, 0.2)}, True),
     ("RandomGaussianBlur", {"factor": (1, 1), "sigma": (0.7, 0.7), "kernel_size": 5}, True),
 ]
+RGB_ONLY = [("RandomSaturation", {"factor": (0.3, 0.3)}, True), ("RandomSaturation", {"factor": (0.8, 0.8)}, True),
+            ("RandomSaturation", {"factor": (0.8, 0.8), "value_range": (0, 1)}, True)]
 
 
 def scaled(images, arguments):
     return images / 255 if arguments.get("value_range") == (0, 1) else images
 
 
-@pytest.mark.parametrize("name, arguments, training", DETERMINISTIC)
-@pytest.mark.parametrize("images", [RGB, GREY], ids=["rgb", "grey"])
+@pytest.mark.parametrize("name, arguments, training, images", [
+    case + (images,) for case in DETERMINISTIC for images in (RGB, GREY)] + [case + (RGB,) for case in RGB_ONLY])
 def test_deterministic_settings_equal_keras(name, arguments, training, images):
     keras = pytest.importorskip("keras")
     x = scaled(images, arguments)
@@ -50,6 +52,21 @@ def test_perspective_reads_where_keras_perspective_transform_reads():
                                expected, atol=1e-3)
 
 
+@pytest.mark.parametrize("value_range", [(0, 255), (0, 1)])
+def test_each_hue_turn_is_keras_hsv_round_trip_one_way_or_the_other(value_range):
+    keras = pytest.importorskip("keras")
+    x = scaled(RGB, {"value_range": value_range})
+    y = np.asarray(layers.RandomHue((0.4, 0.4), value_range=value_range, seed=0)(x))
+    hsv = np.asarray(keras.ops.image.rgb_to_hsv(x / value_range[1]))
+    turned = [np.clip(np.asarray(keras.ops.image.hsv_to_rgb(np.stack([(hsv[..., 0] + d) % 1, hsv[..., 1], hsv[..., 2]],
+                                                                      -1))), 0, 1) * value_range[1]
+              for d in (0.2, -0.2)]
+    closest = [min(np.abs(y[i] - t[i]).max() for t in turned) for i in range(len(x))]
+    assert max(closest) < 1e-4 * value_range[1]
+    with pytest.raises(ValueError, match=r"RandomHue needs RGB images \(3 channels\)"):
+        layers.RandomHue(0.2)(GREY)
+
+
 def test_deterministic_formulas_by_hand():
     x = np.array([[10.0, 60.0], [110.0, 210.0]])[None, :, :, None]          # one 2x2 grey image
     np.testing.assert_allclose(layers.AutoContrast()(x), (x - 10) * 255 / 200)
@@ -66,7 +83,10 @@ RANDOM = {"RandomInvert": {}, "Solarization": {"addition_factor": 0.2, "threshol
           "Equalization": {}, "RandomSharpness": {"factor": 0.9}, "RandomGaussianBlur": {},
           "RandomErasing": {}, "RandomShear": {"x_factor": 0.3, "y_factor": 0.3}, "RandomPerspective": {},
           "RandomElasticTransform": {}, "MixUp": {}, "CutMix": {}, "RandAugment": {"num_ops": 3},
-          "AutoContrast": {}}
+          "AutoContrast": {}, "RandomSaturation": {"factor": 0.5}, "RandomHue": {"factor": 0.5},
+          "RandomColorJitter": {"brightness_factor": 0.1, "contrast_factor": 0.2, "saturation_factor": 0.4,
+                                "hue_factor": 0.2}}
+HSV = ("RandomSaturation", "RandomHue", "RandomColorJitter")
 
 
 @pytest.mark.parametrize("name", sorted(RANDOM))
@@ -86,7 +106,8 @@ def test_called_alone_they_augment_a_batch_or_one_image_repeatably_and_within_ra
         np.testing.assert_array_equal(getattr(layers, name)(seed=3, **arguments)(x), y)      # the seed repeats
     one = np.asarray(layer(x[0]))                  # one (H, W, C) image, as Keras takes it
     assert one.shape == x[0].shape
-    assert np.asarray(layer(x[:, :, :, :1])).shape == (4, 9, 7, 1)     # grey images too
+    if name not in HSV:
+        assert np.asarray(layer(x[:, :, :, :1])).shape == (4, 9, 7, 1)     # grey images too
 
 
 @pytest.mark.parametrize("name", sorted(RANDOM))
@@ -177,6 +198,7 @@ def test_keras_files_both_ways(tmp_path):
             layers.RandomGaussianBlur(sigma=0.5), layers.Solarization(threshold_factor=0.4),
             layers.RandomElasticTransform(scale=0.5), layers.RandomPerspective(scale=0.3),
             layers.RandAugment(num_ops=3), layers.AutoContrast(),     # (Keras 3.15 can't put Equalization in a model)
+            layers.RandomColorJitter(brightness_factor=0.1, hue_factor=(0.1, 0.2)), layers.RandomSaturation(0.3),
             layers.Pipeline([layers.RandomInvert(), layers.RandomGrayscale(0.2)])]
     model = glassnet.Sequential([glassnet.Input((9, 7, 3)), *made, layers.Flatten(), layers.Dense(2)], seed=0)
     model.save(tmp_path / "ours.keras")

@@ -189,6 +189,12 @@ def _layer_checks():
     add("RandAugment", (6, 6, 3), "num_ops=1 (AutoContrast with this seed)", x=spread, num_ops=1, **unit)
     add("RandAugment", (6, 6, 3), "num_ops=6, factor=0.2 (posterization: zero gradient)", x=spread, num_ops=6,
         factor=0.2, **unit)
+    add("RandomSaturation", (5, 4, 3), x=spread, factor=(0.3, 0.6), **unit)
+    add("RandomSaturation", (5, 4, 3), "factor=(0.8, 0.9) (saturation clipped at 1)", x=spread, factor=(0.8, 0.9),
+        **unit)
+    add("RandomHue", (5, 4, 3), x=spread, factor=0.6, **unit)
+    add("RandomColorJitter", (5, 4, 3), x=spread, brightness_factor=0.1, contrast_factor=(0.1, 0.1),
+        saturation_factor=(0.4, 0.6), hue_factor=0.3, **unit)
     add("Pipeline", (6, 6, 1), "RandomInvert, RandomShear", x=spread,
         layers=[{"class_name": "RandomInvert", "config": {"value_range": (0, 1)}},
                 {"class_name": "RandomShear", "config": {"x_factor": 0.2}}])

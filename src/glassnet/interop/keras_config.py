@@ -353,6 +353,10 @@ AUGMENTATION_KEYS = {     # Keras 3's image-augmentation layers: their config ke
     "MixUp": ("alpha", "seed"),
     "CutMix": ("factor", "seed"),
     "RandAugment": ("value_range", "num_ops", "factor", "interpolation", "seed"),
+    "RandomSaturation": ("factor", "value_range", "seed"),
+    "RandomHue": ("factor", "value_range", "seed"),
+    "RandomColorJitter": ("value_range", "brightness_factor", "contrast_factor", "saturation_factor", "hue_factor",
+                          "seed"),
 }
 
 

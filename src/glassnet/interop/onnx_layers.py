@@ -702,7 +702,8 @@ EMITTERS = {
     **{name: (lambda graph, layer, xs: xs[0]) for name in (
         "RandomShear", "RandomErasing", "RandomGaussianBlur", "RandomInvert", "Solarization", "RandomPerspective",
         "RandomElasticTransform", "RandomGrayscale", "RandomColorDegeneration", "RandomPosterization",
-        "RandomSharpness", "Equalization", "MixUp", "CutMix", "RandAugment")},
+        "RandomSharpness", "Equalization", "MixUp", "CutMix", "RandAugment", "RandomSaturation", "RandomHue",
+        "RandomColorJitter")},
     "Normalization": _normalization,
     "Flatten": lambda graph, layer, xs: graph.op("Flatten", xs, layer.name, axis=1),
     "Reshape": _reshape,

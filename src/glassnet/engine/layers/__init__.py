@@ -50,6 +50,7 @@ from glassnet.engine.layers.image_pixels import (AutoContrast, Equalization, Ran
 from glassnet.engine.layers.image_filters import RandomErasing, RandomGaussianBlur, RandomSharpness
 from glassnet.engine.layers.image_warps import RandomElasticTransform, RandomPerspective, RandomShear
 from glassnet.engine.layers.image_mixing import CutMix, MixUp, Pipeline, RandAugment
+from glassnet.engine.layers.image_hsv import RandomColorJitter, RandomHue, RandomSaturation
 
 # Keras's aliases.
 Convolution1D = Conv1D
@@ -82,7 +83,8 @@ __all__ = ["ELU", "GELU", "GRU", "GRUCell", "LSTM", "LSTMCell", "RNN", "SimpleRN
            "subtract",
            "AutoContrast", "CutMix", "Equalization", "MixUp", "Pipeline", "RandAugment", "RandomColorDegeneration",
            "RandomElasticTransform", "RandomErasing", "RandomGaussianBlur", "RandomGrayscale", "RandomInvert",
-           "RandomPerspective", "RandomPosterization", "RandomSharpness", "RandomShear", "Solarization"]
+           "RandomPerspective", "RandomPosterization", "RandomSharpness", "RandomShear", "Solarization",
+           "RandomColorJitter", "RandomHue", "RandomSaturation"]
 
 
 def serialize(layer):

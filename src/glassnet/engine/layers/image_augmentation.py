@@ -79,6 +79,23 @@ def chosen(draws, n, probability):
     return (draws.random(n) < p)[:, np.newaxis, np.newaxis, np.newaxis]
 
 
+def run_forward(chain, images, draws):
+    """``images`` through the layers of ``chain`` in turn, in training, each drawing from
+    ``draws`` (its owner's generator) and taking any image size, as its owner does."""
+    for layer in chain:
+        layer.rng, layer.input_shape = draws, images.shape[1:]
+        images = layer.forward(images, training=True)
+    return images
+
+
+def run_backward(chain, dy):
+    """The gradient back through the layers :func:`run_forward` ran, last first."""
+    for layer in reversed(chain):
+        layer.needs_input_grad = True
+        dy = layer.backward(dy)
+    return dy
+
+
 class ImageAugmentation(Layer):
     """The base of the Keras-3 augmentation layers: the calls above, training-only by
     default, images seen as ``(N, H, W, C)``.
@@ -161,4 +178,4 @@ class ImageAugmentation(Layer):
 
 
 __all__ = ["ImageAugmentation", "chosen", "checked_range", "from_255", "grayscale", "grayscale_transpose",
-           "keras_factor", "to_255"]
+           "keras_factor", "run_backward", "run_forward", "to_255"]

@@ -18,7 +18,8 @@ Keras picks them) from eleven; Pipeline runs a list of layers one after the othe
 import numpy as np
 
 from glassnet.engine.layers.base import Layer
-from glassnet.engine.layers.image_augmentation import ImageAugmentation, checked_range, keras_factor
+from glassnet.engine.layers.image_augmentation import (ImageAugmentation, checked_range, keras_factor, run_backward,
+                                                       run_forward)
 from glassnet.engine.layers.image_filters import RandomSharpness, box_mask, random_boxes
 from glassnet.engine.layers.image_pixels import (AutoContrast, Equalization, RandomColorDegeneration,
                                                  RandomPosterization, Solarization)
@@ -153,16 +154,10 @@ class RandAugment(ImageAugmentation):
     def augment(self, images):
         picked = self.draws.integers(0, len(self.augmentations), self.num_ops)
         self.ran = [self.augmentations[i] for i in picked]
-        for layer in self.ran:
-            layer.rng, layer.input_shape = self.draws, images.shape[1:]     # any image size, as here
-            images = layer.forward(images, training=True)
-        return images
+        return run_forward(self.ran, images, self.draws)
 
     def augment_backward(self, dy):
-        for layer in reversed(self.ran):
-            layer.needs_input_grad = True
-            dy = layer.backward(dy)
-        return dy
+        return run_backward(self.ran, dy)
 
     def get_config(self):
         return {**super().get_config(), "value_range": list(self.value_range), "num_ops": self.num_ops,
