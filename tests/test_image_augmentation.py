@@ -85,7 +85,8 @@ RANDOM = {"RandomInvert": {}, "Solarization": {"addition_factor": 0.2, "threshol
           "RandomElasticTransform": {}, "MixUp": {}, "CutMix": {}, "RandAugment": {"num_ops": 3},
           "AutoContrast": {}, "RandomSaturation": {"factor": 0.5}, "RandomHue": {"factor": 0.5},
           "RandomColorJitter": {"brightness_factor": 0.1, "contrast_factor": 0.2, "saturation_factor": 0.4,
-                                "hue_factor": 0.2}}
+                                "hue_factor": 0.2},
+          "AugMix": {"num_chains": 2}}
 HSV = ("RandomSaturation", "RandomHue", "RandomColorJitter")
 
 
@@ -199,6 +200,7 @@ def test_keras_files_both_ways(tmp_path):
             layers.RandomElasticTransform(scale=0.5), layers.RandomPerspective(scale=0.3),
             layers.RandAugment(num_ops=3), layers.AutoContrast(),     # (Keras 3.15 can't put Equalization in a model)
             layers.RandomColorJitter(brightness_factor=0.1, hue_factor=(0.1, 0.2)), layers.RandomSaturation(0.3),
+            layers.AugMix(chain_depth=2, all_ops=False),
             layers.Pipeline([layers.RandomInvert(), layers.RandomGrayscale(0.2)])]
     model = glassnet.Sequential([glassnet.Input((9, 7, 3)), *made, layers.Flatten(), layers.Dense(2)], seed=0)
     model.save(tmp_path / "ours.keras")
@@ -223,6 +225,8 @@ def test_keras_files_both_ways(tmp_path):
     (lambda: layers.RandomErasing(fill_value="grey"), "fill_value must be None, a number or three numbers"),
     (lambda: layers.RandomPerspective(scale=2), r"scale must be a number in \[0, 1\]"),
     (lambda: layers.MixUp(alpha=0), "alpha must be a number > 0"),
+    (lambda: layers.AugMix(num_chains=0), "AugMix: num_chains must be a whole number >= 1"),
+    (lambda: layers.RandAugment(num_ops=1.5), "RandAugment: num_ops must be a whole number >= 0"),
     (lambda: layers.RandomPosterization(9), "RandomPosterization: factor"),
     (lambda: layers.Equalization(bins=1), "bins must be a whole number >= 2"),
     (lambda: layers.AutoContrast(value_range=5), r"value_range must be \(low, high\)"),

@@ -195,6 +195,8 @@ def _layer_checks():
     add("RandomHue", (5, 4, 3), x=spread, factor=0.6, **unit)
     add("RandomColorJitter", (5, 4, 3), x=spread, brightness_factor=0.1, contrast_factor=(0.1, 0.1),
         saturation_factor=(0.4, 0.6), hue_factor=0.3, **unit)
+    add("AugMix", (6, 6, 3), "all_ops=False", x=spread, all_ops=False, **unit)
+    add("AugMix", (6, 6, 3), x=spread, num_chains=2, chain_depth=2, factor=0.2, **unit)
     add("Pipeline", (6, 6, 1), "RandomInvert, RandomShear", x=spread,
         layers=[{"class_name": "RandomInvert", "config": {"value_range": (0, 1)}},
                 {"class_name": "RandomShear", "config": {"x_factor": 0.2}}])

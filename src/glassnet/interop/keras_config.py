@@ -357,6 +357,7 @@ AUGMENTATION_KEYS = {     # Keras 3's image-augmentation layers: their config ke
     "RandomHue": ("factor", "value_range", "seed"),
     "RandomColorJitter": ("value_range", "brightness_factor", "contrast_factor", "saturation_factor", "hue_factor",
                           "seed"),
+    "AugMix": ("value_range", "num_chains", "chain_depth", "factor", "alpha", "all_ops", "interpolation", "seed"),
 }
 
 

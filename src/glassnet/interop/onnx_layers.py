@@ -703,7 +703,7 @@ EMITTERS = {
         "RandomShear", "RandomErasing", "RandomGaussianBlur", "RandomInvert", "Solarization", "RandomPerspective",
         "RandomElasticTransform", "RandomGrayscale", "RandomColorDegeneration", "RandomPosterization",
         "RandomSharpness", "Equalization", "MixUp", "CutMix", "RandAugment", "RandomSaturation", "RandomHue",
-        "RandomColorJitter")},
+        "RandomColorJitter", "AugMix")},
     "Normalization": _normalization,
     "Flatten": lambda graph, layer, xs: graph.op("Flatten", xs, layer.name, axis=1),
     "Reshape": _reshape,

@@ -49,7 +49,7 @@ from glassnet.engine.layers.image_pixels import (AutoContrast, Equalization, Ran
                                                  RandomGrayscale, RandomInvert, RandomPosterization, Solarization)
 from glassnet.engine.layers.image_filters import RandomErasing, RandomGaussianBlur, RandomSharpness
 from glassnet.engine.layers.image_warps import RandomElasticTransform, RandomPerspective, RandomShear
-from glassnet.engine.layers.image_mixing import CutMix, MixUp, Pipeline, RandAugment
+from glassnet.engine.layers.image_mixing import AugMix, CutMix, MixUp, Pipeline, RandAugment
 from glassnet.engine.layers.image_hsv import RandomColorJitter, RandomHue, RandomSaturation
 
 # Keras's aliases.
@@ -84,7 +84,7 @@ __all__ = ["ELU", "GELU", "GRU", "GRUCell", "LSTM", "LSTMCell", "RNN", "SimpleRN
            "AutoContrast", "CutMix", "Equalization", "MixUp", "Pipeline", "RandAugment", "RandomColorDegeneration",
            "RandomElasticTransform", "RandomErasing", "RandomGaussianBlur", "RandomGrayscale", "RandomInvert",
            "RandomPerspective", "RandomPosterization", "RandomSharpness", "RandomShear", "Solarization",
-           "RandomColorJitter", "RandomHue", "RandomSaturation"]
+           "RandomColorJitter", "RandomHue", "RandomSaturation", "AugMix"]
 
 
 def serialize(layer):

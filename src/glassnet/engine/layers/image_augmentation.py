@@ -15,6 +15,8 @@ Colour layers compute in a 0-255 scale: ``value_range=(low, high)`` says what th
 range is (``(0, 1)`` after ``Rescaling(1 / 255)``), and ``to_255`` / ``from_255`` map it.
 """
 
+import copy
+
 import numpy as np
 
 from glassnet.engine.layers.base import Layer
@@ -81,16 +83,22 @@ def chosen(draws, n, probability):
 
 def run_forward(chain, images, draws):
     """``images`` through the layers of ``chain`` in turn, in training, each drawing from
-    ``draws`` (its owner's generator) and taking any image size, as its owner does."""
+    ``draws`` (its owner's generator) and taking any image size, as its owner does.
+
+    Returns the images and the layers as they ran: a copy of each, so that a layer picked
+    twice keeps what each of its passes needs for backward (:func:`run_backward`)."""
+    ran = []
     for layer in chain:
+        layer = copy.copy(layer)
         layer.rng, layer.input_shape = draws, images.shape[1:]
         images = layer.forward(images, training=True)
-    return images
+        ran.append(layer)
+    return images, ran
 
 
-def run_backward(chain, dy):
+def run_backward(ran, dy):
     """The gradient back through the layers :func:`run_forward` ran, last first."""
-    for layer in reversed(chain):
+    for layer in reversed(ran):
         layer.needs_input_grad = True
         dy = layer.backward(dy)
     return dy

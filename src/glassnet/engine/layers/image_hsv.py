@@ -161,10 +161,11 @@ class RandomColorJitter(ImageAugmentation):
             layer.build(self.input_shape, self.draws)
 
     def augment(self, images):
-        return run_forward(self.jitters, images, self.draws)
+        images, self.ran = run_forward(self.jitters, images, self.draws)
+        return images
 
     def augment_backward(self, dy):
-        return run_backward(self.jitters, dy)
+        return run_backward(self.ran, dy)
 
     def get_config(self):
         return {**super().get_config(), "value_range": list(self.value_range), **self.factors}

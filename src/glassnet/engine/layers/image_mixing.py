@@ -113,7 +113,48 @@ class CutMix(ImageMixing):
         return {**super().get_config(), "factor": list(self.factor)}
 
 
-class RandAugment(ImageAugmentation):
+def operations(factor, value_range, interpolation):
+    """The augmentations RandAugment and AugMix pick from, by Keras's names, each of strength
+    ``factor`` ``(lower, upper)``."""
+    f, colour = list(factor), {"value_range": value_range}
+    return {"random_shear": RandomShear(x_factor=f, y_factor=f, interpolation=interpolation),
+            "random_translation": RandomTranslation(height_factor=f, width_factor=f, interpolation=interpolation),
+            "random_rotation": RandomRotation(factor=f, interpolation=interpolation),
+            "random_brightness": RandomBrightness(factor=f, **colour),
+            "random_color_degeneration": RandomColorDegeneration(factor=f, **colour),
+            "random_contrast": RandomContrast(factor=f, **colour),
+            "random_sharpness": RandomSharpness(factor=f, **colour),
+            "random_posterization": RandomPosterization(factor=max(1, int(8 * f[1])), **colour),
+            "solarization": Solarization(addition_factor=f, threshold_factor=f, **colour),
+            "auto_contrast": AutoContrast(**colour), "equalization": Equalization(**colour)}
+
+
+class PickedAugmentations(ImageAugmentation):
+    """What RandAugment and AugMix share: their augmentations (:func:`operations`, in the
+    order ``names``), built with the layer and drawing from its generator."""
+
+    abstract = True
+
+    def _make_operations(self, names, value_range, factor, interpolation):
+        self.value_range = checked_range(value_range, type(self).__name__)
+        self.factor = keras_factor(factor, (0, 1), type(self).__name__)
+        self.interpolation = interpolation
+        made = operations(self.factor, self.value_range, interpolation)
+        self.augmentations = [made[name] for name in names]
+
+    def build(self, input_shape, rng=None):
+        super().build(input_shape, rng)
+        for layer in self.augmentations:           # they draw from this layer's generator
+            layer.build(self.input_shape, self.draws)
+
+
+def _count(value, owner, name, low=0):
+    if isinstance(value, bool) or not isinstance(value, int) or value < low:
+        raise ValueError(f"{owner}: {name} must be a whole number >= {low}, got {value!r}")
+    return value
+
+
+class RandAugment(PickedAugmentations):
     """RandAugment (Cubuk et al. 2019), as Keras 3 runs it: ``num_ops`` times, one of eleven
     augmentations is picked at random for the batch and applied with strength ``factor``:
     shear, translation, rotation, brightness, colour degeneration, contrast, sharpness,
@@ -127,34 +168,20 @@ class RandAugment(ImageAugmentation):
         seed: a generator of the layer's own; by default the model's.
     """
 
+    NAMES = ("random_shear", "random_translation", "random_rotation", "random_brightness",
+             "random_color_degeneration", "random_contrast", "random_sharpness", "random_posterization",
+             "solarization", "auto_contrast", "equalization")
+
     def __init__(self, value_range=(0, 255), num_ops=2, factor=0.5, interpolation="bilinear", seed=None,
                  data_format=None, **kwargs):
         super().__init__(seed=seed, data_format=data_format, **kwargs)
-        if isinstance(num_ops, bool) or not isinstance(num_ops, int) or num_ops < 0:
-            raise ValueError(f"RandAugment: num_ops must be a whole number >= 0, got {num_ops!r}")
-        self.value_range = checked_range(value_range, "RandAugment")
-        self.num_ops, self.interpolation = num_ops, interpolation
-        self.factor = keras_factor(factor, (0, 1), "RandAugment")
-        f, colour = list(self.factor), {"value_range": self.value_range}
-        self.augmentations = [
-            RandomShear(x_factor=f, y_factor=f, interpolation=interpolation),
-            RandomTranslation(height_factor=f, width_factor=f, interpolation=interpolation),
-            RandomRotation(factor=f, interpolation=interpolation),
-            RandomBrightness(factor=f, **colour), RandomColorDegeneration(factor=f, **colour),
-            RandomContrast(factor=f, **colour), RandomSharpness(factor=f, **colour),
-            RandomPosterization(factor=max(1, int(8 * f[1])), **colour),
-            Solarization(addition_factor=f, threshold_factor=f, **colour),
-            AutoContrast(**colour), Equalization(**colour)]
-
-    def build(self, input_shape, rng=None):
-        super().build(input_shape, rng)
-        for layer in self.augmentations:           # they draw from this layer's generator
-            layer.build(self.input_shape, self.draws)
+        self.num_ops = _count(num_ops, "RandAugment", "num_ops")
+        self._make_operations(self.NAMES, value_range, factor, interpolation)
 
     def augment(self, images):
         picked = self.draws.integers(0, len(self.augmentations), self.num_ops)
-        self.ran = [self.augmentations[i] for i in picked]
-        return run_forward(self.ran, images, self.draws)
+        images, self.ran = run_forward([self.augmentations[i] for i in picked], images, self.draws)
+        return images
 
     def augment_backward(self, dy):
         return run_backward(self.ran, dy)
@@ -162,6 +189,69 @@ class RandAugment(ImageAugmentation):
     def get_config(self):
         return {**super().get_config(), "value_range": list(self.value_range), "num_ops": self.num_ops,
                 "factor": list(self.factor), "interpolation": self.interpolation}
+
+
+class AugMix(PickedAugmentations):
+    """AugMix (Hendrycks et al. 2020), as Keras 3 runs it: ``num_chains`` chains of up to
+    ``chain_depth`` augmentations each (a step may pick none), their results mixed with
+    Dirichlet weights ``c``, then mixed with the image itself by ``w ~ Beta(alpha, alpha)``::
+
+        y = clip(w x + (1 - w) sum_i c_i chain_i(x))
+
+    Args:
+        value_range: the pixels' range.
+        num_chains, chain_depth: how many chains, how many steps each (default 3 and 3).
+        factor: the augmentations' strength, one number in [0, 1] for ``(0, f)`` (default 0.3).
+        alpha: the Dirichlet and Beta distributions' parameter (default 1).
+        all_ops: all eleven augmentations (default), or only the seven that leave the colours
+            alone (no brightness, colour, contrast, sharpness).
+        interpolation: for the geometric ones.
+        seed: a generator of the layer's own; by default the model's.
+    """
+
+    ALL = ("random_shear", "random_translation", "random_rotation", "random_posterization", "solarization",
+           "auto_contrast", "equalization", "random_brightness", "random_color_degeneration", "random_contrast",
+           "random_sharpness")
+
+    def __init__(self, value_range=(0, 255), num_chains=3, chain_depth=3, factor=0.3, alpha=1.0, all_ops=True,
+                 interpolation="bilinear", seed=None, data_format=None, **kwargs):
+        super().__init__(seed=seed, data_format=data_format, **kwargs)
+        self.num_chains = _count(num_chains, "AugMix", "num_chains", low=1)
+        self.chain_depth = _count(chain_depth, "AugMix", "chain_depth", low=1)
+        if isinstance(alpha, bool) or not isinstance(alpha, (int, float)) or alpha <= 0:
+            raise ValueError(f"AugMix: alpha must be a number > 0, got {alpha!r}")
+        self.alpha, self.all_ops = alpha, bool(all_ops)
+        self._make_operations(self.ALL if self.all_ops else self.ALL[:7], value_range, factor, interpolation)
+
+    def augment(self, images):
+        gamma = self.draws.gamma(self.alpha, size=self.num_chains)
+        self.chain_weights = gamma / gamma.sum()
+        self.own = self.draws.beta(self.alpha, self.alpha)
+        self.chains, mixed = [], np.zeros_like(images)
+        for weight in self.chain_weights:
+            steps = self.draws.integers(0, len(self.augmentations) + 1, self.chain_depth)   # the last: none
+            chained, ran = run_forward([self.augmentations[i] for i in steps if i < len(self.augmentations)],
+                                       images, self.draws)
+            mixed += weight * chained
+            self.chains.append(ran)
+        return self.clipped(self.own * images + (1 - self.own) * mixed)
+
+    def clipped(self, y):
+        low, high = self.value_range
+        self.inside = (y >= low) & (y <= high)
+        return np.clip(y, low, high)
+
+    def augment_backward(self, dy):
+        g = dy * self.inside
+        dx = self.own * g
+        for weight, ran in zip(self.chain_weights, self.chains):
+            dx = dx + run_backward(ran, (1 - self.own) * weight * g)
+        return dx
+
+    def get_config(self):
+        return {**super().get_config(), "value_range": list(self.value_range), "num_chains": self.num_chains,
+                "chain_depth": self.chain_depth, "factor": list(self.factor), "alpha": self.alpha,
+                "all_ops": self.all_ops, "interpolation": self.interpolation}
 
 
 class Pipeline(Layer):
@@ -227,4 +317,4 @@ class Pipeline(Layer):
         return cls(**config)
 
 
-__all__ = ["CutMix", "MixUp", "Pipeline", "RandAugment"]
+__all__ = ["AugMix", "CutMix", "MixUp", "Pipeline", "RandAugment", "operations"]
