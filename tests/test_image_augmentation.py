@@ -250,3 +250,13 @@ def test_training_only_ones_export_to_onnx_as_the_identity(tmp_path):
     acting = glassnet.Sequential([glassnet.Input((9, 7, 3)), layers.AutoContrast(), layers.Flatten(), layers.Dense(2)])
     with pytest.raises(ExportError, match=r"\(AutoContrast\) has no ONNX translation"):
         acting.export(tmp_path / "a.onnx", format="onnx", verbose=False)
+
+
+def test_a_pipeline_takes_dicts_and_single_images_and_mixup_leaves_one_images_labels():
+    pipeline = layers.Pipeline([layers.RandomInvert(factor=(1, 1)), layers.MixUp(seed=0)])
+    out = pipeline({"images": RGB, "labels": np.eye(4)})
+    np.testing.assert_allclose(np.asarray(out["labels"]).sum(axis=1), 1)
+    one = pipeline({"images": RGB[0], "labels": np.eye(4)[1]})
+    np.testing.assert_allclose(one["images"], 255 - RGB[0], rtol=1e-6)
+    np.testing.assert_array_equal(one["labels"], np.eye(4)[1])
+    np.testing.assert_allclose(layers.Pipeline([layers.RandomInvert(factor=(1, 1))])(RGB[0]), 255 - RGB[0])

@@ -146,7 +146,7 @@ class ImageAugmentation(Layer):
             raise ValueError(f"{type(self).__name__}: a dict input needs an 'images' key, got {sorted(data)}")
         out = dict(data)
         out["images"] = self(data["images"], training=training)
-        if "labels" in data and self.applied:
+        if "labels" in data and self.applied and np.ndim(data["images"]) != 3:   # one image: its own labels
             out["labels"] = self.transform_labels(np.asarray(data["labels"]))
         return out
 

@@ -288,14 +288,15 @@ class Pipeline(Layer):
         return input_shape
 
     def __call__(self, inputs=None, training=None, mask=None, **tensors):
-        from glassnet.engine import symbolic
-        if training is None and not symbolic.is_symbolic(inputs):
-            training = True                          # Keras: call(inputs, training=True)
-        if isinstance(inputs, dict) or (np.ndim(inputs) == 3 and not self.built):   # as each layer takes them
+        from glassnet.engine import recording, symbolic
+        if symbolic.is_symbolic(inputs) or recording.is_value(inputs) or recording.recording_now() or tensors:
+            return super().__call__(inputs, training, mask, **tensors)
+        training = True if training is None else training       # Keras: call(inputs, training=True)
+        if isinstance(inputs, dict) or np.ndim(inputs) == 3:    # a dict, or one image: as each layer takes them
             for layer in self.pipeline_layers:
                 inputs = layer(inputs, training=training)
             return inputs
-        return super().__call__(inputs, training, mask, **tensors)
+        return super().__call__(inputs, training, mask)
 
     def forward(self, x, training=False):
         for layer in self.pipeline_layers:
@@ -303,10 +304,9 @@ class Pipeline(Layer):
         return x
 
     def backward(self, dy):
-        for layer in reversed(self.pipeline_layers):
-            layer.needs_input_grad = True
-            dy = layer.backward(dy)
-        return dy if self.needs_input_grad else None
+        if not self.needs_input_grad:
+            return None
+        return run_backward(self.pipeline_layers, dy)
 
     def get_config(self):
         from glassnet.engine.layers.wrappers import _spec
