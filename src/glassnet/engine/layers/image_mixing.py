@@ -1,5 +1,5 @@
-"""Keras 3's layers that mix images, or run other layers: MixUp, CutMix, RandAugment and
-Pipeline.
+"""Keras 3's layers that mix images, or run other layers: MixUp, CutMix, RandAugment, AugMix
+and Pipeline.
 
 MixUp and CutMix pair each image of a batch with another of the same batch (a random
 permutation ``p``) and mix the two, labels too when they are given as Keras gives them,
@@ -12,7 +12,9 @@ Both are linear in the images: each image's gradient is its own share plus the s
 images it was mixed into.
 
 RandAugment applies ``num_ops`` layers picked at random (the same for the whole batch, as
-Keras picks them) from eleven; Pipeline runs a list of layers one after the other, as a layer.
+Keras picks them) from eleven; AugMix mixes several chains of them with the image; Pipeline
+runs a list of layers one after the other, as a layer. Their gradient goes back through the
+layers they ran, last first.
 """
 
 import numpy as np
