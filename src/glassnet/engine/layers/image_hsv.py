@@ -21,6 +21,7 @@ from glassnet.engine.layers.image_augmentation import (ImageAugmentation, checke
                                                        run_backward, run_forward)
 from glassnet.engine.layers.image_pixels import ValueRangeLayer
 from glassnet.engine.layers.random_color import RandomBrightness, RandomContrast
+from glassnet.engine.shapes import SampleShape
 
 EPSILON = 1e-7                 # Keras's epsilon() in RandomSaturation's f = u / (1 - u + epsilon)
 HUE_OFFSETS = np.array([5, 3, 1])
@@ -158,7 +159,7 @@ class RandomColorJitter(ImageAugmentation):
     def build(self, input_shape, rng=None):
         super().build(input_shape, rng)
         for layer in self.jitters:
-            layer.build(self.input_shape, self.draws)
+            layer.build(SampleShape(self.input_shape), self.draws)
 
     def augment(self, images):
         images, self.ran = run_forward(self.jitters, images, self.draws)

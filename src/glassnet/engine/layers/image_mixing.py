@@ -28,6 +28,7 @@ from glassnet.engine.layers.image_pixels import (AutoContrast, Equalization, Ran
 from glassnet.engine.layers.image_warps import RandomShear
 from glassnet.engine.layers.preprocessing import RandomRotation, RandomTranslation
 from glassnet.engine.layers.random_color import RandomBrightness, RandomContrast
+from glassnet.engine.shapes import SampleShape
 
 
 class ImageMixing(ImageAugmentation):
@@ -147,7 +148,7 @@ class PickedAugmentations(ImageAugmentation):
     def build(self, input_shape, rng=None):
         super().build(input_shape, rng)
         for layer in self.augmentations:           # they draw from this layer's generator
-            layer.build(self.input_shape, self.draws)
+            layer.build(SampleShape(self.input_shape), self.draws)
 
 
 def _count(value, owner, name, low=0):
@@ -281,8 +282,8 @@ class Pipeline(Layer):
         super().build(input_shape, rng)
         shape = self.input_shape
         for layer in self.pipeline_layers:
-            layer.build(shape, self.rng)
-            shape = tuple(layer.output_shape(shape))
+            layer.build(SampleShape(shape), self.rng)     # (sizes left open stay open)
+            shape = SampleShape(layer.output_shape(shape))
 
     def output_shape(self, input_shape):
         for layer in self.pipeline_layers:
