@@ -178,4 +178,8 @@ EXPECTATIONS = {
     and ns["history"].history["loss"][-1] < ns["history"].history["loss"][0]
     and ns["generated"].startswith("ROMEO:") and len(ns["generated"]) == 106
     and len(os.listdir(ns["checkpoint_dir"])) == 5 and 1.5 < float(ns["example_batch_mean_loss"]) < 5,
+    "rand_augment_tf_data": lambda ns: ns["history"].history["val_accuracy"][-1] > 0.8
+    and ns["mixup_history"].history["val_accuracy"][-1] > 0.8 and ns["difference"] < 1e-5
+    and ns["batch_shape"] == (64, 28, 28, 1) and -1e-3 <= ns["augmented_range"][0] <= ns["augmented_range"][1] <= 255 + 1e-3   # (interpolation's rounding)
+    and np.allclose(ns["label_sums"], 1, atol=1e-5),
 }

@@ -169,6 +169,41 @@ def _layer_checks():
     add("CenterCrop", (6, 5, 2), height=3, width=4)
     add("CenterCrop", (3, 4, 1), "height=5, width=5 (larger: resized)", height=5, width=5)
     add("RandomCrop", (6, 7, 2), "height=4, width=3, fixed window", height=4, width=3)
+    # Keras 3's augmentation layers (image_pixels, image_filters, image_warps, image_mixing), on
+    # pixels in (0.3, 0.7) with value_range=(0, 1), so that no clipping sits at the checked point
+    unit = {"value_range": (0, 1)}
+    add("RandomInvert", (5, 5, 1), x=spread, factor=0.9, **unit)
+    add("AutoContrast", (6, 5, 3), x=spread, **unit)
+    add("AutoContrast", (6, 5, 1), training=False, x=spread, **unit)
+    add("Solarization", (5, 5, 2), x=spread, addition_factor=0.1, threshold_factor=0.6, **unit)
+    add("RandomGrayscale", (5, 4, 3), x=spread, factor=0.6)
+    add("RandomColorDegeneration", (5, 4, 3), x=spread, factor=0.5, **unit)
+    add("RandomPosterization", (4, 4, 1), "zero gradient", x=spread, factor=(3, 3), **unit)
+    add("Equalization", (4, 4, 2), "zero gradient", x=spread, **unit)
+    add("Equalization", (4, 4, 2), training=False, x=spread, **unit)
+    add("RandomSharpness", (5, 6, 2), x=spread, factor=(0.1, 0.3), **unit)
+    add("RandomGaussianBlur", (6, 5, 2), x=spread, kernel_size=(3, 5), sigma=0.8, **unit)
+    add("RandomErasing", (6, 6, 1), x=spread, scale=(0.2, 0.4), **unit)
+    add("RandomShear", (6, 7, 2), x_factor=0.3, y_factor=(0.1, 0.2))
+    add("RandomShear", (6, 5, 1), training=False, x_factor=0.3)
+    add("RandomPerspective", (6, 7, 1), scale=0.5, fill_value=0.5)
+    add("RandomElasticTransform", (12, 10, 1), x=spread, factor=0.9, **unit)
+    add("MixUp", (4, 5, 2), alpha=0.5)
+    add("CutMix", (6, 6, 1), factor=0.8)
+    add("RandAugment", (6, 6, 3), "num_ops=1 (AutoContrast with this seed)", x=spread, num_ops=1, **unit)
+    add("RandAugment", (6, 6, 3), "num_ops=6, factor=0.2 (posterization: zero gradient)", x=spread, num_ops=6,
+        factor=0.2, **unit)
+    add("RandomSaturation", (5, 4, 3), x=spread, factor=(0.3, 0.6), **unit)
+    add("RandomSaturation", (5, 4, 3), "factor=(0.8, 0.9) (saturation clipped at 1)", x=spread, factor=(0.8, 0.9),
+        **unit)
+    add("RandomHue", (5, 4, 3), x=spread, factor=0.6, **unit)
+    add("RandomColorJitter", (5, 4, 3), x=spread, brightness_factor=0.1, contrast_factor=(0.1, 0.1),
+        saturation_factor=(0.4, 0.6), hue_factor=0.3, **unit)
+    add("AugMix", (6, 6, 3), "all_ops=False", x=spread, all_ops=False, **unit)
+    add("AugMix", (6, 6, 3), x=spread, num_chains=2, chain_depth=2, factor=0.2, **unit)
+    add("Pipeline", (6, 6, 1), "RandomInvert, RandomShear", x=spread,
+        layers=[{"class_name": "RandomInvert", "config": {"value_range": (0, 1)}},
+                {"class_name": "RandomShear", "config": {"x_factor": 0.2}}])
     add("Flatten", (2, 3, 2))
     add("Reshape", (12,), target_shape=(3, 4))
     add("Reshape", (2, 3, 2), target_shape=(-1, 2))

@@ -400,6 +400,54 @@ def _random_image_out(*keys):
 RESAMPLING_KEYS = ("fill_mode", "fill_value", "interpolation")
 
 
+AUGMENTATION_KEYS = {     # Keras 3's image-augmentation layers: their config keys are glassnet's
+    "RandomShear": ("x_factor", "y_factor", "fill_mode", "interpolation", "fill_value", "seed"),
+    "RandomErasing": ("factor", "scale", "fill_value", "value_range", "seed"),
+    "RandomGaussianBlur": ("factor", "kernel_size", "sigma", "value_range", "seed"),
+    "RandomInvert": ("factor", "value_range", "seed"),
+    "AutoContrast": ("value_range",),
+    "Solarization": ("addition_factor", "threshold_factor", "value_range", "seed"),
+    "RandomPerspective": ("factor", "scale", "interpolation", "fill_value", "seed"),
+    "RandomElasticTransform": ("factor", "scale", "interpolation", "fill_mode", "fill_value", "value_range", "seed"),
+    "RandomGrayscale": ("factor",),
+    "RandomColorDegeneration": ("factor", "value_range", "seed"),
+    "RandomPosterization": ("factor", "value_range", "seed"),
+    "RandomSharpness": ("factor", "value_range", "seed"),
+    "Equalization": ("bins", "value_range"),
+    "MixUp": ("alpha", "seed"),
+    "CutMix": ("factor", "seed"),
+    "RandAugment": ("value_range", "num_ops", "factor", "interpolation", "seed"),
+    "RandomSaturation": ("factor", "value_range", "seed"),
+    "RandomHue": ("factor", "value_range", "seed"),
+    "RandomColorJitter": ("value_range", "brightness_factor", "contrast_factor", "saturation_factor", "hue_factor",
+                          "seed"),
+    "AugMix": ("value_range", "num_chains", "chain_depth", "factor", "alpha", "all_ops", "interpolation", "seed"),
+}
+
+
+def _augmentation_out(class_name):
+    """Keras's config of an augmentation layer: glassnet's keys, channels last."""
+    def write(config, owner):
+        return {**{key: config[key] for key in AUGMENTATION_KEYS[class_name]}, "data_format": "channels_last"}
+    return write
+
+
+def _shear_out(config, owner):
+    """RandomShear as Keras writes it, except that a symmetric range ``(-f, f)`` is written as
+    ``f``: Keras 3.15 refuses to read back the negative number of its own config."""
+    out = _augmentation_out("RandomShear")(config, owner)
+    for key in ("x_factor", "y_factor"):
+        lower, upper = out[key]
+        if lower == -upper:
+            out[key] = upper
+    return out
+
+
+def _pipeline_in(config, reading, owner):
+    """Keras's Pipeline: its layers, each read as a layer of its own."""
+    return "Pipeline", {"layers": [layer_from_keras(spec, reading) for spec in config.get("layers") or []]}
+
+
 RECURRENT = ("SimpleRNN", "LSTM", "GRU")
 RECURRENT_WEIGHTS = ("kernel", "recurrent", "bias")    # their regularizers' and constraints' names
 
@@ -607,6 +655,8 @@ LAYERS_FROM_KERAS = {
     "ConvLSTM2D": _conv_lstm_in("ConvLSTM2D"), "ConvLSTM1D": _conv_lstm_in("ConvLSTM1D"),
     **{f"Adaptive{kind}Pooling{rank}D": _image_layer_in(f"Adaptive{kind}Pooling{rank}D", "output_size")
        for kind in ("Average", "Max") for rank in (1, 2, 3)},
+    **{name: _image_layer_in(name, *keys) for name, keys in AUGMENTATION_KEYS.items()},
+    "Pipeline": _pipeline_in,
 }
 
 
@@ -901,6 +951,8 @@ LAYERS_TO_KERAS = {
                                 **{key: [c[key]] for key in ("kernel_size", "strides", "dilation_rate")}},
     **{f"Adaptive{kind}Pooling{rank}D": lambda c, o: {"output_size": c["output_size"], "data_format": "channels_last"}
        for kind in ("Average", "Max") for rank in (1, 2, 3)},
+    **{name: _augmentation_out(name) for name in AUGMENTATION_KEYS},
+    "RandomShear": _shear_out,
 }
 
 
@@ -925,7 +977,7 @@ def _layer_spec(layer):
     inside a wrapper, too)."""
     kind = type(layer).__name__
     owner = f"layer '{layer.name}' ({kind})"
-    wrapper = kind in ("Bidirectional", "TimeDistributed")
+    wrapper = kind in ("Bidirectional", "TimeDistributed", "Pipeline")
     if is_custom(layer) and (layer.traces_call or _keras_base(layer)):   # a call(), or a Dense of yours
         return _custom_spec(layer)
     if kind == "Operation":
@@ -942,6 +994,8 @@ def _layer_spec(layer):
                "backward_layer": _layer_spec(layer.backward_layer)}
     elif kind == "TimeDistributed":
         own = {"layer": _layer_spec(layer.layer)}
+    elif kind == "Pipeline":           # Keras's Pipeline(layers, name) takes no other setting
+        own, common = {"layers": [_layer_spec(inner) for inner in layer.layers]}, {"name": common["name"]}
     else:
         own = LAYERS_TO_KERAS[kind](layer.get_config(), owner)
     if getattr(layer, "made_as_rnn", False):

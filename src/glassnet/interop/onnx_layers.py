@@ -697,6 +697,13 @@ EMITTERS = {
     **{name: (lambda graph, layer, xs: xs[0]) for name in ("GaussianNoise", "GaussianDropout", "AlphaDropout", "ActivityRegularization", "SpatialDropout1D", "SpatialDropout2D",
                                                            "RandomRotation", "RandomTranslation", "RandomZoom",
                                                            "RandomFlip", "RandomContrast", "RandomBrightness")},
+    # Keras 3's newer augmentation layers: training only, so the identity in an exported model
+    # (AutoContrast, which acts in inference too, is not among them)
+    **{name: (lambda graph, layer, xs: xs[0]) for name in (
+        "RandomShear", "RandomErasing", "RandomGaussianBlur", "RandomInvert", "Solarization", "RandomPerspective",
+        "RandomElasticTransform", "RandomGrayscale", "RandomColorDegeneration", "RandomPosterization",
+        "RandomSharpness", "Equalization", "MixUp", "CutMix", "RandAugment", "RandomSaturation", "RandomHue",
+        "RandomColorJitter", "AugMix")},
     "Normalization": _normalization,
     "Flatten": lambda graph, layer, xs: graph.op("Flatten", xs, layer.name, axis=1),
     "Reshape": _reshape,

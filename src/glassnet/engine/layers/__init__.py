@@ -46,6 +46,12 @@ from glassnet.engine.layers.resampling import (Cropping1D, Cropping2D, UpSamplin
                                               ZeroPadding2D)
 from glassnet.engine.layers.unit_norm import UnitNormalization
 from glassnet.engine.layers.wrappers import Bidirectional, TimeDistributed
+from glassnet.engine.layers.image_pixels import (AutoContrast, Equalization, RandomColorDegeneration,
+                                                 RandomGrayscale, RandomInvert, RandomPosterization, Solarization)
+from glassnet.engine.layers.image_filters import RandomErasing, RandomGaussianBlur, RandomSharpness
+from glassnet.engine.layers.image_warps import RandomElasticTransform, RandomPerspective, RandomShear
+from glassnet.engine.layers.image_mixing import AugMix, CutMix, MixUp, Pipeline, RandAugment
+from glassnet.engine.layers.image_hsv import RandomColorJitter, RandomHue, RandomSaturation
 
 # Keras's aliases.
 Convolution1D = Conv1D
@@ -106,7 +112,11 @@ __all__ = ["ELU", "GELU", "GRU", "GRUCell", "LSTM", "LSTMCell", "RNN", "SimpleRN
            "AveragePooling3D", "AvgPool3D", "GlobalAveragePooling3D", "GlobalAvgPool3D", "GlobalMaxPool3D",
            "GlobalMaxPooling3D", "MaxPool3D", "MaxPooling3D", "Cropping3D", "UpSampling3D", "ZeroPadding3D",
            "ConvLSTM2D", "AdaptiveAveragePooling1D", "AdaptiveAveragePooling2D", "AdaptiveAveragePooling3D",
-           "AdaptiveMaxPooling1D", "AdaptiveMaxPooling2D", "AdaptiveMaxPooling3D", "ConvLSTM1D"]
+           "AdaptiveMaxPooling1D", "AdaptiveMaxPooling2D", "AdaptiveMaxPooling3D", "ConvLSTM1D",
+           "AutoContrast", "CutMix", "Equalization", "MixUp", "Pipeline", "RandAugment", "RandomColorDegeneration",
+           "RandomElasticTransform", "RandomErasing", "RandomGaussianBlur", "RandomGrayscale", "RandomInvert",
+           "RandomPerspective", "RandomPosterization", "RandomSharpness", "RandomShear", "Solarization",
+           "RandomColorJitter", "RandomHue", "RandomSaturation", "AugMix"]
 
 
 def serialize(layer):
