@@ -421,8 +421,8 @@ class Model(Trainer, ModelState, Layer):
             # inference) wins; a call's own ``training=`` counts when it runs without one,
             # ``model(x)``, and a nested model passes that on to its own calls.
             mode = step.training if training is None else training
-            if mode is None and not step.nested:
-                mode = False
+            if mode is None and not step.nested:        # model(x): Keras's default for each layer
+                mode = step.layer.augments_by_default
             if masks is not None:                    # masks to pass on (engine/masking.py)
                 y = self._run_step(step, values, masks, mode)
             elif step.takes_list:

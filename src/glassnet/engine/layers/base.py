@@ -92,6 +92,10 @@ class Layer:
     # A layer whose call() computes (weights of its own, math on its input): one step of the
     # graph, run recorded and differentiated (glassnet.engine.recording). Set when first called.
     records_call = False
+    # A random augmentation layer (RandomFlip, RandomRotation...) augments when it is called
+    # without training= (on its own, or in model(x)), as Keras's call(inputs, training=True)
+    # does; fit trains with it on, predict and evaluate run it off.
+    augments_by_default = False
     # A layer given seed= draws its random numbers from a generator of its own (seed_with).
     seed = None
     activity_regularizer = None
@@ -447,6 +451,8 @@ class Layer:
             return symbolic.call_symbolically(self, inputs, training)
         if recording.is_value(inputs) or recording.recording_now():   # inside recorded math: a step of the record
             return recording.call_layer(self, inputs, training)
+        if training is None and self.augments_by_default:
+            training = True
         if self.takes_list:
             x = [self._as_input(v) for v in inputs]
             shape = [v.shape[1:] for v in x]

@@ -113,6 +113,7 @@ class ImageAugmentation(Layer):
     """
 
     abstract = True
+    augments_by_default = True     # alone or in model(x), as Keras: call(inputs, training=True)
     in_inference = False   # AutoContrast: True (Keras applies it in predict too)
     seeded = True          # whether Keras's config has a "seed" key
 

@@ -267,6 +267,8 @@ class Pipeline(Layer):
         layers: the layers (or their saved configs).
     """
 
+    augments_by_default = True     # alone or in model(x), as Keras: call(inputs, training=True)
+
     def __init__(self, layers, name=None, **kwargs):
         super().__init__(name=name, **kwargs)
         if not isinstance(layers, (list, tuple)):

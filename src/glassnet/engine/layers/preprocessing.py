@@ -240,6 +240,8 @@ class RandomAffine(Layer):
         data_format: ``"channels_last"`` (or None); channels first is not supported.
     """
 
+    augments_by_default = True     # called alone or in model(x), as Keras: training=True
+
     abstract = True   # a base class: the gradient-check catalogue checks its subclasses
 
     def __init__(self, fill_mode="reflect", interpolation="bilinear", seed=None, fill_value=0.0,
@@ -397,6 +399,8 @@ class RandomFlip(Layer):
         seed: a generator of the layer's own; by default the model's.
         data_format: ``"channels_last"`` (or None); channels first is not supported.
     """
+
+    augments_by_default = True     # called alone or in model(x), as Keras: training=True
 
     def __init__(self, mode="horizontal_and_vertical", seed=None, data_format=None, **kwargs):
         super().__init__(**kwargs)

@@ -35,6 +35,8 @@ class RandomColor(Layer):
     """What the two share: a factor drawn per image in training, the pixels' value range,
     and the clipping (whose mask backward keeps)."""
 
+    augments_by_default = True     # called alone or in model(x), as Keras: training=True
+
     abstract = True
     BOUNDS = (0.0, 1.0)
 
