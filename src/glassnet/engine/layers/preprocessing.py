@@ -7,8 +7,9 @@ layers, the Keras 3 way::
 
     model = Sequential([Input((28, 28, 1)), RandomRotation(0.05), RandomZoom(0.1), ...])
 
-They act only when ``training=True`` (inside ``fit``) and pass images through untouched in
-``predict`` and ``evaluate``. Each image gets its own random change, and every output pixel
+They act when ``training=True`` (inside ``fit``) and, as Keras's, when called without
+``training=`` (``data_augmentation(images)`` to look at them, or ``model(x)``), and pass images
+through untouched in ``predict`` and ``evaluate``. Each image gets its own random change, and every output pixel
 reads its input at a point found by an affine map (see
 :class:`glassnet.datasets.augment.Resampler`); a map's arguments follow Keras 3 exactly.
 
