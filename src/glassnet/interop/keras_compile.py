@@ -23,6 +23,11 @@ OPTIMIZER_OPTIONS = {   # glassnet's arguments besides learning_rate and clippin
     "Adadelta": ("rho", "epsilon"),
     "Nadam": ("beta_1", "beta_2", "epsilon"),
     "Adamax": ("beta_1", "beta_2", "epsilon"),
+    "Lion": ("beta_1", "beta_2"),
+    "Lamb": ("beta_1", "beta_2", "epsilon"),
+    "Adafactor": ("beta_2_decay", "epsilon_1", "epsilon_2", "clip_threshold", "relative_step"),
+    "Ftrl": ("learning_rate_power", "initial_accumulator_value", "l1_regularization_strength",
+             "l2_regularization_strength", "l2_shrinkage_regularization_strength", "beta"),
 }
 OPTIMIZER_NAMES = {name.lower(): name for name in OPTIMIZER_OPTIONS}
 SCHEDULE_OPTIONS = {   # schedules both libraries have, with the arguments they share
@@ -363,6 +368,9 @@ def optimizer_slot_groups(optimizer):
         groups = [("accumulator",)]
     elif kind == "Adadelta":
         groups = [("accumulated_grad", "accumulated_delta")]
+    elif kind in ("Lion", "Lamb", "Ftrl", "Adafactor"):
+        groups = [optimizer.slot_names]     # Keras's names: momentum (velocity), accumulator
+        # and linear, Adafactor's r, c and velocity: in the same order
     else:
         return None
     return [("average",)] + groups if optimizer.use_ema else groups
