@@ -230,3 +230,12 @@ def test_keras_takes_the_same_steps_and_reads_the_file(tmp_path, name):
     loaded.fit(x, y, epochs=1, batch_size=16, verbose=0, shuffle=False)
     for a, b in zip(model.get_weights(), loaded.get_weights()):
         np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-5)
+
+
+@pytest.mark.parametrize("make", [lambda: Lion(0.01, weight_decay=0.1), lambda: glassnet.optimizers.SGD(0.1, weight_decay=0.05)])
+def test_weight_decay_of_any_optimizer_travels_in_keras_files(tmp_path, make):
+    """It was written as None (and refused on reading) for every optimizer but AdamW, though
+    Keras 3 gives every optimizer weight_decay: Lion's usual setting was lost silently."""
+    model = _model(make())
+    model.save(tmp_path / "m.keras")
+    assert glassnet.load_model(tmp_path / "m.keras").optimizer.weight_decay == model.optimizer.weight_decay

@@ -190,10 +190,8 @@ def _optimizer_from_keras(spec):
     for key in ("amsgrad", "loss_scale_factor", "gradient_accumulation_steps"):
         if config.get(key):
             raise Unsupported(f"{class_name} with {key}={config[key]!r}")
-    if class_name != "AdamW" and config.get("weight_decay"):
-        raise Unsupported(f"{class_name} with weight_decay={config['weight_decay']!r}")
-    out = {key: config[key] for key in (*CLIPPING, *OPTIMIZER_OPTIONS[class_name])
-           if config.get(key) is not None}
+    out = {key: config[key] for key in (*CLIPPING, "weight_decay", *OPTIMIZER_OPTIONS[class_name])
+           if config.get(key) is not None}     # weight_decay: every Keras 3 optimizer has it
     if config.get("use_ema"):
         out.update({key: config[key] for key in EMA if config.get(key) is not None})
     if "learning_rate" in config:
@@ -268,8 +266,7 @@ def compile_to_keras(model, notes):
                     "use_ema": optimizer.use_ema, "ema_momentum": optimizer.ema_momentum,
                     "ema_overwrite_frequency": optimizer.ema_overwrite_frequency,
                     **{k: config[k] for k in OPTIMIZER_OPTIONS[kind] if k in config}}
-    if kind != "AdamW":
-        keras_config["weight_decay"] = None
+    keras_config["weight_decay"] = config.get("weight_decay")      # every Keras 3 optimizer has it
     loss, loss_weights = None, None
     if type(model.loss).__name__ == "OutputLosses":        # several outputs: a list, as Keras writes it
         loss = [None if part is None else _loss_to_keras(part, notes) for part in model.loss.losses]
