@@ -236,6 +236,13 @@ def test_keras_takes_the_same_steps_and_reads_the_file(tmp_path, name):
 def test_weight_decay_of_any_optimizer_travels_in_keras_files(tmp_path, make):
     """It was written as None (and refused on reading) for every optimizer but AdamW, though
     Keras 3 gives every optimizer weight_decay: Lion's usual setting was lost silently."""
+    import json
+
+    from glassnet.interop.keras_compile import _optimizer_from_keras
     model = _model(make())
     model.save(tmp_path / "m.keras")
     assert glassnet.load_model(tmp_path / "m.keras").optimizer.weight_decay == model.optimizer.weight_decay
+    with zipfile.ZipFile(tmp_path / "m.keras") as archive:      # what Keras reads
+        compiled = json.loads(archive.read("config.json"))["compile_config"]
+    assert compiled["optimizer"]["config"]["weight_decay"] == model.optimizer.weight_decay
+    assert _optimizer_from_keras(compiled["optimizer"])["config"]["weight_decay"] == model.optimizer.weight_decay
