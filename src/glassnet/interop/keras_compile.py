@@ -49,7 +49,12 @@ LOSSES = {"SparseCategoricalCrossentropy": "sparse_categorical_crossentropy",
           "MeanAbsolutePercentageError": "mean_absolute_percentage_error", "LogCosh": "log_cosh",
           "Poisson": "poisson", "Hinge": "hinge", "SquaredHinge": "squared_hinge",
           "CosineSimilarity": "cosine_similarity", "BinaryFocalCrossentropy": "binary_focal_crossentropy",
-          "CategoricalFocalCrossentropy": "categorical_focal_crossentropy"}
+          "CategoricalFocalCrossentropy": "categorical_focal_crossentropy",
+          "CategoricalHinge": "categorical_hinge", "Dice": "dice", "Tversky": "tversky", "Circle": "circle",
+          "CategoricalGeneralizedCrossEntropy": "categorical_generalized_cross_entropy"}
+KERAS3_LOSS_OPTIONS = {"Dice": ("axis",), "Tversky": ("alpha", "beta", "axis"), "CategoricalHinge": (),
+                       "Circle": ("gamma", "margin", "remove_diagonal"),
+                       "CategoricalGeneralizedCrossEntropy": ("q",)}    # their own settings
 FOCAL_OPTIONS = ("alpha", "gamma", "apply_class_balancing")     # the focal losses' own settings
 LOSS_NAMES = {**{v: k for k, v in LOSSES.items()}, "mse": "MeanSquaredError", "mae": "MeanAbsoluteError",
               "huber": "Huber", "kld": "KLDivergence", "msle": "MeanSquaredLogarithmicError",
@@ -224,6 +229,9 @@ def _loss_from_keras(spec):
     config = (spec.get("config") or {}) if isinstance(spec, dict) and isinstance(spec.get("config"), dict) else {}
     if config.get("reduction") not in (None, "sum_over_batch_size", "auto"):
         raise Unsupported(f"loss reduction {config['reduction']!r}")
+    if class_name in KERAS3_LOSS_OPTIONS:
+        own = {key: config[key] for key in KERAS3_LOSS_OPTIONS[class_name] if key in config}
+        return {"class_name": class_name, "config": own}
     if config.get("ignore_class") is not None or config.get("axis", -1) != -1:
         raise Unsupported(f"{class_name} with ignore_class or axis")
     own = {"from_logits": bool(config.get("from_logits", False))} if "Crossentropy" in class_name else {}
