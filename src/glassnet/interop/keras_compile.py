@@ -69,11 +69,18 @@ METRICS = {"BinaryAccuracy": "binary_accuracy", "MeanSquaredError": "mean_square
            "CosineSimilarity": "cosine_similarity", "KLDivergence": "kl_divergence", "Poisson": "poisson",
            "Hinge": "hinge", "SquaredHinge": "squared_hinge", "CategoricalHinge": "categorical_hinge",
            "F1Score": "f1_score", "FBetaScore": "fbeta_score", "R2Score": "r2_score",
-           "Precision": "precision", "Recall": "recall", "AUC": "auc"}
+           "Precision": "precision", "Recall": "recall", "AUC": "auc",
+           "IoU": "io_u", "MeanIoU": "mean_io_u", "BinaryIoU": "binary_io_u", "OneHotIoU": "one_hot_io_u",
+           "OneHotMeanIoU": "one_hot_mean_io_u", "PearsonCorrelation": "pearson_correlation",
+           "ConcordanceCorrelation": "concordance_correlation", "PrecisionAtRecall": "precision_at_recall",
+           "RecallAtPrecision": "recall_at_precision", "SensitivityAtSpecificity": "sensitivity_at_specificity",
+           "SpecificityAtSensitivity": "specificity_at_sensitivity"}
 # The settings a metric's config carries besides its name (the same keys in both libraries)
 METRIC_SETTINGS = ("threshold", "k", "average", "beta", "class_aggregation", "num_regressors",
                    "thresholds", "top_k", "class_id", "num_thresholds", "curve", "summation_method",
-                   "from_logits", "multi_label", "num_labels", "label_weights")
+                   "from_logits", "multi_label", "num_labels", "label_weights",
+                   "num_classes", "target_class_ids", "ignore_class", "sparse_y_true", "sparse_y_pred", "axis",
+                   "recall", "precision", "sensitivity", "specificity")
 METRIC_NAMES = {**{v: k for k, v in METRICS.items()}, "mse": "MeanSquaredError", "mae": "MeanAbsoluteError",
                 "mape": "MeanAbsolutePercentageError", "msle": "MeanSquaredLogarithmicError"}
 ACCURACIES = ("accuracy", "acc", "sparse_categorical_accuracy", "categorical_accuracy")
