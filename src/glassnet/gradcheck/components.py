@@ -351,6 +351,14 @@ def _layer_checks():
         add("TimeDistributed", (5, 4), "Dense(3, activation='tanh')",
             layer=known["Dense"](3, activation="tanh"))
         add("TimeDistributed", (3, 5, 5, 1), "Conv2D(2, 3)", layer=known["Conv2D"](2, 3))
+    add("RMSNormalization", (5,))
+    add("RMSNormalization", (3, 4), axis=[1, 2], epsilon=0.1)
+    add("EinsumDense", (3,), equation="ab,bc->ac", output_shape=4, bias_axes="c", activation="tanh")
+    add("EinsumDense", (4, 3), equation="abc,cde->abde", output_shape=(None, 2, 5), bias_axes="de")
+    add("EinsumDense", (2, 2, 3), equation="...b,bc->...c", output_shape=4, bias_axes="c")
+    add("EinsumDense", (3, 2), equation="ab...,bc->ac...", output_shape=4, bias_axes="c")
+    add("EinsumDense", (2, 3), equation="abc,cd->ad", output_shape=4, bias_axes="d")       # b summed alone
+    add("EinsumDense", (2, 3), equation="abc,bcd->ad", output_shape=5)
     return checks
 
 

@@ -901,3 +901,33 @@ def _custom_from_keras(spec, config, reading, owner):
     if "activity_regularizer" in own:
         own["activity_regularizer"] = regularizer_from_keras(own["activity_regularizer"], owner, reading)
     return {"class_name": spec["class_name"], "config": {**_common_from_keras(config, reading, owner), **own}}
+
+
+# -- Keras 3's RMSNormalization and EinsumDense ---------------------------------------------------
+def _einsum_dense_in(config, reading, owner):
+    reading.require(config, owner, lora_rank=None, quantization_config=None)
+    return "EinsumDense", {"equation": config["equation"], "output_shape": config["output_shape"],
+                           "bias_axes": config.get("bias_axes"),
+                           "activation": activation_from_keras(config.get("activation"), owner),
+                           **_initializers_in(config, reading, owner), **_regularizers_in(config, reading, owner),
+                           **_constraints_in(config, reading, owner)}
+
+
+def _einsum_dense_out(config, owner):
+    return {"output_shape": list(config["output_shape"]), "equation": config["equation"],
+            "activation": activation_to_keras(config.get("activation"), owner), "bias_axes": config["bias_axes"],
+            "kernel_initializer": initializer_object_to_keras(config.get("kernel_initializer")),
+            "bias_initializer": initializer_object_to_keras(config.get("bias_initializer", "zeros")),
+            **_regularizers_out(config), "kernel_constraint": constraint_to_keras(config.get("kernel_constraint")),
+            "bias_constraint": constraint_to_keras(config.get("bias_constraint")), "quantization_config": None}
+
+
+LAYERS_FROM_KERAS.update({
+    "RMSNormalization": lambda config, reading, owner: (
+        "RMSNormalization", {"axis": config.get("axis", -1), "epsilon": config.get("epsilon", 1e-6)}),
+    "EinsumDense": _einsum_dense_in,
+})
+LAYERS_TO_KERAS.update({
+    "RMSNormalization": lambda c, o: {"axis": c["axis"], "epsilon": c["epsilon"]},
+    "EinsumDense": _einsum_dense_out,
+})

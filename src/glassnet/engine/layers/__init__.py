@@ -119,3 +119,9 @@ def __getattr__(name):
                              f"another one, write it as a Layer with forward and backward "
                              f"(docs/custom_layers.md)")
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+# Keras 3's RMSNormalization and EinsumDense (layers/rms_norm.py, layers/einsum_dense.py).
+from glassnet.engine.layers.rms_norm import RMSNormalization  # noqa: E402
+from glassnet.engine.layers.einsum_dense import EinsumDense  # noqa: E402
+
+__all__ += ["EinsumDense", "RMSNormalization"]

@@ -1,0 +1,99 @@
+"""Keras 3's RMSNormalization and EinsumDense: values by hand, Keras's own (where installed),
+get_config keys, saving in .npz and .keras files (both libraries' files, where Keras is
+installed), and errors. Their gradients are in the gradcheck catalogue (test_gradcheck)."""
+
+import os
+
+import numpy as np
+import pytest
+
+import glassnet
+from glassnet.engine.layers import EinsumDense, Input, RMSNormalization
+from glassnet.engine.layers.einsum_dense import einsum_shapes
+from glassnet.engine.model import Model, Sequential
+
+RNG = np.random.default_rng(0)
+
+
+def test_rms_normalization_by_hand():
+    x = np.array([[3.0, 4.0], [1.0, -1.0]], np.float32)
+    layer = RMSNormalization(epsilon=0.0)
+    Sequential([Input((2,)), layer])
+    layer.set_weights([np.array([1.0, 2.0], np.float32)])
+    rms = np.sqrt([[12.5], [1.0]])
+    np.testing.assert_allclose(layer.forward(x), x / rms * [1.0, 2.0], rtol=1e-6)
+    assert layer.get_config()["axis"] == [-1]
+    with pytest.raises(ValueError, match="axis must be an axis other than 0"):
+        RMSNormalization(axis=0)
+    with pytest.raises(glassnet.errors.ShapeError, match="must be the last axes"):
+        Sequential([Input((3, 4)), RMSNormalization(axis=1)])
+
+
+def test_einsum_dense_by_hand_and_its_shapes():
+    layer = EinsumDense("abc,cde->abde", output_shape=(None, 2, 5), bias_axes="de")
+    model = Sequential([Input((4, 3)), layer])
+    kernel, bias = layer.get_weights()
+    assert kernel.shape == (3, 2, 5) and bias.shape == (2, 5) and model.output_shape == (None, 4, 2, 5)
+    x = RNG.normal(size=(2, 4, 3)).astype(np.float32)
+    np.testing.assert_allclose(model.predict(x, verbose=0), np.einsum("abc,cde->abde", x, kernel) + bias, rtol=1e-5)
+    assert einsum_shapes("ab...,bc->ac...", "c", (None, 3, 7), 4)[:3] == ([3, 4], [4, 1], [None, 4, 7])
+    limit = np.sqrt(6 / (3 + 10))                     # Glorot over the input and output axes, as Keras
+    assert np.abs(kernel).max() <= limit and np.abs(kernel).max() > limit / 2
+    with pytest.raises(ValueError, match="Invalid einsum equation"):
+        EinsumDense("ab->b", 3)
+    with pytest.raises(ValueError, match="Bias dimension 'z' was requested"):
+        EinsumDense("ab,bc->ac", 4, bias_axes="z")
+    with pytest.raises(glassnet.errors.ShapeError, match="Input shape and output shape do not match"):
+        Sequential([Input((3, 2)), EinsumDense("abc,cd->abd", (4, 5))])
+    with pytest.raises(ValueError, match="lora_rank=4 is not supported"):
+        EinsumDense("ab,bc->ac", 4, lora_rank=4)
+
+
+def _projection_model():
+    inputs = Input((4, 3))
+    heads = EinsumDense("abc,cde->abde", (None, 2, 5), bias_axes="de", activation="relu")(inputs)
+    out = RMSNormalization(axis=[2, 3])(heads)
+    return Model(inputs, EinsumDense("abde,dec->ac", 6, bias_axes="c")(out))
+
+
+@pytest.mark.parametrize("suffix", [".npz", ".keras"])
+def test_a_model_of_them_trains_saves_and_loads(tmp_path, suffix):
+    x = RNG.normal(size=(32, 4, 3)).astype(np.float32)
+    y = RNG.normal(size=(32, 6)).astype(np.float32)
+    model = _projection_model()
+    model.compile(glassnet.optimizers.Adam(0.01), "mse")
+    history = model.fit(x, y, epochs=8, batch_size=8, verbose=0).history["loss"]
+    assert history[-1] < history[0]
+    model.save(tmp_path / f"m{suffix}")
+    again = glassnet.load_model(tmp_path / f"m{suffix}")
+    np.testing.assert_allclose(again.predict(x, verbose=0), model.predict(x, verbose=0), rtol=1e-5, atol=1e-6)
+
+
+def test_the_same_values_configs_and_files_as_keras(tmp_path):
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    keras = pytest.importorskip("keras")
+    cases = [(RMSNormalization(axis=[1, 2], epsilon=0.1), keras.layers.RMSNormalization(axis=[1, 2], epsilon=0.1),
+              (3, 4)),
+             (EinsumDense("abc,cde->abde", (None, 2, 5), bias_axes="de", activation="relu"),
+              keras.layers.EinsumDense("abc,cde->abde", (None, 2, 5), bias_axes="de", activation="relu"), (4, 3)),
+             (EinsumDense("...b,bc->...c", 4, bias_axes="c"), keras.layers.EinsumDense("...b,bc->...c", 4,
+                                                                                        bias_axes="c"), (2, 3))]
+    for ours, theirs, shape in cases:
+        theirs.build((None,) + shape)
+        model = Sequential([Input(shape), ours])
+        weights = [RNG.normal(size=w.shape).astype(np.float32) for w in theirs.get_weights()]
+        theirs.set_weights(weights)
+        ours.set_weights(weights)
+        x = RNG.normal(size=(3,) + shape).astype(np.float32)
+        np.testing.assert_allclose(model.predict(x, verbose=0), np.asarray(theirs(x)), rtol=1e-5, atol=1e-6)
+        assert set(ours.get_config()) - {"input_shape"} == set(theirs.get_config())
+    inputs = keras.Input((4, 3))
+    out = keras.layers.EinsumDense("abc,cde->abde", (None, 2, 5), bias_axes="de")(inputs)
+    keras_model = keras.Model(inputs, keras.layers.RMSNormalization(axis=[2, 3])(out))
+    keras_model.save(tmp_path / "keras.keras")
+    ours = glassnet.load_model(tmp_path / "keras.keras")
+    x = RNG.normal(size=(2, 4, 3)).astype(np.float32)
+    np.testing.assert_allclose(ours.predict(x, verbose=0), keras_model.predict(x, verbose=0), rtol=1e-5, atol=1e-6)
+    ours.save(tmp_path / "ours.keras")
+    np.testing.assert_allclose(keras.saving.load_model(tmp_path / "ours.keras").predict(x, verbose=0),
+                               keras_model.predict(x, verbose=0), rtol=1e-5, atol=1e-6)
