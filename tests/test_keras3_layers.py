@@ -97,3 +97,38 @@ def test_the_same_values_configs_and_files_as_keras(tmp_path):
     ours.save(tmp_path / "ours.keras")
     np.testing.assert_allclose(keras.saving.load_model(tmp_path / "ours.keras").predict(x, verbose=0),
                                keras_model.predict(x, verbose=0), rtol=1e-5, atol=1e-6)
+
+
+def test_additive_attention_by_hand():
+    from glassnet.engine.layers import AdditiveAttention
+    q, v = RNG.normal(size=(2, 3, 4)), RNG.normal(size=(2, 5, 4))
+    layer = AdditiveAttention(use_scale=False)
+    layer.build([(3, 4), (5, 4)])
+    scores = np.tanh(q[:, :, None, :] + v[:, None, :, :]).sum(-1)
+    weights = np.exp(scores) / np.exp(scores).sum(-1, keepdims=True)
+    np.testing.assert_allclose(layer.forward([q, v]), weights @ v, rtol=1e-6)
+    assert set(AdditiveAttention().get_config()) >= {"use_scale", "dropout", "seed"}
+    assert "score_mode" not in AdditiveAttention().get_config()
+
+
+def test_additive_attention_equals_keras_and_travels_both_ways(tmp_path):
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    keras = pytest.importorskip("keras")
+    from glassnet.engine.layers import AdditiveAttention
+    q, v, k = (RNG.normal(size=(2, t, 4)).astype(np.float32) for t in (3, 5, 5))
+    theirs = keras.layers.AdditiveAttention()
+    expected = np.asarray(theirs([q, v, k]))
+    ours = AdditiveAttention()
+    inputs = [Input((3, 4)), Input((5, 4)), Input((5, 4))]
+    model = Model(inputs, ours(inputs))
+    ours.set_weights([np.asarray(w) for w in theirs.get_weights()])
+    np.testing.assert_allclose(model.predict([q, v, k], verbose=0), expected, rtol=1e-5, atol=1e-6)
+    assert set(ours.get_config()) - {"use_causal_mask"} == set(theirs.get_config())   # glassnet keeps the mask's setting
+    qi, vi = keras.Input((3, 4)), keras.Input((5, 4))
+    keras_model = keras.Model([qi, vi], keras.layers.AdditiveAttention(dropout=0.1)([qi, vi]))
+    keras_model.save(tmp_path / "keras.keras")
+    again = glassnet.load_model(tmp_path / "keras.keras")
+    np.testing.assert_allclose(again.predict([q, v], verbose=0), keras_model.predict([q, v], verbose=0), rtol=1e-5)
+    again.save(tmp_path / "ours.keras")
+    np.testing.assert_allclose(keras.saving.load_model(tmp_path / "ours.keras").predict([q, v], verbose=0),
+                               keras_model.predict([q, v], verbose=0), rtol=1e-5)

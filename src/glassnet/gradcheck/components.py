@@ -359,6 +359,9 @@ def _layer_checks():
     add("EinsumDense", (3, 2), equation="ab...,bc->ac...", output_shape=4, bias_axes="c")
     add("EinsumDense", (2, 3), equation="abc,cd->ad", output_shape=4, bias_axes="d")       # b summed alone
     add("EinsumDense", (2, 3), equation="abc,bcd->ad", output_shape=5)
+    add("AdditiveAttention", [(3, 4), (5, 4)])
+    add("AdditiveAttention", [(3, 4), (5, 2), (5, 4)], "use_scale=False, a key of its own", use_scale=False)
+    add("AdditiveAttention", [(4, 3), (4, 3)], "use_causal_mask=True", use_causal_mask=True)
     return checks
 
 

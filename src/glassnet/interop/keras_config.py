@@ -926,8 +926,11 @@ LAYERS_FROM_KERAS.update({
     "RMSNormalization": lambda config, reading, owner: (
         "RMSNormalization", {"axis": config.get("axis", -1), "epsilon": config.get("epsilon", 1e-6)}),
     "EinsumDense": _einsum_dense_in,
+    "AdditiveAttention": lambda config, reading, owner: (
+        "AdditiveAttention", {"use_scale": config.get("use_scale", True), "dropout": config.get("dropout", 0.0)}),
 })
 LAYERS_TO_KERAS.update({
     "RMSNormalization": lambda c, o: {"axis": c["axis"], "epsilon": c["epsilon"]},
     "EinsumDense": _einsum_dense_out,
+    "AdditiveAttention": lambda c, o: {"use_scale": c["use_scale"], "dropout": c["dropout"], "seed": None},
 })

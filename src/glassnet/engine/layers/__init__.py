@@ -123,5 +123,6 @@ def __getattr__(name):
 # Keras 3's RMSNormalization and EinsumDense (layers/rms_norm.py, layers/einsum_dense.py).
 from glassnet.engine.layers.rms_norm import RMSNormalization  # noqa: E402
 from glassnet.engine.layers.einsum_dense import EinsumDense  # noqa: E402
+from glassnet.engine.layers.additive_attention import AdditiveAttention  # noqa: E402
 
-__all__ += ["EinsumDense", "RMSNormalization"]
+__all__ += ["EinsumDense", "RMSNormalization", "AdditiveAttention"]
