@@ -8,7 +8,6 @@ import os
 import numpy as np
 import pytest
 
-import glassnet
 from glassnet import backend, regularizers, saving, utils
 from glassnet.engine.layers import Add, Dense, Input
 from glassnet.engine.model import Sequential

@@ -139,3 +139,9 @@ EXPECTATIONS = {
     and int(ns["d_optimizer"].iterations) == int(ns["g_optimizer"].iterations) == 12
     and tuple(ns["generated_images"].shape) == (64, 28, 28, 1) and ns["saved_image"],
 }
+EXPECTATIONS["keras3_building_blocks"] = lambda ns: ns["results"]["lion"]["accuracy"] > 0.75 \
+    and ns["results"]["lamb"]["accuracy"] > 0.75 and 0.5 < ns["results"]["lion"]["mean_iou"] <= 1 \
+    and set(ns["histories"]["lamb"].history) >= {"val_accuracy", "val_mean_iou"} \
+    and ns["difference"] < 1e-5 and ns["restored_optimizer"] == "Lion" \
+    and ns["segmentation_history"].history["loss"][-1] < 0.6 * ns["segmentation_history"].history["loss"][0] \
+    and ns["segmentation"]["binary_io_u"] > 0.6 and ns["segmentation"]["concordance_correlation"] > 0.45
