@@ -132,3 +132,66 @@ def test_additive_attention_equals_keras_and_travels_both_ways(tmp_path):
     again.save(tmp_path / "ours.keras")
     np.testing.assert_allclose(keras.saving.load_model(tmp_path / "ours.keras").predict([q, v], verbose=0),
                                keras_model.predict([q, v], verbose=0), rtol=1e-5)
+
+
+def test_spectral_normalization_rescales_the_kernel_while_training_only():
+    from glassnet.engine.layers import Dense, SpectralNormalization
+    layer = SpectralNormalization(Dense(3), power_iterations=20)
+    Sequential([Input((4,)), layer])
+    kernel = layer.layer.params["kernel"]
+    kernel[...] = RNG.normal(size=(4, 3)) * 5
+    before = kernel.copy()
+    layer.forward(RNG.normal(size=(2, 4)), training=False)
+    np.testing.assert_array_equal(kernel, before)
+    layer.forward(RNG.normal(size=(2, 4)), training=True)
+    assert np.linalg.norm(kernel, 2) == pytest.approx(1.0, rel=1e-4)          # the largest singular value
+    np.testing.assert_allclose(kernel * np.linalg.norm(before, 2), before, rtol=1e-4)
+    with pytest.raises(ValueError, match="`power_iterations` should be greater than zero"):
+        SpectralNormalization(Dense(3), power_iterations=0)
+    with pytest.raises(glassnet.errors.ShapeError, match="has no attribute 'kernel' nor 'embeddings'"):
+        Sequential([Input((4,)), SpectralNormalization(glassnet.layers.Dropout(0.5))])
+
+
+def test_spectral_normalization_trains_and_saves(tmp_path):
+    from glassnet.engine.layers import Dense, SpectralNormalization
+    x = RNG.normal(size=(32, 4)).astype(np.float32)
+    y = (x[:, :1] > 0).astype(np.float32)
+    model = Sequential([Input((4,)), SpectralNormalization(Dense(8, activation="relu")), Dense(1, activation="sigmoid")],
+                       seed=0)
+    model.compile(glassnet.optimizers.Adam(0.02), "binary_crossentropy")
+    history = model.fit(x, y, epochs=10, batch_size=8, verbose=0).history["loss"]
+    assert history[-1] < history[0]
+    for suffix in (".npz", ".keras"):
+        model.save(tmp_path / f"m{suffix}")
+        again = glassnet.load_model(tmp_path / f"m{suffix}")
+        np.testing.assert_allclose(again.predict(x, verbose=0), model.predict(x, verbose=0), rtol=1e-6)
+        np.testing.assert_array_equal(again.layers[0].state["vector_u"], model.layers[0].state["vector_u"])
+
+
+def test_spectral_normalization_steps_and_files_as_keras(tmp_path):
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    keras = pytest.importorskip("keras")
+    from glassnet.engine.layers import Dense, SpectralNormalization
+    x = RNG.normal(size=(3, 4)).astype(np.float32)
+    theirs = keras.layers.SpectralNormalization(keras.layers.Dense(3), power_iterations=2)
+    theirs.build((None, 4))
+    ours = SpectralNormalization(Dense(3), power_iterations=2)
+    Sequential([Input((4,)), ours])
+    by_name = {w.path.split("/")[-1]: np.asarray(w) for w in theirs.weights}
+    for name in ("kernel", "bias"):
+        ours.layer.params[name][...] = by_name[name]
+    ours.state["vector_u"][...] = by_name["vector_u"]
+    for training in (False, True, True):
+        np.testing.assert_allclose(ours.forward(x, training=training), np.asarray(theirs(x, training=training)),
+                                   rtol=1e-5, atol=1e-6)
+        np.testing.assert_allclose(ours.state["vector_u"], np.asarray(theirs.vector_u), rtol=1e-5, atol=1e-7)
+    assert set(ours.get_config()) - {"input_shape"} == set(theirs.get_config())
+    keras_model = keras.Sequential([keras.Input((4,)), keras.layers.SpectralNormalization(keras.layers.Dense(3))])
+    keras_model(x, training=True)
+    keras_model.save(tmp_path / "keras.keras")
+    again = glassnet.load_model(tmp_path / "keras.keras")
+    np.testing.assert_allclose(again.predict(x, verbose=0), keras_model.predict(x, verbose=0), rtol=1e-6)
+    np.testing.assert_array_equal(again.layers[0].state["vector_u"], np.asarray(keras_model.layers[0].vector_u))
+    again.save(tmp_path / "ours.keras")
+    back = keras.saving.load_model(tmp_path / "ours.keras")
+    np.testing.assert_array_equal(np.asarray(back.layers[0].vector_u), np.asarray(keras_model.layers[0].vector_u))

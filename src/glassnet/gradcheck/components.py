@@ -362,6 +362,12 @@ def _layer_checks():
     add("AdditiveAttention", [(3, 4), (5, 4)])
     add("AdditiveAttention", [(3, 4), (5, 2), (5, 4)], "use_scale=False, a key of its own", use_scale=False)
     add("AdditiveAttention", [(4, 3), (4, 3)], "use_causal_mask=True", use_causal_mask=True)
+    add("Wrapper", (4,), "Dense(3, activation='tanh')", layer=known["Dense"](3, activation="tanh"))
+    # SpectralNormalization's rescaling is not differentiated (as in Keras): checked in inference
+    add("SpectralNormalization", (4,), "Dense(3, activation='tanh')", training=False,
+        layer=known["Dense"](3, activation="tanh"))
+    add("SpectralNormalization", (5, 5, 2), "Conv2D(2, 3), power_iterations=2", training=False,
+        layer=known["Conv2D"](2, 3), power_iterations=2)
     return checks
 
 

@@ -825,6 +825,8 @@ def _layer_spec(layer):
         own = {"layer": _layer_spec(layer.layer)}
     else:
         own = LAYERS_TO_KERAS[kind](layer.get_config(), owner)
+    if kind == "SpectralNormalization":     # the layer it wraps, as Keras writes it
+        own = {"layer": _layer_spec(layer.layer), **own}
     if getattr(layer, "made_as_rnn", False):
         own = _rnn_out(kind, common, own)
     return _object("keras.layers", keras_class_name(layer), {**common, **own})
@@ -928,9 +930,13 @@ LAYERS_FROM_KERAS.update({
     "EinsumDense": _einsum_dense_in,
     "AdditiveAttention": lambda config, reading, owner: (
         "AdditiveAttention", {"use_scale": config.get("use_scale", True), "dropout": config.get("dropout", 0.0)}),
+    "SpectralNormalization": lambda config, reading, owner: (
+        "SpectralNormalization", {"layer": layer_from_keras(config["layer"], reading),
+                                  "power_iterations": config.get("power_iterations", 1)}),
 })
 LAYERS_TO_KERAS.update({
     "RMSNormalization": lambda c, o: {"axis": c["axis"], "epsilon": c["epsilon"]},
     "EinsumDense": _einsum_dense_out,
     "AdditiveAttention": lambda c, o: {"use_scale": c["use_scale"], "dropout": c["dropout"], "seed": None},
+    "SpectralNormalization": lambda c, o: {"power_iterations": c["power_iterations"]},
 })

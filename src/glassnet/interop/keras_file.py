@@ -205,6 +205,8 @@ def _holders(layer, path):
                 *_holders(layer.backward_layer, f"{path}/backward_layer")]
     if kind == "TimeDistributed":
         return [(path, Container(layer.name)), *_holders(layer.layer, f"{path}/layer")]
+    if kind == "SpectralNormalization":          # its kernel and u, then the layer it wraps
+        return [(path, layer), *_holders(layer.layer, f"{path}/layer")]
     if kind == "MultiHeadAttention":
         return [(path, Container(layer.name)),
                 *[(f"{path}/{p}_dense", Projection(layer, p)) for p in layer.PROJECTIONS],

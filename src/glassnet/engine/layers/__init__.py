@@ -124,5 +124,6 @@ def __getattr__(name):
 from glassnet.engine.layers.rms_norm import RMSNormalization  # noqa: E402
 from glassnet.engine.layers.einsum_dense import EinsumDense  # noqa: E402
 from glassnet.engine.layers.additive_attention import AdditiveAttention  # noqa: E402
+from glassnet.engine.layers.spectral_norm import SpectralNormalization, Wrapper  # noqa: E402
 
-__all__ += ["EinsumDense", "RMSNormalization", "AdditiveAttention"]
+__all__ += ["EinsumDense", "RMSNormalization", "AdditiveAttention", "SpectralNormalization", "Wrapper"]
