@@ -44,12 +44,14 @@ class _Overlap:
     def _sum(self, a):
         return np.sum(a, axis=self.axes)
 
+    def _keep(self, a):
+        """A per-value array with the summed axes back, as size 1 (keepdims)."""
+        return np.expand_dims(a, tuple(sorted(self.axes)))
+
     def _spread(self, per_value, dvalues):
         """``per_value * dL/dl`` shaped back over the summed axes (keepdims)."""
         scale = np.asarray(dvalues, per_value.dtype)
-        if scale.ndim:
-            scale = np.expand_dims(scale, tuple(sorted(self.axes)))
-        return per_value * scale
+        return per_value * (self._keep(scale) if scale.ndim else scale)
 
     def get_config(self):
         return {**super().get_config(), "axis": self.axis}
@@ -78,8 +80,7 @@ class Dice(_Overlap, Loss):
         return 1 - self.D
 
     def gradient(self, dvalues):
-        keep = lambda a: np.expand_dims(a, tuple(sorted(self.axes)))  # noqa: E731
-        return self._spread((keep(self.D) - 2 * self.y) / keep(self.S), dvalues)
+        return self._spread((self._keep(self.D) - 2 * self.y) / self._keep(self.S), dvalues)
 
 
 class Tversky(_Overlap, Loss):
@@ -113,9 +114,8 @@ class Tversky(_Overlap, Loss):
         return 1 - self.T
 
     def gradient(self, dvalues):
-        keep = lambda a: np.expand_dims(a, tuple(sorted(self.axes)))  # noqa: E731
         y = self.y
-        slope = -(y - keep(self.T) * (y * (1 - self.alpha) + self.beta * (1 - y))) / keep(self.den)
+        slope = -(y - self._keep(self.T) * (y * (1 - self.alpha) + self.beta * (1 - y))) / self._keep(self.den)
         return self._spread(slope, dvalues)
 
     def get_config(self):
@@ -217,9 +217,6 @@ class Circle(Loss):
 
     def recordable_call(self, y_true, y_pred):
         return _circle(y_true, y_pred, self.gamma, self.margin, self.remove_diagonal)
-
-    def gradient(self, dvalues):
-        return super().gradient(dvalues)        # the recorded math's (Loss.gradient)
 
     def forward(self, y_true, y_pred, sample_weight=None):
         """Keras's mask: the mean is over the samples whose loss is above 0."""
