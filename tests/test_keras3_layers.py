@@ -195,3 +195,27 @@ def test_spectral_normalization_steps_and_files_as_keras(tmp_path):
     again.save(tmp_path / "ours.keras")
     back = keras.saving.load_model(tmp_path / "ours.keras")
     np.testing.assert_array_equal(np.asarray(back.layers[0].vector_u), np.asarray(keras_model.layers[0].vector_u))
+
+
+class _Rows(glassnet.layers.Layer):
+    """A layer of your own that states its input, as keras.io's do."""
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.input_spec = glassnet.layers.InputSpec(ndim=2, axes={-1: 4})
+
+    def call(self, x):
+        return x * 2.0
+
+
+def test_input_spec_is_checked_when_the_layer_is_called():
+    from glassnet.engine.layers import InputSpec
+    layer = _Rows(name="rows")
+    np.testing.assert_allclose(layer(np.ones((3, 4), np.float32)), 2.0)
+    with pytest.raises(ValueError, match=r"Input 0 of layer 'rows' is incompatible with the layer: expected "
+                                         r"ndim=2, found ndim=3. Full shape received: \(3, 4, 1\)"):
+        layer(np.ones((3, 4, 1), np.float32))
+    with pytest.raises(ValueError, match="expected axis -1 of input shape to have value 4"):
+        _Rows(name="rows")(Input((5,)))
+    spec = InputSpec(shape=(None, 28, 28))
+    assert spec.ndim == 3 and InputSpec.from_config(spec.get_config()).shape == (None, 28, 28)

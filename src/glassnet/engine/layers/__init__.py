@@ -125,5 +125,6 @@ from glassnet.engine.layers.rms_norm import RMSNormalization  # noqa: E402
 from glassnet.engine.layers.einsum_dense import EinsumDense  # noqa: E402
 from glassnet.engine.layers.additive_attention import AdditiveAttention  # noqa: E402
 from glassnet.engine.layers.spectral_norm import SpectralNormalization, Wrapper  # noqa: E402
+from glassnet.engine.layers.input_spec import InputSpec  # noqa: E402
 
-__all__ += ["EinsumDense", "RMSNormalization", "AdditiveAttention", "SpectralNormalization", "Wrapper"]
+__all__ += ["EinsumDense", "RMSNormalization", "AdditiveAttention", "SpectralNormalization", "Wrapper", "InputSpec"]
