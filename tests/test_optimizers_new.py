@@ -246,3 +246,13 @@ def test_weight_decay_of_any_optimizer_travels_in_keras_files(tmp_path, make):
         compiled = json.loads(archive.read("config.json"))["compile_config"]
     assert compiled["optimizer"]["config"]["weight_decay"] == model.optimizer.weight_decay
     assert _optimizer_from_keras(compiled["optimizer"])["config"]["weight_decay"] == model.optimizer.weight_decay
+
+
+def test_adagrad_state_for_a_weight_it_does_not_know_starts_at_the_initial_value():
+    """A weight the saved state lacked (a layer unfrozen after loading) started its sum of
+    squares at 0, not initial_accumulator_value: its first step was lr * sign(g)."""
+    optimizer = glassnet.optimizers.Adagrad(0.1, initial_accumulator_value=0.1)
+    w = np.ones(3)
+    optimizer.set_state({"accumulator": {}}, [("dense/kernel", (3,))], [w])
+    optimizer.step([w], [np.ones(3)])
+    np.testing.assert_allclose(w, 1 - 0.1 / np.sqrt(1.1 + 1e-7), rtol=1e-12)
