@@ -975,10 +975,10 @@ def test_flipped_bytes_give_a_result_or_one_line(member, tmp_path):
 
 
 def test_an_optimizer_glassnet_lacks_loads_uncompiled_with_a_warning(tmp_path):
-    path = rewrite(FIXTURES / "mlp.keras", tmp_path / "lion.keras",
-                   lambda name, data: data.replace(b'"class_name": "Adam"', b'"class_name": "Lion"')
+    path = rewrite(FIXTURES / "mlp.keras", tmp_path / "muon.keras",
+                   lambda name, data: data.replace(b'"class_name": "Adam"', b'"class_name": "Muon"')
                    if name == "config.json" else data)
-    with pytest.warns(UserWarning, match="optimizer 'Lion'.*loaded uncompiled"):
+    with pytest.warns(UserWarning, match="optimizer 'Muon'.*loaded uncompiled"):
         model = glassnet.load_model(path)
     assert model.optimizer is None
     expected = np.load(FIXTURES / "mlp.npz")

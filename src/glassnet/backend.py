@@ -67,6 +67,57 @@ def is_keras_tensor(x):
     return symbolic.is_symbolic(x)
 
 
+# -- Keras 3's dtype helpers ------------------------------------------------------------------
+def standardize_dtype(dtype):
+    """Keras's name of a dtype: ``"float32"``, ``"int64"``, ``"bool"``, ``"string"``; Python's
+    ``float`` is ``"float32"`` and ``int`` ``"int64"`` (Keras's floatx and default int); None is
+    ``floatx()``. An object with a ``dtype`` (an array) gives its own."""
+    import numpy
+
+    if dtype is None:
+        return floatx()
+    if dtype is float:
+        return "float32"
+    if dtype is int:
+        return "int64"
+    if dtype in ("string", str):
+        return "string"
+    dtype = getattr(dtype, "dtype", dtype) if not isinstance(dtype, (str, type)) else dtype
+    try:
+        return numpy.dtype(dtype).name
+    except TypeError:
+        raise ValueError(f"Invalid dtype: {dtype!r}") from None
+
+
+def is_float_dtype(dtype):
+    """True for a floating-point dtype (``"float16"``, ``"float32"``, ``"float64"``)."""
+    return standardize_dtype(dtype).startswith(("float", "bfloat"))
+
+
+def is_int_dtype(dtype):
+    """True for an integer dtype, signed or not."""
+    return standardize_dtype(dtype).startswith(("int", "uint"))
+
+
+def result_type(*dtypes):
+    """The dtype an operation on these dtypes gives, as Keras promotes them: with a float
+    among them, the widest float (``int64`` and ``float32``: ``float32``, where NumPy would say
+    ``float64``); integers alone as NumPy promotes them; a Python ``float`` with integers, or
+    no dtype at all, ``floatx()``."""
+    import numpy
+
+    if not dtypes:
+        return floatx()
+    names = [standardize_dtype(d) for d in dtypes if d is not float and d is not int]
+    weak_float = any(d is float for d in dtypes)
+    if not names:
+        return floatx() if weak_float else "int64"
+    floats = [name for name in names if is_float_dtype(name)]
+    if floats:                 # Keras's (JAX's) lattice: integers give way to any float
+        return numpy.result_type(*floats).name
+    return floatx() if weak_float else numpy.result_type(*names).name
+
+
 # -- Keras 2's backend math, for the custom metrics and losses of older programs ------------
 # The classic Kaggle F1 metric, word for word:
 #

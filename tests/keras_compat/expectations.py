@@ -183,3 +183,9 @@ EXPECTATIONS = {
     and ns["batch_shape"] == (64, 28, 28, 1) and -1e-3 <= ns["augmented_range"][0] <= ns["augmented_range"][1] <= 255 + 1e-3   # (interpolation's rounding)
     and np.allclose(ns["label_sums"], 1, atol=1e-5),
 }
+EXPECTATIONS["keras3_building_blocks"] = lambda ns: ns["results"]["lion"]["accuracy"] > 0.75 \
+    and ns["results"]["lamb"]["accuracy"] > 0.75 and 0.5 < ns["results"]["lion"]["mean_iou"] <= 1 \
+    and set(ns["histories"]["lamb"].history) >= {"val_accuracy", "val_mean_iou"} \
+    and ns["difference"] < 1e-5 and ns["restored_optimizer"] == "Lion" \
+    and ns["segmentation_history"].history["loss"][-1] < 0.6 * ns["segmentation_history"].history["loss"][0] \
+    and ns["segmentation"]["binary_io_u"] > 0.6 and ns["segmentation"]["concordance_correlation"] > 0.45

@@ -788,3 +788,15 @@ FOCAL_LOSSES = (BinaryFocalCrossentropy, CategoricalFocalCrossentropy)     # gla
 FOCAL_FUNCTIONS = (binary_focal_crossentropy, categorical_focal_crossentropy)
 LOSSES.update(_FOCAL_NAMES)
 _CLASS_OF_FUNCTION.update(_FOCAL_FUNCTIONS)
+
+# Keras 3's newer losses (engine/keras3_losses.py): Dice, Tversky, CategoricalHinge, Circle and
+# CategoricalGeneralizedCrossEntropy, by name, by class and as functions.
+from glassnet.engine.keras3_losses import (CLASS_OF_FUNCTION as _KERAS3_FUNCTIONS, NAMES as _KERAS3_NAMES,  # noqa: E402
+                                           CategoricalGeneralizedCrossEntropy, CategoricalHinge, Circle, Dice,
+                                           Tversky, categorical_generalized_cross_entropy, categorical_hinge,
+                                           circle, dice, tversky)
+
+KERAS3_LOSSES = (CategoricalGeneralizedCrossEntropy, CategoricalHinge, Circle, Dice, Tversky)
+KERAS3_FUNCTIONS = (categorical_generalized_cross_entropy, categorical_hinge, circle, dice, tversky)
+LOSSES.update(_KERAS3_NAMES)
+_CLASS_OF_FUNCTION.update(_KERAS3_FUNCTIONS)

@@ -442,6 +442,23 @@ def _layer_checks():
         add("TimeDistributed", (5, 4), "Dense(3, activation='tanh')",
             layer=known["Dense"](3, activation="tanh"))
         add("TimeDistributed", (3, 5, 5, 1), "Conv2D(2, 3)", layer=known["Conv2D"](2, 3))
+    add("RMSNormalization", (5,))
+    add("RMSNormalization", (3, 4), axis=[1, 2], epsilon=0.1)
+    add("EinsumDense", (3,), equation="ab,bc->ac", output_shape=4, bias_axes="c", activation="tanh")
+    add("EinsumDense", (4, 3), equation="abc,cde->abde", output_shape=(None, 2, 5), bias_axes="de")
+    add("EinsumDense", (2, 2, 3), equation="...b,bc->...c", output_shape=4, bias_axes="c")
+    add("EinsumDense", (3, 2), equation="ab...,bc->ac...", output_shape=4, bias_axes="c")
+    add("EinsumDense", (2, 3), equation="abc,cd->ad", output_shape=4, bias_axes="d")       # b summed alone
+    add("EinsumDense", (2, 3), equation="abc,bcd->ad", output_shape=5)
+    add("AdditiveAttention", [(3, 4), (5, 4)])
+    add("AdditiveAttention", [(3, 4), (5, 2), (5, 4)], "use_scale=False, a key of its own", use_scale=False)
+    add("AdditiveAttention", [(4, 3), (4, 3)], "use_causal_mask=True", use_causal_mask=True)
+    add("Wrapper", (4,), "Dense(3, activation='tanh')", layer=known["Dense"](3, activation="tanh"))
+    # SpectralNormalization's rescaling is not differentiated (as in Keras): checked in inference
+    add("SpectralNormalization", (4,), "Dense(3, activation='tanh')", training=False,
+        layer=known["Dense"](3, activation="tanh"))
+    add("SpectralNormalization", (5, 5, 2), "Conv2D(2, 3), power_iterations=2", training=False,
+        layer=known["Conv2D"](2, 3), power_iterations=2)
     return checks
 
 
@@ -532,7 +549,39 @@ def _loss_checks():
         Check("CTCLoss", "input_lengths 8, 5, 2, 7 (padded time steps)",
               lambda: check_loss(_With(CTCLoss(), input_lengths=steps), sequences, padded, eps=1e-5)),
     ]
+    checks += _keras3_loss_checks(rng, logits, probs, labels, onehot, sigmoid, binary, weights)
     return checks
+
+
+def _keras3_loss_checks(rng, logits, probs, labels, onehot, sigmoid, binary, weights):
+    """Dice, Tversky, CategoricalHinge, Circle, CategoricalGeneralizedCrossEntropy."""
+    from glassnet.engine import keras3_losses as k3
+
+    masks = (rng.uniform(size=(5, 3, 4)) > 0.5).astype(np.float64)       # (N, H, W) segmentation masks
+    soft = rng.uniform(0.05, 0.95, (5, 3, 4))
+    embeddings = rng.standard_normal((6, 3))
+    embeddings /= np.linalg.norm(embeddings, axis=1, keepdims=True)     # (N, D), unit length
+    classes = np.array([0, 0, 1, 1, 1, 2])                              # class 2 alone: no loss
+    cases = [
+        ("Dice", k3.Dice(), sigmoid, binary, "axis=None: one value for the batch"),
+        ("Dice", k3.Dice(axis=(1, 2)), soft, masks, "axis=(1, 2): one value per mask"),
+        ("Dice", _With(k3.Dice(), sample_weight=weights), sigmoid, binary, "axis=None, sample_weight"),
+        ("Dice", _With(k3.Dice(axis=-1), sample_weight=weights), sigmoid, binary, "axis=-1, sample_weight"),
+        ("Tversky", k3.Tversky(0.3, 0.7), sigmoid, binary, "alpha=0.3, beta=0.7"),
+        ("Tversky", _With(k3.Tversky(axis=(1, 2)), sample_weight=weights), soft, masks,
+         "axis=(1, 2), sample_weight"),
+        ("CategoricalHinge", k3.CategoricalHinge(), logits, onehot, "one-hot labels"),
+        ("CategoricalHinge", _With(k3.CategoricalHinge(), sample_weight=weights), logits, labels,
+         "integer labels, sample_weight"),
+        ("CategoricalGeneralizedCrossEntropy", k3.CategoricalGeneralizedCrossEntropy(), probs, labels, "q=0.5"),
+        ("CategoricalGeneralizedCrossEntropy", _With(k3.CategoricalGeneralizedCrossEntropy(0.2),
+                                                     sample_weight=weights), probs, labels, "q=0.2, sample_weight"),
+        ("Circle", k3.Circle(gamma=4.0, margin=0.3), embeddings, classes, "gamma=4, a class of one"),
+        ("Circle", k3.Circle(gamma=2.0, remove_diagonal=False, reduction="sum"), 0.9 * embeddings, classes,
+         "remove_diagonal=False, reduction='sum'"),
+    ]
+    return [Check(name, label, lambda loss=loss, p=p, t=t: check_loss(loss, p, t))
+            for name, loss, p, t, label in cases]
 
 
 def _log_cosh(y_true, y_pred):

@@ -998,6 +998,8 @@ def _layer_spec(layer):
         own, common = {"layers": [_layer_spec(inner) for inner in layer.layers]}, {"name": common["name"]}
     else:
         own = LAYERS_TO_KERAS[kind](layer.get_config(), owner)
+    if kind == "SpectralNormalization":     # the layer it wraps, as Keras writes it
+        own = {"layer": _layer_spec(layer.layer), **own}
     if getattr(layer, "made_as_rnn", False):
         own = _rnn_out(kind, common, own)
     return _object("keras.layers", keras_class_name(layer), {**common, **own})
@@ -1074,3 +1076,40 @@ def _custom_from_keras(spec, config, reading, owner):
     if "activity_regularizer" in own:
         own["activity_regularizer"] = regularizer_from_keras(own["activity_regularizer"], owner, reading)
     return {"class_name": spec["class_name"], "config": {**_common_from_keras(config, reading, owner), **own}}
+
+
+# -- Keras 3's RMSNormalization and EinsumDense ---------------------------------------------------
+def _einsum_dense_in(config, reading, owner):
+    reading.require(config, owner, lora_rank=None, quantization_config=None)
+    return "EinsumDense", {"equation": config["equation"], "output_shape": config["output_shape"],
+                           "bias_axes": config.get("bias_axes"),
+                           "activation": activation_from_keras(config.get("activation"), owner),
+                           **_initializers_in(config, reading, owner), **_regularizers_in(config, reading, owner),
+                           **_constraints_in(config, reading, owner)}
+
+
+def _einsum_dense_out(config, owner):
+    return {"output_shape": list(config["output_shape"]), "equation": config["equation"],
+            "activation": activation_to_keras(config.get("activation"), owner), "bias_axes": config["bias_axes"],
+            "kernel_initializer": initializer_object_to_keras(config.get("kernel_initializer")),
+            "bias_initializer": initializer_object_to_keras(config.get("bias_initializer", "zeros")),
+            **_regularizers_out(config), "kernel_constraint": constraint_to_keras(config.get("kernel_constraint")),
+            "bias_constraint": constraint_to_keras(config.get("bias_constraint")), "quantization_config": None}
+
+
+LAYERS_FROM_KERAS.update({
+    "RMSNormalization": lambda config, reading, owner: (
+        "RMSNormalization", {"axis": config.get("axis", -1), "epsilon": config.get("epsilon", 1e-6)}),
+    "EinsumDense": _einsum_dense_in,
+    "AdditiveAttention": lambda config, reading, owner: (
+        "AdditiveAttention", {"use_scale": config.get("use_scale", True), "dropout": config.get("dropout", 0.0)}),
+    "SpectralNormalization": lambda config, reading, owner: (
+        "SpectralNormalization", {"layer": layer_from_keras(config["layer"], reading),
+                                  "power_iterations": config.get("power_iterations", 1)}),
+})
+LAYERS_TO_KERAS.update({
+    "RMSNormalization": lambda c, o: {"axis": c["axis"], "epsilon": c["epsilon"]},
+    "EinsumDense": _einsum_dense_out,
+    "AdditiveAttention": lambda c, o: {"use_scale": c["use_scale"], "dropout": c["dropout"], "seed": None},
+    "SpectralNormalization": lambda c, o: {"power_iterations": c["power_iterations"]},
+})

@@ -158,3 +158,12 @@ def __getattr__(name):
                              f"another one, write it as a Layer with forward and backward "
                              f"(docs/custom_layers.md)")
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+# Keras 3's RMSNormalization and EinsumDense (layers/rms_norm.py, layers/einsum_dense.py).
+from glassnet.engine.layers.rms_norm import RMSNormalization  # noqa: E402
+from glassnet.engine.layers.einsum_dense import EinsumDense  # noqa: E402
+from glassnet.engine.layers.additive_attention import AdditiveAttention  # noqa: E402
+from glassnet.engine.layers.spectral_norm import SpectralNormalization, Wrapper  # noqa: E402
+from glassnet.engine.layers.input_spec import InputSpec  # noqa: E402
+
+__all__ += ["EinsumDense", "RMSNormalization", "AdditiveAttention", "SpectralNormalization", "Wrapper", "InputSpec"]

@@ -443,6 +443,9 @@ class Layer:
         if isinstance(inputs, _Spread):             # (also a saved graph's call, rebuilt)
             inputs = list(inputs)
             self.takes_list = self.spreads_inputs = True
+        if vars(self).get("input_spec") is not None:     # Keras's InputSpec, set by a layer of yours
+            from glassnet.engine.layers.input_spec import assert_input_compatibility
+            assert_input_compatibility(self.input_spec, inputs, self._display_name)
         if symbolic.is_symbolic(inputs):
             if mask is not None:
                 raise NotImplementedError(f"{type(self).__name__}: mask= in a Functional model is not supported "
