@@ -43,8 +43,8 @@ def test_progbar_draws_averages_and_stateful_values():
     for step in range(4):
         bar.update(step + 1, values=[("loss", float(step)), ("acc", 0.25 * step)])
     lines = out.getvalue().splitlines()
-    assert lines[0].startswith("1/4 [=====...............] - ETA") and len(lines) == 4
-    assert lines[-1].startswith("4/4 [====================] ") and lines[-1].endswith("loss: 1.5000 - acc: 0.7500")
+    assert lines[0].startswith("1/4 ━━━━━─────────────── 0s") and len(lines) == 4       # Keras 3's bar
+    assert lines[-1].startswith("4/4 ━━━━━━━━━━━━━━━━━━━━ ") and lines[-1].endswith("loss: 1.5000 - acc: 0.7500")
     out = io.StringIO()
     bar = utils.Progbar(3, verbose=2, stream=out)
     for _ in range(3):

@@ -13,7 +13,7 @@ covers), unless it is named in ``stateful_metrics``: then its latest value is sh
 import sys
 import time
 
-from glassnet.engine.callbacks.progress import can_redraw, format_time, format_value
+from glassnet.engine.callbacks.progress import DONE, TO_DO, can_redraw, format_time, format_value
 
 
 class Progbar:
@@ -76,8 +76,8 @@ class Progbar:
         if self.target is None:
             return f"{current} - {timing}"
         done = int(self.width * min(current / self.target, 1)) if self.target else self.width
-        bar = f"{current}/{self.target} [{'=' * done}{'.' * (self.width - done)}]"
+        bar = f"{current}/{self.target} {DONE * done}{TO_DO * (self.width - done)}"
         if finalize:
             return f"{bar} {timing}"
         remaining = seconds / max(current, 1) * (self.target - current)
-        return f"{bar} - ETA: {remaining:.0f}s"
+        return f"{bar} {remaining:.0f}s"          # Keras 3: the time still to go, then the figures
