@@ -248,3 +248,11 @@ def _placeholders_as_operations(name, function):
     op.__name__ = op.__qualname__ = name
     op.__doc__ = function.__doc__
     return op
+
+
+# keras.ops.nn and keras.ops.image: their own files; the nn functions are ops' own too, as in
+# Keras (``ops.conv``, ``ops.ctc_loss``...), and ``ops.image.resize`` stays under image.
+from glassnet.ops import image, nn  # noqa: E402
+for _name in nn.__all__:
+    globals()[_name] = getattr(nn, _name)
+globals()["image"] = image
