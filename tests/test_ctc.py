@@ -149,3 +149,36 @@ def test_beam_scores_equal_the_ctc_loss():
         for label, score in beams[:5]:
             padded = np.array([label + [-1]]) if label else np.full((1, 1), -1)
             assert -CTCLoss().per_sample(padded, sample[None])[0] == pytest.approx(score, rel=1e-9)
+
+
+# -- Keras 3's keras.losses.CTC and keras.losses.ctc: blank 0, labels padded with 0 --------------
+KERAS_LABELS = np.where(LABELS < 0, 0, LABELS)          # the same labels, padded Keras's way
+
+
+def test_keras_ctc_counts_the_nonzero_entries_as_the_label():
+    from glassnet import losses
+    np.testing.assert_allclose(losses.CTC(reduction=None)(KERAS_LABELS, LOGITS), CTCLoss().per_sample(LABELS, LOGITS))
+    np.testing.assert_allclose(losses.ctc(KERAS_LABELS, LOGITS), CTCLoss().per_sample(LABELS, LOGITS))
+    weights = np.array([1.0, 0.0, 2.0, 1.0, 0.5])
+    each = CTCLoss().per_sample(LABELS, LOGITS)
+    assert float(losses.CTC(reduction="sum")(KERAS_LABELS, LOGITS, sample_weight=weights)) == \
+        pytest.approx((weights * each).sum())
+    assert type(losses.get("ctc")) is losses.CTC and type(losses.get(losses.ctc)) is losses.CTC
+    assert losses.CTC().get_config() == {"name": "ctc", "reduction": "sum_over_batch_size"}
+
+
+def test_keras_ctc_gradient_matches_finite_differences():
+    from glassnet import losses
+    assert check_loss(losses.CTC(), LOGITS, KERAS_LABELS, eps=1e-5).passed
+    assert check_loss(losses.CTC(reduction="sum"), LOGITS, KERAS_LABELS, eps=1e-5).passed
+
+
+def test_keras_ctc_agrees_with_keras():
+    keras = pytest.importorskip("keras")
+    from glassnet import losses
+    logits = LOGITS.astype(np.float32)
+    for reduction in ("sum_over_batch_size", "sum", None):
+        np.testing.assert_allclose(np.asarray(losses.CTC(reduction=reduction)(KERAS_LABELS, logits)),
+                                   np.asarray(keras.losses.CTC(reduction=reduction)(KERAS_LABELS, logits)), rtol=1e-5)
+    np.testing.assert_allclose(np.asarray(losses.ctc(KERAS_LABELS, logits)),
+                               np.asarray(keras.losses.ctc(KERAS_LABELS, logits)), rtol=1e-5)

@@ -21,7 +21,7 @@ Only ``channels_last`` data, as glassnet's layers.
 
 import numpy as np
 
-from glassnet.engine.autodiff import data_of, lift, record
+from glassnet.engine.autodiff import Value, data_of, lift, record
 from glassnet.engine.ctc import ctc_beam_decode, ctc_forward_backward
 from glassnet.engine.losses import log_softmax as _log_softmax
 
@@ -33,7 +33,9 @@ def _channels_last(data_format, what):
 
 def _run_layer(layer, x, weights):
     """``layer`` run on ``x`` with ``weights`` (``{name: array or Value}``) as its weights: one
-    recorded step whose backward is ``layer.backward`` (the input's and weights' gradients)."""
+    recorded step whose backward is ``layer.backward`` (the input's and weights' gradients).
+    On plain arrays, a plain array."""
+    recorded = isinstance(x, Value) or any(isinstance(w, Value) for w in weights.values())
     x = lift(x)
     dtype = x.dtype if x.dtype.kind == "f" else np.dtype(np.float32)
     layer.dtype = dtype.name
@@ -44,7 +46,9 @@ def _run_layer(layer, x, weights):
             raise ValueError(f"ops: the {name} must have shape {tuple(layer.params[name].shape)} "
                              f"for inputs of shape {x.shape}, got {w.shape}")
         layer.params[name] = np.asarray(w.data, dtype)
-    out = layer.forward(np.asarray(x.data, dtype), training=True)
+    out = layer.forward(np.asarray(x.data, dtype), training=recorded)
+    if not recorded:
+        return out
 
     def backward(g):
         layer.needs_input_grad = True
@@ -293,7 +297,8 @@ def ctc_loss(target, output, target_length, output_length, mask_index=0):
 
     def backward(g):
         return ((np.exp(log_p) * counts - occupancy) * np.reshape(g, (-1, 1, 1)),)
-    return record(losses.astype(dtype), (logits,), backward)
+    losses = losses.astype(dtype)
+    return record(losses, (logits,), backward) if isinstance(output, Value) else losses
 
 
 def ctc_decode(inputs, sequence_lengths, strategy="greedy", beam_width=100, top_paths=1, merge_repeated=True,
