@@ -83,5 +83,15 @@ def join(inputs, separator="", name=None):
 
 def __getattr__(name):
     raise AttributeError(f"glassnet has no strings.{name}: its tf.strings has lower, upper, regex_replace, "
-                         f"regex_full_match, strip, length and join (on NumPy arrays of str); do the rest "
+                         f"regex_full_match, strip, length, join and unicode_split (on NumPy arrays of str); do the rest "
                          f"with Python's str methods")
+
+
+def unicode_split(input, input_encoding, errors="replace", replacement_char=65533, name=None):
+    """The characters of a string, as an array of one-character str (the OCR tutorial's
+    ``tf.strings.unicode_split(label, input_encoding="UTF-8")`` before a StringLookup); a
+    list of such arrays for an array of strings."""
+    if isinstance(input, (str, bytes)) or np.ndim(input) == 0:
+        text = _text(input if isinstance(input, (str, bytes)) else np.asarray(input).item())
+        return np.array(list(text), dtype=str)
+    return [unicode_split(one, input_encoding) for one in np.asarray(input, dtype=object).reshape(-1)]
