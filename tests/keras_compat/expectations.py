@@ -138,4 +138,10 @@ EXPECTATIONS = {
     and np.isfinite(ns["d_losses"] + ns["g_losses"]).all() and ns["d_losses"][-1] < ns["d_losses"][0]
     and int(ns["d_optimizer"].iterations) == int(ns["g_optimizer"].iterations) == 12
     and tuple(ns["generated_images"].shape) == (64, 28, 28, 1) and ns["saved_image"],
+    # 700 captchas of four digits in batches of 16 (44 steps), 15 epochs of CTC.
+    "ocr_captcha_digits": lambda ns: len(ns["history"].history["val_loss"]) == 15
+    and ns["history"].history["val_loss"][-1] < 0.15 * ns["history"].history["val_loss"][0]
+    and ns["read"] >= 60 and ns["total"] == 100 and int(ns["model"].optimizer.iterations) == 15 * 44
+    and ns["prediction_model"].output_shape == (None, 28, 12)
+    and tuple(np.shape(ns["beam_texts"])) == (2, 4, 28) and np.shape(ns["beam_scores"]) == (4, 2),
 }
