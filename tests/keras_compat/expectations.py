@@ -144,4 +144,12 @@ EXPECTATIONS = {
     and ns["read"] >= 60 and ns["total"] == 100 and int(ns["model"].optimizer.iterations) == 15 * 44
     and ns["prediction_model"].output_shape == (None, 28, 12)
     and tuple(np.shape(ns["beam_texts"])) == (2, 4, 28) and np.shape(ns["beam_scores"]) == (4, 2),
+    # 1,350 digits (150 held out) in batches of 64: 22 steps an epoch; heavy dropout, so slow to start.
+    "vision_transformer": lambda ns: sorted(ns["history"].history) == [
+        "accuracy", "loss", "top-5-accuracy", "val_accuracy", "val_loss", "val_top-5-accuracy"]
+    and len(ns["history"].history["loss"]) == 8 and ns["history"].history["loss"][-1] < ns["history"].history["loss"][0]
+    and ns["history"].history["val_loss"][-1] < ns["history"].history["val_loss"][0]
+    and ns["accuracy"] > 0.25 and ns["top_5_accuracy"] > 0.6 and int(ns["vit_classifier"].optimizer.iterations) == 8 * 22
+    and tuple(ns["patches"].shape) == (1, 16, 49) and len(ns["patch_images"]) == 16
+    and ns["vit_classifier"].count_params() == 62_893,      # Keras's count
 }
