@@ -180,3 +180,19 @@ def test_ctc_decode_gives_keras_answers(real_keras):
         theirs = real_keras.ops.ctc_decode(logits, lengths, strategy=strategy, top_paths=top)
         np.testing.assert_array_equal(mine[0], np.asarray(theirs[0]))
         np.testing.assert_allclose(mine[1], np.asarray(theirs[1]), rtol=1e-4)
+
+
+def test_on_placeholders_the_ops_are_steps_of_a_functional_model(tmp_path):
+    """ops.image.resize and ops.max_pool on an Input: Operation steps named as Keras names them,
+    trained through (their gradient is the recorded one) and saved to .npz."""
+    inputs = keras.Input((8, 8, 1))
+    x = ops.max_pool(ops.image.resize(inputs, (6, 6)), 2)
+    model = keras.Model(inputs, layers.Dense(2)(layers.Flatten()(x)))
+    assert [layer.name for layer in model.layers[1:3]] == ["resize", "max_pool"]
+    assert tuple(model.layers[1].output.shape) == (None, 6, 6, 1) and tuple(model.layers[2].output.shape) == (None, 3, 3, 1)
+    model.compile("adam", keras.losses.SparseCategoricalCrossentropy(from_logits=True))
+    x_train = RNG.standard_normal((8, 8, 8, 1)).astype("float32")
+    model.fit(x_train, np.arange(8) % 2, epochs=1, verbose=0)
+    model.save(tmp_path / "m.npz")
+    again = keras.models.load_model(tmp_path / "m.npz")
+    np.testing.assert_allclose(again.predict(x_train, verbose=0), model.predict(x_train, verbose=0), atol=1e-6)
