@@ -54,6 +54,8 @@ CASES = {
     "depth_to_space": (lambda x: ops.depth_to_space(x, 2), [normal(1, 2, 3, 8)]),
     "space_to_depth": (lambda x: ops.space_to_depth(x, 2), [normal(1, 4, 2, 3)]),
     "unfold": (lambda x: ops.unfold(x, 2, stride=2), [normal(1, 2, 4, 5)]),
+    "unfold_padded_dilated": (lambda x: ops.unfold(x, (2, 3), dilation=(1, 2), padding=1), [normal(2, 2, 4, 5)]),
+    "fold": (lambda x: ops.fold(x, (4, 5), 2, stride=1, padding=1), [normal(2, 8, 30)]),
     "ctc_loss": (lambda z: ops.ctc_loss(CTC_TARGET, z, CTC_LENGTHS, CTC_STEPS), [normal(2, 7, 4)]),
     "ctc_loss_last_blank": (lambda z: ops.ctc_loss(CTC_TARGET - 1, z, CTC_LENGTHS, CTC_STEPS, mask_index=-1),
                             [normal(2, 7, 4)]),
@@ -180,6 +182,42 @@ def test_ctc_decode_gives_keras_answers(real_keras):
         theirs = real_keras.ops.ctc_decode(logits, lengths, strategy=strategy, top_paths=top)
         np.testing.assert_array_equal(mine[0], np.asarray(theirs[0]))
         np.testing.assert_allclose(mine[1], np.asarray(theirs[1]), rtol=1e-4)
+
+
+def test_fold_adds_up_overlapping_windows_and_undoes_unfold_where_they_dont():
+    x = normal(2, 3, 4, 6)
+    np.testing.assert_allclose(ops.fold(ops.unfold(x, 2, stride=2), (4, 6), 2, stride=2), x)
+    ones = ops.fold(np.ones((1, 4, 9)), (4, 4), 2)       # 2x2 windows, stride 1: each pixel counted by its windows
+    np.testing.assert_array_equal(ones[0, 0], [[1, 2, 2, 1], [2, 4, 4, 2], [2, 4, 4, 2], [1, 2, 2, 1]])
+
+
+def test_stft_and_istft_give_the_signal_back():
+    x = normal(2, 64).astype(np.float32)
+    real, imag = ops.stft(x, 16, 4, 16)
+    assert real.shape == imag.shape == (2, 17, 9) and real.dtype == np.float32
+    back = ops.istft((real, imag), 16, 4, 16, length=64)
+    assert back.shape == x.shape     # exact where four frames overlap (TensorFlow's window sums, as Keras's)
+    np.testing.assert_allclose(back[:, 4:-4], x[:, 4:-4], atol=1e-5)
+    frame = x[0, :16] * (0.5 - 0.5 * np.cos(2 * np.pi * np.arange(16) / 16))      # frame 2 starts at sample 0
+    np.testing.assert_allclose(real[0, 2] + 1j * imag[0, 2], np.fft.rfft(frame), atol=1e-5)
+    with pytest.raises(ValueError, match="hann"):
+        ops.stft(x, 16, 4, 16, window="kaiser")
+
+
+@pytest.mark.parametrize("arguments", [(16, 8, 16, "hann", True), (10, 4, 16, "hamming", False),
+                                       (16, 8, 32, None, True), (8, 3, 8, "hann", True)])
+def test_stft_and_istft_give_keras_values(arguments, real_keras):
+    length, stride, fft_length, window, center = arguments
+    x = normal(2, 50).astype(np.float32)
+    mine = ops.stft(x, length, stride, fft_length, window=window, center=center)
+    theirs = real_keras.ops.stft(x, length, stride, fft_length, window=window, center=center)
+    for a, b in zip(mine, theirs):
+        np.testing.assert_allclose(a, np.asarray(b), atol=1e-5)
+    for size in (None, 30):
+        np.testing.assert_allclose(
+            ops.istft(mine, length, stride, fft_length, length=size, window=window, center=center),
+            np.asarray(real_keras.ops.istft(theirs, length, stride, fft_length, length=size, window=window,
+                                            center=center)), atol=1e-5)
 
 
 def test_on_placeholders_the_ops_are_steps_of_a_functional_model(tmp_path):

@@ -259,3 +259,5 @@ for _module, _prefix in ((nn, ""), (image, "image.")):
         setattr(_module, _name, _placeholders_as_operations(_prefix + _name, getattr(_module, _name)))
 for _name in nn.__all__:
     globals()[_name] = getattr(nn, _name)
+from glassnet.ops import spectral  # noqa: E402  (keras.ops.stft and istft: Keras's math ops)
+stft, istft = spectral.stft, spectral.istft

@@ -332,26 +332,52 @@ def ctc_decode(inputs, sequence_lengths, strategy="greedy", beam_width=100, top_
     return decoded, scores
 
 
+def _windows(h, w, kernel_size, dilation, padding, stride):
+    """Where unfold's windows read, in the padded image: rows ``(OH, KH)``, columns ``(OW, KW)``."""
+    (kh, kw), (dh, dw), (ph, pw), (sh, sw) = (_pair(v, True) for v in (kernel_size, dilation, padding, stride))
+    oh, ow = (h + 2 * ph - dh * (kh - 1) - 1) // sh + 1, (w + 2 * pw - dw * (kw - 1) - 1) // sw + 1
+    rows = (np.arange(oh) * sh)[:, None] + (np.arange(kh) * dh)[None, :]
+    cols = (np.arange(ow) * sw)[:, None] + (np.arange(kw) * dw)[None, :]
+    return rows, cols, (ph, pw)
+
+
 def unfold(x, kernel_size, dilation=1, padding=0, stride=1):
     """PyTorch's ``unfold`` on channels-first images: ``(N, C, H, W)`` -> ``(N, C*KH*KW, L)``,
     column ``l`` holding the ``l``-th window (row-major over windows), channel-major inside."""
-    kh, kw = _pair(kernel_size, True)
-    dh, dw = _pair(dilation, True)
-    ph, pw = _pair(padding, True)
-    sh, sw = _pair(stride, True)
     n, c, h, w = np.shape(data_of(x))
-    x = np.pad(x, ((0, 0), (0, 0), (ph, ph), (pw, pw))) if ph or pw else x
-    oh, ow = (h + 2 * ph - dh * (kh - 1) - 1) // sh + 1, (w + 2 * pw - dw * (kw - 1) - 1) // sw + 1
-    rows = (np.arange(oh) * sh)[:, None] + (np.arange(kh) * dh)[None, :]      # (OH, KH)
-    cols = (np.arange(ow) * sw)[:, None] + (np.arange(kw) * dw)[None, :]      # (OW, KW)
+    rows, cols, (ph, pw) = _windows(h, w, kernel_size, dilation, padding, stride)
+    if ph or pw:                # zeros around, joined on (recorded, where np.pad is not)
+        dtype = data_of(x).dtype
+        x = np.concatenate([np.zeros((n, c, ph, w), dtype), x, np.zeros((n, c, ph, w), dtype)], axis=2)
+        x = np.concatenate([np.zeros((n, c, h + 2 * ph, pw), dtype), x, np.zeros((n, c, h + 2 * ph, pw), dtype)],
+                           axis=3)
     patches = x[:, :, rows[:, None, :, None], cols[None, :, None, :]]         # (N, C, OH, OW, KH, KW)
+    (oh, kh), (ow, kw) = rows.shape, cols.shape
     return np.reshape(np.transpose(patches, (0, 1, 4, 5, 2, 3)), (n, c * kh * kw, oh * ow))
+
+
+def fold(x, output_size, kernel_size, dilation=1, padding=0, stride=1):
+    """The way back from ``unfold``: ``(N, C*KH*KW, L)`` columns laid back as windows of
+    ``(N, C, H, W)`` images, ``output_size = (H, W)``, where windows overlap their values
+    added. Its gradient is ``unfold`` of the output's (each entry went to one place)."""
+    h, w = _pair(output_size, True)
+    rows, cols, (ph, pw) = _windows(h, w, kernel_size, dilation, padding, stride)
+    columns = lift(x)
+    n, depth, _ = columns.shape
+    (oh, kh), (ow, kw) = rows.shape, cols.shape
+    patches = np.transpose(np.reshape(columns.data, (n, depth // (kh * kw), kh, kw, oh, ow)), (0, 1, 4, 5, 2, 3))
+    out = np.zeros((n, depth // (kh * kw), h + 2 * ph, w + 2 * pw), columns.dtype)
+    np.add.at(out, (slice(None), slice(None), rows[:, None, :, None], cols[None, :, None, :]), patches)
+    out = out[:, :, ph:ph + h, pw:pw + w]
+    if not isinstance(x, Value):
+        return out
+    return record(out, (columns,), lambda g: (unfold(g, kernel_size, dilation, padding, stride),))
 
 
 __all__ = ["adaptive_average_pool", "adaptive_max_pool", "average_pool", "batch_normalization", "conv",
            "conv_transpose", "ctc_decode", "ctc_loss", "depth_to_space", "depthwise_conv", "dot_product_attention",
            "extract_sequences", "layer_normalization", "max_pool", "psnr", "rms_normalization", "separable_conv",
-           "space_to_depth", "unfold"]
+           "space_to_depth", "unfold", "fold"]
 
 
 def __getattr__(name):
