@@ -12,6 +12,8 @@ from test_ops_nn import gradients
 
 RNG = np.random.default_rng(0)
 IMAGES = RNG.uniform(size=(2, 9, 12, 3))
+TURN = np.array([0.9553, -0.2955, 1.537, 0.2955, 0.9553, -0.713, 0, 0], np.float32)   # a turn and a shift
+POINTS = RNG.uniform(-2, 9, size=(4, 3, 5)).astype(np.float32)                         # (ndim, ...) points
 
 CASES = {
     "resize_bilinear_down": lambda x: ops.image.resize(x, (5, 7)),
@@ -30,6 +32,11 @@ CASES = {
     "crop_images": lambda x: ops.image.crop_images(x, 1, 2, bottom_cropping=2, target_width=4),
     "rgb_to_grayscale": lambda x: ops.image.rgb_to_grayscale(x),
     "gaussian_blur": lambda x: ops.image.gaussian_blur(x, (3, 5), (1.0, 2.0)),
+    "affine_transform": lambda x: ops.image.affine_transform(x, TURN, fill_value=0.3),
+    "affine_transform_nearest_reflect": lambda x: ops.image.affine_transform(x, TURN, "nearest", "reflect"),
+    "map_coordinates_linear": lambda x: ops.image.map_coordinates(x, POINTS, 1, fill_value=0.5),
+    "map_coordinates_nearest_wrap": lambda x: ops.image.map_coordinates(x, POINTS, 0, "wrap"),
+    "map_coordinates_reflect": lambda x: ops.image.map_coordinates(x, np.abs(POINTS) % 2, 1, "reflect"),
 }
 NOT_DIFFERENTIATED = {"rgb_to_hsv", "hsv_to_rgb"}
 
@@ -58,6 +65,15 @@ def test_patches_are_rows_then_columns_then_channels():
     np.testing.assert_array_equal(patches[1, 0, 1], x[1, 0:2, 2:4].reshape(-1))
 
 
+def test_map_coordinates_and_affine_transform_by_hand():
+    x = np.arange(12.0).reshape(3, 4)
+    np.testing.assert_allclose(ops.image.map_coordinates(x, [[0.5, 2.0, -1.0], [1.0, 3.5, 0.0]], 1),
+                               [3.0, 0.5 * 11 + 0.5 * 0, 0.0])        # halfway between rows; half past the edge
+    np.testing.assert_array_equal(ops.image.map_coordinates(x, [[-1.0], [5.0]], 0, "nearest"), [3.0])
+    shifted = ops.image.affine_transform(x[None, :, :, None], [1, 0, 1, 0, 1, 0, 0, 0])   # read one column right
+    np.testing.assert_array_equal(shifted[0, :, :, 0], np.c_[x[:, 1:], np.zeros(3)])
+
+
 def test_hsv_round_trip_and_grey():
     x = IMAGES.astype(np.float32)
     np.testing.assert_allclose(ops.image.hsv_to_rgb(ops.image.rgb_to_hsv(x)), x, atol=1e-6)
@@ -67,8 +83,12 @@ def test_hsv_round_trip_and_grey():
 
 
 def test_unsupported_image_ops_say_so():
-    with pytest.raises(NotImplementedError, match="affine_transform is not part of glassnet"):
-        ops.image.affine_transform(IMAGES, np.zeros(8))
+    with pytest.raises(NotImplementedError, match="elastic_transform is not part of glassnet"):
+        ops.image.elastic_transform(IMAGES)
+    with pytest.raises(ValueError, match="affine transforms only"):
+        ops.image.affine_transform(IMAGES, [1, 0, 0, 0, 1, 0, 0.01, 0])
+    with pytest.raises(ValueError, match="TensorFlow reads 'wrap' its own way"):
+        ops.image.affine_transform(IMAGES, TURN, fill_mode="wrap")
     with pytest.raises(ValueError, match="channels_last"):
         ops.image.resize(IMAGES, (3, 3), data_format="channels_first")
 

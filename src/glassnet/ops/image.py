@@ -10,7 +10,7 @@ through them.
 
 import numpy as np
 
-from glassnet.engine.autodiff import data_of
+from glassnet.engine.autodiff import Value, data_of, lift, record
 from glassnet.ops.nn import _channels_last, conv, depthwise_conv
 
 INTERPOLATIONS = ("bilinear", "nearest", "bicubic", "lanczos3", "lanczos5")
@@ -239,8 +239,83 @@ def _not_in_glassnet(name):
     return refuse
 
 
-affine_transform = _not_in_glassnet("affine_transform")
-map_coordinates = _not_in_glassnet("map_coordinates")
+def affine_transform(images, transform, interpolation="bilinear", fill_mode="constant", fill_value=0,
+                     data_format=None):
+    """Each image read through its map ``transform = [a0, a1, a2, b0, b1, b2, c0, c1]`` (one,
+    or ``(N, 8)``): output pixel ``(x, y)`` (column, row) reads the input at
+    ``(a0 x + a1 y + a2, b0 x + b1 y + b2)``, as the random image layers do (their
+    :class:`~glassnet.datasets.augment.Resampler`, whose transpose is the gradient). Only
+    affine maps: ``c0 = c1 = 0``. ``nearest`` rounds a point exactly halfway up (TensorFlow:
+    away from zero)."""
+    from glassnet.datasets.augment import FILL_MODES, Resampler, affine_points
+    _channels_last(data_format, "image.affine_transform")
+    if interpolation not in ("bilinear", "nearest") or fill_mode not in set(FILL_MODES) - {"wrap"}:
+        raise ValueError(f"ops.image.affine_transform: interpolation is 'bilinear' or 'nearest' and fill_mode "
+                         f"'constant', 'nearest' or 'reflect' (TensorFlow reads 'wrap' its own way at the edges), "
+                         f"got {interpolation!r} and {fill_mode!r}")
+    x, undo = _batched(images, "affine_transform")
+    n, height, width = np.shape(data_of(x))[:3]
+    t = np.broadcast_to(np.asarray(data_of(transform), np.float64).reshape(-1, 8), (n, 8))
+    if np.any(t[:, 6:]):
+        raise ValueError("ops.image.affine_transform: glassnet maps images by affine transforms only (c0 = c1 = 0); "
+                         "projective ones are not supported")
+    # Keras's (x, y) map as a (row, col) one: row_in = b1 row + b0 col + b2, col_in = a1 row + a0 col + a2.
+    matrices = np.stack([np.stack([t[:, 4], t[:, 3]], -1), np.stack([t[:, 1], t[:, 0]], -1)], -2)
+    rows, cols = affine_points(matrices, np.stack([t[:, 5], t[:, 2]], -1), height, width)
+    resampler = Resampler(rows, cols, height, width, fill_mode, interpolation)
+    value = lift(x)
+    out = resampler(value.data, fill_value)
+    if not isinstance(x, Value):
+        return undo(out)
+    return undo(record(out, (value,), lambda g: (resampler.transpose(np.asarray(g)),)))
+
+
+def _fold_back(index, size, fill_mode):
+    """Indices outside ``0..size-1`` brought in as ``fill_mode`` extends the array: ``(index, inside)``."""
+    if fill_mode == "constant":
+        return np.clip(index, 0, size - 1), (index >= 0) & (index < size)
+    if fill_mode == "nearest":
+        return np.clip(index, 0, size - 1), True
+    if fill_mode == "wrap":
+        return index % size, True
+    mod = np.abs(index) % (2 * size)                      # mirror: ... 2 1 | 0 1 2 | 1 0 ...
+    folded = np.where(mod < size, mod, 2 * size - mod)
+    if fill_mode == "reflect":                            # reflect: ... 1 0 | 0 1 2 | 2 1 ...
+        folded = np.where(mod < size, folded, folded - 1)
+    return np.clip(folded, 0, size - 1), True          # (Keras's mirror would read index ``size`` itself)
+
+
+def map_coordinates(inputs, coordinates, order, fill_mode="constant", fill_value=0):
+    """``inputs`` read at fractional points: ``coordinates`` ``(inputs.ndim, ...)``, one
+    coordinate array per axis; ``order`` 0 takes the nearest entry (halves to even), 1
+    interpolates linearly between the two neighbours on every axis (``2**ndim`` reads, their
+    weights multiplied). Outside the array, ``fill_mode``: ``"constant"`` (``fill_value``),
+    ``"nearest"``, ``"wrap"``, ``"mirror"`` or ``"reflect"``. Recorded in a call() (the
+    gradient goes back to ``inputs``; the coordinates get none)."""
+    import itertools
+    points = np.asarray(data_of(coordinates), np.float64)
+    shape = np.shape(data_of(inputs))
+    if points.ndim < 2 or len(points) != len(shape):
+        raise ValueError(f"ops.image.map_coordinates: coordinates must be (inputs.ndim, ...) = ({len(shape)}, ...), "
+                         f"got shape {points.shape}")
+    if order not in (0, 1) or fill_mode not in ("constant", "nearest", "wrap", "mirror", "reflect"):
+        raise ValueError(f"ops.image.map_coordinates: order 0 or 1, fill_mode constant, nearest, wrap, mirror or "
+                         f"reflect; got {order!r}, {fill_mode!r}")
+    per_axis = []                              # each axis: [(index, inside, weight), ...]
+    for point, size in zip(points, shape):
+        low = np.rint(point) if order == 0 else np.floor(point)
+        nodes = [(low, 1.0)] if order == 0 else [(low, 1 - (point - low)), (low + 1, point - low)]
+        per_axis.append([(*_fold_back(index.astype(np.intp), size, fill_mode), weight) for index, weight in nodes])
+    dtype = data_of(inputs).dtype
+    total = 0
+    for reads in itertools.product(*per_axis):
+        indices, insides, weights = zip(*reads)
+        inside = np.logical_and.reduce([np.broadcast_to(i, points.shape[1:]) for i in insides])
+        weight = np.prod(np.broadcast_arrays(*weights), axis=0).astype(dtype if dtype.kind == "f" else np.float32)
+        total = total + np.where(inside, inputs[indices], np.asarray(fill_value, weight.dtype)) * weight
+    if dtype.kind != "f":
+        return np.rint(total).astype(dtype)
+    return total
 perspective_transform = _not_in_glassnet("perspective_transform")
 elastic_transform = _not_in_glassnet("elastic_transform")
 
