@@ -234,3 +234,27 @@ def test_on_placeholders_the_ops_are_steps_of_a_functional_model(tmp_path):
     model.save(tmp_path / "m.npz")
     again = keras.models.load_model(tmp_path / "m.npz")
     np.testing.assert_allclose(again.predict(x_train, verbose=0), model.predict(x_train, verbose=0), atol=1e-6)
+
+
+def test_ctc_loss_takes_any_label_as_keras_does_and_a_ctc_layer_with_blank_zero_trains():
+    """ops.ctc_loss never refuses a label (TensorFlow's doesn't): one too long for its steps
+    costs inf; so a CTC layer with Keras's blank 0 gets through glassnet's shape probe (a
+    batch of zero labels) and trains."""
+    logits = normal(2, 3, 4).astype(np.float32)
+    losses = ops.ctc_loss(np.array([[1, 1, 1], [0, 0, 0]]), logits, np.array([3, 1]), np.array([3, 3]))
+    assert losses[0] == np.inf and np.isfinite(losses[1])
+
+    class CTCLayer(layers.Layer):
+        def call(self, y_true, y_pred):
+            n = ops.shape(y_true)[0]
+            loss = ops.ctc_loss(y_true, y_pred, ops.shape(y_true)[1] * ops.ones((n,), "int32"),
+                                ops.shape(y_pred)[1] * ops.ones((n,), "int32"))
+            self.add_loss(ops.mean(loss))
+            return y_pred
+
+    x_in, y_in = keras.Input((12, 4), name="x"), keras.Input((3,), name="y")
+    model = keras.Model([x_in, y_in], CTCLayer()(y_in, layers.Dense(5)(x_in)))
+    model.compile("adam")
+    history = model.fit({"x": normal(16, 12, 4).astype("float32"), "y": RNG.integers(1, 5, (16, 3))},
+                        epochs=3, verbose=0)
+    assert history.history["loss"][-1] < history.history["loss"][0]

@@ -51,7 +51,7 @@ from glassnet.engine.losses import Loss, log_softmax
 from glassnet.errors import ShapeError
 
 
-def _labels_and_lengths(labels, label_lengths, num_classes, blank):
+def _labels_and_lengths(labels, label_lengths, num_classes, blank, lenient=False):
     """``(N, L)`` int labels (padding set to 0) and ``(N,)`` lengths, checked."""
     labels = np.asarray(labels)
     if labels.ndim != 2:
@@ -77,7 +77,7 @@ def _labels_and_lengths(labels, label_lengths, num_classes, blank):
     if used.size and (used.min() < 0 or used.max() >= num_classes):
         raise ShapeError(f"CTC: labels must be class indices in 0..{num_classes - 1}, "
                          f"got {used.min()}..{used.max()}")
-    if used.size and np.any(used == blank):
+    if used.size and np.any(used == blank) and not lenient:
         raise ShapeError(f"CTC: a label uses class {blank}, the blank; the blank can't be in a label")
     labels = np.where(np.arange(labels.shape[1]) < lengths[:, None], labels, 0)
     if labels.shape[1] == 0:   # only empty labels: keep one (unused) position
@@ -110,11 +110,11 @@ def _from_right(a, k):
     return out
 
 
-def _prepared(log_probs, labels, label_lengths, input_lengths, blank):
+def _prepared(log_probs, labels, label_lengths, input_lengths, blank, lenient=False):
     """Check the arguments and lay the labels out for the recursions: ``(lengths,
     input_lengths, z, z_lengths, skip, emit)``, ``emit[n, t, s] = log p_t(z[n, s])``."""
     n, t_max, num_classes = log_probs.shape
-    labels, lengths = _labels_and_lengths(labels, label_lengths, num_classes, blank)
+    labels, lengths = _labels_and_lengths(labels, label_lengths, num_classes, blank, lenient)
     if len(labels) != n:
         raise ShapeError(f"CTC: {len(labels)} labels for {n} predictions")
     if input_lengths is None:
@@ -127,7 +127,7 @@ def _prepared(log_probs, labels, label_lengths, input_lengths, blank):
     # hold a label is its length plus its repeats.
     repeats = ((labels[:, 1:] == labels[:, :-1]) & (np.arange(1, labels.shape[1]) < lengths[:, None])).sum(axis=1)
     needed = lengths + repeats
-    if np.any(needed > input_lengths):
+    if np.any(needed > input_lengths) and not lenient:
         i = int(np.argmax(needed > input_lengths))
         raise ShapeError(f"CTC: sample {i}'s label needs at least {needed[i]} time steps "
                          f"(its {lengths[i]} symbols and a blank between repeats) but the "
@@ -168,7 +168,7 @@ def ctc_log_likelihood(log_probs, labels, label_lengths=None, input_lengths=None
     return np.where(z_lengths > 1, np.logaddexp(on_symbol, on_blank), on_symbol)
 
 
-def ctc_forward_backward(log_probs, labels, label_lengths=None, input_lengths=None, blank=0):
+def ctc_forward_backward(log_probs, labels, label_lengths=None, input_lengths=None, blank=0, lenient=False):
     """Per-sample CTC losses and the posteriors needed for the gradient.
 
     Args:
@@ -176,6 +176,9 @@ def ctc_forward_backward(log_probs, labels, label_lengths=None, input_lengths=No
         labels: ``(N, L)`` class indices padded with -1, or with ``label_lengths``.
         input_lengths: ``(N,)`` columns that count in each sample (default all ``T``).
         blank: the blank's class index.
+        lenient: no errors for a label that uses the blank or needs more steps than it has
+            (TensorFlow's and Keras's ``ctc_loss``: an impossible label's loss is ``inf``, its
+            gradient 0).
 
     Returns:
         ``(losses, occupancy, input_lengths)``: losses ``(N,)`` = ``-log p(label)``;
@@ -184,7 +187,7 @@ def ctc_forward_backward(log_probs, labels, label_lengths=None, input_lengths=No
     """
     n, t_max, num_classes = log_probs.shape
     lengths, input_lengths, z, z_lengths, skip, emit = _prepared(log_probs, labels, label_lengths,
-                                                                 input_lengths, blank)
+                                                                 input_lengths, blank, lenient)
     s_max = z.shape[1]
     rows = np.arange(n)[:, None]
     neg_inf = np.float64(-np.inf)

@@ -284,14 +284,15 @@ def ctc_loss(target, output, target_length, output_length, mask_index=0):
 
     target ``(N, L)`` class indices (entries past ``target_length`` ignored); output
     ``(N, T, C)`` logits; ``output_length`` ``(N,)`` time steps that count; ``mask_index``
-    the blank. Its gradient, per sample: ``g * (softmax(output) - occupancy)``.
+    the blank. Its gradient, per sample: ``g * (softmax(output) - occupancy)``. As in Keras, a
+    label too long for its steps is no error: its loss is ``inf`` (and its gradient 0).
     """
     logits = lift(output)
     num_classes = logits.shape[-1]
     log_p = _log_softmax(np.asarray(logits.data, np.float64))
     losses, occupancy, lengths = ctc_forward_backward(
         log_p, np.asarray(data_of(target)), np.asarray(data_of(target_length)),
-        np.asarray(data_of(output_length)), int(mask_index) % num_classes)
+        np.asarray(data_of(output_length)), int(mask_index) % num_classes, lenient=True)
     dtype = logits.dtype if logits.dtype.kind == "f" else np.dtype(np.float32)
     counts = np.arange(logits.shape[1])[None, :, None] < lengths[:, None, None]
 
