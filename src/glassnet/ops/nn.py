@@ -295,6 +295,7 @@ def ctc_loss(target, output, target_length, output_length, mask_index=0):
         np.asarray(data_of(output_length)), int(mask_index) % num_classes, lenient=True)
     dtype = logits.dtype if logits.dtype.kind == "f" else np.dtype(np.float32)
     counts = np.arange(logits.shape[1])[None, :, None] < lengths[:, None, None]
+    counts = counts & np.isfinite(losses)[:, None, None]         # an impossible label: no gradient
 
     def backward(g):
         return ((np.exp(log_p) * counts - occupancy) * np.reshape(g, (-1, 1, 1)),)
