@@ -70,6 +70,15 @@ def test_per_image_standardization_and_random_flips():
     assert 0 < np.abs(brighter - IMAGE / 255).max() <= 0.2 + 1e-6
 
 
+def test_random_crop_takes_a_window_of_the_size_asked():
+    crop = tf.image.random_crop(IMAGE, (5, 6, 3), seed=2)
+    assert crop.shape == (5, 6, 3)
+    found = [(r, c) for r in range(5) for c in range(7) if np.array_equal(IMAGE[r:r + 5, c:c + 6], crop)]
+    assert found
+    with pytest.raises(ValueError, match="no larger than its own"):
+        tf.image.random_crop(IMAGE, (10, 6, 3))
+
+
 def test_what_tf_image_lacks_is_named():
     with pytest.raises(AttributeError, match="tf.image has no 'draw_bounding_boxes'"):
         tf.image.draw_bounding_boxes
@@ -94,6 +103,10 @@ def test_what_tf_image_lacks_is_named():
     ("brightness", lambda t, path: t.image.adjust_brightness(IMAGE, 0.1)),
     ("contrast", lambda t, path: t.image.adjust_contrast(IMAGE, 1.5)),
     ("patches", lambda t, path: t.image.extract_patches(IMAGE[None], [1, 3, 3, 1], [1, 2, 2, 1], [1, 1, 1, 1], "SAME")),
+    ("gamma", lambda t, path: t.image.adjust_gamma(IMAGE, 0.5, 1.2)),
+    ("saturation", lambda t, path: t.image.adjust_saturation(IMAGE, 1.7)),
+    ("hue", lambda t, path: t.image.adjust_hue(IMAGE / np.float32(255), -0.3)),
+    ("psnr", lambda t, path: t.image.psnr(IMAGE[None] / np.float32(255), IMAGE[None] / np.float32(300), 1.0)),
 ])
 def test_same_as_tensorflow(name, call, png):
     tensorflow = pytest.importorskip("tensorflow")

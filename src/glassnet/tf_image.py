@@ -129,6 +129,39 @@ def adjust_contrast(images, contrast_factor):
     return convert_image_dtype((x - mean) * np.float32(contrast_factor) + mean, images.dtype, saturate=True)
 
 
+def adjust_gamma(image, gamma=1, gain=1):
+    """``gain * x ** gamma`` on pixels in ``[0, 1]`` (integer images converted there and back)."""
+    image = np.asarray(image)
+    x = convert_image_dtype(image, np.float32).view(np.ndarray)
+    return convert_image_dtype(np.float32(gain) * x ** np.float32(gamma), image.dtype, saturate=True)
+
+
+def _in_hsv(image, change):
+    """``change(hue, saturation)`` -> the new pair, done in HSV on RGB pixels in ``[0, 1]``."""
+    image = np.asarray(image)
+    hsv = _image.rgb_to_hsv(convert_image_dtype(image, np.float32).view(np.ndarray))
+    hsv[..., 0], hsv[..., 1] = change(hsv[..., 0], hsv[..., 1])
+    return convert_image_dtype(_image.hsv_to_rgb(hsv), image.dtype, saturate=True)
+
+
+def adjust_saturation(image, saturation_factor, name=None):
+    """The saturation (HSV's S) times ``saturation_factor``, kept within ``[0, 1]``."""
+    return _in_hsv(image, lambda h, s: (h, np.clip(s * np.float32(saturation_factor), 0, 1)))
+
+
+def adjust_hue(image, delta, name=None):
+    """The hue turned by ``delta`` (a fraction of the colour circle, in ``[-1, 1]``)."""
+    return _in_hsv(image, lambda h, s: ((h + np.float32(delta)) % 1.0, s))
+
+
+def psnr(a, b, max_val, name=None):
+    """Peak signal-to-noise ratio of each image pair, in decibels: ``20 log10(max_val) -
+    10 log10(mean((a - b)**2))`` over each image's pixels and channels."""
+    a, b = np.asarray(a, np.float32), np.asarray(b, np.float32)
+    mse = np.mean(np.square(a - b), axis=(-3, -2, -1))
+    return as_tensor((20 * np.log10(np.float32(max_val)) - 10 * np.log10(mse)).astype(np.float32))
+
+
 def _draw(seed):
     from glassnet.tf_functions import _random
     return _random(seed)
@@ -144,6 +177,29 @@ def random_contrast(image, lower, upper, seed=None):
     if not 0 <= lower < upper:
         raise ValueError(f"tf.image.random_contrast: needs 0 <= lower < upper, got {lower}, {upper}")
     return adjust_contrast(image, _draw(seed).uniform(lower, upper))
+
+
+def random_saturation(image, lower, upper, seed=None):
+    if not 0 <= lower < upper:
+        raise ValueError(f"tf.image.random_saturation: needs 0 <= lower < upper, got {lower}, {upper}")
+    return adjust_saturation(image, _draw(seed).uniform(lower, upper))
+
+
+def random_hue(image, max_delta, seed=None):
+    if not 0 <= max_delta <= 0.5:
+        raise ValueError(f"tf.image.random_hue: max_delta must be in [0, 0.5], got {max_delta}")
+    return adjust_hue(image, _draw(seed).uniform(-max_delta, max_delta))
+
+
+def random_crop(value, size, seed=None, name=None):
+    """A window of shape ``size`` (one number per axis of ``value``) at a random place."""
+    value = np.asarray(value)
+    size = tuple(int(s) for s in np.asarray(size).reshape(-1))
+    if len(size) != value.ndim or any(s > d for s, d in zip(size, value.shape)):
+        raise ValueError(f"tf.image.random_crop: size {size} must give each of the {value.ndim} axes of a "
+                         f"{value.shape} array a length no larger than its own")
+    starts = [int(_draw(seed).integers(0, d - s + 1)) if d > s else 0 for s, d in zip(size, value.shape)]
+    return as_tensor(value[tuple(slice(start, start + s) for start, s in zip(starts, size))])
 
 
 def _random_flip(image, seed, axis):
@@ -230,7 +286,8 @@ def __getattr__(name):
     raise AttributeError(f"glassnet's tf.image has no {name!r}; it has {', '.join(sorted(__all__))}")
 
 
-__all__ = ["ResizeMethod", "adjust_brightness", "adjust_contrast", "central_crop", "convert_image_dtype",
+__all__ = ["ResizeMethod", "adjust_brightness", "adjust_contrast", "adjust_gamma", "adjust_hue", "adjust_saturation",
+           "psnr", "random_crop", "random_hue", "random_saturation", "central_crop", "convert_image_dtype",
            "crop_to_bounding_box", "decode_bmp", "decode_gif", "decode_image", "decode_jpeg", "decode_png",
            "encode_png", "extract_patches", "flip_left_right", "flip_up_down", "grayscale_to_rgb", "hsv_to_rgb",
            "pad_to_bounding_box", "per_image_standardization", "random_brightness", "random_contrast",
