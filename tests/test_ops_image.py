@@ -85,6 +85,10 @@ def test_hsv_round_trip_and_grey():
 def test_unsupported_image_ops_say_so():
     with pytest.raises(NotImplementedError, match="elastic_transform is not part of glassnet"):
         ops.image.elastic_transform(IMAGES)
+    with pytest.raises(ValueError, match="3-D patches of volumes are not supported"):
+        ops.image.extract_patches(IMAGES, (2, 2, 2))
+    with pytest.raises(AttributeError, match="ops.image has no 'extract_patches_3d'; it has affine_transform"):
+        ops.image.extract_patches_3d
     with pytest.raises(ValueError, match="affine transforms only"):
         ops.image.affine_transform(IMAGES, [1, 0, 0, 0, 1, 0, 0.01, 0])
     with pytest.raises(ValueError, match="TensorFlow reads 'wrap' its own way"):

@@ -118,6 +118,9 @@ def extract_patches(images, size, strides=None, dilation_rate=1, padding="valid"
     """``(N, H, W, C)`` -> ``(N, OH, OW, PH * PW * C)``: each ``size`` patch flattened (row,
     column, channel), patches ``strides`` apart (default: ``size``, side by side)."""
     _channels_last(data_format, "image.extract_patches")
+    if not isinstance(size, int) and len(size) != 2:
+        raise ValueError(f"ops.image.extract_patches: glassnet cuts 2-D patches, size=(rows, cols); got size={size!r} "
+                         f"(3-D patches of volumes are not supported)")
     patch_h, patch_w = (size, size) if isinstance(size, int) else tuple(size)
     x, undo = _batched(images, "extract_patches")
     channels = np.shape(data_of(x))[-1]
@@ -320,5 +323,11 @@ perspective_transform = _not_in_glassnet("perspective_transform")
 elastic_transform = _not_in_glassnet("elastic_transform")
 
 
-__all__ = ["crop_images", "extract_patches", "gaussian_blur", "hsv_to_rgb", "pad_images", "resize",
-           "rgb_to_grayscale", "rgb_to_hsv"]
+def __getattr__(name):
+    if name.startswith("__"):
+        raise AttributeError(name)
+    raise AttributeError(f"glassnet's ops.image has no {name!r}; it has {', '.join(__all__)}")
+
+
+__all__ = ["affine_transform", "crop_images", "extract_patches", "gaussian_blur", "hsv_to_rgb", "pad_images", "resize",
+           "map_coordinates", "rgb_to_grayscale", "rgb_to_hsv"]
