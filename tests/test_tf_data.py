@@ -272,3 +272,15 @@ def test_text_line_dataset_reads_the_lines_of_its_files(tmp_path):
     lines = tf.data.TextLineDataset([str(tmp_path / "a.txt"), tmp_path / "b.txt"])
     assert [str(line) for line in lines] == ["first line", "second", "third"]
     assert [str(line) for line in tf.data.TextLineDataset(str(tmp_path / "b.txt")).map(tf.strings.upper)] == ["THIRD"]
+
+
+def test_text_is_carried_as_str():
+    """File names and labels (the OCR tutorial's pipeline) go through slicing, map and batch."""
+    dataset = Dataset.from_tensor_slices((np.array(["a.png", "b.png", "c.png"]), [b"12", b"34", b"56"]))
+    first = next(iter(dataset))
+    assert first[0] == "a.png" and first[1] == "12" and first[1].dtype.kind == "U"
+    lengths = dataset.map(lambda path, label: (tf.strings.length(path), label)).batch(2)
+    batch = next(iter(lengths))
+    np.testing.assert_array_equal(batch[0], [5, 5])
+    np.testing.assert_array_equal(batch[1], ["12", "34"])
+    assert list(Dataset.range(2).map(lambda i: "label")) == ["label", "label"]

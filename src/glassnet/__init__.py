@@ -155,11 +155,8 @@ _NOT_HERE = {
             "and convert that, or save as .keras and convert it with TensorFlow",
     "train": "tf.train's checkpoints are TensorFlow's: save with model.save_weights('cp.weights.h5') "
              "(or ModelCheckpoint(..., save_weights_only=True)) and restore with model.load_weights",
-    "image": "tf.image is not part of glassnet: resize and augment with the layers (Resizing, "
-             "RandomFlip...) or keras.preprocessing.image",
     "Module": "tf.Module is TensorFlow's: write a keras.layers.Layer (weights made with "
               "self.add_weight in build, the math in call) or a keras.Model",
-    "io": "tf.io is not part of glassnet: read files with Python, or keras.utils.load_img for pictures",
 }
 
 
@@ -168,6 +165,8 @@ _NOT_HERE = {
 from glassnet import tf_data as data  # noqa: E402
 from glassnet.tf_data import TensorSpec  # noqa: E402
 _sys.modules["glassnet.data"] = data
+# tf.image (decode, convert_image_dtype, resize, flips, crops...) and tf.io (read_file, decode_png...).
+from glassnet import tf_image as image, tf_io as io  # noqa: E402
 
 
 def __getattr__(name):
@@ -179,6 +178,7 @@ def __getattr__(name):
 __all__ = ["GradientTape", "Initializer", "Input", "Layer", "Loss", "Metric", "Model", "Optimizer", "RaggedTensor",
            "Regularizer", "Sequential", "SparseTensor", "sparse",
            "TensorSpec", "data",
+           "image", "io",
            "Variable",
            "activations", "backend", "callbacks", "config", "datasets", "diagnose",
            "initializers", "keras", "layers", "load_model", "losses", "metrics", "mixed_precision", "models", "nn", "ops", "saving",

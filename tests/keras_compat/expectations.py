@@ -182,6 +182,20 @@ EXPECTATIONS = {
     and ns["mixup_history"].history["val_accuracy"][-1] > 0.8 and ns["difference"] < 1e-5
     and ns["batch_shape"] == (64, 28, 28, 1) and -1e-3 <= ns["augmented_range"][0] <= ns["augmented_range"][1] <= 255 + 1e-3   # (interpolation's rounding)
     and np.allclose(ns["label_sums"], 1, atol=1e-5),
+    # 700 captchas of four digits in batches of 16 (44 steps), 15 epochs of CTC.
+    "ocr_captcha_digits": lambda ns: len(ns["history"].history["val_loss"]) == 15
+    and ns["history"].history["val_loss"][-1] < 0.15 * ns["history"].history["val_loss"][0]
+    and ns["read"] >= 60 and ns["total"] == 100 and int(ns["model"].optimizer.iterations) == 15 * 44
+    and ns["prediction_model"].output_shape == (None, 28, 12)
+    and tuple(np.shape(ns["beam_texts"])) == (2, 4, 28) and np.shape(ns["beam_scores"]) == (4, 2),
+    # 1,350 digits (150 held out) in batches of 64: 22 steps an epoch; heavy dropout, so slow to start.
+    "vision_transformer": lambda ns: sorted(ns["history"].history) == [
+        "accuracy", "loss", "top-5-accuracy", "val_accuracy", "val_loss", "val_top-5-accuracy"]
+    and len(ns["history"].history["loss"]) == 8 and ns["history"].history["loss"][-1] < ns["history"].history["loss"][0]
+    and ns["history"].history["val_loss"][-1] < ns["history"].history["val_loss"][0]
+    and ns["accuracy"] > 0.25 and ns["top_5_accuracy"] > 0.6 and int(ns["vit_classifier"].optimizer.iterations) == 8 * 22
+    and tuple(ns["patches"].shape) == (1, 16, 49) and len(ns["patch_images"]) == 16
+    and ns["vit_classifier"].count_params() == 62_893,      # Keras's count
 }
 EXPECTATIONS["keras3_building_blocks"] = lambda ns: ns["results"]["lion"]["accuracy"] > 0.75 \
     and ns["results"]["lamb"]["accuracy"] > 0.75 and 0.5 < ns["results"]["lion"]["mean_iou"] <= 1 \

@@ -550,6 +550,11 @@ def _loss_checks():
               lambda: check_loss(_With(CTCLoss(), input_lengths=steps), sequences, padded, eps=1e-5)),
     ]
     checks += _keras3_loss_checks(rng, logits, probs, labels, onehot, sigmoid, binary, weights)
+    from glassnet.engine.ctc import CTC    # Keras 3's: labels padded with 0, the blank
+    checks += [Check("CTC", f"Keras's: labels padded with 0, {reduction}",
+                     lambda reduction=reduction: check_loss(CTC(reduction=reduction), sequences,
+                                                            np.where(padded < 0, 0, padded), eps=1e-5))
+               for reduction in ("sum_over_batch_size", "sum")]
     return checks
 
 

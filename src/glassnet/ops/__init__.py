@@ -276,3 +276,16 @@ for _module in (_math, _core, linalg):
 for _name in _control_flow.__all__:
     globals()[_name] = getattr(_control_flow, _name)
 custom_gradient, jvp = _math.custom_gradient, _math.jvp
+
+
+# keras.ops.nn and keras.ops.image: their own files; the nn functions are ops' own too, as in
+# Keras (``ops.conv``, ``ops.ctc_loss``...), and ``ops.image.resize`` stays under image.
+# On a placeholder each is an Operation step of the model (``ops.image.resize(inputs, (14, 14))``).
+from glassnet.ops import image, nn  # noqa: E402
+for _module, _prefix in ((nn, ""), (image, "image.")):
+    for _name in _module.__all__:
+        setattr(_module, _name, _placeholders_as_operations(_prefix + _name, getattr(_module, _name)))
+for _name in nn.__all__:
+    globals()[_name] = getattr(nn, _name)
+from glassnet.ops import spectral  # noqa: E402  (keras.ops.stft and istft: Keras's math ops)
+stft, istft = spectral.stft, spectral.istft

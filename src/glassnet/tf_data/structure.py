@@ -50,12 +50,17 @@ def tensor(value, what):
                          f"tensor in tf.data, a tuple is a structure of several") from None
     if not hasattr(value, "dtype") and array.dtype.kind in "fiu":
         array = array.astype({"f": np.float32, "i": np.int32, "u": np.int32}[array.dtype.kind])
-    if array.dtype.kind == "O" and all(isinstance(v, (str, bytes)) for v in array.reshape(-1)):
-        array = array.astype(str)                # a data frame's text column: strings, as tf.string
-    if array.dtype.kind not in "biufUS":
+    if array.dtype.kind in "SO" and all(isinstance(v, (str, bytes)) for v in array.reshape(-1).tolist()):
+        array = np.vectorize(_text, otypes=[str])(array) if array.size else array.astype(str)
+    if array.dtype.kind not in "biufU":
         raise TypeError(f"{what}: {array.dtype} values are not supported by glassnet's tf.data (its tensors "
-                        f"hold numbers or strings)")
+                        f"hold numbers and text)")
     return as_tensor(array)
+
+
+def _text(value):
+    """Text as str (TensorFlow's string tensors hold bytes; glassnet's text is str)."""
+    return value.decode("utf-8") if isinstance(value, bytes) else value
 
 
 def as_element(value, what):
