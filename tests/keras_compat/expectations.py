@@ -146,4 +146,10 @@ EXPECTATIONS = {
     and ns["val_performance"]["Conv"]["mean_absolute_error"] < 0.6 and ns["linear_weights"].shape == (3,)
     and ns["history"].history["loss"][-1] < 0.8 * ns["history"].history["loss"][0]
     and ns["multi_val_performance"]["AR LSTM"]["loss"] < 1.0,
+    # 3,000 digits make 6,000 pairs, in batches of 16: 375 steps an epoch.
+    "siamese_contrastive": lambda ns: sorted(ns["history"].history) == ["accuracy", "loss", "val_accuracy", "val_loss"]
+    and ns["history"].history["val_accuracy"][-1] > 0.8 and ns["results"][1] > 0.8
+    and ns["results"][0] < 0.7 * ns["history"].history["loss"][0] and int(ns["siamese"].optimizer.iterations) == 750
+    and ns["predictions"].shape == (2000, 1) and ns["siamese"].count_params() == 5_324
+    and abs(float(np.mean((ns["predictions"][:, 0] > 0.5) == ns["labels_test"])) - ns["results"][1]) < 1e-6,
 }
