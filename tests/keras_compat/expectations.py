@@ -158,4 +158,11 @@ EXPECTATIONS = {
     and ns["teacher_results"][1] > 0.85 and ns["distiller_results"][1] > 0.85 and ns["scratch_results"][1] > 0.8
     and int(ns["distiller"].optimizer.iterations) == 2 * 125 and ns["student"].count_params() == 20_490
     and ns["distiller"].predict(ns["x_test"][:3], verbose=0).shape == (3, 10),
+    # 2,000 digits in batches of 64: 32 steps.
+    "conditional_gan": lambda ns: sorted(ns["history"].history) == ["d_loss", "g_loss"]
+    and all(len(v) == 1 and 0.3 < v[0] < 2 for v in ns["history"].history.values())
+    and int(ns["cond_gan"].d_optimizer.iterations) == int(ns["cond_gan"].g_optimizer.iterations) == 32
+    and [m.name for m in ns["cond_gan"].metrics] == ["generator_loss", "discriminator_loss"]
+    and ns["converted_images"].shape == (9, 28, 28, 1) and ns["converted_images"].dtype == np.uint8
+    and 0 <= float(np.min(ns["fake_images"])) < float(np.max(ns["fake_images"])) <= 255,
 }
