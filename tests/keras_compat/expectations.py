@@ -19,6 +19,21 @@ def _event_files(log_dir):
             for run in os.listdir(log_dir)}
 
 
+def _grad_cam_is_exact(ns):
+    """Grad-CAM's gradient, checked by Euler's rule: after the last conv layer the model is
+    max pooling, Flatten, Dropout (off) and the last Dense without its softmax, so a class
+    score is ``sum(d score / d A * A) + bias`` in the conv output ``A``, ties or not."""
+    tf, keras, model = ns["tf"], ns["keras"], ns["model"]
+    grad_model = keras.models.Model(model.inputs, [model.get_layer("last_conv").output, model.output])
+    with tf.GradientTape() as tape:
+        conv_output, preds = grad_model(ns["x_test"][:4])
+        class_channel = preds[:, 3]
+    grads = np.asarray(tape.gradient(class_channel, conv_output))
+    bias = model.layers[-1].get_weights()[1][3]
+    return grads.shape == (4, 11, 11, 64) and np.allclose(
+        (grads * np.asarray(conv_output)).sum(axis=(1, 2, 3)) + bias, np.asarray(preds)[:, 3], atol=1e-4)
+
+
 EXPECTATIONS = {
     "text_classification_tutorial": lambda ns: ns["history"].history["val_binary_accuracy"][-1] > 0.8
     and ns["export_accuracy"] > 0.8 and float(ns["predictions"][0, 0]) > 0.5 > float(ns["predictions"][2, 0])
@@ -165,4 +180,7 @@ EXPECTATIONS = {
     and [m.name for m in ns["cond_gan"].metrics] == ["generator_loss", "discriminator_loss"]
     and ns["converted_images"].shape == (9, 28, 28, 1) and ns["converted_images"].dtype == np.uint8
     and 0 <= float(np.min(ns["fake_images"])) < float(np.max(ns["fake_images"])) <= 255,
+    "grad_cam_mnist": lambda ns: ns["heatmap"].shape == (11, 11) and _grad_cam_is_exact(ns)
+    and all(h.shape == (11, 11) and np.isfinite(h).all() and float(h.max()) in (0.0, 1.0) for h in ns["heatmaps"])
+    and ns["preds"].shape == (1, 10) and abs(float(np.sum(ns["preds"])) - 1) > 1e-3,     # logits now
 }

@@ -203,10 +203,13 @@ def unbroadcast(grad, shape):
     return grad.sum(axis=kept, keepdims=True) if kept else grad      # the axes of size 1 it stretched
 
 
-def backpropagate(output, grad, more=()):
+def backpropagate(output, grad, more=(), keep=()):
     """Fill ``.grad`` of every Value ``output`` was computed from that needs one, given
     ``grad = dL/d(output)`` (and ``more``: other ``(value, gradient)`` pairs that reach the
     loss, such as a layer's ``add_loss`` terms: each step still runs once, its gradient summed).
+    Only the leaves (inputs, weights) keep theirs, and the computed Values whose ids are in
+    ``keep`` (``tape.gradient(loss, h)`` for an intermediate ``h``: its gradient summed over
+    every use of it).
 
     The record is a graph: each Value points to its parents. Walking it in reverse
     topological order (every Value after all the Values computed from it) means a Value's
@@ -232,6 +235,8 @@ def backpropagate(output, grad, more=()):
         g = grads.pop(id(value), None)
         if g is None:
             continue
+        if id(value) in keep:
+            value.grad = g
         if value.backward is None:                 # a leaf: an input or a weight
             value.grad = g if value.grad is None else value.grad + g
             continue

@@ -146,6 +146,8 @@ def call_layer(layer, inputs, training=None):
                 _unfuse(run, layer)
         recording.used.add(id(layer))
     run.needs_input_grad = any(v.needs_grad for v in values)
+    if _has_several_outputs(run) and recording is not None and recording.tape:
+        run.needs_input_grad = True       # every tensor inside gets its gradient (_several_outputs)
     output = run.forward(data, training=bool(training))
     if run is not layer:
         _show_losses(layer, run)
@@ -160,30 +162,47 @@ def call_layer(layer, inputs, training=None):
 
     learns = run.trainable and any(inner.params for inner in run.walk())
     if isinstance(output, (list, tuple)):       # LSTM(..., return_state=True): [output, h, c]
-        return _several_outputs(output, values if learns or run.needs_input_grad else None, backward)
+        return _several_outputs(output, values if learns or run.needs_input_grad else None, backward, run)
     if not (learns or run.needs_input_grad):
         return Value(output)
     return Value(output, tuple(values), backward, needs_grad=True)
 
 
-def _several_outputs(outputs, parents, backward):
+def _has_several_outputs(layer):
+    """True for a model built with a list of outputs (Grad-CAM's ``Model(inputs, [conv.output,
+    model.output])``, the VAE's encoder)."""
+    return len(getattr(layer, "outputs", None) or ()) > 1
+
+
+def _several_outputs(outputs, parents, backward, run=None):
     """One Value per output of a layer that gives several, all from one step: the outputs,
     each flattened per sample, side by side in a joint Value whose rule is the layer's
     backward pass, and each output a recorded slice of it. The gradients of the outputs a
     program used meet in the joint Value (zeros for the others), so the layer's backward
-    runs once with all of them."""
+    runs once with all of them.
+
+    A model's output may also feed another inside it (Grad-CAM's last conv layer's output,
+    which the predictions are computed from): its ``grad``, asked by
+    ``tape.gradient(score, conv_output)``, is then the model's own total at that tensor
+    (``Model.output_gradients``), the path through the predictions included."""
     if parents is None:
         return [Value(output) for output in outputs]
     n = len(outputs[0])
     ends = np.cumsum([output[0].size for output in outputs])
+    parts = []
 
     def joint_backward(g):
         pieces = np.split(g, ends[:-1], axis=1)
-        return backward([piece.reshape(output.shape) for piece, output in zip(pieces, outputs)])
+        dx = backward([piece.reshape(output.shape) for piece, output in zip(pieces, outputs)])
+        for part, total in zip(parts, getattr(run, "output_gradients", None) or ()):
+            if total is not None:                  # for tape.gradient(..., part)
+                part.grad = total
+        return dx
 
     joint = Value(np.concatenate([output.reshape(n, -1) for output in outputs], axis=1), tuple(parents),
                   joint_backward, needs_grad=True)
-    return [joint[:, end - output[0].size:end].reshape(output.shape) for end, output in zip(ends, outputs)]
+    parts += [joint[:, end - output[0].size:end].reshape(output.shape) for end, output in zip(ends, outputs)]
+    return parts
 
 
 def _show_losses(layer, twin):

@@ -95,9 +95,12 @@ class GradientTape:
                  for t, s in zip(targets, seeds) if isinstance(t, Value) and t.needs_grad]
         self._clear()
         self._record.reached.clear()
+        computed = _computed_values(sources)        # intermediate results asked for (a model's output)
+        for value in computed:
+            value.grad = None
         if roots:
             with _penalties_if_read(self._record):
-                backpropagate(roots[0][0], roots[0][1], roots[1:])
+                backpropagate(roots[0][0], roots[0][1], roots[1:], keep={id(value) for value in computed})
             for layer, twin in self._record.twins:     # a model called twice: both calls' gradients
                 layer.add_twin_gradients(twin)
         return _map(lambda source: self._gradient_of(source, unconnected_gradients), sources)
@@ -203,6 +206,15 @@ class _Paused:
         if self.depth is not None:
             recording._active.extend(self.saved)
         return False
+
+
+def _computed_values(sources):
+    """The sources that are computed Values, not leaves: ``h = encoder(x)`` in
+    ``tape.gradient(loss, h)``, or the intermediate output of a model with several outputs
+    (Grad-CAM's last conv layer's)."""
+    found = []
+    _map(lambda source: found.append(source) if isinstance(source, Value) and source.backward else None, sources)
+    return found
 
 
 def _map(function, sources):
