@@ -355,3 +355,10 @@ def test_more_of_the_tensorflow_functions_tutorials_call_with_tensorflows_dtypes
 def test_tf_print_prints_the_values(capsys):
     tf.print("loss:", tf.constant([1, 2]))
     assert capsys.readouterr().out == "loss: [1 2]\n"
+
+
+def test_a_reduction_takes_its_axes_as_a_list_too():
+    """WGAN-GP's ``tf.reduce_sum(tf.square(grads), axis=[1, 2, 3])``: TensorFlow takes a list."""
+    x = np.arange(24, dtype=np.float32).reshape(2, 3, 4)
+    np.testing.assert_array_equal(tf.reduce_sum(x, axis=[1, 2]), x.sum(axis=(1, 2)))
+    np.testing.assert_array_equal(tf.reduce_mean(x, axis=[0], keepdims=True), x.mean(axis=0, keepdims=True))
