@@ -183,4 +183,8 @@ EXPECTATIONS = {
     "grad_cam_mnist": lambda ns: ns["heatmap"].shape == (11, 11) and _grad_cam_is_exact(ns)
     and all(h.shape == (11, 11) and np.isfinite(h).all() and float(h.max()) in (0.0, 1.0) for h in ns["heatmaps"])
     and ns["preds"].shape == (1, 10) and abs(float(np.sum(ns["preds"])) - 1) > 1e-3,     # logits now
+    "visualizing_convnet_filters": lambda ns: len(ns["losses"]) == 4
+    and all(last > max(1.0, 5 * first) for first, last in ns["losses"])     # 30 steps up the gradient
+    and all(img.shape == (24, 24, 1) and img.dtype == np.uint8 and img.std() > 10 for img in ns["all_imgs"])
+    and ns["feature_extractor"].output_shape == (None, 11, 11, 64),
 }
