@@ -187,4 +187,12 @@ EXPECTATIONS = {
     and all(last > max(1.0, 5 * first) for first, last in ns["losses"])     # 30 steps up the gradient
     and all(img.shape == (24, 24, 1) and img.dtype == np.uint8 and img.std() > 10 for img in ns["all_imgs"])
     and ns["feature_extractor"].output_shape == (None, 11, 11, 64),
+    # The mask-A layer never sees the pixel it predicts, nor those after it: its kernel is zero there.
+    "pixelcnn": lambda ns: sorted(ns["history"].history) == ["loss", "val_loss"]
+    and ns["history"].history["loss"][-1] < 0.85 * ns["history"].history["loss"][0]
+    and ns["history"].history["val_loss"][-1] < 0.6 and tuple(ns["pixel_cnn"].input_shape) == (128, 28, 28, 1)
+    and not np.asarray(ns["pixel_cnn"].layers[1].conv.kernel)[3, 3:].any()
+    and not np.asarray(ns["pixel_cnn"].layers[1].conv.kernel)[4:].any()
+    and np.asarray(ns["pixel_cnn"].layers[1].conv.kernel)[:3].any()
+    and set(np.unique(ns["pixels"])) <= {0.0, 1.0} and not ns["pixels"][:, 4:].any(),
 }

@@ -231,9 +231,12 @@ def _inline(layer, inputs, training, recording):
     """A layer of layers without weights of its own (keras.io's ``Encoder``), called inside
     recorded math: its ``call()`` runs right here, on the Values, so its math and its layers'
     calls join this record, and it may return several outputs (``z_mean, z_log_var, z``)."""
+    from glassnet.engine.layers.base import Layer
     from glassnet.engine.symbolic import name_layers
     from glassnet.engine.tracing import run_call
 
+    if not layer.built and type(layer).build is not Layer.build:
+        _build_first(layer, inputs, recording)   # its own build() runs first, as Keras runs it
     if not layer.sublayers:                  # the layers it holds are its own (their weights, its count)
         layer.sublayers = held_layers(layer)
     if any(inner.name is None for inner in layer.sublayers):
@@ -244,6 +247,16 @@ def _inline(layer, inputs, training, recording):
         return run_call(layer, inputs, training)
     finally:
         layer.__dict__.pop("added_losses", None)
+
+
+def _build_first(layer, inputs, recording):
+    """keras.io's PixelConvLayer: a layer of layers with a build() of its own (it builds its
+    Conv2D there and makes a mask from the kernel's shape), called inside recorded math."""
+    from glassnet.engine.random import new_seed
+
+    several = isinstance(inputs, (list, tuple))
+    shape = [data_of(x).shape[1:] for x in inputs] if several else data_of(inputs).shape[1:]
+    layer.build(shape, layer.rng or recording.rng or np.random.default_rng(new_seed()))
 
 
 def forward(layer, x, training, mask=None):
