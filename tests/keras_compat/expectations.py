@@ -195,4 +195,8 @@ EXPECTATIONS = {
     and not np.asarray(ns["pixel_cnn"].layers[1].conv.kernel)[4:].any()
     and np.asarray(ns["pixel_cnn"].layers[1].conv.kernel)[:3].any()
     and set(np.unique(ns["pixels"])) <= {0.0, 1.0} and not ns["pixels"][:, 4:].any(),
+    # Completeness, to the trapezoidal rule's error: the attributions add up to f(image) - f(black).
+    "integrated_gradients": lambda ns: len(ns["results"]) == 3
+    and all(abs(total - gain) < 0.01 + 0.03 * abs(gain) for total, gain in ns["results"])
+    and max(abs(gain) for _, gain in ns["results"]) > 0.1 and ns["igrads"].shape == (28, 28, 1),
 }
