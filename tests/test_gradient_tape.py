@@ -579,3 +579,18 @@ def test_a_gradient_taken_inside_a_tape_but_not_differentiated_again_is_fine():
     weights = critic.trainable_variables
     assert_gradients(tape.gradient(d_cost, weights), weights,
                      lambda: tf.reduce_mean(critic(fake)) - tf.reduce_mean(critic(real)))
+
+
+def test_np_array_of_a_recorded_output_is_a_copy():
+    """``np.array(predictions)`` copies, in NumPy as in TensorFlow: writing into the copy
+    left the recorded output changed, and the gradient computed from it silently wrong."""
+    model = mlp(3, 4, 2)
+    x = RNG.standard_normal((5, 3))
+    with tf.GradientTape() as tape:
+        y = model(x)
+        value = tf.reduce_sum(y * y)
+    copy = np.array(y)
+    expected = 2 * copy.sum(axis=0)                  # d value / d (last bias)
+    copy[:] = 0
+    assert np.asarray(y).any()
+    np.testing.assert_allclose(np.asarray(tape.gradient(value, model.trainable_variables)[-1]), expected)

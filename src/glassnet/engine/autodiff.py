@@ -85,8 +85,9 @@ class Value:
         # Inside a layer's call(), np.asarray(value) would drop the record, and the gradient
         # with it, silently. In a GradientTape's block (or after it), reading a value (a
         # print, float(loss)) is what TensorFlow allows too.
-        if not _in_a_call():
-            return self.data if dtype is None else self.data.astype(dtype)
+        if not _in_a_call():          # np.array(value) copies, as NumPy's does: writing to it can't
+            data = self.data if dtype is None else self.data.astype(dtype)       # change the record
+            return data.copy() if copy and data is self.data else data
         raise CannotDifferentiate(
             "a recorded value was turned into a plain NumPy array (np.asarray, np.array, float(), a "
             "library outside glassnet.ops), so glassnet could not follow its gradient; compute with "
