@@ -1090,3 +1090,40 @@ def test_a_model_that_compute_loss_calls_outside_call_is_said_to_stay_as_it_is()
                                          r"Keras would train its weights too"):
         model.fit(x, y, epochs=1, batch_size=16, verbose=0)
     assert all(np.array_equal(a, b) for a, b in zip(before, model.teacher.get_weights()))
+
+
+def test_a_model_whose_call_computes_holding_a_layer_of_layers_with_a_weightless_layer_trains():
+    """keras.io's subclassing guide: VariationalAutoEncoder's call() computes (add_loss), its
+    Encoder is a layer of layers run inline, and the Encoder's Sampling has no weights nor
+    shape of its own; drawing the weights again from the model's seed tried to build
+    Sampling on no shape (TypeError: 'NoneType' object is not iterable)."""
+    class Noise(layers.Layer):
+        def call(self, inputs):
+            mean, log_var = inputs
+            return mean + keras.ops.exp(0.5 * log_var) * 0.1
+
+    class Encoder(layers.Layer):
+        def __init__(self, **kwargs):
+            super().__init__(**kwargs)
+            self.mean, self.log_var, self.noise = layers.Dense(2), layers.Dense(2), Noise()
+
+        def call(self, inputs):
+            mean, log_var = self.mean(inputs), self.log_var(inputs)
+            return mean, log_var, self.noise((mean, log_var))
+
+    class AutoEncoder(keras.Model):
+        def __init__(self, **kwargs):
+            super().__init__(**kwargs)
+            self.encoder, self.decoder = Encoder(), layers.Dense(6)
+
+        def call(self, inputs):
+            mean, log_var, z = self.encoder(inputs)
+            self.add_loss(-0.5 * keras.ops.mean(log_var - keras.ops.square(mean) - keras.ops.exp(log_var) + 1))
+            return self.decoder(z)
+
+    x = np.random.default_rng(0).random((32, 6), dtype=np.float32)
+    model = AutoEncoder(seed=0)
+    model.compile("adam", "mse")
+    history = model.fit(x, x, epochs=3, batch_size=8, verbose=0)
+    assert history.history["loss"][-1] < history.history["loss"][0]
+    assert len(model.trainable_weights) == 6 and len(model.losses) == 1

@@ -199,4 +199,9 @@ EXPECTATIONS = {
     "integrated_gradients": lambda ns: len(ns["results"]) == 3
     and all(abs(total - gain) < 0.01 + 0.03 * abs(gain) for total, gain in ns["results"])
     and max(abs(gain) for _, gain in ns["results"]) > 0.1 and ns["igrads"].shape == (28, 28, 1),
+    "subclassing_guide_vae": lambda ns: list(ns["history"].history) == ["loss"]
+    and ns["history"].history["loss"][-1] < 0.7 * ns["history"].history["loss"][0] < 0.2
+    and len(ns["vae"].trainable_weights) == 10 and ns["vae"].count_params() == 107_472
+    and len(ns["vae"].losses) == 1 and ns["reconstructed"].shape == (5, 784)
+    and 0 <= float(ns["reconstructed"].min()) <= float(ns["reconstructed"].max()) <= 1,
 }

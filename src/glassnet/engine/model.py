@@ -167,7 +167,9 @@ class Model(Trainer, ModelState, Layer):
                 layer.build(shapes if layer.takes_list else shapes[0], self.rng)
                 if layer.records_call:    # the layers its call() built when first run: drawn again too
                     for inner in layer.walk():
-                        if inner is not layer and inner.built and not isinstance(inner, Model):
+                        # (a layer of layers run inline, keras.io's Encoder, has no shape or weights of its own)
+                        if inner is not layer and inner.built and not isinstance(inner, Model) \
+                                and inner.input_shape is not None:
                             inner.build(inner.input_shape, self.rng)
                 layer.provisional = False
         # Every layer inside, once (the per-step checks below read this list, not the tree).
