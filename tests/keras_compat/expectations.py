@@ -19,6 +19,21 @@ def _event_files(log_dir):
             for run in os.listdir(log_dir)}
 
 
+def _grad_cam_is_exact(ns):
+    """Grad-CAM's gradient, checked by Euler's rule: after the last conv layer the model is
+    max pooling, Flatten, Dropout (off) and the last Dense without its softmax, so a class
+    score is ``sum(d score / d A * A) + bias`` in the conv output ``A``, ties or not."""
+    tf, keras, model = ns["tf"], ns["keras"], ns["model"]
+    grad_model = keras.models.Model(model.inputs, [model.get_layer("last_conv").output, model.output])
+    with tf.GradientTape() as tape:
+        conv_output, preds = grad_model(ns["x_test"][:4])
+        class_channel = preds[:, 3]
+    grads = np.asarray(tape.gradient(class_channel, conv_output))
+    bias = model.layers[-1].get_weights()[1][3]
+    return grads.shape == (4, 11, 11, 64) and np.allclose(
+        (grads * np.asarray(conv_output)).sum(axis=(1, 2, 3)) + bias, np.asarray(preds)[:, 3], atol=1e-4)
+
+
 EXPECTATIONS = {
     "text_classification_tutorial": lambda ns: ns["history"].history["val_binary_accuracy"][-1] > 0.8
     and ns["export_accuracy"] > 0.8 and float(ns["predictions"][0, 0]) > 0.5 > float(ns["predictions"][2, 0])
@@ -196,6 +211,49 @@ EXPECTATIONS = {
     and ns["accuracy"] > 0.25 and ns["top_5_accuracy"] > 0.6 and int(ns["vit_classifier"].optimizer.iterations) == 8 * 22
     and tuple(ns["patches"].shape) == (1, 16, 49) and len(ns["patch_images"]) == 16
     and ns["vit_classifier"].count_params() == 62_893,      # Keras's count
+    # 3,000 digits make 6,000 pairs, in batches of 16: 375 steps an epoch.
+    "siamese_contrastive": lambda ns: sorted(ns["history"].history) == ["accuracy", "loss", "val_accuracy", "val_loss"]
+    and ns["history"].history["val_accuracy"][-1] > 0.8 and ns["results"][1] > 0.8
+    and ns["results"][0] < 0.7 * ns["history"].history["loss"][0] and int(ns["siamese"].optimizer.iterations) == 750
+    and ns["predictions"].shape == (2000, 1) and ns["siamese"].count_params() == 5_324
+    and abs(float(np.mean((ns["predictions"][:, 0] > 0.5) == ns["labels_test"])) - ns["results"][1]) < 1e-6,
+    # On Keras the teacher learns from the distillation loss too (glassnet warns that it doesn't).
+    "knowledge_distillation": lambda ns: sorted(ns["history"].history) == ["loss", "sparse_categorical_accuracy"]
+    and ns["history"].history["loss"][-1] < 0.5 * ns["history"].history["loss"][0]
+    and ns["teacher_results"][1] > 0.85 and ns["distiller_results"][1] > 0.85 and ns["scratch_results"][1] > 0.8
+    and int(ns["distiller"].optimizer.iterations) == 2 * 125 and ns["student"].count_params() == 20_490
+    and ns["distiller"].predict(ns["x_test"][:3], verbose=0).shape == (3, 10),
+    # 2,000 digits in batches of 64: 32 steps.
+    "conditional_gan": lambda ns: sorted(ns["history"].history) == ["d_loss", "g_loss"]
+    and all(len(v) == 1 and 0.3 < v[0] < 2 for v in ns["history"].history.values())
+    and int(ns["cond_gan"].d_optimizer.iterations) == int(ns["cond_gan"].g_optimizer.iterations) == 32
+    and [m.name for m in ns["cond_gan"].metrics] == ["generator_loss", "discriminator_loss"]
+    and ns["converted_images"].shape == (9, 28, 28, 1) and ns["converted_images"].dtype == np.uint8
+    and 0 <= float(np.min(ns["fake_images"])) < float(np.max(ns["fake_images"])) <= 255,
+    "grad_cam_mnist": lambda ns: ns["heatmap"].shape == (11, 11) and _grad_cam_is_exact(ns)
+    and all(h.shape == (11, 11) and np.isfinite(h).all() and float(h.max()) in (0.0, 1.0) for h in ns["heatmaps"])
+    and ns["preds"].shape == (1, 10) and abs(float(np.sum(ns["preds"])) - 1) > 1e-3,     # logits now
+    "visualizing_convnet_filters": lambda ns: len(ns["losses"]) == 4
+    and all(last > max(1.0, 5 * first) for first, last in ns["losses"])     # 30 steps up the gradient
+    and all(img.shape == (24, 24, 1) and img.dtype == np.uint8 and img.std() > 10 for img in ns["all_imgs"])
+    and ns["feature_extractor"].output_shape == (None, 11, 11, 64),
+    # The mask-A layer never sees the pixel it predicts, nor those after it: its kernel is zero there.
+    "pixelcnn": lambda ns: sorted(ns["history"].history) == ["loss", "val_loss"]
+    and ns["history"].history["loss"][-1] < 0.85 * ns["history"].history["loss"][0]
+    and ns["history"].history["val_loss"][-1] < 0.6 and tuple(ns["pixel_cnn"].input_shape) == (128, 28, 28, 1)
+    and not np.asarray(ns["pixel_cnn"].layers[1].conv.kernel)[3, 3:].any()
+    and not np.asarray(ns["pixel_cnn"].layers[1].conv.kernel)[4:].any()
+    and np.asarray(ns["pixel_cnn"].layers[1].conv.kernel)[:3].any()
+    and set(np.unique(ns["pixels"])) <= {0.0, 1.0} and not ns["pixels"][:, 4:].any(),
+    # Completeness, to the trapezoidal rule's error: the attributions add up to f(image) - f(black).
+    "integrated_gradients": lambda ns: len(ns["results"]) == 3
+    and all(abs(total - gain) < 0.01 + 0.03 * abs(gain) for total, gain in ns["results"])
+    and max(abs(gain) for _, gain in ns["results"]) > 0.1 and ns["igrads"].shape == (28, 28, 1),
+    "subclassing_guide_vae": lambda ns: list(ns["history"].history) == ["loss"]
+    and ns["history"].history["loss"][-1] < 0.7 * ns["history"].history["loss"][0] < 0.2
+    and len(ns["vae"].trainable_weights) == 10 and ns["vae"].count_params() == 107_472
+    and len(ns["vae"].losses) == 1 and ns["reconstructed"].shape == (5, 784)
+    and 0 <= float(ns["reconstructed"].min()) <= float(ns["reconstructed"].max()) <= 1,
 }
 EXPECTATIONS["keras3_building_blocks"] = lambda ns: ns["results"]["lion"]["accuracy"] > 0.75 \
     and ns["results"]["lamb"]["accuracy"] > 0.75 and 0.5 < ns["results"]["lion"]["mean_iou"] <= 1 \

@@ -85,8 +85,9 @@ class Value:
         # Inside a layer's call(), np.asarray(value) would drop the record, and the gradient
         # with it, silently. In a GradientTape's block (or after it), reading a value (a
         # print, float(loss)) is what TensorFlow allows too.
-        if not _in_a_call():
-            return self.data if dtype is None else self.data.astype(dtype)
+        if not _in_a_call():          # np.array(value) copies, as NumPy's does: writing to it can't
+            data = self.data if dtype is None else self.data.astype(dtype)       # change the record
+            return data.copy() if copy and data is self.data else data
         raise CannotDifferentiate(
             "a recorded value was turned into a plain NumPy array (np.asarray, np.array, float(), a "
             "library outside glassnet.ops), so glassnet could not follow its gradient; compute with "
@@ -203,10 +204,13 @@ def unbroadcast(grad, shape):
     return grad.sum(axis=kept, keepdims=True) if kept else grad      # the axes of size 1 it stretched
 
 
-def backpropagate(output, grad, more=()):
+def backpropagate(output, grad, more=(), keep=()):
     """Fill ``.grad`` of every Value ``output`` was computed from that needs one, given
     ``grad = dL/d(output)`` (and ``more``: other ``(value, gradient)`` pairs that reach the
     loss, such as a layer's ``add_loss`` terms: each step still runs once, its gradient summed).
+    Only the leaves (inputs, weights) keep theirs, and the computed Values whose ids are in
+    ``keep`` (``tape.gradient(loss, h)`` for an intermediate ``h``: its gradient summed over
+    every use of it).
 
     The record is a graph: each Value points to its parents. Walking it in reverse
     topological order (every Value after all the Values computed from it) means a Value's
@@ -232,6 +236,8 @@ def backpropagate(output, grad, more=()):
         g = grads.pop(id(value), None)
         if g is None:
             continue
+        if id(value) in keep:
+            value.grad = g
         if value.backward is None:                 # a leaf: an input or a weight
             value.grad = g if value.grad is None else value.grad + g
             continue

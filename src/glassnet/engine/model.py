@@ -174,7 +174,9 @@ class Model(Trainer, ModelState, Layer):
                 layer.build(shapes if layer.takes_list else shapes[0], self.rng)
                 if layer.records_call:    # the layers its call() built when first run: drawn again too
                     for inner in layer.walk():
-                        if inner is not layer and inner.built and not isinstance(inner, Model):
+                        # (a layer of layers run inline, keras.io's Encoder, has no shape or weights of its own)
+                        if inner is not layer and inner.built and not isinstance(inner, Model) \
+                                and inner.input_shape is not None:
                             inner.build(inner.input_shape, self.rng)
                 layer.provisional = False
         # Every layer inside, once (the per-step checks below read this list, not the tree).
@@ -485,8 +487,11 @@ class Model(Trainer, ModelState, Layer):
         grads = [None] * self._slot_count
         for slot, g in zip(self._output_slots, dy if len(self._output_slots) > 1 else [dy]):
             grads[slot] = g
+        outputs, totals = set(self._output_slots), {}
         for step in reversed(self._run_steps()):
             g = _gradient_of(step, grads)
+            if not outputs.isdisjoint(step.outputs):     # an output's gradient, complete now
+                totals.update(zip(step.outputs, [g] if step.output is not None else g or [None] * len(step.outputs)))
             if not step.runs_backward:
                 continue
             if step.layer.activity_regularizer is not None:     # its penalty's gradient joins dy
@@ -505,6 +510,8 @@ class Model(Trainer, ModelState, Layer):
                     grads[slot] = d if grads[slot] is None else grads[slot] + d
         for layer, twin in self._twins:   # a shared layer: both calls' gradients, added
             layer.add_twin_gradients(twin)
+        # dL/d(each output), all paths in: an output that feeds another (Grad-CAM's conv layer)
+        self.output_gradients = [totals.get(slot, grads[slot]) for slot in self._output_slots]
         if not self.needs_input_grad:
             return None
         dx = [grads[slot] for slot in self._input_slots]

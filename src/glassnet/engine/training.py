@@ -14,6 +14,7 @@ random (initial weights, dropout masks, the shuffling of each epoch) comes from 
 one ``np.random.default_rng(seed)``, so the same seed gives the same model bit for bit.
 """
 
+import inspect
 import math
 import numbers
 import time
@@ -305,6 +306,14 @@ class Trainer(Keras2Methods):
         """True when a subclass overrides :meth:`compute_loss` (keras.io's "Customizing fit()")."""
         return type(self).compute_loss is not Trainer.compute_loss
 
+    def _run_compute_loss(self, x, y, y_pred, sample_weight, training):
+        """``self.compute_loss(x, y, y_pred, sample_weight)`` called as Keras calls it: by
+        position, with ``training=`` only when the override takes it (it came in Keras 3.3;
+        keras.io's Distiller has ``allow_empty=False`` there instead)."""
+        if "training" in inspect.signature(self.compute_loss).parameters:
+            return self.compute_loss(x, y, y_pred, sample_weight, training=training)
+        return self.compute_loss(x, y, y_pred, sample_weight)
+
     def _overrides(self, step):
         """True when a subclass has its own Keras-style ``train_step(data)`` or ``test_step(data)``."""
         return getattr(type(self), step) is not getattr(Trainer, step)
@@ -379,8 +388,14 @@ class Trainer(Keras2Methods):
         ``dL/dy_pred`` (a list for several outputs)."""
         outputs = y_pred if isinstance(y_pred, list) else [y_pred]
         recorded = [autodiff.Value(o, needs_grad=True) for o in outputs]
-        total = self.compute_loss(x=x, y=y, y_pred=recorded if isinstance(y_pred, list) else recorded[0],
-                                  sample_weight=sample_weight, training=True)
+        record = recording._Recording(training=True, tape=True)    # the layers compute_loss calls
+        recording._active.append(record)
+        try:
+            total = self._run_compute_loss(x, y, recorded if isinstance(y_pred, list) else recorded[0],
+                                           sample_weight, training=True)
+        finally:
+            recording._active.remove(record)
+        self._warn_if_others_learn(record.called)
         if not isinstance(total, autodiff.Value) or not total.needs_grad or total.data.size != 1:
             raise TrainingError(f"model '{self.name}': compute_loss() must return one number computed from "
                                 f"y_pred (e.g. super().compute_loss(...) + a term); it returned "
@@ -389,6 +404,20 @@ class Trainer(Keras2Methods):
         autodiff.backpropagate(total, 1.0)
         grads = [v.grad if v.grad is not None else np.zeros_like(v.data) for v in recorded]
         return float(total.data), grads if isinstance(y_pred, list) else grads[0]
+
+    def _warn_if_others_learn(self, called):
+        """Keras trains every weight the model holds, so a model of its own that compute_loss()
+        calls outside call() (keras.io's Distiller: ``self.teacher(x, training=False)``)
+        learns from the loss there too. glassnet trains the layers of call() only: say so."""
+        own = {id(inner) for inner in self.walk()}
+        others = [layer for layer in called if id(layer) not in own and layer.trainable
+                  and any(inner.params for inner in layer.walk())]
+        if others and not getattr(self, "_warned_others", False):
+            self._warned_others = True
+            warnings.warn(f"model '{self.name}': compute_loss() calls '{others[0].name}', which call() doesn't use; "
+                          f"Keras would train its weights too (they are this model's trainable weights), "
+                          f"glassnet leaves them as they are (set trainable = False on it for the "
+                          f"same result on both)", stacklevel=6)
 
     def train_step(self, x, y, sample_weight=None):
         """One mini-batch: forward, loss, backward, update. Returns the batch's loss.
@@ -711,8 +740,7 @@ class Trainer(Keras2Methods):
         """Loss and metrics for one batch, in inference mode (dropout off, running statistics)."""
         y_pred = self.forward(x, training=False)
         if self._own_compute_loss():
-            loss = float(autodiff.data_of(self.compute_loss(x=x, y=y, y_pred=y_pred, sample_weight=sample_weight,
-                                                             training=False)))
+            loss = float(autodiff.data_of(self._run_compute_loss(x, y, y_pred, sample_weight, training=False)))
             self._update_metrics(y, y_pred, sample_weight, loss)
             return loss
         if self._fused is not None:       # from the logits: exact even where p is ~0
