@@ -103,3 +103,12 @@ def test_the_same_as_tensorflows_strings():
     np.testing.assert_array_equal(tf.strings.to_hash_bucket_fast(texts, 97),
                                   real.strings.to_hash_bucket_fast(texts, 97).numpy())
     np.testing.assert_allclose(tf.strings.to_number(["1e3", "-2.5"]), real.strings.to_number(["1e3", "-2.5"]).numpy())
+
+
+def test_a_single_string_reads_as_the_str_it_holds_and_as_tensorflows():
+    texts = tf.constant(["a cat", "a dog"])
+    first = texts[0]
+    assert first.numpy() == b"a cat" and first.startswith("a ") and {"a cat": 1}[str(first)] == 1
+    assert {first: 1}["a cat"] == 1 and [t.upper() for t in texts] == ["A CAT", "A DOG"]
+    with pytest.raises(TypeError, match="unhashable"):
+        hash(texts)

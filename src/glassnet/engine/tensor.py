@@ -62,6 +62,18 @@ class Tensor(np.ndarray):
         item = super().__getitem__(index)
         return np.asarray(item).view(Tensor) if isinstance(item, (np.str_, np.bytes_)) else item
 
+    # That single string also reads as the str it holds: its methods (``text.startswith``)
+    # and, as a dict key, its hash.
+    def __getattr__(self, name):
+        if self.ndim == 0 and self.dtype.kind in "US" and not name.startswith("__"):
+            return getattr(self.item(), name)
+        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+
+    def __hash__(self):
+        if self.ndim == 0 and self.dtype.kind in "US":
+            return hash(self.item())
+        raise TypeError("unhashable type: a Tensor of more than one value")
+
     def get_shape(self):
         return self.shape
 
