@@ -128,10 +128,11 @@ def test_additive_attention_equals_keras_and_travels_both_ways(tmp_path):
     keras_model = keras.Model([qi, vi], keras.layers.AdditiveAttention(dropout=0.1)([qi, vi]))
     keras_model.save(tmp_path / "keras.keras")
     again = glassnet.load_model(tmp_path / "keras.keras")
-    np.testing.assert_allclose(again.predict([q, v], verbose=0), keras_model.predict([q, v], verbose=0), rtol=1e-5)
+    np.testing.assert_allclose(again.predict([q, v], verbose=0), keras_model.predict([q, v], verbose=0),
+                               rtol=1e-5, atol=1e-6)
     again.save(tmp_path / "ours.keras")
     np.testing.assert_allclose(keras.saving.load_model(tmp_path / "ours.keras").predict([q, v], verbose=0),
-                               keras_model.predict([q, v], verbose=0), rtol=1e-5)
+                               keras_model.predict([q, v], verbose=0), rtol=1e-5, atol=1e-6)
 
 
 def test_spectral_normalization_rescales_the_kernel_while_training_only():

@@ -624,6 +624,19 @@ class Layer:
             added += [np.sum(getattr(value, "data", value)) for value in layer.__dict__.get("added_losses", ())]
         return [as_tensor(np.asarray(value, dtype=self.dtype)) for value in found + added]
 
+    def kernel_and_bias_settings(self, kernel_initializer, bias_initializer, kernel_regularizer=None,
+                                 bias_regularizer=None, kernel_constraint=None, bias_constraint=None):
+        """Keras's six settings of a layer with a ``kernel`` and a ``bias`` (Dense, the
+        convolutions, EinsumDense): how each starts, its penalty and its constraint, each
+        given by name or as an object."""
+        from glassnet.engine import constraints, initializers, regularizers
+        self.kernel_initializer = initializers.get(kernel_initializer)
+        self.bias_initializer = initializers.get(bias_initializer)
+        self.kernel_regularizer = regularizers.get(kernel_regularizer)
+        self.bias_regularizer = regularizers.get(bias_regularizer)
+        self.kernel_constraint = constraints.get(kernel_constraint)
+        self.bias_constraint = constraints.get(bias_constraint)
+
     def add_penalty_gradients(self):
         """Add each penalty's gradient to its weight's: the last step of ``backward`` in a
         layer that takes regularizers. (The loss is ``data loss + sum(penalty(w))``, so

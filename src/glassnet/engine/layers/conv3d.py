@@ -10,7 +10,6 @@ layer: each input position paints a scaled copy of the kernel onto a larger volu
 
 import numpy as np
 
-from glassnet.engine import constraints, initializers, regularizers
 from glassnet.engine.layers import activations
 from glassnet.engine.layers.base import Layer
 from glassnet.engine.layers.conv_transpose import Conv2DTranspose
@@ -42,12 +41,8 @@ class VolumeConvolution(Layer):
         self.activation = activations.get(activation)
         self.use_bias = bool(use_bias)
         self._initializer_names = {"kernel_initializer": kernel_initializer, "bias_initializer": bias_initializer}
-        self.kernel_initializer = initializers.get(kernel_initializer)
-        self.bias_initializer = initializers.get(bias_initializer)
-        self.kernel_regularizer = regularizers.get(kernel_regularizer)
-        self.bias_regularizer = regularizers.get(bias_regularizer)
-        self.kernel_constraint = constraints.get(kernel_constraint)
-        self.bias_constraint = constraints.get(bias_constraint)
+        self.kernel_and_bias_settings(kernel_initializer, bias_initializer, kernel_regularizer, bias_regularizer,
+                                      kernel_constraint, bias_constraint)
 
     def build_weights(self, kernel_shape):
         need_volumes(self)

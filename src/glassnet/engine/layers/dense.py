@@ -56,15 +56,11 @@ class Dense(Layer):
         self.units = int(units)
         self.activation = activations.get(activation)
         self.use_bias = bool(use_bias)
-        self.kernel_initializer = initializers.get(kernel_initializer)
-        self.bias_initializer = initializers.get(bias_initializer)
+        self.kernel_and_bias_settings(kernel_initializer, bias_initializer, kernel_regularizer, bias_regularizer,
+                                      kernel_constraint, bias_constraint)
         # What the user wrote, so get_config can give it back ("he_uniform" stays a name).
         self._initializer_names = {"kernel_initializer": kernel_initializer,
                                    "bias_initializer": bias_initializer}
-        self.kernel_regularizer = regularizers.get(kernel_regularizer)
-        self.bias_regularizer = regularizers.get(bias_regularizer)
-        self.kernel_constraint = constraints.get(kernel_constraint)
-        self.bias_constraint = constraints.get(bias_constraint)
 
     def build(self, input_shape, rng=None):
         super().build(input_shape, rng)
