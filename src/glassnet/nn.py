@@ -12,7 +12,9 @@ import numpy as np
 
 from glassnet.engine.activations_api import (elu, gelu, log_softmax, relu, relu6, selu, sigmoid, silu,
                                              softmax, softplus, softsign, tanh)
+from glassnet.engine.autodiff import data_of
 from glassnet.engine.tensor import as_tensor
+from glassnet.tf_arrays import _in
 
 swish = silu
 
@@ -20,19 +22,19 @@ swish = silu
 def sigmoid_cross_entropy_with_logits(labels=None, logits=None, name=None):
     """Element by element, ``-z log(sigmoid(x)) - (1 - z) log(1 - sigmoid(x))``, written as
     TensorFlow does so that no exp overflows: ``max(x, 0) - x z + log(1 + exp(-|x|))``."""
-    x, z = np.asarray(logits), np.asarray(labels)
+    x, z = _in(logits), _in(labels)     # recorded values stay recorded (a GradientTape's loss)
     return as_tensor(np.maximum(x, 0) - x * z + np.log1p(np.exp(-np.abs(x))))
 
 
 def softmax_cross_entropy_with_logits(labels, logits, axis=-1, name=None):
     """Per sample, ``-sum(labels * log_softmax(logits))`` over ``axis``."""
-    return as_tensor(-np.sum(np.asarray(labels) * log_softmax(np.asarray(logits), axis=axis), axis=axis))
+    return as_tensor(-np.sum(_in(labels) * log_softmax(_in(logits), axis=axis), axis=axis))
 
 
 def sparse_softmax_cross_entropy_with_logits(labels, logits, name=None):
     """Per sample, ``-log_softmax(logits)[label]``."""
-    logs = log_softmax(np.asarray(logits), axis=-1)
-    return as_tensor(-np.take_along_axis(logs, np.asarray(labels)[..., None], axis=-1)[..., 0])
+    logs = log_softmax(_in(logits), axis=-1)
+    return as_tensor(-np.take_along_axis(logs, np.asarray(data_of(labels))[..., None], axis=-1)[..., 0])
 
 
 def top_k(input, k=1, sorted=True, name=None):
@@ -42,3 +44,8 @@ def top_k(input, k=1, sorted=True, name=None):
 __all__ = ["elu", "gelu", "log_softmax", "relu", "relu6", "selu", "sigmoid", "sigmoid_cross_entropy_with_logits",
            "silu", "softmax", "softmax_cross_entropy_with_logits", "softplus", "softsign",
            "sparse_softmax_cross_entropy_with_logits", "swish", "tanh", "top_k"]
+
+# The rest of tf.nn that TensorFlow programs reach for (l2_normalize, dropout, conv2d...).
+from glassnet import tf_nn as _tf_nn  # noqa: E402
+globals().update({_name: getattr(_tf_nn, _name) for _name in _tf_nn.NAMES})
+__all__ += _tf_nn.NAMES

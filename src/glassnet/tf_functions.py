@@ -52,6 +52,7 @@ def argmin(input, axis=None, output_type=np.int64, name=None):
 
 def _reduce(fn):
     def reduce(input_tensor, axis=None, keepdims=False, name=None):
+        axis = tuple(axis) if isinstance(axis, (list, np.ndarray)) else axis    # axis=[1, 2, 3]
         return as_tensor(fn(input_tensor, axis=axis, keepdims=keepdims))
     reduce.__name__ = f"reduce_{fn.__name__}"
     return reduce
@@ -70,6 +71,8 @@ def matmul(a, b, transpose_a=False, transpose_b=False, name=None):
 
 def _elementwise(function):
     def apply(*args, name=None):
+        if not any(hasattr(a, "dtype") for a in args):    # tf.math.log(2. * np.pi): float32, as in TF
+            args = [np.asarray(a, keras_dtype(a)) for a in args]
         return as_tensor(function(*args))
     apply.__name__ = function.__name__
     return apply
@@ -158,11 +161,6 @@ def executing_eagerly():
 def sort(values, axis=-1, direction="ASCENDING", name=None):
     ordered = np.sort(values, axis=axis)
     return as_tensor(ordered if direction == "ASCENDING" else np.flip(ordered, axis=axis))
-
-
-def gather(params, indices, axis=None, batch_dims=0, name=None):
-    """The entries of ``params`` at ``indices`` along ``axis`` (the first, by default)."""
-    return as_tensor(np.take(params, indices, axis=0 if axis is None else axis))
 
 
 def tile(input, multiples, name=None):
@@ -370,3 +368,14 @@ NAMES = ["abs", "function", "add", "add_n", "py_function", "numpy_function", "dt
          "float16", "float32", "float64", "int8", "int16", "int32", "int64", "math", "matmul", "newaxis", "one_hot",
          "random", "reduce_max", "reduce_mean", "reduce_min", "reduce_prod", "reduce_sum", "reshape", "squeeze",
          "uint8"]
+
+# The functions that cut, join, reorder and look up arrays (tf.split, tf.pad, tf.gather_nd...).
+from glassnet import tf_arrays as _arrays  # noqa: E402
+globals().update({_name: getattr(_arrays, _name) for _name in _arrays.NAMES})
+NAMES += [_name for _name in _arrays.NAMES if _name not in NAMES]
+# More of tf.math (tf.math.squared_difference, segment sums...) and of the top level.
+from glassnet import tf_math as _math  # noqa: E402
+from glassnet.tf_nn import l2_normalize as _l2_normalize  # noqa: E402
+vars(math).update(_math.MATH, cumsum=_arrays.cumsum, cumprod=_arrays.cumprod, l2_normalize=_l2_normalize)
+globals().update({_name: _math.MATH[_name] for _name in _math.TOP_LEVEL})
+NAMES += _math.TOP_LEVEL

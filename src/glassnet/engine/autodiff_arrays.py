@@ -182,6 +182,25 @@ def _einsum(subscripts, *operands, **kwargs):
     return record(c, values, backward)
 
 
+def scatter(tensor, index, updates, add=False):
+    """A copy of ``tensor`` with ``updates`` written (or, with ``add``, added) at ``index``
+    (TensorFlow's ``tensor_scatter_nd_update`` / ``scatter_nd``). Gradients: ``updates``
+    gets ``g[index]``; ``tensor`` gets ``g``, without the places that were overwritten."""
+    tensor, updates = lift(tensor), lift(updates)
+    out = tensor.data.astype(np.result_type(tensor.dtype, updates.dtype), copy=True)
+    if add:
+        np.add.at(out, index, updates.data)
+    else:
+        out[index] = updates.data
+
+    def backward(g):
+        kept = np.array(g, copy=True)
+        if not add:
+            kept[index] = 0
+        return kept, g[index]
+    return record(out, (tensor, updates), backward)
+
+
 RULES = {
     "pad": _pad, "roll": _moving(np.roll), "flip": _moving(np.flip), "fliplr": _moving(np.fliplr),
     "flipud": _moving(np.flipud), "repeat": _moving(np.repeat), "tile": _moving(np.tile),
