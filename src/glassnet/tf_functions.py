@@ -379,3 +379,12 @@ from glassnet.tf_nn import l2_normalize as _l2_normalize  # noqa: E402
 vars(math).update(_math.MATH, cumsum=_arrays.cumsum, cumprod=_arrays.cumprod, l2_normalize=_l2_normalize)
 globals().update({_name: _math.MATH[_name] for _name in _math.TOP_LEVEL})
 NAMES += _math.TOP_LEVEL
+# tf.linalg, tf.cond / while_loop / map_fn / scan, and more of tf.random (stateless, Generator).
+from glassnet import tf_control as _control, tf_linalg as _linalg, tf_random as _random_more  # noqa: E402
+globals().update({_name: getattr(_control, _name) for _name in _control.NAMES}, linalg=_linalg.linalg,
+                 eye=_linalg.eye, tensordot=_linalg.tensordot, bool=np.bool_, double=np.float64, half=np.float16,
+                 uint16=np.uint16, uint32=np.uint32, uint64=np.uint64, complex64=np.complex64,
+                 complex128=np.complex128)
+vars(random).update(_random_more.RANDOM)
+NAMES += _control.NAMES + ["linalg", "eye", "tensordot", "bool", "double", "half", "uint16", "uint32", "uint64",
+                           "complex64", "complex128"]

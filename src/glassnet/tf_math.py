@@ -129,12 +129,12 @@ def bincount(arr, weights=None, minlength=None, maxlength=None, dtype=np.int32, 
     kept = arr < length
     if weights is None:
         return as_tensor(np.bincount(arr[kept], minlength=length).astype(dtype))
-    weights = np.asarray(data_of(weights)).reshape(-1)
+    weights = np.asarray(data_of(_in(weights))).reshape(-1)
     return as_tensor(np.bincount(arr[kept], weights[kept], minlength=length).astype(weights.dtype))
 
 
 def invert_permutation(x, name=None):
-    x = np.asarray(data_of(x))
+    x = np.asarray(data_of(_in(x)))
     return as_tensor(np.argsort(x).astype(x.dtype))
 
 
@@ -166,6 +166,8 @@ def _segments(kind, sorted_ids):
                         "prod": (np.multiply, lambda dtype: 1)}[kind]
         out = np.full(shape, start(data.dtype), data.dtype)
         ufunc.at(out, index, np.asarray(data_of(data)))
+        if sorted_ids and kind != "prod":      # segment_max / min: an empty segment is 0 (unsorted: the start)
+            out[np.bincount(ids.reshape(-1), minlength=count) == 0] = 0
         return as_tensor(out)
     reduce.__name__ = f"{'' if sorted_ids else 'unsorted_'}segment_{kind}"
     return reduce
