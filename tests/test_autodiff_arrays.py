@@ -73,3 +73,8 @@ def test_what_these_rules_cant_differentiate_says_so():
         np.einsum("ii->i", Value(np.eye(2), needs_grad=True))
     with pytest.raises(ValueError):
         np.split(x, 2)                          # NumPy's own error for unequal pieces
+
+
+def test_a_function_without_a_rule_lists_these_rules_too():
+    with pytest.raises(CannotDifferentiate, match="np.median; .*einsum.*take_along_axis"):
+        np.median(Value(np.ones(3), needs_grad=True))

@@ -60,6 +60,10 @@ SAME_AS_TENSORFLOW = {
     "decompositions": lambda tf: [tf.linalg.inv(M), tf.linalg.solve(M, M[..., :2]),
                                   tf.linalg.cholesky(SPD), tf.linalg.svd(M, compute_uv=False),
                                   tf.linalg.eigh(SPD)[0]],
+    "clipping": lambda tf: [tf.clip_by_norm(X, 1.0), tf.clip_by_norm(X, 1.5, axes=[1]), tf.clip_by_norm(X, 100.)]
+    + tf.clip_by_global_norm([X, P], 2.0)[0] + [tf.clip_by_global_norm([X, P], 2.0)[1]],
+    "graph": lambda tf: [tf.ensure_shape(X, [None, 4]), tf.get_static_value(X), tf.is_tensor(tf.constant(X))]
+    + tf.identity_n([X, P]) + tf.shape_n([X, M]),
     "control": lambda tf: [tf.map_fn(lambda row: row * 2, X), tf.scan(lambda a, x: a + x, X),
                            tf.scan(lambda a, x: a * x, P, initializer=np.ones(4, np.float32), reverse=True),
                            tf.cond(X[0, 0] > 0, lambda: X, lambda: -X),
@@ -214,3 +218,45 @@ def test_the_ctc_wrappers_hand_keras_ops_the_arguments_it_expects(monkeypatch):
     (theirs,), _ = real.nn.ctc_greedy_decoder(logits, logit_length)
     np.testing.assert_array_equal(np.asarray(ours)[:, :theirs.dense_shape[1]],
                                   real.sparse.to_dense(theirs, default_value=-1))
+
+
+def test_custom_gradient_replaces_the_gradient_of_the_math_inside():
+    """TensorFlow's guide: a stable gradient for log(1 + exp(x)), and one that clips."""
+    from glassnet.engine.autodiff import backpropagate
+
+    @tf.custom_gradient
+    def log1pexp(x):
+        e = tf.exp(x)
+
+        def grad(upstream):
+            return upstream * (1 - 1 / (1 + e))
+        return tf.math.log(1 + e), grad
+
+    @tf.custom_gradient
+    def clip_gradients(y):
+        def backward(dy):
+            return tf.clip_by_norm(dy, 0.5)
+        return y, backward
+
+    x = Value(np.array([0.0, 100.0, -3.0]), needs_grad=True)
+    y = log1pexp(x)
+    backpropagate(y, np.ones(3))
+    np.testing.assert_allclose(x.grad, [0.5, 1.0, 1 / (1 + np.exp(3))])      # no nan at x = 100
+    np.testing.assert_allclose(log1pexp(np.array([0.0])), [np.log(2)])       # on arrays: the values
+    v = Value(np.array([3.0, 4.0]), needs_grad=True)
+    backpropagate(clip_gradients(v) * 10, np.ones(2))
+    np.testing.assert_allclose(v.grad, [0.5 / np.sqrt(2)] * 2)               # (10, 10) clipped to norm 0.5
+
+
+def test_graph_scopes_change_nothing_and_the_checks_run_at_once():
+    with tf.name_scope("encoder"), tf.device("/GPU:0"), tf.control_dependencies([tf.no_op()]):
+        y = tf.identity(X) * 2
+    np.testing.assert_array_equal(y, X * 2)
+    with pytest.raises(ValueError, match="not compatible"):
+        tf.ensure_shape(X, [None, 5])
+    assert tf.assert_equal(X, X) is None
+    with pytest.raises(AssertionError, match="x less y"):
+        tf.assert_less(X, X)
+    with pytest.raises(ValueError, match="rank 2, expected 3"):
+        tf.assert_rank(X, 3)
+    assert isinstance(tf.zeros_initializer()((2,)), np.ndarray) and tf.constant_initializer(3.)((2,))[0] == 3

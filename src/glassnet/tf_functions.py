@@ -369,22 +369,21 @@ NAMES = ["abs", "function", "add", "add_n", "py_function", "numpy_function", "dt
          "random", "reduce_max", "reduce_mean", "reduce_min", "reduce_prod", "reduce_sum", "reshape", "squeeze",
          "uint8"]
 
-# The functions that cut, join, reorder and look up arrays (tf.split, tf.pad, tf.gather_nd...).
-from glassnet import tf_arrays as _arrays  # noqa: E402
-globals().update({_name: getattr(_arrays, _name) for _name in _arrays.NAMES})
-NAMES += [_name for _name in _arrays.NAMES if _name not in NAMES]
-# More of tf.math (tf.math.squared_difference, segment sums...) and of the top level.
-from glassnet import tf_math as _math  # noqa: E402
+# The rest of TensorFlow's functions, one module per group: tf_arrays (tf.split, tf.pad,
+# tf.gather_nd...), tf_math, tf_linalg (tf.linalg, tf.clip_by_norm...), tf_control (tf.cond,
+# tf.while_loop, tf.map_fn, tf.scan), tf_graph (tf.name_scope, tf.device, tf.custom_gradient...).
+from glassnet import tf_arrays as _arrays, tf_control as _control, tf_graph as _graph  # noqa: E402
+from glassnet import tf_linalg as _linalg, tf_math as _math, tf_random as _random_more  # noqa: E402
 from glassnet.tf_nn import l2_normalize as _l2_normalize  # noqa: E402
-vars(math).update(_math.MATH, cumsum=_arrays.cumsum, cumprod=_arrays.cumprod, l2_normalize=_l2_normalize)
+
+for _module in (_arrays, _control, _graph, _linalg):
+    globals().update({_name: getattr(_module, _name) for _name in _module.NAMES})
+    NAMES += [_name for _name in _module.NAMES if _name not in NAMES]
 globals().update({_name: _math.MATH[_name] for _name in _math.TOP_LEVEL})
-NAMES += _math.TOP_LEVEL
-# tf.linalg, tf.cond / while_loop / map_fn / scan, and more of tf.random (stateless, Generator).
-from glassnet import tf_control as _control, tf_linalg as _linalg, tf_random as _random_more  # noqa: E402
-globals().update({_name: getattr(_control, _name) for _name in _control.NAMES}, linalg=_linalg.linalg,
-                 eye=_linalg.eye, tensordot=_linalg.tensordot, bool=np.bool_, double=np.float64, half=np.float16,
-                 uint16=np.uint16, uint32=np.uint32, uint64=np.uint64, complex64=np.complex64,
-                 complex128=np.complex128)
+vars(math).update(_math.MATH, cumsum=_arrays.cumsum, cumprod=_arrays.cumprod, l2_normalize=_l2_normalize)
 vars(random).update(_random_more.RANDOM)
-NAMES += _control.NAMES + ["linalg", "eye", "tensordot", "bool", "double", "half", "uint16", "uint32", "uint64",
-                           "complex64", "complex128"]
+linalg = _linalg.linalg
+bool, double, half = np.bool_, np.float64, np.float16
+uint16, uint32, uint64, complex64, complex128 = np.uint16, np.uint32, np.uint64, np.complex64, np.complex128
+NAMES += _math.TOP_LEVEL + ["linalg", "bool", "double", "half", "uint16", "uint32", "uint64", "complex64",
+                            "complex128"]

@@ -16,7 +16,8 @@ import types
 import numpy as np
 
 from glassnet.engine.tensor import as_tensor
-from glassnet.tf_arrays import _in, norm
+from glassnet.engine.autodiff import data_of
+from glassnet.tf_arrays import _axis, _in, norm
 from glassnet.tf_functions import matmul
 from glassnet.tf_nn import l2_normalize
 
@@ -100,6 +101,22 @@ def global_norm(t_list, name=None):
     return as_tensor(np.sqrt(sum(np.sum(np.square(_in(t))) for t in t_list if t is not None)))
 
 
+def clip_by_norm(t, clip_norm, axes=None, name=None):
+    """``t`` scaled down so that its Euclidean norm (over ``axes``, or all) is at most ``clip_norm``."""
+    t = _in(t)
+    total = np.sqrt(np.sum(np.square(t), axis=_axis(axes), keepdims=True))
+    return as_tensor(t * clip_norm / np.maximum(total, clip_norm))
+
+
+def clip_by_global_norm(t_list, clip_norm, use_norm=None, name=None):
+    """``(clipped, global_norm)``: every array scaled by ``clip_norm / max(global_norm, clip_norm)``,
+    the norm over all of them together (a training loop's gradient clipping)."""
+    total = global_norm(t_list) if use_norm is None else use_norm
+    scale = clip_norm / np.maximum(total, clip_norm)
+    return [None if t is None else as_tensor(_in(t) * np.asarray(data_of(scale), _in(t).dtype))
+            for t in t_list], total
+
+
 def _numpy(function, doc):
     def apply(*args, name=None, **kwargs):
         return as_tensor(function(*[_in(a) for a in args], **kwargs))
@@ -149,4 +166,4 @@ linalg = types.SimpleNamespace(
     set_diag=set_diag, trace=trace, band_part=band_part, eye=eye, tensordot=tensordot, global_norm=global_norm,
     inv=inv, det=det, cholesky=cholesky, solve=solve, slogdet=slogdet, logdet=logdet, qr=qr, svd=svd, eigh=eigh,
     norm=norm, l2_normalize=l2_normalize)
-NAMES = ["eye", "tensordot"]
+NAMES = ["eye", "tensordot", "clip_by_norm", "clip_by_global_norm"]

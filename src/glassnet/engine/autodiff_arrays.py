@@ -25,6 +25,7 @@ import string
 
 import numpy as np
 
+from glassnet.engine import autodiff
 from glassnet.engine.autodiff import FUNCTIONS, CannotDifferentiate, _getitem, data_of, lift, record
 
 
@@ -210,3 +211,5 @@ RULES = {
 }
 for _name, _rule in RULES.items():
     FUNCTIONS.setdefault(_name, _rule)
+# The message for a function without a rule lists these too.
+autodiff._SUPPORTED = autodiff._SUPPORTED.replace(", and glassnet's", ", " + ", ".join(sorted(RULES)) + ", and glassnet's")
