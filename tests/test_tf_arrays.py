@@ -52,6 +52,16 @@ SAME_AS_TENSORFLOW = {
     "reduce_sum": lambda tf: [tf.reduce_sum(np.ones((2, 3, 4), np.float32), axis=[1, 2]),
                               tf.reduce_mean(X, axis=[0, 1], keepdims=True)],
     "stop_gradient": lambda tf: tf.stop_gradient(X),
+    "scatter_more": lambda tf: [tf.tensor_scatter_nd_sub(X, [[0, 1], [0, 1]], [5., 6.]),
+                                tf.tensor_scatter_nd_max(X, [[1, 2]], [9.]), tf.tensor_scatter_nd_min(X, [[2]], [X[0]])],
+    "slice": lambda tf: [tf.slice(X, [1, 0], [2, -1]), tf.strided_slice(X, [0, 1], [3, 4], [2, 2]),
+                         tf.strided_slice(X, [1, 0], [0, 3], [1, 1], begin_mask=0, end_mask=1),
+                         tf.strided_slice(X, [2, 1], [3, 4], shrink_axis_mask=1)],
+    "unravel_index": lambda tf: tf.unravel_index([5, 11, 0], [3, 4]),
+    "reverse_sequence": lambda tf: [tf.reverse_sequence(X, [2, 4, 0], seq_axis=1, batch_axis=0),
+                                    tf.reverse_sequence(X, [3, 1, 2, 0], seq_axis=0, batch_axis=1)],
+    "partition_stitch": lambda tf: tf.dynamic_partition(X, [1, 0, 1], 2)
+    + [tf.dynamic_stitch([[0, 2], [1, 3]], [X[:2], X[1:]]), tf.dynamic_stitch([[1], [1, 0]], [[5.], [6., 7.]])],
     "log": lambda tf: [tf.math.log(2. * np.pi), tf.exp(1.0), tf.maximum(1, 2)],
 }
 

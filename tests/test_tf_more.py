@@ -60,6 +60,31 @@ SAME_AS_TENSORFLOW = {
     "decompositions": lambda tf: [tf.linalg.inv(M), tf.linalg.solve(M, M[..., :2]),
                                   tf.linalg.cholesky(SPD), tf.linalg.svd(M, compute_uv=False),
                                   tf.linalg.eigh(SPD)[0]],
+    "math_more": lambda tf: [tf.math.erfcinv(P), tf.math.bessel_i0(X), tf.math.bessel_i1e(X), tf.math.igamma(P, P),
+                             tf.math.igammac(P, X * X), tf.math.zeta(P + 1, P), tf.math.polygamma(1., P),
+                             tf.math.xlog1py(Z, P), tf.math.betainc(P, P, P), tf.math.lbeta(P),
+                             tf.math.reciprocal_no_nan(Z), tf.math.is_non_decreasing([1, 2, 2]),
+                             tf.math.is_strictly_increasing([1, 2, 2]), tf.math.polyval([P, X, P], X),
+                             tf.math.cumulative_logsumexp(X * 50, axis=1), tf.math.conj(X), tf.math.real(X),
+                             tf.truncatediv(np.int32([-7, 7]), np.int32([2, 2])),
+                             tf.truncatemod(np.int32([-7, 7]), np.int32([2, 2]))],
+    "linalg_more": lambda tf: [tf.linalg.pinv(X), tf.linalg.eigvalsh(SPD), tf.linalg.cross(X[:, :3], P[:, :3]),
+                               tf.linalg.matrix_rank(M), tf.linalg.lstsq(M, M[..., :2]),
+                               tf.linalg.lstsq(M, M[..., :2], l2_regularizer=0.5),
+                               tf.linalg.triangular_solve(M, M[..., :2]),
+                               tf.linalg.triangular_solve(M, M[..., :2], lower=False, adjoint=True),
+                               tf.linalg.cholesky_solve(tf.linalg.cholesky(SPD), M[..., :1]), tf.linalg.expm(M / 4),
+                               tf.linalg.einsum("bij->bj", M)] + list(tf.linalg.normalize(X, axis=1)),
+    "nn_more": lambda tf: [tf.nn.batch_normalization(X, P[0], P[1], X[0], None, 1e-3),
+                           tf.nn.batch_normalization(X, 0.5, 2.0, None, P[2], 1e-3), tf.nn.zero_fraction(Z)]
+    + list(tf.nn.normalize_moments(4., X[0], P[0], None)) + list(tf.nn.normalize_moments(4., X[0], P[0], 0.5)),
+    "control_more": lambda tf: [tf.case([(tf.greater(X[0, 0], 5.), lambda: X), (tf.less(X[0, 0], 5.), lambda: P)], default=lambda: Z),
+                                tf.switch_case(tf.constant(1), [lambda: X, lambda: P]),
+                                tf.switch_case(tf.constant(7), [lambda: X, lambda: P]),
+                                tf.foldl(lambda a, x: a * 2 + x, X), tf.foldr(lambda a, x: a * 2 + x, X, P[0]),
+                                tf.vectorized_map(lambda row: row[::-1], X)]
+    + tf.nest.flatten({"b": [X, (P,)], "a": Z})
+    + tf.nest.flatten(tf.nest.map_structure(lambda a, b: a + b, [X, {"k": P}], [P, {"k": X}])),
     "clipping": lambda tf: [tf.clip_by_norm(X, 1.0), tf.clip_by_norm(X, 1.5, axes=[1]), tf.clip_by_norm(X, 100.)]
     + tf.clip_by_global_norm([X, P], 2.0)[0] + [tf.clip_by_global_norm([X, P], 2.0)[1]],
     "graph": lambda tf: [tf.ensure_shape(X, [None, 4]), tf.get_static_value(X), tf.is_tensor(tf.constant(X))]
@@ -260,3 +285,20 @@ def test_graph_scopes_change_nothing_and_the_checks_run_at_once():
     with pytest.raises(ValueError, match="rank 2, expected 3"):
         tf.assert_rank(X, 3)
     assert isinstance(tf.zeros_initializer()((2,)), np.ndarray) and tf.constant_initializer(3.)((2,))[0] == 3
+
+
+def test_tensor_shape_is_a_tuple_with_tensorflows_methods():
+    shape = tf.TensorShape([None, 28, 28])
+    assert shape == (None, 28, 28) and shape.rank == 3 and shape.as_list() == [None, 28, 28]
+    assert shape.is_compatible_with([32, 28, 28]) and not shape.is_compatible_with([32, 28, 27])
+    assert repr(shape) == "TensorShape([None, 28, 28])"
+    assert tf.nest.pack_sequence_as({"b": [0, 0], "a": 0}, [1, 2, 3]) == {"a": 1, "b": [2, 3]}
+
+
+def test_the_generic_pool_takes_its_rank_from_the_input(monkeypatch):
+    calls = []
+    monkeypatch.setattr(ops, "max_pool", lambda x, size, **kw: calls.append((size, kw["strides"])) or x,
+                        raising=False)
+    tf.nn.max_pool(np.ones((1, 4, 4, 4, 1)), 2, 2, "VALID")
+    tf.nn.max_pool1d(np.ones((1, 4, 1)), [1, 2, 1], 2, "SAME")
+    assert calls == [((2, 2, 2), (2, 2, 2)), ((2,), (2,))]

@@ -12,6 +12,7 @@ functions record themselves, so the gradient flows through a split, a pad or a g
 (:mod:`glassnet.engine.autodiff_arrays`).
 """
 
+import builtins
 import collections
 
 import numpy as np
@@ -60,7 +61,7 @@ def unstack(value, num=None, axis=0, name=None):
     """The slices along ``axis``, as a list (``tf.stack`` undone)."""
     value = _in(value)
     axis = axis % value.ndim
-    return [as_tensor(value[(slice(None),) * axis + (i,)]) for i in range(value.shape[axis])]
+    return [as_tensor(value[(builtins.slice(None),) * axis + (i,)]) for i in range(value.shape[axis])]
 
 
 def fill(dims, value, name=None):
@@ -81,7 +82,7 @@ def boolean_mask(tensor, mask, axis=None, name=None):
     """The entries (rows...) where ``mask`` is True; ``mask``'s axes are flattened into one."""
     axis = 0 if axis is None else axis
     where = np.nonzero(np.asarray(data_of(mask), bool))
-    return as_tensor(_in(tensor)[(slice(None),) * axis + where])
+    return as_tensor(_in(tensor)[(builtins.slice(None),) * axis + where])
 
 
 def argsort(values, axis=-1, direction="ASCENDING", stable=False, name=None):
@@ -102,7 +103,7 @@ def _cumulative(function, start):
         if exclusive:                    # each sum (product) without its own entry: shifted by one
             edges = [(0, 0)] * x.ndim
             edges[axis] = (1, 0)
-            out = np.pad(out, edges, constant_values=start)[(slice(None),) * axis + (slice(0, -1),)]
+            out = np.pad(out, edges, constant_values=start)[(builtins.slice(None),) * axis + (builtins.slice(0, -1),)]
         return as_tensor(np.flip(out, axis) if reverse else out)
     cumulate.__name__ = function.__name__
     cumulate.__doc__ = f"``np.{function.__name__}`` along ``axis`` (the first, by default); ``exclusive``: " \
@@ -203,6 +204,83 @@ def tensor_scatter_nd_add(tensor, indices, updates, name=None):
     return as_tensor(scatter(_in(tensor), _nd(indices), _in(updates), add=True))
 
 
+def tensor_scatter_nd_sub(tensor, indices, updates, name=None):
+    return as_tensor(scatter(_in(tensor), _nd(indices), -_in(updates), add=True))
+
+
+def _scatter_extreme(ufunc):
+    def apply(tensor, indices, updates, name=None):
+        tensor, updates = _in(tensor), _in(updates)
+        if any(isinstance(x, Value) and x.needs_grad for x in (tensor, updates)):
+            from glassnet.engine.autodiff import CannotDifferentiate
+            raise CannotDifferentiate(f"glassnet has no gradient for tf.tensor_scatter_nd_{ufunc.__name__[:3]}")
+        out = np.array(tensor, copy=True)
+        ufunc.at(out, _nd(indices), np.asarray(updates))
+        return as_tensor(out)
+    apply.__name__ = f"tensor_scatter_nd_{ufunc.__name__[:3]}"
+    return apply
+
+
+tensor_scatter_nd_max, tensor_scatter_nd_min = _scatter_extreme(np.maximum), _scatter_extreme(np.minimum)
+
+
+def slice(input_, begin, size, name=None):
+    """The block of ``size`` starting at ``begin`` (a size of -1 runs to the end)."""
+    index = tuple(builtins.slice(b, None if n == -1 else b + n) for b, n in zip(np.ravel(begin), np.ravel(size)))
+    return as_tensor(_in(input_)[index])
+
+
+def strided_slice(input_, begin, end, strides=None, begin_mask=0, end_mask=0, ellipsis_mask=0, new_axis_mask=0,
+                  shrink_axis_mask=0, var=None, name=None):
+    """``input_[begin:end:strides]`` on each axis (``x[1:3, ::2]``); bit ``i`` of ``begin_mask`` /
+    ``end_mask`` leaves that end of axis ``i`` open, of ``shrink_axis_mask`` takes one entry."""
+    if ellipsis_mask or new_axis_mask:
+        raise NotImplementedError("tf.strided_slice: glassnet has no ellipsis_mask or new_axis_mask; index with [...]")
+    strides = np.ones(len(np.ravel(begin)), int) if strides is None else np.ravel(strides)
+    index = []
+    for i, (b, e, step) in enumerate(zip(np.ravel(begin), np.ravel(end), strides)):
+        if shrink_axis_mask >> i & 1:
+            index.append(int(b))
+            continue
+        index.append(builtins.slice(None if begin_mask >> i & 1 else int(b), None if end_mask >> i & 1 else int(e),
+                                    int(step)))
+    return as_tensor(_in(input_)[tuple(index)])
+
+
+def unravel_index(indices, dims, name=None):
+    """Row ``i`` holds the ``i``-th coordinate of each flat index: shape ``(len(dims), ...)``."""
+    indices = np.asarray(data_of(_in(indices)))
+    return as_tensor(np.array(np.unravel_index(indices, tuple(np.ravel(dims)))).astype(indices.dtype))
+
+
+def reverse_sequence(input, seq_lengths, seq_axis=None, batch_axis=0, name=None):
+    """Each sequence's first ``seq_lengths[b]`` steps reversed, the padding after them kept."""
+    x, lengths = _in(input), np.asarray(data_of(seq_lengths))
+    seq_axis = 1 if seq_axis is None else seq_axis % x.ndim
+    steps = np.arange(x.shape[seq_axis])
+    order = np.where(steps < lengths[:, None], lengths[:, None] - 1 - steps, steps)       # (batch, time)
+    shape = [1] * x.ndim
+    shape[batch_axis], shape[seq_axis] = len(lengths), len(steps)
+    order = np.broadcast_to(order.reshape(shape) if batch_axis < seq_axis else order.T.reshape(shape), x.shape)
+    return as_tensor(np.take_along_axis(x, order, axis=seq_axis))
+
+
+def dynamic_partition(data, partitions, num_partitions, name=None):
+    """``[data[partitions == 0], data[partitions == 1], ...]``."""
+    data, partitions = _in(data), np.asarray(data_of(partitions))
+    return [as_tensor(data[np.nonzero(partitions == k)]) for k in range(num_partitions)]
+
+
+def dynamic_stitch(indices, data, name=None):
+    """``out[indices[m][i]] = data[m][i]``: the pieces put back where ``indices`` say."""
+    flat = np.concatenate([np.ravel(data_of(i)) for i in indices])
+    rows = np.concatenate([np.reshape(_in(d), (int(np.size(data_of(i))),) + np.shape(data_of(d))[np.ndim(data_of(i)):])
+                           for i, d in zip(indices, data)])
+    last = np.zeros(int(flat.max()) + 1, int)
+    last[flat] = np.arange(len(flat))                   # a later piece wins where indices repeat
+    return as_tensor(rows[last])
+
+
 def _nd(indices):
     return tuple(np.moveaxis(np.asarray(data_of(indices)).astype(np.intp), -1, 0))
 
@@ -254,4 +332,6 @@ def histogram_fixed_width(values, value_range, nbins=100, dtype=np.int32, name=N
 NAMES = ["Tensor", "split", "unstack", "fill", "identity", "stop_gradient", "boolean_mask", "argsort", "cumsum",
          "cumprod", "einsum", "norm", "pad", "reverse", "roll", "repeat", "broadcast_to", "meshgrid", "gather",
          "gather_nd", "scatter_nd", "tensor_scatter_nd_update", "tensor_scatter_nd_add", "sequence_mask", "unique",
-         "unique_with_counts", "searchsorted", "histogram_fixed_width"]
+         "unique_with_counts", "searchsorted", "histogram_fixed_width", "tensor_scatter_nd_sub", "tensor_scatter_nd_max",
+         "tensor_scatter_nd_min", "slice", "strided_slice", "unravel_index", "reverse_sequence", "dynamic_partition",
+         "dynamic_stitch"]

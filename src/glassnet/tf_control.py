@@ -3,6 +3,8 @@ for programs that start ``import glassnet as tf``. TensorFlow needs them to put 
 loop into a graph; glassnet runs Python as it comes, so each is the plain Python it stands
 for, and the values computed in it stay recorded (the gradient flows through the loop)."""
 
+import types
+
 import numpy as np
 
 from glassnet.engine.autodiff import data_of
@@ -59,4 +61,68 @@ def scan(fn, elems, initializer=None, parallel_iterations=10, back_prop=True, sw
     return _stacked(results[::-1] if reverse else results)
 
 
-NAMES = ["cond", "while_loop", "map_fn", "scan"]
+vectorized_map = map_fn       # tf.vectorized_map(fn, elems): the same results, one slice at a time
+
+
+def case(pred_fn_pairs, default=None, exclusive=False, strict=False, name=None):
+    """The function paired with the first true predicate, or ``default``."""
+    for pred, fn in pred_fn_pairs:
+        if bool(np.asarray(data_of(pred))):
+            return fn()
+    return default()
+
+
+def switch_case(branch_index, branch_fns, default=None, name=None):
+    """``branch_fns[branch_index]()`` (a list, or a dict by index); ``default`` when out of range."""
+    fns = dict(enumerate(branch_fns)) if isinstance(branch_fns, (list, tuple)) else dict(branch_fns)
+    index = int(np.asarray(data_of(branch_index)))
+    return fns[index]() if index in fns else (default or fns[max(fns)])()
+
+
+def foldl(fn, elems, initializer=None, parallel_iterations=10, back_prop=True, swap_memory=False, name=None):
+    """``a = fn(a, x)`` over the slices of ``elems``, first to last; the last ``a``."""
+    rows = _rows(elems)
+    state, rows = (rows[0], rows[1:]) if initializer is None else (initializer, rows)
+    for row in rows:
+        state = fn(state, row)
+    return state
+
+
+def foldr(fn, elems, initializer=None, parallel_iterations=10, back_prop=True, swap_memory=False, name=None):
+    """As :func:`foldl`, from the last slice to the first."""
+    rows = _rows(elems)[::-1]
+    state, rows = (rows[0], rows[1:]) if initializer is None else (initializer, rows)
+    for row in rows:
+        state = fn(state, row)
+    return state
+
+
+def _flatten(structure):
+    if isinstance(structure, dict):
+        return [leaf for key in sorted(structure) for leaf in _flatten(structure[key])]
+    if isinstance(structure, (list, tuple)):
+        return [leaf for item in structure for leaf in _flatten(item)]
+    return [structure]
+
+
+def _pack(structure, leaves):
+    if isinstance(structure, dict):
+        return {key: _pack(structure[key], leaves) for key in sorted(structure)}
+    if isinstance(structure, (list, tuple)):
+        items = [_pack(item, leaves) for item in structure]
+        return type(structure)(*items) if hasattr(structure, "_fields") else type(structure)(items)
+    return next(leaves)
+
+
+def _map_structure(fn, *structures, **unused):
+    return _pack(structures[0], iter([fn(*leaves) for leaves in zip(*[_flatten(s) for s in structures])]))
+
+
+# tf.nest: nested lists, tuples and dicts (keys in sorted order, as TensorFlow walks them).
+nest = types.SimpleNamespace(flatten=lambda structure, expand_composites=False: _flatten(structure),
+                             map_structure=_map_structure,
+                             pack_sequence_as=lambda structure, flat_sequence, **unused: _pack(
+                                 structure, iter(flat_sequence)),
+                             is_nested=lambda x: isinstance(x, (list, tuple, dict)))
+
+NAMES = ["cond", "while_loop", "map_fn", "scan", "vectorized_map", "case", "switch_case", "foldl", "foldr", "nest"]

@@ -102,12 +102,32 @@ def custom_gradient(f=None):
     return wrapped
 
 
+class TensorShape(tuple):
+    """``tf.TensorShape([None, 28, 28])``: a tuple of sizes (None: not known), with TensorFlow's
+    ``as_list``, ``rank`` and ``is_compatible_with``."""
+
+    def __new__(cls, dims=()):
+        return super().__new__(cls, () if dims is None else (None if d is None else int(d) for d in dims))
+
+    rank = property(len)
+
+    def as_list(self):
+        return list(self)
+
+    def is_compatible_with(self, other):
+        other = TensorShape(other)
+        return len(self) == len(other) and all(a is None or b is None or a == b for a, b in zip(self, other))
+
+    def __repr__(self):
+        return f"TensorShape({list(self)})"
+
+
 # TensorFlow 2's names for Keras's initializers.
 zeros_initializer, ones_initializer = initializers.Zeros, initializers.Ones
 constant_initializer = initializers.Constant
 random_normal_initializer, random_uniform_initializer = initializers.RandomNormal, initializers.RandomUniform
 
-NAMES = ["name_scope", "device", "control_dependencies", "no_op", "is_tensor", "get_static_value", "ensure_shape",
+NAMES = ["TensorShape", "name_scope", "device", "control_dependencies", "no_op", "is_tensor", "get_static_value", "ensure_shape",
          "identity_n", "shape_n", "assert_equal", "assert_greater", "assert_less", "assert_rank", "custom_gradient",
          "zeros_initializer", "ones_initializer", "constant_initializer", "random_normal_initializer",
          "random_uniform_initializer"]

@@ -17,7 +17,7 @@ import numpy as np
 
 from glassnet.engine.tensor import as_tensor
 from glassnet.engine.autodiff import data_of
-from glassnet.tf_arrays import _axis, _in, norm
+from glassnet.tf_arrays import _axis, _in, einsum, norm
 from glassnet.tf_functions import matmul
 from glassnet.tf_nn import l2_normalize
 
@@ -130,6 +130,46 @@ cholesky = _numpy(np.linalg.cholesky, "The lower-triangular ``L`` with ``L @ L.T
 solve = _numpy(np.linalg.solve, "``x`` with ``matrix @ x = rhs``.")
 
 
+pinv = _numpy(np.linalg.pinv, "The Moore-Penrose pseudo-inverse of each matrix.")
+eigvalsh = _numpy(np.linalg.eigvalsh, "The eigenvalues of each symmetric matrix, smallest first.")
+cross = _numpy(np.cross, "The cross product of 3-vectors, along the last axis.")
+
+
+def matrix_rank(a, tol=None, validate_args=False, name=None):
+    return as_tensor(np.linalg.matrix_rank(np.asarray(data_of(a)), tol=tol).astype(np.int32))
+
+
+def lstsq(matrix, rhs, l2_regularizer=0.0, fast=True, name=None):
+    """The ``x`` minimising ``|matrix @ x - rhs|**2 + l2_regularizer * |x|**2``."""
+    a, b = _in(matrix), _in(rhs)
+    gram = np.matmul(np.swapaxes(a, -1, -2), a) + l2_regularizer * np.eye(a.shape[-1], dtype=a.dtype)
+    return as_tensor(np.linalg.solve(gram, np.matmul(np.swapaxes(a, -1, -2), b)))
+
+
+def triangular_solve(matrix, rhs, lower=True, adjoint=False, name=None):
+    """``x`` with ``matrix @ x = rhs`` for triangular matrices (only the triangle asked for is read)."""
+    a = band_part(matrix, -1, 0) if lower else band_part(matrix, 0, -1)
+    return as_tensor(np.linalg.solve(np.swapaxes(a, -1, -2) if adjoint else a, _in(rhs)))
+
+
+def cholesky_solve(chol, rhs, name=None):
+    """``x`` with ``(L @ L^T) x = rhs``, given the Cholesky factor ``L``."""
+    return triangular_solve(chol, triangular_solve(chol, rhs), adjoint=True)
+
+
+def expm(input, name=None):
+    """The matrix exponential of each matrix (SciPy's)."""
+    import scipy.linalg
+    x = np.asarray(data_of(_in(input)))
+    return as_tensor(np.reshape([scipy.linalg.expm(m) for m in x.reshape((-1,) + x.shape[-2:])], x.shape))
+
+
+def normalize(tensor, ord="euclidean", axis=None, name=None):
+    """``(tensor / norm, norm)``."""
+    size = norm(tensor, ord=ord, axis=axis, keepdims=True)
+    return as_tensor(_in(tensor) / size), size
+
+
 def slogdet(input, name=None):
     """``(sign, log(|det|))`` of each matrix."""
     sign, logdet = np.linalg.slogdet(_in(input))
@@ -165,5 +205,7 @@ linalg = types.SimpleNamespace(
     matmul=matmul, matvec=matvec, matrix_transpose=matrix_transpose, adjoint=adjoint, diag=diag, diag_part=diag_part,
     set_diag=set_diag, trace=trace, band_part=band_part, eye=eye, tensordot=tensordot, global_norm=global_norm,
     inv=inv, det=det, cholesky=cholesky, solve=solve, slogdet=slogdet, logdet=logdet, qr=qr, svd=svd, eigh=eigh,
-    norm=norm, l2_normalize=l2_normalize)
+    norm=norm, l2_normalize=l2_normalize, pinv=pinv, eigvalsh=eigvalsh, cross=cross, matrix_rank=matrix_rank,
+    lstsq=lstsq, triangular_solve=triangular_solve, cholesky_solve=cholesky_solve, expm=expm, normalize=normalize,
+    einsum=einsum)
 NAMES = ["eye", "tensordot", "clip_by_norm", "clip_by_global_norm"]

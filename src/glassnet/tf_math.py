@@ -36,8 +36,63 @@ ELEMENTWISE = {name: _elementwise(getattr(np, numpy)) for name, numpy in {
     "is_nan": "isnan", "logical_xor": "logical_xor", "floordiv": "floor_divide", "floormod": "mod", "mod": "mod",
     "truediv": "true_divide", "realdiv": "true_divide", "log1p": "log1p"}.items()}
 SPECIAL = {name: _special(scipy_name) for name, scipy_name in {
-    "erf": "erf", "erfc": "erfc", "erfinv": "erfinv", "lgamma": "gammaln", "digamma": "digamma",
-    "ndtri": "ndtri"}.items()}
+    "erf": "erf", "erfc": "erfc", "erfinv": "erfinv", "erfcinv": "erfcinv", "lgamma": "gammaln",
+    "digamma": "digamma", "ndtri": "ndtri", "bessel_i0": "i0", "bessel_i0e": "i0e", "bessel_i1": "i1",
+    "bessel_i1e": "i1e"}.items()}
+ELEMENTWISE.update(conj=_elementwise(np.conj), real=_elementwise(np.real), imag=_elementwise(np.imag),
+                   nextafter=_elementwise(np.nextafter))
+
+
+def _special2(scipy_name):
+    def apply(a, x, name=None):
+        import scipy.special
+        return as_tensor(getattr(scipy.special, scipy_name)(_in(a), _in(x)))
+    apply.__name__ = scipy_name
+    return apply
+
+
+SPECIAL.update(igamma=_special2("gammainc"), igammac=_special2("gammaincc"), zeta=_special2("zeta"),
+               polygamma=_special2("polygamma"), xlog1py=_special2("xlog1py"))
+
+
+def betainc(a, b, x, name=None):
+    import scipy.special
+    return as_tensor(scipy.special.betainc(_in(a), _in(b), _in(x)))
+
+
+def lbeta(x, name=None):
+    """``log(prod(gamma(x)) / gamma(sum(x)))`` over the last axis."""
+    import scipy.special
+    x = _in(x)
+    return as_tensor(np.sum(scipy.special.gammaln(x), axis=-1) - scipy.special.gammaln(np.sum(x, axis=-1)))
+
+
+def reciprocal_no_nan(x, name=None):
+    return divide_no_nan(np.ones((), np.asarray(data_of(_in(x))).dtype), x)
+
+
+def is_non_decreasing(x, name=None):
+    return as_tensor(np.all(np.diff(np.asarray(data_of(x)).reshape(-1)) >= 0))
+
+
+def is_strictly_increasing(x, name=None):
+    return as_tensor(np.all(np.diff(np.asarray(data_of(x)).reshape(-1)) > 0))
+
+
+def polyval(coeffs, x, name=None):
+    """``coeffs[0] * x**(n-1) + ... + coeffs[n-1]`` (Horner's rule)."""
+    x, total = _in(x), 0
+    for c in coeffs:
+        total = total * x + c
+    return as_tensor(total)
+
+
+def cumulative_logsumexp(x, axis=0, exclusive=False, reverse=False, name=None):
+    """``log(cumsum(exp(x)))``, the running maximum taken out first (no overflow)."""
+    from glassnet.tf_arrays import cumsum
+    x = _in(x)
+    top = np.max(np.asarray(data_of(x)), axis=axis, keepdims=True)
+    return as_tensor(np.log(cumsum(np.exp(x - top), axis=axis, exclusive=exclusive, reverse=reverse)) + top)
 
 
 def rsqrt(x, name=None):
@@ -188,7 +243,10 @@ SEGMENTS.update({f"unsorted_segment_{kind}": _segments(kind, False)
 MATH = {**ELEMENTWISE, **SPECIAL, **SEGMENTS, **{name: globals()[name] for name in (
     "rsqrt", "squared_difference", "divide_no_nan", "multiply_no_nan", "xlogy", "xdivy", "log_sigmoid", "softplus",
     "softsign", "log_softmax", "softmax", "reduce_logsumexp", "reduce_euclidean_norm", "count_nonzero",
-    "zero_fraction", "bincount", "invert_permutation", "scalar_mul", "in_top_k")}}
+    "zero_fraction", "bincount", "invert_permutation", "scalar_mul", "in_top_k", "betainc", "lbeta",
+    "reciprocal_no_nan", "is_non_decreasing", "is_strictly_increasing", "polyval", "cumulative_logsumexp")}}
 # the ones TensorFlow also has at the top level (tf.acos, tf.negative, tf.reduce_logsumexp...)
 TOP_LEVEL = ["acos", "acosh", "asin", "asinh", "atan", "atan2", "atanh", "cosh", "sinh", "tan", "negative",
-             "truediv", "realdiv", "reduce_logsumexp", "scalar_mul"]
+             "truediv", "realdiv", "reduce_logsumexp", "scalar_mul", "truncatediv", "truncatemod"]
+MATH.update(truncatediv=_elementwise(lambda x, y: np.trunc(np.true_divide(x, y)).astype(np.result_type(x, y))),
+            truncatemod=_elementwise(np.fmod))

@@ -101,6 +101,26 @@ def scale_regularization_loss(regularization_loss):
     return as_tensor(np.sum(_in(regularization_loss)))
 
 
+def batch_normalization(x, mean, variance, offset, scale, variance_epsilon, name=None):
+    """``scale * (x - mean) / sqrt(variance + epsilon) + offset`` (None: no scale, no offset)."""
+    x = _in(x)
+    out = (x - mean) / np.sqrt(_in(variance) + variance_epsilon)
+    out = out * scale if scale is not None else out
+    return as_tensor(out + offset if offset is not None else out)
+
+
+def normalize_moments(counts, mean_ss, variance_ss, shift, name=None):
+    """``(mean, variance)`` from the sufficient statistics: the sums of ``x`` and ``x**2``."""
+    mean = _in(mean_ss) / counts
+    mean = mean + shift if shift is not None else mean
+    shifted = mean - shift if shift is not None else mean
+    return as_tensor(mean), as_tensor(_in(variance_ss) / counts - np.square(shifted))
+
+
+def zero_fraction(value, name=None):
+    return as_tensor(np.float32(np.mean(np.asarray(data_of(value)) == 0)))
+
+
 def in_top_k(targets, predictions, k, name=None):
     return as_tensor(ops.in_top_k(np.asarray(data_of(targets)), np.asarray(data_of(predictions)), k))
 
@@ -145,15 +165,20 @@ def conv1d(input, filters, stride, padding, data_format="NWC", dilations=None, n
                                            dilation_rate=_spatial(dilations, 1)))
 
 
-def _pool(op_name, tf_name):
-    def pool(input, ksize, strides, padding, data_format="NHWC", name=None):
-        return as_tensor(_op(op_name, tf_name)(_in(input), _spatial(ksize, 2), strides=_spatial(strides, 2),
+def _pool(op_name, tf_name, rank=2):
+    """``tf.nn.<tf_name>``: ``rank`` spatial axes (None: as many as the input has)."""
+    def pool(input, ksize, strides, padding, data_format=None, name=None):
+        x = _in(input)
+        spatial = x.ndim - 2 if rank is None else rank
+        return as_tensor(_op(op_name, tf_name)(x, _spatial(ksize, spatial), strides=_spatial(strides, spatial),
                                                padding=_padding(padding, tf_name), data_format=_format(data_format)))
     pool.__name__ = tf_name
     return pool
 
 
 max_pool2d, avg_pool2d = _pool("max_pool", "max_pool2d"), _pool("average_pool", "avg_pool2d")
+max_pool1d, avg_pool1d = _pool("max_pool", "max_pool1d", 1), _pool("average_pool", "avg_pool1d", 1)
+max_pool, avg_pool = _pool("max_pool", "max_pool", None), _pool("average_pool", "avg_pool", None)
 
 
 def depthwise_conv2d(input, filter, strides, padding, data_format=None, dilations=None, name=None):
@@ -213,5 +238,6 @@ def ctc_beam_search_decoder(inputs, sequence_length, beam_width=100, top_paths=1
 
 NAMES = ["l2_normalize", "bias_add", "dropout", "l2_loss", "log_poisson_loss", "weighted_cross_entropy_with_logits",
          "moments", "embedding_lookup", "crelu", "leaky_relu", "compute_average_loss", "scale_regularization_loss",
-         "in_top_k", "conv2d", "conv1d", "max_pool2d", "avg_pool2d", "depthwise_conv2d", "separable_conv2d",
+         "in_top_k", "batch_normalization", "normalize_moments", "zero_fraction", "max_pool1d", "avg_pool1d",
+         "max_pool", "avg_pool", "conv2d", "conv1d", "max_pool2d", "avg_pool2d", "depthwise_conv2d", "separable_conv2d",
          "conv2d_transpose", "ctc_loss", "ctc_greedy_decoder", "ctc_beam_search_decoder"]
