@@ -94,6 +94,15 @@ def argsort(values, axis=-1, direction="ASCENDING", stable=False, name=None):
     return as_tensor(np.argsort(values, axis=axis, kind="stable").astype(np.int32))
 
 
+def sort(values, axis=-1, direction="ASCENDING", name=None):
+    ordered = np.sort(_in(values), axis=axis)
+    return as_tensor(ordered if direction == "ASCENDING" else np.flip(ordered, axis=axis))
+
+
+def tile(input, multiples, name=None):
+    return as_tensor(np.tile(_in(input), tuple(np.ravel(data_of(multiples)))))
+
+
 def _cumulative(function, start):
     def cumulate(x, axis=0, exclusive=False, reverse=False, name=None):
         x = _in(x)
@@ -329,7 +338,7 @@ def histogram_fixed_width(values, value_range, nbins=100, dtype=np.int32, name=N
     return as_tensor(np.bincount(bins, minlength=nbins).astype(dtype))
 
 
-NAMES = ["Tensor", "split", "unstack", "fill", "identity", "stop_gradient", "boolean_mask", "argsort", "cumsum",
+NAMES = ["Tensor", "sort", "tile", "split", "unstack", "fill", "identity", "stop_gradient", "boolean_mask", "argsort", "cumsum",
          "cumprod", "einsum", "norm", "pad", "reverse", "roll", "repeat", "broadcast_to", "meshgrid", "gather",
          "gather_nd", "scatter_nd", "tensor_scatter_nd_update", "tensor_scatter_nd_add", "sequence_mask", "unique",
          "unique_with_counts", "searchsorted", "histogram_fixed_width", "tensor_scatter_nd_sub", "tensor_scatter_nd_max",

@@ -53,7 +53,11 @@ def argmin(input, axis=None, output_type=np.int64, name=None):
 def _reduce(fn):
     def reduce(input_tensor, axis=None, keepdims=False, name=None):
         axis = tuple(axis) if isinstance(axis, (list, np.ndarray)) else axis    # axis=[1, 2, 3]
-        return as_tensor(fn(input_tensor, axis=axis, keepdims=keepdims))
+        x = input_tensor if hasattr(input_tensor, "dtype") else np.asarray(input_tensor, keras_dtype(input_tensor))
+        out = fn(x, axis=axis, keepdims=keepdims)
+        if x.dtype.kind in "iu" and fn in (np.sum, np.prod, np.mean):       # TensorFlow keeps int32 int32
+            out = out.astype(x.dtype)
+        return as_tensor(out)
     reduce.__name__ = f"reduce_{fn.__name__}"
     return reduce
 
@@ -156,15 +160,6 @@ def rank(input, name=None):
 def executing_eagerly():
     """True: glassnet runs every line as it comes (there are no graphs to build)."""
     return True
-
-
-def sort(values, axis=-1, direction="ASCENDING", name=None):
-    ordered = np.sort(values, axis=axis)
-    return as_tensor(ordered if direction == "ASCENDING" else np.flip(ordered, axis=axis))
-
-
-def tile(input, multiples, name=None):
-    return as_tensor(np.tile(input, multiples))
 
 
 def print(*inputs, output_stream=None, sep=" ", end="\n", **kwargs):
