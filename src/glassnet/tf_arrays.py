@@ -130,6 +130,11 @@ def einsum(equation, *inputs, **kwargs):
 def norm(tensor, ord="euclidean", axis=None, keepdims=None, name=None):
     """The Euclidean norm of all entries (or along ``axis``), or ``sum(|x|**ord)**(1/ord)``."""
     x, axis = _in(tensor), _axis(axis)
+    if isinstance(axis, tuple) and len(axis) == 2 and ord not in ("euclidean", "fro"):   # a matrix norm
+        if isinstance(x, Value) and x.needs_grad:
+            from glassnet.engine.autodiff import CannotDifferentiate
+            raise CannotDifferentiate(f"glassnet has no gradient for tf.norm with ord={ord!r} over a matrix")
+        return as_tensor(np.linalg.norm(data_of(x), ord=ord, axis=axis, keepdims=bool(keepdims)).astype(x.dtype))
     if ord in ("euclidean", "fro", 2):
         out = np.sqrt(np.sum(np.square(x), axis=axis, keepdims=bool(keepdims)))
     elif ord == np.inf:
