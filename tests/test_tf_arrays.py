@@ -151,3 +151,24 @@ def test_sigmoid_cross_entropy_in_a_tape_keeps_the_gradient_of_the_logits():
     assert kernel is not None
     np.testing.assert_allclose(kernel, numerical_gradient(lambda: float(loss()), model.trainable_variables[0]),
                                rtol=1e-6)
+
+
+class _Shuffler(tf.keras.layers.Layer):
+    """A layer whose call() cuts, pads, rolls and sums with TensorFlow's functions."""
+
+    def build(self, input_shape):
+        self.w = self.add_weight(shape=(input_shape[-1], 4), initializer="random_normal")
+
+    def call(self, inputs):
+        left, right = tf.split(tf.einsum("bi,ij->bj", inputs, self.w), 2, axis=1)
+        padded = tf.pad(left, [[0, 0], [1, 1]], mode="REFLECT")           # (batch, 4)
+        mixed = tf.roll(padded, 1, axis=1) * tf.cumsum(tf.tile(right, [1, 2]), axis=1)
+        return tf.nn.l2_normalize(mixed + tf.gather(inputs, [0, 2, 1, 0], axis=1), axis=1)
+
+
+def test_a_layer_of_your_own_written_with_tensorflows_functions_gets_exact_gradients():
+    """Inside a recorded call() a plain-array conversion would be refused: these functions
+    keep the values recorded, and the gradients agree with finite differences."""
+    from glassnet.gradcheck import check_layer
+    report = check_layer(_Shuffler(), (3,))
+    assert report.passed, report
