@@ -209,7 +209,8 @@ RULES = {
     "broadcast_arrays": _broadcast_arrays, "cumsum": _cumsum, "cumprod": _cumprod, "diff": _diff,
     "einsum": _einsum,
 }
-for _name, _rule in RULES.items():
+for _name, _rule in RULES.items():        # a rule registered before stays (one per function)...
     FUNCTIONS.setdefault(_name, _rule)
+FUNCTIONS["pad"] = _pad                    # ...except np.pad's: this one takes every mode, reflect included
 # The message for a function without a rule lists these too.
 autodiff._SUPPORTED = autodiff._SUPPORTED.replace(", and glassnet's", ", " + ", ".join(sorted(RULES)) + ", and glassnet's")
