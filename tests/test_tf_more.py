@@ -302,3 +302,8 @@ def test_the_generic_pool_takes_its_rank_from_the_input(monkeypatch):
     tf.nn.max_pool(np.ones((1, 4, 4, 4, 1)), 2, 2, "VALID")
     tf.nn.max_pool1d(np.ones((1, 4, 1)), [1, 2, 1], 2, "SAME")
     assert calls == [((2, 2, 2), (2, 2, 2)), ((2,), (2,))]
+
+
+def test_a_missing_linalg_function_is_named_with_what_there_is():
+    with pytest.raises(AttributeError, match="glassnet's tf.linalg has no 'lu'; it has adjoint, band_part"):
+        tf.linalg.lu

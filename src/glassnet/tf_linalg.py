@@ -11,14 +11,13 @@ Matrices are the last two axes; any axes before them are a batch. The products, 
 """
 
 import string
-import types
 
 import numpy as np
 
 from glassnet.engine.tensor import as_tensor
 from glassnet.engine.autodiff import data_of
 from glassnet.tf_arrays import _axis, _in, einsum, norm
-from glassnet.tf_functions import matmul
+from glassnet.tf_functions import _Functions, matmul
 from glassnet.tf_nn import l2_normalize
 
 
@@ -201,9 +200,9 @@ def eigh(tensor, name=None):
     return as_tensor(values), as_tensor(vectors)
 
 
-linalg = types.SimpleNamespace(
-    matmul=matmul, matvec=matvec, matrix_transpose=matrix_transpose, adjoint=adjoint, diag=diag, diag_part=diag_part,
-    set_diag=set_diag, trace=trace, band_part=band_part, eye=eye, tensordot=tensordot, global_norm=global_norm,
+linalg = _Functions(
+    _label="tf.linalg", matmul=matmul, matvec=matvec, matrix_transpose=matrix_transpose, adjoint=adjoint, diag=diag,
+    diag_part=diag_part, set_diag=set_diag, trace=trace, band_part=band_part, eye=eye, tensordot=tensordot, global_norm=global_norm,
     inv=inv, det=det, cholesky=cholesky, solve=solve, slogdet=slogdet, logdet=logdet, qr=qr, svd=svd, eigh=eigh,
     norm=norm, l2_normalize=l2_normalize, pinv=pinv, eigvalsh=eigvalsh, cross=cross, matrix_rank=matrix_rank,
     lstsq=lstsq, triangular_solve=triangular_solve, cholesky_solve=cholesky_solve, expm=expm, normalize=normalize,
