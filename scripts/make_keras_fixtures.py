@@ -6,7 +6,7 @@ For each small model (every layer, activation, optimizer and loss glassnet reads
 Sequential, Functional and nested) this trains one epoch on random data in Keras, saves
 ``tests/fixtures/keras/NAME.keras`` with ``model.save``, and stores the inputs and Keras's
 predictions for them in ``NAME.npz``; ``tests/test_keras_file.py`` checks that glassnet
-predicts the same. ``unsupported.keras`` holds a Conv3D, which glassnet lacks:
+predicts the same. ``unsupported.keras`` holds a ConvLSTM3D, which glassnet lacks:
 the test checks the one-line error that names it. The images are 8x8, and the archive is
 packed again with deflate (Keras stores its members uncompressed; their bytes are left as
 Keras wrote them), so each file stays a few kilobytes.
@@ -416,7 +416,7 @@ def lambdas():
 
 
 def unsupported():
-    return keras.Sequential([keras.Input((4, 4, 4, 1)), layers.Conv3D(2, 3)], name="unsupported")
+    return keras.Sequential([keras.Input((2, 4, 4, 4, 1)), layers.ConvLSTM3D(2, 3)], name="unsupported")
 
 
 def _deflate(path):

@@ -80,6 +80,43 @@ CASES = {
     "take": (lambda a: ops.take(a, np.array([[1, 1], [3, 0]]), axis=0) * ops.take(a, np.array([5, 7, 5]))
              + ops.sum(ops.take(a, np.array([[2, 0], [1, 1]]), axis=1) ** 2), [normal(4, 3)]),
     "astype": (lambda a: a.astype("float64") * a, [normal(3)]),
+    # the linear algebra (engine/autodiff_linalg.py); cholesky's input made symmetric positive-definite
+    "inv": (lambda a: np.linalg.inv(a), [normal(2, 3, 3) + 3 * np.eye(3)]),
+    "det": (lambda a: np.linalg.det(a), [normal(2, 3, 3)]),
+    "slogdet": (lambda a: np.linalg.slogdet(a)[1], [normal(3, 3)]),
+    "solve": (lambda a, b: np.linalg.solve(a, b), [0.3 * normal(2, 3, 3) + np.eye(3), normal(2, 3, 2)]),
+    "cholesky": (lambda a: np.linalg.cholesky(a @ np.swapaxes(a, -1, -2) + np.eye(3)) * np.arange(9).reshape(3, 3),
+                 [normal(2, 3, 3)]),
+    # engine/autodiff_numpy.py
+    "einsum": (lambda a, b: ops.einsum("bij,jk->bik", a, b) + ops.einsum("...j,jk", a, b) * ops.einsum("bij->b", a)[:, None, None]
+               + ops.sum(ops.einsum("ij,kl->ik", a[0], b)), [normal(2, 3, 4), normal(4, 2)]),   # implicit, '...', summed away
+    "cumsum": (lambda a: ops.cumsum(a, axis=1) + ops.cumsum(a).reshape(3, 4), [normal(3, 4)]),
+    "prod": (lambda a, b: ops.prod(a, axis=0) * ops.prod(b, axis=(1, 2), keepdims=True).sum() + ops.prod(a),
+             [normal(3, 2), normal(2, 2, 3) * np.array([1.0, 0.0, 1.0])]),      # a zero: no division by it
+    "tril": (lambda a: ops.tril(a, -1) * a, [normal(2, 4, 4)]),
+    "triu": (lambda a: ops.triu(a, 1) * a, [normal(4, 3)]),
+    "pad": (lambda a: ops.pad(a, ((1, 0), (2, 3))) * np.arange(48).reshape(6, 8), [normal(5, 3)]),
+    "flip": (lambda a: ops.flip(a, axis=1) * a, [normal(3, 4)]),
+    "roll": (lambda a: ops.roll(a, 2, axis=0) * np.arange(12).reshape(4, 3), [normal(4, 3)]),
+    "tile": (lambda a: ops.tile(a, (2, 1, 3)) * np.arange(36).reshape(2, 3, 6), [normal(3, 2)]),
+    "repeat": (lambda a: ops.repeat(a, [1, 3, 2], axis=1) * np.arange(12).reshape(2, 6) + ops.sum(ops.repeat(a, 2)[:5] ** 2),
+               [normal(2, 3)]),
+    "take_along_axis": (lambda a: ops.take_along_axis(a, np.array([[0, 0], [2, 1], [1, 2]]), axis=1) ** 2, [normal(3, 3)]),
+    "tensordot": (lambda a, b: ops.tensordot(a, b, axes=([0, 2], [1, 0])), [positive(2, 3, 4), positive(4, 2, 5)]),
+    "outer": (lambda a, b: ops.outer(a, b), [normal(3), normal(2, 2)]),
+    "ravel": (lambda a: ops.ravel(a) * np.arange(6), [normal(2, 3)]),
+    "split": (lambda a: sum(p * (i + 1) for i, p in enumerate(np.split(a, [1, 3], axis=1))), [normal(2, 5)]),
+    "arcsin": (lambda a: np.arcsin(a), [RNG.uniform(-0.9, 0.9, (3, 4))]),
+    "arccos": (lambda a: np.arccos(a), [RNG.uniform(-0.9, 0.9, (3, 4))]),
+    "tan": (lambda a: np.tan(a), [RNG.uniform(-1.2, 1.2, (3, 4))]),
+    "arctanh": (lambda a: np.arctanh(a), [RNG.uniform(-0.9, 0.9, (3, 4))]),
+    "arcsinh": (lambda a: np.arcsinh(a), [normal(3, 4)]),
+    "log2": (lambda a: np.log2(a), [positive(3, 4)]),
+    "log10": (lambda a: np.log10(a), [positive(3, 4)]),
+    "exp2": (lambda a: np.exp2(a), [normal(3, 4)]),
+    "cbrt": (lambda a: np.cbrt(a), [positive(3, 4)]),
+    "logaddexp": (lambda a, b: ops.logaddexp(a, b), [normal(3, 4), normal(4)]),
+    "arctan2": (lambda a, b: ops.arctan2(a, b), [normal(3, 4), positive(3, 4)]),
 }
 NOT_DIFFERENTIABLE = {"zeros_like", "ones_like"}    # constants: nothing to check
 

@@ -318,11 +318,11 @@ def test_progress_bar_reads_like_keras_inside_and_after_the_epoch():
     bar.on_epoch_end(0, {"accuracy": 0.25, "loss": 0.5, "seconds": 1.0})
     out = stream.getvalue()
     assert "Epoch 1/3" in out
-    assert "3/4 [" in out and "] - ETA " in out and " - accuracy: 0.2500 - loss: 0.5000" in out
+    assert "3/4 ━━━━━━━━━━━━━━━───── ETA " in out and " - accuracy: 0.2500 - loss: 0.5000" in out
     assert ", loss" not in out                          # no tqdm postfix comma
     last = out.splitlines()[-1]
     # the seconds are the wall clock's (0s here, more on a busy machine): Keras's layout, not a time
-    assert re.match(r"4/4 \[==============================\] - \d+s \d+(us|ms)/step - accuracy", last)
+    assert re.match(r"4/4 ━{20} \d+s \d+(us|ms)/step - accuracy", last)        # Keras 3's line
     assert "seconds" not in last
 
 

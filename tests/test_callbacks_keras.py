@@ -267,7 +267,7 @@ def test_the_bar_says_it_is_validating_instead_of_sitting_at_the_end():
     stream = io.StringIO()
     drive_fit(ProgressBar(1, stream, live=True))
     out = stream.getvalue()
-    assert "4/4 [==============================] - validating 3/3" in out
+    assert "4/4 ━━━━━━━━━━━━━━━━━━━━ - validating 3/3" in out
     assert out.splitlines()[-1].endswith("- accuracy: 0.5000 - loss: 0.2500 - val_loss: 0.3000")
 
 
@@ -278,7 +278,7 @@ def test_without_a_terminal_only_the_summary_lines_are_printed():
     drive_fit(bar)
     lines = stream.getvalue().splitlines()
     assert len(lines) == 1             # one epoch: no "Epoch 1/1" header, as in Keras 3
-    assert lines[0].startswith("4/4 [==============================] - 0s ")
+    assert lines[0].startswith("4/4 ━━━━━━━━━━━━━━━━━━━━ 0s ")
 
 
 def test_verbose_2_prints_one_line_per_epoch_without_a_bar():
@@ -300,9 +300,9 @@ def test_evaluate_and_predict_get_a_bar_and_a_summary(family):
         getattr(bar, f"on_{family}_batch_end")(batch, {"loss": 0.125})
     getattr(bar, f"on_{family}_end")({"accuracy": 0.75, "loss": 0.125})
     out = stream.getvalue()
-    assert "3/5 [" in out
+    assert "3/5 ━━━━━━━━━━━━────────" in out          # the bar moves: 12 of 20 done
     last = out.splitlines()[-1]
-    assert last.startswith("5/5 [==============================] - 0s ") and "/step" in last
+    assert last.startswith("5/5 ━━━━━━━━━━━━━━━━━━━━ 0s ") and "/step" in last
     if family == "test":
         assert last.endswith("- accuracy: 0.7500 - loss: 0.1250")
 

@@ -149,3 +149,90 @@ def test_beam_scores_equal_the_ctc_loss():
         for label, score in beams[:5]:
             padded = np.array([label + [-1]]) if label else np.full((1, 1), -1)
             assert -CTCLoss().per_sample(padded, sample[None])[0] == pytest.approx(score, rel=1e-9)
+
+
+# -- Keras 3's keras.losses.CTC and keras.losses.ctc: blank 0, labels padded with 0 --------------
+KERAS_LABELS = np.where(LABELS < 0, 0, LABELS)          # the same labels, padded Keras's way
+
+
+def test_keras_ctc_counts_the_nonzero_entries_as_the_label():
+    from glassnet import losses
+    np.testing.assert_allclose(losses.CTC(reduction=None)(KERAS_LABELS, LOGITS), CTCLoss().per_sample(LABELS, LOGITS))
+    np.testing.assert_allclose(losses.ctc(KERAS_LABELS, LOGITS), CTCLoss().per_sample(LABELS, LOGITS))
+    weights = np.array([1.0, 0.0, 2.0, 1.0, 0.5])
+    each = CTCLoss().per_sample(LABELS, LOGITS)
+    assert float(losses.CTC(reduction="sum")(KERAS_LABELS, LOGITS, sample_weight=weights)) == \
+        pytest.approx((weights * each).sum())
+    assert type(losses.get("ctc")) is losses.CTC and type(losses.get(losses.ctc)) is losses.CTC
+    assert losses.CTC().get_config() == {"name": "ctc", "reduction": "sum_over_batch_size"}
+
+
+def test_keras_ctc_gradient_matches_finite_differences():
+    from glassnet import losses
+    assert check_loss(losses.CTC(), LOGITS, KERAS_LABELS, eps=1e-5).passed
+    assert check_loss(losses.CTC(reduction="sum"), LOGITS, KERAS_LABELS, eps=1e-5).passed
+
+
+def test_keras_ctc_agrees_with_keras():
+    keras = pytest.importorskip("keras")
+    from glassnet import losses
+    logits = LOGITS.astype(np.float32)
+    for reduction in ("sum_over_batch_size", "sum", None):
+        np.testing.assert_allclose(np.asarray(losses.CTC(reduction=reduction)(KERAS_LABELS, logits)),
+                                   np.asarray(keras.losses.CTC(reduction=reduction)(KERAS_LABELS, logits)), rtol=1e-5)
+    np.testing.assert_allclose(np.asarray(losses.ctc(KERAS_LABELS, logits)),
+                               np.asarray(keras.losses.ctc(KERAS_LABELS, logits)), rtol=1e-5)
+
+
+# -- Keras 2's backend CTC (the OCR tutorial before Keras 3): probabilities in, blank last ------------
+def _probabilities():
+    z = rng.standard_normal((3, 10, 5))
+    return np.exp(z) / np.exp(z).sum(axis=-1, keepdims=True)
+
+
+K2_LABELS, K2_STEPS, K2_LENGTHS = np.array([[1, 2, 2], [3, 0, 0], [1, 1, 0]]), np.array([[10], [8], [6]]), \
+    np.array([[3], [1], [2]])
+
+
+def test_keras2_ctc_batch_cost_is_the_loss_of_the_log_probabilities_with_the_last_class_blank():
+    from glassnet import backend as K
+    p = _probabilities()
+    cost = K.ctc_batch_cost(K2_LABELS, p, K2_STEPS, K2_LENGTHS)
+    assert cost.shape == (3, 1)
+    expected = CTCLoss(blank=4).per_sample(K2_LABELS, np.log(p), label_lengths=[3, 1, 2], input_lengths=[10, 8, 6])
+    np.testing.assert_allclose(cost[:, 0], expected, rtol=1e-6)
+
+
+def test_keras2_ctc_batch_cost_gradient_in_a_call_matches_finite_differences():
+    from glassnet import backend as K
+    from glassnet.engine.autodiff import Value, backpropagate
+    from glassnet.gradcheck import numerical_gradient, relative_error
+    p = _probabilities()
+    dy = rng.standard_normal((3, 1))
+    value = Value(p, needs_grad=True)
+    backpropagate(K.ctc_batch_cost(K2_LABELS, value, K2_STEPS, K2_LENGTHS), dy)
+    numeric = numerical_gradient(lambda: float(np.sum(K.ctc_batch_cost(K2_LABELS, p, K2_STEPS, K2_LENGTHS) * dy)), p)
+    assert relative_error(value.grad, numeric) < 1e-6
+
+
+def test_keras2_ctc_decode_greedy_and_a_clear_error_for_its_beam_search():
+    from glassnet import backend as K
+    p = np.full((1, 6, 4), 0.01)
+    p[0, np.arange(6), [0, 0, 3, 0, 2, 3]] = 0.97            # 0 0 - 0 2 -  ->  0 0 2 (blank 3)
+    (decoded,), log_prob = K.ctc_decode(p, [6])
+    np.testing.assert_array_equal(decoded, [[0, 0, 2, -1, -1, -1]])
+    assert log_prob[0, 0] == pytest.approx(-6 * math.log(0.97 + 1e-7), rel=1e-5)
+    with pytest.raises(ValueError, match="strategy='beam_search'"):
+        K.ctc_decode(p, [6], greedy=False)
+
+
+def test_keras2_ctc_agrees_with_keras_legacy_backend():
+    pytest.importorskip("tensorflow")
+    legacy = pytest.importorskip("keras.src.legacy.backend")
+    from glassnet import backend as K
+    p = _probabilities().astype(np.float32)
+    np.testing.assert_allclose(K.ctc_batch_cost(K2_LABELS, p, K2_STEPS, K2_LENGTHS),
+                               np.asarray(legacy.ctc_batch_cost(K2_LABELS, p, K2_STEPS, K2_LENGTHS)), rtol=1e-5)
+    mine, theirs = K.ctc_decode(p, K2_STEPS[:, 0]), legacy.ctc_decode(p, K2_STEPS[:, 0])
+    np.testing.assert_array_equal(mine[0][0], np.asarray(theirs[0][0]))
+    np.testing.assert_allclose(mine[1], np.asarray(theirs[1]), rtol=1e-5)

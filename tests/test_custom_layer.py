@@ -12,6 +12,7 @@ from glassnet.engine.layers.base import LAYERS
 from glassnet.errors import ModelFileError
 from glassnet.gradcheck import check_layer
 from glassnet.engine.summary import summary_table
+from glassnet.engine.summary_box import read_rows
 
 
 class LowRankDense(Layer):
@@ -236,11 +237,10 @@ def test_a_layer_of_your_own_may_give_several_outputs_in_a_graph():
     from glassnet.gradcheck import check_model
 
     model = _several_outputs_model()
-    lines = []
-    model.summary(print_fn=lines.append)
-    assert any("kl_divergence_layer (KLDivergenceLayer)" in line and "[(None, 2), (None, 2)]" in line
-               for line in lines)
-    assert any("kl_divergence_layer[0][1]" in line for line in lines)
+    rows = read_rows(summary_table(model, line_length=160))
+    assert any(row[0] == "kl_divergence_layer (KLDivergenceLayer)" and row[1] == "[(None, 2), (None, 2)]"
+               for row in rows)
+    assert any("kl_divergence_layer[0][1]" in row[-1] for row in rows)
     model.compile("adam", "mse")
     x = np.random.default_rng(0).random((6, 6))
     report = check_model(model, x, x)            # the KL term's gradient and both outputs'
@@ -518,3 +518,54 @@ def test_a_call_over_a_built_in_layers_forward_is_refused_where_the_class_is_def
 
     assert Scaled()(np.ones((1, 3))).tolist() == [[9.0, 9.0]]
     assert Renamed(2, kernel_initializer="ones")(np.ones((1, 3))).tolist() == [[3.0, 3.0]]
+
+
+def test_a_layer_of_layers_with_a_build_of_its_own_is_built_inside_another():
+    """keras.io's PixelCNN: PixelConvLayer builds its Conv2D in build() and makes a mask from
+    the kernel's shape there; called inside a ResidualBlock's call(), build() must still run
+    first (it was skipped: 'Conv2D' object has no attribute 'kernel'), and call() masks the
+    kernel before the convolution."""
+    import glassnet as keras
+    from glassnet import layers, ops
+
+    class PixelConvLayer(layers.Layer):
+        def __init__(self, mask_type, **kwargs):
+            super().__init__()
+            self.mask_type = mask_type
+            self.conv = layers.Conv2D(**kwargs)
+
+        def build(self, input_shape):
+            self.conv.build(input_shape)
+            kernel_shape = ops.shape(self.conv.kernel)
+            self.mask = np.zeros(shape=kernel_shape)
+            self.mask[: kernel_shape[0] // 2, ...] = 1.0
+            self.mask[kernel_shape[0] // 2, : kernel_shape[1] // 2, ...] = 1.0
+
+        def call(self, inputs):
+            self.conv.kernel.assign(self.conv.kernel * self.mask)
+            return self.conv(inputs)
+
+    class Block(layers.Layer):
+        def __init__(self, **kwargs):
+            super().__init__(**kwargs)
+            self.pixel_conv = PixelConvLayer(mask_type="A", filters=2, kernel_size=3, padding="same")
+
+        def call(self, inputs):
+            return keras.layers.add([inputs, self.pixel_conv(inputs)])
+
+    inputs = keras.Input((5, 5, 2))
+    block = Block()
+    model = keras.Model(inputs, block(inputs), seed=0)
+    model.compile("adam", "mse")
+    x = np.random.default_rng(0).random((8, 5, 5, 2), dtype=np.float32)
+    model.fit(x, x[..., :2] * 0.5, epochs=2, batch_size=4, verbose=0)
+    pixel_conv = block.pixel_conv
+    kernel = np.asarray(pixel_conv.conv.kernel)
+    assert pixel_conv.mask.shape == kernel.shape == (3, 3, 2, 2)
+    output = model.predict(x, verbose=0)             # call() masked the kernel first
+    kernel = np.asarray(pixel_conv.conv.kernel)
+    assert not kernel[1, 1:].any() and not kernel[2:].any() and kernel[0].any()
+    plain = layers.Conv2D(2, 3, padding="same")
+    plain.build((5, 5, 2))
+    plain.set_weights(pixel_conv.conv.get_weights())
+    np.testing.assert_allclose(output, x + np.asarray(plain(x)), rtol=1e-5, atol=1e-6)

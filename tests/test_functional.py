@@ -9,6 +9,7 @@ from glassnet.engine.layers.input_layer import InputLayer
 from glassnet.errors import DataError, ShapeError
 from glassnet.models import Model, Sequential, clone_model, load_model
 from glassnet.engine.summary import summary_table
+from glassnet.engine.summary_box import read_rows
 
 RNG = np.random.default_rng(0)
 X = RNG.standard_normal((48, 6)).astype(np.float32)
@@ -31,8 +32,8 @@ def test_a_residual_model_trains_and_its_graph_is_in_order():
     history = model.fit(X, Y, epochs=3, batch_size=16, verbose=0)
     assert sorted(history.history) == ["accuracy", "loss"] and history.epoch == [0, 1, 2]
     assert history.history["loss"][-1] < history.history["loss"][0]
-    text = summary_table(model)
-    assert "Connected to" in text and "pixels[0][0], dense_1[0][0]" in text
+    rows = read_rows(summary_table(model, line_length=140))
+    assert rows[0][-1] == "Connected to" and rows[4][-1] == "pixels[0][0], dense_1[0][0]"   # the Add
 
 
 def test_model_call_returns_an_array_and_a_model_is_a_layer():
@@ -315,7 +316,7 @@ def test_summary_expands_nested_models_and_refuses_what_it_cannot_do():
     inner = Sequential([layers.Input((6,)), layers.Dense(4, name="hidden")], name="base")
     model = Sequential([inner, layers.Dense(2)])
     text = summary_table(model, expand_nested=True)
-    assert "  hidden (Dense)" in text and "base (Sequential)" in text
+    assert "└ hidden (Dense)" in text and "base (Sequential)" in text         # Keras's mark
     assert "hidden" not in summary_table(model)
     with pytest.raises(ValueError, match="layer_range is not supported"):
         model.summary(layer_range=("base", "dense"))
@@ -471,7 +472,7 @@ def test_the_summary_names_a_nested_model_functional_and_marks_weightless_layers
     x = keras.Input((4,))
     model = keras.Model(x, keras.layers.Dense(2, trainable=False)(keras.layers.Dropout(0.1)(inner(x))))
     text = summary_table(model, show_trainable=True)
-    rows = {line.split()[0]: line.split() for line in text.splitlines() if line[:1].isalpha()}
+    rows = {cells[0].split()[0]: " ".join(cells).split() for cells in read_rows(text)[1:]}
     assert rows["encoder"][1] == "(Functional)" and rows["encoder"][-1] == "Y"
     assert rows["dropout"][-1] == "-" and rows["dense_1"][-1] == "N"    # Keras's name: "dense" is the encoder's
 

@@ -457,3 +457,140 @@ def test_a_recorded_loss_formats_as_a_number():
     with tf.GradientTape():
         loss = tf.reduce_mean(tf.square(model(RNG.standard_normal((5, 3)), training=True)))
     assert f"{loss:.2f}" == f"{float(loss):.2f}" and f"{loss}" == str(float(loss))
+
+
+def test_the_gradient_with_respect_to_an_intermediate_result():
+    """``h = encoder(x); tape.gradient(loss, h)``: TensorFlow's answer is dL/dh, summed over
+    every use of ``h`` (here two), not None as for a tensor the loss never saw."""
+    encoder, head = mlp(3, 4, 2, seed=1), mlp(2, 5, 1, seed=2)
+    x = RNG.standard_normal((5, 3))
+
+    def loss_of(h):
+        return tf.reduce_sum(head(h) ** 2) + tf.reduce_sum(h * h)
+
+    with tf.GradientTape() as tape:
+        h = encoder(x)
+        value = loss_of(h)
+    grad = tape.gradient(value, h)
+    h_array = np.array(h)
+    np.testing.assert_allclose(np.asarray(grad), finite_differences(lambda: loss_of(h_array), h_array),
+                               rtol=1e-6, atol=1e-8)
+
+
+def grad_cam_models(dtype="float64"):
+    """A small convnet and Grad-CAM's grad_model: its last conv layer's output and its
+    predictions, two outputs of different shapes, the first feeding the second."""
+    inputs = layers.Input((5, 5, 2))
+    conv = layers.Conv2D(3, 2, activation="tanh", name="last_conv", dtype=dtype)(inputs)
+    hidden = layers.Dense(4, activation="tanh", dtype=dtype)(layers.Flatten(dtype=dtype)(conv))
+    model = tf.keras.Model(inputs, layers.Dense(3, dtype=dtype)(hidden), seed=3)
+    return model, tf.keras.Model(model.inputs, [model.get_layer("last_conv").output, model.output])
+
+
+def test_grad_cam_the_gradient_of_a_score_with_respect_to_an_inner_output():
+    """keras.io's Grad-CAM: ``tape.gradient(preds[:, k], last_conv_layer_output)`` goes
+    through the rest of the model (the path from the conv output to the predictions)."""
+    model, grad_model = grad_cam_models()
+    x = RNG.standard_normal((2, 5, 5, 2))
+    with tf.GradientTape() as tape:
+        conv_output, preds = grad_model(x)
+        class_channel = preds[:, 1]
+    grads = tape.gradient(class_channel, conv_output)
+    assert grads.shape == conv_output.shape == (2, 4, 4, 3)
+    np.testing.assert_allclose(np.asarray(preds), model.predict(x, verbose=0), rtol=1e-12)
+    tail = model.layers[2:]                            # Flatten, Dense, Dense: after the conv layer
+    conv_array = np.array(conv_output).copy()         # C order: finite differences write into it
+
+    def score():
+        y = conv_array
+        for layer in tail:
+            y = layer(y)
+        return float(np.sum(np.asarray(y)[:, 1]))
+    np.testing.assert_allclose(np.asarray(grads), finite_differences(score, conv_array), rtol=1e-6, atol=1e-8)
+    with tf.GradientTape() as tape:                   # and the weights' gradients, both outputs in the loss
+        conv_output, preds = grad_model(x)
+        value = tf.reduce_sum(preds[:, 0]) + tf.reduce_sum(conv_output ** 2)
+    weights = model.trainable_weights
+
+    def loss():
+        conv_output, preds = grad_model(x)
+        return tf.reduce_sum(np.asarray(preds)[:, 0]) + tf.reduce_sum(np.asarray(conv_output) ** 2)
+    assert_gradients(tape.gradient(value, weights), weights, loss)
+
+
+def test_grad_cam_gives_tensorflows_gradient():
+    keras = pytest.importorskip("keras")
+    tensorflow = pytest.importorskip("tensorflow")
+    if keras.backend.backend() != "tensorflow":
+        pytest.skip("Keras runs on another backend")
+    model, grad_model = grad_cam_models(dtype="float32")
+    inputs = keras.Input((5, 5, 2))
+    conv = keras.layers.Conv2D(3, 2, activation="tanh", name="last_conv")(inputs)
+    hidden = keras.layers.Dense(4, activation="tanh")(keras.layers.Flatten()(conv))
+    theirs = keras.Model(inputs, keras.layers.Dense(3)(hidden))
+    theirs.set_weights(model.get_weights())
+    their_grad_model = keras.Model(theirs.inputs, [theirs.get_layer("last_conv").output, theirs.output])
+    x = RNG.standard_normal((2, 5, 5, 2)).astype(np.float32)
+    with tensorflow.GradientTape() as tape:
+        conv_output, preds = their_grad_model(x)
+        class_channel = preds[:, 2]
+    expected = tape.gradient(class_channel, conv_output).numpy()
+    with tf.GradientTape() as tape:
+        conv_output, preds = grad_model(x)
+        class_channel = preds[:, 2]
+    np.testing.assert_allclose(np.asarray(tape.gradient(class_channel, conv_output)), expected, rtol=1e-4, atol=1e-6)
+
+
+def wgan_gp_losses(critic, real, fake, alpha):
+    """keras.io's WGAN-GP critic loss: the Wasserstein estimate plus the gradient penalty, the
+    critic's gradient at points between real and fake images, taken by a tape inside the tape."""
+    with tf.GradientTape() as tape:
+        d_cost = tf.reduce_mean(critic(fake, training=True)) - tf.reduce_mean(critic(real, training=True))
+        interpolated = real + alpha * (fake - real)
+        with tf.GradientTape() as gp_tape:
+            gp_tape.watch(interpolated)
+            pred = critic(interpolated, training=True)
+        grads = gp_tape.gradient(pred, [interpolated])[0]
+        norm = tf.sqrt(tf.reduce_sum(tf.square(grads), axis=[1]))
+        gp = tf.reduce_mean((norm - 1.0) ** 2)
+        d_loss = d_cost + gp * 10.0
+    return tape, d_cost, d_loss, grads
+
+
+def test_a_gradient_penalty_needs_second_derivatives_and_glassnet_says_so():
+    """The penalty's gradient with respect to the weights is a gradient of a gradient: never
+    silently left out (the penalty taken as a constant), but refused in one line."""
+    critic = mlp(4, 5, 1)
+    real, fake, alpha = RNG.standard_normal((6, 4)), RNG.standard_normal((6, 4)), RNG.uniform(size=(6, 1))
+    tape, _, d_loss, grads = wgan_gp_losses(critic, real, fake, alpha)
+    with pytest.raises(NotImplementedError, match="needs second derivatives, which glassnet's tape does not compute"):
+        tape.gradient(d_loss, critic.trainable_variables)
+    # the inner gradient itself is right: the critic's input gradient at the interpolated points
+    interpolated = real + alpha * (fake - real)
+    point = interpolated.copy()
+    expected = [finite_differences(lambda i=i: np.sum(np.asarray(critic(point))[i]), point)[i] for i in range(6)]
+    np.testing.assert_allclose(np.asarray(grads), expected, rtol=1e-6, atol=1e-8)
+
+
+def test_a_gradient_taken_inside_a_tape_but_not_differentiated_again_is_fine():
+    critic = mlp(4, 5, 1)
+    real, fake, alpha = RNG.standard_normal((6, 4)), RNG.standard_normal((6, 4)), RNG.uniform(size=(6, 1))
+    tape, d_cost, _, _ = wgan_gp_losses(critic, real, fake, alpha)
+    weights = critic.trainable_variables
+    assert_gradients(tape.gradient(d_cost, weights), weights,
+                     lambda: tf.reduce_mean(critic(fake)) - tf.reduce_mean(critic(real)))
+
+
+def test_np_array_of_a_recorded_output_is_a_copy():
+    """``np.array(predictions)`` copies, in NumPy as in TensorFlow: writing into the copy
+    left the recorded output changed, and the gradient computed from it silently wrong."""
+    model = mlp(3, 4, 2)
+    x = RNG.standard_normal((5, 3))
+    with tf.GradientTape() as tape:
+        y = model(x)
+        value = tf.reduce_sum(y * y)
+    copy = np.array(y)
+    expected = 2 * copy.sum(axis=0)                  # d value / d (last bias)
+    copy[:] = 0
+    assert np.asarray(y).any()
+    np.testing.assert_allclose(np.asarray(tape.gradient(value, model.trainable_variables)[-1]), expected)

@@ -497,7 +497,7 @@ def test_keras_file_with_a_layer_glassnet_lacks_is_one_line_naming_it():
         glassnet.load_model(FIXTURES / "unsupported.keras")
     message = str(error.value)
     assert "\n" not in message and "unsupported.keras" in message
-    assert "'conv3d' (Conv3D)" in message and "glassnet has no" in message
+    assert "'conv_lstm3d' (ConvLSTM3D)" in message and "glassnet has no" in message
 
 
 def test_a_keras_model_saved_before_training_loads_without_a_note(recwarn):
@@ -544,8 +544,8 @@ def test_config_naming_an_unknown_activation_lists_every_one_glassnet_has(tmp_pa
     path = rewrite(FIXTURES / "mlp.keras", tmp_path / "bogus.keras",
                    lambda name, data: data.replace(b'"activation": "relu"', b'"activation": "bogus"', 1)
                    if name == "config.json" else data)
-    one_line_error(path, r"uses the activation 'bogus', which glassnet doesn't have \(it has elu, exponential, "
-                         r"gelu, .*, swish, tanh\)")
+    one_line_error(path, r"uses the activation 'bogus', which glassnet doesn't have \(it has celu, elu, exponential, "
+                         r"gelu, .*, swish, tanh, tanh_shrink\)")
 
 
 def test_weights_of_the_wrong_shape(tmp_path):
@@ -975,10 +975,10 @@ def test_flipped_bytes_give_a_result_or_one_line(member, tmp_path):
 
 
 def test_an_optimizer_glassnet_lacks_loads_uncompiled_with_a_warning(tmp_path):
-    path = rewrite(FIXTURES / "mlp.keras", tmp_path / "lion.keras",
-                   lambda name, data: data.replace(b'"class_name": "Adam"', b'"class_name": "Lion"')
+    path = rewrite(FIXTURES / "mlp.keras", tmp_path / "muon.keras",
+                   lambda name, data: data.replace(b'"class_name": "Adam"', b'"class_name": "Muon"')
                    if name == "config.json" else data)
-    with pytest.warns(UserWarning, match="optimizer 'Lion'.*loaded uncompiled"):
+    with pytest.warns(UserWarning, match="optimizer 'Muon'.*loaded uncompiled"):
         model = glassnet.load_model(path)
     assert model.optimizer is None
     expected = np.load(FIXTURES / "mlp.npz")

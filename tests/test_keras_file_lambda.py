@@ -13,6 +13,7 @@ import pytest
 import glassnet
 from glassnet import layers
 from glassnet.engine.summary import summary_table
+from glassnet.engine.summary_box import read_rows
 from glassnet.errors import ModelFileError
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "keras"
@@ -25,7 +26,8 @@ def scaled_model():
 
 
 def rows(table):
-    return [line.split() for line in table.splitlines() if "(" in line and ")" in line and "params" not in line]
+    """Each row's words, the headers' first (the box's cells read back, wrapped lines joined)."""
+    return [" ".join(cells).split() for cells in read_rows(table)]
 
 
 def test_a_lambda_is_one_layer_of_the_model_as_keras_lists_it():
@@ -34,10 +36,10 @@ def test_a_lambda_is_one_layer_of_the_model_as_keras_lists_it():
     model = scaled_model()
     assert [layer.name for layer in model.layers] == ["input_layer", "lambda", "dense"]
     assert type(model.layers[1]).__name__ == "Lambda" and model.get_layer("lambda") is model.layers[1]
-    table = summary_table(model)
-    assert rows(table)[1:] == [["input_layer", "(InputLayer)", "(None,", "3)", "0", "-"],
-                               ["lambda", "(Lambda)", "(None,", "3)", "0", "input_layer[0][0]"],
-                               ["dense", "(Dense)", "(None,", "2)", "8", "lambda[0][0]"]], table
+    table = summary_table(model, line_length=120)
+    assert rows(table)[1:] == [["input_layer", "(InputLayer)", "(None,", "3)", "0"],     # a chain: no
+                               ["lambda", "(Lambda)", "(None,", "3)", "0"],                 # "Connected to",
+                               ["dense", "(Dense)", "(None,", "2)", "8"]], table            # as in Keras
     assert "rescaling" not in table
     # what it computes is unchanged: the traced Rescaling runs
     assert [type(layer).__name__ for layer in model.sublayers] == ["Rescaling", "Dense"]
@@ -56,7 +58,7 @@ def test_lambdas_in_a_sequential_and_on_two_inputs_are_one_row_each():
     difference = layers.Lambda(lambda pair: pair[0] - 2 * pair[1])([a, b])
     joined = glassnet.Model([a, b], layers.Dense(1)(difference))
     assert [layer.name for layer in joined.layers][2:] == ["lambda", "dense"] and len(joined.layers) == 4
-    lambda_row = rows(summary_table(joined))[3]
+    lambda_row = rows(summary_table(joined, line_length=120))[3]
     assert lambda_row[:2] == ["lambda", "(Lambda)"] and lambda_row[-2:] == ["input_layer[0][0],", "input_layer_1[0][0]"]
 
 

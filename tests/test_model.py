@@ -61,7 +61,7 @@ def test_summary_lists_shapes_and_the_classic_parameter_count():
     assert "Total params: 109,386" in text and "Non-trainable params: 0" in text
     printed = []
     assert model.summary(print_fn=printed.append) is None       # as Keras: a notebook shows it once
-    assert printed == [text]
+    assert printed == [text + "\n"]                             # the whole text, as Keras hands it
 
 
 def test_it_learns():
@@ -144,7 +144,7 @@ def test_verbose_output_is_keras_like(capsys):
     model.fit(x, y, epochs=2, batch_size=16, validation_split=0.25, verbose=1)
     out = capsys.readouterr().out
     assert "Epoch 1/2" in out and "Epoch 2/2" in out
-    assert "3/3 [" in out and "- loss: " in out and "- val_accuracy: " in out
+    assert "3/3 ━━━━━━━━━━━━━━━━━━━━ " in out and "- loss: " in out and "- val_accuracy: " in out
 
 
 def test_wrong_input_shape_names_model_layer_and_shapes():
@@ -166,6 +166,16 @@ def test_nan_in_data_is_refused():
     model.compile("adam", "sparse_categorical_crossentropy")
     with pytest.raises(DataError, match="NaN"):
         model.fit(x, y, verbose=0)
+
+
+def test_a_table_of_numbers_and_bools_is_numbers():
+    """pd.get_dummies adds bool columns, so a data frame of the regression tutorial becomes an
+    object array (floats and bools); it is numbers, as TensorFlow takes it. Other objects are not."""
+    model = Sequential([Dense(1, input_shape=(3,), kernel_initializer="ones")], seed=0)
+    table = np.array([[1.5, True, False], [2.0, False, True]], dtype=object)
+    np.testing.assert_allclose(model.predict(table, verbose=0), [[2.5], [3.0]])
+    with pytest.raises(DataError, match="expected numbers, got an array of dtype object"):
+        model.predict(np.array([[1.5, None, 0.0]], dtype=object), verbose=0)
 
 
 def test_compiled_before_its_input_shape_is_known():

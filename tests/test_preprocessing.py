@@ -89,9 +89,15 @@ def test_normalization_takes_a_keras_layers_weights():
                                    RandomFlip()])
 def test_random_layers_are_the_identity_in_inference(layer):
     x = np.random.default_rng(0).normal(size=(3, 5, 5, 1)).astype(np.float32)
-    y = layer(x)
+    y = layer(x, training=False)
     assert np.shares_memory(y, x) and np.array_equal(y, x)     # x itself (as a Tensor view): no copy
     assert layer.backward(x) is x
+    # Called without training=, alone or in model(x), they augment, as Keras's (training=True):
+    # the TensorFlow tutorials show data_augmentation(images) this way. predict never does.
+    assert any(not np.array_equal(layer(x), x) for _ in range(10))      # (a flip may leave all three)
+    model = Sequential([Input((5, 5, 1)), layer])
+    assert any(not np.array_equal(np.asarray(model(x)), x) for _ in range(10))
+    assert np.array_equal(model.predict(x, verbose=0), x)
 
 
 def test_a_quarter_turn_by_hand():

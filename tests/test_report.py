@@ -65,7 +65,7 @@ def test_every_section_and_picture_is_inside_the_file(report_file, mlp):
     assert 'alt="examples of the top confusions"' in text
     assert 'alt="misclassified images, each beside its saliency map"' in text
     assert "28x28 picture: red where ink excites the unit" in text       # inside, explained
-    assert "Total params: 109,386" in text                          # the model summary
+    assert "Trainable params: 109,386" in text                      # the model summary (its total counts Adam's too)
     assert "learning_rate" in text and "batch_size" in text         # the settings
     assert '<table class="text">' in text
     assert text.count('<tr class="best">') == 1                    # the history table

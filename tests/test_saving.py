@@ -338,5 +338,5 @@ def test_serialize_keras_object_round_trips_settings_layers_and_functions():
         return x / 2
 
     assert keras.saving.deserialize_keras_object(keras.saving.serialize_keras_object(halve)) is halve
-    with pytest.raises(ValueError, match="glassnet has no 'Conv3D'"):
-        keras.saving.deserialize_keras_object({"module": "keras.layers", "class_name": "Conv3D", "config": {}})
+    with pytest.raises(ValueError, match="glassnet has no 'ConvLSTM3D'"):
+        keras.saving.deserialize_keras_object({"module": "keras.layers", "class_name": "ConvLSTM3D", "config": {}})

@@ -12,6 +12,7 @@ from glassnet import layers
 from glassnet.errors import ExportError, ShapeError
 from glassnet.gradcheck import check_model
 from glassnet.engine.summary import summary_table
+from glassnet.engine.summary_box import read_rows
 
 
 class MLP(keras.Model):
@@ -1012,10 +1013,9 @@ def test_a_subclassed_models_layers_are_the_layers_it_holds_as_keras_lists_them(
     assert model.layers[1].inner is model.blocks[0].inner
     assert model.get_layer("residual_block_1") is model.blocks[1]
     table = summary_table(model)
-    rows = [line.split()[0] for line in table.splitlines()[3:] if line and line[0].isalpha()
-            and "params" not in line]
+    rows = [cells[0].split()[0] for cells in read_rows(table)[1:]]
     assert rows == expected, table
-    block_row = next(line.split() for line in table.splitlines() if line.startswith("residual_block "))
+    block_row = next(" ".join(cells).split() for cells in read_rows(table) if cells[0].startswith("residual_block "))
     assert block_row == ["residual_block", "(ResidualBlock)", "(None,", "8)", "144"]     # one step, as Dense
     assert f"Total params: {model.count_params():,}" in table
 
@@ -1024,7 +1024,106 @@ def test_an_unbuilt_model_s_summary_is_keras_s_table_of_question_marks():
     """Keras 3 prints the table of an unbuilt model, every shape "?" and "0 (unbuilt)"
     parameters; glassnet printed only a one-line notice."""
     text = summary_table(keras.Sequential([layers.Dense(64, activation="relu"), layers.Dense(10)]))
-    rows = [line.split() for line in text.splitlines() if "(Dense)" in line]
+    rows = [" ".join(cells).split() for cells in read_rows(text) if "(Dense)" in cells[0]]
     assert rows == [["dense", "(Dense)", "?", "0", "(unbuilt)"], ["dense_1", "(Dense)", "?", "0", "(unbuilt)"]]
     assert "Total params: 0" in text and text.endswith("known once it has an input shape or has seen data)")
     assert "Total params: 0" in summary_table(keras.Sequential([]))
+
+
+class Distiller(keras.Model):
+    """keras.io's "Knowledge Distillation": a compute_loss without ``training`` (its fifth
+    argument is ``allow_empty``) that calls a teacher model which call() doesn't use."""
+
+    def __init__(self, student, teacher):
+        super().__init__()
+        self.teacher, self.student = teacher, student
+
+    def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None, allow_empty=False):
+        teacher_pred = self.teacher(x, training=False)
+        student_loss = keras.losses.SparseCategoricalCrossentropy(from_logits=True)(y, y_pred)
+        distillation_loss = keras.losses.KLDivergence()(keras.ops.softmax(teacher_pred / 4.0, axis=1),
+                                                        keras.ops.softmax(y_pred / 4.0, axis=1)) * 16.0
+        return 0.1 * student_loss + 0.9 * distillation_loss
+
+    def call(self, x):
+        return self.student(x)
+
+
+def distiller(seed=0):
+    teacher, student = (keras.Sequential([keras.Input((6, 6)), layers.Flatten(), layers.Dense(10)], seed=seed + k)
+                        for k in (1, 2))
+    model = Distiller(student, teacher)
+    model.compile(optimizer="adam", metrics=["sparse_categorical_accuracy"])
+    return model
+
+
+def distilled_loss(model, x, y):
+    """What Distiller.compute_loss computes, written out with NumPy."""
+    def softmax(z):
+        e = np.exp(z - z.max(axis=1, keepdims=True))
+        return e / e.sum(axis=1, keepdims=True)
+    student, teacher = (m.predict(x, verbose=0).astype(np.float64) for m in (model.student, model.teacher))
+    cross_entropy = -np.log(softmax(student)[np.arange(len(y)), y]).mean()
+    p, q = softmax(teacher / 4), softmax(student / 4)
+    return 0.1 * cross_entropy + 0.9 * 16 * np.mean(np.sum(p * np.log(p / q), axis=1))
+
+
+def test_a_compute_loss_without_training_is_called_as_keras_calls_it():
+    """Keras passes training= only to a compute_loss that takes it (Trainer._compute_loss)."""
+    x, y = data()
+    model = distiller()
+    model.teacher.trainable = False
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")        # a frozen teacher: nothing to warn about
+        history = model.fit(x, y, epochs=3, batch_size=16, verbose=0)
+    assert history.history["loss"][-1] < history.history["loss"][0]
+    results = model.evaluate(x, y, verbose=0, return_dict=True)
+    assert results["loss"] == pytest.approx(distilled_loss(model, x, y), rel=1e-5)
+
+
+def test_a_model_that_compute_loss_calls_outside_call_is_said_to_stay_as_it_is():
+    """Keras would train the teacher too (it is one of the model's weights); glassnet says it won't."""
+    x, y = data()
+    model = distiller()
+    before = model.teacher.get_weights()
+    with pytest.warns(UserWarning, match=r"compute_loss\(\) calls 'sequential\w*', which call\(\) doesn't use; "
+                                         r"Keras would train its weights too"):
+        model.fit(x, y, epochs=1, batch_size=16, verbose=0)
+    assert all(np.array_equal(a, b) for a, b in zip(before, model.teacher.get_weights()))
+
+
+def test_a_model_whose_call_computes_holding_a_layer_of_layers_with_a_weightless_layer_trains():
+    """keras.io's subclassing guide: VariationalAutoEncoder's call() computes (add_loss), its
+    Encoder is a layer of layers run inline, and the Encoder's Sampling has no weights nor
+    shape of its own; drawing the weights again from the model's seed tried to build
+    Sampling on no shape (TypeError: 'NoneType' object is not iterable)."""
+    class Noise(layers.Layer):
+        def call(self, inputs):
+            mean, log_var = inputs
+            return mean + keras.ops.exp(0.5 * log_var) * 0.1
+
+    class Encoder(layers.Layer):
+        def __init__(self, **kwargs):
+            super().__init__(**kwargs)
+            self.mean, self.log_var, self.noise = layers.Dense(2), layers.Dense(2), Noise()
+
+        def call(self, inputs):
+            mean, log_var = self.mean(inputs), self.log_var(inputs)
+            return mean, log_var, self.noise((mean, log_var))
+
+    class AutoEncoder(keras.Model):
+        def __init__(self, **kwargs):
+            super().__init__(**kwargs)
+            self.encoder, self.decoder = Encoder(), layers.Dense(6)
+
+        def call(self, inputs):
+            mean, log_var, z = self.encoder(inputs)
+            self.add_loss(-0.5 * keras.ops.mean(log_var - keras.ops.square(mean) - keras.ops.exp(log_var) + 1))
+            return self.decoder(z)
+
+    x = np.random.default_rng(0).random((32, 6), dtype=np.float32)
+    model = AutoEncoder(seed=0)
+    model.compile("adam", "mse")
+    history = model.fit(x, x, epochs=3, batch_size=8, verbose=0)
+    assert history.history["loss"][-1] < history.history["loss"][0]
+    assert len(model.trainable_weights) == 6 and len(model.losses) == 1

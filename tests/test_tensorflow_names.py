@@ -66,9 +66,9 @@ def test_tf_nn_is_the_activations_and_a_tensor_computes_as_an_array():
 
 
 def test_a_keras_layer_glassnet_lacks_is_named_plainly():
-    with pytest.raises(AttributeError, match="glassnet has no layer 'Conv3D'.*custom_layers"):
-        tf.keras.layers.Conv3D(16, 3)
-    assert not hasattr(glassnet.layers, "ConvLSTM2D") and hasattr(glassnet.layers, "GroupNormalization")
+    with pytest.raises(AttributeError, match="glassnet has no layer 'ConvLSTM3D'.*custom_layers"):
+        tf.keras.layers.ConvLSTM3D(16, 3)
+    assert not hasattr(glassnet.layers, "ConvLSTM3D") and hasattr(glassnet.layers, "GroupNormalization")
     assert hasattr(tf.keras.layers, "Conv2DTranspose") and hasattr(glassnet.layers, "UpSampling2D")
     with pytest.raises(AttributeError, match="has no attribute 'nope'"):
         glassnet.layers.nope
@@ -99,8 +99,7 @@ def test_the_text_tutorials_layers_import_and_those_glassnet_lacks_say_so_in_one
     assert StringLookup(max_tokens=5).get_vocabulary() == ["[UNK]"] and IntegerLookup().get_vocabulary() == [-1]
     with pytest.raises(NotImplementedError, match="no layer 'HashedCrossing': .*Hashing"):
         HashedCrossing(num_bins=3)
-    with pytest.raises(NotImplementedError, match="no layer 'CategoryEncoding': .*to_categorical"):
-        CategoryEncoding(num_tokens=3)
+    assert CategoryEncoding(num_tokens=3, output_mode="one_hot")(np.array([[2]])).tolist() == [[0, 0, 1]]
     assert "TextVectorization" in glassnet.layers.LAYERS and "HashedCrossing" not in glassnet.layers.LAYERS
 
 
@@ -355,3 +354,27 @@ def test_more_of_the_tensorflow_functions_tutorials_call_with_tensorflows_dtypes
 def test_tf_print_prints_the_values(capsys):
     tf.print("loss:", tf.constant([1, 2]))
     assert capsys.readouterr().out == "loss: [1 2]\n"
+
+
+def test_a_reduction_takes_its_axes_as_a_list_too():
+    """WGAN-GP's ``tf.reduce_sum(tf.square(grads), axis=[1, 2, 3])``: TensorFlow takes a list."""
+    x = np.arange(24, dtype=np.float32).reshape(2, 3, 4)
+    np.testing.assert_array_equal(tf.reduce_sum(x, axis=[1, 2]), x.sum(axis=(1, 2)))
+    np.testing.assert_array_equal(tf.reduce_mean(x, axis=[0], keepdims=True), x.mean(axis=0, keepdims=True))
+
+
+def test_l2_normalize_scales_to_length_one_and_is_recorded():
+    x = np.array([[3.0, 4.0], [0.0, 0.0]])
+    np.testing.assert_allclose(tf.math.l2_normalize(x, axis=1), [[0.6, 0.8], [0.0, 0.0]])
+    np.testing.assert_allclose(tf.math.l2_normalize(x), x / 5.0)               # the whole array
+    from glassnet.engine.autodiff import Value, backpropagate
+    from glassnet.gradcheck import numerical_gradient
+    rng = np.random.default_rng(0)
+    data, weights = rng.standard_normal((3, 4)), rng.standard_normal((3, 4))
+    value = Value(data.copy(), needs_grad=True)
+    backpropagate(tf.reduce_sum(tf.math.l2_normalize(value, axis=[1]) * weights), 1.0)
+    expected = numerical_gradient(lambda: float(np.sum(tf.math.l2_normalize(data, axis=1) * weights)), data)
+    np.testing.assert_allclose(value.grad, np.reshape(expected, data.shape), rtol=1e-6, atol=1e-9)
+    tensorflow = pytest.importorskip("tensorflow")
+    np.testing.assert_allclose(tf.math.l2_normalize(data, axis=0), tensorflow.math.l2_normalize(data, axis=0).numpy(),
+                               rtol=1e-12)

@@ -197,10 +197,8 @@ def test_what_glassnet_lacks_is_one_line_naming_it():
         tf.data.TFRecordDataset(["a.tfrecord"])
     with pytest.raises(AttributeError, match=r"^glassnet has no tf.data.experimental.make_csv_dataset: "):
         tf.data.experimental.make_csv_dataset("a.csv", batch_size=4)
-    with pytest.raises(TypeError, match=r"^from_tensor_slices: string tensors \(text\) are not supported"):
-        Dataset.from_tensor_slices(["a cat", "a dog"])
-    with pytest.raises(TypeError, match=r"^map: string tensors \(text\) are not supported"):
-        list(Dataset.range(2).map(lambda i: "label"))
+    with pytest.raises(TypeError, match=r"^from_tensor_slices: object values are not supported"):
+        Dataset.from_tensor_slices(np.array([{"a": 1}, None], dtype=object))
     with pytest.raises(ValueError, match="^from_tensors: can't make one array of a list .*a tuple is a structure"):
         Dataset.from_tensors([np.zeros(2), np.zeros(3)])
     with pytest.raises(ValueError, match="same first axis"):
@@ -256,3 +254,33 @@ def test_element_spec_and_constants_as_tensorflows(real_tf):
     assert [(s.shape, np.dtype(s.dtype)) for s in ours] == [(tuple(t.shape), t.dtype.as_numpy_dtype) for t in theirs]
     assert (tf.data.AUTOTUNE, tf.data.INFINITE_CARDINALITY, tf.data.UNKNOWN_CARDINALITY) == \
         (real_tf.data.AUTOTUNE, real_tf.data.INFINITE_CARDINALITY, real_tf.data.UNKNOWN_CARDINALITY)
+
+
+def test_text_travels_as_strings_as_tf_string_tensors_do():
+    texts = Dataset.from_tensor_slices(["a cat", "a dog", "a bird"])
+    assert [str(t) for t in texts] == ["a cat", "a dog", "a bird"]
+    batch = next(iter(Dataset.from_tensor_slices({"town": np.array(["Cork", "Cobh"], dtype=object),
+                                                  "age": [3.0, 4.0]}).batch(2)))
+    assert batch["town"].tolist() == ["Cork", "Cobh"] and batch["age"].dtype == np.float32
+    assert [str(v) for v in Dataset.range(2).map(lambda i: "label")] == ["label", "label"]
+
+
+
+def test_text_line_dataset_reads_the_lines_of_its_files(tmp_path):
+    (tmp_path / "a.txt").write_text("first line\nsecond\n", encoding="utf-8")
+    (tmp_path / "b.txt").write_text("third", encoding="utf-8")
+    lines = tf.data.TextLineDataset([str(tmp_path / "a.txt"), tmp_path / "b.txt"])
+    assert [str(line) for line in lines] == ["first line", "second", "third"]
+    assert [str(line) for line in tf.data.TextLineDataset(str(tmp_path / "b.txt")).map(tf.strings.upper)] == ["THIRD"]
+
+
+def test_text_is_carried_as_str():
+    """File names and labels (the OCR tutorial's pipeline) go through slicing, map and batch."""
+    dataset = Dataset.from_tensor_slices((np.array(["a.png", "b.png", "c.png"]), [b"12", b"34", b"56"]))
+    first = next(iter(dataset))
+    assert first[0] == "a.png" and first[1] == "12" and first[1].dtype.kind == "U"
+    lengths = dataset.map(lambda path, label: (tf.strings.length(path), label)).batch(2)
+    batch = next(iter(lengths))
+    np.testing.assert_array_equal(batch[0], [5, 5])
+    np.testing.assert_array_equal(batch[1], ["12", "34"])
+    assert list(Dataset.range(2).map(lambda i: "label")) == ["label", "label"]

@@ -115,8 +115,23 @@ _sys.modules["glassnet.mixed_precision"] = mixed_precision
 from glassnet import tf_functions as _tf_functions  # noqa: E402
 for _name in _tf_functions.NAMES:
     globals()[_name] = getattr(_tf_functions, _name)
+# ... and TensorFlow's names for more of glassnet.ops: tf.stop_gradient, tf.cond, tf.while_loop,
+# tf.linalg, tf.math.erf and the segment sums (a VQ-VAE's quantizer as keras.io first wrote it).
+from glassnet import tf_ops as _tf_ops  # noqa: E402
+for _name in _tf_ops.NAMES:          # where tf_functions' modules (tf_arrays, tf_linalg...) have one, theirs
+    if _name not in _tf_functions.NAMES:
+        globals()[_name] = getattr(_tf_ops, _name)
+for _name, _function in _tf_ops.MATH.items():
+    if _name not in vars(_tf_functions.math):
+        setattr(_tf_functions.math, _name, _function)
+# keras.random as a module path too: ``from keras.random import SeedGenerator, normal``.
+_sys.modules["glassnet.random"] = _tf_functions.random
 # tf.strings.lower, tf.strings.regex_replace...: the text tutorials' custom_standardization.
 from glassnet import tf_strings as strings  # noqa: E402
+# tf.RaggedTensor (tf.strings.unicode_split's rows), tf.SparseTensor and tf.sparse.to_dense.
+from glassnet.tf_ragged import RaggedTensor, SparseTensor  # noqa: E402
+from glassnet import tf_ragged as _tf_ragged  # noqa: E402
+sparse = _types.SimpleNamespace(to_dense=_tf_ragged.to_dense, SparseTensor=SparseTensor)
 string = "string"     # tf.string: Input(shape=(1,), dtype=tf.string)
 
 # TensorFlow programs write ``import tensorflow as tf`` and then ``tf.keras.layers.Dense``;
@@ -142,11 +157,8 @@ _NOT_HERE = {
             "and convert that, or save as .keras and convert it with TensorFlow",
     "train": "tf.train's checkpoints are TensorFlow's: save with model.save_weights('cp.weights.h5') "
              "(or ModelCheckpoint(..., save_weights_only=True)) and restore with model.load_weights",
-    "image": "tf.image is not part of glassnet: resize and augment with the layers (Resizing, "
-             "RandomFlip...) or keras.preprocessing.image",
     "Module": "tf.Module is TensorFlow's: write a keras.layers.Layer (weights made with "
               "self.add_weight in build, the math in call) or a keras.Model",
-    "io": "tf.io is not part of glassnet: read files with Python, or keras.utils.load_img for pictures",
 }
 
 
@@ -155,6 +167,8 @@ _NOT_HERE = {
 from glassnet import tf_data as data  # noqa: E402
 from glassnet.tf_data import TensorSpec  # noqa: E402
 _sys.modules["glassnet.data"] = data
+# tf.image (decode, convert_image_dtype, resize, flips, crops...) and tf.io (read_file, decode_png...).
+from glassnet import tf_image as image, tf_io as io  # noqa: E402
 
 
 def __getattr__(name):
@@ -163,8 +177,10 @@ def __getattr__(name):
     raise AttributeError(f"module 'glassnet' has no attribute {name!r}")
 
 
-__all__ = ["GradientTape", "Initializer", "Input", "Layer", "Loss", "Metric", "Model", "Optimizer", "Regularizer", "Sequential",
+__all__ = ["GradientTape", "Initializer", "Input", "Layer", "Loss", "Metric", "Model", "Optimizer", "RaggedTensor",
+           "Regularizer", "Sequential", "SparseTensor", "sparse",
            "TensorSpec", "data",
+           "image", "io",
            "Variable",
            "activations", "backend", "callbacks", "config", "datasets", "diagnose",
            "initializers", "keras", "layers", "load_model", "losses", "metrics", "mixed_precision", "models", "nn", "ops", "saving",

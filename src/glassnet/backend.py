@@ -67,6 +67,57 @@ def is_keras_tensor(x):
     return symbolic.is_symbolic(x)
 
 
+# -- Keras 3's dtype helpers ------------------------------------------------------------------
+def standardize_dtype(dtype):
+    """Keras's name of a dtype: ``"float32"``, ``"int64"``, ``"bool"``, ``"string"``; Python's
+    ``float`` is ``"float32"`` and ``int`` ``"int64"`` (Keras's floatx and default int); None is
+    ``floatx()``. An object with a ``dtype`` (an array) gives its own."""
+    import numpy
+
+    if dtype is None:
+        return floatx()
+    if dtype is float:
+        return "float32"
+    if dtype is int:
+        return "int64"
+    if dtype in ("string", str):
+        return "string"
+    dtype = getattr(dtype, "dtype", dtype) if not isinstance(dtype, (str, type)) else dtype
+    try:
+        return numpy.dtype(dtype).name
+    except TypeError:
+        raise ValueError(f"Invalid dtype: {dtype!r}") from None
+
+
+def is_float_dtype(dtype):
+    """True for a floating-point dtype (``"float16"``, ``"float32"``, ``"float64"``)."""
+    return standardize_dtype(dtype).startswith(("float", "bfloat"))
+
+
+def is_int_dtype(dtype):
+    """True for an integer dtype, signed or not."""
+    return standardize_dtype(dtype).startswith(("int", "uint"))
+
+
+def result_type(*dtypes):
+    """The dtype an operation on these dtypes gives, as Keras promotes them: with a float
+    among them, the widest float (``int64`` and ``float32``: ``float32``, where NumPy would say
+    ``float64``); integers alone as NumPy promotes them; a Python ``float`` with integers, or
+    no dtype at all, ``floatx()``."""
+    import numpy
+
+    if not dtypes:
+        return floatx()
+    names = [standardize_dtype(d) for d in dtypes if d is not float and d is not int]
+    weak_float = any(d is float for d in dtypes)
+    if not names:
+        return floatx() if weak_float else "int64"
+    floats = [name for name in names if is_float_dtype(name)]
+    if floats:                 # Keras's (JAX's) lattice: integers give way to any float
+        return numpy.result_type(*floats).name
+    return floatx() if weak_float else numpy.result_type(*names).name
+
+
 # -- Keras 2's backend math, for the custom metrics and losses of older programs ------------
 # The classic Kaggle F1 metric, word for word:
 #
@@ -156,3 +207,34 @@ def binary_crossentropy(target, output, from_logits=False):
 def categorical_crossentropy(target, output, from_logits=False, axis=-1):
     from glassnet.engine.losses import categorical_crossentropy as cce
     return cce(target, output, from_logits=from_logits, axis=axis)
+
+
+# Keras 2's CTC (the keras.io OCR tutorial before Keras 3): softmax probabilities in, the
+# blank the last class, lengths as (N, 1) columns.
+def ctc_batch_cost(y_true, y_pred, input_length, label_length):
+    """Keras 2's ``K.ctc_batch_cost``: the CTC loss of each sample, ``(N, 1)``.
+
+    ``y_true`` ``(N, L)`` labels (the first ``label_length`` of each count); ``y_pred``
+    ``(N, T, C)`` softmax probabilities, the blank class ``C - 1``; ``input_length`` and
+    ``label_length`` ``(N, 1)``. It is :func:`glassnet.ops.ctc_loss` on ``log(y_pred + epsilon)``
+    (recorded in a layer's call(), as the tutorial's CTCLayer calls it)."""
+    from glassnet.engine.autodiff import data_of
+
+    def column(lengths):
+        return _np.reshape(data_of(lengths), -1).astype(_np.int32)
+    classes = _np.shape(data_of(y_pred))[-1]
+    losses = _ops.ctc_loss(_np.asarray(data_of(y_true)).astype(_np.int32), _np.log(y_pred + epsilon()),
+                           column(label_length), column(input_length), mask_index=classes - 1)
+    return _np.expand_dims(losses, 1)
+
+
+def ctc_decode(y_pred, input_length, greedy=True, beam_width=100, top_paths=1):
+    """Keras 2's ``K.ctc_decode``: best-path decoding of softmax probabilities ``(N, T, C)``
+    (blank ``C - 1``), as ``([decoded], log_prob)``: decoded ``(N, T)`` class indices padded
+    with -1, log_prob ``(N, 1)`` minus the sum of each step's largest log-probability."""
+    if not greedy:
+        raise ValueError("K.ctc_decode(greedy=False): Keras 2's beam search (which also merges repeated labels) "
+                         "is not in glassnet; use keras.ops.ctc_decode(..., strategy='beam_search')")
+    log_p = _np.log(_np.asarray(y_pred, _np.float32) + epsilon())
+    decoded, scores = _ops.ctc_decode(log_p, _np.reshape(input_length, -1), mask_index=-1)
+    return [decoded[0]], scores

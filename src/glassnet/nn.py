@@ -12,29 +12,36 @@ import numpy as np
 
 from glassnet.engine.activations_api import (elu, gelu, log_softmax, relu, relu6, selu, sigmoid, silu,
                                              softmax, softplus, softsign, tanh)
-from glassnet.engine.autodiff import data_of
+from glassnet.engine.autodiff import Value
 from glassnet.engine.tensor import as_tensor
-from glassnet.tf_arrays import _in
 
 swish = silu
+
+
+def _kept(x):
+    """``x`` as an array, or as it is when it is recorded math (a GradientTape's loss): an
+    array made of it would cut the record, and its gradient would never arrive."""
+    return x if isinstance(x, Value) else np.asarray(x)
 
 
 def sigmoid_cross_entropy_with_logits(labels=None, logits=None, name=None):
     """Element by element, ``-z log(sigmoid(x)) - (1 - z) log(1 - sigmoid(x))``, written as
     TensorFlow does so that no exp overflows: ``max(x, 0) - x z + log(1 + exp(-|x|))``."""
-    x, z = _in(logits), _in(labels)     # recorded values stay recorded (a GradientTape's loss)
+    x, z = _kept(logits), _kept(labels)
     return as_tensor(np.maximum(x, 0) - x * z + np.log1p(np.exp(-np.abs(x))))
 
 
 def softmax_cross_entropy_with_logits(labels, logits, axis=-1, name=None):
     """Per sample, ``-sum(labels * log_softmax(logits))`` over ``axis``."""
-    return as_tensor(-np.sum(_in(labels) * log_softmax(_in(logits), axis=axis), axis=axis))
+    return as_tensor(-np.sum(_kept(labels) * log_softmax(_kept(logits), axis=axis), axis=axis))
 
 
 def sparse_softmax_cross_entropy_with_logits(labels, logits, name=None):
     """Per sample, ``-log_softmax(logits)[label]``."""
-    logs = log_softmax(_in(logits), axis=-1)
-    return as_tensor(-np.take_along_axis(logs, np.asarray(data_of(labels))[..., None], axis=-1)[..., 0])
+    logs = log_softmax(_kept(logits), axis=-1)
+    labels = np.asarray(labels).astype(np.int64)
+    rows = np.indices(labels.shape)
+    return as_tensor(-logs[(*rows, labels)])
 
 
 def top_k(input, k=1, sorted=True, name=None):

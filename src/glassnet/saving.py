@@ -97,5 +97,18 @@ def deserialize_keras_object(config, custom_objects=None):
     return cls.from_config(inner or {})
 
 
-__all__ = ["custom_object_scope", "deserialize_keras_object", "serialize_keras_object", "get_custom_objects", "get_registered_name", "get_registered_object",
+CustomObjectScope = custom_object_scope      # Keras's class name for the same scope
+
+
+def save_weights(model, filepath, overwrite=True):
+    """Keras 3's ``keras.saving.save_weights(model, filepath)``: ``model.save_weights(filepath)``."""
+    return model.save_weights(filepath, overwrite=overwrite)
+
+
+def load_weights(model, filepath, skip_mismatch=False):
+    """Keras 3's ``keras.saving.load_weights(model, filepath)``: ``model.load_weights(filepath)``."""
+    return model.load_weights(filepath, skip_mismatch=skip_mismatch)
+
+
+__all__ = ["CustomObjectScope", "load_weights", "save_weights", "custom_object_scope", "deserialize_keras_object", "serialize_keras_object", "get_custom_objects", "get_registered_name", "get_registered_object",
            "load_model", "register_keras_serializable", "save_model"]

@@ -206,6 +206,59 @@ def custom_object_scope(*custom_objects):
     return scope(*custom_objects)
 
 
+CustomObjectScope = custom_object_scope      # Keras's class name for the same scope
+
+
+def serialize_keras_object(obj):
+    """Keras's description of an object (see :func:`glassnet.saving.serialize_keras_object`)."""
+    from glassnet.saving import serialize_keras_object as serialize
+    return serialize(obj)
+
+
+def deserialize_keras_object(config, custom_objects=None, **kwargs):
+    """The object a description names (see :func:`glassnet.saving.deserialize_keras_object`)."""
+    from glassnet.saving import deserialize_keras_object as deserialize
+    return deserialize(config, custom_objects)
+
+
+def get_registered_name(obj):
+    """The name ``obj`` was registered under (see :mod:`glassnet.saving`)."""
+    from glassnet.saving import get_registered_name as name
+    return name(obj)
+
+
+def get_registered_object(name, custom_objects=None, module_objects=None):
+    """The object registered (or given) as ``name``, else None (see :mod:`glassnet.saving`)."""
+    from glassnet.saving import get_registered_object as find
+    return find(name, {**(module_objects or {}), **(custom_objects or {})})
+
+
+def get_source_inputs(tensor):
+    """The ``Input`` placeholders a placeholder is computed from, depth first, each once
+    (Keras's ``keras.utils.get_source_inputs``); an ``Input`` itself gives ``[itself]``."""
+    node = getattr(tensor, "node", None)
+    if node is None or not node.inputs:              # an Input (or not a placeholder at all)
+        return [tensor]
+    found = []
+    for inner in node.inputs:
+        found += [source for source in get_source_inputs(inner) if all(source is not f for f in found)]
+    return found
+
+
+def is_keras_tensor(x):
+    """True for a placeholder made by ``Input(...)`` or a layer called on one."""
+    from glassnet.backend import is_keras_tensor as symbolic
+    return symbolic(x)
+
+
+def standardize_dtype(dtype):
+    """Keras's name of a dtype: ``"float32"``, ``"int64"``, ``"bool"`` (see :mod:`glassnet.backend`)."""
+    from glassnet.backend import standardize_dtype as standardize
+    return standardize(dtype)
+
+
+from glassnet.progbar import Progbar  # noqa: E402
+
 # Imported last: glassnet.preprocessing.image builds on PyDataset above.
 from glassnet.preprocessing.image_utils import array_to_img, img_to_array, load_img, save_img  # noqa: E402
 from glassnet.preprocessing.sequence import pad_sequences, timeseries_dataset_from_array  # noqa: E402
@@ -214,4 +267,6 @@ __all__ = ["PyDataset", "Sequence", "array_to_img", "clear_session", "custom_obj
            "image_dataset_from_directory", "img_to_array", "load_img", "normalize", "pack_x_y_sample_weight",
            "pad_sequences", "plot_model", "register_keras_serializable", "save_img", "set_random_seed", "split_dataset",
            "text_dataset_from_directory", "audio_dataset_from_directory",
-           "timeseries_dataset_from_array", "to_categorical", "unpack_x_y_sample_weight"]
+           "timeseries_dataset_from_array", "to_categorical", "unpack_x_y_sample_weight",
+           "CustomObjectScope", "Progbar", "deserialize_keras_object", "get_registered_name", "get_registered_object",
+           "get_source_inputs", "is_keras_tensor", "serialize_keras_object", "standardize_dtype"]

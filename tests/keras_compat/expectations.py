@@ -19,6 +19,21 @@ def _event_files(log_dir):
             for run in os.listdir(log_dir)}
 
 
+def _grad_cam_is_exact(ns):
+    """Grad-CAM's gradient, checked by Euler's rule: after the last conv layer the model is
+    max pooling, Flatten, Dropout (off) and the last Dense without its softmax, so a class
+    score is ``sum(d score / d A * A) + bias`` in the conv output ``A``, ties or not."""
+    tf, keras, model = ns["tf"], ns["keras"], ns["model"]
+    grad_model = keras.models.Model(model.inputs, [model.get_layer("last_conv").output, model.output])
+    with tf.GradientTape() as tape:
+        conv_output, preds = grad_model(ns["x_test"][:4])
+        class_channel = preds[:, 3]
+    grads = np.asarray(tape.gradient(class_channel, conv_output))
+    bias = model.layers[-1].get_weights()[1][3]
+    return grads.shape == (4, 11, 11, 64) and np.allclose(
+        (grads * np.asarray(conv_output)).sum(axis=(1, 2, 3)) + bias, np.asarray(preds)[:, 3], atol=1e-4)
+
+
 EXPECTATIONS = {
     "text_classification_tutorial": lambda ns: ns["history"].history["val_binary_accuracy"][-1] > 0.8
     and ns["export_accuracy"] > 0.8 and float(ns["predictions"][0, 0]) > 0.5 > float(ns["predictions"][2, 0])
@@ -151,4 +166,103 @@ EXPECTATIONS = {
     and len(ns["model"].trainable_variables) == 14 and ns["optimizer"].iterations == 3 * 63  # 2,000 / 32
     and np.asarray(ns["predictions"]).shape == (16, 28, 28, 1) and np.asarray(ns["samples"]).shape == (100, 28, 28, 1)
     and 0 <= float(np.min(ns["samples"])) <= float(np.max(ns["samples"])) <= 1,
+    "tf_load_csv_tutorial": lambda ns: tuple(np.shape(ns["preprocessed_example"])) == (1, 4 + 3 + 4 + 5 + 4 + 3)   # the OOV slot of each lookup too
+    and set(ns["numeric_inputs"]) == {"age", "n_siblings_spouses", "parch", "fare"}
+    and float(np.abs(np.asarray(ns["before"]) - np.asarray(ns["after"])).max()) < 1e-5
+    and np.asarray(ns["first_example"]["sex"]).tolist() in ("male", "female", b"male", b"female")
+    and ns["history"].history["loss"][-1] < ns["history"].history["loss"][0] and ns["accuracy"] > 0.9,
+    # 12 "days" of 48 steps: 529 windows; the jump (24 steps from step 250) and only it is found.
+    "timeseries_anomaly_detection": lambda ns: ns["x_train"].shape == (529, 48, 1)
+    and ns["model"].count_params() == 9_505 and ns["x_test_pred"].shape == (529, 48, 1)
+    and ns["history"].history["val_loss"][-1] < 0.2 * ns["history"].history["loss"][0]
+    and len(ns["anomalous_data_indices"]) > 0
+    and all(ns["JUMP_AT"] <= i <= ns["JUMP_AT"] + 24 for i in ns["anomalous_data_indices"]),
+    # 48 clips of 9 frames (16x16) to learn from; the model keras.io's, with 8 filters instead of 64.
+    "next_frame_conv_lstm": lambda ns: ns["x_train"].shape == (48, 9, 16, 16, 1)
+    and ns["model"].count_params() == 12_697 and ns["new_frames"].shape == (5, 16, 16, 1)
+    and ns["history"].history["loss"][-1] < 0.7 * ns["history"].history["loss"][0]
+    and ns["history"].history["val_loss"][-1] < ns["history"].history["val_loss"][0]
+    and 0 <= ns["new_frames"].min() <= ns["new_frames"].max() <= 1,
+    # 4,000 digits in batches of 128: 32 steps an epoch. The codebook learns from its own loss
+    # (stop_gradient on the encoder's side), the encoder through the straight-through estimator;
+    # without stop_gradient the two codebook losses would chase each other down to ~0.
+    "vq_vae": lambda ns: set(ns["history"].history) == {"loss", "reconstruction_loss", "vqvae_loss"}
+    and ns["history"].history["reconstruction_loss"][-1] < 0.6 * ns["history"].history["reconstruction_loss"][0]
+    and ns["history"].history["vqvae_loss"][-1] > 0.05 and int(ns["vqvae_trainer"].optimizer.iterations) == 2 * 32
+    and len(ns["vqvae_trainer"].vqvae.trainable_weights) == 13
+    and not np.allclose(ns["codebook_before"], ns["codebook_after"])
+    and np.asarray(ns["reconstructions_test"]).shape == (10, 28, 28, 1) and ns["test_error"] < 0.8
+    and ns["codebook_indices"].shape == (10, 7, 7) and 0 <= ns["codebook_indices"].min() <= ns["codebook_indices"].max() < 128,
+    "tf_text_generation_tutorial": lambda ns: ns["vocab_size"] == len(ns["vocab"]) + 1
+    and tuple(ns["example_batch_predictions"].shape) == (8, 100, ns["vocab_size"])
+    and ns["history"].history["loss"][-1] < ns["history"].history["loss"][0]
+    and ns["generated"].startswith("ROMEO:") and len(ns["generated"]) == 106
+    and len(os.listdir(ns["checkpoint_dir"])) == 5 and 1.5 < float(ns["example_batch_mean_loss"]) < 5,
+    "rand_augment_tf_data": lambda ns: ns["history"].history["val_accuracy"][-1] > 0.8
+    and ns["mixup_history"].history["val_accuracy"][-1] > 0.8 and ns["difference"] < 1e-5
+    and ns["batch_shape"] == (64, 28, 28, 1) and -1e-3 <= ns["augmented_range"][0] <= ns["augmented_range"][1] <= 255 + 1e-3   # (interpolation's rounding)
+    and np.allclose(ns["label_sums"], 1, atol=1e-5),
+    # 700 captchas of four digits in batches of 16 (44 steps), 15 epochs of CTC.
+    "ocr_captcha_digits": lambda ns: len(ns["history"].history["val_loss"]) == 15
+    and ns["history"].history["val_loss"][-1] < 0.15 * ns["history"].history["val_loss"][0]
+    and ns["read"] >= 60 and ns["total"] == 100 and int(ns["model"].optimizer.iterations) == 15 * 44
+    and ns["prediction_model"].output_shape == (None, 28, 12)
+    and tuple(np.shape(ns["beam_texts"])) == (2, 4, 28) and np.shape(ns["beam_scores"]) == (4, 2),
+    # 1,350 digits (150 held out) in batches of 64: 22 steps an epoch; heavy dropout, so slow to start.
+    "vision_transformer": lambda ns: sorted(ns["history"].history) == [
+        "accuracy", "loss", "top-5-accuracy", "val_accuracy", "val_loss", "val_top-5-accuracy"]
+    and len(ns["history"].history["loss"]) == 8 and ns["history"].history["loss"][-1] < ns["history"].history["loss"][0]
+    and ns["history"].history["val_loss"][-1] < ns["history"].history["val_loss"][0]
+    and ns["accuracy"] > 0.25 and ns["top_5_accuracy"] > 0.6 and int(ns["vit_classifier"].optimizer.iterations) == 8 * 22
+    and tuple(ns["patches"].shape) == (1, 16, 49) and len(ns["patch_images"]) == 16
+    and ns["vit_classifier"].count_params() == 62_893,      # Keras's count
+    # 3,000 digits make 6,000 pairs, in batches of 16: 375 steps an epoch.
+    "siamese_contrastive": lambda ns: sorted(ns["history"].history) == ["accuracy", "loss", "val_accuracy", "val_loss"]
+    and ns["history"].history["val_accuracy"][-1] > 0.8 and ns["results"][1] > 0.8
+    and ns["results"][0] < 0.7 * ns["history"].history["loss"][0] and int(ns["siamese"].optimizer.iterations) == 750
+    and ns["predictions"].shape == (2000, 1) and ns["siamese"].count_params() == 5_324
+    and abs(float(np.mean((ns["predictions"][:, 0] > 0.5) == ns["labels_test"])) - ns["results"][1]) < 1e-6,
+    # On Keras the teacher learns from the distillation loss too (glassnet warns that it doesn't).
+    "knowledge_distillation": lambda ns: sorted(ns["history"].history) == ["loss", "sparse_categorical_accuracy"]
+    and ns["history"].history["loss"][-1] < 0.5 * ns["history"].history["loss"][0]
+    and ns["teacher_results"][1] > 0.85 and ns["distiller_results"][1] > 0.85 and ns["scratch_results"][1] > 0.8
+    and int(ns["distiller"].optimizer.iterations) == 2 * 125 and ns["student"].count_params() == 20_490
+    and ns["distiller"].predict(ns["x_test"][:3], verbose=0).shape == (3, 10),
+    # 2,000 digits in batches of 64: 32 steps.
+    "conditional_gan": lambda ns: sorted(ns["history"].history) == ["d_loss", "g_loss"]
+    and all(len(v) == 1 and 0.3 < v[0] < 2 for v in ns["history"].history.values())
+    and int(ns["cond_gan"].d_optimizer.iterations) == int(ns["cond_gan"].g_optimizer.iterations) == 32
+    and [m.name for m in ns["cond_gan"].metrics] == ["generator_loss", "discriminator_loss"]
+    and ns["converted_images"].shape == (9, 28, 28, 1) and ns["converted_images"].dtype == np.uint8
+    and 0 <= float(np.min(ns["fake_images"])) < float(np.max(ns["fake_images"])) <= 255,
+    "grad_cam_mnist": lambda ns: ns["heatmap"].shape == (11, 11) and _grad_cam_is_exact(ns)
+    and all(h.shape == (11, 11) and np.isfinite(h).all() and float(h.max()) in (0.0, 1.0) for h in ns["heatmaps"])
+    and ns["preds"].shape == (1, 10) and abs(float(np.sum(ns["preds"])) - 1) > 1e-3,     # logits now
+    "visualizing_convnet_filters": lambda ns: len(ns["losses"]) == 4
+    and all(last > max(1.0, 5 * first) for first, last in ns["losses"])     # 30 steps up the gradient
+    and all(img.shape == (24, 24, 1) and img.dtype == np.uint8 and img.std() > 10 for img in ns["all_imgs"])
+    and ns["feature_extractor"].output_shape == (None, 11, 11, 64),
+    # The mask-A layer never sees the pixel it predicts, nor those after it: its kernel is zero there.
+    "pixelcnn": lambda ns: sorted(ns["history"].history) == ["loss", "val_loss"]
+    and ns["history"].history["loss"][-1] < 0.85 * ns["history"].history["loss"][0]
+    and ns["history"].history["val_loss"][-1] < 0.6 and tuple(ns["pixel_cnn"].input_shape) == (128, 28, 28, 1)
+    and not np.asarray(ns["pixel_cnn"].layers[1].conv.kernel)[3, 3:].any()
+    and not np.asarray(ns["pixel_cnn"].layers[1].conv.kernel)[4:].any()
+    and np.asarray(ns["pixel_cnn"].layers[1].conv.kernel)[:3].any()
+    and set(np.unique(ns["pixels"])) <= {0.0, 1.0} and not ns["pixels"][:, 4:].any(),
+    # Completeness, to the trapezoidal rule's error: the attributions add up to f(image) - f(black).
+    "integrated_gradients": lambda ns: len(ns["results"]) == 3
+    and all(abs(total - gain) < 0.01 + 0.03 * abs(gain) for total, gain in ns["results"])
+    and max(abs(gain) for _, gain in ns["results"]) > 0.1 and ns["igrads"].shape == (28, 28, 1),
+    "subclassing_guide_vae": lambda ns: list(ns["history"].history) == ["loss"]
+    and ns["history"].history["loss"][-1] < 0.7 * ns["history"].history["loss"][0] < 0.2
+    and len(ns["vae"].trainable_weights) == 10 and ns["vae"].count_params() == 107_472
+    and len(ns["vae"].losses) == 1 and ns["reconstructed"].shape == (5, 784)
+    and 0 <= float(ns["reconstructed"].min()) <= float(ns["reconstructed"].max()) <= 1,
 }
+EXPECTATIONS["keras3_building_blocks"] = lambda ns: ns["results"]["lion"]["accuracy"] > 0.75 \
+    and ns["results"]["lamb"]["accuracy"] > 0.75 and 0.5 < ns["results"]["lion"]["mean_iou"] <= 1 \
+    and set(ns["histories"]["lamb"].history) >= {"val_accuracy", "val_mean_iou"} \
+    and ns["difference"] < 1e-5 and ns["restored_optimizer"] == "Lion" \
+    and ns["segmentation_history"].history["loss"][-1] < 0.6 * ns["segmentation_history"].history["loss"][0] \
+    and ns["segmentation"]["binary_io_u"] > 0.6 and ns["segmentation"]["concordance_correlation"] > 0.45

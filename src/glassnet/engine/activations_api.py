@@ -12,6 +12,7 @@ one that has a gradient check. Passing one of these functions to a layer
 import numpy as np
 
 from glassnet.engine.layers import activations as layers
+from glassnet.engine.layers import activations_more as more
 from glassnet.engine.recording import is_value
 from glassnet.engine.symbolic import is_symbolic
 from glassnet.engine.tensor import as_tensor
@@ -133,10 +134,83 @@ def log_softmax(x, axis=-1):
     return _along(layers.LogSoftmax(), x, axis)
 
 
+def celu(x, alpha=1.0):
+    """``x if x >= 0 else alpha * (exp(x / alpha) - 1)``."""
+    return _apply(more.CELU(alpha=alpha), x)
+
+
+def hard_shrink(x, threshold=0.5):
+    """``x if |x| > threshold else 0``."""
+    return _apply(more.HardShrink(threshold=threshold), x)
+
+
+def soft_shrink(x, threshold=0.5):
+    """``x - threshold`` above it, ``x + threshold`` below ``-threshold``, else 0."""
+    return _apply(more.SoftShrink(threshold=threshold), x)
+
+
+def hard_tanh(x):
+    """``clip(x, -1, 1)``."""
+    return _apply(more.HardTanh(), x)
+
+
+def log_sigmoid(x):
+    """``log(sigmoid(x)) = -softplus(-x)``."""
+    return _apply(more.LogSigmoid(), x)
+
+
+def sparse_plus(x):
+    """0 below -1, ``(x + 1)**2 / 4`` between -1 and 1, ``x`` above 1."""
+    return _apply(more.SparsePlus(), x)
+
+
+def sparse_sigmoid(x):
+    """``clip((x + 1) / 2, 0, 1)``."""
+    return _apply(more.SparseSigmoid(), x)
+
+
+def squareplus(x, b=4):
+    """``(x + sqrt(x**2 + b)) / 2``."""
+    return _apply(more.Squareplus(b=b), x)
+
+
+def tanh_shrink(x):
+    """``x - tanh(x)``."""
+    return _apply(more.TanhShrink(), x)
+
+
+def threshold(x, threshold, default_value):
+    """``x if x > threshold else default_value``."""
+    return _apply(more.Threshold(threshold, default_value), x)
+
+
+def sparsemax(x, axis=-1):
+    """The point of the probability simplex nearest ``x`` along ``axis``: a softmax whose
+    small entries are exactly 0."""
+    return _along(more.Sparsemax(), x, axis)
+
+
+def glu(x, axis=-1):
+    """The gated linear unit: ``x`` split in two halves ``a, b`` along ``axis``, then
+    ``a * sigmoid(b)``: the output has half as many entries along ``axis``."""
+    if is_symbolic(x):
+        from glassnet.engine.layers.operation import apply
+        return apply("glu", (x,), {"axis": axis})
+    x = x if is_value(x) else np.asarray(x)
+    size = x.shape[axis]
+    if size % 2:
+        raise ValueError(f"glu: the size along axis {axis} must be even, got shape {tuple(x.shape)}")
+    x = np.moveaxis(x, axis, -1)
+    gated = x[..., :size // 2] * sigmoid(x[..., size // 2:])
+    return np.moveaxis(gated, -1, axis)
+
+
 _FUNCTIONS = {name: globals()[name] for name in (
     "relu", "leaky_relu", "relu6", "elu", "selu", "gelu", "silu", "swish", "softplus",
     "softsign", "sigmoid", "hard_sigmoid", "hard_silu", "hard_swish", "tanh", "mish",
-    "exponential", "linear", "softmax", "log_softmax")}
+    "exponential", "linear", "softmax", "log_softmax",
+    "celu", "glu", "hard_shrink", "soft_shrink", "hard_tanh", "log_sigmoid", "sparse_plus", "sparse_sigmoid",
+    "squareplus", "tanh_shrink", "threshold", "sparsemax")}
 
 
 def get(identifier):

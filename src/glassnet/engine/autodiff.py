@@ -85,8 +85,9 @@ class Value:
         # Inside a layer's call(), np.asarray(value) would drop the record, and the gradient
         # with it, silently. In a GradientTape's block (or after it), reading a value (a
         # print, float(loss)) is what TensorFlow allows too.
-        if not _in_a_call():
-            return self.data if dtype is None else self.data.astype(dtype)
+        if not _in_a_call():          # np.array(value) copies, as NumPy's does: writing to it can't
+            data = self.data if dtype is None else self.data.astype(dtype)       # change the record
+            return data.copy() if copy and data is self.data else data
         raise CannotDifferentiate(
             "a recorded value was turned into a plain NumPy array (np.asarray, np.array, float(), a "
             "library outside glassnet.ops), so glassnet could not follow its gradient; compute with "
@@ -203,10 +204,13 @@ def unbroadcast(grad, shape):
     return grad.sum(axis=kept, keepdims=True) if kept else grad      # the axes of size 1 it stretched
 
 
-def backpropagate(output, grad, more=()):
+def backpropagate(output, grad, more=(), keep=()):
     """Fill ``.grad`` of every Value ``output`` was computed from that needs one, given
     ``grad = dL/d(output)`` (and ``more``: other ``(value, gradient)`` pairs that reach the
     loss, such as a layer's ``add_loss`` terms: each step still runs once, its gradient summed).
+    Only the leaves (inputs, weights) keep theirs, and the computed Values whose ids are in
+    ``keep`` (``tape.gradient(loss, h)`` for an intermediate ``h``: its gradient summed over
+    every use of it).
 
     The record is a graph: each Value points to its parents. Walking it in reverse
     topological order (every Value after all the Values computed from it) means a Value's
@@ -232,6 +236,8 @@ def backpropagate(output, grad, more=()):
         g = grads.pop(id(value), None)
         if g is None:
             continue
+        if id(value) in keep:
+            value.grad = g
         if value.backward is None:                 # a leaf: an input or a weight
             value.grad = g if value.grad is None else value.grad + g
             continue
@@ -513,6 +519,15 @@ FUNCTIONS = {
 QUERIES = {"shape", "ndim", "size", "result_type"}
 NO_GRADIENT_FUNCTIONS = {"round", "around", "argmax", "argmin", "argsort", "isclose", "allclose",
                          "array_equal", "count_nonzero", "nonzero", "any", "all"}
+
+# The linear algebra (inv, det, slogdet, solve, cholesky) has its rules in a file of its own.
+from glassnet.engine.autodiff_linalg import RULES as _LINALG  # noqa: E402
+FUNCTIONS.update(_LINALG)
+NO_GRADIENT_FUNCTIONS.add("matrix_rank")
+# ... and so have the other NumPy functions custom layers use (einsum, cumsum, tril, pad, tile, logaddexp...).
+from glassnet.engine import autodiff_numpy as _numpy_rules  # noqa: E402
+UFUNCS.update(_numpy_rules.UFUNCS)
+FUNCTIONS.update(_numpy_rules.FUNCTIONS)
 
 _SUPPORTED = ("it differentiates +, -, *, /, **, @, indexing, and np/ops " +
               ", ".join(sorted({u.__name__ for u in UFUNCS} | set(FUNCTIONS) - {"amax", "amin"})) +

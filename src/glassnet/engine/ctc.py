@@ -46,11 +46,12 @@ import math
 
 import numpy as np
 
+from glassnet.engine.autodiff import data_of
 from glassnet.engine.losses import Loss, log_softmax
 from glassnet.errors import ShapeError
 
 
-def _labels_and_lengths(labels, label_lengths, num_classes, blank):
+def _labels_and_lengths(labels, label_lengths, num_classes, blank, lenient=False):
     """``(N, L)`` int labels (padding set to 0) and ``(N,)`` lengths, checked."""
     labels = np.asarray(labels)
     if labels.ndim != 2:
@@ -76,7 +77,7 @@ def _labels_and_lengths(labels, label_lengths, num_classes, blank):
     if used.size and (used.min() < 0 or used.max() >= num_classes):
         raise ShapeError(f"CTC: labels must be class indices in 0..{num_classes - 1}, "
                          f"got {used.min()}..{used.max()}")
-    if used.size and np.any(used == blank):
+    if used.size and np.any(used == blank) and not lenient:
         raise ShapeError(f"CTC: a label uses class {blank}, the blank; the blank can't be in a label")
     labels = np.where(np.arange(labels.shape[1]) < lengths[:, None], labels, 0)
     if labels.shape[1] == 0:   # only empty labels: keep one (unused) position
@@ -109,11 +110,11 @@ def _from_right(a, k):
     return out
 
 
-def _prepared(log_probs, labels, label_lengths, input_lengths, blank):
+def _prepared(log_probs, labels, label_lengths, input_lengths, blank, lenient=False):
     """Check the arguments and lay the labels out for the recursions: ``(lengths,
     input_lengths, z, z_lengths, skip, emit)``, ``emit[n, t, s] = log p_t(z[n, s])``."""
     n, t_max, num_classes = log_probs.shape
-    labels, lengths = _labels_and_lengths(labels, label_lengths, num_classes, blank)
+    labels, lengths = _labels_and_lengths(labels, label_lengths, num_classes, blank, lenient)
     if len(labels) != n:
         raise ShapeError(f"CTC: {len(labels)} labels for {n} predictions")
     if input_lengths is None:
@@ -126,7 +127,7 @@ def _prepared(log_probs, labels, label_lengths, input_lengths, blank):
     # hold a label is its length plus its repeats.
     repeats = ((labels[:, 1:] == labels[:, :-1]) & (np.arange(1, labels.shape[1]) < lengths[:, None])).sum(axis=1)
     needed = lengths + repeats
-    if np.any(needed > input_lengths):
+    if np.any(needed > input_lengths) and not lenient:
         i = int(np.argmax(needed > input_lengths))
         raise ShapeError(f"CTC: sample {i}'s label needs at least {needed[i]} time steps "
                          f"(its {lengths[i]} symbols and a blank between repeats) but the "
@@ -167,7 +168,7 @@ def ctc_log_likelihood(log_probs, labels, label_lengths=None, input_lengths=None
     return np.where(z_lengths > 1, np.logaddexp(on_symbol, on_blank), on_symbol)
 
 
-def ctc_forward_backward(log_probs, labels, label_lengths=None, input_lengths=None, blank=0):
+def ctc_forward_backward(log_probs, labels, label_lengths=None, input_lengths=None, blank=0, lenient=False):
     """Per-sample CTC losses and the posteriors needed for the gradient.
 
     Args:
@@ -175,6 +176,9 @@ def ctc_forward_backward(log_probs, labels, label_lengths=None, input_lengths=No
         labels: ``(N, L)`` class indices padded with -1, or with ``label_lengths``.
         input_lengths: ``(N,)`` columns that count in each sample (default all ``T``).
         blank: the blank's class index.
+        lenient: no errors for a label that uses the blank or needs more steps than it has
+            (TensorFlow's and Keras's ``ctc_loss``: an impossible label's loss is ``inf``, its
+            gradient 0).
 
     Returns:
         ``(losses, occupancy, input_lengths)``: losses ``(N,)`` = ``-log p(label)``;
@@ -183,7 +187,7 @@ def ctc_forward_backward(log_probs, labels, label_lengths=None, input_lengths=No
     """
     n, t_max, num_classes = log_probs.shape
     lengths, input_lengths, z, z_lengths, skip, emit = _prepared(log_probs, labels, label_lengths,
-                                                                 input_lengths, blank)
+                                                                 input_lengths, blank, lenient)
     s_max = z.shape[1]
     rows = np.arange(n)[:, None]
     neg_inf = np.float64(-np.inf)
@@ -244,10 +248,12 @@ class CTCLoss(Loss):
 
     name = "ctc"
 
-    def __init__(self, blank=0):
+    def __init__(self, blank=0, reduction="sum_over_batch_size", name="ctc"):
         if int(blank) != blank:
             raise ValueError(f"CTCLoss: blank must be a class index, got {blank!r}")
+        super().__init__(reduction, name)
         self.blank = int(blank)
+        self.lengths = (None, None)       # forward's label_lengths and input_lengths, for call()
 
     def _check(self, y_pred):
         y_pred = np.asarray(y_pred)
@@ -265,25 +271,72 @@ class CTCLoss(Loss):
         return ctc_forward_backward(log_p, y_true, label_lengths, input_lengths,
                                     self.blank % y_pred.shape[2])[0]
 
-    def forward(self, y_true, y_pred, sample_weight=None, label_lengths=None, input_lengths=None):
+    def call(self, y_true, y_pred):
+        """``-log p(label_n)`` per sample, ``(N,)``; keeps each sample's gradient,
+        ``softmax(u_t) - occupancy_t`` over its counted steps, for :meth:`gradient`."""
         y_pred = self._check(y_pred)
-        n = len(y_pred)
         log_p = log_softmax(y_pred.astype(np.float64))         # the recursions in float64
+        label_lengths, input_lengths = self.lengths
         losses, occupancy, input_lengths = ctc_forward_backward(
             log_p, y_true, label_lengths, input_lengths, self.blank % y_pred.shape[2])
-        weights = np.ones(n) if sample_weight is None else np.asarray(sample_weight, np.float64).reshape(-1)
-        if len(weights) != n:
-            raise ShapeError(f"CTC: {len(weights)} sample weights for {n} samples")
         counts = np.arange(y_pred.shape[1])[None, :] < input_lengths[:, None]     # (N, T)
-        grad = (np.exp(log_p) * counts[:, :, None] - occupancy) * (weights / n)[:, None, None]
-        self.grad = grad.astype(y_pred.dtype if y_pred.dtype.kind == "f" else np.float64)
-        return float(np.sum(weights * losses) / n)
+        self.sample_grads = np.exp(log_p) * counts[:, :, None] - occupancy
+        self.grad_dtype = y_pred.dtype if y_pred.dtype.kind == "f" else np.dtype(np.float64)
+        return losses.astype(self.grad_dtype)
 
-    def backward(self):
-        return self.grad
+    def gradient(self, dvalues):
+        """``dL/d(logits)``: each sample's gradient times ``dL/dl_n``."""
+        dvalues = np.reshape(dvalues, (-1, 1, 1)) if np.ndim(dvalues) else dvalues
+        return (self.sample_grads * dvalues).astype(self.grad_dtype)
+
+    def forward(self, y_true, y_pred, sample_weight=None, label_lengths=None, input_lengths=None):
+        self.lengths = (label_lengths, input_lengths)
+        try:
+            return super().forward(y_true, y_pred, sample_weight)
+        finally:
+            self.lengths = (None, None)
 
     def get_config(self):
-        return {"blank": self.blank}
+        return {"blank": self.blank, **super().get_config()}
+
+
+class CTC(CTCLoss):
+    """Keras 3's ``keras.losses.CTC``: the blank is class 0, and a label is padded with 0s
+    (its length: how many of its entries are not 0); the predictions are logits ``(N, T, C)``.
+
+    Args:
+        reduction: as every loss's (``"sum_over_batch_size"``: the mean over the batch).
+        name: ``"ctc"``.
+    """
+
+    def __init__(self, reduction="sum_over_batch_size", name="ctc", dtype=None):
+        super().__init__(blank=0, reduction=reduction, name=name)
+
+    def call(self, y_true, y_pred):
+        y_true = np.asarray(y_true)
+        if y_true.ndim != 2:
+            raise ShapeError(f"CTC: y_true must be (batch_size, max_length) integer labels, got shape {y_true.shape}")
+        given = self.lengths
+        self.lengths = (np.sum(y_true != 0, axis=-1), given[1])
+        try:
+            return super().call(y_true, y_pred)
+        finally:
+            self.lengths = given
+
+    def get_config(self):
+        return Loss.get_config(self)
+
+
+def ctc(y_true, y_pred):
+    """Keras 3's ``keras.losses.ctc``: per-sample CTC losses ``(N,)``, blank 0, labels padded
+    with 0, every time step counted (:func:`glassnet.ops.nn.ctc_loss`; recorded in a call())."""
+    from glassnet.ops.nn import ctc_loss
+    y_true = np.asarray(data_of(y_true))
+    if y_true.ndim != 2 or np.ndim(data_of(y_pred)) != 3:
+        raise ShapeError(f"ctc: y_true must be (batch_size, max_length) and y_pred (batch_size, max_length, "
+                         f"num_classes), got {y_true.shape} and {np.shape(data_of(y_pred))}")
+    n, steps = np.shape(data_of(y_pred))[:2]
+    return ctc_loss(y_true, y_pred, np.sum(y_true != 0, axis=-1), np.full(n, steps), mask_index=0)
 
 
 def _collapse(path, blank):

@@ -38,6 +38,9 @@ def as_array(value, what):
     if array.dtype.kind in "US" or _holds_strings(array):
         raise DataError(f"{what}: expected numbers, got strings (dtype {array.dtype}); a model takes text when "
                         f"it starts with Input(shape=(1,), dtype='string') and a TextVectorization or StringLookup")
+    if array.dtype.kind == "O" and array.size and all(
+            isinstance(v, (numbers.Real, np.bool_)) for v in array.reshape(-1)):
+        array = array.astype(np.float32)     # a frame of number and bool columns (pd.get_dummies's)
     if array.dtype.kind not in "biuf":
         raise DataError(f"{what}: expected numbers, got an array of dtype {array.dtype}")
     if array.ndim == 0:
@@ -311,6 +314,24 @@ def check_lengths(xs, y, sample_weight, where):
         raise DataError(f"{where}: x has no samples")
 
 
+def input_keys(model):
+    """The key of each of ``model.inputs`` in a dict of inputs: the model's own key where it
+    was made from a dict (``Model({"age": a, ...}, ...)``), else its Input's name."""
+    given = getattr(model, "_inputs_struct", None)
+    keys = {id(t): key for key, t in given.items()} if isinstance(given, dict) else {}
+    return [keys.get(id(t), t.node.layer.name) for t in model.inputs]
+
+
+def inputs_from_dict(model, x, what="x"):
+    """The values of the dict ``x`` in the order of ``model.inputs`` (a list; keys beyond
+    the model's are left out, as Keras leaves out a data frame's other columns)."""
+    keys = input_keys(model)
+    missing = [k for k in keys if k not in x]
+    if missing:
+        raise DataError(f"{what}: a dict of inputs needs the keys {keys}; missing {missing}")
+    return [x[k] for k in keys]
+
+
 def prepare_inputs(model, x, what="x"):
     """``x`` as ``model``'s dtype and shapes: one array, or a list for several inputs.
 
@@ -327,11 +348,8 @@ def prepare_inputs(model, x, what="x"):
                     (sample if sample is not None else as_array(x, what)).shape[1:])
     count = len(model.inputs)
     if isinstance(x, dict):
-        names = [t.node.layer.name for t in model.inputs]
-        missing = [n for n in names if n not in x]
-        if missing:
-            raise DataError(f"{what}: a dict of inputs needs the keys {names}; missing {missing}")
-        x = [x[n] for n in names] if count > 1 else x[names[0]]
+        x = inputs_from_dict(model, x, what)
+        x = x if count > 1 else x[0]
     elif count > 1:
         if not isinstance(x, (list, tuple)) or len(x) != count:
             raise DataError(f"{what}: model '{model.name}' has {count} inputs; pass a list of "

@@ -759,9 +759,12 @@ def deserialize(config):
 
 # CTC (engine/ctc.py) is a loss too: importing it here registers it, so a saved line reader
 # finds its loss by name, and ``glassnet.losses.CTCLoss`` works as ``keras.losses.CTC`` does.
-from glassnet.engine.ctc import CTCLoss  # noqa: E402  (after Loss: it subclasses it)
+from glassnet.engine import ctc as _ctc  # noqa: E402  (after Loss: it subclasses it)
 
-CTC = CTCLoss
+CTCLoss = _ctc.CTCLoss
+CTC, ctc = _ctc.CTC, _ctc.ctc      # Keras 3's: blank 0, labels padded with 0
+LOSSES["ctc"] = CTC                 # compile(loss="ctc"), as in Keras 3
+_CLASS_OF_FUNCTION[ctc] = CTC
 
 # More of Keras's losses (engine/more_losses.py), by name, by class and as functions.
 from glassnet.engine.more_losses import (CLASS_OF_FUNCTION as _MORE_FUNCTIONS, NAMES as _MORE_NAMES,  # noqa: E402
@@ -788,3 +791,15 @@ FOCAL_LOSSES = (BinaryFocalCrossentropy, CategoricalFocalCrossentropy)     # gla
 FOCAL_FUNCTIONS = (binary_focal_crossentropy, categorical_focal_crossentropy)
 LOSSES.update(_FOCAL_NAMES)
 _CLASS_OF_FUNCTION.update(_FOCAL_FUNCTIONS)
+
+# Keras 3's newer losses (engine/keras3_losses.py): Dice, Tversky, CategoricalHinge, Circle and
+# CategoricalGeneralizedCrossEntropy, by name, by class and as functions.
+from glassnet.engine.keras3_losses import (CLASS_OF_FUNCTION as _KERAS3_FUNCTIONS, NAMES as _KERAS3_NAMES,  # noqa: E402
+                                           CategoricalGeneralizedCrossEntropy, CategoricalHinge, Circle, Dice,
+                                           Tversky, categorical_generalized_cross_entropy, categorical_hinge,
+                                           circle, dice, tversky)
+
+KERAS3_LOSSES = (CategoricalGeneralizedCrossEntropy, CategoricalHinge, Circle, Dice, Tversky)
+KERAS3_FUNCTIONS = (categorical_generalized_cross_entropy, categorical_hinge, circle, dice, tversky)
+LOSSES.update(_KERAS3_NAMES)
+_CLASS_OF_FUNCTION.update(_KERAS3_FUNCTIONS)

@@ -725,3 +725,24 @@ __all__ = ["AUC", "Accuracy", "BinaryAccuracy", "BinaryCrossentropy", "Categoric
            "cosine_similarity", "hinge", "huber", "kl_divergence", "log_cosh", "mean_absolute_error",
            "mean_absolute_percentage_error", "mean_squared_error", "mean_squared_logarithmic_error", "poisson",
            "sparse_categorical_crossentropy", "squared_hinge", "F1Score", "FBetaScore", "R2Score"]
+
+# Keras 3's IoU metrics, the figures at a constrained threshold, the correlations and Sum,
+# each in a module of its own; and the focal losses' function forms, as keras.metrics has them.
+from glassnet.engine.correlation_metrics import (NAMES as _CORRELATIONS, ConcordanceCorrelation,  # noqa: E402
+                                                 PearsonCorrelation, Sum, concordance_correlation,
+                                                 pearson_correlation)
+from glassnet.engine.iou_metrics import (NAMES as _IOUS, BinaryIoU, IoU, MeanIoU, OneHotIoU,  # noqa: E402
+                                         OneHotMeanIoU)
+from glassnet.engine.threshold_metrics import (NAMES as _AT_THRESHOLDS, PrecisionAtRecall,  # noqa: E402
+                                               RecallAtPrecision, SensitivityAtSpecificity,
+                                               SpecificityAtSensitivity)
+
+METRICS.update(_CORRELATIONS)
+METRICS.update(_IOUS)
+METRICS.update(_AT_THRESHOLDS)
+binary_focal_crossentropy = losses.binary_focal_crossentropy
+categorical_focal_crossentropy = losses.categorical_focal_crossentropy
+__all__ += ["BinaryIoU", "ConcordanceCorrelation", "IoU", "MeanIoU", "OneHotIoU", "OneHotMeanIoU",
+            "PearsonCorrelation", "PrecisionAtRecall", "RecallAtPrecision", "SensitivityAtSpecificity",
+            "SpecificityAtSensitivity", "Sum", "binary_focal_crossentropy", "categorical_focal_crossentropy",
+            "concordance_correlation", "pearson_correlation"]

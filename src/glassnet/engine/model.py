@@ -23,6 +23,8 @@ Model is a Layer, so a model can be used inside another. Training (``compile``, 
 :mod:`glassnet.engine.saving`.
 """
 
+import warnings
+
 import numpy as np
 
 from glassnet.engine.layers import fused
@@ -85,6 +87,11 @@ class Model(Trainer, ModelState, Layer):
     """
 
     def __init__(self, inputs=None, outputs=None, name=None, seed=None, trainable=True, **kwargs):
+        if inputs is self and outputs is None:       # Keras 2's tutorials: super().__init__(self)
+            warnings.warn(f"{type(self).__name__}: super().__init__(self) passes the model as its own inputs "
+                          f"(Keras 2 ignored it, Keras 3 refuses it); call super().__init__()",
+                          DeprecationWarning, stacklevel=2)
+            inputs = None
         traced = inputs is None and outputs is None and defines_call(type(self), Model)
         # keras.io's GAN: no call(), only a train_step of its own, run by fit; TensorFlow's
         # CVAE: no call() at all, its layers used by methods of its own (_init_steps_only)
@@ -167,7 +174,9 @@ class Model(Trainer, ModelState, Layer):
                 layer.build(shapes if layer.takes_list else shapes[0], self.rng)
                 if layer.records_call:    # the layers its call() built when first run: drawn again too
                     for inner in layer.walk():
-                        if inner is not layer and inner.built and not isinstance(inner, Model):
+                        # (a layer of layers run inline, keras.io's Encoder, has no shape or weights of its own)
+                        if inner is not layer and inner.built and not isinstance(inner, Model) \
+                                and inner.input_shape is not None:
                             inner.build(inner.input_shape, self.rng)
                 layer.provisional = False
         # Every layer inside, once (the per-step checks below read this list, not the tree).
@@ -414,8 +423,8 @@ class Model(Trainer, ModelState, Layer):
             # inference) wins; a call's own ``training=`` counts when it runs without one,
             # ``model(x)``, and a nested model passes that on to its own calls.
             mode = step.training if training is None else training
-            if mode is None and not step.nested:
-                mode = False
+            if mode is None and not step.nested:        # model(x): Keras's default for each layer
+                mode = step.layer.augments_by_default
             if masks is not None:                    # masks to pass on (engine/masking.py)
                 y = self._run_step(step, values, masks, mode)
             elif step.takes_list:
@@ -478,8 +487,11 @@ class Model(Trainer, ModelState, Layer):
         grads = [None] * self._slot_count
         for slot, g in zip(self._output_slots, dy if len(self._output_slots) > 1 else [dy]):
             grads[slot] = g
+        outputs, totals = set(self._output_slots), {}
         for step in reversed(self._run_steps()):
             g = _gradient_of(step, grads)
+            if not outputs.isdisjoint(step.outputs):     # an output's gradient, complete now
+                totals.update(zip(step.outputs, [g] if step.output is not None else g or [None] * len(step.outputs)))
             if not step.runs_backward:
                 continue
             if step.layer.activity_regularizer is not None:     # its penalty's gradient joins dy
@@ -498,6 +510,8 @@ class Model(Trainer, ModelState, Layer):
                     grads[slot] = d if grads[slot] is None else grads[slot] + d
         for layer, twin in self._twins:   # a shared layer: both calls' gradients, added
             layer.add_twin_gradients(twin)
+        # dL/d(each output), all paths in: an output that feeds another (Grad-CAM's conv layer)
+        self.output_gradients = [totals.get(slot, grads[slot]) for slot in self._output_slots]
         if not self.needs_input_grad:
             return None
         dx = [grads[slot] for slot in self._input_slots]
@@ -588,14 +602,18 @@ class Model(Trainer, ModelState, Layer):
         text itself is :func:`glassnet.engine.summary.summary_table`).
 
         ``expand_nested`` lists the layers of a model used as a layer under it;
-        ``show_trainable`` adds a column. The columns are as wide as their contents, so
-        ``line_length`` and ``positions`` change nothing; ``layer_range`` is not supported.
+        ``show_trainable`` adds a column; ``line_length`` and ``positions`` size the box as
+        in Keras; ``layer_range`` is not supported.
         """
         from glassnet.engine.summary import summary_table
         if layer_range is not None:
             raise ValueError("summary: layer_range is not supported by glassnet; the whole model is shown")
-        text = summary_table(self, expand_nested=expand_nested, show_trainable=show_trainable)
-        (print_fn or print)(text)
+        text = summary_table(self, expand_nested=expand_nested, show_trainable=show_trainable,
+                             line_length=line_length, positions=positions)
+        if print_fn is None:
+            print(text)
+        else:
+            print_fn(text + "\n")          # as Keras hands it: the whole text, ending its last line
 
     def count_params(self):
         if not self.built:

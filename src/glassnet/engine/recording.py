@@ -35,6 +35,7 @@ class _Recording:
         self.twins = []        # (layer, twin): a layer called a second time runs on its twin
         self.added = []        # the add_loss terms of this call (and of the layers run inline in it)
         self.called = []       # the layers called in it (a GradientTape reads their gradients)
+        self.reached = set()   # id() of those a gradient reached (the others' weights get None)
         self.watched = {}      # id(array) -> (array, its Value): the inputs a GradientTape watches
         self.tape = tape       # True: the record of a GradientTape (engine/tape.py)
         self.penalties_counted = False     # the tape's loss read model.losses (penalties_read)
@@ -145,11 +146,15 @@ def call_layer(layer, inputs, training=None):
                 _unfuse(run, layer)
         recording.used.add(id(layer))
     run.needs_input_grad = any(v.needs_grad for v in values)
+    if _has_several_outputs(run) and recording is not None and recording.tape:
+        run.needs_input_grad = True       # every tensor inside gets its gradient (_several_outputs)
     output = run.forward(data, training=bool(training))
     if run is not layer:
         _show_losses(layer, run)
 
     def backward(g):
+        if recording is not None:
+            recording.reached.add(id(layer))
         dx = run.backward(g)
         if dx is None:                              # no input needed a gradient: the weights' only
             return (None,) * len(values)
@@ -157,30 +162,47 @@ def call_layer(layer, inputs, training=None):
 
     learns = run.trainable and any(inner.params for inner in run.walk())
     if isinstance(output, (list, tuple)):       # LSTM(..., return_state=True): [output, h, c]
-        return _several_outputs(output, values if learns or run.needs_input_grad else None, backward)
+        return _several_outputs(output, values if learns or run.needs_input_grad else None, backward, run)
     if not (learns or run.needs_input_grad):
         return Value(output)
     return Value(output, tuple(values), backward, needs_grad=True)
 
 
-def _several_outputs(outputs, parents, backward):
+def _has_several_outputs(layer):
+    """True for a model built with a list of outputs (Grad-CAM's ``Model(inputs, [conv.output,
+    model.output])``, the VAE's encoder)."""
+    return len(getattr(layer, "outputs", None) or ()) > 1
+
+
+def _several_outputs(outputs, parents, backward, run=None):
     """One Value per output of a layer that gives several, all from one step: the outputs,
     each flattened per sample, side by side in a joint Value whose rule is the layer's
     backward pass, and each output a recorded slice of it. The gradients of the outputs a
     program used meet in the joint Value (zeros for the others), so the layer's backward
-    runs once with all of them."""
+    runs once with all of them.
+
+    A model's output may also feed another inside it (Grad-CAM's last conv layer's output,
+    which the predictions are computed from): its ``grad``, asked by
+    ``tape.gradient(score, conv_output)``, is then the model's own total at that tensor
+    (``Model.output_gradients``), the path through the predictions included."""
     if parents is None:
         return [Value(output) for output in outputs]
     n = len(outputs[0])
     ends = np.cumsum([output[0].size for output in outputs])
+    parts = []
 
     def joint_backward(g):
         pieces = np.split(g, ends[:-1], axis=1)
-        return backward([piece.reshape(output.shape) for piece, output in zip(pieces, outputs)])
+        dx = backward([piece.reshape(output.shape) for piece, output in zip(pieces, outputs)])
+        for part, total in zip(parts, getattr(run, "output_gradients", None) or ()):
+            if total is not None:                  # for tape.gradient(..., part)
+                part.grad = total
+        return dx
 
     joint = Value(np.concatenate([output.reshape(n, -1) for output in outputs], axis=1), tuple(parents),
                   joint_backward, needs_grad=True)
-    return [joint[:, end - output[0].size:end].reshape(output.shape) for end, output in zip(ends, outputs)]
+    parts += [joint[:, end - output[0].size:end].reshape(output.shape) for end, output in zip(ends, outputs)]
+    return parts
 
 
 def _show_losses(layer, twin):
@@ -209,9 +231,12 @@ def _inline(layer, inputs, training, recording):
     """A layer of layers without weights of its own (keras.io's ``Encoder``), called inside
     recorded math: its ``call()`` runs right here, on the Values, so its math and its layers'
     calls join this record, and it may return several outputs (``z_mean, z_log_var, z``)."""
+    from glassnet.engine.layers.base import Layer
     from glassnet.engine.symbolic import name_layers
     from glassnet.engine.tracing import run_call
 
+    if not layer.built and type(layer).build is not Layer.build:
+        _build_first(layer, inputs, recording)   # its own build() runs first, as Keras runs it
     if not layer.sublayers:                  # the layers it holds are its own (their weights, its count)
         layer.sublayers = held_layers(layer)
     if any(inner.name is None for inner in layer.sublayers):
@@ -222,6 +247,16 @@ def _inline(layer, inputs, training, recording):
         return run_call(layer, inputs, training)
     finally:
         layer.__dict__.pop("added_losses", None)
+
+
+def _build_first(layer, inputs, recording):
+    """keras.io's PixelConvLayer: a layer of layers with a build() of its own (it builds its
+    Conv2D there and makes a mask from the kernel's shape), called inside recorded math."""
+    from glassnet.engine.random import new_seed
+
+    several = isinstance(inputs, (list, tuple))
+    shape = [data_of(x).shape[1:] for x in inputs] if several else data_of(inputs).shape[1:]
+    layer.build(shape, layer.rng or recording.rng or np.random.default_rng(new_seed()))
 
 
 def forward(layer, x, training, mask=None):

@@ -149,3 +149,48 @@ def serialize(regularizer):
 
 def deserialize(config):
     return get(config)
+
+
+class OrthogonalRegularizer(Regularizer):
+    """Keras 3's penalty on a ``(D, U)`` kernel whose rows (or columns) are not orthogonal.
+
+    The rows are scaled to length 1 (``x / max(|x|, 1e-7)``), and the penalty is the mean
+    absolute cosine over the ``n (n - 1) / 2`` pairs of different rows, times ``factor / 2``::
+
+        P = R R^T                                         (n, n), R the unit rows
+        penalty = factor * 0.5 * sum(|P - diag(P)|) / (n (n - 1) / 2)
+
+    ``mode="columns"`` does the same to the columns. It is written with ``glassnet.ops``, so
+    its gradient is its recorded math's.
+
+    Args:
+        factor: the penalty's weight (0.01). mode: ``"rows"`` or ``"columns"``.
+    """
+
+    def __init__(self, factor=0.01, mode="rows"):
+        if not factor >= 0:
+            raise ValueError(f"OrthogonalRegularizer: factor must be >= 0, got {factor!r}")
+        if mode not in ("rows", "columns"):
+            raise ValueError(f"Invalid value for argument `mode`. Expected one of {{'rows', 'columns'}}. "
+                             f"Received: mode={mode}")
+        self.factor, self.mode = float(factor), mode
+
+    def __call__(self, w):
+        from glassnet import ops
+
+        if len(w.shape) != 2:
+            raise ValueError(f"Inputs to OrthogonalRegularizer must have rank 2. Received: inputs.shape="
+                             f"{tuple(w.shape)}")
+        rows = w if self.mode == "rows" else ops.transpose(w)
+        norms = ops.sqrt(ops.sum(rows * rows, axis=1, keepdims=True))
+        unit = rows / ops.maximum(norms, 1e-7)
+        size = rows.shape[0]
+        off_diagonal = ops.matmul(unit, ops.transpose(unit)) * (1.0 - np.eye(size))
+        return self.factor * 0.5 * ops.sum(ops.abs(off_diagonal)) / (size * (size - 1.0) / 2.0)
+
+    def get_config(self):
+        return {"factor": self.factor, "mode": self.mode}
+
+
+orthogonal_regularizer = OrthogonalRegularizer
+REGULARIZERS.update({"orthogonal_regularizer": OrthogonalRegularizer, "OrthogonalRegularizer": OrthogonalRegularizer})

@@ -559,7 +559,8 @@ def _restore_compile(model, compiled, iterations, archive, path):
             if unknown:
                 raise ModelFileError(f"{path}: optimizer state for {unknown[0]!r}, which is no weight of "
                                      f"the model")
-            loaded[slot] = {p: archive.read(key, shapes[p]) for p, key in by_path.items()}
+            loaded[slot] = {p: archive.read(key, model.optimizer.slot_shape(slot, shapes[p]))
+                            for p, key in by_path.items()}
         restore_optimizer_state(model, loaded, path)
 
 

@@ -1,25 +1,28 @@
-"""``model.summary()``: the Keras-style table of layers, output shapes and parameter counts.
+"""``model.summary()``: Keras 3's table of layers, output shapes and parameter counts.
 
-A Sequential gets three columns; a Functional model a fourth, "Connected to", naming the
-layers that feed each call, as Keras prints it. A model of your own class (with ``call()``)
-lists the layers it holds, three columns, as Keras does (one its ``call()`` never uses: shape
-"?"). A Lambda is one row, as in Keras, though its function was traced into layers. The
-columns are as wide as their longest entry, so long names never run into the next column.
+A Sequential, or a Functional model that is one line of layers, gets three columns; a
+Functional model that branches a fourth, "Connected to", naming the layers that feed each
+call, as Keras prints it. A model of your own class (with ``call()``) lists the layers it
+holds, three columns, as Keras does (one its ``call()`` never uses: shape "?"). A Lambda is
+one row, as in Keras, though its function was traced into layers. The box is Keras's, as
+wide as Keras makes it, its cells wrapped the same way (:mod:`glassnet.engine.summary_box`).
 """
 
 
-def summary_table(model, expand_nested=False, show_trainable=False):
-    """The text of ``model.summary()``."""
+def summary_table(model, expand_nested=False, show_trainable=False, line_length=None, positions=None):
+    """The text of ``model.summary()``, in Keras 3's box (:mod:`glassnet.engine.summary_box`)."""
     from glassnet.engine.layers.input_layer import InputLayer
     from glassnet.engine.sequential import Sequential
 
+    layout = dict(show_trainable=show_trainable, line_length=line_length, positions=positions)
     if not model.built:      # Keras's table, every shape "?", and what it waits for
         count = len(model.layers)
         rows = [[f"{layer.name} ({_kind(layer)})", "?", "0 (unbuilt)"] for layer in model.layers]
-        return (_table(model, ["Layer (type)", "Output Shape", "Param #"], rows, 0, 0)
+        return (_table(model, ["Layer (type)", "Output Shape", "Param #"], rows, **dict(layout, show_trainable=False))
                 + f"\n(not built yet: {count} layer{'' if count == 1 else 's'}; its shapes and parameters "
                   f"are known once it has an input shape or has seen data)")
     functional = not isinstance(model, Sequential) and not model.traces_call
+    connected = functional and not _a_chain(model)       # Keras: the fourth column, where it branches
     rows = []
     for step_layer, node in _calls(model) if not model.traces_call else _held_calls(model):
         layer = step_layer
@@ -30,37 +33,61 @@ def summary_table(model, expand_nested=False, show_trainable=False):
         # A shared layer's weights are counted at its first call only.
         count = f"{layer.count_params():,}" if node is None or _first_call(model, node) else "0 (shared)"
         row = [name, out, count]
-        if functional:
+        if connected:
             row.append(", ".join(_source(model, t) for t in node.inputs) or "-")
         if show_trainable:
             row.append(_trainable_mark(layer))
         rows.append(row)
         if expand_nested and hasattr(layer, "_nodes") and layer.built:
             rows += _nested_rows(layer, len(row), show_trainable)
-    headers = ["Layer (type)", "Output Shape", "Param #"] + (["Connected to"] if functional else []) \
+    headers = ["Layer (type)", "Output Shape", "Param #"] + (["Connected to"] if connected else []) \
         + (["Trainable"] if show_trainable else [])
-    trainable = sum(w.size for w in model.trainable_weights)
-    return _table(model, headers, rows, model.count_params(), trainable)
+    return _table(model, headers, rows, **layout)
 
 
-def _table(model, headers, rows, total, trainable):
-    """The summary's text: the rows under their headers, ruled as Keras 2 drew them, then the counts."""
-    widths = [max([len(h)] + [len(r[i]) for r in rows]) + 2 for i, h in enumerate(headers)]
-    width = sum(widths)
+def _table(model, headers, rows, show_trainable=False, line_length=None, positions=None):
+    """The summary's text: the rows in Keras 3's box under their headers, then the counts
+    and their sizes in memory, as Keras writes them."""
+    from glassnet.engine import summary_box as box
 
-    def line(cells):
-        parts = []
-        for i, (cell, w) in enumerate(zip(cells, widths)):
-            parts.append(cell.rjust(w - 2) + "  " if i == 2 else cell.ljust(w))
-        return "".join(parts).rstrip()
-
-    lines = [f'Model: "{model.name}"', "_" * width, line(headers), "=" * width]
-    for i, row in enumerate(rows):
-        lines.append(line(row))
-        lines.append("=" * width if i == len(rows) - 1 else "_" * width)
-    lines += [f"Total params: {total:,}", f"Trainable params: {trainable:,}",
-              f"Non-trainable params: {total - trainable:,}", "_" * width]
+    line_length = box.line_length_for(len(headers) - show_trainable, show_trainable, line_length)
+    widths = box.column_widths(line_length, positions or box.default_positions(len(headers), show_trainable))
+    alignments = ["left", "left", "right", "left"][:len(headers) - show_trainable] + ["center"] * show_trainable
+    lines = [f'Model: "{model.name}"', *box.draw(headers, rows, widths, alignments)]
+    trainable = _weights(model.trainable_weights if model.built else [])
+    frozen = _weights(model.non_trainable_weights if model.built else [])
+    optimizer = _optimizer_weights(model)
+    counts = [("Total", [a + b + c for a, b, c in zip(trainable, frozen, optimizer)]),
+              ("Trainable", trainable), ("Non-trainable", frozen)] + ([("Optimizer", optimizer)] if optimizer[0] else [])
+    lines += [f" {what} params: {count:,} ({box.readable_size(size)})" for what, (count, size) in counts]
     return "\n".join(lines)
+
+
+def _weights(weights):
+    """``(count, bytes)`` of some weights."""
+    arrays = [getattr(w, "value", w) for w in weights]
+    return sum(int(a.size) for a in arrays), sum(int(a.size) * a.dtype.itemsize for a in arrays)
+
+
+def _optimizer_weights(model):
+    """``(count, bytes)`` of the optimizer's variables once it has stepped, as Keras counts
+    them: its slots (Adam's two averages per weight...) and its iteration count and rate."""
+    optimizer = getattr(model, "optimizer", None)
+    slots = [a for arrays in getattr(optimizer, "slots", {}).values() for a in arrays]
+    if not slots and not getattr(optimizer, "iterations", 0):
+        return 0, 0
+    count, size = _weights(slots)
+    return count + 2, size + 8 + 4           # iteration (int64) and learning rate (float32)
+
+
+def _a_chain(model):
+    """Whether a Functional model is one line of layers (Keras's ``sequential_like``): one
+    input, every call fed by one tensor, no layer called twice, no tensor used twice."""
+    nodes = [n for n in model._nodes if n.inputs]
+    used = [id(t) for n in nodes for t in n.inputs] + [id(t) for t in model.outputs]
+    layers = [n.layer for n in nodes]
+    return (len(model.inputs) == 1 and all(len(n.inputs) == 1 for n in nodes)
+            and len(set(used)) == len(used) and len({id(layer) for layer in layers}) == len(layers))
 
 
 def _nested_rows(model, columns, show_trainable, depth=1):
@@ -70,7 +97,7 @@ def _nested_rows(model, columns, show_trainable, depth=1):
         layer = node.layer
         if not node.inputs:      # its InputLayer: the outer row already shows what comes in
             continue
-        row = [f"{'  ' * depth}{layer.name} ({_kind(layer)})", _shapes(node),
+        row = [f"{'   ' * depth}└ {layer.name} ({_kind(layer)})", _shapes(node),
                f"{layer.count_params():,}"]
         row += [""] * (columns - len(row) - (1 if show_trainable else 0))
         if show_trainable:

@@ -94,12 +94,19 @@ class GradientTape:
         roots = [(t, np.ones(t.shape, t.dtype) if s is None else np.asarray(s))
                  for t, s in zip(targets, seeds) if isinstance(t, Value) and t.needs_grad]
         self._clear()
+        self._record.reached.clear()
+        computed = _computed_values(sources)        # intermediate results asked for (a model's output)
+        for value in computed:
+            value.grad = None
         if roots:
             with _penalties_if_read(self._record):
-                backpropagate(roots[0][0], roots[0][1], roots[1:])
+                backpropagate(roots[0][0], roots[0][1], roots[1:], keep={id(value) for value in computed})
             for layer, twin in self._record.twins:     # a model called twice: both calls' gradients
                 layer.add_twin_gradients(twin)
-        return _map(lambda source: self._gradient_of(source, unconnected_gradients), sources)
+        grads = _map(lambda source: self._gradient_of(source, unconnected_gradients), sources)
+        if self._record in recording._active:       # a tape still records: it would differentiate these
+            grads = _map(_first_order_only, grads)
+        return grads
 
     def reset(self):
         """Forget what was recorded (TensorFlow's ``tape.reset()``)."""
@@ -139,7 +146,9 @@ class GradientTape:
 
     def _weight_gradient(self, weight):
         """The gradient of a layer's weight (one of ``model.trainable_variables``) the tape
-        ran, or None when no layer it ran holds that weight."""
+        ran, or None when no layer it ran holds that weight, or when the gradient never
+        reached the layer that does (the loss doesn't depend on it, as TensorFlow says with
+        None: e.g. its output went through plain NumPy, which the record can't follow)."""
         from glassnet.engine.layers.base import holds
 
         array = getattr(weight, "value", weight)           # a keras.Variable holds its array
@@ -147,7 +156,7 @@ class GradientTape:
             for inner in layer.walk():
                 for name, param in inner.params.items():
                     if holds(array, param) and inner.trainable:
-                        return inner.grads[name]
+                        return inner.grads[name] if id(layer) in self._record.reached else None
         return None
 
 
@@ -200,6 +209,31 @@ class _Paused:
         if self.depth is not None:
             recording._active.extend(self.saved)
         return False
+
+
+def _first_order_only(grad):
+    """A gradient computed while a tape records (``tape.gradient`` inside another tape's
+    block, as WGAN-GP's gradient penalty does): TensorFlow records that computation too, so a
+    loss made from it can be differentiated again (a second derivative). glassnet's tape
+    can't: such a gradient is a recorded value whose own gradient is a clear error, raised
+    only if a loss that uses it is differentiated."""
+    if grad is None:
+        return None
+
+    def backward(g):
+        raise NotImplementedError(
+            "GradientTape: a loss made from a gradient computed inside another tape's block (a gradient "
+            "penalty, as in WGAN-GP) needs second derivatives, which glassnet's tape does not compute")
+    return Value(np.asarray(grad), (), backward, needs_grad=True)
+
+
+def _computed_values(sources):
+    """The sources that are computed Values, not leaves: ``h = encoder(x)`` in
+    ``tape.gradient(loss, h)``, or the intermediate output of a model with several outputs
+    (Grad-CAM's last conv layer's)."""
+    found = []
+    _map(lambda source: found.append(source) if isinstance(source, Value) and source.backward else None, sources)
+    return found
 
 
 def _map(function, sources):

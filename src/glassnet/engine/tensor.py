@@ -22,7 +22,11 @@ class Tensor(np.ndarray):
     """An ``np.ndarray`` with TensorFlow's ``.numpy()``; see the module docstring."""
 
     def numpy(self):
-        """The values as a plain NumPy array (the same memory, no copy)."""
+        """The values as a plain NumPy array (the same memory, no copy); a single string as
+        bytes, as TensorFlow gives it (``chars_from_ids(i).numpy().decode("utf-8")``)."""
+        if self.ndim == 0 and self.dtype.kind in "US":
+            value = self.item()
+            return value.encode("utf-8") if isinstance(value, str) else value
         return self.view(np.ndarray)
 
     # A layer's weight is such a view, so Keras's Variable methods write the layer itself:
@@ -51,6 +55,24 @@ class Tensor(np.ndarray):
         if shape is not None and (len(shape) != self.ndim or any(
                 want is not None and want != have for want, have in zip(shape, self.shape))):
             raise ValueError(f"set_shape: a tensor of shape {self.shape} can't take shape {tuple(shape)}")
+
+    def __getitem__(self, index):
+        """A slice as NumPy's; a single string stays a Tensor, so that TensorFlow's text
+        tutorials' ``result[0].numpy().decode("utf-8")`` reads it (numbers stay NumPy's scalars)."""
+        item = super().__getitem__(index)
+        return np.asarray(item).view(Tensor) if isinstance(item, (np.str_, np.bytes_)) else item
+
+    # That single string also reads as the str it holds: its methods (``text.startswith``)
+    # and, as a dict key, its hash.
+    def __getattr__(self, name):
+        if self.ndim == 0 and self.dtype.kind in "US" and not name.startswith("__"):
+            return getattr(self.item(), name)
+        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+
+    def __hash__(self):
+        if self.ndim == 0 and self.dtype.kind in "US":
+            return hash(self.item())
+        raise TypeError("unhashable type: a Tensor of more than one value")
 
     def get_shape(self):
         return self.shape

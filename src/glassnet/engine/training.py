@@ -14,6 +14,7 @@ random (initial weights, dropout masks, the shuffling of each epoch) comes from 
 one ``np.random.default_rng(seed)``, so the same seed gives the same model bit for bit.
 """
 
+import inspect
 import math
 import numbers
 import time
@@ -202,18 +203,25 @@ class Trainer(Keras2Methods):
                 self.compile(self.optimizer, **arguments)
         return x
 
-    def __call__(self, inputs, training=None):
+    def __call__(self, inputs, training=None, **options):
         """``model(x)``: the outputs for ``x`` in one pass, as a
         :class:`~glassnet.engine.tensor.Tensor` (an array with TensorFlow's ``.numpy()``).
 
         On placeholders (``Input(...)``) it records a call instead, so a model can be used as
-        a layer of another.
+        a layer of another. A model of your own class called with arguments of its ``call()``
+        (TensorFlow's text generator: ``model(ids, states=states, return_state=True)``) runs
+        that ``call()`` on the arrays as written, each layer in it on its own.
         """
         from glassnet.engine import recording, symbolic
         from glassnet.engine.tensor import as_tensor
 
         if self.steps_only:
             self._refuse_call()
+        if options or self._another_shape(inputs):
+            return self._call_as_written(inputs, training, options)
+        if isinstance(inputs, dict) and symbolic.is_symbolic(list(inputs.values())):   # a preprocessing head
+            inputs = data_module.inputs_from_dict(self, inputs, f"model '{self.name}'")     # called on Input()s
+            inputs = inputs if len(inputs) > 1 else inputs[0]
         if symbolic.is_symbolic(inputs):
             return symbolic.call_symbolically(self, inputs, training)
         if recording.is_value(inputs) or recording.recording_now():   # in a GradientTape, or a layer's call()
@@ -232,11 +240,33 @@ class Trainer(Keras2Methods):
             return self._as_given(list(outputs))
         return outputs
 
+    def _another_shape(self, inputs):
+        """Whether a model of your own class is called on an array its traced graph can't take
+        (a prompt of 5 characters, traced on 100): its call() then runs as written, as in Keras."""
+        if not (self.traces_call and self.built and isinstance(inputs, np.ndarray) and len(self.inputs) == 1):
+            return False
+        from glassnet.engine.shapes import shape_fits
+        return not shape_fits(self.inputs[0].sample_shape, inputs.shape[1:])
+
+    def _call_as_written(self, inputs, training, options):
+        """``call(inputs, **options)`` run as Python, its layers called one by one on arrays."""
+        if not self.traces_call:
+            raise TypeError(f"model '{self.name}' takes no arguments but its inputs (and training=); got "
+                            f"{', '.join(sorted(options))}")
+        if not self.built:
+            self._prepare_inputs(inputs)                 # traces it once, with call()'s defaults
+        kind = type(self)
+        extra = {} if training is None else {"training": bool(training)}
+        return kind.call(self, np.asarray(inputs) if not isinstance(inputs, (list, dict)) else inputs,
+                         **extra, **options)
+
     def _refuse_call(self, what="call it"):
         """A model with no ``call()`` (trained by its own train_step) can't run: Keras's words."""
+        how = ("it trains by its own train_step: use fit, and call or save the models it holds"
+               if self._overrides("train_step") else
+               "call the layers and models it holds, as its own methods do, or give it a call()")
         raise NotImplementedError(f"Model {type(self).__name__} does not have a `call()` method implemented, so "
-                                  f"glassnet can't {what} (it trains by its own train_step: use fit, and "
-                                  f"call or save the models it holds)")
+                                  f"glassnet can't {what} ({how})")
 
     # -- one step -------------------------------------------------------------------------
     def _prepare_training(self):
@@ -275,6 +305,14 @@ class Trainer(Keras2Methods):
     def _own_compute_loss(self):
         """True when a subclass overrides :meth:`compute_loss` (keras.io's "Customizing fit()")."""
         return type(self).compute_loss is not Trainer.compute_loss
+
+    def _run_compute_loss(self, x, y, y_pred, sample_weight, training):
+        """``self.compute_loss(x, y, y_pred, sample_weight)`` called as Keras calls it: by
+        position, with ``training=`` only when the override takes it (it came in Keras 3.3;
+        keras.io's Distiller has ``allow_empty=False`` there instead)."""
+        if "training" in inspect.signature(self.compute_loss).parameters:
+            return self.compute_loss(x, y, y_pred, sample_weight, training=training)
+        return self.compute_loss(x, y, y_pred, sample_weight)
 
     def _overrides(self, step):
         """True when a subclass has its own Keras-style ``train_step(data)`` or ``test_step(data)``."""
@@ -350,8 +388,14 @@ class Trainer(Keras2Methods):
         ``dL/dy_pred`` (a list for several outputs)."""
         outputs = y_pred if isinstance(y_pred, list) else [y_pred]
         recorded = [autodiff.Value(o, needs_grad=True) for o in outputs]
-        total = self.compute_loss(x=x, y=y, y_pred=recorded if isinstance(y_pred, list) else recorded[0],
-                                  sample_weight=sample_weight, training=True)
+        record = recording._Recording(training=True, tape=True)    # the layers compute_loss calls
+        recording._active.append(record)
+        try:
+            total = self._run_compute_loss(x, y, recorded if isinstance(y_pred, list) else recorded[0],
+                                           sample_weight, training=True)
+        finally:
+            recording._active.remove(record)
+        self._warn_if_others_learn(record.called)
         if not isinstance(total, autodiff.Value) or not total.needs_grad or total.data.size != 1:
             raise TrainingError(f"model '{self.name}': compute_loss() must return one number computed from "
                                 f"y_pred (e.g. super().compute_loss(...) + a term); it returned "
@@ -360,6 +404,20 @@ class Trainer(Keras2Methods):
         autodiff.backpropagate(total, 1.0)
         grads = [v.grad if v.grad is not None else np.zeros_like(v.data) for v in recorded]
         return float(total.data), grads if isinstance(y_pred, list) else grads[0]
+
+    def _warn_if_others_learn(self, called):
+        """Keras trains every weight the model holds, so a model of its own that compute_loss()
+        calls outside call() (keras.io's Distiller: ``self.teacher(x, training=False)``)
+        learns from the loss there too. glassnet trains the layers of call() only: say so."""
+        own = {id(inner) for inner in self.walk()}
+        others = [layer for layer in called if id(layer) not in own and layer.trainable
+                  and any(inner.params for inner in layer.walk())]
+        if others and not getattr(self, "_warned_others", False):
+            self._warned_others = True
+            warnings.warn(f"model '{self.name}': compute_loss() calls '{others[0].name}', which call() doesn't use; "
+                          f"Keras would train its weights too (they are this model's trainable weights), "
+                          f"glassnet leaves them as they are (set trainable = False on it for the "
+                          f"same result on both)", stacklevel=6)
 
     def train_step(self, x, y, sample_weight=None):
         """One mini-batch: forward, loss, backward, update. Returns the batch's loss.
@@ -682,8 +740,7 @@ class Trainer(Keras2Methods):
         """Loss and metrics for one batch, in inference mode (dropout off, running statistics)."""
         y_pred = self.forward(x, training=False)
         if self._own_compute_loss():
-            loss = float(autodiff.data_of(self.compute_loss(x=x, y=y, y_pred=y_pred, sample_weight=sample_weight,
-                                                             training=False)))
+            loss = float(autodiff.data_of(self._run_compute_loss(x, y, y_pred, sample_weight, training=False)))
             self._update_metrics(y, y_pred, sample_weight, loss)
             return loss
         if self._fused is not None:       # from the logits: exact even where p is ~0

@@ -30,11 +30,15 @@ class Variable:
     ``trainable`` is Keras's default, True: held by a layer (``self.v = keras.Variable(...)``)
     it becomes one of the layer's learned weights, or its state if not trainable; a metric's
     running totals (``add_variable``) are not trainable. As in Keras,
-    ``keras.Variable([[1.0, 2.0]])`` is float32 and ``keras.Variable(1)`` int32."""
+    ``keras.Variable([[1.0, 2.0]])`` is float32 and ``keras.Variable(1)`` int32. TensorFlow's
+    ``tf.Variable(initial_value=...)`` is the same (its first argument's name there)."""
 
-    def __init__(self, initializer=0.0, shape=None, dtype=None, name="variable", trainable=True):
+    def __init__(self, initializer=0.0, shape=None, dtype=None, name="variable", trainable=True, initial_value=None):
         from glassnet.engine import initializers
         from glassnet.engine.tensor import keras_dtype
+
+        if initial_value is not None:                          # tf.Variable(initial_value=...)
+            initializer = initial_value
 
         if isinstance(initializer, str) or callable(initializer):
             value = initializers.get(initializer)(tuple(shape or ()), np.random.default_rng())

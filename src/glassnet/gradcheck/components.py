@@ -131,6 +131,10 @@ def _layer_checks():
     add("ReLU", (6,), x=_avoiding(0.0, 0.5), max_value=0.5)
     add("ELU", (5,), x=_away_from_zero, alpha=0.5)
     add("GELU", (5,), approximate=True)
+    add("CELU", (5,), x=_away_from_zero, alpha=0.5)
+    add("Squareplus", (5,), b=1.0)
+    add("SoftShrink", (6,), x=_avoiding(-0.25, 0.25), threshold=0.25)
+    add("Threshold", (5,), x=_away_from_zero, threshold=0.0, default_value=-1.5)
     add("PReLU", (5,), x=_away_from_zero, alpha_initializer="random_uniform")
     add("PReLU", (3, 3, 2), x=_away_from_zero, alpha_initializer="random_uniform", shared_axes=[1, 2])
     add("PReLU", (5,), "alpha_initializer='random_uniform', alpha_regularizer=l2(0.1)", x=_away_from_zero,
@@ -165,6 +169,41 @@ def _layer_checks():
     add("CenterCrop", (6, 5, 2), height=3, width=4)
     add("CenterCrop", (3, 4, 1), "height=5, width=5 (larger: resized)", height=5, width=5)
     add("RandomCrop", (6, 7, 2), "height=4, width=3, fixed window", height=4, width=3)
+    # Keras 3's augmentation layers (image_pixels, image_filters, image_warps, image_mixing), on
+    # pixels in (0.3, 0.7) with value_range=(0, 1), so that no clipping sits at the checked point
+    unit = {"value_range": (0, 1)}
+    add("RandomInvert", (5, 5, 1), x=spread, factor=0.9, **unit)
+    add("AutoContrast", (6, 5, 3), x=spread, **unit)
+    add("AutoContrast", (6, 5, 1), training=False, x=spread, **unit)
+    add("Solarization", (5, 5, 2), x=spread, addition_factor=0.1, threshold_factor=0.6, **unit)
+    add("RandomGrayscale", (5, 4, 3), x=spread, factor=0.6)
+    add("RandomColorDegeneration", (5, 4, 3), x=spread, factor=0.5, **unit)
+    add("RandomPosterization", (4, 4, 1), "zero gradient", x=spread, factor=(3, 3), **unit)
+    add("Equalization", (4, 4, 2), "zero gradient", x=spread, **unit)
+    add("Equalization", (4, 4, 2), training=False, x=spread, **unit)
+    add("RandomSharpness", (5, 6, 2), x=spread, factor=(0.1, 0.3), **unit)
+    add("RandomGaussianBlur", (6, 5, 2), x=spread, kernel_size=(3, 5), sigma=0.8, **unit)
+    add("RandomErasing", (6, 6, 1), x=spread, scale=(0.2, 0.4), **unit)
+    add("RandomShear", (6, 7, 2), x_factor=0.3, y_factor=(0.1, 0.2))
+    add("RandomShear", (6, 5, 1), training=False, x_factor=0.3)
+    add("RandomPerspective", (6, 7, 1), scale=0.5, fill_value=0.5)
+    add("RandomElasticTransform", (12, 10, 1), x=spread, factor=0.9, **unit)
+    add("MixUp", (4, 5, 2), alpha=0.5)
+    add("CutMix", (6, 6, 1), factor=0.8)
+    add("RandAugment", (6, 6, 3), "num_ops=1 (AutoContrast with this seed)", x=spread, num_ops=1, **unit)
+    add("RandAugment", (6, 6, 3), "num_ops=6, factor=0.2 (posterization: zero gradient)", x=spread, num_ops=6,
+        factor=0.2, **unit)
+    add("RandomSaturation", (5, 4, 3), x=spread, factor=(0.3, 0.6), **unit)
+    add("RandomSaturation", (5, 4, 3), "factor=(0.8, 0.9) (saturation clipped at 1)", x=spread, factor=(0.8, 0.9),
+        **unit)
+    add("RandomHue", (5, 4, 3), x=spread, factor=0.6, **unit)
+    add("RandomColorJitter", (5, 4, 3), x=spread, brightness_factor=0.1, contrast_factor=(0.1, 0.1),
+        saturation_factor=(0.4, 0.6), hue_factor=0.3, **unit)
+    add("AugMix", (6, 6, 3), "all_ops=False", x=spread, all_ops=False, **unit)
+    add("AugMix", (6, 6, 3), x=spread, num_chains=2, chain_depth=2, factor=0.2, **unit)
+    add("Pipeline", (6, 6, 1), "RandomInvert, RandomShear", x=spread,
+        layers=[{"class_name": "RandomInvert", "config": {"value_range": (0, 1)}},
+                {"class_name": "RandomShear", "config": {"x_factor": 0.2}}])
     add("Flatten", (2, 3, 2))
     add("Reshape", (12,), target_shape=(3, 4))
     add("Reshape", (2, 3, 2), target_shape=(-1, 2))
@@ -267,6 +306,58 @@ def _layer_checks():
     add("AveragePooling1D", (7, 2), pool_size=3, strides=1, padding="same")
     add("GlobalAveragePooling1D", (5, 3))
     add("GlobalMaxPooling1D", (5, 3), x=_distinct, keepdims=True)
+    # The 1-D convolutions run as 2-D ones on one-row images (conv1d_rows.py).
+    add("Conv1DTranspose", (4, 2), filters=3, kernel_size=3, strides=2, padding="same")
+    add("Conv1DTranspose", (3, 2), filters=2, kernel_size=2, strides=3, activation="tanh", use_bias=False)
+    add("Conv1DTranspose", (4, 3), "filters=2, kernel_size=4, strides=2, kernel_regularizer=l2(0.1)",
+        filters=2, kernel_size=4, strides=2, kernel_regularizer=l2(0.1))
+    add("DepthwiseConv1D", (7, 3), kernel_size=3)
+    add("DepthwiseConv1D", (8, 2), kernel_size=3, depth_multiplier=2, strides=2, padding="same", activation="tanh")
+    add("DepthwiseConv1D", (8, 2), "kernel_size=2, dilation_rate=3, depthwise_regularizer=l2(0.1)",
+        kernel_size=2, dilation_rate=3, depthwise_regularizer=l2(0.1))
+    add("SeparableConv1D", (7, 3), filters=4, kernel_size=3)
+    add("SeparableConv1D", (8, 2), filters=3, kernel_size=3, depth_multiplier=2, strides=2, padding="same",
+        use_bias=False)
+    add("SeparableConv1D", (8, 2), "filters=2, kernel_size=2, dilation_rate=2, pointwise_regularizer=l2(0.1)",
+        filters=2, kernel_size=2, dilation_rate=2, pointwise_regularizer=l2(0.1))
+    # Volumes (N, D, H, W, C): the 3-D convolutions, poolings and resampling layers.
+    add("Conv3D", (4, 3, 4, 2), filters=3, kernel_size=2)
+    add("Conv3D", (4, 5, 3, 2), filters=2, kernel_size=(3, 2, 2), strides=2, padding="same", activation="tanh")
+    add("Conv3D", (5, 4, 4, 1), "filters=2, kernel_size=2, dilation_rate=(2, 1, 2), kernel_regularizer=l2(0.1)",
+        filters=2, kernel_size=2, dilation_rate=(2, 1, 2), kernel_regularizer=l2(0.1))
+    add("Conv3DTranspose", (2, 3, 2, 2), filters=2, kernel_size=3, strides=2, padding="same")
+    add("Conv3DTranspose", (2, 2, 3, 1), filters=2, kernel_size=(2, 3, 2), strides=(1, 2, 3), use_bias=False)
+    add("MaxPooling3D", (4, 4, 4, 2), x=_distinct, pool_size=2)
+    add("MaxPooling3D", (5, 4, 3, 2), x=_distinct, pool_size=(3, 2, 2), strides=(2, 1, 2), padding="same")
+    add("AveragePooling3D", (4, 4, 4, 2), pool_size=2)
+    add("AveragePooling3D", (5, 3, 4, 1), pool_size=2, strides=1, padding="same")
+    add("GlobalAveragePooling3D", (2, 3, 2, 3))
+    add("GlobalMaxPooling3D", (2, 3, 2, 3), x=_distinct, keepdims=True)
+    add("ZeroPadding3D", (2, 3, 2, 2), padding=((0, 1), (2, 0), (1, 1)))
+    add("Cropping3D", (4, 5, 4, 2), cropping=((1, 0), (1, 2), (0, 1)))
+    add("UpSampling3D", (2, 3, 2, 2), size=(2, 1, 3))
+    add("SpatialDropout3D", (2, 3, 2, 4), "rate=0.5, fixed mask", batch_size=5, rate=0.5)
+    # ConvLSTM2D: an LSTM over frames, its products convolutions (gradients through every step).
+    add("ConvLSTM2D", (3, 4, 5, 2), filters=2, kernel_size=3, batch_size=2)
+    add("ConvLSTM2D", (3, 4, 4, 1), "filters=2, kernel_size=(2, 3), padding='same', return_sequences=True, "
+        "bias_initializer='random_normal'", filters=2, kernel_size=(2, 3), padding="same", return_sequences=True,
+        bias_initializer="random_normal", batch_size=2)
+    add("ConvLSTM2D", (2, 5, 5, 2), "filters=3, kernel_size=2, strides=2, go_backwards=True, "
+        "recurrent_regularizer=l2(0.1)", filters=3, kernel_size=2, strides=2, go_backwards=True,
+        recurrent_regularizer=l2(0.1), batch_size=2)
+    add("ConvLSTM2D", (3, 5, 4, 1), filters=1, kernel_size=2, dilation_rate=2, activation="relu", batch_size=2)
+    add("ConvLSTM1D", (3, 6, 2), filters=2, kernel_size=3, batch_size=2)
+    add("ConvLSTM1D", (3, 7, 1), filters=2, kernel_size=2, strides=2, padding="same", return_sequences=True,
+        go_backwards=True, batch_size=2)
+    # Adaptive pooling: windows fitted to the output size (overlapping, or wider than the axis).
+    add("AdaptiveAveragePooling1D", (7, 2), output_size=3)
+    add("AdaptiveMaxPooling1D", (7, 2), x=_distinct, output_size=3)
+    add("AdaptiveAveragePooling2D", (5, 7, 2), output_size=(3, 4))
+    add("AdaptiveMaxPooling2D", (5, 7, 2), x=_distinct, output_size=(2, 3))
+    add("AdaptiveAveragePooling3D", (3, 5, 4, 2), output_size=(2, 3, 2))
+    add("AdaptiveMaxPooling3D", (3, 5, 4, 1), x=_distinct, output_size=(2, 2, 3))
+    add("AdaptiveMaxPooling2D", (3, 2, 1), "output_size=(5, 4), larger than the input", x=_distinct,
+        output_size=(5, 4))
     # Batch norm: batch statistics in training (a batch of at least 4), running ones after.
     add("LayerNormalization", (5,), "gamma and beta drawn at random (not 1 and 0)", batch_size=3,
         gamma_initializer="glorot_uniform", beta_initializer="glorot_uniform")
@@ -351,6 +442,23 @@ def _layer_checks():
         add("TimeDistributed", (5, 4), "Dense(3, activation='tanh')",
             layer=known["Dense"](3, activation="tanh"))
         add("TimeDistributed", (3, 5, 5, 1), "Conv2D(2, 3)", layer=known["Conv2D"](2, 3))
+    add("RMSNormalization", (5,))
+    add("RMSNormalization", (3, 4), axis=[1, 2], epsilon=0.1)
+    add("EinsumDense", (3,), equation="ab,bc->ac", output_shape=4, bias_axes="c", activation="tanh")
+    add("EinsumDense", (4, 3), equation="abc,cde->abde", output_shape=(None, 2, 5), bias_axes="de")
+    add("EinsumDense", (2, 2, 3), equation="...b,bc->...c", output_shape=4, bias_axes="c")
+    add("EinsumDense", (3, 2), equation="ab...,bc->ac...", output_shape=4, bias_axes="c")
+    add("EinsumDense", (2, 3), equation="abc,cd->ad", output_shape=4, bias_axes="d")       # b summed alone
+    add("EinsumDense", (2, 3), equation="abc,bcd->ad", output_shape=5)
+    add("AdditiveAttention", [(3, 4), (5, 4)])
+    add("AdditiveAttention", [(3, 4), (5, 2), (5, 4)], "use_scale=False, a key of its own", use_scale=False)
+    add("AdditiveAttention", [(4, 3), (4, 3)], "use_causal_mask=True", use_causal_mask=True)
+    add("Wrapper", (4,), "Dense(3, activation='tanh')", layer=known["Dense"](3, activation="tanh"))
+    # SpectralNormalization's rescaling is not differentiated (as in Keras): checked in inference
+    add("SpectralNormalization", (4,), "Dense(3, activation='tanh')", training=False,
+        layer=known["Dense"](3, activation="tanh"))
+    add("SpectralNormalization", (5, 5, 2), "Conv2D(2, 3), power_iterations=2", training=False,
+        layer=known["Conv2D"](2, 3), power_iterations=2)
     return checks
 
 
@@ -441,7 +549,44 @@ def _loss_checks():
         Check("CTCLoss", "input_lengths 8, 5, 2, 7 (padded time steps)",
               lambda: check_loss(_With(CTCLoss(), input_lengths=steps), sequences, padded, eps=1e-5)),
     ]
+    checks += _keras3_loss_checks(rng, logits, probs, labels, onehot, sigmoid, binary, weights)
+    from glassnet.engine.ctc import CTC    # Keras 3's: labels padded with 0, the blank
+    checks += [Check("CTC", f"Keras's: labels padded with 0, {reduction}",
+                     lambda reduction=reduction: check_loss(CTC(reduction=reduction), sequences,
+                                                            np.where(padded < 0, 0, padded), eps=1e-5))
+               for reduction in ("sum_over_batch_size", "sum")]
     return checks
+
+
+def _keras3_loss_checks(rng, logits, probs, labels, onehot, sigmoid, binary, weights):
+    """Dice, Tversky, CategoricalHinge, Circle, CategoricalGeneralizedCrossEntropy."""
+    from glassnet.engine import keras3_losses as k3
+
+    masks = (rng.uniform(size=(5, 3, 4)) > 0.5).astype(np.float64)       # (N, H, W) segmentation masks
+    soft = rng.uniform(0.05, 0.95, (5, 3, 4))
+    embeddings = rng.standard_normal((6, 3))
+    embeddings /= np.linalg.norm(embeddings, axis=1, keepdims=True)     # (N, D), unit length
+    classes = np.array([0, 0, 1, 1, 1, 2])                              # class 2 alone: no loss
+    cases = [
+        ("Dice", k3.Dice(), sigmoid, binary, "axis=None: one value for the batch"),
+        ("Dice", k3.Dice(axis=(1, 2)), soft, masks, "axis=(1, 2): one value per mask"),
+        ("Dice", _With(k3.Dice(), sample_weight=weights), sigmoid, binary, "axis=None, sample_weight"),
+        ("Dice", _With(k3.Dice(axis=-1), sample_weight=weights), sigmoid, binary, "axis=-1, sample_weight"),
+        ("Tversky", k3.Tversky(0.3, 0.7), sigmoid, binary, "alpha=0.3, beta=0.7"),
+        ("Tversky", _With(k3.Tversky(axis=(1, 2)), sample_weight=weights), soft, masks,
+         "axis=(1, 2), sample_weight"),
+        ("CategoricalHinge", k3.CategoricalHinge(), logits, onehot, "one-hot labels"),
+        ("CategoricalHinge", _With(k3.CategoricalHinge(), sample_weight=weights), logits, labels,
+         "integer labels, sample_weight"),
+        ("CategoricalGeneralizedCrossEntropy", k3.CategoricalGeneralizedCrossEntropy(), probs, labels, "q=0.5"),
+        ("CategoricalGeneralizedCrossEntropy", _With(k3.CategoricalGeneralizedCrossEntropy(0.2),
+                                                     sample_weight=weights), probs, labels, "q=0.2, sample_weight"),
+        ("Circle", k3.Circle(gamma=4.0, margin=0.3), embeddings, classes, "gamma=4, a class of one"),
+        ("Circle", k3.Circle(gamma=2.0, remove_diagonal=False, reduction="sum"), 0.9 * embeddings, classes,
+         "remove_diagonal=False, reduction='sum'"),
+    ]
+    return [Check(name, label, lambda loss=loss, p=p, t=t: check_loss(loss, p, t))
+            for name, loss, p, t, label in cases]
 
 
 def _log_cosh(y_true, y_pred):

@@ -1,6 +1,7 @@
-"""The catalogue's rows for the text layers (StringLookup, IntegerLookup, TextVectorization, Hashing).
+"""The catalogue's rows for the text and category layers (StringLookup, IntegerLookup, TextVectorization,
+Hashing, CategoryEncoding, Discretization).
 
-They take strings or token ids, which have no gradient, and hold no weights: there is nothing
+They take strings, token ids or values to bin, which have no gradient, and hold no weights: there is nothing
 to nudge. Each row instead runs the layer on a few tokens and compares its output with the
 one worked out by hand (Keras 3.15 gives the same), and checks that backward gives no
 gradient and that the layer rebuilds from its config.
@@ -27,7 +28,8 @@ def _compare(name, layer, x, expected):
 
 def text_checks(Check):
     from glassnet.engine.layers import Hashing as layers_hashing
-    from glassnet.engine.layers import IntegerLookup, StringLookup, TextVectorization
+    from glassnet.engine.layers import (CategoryEncoding, Discretization, IntegerLookup, StringLookup,
+                                        TextVectorization)
 
     def strings():
         # "b" twice, "a" and "c" once: b, then the tie larger first (c, a); "z" is OOV
@@ -51,7 +53,17 @@ def text_checks(Check):
         return _compare("Hashing", layers_hashing(num_bins=3, mask_value="m"), np.array([["x", "y", "m"]]),
                         [[1, 2, 0]])
 
+    def categories():
+        return _compare("CategoryEncoding", CategoryEncoding(4, output_mode="count"), np.array([[3, 1, 3], [0, 0, 2]]),
+                        [[0, 1, 0, 2], [2, 0, 1, 0]])
+
+    def bins():
+        return _compare("Discretization", Discretization(bin_boundaries=[0.0, 1.0]), np.array([[-1.0, 0.0, 0.5, 7.0]]),
+                        [[0, 1, 1, 2]])
+
     return [Check("Hashing", "num_bins=3, mask_value (no gradient: compared by hand)", hashing),
+            Check("CategoryEncoding", "num_tokens=4, output_mode='count' (no gradient: compared by hand)", categories),
+            Check("Discretization", "bin_boundaries=[0, 1] (no gradient: compared by hand)", bins),
             Check("StringLookup", "adapt, output_mode='count' (no gradient: compared by hand)", strings),
             Check("IntegerLookup", "num_oov_indices=3 (floormod; no gradient: compared by hand)", integers),
             Check("TextVectorization", "adapt, output_sequence_length=4 (no gradient: compared by hand)", text)]

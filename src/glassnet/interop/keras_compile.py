@@ -23,6 +23,11 @@ OPTIMIZER_OPTIONS = {   # glassnet's arguments besides learning_rate and clippin
     "Adadelta": ("rho", "epsilon"),
     "Nadam": ("beta_1", "beta_2", "epsilon"),
     "Adamax": ("beta_1", "beta_2", "epsilon"),
+    "Lion": ("beta_1", "beta_2"),
+    "Lamb": ("beta_1", "beta_2", "epsilon"),
+    "Adafactor": ("beta_2_decay", "epsilon_1", "epsilon_2", "clip_threshold", "relative_step"),
+    "Ftrl": ("learning_rate_power", "initial_accumulator_value", "l1_regularization_strength",
+             "l2_regularization_strength", "l2_shrinkage_regularization_strength", "beta"),
 }
 OPTIMIZER_NAMES = {name.lower(): name for name in OPTIMIZER_OPTIONS}
 SCHEDULE_OPTIONS = {   # schedules both libraries have, with the arguments they share
@@ -44,7 +49,12 @@ LOSSES = {"SparseCategoricalCrossentropy": "sparse_categorical_crossentropy",
           "MeanAbsolutePercentageError": "mean_absolute_percentage_error", "LogCosh": "log_cosh",
           "Poisson": "poisson", "Hinge": "hinge", "SquaredHinge": "squared_hinge",
           "CosineSimilarity": "cosine_similarity", "BinaryFocalCrossentropy": "binary_focal_crossentropy",
-          "CategoricalFocalCrossentropy": "categorical_focal_crossentropy"}
+          "CategoricalFocalCrossentropy": "categorical_focal_crossentropy",
+          "CategoricalHinge": "categorical_hinge", "Dice": "dice", "Tversky": "tversky", "Circle": "circle",
+          "CategoricalGeneralizedCrossEntropy": "categorical_generalized_cross_entropy"}
+KERAS3_LOSS_OPTIONS = {"Dice": ("axis",), "Tversky": ("alpha", "beta", "axis"), "CategoricalHinge": (),
+                       "Circle": ("gamma", "margin", "remove_diagonal"),
+                       "CategoricalGeneralizedCrossEntropy": ("q",)}    # their own settings
 FOCAL_OPTIONS = ("alpha", "gamma", "apply_class_balancing")     # the focal losses' own settings
 LOSS_NAMES = {**{v: k for k, v in LOSSES.items()}, "mse": "MeanSquaredError", "mae": "MeanAbsoluteError",
               "huber": "Huber", "kld": "KLDivergence", "msle": "MeanSquaredLogarithmicError",
@@ -59,11 +69,18 @@ METRICS = {"BinaryAccuracy": "binary_accuracy", "MeanSquaredError": "mean_square
            "CosineSimilarity": "cosine_similarity", "KLDivergence": "kl_divergence", "Poisson": "poisson",
            "Hinge": "hinge", "SquaredHinge": "squared_hinge", "CategoricalHinge": "categorical_hinge",
            "F1Score": "f1_score", "FBetaScore": "fbeta_score", "R2Score": "r2_score",
-           "Precision": "precision", "Recall": "recall", "AUC": "auc"}
+           "Precision": "precision", "Recall": "recall", "AUC": "auc",
+           "IoU": "io_u", "MeanIoU": "mean_io_u", "BinaryIoU": "binary_io_u", "OneHotIoU": "one_hot_io_u",
+           "OneHotMeanIoU": "one_hot_mean_io_u", "PearsonCorrelation": "pearson_correlation",
+           "ConcordanceCorrelation": "concordance_correlation", "PrecisionAtRecall": "precision_at_recall",
+           "RecallAtPrecision": "recall_at_precision", "SensitivityAtSpecificity": "sensitivity_at_specificity",
+           "SpecificityAtSensitivity": "specificity_at_sensitivity"}
 # The settings a metric's config carries besides its name (the same keys in both libraries)
 METRIC_SETTINGS = ("threshold", "k", "average", "beta", "class_aggregation", "num_regressors",
                    "thresholds", "top_k", "class_id", "num_thresholds", "curve", "summation_method",
-                   "from_logits", "multi_label", "num_labels", "label_weights")
+                   "from_logits", "multi_label", "num_labels", "label_weights",
+                   "num_classes", "target_class_ids", "ignore_class", "sparse_y_true", "sparse_y_pred", "axis",
+                   "recall", "precision", "sensitivity", "specificity")
 METRIC_NAMES = {**{v: k for k, v in METRICS.items()}, "mse": "MeanSquaredError", "mae": "MeanAbsoluteError",
                 "mape": "MeanAbsolutePercentageError", "msle": "MeanSquaredLogarithmicError"}
 ACCURACIES = ("accuracy", "acc", "sparse_categorical_accuracy", "categorical_accuracy")
@@ -185,10 +202,8 @@ def _optimizer_from_keras(spec):
     for key in ("amsgrad", "loss_scale_factor", "gradient_accumulation_steps"):
         if config.get(key):
             raise Unsupported(f"{class_name} with {key}={config[key]!r}")
-    if class_name != "AdamW" and config.get("weight_decay"):
-        raise Unsupported(f"{class_name} with weight_decay={config['weight_decay']!r}")
-    out = {key: config[key] for key in (*CLIPPING, *OPTIMIZER_OPTIONS[class_name])
-           if config.get(key) is not None}
+    out = {key: config[key] for key in (*CLIPPING, "weight_decay", *OPTIMIZER_OPTIONS[class_name])
+           if config.get(key) is not None}     # weight_decay: every Keras 3 optimizer has it
     if config.get("use_ema"):
         out.update({key: config[key] for key in EMA if config.get(key) is not None})
     if "learning_rate" in config:
@@ -221,6 +236,9 @@ def _loss_from_keras(spec):
     config = (spec.get("config") or {}) if isinstance(spec, dict) and isinstance(spec.get("config"), dict) else {}
     if config.get("reduction") not in (None, "sum_over_batch_size", "auto"):
         raise Unsupported(f"loss reduction {config['reduction']!r}")
+    if class_name in KERAS3_LOSS_OPTIONS:
+        own = {key: config[key] for key in KERAS3_LOSS_OPTIONS[class_name] if key in config}
+        return {"class_name": class_name, "config": own}
     if config.get("ignore_class") is not None or config.get("axis", -1) != -1:
         raise Unsupported(f"{class_name} with ignore_class or axis")
     own = {"from_logits": bool(config.get("from_logits", False))} if "Crossentropy" in class_name else {}
@@ -263,8 +281,7 @@ def compile_to_keras(model, notes):
                     "use_ema": optimizer.use_ema, "ema_momentum": optimizer.ema_momentum,
                     "ema_overwrite_frequency": optimizer.ema_overwrite_frequency,
                     **{k: config[k] for k in OPTIMIZER_OPTIONS[kind] if k in config}}
-    if kind != "AdamW":
-        keras_config["weight_decay"] = None
+    keras_config["weight_decay"] = config.get("weight_decay")      # every Keras 3 optimizer has it
     loss, loss_weights = None, None
     if type(model.loss).__name__ == "OutputLosses":        # several outputs: a list, as Keras writes it
         loss = [None if part is None else _loss_to_keras(part, notes) for part in model.loss.losses]
@@ -363,6 +380,9 @@ def optimizer_slot_groups(optimizer):
         groups = [("accumulator",)]
     elif kind == "Adadelta":
         groups = [("accumulated_grad", "accumulated_delta")]
+    elif kind in ("Lion", "Lamb", "Ftrl", "Adafactor"):
+        groups = [optimizer.slot_names]     # Keras's names: momentum (velocity), accumulator
+        # and linear, Adafactor's r, c and velocity: in the same order
     else:
         return None
     return [("average",)] + groups if optimizer.use_ema else groups

@@ -131,6 +131,68 @@ def _depthwise_in(class_name):
     return read
 
 
+def _conv1d_transpose_in(config, reading, owner):
+    """Conv1DTranspose: Conv1D's keys, undilated, one group, no output padding."""
+    reading.require(config, owner, output_padding=None, dilation_rate=[1])
+    _, own = _conv1d_in(config, reading, owner)
+    return "Conv1DTranspose", {key: value for key, value in own.items() if key not in ("groups", "dilation_rate")}
+
+
+DEPTHWISE_WEIGHTS.update({"DepthwiseConv1D": DEPTHWISE_WEIGHTS["DepthwiseConv2D"],
+                          "SeparableConv1D": DEPTHWISE_WEIGHTS["SeparableConv2D"]})
+
+
+def _conv3d_in(config, reading, owner):
+    reading.require(config, owner, groups=1)
+    _, own = _conv2d_in(config, reading, owner)
+    return "Conv3D", own
+
+
+def _conv3d_transpose_in(config, reading, owner):
+    """Conv3DTranspose: Conv3D's keys, undilated, one group, no output padding."""
+    reading.require(config, owner, output_padding=None, dilation_rate=[1, 1, 1])
+    _, own = _conv2d_in(config, reading, owner)
+    return "Conv3DTranspose", {key: value for key, value in own.items() if key not in ("groups", "dilation_rate")}
+
+
+CONV_LSTM_KEYS = ("filters", "kernel_size", "strides", "padding", "dilation_rate", "use_bias", "unit_forget_bias",
+                  "return_sequences", "go_backwards")
+
+
+def _conv_lstm_in(class_name):
+    """ConvLSTM1D and ConvLSTM2D: Keras's keys are glassnet's; what they run only at Keras's
+    defaults is refused."""
+    def read(config, reading, owner):
+        reading.require(config, owner, data_format="channels_last", stateful=False, return_state=False,
+                        dropout=0.0, recurrent_dropout=0.0)
+        own = {key: config[key] for key in CONV_LSTM_KEYS if key in config}
+        own.update({"activation": _name_of(config.get("activation", "tanh")),
+                    "recurrent_activation": _name_of(config.get("recurrent_activation", "sigmoid")),
+                    **{key: initializer_from_keras(config[key], owner, reading)
+                       for key in ("kernel_initializer", "recurrent_initializer", "bias_initializer") if key in config},
+                    **{f"{w}_regularizer": regularizer_from_keras(config.get(f"{w}_regularizer"), owner, reading)
+                       for w in (*RECURRENT_WEIGHTS, "activity")},
+                    **{f"{w}_constraint": constraint_from_keras(config.get(f"{w}_constraint"), owner, reading)
+                       for w in RECURRENT_WEIGHTS}})
+        return class_name, own
+    return read
+
+
+def _conv_lstm_out(config, owner):
+    return {"return_sequences": config["return_sequences"], "return_state": False,
+            "go_backwards": config["go_backwards"], "stateful": False, "unroll": False, "zero_output_for_mask": False,
+            **{key: config[key] for key in CONV_LSTM_KEYS if key not in ("return_sequences", "go_backwards")},
+            "data_format": "channels_last",
+            "activation": activation_to_keras(config["activation"], owner),
+            "recurrent_activation": activation_to_keras(config["recurrent_activation"], owner),
+            **{key: initializer_object_to_keras(config[key])
+               for key in ("kernel_initializer", "recurrent_initializer", "bias_initializer")},
+            **{f"{w}_regularizer": regularizer_to_keras(config.get(f"{w}_regularizer"))
+               for w in (*RECURRENT_WEIGHTS, "activity")},
+            **{f"{w}_constraint": constraint_to_keras(config.get(f"{w}_constraint")) for w in RECURRENT_WEIGHTS},
+            "dropout": 0.0, "recurrent_dropout": 0.0, "seed": config.get("seed")}
+
+
 
 def _groupnorm_in(config, reading, owner):
     """GroupNormalization: Keras's config keys are glassnet's."""
@@ -273,6 +335,8 @@ TEXT_KEYS = {
                       "pad_to_max_tokens", "vocabulary_dtype", "idf_weights", "vocabulary", "vocabulary_size",
                       "oov_method", "salt"),
     "Hashing": ("num_bins", "salt", "mask_value", "output_mode", "sparse"),
+    "CategoryEncoding": ("num_tokens", "output_mode"),
+    "Discretization": ("bin_boundaries", "num_bins", "epsilon", "output_mode", "sparse"),
     "TextVectorization": ("max_tokens", "standardize", "split", "ngrams", "output_mode", "output_sequence_length",
                           "pad_to_max_tokens", "sparse", "ragged", "vocabulary", "idf_weights", "encoding",
                           "vocabulary_size")}
@@ -334,6 +398,54 @@ def _random_image_out(*keys):
 
 
 RESAMPLING_KEYS = ("fill_mode", "fill_value", "interpolation")
+
+
+AUGMENTATION_KEYS = {     # Keras 3's image-augmentation layers: their config keys are glassnet's
+    "RandomShear": ("x_factor", "y_factor", "fill_mode", "interpolation", "fill_value", "seed"),
+    "RandomErasing": ("factor", "scale", "fill_value", "value_range", "seed"),
+    "RandomGaussianBlur": ("factor", "kernel_size", "sigma", "value_range", "seed"),
+    "RandomInvert": ("factor", "value_range", "seed"),
+    "AutoContrast": ("value_range",),
+    "Solarization": ("addition_factor", "threshold_factor", "value_range", "seed"),
+    "RandomPerspective": ("factor", "scale", "interpolation", "fill_value", "seed"),
+    "RandomElasticTransform": ("factor", "scale", "interpolation", "fill_mode", "fill_value", "value_range", "seed"),
+    "RandomGrayscale": ("factor",),
+    "RandomColorDegeneration": ("factor", "value_range", "seed"),
+    "RandomPosterization": ("factor", "value_range", "seed"),
+    "RandomSharpness": ("factor", "value_range", "seed"),
+    "Equalization": ("bins", "value_range"),
+    "MixUp": ("alpha", "seed"),
+    "CutMix": ("factor", "seed"),
+    "RandAugment": ("value_range", "num_ops", "factor", "interpolation", "seed"),
+    "RandomSaturation": ("factor", "value_range", "seed"),
+    "RandomHue": ("factor", "value_range", "seed"),
+    "RandomColorJitter": ("value_range", "brightness_factor", "contrast_factor", "saturation_factor", "hue_factor",
+                          "seed"),
+    "AugMix": ("value_range", "num_chains", "chain_depth", "factor", "alpha", "all_ops", "interpolation", "seed"),
+}
+
+
+def _augmentation_out(class_name):
+    """Keras's config of an augmentation layer: glassnet's keys, channels last."""
+    def write(config, owner):
+        return {**{key: config[key] for key in AUGMENTATION_KEYS[class_name]}, "data_format": "channels_last"}
+    return write
+
+
+def _shear_out(config, owner):
+    """RandomShear as Keras writes it, except that a symmetric range ``(-f, f)`` is written as
+    ``f``: Keras 3.15 refuses to read back the negative number of its own config."""
+    out = _augmentation_out("RandomShear")(config, owner)
+    for key in ("x_factor", "y_factor"):
+        lower, upper = out[key]
+        if lower == -upper:
+            out[key] = upper
+    return out
+
+
+def _pipeline_in(config, reading, owner):
+    """Keras's Pipeline: its layers, each read as a layer of its own."""
+    return "Pipeline", {"layers": [layer_from_keras(spec, reading) for spec in config.get("layers") or []]}
 
 
 RECURRENT = ("SimpleRNN", "LSTM", "GRU")
@@ -465,7 +577,9 @@ def _dot_in(config, reading, owner):
 
 
 KERAS_ALIASES = ("MaxPool2D", "AvgPool2D", "GlobalAvgPool2D", "GlobalMaxPool2D", "Convolution1D", "MaxPool1D",
-                 "AvgPool1D", "GlobalAvgPool1D", "GlobalMaxPool1D", "SeparableConvolution2D")
+                 "AvgPool1D", "GlobalAvgPool1D", "GlobalMaxPool1D", "SeparableConvolution2D",
+                 "Convolution1DTranspose", "SeparableConvolution1D", "Convolution3D", "Convolution3DTranspose",
+                 "MaxPool3D", "AvgPool3D", "GlobalAvgPool3D", "GlobalMaxPool3D")
 LAYERS_FROM_KERAS = {
     "Dense": _dense_in, "Conv2D": _conv2d_in, "Conv1D": _conv1d_in, "Convolution1D": _conv1d_in,
     **{name: _pooling_in(kind, pool_size=(2,)) for name, kind in (
@@ -523,6 +637,26 @@ LAYERS_FROM_KERAS = {
     "RNN": _rnn_in,
     "Bidirectional": _bidirectional_in, "TimeDistributed": _time_distributed_in,
     **{name: _merge_in(name) for name in ("Add", "Subtract", "Multiply", "Average", "Maximum", "Minimum")},
+    "Conv1DTranspose": _conv1d_transpose_in, "Convolution1DTranspose": _conv1d_transpose_in,
+    "DepthwiseConv1D": _depthwise_in("DepthwiseConv1D"), "SeparableConv1D": _depthwise_in("SeparableConv1D"),
+    "SeparableConvolution1D": _depthwise_in("SeparableConv1D"),
+    "Conv3D": _conv3d_in, "Convolution3D": _conv3d_in,
+    "Conv3DTranspose": _conv3d_transpose_in, "Convolution3DTranspose": _conv3d_transpose_in,
+    **{name: _pooling_in(kind, pool_size=(2, 2, 2)) for name, kind in (
+        ("MaxPooling3D", "MaxPooling3D"), ("MaxPool3D", "MaxPooling3D"),
+        ("AveragePooling3D", "AveragePooling3D"), ("AvgPool3D", "AveragePooling3D"))},
+    **{name: _global_pooling_in(kind) for name, kind in (
+        ("GlobalAveragePooling3D", "GlobalAveragePooling3D"), ("GlobalAvgPool3D", "GlobalAveragePooling3D"),
+        ("GlobalMaxPooling3D", "GlobalMaxPooling3D"), ("GlobalMaxPool3D", "GlobalMaxPooling3D"))},
+    "ZeroPadding3D": _image_layer_in("ZeroPadding3D", "padding"),
+    "Cropping3D": _image_layer_in("Cropping3D", "cropping"),
+    "UpSampling3D": _image_layer_in("UpSampling3D", "size"),
+    "SpatialDropout3D": _image_layer_in("SpatialDropout3D", "rate", "seed"),
+    "ConvLSTM2D": _conv_lstm_in("ConvLSTM2D"), "ConvLSTM1D": _conv_lstm_in("ConvLSTM1D"),
+    **{f"Adaptive{kind}Pooling{rank}D": _image_layer_in(f"Adaptive{kind}Pooling{rank}D", "output_size")
+       for kind in ("Average", "Max") for rank in (1, 2, 3)},
+    **{name: _image_layer_in(name, *keys) for name, keys in AUGMENTATION_KEYS.items()},
+    "Pipeline": _pipeline_in,
 }
 
 
@@ -645,6 +779,14 @@ def _depthwise_out(class_name):
     return write
 
 
+def _depthwise1d_out(class_name):
+    """DepthwiseConv1D and SeparableConv1D: as the 2-D ones, with Keras's one-element lists."""
+    def write(config, owner):
+        sizes = {key: [config[key]] for key in ("kernel_size", "strides", "dilation_rate")}
+        return {**_depthwise_out(class_name)(config, owner), **sizes}
+    return write
+
+
 def _pooling_out(config, owner):
     as_list = (lambda v: [v]) if isinstance(config["pool_size"], int) else list   # 1-D: [2]; 2-D: [2, 2]
     return {"pool_size": as_list(config["pool_size"]), "padding": config["padding"],
@@ -700,6 +842,11 @@ ACTIVATION_LAYERS = {"Sigmoid": "sigmoid", "Tanh": "tanh", "GELU": "gelu", "SiLU
                      "Softsign": "softsign", "SELU": "selu", "ReLU6": "relu6", "HardSigmoid": "hard_sigmoid",
                      "HardSilu": "hard_silu", "Mish": "mish", "LogSoftmax": "log_softmax",
                      "Exponential": "exponential"}
+# Keras 3's newer ones (ops.celu(x) on a placeholder is such a layer); their options at Keras's defaults.
+ACTIVATION_LAYERS.update({"CELU": "celu", "HardShrink": "hard_shrink", "SoftShrink": "soft_shrink", "HardTanh": "hard_tanh",
+                          "LogSigmoid": "log_sigmoid", "SparsePlus": "sparse_plus", "SparseSigmoid": "sparse_sigmoid",
+                          "Squareplus": "squareplus", "TanhShrink": "tanh_shrink", "Sparsemax": "sparsemax"})
+_KERAS_DEFAULTS = {"alpha": 1.0, "threshold": 0.5, "b": 4}
 
 
 def _activation_class_out(name):
@@ -708,6 +855,10 @@ def _activation_class_out(name):
         if config.get("approximate"):
             raise ExportError(f"{owner}: Keras's 'gelu' activation is the exact one; GELU(approximate=True) "
                               f"has no Keras spelling as a layer")
+        changed = [key for key, default in _KERAS_DEFAULTS.items() if config.get(key, default) != default]
+        if changed:
+            raise ExportError(f"{owner}: Keras's '{name}' activation has {changed[0]}={_KERAS_DEFAULTS[changed[0]]}; "
+                              f"{changed[0]}={config[changed[0]]} has no Keras spelling as a layer")
         return {"activation": name}
     return write
 
@@ -782,6 +933,26 @@ LAYERS_TO_KERAS = {
     **{name: _text_out(name) for name in TEXT_KEYS},
     **{name: _recurrent_out for name in RECURRENT},
     **{name: (lambda c, o: {}) for name in ("Add", "Subtract", "Multiply", "Average", "Maximum", "Minimum")},
+    "Conv1DTranspose": lambda c, o: {**{k: v for k, v in _conv1d_out(c, o).items() if k != "groups"},
+                                     "output_padding": None},
+    "DepthwiseConv1D": _depthwise1d_out("DepthwiseConv1D"), "SeparableConv1D": _depthwise1d_out("SeparableConv1D"),
+    "Conv3D": _conv2d_out,
+    "Conv3DTranspose": lambda c, o: {**{k: v for k, v in _conv2d_out(c, o).items() if k != "groups"},
+                                     "output_padding": None},
+    "MaxPooling3D": _pooling_out, "AveragePooling3D": _pooling_out,
+    **{name: (lambda c, o: {"data_format": "channels_last", "keepdims": c.get("keepdims", False)})
+       for name in ("GlobalAveragePooling3D", "GlobalMaxPooling3D")},
+    "ZeroPadding3D": lambda c, o: {"padding": c["padding"], "data_format": "channels_last"},
+    "Cropping3D": lambda c, o: {"cropping": c["cropping"], "data_format": "channels_last"},
+    "UpSampling3D": lambda c, o: {"size": c["size"], "data_format": "channels_last"},
+    "SpatialDropout3D": lambda c, o: {"rate": c["rate"], "seed": c.get("seed"), "data_format": "channels_last"},
+    "ConvLSTM2D": _conv_lstm_out,
+    "ConvLSTM1D": lambda c, o: {**_conv_lstm_out(c, o),
+                                **{key: [c[key]] for key in ("kernel_size", "strides", "dilation_rate")}},
+    **{f"Adaptive{kind}Pooling{rank}D": lambda c, o: {"output_size": c["output_size"], "data_format": "channels_last"}
+       for kind in ("Average", "Max") for rank in (1, 2, 3)},
+    **{name: _augmentation_out(name) for name in AUGMENTATION_KEYS},
+    "RandomShear": _shear_out,
 }
 
 
@@ -806,7 +977,7 @@ def _layer_spec(layer):
     inside a wrapper, too)."""
     kind = type(layer).__name__
     owner = f"layer '{layer.name}' ({kind})"
-    wrapper = kind in ("Bidirectional", "TimeDistributed")
+    wrapper = kind in ("Bidirectional", "TimeDistributed", "Pipeline")
     if is_custom(layer) and (layer.traces_call or _keras_base(layer)):   # a call(), or a Dense of yours
         return _custom_spec(layer)
     if kind == "Operation":
@@ -816,15 +987,19 @@ def _layer_spec(layer):
         raise ExportError(f"{owner} has no Keras equivalent that glassnet knows; save the model "
                           f"as .npz instead")
     common = _common_to_keras(layer)
-    if kind in ("SpatialDropout1D", "SpatialDropout2D"):   # Keras's take no trainable= (nor write one)
+    if kind in ("SpatialDropout1D", "SpatialDropout2D", "SpatialDropout3D", "Discretization"):   # Keras's take no trainable= (nor write one)
         common.pop("trainable", None)
     if kind == "Bidirectional":        # the two inner layers as Keras writes them
         own = {"layer": _layer_spec(layer.forward_layer), "merge_mode": layer.merge_mode,
                "backward_layer": _layer_spec(layer.backward_layer)}
     elif kind == "TimeDistributed":
         own = {"layer": _layer_spec(layer.layer)}
+    elif kind == "Pipeline":           # Keras's Pipeline(layers, name) takes no other setting
+        own, common = {"layers": [_layer_spec(inner) for inner in layer.layers]}, {"name": common["name"]}
     else:
         own = LAYERS_TO_KERAS[kind](layer.get_config(), owner)
+    if kind == "SpectralNormalization":     # the layer it wraps, as Keras writes it
+        own = {"layer": _layer_spec(layer.layer), **own}
     if getattr(layer, "made_as_rnn", False):
         own = _rnn_out(kind, common, own)
     return _object("keras.layers", keras_class_name(layer), {**common, **own})
@@ -901,3 +1076,40 @@ def _custom_from_keras(spec, config, reading, owner):
     if "activity_regularizer" in own:
         own["activity_regularizer"] = regularizer_from_keras(own["activity_regularizer"], owner, reading)
     return {"class_name": spec["class_name"], "config": {**_common_from_keras(config, reading, owner), **own}}
+
+
+# -- Keras 3's RMSNormalization and EinsumDense ---------------------------------------------------
+def _einsum_dense_in(config, reading, owner):
+    reading.require(config, owner, lora_rank=None, quantization_config=None)
+    return "EinsumDense", {"equation": config["equation"], "output_shape": config["output_shape"],
+                           "bias_axes": config.get("bias_axes"),
+                           "activation": activation_from_keras(config.get("activation"), owner),
+                           **_initializers_in(config, reading, owner), **_regularizers_in(config, reading, owner),
+                           **_constraints_in(config, reading, owner)}
+
+
+def _einsum_dense_out(config, owner):
+    return {"output_shape": list(config["output_shape"]), "equation": config["equation"],
+            "activation": activation_to_keras(config.get("activation"), owner), "bias_axes": config["bias_axes"],
+            "kernel_initializer": initializer_object_to_keras(config.get("kernel_initializer")),
+            "bias_initializer": initializer_object_to_keras(config.get("bias_initializer", "zeros")),
+            **_regularizers_out(config), "kernel_constraint": constraint_to_keras(config.get("kernel_constraint")),
+            "bias_constraint": constraint_to_keras(config.get("bias_constraint")), "quantization_config": None}
+
+
+LAYERS_FROM_KERAS.update({
+    "RMSNormalization": lambda config, reading, owner: (
+        "RMSNormalization", {"axis": config.get("axis", -1), "epsilon": config.get("epsilon", 1e-6)}),
+    "EinsumDense": _einsum_dense_in,
+    "AdditiveAttention": lambda config, reading, owner: (
+        "AdditiveAttention", {"use_scale": config.get("use_scale", True), "dropout": config.get("dropout", 0.0)}),
+    "SpectralNormalization": lambda config, reading, owner: (
+        "SpectralNormalization", {"layer": layer_from_keras(config["layer"], reading),
+                                  "power_iterations": config.get("power_iterations", 1)}),
+})
+LAYERS_TO_KERAS.update({
+    "RMSNormalization": lambda c, o: {"axis": c["axis"], "epsilon": c["epsilon"]},
+    "EinsumDense": _einsum_dense_out,
+    "AdditiveAttention": lambda c, o: {"use_scale": c["use_scale"], "dropout": c["dropout"], "seed": None},
+    "SpectralNormalization": lambda c, o: {"power_iterations": c["power_iterations"]},
+})

@@ -197,7 +197,7 @@ def _holders(layer, path):
     kind = type(layer).__name__
     if isinstance(layer, Model):                 # a model a subclass or a layer of your own holds
         return weight_groups(layer, path + "/")
-    if kind in RECURRENT:
+    if kind in RECURRENT + ("ConvLSTM1D", "ConvLSTM2D"):
         return [(path, Container(layer.name)), (f"{path}/cell", layer)]
     if kind == "Bidirectional":
         return [(path, Container(layer.name)),
@@ -205,6 +205,8 @@ def _holders(layer, path):
                 *_holders(layer.backward_layer, f"{path}/backward_layer")]
     if kind == "TimeDistributed":
         return [(path, Container(layer.name)), *_holders(layer.layer, f"{path}/layer")]
+    if kind == "SpectralNormalization":          # its kernel and u, then the layer it wraps
+        return [(path, layer), *_holders(layer.layer, f"{path}/layer")]
     if kind == "MultiHeadAttention":
         return [(path, Container(layer.name)),
                 *[(f"{path}/{p}_dense", Projection(layer, p)) for p in layer.PROJECTIONS],
@@ -356,7 +358,8 @@ def _optimizer_arrays(model, keras_compiled, graph=False):
         for path, shape in layout:
             for slot in group:
                 value = state.get(slot, {}).get(path)
-                arrays.append(np.full(shape, optimizer.slot_fill(slot), dtype) if value is None
+                arrays.append(np.full(optimizer.slot_shape(slot, shape), optimizer.slot_fill(slot), dtype)
+                              if value is None
                               else np.asarray(value, dtype))
     return arrays + optimizer_trailing(optimizer)
 
@@ -737,8 +740,8 @@ def _read_optimizer(model, weights, keras_compiled, path, notes, graph=False):
         notes.append(f"the optimizer's state has {len(stored)} arrays, {type(optimizer).__name__} here "
                      f"needs {expected}; training would restart its running averages")
         return False
-    shapes = [()] * (1 + lr) + [shape for group in groups for shape in
-                                ([s for _, s in layout for _ in group])] + [()] * len(trailing)
+    shapes = [()] * (1 + lr) + [optimizer.slot_shape(slot, s) for group in groups
+                                for _, s in layout for slot in group] + [()] * len(trailing)
     if any(tuple(s) != tuple(want) for (_, s), want in zip(stored, shapes)):
         notes.append("the optimizer's state doesn't fit the model's weights; training would restart "
                      "its running averages")

@@ -86,6 +86,8 @@ ACTIVATIONS_FROM_KERAS = {"relu": "relu", "sigmoid": "sigmoid", "tanh": "tanh",
 # same function (each checked against keras.activations: within float32 rounding).
 SAME_NAMES = ("relu6", "elu", "selu", "gelu", "silu", "swish", "softplus", "softsign", "hard_sigmoid",
               "hard_silu", "hard_swish", "mish", "exponential", "log_softmax")
+SAME_NAMES += ("celu", "hard_shrink", "soft_shrink", "hard_tanh", "log_sigmoid", "sparse_plus", "sparse_sigmoid",
+               "squareplus", "tanh_shrink", "sparsemax")
 
 
 def activation_from_keras(value, owner):

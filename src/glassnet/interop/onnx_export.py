@@ -48,6 +48,8 @@ activations                 every one glassnet has: ``Relu``, ``LeakyRelu``, ``S
 Add, Concatenate, ...       ``Sum``, ``Concat``, ``Sub``, ``Mul``, ``Mean``, ``Max``, ``Min``
 Dot                         ``Einsum`` (after ``LpNormalization``, with ``normalize``)
 UnitNormalization           ``LpNormalization``
+Conv3D, MaxPooling3D, ...   the 2-D layers' operators on volumes; Conv1DTranspose, DepthwiseConv1D and
+                            SeparableConv1D: on sequences (:mod:`glassnet.interop.onnx_volumes`)
 ==========================  ===============================================================
 
 glassnet's images are channels-last, ``(N, H, W, C)`` as in Keras, but ONNX's ``Conv`` and

@@ -697,6 +697,13 @@ EMITTERS = {
     **{name: (lambda graph, layer, xs: xs[0]) for name in ("GaussianNoise", "GaussianDropout", "AlphaDropout", "ActivityRegularization", "SpatialDropout1D", "SpatialDropout2D",
                                                            "RandomRotation", "RandomTranslation", "RandomZoom",
                                                            "RandomFlip", "RandomContrast", "RandomBrightness")},
+    # Keras 3's newer augmentation layers: training only, so the identity in an exported model
+    # (AutoContrast, which acts in inference too, is not among them)
+    **{name: (lambda graph, layer, xs: xs[0]) for name in (
+        "RandomShear", "RandomErasing", "RandomGaussianBlur", "RandomInvert", "Solarization", "RandomPerspective",
+        "RandomElasticTransform", "RandomGrayscale", "RandomColorDegeneration", "RandomPosterization",
+        "RandomSharpness", "Equalization", "MixUp", "CutMix", "RandAugment", "RandomSaturation", "RandomHue",
+        "RandomColorJitter", "AugMix")},
     "Normalization": _normalization,
     "Flatten": lambda graph, layer, xs: graph.op("Flatten", xs, layer.name, axis=1),
     "Reshape": _reshape,
@@ -712,3 +719,7 @@ EMITTERS = {
     "Dot": _dot,
     "UnitNormalization": lambda graph, layer, xs: graph.op("LpNormalization", xs, layer.name, axis=layer.axis, p=2),
 }
+
+# The 3-D layers, and the 1-D ones that are 2-D ones on one row: onnx_volumes.py (built on the helpers above).
+from glassnet.interop.onnx_volumes import MORE_EMITTERS  # noqa: E402
+EMITTERS.update(MORE_EMITTERS)

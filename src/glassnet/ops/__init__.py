@@ -240,6 +240,8 @@ def _placeholders_as_operations(name, function):
     """``function``, except that called on placeholders (a Functional model being drawn)
     it becomes an Operation step named ``name``, as Keras 3 makes one of each op."""
     def op(*args, **kwargs):
+        if isinstance(kwargs.get("axis"), list):      # Keras takes axis=[1, 2]; NumPy a tuple
+            kwargs["axis"] = tuple(kwargs["axis"])
         if args and (_is_symbolic(args[0]) and not isinstance(args[0], (list, tuple))):
             from glassnet.engine.layers.operation import apply
             return apply(name, args, kwargs)
@@ -248,3 +250,42 @@ def _placeholders_as_operations(name, function):
     op.__name__ = op.__qualname__ = name
     op.__doc__ = function.__doc__
     return op
+
+
+
+# Keras 3's newer activations (and hard_silu), as the ones above.
+for _name in ("celu", "glu", "hard_shrink", "soft_shrink", "hard_tanh", "log_sigmoid", "sparse_plus",
+              "sparse_sigmoid", "squareplus", "tanh_shrink", "threshold", "sparsemax", "hard_silu", "hard_swish"):
+    globals()[_name] = getattr(_activations, _name)
+
+
+# Keras 3's other ops, in files of their own: the special functions and Fourier transforms
+# (ops/math.py), segments, scatter and rearrange (ops/core.py), the loops (ops/control_flow.py)
+# and the linear algebra (ops/linalg.py, also ``keras.ops.linalg``). On placeholders, those
+# that compute become Operation steps, as NumPy's do.
+from glassnet.ops import control_flow as _control_flow  # noqa: E402
+from glassnet.ops import core as _core  # noqa: E402
+from glassnet.ops import linalg  # noqa: E402
+from glassnet.ops import math as _math  # noqa: E402
+from glassnet.ops import numpy  # noqa: E402,F401  (keras.ops.numpy: the NumPy-named ops again)
+
+for _module in (_math, _core, linalg):
+    for _name in _module.__all__:
+        if _name not in ("norm", "custom_gradient", "jvp"):
+            globals()[_name] = _placeholders_as_operations(_name, getattr(_module, _name))
+for _name in _control_flow.__all__:
+    globals()[_name] = getattr(_control_flow, _name)
+custom_gradient, jvp = _math.custom_gradient, _math.jvp
+
+
+# keras.ops.nn and keras.ops.image: their own files; the nn functions are ops' own too, as in
+# Keras (``ops.conv``, ``ops.ctc_loss``...), and ``ops.image.resize`` stays under image.
+# On a placeholder each is an Operation step of the model (``ops.image.resize(inputs, (14, 14))``).
+from glassnet.ops import image, nn  # noqa: E402
+for _module, _prefix in ((nn, ""), (image, "image.")):
+    for _name in _module.__all__:
+        setattr(_module, _name, _placeholders_as_operations(_prefix + _name, getattr(_module, _name)))
+for _name in nn.__all__:
+    globals()[_name] = getattr(nn, _name)
+from glassnet.ops import spectral  # noqa: E402  (keras.ops.stft and istft: Keras's math ops)
+stft, istft = spectral.stft, spectral.istft

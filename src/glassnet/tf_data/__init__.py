@@ -10,6 +10,8 @@ passes over its batches afresh each epoch (:mod:`glassnet.engine.data`).
 
 import types
 
+import numpy as np
+
 from glassnet.tf_data.dataset import AUTOTUNE, INFINITE, UNKNOWN, Dataset, TensorSpec
 
 INFINITE_CARDINALITY, UNKNOWN_CARDINALITY = INFINITE, UNKNOWN
@@ -18,8 +20,6 @@ INFINITE_CARDINALITY, UNKNOWN_CARDINALITY = INFINITE, UNKNOWN
 _NOT_HERE = {
     "TFRecordDataset": "TFRecord files are TensorFlow's format; load the arrays (np.load, a CSV reader) and "
                        "use Dataset.from_tensor_slices",
-    "TextLineDataset": "text is not supported by glassnet's tf.data (its tensors hold numbers); read the "
-                       "lines with Python and turn them into numbers first",
     "FixedLengthRecordDataset": "load the records with np.fromfile and use Dataset.from_tensor_slices",
     "Options": "tf.data.Options tunes TensorFlow's threads; drop it (glassnet has none to tune)",
     "make_csv_dataset": "read the CSV with pandas or np.loadtxt and use Dataset.from_tensor_slices",
@@ -35,6 +35,20 @@ def _not_here(label):
     return getattr_
 
 
+def TextLineDataset(filenames, compression_type=None, buffer_size=None, num_parallel_reads=None, name=None):
+    """The lines of one or more text files, in order, without their line ends: TensorFlow's
+    ``tf.data.TextLineDataset`` (its elements are strings here, bytes there)."""
+    if compression_type not in (None, ""):
+        raise NotImplementedError(f"TextLineDataset: compression_type={compression_type!r} is not supported by "
+                                  f"glassnet; decompress the file first")
+    paths = [filenames] if isinstance(filenames, (str, bytes)) or hasattr(filenames, "__fspath__") else filenames
+    lines = []
+    for path in paths:
+        with open(path, encoding="utf-8") as file:
+            lines += file.read().splitlines()
+    return Dataset.from_tensor_slices(lines) if lines else Dataset.from_tensor_slices(np.array([], dtype=str))
+
+
 def cardinality(dataset):
     """``tf.data.experimental.cardinality(ds)``: ``ds.cardinality()``."""
     return dataset.cardinality()
@@ -48,4 +62,4 @@ experimental = _Experimental(AUTOTUNE=AUTOTUNE, cardinality=cardinality, INFINIT
                              UNKNOWN_CARDINALITY=UNKNOWN, sample_from_datasets=Dataset.sample_from_datasets)
 __getattr__ = _not_here("tf.data")
 
-__all__ = ["AUTOTUNE", "Dataset", "INFINITE_CARDINALITY", "TensorSpec", "UNKNOWN_CARDINALITY", "experimental"]
+__all__ = ["AUTOTUNE", "Dataset", "INFINITE_CARDINALITY", "TensorSpec", "TextLineDataset", "UNKNOWN_CARDINALITY", "experimental"]

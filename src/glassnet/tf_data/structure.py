@@ -33,10 +33,11 @@ def leaves(element):
 
 
 def tensor(value, what):
-    """One leaf as a :class:`~glassnet.engine.tensor.Tensor` of numbers.
+    """One leaf as a :class:`~glassnet.engine.tensor.Tensor` of numbers or strings.
 
     Python numbers become float32 / int32 (TensorFlow's defaults); a NumPy array keeps its
-    dtype. Text is refused in one line: glassnet's tensors hold numbers only.
+    dtype; text (a list of strings, a data frame's text column) is an array of strings, as
+    TensorFlow's ``tf.string`` tensors, which a model with a string ``Input`` takes as it is.
     """
     if isinstance(value, Tensor):
         return value
@@ -49,11 +50,17 @@ def tensor(value, what):
                          f"tensor in tf.data, a tuple is a structure of several") from None
     if not hasattr(value, "dtype") and array.dtype.kind in "fiu":
         array = array.astype({"f": np.float32, "i": np.int32, "u": np.int32}[array.dtype.kind])
-    if array.dtype.kind not in "biuf":
-        kind = "string tensors (text)" if array.dtype.kind in "USO" else f"{array.dtype} values"
-        raise TypeError(f"{what}: {kind} are not supported by glassnet's tf.data (its tensors hold numbers; "
-                        f"turn text into numbers first, e.g. with keras.preprocessing.text.Tokenizer)")
+    if array.dtype.kind in "SO" and all(isinstance(v, (str, bytes)) for v in array.reshape(-1).tolist()):
+        array = np.vectorize(_text, otypes=[str])(array) if array.size else array.astype(str)
+    if array.dtype.kind not in "biufU":
+        raise TypeError(f"{what}: {array.dtype} values are not supported by glassnet's tf.data (its tensors "
+                        f"hold numbers and text)")
     return as_tensor(array)
+
+
+def _text(value):
+    """Text as str (TensorFlow's string tensors hold bytes; glassnet's text is str)."""
+    return value.decode("utf-8") if isinstance(value, bytes) else value
 
 
 def as_element(value, what):

@@ -1,10 +1,10 @@
-"""The progress display of ``fit``, ``evaluate`` and ``predict`` (``verbose=1``), Keras 3-like.
+"""The progress display of ``fit``, ``evaluate`` and ``predict`` (``verbose=1``), as Keras 3 draws it.
 
 In a terminal, a bar moves while the epoch runs, then one line sums it up::
 
     Epoch 1/10
-     700/1500 [==============................] - ETA 00:01 - accuracy: 0.8930 - loss: 0.3571
-    1500/1500 [==============================] - 3s 2ms/step - accuracy: 0.9080 - loss: 0.3120 - ...
+     700/1500 ━━━━━━━━━─────────── ETA 00:01 - accuracy: 0.8930 - loss: 0.3571
+    1500/1500 ━━━━━━━━━━━━━━━━━━━━ 3s 2ms/step - accuracy: 0.9080 - loss: 0.3120 - ...
 
 While ``fit`` validates, the bar says so (``- validating 12/79``) instead of sitting at the end
 of the epoch. ``verbose=2`` prints only the summary lines, as Keras 3 writes them
@@ -21,7 +21,8 @@ import numpy as np
 
 from glassnet.engine.callbacks.base import Callback
 
-BAR_WIDTH = 30
+BAR_WIDTH = 20        # Keras 3's bar: twenty heavy lines (━), green as far as done
+DONE, TO_DO = "━", "─"
 
 
 def format_value(value):
@@ -95,8 +96,8 @@ class ProgressBar(Callback):
         self.bar = tqdm(total=total, file=self.stream, leave=False,
                         # The running figures go in tqdm's description, not its postfix,
                         # which tqdm would open with a comma.
-                        bar_format="{n_fmt}/{total_fmt} [{bar:%d}] - ETA {remaining}{desc}" % BAR_WIDTH,
-                        ascii=".=", mininterval=0.25)
+                        bar_format="{n_fmt}/{total_fmt} {bar:%d} ETA {remaining}{desc}" % BAR_WIDTH,
+                        ascii=TO_DO + DONE, mininterval=0.25)
         self.last_redraw = time.monotonic()
 
     def _advance(self, logs):
@@ -114,7 +115,7 @@ class ProgressBar(Callback):
 
     def _summary(self, steps, seconds, logs):
         if self.verbose == 1:
-            line = f"{steps}/{steps} [{'=' * BAR_WIDTH}] - {format_time(seconds, steps)}"
+            line = f"{steps}/{steps} {DONE * BAR_WIDTH} {format_time(seconds, steps)}"
         else:                                       # Keras 3: "16/16 - 0s - 7ms/step - accuracy: ..."
             line = f"{steps}/{steps} - {format_time(seconds, steps, between=' - ')}"
         figures = format_logs(logs or {})
@@ -151,7 +152,7 @@ class ProgressBar(Callback):
         if self.in_fit:
             self.validated = 0
             if self.bar is not None:
-                self.bar.bar_format = "{n_fmt}/{total_fmt} [{bar:%d}]{desc}" % BAR_WIDTH
+                self.bar.bar_format = "{n_fmt}/{total_fmt} {bar:%d}{desc}" % BAR_WIDTH
                 self.bar.set_description_str(" - validating")
             return
         self.start, self.steps_done = time.perf_counter(), 0

@@ -18,6 +18,7 @@ from glassnet.engine.layers.dropout import Dropout
 from glassnet.engine.layers.embedding import Embedding
 from glassnet.engine.layers.groupnorm import GroupNormalization
 from glassnet.engine.layers.gru import GRU
+from glassnet.engine.layers.categorical import CategoryEncoding, Discretization
 from glassnet.engine.layers.hashing import Hashing
 from glassnet.engine.layers.input_layer import Input, InputLayer
 from glassnet.engine.layers.lambda_layer import Lambda
@@ -45,6 +46,12 @@ from glassnet.engine.layers.resampling import (Cropping1D, Cropping2D, UpSamplin
                                               ZeroPadding2D)
 from glassnet.engine.layers.unit_norm import UnitNormalization
 from glassnet.engine.layers.wrappers import Bidirectional, TimeDistributed
+from glassnet.engine.layers.image_pixels import (AutoContrast, Equalization, RandomColorDegeneration,
+                                                 RandomGrayscale, RandomInvert, RandomPosterization, Solarization)
+from glassnet.engine.layers.image_filters import RandomErasing, RandomGaussianBlur, RandomSharpness
+from glassnet.engine.layers.image_warps import RandomElasticTransform, RandomPerspective, RandomShear
+from glassnet.engine.layers.image_mixing import AugMix, CutMix, MixUp, Pipeline, RandAugment
+from glassnet.engine.layers.image_hsv import RandomColorJitter, RandomHue, RandomSaturation
 
 # Keras's aliases.
 Convolution1D = Conv1D
@@ -60,6 +67,30 @@ GlobalAvgPool2D = GlobalAveragePooling2D
 GlobalMaxPool2D = GlobalMaxPooling2D
 SeparableConvolution2D = SeparableConv2D
 
+# The 1-D convolutions that are 2-D ones on one-row images (conv1d_rows.py).
+from glassnet.engine.layers.conv1d_rows import Conv1DTranspose, DepthwiseConv1D, SeparableConv1D  # noqa: E402
+Convolution1DTranspose = Conv1DTranspose
+SeparableConvolution1D = SeparableConv1D
+
+# Volumes (N, D, H, W, C): the 3-D convolutions, poolings and resampling layers.
+from glassnet.engine.layers.conv3d import Conv3D, Conv3DTranspose  # noqa: E402
+from glassnet.engine.layers.noise import SpatialDropout3D  # noqa: E402
+from glassnet.engine.layers.pooling3d import (AveragePooling3D, GlobalAveragePooling3D, GlobalMaxPooling3D,  # noqa: E402
+                                              MaxPooling3D)
+from glassnet.engine.layers.resampling3d import Cropping3D, UpSampling3D, ZeroPadding3D  # noqa: E402
+Convolution3D = Conv3D
+Convolution3DTranspose = Conv3DTranspose
+MaxPool3D = MaxPooling3D
+AvgPool3D = AveragePooling3D
+GlobalAvgPool3D = GlobalAveragePooling3D
+GlobalMaxPool3D = GlobalMaxPooling3D
+
+from glassnet.engine.layers.conv_lstm import ConvLSTM2D  # noqa: E402
+from glassnet.engine.layers.conv1d_rows import ConvLSTM1D  # noqa: E402
+from glassnet.engine.layers.adaptive_pooling import (AdaptiveAveragePooling1D, AdaptiveAveragePooling2D,  # noqa: E402
+                                                     AdaptiveAveragePooling3D, AdaptiveMaxPooling1D,
+                                                     AdaptiveMaxPooling2D, AdaptiveMaxPooling3D)
+
 __all__ = ["ELU", "GELU", "GRU", "GRUCell", "LSTM", "LSTMCell", "RNN", "SimpleRNNCell", "StackedRNNCells", "SELU", "Activation", "ActivityRegularization", "Add", "AlphaDropout", "Attention", "Average", "AveragePooling1D",
            "AveragePooling2D", "AvgPool1D", "AvgPool2D", "Conv1D", "Convolution1D", "GlobalAveragePooling1D",
            "GlobalAvgPool1D", "GlobalMaxPool1D", "GlobalMaxPooling1D", "MaxPool1D", "MaxPooling1D", "BatchNormalization", "Bidirectional", "CenterCrop", "Concatenate", "Conv2D", "Conv2DTranspose", "Convolution2D", "Cropping1D", "Cropping2D", "Dense", "DepthwiseConv2D", "Dot", "Dropout",
@@ -73,8 +104,19 @@ __all__ = ["ELU", "GELU", "GRU", "GRUCell", "LSTM", "LSTMCell", "RNN", "SimpleRN
            "Reshape", "Resizing", "SeparableConv2D", "SeparableConvolution2D", "SiLU", "Sigmoid", "SimpleRNN", "Softmax", "Softplus", "Softsign", "SpatialDropout1D", "SpatialDropout2D",
            "Subtract", "Tanh", "TimeDistributed", "UnitNormalization", "UpSampling1D", "UpSampling2D", "ZeroPadding1D",
            "ZeroPadding2D",
+           "CategoryEncoding", "Discretization",
            "add", "average", "concatenate", "deserialize", "dot", "maximum", "minimum", "multiply", "serialize",
-           "subtract"]
+           "subtract",
+           "Conv1DTranspose", "Convolution1DTranspose", "DepthwiseConv1D", "SeparableConv1D", "SeparableConvolution1D",
+           "Conv3D", "Conv3DTranspose", "Convolution3D", "Convolution3DTranspose", "SpatialDropout3D",
+           "AveragePooling3D", "AvgPool3D", "GlobalAveragePooling3D", "GlobalAvgPool3D", "GlobalMaxPool3D",
+           "GlobalMaxPooling3D", "MaxPool3D", "MaxPooling3D", "Cropping3D", "UpSampling3D", "ZeroPadding3D",
+           "ConvLSTM2D", "AdaptiveAveragePooling1D", "AdaptiveAveragePooling2D", "AdaptiveAveragePooling3D",
+           "AdaptiveMaxPooling1D", "AdaptiveMaxPooling2D", "AdaptiveMaxPooling3D", "ConvLSTM1D",
+           "AutoContrast", "CutMix", "Equalization", "MixUp", "Pipeline", "RandAugment", "RandomColorDegeneration",
+           "RandomElasticTransform", "RandomErasing", "RandomGaussianBlur", "RandomGrayscale", "RandomInvert",
+           "RandomPerspective", "RandomPosterization", "RandomSharpness", "RandomShear", "Solarization",
+           "RandomColorJitter", "RandomHue", "RandomSaturation", "AugMix"]
 
 
 def serialize(layer):
@@ -105,9 +147,6 @@ def _refuse(name, advice):
 globals()["HashedCrossing"] = _refuse("HashedCrossing", "cross the columns with NumPy (their values joined "
                                                            "as strings) and bin them with Hashing (its bins "
                                                            "are not HashedCrossing's)")
-for _name in ("CategoryEncoding", "Discretization"):
-    globals()[_name] = _refuse(_name, "encode the column with NumPy before the model: "
-                                      "keras.utils.to_categorical for one-hot, np.digitize for bins")
 
 
 def __getattr__(name):
@@ -119,3 +158,12 @@ def __getattr__(name):
                              f"another one, write it as a Layer with forward and backward "
                              f"(docs/custom_layers.md)")
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+# Keras 3's RMSNormalization and EinsumDense (layers/rms_norm.py, layers/einsum_dense.py).
+from glassnet.engine.layers.rms_norm import RMSNormalization  # noqa: E402
+from glassnet.engine.layers.einsum_dense import EinsumDense  # noqa: E402
+from glassnet.engine.layers.additive_attention import AdditiveAttention  # noqa: E402
+from glassnet.engine.layers.spectral_norm import SpectralNormalization, Wrapper  # noqa: E402
+from glassnet.engine.layers.input_spec import InputSpec  # noqa: E402
+
+__all__ += ["EinsumDense", "RMSNormalization", "AdditiveAttention", "SpectralNormalization", "Wrapper", "InputSpec"]

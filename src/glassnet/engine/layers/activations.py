@@ -576,6 +576,9 @@ ACTIVATIONS = {
     "softmax": Softmax,
     "log_softmax": LogSoftmax,
 }
+# Keras 3's newer ones (celu, the shrinks, sparse_plus, sparsemax...), in a file of their own.
+from glassnet.engine.layers.activations_more import MORE_ACTIVATIONS  # noqa: E402
+ACTIVATIONS.update(MORE_ACTIVATIONS)
 
 
 def _class_of(name):

@@ -92,6 +92,10 @@ class Layer:
     # A layer whose call() computes (weights of its own, math on its input): one step of the
     # graph, run recorded and differentiated (glassnet.engine.recording). Set when first called.
     records_call = False
+    # A random augmentation layer (RandomFlip, RandomRotation...) augments when it is called
+    # without training= (on its own, or in model(x)), as Keras's call(inputs, training=True)
+    # does; fit trains with it on, predict and evaluate run it off.
+    augments_by_default = False
     # A layer given seed= draws its random numbers from a generator of its own (seed_with).
     seed = None
     activity_regularizer = None
@@ -352,7 +356,7 @@ class Layer:
                 raise ShapeError(f"layer '{self.name or type(self).__name__}' expects inputs of shapes "
                                  f"{[(None,) + tuple(s) for s in self.input_shape]} but got {[v.shape for v in x]}")
             return
-        if self.built and not shape_fits(self.input_shape, x.shape[1:]):
+        if self.built and not self.accepts(x.shape[1:]):
             raise ShapeError(
                 f"layer '{self.name or type(self).__name__}' expects input of shape {('batch',) + self.input_shape} "
                 f"but got {tuple(x.shape)}"
@@ -422,6 +426,9 @@ class Layer:
         A layer of your own whose ``call()`` takes several tensors is given them as Keras
         gives them: ``endpoint(targets, logits)`` or ``endpoint(targets, logits=logits)``.
         """
+        from glassnet.tf_ragged import is_ragged
+        if is_ragged(inputs):        # rows of different lengths (tf.strings.unicode_split's): row by row
+            return inputs.map_rows(lambda row: np.asarray(self(row, training=training)))
         from glassnet.engine import recording, symbolic
 
         if inputs is None and not tensors:
@@ -436,6 +443,9 @@ class Layer:
         if isinstance(inputs, _Spread):             # (also a saved graph's call, rebuilt)
             inputs = list(inputs)
             self.takes_list = self.spreads_inputs = True
+        if vars(self).get("input_spec") is not None:     # Keras's InputSpec, set by a layer of yours
+            from glassnet.engine.layers.input_spec import assert_input_compatibility
+            assert_input_compatibility(self.input_spec, inputs, self._display_name)
         if symbolic.is_symbolic(inputs):
             if mask is not None:
                 raise NotImplementedError(f"{type(self).__name__}: mask= in a Functional model is not supported "
@@ -444,6 +454,8 @@ class Layer:
             return symbolic.call_symbolically(self, inputs, training)
         if recording.is_value(inputs) or recording.recording_now():   # inside recorded math: a step of the record
             return recording.call_layer(self, inputs, training)
+        if training is None and self.augments_by_default:
+            training = True
         if self.takes_list:
             x = [self._as_input(v) for v in inputs]
             shape = [v.shape[1:] for v in x]

@@ -79,6 +79,12 @@ class Dense(Layer):
     def output_shape(self, input_shape):
         return tuple(input_shape[:-1]) + (self.units,)
 
+    def accepts(self, input_shape):
+        """As in Keras, only the last axis (the features ``D``) must be the one it was built
+        for: a Dense over a sequence of 100 steps reads one of 6 (a text generator's prompt)."""
+        built, given = tuple(self.input_shape), tuple(input_shape)
+        return len(built) == len(given) and (built[-1] is None or built[-1] == given[-1])
+
     def forward(self, x, training=False):
         self.check_input(x)
         shape = x.shape[:-1] + (self.units,)

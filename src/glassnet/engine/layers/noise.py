@@ -111,7 +111,8 @@ class SpatialDropout2D(Dropout):
     def build(self, input_shape, rng=None):
         super().build(input_shape, rng)
         if len(self.input_shape) != self.RANK + 1:
-            what = "images (batch, height, width, channels)" if self.RANK == 2 else "sequences (batch, steps, channels)"
+            what = {1: "sequences (batch, steps, channels)", 2: "images (batch, height, width, channels)",
+                    3: "volumes (batch, depth, height, width, channels)"}[self.RANK]
             raise ShapeError(f"layer '{self.name or type(self).__name__}' ({type(self).__name__}) needs {what} but got "
                              f"{('batch',) + tuple(self.input_shape)}")
 
@@ -170,3 +171,20 @@ class AlphaDropout(Dropout):
         self.mask = (a * kept).astype(x.dtype)                   # dy/dx where kept, else 0
         return (self.mask * x + np.where(kept, 0.0, a * self.ALPHA_P) + b).astype(x.dtype)
 
+
+
+class SpatialDropout3D(SpatialDropout2D):
+    """Dropout of whole channels of a volume: each sample loses each channel at every
+    position at once, with probability ``rate``::
+
+        mask = (uniform(N, 1, 1, 1, C) >= rate) / (1 - rate)
+        y = x * mask        dx = dy * mask     (training; y = x at inference)
+
+    Args:
+        rate: fraction of channels to drop, in ``[0, 1)``.
+        data_format: only ``"channels_last"``.
+
+    Input and output: ``(N, D, H, W, C)``.
+    """
+
+    RANK = 3

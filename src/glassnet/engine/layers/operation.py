@@ -44,10 +44,10 @@ class Operation(Layer):
     def op_class(self):
         """The class Keras 3 makes for this op, which its summary names: ``mean`` -> ``Mean``,
         ``expand_dims`` -> ``ExpandDims``."""
-        return "".join(part.capitalize() for part in self.op.split("_"))
+        return "".join(part.capitalize() for part in self.op.split(".")[-1].split("_"))
 
     def _base_name(self):
-        return self.op                 # "mean", "mean_1": named after the op, as Keras names them
+        return self.op.split(".")[-1]  # "mean", "mean_1": named after the op, as Keras names them
 
     def call(self, inputs):
         if self.op == "get_item":
@@ -55,7 +55,10 @@ class Operation(Layer):
         from glassnet import ops
         tensors = list(inputs) if self.inputs_count > 1 else [inputs]
         keywords = {key: tuple(value) if isinstance(value, list) else value for key, value in self.keywords.items()}
-        return getattr(ops, self.op)(*tensors, *self.arguments, **keywords)   # axis=(1, 2) kept as a tuple
+        function = ops
+        for part in self.op.split("."):             # "image.resize": ops.image.resize
+            function = getattr(function, part)
+        return function(*tensors, *self.arguments, **keywords)   # axis=(1, 2) kept as a tuple
 
     def get_config(self):
         config = {**super().get_config(), "op": self.op, "arguments": self.arguments, "keywords": self.keywords,

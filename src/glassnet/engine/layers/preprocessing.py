@@ -7,8 +7,9 @@ layers, the Keras 3 way::
 
     model = Sequential([Input((28, 28, 1)), RandomRotation(0.05), RandomZoom(0.1), ...])
 
-They act only when ``training=True`` (inside ``fit``) and pass images through untouched in
-``predict`` and ``evaluate``. Each image gets its own random change, and every output pixel
+They act when ``training=True`` (inside ``fit``) and, as Keras's, when called without
+``training=`` (``data_augmentation(images)`` to look at them, or ``model(x)``), and pass images
+through untouched in ``predict`` and ``evaluate``. Each image gets its own random change, and every output pixel
 reads its input at a point found by an affine map (see
 :class:`glassnet.datasets.augment.Resampler`); a map's arguments follow Keras 3 exactly.
 
@@ -240,6 +241,8 @@ class RandomAffine(Layer):
         data_format: ``"channels_last"`` (or None); channels first is not supported.
     """
 
+    augments_by_default = True     # called alone or in model(x), as Keras: training=True
+
     abstract = True   # a base class: the gradient-check catalogue checks its subclasses
 
     def __init__(self, fill_mode="reflect", interpolation="bilinear", seed=None, fill_value=0.0,
@@ -397,6 +400,8 @@ class RandomFlip(Layer):
         seed: a generator of the layer's own; by default the model's.
         data_format: ``"channels_last"`` (or None); channels first is not supported.
     """
+
+    augments_by_default = True     # called alone or in model(x), as Keras: training=True
 
     def __init__(self, mode="horizontal_and_vertical", seed=None, data_format=None, **kwargs):
         super().__init__(**kwargs)

@@ -21,25 +21,21 @@ lower bound of a single number at 0, so contrast only rises; give ``(0.2, 0.2)``
 import numpy as np
 
 from glassnet.engine.layers.base import Layer
+from glassnet.engine.layers.image_augmentation import keras_factor
 from glassnet.engine.layers.preprocessing import require_images
 
 
 def _factor(value, bounds, owner):
-    """Keras's ``(lower, upper)`` from one number or a pair, within ``bounds``."""
-    message = (f"{owner}: factor must be a number or a pair of numbers in [{bounds[0]}, {bounds[1]}], "
-               f"got {value!r}")
-    if isinstance(value, (list, tuple)):
-        if len(value) != 2 or value[0] > bounds[1] or value[1] < bounds[0]:
-            raise ValueError(message)
-        return tuple(sorted(float(v) for v in value))
-    if not isinstance(value, (int, float)) or not bounds[0] <= value <= bounds[1]:
-        raise ValueError(message)
-    return (max(-abs(float(value)), bounds[0]), abs(float(value)))
+    """Keras's ``(lower, upper)`` from one number or a pair, within ``bounds``, as floats."""
+    lower, upper = keras_factor(value, bounds, owner)
+    return float(lower), float(upper)
 
 
 class RandomColor(Layer):
     """What the two share: a factor drawn per image in training, the pixels' value range,
     and the clipping (whose mask backward keeps)."""
+
+    augments_by_default = True     # called alone or in model(x), as Keras: training=True
 
     abstract = True
     BOUNDS = (0.0, 1.0)

@@ -43,7 +43,7 @@ to ``h_{t-1}``, and the masked step's weights get none.
 
 import numpy as np
 
-from glassnet.engine import constraints, initializers, masking, regularizers
+from glassnet.engine import constraints, initializers, masking, regularizers, symbolic
 from glassnet.engine.layers.base import Layer, snake_case
 from glassnet.engine.layers.dropout import dropout_mask
 from glassnet.engine.shapes import SampleShape, shape_fits
@@ -230,6 +230,10 @@ class Recurrent(Layer):
             raise ValueError(f"{kind}: initial_state needs {len(self.carried)} state(s), "
                              f"[{', '.join(self.carried)}], got {len(inputs) - 1}")
         if self.built and with_states != self.takes_list:
+            if self.nodes and not symbolic.is_symbolic(inputs):   # on arrays, beside its graph's call:
+                twin = self.copy_for_another_call()               # a twin, weights shared, takes the other
+                twin.nodes = []
+                return Recurrent.__call__(twin, inputs, None, training, mask)
             if self.nodes:             # a call in a graph reads one list of inputs (or one input)
                 raise ShapeError(f"layer '{self.name or snake_case(kind)}' ({kind}) was built "
                                  f"{'with' if self.takes_list else 'without'} initial states; each call in a "
@@ -265,6 +269,19 @@ class Recurrent(Layer):
                        initializer_of(self.recurrent_initializer)((self.units, size), self.rng))
         if self.use_bias:
             self.add_param("bias", self._initial_bias())
+
+    def get_initial_state(self, batch_size):
+        """Keras's zero states to start from: ``[h0]`` (LSTM ``[h0, c0]``), each ``(batch_size, U)``.
+
+        Keras 2's tutorials pass the inputs instead (``gru.get_initial_state(x)``): their
+        batch size is taken. On a placeholder (a model's ``call()`` being traced) the states
+        are not known arrays yet: None, which the layer reads as the same zeros."""
+        from glassnet.engine.symbolic import is_symbolic
+        if is_symbolic(batch_size):
+            return None
+        if not isinstance(batch_size, (int, np.integer)):
+            batch_size = len(batch_size)
+        return [np.zeros((int(batch_size), self.units), self.dtype) for _ in self.carried]
 
     def accepts(self, input_shape):
         """As in Keras, a recurrent layer reads sequences of any length: only the features

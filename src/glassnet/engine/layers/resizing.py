@@ -175,6 +175,8 @@ class RandomCrop(ImageWindow):
     Input: ``(N, H, W, C)``. Output: ``(N, height, width, C)``.
     """
 
+    augments_by_default = True     # called alone or in model(x), as Keras: training=True
+
     def __init__(self, height, width, seed=None, data_format=None, **kwargs):
         super().__init__(height, width, data_format=data_format, **kwargs)
         self.seed_with(seed)

@@ -18,16 +18,21 @@ them all, the model also passes ``parts``, the per-array views, to ``step``.
 
 from glassnet.engine.optimizers import schedules
 from glassnet.engine.optimizers.adadelta import Adadelta
+from glassnet.engine.optimizers.adafactor import Adafactor
 from glassnet.engine.optimizers.adagrad import Adagrad
 from glassnet.engine.optimizers.adam import Adam, AdamW
 from glassnet.engine.optimizers.adamax import Adamax
 from glassnet.engine.optimizers.base import OPTIMIZERS_BY_CLASS, Optimizer
+from glassnet.engine.optimizers.ftrl import Ftrl
+from glassnet.engine.optimizers.lamb import Lamb
+from glassnet.engine.optimizers.lion import Lion
 from glassnet.engine.optimizers.nadam import Nadam
 from glassnet.engine.optimizers.rmsprop import RMSprop
 from glassnet.engine.optimizers.sgd import SGD
 
 OPTIMIZERS = {"sgd": SGD, "adam": Adam, "adamw": AdamW, "rmsprop": RMSprop, "adagrad": Adagrad,
-              "nadam": Nadam, "adamax": Adamax, "adadelta": Adadelta}
+              "nadam": Nadam, "adamax": Adamax, "adadelta": Adadelta,
+              "lion": Lion, "lamb": Lamb, "adafactor": Adafactor, "ftrl": Ftrl}
 
 
 def get(optimizer):
@@ -51,4 +56,5 @@ def deserialize(config):
 
 
 __all__ = ["OPTIMIZERS", "OPTIMIZERS_BY_CLASS", "Adadelta", "Adagrad", "Adam", "AdamW", "Adamax", "Nadam",
-           "Optimizer", "RMSprop", "SGD", "deserialize", "get", "schedules", "serialize"]
+           "Optimizer", "RMSprop", "SGD", "deserialize", "get", "schedules", "serialize",
+           "Lion", "Lamb", "Adafactor", "Ftrl"]

@@ -37,6 +37,10 @@ class Adagrad(Optimizer):
         self.initial_accumulator_value = float(initial_accumulator_value)
         self.epsilon = float(epsilon)
 
+    def slot_fill(self, name):
+        """A weight the saved state doesn't know starts its sum at ``initial_accumulator_value``."""
+        return self.initial_accumulator_value
+
     def update(self, index, p, g, lr):
         s = self.slot("accumulator", index, p, fill=self.initial_accumulator_value)
         tmp = self.scratch(index, p)

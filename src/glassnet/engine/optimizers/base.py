@@ -47,6 +47,9 @@ class Optimizer:
 
     name = "optimizer"
     slot_names = ()  # the state each parameter needs (saved with the model, checked on resume)
+    # True for an update that looks at each weight array as a whole (Lamb's norms, Adafactor's
+    # rows and columns): step then hands update() one weight array at a time, not the flat array.
+    per_weight = False
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
@@ -241,6 +244,8 @@ class Optimizer:
         """
         if self.clips:
             self.clip_gradients(grads if parts is None else parts)
+        if self.per_weight and parts is not None and [p.shape for p in params] != [g.shape for g in parts]:
+            params, grads = _views_like(params[0], parts), parts     # the flat array, cut per weight
         lr = self.current_rate()
         if self.weight_decay:
             keep = 1.0 - lr * self.weight_decay       # w -= lr * wd * w, before the update
@@ -416,6 +421,11 @@ class Optimizer:
         """The value a new slot array starts at (0 for momentum and running averages)."""
         return 0.0
 
+    def slot_shape(self, name, shape):
+        """The shape of slot ``name`` for a weight of ``shape``: the weight's own, unless the
+        optimizer keeps less (Adafactor keeps a row and a column average for a matrix)."""
+        return tuple(shape)
+
     def get_state(self, layout):
         """The optimizer's state, each slot cut per weight: ``{slot: {path: array}}``.
 
@@ -426,7 +436,8 @@ class Optimizer:
         for name, arrays in self.slots.items():
             if any(array is None for array in arrays) or not arrays:
                 continue
-            state[name] = dict(zip((path for path, _ in layout), _cut(arrays, layout)))
+            kept = arrays if self.per_weight and len(arrays) == len(layout) else _cut(arrays, layout)
+            state[name] = dict(zip((path for path, _ in layout), kept))
         return state
 
     def set_state(self, state, layout, weights):
@@ -435,6 +446,13 @@ class Optimizer:
         A weight the state doesn't know (a layer just unfrozen) starts at :meth:`slot_fill`.
         """
         self.slots = {}
+        if self.per_weight:                 # one array per weight, each of its slot's shape
+            weights = _cut(weights, layout)
+            self._averaged = weights
+            for name, by_path in state.items():
+                self.slots[name] = [self._slot_from(name, by_path.get(path), shape, w)
+                                    for (path, shape), w in zip(layout, weights)]
+            return
         self._averaged = weights
         for name, by_path in state.items():
             # a weight the saved moving average doesn't know starts its average at itself
@@ -445,6 +463,15 @@ class Optimizer:
                 if saved is not None:
                     part[...] = np.asarray(saved).reshape(shape)
             self.slots[name] = arrays
+
+    def _slot_from(self, name, saved, shape, weight):
+        """A per-weight slot array of ``weight`` (of ``shape``): ``saved`` when there is one,
+        else its fresh start (a moving average starts at the weight itself)."""
+        if saved is not None:
+            return np.array(saved, weight.dtype).reshape(self.slot_shape(name, shape))
+        if name == "average":
+            return weight.copy()
+        return np.full(self.slot_shape(name, shape), self.slot_fill(name), weight.dtype)
 
 
 class _OptimizerNumber:
@@ -490,6 +517,15 @@ class StepCount(_OptimizerNumber, int):
 
     def numpy(self):
         return np.int64(self)
+
+
+def _views_like(flat, parts):
+    """Views of the flat array ``flat`` cut into the shapes of ``parts``, in order."""
+    views, offset = [], 0
+    for part in parts:
+        views.append(flat[offset:offset + part.size].reshape(part.shape))
+        offset += part.size
+    return views
 
 
 def _cut(arrays, layout):
