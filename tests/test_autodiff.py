@@ -144,6 +144,7 @@ def test_each_rule_agrees_with_finite_differences(name):
 
 def test_every_rule_has_a_case():
     rules = {u.__name__ for u in autodiff.UFUNCS} | set(autodiff.FUNCTIONS) - {"amax", "amin"}
+    rules -= set(autodiff.autodiff_arrays.RULES)            # their cases: tests/test_autodiff_arrays.py
     assert rules - NOT_DIFFERENTIABLE <= set(CASES)
 
 
@@ -190,8 +191,8 @@ def test_what_has_no_gradient_says_so_instead_of_dropping_it():
     # Outside a layer's call (a GradientTape's block, or after it) a value can be read.
     np.testing.assert_array_equal(np.asarray(x), np.ones(3))
     assert bool(x[0]) and float(x[0]) == 1.0
-    with pytest.raises(CannotDifferentiate, match="np.sort"):
-        np.sort(x)
+    with pytest.raises(CannotDifferentiate, match="np.median"):
+        np.median(x)
     assert isinstance(x > 0, np.ndarray) and np.argmax(x) == 0     # no gradient, plain results
     assert (x == 1).all() and not (x != 1).any()                   # elementwise, as on arrays
 

@@ -125,8 +125,8 @@ def test_keras_random_has_keras_3s_functions_and_names_one_it_lacks():
     assert picks.shape == (2, 20) and picks[1].tolist() == [1] * 20
     assert keras.random.gamma((3,), 2.0, seed=0).dtype == np.float32 and keras.random.beta((3,), 1.0, 1.0).shape == (3,)
     assert set(np.unique(keras.random.binomial((50,), 1, 0.5, seed=0))) == {0.0, 1.0}
-    with pytest.raises(AttributeError, match="glassnet's random has no 'poisson'; it has SeedGenerator, beta"):
-        keras.random.poisson
+    with pytest.raises(AttributeError, match="glassnet's random has no 'stateless_gamma'; it has Generator, SeedGenerator, beta"):
+        keras.random.stateless_gamma
 
 
 def test_keras_applications_is_one_line_saying_what_to_do_instead():

@@ -51,3 +51,8 @@ def top_k(input, k=1, sorted=True, name=None):
 __all__ = ["elu", "gelu", "log_softmax", "relu", "relu6", "selu", "sigmoid", "sigmoid_cross_entropy_with_logits",
            "silu", "softmax", "softmax_cross_entropy_with_logits", "softplus", "softsign",
            "sparse_softmax_cross_entropy_with_logits", "swish", "tanh", "top_k"]
+
+# The rest of tf.nn that TensorFlow programs reach for (l2_normalize, dropout, conv2d...).
+from glassnet import tf_nn as _tf_nn  # noqa: E402
+globals().update({_name: getattr(_tf_nn, _name) for _name in _tf_nn.NAMES})
+__all__ += _tf_nn.NAMES

@@ -53,8 +53,12 @@ def argmin(input, axis=None, output_type=np.int64, name=None):
 
 def _reduce(fn):
     def reduce(input_tensor, axis=None, keepdims=False, name=None):
-        axis = tuple(axis) if isinstance(axis, list) else axis      # TensorFlow's axis=[1, 2, 3]
-        return as_tensor(fn(input_tensor, axis=axis, keepdims=keepdims))
+        axis = tuple(axis) if isinstance(axis, (list, np.ndarray)) else axis    # axis=[1, 2, 3]
+        x = input_tensor if hasattr(input_tensor, "dtype") else np.asarray(input_tensor, keras_dtype(input_tensor))
+        out = fn(x, axis=axis, keepdims=keepdims)
+        if x.dtype.kind in "iu" and fn in (np.sum, np.prod, np.mean):       # TensorFlow keeps int32 int32
+            out = out.astype(x.dtype)
+        return as_tensor(out)
     reduce.__name__ = f"reduce_{fn.__name__}"
     return reduce
 
@@ -72,6 +76,8 @@ def matmul(a, b, transpose_a=False, transpose_b=False, name=None):
 
 def _elementwise(function):
     def apply(*args, name=None):
+        if not any(hasattr(a, "dtype") for a in args):    # tf.math.log(2. * np.pi): float32, as in TF
+            args = [np.asarray(a, keras_dtype(a)) for a in args]
         return as_tensor(function(*args))
     apply.__name__ = function.__name__
     return apply
@@ -155,20 +161,6 @@ def rank(input, name=None):
 def executing_eagerly():
     """True: glassnet runs every line as it comes (there are no graphs to build)."""
     return True
-
-
-def sort(values, axis=-1, direction="ASCENDING", name=None):
-    ordered = np.sort(values, axis=axis)
-    return as_tensor(ordered if direction == "ASCENDING" else np.flip(ordered, axis=axis))
-
-
-def gather(params, indices, axis=None, batch_dims=0, name=None):
-    """The entries of ``params`` at ``indices`` along ``axis`` (the first, by default)."""
-    return as_tensor(np.take(params, indices, axis=0 if axis is None else axis))
-
-
-def tile(input, multiples, name=None):
-    return as_tensor(np.tile(input, multiples))
 
 
 def print(*inputs, output_stream=None, sep=" ", end="\n", **kwargs):
@@ -386,3 +378,22 @@ NAMES = ["abs", "function", "add", "add_n", "py_function", "numpy_function", "dt
          "float16", "float32", "float64", "int8", "int16", "int32", "int64", "math", "matmul", "newaxis", "one_hot",
          "random", "reduce_max", "reduce_mean", "reduce_min", "reduce_prod", "reduce_sum", "reshape", "squeeze",
          "uint8"]
+
+# The rest of TensorFlow's functions, one module per group: tf_arrays (tf.split, tf.pad,
+# tf.gather_nd...), tf_math, tf_linalg (tf.linalg, tf.clip_by_norm...), tf_control (tf.cond,
+# tf.while_loop, tf.map_fn, tf.scan), tf_graph (tf.name_scope, tf.device, tf.custom_gradient...).
+from glassnet import tf_arrays as _arrays, tf_control as _control, tf_graph as _graph  # noqa: E402
+from glassnet import tf_linalg as _linalg, tf_math as _math, tf_random as _random_more  # noqa: E402
+from glassnet.tf_nn import l2_normalize as _l2_normalize  # noqa: E402
+
+for _module in (_arrays, _control, _graph, _linalg):
+    globals().update({_name: getattr(_module, _name) for _name in _module.NAMES})
+    NAMES += [_name for _name in _module.NAMES if _name not in NAMES]
+globals().update({_name: _math.MATH[_name] for _name in _math.TOP_LEVEL})
+vars(math).update(_math.MATH, cumsum=_arrays.cumsum, cumprod=_arrays.cumprod, l2_normalize=_l2_normalize)
+vars(random).update(_random_more.RANDOM)
+linalg = _linalg.linalg
+bool, double, half = np.bool_, np.float64, np.float16
+uint16, uint32, uint64, complex64, complex128 = np.uint16, np.uint32, np.uint64, np.complex64, np.complex128
+NAMES += _math.TOP_LEVEL + ["linalg", "bool", "double", "half", "uint16", "uint32", "uint64", "complex64",
+                            "complex128"]

@@ -161,6 +161,11 @@ EXPECTATIONS = {
     and ns["val_performance"]["Conv"]["mean_absolute_error"] < 0.6 and ns["linear_weights"].shape == (3,)
     and ns["history"].history["loss"][-1] < 0.8 * ns["history"].history["loss"][0]
     and ns["multi_val_performance"]["AR LSTM"]["loss"] < 1.0,
+    "tf_cvae_tutorial": lambda ns: len(ns["elbos"]) == 3 and all(math.isfinite(e) for e in ns["elbos"])
+    and -600 < ns["elbos"][0] < ns["elbos"][1] < ns["elbos"][2] < -200      # the ELBO climbs every epoch
+    and len(ns["model"].trainable_variables) == 14 and ns["optimizer"].iterations == 3 * 63  # 2,000 / 32
+    and np.asarray(ns["predictions"]).shape == (16, 28, 28, 1) and np.asarray(ns["samples"]).shape == (100, 28, 28, 1)
+    and 0 <= float(np.min(ns["samples"])) <= float(np.max(ns["samples"])) <= 1,
     "tf_load_csv_tutorial": lambda ns: tuple(np.shape(ns["preprocessed_example"])) == (1, 4 + 3 + 4 + 5 + 4 + 3)   # the OOV slot of each lookup too
     and set(ns["numeric_inputs"]) == {"age", "n_siblings_spouses", "parch", "fare"}
     and float(np.abs(np.asarray(ns["before"]) - np.asarray(ns["after"])).max()) < 1e-5

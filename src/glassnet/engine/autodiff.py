@@ -532,3 +532,7 @@ FUNCTIONS.update(_numpy_rules.FUNCTIONS)
 _SUPPORTED = ("it differentiates +, -, *, /, **, @, indexing, and np/ops " +
               ", ".join(sorted({u.__name__ for u in UFUNCS} | set(FUNCTIONS) - {"amax", "amin"})) +
               ", and glassnet's layers and activations")
+
+# The rules for NumPy's array-shuffling functions (pad, roll, split, cumsum, einsum...) live
+# in a module of their own, which adds them to FUNCTIONS when imported.
+from glassnet.engine import autodiff_arrays  # noqa: E402,F401
