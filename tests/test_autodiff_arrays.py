@@ -50,8 +50,9 @@ def test_each_array_rule_agrees_with_finite_differences(name):
 
 
 def test_every_array_rule_has_a_case_and_is_registered():
-    assert set(autodiff_arrays.RULES) == set(CASES)
-    assert set(autodiff_arrays.RULES) <= set(autodiff.FUNCTIONS) and autodiff.FUNCTIONS["pad"] is autodiff_arrays._pad
+    # (the cases also check the rules autodiff_numpy gives for roll, flip, tile, einsum...)
+    assert set(autodiff_arrays.RULES) <= set(CASES) <= set(autodiff.FUNCTIONS)
+    assert autodiff.FUNCTIONS["pad"] is autodiff_arrays._pad
 
 
 def test_the_values_are_numpys_own():

@@ -1,6 +1,8 @@
 """Gradient rules for NumPy's array-shuffling functions, so that recorded math
-(:mod:`glassnet.engine.autodiff`) can pad, roll, flip, repeat, tile, split, sort, sum
-cumulatively and ``einsum`` its Values, as TensorFlow programs do inside a GradientTape::
+(:mod:`glassnet.engine.autodiff`) can pad (every mode), sort, split unevenly, broadcast,
+multiply cumulatively and difference its Values, as TensorFlow programs do inside a
+GradientTape (roll, flip, repeat, tile, split, cumsum and ``einsum`` are
+:mod:`glassnet.engine.autodiff_numpy`'s)::
 
     mean, logvar = tf.split(encoder(x), num_or_size_splits=2, axis=1)
     padded = tf.pad(images, [[0, 0], [2, 2], [2, 2], [0, 0]], mode="REFLECT")
@@ -14,14 +16,12 @@ back onto those places (``np.bincount``, so an entry copied twice gets both grad
     c = f(a)          where = f(arange(a.size).reshape(a.shape))
     dL/da[k] = sum of g[i] over every i with where[i] == k
 
-The rest are written out: ``cumsum`` (its gradient is the cumulative sum of ``g`` taken from
-the other end), ``cumprod``, ``einsum`` (each operand's gradient is another einsum) and
-``diff`` (slices and a subtraction, recorded as they are).
+The rest are written out: ``cumprod`` (without dividing, so zeros are fine) and ``diff``
+(slices and a subtraction, recorded as they are).
 
 Importing this module adds the rules to :data:`glassnet.engine.autodiff.FUNCTIONS`.
 """
 
-import string
 
 import numpy as np
 
@@ -73,15 +73,6 @@ def _sort(a, axis=-1, kind=None, order=None, **unused):
     return _take_along_axis(a, np.argsort(a.data, axis=axis, kind="stable"), axis)
 
 
-def _split(ary, indices_or_sections, axis=0):
-    """``np.split`` / ``np.array_split``: the pieces, each a recorded slice of ``ary``."""
-    a = lift(ary)
-    pieces = np.array_split(a.data, indices_or_sections, axis=axis)
-    if np.ndim(indices_or_sections) == 0 and a.shape[axis] % indices_or_sections:
-        np.split(a.data, indices_or_sections, axis=axis)       # np.split's own error for unequal pieces
-    return _slices(a, [p.shape[axis] for p in pieces], axis)
-
-
 def _array_split(ary, indices_or_sections, axis=0):
     a = lift(ary)
     return _slices(a, [p.shape[axis] for p in np.array_split(a.data, indices_or_sections, axis=axis)], axis)
@@ -103,14 +94,6 @@ def _broadcast_arrays(*args, **unused):
 def _along(axis, a):
     """``(a, axis)``, flattened first for ``axis=None`` as NumPy's cumulative functions do."""
     return (np.reshape(a, -1), 0) if axis is None else (a, axis % a.ndim)
-
-
-def _cumsum(a, axis=None, dtype=None, **unused):
-    """``c[i] = a[0] + ... + a[i]``, so ``dL/da[i] = g[i] + ... + g[n-1]``: ``g``'s cumulative
-    sum taken from the end."""
-    a, axis = _along(axis, lift(a))
-    c = np.cumsum(a.data, axis=axis)
-    return record(c, (a,), lambda g: (np.flip(np.cumsum(np.flip(g, axis), axis), axis),))
 
 
 def _cumprod(a, axis=None, dtype=None, **unused):
@@ -143,46 +126,6 @@ def _diff(a, n=1, axis=-1, **kwargs):
     return a
 
 
-def _einsum_terms(subscripts, operands):
-    """The input terms and the output term of ``subscripts``, ``...`` spelled out in capitals."""
-    subscripts = subscripts.replace(" ", "")
-    inputs, _, output = subscripts.partition("->")
-    terms = inputs.split(",")
-    if "->" not in subscripts:                   # implicit output: the letters used once, sorted
-        letters = "".join(terms).replace(".", "")
-        output = ("..." if "..." in inputs else "") + "".join(sorted(c for c in set(letters) if letters.count(c) == 1))
-    spare = [c for c in string.ascii_uppercase if c not in subscripts]
-    most = max((np.ndim(op) - len(t.replace("...", "")) for t, op in zip(terms, operands) if "..." in t), default=0)
-    dots = "".join(spare[:most])
-    expand = lambda t, ndim: t.replace("...", dots[most - (ndim - len(t.replace("...", ""))):])   # noqa: E731
-    return [expand(t, np.ndim(op)) for t, op in zip(terms, operands)], output.replace("...", dots)
-
-
-def _einsum(subscripts, *operands, **kwargs):
-    """``np.einsum``: the gradient of operand ``k`` is the einsum of ``g`` with the other
-    operands, giving ``k``'s letters (a letter only ``k`` has was summed away: its
-    gradient is copied back along it)."""
-    if not isinstance(subscripts, str):
-        raise CannotDifferentiate("glassnet differentiates np.einsum written with a subscripts string")
-    values = [lift(op) for op in operands]
-    terms, output = _einsum_terms(subscripts, [v.data for v in values])
-    c = np.einsum(subscripts, *[v.data for v in values], **kwargs)
-    if any(len(set(t)) != len(t) for t in terms):
-        raise CannotDifferentiate("glassnet has no gradient for np.einsum with a repeated letter in one term")
-
-    def backward(g):
-        grads = []
-        for k, (term, value) in enumerate(zip(terms, values)):
-            others = [(t, v.data) for i, (t, v) in enumerate(zip(terms, values)) if i != k]
-            known = set(output).union(*(t for t, _ in others))
-            reached = "".join(ch for ch in term if ch in known)
-            grad = np.einsum(",".join([output] + [t for t, _ in others]) + "->" + reached, g, *[d for _, d in others])
-            shape = [value.shape[i] if ch in known else 1 for i, ch in enumerate(term)]
-            grads.append(np.broadcast_to(grad.reshape(shape), value.shape))
-        return grads
-    return record(c, values, backward)
-
-
 def scatter(tensor, index, updates, add=False):
     """A copy of ``tensor`` with ``updates`` written (or, with ``add``, added) at ``index``
     (TensorFlow's ``tensor_scatter_nd_update`` / ``scatter_nd``). Gradients: ``updates``
@@ -202,15 +145,10 @@ def scatter(tensor, index, updates, add=False):
     return record(out, (tensor, updates), backward)
 
 
-RULES = {
-    "pad": _pad, "roll": _moving(np.roll), "flip": _moving(np.flip), "fliplr": _moving(np.fliplr),
-    "flipud": _moving(np.flipud), "repeat": _moving(np.repeat), "tile": _moving(np.tile),
-    "take_along_axis": _take_along_axis, "sort": _sort, "split": _split, "array_split": _array_split,
-    "broadcast_arrays": _broadcast_arrays, "cumsum": _cumsum, "cumprod": _cumprod, "diff": _diff,
-    "einsum": _einsum,
+RULES = {   # (roll, flip, repeat, tile, take_along_axis, split, cumsum and einsum: autodiff_numpy's)
+    "pad": _pad, "fliplr": _moving(np.fliplr), "flipud": _moving(np.flipud), "sort": _sort,
+    "array_split": _array_split, "broadcast_arrays": _broadcast_arrays, "cumprod": _cumprod, "diff": _diff,
 }
-for _name, _rule in RULES.items():        # a rule registered before stays (one per function)...
-    FUNCTIONS.setdefault(_name, _rule)
-FUNCTIONS["pad"] = _pad                    # ...except np.pad's: this one takes every mode, reflect included
+FUNCTIONS.update(RULES)                    # np.pad's takes every mode, reflect included
 # The message for a function without a rule lists these too.
 autodiff._SUPPORTED = autodiff._SUPPORTED.replace(", and glassnet's", ", " + ", ".join(sorted(RULES)) + ", and glassnet's")

@@ -110,16 +110,6 @@ def _triangle(function):
     return rule
 
 
-def _pad(array, pad_width, mode="constant", **kwargs):
-    if mode != "constant":
-        raise CannotDifferentiate(f"glassnet differentiates np.pad only with mode='constant', not {mode!r}")
-    a = lift(array)
-    c = np.pad(a.data, pad_width, mode="constant", **kwargs)
-    widths = np.broadcast_to(np.asarray(pad_width, dtype=int), (a.ndim, 2))
-    inside = tuple(slice(before, before + size) for (before, _), size in zip(widths, a.shape))
-    return record(c, (a,), lambda g: (g[inside],))
-
-
 def _flip(m, axis=None):
     m = lift(m)
     return record(np.flip(m.data, axis), (m,), lambda g: (np.flip(g, axis),))
@@ -226,6 +216,6 @@ UFUNCS = {
 }
 
 FUNCTIONS = {"einsum": _einsum, "cumsum": _cumsum, "prod": _prod, "tril": _triangle(np.tril),
-             "triu": _triangle(np.triu), "pad": _pad, "flip": _flip, "roll": _roll, "tile": _tile, "repeat": _repeat,
+             "triu": _triangle(np.triu), "flip": _flip, "roll": _roll, "tile": _tile, "repeat": _repeat,
              "take_along_axis": _take_along_axis, "tensordot": _tensordot, "outer": _outer,
              "ravel": _ravel, "split": _split}
