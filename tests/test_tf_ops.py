@@ -1,4 +1,4 @@
-"""TensorFlow's names for glassnet.ops (glassnet/tf_ops.py), for ``import glassnet as tf``:
+"""TensorFlow's names for glassnet.ops (tf_arrays.py, tf_math.py, tf_linalg.py, tf_control.py), for ``import glassnet as tf``:
 tf.stop_gradient, tf.cond, tf.while_loop, tf.linalg, tf.math.erf and the segment sums, the
 initializers by snake_case name and tf.Variable(initial_value=...): against TensorFlow, and
 keras.io's VQ-VAE quantizer as first written (all tf.*) trained in a model."""

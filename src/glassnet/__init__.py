@@ -115,15 +115,6 @@ _sys.modules["glassnet.mixed_precision"] = mixed_precision
 from glassnet import tf_functions as _tf_functions  # noqa: E402
 for _name in _tf_functions.NAMES:
     globals()[_name] = getattr(_tf_functions, _name)
-# ... and TensorFlow's names for more of glassnet.ops: tf.stop_gradient, tf.cond, tf.while_loop,
-# tf.linalg, tf.math.erf and the segment sums (a VQ-VAE's quantizer as keras.io first wrote it).
-from glassnet import tf_ops as _tf_ops  # noqa: E402
-for _name in _tf_ops.NAMES:          # where tf_functions' modules (tf_arrays, tf_linalg...) have one, theirs
-    if _name not in _tf_functions.NAMES:
-        globals()[_name] = getattr(_tf_ops, _name)
-for _name, _function in _tf_ops.MATH.items():
-    if _name not in vars(_tf_functions.math):
-        setattr(_tf_functions.math, _name, _function)
 # keras.random as a module path too: ``from keras.random import SeedGenerator, normal``.
 _sys.modules["glassnet.random"] = _tf_functions.random
 # tf.strings.lower, tf.strings.regex_replace...: the text tutorials' custom_standardization.
