@@ -13,6 +13,13 @@ def _close(value, low, high):
     return low <= float(value) <= high
 
 
+def _are_windows_of(series, x, y):
+    """Each row of ``x`` is a stretch of ``series`` and ``y`` the number that follows it."""
+    starts = [int(np.flatnonzero(series == row[0])[0]) for row in x]
+    return all(np.array_equal(series[k:k + len(row)], row) and series[k + len(row)] == target
+               for k, row, target in zip(starts, x, y))
+
+
 def _event_files(log_dir):
     """``{run: number of event files}`` under a TensorBoard log folder."""
     return {run: sum(name.startswith("events.out.tfevents.") for name in os.listdir(os.path.join(log_dir, run)))
@@ -151,4 +158,12 @@ EXPECTATIONS = {
     and float(np.abs(np.asarray(ns["before"]) - np.asarray(ns["after"])).max()) < 1e-5
     and np.asarray(ns["first_example"]["sex"]).tolist() in ("male", "female", b"male", b"female")
     and ns["history"].history["loss"][-1] < ns["history"].history["loss"][0] and ns["accuracy"] > 0.9,
+    # 980 windows of 20 numbers and the next (the course's series split at 1,000) in batches of 32.
+    "tf_course_time_series_windows": lambda ns: ns["first_x"].shape == (32, 20) and ns["first_y"].shape == (32,)
+    and _are_windows_of(ns["x_train"], ns["first_x"], ns["first_y"]) and len(list(ns["dataset"])) == 31
+    and np.allclose(ns["history"].history["learning_rate"], ns["lrs"], rtol=1e-5)
+    and ns["history"].history["loss"][-1] < ns["history"].history["loss"][0]
+    and ns["trained"].history["loss"][-1] < min(8.0, 0.6 * ns["trained"].history["loss"][0])
+    and ns["model"].count_params() == 17_173 and ns["forecast"].shape == (1461 - 20 + 1, 1)
+    and 0 < float(ns["mae"]) < 2 * float(ns["naive_mae"]),
 }

@@ -13,8 +13,13 @@ import types
 import numpy as np
 
 from glassnet.tf_data.dataset import AUTOTUNE, INFINITE, UNKNOWN, Dataset, TensorSpec
+from glassnet.tf_data import windows
 
 INFINITE_CARDINALITY, UNKNOWN_CARDINALITY = INFINITE, UNKNOWN
+
+# The methods kept in modules of their own, to keep dataset.py one sitting long.
+for _method in windows.METHODS:
+    setattr(Dataset, _method.__name__, _method)
 
 # TensorFlow's readers of its own file formats, and what to do instead.
 _NOT_HERE = {

@@ -37,7 +37,6 @@ UNKNOWN = -2     # tf.data.UNKNOWN_CARDINALITY: after filter, or from a generato
 MISSING = {
     "interleave": "reading several files at once; use flat_map, which reads them one after another",
     "list_files": "file patterns; list the files with pathlib and use from_tensor_slices on the loaded arrays",
-    "window": "windows of elements; keras.utils.timeseries_dataset_from_array cuts windows from a series",
     "with_options": "tf.data.Options (tuning TensorFlow's threads); drop the call",
     "class_names": "it belongs to the dataset image_dataset_from_directory returns, not to one made from it "
                    "(by cache, map, shuffle...); read it first, class_names = train_ds.class_names, as in TensorFlow",
