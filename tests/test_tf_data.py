@@ -189,10 +189,10 @@ def test_reduce_sample_from_datasets_and_py_function():
 
 
 def test_what_glassnet_lacks_is_one_line_naming_it():
-    with pytest.raises(AttributeError, match=r"^glassnet's tf.data.Dataset has no interleave: .*flat_map"):
-        Dataset.range(3).interleave(lambda i: Dataset.range(2))
-    with pytest.raises(AttributeError, match="no list_files"):
-        tf.data.Dataset.list_files("*.png")
+    with pytest.raises(AttributeError, match=r"^glassnet's tf.data.Dataset has no snapshot: "):
+        Dataset.range(3).snapshot("saved")
+    with pytest.raises(AttributeError, match="no load"):
+        tf.data.Dataset.load("saved")
     with pytest.raises(AttributeError, match=r"^glassnet has no tf.data.TFRecordDataset: "):
         tf.data.TFRecordDataset(["a.tfrecord"])
     with pytest.raises(AttributeError, match=r"^glassnet has no tf.data.experimental.make_csv_dataset: "):

@@ -104,6 +104,91 @@ def test_rebatch_cuts_the_batches_again():
         [[0, 1], [2, 3, 4], [5, 6], [7, 8, 9], [10, 11]]
 
 
+# -- interleave, list_files, scan, take_while, shard, unique... ---------------------------------
+
+def test_interleave_cycles_over_inputs_a_block_at_a_time():
+    # Inputs 1, 2, 3 give 10 | 20 21 | 30 31 32; two at a time, two elements from each:
+    # 10 (1 runs out, 3 takes its slot next time), 20 21, 30 31, 32.
+    nested = Dataset.range(1, 4).interleave(lambda x: Dataset.range(x * 10, x * 10 + x), cycle_length=2,
+                                            block_length=2)
+    assert values(nested) == [10, 20, 21, 30, 31, 32] and cardinality(nested) == tf.data.UNKNOWN_CARDINALITY
+    one_each = Dataset.range(1, 4).interleave(lambda x: Dataset.from_tensors(x).repeat(3), cycle_length=3)
+    assert values(one_each) == [1, 2, 3] * 3
+    endless = Dataset.range(2).repeat().interleave(lambda x: Dataset.from_tensors(x), cycle_length=2)
+    assert values(endless.take(3)) == [0, 1, 0]
+
+
+def test_list_files_sorts_then_shuffles_each_pass(tmp_path):
+    for name in ["b.txt", "a.txt", "c.csv"]:
+        (tmp_path / name).write_text(name)
+    pattern = str(tmp_path / "*.txt")
+    assert [p.split("/")[-1] for p in values(Dataset.list_files(pattern, shuffle=False))] == ["a.txt", "b.txt"]
+    both = Dataset.list_files([pattern, str(tmp_path / "*.csv")], shuffle=False)
+    assert [p.split("/")[-1] for p in values(both)] == ["a.txt", "b.txt", "c.csv"] and cardinality(both) == 3
+    passes = [tuple(values(Dataset.list_files(str(tmp_path / "*"), seed=1))) for _ in range(2)]
+    shuffled = Dataset.list_files(str(tmp_path / "*"), seed=1)
+    assert len({tuple(values(shuffled)) for _ in range(8)}) > 1 and passes[0] == passes[1]
+    lines = Dataset.list_files(pattern, shuffle=False).interleave(tf.data.TextLineDataset, cycle_length=2)
+    assert values(lines) == ["a.txt", "b.txt"]
+    with pytest.raises(ValueError, match="^list_files: No files matched pattern: .*png"):
+        Dataset.list_files(str(tmp_path / "*.png"))
+
+
+def test_scan_take_while_shard_and_unique():
+    assert values(Dataset.range(5).scan(0, lambda total, x: (total + x, total + x))) == [0, 1, 3, 6, 10]
+    assert values(Dataset.range(10).take_while(lambda x: x * x < 10)) == [0, 1, 2, 3]
+    assert values(Dataset.range(10).shard(3, 1)) == [1, 4, 7] and cardinality(Dataset.range(10).shard(3, 0)) == 4
+    assert values(Dataset.from_tensor_slices(["b", "a", "b"]).unique()) == ["b", "a"]
+    with pytest.raises(ValueError, match="shard: index must be below num_shards"):
+        Dataset.range(3).shard(2, 2)
+    with pytest.raises(TypeError, match="^unique: only single whole numbers or strings"):
+        list(Dataset.range(3).map(lambda x: (x, x)).unique())
+
+
+def test_sources_counter_random_choose_and_get_single_element():
+    assert values(Dataset.counter(3, 2).take(3)) == [3, 5, 7]
+    assert cardinality(Dataset.counter()) == cardinality(Dataset.random()) == tf.data.INFINITE_CARDINALITY
+    draws = Dataset.random(seed=4).take(5)
+    assert values(draws) == values(draws) and all(0 <= v < 2**32 for v in values(draws))
+    assert next(iter(draws)).dtype == np.int64
+    fresh = Dataset.random(seed=4, rerandomize_each_iteration=True).take(5)
+    assert values(fresh) != values(fresh)
+    datasets = [Dataset.range(3), Dataset.range(10, 12)]
+    choices = Dataset.from_tensor_slices(np.array([1, 0, 1, 1, 0], np.int64))
+    assert values(Dataset.choose_from_datasets(datasets, choices)) == [10, 0, 11]          # 1 ran out: the end
+    assert values(Dataset.choose_from_datasets(datasets, choices, stop_on_empty_dataset=False)) == [10, 0, 11, 1]
+    assert Dataset.range(5).skip(4).get_single_element().tolist() == 4
+    with pytest.raises(ValueError, match="Dataset had more than one element"):
+        Dataset.range(2).get_single_element()
+    with pytest.raises(ValueError, match="Dataset was empty"):
+        Dataset.range(0).get_single_element()
+
+
+def test_ignore_errors_skips_the_elements_whose_function_failed():
+    def inverse(x):
+        if int(x) == 2:
+            raise ValueError("divide by zero")
+        return 1.0 / (float(x) - 2)
+    assert values(Dataset.range(4).map(inverse).ignore_errors()) == [-0.5, -1.0, 1.0]
+    assert values(Dataset.range(4).filter(lambda x: inverse(x) > -0.7).ignore_errors()) == [0, 3]
+    with pytest.warns(UserWarning, match="ignore_errors: an element was skipped: ValueError: divide by zero"):
+        assert len(values(Dataset.range(4).map(inverse).ignore_errors(log_warning=True))) == 3
+    with pytest.raises(ValueError, match="divide by zero"):     # after ignore_errors, errors are errors
+        list(Dataset.range(4).ignore_errors().map(inverse))
+
+
+def test_options_are_kept_and_checked():
+    options = tf.data.Options()
+    options.experimental_distribute.auto_shard_policy = tf.data.experimental.AutoShardPolicy.DATA
+    options.deterministic = False
+    ds = Dataset.range(3).with_options(options)
+    assert values(ds) == [0, 1, 2] and ds.options().deterministic is False
+    assert ds.options().experimental_distribute.auto_shard_policy == tf.data.experimental.AutoShardPolicy.DATA
+    assert Dataset.range(3).options().deterministic is None
+    with pytest.raises(AttributeError, match="^Cannot set the property determinstic on Options"):
+        options.determinstic = True
+
+
 # -- the same as TensorFlow's -------------------------------------------------------------------
 
 @pytest.fixture(scope="module")
@@ -144,7 +229,51 @@ PIPELINES = {
     "rebatch": lambda d: d.Dataset.range(10).batch(4).rebatch(3),
     "rebatch_drop": lambda d: d.Dataset.range(10).batch(4).rebatch(3, drop_remainder=True),
     "rebatch_sizes": lambda d: d.Dataset.range(12).batch(4).rebatch([2, 3]),
+    "interleave": lambda d: d.Dataset.range(1, 6).interleave(lambda x: d.Dataset.range(x * 10, x * 10 + x),
+                                                            cycle_length=2, block_length=2),
+    "interleave_parallel": lambda d: d.Dataset.range(1, 9).interleave(
+        lambda x: d.Dataset.range(x * 10, x * 10 + x), cycle_length=4, block_length=3,
+        num_parallel_calls=d.AUTOTUNE, deterministic=True),
+    "interleave_empty_inputs": lambda d: d.Dataset.range(0, 6).interleave(
+        lambda x: d.Dataset.range(x * 10, x * 10 + x), cycle_length=3),
+    "interleave_endless": lambda d: d.Dataset.range(3).repeat().interleave(
+        lambda x: d.Dataset.from_tensors(x).repeat(2), cycle_length=2).take(9),
+    "scan": lambda d: d.Dataset.range(5).scan(np.int64(0), lambda s, x: (s + x, s * 2)),
+    "scan_pairs": lambda d: d.Dataset.from_tensor_slices((np.arange(3), np.arange(3))).scan(
+        np.int64(0), lambda s, e: (s + e[0], s)),
+    "take_while": lambda d: d.Dataset.range(10).take_while(lambda x: x < 4),
+    "shard": lambda d: d.Dataset.range(10).shard(3, 1),
+    "shard_last": lambda d: d.Dataset.range(10).shard(3, 2),
+    "shard_endless": lambda d: d.Dataset.range(10).repeat().shard(3, 1).take(5),
+    "unique": lambda d: d.Dataset.from_tensor_slices([1, 2, 1, 3, 2, 2]).unique(),
+    "unique_strings": lambda d: d.Dataset.from_tensor_slices(["a", "b", "a"]).unique(),
+    "counter": lambda d: d.Dataset.counter(3, 2).take(3),
+    "choose": lambda d: d.Dataset.choose_from_datasets(
+        [d.Dataset.range(3), d.Dataset.range(10, 13), d.Dataset.range(20, 21)],
+        d.Dataset.from_tensor_slices(np.array([0, 1, 1, 0, 2], np.int64))),
+    "choose_stop": lambda d: d.Dataset.choose_from_datasets(
+        [d.Dataset.range(3), d.Dataset.range(10, 13), d.Dataset.range(20, 21)],
+        d.Dataset.from_tensor_slices(np.array([2, 2, 0, 0, 0, 0, 1], np.int64))),
+    "choose_go_on": lambda d: d.Dataset.choose_from_datasets(
+        [d.Dataset.range(3), d.Dataset.range(10, 13), d.Dataset.range(20, 21)],
+        d.Dataset.from_tensor_slices(np.array([2, 2, 0, 0, 0, 0, 1], np.int64)), stop_on_empty_dataset=False),
+    "ignore_errors": lambda d: d.Dataset.range(5).map(fails_at_two(d)).ignore_errors(),
+    "ignore_errors_filter": lambda d: d.Dataset.range(5).map(fails_at_two(d)).filter(lambda x: x > 0)
+    .ignore_errors().batch(2),
 }
+
+
+def fails_at_two(module):
+    """``1 / (x - 2)``, an error at 2 (TensorFlow's check_numerics on the infinity)."""
+    if module is not tf.data:
+        real = _tensorflow()
+        return lambda x: real.debugging.check_numerics(1.0 / real.cast(x - 2, real.float32), "infinite")
+
+    def inverse(x):
+        if int(x) == 2:
+            raise ValueError("infinite")
+        return np.float32(1.0) / np.float32(x - 2)
+    return inverse
 
 
 @pytest.mark.parametrize("name", sorted(PIPELINES))
@@ -152,3 +281,22 @@ def test_each_pipeline_gives_what_tensorflow_gives(real_tf, name):
     ours, theirs = PIPELINES[name](tf.data), PIPELINES[name](real_tf.data)
     assert values(ours) == values(theirs)
     assert cardinality(ours) == cardinality(theirs)
+
+
+def test_list_files_as_tensorflows(real_tf, tmp_path):
+    for name in ["b.txt", "a.txt", "c.csv", "z.txt"]:
+        (tmp_path / name).write_text(name)
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "sub" / "x.txt").write_text("x")
+    patterns = [str(tmp_path / "*.txt"), str(tmp_path / "*.csv"), str(tmp_path / "*" / "*.txt")]
+    for pattern, shuffle in [(patterns[0], False), (patterns, False), (patterns, None)]:
+        ours, theirs = tf.data.Dataset.list_files(pattern, shuffle), real_tf.data.Dataset.list_files(pattern, shuffle)
+        assert (values(ours) == values(theirs)) if shuffle is False else sorted(values(ours)) == sorted(values(theirs))
+        assert cardinality(ours) == cardinality(theirs)
+
+
+def test_counter_and_random_elements_as_tensorflows(real_tf):
+    for source in ("counter", "random"):
+        ours, theirs = getattr(tf.data.Dataset, source)(), getattr(real_tf.data.Dataset, source)()
+        assert cardinality(ours) == cardinality(theirs)
+        assert next(iter(ours)).dtype == theirs.element_spec.dtype.as_numpy_dtype and next(iter(ours)).shape == ()

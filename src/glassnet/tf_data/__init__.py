@@ -13,20 +13,22 @@ import types
 import numpy as np
 
 from glassnet.tf_data.dataset import AUTOTUNE, INFINITE, UNKNOWN, Dataset, TensorSpec
-from glassnet.tf_data import windows
+from glassnet.tf_data import more, windows
+from glassnet.tf_data.options import AutoShardPolicy, Options
 
 INFINITE_CARDINALITY, UNKNOWN_CARDINALITY = INFINITE, UNKNOWN
 
 # The methods kept in modules of their own, to keep dataset.py one sitting long.
-for _method in windows.METHODS:
+for _method in windows.METHODS + more.METHODS:
     setattr(Dataset, _method.__name__, _method)
+for _method in more.STATIC:
+    setattr(Dataset, _method.__name__, staticmethod(_method))
 
 # TensorFlow's readers of its own file formats, and what to do instead.
 _NOT_HERE = {
     "TFRecordDataset": "TFRecord files are TensorFlow's format; load the arrays (np.load, a CSV reader) and "
                        "use Dataset.from_tensor_slices",
     "FixedLengthRecordDataset": "load the records with np.fromfile and use Dataset.from_tensor_slices",
-    "Options": "tf.data.Options tunes TensorFlow's threads; drop it (glassnet has none to tune)",
     "make_csv_dataset": "read the CSV with pandas or np.loadtxt and use Dataset.from_tensor_slices",
 }
 
@@ -46,7 +48,10 @@ def TextLineDataset(filenames, compression_type=None, buffer_size=None, num_para
     if compression_type not in (None, ""):
         raise NotImplementedError(f"TextLineDataset: compression_type={compression_type!r} is not supported by "
                                   f"glassnet; decompress the file first")
-    paths = [filenames] if isinstance(filenames, (str, bytes)) or hasattr(filenames, "__fspath__") else filenames
+    if isinstance(filenames, (str, bytes)) or hasattr(filenames, "__fspath__"):
+        paths = [filenames]
+    else:                          # a list, or a string tensor (list_files' elements, one name each)
+        paths = np.asarray(filenames, dtype=object).reshape(-1).tolist()
     lines = []
     for path in paths:
         with open(path, encoding="utf-8") as file:
@@ -64,7 +69,9 @@ class _Experimental(types.SimpleNamespace):
 
 
 experimental = _Experimental(AUTOTUNE=AUTOTUNE, cardinality=cardinality, INFINITE_CARDINALITY=INFINITE,
-                             UNKNOWN_CARDINALITY=UNKNOWN, sample_from_datasets=Dataset.sample_from_datasets)
+                             UNKNOWN_CARDINALITY=UNKNOWN, sample_from_datasets=Dataset.sample_from_datasets,
+                             choose_from_datasets=Dataset.choose_from_datasets, AutoShardPolicy=AutoShardPolicy,
+                             ignore_errors=lambda log_warning=False: lambda ds: ds.ignore_errors(log_warning))
 __getattr__ = _not_here("tf.data")
 
-__all__ = ["AUTOTUNE", "Dataset", "INFINITE_CARDINALITY", "TensorSpec", "TextLineDataset", "UNKNOWN_CARDINALITY", "experimental"]
+__all__ = ["AUTOTUNE", "Dataset", "INFINITE_CARDINALITY", "Options", "TensorSpec", "TextLineDataset", "UNKNOWN_CARDINALITY", "experimental"]

@@ -35,9 +35,6 @@ UNKNOWN = -2     # tf.data.UNKNOWN_CARDINALITY: after filter, or from a generato
 
 # What TensorFlow's Dataset has and this one hasn't, with what to do instead.
 MISSING = {
-    "interleave": "reading several files at once; use flat_map, which reads them one after another",
-    "list_files": "file patterns; list the files with pathlib and use from_tensor_slices on the loaded arrays",
-    "with_options": "tf.data.Options (tuning TensorFlow's threads); drop the call",
     "class_names": "it belongs to the dataset image_dataset_from_directory returns, not to one made from it "
                    "(by cache, map, shuffle...); read it first, class_names = train_ds.class_names, as in TensorFlow",
     "file_paths": "it belongs to the dataset image_dataset_from_directory returns, not to one made from it; "
@@ -193,14 +190,20 @@ class Dataset(metaclass=_MissingNames):
         array or a dict. After ``batch`` each call gets a whole batch."""
         def iterate():
             for element in self._iterate():
-                result = structure.call(map_func, element)
+                try:
+                    result = structure.call(map_func, element)
+                except structure.Skipped:           # ignore_errors() further on
+                    continue
                 yield structure.as_element(tuple(result) if isinstance(result, list) else result, "map")
         return Dataset(iterate, self._cardinality)
 
     def filter(self, predicate, name=None):
         """The elements for which ``predicate`` (called as ``map`` calls) is True."""
         def keep(element):
-            answer = np.asarray(structure.call(predicate, element))
+            try:
+                answer = np.asarray(structure.call(predicate, element))
+            except structure.Skipped:               # ignore_errors() further on
+                return False
             if answer.shape != ():
                 raise ValueError(f"filter: the predicate must return one True or False, got shape {answer.shape}")
             return bool(answer)
