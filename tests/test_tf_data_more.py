@@ -2,6 +2,8 @@
 hand-worked values, then against TensorFlow's own tf.data where it is installed (the same
 elements in the same order, the same cardinality)."""
 
+import gzip
+
 import numpy as np
 import pytest
 
@@ -189,6 +191,61 @@ def test_options_are_kept_and_checked():
         options.determinstic = True
 
 
+# -- CSV files ----------------------------------------------------------------------------------
+
+PASSENGERS = 'name,age,fare,big,survived\n"Smith, J",22,7.25,3000000000,0\nAnn,,8,1,1\nBo,35,NA,2,1\n'
+
+
+@pytest.fixture
+def csv_files(tmp_path):
+    (tmp_path / "a.csv").write_text(PASSENGERS)
+    (tmp_path / "b.csv").write_text("name,age,fare,big,survived\nCy,4,1.5,5,0\n")
+    (tmp_path / "bad.csv").write_text("name,age,fare,big,survived\nCy,4,1.5,5,0\nDi,x,2,3,1\nEd,5,2,3,1\n")
+    return tmp_path
+
+
+def test_make_csv_dataset_infers_column_types_and_batches_a_dict(csv_files):
+    ds = tf.data.experimental.make_csv_dataset(str(csv_files / "a.csv"), batch_size=2, label_name="survived",
+                                               num_epochs=1, shuffle=False, na_value="NA")
+    (features, label), (last, _) = list(ds)
+    assert list(features) == ["name", "age", "fare", "big"] and label.tolist() == [0, 1]
+    # int32 where every value fits, int64 past 2**31, float32, strings; empty and NA fields are 0.
+    assert [features[k].dtype for k in features] == [np.dtype("<U8"), np.int32, np.float32, np.int64]
+    assert features["name"].tolist() == ["Smith, J", "Ann"] and features["age"].tolist() == [22, 0]
+    assert last["fare"].tolist() == [0.0] and cardinality(ds) == tf.data.UNKNOWN_CARDINALITY
+    endless = tf.data.experimental.make_csv_dataset(str(csv_files / "[ab].csv"), batch_size=3, shuffle=False,
+                                                    num_parallel_reads=2, select_columns=["name"])
+    assert [b["name"].tolist() for b in endless.take(2)] == [["Smith, J", "Cy", "Ann"], ["Bo", "Smith, J", "Cy"]]
+    assert cardinality(endless) == tf.data.INFINITE_CARDINALITY
+    shuffled = tf.data.experimental.make_csv_dataset(str(csv_files / "[ab].csv"), batch_size=9, num_epochs=1)
+    assert sorted(next(iter(shuffled))["name"].tolist()) == ["Ann", "Bo", "Cy", "Smith, J"]
+    skipped = tf.data.experimental.make_csv_dataset(str(csv_files / "bad.csv"), batch_size=5, num_epochs=1,
+                                                    shuffle=False, ignore_errors=True, column_defaults=[
+                                                        tf.string, 0, 0.0, 0, 0])
+    assert next(iter(skipped))["name"].tolist() == ["Cy", "Ed"]          # Di's age is no number
+    with gzip.open(csv_files / "a.csv.gz", "wt") as file:
+        file.write(PASSENGERS)
+    packed = tf.data.experimental.make_csv_dataset(str(csv_files / "a.csv.gz"), batch_size=3, num_epochs=1,
+                                                   shuffle=False, compression_type="GZIP", label_name="survived")
+    assert values(packed)[0][0]["big"] == [3000000000, 1, 2]
+
+
+def test_csv_dataset_types_columns_by_record_defaults(csv_files):
+    lines = tf.data.experimental.CsvDataset(str(csv_files / "a.csv"), [tf.string, 0, 0.0, tf.int64, 0],
+                                            header=True, na_value="NA")
+    assert values(lines)[1] == ("Ann", 0, 8.0, 1, 1)
+    assert [v.dtype for v in next(iter(lines))] == [np.dtype("<U8"), np.int32, np.float32, np.int64, np.int32]
+    fares = tf.data.experimental.CsvDataset(str(csv_files / "a.csv"), [-1.0], header=True, select_cols=[2],
+                                            na_value="NA")
+    assert values(fares) == [(7.25,), (8.0,), (-1.0,)]
+    required = tf.data.experimental.CsvDataset(str(csv_files / "a.csv"), [tf.string, tf.int32, 0.0, tf.int64, 0],
+                                               header=True)
+    with pytest.raises(ValueError, match="^CsvDataset: Field 1 is required but missing in record!"):
+        list(required)
+    with pytest.raises(ValueError, match="^CsvDataset: Field 0 in record is not a valid float: Smith, J"):
+        list(tf.data.experimental.CsvDataset(str(csv_files / "a.csv"), [0.0] * 5, header=True))
+
+
 # -- the same as TensorFlow's -------------------------------------------------------------------
 
 @pytest.fixture(scope="module")
@@ -281,6 +338,37 @@ def test_each_pipeline_gives_what_tensorflow_gives(real_tf, name):
     ours, theirs = PIPELINES[name](tf.data), PIPELINES[name](real_tf.data)
     assert values(ours) == values(theirs)
     assert cardinality(ours) == cardinality(theirs)
+
+
+CSV_PIPELINES = {
+    "make_csv_dataset": lambda e, t, folder: e.make_csv_dataset(
+        str(folder / "a.csv"), batch_size=2, label_name="survived", num_epochs=1, shuffle=False, na_value="NA"),
+    "make_csv_dataset_columns": lambda e, t, folder: e.make_csv_dataset(
+        str(folder / "[ab].csv"), batch_size=2, num_epochs=2, shuffle=False, select_columns=["fare", "name"]),
+    "make_csv_dataset_parallel_reads": lambda e, t, folder: e.make_csv_dataset(
+        str(folder / "[ab].csv"), batch_size=3, shuffle=False, na_value="NA", num_parallel_reads=2).take(3),
+    "make_csv_dataset_ignore_errors": lambda e, t, folder: e.make_csv_dataset(
+        str(folder / "bad.csv"), batch_size=5, num_epochs=1, shuffle=False, ignore_errors=True,
+        column_defaults=[t.string, 0, 0.0, 0, 0]),
+    "csv_dataset": lambda e, t, folder: e.CsvDataset(
+        str(folder / "a.csv"), [t.string, 0, 0.0, t.int64, 0], header=True, na_value="NA"),
+    "csv_dataset_select": lambda e, t, folder: e.CsvDataset(
+        str(folder / "a.csv"), [0.0], header=True, select_cols=[2], na_value="NA"),
+    "csv_dataset_exclude": lambda e, t, folder: e.CsvDataset(
+        str(folder / "a.csv"), [t.string, 0, 0.0], header=True, exclude_cols=[3, 4], na_value="NA"),
+    "csv_dataset_ignore_errors": lambda e, t, folder: e.CsvDataset(
+        [str(folder / "bad.csv"), str(folder / "b.csv")], [t.string, 0, 0.0, 0, 0], header=True).ignore_errors(),
+}
+
+
+@pytest.mark.parametrize("name", sorted(CSV_PIPELINES))
+def test_csv_files_read_as_tensorflow_reads_them(real_tf, csv_files, name):
+    ours = CSV_PIPELINES[name](tf.data.experimental, tf, csv_files)
+    theirs = CSV_PIPELINES[name](real_tf.data.experimental, real_tf, csv_files)
+    assert values(ours) == values(theirs) and cardinality(ours) == cardinality(theirs)
+    first, expected = next(iter(ours)), next(iter(theirs))
+    dtypes = [np.dtype(t.dtype.as_numpy_dtype) for t in real_tf.nest.flatten(expected)]
+    assert [a.dtype if a.dtype.kind != "U" else np.dtype(object) for a in real_tf.nest.flatten(first)] == dtypes
 
 
 def test_list_files_as_tensorflows(real_tf, tmp_path):

@@ -14,6 +14,7 @@ import numpy as np
 
 from glassnet.tf_data.dataset import AUTOTUNE, INFINITE, UNKNOWN, Dataset, TensorSpec
 from glassnet.tf_data import more, windows
+from glassnet.tf_data.csv_files import CsvDataset, make_csv_dataset
 from glassnet.tf_data.options import AutoShardPolicy, Options
 
 INFINITE_CARDINALITY, UNKNOWN_CARDINALITY = INFINITE, UNKNOWN
@@ -29,7 +30,6 @@ _NOT_HERE = {
     "TFRecordDataset": "TFRecord files are TensorFlow's format; load the arrays (np.load, a CSV reader) and "
                        "use Dataset.from_tensor_slices",
     "FixedLengthRecordDataset": "load the records with np.fromfile and use Dataset.from_tensor_slices",
-    "make_csv_dataset": "read the CSV with pandas or np.loadtxt and use Dataset.from_tensor_slices",
 }
 
 
@@ -71,7 +71,8 @@ class _Experimental(types.SimpleNamespace):
 experimental = _Experimental(AUTOTUNE=AUTOTUNE, cardinality=cardinality, INFINITE_CARDINALITY=INFINITE,
                              UNKNOWN_CARDINALITY=UNKNOWN, sample_from_datasets=Dataset.sample_from_datasets,
                              choose_from_datasets=Dataset.choose_from_datasets, AutoShardPolicy=AutoShardPolicy,
-                             ignore_errors=lambda log_warning=False: lambda ds: ds.ignore_errors(log_warning))
+                             ignore_errors=lambda log_warning=False: lambda ds: ds.ignore_errors(log_warning),
+                             CsvDataset=CsvDataset, make_csv_dataset=make_csv_dataset)
 __getattr__ = _not_here("tf.data")
 
 __all__ = ["AUTOTUNE", "Dataset", "INFINITE_CARDINALITY", "Options", "TensorSpec", "TextLineDataset", "UNKNOWN_CARDINALITY", "experimental"]

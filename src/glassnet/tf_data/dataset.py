@@ -273,7 +273,7 @@ class Dataset(metaclass=_MissingNames):
                 if empty:           # repeating nothing forever gives nothing, as in TensorFlow
                     return
         if count == -1:
-            cardinality = 0 if self._cardinality == 0 else INFINITE if self._cardinality != UNKNOWN else UNKNOWN
+            cardinality = 0 if self._cardinality == 0 else INFINITE     # UNKNOWN too, as TensorFlow says
         else:
             cardinality = _finite(lambda c: c * count, self._cardinality) if count else 0
         return Dataset(iterate, cardinality, self._rows)
