@@ -20,6 +20,12 @@ def _are_windows_of(series, x, y):
                for k, row, target in zip(starts, x, y))
 
 
+def _text(value):
+    """A string as str, from TensorFlow's bytes or glassnet's str."""
+    value = np.asarray(value).item()
+    return value.decode() if isinstance(value, bytes) else value
+
+
 def _event_files(log_dir):
     """``{run: number of event files}`` under a TensorBoard log folder."""
     return {run: sum(name.startswith("events.out.tfevents.") for name in os.listdir(os.path.join(log_dir, run)))
@@ -166,4 +172,18 @@ EXPECTATIONS = {
     and ns["trained"].history["loss"][-1] < min(8.0, 0.6 * ns["trained"].history["loss"][0])
     and ns["model"].count_params() == 17_173 and ns["forecast"].shape == (1461 - 20 + 1, 1)
     and 0 < float(ns["mae"]) < 2 * float(ns["naive_mae"]),
+    # 60 Titanic rows in batches of 5; 700 traffic rows in batches of 256 (3 a pass); 3 font files of 10 rows.
+    "tf_load_csv_tf_data": lambda ns: list(ns["titanic_batch"]) == ["sex", "age", "n_siblings_spouses", "parch",
+                                                                    "fare", "class", "deck", "embark_town", "alone"]
+    and [np.asarray(ns["titanic_batch"][k]).dtype for k in ("age", "parch", "fare")] == [np.float32, np.int32,
+                                                                                          np.float32]
+    and np.shape(ns["titanic_label"]) == (5,) and set(np.asarray(ns["titanic_label"]).tolist()) <= {0, 1}
+    and len(ns["traffic_batch"]) == 8 and np.shape(ns["traffic_label"]) == (256,)
+    and np.asarray(ns["traffic_batch"]["clouds_all"]).dtype == np.int32
+    and ns["uncached_batches"] == ns["cached_batches"] == 20 * 3 and ns["font_feature_count"] == 412
+    and np.shape(ns["font_image"]) == (20, 20, 10) and len(ns["font_columns"]) == 12 + 1
+    and [_text(v) for v in ns["first_titanic_row"][:3]] == [0, "female", 20.0]
+    and ns["fonts_dict"]["character"] == list("AAABBBCCCD")
+    and sorted({_text(f) for f in ns["fonts_dict"]["font_name"]}) == ["AGENCY", "ARIAL", "BAITI"]
+    and ns["fast_batch_rows"] == 30,
 }
