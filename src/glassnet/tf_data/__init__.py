@@ -1,6 +1,8 @@
 """``tf.data`` for programs that ``import glassnet as tf``: :class:`Dataset` (see
-:mod:`glassnet.tf_data.dataset`), ``AUTOTUNE``, the cardinality constants and
-``tf.data.experimental``'s names for them.
+:mod:`glassnet.tf_data.dataset`; its grouping methods are in :mod:`~glassnet.tf_data.windows`,
+the rest in :mod:`~glassnet.tf_data.more`), ``AUTOTUNE``, the cardinality constants,
+``Options``, the text and CSV readers (``TextLineDataset``, :mod:`~glassnet.tf_data.csv_files`)
+and ``tf.data.experimental``'s names for them.
 
 It lives beside :mod:`glassnet.tf_functions` (the rest of the ``tf`` namespace), not in
 :mod:`glassnet.datasets` (the data sets themselves, MNIST and the rest) nor in the engine:

@@ -196,7 +196,9 @@ def ignore_errors(self, log_warning=False, name=None):
 
 
 def options(self):
-    """The options given to ``with_options`` (``tf.data.Options``); glassnet tunes nothing."""
+    """The options given to ``with_options`` (``tf.data.Options``); glassnet tunes nothing.
+    (TensorFlow passes them on to the datasets made from this one by ``map``, ``batch``...;
+    here those give the defaults.)"""
     return self.__dict__.get("_options") or Options()
 
 
