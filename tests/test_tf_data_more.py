@@ -61,6 +61,13 @@ def test_window_of_pairs_is_a_pair_of_datasets_as_the_course_batches_them():
     assert values(course)[2] == ([2.0, 3.0, 4.0], 5.0) and len(values(course)) == 7
 
 
+def test_a_window_datasets_element_spec_is_a_dataset_spec(real_tf):
+    ours = Dataset.range(7).window(3).element_spec
+    theirs = real_tf.data.Dataset.range(7).window(3).element_spec
+    assert repr(ours) == repr(theirs) == "DatasetSpec(TensorSpec(shape=(), dtype=tf.int64, name=None), TensorShape([]))"
+    assert ours == tf.data.DatasetSpec(tf.TensorSpec((), np.int64))
+
+
 def test_window_refuses_sizes_below_one():
     with pytest.raises(ValueError, match="window: shift must be a whole number >= 1, got 0"):
         Dataset.range(3).window(2, shift=0)

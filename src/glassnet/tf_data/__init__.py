@@ -15,6 +15,7 @@ import types
 import numpy as np
 
 from glassnet.tf_data.dataset import AUTOTUNE, INFINITE, UNKNOWN, Dataset, TensorSpec
+from glassnet.tf_data.spec import DatasetSpec
 from glassnet.tf_data import more, windows
 from glassnet.tf_data.csv_files import CsvDataset, make_csv_dataset
 from glassnet.tf_data.options import AutoShardPolicy, Options
@@ -77,4 +78,4 @@ experimental = _Experimental(AUTOTUNE=AUTOTUNE, cardinality=cardinality, INFINIT
                              CsvDataset=CsvDataset, make_csv_dataset=make_csv_dataset)
 __getattr__ = _not_here("tf.data")
 
-__all__ = ["AUTOTUNE", "Dataset", "INFINITE_CARDINALITY", "Options", "TensorSpec", "TextLineDataset", "UNKNOWN_CARDINALITY", "experimental"]
+__all__ = ["AUTOTUNE", "Dataset", "DatasetSpec", "INFINITE_CARDINALITY", "Options", "TensorSpec", "TextLineDataset", "UNKNOWN_CARDINALITY", "experimental"]

@@ -27,7 +27,7 @@ import numpy as np
 from glassnet.engine.random import new_seed
 from glassnet.engine.tensor import as_tensor
 from glassnet.tf_data import structure
-from glassnet.tf_data.spec import TensorSpec, conform
+from glassnet.tf_data.spec import DatasetSpec, TensorSpec, conform
 
 AUTOTUNE = -1
 INFINITE = -1    # tf.data.INFINITE_CARDINALITY: a dataset that repeats forever
@@ -364,12 +364,14 @@ class Dataset(metaclass=_MissingNames):
 
     @property
     def element_spec(self):
-        """A :class:`TensorSpec` (or a tuple / dict of them) for the first element.
+        """A :class:`TensorSpec` (or a tuple / dict of them) for the first element; a
+        :class:`DatasetSpec` for a dataset of datasets (``window``'s).
         (TensorFlow writes None for a size that may vary, such as the last batch's.)"""
         first = next(iter(self._iterate()), None)
         if first is None:
             raise ValueError("element_spec: the dataset is empty")
-        return structure.map_structure(lambda a: TensorSpec(a.shape, a.dtype), first)
+        return structure.map_structure(lambda a: DatasetSpec(a.element_spec) if isinstance(a, Dataset)
+                                       else TensorSpec(a.shape, a.dtype), first)
 
     def __getattr__(self, name):
         return _missing(name)
