@@ -263,3 +263,10 @@ def test_a_metric_in_metrics_and_in_weighted_metrics_is_logged_twice_as_keras_lo
     history = model.fit(x, y, sample_weight=np.linspace(0.5, 2, 32), epochs=1, verbose=0, validation_split=0.25)
     assert sorted(history.history) == ["accuracy", "auc", "loss", "mae", "val_accuracy", "val_auc", "val_loss",
                                        "val_mae", "val_weighted_accuracy", "weighted_accuracy"]
+
+
+def test_calling_a_metric_gives_a_float32_tensor_as_keras_does():
+    # The DeepLearning.AI course: tf.keras.metrics.MeanAbsoluteError()(x_valid, forecast).numpy().
+    result = keras.metrics.MeanAbsoluteError()(np.array([1.0, 2.0, 4.0]), np.array([1.5, 2.0, 3.0]))
+    assert result.numpy() == np.float32(0.5) and result.dtype == np.float32 and result.shape == ()
+    assert float(keras.metrics.Mean()([1.0, 3.0])) == 2.0

@@ -221,9 +221,6 @@ def confusion_matrix(labels, predictions, num_classes=None, weights=None, dtype=
     return as_tensor(count(labels, predictions, num_classes=num_classes).astype(dtype))
 
 
-_generator = [None]   # tf.random.set_seed's; until then each call takes a seed from new_seed()
-
-
 class SeedGenerator:
     """Keras 3's ``keras.random.SeedGenerator(seed)``: a stream of random numbers a layer
     keeps (``keras.random.normal(shape, seed=self.seed_generator)``), so its draws are
@@ -238,13 +235,13 @@ def _random(seed):
     """The generator for one call: its own ``seed=`` (a number or a SeedGenerator),
     tf.random.set_seed's, or a fresh one seeded from ``keras.utils.set_random_seed``'s
     stream (entropy when that was never called)."""
-    from glassnet.engine.random import new_seed
+    from glassnet.engine.random import new_seed, tf_draws
 
     if isinstance(seed, SeedGenerator):
         return seed.generator
     if seed is not None:
         return np.random.default_rng(seed)
-    return _generator[0] if _generator[0] is not None else np.random.default_rng(new_seed())
+    return tf_draws() if tf_draws() is not None else np.random.default_rng(new_seed())
 
 
 def _normal(shape, mean=0.0, stddev=1.0, dtype=None, seed=None, name=None):
@@ -306,7 +303,8 @@ def _binomial(shape, counts, probabilities, dtype=None, seed=None):
 
 
 def _set_seed(seed):
-    _generator[0] = np.random.default_rng(seed)
+    from glassnet.engine.random import set_tf_seed
+    set_tf_seed(seed)
 
 
 class _Functions(types.SimpleNamespace):

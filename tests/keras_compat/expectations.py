@@ -13,6 +13,19 @@ def _close(value, low, high):
     return low <= float(value) <= high
 
 
+def _are_windows_of(series, x, y):
+    """Each row of ``x`` is a stretch of ``series`` and ``y`` the number that follows it."""
+    starts = [int(np.flatnonzero(series == row[0])[0]) for row in x]
+    return all(np.array_equal(series[k:k + len(row)], row) and series[k + len(row)] == target
+               for k, row, target in zip(starts, x, y))
+
+
+def _text(value):
+    """A string as str, from TensorFlow's bytes or glassnet's str."""
+    value = np.asarray(value).item()
+    return value.decode() if isinstance(value, bytes) else value
+
+
 def _event_files(log_dir):
     """``{run: number of event files}`` under a TensorBoard log folder."""
     return {run: sum(name.startswith("events.out.tfevents.") for name in os.listdir(os.path.join(log_dir, run)))
@@ -259,6 +272,28 @@ EXPECTATIONS = {
     and len(ns["vae"].trainable_weights) == 10 and ns["vae"].count_params() == 107_472
     and len(ns["vae"].losses) == 1 and ns["reconstructed"].shape == (5, 784)
     and 0 <= float(ns["reconstructed"].min()) <= float(ns["reconstructed"].max()) <= 1,
+    # 980 windows of 20 numbers and the next (the course's series split at 1,000) in batches of 32.
+    "tf_course_time_series_windows": lambda ns: ns["first_x"].shape == (32, 20) and ns["first_y"].shape == (32,)
+    and _are_windows_of(ns["x_train"], ns["first_x"], ns["first_y"]) and len(list(ns["dataset"])) == 31
+    and np.allclose(ns["history"].history["learning_rate"], ns["lrs"], rtol=1e-5)
+    and ns["history"].history["loss"][-1] < ns["history"].history["loss"][0]
+    and ns["trained"].history["loss"][-1] < min(8.0, 0.6 * ns["trained"].history["loss"][0])
+    and ns["model"].count_params() == 17_173 and ns["forecast"].shape == (1461 - 20 + 1, 1)
+    and 0 < float(ns["mae"]) < 2 * float(ns["naive_mae"]),
+    # 60 Titanic rows in batches of 5; 700 traffic rows in batches of 256 (3 a pass); 3 font files of 10 rows.
+    "tf_load_csv_tf_data": lambda ns: list(ns["titanic_batch"]) == ["sex", "age", "n_siblings_spouses", "parch",
+                                                                    "fare", "class", "deck", "embark_town", "alone"]
+    and [np.asarray(ns["titanic_batch"][k]).dtype for k in ("age", "parch", "fare")] == [np.float32, np.int32,
+                                                                                          np.float32]
+    and np.shape(ns["titanic_label"]) == (5,) and set(np.asarray(ns["titanic_label"]).tolist()) <= {0, 1}
+    and len(ns["traffic_batch"]) == 8 and np.shape(ns["traffic_label"]) == (256,)
+    and np.asarray(ns["traffic_batch"]["clouds_all"]).dtype == np.int32
+    and ns["uncached_batches"] == ns["cached_batches"] == 20 * 3 and ns["font_feature_count"] == 412
+    and np.shape(ns["font_image"]) == (20, 20, 10) and len(ns["font_columns"]) == 12 + 1
+    and [_text(v) for v in ns["first_titanic_row"][:3]] == [0, "female", 20.0]
+    and ns["fonts_dict"]["character"] == list("AAABBBCCCD")
+    and sorted({_text(f) for f in ns["fonts_dict"]["font_name"]}) == ["AGENCY", "ARIAL", "BAITI"]
+    and ns["fast_batch_rows"] == 30,
 }
 EXPECTATIONS["keras3_building_blocks"] = lambda ns: ns["results"]["lion"]["accuracy"] > 0.75 \
     and ns["results"]["lamb"]["accuracy"] > 0.75 and 0.5 < ns["results"]["lion"]["mean_iou"] <= 1 \

@@ -28,6 +28,7 @@ import numpy as np
 from glassnet.engine import losses
 from glassnet.engine.autodiff import data_of
 from glassnet.engine.configurable import Configurable
+from glassnet.engine.tensor import as_tensor
 from glassnet.errors import ShapeError
 
 # Every Metric subclass by class name, for get() and saved configs.
@@ -116,9 +117,10 @@ class Metric(Configurable):
         raise NotImplementedError
 
     def __call__(self, *args, **kwargs):
-        """``metric(y_true, y_pred)`` (``mean(values)`` for Mean): update, then the result."""
+        """``metric(y_true, y_pred)`` (``mean(values)`` for Mean): update, then the result,
+        a float32 tensor as Keras gives it (so ``metric(y, p).numpy()`` works)."""
         self.update_state(*args, **kwargs)
-        return self.result()
+        return as_tensor(np.asarray(self.result(), np.float32))
 
     def get_config(self):
         return {"name": self.name}

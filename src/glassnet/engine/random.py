@@ -18,18 +18,20 @@ the operating system's entropy, as NumPy's ``default_rng()`` does.
 import numpy as np
 
 _seeds = None   # a Generator that deals out model seeds, once set_random_seed() was called
+_tf_draws = None   # tf.random.set_seed's Generator for tf.random's functions; set_random_seed forgets it
 
 
 def set_random_seed(seed):
     """Make every model built from now on without ``seed=`` repeatable (Keras's
     ``keras.utils.set_random_seed``). Python's and NumPy's global generators are seeded too,
     since Keras programs shuffle their own data with them."""
-    global _seeds
+    global _seeds, _tf_draws
     import random
 
     if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
         raise ValueError(f"set_random_seed: seed must be a whole number >= 0, got {seed!r}")
     _seeds = np.random.default_rng(int(seed))
+    _tf_draws = None     # as Keras's call sets tf.random's seed anew: no draws left over from before
     random.seed(int(seed))
     np.random.seed(int(seed) % 2**32)
 
@@ -38,3 +40,15 @@ def new_seed():
     """A seed for a model made without one: from :func:`set_random_seed`'s stream, or None
     (fresh entropy) when it was never called."""
     return None if _seeds is None else int(_seeds.integers(2**63))
+
+
+def set_tf_seed(seed):
+    """``tf.random.set_seed(seed)``: tf.random's functions draw from one generator seeded
+    with ``seed`` (until :func:`set_random_seed` is called)."""
+    global _tf_draws
+    _tf_draws = np.random.default_rng(seed)
+
+
+def tf_draws():
+    """tf.random.set_seed's generator, or None when it wasn't set since :func:`set_random_seed`."""
+    return _tf_draws

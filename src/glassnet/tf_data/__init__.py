@@ -1,6 +1,8 @@
 """``tf.data`` for programs that ``import glassnet as tf``: :class:`Dataset` (see
-:mod:`glassnet.tf_data.dataset`), ``AUTOTUNE``, the cardinality constants and
-``tf.data.experimental``'s names for them.
+:mod:`glassnet.tf_data.dataset`; its grouping methods are in :mod:`~glassnet.tf_data.windows`,
+the rest in :mod:`~glassnet.tf_data.more`), ``AUTOTUNE``, the cardinality constants,
+``Options``, the text and CSV readers (``TextLineDataset``, :mod:`~glassnet.tf_data.csv_files`)
+and ``tf.data.experimental``'s names for them.
 
 It lives beside :mod:`glassnet.tf_functions` (the rest of the ``tf`` namespace), not in
 :mod:`glassnet.datasets` (the data sets themselves, MNIST and the rest) nor in the engine:
@@ -13,16 +15,24 @@ import types
 import numpy as np
 
 from glassnet.tf_data.dataset import AUTOTUNE, INFINITE, UNKNOWN, Dataset, TensorSpec
+from glassnet.tf_data.spec import DatasetSpec
+from glassnet.tf_data import more, windows
+from glassnet.tf_data.csv_files import CsvDataset, make_csv_dataset
+from glassnet.tf_data.options import AutoShardPolicy, Options
 
 INFINITE_CARDINALITY, UNKNOWN_CARDINALITY = INFINITE, UNKNOWN
+
+# The methods kept in modules of their own, to keep dataset.py one sitting long.
+for _method in windows.METHODS + more.METHODS:
+    setattr(Dataset, _method.__name__, _method)
+for _method in more.STATIC:
+    setattr(Dataset, _method.__name__, staticmethod(_method))
 
 # TensorFlow's readers of its own file formats, and what to do instead.
 _NOT_HERE = {
     "TFRecordDataset": "TFRecord files are TensorFlow's format; load the arrays (np.load, a CSV reader) and "
                        "use Dataset.from_tensor_slices",
     "FixedLengthRecordDataset": "load the records with np.fromfile and use Dataset.from_tensor_slices",
-    "Options": "tf.data.Options tunes TensorFlow's threads; drop it (glassnet has none to tune)",
-    "make_csv_dataset": "read the CSV with pandas or np.loadtxt and use Dataset.from_tensor_slices",
 }
 
 
@@ -41,7 +51,10 @@ def TextLineDataset(filenames, compression_type=None, buffer_size=None, num_para
     if compression_type not in (None, ""):
         raise NotImplementedError(f"TextLineDataset: compression_type={compression_type!r} is not supported by "
                                   f"glassnet; decompress the file first")
-    paths = [filenames] if isinstance(filenames, (str, bytes)) or hasattr(filenames, "__fspath__") else filenames
+    if isinstance(filenames, (str, bytes)) or hasattr(filenames, "__fspath__"):
+        paths = [filenames]
+    else:                          # a list, or a string tensor (list_files' elements, one name each)
+        paths = np.asarray(filenames, dtype=object).reshape(-1).tolist()
     lines = []
     for path in paths:
         with open(path, encoding="utf-8") as file:
@@ -59,7 +72,10 @@ class _Experimental(types.SimpleNamespace):
 
 
 experimental = _Experimental(AUTOTUNE=AUTOTUNE, cardinality=cardinality, INFINITE_CARDINALITY=INFINITE,
-                             UNKNOWN_CARDINALITY=UNKNOWN, sample_from_datasets=Dataset.sample_from_datasets)
+                             UNKNOWN_CARDINALITY=UNKNOWN, sample_from_datasets=Dataset.sample_from_datasets,
+                             choose_from_datasets=Dataset.choose_from_datasets, AutoShardPolicy=AutoShardPolicy,
+                             ignore_errors=lambda log_warning=False: lambda ds: ds.ignore_errors(log_warning),
+                             CsvDataset=CsvDataset, make_csv_dataset=make_csv_dataset)
 __getattr__ = _not_here("tf.data")
 
-__all__ = ["AUTOTUNE", "Dataset", "INFINITE_CARDINALITY", "TensorSpec", "TextLineDataset", "UNKNOWN_CARDINALITY", "experimental"]
+__all__ = ["AUTOTUNE", "Dataset", "DatasetSpec", "INFINITE_CARDINALITY", "Options", "TensorSpec", "TextLineDataset", "UNKNOWN_CARDINALITY", "experimental"]

@@ -27,7 +27,7 @@ import numpy as np
 from glassnet.engine.random import new_seed
 from glassnet.engine.tensor import as_tensor
 from glassnet.tf_data import structure
-from glassnet.tf_data.spec import TensorSpec, conform
+from glassnet.tf_data.spec import DatasetSpec, TensorSpec, conform
 
 AUTOTUNE = -1
 INFINITE = -1    # tf.data.INFINITE_CARDINALITY: a dataset that repeats forever
@@ -35,10 +35,6 @@ UNKNOWN = -2     # tf.data.UNKNOWN_CARDINALITY: after filter, or from a generato
 
 # What TensorFlow's Dataset has and this one hasn't, with what to do instead.
 MISSING = {
-    "interleave": "reading several files at once; use flat_map, which reads them one after another",
-    "list_files": "file patterns; list the files with pathlib and use from_tensor_slices on the loaded arrays",
-    "window": "windows of elements; keras.utils.timeseries_dataset_from_array cuts windows from a series",
-    "with_options": "tf.data.Options (tuning TensorFlow's threads); drop the call",
     "class_names": "it belongs to the dataset image_dataset_from_directory returns, not to one made from it "
                    "(by cache, map, shuffle...); read it first, class_names = train_ds.class_names, as in TensorFlow",
     "file_paths": "it belongs to the dataset image_dataset_from_directory returns, not to one made from it; "
@@ -194,14 +190,20 @@ class Dataset(metaclass=_MissingNames):
         array or a dict. After ``batch`` each call gets a whole batch."""
         def iterate():
             for element in self._iterate():
-                result = structure.call(map_func, element)
+                try:
+                    result = structure.call(map_func, element)
+                except structure.Skipped:           # ignore_errors() further on
+                    continue
                 yield structure.as_element(tuple(result) if isinstance(result, list) else result, "map")
         return Dataset(iterate, self._cardinality)
 
     def filter(self, predicate, name=None):
         """The elements for which ``predicate`` (called as ``map`` calls) is True."""
         def keep(element):
-            answer = np.asarray(structure.call(predicate, element))
+            try:
+                answer = np.asarray(structure.call(predicate, element))
+            except structure.Skipped:               # ignore_errors() further on
+                return False
             if answer.shape != ():
                 raise ValueError(f"filter: the predicate must return one True or False, got shape {answer.shape}")
             return bool(answer)
@@ -271,7 +273,7 @@ class Dataset(metaclass=_MissingNames):
                 if empty:           # repeating nothing forever gives nothing, as in TensorFlow
                     return
         if count == -1:
-            cardinality = 0 if self._cardinality == 0 else INFINITE if self._cardinality != UNKNOWN else UNKNOWN
+            cardinality = 0 if self._cardinality == 0 else INFINITE     # UNKNOWN too, as TensorFlow says
         else:
             cardinality = _finite(lambda c: c * count, self._cardinality) if count else 0
         return Dataset(iterate, cardinality, self._rows)
@@ -362,12 +364,14 @@ class Dataset(metaclass=_MissingNames):
 
     @property
     def element_spec(self):
-        """A :class:`TensorSpec` (or a tuple / dict of them) for the first element.
+        """A :class:`TensorSpec` (or a tuple / dict of them) for the first element; a
+        :class:`DatasetSpec` for a dataset of datasets (``window``'s).
         (TensorFlow writes None for a size that may vary, such as the last batch's.)"""
         first = next(iter(self._iterate()), None)
         if first is None:
             raise ValueError("element_spec: the dataset is empty")
-        return structure.map_structure(lambda a: TensorSpec(a.shape, a.dtype), first)
+        return structure.map_structure(lambda a: DatasetSpec(a.element_spec) if isinstance(a, Dataset)
+                                       else TensorSpec(a.shape, a.dtype), first)
 
     def __getattr__(self, name):
         return _missing(name)

@@ -1,5 +1,6 @@
 """``tf.TensorSpec``: the shape and dtype of one array, as ``from_generator``'s
-``output_signature`` gives them and ``Dataset.element_spec`` reports them."""
+``output_signature`` gives them and ``Dataset.element_spec`` reports them; ``DatasetSpec``
+for an element that is itself a dataset (``window``'s)."""
 
 import numpy as np
 
@@ -24,6 +25,20 @@ class TensorSpec:
 
     def __repr__(self):
         return f"TensorSpec(shape={self.shape}, dtype=tf.{self.dtype.name}, name={self.name!r})"
+
+
+class DatasetSpec:
+    """The element of a dataset of datasets (TensorFlow's ``tf.data.DatasetSpec``): the
+    inner datasets' ``element_spec``."""
+
+    def __init__(self, element_spec, dataset_shape=()):
+        self.element_spec, self.dataset_shape = element_spec, tuple(dataset_shape)
+
+    def __eq__(self, other):
+        return isinstance(other, DatasetSpec) and self.element_spec == other.element_spec
+
+    def __repr__(self):
+        return f"DatasetSpec({self.element_spec!r}, TensorShape({list(self.dataset_shape)}))"
 
 
 def conform(array, spec):

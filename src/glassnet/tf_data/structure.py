@@ -7,6 +7,10 @@ these few helpers are all the nesting the dataset needs. As in TensorFlow, a *li
 a structure but a tensor: ``[1, 2, 3]`` is one array of three numbers.
 """
 
+import contextlib
+import contextvars
+import warnings
+
 import numpy as np
 
 from glassnet.engine.tensor import Tensor, as_tensor
@@ -70,8 +74,36 @@ def as_element(value, what):
 
 def call(function, element):
     """``function(*element)`` for a tuple, else ``function(element)``: how ``map`` and
-    ``filter`` hand an element to the user's function, as TensorFlow does."""
-    return function(*element) if isinstance(element, tuple) else function(element)
+    ``filter`` hand an element to the user's function, as TensorFlow does. Inside
+    :func:`skipping_errors`, an error the function raises becomes :class:`Skipped`."""
+    try:
+        return function(*element) if isinstance(element, tuple) else function(element)
+    except Exception as error:
+        if _skipping.get() is None:
+            raise
+        if _skipping.get():
+            warnings.warn(f"ignore_errors: an element was skipped: {type(error).__name__}: {error}", stacklevel=2)
+        raise Skipped from error
+
+
+class Skipped(Exception):
+    """An element whose function failed while ``ignore_errors`` reads: ``map`` and
+    ``filter`` pass over it."""
+
+
+_skipping = contextvars.ContextVar("skipping", default=None)   # None, or whether to warn
+
+
+@contextlib.contextmanager
+def skipping_errors(log_warning):
+    """While ``ignore_errors`` pulls the next element, failed elements are skipped (and, with
+    ``log_warning``, each is named in a warning). A generator runs in the context of the
+    one who asks it for an element, so only the datasets before ``ignore_errors`` skip."""
+    token = _skipping.set(bool(log_warning))
+    try:
+        yield
+    finally:
+        _skipping.reset(token)
 
 
 def stack(elements, what):
