@@ -9,6 +9,8 @@ import numpy as np
 
 from glassnet.engine.autodiff import data_of
 from glassnet.engine.tensor import as_tensor
+from glassnet.ops.control_flow import flatten as _flatten
+from glassnet.ops.control_flow import pack as _pack
 from glassnet.tf_arrays import _in
 
 
@@ -95,23 +97,6 @@ def foldr(fn, elems, initializer=None, parallel_iterations=10, back_prop=True, s
     for row in rows:
         state = fn(state, row)
     return state
-
-
-def _flatten(structure):
-    if isinstance(structure, dict):
-        return [leaf for key in sorted(structure) for leaf in _flatten(structure[key])]
-    if isinstance(structure, (list, tuple)):
-        return [leaf for item in structure for leaf in _flatten(item)]
-    return [structure]
-
-
-def _pack(structure, leaves):
-    if isinstance(structure, dict):
-        return {key: _pack(structure[key], leaves) for key in sorted(structure)}
-    if isinstance(structure, (list, tuple)):
-        items = [_pack(item, leaves) for item in structure]
-        return type(structure)(*items) if hasattr(structure, "_fields") else type(structure)(items)
-    return next(leaves)
 
 
 def _map_structure(fn, *structures, **unused):

@@ -18,26 +18,30 @@ from glassnet.engine.autodiff import data_of
 __all__ = ["cond", "switch", "fori_loop", "while_loop", "map", "scan", "associative_scan", "vectorized_map"]
 
 
-def _flatten(structure):
-    """The arrays of a nested structure, in order."""
+def flatten(structure):
+    """The arrays of a nested structure (dicts by sorted key, lists, tuples), in order."""
     if isinstance(structure, dict):
-        return [leaf for key in sorted(structure) for leaf in _flatten(structure[key])]
+        return [leaf for key in sorted(structure) for leaf in flatten(structure[key])]
     if isinstance(structure, (list, tuple)):
-        return [leaf for item in structure for leaf in _flatten(item)]
+        return [leaf for item in structure for leaf in flatten(item)]
     return [structure]
 
 
-def _pack(structure, leaves):
-    """``leaves`` (a flat list) put back into ``structure``'s shape."""
+def pack(structure, leaves):
+    """``leaves`` (a flat list) put back into ``structure``'s shape (a namedtuple stays one)."""
     leaves = iter(leaves)
 
     def build(part):
         if isinstance(part, dict):
             return {key: build(part[key]) for key in sorted(part)}
         if isinstance(part, (list, tuple)):
-            return type(part)(build(item) for item in part)
+            items = [build(item) for item in part]
+            return type(part)(*items) if hasattr(part, "_fields") else type(part)(items)
         return next(leaves)
     return build(structure)
+
+
+_flatten, _pack = flatten, pack
 
 
 def _truth(value):
