@@ -270,3 +270,25 @@ def test_calling_a_metric_gives_a_float32_tensor_as_keras_does():
     result = keras.metrics.MeanAbsoluteError()(np.array([1.0, 2.0, 4.0]), np.array([1.5, 2.0, 3.0]))
     assert result.numpy() == np.float32(0.5) and result.dtype == np.float32 and result.shape == ()
     assert float(keras.metrics.Mean()([1.0, 3.0])) == 2.0
+
+
+def test_result_answers_numpy_as_keras_tensors_do():
+    """TensorFlow's loops print ``train_loss.result().numpy()``; the result is a float that
+    also has .numpy(), so it still goes into logs, JSON and f-strings as a number."""
+    import glassnet
+
+    mean = glassnet.keras.metrics.Mean()
+    mean.update_state([1.0, 2.0])
+    assert mean.result().numpy() == np.float32(1.5) and json.dumps([mean.result()]) == "[1.5]"
+    accuracy = glassnet.keras.metrics.SparseCategoricalAccuracy()
+    accuracy.update_state([1, 0], [[0.1, 0.9], [0.2, 0.8]])
+    assert f"{accuracy.result():.2f}" == "0.50" and accuracy.result().numpy().dtype == np.float32
+
+    class Constant(glassnet.keras.metrics.Metric):
+        def update_state(self, y_true, y_pred, sample_weight=None):
+            pass
+
+        def result(self):
+            return 0.25
+
+    assert Constant(name="c").result().numpy() == np.float32(0.25)

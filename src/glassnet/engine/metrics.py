@@ -21,6 +21,7 @@ The evaluation functions of the digit workbench (confusion matrices, per-class r
 elsewhere, in :mod:`glassnet.workbench.metrics`.
 """
 
+import functools
 import numbers
 
 import numpy as np
@@ -28,7 +29,7 @@ import numpy as np
 from glassnet.engine import losses
 from glassnet.engine.autodiff import data_of
 from glassnet.engine.configurable import Configurable
-from glassnet.engine.tensor import as_tensor
+from glassnet.engine.tensor import Scalar, as_tensor
 from glassnet.errors import ShapeError
 
 # Every Metric subclass by class name, for get() and saved configs.
@@ -55,6 +56,20 @@ def _weights(sample_weight, values):
                          f"samples") from None
 
 
+def _answering_numpy(result):
+    """``result`` whose single number is a :class:`~glassnet.engine.tensor.Scalar` (a float
+    with ``.numpy()``); lists (a score per class) and tensors are left as they are."""
+    if getattr(result, "answers_numpy", False):
+        return result
+
+    @functools.wraps(result)
+    def wrapped(self):
+        value = result(self)
+        return Scalar(value) if isinstance(value, (float, np.floating)) and not isinstance(value, Scalar) else value
+    wrapped.answers_numpy = True
+    return wrapped
+
+
 class Metric(Configurable):
     """Base class: ``update_state``, ``result``, ``reset_state``, ``name`` and ``get_config``.
 
@@ -64,6 +79,8 @@ class Metric(Configurable):
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
         METRICS_BY_CLASS[cls.__name__] = cls
+        if "result" in cls.__dict__:             # a single number comes back as a Scalar
+            cls.result = _answering_numpy(cls.__dict__["result"])
 
     default_name = "metric"
     direction = None   # "up" when larger is better (accuracy), "down" when smaller (errors)

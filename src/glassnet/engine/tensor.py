@@ -83,6 +83,17 @@ class Tensor(np.ndarray):
         return self
 
 
+class Scalar(float):
+    """A metric's result: a Python float that also answers TensorFlow's ``.numpy()``, as
+    Keras's result (a tensor) does: ``train_loss.result().numpy()`` in TensorFlow's loops."""
+
+    def numpy(self):
+        return np.float32(self)
+
+    dtype = np.dtype(np.float32)
+    shape = ()
+
+
 def as_tensor(value):
     """``value`` (an array, a number, or a list of arrays for a model with several outputs)
     as :class:`Tensor` (a view: nothing is copied)."""
