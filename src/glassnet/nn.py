@@ -12,16 +12,11 @@ import numpy as np
 
 from glassnet.engine.activations_api import (elu, gelu, log_softmax, relu, relu6, selu, sigmoid, silu,
                                              softmax, softplus, softsign, tanh)
-from glassnet.engine.autodiff import Value
 from glassnet.engine.tensor import as_tensor
+# Recorded math stays recorded (an array made of it would cut a GradientTape's record).
+from glassnet.tf_arrays import _in as _kept
 
 swish = silu
-
-
-def _kept(x):
-    """``x`` as an array, or as it is when it is recorded math (a GradientTape's loss): an
-    array made of it would cut the record, and its gradient would never arrive."""
-    return x if isinstance(x, Value) else np.asarray(x)
 
 
 def sigmoid_cross_entropy_with_logits(labels=None, logits=None, name=None):

@@ -17,7 +17,6 @@ import numpy as np
 
 from glassnet import ops
 from glassnet.engine.activations_api import sigmoid as _sigmoid
-from glassnet.engine.autodiff import Value
 from glassnet.engine.tensor import as_tensor, keras_dtype
 
 newaxis = None
@@ -341,18 +340,6 @@ math = _Functions(
     add_n=add_n, top_k=top_k)
 
 
-
-def l2_normalize(x, axis=None, epsilon=1e-12, name=None):
-    """``x / sqrt(max(sum(x ** 2, axis), epsilon))``: ``x`` scaled to length 1 along ``axis``
-    (over the whole array when None), as TensorFlow's ``tf.math.l2_normalize`` does; keras.io's
-    filter visualisation normalizes its gradient with it. Recorded on a Value."""
-    axis = tuple(axis) if isinstance(axis, list) else axis
-    x = x if isinstance(x, Value) else np.asarray(x)
-    squares = np.sum(np.square(x), axis=axis, keepdims=True)
-    return as_tensor(x * (1 / np.sqrt(np.maximum(squares, epsilon))))
-
-
-math.l2_normalize = l2_normalize
 
 # tf.dtypes: the dtypes and cast, where older programs reach for them (tf.dtypes.cast(x, tf.int32)).
 dtypes = types.SimpleNamespace(cast=cast, float16=float16, float32=float32, float64=float64, int8=int8,

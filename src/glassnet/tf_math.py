@@ -33,8 +33,8 @@ ELEMENTWISE = {name: _elementwise(getattr(np, numpy)) for name, numpy in {
     "acos": "arccos", "acosh": "arccosh", "asin": "arcsin", "asinh": "arcsinh", "atan": "arctan",
     "atan2": "arctan2", "atanh": "arctanh", "cosh": "cosh", "sinh": "sinh", "tan": "tan", "expm1": "expm1",
     "reciprocal": "reciprocal", "negative": "negative", "rint": "rint", "is_finite": "isfinite", "is_inf": "isinf",
-    "is_nan": "isnan", "logical_xor": "logical_xor", "floordiv": "floor_divide", "floormod": "mod", "mod": "mod",
-    "truediv": "true_divide", "realdiv": "true_divide", "log1p": "log1p"}.items()}
+    "logical_xor": "logical_xor", "floordiv": "floor_divide", "floormod": "mod", "mod": "mod",
+    "truediv": "true_divide", "realdiv": "true_divide"}.items()}
 SPECIAL = {name: _special(scipy_name) for name, scipy_name in {
     "erf": "erf", "erfc": "erfc", "erfinv": "erfinv", "erfcinv": "erfcinv", "lgamma": "gammaln",
     "digamma": "digamma", "ndtri": "ndtri", "bessel_i0": "i0", "bessel_i0e": "i0e", "bessel_i1": "i1",

@@ -78,7 +78,10 @@ class Dense(Layer):
     def accepts(self, input_shape):
         """As in Keras, only the last axis (the features ``D``) must be the one it was built
         for: a Dense over a sequence of 100 steps reads one of 6 (a text generator's prompt)."""
-        built, given = tuple(self.input_shape), tuple(input_shape)
+        built = self.input_shape
+        if built == input_shape:                        # every batch of fit: one comparison
+            return True
+        built, given = tuple(built), tuple(input_shape)
         return len(built) == len(given) and (built[-1] is None or built[-1] == given[-1])
 
     def forward(self, x, training=False):
