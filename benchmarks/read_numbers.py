@@ -18,6 +18,11 @@ per model and variant:
   count of digits scores the digits of its longest common subsequence with the truth);
   numbers read with the wrong count of digits;
 * milliseconds per number (reading only, one number at a time, as ``glassnet read`` does);
+* for each digit classifier, also a reference row **"cut perfectly"**: the same classifier
+  shown each digit of each number alone, as MNIST has it (no neighbour's ink, no cutting
+  to get wrong). No reader can count on doing better than that, and the digits of both
+  variants are the same ones (only the gaps differ), so it is the ceiling that the
+  classifier's own accuracy puts on reading both;
 * what went wrong, by kind: a digit that touches a neighbour, a digit that MNIST itself
   has in several pieces (a broken stroke), a digit found and still misread, or an extra
   digit read from a stray mark (for the line reader, whose boxes are only where the
@@ -112,6 +117,18 @@ def read_all(model, data, broken, show_failures=0, digit_model=None):
     return texts, seconds, kinds
 
 
+def read_cut_perfectly(model, digits, data):
+    """The numbers read by the classifier ``model`` from their digits alone (the MNIST
+    ``digits`` each number was written with, ``data.sources``): the segmenter's ceiling."""
+    from glassnet.workbench.recognize import classify
+
+    used = data.sources >= 0
+    read = classify(model, digits[data.sources[used]] / np.float32(255)).argmax(axis=1)
+    read_digits = np.full(data.sources.shape, -1)
+    read_digits[used] = read
+    return ["".join(str(d) for d in row if d >= 0) for row in read_digits]
+
+
 def describe_model(path, model):
     from glassnet.workbench.line_reader import is_line_model
 
@@ -173,10 +190,16 @@ def main():
             rows.append((variant, name, whole, right, wrong_count, 1000 * seconds / len(data)))
             print(f"  {name}: mistakes by kind (a number can have several): " +
                   (", ".join(f"{kind} {count}" for kind, count in kinds.most_common()) or "none"))
+        for path, model, digit_model in models:
+            if digit_model is None and not is_line_model(model):
+                whole, right, wrong_count = score_texts(read_cut_perfectly(model, x_test, data), data.labels)
+                rows.append((variant, f"{os.path.basename(path)}, cut perfectly", whole, right, wrong_count,
+                             float("nan")))
     print()
     print(f"{'variant':9}  {'model':40}  {'whole':>7}  {'digits':>7}  {'wrong count':>11}  {'ms/number':>9}")
     for variant, name, whole, right, wrong_count, ms in rows:
-        print(f"{variant:9}  {name[:40]:40}  {whole:7.1%}  {right:7.2%}  {wrong_count:11.1%}  {ms:9.1f}")
+        timing = f"{ms:9.1f}" if ms == ms else f"{'-':>9}"   # a reference row is not timed
+        print(f"{variant:9}  {name[:40]:40}  {whole:7.1%}  {right:7.2%}  {wrong_count:11.1%}  {timing}")
     print("targets for the line reader: whole >= 97%, digits >= 99.5%, wrong count <= 0.5%, "
           "<= 50 ms per number on 2 cores")
 
