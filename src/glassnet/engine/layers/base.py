@@ -697,13 +697,21 @@ class Layer:
         """``[(layer, name, array), ...]`` in Keras's order: each layer's learned weights, then
         its non-learned state (batch norm: gamma, beta, moving_mean, moving_variance), layer by
         layer through :meth:`walk`; only the trainable ones, or only the others, if asked."""
-        found = []
+        found, seen = [], set()
         for layer in self.walk():
-            learned = [(name, array, layer.trainable) for name, array in layer.params.items()]
-            kept = [(name, array, False) for name, array in layer.state.items()]
-            found += [(layer, name, array) for name, array, moves in learned + kept
-                      if trainable is None or moves == trainable]
+            for owner, name, array, moves in layer._own_weights():
+                if id(array) not in seen:            # a weight two layers list (a wrapper's kernel): once
+                    seen.add(id(array))
+                    if trainable is None or moves == trainable:
+                        found.append((owner, name, array))
         return found
+
+    def _own_weights(self):
+        """``[(layer, name, array, learned), ...]``: the weights this layer lists first, before
+        the layers inside it: its learned ones, then its state. (A wrapper may list one of its
+        inner layer's too, as Keras's SpectralNormalization lists the kernel.)"""
+        return [(self, name, array, self.trainable) for name, array in self.params.items()] + \
+            [(self, name, array, False) for name, array in self.state.items()]
 
     @property
     def weights(self):
