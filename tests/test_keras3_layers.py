@@ -220,3 +220,23 @@ def test_input_spec_is_checked_when_the_layer_is_called():
         _Rows(name="rows")(Input((5,)))
     spec = InputSpec(shape=(None, 28, 28))
     assert spec.ndim == 3 and InputSpec.from_config(spec.get_config()).shape == (None, 28, 28)
+
+
+def test_spectral_normalization_lists_its_weights_in_keras_order():
+    """Keras 3.15: [kernel, vector_u, bias] (the wrapper tracks the kernel first), in a model too."""
+    from glassnet.engine.layers import Dense, SpectralNormalization
+    layer = SpectralNormalization(Dense(3))
+    model = Sequential([Input((4,)), layer, Dense(2)])
+    assert [w.shape for w in layer.get_weights()] == [(4, 3), (1, 3), (3,)]
+    assert [w.path.split("/")[-1] for w in model.weights] == ["kernel", "vector_u", "bias", "kernel", "bias"]
+    assert len(layer.trainable_weights) == 2 and len(layer.non_trainable_weights) == 1 and model.count_params() == 26
+    arrays = [np.full(w.shape, i, np.float32) for i, w in enumerate(model.get_weights())]
+    model.set_weights(arrays)
+    np.testing.assert_array_equal(layer.layer.params["kernel"], 0)
+    np.testing.assert_array_equal(layer.state["vector_u"], 1)
+    keras = pytest.importorskip("keras")
+    theirs = keras.Sequential([keras.Input((4,)), keras.layers.SpectralNormalization(keras.layers.Dense(3)),
+                               keras.layers.Dense(2)])
+    theirs.set_weights(model.get_weights())
+    for a, b in zip(theirs.get_weights(), arrays):
+        np.testing.assert_array_equal(a, b)

@@ -235,12 +235,14 @@ EXPECTATIONS = {
     and ns["results"][0] < 0.7 * ns["history"].history["loss"][0] and int(ns["siamese"].optimizer.iterations) == 750
     and ns["predictions"].shape == (2000, 1) and ns["siamese"].count_params() == 5_324
     and abs(float(np.mean((ns["predictions"][:, 0] > 0.5) == ns["labels_test"])) - ns["results"][1]) < 1e-6,
-    # On Keras the teacher learns from the distillation loss too (glassnet warns that it doesn't).
+    # The teacher learns from the distillation loss too, as in Keras (it is one of the distiller's weights).
     "knowledge_distillation": lambda ns: sorted(ns["history"].history) == ["loss", "sparse_categorical_accuracy"]
     and ns["history"].history["loss"][-1] < 0.5 * ns["history"].history["loss"][0]
     and ns["teacher_results"][1] > 0.85 and ns["distiller_results"][1] > 0.85 and ns["scratch_results"][1] > 0.8
     and int(ns["distiller"].optimizer.iterations) == 2 * 125 and ns["student"].count_params() == 20_490
-    and ns["distiller"].predict(ns["x_test"][:3], verbose=0).shape == (3, 10),
+    and ns["distiller"].predict(ns["x_test"][:3], verbose=0).shape == (3, 10)
+    and ns["distiller"].count_params() == ns["teacher"].count_params() + 20_490
+    and ns["teacher"].evaluate(ns["x_test"], ns["y_test"], verbose=0)[0] != ns["teacher_results"][0],
     # 2,000 digits in batches of 64: 32 steps.
     "conditional_gan": lambda ns: sorted(ns["history"].history) == ["d_loss", "g_loss"]
     and all(len(v) == 1 and 0.3 < v[0] < 2 for v in ns["history"].history.values())

@@ -26,7 +26,7 @@ import copy
 
 import numpy as np
 
-from glassnet.engine.autodiff import CannotDifferentiate, Value, data_of, record
+from glassnet.engine.autodiff import CannotDifferentiate, Value, data_of, lift, record
 from glassnet.engine.configurable import Configurable, find_registered, registered_name
 from glassnet.engine.recording import loss_gradient
 from glassnet.engine.tensor import as_tensor
@@ -170,7 +170,7 @@ class Loss(Configurable):
         (``float()`` of it, or ``.numpy()`` as in TensorFlow). With ``reduction=None`` (or
         ``"none"``), one loss per sample instead, each times its weight; a model trained
         with such a loss takes their mean, as Keras does."""
-        if isinstance(y_pred, Value):     # inside a layer's recorded call(): recorded, reduced as below
+        if isinstance(y_pred, Value) or isinstance(y_true, Value):   # recorded (a layer's call()): reduced as below
             return self._recorded(y_true, y_pred, sample_weight)
         if self.reduction in (None, "none"):
             values = self.call(y_true, np.asarray(y_pred))
@@ -256,6 +256,15 @@ class Loss(Configurable):
                               f"it per output column and batch)", stacklevel=2)
             return numerical_gradient(self.call, y_true, y_pred, dvalues, self.name)
 
+    def gradient_true(self, dvalues):
+        """``dL/d(y_true)``, for targets computed from weights being trained too (keras.io's
+        distillation: a teacher's softened predictions); shaped like ``y_pred``. The losses
+        whose targets may be probabilities or numbers have it; the others refuse."""
+        raise CannotDifferentiate(f"loss '{self.name}' ({type(self).__name__}) is differentiated with respect to "
+                                  f"y_pred only, but its y_true here is computed from weights being trained; "
+                                  f"use KLDivergence, CategoricalCrossentropy, BinaryCrossentropy, "
+                                  f"MeanSquaredError, MeanAbsoluteError or Huber, or ops.stop_gradient(y_true)")
+
     def recordable_call(self, y_true, y_pred):
         """``call`` as the gradient records it (a function loss: the function itself)."""
         return self.call(y_true, y_pred)
@@ -325,6 +334,7 @@ class CategoricalCrossentropy(Loss):
             self.inside = (q >= EPSILON) & (q <= 1 - EPSILON)   # where the clip passes gradient
             self.q = np.clip(q, EPSILON, 1 - EPSILON)
             log_p = np.log(self.q)
+        self.log_p = log_p
         if self.sparse:                            # -log p of the true class
             return -_at_labels(log_p, y)
         return -(y * log_p).sum(axis=-1)
@@ -349,6 +359,12 @@ class CategoricalCrossentropy(Loss):
             grad = g - (g * q).sum(axis=-1, keepdims=True)
         grad /= self.total
         return self.per_row(grad, dvalues)
+
+    def gradient_true(self, dvalues):
+        """``dl/dy = -(1 - s) log p`` (probability rows as targets; ``s``: the label smoothing)."""
+        if self.sparse:
+            return super().gradient_true(dvalues)
+        return self.per_row(-(1 - self.label_smoothing) * self.log_p, dvalues)
 
     def logits_version(self, activation):
         from glassnet.engine.layers.activations import Softmax
@@ -429,10 +445,12 @@ class BinaryCrossentropy(Loss):
             z = y_pred
             self.p = _sigmoid(z)
             per_output = np.maximum(z, 0) - z * y + np.log1p(np.exp(-np.abs(z)))
+            self.log_odds = z
         else:
             self.inside = (y_pred >= EPSILON) & (y_pred <= 1 - EPSILON)
             p = self.p = np.clip(y_pred, EPSILON, 1 - EPSILON)
             per_output = -(y * np.log(p) + (1 - y) * np.log(1 - p))
+            self.log_odds = np.log(p) - np.log(1 - p)
         return per_output.mean(axis=-1)
 
     def gradient(self, dvalues):
@@ -443,6 +461,10 @@ class BinaryCrossentropy(Loss):
             grad = (p - y) / (p * (1 - p)) * self.inside
         grad /= p.shape[-1]
         return self.per_row(grad, dvalues)
+
+    def gradient_true(self, dvalues):
+        """``dl/dy = -(1 - s) log(p / (1 - p)) / K``: the log-odds (the logit itself, from logits)."""
+        return self.per_row(-(1 - self.label_smoothing) * self.log_odds / self.p.shape[-1], dvalues)
 
     def logits_version(self, activation):
         from glassnet.engine.layers.activations import Sigmoid
@@ -470,6 +492,10 @@ class MeanSquaredError(Loss):
     def gradient(self, dvalues):
         return self.per_row(self.diff * (2 / self.diff.shape[-1]), dvalues)
 
+    def gradient_true(self, dvalues):
+        """A function of ``p - y``: ``dl/dy = -dl/dp``."""
+        return -self.gradient(dvalues)
+
 
 class MeanAbsoluteError(Loss):
     """``l = mean_k |p_k - y_k|`` per sample; ``dl/dp = sign(p - y) / K``.
@@ -485,6 +511,10 @@ class MeanAbsoluteError(Loss):
 
     def gradient(self, dvalues):
         return self.per_row(np.sign(self.diff) / self.diff.shape[-1], dvalues)
+
+    def gradient_true(self, dvalues):
+        """A function of ``p - y``: ``dl/dy = -dl/dp``."""
+        return -self.gradient(dvalues)
 
 
 class Huber(Loss):
@@ -515,6 +545,10 @@ class Huber(Loss):
     def gradient(self, dvalues):
         return self.per_row(np.clip(self.diff, -self.delta, self.delta) / self.diff.shape[-1], dvalues)
 
+    def gradient_true(self, dvalues):
+        """A function of ``p - y``: ``dl/dy = -dl/dp``."""
+        return -self.gradient(dvalues)
+
     def get_config(self):
         return {**super().get_config(), "delta": self.delta}
 
@@ -522,14 +556,17 @@ class Huber(Loss):
 class KLDivergence(Loss):
     """Kullback-Leibler divergence ``l = sum_k y_k log(y_k / p_k)`` from ``y`` to ``p``.
 
-    Both are clipped to ``[1e-7, 1]`` as in Keras. ``dl/dp = -y / p`` (0 where ``p`` is clipped).
+    Both are clipped to ``[1e-7, 1]`` as in Keras. ``dl/dp = -y / p`` (0 where ``p`` is clipped);
+    ``dl/dy = log(y / p) + 1``, for targets that are predictions being trained too (a teacher's).
     It differs from cross-entropy by ``sum y log y``, which does not depend on ``p``.
     """
 
     name = "kl_divergence"
 
     def call(self, y_true, y_pred):
-        y = np.clip(_targets(y_true, y_pred, "KLDivergence"), EPSILON, 1)
+        y = _targets(y_true, y_pred, "KLDivergence")
+        self.inside_true = (y >= EPSILON) & (y <= 1)
+        y = np.clip(y, EPSILON, 1)
         self.inside = (y_pred >= EPSILON) & (y_pred <= 1)
         p = np.clip(y_pred, EPSILON, 1)
         self.y, self.p = y, p
@@ -538,13 +575,17 @@ class KLDivergence(Loss):
     def gradient(self, dvalues):
         return self.per_row(-self.y / self.p * self.inside, dvalues)
 
+    def gradient_true(self, dvalues):
+        """``dl/dy = log(y / p) + 1`` (0 where ``y`` is clipped)."""
+        return self.per_row((np.log(self.y / self.p) + 1) * self.inside_true, dvalues)
+
 
 # -- Keras's functions: the loss of every sample ---------------------------------------------
 
 def _per_sample(loss, y_true, y_pred):
     """``loss``'s value for each sample, as an array that answers ``.numpy()`` as Keras's
     tensor does (``keras.metrics.mean_absolute_error(x_valid, forecast).numpy()``)."""
-    if isinstance(y_pred, Value):          # inside a loss of your own: one recorded step
+    if isinstance(y_pred, Value) or isinstance(y_true, Value):    # inside a loss of your own: one recorded step
         return _recorded_loss(loss, y_true, y_pred)
     y_pred = np.asarray(y_pred)
     if y_pred.dtype.kind != "f":
@@ -554,13 +595,19 @@ def _per_sample(loss, y_true, y_pred):
 
 def _recorded_loss(loss, y_true, y_pred):
     """``loss``'s per-sample values on a recorded prediction: its ``call`` now, its exact
-    ``gradient`` (per-sample weights ``g``) as the step's rule."""
+    ``gradient`` (per-sample weights ``g``) as the step's rule; and ``gradient_true`` where
+    the targets are recorded too and need a gradient (a teacher's predictions)."""
+    y_pred = lift(y_pred)
     loss.inputs = (data_of(y_true), y_pred.data)         # (what gradient() reads, for a loss of your own)
     values = loss.call(data_of(y_true), y_pred.data)
     # What call() left for gradient(), kept apart: the same loss object called again (a
     # GAN's loss on real, then on generated images) must not overwrite it.
     frozen = copy.copy(loss)
-    return record(values, (y_pred,), lambda g: (frozen.gradient(g),))
+    if not (isinstance(y_true, Value) and y_true.needs_grad):
+        return record(values, (y_pred,), lambda g: (frozen.gradient(g),))
+    if type(loss).gradient_true is Loss.gradient_true:
+        loss.gradient_true(None)                          # refuses, naming the loss
+    return record(values, (y_pred, y_true), lambda g: (frozen.gradient(g), np.reshape(frozen.gradient_true(g), y_true.shape)))
 
 
 def categorical_crossentropy(y_true, y_pred, from_logits=False, label_smoothing=0.0, axis=-1):

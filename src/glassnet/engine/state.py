@@ -35,7 +35,7 @@ class ModelState:
     def weight_layout(self):
         """``[(path, shape), ...]`` of the weights the optimizer moves, in the order its state
         follows (packing them first if needed)."""
-        if self._parameters is None or not self._parameters.is_current(self.sublayers):
+        if self._parameters is None or not self._parameters.is_current(self.tracked_layers()):
             self._prepare_training()
         return list(self._parameters.layout)
 

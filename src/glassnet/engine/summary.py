@@ -3,7 +3,7 @@
 A Sequential, or a Functional model that is one line of layers, gets three columns; a
 Functional model that branches a fourth, "Connected to", naming the layers that feed each
 call, as Keras prints it. A model of your own class (with ``call()``) lists the layers it
-holds, three columns, as Keras does (one its ``call()`` never uses: shape "?"). A Lambda is
+holds, three columns, as Keras does (one its ``call()`` never uses: the shape it was built for, or "?"). A Lambda is
 one row, as in Keras, though its function was traced into layers. The box is Keras's, as
 wide as Keras makes it, its cells wrapped the same way (:mod:`glassnet.engine.summary_box`).
 """
@@ -29,9 +29,11 @@ def summary_table(model, expand_nested=False, show_trainable=False, line_length=
         if not functional and isinstance(layer, InputLayer):
             continue
         name = f"{layer.name} ({_kind(layer)})"
-        out = _shapes(node) if node is not None else "?"
+        out = _shapes(node) if node is not None else _built_shape(layer)
         # A shared layer's weights are counted at its first call only.
         count = f"{layer.count_params():,}" if node is None or _first_call(model, node) else "0 (shared)"
+        if node is None and not layer.built:
+            count = "0 (unbuilt)"
         row = [name, out, count]
         if connected:
             row.append(", ".join(_source(model, t) for t in node.inputs) or "-")
@@ -112,6 +114,19 @@ def _shapes(node):
     """A call's output shape; a list of them for a layer with several outputs, as Keras prints it."""
     shapes = [str(t.shape) for t in node.outputs]
     return shapes[0] if len(shapes) == 1 else f"[{', '.join(shapes)}]"
+
+
+def _built_shape(layer):
+    """The output shape of a layer held but never called by ``call()`` (keras.io's Distiller's
+    teacher), as Keras shows it: from the shape it was built for, else "?"."""
+    if hasattr(layer, "_nodes"):                  # a model: its outputs'
+        return str(layer.output_shape) if layer.built and layer.outputs else "?"
+    if not layer.built or layer.input_shape is None:
+        return "?"
+    try:
+        return str((None, *layer.shape_after(layer.input_shape)))
+    except Exception:                             # a layer that can't say: as an unbuilt one
+        return "?"
 
 
 def _calls(model):

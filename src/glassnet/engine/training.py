@@ -35,6 +35,7 @@ from glassnet.engine.callbacks import CallbackList, History, ProgressBar
 from glassnet.engine.callbacks.learning_check import LearningCheck
 from glassnet.engine.keras2_methods import Keras2Methods
 from glassnet.engine.layers import chunks
+from glassnet.engine.held_weights import HeldOutsideGraph
 from glassnet.engine.parameters import FlatParameters
 from glassnet.engine.splits import keras_split
 from glassnet.engine.training_log import TrainingLog, log_value
@@ -273,10 +274,10 @@ class Trainer(Keras2Methods):
         """Pack the trainable weights (again, if ``trainable`` changed) before training."""
         if self.optimizer is None:
             raise RuntimeError(f"model '{self.name}': call model.compile(...) before training it")
-        if self._parameters is None or not self._parameters.is_current(self.sublayers):
+        if self._parameters is None or not self._parameters.is_current(self.tracked_layers()):
             old = self._parameters
             state = self.optimizer.get_state(old.layout) if old is not None else None
-            self._parameters = FlatParameters(self.sublayers)
+            self._parameters = FlatParameters(self.tracked_layers())
             if state:
                 self.optimizer.set_state(state, self._parameters.layout, self._parameters.weights)
         self._state_arrays = [a for layer in self.walk() for a in layer.state.values()]
@@ -395,7 +396,7 @@ class Trainer(Keras2Methods):
                                            sample_weight, training=True)
         finally:
             recording._active.remove(record)
-        self._warn_if_others_learn(record.called)
+        self._loss_record = record                 # its calls of the model's layers: their gradients (train_step)
         if not isinstance(total, autodiff.Value) or not total.needs_grad or total.data.size != 1:
             raise TrainingError(f"model '{self.name}': compute_loss() must return one number computed from "
                                 f"y_pred (e.g. super().compute_loss(...) + a term); it returned "
@@ -404,20 +405,6 @@ class Trainer(Keras2Methods):
         autodiff.backpropagate(total, 1.0)
         grads = [v.grad if v.grad is not None else np.zeros_like(v.data) for v in recorded]
         return float(total.data), grads if isinstance(y_pred, list) else grads[0]
-
-    def _warn_if_others_learn(self, called):
-        """Keras trains every weight the model holds, so a model of its own that compute_loss()
-        calls outside call() (keras.io's Distiller: ``self.teacher(x, training=False)``)
-        learns from the loss there too. glassnet trains the layers of call() only: say so."""
-        own = {id(inner) for inner in self.walk()}
-        others = [layer for layer in called if id(layer) not in own and layer.trainable
-                  and any(inner.params for inner in layer.walk())]
-        if others and not getattr(self, "_warned_others", False):
-            self._warned_others = True
-            warnings.warn(f"model '{self.name}': compute_loss() calls '{others[0].name}', which call() doesn't use; "
-                          f"Keras would train its weights too (they are this model's trainable weights), "
-                          f"glassnet leaves them as they are (set trainable = False on it for the "
-                          f"same result on both)", stacklevel=6)
 
     def train_step(self, x, y, sample_weight=None):
         """One mini-batch: forward, loss, backward, update. Returns the batch's loss.
@@ -429,6 +416,7 @@ class Trainer(Keras2Methods):
         callback stops it quietly).
         """
         saved = [a.copy() for a in self._state_arrays] if self._state_arrays else None
+        self._loss_record = None
         y_pred = self.forward(x, training=True)
         if self._own_compute_loss():
             loss, output_gradient = self._own_loss_and_gradient(x, y, y_pred, sample_weight)
@@ -444,13 +432,27 @@ class Trainer(Keras2Methods):
         if not math.isfinite(loss):
             return self._refuse(saved, self._explain_nonfinite(x, loss))
         self.backward(self._train_loss.backward() if output_gradient is None else output_gradient)
+        kept = self._held_gradients()
         if self.check_gradients and not self._parameters.all_finite():
             return self._refuse(saved, self._explain_nonfinite_gradient(loss))
         self.optimizer.step(self._parameters.weights, self._parameters.gradients, self._parameters.parts)
+        for live, copy in kept:                    # no gradient reached them: left as they were, as in Keras
+            live[...] = copy
         if self._parameters.constraints:
             self._parameters.apply_constraints()
         self._update_metrics(y, y_pred, sample_weight, loss)
         return loss
+
+    def _held_gradients(self):
+        """The gradients of the layers the model holds outside its graph (keras.io's
+        Distiller's teacher, see :mod:`glassnet.engine.held_weights`) and of the calls its
+        compute_loss made; returns the weights to put back after the step (none reached)."""
+        held = getattr(self, "_held", None)
+        if held is None or held.parameters is not self._parameters:
+            held = self._held = HeldOutsideGraph(self, self._parameters)
+        if not held.entries and self._loss_record is None:
+            return []
+        return held.keep_unreached(self, held.gather(self._loss_record))
 
     def _refuse(self, saved, reason):
         if saved is not None:

@@ -299,6 +299,10 @@ def _trainable_layout(model, graph=False):
     are glassnet's (``dense_1/kernel``, ``inner/dense/bias``), which its optimizer state uses."""
     arrays = _trainable_arrays(model)
     if (model.traces_call or model.steps_only) and not graph:
+        if model.traces_call:          # every layer it holds, in its graph or not (a Distiller's teacher)
+            from glassnet.engine.parameters import weight_paths
+            arrays = [(path, layer.params[key]) for path, layer, key in weight_paths(model.tracked_layers())
+                      if layer.trainable]
         path_of = {id(array): path for path, array in arrays}
         ordered = [(path_of[id(array)], array) for array in _keras_trainables(model) if id(array) in path_of]
         arrays = ordered if len(ordered) == len(arrays) else arrays

@@ -219,22 +219,30 @@ class Layer:
     @trainable.setter
     def trainable(self, value):
         self._trainable = bool(value)
-        for layer in self.sublayers:
+        for layer in self.tracked_layers():
             layer.trainable = value
 
-    def walk(self):
-        """This layer, then every layer inside it, depth first. A layer of layers (its call()
-        calls them) used on its own holds them as attributes, as Keras tracks them (in a
-        model the layers it calls are the model's own)."""
-        yield self
+    def tracked_layers(self):
+        """The layers directly inside this one, as Keras tracks them. A layer of layers (its
+        call() calls them) used on its own holds them as attributes. A model of your own holds
+        them too, even one its call() never uses (keras.io's Distiller holds a teacher that
+        only its compute_loss calls): the layers it holds, in the order they were set, then
+        the other layers of the graph its call() was traced into (an Add for ``x + y``)."""
         inner = self.sublayers
-        if not inner and (self.traces_call or self.steps_only):
+        if self.traces_call or self.steps_only:
             from glassnet.engine.model import Model
             from glassnet.engine.recording import held_layers
-            # (a model has its graph; one trained only by its own steps holds its models)
-            inner = [] if isinstance(self, Model) and not self.steps_only else held_layers(self)
-        for layer in inner:
-            yield from layer.walk()
+            if isinstance(self, Model) and not self.steps_only:
+                held = held_layers(self)
+                inner = held + [layer for layer in inner if not any(layer is h for h in held)]
+            elif not inner:
+                inner = held_layers(self)
+        return inner
+
+    def walk(self):
+        """This layer, then every layer inside it (:meth:`tracked_layers`), depth first, each
+        once: a layer reached twice (a model's and its block's) counts once, as in Keras."""
+        return _walk(self, set())
 
     # -- building -----------------------------------------------------------------------
     def build(self, input_shape, rng=None):
@@ -689,13 +697,21 @@ class Layer:
         """``[(layer, name, array), ...]`` in Keras's order: each layer's learned weights, then
         its non-learned state (batch norm: gamma, beta, moving_mean, moving_variance), layer by
         layer through :meth:`walk`; only the trainable ones, or only the others, if asked."""
-        found = []
+        found, seen = [], set()
         for layer in self.walk():
-            learned = [(name, array, layer.trainable) for name, array in layer.params.items()]
-            kept = [(name, array, False) for name, array in layer.state.items()]
-            found += [(layer, name, array) for name, array, moves in learned + kept
-                      if trainable is None or moves == trainable]
+            for owner, name, array, moves in layer._own_weights():
+                if id(array) not in seen:            # a weight two layers list (a wrapper's kernel): once
+                    seen.add(id(array))
+                    if trainable is None or moves == trainable:
+                        found.append((owner, name, array))
         return found
+
+    def _own_weights(self):
+        """``[(layer, name, array, learned), ...]``: the weights this layer lists first, before
+        the layers inside it: its learned ones, then its state. (A wrapper may list one of its
+        inner layer's too, as Keras's SpectralNormalization lists the kernel.)"""
+        return [(self, name, array, self.trainable) for name, array in self.params.items()] + \
+            [(self, name, array, False) for name, array in self.state.items()]
 
     @property
     def weights(self):
@@ -784,6 +800,15 @@ class Layer:
         ``Model(inputs, outputs)`` is a ``Functional``, as in its summary)."""
         from glassnet.engine.summary import _kind
         return f"<{_kind(self)} name={self._display_name}, built={self.built}>"
+
+
+def _walk(layer, seen):
+    """:meth:`Layer.walk` of ``layer``, leaving out the layers in ``seen`` (ids), met already."""
+    seen.add(id(layer))
+    yield layer
+    for inner in layer.tracked_layers():
+        if id(inner) not in seen:
+            yield from _walk(inner, seen)
 
 
 def _refuse_a_call_over_a_built_in_forward(cls):

@@ -100,6 +100,15 @@ class SpectralNormalization(Wrapper):
         self.state["vector_u"][...] = u
         kernel /= kernel.dtype.type(sigma)
 
+    def _own_weights(self):
+        """Keras's order: the wrapped layer's kernel (the wrapper's ``self.kernel`` too), then
+        ``u``; the inner layer then adds its bias: ``get_weights()`` is ``[kernel, u, bias]``."""
+        if not self.built:
+            return super()._own_weights()
+        inner = self.layer
+        return [(inner, self.kernel_name, inner.params[self.kernel_name], inner.trainable),
+                *super()._own_weights()]
+
     def save_own_variables(self, store):
         """Keras's layout: the wrapper keeps the kernel too (its ``self.kernel``), then ``u``."""
         store["0"], store["1"] = self.layer.params[self.kernel_name], self.state["vector_u"]
