@@ -24,6 +24,15 @@ if settings is not None:
 SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 
 
+@pytest.fixture(autouse=True)
+def fresh_names():
+    """Every test starts with Keras's automatic names counted from 0 (``dense``, not
+    ``dense_7``), as a fresh Python session would: otherwise a test's layer names would
+    depend on which tests ran before it."""
+    from glassnet.engine import naming
+    naming.reset_uids()
+
+
 @pytest.fixture
 def shared_data():
     """The folder holding the real datasets (``mnist/``, ``fashion-mnist/``), or skip."""

@@ -99,7 +99,7 @@ def test_keras_2s_input_length_is_the_input_shape_and_must_agree():
     assert model.predict(np.zeros((3, 10)), verbose=0).shape == (3, 2)
     with pytest.warns(DeprecationWarning):
         layer = layers.Embedding(20, 4, input_length=10)
-    with pytest.raises(ShapeError, match=r"Embedding was given input_length=\(10,\) but its input "
+    with pytest.raises(ShapeError, match=r"layer 'embedding_1' \(Embedding\) was given input_length=\(10,\) but its input "
                                          r"has shape \('batch', 12\)"):
         models.Model(*(lambda i: (i, layer(i)))(layers.Input((12,))))
     with pytest.raises(ValueError, match="input_length=10 disagrees with input_shape=\\(12,\\)"):

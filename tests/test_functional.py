@@ -323,7 +323,10 @@ def test_summary_expands_nested_models_and_refuses_what_it_cannot_do():
 
 
 def test_models_named_by_default_get_unique_names_in_a_model_that_holds_several():
-    """keras.io's Functional API guide ensembles three models made by one function."""
+    """keras.io's Functional API guide ensembles three models made by one function. The
+    names are Keras 3.15's, counted across the session: each Sequential built on its input
+    counts a Functional of its own, as Keras builds one inside (so the ensemble is
+    ``functional_4``), and a layer named ``functional`` doesn't rename a model."""
     def get_model():
         inputs = keras.Input(shape=(8,))
         return keras.Model(inputs, layers.Dense(1)(inputs))
@@ -332,9 +335,11 @@ def test_models_named_by_default_get_unique_names_in_a_model_that_holds_several(
     members = [get_model(), get_model(), keras.Sequential([layers.Dense(1)]), keras.Sequential([layers.Dense(1)])]
     ensemble = keras.Model(inputs, layers.average([member(inputs) for member in members]))
     assert [m.name for m in members] == ["functional", "functional_1", "sequential", "sequential_1"]
+    assert ensemble.name == "functional_4"
     assert ensemble.predict(np.ones((2, 8)), verbose=0).shape == (2, 1)
     named = keras.Model(inputs, layers.Dense(1, name="functional")(get_model()(inputs)))
-    assert [l.name for l in named.layers][1:] == ["functional_1", "functional"]
+    assert [l.name for l in named.layers][1:] == ["functional_5", "functional"]
+    assert named.name == "functional_6"
     with pytest.raises(ValueError, match="both named 'head'"):
         keras.Model(inputs, layers.add([layers.Dense(1, name="head")(inputs), layers.Dense(1, name="head")(inputs)]))
 

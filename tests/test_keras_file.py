@@ -101,7 +101,7 @@ def test_a_layer_beside_a_nested_model_takes_no_name_from_inside_it(tmp_path):
     inputs = Input((4,))
     shared = Model(inputs, Concatenate()([inner(inputs), Dense(3)(inputs)]))
     assert [layer.name for layer in model.layers] == ["inner", "dense_1"]
-    assert [layer.name for layer in shared.layers] == ["input_layer", "inner", "dense_1", "concatenate"]
+    assert [layer.name for layer in shared.layers] == ["input_layer_2", "inner", "dense_2", "concatenate"]
     model.save(tmp_path / "m.keras")
     names = []
     h5 = h5py.File(io.BytesIO(zipfile.ZipFile(tmp_path / "m.keras").read("model.weights.h5")))
@@ -149,14 +149,14 @@ def test_recurrent_layers_keep_their_weights_in_cells_as_keras_does(tmp_path):
 
 
 def test_a_bidirectional_layer_with_a_backward_layer_of_its_own_saves(tmp_path):
-    """Bidirectional(..., backward_layer=SimpleRNN(...)): the backward layer, which no model
-    names, is named as Keras names the pair (it had no name, and h5py refused to write None)."""
+    """Bidirectional(..., backward_layer=SimpleRNN(...)): the backward layer keeps the name it
+    was made with, as in Keras 3.15 (simple_rnn_1: the forward one was simple_rnn), and saves."""
     from glassnet.engine.layers import SimpleRNN
     from glassnet.engine.layers.wrappers import Bidirectional
 
     both = Bidirectional(SimpleRNN(3, return_sequences=True),
                          backward_layer=SimpleRNN(3, return_sequences=True, go_backwards=True, activation="relu"))
-    assert (both.forward_layer.name, both.backward_layer.name) == ("forward_simple_rnn", "backward_simple_rnn")
+    assert (both.forward_layer.name, both.backward_layer.name) == ("forward_simple_rnn", "simple_rnn_1")
     model, x, _ = trained(Sequential([Input((5, 3)), both, Flatten(), Dense(10)]))
     model.save(tmp_path / "m.keras")
     loaded = glassnet.load_model(tmp_path / "m.keras")
@@ -315,8 +315,9 @@ def test_archive_is_laid_out_as_keras_lays_it_out(tmp_path):
     assert metadata["keras_version"].startswith("3.") and metadata["glassnet"]["settings"]["dataset"] == "mnist"
     # Groups named after the class, counted in layer order; weights in Keras's order.
     np.testing.assert_array_equal(h5["layers/conv2d_1/vars/0"][()], model.get_layer("conv2d_1").params["kernel"])
-    # Keras lists the deeper dense_2 (first of the long branch) before dense_1: group dense_1.
-    np.testing.assert_array_equal(h5["layers/dense_1/vars/0"][()], model.get_layer("dense_2").params["kernel"])
+    # Keras lists the deeper dense_3 (first of the long branch, made after the Dense that reads
+    # it, as Python makes the outer call's layer first) before dense_1: group dense_1.
+    np.testing.assert_array_equal(h5["layers/dense_1/vars/0"][()], model.get_layer("dense_3").params["kernel"])
     np.testing.assert_array_equal(h5["layers/dense_2/vars/1"][()], model.get_layer("dense_1").params["bias"])
     assert list(h5["layers/batch_normalization/vars"]) == ["0", "1", "2", "3"]
     assert h5["layers/input_layer/vars"].attrs["name"] == "image"
@@ -789,10 +790,11 @@ def test_a_subclass_compiled_with_crossentropy_lists_and_saves_only_its_own_laye
 @pytest.mark.parametrize("name", ["m.weights.h5", "m.npz"])
 def test_skip_mismatch_says_which_weights_it_skipped(tmp_path, name):
     """load_weights(..., skip_mismatch=True) left the misfit layers as they were in silence;
-    Keras warns about each."""
+    Keras warns about each. (The file's layers are dense and dense_1, the model's dense_2 and
+    dense_3: weights are matched by place, the names the session gave don't count.)"""
     Sequential([Input((6,)), Dense(4), Dense(2)]).save_weights(tmp_path / name)
     model = Sequential([Input((6,)), Dense(3), Dense(2)])
-    with pytest.warns(UserWarning, match=r"skip_mismatch: .*dense.*dense_1.* left as they were"):
+    with pytest.warns(UserWarning, match=r"skip_mismatch: .*dense_2.*dense_3.* left as they were"):
         model.load_weights(tmp_path / name, skip_mismatch=True)
 
 

@@ -94,7 +94,7 @@ def test_layers_made_of_layers_are_one_layer_each_as_keras_lists_them():
     model, _ = glassnet_model("transformer")
     assert [layer.name for layer in model.layers] == [
         "input_layer", "token_and_position_embedding", "transformer_block", "global_average_pooling1d",
-        "dropout", "dense", "dense_1"]                          # as Keras 3.15 lists them
+        "dropout_3", "dense_2", "dense_3"]     # as Keras 3.15 names them (the block made dropout...dense_1)
     assert [layer.count_params() for layer in model.layers[1:3]] == [240, 880]   # Keras's summary's counts
     assert model.count_params() == 1210
 

@@ -354,4 +354,5 @@ def test_print_model_layers_shows_what_keras_3_shows():
     assert str(model.layers[0]) == "<Dense name=layer1, built=True>"
     assert repr(model) == "<Sequential name=sequential, built=True>"
     inputs = keras.Input((3,))
-    assert repr(keras.Model(inputs, keras.layers.Dense(1)(inputs))) == "<Functional name=functional, built=True>"
+    # functional_1: the Sequential, built, counted the Functional model Keras builds inside it
+    assert repr(keras.Model(inputs, keras.layers.Dense(1)(inputs))) == "<Functional name=functional_1, built=True>"

@@ -129,7 +129,7 @@ def test_masks_flow_through_dense_dropout_and_merges_and_stop_at_layers_that_can
         flat.predict(WORDS, verbose=0)
     assert flat.output_masks == [None]
     flatten = Flatten()
-    with pytest.warns(UserWarning, match="Layer 'flatten' .* does not support masking"):   # on arrays too
+    with pytest.warns(UserWarning, match="Layer 'flatten_1' .* does not support masking"):   # on arrays too
         flatten(Embedding(9, 3, mask_zero=True)(WORDS))
 
 

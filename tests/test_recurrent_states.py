@@ -200,7 +200,7 @@ def test_states_that_dont_fit_are_refused_in_one_line():
     with pytest.raises(ValueError, match=r"Bidirectional: initial_state needs 4 states, those of the forward "
                                          r"reading then the backward one's, got 2"):
         Bidirectional(LSTM(3))(Input(shape=(6, 4)), initial_state=[Input(shape=(3,))] * 2)
-    with pytest.raises(ShapeError, match=r"layer 'lstm' \(LSTM\) needs sequences"):   # named as Keras would, not 'None'
+    with pytest.raises(ShapeError, match=r"layer 'lstm_2' \(LSTM\) needs sequences"):   # the session's third LSTM
         LSTM(3)(np.zeros((2, 4), np.float32))
     with pytest.raises(NotImplementedError, match="LSTM: mask= in a Functional model is not supported by glassnet; "
                                                   "masks made by Embedding"):

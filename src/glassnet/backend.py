@@ -56,8 +56,24 @@ def set_epsilon(value):
 
 
 def clear_session(free_memory=True):
-    """Keras forgets the layers and graphs it made so far. glassnet keeps nothing between
-    models (each model names its own layers), so there is nothing to clear."""
+    """Start the automatic names again: the next ``Dense()`` is ``dense``, the next model
+    ``sequential`` or ``functional``, as after Keras's ``clear_session()``. (Keras also
+    forgets its graphs; glassnet keeps none between models.) ``free_memory``: collect
+    Python's garbage too, as Keras does."""
+    from glassnet.engine import naming
+
+    naming.reset_uids()
+    if free_memory:
+        import gc
+        gc.collect()
+
+
+def get_uid(prefix=""):
+    """Keras's ``keras.backend.get_uid``: one more of ``prefix`` counted, and the count
+    (1 the first time); the same counts that number automatic layer names."""
+    from glassnet.engine import naming
+
+    return naming.get_uid(prefix)
 
 
 def is_keras_tensor(x):
@@ -174,12 +190,14 @@ def function(inputs, outputs, updates=None, name=None, **kwargs):
     """Keras 2's ``K.function([model.input], [layer.output])``, which older programs use to
     see inside a network: a function of a list of input arrays that returns the list of the
     outputs' values. ``K.learning_phase()`` among the inputs takes 0 or 1 (training)."""
+    from glassnet.engine import naming
     from glassnet.engine.model import Model
 
     inputs = list(inputs) if isinstance(inputs, (list, tuple)) else [inputs]
     phase = [i for i, tensor in enumerate(inputs) if tensor is _LEARNING_PHASE]
     several = isinstance(outputs, (list, tuple))
-    model = Model([t for t in inputs if t is not _LEARNING_PHASE], list(outputs) if several else outputs)
+    with naming.hidden():            # a model of glassnet's own: the next of yours is still "functional"
+        model = Model([t for t in inputs if t is not _LEARNING_PHASE], list(outputs) if several else outputs)
 
     def run(values):
         values = list(values) if isinstance(values, (list, tuple)) else [values]

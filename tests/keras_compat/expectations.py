@@ -303,3 +303,12 @@ EXPECTATIONS["keras3_building_blocks"] = lambda ns: ns["results"]["lion"]["accur
     and ns["difference"] < 1e-5 and ns["restored_optimizer"] == "Lion" \
     and ns["segmentation_history"].history["loss"][-1] < 0.6 * ns["segmentation_history"].history["loss"][0] \
     and ns["segmentation"]["binary_io_u"] > 0.6 and ns["segmentation"]["concordance_correlation"] > 0.45
+# Keras 3's names, counted across the session: the second model's Dense layers go on from dense_2,
+# each Sequential built on its Input counts a Functional (so the third model is functional_2).
+EXPECTATIONS["several_models_names"] = lambda ns: ns["names"] == {
+    "sequential": ["dense", "dense_1"], "sequential_1": ["dense_2", "dropout", "dense_3"],
+    "functional_2": ["input_layer_2", "dense_4", "dense_5"]} \
+    and ns["hidden"] is ns["bigger"].layers[0] and ns["hidden"].units == 128 \
+    and min(ns["accuracies"].values()) > 0.7 \
+    and ns["restarted_names"] == ["sequential", "dense", "dense_1"] \
+    and ns["reloaded_names"] == ["sequential", "dense", "dense_1"] and ns["difference"] < 1e-5

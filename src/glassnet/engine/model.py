@@ -36,7 +36,7 @@ from glassnet.engine.random import new_seed
 from glassnet.engine.symbolic import (keras_layer_order, name_layers, names_inside, shown_layers, tensor_list,
                                       topological_order)
 from glassnet.engine.state import ModelState
-from glassnet.engine import recording
+from glassnet.engine import naming, recording
 from glassnet.engine.tracing import ComputesOnInput, defines_call, run_call
 from glassnet.engine.training import Trainer
 from glassnet.errors import ShapeError
@@ -100,10 +100,7 @@ class Model(Trainer, ModelState, Layer):
             raise TypeError(f"{type(self).__name__}: Model needs inputs and outputs: Model(inputs, outputs). "
                             f"Build the network with the Functional API (Model(inputs, outputs)), "
                             f"Sequential, or a subclass whose call() calls layers.")
-        # Keras's names: a model of your own class is named after it (MyModel: my_model)
-        default = "functional" if type(self) is Model else snake_case(type(self).__name__)
-        Layer.__init__(self, name=name or default, trainable=trainable, **kwargs)
-        self.default_name = name is None      # may become "functional_1" beside another (name_layers)
+        Layer.__init__(self, name=name, trainable=trainable, **kwargs)
         self.needs_input_grad = False   # set by an enclosing model that needs it
         self.seed = seed
         self.rng = np.random.default_rng(seed if seed is not None else new_seed())
@@ -116,6 +113,11 @@ class Model(Trainer, ModelState, Layer):
             self.built = False
             return
         self._init_graph(inputs, outputs)
+
+    def _base_name(self):
+        """Keras's names: ``functional`` for ``Model(inputs, outputs)``, and a model of your
+        own class after it (MyModel: ``my_model``), numbered across the session."""
+        return "functional" if type(self) is Model else snake_case(type(self).__name__)
 
     # -- the graph ---------------------------------------------------------------------
     def _init_steps_only(self):
@@ -362,10 +364,8 @@ class Model(Trainer, ModelState, Layer):
         if rng is not None:
             self.rng = rng
         shape = sample_shape(input_shape)
-        if isinstance(shape, list):
-            inputs = [Input(shape=s) for s in shape]
-        else:
-            inputs = Input(shape=shape)
+        with naming.hidden():       # Keras makes no Input here: the next one of yours is named as there
+            inputs = [Input(shape=s) for s in shape] if isinstance(shape, list) else Input(shape=shape)
         inner = [layer for held in recording.held_layers(self) for layer in held.walk()]
         calls = [len(layer.nodes) for layer in inner]
         try:
@@ -373,7 +373,8 @@ class Model(Trainer, ModelState, Layer):
         except ComputesOnInput:        # math in call() (keras.io's VAE adds its KL term there)
             for layer, count in zip(inner, calls):
                 del layer.nodes[count:]          # forget the calls traced before the math
-            outputs = RecordedCall(self)(inputs)
+            with naming.hidden():
+                outputs = RecordedCall(self)(inputs)
         self._init_graph(inputs, outputs)
         if self.optimizer is not None:   # compiled before it was built, as Keras allows
             self._fuse_output_activation()

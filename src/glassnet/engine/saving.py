@@ -455,10 +455,11 @@ def _describe(error):
 
 def _load_weights_into(model, archive, path, skip_mismatch=False):
     skipped = []
+    in_file = _paths_in_file(model, archive)
     for layer_path, layer in layer_paths(model.sublayers):
         for store in (layer.params, layer.state):
             for key, value in store.items():
-                name = f"weights/{layer_path}/{key}"
+                name = f"weights/{in_file.get(layer_path, layer_path)}/{key}"
                 if name not in archive.members:
                     if skip_mismatch:
                         skipped.append(f"{layer_path}/{key}")
@@ -475,6 +476,20 @@ def _load_weights_into(model, archive, path, skip_mismatch=False):
     if skipped:                                  # as Keras: skipped, and said so
         warnings.warn(f"{path}: skip_mismatch: weight(s) {', '.join(skipped)} don't fit the file's and were "
                       f"left as they were", stacklevel=4)
+
+
+def _paths_in_file(model, archive):
+    """``{path of a layer of model: its path in the file}`` for the layers with weights: the
+    same path when the file has every one, else the file's layers taken in order. Automatic
+    names depend on what the session made before (``dense_4`` here, ``dense`` where the file
+    was written), not on the network, so ``load_weights`` of the same network works in any
+    session, as Keras's files (which name weights by place) do."""
+    ours = [layer_path for layer_path, layer in layer_paths(model.sublayers) if layer.params or layer.state]
+    theirs = list(dict.fromkeys(key[len("weights/"):].rsplit("/", 1)[0]
+                                for key in archive.members if key.startswith("weights/")))
+    if set(ours) <= set(theirs) or len(ours) != len(theirs):
+        return {layer_path: layer_path for layer_path in ours}
+    return dict(zip(ours, theirs))
 
 
 def _load_assets_into(model, archive, path):
@@ -543,12 +558,14 @@ def _restore_compile(model, compiled, iterations, archive, path):
         _restore_v1_optimizer(model, archive, path)
         return
     state = {}
+    ours = {theirs: our for our, theirs in _paths_in_file(model, archive).items()}   # the file's names: ours
     for key in archive.members:
         if key.startswith("optimizer/"):
             parts = key.split("/", 2)
             if len(parts) != 3:
                 raise ModelFileError(f"{path}: optimizer array {key!r} is not named optimizer/<slot>/<weight>")
-            state.setdefault(parts[1], {})[parts[2]] = key
+            layer_path, _, weight = parts[2].rpartition("/")
+            state.setdefault(parts[1], {})[f"{ours.get(layer_path, layer_path)}/{weight}"] = key
     if state and model.loss is None:
         raise ModelFileError(f"{path}: holds optimizer state but no loss to train with")
     if state:
@@ -724,9 +741,19 @@ def _is_glassnet_zip(path):
 
 # -- resuming -----------------------------------------------------------------------------
 def architecture(model):
-    """The layers as ``(class name, config without the name)``: what must match to resume."""
-    return [(type(layer).__name__, {k: v for k, v in layer.get_config().items() if k != "name"})
-            for layer in model.layers]
+    """The layers as ``(class name, config without names)``: what must match to resume.
+    No name counts, a wrapped layer's included (Bidirectional's ``forward_gru``): automatic
+    names depend on what the session made before (``gru_1``), not on the network."""
+    return [(type(layer).__name__, _without_names(layer.get_config())) for layer in model.layers]
+
+
+def _without_names(config):
+    """``config`` with every ``"name"`` entry left out, in nested configs too."""
+    if isinstance(config, dict):
+        return {key: _without_names(value) for key, value in config.items() if key != "name"}
+    if isinstance(config, (list, tuple)):
+        return [_without_names(value) for value in config]
+    return config
 
 
 def load_for_resume(path, expected=None):

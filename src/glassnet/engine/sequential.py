@@ -20,6 +20,7 @@ import numpy as np
 from glassnet.engine.layers.base import Layer
 from glassnet.engine.layers.input_layer import InputLayer, checked_shape
 from glassnet.engine.model import Model, deserialize_layer, layer_class_name
+from glassnet.engine import naming
 from glassnet.engine.shapes import SampleShape, sample_shape, shape_fits
 from glassnet.engine.symbolic import name_layers, names_inside
 from glassnet.engine.random import new_seed
@@ -51,8 +52,7 @@ class Sequential(Model):
     """
 
     def __init__(self, layers=None, name=None, seed=None, trainable=True, **kwargs):
-        Layer.__init__(self, name=name or "sequential", trainable=trainable, **kwargs)
-        self.default_name = name is None
+        Layer.__init__(self, name=name, trainable=trainable, **kwargs)
         self.needs_input_grad = False
         self.seed = seed
         self.rng = np.random.default_rng(seed if seed is not None else new_seed())
@@ -134,7 +134,7 @@ class Sequential(Model):
         old_nodes = list(getattr(self, "_nodes", []))
         if self._input_layer is None or self._input_layer.input_shape != tuple(shape):
             # a TextVectorization first: strings in; an IntegerLookup: integers
-            self._input_layer = InputLayer(shape=tuple(shape), name=f"{self.name}_input",
+            self._input_layer = InputLayer(shape=tuple(shape),         # "input_layer_1", as Keras makes one
                                            dtype=getattr(self._layers[0], "input_dtype", None) or "float32")
         x = self._input_layer.output
         for layer in self._layers:
@@ -152,6 +152,7 @@ class Sequential(Model):
             if node.inputs and node in node.layer.nodes:
                 node.layer.nodes.remove(node)
         self._init_graph(self._input_layer.output, x)
+        naming.get_uid("functional")      # Keras builds a Functional model inside: the next is "functional_1"
         if self.optimizer is not None:   # compiled before its input shape was known, as Keras allows:
             self._fuse_output_activation()   # only now is there a final activation to fuse the loss with
 
@@ -209,12 +210,16 @@ class Sequential(Model):
     def from_config(cls, config, custom_objects=None):
         layers = [deserialize_layer(spec, custom_objects) for spec in config["layers"]]
         model = cls(name=config.get("name"), seed=config.get("seed"), trainable=config.get("trainable", True))
-        if config.get("batch_size") is not None and config.get("input_shape") is not None:
-            first = getattr(layers[0], "input_dtype", None) if layers else None     # a TextVectorization's strings
-            model.add(InputLayer(shape=tuple(config["input_shape"]), batch_size=config["batch_size"],
-                                 dtype=first or "float32"))
-        for layer in layers:
-            model.add(layer, rebuild=False)
+        with naming.hidden():      # its InputLayer's name isn't in the config (Keras's, there, counts nothing)
+            if config.get("batch_size") is not None and config.get("input_shape") is not None:
+                first = getattr(layers[0], "input_dtype", None) if layers else None     # a TextVectorization's strings
+                model.add(InputLayer(shape=tuple(config["input_shape"]), batch_size=config["batch_size"],
+                                     dtype=first or "float32"))
+            for layer in layers:
+                model.add(layer, rebuild=False)
+            if config.get("input_shape") is not None:
+                model.build(SampleShape(checked_shape(f"model '{model.name}'", config["input_shape"], None)))
         if config.get("input_shape") is not None:
-            model.build(SampleShape(checked_shape(f"model '{model.name}'", config["input_shape"], None)))
+            for _ in layers:          # Keras's from_config builds once a layer: the counts it leaves
+                naming.get_uid("functional")
         return model

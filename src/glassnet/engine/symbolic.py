@@ -445,23 +445,20 @@ def names_inside(layers):
 
 
 def name_layers(layers, taken=()):
-    """Give every unnamed layer a name unique in this model: ``dense``, ``dense_1``, ...
-    (and not among the names ``taken`` by other layers of the model)."""
-    from glassnet.engine.layers.input_layer import InputLayer
+    """Check that the layers of one model have different names. Every layer took its name
+    when it was made (:mod:`glassnet.engine.naming`); one that set it to None since, or one
+    glassnet made for itself whose name a layer of yours took later, gets a free name of
+    its class (not among the names ``taken`` by other layers)."""
+    from glassnet.engine.naming import auto_name
 
-    # A model named by default ("functional", "sequential") yields its name to a layer the
-    # user named, and to a model of the same default before it: "functional_1", as in Keras.
-    default = [layer for layer in layers if layer.name and getattr(layer, "default_name", False)]
-    taken = {layer.name for layer in layers if layer.name and not any(layer is d for d in default)} | set(taken)
+    taken = {layer.name for layer in layers if layer.name and not layer.named_quietly} | set(taken)
     for layer in layers:
-        if layer.name and not any(layer is d for d in default):
+        if layer.name and not layer.named_quietly:
             continue
-        base = layer.name if layer.name else (
-            "input_layer" if isinstance(layer, InputLayer) else layer._base_name())
-        name, i = base, 0
-        while name in taken:
+        name, i = layer.name or auto_name(layer._base_name()), 0
+        while name in taken:                   # the next free one: "rescaling_1", ...
             i += 1
-            name = f"{base}_{i}"
+            name = f"{layer._base_name()}_{i}"
         layer.name = name
         taken.add(name)
     names = [layer.name for layer in layers]

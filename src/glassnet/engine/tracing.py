@@ -46,6 +46,7 @@ the layers of its function (``x / 255``: a Rescaling).
 
 import inspect
 
+from glassnet.engine import naming
 from glassnet.errors import ShapeError
 
 
@@ -118,7 +119,8 @@ def trace(owner, inputs, mode=None):
     kind = type(owner).__name__
     _tracing[0] += 1
     try:
-        outputs = run_call(owner, inputs, TRACING if mode is None else mode)
+        with naming.hidden():          # Keras makes no layers here: yours are named as there
+            outputs = run_call(owner, inputs, TRACING if mode is None else mode)
     except ShapeError:
         raise                          # a layer's own message names the layer and the shapes
     except _AsksTraining as error:     # a Layer's call() is then recorded instead (recording.py)

@@ -147,6 +147,7 @@ def _block_graph(layer, node):
     as the graph its ``call()`` traces into, on placeholders of ``node``'s input shapes: its
     own layers, their weights shared, written as any graph's. None for any other layer; an
     ExportError when its ``call()`` computes itself (math the graph can't draw)."""
+    from glassnet.engine import naming
     from glassnet.engine.layers.input_layer import Input
     from glassnet.engine.model import Model
     from glassnet.engine.tracing import ComputesOnInput, trace
@@ -158,10 +159,11 @@ def _block_graph(layer, node):
                           f"its call(), which glassnet can't write to ONNX")
     inside = [inner for inner in layer.walk() if inner is not layer]
     kept = [(len(inner.nodes), inner.rng) for inner in inside]
-    inputs = [Input(shape=tensor.sample_shape) for tensor in node.inputs]
     try:
-        outputs = trace(layer, inputs if layer.takes_list else inputs[0], False)
-        return Model(inputs, outputs, name=layer.name)
+        with naming.hidden():        # a model of glassnet's own, to write: it numbers none of yours
+            inputs = [Input(shape=tensor.sample_shape) for tensor in node.inputs]
+            outputs = trace(layer, inputs if layer.takes_list else inputs[0], False)
+            return Model(inputs, outputs, name=layer.name)
     except ComputesOnInput:
         raise ExportError(f"layer '{layer.name}' ({type(layer).__name__}) computes on its input in its call(), "
                           f"which glassnet can't write to ONNX") from None

@@ -139,13 +139,15 @@ def built_for_width(model, width):
     """A new model with ``model``'s architecture and weights, built for strips ``width``
     columns wide (not compiled). (This rebuilds the layers from their configs: the one
     place that reaches into the model, see the report for the model core.)"""
+    from glassnet.engine import naming
     from glassnet.engine.sequential import Sequential
 
     config = model.get_config()          # the architecture, then built for the new width
     for spec in config["layers"]:
         spec["config"].pop("input_shape", None)
     config.update(input_shape=[HEIGHT, width, 1], seed=0)
-    copy = Sequential.from_config(config)
+    with naming.hidden():                # a copy of glassnet's own: the next model you make is still "sequential_1"
+        copy = Sequential.from_config(config)
     copy.set_weights(model.weights)
     return copy
 

@@ -480,6 +480,7 @@ def fit_detector(model, x_train, y_train, x_val, y_val, nondigits=4000, photos=3
     Returns:
         :class:`NoveltyDetector`, its ``info`` holding what was measured.
     """
+    from glassnet.engine import naming
     from glassnet.engine.layers import Dense
     from glassnet.engine.model import Sequential
     say = print if verbose else (lambda *args, **kwargs: None)
@@ -513,8 +514,9 @@ def fit_detector(model, x_train, y_train, x_val, y_val, nondigits=4000, photos=3
     labels = np.r_[np.zeros(len(positives), int), np.ones(len(negatives), int)]
     ratio = max(1, round(len(negatives) / len(positives)))
     rows = np.r_[np.tile(np.arange(len(positives)), ratio), len(positives) + np.arange(len(negatives))]
-    probe = Sequential([Dense(PROBE_UNITS, activation="relu", input_shape=(features.shape[1],)),
-                        Dense(2, activation="softmax")], name="not_a_digit_probe", seed=seed)
+    with naming.hidden():     # glassnet's own layers: they don't number the next ones you make
+        probe = Sequential([Dense(PROBE_UNITS, activation="relu", input_shape=(features.shape[1],)),
+                            Dense(2, activation="softmax")], name="not_a_digit_probe", seed=seed)
     probe.compile("adam", "sparse_categorical_crossentropy")
     say(f"training the probe on {len(positives):,} digits and {len(negatives):,} non-digits ...")
     probe.fit((features[rows] - detector.center) / detector.scale, labels[rows], epochs=PROBE_EPOCHS,

@@ -78,7 +78,11 @@ class BackupAndRestore(Callback):
             raise TrainingError(f"{path}: the backup was trained with {type(saved.optimizer).__name__}, "
                                 f"this run with {type(model.optimizer).__name__}; give it its own backup_dir")
         model.set_weights(saved.get_weights())
-        model.set_optimizer_state(saved.get_optimizer_state())
+        # The state is kept by weight path (dense_2/kernel), and the names the backup's session
+        # gave may differ from this one's: same architecture, so the same weights by place
+        renamed = {theirs: ours for (theirs, _), (ours, _) in zip(saved.weight_layout(), model.weight_layout())}
+        model.set_optimizer_state({slot: {renamed.get(path, path): array for path, array in by_path.items()}
+                                   for slot, by_path in saved.get_optimizer_state().items()})
         model.optimizer.iterations = saved.optimizer.iterations
         model.set_training_state(saved.get_training_state())
         model._initial_epoch = self.restored_epoch = saved.epoch

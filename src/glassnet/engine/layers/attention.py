@@ -22,7 +22,7 @@ softmax), and the output keeps the query's mask. A padded query spreads its weig
 
 import numpy as np
 
-from glassnet.engine import constraints, initializers, regularizers
+from glassnet.engine import constraints, initializers, naming, regularizers
 from glassnet.engine.layers.activations import softmax_rows, softmax_rows_backward
 from glassnet.engine.layers.base import Layer
 from glassnet.engine.shapes import SampleShape, same_size
@@ -288,6 +288,9 @@ class MultiHeadAttention(_Attending):
         (_, d_query), (_, d_value) = self.input_shape[:2]
         d_key = self.input_shape[2][1] if len(self.input_shape) > 2 else d_value
         h, k, v = self.num_heads, self.key_dim, self.value_dim
+        if not self.params:        # Keras makes a Dropout and a Softmax here: your next Dropout is dropout_1
+            naming.get_uid("dropout")
+            naming.get_uid("softmax")
         shapes = {"query": ((d_query, h, k), (h, k)), "key": ((d_key, h, k), (h, k)),
                   "value": ((d_value, h, v), (h, v)), "output": ((h, v, self.output_dim), (self.output_dim,))}
         for weight, (kernel, bias) in shapes.items():

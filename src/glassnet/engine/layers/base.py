@@ -39,6 +39,7 @@ import warnings
 
 import numpy as np
 
+from glassnet.engine.naming import auto_name, hiding
 from glassnet.engine.shapes import SampleShape, sample_shape, shape_fits
 from glassnet.engine.tensor import Tensor, as_tensor
 from glassnet.engine.variables import Variable
@@ -74,7 +75,9 @@ class Layer:
     Args:
         input_shape: shape of one sample, without the batch axis. Only needed on the first
             layer of a model, as in Keras: ``Flatten(input_shape=(28, 28))``.
-        name: a name for ``summary()``; the model gives one if you don't.
+        name: a name for ``summary()``; without one, the class's in snake case, numbered
+            across the session as Keras numbers it (``dense``, ``dense_1``: see
+            :mod:`glassnet.engine.naming`).
         dtype: dtype of the weights. float32 by default; gradient checks use float64.
     """
 
@@ -99,6 +102,7 @@ class Layer:
     # A layer given seed= draws its random numbers from a generator of its own (seed_with).
     seed = None
     activity_regularizer = None
+    named_quietly = False     # named inside naming.hidden(): renamed rather than clash with yours
     generator = None
 
     def __init_subclass__(cls, **kwargs):
@@ -144,7 +148,9 @@ class Layer:
         # None: a size left open (Keras's LSTM(64, input_shape=(None, 28)): any number of time
         # steps); a Sequential fixes it at its first data (Sequential.build)
         self.input_shape = None if input_shape is None else tuple(None if d is None else int(d) for d in input_shape)
-        self.name = name
+        self.name = name if name is not None else auto_name(self._base_name())
+        if name is None and hiding():    # named for glassnet's own use: yields to a layer of yours
+            self.named_quietly = True
         self.sublayers = []  # the layers this one is made of, if any (see the module docstring)
         self.dtype = dtype
         self.params = {}   # learned weights, e.g. {"kernel": W, "bias": b}
@@ -502,13 +508,13 @@ class Layer:
 
     @property
     def _display_name(self):
-        """The name messages use: the layer's own, or before a model names it, its class's in
-        snake case (what Keras would call it), never 'None'."""
+        """The name messages use: the layer's own, or (a layer that set its name to None)
+        its class's in snake case, never 'None'."""
         return self.name or self._base_name()
 
     def _base_name(self):
         """The name Keras gives a layer of this class: its class name in snake case
-        (``Conv2D`` -> ``conv2d``); a model numbers it if taken (``dense_1``)."""
+        (``Conv2D`` -> ``conv2d``), numbered across the session (``dense_1``)."""
         return snake_case(type(self).__name__)
 
     # -- masks (glassnet.engine.masking) ------------------------------------------------

@@ -9,6 +9,8 @@ glassnet gives the layer itself (which a ``.keras`` file then holds as Keras's R
     RNN(LSTMCell(64, dropout=0.2), return_sequences=True)   # is LSTM(64, dropout=0.2, return_sequences=True)
 """
 
+from glassnet.engine import naming
+from glassnet.engine.layers.base import snake_case
 from glassnet.engine.layers.gru import GRU
 from glassnet.engine.layers.lstm import LSTM
 from glassnet.engine.layers.recurrent import SimpleRNN
@@ -21,9 +23,10 @@ class RecurrentCell:
     layer = None            # the layer that runs this cell over a sequence
 
     def __init__(self, units, **settings):
-        self.layer(units, **settings)             # checks the settings here, as the layer would
+        with naming.hidden():                     # a layer only to check the settings: it names none of yours
+            self.layer(units, **settings)         # checks the settings here, as the layer would
         self.units, self.settings = units, settings
-        self.name = settings.pop("name", None)
+        self.name = settings.pop("name", None) or naming.auto_name(snake_case(type(self).__name__))
 
     @property
     def state_size(self):
@@ -82,6 +85,8 @@ def RNN(cell, return_sequences=False, return_state=False, go_backwards=False, st
             f"RNN: glassnet runs its own cells (SimpleRNNCell, LSTMCell, GRUCell), not "
             f"{type(cell).__name__}; a step of your own is a Layer with forward and backward over the "
             f"whole sequence (docs/custom_layers.md)")
+    if kwargs.get("name") is None:                # Keras's RNN(LSTMCell(8)) is "rnn", not "lstm"
+        kwargs["name"] = naming.auto_name("rnn")
     return cell.layer(cell.units, **cell.settings, return_sequences=return_sequences, return_state=return_state,
                       go_backwards=go_backwards, stateful=stateful, unroll=unroll,
                       zero_output_for_mask=zero_output_for_mask, made_as_rnn=True, **kwargs)

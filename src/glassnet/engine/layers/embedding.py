@@ -145,9 +145,8 @@ class Embedding(Layer):
 
     @property
     def owner(self):
-        """Who an error names: ``layer 'embedding' (Embedding)`` (a layer not yet in a model
-        has no name)."""
-        return f"layer '{self._display_name}' (Embedding)" if self.name else "Embedding"
+        """Who an error names: ``layer 'embedding' (Embedding)``."""
+        return f"layer '{self._display_name}' (Embedding)"
 
     def indices(self, x):
         """``x`` as integer row numbers, or a one-line error naming this layer when an entry

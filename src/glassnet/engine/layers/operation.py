@@ -34,6 +34,7 @@ class Operation(Layer):
     """
 
     def __init__(self, op, arguments=(), keywords=None, inputs_count=1, index=None, **kwargs):
+        self.op = str(op)               # before Layer.__init__, which names it after the op
         super().__init__(**kwargs)
         self.op, self.arguments, self.keywords = str(op), list(arguments), dict(keywords or {})
         self.inputs_count, self.index = int(inputs_count), index

@@ -4,7 +4,7 @@ kernel at spectral norm 1 (the GAN discriminators' stabiliser, Miyato et al., 20
 import numpy as np
 
 from glassnet.engine import initializers
-from glassnet.engine.layers.base import Layer, snake_case
+from glassnet.engine.layers.base import Layer
 from glassnet.engine.layers.wrappers import _layer_from_spec, _spec
 from glassnet.engine.shapes import SampleShape
 from glassnet.errors import ShapeError
@@ -22,8 +22,6 @@ class Wrapper(Layer):
                              f"wrapped layer is a valid Keras layer.")
         super().__init__(**kwargs)
         self.layer = layer
-        if self.layer.name is None:
-            self.layer.name = snake_case(type(self.layer).__name__)
         self.sublayers = [self.layer]
 
     def build(self, input_shape, rng=None):

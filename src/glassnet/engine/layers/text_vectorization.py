@@ -120,7 +120,7 @@ class TextVectorization(Layer):
         self.lookup_layer = StringLookup(max_tokens=max_tokens, vocabulary=vocabulary, idf_weights=idf_weights,
                                          pad_to_max_tokens=pad_to_max_tokens, mask_token="", output_mode=output_mode,
                                          sparse=sparse, encoding=encoding, vocabulary_size=vocabulary_size,
-                                         has_input_vocabulary=has_input_vocabulary, name="string_lookup")
+                                         has_input_vocabulary=has_input_vocabulary)    # "string_lookup_1", as in Keras
 
     # -- the vocabulary: the lookup layer's -------------------------------------------------
     def adapt(self, data, batch_size=None, steps=None):

@@ -7,7 +7,7 @@ inner layers' weights by walking the tree (see :mod:`glassnet.engine.layers.base
 
 import numpy as np
 
-from glassnet.engine.layers.base import LAYERS, Layer, snake_case
+from glassnet.engine.layers.base import LAYERS, Layer
 from glassnet.engine.shapes import SampleShape
 from glassnet.errors import ShapeError
 
@@ -71,7 +71,7 @@ class Bidirectional(Layer):
             raise ValueError(f"Bidirectional: merge_mode must be 'concat', 'sum', 'mul', 'ave' or None, "
                              f"got {merge_mode!r}")
         self.merge_mode = merge_mode
-        base = layer.name or snake_case(type(layer).__name__)      # Keras's forward_simple_rnn
+        base = layer.name                                          # Keras's forward_simple_rnn
         config = layer.get_config()
         config.pop("input_shape", None)
         self.forward_layer = type(layer).from_config({**config, "name": f"forward_{base}"})
@@ -80,8 +80,6 @@ class Bidirectional(Layer):
             self.backward_layer = type(layer).from_config(backward_config)
         else:
             self.backward_layer = _layer_from_spec(backward_layer, "Bidirectional")
-            if self.backward_layer.name is None:        # a model names only its own layers
-                self.backward_layer.name = f"backward_{snake_case(type(self.backward_layer).__name__)}"
             if self.backward_layer.return_sequences != layer.return_sequences:
                 raise ValueError("Bidirectional: the forward and backward layers must agree on "
                                  "return_sequences")
@@ -244,8 +242,6 @@ class TimeDistributed(Layer):
     def __init__(self, layer, **kwargs):
         super().__init__(**kwargs)
         self.layer = _layer_from_spec(layer, "TimeDistributed")
-        if self.layer.name is None:
-            self.layer.name = snake_case(type(self.layer).__name__)
         self.sublayers = [self.layer]
         self.dtype, self.trainable = self.dtype, self.trainable   # pass both on to the inner layer
 
