@@ -143,10 +143,6 @@ def _refuse(name, advice):
     return refuse
 
 
-# The text and structured-data tutorials' preprocessing layers.
-globals()["HashedCrossing"] = _refuse("HashedCrossing", "cross the columns with NumPy (their values joined "
-                                                           "as strings) and bin them with Hashing (its bins "
-                                                           "are not HashedCrossing's)")
 
 
 def __getattr__(name):
@@ -167,3 +163,6 @@ from glassnet.engine.layers.spectral_norm import SpectralNormalization, Wrapper 
 from glassnet.engine.layers.input_spec import InputSpec  # noqa: E402
 
 __all__ += ["EinsumDense", "RMSNormalization", "AdditiveAttention", "SpectralNormalization", "Wrapper", "InputSpec"]
+# The structured-data tutorials' feature crosses (FeatureSpace's crosses are these).
+from glassnet.engine.layers.hashed_crossing import HashedCrossing  # noqa: E402
+__all__ += ["HashedCrossing"]
