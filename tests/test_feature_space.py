@@ -126,6 +126,20 @@ def test_every_kind_by_name_and_the_config_round_trip():
     assert FeatureSpace.from_config(config).get_config() == config
 
 
+def test_a_feature_of_your_own_alone_is_its_layers_output():
+    """Keras's docstring example: one TextVectorization(tf_idf) feature; nothing to concatenate.
+    idf = log(1 + 3 documents / (1 + documents with the word)): "string" 0.5596, the others 0.9163."""
+    layer = glassnet.layers.TextVectorization(output_mode="tf_idf")
+    space = FeatureSpace({"text": FeatureSpace.feature(preprocessor=layer, dtype="string", output_mode="float")})
+    data = {"text": ["1st string", "2nd string", "3rd string"]}
+    space.adapt(glassnet.data.Dataset.from_tensor_slices(data))
+    out = np.asarray(space(data))
+    string, other = np.log(1 + 3 / 4), np.log(1 + 3 / 2)
+    assert out.shape == (3, 5) and layer.get_vocabulary()[1] == "string"
+    np.testing.assert_allclose(out[:, 1], string, rtol=1e-6)
+    np.testing.assert_allclose(np.sort(out[:, 2:], axis=1), [[0, 0, other]] * 3, rtol=1e-6)
+
+
 def test_what_featurespace_refuses_it_says_in_one_line():
     with pytest.raises(ValueError, match="invalid feature type 'text'"):
         FeatureSpace({"a": "text"})
@@ -186,3 +200,24 @@ def test_dict_encoding_equals_kerass():
     assert list(ours) == list(theirs)
     for name in theirs:
         np.testing.assert_allclose(np.asarray(ours[name]), np.asarray(theirs[name]), rtol=1e-5, err_msg=name)
+
+
+def test_a_model_on_raw_columns_travels_in_keras_files_both_ways(tmp_path):
+    """The lookups, bins, statistics, HashedCrossing and one-hot layers of the graph are Keras's
+    layers in the .keras file: glassnet and Keras 3 load it and predict the same."""
+    space = small_space()
+    space.adapt(RAW)
+    model = glassnet.Model(space.get_inputs(), glassnet.layers.Dense(1)(space.get_encoded_features()))
+    columns = {name: column[:, None] for name, column in RAW.items()}
+    expected = model.predict(columns, verbose=0)
+    model.save(tmp_path / "space.keras")
+    np.testing.assert_allclose(glassnet.models.load_model(tmp_path / "space.keras").predict(columns, verbose=0),
+                               expected, rtol=1e-6)
+    keras = pytest.importorskip("keras")
+    tf = pytest.importorskip("tensorflow")
+    theirs = keras.models.load_model(tmp_path / "space.keras")
+    np.testing.assert_allclose(np.asarray(theirs({n: tf.constant(v) for n, v in columns.items()})), expected,
+                               rtol=1e-6)
+    theirs.save(tmp_path / "back.keras")
+    np.testing.assert_allclose(glassnet.models.load_model(tmp_path / "back.keras").predict(columns, verbose=0),
+                               expected, rtol=1e-6)

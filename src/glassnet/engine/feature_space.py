@@ -271,7 +271,10 @@ class FeatureSpace:
                 raise ValueError(f"FeatureSpace: can't concatenate feature {name!r}: it is not encoded "
                                  f"(output_mode='int'); use output_mode='dict'")
             encoded[name] = value
-        return encoded if self.output_mode == "dict" else self.concat(list(encoded.values()))
+        if self.output_mode == "dict":
+            return encoded
+        values = list(encoded.values())
+        return values[0] if len(values) == 1 else self.concat(values)     # (one feature: itself)
 
     def _one_hot_encoder(self, name):
         """The CategoryEncoding as wide as ``name``'s layer's output space (made once)."""
