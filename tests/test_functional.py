@@ -523,3 +523,22 @@ def test_model_layers_are_in_keras_order_deepest_first_outputs_last():
     d = layers.Dense(5, name="d")(layers.Concatenate(name="cat")([shared(i1), shared(i2)]))
     both = Model([i1, i2], layers.Dense(1, name="y")(layers.Add(name="skip")([d, shared(i1)])))
     assert [layer.name for layer in both.layers] == ["i1", "i2", "shared", "cat", "d", "skip", "y"]
+
+
+def test_a_model_can_start_from_a_placeholder_computed_on_the_way():
+    """Keras 3 (keras.io's FeatureSpace tutorial): ``Model(hidden, outputs)`` cuts the graph at a
+    fresh Input where ``hidden`` is; the layers after it are shared with the whole model, and a
+    disconnected output is still refused."""
+    inputs = keras.Input((4,))
+    hidden = layers.Dense(3, activation="relu")(inputs)
+    tail = layers.Dense(2)
+    outputs = tail(layers.Dropout(0.5)(hidden))
+    whole, head = Model(inputs, outputs), Model(hidden, outputs)
+    assert isinstance(head.inputs[0].node.layer, InputLayer) and head.inputs[0].shape == (None, 3)
+    assert [type(layer).__name__ for layer in head.layers] == ["InputLayer", "Dropout", "Dense"]
+    assert head.layers[-1] is tail and len(whole.layers) == 4     # the whole model keeps its own graph
+    x = np.random.default_rng(0).normal(size=(5, 4)).astype(np.float32)
+    h = whole.layers[1](x)
+    np.testing.assert_allclose(head.predict(h, verbose=0), whole.predict(x, verbose=0), rtol=1e-6)
+    with pytest.raises(ValueError, match="graph disconnected"):
+        Model(hidden, layers.Add()([outputs, layers.Dense(2)(keras.Input((4,)))]))

@@ -89,18 +89,16 @@ def test_tensorflow_features_glassnet_lacks_say_what_to_do_instead():
     assert [d.device_type for d in tf.config.list_physical_devices()] == ["CPU"]
 
 
-def test_the_text_tutorials_layers_import_and_those_glassnet_lacks_say_so_in_one_line():
-    """``from tensorflow.keras.layers import TextVectorization``: the text layers are there;
-    the ones glassnet lacks import too (Python would replace the module's message by its own
-    "cannot import name"), and making one says what to do instead."""
+def test_the_text_and_structured_data_tutorials_layers_import():
+    """``from tensorflow.keras.layers import TextVectorization``: the text layers are there, and
+    HashedCrossing (the structured-data tutorials' crosses) with TensorFlow's bins."""
     from glassnet.keras.layers import CategoryEncoding, HashedCrossing, IntegerLookup, StringLookup, TextVectorization
     assert TextVectorization(max_tokens=10000, output_mode="int", output_sequence_length=250).get_vocabulary() == \
         ["", "[UNK]"]
     assert StringLookup(max_tokens=5).get_vocabulary() == ["[UNK]"] and IntegerLookup().get_vocabulary() == [-1]
-    with pytest.raises(NotImplementedError, match="no layer 'HashedCrossing': .*Hashing"):
-        HashedCrossing(num_bins=3)
+    assert HashedCrossing(num_bins=5)([np.array([[1], [2]]), np.array([["a"], ["b"]])]).tolist() == [[0], [4]]
     assert CategoryEncoding(num_tokens=3, output_mode="one_hot")(np.array([[2]])).tolist() == [[0, 0, 1]]
-    assert "TextVectorization" in glassnet.layers.LAYERS and "HashedCrossing" not in glassnet.layers.LAYERS
+    assert "TextVectorization" in glassnet.layers.LAYERS and "HashedCrossing" in glassnet.layers.LAYERS
 
 
 def test_the_tensors_tutorials_tensorflow_functions():

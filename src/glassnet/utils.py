@@ -14,6 +14,8 @@
   the same for ``.txt`` files (IMDB's reviews);
 * :func:`pad_sequences` and :func:`timeseries_dataset_from_array`: sequences padded to one
   length, and windows cut from a long series (from :mod:`glassnet.preprocessing.sequence`).
+* :class:`FeatureSpace`: a table's columns, each declared once (normalized, binned, looked up,
+  hashed, crossed), encoded into one vector per row (from :mod:`glassnet.engine.feature_space`).
 """
 
 import warnings
@@ -270,3 +272,7 @@ __all__ = ["PyDataset", "Sequence", "array_to_img", "clear_session", "custom_obj
            "timeseries_dataset_from_array", "to_categorical", "unpack_x_y_sample_weight",
            "CustomObjectScope", "Progbar", "deserialize_keras_object", "get_registered_name", "get_registered_object",
            "get_source_inputs", "is_keras_tensor", "serialize_keras_object", "standardize_dtype"]
+
+# keras.utils.FeatureSpace: a table's columns declared once, encoded into one vector per row.
+from glassnet.engine.feature_space import FeatureSpace  # noqa: E402
+__all__ += ["FeatureSpace"]

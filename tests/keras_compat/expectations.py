@@ -312,3 +312,26 @@ EXPECTATIONS["several_models_names"] = lambda ns: ns["names"] == {
     and min(ns["accuracies"].values()) > 0.7 \
     and ns["restarted_names"] == ["sequential", "dense", "dense_1"] \
     and ns["reloaded_names"] == ["sequential", "dense", "dense_1"] and ns["difference"] < 1e-5
+
+
+def _heart_features_are_encoded(ns):
+    """keras.io's FeatureSpace tutorial: 136 numbers a patient (sex 2 + cp 5 + fbs 2 + restecg 3
+    + exang 2 + ca 4 + thal 3 + age's 30 bins + 5 normalized + crosses 64 + 16), ten of them
+    ones (a category each, the two crosses); the normalized columns use the training rows'
+    statistics; the raw-dict model and the encoded-vector model give the same prediction."""
+    fs, x = ns["feature_space"], np.asarray(ns["preprocessed_x"])
+    chol = fs.preprocessors["chol"]
+    return x.shape == (32, 136) and x.dtype == np.float32 and ((x == 1).sum(axis=1) >= 10).all() \
+        and sorted(_text([v]) for v in fs.preprocessors["thal"].get_vocabulary()) == ["fixed", "normal", "reversible"] \
+        and abs(float(np.ravel(chol.mean)[0]) - ns["train_dataframe"]["chol"].mean()) < 1e-3 \
+        and abs(float(np.ravel(chol.variance)[0]) - ns["train_dataframe"]["chol"].var()) < 1 \
+        and np.shape(ns["sample_vector"]) == (136,) and len(ns["dict_inputs"]) == 13 \
+        and len(ns["training_model"].layers) == 4 and len(ns["inference_model"].inputs) == 13
+
+
+EXPECTATIONS["structured_data_feature_space"] = lambda ns: _heart_features_are_encoded(ns) \
+    and sorted(ns["history"].history) == ["accuracy", "loss", "val_accuracy", "val_loss"] \
+    and ns["history"].history["loss"][-1] < 0.75 * ns["history"].history["loss"][0] \
+    and ns["history"].history["accuracy"][-1] > 0.8 and ns["history"].history["val_accuracy"][-1] > 0.7 \
+    and np.shape(ns["predictions"]) == (1, 1) and 0 < float(ns["predictions"][0][0]) < 1 \
+    and abs(float(ns["predictions"][0][0]) - float(ns["same_prediction"][0][0])) < 1e-5

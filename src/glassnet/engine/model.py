@@ -35,6 +35,7 @@ from glassnet.engine.layers.input_layer import InputLayer
 from glassnet.engine.random import new_seed
 from glassnet.engine.symbolic import (keras_layer_order, name_layers, names_inside, shown_layers, tensor_list,
                                       topological_order)
+from glassnet.engine.symbolic import cut_at_inputs
 from glassnet.engine.state import ModelState
 from glassnet.engine import naming, recording
 from glassnet.engine.tracing import ComputesOnInput, defines_call, run_call
@@ -136,6 +137,7 @@ class Model(Trainer, ModelState, Layer):
 
     def _init_graph(self, inputs, outputs):
         """Find the graph between ``inputs`` and ``outputs``, order it, build its layers."""
+        inputs, outputs = cut_at_inputs(inputs, outputs)     # an input computed on the way: a fresh Input
         self._inputs_struct = inputs
         # Outputs given as a dict: predict and model(x) answer with a dict by the same keys, in
         # the order given; the model's own order (of its outputs, their layers and a list of
@@ -145,10 +147,6 @@ class Model(Trainer, ModelState, Layer):
             outputs = {key: outputs[key] for key in sorted(outputs)}
         self.inputs = tensor_list(inputs, "inputs", self.name)
         self.outputs = tensor_list(outputs, "outputs", self.name)
-        for tensor in self.inputs:
-            if not isinstance(tensor.node.layer, InputLayer):
-                raise ValueError(f"model '{self.name}': every input must come from Input(...), but "
-                                 f"one comes from layer '{tensor.name}'")
         nodes = topological_order(self.outputs, self.inputs, self.name)
         # Every layer once, in order; names made unique where the user gave none.
         layers, blocks = [], []

@@ -466,3 +466,52 @@ def name_layers(layers, taken=()):
     if duplicates:
         raise ValueError(f"two different layers in one model are both named {duplicates[0]!r}; "
                          f"layer names must be unique")
+
+
+def cut_at_inputs(inputs, outputs):
+    """``Model(inputs, outputs)`` where an input is not an ``Input`` but a placeholder computed
+    on the way (keras.io's FeatureSpace tutorial: ``Model(encoded_features, predictions)``):
+    as Keras 3 does, that placeholder is replaced by a fresh ``Input`` of its shape and dtype,
+    and the layer calls between it and the outputs are copied onto the fresh one (new Nodes of
+    the same layers, so the weights are shared). Returns ``(inputs, outputs)`` in the
+    structures given (a placeholder, a list or a dict); unchanged where every input is an Input.
+    """
+    from glassnet.engine.layers.input_layer import Input, InputLayer
+
+    fresh = {id(t): Input(shape=tuple(t.sample_shape), batch_size=t.batch, dtype=t.dtype)
+             for t in _flat(inputs) if isinstance(t, SymbolicTensor) and not isinstance(t.node.layer, InputLayer)}
+    if not fresh:
+        return inputs, outputs
+    copied = {}
+
+    def copy(tensor):
+        if id(tensor) in fresh or isinstance(tensor.node.layer, InputLayer):
+            return fresh.get(id(tensor), tensor)
+        node = tensor.node
+        if id(node) not in copied:
+            ins = [copy(t) for t in node.inputs]
+            copied[id(node)] = node if all(a is b for a, b in zip(ins, node.inputs)) else _copy_node(node, ins)
+        return copied[id(node)].outputs[tensor.index]
+
+    def restructured(value, each):
+        if isinstance(value, dict):
+            return {key: each(v) for key, v in value.items()}
+        return type(value)(each(v) for v in value) if isinstance(value, (list, tuple)) else each(value)
+
+    return restructured(inputs, lambda t: fresh.get(id(t), t)), restructured(outputs, copy)
+
+
+def _flat(value):
+    return list(value.values()) if isinstance(value, dict) else list(value) if isinstance(value, (list, tuple)) \
+        else [value]
+
+
+def _copy_node(node, inputs):
+    """Another call of ``node.layer`` (the same call: its mode, its Lambda blocks) on ``inputs``."""
+    twin = Node(node.layer, inputs, node.training)
+    twin.block_calls, twin.blocks = node.block_calls, node.blocks
+    twin.outputs = [SymbolicTensor(t.sample_shape, twin, t.dtype, t.index, t.batch) for t in node.outputs]
+    for old, new in zip(node.outputs, twin.outputs):
+        new._keras_mask = old._keras_mask
+    node.layer.nodes.append(twin)
+    return twin

@@ -1,5 +1,5 @@
 """The catalogue's rows for the text and category layers (StringLookup, IntegerLookup, TextVectorization,
-Hashing, CategoryEncoding, Discretization).
+Hashing, CategoryEncoding, Discretization, HashedCrossing).
 
 They take strings, token ids or values to bin, which have no gradient, and hold no weights: there is nothing
 to nudge. Each row instead runs the layer on a few tokens and compares its output with the
@@ -61,9 +61,17 @@ def text_checks(Check):
         return _compare("Discretization", Discretization(bin_boundaries=[0.0, 1.0]), np.array([[-1.0, 0.0, 0.5, 7.0]]),
                         [[0, 1, 1, 2]])
 
+    def crossing():
+        # tf.sparse.cross_hashed's bins for (1, "a"), (2, "b"), (7, "fixed") (tests/test_feature_space.py)
+        from glassnet.engine.layers.hashed_crossing import HashedCrossing
+        return _compare("HashedCrossing", HashedCrossing(5), [np.array([[1], [2], [7]]),
+                                                               np.array([["a"], ["b"], ["fixed"]])], [[0], [4], [1]])
+
     return [Check("Hashing", "num_bins=3, mask_value (no gradient: compared by hand)", hashing),
             Check("CategoryEncoding", "num_tokens=4, output_mode='count' (no gradient: compared by hand)", categories),
             Check("Discretization", "bin_boundaries=[0, 1] (no gradient: compared by hand)", bins),
             Check("StringLookup", "adapt, output_mode='count' (no gradient: compared by hand)", strings),
             Check("IntegerLookup", "num_oov_indices=3 (floormod; no gradient: compared by hand)", integers),
-            Check("TextVectorization", "adapt, output_sequence_length=4 (no gradient: compared by hand)", text)]
+            Check("TextVectorization", "adapt, output_sequence_length=4 (no gradient: compared by hand)", text),
+            Check("HashedCrossing", "num_bins=5, an int and a string column (no gradient: compared by hand)",
+                  crossing)]

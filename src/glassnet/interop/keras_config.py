@@ -340,6 +340,7 @@ TEXT_KEYS = {
     "TextVectorization": ("max_tokens", "standardize", "split", "ngrams", "output_mode", "output_sequence_length",
                           "pad_to_max_tokens", "sparse", "ragged", "vocabulary", "idf_weights", "encoding",
                           "vocabulary_size")}
+TEXT_KEYS["HashedCrossing"] = ("num_bins", "output_mode", "sparse")     # (FeatureSpace's crosses)
 
 
 def _text_in(class_name):

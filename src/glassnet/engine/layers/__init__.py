@@ -133,22 +133,6 @@ def deserialize(config, custom_objects=None):
     return deserialize_layer(config, custom_objects)
 
 
-def _refuse(name, advice):
-    """A Keras layer glassnet doesn't have, importable by name (``from tensorflow.keras.layers
-    import TextVectorization``, where Python would drop :func:`__getattr__`'s message for its
-    own "cannot import name"), that says so in one line when it is made."""
-    def refuse(*args, **kwargs):
-        raise NotImplementedError(f"glassnet has no layer {name!r}: {advice}")
-    refuse.__name__ = refuse.__qualname__ = name
-    return refuse
-
-
-# The text and structured-data tutorials' preprocessing layers.
-globals()["HashedCrossing"] = _refuse("HashedCrossing", "cross the columns with NumPy (their values joined "
-                                                           "as strings) and bin them with Hashing (its bins "
-                                                           "are not HashedCrossing's)")
-
-
 def __getattr__(name):
     """A Keras layer glassnet doesn't have (``layers.Conv2DTranspose``): say so in words a
     learner can act on, rather than Python's bare "module has no attribute"."""
@@ -167,3 +151,6 @@ from glassnet.engine.layers.spectral_norm import SpectralNormalization, Wrapper 
 from glassnet.engine.layers.input_spec import InputSpec  # noqa: E402
 
 __all__ += ["EinsumDense", "RMSNormalization", "AdditiveAttention", "SpectralNormalization", "Wrapper", "InputSpec"]
+# The structured-data tutorials' feature crosses (FeatureSpace's crosses are these).
+from glassnet.engine.layers.hashed_crossing import HashedCrossing  # noqa: E402
+__all__ += ["HashedCrossing"]
