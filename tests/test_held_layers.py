@@ -11,23 +11,29 @@ import glassnet as keras
 from glassnet import layers
 
 
-class Distiller(keras.Model):
-    """keras.io's knowledge distillation: call() is the student's; compute_loss also runs the teacher."""
+def distiller_class(kit):
+    """keras.io's knowledge distillation, written against ``kit`` (glassnet or Keras 3): call()
+    is the student's; compute_loss also runs the teacher."""
 
-    def __init__(self, student, teacher):
-        super().__init__()
-        self.teacher = teacher
-        self.student = student
+    class Distiller(kit.Model):
+        def __init__(self, student, teacher):
+            super().__init__()
+            self.teacher = teacher
+            self.student = student
 
-    def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None, allow_empty=False):
-        teacher_pred = self.teacher(x, training=False)
-        student_loss = keras.losses.SparseCategoricalCrossentropy(from_logits=True)(y, y_pred)
-        distillation_loss = keras.losses.KLDivergence()(keras.ops.softmax(teacher_pred / 4.0, axis=1),
-                                                        keras.ops.softmax(y_pred / 4.0, axis=1)) * 16.0
-        return 0.1 * student_loss + 0.9 * distillation_loss
+        def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None, allow_empty=False):
+            teacher_pred = self.teacher(x, training=False)
+            student_loss = kit.losses.SparseCategoricalCrossentropy(from_logits=True)(y, y_pred)
+            distillation_loss = kit.losses.KLDivergence()(kit.ops.softmax(teacher_pred / 4.0, axis=1),
+                                                          kit.ops.softmax(y_pred / 4.0, axis=1)) * 16.0
+            return 0.1 * student_loss + 0.9 * distillation_loss
 
-    def call(self, x):
-        return self.student(x)
+        def call(self, x):
+            return self.student(x)
+    return Distiller
+
+
+Distiller = distiller_class(keras)
 
 
 def data(n=32):
@@ -79,23 +85,7 @@ def test_the_distillers_teacher_moves_by_the_gradient_of_the_distillation_loss()
 def test_the_distiller_trains_and_lists_its_weights_as_keras_does():
     keras3 = pytest.importorskip("keras")
 
-    class KerasDistiller(keras3.Model):
-        def __init__(self, student, teacher):
-            super().__init__()
-            self.teacher = teacher
-            self.student = student
-
-        def call(self, x):
-            return self.student(x)
-
-        def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None, allow_empty=False):
-            teacher_pred = self.teacher(x, training=False)
-            student_loss = keras3.losses.SparseCategoricalCrossentropy(from_logits=True)(y, y_pred)
-            distillation_loss = keras3.losses.KLDivergence()(keras3.ops.softmax(teacher_pred / 4.0, axis=1),
-                                                             keras3.ops.softmax(y_pred / 4.0, axis=1)) * 16.0
-            return 0.1 * student_loss + 0.9 * distillation_loss
-
-    ours, theirs = one_epoch(keras, Distiller), one_epoch(keras3, KerasDistiller)
+    ours, theirs = one_epoch(keras, Distiller), one_epoch(keras3, distiller_class(keras3))
     for mine, reference in zip(ours[:2], theirs[:2]):              # the teacher, then the student
         for a, b in zip(mine.get_weights(), reference.get_weights()):
             np.testing.assert_allclose(a, b, atol=1e-6)

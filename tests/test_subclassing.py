@@ -13,6 +13,7 @@ from glassnet.errors import ExportError, ShapeError
 from glassnet.gradcheck import check_model
 from glassnet.engine.summary import summary_table
 from glassnet.engine.summary_box import read_rows
+from test_held_layers import Distiller     # keras.io's knowledge distillation, as written
 
 
 class MLP(keras.Model):
@@ -1029,25 +1030,6 @@ def test_an_unbuilt_model_s_summary_is_keras_s_table_of_question_marks():
     assert rows == [["dense", "(Dense)", "?", "0", "(unbuilt)"], ["dense_1", "(Dense)", "?", "0", "(unbuilt)"]]
     assert "Total params: 0" in text and text.endswith("known once it has an input shape or has seen data)")
     assert "Total params: 0" in summary_table(keras.Sequential([]))
-
-
-class Distiller(keras.Model):
-    """keras.io's "Knowledge Distillation": a compute_loss without ``training`` (its fifth
-    argument is ``allow_empty``) that calls a teacher model which call() doesn't use."""
-
-    def __init__(self, student, teacher):
-        super().__init__()
-        self.teacher, self.student = teacher, student
-
-    def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None, allow_empty=False):
-        teacher_pred = self.teacher(x, training=False)
-        student_loss = keras.losses.SparseCategoricalCrossentropy(from_logits=True)(y, y_pred)
-        distillation_loss = keras.losses.KLDivergence()(keras.ops.softmax(teacher_pred / 4.0, axis=1),
-                                                        keras.ops.softmax(y_pred / 4.0, axis=1)) * 16.0
-        return 0.1 * student_loss + 0.9 * distillation_loss
-
-    def call(self, x):
-        return self.student(x)
 
 
 def distiller(seed=0):
