@@ -33,9 +33,8 @@ from glassnet.engine.layers.base import (LAYERS, Layer, refund_weights, set_arra
 from glassnet.engine.shapes import sample_shape, shape_fits
 from glassnet.engine.layers.input_layer import InputLayer
 from glassnet.engine.random import new_seed
-from glassnet.engine.symbolic import (keras_layer_order, name_layers, names_inside, shown_layers, tensor_list,
-                                      topological_order)
-from glassnet.engine.symbolic import cut_at_inputs
+from glassnet.engine.symbolic import (cut_at_inputs, keras_layer_order, name_layers, names_inside, shown_layers,
+                                      tensor_list, topological_order)
 from glassnet.engine.state import ModelState
 from glassnet.engine import naming, recording
 from glassnet.engine.tracing import ComputesOnInput, defines_call, run_call
