@@ -176,7 +176,8 @@ def test_the_loss_gradient_with_respect_to_the_targets_is_exact():
              (keras.losses.BinaryCrossentropy(from_logits=True), rng.random((4, 3)), rng.normal(size=(4, 3))),
              (keras.losses.MeanSquaredError(), rng.normal(size=(4, 3)), rng.normal(size=(4, 3))),
              (keras.losses.MeanAbsoluteError(), rng.normal(size=(4, 3)), rng.normal(size=(4, 3))),
-             (keras.losses.Huber(0.5), rng.normal(size=(4, 3)), rng.normal(size=(4, 3)))]
+             (keras.losses.Huber(0.5), rng.normal(size=(4, 3)), rng.normal(size=(4, 3))),
+             *[(loss, y_true, y_pred) for loss, y_true, y_pred, _ in real_target_cases(rng)]]
     for loss, y_true, y_pred in cases:
         loss.forward(y_true, y_pred)
         exact = loss.gradient_true(loss.dvalues)
@@ -189,17 +190,78 @@ def test_the_loss_gradient_with_respect_to_the_targets_is_exact():
         np.testing.assert_allclose(exact, numerical, rtol=1e-5, atol=1e-8, err_msg=type(loss).__name__)
 
 
+def real_target_cases(rng):
+    """(glassnet loss, y_true, y_pred, Keras 3's class name and arguments) for the losses whose
+    y_true is a real number, away from their kinks and clips (float64)."""
+    positive = rng.uniform(0.2, 2.0, (4, 3))
+    return [(keras.losses.CosineSimilarity(), rng.normal(size=(4, 5)), rng.normal(size=(4, 5)), ("CosineSimilarity", {})),
+            (keras.losses.CosineSimilarity(reduction="sum"), rng.normal(size=(4, 5)), rng.normal(size=(4, 5)),
+             ("CosineSimilarity", {"reduction": "sum"})),
+            (keras.losses.LogCosh(), rng.normal(size=(4, 3)), rng.normal(size=(4, 3)), ("LogCosh", {})),
+            (keras.losses.Poisson(), rng.uniform(0, 3, (4, 3)), positive, ("Poisson", {})),
+            (keras.losses.MeanSquaredLogarithmicError(), rng.uniform(0.1, 3, (4, 3)), positive,
+             ("MeanSquaredLogarithmicError", {})),
+            (keras.losses.MeanAbsolutePercentageError(), rng.choice([-1, 1], (4, 3)) * rng.uniform(0.5, 2, (4, 3)),
+             rng.normal(size=(4, 3)) * 3, ("MeanAbsolutePercentageError", {})),
+            (keras.losses.Hinge(), rng.normal(size=(4, 3)), rng.normal(size=(4, 3)), ("Hinge", {})),
+            (keras.losses.SquaredHinge(), rng.normal(size=(4, 3)), rng.normal(size=(4, 3)), ("SquaredHinge", {})),
+            (keras.losses.CategoricalHinge(), softmax(rng.normal(size=(4, 5))), rng.normal(size=(4, 5)),
+             ("CategoricalHinge", {})),
+            (keras.losses.Dice(), rng.random((4, 5)), rng.random((4, 5)), ("Dice", {})),
+            (keras.losses.Dice(axis=-1), rng.random((4, 5)), rng.random((4, 5)), ("Dice", {"axis": -1})),
+            (keras.losses.Tversky(alpha=0.3, beta=0.7), rng.random((4, 5)), rng.random((4, 5)),
+             ("Tversky", {"alpha": 0.3, "beta": 0.7}))]
+
+
+def test_the_loss_gradient_with_respect_to_the_targets_is_tensorflows():
+    """gradient_true against TensorFlow's tape, through Keras 3's own losses, w.r.t. y_true;
+    hinge's 0/1 labels too (read as 2 y - 1, so the gradient doubles)."""
+    tf = pytest.importorskip("tensorflow")
+    keras3 = pytest.importorskip("keras")
+    if keras3.backend.backend() != "tensorflow":
+        pytest.skip("Keras 3 runs on another backend")
+    rng = np.random.default_rng(2)
+    cases = real_target_cases(rng)
+    cases += [(keras.losses.Hinge(), rng.integers(0, 2, (4, 3)).astype(float), rng.normal(size=(4, 3)), ("Hinge", {})),
+              (keras.losses.MeanSquaredLogarithmicError(), np.array([[0.0, 1.0, -0.5]]), np.array([[0.5, 0.2, 1.0]]),
+               ("MeanSquaredLogarithmicError", {}))]            # y clipped at eps: no gradient there
+    for loss, y_true, y_pred, (name, arguments) in cases:
+        loss.forward(y_true, y_pred)
+        exact = loss.gradient_true(loss.dvalues)
+        target = tf.Variable(y_true)
+        with tf.GradientTape() as tape:
+            value = getattr(keras3.losses, name)(dtype="float64", **arguments)(target, tf.constant(y_pred))
+        np.testing.assert_allclose(exact, tape.gradient(value, target).numpy(), rtol=1e-6, atol=1e-10, err_msg=name)
+
+
+def test_a_recorded_target_trains_through_a_cosine_similarity():
+    """SimSiam without stop_gradient: both branches are trained by -cos(a(x), b(x))."""
+    x, _ = data(8)
+    a, b = small(keras, "a", 1), small(keras, "b", 2)
+    optimizer = keras.optimizers.SGD(0.1)
+    before = [w.numpy().copy() for w in b.trainable_weights]
+    with keras.GradientTape() as tape:
+        loss = keras.losses.CosineSimilarity()(b(x), a(x))
+    weights = a.trainable_weights + b.trainable_weights
+    grads = tape.gradient(loss, weights)
+    assert all(g is not None for g in grads)
+    optimizer.apply_gradients(zip(grads, weights))
+    assert all(not np.array_equal(w0, w.numpy()) for w0, w in zip(before, b.trainable_weights))
+
+
 def test_a_loss_without_a_gradient_for_its_targets_says_so():
-    """A teacher's predictions as the targets of a loss glassnet differentiates for y_pred only."""
+    """Class labels computed from a teacher: a loss whose y_true are labels has no gradient for them."""
 
     class Distance(Distiller):
         def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None, allow_empty=False):
-            return keras.losses.CosineSimilarity()(self.teacher(x), y_pred)
+            labels = keras.ops.cast(y, "float32") + 0 * keras.ops.sum(self.teacher(x), axis=-1)   # recorded
+            return keras.losses.SparseCategoricalCrossentropy(from_logits=True)(labels, y_pred)
 
     x, y = data()
     model = Distance(small(keras, "student", 2), small(keras, "teacher", 1))
     model.compile(optimizer="sgd")
-    with pytest.raises(Exception, match=r"loss 'cosine_similarity' \(CosineSimilarity\) is differentiated with "
+    with pytest.raises(Exception, match=r"loss 'sparse_categorical_crossentropy' \(SparseCategoricalCrossentropy\) "
+                                        r"is differentiated with "
                                         r"respect to y_pred only"):
         model.fit(x, y, epochs=1, verbose=0)
 

@@ -64,6 +64,7 @@ class Dice(_Overlap, Loss):
     With ``I = sum(y p)`` and ``S = sum(y) + sum(p) + eps``, ``D = 2 I / S``::
 
         dl/dp = (D - 2 y) / S
+        dl/dy = (D - 2 p) / S      (symmetric: a mask computed by a trained model too)
 
     Args:
         axis: the axes summed (None, an int or a tuple); the others stay, one loss each.
@@ -74,13 +75,16 @@ class Dice(_Overlap, Loss):
     def call(self, y_true, y_pred):
         y = _targets(y_true, y_pred, "Dice", integer_labels=False)
         self.axes = _axes(self.axis, y_pred.ndim)
-        self.y = y
+        self.y, self.p = y, y_pred
         self.S = self._sum(y) + self._sum(y_pred) + EPSILON
         self.D = 2 * self._sum(y * y_pred) / self.S
         return 1 - self.D
 
     def gradient(self, dvalues):
         return self._spread((self._keep(self.D) - 2 * self.y) / self._keep(self.S), dvalues)
+
+    def gradient_true(self, dvalues):
+        return self._spread((self._keep(self.D) - 2 * self.p) / self._keep(self.S), dvalues)
 
 
 class Tversky(_Overlap, Loss):
@@ -91,6 +95,7 @@ class Tversky(_Overlap, Loss):
     ``Den`` the denominator and ``T = I / Den``::
 
         dl/dp = -(y - T (y (1 - alpha) + beta (1 - y))) / Den
+        dl/dy = -(p - T (p (1 - beta) + alpha (1 - p))) / Den
 
     Args:
         alpha, beta: the weights of Keras's FP and FN terms (0.5 each).
@@ -106,7 +111,7 @@ class Tversky(_Overlap, Loss):
     def call(self, y_true, y_pred):
         y = _targets(y_true, y_pred, "Tversky", integer_labels=False)
         self.axes = _axes(self.axis, y_pred.ndim)
-        self.y = y
+        self.y, self.p = y, y_pred
         intersection = self._sum(y * y_pred)
         self.den = (intersection + self.alpha * self._sum((1 - y_pred) * y)
                     + self.beta * self._sum(y_pred * (1 - y)) + EPSILON)
@@ -116,6 +121,11 @@ class Tversky(_Overlap, Loss):
     def gradient(self, dvalues):
         y = self.y
         slope = -(y - self._keep(self.T) * (y * (1 - self.alpha) + self.beta * (1 - y))) / self._keep(self.den)
+        return self._spread(slope, dvalues)
+
+    def gradient_true(self, dvalues):
+        p = self.p
+        slope = -(p - self._keep(self.T) * (p * (1 - self.beta) + self.alpha * (1 - p))) / self._keep(self.den)
         return self._spread(slope, dvalues)
 
     def get_config(self):
@@ -129,6 +139,7 @@ class CategoricalHinge(Loss):
 
         l = max(neg - pos + 1, 0)
         dl/dp = [l > 0] ((1 - y_j) e_j - y)
+        dl/dy = -[l > 0] (p + p_j e_j)     (soft targets computed by a trained model)
 
     Integer labels are taken too (as one-hot rows).
     """
@@ -138,7 +149,7 @@ class CategoricalHinge(Loss):
     def call(self, y_true, y_pred):
         y = _targets(y_true, y_pred, "CategoricalHinge")
         others = (1 - y) * y_pred
-        self.y, self.j = y, np.argmax(others, axis=-1)
+        self.y, self.p, self.j = y, y_pred, np.argmax(others, axis=-1)
         self.others_j = np.take_along_axis(1 - y, self.j[..., None], axis=-1)
         self.gap = np.max(others, axis=-1) - np.sum(y * y_pred, axis=-1) + 1
         return np.maximum(self.gap, 0)
@@ -147,6 +158,12 @@ class CategoricalHinge(Loss):
         grad = -self.y.copy()
         np.put_along_axis(grad, self.j[..., None], np.take_along_axis(grad, self.j[..., None], -1)
                           + self.others_j, axis=-1)
+        grad *= (self.gap > 0)[..., None]
+        return self.per_row(grad, dvalues)
+
+    def gradient_true(self, dvalues):
+        grad = -self.p.copy()
+        np.put_along_axis(grad, self.j[..., None], 2 * np.take_along_axis(grad, self.j[..., None], -1), axis=-1)
         grad *= (self.gap > 0)[..., None]
         return self.per_row(grad, dvalues)
 

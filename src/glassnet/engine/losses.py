@@ -258,12 +258,14 @@ class Loss(Configurable):
 
     def gradient_true(self, dvalues):
         """``dL/d(y_true)``, for targets computed from weights being trained too (keras.io's
-        distillation: a teacher's softened predictions); shaped like ``y_pred``. The losses
-        whose targets may be probabilities or numbers have it; the others refuse."""
+        distillation: a teacher's softened predictions; SimSiam's two branches); shaped like
+        ``y_pred``. The losses whose targets are real numbers have it (KLDivergence, the
+        cross-entropies, the regression losses, the hinges, CosineSimilarity, Dice, Tversky);
+        those whose targets are class labels refuse."""
         raise CannotDifferentiate(f"loss '{self.name}' ({type(self).__name__}) is differentiated with respect to "
                                   f"y_pred only, but its y_true here is computed from weights being trained; "
-                                  f"use KLDivergence, CategoricalCrossentropy, BinaryCrossentropy, "
-                                  f"MeanSquaredError, MeanAbsoluteError or Huber, or ops.stop_gradient(y_true)")
+                                  f"use a loss whose targets are numbers (KLDivergence, CategoricalCrossentropy, "
+                                  f"MeanSquaredError, CosineSimilarity, ...), or ops.stop_gradient(y_true)")
 
     def recordable_call(self, y_true, y_pred):
         """``call`` as the gradient records it (a function loss: the function itself)."""

@@ -1,20 +1,23 @@
 """More of Keras's losses, each with its gradient by hand (``e = p - y``, ``K`` values per sample):
 
-=============================  =========================================  ==========================
-loss (per sample)              ``l``                                      ``dl/dp``
-=============================  =========================================  ==========================
-MeanSquaredLogarithmicError    ``mean((log(1+p) - log(1+y))**2)``         ``2 d / ((1 + p) K)``
-MeanAbsolutePercentageError    ``100 mean(|e| / |y|)``                    ``100 sign(e) / (|y| K)``
-LogCosh                        ``mean(log(cosh(e)))``                     ``tanh(e) / K``
-Poisson                        ``mean(p - y log(p + eps))``               ``(1 - y / (p + eps)) / K``
-Hinge                          ``mean(max(1 - y p, 0))``                  ``-y [y p < 1] / K``
-SquaredHinge                   ``mean(max(1 - y p, 0)**2)``               ``-2 y max(1 - y p, 0) / K``
-CosineSimilarity               ``-sum(u_y * u_p)``, ``u = x / |x|``       ``-(u_y - u_p (u_y.u_p)) / |p|``
-=============================  =========================================  ==========================
+===========================  ====================================  ================================  ================================================
+loss (per sample)            ``l``                                 ``dl/dp``                         ``dl/dy``
+===========================  ====================================  ================================  ================================================
+MeanSquaredLogarithmicError  ``mean((log(1+p) - log(1+y))**2)``    ``2 d / ((1 + p) K)``             ``-2 d / ((1 + y) K)``
+MeanAbsolutePercentageError  ``100 mean(|e| / |y|)``               ``100 sign(e) / (|y| K)``         ``-100 (sign(e) + |e| sign(y) / |y|) / (|y| K)``
+LogCosh                      ``mean(log(cosh(e)))``                ``tanh(e) / K``                   ``-tanh(e) / K``
+Poisson                      ``mean(p - y log(p + eps))``          ``(1 - y / (p + eps)) / K``       ``-log(p + eps) / K``
+Hinge                        ``mean(max(1 - y p, 0))``             ``-y [y p < 1] / K``              ``-p [y p < 1] / K``
+SquaredHinge                 ``mean(max(1 - y p, 0)**2)``          ``-2 y max(1 - y p, 0) / K``      ``-2 p max(1 - y p, 0) / K``
+CosineSimilarity             ``-sum(u_y * u_p)``, ``u = x / |x|``  ``-(u_y - u_p (u_y.u_p)) / |p|``  ``-(u_p - u_y (u_y.u_p)) / |y|``
+===========================  ====================================  ================================  ================================================
 
 (``d = log(1+p) - log(1+y)``; ``p`` and ``y`` are clipped at ``eps = 1e-7`` below in MSLE, ``|y|``
-in MAPE, as in Keras; hinge labels 0/1 are read as -1/1.) The same functions, one value per
-sample, are ``keras.losses.log_cosh`` and friends, and their metrics' (:mod:`regression_metrics`).
+in MAPE, as in Keras, and the gradient is 0 where a clip holds; hinge labels 0/1 are read as
+-1/1, i.e. ``2 y - 1``, which doubles ``dl/dy``.) ``dl/dy`` is for targets computed from weights
+being trained too (:meth:`Loss.gradient_true`: a SimSiam's other branch, a teacher's outputs).
+The same functions, one value per sample, are ``keras.losses.log_cosh`` and friends, and their
+metrics' (:mod:`regression_metrics`).
 """
 
 import numpy as np
@@ -31,11 +34,16 @@ class MeanSquaredLogarithmicError(Loss):
         y = _targets(y_true, y_pred, "MeanSquaredLogarithmicError")
         self.p = np.maximum(y_pred, EPSILON)
         self.inside = y_pred > EPSILON
-        self.d = np.log1p(self.p) - np.log1p(np.maximum(y, EPSILON))
+        self.y, self.inside_true = np.maximum(y, EPSILON), y > EPSILON
+        self.d = np.log1p(self.p) - np.log1p(self.y)
         return np.mean(self.d ** 2, axis=-1)
 
     def gradient(self, dvalues):
         return self.per_row(2 * self.d / (1 + self.p) * self.inside / self.d.shape[-1], dvalues)
+
+    def gradient_true(self, dvalues):
+        """``dl/dy = -2 d / ((1 + y) K)`` (0 where ``y`` is clipped at ``eps``)."""
+        return self.per_row(-2 * self.d / (1 + self.y) * self.inside_true / self.d.shape[-1], dvalues)
 
 
 class MeanAbsolutePercentageError(Loss):
@@ -46,10 +54,17 @@ class MeanAbsolutePercentageError(Loss):
     def call(self, y_true, y_pred):
         y = _targets(y_true, y_pred, "MeanAbsolutePercentageError")
         self.e, self.scale = y_pred - y, np.maximum(np.abs(y), EPSILON)
+        self.scale_slope = np.sign(y) * (np.abs(y) > EPSILON)      # d|y|/dy, 0 where clipped
         return 100 * np.mean(np.abs(self.e) / self.scale, axis=-1)
 
     def gradient(self, dvalues):
         return self.per_row(100 * np.sign(self.e) / self.scale / self.e.shape[-1], dvalues)
+
+    def gradient_true(self, dvalues):
+        """``y`` is in the error and in the scale ``s = max(|y|, eps)``:
+        ``dl/dy = -100 (sign(e) + |e| ds/dy / s) / (s K)``."""
+        slope = -(np.sign(self.e) + np.abs(self.e) * self.scale_slope / self.scale) / self.scale
+        return self.per_row(100 * slope / self.e.shape[-1], dvalues)
 
 
 class LogCosh(Loss):
@@ -64,6 +79,10 @@ class LogCosh(Loss):
     def gradient(self, dvalues):
         return self.per_row(np.tanh(self.e) / self.e.shape[-1], dvalues)
 
+    def gradient_true(self, dvalues):
+        """A function of ``p - y``: ``dl/dy = -dl/dp``."""
+        return -self.gradient(dvalues)
+
 
 class Poisson(Loss):
     """The negative log-likelihood of counts ``y`` under Poisson rates ``p`` (up to a constant)."""
@@ -77,10 +96,18 @@ class Poisson(Loss):
     def gradient(self, dvalues):
         return self.per_row((1 - self.y / (self.p + EPSILON)) / self.p.shape[-1], dvalues)
 
+    def gradient_true(self, dvalues):
+        """``dl/dy = -log(p + eps) / K``."""
+        return self.per_row(-np.log(self.p + EPSILON) / self.p.shape[-1], dvalues)
+
 
 def _signed(y):
-    """Keras's hinge labels: 0/1 become -1/1 (labels already -1/1 stay)."""
-    return np.where(y == 0, -1.0, y).astype(y.dtype) if np.all(np.isin(y, (0, 1))) else y
+    """Keras's hinge labels: 0/1 become -1/1 (``2 y - 1``; labels already -1/1 stay)."""
+    return np.where(y == 0, -1.0, y).astype(y.dtype) if _binary(y) else y
+
+
+def _binary(y):
+    return bool(np.all(np.isin(y, (0, 1))))
 
 
 class Hinge(Loss):
@@ -90,13 +117,21 @@ class Hinge(Loss):
     power = 1
 
     def call(self, y_true, y_pred):
-        self.y = _signed(_targets(y_true, y_pred, type(self).__name__))
-        self.gap = np.maximum(1 - self.y * y_pred, 0)
+        y = _targets(y_true, y_pred, type(self).__name__)
+        self.y, self.stretch = _signed(y), 2.0 if _binary(y) else 1.0     # d(2 y - 1)/dy = 2
+        self.p, self.gap = y_pred, np.maximum(1 - self.y * y_pred, 0)
         return np.mean(self.gap ** self.power, axis=-1)
 
+    def slope(self):
+        """``dl/d(y p)`` times ``K``: ``-[gap > 0]``, or ``-2 gap`` squared."""
+        return -(self.gap > 0).astype(self.gap.dtype) if self.power == 1 else -2 * self.gap
+
     def gradient(self, dvalues):
-        slope = (self.gap > 0) if self.power == 1 else 2 * self.gap
-        return self.per_row(-self.y * slope / self.y.shape[-1], dvalues)
+        return self.per_row(self.y * self.slope() / self.y.shape[-1], dvalues)
+
+    def gradient_true(self, dvalues):
+        """``dl/dy = p dl/d(y p)``, twice that for 0/1 labels (read as ``2 y - 1``, as Keras does)."""
+        return self.per_row(self.stretch * self.p * self.slope() / self.y.shape[-1], dvalues)
 
 
 class SquaredHinge(Hinge):
@@ -120,12 +155,19 @@ class CosineSimilarity(Loss):
         y = _targets(y_true, y_pred, "CosineSimilarity")
         self.norm = np.maximum(np.linalg.norm(y_pred, axis=self.axis, keepdims=True), 1e-12)
         self.u_p = y_pred / self.norm
-        self.u_y = y / np.maximum(np.linalg.norm(y, axis=self.axis, keepdims=True), 1e-12)
+        self.norm_y = np.maximum(np.linalg.norm(y, axis=self.axis, keepdims=True), 1e-12)
+        self.u_y = y / self.norm_y
         return -np.sum(self.u_y * self.u_p, axis=self.axis)
 
     def gradient(self, dvalues):
         along = np.sum(self.u_y * self.u_p, axis=self.axis, keepdims=True)
         return self.per_row(-(self.u_y - self.u_p * along) / self.norm, dvalues)
+
+    def gradient_true(self, dvalues):
+        """Symmetric in ``y`` and ``p``: ``dl/dy = -(u_p - u_y (u_y.u_p)) / |y|`` (SimSiam, BYOL:
+        two branches' outputs, both trained)."""
+        along = np.sum(self.u_y * self.u_p, axis=self.axis, keepdims=True)
+        return self.per_row(-(self.u_p - self.u_y * along) / self.norm_y, dvalues)
 
     def get_config(self):
         return {**super().get_config(), "axis": self.axis}
