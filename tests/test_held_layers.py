@@ -210,7 +210,16 @@ def real_target_cases(rng):
             (keras.losses.Dice(), rng.random((4, 5)), rng.random((4, 5)), ("Dice", {})),
             (keras.losses.Dice(axis=-1), rng.random((4, 5)), rng.random((4, 5)), ("Dice", {"axis": -1})),
             (keras.losses.Tversky(alpha=0.3, beta=0.7), rng.random((4, 5)), rng.random((4, 5)),
-             ("Tversky", {"alpha": 0.3, "beta": 0.7}))]
+             ("Tversky", {"alpha": 0.3, "beta": 0.7})),
+            (keras.losses.BinaryFocalCrossentropy(apply_class_balancing=True, label_smoothing=0.1), rng.random((4, 3)),
+             rng.uniform(0.05, 0.95, (4, 3)), ("BinaryFocalCrossentropy",
+                                               {"apply_class_balancing": True, "label_smoothing": 0.1})),
+            (keras.losses.BinaryFocalCrossentropy(from_logits=True, gamma=1.5), rng.random((4, 3)),
+             rng.normal(size=(4, 3)), ("BinaryFocalCrossentropy", {"from_logits": True, "gamma": 1.5})),
+            (keras.losses.CategoricalFocalCrossentropy(label_smoothing=0.2), softmax(rng.normal(size=(4, 5))),
+             softmax(rng.normal(size=(4, 5))), ("CategoricalFocalCrossentropy", {"label_smoothing": 0.2})),
+            (keras.losses.CategoricalFocalCrossentropy(from_logits=True), softmax(rng.normal(size=(4, 5))),
+             rng.normal(size=(4, 5)), ("CategoricalFocalCrossentropy", {"from_logits": True}))]
 
 
 def test_the_loss_gradient_with_respect_to_the_targets_is_tensorflows():
@@ -264,6 +273,10 @@ def test_a_loss_without_a_gradient_for_its_targets_says_so():
                                         r"is differentiated with "
                                         r"respect to y_pred only"):
         model.fit(x, y, epochs=1, verbose=0)
+    with keras.GradientTape(), pytest.raises(Exception, match=r"loss 'categorical_hinge' \(CategoricalHinge\) is "
+                                                             r"differentiated with respect to y_pred only"):
+        labels = keras.ops.cast(y[:4], "float32") + 0 * keras.ops.sum(model.teacher(x[:4]), axis=-1)
+        keras.losses.CategoricalHinge()(labels, model.student(x[:4]))       # class numbers: one-hot rows
 
 
 def test_summary_counts_the_teachers_weights():

@@ -50,7 +50,12 @@ class BinaryFocalCrossentropy(Loss):
         dl/dp = w (dF/dp bce + F dbce/dp),   dbce/dp = (p - y) / (p (1 - p))
         dl/dz = w (dF/dp p (1 - p) bce + F (p - y))      # from logits
 
-    each divided by ``K``, the number of outputs (the mean).
+    each divided by ``K``, the number of outputs (the mean). For targets computed from weights
+    being trained too (soft labels of a teacher), with ``dF/dy = -gamma (1 - p_t)**(gamma - 1)
+    (2p - 1)``, ``dbce/dy = -log(p / (1 - p))`` (the logit ``-z`` from logits) and ``dw/dy =
+    2 alpha - 1`` (0 without balancing)::
+
+        dl/dy = (1 - s) (dw/dy F bce + w dF/dy bce + w F dbce/dy) / K
 
     Args:
         apply_class_balancing: weigh class 1 by ``alpha`` and class 0 by ``1 - alpha``.
@@ -80,11 +85,14 @@ class BinaryFocalCrossentropy(Loss):
             z, p = y_pred, _sigmoid(y_pred)
             self.bce = np.maximum(z, 0) - z * y + np.log1p(np.exp(-np.abs(z)))
             self.dbce, self.dp = p - y, p * (1 - p)               # dbce/dz and dp/dz
+            self.log_odds = z
         else:
             p, inside = y_pred, (y_pred >= EPSILON) & (y_pred <= 1 - EPSILON)
             clipped = np.clip(p, EPSILON, 1 - EPSILON)
             self.bce = -(y * np.log(clipped) + (1 - y) * np.log(1 - clipped))
             self.dbce, self.dp = (clipped - y) / (clipped * (1 - clipped)) * inside, 1
+            self.log_odds = np.log(clipped) - np.log(1 - clipped)
+        self.p = p
         self.y, self.base = y, 1 - (y * p + (1 - y) * (1 - p))   # 1 - p_t
         self.focal = np.power(self.base, self.gamma)
         self.w = y * self.alpha + (1 - y) * (1 - self.alpha) if self.apply_class_balancing else 1
@@ -94,6 +102,12 @@ class BinaryFocalCrossentropy(Loss):
         dfocal_dp = -_power_slope(self.base, self.gamma) * (2 * self.y - 1)
         grad = self.w * (dfocal_dp * self.dp * self.bce + self.focal * self.dbce) / self.y.shape[-1]
         return self.per_row(np.asarray(grad, self.y.dtype), dvalues)
+
+    def gradient_true(self, dvalues):
+        dfocal_dy = -_power_slope(self.base, self.gamma) * (2 * self.p - 1)
+        dw_dy = 2 * self.alpha - 1 if self.apply_class_balancing else 0
+        grad = dw_dy * self.focal * self.bce + self.w * (dfocal_dy * self.bce - self.focal * self.log_odds)
+        return self.per_row(np.asarray(grad * (1 - self.label_smoothing) / self.y.shape[-1], self.y.dtype), dvalues)
 
     def logits_version(self, activation):
         """After a sigmoid the model hands the logits here (Keras's TensorFlow backend finds
@@ -121,7 +135,8 @@ class CategoricalFocalCrossentropy(Loss):
     Backward: per class, ``g_k = dl/dq_k = alpha_k (gamma (1 - q_k)**(gamma - 1) y_k log q_k
     - (1 - q_k)**gamma y_k / q_k)`` (0 where the clip holds ``q``); through the division by
     the sum, ``dl/dp = (g - sum(g q)) / sum(p)``; and through the softmax (from logits)
-    ``dl/dz = p (dl/dp - sum(dl/dp p))``.
+    ``dl/dz = p (dl/dp - sum(dl/dp p))``. For soft targets computed from weights being trained
+    too, ``dl/dy_k = -(1 - s) alpha_k (1 - q_k)**gamma log q_k`` (class numbers refuse).
 
     Args:
         alpha: one weight for every class (0.25), or a list of one per class.
@@ -143,7 +158,8 @@ class CategoricalFocalCrossentropy(Loss):
 
     def call(self, y_true, y_pred):
         y, k = _check_labels(y_true, y_pred), y_pred.shape[-1]
-        y = (one_hot(y, k, y_pred.dtype) if y.ndim < y_pred.ndim else y).astype(y_pred.dtype, copy=False)
+        self.sparse = y.ndim < y_pred.ndim
+        y = (one_hot(y, k, y_pred.dtype) if self.sparse else y).astype(y_pred.dtype, copy=False)
         if self.label_smoothing:
             y = y * (1 - self.label_smoothing) + self.label_smoothing / k
         self.p = np.exp(log_softmax(y_pred)) if self.from_logits else y_pred
@@ -163,6 +179,11 @@ class CategoricalFocalCrossentropy(Loss):
         if self.from_logits:                                                         # through the softmax
             grad = self.p * (grad - np.sum(grad * self.p, axis=-1, keepdims=True))
         return self.per_row(grad, dvalues)
+
+    def gradient_true(self, dvalues):
+        if self.sparse:
+            return super().gradient_true(dvalues)
+        return self.per_row(-(1 - self.label_smoothing) * self.weight * self.log_q, dvalues)
 
     def get_config(self):
         return {**super().get_config(), "from_logits": self.from_logits, "label_smoothing": self.label_smoothing,

@@ -607,8 +607,8 @@ def _recorded_loss(loss, y_true, y_pred):
     frozen = copy.copy(loss)
     if not (isinstance(y_true, Value) and y_true.needs_grad):
         return record(values, (y_pred,), lambda g: (frozen.gradient(g),))
-    if type(loss).gradient_true is Loss.gradient_true:
-        loss.gradient_true(None)                          # refuses, naming the loss
+    if type(loss).gradient_true is Loss.gradient_true or y_true.data.size != y_pred.data.size:
+        Loss.gradient_true(loss, None)                    # refuses, naming the loss: labels, not numbers
     return record(values, (y_pred, y_true), lambda g: (frozen.gradient(g), np.reshape(frozen.gradient_true(g), y_true.shape)))
 
 
