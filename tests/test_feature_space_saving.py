@@ -123,3 +123,31 @@ def test_files_go_both_ways_with_keras(tmp_path, output_mode):
     mine = glassnet_space(output_mode)                                 # adapted by glassnet, read by Keras
     mine.save(tmp_path / "mine.keras")
     assert_same(keras.models.load_model(str(tmp_path / "mine.keras"))(TABLE), mine(TABLE))
+
+
+TEXTS = {"txt": np.array(["a b", "b c", "c d e", "a"] * 3), "x": np.arange(12.0)}
+
+
+def text_space(keras_module, batches):
+    """A TextVectorization feature of the program's own (Keras keeps its StringLookup's vocabulary in
+    ``text_vectorization/_lookup_layer`` as well), beside a normalized one."""
+    fs = keras_module.utils.FeatureSpace
+    layer = keras_module.layers.TextVectorization(output_mode="multi_hot", max_tokens=6)
+    space = fs({"txt": fs.feature(preprocessor=layer, dtype="string", output_mode="float"), "x": "float_normalized"},
+               output_mode="dict")
+    space.adapt(batches(TEXTS))
+    return space
+
+
+def test_a_text_vectorization_feature_travels(tmp_path):
+    space = text_space(glassnet, lambda t: glassnet.data.Dataset.from_tensor_slices(t).batch(4))
+    space.save(tmp_path / "fs.keras")
+    with zipfile.ZipFile(tmp_path / "fs.keras") as archive:
+        assert "assets/preprocessors/text_vectorization/_lookup_layer/vocabulary.txt" in archive.namelist()
+    assert_same(glassnet.saving.load_model(tmp_path / "fs.keras")(TEXTS), space(TEXTS))
+    keras = pytest.importorskip("keras")
+    tf = pytest.importorskip("tensorflow")
+    assert_same(keras.saving.load_model(str(tmp_path / "fs.keras"))(TEXTS), space(TEXTS))
+    theirs = text_space(keras, lambda t: tf.data.Dataset.from_tensor_slices(t).batch(4))
+    theirs.save(str(tmp_path / "keras.keras"))
+    assert_same(glassnet.saving.load_model(tmp_path / "keras.keras")(TEXTS), theirs(TEXTS))

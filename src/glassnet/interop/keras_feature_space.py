@@ -29,7 +29,8 @@ from glassnet.engine.layers.base import snake_case
 from glassnet.errors import ExportError, GlassnetError, ModelFileError
 from glassnet.interop.keras_config import _layer_spec, keras_class_name, layer_from_keras
 from glassnet.interop.keras_file import (CONFIG, KERAS_VERSION, MAX_JSON_BYTES, METADATA, WEIGHTS, _dataset,
-                                         _describe, _json_default, _own_variables, layer_arrays)
+                                         _describe, _holders, _json_default, _own_variables,
+                                         layer_arrays)
 from glassnet.interop.keras_objects import Unsupported, _Reading
 
 MODULE = "keras.src.layers.preprocessing.feature_space"
@@ -56,8 +57,10 @@ def _groups(layers):
 
 
 def _weight_groups(space):
-    """Every ``(h5 group, layer)`` Keras's walk writes for a FeatureSpace."""
-    found = [(f"preprocessors/{group}", layer) for group, layer in _groups(space.preprocessors.values())]
+    """Every ``(h5 group, layer)`` Keras's walk writes for a FeatureSpace (a TextVectorization's
+    StringLookup in ``text_vectorization/_lookup_layer`` too)."""
+    found = [holder for group, layer in _groups(space.preprocessors.values())
+             for holder in _holders(layer, f"preprocessors/{group}")]
     found += [(f"crossers/{group}", layer) for group, layer in _groups(space.crossers.values())]
     found += [(f"one_hot_encoders/{group}", layer) for group, layer in _groups(space.one_hot_encoders.values())]
     return found + ([("concat", space.concat)] if space.concat is not None else [])
@@ -89,7 +92,7 @@ def _write_h5(file, space):
         for group, layer in _weight_groups(space):
             vars_group = h5.create_group(f"{group}/vars")
             vars_group.attrs["name"] = layer.name
-            for key, array in _own_variables(layer) if layer.built else []:
+            for key, array in _own_variables(layer) if getattr(layer, "built", False) else []:
                 _dataset(vars_group, key, array)
 
 
@@ -114,7 +117,7 @@ def save_feature_space(space, path):
             archive.writestr(METADATA, json.dumps(metadata))
             archive.writestr(CONFIG, json.dumps(config, default=_json_default))
             archive.writestr(WEIGHTS, weights.getvalue())
-            for group, layer in _weight_groups(space):
+            for group, layer in _weight_groups(space):    # (a TextVectorization's twice, as Keras)
                 for key, value in (layer.own_assets() if hasattr(layer, "own_assets") else {}).items():
                     if key.endswith(".txt"):
                         archive.writestr(f"assets/{group}/{key}", value)
