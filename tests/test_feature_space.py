@@ -155,8 +155,8 @@ def test_what_featurespace_refuses_it_says_in_one_line():
         space({name: RAW[name] for name in "sid"})
     with pytest.raises(ValueError, match="can't concatenate feature 'i'"):
         FeatureSpace({"i": FeatureSpace.integer_categorical(output_mode="int")}).adapt(RAW)
-    with pytest.raises(NotImplementedError, match="FeatureSpace.save"):
-        space.save("space.keras")
+    with pytest.raises(ValueError, match="must end in .keras"):
+        space.save("space.h5")
     assert glassnet.utils.FeatureSpace is FeatureSpace and glassnet.keras.utils.FeatureSpace is FeatureSpace
 
 

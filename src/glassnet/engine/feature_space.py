@@ -33,6 +33,10 @@ vector ``(width,)``.
 ``get_inputs()`` is a dict of ``Input(shape=(1,))`` (dtype int32, float32 or string) and
 ``get_encoded_features()`` the same layers called on them, so a model can start from raw
 columns: ``Model(feature_space.get_inputs(), head(feature_space.get_encoded_features()))``.
+
+``feature_space.save("fs.keras")`` writes the adapted FeatureSpace as Keras 3 does, and
+``keras.saving.load_model("fs.keras")`` reads it back (Keras's files too): see
+:mod:`glassnet.interop.keras_feature_space`.
 """
 
 import numpy as np
@@ -341,8 +345,11 @@ class FeatureSpace:
         return cls(**config)
 
     def save(self, filepath):
-        raise NotImplementedError("FeatureSpace.save: glassnet can't save a FeatureSpace to a .keras file yet; "
-                                  "keep get_config() and adapt a FeatureSpace.from_config(config) again")
+        """Write the adapted FeatureSpace to a ``.keras`` file, in Keras 3's layout (config,
+        statistics as weights, vocabularies as assets); ``keras.models.load_model(filepath)``
+        (glassnet's or Keras's) gives it back adapted."""
+        from glassnet.interop.keras_feature_space import save_feature_space
+        save_feature_space(self, filepath)
 
 
 def feature_batches(dataset):

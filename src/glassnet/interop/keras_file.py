@@ -782,6 +782,9 @@ def load_model(path, custom_objects=None, compile=True, safe_mode=True):
     weights = None
     try:
         config = archive.json(CONFIG)
+        if config.get("class_name") == "FeatureSpace":       # keras.utils.FeatureSpace.save's file
+            from glassnet.interop.keras_feature_space import load_feature_space
+            return load_feature_space(archive, config, path)
         metadata = archive.json(METADATA, required=False)
         extra = metadata.get("glassnet") if isinstance(metadata.get("glassnet"), dict) else None
         notes = []
