@@ -30,7 +30,7 @@ from glassnet.errors import ExportError, GlassnetError, ModelFileError
 from glassnet.interop.keras_config import _layer_spec, keras_class_name, layer_from_keras
 from glassnet.interop.keras_file import (CONFIG, KERAS_VERSION, MAX_JSON_BYTES, METADATA, WEIGHTS, _dataset,
                                          _describe, _holders, _json_default, _own_variables,
-                                         layer_arrays)
+                                         layer_arrays, read_into)
 from glassnet.interop.keras_objects import Unsupported, _Reading
 
 MODULE = "keras.src.layers.preprocessing.feature_space"
@@ -156,7 +156,6 @@ def load_feature_space(archive, config, path):
     """The adapted FeatureSpace of a ``.keras`` archive (a keras_file ``_Archive``) whose
     ``config.json`` is ``config``: layers from the config, statistics from the weights,
     vocabularies from the assets."""
-    from glassnet.engine.saving import finite_as
 
     space = feature_space_from_keras(config, path)
     weights = archive.weights()
@@ -167,11 +166,7 @@ def load_feature_space(archive, config, path):
             if [shape for _, shape in stored] != [target.shape for target in targets]:
                 raise ModelFileError(f"{path}: {group} holds arrays of shapes {[s for _, s in stored]}, layer "
                                      f"'{layer.name}' needs {[t.shape for t in targets]}")
-            for (key, _), target in zip(stored, targets):
-                value = finite_as(weights.read(group, key), target)
-                if value is None:
-                    raise ModelFileError(f"{path}: {group} holds NaN or infinite numbers")
-                target[...] = value
+            read_into(targets, weights, group, stored, f"{path}: {group}")
             if hasattr(layer, "load_own_assets"):
                 name = f"assets/{group}/vocabulary.txt"
                 if name not in archive.members and "vocabulary.txt" in layer.own_assets():

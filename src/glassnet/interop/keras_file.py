@@ -282,6 +282,19 @@ def _builtin_arrays(layer):
     return base.__name__, [layer.params[name] for name in names if name in layer.params]
 
 
+def read_into(targets, weights, group, stored, where):
+    """Copy the file's arrays ``stored`` (``[(key, shape), ...]`` of ``group``) into the
+    layer's ``targets``, each cast to its array's dtype; NaN or infinite numbers are refused
+    (``where``: the file and the layer, for the message)."""
+    from glassnet.engine.saving import finite_as
+
+    for (key, _), target in zip(stored, targets):
+        value = finite_as(weights.read(group, key), target)
+        if value is None:
+            raise ModelFileError(f"{where} holds NaN or infinite weights (in {target.dtype})")
+        target[...] = value
+
+
 def _load_own(layer, weights, group, path):
     """A layer with a ``load_own_variables`` of its own: given the arrays of its group."""
     store = {key: weights.read(group, key) for key, _ in weights.group(group)}
@@ -677,7 +690,6 @@ def _first_line(error):
 def read_weights_into(model, weights, path, skip_mismatch=False, graph=False):
     """Copy every layer's weights from ``weights`` (a :class:`WeightsFile`) into ``model``
     (``graph``: they were written for a Sequential or Functional config, see weight_groups)."""
-    from glassnet.engine.saving import finite_as
     from glassnet.engine.model import Model
 
     skipped = []
@@ -712,11 +724,7 @@ def read_weights_into(model, weights, path, skip_mismatch=False, graph=False):
             bad = next(i for i, ((_, s), t) in enumerate(zip(stored, targets)) if s != t.shape)
             raise ModelFileError(f"{path}: {where} weight {bad} has shape {stored[bad][1]} in the file, "
                                  f"the model needs {targets[bad].shape}")
-        for (key, _), target in zip(stored, targets):
-            value = finite_as(weights.read(group, key), target)
-            if value is None:
-                raise ModelFileError(f"{path}: {where} holds NaN or infinite weights (in {target.dtype})")
-            target[...] = value
+        read_into(targets, weights, group, stored, f"{path}: {where}")
     if skipped:                                  # as Keras: skipped, and said so
         warnings.warn(f"{path}: skip_mismatch: the weights of layer(s) {', '.join(map(repr, skipped))} don't fit "
                       f"the file's and were left as they were", stacklevel=5)
