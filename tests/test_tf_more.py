@@ -9,6 +9,7 @@ import glassnet as tf
 from glassnet import ops
 from glassnet.engine.autodiff import CannotDifferentiate, Value
 from test_autodiff import gradients
+from test_tf_arrays import assert_same_as_tensorflow
 
 RNG = np.random.default_rng(0)
 X = RNG.standard_normal((3, 4)).astype(np.float32)
@@ -96,18 +97,9 @@ SAME_AS_TENSORFLOW = {
 }
 
 
-def _plain(result):
-    return [np.asarray(r) for r in result] if isinstance(result, (list, tuple)) else [np.asarray(result)]
-
-
 @pytest.mark.parametrize("name", sorted(SAME_AS_TENSORFLOW))
 def test_values_and_dtypes_are_tensorflows(name):
-    real = pytest.importorskip("tensorflow")
-    ours, theirs = _plain(SAME_AS_TENSORFLOW[name](tf)), _plain(SAME_AS_TENSORFLOW[name](real))
-    assert len(ours) == len(theirs)
-    for i, (mine, reference) in enumerate(zip(ours, theirs)):
-        assert mine.dtype == reference.dtype and mine.shape == reference.shape, (name, i)
-        np.testing.assert_allclose(mine, reference, rtol=2e-5, atol=1e-6, err_msg=f"{name} {i}")
+    assert_same_as_tensorflow(SAME_AS_TENSORFLOW, name, rtol=2e-5, atol=1e-6)
 
 
 def test_decompositions_rebuild_their_matrix():
